@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# deps.sh — install what Laurel needs from Debian's packages, if it is missing.
+#
+# Usage: scripts/deps.sh build|test|bench
+# Idempotent: packages already installed are left alone, and apt-get runs
+# only when something is missing.  Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+build_pkgs=(gcc pkg-config meson ninja-build python3
+    libmicrohttpd-dev libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev)
+test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
+    chromium fonts-noto-cjk nodejs npm)
+bench_pkgs=(wrk nginx-light)
+
+case "${1:-build}" in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# Node.js may come from outside Debian's packages; any node and npm on PATH will do.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    kept=()
+    for p in "${missing[@]}"; do
+        [[ $p == nodejs || $p == npm ]] || kept+=("$p")
+    done
+    missing=("${kept[@]+"${kept[@]}"}")
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+        sudo=sudo
+    else
+        echo "deps: these Debian packages are missing and I am not root: ${missing[*]}" >&2
+        echo "deps: install them with apt-get as root, then run make again." >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

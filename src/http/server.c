@@ -1,0 +1,332 @@
+/*
+ * server.c — libmicrohttpd glue; see server.h.
+ *
+ * Life of a request: the URI-log callback allocates the struct req (so the
+ * raw URI, query string included, is ours to parse); the first call of the
+ * access handler checks framing and headers; body bytes, if any, are
+ * refused past max_body; the final call (upload_data_size == 0) runs the
+ * dispatcher and queues the response.  Queueing on the first call instead
+ * would make libmicrohttpd close every keep-alive connection.  The
+ * completion callback writes the access-log line and frees the request.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/utf8.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    server_dispatch_fn dispatch;
+    size_t max_body;
+    unsigned port;
+};
+
+/* Per-request state beyond struct req, private to this file. */
+struct conn_req {
+    struct req r;
+    int started;
+    int refused; /* a response was queued before the body was read */
+    size_t body_seen;
+    int status;
+    size_t bytes;
+};
+
+static _Atomic uint64_t st_requests, st_bytes, st_open, st_framing;
+static _Atomic int64_t st_inflight; /* requests begun and not yet completed */
+static _Atomic uint64_t st_class[6];
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+void resp_header(struct resp *w, const char *name, const char *value)
+{
+    if (w->nheaders < RESP_MAX_HEADERS) {
+        w->headers[w->nheaders][0] = name;
+        w->headers[w->nheaders][1] = value;
+        w->nheaders++;
+    }
+}
+
+void server_stats_get(struct server_stats *out)
+{
+    out->requests = st_requests;
+    for (int i = 0; i < 6; i++)
+        out->by_class[i] = st_class[i];
+    out->bytes_out = st_bytes;
+    out->connections_open = st_open;
+    out->rejected_framing = st_framing;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    struct conn_req *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    st_inflight++;
+    arena_init(&c->r.arena, 4u << 20);
+    c->r.started_ms = now_ms();
+    c->r.uri = arena_strdup(&c->r.arena, uri ? uri : "");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->r.ip,
+                      sizeof c->r.ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->r.ip,
+                      sizeof c->r.ip);
+    }
+    return c;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)conn, (void)toe;
+    struct conn_req *c = *con_cls;
+    if (!c)
+        return;
+    log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
+               now_ms() - c->r.started_ms);
+    arena_release(&c->r.arena);
+    free(c);
+    st_inflight--;
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls, (void)conn, (void)socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        st_open++;
+    else
+        st_open--;
+}
+
+/* Queue w on conn and account for it. */
+static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c, struct resp *w,
+                                 int close_after)
+{
+    size_t len;
+    char *body = buf_detach(&w->body, &len);
+    struct MHD_Response *mr =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!mr) {
+        free(body);
+        return MHD_NO;
+    }
+    if (w->content_type)
+        MHD_add_response_header(mr, "Content-Type", w->content_type);
+    MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; i < w->nheaders; i++)
+        MHD_add_response_header(mr, w->headers[i][0], w->headers[i][1]);
+    if (close_after)
+        MHD_add_response_header(mr, "Connection", "close");
+    int status = w->status ? w->status : 200;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, mr);
+    MHD_destroy_response(mr);
+    c->status = status;
+    c->bytes = len;
+    st_requests++;
+    st_bytes += len;
+    if (status >= 100 && status < 600)
+        st_class[status / 100]++;
+    return ret;
+}
+
+/* A plain-text refusal for transport-level errors (before any routing). */
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct conn_req *c, int status,
+                              const char *msg)
+{
+    struct resp w = {0};
+    buf_init(&w.body, 0);
+    w.status = status;
+    w.content_type = "text/plain; charset=utf-8";
+    buf_puts(&w.body, msg);
+    c->refused = 1;
+    return send_resp(conn, c, &w, 1);
+}
+
+static enum http_method parse_method(const char *m)
+{
+    if (strcmp(m, "GET") == 0)
+        return HTTP_GET;
+    if (strcmp(m, "HEAD") == 0)
+        return HTTP_HEAD;
+    if (strcmp(m, "POST") == 0)
+        return HTTP_POST;
+    return HTTP_OTHER;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)url, (void)version, (void)upload_data;
+    struct server *s = cls;
+    struct conn_req *c = *con_cls;
+    if (!c)
+        return MHD_NO;
+    struct req *r = &c->r;
+
+    if (!c->started) {
+        c->started = 1;
+        r->method_name = arena_strdup(&r->arena, method);
+        r->method = parse_method(method);
+        const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (te && cl) {
+            st_framing++;
+            return refuse(conn, c, 400,
+                          "400 请求无效：同时带有 Transfer-Encoding 与 Content-Length。\n");
+        }
+        if (cl && strtoull(cl, NULL, 10) > s->max_body)
+            return refuse(conn, c, 413, "413 请求体过大。\n");
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (c->refused) {
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        c->body_seen += *upload_data_size;
+        *upload_data_size = 0;
+        if (c->body_seen > s->max_body)
+            return refuse(conn, c, 413, "413 请求体过大。\n");
+        return MHD_YES;
+    }
+    if (c->refused)
+        return MHD_YES;
+
+    r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    r->if_modified_since =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
+    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    const char *alang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+    r->json = accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
+    r->lang = LANG_ZH;
+    if (alang && strncasecmp(alang, "en", 2) == 0)
+        r->lang = LANG_EN;
+
+    struct resp w = {0};
+    buf_init(&w.body, 0);
+    s->dispatch(r, &w);
+    return send_resp(conn, c, &w, 0);
+}
+
+/* Parse "host:port" / "[v6]:port" into sa; returns its length or 0. */
+static socklen_t parse_listen(const char *spec, struct sockaddr_storage *sa)
+{
+    char host[64];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof host)
+        return 0;
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return 0;
+    memset(sa, 0, sizeof *sa);
+    if (host[0] == '[') {
+        size_t n = strlen(host);
+        if (n < 2 || host[n - 1] != ']')
+            return 0;
+        host[n - 1] = 0;
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+            return 0;
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+        return 0;
+    return sizeof *s4;
+}
+
+struct server *server_start(const struct server_config *cfg, server_dispatch_fn dispatch,
+                            char *err, size_t errlen)
+{
+    struct sockaddr_storage sa;
+    if (!parse_listen(cfg->listen, &sa)) {
+        snprintf(err, errlen, "cannot parse listen address '%s' (want HOST:PORT)", cfg->listen);
+        return NULL;
+    }
+    struct server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->dispatch = dispatch;
+    s->max_body = cfg->max_body;
+    unsigned threads = cfg->threads;
+    if (threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (sa.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        snprintf(err, errlen, "cannot listen on %s", cfg->listen);
+        free(s);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : 0;
+    return s;
+}
+
+unsigned server_port(const struct server *s)
+{
+    return s->port;
+}
+
+void server_stop(struct server *s, unsigned grace_ms)
+{
+    if (!s)
+        return;
+    MHD_quiesce_daemon(s->daemon);
+    /* Let requests in flight finish; idle keep-alive connections do not count. */
+    for (unsigned waited = 0; waited < grace_ms && st_inflight > 0; waited += 10)
+        usleep(10000);
+    MHD_stop_daemon(s->daemon);
+    free(s);
+}

@@ -1,0 +1,56 @@
+/*
+ * server.h — the HTTP/1.1 front: libmicrohttpd glue.
+ *
+ * server_start() listens on one address with a pool of threads (epoll, one
+ * per core by default) and turns each request into a struct req for the
+ * dispatcher, then the filled struct resp back into a response.  It enforces
+ * the transport limits: header and body size, connection timeouts, a cap on
+ * connections per address, and it refuses ambiguous framing (both
+ * Transfer-Encoding and Content-Length) with 400 so that no proxy in front
+ * can be desynchronised.  server_stop() stops accepting, lets requests in
+ * flight finish (up to a grace period) and then stops the threads.
+ */
+#ifndef LAUREL_SERVER_H
+#define LAUREL_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/req.h"
+
+struct server_config {
+    const char *listen;      /* "127.0.0.1:8080" or "[::1]:8080" */
+    unsigned threads;        /* 0: one per core */
+    size_t max_body;         /* bytes; larger bodies get 413 */
+    size_t max_header;       /* bytes for the request line and headers */
+    unsigned timeout_s;      /* idle connection timeout */
+    unsigned max_conns;      /* in all */
+    unsigned max_conns_per_ip;
+};
+
+/* The application's entry point: fill w for r.  Runs on a server thread. */
+typedef void (*server_dispatch_fn)(struct req *r, struct resp *w);
+
+/* Counters for /metrics; updated atomically by the server threads. */
+struct server_stats {
+    uint64_t requests;
+    uint64_t by_class[6]; /* index status/100: 1xx..5xx */
+    uint64_t bytes_out;
+    uint64_t connections_open;
+    uint64_t rejected_framing;
+};
+
+struct server;
+
+/* Start serving.  Returns NULL with a message in err on failure.  Owned by the caller. */
+struct server *server_start(const struct server_config *cfg, server_dispatch_fn dispatch,
+                            char *err, size_t errlen);
+/* Stop gracefully (see above) and free the server. */
+void server_stop(struct server *s, unsigned grace_ms);
+/* A snapshot of the counters. */
+void server_stats_get(struct server_stats *out);
+
+/* The port actually bound (useful with port 0). */
+unsigned server_port(const struct server *s);
+
+#endif

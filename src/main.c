@@ -1,0 +1,220 @@
+/*
+ * main.c — the `laurel` command: init, demo, serve, version, help.
+ *
+ * `serve` wires the layers together: the store (SQLite and its writer
+ * thread), the message catalogs and templates, the web dispatcher and the
+ * HTTP server; it then waits for SIGINT or SIGTERM and shuts down in order:
+ * stop accepting, let requests in flight finish, flush the view counters,
+ * close the database.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "http/server.h"
+#include "store/store.h"
+#include "view/i18n.h"
+#include "view/render.h"
+#include "web/pagecache.h"
+#include "web/web.h"
+
+#define LAUREL_VERSION "0.1.0"
+
+struct options {
+    const char *data;
+    const char *listen;
+    const char *base_url;
+    const char *access_log;
+    unsigned threads;
+    int cases;
+    unsigned long long seed;
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: laurel <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  init       create an empty database in the data folder\n"
+          "  demo       create the demo campaign (2019, about 4,000 cases)\n"
+          "  serve      serve the public site and the API\n"
+          "  version    print the version\n"
+          "  help       print this help\n"
+          "\n"
+          "options:\n"
+          "  --data DIR          data folder (default ./data)\n"
+          "  --listen ADDR:PORT  address to serve on (default 127.0.0.1:8080)\n"
+          "  --threads N         server threads (default: one per core)\n"
+          "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
+          "  --access-log FILE   JSON-lines access log (default: standard output)\n"
+          "  --cases N           demo: number of cases (default 4000)\n"
+          "  --seed S            demo: random seed (default 2019)\n",
+          out);
+}
+
+/* Parse argv[2..] into o; returns 0 or -1 (message printed). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (strcmp(a, "--data") == 0 && v)
+            o->data = v;
+        else if (strcmp(a, "--listen") == 0 && v)
+            o->listen = v;
+        else if (strcmp(a, "--base-url") == 0 && v)
+            o->base_url = v;
+        else if (strcmp(a, "--access-log") == 0 && v)
+            o->access_log = v;
+        else if (strcmp(a, "--threads") == 0 && v && atoi(v) > 0 && atoi(v) <= 256)
+            o->threads = (unsigned)atoi(v);
+        else if (strcmp(a, "--cases") == 0 && v)
+            o->cases = atoi(v);
+        else if (strcmp(a, "--seed") == 0 && v)
+            o->seed = strtoull(v, NULL, 10);
+        else {
+            fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
+            return -1;
+        }
+        i += takes;
+    }
+    return 0;
+}
+
+static int cmd_init(const struct options *o)
+{
+    char err[512];
+    struct store *st = store_open(o->data, 1, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
+    store_close(st);
+    printf("laurel: database ready in %s\n", o->data);
+    return 0;
+}
+
+static int cmd_demo(const struct options *o)
+{
+    char err[512], path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/laurel.db", o->data);
+    if (stat(path, &sb) == 0) {
+        fprintf(stderr, "laurel: %s already holds a database; remove the folder first\n",
+                o->data);
+        return 1;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct store *st = store_open(o->data, 1, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
+    int rc = store_load_demo(st, o->seed, o->cases, err, sizeof err);
+    store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "laurel: %s\n", err);
+        unlink(path);
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
+           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return 0;
+}
+
+static int cmd_serve(const struct options *o)
+{
+    char err[512];
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    /* Every thread started from here on inherits the mask; only sigwait sees them. */
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (o->access_log && log_access_open(o->access_log) != 0) {
+        fprintf(stderr, "laurel: cannot open access log %s\n", o->access_log);
+        return 1;
+    }
+    if (i18n_load(err, sizeof err) != 0 || render_init(err, sizeof err) != 0 ||
+        pagecache_init() != 0) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
+    statics_init();
+    struct store *st = store_open(o->data, 0, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
+    char base[256];
+    if (!o->base_url)
+        snprintf(base, sizeof base, "http://%s", o->listen);
+    web.store = st;
+    web.base_url = o->base_url ? o->base_url : base;
+
+    struct server_config cfg = {
+        .listen = o->listen,
+        .threads = o->threads,
+        .max_body = 1u << 20,
+        .max_header = 32u << 10,
+        .timeout_s = 30,
+        .max_conns = 4096,
+        .max_conns_per_ip = 1024,
+    };
+    struct server *srv = server_start(&cfg, web_dispatch, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "laurel: %s\n", err);
+        store_close(st);
+        return 1;
+    }
+    log_info("serving %s on http://%s (data %s)", LAUREL_VERSION, o->listen, o->data);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("signal %d: finishing requests in flight", sig);
+    server_stop(srv, 5000);
+    store_close(st);
+    pagecache_free();
+    render_free();
+    i18n_free();
+    log_access_close();
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {"./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019};
+    const char *cmd = argc > 1 ? argv[1] : "help";
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("laurel %s\n", LAUREL_VERSION);
+        return 0;
+    }
+    if (parse_options(argc, argv, &o) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(&o);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(&o);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(&o);
+    fprintf(stderr, "laurel: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

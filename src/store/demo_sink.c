@@ -1,0 +1,280 @@
+/*
+ * demo_sink.c — loading the demo campaign into an empty SQLite database.
+ *
+ * store_load_demo() runs the generator (domain/demo.c) with a sink whose
+ * callbacks insert each record through prepared statements, all inside one
+ * job of the writer thread: one transaction, so a failure leaves the
+ * database as it was.  The search indexes are built at the end, in bulk
+ * (FTS5 indexes a sorted bulk insert several times faster than rows
+ * interleaved with other tables' inserts).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+
+enum ins_id {
+    I_CAMPAIGN,
+    I_STAGE,
+    I_TIER,
+    I_TRACK,
+    I_REGION,
+    I_UNIT,
+    I_CASE,
+    I_SECTION,
+    I_TAG,
+    I_CASE_TAG,
+    I_ARTICLE,
+    I_ARTICLE_TAG,
+    I__MAX
+};
+
+static const char *const ins_sql[I__MAX] = {
+    [I_CAMPAIGN] = "INSERT INTO campaign (slug, name, theme, organisers, call_md, opens_at, "
+                   "closes_at, published_at, status) VALUES (?,?,?,?,?,?,?,?,'published')",
+    [I_STAGE] = "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at, summary) "
+                "VALUES (?,?,?,?,?,?,?)",
+    [I_TIER] = "INSERT INTO tier (campaign_id, slug, name, quota, rank) VALUES (?,?,?,?,?)",
+    [I_TRACK] = "INSERT INTO track (campaign_id, slug, name) VALUES (?,?,?)",
+    [I_REGION] = "INSERT OR IGNORE INTO region (code, name, source) VALUES (?,?,?)",
+    [I_UNIT] = "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES (?,?,?,?,?)",
+    [I_CASE] = "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, "
+               "title, summary, status, submitted_at, published_at, views) "
+               "VALUES (?,?,?,?,?,?,?,?,'published',?,?,?)",
+    [I_SECTION] = "INSERT INTO case_section (case_id, seq, body_md) VALUES (?,?,?)",
+    [I_TAG] = "INSERT INTO tag (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name "
+              "RETURNING id",
+    [I_CASE_TAG] = "INSERT OR IGNORE INTO case_tag (case_id, tag_id) VALUES (?,?)",
+    [I_ARTICLE] = "INSERT INTO article (id, campaign_id, title, source, author, published_at, "
+                  "body_md, views) VALUES (?,?,?,?,?,?,?,?)",
+    [I_ARTICLE_TAG] = "INSERT OR IGNORE INTO article_tag (article_id, tag_id) VALUES (?,?)",
+};
+
+struct loader {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[I__MAX];
+    int64_t campaign_id;
+    json_t *tiers, *tracks; /* slug -> row id */
+    char err[256];
+};
+
+static void bt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+/* Step an insert; returns 0 or -1 with the message kept. */
+static int done(struct loader *l, enum ins_id id)
+{
+    sqlite3_stmt *s = l->stmt[id];
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        snprintf(l->err, sizeof l->err, "insert %d: %s", (int)id, sqlite3_errmsg(l->db));
+        return -1;
+    }
+    return 0;
+}
+
+static int on_campaign(void *ctx, const struct demo_campaign *c)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_CAMPAIGN];
+    bt(s, 1, c->slug), bt(s, 2, c->name), bt(s, 3, c->theme), bt(s, 4, c->organisers);
+    bt(s, 5, c->call_md), bt(s, 6, c->opens_at), bt(s, 7, c->closes_at);
+    bt(s, 8, c->published_at);
+    if (done(l, I_CAMPAIGN))
+        return -1;
+    l->campaign_id = sqlite3_last_insert_rowid(l->db);
+    return 0;
+}
+
+static int on_stage(void *ctx, const struct demo_stage *g)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_STAGE];
+    sqlite3_bind_int64(s, 1, l->campaign_id);
+    sqlite3_bind_int(s, 2, g->seq);
+    bt(s, 3, g->name), bt(s, 4, g->kind), bt(s, 5, g->starts_at), bt(s, 6, g->ends_at);
+    bt(s, 7, g->summary);
+    return done(l, I_STAGE);
+}
+
+static int on_tier(void *ctx, const struct demo_tier *t)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_TIER];
+    sqlite3_bind_int64(s, 1, l->campaign_id);
+    bt(s, 2, t->slug), bt(s, 3, t->name);
+    sqlite3_bind_int(s, 4, t->quota);
+    sqlite3_bind_int(s, 5, t->rank);
+    if (done(l, I_TIER))
+        return -1;
+    json_object_set_new(l->tiers, t->slug, json_integer(sqlite3_last_insert_rowid(l->db)));
+    return 0;
+}
+
+static int on_track(void *ctx, const struct demo_track *t)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_TRACK];
+    sqlite3_bind_int64(s, 1, l->campaign_id);
+    bt(s, 2, t->slug), bt(s, 3, t->name);
+    if (done(l, I_TRACK))
+        return -1;
+    json_object_set_new(l->tracks, t->slug, json_integer(sqlite3_last_insert_rowid(l->db)));
+    return 0;
+}
+
+static int on_region(void *ctx, const struct demo_region *r)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_REGION];
+    bt(s, 1, r->code), bt(s, 2, r->name), bt(s, 3, r->source);
+    return done(l, I_REGION);
+}
+
+static int on_unit(void *ctx, const struct demo_unit *u)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_UNIT];
+    sqlite3_bind_int(s, 1, u->id);
+    if (u->parent_id)
+        sqlite3_bind_int(s, 2, u->parent_id);
+    bt(s, 3, u->region_code), bt(s, 4, u->name);
+    sqlite3_bind_int(s, 5, u->level);
+    return done(l, I_UNIT);
+}
+
+/* The tag's id, created on first use; -1 on error. */
+static int64_t tag_id(struct loader *l, const char *name)
+{
+    sqlite3_stmt *s = l->stmt[I_TAG];
+    bt(s, 1, name);
+    int64_t id = -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return id;
+}
+
+static int on_case(void *ctx, const struct demo_case *c)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_CASE];
+    sqlite3_bind_int(s, 1, c->id);
+    sqlite3_bind_int64(s, 2, l->campaign_id);
+    sqlite3_bind_int(s, 3, c->unit_id);
+    bt(s, 4, c->region_code);
+    sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(l->tracks, c->track_slug)));
+    if (c->tier_slug)
+        sqlite3_bind_int64(s, 6, json_integer_value(json_object_get(l->tiers, c->tier_slug)));
+    bt(s, 7, c->title), bt(s, 8, c->summary), bt(s, 9, c->submitted_at);
+    bt(s, 10, c->published_at);
+    sqlite3_bind_int(s, 11, c->views);
+    if (done(l, I_CASE))
+        return -1;
+
+    for (int i = 0; i < DEMO_SECTIONS; i++) {
+        s = l->stmt[I_SECTION];
+        sqlite3_bind_int(s, 1, c->id);
+        sqlite3_bind_int(s, 2, i + 1);
+        bt(s, 3, c->sections[i]);
+        if (done(l, I_SECTION))
+            return -1;
+    }
+    for (int i = 0; i < c->ntags; i++) {
+        int64_t tid = tag_id(l, c->tags[i]);
+        if (tid < 0)
+            return -1;
+        s = l->stmt[I_CASE_TAG];
+        sqlite3_bind_int(s, 1, c->id);
+        sqlite3_bind_int64(s, 2, tid);
+        if (done(l, I_CASE_TAG))
+            return -1;
+    }
+    return 0;
+}
+
+static int on_article(void *ctx, const struct demo_article *a)
+{
+    struct loader *l = ctx;
+    sqlite3_stmt *s = l->stmt[I_ARTICLE];
+    sqlite3_bind_int(s, 1, a->id);
+    sqlite3_bind_int64(s, 2, l->campaign_id);
+    bt(s, 3, a->title), bt(s, 4, a->source), bt(s, 5, a->author), bt(s, 6, a->published_at);
+    bt(s, 7, a->body_md);
+    sqlite3_bind_int(s, 8, a->views);
+    if (done(l, I_ARTICLE))
+        return -1;
+    for (int i = 0; i < a->ntags; i++) {
+        int64_t tid = tag_id(l, a->tags[i]);
+        if (tid < 0)
+            return -1;
+        s = l->stmt[I_ARTICLE_TAG];
+        sqlite3_bind_int(s, 1, a->id);
+        sqlite3_bind_int64(s, 2, tid);
+        if (done(l, I_ARTICLE_TAG))
+            return -1;
+    }
+    return 0;
+}
+
+struct demo_job {
+    uint64_t seed;
+    int ncases;
+    struct loader *l;
+    int gen_rc;
+};
+
+static int load_job(sqlite3 *db, void *arg)
+{
+    struct demo_job *j = arg;
+    struct loader *l = j->l;
+    l->db = db;
+    for (int i = 0; i < I__MAX; i++) {
+        if (sqlite3_prepare_v2(db, ins_sql[i], -1, &l->stmt[i], NULL) != SQLITE_OK) {
+            snprintf(l->err, sizeof l->err, "prepare %d: %s", i, sqlite3_errmsg(db));
+            return -1;
+        }
+    }
+    const struct demo_sink sink = {l,        on_campaign, on_stage, on_tier,   on_track,
+                                   on_region, on_unit,    on_case,  on_article};
+    j->gen_rc = demo_generate(j->seed, j->ncases, &sink);
+    if (j->gen_rc != 0)
+        return -1;
+    if (store_index_cases(db) != 0) {
+        snprintf(l->err, sizeof l->err, "search index: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen)
+{
+    struct loader l = {0};
+    l.tiers = json_object();
+    l.tracks = json_object();
+    struct demo_job job = {seed, ncases, &l, 0};
+    int rc = writer_run_sync(st->writer, load_job, &job);
+    for (int i = 0; i < I__MAX; i++)
+        sqlite3_finalize(l.stmt[i]);
+    if (rc != 0) {
+        if (job.gen_rc == -2)
+            snprintf(err, errlen, "--cases must be between 200 and 100000");
+        else
+            snprintf(err, errlen, "demo load failed: %s", l.err[0] ? l.err : "write error");
+    } else {
+        rc = store_reload(st);
+        if (rc != 0)
+            snprintf(err, errlen, "cannot reload counters");
+    }
+    json_decref(l.tiers);
+    json_decref(l.tracks);
+    return rc;
+}

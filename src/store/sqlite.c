@@ -1,0 +1,275 @@
+/*
+ * sqlite.c — the SQLite backend's connections: open and migrate, the
+ * writer's connection and thread, each serving thread's read connection
+ * with its statement cache, and the view counters with their flush.
+ *
+ * The database is WAL with synchronous=FULL: readers never block the
+ * writer, and a commit is on disk before anyone is told it happened.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "store/sqlite_int.h"
+
+struct rconn {
+    struct store *owner;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[Q__MAX];
+    struct rconn *next;
+};
+
+static __thread struct rconn *tl_conn;
+
+static const char *const view_table[STORE_COUNT__MAX] = {"\"case\"", "article"};
+
+static int open_conn(const char *path, int flags, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2048;", NULL, NULL, NULL);
+    if (search_register(db) != 0) {
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+const char *sq_text(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? (const char *)t : "";
+}
+
+json_t *sq_jtext(sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    return t ? json_stringn((const char *)t, (size_t)sqlite3_column_bytes(s, col)) : json_null();
+}
+
+sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
+{
+    struct rconn *c = tl_conn;
+    if (!c || c->owner != st) {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return NULL;
+        c->owner = st;
+        if (open_conn(st->path, SQLITE_OPEN_READONLY, &c->db) != 0) {
+            log_error("store: cannot open a read connection to %s", st->path);
+            free(c);
+            return NULL;
+        }
+        sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
+        pthread_mutex_lock(&st->rlock);
+        c->next = st->rconns;
+        st->rconns = c;
+        pthread_mutex_unlock(&st->rlock);
+        tl_conn = c;
+    }
+    if (!c->stmt[id] && sqlite3_prepare_v3(c->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                           &c->stmt[id], NULL) != SQLITE_OK) {
+        log_error("store: query %d: %s", (int)id, sqlite3_errmsg(c->db));
+        return NULL;
+    }
+    return c->stmt[id];
+}
+
+void sq_done(sqlite3_stmt *s)
+{
+    if (s) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+}
+
+/* Flush one counter delta: runs inside the writer's batch. */
+struct flush_ctx {
+    sqlite3_stmt *update;
+    struct store *st;
+};
+
+static int flush_one(void *arg, int64_t id, int64_t delta)
+{
+    struct flush_ctx *fc = arg;
+    sqlite3_bind_int64(fc->update, 1, delta);
+    sqlite3_bind_int64(fc->update, 2, id);
+    int rc = sqlite3_step(fc->update);
+    sqlite3_reset(fc->update);
+    if (rc != SQLITE_DONE)
+        return -1;
+    fc->st->views_flushed += (uint64_t)delta;
+    return 0;
+}
+
+static int flush_views(sqlite3 *db, void *ctx)
+{
+    struct store *st = ctx;
+    log_access_flush();
+    for (int k = 0; k < STORE_COUNT__MAX; k++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE %s SET views = views + ?1 WHERE id = ?2",
+                 view_table[k]);
+        struct flush_ctx fc = {NULL, st};
+        if (sqlite3_prepare_v2(db, sql, -1, &fc.update, NULL) != SQLITE_OK)
+            return -1;
+        counter_drain(st->views[k], flush_one, &fc);
+        sqlite3_finalize(fc.update);
+    }
+    return 0;
+}
+
+static int load_counters(struct store *st)
+{
+    for (int k = 0; k < STORE_COUNT__MAX; k++) {
+        char sql[128];
+        sqlite3_stmt *s;
+        snprintf(sql, sizeof sql, "SELECT id, views FROM %s", view_table[k]);
+        if (sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL) != SQLITE_OK)
+            return -1;
+        while (sqlite3_step(s) == SQLITE_ROW)
+            counter_register(st->views[k], sqlite3_column_int64(s, 0),
+                             sqlite3_column_int64(s, 1));
+        sqlite3_finalize(s);
+    }
+    return 0;
+}
+
+static int64_t find_public_campaign(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    int64_t id = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id FROM campaign WHERE status IN ('published','archived') "
+                           "ORDER BY published_at DESC, id DESC LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        id = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return id;
+}
+
+struct store *store_open(const char *dir, int create, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (!create || mkdir(dir, 0750) != 0) {
+            snprintf(err, errlen, "data folder %s does not exist (run `laurel init` or `laurel demo`)",
+                     dir);
+            return NULL;
+        }
+    }
+    struct store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&st->rlock, NULL);
+    size_t n = strlen(dir) + 16;
+    st->path = malloc(n);
+    snprintf(st->path, n, "%s/laurel.db", dir);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+    if (!st->path || open_conn(st->path, flags, &st->wdb) != 0) {
+        snprintf(err, errlen, "cannot open database %s", st->path ? st->path : dir);
+        store_close(st);
+        return NULL;
+    }
+    char *msg = NULL;
+    if (sqlite3_exec(st->wdb, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                     &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot set WAL mode: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        store_close(st);
+        return NULL;
+    }
+    if (migrate_run(st->wdb, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    for (int k = 0; k < STORE_COUNT__MAX; k++)
+        st->views[k] = counter_new();
+    if (!st->views[0] || !st->views[1] || load_counters(st) != 0) {
+        snprintf(err, errlen, "cannot load view counters");
+        store_close(st);
+        return NULL;
+    }
+    st->campaign_id = find_public_campaign(st->wdb);
+    st->writer = writer_start(st->wdb, flush_views, st);
+    if (!st->writer) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int reload_job(sqlite3 *db, void *arg)
+{
+    struct store *st = arg;
+    (void)db; /* the writer's connection, st->wdb */
+    if (load_counters(st) != 0)
+        return -1;
+    st->campaign_id = find_public_campaign(st->wdb);
+    st->generation++;
+    return 0;
+}
+
+int store_reload(struct store *st)
+{
+    return writer_run_sync(st->writer, reload_job, st);
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    writer_stop(st->writer); /* runs the last counter flush */
+    struct rconn *c = st->rconns;
+    while (c) {
+        struct rconn *next = c->next;
+        for (int i = 0; i < Q__MAX; i++)
+            sqlite3_finalize(c->stmt[i]);
+        sqlite3_close(c->db);
+        if (tl_conn == c)
+            tl_conn = NULL;
+        free(c);
+        c = next;
+    }
+    if (st->wdb)
+        sqlite3_close(st->wdb);
+    for (int k = 0; k < STORE_COUNT__MAX; k++)
+        counter_free(st->views[k]);
+    pthread_mutex_destroy(&st->rlock);
+    free(st->path);
+    free(st);
+}
+
+int64_t store_view(struct store *st, enum store_counted kind, int64_t id)
+{
+    return counter_hit(st->views[kind], id);
+}
+
+void store_stats_get(struct store *st, struct store_stats *out)
+{
+    struct writer_stats ws;
+    writer_stats_get(st->writer, &ws);
+    out->batches = ws.batches;
+    out->jobs = ws.jobs;
+    out->last_commit_ms = ws.last_commit_ms;
+    out->views_flushed = st->views_flushed;
+}
+
+uint64_t store_generation(struct store *st)
+{
+    return st->generation;
+}

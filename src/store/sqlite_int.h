@@ -1,0 +1,83 @@
+/*
+ * sqlite_int.h — what the SQLite backend's files share, and nothing above
+ * the store sees.
+ *
+ * Every query has a name (enum sq_id) and one SQL text (sq_sql, in
+ * sqlite_public.c).  sq_stmt() returns the calling thread's prepared
+ * statement for it, preparing it on first use on that thread's read-only
+ * connection; the caller binds, steps and calls sq_done().
+ */
+#ifndef LAUREL_SQLITE_INT_H
+#define LAUREL_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <stdatomic.h>
+
+#include "store/counter.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+enum sq_id {
+    Q_CAMPAIGN,
+    Q_STAGES,
+    Q_TIERS,
+    Q_TRACKS,
+    Q_FIGURES,
+    Q_CASES,
+    Q_CASE,
+    Q_CASE_SECTIONS,
+    Q_CASE_TAGS,
+    Q_CASE_ATTACHMENTS,
+    Q_CASE_RELATED,
+    Q_CASE_PREV,
+    Q_CASE_NEXT,
+    Q_REGIONS,
+    Q_AWARDED,
+    Q_TAGS,
+    Q_ARTICLES,
+    Q_ARTICLE,
+    Q_ARTICLE_TAGS,
+    Q_ARTICLE_RELATED,
+    Q_ARTICLE_PREV,
+    Q_ARTICLE_NEXT,
+    Q_SITEMAP_CASES,
+    Q_SITEMAP_ARTICLES,
+    Q__MAX
+};
+
+extern const char *const sq_sql[Q__MAX];
+
+struct rconn;
+
+struct store {
+    char *path;
+    sqlite3 *wdb; /* the writer's connection */
+    struct writer *writer;
+    struct counter *views[STORE_COUNT__MAX];
+    int64_t campaign_id; /* the public campaign */
+    _Atomic uint64_t generation;
+    _Atomic uint64_t views_flushed;
+    pthread_mutex_t rlock; /* guards rconns */
+    struct rconn *rconns;
+};
+
+/* The calling thread's statement for id, or NULL (logged). */
+sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);
+/* Reset and unbind a statement after use. */
+void sq_done(sqlite3_stmt *s);
+
+/* Column helpers: text as "" when NULL. */
+const char *sq_text(sqlite3_stmt *s, int col);
+json_t *sq_jtext(sqlite3_stmt *s, int col);
+
+/* After a bulk load: re-read counters and the public campaign, bump the generation. */
+int store_reload(struct store *st);
+
+/* Apply the embedded migrations newer than the database's user_version. */
+int migrate_run(sqlite3 *db, char *err, size_t errlen);
+/* (Re)build both search indexes from the case tables; on the writer's db. */
+int store_index_cases(sqlite3 *db);
+/* Register the laurel_bigram FTS5 tokenizer on db. */
+int search_register(sqlite3 *db);
+
+#endif

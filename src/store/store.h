@@ -1,0 +1,84 @@
+/*
+ * store.h — the one interface to Laurel's data.
+ *
+ * Everything above this layer (web handlers, commands) asks the store for
+ * models — jansson objects shaped for the views — and never sees SQL.  The
+ * SQLite backend implements it today: reads run on the calling thread with
+ * a read-only connection of that thread's own and prepared statements cached
+ * per connection; writes go to the single writer thread (store_submit),
+ * which commits queued jobs in groups (one transaction and one fsync per
+ * batch).  A PostgreSQL backend implements the same functions.
+ *
+ * Models returned are new references owned by the caller (json_decref).
+ * Functions returning int give 0 on success, STORE_NOTFOUND, or STORE_ERROR
+ * (logged).
+ */
+#ifndef LAUREL_STORE_H
+#define LAUREL_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/demo.h"
+
+enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERROR = -1 };
+
+/* The public campaign is the newest published one. */
+#define STORE_PER_PAGE 20
+
+struct store;
+
+/* Open (creating with `create`) the database under dir; runs migrations. */
+struct store *store_open(const char *dir, int create, char *err, size_t errlen);
+/* Flush counters, stop the writer, close every connection. */
+void store_close(struct store *st);
+
+/* Fill an empty database with the demo campaign; 0 or -1 (err set). */
+int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen);
+
+/* A case-list filter: NULL / 0 fields are "any". */
+struct store_filter {
+    const char *region; /* GB/T 2260 code */
+    const char *tier;   /* tier slug */
+    const char *track;  /* track slug */
+    const char *tag;    /* tag name */
+    const char *q;      /* search words */
+    int sort_views;     /* most viewed first, else newest first */
+    int page;           /* 1.. */
+    int per_page;
+};
+
+/* {total, page, pages, items:[case summaries]} */
+json_t *store_cases(struct store *st, const struct store_filter *f);
+/* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
+json_t *store_case(struct store *st, int64_t id);
+/* The public campaign: name, call, stages, tiers, tracks, figures. */
+json_t *store_campaign(struct store *st);
+/* [{code, name, source, cases, best, excellent}] in code order. */
+json_t *store_regions(struct store *st);
+/* One region as above, or NULL. */
+json_t *store_region(struct store *st, const char *code);
+/* {tiers:[{slug,name,quota,items:[...]}], regions:[{..., awards}], leader:{...}} */
+json_t *store_results(struct store *st);
+/* [{name, count}] most used first. */
+json_t *store_tags(struct store *st);
+/* {total, page, pages, items:[article summaries]} */
+json_t *store_articles(struct store *st, int page, int per_page);
+/* One article with body HTML, tags, related, prev/next; NULL if none. */
+json_t *store_article(struct store *st, int64_t id);
+/* Every public URL's id and date: {cases:[[id,date]...], articles:[[id,date]...]}. */
+json_t *store_sitemap(struct store *st);
+
+/* Page views: count one (in memory) and return the new total, or -1 for an unknown id. */
+enum store_counted { STORE_COUNT_CASE, STORE_COUNT_ARTICLE, STORE_COUNT__MAX };
+int64_t store_view(struct store *st, enum store_counted kind, int64_t id);
+/* Totals for /metrics. */
+struct store_stats {
+    uint64_t batches, jobs, views_flushed;
+    double last_commit_ms;
+};
+void store_stats_get(struct store *st, struct store_stats *out);
+/* A number that changes whenever public content changes (for caches). */
+uint64_t store_generation(struct store *st);
+
+#endif

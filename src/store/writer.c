@@ -1,0 +1,192 @@
+/*
+ * writer.c — one thread, one connection, group commit; see writer.h.
+ */
+#include "writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/log.h"
+
+struct writer {
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct writer_job *head, **tail;
+    int stopping;
+    int (*tick)(sqlite3 *db, void *ctx);
+    void *tick_ctx;
+    struct writer_stats stats;
+};
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("writer: %s: %s", sql, msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Run one batch: the jobs in list, then the tick if asked.  Calls every done. */
+static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
+{
+    double t0 = mono_ms();
+    int rc = exec(w->db, "BEGIN IMMEDIATE");
+    for (struct writer_job *j = list; j && rc == 0; j = j->next) {
+        exec(w->db, "SAVEPOINT job");
+        j->rc = j->run(w->db, j->arg);
+        if (j->rc != 0)
+            exec(w->db, "ROLLBACK TO job");
+        exec(w->db, "RELEASE job");
+    }
+    if (rc == 0 && with_tick && w->tick) {
+        exec(w->db, "SAVEPOINT tick");
+        if (w->tick(w->db, w->tick_ctx) != 0)
+            exec(w->db, "ROLLBACK TO tick");
+        exec(w->db, "RELEASE tick");
+    }
+    if (rc == 0 && exec(w->db, "COMMIT") != 0) {
+        exec(w->db, "ROLLBACK");
+        rc = -1;
+    }
+    w->stats.batches++;
+    w->stats.last_commit_ms = mono_ms() - t0;
+    while (list) {
+        struct writer_job *next = list->next;
+        w->stats.jobs++;
+        if (list->done)
+            list->done(list->arg, rc != 0 ? -1 : list->rc);
+        list = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    double last_tick = mono_ms();
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->head && !w->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            if (pthread_cond_timedwait(&w->wake, &w->lock, &until) == ETIMEDOUT)
+                break;
+        }
+        struct writer_job *list = w->head;
+        w->head = NULL;
+        w->tail = &w->head;
+        int stopping = w->stopping;
+        pthread_mutex_unlock(&w->lock);
+
+        int tick = stopping || mono_ms() - last_tick >= 1000.0;
+        if (list || tick)
+            run_batch(w, list, tick);
+        if (tick)
+            last_tick = mono_ms();
+        pthread_mutex_lock(&w->lock);
+        if (stopping && !w->head)
+            break;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), void *tick_ctx)
+{
+    struct writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->db = db;
+    w->tail = &w->head;
+    w->tick = tick;
+    w->tick_ctx = tick_ctx;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void writer_submit(struct writer *w, struct writer_job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    *w->tail = job;
+    w->tail = &job->next;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* A job run synchronously: the trampolines below share this one record. */
+struct sync_job {
+    int (*run)(sqlite3 *db, void *arg);
+    void *arg;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int finished, rc;
+};
+
+static int sync_run(sqlite3 *db, void *arg)
+{
+    struct sync_job *sj = arg;
+    return sj->run(db, sj->arg);
+}
+
+static void sync_done(void *arg, int rc)
+{
+    struct sync_job *sj = arg;
+    pthread_mutex_lock(&sj->lock);
+    sj->finished = 1;
+    sj->rc = rc;
+    pthread_cond_signal(&sj->cond);
+    pthread_mutex_unlock(&sj->lock);
+}
+
+int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+{
+    struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    struct writer_job job = {sync_run, sync_done, &sj, 0, NULL};
+    writer_submit(w, &job);
+    pthread_mutex_lock(&sj.lock);
+    while (!sj.finished)
+        pthread_cond_wait(&sj.cond, &sj.lock);
+    pthread_mutex_unlock(&sj.lock);
+    return sj.rc;
+}
+
+void writer_stop(struct writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    free(w);
+}
+
+void writer_stats_get(struct writer *w, struct writer_stats *out)
+{
+    pthread_mutex_lock(&w->lock);
+    *out = w->stats;
+    pthread_mutex_unlock(&w->lock);
+}

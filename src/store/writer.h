@@ -1,0 +1,46 @@
+/*
+ * writer.h — the single writer thread and its group commit.
+ *
+ * Every write to the database is a job queued here.  The writer takes all
+ * queued jobs at once, runs them inside one transaction (each under its own
+ * savepoint, so one failing job does not undo the others) and commits: one
+ * fsync per batch with synchronous=FULL.  Only after the commit does it call
+ * each job's `done`, so a handler that waits for `done` (suspending its
+ * connection meanwhile) acknowledges only durable writes.  Once a second,
+ * and once more when stopping, the writer runs its `tick` inside a batch
+ * (the view-counter flush).
+ */
+#ifndef LAUREL_WRITER_H
+#define LAUREL_WRITER_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+struct writer_job {
+    /* Runs on the writer thread inside the batch transaction; returns 0 or -1. */
+    int (*run)(sqlite3 *db, void *arg);
+    /* Runs after the commit (rc 0) or the rollback (rc -1); may be NULL. */
+    void (*done)(void *arg, int rc);
+    void *arg;
+    int rc;                  /* the writer's: run's result */
+    struct writer_job *next; /* the writer's */
+};
+
+struct writer_stats {
+    uint64_t batches, jobs;
+    double last_commit_ms;
+};
+
+struct writer;
+
+/* Start the thread; it owns db from now on.  tick may be NULL. */
+struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), void *tick_ctx);
+/* Queue a job (the caller keeps ownership of job, which must live until done). */
+void writer_submit(struct writer *w, struct writer_job *job);
+/* Run a job and wait for its commit; returns its rc. */
+int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
+/* Drain the queue, run the last tick, stop the thread.  Does not close db. */
+void writer_stop(struct writer *w);
+void writer_stats_get(struct writer *w, struct writer_stats *out);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * render.c — the template set and the layout; see render.h.
+ */
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/embed.h"
+#include "view/template.h"
+
+#define TEMPLATE_DIR "templates/"
+
+static struct tpl_set *templates;
+
+int render_init(char *err, size_t errlen)
+{
+    templates = tpl_set_new();
+    if (!templates) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t plen = strlen(TEMPLATE_DIR);
+    for (unsigned i = 0; i < embed_count; i++) {
+        const struct embed_file *f = &embed_files[i];
+        size_t n = strlen(f->name);
+        if (strncmp(f->name, TEMPLATE_DIR, plen) != 0 || n < plen + 6 ||
+            strcmp(f->name + n - 5, ".html") != 0)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(n - plen - 5), f->name + plen);
+        if (tpl_set_add(templates, name, (const char *)f->data, f->len, err, errlen) != 0)
+            return -1;
+    }
+    return tpl_set_link(templates, err, errlen);
+}
+
+void render_free(void)
+{
+    tpl_set_free(templates);
+    templates = NULL;
+}
+
+int render_page(const char *name, json_t *model, enum lang lang, const char *other_url,
+                const char *title, struct buf *out)
+{
+    json_t *ctx = json_is_object(model) ? json_copy(model) : json_object();
+    if (!ctx)
+        return -1;
+    enum lang other = lang == LANG_ZH ? LANG_EN : LANG_ZH;
+    json_object_set(ctx, "t", i18n_catalog(lang));
+    json_object_set_new(
+        ctx, "site",
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "lang", i18n_code(lang), "other_lang",
+                  i18n_code(other), "other_lang_name",
+                  i18n_get(lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
+                  other_url, "title", title ? title : "", "en", lang == LANG_EN));
+    struct buf content = BUF_INIT;
+    buf_init(&content, 0);
+    int rc = tpl_render(templates, name, ctx, &content);
+    if (rc == 0 && !content.oom) {
+        json_object_set_new(ctx, "content_html", json_stringn(content.p ? content.p : "",
+                                                              content.len));
+        rc = tpl_render(templates, "layout", ctx, out);
+    }
+    buf_release(&content);
+    json_decref(ctx);
+    return rc == 0 && !out->oom ? 0 : -1;
+}

@@ -1,0 +1,6 @@
+<ul>
+  {{#items}}
+  <li>{{name}} {{n}} {{.}}</li>
+  {{/items}}
+</ul>
+{{^ea}}empty{{/ea}}

@@ -1,0 +1,1 @@
+{{{body_html}}} {{& user.prof.bio_html}} {{body_html}}

@@ -1,0 +1,4 @@
+<ul>{{#items}}{{>p}}{{/items}}</ul>
+{{>inv}}
+  {{> r }}
+{{#nest}}{{>r}}{{/nest}}

@@ -1,0 +1,4 @@
+a {{! comment {{ }} b
+  {{! standalone
+ multi }}  
+c{{>loop}}

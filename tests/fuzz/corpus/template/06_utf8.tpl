@@ -1,0 +1,2 @@
+<title>案例：{{中文}}</title>
+{{#user.tags}}<i>{{.}}</i>{{/user.tags}}

@@ -1,0 +1,1 @@
+{{#t}}{{#f}}x{{/f}}{{^zero}}{{r}} {{neg}} {{big}} {{tiny}}{{/zero}}{{/t}}{{nul}}{{es}}{{eo}}

@@ -1,0 +1,1 @@
+{{#user}}{{#prof}}{{bio}} {{name}} {{title}} {{n}}{{/prof}}{{/user}}{{.}}
