@@ -739,7 +739,7 @@ static void section_measures(struct gen *g, const struct dw_topic *t)
         buf_reset(&g->item[i]);
         buf_printf(&g->item[i], "%d. **", i + 1);
         n += expand(g, &g->item[i], heads[i]) + 1;
-        buf_puts(&g->item[i], "。**");
+        buf_puts(&g->item[i], "**。");
         for (int j = 0; j < 2; j++)
             n += expand(g, &g->item[i], pick_new(g, dw_do_detail, &used_d));
     }

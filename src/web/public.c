@@ -36,7 +36,8 @@ static json_t *crumbs(enum lang l, const char *channel_key, const char *channel_
         json_array_append_new(a,
                               json_pack("{s:s,s:s?}", "name", middle, "url", leaf ? middle_url : NULL));
     if (leaf)
-        json_array_append_new(a, json_pack("{s:s}", "name", i18n_get(l, "crumb_article")));
+        json_array_append_new(a, json_pack("{s:s,s:n}", "name", i18n_get(l, "crumb_article"),
+                                           "url"));
     return a;
 }
 
