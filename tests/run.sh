@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# run.sh — every test that `make test` runs, in order, stopping at the first failure:
+#   1. the release build and its unit tests (cmocka);
+#   2. the AddressSanitizer + UndefinedBehaviorSanitizer build: unit tests again;
+#   3. the end-to-end suite (pytest) against the real binary, release and sanitized;
+#   4. each fuzz target (libFuzzer, clang) for FUZZ_SECONDS on its corpus;
+#   5. the browser test (playwright-core driving Debian's chromium).
+# Build folders: build/, build-asan/, build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+PY=/usr/bin/python3
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "release build"
+[ -f build/build.ninja ] || meson setup build --buildtype=release -Db_ndebug=true
+ninja -C build
+
+step "unit tests (release)"
+meson test -C build --suite unit --print-errorlogs
+
+step "sanitized build (ASan + UBSan)"
+[ -f build-asan/build.ninja ] ||
+    meson setup build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+
+step "unit tests (sanitized)"
+meson test -C build-asan --suite unit --print-errorlogs
+
+step "end-to-end tests (release)"
+LAUREL_BIN=$PWD/build/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
+
+step "end-to-end tests (sanitized)"
+LAUREL_BIN=$PWD/build-asan/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
+
+step "fuzz targets, ${FUZZ_SECONDS}s each"
+[ -f build-fuzz/build.ninja ] ||
+    CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+        -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-fuzz
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -x "$target" ] || continue
+    name=$(basename "$target")
+    corpus=tests/fuzz/corpus/${name#fuzz_}
+    work=$(mktemp -d)
+    cp -r "$corpus"/. "$work"/
+    "$target" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$work/" -print_final_stats=1 \
+        "$work" 2>&1 | tail -n 3
+    rm -rf "$work"
+done
+
+step "browser test (chromium)"
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+LAUREL_BIN=$PWD/build/laurel node --test tests/browser/
