@@ -172,7 +172,8 @@ static int cmd_serve(const struct options *o)
         .max_conns = 4096,
         .max_conns_per_ip = 1024,
     };
-    struct server *srv = server_start(&cfg, web_dispatch, err, sizeof err);
+    const struct server_app app = {web_begin, web_dispatch};
+    struct server *srv = server_start(&cfg, &app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "laurel: %s\n", err);
         store_close(st);

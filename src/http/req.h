@@ -18,7 +18,7 @@
 #include "view/i18n.h"
 
 #define REQ_MAX_PARAMS 4
-#define RESP_MAX_HEADERS 8
+#define RESP_MAX_HEADERS 12
 
 enum http_method { HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_OTHER };
 
@@ -36,9 +36,34 @@ struct req {
     int api;             /* the path began with /api/v1 */
     const char *if_none_match;
     const char *if_modified_since;
+    const char *cookie;       /* the Cookie header */
+    const char *content_type; /* of the body */
+    const char *body;         /* urlencoded bodies, NUL-terminated; NULL without one */
+    size_t body_len;
+    int tls;                  /* X-Forwarded-Proto: https from the proxy in front */
     char ip[48];
     double started_ms;
+    /*
+     * A body consumer the application may install in its begin hook (for
+     * streamed uploads); it returns 0, or an HTTP status to refuse at once.
+     * Without one, the server gathers the body into `body` (max_body bytes).
+     */
+    int (*sink)(struct req *r, const char *data, size_t len);
+    void *sink_ctx;
+    void *app; /* the application's per-request state */
 };
+
+/*
+ * A handler that must wait — for a commit of the writer thread, for a
+ * password hash on the worker pool — sets `start` and `finish` instead of
+ * answering.  The server then suspends the connection (its thread goes on
+ * serving others) and calls start(r, w, wake, token); the work calls
+ * wake(token) exactly once, from any thread, when it is done; the server
+ * then calls finish(r, w) on a server thread to fill the response.  finish
+ * may set start again to wait once more.  `deferred` is the handler's.
+ */
+struct resp;
+typedef void (*resp_wake_fn)(void *token);
 
 struct resp {
     int status;
@@ -46,6 +71,9 @@ struct resp {
     struct buf body;
     const char *headers[RESP_MAX_HEADERS][2];
     size_t nheaders;
+    void (*start)(struct req *r, struct resp *w, resp_wake_fn wake, void *token);
+    void (*finish)(struct req *r, struct resp *w);
+    void *deferred;
 };
 
 /* Add a header (name and value must outlive the response: literals or arena). */

@@ -27,7 +27,7 @@
 
 struct server {
     struct MHD_Daemon *daemon;
-    server_dispatch_fn dispatch;
+    struct server_app app;
     size_t max_body;
     unsigned port;
 };
@@ -35,9 +35,14 @@ struct server {
 /* Per-request state beyond struct req, private to this file. */
 struct conn_req {
     struct req r;
+    struct MHD_Connection *conn;
     int started;
     int refused; /* a response was queued before the body was read */
     size_t body_seen;
+    struct buf body;
+    struct resp w;       /* kept while a deferred handler waits */
+    _Atomic int waiting; /* suspended until wake */
+    int dispatched;
     int status;
     size_t bytes;
 };
@@ -105,6 +110,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                now_ms() - c->r.started_ms);
+    buf_release(&c->body);
+    buf_release(&c->w.body);
     arena_release(&c->r.arena);
     free(c);
     st_inflight--;
@@ -165,6 +172,42 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, struct conn_req *c, i
     return send_resp(conn, c, &w, 1);
 }
 
+static const char *refusal_text(int status)
+{
+    switch (status) {
+    case 411:
+        return "411 请求缺少 Content-Length。\n";
+    case 413:
+        return "413 请求体过大。\n";
+    case 415:
+        return "415 不支持的内容类型。\n";
+    default:
+        return "400 请求无效。\n";
+    }
+}
+
+/* The work behind a deferred response is done: let the connection go on. */
+static void wake(void *token)
+{
+    struct conn_req *c = token;
+    c->waiting = 0;
+    MHD_resume_connection(c->conn);
+}
+
+/* Send w, or, if the handler deferred, suspend and start its work. */
+static enum MHD_Result answer(struct MHD_Connection *conn, struct conn_req *c)
+{
+    struct resp *w = &c->w;
+    if (!w->start)
+        return send_resp(conn, c, w, 0);
+    void (*start)(struct req *, struct resp *, resp_wake_fn, void *) = w->start;
+    w->start = NULL;
+    c->waiting = 1;
+    MHD_suspend_connection(conn);
+    start(&c->r, w, wake, c);
+    return MHD_YES;
+}
+
 static enum http_method parse_method(const char *m)
 {
     if (strcmp(m, "GET") == 0)
@@ -174,6 +217,23 @@ static enum http_method parse_method(const char *m)
     if (strcmp(m, "POST") == 0)
         return HTTP_POST;
     return HTTP_OTHER;
+}
+
+static void read_headers(struct MHD_Connection *conn, struct req *r)
+{
+    r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    r->if_modified_since =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
+    r->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    r->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    r->tls = proto && strcmp(proto, "https") == 0;
+    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    const char *alang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+    r->json = accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
+    r->lang = LANG_ZH;
+    if (alang && strncasecmp(alang, "en", 2) == 0)
+        r->lang = LANG_EN;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -190,6 +250,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     if (!c->started) {
         c->started = 1;
+        c->conn = conn;
+        buf_init(&c->body, s->max_body + 1);
+        buf_init(&c->w.body, 0);
         r->method_name = arena_strdup(&r->arena, method);
         r->method = parse_method(method);
         const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
@@ -200,37 +263,47 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                           "400 请求无效：同时带有 Transfer-Encoding 与 Content-Length。\n");
         }
         if (cl && strtoull(cl, NULL, 10) > s->max_body)
-            return refuse(conn, c, 413, "413 请求体过大。\n");
+            return refuse(conn, c, 413, refusal_text(413));
+        read_headers(conn, r);
+        int status = s->app.begin ? s->app.begin(r) : 0;
+        if (status)
+            return refuse(conn, c, status, refusal_text(status));
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (c->refused) {
-            *upload_data_size = 0;
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (c->refused)
+            return MHD_YES;
+        c->body_seen += n;
+        if (r->sink) {
+            int status = r->sink(r, upload_data, n);
+            if (status)
+                return refuse(conn, c, status, refusal_text(status));
             return MHD_YES;
         }
-        c->body_seen += *upload_data_size;
-        *upload_data_size = 0;
         if (c->body_seen > s->max_body)
-            return refuse(conn, c, 413, "413 请求体过大。\n");
+            return refuse(conn, c, 413, refusal_text(413));
+        buf_append(&c->body, upload_data, n);
         return MHD_YES;
     }
-    if (c->refused)
+    if (c->refused || c->waiting)
         return MHD_YES;
-
-    r->if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
-    r->if_modified_since =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
-    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
-    const char *alang = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
-    r->json = accept && strstr(accept, "application/json") && !strstr(accept, "text/html");
-    r->lang = LANG_ZH;
-    if (alang && strncasecmp(alang, "en", 2) == 0)
-        r->lang = LANG_EN;
-
-    struct resp w = {0};
-    buf_init(&w.body, 0);
-    s->dispatch(r, &w);
-    return send_resp(conn, c, &w, 0);
+    if (c->dispatched) {
+        /* Woken after deferred work: let the handler finish its answer. */
+        void (*finish)(struct req *, struct resp *) = c->w.finish;
+        c->w.finish = NULL;
+        if (finish)
+            finish(r, &c->w);
+        return answer(conn, c);
+    }
+    if (c->body.len || r->method == HTTP_POST) {
+        r->body = c->body.p ? c->body.p : "";
+        r->body_len = c->body.len;
+    }
+    s->app.dispatch(r, &c->w);
+    c->dispatched = 1;
+    return answer(conn, c);
 }
 
 /* Parse "host:port" / "[v6]:port" into sa; returns its length or 0. */
@@ -267,7 +340,7 @@ static socklen_t parse_listen(const char *spec, struct sockaddr_storage *sa)
     return sizeof *s4;
 }
 
-struct server *server_start(const struct server_config *cfg, server_dispatch_fn dispatch,
+struct server *server_start(const struct server_config *cfg, const struct server_app *app,
                             char *err, size_t errlen)
 {
     struct sockaddr_storage sa;
@@ -280,7 +353,7 @@ struct server *server_start(const struct server_config *cfg, server_dispatch_fn 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    s->dispatch = dispatch;
+    s->app = *app;
     s->max_body = cfg->max_body;
     unsigned threads = cfg->threads;
     if (threads == 0) {

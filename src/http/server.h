@@ -28,8 +28,16 @@ struct server_config {
     unsigned max_conns_per_ip;
 };
 
-/* The application's entry point: fill w for r.  Runs on a server thread. */
-typedef void (*server_dispatch_fn)(struct req *r, struct resp *w);
+/*
+ * The application: `begin` runs when the headers are in (it may install
+ * r->sink for the body, or return an HTTP status to refuse the request at
+ * once, before its body is read); `dispatch` fills w once the body is in.
+ * Both run on a server thread.
+ */
+struct server_app {
+    int (*begin)(struct req *r);
+    void (*dispatch)(struct req *r, struct resp *w);
+};
 
 /* Counters for /metrics; updated atomically by the server threads. */
 struct server_stats {
@@ -43,7 +51,7 @@ struct server_stats {
 struct server;
 
 /* Start serving.  Returns NULL with a message in err on failure.  Owned by the caller. */
-struct server *server_start(const struct server_config *cfg, server_dispatch_fn dispatch,
+struct server *server_start(const struct server_config *cfg, const struct server_app *app,
                             char *err, size_t errlen);
 /* Stop gracefully (see above) and free the server. */
 void server_stop(struct server *s, unsigned grace_ms);

@@ -7,6 +7,7 @@
  * writer, and a commit is on disk before anyone is told it happened.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,18 @@
 #include "core/log.h"
 #include "store/sqlite_int.h"
 
+/* Prepared statements by the address of their SQL text: open addressing. */
+#define STMT_CACHE_SIZE 512
+
+struct stmt_cache {
+    const char *sql[STMT_CACHE_SIZE];
+    sqlite3_stmt *stmt[STMT_CACHE_SIZE];
+};
+
 struct rconn {
     struct store *owner;
     sqlite3 *db;
-    sqlite3_stmt *stmt[Q__MAX];
+    struct stmt_cache cache;
     struct rconn *next;
 };
 
@@ -56,7 +65,62 @@ json_t *sq_jtext(sqlite3_stmt *s, int col)
     return t ? json_stringn((const char *)t, (size_t)sqlite3_column_bytes(s, col)) : json_null();
 }
 
+static sqlite3_stmt *cache_get(struct stmt_cache *cache, sqlite3 *db, const char *sql)
+{
+    size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE_SIZE;
+    for (size_t probe = 0; probe < STMT_CACHE_SIZE; probe++) {
+        size_t i = (h + probe) % STMT_CACHE_SIZE;
+        if (cache->sql[i] == sql)
+            return cache->stmt[i];
+        if (!cache->sql[i]) {
+            if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cache->stmt[i],
+                                   NULL) != SQLITE_OK) {
+                log_error("store: %s in: %.80s", sqlite3_errmsg(db), sql);
+                cache->stmt[i] = NULL;
+                return NULL;
+            }
+            cache->sql[i] = sql;
+            return cache->stmt[i];
+        }
+    }
+    log_error("store: statement cache full");
+    return NULL;
+}
+
+static void cache_clear(struct stmt_cache *cache)
+{
+    for (size_t i = 0; i < STMT_CACHE_SIZE; i++) {
+        sqlite3_finalize(cache->stmt[i]);
+        cache->stmt[i] = NULL;
+        cache->sql[i] = NULL;
+    }
+}
+
 sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
+{
+    return sq_prepare(st, sq_sql[id]);
+}
+
+sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql)
+{
+    return cache_get(tx->st->wcache, tx->db, sql);
+}
+
+int tx_exec(struct store_tx *tx, sqlite3_stmt *s)
+{
+    if (!s)
+        return STORE_ERROR;
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        log_error("store: write: %s", sqlite3_errmsg(tx->db));
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
 {
     struct rconn *c = tl_conn;
     if (!c || c->owner != st) {
@@ -76,12 +140,7 @@ sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
         pthread_mutex_unlock(&st->rlock);
         tl_conn = c;
     }
-    if (!c->stmt[id] && sqlite3_prepare_v3(c->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                                           &c->stmt[id], NULL) != SQLITE_OK) {
-        log_error("store: query %d: %s", (int)id, sqlite3_errmsg(c->db));
-        return NULL;
-    }
-    return c->stmt[id];
+    return cache_get(&c->cache, c->db, sql);
 }
 
 void sq_done(sqlite3_stmt *s)
@@ -204,7 +263,8 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         return NULL;
     }
     st->campaign_id = find_public_campaign(st->wdb);
-    st->writer = writer_start(st->wdb, flush_views, st);
+    st->wcache = calloc(1, sizeof *st->wcache);
+    st->writer = st->wcache ? writer_start(st->wdb, flush_views, st) : NULL;
     if (!st->writer) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
@@ -237,13 +297,16 @@ void store_close(struct store *st)
     struct rconn *c = st->rconns;
     while (c) {
         struct rconn *next = c->next;
-        for (int i = 0; i < Q__MAX; i++)
-            sqlite3_finalize(c->stmt[i]);
+        cache_clear(&c->cache);
         sqlite3_close(c->db);
         if (tl_conn == c)
             tl_conn = NULL;
         free(c);
         c = next;
+    }
+    if (st->wcache) {
+        cache_clear(st->wcache);
+        free(st->wcache);
     }
     if (st->wdb)
         sqlite3_close(st->wdb);
@@ -272,4 +335,69 @@ void store_stats_get(struct store *st, struct store_stats *out)
 uint64_t store_generation(struct store *st)
 {
     return st->generation;
+}
+
+/* A queued write of store.h: the writer job and the caller's callbacks. */
+struct write_job {
+    struct writer_job job;
+    struct store *st;
+    store_write_fn run;
+    void (*done)(void *arg, int rc);
+    void *arg;
+};
+
+static int write_run(sqlite3 *db, void *arg)
+{
+    struct write_job *j = arg;
+    struct store_tx tx = {j->st, db};
+    int rc = j->run(&tx, j->arg);
+    return rc == STORE_OK ? 0 : rc;
+}
+
+static void write_done(void *arg, int rc)
+{
+    struct write_job *j = arg;
+    if (rc == 0)
+        j->st->generation++;
+    j->done(j->arg, rc);
+    free(j);
+}
+
+int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, int rc), void *arg)
+{
+    struct write_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return STORE_ERROR;
+    j->st = st;
+    j->run = run;
+    j->done = done;
+    j->arg = arg;
+    j->job.run = write_run;
+    j->job.done = write_done;
+    j->job.arg = j;
+    writer_submit(st->writer, &j->job);
+    return STORE_OK;
+}
+
+struct sync_write {
+    struct store *st;
+    store_write_fn run;
+    void *arg;
+};
+
+static int sync_write_run(sqlite3 *db, void *arg)
+{
+    struct sync_write *sw = arg;
+    struct store_tx tx = {sw->st, db};
+    int rc = sw->run(&tx, sw->arg);
+    return rc == STORE_OK ? 0 : rc;
+}
+
+int store_write_sync(struct store *st, store_write_fn run, void *arg)
+{
+    struct sync_write sw = {st, run, arg};
+    int rc = writer_run_sync(st->writer, sync_write_run, &sw);
+    if (rc == 0)
+        st->generation++;
+    return rc == 0 ? STORE_OK : rc;
 }

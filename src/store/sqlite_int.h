@@ -59,10 +59,26 @@ struct store {
     _Atomic uint64_t views_flushed;
     pthread_mutex_t rlock; /* guards rconns */
     struct rconn *rconns;
+    struct stmt_cache *wcache; /* the writer connection's statements */
 };
 
 /* The calling thread's statement for id, or NULL (logged). */
 sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);
+/*
+ * The calling thread's prepared statement for the SQL text `sql`, which
+ * must be a string constant (statements are cached by its address).
+ */
+sqlite3_stmt *sq_prepare(struct store *st, const char *sql);
+
+/* A write transaction in progress on the writer thread (see store.h). */
+struct store_tx {
+    struct store *st;
+    sqlite3 *db;
+};
+/* The writer's cached statement for the constant SQL text `sql`, or NULL. */
+sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql);
+/* Step a write statement to completion and reset it: STORE_OK or STORE_ERROR (logged). */
+int tx_exec(struct store_tx *tx, sqlite3_stmt *s);
 /* Reset and unbind a statement after use. */
 void sq_done(sqlite3_stmt *s);
 

@@ -81,4 +81,17 @@ void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */
 uint64_t store_generation(struct store *st);
 
+/*
+ * Writes.  A write is a function run on the writer thread inside a batch
+ * transaction (under its own savepoint): it calls tx_* functions of the
+ * store headers and returns STORE_OK, or any other code to have its changes
+ * rolled back.  store_write queues it and calls done(arg, rc) on the writer
+ * thread after the batch commits (rc is the write's own code, or
+ * STORE_ERROR if the commit failed); store_write_sync waits for that.
+ */
+struct store_tx;
+typedef int (*store_write_fn)(struct store_tx *tx, void *arg);
+int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, int rc), void *arg);
+int store_write_sync(struct store *st, store_write_fn run, void *arg);
+
 #endif

@@ -269,28 +269,48 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn)
     w->content_type = ctype;
 }
 
-void web_dispatch(struct req *r, struct resp *w)
+/* What web_begin learnt, for web_dispatch. */
+struct web_state {
+    enum web_err early; /* an error to answer with, or WEB_OK */
+    size_t route;
+};
+
+int web_begin(struct req *r)
 {
-    enum web_err e = read_uri(r);
-    if (e != WEB_OK) {
+    struct web_state *ws = arena_alloc(&r->arena, sizeof *ws);
+    if (!ws)
+        return 413;
+    memset(ws, 0, sizeof *ws);
+    r->app = ws;
+    ws->early = read_uri(r);
+    if (ws->early != WEB_OK) {
         if (!r->path)
             r->path = "/";
-        web_error(r, w, e);
-        return;
+        return 0;
     }
-    size_t found;
-    switch (router_find(routes, NROUTES, r, &found)) {
+    switch (router_find(routes, NROUTES, r, &ws->route)) {
     case ROUTER_NOT_FOUND:
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
+        ws->early = WEB_NOT_FOUND;
+        break;
     case ROUTER_BAD_METHOD:
-        web_error(r, w, WEB_BAD_METHOD);
-        resp_header(w, "Allow", "GET, HEAD");
-        return;
+        ws->early = WEB_BAD_METHOD;
+        break;
     case ROUTER_FOUND:
         break;
     }
-    const struct web_handler *h = routes[found].target;
+    return 0;
+}
+
+void web_dispatch(struct req *r, struct resp *w)
+{
+    struct web_state *ws = r->app;
+    if (ws->early != WEB_OK) {
+        web_error(r, w, ws->early);
+        if (ws->early == WEB_BAD_METHOD)
+            resp_header(w, "Allow", "GET, HEAD");
+        return;
+    }
+    const struct web_handler *h = routes[ws->route].target;
     if (h->raw)
         h->raw(r, w);
     else

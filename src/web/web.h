@@ -64,7 +64,12 @@ struct web_handler {
     web_raw_fn raw;
 };
 
-/* The dispatcher: everything a request goes through (routes.c). */
+/*
+ * The dispatcher (routes.c): web_begin runs when the headers are in (it
+ * decodes the URI, finds the route, loads the session and checks the role,
+ * and may install a body sink for uploads); web_dispatch runs the handler.
+ */
+int web_begin(struct req *r);
 void web_dispatch(struct req *r, struct resp *w);
 /* Answer with the error page (or JSON error) for e, in the request's language. */
 void web_error(struct req *r, struct resp *w, enum web_err e);

@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# run.sh — Laurel's benchmarks (`make bench`).  See docs/BENCHMARKS.md.
+#
+#   1. demo creation: `laurel demo` for 4,000 cases, ROUNDS runs, median seconds;
+#   2. case page /cases/1: laurel against nginx serving the same bytes as a
+#      static file, wrk with the same settings, alternating, median req/s;
+#   3. laurel's memory: VmRSS / VmHWM from /proc/PID/status, sampled all along;
+#   4. search latency: 200 queries of 1- to 4-character Chinese words over one
+#      keep-alive connection, p50 / p95 / p99.
+#
+# Everything runs on loopback, in a temporary folder, and every process this
+# script starts is stopped when it exits.  Needs wrk, nginx, python3, curl.
+#
+# Knobs (environment): LAUREL_BIN, BENCH_ROUNDS (3), BENCH_DURATION (10s),
+# BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (1), BENCH_CASES (4000),
+# BENCH_SEARCH_QUERIES (200), BENCH_OUT (bench/out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+LAUREL=${LAUREL_BIN:-$root/build/laurel}
+ROUNDS=${BENCH_ROUNDS:-3}
+DURATION=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNECTIONS:-64}
+WRK_THREADS=${BENCH_WRK_THREADS:-1}
+CASES=${BENCH_CASES:-4000}
+QUERIES=${BENCH_SEARCH_QUERIES:-200}
+OUT=${BENCH_OUT:-$root/bench/out}
+NPROC=$(nproc)
+PY=${PYTHON:-python3}
+
+for tool in wrk nginx curl "$PY"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/deps.sh bench)" >&2; exit 1; }
+done
+[ -x "$LAUREL" ] || { echo "bench: no laurel binary at $LAUREL (ninja -C build)" >&2; exit 1; }
+NGINX=$(command -v nginx)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/laurel-bench.XXXXXX")
+mkdir -p "$OUT"
+# A private copy, so that a rebuild while this runs cannot change the binary under test.
+cp "$LAUREL" "$work/laurel"
+LAUREL=$work/laurel
+pids=()
+sampler_pid=""
+
+stop_pid() { # pid: SIGTERM, up to 10 s, then SIGKILL
+    local pid=$1 i
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && { echo "bench: pid $pid ignored SIGTERM, killing" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local rc=$? pid
+    set +e
+    [ -n "$sampler_pid" ] && { touch "$work/sampler.stop"; stop_pid "$sampler_pid"; }
+    for pid in "${pids[@]+"${pids[@]}"}"; do stop_pid "$pid"; done
+    rm -rf "$work"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() { # url pid: until it answers 200, 10 s at most
+    local url=$1 pid=$2 i
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || { echo "bench: server for $url exited early" >&2; return 1; }
+        curl -fs -o /dev/null --max-time 1 "$url" && return 0
+        sleep 0.1
+    done
+    echo "bench: $url did not answer within 10 s" >&2
+    return 1
+}
+
+median() { # numbers on stdin -> median
+    sort -g | awk '{a[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print a[(NR + 1) / 2]; else printf "%.6g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+now() { date +%s.%N; }
+
+echo "== Laurel benchmarks: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "machine: $NPROC cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, $(uname -sr)"
+echo "laurel: $("$LAUREL" version 2>&1 | head -n 1); $("$NGINX" -v 2>&1); $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+echo "wrk: -t$WRK_THREADS -c$CONNS -d$DURATION, $ROUNDS rounds each, alternating"
+
+# ---------------------------------------------------------------- 1. demo
+echo
+echo "== 1. demo creation ($CASES cases, $ROUNDS runs)"
+: >"$work/demo.txt"
+for ((r = 1; r <= ROUNDS; r++)); do
+    rm -rf "$work/demo$r"
+    t0=$(now)
+    "$LAUREL" demo --data "$work/demo$r" --cases "$CASES" >"$work/demo$r.log" 2>&1 ||
+        { cat "$work/demo$r.log" >&2; exit 1; }
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}' | tee -a "$work/demo.txt" | sed "s/^/  run $r: /; s/$/ s/"
+done
+demo_median=$(median <"$work/demo.txt")
+data=$work/demo1 # the first one is served below; the rest go
+for ((r = 2; r <= ROUNDS; r++)); do rm -rf "$work/demo$r"; done
+
+# ---------------------------------------------------------------- servers
+laurel_port=$(free_port)
+"$LAUREL" serve --data "$data" --listen "127.0.0.1:$laurel_port" --access-log "$work/access.log" \
+    --threads "$NPROC" >"$work/laurel.log" 2>&1 &
+laurel_pid=$!
+pids+=("$laurel_pid")
+laurel_url="http://127.0.0.1:$laurel_port"
+wait_http "$laurel_url/healthz" "$laurel_pid" || { cat "$work/laurel.log" >&2; exit 1; }
+
+# Memory sampler: every 0.2 s, bounded (at most 30 min), until told to stop.
+(
+    for ((i = 0; i < 9000; i++)); do
+        [ -e "$work/sampler.stop" ] && break
+        [ -r "/proc/$laurel_pid/status" ] || break
+        awk -v t="$(now)" '/^VmRSS:/ {r = $2} /^VmHWM:/ {h = $2} END {print t, r, h}' \
+            "/proc/$laurel_pid/status" 2>/dev/null || true
+        sleep 0.2
+    done
+) >"$work/rss.txt" &
+sampler_pid=$!
+
+rss_now() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$laurel_pid/status"; }
+hwm_now() { awk '/^VmHWM:/ {printf "%.1f", $2 / 1024}' "/proc/$laurel_pid/status"; }
+rss_idle_start=$(rss_now)
+
+# The page nginx will serve: laurel's own bytes for /cases/1, fetched once.
+mkdir -p "$work/www/cases" "$work/nginx"
+curl -fsS --max-time 5 -o "$work/www/cases/1" "$laurel_url/cases/1"
+page_bytes=$(stat -c %s "$work/www/cases/1")
+chmod 755 "$work" "$work/www" "$work/www/cases"
+chmod 644 "$work/www/cases/1"
+
+nginx_port=$(free_port)
+cat >"$work/nginx/nginx.conf" <<EOF
+# Written by bench/run.sh: nginx serving one static copy of laurel's /cases/1.
+worker_processes $NPROC;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+user nobody nogroup;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    types { }
+    default_type text/html;
+    charset utf-8;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/www;
+        location = /cases/1 { }
+        location / { return 404; }
+    }
+}
+EOF
+"$NGINX" -p "$work/nginx/" -c "$work/nginx/nginx.conf" >"$work/nginx/stdout.log" 2>&1 &
+nginx_pid=$!
+pids+=("$nginx_pid")
+nginx_url="http://127.0.0.1:$nginx_port"
+wait_http "$nginx_url/cases/1" "$nginx_pid" || { cat "$work/nginx/error.log" "$work/nginx/stdout.log" >&2; exit 1; }
+curl -fsS --max-time 5 -o "$work/nginx-copy" "$nginx_url/cases/1"
+cmp -s "$work/nginx-copy" "$work/www/cases/1" || { echo "bench: nginx does not serve the same bytes" >&2; exit 1; }
+
+# ---------------------------------------------------------------- 2. case page
+echo
+echo "== 2. case page /cases/1 ($page_bytes bytes): laurel (dynamic, counts each view) vs nginx (static file)"
+run_wrk() { # name url duration -> req/s on stdout; full output in $work/wrk-*.txt
+    local name=$1 url=$2 dur=$3 f rps bad
+    f="$work/wrk-$name-$(date +%s%N).txt"
+    timeout 120 wrk -t"$WRK_THREADS" -c"$CONNS" -d"$dur" --latency "$url" >"$f" 2>&1 ||
+        { cat "$f" >&2; echo "bench: wrk failed against $name" >&2; return 1; }
+    cp "$f" "$OUT/" 2>/dev/null || true
+    bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+    if [ -n "$bad" ]; then echo "bench: $name answered $bad non-2xx responses" >&2; cat "$f" >&2; return 1; fi
+    grep -q 'Socket errors' "$f" && echo "bench: $name: $(grep 'Socket errors' "$f")" >&2
+    rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
+    [ -n "$rps" ] || { cat "$f" >&2; return 1; }
+    echo "$rps"
+}
+views_before=$(curl -fsS --max-time 5 -H 'Accept: application/json' "$laurel_url/cases/1" |
+    "$PY" -c 'import json,sys; d=json.load(sys.stdin); c=d.get("case", d); print(c.get("views", c.get("view_count", "?")))' 2>/dev/null || echo "?")
+rm -f "$OUT"/wrk-*.txt
+# Warm-up, not counted.
+run_wrk laurel-warmup "$laurel_url/cases/1" 2s >/dev/null
+run_wrk nginx-warmup "$nginx_url/cases/1" 2s >/dev/null
+: >"$work/laurel-rps.txt"
+: >"$work/nginx-rps.txt"
+t_load0=$(now)
+for ((r = 1; r <= ROUNDS; r++)); do
+    l=$(run_wrk laurel "$laurel_url/cases/1" "$DURATION")
+    echo "$l" >>"$work/laurel-rps.txt"
+    n=$(run_wrk nginx "$nginx_url/cases/1" "$DURATION")
+    echo "$n" >>"$work/nginx-rps.txt"
+    printf '  round %d: laurel %10.0f req/s   nginx %10.0f req/s\n' "$r" "$l" "$n"
+done
+t_load1=$(now)
+laurel_rps=$(median <"$work/laurel-rps.txt")
+nginx_rps=$(median <"$work/nginx-rps.txt")
+ratio=$(awk -v a="$laurel_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')
+laurel_p99=$(grep -h ' 99%' "$OUT"/wrk-laurel-[0-9]*.txt | awk '{print $2}' | tr '\n' ' ')
+nginx_p99=$(grep -h ' 99%' "$OUT"/wrk-nginx-[0-9]*.txt | awk '{print $2}' | tr '\n' ' ')
+echo "  wrk latency p99, laurel: $laurel_p99"
+echo "  wrk latency p99, nginx:  $nginx_p99"
+views_after=$(curl -fsS --max-time 5 -H 'Accept: application/json' "$laurel_url/cases/1" |
+    "$PY" -c 'import json,sys; d=json.load(sys.stdin); c=d.get("case", d); print(c.get("views", c.get("view_count", "?")))' 2>/dev/null || echo "?")
+echo "  views of case 1: $views_before before, $views_after after (laurel counts every view)"
+
+# ---------------------------------------------------------------- 4. search
+echo
+echo "== 4. search latency ($QUERIES queries, one keep-alive connection)"
+"$PY" - "$laurel_port" "$QUERIES" >"$work/search.txt" <<'PYEOF'
+import http.client, sys, time, urllib.parse
+port, n = int(sys.argv[1]), int(sys.argv[2])
+words = ["党", "社区", "陆家嘴", "红色物业", "物业", "网格化", "志愿服务", "街道",
+         "楼宇", "治理", "两新", "服务", "党建引领", "小区", "养老", "共建",
+         "居民", "智慧", "区域化", "新兴领域", "人才", "民", "红", "城市"]
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def get(q):
+    conn.request("GET", "/search?q=" + urllib.parse.quote(q), headers={"Accept": "text/html"})
+    r = conn.getresponse()
+    body = r.read()
+    if r.status != 200:
+        sys.exit(f"search {q!r}: HTTP {r.status}")
+    if r.getheader("Connection", "").lower() == "close":
+        sys.exit("the server closed the keep-alive connection")
+    return body
+for w in words:  # warm-up, not counted
+    get(w)
+samples = []
+for i in range(n):
+    w = words[i % len(words)]
+    t0 = time.perf_counter()
+    get(w)
+    samples.append((len(w), (time.perf_counter() - t0) * 1000.0))
+def pct(xs, p):  # nearest rank
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, int(-(-p * len(xs) // 100)) - 1))
+    return xs[k]
+ms = [s for _, s in samples]
+print(f"all {pct(ms, 50):.2f} {pct(ms, 95):.2f} {pct(ms, 99):.2f} {max(ms):.2f} {len(ms)}")
+for L in sorted({l for l, _ in samples}):
+    xs = [s for l, s in samples if l == L]
+    print(f"{L}-char {pct(xs, 50):.2f} {pct(xs, 95):.2f} {pct(xs, 99):.2f} {max(xs):.2f} {len(xs)}")
+PYEOF
+printf '  %-8s %8s %8s %8s %8s %5s\n' words p50_ms p95_ms p99_ms max_ms n
+awk '{printf "  %-8s %8s %8s %8s %8s %5s\n", $1, $2, $3, $4, $5, $6}' "$work/search.txt"
+read -r _ search_p50 search_p95 search_p99 _ _ < <(grep '^all ' "$work/search.txt")
+
+# ---------------------------------------------------------------- 3. memory
+sleep 1
+rss_after=$(rss_now)
+hwm=$(hwm_now)
+touch "$work/sampler.stop"
+stop_pid "$sampler_pid"
+sampler_pid=""
+rss_load_max=$(awk -v a="$t_load0" -v b="$t_load1" '$1 >= a && $1 <= b && $2 > m {m = $2} END {printf "%.1f", m / 1024}' "$work/rss.txt")
+rss_samples=$(wc -l <"$work/rss.txt")
+echo
+echo "== 3. laurel memory ($rss_samples samples)"
+echo "  VmRSS idle at start: $rss_idle_start MB; max during the case-page load: $rss_load_max MB; after all load: $rss_after MB"
+echo "  VmHWM (peak resident): $hwm MB"
+access_mb=$(awk -v s="$(stat -c %s "$work/access.log" 2>/dev/null || echo 0)" 'BEGIN {printf "%.0f", s / 1048576}')
+echo "  access log written: $access_mb MB"
+
+# ---------------------------------------------------------------- summary
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "ok" : "MISSED"}'; }
+{
+    echo
+    echo "== summary ($NPROC cores; medians of $ROUNDS; wrk -t$WRK_THREADS -c$CONNS -d$DURATION)"
+    printf '  %-34s %-22s %-12s %s\n' measure result target verdict
+    printf '  %-34s %-22s %-12s %s\n' "case page laurel /cases/1" "$(printf '%.0f req/s' "$laurel_rps")" "" ""
+    printf '  %-34s %-22s %-12s %s\n' "case page nginx (static copy)" "$(printf '%.0f req/s' "$nginx_rps")" "" ""
+    printf '  %-34s %-22s %-12s %s\n' "ratio laurel / nginx" "${ratio}x" ">= 1.0x" "$(verdict "$ratio" 1.0 '>=')"
+    printf '  %-34s %-22s %-12s %s\n' "laurel peak RSS (VmHWM)" "$hwm MB" "< 64 MB" "$(verdict "$hwm" 64 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "search p50 / p95 / p99" "$search_p50 / $search_p95 / $search_p99 ms" "p95 < 10 ms" "$(verdict "$search_p95" 10 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "demo creation, $CASES cases" "$demo_median s" "< 5 s" "$(verdict "$demo_median" 5 '<')"
+} | tee "$OUT/summary.txt"

@@ -1,0 +1,323 @@
+"""End-to-end fixtures for Laurel.
+
+One demo database is created per test session (in a tempfile directory) with
+the binary named by $LAUREL_BIN (default: <repo>/build/laurel).  A server is
+started on a free port; tests get its base URL through the `base` fixture.
+`laurel_server.restart()` stops it gracefully (SIGTERM, must exit 0) and
+starts it again on the same data, for the persistence tests.
+
+Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
+"""
+import html.parser
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+DEFAULT_BIN = os.path.join(REPO, "build", "laurel")
+LAUREL_BIN = os.environ.get("LAUREL_BIN", DEFAULT_BIN)
+
+DEMO_TIMEOUT = float(os.environ.get("LAUREL_DEMO_TIMEOUT", "180"))
+START_TIMEOUT = float(os.environ.get("LAUREL_START_TIMEOUT", "20"))
+STOP_TIMEOUT = 10.0
+HTTP_TIMEOUT = 30.0
+
+JSON = {"Accept": "application/json"}
+
+# Sanitizer reports that must never appear on the server's stderr.
+SANITIZER_RE = re.compile(
+    r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:")
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class LaurelServer:
+    def __init__(self, binary, data, workdir):
+        self.binary = binary
+        self.data = data
+        self.workdir = workdir
+        self.port = None
+        self.proc = None
+        self.starts = 0
+        self.stderr_path = os.path.join(workdir, "serve.stderr")
+        self.stdout_path = os.path.join(workdir, "serve.stdout")
+        self.access_log = os.path.join(workdir, "access.log")
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self, port=None):
+        """Start `laurel serve`; wait (bounded) for /healthz to answer ok."""
+        last = None
+        for attempt in range(3):
+            self.port = port if (port and attempt == 0) else free_port()
+            self.starts += 1
+            out = open(self.stdout_path, "ab")
+            err = open(self.stderr_path, "ab")
+            self.proc = subprocess.Popen(
+                [self.binary, "serve", "--data", self.data, "--listen",
+                 "127.0.0.1:%d" % self.port, "--access-log", self.access_log],
+                stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=self.workdir)
+            out.close()
+            err.close()
+            deadline = time.monotonic() + START_TIMEOUT
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    last = "exited with %r before answering /healthz" % self.proc.returncode
+                    break
+                try:
+                    r = requests.get(self.url + "/healthz", timeout=2)
+                    if r.status_code == 200 and r.text.strip() == "ok":
+                        return
+                    last = "/healthz answered %d %r" % (r.status_code, r.text[:100])
+                except requests.RequestException as e:
+                    last = "/healthz: %s" % e
+                time.sleep(0.1)
+            else:
+                last = "no ok from /healthz within %.0f s (%s)" % (START_TIMEOUT, last)
+                self.proc.kill()
+                self.proc.wait()
+        raise AssertionError("laurel serve did not start: %s; stderr tail: %s"
+                             % (last, self.stderr_tail()))
+
+    def stop(self):
+        """SIGTERM; expect a graceful exit with status 0 within STOP_TIMEOUT."""
+        if not self.proc or self.proc.poll() is not None:
+            rc = self.proc.returncode if self.proc else None
+            self.proc = None
+            raise AssertionError("laurel serve was not running at stop (exit status %r); "
+                                 "stderr tail: %s" % (rc, self.stderr_tail()))
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+            raise AssertionError("expected laurel serve to exit within %.0f s of SIGTERM; "
+                                 "saw it still running (killed it)" % STOP_TIMEOUT)
+        self.proc = None
+        assert rc == 0, ("expected laurel serve to exit 0 after SIGTERM, saw exit status %r; "
+                         "stderr tail: %s" % (rc, self.stderr_tail()))
+
+    def restart(self):
+        """Graceful stop, then start again on the same data (and port if free)."""
+        port = self.port
+        self.stop()
+        self.start(port)
+        return self.url
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stderr_text(self):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stderr_tail(self, n=2000):
+        return self.stderr_text()[-n:]
+
+    def sanitizer_reports(self):
+        return [m.group(0) for m in SANITIZER_RE.finditer(self.stderr_text())]
+
+
+@pytest.fixture(scope="session")
+def laurel_server():
+    assert os.access(LAUREL_BIN, os.X_OK), (
+        "expected an executable laurel at %s (set LAUREL_BIN or run ninja -C build); "
+        "saw none" % LAUREL_BIN)
+    workdir = tempfile.mkdtemp(prefix="laurel-e2e-")
+    data = os.path.join(workdir, "data")
+    try:
+        t0 = time.monotonic()
+        demo = subprocess.run([LAUREL_BIN, "demo", "--data", data], capture_output=True,
+                              timeout=DEMO_TIMEOUT, cwd=workdir)
+        assert demo.returncode == 0, (
+            "expected `laurel demo` to exit 0, saw %d: %s %s"
+            % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
+        assert os.path.exists(os.path.join(data, "laurel.db")), (
+            "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
+        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        srv.demo_seconds = time.monotonic() - t0
+        srv.start()
+        try:
+            yield srv
+        finally:
+            if srv.proc is not None:
+                srv.stop()
+        reports = srv.sanitizer_reports()
+        assert not reports, ("expected no sanitizer reports on the server's stderr; saw %r; "
+                             "tail: %s" % (reports[:5], srv.stderr_tail(4000)))
+    finally:
+        if not os.environ.get("LAUREL_E2E_KEEP"):
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def base(laurel_server):
+    """The server's base URL; also checks after each test that it is still up."""
+    assert laurel_server.alive(), ("expected laurel serve to be running; saw it exited "
+                                   "(stderr tail: %s)" % laurel_server.stderr_tail())
+    yield laurel_server.url
+    assert laurel_server.alive(), ("expected laurel serve to survive the test; saw it exit "
+                                   "with %r; stderr tail: %s"
+                                   % (laurel_server.proc and laurel_server.proc.poll(),
+                                      laurel_server.stderr_tail()))
+
+
+# ---------------------------------------------------------------- helpers
+
+def get(base, path, **kw):
+    kw.setdefault("timeout", HTTP_TIMEOUT)
+    return requests.get(base + path, **kw)
+
+
+def get_json(base, path, status=200, **kw):
+    headers = dict(JSON)
+    headers.update(kw.pop("headers", {}))
+    r = get(base, path, headers=headers, **kw)
+    assert r.status_code == status, ("GET %s (Accept: application/json): expected %d, saw %d: %s"
+                                     % (path, status, r.status_code, r.text[:300]))
+    assert r.headers.get("Content-Type", "").startswith("application/json"), (
+        "GET %s: expected application/json, saw Content-Type %r"
+        % (path, r.headers.get("Content-Type")))
+    return r.json()
+
+
+def api_json(base, path, status=200):
+    """The same model through the /api/v1/ prefix."""
+    r = get(base, "/api/v1" + path)
+    assert r.status_code == status, ("GET /api/v1%s: expected %d, saw %d: %s"
+                                     % (path, status, r.status_code, r.text[:300]))
+    assert r.headers.get("Content-Type", "").startswith("application/json"), (
+        "GET /api/v1%s: expected application/json, saw %r" % (path, r.headers.get("Content-Type")))
+    return r.json()
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr"}
+# SVG children may be self-closing; html.parser reports them via handle_startendtag.
+
+
+class Page(html.parser.HTMLParser):
+    """Parses a page, checks that tags nest, and collects what tests look at."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.errors = []
+        self.html_lang = None
+        self.titles = []
+        self.h1 = []
+        self.links = []  # (href, text)
+        self.text_parts = []
+        self._capture = []  # stack of [tag, parts] being captured
+        self._a = None
+        self.tags = []  # (tag, attrs dict, position)
+        self.svg = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if tag == "svg":
+            self.svg += 1
+        if tag == "h1" or (tag == "title" and "head" in self.stack):
+            self._capture.append([tag, []])
+        if tag == "a":
+            self._a = [a.get("href"), []]
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "svg":
+            self.svg += 1
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack:
+            self.errors.append("</%s> with nothing open" % tag)
+            return
+        if self.stack[-1] != tag:
+            self.errors.append("</%s> closes <%s> (open: %s)"
+                               % (tag, self.stack[-1], "/".join(self.stack[-6:])))
+            if tag in self.stack:
+                while self.stack and self.stack[-1] != tag:
+                    self.stack.pop()
+                self.stack.pop()
+            return
+        self.stack.pop()
+        if self._capture and self._capture[-1][0] == tag and (
+                tag == "h1" or "head" in self.stack):
+            t, parts = self._capture.pop()
+            (self.titles if t == "title" else self.h1).append(norm("".join(parts)))
+        if tag == "a" and self._a is not None:
+            self.links.append((self._a[0], norm("".join(self._a[1]))))
+            self._a = None
+
+    def handle_data(self, data):
+        self.text_parts.append(data)
+        for c in self._capture:
+            c[1].append(data)
+        if self._a is not None:
+            self._a[1].append(data)
+
+    @property
+    def text(self):
+        return norm(" ".join(self.text_parts))
+
+    def by_class(self, cls):
+        return [a for t, a in self.tags if cls in (a.get("class") or "").split()]
+
+
+def norm(s):
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def parse_html(resp, path=""):
+    """Check a 200-ish HTML response and return the parsed Page."""
+    ctype = resp.headers.get("Content-Type", "")
+    assert ctype.startswith("text/html"), ("%s: expected text/html, saw Content-Type %r"
+                                           % (path, ctype))
+    p = Page()
+    p.feed(resp.text)
+    p.close()
+    assert not p.errors, "%s: expected well-nested HTML, saw %s" % (path, p.errors[:5])
+    assert not p.stack, "%s: expected all elements closed, saw still open %s" % (path, p.stack)
+    return p
+
+
+def page(base, path, status=200, **kw):
+    r = get(base, path, **kw)
+    assert r.status_code == status, ("GET %s: expected %d, saw %d: %s"
+                                     % (path, status, r.status_code, r.text[:300]))
+    return parse_html(r, path)
+
+
+def healthz(base, after=""):
+    r = requests.get(base + "/healthz", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200 and r.text.strip() == "ok", (
+        "expected /healthz 200 ok%s, saw %d %r" % (
+            " after " + after if after else "", r.status_code, r.text[:100]))
