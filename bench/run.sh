@@ -229,7 +229,7 @@ echo "  views of case 1: $views_before before, $views_after after (laurel counts
 echo
 echo "== 4. search latency ($QUERIES queries, one keep-alive connection)"
 "$PY" - "$laurel_port" "$QUERIES" >"$work/search.txt" <<'PYEOF'
-import http.client, sys, time, urllib.parse
+import http.client, re, sys, time, urllib.parse
 port, n = int(sys.argv[1]), int(sys.argv[2])
 words = ["党", "社区", "陆家嘴", "红色物业", "物业", "网格化", "志愿服务", "街道",
          "楼宇", "治理", "两新", "服务", "党建引领", "小区", "养老", "共建",
@@ -244,8 +244,14 @@ def get(q):
     if r.getheader("Connection", "").lower() == "close":
         sys.exit("the server closed the keep-alive connection")
     return body
-for w in words:  # warm-up, not counted
-    get(w)
+hits = {}
+for w in words:  # warm-up, not counted; also checks that the words find cases
+    body = get(w)
+    m = re.search("找到\\s*(\\d+)".encode(), body)  # "found N cases"
+    hits[w] = int(m.group(1)) if m else len(set(re.findall(rb'href="/cases/(\d+)"', body)))
+empty = [w for w, h in hits.items() if h == 0]
+if len(empty) > len(words) // 2:
+    sys.exit(f"most search words find no case: {empty}")
 samples = []
 for i in range(n):
     w = words[i % len(words)]
@@ -261,9 +267,11 @@ print(f"all {pct(ms, 50):.2f} {pct(ms, 95):.2f} {pct(ms, 99):.2f} {max(ms):.2f} 
 for L in sorted({l for l, _ in samples}):
     xs = [s for l, s in samples if l == L]
     print(f"{L}-char {pct(xs, 50):.2f} {pct(xs, 95):.2f} {pct(xs, 99):.2f} {max(xs):.2f} {len(xs)}")
+print("hits " + " ".join(f"{w}:{h}" for w, h in hits.items()))
 PYEOF
 printf '  %-8s %8s %8s %8s %8s %5s\n' words p50_ms p95_ms p99_ms max_ms n
-awk '{printf "  %-8s %8s %8s %8s %8s %5s\n", $1, $2, $3, $4, $5, $6}' "$work/search.txt"
+grep -v '^hits ' "$work/search.txt" | awk '{printf "  %-8s %8s %8s %8s %8s %5s\n", $1, $2, $3, $4, $5, $6}'
+echo "  cases found per word: $(grep '^hits ' "$work/search.txt" | cut -d' ' -f2-)"
 read -r _ search_p50 search_p95 search_p99 _ _ < <(grep '^all ' "$work/search.txt")
 
 # ---------------------------------------------------------------- 3. memory

@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/worker.h"
+#include "domain/auth.h"
+#include "store/accounts.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "view/i18n.h"
@@ -34,6 +37,8 @@ struct options {
     unsigned threads;
     int cases;
     unsigned long long seed;
+    const char *email, *name, *role, *region;
+    long long unit;
 };
 
 static void usage(FILE *out)
@@ -44,6 +49,9 @@ static void usage(FILE *out)
           "  init       create an empty database in the data folder\n"
           "  demo       create the demo campaign (2019, about 4,000 cases)\n"
           "  serve      serve the public site and the API\n"
+          "  user add   add a user: --email E --name N --role R [--region CODE] [--unit ID];\n"
+          "             the password is read from standard input\n"
+          "  routes     print the route table (JSON)\n"
           "  version    print the version\n"
           "  help       print this help\n"
           "\n"
@@ -79,6 +87,16 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->cases = atoi(v);
         else if (strcmp(a, "--seed") == 0 && v)
             o->seed = strtoull(v, NULL, 10);
+        else if (strcmp(a, "--email") == 0 && v)
+            o->email = v;
+        else if (strcmp(a, "--name") == 0 && v)
+            o->name = v;
+        else if (strcmp(a, "--role") == 0 && v)
+            o->role = v;
+        else if (strcmp(a, "--region") == 0 && v)
+            o->region = v;
+        else if (strcmp(a, "--unit") == 0 && v)
+            o->unit = atoll(v);
         else {
             fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
             return -1;
@@ -131,6 +149,63 @@ static int cmd_demo(const struct options *o)
     return 0;
 }
 
+struct user_add {
+    const struct options *o;
+    unsigned role;
+    char hash[AUTH_HASH_BYTES];
+};
+
+static int user_add_write(struct store_tx *tx, void *arg)
+{
+    struct user_add *u = arg;
+    int64_t id;
+    if (tx_user_add(tx, u->o->email, u->o->name, u->hash, &id) != STORE_OK)
+        return STORE_ERROR;
+    return tx_user_role(tx, id, u->role, u->o->region, u->o->unit);
+}
+
+static int cmd_user_add(const struct options *o)
+{
+    struct user_add u = {o, o->role ? store_role_parse(o->role) : 0, ""};
+    if (!o->email || !o->name || !u.role || (u.role == ROLE_RECOMMENDER && !o->region) ||
+        (u.role == ROLE_SUBMITTER && o->unit <= 0)) {
+        fputs("laurel: user add needs --email, --name and --role "
+              "(organiser, recommender --region CODE, submitter --unit ID, reviewer)\n",
+              stderr);
+        return 2;
+    }
+    char password[AUTH_MAX_PASSWORD + 2] = "";
+    if (!fgets(password, sizeof password, stdin)) {
+        fputs("laurel: give the password on standard input\n", stderr);
+        return 2;
+    }
+    password[strcspn(password, "\r\n")] = 0;
+    if (strlen(password) < AUTH_MIN_PASSWORD) {
+        fputs("laurel: the password needs 8 characters or more\n", stderr);
+        return 2;
+    }
+    char err[512];
+    if (auth_init() != 0 || auth_hash_password(password, u.hash) != 0) {
+        fputs("laurel: cannot hash the password\n", stderr);
+        return 1;
+    }
+    explicit_bzero(password, sizeof password);
+    struct store *st = store_open(o->data, 0, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
+    int rc = store_write_sync(st, user_add_write, &u);
+    store_close(st);
+    if (rc != STORE_OK) {
+        fprintf(stderr, "laurel: cannot add %s (taken e-mail, unknown region or unit?)\n",
+                o->email);
+        return 1;
+    }
+    printf("laurel: added %s as %s\n", o->email, o->role);
+    return 0;
+}
+
 static int cmd_serve(const struct options *o)
 {
     char err[512];
@@ -152,6 +227,10 @@ static int cmd_serve(const struct options *o)
         return 1;
     }
     statics_init();
+    if (auth_init() != 0 || worker_start(AUTH_MAX_HASHING) != 0) {
+        fprintf(stderr, "laurel: cannot start the worker threads\n");
+        return 1;
+    }
     struct store *st = store_open(o->data, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
@@ -184,6 +263,7 @@ static int cmd_serve(const struct options *o)
     sigwait(&sigs, &sig);
     log_info("signal %d: finishing requests in flight", sig);
     server_stop(srv, 5000);
+    worker_stop();
     store_close(st);
     pagecache_free();
     render_free();
@@ -195,7 +275,8 @@ static int cmd_serve(const struct options *o)
 
 int main(int argc, char **argv)
 {
-    struct options o = {"./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019};
+    struct options o = {"./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019,
+                        NULL, NULL, NULL, NULL, 0};
     const char *cmd = argc > 1 ? argv[1] : "help";
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
@@ -205,7 +286,7 @@ int main(int argc, char **argv)
         printf("laurel %s\n", LAUREL_VERSION);
         return 0;
     }
-    if (parse_options(argc, argv, &o) != 0) {
+    if (strcmp(cmd, "user") != 0 && parse_options(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;
     }
@@ -215,6 +296,18 @@ int main(int argc, char **argv)
         return cmd_demo(&o);
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(&o);
+    if (strcmp(cmd, "routes") == 0) {
+        json_t *routes = web_routes();
+        json_dumpf(routes, stdout, JSON_INDENT(1));
+        putchar('\n');
+        json_decref(routes);
+        return 0;
+    }
+    if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0) {
+        if (parse_options(argc - 1, argv + 1, &o) != 0)
+            return 2;
+        return cmd_user_add(&o);
+    }
     fprintf(stderr, "laurel: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

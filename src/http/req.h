@@ -37,6 +37,7 @@ struct req {
     const char *if_none_match;
     const char *if_modified_since;
     const char *cookie;       /* the Cookie header */
+    const char *csrf_header;  /* X-CSRF-Token, for API clients */
     const char *content_type; /* of the body */
     const char *body;         /* urlencoded bodies, NUL-terminated; NULL without one */
     size_t body_len;

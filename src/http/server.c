@@ -225,6 +225,7 @@ static void read_headers(struct MHD_Connection *conn, struct req *r)
     r->if_modified_since =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
     r->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
+    r->csrf_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
     r->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
     r->tls = proto && strcmp(proto, "https") == 0;

@@ -9,7 +9,9 @@
  * two-character query is one exact term, a longer one a phrase of
  * overlapping bigrams (a substring match), and a one-character query the
  * prefix query "x"*.  In query mode the trailing unigram is left out unless
- * the word is a single character, so a phrase matches mid-run as well.
+ * the word is a single character, so a phrase matches mid-run as well; but
+ * a run followed by another run in the same word ("COVID-19") keeps it, as
+ * the document has it between the two.
  */
 #include "search.h"
 
@@ -49,6 +51,7 @@ static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char 
     int query = (flags & FTS5_TOKENIZE_QUERY) != 0;
     /* The run being scanned: start of the previous character, and run length. */
     size_t prev = 0, prev_len = 0, run = 0;
+    size_t ended = 0; /* length of the run before the current separators */
     while (i <= len) {
         size_t at = i;
         int32_t c = -1;
@@ -70,12 +73,19 @@ static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char 
                 size_t k = put_char(token, text + prev, prev_len);
                 rc = emit(ctx, 0, token, (int)k, (int)prev, (int)(prev + prev_len));
             }
+        } else if (!sep && query && ended > 1) {
+            /* The unigram left out at the end of the previous run. */
+            size_t k = put_char(token, text + prev, prev_len);
+            rc = emit(ctx, 0, token, (int)k, (int)prev, (int)(prev + prev_len));
         }
         if (rc != SQLITE_OK)
             return rc;
         if (sep) {
+            if (run > 0)
+                ended = run;
             run = 0;
         } else {
+            ended = 0;
             run++;
             prev = at;
             prev_len = clen;

@@ -41,20 +41,13 @@ void render_free(void)
     templates = NULL;
 }
 
-int render_page(const char *name, json_t *model, enum lang lang, const char *other_url,
-                const char *title, struct buf *out)
+int render_page(const char *name, json_t *model, enum lang lang, json_t *site, struct buf *out)
 {
     json_t *ctx = json_is_object(model) ? json_copy(model) : json_object();
     if (!ctx)
         return -1;
-    enum lang other = lang == LANG_ZH ? LANG_EN : LANG_ZH;
     json_object_set(ctx, "t", i18n_catalog(lang));
-    json_object_set_new(
-        ctx, "site",
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "lang", i18n_code(lang), "other_lang",
-                  i18n_code(other), "other_lang_name",
-                  i18n_get(lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
-                  other_url, "title", title ? title : "", "en", lang == LANG_EN));
+    json_object_set(ctx, "site", site);
     struct buf content = BUF_INIT;
     buf_init(&content, 0);
     int rc = tpl_render(templates, name, ctx, &content);

@@ -4,7 +4,7 @@
  * render_init() parses every embedded template (templates/NAME.html) once.  render_page()
  * renders one page template with the model, then the layout around it; both
  * see the model plus `t` (the message catalog of the request's language) and
- * `site` (language, links to the other language, the current path).
+ * `site` (built by the caller).
  */
 #ifndef LAUREL_RENDER_H
 #define LAUREL_RENDER_H
@@ -19,11 +19,10 @@ int render_init(char *err, size_t errlen);
 void render_free(void);
 
 /*
- * Render template `name` (without ".html") inside the layout, with `title`
- * in <title>.  `other_url` is this page in the other language.  Returns 0
- * or -1.
+ * Render template `name` (without ".html") inside the layout.  `site` (borrowed)
+ * is what the layout needs beside the model: title, language links, the
+ * signed-in user, the CSRF token.  Returns 0 or -1.
  */
-int render_page(const char *name, json_t *model, enum lang lang, const char *other_url,
-                const char *title, struct buf *out);
+int render_page(const char *name, json_t *model, enum lang lang, json_t *site, struct buf *out);
 
 #endif

@@ -17,12 +17,15 @@
 #include "store/search.h"
 #include "view/render.h"
 #include "web/pagecache.h"
+#include "store/accounts.h"
 #include "web/web.h"
 
 struct web_config web;
 
-#define H_MODEL(fn) (&(const struct web_handler){fn, NULL})
-#define H_RAW(fn) (&(const struct web_handler){NULL, fn})
+#define H_MODEL(fn) (&(const struct web_handler){fn, NULL, 0, 0})
+#define H_RAW(fn) (&(const struct web_handler){NULL, fn, 0, 0})
+#define H_PAGE(fn, roles) (&(const struct web_handler){fn, NULL, roles, WEB_NOCACHE})
+#define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE})
 
 static const struct route routes[] = {
     {"GET", "/", H_MODEL(page_home)},
@@ -44,6 +47,11 @@ static const struct route routes[] = {
     {"GET", "/metrics", H_RAW(raw_metrics)},
     {"GET", "/static/{*}", H_RAW(raw_static)},
     {"GET", "/favicon.ico", H_RAW(raw_static)},
+    {"GET", "/login", H_FORM(raw_login_form, 0)},
+    {"POST", "/login", H_FORM(raw_login, 0)},
+    {"POST", "/logout", H_FORM(raw_logout, WEB_SIGNED_IN)},
+    {"GET", "/password", H_FORM(raw_password_form, WEB_SIGNED_IN)},
+    {"POST", "/password", H_FORM(raw_password, WEB_SIGNED_IN)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -58,6 +66,15 @@ static const struct {
     [WEB_PAGE_RANGE] = {404, "err_page_range"},
     [WEB_NOT_FOUND] = {404, "err_not_found"},
     [WEB_BAD_METHOD] = {405, "err_bad_method"},
+    [WEB_UNAUTHORIZED] = {401, "err_unauthorized"},
+    [WEB_FORBIDDEN] = {403, "err_forbidden"},
+    [WEB_CSRF] = {403, "err_csrf"},
+    [WEB_CONFLICT] = {409, "err_conflict"},
+    [WEB_INVALID] = {422, "err_invalid"},
+    [WEB_TOO_LARGE] = {413, "err_too_large"},
+    [WEB_UNSUPPORTED] = {415, "err_unsupported"},
+    [WEB_THROTTLED] = {429, "err_throttled"},
+    [WEB_UNAVAILABLE] = {503, "err_unavailable"},
     [WEB_INTERNAL] = {500, "err_internal"},
 };
 
@@ -95,8 +112,105 @@ static const char *other_lang_url(struct req *r)
     return s ? s : "/";
 }
 
+/* What the layout needs beside a page's model. */
+static json_t *site_of(struct req *r, struct resp *w, const char *title)
+{
+    enum lang other = r->lang == LANG_ZH ? LANG_EN : LANG_ZH;
+    json_t *site = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:b}", "lang", i18n_code(r->lang), "other_lang",
+        i18n_code(other), "other_lang_name",
+        i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
+        other_lang_url(r), "title", title ? title : "", "en", r->lang == LANG_EN);
+    const struct store_user *u = web_user(r);
+    struct web_state *ws = r->app;
+    if (u) {
+        json_t *roles = json_object();
+        for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
+            json_object_set_new(roles, store_role_name(bit), json_boolean(u->roles & bit));
+        json_object_set_new(site, "user", json_pack("{s:s,s:s,s:o}", "name", u->name, "email",
+                                                    u->email, "roles", roles));
+    }
+    /* Only personal pages carry a token: shared, cached pages must not. */
+    if (ws && ws->handler && (ws->handler->flags & WEB_NOCACHE))
+        json_object_set_new(site, "csrf", json_string(web_csrf_token(r, w)));
+    return site;
+}
+
+void web_render(struct req *r, struct resp *w, int status, const char *template,
+                const char *title, json_t *model)
+{
+    buf_reset(&w->body);
+    w->status = status;
+    resp_header(w, "Cache-Control", "no-store");
+    if (r->json) {
+        char *s = json_dumps(model, JSON_COMPACT);
+        buf_puts(&w->body, s ? s : "{}");
+        free(s);
+        w->content_type = "application/json; charset=utf-8";
+    } else {
+        json_t *site = site_of(r, w, title);
+        w->content_type = "text/html; charset=utf-8";
+        if (render_page(template, model, r->lang, site, &w->body) != 0) {
+            buf_reset(&w->body);
+            w->status = 500;
+            w->content_type = "text/plain; charset=utf-8";
+            buf_puts(&w->body, i18n_get(r->lang, "err_internal"));
+        }
+        json_decref(site);
+    }
+    json_decref(model);
+}
+
+const char *web_safe_next(const char *next)
+{
+    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+        return "/";
+    return next;
+}
+
+void web_redirect(struct req *r, struct resp *w, const char *url)
+{
+    url = web_safe_next(url);
+    if (r->json) {
+        w->status = 200;
+        w->content_type = "application/json; charset=utf-8";
+        json_t *o = json_pack("{s:b,s:s}", "ok", 1, "location", url);
+        char *s = json_dumps(o, JSON_COMPACT);
+        buf_puts(&w->body, s ? s : "{}");
+        free(s);
+        json_decref(o);
+        return;
+    }
+    w->status = 303;
+    resp_header(w, "Location", arena_strdup(&r->arena, url));
+    resp_header(w, "Cache-Control", "no-store");
+}
+
+const struct query *web_form(struct req *r)
+{
+    struct web_state *ws = r->app;
+    if (!ws->form_parsed) {
+        ws->form_parsed = 1;
+        ws->form.n = 0;
+        if (r->body && query_parse(&r->arena, r->body, r->body_len, &ws->form) != QUERY_OK)
+            ws->form.n = 0;
+    }
+    return &ws->form;
+}
+
 void web_error(struct req *r, struct resp *w, enum web_err e)
 {
+    if (e == WEB_UNAUTHORIZED && !r->json && r->method != HTTP_POST) {
+        struct buf b = BUF_INIT;
+        buf_init(&b, 8192);
+        buf_puts(&b, "/login?next=");
+        buf_url(&b, r->uri, strlen(r->uri));
+        w->status = 303;
+        resp_header(w, "Location", arena_strdup(&r->arena, b.p));
+        resp_header(w, "Cache-Control", "no-store");
+        buf_release(&b);
+        return;
+    }
     const char *msg = i18n_get(r->lang, errors[e].key);
     buf_reset(&w->body);
     w->status = errors[e].status;
@@ -112,13 +226,15 @@ void web_error(struct req *r, struct resp *w, enum web_err e)
         return;
     }
     json_t *m = json_pack("{s:i,s:s}", "status", w->status, "message", msg);
-    if (render_page("error", m, r->lang, r->path ? "/" : "/", msg, &w->body) != 0) {
+    json_t *site = site_of(r, w, msg);
+    if (render_page("error", m, r->lang, site, &w->body) != 0) {
         buf_reset(&w->body);
         buf_printf(&w->body, "%d %s\n", w->status, msg);
         w->content_type = "text/plain; charset=utf-8";
     } else {
         w->content_type = "text/html; charset=utf-8";
     }
+    json_decref(site);
     json_decref(m);
 }
 
@@ -203,7 +319,8 @@ static enum web_err read_uri(struct req *r)
 }
 
 /* Serialise or render the page's model into w. */
-static int render_model(struct req *r, struct page *p, struct buf *out, const char **ctype)
+static int render_model(struct req *r, struct resp *w, struct page *p, struct buf *out,
+                        const char **ctype)
 {
     if (r->json) {
         char *s = json_dumps(p->model, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
@@ -215,10 +332,13 @@ static int render_model(struct req *r, struct page *p, struct buf *out, const ch
         return 0;
     }
     *ctype = "text/html; charset=utf-8";
-    return render_page(p->template, p->model, r->lang, other_lang_url(r), p->title, out);
+    json_t *site = site_of(r, w, p->title);
+    int rc = render_page(p->template, p->model, r->lang, site, out);
+    json_decref(site);
+    return rc;
 }
 
-static void run_model(struct req *r, struct resp *w, web_model_fn fn)
+static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cacheable)
 {
     struct web_input in;
     enum web_err e = read_input(r, &in);
@@ -226,11 +346,14 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn)
         web_error(r, w, e);
         return;
     }
-    char *key = arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri);
+    /* Shared pages only: a signed-in user's pages name the user. */
+    char *key = cacheable && !web_user(r)
+                    ? arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri)
+                    : NULL;
     uint64_t gen = store_generation(web.store);
     const char *ctype = NULL;
-    resp_header(w, "Vary", "Accept, Accept-Language");
-    resp_header(w, "Cache-Control", "no-cache");
+    resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
+    resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
     /* Counted pages hit the cache with the count still unknown: count after. */
     struct buf cached = BUF_INIT;
     buf_init(&cached, 0);
@@ -252,7 +375,7 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn)
         }
         if (p.counted >= 0)
             json_object_set_new(p.model, "views", json_integer(PAGECACHE_HOLE));
-        if (render_model(r, &p, &cached, &ctype) != 0 || cached.oom) {
+        if (render_model(r, w, &p, &cached, &ctype) != 0 || cached.oom) {
             json_decref(p.model);
             buf_release(&cached);
             web_error(r, w, WEB_INTERNAL);
@@ -269,12 +392,6 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn)
     w->content_type = ctype;
 }
 
-/* What web_begin learnt, for web_dispatch. */
-struct web_state {
-    enum web_err early; /* an error to answer with, or WEB_OK */
-    size_t route;
-};
-
 int web_begin(struct req *r)
 {
     struct web_state *ws = arena_alloc(&r->arena, sizeof *ws);
@@ -288,15 +405,25 @@ int web_begin(struct req *r)
             r->path = "/";
         return 0;
     }
-    switch (router_find(routes, NROUTES, r, &ws->route)) {
+    size_t found = 0;
+    switch (router_find(routes, NROUTES, r, &found)) {
     case ROUTER_NOT_FOUND:
         ws->early = WEB_NOT_FOUND;
-        break;
+        return 0;
     case ROUTER_BAD_METHOD:
         ws->early = WEB_BAD_METHOD;
-        break;
+        return 0;
     case ROUTER_FOUND:
         break;
+    }
+    ws->handler = routes[found].target;
+    web_session_load(r);
+    unsigned need = ws->handler->roles;
+    if (need) {
+        if (!ws->user)
+            ws->early = WEB_UNAUTHORIZED;
+        else if (!(need & WEB_SIGNED_IN) && !(need & ws->user->roles))
+            ws->early = WEB_FORBIDDEN;
     }
     return 0;
 }
@@ -307,12 +434,39 @@ void web_dispatch(struct req *r, struct resp *w)
     if (ws->early != WEB_OK) {
         web_error(r, w, ws->early);
         if (ws->early == WEB_BAD_METHOD)
-            resp_header(w, "Allow", "GET, HEAD");
+            resp_header(w, "Allow", r->method == HTTP_POST ? "GET, HEAD" : "GET, HEAD, POST");
         return;
     }
-    const struct web_handler *h = routes[ws->route].target;
+    const struct web_handler *h = ws->handler;
+    if (r->method == HTTP_POST && !(h->flags & WEB_NOCSRF)) {
+        const char *token = query_get(web_form(r), "csrf");
+        if (!token)
+            token = r->csrf_header;
+        if (!web_csrf_ok(r, token)) {
+            web_error(r, w, WEB_CSRF);
+            return;
+        }
+    }
     if (h->raw)
         h->raw(r, w);
     else
-        run_model(r, w, h->model);
+        run_model(r, w, h->model, !(h->flags & WEB_NOCACHE));
+}
+
+json_t *web_routes(void)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < NROUTES; i++) {
+        const struct web_handler *h = routes[i].target;
+        json_t *roles = json_array();
+        if (h->roles & WEB_SIGNED_IN)
+            json_array_append_new(roles, json_string("signed-in"));
+        for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
+            if (h->roles & bit)
+                json_array_append_new(roles, json_string(store_role_name(bit)));
+        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:b}", "method", routes[i].method,
+                                           "pattern", routes[i].pattern, "roles", roles,
+                                           "public", h->roles == 0));
+    }
+    return a;
 }

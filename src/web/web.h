@@ -33,6 +33,15 @@ enum web_err {
     WEB_PAGE_RANGE,
     WEB_NOT_FOUND,
     WEB_BAD_METHOD,
+    WEB_UNAUTHORIZED, /* sign in first */
+    WEB_FORBIDDEN,    /* signed in, but not allowed */
+    WEB_CSRF,         /* a state-changing request without a valid token */
+    WEB_CONFLICT,     /* the state changed (deadline passed, quota full, ...) */
+    WEB_INVALID,      /* a form that does not validate */
+    WEB_TOO_LARGE,
+    WEB_UNSUPPORTED,  /* content type */
+    WEB_THROTTLED,
+    WEB_UNAVAILABLE,  /* busy: try again */
     WEB_INTERNAL,
     WEB__MAX
 };
@@ -59,10 +68,63 @@ struct page {
 typedef enum web_err (*web_model_fn)(struct req *r, const struct web_input *in, struct page *p);
 typedef void (*web_raw_fn)(struct req *r, struct resp *w);
 
+/* Who may use a route: 0 is everyone; else any of these role bits (accounts.h). */
+#define WEB_SIGNED_IN 0x100u /* any signed-in user */
+
 struct web_handler {
-    web_model_fn model;
-    web_raw_fn raw;
+    web_model_fn model; /* GET pages: a model rendered as HTML or JSON */
+    web_raw_fn raw;     /* everything else, POST actions included */
+    unsigned roles;
+    unsigned flags;
 };
+
+enum web_flag {
+    WEB_NOCACHE = 1 << 0,  /* a personal page: never in the page cache */
+    WEB_NOCSRF = 1 << 1,   /* a POST that checks its token itself (uploads) */
+};
+
+/* What the dispatcher knows of a request (r->app). */
+struct store_user;
+struct web_state {
+    enum web_err early;                /* an error to answer with, or WEB_OK */
+    const struct web_handler *handler; /* the route's */
+    struct store_user *user;           /* NULL when anonymous */
+    char *session_digest;              /* the session cookie's digest, if any */
+    const char *anon_csrf;             /* the laurel_csrf cookie's value, if any */
+    struct query form;
+    int form_parsed;
+};
+
+/* The signed-in user of a request, or NULL. */
+const struct store_user *web_user(struct req *r);
+/* The CSRF token to put in forms (setting the anonymous cookie if needed). */
+const char *web_csrf_token(struct req *r, struct resp *w);
+/* 1 if token is this request's valid CSRF token. */
+int web_csrf_ok(struct req *r, const char *token);
+
+/* The urlencoded form of a POST (parsed once; empty when there is none). */
+const struct query *web_form(struct req *r);
+/* 303 See Other to a local URL (JSON clients get {"ok":true,"location":...}). */
+void web_redirect(struct req *r, struct resp *w, const char *url);
+/* Render template with model (owned) at status; for JSON clients the model itself. */
+void web_render(struct req *r, struct resp *w, int status, const char *template,
+                const char *title, json_t *model);
+/* A local URL safe to redirect to (starts with one '/'), else "/". */
+const char *web_safe_next(const char *next);
+
+/* Deferred answers (defer.c): `then` fills w once the work is done; rc is its result. */
+typedef void (*web_then_fn)(struct req *r, struct resp *w, int rc, void *arg);
+void web_write(struct req *r, struct resp *w, store_write_fn run, void *arg, web_then_fn then);
+void web_work(struct req *r, struct resp *w, void (*fn)(void *arg), void *arg, web_then_fn then);
+
+/* Session and account pages (session.c). */
+void raw_login_form(struct req *r, struct resp *w);
+void raw_login(struct req *r, struct resp *w);
+void raw_logout(struct req *r, struct resp *w);
+void raw_password_form(struct req *r, struct resp *w);
+void raw_password(struct req *r, struct resp *w);
+/* Load the session named by the request's cookie (routes.c calls it from web_begin). */
+void web_session_load(struct req *r);
 
 /*
  * The dispatcher (routes.c): web_begin runs when the headers are in (it
@@ -70,6 +132,8 @@ struct web_handler {
  * and may install a body sink for uploads); web_dispatch runs the handler.
  */
 int web_begin(struct req *r);
+/* The route table as JSON, for `laurel routes` and the role x route tests. */
+json_t *web_routes(void);
 void web_dispatch(struct req *r, struct resp *w);
 /* Answer with the error page (or JSON error) for e, in the request's language. */
 void web_error(struct req *r, struct resp *w, enum web_err e);

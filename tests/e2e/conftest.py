@@ -286,7 +286,7 @@ class Page(html.parser.HTMLParser):
 
     @property
     def text(self):
-        return norm(" ".join(self.text_parts))
+        return norm("".join(self.text_parts))
 
     def by_class(self, cls):
         return [a for t, a in self.tags if cls in (a.get("class") or "").split()]
@@ -321,3 +321,15 @@ def healthz(base, after=""):
     assert r.status_code == 200 and r.text.strip() == "ok", (
         "expected /healthz 200 ok%s, saw %d %r" % (
             " after " + after if after else "", r.status_code, r.text[:100]))
+
+
+def metrics_values(base):
+    """The /metrics samples as {name{labels}: value}."""
+    r = requests.get(base + "/metrics", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, "expected /metrics 200, saw %d" % r.status_code
+    out = {}
+    for line in r.text.splitlines():
+        if line and not line.startswith("#"):
+            k, v = line.rsplit(" ", 1)
+            out[k] = float(v)
+    return out

@@ -1,0 +1,316 @@
+/*
+ * test_pagecache.c — unit tests for the page cache (src/web/pagecache.c).
+ *
+ * The cache is process-wide, so every test starts from pagecache_free() and
+ * compares statistics as differences.  Bodies hold the hole marker written
+ * the way a template prints a number (decimal), and each test compares the
+ * exact filled bytes.  TTL expiry (PAGECACHE_TTL_S seconds) is not tested:
+ * it would need a sleep or a clock hook.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "web/pagecache.h"
+
+/* The hole marker as a view prints it. */
+static char hole[24];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(hole, sizeof hole, "%lld", (long long)PAGECACHE_HOLE);
+    pagecache_free();
+    return pagecache_init();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pagecache_free();
+    return 0;
+}
+
+/* Build a body from fmt, where each "#" stands for the hole marker. */
+static char *body_of(const char *fmt)
+{
+    size_t n = 1;
+    for (const char *p = fmt; *p; p++)
+        n += *p == '#' ? strlen(hole) : 1;
+    char *s = malloc(n);
+    assert_non_null(s);
+    char *d = s;
+    for (const char *p = fmt; *p; p++) {
+        if (*p == '#') {
+            memcpy(d, hole, strlen(hole));
+            d += strlen(hole);
+        } else {
+            *d++ = *p;
+        }
+    }
+    *d = 0;
+    return s;
+}
+
+static void put(const char *key, uint64_t gen, const char *fmt, const char *ctype)
+{
+    char *b = body_of(fmt);
+    pagecache_put(key, gen, b, strlen(b), ctype);
+    free(b);
+}
+
+/*
+ * pagecache_get into a fresh buffer; returns the bytes (malloc'd) on a hit,
+ * NULL on a miss.  *ctype is set on a hit.
+ */
+static char *get(const char *key, uint64_t gen, int64_t fill, const char **ctype)
+{
+    struct buf out;
+    const char *ct = "unset";
+    buf_init(&out, 0);
+    int hit = pagecache_get(key, gen, fill, &out, &ct);
+    if (!hit) {
+        assert_int_equal(out.len, 0);
+        assert_string_equal(ct, "unset");
+        buf_release(&out);
+        return NULL;
+    }
+    assert_int_equal(out.oom, 0);
+    if (ctype)
+        *ctype = ct;
+    char *s = buf_detach(&out, NULL);
+    return s ? s : strdup("");
+}
+
+#define assert_get(expect, key, gen, fill)                                                         \
+    do {                                                                                           \
+        char *got_ = get((key), (gen), (fill), NULL);                                              \
+        assert_non_null(got_);                                                                     \
+        assert_string_equal(got_, (expect));                                                       \
+        free(got_);                                                                                \
+    } while (0)
+
+#define assert_miss(key, gen)                                                                      \
+    do {                                                                                           \
+        char *got_ = get((key), (gen), 0, NULL);                                                   \
+        assert_null(got_);                                                                         \
+    } while (0)
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    const char *ct = NULL;
+    assert_miss("zh|html|/", 1);
+    pagecache_put("zh|html|/", 1, "<p>上海</p>", strlen("<p>上海</p>"), "text/html");
+    char *got = get("zh|html|/", 1, 0, &ct);
+    assert_non_null(got);
+    assert_string_equal(got, "<p>上海</p>");
+    assert_string_equal(ct, "text/html");
+    free(got);
+    /* Another key is another entry. */
+    assert_miss("en|html|/", 1);
+    pagecache_put("en|json|/", 1, "{}", 2, "application/json");
+    got = get("en|json|/", 1, 0, &ct);
+    assert_string_equal(got, "{}");
+    assert_string_equal(ct, "application/json");
+    free(got);
+    /* A second put under the same key replaces the first. */
+    pagecache_put("zh|html|/", 1, "new", 3, "text/plain");
+    got = get("zh|html|/", 1, 0, &ct);
+    assert_string_equal(got, "new");
+    assert_string_equal(ct, "text/plain");
+    free(got);
+    /* An empty body is a hit with no bytes. */
+    pagecache_put("empty", 1, "", 0, "text/plain");
+    assert_get("", "empty", 1, 0);
+    /* A hit appends to what the buffer holds. */
+    struct buf out;
+    buf_init(&out, 0);
+    buf_puts(&out, "pre:");
+    assert_int_equal(pagecache_get("en|json|/", 1, 0, &out, &ct), 1);
+    assert_string_equal(out.p, "pre:{}");
+    buf_release(&out);
+}
+
+static void test_holes(void **state)
+{
+    (void)state;
+    put("one", 1, "<b>#</b> views", "text/html");
+    assert_get("<b>42</b> views", "one", 1, 42);
+    /* The fill is per hit. */
+    assert_get("<b>0</b> views", "one", 1, 0);
+    assert_get("<b>1234567890123</b> views", "one", 1, 1234567890123LL);
+    assert_get("<b>-1</b> views", "one", 1, -1);
+    /* Several holes, at the very start and end too. */
+    put("many", 1, "#<i>#</i>##, 浏览#", "text/html");
+    assert_get("7<i>7</i>77, 浏览7", "many", 1, 7);
+    assert_get("105<i>105</i>105105, 浏览105", "many", 1, 105);
+    /* Only the whole marker is a hole: a shorter run of sevens is text. */
+    put("sevens", 1, "777777777777 #", "text/html");
+    assert_get("777777777777 9", "sevens", 1, 9);
+    /* No holes: the fill is not used. */
+    put("none", 1, "plain 123", "text/html");
+    assert_get("plain 123", "none", 1, 5);
+}
+
+static void test_fill(void **state)
+{
+    (void)state;
+    struct buf out;
+    char *b = body_of("a#b#c");
+    buf_init(&out, 0);
+    pagecache_fill(b, strlen(b), 31, &out);
+    assert_int_equal(out.oom, 0);
+    assert_string_equal(out.p, "a31b31c");
+    assert_int_equal(out.len, 7);
+    /* The length bounds the body: "a" and a marker cut one digit short is text. */
+    buf_reset(&out);
+    pagecache_fill(b, strlen(hole), 31, &out);
+    assert_int_equal(out.len, strlen(hole));
+    assert_memory_equal(out.p, b, strlen(hole));
+    free(b);
+    buf_reset(&out);
+    pagecache_fill("", 0, 31, &out);
+    assert_int_equal(out.len, 0);
+    buf_release(&out);
+    /* pagecache_fill does not cache anything. */
+    assert_miss("a#b#c", 0);
+}
+
+static void test_generation(void **state)
+{
+    (void)state;
+    pagecache_put("k", 5, "v5", 2, "text/plain");
+    assert_get("v5", "k", 5, 0);
+    /* A newer generation misses; the stale entry is dropped. */
+    assert_miss("k", 6);
+    assert_miss("k", 5);
+    pagecache_put("k", 6, "v6", 2, "text/plain");
+    assert_miss("k", 5);
+    assert_miss("k", 7);
+}
+
+static void test_stats(void **state)
+{
+    (void)state;
+    uint64_t h0, m0, b0, h, m, b;
+    pagecache_stats(&h0, &m0, &b0);
+    assert_int_equal(b0, 0);
+    assert_miss("s1", 1);
+    put("s1", 1, "ab#cd", "text/html");
+    assert_get("ab1cd", "s1", 1, 1);
+    assert_get("ab2cd", "s1", 1, 2);
+    assert_miss("s2", 1);
+    assert_miss("s1", 2);
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(h - h0, 2);
+    assert_int_equal(m - m0, 3);
+    /* The s1 entry went with the generation miss. */
+    assert_int_equal(b, 0);
+    /* Bytes count the body without markers, and the key. */
+    put("key4", 1, "12#45", "text/html");
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, 4 + 4);
+    pagecache_put("key4", 1, "123456789", 9, "text/html");
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, 9 + 4);
+    pagecache_free();
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, 0);
+}
+
+/* A body of n bytes of c. */
+static char *filled(size_t n, char c)
+{
+    char *s = malloc(n);
+    assert_non_null(s);
+    memset(s, c, n);
+    return s;
+}
+
+static void test_lru(void **state)
+{
+    (void)state;
+    /* Eight entries just fit; each key is 2 bytes. */
+    const size_t size = PAGECACHE_MAX_BYTES / 8 - 64;
+    char *body = filled(size, 'x');
+    char key[8];
+    uint64_t h, m, b;
+    for (int i = 0; i < 8; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        body[0] = (char)('0' + i);
+        pagecache_put(key, 1, body, size, "text/html");
+    }
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, 8 * (size + 2));
+    /* Use k1, so k2 becomes the oldest after k0. */
+    struct buf out;
+    const char *ct;
+    buf_init(&out, 0);
+    assert_int_equal(pagecache_get("k1", 1, 0, &out, &ct), 1);
+    assert_int_equal(out.len, size);
+    assert_int_equal(out.p[0], '1');
+    buf_release(&out);
+    /* A ninth entry pushes out the least recently used one: k0. */
+    body[0] = '8';
+    pagecache_put("k8", 1, body, size, "text/html");
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, 8 * (size + 2));
+    assert_miss("k0", 1);
+    /* A tenth: k2, not the recently used k1. */
+    body[0] = '9';
+    pagecache_put("k9", 1, body, size, "text/html");
+    assert_miss("k2", 1);
+    for (int i = 1; i <= 9; i++) {
+        if (i == 2)
+            continue;
+        snprintf(key, sizeof key, "k%d", i);
+        buf_init(&out, 0);
+        if (pagecache_get(key, 1, 0, &out, &ct) != 1)
+            fail_msg("%s was evicted", key);
+        assert_int_equal(out.len, size);
+        assert_int_equal(out.p[0], '0' + i);
+        buf_release(&out);
+    }
+    free(body);
+}
+
+static void test_too_big(void **state)
+{
+    (void)state;
+    uint64_t h, m, b;
+    /* An entry larger than an eighth of the cache is not kept. */
+    size_t size = PAGECACHE_MAX_BYTES / 8 + 1;
+    char *body = filled(size, 'y');
+    pagecache_put("big", 1, body, size, "text/html");
+    assert_miss("big", 1);
+    /* Exactly an eighth is fine. */
+    pagecache_put("big", 1, body, size - 1, "text/html");
+    pagecache_stats(&h, &m, &b);
+    assert_int_equal(b, size - 1 + 3);
+    char *got = get("big", 1, 0, NULL);
+    assert_non_null(got);
+    assert_int_equal(strlen(got), size - 1);
+    free(got);
+    free(body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_holes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lru, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
