@@ -32,6 +32,7 @@ PY=${PYTHON:-python3}
 for tool in wrk nginx curl "$PY"; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/deps.sh bench)" >&2; exit 1; }
 done
+for ((i = 0; i < 30; i++)); do [ -x "$LAUREL" ] && break; sleep 1; done # a rebuild may be relinking it
 [ -x "$LAUREL" ] || { echo "bench: no laurel binary at $LAUREL (ninja -C build)" >&2; exit 1; }
 NGINX=$(command -v nginx)
 
@@ -92,6 +93,8 @@ echo "== Laurel benchmarks: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "machine: $NPROC cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, $(uname -sr)"
 echo "laurel: $("$LAUREL" version 2>&1 | head -n 1); $("$NGINX" -v 2>&1); $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 echo "wrk: -t$WRK_THREADS -c$CONNS -d$DURATION, $ROUNDS rounds each, alternating"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before: $load_before (other work on the machine skews every figure)"
 
 # ---------------------------------------------------------------- 1. demo
 echo
@@ -294,7 +297,7 @@ echo "  access log written: $access_mb MB"
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "ok" : "MISSED"}'; }
 {
     echo
-    echo "== summary ($NPROC cores; medians of $ROUNDS; wrk -t$WRK_THREADS -c$CONNS -d$DURATION)"
+    echo "== summary ($NPROC cores; medians of $ROUNDS; wrk -t$WRK_THREADS -c$CONNS -d$DURATION; load average before $load_before)"
     printf '  %-34s %-22s %-12s %s\n' measure result target verdict
     printf '  %-34s %-22s %-12s %s\n' "case page laurel /cases/1" "$(printf '%.0f req/s' "$laurel_rps")" "" ""
     printf '  %-34s %-22s %-12s %s\n' "case page nginx (static copy)" "$(printf '%.0f req/s' "$nginx_rps")" "" ""

@@ -146,6 +146,12 @@ static int cmd_demo(const struct options *o)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
            (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    printf("laurel: demo accounts (password %s):\n"
+           "  organiser    organiser@demo.laurel\n"
+           "  recommender  shanghai@demo.laurel   (上海市)\n"
+           "  submitter    zhoujiadu@demo.laurel  (上海市浦东新区周家渡街道)\n"
+           "  reviewer     expert@demo.laurel\n",
+           DEMO_PASSWORD);
     return 0;
 }
 

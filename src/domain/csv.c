@@ -168,8 +168,8 @@ static int is_eol(char c)
  * advanced past the line breaks inside quoted fields, *eline gets the line
  * of the offending field on error.
  */
-static int read_record(const char *s, size_t n, size_t *i, size_t *line, const struct csv_limits *lim,
-                       struct record *r, size_t *eline)
+static int read_record(const char *s, size_t n, size_t *i, size_t *line,
+                       const struct csv_limits *lim, struct record *r, size_t *eline)
 {
     size_t p = *i;
 

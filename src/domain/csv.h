@@ -29,15 +29,15 @@
 
 enum csv_rc {
     CSV_OK = 0,
-    CSV_EENCODING,   /* neither UTF-8 nor GB18030, or holds a NUL byte */
+    CSV_EENCODING,     /* neither UTF-8 nor GB18030, or holds a NUL byte */
     CSV_EUNTERMINATED, /* end of file inside a quoted field */
-    CSV_EQUOTE,      /* a quote inside an unquoted field, or text after a closing quote */
-    CSV_EFIELDS,     /* more than max_fields fields in a record */
-    CSV_EFIELDLEN,   /* a field longer than max_field_bytes */
-    CSV_ERECORDS,    /* more than max_records records */
-    CSV_ENUL,        /* a NUL byte in the input */
-    CSV_ESTOPPED,    /* the row callback returned non-zero */
-    CSV_ENOMEM,      /* out of memory */
+    CSV_EQUOTE,        /* a quote inside an unquoted field, or text after a closing quote */
+    CSV_EFIELDS,       /* more than max_fields fields in a record */
+    CSV_EFIELDLEN,     /* a field longer than max_field_bytes */
+    CSV_ERECORDS,      /* more than max_records records */
+    CSV_ENUL,          /* a NUL byte in the input */
+    CSV_ESTOPPED,      /* the row callback returned non-zero */
+    CSV_ENOMEM,        /* out of memory */
     CSV__MAX
 };
 

@@ -86,8 +86,10 @@ char *markdown_excerpt(const char *md, size_t len, size_t chars)
             break;
         }
     }
-    cmark_iter_free(it);
-    cmark_node_free(doc);
+    if (it)
+        cmark_iter_free(it);
+    if (doc)
+        cmark_node_free(doc);
     /* Never end inside a multi-byte character (cmark output is valid UTF-8). */
     size_t keep = utf8_prefix(x.b.p ? x.b.p : "", x.b.len, chars);
     while (keep > 0 && !utf8_valid(x.b.p, keep))

@@ -300,7 +300,7 @@ static int parse_headers(struct multipart *m)
         if (h[j] == '\r' && (h[j + 2] == ' ' || h[j + 2] == '\t'))
             h[j] = h[j + 1] = ' ';
     h[n] = 0;
-    for (char *line = h; *line != '\r'; ) {
+    for (char *line = h; *line != '\r';) {
         char *eol = strchr(line, '\r');
         char *colon, *v, *end;
         *eol = 0;

@@ -57,8 +57,7 @@ enum multipart_rc {
  */
 struct multipart_cb {
     void *ctx;
-    int (*part_begin)(void *ctx, const char *name, const char *filename,
-                      const char *content_type);
+    int (*part_begin)(void *ctx, const char *name, const char *filename, const char *content_type);
     int (*part_data)(void *ctx, const char *data, size_t len);
     int (*part_end)(void *ctx);
 };

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/auth.h"
+#include "store/accounts.h"
 #include "store/sqlite_int.h"
 
 enum ins_id {
@@ -225,6 +227,82 @@ static int on_article(void *ctx, const struct demo_article *a)
     return 0;
 }
 
+/*
+ * The edition under way beside the finished one: the same tracks, tiers and
+ * stage names, a submission window around today (so the demo can be used
+ * as it stands), regional quotas, and one account for each role.
+ */
+static const char *const edition_sql[] = {
+    "INSERT INTO campaign (slug, name, theme, organisers, call_md, opens_at, closes_at, status) "
+    "SELECT 'current', '全国城市基层党建创新案例征集（新一届）', theme, organisers, call_md, "
+    "date('now', '+8 hours', '-30 days'), date('now', '+8 hours', '+60 days'), 'open' "
+    "FROM campaign WHERE id = ?1",
+    "INSERT INTO track (campaign_id, slug, name) "
+    "SELECT ?2, slug, name FROM track WHERE campaign_id = ?1 ORDER BY id",
+    "INSERT INTO tier (campaign_id, slug, name, quota, rank) "
+    "SELECT ?2, slug, name, quota, rank FROM tier WHERE campaign_id = ?1",
+    "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at, summary) "
+    "SELECT ?2, seq, name, kind, date('now', '+8 hours', (30 * seq + 40) || ' days'), "
+    "date('now', '+8 hours', (30 * seq + 65) || ' days'), summary "
+    "FROM stage WHERE campaign_id = ?1",
+    "INSERT INTO region_quota (campaign_id, region_code, quota) "
+    "SELECT ?2, code, CASE code WHEN '310000' THEN 8 ELSE 5 END FROM region",
+};
+
+/* One account per role; they share the demo password, printed by `make run`. */
+static const struct {
+    const char *email, *name, *role, *region, *unit;
+} demo_people[] = {
+    {"organiser@demo.laurel", "组织方管理员", "organiser", NULL, NULL},
+    {"shanghai@demo.laurel", "上海市推荐单位", "recommender", "310000", NULL},
+    {"zhoujiadu@demo.laurel", "周家渡街道申报人", "submitter", NULL,
+     "上海市浦东新区周家渡街道"},
+    {"expert@demo.laurel", "评审专家", "reviewer", NULL, NULL},
+};
+
+struct edition {
+    int64_t finished_id;
+    char hash[AUTH_HASH_BYTES];
+};
+
+static int edition_job(struct store_tx *tx, void *arg)
+{
+    struct edition *e = arg;
+    sqlite3_stmt *s;
+    int64_t id = 0;
+    for (size_t i = 0; i < sizeof edition_sql / sizeof edition_sql[0]; i++) {
+        if (!(s = tx_prepare(tx, edition_sql[i])))
+            return STORE_ERROR;
+        sqlite3_bind_int64(s, 1, e->finished_id);
+        if (sqlite3_bind_parameter_count(s) >= 2)
+            sqlite3_bind_int64(s, 2, id);
+        if (tx_exec(tx, s) != STORE_OK)
+            return STORE_ERROR;
+        if (i == 0)
+            id = sqlite3_last_insert_rowid(tx->db);
+    }
+    static const char unit_sql[] = "SELECT id FROM unit WHERE name = ?1";
+    for (size_t i = 0; i < sizeof demo_people / sizeof demo_people[0]; i++) {
+        int64_t uid, unit = 0;
+        if (demo_people[i].unit) {
+            if (!(s = tx_prepare(tx, unit_sql)))
+                return STORE_ERROR;
+            sqlite3_bind_text(s, 1, demo_people[i].unit, -1, SQLITE_STATIC);
+            if (sqlite3_step(s) == SQLITE_ROW)
+                unit = sqlite3_column_int64(s, 0);
+            sqlite3_reset(s);
+            if (!unit)
+                return STORE_ERROR;
+        }
+        if (tx_user_add(tx, demo_people[i].email, demo_people[i].name, e->hash, &uid) !=
+                STORE_OK ||
+            tx_user_role(tx, uid, store_role_parse(demo_people[i].role), demo_people[i].region,
+                         unit) != STORE_OK)
+            return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
 struct demo_job {
     uint64_t seed;
     int ncases;
@@ -270,9 +348,14 @@ int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size
         else
             snprintf(err, errlen, "demo load failed: %s", l.err[0] ? l.err : "write error");
     } else {
-        rc = store_reload(st);
-        if (rc != 0)
+        struct edition e = {l.campaign_id, ""};
+        if (auth_init() != 0 || auth_hash_password(DEMO_PASSWORD, e.hash) != 0 ||
+            store_write_sync(st, edition_job, &e) != STORE_OK) {
+            snprintf(err, errlen, "demo: cannot create the edition under way and its accounts");
+            rc = -1;
+        } else if ((rc = store_reload(st)) != 0) {
             snprintf(err, errlen, "cannot reload counters");
+        }
     }
     json_decref(l.tiers);
     json_decref(l.tracks);

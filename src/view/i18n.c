@@ -11,32 +11,62 @@
 static json_t *catalogs[LANG__MAX];
 static const char *const codes[LANG__MAX] = {"zh-CN", "en"};
 
+/* Merge every embedded i18n/<code>*.json (e.g. zh-CN.json, zh-CN.submit.json) into one catalog. */
+static json_t *load_catalog(const char *code, char *err, size_t errlen)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "i18n/%s.", code);
+    size_t plen = strlen(prefix);
+    json_t *cat = json_object();
+    for (unsigned i = 0; i < embed_count; i++) {
+        const struct embed_file *f = &embed_files[i];
+        size_t n = strlen(f->name);
+        if (strncmp(f->name, prefix, plen) != 0 || n < 5 || strcmp(f->name + n - 5, ".json"))
+            continue;
+        json_error_t je;
+        json_t *part = json_loadb((const char *)f->data, f->len, 0, &je);
+        if (!json_is_object(part)) {
+            snprintf(err, errlen, "%s:%d: %s", f->name, je.line, je.text);
+            json_decref(part);
+            json_decref(cat);
+            return NULL;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(part, key, v)
+        {
+            if (json_object_get(cat, key) || !json_is_string(v)) {
+                snprintf(err, errlen, "%s: key %s is defined twice or not a string", f->name,
+                         key);
+                json_decref(part);
+                json_decref(cat);
+                return NULL;
+            }
+        }
+        json_object_update(cat, part);
+        json_decref(part);
+    }
+    return cat;
+}
+
 int i18n_load(char *err, size_t errlen)
 {
-    for (int l = 0; l < LANG__MAX; l++) {
-        char name[64];
-        snprintf(name, sizeof name, "i18n/%s.json", codes[l]);
-        const struct embed_file *f = embed_find(name);
-        json_error_t je;
-        if (!f || !(catalogs[l] = json_loadb((const char *)f->data, f->len, 0, &je)) ||
-            !json_is_object(catalogs[l])) {
-            snprintf(err, errlen, "%s: %s", name, f ? je.text : "missing");
+    for (int l = 0; l < LANG__MAX; l++)
+        if (!(catalogs[l] = load_catalog(codes[l], err, errlen)))
             return -1;
-        }
-    }
     const char *key;
     json_t *v;
     json_object_foreach(catalogs[LANG_ZH], key, v)
     {
         if (!json_is_string(json_object_get(catalogs[LANG_EN], key))) {
-            snprintf(err, errlen, "i18n/en.json lacks the key %s", key);
+            snprintf(err, errlen, "the English catalog lacks the key %s", key);
             return -1;
         }
     }
     json_object_foreach(catalogs[LANG_EN], key, v)
     {
         if (!json_is_string(json_object_get(catalogs[LANG_ZH], key))) {
-            snprintf(err, errlen, "i18n/zh-CN.json lacks the key %s", key);
+            snprintf(err, errlen, "the Chinese catalog lacks the key %s", key);
             return -1;
         }
     }

@@ -1,8 +1,9 @@
 /*
  * i18n.h — message catalogs: Simplified Chinese by default, English second.
  *
- * Catalogs are the embedded files i18n/zh-CN.json and i18n/en.json, flat
- * objects of key -> message, loaded once at start.  Templates reach them as
+ * Catalogs are the embedded files i18n/zh-CN*.json and i18n/en*.json (one
+ * pair per area, e.g. zh-CN.submit.json), flat objects of key -> message,
+ * merged and loaded once at start.  Templates reach them as
  * {{t.key}}; C code through i18n_get().  A key missing from English falls
  * back to Chinese; i18n_load refuses catalogs whose keys differ.
  */

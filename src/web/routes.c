@@ -28,6 +28,7 @@ struct web_config web;
 #define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE})
 
 static const struct route routes[] = {
+    /* The public site (public.c, feeds.c, statics.c). */
     {"GET", "/", H_MODEL(page_home)},
     {"GET", "/cases", H_MODEL(page_cases)},
     {"GET", "/cases/{id}", H_MODEL(page_case)},
@@ -47,11 +48,17 @@ static const struct route routes[] = {
     {"GET", "/metrics", H_RAW(raw_metrics)},
     {"GET", "/static/{*}", H_RAW(raw_static)},
     {"GET", "/favicon.ico", H_RAW(raw_static)},
+    /* Accounts (session.c). */
     {"GET", "/login", H_FORM(raw_login_form, 0)},
     {"POST", "/login", H_FORM(raw_login, 0)},
     {"POST", "/logout", H_FORM(raw_logout, WEB_SIGNED_IN)},
     {"GET", "/password", H_FORM(raw_password_form, WEB_SIGNED_IN)},
     {"POST", "/password", H_FORM(raw_password, WEB_SIGNED_IN)},
+    /* Invitations, password resets and mail (invite.c). */
+    /* Submission by units (submit.c, upload.c, files.c). */
+    /* Regional recommendation (recommend.c). */
+    /* The organiser: dashboard, screening, settings (admin.c). */
+    /* Import and export (import.c, export.c). */
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

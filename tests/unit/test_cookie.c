@@ -157,8 +157,10 @@ static void test_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_get),         cmocka_unit_test(test_get_invalid),
-        cmocka_unit_test(test_get_arena_full), cmocka_unit_test(test_set),
+        cmocka_unit_test(test_get),
+        cmocka_unit_test(test_get_invalid),
+        cmocka_unit_test(test_get_arena_full),
+        cmocka_unit_test(test_set),
         cmocka_unit_test(test_roundtrip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -120,9 +120,8 @@ static void test_boundary(void **state)
     char b[MULTIPART_BOUNDARY_MAX + 1];
     assert_int_equal(multipart_boundary("multipart/form-data; boundary=abc", b, sizeof b), 0);
     assert_string_equal(b, "abc");
-    assert_int_equal(multipart_boundary("Multipart/Form-Data;BOUNDARY=\"a b'()+_,-./:=?\"", b,
-                                        sizeof b),
-                     0);
+    assert_int_equal(
+        multipart_boundary("Multipart/Form-Data;BOUNDARY=\"a b'()+_,-./:=?\"", b, sizeof b), 0);
     assert_string_equal(b, "a b'()+_,-./:=?");
     assert_int_equal(
         multipart_boundary("multipart/form-data; charset=utf-8; boundary=\"x\\\"y\"", b, sizeof b),
@@ -175,11 +174,11 @@ static void test_fields(void **state)
     assert_parse(D "--", MULTIPART_OK, "");
     assert_parse(D "--junk\x01\xff", MULTIPART_OK, "");
     /* A bare LF inside a body is data; "\n--" boundary does not delimit. */
-    assert_parse(D "\r\n" CD "name=a\r\n\r\nx\n" D "\ny\r\n" D "--",
-                 MULTIPART_OK, "<a|(null)|>x\n" D "\ny</>");
+    assert_parse(D "\r\n" CD "name=a\r\n\r\nx\n" D "\ny\r\n" D "--", MULTIPART_OK,
+                 "<a|(null)|>x\n" D "\ny</>");
     /* Empty filename (a file input left empty) and UTF-8 names. */
-    assert_parse(D "\r\n" CD "name=\"上传\"; filename=\"\"\r\n\r\n\r\n" D "--",
-                 MULTIPART_OK, "<上传||></>");
+    assert_parse(D "\r\n" CD "name=\"上传\"; filename=\"\"\r\n\r\n\r\n" D "--", MULTIPART_OK,
+                 "<上传||></>");
 }
 
 static void test_filename(void **state)
@@ -195,23 +194,23 @@ static void test_filename(void **state)
     assert_parse(D "\r\n" CD "name=f; filename=\"fallback.csv\"; "
                    "FILENAME*=utf-8'zh-CN'a%20b%2fc.txt\r\n\r\nx\r\n" D "--",
                  MULTIPART_OK, "<f|a b/c.txt|>x</>");
-    assert_parse(D "\r\n" CD "name=f; filename*=\"UTF-8''q.txt\"\r\n\r\nx\r\n" D "--",
-                 MULTIPART_OK, "<f|q.txt|>x</>");
+    assert_parse(D "\r\n" CD "name=f; filename*=\"UTF-8''q.txt\"\r\n\r\nx\r\n" D "--", MULTIPART_OK,
+                 "<f|q.txt|>x</>");
     /* Unsupported charset, bad escapes, NUL or invalid UTF-8: refused. */
     assert_parse(D "\r\n" CD "name=f; filename*=ISO-8859-1''%E9.txt\r\n\r\nx\r\n" D "--",
                  MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name=f; filename*=UTF-8''%E9.txt\r\n\r\nx\r\n" D "--",
                  MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n" CD "name=f; filename*=UTF-8''%4\r\n\r\nx\r\n" D "--",
-                 MULTIPART_EHEADER, "");
+    assert_parse(D "\r\n" CD "name=f; filename*=UTF-8''%4\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
+                 "");
     assert_parse(D "\r\n" CD "name=f; filename*=UTF-8''a%00b\r\n\r\nx\r\n" D "--",
                  MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n" CD "name=f; filename*=UTF-8'a.txt\r\n\r\nx\r\n" D "--",
-                 MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n" CD "name=f; filename=\"a\tb\"\r\n\r\nx\r\n" D "--",
-                 MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n" CD "name=f; filename=\"\xff.txt\"\r\n\r\nx\r\n" D "--",
-                 MULTIPART_EHEADER, "");
+    assert_parse(D "\r\n" CD "name=f; filename*=UTF-8'a.txt\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
+                 "");
+    assert_parse(D "\r\n" CD "name=f; filename=\"a\tb\"\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
+                 "");
+    assert_parse(D "\r\n" CD "name=f; filename=\"\xff.txt\"\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
+                 "");
 }
 
 static void test_header_errors(void **state)
@@ -227,16 +226,14 @@ static void test_header_errors(void **state)
                  MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name=a\r\n" CD "name=b\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
     /* Malformed header lines and parameters. */
-    assert_parse(D "\r\n" CD "name=a\r\nno colon here\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
-                 "");
+    assert_parse(D "\r\n" CD "name=a\r\nno colon here\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name=a\r\nBad Name: v\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n folded: first\r\n" CD "name=a\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
-                 "");
+    assert_parse(D "\r\n folded: first\r\n" CD "name=a\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name=\"a\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
     assert_parse(D "\r\n" CD "name=a b\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER, "");
-    assert_parse(D "\r\n" CD "name=a\r\nContent-Type: a\x01\r\n\r\nx\r\n" D "--",
-                 MULTIPART_EHEADER, "");
+    assert_parse(D "\r\n" CD "name=a\r\nContent-Type: a\x01\r\n\r\nx\r\n" D "--", MULTIPART_EHEADER,
+                 "");
 
     /* A header block over the cap. */
     struct buf b = BUF_INIT;
@@ -292,18 +289,28 @@ static void test_framing_errors(void **state)
 static void test_split_everywhere(void **state)
 {
     (void)state;
-    static const char file[] = "\r\n--\r\n-\r\r\n--" "----WebKitFormBoundaryX3b" "\x00\xff\x80"
-                               "\r\n--" "----WebKitFormBoundaryX3" "\r\r\n\r\n-" "\x01\x02"
-                               "--" BOUNDARY "\r\n" "\n--" BOUNDARY "\r--" BOUNDARY "--"
-                               "\r\n" "\r\n-" "\r";
+    static const char file[] = "\r\n--\r\n-\r\r\n--"
+                               "----WebKitFormBoundaryX3b"
+                               "\x00\xff\x80"
+                               "\r\n--"
+                               "----WebKitFormBoundaryX3"
+                               "\r\r\n\r\n-"
+                               "\x01\x02"
+                               "--" BOUNDARY "\r\n"
+                               "\n--" BOUNDARY "\r--" BOUNDARY "--"
+                               "\r\n"
+                               "\r\n-"
+                               "\r";
     struct buf body = BUF_INIT;
     struct buf expect = BUF_INIT;
 
-    buf_puts(&body, "ignored preamble\r\n-- \r\n--" "----WebKitFormBoundaryX3" "\r\n");
+    buf_puts(&body, "ignored preamble\r\n-- \r\n--"
+                    "----WebKitFormBoundaryX3"
+                    "\r\n");
     buf_puts(&body, D "\r\n" CD "name=\"title\"\r\n\r\n陆家嘴\r\n");
     buf_puts(&body, D "\r\n" CD "name=\"count\"\r\n\r\n42\r\n");
     buf_puts(&body, D "\r\n" CD "name=\"upload\"; filename=\"data.bin\"\r\n"
-                    "Content-Type: application/octet-stream\r\n\r\n");
+                      "Content-Type: application/octet-stream\r\n\r\n");
     buf_append(&body, file, sizeof file - 1);
     buf_puts(&body, "\r\n" D "--\r\nepilogue \r\n--");
     assert_false(body.oom);
@@ -374,7 +381,11 @@ static void test_streaming(void **state)
         assert_int_equal(r.data_seen, (size_t)(i + 1) * sizeof chunk);
     }
     /* A possible delimiter is held back, and only that. */
-    assert_int_equal(multipart_feed(m, "ab\r\n--" "----WebKit", 16), MULTIPART_OK);
+    assert_int_equal(multipart_feed(m,
+                                    "ab\r\n--"
+                                    "----WebKit",
+                                    16),
+                     MULTIPART_OK);
     assert_int_equal(r.data_seen, 256 * sizeof chunk + 2);
     assert_int_equal(multipart_feed(m, "X", 1), MULTIPART_OK);
     assert_int_equal(r.data_seen, 256 * sizeof chunk + 17);
@@ -388,8 +399,8 @@ static void test_streaming(void **state)
 static void test_stop(void **state)
 {
     (void)state;
-    const char *body = D "\r\n" CD "name=a\r\n\r\n0123456789\r\n" D "\r\n" CD
-                         "name=b\r\n\r\nxyz\r\n" D "--";
+    const char *body =
+        D "\r\n" CD "name=a\r\n\r\n0123456789\r\n" D "\r\n" CD "name=b\r\n\r\nxyz\r\n" D "--";
     struct recorder r = {BUF_INIT, "b", 0, 0, 0};
     size_t ll;
     int rc;

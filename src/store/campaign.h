@@ -1,0 +1,27 @@
+/*
+ * campaign.h — the store's interface for the campaign being run: the one
+ * open for submissions or under way (not yet published), its timeline,
+ * tracks and regional quotas.  The public exhibition shows the newest
+ * published campaign instead (store.h).
+ */
+#ifndef LAUREL_CAMPAIGN_H
+#define LAUREL_CAMPAIGN_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* The newest campaign that is not published or archived, or 0 if none. */
+int64_t store_current_campaign_id(struct store *st);
+
+/*
+ * That campaign: {id, slug, name, status, opens_at, closes_at, stages:[...],
+ * tracks:[{slug, name}], quotas:{region_code: n}}, or NULL.
+ */
+json_t *store_current_campaign(struct store *st);
+
+/* The regions with their units: [{code, name, units:[{id, name, level, parent_id}]}]. */
+json_t *store_region_units(struct store *st);
+
+#endif
