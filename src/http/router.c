@@ -68,7 +68,8 @@ enum router_rc router_find(const struct route *table, size_t n, struct req *r, s
                  (r->method == HTTP_HEAD && strcmp(table[i].method, "GET") == 0);
         if (!ok)
             continue;
-        router_match(table[i].pattern, r->path, r);
+        if (!router_match(table[i].pattern, r->path, r))
+            return ROUTER_NOT_FOUND; /* the captures did not fit in the arena */
         *found = i;
         return ROUTER_FOUND;
     }
