@@ -34,6 +34,10 @@ struct rconn {
 static __thread struct rconn *tl_conn;
 
 static const char *const view_table[STORE_COUNT__MAX] = {"\"case\"", "article"};
+/* The rows whose views are counted: what the public can open. */
+static const char *const view_rows[STORE_COUNT__MAX] = {
+    "SELECT id, views FROM \"case\" WHERE published_at IS NOT NULL",
+    "SELECT id, views FROM article"};
 
 static int open_conn(const char *path, int flags, sqlite3 **out)
 {
@@ -190,10 +194,8 @@ static int flush_views(sqlite3 *db, void *ctx)
 static int load_counters(struct store *st)
 {
     for (int k = 0; k < STORE_COUNT__MAX; k++) {
-        char sql[128];
         sqlite3_stmt *s;
-        snprintf(sql, sizeof sql, "SELECT id, views FROM %s", view_table[k]);
-        if (sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(st->wdb, view_rows[k], -1, &s, NULL) != SQLITE_OK)
             return -1;
         while (sqlite3_step(s) == SQLITE_ROW)
             counter_register(st->views[k], sqlite3_column_int64(s, 0),
@@ -319,6 +321,13 @@ void store_close(struct store *st)
 
 int64_t store_view(struct store *st, enum store_counted kind, int64_t id)
 {
+    return counter_hit(st->views[kind], id);
+}
+
+int64_t store_view_start(struct store *st, enum store_counted kind, int64_t id, int64_t had)
+{
+    if (counter_total(st->views[kind], id) < 0 && counter_register(st->views[kind], id, had) != 0)
+        return -1;
     return counter_hit(st->views[kind], id);
 }
 

@@ -78,6 +78,8 @@ json_t *store_sitemap(struct store *st);
 /* Page views: count one (in memory) and return the new total, or -1 for an unknown id. */
 enum store_counted { STORE_COUNT_CASE, STORE_COUNT_ARTICLE, STORE_COUNT__MAX };
 int64_t store_view(struct store *st, enum store_counted kind, int64_t id);
+/* Start counting an id not known yet (published since start) from `had`; count one; the total. */
+int64_t store_view_start(struct store *st, enum store_counted kind, int64_t id, int64_t had);
 /* Totals for /metrics. */
 struct store_stats {
     uint64_t batches, jobs, views_flushed;

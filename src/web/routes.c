@@ -330,7 +330,7 @@ static int render_model(struct req *r, struct resp *w, struct page *p, struct bu
                         const char **ctype)
 {
     if (r->json) {
-        char *s = json_dumps(p->model, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+        char *s = json_dumps(p->model, JSON_COMPACT);
         if (!s)
             return -1;
         buf_puts(out, s);
@@ -345,6 +345,12 @@ static int render_model(struct req *r, struct resp *w, struct page *p, struct bu
     return rc;
 }
 
+/* What a model handler counts a view of: its kind (or -1) and the id in its path. */
+static int counted_kind(web_model_fn fn)
+{
+    return fn == page_case ? STORE_COUNT_CASE : fn == page_article ? STORE_COUNT_ARTICLE : -1;
+}
+
 static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cacheable)
 {
     struct web_input in;
@@ -353,48 +359,50 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
         web_error(r, w, e);
         return;
     }
+    resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
+    resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
+    /* A counted page counts first: the counter knows every id (-1: not known yet). */
+    int kind = counted_kind(fn);
+    int64_t id = kind >= 0 ? strtoll(r->params[0], NULL, 10) : 0;
+    int64_t views = kind >= 0 ? store_view(web.store, kind, id) : 0;
     /* Shared pages only: a signed-in user's pages name the user. */
     char *key = cacheable && !web_user(r)
                     ? arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri)
                     : NULL;
     uint64_t gen = store_generation(web.store);
     const char *ctype = NULL;
-    resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
-    resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
-    /* Counted pages hit the cache with the count still unknown: count after. */
-    struct buf cached = BUF_INIT;
-    buf_init(&cached, 0);
-    struct page p = {NULL, NULL, NULL, -1, 0};
-    if (key && pagecache_get(key, gen, PAGECACHE_HOLE, &cached, &ctype)) {
-        /* The key names the route and id; recover them to count the view. */
-        e = fn == page_case ? WEB_OK : WEB_OK;
-        p.counted = fn == page_case ? STORE_COUNT_CASE : fn == page_article ? STORE_COUNT_ARTICLE
-                                                                              : -1;
-        if (p.counted >= 0)
-            p.counted_id = strtoll(r->params[0], NULL, 10);
-    } else {
-        e = fn(r, &in, &p);
-        if (e != WEB_OK) {
-            json_decref(p.model);
-            buf_release(&cached);
-            web_error(r, w, e);
-            return;
-        }
-        if (p.counted >= 0)
-            json_object_set_new(p.model, "views", json_integer(PAGECACHE_HOLE));
-        if (render_model(r, w, &p, &cached, &ctype) != 0 || cached.oom) {
-            json_decref(p.model);
-            buf_release(&cached);
-            web_error(r, w, WEB_INTERNAL);
-            return;
-        }
-        json_decref(p.model);
-        if (key)
-            pagecache_put(key, gen, cached.p, cached.len, ctype);
+    if (key && views >= 0 && pagecache_get(key, gen, views, &w->body, &ctype)) {
+        w->status = 200;
+        w->content_type = ctype;
+        return;
     }
-    int64_t views = p.counted >= 0 ? store_view(web.store, p.counted, p.counted_id) : 0;
-    pagecache_fill(cached.p ? cached.p : "", cached.len, views < 0 ? 0 : views, &w->body);
-    buf_release(&cached);
+    struct page p = {NULL, NULL, NULL, -1, 0};
+    e = fn(r, &in, &p);
+    if (e != WEB_OK) {
+        json_decref(p.model);
+        web_error(r, w, e);
+        return;
+    }
+    if (p.counted >= 0 && views < 0) {
+        /* Published since the counters were loaded: start counting it now. */
+        json_int_t had = json_integer_value(json_object_get(p.model, "views"));
+        views = store_view_start(web.store, p.counted, p.counted_id, had);
+    }
+    if (p.counted >= 0)
+        json_object_set_new(p.model, "views", json_integer(PAGECACHE_HOLE));
+    struct buf page = BUF_INIT;
+    buf_init(&page, 0);
+    if (render_model(r, w, &p, &page, &ctype) != 0 || page.oom) {
+        json_decref(p.model);
+        buf_release(&page);
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    json_decref(p.model);
+    if (key)
+        pagecache_put(key, gen, page.p, page.len, ctype);
+    pagecache_fill(page.p ? page.p : "", page.len, views < 0 ? 0 : views, &w->body);
+    buf_release(&page);
     w->status = 200;
     w->content_type = ctype;
 }
