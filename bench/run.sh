@@ -187,39 +187,60 @@ cmp -s "$work/nginx-copy" "$work/www/cases/1" || { echo "bench: nginx does not s
 # ---------------------------------------------------------------- 2. case page
 echo
 echo "== 2. case page /cases/1 ($page_bytes bytes): laurel (dynamic, counts each view) vs nginx (static file)"
-run_wrk() { # name url duration -> req/s on stdout; full output in $work/wrk-*.txt
-    local name=$1 url=$2 dur=$3 f rps bad
+cpu_ticks() { # pid...: user+system clock ticks of these processes and their children
+    local pid kids all=()
+    for pid in "$@"; do
+        all+=("$pid")
+        kids=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null || true)
+        for k in $kids; do all+=("$k"); done
+    done
+    for pid in "${all[@]}"; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+        sed 's/^.*) //' | awk '{t += $12 + $13} END {print t + 0}'
+}
+CLK_TCK=$(getconf CLK_TCK)
+run_wrk() { # name url duration pid -> "req/s requests cpu-us-per-request"; full output in $OUT/wrk-*.txt
+    local name=$1 url=$2 dur=$3 pid=$4 f rps reqs bad c0 c1
     f="$work/wrk-$name-$(date +%s%N).txt"
+    c0=$(cpu_ticks "$pid")
     timeout 120 wrk -t"$WRK_THREADS" -c"$CONNS" -d"$dur" --latency "$url" >"$f" 2>&1 ||
         { cat "$f" >&2; echo "bench: wrk failed against $name" >&2; return 1; }
+    c1=$(cpu_ticks "$pid")
     cp "$f" "$OUT/" 2>/dev/null || true
     bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
     if [ -n "$bad" ]; then echo "bench: $name answered $bad non-2xx responses" >&2; cat "$f" >&2; return 1; fi
-    grep -q 'Socket errors' "$f" && echo "bench: $name: $(grep 'Socket errors' "$f")" >&2
+    if grep -q 'Socket errors' "$f"; then echo "bench: $name: $(grep 'Socket errors' "$f")" >&2; fi
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$f")
-    [ -n "$rps" ] || { cat "$f" >&2; return 1; }
-    echo "$rps"
+    reqs=$(awk '/requests in/ {print $1}' "$f")
+    if [ -z "$rps" ] || [ -z "$reqs" ]; then cat "$f" >&2; return 1; fi
+    awk -v r="$rps" -v n="$reqs" -v c="$((c1 - c0))" -v hz="$CLK_TCK" 'BEGIN {printf "%s %s %.1f\n", r, n, c * 1e6 / hz / n}'
 }
 views_before=$(curl -fsS --max-time 5 -H 'Accept: application/json' "$laurel_url/cases/1" |
     "$PY" -c 'import json,sys; d=json.load(sys.stdin); c=d.get("case", d); print(c.get("views", c.get("view_count", "?")))' 2>/dev/null || echo "?")
 rm -f "$OUT"/wrk-*.txt
 # Warm-up, not counted.
-run_wrk laurel-warmup "$laurel_url/cases/1" 2s >/dev/null
-run_wrk nginx-warmup "$nginx_url/cases/1" 2s >/dev/null
-: >"$work/laurel-rps.txt"
-: >"$work/nginx-rps.txt"
+run_wrk laurel-warmup "$laurel_url/cases/1" 2s "$laurel_pid" >/dev/null
+run_wrk nginx-warmup "$nginx_url/cases/1" 2s "$nginx_pid" >/dev/null
+: >"$work/rounds.txt"
 t_load0=$(now)
 for ((r = 1; r <= ROUNDS; r++)); do
-    l=$(run_wrk laurel "$laurel_url/cases/1" "$DURATION")
-    echo "$l" >>"$work/laurel-rps.txt"
-    n=$(run_wrk nginx "$nginx_url/cases/1" "$DURATION")
-    echo "$n" >>"$work/nginx-rps.txt"
-    printf '  round %d: laurel %10.0f req/s   nginx %10.0f req/s\n' "$r" "$l" "$n"
+    out=$(run_wrk laurel "$laurel_url/cases/1" "$DURATION" "$laurel_pid")
+    read -r l_rps _ l_cpu <<<"$out"
+    out=$(run_wrk nginx "$nginx_url/cases/1" "$DURATION" "$nginx_pid")
+    read -r n_rps _ n_cpu <<<"$out"
+    echo "$l_rps $n_rps $l_cpu $n_cpu" >>"$work/rounds.txt"
+    printf '  round %d: laurel %8.0f req/s %6.1f us CPU/req   nginx %8.0f req/s %6.1f us CPU/req   ratio %.2f\n' \
+        "$r" "$l_rps" "$l_cpu" "$n_rps" "$n_cpu" "$(awk -v a="$l_rps" -v b="$n_rps" 'BEGIN {print a / b}')"
 done
 t_load1=$(now)
-laurel_rps=$(median <"$work/laurel-rps.txt")
-nginx_rps=$(median <"$work/nginx-rps.txt")
+laurel_rps=$(awk '{print $1}' "$work/rounds.txt" | median)
+nginx_rps=$(awk '{print $2}' "$work/rounds.txt" | median)
+laurel_cpu=$(awk '{print $3}' "$work/rounds.txt" | median)
+nginx_cpu=$(awk '{print $4}' "$work/rounds.txt" | median)
 ratio=$(awk -v a="$laurel_rps" -v b="$nginx_rps" 'BEGIN {printf "%.2f", a / b}')
+ratio_paired=$(awk '{print $1 / $2}' "$work/rounds.txt" | median | xargs printf '%.2f')
+cpu_ratio=$(awk -v a="$laurel_cpu" -v b="$nginx_cpu" 'BEGIN {printf "%.2f", b / a}')
+echo "  medians: laurel $laurel_rps req/s, nginx $nginx_rps req/s; ratio of medians $ratio, median of per-round ratios $ratio_paired"
+echo "  server CPU per request (median): laurel $laurel_cpu us, nginx $nginx_cpu us; nginx/laurel $cpu_ratio (>1: laurel cheaper)"
 laurel_p99=$(grep -h ' 99%' "$OUT"/wrk-laurel-[0-9]*.txt | awk '{print $2}' | tr '\n' ' ')
 nginx_p99=$(grep -h ' 99%' "$OUT"/wrk-nginx-[0-9]*.txt | awk '{print $2}' | tr '\n' ' ')
 echo "  wrk latency p99, laurel: $laurel_p99"
@@ -301,7 +322,8 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >=
     printf '  %-34s %-22s %-12s %s\n' measure result target verdict
     printf '  %-34s %-22s %-12s %s\n' "case page laurel /cases/1" "$(printf '%.0f req/s' "$laurel_rps")" "" ""
     printf '  %-34s %-22s %-12s %s\n' "case page nginx (static copy)" "$(printf '%.0f req/s' "$nginx_rps")" "" ""
-    printf '  %-34s %-22s %-12s %s\n' "ratio laurel / nginx" "${ratio}x" ">= 1.0x" "$(verdict "$ratio" 1.0 '>=')"
+    printf '  %-34s %-22s %-12s %s\n' "ratio laurel / nginx (req/s)" "${ratio}x (paired ${ratio_paired}x)" ">= 1.0x" "$(verdict "$ratio" 1.0 '>=')"
+    printf '  %-34s %-22s %-12s %s\n' "server CPU per request" "laurel $laurel_cpu / nginx $nginx_cpu us" "" ""
     printf '  %-34s %-22s %-12s %s\n' "laurel peak RSS (VmHWM)" "$hwm MB" "< 64 MB" "$(verdict "$hwm" 64 '<')"
     printf '  %-34s %-22s %-12s %s\n' "search p50 / p95 / p99" "$search_p50 / $search_p95 / $search_p99 ms" "p95 < 10 ms" "$(verdict "$search_p95" 10 '<')"
     printf '  %-34s %-22s %-12s %s\n' "demo creation, $CASES cases" "$demo_median s" "< 5 s" "$(verdict "$demo_median" 5 '<')"

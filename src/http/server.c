@@ -37,7 +37,8 @@ struct conn_req {
     struct req r;
     struct MHD_Connection *conn;
     int started;
-    int refused; /* a response was queued before the body was read */
+    int refused;      /* a response was queued before the body was read */
+    int late_refusal; /* a status to answer once the rest of the body is drained */
     size_t body_seen;
     struct buf body;
     struct resp w;       /* kept while a deferred handler waits */
@@ -110,6 +111,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                now_ms() - c->r.started_ms);
+    if (c->r.cleanup)
+        c->r.cleanup(&c->r);
     buf_release(&c->body);
     buf_release(&c->w.body);
     arena_release(&c->r.arena);
@@ -263,12 +266,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return refuse(conn, c, 400,
                           "400 请求无效：同时带有 Transfer-Encoding 与 Content-Length。\n");
         }
-        if (cl && strtoull(cl, NULL, 10) > s->max_body)
-            return refuse(conn, c, 413, refusal_text(413));
         read_headers(conn, r);
+        r->max_body = s->max_body;
         int status = s->app.begin ? s->app.begin(r) : 0;
         if (status)
             return refuse(conn, c, status, refusal_text(status));
+        /* After begin, which may raise the limit for a route that streams its body. */
+        if (cl && strtoull(cl, NULL, 10) > r->max_body)
+            return refuse(conn, c, 413, refusal_text(413));
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -278,6 +283,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         c->body_seen += n;
         if (r->sink) {
+            if (c->body_seen > r->max_body)
+                return refuse(conn, c, 413, refusal_text(413));
             int status = r->sink(r, upload_data, n);
             if (status)
                 return refuse(conn, c, status, refusal_text(status));

@@ -200,3 +200,14 @@ enum search_index search_compile(const char *q, struct buf *out)
     buf_release(&expr);
     return which;
 }
+
+int search_blank(const char *q)
+{
+    size_t n = strlen(q), i = 0;
+    while (i < n) {
+        int32_t c = utf8_next(q, n, &i);
+        if (!is_separator(c))
+            return 0;
+    }
+    return 1;
+}

@@ -24,4 +24,7 @@ enum search_index { SEARCH_NONE, SEARCH_TRIGRAM, SEARCH_BIGRAM };
  */
 enum search_index search_compile(const char *q, struct buf *out);
 
+/* 1 if q holds nothing searchable: only white space (U+3000 included) and punctuation. */
+int search_blank(const char *q);
+
 #endif

@@ -15,8 +15,7 @@
 #define HOME_NEWS 5
 #define HOME_FEATURED 8
 
-/* A positive id from a path segment, or 0. */
-static int64_t path_id(const char *s)
+int64_t web_path_id(const char *s)
 {
     if (!s || !*s || strlen(s) > 12 || strspn(s, "0123456789") != strlen(s) || *s == '0')
         return 0;
@@ -209,7 +208,7 @@ enum web_err page_cases(struct req *r, const struct web_input *in, struct page *
 enum web_err page_case(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    int64_t id = path_id(r->params[0]);
+    int64_t id = web_path_id(r->params[0]);
     json_t *c = id ? store_case(web.store, id) : NULL;
     if (!c)
         return WEB_NOT_FOUND;
@@ -444,7 +443,7 @@ enum web_err page_news(struct req *r, const struct web_input *in, struct page *p
 enum web_err page_article(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    int64_t id = path_id(r->params[0]);
+    int64_t id = web_path_id(r->params[0]);
     json_t *a = id ? store_article(web.store, id) : NULL;
     if (!a)
         return WEB_NOT_FOUND;
@@ -484,7 +483,9 @@ enum web_err page_search(struct req *r, const struct web_input *in, struct page 
         if (!list)
             return e;
     } else {
-        list = json_pack("{s:i,s:i,s:i,s:[]}", "total", 0, "page", 1, "pages", 0, "items");
+        list = json_pack("{s:i,s:i,s:i,s:i,s:[],s:{s:i,s:i,s:b}}", "total", 0, "page", 1,
+                         "pages", 0, "per_page", STORE_PER_PAGE, "items", "pager", "page", 1,
+                         "pages", 0, "show", 0);
     }
     json_object_set_new(list, "q", json_string(in->q ? in->q : ""));
     json_object_set_new(list, "searched", json_boolean(in->q != NULL));

@@ -19,6 +19,9 @@
 #include "web/pagecache.h"
 #include "store/accounts.h"
 #include "web/web.h"
+#include "web/intake.h"
+#include "web/import.h"
+#include "web/invite.h"
 
 struct web_config web;
 
@@ -26,6 +29,9 @@ struct web_config web;
 #define H_RAW(fn) (&(const struct web_handler){NULL, fn, 0, 0})
 #define H_PAGE(fn, roles) (&(const struct web_handler){fn, NULL, roles, WEB_NOCACHE})
 #define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE})
+/* A POST whose body streams to the sink that `begin` installs; it checks its own token. */
+#define H_UPLOAD(fn, begin, roles)                                                          \
+    (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE | WEB_NOCSRF, begin})
 
 static const struct route routes[] = {
     /* The public site (public.c, feeds.c, statics.c). */
@@ -55,10 +61,46 @@ static const struct route routes[] = {
     {"GET", "/password", H_FORM(raw_password_form, WEB_SIGNED_IN)},
     {"POST", "/password", H_FORM(raw_password, WEB_SIGNED_IN)},
     /* Invitations, password resets and mail (invite.c). */
+    {"GET", "/admin/users", H_FORM(raw_users, ROLE_ORGANISER)},
+    {"POST", "/admin/users/invite", H_FORM(raw_users_invite, ROLE_ORGANISER)},
+    {"GET", "/admin/outbox", H_FORM(raw_outbox, ROLE_ORGANISER)},
+    {"GET", "/invite/{token}", H_FORM(raw_invite_form, 0)},
+    {"POST", "/invite/{token}", H_FORM(raw_invite_accept, 0)},
+    {"GET", "/reset", H_FORM(raw_reset_request_form, 0)},
+    {"POST", "/reset", H_FORM(raw_reset_request, 0)},
+    {"GET", "/reset/{token}", H_FORM(raw_reset_form, 0)},
+    {"POST", "/reset/{token}", H_FORM(raw_reset_accept, 0)},
     /* Submission by units (submit.c, upload.c, files.c). */
+    {"GET", "/submit", H_PAGE(page_submit_list, ROLE_SUBMITTER)},
+    {"POST", "/submit/new", H_FORM(raw_submit_new, ROLE_SUBMITTER)},
+    {"GET", "/submit/{id}", H_PAGE(page_submit_edit, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}", H_FORM(raw_submit_post, ROLE_SUBMITTER)},
+    {"GET", "/submit/{id}/preview", H_PAGE(page_submit_preview, ROLE_SUBMITTER)},
+    {"GET", "/submit/{id}/status", H_PAGE(page_submit_status, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}/attachments", H_UPLOAD(raw_upload, upload_begin, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}/attachments/{aid}/delete",
+     H_FORM(raw_attachment_delete, ROLE_SUBMITTER)},
+    {"GET", "/files/{sha256}", H_RAW(raw_file)},
     /* Regional recommendation (recommend.c). */
+    {"GET", "/recommend", H_PAGE(page_recommend, ROLE_RECOMMENDER)},
+    {"GET", "/recommend/{id}", H_PAGE(page_recommend_case, ROLE_RECOMMENDER)},
+    {"POST", "/recommend/{id}/endorse", H_FORM(raw_recommend_endorse, ROLE_RECOMMENDER)},
+    {"POST", "/recommend/{id}/return", H_FORM(raw_recommend_return, ROLE_RECOMMENDER)},
+    /* The workspace home (me.c). */
+    {"GET", "/me", H_PAGE(page_me, WEB_SIGNED_IN)},
     /* The organiser: dashboard, screening, settings (admin.c). */
+    {"GET", "/admin", H_PAGE(page_admin, ROLE_ORGANISER)},
+    {"GET", "/admin/screening", H_PAGE(page_admin_screening, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/bulk", H_FORM(raw_admin_screening_bulk, ROLE_ORGANISER)},
+    {"GET", "/admin/screening/{id}", H_FORM(raw_admin_screening_case, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/{id}", H_FORM(raw_admin_screening_decide, ROLE_ORGANISER)},
+    {"GET", "/admin/settings", H_FORM(raw_admin_settings_form, ROLE_ORGANISER)},
+    {"POST", "/admin/settings", H_FORM(raw_admin_settings, ROLE_ORGANISER)},
     /* Import and export (import.c, export.c). */
+    {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
+    {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
+    {"POST", "/admin/import/{kind}", H_UPLOAD(raw_import, import_begin, ROLE_ORGANISER)},
+    {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -272,11 +314,9 @@ static enum web_err read_input(struct req *r, struct web_input *in)
         in->tag = v;
     }
     if ((v = query_get(&r->query, "q"))) {
-        while (*v == ' ')
-            v++;
         if (strlen(v) > SEARCH_MAX_QUERY)
             return WEB_BAD_PARAM;
-        if (*v)
+        if (!search_blank(v))
             in->q = v;
     }
     if ((v = query_get(&r->query, "sort")) && *v) {
@@ -303,6 +343,10 @@ static enum web_err read_uri(struct req *r)
     size_t plen = qm ? (size_t)(qm - uri) : strlen(uri);
     if (plen == 0 || uri[0] != '/')
         return WEB_BAD_REQUEST;
+    /* Known before anything can fail, so that API clients get their errors as JSON. */
+    if (strncmp(uri, "/api/v1/", 8) == 0 || strncmp(uri, "/api/v1?", 8) == 0 ||
+        strcmp(uri, "/api/v1") == 0)
+        r->json = 1;
     if (query_decode(&r->arena, uri, plen, 0, &r->path, NULL) != QUERY_OK)
         return WEB_BAD_ENCODING;
     if (qm) {
@@ -362,9 +406,9 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
     resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
     resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
     /* A counted page counts first: the counter knows every id (-1: not known yet). */
-    int kind = counted_kind(fn);
-    int64_t id = kind >= 0 ? strtoll(r->params[0], NULL, 10) : 0;
-    int64_t views = kind >= 0 ? store_view(web.store, kind, id) : 0;
+    int kind = r->method == HTTP_HEAD ? -1 : counted_kind(fn);
+    int64_t id = kind >= 0 ? web_path_id(r->params[0]) : 0;
+    int64_t views = id > 0 ? store_view(web.store, kind, id) : -1;
     /* Shared pages only: a signed-in user's pages name the user. */
     char *key = cacheable && !web_user(r)
                     ? arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri)
@@ -383,6 +427,8 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
         web_error(r, w, e);
         return;
     }
+    if (r->method == HTTP_HEAD)
+        p.counted = -1; /* a HEAD is no visit */
     if (p.counted >= 0 && views < 0) {
         /* Published since the counters were loaded: start counting it now. */
         json_int_t had = json_integer_value(json_object_get(p.model, "views"));
@@ -440,6 +486,8 @@ int web_begin(struct req *r)
         else if (!(need & WEB_SIGNED_IN) && !(need & ws->user->roles))
             ws->early = WEB_FORBIDDEN;
     }
+    if (ws->early == WEB_OK && ws->handler->begin)
+        return ws->handler->begin(r);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 struct web_config {
     struct store *store;
     const char *base_url; /* absolute URLs in feeds and sitemaps, no trailing slash */
+    const char *data_dir; /* the data folder: uploads go to <data>/tmp, then <data>/files */
 };
 
 extern struct web_config web;
@@ -76,6 +77,12 @@ struct web_handler {
     web_raw_fn raw;     /* everything else, POST actions included */
     unsigned roles;
     unsigned flags;
+    /*
+     * Run by web_begin once the route is found and the user may use it
+     * (uploads: check the target, raise r->max_body, install r->sink);
+     * returns 0 or an HTTP status to refuse at once.  NULL for most routes.
+     */
+    int (*begin)(struct req *r);
 };
 
 enum web_flag {
@@ -138,6 +145,9 @@ void web_dispatch(struct req *r, struct resp *w);
 /* Answer with the error page (or JSON error) for e, in the request's language. */
 void web_error(struct req *r, struct resp *w, enum web_err e);
 
+/* A positive id from a path segment in canonical decimal ("18", not "018" or "18x"), or 0. */
+int64_t web_path_id(const char *s);
+
 /* Model handlers (public.c). */
 enum web_err page_home(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_cases(struct req *r, const struct web_input *in, struct page *p);
@@ -158,6 +168,18 @@ void raw_robots(struct req *r, struct resp *w);
 void raw_healthz(struct req *r, struct resp *w);
 void raw_metrics(struct req *r, struct resp *w);
 void raw_static(struct req *r, struct resp *w);
+
+/* Submission by units (submit.c, upload.c, files.c). */
+enum web_err page_submit_list(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_submit_preview(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_submit_status(struct req *r, const struct web_input *in, struct page *p);
+void raw_submit_new(struct req *r, struct resp *w);
+void raw_submit_post(struct req *r, struct resp *w);
+int upload_begin(struct req *r);
+void raw_upload(struct req *r, struct resp *w);
+void raw_attachment_delete(struct req *r, struct resp *w);
+void raw_file(struct req *r, struct resp *w);
 
 /* Compute static files' validators once at start (statics.c). */
 void statics_init(void);

@@ -1,6 +1,7 @@
 """View counters: +1 per GET of a counted page (HTML and JSON, cached or not),
 kept across a graceful restart."""
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from conftest import get, get_json, healthz
 
@@ -42,13 +43,42 @@ def test_news_views_increment_by_one(base):
     check_increments(base, "/news/2")
 
 
-def test_not_found_is_not_counted(base):
-    before = views_of(base, "/cases/18")
-    for p in ["/cases/018", "/cases/18x", "/cases/18?page=0"]:
-        get(base, p)
-    after = views_of(base, "/cases/18")
-    assert after == before + 1, ("expected refused requests not to count: %d -> %d, saw %d"
-                                 % (before, before + 1, after))
+def test_concurrent_views_all_counted(base):
+    path = "/cases/33"
+    before = views_of(base, path)
+    n = 48
+
+    def hit(i):
+        if i % 3 == 0:
+            return get(base, "/api/v1" + path).status_code
+        if i % 3 == 1:
+            return get(base, path, headers={"Accept": "application/json"}).status_code
+        return get(base, path + ("?lang=en" if i % 2 else "")).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(hit, range(n)))
+    assert codes == [200] * n, "expected %d x 200 under concurrency, saw %r" % (
+        n, sorted(set(codes)))
+    after = views_of(base, path)
+    assert after == before + n + 1, ("expected %d concurrent GETs to add exactly %d views "
+                                     "(%d -> %d), saw %d" % (n, n, before, before + n + 1, after))
+
+
+def test_refused_requests_are_not_counted(base):
+    """A 4xx answer for a case or news URL must not count a view of anything."""
+    counted = []
+    for good, bads in [("/cases/18", ["/cases/018", "/cases/18x", "/cases/18.5", "/cases/+18",
+                                      "/cases/18?page=0", "/cases/18?sort=bogus"]),
+                       ("/news/4", ["/news/04", "/news/4x", "/news/4?page=-1"])]:
+        for bad in bads:
+            before = views_of(base, good)
+            r = get(base, bad)
+            assert 400 <= r.status_code < 500, "GET %s: expected a 4xx, saw %d" % (bad, r.status_code)
+            after = views_of(base, good)
+            if after != before + 1:
+                counted.append("%s (%s: %d -> %d)" % (bad, good, before, after))
+    assert not counted, ("expected refused requests not to count a view (only the JSON reads "
+                         "should), saw these counted: %s" % "; ".join(counted))
 
 
 def test_views_survive_graceful_restart(laurel_server):
