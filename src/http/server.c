@@ -277,26 +277,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /*
+         * libmicrohttpd takes no response while a body is arriving: a body
+         * refused midway (a chunked one too large, an upload the sink
+         * stops) is drained without being kept, then answered.
+         */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (c->refused)
+        if (c->refused || c->late_refusal)
             return MHD_YES;
         c->body_seen += n;
-        if (r->sink) {
-            if (c->body_seen > r->max_body)
-                return refuse(conn, c, 413, refusal_text(413));
-            int status = r->sink(r, upload_data, n);
-            if (status)
-                return refuse(conn, c, status, refusal_text(status));
-            return MHD_YES;
-        }
-        if (c->body_seen > s->max_body)
-            return refuse(conn, c, 413, refusal_text(413));
-        buf_append(&c->body, upload_data, n);
+        if (c->body_seen > (r->sink ? r->max_body : s->max_body))
+            c->late_refusal = 413;
+        else if (r->sink)
+            c->late_refusal = r->sink(r, upload_data, n);
+        else
+            buf_append(&c->body, upload_data, n);
+        if (c->late_refusal)
+            buf_release(&c->body);
         return MHD_YES;
     }
     if (c->refused || c->waiting)
         return MHD_YES;
+    if (c->late_refusal)
+        return refuse(conn, c, c->late_refusal, refusal_text(c->late_refusal));
     if (c->dispatched) {
         /* Woken after deferred work: let the handler finish its answer. */
         void (*finish)(struct req *, struct resp *) = c->w.finish;

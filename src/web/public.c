@@ -487,7 +487,9 @@ enum web_err page_search(struct req *r, const struct web_input *in, struct page 
                          "pages", 0, "per_page", STORE_PER_PAGE, "items", "pager", "page", 1,
                          "pages", 0, "show", 0);
     }
-    json_object_set_new(list, "q", json_string(in->q ? in->q : ""));
+    /* Echo what was typed, even when it held nothing to search for. */
+    const char *typed = query_get(&r->query, "q");
+    json_object_set_new(list, "q", json_string(typed ? typed : ""));
     json_object_set_new(list, "searched", json_boolean(in->q != NULL));
     json_object_set_new(list, "breadcrumb", crumbs(r->lang, "nav_search", "/search", NULL, NULL, 0));
     p->model = list;

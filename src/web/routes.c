@@ -408,7 +408,7 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
     /* A counted page counts first: the counter knows every id (-1: not known yet). */
     int kind = r->method == HTTP_HEAD ? -1 : counted_kind(fn);
     int64_t id = kind >= 0 ? web_path_id(r->params[0]) : 0;
-    int64_t views = id > 0 ? store_view(web.store, kind, id) : -1;
+    int64_t views = kind < 0 ? 0 : id > 0 ? store_view(web.store, kind, id) : -1;
     /* Shared pages only: a signed-in user's pages name the user. */
     char *key = cacheable && !web_user(r)
                     ? arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri)

@@ -135,15 +135,8 @@ def test_bad_encoding_400(base, totals_before, target):
     bad(base, target, 400)
 
 
-BUG_API_EARLY = pytest.mark.xfail(reason=(
-    "server bug: read_uri (src/web/routes.c) returns WEB_BAD_ENCODING/WEB_BAD_REQUEST before it "
-    "recognises the /api/v1 prefix and sets r->json, so /api/v1 requests with a bad escape, "
-    "invalid UTF-8 or > 64 query parameters get the HTML error page, not a JSON error"),
-    strict=False)
-
-
 @pytest.mark.parametrize("target", [
-    pytest.param(t, marks=BUG_API_EARLY, id=i) for i, t in [
+    pytest.param(t, id=i) for i, t in [
         ("path-FF", "/cases/%FF"), ("query-C0AF", "/search?q=%C0%AF"), ("query-G1", "/search?q=%G1"),
         ("65-params", "/cases?" + "&".join("k%d=v" % i for i in range(65)))]])
 def test_api_bad_encoding_is_json(base, target):
@@ -265,12 +258,6 @@ def test_body_over_limit_413(base):
         r.status_code)
 
 
-@pytest.mark.xfail(reason=(
-    "server bug: a chunked body (no Content-Length) over max_body gets no 413: on_request "
-    "(src/http/server.c, 'c->body_seen > s->max_body') calls refuse() -> MHD_queue_response "
-    "while the upload is in progress, libmicrohttpd 0.9.75 refuses that, the handler returns "
-    "MHD_NO and the connection is closed without any response ('Application reported internal "
-    "error, closing connection.')"), strict=False)
 def test_chunked_body_over_limit_413(base):
     chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
     req = (b"POST /cases HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +

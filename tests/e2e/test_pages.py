@@ -51,13 +51,7 @@ def strip_views(model):
     return model
 
 
-BUG_HOME_H1 = pytest.mark.xfail(reason=(
-    "server bug: the home page has two <h1>: the hero's and the call text's Markdown "
-    "'# 关于开展…' (src/domain/demo_words.c:39, rendered by markdown_to_html into "
-    "templates/home.html section.call)"), strict=False)
-
-
-@pytest.mark.parametrize("tmpl", [pytest.param("/", marks=BUG_HOME_H1)] + PATHS[1:])
+@pytest.mark.parametrize("tmpl", PATHS)
 def test_page_html_shape(base, ids, tmpl):
     path = fill(tmpl, ids)
     p = page(base, path)

@@ -117,10 +117,6 @@ def test_overlong_query_is_400(base):
     healthz(base, "an overlong query")
 
 
-@pytest.mark.xfail(reason=(
-    "server bug: a query of only tabs or U+3000 is not treated as empty: read_input "
-    "(src/web/routes.c) strips only ' ', search_compile returns SEARCH_NONE, and store_cases "
-    "then applies no text filter, so the search 'finds' all 4000 cases"), strict=False)
 @pytest.mark.parametrize("q", ["\t", "\u3000", " \u3000 "])
 def test_blank_query_finds_nothing(base, q):
     m = search(base, q)
