@@ -167,9 +167,10 @@ int main(void)
     printf("min-cost flow: %d cases x %d reviewers, %d experts, %d regions (回避, <= %d per "
            "region)\n",
            NCASES, K, NREV, NREG, CAP);
-    printf("  time %.3f s, total cost %lld (recomputed %lld), violations %d, load %d..%d "
-           "(bounds %d..%d)\n",
-           t1 - t0, (long long)res.total_cost, (long long)check, bad, res.load_min,
+    printf("  time %.3f s, total cost %lld (recomputed %lld; %lld shared expertise tags), "
+           "violations %d, load %d..%d (bounds %d..%d)\n",
+           t1 - t0, (long long)res.total_cost, (long long)check,
+           (long long)NCASES * K * ASSIGN_COST_BASE - res.total_cost, bad, res.load_min,
            res.load_max, res.lo, res.hi);
 
     /* Greedy with the same matrix of allowed pairs and the same load bounds. */
@@ -187,7 +188,8 @@ int main(void)
     if (gshort) {
         printf("FAILED: %d cases left with fewer than %d reviewers\n", gshort, K);
     } else {
-        printf("total cost %lld, violations %d\n", (long long)gcost, gbad);
+        printf("total cost %lld (%lld shared tags), violations %d\n", (long long)gcost,
+               (long long)NCASES * K * ASSIGN_COST_BASE - gcost, gbad);
         printf("  greedy / optimal cost ratio %.4f\n", (double)gcost / (double)res.total_cost);
     }
     /* Greedy without load bounds except the experts' own maximum, for a cost comparison. */
@@ -203,9 +205,10 @@ int main(void)
             load[gr[i]]++;
         for (int r = 0; r < NREV; r++)
             mn = load[r] < mn ? load[r] : mn, mx = load[r] > mx ? load[r] : mx;
-        printf("greedy (max load %d only): time %.3f s, total cost %lld, load %d..%d, "
-               "cost ratio to optimal balanced %.4f\n",
-               revs[0].max_load, t3 - t2, (long long)gcost, mn, mx,
+        printf("greedy (max load %d only): time %.3f s, total cost %lld (%lld shared tags), "
+               "load %d..%d, cost ratio to optimal balanced %.4f\n",
+               revs[0].max_load, t3 - t2, (long long)gcost,
+               (long long)NCASES * K * ASSIGN_COST_BASE - gcost, mn, mx,
                (double)gcost / (double)res.total_cost);
     } else {
         printf("greedy (max load only): FAILED, %d cases short\n", gshort);

@@ -7,9 +7,10 @@
 set -euo pipefail
 
 build_pkgs=(gcc pkg-config meson ninja-build python3
-    libmicrohttpd-dev libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev)
+    libmicrohttpd-dev libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev
+    libcurl4-openssl-dev libxlsxwriter-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
-    chromium fonts-noto-cjk nodejs npm)
+    chromium fonts-noto-cjk nodejs npm python3-aiosmtpd)
 bench_pkgs=(wrk nginx-light)
 
 case "${1:-build}" in

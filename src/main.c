@@ -21,6 +21,7 @@
 #include "domain/auth.h"
 #include "store/accounts.h"
 #include "http/server.h"
+#include "mail/sender.h"
 #include "store/store.h"
 #include "view/i18n.h"
 #include "view/render.h"
@@ -39,6 +40,8 @@ struct options {
     unsigned long long seed;
     const char *email, *name, *role, *region;
     long long unit;
+    const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
+    long mail_retry;
 };
 
 static void usage(FILE *out)
@@ -61,6 +64,10 @@ static void usage(FILE *out)
           "  --threads N         server threads (default: one per core)\n"
           "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
           "  --access-log FILE   JSON-lines access log (default: standard output)\n"
+          "  --smtp URL          deliver the outbox through smtp://HOST[:PORT] (or smtps://);\n"
+          "                      without it, messages wait in the outbox\n"
+          "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
+          "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
           "  --cases N           demo: number of cases (default 4000)\n"
           "  --seed S            demo: random seed (default 2019)\n",
           out);
@@ -97,6 +104,12 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->region = v;
         else if (strcmp(a, "--unit") == 0 && v)
             o->unit = atoll(v);
+        else if (strcmp(a, "--smtp") == 0 && v)
+            o->smtp = v;
+        else if (strcmp(a, "--mail-from") == 0 && v)
+            o->mail_from = v;
+        else if (strcmp(a, "--mail-retry") == 0 && v && atol(v) > 0 && atol(v) <= 3600)
+            o->mail_retry = atol(v);
         else {
             fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
             return -1;
@@ -247,6 +260,17 @@ static int cmd_serve(const struct options *o)
         snprintf(base, sizeof base, "http://%s", o->listen);
     web.store = st;
     web.base_url = o->base_url ? o->base_url : base;
+    web.data_dir = o->data;
+    struct mail_sender *mail = NULL;
+    if (o->smtp) {
+        const struct mail_config mc = {o->smtp, o->mail_from ? o->mail_from : "laurel@localhost",
+                                       o->mail_retry};
+        if (!(mail = mail_sender_start(st, &mc, err, sizeof err))) {
+            fprintf(stderr, "laurel: %s\n", err);
+            store_close(st);
+            return 1;
+        }
+    }
 
     struct server_config cfg = {
         .listen = o->listen,
@@ -261,6 +285,7 @@ static int cmd_serve(const struct options *o)
     struct server *srv = server_start(&cfg, &app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "laurel: %s\n", err);
+        mail_sender_stop(mail);
         store_close(st);
         return 1;
     }
@@ -270,6 +295,7 @@ static int cmd_serve(const struct options *o)
     log_info("signal %d: finishing requests in flight", sig);
     server_stop(srv, 5000);
     worker_stop();
+    mail_sender_stop(mail);
     store_close(st);
     pagecache_free();
     render_free();

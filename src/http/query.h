@@ -13,7 +13,7 @@
 
 #include "core/arena.h"
 
-#define QUERY_MAX_PARAMS 64
+#define QUERY_MAX_PARAMS 256 /* a bulk form ticks many boxes */
 
 enum query_rc {
     QUERY_OK = 0,

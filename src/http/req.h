@@ -51,6 +51,15 @@ struct req {
      */
     int (*sink)(struct req *r, const char *data, size_t len);
     void *sink_ctx;
+    /*
+     * The largest body accepted, checked against Content-Length after the
+     * begin hook (which may raise it for a route that installs a sink) and
+     * against the bytes a sink receives.  Bodies gathered in memory stay
+     * within the server's own max_body whatever this says.
+     */
+    size_t max_body;
+    /* Called once when the request ends, however it ends (temp files, parsers). */
+    void (*cleanup)(struct req *r);
     void *app; /* the application's per-request state */
 };
 

@@ -27,13 +27,20 @@ static void write_done(void *arg, int rc)
     d->wake(d->token);
 }
 
+/* On the writer thread: the store passes the deferred; run the caller's write with its arg. */
+static int write_run(struct store_tx *tx, void *arg)
+{
+    struct deferred *d = arg;
+    return d->run(tx, d->arg);
+}
+
 static void start_write(struct req *r, struct resp *w, resp_wake_fn wake, void *token)
 {
     (void)r;
     struct deferred *d = w->deferred;
     d->wake = wake;
     d->token = token;
-    if (store_write(web.store, d->run, write_done, d) != STORE_OK) {
+    if (store_write(web.store, write_run, write_done, d) != STORE_OK) {
         d->rc = STORE_ERROR;
         wake(token);
     }

@@ -40,6 +40,24 @@ static json_t *crumbs(enum lang l, const char *channel_key, const char *channel_
     return a;
 }
 
+/* [{name, url}] for an array of tag names, the URLs percent-encoded. */
+static json_t *tag_links(json_t *tags)
+{
+    json_t *links = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        struct buf b = BUF_INIT;
+        buf_init(&b, 1024);
+        buf_puts(&b, "/tags/");
+        buf_url(&b, json_string_value(t), json_string_length(t));
+        json_array_append_new(links, json_pack("{s:O,s:s}", "name", t, "url", b.p ? b.p : "/"));
+        buf_release(&b);
+    }
+    return links;
+}
+
 /* Append "key=value" pairs of the list filters (not page) to b. */
 static void filter_query(struct buf *b, const struct web_input *in, char *sep)
 {
@@ -225,6 +243,7 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
         json_object_del(s, "body_md");
         free(html);
     }
+    json_object_set_new(c, "tag_links", tag_links(json_object_get(c, "tags")));
     json_object_set_new(c, "has_attachments",
                         json_boolean(json_array_size(json_object_get(c, "attachments")) > 0));
     json_t *region = json_object_get(c, "region");
@@ -452,19 +471,7 @@ enum web_err page_article(struct req *r, const struct web_input *in, struct page
     json_object_set_new(a, "body_html", json_string(html ? html : ""));
     free(html);
     json_object_del(a, "body_md");
-    json_t *tags = json_array();
-    size_t i;
-    json_t *t;
-    json_array_foreach(json_object_get(a, "tags"), i, t)
-    {
-        struct buf b = BUF_INIT;
-        buf_init(&b, 1024);
-        buf_puts(&b, "/tags/");
-        buf_url(&b, json_string_value(t), json_string_length(t));
-        json_array_append_new(tags, json_pack("{s:O,s:s}", "name", t, "url", b.p));
-        buf_release(&b);
-    }
-    json_object_set_new(a, "tag_links", tags);
+    json_object_set_new(a, "tag_links", tag_links(json_object_get(a, "tags")));
     json_object_set_new(a, "breadcrumb", crumbs(r->lang, "nav_news", "/news", NULL, NULL, 1));
     p->model = a;
     p->template = "article";

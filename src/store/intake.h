@@ -1,0 +1,121 @@
+/*
+ * intake.h — the store's interface for what happens to a case between its
+ * submission and the experts: a region's recommendation within its quota,
+ * returns, the organiser's formal screening (形式审查) and the settings of
+ * the campaign being run (timeline, tracks, regional quotas), plus the
+ * counts and history the organiser's dashboard shows.
+ *
+ * Reads return jansson models owned by the caller.  Writes are tx_* functions
+ * run inside a store write (store.h); every change of status is a
+ * compare-and-set on the status the caller saw, so two concurrent actions on
+ * one case cannot both win: the loser gets INTAKE_STALE and changes nothing.
+ * The regional quota is enforced inside the database (the trigger
+ * recommendation_quota), so it holds however many endorsements race.
+ */
+#ifndef LAUREL_INTAKE_H
+#define LAUREL_INTAKE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Results beyond store.h's: both make the write roll back. */
+enum {
+    INTAKE_QUOTA_FULL = 2, /* the region has used its whole quota */
+    INTAKE_STALE = 3,      /* the case is not (or no longer) in the expected status */
+};
+
+#define INTAKE_REASON_MAX 500  /* characters */
+#define INTAKE_TRACK_MAX 40    /* characters of a track name */
+#define INTAKE_TRACKS_MAX 20
+#define INTAKE_QUOTA_MAX 999
+#define INTAKE_BULK_MAX 500
+
+/*
+ * A region's cases of a campaign that have left the draft state, newest
+ * first: [{id, title, unit, track, status, submitted_at, chars, recommended}].
+ */
+json_t *store_intake_region_cases(struct store *st, int64_t campaign_id, const char *region);
+
+/* The region's quota: used (endorsements made) and allowed (0 without a quota row). */
+void store_intake_quota(struct store *st, int64_t campaign_id, const char *region, int *used,
+                        int *allowed);
+
+/*
+ * One case of a campaign with everything a recommender or organiser reads:
+ * {id, campaign_id, title, status, region_code, region, unit_id, unit, track,
+ *  submitted_at, updated_at, correction_due, contact_name, contact_phone,
+ *  contact_email, tags, sections:[{seq, body_md, chars}], chars, attachments:
+ *  [{id, name, mime, size}], events:[{at, user, from, to, reason}],
+ *  screening:{decision, reason, due, checklist, at, user} or absent},
+ * or NULL when no such case is in the campaign.
+ */
+json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id);
+
+/*
+ * The screening queue: the campaign's cases in status `recommended`
+ * (of one region when region is non-NULL), oldest endorsement first, each
+ * with its checklist facts: [{id, title, unit, unit_region, region_code,
+ * region, track, track_ok, submitted_at, contact_ok, sections:[chars x 5],
+ * chars, attachments}].
+ */
+json_t *store_intake_queue(struct store *st, int64_t campaign_id, const char *region);
+
+/*
+ * The dashboard: {statuses:{draft: n, ...}, total, regions:[{code, name,
+ * submitted, recommended, quota, passed, correction, rejected, returned}]},
+ * regions in code order.
+ */
+json_t *store_intake_dashboard(struct store *st, int64_t campaign_id);
+
+/* The latest case_event rows: [{at, user, case_id, title, from, to, reason}]. */
+json_t *store_intake_activity(struct store *st, int64_t campaign_id, int limit);
+
+/* Every region with its quota for the campaign: [{code, name, quota}]. */
+json_t *store_intake_quotas(struct store *st, int64_t campaign_id);
+
+/*
+ * Endorse a submitted case of `region` in the campaign: status submitted ->
+ * recommended, a recommendation row, an event.  INTAKE_STALE when the case
+ * is not a submitted case of that region; INTAKE_QUOTA_FULL when the quota
+ * trigger refuses.
+ */
+int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_id,
+                        const char *region, int64_t user_id);
+
+/*
+ * Move a case from status `from` to `to` (names of submission.h) with an
+ * event carrying reason; `region` (NULL: any) must be the case's region,
+ * `due` (NULL: cleared) becomes its correction_due.  INTAKE_STALE when the
+ * case is not in `from`.
+ */
+int tx_intake_move(struct store_tx *tx, int64_t campaign_id, int64_t case_id, const char *region,
+                   const char *from, const char *to, int64_t user_id, const char *reason,
+                   const char *due);
+
+/* Record the screening decision (passed / returned / rejected) of a case, replacing any. */
+int tx_intake_screening(struct store_tx *tx, int64_t case_id, const char *decision,
+                        const char *checklist_json, const char *reason, const char *due,
+                        int64_t user_id);
+
+/*
+ * Queue a message to the people of a case: its contact e-mail, or else
+ * every active submitter of its unit.  STORE_OK also when there is nobody.
+ */
+int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
+                     const char *body);
+
+/* Set the campaign's timeline (YYYY-MM-DD each).  INTAKE_STALE if it is published. */
+int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *opens_at,
+                       const char *closes_at);
+/* Rename the track `slug` of the campaign; STORE_NOTFOUND if there is none. */
+int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char *slug,
+                           const char *name);
+/* Add a track; STORE_ERROR if the slug is taken. */
+int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *slug,
+                        const char *name);
+/* Set a region's quota (0..INTAKE_QUOTA_MAX). */
+int tx_intake_quota(struct store_tx *tx, int64_t campaign_id, const char *region, int quota);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * outbox.h — the store's interface for delivering the outbox (the sender
+ * thread's side; messages are queued with tx_outbox_add in accounts.h and
+ * listed for organisers with store_outbox).
+ *
+ * A message is due when it is unsent, has failed fewer than
+ * OUTBOX_MAX_ATTEMPTS times and its next_attempt_at has come.  After the
+ * last failed attempt the row stays in the table, unsent, with its error:
+ * the organiser sees it as failed.
+ */
+#ifndef LAUREL_OUTBOX_H
+#define LAUREL_OUTBOX_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define OUTBOX_MAX_ATTEMPTS 8
+#define OUTBOX_MAX_ERROR 500 /* bytes of last_error kept */
+
+/*
+ * Up to limit due messages, oldest first:
+ * [{id, to, subject, body, attempts}], or NULL on error.
+ */
+json_t *store_outbox_due(struct store *st, int limit);
+
+/* Mark message id delivered now. */
+int tx_outbox_sent(struct store_tx *tx, int64_t id);
+/*
+ * Record a failed attempt at message id: one more attempt, error kept (cut
+ * to OUTBOX_MAX_ERROR bytes), next attempt retry_in_s seconds from now.
+ */
+int tx_outbox_failed(struct store_tx *tx, int64_t id, const char *error, long retry_in_s);
+
+#endif

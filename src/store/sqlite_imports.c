@@ -1,0 +1,235 @@
+/*
+ * sqlite_imports.c — look-ups and inserts for CSV imports, and the rows of
+ * the spreadsheet export, in SQLite; see imports.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/imports.h"
+#include "store/sqlite_int.h"
+
+static const char SQL_REGION_KNOWN[] = "SELECT 1 FROM region WHERE code = ?1";
+static const char SQL_REGION_NAME[] = "SELECT name FROM region WHERE code = ?1";
+static const char SQL_UNIT_BY_NAME[] =
+    "SELECT id FROM unit WHERE name = ?1 AND (?2 IS NULL OR region_code = ?2) LIMIT 2";
+static const char SQL_UNIT_REGION[] = "SELECT region_code FROM unit WHERE id = ?1";
+static const char SQL_EMAIL_TAKEN[] = "SELECT 1 FROM user WHERE email = ?1";
+static const char SQL_TRACK_ID[] = "SELECT id FROM track WHERE campaign_id = ?1 AND slug = ?2";
+
+int store_import_region_known(struct store *st, const char *code)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_REGION_KNOWN);
+    if (!s)
+        return 0;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    int known = sqlite3_step(s) == SQLITE_ROW;
+    sq_done(s);
+    return known;
+}
+
+char *store_import_region_name(struct store *st, const char *code)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_REGION_NAME);
+    if (!s)
+        return NULL;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    char *name = sqlite3_step(s) == SQLITE_ROW ? strdup(sq_text(s, 0)) : NULL;
+    sq_done(s);
+    return name;
+}
+
+int64_t store_import_unit_id(struct store *st, const char *region, const char *name)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_UNIT_BY_NAME);
+    if (!s)
+        return 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    if (region && *region)
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    int64_t id = 0;
+    int n = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        id = sqlite3_column_int64(s, 0);
+        n++;
+    }
+    sq_done(s);
+    return n > 1 ? -1 : id;
+}
+
+int store_import_unit_region(struct store *st, int64_t unit_id, char out[8])
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_UNIT_REGION);
+    out[0] = 0;
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, unit_id);
+    int rc = STORE_NOTFOUND;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        snprintf(out, 8, "%s", sq_text(s, 0));
+        rc = STORE_OK;
+    }
+    sq_done(s);
+    return rc;
+}
+
+int store_import_email_taken(struct store *st, const char *email)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_EMAIL_TAKEN);
+    if (!s)
+        return 0;
+    sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
+    int taken = sqlite3_step(s) == SQLITE_ROW;
+    sq_done(s);
+    return taken;
+}
+
+int64_t store_import_track_id(struct store *st, int64_t campaign_id, const char *slug)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_TRACK_ID);
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_text(s, 2, slug, -1, SQLITE_STATIC);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+int tx_import_unit(struct store_tx *tx, const char *region, const char *name, int64_t parent_id,
+                   int level, int64_t *id)
+{
+    static const char sql[] =
+        "INSERT INTO unit (parent_id, region_code, name, level) VALUES (?1,?2,?3,?4)";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    if (parent_id > 0)
+        sqlite3_bind_int64(s, 1, parent_id);
+    sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, level);
+    int rc = tx_exec(tx, s);
+    if (rc == STORE_OK && id)
+        *id = sqlite3_last_insert_rowid(tx->db);
+    return rc;
+}
+
+int tx_import_case(struct store_tx *tx, const struct import_case *c, int64_t *id)
+{
+    static const char sql_case[] =
+        "INSERT INTO \"case\" (campaign_id, unit_id, region_code, track_id, title, status, "
+        "submitted_at, contact_name, contact_phone, contact_email, tags_text, created_by, "
+        "updated_at) SELECT ?1, ?2, u.region_code, ?3, ?4, 'submitted', "
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?5, ?6, ?7, ?8, ?9, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM unit u WHERE u.id = ?2";
+    static const char sql_section[] =
+        "INSERT INTO case_section (case_id, seq, body_md) VALUES (?1,?2,?3)";
+    static const char sql_event[] =
+        "INSERT INTO case_event (case_id, user_id, from_status, to_status, reason) "
+        "VALUES (?1, ?2, 'draft', 'submitted', 'import')";
+    sqlite3_stmt *s = tx_prepare(tx, sql_case);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, c->campaign_id);
+    sqlite3_bind_int64(s, 2, c->unit_id);
+    sqlite3_bind_int64(s, 3, c->track_id);
+    sqlite3_bind_text(s, 4, c->title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, c->contact_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, c->contact_phone, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 7, c->contact_email, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 8, c->tags_text, -1, SQLITE_TRANSIENT);
+    if (c->user_id > 0)
+        sqlite3_bind_int64(s, 9, c->user_id);
+    int rc = tx_exec(tx, s);
+    if (rc != STORE_OK)
+        return rc;
+    if (sqlite3_changes(tx->db) != 1)
+        return STORE_NOTFOUND; /* the unit vanished */
+    int64_t case_id = sqlite3_last_insert_rowid(tx->db);
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
+        if (!(s = tx_prepare(tx, sql_section)))
+            return STORE_ERROR;
+        sqlite3_bind_int64(s, 1, case_id);
+        sqlite3_bind_int(s, 2, i + 1);
+        sqlite3_bind_text(s, 3, c->sections[i] ? c->sections[i] : "", -1, SQLITE_TRANSIENT);
+        if ((rc = tx_exec(tx, s)) != STORE_OK)
+            return rc;
+    }
+    if (!(s = tx_prepare(tx, sql_event)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    if (c->user_id > 0)
+        sqlite3_bind_int64(s, 2, c->user_id);
+    rc = tx_exec(tx, s);
+    if (rc == STORE_OK && id)
+        *id = case_id;
+    return rc;
+}
+
+static const char SQL_EXPORT_CASES[] =
+    "SELECT c.id, c.region_code, coalesce(g.name, ''), coalesce(u.name, ''), c.title, "
+    "coalesce(t.name, ''), c.tags_text, c.status, substr(coalesce(c.submitted_at, ''), 1, 10), "
+    "substr(coalesce(rc.at, ''), 1, 10), coalesce(sc.decision, ''), coalesce(sc.reason, ''), "
+    "c.contact_name, c.contact_phone, c.contact_email, "
+    "(SELECT coalesce(sum(length(body_md)), 0) FROM case_section WHERE case_id = c.id) "
+    "FROM \"case\" c LEFT JOIN region g ON g.code = c.region_code "
+    "LEFT JOIN unit u ON u.id = c.unit_id LEFT JOIN track t ON t.id = c.track_id "
+    "LEFT JOIN recommendation rc ON rc.case_id = c.id "
+    "LEFT JOIN screening sc ON sc.case_id = c.id "
+    "WHERE c.campaign_id = ?1 AND c.status <> 'draft' AND (?2 IS NULL OR c.region_code = ?2) "
+    "ORDER BY c.region_code, c.id";
+
+json_t *store_export_cases(struct store *st, int64_t campaign_id, const char *region)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_EXPORT_CASES);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    if (region && *region)
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o =
+            json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "id",
+                      (json_int_t)sqlite3_column_int64(s, 0), "region_code", sq_jtext(s, 1),
+                      "region", sq_jtext(s, 2), "unit", sq_jtext(s, 3), "title", sq_jtext(s, 4),
+                      "track", sq_jtext(s, 5), "tags", sq_jtext(s, 6), "status", sq_jtext(s, 7),
+                      "submitted_at", sq_jtext(s, 8), "recommended_at", sq_jtext(s, 9), "screening",
+                      sq_jtext(s, 10), "screening_reason", sq_jtext(s, 11), "contact_name",
+                      sq_jtext(s, 12), "contact_phone", sq_jtext(s, 13), "contact_email",
+                      sq_jtext(s, 14), "chars", (json_int_t)sqlite3_column_int64(s, 15));
+        if (o)
+            json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+static const char SQL_EXPORT_REGIONS[] =
+    "SELECT g.code, g.name, count(c.id), count(rc.case_id), "
+    "coalesce(sum(sc.decision = 'passed'), 0) FROM region g "
+    "LEFT JOIN \"case\" c ON c.region_code = g.code AND c.campaign_id = ?1 "
+    "AND c.status <> 'draft' "
+    "LEFT JOIN recommendation rc ON rc.case_id = c.id "
+    "LEFT JOIN screening sc ON sc.case_id = c.id "
+    "WHERE (?2 IS NULL OR g.code = ?2) GROUP BY g.code ORDER BY g.code";
+
+json_t *store_export_regions(struct store *st, int64_t campaign_id, const char *region)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_EXPORT_REGIONS);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    if (region && *region)
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:o,s:o,s:I,s:I,s:I}", "code", sq_jtext(s, 0), "name",
+                                           sq_jtext(s, 1), "cases",
+                                           (json_int_t)sqlite3_column_int64(s, 2), "recommended",
+                                           (json_int_t)sqlite3_column_int64(s, 3), "passed",
+                                           (json_int_t)sqlite3_column_int64(s, 4)));
+    sq_done(s);
+    return a;
+}

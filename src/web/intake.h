@@ -1,0 +1,45 @@
+/*
+ * intake.h — the web layer's pages between submission and review: the
+ * regional recommender's list and actions (recommend.c), the organiser's
+ * dashboard, formal screening and campaign settings (admin.c), and the
+ * signed-in user's workspace home (me.c).  routes.c lists them.
+ */
+#ifndef LAUREL_WEB_INTAKE_H
+#define LAUREL_WEB_INTAKE_H
+
+#include "web/web.h"
+
+/* Recommender (recommend.c); every case outside the user's region is 404. */
+enum web_err page_recommend(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_recommend_case(struct req *r, const struct web_input *in, struct page *p);
+void raw_recommend_endorse(struct req *r, struct resp *w);
+void raw_recommend_return(struct req *r, struct resp *w);
+
+/* Organiser (admin.c). */
+enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p);
+void raw_admin_screening_case(struct req *r, struct resp *w);
+void raw_admin_screening_decide(struct req *r, struct resp *w);
+void raw_admin_screening_bulk(struct req *r, struct resp *w);
+void raw_admin_settings_form(struct req *r, struct resp *w);
+void raw_admin_settings(struct req *r, struct resp *w);
+
+/* The workspace home (me.c). */
+enum web_err page_me(struct req *r, const struct web_input *in, struct page *p);
+
+/*
+ * Shared by recommend.c and admin.c: the case of the current campaign as a
+ * model for the read-only case partial (sections as HTML, status words), or
+ * NULL.  Region (NULL: any) must match.
+ */
+json_t *intake_case_model(struct req *r, int64_t id, const char *region);
+/* A positive id from a path segment, or 0. */
+int64_t intake_path_id(const char *s);
+/* The status word of a status name in the request's language. */
+const char *intake_status_word(struct req *r, const char *status);
+/* The subject and body (Chinese) of the message for a case's new status; arena strings. */
+void intake_mail_text(struct req *r, int64_t case_id, const char *title, const char *to_status,
+                      const char *reason, const char *due, const char **subject,
+                      const char **body);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * recommend.c — the regional recommender's pages (推荐): the region's
+ * submissions in the campaign being run with the quota used, one case read
+ * only, and the two actions on a submitted case: endorse it (within the
+ * quota, which the database enforces) or return it to its unit with a
+ * reason.
+ *
+ * A recommender acts for one region (user_role.region_code); a case of any
+ * other region answers 404, exactly as a case that does not exist, so the
+ * pages reveal nothing beyond the region.  Also here: the helpers the
+ * organiser's pages share (the read-only case model and the mail text).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "domain/markdown.h"
+#include "domain/submission.h"
+#include "store/accounts.h"
+#include "store/campaign.h"
+#include "store/intake.h"
+#include "web/intake.h"
+
+int64_t intake_path_id(const char *s)
+{
+    if (!s || !*s || strlen(s) > 15 || strspn(s, "0123456789") != strlen(s))
+        return 0;
+    return strtoll(s, NULL, 10);
+}
+
+const char *intake_status_word(struct req *r, const char *status)
+{
+    char key[48];
+    snprintf(key, sizeof key, "status_%s", status ? status : "");
+    return i18n_get(r->lang, key);
+}
+
+/* Add status_word to every object of array a that has a "status" (or from/to) member. */
+static void add_status_words(struct req *r, json_t *a)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(a, i, o)
+    {
+        const char *st = json_string_value(json_object_get(o, "status"));
+        if (st)
+            json_object_set_new(o, "status_word", json_string(intake_status_word(r, st)));
+        const char *from = json_string_value(json_object_get(o, "from"));
+        if (from && *from)
+            json_object_set_new(o, "from_word", json_string(intake_status_word(r, from)));
+        const char *to = json_string_value(json_object_get(o, "to"));
+        if (to)
+            json_object_set_new(o, "to_word", json_string(intake_status_word(r, to)));
+    }
+}
+
+json_t *intake_case_model(struct req *r, int64_t id, const char *region)
+{
+    int64_t campaign = store_current_campaign_id(web.store);
+    json_t *c = id > 0 && campaign ? store_intake_case(web.store, campaign, id) : NULL;
+    if (!c)
+        return NULL;
+    const char *code = json_string_value(json_object_get(c, "region_code"));
+    if (region && (!code || strcmp(code, region) != 0)) {
+        json_decref(c);
+        return NULL;
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(c, "sections"), i, s)
+    {
+        const char *md = json_string_value(json_object_get(s, "body_md"));
+        char *html = md ? markdown_to_html(md, strlen(md)) : NULL;
+        char key[16];
+        snprintf(key, sizeof key, "section_%d", (int)json_integer_value(json_object_get(s, "seq")));
+        json_object_set_new(s, "heading", json_string(i18n_get(r->lang, key)));
+        json_object_set_new(s, "body_html", json_string(html ? html : ""));
+        json_object_del(s, "body_md");
+        free(html);
+    }
+    json_array_foreach(json_object_get(c, "attachments"), i, s)
+    {
+        json_int_t size = json_integer_value(json_object_get(s, "size"));
+        json_object_set_new(s, "size_kb", json_integer((size + 1023) / 1024));
+    }
+    const char *st = json_string_value(json_object_get(c, "status"));
+    json_object_set_new(c, "status_word", json_string(intake_status_word(r, st)));
+    add_status_words(r, json_object_get(c, "events"));
+    json_object_set_new(c, "has_attachments",
+                        json_boolean(json_array_size(json_object_get(c, "attachments")) > 0));
+    return c;
+}
+
+void intake_mail_text(struct req *r, int64_t case_id, const char *title, const char *to_status,
+                      const char *reason, const char *due, const char **subject,
+                      const char **body)
+{
+    char key[48];
+    snprintf(key, sizeof key, "intake_mail_subject_%s", to_status);
+    const char *what = i18n_get(LANG_ZH, key);
+    char skey[48];
+    snprintf(skey, sizeof skey, "status_%s", to_status);
+    if (!title)
+        title = "";
+    const char *base = web.base_url ? web.base_url : "";
+    *subject = arena_printf(&r->arena, "%s：%s", what, title);
+    char *b = arena_printf(&r->arena, "%s\n\n%s：%s\n%s：%s\n", i18n_get(LANG_ZH, "intake_mail_hello"),
+                           i18n_get(LANG_ZH, "intake_mail_case"), title,
+                           i18n_get(LANG_ZH, "intake_mail_status"),
+                           i18n_get(LANG_ZH, skey));
+    if (reason && *reason)
+        b = arena_printf(&r->arena, "%s%s：%s\n", b, i18n_get(LANG_ZH, "intake_mail_reason"),
+                         reason);
+    if (due && *due)
+        b = arena_printf(&r->arena, "%s%s：%s\n", b, i18n_get(LANG_ZH, "intake_mail_due"), due);
+    b = arena_printf(&r->arena, "%s\n%s：%s/submit/%lld/status\n\n%s\n", b,
+                     i18n_get(LANG_ZH, "intake_mail_link"), base, (long long)case_id,
+                     i18n_get(LANG_ZH, "intake_mail_sign"));
+    *body = b ? b : "";
+    if (!*subject)
+        *subject = what;
+}
+
+/* The recommender's region, or NULL when the user has none. */
+static const char *user_region(struct req *r)
+{
+    const struct store_user *u = web_user(r);
+    return u && u->region_code[0] ? u->region_code : NULL;
+}
+
+/* The list page's model: {region, campaign, quota:{used, allowed, full}, cases:[...]}. */
+static json_t *list_model(struct req *r, const char *region)
+{
+    const struct store_user *u = web_user(r);
+    int64_t campaign = store_current_campaign_id(web.store);
+    int used = 0, allowed = 0;
+    json_t *cases = campaign ? store_intake_region_cases(web.store, campaign, region) : NULL;
+    if (campaign)
+        store_intake_quota(web.store, campaign, region, &used, &allowed);
+    if (!cases)
+        cases = json_array();
+    add_status_words(r, cases);
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        const char *st = json_string_value(json_object_get(c, "status"));
+        json_object_set_new(c, "actionable", json_boolean(st && strcmp(st, "submitted") == 0));
+    }
+    json_t *cur = store_current_campaign(web.store);
+    json_t *m = json_pack("{s:s,s:s,s:{s:i,s:i,s:b},s:o,s:i}", "region", region, "region_name",
+                          u ? u->region_name : "", "quota", "used", used, "allowed", allowed,
+                          "full", used >= allowed, "cases", cases, "count",
+                          (int)json_array_size(cases));
+    if (cur)
+        json_object_set_new(m, "campaign", cur);
+    return m;
+}
+
+enum web_err page_recommend(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    const char *region = user_region(r);
+    if (!region)
+        return WEB_FORBIDDEN;
+    p->model = list_model(r, region);
+    p->template = "recommend";
+    p->title = i18n_get(r->lang, "intake_recommend_title");
+    return WEB_OK;
+}
+
+/* The case page's model with an optional error message and the reason typed. */
+static json_t *case_page_model(struct req *r, int64_t id, const char *region)
+{
+    json_t *c = intake_case_model(r, id, region);
+    if (!c)
+        return NULL;
+    const char *st = json_string_value(json_object_get(c, "status"));
+    json_object_set_new(c, "actionable", json_boolean(st && strcmp(st, "submitted") == 0));
+    return c;
+}
+
+enum web_err page_recommend_case(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    const char *region = user_region(r);
+    json_t *c = region ? case_page_model(r, intake_path_id(r->params[0]), region) : NULL;
+    if (!c)
+        return WEB_NOT_FOUND;
+    p->model = c;
+    p->template = "recommend_case";
+    p->title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
+    return WEB_OK;
+}
+
+/* An action in progress, from the server thread to the writer and back. */
+struct rec_action {
+    int64_t campaign, case_id, user_id;
+    const char *region;
+    const char *reason;
+    const char *subject, *body; /* the mail, for returns */
+};
+
+static int endorse_write(struct store_tx *tx, void *arg)
+{
+    struct rec_action *a = arg;
+    return tx_intake_recommend(tx, a->campaign, a->case_id, a->region, a->user_id);
+}
+
+static int return_write(struct store_tx *tx, void *arg)
+{
+    struct rec_action *a = arg;
+    int rc = tx_intake_move(tx, a->campaign, a->case_id, a->region, "submitted", "returned",
+                            a->user_id, a->reason, NULL);
+    if (rc != STORE_OK)
+        return rc;
+    return tx_intake_notify(tx, a->case_id, a->subject, a->body);
+}
+
+/* Re-show the list with a message at status (409 for a full quota or a stale case). */
+static void list_error(struct req *r, struct resp *w, int status, const char *key)
+{
+    const char *region = user_region(r);
+    json_t *m = list_model(r, region ? region : "");
+    json_object_set_new(m, "error", json_string(i18n_get(r->lang, key)));
+    web_render(r, w, status, "recommend", i18n_get(r->lang, "intake_recommend_title"), m);
+}
+
+static void action_then(struct req *r, struct resp *w, int rc, void *arg)
+{
+    (void)arg;
+    if (rc == INTAKE_QUOTA_FULL)
+        list_error(r, w, 409, "intake_quota_full");
+    else if (rc == INTAKE_STALE)
+        list_error(r, w, 409, "intake_stale");
+    else if (rc != STORE_OK)
+        web_error(r, w, WEB_UNAVAILABLE);
+    else
+        web_redirect(r, w, "/recommend?done=1");
+}
+
+/* Validate the common part of an action; NULL after answering with an error. */
+static struct rec_action *action_start(struct req *r, struct resp *w, json_t **case_out)
+{
+    const char *region = user_region(r);
+    int64_t id = intake_path_id(r->params[0]);
+    json_t *c = region ? intake_case_model(r, id, region) : NULL;
+    if (!c) {
+        web_error(r, w, WEB_NOT_FOUND);
+        return NULL;
+    }
+    struct rec_action *a = arena_alloc(&r->arena, sizeof *a);
+    if (!a) {
+        json_decref(c);
+        web_error(r, w, WEB_INTERNAL);
+        return NULL;
+    }
+    memset(a, 0, sizeof *a);
+    a->campaign = json_integer_value(json_object_get(c, "campaign_id"));
+    a->case_id = id;
+    a->user_id = web_user(r)->id;
+    a->region = region;
+    *case_out = c;
+    return a;
+}
+
+void raw_recommend_endorse(struct req *r, struct resp *w)
+{
+    json_t *c = NULL;
+    struct rec_action *a = action_start(r, w, &c);
+    if (!a)
+        return;
+    const char *st = json_string_value(json_object_get(c, "status"));
+    int stale = !st || strcmp(st, "submitted") != 0;
+    json_decref(c);
+    if (stale) {
+        list_error(r, w, 409, "intake_stale");
+        return;
+    }
+    web_write(r, w, endorse_write, a, action_then);
+}
+
+/* A reason: trimmed, 1..INTAKE_REASON_MAX characters; NULL if missing or too long. */
+static const char *reason_of(struct req *r, const char *v)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+        n--;
+    if (!n || utf8_count(v, n) > INTAKE_REASON_MAX)
+        return NULL;
+    return arena_strndup(&r->arena, v, n);
+}
+
+void raw_recommend_return(struct req *r, struct resp *w)
+{
+    json_t *c = NULL;
+    struct rec_action *a = action_start(r, w, &c);
+    if (!a)
+        return;
+    const char *st = json_string_value(json_object_get(c, "status"));
+    if (!st || strcmp(st, "submitted") != 0) {
+        json_decref(c);
+        list_error(r, w, 409, "intake_stale");
+        return;
+    }
+    a->reason = reason_of(r, query_get(web_form(r), "reason"));
+    if (!a->reason) {
+        json_object_set_new(c, "actionable", json_true());
+        json_object_set_new(c, "error", json_string(i18n_get(r->lang, "intake_reason_missing")));
+        const char *title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
+        web_render(r, w, 422, "recommend_case", title, c);
+        return;
+    }
+    intake_mail_text(r, a->case_id, json_string_value(json_object_get(c, "title")), "returned",
+                     a->reason, NULL, &a->subject, &a->body);
+    json_decref(c);
+    web_write(r, w, return_write, a, action_then);
+}

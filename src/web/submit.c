@@ -1,0 +1,845 @@
+/*
+ * submit.c — the submitting unit's pages: its list of cases, the edit form
+ * built from the case template, the preview, the status path, and the
+ * actions save, submit and withdraw.
+ *
+ * A submitter is bound to one unit and sees only that unit's cases of the
+ * current campaign; any other id answers 404, as if it did not exist.  The
+ * rules are the domain's (domain/submission.h): lengths in characters,
+ * required sections and the minimum total to submit, the status machine.
+ * The server enforces the deadline (the campaign's closes_at, or a case's
+ * correction_due while in correction) whatever the page showed, and every
+ * status change is compare-and-set in the store, so two concurrent actions
+ * cannot both win: the loser gets 409.  The form works without JavaScript;
+ * static/submit.js only adds live character counters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/utf8.h"
+#include "domain/markdown.h"
+#include "domain/submission.h"
+#include "store/accounts.h"
+#include "store/campaign.h"
+#include "store/submissions.h"
+#include "web/submit_int.h"
+
+#define CONTACT_NAME_MAX 40
+#define CONTACT_PHONE_MAX 20
+#define CONTACT_EMAIL_MAX 254
+#define TAG_MAX 16
+#define TAGS_TEXT_MAX 200
+
+/* ------------------------------------------------------------ shared */
+
+static int64_t parse_id(const char *s)
+{
+    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return 0;
+    return strtoll(s, NULL, 10);
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+json_t *submit_own_case(struct req *r)
+{
+    const struct store_user *u = web_user(r);
+    int64_t id = r->nparams ? parse_id(r->params[0]) : 0;
+    if (!u || !(u->roles & ROLE_SUBMITTER) || id <= 0)
+        return NULL;
+    json_t *c = store_submission(web.store, id);
+    if (!c)
+        return NULL;
+    if (json_integer_value(json_object_get(c, "unit_id")) != u->unit_id ||
+        json_integer_value(json_object_get(c, "campaign_id")) !=
+            store_current_campaign_id(web.store)) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* The campaign window for drafts: open, and today within opens_at..closes_at. */
+static const char *campaign_window(const char *status, const char *opens_at,
+                                   const char *closes_at)
+{
+    char today[11];
+    submission_today(today);
+    if (strcmp(status, "open") != 0)
+        return "submit_err_closed";
+    if (*opens_at && !submission_before(opens_at, today))
+        return "submit_err_not_open";
+    if (!*closes_at || !submission_before(today, closes_at))
+        return "submit_err_deadline";
+    return NULL;
+}
+
+const char *submit_window(json_t *c, int status)
+{
+    if (status == CASE_CORRECTION) {
+        char today[11];
+        submission_today(today);
+        const char *due = jstr(c, "correction_due");
+        return *due && !submission_before(today, due) ? "submit_err_correction_over" : NULL;
+    }
+    json_t *k = json_object_get(c, "campaign");
+    return campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
+}
+
+const char *submit_edit_block(json_t *c)
+{
+    int status = case_status_parse(jstr(c, "status"));
+    if (status < 0 || !case_editable((enum case_status)status))
+        return "submit_err_locked";
+    return submit_window(c, status);
+}
+
+void submit_fail(struct req *r, struct resp *w, int status, const char *key)
+{
+    const char *msg = i18n_get(r->lang, key);
+    json_t *m = r->json ? json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg)
+                        : json_pack("{s:i,s:s}", "status", status, "message", msg);
+    web_render(r, w, status, "error", msg, m);
+}
+
+static json_t *status_text(struct req *r, const char *status)
+{
+    char key[48];
+    snprintf(key, sizeof key, "status_%s", status);
+    return json_string(i18n_get(r->lang, key));
+}
+
+/* "1.5 MB", "320 KB", "12 B". */
+static json_t *size_text(int64_t n)
+{
+    if (n >= 1 << 20)
+        return json_sprintf("%.1f MB", (double)n / (1 << 20));
+    if (n >= 1 << 10)
+        return json_sprintf("%.0f KB", (double)n / (1 << 10));
+    return json_sprintf("%lld B", (long long)n);
+}
+
+/* ------------------------------------------------------------ the form */
+
+/* The fields of a submitted form, normalised (CRLF as LF, single lines trimmed). */
+struct form_in {
+    const char *title, *track, *tags, *contact_name, *contact_phone, *contact_email;
+    const char *sections[SUBMISSION_SECTIONS];
+};
+
+/* What is wrong with a form, as message keys (NULL: fine). */
+struct form_errors {
+    struct submission_check check;
+    const char *tags;
+    const char *contact; /* format errors beside check.contact */
+    int any;
+};
+
+/* A copy of s with CRLF and lone CR as LF; single-line fields also lose control characters. */
+static const char *normalise(struct req *r, const char *s, int single_line)
+{
+    if (!s)
+        return "";
+    size_t n = strlen(s);
+    char *out = arena_alloc(&r->arena, n + 1);
+    if (!out)
+        return "";
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\r') {
+            if (s[i + 1] == '\n')
+                continue;
+            ch = '\n';
+        }
+        if (single_line && (ch < 0x20 || ch == 0x7f))
+            ch = ' ';
+        else if (!single_line && ch < 0x20 && ch != '\n' && ch != '\t')
+            continue;
+        out[j++] = (char)ch;
+    }
+    out[j] = 0;
+    if (single_line) {
+        char *p = out;
+        while (*p == ' ')
+            p++;
+        size_t m = strlen(p);
+        while (m && p[m - 1] == ' ')
+            p[--m] = 0;
+        return p;
+    }
+    return out;
+}
+
+static size_t chars(const char *s)
+{
+    return utf8_count(s, strlen(s));
+}
+
+/* Tags are separated by spaces, commas (, ，) or 、 ; ；. Returns an error key or NULL. */
+static const char *check_tags(const char *s)
+{
+    static const char *const seps[] = {" ", ",", ";", "\xef\xbc\x8c", "\xe3\x80\x81",
+                                       "\xef\xbc\x9b"};
+    if (chars(s) > TAGS_TEXT_MAX)
+        return "submit_err_tags_many";
+    int count = 0;
+    size_t run = 0;
+    for (const char *p = s;;) {
+        size_t sep = 0;
+        for (size_t i = 0; i < sizeof seps / sizeof seps[0] && *p; i++)
+            if (strncmp(p, seps[i], strlen(seps[i])) == 0)
+                sep = strlen(seps[i]);
+        if (!*p || sep) {
+            if (run) {
+                count++;
+                if (run > TAG_MAX)
+                    return "submit_err_tag_long";
+            }
+            run = 0;
+            if (!*p)
+                break;
+            p += sep;
+            continue;
+        }
+        size_t i = 0;
+        utf8_next(p, strlen(p), &i);
+        p += i;
+        run++;
+    }
+    return count > SUBMISSION_TAGS_MAX ? "submit_err_tags_many" : NULL;
+}
+
+static const char *check_contact(const struct form_in *in)
+{
+    if (chars(in->contact_name) > CONTACT_NAME_MAX)
+        return "submit_err_contact_name";
+    if (strlen(in->contact_phone) > CONTACT_PHONE_MAX ||
+        strspn(in->contact_phone, "0123456789+-() ") != strlen(in->contact_phone))
+        return "submit_err_contact_phone";
+    const char *e = in->contact_email, *at = strchr(e, '@');
+    if (*e && (strlen(e) > CONTACT_EMAIL_MAX || !at || at == e || !at[1] || strchr(e, ' ') ||
+               strchr(at + 1, '@')))
+        return "submit_err_contact_email";
+    return NULL;
+}
+
+/* 1 if slug names a track of the campaign (tracks: [{slug, name}]). */
+static int track_known(json_t *tracks, const char *slug)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(tracks, i, t) if (strcmp(jstr(t, "slug"), slug) == 0) return 1;
+    return 0;
+}
+
+static void read_form(struct req *r, struct form_in *in)
+{
+    const struct query *f = web_form(r);
+    in->title = normalise(r, query_get(f, "title"), 1);
+    in->track = normalise(r, query_get(f, "track"), 1);
+    in->tags = normalise(r, query_get(f, "tags"), 1);
+    in->contact_name = normalise(r, query_get(f, "contact_name"), 1);
+    in->contact_phone = normalise(r, query_get(f, "contact_phone"), 1);
+    in->contact_email = normalise(r, query_get(f, "contact_email"), 1);
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "s%d", i + 1);
+        in->sections[i] = normalise(r, query_get(f, key), 0);
+    }
+}
+
+/* The form as stored in c. */
+static void form_of_case(json_t *c, struct form_in *in)
+{
+    in->title = jstr(c, "title");
+    in->track = jstr(c, "track");
+    in->tags = jstr(c, "tags_text");
+    in->contact_name = jstr(c, "contact_name");
+    in->contact_phone = jstr(c, "contact_phone");
+    in->contact_email = jstr(c, "contact_email");
+    json_t *s = json_object_get(c, "sections");
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
+        const char *v = json_string_value(json_array_get(s, (size_t)i));
+        in->sections[i] = v ? v : "";
+    }
+}
+
+static void check_form(const struct form_in *in, json_t *tracks, int for_submit,
+                       struct form_errors *e)
+{
+    memset(e, 0, sizeof *e);
+    submission_check(in->title, in->track, in->contact_name, in->contact_phone, in->sections,
+                     for_submit, &e->check);
+    /* A draft may be saved without a title; only its length counts. */
+    if (!for_submit && e->check.title && strcmp(e->check.title, "check_title_missing") == 0)
+        e->check.title = NULL;
+    if (!e->check.track && *in->track && !track_known(tracks, in->track))
+        e->check.track = "submit_err_track_unknown";
+    e->tags = check_tags(in->tags);
+    e->contact = check_contact(in);
+    e->any = e->tags || e->contact || e->check.title || e->check.track || e->check.contact ||
+             e->check.total;
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++)
+        if (e->check.section[i])
+            e->any = 1;
+}
+
+static void set_msg(struct req *r, json_t *o, const char *field, const char *key)
+{
+    if (key)
+        json_object_set_new(o, field, json_string(i18n_get(r->lang, key)));
+}
+
+/*
+ * The edit page's model for case c (borrowed), showing the values of `in`
+ * (the stored ones when NULL) and the errors of `e` (none when NULL).
+ */
+static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
+                          const struct form_errors *e, const char *upload_error_key)
+{
+    struct form_in stored;
+    if (!in) {
+        form_of_case(c, &stored);
+        in = &stored;
+    }
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    const char *status = jstr(c, "status");
+    int st = case_status_parse(status);
+    const char *block = submit_edit_block(c);
+    int withdrawable = st == CASE_SUBMITTED && !submit_window(c, st);
+
+    json_t *k = store_current_campaign(web.store);
+    json_t *tracks = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(k, "tracks"), i, t)
+        json_array_append_new(tracks, json_pack("{s:s,s:s,s:b}", "slug", jstr(t, "slug"), "name",
+                                                jstr(t, "name"),
+                                                "selected", strcmp(jstr(t, "slug"), in->track) == 0));
+    json_decref(k);
+
+    json_t *sections = json_array();
+    size_t total = 0;
+    for (int s = 0; s < SUBMISSION_SECTIONS; s++) {
+        size_t n = chars(in->sections[s]);
+        total += n;
+        json_t *o = json_pack("{s:i,s:s,s:s,s:i,s:I,s:s,s:b,s:b}", "seq", s + 1, "field",
+                              s == 0   ? "s1"
+                              : s == 1 ? "s2"
+                              : s == 2 ? "s3"
+                              : s == 3 ? "s4"
+                                       : "s5",
+                              "name", submission_section_names[s], "max",
+                              submission_section_max[s], "count", (json_int_t)n, "body",
+                              in->sections[s], "required", submission_section_required[s],
+                              "over", (int)n > submission_section_max[s]);
+        if (e)
+            set_msg(r, o, "error", e->check.section[s]);
+        json_array_append_new(sections, o);
+    }
+
+    json_t *files = json_array();
+    json_array_foreach(json_object_get(c, "attachments"), i, t)
+        json_array_append_new(
+            files, json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s}", "id",
+                             (json_int_t)json_integer_value(json_object_get(t, "id")), "name",
+                             jstr(t, "name"), "mime", jstr(t, "mime"), "size_text",
+                             size_text(json_integer_value(json_object_get(t, "size"))), "url",
+                             json_sprintf("/files/%s", jstr(t, "sha256")), "delete_url",
+                             json_sprintf("/submit/%lld/attachments/%lld/delete", (long long)id,
+                                          (long long)json_integer_value(json_object_get(t, "id"))),
+                             "created_on", jstr(t, "created_on")));
+    int nfiles = (int)json_integer_value(json_object_get(c, "files"));
+
+    json_t *errors = json_object();
+    if (e) {
+        set_msg(r, errors, "title", e->check.title);
+        set_msg(r, errors, "track", e->check.track);
+        set_msg(r, errors, "tags", e->tags);
+        set_msg(r, errors, "contact", e->check.contact ? e->check.contact : e->contact);
+        set_msg(r, errors, "total", e->check.total);
+    }
+    json_t *m = json_pack(
+        "{s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
+        "title", in->title, "status", status, "status_text", status_text(r, status), "track",
+        in->track, "tags", in->tags, "contact_name", in->contact_name, "contact_phone",
+        in->contact_phone, "contact_email", in->contact_email, "unit_name", jstr(c, "unit_name"),
+        "updated_on", jstr(c, "updated_on"), "submitted_on", jstr(c, "submitted_on"),
+        "correction_due", jstr(c, "correction_due"), "closes_at",
+        jstr(json_object_get(c, "campaign"), "closes_at"));
+    json_object_set_new(m, "editable", json_boolean(!block));
+    json_object_set_new(m, "is_correction", json_boolean(st == CASE_CORRECTION));
+    json_object_set_new(m, "can_withdraw", json_boolean(withdrawable));
+    if (block)
+        set_msg(r, m, "locked_message", block);
+    json_object_set_new(m, "tracks", tracks);
+    json_object_set_new(m, "sections", sections);
+    json_object_set_new(m, "total_count", json_integer((json_int_t)total));
+    json_object_set_new(m, "total_max", json_integer(SUBMISSION_TOTAL_MAX));
+    json_object_set_new(m, "total_min", json_integer(SUBMISSION_TOTAL_MIN));
+    json_object_set_new(m, "total_over", json_boolean(total > SUBMISSION_TOTAL_MAX));
+    json_object_set_new(m, "title_max", json_integer(SUBMISSION_TITLE_MAX));
+    json_object_set_new(m, "tags_max", json_integer(SUBMISSION_TAGS_MAX));
+    json_object_set_new(m, "has_errors", json_boolean(e && e->any));
+    json_object_set_new(m, "errors", errors);
+    json_object_set_new(m, "attachments", files);
+    json_object_set_new(m, "can_upload",
+                        json_boolean(!block && nfiles < SUBMISSIONS_MAX_FILES));
+    json_object_set_new(m, "max_files", json_integer(SUBMISSIONS_MAX_FILES));
+    json_object_set_new(m, "max_file_mb", json_integer(SUBMISSIONS_MAX_FILE_BYTES >> 20));
+    json_object_set_new(m, "max_case_mb", json_integer(SUBMISSIONS_MAX_CASE_BYTES >> 20));
+    json_object_set_new(m, "used_text",
+                        size_text(json_integer_value(json_object_get(c, "bytes"))));
+    json_object_set_new(m, "files", json_integer(nfiles));
+    if (upload_error_key)
+        set_msg(r, m, "upload_error", upload_error_key);
+    const char *done = query_get(&r->query, "done");
+    if (done && (strcmp(done, "saved") == 0 || strcmp(done, "uploaded") == 0 ||
+                 strcmp(done, "withdrawn") == 0 || strcmp(done, "removed") == 0)) {
+        char key[40];
+        snprintf(key, sizeof key, "submit_done_%s", done);
+        set_msg(r, m, "notice", key);
+    }
+    return m;
+}
+
+static const char *case_title(struct req *r, json_t *c)
+{
+    const char *t = jstr(c, "title");
+    return *t ? t : i18n_get(r->lang, "submit_untitled");
+}
+
+void submit_render_edit(struct req *r, struct resp *w, int status, json_t *c,
+                        const char *upload_error_key)
+{
+    web_render(r, w, status, "submit_edit", case_title(r, c),
+               edit_model(r, c, NULL, NULL, upload_error_key));
+}
+
+/* ------------------------------------------------------------ pages */
+
+enum web_err page_submit_list(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    const struct store_user *u = web_user(r);
+    json_t *k = store_current_campaign(web.store);
+    json_t *m = json_pack("{s:s,s:b}", "unit_name", u->unit_name, "has_campaign", k != NULL);
+    if (k) {
+        const char *closed =
+            campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
+        json_object_set_new(m, "campaign",
+                            json_pack("{s:s,s:s,s:b}", "name", jstr(k, "name"), "closes_at",
+                                      jstr(k, "closes_at"), "open", !closed));
+        if (closed)
+            set_msg(r, m, "closed_message", closed);
+        json_object_set_new(m, "can_create", json_boolean(!closed));
+        json_t *cases = store_unit_cases(web.store, json_integer_value(json_object_get(k, "id")),
+                                         u->unit_id);
+        size_t i;
+        json_t *c;
+        json_array_foreach(cases, i, c)
+        {
+            int64_t id = json_integer_value(json_object_get(c, "id"));
+            const char *status = jstr(c, "status");
+            int st = case_status_parse(status);
+            json_object_set_new(c, "status_text", status_text(r, status));
+            json_object_set_new(c, "display_title", json_string(case_title(r, c)));
+            json_object_set_new(c, "url", json_sprintf("/submit/%lld", (long long)id));
+            json_object_set_new(c, "editable",
+                                json_boolean(st >= 0 && case_editable((enum case_status)st) &&
+                                             (st == CASE_CORRECTION || !closed)));
+        }
+        json_object_set_new(m, "has_cases", json_boolean(json_array_size(cases) > 0));
+        json_object_set_new(m, "cases", cases ? cases : json_array());
+        json_decref(k);
+    }
+    p->model = m;
+    p->template = "submit_list";
+    p->title = i18n_get(r->lang, "submit_list_title");
+    return WEB_OK;
+}
+
+enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    json_t *c = submit_own_case(r);
+    if (!c)
+        return WEB_NOT_FOUND;
+    p->model = edit_model(r, c, NULL, NULL, NULL);
+    p->template = "submit_edit";
+    p->title = arena_strdup(&r->arena, case_title(r, c));
+    json_decref(c);
+    return WEB_OK;
+}
+
+enum web_err page_submit_preview(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    json_t *c = submit_own_case(r);
+    if (!c)
+        return WEB_NOT_FOUND;
+    json_t *sections = json_array();
+    json_t *bodies = json_object_get(c, "sections");
+    for (int s = 0; s < SUBMISSION_SECTIONS; s++) {
+        const char *md = json_string_value(json_array_get(bodies, (size_t)s));
+        if (!md || !*md)
+            continue;
+        char *html = markdown_to_html(md, strlen(md));
+        json_array_append_new(sections, json_pack("{s:s,s:s}", "heading",
+                                                  submission_section_names[s], "body_html",
+                                                  html ? html : ""));
+        free(html);
+    }
+    json_t *files = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(c, "attachments"), i, t)
+        json_array_append_new(files,
+                              json_pack("{s:s,s:o,s:o}", "name", jstr(t, "name"), "url",
+                                        json_sprintf("/files/%s", jstr(t, "sha256")), "size_text",
+                                        size_text(json_integer_value(json_object_get(t, "size")))));
+    const char *status = jstr(c, "status");
+    p->model = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:o,s:b}", "id",
+                         (json_int_t)json_integer_value(json_object_get(c, "id")), "title",
+                         case_title(r, c), "unit_name", jstr(c, "unit_name"), "region_name",
+                         jstr(c, "region_name"), "track_name", jstr(c, "track_name"), "status",
+                         status, "status_text", status_text(r, status), "tags",
+                         jstr(c, "tags_text"), "sections", sections, "attachments", files,
+                         "has_attachments", json_array_size(files) > 0);
+    p->template = "submit_preview";
+    p->title = arena_strdup(&r->arena, case_title(r, c));
+    json_decref(c);
+    return WEB_OK;
+}
+
+/* How far along the path draft → submitted → recommended → screened a status is. */
+static int path_step(int st)
+{
+    switch (st) {
+    case CASE_DRAFT:
+        return 0;
+    case CASE_SUBMITTED:
+    case CASE_RETURNED:
+        return 1;
+    case CASE_RECOMMENDED:
+    case CASE_CORRECTION:
+        return 2;
+    default:
+        return 3;
+    }
+}
+
+enum web_err page_submit_status(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    json_t *c = submit_own_case(r);
+    if (!c)
+        return WEB_NOT_FOUND;
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    const char *status = jstr(c, "status");
+    int st = case_status_parse(status);
+    json_t *events = store_case_events(web.store, id);
+    if (!events)
+        events = json_array();
+
+    /* The path, each step with the date it was last reached. */
+    static const char *const steps[] = {"draft", "submitted", "recommended", "passed"};
+    json_t *path = json_array();
+    int here = path_step(st);
+    for (int s = 0; s < 4; s++) {
+        const char *reached = st == CASE_REJECTED && s == 3 ? "rejected"
+                              : st == CASE_PUBLISHED && s == 3 ? "published"
+                                                               : steps[s];
+        const char *on = "";
+        size_t i;
+        json_t *e;
+        json_array_foreach(events, i, e) if (strcmp(jstr(e, "to"), reached) == 0) on =
+            jstr(e, "on");
+        char key[40];
+        snprintf(key, sizeof key, "submit_step_%s", s == 3 && st != CASE_REJECTED &&
+                                                            st != CASE_PUBLISHED
+                                                        ? "screened"
+                                                        : reached);
+        json_array_append_new(path, json_pack("{s:s,s:s,s:b,s:b}", "name",
+                                              i18n_get(r->lang, key), "on", on, "done", s < here,
+                                              "current", s == here));
+    }
+
+    /* Events in words; the newest reason of a return, correction or rejection up front. */
+    json_t *alert = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        const char *from = jstr(e, "from"), *to = jstr(e, "to");
+        json_object_set_new(e, "from_text", *from ? status_text(r, from) : json_string(""));
+        json_object_set_new(e, "to_text", status_text(r, to));
+    }
+    if (st == CASE_RETURNED || st == CASE_CORRECTION || st == CASE_REJECTED) {
+        const char *reason = "";
+        for (size_t j = json_array_size(events); j-- > 0;) {
+            e = json_array_get(events, j);
+            if (strcmp(jstr(e, "to"), status) == 0) {
+                reason = jstr(e, "reason");
+                break;
+            }
+        }
+        alert = json_pack("{s:o,s:s,s:s}", "title", status_text(r, status), "reason", reason,
+                          "due", st == CASE_CORRECTION ? jstr(c, "correction_due") : "");
+    }
+    json_t *m = json_pack("{s:I,s:s,s:s,s:o,s:s,s:o,s:o}", "id", (json_int_t)id, "title",
+                          case_title(r, c), "status", status, "status_text", status_text(r, status),
+                          "submitted_on", jstr(c, "submitted_on"), "path", path, "events", events);
+    if (alert)
+        json_object_set_new(m, "alert", alert);
+    p->model = m;
+    p->template = "submit_status";
+    p->title = arena_strdup(&r->arena, case_title(r, c));
+    json_decref(c);
+    return WEB_OK;
+}
+
+/* ------------------------------------------------------------ actions */
+
+struct create_job {
+    int64_t campaign_id, unit_id, user_id, id;
+    char region[8];
+};
+
+static int create_write(struct store_tx *tx, void *arg)
+{
+    struct create_job *j = arg;
+    return tx_submission_create(tx, j->campaign_id, j->unit_id, j->region, j->user_id, &j->id);
+}
+
+static void create_then(struct req *r, struct resp *w, int rc, void *arg)
+{
+    struct create_job *j = arg;
+    if (rc == STORE_NOTFOUND) {
+        submit_fail(r, w, 409, "submit_err_no_track");
+        return;
+    }
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return;
+    }
+    web_redirect(r, w, arena_printf(&r->arena, "/submit/%lld", (long long)j->id));
+}
+
+void raw_submit_new(struct req *r, struct resp *w)
+{
+    const struct store_user *u = web_user(r);
+    json_t *k = store_current_campaign(web.store);
+    if (!k) {
+        submit_fail(r, w, 409, "submit_err_closed");
+        return;
+    }
+    const char *closed =
+        campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
+    int64_t campaign_id = json_integer_value(json_object_get(k, "id"));
+    json_decref(k);
+    if (closed) {
+        submit_fail(r, w, 409, closed);
+        return;
+    }
+    struct create_job *j = arena_alloc(&r->arena, sizeof *j);
+    if (!j) {
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    memset(j, 0, sizeof *j);
+    j->campaign_id = campaign_id;
+    j->unit_id = u->unit_id;
+    j->user_id = u->id;
+    snprintf(j->region, sizeof j->region, "%s", u->unit_region);
+    web_write(r, w, create_write, j, create_then);
+}
+
+/* A save, a submission or a withdrawal in progress. */
+struct action_job {
+    struct submission_fields f;
+    int save;             /* write the fields */
+    const char *from, *to; /* and/or move the status */
+    int64_t user_id;
+    const char *done_url;
+};
+
+static int action_write(struct store_tx *tx, void *arg)
+{
+    struct action_job *j = arg;
+    int rc;
+    if (j->save && (rc = tx_submission_save(tx, &j->f)) != STORE_OK)
+        return rc;
+    if (j->to)
+        return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
+    return STORE_OK;
+}
+
+static void action_then(struct req *r, struct resp *w, int rc, void *arg)
+{
+    struct action_job *j = arg;
+    if (rc == STORE_NOTFOUND) {
+        submit_fail(r, w, 409, "submit_err_changed");
+        return;
+    }
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return;
+    }
+    web_redirect(r, w, j->done_url);
+}
+
+void raw_submit_post(struct req *r, struct resp *w)
+{
+    json_t *c = submit_own_case(r);
+    if (!c) {
+        web_error(r, w, WEB_NOT_FOUND);
+        return;
+    }
+    const char *action = query_get(web_form(r), "action");
+    if (!action)
+        action = "save";
+    int st = case_status_parse(jstr(c, "status"));
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    struct action_job *j = arena_alloc(&r->arena, sizeof *j);
+    if (!j || st < 0) {
+        json_decref(c);
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    memset(j, 0, sizeof *j);
+    j->f.case_id = id;
+    j->f.expect_status = arena_strdup(&r->arena, case_status_name((enum case_status)st));
+    j->user_id = web_user(r)->id;
+
+    if (strcmp(action, "withdraw") == 0) {
+        const char *why = case_transition((enum case_status)st, ACT_WITHDRAW) < 0
+                              ? "submit_err_not_withdrawable"
+                              : submit_window(c, st);
+        json_decref(c);
+        if (why) {
+            submit_fail(r, w, 409, why);
+            return;
+        }
+        j->from = j->f.expect_status;
+        j->to = case_status_name(CASE_DRAFT);
+        j->done_url = arena_printf(&r->arena, "/submit/%lld?done=withdrawn", (long long)id);
+        web_write(r, w, action_write, j, action_then);
+        return;
+    }
+    int submit = strcmp(action, "submit") == 0;
+    if (!submit && strcmp(action, "save") != 0) {
+        json_decref(c);
+        web_error(r, w, WEB_BAD_PARAM);
+        return;
+    }
+    const char *block = submit_edit_block(c);
+    if (block) {
+        json_decref(c);
+        submit_fail(r, w, 409, block);
+        return;
+    }
+    struct form_in in;
+    read_form(r, &in);
+    if (!*in.track) /* the case always has a track: an absent field keeps it */
+        in.track = arena_strdup(&r->arena, jstr(c, "track"));
+    json_t *k = store_current_campaign(web.store);
+    struct form_errors e;
+    check_form(&in, json_object_get(k, "tracks"), submit, &e);
+    json_decref(k);
+    if (e.any) {
+        web_render(r, w, 422, "submit_edit", case_title(r, c), edit_model(r, c, &in, &e, NULL));
+        json_decref(c);
+        return;
+    }
+    json_decref(c);
+    j->save = 1;
+    j->f.title = in.title;
+    j->f.track = in.track;
+    j->f.tags_text = in.tags;
+    j->f.contact_name = in.contact_name;
+    j->f.contact_phone = in.contact_phone;
+    j->f.contact_email = in.contact_email;
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++)
+        j->f.sections[i] = in.sections[i];
+    if (submit) {
+        int to = case_transition((enum case_status)st,
+                                 st == CASE_CORRECTION ? ACT_RESUBMIT : ACT_SUBMIT);
+        if (to < 0) {
+            submit_fail(r, w, 409, "submit_err_locked");
+            return;
+        }
+        j->from = j->f.expect_status;
+        j->to = case_status_name((enum case_status)to);
+        j->done_url = arena_printf(&r->arena, "/submit/%lld/status", (long long)id);
+    } else {
+        j->done_url = arena_printf(&r->arena, "/submit/%lld?done=saved", (long long)id);
+    }
+    web_write(r, w, action_write, j, action_then);
+}
+
+/* ------------------------------------------------------------ attachments */
+
+struct remove_job {
+    int64_t case_id, attachment_id;
+};
+
+static int remove_write(struct store_tx *tx, void *arg)
+{
+    struct remove_job *j = arg;
+    return tx_attachment_remove(tx, j->case_id, j->attachment_id);
+}
+
+static void remove_then(struct req *r, struct resp *w, int rc, void *arg)
+{
+    struct remove_job *j = arg;
+    if (rc == STORE_NOTFOUND) {
+        submit_fail(r, w, 409, "submit_err_changed");
+        return;
+    }
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return;
+    }
+    web_redirect(r, w,
+                 arena_printf(&r->arena, "/submit/%lld?done=removed#attachments",
+                              (long long)j->case_id));
+}
+
+void raw_attachment_delete(struct req *r, struct resp *w)
+{
+    json_t *c = submit_own_case(r);
+    int64_t aid = r->nparams > 1 ? parse_id(r->params[1]) : 0;
+    int found = 0;
+    if (c) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(c, "attachments"), i, t)
+            if (json_integer_value(json_object_get(t, "id")) == aid) found = 1;
+    }
+    if (!found) {
+        json_decref(c);
+        web_error(r, w, WEB_NOT_FOUND);
+        return;
+    }
+    const char *block = submit_edit_block(c);
+    int64_t id = json_integer_value(json_object_get(c, "id"));
+    json_decref(c);
+    if (block) {
+        submit_fail(r, w, 409, block);
+        return;
+    }
+    struct remove_job *j = arena_alloc(&r->arena, sizeof *j);
+    if (!j) {
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    j->case_id = id;
+    j->attachment_id = aid;
+    web_write(r, w, remove_write, j, remove_then);
+}

@@ -1,0 +1,46 @@
+/*
+ * submit.js — live character counters for the case form (progressive
+ * enhancement: the form works without it, and the server checks every
+ * limit).  Counts code points, as the server does; line breaks count one.
+ */
+(function () {
+  'use strict';
+  var form = document.getElementById('submit-form');
+  if (!form) return;
+  function count(s) {
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c < 0xdc00 || c > 0xdfff) n++; /* a low surrogate ends a pair counted once */
+    }
+    return n;
+  }
+  var total = document.getElementById('total-count');
+  var fields = form.querySelectorAll('[data-max]');
+  function update() {
+    var sum = 0;
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f === total) continue;
+      var n = count(f.value.replace(/\r\n/g, '\n'));
+      var max = parseInt(f.getAttribute('data-max'), 10);
+      var out = document.getElementById(f.id + '-count');
+      if (out) {
+        out.hidden = false;
+        out.textContent = n + ' / ' + max;
+        out.classList.toggle('over', n > max);
+      }
+      if (f.hasAttribute('data-section')) sum += n;
+    }
+    if (total) {
+      var tmax = parseInt(total.getAttribute('data-max'), 10);
+      var tmin = parseInt(total.getAttribute('data-min'), 10);
+      var span = total.querySelector('span');
+      if (span) span.textContent = sum;
+      total.classList.toggle('over', sum > tmax);
+      total.classList.toggle('under', sum < tmin);
+    }
+  }
+  form.addEventListener('input', update);
+  update();
+})();

@@ -1,0 +1,565 @@
+/*
+ * test_assign.c — unit tests of the reviewer assignment (domain/assign).
+ *
+ * Random instances from a seeded generator are solved and every rule is
+ * checked on the result; small instances are also solved by brute force
+ * (every choice of k reviewers for every case) and the costs compared; and
+ * infeasible instances must fail with the right code and a message that
+ * gives the numbers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "domain/assign.h"
+
+static uint64_t seed_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t z = (seed_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int below(int n)
+{
+    return (int)(rnd() % (uint64_t)n);
+}
+
+/* A random instance, kept in fixed arrays large enough for the tests. */
+#define MAXC 300
+#define MAXR 60
+#define MAXX 40
+
+struct instance {
+    struct assign_case cases[MAXC];
+    struct assign_reviewer revs[MAXR];
+    struct assign_pair conflicts[MAXX];
+    int forbidden[MAXC][2];
+    int seen[MAXC][1];
+    struct assign_problem p;
+};
+
+static void make_instance(struct instance *in, uint64_t seed, int n, int m, int nregions, int k)
+{
+    memset(in, 0, sizeof *in);
+    seed_state = seed;
+    for (int c = 0; c < n; c++) {
+        struct assign_case *kc = &in->cases[c];
+        kc->region = below(nregions);
+        kc->unit = 1 + below(3 * n);
+        kc->tags = rnd() & 0xff;
+        if (below(4) == 0) {
+            in->forbidden[c][0] = below(m);
+            in->forbidden[c][1] = below(m);
+            kc->forbidden = in->forbidden[c];
+            kc->nforbidden = 2;
+        }
+        if (below(5) == 0) {
+            in->seen[c][0] = below(m);
+            kc->seen = in->seen[c];
+            kc->nseen = 1;
+        }
+    }
+    for (int r = 0; r < m; r++) {
+        struct assign_reviewer *rv = &in->revs[r];
+        rv->region = below(nregions);
+        rv->unit = 1 + below(3 * n);
+        rv->tags = rnd() & 0xff;
+        rv->max_load = n * k; /* set by the caller as needed */
+        rv->earlier = below(6) == 0;
+    }
+    int nx = n < MAXX ? n : MAXX;
+    for (int i = 0; i < nx; i++)
+        in->conflicts[i].kase = below(n), in->conflicts[i].reviewer = below(m);
+    in->p.cases = in->cases;
+    in->p.ncases = n;
+    in->p.reviewers = in->revs;
+    in->p.nreviewers = m;
+    in->p.conflicts = in->conflicts;
+    in->p.nconflicts = nx;
+    in->p.k = k;
+    in->p.nregions = nregions;
+    in->p.earlier_penalty = 3;
+}
+
+/* Every rule on a solved instance: k distinct allowed reviewers, region cap, load bounds. */
+static void check_rules(const struct assign_problem *p, const struct assign_result *res,
+                        int lo_bal, int hi_bal)
+{
+    int n = p->ncases, m = p->nreviewers, k = p->k;
+    int load[MAXR] = {0};
+    int64_t cost = 0;
+
+    for (int c = 0; c < n; c++) {
+        int per[64] = {0};
+        for (int i = 0; i < k; i++) {
+            int r = res->reviewers[c * k + i];
+            assert_in_range(r, 0, m - 1);
+            int pc = assign_pair_cost(p, c, r);
+            if (pc < 0)
+                fail_msg("case %d got reviewer %d, who is not allowed", c, r);
+            cost += pc;
+            if (i > 0 && res->reviewers[c * k + i - 1] >= r)
+                fail_msg("case %d: reviewers not distinct and ascending", c);
+            if (!p->allow_own_region && p->cases[c].region >= 0)
+                assert_int_not_equal(p->cases[c].region, p->reviewers[r].region);
+            assert_false(p->cases[c].unit && p->cases[c].unit == p->reviewers[r].unit);
+            if (p->reviewers[r].region >= 0)
+                per[p->reviewers[r].region]++;
+            load[r]++;
+        }
+        if (p->max_same_region)
+            for (int g = 0; g < 64; g++)
+                if (per[g] > p->max_same_region)
+                    fail_msg("case %d has %d reviewers of region %d, cap %d", c, per[g], g,
+                             p->max_same_region);
+    }
+    assert_int_equal(cost, res->total_cost);
+    for (int r = 0; r < m; r++) {
+        /* A reviewer allowed no case at all has no minimum. */
+        int avail = 0;
+        for (int c = 0; c < n; c++)
+            avail |= assign_pair_cost(p, c, r) >= 0;
+        assert_int_equal(load[r], res->load[r]);
+        assert_true(load[r] <= p->reviewers[r].max_load);
+        if (avail && load[r] < p->reviewers[r].min_load)
+            fail_msg("reviewer %d has %d cases, minimum %d", r, load[r],
+                     p->reviewers[r].min_load);
+        if (p->balanced && load[r] > hi_bal)
+            fail_msg("reviewer %d has %d cases, balanced maximum %d", r, load[r], hi_bal);
+        if (p->balanced && avail && load[r] < lo_bal && load[r] < p->reviewers[r].max_load)
+            fail_msg("reviewer %d has %d cases, balanced minimum %d", r, load[r], lo_bal);
+    }
+}
+
+static void test_random_properties(void **state)
+{
+    static struct instance in;
+    (void)state;
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        int n = 60 + (int)(seed * 37 % 200), m = 30 + (int)(seed % 25), k = 2 + (int)(seed % 4);
+        make_instance(&in, seed, n, m, 8, k);
+        in.p.max_same_region = seed % 3 == 0 ? 0 : 1 + (int)(seed % 2);
+        in.p.balanced = seed % 2;
+        in.p.earlier_exclude = seed % 5 == 0;
+        for (int r = 0; r < m; r++) {
+            in.revs[r].max_load = (n * k) / m * 2 + 2;
+            in.revs[r].min_load = seed % 4 == 1 ? 1 : 0;
+        }
+        struct assign_result res;
+        int rc = assign_solve(&in.p, &res);
+        if (rc != ASSIGN_OK)
+            fail_msg("seed %llu: %s: %s", (unsigned long long)seed, assign_rc_name(rc),
+                     res.message);
+        assert_string_equal(res.message, "");
+        if (in.p.balanced) {
+            assert_true(res.lo <= res.hi);
+            if (res.hi - res.lo <= 1) /* exact balance reached */
+                assert_true(res.load_max - res.load_min <= 1 || in.p.earlier_exclude ||
+                            res.load_min == 0);
+        }
+        check_rules(&in.p, &res, res.lo, res.hi);
+        assign_result_free(&res);
+    }
+}
+
+/* ---- brute force --------------------------------------------------------- */
+
+struct brute {
+    const struct assign_problem *p;
+    int subsets[64][8]; /* k-subsets of the reviewers */
+    int nsub;
+    int choice[8];
+    int64_t best[64];   /* per widening d: least cost, or -1 */
+    int fl, ce, dmax;
+    int avail[8];
+};
+
+static void subsets(struct brute *b, int start, int depth, int *cur)
+{
+    if (depth == b->p->k) {
+        memcpy(b->subsets[b->nsub++], cur, sizeof(int) * (size_t)b->p->k);
+        return;
+    }
+    for (int r = start; r < b->p->nreviewers; r++) {
+        cur[depth] = r;
+        subsets(b, r + 1, depth + 1, cur);
+    }
+}
+
+/* The least d (balanced) at which these loads are within bounds, or -1 if never. */
+static int needed_widening(struct brute *b, const int *load)
+{
+    const struct assign_problem *p = b->p;
+    for (int r = 0; r < p->nreviewers; r++)
+        if (load[r] > p->reviewers[r].max_load ||
+            (b->avail[r] && load[r] < p->reviewers[r].min_load))
+            return -1;
+    if (!p->balanced)
+        return 0;
+    for (int d = 0; d <= b->dmax; d++) {
+        int ok = 1;
+        for (int r = 0; r < p->nreviewers && ok; r++) {
+            if (!b->avail[r])
+                continue;
+            int hi = p->reviewers[r].max_load, lo = p->reviewers[r].min_load;
+            if (b->ce + d < hi)
+                hi = b->ce + d;
+            if (b->fl - d > lo)
+                lo = b->fl - d;
+            if (lo > hi)
+                lo = hi;
+            ok = load[r] >= lo && load[r] <= hi;
+        }
+        if (ok)
+            return d;
+    }
+    return -1;
+}
+
+static void enumerate(struct brute *b, int c)
+{
+    const struct assign_problem *p = b->p;
+    if (c == p->ncases) {
+        int load[8] = {0};
+        int64_t cost = 0;
+        for (int i = 0; i < p->ncases; i++)
+            for (int j = 0; j < p->k; j++) {
+                int r = b->subsets[b->choice[i]][j];
+                load[r]++;
+                cost += assign_pair_cost(p, i, r);
+            }
+        int d = needed_widening(b, load);
+        if (d >= 0 && (b->best[d] < 0 || cost < b->best[d]))
+            b->best[d] = cost;
+        return;
+    }
+    for (int s = 0; s < b->nsub; s++) {
+        int per[8] = {0}, ok = 1;
+        for (int j = 0; j < p->k && ok; j++) {
+            int r = b->subsets[s][j];
+            ok = assign_pair_cost(p, c, r) >= 0;
+            if (p->max_same_region && ++per[p->reviewers[r].region] > p->max_same_region)
+                ok = 0;
+        }
+        if (!ok)
+            continue;
+        b->choice[c] = s;
+        enumerate(b, c + 1);
+    }
+}
+
+static void test_brute_force(void **state)
+{
+    static struct instance in;
+    int feasible = 0, infeasible = 0, widened = 0;
+    (void)state;
+    for (uint64_t seed = 100; seed < 400; seed++) {
+        make_instance(&in, seed, 4, 5, 3, 2);
+        in.p.max_same_region = seed % 3 == 0 ? 1 : 0;
+        in.p.balanced = seed % 2;
+        in.p.allow_own_region = seed % 7 == 0;
+        in.p.earlier_exclude = seed % 11 == 0;
+        in.p.nconflicts = (int)(seed % 3);
+        for (int r = 0; r < 5; r++) {
+            in.revs[r].max_load = 1 + below(4);
+            in.revs[r].min_load = below(3) == 0 ? below(2) + 1 : 0;
+            if (in.revs[r].min_load > in.revs[r].max_load)
+                in.revs[r].min_load = in.revs[r].max_load;
+        }
+        struct brute b = {.p = &in.p};
+        int cur[8];
+        subsets(&b, 0, 0, cur);
+        int nav = 0, maxload = 0;
+        for (int r = 0; r < 5; r++) {
+            for (int c = 0; c < 4; c++)
+                b.avail[r] |= assign_pair_cost(&in.p, c, r) >= 0;
+            nav += b.avail[r];
+            if (b.avail[r] && in.revs[r].max_load > maxload)
+                maxload = in.revs[r].max_load;
+        }
+        b.fl = nav ? 8 / nav : 0;
+        b.ce = nav ? (8 + nav - 1) / nav : 0;
+        b.dmax = maxload > b.fl ? maxload : b.fl;
+        for (int d = 0; d < 64; d++)
+            b.best[d] = -1;
+        enumerate(&b, 0);
+        int64_t best = -1;
+        int bestd = -1;
+        for (int d = 0; d <= b.dmax && best < 0; d++)
+            if (b.best[d] >= 0)
+                best = b.best[d], bestd = d;
+
+        struct assign_result res;
+        int rc = assign_solve(&in.p, &res);
+        if (best < 0) {
+            if (rc == ASSIGN_OK)
+                fail_msg("seed %llu: brute force finds no assignment, solver cost %lld",
+                         (unsigned long long)seed, (long long)res.total_cost);
+            assert_true(rc == ASSIGN_ECAPACITY || rc == ASSIGN_ECASE ||
+                        rc == ASSIGN_EBOTTLENECK || rc == ASSIGN_EMINLOAD);
+            assert_true(strlen(res.message) > 0);
+            infeasible++;
+            continue;
+        }
+        if (rc != ASSIGN_OK)
+            fail_msg("seed %llu: brute force cost %lld, solver %s: %s",
+                     (unsigned long long)seed, (long long)best, assign_rc_name(rc),
+                     res.message);
+        if (res.total_cost != best)
+            fail_msg("seed %llu: brute force cost %lld, solver %lld", (unsigned long long)seed,
+                     (long long)best, (long long)res.total_cost);
+        if (in.p.balanced) {
+            assert_int_equal(res.hi - b.ce, bestd);
+            widened += bestd > 0;
+        }
+        check_rules(&in.p, &res, in.p.balanced ? res.lo : 0, in.p.balanced ? res.hi : 1 << 30);
+        assign_result_free(&res);
+        feasible++;
+    }
+    /* The generator must exercise both outcomes. */
+    assert_true(feasible > 50);
+    assert_true(infeasible > 10);
+    assert_true(widened > 0);
+}
+
+/* ---- infeasible instances and their explanations ------------------------- */
+
+static const char *const names[] = {"上海市", "北京市", "浙江省"};
+
+/* n cases of region 0 and 2 of region 1; 3 reviewers in each region. */
+static void small_problem(struct instance *in, int n, int k, int maxload)
+{
+    memset(in, 0, sizeof *in);
+    for (int c = 0; c < n + 2; c++) {
+        in->cases[c].region = c < n ? 0 : 1;
+        in->cases[c].unit = 100 + c;
+        in->cases[c].tags = 1;
+    }
+    for (int r = 0; r < 6; r++) {
+        in->revs[r].region = r < 3 ? 0 : 1;
+        in->revs[r].unit = 200 + r;
+        in->revs[r].tags = 1;
+        in->revs[r].max_load = maxload;
+    }
+    in->p.cases = in->cases;
+    in->p.ncases = n + 2;
+    in->p.reviewers = in->revs;
+    in->p.nreviewers = 6;
+    in->p.k = k;
+    in->p.region_names = names;
+    in->p.nregions = 3;
+}
+
+static void test_infeasible_capacity(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    small_problem(&in, 8, 2, 3); /* 20 reviews, 6 × 3 = 18 possible */
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECAPACITY);
+    assert_string_equal(res.message,
+                        "20 reviews needed, 18 possible: 6 reviewers can take 18 cases in all");
+    assert_null(res.reviewers);
+    assert_null(res.load);
+}
+
+static void test_infeasible_region(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    /* 10 cases of 上海市 need 20 reviews; the 3 reviewers of 北京市 take at most 5 each. */
+    small_problem(&in, 10, 2, 5);
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EBOTTLENECK);
+    assert_string_equal(res.message,
+                        "24 reviews needed, 19 possible: the 10 cases from 上海市 need 20 "
+                        "reviews and the reviewers eligible for them can take 15; 3 reviewers "
+                        "of 上海市 cannot take cases from 上海市 (回避)");
+    /* Allowing the own region makes it feasible. */
+    in.p.allow_own_region = 1;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    check_rules(&in.p, &res, 0, 1 << 30);
+    assign_result_free(&res);
+}
+
+static void test_infeasible_case(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    small_problem(&in, 2, 3, 10);
+    /* Case 0 (上海市) may use only 北京市's 3 reviewers; one is in a conflict. */
+    struct assign_pair x = {0, 4};
+    in.p.conflicts = &x;
+    in.p.nconflicts = 1;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    assert_string_equal(res.message, "12 reviews needed, at most 11 possible: case 0 (上海市) "
+                                     "has 2 eligible reviewers, 3 needed");
+    /* With the region cap the shortage shows up too. */
+    in.p.nconflicts = 0;
+    in.p.max_same_region = 2;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    assert_string_equal(res.message,
+                        "12 reviews needed, at most 11 possible: case 0 (上海市) has 2 eligible "
+                        "reviewers, 3 needed (at most 2 from one region)");
+}
+
+static void test_infeasible_min_load(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    small_problem(&in, 4, 1, 10); /* 6 reviews */
+    /* Reviewer 0 (上海市) can only take the 2 cases of 北京市 but wants 3. */
+    in.revs[0].min_load = 3;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EMINLOAD);
+    assert_string_equal(res.message, "the minimum loads cannot be met: 1 reviewer short by 1 "
+                                     "case in all; e.g. reviewer 0 gets 2 of at least 3 and "
+                                     "is eligible for 2 cases");
+    in.revs[0].min_load = 2;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.load[0], 2);
+    assign_result_free(&res);
+    /* Minimum loads adding up to more than the reviews needed. */
+    for (int r = 0; r < 6; r++)
+        in.revs[r].min_load = 2;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EMINLOAD);
+    assert_string_equal(res.message,
+                        "the minimum loads add up to 12 cases but only 6 reviews are needed");
+}
+
+/* ---- costs, earlier stages, balance -------------------------------------- */
+
+static void test_expertise_and_earlier(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    small_problem(&in, 1, 1, 10); /* case 0 of 上海市, cases 1, 2 of 北京市 */
+    in.cases[0].tags = 0x6;
+    in.revs[3].tags = 0x1; /* overlap 0 */
+    in.revs[4].tags = 0x2; /* overlap 1 */
+    in.revs[5].tags = 0x6; /* overlap 2: the best for case 0 */
+    assert_int_equal(assign_pair_cost(&in.p, 0, 5), ASSIGN_COST_BASE - 2);
+    assert_int_equal(assign_pair_cost(&in.p, 0, 0), -1); /* own region */
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.reviewers[0], 5);
+    assign_result_free(&res);
+
+    /* Reviewer 5 saw case 0 in an earlier stage: with a penalty of 3, reviewer 4 is best. */
+    int seen = 5;
+    in.cases[0].seen = &seen;
+    in.cases[0].nseen = 1;
+    in.p.earlier_penalty = 3;
+    assert_int_equal(assign_pair_cost(&in.p, 0, 5), ASSIGN_COST_BASE - 2 + 3);
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.reviewers[0], 4);
+    assign_result_free(&res);
+    /* Excluded: reviewer 4 served in an earlier stage at all, 5 saw this case. */
+    in.p.earlier_exclude = 1;
+    in.revs[4].earlier = 1;
+    assert_int_equal(assign_pair_cost(&in.p, 0, 5), -1);
+    assert_int_equal(assign_pair_cost(&in.p, 0, 4), -1);
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.reviewers[0], 3);
+    assert_int_equal(res.load[4], 0);
+    assign_result_free(&res);
+    /* Same unit and a forbidden list. */
+    in.p.earlier_exclude = 0;
+    in.revs[4].earlier = 0;
+    in.cases[0].nseen = 0;
+    in.revs[5].unit = in.cases[0].unit;
+    int forbid = 4;
+    in.cases[0].forbidden = &forbid;
+    in.cases[0].nforbidden = 1;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.reviewers[0], 3);
+    assign_result_free(&res);
+}
+
+static void test_balanced(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    /* 8 cases × 2 over 6 reviewers: loads 2 or 3; all tags favour reviewer 0. */
+    memset(&in, 0, sizeof in);
+    for (int c = 0; c < 8; c++)
+        in.cases[c].region = -1, in.cases[c].tags = 1;
+    for (int r = 0; r < 6; r++)
+        in.revs[r].region = -1, in.revs[r].max_load = 8, in.revs[r].tags = r == 0;
+    in.p = (struct assign_problem){.cases = in.cases, .ncases = 8, .reviewers = in.revs,
+                                   .nreviewers = 6, .k = 2};
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.load[0], 8); /* unbalanced: the expert takes everything */
+    assign_result_free(&res);
+    in.p.balanced = 1;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.lo, 2);
+    assert_int_equal(res.hi, 3);
+    assert_int_equal(res.load_min, 2);
+    assert_int_equal(res.load_max, 3);
+    assert_int_equal(res.load[0], 3); /* and still as much of him as balance allows */
+    assign_result_free(&res);
+    /* Reviewer 5 conflicts with all but one case: the others widen by as little as needed. */
+    struct assign_pair x[7];
+    for (int c = 0; c < 7; c++)
+        x[c] = (struct assign_pair){c, 5};
+    in.p.conflicts = x;
+    in.p.nconflicts = 7;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.load[5], 1);
+    assert_int_equal(res.lo, 1);
+    assert_int_equal(res.hi, 4);
+    check_rules(&in.p, &res, res.lo, res.hi);
+    assign_result_free(&res);
+}
+
+static void test_invalid(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    small_problem(&in, 2, 1, 3);
+    in.p.k = 0;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EINVAL);
+    in.p.k = 1;
+    in.revs[0].min_load = 5; /* above max_load */
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EINVAL);
+    in.revs[0].min_load = 0;
+    struct assign_pair x = {0, 6};
+    in.p.conflicts = &x;
+    in.p.nconflicts = 1;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EINVAL);
+    assert_int_equal(assign_solve(NULL, &res), ASSIGN_EINVAL);
+    assert_string_equal(assign_rc_name(ASSIGN_EBOTTLENECK),
+                        "some cases have too few eligible reviewers");
+    /* No cases at all is a valid, empty assignment. */
+    in.p.nconflicts = 0;
+    in.p.ncases = 0;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.total_cost, 0);
+    assign_result_free(&res);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_properties),  cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_infeasible_capacity), cmocka_unit_test(test_infeasible_region),
+        cmocka_unit_test(test_infeasible_case),     cmocka_unit_test(test_infeasible_min_load),
+        cmocka_unit_test(test_expertise_and_earlier), cmocka_unit_test(test_balanced),
+        cmocka_unit_test(test_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
