@@ -58,8 +58,8 @@ static uint64_t some_tags(int count)
 }
 
 /* Violations of the rules in an assignment. */
-static int violations(const struct assign_problem *p, const int *rv, const int *lo,
-                      const int *hi, int64_t *cost)
+static int violations(const struct assign_problem *p, const int *rv, const int *lo, const int *hi,
+                      int64_t *cost)
 {
     int bad = 0;
     int *load = calloc(NREV, sizeof *load);
@@ -148,9 +148,17 @@ int main(void)
         conflicts[i].kase = below(NCASES), conflicts[i].reviewer = below(NREV);
 
     struct assign_problem p = {
-        .cases = cases, .ncases = NCASES, .reviewers = revs, .nreviewers = NREV,
-        .conflicts = conflicts, .nconflicts = NCONFLICTS, .k = K, .max_same_region = CAP,
-        .balanced = 1, .region_names = rn, .nregions = NREG,
+        .cases = cases,
+        .ncases = NCASES,
+        .reviewers = revs,
+        .nreviewers = NREV,
+        .conflicts = conflicts,
+        .nconflicts = NCONFLICTS,
+        .k = K,
+        .max_same_region = CAP,
+        .balanced = 1,
+        .region_names = rn,
+        .nregions = NREG,
     };
     struct assign_result res;
     double t0 = now();
@@ -210,6 +218,9 @@ int main(void)
                revs[0].max_load, t3 - t2, (long long)gcost,
                (long long)NCASES * K * ASSIGN_COST_BASE - gcost, mn, mx,
                (double)gcost / (double)res.total_cost);
+        printf("  shared tags greedy / optimal balanced %.4f\n",
+               (double)((int64_t)NCASES * K * ASSIGN_COST_BASE - gcost) /
+                   (double)((int64_t)NCASES * K * ASSIGN_COST_BASE - res.total_cost));
     } else {
         printf("greedy (max load only): FAILED, %d cases short\n", gshort);
     }

@@ -149,8 +149,8 @@ static void run(struct keep *k, const char *label, int maxrun, const struct dedu
         int donor = (int)(rng() % NCASES);
         double frac = 0.05 + 0.10 * (double)(rng() % 1001) / 1000.0, ch;
         saved[p] = k->text[dst[p]], savedlen[p] = k->len[dst[p]];
-        k->text[dst[p]] = near_copy(k->text[src[p]], k->len[src[p]], k->text[donor],
-                                    k->len[donor], frac, maxrun, &k->len[dst[p]], &ch);
+        k->text[dst[p]] = near_copy(k->text[src[p]], k->len[src[p]], k->text[donor], k->len[donor],
+                                    frac, maxrun, &k->len[dst[p]], &ch);
         change[p] = ch;
         minch = ch < minch ? ch : minch;
         maxch = ch > maxch ? ch : maxch;
@@ -188,8 +188,8 @@ static void run(struct keep *k, const char *label, int maxrun, const struct dedu
             } else {
                 fals++, flo = s < flo ? s : flo, fhi = s > fhi ? s : fhi;
                 if (fals <= 3)
-                    printf("    false pair %d–%d similarity %.3f\n", res.pairs[i].a,
-                           res.pairs[i].b, s);
+                    printf("    false pair %d–%d similarity %.3f\n", res.pairs[i].a, res.pairs[i].b,
+                           s);
             }
         }
         printf("  %-34s best of 3: %.3f s; candidates %d; planted found %d/%d (similarity "

@@ -71,9 +71,15 @@ int main(void)
             scores[c * PER + i] = (struct rank_score){c, r, s < 0 ? 0 : s > 100 ? 100 : s};
         }
     }
-    struct rank_options o = {.rule = RANK_TRIMMED, .trim = 1, .trim_min = 5, .normalise = 1,
-                             .w_expert = 0.7, .w_votes = 0.3, .quorum = 3,
-                             .advance = RANK_ADVANCE_TOP, .top_n = 130};
+    struct rank_options o = {.rule = RANK_TRIMMED,
+                             .trim = 1,
+                             .trim_min = 5,
+                             .normalise = 1,
+                             .w_expert = 0.7,
+                             .w_votes = 0.3,
+                             .quorum = 3,
+                             .advance = RANK_ADVANCE_TOP,
+                             .top_n = 130};
     struct rank_result res;
     for (int i = 0; i < RUNS; i++) {
         double t0 = now();

@@ -52,22 +52,22 @@ enum assign_rc {
 };
 
 struct assign_case {
-    int region;          /* 0..nregions-1, or -1 for none */
-    int unit;            /* submitting unit; 0 for none */
-    uint64_t tags;       /* expertise tags, one bit each */
+    int region;           /* 0..nregions-1, or -1 for none */
+    int unit;             /* submitting unit; 0 for none */
+    uint64_t tags;        /* expertise tags, one bit each */
     const int *forbidden; /* reviewers who may not review this case; may be NULL */
     int nforbidden;
-    const int *seen;     /* reviewers who reviewed this case in an earlier stage; may be NULL */
+    const int *seen; /* reviewers who reviewed this case in an earlier stage; may be NULL */
     int nseen;
 };
 
 struct assign_reviewer {
-    int region;       /* 0..nregions-1, or -1 for none */
-    int unit;         /* the reviewer's unit; 0 for none */
-    uint64_t tags;    /* expertise tags */
-    int min_load;     /* at least this many cases (0: no minimum) */
-    int max_load;     /* at most this many cases (0: unavailable) */
-    int earlier;      /* 1 if he was a reviewer in an earlier stage */
+    int region;    /* 0..nregions-1, or -1 for none */
+    int unit;      /* the reviewer's unit; 0 for none */
+    uint64_t tags; /* expertise tags */
+    int min_load;  /* at least this many cases (0: no minimum) */
+    int max_load;  /* at most this many cases (0: unavailable) */
+    int earlier;   /* 1 if he was a reviewer in an earlier stage */
 };
 
 /* A declared conflict: this reviewer may not review this case. */
@@ -83,10 +83,10 @@ struct assign_problem {
     int nreviewers;
     const struct assign_pair *conflicts; /* may be NULL */
     int nconflicts;
-    int k;                 /* reviewers per case, >= 1 */
-    int max_same_region;   /* at most this many reviewers of one region on a case; 0: no cap */
-    int allow_own_region;  /* 1: reviewers may take cases of their own region */
-    int balanced;          /* 1: loads within one of each other where the rules allow */
+    int k;                /* reviewers per case, >= 1 */
+    int max_same_region;  /* at most this many reviewers of one region on a case; 0: no cap */
+    int allow_own_region; /* 1: reviewers may take cases of their own region */
+    int balanced;         /* 1: loads within one of each other where the rules allow */
     /*
      * A pair is "earlier" if the reviewer has `earlier` set or is on the
      * case's `seen` list.  Such a pair costs `earlier_penalty` more, or is
@@ -99,11 +99,11 @@ struct assign_problem {
 };
 
 struct assign_result {
-    int *reviewers;       /* n * k: case i's reviewers at [i*k, i*k + k), ascending */
-    int *load;            /* m: cases per reviewer */
-    int64_t total_cost;   /* sum of the chosen pairs' costs */
+    int *reviewers;     /* n * k: case i's reviewers at [i*k, i*k + k), ascending */
+    int *load;          /* m: cases per reviewer */
+    int64_t total_cost; /* sum of the chosen pairs' costs */
     int load_min, load_max;
-    int lo, hi;           /* balanced: the load bounds finally used; else 0, 0 */
+    int lo, hi;                       /* balanced: the load bounds finally used; else 0, 0 */
     char message[ASSIGN_MESSAGE_MAX]; /* why it failed (UTF-8); "" on success */
 };
 

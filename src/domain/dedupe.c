@@ -355,8 +355,7 @@ int dedupe_find(const char *const *texts, const size_t *lens, int n,
         for (size_t x = s; x < e; x++)
             for (size_t y = x + 1; y < e; y++)
                 if (bk[x].doc != bk[y].doc &&
-                    push(&cand, &ncand, &capcand,
-                         (uint64_t)bk[x].doc << 32 | (uint32_t)bk[y].doc))
+                    push(&cand, &ncand, &capcand, (uint64_t)bk[x].doc << 32 | (uint32_t)bk[y].doc))
                     goto out;
     }
     free(bk);
@@ -382,8 +381,8 @@ int dedupe_find(const char *const *texts, const size_t *lens, int n,
     for (size_t i = 0; i < ncand; i++) {
         int a = (int)(cand[i] >> 32), b = (int)(uint32_t)cand[i];
         struct dedupe_pair p = {a, b, 0, -1, 0};
-        p.estimate = dedupe_estimate(sigs + (size_t)a * DEDUPE_HASHES,
-                                     sigs + (size_t)b * DEDUPE_HASHES);
+        p.estimate =
+            dedupe_estimate(sigs + (size_t)a * DEDUPE_HASHES, sigs + (size_t)b * DEDUPE_HASHES);
         p.similarity = p.estimate;
         if (o.exact && p.estimate >= o.threshold - EXACT_MARGIN) {
             for (int k = 0; k < 2; k++) {

@@ -70,8 +70,8 @@ struct dedupe_pair {
 struct dedupe_result {
     struct dedupe_pair *pairs; /* malloc'd; most similar first, then by (a, b) */
     int npairs;
-    int ncandidates;           /* pairs the LSH proposed */
-    int nempty;                /* texts with nothing left after normalising: never paired */
+    int ncandidates; /* pairs the LSH proposed */
+    int nempty;      /* texts with nothing left after normalising: never paired */
 };
 
 /*

@@ -185,8 +185,7 @@ static int normalise(struct rank_result *res, const struct rank_score *scores, i
         int r = it->reviewer;
         double sd = cnt[r] ? sqrt(var[r] / cnt[r]) : 0;
         it->normalised = it->raw;
-        if (cnt[r] >= 2 && sd > EPS * (fabs(mu[r]) > 1 ? fabs(mu[r]) : 1) &&
-            res->sigma_all > 0)
+        if (cnt[r] >= 2 && sd > EPS * (fabs(mu[r]) > 1 ? fabs(mu[r]) : 1) && res->sigma_all > 0)
             it->normalised = res->mu_all + (it->raw - mu[r]) / sd * res->sigma_all;
     }
     free(mu), free(var), free(cnt);
@@ -194,8 +193,7 @@ static int normalise(struct rank_result *res, const struct rank_score *scores, i
 }
 
 int rank_stage(const struct rank_case *cases, int ncases, const struct rank_score *scores,
-               int nscores, int nreviewers, const struct rank_options *opt,
-               struct rank_result *res)
+               int nscores, int nreviewers, const struct rank_options *opt, struct rank_result *res)
 {
     struct key *keys = NULL;
     int *fill = NULL, *adv = NULL, *gcount = NULL;
@@ -205,8 +203,8 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
     if (!res)
         return RANK_EINVAL;
     memset(res, 0, sizeof *res);
-    if (ncases < 0 || nscores < 0 || nreviewers < 0 || (ncases && !cases) ||
-        (nscores && !scores) || options(opt, &res->opt))
+    if (ncases < 0 || nscores < 0 || nreviewers < 0 || (ncases && !cases) || (nscores && !scores) ||
+        options(opt, &res->opt))
         return RANK_EINVAL;
     for (int i = 0; i < nscores; i++)
         if (scores[i].kase < 0 || scores[i].kase >= ncases || scores[i].reviewer < 0 ||
@@ -266,9 +264,9 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
         for (int i = 1; i < n; i++) {
             struct rank_item x = it[i];
             int j = i;
-            for (; j > 0 && (it[j - 1].normalised > x.normalised ||
-                             (it[j - 1].normalised == x.normalised &&
-                              it[j - 1].reviewer > x.reviewer));
+            for (; j > 0 &&
+                   (it[j - 1].normalised > x.normalised ||
+                    (it[j - 1].normalised == x.normalised && it[j - 1].reviewer > x.reviewer));
                  j--)
                 it[j] = it[j - 1];
             it[j] = x;

@@ -53,12 +53,7 @@ enum rank_rc {
     RANK_RC__MAX
 };
 
-enum rank_rule {
-    RANK_MEAN,
-    RANK_MEDIAN,
-    RANK_TRIMMED,
-    RANK_RULE__MAX
-};
+enum rank_rule { RANK_MEAN, RANK_MEDIAN, RANK_TRIMMED, RANK_RULE__MAX };
 
 enum rank_advance {
     RANK_ADVANCE_NONE,
@@ -76,18 +71,18 @@ struct rank_case {
 };
 
 struct rank_score {
-    int kase;       /* index into the cases, 0..ncases-1 */
-    int reviewer;   /* 0..nreviewers-1 */
-    double score;   /* the criteria, weighted into one total */
+    int kase;     /* index into the cases, 0..ncases-1 */
+    int reviewer; /* 0..nreviewers-1 */
+    double score; /* the criteria, weighted into one total */
 };
 
 struct rank_options {
     enum rank_rule rule;
-    int trim;       /* RANK_TRIMMED: drop this many highest and lowest; 0 means 1 */
-    int trim_min;   /* ... if the case has at least this many scores */
-    int normalise;  /* 1: per-reviewer z-scores mapped back onto the raw scale */
+    int trim;      /* RANK_TRIMMED: drop this many highest and lowest; 0 means 1 */
+    int trim_min;  /* ... if the case has at least this many scores */
+    int normalise; /* 1: per-reviewer z-scores mapped back onto the raw scale */
     double w_expert, w_earlier, w_votes; /* all 0: expert only */
-    int quorum;     /* fewer scores than this: flagged, ranked last; 0 means 1 */
+    int quorum; /* fewer scores than this: flagged, ranked last; 0 means 1 */
     enum rank_advance advance;
     int top_n;
     double threshold;
@@ -103,21 +98,21 @@ struct rank_item {
 
 /* A case's result and how it came about. */
 struct rank_entry {
-    int kase;                     /* index of the case in the input */
+    int kase; /* index of the case in the input */
     int id;
     int group;
     int nscores;
     const struct rank_item *items; /* its scores, lowest normalised first */
-    double raw_mean;              /* mean of the raw scores, all of them */
-    double expert;                /* the rule applied to the (normalised) scores */
-    double earlier;               /* the blend's pieces, before weighting */
-    double votes_scaled;          /* votes × 100 / the most votes of any case */
+    double raw_mean;               /* mean of the raw scores, all of them */
+    double expert;                 /* the rule applied to the (normalised) scores */
+    double earlier;                /* the blend's pieces, before weighting */
+    double votes_scaled;           /* votes × 100 / the most votes of any case */
     double blended;
-    int below_quorum;             /* 1: too few scores; ranked last, never advances */
-    int rank;                     /* 1.. */
+    int below_quorum; /* 1: too few scores; ranked last, never advances */
+    int rank;         /* 1.. */
     int advanced;
-    double p_advance;             /* bootstrap: share of rounds advanced; -1 if not run */
-    int borderline;               /* bootstrap: p_advance within [0.2, 0.8] */
+    double p_advance; /* bootstrap: share of rounds advanced; -1 if not run */
+    int borderline;   /* bootstrap: p_advance within [0.2, 0.8] */
 };
 
 struct rank_result {
@@ -126,8 +121,8 @@ struct rank_result {
     struct rank_item *items;    /* nscores, grouped by case */
     int ncases, nscores;
     int nadvanced;
-    double mu_all, sigma_all;   /* of all raw scores */
-    struct rank_options opt;    /* as used, defaults filled in */
+    double mu_all, sigma_all; /* of all raw scores */
+    struct rank_options opt;  /* as used, defaults filled in */
 };
 
 /*

@@ -92,8 +92,8 @@ static void make_instance(struct instance *in, uint64_t seed, int n, int m, int 
 }
 
 /* Every rule on a solved instance: k distinct allowed reviewers, region cap, load bounds. */
-static void check_rules(const struct assign_problem *p, const struct assign_result *res,
-                        int lo_bal, int hi_bal)
+static void check_rules(const struct assign_problem *p, const struct assign_result *res, int lo_bal,
+                        int hi_bal)
 {
     int n = p->ncases, m = p->nreviewers, k = p->k;
     int load[MAXR] = {0};
@@ -132,8 +132,7 @@ static void check_rules(const struct assign_problem *p, const struct assign_resu
         assert_int_equal(load[r], res->load[r]);
         assert_true(load[r] <= p->reviewers[r].max_load);
         if (avail && load[r] < p->reviewers[r].min_load)
-            fail_msg("reviewer %d has %d cases, minimum %d", r, load[r],
-                     p->reviewers[r].min_load);
+            fail_msg("reviewer %d has %d cases, minimum %d", r, load[r], p->reviewers[r].min_load);
         if (p->balanced && load[r] > hi_bal)
             fail_msg("reviewer %d has %d cases, balanced maximum %d", r, load[r], hi_bal);
         if (p->balanced && avail && load[r] < lo_bal && load[r] < p->reviewers[r].max_load)
@@ -179,7 +178,7 @@ struct brute {
     int subsets[64][8]; /* k-subsets of the reviewers */
     int nsub;
     int choice[8];
-    int64_t best[64];   /* per widening d: least cost, or -1 */
+    int64_t best[64]; /* per widening d: least cost, or -1 */
     int fl, ce, dmax;
     int avail[8];
 };
@@ -305,16 +304,15 @@ static void test_brute_force(void **state)
             if (rc == ASSIGN_OK)
                 fail_msg("seed %llu: brute force finds no assignment, solver cost %lld",
                          (unsigned long long)seed, (long long)res.total_cost);
-            assert_true(rc == ASSIGN_ECAPACITY || rc == ASSIGN_ECASE ||
-                        rc == ASSIGN_EBOTTLENECK || rc == ASSIGN_EMINLOAD);
+            assert_true(rc == ASSIGN_ECAPACITY || rc == ASSIGN_ECASE || rc == ASSIGN_EBOTTLENECK ||
+                        rc == ASSIGN_EMINLOAD);
             assert_true(strlen(res.message) > 0);
             infeasible++;
             continue;
         }
         if (rc != ASSIGN_OK)
-            fail_msg("seed %llu: brute force cost %lld, solver %s: %s",
-                     (unsigned long long)seed, (long long)best, assign_rc_name(rc),
-                     res.message);
+            fail_msg("seed %llu: brute force cost %lld, solver %s: %s", (unsigned long long)seed,
+                     (long long)best, assign_rc_name(rc), res.message);
         if (res.total_cost != best)
             fail_msg("seed %llu: brute force cost %lld, solver %lld", (unsigned long long)seed,
                      (long long)best, (long long)res.total_cost);
@@ -498,8 +496,8 @@ static void test_balanced(void **state)
         in.cases[c].region = -1, in.cases[c].tags = 1;
     for (int r = 0; r < 6; r++)
         in.revs[r].region = -1, in.revs[r].max_load = 8, in.revs[r].tags = r == 0;
-    in.p = (struct assign_problem){.cases = in.cases, .ncases = 8, .reviewers = in.revs,
-                                   .nreviewers = 6, .k = 2};
+    in.p = (struct assign_problem){
+        .cases = in.cases, .ncases = 8, .reviewers = in.revs, .nreviewers = 6, .k = 2};
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
     assert_int_equal(res.load[0], 8); /* unbalanced: the expert takes everything */
     assign_result_free(&res);
@@ -555,10 +553,14 @@ static void test_invalid(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_random_properties),  cmocka_unit_test(test_brute_force),
-        cmocka_unit_test(test_infeasible_capacity), cmocka_unit_test(test_infeasible_region),
-        cmocka_unit_test(test_infeasible_case),     cmocka_unit_test(test_infeasible_min_load),
-        cmocka_unit_test(test_expertise_and_earlier), cmocka_unit_test(test_balanced),
+        cmocka_unit_test(test_random_properties),
+        cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_infeasible_capacity),
+        cmocka_unit_test(test_infeasible_region),
+        cmocka_unit_test(test_infeasible_case),
+        cmocka_unit_test(test_infeasible_min_load),
+        cmocka_unit_test(test_expertise_and_earlier),
+        cmocka_unit_test(test_balanced),
         cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,8 +58,8 @@ static void test_normalise(void **state)
     uint32_t cp[64];
     const char *s = "社区 治理，\t“ABC”１２ｘ\xff。〇";
     size_t n = dedupe_normalise(s, strlen(s), cp);
-    const uint32_t expect[] = {0x793E, 0x533A, 0x6CBB, 0x7406, 'a', 'b', 'c', '1', '2', 'x',
-                               0x3007};
+    const uint32_t expect[] = {0x793E, 0x533A, 0x6CBB, 0x7406, 'a',   'b',
+                               'c',    '1',    '2',    'x',    0x3007};
     (void)state;
     assert_int_equal(n, sizeof expect / sizeof expect[0]);
     for (size_t i = 0; i < n; i++)
@@ -133,8 +133,8 @@ static void test_ten_percent_changed(void **state)
     state_rng = 42;
     random_text(orig, 1000);
     random_text(other, 1000);
-    edit(orig, copy, 1000, 50, 5, 20);        /* 10 %: 5 characters in every 50 */
-    edit(orig, scattered, 1000, 10, 1, 5);    /* 10 %: every tenth character */
+    edit(orig, copy, 1000, 50, 5, 20);     /* 10 %: 5 characters in every 50 */
+    edit(orig, scattered, 1000, 10, 1, 5); /* 10 %: every tenth character */
     const char *texts[] = {other, orig, text_a, copy, scattered};
     size_t lens[5];
     for (int i = 0; i < 5; i++)
@@ -248,8 +248,8 @@ static void test_options(void **state)
     struct dedupe_result res;
     uint64_t sig[DEDUPE_HASHES];
     (void)state;
-    struct dedupe_options bad[] = {{.bands = 3}, {.bands = 256}, {.threshold = 1.5},
-                                   {.threshold = -0.1}, {.shingle = -1}};
+    struct dedupe_options bad[] = {
+        {.bands = 3}, {.bands = 256}, {.threshold = 1.5}, {.threshold = -0.1}, {.shingle = -1}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(dedupe_find(texts, lens, 1, &bad[i], &res), DEDUPE_EINVAL);
         assert_int_equal(dedupe_signature(texts[0], lens[0], &bad[i], sig), -1);
@@ -265,9 +265,9 @@ static void test_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normalise),         cmocka_unit_test(test_identical),
-        cmocka_unit_test(test_unrelated),         cmocka_unit_test(test_ten_percent_changed),
-        cmocka_unit_test(test_deterministic),     cmocka_unit_test(test_short_and_empty),
+        cmocka_unit_test(test_normalise),     cmocka_unit_test(test_identical),
+        cmocka_unit_test(test_unrelated),     cmocka_unit_test(test_ten_percent_changed),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_short_and_empty),
         cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,8 +39,12 @@ static void test_trimmed_and_quorum(void **state)
         {1, 0, 85}, {1, 1, 85}, {1, 2, 85}, /* 3 < 5 scores: plain mean 85 */
         {2, 0, 99}, {2, 1, 98},             /* below the quorum of 3 */
     };
-    struct rank_options o = {.rule = RANK_TRIMMED, .trim = 1, .trim_min = 5, .quorum = 3,
-                             .advance = RANK_ADVANCE_TOP, .top_n = 1};
+    struct rank_options o = {.rule = RANK_TRIMMED,
+                             .trim = 1,
+                             .trim_min = 5,
+                             .quorum = 3,
+                             .advance = RANK_ADVANCE_TOP,
+                             .top_n = 1};
     struct rank_result res;
     (void)state;
     assert_int_equal(rank_stage(cases, 3, scores, 10, 5, &o, &res), RANK_OK);
@@ -118,12 +122,12 @@ static void test_ties(void **state)
         {7, 0, 0, 0}, /* V: 60 85 85 85 130 raw 89 */
     };
     const struct rank_score scores[] = {
-        {0, 0, 80}, {0, 1, 90}, {1, 0, 85}, {1, 1, 85}, {2, 0, 85}, {2, 1, 85}, {2, 2, 85},
-        {3, 0, 50}, {3, 1, 85}, {3, 2, 85}, {3, 3, 85}, {3, 4, 100},
+        {0, 0, 80}, {0, 1, 90}, {1, 0, 85}, {1, 1, 85}, {2, 0, 85},  {2, 1, 85},
+        {2, 2, 85}, {3, 0, 50}, {3, 1, 85}, {3, 2, 85}, {3, 3, 85},  {3, 4, 100},
         {4, 0, 60}, {4, 1, 85}, {4, 2, 85}, {4, 3, 85}, {4, 4, 130},
     };
-    struct rank_options o = {.rule = RANK_TRIMMED, .trim_min = 5, .advance = RANK_ADVANCE_TOP,
-                             .top_n = 3};
+    struct rank_options o = {
+        .rule = RANK_TRIMMED, .trim_min = 5, .advance = RANK_ADVANCE_TOP, .top_n = 3};
     struct rank_result res;
     (void)state;
     assert_int_equal(rank_stage(cases, 5, scores, 17, 5, &o, &res), RANK_OK);
@@ -223,8 +227,7 @@ static void test_advancement(void **state)
     const struct rank_case cases[] = {
         {1, 0, 0, 0}, {2, 0, 0, 0}, {3, 0, 0, 0}, {4, 1, 0, 0}, {5, 1, 0, 0},
     };
-    const struct rank_score scores[] = {{0, 0, 90}, {1, 0, 80}, {2, 0, 70}, {3, 0, 85},
-                                        {4, 0, 60}};
+    const struct rank_score scores[] = {{0, 0, 90}, {1, 0, 80}, {2, 0, 70}, {3, 0, 85}, {4, 0, 60}};
     struct rank_options o = {.advance = RANK_ADVANCE_TOP_GROUP, .top_n = 1};
     struct rank_result res;
     (void)state;
@@ -256,11 +259,10 @@ static void test_bootstrap(void **state)
      * {95, 60}: mean 95, 77.5 or 60 with chances 1/4, 1/2, 1/4, so it beats
      * D's fixed 70 with chance 3/4.  E has too few scores for the quorum.
      */
-    const struct rank_case cases[] = {{1, 0, 0, 0}, {2, 0, 0, 0}, {3, 0, 0, 0}, {4, 0, 0, 0},
-                                      {5, 0, 0, 0}};
-    const struct rank_score scores[] = {{0, 0, 90}, {0, 1, 90}, {1, 0, 50}, {1, 1, 50},
-                                        {2, 0, 95}, {2, 1, 60}, {3, 0, 70}, {3, 1, 70},
-                                        {4, 0, 100}};
+    const struct rank_case cases[] = {
+        {1, 0, 0, 0}, {2, 0, 0, 0}, {3, 0, 0, 0}, {4, 0, 0, 0}, {5, 0, 0, 0}};
+    const struct rank_score scores[] = {{0, 0, 90}, {0, 1, 90}, {1, 0, 50}, {1, 1, 50}, {2, 0, 95},
+                                        {2, 1, 60}, {3, 0, 70}, {3, 1, 70}, {4, 0, 100}};
     struct rank_options o = {.quorum = 2, .advance = RANK_ADVANCE_TOP, .top_n = 2};
     struct rank_result res, again;
     (void)state;
@@ -335,10 +337,14 @@ static void test_many_scores(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trimmed_and_quorum), cmocka_unit_test(test_median_and_mean),
-        cmocka_unit_test(test_ties),               cmocka_unit_test(test_normalisation),
-        cmocka_unit_test(test_blend),              cmocka_unit_test(test_advancement),
-        cmocka_unit_test(test_bootstrap),          cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_trimmed_and_quorum),
+        cmocka_unit_test(test_median_and_mean),
+        cmocka_unit_test(test_ties),
+        cmocka_unit_test(test_normalisation),
+        cmocka_unit_test(test_blend),
+        cmocka_unit_test(test_advancement),
+        cmocka_unit_test(test_bootstrap),
+        cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_many_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
