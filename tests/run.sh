@@ -43,7 +43,7 @@ step "fuzz targets, ${FUZZ_SECONDS}s each"
         -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz
 for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -x "$target" ] || continue
+    [ -f "$target" ] && [ -x "$target" ] || continue
     name=$(basename "$target")
     corpus=tests/fuzz/corpus/${name#fuzz_}
     work=$(mktemp -d)
