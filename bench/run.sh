@@ -7,13 +7,18 @@
 #   3. laurel's memory: VmRSS / VmHWM from /proc/PID/status, sampled all along;
 #   4. search latency: 200 queries of 1- to 4-character Chinese words over one
 #      keep-alive connection, p50 / p95 / p99.
+#   5. deadline rush (bench/rush.py): 500 submissions with a 1 MiB PDF each,
+#      fresh demo and server per round; errors, time, latency, peak RSS;
+#   6. login storm (bench/storm.py): 200 correct sign-ins at once; latency and
+#      peak RSS beside the argon2 bound (baseline + 2 x 64 MiB).
 #
 # Everything runs on loopback, in a temporary folder, and every process this
 # script starts is stopped when it exits.  Needs wrk, nginx, python3, curl.
 #
 # Knobs (environment): LAUREL_BIN, BENCH_ROUNDS (3), BENCH_DURATION (10s),
 # BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (1), BENCH_CASES (4000),
-# BENCH_SEARCH_QUERIES (200), BENCH_OUT (bench/out).
+# BENCH_SEARCH_QUERIES (200), BENCH_OUT (bench/out); steps 5-6: BENCH_LOAD_ROUNDS
+# (BENCH_ROUNDS), BENCH_RUSH_FLOWS (500), BENCH_RUSH_WORKERS (32), BENCH_STORM_LOGINS (200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -328,3 +333,83 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >=
     printf '  %-34s %-22s %-12s %s\n' "search p50 / p95 / p99" "$search_p50 / $search_p95 / $search_p99 ms" "p95 < 10 ms" "$(verdict "$search_p95" 10 '<')"
     printf '  %-34s %-22s %-12s %s\n' "demo creation, $CASES cases" "$demo_median s" "< 5 s" "$(verdict "$demo_median" 5 '<')"
 } | tee "$OUT/summary.txt"
+
+# ---------------------------------------------------------------- 5-6. rush and storm
+# Each round of bench/rush.py and bench/storm.py makes its own demo, user accounts
+# and server in its own temporary folder and removes them; see the scripts' headers.
+LOAD_ROUNDS=${BENCH_LOAD_ROUNDS:-$ROUNDS}
+RUSH_FLOWS=${BENCH_RUSH_FLOWS:-500}
+RUSH_WORKERS=${BENCH_RUSH_WORKERS:-32}
+STORM_LOGINS=${BENCH_STORM_LOGINS:-200}
+load_failed=0
+if ! "$PY" -c 'import requests' 2>/dev/null; then
+    echo
+    echo "== 5-6. rush and storm skipped: $PY has no requests module (apt-get install python3-requests)"
+    exit 0
+fi
+# Steps 2-4 are over: their servers would only share the machine with the next ones.
+stop_pid "$nginx_pid"
+stop_pid "$laurel_pid"
+result_field() { # name < RESULT lines -> one value per line
+    sed -n "s/.* $1=\([^ ]*\).*/\1/p"
+}
+load_round() { # name script args... -> appends its RESULT line to $work/name.results
+    local name=$1 r=$2 rc=0
+    shift 2
+    timeout 900 "$PY" "$@" --laurel "$LAUREL" --threads "$NPROC" --cases "$CASES" \
+        >"$work/$name-$r.txt" 2>&1 || rc=$?
+    sed 's/^/  /' "$work/$name-$r.txt" | grep -v '^  RESULT ' || true
+    cp "$work/$name-$r.txt" "$OUT/$name-$r.txt" 2>/dev/null || true
+    grep '^RESULT ' "$work/$name-$r.txt" >>"$work/$name.results" || true
+    if [ "$rc" -ne 0 ]; then
+        echo "  bench: $name round $r failed (exit $rc)" >&2
+        load_failed=1
+    fi
+}
+
+echo
+echo "== 5. deadline rush: $RUSH_FLOWS submissions, 1 MiB PDF each, $RUSH_WORKERS client threads, $LOAD_ROUNDS rounds"
+echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$work/rush.results"
+for ((r = 1; r <= LOAD_ROUNDS; r++)); do
+    echo "  -- round $r"
+    load_round rush "$r" bench/rush.py --flows "$RUSH_FLOWS" --workers "$RUSH_WORKERS"
+done
+
+echo
+echo "== 6. login storm: $STORM_LOGINS correct sign-ins at once, $LOAD_ROUNDS rounds"
+echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$work/storm.results"
+for ((r = 1; r <= LOAD_ROUNDS; r++)); do
+    echo "  -- round $r"
+    load_round storm "$r" bench/storm.py --logins "$STORM_LOGINS"
+done
+
+rmed() { result_field "$2" <"$work/$1.results" | median 2>/dev/null || echo "?"; }
+rsum() { result_field "$2" <"$work/$1.results" | awk '{s += $1} END {print s + 0}'; }
+{
+    echo
+    echo "== summary, steps 5-6 (medians of $LOAD_ROUNDS rounds, fresh demo and server each)"
+    printf '  %-34s %-30s %-14s %s\n' measure result target verdict
+    rush_errors=$(rsum rush errors)
+    rush_checks=$(rsum rush check_failures)
+    rush_wall=$(rmed rush wall_s)
+    printf '  %-34s %-30s %-14s %s\n' "rush: errors (all rounds)" "$rush_errors (+ $rush_checks failed checks)" "0" \
+        "$([ "$rush_errors" = 0 ] && [ "$rush_checks" = 0 ] && echo ok || echo MISSED)"
+    printf '  %-34s %-30s %-14s %s\n' "rush: $RUSH_FLOWS submissions take" "$rush_wall s ($(rmed rush per_s)/s)" "<= 10 s" \
+        "$(verdict "$rush_wall" 10.0001 '<')"
+    printf '  %-34s %-30s %-14s %s\n' "rush: upload p50 / p95 / p99" "$(rmed rush upload_p50) / $(rmed rush upload_p95) / $(rmed rush upload_p99) ms" "" ""
+    printf '  %-34s %-30s %-14s %s\n' "rush: whole flow p50 / p95 / p99" "$(rmed rush flow_p50) / $(rmed rush flow_p95) / $(rmed rush flow_p99) ms" "" ""
+    printf '  %-34s %-30s %-14s %s\n' "rush: server peak RSS (VmHWM)" "$(rmed rush hwm_rush_mb) MB (from $(rmed rush rss_before_mb))" "< 64 MB" \
+        "$(verdict "$(rmed rush hwm_rush_mb)" 64 '<')"
+    storm_errors=$(rsum storm errors)
+    printf '  %-34s %-30s %-14s %s\n' "storm: errors (all rounds)" "$storm_errors" "0" "$([ "$storm_errors" = 0 ] && echo ok || echo MISSED)"
+    printf '  %-34s %-30s %-14s %s\n' "storm: sign-in p50 / p99" "$(rmed storm p50_ms) / $(rmed storm p99_ms) ms" "" ""
+    printf '  %-34s %-30s %-14s %s\n' "storm: /healthz p99 meanwhile" "$(rmed storm healthz_p99_ms) ms" "" ""
+    storm_hwm=$(rmed storm hwm_mb)
+    storm_bound=$(rmed storm bound_mb)
+    storm_slack=$(result_field slack_mb <"$work/storm.results" | head -n 1)
+    printf '  %-34s %-30s %-14s %s\n' "storm: peak RSS vs argon2 bound" "$storm_hwm MB vs $storm_bound MB" "+ ${storm_slack:-16} MB" \
+        "$(verdict "$storm_hwm" "$(awk -v b="$storm_bound" -v s="${storm_slack:-16}" 'BEGIN {print b + s}')" '<')"
+} | tee -a "$OUT/summary.txt"
+exit "$load_failed"

@@ -59,12 +59,12 @@ static void make_dummy(void)
 int auth_verify_password(const char *hash, const char *password)
 {
     int known = hash && *hash;
+    sem_wait(&hashing);
     if (!known) {
         /* Spend the same time anyway: timing must not tell whether the account exists. */
         pthread_once(&dummy_once, make_dummy);
         hash = dummy_hash;
     }
-    sem_wait(&hashing);
     int ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
     sem_post(&hashing);
     return ok && known;

@@ -146,6 +146,8 @@ static json_t *queue_model(struct req *r, const char *region)
 enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p)
 {
     p->model = queue_model(r, in->region);
+    if (query_get(&r->query, "done"))
+        json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, "intake_done")));
     p->template = "admin_screening";
     p->title = i18n_get(r->lang, "admin_screening_title");
     return WEB_OK;

@@ -62,7 +62,10 @@ json_t *intake_case_model(struct req *r, int64_t id, const char *region)
     if (!c)
         return NULL;
     const char *code = json_string_value(json_object_get(c, "region_code"));
-    if (region && (!code || strcmp(code, region) != 0)) {
+    const char *status = json_string_value(json_object_get(c, "status"));
+    /* A region sees a case once submitted: drafts stay the unit's, as in the list. */
+    if (region && (!code || strcmp(code, region) != 0 || !status ||
+                   strcmp(status, "draft") == 0)) {
         json_decref(c);
         return NULL;
     }
@@ -165,6 +168,8 @@ enum web_err page_recommend(struct req *r, const struct web_input *in, struct pa
     if (!region)
         return WEB_FORBIDDEN;
     p->model = list_model(r, region);
+    if (query_get(&r->query, "done"))
+        json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, "intake_done")));
     p->template = "recommend";
     p->title = i18n_get(r->lang, "intake_recommend_title");
     return WEB_OK;

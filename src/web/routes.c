@@ -22,6 +22,8 @@
 #include "web/intake.h"
 #include "web/import.h"
 #include "web/invite.h"
+#include "web/ranking.h"
+#include "web/scoring.h"
 
 struct web_config web;
 
@@ -101,6 +103,21 @@ static const struct route routes[] = {
     {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
     {"POST", "/admin/import/{kind}", H_UPLOAD(raw_import, import_begin, ROLE_ORGANISER)},
     {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
+    /* Ranking, advancement, near-duplicates and stage exports (ranking.c). */
+    {"GET", "/admin/stages/{id}/ranking", H_PAGE(page_ranking, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/close", H_FORM(raw_ranking_close, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/rank", H_FORM(raw_ranking_rank, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/advance", H_FORM(raw_ranking_advance, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/cases/{case}", H_PAGE(page_ranking_case, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/export/{kind}", H_FORM(raw_ranking_export, ROLE_ORGANISER)},
+    {"GET", "/admin/dedupe", H_FORM(raw_dedupe, ROLE_ORGANISER)},
+    {"GET", "/admin/dedupe/{a}/{b}", H_PAGE(page_dedupe_pair, ROLE_ORGANISER)},
+    /* Reviewers: assignments, scoring, declared conflicts, attachments (review.c). */
+    {"GET", "/review", H_PAGE(page_review_list, ROLE_REVIEWER)},
+    {"GET", "/review/{stage}/{label}", H_PAGE(page_review_case, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}", H_FORM(raw_review_post, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}/conflict", H_FORM(raw_review_conflict, ROLE_REVIEWER)},
+    {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -179,8 +196,8 @@ static json_t *site_of(struct req *r, struct resp *w, const char *title)
         json_object_set_new(site, "user", json_pack("{s:s,s:s,s:o}", "name", u->name, "email",
                                                     u->email, "roles", roles));
     }
-    /* Only personal pages carry a token: shared, cached pages must not. */
-    if (ws && ws->handler && (ws->handler->flags & WEB_NOCACHE))
+    /* Only personal pages carry a token (a signed-in user's pages are never cached). */
+    if (u || (ws && ws->handler && (ws->handler->flags & WEB_NOCACHE)))
         json_object_set_new(site, "csrf", json_string(web_csrf_token(r, w)));
     return site;
 }
@@ -212,8 +229,12 @@ void web_render(struct req *r, struct resp *w, int status, const char *template,
 
 const char *web_safe_next(const char *next)
 {
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\')
         return "/";
+    /* Browsers drop tabs and line breaks from URLs: "/\t/evil" would become "//evil". */
+    for (const char *p = next; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "/";
     return next;
 }
 
