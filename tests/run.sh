@@ -48,8 +48,10 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
     corpus=tests/fuzz/corpus/${name#fuzz_}
     work=$(mktemp -d)
     cp -r "$corpus"/. "$work"/
+    printf '%s: ' "$name"
     "$target" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$work/" -print_final_stats=1 \
-        "$work" 2>&1 | tail -n 3
+        "$work" 2>&1 | awk '/number_of_executed_units/ { printf "%s runs, ", $2 }
+                            /peak_rss_mb/ { print $2 " MB peak" }'
     rm -rf "$work"
 done
 
