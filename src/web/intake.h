@@ -30,7 +30,7 @@ enum web_err page_me(struct req *r, const struct web_input *in, struct page *p);
 /*
  * Shared by recommend.c and admin.c: the case of the current campaign as a
  * model for the read-only case partial (sections as HTML, status words), or
- * NULL.  Region (NULL: any) must match.
+ * NULL.  Region (NULL: any) must match, and a region never sees a draft.
  */
 json_t *intake_case_model(struct req *r, int64_t id, const char *region);
 /* A positive id from a path segment, or 0. */

@@ -22,6 +22,7 @@
 #include "web/intake.h"
 #include "web/import.h"
 #include "web/invite.h"
+#include "web/stages.h"
 #include "web/ranking.h"
 #include "web/scoring.h"
 
@@ -118,6 +119,27 @@ static const struct route routes[] = {
     {"POST", "/review/{stage}/{label}", H_FORM(raw_review_post, ROLE_REVIEWER)},
     {"POST", "/review/{stage}/{label}/conflict", H_FORM(raw_review_conflict, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
+    /* Review stages: settings, pool, reviewers, conflicts, assignment, progress (stages.c). */
+    {"GET", "/admin/stages", H_FORM(raw_stages, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}", H_FORM(raw_stage_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}", H_FORM(raw_stage_settings_post, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/pool", H_FORM(raw_stage_pool, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/pool", H_FORM(raw_stage_pool_fill, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/reviewers", H_FORM(raw_stage_reviewers, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/reviewers", H_FORM(raw_stage_reviewer_add, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/reviewers/{uid}/drop",
+     H_FORM(raw_stage_reviewer_drop, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/conflicts", H_FORM(raw_stage_conflicts, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/conflicts", H_FORM(raw_stage_conflicts_post, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/assign", H_FORM(raw_stage_assign, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/assignments", H_FORM(raw_stage_assignments, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/assignments/add",
+     H_FORM(raw_stage_assignment_add, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/assignments/remove",
+     H_FORM(raw_stage_assignment_remove, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/release", H_FORM(raw_stage_release, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/progress", H_FORM(raw_stage_progress, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/remind", H_FORM(raw_stage_remind, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

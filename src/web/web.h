@@ -116,7 +116,7 @@ void web_redirect(struct req *r, struct resp *w, const char *url);
 /* Render template with model (owned) at status; for JSON clients the model itself. */
 void web_render(struct req *r, struct resp *w, int status, const char *template,
                 const char *title, json_t *model);
-/* A local URL safe to redirect to (starts with one '/'), else "/". */
+/* A local URL safe to redirect to (one leading '/', no control characters), else "/". */
 const char *web_safe_next(const char *next);
 
 /* Deferred answers (defer.c): `then` fills w once the work is done; rc is its result. */

@@ -1,0 +1,845 @@
+"""Who may do what: the role x route matrix, generated from the router table,
+and CSRF on every POST route.
+
+`laurel routes` lists every route; EXPECTED below says, for each one, the
+answer each kind of visitor gets.  A route of the table without an entry,
+or an entry for a route that no longer exists, fails the suite: a new
+route must say who may use it.
+
+Actors: anonymous; the organiser; the recommender of 上海市 (310000, the
+demo's); a recommender of another region (330000 浙江省 — not 320000, whose
+list test_intake expects empty); the demo submitter (unit 上海市浦东新区周家渡街道);
+a submitter of a unit of 330000; the reviewer.  The extra accounts are added
+with `laurel user add` while the server runs (SQLite WAL).
+
+Answer classes: 200; "login" (303 to /login); "redirect" (303 elsewhere);
+401 / 403 / 404 exactly; "ok" for an allowed POST: past the access check,
+so not 401, 403 or 404 and not a 5xx (e.g. 303, 409, 422).  POST cells send
+the actor's valid CSRF token and harmless or invalid data; the only writes
+are new drafts, a sign-out of a throw-away session and the endorsement of a
+case made for it.
+"""
+import functools
+import json
+import os
+import re
+import secrets
+import sqlite3
+import subprocess
+import urllib.parse
+
+import pytest
+import requests
+
+from conftest import HTTP_TIMEOUT, LAUREL_BIN
+
+PASSWORD = "laurel-demo-2019"
+OTHER_PASSWORD = "access-password-1"
+OTHER_REGION = "330000"
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+JSON = {"Accept": "application/json"}
+
+ACTORS = ["anon", "org", "rec", "rec2", "sub", "sub2", "rev"]
+ACTOR_NAMES = {"anon": "anonymous", "org": "organiser", "rec": "recommender 310000",
+               "rec2": "recommender " + OTHER_REGION, "sub": "submitter (demo unit)",
+               "sub2": "submitter (other unit)", "rev": "reviewer"}
+SIGNED_IN = [a for a in ACTORS if a != "anon"]
+
+SECTIONS = ["社区党组织牵头，" + "背景" * 60, "建立联席会议制度，" + "做法" * 60,
+            "居民满意度明显提升，" + "成效" * 60, "经验可复制推广，" + "探讨" * 60, ""]
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+BAD_TOKEN = "A" * 43  # well-formed, names nothing
+
+
+def E(path, cells=None, data=None, files=None, fresh=False, **kw):
+    """An entry: the concrete path ({names} filled from the world), form data, the cells.
+
+    cells: actor -> class; ALL= sets every actor, other keywords override it.
+    files: True for a multipart body with a small PNG (upload routes).
+    fresh: the POST runs in a throw-away session of the actor (sign-out)."""
+    c = {}
+    if "ALL" in kw:
+        every = kw.pop("ALL")
+        c = {a: every for a in ACTORS}
+    c.update(cells or {})
+    c.update(kw)
+    return {"path": path, "cells": c, "data": data or {}, "files": files, "fresh": fresh}
+
+
+def page_for(role, anon="login", other=403, **kw):
+    """A page for role(s): anonymous to the login, other roles refused."""
+    c = {a: other for a in SIGNED_IN}
+    c["anon"] = anon
+    c.update(kw)
+    return c
+
+
+def post_for(**kw):
+    c = {a: 403 for a in SIGNED_IN}
+    c["anon"] = 401
+    c.update(kw)
+    return c
+
+
+EXPECTED = {
+    # The public site.
+    "GET /": E("/", ALL=200),
+    "GET /cases": E("/cases", ALL=200),
+    "GET /cases/{id}": E("/cases/{published_case}", ALL=200),
+    "GET /results": E("/results", ALL=200),
+    "GET /regions": E("/regions", ALL=200),
+    "GET /regions/{code}": E("/regions/310000", ALL=200),
+    "GET /tags": E("/tags", ALL=200),
+    "GET /tags/{tag}": E("/tags/{tag}", ALL=200),
+    "GET /news": E("/news", ALL=200),
+    "GET /news/{id}": E("/news/{article}", ALL=200),
+    "GET /search": E("/search?q=%E5%85%9A%E5%BB%BA", ALL=200),
+    "GET /sitemap.xml": E("/sitemap.xml", ALL=200),
+    # The demo's few thousand URLs fit one sitemap: there are no parts.
+    "GET /sitemap-{n}": E("/sitemap-1.xml", ALL=404),
+    "GET /feed.xml": E("/feed.xml", ALL=200),
+    "GET /robots.txt": E("/robots.txt", ALL=200),
+    "GET /healthz": E("/healthz", ALL=200),
+    "GET /metrics": E("/metrics", ALL=200),
+    "GET /static/{*}": E("/static/style.css", ALL=200),
+    "GET /favicon.ico": E("/favicon.ico", ALL=200),
+    # Accounts.
+    "GET /login": E("/login", ALL="redirect", anon=200),
+    "POST /login": E("/login", ALL="ok", data={"email": "", "password": ""}),
+    "POST /logout": E("/logout", post_for(**{a: "ok" for a in SIGNED_IN}), fresh=True),
+    "GET /password": E("/password", ALL=200, anon="login"),
+    "POST /password": E("/password", post_for(**{a: "ok" for a in SIGNED_IN}),
+                        data={"old_password": "x", "new_password": "abcdefgh1",
+                              "new_password_again": "abcdefgh2"}),
+    # Invitations and resets.
+    "GET /admin/users": E("/admin/users", page_for("org", org=200)),
+    "POST /admin/users/invite": E("/admin/users/invite", post_for(org="ok"),
+                                  data={"email": "", "name": "", "role": ""}),
+    "GET /admin/outbox": E("/admin/outbox", page_for("org", org=200)),
+    "GET /invite/{token}": E("/invite/" + BAD_TOKEN, ALL=404),
+    "POST /invite/{token}": E("/invite/" + BAD_TOKEN, ALL=404,
+                              data={"password": "abcdefgh1", "password_again": "abcdefgh1"}),
+    "GET /reset": E("/reset", ALL=200),
+    "POST /reset": E("/reset", ALL="ok", data={"email": "not-an-address"}),
+    "GET /reset/{token}": E("/reset/" + BAD_TOKEN, ALL=404),
+    "POST /reset/{token}": E("/reset/" + BAD_TOKEN, ALL=404,
+                             data={"password": "abcdefgh1", "password_again": "abcdefgh1"}),
+    # Submission: the demo unit's submitted Shanghai case.
+    "GET /submit": E("/submit", page_for("sub", sub=200, sub2=200)),
+    "POST /submit/new": E("/submit/new", post_for(sub="ok", sub2="ok")),
+    "GET /submit/{id}": E("/submit/{case_sh}", page_for("sub", sub=200, sub2=404)),
+    "POST /submit/{id}": E("/submit/{case_sh}", post_for(sub="ok", sub2=404),
+                           data={"action": "save", "title": "改动"}),
+    "GET /submit/{id}/preview": E("/submit/{case_sh}/preview",
+                                  page_for("sub", sub=200, sub2=404)),
+    "GET /submit/{id}/status": E("/submit/{case_sh}/status", page_for("sub", sub=200, sub2=404)),
+    "POST /submit/{id}/attachments": E("/submit/{case_sh}/attachments",
+                                       post_for(sub="ok", sub2=404), files=True),
+    "POST /submit/{id}/attachments/{aid}/delete": E(
+        "/submit/{case_sh}/attachments/{aid_sh}/delete", post_for(sub="ok", sub2=404)),
+    # Files of a submitted case: its unit, its region's recommender, the organiser.
+    "GET /files/{sha256}": E("/files/{sha_sh}", ALL=404, org=200, rec=200, sub=200),
+    # Recommendation.
+    "GET /recommend": E("/recommend", page_for("rec", rec=200, rec2=200)),
+    "GET /recommend/{id}": E("/recommend/{case_sh}", page_for("rec", rec=200, rec2=404)),
+    # Its own case: the one cell allowed to endorse really does (303, or 409 on a full quota).
+    "POST /recommend/{id}/endorse": E("/recommend/{case_end}/endorse",
+                                      post_for(rec="ok", rec2=404)),
+    "POST /recommend/{id}/return": E("/recommend/{case_sh}/return",
+                                     post_for(rec="ok", rec2=404), data={"reason": ""}),
+    "GET /me": E("/me", ALL=200, anon="login"),
+    # The organiser.
+    "GET /admin": E("/admin", page_for("org", org=200)),
+    "GET /admin/screening": E("/admin/screening", page_for("org", org=200)),
+    "POST /admin/screening/bulk": E("/admin/screening/bulk", post_for(org="ok")),
+    "GET /admin/screening/{id}": E("/admin/screening/{case_sh}", page_for("org", org=200)),
+    # case_sh is only submitted: the organiser gets past the check to a 409.
+    "POST /admin/screening/{id}": E("/admin/screening/{case_sh}", post_for(org="ok"),
+                                    data={"decision": "pass"}),
+    "GET /admin/settings": E("/admin/settings", page_for("org", org=200)),
+    "POST /admin/settings": E("/admin/settings", post_for(org="ok")),
+    "GET /admin/import": E("/admin/import", page_for("org", org=200)),
+    "GET /admin/import/sample/{kind}": E("/admin/import/sample/cases.csv",
+                                         page_for("org", org=200)),
+    "POST /admin/import/{kind}": E("/admin/import/units", post_for(org="ok"), files="empty"),
+    "GET /admin/export.xlsx": E("/admin/export.xlsx", page_for("org", org=200)),
+    # Ranking (test_ranking.py): stage 1 is the finished 2019 campaign's 初评, a review stage
+    # outside the campaign under review, so every action is refused past the check (409).
+    "GET /admin/stages/{id}/ranking": E("/admin/stages/1/ranking", page_for("org", org=200)),
+    "POST /admin/stages/{id}/close": E("/admin/stages/1/close", post_for(org="ok")),
+    "POST /admin/stages/{id}/rank": E("/admin/stages/1/rank", post_for(org="ok"),
+                                      data={"confirm": "1"}),
+    "POST /admin/stages/{id}/advance": E("/admin/stages/1/advance", post_for(org="ok")),
+    "GET /admin/stages/{id}/cases/{case}": E("/admin/stages/1/cases/1",
+                                             page_for("org", org=404)),
+    "GET /admin/stages/{id}/export/{kind}": E("/admin/stages/1/export/ranking.xlsx",
+                                              page_for("org", org=200)),
+    "GET /admin/dedupe": E("/admin/dedupe", page_for("org", org=200)),
+    "GET /admin/dedupe/{a}/{b}": E("/admin/dedupe/1/2", page_for("org", org=404)),
+    # Review stages (test_stages.py): stage 1 belongs to the finished 2019 campaign, not to the
+    # campaign under review, so the organiser gets past the role check to a 404 (no writes).
+    "GET /admin/stages": E("/admin/stages", page_for("org", org=200)),
+    "GET /admin/stages/{id}": E("/admin/stages/1", page_for("org", org=404)),
+    "POST /admin/stages/{id}": E("/admin/stages/1", post_for(org=404),
+                                 data={"reviewers_per_case": "5"}),
+    "GET /admin/stages/{id}/pool": E("/admin/stages/1/pool", page_for("org", org=404)),
+    "POST /admin/stages/{id}/pool": E("/admin/stages/1/pool", post_for(org=404)),
+    "GET /admin/stages/{id}/reviewers": E("/admin/stages/1/reviewers",
+                                          page_for("org", org=404)),
+    "POST /admin/stages/{id}/reviewers": E("/admin/stages/1/reviewers", post_for(org=404),
+                                           data={"user_id": "1", "max_load": "1"}),
+    "POST /admin/stages/{id}/reviewers/{uid}/drop": E("/admin/stages/1/reviewers/1/drop",
+                                                      post_for(org=404)),
+    "GET /admin/stages/{id}/conflicts": E("/admin/stages/1/conflicts",
+                                          page_for("org", org=404)),
+    "POST /admin/stages/{id}/conflicts": E("/admin/stages/1/conflicts", post_for(org=404),
+                                           data={"case_id": "1", "user_id": "1",
+                                                 "reason": "x"}),
+    "POST /admin/stages/{id}/assign": E("/admin/stages/1/assign", post_for(org=404)),
+    "GET /admin/stages/{id}/assignments": E("/admin/stages/1/assignments",
+                                            page_for("org", org=404)),
+    "POST /admin/stages/{id}/assignments/add": E("/admin/stages/1/assignments/add",
+                                                 post_for(org=404),
+                                                 data={"case_id": "1", "user_id": "1"}),
+    "POST /admin/stages/{id}/assignments/remove": E("/admin/stages/1/assignments/remove",
+                                                    post_for(org=404),
+                                                    data={"case_id": "1", "user_id": "1"}),
+    "POST /admin/stages/{id}/release": E("/admin/stages/1/release", post_for(org=404)),
+    "GET /admin/stages/{id}/progress": E("/admin/stages/1/progress", page_for("org", org=404)),
+    "POST /admin/stages/{id}/remind": E("/admin/stages/1/remind", post_for(org=404)),
+    # Reviewers (test_review.py, test_blind.py): no assignment has label 999999, so the
+    # reviewer gets past the role check to the neutral 404 of a case not theirs.
+    "GET /review": E("/review", page_for("rev", rev=200)),
+    "GET /review/{stage}/{label}": E("/review/3/999999", page_for("rev", rev=404)),
+    "POST /review/{stage}/{label}": E("/review/3/999999", post_for(rev=404),
+                                      data={"action": "save"}),
+    "POST /review/{stage}/{label}/conflict": E("/review/3/999999/conflict", post_for(rev=404),
+                                               data={"reason": "利害关系"}),
+    "GET /review/{stage}/{label}/files/{n}": E("/review/3/999999/files/1",
+                                                page_for("rev", rev=404)),
+}
+
+# Further probes of the same routes with other ids: who owns, which region, what state.
+EXTRA = [
+    # Not published: the public case page does not know it, whoever asks.
+    ("GET", "/cases/{case_sh}", E("", ALL=404)),
+    # A draft is its unit's alone; the region's recommender sees it once submitted.
+    ("GET", "/recommend/{draft_sh}", E("", page_for("rec", rec=404, rec2=404))),
+    ("POST", "/recommend/{draft_sh}/endorse", E("", post_for(rec=404, rec2=404))),
+    ("GET", "/files/{sha_draft}", E("", ALL=404, org=200, sub=200)),
+    ("GET", "/submit/{draft_sh}", E("", page_for("sub", sub=200, sub2=404))),
+    # The other unit's case, in the other region.
+    ("GET", "/submit/{case_other}", E("", page_for("sub", sub=404, sub2=200))),
+    ("GET", "/recommend/{case_other}", E("", page_for("rec", rec=404, rec2=200))),
+    ("POST", "/recommend/{case_other}/return", E("", post_for(rec=404, rec2="ok"),
+                                                  data={"reason": ""})),
+    ("GET", "/files/{sha_other}", E("", ALL=404, org=200, rec2=200, sub2=200)),
+    ("GET", "/admin/screening/{case_other}", E("", page_for("org", org=200))),
+    ("POST", "/submit/{case_other}/attachments/{aid_other}/delete",
+     E("", post_for(sub=404, sub2="ok"))),
+    # Ids that do not exist or are not ids.
+    ("GET", "/submit/99999999", E("", page_for("sub", sub=404, sub2=404))),
+    ("GET", "/recommend/abc", E("", page_for("rec", rec=404, rec2=404))),
+    ("GET", "/admin/screening/99999999", E("", page_for("org", org=404))),
+    ("GET", "/review/abc/xyz", E("", page_for("rev", rev=404))),
+    ("GET", "/review/3/0", E("", page_for("rev", rev=404))),
+]
+
+
+# ---------------------------------------------------------------- the table
+
+@functools.lru_cache(maxsize=None)
+def route_table():
+    """`laurel routes` as a list of dicts (empty if the binary is missing)."""
+    if not os.access(LAUREL_BIN, os.X_OK):
+        return ()
+    p = subprocess.run([LAUREL_BIN, "routes"], capture_output=True, timeout=60)
+    assert p.returncode == 0, "laurel routes failed: %s" % p.stderr.decode()[-500:]
+    return tuple(json.loads(p.stdout))
+
+
+def key_of(route):
+    return "%s %s" % (route["method"], route["pattern"])
+
+
+@pytest.fixture(scope="module")
+def routes():
+    assert os.access(LAUREL_BIN, os.X_OK), "expected an executable laurel at %s" % LAUREL_BIN
+    t = route_table()
+    assert t, "expected `laurel routes` to list routes, saw none"
+    return t
+
+
+def test_every_route_has_an_entry(routes):
+    keys = [key_of(r) for r in routes]
+    missing = [k for k in keys if k not in EXPECTED]
+    stale = [k for k in EXPECTED if k not in keys]
+    assert not missing and not stale, (
+        "expected EXPECTED to match the route table exactly; routes without an entry: %r; "
+        "entries for routes that no longer exist: %r" % (missing, stale))
+    for k, e in EXPECTED.items():
+        assert set(e["cells"]) == set(ACTORS), "expected %s to name every actor, saw %r" % (
+            k, sorted(e["cells"]))
+
+
+def test_table_roles_agree_with_expected(routes):
+    """A route marked public answers no one with 401/403/login; a protected one refuses
+    anonymous visitors."""
+    wrong = []
+    for r in routes:
+        e = EXPECTED.get(key_of(r))
+        if not e:
+            continue
+        anon = e["cells"]["anon"]
+        denied = anon in (401, "login")
+        if r["public"] == denied:
+            wrong.append("%s public=%s but anonymous expects %r" % (key_of(r), r["public"], anon))
+        if not r["public"] and "signed-in" not in r["roles"]:
+            for a in SIGNED_IN:
+                if e["cells"][a] == 200 or e["cells"][a] == "ok":
+                    if not any(role_of(a) == role for role in r["roles"]):
+                        wrong.append("%s allows %s, not of roles %r" % (key_of(r), a, r["roles"]))
+    assert not wrong, "expected the table's roles and EXPECTED to agree; saw:\n" + "\n".join(wrong)
+
+
+def role_of(actor):
+    return {"org": "organiser", "rec": "recommender", "rec2": "recommender",
+            "sub": "submitter", "sub2": "submitter", "rev": "reviewer"}[actor]
+
+
+# ---------------------------------------------------------------- the world
+
+def db(server):
+    return sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+
+
+def db_one(server, sql, *args):
+    c = db(server)
+    try:
+        return c.execute(sql, args).fetchone()
+    finally:
+        c.close()
+
+
+def user_add(server, email, name, role, password, region=None, unit=None):
+    cmd = [LAUREL_BIN, "user", "add", "--data", server.data, "--email", email, "--name", name,
+           "--role", role]
+    if region:
+        cmd += ["--region", region]
+    if unit:
+        cmd += ["--unit", str(unit)]
+    p = subprocess.run(cmd, input=(password + "\n").encode(), capture_output=True, timeout=60)
+    assert p.returncode == 0, "expected `laurel user add %s` to succeed, saw %d: %s" % (
+        email, p.returncode, p.stderr.decode()[-500:])
+
+
+class Actor:
+    """A browser: its cookies and the CSRF token its forms carry."""
+
+    def __init__(self, base, email=None, password=PASSWORD):
+        self.base = base
+        self.email, self.password = email, password
+        self.s = requests.Session()
+        r = self.s.get(base + "/login", timeout=HTTP_TIMEOUT)
+        self.csrf = CSRF_RE.search(r.text).group(1)
+        self.anon_csrf = self.csrf
+        if email:
+            r = self.s.post(base + "/login", data={"csrf": self.csrf, "email": email,
+                                                   "password": password, "next": "/me"},
+                            allow_redirects=False, timeout=HTTP_TIMEOUT)
+            assert r.status_code == 303, "expected sign-in of %s to be 303, saw %d: %s" % (
+                email, r.status_code, r.text[:300])
+            r = self.s.get(base + "/me", timeout=HTTP_TIMEOUT)
+            m = CSRF_RE.search(r.text)
+            assert r.status_code == 200 and m, "expected /me with a csrf field for %s" % email
+            self.csrf = m.group(1)
+
+    def fresh(self):
+        return Actor(self.base, self.email, self.password)
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", HTTP_TIMEOUT)
+        kw.setdefault("allow_redirects", False)
+        return self.s.get(self.base + path, **kw)
+
+    def post(self, path, data=None, files=None, token="mine", headers=None):
+        """POST with this browser's token ("mine"), none (None) or the given string."""
+        data = dict(data or {})
+        tok = self.csrf if token == "mine" else token
+        if tok is not None:
+            data["csrf"] = tok
+        kw = {}
+        if files is True:
+            kw["files"] = {"file": ("x.png", PNG + secrets.token_bytes(8), "image/png")}
+        elif files == "empty":
+            kw["files"] = {"file": ("empty.csv", b"", "text/csv")}
+        elif files:
+            kw["files"] = files
+        return self.s.post(self.base + path, data=data, allow_redirects=False,
+                           headers=headers or {}, timeout=HTTP_TIMEOUT, **kw)
+
+
+def new_case(actor, title, submit=True, attach=True):
+    """A case of the actor's unit: saved, with a PNG attached, submitted; (id, aid, sha)."""
+    r = actor.post("/submit/new")
+    assert r.status_code == 303, "expected POST /submit/new to be 303, saw %d: %s" % (
+        r.status_code, r.text[:300])
+    cid = int(re.fullmatch(r"/submit/(\d+)", r.headers["Location"]).group(1))
+    form = {"title": title, "tags": "党建", "contact_name": "张三",
+            "contact_phone": "021-12345678", "contact_email": "z@example.cn", "action": "save"}
+    for i, body in enumerate(SECTIONS):
+        form["s%d" % (i + 1)] = body
+    r = actor.post("/submit/%d" % cid, form)
+    assert r.status_code == 303, "expected saving case %d to be 303, saw %d: %s" % (
+        cid, r.status_code, r.text[-300:])
+    aid = sha = None
+    if attach:
+        r = actor.post("/submit/%d/attachments" % cid, files=True)
+        assert r.status_code == 303, "expected the upload to be 303, saw %d: %s" % (
+            r.status_code, r.text[-300:])
+        a = actor.get("/submit/%d" % cid, headers=JSON).json()["attachments"][0]
+        aid, sha = a["id"], a["url"].rsplit("/", 1)[1]
+    if submit:
+        form["action"] = "submit"
+        r = actor.post("/submit/%d" % cid, form)
+        assert r.status_code == 303, "expected submitting case %d to be 303, saw %d: %s" % (
+            cid, r.status_code, r.text[-300:])
+    return cid, aid, sha
+
+
+@pytest.fixture(scope="module")
+def world(laurel_server):
+    srv = laurel_server
+    base = srv.url
+    unit2 = db_one(srv, "SELECT id FROM unit WHERE region_code = ? ORDER BY id LIMIT 1",
+                   OTHER_REGION)[0]
+    user_add(srv, "access-rec2@demo.laurel", "浙江推荐", "recommender", OTHER_PASSWORD,
+             region=OTHER_REGION)
+    user_add(srv, "access-sub2@demo.laurel", "浙江单位", "submitter", OTHER_PASSWORD, unit=unit2)
+    a = {
+        "anon": Actor(base),
+        "org": Actor(base, "organiser@demo.laurel"),
+        "rec": Actor(base, "shanghai@demo.laurel"),
+        "rec2": Actor(base, "access-rec2@demo.laurel", OTHER_PASSWORD),
+        "sub": Actor(base, "zhoujiadu@demo.laurel"),
+        "sub2": Actor(base, "access-sub2@demo.laurel", OTHER_PASSWORD),
+        "rev": Actor(base, "expert@demo.laurel"),
+    }
+    ids = {}
+    ids["case_sh"], ids["aid_sh"], ids["sha_sh"] = new_case(a["sub"], "访问矩阵 上海")
+    ids["case_end"], _, _ = new_case(a["sub"], "访问矩阵 推荐用", attach=False)
+    ids["draft_sh"], ids["aid_draft"], ids["sha_draft"] = new_case(a["sub"], "访问矩阵 草稿",
+                                                                   submit=False)
+    ids["case_other"], ids["aid_other"], ids["sha_other"] = new_case(a["sub2"], "访问矩阵 浙江")
+    ids["published_case"] = db_one(srv, "SELECT min(id) FROM \"case\" "
+                                   "WHERE status = 'published'")[0]
+    ids["article"] = db_one(srv, "SELECT min(id) FROM article")[0]
+    tag = db_one(srv, "SELECT t.name FROM tag t JOIN case_tag ct ON ct.tag_id = t.id "
+                 "JOIN \"case\" c ON c.id = ct.case_id WHERE c.status = 'published' "
+                 "ORDER BY t.id LIMIT 1")[0]
+    ids["tag"] = urllib.parse.quote(tag)
+    return {"server": srv, "actors": a, "ids": ids}
+
+
+def fill(path, ids):
+    return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+
+
+# ---------------------------------------------------------------- the matrix
+
+def classify(r):
+    """What an answer is, in the classes of EXPECTED."""
+    if r.status_code == 303:
+        loc = r.headers.get("Location", "")
+        return "login" if loc.startswith("/login") else "redirect"
+    return r.status_code
+
+
+def matches(want, r):
+    seen = classify(r)
+    if want == "ok":
+        return seen not in (401, 403, 404, "login") and r.status_code < 500
+    return seen == want
+
+
+def report(failures, total):
+    lines = ["%-52s %-24s %-9s %s" % ("route", "actor", "expected", "seen")]
+    for route, actor, want, r in failures:
+        lines.append("%-52s %-24s %-9s %s%s" % (
+            route, ACTOR_NAMES[actor], want, classify(r),
+            " (%d)" % r.status_code if classify(r) != r.status_code else ""))
+    return "%d of %d cells differ:\n%s" % (len(failures), total, "\n".join(lines))
+
+
+def cells(method):
+    """(label, method, concrete path template, entry) for the table's and the extra probes."""
+    out = []
+    for key, e in EXPECTED.items():
+        if key.startswith(method + " "):
+            out.append((key, method, e["path"], e))
+    for m, path, e in EXTRA:
+        if m == method:
+            out.append(("%s %s" % (m, path), m, path, e))
+    return out
+
+
+def test_get_matrix(routes, world, base):
+    failures, total = [], 0
+    for label, _, path, e in cells("GET"):
+        url = fill(path, world["ids"])
+        for actor in ACTORS:
+            want = e["cells"][actor]
+            r = world["actors"][actor].get(url)
+            total += 1
+            if not matches(want, r):
+                failures.append((label, actor, want, r))
+    if failures:
+        pytest.fail(report(failures, total), pytrace=False)
+
+
+def test_get_matrix_through_the_api(routes, world, base):
+    """/api/v1/<path> answers as <path>: no way around the checks through the API."""
+    api = {200: 200, "login": 401, "redirect": 200, 403: 403, 404: 404}
+    failures, total = [], 0
+    for label, _, path, e in cells("GET"):
+        if path.startswith("/static/") or path == "/favicon.ico":
+            continue
+        url = "/api/v1" + fill(path, world["ids"])
+        for actor in ACTORS:
+            want = api[e["cells"][actor]]
+            r = world["actors"][actor].get(url)
+            total += 1
+            if r.status_code != want:
+                failures.append(("/api/v1 " + label, actor, want, r))
+    if failures:
+        pytest.fail(report(failures, total), pytrace=False)
+
+
+def test_post_matrix(routes, world, base):
+    failures, total = [], 0
+    ids = world["ids"]
+    before = db_one(world["server"], 'SELECT status, title FROM "case" WHERE id = ?',
+                    ids["case_sh"])
+    for label, _, path, e in cells("POST"):
+        url = fill(path, ids)
+        # The allowed actors last, so that a refusal is seen before any state changes.
+        order = sorted(ACTORS, key=lambda a: e["cells"][a] == "ok")
+        for actor in order:
+            want = e["cells"][actor]
+            who = world["actors"][actor]
+            if e["fresh"] and actor != "anon":
+                who = who.fresh()
+            r = who.post(url, e["data"], files=e["files"])
+            total += 1
+            if not matches(want, r):
+                failures.append((label, actor, want, r))
+    if failures:
+        pytest.fail(report(failures, total), pytrace=False)
+    after = db_one(world["server"], 'SELECT status, title FROM "case" WHERE id = ?',
+                   ids["case_sh"])
+    assert after == before, "expected the POST cells to leave case %d as it was %r, saw %r" % (
+        ids["case_sh"], before, after)
+    for actor in SIGNED_IN:
+        r = world["actors"][actor].get("/me")
+        assert r.status_code == 200, (
+            "expected %s still signed in after the matrix (sign-out ran in a throw-away "
+            "session), saw %d" % (actor, r.status_code))
+
+
+# ---------------------------------------------------------------- CSRF
+
+def post_routes():
+    return [key_of(r) for r in route_table() if r["method"] == "POST"]
+
+
+def outbox_count(srv):
+    return db_one(srv, "SELECT count(*) FROM outbox")[0]
+
+
+def link_token(srv, email, kind):
+    row = db_one(srv, "SELECT body FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1",
+                 email)
+    assert row, "expected a message to %s in the outbox, saw none" % email
+    m = re.search(r"/%s/([A-Za-z0-9_-]{43})" % kind, row[0])
+    assert m, "expected a /%s/ link in the message, saw %r" % (kind, row[0][:300])
+    return m.group(1)
+
+
+def source_adapter(ip):
+    """A transport that connects from ip (a 127/8 address): its own throttling counters."""
+    class Src(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *a, **kw):
+            kw["source_address"] = (ip, 0)
+            return super().init_poolmanager(*a, **kw)
+    return Src()
+
+
+def csrf_probe(world, key):
+    """For a POST route: (actor, path, data, files, snapshot()) — a request that would change
+    something if its token were not checked, and a reading of what it would change."""
+    srv, a, ids = world["server"], world["actors"], world["ids"]
+    base = srv.url
+    one = functools.partial(db_one, srv)
+    uid = lambda email: one("SELECT id FROM user WHERE email = ?", email)[0]  # noqa: E731
+    sessions = lambda email: one(  # noqa: E731
+        "SELECT count(*) FROM session WHERE user_id = ?", uid(email))[0]
+    case_state = lambda cid: one(  # noqa: E731
+        'SELECT status, title, updated_at, (SELECT count(*) FROM case_event WHERE case_id = ?1), '
+        "(SELECT count(*) FROM attachment WHERE case_id = ?1), "
+        "(SELECT count(*) FROM recommendation WHERE case_id = ?1), "
+        "(SELECT count(*) FROM screening WHERE case_id = ?1) "
+        'FROM "case" WHERE id = ?1', cid)
+
+    def account(tag):
+        email = "access-csrf-%s-%s@demo.laurel" % (tag, secrets.token_hex(3))
+        user_add(srv, email, "CSRF " + tag, "reviewer", OTHER_PASSWORD)
+        return email
+
+    if key == "POST /login":
+        email = account("login")
+        return (Actor(base), "/login",
+                {"email": email, "password": OTHER_PASSWORD, "next": "/me"}, None,
+                lambda: sessions(email))
+    if key == "POST /logout":
+        who = a["sub"].fresh()
+        return (who, "/logout", {}, None,
+                lambda: (who.get("/me").status_code, sessions(who.email)))
+    if key == "POST /password":
+        email = account("pw")
+        who = Actor(base, email, OTHER_PASSWORD)
+        return (who, "/password", {"old_password": OTHER_PASSWORD,
+                                   "new_password": "changed-password-9",
+                                   "new_password_again": "changed-password-9"}, None,
+                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                         sessions(email), who.get("/me").status_code))
+    if key == "POST /admin/users/invite":
+        email = "access-csrf-invite-%s@example.org" % secrets.token_hex(3)
+        return (a["org"], "/admin/users/invite",
+                {"email": email, "name": "被邀请", "role": "reviewer"}, None,
+                lambda: (one("SELECT count(*) FROM user WHERE email = ?", email),
+                         outbox_count(srv)))
+    if key == "POST /invite/{token}":
+        email = "access-csrf-invitee-%s@example.org" % secrets.token_hex(3)
+        r = a["org"].post("/admin/users/invite", {"email": email, "name": "被邀请",
+                                                  "role": "reviewer"})
+        assert r.status_code == 303, "expected the invitation to be 303, saw %d: %s" % (
+            r.status_code, r.text[:300])
+        tok = link_token(srv, email, "invite")
+        return (Actor(base), "/invite/" + tok,
+                {"password": "invitee-pass-1", "password_again": "invitee-pass-1"}, None,
+                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                         one("SELECT count(*) FROM token WHERE used_at IS NOT NULL AND "
+                             "user_id = ?", uid(email)), sessions(email)))
+    if key in ("POST /reset", "POST /reset/{token}"):
+        email = account("reset")
+        if key == "POST /reset":
+            req = Actor(base)
+            req.s.mount("http://", source_adapter("127.0.0.62"))
+            return (req, "/reset", {"email": email}, None,
+                    lambda: (outbox_count(srv), one("SELECT count(*) FROM token WHERE "
+                                                    "user_id = ?", uid(email))))
+        # A real request first, from an address of its own (resets are throttled per address).
+        req = Actor(base)
+        req.s.mount("http://", source_adapter("127.0.0.61"))
+        req.csrf = CSRF_RE.search(req.get("/login").text).group(1)
+        r = req.post("/reset", {"email": email})
+        assert r.status_code == 200, "expected the reset request to be 200, saw %d: %s" % (
+            r.status_code, r.text[:300])
+        tok = link_token(srv, email, "reset")
+        return (Actor(base), "/reset/" + tok,
+                {"password": "reset-pass-123", "password_again": "reset-pass-123"}, None,
+                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                         one("SELECT count(*) FROM token WHERE used_at IS NOT NULL AND "
+                             "user_id = ?", uid(email)), sessions(email)))
+    if key == "POST /submit/new":
+        unit = uid_unit(srv, a["sub"].email)
+        return (a["sub"], "/submit/new", {}, None,
+                lambda: one('SELECT count(*) FROM "case" WHERE unit_id = ?', unit))
+    if key == "POST /submit/{id}":
+        cid = ids["draft_sh"]
+        return (a["sub"], "/submit/%d" % cid, {"action": "save", "title": "CSRF 改动"}, None,
+                lambda: case_state(cid))
+    if key == "POST /submit/{id}/attachments":
+        cid = ids["draft_sh"]
+        return (a["sub"], "/submit/%d/attachments" % cid, {}, True, lambda: case_state(cid))
+    if key == "POST /submit/{id}/attachments/{aid}/delete":
+        cid = ids["draft_sh"]
+        return (a["sub"], "/submit/%d/attachments/%d/delete" % (cid, ids["aid_draft"]), {},
+                None, lambda: case_state(cid))
+    if key == "POST /recommend/{id}/endorse":
+        cid = ids["case_sh"]
+        return (a["rec"], "/recommend/%d/endorse" % cid, {}, None, lambda: case_state(cid))
+    if key == "POST /recommend/{id}/return":
+        cid = ids["case_sh"]
+        return (a["rec"], "/recommend/%d/return" % cid, {"reason": "请补充材料"}, None,
+                lambda: (case_state(cid), outbox_count(srv)))
+    if key in ("POST /admin/screening/bulk", "POST /admin/screening/{id}"):
+        cid = recommended_case(world)
+        path = "/admin/screening/bulk" if key.endswith("bulk") else "/admin/screening/%d" % cid
+        return (a["org"], path, {"decision": "pass", "id": str(cid), "check_complete": "1"},
+                None, lambda: (case_state(cid), outbox_count(srv)))
+    if key == "POST /admin/settings":
+        m = a["org"].get("/admin/settings", headers=JSON).json()
+        data = {"opens_at": m["opens_at"], "closes_at": "2099-12-31",
+                "quota_" + OTHER_REGION: "77"}
+        return (a["org"], "/admin/settings", data, None,
+                lambda: (one("SELECT opens_at, closes_at FROM campaign WHERE id = ?", m["id"]),
+                         one("SELECT quota FROM region_quota WHERE campaign_id = ? AND "
+                             "region_code = ?", m["id"], OTHER_REGION)))
+    if key == "POST /admin/import/{kind}":
+        csv = ("region_code,name,parent_name,level\r\n%s,CSRF 测试街道,,2\r\n"
+               % OTHER_REGION).encode("utf-8")
+        return (a["org"], "/admin/import/units", {}, {"file": ("units.csv", csv, "text/csv")},
+                lambda: one("SELECT count(*) FROM unit")[0])
+    if key.startswith("POST /admin/stages/{id}") and not key.endswith(
+            ("/close", "/rank", "/advance")):
+        return stages_probe(world, key, account)
+    if key in ("POST /admin/stages/{id}/close", "POST /admin/stages/{id}/rank",
+               "POST /admin/stages/{id}/advance"):
+        return ranking_probe(world, key)
+    return None
+
+
+def ranking_probe(world, key):
+    """CSRF probes of ranking.c's actions: on the advanced first stage of the campaign under
+    review, which refuses each of them (409), so the effective request changes nothing for
+    the other suites; the snapshot is the stage's state and stored results."""
+    srv, a = world["server"], world["actors"]
+    sid = review_stage(srv, "advanced")
+    path = key.split(" ", 1)[1].replace("{id}", str(sid))
+    return (a["org"], path, {"confirm": "1"}, None,
+            lambda: db_one(srv, "SELECT s.state, (SELECT count(*) FROM stage_case WHERE "
+                           "stage_id = ?1 AND advanced = 1), (SELECT total(score) FROM "
+                           "stage_case WHERE stage_id = ?1) FROM stage s WHERE s.id = ?1", sid))
+
+
+def review_stage(srv, state):
+    """A stage in `state` of the campaign under review (the demo's), or fail."""
+    row = db_one(srv, "SELECT s.id FROM stage s WHERE s.state = ? AND s.campaign_id = "
+                 "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, "
+                 "id DESC LIMIT 1) ORDER BY s.seq LIMIT 1", state)
+    assert row, "expected a stage in state %s in the demo's campaign under review" % state
+    return row[0]
+
+
+def stages_probe(world, key, account):
+    """CSRF probes of the review stages' routes (stages.c).  Real writes where harmless: a
+    criterion's settings of the stage in setup, a reviewer row and a conflict of a new
+    account, reminders; elsewhere an action the stage's state refuses (409)."""
+    srv, a = world["server"], world["actors"]
+    one = functools.partial(db_one, srv)
+    setup, released = review_stage(srv, "setup"), review_stage(srv, "released")
+    stage_row = lambda sid: one("SELECT state, trim_min, (SELECT count(*) FROM assignment "  # noqa
+                                "WHERE stage_id = ?1), (SELECT count(*) FROM stage_case "
+                                "WHERE stage_id = ?1) FROM stage WHERE id = ?1", sid)
+    if key == "POST /admin/stages/{id}":
+        m = a["org"].get("/admin/stages/%d" % setup, headers=JSON).json()
+        f = m["form"]
+        data = {k: str(f[k]) for k in ("reviewers_per_case", "max_same_region", "aggregation",
+                                        "trim_k", "previous_weight", "vote_weight", "quorum",
+                                        "advance_rule", "advance_n", "advance_threshold")}
+        data["trim_min"] = str(f["trim_min"] + 1 if f["trim_min"] < 50 else f["trim_min"] - 1)
+        for k in ("blind", "exclude_previous", "normalise"):
+            if f[k]:
+                data[k] = "1"
+        for i, c in enumerate(m["criteria"], 1):
+            if c["name"]:
+                data.update({"crit_name_%d" % i: c["name"], "crit_desc_%d" % i: c["description"],
+                             "crit_max_%d" % i: str(c["max"]), "crit_weight_%d" % i:
+                             str(c["weight"])})
+        return (a["org"], "/admin/stages/%d" % setup, data, None, lambda: stage_row(setup))
+    if key == "POST /admin/stages/{id}/reviewers":
+        email = account("stage-rv")
+        uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+        return (a["org"], "/admin/stages/%d/reviewers" % setup,
+                {"user_id": str(uid), "max_load": "0", "expertise": "CSRF"}, None,
+                lambda: one("SELECT count(*) FROM reviewer WHERE user_id = ?", uid))
+    if key == "POST /admin/stages/{id}/conflicts":
+        email = account("stage-cf")
+        uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+        cid = one("SELECT min(case_id) FROM stage_case WHERE stage_id = ?", released)[0]
+        return (a["org"], "/admin/stages/%d/conflicts" % released,
+                {"action": "add", "case_id": str(cid), "user_id": str(uid), "reason": "CSRF"},
+                None, lambda: one("SELECT count(*) FROM conflict WHERE user_id = ?", uid))
+    if key == "POST /admin/stages/{id}/remind":
+        return (a["org"], "/admin/stages/%d/remind" % released, {}, None,
+                lambda: outbox_count(srv))
+    # The stage in setup refuses these (409): nothing is proposed or released there.
+    path = key.split(" ", 1)[1].replace("{id}", str(setup))
+    uid = one("SELECT min(user_id) FROM reviewer")[0]
+    path = path.replace("{uid}", str(uid))
+    data = {"case_id": "1", "user_id": str(uid)}
+    if key in ("POST /admin/stages/{id}/pool", "POST /admin/stages/{id}/assign",
+               "POST /admin/stages/{id}/release"):
+        path = key.split(" ", 1)[1].replace("{id}", str(released))  # released: 409
+        return (a["org"], path, {}, None, lambda: stage_row(released))
+    return (a["org"], path, data, None, lambda: stage_row(setup))
+
+
+def uid_unit(srv, email):
+    return db_one(srv, "SELECT r.unit_id FROM user u JOIN user_role r ON r.user_id = u.id "
+                  "WHERE u.email = ? AND r.role = 'submitter'", email)[0]
+
+
+def recommended_case(world):
+    """The other unit's case, endorsed by its region (once): a case the organiser may decide."""
+    ids = world["ids"]
+    if "case_rec" not in ids:
+        cid = ids["case_other"]
+        r = world["actors"]["rec2"].post("/recommend/%d/endorse" % cid)
+        assert r.status_code == 303, "expected the endorsement of %d to be 303, saw %d: %s" % (
+            cid, r.status_code, r.text[:300])
+        ids["case_rec"] = cid
+    return ids["case_rec"]
+
+
+@pytest.mark.parametrize("key", post_routes())
+def test_post_needs_csrf_token(key, world, base):
+    probe = csrf_probe(world, key)
+    assert probe, "expected a CSRF probe for %s in csrf_probe(); a new POST route needs one" % key
+    who, path, data, files, snapshot = probe
+    before = snapshot()
+    # Another browser's valid token, and (signed in) this browser's pre-sign-in token.
+    other = world["actors"]["rev" if who.email != "expert@demo.laurel" else "org"]
+    wrong = [("no token", None, None), ("a random token", secrets.token_urlsafe(32), None),
+             ("an empty token", "", None),
+             ("another session's token", other.csrf if who.email else Actor(base).csrf, None),
+             ("a wrong X-CSRF-Token header", None, {"X-CSRF-Token": secrets.token_urlsafe(32)})]
+    if who.email:
+        wrong.append(("the pre-sign-in cookie token", who.anon_csrf, None))
+    for what, tok, headers in wrong:
+        r = who.post(path, data, files=files, token=tok, headers=headers)
+        assert r.status_code == 403, "expected 403 for %s with %s, saw %d: %s" % (
+            key, what, r.status_code, r.text[:200])
+        assert "laurel_session" not in r.headers.get("Set-Cookie", ""), (
+            "expected no session cookie from a refused %s, saw %r" % (key, r.headers["Set-Cookie"]))
+    after = snapshot()
+    assert after == before, "expected nothing changed by the refused %s; before %r, after %r" % (
+        key, before, after)
+
+
+@pytest.mark.parametrize("key", post_routes())
+def test_csrf_probe_is_effective(key, world, base):
+    """The probes are real: with the right token the same request does change things (last:
+    these writes are for good; a 409 is accepted where an earlier probe moved the case on)."""
+    probe = csrf_probe(world, key)
+    assert probe, "expected a CSRF probe for %s in csrf_probe(); a new POST route needs one" % key
+    who, path, data, files, snapshot = probe
+    before = snapshot()
+    r = who.post(path, data, files=files)
+    assert r.status_code not in (401, 403, 404) and r.status_code < 500, (
+        "expected %s with its token to get past the checks, saw %d: %s"
+        % (key, r.status_code, r.text[:300]))
+    after = snapshot()
+    if key == "POST /admin/settings":
+        # Put the campaign back as it was for the other suites.
+        (opens, closes), (quota,) = before
+        r2 = who.post(path, {"opens_at": opens, "closes_at": closes,
+                             "quota_" + OTHER_REGION: str(quota)})
+        assert r2.status_code == 303 and snapshot() == before, (
+            "expected the settings restored, saw %d and %r" % (r2.status_code, snapshot()))
+    if r.status_code != 409:
+        assert after != before, "expected %s with its token to change %r, saw it unchanged" % (
+            key, before)
