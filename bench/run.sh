@@ -6,14 +6,17 @@
 #      static file, wrk with the same settings, alternating, median req/s;
 #   3. laurel's memory: VmRSS / VmHWM from /proc/PID/status, sampled all along;
 #   4. search latency: 200 queries of 1- to 4-character Chinese words over one
-#      keep-alive connection, p50 / p95 / p99.
+#      keep-alive connection, p50 / p95 / p99;
 #   5. deadline rush (bench/rush.py): 500 submissions with a 1 MiB PDF each,
 #      fresh demo and server per round; errors, time, latency, peak RSS;
 #   6. login storm (bench/storm.py): 200 correct sign-ins at once; latency and
-#      peak RSS beside the argon2 bound (baseline + 2 x 64 MiB).
+#      peak RSS beside the argon2 bound (baseline + 2 x 64 MiB);
+#   7. the review algorithms (run after 4, before the first summary):
+#      bench/bench_assign.c, bench_rank.c and bench_dedupe.c, built with gcc -O2
+#      into the temporary folder and run once each.
 #
 # Everything runs on loopback, in a temporary folder, and every process this
-# script starts is stopped when it exits.  Needs wrk, nginx, python3, curl.
+# script starts is stopped when it exits.  Needs wrk, nginx, python3, curl (and gcc for 7).
 #
 # Knobs (environment): LAUREL_BIN, BENCH_ROUNDS (3), BENCH_DURATION (10s),
 # BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (1), BENCH_CASES (4000),
@@ -319,6 +322,45 @@ echo "  VmHWM (peak resident): $hwm MB"
 access_mb=$(awk -v s="$(stat -c %s "$work/access.log" 2>/dev/null || echo 0)" 'BEGIN {printf "%.0f", s / 1048576}')
 echo "  access log written: $access_mb MB"
 
+# ---------------------------------------------------------------- 7. review algorithms
+# The pure algorithms of the review rounds, each built as its file's top comment says (gcc -O2,
+# not the meson build) into the temporary folder: assignment by min-cost flow against a greedy
+# baseline, ranking a stage of 20,000 reviews, the near-duplicate scan of 4,000 cases.
+echo
+echo "== 7. review algorithms (bench/bench_assign.c, bench_rank.c, bench_dedupe.c; gcc -O2)"
+CC=${CC:-gcc}
+assign_s="?" assign_viol="?" assign_speed="?" rank_ms="?" boot_ms="?" dedupe_s="?" dedupe_exact_s="?" dedupe_found="?"
+if command -v "$CC" >/dev/null; then
+    build_bench() { # name sources... -> $work/bench_NAME
+        local name=$1
+        shift
+        "$CC" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc -o "$work/bench_$name" "$@" -lm ||
+            { echo "bench: cannot build bench_$name" >&2; return 1; }
+    }
+    build_bench assign bench/bench_assign.c src/domain/assign.c
+    build_bench rank bench/bench_rank.c src/domain/rank.c
+    build_bench dedupe bench/bench_dedupe.c src/domain/dedupe.c src/domain/demo.c \
+        src/domain/demo_words.c src/core/buf.c src/core/utf8.c
+    for b in assign rank dedupe; do
+        timeout 600 "$work/bench_$b" >"$work/bench_$b.txt" 2>&1 ||
+            { cat "$work/bench_$b.txt" >&2; echo "bench: bench_$b failed" >&2; exit 1; }
+        sed 's/^/  /' "$work/bench_$b.txt"
+        cp "$work/bench_$b.txt" "$OUT/" 2>/dev/null || true
+    done
+    assign_s=$(awk '/^  time .* violations/ {print $2; exit}' "$work/bench_assign.txt")
+    assign_viol=$(awk -F'violations ' '/^  time .* violations/ {split($2, a, ","); print a[1]; exit}' "$work/bench_assign.txt")
+    assign_speed=$(awk '/^speed ratio/ {print $NF; exit}' "$work/bench_assign.txt")
+    rank_ms=$(awk '/median of .* runs/ {for (i = 1; i <= NF; i++) if ($i == "runs") {print $(i + 1); exit}}' "$work/bench_rank.txt")
+    boot_ms=$(awk '/^rank_bootstrap:/ {for (i = 1; i <= NF; i++) if ($i == "rounds") {print $(i + 1); exit}}' "$work/bench_rank.txt")
+    # The first block: near-copies edited in runs (the scan's stated target).
+    dedupe_s=$(awk '/default \(5-grams/ {for (i = 1; i <= NF; i++) if ($i == "3:") {sub(/s;?$/, "", $(i + 1)); print $(i + 1); exit}}' "$work/bench_dedupe.txt")
+    dedupe_exact_s=$(awk '/default \+ exact Jaccard/ {for (i = 1; i <= NF; i++) if ($i == "3:") {sub(/s;?$/, "", $(i + 1)); print $(i + 1); exit}}' "$work/bench_dedupe.txt")
+    dedupe_found=$(awk '/default \(5-grams/ {for (i = 1; i <= NF; i++) if ($i == "found") {sub(/;$/, "", $(i + 1)); print $(i + 1); exit}}' "$work/bench_dedupe.txt")
+else
+    echo "  skipped: no C compiler ($CC)"
+fi
+vmaybe() { case $1 in '' | *[!0-9.]*) echo "-" ;; *) verdict "$@" ;; esac; } # "?" when skipped
+
 # ---------------------------------------------------------------- summary
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "ok" : "MISSED"}'; }
 {
@@ -332,6 +374,12 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >=
     printf '  %-34s %-22s %-12s %s\n' "laurel peak RSS (VmHWM)" "$hwm MB" "< 64 MB" "$(verdict "$hwm" 64 '<')"
     printf '  %-34s %-22s %-12s %s\n' "search p50 / p95 / p99" "$search_p50 / $search_p95 / $search_p99 ms" "p95 < 10 ms" "$(verdict "$search_p95" 10 '<')"
     printf '  %-34s %-22s %-12s %s\n' "demo creation, $CASES cases" "$demo_median s" "< 5 s" "$(verdict "$demo_median" 5 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "assignment 4000x5, 200 experts" "$assign_s s, $assign_viol violations" "< 2 s" "$(vmaybe "$assign_s" 2 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "  time optimal / greedy" "${assign_speed}" "" ""
+    printf '  %-34s %-22s %-12s %s\n' "ranking 20,000 reviews" "$rank_ms ms" "< 50 ms" "$(vmaybe "$rank_ms" 50 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "  bootstrap, 200 rounds" "$boot_ms ms" "" ""
+    printf '  %-34s %-22s %-12s %s\n' "near-duplicates, 4000 cases" "$dedupe_s s, found $dedupe_found" "< 2 s" "$(vmaybe "$dedupe_s" 2 '<')"
+    printf '  %-34s %-22s %-12s %s\n' "  with exact Jaccard" "$dedupe_exact_s s" "< 2 s" "$(vmaybe "$dedupe_exact_s" 2 '<')"
 } | tee "$OUT/summary.txt"
 
 # ---------------------------------------------------------------- 5-6. rush and storm

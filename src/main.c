@@ -19,13 +19,16 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
+#include "domain/demo_edition.h"
 #include "store/accounts.h"
 #include "http/server.h"
 #include "mail/sender.h"
+#include "review/assign_run.h"
 #include "store/store.h"
 #include "view/i18n.h"
 #include "view/render.h"
 #include "web/pagecache.h"
+#include "web/ranking.h"
 #include "web/web.h"
 
 #define LAUREL_VERSION "0.1.0"
@@ -55,6 +58,9 @@ static void usage(FILE *out)
           "  user add   add a user: --email E --name N --role R [--region CODE] [--unit ID];\n"
           "             the password is read from standard input\n"
           "  routes     print the route table (JSON)\n"
+          "  assign     propose a review stage's assignments: --stage N [--dry-run]\n"
+          "  rank       print a review stage's ranking: --stage N\n"
+          "  dedupe     print near-duplicate cases under review: [--threshold T]\n"
           "  version    print the version\n"
           "  help       print this help\n"
           "\n"
@@ -165,6 +171,11 @@ static int cmd_demo(const struct options *o)
            "  submitter    zhoujiadu@demo.laurel  (上海市浦东新区周家渡街道)\n"
            "  reviewer     expert@demo.laurel\n",
            DEMO_PASSWORD);
+    printf("laurel: edition 2020 in review: %d cases (%d passed screening), 初评 done, "
+           "复评 under way\n"
+           "  reviewers    expert001@demo.laurel ... expert%03d@demo.laurel (%d experts, same "
+           "password)\n",
+           DEMO_ED_CASES, DEMO_ED_CASES - DEMO_ED_REJECTED, DEMO_ED_EXPERTS, DEMO_ED_EXPERTS);
     return 0;
 }
 
@@ -318,6 +329,12 @@ int main(int argc, char **argv)
         printf("laurel %s\n", LAUREL_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "assign") == 0) /* its own options (review/assign_run.c) */
+        return review_assign_main(argc, argv);
+    if (strcmp(cmd, "rank") == 0) /* its own options (web/ranking.c) */
+        return ranking_cli_rank(argc, argv);
+    if (strcmp(cmd, "dedupe") == 0)
+        return ranking_cli_dedupe(argc, argv);
     if (strcmp(cmd, "user") != 0 && parse_options(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;

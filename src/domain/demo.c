@@ -827,16 +827,20 @@ static int add_tag(const char **tags, int n, const char *t)
     return n + 1;
 }
 
-static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_open)
+/*
+ * The words of a case of unit ui in region `region` (a real result when sd is
+ * not NULL): title, summary, sections, tags, unit, region and track into *dc,
+ * pointing into g's buffers.  Returns 0, or -1 when out of memory.
+ */
+static int compose_case(struct gen *g, const struct dw_seed *sd, int ui, int region,
+                        struct demo_case *dc)
 {
-    const struct dw_seed *sd = p->seed >= 0 ? &dw_seeds[p->seed] : NULL;
-    int ui = p->unit >= 0 ? p->unit : draw_unit(g, p->region);
     const struct unit_rec *u = &g->units[ui];
     const struct dw_topic *t = &dw_topics[sd ? sd->topic : rnd(g, dw_ntopics)];
 
     g->u = unit_name(g, ui);
     g->s = unit_short(g, ui);
-    g->c = dw_regions[p->region].name;
+    g->c = dw_regions[region].name;
     g->o = organ(g->u);
     g->f = t->field;
     g->p = t->problem;
@@ -864,22 +868,44 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
     section_discussion(g);
     section_appendix(g);
 
-    struct demo_case dc;
-    memset(&dc, 0, sizeof dc);
+    memset(dc, 0, sizeof *dc);
     if (sd) {
-        for (const char *const *x = sd->tags; *x && dc.ntags < 5; x++)
-            dc.ntags = add_tag(dc.tags, dc.ntags, *x);
+        for (const char *const *x = sd->tags; *x && dc->ntags < 5; x++)
+            dc->ntags = add_tag(dc->tags, dc->ntags, *x);
     } else {
         int nt = dw_count(t->tags);
         int k = nt > 2 ? range(g, 2, nt) : nt;
         int pk[8];
         choose(g, nt, k, pk);
         for (int i = 0; i < k; i++)
-            dc.ntags = add_tag(dc.tags, dc.ntags, t->tags[pk[i]]);
+            dc->ntags = add_tag(dc->tags, dc->ntags, t->tags[pk[i]]);
         int extra = rnd(g, 3);
-        for (int i = 0; i < extra && dc.ntags < 5; i++)
-            dc.ntags = add_tag(dc.tags, dc.ntags, pick(g, dw_common_tags));
+        for (int i = 0; i < extra && dc->ntags < 5; i++)
+            dc->ntags = add_tag(dc->tags, dc->ntags, pick(g, dw_common_tags));
     }
+    dc->unit_id = ui + 1;
+    dc->region_code = dw_regions[region].code;
+    dc->track_slug = dw_tracks[t->track].slug;
+    dc->title = g->title.p;
+    dc->summary = g->summary.p;
+    for (int i = 0; i < DEMO_SECTIONS; i++)
+        dc->sections[i] = g->sec[i].p;
+    if (g->title.oom || g->summary.oom || g->brand.oom)
+        return -1;
+    for (int i = 0; i < DEMO_SECTIONS; i++) {
+        if (g->sec[i].oom)
+            return -1;
+    }
+    return 0;
+}
+
+static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_open)
+{
+    const struct dw_seed *sd = p->seed >= 0 ? &dw_seeds[p->seed] : NULL;
+    int ui = p->unit >= 0 ? p->unit : draw_unit(g, p->region);
+    struct demo_case dc;
+    if (compose_case(g, sd, ui, p->region, &dc) < 0)
+        return -1;
 
     char sub[11], pub[11];
     format_day(p->day, sub);
@@ -891,13 +917,6 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
         views = views * 2 + range(g, 1200, 3200);
 
     dc.id = id;
-    dc.unit_id = ui + 1;
-    dc.region_code = dw_regions[p->region].code;
-    dc.track_slug = dw_tracks[t->track].slug;
-    dc.title = g->title.p;
-    dc.summary = g->summary.p;
-    for (int i = 0; i < DEMO_SECTIONS; i++)
-        dc.sections[i] = g->sec[i].p;
     dc.tier_slug = p->tier == TIER_BEST ? "best" : p->tier == TIER_EXCELLENT ? "excellent" : NULL;
     dc.submitted_at = sub;
     dc.published_at = pub;
@@ -906,12 +925,6 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
     if (p->tier == TIER_BEST && g->nbest < QUOTA_BEST) {
         g->best_units[g->nbest] = ui;
         g->best_regions[g->nbest++] = p->region;
-    }
-    if (g->title.oom || g->summary.oom || g->brand.oom)
-        return -1;
-    for (int i = 0; i < DEMO_SECTIONS; i++) {
-        if (g->sec[i].oom)
-            return -1;
     }
     return g->sink->kase ? (g->sink->kase(g->sink->ctx, &dc) ? -1 : 0) : 0;
 }
@@ -1048,14 +1061,12 @@ static void release(struct gen *g)
     free(g->units);
 }
 
-int demo_generate(uint64_t seed, int ncases, const struct demo_sink *sink)
+/* A generator seeded from (seed, ncases) with empty buffers; NULL if out of memory. */
+static struct gen *gen_new(uint64_t seed, int ncases)
 {
-    if (ncases < MIN_CASES || ncases > MAX_CASES)
-        return -2;
     struct gen *g = calloc(1, sizeof *g);
     if (!g)
-        return -1;
-    g->sink = sink;
+        return NULL;
     g->state = seed ^ ((uint64_t)ncases * 0xd1b54a32d192ed03ULL);
     next(g);
     buf_init(&g->names, 0);
@@ -1067,6 +1078,17 @@ int demo_generate(uint64_t seed, int ncases, const struct demo_sink *sink)
         buf_init(&g->sec[i], 0);
     for (int i = 0; i < 6; i++)
         buf_init(&g->item[i], 0);
+    return g;
+}
+
+int demo_generate(uint64_t seed, int ncases, const struct demo_sink *sink)
+{
+    if (ncases < MIN_CASES || ncases > MAX_CASES)
+        return -2;
+    struct gen *g = gen_new(seed, ncases);
+    if (!g)
+        return -1;
+    g->sink = sink;
 
     int rc = -1;
     struct plan *pl = NULL;
@@ -1088,4 +1110,66 @@ out:
     release(g);
     free(g);
     return rc;
+}
+
+/* ---- Later editions over the same units ------------------------------- */
+
+struct demo_units {
+    struct gen g;
+};
+
+struct demo_units *demo_units_open(uint64_t seed, int ncases)
+{
+    if (ncases < MIN_CASES || ncases > MAX_CASES)
+        return NULL;
+    /* The same stream as demo_generate up to the unit tree: emit_head draws nothing. */
+    struct gen *g = gen_new(seed, ncases);
+    if (!g)
+        return NULL;
+    if (build_units(g) < 0) {
+        release(g);
+        free(g);
+        return NULL;
+    }
+    return (struct demo_units *)g;
+}
+
+int demo_units_count(const struct demo_units *du)
+{
+    return du->g.nunits;
+}
+
+void demo_units_get(const struct demo_units *du, int i, struct demo_unit *out)
+{
+    const struct gen *g = &du->g;
+    const struct unit_rec *u = &g->units[i];
+    out->id = i + 1;
+    out->parent_id = u->parent;
+    out->region_code = dw_regions[u->region].code;
+    out->name = unit_name(g, i);
+    out->level = u->level;
+}
+
+int demo_units_region(const struct demo_units *du, int i)
+{
+    return du->g.units[i].region;
+}
+
+int demo_units_case(struct demo_units *du, uint64_t stream, int region, struct demo_case *out)
+{
+    struct gen *g = &du->g;
+    if (region < 0 || region >= DW_NREGIONS)
+        return -1;
+    g->state = stream;
+    next(g);
+    int ui = draw_unit(g, region);
+    return compose_case(g, NULL, ui, region, out);
+}
+
+void demo_units_close(struct demo_units *du)
+{
+    if (!du)
+        return;
+    release(&du->g);
+    free(du);
 }

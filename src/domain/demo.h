@@ -114,4 +114,29 @@ struct demo_sink {
  */
 int demo_generate(uint64_t seed, int ncases, const struct demo_sink *sink);
 
+/*
+ * Later editions over the same units.  demo_units_open() rebuilds the unit
+ * table demo_generate(seed, ncases) emits, unit for unit (ids, names,
+ * parents), without emitting anything; NULL for an ncases out of range or
+ * out of memory.  Units are indices 0..count-1, unit i having id i + 1.
+ */
+struct demo_units;
+struct demo_units *demo_units_open(uint64_t seed, int ncases);
+int demo_units_count(const struct demo_units *du);
+/* Unit i as demo_generate emitted it; the name stays valid until close. */
+void demo_units_get(const struct demo_units *du, int i, struct demo_unit *out);
+/* The region of unit i: an index into dw_regions (domain/demo_words.h). */
+int demo_units_region(const struct demo_units *du, int i);
+/*
+ * Make up the words of a new case of region `region` (an index into
+ * dw_regions) from the random stream `stream`: a unit of that region drawn as
+ * the generator draws them (never a real result's unit, never 陆家嘴), title,
+ * summary, five sections, tags and track, with the phrase pools of the
+ * campaign.  Fills unit_id, region_code, track_slug, title, summary,
+ * sections, tags and ntags of *out (the rest zero); its strings are valid
+ * until the next call.  Returns 0, or -1 (bad region, out of memory).
+ */
+int demo_units_case(struct demo_units *du, uint64_t stream, int region, struct demo_case *out);
+void demo_units_close(struct demo_units *du);
+
 #endif

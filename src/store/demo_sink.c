@@ -13,6 +13,7 @@
 
 #include "domain/auth.h"
 #include "store/accounts.h"
+#include "store/demo_review.h"
 #include "store/sqlite_int.h"
 
 enum ins_id {
@@ -353,6 +354,8 @@ int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size
             store_write_sync(st, edition_job, &e) != STORE_OK) {
             snprintf(err, errlen, "demo: cannot create the edition under way and its accounts");
             rc = -1;
+        } else if (store_load_demo_review(st, seed, ncases, e.hash, err, errlen) != 0) {
+            rc = -1; /* the later edition, in review: err set */
         } else if ((rc = store_reload(st)) != 0) {
             snprintf(err, errlen, "cannot reload counters");
         }

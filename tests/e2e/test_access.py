@@ -699,7 +699,41 @@ def csrf_probe(world, key):
     if key in ("POST /admin/stages/{id}/close", "POST /admin/stages/{id}/rank",
                "POST /admin/stages/{id}/advance"):
         return ranking_probe(world, key)
+    if key.startswith("POST /review/"):
+        return review_probe(world, key, account)
     return None
+
+
+def review_probe(world, key, account):
+    """CSRF probes of the reviewer's actions (review.c), as a reviewer of its own (a new
+    account given one released assignment of the released stage), so that no other suite's
+    reviewer loses a case: a draft saved, or a conflict declared."""
+    from scoring_data import POOL_SQL
+    srv = world["server"]
+    one = functools.partial(db_one, srv)
+    email = account("review")
+    uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+    sid = review_stage(srv, "released")
+    seq = one("SELECT seq FROM stage WHERE id = ?", sid)[0]
+    cid = one("SELECT max(case_id) FROM stage_case WHERE stage_id = ?", sid)[0]
+    crit = one("SELECT min(id) FROM criterion WHERE stage_id = ?", sid)[0]
+    c = sqlite3.connect(os.path.join(srv.data, "laurel.db"), timeout=30)
+    try:
+        c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
+                  "VALUES (?, ?, ?, 'released')", (sid, cid, uid))
+        c.commit()
+        no = dict(c.execute(POOL_SQL, (sid,)).fetchall())[cid]
+    finally:
+        c.close()
+    who = Actor(srv.url, email, OTHER_PASSWORD)
+    path = "/review/%d/%04d" % (seq, no)
+    if key.endswith("/conflict"):
+        return (who, path + "/conflict", {"reason": "CSRF 回避"}, None,
+                lambda: (one("SELECT count(*) FROM conflict WHERE user_id = ?", uid),
+                         one("SELECT state FROM assignment WHERE user_id = ?", uid)))
+    return (who, path, {"action": "save", "score_%d" % crit: "1"}, None,
+            lambda: (one("SELECT count(*) FROM review WHERE user_id = ?", uid),
+                     one("SELECT count(*) FROM review_score WHERE user_id = ?", uid)))
 
 
 def ranking_probe(world, key):

@@ -1,0 +1,145 @@
+/*
+ * ranking.h — the store's interface for the results of a review stage: what
+ * a ranking reads (the stage's settings, its pool, the submitted reviews'
+ * totals, the previous review stage's results and the public votes of the
+ * exhibition between them), what it writes (each case's score, rank,
+ * advanced and borderline flags and an explanation as JSON, and the stage's
+ * state), the advancement into the next stage's pool, the spreadsheets of a
+ * stage, and the texts the near-duplicate scan compares.
+ *
+ * The arithmetic is domain/rank.h's; this layer only moves numbers in and
+ * out.  A review of a conflicted pair (a declared or organiser-added
+ * conflict row, or the reviewer's home region or unit equal to the case's)
+ * is never read: it counts for nothing and appears in no export.
+ */
+#ifndef LAUREL_RANKING_H
+#define LAUREL_RANKING_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/rank.h"
+#include "store/store.h"
+
+/* A stage as the ranking sees it. */
+struct ranking_stage {
+    int64_t id, campaign_id;
+    int seq;
+    char name[128];
+    char kind[16];  /* review / exhibition / ballot */
+    char state[16]; /* setup ... advanced */
+    char ends_at[32];
+    char aggregation[16]; /* mean / median / trimmed */
+    int trim_k, trim_min, normalise, quorum;
+    double previous_weight, vote_weight;
+    char advance_rule[20]; /* top / top_per_region / top_per_track / threshold */
+    int advance_n;
+    double advance_threshold;
+    int64_t prev_id; /* the previous review stage of the campaign, or 0 */
+    int prev_seq;    /* its seq, or 0 */
+    int64_t next_id; /* the next stage by seq, or 0 */
+    char next_state[16];
+    char next_name[128];
+};
+
+/* The newest campaign in status 'review', or 0. */
+int64_t store_ranking_campaign_id(struct store *st);
+
+/* Stage `id` (of any campaign) with its neighbours.  STORE_OK / STORE_NOTFOUND / STORE_ERROR. */
+int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out);
+
+/* The id of the stage with sequence number seq in campaign, or 0. */
+int64_t store_ranking_stage_by_seq(struct store *st, int64_t campaign_id, int seq);
+
+/*
+ * What rank_stage needs for a stage, read in one go.  cases[i] has the
+ * database id case_ids[i]; rank_case.id is the same id (cases are ordered
+ * by id).  group is the index of the case's region (top_per_region) or
+ * track (otherwise) among the pool's distinct ones.  scores[k].reviewer
+ * indexes reviewer_ids.  Every array is malloc'd and owned by the input.
+ */
+struct ranking_input {
+    int ncases, nscores, nreviewers;
+    struct rank_case *cases;
+    int64_t *case_ids;
+    int *has_earlier; /* 1 if the previous review stage scored the case */
+    struct rank_score *scores;
+    int64_t *reviewer_ids;
+};
+
+/* Fill in (need not be initialised) for stage s.  STORE_OK or STORE_ERROR (then in is empty). */
+int store_ranking_input(struct store *st, const struct ranking_stage *s, struct ranking_input *in);
+void ranking_input_free(struct ranking_input *in);
+
+/*
+ * The stage's pool with its stored results, best first (unranked cases last
+ * by id): [{case_id, title, region, region_code, unit, track, score|null,
+ * rank|null, advanced, borderline, explanation (parsed JSON or null)}].
+ */
+json_t *store_ranking_results(struct store *st, int64_t stage_id);
+
+/* One case of the stage's pool as above, or NULL. */
+json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id);
+
+/*
+ * Every review of the case in the stage (reviewer names included, for the
+ * organiser): [{user_id, name, status, total|null, conflict (bool)}].
+ */
+json_t *store_ranking_case_reviews(struct store *st, int64_t stage_id, int64_t case_id);
+
+/* Export rows (arrays of values, in the column order documented in sqlite_ranking.c). */
+json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id);
+/* {criteria:[names], rows:[[...]]}: one row per review with a column per criterion. */
+json_t *store_ranking_export_scores(struct store *st, int64_t stage_id);
+
+/* The texts the near-duplicate scan compares: title and sections of a campaign's cases. */
+struct ranking_texts {
+    int n;
+    int64_t *ids;
+    char **titles; /* each malloc'd */
+    char **texts;  /* title and sections, joined with newlines; each malloc'd */
+    size_t *lens;
+};
+/* The campaign's cases past the draft state.  STORE_OK or STORE_ERROR (then t is empty). */
+int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_texts *t);
+void ranking_texts_free(struct ranking_texts *t);
+
+/*
+ * One case of a campaign for the side-by-side view: {id, title, region,
+ * unit, status, sections:[{seq, body}]}, or NULL.
+ */
+json_t *store_ranking_case_text(struct store *st, int64_t campaign_id, int64_t case_id);
+
+/* One case's stored result, as written by a ranking. */
+struct ranking_row {
+    int64_t case_id;
+    double score;
+    int rank;
+    int advanced;
+    int borderline;
+    char *explanation; /* JSON text; the caller's */
+};
+
+/* Stage state released → closed.  STORE_NOTFOUND if the stage is not in state released. */
+int tx_ranking_close(struct store_tx *tx, int64_t stage_id);
+
+/*
+ * Store the results of a ranking (advanced stored as 0) and move the stage
+ * to 'ranked' from 'closed' or 'ranked' (a re-ranking), or with close_first
+ * also from 'released' (scoring ends: the reviews in hand are final).
+ * STORE_NOTFOUND if the state did not allow it.
+ */
+int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
+                    int close_first);
+
+/*
+ * Apply the advancement: store rows (advanced as given), replace the pool
+ * of the next stage next_id (0: none; it must be in state 'setup') with the
+ * advanced cases and move the stage from 'ranked' to 'advanced'.
+ * STORE_NOTFOUND if a state did not allow it.
+ */
+int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
+                       int64_t next_id);
+
+#endif

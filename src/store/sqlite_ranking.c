@@ -1,0 +1,682 @@
+/*
+ * sqlite_ranking.c — the results of review stages in SQLite; see ranking.h.
+ *
+ * Reads run on the calling thread (a server thread for the pages, the
+ * worker pool for a ranking or an export, the main thread for `laurel
+ * rank`).  The ranking's input is two queries: the pool with each case's
+ * earlier result and votes, and the stage's submitted reviews, both ordered
+ * by case id so that one merge walk maps reviews onto cases.  Writes are
+ * compare-and-set on the stage's state, so two organisers ranking or
+ * advancing at once cannot both succeed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/ranking.h"
+#include "store/sqlite_int.h"
+
+/* A review that counts: submitted, with a total, and of no conflicted pair. */
+#define NO_CONFLICT                                                                                \
+    "NOT EXISTS (SELECT 1 FROM conflict k WHERE k.case_id = r.case_id "                            \
+    "AND k.user_id = r.user_id) "                                                                  \
+    "AND coalesce(rv.region_code, '') <> c.region_code "                                           \
+    "AND coalesce(rv.unit_id, 0) <> c.unit_id "
+
+int64_t store_ranking_campaign_id(struct store *st)
+{
+    static const char sql[] =
+        "SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return 0;
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    snprintf(dst, n, "%s", sq_text(s, col));
+}
+
+int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
+{
+    static const char sql[] =
+        "SELECT s.id, s.campaign_id, s.seq, s.name, s.kind, s.state, s.ends_at, s.aggregation, "
+        "s.trim_k, s.trim_min, s.normalise, s.quorum, s.previous_weight, s.vote_weight, "
+        "s.advance_rule, s.advance_n, s.advance_threshold, "
+        "(SELECT p.id FROM stage p WHERE p.campaign_id = s.campaign_id AND p.kind = 'review' "
+        " AND p.seq < s.seq ORDER BY p.seq DESC LIMIT 1), "
+        "(SELECT p.seq FROM stage p WHERE p.campaign_id = s.campaign_id AND p.kind = 'review' "
+        " AND p.seq < s.seq ORDER BY p.seq DESC LIMIT 1), "
+        "n.id, n.state, n.name "
+        "FROM stage s LEFT JOIN stage n ON n.campaign_id = s.campaign_id AND n.seq = "
+        " (SELECT min(x.seq) FROM stage x WHERE x.campaign_id = s.campaign_id AND x.seq > s.seq) "
+        "WHERE s.id = ?1";
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    }
+    out->id = sqlite3_column_int64(s, 0);
+    out->campaign_id = sqlite3_column_int64(s, 1);
+    out->seq = sqlite3_column_int(s, 2);
+    copy_col(out->name, sizeof out->name, s, 3);
+    copy_col(out->kind, sizeof out->kind, s, 4);
+    copy_col(out->state, sizeof out->state, s, 5);
+    copy_col(out->ends_at, sizeof out->ends_at, s, 6);
+    copy_col(out->aggregation, sizeof out->aggregation, s, 7);
+    out->trim_k = sqlite3_column_int(s, 8);
+    out->trim_min = sqlite3_column_int(s, 9);
+    out->normalise = sqlite3_column_int(s, 10);
+    out->quorum = sqlite3_column_int(s, 11);
+    out->previous_weight = sqlite3_column_double(s, 12);
+    out->vote_weight = sqlite3_column_double(s, 13);
+    copy_col(out->advance_rule, sizeof out->advance_rule, s, 14);
+    out->advance_n = sqlite3_column_int(s, 15);
+    out->advance_threshold = sqlite3_column_double(s, 16);
+    out->prev_id = sqlite3_column_int64(s, 17);
+    out->prev_seq = sqlite3_column_int(s, 18);
+    out->next_id = sqlite3_column_int64(s, 19);
+    copy_col(out->next_state, sizeof out->next_state, s, 20);
+    copy_col(out->next_name, sizeof out->next_name, s, 21);
+    sq_done(s);
+    return STORE_OK;
+}
+
+int64_t store_ranking_stage_by_seq(struct store *st, int64_t campaign_id, int seq)
+{
+    static const char sql[] = "SELECT id FROM stage WHERE campaign_id = ?1 AND seq = ?2";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int(s, 2, seq);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+void ranking_input_free(struct ranking_input *in)
+{
+    if (!in)
+        return;
+    free(in->cases);
+    free(in->case_ids);
+    free(in->has_earlier);
+    free(in->scores);
+    free(in->reviewer_ids);
+    memset(in, 0, sizeof *in);
+}
+
+/* Grow *p (of *cap elements of size sz) to hold at least need; 0 or -1. */
+static int grow(void **p, int *cap, int need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    int n = *cap ? *cap * 2 : 256;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, (size_t)n * sz);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* The index of key in the distinct keys[0..*n) (linear: regions and tracks are few). */
+static int key_index(char (*keys)[24], int *n, const char *key)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp(keys[i], key) == 0)
+            return i;
+    snprintf(keys[*n], sizeof keys[0], "%s", key);
+    return (*n)++;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int store_ranking_input(struct store *st, const struct ranking_stage *stg, struct ranking_input *in)
+{
+    static const char sql_cases[] =
+        "SELECT c.id, c.region_code, c.track_id, p.score, "
+        "coalesce((SELECT sum(v.votes) FROM vote_total v JOIN stage e ON e.id = v.stage_id "
+        " WHERE v.case_id = c.id AND e.campaign_id = ?2 AND e.kind = 'exhibition' "
+        " AND e.seq > ?3 AND e.seq < ?4), 0) "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "LEFT JOIN stage_case p ON p.stage_id = ?5 AND p.case_id = c.id "
+        "WHERE sc.stage_id = ?1 ORDER BY c.id";
+    static const char sql_scores[] =
+        "SELECT r.case_id, r.user_id, r.total FROM review r "
+        "JOIN stage_case sc ON sc.stage_id = r.stage_id AND sc.case_id = r.case_id "
+        "JOIN \"case\" c ON c.id = r.case_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
+        "WHERE r.stage_id = ?1 AND r.status = 'submitted' AND r.total IS NOT NULL AND " NO_CONFLICT
+        "ORDER BY r.case_id, r.user_id";
+    int cap = 0, scap = 0, ngroups = 0, rc = STORE_ERROR;
+    char(*groups)[24] = NULL;
+    int64_t *users = NULL;
+    memset(in, 0, sizeof *in);
+
+    sqlite3_stmt *s = sq_prepare(st, sql_cases);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stg->id);
+    sqlite3_bind_int64(s, 2, stg->campaign_id);
+    sqlite3_bind_int(s, 3, stg->prev_seq);
+    sqlite3_bind_int(s, 4, stg->seq);
+    sqlite3_bind_int64(s, 5, stg->prev_id);
+    int per_region = strcmp(stg->advance_rule, "top_per_region") == 0;
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int i = in->ncases;
+        if (i == cap) {
+            /* The per-case arrays grow together, to one capacity. */
+            int c1 = cap, c2 = cap, c3 = cap;
+            if (grow((void **)&in->cases, &c1, i + 1, sizeof *in->cases) ||
+                grow((void **)&in->case_ids, &c2, i + 1, sizeof *in->case_ids) ||
+                grow((void **)&in->has_earlier, &c3, i + 1, sizeof *in->has_earlier))
+                goto out_stmt;
+            cap = c1;
+        }
+        int64_t id = sqlite3_column_int64(s, 0);
+        in->case_ids[i] = id;
+        char key[24];
+        if (per_region)
+            snprintf(key, sizeof key, "%s", sq_text(s, 1));
+        else
+            snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(s, 2));
+        if (ngroups % 64 == 0) {
+            void *q = realloc(groups, ((size_t)ngroups + 64) * sizeof *groups);
+            if (!q)
+                goto out_stmt;
+            groups = q;
+        }
+        int null_earlier = sqlite3_column_type(s, 3) == SQLITE_NULL;
+        in->has_earlier[i] = !null_earlier;
+        in->cases[i] = (struct rank_case){
+            .id = (int)id,
+            .group = key_index(groups, &ngroups, key),
+            .earlier = null_earlier ? 0 : sqlite3_column_double(s, 3),
+            .votes = sqlite3_column_double(s, 4) > 0 ? sqlite3_column_double(s, 4) : 0,
+        };
+        in->ncases++;
+    }
+    if (step != SQLITE_DONE)
+        goto out_stmt;
+    sq_done(s);
+
+    s = sq_prepare(st, sql_scores);
+    if (!s)
+        goto out;
+    sqlite3_bind_int64(s, 1, stg->id);
+    int at = 0, ucap = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t cid = sqlite3_column_int64(s, 0);
+        while (at < in->ncases && in->case_ids[at] < cid)
+            at++;
+        if (at == in->ncases || in->case_ids[at] != cid)
+            continue; /* cannot happen: the join keeps pool cases only */
+        int k = in->nscores;
+        int u2 = ucap;
+        if (grow((void **)&in->scores, &scap, k + 1, sizeof *in->scores) ||
+            grow((void **)&users, &u2, k + 1, sizeof *users))
+            goto out_stmt;
+        ucap = u2;
+        users[k] = sqlite3_column_int64(s, 1);
+        in->scores[k] =
+            (struct rank_score){.kase = at, .reviewer = 0, .score = sqlite3_column_double(s, 2)};
+        in->nscores++;
+    }
+    if (step != SQLITE_DONE)
+        goto out_stmt;
+    sq_done(s);
+
+    /* Reviewers: the distinct user ids, sorted; each score's index by binary search. */
+    in->reviewer_ids = malloc(((size_t)in->nscores + 1) * sizeof *in->reviewer_ids);
+    if (!in->reviewer_ids)
+        goto out;
+    if (in->nscores)
+        memcpy(in->reviewer_ids, users, (size_t)in->nscores * sizeof *users);
+    qsort(in->reviewer_ids, (size_t)in->nscores, sizeof *in->reviewer_ids, cmp_i64);
+    int nr = 0;
+    for (int k = 0; k < in->nscores; k++)
+        if (nr == 0 || in->reviewer_ids[nr - 1] != in->reviewer_ids[k])
+            in->reviewer_ids[nr++] = in->reviewer_ids[k];
+    in->nreviewers = nr;
+    for (int k = 0; k < in->nscores; k++) {
+        int64_t *f = bsearch(&users[k], in->reviewer_ids, (size_t)nr, sizeof *users, cmp_i64);
+        in->scores[k].reviewer = (int)(f - in->reviewer_ids);
+    }
+    rc = STORE_OK;
+    goto out;
+out_stmt:
+    sq_done(s);
+out:
+    free(groups);
+    free(users);
+    if (rc != STORE_OK)
+        ranking_input_free(in);
+    return rc;
+}
+
+#define RESULT_COLS                                                                                \
+    "SELECT sc.case_id, c.title, g.name, c.region_code, u.name, t.name, sc.score, sc.rank, "       \
+    "sc.advanced, sc.borderline, sc.explanation "                                                  \
+    "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "                                     \
+    "JOIN region g ON g.code = c.region_code JOIN unit u ON u.id = c.unit_id "                     \
+    "LEFT JOIN track t ON t.id = c.track_id "
+
+static json_t *result_row(sqlite3_stmt *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "case_id", json_integer(sqlite3_column_int64(s, 0)));
+    json_object_set_new(o, "title", sq_jtext(s, 1));
+    json_object_set_new(o, "region", sq_jtext(s, 2));
+    json_object_set_new(o, "region_code", sq_jtext(s, 3));
+    json_object_set_new(o, "unit", sq_jtext(s, 4));
+    json_object_set_new(o, "track", sq_jtext(s, 5));
+    json_object_set_new(o, "score",
+                        sqlite3_column_type(s, 6) == SQLITE_NULL
+                            ? json_null()
+                            : json_real(sqlite3_column_double(s, 6)));
+    json_object_set_new(o, "rank",
+                        sqlite3_column_type(s, 7) == SQLITE_NULL
+                            ? json_null()
+                            : json_integer(sqlite3_column_int(s, 7)));
+    json_object_set_new(o, "advanced", json_boolean(sqlite3_column_int(s, 8)));
+    json_object_set_new(o, "borderline", json_boolean(sqlite3_column_int(s, 9)));
+    json_t *ex = NULL;
+    if (sqlite3_column_type(s, 10) != SQLITE_NULL)
+        ex = json_loads(sq_text(s, 10), 0, NULL);
+    json_object_set_new(o, "explanation", ex ? ex : json_null());
+    return o;
+}
+
+json_t *store_ranking_results(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        RESULT_COLS "WHERE sc.stage_id = ?1 ORDER BY sc.rank IS NULL, sc.rank, sc.case_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, result_row(s));
+    sq_done(s);
+    return a;
+}
+
+json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id)
+{
+    static const char sql[] = RESULT_COLS "WHERE sc.stage_id = ?1 AND sc.case_id = ?2";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    json_t *o = sqlite3_step(s) == SQLITE_ROW ? result_row(s) : NULL;
+    sq_done(s);
+    return o;
+}
+
+json_t *store_ranking_case_reviews(struct store *st, int64_t stage_id, int64_t case_id)
+{
+    static const char sql[] =
+        "SELECT r.user_id, us.name, r.status, r.total, NOT (" NO_CONFLICT ") "
+        "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN user us ON us.id = r.user_id "
+        "LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
+        "WHERE r.stage_id = ?1 AND r.case_id = ?2 ORDER BY r.user_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:I,s:o,s:o,s:b}", "user_id",
+                              (json_int_t)sqlite3_column_int64(s, 0), "name", sq_jtext(s, 1),
+                              "status", sq_jtext(s, 2), "conflict", sqlite3_column_int(s, 4));
+        json_object_set_new(o, "total",
+                            sqlite3_column_type(s, 3) == SQLITE_NULL
+                                ? json_null()
+                                : json_real(sqlite3_column_double(s, 3)));
+        json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+/* A column's value as JSON: integer, real, text or null. */
+static json_t *col_value(sqlite3_stmt *s, int col)
+{
+    switch (sqlite3_column_type(s, col)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(s, col));
+    case SQLITE_FLOAT:
+        return json_real(sqlite3_column_double(s, col));
+    case SQLITE_NULL:
+        return json_null();
+    default:
+        return sq_jtext(s, col);
+    }
+}
+
+/* Every row of s as an array of its ncol values. */
+static json_t *all_rows(sqlite3_stmt *s, int ncol)
+{
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *row = json_array();
+        for (int i = 0; i < ncol; i++)
+            json_array_append_new(row, col_value(s, i));
+        json_array_append_new(a, row);
+    }
+    sq_done(s);
+    return a;
+}
+
+/*
+ * Columns: case id, title, region, unit, reviewer, reviewer e-mail, reviewer
+ * region, assignment state, review status, total.
+ */
+json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, g.name, u.name, us.name, us.email, coalesce(rg.name, ''), "
+        "a.state, coalesce(r.status, ''), r.total "
+        "FROM assignment a JOIN \"case\" c ON c.id = a.case_id "
+        "JOIN region g ON g.code = c.region_code JOIN unit u ON u.id = c.unit_id "
+        "JOIN user us ON us.id = a.user_id LEFT JOIN reviewer rv ON rv.user_id = a.user_id "
+        "LEFT JOIN region rg ON rg.code = rv.region_code "
+        "LEFT JOIN review r ON r.stage_id = a.stage_id AND r.case_id = a.case_id "
+        " AND r.user_id = a.user_id "
+        "WHERE a.stage_id = ?1 AND NOT EXISTS (SELECT 1 FROM conflict k WHERE "
+        " k.case_id = a.case_id AND k.user_id = a.user_id) "
+        "AND coalesce(rv.region_code, '') <> c.region_code AND coalesce(rv.unit_id, 0) <> "
+        "c.unit_id "
+        "ORDER BY c.id, us.name, a.user_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    return all_rows(s, 10);
+}
+
+/*
+ * {criteria:[names], rows:[[case id, title, region, reviewer, status,
+ * total, submitted at, comment, score per criterion...]]}.
+ */
+json_t *store_ranking_export_scores(struct store *st, int64_t stage_id)
+{
+    static const char sql_crit[] =
+        "SELECT id, name FROM criterion WHERE stage_id = ?1 ORDER BY seq";
+    static const char sql[] =
+        "SELECT c.id, c.title, g.name, us.name, r.status, r.total, coalesce(r.submitted_at, ''), "
+        "r.comment, r.user_id "
+        "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN region g ON g.code = c.region_code "
+        "JOIN user us ON us.id = r.user_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
+        "WHERE r.stage_id = ?1 AND " NO_CONFLICT "ORDER BY c.id, us.name, r.user_id";
+    static const char sql_scores[] =
+        "SELECT criterion_id, score FROM review_score WHERE stage_id = ?1 AND case_id = ?2 "
+        "AND user_id = ?3";
+    sqlite3_stmt *s = sq_prepare(st, sql_crit);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *names = json_array();
+    int64_t crit[64];
+    int ncrit = 0;
+    while (sqlite3_step(s) == SQLITE_ROW && ncrit < 64) {
+        crit[ncrit++] = sqlite3_column_int64(s, 0);
+        json_array_append_new(names, sq_jtext(s, 1));
+    }
+    sq_done(s);
+    s = sq_prepare(st, sql);
+    sqlite3_stmt *q = sq_prepare(st, sql_scores);
+    if (!s || !q) {
+        json_decref(names);
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *rows = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *row = json_array();
+        for (int i = 0; i < 8; i++)
+            json_array_append_new(row, col_value(s, i));
+        for (int i = 0; i < ncrit; i++)
+            json_array_append_new(row, json_null());
+        sqlite3_bind_int64(q, 1, stage_id);
+        sqlite3_bind_int64(q, 2, sqlite3_column_int64(s, 0));
+        sqlite3_bind_int64(q, 3, sqlite3_column_int64(s, 8));
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            int64_t cid = sqlite3_column_int64(q, 0);
+            for (int i = 0; i < ncrit; i++)
+                if (crit[i] == cid)
+                    json_array_set_new(row, (size_t)(8 + i),
+                                       json_real(sqlite3_column_double(q, 1)));
+        }
+        sq_done(q);
+        json_array_append_new(rows, row);
+    }
+    sq_done(s);
+    return json_pack("{s:o,s:o}", "criteria", names, "rows", rows);
+}
+
+void ranking_texts_free(struct ranking_texts *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->n; i++) {
+        if (t->titles)
+            free(t->titles[i]);
+        if (t->texts)
+            free(t->texts[i]);
+    }
+    free(t->ids);
+    free(t->titles);
+    free(t->texts);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
+}
+
+int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_texts *t)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, (SELECT group_concat(body_md, char(10)) FROM "
+        " (SELECT body_md FROM case_section WHERE case_id = c.id ORDER BY seq)) "
+        "FROM \"case\" c WHERE c.campaign_id = ?1 AND c.status <> 'draft' ORDER BY c.id";
+    memset(t, 0, sizeof *t);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    int cap = 0, step, rc = STORE_ERROR;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (t->n == cap) {
+            int n = cap ? cap * 2 : 1024;
+            int64_t *ids = realloc(t->ids, (size_t)n * sizeof *ids);
+            if (ids)
+                t->ids = ids;
+            char **ti = realloc(t->titles, (size_t)n * sizeof *ti);
+            if (ti)
+                t->titles = ti;
+            char **tx = realloc(t->texts, (size_t)n * sizeof *tx);
+            if (tx)
+                t->texts = tx;
+            size_t *ln = realloc(t->lens, (size_t)n * sizeof *ln);
+            if (ln)
+                t->lens = ln;
+            if (!ids || !ti || !tx || !ln)
+                goto out;
+            cap = n;
+        }
+        const char *title = sq_text(s, 1), *body = sq_text(s, 2);
+        size_t tl = strlen(title), bl = strlen(body);
+        char *title_copy = strdup(title), *text = malloc(tl + bl + 2);
+        if (!title_copy || !text) {
+            free(title_copy);
+            free(text);
+            goto out;
+        }
+        memcpy(text, title, tl);
+        text[tl] = '\n';
+        memcpy(text + tl + 1, body, bl + 1);
+        t->ids[t->n] = sqlite3_column_int64(s, 0);
+        t->titles[t->n] = title_copy;
+        t->texts[t->n] = text;
+        t->lens[t->n] = tl + 1 + bl;
+        t->n++;
+    }
+    if (step == SQLITE_DONE)
+        rc = STORE_OK;
+out:
+    sq_done(s);
+    if (rc != STORE_OK)
+        ranking_texts_free(t);
+    return rc;
+}
+
+json_t *store_ranking_case_text(struct store *st, int64_t campaign_id, int64_t case_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, g.name, u.name, c.status FROM \"case\" c "
+        "JOIN region g ON g.code = c.region_code JOIN unit u ON u.id = c.unit_id "
+        "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.status <> 'draft'";
+    static const char sql_sections[] =
+        "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, campaign_id);
+    json_t *o = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(s, 0),
+                      "title", sq_jtext(s, 1), "region", sq_jtext(s, 2), "unit", sq_jtext(s, 3),
+                      "status", sq_jtext(s, 4));
+    sq_done(s);
+    if (!o)
+        return NULL;
+    s = sq_prepare(st, sql_sections);
+    if (!s) {
+        json_decref(o);
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, case_id);
+    json_t *secs = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            secs, json_pack("{s:i,s:o}", "seq", sqlite3_column_int(s, 0), "body", sq_jtext(s, 1)));
+    sq_done(s);
+    json_object_set_new(o, "sections", secs);
+    return o;
+}
+
+/* ------------------------------------------------------------ writes */
+
+/* UPDATE stage SET state = to WHERE id AND state = from; STORE_NOTFOUND if it was not. */
+static int set_state(struct store_tx *tx, int64_t stage_id, const char *from, const char *to)
+{
+    static const char sql[] = "UPDATE stage SET state = ?3 WHERE id = ?1 AND state = ?2";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
+    int rc = tx_exec(tx, s);
+    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
+        rc = STORE_NOTFOUND;
+    return rc;
+}
+
+int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
+{
+    return set_state(tx, stage_id, "released", "closed");
+}
+
+static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n)
+{
+    static const char sql[] =
+        "UPDATE stage_case SET score = ?3, rank = ?4, advanced = ?5, borderline = ?6, "
+        "explanation = ?7 WHERE stage_id = ?1 AND case_id = ?2";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, stage_id);
+        sqlite3_bind_int64(s, 2, rows[i].case_id);
+        sqlite3_bind_double(s, 3, rows[i].score);
+        sqlite3_bind_int(s, 4, rows[i].rank);
+        sqlite3_bind_int(s, 5, rows[i].advanced);
+        sqlite3_bind_int(s, 6, rows[i].borderline);
+        sqlite3_bind_text(s, 7, rows[i].explanation ? rows[i].explanation : "{}", -1,
+                          SQLITE_STATIC);
+        if (tx_exec(tx, s) != STORE_OK)
+            return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
+                    int close_first)
+{
+    if (close_first && set_state(tx, stage_id, "released", "closed") == STORE_ERROR)
+        return STORE_ERROR;
+    /* closed → ranked, or a re-ranking of a ranked stage. */
+    int rc = set_state(tx, stage_id, "closed", "ranked");
+    if (rc == STORE_NOTFOUND)
+        rc = set_state(tx, stage_id, "ranked", "ranked");
+    if (rc != STORE_OK)
+        return rc;
+    for (int i = 0; i < n; i++)
+        if (rows[i].advanced)
+            return STORE_ERROR; /* a ranking proposes; only advancing marks */
+    return save_rows(tx, stage_id, rows, n);
+}
+
+int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
+                       int64_t next_id)
+{
+    static const char sql_clear[] = "DELETE FROM stage_case WHERE stage_id = ?1";
+    static const char sql_add[] = "INSERT INTO stage_case (stage_id, case_id) VALUES (?1, ?2)";
+    int rc = set_state(tx, stage_id, "ranked", "advanced");
+    if (rc != STORE_OK)
+        return rc;
+    if ((rc = save_rows(tx, stage_id, rows, n)) != STORE_OK)
+        return rc;
+    if (!next_id)
+        return STORE_OK;
+    /* The next stage must not have started: its state stays 'setup'. */
+    if ((rc = set_state(tx, next_id, "setup", "setup")) != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, sql_clear);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, next_id);
+    if (tx_exec(tx, s) != STORE_OK)
+        return STORE_ERROR;
+    if (!(s = tx_prepare(tx, sql_add)))
+        return STORE_ERROR;
+    for (int i = 0; i < n; i++) {
+        if (!rows[i].advanced)
+            continue;
+        sqlite3_bind_int64(s, 1, next_id);
+        sqlite3_bind_int64(s, 2, rows[i].case_id);
+        if (tx_exec(tx, s) != STORE_OK)
+            return STORE_ERROR;
+    }
+    return STORE_OK;
+}

@@ -1,0 +1,1335 @@
+/*
+ * sqlite_review.c — review rounds in SQLite: the review campaign's stages,
+ * criteria, reviewer pool, conflicts, pools of cases and assignments; see
+ * review.h.
+ *
+ * store_review_problem_load turns a stage into the input of the pure
+ * assignment solver (domain/assign.h): cases and reviewers become indices,
+ * region codes indices into a table, and expertise a bit mask over the
+ * (at most 64) tags the reviewers name most often; a case's tags (its tag
+ * rows and its free-text tags) are matched against that vocabulary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/review.h"
+#include "store/sqlite_int.h"
+
+#define STAGE_COLS                                                                           \
+    "s.id, s.campaign_id, s.seq, s.name, s.kind, s.starts_at, s.ends_at, s.state, "          \
+    "s.reviewers_per_case, s.blind, s.max_same_region, s.exclude_previous, s.aggregation, "  \
+    "s.trim_k, s.trim_min, s.normalise, s.previous_weight, s.vote_weight, s.quorum, "        \
+    "s.advance_rule, s.advance_n, s.advance_threshold"
+
+#define LIVE "('proposed','released')"
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    snprintf(dst, n, "%s", sq_text(s, col));
+}
+
+static json_int_t col_i(sqlite3_stmt *s, int col)
+{
+    return (json_int_t)sqlite3_column_int64(s, col);
+}
+
+int64_t store_review_campaign_id(struct store *st)
+{
+    static const char sql[] =
+        "SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return 0;
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *out)
+{
+    static const char sql[] = "SELECT " STAGE_COLS " FROM stage s WHERE s.id = ?1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    }
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(s, 0);
+    out->campaign_id = sqlite3_column_int64(s, 1);
+    out->seq = sqlite3_column_int(s, 2);
+    copy_col(out->name, sizeof out->name, s, 3);
+    copy_col(out->kind, sizeof out->kind, s, 4);
+    copy_col(out->starts_at, sizeof out->starts_at, s, 5);
+    copy_col(out->ends_at, sizeof out->ends_at, s, 6);
+    copy_col(out->state, sizeof out->state, s, 7);
+    out->reviewers_per_case = sqlite3_column_int(s, 8);
+    out->blind = sqlite3_column_int(s, 9);
+    out->max_same_region = sqlite3_column_int(s, 10);
+    out->exclude_previous = sqlite3_column_int(s, 11);
+    copy_col(out->aggregation, sizeof out->aggregation, s, 12);
+    out->trim_k = sqlite3_column_int(s, 13);
+    out->trim_min = sqlite3_column_int(s, 14);
+    out->normalise = sqlite3_column_int(s, 15);
+    out->previous_weight = sqlite3_column_double(s, 16);
+    out->vote_weight = sqlite3_column_double(s, 17);
+    out->quorum = sqlite3_column_int(s, 18);
+    copy_col(out->advance_rule, sizeof out->advance_rule, s, 19);
+    out->advance_n = sqlite3_column_int(s, 20);
+    out->advance_threshold = sqlite3_column_double(s, 21);
+    sq_done(s);
+    return STORE_OK;
+}
+
+int64_t store_review_previous_stage(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
+        "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+json_t *store_review_stages(struct store *st, int64_t campaign_id)
+{
+    static const char sql[] =
+        "SELECT s.id, s.seq, s.name, s.kind, s.state, s.starts_at, s.ends_at, "
+        "s.reviewers_per_case, s.blind, "
+        "(SELECT count(*) FROM stage_case x WHERE x.stage_id = s.id), "
+        "(SELECT count(*) FROM stage_case x WHERE x.stage_id = s.id AND x.advanced = 1), "
+        "(SELECT count(*) FROM assignment a WHERE a.stage_id = s.id AND a.state IN " LIVE "), "
+        "(SELECT count(*) FROM assignment a WHERE a.stage_id = s.id AND a.state = 'released'), "
+        "(SELECT count(*) FROM review v WHERE v.stage_id = s.id AND v.status = 'submitted'), "
+        "(SELECT count(*) FROM review v WHERE v.stage_id = s.id AND v.status = 'draft') "
+        "FROM stage s WHERE s.campaign_id = ?1 ORDER BY s.seq";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:I,s:i,s:o,s:o,s:o,s:o,s:o,s:i,s:b}", "id", col_i(s, 0), "seq",
+                              sqlite3_column_int(s, 1), "name", sq_jtext(s, 2), "kind",
+                              sq_jtext(s, 3), "state", sq_jtext(s, 4), "starts_at",
+                              sq_jtext(s, 5), "ends_at", sq_jtext(s, 6), "reviewers_per_case",
+                              sqlite3_column_int(s, 7), "blind", sqlite3_column_int(s, 8));
+        json_object_set_new(o, "pool", json_integer(col_i(s, 9)));
+        json_object_set_new(o, "advanced", json_integer(col_i(s, 10)));
+        json_object_set_new(o, "assigned", json_integer(col_i(s, 11)));
+        json_object_set_new(o, "released", json_integer(col_i(s, 12)));
+        json_object_set_new(o, "reviews_submitted", json_integer(col_i(s, 13)));
+        json_object_set_new(o, "reviews_draft", json_integer(col_i(s, 14)));
+        json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_criteria(struct store *st, int64_t stage_id)
+{
+    static const char sql[] = "SELECT id, seq, name, description, max_score, weight "
+                              "FROM criterion WHERE stage_id = ?1 ORDER BY seq";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:i,s:o,s:o,s:f,s:f}", "id", col_i(s, 0), "seq",
+                         sqlite3_column_int(s, 1), "name", sq_jtext(s, 2), "description",
+                         sq_jtext(s, 3), "max", sqlite3_column_double(s, 4), "weight",
+                         sqlite3_column_double(s, 5)));
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_reviewers(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT r.user_id, u.name, u.email, coalesce(r.region_code, ''), coalesce(g.name, ''), "
+        "coalesce(r.unit_id, 0), coalesce(n.name, ''), r.expertise, r.max_load, r.active, "
+        "(SELECT count(*) FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
+        " AND a.state IN " LIVE "), "
+        "(SELECT count(*) FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
+        " AND a.state = 'released'), "
+        "(SELECT count(*) FROM review v WHERE v.stage_id = ?1 AND v.user_id = r.user_id "
+        " AND v.status = 'submitted'), "
+        "(SELECT count(*) FROM review v WHERE v.stage_id = ?1 AND v.user_id = r.user_id "
+        " AND v.status = 'draft'), "
+        "EXISTS (SELECT 1 FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
+        " AND a.state = 'dropped') "
+        "FROM reviewer r JOIN user u ON u.id = r.user_id "
+        "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit n ON n.id = r.unit_id "
+        "ORDER BY r.user_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:i,s:b}", "user_id",
+                              col_i(s, 0), "name", sq_jtext(s, 1), "email", sq_jtext(s, 2),
+                              "region", sq_jtext(s, 3), "region_name", sq_jtext(s, 4),
+                              "unit_id", col_i(s, 5), "unit_name", sq_jtext(s, 6), "expertise",
+                              sq_jtext(s, 7), "max_load", sqlite3_column_int(s, 8), "active",
+                              sqlite3_column_int(s, 9));
+        json_object_set_new(o, "assigned", json_integer(col_i(s, 10)));
+        json_object_set_new(o, "released", json_integer(col_i(s, 11)));
+        json_object_set_new(o, "submitted", json_integer(col_i(s, 12)));
+        json_object_set_new(o, "draft", json_integer(col_i(s, 13)));
+        json_object_set_new(o, "dropped", json_boolean(sqlite3_column_int(s, 14)));
+        json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_reviewer_candidates(struct store *st)
+{
+    static const char sql[] =
+        "SELECT u.id, u.name, u.email FROM user_role ur JOIN user u ON u.id = ur.user_id "
+        "WHERE ur.role = 'reviewer' AND u.disabled = 0 "
+        "AND NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) ORDER BY u.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "user_id", col_i(s, 0), "name",
+                                           sq_jtext(s, 1), "email", sq_jtext(s, 2)));
+    sq_done(s);
+    return a;
+}
+
+int store_review_conflicted(struct store *st, int64_t case_id, int64_t user_id)
+{
+    static const char sql[] =
+        "SELECT EXISTS (SELECT 1 FROM conflict k WHERE k.case_id = ?1 AND k.user_id = ?2) "
+        "OR EXISTS (SELECT 1 FROM \"case\" c JOIN reviewer r ON r.user_id = ?2 WHERE c.id = ?1 "
+        " AND (r.region_code = c.region_code OR r.unit_id = c.unit_id))";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
+    sq_done(s);
+    return v;
+}
+
+json_t *store_review_conflicts(struct store *st, int64_t campaign_id)
+{
+    static const char sql[] =
+        "SELECT k.case_id, c.title, k.user_id, u.name, k.source, k.reason, k.at "
+        "FROM conflict k JOIN \"case\" c ON c.id = k.case_id JOIN user u ON u.id = k.user_id "
+        "WHERE c.campaign_id = ?1 ORDER BY k.at DESC, k.case_id, k.user_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:I,s:o,s:o,s:o,s:o}", "case_id", col_i(s, 0), "case_title",
+                         sq_jtext(s, 1), "user_id", col_i(s, 2), "user_name", sq_jtext(s, 3),
+                         "source", sq_jtext(s, 4), "reason", sq_jtext(s, 5), "at",
+                         sq_jtext(s, 6)));
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_pool(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, c.region_code, g.name, n.name, "
+        "(SELECT count(*) FROM assignment a WHERE a.stage_id = sc.stage_id AND a.case_id = c.id "
+        " AND a.state IN " LIVE "), sc.score, sc.rank, sc.advanced "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "JOIN region g ON g.code = c.region_code JOIN unit n ON n.id = c.unit_id "
+        "WHERE sc.stage_id = ?1 ORDER BY c.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:b}", "case_id", col_i(s, 0), "title",
+                              sq_jtext(s, 1), "region", sq_jtext(s, 2), "region_name",
+                              sq_jtext(s, 3), "unit_name", sq_jtext(s, 4), "reviewers",
+                              sqlite3_column_int(s, 5), "advanced", sqlite3_column_int(s, 8));
+        json_object_set_new(o, "score", sqlite3_column_type(s, 6) == SQLITE_NULL
+                                            ? json_null()
+                                            : json_real(sqlite3_column_double(s, 6)));
+        json_object_set_new(o, "rank", sqlite3_column_type(s, 7) == SQLITE_NULL
+                                           ? json_null()
+                                           : json_integer(col_i(s, 7)));
+        json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_assignments(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, g.name, a.user_id, u.name, coalesce(rg.name, ''), a.state, "
+        "coalesce(v.status, 'none') "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "JOIN region g ON g.code = c.region_code "
+        "LEFT JOIN assignment a ON a.stage_id = sc.stage_id AND a.case_id = c.id "
+        "LEFT JOIN user u ON u.id = a.user_id LEFT JOIN reviewer r ON r.user_id = a.user_id "
+        "LEFT JOIN region rg ON rg.code = r.region_code "
+        "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
+        " AND v.user_id = a.user_id "
+        "WHERE sc.stage_id = ?1 ORDER BY c.id, a.state = 'dropped', u.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    json_t *cur = NULL;
+    int64_t cur_id = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        if (!cur || id != cur_id) {
+            cur = json_pack("{s:I,s:o,s:o,s:[]}", "case_id", (json_int_t)id, "title",
+                            sq_jtext(s, 1), "region_name", sq_jtext(s, 2), "reviewers");
+            json_array_append_new(a, cur);
+            cur_id = id;
+        }
+        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+            continue;
+        json_array_append_new(json_object_get(cur, "reviewers"),
+                              json_pack("{s:I,s:o,s:o,s:o,s:o}", "user_id", col_i(s, 3), "name",
+                                        sq_jtext(s, 4), "region_name", sq_jtext(s, 5), "state",
+                                        sq_jtext(s, 6), "review", sq_jtext(s, 7)));
+    }
+    sq_done(s);
+    return a;
+}
+
+json_t *store_review_progress(struct store *st, int64_t stage_id)
+{
+    static const char sql_rev[] =
+        "SELECT a.user_id, u.name, u.email, count(*), "
+        "sum(coalesce(v.status = 'submitted', 0)), sum(coalesce(v.status = 'draft', 0)) "
+        "FROM assignment a JOIN user u ON u.id = a.user_id "
+        "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
+        " AND v.user_id = a.user_id "
+        "WHERE a.stage_id = ?1 AND a.state = 'released' GROUP BY a.user_id ORDER BY a.user_id";
+    static const char sql_reg[] =
+        "SELECT g.code, g.name, count(DISTINCT sc.case_id), count(a.user_id), "
+        "sum(coalesce(v.status = 'submitted', 0)), sum(coalesce(v.status = 'draft', 0)) "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "JOIN region g ON g.code = c.region_code "
+        "LEFT JOIN assignment a ON a.stage_id = sc.stage_id AND a.case_id = sc.case_id "
+        " AND a.state = 'released' "
+        "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
+        " AND v.user_id = a.user_id "
+        "WHERE sc.stage_id = ?1 GROUP BY g.code ORDER BY g.code";
+    sqlite3_stmt *s = sq_prepare(st, sql_rev);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *revs = json_array();
+    json_int_t ta = 0, ts = 0, td = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_array_append_new(
+            revs, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:b}", "user_id", col_i(s, 0), "name",
+                            sq_jtext(s, 1), "email", sq_jtext(s, 2), "assigned", col_i(s, 3),
+                            "submitted", col_i(s, 4), "draft", col_i(s, 5), "done",
+                            col_i(s, 3) == col_i(s, 4)));
+        ta += col_i(s, 3);
+        ts += col_i(s, 4);
+        td += col_i(s, 5);
+    }
+    sq_done(s);
+    s = sq_prepare(st, sql_reg);
+    if (!s) {
+        json_decref(revs);
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *regs = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            regs, json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "code", sq_jtext(s, 0), "name",
+                            sq_jtext(s, 1), "cases", col_i(s, 2), "assigned", col_i(s, 3),
+                            "submitted", col_i(s, 4), "draft", col_i(s, 5)));
+    sq_done(s);
+    return json_pack("{s:o,s:o,s:{s:I,s:I,s:I}}", "reviewers", revs, "regions", regs, "totals",
+                     "assigned", ta, "submitted", ts, "draft", td);
+}
+
+int store_review_assigned(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id)
+{
+    static const char sql[] =
+        "SELECT a.state = 'released' AND s.state = 'released' FROM assignment a "
+        "JOIN stage s ON s.id = a.stage_id "
+        "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND a.state IN " LIVE;
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, user_id);
+    int rc = sqlite3_step(s);
+    int v = rc == SQLITE_ROW ? 1 + sqlite3_column_int(s, 0) : rc == SQLITE_DONE ? 0 : -1;
+    sq_done(s);
+    return v;
+}
+
+json_t *store_review_open_cases(struct store *st, int64_t stage_id, int64_t user_id)
+{
+    static const char sql[] =
+        "SELECT a.case_id FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = ?2 "
+        "AND a.state IN " LIVE " AND NOT EXISTS (SELECT 1 FROM review v WHERE "
+        "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
+        "AND v.status = 'submitted') ORDER BY a.case_id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_integer(col_i(s, 0)));
+    sq_done(s);
+    return a;
+}
+
+/* ---- the assignment problem -------------------------------------------- */
+
+/* A growable array of ints. */
+struct ivec {
+    int *v;
+    int n, cap;
+};
+
+static int ivec_push(struct ivec *a, int x)
+{
+    if (a->n == a->cap) {
+        int cap = a->cap ? a->cap * 2 : 64;
+        int *v = realloc(a->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* The tag vocabulary: names and how many reviewers name each. */
+struct vocab {
+    char **names;
+    int *count;
+    int n, cap;
+};
+
+static int vocab_find(const struct vocab *v, const char *name, size_t len)
+{
+    for (int i = 0; i < v->n; i++)
+        if (strlen(v->names[i]) == len && memcmp(v->names[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
+static int vocab_count(struct vocab *v, const char *name, size_t len)
+{
+    int i = vocab_find(v, name, len);
+    if (i >= 0) {
+        v->count[i]++;
+        return 0;
+    }
+    if (v->n == v->cap) {
+        int cap = v->cap ? v->cap * 2 : 64;
+        char **nn = realloc(v->names, (size_t)cap * sizeof *nn);
+        if (!nn)
+            return -1;
+        v->names = nn;
+        int *nc = realloc(v->count, (size_t)cap * sizeof *nc);
+        if (!nc)
+            return -1;
+        v->count = nc;
+        v->cap = cap;
+    }
+    v->names[v->n] = strndup(name, len);
+    if (!v->names[v->n])
+        return -1;
+    v->count[v->n++] = 1;
+    return 0;
+}
+
+static void vocab_free(struct vocab *v)
+{
+    for (int i = 0; i < v->n; i++)
+        free(v->names[i]);
+    free(v->names);
+    free(v->count);
+}
+
+/* Sort the vocabulary by count (descending), then name; keep the first 64. */
+static void vocab_rank(struct vocab *v)
+{
+    for (int i = 1; i < v->n; i++) { /* insertion sort: the vocabulary is small */
+        char *name = v->names[i];
+        int c = v->count[i], j = i;
+        while (j > 0 && (v->count[j - 1] < c ||
+                         (v->count[j - 1] == c && strcmp(v->names[j - 1], name) > 0))) {
+            v->names[j] = v->names[j - 1];
+            v->count[j] = v->count[j - 1];
+            j--;
+        }
+        v->names[j] = name;
+        v->count[j] = c;
+    }
+    while (v->n > REVIEW_MAX_TAGS)
+        free(v->names[--v->n]);
+}
+
+/* Separators of a tag list: '|', ',', ';', space, and 、，；(full width). */
+static size_t tag_sep(const char *p)
+{
+    if (*p == '|' || *p == ',' || *p == ';' || *p == ' ' || *p == '\t' || *p == '\n')
+        return 1;
+    if (strncmp(p, "、", 3) == 0 || strncmp(p, "，", 3) == 0 || strncmp(p, "；", 3) == 0 ||
+        strncmp(p, "　", 3) == 0)
+        return 3;
+    return 0;
+}
+
+/* Call fn(ctx, tag, len) for each tag of a list. */
+static int tags_each(const char *list, int (*fn)(void *ctx, const char *t, size_t len),
+                     void *ctx)
+{
+    const char *p = list;
+    while (p && *p) {
+        size_t k;
+        while (*p && (k = tag_sep(p)) > 0)
+            p += k;
+        const char *start = p;
+        while (*p && tag_sep(p) == 0)
+            p++;
+        if (p > start && fn(ctx, start, (size_t)(p - start)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int count_tag(void *ctx, const char *t, size_t len)
+{
+    return vocab_count(ctx, t, len);
+}
+
+struct mask_ctx {
+    const struct vocab *v;
+    uint64_t mask;
+};
+
+static int mask_tag(void *ctx, const char *t, size_t len)
+{
+    struct mask_ctx *m = ctx;
+    int i = vocab_find(m->v, t, len);
+    if (i >= 0)
+        m->mask |= (uint64_t)1 << i;
+    return 0;
+}
+
+static uint64_t tag_mask(const struct vocab *v, const char *list)
+{
+    struct mask_ctx m = {v, 0};
+    tags_each(list, mask_tag, &m);
+    return m.mask;
+}
+
+/* The index of code among the problem's regions, adding it; -1 for "". */
+static int region_index(struct review_problem *rp, int *cap, const char *code, const char *name)
+{
+    if (!code || !*code)
+        return -1;
+    for (int i = 0; i < rp->p.nregions; i++)
+        if (strcmp(rp->region_codes[i], code) == 0)
+            return i;
+    if (rp->p.nregions == *cap) {
+        int ncap = *cap ? *cap * 2 : 64;
+        char(*codes)[8] = realloc(rp->region_codes, (size_t)ncap * sizeof *codes);
+        if (!codes)
+            return -2;
+        rp->region_codes = codes;
+        char **names = realloc(rp->region_names, (size_t)ncap * sizeof *names);
+        if (!names)
+            return -2;
+        rp->region_names = names;
+        *cap = ncap;
+    }
+    int i = rp->p.nregions++;
+    snprintf(rp->region_codes[i], sizeof rp->region_codes[i], "%s", code);
+    rp->region_names[i] = strdup(name && *name ? name : code);
+    return rp->region_names[i] ? i : -2;
+}
+
+static int index_of(const int64_t *ids, int n, int64_t id)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (ids[mid] == id)
+            return mid;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+void store_review_problem_free(struct review_problem *rp)
+{
+    if (!rp)
+        return;
+    free(rp->case_ids);
+    free(rp->user_ids);
+    free(rp->region_codes);
+    free(rp->cases);
+    free(rp->reviewers);
+    free(rp->conflicts);
+    free(rp->lists);
+    if (rp->region_names)
+        for (int i = 0; i < rp->p.nregions; i++)
+            free(rp->region_names[i]);
+    free(rp->region_names);
+    free(rp->current);
+    free(rp->current_n);
+    free(rp->dropped);
+    memset(rp, 0, sizeof *rp);
+}
+
+static const char SQL_P_CASES[] =
+    "SELECT c.id, c.region_code, g.name, c.unit_id, c.tags_text, "
+    "(SELECT group_concat(t.name, '|') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
+    " WHERE ct.case_id = c.id) "
+    "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+    "JOIN region g ON g.code = c.region_code WHERE sc.stage_id = ?1 ORDER BY c.id";
+static const char SQL_P_REVIEWERS[] =
+    "SELECT r.user_id, coalesce(r.region_code, ''), coalesce(g.name, ''), "
+    "coalesce(r.unit_id, 0), r.expertise, r.max_load "
+    "FROM reviewer r JOIN user u ON u.id = r.user_id LEFT JOIN region g ON g.code = r.region_code "
+    "WHERE r.active = 1 AND u.disabled = 0 AND EXISTS (SELECT 1 FROM user_role ur "
+    " WHERE ur.user_id = r.user_id AND ur.role = 'reviewer') ORDER BY r.user_id";
+static const char SQL_P_CONFLICTS[] =
+    "SELECT k.case_id, k.user_id FROM conflict k JOIN stage_case sc ON sc.case_id = k.case_id "
+    "WHERE sc.stage_id = ?1";
+static const char SQL_P_SEEN[] =
+    "SELECT DISTINCT a.case_id, a.user_id FROM assignment a JOIN stage p ON p.id = a.stage_id "
+    "JOIN stage s ON s.id = ?1 AND p.campaign_id = s.campaign_id AND p.seq < s.seq "
+    "JOIN stage_case sc ON sc.stage_id = s.id AND sc.case_id = a.case_id "
+    "WHERE a.state <> 'dropped' ORDER BY a.case_id";
+static const char SQL_P_CURRENT[] =
+    "SELECT case_id, user_id, state FROM assignment WHERE stage_id = ?1 ORDER BY case_id, user_id";
+
+/* Reviewers: rows, tags vocabulary, region indices. */
+static int load_reviewers(struct store *st, struct review_problem *rp, struct vocab *v,
+                          int *rcap)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_P_REVIEWERS);
+    if (!s)
+        return STORE_ERROR;
+    int cap = 0, n = 0, rc = STORE_OK;
+    char **expertise = NULL;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            void *a = realloc(rp->user_ids, (size_t)cap * sizeof *rp->user_ids);
+            void *b = a ? realloc(rp->reviewers, (size_t)cap * sizeof *rp->reviewers) : NULL;
+            if (a)
+                rp->user_ids = a;
+            if (b)
+                rp->reviewers = b;
+            void *e = b ? realloc(expertise, (size_t)cap * sizeof *expertise) : NULL;
+            if (!e) {
+                rc = STORE_ERROR;
+                break;
+            }
+            expertise = e;
+        }
+        struct assign_reviewer *r = &rp->reviewers[n];
+        memset(r, 0, sizeof *r);
+        rp->user_ids[n] = sqlite3_column_int64(s, 0);
+        r->region = region_index(rp, rcap, sq_text(s, 1), sq_text(s, 2));
+        r->unit = (int)sqlite3_column_int64(s, 3);
+        r->max_load = sqlite3_column_int(s, 5);
+        expertise[n] = strdup(sq_text(s, 4));
+        if (r->region < -1 || !expertise[n] || tags_each(expertise[n], count_tag, v) != 0) {
+            n++;
+            rc = STORE_ERROR;
+            break;
+        }
+        n++;
+    }
+    sq_done(s);
+    rp->p.nreviewers = n;
+    if (rc == STORE_OK) {
+        vocab_rank(v);
+        for (int i = 0; i < n; i++)
+            rp->reviewers[i].tags = tag_mask(v, expertise[i]);
+    }
+    for (int i = 0; i < n; i++)
+        free(expertise[i]);
+    free(expertise);
+    return rc;
+}
+
+static int load_cases(struct store *st, struct review_problem *rp, const struct vocab *v,
+                      int *rcap)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_P_CASES);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, rp->stage.id);
+    int cap = 0, n = 0, rc = STORE_OK;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            void *a = realloc(rp->case_ids, (size_t)cap * sizeof *rp->case_ids);
+            void *b = a ? realloc(rp->cases, (size_t)cap * sizeof *rp->cases) : NULL;
+            if (a)
+                rp->case_ids = a;
+            if (!b) {
+                rc = STORE_ERROR;
+                break;
+            }
+            rp->cases = b;
+        }
+        struct assign_case *c = &rp->cases[n];
+        memset(c, 0, sizeof *c);
+        rp->case_ids[n] = sqlite3_column_int64(s, 0);
+        c->region = region_index(rp, rcap, sq_text(s, 1), sq_text(s, 2));
+        c->unit = (int)sqlite3_column_int64(s, 3);
+        c->tags = tag_mask(v, sq_text(s, 4)) | tag_mask(v, sq_text(s, 5));
+        if (c->region < -1) {
+            rc = STORE_ERROR;
+            break;
+        }
+        n++;
+    }
+    sq_done(s);
+    rp->p.ncases = n;
+    return rc;
+}
+
+static int load_conflicts(struct store *st, struct review_problem *rp)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_P_CONFLICTS);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, rp->stage.id);
+    int cap = 0, n = 0, rc = STORE_OK;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
+        int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
+        if (c < 0 || r < 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *a = realloc(rp->conflicts, (size_t)cap * sizeof *rp->conflicts);
+            if (!a) {
+                rc = STORE_ERROR;
+                break;
+            }
+            rp->conflicts = a;
+        }
+        rp->conflicts[n++] = (struct assign_pair){c, r};
+    }
+    sq_done(s);
+    rp->p.nconflicts = n;
+    return rc;
+}
+
+/* Earlier stages' reviewers of each case, as the cases' seen lists (in rp->lists). */
+static int load_seen(struct store *st, struct review_problem *rp)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_P_SEEN);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, rp->stage.id);
+    struct ivec cs = {0}, rs = {0};
+    int rc = STORE_OK;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
+        int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
+        if (c < 0 || r < 0)
+            continue;
+        if (ivec_push(&cs, c) || ivec_push(&rs, r)) {
+            rc = STORE_ERROR;
+            break;
+        }
+    }
+    sq_done(s);
+    if (rc == STORE_OK && rs.n > 0) {
+        rp->lists = rs.v; /* ordered by case: each case's run is contiguous */
+        rs.v = NULL;
+        for (int i = 0; i < cs.n;) {
+            int j = i;
+            while (j < cs.n && cs.v[j] == cs.v[i])
+                j++;
+            rp->cases[cs.v[i]].seen = rp->lists + i;
+            rp->cases[cs.v[i]].nseen = j - i;
+            i = j;
+        }
+    }
+    free(cs.v);
+    free(rs.v);
+    return rc;
+}
+
+/* The stage's live assignments by case, and who dropped out. */
+static int load_current(struct store *st, struct review_problem *rp)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_P_CURRENT);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, rp->stage.id);
+    int n = rp->p.ncases, m = rp->p.nreviewers;
+    rp->current_n = calloc((size_t)n + 1, sizeof *rp->current_n);
+    rp->dropped = calloc((size_t)m + 1, sizeof *rp->dropped);
+    struct ivec cs = {0}, rs = {0};
+    int rc = rp->current_n && rp->dropped ? STORE_OK : STORE_ERROR;
+    while (rc == STORE_OK && sqlite3_step(s) == SQLITE_ROW) {
+        int c = index_of(rp->case_ids, n, sqlite3_column_int64(s, 0));
+        int r = index_of(rp->user_ids, m, sqlite3_column_int64(s, 1));
+        if (strcmp(sq_text(s, 2), "dropped") == 0) {
+            if (r >= 0)
+                rp->dropped[r] = 1;
+            continue;
+        }
+        if (c < 0)
+            continue;
+        if (ivec_push(&cs, c) || ivec_push(&rs, r))
+            rc = STORE_ERROR;
+        else
+            rp->current_n[c]++;
+    }
+    sq_done(s);
+    int width = 0;
+    for (int i = 0; i < n; i++)
+        if (rp->current_n[i] > width)
+            width = rp->current_n[i];
+    rp->current_k = width;
+    if (rc == STORE_OK && width > 0) {
+        rp->current = malloc((size_t)n * (size_t)width * sizeof *rp->current);
+        if (!rp->current)
+            rc = STORE_ERROR;
+        else {
+            for (size_t i = 0; i < (size_t)n * (size_t)width; i++)
+                rp->current[i] = -1;
+            int *fill = calloc((size_t)n + 1, sizeof *fill);
+            if (!fill)
+                rc = STORE_ERROR;
+            for (int i = 0; fill && i < cs.n; i++)
+                rp->current[(size_t)cs.v[i] * (size_t)width + (size_t)fill[cs.v[i]]++] = rs.v[i];
+            free(fill);
+        }
+    }
+    free(cs.v);
+    free(rs.v);
+    return rc;
+}
+
+int store_review_problem_load(struct store *st, int64_t stage_id, struct review_problem *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = store_review_stage(st, stage_id, &out->stage);
+    if (rc != STORE_OK)
+        return rc;
+    struct vocab v = {0};
+    int rcap = 0;
+    rc = load_reviewers(st, out, &v, &rcap);
+    if (rc == STORE_OK)
+        rc = load_cases(st, out, &v, &rcap);
+    vocab_free(&v);
+    if (rc == STORE_OK)
+        rc = load_conflicts(st, out);
+    if (rc == STORE_OK && out->stage.exclude_previous)
+        rc = load_seen(st, out);
+    if (rc == STORE_OK)
+        rc = load_current(st, out);
+    if (rc != STORE_OK) {
+        store_review_problem_free(out);
+        return STORE_ERROR;
+    }
+    struct assign_problem *p = &out->p;
+    p->cases = out->cases;
+    p->reviewers = out->reviewers;
+    p->conflicts = out->conflicts;
+    p->k = out->stage.reviewers_per_case;
+    p->max_same_region = out->stage.max_same_region;
+    p->allow_own_region = 0;
+    p->balanced = 1;
+    p->earlier_penalty = 0;
+    p->earlier_exclude = out->stage.exclude_previous;
+    p->region_names = (const char *const *)out->region_names;
+    return STORE_OK;
+}
+
+/* ---- writes -------------------------------------------------------------- */
+
+/* The state of stage id into state (empty if none). */
+static int tx_stage_state(struct store_tx *tx, int64_t stage_id, char *state, size_t n)
+{
+    static const char sql[] = "SELECT state FROM stage WHERE id = ?1";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int rc = sqlite3_step(s);
+    state[0] = 0;
+    if (rc == SQLITE_ROW)
+        snprintf(state, n, "%s", sq_text(s, 0));
+    sq_done(s);
+    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+}
+
+/* STORE_OK if the stage's state is one of the (up to two) given, else REVIEW_ESTATE. */
+static int tx_stage_in(struct store_tx *tx, int64_t stage_id, const char *a, const char *b)
+{
+    char state[16];
+    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    if (rc != STORE_OK)
+        return rc;
+    return strcmp(state, a) == 0 || (b && strcmp(state, b) == 0) ? STORE_OK : REVIEW_ESTATE;
+}
+
+static int tx_set_state(struct store_tx *tx, int64_t stage_id, const char *state)
+{
+    static const char sql[] = "UPDATE stage SET state = ?2 WHERE id = ?1";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+    return tx_exec(tx, s);
+}
+
+int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct review_stage *g,
+                           const struct review_criterion *c, int n)
+{
+    static const char upd[] =
+        "UPDATE stage SET reviewers_per_case = ?2, blind = ?3, max_same_region = ?4, "
+        "exclude_previous = ?5, aggregation = ?6, trim_k = ?7, trim_min = ?8, normalise = ?9, "
+        "previous_weight = ?10, vote_weight = ?11, quorum = ?12, advance_rule = ?13, "
+        "advance_n = ?14, advance_threshold = ?15 WHERE id = ?1";
+    static const char del_scores[] =
+        "DELETE FROM review_score WHERE criterion_id IN "
+        "(SELECT id FROM criterion WHERE stage_id = ?1)";
+    static const char del[] = "DELETE FROM criterion WHERE stage_id = ?1";
+    static const char ins[] = "INSERT INTO criterion (stage_id, seq, name, description, "
+                              "max_score, weight) VALUES (?1,?2,?3,?4,?5,?6)";
+    int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, upd);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int(s, 2, g->reviewers_per_case);
+    sqlite3_bind_int(s, 3, g->blind);
+    sqlite3_bind_int(s, 4, g->max_same_region);
+    sqlite3_bind_int(s, 5, g->exclude_previous);
+    sqlite3_bind_text(s, 6, g->aggregation, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 7, g->trim_k);
+    sqlite3_bind_int(s, 8, g->trim_min);
+    sqlite3_bind_int(s, 9, g->normalise);
+    sqlite3_bind_double(s, 10, g->previous_weight);
+    sqlite3_bind_double(s, 11, g->vote_weight);
+    sqlite3_bind_int(s, 12, g->quorum);
+    sqlite3_bind_text(s, 13, g->advance_rule, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 14, g->advance_n);
+    sqlite3_bind_double(s, 15, g->advance_threshold);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    /* No review can exist before release, so no score refers to these criteria. */
+    if (!(s = tx_prepare(tx, del_scores)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, del)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        if (!(s = tx_prepare(tx, ins)))
+            return STORE_ERROR;
+        sqlite3_bind_int64(s, 1, stage_id);
+        sqlite3_bind_int(s, 2, i + 1);
+        sqlite3_bind_text(s, 3, c[i].name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 4, c[i].description, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_double(s, 5, c[i].max_score);
+        sqlite3_bind_double(s, 6, c[i].weight);
+        if ((rc = tx_exec(tx, s)) != STORE_OK)
+            return rc;
+    }
+    return STORE_OK;
+}
+
+int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
+{
+    static const char prev[] =
+        "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
+        "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
+    static const char first[] =
+        "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
+        "SELECT s.id, c.id FROM stage s JOIN \"case\" c ON c.campaign_id = s.campaign_id "
+        "WHERE s.id = ?1 AND c.status = 'passed'";
+    static const char later[] =
+        "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
+        "SELECT ?1, case_id FROM stage_case WHERE stage_id = ?2 AND advanced = 1";
+    *added = 0;
+    int rc = tx_stage_in(tx, stage_id, "setup", NULL);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, prev);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int64_t p = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    if (!(s = tx_prepare(tx, p ? later : first)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (p)
+        sqlite3_bind_int64(s, 2, p);
+    rc = tx_exec(tx, s);
+    if (rc == STORE_OK)
+        *added = sqlite3_changes(tx->db);
+    return rc;
+}
+
+int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_code,
+                       int64_t unit_id, const char *expertise, int max_load)
+{
+    static const char role[] =
+        "SELECT 1 FROM user_role WHERE user_id = ?1 AND role = 'reviewer'";
+    static const char sql[] =
+        "INSERT INTO reviewer (user_id, region_code, unit_id, expertise, max_load) "
+        "VALUES (?1,?2,?3,?4,?5) ON CONFLICT (user_id) DO UPDATE SET "
+        "region_code = excluded.region_code, unit_id = excluded.unit_id, "
+        "expertise = excluded.expertise, max_load = excluded.max_load, active = 1";
+    sqlite3_stmt *s = tx_prepare(tx, role);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, user_id);
+    int has = sqlite3_step(s) == SQLITE_ROW;
+    sq_done(s);
+    if (!has)
+        return REVIEW_EINVALID;
+    if (!(s = tx_prepare(tx, sql)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, user_id);
+    if (region_code && *region_code)
+        sqlite3_bind_text(s, 2, region_code, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 2);
+    if (unit_id > 0)
+        sqlite3_bind_int64(s, 3, unit_id);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_text(s, 4, expertise ? expertise : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, max_load);
+    return tx_exec(tx, s) == STORE_OK ? STORE_OK : REVIEW_EINVALID; /* a bad region / unit */
+}
+
+int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const char *source,
+                    const char *reason)
+{
+    static const char sql[] = "INSERT OR IGNORE INTO conflict (case_id, user_id, source, reason) "
+                              "VALUES (?1,?2,?3,?4)";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_text(s, 3, source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
+    int rc = tx_exec(tx, s);
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(tx->db) ? STORE_OK : REVIEW_EEXISTS;
+}
+
+int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
+{
+    static const char sql[] = "DELETE FROM conflict WHERE case_id = ?1 AND user_id = ?2";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    int rc = tx_exec(tx, s);
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(tx->db) ? STORE_OK : STORE_NOTFOUND;
+}
+
+static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t case_id,
+                                int64_t user_id, const char *state)
+{
+    static const char sql[] =
+        "INSERT INTO assignment (stage_id, case_id, user_id, state) VALUES (?1,?2,?3,?4) "
+        "ON CONFLICT (stage_id, case_id, user_id) DO UPDATE SET state = excluded.state, "
+        "at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE assignment.state = 'dropped'";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, user_id);
+    sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
+    int rc = tx_exec(tx, s);
+    if (rc != STORE_OK)
+        return rc;
+    return sqlite3_changes(tx->db) ? STORE_OK : REVIEW_EEXISTS;
+}
+
+int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review_pair *pairs,
+                      int n)
+{
+    static const char del[] =
+        "DELETE FROM assignment WHERE stage_id = ?1 AND state = 'proposed'";
+    int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, del);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    for (int i = 0; i < n; i++)
+        if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
+                                       "proposed")) != STORE_OK)
+            return rc == REVIEW_EEXISTS ? REVIEW_EINVALID : rc;
+    return tx_set_state(tx, stage_id, "proposed");
+}
+
+/* Replace {n} and {link} in text (a new string, or NULL). */
+static char *mail_text(const char *text, int n, const char *link)
+{
+    if (!link)
+        link = "";
+    size_t cap = 1;
+    for (const char *p = text; *p; p++)
+        cap += strncmp(p, "{n}", 3) == 0 ? 12 : strncmp(p, "{link}", 6) == 0 ? strlen(link) : 1;
+    char *out = malloc(cap), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = text; *p;) {
+        if (strncmp(p, "{n}", 3) == 0) {
+            o += sprintf(o, "%d", n);
+            p += 3;
+        } else if (strncmp(p, "{link}", 6) == 0) {
+            o = stpcpy(o, link);
+            p += 6;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+static int tx_mail(struct store_tx *tx, int64_t user_id, int n, const struct review_mail *m)
+{
+    static const char sql[] = "INSERT INTO outbox (to_addr, subject, body) "
+                              "SELECT email, ?2, ?3 FROM user WHERE id = ?1";
+    char *subject = mail_text(m->subject, n, m->link);
+    char *body = mail_text(m->body, n, m->link);
+    sqlite3_stmt *s = subject && body ? tx_prepare(tx, sql) : NULL;
+    int rc = STORE_ERROR;
+    if (s) {
+        sqlite3_bind_int64(s, 1, user_id);
+        sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 3, body, -1, SQLITE_TRANSIENT);
+        rc = tx_exec(tx, s);
+    }
+    free(subject);
+    free(body);
+    return rc;
+}
+
+int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case_id,
+                             int64_t user_id, const struct review_mail *m)
+{
+    char state[16];
+    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    if (rc != STORE_OK)
+        return rc;
+    int released = strcmp(state, "released") == 0;
+    if (!released && strcmp(state, "proposed") != 0)
+        return REVIEW_ESTATE;
+    rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
+    if (rc == STORE_OK && released && m)
+        rc = tx_mail(tx, user_id, 1, m);
+    return rc;
+}
+
+int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t case_id,
+                                int64_t user_id)
+{
+    static const char get[] =
+        "SELECT a.state, coalesce(v.status, '') FROM assignment a LEFT JOIN review v ON "
+        "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
+        "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND a.state IN " LIVE;
+    static const char del[] =
+        "DELETE FROM assignment WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
+    static const char drop[] = "UPDATE assignment SET state = 'dropped' "
+                               "WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
+    int rc = tx_stage_in(tx, stage_id, "proposed", "released");
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, get);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, user_id);
+    char state[16] = "", review[16] = "";
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        copy_col(state, sizeof state, s, 0);
+        copy_col(review, sizeof review, s, 1);
+    }
+    sq_done(s);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    if (strcmp(review, "submitted") == 0)
+        return REVIEW_ESTATE;
+    if (!(s = tx_prepare(tx, strcmp(state, "proposed") == 0 ? del : drop)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, user_id);
+    return tx_exec(tx, s);
+}
+
+/* Send m to every reviewer of rows (user_id, n) of statement s (bound); count them. */
+static int tx_mail_each(struct store_tx *tx, sqlite3_stmt *s, const struct review_mail *m,
+                        int *messages)
+{
+    struct ivec users = {0}, counts = {0};
+    int rc = STORE_OK;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        if (ivec_push(&users, (int)sqlite3_column_int64(s, 0)) ||
+            ivec_push(&counts, sqlite3_column_int(s, 1)))
+            rc = STORE_ERROR;
+    sq_done(s);
+    for (int i = 0; rc == STORE_OK && i < users.n; i++)
+        if ((rc = tx_mail(tx, users.v[i], counts.v[i], m)) == STORE_OK)
+            (*messages)++;
+    free(users.v);
+    free(counts.v);
+    return rc;
+}
+
+int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review_mail *m,
+                      int *messages)
+{
+    static const char upd[] =
+        "UPDATE assignment SET state = 'released' WHERE stage_id = ?1 AND state = 'proposed'";
+    static const char who[] =
+        "SELECT user_id, count(*) FROM assignment WHERE stage_id = ?1 AND state = 'released' "
+        "GROUP BY user_id ORDER BY user_id";
+    *messages = 0;
+    int rc = tx_stage_in(tx, stage_id, "proposed", NULL);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, upd);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    if ((rc = tx_set_state(tx, stage_id, "released")) != STORE_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, who)))
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    return tx_mail_each(tx, s, m, messages);
+}
+
+int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
+                   const struct review_pair *replacements, int n, const struct review_mail *m)
+{
+    static const char drop[] =
+        "UPDATE assignment SET state = 'dropped' WHERE stage_id = ?1 AND user_id = ?2 "
+        "AND state IN " LIVE " AND NOT EXISTS (SELECT 1 FROM review v WHERE "
+        "v.stage_id = assignment.stage_id AND v.case_id = assignment.case_id "
+        "AND v.user_id = assignment.user_id AND v.status = 'submitted')";
+    char state[16];
+    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    if (rc != STORE_OK)
+        return rc;
+    int released = strcmp(state, "released") == 0;
+    if (!released && strcmp(state, "proposed") != 0)
+        return REVIEW_ESTATE;
+    sqlite3_stmt *s = tx_prepare(tx, drop);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    if ((rc = tx_exec(tx, s)) != STORE_OK)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        rc = tx_insert_assignment(tx, stage_id, replacements[i].case_id,
+                                  replacements[i].user_id, released ? "released" : "proposed");
+        if (rc != STORE_OK)
+            return rc == REVIEW_EEXISTS ? REVIEW_ESTATE : rc;
+    }
+    if (!released || !m)
+        return STORE_OK;
+    /* One message per new reviewer with their number of new cases. */
+    for (int i = 0; i < n; i++) {
+        int seen = 0, count = 0;
+        for (int j = 0; j < n; j++) {
+            if (replacements[j].user_id != replacements[i].user_id)
+                continue;
+            if (j < i)
+                seen = 1;
+            count++;
+        }
+        if (!seen && (rc = tx_mail(tx, replacements[i].user_id, count, m)) != STORE_OK)
+            return rc;
+    }
+    return STORE_OK;
+}
+
+int tx_review_remind(struct store_tx *tx, int64_t stage_id, const struct review_mail *m,
+                     int *messages)
+{
+    static const char who[] =
+        "SELECT a.user_id, count(*) FROM assignment a WHERE a.stage_id = ?1 "
+        "AND a.state = 'released' AND NOT EXISTS (SELECT 1 FROM review v WHERE "
+        "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
+        "AND v.status = 'submitted') GROUP BY a.user_id ORDER BY a.user_id";
+    *messages = 0;
+    int rc = tx_stage_in(tx, stage_id, "released", NULL);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, who);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    return tx_mail_each(tx, s, m, messages);
+}
