@@ -248,7 +248,8 @@ async function signOut(page, label) {
     await clickAndLoad(page, page.locator('header a.account[href="/me"]'));
     assert.equal(new URL(page.url()).pathname, '/me');
     await shot(page, `${label}-me`);
-    await clickAndLoad(page, page.getByRole('button', { name: '退出', exact: true }));
+    /* The masthead's sign-out, present on every page. */
+    await clickAndLoad(page, page.locator('header form.signout').getByRole('button', { name: '退出', exact: true }));
     await page.getByRole('link', { name: '登录', exact: true }).first().waitFor({ state: 'visible' });
     // And really out: a personal page sends the browser back to the login form.
     await page.goto(base + '/me', { waitUntil: 'load' });

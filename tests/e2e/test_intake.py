@@ -167,7 +167,7 @@ def recommendations(server, region):
     try:
         return c.execute("SELECT count(*) FROM recommendation r JOIN campaign k "
                          "ON k.id = r.campaign_id WHERE r.region_code = ? "
-                         "AND k.status NOT IN ('published','archived')", (region,)).fetchone()[0]
+                         "AND k.status = 'open'", (region,)).fetchone()[0]
     finally:
         c.close()
 
