@@ -36,17 +36,16 @@ import argparse
 import concurrent.futures as cf
 import os
 import re
-import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 import requests
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from laurel_bench import (Sampler, Workspace, add_laurel_option, cpu_s, csrf_of, log,  # noqa: E402
+                          pct, proc_kib, reset_hwm, run_main)
 
 PASSWORD = "rush-bench-2019"
 SECTION_TEXT = [
@@ -56,104 +55,6 @@ SECTION_TEXT = [
     "把组织优势转化为治理效能，关键在于让每一户都有说话的地方。" * 2,
     "附：议事会章程、会议记录样本。",
 ]
-
-
-def log(*a):
-    print(*a, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def pct(xs, p):
-    """Nearest-rank percentile."""
-    xs = sorted(xs)
-    if not xs:
-        return float("nan")
-    k = max(0, min(len(xs) - 1, -(-p * len(xs) // 100) - 1))
-    return xs[int(k)]
-
-
-def cpu_s(pid):
-    """User + system CPU seconds of a process (all its threads)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
-def proc_kib(pid, field):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class Server:
-    """laurel serve on a free loopback port; stop() is bounded and idempotent."""
-
-    def __init__(self, binary, data, workdir, threads):
-        self.binary, self.data, self.workdir, self.threads = binary, data, workdir, threads
-        self.proc = None
-        self.url = None
-
-    def start(self):
-        for attempt in range(3):
-            port = free_port()
-            self.log = open(os.path.join(self.workdir, "laurel.log"), "wb")
-            self.proc = subprocess.Popen(
-                [self.binary, "serve", "--data", self.data, "--listen", f"127.0.0.1:{port}",
-                 "--threads", str(self.threads),
-                 "--access-log", os.path.join(self.workdir, "access.log")],
-                stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-            self.url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    if requests.get(self.url + "/healthz", timeout=1).text.strip() == "ok":
-                        return
-                except requests.RequestException:
-                    pass
-                time.sleep(0.1)
-            self.stop()
-        raise SystemExit("rush: laurel did not start:\n" + self.log_text())
-
-    def log_text(self):
-        try:
-            with open(os.path.join(self.workdir, "laurel.log"), errors="replace") as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            log("rush: laurel ignored SIGTERM for 10 s, killing it")
-            p.kill()
-            p.wait(timeout=5)
-
-
-def csrf_of(html):
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    if not m:
-        raise RuntimeError("no csrf field in the page")
-    return m.group(1)
 
 
 def sign_in(base, email):
@@ -240,25 +141,10 @@ def one_flow(n, base, cookies, token, track):
         s.close()
 
 
-class Sampler(threading.Thread):
-    """Samples VmRSS every 50 ms until stopped (bounded: 30 min)."""
-
-    def __init__(self, pid):
-        super().__init__(daemon=True)
-        self.pid, self.stop_ev, self.max_rss = pid, threading.Event(), 0
-
-    def run(self):
-        end = time.monotonic() + 1800
-        while not self.stop_ev.is_set() and time.monotonic() < end:
-            self.max_rss = max(self.max_rss, proc_kib(self.pid, "VmRSS"))
-            self.stop_ev.wait(0.05)
-
-
 def main():
     global FILE_SIZE, PDF_FILL
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--laurel", default=os.environ.get("LAUREL_BIN", os.path.join(root, "build/laurel")))
+    add_laurel_option(ap)
     ap.add_argument("--flows", type=int, default=500)
     ap.add_argument("--workers", type=int, default=32)
     ap.add_argument("--accounts", type=int, default=25)
@@ -270,19 +156,10 @@ def main():
     FILE_SIZE = o.size_kib * 1024
     PDF_FILL = (b"0 0 0 rg 72 720 m 540 720 l S\n" * (FILE_SIZE // 30 + 1))[:FILE_SIZE]
 
-    if not os.access(o.laurel, os.X_OK):
-        raise SystemExit(f"rush: no laurel binary at {o.laurel} (ninja -C build)")
-    work = tempfile.mkdtemp(prefix="laurel-rush.")
-    server = None
-    # SIGTERM behaves like Ctrl-C, so that the finally clause below always runs.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        binary = os.path.join(work, "laurel")
-        shutil.copy2(o.laurel, binary)  # a rebuild during the run cannot change it
-        data = os.path.join(work, "data")
+    with Workspace("rush", o.laurel) as w:
+        binary, data = w.binary, w.data
         t0 = time.monotonic()
-        subprocess.run([binary, "demo", "--data", data, "--cases", str(o.cases)], check=True,
-                       stdout=subprocess.DEVNULL, timeout=120)
+        w.demo(o.cases)
         log(f"  demo ({o.cases} cases): {time.monotonic() - t0:.1f} s")
 
         # Submitter accounts: one per unit, the first ACCOUNTS street-level units.
@@ -307,8 +184,7 @@ def main():
             list(ex.map(add, range(o.accounts)))
         log(f"  {o.accounts} submitter accounts (laurel user add): {time.monotonic() - t0:.1f} s")
 
-        server = Server(binary, data, work, o.threads)
-        server.start()
+        server = w.serve(o.threads)
         pid = server.proc.pid
         base = server.url
         t0 = time.monotonic()
@@ -325,12 +201,7 @@ def main():
 
         rss_before = proc_kib(pid, "VmRSS")
         hwm_life_before = proc_kib(pid, "VmHWM")
-        try:
-            with open(f"/proc/{pid}/clear_refs", "w") as f:
-                f.write("5")  # resets VmHWM to the current RSS
-            hwm_reset = True
-        except OSError:
-            hwm_reset = False
+        hwm_reset = reset_hwm(pid)
         sampler = Sampler(pid)
         sampler.start()
 
@@ -404,14 +275,7 @@ def main():
             f"hwm_life_mb={max(hwm_life_before, hwm_rush) / 1024:.1f} server_cpu_s={server_cpu:.1f} "
             f"client_cpu_s={client_cpu:.1f} check_failures={bad}")
         return 1 if bad else 0
-    finally:
-        if server:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

@@ -31,18 +31,15 @@ Usage: python3 bench/storm.py [--laurel build/laurel] [--logins 200] [--threads 
 """
 import argparse
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rush import Sampler, Server, cpu_s, csrf_of, log, pct, proc_kib  # noqa: E402
+from laurel_bench import (Sampler, Workspace, add_laurel_option, cpu_s, csrf_of, log,  # noqa: E402
+                          pct, proc_kib, reset_hwm, run_main)
 
 PASSWORD = "laurel-demo-2019"
 ACCOUNTS = ["organiser@demo.laurel", "shanghai@demo.laurel", "zhoujiadu@demo.laurel",
@@ -52,28 +49,16 @@ MAX_HASHING = 2        # AUTH_MAX_HASHING
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--laurel", default=os.environ.get("LAUREL_BIN", os.path.join(root, "build/laurel")))
+    add_laurel_option(ap)
     ap.add_argument("--logins", type=int, default=200)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--cases", type=int, default=4000)
     ap.add_argument("--slack-mib", type=float, default=16)
     o = ap.parse_args()
-    if not os.access(o.laurel, os.X_OK):
-        raise SystemExit(f"storm: no laurel binary at {o.laurel} (ninja -C build)")
-
-    work = tempfile.mkdtemp(prefix="laurel-storm.")
-    server = None
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        binary = os.path.join(work, "laurel")
-        shutil.copy2(o.laurel, binary)
-        data = os.path.join(work, "data")
-        subprocess.run([binary, "demo", "--data", data, "--cases", str(o.cases)], check=True,
-                       stdout=subprocess.DEVNULL, timeout=120)
-        server = Server(binary, data, work, o.threads)
-        server.start()
+    with Workspace("storm", o.laurel) as w:
+        w.demo(o.cases)
+        server = w.serve(o.threads)
         pid, base = server.proc.pid, server.url
 
         # Each client: its own connection, the csrf cookie and field of /login.
@@ -88,12 +73,7 @@ def main():
         time.sleep(0.5)
         rss_base = proc_kib(pid, "VmRSS")
         hwm_before = proc_kib(pid, "VmHWM")
-        try:
-            with open(f"/proc/{pid}/clear_refs", "w") as f:
-                f.write("5")  # VmHWM := current RSS
-            hwm_reset = True
-        except OSError:
-            hwm_reset = False
+        hwm_reset = reset_hwm(pid)  # VmHWM := current RSS
         sampler = Sampler(pid)
         sampler.start()
 
@@ -189,14 +169,7 @@ def main():
             f"rss_base_mb={rss_base / 1024:.1f} hwm_mb={peak:.1f} bound_mb={bound:.1f} "
             f"slack_mb={o.slack_mib:g} verdict={verdict} hwm_before_mb={hwm_before / 1024:.1f}")
         return 1 if errors or bad_sessions or verdict != "ok" else 0
-    finally:
-        if server:
-            server.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    run_main(main)

@@ -3,8 +3,8 @@
 //
 // Run: node --test tests/browser/   (after `npm ci` in tests/browser/)
 //
-// Like home.test.mjs, the test builds nothing: it takes the release binary from
-// $LAUREL_BIN, or ../../build/laurel relative to this file, makes a fresh demo
+// Like home.test.mjs, the test builds nothing: harness.mjs takes the release
+// binary from $LAUREL_BIN, or ../../build/laurel, makes a fresh demo
 // in a temporary folder (the demo holds the 2020 edition in review: 初评 done,
 // 复评 under way, expert@demo.laurel with a few untouched 复评 cases), serves it
 // on a free loopback port and drives Debian's Chromium (/usr/bin/chromium, or
@@ -23,186 +23,24 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, access } from 'node:fs/promises';
-import { constants as fsc } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { DESKTOP, Laurel, clickAndLoad, numberedShots, pageError, signIn as signInAs } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const LAUREL = process.env.LAUREL_BIN || path.resolve(here, '../../build/laurel');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.join(here, 'out');
-const PASSWORD = 'laurel-demo-2019';
 const REVIEWER = 'expert@demo.laurel';
 const ORGANISER = 'organiser@demo.laurel';
 const CASES = 200; // the public archive is not used here; the edition in review is the same
 const ROUND = '复评';
 
-const DEMO_TIMEOUT_MS = 60_000;
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
-const STEP_TIMEOUT_MS = 20_000;
+const laurel = new Laurel({ name: 'review', cases: CASES, stepTimeoutMs: 20_000 });
+before(() => laurel.start());
+after(() => laurel.stop());
 
-let tmp;            // temporary folder: data, access log
-let server;         // the laurel child process
-let serverLog = ''; // its stdout+stderr, shown when something fails
-let base;           // http://127.0.0.1:PORT
-let browser;
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const s = createServer();
-        s.unref();
-        s.on('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-            const { port } = s.address();
-            s.close(() => resolve(port));
-        });
-    });
-}
-
-function run(file, args, timeout) {
-    return new Promise((resolve, reject) => {
-        execFile(file, args, { timeout, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-            else resolve(stdout + stderr);
-        });
-    });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitHealthy(url, child, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (child.exitCode !== null || child.signalCode !== null)
-            throw new Error(`laurel exited early (${child.exitCode ?? child.signalCode})\n${serverLog}`);
-        try {
-            const r = await fetch(url + '/healthz', { signal: AbortSignal.timeout(1000) });
-            if (r.ok && (await r.text()).trim() === 'ok') return;
-        } catch { /* not up yet */ }
-        await sleep(100);
-    }
-    throw new Error(`laurel did not answer /healthz within ${timeoutMs} ms\n${serverLog}`);
-}
-
-async function startServer(dataDir) {
-    // A port found free may be taken before laurel binds it: try a few.
-    for (let attempt = 1; attempt <= 3; attempt++) {
-        const port = await freePort();
-        serverLog = '';
-        const child = spawn(LAUREL, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
-            '--access-log', path.join(tmp, 'access.log'), '--threads', '2'],
-            { stdio: ['ignore', 'pipe', 'pipe'] });
-        child.stdout.on('data', (d) => { serverLog += d; });
-        child.stderr.on('data', (d) => { serverLog += d; });
-        const url = `http://127.0.0.1:${port}`;
-        try {
-            await waitHealthy(url, child, START_TIMEOUT_MS);
-            return { child, url };
-        } catch (e) {
-            await stopServer(child);
-            if (attempt === 3) throw e;
-        }
-    }
-}
-
-async function stopServer(child) {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const done = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
-    if (!done) {
-        child.kill('SIGKILL');
-        await Promise.race([exited, sleep(2000)]);
-        throw new Error(`laurel did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM`);
-    }
-}
-
-before(async () => {
-    await access(LAUREL, fsc.X_OK).catch(() => {
-        throw new Error(`no laurel binary at ${LAUREL}: build it (ninja -C build) or set LAUREL_BIN`);
-    });
-    await access(CHROMIUM, fsc.X_OK).catch(() => {
-        throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk`);
-    });
-    tmp = await mkdtemp(path.join(tmpdir(), 'laurel-review-'));
-    await mkdir(OUT, { recursive: true });
-    const dataDir = path.join(tmp, 'data');
-    await run(LAUREL, ['demo', '--data', dataDir, '--cases', String(CASES)], DEMO_TIMEOUT_MS);
-    ({ child: server, url: base } = await startServer(dataDir));
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        timeout: 30_000,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-});
-
-after(async () => {
-    const errors = [];
-    if (browser) await browser.close().catch((e) => errors.push(e));
-    await stopServer(server).catch((e) => errors.push(e));
-    if (tmp) await rm(tmp, { recursive: true, force: true }).catch((e) => errors.push(e));
-    if (errors.length) throw errors[0];
-});
+const shot = numberedShots('review');
+const signIn = (page, email, label) => signInAs(page, laurel.base, email, label, shot);
 
 // One browser context per person; it records script errors and failed or
 // erroring requests to our server.  A confirm() a button may raise is accepted,
 // as the person would.
-async function newPage() {
-    const context = await browser.newContext({
-        locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1280, height: 900 },
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_TIMEOUT_MS);
-    page.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => {
-        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-    });
-    page.on('dialog', (d) => d.accept().catch(() => {}));
-    return { context, page, problems };
-}
-
-let shotNo = 0;
-async function shot(page, name) {
-    shotNo += 1;
-    const file = path.join(OUT, `review-${String(shotNo).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
-}
-
-// Clicks something that submits a form or follows a link and waits for the
-// page it leads to (the server answers POSTs with 303 + a GET).
-async function clickAndLoad(page, locator) {
-    await locator.waitFor({ state: 'visible' });
-    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
-}
-
-// The alert a page shows when the server refused something, for the message of a failed assert.
-async function pageError(page) {
-    const alerts = page.locator('.form-error, .field-error');
-    return (await alerts.count()) ? (await alerts.allInnerTexts()).join(' | ') : '(no error shown)';
-}
-
-async function signIn(page, email, label) {
-    await page.goto(base + '/', { waitUntil: 'load' });
-    await clickAndLoad(page, page.getByRole('link', { name: '登录', exact: true }));
-    assert.match(new URL(page.url()).pathname, /^\/login$/);
-    await page.getByLabel('电子邮箱', { exact: true }).fill(email);
-    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
-    await shot(page, `${label}-login`);
-    await clickAndLoad(page, page.getByRole('button', { name: '登录', exact: true }));
-    assert.doesNotMatch(new URL(page.url()).pathname, /^\/login/,
-        `${email} could not sign in: ${await pageError(page)}`);
-    await page.locator('header a.account[href="/me"]').waitFor({ state: 'visible' });
-}
+const newPage = () => laurel.newPage(DESKTOP, { acceptDialogs: true });
 
 // The 复评 row of the reviewer's list for the case at `href`: its status text.
 async function statusOf(page, href) {
@@ -227,7 +65,7 @@ test('a reviewer scores a case; the organiser closes, ranks and advances 复评'
         const { context, page, problems } = await newPage();
         try {
             await signIn(page, REVIEWER, 'reviewer');
-            await page.goto(base + '/review', { waitUntil: 'load' });
+            await page.goto(laurel.base + '/review', { waitUntil: 'load' });
             assert.equal((await page.locator('h1').first().innerText()).trim(), '评审任务');
             await shot(page, 'reviewer-list');
 
@@ -265,7 +103,7 @@ test('a reviewer scores a case; the organiser closes, ranks and advances 复评'
             await shot(page, 'reviewer-submitted');
 
             // The list marks it submitted.
-            await page.goto(base + '/review', { waitUntil: 'load' });
+            await page.goto(laurel.base + '/review', { waitUntil: 'load' });
             assert.equal(await statusOf(page, href), '已提交', 'expected the case marked 已提交 in 评审任务');
             await shot(page, 'reviewer-list-after');
         } finally {
@@ -279,7 +117,7 @@ test('a reviewer scores a case; the organiser closes, ranks and advances 复评'
         const { context, page, problems } = await newPage();
         try {
             await signIn(page, ORGANISER, 'organiser');
-            await page.goto(base + '/admin/stages', { waitUntil: 'load' });
+            await page.goto(laurel.base + '/admin/stages', { waitUntil: 'load' });
             await shot(page, 'organiser-stages');
             await clickAndLoad(page, page.locator('main a[href^="/admin/stages/"]', { hasText: ROUND }).first());
             const m = new URL(page.url()).pathname.match(/^\/admin\/stages\/(\d+)$/);
@@ -291,7 +129,7 @@ test('a reviewer scores a case; the organiser closes, ranks and advances 复评'
             if (await rankingLink.count())
                 await clickAndLoad(page, rankingLink);
             else
-                await page.goto(`${base}/admin/stages/${id}/ranking`, { waitUntil: 'load' });
+                await page.goto(`${laurel.base}/admin/stages/${id}/ranking`, { waitUntil: 'load' });
             assert.equal(new URL(page.url()).pathname, `/admin/stages/${id}/ranking`);
             assert.match(await page.locator('h1').first().innerText(), new RegExp(ROUND));
             const rule = await page.locator('.ranking-rule').innerText();

@@ -6,6 +6,11 @@ started on a free port; tests get its base URL through the `base` fixture.
 `laurel_server.restart()` stops it gracefully (SIGTERM, must exit 0) and
 starts it again on the same data, for the persistence tests.
 
+Test modules that change the database run their own server on their own demo
+with the same pieces: make_demo(), LaurelServer, and finish() to stop it and
+check its stderr.  The helpers at the end sign the demo's accounts in (login,
+csrf) and read pages and JSON.
+
 Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
 """
 import html.parser
@@ -33,6 +38,9 @@ HTTP_TIMEOUT = 30.0
 
 JSON = {"Accept": "application/json"}
 
+PASSWORD = "laurel-demo-2019"  # every account `laurel demo` makes
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+
 # Sanitizer reports that must never appear on the server's stderr.
 SANITIZER_RE = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:")
@@ -47,16 +55,21 @@ def free_port():
 
 
 class LaurelServer:
-    def __init__(self, binary, data, workdir):
+    def __init__(self, binary, data, workdir, extra_args=(), access_log=None, stdout=None):
+        """`laurel serve --data DATA` with cwd WORKDIR; extra_args go after --listen and
+        --access-log (by default WORKDIR/access.log); stdout to WORKDIR/serve.stdout
+        unless given (subprocess.DEVNULL)."""
         self.binary = binary
         self.data = data
         self.workdir = workdir
+        self.extra_args = list(extra_args)
+        self.stdout = stdout
         self.port = None
         self.proc = None
         self.starts = 0
         self.stderr_path = os.path.join(workdir, "serve.stderr")
         self.stdout_path = os.path.join(workdir, "serve.stdout")
-        self.access_log = os.path.join(workdir, "access.log")
+        self.access_log = access_log or os.path.join(workdir, "access.log")
 
     @property
     def url(self):
@@ -68,13 +81,15 @@ class LaurelServer:
         for attempt in range(3):
             self.port = port if (port and attempt == 0) else free_port()
             self.starts += 1
-            out = open(self.stdout_path, "ab")
+            out = open(self.stdout_path, "ab") if self.stdout is None else self.stdout
             err = open(self.stderr_path, "ab")
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data", self.data, "--listen",
-                 "127.0.0.1:%d" % self.port, "--access-log", self.access_log],
+                 "127.0.0.1:%d" % self.port, "--access-log", self.access_log]
+                + self.extra_args,
                 stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=self.workdir)
-            out.close()
+            if self.stdout is None:
+                out.close()
             err.close()
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline:
@@ -140,36 +155,51 @@ class LaurelServer:
         return [m.group(0) for m in SANITIZER_RE.finditer(self.stderr_text())]
 
 
-@pytest.fixture(scope="session")
-def laurel_server():
+def make_demo(workdir, *args):
+    """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks it made the
+    database, and returns the data folder."""
     assert os.access(LAUREL_BIN, os.X_OK), (
         "expected an executable laurel at %s (set LAUREL_BIN or run ninja -C build); "
         "saw none" % LAUREL_BIN)
-    workdir = tempfile.mkdtemp(prefix="laurel-e2e-")
     data = os.path.join(workdir, "data")
+    demo = subprocess.run([LAUREL_BIN, "demo", "--data", data, *args], capture_output=True,
+                          timeout=DEMO_TIMEOUT, cwd=workdir)
+    assert demo.returncode == 0, (
+        "expected `laurel demo` to exit 0, saw %d: %s %s"
+        % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
+    assert os.path.exists(os.path.join(data, "laurel.db")), (
+        "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
+    return data
+
+
+def finish(srv, workdir):
+    """Stops srv if it runs (graceful, exit 0), checks that its stderr holds no sanitizer
+    report, and removes workdir (kept with LAUREL_E2E_KEEP=1).  srv may be None."""
     try:
-        t0 = time.monotonic()
-        demo = subprocess.run([LAUREL_BIN, "demo", "--data", data], capture_output=True,
-                              timeout=DEMO_TIMEOUT, cwd=workdir)
-        assert demo.returncode == 0, (
-            "expected `laurel demo` to exit 0, saw %d: %s %s"
-            % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
-        assert os.path.exists(os.path.join(data, "laurel.db")), (
-            "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
-        srv = LaurelServer(LAUREL_BIN, data, workdir)
-        srv.demo_seconds = time.monotonic() - t0
-        srv.start()
-        try:
-            yield srv
-        finally:
+        if srv is not None:
             if srv.proc is not None:
                 srv.stop()
-        reports = srv.sanitizer_reports()
-        assert not reports, ("expected no sanitizer reports on the server's stderr; saw %r; "
-                             "tail: %s" % (reports[:5], srv.stderr_tail(4000)))
+            reports = srv.sanitizer_reports()
+            assert not reports, ("expected no sanitizer reports on the server's stderr; saw %r; "
+                                 "tail: %s" % (reports[:5], srv.stderr_tail(4000)))
     finally:
         if not os.environ.get("LAUREL_E2E_KEEP"):
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def laurel_server():
+    workdir = tempfile.mkdtemp(prefix="laurel-e2e-")
+    srv = None
+    try:
+        t0 = time.monotonic()
+        data = make_demo(workdir)
+        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        srv.demo_seconds = time.monotonic() - t0
+        srv.start()
+        yield srv
+    finally:
+        finish(srv, workdir)
 
 
 @pytest.fixture
@@ -185,6 +215,35 @@ def base(laurel_server):
 
 
 # ---------------------------------------------------------------- helpers
+
+def csrf_of(text):
+    """The csrf field of the (first) form in a page's text."""
+    m = CSRF_RE.search(text)
+    assert m, "expected a csrf field in the form; saw %r" % text[:500]
+    return m.group(1)
+
+
+def login(base, email, password=PASSWORD, status=303):
+    """A requests.Session that posted the login form and was answered `status`
+    (303: signed in)."""
+    s = requests.Session()
+    r = s.get(base + "/login", timeout=HTTP_TIMEOUT)
+    m = CSRF_RE.search(r.text)
+    assert m, "expected a csrf field on /login"
+    r = s.post(base + "/login", data={"csrf": m.group(1), "email": email, "password": password},
+               allow_redirects=False, timeout=HTTP_TIMEOUT)
+    assert r.status_code == status, "expected %d after signing in as %s, saw %d: %s" % (
+        status, email, r.status_code, r.text[:300])
+    return s
+
+
+def csrf(s, base, path="/me"):
+    """The csrf field of the form on `path`, for the session s."""
+    r = s.get(base + path, timeout=HTTP_TIMEOUT)
+    m = CSRF_RE.search(r.text)
+    assert m, "expected a csrf field on %s, saw none (status %d)" % (path, r.status_code)
+    return m.group(1)
+
 
 def get(base, path, **kw):
     kw.setdefault("timeout", HTTP_TIMEOUT)

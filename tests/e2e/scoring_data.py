@@ -8,19 +8,10 @@ starts its own server on its own demo (class Round), because it changes the data
 """
 import hashlib
 import os
-import re
 import sqlite3
-import subprocess
 import tempfile
-import shutil
 
-import requests
-
-from conftest import DEMO_TIMEOUT, HTTP_TIMEOUT, LAUREL_BIN, LaurelServer
-
-PASSWORD = "laurel-demo-2019"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-JSON = {"Accept": "application/json"}
+from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
 
 # The label order of a stage's pool: the same scrambling as src/store/sqlite_scoring.c.
 POOL_SQL = (
@@ -76,11 +67,7 @@ class Round:
 
     def __init__(self, prepare=None):
         self.workdir = tempfile.mkdtemp(prefix="laurel-review-")
-        self.data = os.path.join(self.workdir, "data")
-        demo = subprocess.run([LAUREL_BIN, "demo", "--data", self.data], capture_output=True,
-                              timeout=DEMO_TIMEOUT, cwd=self.workdir)
-        assert demo.returncode == 0, ("expected `laurel demo` to exit 0, saw %d: %s"
-                                      % (demo.returncode, demo.stderr.decode()[-2000:]))
+        self.data = make_demo(self.workdir)
         self.campaign, self.stage, self.seq = ensure_review_round(self.data)
         if prepare:
             prepare(self)
@@ -95,14 +82,7 @@ class Round:
         return connect(self.data)
 
     def close(self):
-        try:
-            if self.srv.proc is not None:
-                self.srv.stop()
-            reports = self.srv.sanitizer_reports()
-            assert not reports, "expected no sanitizer reports, saw %r" % reports[:5]
-        finally:
-            if not os.environ.get("LAUREL_E2E_KEEP"):
-                shutil.rmtree(self.workdir, ignore_errors=True)
+        finish(self.srv, self.workdir)
 
     # ------------------------------------------------------------ queries
 
@@ -129,22 +109,3 @@ class Round:
 
     def case_url(self, case_id):
         return "/review/%d/%04d" % (self.seq, self.labels()[case_id])
-
-
-def login(base, email, password=PASSWORD):
-    s = requests.Session()
-    r = s.get(base + "/login", timeout=HTTP_TIMEOUT)
-    m = CSRF_RE.search(r.text)
-    assert m, "expected a csrf field on /login"
-    r = s.post(base + "/login", data={"csrf": m.group(1), "email": email, "password": password},
-               allow_redirects=False, timeout=HTTP_TIMEOUT)
-    assert r.status_code == 303, "expected 303 after signing in as %s, saw %d: %s" % (
-        email, r.status_code, r.text[:300])
-    return s
-
-
-def csrf(s, base, path="/me"):
-    r = s.get(base + path, timeout=HTTP_TIMEOUT)
-    m = CSRF_RE.search(r.text)
-    assert m, "expected a csrf field on %s, saw none (status %d)" % (path, r.status_code)
-    return m.group(1)

@@ -31,13 +31,10 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD
 
-PASSWORD = "laurel-demo-2019"
 OTHER_PASSWORD = "access-password-1"
 OTHER_REGION = "330000"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-JSON = {"Accept": "application/json"}
 
 ACTORS = ["anon", "org", "rec", "rec2", "sub", "sub2", "rev"]
 ACTOR_NAMES = {"anon": "anonymous", "org": "organiser", "rec": "recommender 310000",

@@ -23,10 +23,9 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN
+from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN
 
 PASSWORD = "auth-password-1"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 THROTTLED_ZH = "尝试次数过多"
 FAILED_ZH = "邮箱或密码不正确"
 

@@ -27,8 +27,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import HTTP_TIMEOUT
-from scoring_data import JSON, PASSWORD, Round, add_attachment, login
+from conftest import HTTP_TIMEOUT, JSON, PASSWORD, login
+from scoring_data import Round, add_attachment
 
 CANARY = "Kanary" + secrets.token_hex(4)  # case-insensitive: the e-mails are lower case
 PLANTED = 8

@@ -15,28 +15,14 @@ import zipfile
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, JSON, parse_html
+from conftest import HTTP_TIMEOUT, JSON, login, parse_html
 
-PASSWORD = "laurel-demo-2019"
 ORGANISER = "organiser@demo.laurel"
 SUBMITTER = "zhoujiadu@demo.laurel"
 RECOMMENDER = "shanghai@demo.laurel"
 UNIT = "上海市浦东新区周家渡街道"  # the demo submitter's unit, in 310000
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def login(base, email):
-    s = requests.Session()
-    r = s.get(base + "/login", timeout=HTTP_TIMEOUT)
-    m = re.search(r'name="csrf" value="([^"]+)"', r.text)
-    assert m, "expected a csrf field on /login; saw none"
-    r = s.post(base + "/login", data={"email": email, "password": PASSWORD, "csrf": m.group(1),
-                                      "next": "/"},
-               allow_redirects=False, timeout=HTTP_TIMEOUT)
-    assert r.status_code == 303, ("expected 303 after signing in as %s, saw %d: %s"
-                                  % (email, r.status_code, r.text[:200]))
-    return s
 
 
 def csrf_of(s, base):

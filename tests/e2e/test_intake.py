@@ -6,7 +6,6 @@ action then goes through the HTTP interface.  Quotas are set relative to what
 other tests may already have used, so the tests hold in any order.
 """
 import os
-import re
 import sqlite3
 import subprocess
 import threading
@@ -15,13 +14,11 @@ import datetime
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, login
 
 SHANGHAI = "310000"
 JIANGSU = "320000"
 GUANGDONG = "440000"
-PASSWORD = "laurel-demo-2019"
-JSON = {"Accept": "application/json"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -98,17 +95,10 @@ class User:
 
     def __init__(self, base, email, password=PASSWORD):
         self.base = base
-        self.s = requests.Session()
-        r = self.s.get(base + "/login", timeout=HTTP_TIMEOUT)
-        tok = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
-        r = self.s.post(base + "/login", data={"email": email, "password": password,
-                                               "csrf": tok},
-                        allow_redirects=False, timeout=HTTP_TIMEOUT)
-        assert r.status_code == 303, ("expected sign-in of %s to answer 303, saw %d"
-                                      % (email, r.status_code))
+        self.s = login(base, email, password)
         r = self.s.get(base + "/me", timeout=HTTP_TIMEOUT)
         assert r.status_code == 200, "expected /me 200 after sign-in, saw %d" % r.status_code
-        self.csrf = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
+        self.csrf = CSRF_RE.search(r.text).group(1)
 
     def get(self, path, **kw):
         kw.setdefault("timeout", HTTP_TIMEOUT)

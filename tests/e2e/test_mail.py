@@ -9,8 +9,6 @@ import email
 import email.policy
 import os
 import re
-import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -22,10 +20,9 @@ import requests
 
 from aiosmtpd.controller import Controller
 
-from conftest import (DEMO_TIMEOUT, HTTP_TIMEOUT, JSON, LAUREL_BIN, SANITIZER_RE, START_TIMEOUT,
-                      STOP_TIMEOUT, free_port, parse_html)
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, LaurelServer, csrf_of, finish,
+                      free_port, login, make_demo, parse_html)
 
-PASSWORD = "laurel-demo-2019"
 ORGANISER = "organiser@demo.laurel"
 MAIL_WAIT = 30.0
 INVITE_SUBJECT = "【案例征集评选】邀请您加入"
@@ -76,71 +73,6 @@ class Sink:
                                 [r for r, m, raw in self.messages]))
 
 
-class MailServer:
-    """`laurel serve --smtp` on its own small demo."""
-
-    def __init__(self, smtp_port):
-        self.workdir = tempfile.mkdtemp(prefix="laurel-mail-")
-        self.data = os.path.join(self.workdir, "data")
-        self.smtp_port = smtp_port
-        self.proc = None
-        self.stderr_path = os.path.join(self.workdir, "serve.stderr")
-        demo = subprocess.run([LAUREL_BIN, "demo", "--data", self.data, "--cases", "200"],
-                              capture_output=True, timeout=DEMO_TIMEOUT, cwd=self.workdir)
-        assert demo.returncode == 0, ("expected `laurel demo` to exit 0, saw %d: %s"
-                                      % (demo.returncode, demo.stderr.decode()[-2000:]))
-
-    @property
-    def url(self):
-        return "http://127.0.0.1:%d" % self.port
-
-    def start(self):
-        last = None
-        for _ in range(3):
-            self.port = free_port()
-            err = open(self.stderr_path, "ab")
-            self.proc = subprocess.Popen(
-                [LAUREL_BIN, "serve", "--data", self.data, "--listen",
-                 "127.0.0.1:%d" % self.port, "--access-log", os.devnull,
-                 "--smtp", "smtp://127.0.0.1:%d" % self.smtp_port,
-                 "--mail-from", "laurel@example.org", "--mail-retry", "1"],
-                stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
-                cwd=self.workdir)
-            err.close()
-            deadline = time.monotonic() + START_TIMEOUT
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                try:
-                    if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
-                        return
-                except requests.RequestException as e:
-                    last = e
-                time.sleep(0.1)
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.proc.wait()
-        raise AssertionError("laurel serve --smtp did not start (%s); stderr: %s"
-                             % (last, self.stderr()[-2000:]))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("expected laurel serve --smtp to stop within %.0f s of SIGTERM"
-                                 % STOP_TIMEOUT)
-        assert rc == 0, "expected exit status 0 after SIGTERM, saw %r: %s" % (
-            rc, self.stderr()[-2000:])
-
-    def stderr(self):
-        try:
-            with open(self.stderr_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-
 @pytest.fixture(scope="module")
 def sink():
     s = Sink()
@@ -151,16 +83,19 @@ def sink():
 
 @pytest.fixture(scope="module")
 def mail_server(sink):
-    srv = MailServer(sink.port)
-    srv.start()
+    """`laurel serve --smtp` on its own small demo."""
+    workdir = tempfile.mkdtemp(prefix="laurel-mail-")
+    srv = None
     try:
+        data = make_demo(workdir, "--cases", "200")
+        srv = LaurelServer(LAUREL_BIN, data, workdir, access_log=os.devnull,
+                           stdout=subprocess.DEVNULL,
+                           extra_args=["--smtp", "smtp://127.0.0.1:%d" % sink.port,
+                                       "--mail-from", "laurel@example.org", "--mail-retry", "1"])
+        srv.start()
         yield srv
     finally:
-        if srv.proc is not None and srv.proc.poll() is None:
-            srv.stop()
-        reports = [m.group(0) for m in SANITIZER_RE.finditer(srv.stderr())]
-        shutil.rmtree(srv.workdir, ignore_errors=True)
-        assert not reports, "expected no sanitizer reports; saw %r" % reports[:5]
+        finish(srv, workdir)
 
 
 @pytest.fixture
@@ -173,23 +108,6 @@ def site(mail_server, sink):
 
 
 # ---------------------------------------------------------------- helpers
-
-def csrf_of(text):
-    m = re.search(r'name="csrf" value="([^"]+)"', text)
-    assert m, "expected a csrf field in the form; saw %r" % text[:500]
-    return m.group(1)
-
-
-def login(base, addr, password, status=303):
-    s = requests.Session()
-    r = s.get(base + "/login", timeout=HTTP_TIMEOUT)
-    r = s.post(base + "/login", data={"csrf": csrf_of(r.text), "email": addr,
-                                      "password": password},
-               allow_redirects=False, timeout=HTTP_TIMEOUT)
-    assert r.status_code == status, ("login as %s: expected %d, saw %d: %s"
-                                     % (addr, status, r.status_code, r.text[:300]))
-    return s
-
 
 def signed_in(base, s):
     """1 if the session's cookie is a live session (a signed-in-only page answers 200)."""

@@ -19,7 +19,6 @@ import io
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -30,11 +29,9 @@ import zipfile
 import pytest
 import requests
 
-from conftest import DEMO_TIMEOUT, HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, parse_html
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, LaurelServer, csrf, finish,
+                      login, make_demo, parse_html)
 
-PASSWORD = "laurel-demo-2019"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
-JSON = {"Accept": "application/json"}
 EPS = 1e-6
 
 
@@ -93,40 +90,22 @@ def plant(data):
 
 @pytest.fixture(scope="module")
 def rk():
-    assert os.access(LAUREL_BIN, os.X_OK), "expected an executable laurel at %s" % LAUREL_BIN
     workdir = tempfile.mkdtemp(prefix="laurel-ranking-")
-    data = os.path.join(workdir, "data")
     srv = None
     try:
-        p = subprocess.run([LAUREL_BIN, "demo", "--data", data], capture_output=True,
-                           timeout=DEMO_TIMEOUT, cwd=workdir)
-        assert p.returncode == 0, "expected `laurel demo` to exit 0, saw %d: %s" % (
-            p.returncode, p.stderr.decode()[-1000:])
+        data = make_demo(workdir)
         planted = plant(data)
         srv = LaurelServer(LAUREL_BIN, data, workdir)
         srv.start()
-        s = requests.Session()
-        r = s.get(srv.url + "/login", timeout=HTTP_TIMEOUT)
-        csrf = CSRF_RE.search(r.text).group(1)
-        r = s.post(srv.url + "/login", data={"csrf": csrf, "email": "organiser@demo.laurel",
-                                             "password": PASSWORD}, allow_redirects=False,
-                   timeout=HTTP_TIMEOUT)
-        assert r.status_code == 303, "expected the organiser's sign-in to be 303, saw %d" % (
-            r.status_code)
-        r = s.get(srv.url + "/me", timeout=HTTP_TIMEOUT)
-        csrf = CSRF_RE.search(r.text).group(1)
+        s = login(srv.url, "organiser@demo.laurel")
+        token = csrf(s, srv.url, "/me")
         camp = planted["campaign"]
         stages = {seq: sid for sid, seq in q(data, "SELECT id, seq FROM stage WHERE "
                                                    "campaign_id = ?", camp)}
-        yield {"srv": srv, "url": srv.url, "data": data, "s": s, "csrf": csrf,
+        yield {"srv": srv, "url": srv.url, "data": data, "s": s, "csrf": token,
                "stage": stages[3], "stage1": stages[1], "next": stages.get(4), **planted}
     finally:
-        if srv is not None and srv.proc is not None:
-            srv.stop()
-            reports = srv.sanitizer_reports()
-            assert not reports, "expected no sanitizer reports, saw %r" % reports[:3]
-        if not os.environ.get("LAUREL_E2E_KEEP"):
-            shutil.rmtree(workdir, ignore_errors=True)
+        finish(srv, workdir)
 
 
 def post(rk, path, data=None):
@@ -419,8 +398,8 @@ def test_dedupe_finds_planted_copy(rk):
 def test_only_the_organiser(rk):
     s = requests.Session()
     r = s.get(rk["url"] + "/login", timeout=HTTP_TIMEOUT)
-    csrf = CSRF_RE.search(r.text).group(1)
-    s.post(rk["url"] + "/login", data={"csrf": csrf, "email": "expert@demo.laurel",
+    token = CSRF_RE.search(r.text).group(1)
+    s.post(rk["url"] + "/login", data={"csrf": token, "email": "expert@demo.laurel",
                                        "password": PASSWORD}, timeout=HTTP_TIMEOUT)
     for path in ("/admin/stages/%d/ranking" % rk["stage"], "/admin/dedupe",
                  "/admin/stages/%d/export/scores.xlsx" % rk["stage"]):

@@ -14,8 +14,8 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, parse_html
-from scoring_data import JSON, Round, add_attachment, csrf, login
+from conftest import HTTP_TIMEOUT, JSON, csrf, login, parse_html
+from scoring_data import Round, add_attachment
 
 LABEL_RE = re.compile(r"^/review/(\d+)/(\d{4,})$")
 

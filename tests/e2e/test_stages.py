@@ -14,19 +14,14 @@ LAUREL_STAGES_DB=path/laurel.db runs them on another database (copied too).
 """
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import tempfile
 
 import pytest
-import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, LaurelServer
+from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login
 
-PASSWORD = "laurel-demo-2019"
-JSON = {"Accept": "application/json"}
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 ADVANCE = 120  # cases of the released stage marked advanced in the copy
 
 
@@ -35,15 +30,8 @@ class Org:
 
     def __init__(self, base):
         self.base = base
-        self.s = requests.Session()
-        r = self.s.get(base + "/login", timeout=HTTP_TIMEOUT)
-        tok = CSRF_RE.search(r.text).group(1)
-        r = self.s.post(base + "/login", data={"email": "organiser@demo.laurel",
-                                               "password": PASSWORD, "csrf": tok},
-                        allow_redirects=False, timeout=HTTP_TIMEOUT)
-        assert r.status_code == 303, "expected the organiser's sign-in to be 303, saw %d: %s" % (
-            r.status_code, r.text[:300])
-        self.csrf = CSRF_RE.search(self.s.get(base + "/me", timeout=HTTP_TIMEOUT).text).group(1)
+        self.s = login(base, "organiser@demo.laurel")
+        self.csrf = csrf(self.s, base, "/me")
 
     def get(self, path, json=False):
         return self.s.get(self.base + path, headers=JSON if json else {}, timeout=HTTP_TIMEOUT)
@@ -96,9 +84,7 @@ def env(laurel_server):
         yield {"srv": srv, "org": org, "db": dst, "data": data, "campaign": camp[0],
                "released": rel[0], "setup": setup[0], "setup_seq": setup[1], "prev": prev}
     finally:
-        srv.stop()
-        assert not srv.sanitizer_reports(), srv.stderr_tail(4000)
-        shutil.rmtree(workdir, ignore_errors=True)
+        finish(srv, workdir)
 
 
 def ro(env):

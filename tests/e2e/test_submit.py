@@ -19,11 +19,9 @@ import io
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, parse_html
+from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, login, parse_html
 
-PASSWORD = "laurel-demo-2019"
 SUBMITTER = "zhoujiadu@demo.laurel"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 SECTIONS = [
     "社区党组织牵头，" + "背景" * 60,
@@ -34,27 +32,8 @@ SECTIONS = [
 ]
 
 
-def login(base, email, password=PASSWORD):
-    s = requests.Session()
-    r = s.get(base + "/login", timeout=HTTP_TIMEOUT)
-    tok = CSRF_RE.search(r.text).group(1)
-    r = s.post(base + "/login", data={"csrf": tok, "email": email, "password": password,
-                                      "next": "/submit"},
-               allow_redirects=False, timeout=HTTP_TIMEOUT)
-    assert r.status_code == 303, "expected 303 after signing in as %s, saw %d: %s" % (
-        email, r.status_code, r.text[:200])
-    return s
-
-
-def csrf(s, base, path="/submit"):
-    r = s.get(base + path, timeout=HTTP_TIMEOUT)
-    m = CSRF_RE.search(r.text)
-    assert m, "expected a csrf field on %s, saw none (status %d)" % (path, r.status_code)
-    return m.group(1)
-
-
 def new_case(s, base):
-    r = s.post(base + "/submit/new", data={"csrf": csrf(s, base)}, allow_redirects=False,
+    r = s.post(base + "/submit/new", data={"csrf": csrf(s, base, "/submit")}, allow_redirects=False,
                timeout=HTTP_TIMEOUT)
     assert r.status_code == 303, "expected 303 from POST /submit/new, saw %d: %s" % (
         r.status_code, r.text[:300])
@@ -275,7 +254,7 @@ def test_other_unit_gets_404(base, me, other):
         r = other.get(base + path % cid, timeout=HTTP_TIMEOUT)
         assert r.status_code == 404, "expected 404 for another unit on %s, saw %d" % (
             path % cid, r.status_code)
-    tok = csrf(other, base)
+    tok = csrf(other, base, "/submit")
     for action in ["save", "submit", "withdraw"]:
         r = other.post(base + "/submit/%d" % cid, data=form(action=action, csrf=tok),
                        allow_redirects=False, timeout=HTTP_TIMEOUT)

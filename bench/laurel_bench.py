@@ -1,0 +1,210 @@
+"""laurel_bench.py — what the load scripts (rush.py, storm.py) share.
+
+A Workspace is a temporary folder holding a private copy of the laurel binary
+(so that a rebuild during the run cannot change it), a fresh demo made with it,
+and at most one Server: `laurel serve` on a free loopback port.  Leaving the
+`with` block stops the server (SIGTERM, then SIGKILL after 10 s) and removes the
+folder, on every exit: SIGTERM is turned into KeyboardInterrupt so that it
+unwinds the same way as Ctrl-C, and run_main() turns that into exit status 130.
+
+Besides: the server's CPU time and memory from /proc (cpu_s, proc_kib, a
+Sampler of VmRSS, reset_hwm), nearest-rank percentiles, and the csrf field of a
+page.  Loopback only; every wait is bounded.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pct(xs, p):
+    """Nearest-rank percentile."""
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    k = max(0, min(len(xs) - 1, -(-p * len(xs) // 100) - 1))
+    return xs[int(k)]
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process (all its threads)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def proc_kib(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Server:
+    """laurel serve on a free loopback port; stop() is bounded and idempotent."""
+
+    def __init__(self, binary, data, workdir, threads, name="bench"):
+        self.binary, self.data, self.workdir, self.threads = binary, data, workdir, threads
+        self.name = name  # the script's name, on its messages
+        self.proc = None
+        self.url = None
+
+    def start(self):
+        for attempt in range(3):
+            port = free_port()
+            self.log = open(os.path.join(self.workdir, "laurel.log"), "wb")
+            self.proc = subprocess.Popen(
+                [self.binary, "serve", "--data", self.data, "--listen", f"127.0.0.1:{port}",
+                 "--threads", str(self.threads),
+                 "--access-log", os.path.join(self.workdir, "access.log")],
+                stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    if requests.get(self.url + "/healthz", timeout=1).text.strip() == "ok":
+                        return
+                except requests.RequestException:
+                    pass
+                time.sleep(0.1)
+            self.stop()
+        raise SystemExit(f"{self.name}: laurel did not start:\n" + self.log_text())
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.workdir, "laurel.log"), errors="replace") as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log(f"{self.name}: laurel ignored SIGTERM for 10 s, killing it")
+            p.kill()
+            p.wait(timeout=5)
+
+
+def csrf_of(html):
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    if not m:
+        raise RuntimeError("no csrf field in the page")
+    return m.group(1)
+
+
+
+
+class Sampler(threading.Thread):
+    """Samples VmRSS every 50 ms until stopped (bounded: 30 min)."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.stop_ev, self.max_rss = pid, threading.Event(), 0
+
+    def run(self):
+        end = time.monotonic() + 1800
+        while not self.stop_ev.is_set() and time.monotonic() < end:
+            self.max_rss = max(self.max_rss, proc_kib(self.pid, "VmRSS"))
+            self.stop_ev.wait(0.05)
+
+
+def reset_hwm(pid):
+    """Sets the process's VmHWM to its current RSS; False where the kernel refuses."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def add_laurel_option(ap):
+    """--laurel: the binary under test ($LAUREL_BIN, or build/laurel)."""
+    ap.add_argument("--laurel", default=os.environ.get("LAUREL_BIN", os.path.join(ROOT, "build/laurel")))
+
+
+class Workspace:
+    """A temporary folder with a private copy of the binary, a demo and a server.
+
+    with Workspace("rush", o.laurel) as w:
+        w.demo(4000)          # -> w.data
+        server = w.serve(8)   # a started Server
+    """
+
+    def __init__(self, name, laurel):
+        self.name, self.laurel = name, laurel
+        self.work = self.binary = self.data = self.server = None
+
+    def __enter__(self):
+        if not os.access(self.laurel, os.X_OK):
+            raise SystemExit(f"{self.name}: no laurel binary at {self.laurel} (ninja -C build)")
+        self.work = tempfile.mkdtemp(prefix=f"laurel-{self.name}.")
+        # SIGTERM behaves like Ctrl-C, so that __exit__ always runs.
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        try:
+            self.binary = os.path.join(self.work, "laurel")
+            shutil.copy2(self.laurel, self.binary)  # a rebuild during the run cannot change it
+            self.data = os.path.join(self.work, "data")
+        except BaseException:
+            shutil.rmtree(self.work, ignore_errors=True)
+            raise
+        return self
+
+    def demo(self, cases):
+        """`laurel demo` with `cases` public cases into self.data."""
+        subprocess.run([self.binary, "demo", "--data", self.data, "--cases", str(cases)], check=True,
+                       stdout=subprocess.DEVNULL, timeout=120)
+
+    def serve(self, threads):
+        """Starts (and returns) the server on self.data; __exit__ stops it."""
+        self.server = Server(self.binary, self.data, self.work, threads, self.name)
+        self.server.start()
+        return self.server
+
+    def __exit__(self, *exc):
+        if self.server:
+            self.server.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
+        return False
+
+
+def run_main(main):
+    """sys.exit(main()), with Ctrl-C (or SIGTERM, see Workspace) as exit status 130."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
