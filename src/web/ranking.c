@@ -34,15 +34,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "core/log.h"
 #include "domain/dedupe.h"
 #include "domain/rank.h"
 #include "store/ranking.h"
+#include "store/review.h"
 #include "web/ranking.h"
+#include "web/xlsx_reply.h"
 
 #define BOOT_ROUNDS 200
 #define DEDUPE_DEFAULT 0.5
@@ -252,7 +252,7 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
 /* What the pages say about a stage: its settings in words and what may be done now. */
 static json_t *stage_model(struct req *r, const struct ranking_stage *s)
 {
-    int under_review = s->campaign_id == store_ranking_campaign_id(web.store);
+    int under_review = s->campaign_id == store_review_campaign_id(web.store);
     int next_ok = !s->next_id || strcmp(s->next_state, "setup") == 0;
     json_t *m = json_object();
     json_object_set_new(m, "id", json_integer(s->id));
@@ -595,6 +595,19 @@ static void action_then(struct req *r, struct resp *w, int rc, void *arg)
                               (long long)a->stage->id, a->advance ? "advance" : "rank"));
 }
 
+/* Rank (advance 0) or advance stage s on the worker pool, then answer in action_then. */
+static void action_start(struct req *r, struct resp *w, struct ranking_stage *s, int close_first,
+                         int advance)
+{
+    struct action *a = arena_alloc(&r->arena, sizeof *a);
+    if (!a) {
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    *a = (struct action){s, close_first, advance, STORE_OK, NULL, 0};
+    web_work(r, w, action_run, a, action_then);
+}
+
 /* The stage of a POST, which must belong to the campaign under review. */
 static struct ranking_stage *post_stage(struct req *r, struct resp *w)
 {
@@ -604,7 +617,7 @@ static struct ranking_stage *post_stage(struct req *r, struct resp *w)
         web_error(r, w, e);
         return NULL;
     }
-    if (s->campaign_id != store_ranking_campaign_id(web.store)) {
+    if (s->campaign_id != store_review_campaign_id(web.store)) {
         conflict_page(r, w, s, "ranking_err_campaign");
         return NULL;
     }
@@ -626,13 +639,7 @@ void raw_ranking_rank(struct req *r, struct resp *w)
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
-    struct action *a = arena_alloc(&r->arena, sizeof *a);
-    if (!a) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    *a = (struct action){s, released, 0, STORE_OK, NULL, 0};
-    web_work(r, w, action_run, a, action_then);
+    action_start(r, w, s, released, 0);
 }
 
 void raw_ranking_advance(struct req *r, struct resp *w)
@@ -648,13 +655,7 @@ void raw_ranking_advance(struct req *r, struct resp *w)
         conflict_page(r, w, s, "ranking_err_next_started");
         return;
     }
-    struct action *a = arena_alloc(&r->arena, sizeof *a);
-    if (!a) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    *a = (struct action){s, 0, 1, STORE_OK, NULL, 0};
-    web_work(r, w, action_run, a, action_then);
+    action_start(r, w, s, 0, 1);
 }
 
 static int close_run(struct store_tx *tx, void *arg)
@@ -698,41 +699,11 @@ struct export
     enum lang lang;
     struct ranking_stage *stage;
     const char *kind; /* assignments / scores / ranking */
-    char *data;       /* the workbook (malloc'd) or NULL */
+    json_t *header;   /* the sheet's header and rows, while it is written */
+    json_t *rows;
+    char *data; /* the workbook (malloc'd) or NULL */
     size_t len;
 };
-
-/* Read the whole file at path into a malloc'd buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *data = NULL;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size >= 0 && (data = malloc((size_t)sb.st_size + 1))) {
-        *len = fread(data, 1, (size_t)sb.st_size, f);
-        if (*len != (size_t)sb.st_size) {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(f);
-    return data;
-}
-
-/* A fresh private folder (0700) under <data>/tmp, into dir.  0 or -1. */
-static int temp_dir(char *dir, size_t n)
-{
-    const char *base = web.data_dir && *web.data_dir ? web.data_dir : ".";
-    if ((size_t)snprintf(dir, n, "%s/tmp", base) >= n)
-        return -1;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    if ((size_t)snprintf(dir, n, "%s/tmp/ranking-XXXXXX", base) >= n)
-        return -1;
-    return mkdtemp(dir) ? 0 : -1;
-}
 
 /* One sheet: the header row (bold, frozen, filtered) and rows of JSON values. */
 static void write_sheet(lxw_workbook *wb, lxw_format *bold, const char *name, json_t *header,
@@ -815,6 +786,15 @@ static json_t *ranking_rows(struct export *x)
     return rows;
 }
 
+/* The export's one sheet, named by its kind. */
+static void fill(lxw_workbook *wb, lxw_format *bold, void *ctx)
+{
+    struct export *x = ctx;
+    char key[64];
+    snprintf(key, sizeof key, "ranking_export_%s", x->kind);
+    write_sheet(wb, bold, i18n_get(x->lang, key), x->header, x->rows);
+}
+
 static void export_run(void *arg)
 {
     struct export *x = arg;
@@ -864,29 +844,12 @@ static void export_run(void *arg)
         header = header_of(x->lang, h_rank, sizeof h_rank / sizeof h_rank[0]);
         rows = ranking_rows(x);
     }
-    char dir[4096], path[4200];
-    if (!rows || temp_dir(dir, sizeof dir) != 0) {
+    x->header = header;
+    x->rows = rows;
+    if (rows)
+        x->data = xlsx_build("ranking export", "ranking", fill, x, &x->len);
+    else
         log_error("ranking export: cannot query or make a temporary folder");
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/export.xlsx", dir);
-    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = dir};
-    lxw_workbook *wb = workbook_new_opt(path, &opt);
-    if (wb) {
-        lxw_format *bold = workbook_add_format(wb);
-        format_set_bold(bold);
-        char key[64];
-        snprintf(key, sizeof key, "ranking_export_%s", x->kind);
-        write_sheet(wb, bold, i18n_get(x->lang, key), header, rows);
-        lxw_error e = workbook_close(wb);
-        if (e == LXW_NO_ERROR)
-            x->data = slurp(path, &x->len);
-        else
-            log_error("ranking export: %s", lxw_strerror(e));
-    }
-    unlink(path);
-    rmdir(dir);
-done:
     json_decref(header);
     json_decref(rows);
 }
@@ -894,32 +857,13 @@ done:
 static void export_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct export *x = arg;
-    if (rc != STORE_OK || !x->data) {
-        free(x->data);
-        web_error(r, w, rc != STORE_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
+    if (xlsx_body(r, w, rc, &x->data, x->len) != 0)
         return;
-    }
-    buf_append(&w->body, x->data, x->len);
-    free(x->data);
-    x->data = NULL;
-    if (w->body.oom) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
     char key[64];
     snprintf(key, sizeof key, "ranking_export_%s", x->kind);
-    const char *fname =
-        arena_printf(&r->arena, "%s-%s.xlsx", x->stage->name, i18n_get(r->lang, key));
-    struct buf cd = BUF_INIT;
-    buf_init(&cd, 4096);
-    buf_printf(&cd, "attachment; filename=\"stage-%lld-%s.xlsx\"; filename*=UTF-8''",
-               (long long)x->stage->id, x->kind);
-    buf_url(&cd, fname, strlen(fname));
-    resp_header(w, "Content-Disposition", arena_strdup(&r->arena, cd.p ? cd.p : "attachment"));
-    buf_release(&cd);
-    resp_header(w, "Cache-Control", "no-store");
-    w->status = 200;
-    w->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    xlsx_attach(r, w,
+                arena_printf(&r->arena, "stage-%lld-%s.xlsx", (long long)x->stage->id, x->kind),
+                arena_printf(&r->arena, "%s-%s.xlsx", x->stage->name, i18n_get(r->lang, key)));
 }
 
 void raw_ranking_export(struct req *r, struct resp *w)
@@ -946,7 +890,7 @@ void raw_ranking_export(struct req *r, struct resp *w)
         web_error(r, w, WEB_INTERNAL);
         return;
     }
-    *x = (struct export){r->lang, s, kind, NULL, 0};
+    *x = (struct export){.lang = r->lang, .stage = s, .kind = kind};
     web_work(r, w, export_run, x, export_then);
 }
 
@@ -1042,7 +986,7 @@ void raw_dedupe(struct req *r, struct resp *w)
         web_error(r, w, WEB_BAD_PARAM);
         return;
     }
-    int64_t campaign = store_ranking_campaign_id(web.store);
+    int64_t campaign = store_review_campaign_id(web.store);
     if (!campaign) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
@@ -1074,10 +1018,23 @@ static char *text_of(json_t *c)
     return t;
 }
 
+/* Section seq's body in a case text (store_ranking_case_text), or NULL; the last if several. */
+static json_t *section_body(json_t *c, int seq)
+{
+    json_t *body = NULL, *s;
+    size_t i;
+    json_array_foreach(json_object_get(c, "sections"), i, s)
+    {
+        if (json_integer_value(json_object_get(s, "seq")) == seq)
+            body = json_object_get(s, "body");
+    }
+    return body;
+}
+
 enum web_err page_dedupe_pair(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    int64_t campaign = store_ranking_campaign_id(web.store);
+    int64_t campaign = store_review_campaign_id(web.store);
     int64_t a = web_path_id(r->params[0]), b = web_path_id(r->params[1]);
     if (!campaign || !a || !b || a == b)
         return WEB_NOT_FOUND;
@@ -1095,18 +1052,7 @@ enum web_err page_dedupe_pair(struct req *r, const struct web_input *in, struct 
     /* Pair the sections by number, so each row shows the same section of both. */
     json_t *rows = json_array();
     for (int seq = 1; seq <= 5; seq++) {
-        json_t *sa = NULL, *sb = NULL, *s;
-        size_t i;
-        json_array_foreach(json_object_get(ca, "sections"), i, s)
-        {
-            if (json_integer_value(json_object_get(s, "seq")) == seq)
-                sa = json_object_get(s, "body");
-        }
-        json_array_foreach(json_object_get(cb, "sections"), i, s)
-        {
-            if (json_integer_value(json_object_get(s, "seq")) == seq)
-                sb = json_object_get(s, "body");
-        }
+        json_t *sa = section_body(ca, seq), *sb = section_body(cb, seq);
         if (!sa && !sb)
             continue;
         char key[40];
@@ -1129,7 +1075,7 @@ enum web_err page_dedupe_pair(struct req *r, const struct web_input *in, struct 
 /* --data DIR and the command's own options; 0 or -1 (message printed). */
 static int cli_options(int argc, char **argv, const char **data, int *stage, double *threshold)
 {
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             fprintf(stderr, "laurel: option '%s' needs a value\n", a);
@@ -1145,9 +1091,18 @@ static int cli_options(int argc, char **argv, const char **data, int *stage, dou
             fprintf(stderr, "laurel: unknown or bad option '%s %s'\n", a, v);
             return -1;
         }
-        i++;
     }
     return 0;
+}
+
+/* The store in folder data, opened for the command, or NULL (message printed). */
+static struct store *cli_store(const char *data)
+{
+    char err[512];
+    struct store *st = store_open(data, 0, err, sizeof err);
+    if (!st)
+        fprintf(stderr, "laurel: %s\n", err);
+    return st;
 }
 
 static const char *cli_num(char *buf, size_t n, json_t *v)
@@ -1168,15 +1123,12 @@ int ranking_cli_rank(int argc, char **argv)
               stderr);
         return 2;
     }
-    char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
-    if (!st) {
-        fprintf(stderr, "laurel: %s\n", err);
+    struct store *st = cli_store(data);
+    if (!st)
         return 1;
-    }
     int rc = 1;
     struct ranking_stage s;
-    int64_t campaign = store_ranking_campaign_id(st);
+    int64_t campaign = store_review_campaign_id(st);
     int64_t id = campaign ? store_ranking_stage_by_seq(st, campaign, seq) : 0;
     if (!id || store_ranking_stage(st, id, &s) != STORE_OK || strcmp(s.kind, "review")) {
         fprintf(stderr, "laurel: no review stage %d in a campaign under review\n", seq);
@@ -1250,14 +1202,11 @@ int ranking_cli_dedupe(int argc, char **argv)
               stderr);
         return 2;
     }
-    char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
-    if (!st) {
-        fprintf(stderr, "laurel: %s\n", err);
+    struct store *st = cli_store(data);
+    if (!st)
         return 1;
-    }
     int rc = 1, n = 0, npairs = 0;
-    int64_t campaign = store_ranking_campaign_id(st);
+    int64_t campaign = store_review_campaign_id(st);
     json_t *pairs = campaign ? dedupe_pairs(st, campaign, threshold, INT32_MAX, &n, &npairs) : NULL;
     if (!campaign)
         fputs("laurel: no campaign under review\n", stderr);
