@@ -43,9 +43,6 @@ struct ranking_stage {
     char next_name[128];
 };
 
-/* The newest campaign in status 'review', or 0. */
-int64_t store_ranking_campaign_id(struct store *st);
-
 /* Stage `id` (of any campaign) with its neighbours.  STORE_OK / STORE_NOTFOUND / STORE_ERROR. */
 int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out);
 

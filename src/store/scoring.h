@@ -1,9 +1,10 @@
 /*
  * scoring.h — the store's interface for the reviewer's side of a review
  * round: the reviewer's released assignments in released stages, one
- * assigned case with its sections and attachments, the stage's criteria,
- * the reviewer's own review and scores; and the writes: save a draft,
- * submit or revise a review, declare a conflict.
+ * assigned case with its sections and attachments, the reviewer's own
+ * review and scores (the stage's criteria are store_review_criteria's, in
+ * review.h); and the writes: save a draft, submit or revise a review,
+ * declare a conflict.
  *
  * Every read takes the reviewer's user id and answers only for what that
  * reviewer may open: an assignment in state 'released' of a stage in state
@@ -80,9 +81,6 @@ json_t *store_scoring_identity(struct store *st, int64_t case_id);
 /* Attachment n (from 1) of a case: its SHA-256 and type.  STORE_OK / STORE_NOTFOUND. */
 int store_scoring_attachment(struct store *st, int64_t case_id, int n, char sha256[65],
                              char mime[128]);
-
-/* The stage's criteria by seq: [{id, seq, name, description, max, weight}]. */
-json_t *store_scoring_criteria(struct store *st, int64_t stage_id);
 
 /*
  * The reviewer's review of the case: {status, comment, total (or null),

@@ -63,6 +63,19 @@ const char *sq_text(sqlite3_stmt *s, int col)
     return t ? (const char *)t : "";
 }
 
+void sq_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+    snprintf(dst, n, "%s", sq_text(s, col));
+}
+
+void sq_bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
 json_t *sq_jtext(sqlite3_stmt *s, int col)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
@@ -122,6 +135,23 @@ int tx_exec(struct store_tx *tx, sqlite3_stmt *s)
         return STORE_ERROR;
     }
     return STORE_OK;
+}
+
+int tx_exec_id(struct store_tx *tx, const char *sql, int64_t id)
+{
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return STORE_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    return tx_exec(tx, s);
+}
+
+int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none)
+{
+    int rc = tx_exec(tx, s);
+    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
+        return none;
+    return rc;
 }
 
 sqlite3_stmt *sq_prepare(struct store *st, const char *sql)

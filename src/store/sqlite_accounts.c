@@ -44,11 +44,6 @@ static const char SQL_ROLES[] =
     "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit un ON un.id = r.unit_id "
     "WHERE r.user_id = ?1";
 
-static void copy_text(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-    snprintf(dst, n, "%s", sq_text(s, col));
-}
-
 /* Fill out from a row of USER_COLS (+ csrf at col 5 when with_csrf), then its roles. */
 static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct store_user *out)
 {
@@ -59,12 +54,12 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
         return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
     }
     out->id = sqlite3_column_int64(s, 0);
-    copy_text(out->email, sizeof out->email, s, 1);
-    copy_text(out->name, sizeof out->name, s, 2);
-    copy_text(out->password_hash, sizeof out->password_hash, s, 3);
+    sq_copy(out->email, sizeof out->email, s, 1);
+    sq_copy(out->name, sizeof out->name, s, 2);
+    sq_copy(out->password_hash, sizeof out->password_hash, s, 3);
     out->disabled = sqlite3_column_int(s, 4);
     if (with_csrf)
-        copy_text(out->csrf, sizeof out->csrf, s, 5);
+        sq_copy(out->csrf, sizeof out->csrf, s, 5);
     sq_done(s);
 
     sqlite3_stmt *q = sq_prepare(st, SQL_ROLES);
@@ -75,12 +70,12 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
         unsigned bit = store_role_parse(sq_text(q, 0));
         out->roles |= bit;
         if (bit == ROLE_RECOMMENDER) {
-            copy_text(out->region_code, sizeof out->region_code, q, 1);
-            copy_text(out->region_name, sizeof out->region_name, q, 2);
+            sq_copy(out->region_code, sizeof out->region_code, q, 1);
+            sq_copy(out->region_name, sizeof out->region_name, q, 2);
         } else if (bit == ROLE_SUBMITTER) {
             out->unit_id = sqlite3_column_int64(q, 3);
-            copy_text(out->unit_name, sizeof out->unit_name, q, 4);
-            copy_text(out->unit_region, sizeof out->unit_region, q, 5);
+            sq_copy(out->unit_name, sizeof out->unit_name, q, 4);
+            sq_copy(out->unit_region, sizeof out->unit_region, q, 5);
         }
     }
     sq_done(q);
@@ -163,14 +158,6 @@ json_t *store_outbox(struct store *st, int limit)
     return a;
 }
 
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 int tx_user_add(struct store_tx *tx, const char *email, const char *name,
                 const char *password_hash, int64_t *id)
 {
@@ -180,7 +167,7 @@ int tx_user_add(struct store_tx *tx, const char *email, const char *name,
         return STORE_ERROR;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-    bind_opt(s, 3, password_hash);
+    sq_bind_opt(s, 3, password_hash);
     int rc = tx_exec(tx, s);
     if (rc == STORE_OK && id)
         *id = sqlite3_last_insert_rowid(tx->db);
@@ -198,7 +185,7 @@ int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_text(s, 2, store_role_name(role), -1, SQLITE_STATIC);
-    bind_opt(s, 3, region_code);
+    sq_bind_opt(s, 3, region_code);
     if (unit_id > 0)
         sqlite3_bind_int64(s, 4, unit_id);
     return tx_exec(tx, s);
@@ -245,11 +232,7 @@ int tx_session_delete(struct store_tx *tx, const char *token_digest)
 int tx_sessions_end(struct store_tx *tx, int64_t user_id)
 {
     static const char sql[] = "DELETE FROM session WHERE user_id = ?1";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, user_id);
-    return tx_exec(tx, s);
+    return tx_exec_id(tx, sql, user_id);
 }
 
 int tx_token_create(struct store_tx *tx, const char *token_digest, int64_t user_id,
@@ -277,10 +260,7 @@ int tx_token_use(struct store_tx *tx, const char *token_digest)
     if (!s)
         return STORE_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
-        return STORE_NOTFOUND;
-    return rc;
+    return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }
 
 int tx_outbox_add(struct store_tx *tx, const char *to, const char *subject, const char *body)

@@ -45,8 +45,7 @@ int64_t store_import_unit_id(struct store *st, const char *region, const char *n
     if (!s)
         return 0;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    if (region && *region)
-        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    sq_bind_opt(s, 2, region);
     int64_t id = 0;
     int n = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -66,7 +65,7 @@ int store_import_unit_region(struct store *st, int64_t unit_id, char out[8])
     sqlite3_bind_int64(s, 1, unit_id);
     int rc = STORE_NOTFOUND;
     if (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(out, 8, "%s", sq_text(s, 0));
+        sq_copy(out, 8, s, 0);
         rc = STORE_OK;
     }
     sq_done(s);
@@ -186,8 +185,7 @@ json_t *store_export_cases(struct store *st, int64_t campaign_id, const char *re
     if (!s)
         return NULL;
     sqlite3_bind_int64(s, 1, campaign_id);
-    if (region && *region)
-        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    sq_bind_opt(s, 2, region);
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_t *o =
@@ -221,8 +219,7 @@ json_t *store_export_regions(struct store *st, int64_t campaign_id, const char *
     if (!s)
         return NULL;
     sqlite3_bind_int64(s, 1, campaign_id);
-    if (region && *region)
-        sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    sq_bind_opt(s, 2, region);
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(a, json_pack("{s:o,s:o,s:I,s:I,s:I}", "code", sq_jtext(s, 0), "name",

@@ -79,12 +79,19 @@ struct store_tx {
 sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql);
 /* Step a write statement to completion and reset it: STORE_OK or STORE_ERROR (logged). */
 int tx_exec(struct store_tx *tx, sqlite3_stmt *s);
+/* Prepare the constant SQL text sql, bind ?1 to id and run it as tx_exec does. */
+int tx_exec_id(struct store_tx *tx, const char *sql, int64_t id);
+/* tx_exec, but `none` (a STORE_ or module code) when the statement changed no row. */
+int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none);
 /* Reset and unbind a statement after use. */
 void sq_done(sqlite3_stmt *s);
 
-/* Column helpers: text as "" when NULL. */
+/* Column helpers: text as "" when NULL; sq_copy copies it into dst[n], truncating. */
 const char *sq_text(sqlite3_stmt *s, int col);
+void sq_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
 json_t *sq_jtext(sqlite3_stmt *s, int col);
+/* Bind parameter i to text v (copied), or to NULL when v is NULL or empty. */
+void sq_bind_opt(sqlite3_stmt *s, int i, const char *v);
 
 /* After a bulk load: re-read counters and the public campaign, bump the generation. */
 int store_reload(struct store *st);

@@ -362,15 +362,12 @@ int tx_intake_move(struct store_tx *tx, int64_t campaign_id, int64_t case_id, co
     sqlite3_bind_int64(s, 2, campaign_id);
     sqlite3_bind_text(s, 3, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, to, -1, SQLITE_TRANSIENT);
-    if (due && *due)
-        sqlite3_bind_text(s, 5, due, -1, SQLITE_TRANSIENT);
+    sq_bind_opt(s, 5, due);
     if (region)
         sqlite3_bind_text(s, 6, region, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec(tx, s);
+    int rc = tx_exec_changed(tx, s, INTAKE_STALE);
     if (rc != STORE_OK)
         return rc;
-    if (sqlite3_changes(tx->db) == 0)
-        return INTAKE_STALE;
     return add_event(tx, case_id, user_id, from, to, reason);
 }
 
@@ -419,8 +416,7 @@ int tx_intake_screening(struct store_tx *tx, int64_t case_id, const char *decisi
     sqlite3_bind_text(s, 2, decision, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, checklist_json ? checklist_json : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    if (due && *due)
-        sqlite3_bind_text(s, 5, due, -1, SQLITE_TRANSIENT);
+    sq_bind_opt(s, 5, due);
     sqlite3_bind_int64(s, 6, user_id);
     return tx_exec(tx, s);
 }
@@ -466,10 +462,7 @@ int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *ope
     sqlite3_bind_int64(s, 1, campaign_id);
     sqlite3_bind_text(s, 2, opens_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, closes_at, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
-        return INTAKE_STALE;
-    return rc;
+    return tx_exec_changed(tx, s, INTAKE_STALE);
 }
 
 int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char *slug,
@@ -482,10 +475,7 @@ int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char 
     sqlite3_bind_int64(s, 1, campaign_id);
     sqlite3_bind_text(s, 2, slug, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
-        return STORE_NOTFOUND;
-    return rc;
+    return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }
 
 int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *slug,

@@ -42,11 +42,7 @@ int tx_outbox_sent(struct store_tx *tx, int64_t id)
     static const char sql[] =
         "UPDATE outbox SET sent_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), last_error = NULL "
         "WHERE id = ?1";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    return tx_exec(tx, s);
+    return tx_exec_id(tx, sql, id);
 }
 
 int tx_outbox_failed(struct store_tx *tx, int64_t id, const char *error, long retry_in_s)

@@ -147,11 +147,6 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
     json_object_set_new(o, "pages", json_integer(pages));
 }
 
-static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-    return v && *v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
-}
-
 json_t *store_cases(struct store *st, const struct store_filter *f)
 {
     sqlite3_stmt *s = sq_stmt(st, Q_CASES);
@@ -164,12 +159,12 @@ json_t *store_cases(struct store *st, const struct store_filter *f)
     int page = f->page > 0 ? f->page : 1;
 
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    bind_text_or_null(s, 2, f->region);
-    bind_text_or_null(s, 3, f->tier);
-    bind_text_or_null(s, 4, f->track);
-    bind_text_or_null(s, 5, f->tag);
-    bind_text_or_null(s, 6, which == SEARCH_TRIGRAM ? match.p : NULL);
-    bind_text_or_null(s, 7, which == SEARCH_BIGRAM ? match.p : NULL);
+    sq_bind_opt(s, 2, f->region);
+    sq_bind_opt(s, 3, f->tier);
+    sq_bind_opt(s, 4, f->track);
+    sq_bind_opt(s, 5, f->tag);
+    sq_bind_opt(s, 6, which == SEARCH_TRIGRAM ? match.p : NULL);
+    sq_bind_opt(s, 7, which == SEARCH_BIGRAM ? match.p : NULL);
     sqlite3_bind_int(s, 8, f->sort_views);
     sqlite3_bind_int(s, 9, per_page);
     sqlite3_bind_int64(s, 10, (int64_t)(page - 1) * per_page);

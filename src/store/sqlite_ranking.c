@@ -23,23 +23,6 @@
     "AND coalesce(rv.region_code, '') <> c.region_code "                                           \
     "AND coalesce(rv.unit_id, 0) <> c.unit_id "
 
-int64_t store_ranking_campaign_id(struct store *st)
-{
-    static const char sql[] =
-        "SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
-    if (!s)
-        return 0;
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
-    return id;
-}
-
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-    snprintf(dst, n, "%s", sq_text(s, col));
-}
-
 int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
 {
     static const char sql[] =
@@ -67,25 +50,25 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
     out->id = sqlite3_column_int64(s, 0);
     out->campaign_id = sqlite3_column_int64(s, 1);
     out->seq = sqlite3_column_int(s, 2);
-    copy_col(out->name, sizeof out->name, s, 3);
-    copy_col(out->kind, sizeof out->kind, s, 4);
-    copy_col(out->state, sizeof out->state, s, 5);
-    copy_col(out->ends_at, sizeof out->ends_at, s, 6);
-    copy_col(out->aggregation, sizeof out->aggregation, s, 7);
+    sq_copy(out->name, sizeof out->name, s, 3);
+    sq_copy(out->kind, sizeof out->kind, s, 4);
+    sq_copy(out->state, sizeof out->state, s, 5);
+    sq_copy(out->ends_at, sizeof out->ends_at, s, 6);
+    sq_copy(out->aggregation, sizeof out->aggregation, s, 7);
     out->trim_k = sqlite3_column_int(s, 8);
     out->trim_min = sqlite3_column_int(s, 9);
     out->normalise = sqlite3_column_int(s, 10);
     out->quorum = sqlite3_column_int(s, 11);
     out->previous_weight = sqlite3_column_double(s, 12);
     out->vote_weight = sqlite3_column_double(s, 13);
-    copy_col(out->advance_rule, sizeof out->advance_rule, s, 14);
+    sq_copy(out->advance_rule, sizeof out->advance_rule, s, 14);
     out->advance_n = sqlite3_column_int(s, 15);
     out->advance_threshold = sqlite3_column_double(s, 16);
     out->prev_id = sqlite3_column_int64(s, 17);
     out->prev_seq = sqlite3_column_int(s, 18);
     out->next_id = sqlite3_column_int64(s, 19);
-    copy_col(out->next_state, sizeof out->next_state, s, 20);
-    copy_col(out->next_name, sizeof out->next_name, s, 21);
+    sq_copy(out->next_state, sizeof out->next_state, s, 20);
+    sq_copy(out->next_name, sizeof out->next_name, s, 21);
     sq_done(s);
     return STORE_OK;
 }
@@ -193,7 +176,7 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
         in->case_ids[i] = id;
         char key[24];
         if (per_region)
-            snprintf(key, sizeof key, "%s", sq_text(s, 1));
+            sq_copy(key, sizeof key, s, 1);
         else
             snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(s, 2));
         if (ngroups % 64 == 0) {
@@ -596,10 +579,7 @@ static int set_state(struct store_tx *tx, int64_t stage_id, const char *from, co
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-    int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
-        rc = STORE_NOTFOUND;
-    return rc;
+    return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }
 
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
@@ -662,13 +642,10 @@ int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranki
     /* The next stage must not have started: its state stays 'setup'. */
     if ((rc = set_state(tx, next_id, "setup", "setup")) != STORE_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, sql_clear);
+    if (tx_exec_id(tx, sql_clear, next_id) != STORE_OK)
+        return STORE_ERROR;
+    sqlite3_stmt *s = tx_prepare(tx, sql_add);
     if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, next_id);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
-    if (!(s = tx_prepare(tx, sql_add)))
         return STORE_ERROR;
     for (int i = 0; i < n; i++) {
         if (!rows[i].advanced)

@@ -24,11 +24,6 @@
 
 #define LIVE "('proposed','released')"
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-    snprintf(dst, n, "%s", sq_text(s, col));
-}
-
 static json_int_t col_i(sqlite3_stmt *s, int col)
 {
     return (json_int_t)sqlite3_column_int64(s, col);
@@ -62,35 +57,37 @@ int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *
     out->id = sqlite3_column_int64(s, 0);
     out->campaign_id = sqlite3_column_int64(s, 1);
     out->seq = sqlite3_column_int(s, 2);
-    copy_col(out->name, sizeof out->name, s, 3);
-    copy_col(out->kind, sizeof out->kind, s, 4);
-    copy_col(out->starts_at, sizeof out->starts_at, s, 5);
-    copy_col(out->ends_at, sizeof out->ends_at, s, 6);
-    copy_col(out->state, sizeof out->state, s, 7);
+    sq_copy(out->name, sizeof out->name, s, 3);
+    sq_copy(out->kind, sizeof out->kind, s, 4);
+    sq_copy(out->starts_at, sizeof out->starts_at, s, 5);
+    sq_copy(out->ends_at, sizeof out->ends_at, s, 6);
+    sq_copy(out->state, sizeof out->state, s, 7);
     out->reviewers_per_case = sqlite3_column_int(s, 8);
     out->blind = sqlite3_column_int(s, 9);
     out->max_same_region = sqlite3_column_int(s, 10);
     out->exclude_previous = sqlite3_column_int(s, 11);
-    copy_col(out->aggregation, sizeof out->aggregation, s, 12);
+    sq_copy(out->aggregation, sizeof out->aggregation, s, 12);
     out->trim_k = sqlite3_column_int(s, 13);
     out->trim_min = sqlite3_column_int(s, 14);
     out->normalise = sqlite3_column_int(s, 15);
     out->previous_weight = sqlite3_column_double(s, 16);
     out->vote_weight = sqlite3_column_double(s, 17);
     out->quorum = sqlite3_column_int(s, 18);
-    copy_col(out->advance_rule, sizeof out->advance_rule, s, 19);
+    sq_copy(out->advance_rule, sizeof out->advance_rule, s, 19);
     out->advance_n = sqlite3_column_int(s, 20);
     out->advance_threshold = sqlite3_column_double(s, 21);
     sq_done(s);
     return STORE_OK;
 }
 
+/* The stage before ?1 in its campaign's seq order (any kind). */
+static const char SQL_PREVIOUS_STAGE[] =
+    "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
+    "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
+
 int64_t store_review_previous_stage(struct store *st, int64_t stage_id)
 {
-    static const char sql[] =
-        "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
-        "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    sqlite3_stmt *s = sq_prepare(st, SQL_PREVIOUS_STAGE);
     if (!s)
         return 0;
     sqlite3_bind_int64(s, 1, stage_id);
@@ -895,7 +892,7 @@ static int tx_stage_state(struct store_tx *tx, int64_t stage_id, char *state, si
     int rc = sqlite3_step(s);
     state[0] = 0;
     if (rc == SQLITE_ROW)
-        snprintf(state, n, "%s", sq_text(s, 0));
+        sq_copy(state, n, s, 0);
     sq_done(s);
     return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
 }
@@ -908,6 +905,20 @@ static int tx_stage_in(struct store_tx *tx, int64_t stage_id, const char *a, con
     if (rc != STORE_OK)
         return rc;
     return strcmp(state, a) == 0 || (b && strcmp(state, b) == 0) ? STORE_OK : REVIEW_ESTATE;
+}
+
+/*
+ * STORE_OK if the stage's assignments are live (state proposed or released,
+ * *released says which), else REVIEW_ESTATE.
+ */
+static int tx_stage_live(struct store_tx *tx, int64_t stage_id, int *released)
+{
+    char state[16];
+    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    if (rc != STORE_OK)
+        return rc;
+    *released = strcmp(state, "released") == 0;
+    return *released || strcmp(state, "proposed") == 0 ? STORE_OK : REVIEW_ESTATE;
 }
 
 static int tx_set_state(struct store_tx *tx, int64_t stage_id, const char *state)
@@ -959,15 +970,9 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     if ((rc = tx_exec(tx, s)) != STORE_OK)
         return rc;
     /* No review can exist before release, so no score refers to these criteria. */
-    if (!(s = tx_prepare(tx, del_scores)))
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del_scores, stage_id)) != STORE_OK)
         return rc;
-    if (!(s = tx_prepare(tx, del)))
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del, stage_id)) != STORE_OK)
         return rc;
     for (int i = 0; i < n; i++) {
         if (!(s = tx_prepare(tx, ins)))
@@ -986,9 +991,6 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
 
 int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
 {
-    static const char prev[] =
-        "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
-        "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
     static const char first[] =
         "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
         "SELECT s.id, c.id FROM stage s JOIN \"case\" c ON c.campaign_id = s.campaign_id "
@@ -1000,7 +1002,7 @@ int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
     int rc = tx_stage_in(tx, stage_id, "setup", NULL);
     if (rc != STORE_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, prev);
+    sqlite3_stmt *s = tx_prepare(tx, SQL_PREVIOUS_STAGE);
     if (!s)
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
@@ -1038,10 +1040,7 @@ int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_
     if (!(s = tx_prepare(tx, sql)))
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
-    if (region_code && *region_code)
-        sqlite3_bind_text(s, 2, region_code, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, 2);
+    sq_bind_opt(s, 2, region_code);
     if (unit_id > 0)
         sqlite3_bind_int64(s, 3, unit_id);
     else
@@ -1063,10 +1062,7 @@ int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const
     sqlite3_bind_int64(s, 2, user_id);
     sqlite3_bind_text(s, 3, source, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    int rc = tx_exec(tx, s);
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(tx->db) ? STORE_OK : REVIEW_EEXISTS;
+    return tx_exec_changed(tx, s, REVIEW_EEXISTS);
 }
 
 int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
@@ -1077,10 +1073,7 @@ int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, user_id);
-    int rc = tx_exec(tx, s);
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(tx->db) ? STORE_OK : STORE_NOTFOUND;
+    return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }
 
 static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t case_id,
@@ -1097,10 +1090,7 @@ static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t c
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
     sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
-    int rc = tx_exec(tx, s);
-    if (rc != STORE_OK)
-        return rc;
-    return sqlite3_changes(tx->db) ? STORE_OK : REVIEW_EEXISTS;
+    return tx_exec_changed(tx, s, REVIEW_EEXISTS);
 }
 
 int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review_pair *pairs,
@@ -1111,11 +1101,7 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
     if (rc != STORE_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, del);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del, stage_id)) != STORE_OK)
         return rc;
     for (int i = 0; i < n; i++)
         if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
@@ -1172,13 +1158,10 @@ static int tx_mail(struct store_tx *tx, int64_t user_id, int n, const struct rev
 int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case_id,
                              int64_t user_id, const struct review_mail *m)
 {
-    char state[16];
-    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    int released;
+    int rc = tx_stage_live(tx, stage_id, &released);
     if (rc != STORE_OK)
         return rc;
-    int released = strcmp(state, "released") == 0;
-    if (!released && strcmp(state, "proposed") != 0)
-        return REVIEW_ESTATE;
     rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
     if (rc == STORE_OK && released && m)
         rc = tx_mail(tx, user_id, 1, m);
@@ -1208,8 +1191,8 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
     char state[16] = "", review[16] = "";
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        copy_col(state, sizeof state, s, 0);
-        copy_col(review, sizeof review, s, 1);
+        sq_copy(state, sizeof state, s, 0);
+        sq_copy(review, sizeof review, s, 1);
     }
     sq_done(s);
     if (rc != SQLITE_ROW)
@@ -1255,15 +1238,12 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_in(tx, stage_id, "proposed", NULL);
     if (rc != STORE_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, upd);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, upd, stage_id)) != STORE_OK)
         return rc;
     if ((rc = tx_set_state(tx, stage_id, "released")) != STORE_OK)
         return rc;
-    if (!(s = tx_prepare(tx, who)))
+    sqlite3_stmt *s = tx_prepare(tx, who);
+    if (!s)
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     return tx_mail_each(tx, s, m, messages);
@@ -1277,13 +1257,10 @@ int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
         "AND state IN " LIVE " AND NOT EXISTS (SELECT 1 FROM review v WHERE "
         "v.stage_id = assignment.stage_id AND v.case_id = assignment.case_id "
         "AND v.user_id = assignment.user_id AND v.status = 'submitted')";
-    char state[16];
-    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    int released;
+    int rc = tx_stage_live(tx, stage_id, &released);
     if (rc != STORE_OK)
         return rc;
-    int released = strcmp(state, "released") == 0;
-    if (!released && strcmp(state, "proposed") != 0)
-        return REVIEW_ESTATE;
     sqlite3_stmt *s = tx_prepare(tx, drop);
     if (!s)
         return STORE_ERROR;

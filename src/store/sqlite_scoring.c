@@ -135,8 +135,8 @@ int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int lab
     out->label_no = sqlite3_column_int(s, 3);
     out->blind = sqlite3_column_int(s, 4);
     out->open = sqlite3_column_int(s, 5);
-    snprintf(out->stage_name, sizeof out->stage_name, "%s", sq_text(s, 6));
-    snprintf(out->ends_at, sizeof out->ends_at, "%s", sq_text(s, 7));
+    sq_copy(out->stage_name, sizeof out->stage_name, s, 6);
+    sq_copy(out->ends_at, sizeof out->ends_at, s, 7);
     sq_done(s);
     return STORE_OK;
 }
@@ -284,31 +284,10 @@ int store_scoring_attachment(struct store *st, int64_t case_id, int n, char sha2
         sq_done(s);
         return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
     }
-    snprintf(sha256, 65, "%s", sq_text(s, 0));
-    snprintf(mime, 128, "%s", sq_text(s, 1));
+    sq_copy(sha256, 65, s, 0);
+    sq_copy(mime, 128, s, 1);
     sq_done(s);
     return STORE_OK;
-}
-
-static const char SQL_CRITERIA[] =
-    "SELECT id, seq, name, description, max_score, weight FROM criterion WHERE stage_id = ?1 "
-    "ORDER BY seq";
-
-json_t *store_scoring_criteria(struct store *st, int64_t stage_id)
-{
-    sqlite3_stmt *s = sq_prepare(st, SQL_CRITERIA);
-    if (!s)
-        return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
-    json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:i,s:o,s:o,s:f,s:f}", "id", (json_int_t)sqlite3_column_int64(s, 0),
-                         "seq", sqlite3_column_int(s, 1), "name", sq_jtext(s, 2), "description",
-                         sq_jtext(s, 3), "max", sqlite3_column_double(s, 4), "weight",
-                         sqlite3_column_double(s, 5)));
-    sq_done(s);
-    return a;
 }
 
 static const char SQL_REVIEW[] =

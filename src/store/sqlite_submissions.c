@@ -205,10 +205,9 @@ int tx_submission_create(struct store_tx *tx, int64_t campaign_id, int64_t unit_
     sqlite3_bind_int64(s, 2, unit_id);
     sqlite3_bind_text(s, 3, region_code, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 4, user_id);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
-    if (sqlite3_changes(tx->db) == 0)
-        return STORE_NOTFOUND; /* the campaign has no track */
+    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND); /* NOTFOUND: the campaign has no track */
+    if (rc != STORE_OK)
+        return rc;
     *id = sqlite3_last_insert_rowid(tx->db);
     for (int seq = 1; seq <= SUBMISSION_SECTIONS; seq++) {
         if (!(s = tx_prepare(tx, sql_section)))
@@ -242,10 +241,9 @@ int tx_submission_save(struct store_tx *tx, const struct submission_fields *f)
     sqlite3_bind_text(s, 6, f->contact_name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 7, f->contact_phone, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 8, f->contact_email, -1, SQLITE_TRANSIENT);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
-    if (sqlite3_changes(tx->db) == 0)
-        return STORE_NOTFOUND;
+    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND);
+    if (rc != STORE_OK)
+        return rc;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
         if (!(s = tx_prepare(tx, sql_section)))
             return STORE_ERROR;
@@ -271,10 +269,9 @@ int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from,
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
-    if (sqlite3_changes(tx->db) == 0)
-        return STORE_NOTFOUND;
+    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND);
+    if (rc != STORE_OK)
+        return rc;
     return tx_event(tx, case_id, from, to, user_id, reason);
 }
 
@@ -326,7 +323,5 @@ int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachmen
         return STORE_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, attachment_id);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
-    return sqlite3_changes(tx->db) ? STORE_OK : STORE_NOTFOUND;
+    return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }

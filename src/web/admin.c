@@ -240,21 +240,6 @@ static int date_ok(const char *s)
     return d <= mdays[m - 1] + (m == 2 && leap);
 }
 
-/* Trimmed, 1..INTAKE_REASON_MAX characters, or NULL. */
-static const char *reason_of(struct req *r, const char *v)
-{
-    if (!v)
-        return NULL;
-    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-        v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
-        n--;
-    if (!n || utf8_count(v, n) > INTAKE_REASON_MAX)
-        return NULL;
-    return arena_strndup(&r->arena, v, n);
-}
-
 /* Fill the action, status and screening decision from the form's word; 0 if unknown. */
 static int decision_of(const char *word, struct decision *d)
 {
@@ -334,7 +319,7 @@ void raw_admin_screening_decide(struct req *r, struct resp *w)
     if (!decision_of(query_get(f, "decision"), d)) {
         error = "intake_decision_missing";
     } else if (strcmp(d->action, "pass") != 0) {
-        d->reason = reason_of(r, query_get(f, "reason"));
+        d->reason = intake_reason(r, query_get(f, "reason"));
         if (!d->reason)
             error = "intake_reason_missing";
         if (!error && strcmp(d->action, "correction") == 0) {
@@ -454,7 +439,7 @@ void raw_admin_screening_bulk(struct req *r, struct resp *w)
     if (!error && b->n == 0)
         error = "intake_bulk_none";
     if (!error && strcmp(proto.action, "reject") == 0 &&
-        !(proto.reason = reason_of(r, query_get(f, "reason"))))
+        !(proto.reason = intake_reason(r, query_get(f, "reason"))))
         error = "intake_reason_missing";
     if (error) {
         json_t *m = queue_model(r, NULL);

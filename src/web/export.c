@@ -6,22 +6,20 @@
  * workbook with libxlsxwriter: a first sheet with one row per case and the
  * columns an organiser files away (a bold, frozen header row, set widths and
  * an autofilter; dates as text YYYY-MM-DD), and a second sheet of counts per
- * region.  libxlsxwriter writes to a file, so the workbook is written into
- * a fresh temporary folder under <data>/tmp, read back into the response
- * and deleted with its folder.  All of it runs on the worker pool, never on a server thread.
+ * region.  The workbook is built and sent by xlsx_reply.h (through a
+ * temporary file under <data>/tmp); the queries and the writing run on the
+ * worker pool, never on a server thread.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include "core/log.h"
 #include "store/campaign.h"
 #include "store/imports.h"
 #include "web/import.h"
+#include "web/xlsx_reply.h"
 
 #define EXPORT_COLS 15
 
@@ -52,6 +50,8 @@ struct export_job {
     enum lang lang;
     int64_t campaign_id;
     const char *region; /* NULL: every region */
+    json_t *rows;       /* store_export_cases, while the workbook is written */
+    json_t *regions;    /* store_export_regions, likewise */
     char *data;         /* the workbook's bytes (malloc'd), NULL on failure */
     size_t len;
 };
@@ -141,103 +141,42 @@ static void write_regions(lxw_workbook *wb, lxw_format *bold, struct export_job 
         worksheet_write_number(ws, y, (lxw_col_t)(2 + c), (double)total[c], bold);
 }
 
-/* Read the whole file at path into a malloc'd buffer. */
-static char *slurp(const char *path, size_t *len)
+/* The sheets of the workbook. */
+static void fill(lxw_workbook *wb, lxw_format *bold, void *ctx)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *data = NULL;
-    struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && sb.st_size >= 0 && (data = malloc((size_t)sb.st_size + 1))) {
-        *len = fread(data, 1, (size_t)sb.st_size, f);
-        if (*len != (size_t)sb.st_size) {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(f);
-    return data;
+    struct export_job *j = ctx;
+    write_cases(wb, bold, j, j->rows);
+    write_regions(wb, bold, j, j->regions);
 }
 
-/*
- * A fresh, private temporary folder for one workbook (mode 0700) under
- * <data>/tmp, into dir (n bytes).  0 or -1.
- */
-static int temp_dir(char *dir, size_t n)
-{
-    const char *base = web.data_dir && *web.data_dir ? web.data_dir : ".";
-    if ((size_t)snprintf(dir, n, "%s/tmp", base) >= n)
-        return -1;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
-    if ((size_t)snprintf(dir, n, "%s/tmp/export-XXXXXX", base) >= n)
-        return -1;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-/* On the worker pool: query, write the workbook, read it back, delete it. */
+/* On the worker pool: query, then build the workbook's bytes. */
 static void export_run(void *arg)
 {
     struct export_job *j = arg;
-    json_t *rows = store_export_cases(web.store, j->campaign_id, j->region);
-    json_t *regions = store_export_regions(web.store, j->campaign_id, j->region);
-    char dir[4096], path[4200];
-    if (!rows || !regions || temp_dir(dir, sizeof dir) != 0) {
+    j->rows = store_export_cases(web.store, j->campaign_id, j->region);
+    j->regions = store_export_regions(web.store, j->campaign_id, j->region);
+    if (j->rows && j->regions)
+        j->data = xlsx_build("export", "export", fill, j, &j->len);
+    else
         log_error("export: cannot query or make a temporary folder");
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/export.xlsx", dir);
-    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = dir};
-    lxw_workbook *wb = workbook_new_opt(path, &opt);
-    if (wb) {
-        lxw_format *bold = workbook_add_format(wb);
-        format_set_bold(bold);
-        write_cases(wb, bold, j, rows);
-        write_regions(wb, bold, j, regions);
-        lxw_error e = workbook_close(wb);
-        if (e == LXW_NO_ERROR)
-            j->data = slurp(path, &j->len);
-        else
-            log_error("export: %s", lxw_strerror(e));
-    }
-    unlink(path);
-    rmdir(dir);
-done:
-    json_decref(rows);
-    json_decref(regions);
+    json_decref(j->rows);
+    json_decref(j->regions);
 }
 
 static void export_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct export_job *j = arg;
-    if (rc != STORE_OK || !j->data) {
-        free(j->data);
-        web_error(r, w, rc != STORE_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
+    if (xlsx_body(r, w, rc, &j->data, j->len) != 0)
         return;
-    }
-    buf_append(&w->body, j->data, j->len);
-    free(j->data);
-    j->data = NULL;
-    if (w->body.oom) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
     /* 案例汇总-<region>.xlsx, as RFC 6266 / RFC 5987 spell a UTF-8 name. */
     char *name = j->region ? store_import_region_name(web.store, j->region) : NULL;
     const char *fname = arena_printf(&r->arena, "%s-%s.xlsx", i18n_get(r->lang, "export_filename"),
                                      name ? name : i18n_get(r->lang, "export_all_regions"));
     free(name);
-    struct buf cd = BUF_INIT;
-    buf_init(&cd, 4096);
-    buf_printf(&cd, "attachment; filename=\"export%s%s.xlsx\"; filename*=UTF-8''",
-               j->region ? "-" : "", j->region ? j->region : "");
-    buf_url(&cd, fname, strlen(fname));
-    resp_header(w, "Content-Disposition", arena_strdup(&r->arena, cd.p ? cd.p : "attachment"));
-    buf_release(&cd);
-    resp_header(w, "Cache-Control", "no-store");
-    w->status = 200;
-    w->content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    xlsx_attach(r, w,
+                arena_printf(&r->arena, "export%s%s.xlsx", j->region ? "-" : "",
+                             j->region ? j->region : ""),
+                fname);
 }
 
 void raw_export_xlsx(struct req *r, struct resp *w)

@@ -11,7 +11,8 @@
  * original name (an ASCII fallback and the RFC 5987 filename*), carries the
  * type recorded at upload (decided from the content) and is never rendered
  * in place: Content-Disposition: attachment, nosniff (the server adds it to
- * every response) and a sandboxing Content-Security-Policy.
+ * every response) and a sandboxing Content-Security-Policy.  web_send_file,
+ * which sends a stored file so, serves the reviewers' downloads as well.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -72,29 +73,23 @@ static const char *disposition(struct req *r, const char *name)
     return s ? s : "attachment";
 }
 
-void raw_file(struct req *r, struct resp *w)
+/* 1 if s is a SHA-256 in lowercase hex, the name of a stored file. */
+static int is_sha256(const char *s)
 {
-    const char *sha = r->nparams ? r->params[0] : "";
-    if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    json_t *rows = store_file_rows(web.store, sha);
-    int public = 0;
-    json_t *row = rows ? allowed_row(r, rows, &public) : NULL;
-    if (!row) {
-        json_decref(rows);
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    char *path = arena_printf(&r->arena, "%s/files/%.2s/%s", web.data_dir, sha, sha);
+    return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+void web_send_file(struct req *r, struct resp *w, const char *sha, const char *mime,
+                   const char *disposition, const char *cache)
+{
+    char *path =
+        is_sha256(sha) ? arena_printf(&r->arena, "%s/files/%.2s/%s", web.data_dir, sha, sha) : NULL;
     int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
         buf_grow(&w->body, (size_t)sb.st_size + 1) != 0) {
         if (fd >= 0)
             close(fd);
-        json_decref(rows);
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
@@ -108,16 +103,34 @@ void raw_file(struct req *r, struct resp *w)
     close(fd);
     if (w->body.len != want) {
         buf_reset(&w->body);
-        json_decref(rows);
         web_error(r, w, WEB_INTERNAL);
         return;
     }
     w->body.p[w->body.len] = 0;
     w->status = 200;
-    w->content_type = arena_strdup(&r->arena, jstr(row, "mime"));
-    resp_header(w, "Content-Disposition", disposition(r, jstr(row, "name")));
+    w->content_type = arena_strdup(&r->arena, mime);
+    resp_header(w, "Content-Disposition", disposition);
     resp_header(w, "Content-Security-Policy", "default-src 'none'; sandbox");
-    resp_header(w, "Cache-Control", public ? "public, max-age=86400" : "private, no-store");
+    resp_header(w, "Cache-Control", cache);
     resp_header(w, "Vary", "Cookie");
+}
+
+void raw_file(struct req *r, struct resp *w)
+{
+    const char *sha = r->nparams ? r->params[0] : "";
+    if (!is_sha256(sha)) {
+        web_error(r, w, WEB_NOT_FOUND);
+        return;
+    }
+    json_t *rows = store_file_rows(web.store, sha);
+    int public = 0;
+    json_t *row = rows ? allowed_row(r, rows, &public) : NULL;
+    if (!row) {
+        json_decref(rows);
+        web_error(r, w, WEB_NOT_FOUND);
+        return;
+    }
+    web_send_file(r, w, sha, jstr(row, "mime"), disposition(r, jstr(row, "name")),
+                  public ? "public, max-age=86400" : "private, no-store");
     json_decref(rows);
 }

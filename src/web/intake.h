@@ -35,6 +35,8 @@ enum web_err page_me(struct req *r, const struct web_input *in, struct page *p);
 json_t *intake_case_model(struct req *r, int64_t id, const char *region);
 /* A positive id from a path segment, or 0. */
 int64_t intake_path_id(const char *s);
+/* A form's reason, trimmed, of 1..INTAKE_REASON_MAX characters (arena); else NULL. */
+const char *intake_reason(struct req *r, const char *v);
 /* The status word of a status name in the request's language. */
 const char *intake_status_word(struct req *r, const char *status);
 /* The subject and body (Chinese) of the message for a case's new status; arena strings. */

@@ -29,6 +29,14 @@ int64_t intake_path_id(const char *s)
     return strtoll(s, NULL, 10);
 }
 
+const char *intake_reason(struct req *r, const char *v)
+{
+    const char *t = web_trimmed(r, v);
+    if (!t || !*t || utf8_count(t, strlen(t)) > INTAKE_REASON_MAX)
+        return NULL;
+    return t;
+}
+
 const char *intake_status_word(struct req *r, const char *status)
 {
     char key[48];
@@ -286,21 +294,6 @@ void raw_recommend_endorse(struct req *r, struct resp *w)
     web_write(r, w, endorse_write, a, action_then);
 }
 
-/* A reason: trimmed, 1..INTAKE_REASON_MAX characters; NULL if missing or too long. */
-static const char *reason_of(struct req *r, const char *v)
-{
-    if (!v)
-        return NULL;
-    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-        v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
-        n--;
-    if (!n || utf8_count(v, n) > INTAKE_REASON_MAX)
-        return NULL;
-    return arena_strndup(&r->arena, v, n);
-}
-
 void raw_recommend_return(struct req *r, struct resp *w)
 {
     json_t *c = NULL;
@@ -313,7 +306,7 @@ void raw_recommend_return(struct req *r, struct resp *w)
         list_error(r, w, 409, "intake_stale");
         return;
     }
-    a->reason = reason_of(r, query_get(web_form(r), "reason"));
+    a->reason = intake_reason(r, query_get(web_form(r), "reason"));
     if (!a->reason) {
         json_object_set_new(c, "actionable", json_true());
         json_object_set_new(c, "error", json_string(i18n_get(r->lang, "intake_reason_missing")));

@@ -17,18 +17,16 @@
  * Tags that name the case's places are left out.  Attachments are listed
  * and served as 附件1.pdf, 附件2.docx ... with the type recorded at upload.
  */
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/utf8.h"
 #include "domain/markdown.h"
 #include "domain/redact.h"
 #include "store/accounts.h"
+#include "store/review.h"
 #include "store/scoring.h"
 #include "web/scoring.h"
 
@@ -400,7 +398,7 @@ static json_t *case_model(struct req *r, const struct store_scoring_ref *ref,
     char st[16];
     snprintf(st, sizeof st, "%s", rv ? jstr(rv, "status") : "");
     json_t *scores = rv ? json_object_get(rv, "scores") : NULL;
-    json_t *criteria = store_scoring_criteria(web.store, ref->stage_id);
+    json_t *criteria = store_review_criteria(web.store, ref->stage_id);
     if (!criteria)
         criteria = json_array();
     json_array_foreach(criteria, i, s)
@@ -515,19 +513,6 @@ static void save_then(struct req *r, struct resp *w, int rc, void *arg)
     json_decref(j->ty.errors);
 }
 
-/* A form value trimmed of white space, in the arena. */
-static const char *trimmed(struct req *r, const char *v)
-{
-    if (!v)
-        return NULL;
-    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-        v++;
-    size_t n = strlen(v);
-    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
-        n--;
-    return arena_strndup(&r->arena, v, n);
-}
-
 /* The weighted total on 0..100: Σ score/max × weight / Σ weight × 100 (equal weights if all 0). */
 static double weighted_total(json_t *criteria, const double *score)
 {
@@ -564,7 +549,7 @@ void raw_review_post(struct req *r, struct resp *w)
     const char *action = query_get(f, "action");
     int submit = action && strcmp(action, "submit") == 0;
     int save = action && strcmp(action, "save") == 0;
-    j->ty.comment = trimmed(r, query_get(f, "comment"));
+    j->ty.comment = web_trimmed(r, query_get(f, "comment"));
     if (!ref.open) {
         j->ty.error = i18n_get(r->lang, "scoring_closed");
         case_again(r, w, 409, &ref, &j->ty);
@@ -584,7 +569,7 @@ void raw_review_post(struct req *r, struct resp *w)
         return;
     }
 
-    json_t *criteria = store_scoring_criteria(web.store, ref.stage_id);
+    json_t *criteria = store_review_criteria(web.store, ref.stage_id);
     size_t n = criteria ? json_array_size(criteria) : 0;
     int64_t *ids = arena_alloc(&r->arena, (n + 1) * sizeof *ids);
     double *all = arena_alloc(&r->arena, (n + 1) * sizeof *all);
@@ -605,7 +590,7 @@ void raw_review_post(struct req *r, struct resp *w)
         char key[24], field[32];
         snprintf(key, sizeof key, "%lld", (long long)id);
         snprintf(field, sizeof field, "score_%lld", (long long)id);
-        const char *v = trimmed(r, query_get(f, field));
+        const char *v = web_trimmed(r, query_get(f, field));
         json_object_set_new(j->ty.values, key, json_string(v && utf8_valid(v, strlen(v)) ? v : ""));
         if (!v || !*v) {
             if (submit)
@@ -692,7 +677,7 @@ void raw_review_conflict(struct req *r, struct resp *w)
     memset(j, 0, sizeof *j);
     j->ref = ref;
     j->save.user_id = web_user(r)->id;
-    const char *reason = trimmed(r, query_get(web_form(r), "reason"));
+    const char *reason = web_trimmed(r, query_get(web_form(r), "reason"));
     j->ty.reason = reason;
     if (!reason || !*reason || !utf8_valid(reason, strlen(reason)) ||
         utf8_count(reason, strlen(reason)) > SCORING_REASON_MAX) {
@@ -713,35 +698,10 @@ void raw_review_file(struct req *r, struct resp *w)
     int64_t n = r->nparams >= 3 ? web_path_id(r->params[2]) : 0;
     char sha[65], mime[128];
     if (n <= 0 || n > 1000 || find_ref(r, &ref) != STORE_OK ||
-        store_scoring_attachment(web.store, ref.case_id, (int)n, sha, mime) != STORE_OK ||
-        strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
+        store_scoring_attachment(web.store, ref.case_id, (int)n, sha, mime) != STORE_OK) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
-    char *path = arena_printf(&r->arena, "%s/files/%.2s/%s", web.data_dir, sha, sha);
-    int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        buf_grow(&w->body, (size_t)sb.st_size + 1) != 0) {
-        if (fd >= 0)
-            close(fd);
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    size_t want = (size_t)sb.st_size;
-    while (w->body.len < want) {
-        ssize_t k = read(fd, w->body.p + w->body.len, want - w->body.len);
-        if (k <= 0)
-            break;
-        w->body.len += (size_t)k;
-    }
-    close(fd);
-    if (w->body.len != want) {
-        buf_reset(&w->body);
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    w->body.p[w->body.len] = 0;
     /* The name says only which attachment it is: 附件1.pdf (attachment-1.pdf for old agents). */
     const char *ext = ext_of(mime);
     const char *word = i18n_get(LANG_ZH, "scoring_attachment");
@@ -752,11 +712,6 @@ void raw_review_file(struct req *r, struct resp *w)
     buf_printf(&b, "%d.%s", (int)n, ext);
     const char *disp = b.oom ? "attachment" : arena_strndup(&r->arena, b.p, b.len);
     buf_release(&b);
-    w->status = 200;
-    w->content_type =
-        strcmp(ext, "bin") == 0 ? "application/octet-stream" : arena_strdup(&r->arena, mime);
-    resp_header(w, "Content-Disposition", disp ? disp : "attachment");
-    resp_header(w, "Content-Security-Policy", "default-src 'none'; sandbox");
-    resp_header(w, "Cache-Control", "private, no-store");
-    resp_header(w, "Vary", "Cookie");
+    web_send_file(r, w, sha, strcmp(ext, "bin") == 0 ? "application/octet-stream" : mime,
+                  disp ? disp : "attachment", "private, no-store");
 }

@@ -290,6 +290,18 @@ const struct query *web_form(struct req *r)
     return &ws->form;
 }
 
+const char *web_trimmed(struct req *r, const char *v)
+{
+    if (!v)
+        return NULL;
+    while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+        v++;
+    size_t n = strlen(v);
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' || v[n - 1] == '\n'))
+        n--;
+    return arena_strndup(&r->arena, v, n);
+}
+
 void web_error(struct req *r, struct resp *w, enum web_err e)
 {
     if (e == WEB_UNAUTHORIZED && !r->json && r->method != HTTP_POST) {

@@ -48,14 +48,14 @@ static json_t *stage_json(struct req *r, const struct review_stage *s)
     json_t *o = json_pack(
         "{s:I,s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:i,s:b,s:s,s:i,s:i,s:b,s:f,s:f,s:i,"
         "s:s,s:i,s:f}",
-        "id", (json_int_t)s->id, "campaign_id", (json_int_t)s->campaign_id, "seq", s->seq,
-        "name", s->name, "kind", s->kind, "starts_at", s->starts_at, "ends_at", s->ends_at,
-        "state", s->state, "state_word", state_word(r, s->state), "reviewers_per_case",
+        "id", (json_int_t)s->id, "campaign_id", (json_int_t)s->campaign_id, "seq", s->seq, "name",
+        s->name, "kind", s->kind, "starts_at", s->starts_at, "ends_at", s->ends_at, "state",
+        s->state, "state_word", state_word(r, s->state), "reviewers_per_case",
         s->reviewers_per_case, "blind", s->blind, "max_same_region", s->max_same_region,
-        "exclude_previous", s->exclude_previous, "aggregation", s->aggregation, "trim_k",
-        s->trim_k, "trim_min", s->trim_min, "normalise", s->normalise, "previous_weight",
-        s->previous_weight, "vote_weight", s->vote_weight, "quorum", s->quorum, "advance_rule",
-        s->advance_rule, "advance_n", s->advance_n, "advance_threshold", s->advance_threshold);
+        "exclude_previous", s->exclude_previous, "aggregation", s->aggregation, "trim_k", s->trim_k,
+        "trim_min", s->trim_min, "normalise", s->normalise, "previous_weight", s->previous_weight,
+        "vote_weight", s->vote_weight, "quorum", s->quorum, "advance_rule", s->advance_rule,
+        "advance_n", s->advance_n, "advance_threshold", s->advance_threshold);
     int editable = strcmp(s->state, "setup") == 0 || strcmp(s->state, "proposed") == 0;
     int assignable = strcmp(s->kind, "exhibition") != 0;
     json_object_set_new(o, "editable", json_boolean(editable));
@@ -63,8 +63,9 @@ static json_t *stage_json(struct req *r, const struct review_stage *s)
     json_object_set_new(o, "can_fill", json_boolean(strcmp(s->state, "setup") == 0));
     json_object_set_new(o, "can_propose", json_boolean(editable && assignable));
     json_object_set_new(o, "can_release", json_boolean(strcmp(s->state, "proposed") == 0));
-    json_object_set_new(o, "can_edit", json_boolean(strcmp(s->state, "proposed") == 0 ||
-                                                    strcmp(s->state, "released") == 0));
+    json_object_set_new(
+        o, "can_edit",
+        json_boolean(strcmp(s->state, "proposed") == 0 || strcmp(s->state, "released") == 0));
     json_object_set_new(o, "released", json_boolean(strcmp(s->state, "released") == 0));
     return o;
 }
@@ -85,14 +86,80 @@ static void stage_page(struct req *r, struct resp *w, int status, const char *tp
     web_render(r, w, status, tpl, title ? title : s->name, m);
 }
 
-/* The stage of the route's first parameter, or an error answered (returns 0). */
-static int route_stage(struct req *r, struct resp *w, struct review_stage *s)
+/* Stage id (as stage_get) into s, or 404 answered (returns 0). */
+static int stage_or_404(struct req *r, struct resp *w, int64_t id, struct review_stage *s)
 {
-    if (!stage_get(web_path_id(r->params[0]), s)) {
+    if (!stage_get(id, s)) {
         web_error(r, w, WEB_NOT_FOUND);
         return 0;
     }
     return 1;
+}
+
+/* The stage of the route's first parameter, or an error answered (returns 0). */
+static int route_stage(struct req *r, struct resp *w, struct review_stage *s)
+{
+    return stage_or_404(r, w, web_path_id(r->params[0]), s);
+}
+
+/*
+ * In the `then` of a web_work job on stage id: 503 if the job did not run
+ * (rc), else the stage into s or 404; returns 1 when s is set.
+ */
+static int work_stage(struct req *r, struct resp *w, int rc, int64_t id, struct review_stage *s)
+{
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return 0;
+    }
+    return stage_or_404(r, w, id, s);
+}
+
+/* A zeroed job of n bytes from the request's arena, or NULL with 500 answered. */
+static void *job_new(struct req *r, struct resp *w, size_t n)
+{
+    void *j = arena_alloc(&r->arena, n);
+    if (!j) {
+        web_error(r, w, WEB_INTERNAL);
+        return NULL;
+    }
+    memset(j, 0, n);
+    return j;
+}
+
+/* The notice "<word> <n>" after a redirect with ?param=n (a short value), or NULL. */
+static const char *count_notice(struct req *r, const char *param, const char *word_key)
+{
+    const char *n = query_get(&r->query, param);
+    if (!n || strlen(n) >= 12)
+        return NULL;
+    return arena_printf(&r->arena, "%s %s", i18n_get(r->lang, word_key), n);
+}
+
+/* A page of one stage, with an optional notice and error key. */
+typedef void stage_page_fn(struct req *r, struct resp *w, int status, const struct review_stage *s,
+                           const char *notice, const char *error);
+
+/*
+ * The answer to a write on stage id that needs the stage in some state: a
+ * redirect to `to` when it succeeded, page again (409, "stages_err_state")
+ * on REVIEW_ESTATE, 404 if the stage is gone, 503 on another failure.
+ */
+static void state_write_done(struct req *r, struct resp *w, int rc, int64_t id, stage_page_fn *page,
+                             const char *to)
+{
+    struct review_stage s;
+    if (!stage_or_404(r, w, id, &s))
+        return;
+    if (rc == REVIEW_ESTATE) {
+        page(r, w, 409, &s, NULL, "stages_err_state");
+        return;
+    }
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return;
+    }
+    web_redirect(r, w, to);
 }
 
 /* ------------------------------------------------------------ the list */
@@ -194,8 +261,7 @@ static json_t *settings_read(struct req *r, struct settings_form *sf)
         !parse_num(query_get(f, "vote_weight"), 0, 1, &s->vote_weight) ||
         s->previous_weight + s->vote_weight > 1 + 1e-9)
         add_error(r, errors, "stages_bad_weights");
-    if (!parse_int(query_get(f, "quorum"), 1, 20, &s->quorum) ||
-        s->quorum > s->reviewers_per_case)
+    if (!parse_int(query_get(f, "quorum"), 1, 20, &s->quorum) || s->quorum > s->reviewers_per_case)
         add_error(r, errors, "stages_bad_quorum");
     const char *rule = query_get(f, "advance_rule");
     if (one_of(rule, rules))
@@ -260,8 +326,8 @@ static void settings_page(struct req *r, struct resp *w, int status, const struc
     /* Blank rows to add criteria, numbered after the filled ones. */
     size_t n = json_array_size(crit);
     for (size_t i = n; i < REVIEW_MAX_CRITERIA && i < n + 3; i++)
-        json_array_append_new(crit, json_pack("{s:s,s:s,s:s,s:s}", "name", "", "description",
-                                              "", "max", "", "weight", ""));
+        json_array_append_new(crit, json_pack("{s:s,s:s,s:s,s:s}", "name", "", "description", "",
+                                              "max", "", "weight", ""));
     size_t i;
     json_t *c;
     json_array_foreach(crit, i, c) json_object_set_new(c, "row", json_integer((json_int_t)i + 1));
@@ -323,10 +389,8 @@ static void settings_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct settings_job *j = arg;
     struct review_stage s;
-    if (!stage_get(j->id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
+    if (!stage_or_404(r, w, j->id, &s))
         return;
-    }
     if (rc == REVIEW_ESTATE) {
         json_t *errors = json_array();
         add_error(r, errors, "stages_err_state");
@@ -345,12 +409,9 @@ void raw_stage_settings_post(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    struct settings_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct settings_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->id = s.id;
     j->f.s = s;
     json_t *errors = settings_read(r, &j->f);
@@ -389,11 +450,7 @@ void raw_stage_pool(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    const char *added = query_get(&r->query, "added");
-    const char *notice = NULL;
-    if (added && strlen(added) < 12)
-        notice = arena_printf(&r->arena, "%s %s", i18n_get(r->lang, "stages_pool_added"), added);
-    pool_page(r, w, 200, &s, notice, NULL);
+    pool_page(r, w, 200, &s, count_notice(r, "added", "stages_pool_added"), NULL);
 }
 
 struct fill_job {
@@ -410,21 +467,9 @@ static int fill_write(struct store_tx *tx, void *arg)
 static void fill_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct fill_job *j = arg;
-    struct review_stage s;
-    if (!stage_get(j->id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    if (rc == REVIEW_ESTATE) {
-        pool_page(r, w, 409, &s, NULL, "stages_err_state");
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, arena_printf(&r->arena, "/admin/stages/%lld/pool?added=%d",
-                                    (long long)j->id, j->added));
+    state_write_done(
+        r, w, rc, j->id, pool_page,
+        arena_printf(&r->arena, "/admin/stages/%lld/pool?added=%d", (long long)j->id, j->added));
 }
 
 void raw_stage_pool_fill(struct req *r, struct resp *w)
@@ -436,19 +481,17 @@ void raw_stage_pool_fill(struct req *r, struct resp *w)
         pool_page(r, w, 409, &s, NULL, "stages_err_state");
         return;
     }
-    struct fill_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct fill_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    *j = (struct fill_job){s.id, 0};
+    j->id = s.id;
     web_write(r, w, fill_write, j, fill_then);
 }
 
 /* ------------------------------------------------------------ reviewers */
 
-static void reviewers_page(struct req *r, struct resp *w, int status,
-                           const struct review_stage *s, const char *notice, const char *error)
+static void reviewers_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
+                           const char *notice, const char *error)
 {
     json_t *revs = store_review_reviewers(web.store, s->id);
     json_t *cands = store_review_reviewer_candidates(web.store);
@@ -496,10 +539,8 @@ static void reviewer_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct reviewer_job *j = arg;
     struct review_stage s;
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
+    if (!stage_or_404(r, w, j->stage_id, &s))
         return;
-    }
     if (rc == REVIEW_EINVALID) {
         reviewers_page(r, w, 422, &s, NULL, "stages_bad_reviewer");
         return;
@@ -508,9 +549,9 @@ static void reviewer_then(struct req *r, struct resp *w, int rc, void *arg)
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
-    web_redirect(r, w,
-                 arena_printf(&r->arena, "/admin/stages/%lld/reviewers?added=1",
-                              (long long)j->stage_id));
+    web_redirect(
+        r, w,
+        arena_printf(&r->arena, "/admin/stages/%lld/reviewers?added=1", (long long)j->stage_id));
 }
 
 static int region_ok(const char *v)
@@ -529,12 +570,9 @@ void raw_stage_reviewer_add(struct req *r, struct resp *w)
     if (!route_stage(r, w, &s))
         return;
     const struct query *f = web_form(r);
-    struct reviewer_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct reviewer_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     j->user_id = web_path_id(query_get(f, "user_id"));
     const char *region = query_get(f, "region");
@@ -555,9 +593,9 @@ void raw_stage_reviewer_add(struct req *r, struct resp *w)
         char *o = e;
         int sep = 1;
         for (const char *p = j->expertise; *p;) {
-            size_t k = (*p == '|' || *p == ',' || *p == ';' || *p == ' ') ? 1
+            size_t k = (*p == '|' || *p == ',' || *p == ';' || *p == ' ')       ? 1
                        : (strncmp(p, "、", 3) == 0 || strncmp(p, "，", 3) == 0) ? 3
-                                                                                 : 0;
+                                                                                : 0;
             if (k) {
                 if (!sep)
                     *o++ = '|';
@@ -600,14 +638,8 @@ static void drop_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct drop_job *j = arg;
     struct review_stage s;
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
+    if (!work_stage(r, w, rc, j->stage_id, &s))
         return;
-    }
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
     if (j->o.rc == -1) {
         reviewers_page(r, w, j->o.http, &s, NULL, j->o.error);
         return;
@@ -615,9 +647,9 @@ static void drop_then(struct req *r, struct resp *w, int rc, void *arg)
     if (j->o.rc != 0) {
         json_t *revs = store_review_reviewers(web.store, s.id);
         json_t *cands = store_review_reviewer_candidates(web.store);
-        json_t *m = json_pack("{s:o,s:o,s:s}", "reviewers", revs ? revs : json_array(),
-                              "candidates", cands ? cands : json_array(), "infeasible",
-                              j->o.message);
+        json_t *m =
+            json_pack("{s:o,s:o,s:s}", "reviewers", revs ? revs : json_array(), "candidates",
+                      cands ? cands : json_array(), "infeasible", j->o.message);
         stage_page(r, w, j->o.http, "stages_reviewers", "stages_reviewers_title", &s, m, NULL,
                    "stages_err_infeasible");
         return;
@@ -637,12 +669,9 @@ void raw_stage_reviewer_drop(struct req *r, struct resp *w)
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
-    struct drop_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct drop_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     j->user_id = uid;
     reviewer_mail(r, &j->m, "stages_mail_subject");
@@ -651,8 +680,8 @@ void raw_stage_reviewer_drop(struct req *r, struct resp *w)
 
 /* ------------------------------------------------------------ conflicts */
 
-static void conflicts_page(struct req *r, struct resp *w, int status,
-                           const struct review_stage *s, const char *notice, const char *error)
+static void conflicts_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
+                           const char *notice, const char *error)
 {
     json_t *list = store_review_conflicts(web.store, s->campaign_id);
     json_t *revs = store_review_reviewers(web.store, 0);
@@ -681,10 +710,9 @@ void raw_stage_conflicts(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    conflicts_page(r, w, 200, &s,
-                   query_get(&r->query, "saved") ? i18n_get(r->lang, "stages_conflict_saved")
-                                                 : NULL,
-                   NULL);
+    conflicts_page(
+        r, w, 200, &s,
+        query_get(&r->query, "saved") ? i18n_get(r->lang, "stages_conflict_saved") : NULL, NULL);
 }
 
 struct conflict_job {
@@ -705,10 +733,8 @@ static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct conflict_job *j = arg;
     struct review_stage s;
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
+    if (!stage_or_404(r, w, j->stage_id, &s))
         return;
-    }
     if (rc == REVIEW_EEXISTS || rc == STORE_NOTFOUND) {
         conflicts_page(r, w, rc == REVIEW_EEXISTS ? 409 : 404, &s, NULL,
                        rc == REVIEW_EEXISTS ? "stages_conflict_exists" : "stages_conflict_none");
@@ -718,8 +744,9 @@ static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
-    web_redirect(r, w, arena_printf(&r->arena, "/admin/stages/%lld/conflicts?saved=1",
-                                    (long long)j->stage_id));
+    web_redirect(
+        r, w,
+        arena_printf(&r->arena, "/admin/stages/%lld/conflicts?saved=1", (long long)j->stage_id));
 }
 
 /* 1 if case_id is in the pool of stage_id. */
@@ -744,12 +771,9 @@ void raw_stage_conflicts_post(struct req *r, struct resp *w)
     if (!route_stage(r, w, &s))
         return;
     const struct query *f = web_form(r);
-    struct conflict_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct conflict_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     j->case_id = web_path_id(query_get(f, "case_id"));
     j->user_id = web_path_id(query_get(f, "user_id"));
@@ -757,8 +781,7 @@ void raw_stage_conflicts_post(struct req *r, struct resp *w)
     j->remove = action && strcmp(action, "remove") == 0;
     const char *reason = query_get(f, "reason");
     j->reason = reason ? reason : "";
-    if (!j->case_id || !j->user_id || strlen(j->reason) > 500 ||
-        (!j->remove && !*j->reason)) {
+    if (!j->case_id || !j->user_id || strlen(j->reason) > 500 || (!j->remove && !*j->reason)) {
         conflicts_page(r, w, 422, &s, NULL, "stages_conflict_invalid");
         return;
     }
@@ -786,20 +809,13 @@ static void propose_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct propose_job *j = arg;
     struct review_stage s;
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
+    if (!work_stage(r, w, rc, j->stage_id, &s))
         return;
-    }
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
     const struct review_outcome *o = &j->o;
     json_t *m = json_pack("{s:b,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:s,s:s}", "ok", o->rc == 0,
-                          "cases", o->ncases, "reviewers", o->nreviewers, "k", o->k,
-                          "total_cost", (json_int_t)o->total_cost, "load_min", o->load_min,
-                          "load_max", o->load_max, "violations", o->violations, "pairs",
-                          o->pairs, "solve_ms",
+                          "cases", o->ncases, "reviewers", o->nreviewers, "k", o->k, "total_cost",
+                          (json_int_t)o->total_cost, "load_min", o->load_min, "load_max",
+                          o->load_max, "violations", o->violations, "pairs", o->pairs, "solve_ms",
                           arena_printf(&r->arena, "%.1f", o->solve_ms), "total_ms",
                           arena_printf(&r->arena, "%.1f", o->total_ms), "message", o->message);
     json_object_set_new(m, "infeasible", json_boolean(o->rc > 0));
@@ -815,12 +831,9 @@ void raw_stage_assign(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    struct propose_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct propose_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     web_work(r, w, propose_work, j, propose_then);
 }
@@ -859,11 +872,12 @@ static void assignments_page(struct req *r, struct resp *w, int status,
             const char *st = json_string_value(json_object_get(v, "state"));
             int dropped = st && strcmp(st, "dropped") == 0;
             json_object_set_new(v, "dropped", json_boolean(dropped));
-            json_object_set_new(v, "state_word",
-                                json_string(i18n_get(r->lang, dropped ? "stages_a_dropped"
-                                                          : strcmp(st ? st : "", "released") == 0
-                                                              ? "stages_a_released"
-                                                              : "stages_a_proposed")));
+            json_object_set_new(
+                v, "state_word",
+                json_string(i18n_get(r->lang, dropped ? "stages_a_dropped"
+                                              : strcmp(st ? st : "", "released") == 0
+                                                  ? "stages_a_released"
+                                                  : "stages_a_proposed")));
             live += !dropped;
         }
         json_object_set_new(c, "live", json_integer(live));
@@ -896,8 +910,15 @@ static void assignments_page(struct req *r, struct resp *w, int status,
     json_object_set_new(m, "load_max", json_integer(hi));
     if (warning)
         json_object_set_new(m, "warning", json_string(i18n_get(r->lang, warning)));
-    stage_page(r, w, status, "stages_assignments", "stages_assignments_title", s, m, notice,
-               error);
+    stage_page(r, w, status, "stages_assignments", "stages_assignments_title", s, m, notice, error);
+}
+
+/* The assignments page without a warning (a stage_page_fn). */
+static void assignments_notice_page(struct req *r, struct resp *w, int status,
+                                    const struct review_stage *s, const char *notice,
+                                    const char *error)
+{
+    assignments_page(r, w, status, s, notice, error, NULL);
 }
 
 void raw_stage_assignments(struct req *r, struct resp *w)
@@ -918,10 +939,10 @@ void raw_stage_assignments(struct req *r, struct resp *w)
 struct edit_job {
     int64_t stage_id, case_id, user_id;
     int remove;
-    int http;          /* the check's refusal, or 0 */
-    const char *why;   /* its reason key */
-    const char *warn;  /* a warning key (remove below k before release) */
-    int rc;            /* the write's */
+    int http;         /* the check's refusal, or 0 */
+    const char *why;  /* its reason key */
+    const char *warn; /* a warning key (remove below k before release) */
+    int rc;           /* the write's */
     struct review_mail m;
 };
 
@@ -941,8 +962,8 @@ static void edit_work(void *arg)
 {
     struct edit_job *j = arg;
     if (j->remove)
-        j->http = review_check_remove(web.store, j->stage_id, j->case_id, j->user_id, &j->why,
-                                      &j->warn);
+        j->http =
+            review_check_remove(web.store, j->stage_id, j->case_id, j->user_id, &j->why, &j->warn);
     else
         j->http = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
     if (j->http)
@@ -954,14 +975,8 @@ static void edit_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct edit_job *j = arg;
     struct review_stage s;
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
+    if (!work_stage(r, w, rc, j->stage_id, &s))
         return;
-    }
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
     if (j->http) {
         assignments_page(r, w, j->http, &s, NULL, j->why, NULL);
         return;
@@ -990,12 +1005,9 @@ static void edit(struct req *r, struct resp *w, int remove)
     if (!route_stage(r, w, &s))
         return;
     const struct query *f = web_form(r);
-    struct edit_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct edit_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     j->case_id = web_path_id(query_get(f, "case_id"));
     j->user_id = web_path_id(query_get(f, "user_id"));
@@ -1033,21 +1045,9 @@ static int release_write(struct store_tx *tx, void *arg)
 static void release_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct release_job *j = arg;
-    struct review_stage s;
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    if (rc == REVIEW_ESTATE) {
-        assignments_page(r, w, 409, &s, NULL, "stages_err_state", NULL);
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, arena_printf(&r->arena, "/admin/stages/%lld/assignments?done=release",
-                                    (long long)j->stage_id));
+    state_write_done(r, w, rc, j->stage_id, assignments_notice_page,
+                     arena_printf(&r->arena, "/admin/stages/%lld/assignments?done=release",
+                                  (long long)j->stage_id));
 }
 
 void raw_stage_release(struct req *r, struct resp *w)
@@ -1055,12 +1055,9 @@ void raw_stage_release(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    struct release_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct release_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     reviewer_mail(r, &j->m, "stages_mail_subject");
     web_write(r, w, release_write, j, release_then);
@@ -1068,8 +1065,8 @@ void raw_stage_release(struct req *r, struct resp *w)
 
 /* ------------------------------------------------------------ progress */
 
-static void progress_page(struct req *r, struct resp *w, int status,
-                          const struct review_stage *s, const char *notice, const char *error)
+static void progress_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
+                          const char *notice, const char *error)
 {
     json_t *m = store_review_progress(web.store, s->id);
     if (!m) {
@@ -1096,11 +1093,7 @@ void raw_stage_progress(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    const char *sent = query_get(&r->query, "reminded");
-    const char *notice = NULL;
-    if (sent && strlen(sent) < 12)
-        notice = arena_printf(&r->arena, "%s %s", i18n_get(r->lang, "stages_reminded"), sent);
-    progress_page(r, w, 200, &s, notice, NULL);
+    progress_page(r, w, 200, &s, count_notice(r, "reminded", "stages_reminded"), NULL);
 }
 
 static int remind_write(struct store_tx *tx, void *arg)
@@ -1112,21 +1105,9 @@ static int remind_write(struct store_tx *tx, void *arg)
 static void remind_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct release_job *j = arg;
-    struct review_stage s;
-    if (!stage_get(j->stage_id, &s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    if (rc == REVIEW_ESTATE) {
-        progress_page(r, w, 409, &s, NULL, "stages_err_state");
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, arena_printf(&r->arena, "/admin/stages/%lld/progress?reminded=%d",
-                                    (long long)j->stage_id, j->messages));
+    state_write_done(r, w, rc, j->stage_id, progress_page,
+                     arena_printf(&r->arena, "/admin/stages/%lld/progress?reminded=%d",
+                                  (long long)j->stage_id, j->messages));
 }
 
 void raw_stage_remind(struct req *r, struct resp *w)
@@ -1134,15 +1115,11 @@ void raw_stage_remind(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    struct release_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
+    struct release_job *j = job_new(r, w, sizeof *j);
+    if (!j)
         return;
-    }
-    memset(j, 0, sizeof *j);
     j->stage_id = s.id;
     reviewer_mail(r, &j->m, "stages_remind_subject");
     j->m.body = i18n_get(LANG_ZH, "stages_remind_body");
     web_write(r, w, remind_write, j, remind_then);
 }
-

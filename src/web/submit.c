@@ -606,6 +606,25 @@ enum web_err page_submit_status(struct req *r, const struct web_input *in, struc
 
 /* ------------------------------------------------------------ actions */
 
+/*
+ * The answer to a write: a redirect to url when it succeeded, 409 with the
+ * message of changed_key when the store found the case (or the campaign)
+ * no longer as expected (STORE_NOTFOUND), else 503.
+ */
+static void write_done(struct req *r, struct resp *w, int rc, const char *changed_key,
+                       const char *url)
+{
+    if (rc == STORE_NOTFOUND) {
+        submit_fail(r, w, 409, changed_key);
+        return;
+    }
+    if (rc != STORE_OK) {
+        web_error(r, w, WEB_UNAVAILABLE);
+        return;
+    }
+    web_redirect(r, w, url);
+}
+
 struct create_job {
     int64_t campaign_id, unit_id, user_id, id;
     char region[8];
@@ -620,15 +639,8 @@ static int create_write(struct store_tx *tx, void *arg)
 static void create_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct create_job *j = arg;
-    if (rc == STORE_NOTFOUND) {
-        submit_fail(r, w, 409, "submit_err_no_track");
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, arena_printf(&r->arena, "/submit/%lld", (long long)j->id));
+    write_done(r, w, rc, "submit_err_no_track",
+               arena_printf(&r->arena, "/submit/%lld", (long long)j->id));
 }
 
 void raw_submit_new(struct req *r, struct resp *w)
@@ -683,15 +695,7 @@ static int action_write(struct store_tx *tx, void *arg)
 static void action_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct action_job *j = arg;
-    if (rc == STORE_NOTFOUND) {
-        submit_fail(r, w, 409, "submit_err_changed");
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, j->done_url);
+    write_done(r, w, rc, "submit_err_changed", j->done_url);
 }
 
 void raw_submit_post(struct req *r, struct resp *w)
@@ -798,17 +802,9 @@ static int remove_write(struct store_tx *tx, void *arg)
 static void remove_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct remove_job *j = arg;
-    if (rc == STORE_NOTFOUND) {
-        submit_fail(r, w, 409, "submit_err_changed");
-        return;
-    }
-    if (rc != STORE_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w,
-                 arena_printf(&r->arena, "/submit/%lld?done=removed#attachments",
-                              (long long)j->case_id));
+    write_done(
+        r, w, rc, "submit_err_changed",
+        arena_printf(&r->arena, "/submit/%lld?done=removed#attachments", (long long)j->case_id));
 }
 
 void raw_attachment_delete(struct req *r, struct resp *w)

@@ -111,6 +111,8 @@ int web_csrf_ok(struct req *r, const char *token);
 
 /* The urlencoded form of a POST (parsed once; empty when there is none). */
 const struct query *web_form(struct req *r);
+/* Form value v without leading and trailing white space (arena); NULL for NULL or no memory. */
+const char *web_trimmed(struct req *r, const char *v);
 /* 303 See Other to a local URL (JSON clients get {"ok":true,"location":...}). */
 void web_redirect(struct req *r, struct resp *w, const char *url);
 /* Render template with model (owned) at status; for JSON clients the model itself. */
@@ -180,6 +182,15 @@ int upload_begin(struct req *r);
 void raw_upload(struct req *r, struct resp *w);
 void raw_attachment_delete(struct req *r, struct resp *w);
 void raw_file(struct req *r, struct resp *w);
+/*
+ * Answer with stored file sha (<data>/files/<2 hex>/<sha>) as a download:
+ * 200 with its bytes, the type mime (copied), Content-Disposition
+ * disposition (which must outlive the response), a sandboxing CSP,
+ * Cache-Control cache and Vary: Cookie; 404 if sha is not a SHA-256 in hex
+ * or the file is missing, 500 if it cannot be read whole (files.c).
+ */
+void web_send_file(struct req *r, struct resp *w, const char *sha, const char *mime,
+                   const char *disposition, const char *cache);
 
 /* Compute static files' validators once at start (statics.c). */
 void statics_init(void);
