@@ -11,7 +11,7 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
     libcurl4-openssl-dev libxlsxwriter-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
     chromium fonts-noto-cjk nodejs npm python3-aiosmtpd)
-bench_pkgs=(wrk nginx-light)
+bench_pkgs=(wrk nginx-light python3-requests)
 
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
