@@ -146,8 +146,15 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
     if (w->content_type)
         MHD_add_response_header(mr, "Content-Type", w->content_type);
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
-    for (size_t i = 0; i < w->nheaders; i++)
+    /* No page of ours is meant to be framed by another site (clickjacking on forms). */
+    MHD_add_response_header(mr, "X-Frame-Options", "DENY");
+    int own_referrer_policy = 0;
+    for (size_t i = 0; i < w->nheaders; i++) {
         MHD_add_response_header(mr, w->headers[i][0], w->headers[i][1]);
+        own_referrer_policy |= strcasecmp(w->headers[i][0], "Referrer-Policy") == 0;
+    }
+    if (!own_referrer_policy)
+        MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
     if (close_after)
         MHD_add_response_header(mr, "Connection", "close");
     int status = w->status ? w->status : 200;
