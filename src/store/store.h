@@ -7,7 +7,7 @@
  * a read-only connection of that thread's own and prepared statements cached
  * per connection; writes go to the single writer thread (store_submit),
  * which commits queued jobs in groups (one transaction and one fsync per
- * batch).  A PostgreSQL backend implements the same functions.
+ * batch).  A PostgreSQL backend would implement the same functions (none yet).
  *
  * Models returned are new references owned by the caller (json_decref).
  * Functions returning int give 0 on success, STORE_NOTFOUND, or STORE_ERROR
