@@ -5,7 +5,7 @@
  * models — jansson objects shaped for the views — and never sees SQL.  The
  * SQLite backend implements it today: reads run on the calling thread with
  * a read-only connection of that thread's own and prepared statements cached
- * per connection; writes go to the single writer thread (store_submit),
+ * per connection; writes go to the single writer thread (store_write),
  * which commits queued jobs in groups (one transaction and one fsync per
  * batch).  A PostgreSQL backend would implement the same functions (none yet).
  *
