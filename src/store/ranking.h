@@ -20,22 +20,15 @@
 #include <stdint.h>
 
 #include "domain/rank.h"
+#include "store/review.h"
 #include "store/store.h"
 
-/* A stage as the ranking sees it. */
+/*
+ * A stage as the ranking sees it: its settings as the review store reads
+ * them (store_review_stage) and its neighbours.
+ */
 struct ranking_stage {
-    int64_t id, campaign_id;
-    int seq;
-    char name[128];
-    char kind[16];  /* review / exhibition / ballot */
-    char state[16]; /* setup ... advanced */
-    char ends_at[32];
-    char aggregation[16]; /* mean / median / trimmed */
-    int trim_k, trim_min, normalise, quorum;
-    double previous_weight, vote_weight;
-    char advance_rule[20]; /* top / top_per_region / top_per_track / threshold */
-    int advance_n;
-    double advance_threshold;
+    struct review_stage base;
     int64_t prev_id; /* the previous review stage of the campaign, or 0 */
     int prev_seq;    /* its seq, or 0 */
     int64_t next_id; /* the next stage by seq, or 0 */

@@ -450,18 +450,28 @@ int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
     return STORE_OK;
 }
 
+/* Prepare sql in tx with ?1 bound to id and ?2, ?3 to the texts t2, t3; NULL on failure. */
+static sqlite3_stmt *prepare_id_texts(struct store_tx *tx, const char *sql, int64_t id,
+                                      const char *t2, const char *t3)
+{
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, t2, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, t3, -1, SQLITE_TRANSIENT);
+    return s;
+}
+
 int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *opens_at,
                        const char *closes_at)
 {
     static const char sql[] =
         "UPDATE campaign SET opens_at = ?2, closes_at = ?3 WHERE id = ?1 "
         "AND status NOT IN ('published', 'archived')";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, opens_at, closes_at);
     if (!s)
         return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_text(s, 2, opens_at, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, closes_at, -1, SQLITE_TRANSIENT);
     return tx_exec_changed(tx, s, INTAKE_STALE);
 }
 
@@ -469,12 +479,9 @@ int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char 
                            const char *name)
 {
     static const char sql[] = "UPDATE track SET name = ?3 WHERE campaign_id = ?1 AND slug = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, slug, name);
     if (!s)
         return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_text(s, 2, slug, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
     return tx_exec_changed(tx, s, STORE_NOTFOUND);
 }
 
@@ -482,12 +489,9 @@ int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *sl
                         const char *name)
 {
     static const char sql[] = "INSERT INTO track (campaign_id, slug, name) VALUES (?1, ?2, ?3)";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, slug, name);
     if (!s)
         return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_text(s, 2, slug, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
     return tx_exec(tx, s);
 }
 

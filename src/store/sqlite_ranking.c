@@ -23,12 +23,14 @@
     "AND coalesce(rv.region_code, '') <> c.region_code "                                           \
     "AND coalesce(rv.unit_id, 0) <> c.unit_id "
 
+/*
+ * The settings are the review store's (store_review_stage); this adds the
+ * stage's neighbours.  out is zeroed first, so it is all zero on a failure.
+ */
 int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
 {
     static const char sql[] =
-        "SELECT s.id, s.campaign_id, s.seq, s.name, s.kind, s.state, s.ends_at, s.aggregation, "
-        "s.trim_k, s.trim_min, s.normalise, s.quorum, s.previous_weight, s.vote_weight, "
-        "s.advance_rule, s.advance_n, s.advance_threshold, "
+        "SELECT "
         "(SELECT p.id FROM stage p WHERE p.campaign_id = s.campaign_id AND p.kind = 'review' "
         " AND p.seq < s.seq ORDER BY p.seq DESC LIMIT 1), "
         "(SELECT p.seq FROM stage p WHERE p.campaign_id = s.campaign_id AND p.kind = 'review' "
@@ -37,40 +39,32 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
         "FROM stage s LEFT JOIN stage n ON n.campaign_id = s.campaign_id AND n.seq = "
         " (SELECT min(x.seq) FROM stage x WHERE x.campaign_id = s.campaign_id AND x.seq > s.seq) "
         "WHERE s.id = ?1";
+    sqlite3_stmt *s = NULL;
+    int step;
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = sq_prepare(st, sql);
-    if (!s)
-        return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_done(s);
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    int rc = store_review_stage(st, id, &out->base);
+    if (rc != STORE_OK)
+        goto fail;
+    if (!(s = sq_prepare(st, sql))) {
+        rc = STORE_ERROR;
+        goto fail;
     }
-    out->id = sqlite3_column_int64(s, 0);
-    out->campaign_id = sqlite3_column_int64(s, 1);
-    out->seq = sqlite3_column_int(s, 2);
-    sq_copy(out->name, sizeof out->name, s, 3);
-    sq_copy(out->kind, sizeof out->kind, s, 4);
-    sq_copy(out->state, sizeof out->state, s, 5);
-    sq_copy(out->ends_at, sizeof out->ends_at, s, 6);
-    sq_copy(out->aggregation, sizeof out->aggregation, s, 7);
-    out->trim_k = sqlite3_column_int(s, 8);
-    out->trim_min = sqlite3_column_int(s, 9);
-    out->normalise = sqlite3_column_int(s, 10);
-    out->quorum = sqlite3_column_int(s, 11);
-    out->previous_weight = sqlite3_column_double(s, 12);
-    out->vote_weight = sqlite3_column_double(s, 13);
-    sq_copy(out->advance_rule, sizeof out->advance_rule, s, 14);
-    out->advance_n = sqlite3_column_int(s, 15);
-    out->advance_threshold = sqlite3_column_double(s, 16);
-    out->prev_id = sqlite3_column_int64(s, 17);
-    out->prev_seq = sqlite3_column_int(s, 18);
-    out->next_id = sqlite3_column_int64(s, 19);
-    sq_copy(out->next_state, sizeof out->next_state, s, 20);
-    sq_copy(out->next_name, sizeof out->next_name, s, 21);
+    sqlite3_bind_int64(s, 1, id);
+    if ((step = sqlite3_step(s)) != SQLITE_ROW) {
+        sq_done(s);
+        rc = step == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        goto fail;
+    }
+    out->prev_id = sqlite3_column_int64(s, 0);
+    out->prev_seq = sqlite3_column_int(s, 1);
+    out->next_id = sqlite3_column_int64(s, 2);
+    sq_copy(out->next_state, sizeof out->next_state, s, 3);
+    sq_copy(out->next_name, sizeof out->next_name, s, 4);
     sq_done(s);
     return STORE_OK;
+fail:
+    memset(out, 0, sizeof *out);
+    return rc;
 }
 
 int64_t store_ranking_stage_by_seq(struct store *st, int64_t campaign_id, int seq)
@@ -154,12 +148,12 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
     sqlite3_stmt *s = sq_prepare(st, sql_cases);
     if (!s)
         return STORE_ERROR;
-    sqlite3_bind_int64(s, 1, stg->id);
-    sqlite3_bind_int64(s, 2, stg->campaign_id);
+    sqlite3_bind_int64(s, 1, stg->base.id);
+    sqlite3_bind_int64(s, 2, stg->base.campaign_id);
     sqlite3_bind_int(s, 3, stg->prev_seq);
-    sqlite3_bind_int(s, 4, stg->seq);
+    sqlite3_bind_int(s, 4, stg->base.seq);
     sqlite3_bind_int64(s, 5, stg->prev_id);
-    int per_region = strcmp(stg->advance_rule, "top_per_region") == 0;
+    int per_region = strcmp(stg->base.advance_rule, "top_per_region") == 0;
     int step;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         int i = in->ncases;
@@ -202,7 +196,7 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
     s = sq_prepare(st, sql_scores);
     if (!s)
         goto out;
-    sqlite3_bind_int64(s, 1, stg->id);
+    sqlite3_bind_int64(s, 1, stg->base.id);
     int at = 0, ucap = 0;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t cid = sqlite3_column_int64(s, 0);

@@ -63,26 +63,26 @@ static enum rank_rule rule_of(const char *aggregation)
 static struct rank_options options_of(const struct ranking_stage *s, int normalise)
 {
     struct rank_options o = {0};
-    o.rule = rule_of(s->aggregation);
-    o.trim = s->trim_k > 0 ? s->trim_k : 1;
-    o.trim_min = s->trim_min;
+    o.rule = rule_of(s->base.aggregation);
+    o.trim = s->base.trim_k > 0 ? s->base.trim_k : 1;
+    o.trim_min = s->base.trim_min;
     o.normalise = normalise;
     /* No earlier review stage: its weight has nothing to weigh. */
-    o.w_earlier = s->prev_id ? s->previous_weight : 0;
-    o.w_votes = s->vote_weight;
+    o.w_earlier = s->prev_id ? s->base.previous_weight : 0;
+    o.w_votes = s->base.vote_weight;
     o.w_expert = 1 - o.w_earlier - o.w_votes;
     if (o.w_expert < 0)
         o.w_expert = 0;
-    o.quorum = s->quorum > 0 ? s->quorum : 1;
-    if (strcmp(s->advance_rule, "threshold") == 0) {
+    o.quorum = s->base.quorum > 0 ? s->base.quorum : 1;
+    if (strcmp(s->base.advance_rule, "threshold") == 0) {
         o.advance = RANK_ADVANCE_THRESHOLD;
-        o.threshold = s->advance_threshold;
-    } else if (strncmp(s->advance_rule, "top_per_", 8) == 0) {
+        o.threshold = s->base.advance_threshold;
+    } else if (strncmp(s->base.advance_rule, "top_per_", 8) == 0) {
         o.advance = RANK_ADVANCE_TOP_GROUP;
-        o.top_n = s->advance_n > 0 ? s->advance_n : 0;
+        o.top_n = s->base.advance_n > 0 ? s->base.advance_n : 0;
     } else {
         o.advance = RANK_ADVANCE_TOP;
-        o.top_n = s->advance_n > 0 ? s->advance_n : 0;
+        o.top_n = s->base.advance_n > 0 ? s->base.advance_n : 0;
     }
     return o;
 }
@@ -124,7 +124,7 @@ static json_t *explain(const struct ranking_stage *s, const struct ranking_input
                               jt ? jt->dropped : 0));
     }
     json_t *e = json_object();
-    json_object_set_new(e, "rule", json_string(s->aggregation));
+    json_object_set_new(e, "rule", json_string(s->base.aggregation));
     json_object_set_new(e, "n", json_integer(er->nscores));
     json_object_set_new(e, "quorum", json_integer(o->quorum));
     json_object_set_new(e, "below_quorum", json_boolean(eu->below_quorum));
@@ -167,25 +167,25 @@ static int compute(struct store *st, const struct ranking_stage *s, int advance,
     *rows_out = NULL;
     *n_out = 0;
     if (store_ranking_input(st, s, &in) != STORE_OK) {
-        log_error("ranking: cannot read stage %lld", (long long)s->id);
+        log_error("ranking: cannot read stage %lld", (long long)s->base.id);
         return -1;
     }
     struct rank_options oraw = options_of(s, 0), onor = options_of(s, 1);
     if (rank_stage(in.cases, in.ncases, in.scores, in.nscores, in.nreviewers, &oraw, &raw) !=
         RANK_OK) {
-        log_error("ranking: rank_stage failed for stage %lld", (long long)s->id);
+        log_error("ranking: rank_stage failed for stage %lld", (long long)s->base.id);
         ranking_input_free(&in);
         return -1;
     }
     if (rank_stage(in.cases, in.ncases, in.scores, in.nscores, in.nreviewers, &onor, &nor) !=
         RANK_OK) {
-        log_error("ranking: rank_stage (normalised) failed for stage %lld", (long long)s->id);
+        log_error("ranking: rank_stage (normalised) failed for stage %lld", (long long)s->base.id);
         rank_result_free(&raw);
         ranking_input_free(&in);
         return -1;
     }
-    struct rank_result *used = s->normalise ? &nor : &raw;
-    if (rank_bootstrap(used, BOOT_ROUNDS, (uint64_t)s->id) != RANK_OK)
+    struct rank_result *used = s->base.normalise ? &nor : &raw;
+    if (rank_bootstrap(used, BOOT_ROUNDS, (uint64_t)s->base.id) != RANK_OK)
         goto out;
     rows = calloc((size_t)in.ncases + 1, sizeof *rows);
     if (!rows)
@@ -244,7 +244,7 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
         *e = WEB_INTERNAL;
         return NULL;
     }
-    if (!id || store_ranking_stage(web.store, id, s) != STORE_OK || strcmp(s->kind, "review"))
+    if (!id || store_ranking_stage(web.store, id, s) != STORE_OK || strcmp(s->base.kind, "review"))
         return NULL;
     return s;
 }
@@ -252,49 +252,52 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
 /* What the pages say about a stage: its settings in words and what may be done now. */
 static json_t *stage_model(struct req *r, const struct ranking_stage *s)
 {
-    int under_review = s->campaign_id == store_review_campaign_id(web.store);
+    int under_review = s->base.campaign_id == store_review_campaign_id(web.store);
     int next_ok = !s->next_id || strcmp(s->next_state, "setup") == 0;
     json_t *m = json_object();
-    json_object_set_new(m, "id", json_integer(s->id));
-    json_object_set_new(m, "seq", json_integer(s->seq));
-    json_object_set_new(m, "name", json_string(s->name));
-    json_object_set_new(m, "state", json_string(s->state));
-    json_object_set_new(m, "state_word", json_string(word(r, "ranking_state_", s->state)));
-    json_object_set_new(m, "aggregation", json_string(s->aggregation));
-    json_object_set_new(m, "rule_word", json_string(word(r, "ranking_rule_", s->aggregation)));
-    json_object_set_new(m, "trimmed_rule", json_boolean(strcmp(s->aggregation, "trimmed") == 0));
-    json_object_set_new(m, "trim_k", json_integer(s->trim_k > 0 ? s->trim_k : 1));
-    json_object_set_new(m, "trim_min", json_integer(s->trim_min));
-    json_object_set_new(m, "normalise", json_boolean(s->normalise));
-    json_object_set_new(m, "quorum", json_integer(s->quorum > 0 ? s->quorum : 1));
-    struct rank_options o = options_of(s, s->normalise);
+    json_object_set_new(m, "id", json_integer(s->base.id));
+    json_object_set_new(m, "seq", json_integer(s->base.seq));
+    json_object_set_new(m, "name", json_string(s->base.name));
+    json_object_set_new(m, "state", json_string(s->base.state));
+    json_object_set_new(m, "state_word", json_string(word(r, "ranking_state_", s->base.state)));
+    json_object_set_new(m, "aggregation", json_string(s->base.aggregation));
+    json_object_set_new(m, "rule_word", json_string(word(r, "ranking_rule_", s->base.aggregation)));
+    json_object_set_new(m, "trimmed_rule",
+                        json_boolean(strcmp(s->base.aggregation, "trimmed") == 0));
+    json_object_set_new(m, "trim_k", json_integer(s->base.trim_k > 0 ? s->base.trim_k : 1));
+    json_object_set_new(m, "trim_min", json_integer(s->base.trim_min));
+    json_object_set_new(m, "normalise", json_boolean(s->base.normalise));
+    json_object_set_new(m, "quorum", json_integer(s->base.quorum > 0 ? s->base.quorum : 1));
+    struct rank_options o = options_of(s, s->base.normalise);
     json_object_set_new(m, "w_expert",
                         json_string(arena_printf(&r->arena, "%.0f%%", o.w_expert * 100)));
     json_object_set_new(m, "w_earlier",
                         json_string(arena_printf(&r->arena, "%.0f%%", o.w_earlier * 100)));
     json_object_set_new(m, "w_votes",
                         json_string(arena_printf(&r->arena, "%.0f%%", o.w_votes * 100)));
-    json_object_set_new(m, "advance_rule", json_string(s->advance_rule));
+    json_object_set_new(m, "advance_rule", json_string(s->base.advance_rule));
     json_object_set_new(m, "advance_word",
-                        json_string(word(r, "ranking_advance_", s->advance_rule)));
-    json_object_set_new(m, "advance_n", json_integer(s->advance_n));
+                        json_string(word(r, "ranking_advance_", s->base.advance_rule)));
+    json_object_set_new(m, "advance_n", json_integer(s->base.advance_n));
     json_object_set_new(m, "advance_threshold",
-                        json_string(arena_printf(&r->arena, "%.2f", s->advance_threshold)));
-    json_object_set_new(m, "by_threshold", json_boolean(strcmp(s->advance_rule, "threshold") == 0));
+                        json_string(arena_printf(&r->arena, "%.2f", s->base.advance_threshold)));
+    json_object_set_new(m, "by_threshold",
+                        json_boolean(strcmp(s->base.advance_rule, "threshold") == 0));
     json_object_set_new(m, "next_name", json_string(s->next_name));
     json_object_set_new(m, "has_next", json_boolean(s->next_id != 0));
     json_object_set_new(m, "can_close",
-                        json_boolean(under_review && strcmp(s->state, "released") == 0));
-    json_object_set_new(
-        m, "can_rank",
-        json_boolean(under_review && (!strcmp(s->state, "released") ||
-                                      !strcmp(s->state, "closed") || !strcmp(s->state, "ranked"))));
-    json_object_set_new(m, "needs_confirm", json_boolean(strcmp(s->state, "released") == 0));
+                        json_boolean(under_review && strcmp(s->base.state, "released") == 0));
+    json_object_set_new(m, "can_rank",
+                        json_boolean(under_review && (!strcmp(s->base.state, "released") ||
+                                                      !strcmp(s->base.state, "closed") ||
+                                                      !strcmp(s->base.state, "ranked"))));
+    json_object_set_new(m, "needs_confirm", json_boolean(strcmp(s->base.state, "released") == 0));
     json_object_set_new(m, "can_advance",
-                        json_boolean(under_review && !strcmp(s->state, "ranked") && next_ok));
+                        json_boolean(under_review && !strcmp(s->base.state, "ranked") && next_ok));
     json_object_set_new(m, "next_started", json_boolean(!next_ok));
-    json_object_set_new(m, "ranked",
-                        json_boolean(!strcmp(s->state, "ranked") || !strcmp(s->state, "advanced")));
+    json_object_set_new(
+        m, "ranked",
+        json_boolean(!strcmp(s->base.state, "ranked") || !strcmp(s->base.state, "advanced")));
     return m;
 }
 
@@ -377,10 +380,11 @@ static json_t *ranking_model(struct req *r, const struct ranking_stage *s, const
     json_t *m = json_object();
     json_t *stage = stage_model(r, s);
     json_object_set_new(m, "stage", stage);
-    json_t *results = store_ranking_results(web.store, s->id);
+    json_t *results = store_ranking_results(web.store, s->base.id);
     json_t *rows = json_array(), *quorum = json_array();
     int pool = 0, advanced = 0, proposed = 0, borderline = 0, unranked = 0;
-    int by_rank = strcmp(s->advance_rule, "top") == 0 || strcmp(s->advance_rule, "threshold") == 0;
+    int by_rank =
+        strcmp(s->base.advance_rule, "top") == 0 || strcmp(s->base.advance_rule, "threshold") == 0;
     json_t *last_in = NULL;
     size_t i;
     json_t *res;
@@ -437,7 +441,7 @@ enum web_err page_ranking(struct req *r, const struct web_input *in, struct page
         return e;
     p->model = ranking_model(r, s, NULL);
     p->template = "ranking";
-    p->title = arena_printf(&r->arena, "%s · %s", s->name, i18n_get(r->lang, "ranking_title"));
+    p->title = arena_printf(&r->arena, "%s · %s", s->base.name, i18n_get(r->lang, "ranking_title"));
     return WEB_OK;
 }
 
@@ -449,10 +453,10 @@ enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct
     int64_t case_id = web_path_id(r->params[1]);
     if (!s)
         return e;
-    json_t *res = case_id ? store_ranking_result(web.store, s->id, case_id) : NULL;
+    json_t *res = case_id ? store_ranking_result(web.store, s->base.id, case_id) : NULL;
     if (!res)
         return WEB_NOT_FOUND;
-    json_t *reviews = store_ranking_case_reviews(web.store, s->id, case_id);
+    json_t *reviews = store_ranking_case_reviews(web.store, s->base.id, case_id);
     json_t *ex = json_object_get(res, "explanation");
     json_t *m = json_object();
     json_object_set_new(m, "stage", stage_model(r, s));
@@ -507,7 +511,7 @@ enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct
     json_object_set_new(m, "has_others", json_boolean(json_array_size(others) > 0));
     if (json_is_object(ex)) {
         /* Weights an older explanation leaves out: the stage's current ones. */
-        struct rank_options o = options_of(s, s->normalise);
+        struct rank_options o = options_of(s, s->base.normalise);
         if (!json_object_get(ex, "w_expert")) {
             json_object_set_new(ex, "w_expert", json_real(o.w_expert));
             json_object_set_new(ex, "w_earlier", json_real(o.w_earlier));
@@ -535,7 +539,8 @@ enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct
     json_object_set_new(m, "raw", res);
     p->model = m;
     p->template = "ranking_case";
-    p->title = arena_printf(&r->arena, "%s · %s", s->name, i18n_get(r->lang, "ranking_case_title"));
+    p->title =
+        arena_printf(&r->arena, "%s · %s", s->base.name, i18n_get(r->lang, "ranking_case_title"));
     return WEB_OK;
 }
 
@@ -554,8 +559,8 @@ static int save_run(struct store_tx *tx, void *arg)
 {
     struct action *a = arg;
     if (a->advance)
-        return tx_ranking_advance(tx, a->stage->id, a->rows, a->n, a->stage->next_id);
-    return tx_ranking_save(tx, a->stage->id, a->rows, a->n, a->close_first);
+        return tx_ranking_advance(tx, a->stage->base.id, a->rows, a->n, a->stage->next_id);
+    return tx_ranking_save(tx, a->stage->base.id, a->rows, a->n, a->close_first);
 }
 
 /* On the worker pool: compute, then wait for the writer to store it. */
@@ -574,7 +579,7 @@ static void action_run(void *arg)
 static void conflict_page(struct req *r, struct resp *w, const struct ranking_stage *s,
                           const char *key)
 {
-    web_render(r, w, 409, "ranking", s->name, ranking_model(r, s, i18n_get(r->lang, key)));
+    web_render(r, w, 409, "ranking", s->base.name, ranking_model(r, s, i18n_get(r->lang, key)));
 }
 
 static void action_then(struct req *r, struct resp *w, int rc, void *arg)
@@ -586,13 +591,13 @@ static void action_then(struct req *r, struct resp *w, int rc, void *arg)
     }
     if (a->rc == STORE_NOTFOUND) {
         /* Re-read: the page shows the state as it is now. */
-        store_ranking_stage(web.store, a->stage->id, a->stage);
+        store_ranking_stage(web.store, a->stage->base.id, a->stage);
         conflict_page(r, w, a->stage, "ranking_err_state");
         return;
     }
     web_redirect(r, w,
                  arena_printf(&r->arena, "/admin/stages/%lld/ranking?done=%s",
-                              (long long)a->stage->id, a->advance ? "advance" : "rank"));
+                              (long long)a->stage->base.id, a->advance ? "advance" : "rank"));
 }
 
 /* Rank (advance 0) or advance stage s on the worker pool, then answer in action_then. */
@@ -617,7 +622,7 @@ static struct ranking_stage *post_stage(struct req *r, struct resp *w)
         web_error(r, w, e);
         return NULL;
     }
-    if (s->campaign_id != store_review_campaign_id(web.store)) {
+    if (s->base.campaign_id != store_review_campaign_id(web.store)) {
         conflict_page(r, w, s, "ranking_err_campaign");
         return NULL;
     }
@@ -630,12 +635,12 @@ void raw_ranking_rank(struct req *r, struct resp *w)
     if (!s)
         return;
     const char *confirm = query_get(web_form(r), "confirm");
-    int released = strcmp(s->state, "released") == 0;
+    int released = strcmp(s->base.state, "released") == 0;
     if (released && !(confirm && strcmp(confirm, "1") == 0)) {
         conflict_page(r, w, s, "ranking_err_confirm");
         return;
     }
-    if (!released && strcmp(s->state, "closed") && strcmp(s->state, "ranked")) {
+    if (!released && strcmp(s->base.state, "closed") && strcmp(s->base.state, "ranked")) {
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
@@ -647,7 +652,7 @@ void raw_ranking_advance(struct req *r, struct resp *w)
     struct ranking_stage *s = post_stage(r, w);
     if (!s)
         return;
-    if (strcmp(s->state, "ranked") != 0) {
+    if (strcmp(s->base.state, "ranked") != 0) {
         conflict_page(r, w, s, "ranking_err_not_ranked");
         return;
     }
@@ -661,14 +666,14 @@ void raw_ranking_advance(struct req *r, struct resp *w)
 static int close_run(struct store_tx *tx, void *arg)
 {
     struct ranking_stage *s = arg;
-    return tx_ranking_close(tx, s->id);
+    return tx_ranking_close(tx, s->base.id);
 }
 
 static void close_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct ranking_stage *s = arg;
     if (rc == STORE_NOTFOUND) {
-        store_ranking_stage(web.store, s->id, s);
+        store_ranking_stage(web.store, s->base.id, s);
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
@@ -677,7 +682,8 @@ static void close_then(struct req *r, struct resp *w, int rc, void *arg)
         return;
     }
     web_redirect(
-        r, w, arena_printf(&r->arena, "/admin/stages/%lld/ranking?done=close", (long long)s->id));
+        r, w,
+        arena_printf(&r->arena, "/admin/stages/%lld/ranking?done=close", (long long)s->base.id));
 }
 
 void raw_ranking_close(struct req *r, struct resp *w)
@@ -685,7 +691,7 @@ void raw_ranking_close(struct req *r, struct resp *w)
     struct ranking_stage *s = post_stage(r, w);
     if (!s)
         return;
-    if (strcmp(s->state, "released") != 0) {
+    if (strcmp(s->base.state, "released") != 0) {
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
@@ -758,7 +764,7 @@ static void append_value(json_t *row, json_t *v)
 /* The ranking sheet's rows from the stored results. */
 static json_t *ranking_rows(struct export *x)
 {
-    json_t *results = store_ranking_results(web.store, x->stage->id);
+    json_t *results = store_ranking_results(web.store, x->stage->base.id);
     if (!results)
         return NULL;
     json_t *rows = json_array();
@@ -831,10 +837,10 @@ static void export_run(void *arg)
     json_t *header = NULL, *rows = NULL;
     if (!strcmp(x->kind, "assignments")) {
         header = header_of(x->lang, h_assign, sizeof h_assign / sizeof h_assign[0]);
-        rows = store_ranking_export_assignments(web.store, x->stage->id);
+        rows = store_ranking_export_assignments(web.store, x->stage->base.id);
     } else if (!strcmp(x->kind, "scores")) {
         header = header_of(x->lang, h_scores, sizeof h_scores / sizeof h_scores[0]);
-        json_t *sc = store_ranking_export_scores(web.store, x->stage->id);
+        json_t *sc = store_ranking_export_scores(web.store, x->stage->base.id);
         if (sc) {
             json_array_extend(header, json_object_get(sc, "criteria"));
             rows = json_incref(json_object_get(sc, "rows"));
@@ -861,9 +867,9 @@ static void export_then(struct req *r, struct resp *w, int rc, void *arg)
         return;
     char key[64];
     snprintf(key, sizeof key, "ranking_export_%s", x->kind);
-    xlsx_attach(r, w,
-                arena_printf(&r->arena, "stage-%lld-%s.xlsx", (long long)x->stage->id, x->kind),
-                arena_printf(&r->arena, "%s-%s.xlsx", x->stage->name, i18n_get(r->lang, key)));
+    xlsx_attach(
+        r, w, arena_printf(&r->arena, "stage-%lld-%s.xlsx", (long long)x->stage->base.id, x->kind),
+        arena_printf(&r->arena, "%s-%s.xlsx", x->stage->base.name, i18n_get(r->lang, key)));
 }
 
 void raw_ranking_export(struct req *r, struct resp *w)
@@ -1130,12 +1136,12 @@ int ranking_cli_rank(int argc, char **argv)
     struct ranking_stage s;
     int64_t campaign = store_review_campaign_id(st);
     int64_t id = campaign ? store_ranking_stage_by_seq(st, campaign, seq) : 0;
-    if (!id || store_ranking_stage(st, id, &s) != STORE_OK || strcmp(s.kind, "review")) {
+    if (!id || store_ranking_stage(st, id, &s) != STORE_OK || strcmp(s.base.kind, "review")) {
         fprintf(stderr, "laurel: no review stage %d in a campaign under review\n", seq);
         goto out;
     }
     /* Stored results when the stage is ranked (what the page shows); else computed now. */
-    int stored = !strcmp(s.state, "ranked") || !strcmp(s.state, "advanced");
+    int stored = !strcmp(s.base.state, "ranked") || !strcmp(s.base.state, "advanced");
     json_t *results = NULL;
     if (stored) {
         results = store_ranking_results(st, id);
@@ -1155,8 +1161,9 @@ int ranking_cli_rank(int argc, char **argv)
                                                      json_loads(rows[i].explanation, 0, NULL)));
         rows_free(rows, n);
     }
-    printf("stage %d (id %lld) %s: state %s, rule %s%s, %s\n", s.seq, (long long)s.id, s.name,
-           s.state, s.aggregation, s.normalise ? " on normalised scores" : "",
+    printf("stage %d (id %lld) %s: state %s, rule %s%s, %s\n", s.base.seq, (long long)s.base.id,
+           s.base.name, s.base.state, s.base.aggregation,
+           s.base.normalise ? " on normalised scores" : "",
            stored ? "stored results" : "computed now, not stored");
     printf("%5s %7s %8s %8s %10s %8s %8s %8s %10s\n", "rank", "case", "raw", "trimmed",
            "normalised", "votes", "blended", "advanced", "borderline");
