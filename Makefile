@@ -4,24 +4,25 @@
 PORT ?= 8080
 DATA ?= ./data
 SEED ?= 2019
+BUILD ?= build
 
-.PHONY: all deps run test bench clean fuzz
+.PHONY: all deps run test bench clean
 
-all: build/laurel
+all: $(BUILD)/laurel
 
 deps:
 	@scripts/deps.sh build
 
-build/build.ninja:
+$(BUILD)/build.ninja:
 	@scripts/deps.sh build
-	meson setup build --buildtype=release -Db_ndebug=true
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=true
 
-build/laurel: build/build.ninja FORCE
-	ninja -C build
+$(BUILD)/laurel: $(BUILD)/build.ninja FORCE
+	ninja -C $(BUILD)
 
-run: build/laurel
-	@test -d "$(DATA)" || build/laurel demo --data "$(DATA)" --seed $(SEED)
-	build/laurel serve --data "$(DATA)" --listen 127.0.0.1:$(PORT)
+run: $(BUILD)/laurel
+	@test -d "$(DATA)" || $(BUILD)/laurel demo --data "$(DATA)" --seed $(SEED)
+	$(BUILD)/laurel serve --data "$(DATA)" --listen 127.0.0.1:$(PORT)
 
 test:
 	@scripts/deps.sh test
@@ -29,7 +30,7 @@ test:
 
 bench:
 	@scripts/deps.sh bench
-	$(MAKE) build/laurel
+	$(MAKE) $(BUILD)/laurel
 	bench/run.sh
 
 clean:

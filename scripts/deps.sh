@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh — install what Laurel needs from Debian's packages, if it is missing.
 #
-# Usage: scripts/deps.sh build|test|bench
+# Usage: scripts/deps.sh [--list] build|test|bench
+# --list prints the set's packages, one a line, and installs nothing.
 # Idempotent: packages already installed are left alone, and apt-get runs
 # only when something is missing.  Needs root (or sudo) for apt-get.
 set -euo pipefail
@@ -11,14 +12,24 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
     libcurl4-openssl-dev libxlsxwriter-dev)
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
     chromium fonts-noto-cjk nodejs npm python3-aiosmtpd)
-bench_pkgs=(wrk nginx-light python3-requests)
+bench_pkgs=(wrk nginx-light python3-requests curl)
+
+list=false
+if [ "${1:-}" = --list ]; then
+    list=true
+    shift
+fi
 
 case "${1:-build}" in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
 bench) want=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+*) echo "usage: $0 [--list] build|test|bench" >&2; exit 2 ;;
 esac
+if $list; then
+    printf '%s\n' "${want[@]}"
+    exit 0
+fi
 
 missing=()
 for p in "${want[@]}"; do

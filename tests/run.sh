@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # run.sh — every test that `make test` runs, in order, stopping at the first failure:
+#   0. the release build as `make run` makes it, seeing only the build packages;
 #   1. the release build and its unit tests (cmocka);
 #   2. the AddressSanitizer + UndefinedBehaviorSanitizer build: unit tests again;
 #   3. the end-to-end suite (pytest) against the real binary, release and sanitized;
@@ -16,8 +17,16 @@ PY=/usr/bin/python3
 
 step() { printf '\n== %s\n' "$*"; }
 
+step "release build with only the build packages (as make run)"
+scripts/check-build-deps.sh
+
 step "release build"
-[ -f build/build.ninja ] || meson setup build --buildtype=release -Db_ndebug=true
+# `make run` may have configured build/ without the tests: turn them on.
+if [ -f build/build.ninja ]; then
+    meson configure build -Dtests=true
+else
+    meson setup build --buildtype=release -Db_ndebug=true -Dtests=true
+fi
 ninja -C build
 
 step "unit tests (release)"
@@ -25,7 +34,8 @@ meson test -C build --suite unit --print-errorlogs
 
 step "sanitized build (ASan + UBSan)"
 [ -f build-asan/build.ninja ] ||
-    meson setup build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false
+    meson setup build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dtests=true
 ninja -C build-asan
 
 step "unit tests (sanitized)"
