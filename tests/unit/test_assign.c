@@ -3,9 +3,11 @@
  *
  * Random instances from a seeded generator are solved and every rule is
  * checked on the result; small instances are also solved by brute force
- * (every choice of k reviewers for every case) and the costs compared; and
- * infeasible instances must fail with the right code and a message that
- * gives the numbers.
+ * (every choice of k reviewers for every case) and the costs compared; the
+ * pruned solve must cost exactly what the exhaustive one does; and
+ * infeasible instances must fail with the right code and a message whose
+ * figures equal those of a maximum flow computed here, independently, by
+ * Edmonds–Karp on a network built from assign_pair_cost alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,7 +135,8 @@ static void check_rules(const struct assign_problem *p, const struct assign_resu
         assert_true(load[r] <= p->reviewers[r].max_load);
         if (avail && load[r] < p->reviewers[r].min_load)
             fail_msg("reviewer %d has %d cases, minimum %d", r, load[r], p->reviewers[r].min_load);
-        if (p->balanced && load[r] > hi_bal)
+        /* The band yields to his own bounds: below his maximum, above his minimum. */
+        if (p->balanced && load[r] > hi_bal && load[r] > p->reviewers[r].min_load)
             fail_msg("reviewer %d has %d cases, balanced maximum %d", r, load[r], hi_bal);
         if (p->balanced && avail && load[r] < lo_bal && load[r] < p->reviewers[r].max_load)
             fail_msg("reviewer %d has %d cases, balanced minimum %d", r, load[r], lo_bal);
@@ -210,13 +213,11 @@ static int needed_widening(struct brute *b, const int *load)
         for (int r = 0; r < p->nreviewers && ok; r++) {
             if (!b->avail[r])
                 continue;
-            int hi = p->reviewers[r].max_load, lo = p->reviewers[r].min_load;
-            if (b->ce + d < hi)
-                hi = b->ce + d;
-            if (b->fl - d > lo)
-                lo = b->fl - d;
-            if (lo > hi)
-                lo = hi;
+            /* The band fl - d .. ce + d clamped into his own [min, max]. */
+            int own_lo = p->reviewers[r].min_load, own_hi = p->reviewers[r].max_load;
+            int lo = b->fl - d, hi = b->ce + d;
+            lo = lo < own_lo ? own_lo : lo > own_hi ? own_hi : lo;
+            hi = hi < own_lo ? own_lo : hi > own_hi ? own_hi : hi;
             ok = load[r] >= lo && load[r] <= hi;
         }
         if (ok)
@@ -271,7 +272,8 @@ static void test_brute_force(void **state)
         in.p.nconflicts = (int)(seed % 3);
         for (int r = 0; r < 5; r++) {
             in.revs[r].max_load = 1 + below(4);
-            in.revs[r].min_load = below(3) == 0 ? below(2) + 1 : 0;
+            /* Some minimums above the balanced band (8 reviews over 5: 1..2). */
+            in.revs[r].min_load = below(3) == 0 ? below(4) + 1 : 0;
             if (in.revs[r].min_load > in.revs[r].max_load)
                 in.revs[r].min_load = in.revs[r].max_load;
         }
@@ -365,8 +367,10 @@ static void test_infeasible_capacity(void **state)
     (void)state;
     small_problem(&in, 8, 2, 3); /* 20 reviews, 6 × 3 = 18 possible */
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECAPACITY);
+    /* 6 × 3 = 18 in all; 回避 leaves 9 for the 8 cases of 上海市 and 4 for 北京市's 2. */
     assert_string_equal(res.message,
-                        "20 reviews needed, 18 possible: 6 reviewers can take 18 cases in all");
+                        "20 reviews needed, 13 possible: 6 reviewers can take 18 cases in all; "
+                        "the rules on who may review which case leave 13 of them");
     assert_null(res.reviewers);
     assert_null(res.load);
 }
@@ -401,15 +405,26 @@ static void test_infeasible_case(void **state)
     in.p.conflicts = &x;
     in.p.nconflicts = 1;
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
-    assert_string_equal(res.message, "12 reviews needed, at most 11 possible: case 0 (上海市) "
+    assert_string_equal(res.message, "12 reviews needed, 11 possible: case 0 (上海市) "
                                      "has 2 eligible reviewers, 3 needed");
     /* With the region cap the shortage shows up too. */
     in.p.nconflicts = 0;
     in.p.max_same_region = 2;
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    /* Every case is short under the cap: 2 each, 8 in all (not 11 from the first alone). */
     assert_string_equal(res.message,
-                        "12 reviews needed, at most 11 possible: case 0 (上海市) has 2 eligible "
-                        "reviewers, 3 needed (at most 2 from one region)");
+                        "12 reviews needed, 8 possible: 4 cases have fewer than 3 eligible "
+                        "reviewers: case 0 (上海市) has 2, case 1 (上海市) has 2, case 2 (北京市) "
+                        "has 2, case 3 (北京市) has 2 (at most 2 from one region)");
+    /* Two short cases: both named, and the maximum is not "need minus the first shortfall". */
+    in.p.max_same_region = 0;
+    struct assign_pair x2[2] = {{0, 4}, {1, 5}};
+    in.p.conflicts = x2;
+    in.p.nconflicts = 2;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    assert_string_equal(res.message,
+                        "12 reviews needed, 10 possible: 2 cases have fewer than 3 eligible "
+                        "reviewers: case 0 (上海市) has 2, case 1 (上海市) has 2");
 }
 
 static void test_infeasible_min_load(void **state)
