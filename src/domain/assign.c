@@ -33,8 +33,8 @@
  * million arcs and 4 GB at 40,000 cases × 2,000 experts.  So the network
  * holds candidate pairs only: each case's ASSIGN_PRUNE_K·k cheapest eligible
  * reviewers (ties broken by a hash of the pair, so that equally good
- * reviewers are spread over the cases), each reviewer's 2·lo cheapest cases
- * when he has a lower bound lo (the balanced floor or his own minimum), and
+ * reviewers are spread over the cases), each reviewer's lo + k cheapest
+ * cases when he has a lower bound lo (the balanced floor or his own), and
  * every eligible reviewer of a case whose candidates cannot fill it under
  * the region cap.  The result is then checked against the full problem, by
  * one pass over all n·m pairs that computes each pair's cost on the fly:
@@ -82,7 +82,7 @@
 #include <string.h>
 
 #define INF64 INT64_MAX
-#define ASSIGN_PRUNE_K 4       /* candidates per case: this many times k */
+#define ASSIGN_PRUNE_K 6       /* candidates per case: this many times k */
 #define ASSIGN_MAX_ROUNDS 40   /* then every eligible pair */
 
 static const char *const rc_names[ASSIGN_RC__MAX] = {
@@ -110,6 +110,15 @@ static int in_list(const int *list, int n, int x)
     return 0;
 }
 
+/* Bits set in x: the portable SWAR count (no call into libgcc without -mpopcnt). */
+static inline int popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
+
 /* Cost of (c, r) under the rules that need no list (all but forbidden, seen, conflicts), or -1. */
 static int base_cost(const struct assign_problem *p, int c, int r)
 {
@@ -124,7 +133,7 @@ static int base_cost(const struct assign_problem *p, int c, int r)
         return -1;
     if (rv->earlier && p->earlier_exclude)
         return -1;
-    return ASSIGN_COST_BASE - __builtin_popcountll(kc->tags & rv->tags) +
+    return ASSIGN_COST_BASE - popcount64(kc->tags & rv->tags) +
            (rv->earlier ? p->earlier_penalty : 0);
 }
 
@@ -394,6 +403,8 @@ struct ctx {
     int *markx, *marks, *markc;   /* m: stamps for the current row */
     int stamp;
     int *rbase;                   /* m: ASSIGN_COST_BASE + his penalty; -1: can take nothing */
+    int *rreg, *runit;            /* m: region (INT_MIN + 1 for none), unit (INT_MIN + 1 for none) */
+    uint64_t *rtags;              /* m: expertise tags */
     int *avail;                   /* m: 1 if some case is eligible for him */
     int *elig;                    /* n: eligible reviewers, the region cap counted */
     unsigned char *fullcr;        /* n·nr: the full network has a (case, region) node */
@@ -439,6 +450,7 @@ static void ctx_free(struct ctx *x)
 {
     free(x->xs), free(x->xl), free(x->ss), free(x->sl);
     free(x->markx), free(x->marks), free(x->markc), free(x->rbase), free(x->avail);
+    free(x->rreg), free(x->runit), free(x->rtags);
     free(x->elig), free(x->fullcr), free(x->regnode);
     free(x->cc), free(x->cr), free(x->ccost), free(x->cstart);
     free(x->vcase), free(x->vrev), free(x->vcr), free(x->queue), free(x->parent);
@@ -461,6 +473,9 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     x->marks = calloc((size_t)m + 1, sizeof *x->marks);
     x->markc = calloc((size_t)m + 1, sizeof *x->markc);
     x->rbase = malloc(((size_t)m + 1) * sizeof *x->rbase);
+    x->rreg = malloc(((size_t)m + 1) * sizeof *x->rreg);
+    x->runit = malloc(((size_t)m + 1) * sizeof *x->runit);
+    x->rtags = malloc(((size_t)m + 1) * sizeof *x->rtags);
     x->avail = calloc((size_t)m + 1, sizeof *x->avail);
     x->elig = calloc((size_t)n + 1, sizeof *x->elig);
     x->regnode = malloc(((size_t)x->nr + 1) * sizeof *x->regnode);
@@ -474,7 +489,8 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     }
     x->queue = malloc(((size_t)n + (size_t)m + 2 + (x->cap ? (size_t)n * (size_t)x->nr : 0)) *
                       sizeof *x->queue);
-    if (!x->xs || !x->ss || !x->markx || !x->marks || !x->markc || !x->rbase || !x->avail ||
+    if (!x->xs || !x->ss || !x->markx || !x->marks || !x->markc || !x->rbase || !x->rreg ||
+        !x->runit || !x->rtags || !x->avail ||
         !x->elig || !x->regnode || !x->cstart || !x->vcase || !x->vrev || !x->parent ||
         !x->queue || (x->cap && (!x->fullcr || !x->vcr)))
         return -1;
@@ -485,6 +501,10 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
         x->rbase[r] = rv->max_load <= 0 || (rv->earlier && p->earlier_exclude)
                           ? -1
                           : ASSIGN_COST_BASE + (rv->earlier ? p->earlier_penalty : 0);
+        /* Never equal to a case's INT_MIN, which stands for "no region" or "no unit". */
+        x->rreg[r] = rv->region >= 0 ? rv->region : INT_MIN + 1;
+        x->runit[r] = rv->unit != 0 ? rv->unit : INT_MIN + 1;
+        x->rtags[r] = rv->tags;
     }
     /* Count, then fill: excluded (forbidden, conflicts, seen when excluded) and seen. */
     for (int pass = 0; pass < 2; pass++) {
@@ -540,31 +560,45 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     return 0;
 }
 
-/* Mark case c's lists for row_cost. */
-static void row_begin(struct ctx *x, int c)
+/* One case's row of pair costs: the case's fields and the reviewers' arrays, in locals. */
+struct row {
+    int creg, cunit, stamp, penalty;
+    uint64_t ctags;
+    const int *rbase, *markx, *marks, *rreg, *runit;
+    const uint64_t *rtags;
+};
+
+/* Mark case c's lists and return its row for row_cost. */
+static struct row row_begin(struct ctx *x, int c)
 {
+    const struct assign_case *kc = &x->p->cases[c];
+
     x->stamp++;
     for (int i = x->xs[c]; i < x->xs[c + 1]; i++)
         x->markx[x->xl[i]] = x->stamp;
     for (int i = x->ss[c]; i < x->ss[c + 1]; i++)
         x->marks[x->sl[i]] = x->stamp;
+    return (struct row){kc->region >= 0 && !x->p->allow_own_region ? kc->region : INT_MIN,
+                        kc->unit != 0 ? kc->unit : INT_MIN,
+                        x->stamp,
+                        x->p->earlier_penalty,
+                        kc->tags,
+                        x->rbase,
+                        x->markx,
+                        x->marks,
+                        x->rreg,
+                        x->runit,
+                        x->rtags};
 }
 
-/* The cost of (c, r), or -1; c must be the case of the last row_begin. Equals assign_pair_cost. */
-static inline int row_cost(const struct ctx *x, int c, int r)
+/* The cost of the row's case with reviewer r, or -1: assign_pair_cost, in O(1). */
+static inline int row_cost(const struct row *w, int r)
 {
-    const struct assign_problem *p = x->p;
-    const struct assign_case *kc = &p->cases[c];
-    const struct assign_reviewer *rv = &p->reviewers[r];
-
-    if (x->rbase[r] < 0 || x->markx[r] == x->stamp)
+    if (w->rbase[r] < 0 || w->markx[r] == w->stamp || w->rreg[r] == w->creg ||
+        w->runit[r] == w->cunit)
         return -1;
-    if (!p->allow_own_region && kc->region >= 0 && kc->region == rv->region)
-        return -1;
-    if (kc->unit != 0 && kc->unit == rv->unit)
-        return -1;
-    return x->rbase[r] - __builtin_popcountll(kc->tags & rv->tags) +
-           (x->marks[r] == x->stamp ? p->earlier_penalty : 0);
+    return w->rbase[r] - popcount64(w->ctags & w->rtags[r]) +
+           (w->marks[r] == w->stamp ? w->penalty : 0);
 }
 
 /* ---- candidate pairs ----------------------------------------------------- */
@@ -696,7 +730,7 @@ static void topk_push(uint64_t *key, int *val, int *n, int cap, uint64_t k, int 
     key[i] = k, val[i] = v;
 }
 
-/* A hash of the pair: the tie-break among equally cheap candidates. */
+/* A hash of a case (r < 0) or a reviewer (c < 0); the pair's tie-break is their xor. */
 static uint32_t pair_hash(int c, int r)
 {
     uint32_t h = (uint32_t)c * 0x9e3779b1u ^ ((uint32_t)r + 0x7f4a7c15u) * 0x85ebca77u;
@@ -724,43 +758,63 @@ static int scan(struct ctx *x, int K, const int *L)
     int *loff = calloc((size_t)m + 1, sizeof *loff), *lnum = calloc((size_t)m + 1, sizeof *lnum);
     uint64_t *lk = NULL;
     int *lv = NULL;
+    uint32_t *hr = malloc(((size_t)m + 1) * sizeof *hr);
+    int *bucket = malloc(((size_t)m + 1) * sizeof *bucket);
+    uint64_t *lthr = malloc(((size_t)m + 1) * sizeof *lthr);
     size_t ltotal = 0;
+    const int all = x->all;
+    int64_t eligible = 0;
 
-    if (!cnt || !ccnt || !hk || !hv || !loff || !lnum)
+    if (!cnt || !ccnt || !hk || !hv || !loff || !lnum || !hr || !bucket || !lthr)
         goto out;
+    for (int r = 0; r < m; r++) {
+        int g = x->p->reviewers[r].region;
+        hr[r] = pair_hash(-1, r);
+        bucket[r] = x->cap && g >= 0 ? g : nr; /* nr: not under the cap */
+        lthr[r] = L[r] && !all ? UINT64_MAX : 0; /* a key must be below this to be kept */
+    }
     for (int r = 0; r < m; r++)
         loff[r] = (int)ltotal, ltotal += x->all ? 0 : (size_t)L[r];
     lk = malloc((ltotal + 1) * sizeof *lk);
     lv = malloc((ltotal + 1) * sizeof *lv);
     if (!lk || !lv)
         goto out;
-    x->eligible = 0;
     for (int c = 0; c < n; c++) {
-        int nh = 0, direct = 0, e = 0;
+        int nh = 0, e = 0, *avail = x->avail;
+        uint32_t hc = pair_hash(c, -1);
+        uint64_t hthr = K ? UINT64_MAX : 0;
         memset(cnt, 0, ((size_t)nr + 1) * sizeof *cnt);
-        row_begin(x, c);
+        struct row w = row_begin(x, c);
         for (int r = 0; r < m; r++) {
-            int cost = row_cost(x, c, r);
+            int cost = row_cost(&w, r);
             if (cost < 0)
                 continue;
-            int g = x->p->reviewers[r].region;
-            x->eligible++;
-            x->avail[r] = 1;
-            if (x->cap && g >= 0)
-                cnt[g]++;
-            else
-                direct++;
-            if (x->all) {
+            eligible++;
+            avail[r] = 1;
+            cnt[bucket[r]]++;
+            if (all) {
                 if (cand_add(x, c, r, cost))
                     goto out;
                 continue;
             }
-            uint64_t key = (uint64_t)cost << 32 | pair_hash(c, r);
-            topk_push(hk, hv, &nh, K, key, r);
-            if (L[r])
-                topk_push(lk + loff[r], lv + loff[r], &lnum[r], L[r], key, c);
+            /* The cost decides first; the hash only among equal costs. */
+            uint64_t ck = (uint64_t)cost << 32, key;
+            if (ck <= hthr) {
+                key = ck | (hc ^ hr[r]);
+                if (key < hthr) {
+                    topk_push(hk, hv, &nh, K, key, r);
+                    hthr = nh < K ? UINT64_MAX : hk[0];
+                }
+            }
+            if (ck <= lthr[r]) {
+                key = ck | (hc ^ hr[r]);
+                if (key < lthr[r]) {
+                    topk_push(lk + loff[r], lv + loff[r], &lnum[r], L[r], key, c);
+                    lthr[r] = lnum[r] < L[r] ? UINT64_MAX : lk[loff[r]];
+                }
+            }
         }
-        e = direct;
+        e = cnt[nr];
         for (int g = 0; g < nr && x->cap; g++) {
             e += cnt[g] < x->cap ? cnt[g] : x->cap;
             x->fullcr[(size_t)c * nr + g] = cnt[g] > x->cap;
@@ -781,9 +835,9 @@ static int scan(struct ctx *x, int K, const int *L)
                 goto out;
         }
         if (ce < (e < x->k ? e : x->k)) { /* all of the row; cand_sort drops the repeats */
-            row_begin(x, c);
+            w = row_begin(x, c);
             for (int r = 0; r < m; r++) {
-                int cost = row_cost(x, c, r);
+                int cost = row_cost(&w, r);
                 if (cost >= 0 && cand_add(x, c, r, cost))
                     goto out;
             }
@@ -795,7 +849,9 @@ static int scan(struct ctx *x, int K, const int *L)
                 goto out;
     rc = cand_sort(x);
 out:
-    free(cnt), free(ccnt), free(hk), free(hv), free(loff), free(lnum), free(lk), free(lv);
+    x->eligible = eligible;
+    free(bucket), free(lthr);
+    free(cnt), free(ccnt), free(hk), free(hv), free(loff), free(lnum), free(lk), free(lv), free(hr);
     return rc;
 }
 
@@ -916,7 +972,7 @@ static int64_t price(struct ctx *x, struct inst *in)
 
     for (int c = 0; c < x->n && added < budget; c++) {
         int64_t pc = pot[NODE_CASE0 + c];
-        row_begin(x, c);
+        struct row w = row_begin(x, c);
         for (int i = x->cstart[c]; i < x->cstart[c + 1]; i++)
             x->markc[x->cr[i]] = x->stamp;
         for (int i = in->cr_first[c]; i < in->cr_first[c + 1]; i++)
@@ -924,7 +980,7 @@ static int64_t price(struct ctx *x, struct inst *in)
         for (int r = 0; r < x->m; r++) {
             if (x->markc[r] == x->stamp)
                 continue;
-            int cost = row_cost(x, c, r);
+            int cost = row_cost(&w, r);
             if (cost < 0)
                 continue;
             int g = p->reviewers[r].region;
@@ -997,13 +1053,13 @@ static int64_t search(struct ctx *x, struct inst *in)
             int fstamp = x->stamp;
             if (only >= 0 && cnt[only] > 0 && !x->vcase[c])
                 x->vcase[c] = 1, x->queue[qt++] = c; /* back to the case */
-            row_begin(x, c);
+            struct row w = row_begin(x, c);
             for (int r = 0; r < m; r++) {
                 int rg = p->reviewers[r].region;
                 int viacr = x->cap && rg >= 0 && x->fullcr[(size_t)c * nr + rg];
                 if ((only >= 0 && rg != only) || (only < 0 && viacr && x->vcr[(size_t)c * nr + rg]))
                     continue;
-                if (x->markc[r] == fstamp || row_cost(x, c, r) < 0)
+                if (x->markc[r] == fstamp || row_cost(&w, r) < 0)
                     continue; /* has flow (no residual forward), or not eligible */
                 if (only < 0 && viacr) {
                     /* case → (case, region), residual while the region is under the cap */
@@ -1066,8 +1122,8 @@ static int64_t search(struct ctx *x, struct inst *in)
             is = x->cr[i] == r;
         if (is)
             continue;
-        row_begin(x, c);
-        if (cand_add(x, c, r, row_cost(x, c, r)))
+        struct row w = row_begin(x, c);
+        if (cand_add(x, c, r, row_cost(&w, r)))
             return -1;
         added++;
     }
@@ -1080,9 +1136,9 @@ static int cand_all(struct ctx *x)
     x->ncand = 0;
     x->all = 1;
     for (int c = 0; c < x->n; c++) {
-        row_begin(x, c);
+        struct row w = row_begin(x, c);
         for (int r = 0; r < x->m; r++) {
-            int cost = row_cost(x, c, r);
+            int cost = row_cost(&w, r);
             if (cost >= 0 && cand_add(x, c, r, cost))
                 return -1;
         }
@@ -1253,8 +1309,8 @@ static void explain_minload(struct ctx *x, struct inst *in, const int *lo, char 
     if (first >= 0) {
         int elig = 0;
         for (int c = 0; c < x->n; c++) {
-            row_begin(x, c);
-            elig += row_cost(x, c, first) >= 0;
+            struct row w = row_begin(x, c);
+            elig += row_cost(&w, first) >= 0;
         }
         msg(out,
             ": %d reviewer%s short by %lld case%s in all; e.g. reviewer %d gets %d of at "
@@ -1500,14 +1556,14 @@ int assign_solve(const struct assign_problem *p, struct assign_result *res)
     if (!lo || !hi || !L || ctx_init(&x, p))
         goto out;
     ctx_ok = 1;
-    /* Candidates per reviewer: twice his lower bound (the balanced floor, estimated, or his own). */
+    /* Candidates per reviewer: his lower bound (the balanced floor, estimated, or his own) + k. */
     int maybe = 0;
     for (int r = 0; r < x.m; r++)
         maybe += x.rbase[r] >= 0;
     int fl_est = p->balanced && maybe ? (int)(x.need / maybe) : 0;
     for (int r = 0; r < x.m; r++) {
         int want = p->reviewers[r].min_load > fl_est ? p->reviewers[r].min_load : fl_est;
-        L[r] = x.rbase[r] < 0 ? 0 : 2 * want < x.n ? 2 * want : x.n;
+        L[r] = x.rbase[r] < 0 || want == 0 ? 0 : want + x.k < x.n ? want + x.k : x.n;
     }
     x.all = p->exhaustive;
     if (scan(&x, ASSIGN_PRUNE_K * x.k, L))
