@@ -607,7 +607,9 @@ static int cand_add(struct ctx *x, int c, int r, int cost)
 {
     if (x->ncand == x->candmax) {
         size_t nmax = x->candmax ? (size_t)x->candmax * 2 : 4096;
-        if (nmax > INT_MAX / 2)
+        if (nmax > INT_MAX / 4)
+            nmax = INT_MAX / 4;
+        if ((size_t)x->ncand >= nmax)
             return -1;
         int *a = realloc(x->cc, nmax * sizeof *a);
         if (a)
@@ -940,6 +942,9 @@ static int inst_build(struct ctx *x, struct inst *in, const int *lo, const int *
             return -1;
     }
     in->ncr = ncr;
+    /* Arcs, both directions, must be countable in an int. */
+    if (2 * ((int64_t)n + ncr + x->ncand + 2 * (int64_t)x->m + 1) >= INT_MAX)
+        return -1;
     in->cr0 = NODE_CASE0 + n;
     in->rev0 = in->cr0 + ncr;
     in->g.nv = in->rev0 + x->m;
