@@ -248,8 +248,8 @@ static int national(int reference)
     }
     printf("  pruned + certified: time %.3f s, peak memory %.0f MB, total cost %lld, violations "
            "%d, load %d..%d (bounds %d..%d)\n",
-           a.seconds, a.maxrss_kb / 1024.0, (long long)a.cost, a.violations, a.load_min,
-           a.load_max, a.lo, a.hi);
+           a.seconds, a.maxrss_kb / 1024.0, (long long)a.cost, a.violations, a.load_min, a.load_max,
+           a.lo, a.hi);
     printf("    network %lld of %lld eligible pairs (%.2f %%), %d network%s solved; optimality: "
            "reduced costs of all %lld pairs >= 0 under the final potentials\n",
            (long long)a.pairs_network, (long long)a.pairs_eligible,

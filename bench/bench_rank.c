@@ -131,8 +131,8 @@ int main(void)
     for (int c = 0; c < NCASES; c++)
         sc[perm[c]] = cases[c];
     for (int i = 0; i < NCASES * PER; i++)
-        ss[i] = (struct rank_score){perm[scores[i].kase], rperm[scores[i].reviewer],
-                                    scores[i].score};
+        ss[i] =
+            (struct rank_score){perm[scores[i].kase], rperm[scores[i].reviewer], scores[i].score};
     for (int i = NCASES * PER - 1; i > 0; i--) {
         int j = (int)(uniform() * (i + 1));
         struct rank_score t = ss[i];

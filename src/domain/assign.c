@@ -82,8 +82,8 @@
 #include <string.h>
 
 #define INF64 INT64_MAX
-#define ASSIGN_PRUNE_K 6       /* candidates per case: this many times k */
-#define ASSIGN_MAX_ROUNDS 40   /* then every eligible pair */
+#define ASSIGN_PRUNE_K 6     /* candidates per case: this many times k */
+#define ASSIGN_MAX_ROUNDS 40 /* then every eligible pair */
 
 static const char *const rc_names[ASSIGN_RC__MAX] = {
     [ASSIGN_OK] = "ok",
@@ -398,17 +398,17 @@ struct ctx {
     const struct assign_problem *p;
     int n, m, k, nr, cap; /* cap: the region cap in force, 0 for none */
     int64_t need;
-    int *xs, *xl;                 /* per case (CSR): excluded reviewers */
-    int *ss, *sl;                 /* per case (CSR): seen reviewers who cost the penalty */
-    int *markx, *marks, *markc;   /* m: stamps for the current row */
+    int *xs, *xl;               /* per case (CSR): excluded reviewers */
+    int *ss, *sl;               /* per case (CSR): seen reviewers who cost the penalty */
+    int *markx, *marks, *markc; /* m: stamps for the current row */
     int stamp;
-    int *rbase;                   /* m: ASSIGN_COST_BASE + his penalty; -1: can take nothing */
-    int *rreg, *runit;            /* m: region (INT_MIN + 1 for none), unit (INT_MIN + 1 for none) */
-    uint64_t *rtags;              /* m: expertise tags */
-    int *avail;                   /* m: 1 if some case is eligible for him */
-    int *elig;                    /* n: eligible reviewers, the region cap counted */
-    unsigned char *fullcr;        /* n·nr: the full network has a (case, region) node */
-    int *regnode;                 /* nr: scratch, the (case, region) node of the current case */
+    int *rbase;            /* m: ASSIGN_COST_BASE + his penalty; -1: can take nothing */
+    int *rreg, *runit;     /* m: region (INT_MIN + 1 for none), unit (INT_MIN + 1 for none) */
+    uint64_t *rtags;       /* m: expertise tags */
+    int *avail;            /* m: 1 if some case is eligible for him */
+    int *elig;             /* n: eligible reviewers, the region cap counted */
+    unsigned char *fullcr; /* n·nr: the full network has a (case, region) node */
+    int *regnode;          /* nr: scratch, the (case, region) node of the current case */
     /* candidate pairs: appended, then grouped by case and deduplicated by cand_sort */
     int ncand, candmax, *cc, *cr, *ccost;
     int *cstart; /* n + 1 */
@@ -426,7 +426,8 @@ struct inst {
     int rev0;      /* first reviewer node */
     int cr0, ncr;  /* (case, region) nodes */
     int *cr_case;  /* ncr: the case of each */
-    int *cr_first; /* n + 1: the (case, region) nodes of case c are cr0 + [cr_first[c], cr_first[c+1]) */
+    int *cr_first; /* n + 1: the (case, region) nodes of case c are cr0 + [cr_first[c],
+                      cr_first[c+1]) */
     int *cr_reg;   /* ncr: the region of each */
 };
 
@@ -490,9 +491,8 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     x->queue = malloc(((size_t)n + (size_t)m + 2 + (x->cap ? (size_t)n * (size_t)x->nr : 0)) *
                       sizeof *x->queue);
     if (!x->xs || !x->ss || !x->markx || !x->marks || !x->markc || !x->rbase || !x->rreg ||
-        !x->runit || !x->rtags || !x->avail ||
-        !x->elig || !x->regnode || !x->cstart || !x->vcase || !x->vrev || !x->parent ||
-        !x->queue || (x->cap && (!x->fullcr || !x->vcr)))
+        !x->runit || !x->rtags || !x->avail || !x->elig || !x->regnode || !x->cstart || !x->vcase ||
+        !x->vrev || !x->parent || !x->queue || (x->cap && (!x->fullcr || !x->vcr)))
         return -1;
     for (int i = 0; i < x->nr; i++)
         x->regnode[i] = -1;
@@ -772,7 +772,7 @@ static int scan(struct ctx *x, int K, const int *L)
     for (int r = 0; r < m; r++) {
         int g = x->p->reviewers[r].region;
         hr[r] = pair_hash(-1, r);
-        bucket[r] = x->cap && g >= 0 ? g : nr; /* nr: not under the cap */
+        bucket[r] = x->cap && g >= 0 ? g : nr;   /* nr: not under the cap */
         lthr[r] = L[r] && !all ? UINT64_MAX : 0; /* a key must be below this to be kept */
     }
     for (int r = 0; r < m; r++)
@@ -824,7 +824,8 @@ static int scan(struct ctx *x, int K, const int *L)
         x->elig[c] = e;
         if (x->all)
             continue;
-        /* The candidates must be able to fill the case under the region cap, as the full row can. */
+        /* The candidates must be able to fill the case under the region cap, as the full row can.
+         */
         int ce = 0;
         memset(ccnt, 0, ((size_t)nr + 1) * sizeof *ccnt);
         for (int i = 0; i < nh; i++) {
@@ -1094,8 +1095,7 @@ static int64_t search(struct ctx *x, struct inst *in)
                     int c = tail_case(in, w);
                     if (x->cap && rg >= 0 && x->fullcr[(size_t)c * nr + rg]) {
                         if (!x->vcr[(size_t)c * nr + rg])
-                            x->vcr[(size_t)c * nr + rg] = 1,
-                            x->queue[qt++] = CR0 + c * nr + rg;
+                            x->vcr[(size_t)c * nr + rg] = 1, x->queue[qt++] = CR0 + c * nr + rg;
                     } else if (!x->vcase[c]) {
                         x->vcase[c] = 1, x->queue[qt++] = c;
                     }
@@ -1110,7 +1110,7 @@ static int64_t search(struct ctx *x, struct inst *in)
                     reached = 1;
                 else if (w >= in->rev0 && !x->vrev[w - in->rev0])
                     x->vrev[w - in->rev0] = 1, x->parent[w - in->rev0] = -1,
-                                       x->queue[qt++] = n + (w - in->rev0);
+                                x->queue[qt++] = n + (w - in->rev0);
             }
         }
     }
@@ -1281,8 +1281,10 @@ static void explain_cut(struct ctx *x, int64_t flow, char *out)
                 msg(out, "; %d reviewer%s of %s cannot take cases from %s (回避)", own,
                     own == 1 ? "" : "s", name, name);
             else
-                msg(out, "%s%s %d", shown ? ", " : "; reviewers who cannot take their own "
-                                                   "region's cases (回避): ",
+                msg(out, "%s%s %d",
+                    shown ? ", "
+                          : "; reviewers who cannot take their own "
+                            "region's cases (回避): ",
                     name, own);
             shown++;
         }
@@ -1602,7 +1604,8 @@ int assign_solve(const struct assign_problem *p, struct assign_result *res)
         if (hi[r] > maxload)
             maxload = hi[r];
     }
-    int fl = avail ? (int)(x.need / avail) : 0, ce = avail ? (int)((x.need + avail - 1) / avail) : 0;
+    int fl = avail ? (int)(x.need / avail) : 0,
+        ce = avail ? (int)((x.need + avail - 1) / avail) : 0;
     int dmax = maxload > fl ? maxload : fl;
     int d = 0;
     bounds(&x, fl, ce, 0, lo, hi);

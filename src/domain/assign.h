@@ -44,7 +44,7 @@
 
 #include <stdint.h>
 
-#define ASSIGN_COST_BASE 64 /* cost of a pair sharing no expertise tag */
+#define ASSIGN_COST_BASE 64     /* cost of a pair sharing no expertise tag */
 #define ASSIGN_MESSAGE_MAX 2048 /* room to name all 32 provincial units of a cut */
 
 enum assign_rc {

@@ -371,8 +371,8 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
             rc = RANK_EINVAL; /* cannot happen with the input checked; never publish a NaN */
             goto out;
         }
-        keys[c] = (struct key){
-            quant(e->blended), quant(e->raw_mean), n, e->id, e->below_quorum, e->group, c};
+        keys[c] = (struct key){quant(e->blended), quant(e->raw_mean), n, e->id,
+                               e->below_quorum,   e->group,           c};
     }
     qsort(keys, (size_t)ncases, sizeof *keys, key_cmp);
     res->nadvanced = advance(o, keys, ncases, adv, gcount, ngroups);

@@ -59,9 +59,9 @@
 
 #define RANK_BORDER_LOW 0.2
 #define RANK_BORDER_HIGH 0.8
-#define RANK_DECIMALS 2        /* scores are compared rounded to this many decimals */
-#define RANK_SCORE_MAX 100.0   /* the default upper bound of a score */
-#define RANK_VALUE_MAX 1e9     /* bound of an earlier result and of a threshold */
+#define RANK_DECIMALS 2      /* scores are compared rounded to this many decimals */
+#define RANK_SCORE_MAX 100.0 /* the default upper bound of a score */
+#define RANK_VALUE_MAX 1e9   /* bound of an earlier result and of a threshold */
 
 enum rank_rc {
     RANK_OK = 0,

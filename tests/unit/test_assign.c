@@ -645,7 +645,8 @@ static long long ek_maxflow(const struct assign_problem *p, int *cut)
     return flow;
 }
 
-static const char *const rnames[] = {"甲区", "乙区", "丙区", "丁区", "戊区", "己区", "庚区", "辛区"};
+static const char *const rnames[] = {"甲区", "乙区", "丙区", "丁区",
+                                     "戊区", "己区", "庚区", "辛区"};
 
 /*
  * Infeasible instances of every kind: the figure "possible" must equal the
@@ -754,8 +755,8 @@ static void test_bottleneck_regions(void **state)
     for (int c = 0; c < 65; c++)
         in.cases[c] = (struct assign_case){.region = c < 64 ? c % 32 : -1, .unit = c < 64 ? 7 : 8};
     for (int r = 0; r < 5; r++)
-        in.revs[r] = (struct assign_reviewer){.region = -1, .unit = r < 4 ? 100 + r : 7,
-                                              .max_load = r < 4 ? 30 : 100};
+        in.revs[r] = (struct assign_reviewer){
+            .region = -1, .unit = r < 4 ? 100 + r : 7, .max_load = r < 4 ? 30 : 100};
     in.p = (struct assign_problem){.cases = in.cases,
                                    .ncases = 65,
                                    .reviewers = in.revs,

@@ -379,9 +379,9 @@ static int doc_before(const struct rank_entry *a, const struct rank_entry *b)
  * check that every run gives the same ranking, the same numbers to the bit,
  * the same bootstrap, and the documented order.
  */
-static void shuffled_runs(const struct rank_case *cases, int ncases, const struct rank_score *scores,
-                          int nscores, int nrev, const struct rank_options *o, int rounds,
-                          const char *what)
+static void shuffled_runs(const struct rank_case *cases, int ncases,
+                          const struct rank_score *scores, int nscores, int nrev,
+                          const struct rank_options *o, int rounds, const char *what)
 {
     static struct rank_case sc[SH_CASES];
     static struct rank_score ss[SH_CASES * SH_PER];
@@ -466,8 +466,8 @@ static void test_shuffled_chain(void **state)
     rank_result_free(&res);
     /* A blend that shows 50.01 is above the chain; the threshold compares what is shown. */
     scores[0].score = 50.006;
-    o = (struct rank_options){.rule = RANK_MEAN, .advance = RANK_ADVANCE_THRESHOLD,
-                              .threshold = 50.00000001};
+    o = (struct rank_options){
+        .rule = RANK_MEAN, .advance = RANK_ADVANCE_THRESHOLD, .threshold = 50.00000001};
     assert_int_equal(rank_stage(cases, 10, scores, 11, 3, &o, &res), RANK_OK);
     assert_int_equal(res.entries[0].rank, 1);
     assert_int_equal(res.nadvanced, 10); /* 50 + 2.7e-7 shows 50.00, as the threshold does */
@@ -502,8 +502,8 @@ static void test_shuffled_stage(void **state)
                                  .w_expert = 0.7,
                                  .w_votes = 0.3,
                                  .quorum = 3,
-                                 .advance = variant == 2 ? RANK_ADVANCE_TOP_GROUP
-                                                         : RANK_ADVANCE_TOP,
+                                 .advance =
+                                     variant == 2 ? RANK_ADVANCE_TOP_GROUP : RANK_ADVANCE_TOP,
                                  .top_n = 10};
         shuffled_runs(cases, SH_CASES, scores, n, SH_REV, &o, 60, "stage");
     }
@@ -516,8 +516,8 @@ static void test_refused(void **state)
     struct rank_score scores[2] = {{0, 0, 50}, {1, 0, 60}};
     struct rank_options o = {0};
     struct rank_result res;
-    const double bad_scores[] = {NAN, INFINITY, -INFINITY, 1e200, -1e200, 1e308,
-                                 -0.0001, 100.0001, -1};
+    const double bad_scores[] = {NAN,   INFINITY, -INFINITY, 1e200, -1e200,
+                                 1e308, -0.0001,  100.0001,  -1};
     (void)state;
     for (size_t i = 0; i < sizeof bad_scores / sizeof bad_scores[0]; i++) {
         scores[1].score = bad_scores[i];
