@@ -402,13 +402,14 @@ struct ctx {
     int *ss, *sl;               /* per case (CSR): seen reviewers who cost the penalty */
     int *markx, *marks, *markc; /* m: stamps for the current row */
     int stamp;
-    int *rbase;            /* m: ASSIGN_COST_BASE + his penalty; -1: can take nothing */
-    int *rreg, *runit;     /* m: region (INT_MIN + 1 for none), unit (INT_MIN + 1 for none) */
-    uint64_t *rtags;       /* m: expertise tags */
-    int *avail;            /* m: 1 if some case is eligible for him */
-    int *elig;             /* n: eligible reviewers, the region cap counted */
-    unsigned char *fullcr; /* n·nr: the full network has a (case, region) node */
-    int *regnode;          /* nr: scratch, the (case, region) node of the current case */
+    int *rbase;               /* m: ASSIGN_COST_BASE + his penalty; -1: can take nothing */
+    int *rreg, *runit;        /* m: region (INT_MIN + 1 for none), unit (INT_MIN + 1 for none) */
+    uint64_t *rtags;          /* m: expertise tags */
+    int *avail;               /* m: 1 if some case is eligible for him */
+    int *elig;                /* n: eligible reviewers, the region cap counted */
+    unsigned char *fullcr;    /* n·nr: the full network has a (case, region) node */
+    int *regnode;             /* nr: scratch, the (case, region) node of the current case */
+    int *byreg, *byreg_start; /* reviewers by region (CSR over nr) */
     /* candidate pairs: appended, then grouped by case and deduplicated by cand_sort */
     int ncand, candmax, *cc, *cr, *ccost;
     int *cstart; /* n + 1 */
@@ -452,7 +453,7 @@ static void ctx_free(struct ctx *x)
     free(x->xs), free(x->xl), free(x->ss), free(x->sl);
     free(x->markx), free(x->marks), free(x->markc), free(x->rbase), free(x->avail);
     free(x->rreg), free(x->runit), free(x->rtags);
-    free(x->elig), free(x->fullcr), free(x->regnode);
+    free(x->elig), free(x->fullcr), free(x->regnode), free(x->byreg), free(x->byreg_start);
     free(x->cc), free(x->cr), free(x->ccost), free(x->cstart);
     free(x->vcase), free(x->vrev), free(x->vcr), free(x->queue), free(x->parent);
 }
@@ -480,6 +481,8 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     x->avail = calloc((size_t)m + 1, sizeof *x->avail);
     x->elig = calloc((size_t)n + 1, sizeof *x->elig);
     x->regnode = malloc(((size_t)x->nr + 1) * sizeof *x->regnode);
+    x->byreg = malloc(((size_t)m + 1) * sizeof *x->byreg);
+    x->byreg_start = calloc((size_t)x->nr + 2, sizeof *x->byreg_start);
     x->cstart = calloc((size_t)n + 2, sizeof *x->cstart);
     x->vcase = calloc((size_t)n + 1, 1);
     x->vrev = calloc((size_t)m + 1, 1);
@@ -491,9 +494,18 @@ static int ctx_init(struct ctx *x, const struct assign_problem *p)
     x->queue = malloc(((size_t)n + (size_t)m + 2 + (x->cap ? (size_t)n * (size_t)x->nr : 0)) *
                       sizeof *x->queue);
     if (!x->xs || !x->ss || !x->markx || !x->marks || !x->markc || !x->rbase || !x->rreg ||
-        !x->runit || !x->rtags || !x->avail || !x->elig || !x->regnode || !x->cstart || !x->vcase ||
-        !x->vrev || !x->parent || !x->queue || (x->cap && (!x->fullcr || !x->vcr)))
+        !x->runit || !x->rtags || !x->avail || !x->elig || !x->regnode || !x->byreg ||
+        !x->byreg_start || !x->cstart || !x->vcase || !x->vrev || !x->parent || !x->queue ||
+        (x->cap && (!x->fullcr || !x->vcr)))
         return -1;
+    for (int r = 0; r < m; r++)
+        if (p->reviewers[r].region >= 0)
+            x->byreg_start[p->reviewers[r].region + 1]++;
+    for (int g = 0; g < x->nr; g++)
+        x->regnode[g] = x->byreg_start[g], x->byreg_start[g + 1] += x->byreg_start[g];
+    for (int r = 0; r < m; r++) /* regnode serves as the fill pointers here */
+        if (p->reviewers[r].region >= 0)
+            x->byreg[x->regnode[p->reviewers[r].region]++] = r;
     for (int i = 0; i < x->nr; i++)
         x->regnode[i] = -1;
     for (int r = 0; r < m; r++) {
@@ -646,7 +658,19 @@ static int cand_sort(struct ctx *x)
 
     if (!x->dirty)
         return 0;
+    /* Already in order (every pair, as the scan appends them): only the offsets. */
+    int ordered = 1;
+    for (int i = 1; i < total && ordered; i++)
+        ordered = x->cc[i - 1] < x->cc[i] || (x->cc[i - 1] == x->cc[i] && x->cr[i - 1] < x->cr[i]);
     memset(x->cstart, 0, ((size_t)n + 2) * sizeof *x->cstart);
+    if (ordered) {
+        for (int i = 0; i < total; i++)
+            x->cstart[x->cc[i] + 1]++;
+        for (int c = 0; c < n; c++)
+            x->cstart[c + 1] += x->cstart[c];
+        x->dirty = 0;
+        return 0;
+    }
     for (int i = 0; i < total; i++)
         x->cstart[x->cc[i] + 1]++;
     for (int c = 0; c < n; c++) {
@@ -1060,8 +1084,10 @@ static int64_t search(struct ctx *x, struct inst *in)
             if (only >= 0 && cnt[only] > 0 && !x->vcase[c])
                 x->vcase[c] = 1, x->queue[qt++] = c; /* back to the case */
             struct row w = row_begin(x, c);
-            for (int r = 0; r < m; r++) {
-                int rg = p->reviewers[r].region;
+            int from = only >= 0 ? x->byreg_start[only] : 0;
+            int to = only >= 0 ? x->byreg_start[only + 1] : m;
+            for (int i = from; i < to; i++) {
+                int r = only >= 0 ? x->byreg[i] : i, rg = p->reviewers[r].region;
                 int viacr = x->cap && rg >= 0 && x->fullcr[(size_t)c * nr + rg];
                 if ((only >= 0 && rg != only) || (only < 0 && viacr && x->vcr[(size_t)c * nr + rg]))
                     continue;
@@ -1160,6 +1186,7 @@ static int cand_all(struct ctx *x)
 static int64_t run(struct ctx *x, const int *lo, const int *hi, int want_opt, struct inst *in)
 {
     for (;;) {
+        memset(in, 0, sizeof *in);
         if (cand_sort(x) || inst_build(x, in, lo, hi))
             return -1;
         int64_t flow = min_cost_flow(&in->g, NODE_S, NODE_T, x->need), added;

@@ -738,7 +738,7 @@ static void test_infeasible_figures(void **state)
 static void test_bottleneck_regions(void **state)
 {
     static struct instance in;
-    static char names32[32][16];
+    static char names32[32][24];
     static const char *rn[32];
     struct assign_result res;
     (void)state;
