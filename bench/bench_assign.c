@@ -7,6 +7,16 @@
  * (each case in turn takes its k cheapest eligible reviewers that still have
  * room) and the ratio of the two.
  *
+ * Then the national scale: 40,000 cases × 5 from 2,000 experts, the same
+ * rules and generator (4,000 conflicts).  The solver prunes the network to
+ * candidate pairs and certifies the result against the full problem (a
+ * reduced-cost check of every one of the 78 million eligible pairs, see
+ * assign.c); as the reference, the same problem is solved again with every
+ * eligible pair in the network (`exhaustive`), and the two total costs must
+ * be equal.  Each solve runs in a child process so that its peak memory
+ * (getrusage ru_maxrss, the child's alone) is its own.  `--no-reference`
+ * skips the exhaustive solve (about 30 s and 4 GB).
+ *
  * Build and run (not part of the meson build):
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc -o /tmp/bench_assign \
@@ -16,7 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "domain/assign.h"
 
@@ -117,7 +131,155 @@ static int greedy(const struct assign_problem *p, const int *cm, const int *hi, 
     return shortfall;
 }
 
-int main(void)
+/* ---- the national scale ---------------------------------------------------- */
+
+#define BIG_CASES 40000
+#define BIG_REV 2000
+#define BIG_CONFLICTS 4000
+
+struct outcome {
+    int rc, violations, load_min, load_max, lo, hi, rounds;
+    int64_t cost, pairs_eligible, pairs_network;
+    double seconds;
+    long maxrss_kb;
+};
+
+/* Violations of the rules (any reviewer count, load bounds lo..hi for all). */
+static int big_violations(const struct assign_problem *p, const struct assign_result *res)
+{
+    int bad = 0, m = p->nreviewers;
+    int *load = calloc((size_t)m, sizeof *load);
+    for (int c = 0; c < p->ncases; c++) {
+        int per[NREG] = {0};
+        for (int i = 0; i < p->k; i++) {
+            int r = res->reviewers[c * p->k + i];
+            bad += assign_pair_cost(p, c, r) < 0;
+            for (int j = 0; j < i; j++)
+                bad += res->reviewers[c * p->k + j] == r;
+            bad += ++per[p->reviewers[r].region] == CAP + 1;
+            load[r]++;
+        }
+    }
+    for (int r = 0; r < m; r++)
+        bad += load[r] < res->lo || load[r] > res->hi;
+    free(load);
+    return bad;
+}
+
+/* Solve p in a child process; its time, peak memory and result. */
+static struct outcome solve_child(const struct assign_problem *p)
+{
+    struct outcome o = {.rc = -1};
+    int fd[2];
+    if (pipe(fd) != 0)
+        return o;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct assign_result res;
+        close(fd[0]);
+        double t0 = now();
+        o.rc = assign_solve(p, &res);
+        o.seconds = now() - t0;
+        if (o.rc == ASSIGN_OK) {
+            o.cost = res.total_cost;
+            o.violations = big_violations(p, &res);
+            o.load_min = res.load_min, o.load_max = res.load_max;
+            o.lo = res.lo, o.hi = res.hi;
+        } else {
+            fprintf(stderr, "assign: %s: %s\n", assign_rc_name(o.rc), res.message);
+        }
+        o.rounds = res.rounds;
+        o.pairs_eligible = res.pairs_eligible, o.pairs_network = res.pairs_network;
+        if (write(fd[1], &o, sizeof o) != (ssize_t)sizeof o)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    if (pid < 0 || read(fd[0], &o, sizeof o) != (ssize_t)sizeof o)
+        o.rc = -1;
+    close(fd[0]);
+    struct rusage ru;
+    int status;
+    if (pid > 0 && wait4(pid, &status, 0, &ru) == pid)
+        o.maxrss_kb = ru.ru_maxrss;
+    return o;
+}
+
+static int national(int reference)
+{
+    struct assign_case *cases = calloc(BIG_CASES, sizeof *cases);
+    struct assign_reviewer *revs = calloc(BIG_REV, sizeof *revs);
+    struct assign_pair *conflicts = calloc(BIG_CONFLICTS, sizeof *conflicts);
+
+    rng_state = 20191201;
+    for (int c = 0; c < BIG_CASES; c++) {
+        int g = below(NREG + 16);
+        cases[c].region = g < NREG ? g : below(8);
+        cases[c].unit = 1 + below(30000);
+        cases[c].tags = some_tags(2 + below(2));
+    }
+    for (int r = 0; r < BIG_REV; r++) {
+        revs[r].region = r % NREG;
+        revs[r].unit = 1 + below(60000);
+        revs[r].tags = some_tags(3 + below(3));
+        revs[r].max_load = 200;
+    }
+    for (int i = 0; i < BIG_CONFLICTS; i++)
+        conflicts[i].kase = below(BIG_CASES), conflicts[i].reviewer = below(BIG_REV);
+    struct assign_problem p = {
+        .cases = cases,
+        .ncases = BIG_CASES,
+        .reviewers = revs,
+        .nreviewers = BIG_REV,
+        .conflicts = conflicts,
+        .nconflicts = BIG_CONFLICTS,
+        .k = K,
+        .max_same_region = CAP,
+        .balanced = 1,
+        .nregions = NREG,
+    };
+    printf("national scale: %d cases x %d reviewers, %d experts, %d regions (回避, <= %d per "
+           "region), balanced\n",
+           BIG_CASES, K, BIG_REV, NREG, CAP);
+    struct outcome a = solve_child(&p);
+    if (a.rc != ASSIGN_OK) {
+        printf("  pruned: failed (%d)\n", a.rc);
+        return 1;
+    }
+    printf("  pruned + certified: time %.3f s, peak memory %.0f MB, total cost %lld, violations "
+           "%d, load %d..%d (bounds %d..%d)\n",
+           a.seconds, a.maxrss_kb / 1024.0, (long long)a.cost, a.violations, a.load_min, a.load_max,
+           a.lo, a.hi);
+    printf("    network %lld of %lld eligible pairs (%.2f %%), %d network%s solved; optimality: "
+           "reduced costs of all %lld pairs >= 0 under the final potentials\n",
+           (long long)a.pairs_network, (long long)a.pairs_eligible,
+           100.0 * (double)a.pairs_network / (double)a.pairs_eligible, a.rounds,
+           a.rounds == 1 ? "" : "s", (long long)a.pairs_eligible);
+    int bad = a.violations != 0;
+    if (reference) {
+        p.exhaustive = 1;
+        struct outcome b = solve_child(&p);
+        if (b.rc != ASSIGN_OK) {
+            printf("  exhaustive reference: failed (%d)\n", b.rc);
+            return 1;
+        }
+        printf("  exhaustive reference (all %lld pairs): time %.3f s, peak memory %.0f MB, total "
+               "cost %lld, violations %d\n",
+               (long long)b.pairs_network, b.seconds, b.maxrss_kb / 1024.0, (long long)b.cost,
+               b.violations);
+        printf("  costs %s (pruned %lld, exhaustive %lld); time exhaustive / pruned %.1fx, "
+               "memory %.1fx\n",
+               a.cost == b.cost ? "equal" : "DIFFER", (long long)a.cost, (long long)b.cost,
+               b.seconds / a.seconds, (double)b.maxrss_kb / (double)a.maxrss_kb);
+        bad |= a.cost != b.cost || b.violations != 0;
+    }
+    free(cases);
+    free(revs);
+    free(conflicts);
+    return bad;
+}
+
+int main(int argc, char **argv)
 {
     static struct assign_case cases[NCASES];
     static struct assign_reviewer revs[NREV];
@@ -228,5 +390,6 @@ int main(void)
     assign_result_free(&res);
     free(cm);
     free(gr);
-    return bad != 0;
+    int reference = !(argc > 1 && strcmp(argv[1], "--no-reference") == 0);
+    return national(reference) || bad != 0;
 }

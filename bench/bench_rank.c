@@ -4,7 +4,9 @@
  * strictness, trimmed mean (drop highest and lowest of 5) on per-reviewer
  * z-scores, blended 70 % experts / 30 % public votes, top 130 advance.
  * Prints the median of 21 runs of rank_stage, then the bootstrap (200
- * rounds) separately, with the number of borderline cases.
+ * rounds) separately, with the number of borderline cases, then whether a
+ * run on the same reviews given in another order (cases, scores and
+ * reviewer numbers shuffled) ranks every case the same, to the bit.
  *
  * Build and run (not part of the meson build):
  *
@@ -108,6 +110,46 @@ int main(void)
     printf("rank_bootstrap: %d rounds %.1f ms; %d cases borderline (p in [0.2, 0.8]), %d above "
            "0.8\n",
            ROUNDS, (t1 - t0) * 1e3, border, certain);
+
+    /* The same reviews in another order: case c goes to perm[c], reviewer r to rperm[r]. */
+    static struct rank_case sc[NCASES];
+    static struct rank_score ss[NCASES * PER];
+    static int perm[NCASES];
+    int rperm[NREV];
+    for (int c = 0; c < NCASES; c++)
+        perm[c] = c;
+    for (int r = 0; r < NREV; r++)
+        rperm[r] = r;
+    for (int c = NCASES - 1; c > 0; c--) {
+        int j = (int)(uniform() * (c + 1)), t = perm[c];
+        perm[c] = perm[j], perm[j] = t;
+    }
+    for (int r = NREV - 1; r > 0; r--) {
+        int j = (int)(uniform() * (r + 1)), t = rperm[r];
+        rperm[r] = rperm[j], rperm[j] = t;
+    }
+    for (int c = 0; c < NCASES; c++)
+        sc[perm[c]] = cases[c];
+    for (int i = 0; i < NCASES * PER; i++)
+        ss[i] =
+            (struct rank_score){perm[scores[i].kase], rperm[scores[i].reviewer], scores[i].score};
+    for (int i = NCASES * PER - 1; i > 0; i--) {
+        int j = (int)(uniform() * (i + 1));
+        struct rank_score t = ss[i];
+        ss[i] = ss[j], ss[j] = t;
+    }
+    struct rank_result shuf;
+    if (rank_stage(sc, NCASES, ss, NCASES * PER, NREV, &o, &shuf) != RANK_OK ||
+        rank_bootstrap(&shuf, ROUNDS, 7) != RANK_OK)
+        return 1;
+    int differ = 0;
+    for (int k = 0; k < NCASES; k++) {
+        const struct rank_entry *a = &res.entries[res.order[k]], *b = &shuf.entries[shuf.order[k]];
+        differ += a->id != b->id || a->blended != b->blended || a->p_advance != b->p_advance;
+    }
+    printf("shuffled input (cases, scores, reviewer numbers): %d of %d ranks differ\n", differ,
+           NCASES);
+    rank_result_free(&shuf);
     rank_result_free(&res);
-    return 0;
+    return differ != 0;
 }

@@ -12,7 +12,11 @@
  * are forced to floor(nk/m)..ceil(nk/m) over the m reviewers allowed some
  * case, so that no two differ by more than one, and if the other rules make
  * that impossible, widened to floor - d .. ceil + d for all reviewers alike,
- * with the least d that works (each reviewer's own bounds still apply).
+ * with the least d that works.  Each reviewer's own bounds still apply: the
+ * band is clamped into his [min_load, max_load], so a reviewer whose own
+ * minimum lies above the band takes at least his minimum (and one whose
+ * maximum lies below it at most his maximum); if that cannot be met the
+ * result is ASSIGN_EMINLOAD, with the numbers.
  *
  * Among all assignments that keep these rules the one of least total cost is
  * chosen, the cost of a (case, reviewer) pair being ASSIGN_COST_BASE minus
@@ -22,11 +26,14 @@
  *
  *   source ─k─▶ case ─max_same_region─▶ (case, region) ─1─▶ reviewer ─[lo,hi]─▶ sink
  *
- * (see assign.c for the method and its complexity).  When no assignment
- * exists the result's message says why, in numbers: total demand against
- * total capacity, a case with too few eligible reviewers, or the group of
- * cases whose eligible reviewers cannot take all their reviews (the minimum
- * cut of the flow), by region.
+ * on a pruned network of candidate pairs whose optimum is checked against
+ * the full problem (see assign.c for the method, the check and the
+ * complexity).  When no assignment exists the result's message says why, in
+ * numbers: the reviews needed and the exact maximum possible (the maximum
+ * flow without minimum loads), then total demand against total capacity,
+ * the cases with too few eligible reviewers, or the group of cases whose
+ * eligible reviewers cannot take all their reviews (the minimum cut of the
+ * flow) with every region it spans.
  *
  * Reviewers and cases are indices 0..m-1 and 0..n-1; regions are indices
  * 0..nregions-1 (the caller maps region codes to them).  Pure: no HTTP, no
@@ -37,8 +44,8 @@
 
 #include <stdint.h>
 
-#define ASSIGN_COST_BASE 64 /* cost of a pair sharing no expertise tag */
-#define ASSIGN_MESSAGE_MAX 512
+#define ASSIGN_COST_BASE 64     /* cost of a pair sharing no expertise tag */
+#define ASSIGN_MESSAGE_MAX 2048 /* room to name all 32 provincial units of a cut */
 
 enum assign_rc {
     ASSIGN_OK = 0,
@@ -96,6 +103,7 @@ struct assign_problem {
     int earlier_exclude;
     const char *const *region_names; /* for messages; may be NULL (then "region 3") */
     int nregions;
+    int exhaustive; /* 1: every eligible pair in the network, no pruning (a reference) */
 };
 
 struct assign_result {
@@ -105,6 +113,9 @@ struct assign_result {
     int load_min, load_max;
     int lo, hi;                       /* balanced: the load bounds finally used; else 0, 0 */
     char message[ASSIGN_MESSAGE_MAX]; /* why it failed (UTF-8); "" on success */
+    /* How it was solved: eligible pairs, pairs in the final network, networks solved. */
+    int64_t pairs_eligible, pairs_network;
+    int rounds;
 };
 
 /*

@@ -2,35 +2,36 @@
  * rank.c — aggregation, blending, ranking, advancement and bootstrap of a
  * stage; see rank.h.
  *
- * Scores are bucketed by case with a counting sort (O(S) for S scores), the
- * reviewer statistics take two passes over the scores (means, then squared
- * deviations, for accuracy), each case's few scores are sorted by insertion
- * and the ranking is one qsort of the cases: O(S + n log n) in all.  A
- * bootstrap round costs the same again, without the reviewer statistics.
+ * Scores are bucketed by case and by reviewer with counting sorts (O(S) for
+ * S scores); every sum is taken over values sorted ascending, so that the
+ * result is the same number whatever order the scores came in (floating
+ * point addition is not associative); the reviewer statistics take two
+ * passes (means, then squared deviations scaled by the largest, so that a
+ * tiny spread neither underflows to 0 nor divides by it); each case's few
+ * scores are sorted by insertion and the ranking is one qsort of the cases
+ * on integer keys (scores rounded to RANK_DECIMALS): O(S log S + n log n)
+ * in all.  A bootstrap round costs O(S + n log n), without the statistics.
  */
 #include "rank.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EPS 1e-9
-
-/* a == b up to EPS relative: -1, 0, 1 as a <, ==, > b. */
-static int cmp_dbl(double a, double b)
+/* x rounded to RANK_DECIMALS decimals, as an integer (x is bounded by the input checks). */
+static int64_t quant(double x)
 {
-    double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
-    if (scale < 1)
-        scale = 1;
-    if (fabs(a - b) <= EPS * scale)
-        return 0;
-    return a < b ? -1 : 1;
+    double scale = 1;
+    for (int i = 0; i < RANK_DECIMALS; i++)
+        scale *= 10;
+    return (int64_t)llround(x * scale);
 }
 
 /* What the ranking looks at, for the stage and for each bootstrap round. */
 struct key {
-    double blended;
-    double raw_mean;
+    int64_t blended; /* quant() of the scores */
+    int64_t raw_mean;
     int nscores;
     int id;
     int below_quorum;
@@ -42,14 +43,13 @@ struct key {
 static int key_cmp(const void *pa, const void *pb)
 {
     const struct key *a = pa, *b = pb;
-    int c;
 
     if (a->below_quorum != b->below_quorum)
         return a->below_quorum - b->below_quorum;
-    if ((c = cmp_dbl(b->blended, a->blended)) != 0)
-        return c;
-    if ((c = cmp_dbl(b->raw_mean, a->raw_mean)) != 0)
-        return c;
+    if (a->blended != b->blended)
+        return a->blended > b->blended ? -1 : 1;
+    if (a->raw_mean != b->raw_mean)
+        return a->raw_mean > b->raw_mean ? -1 : 1;
     if (a->nscores != b->nscores)
         return b->nscores - a->nscores;
     if (a->id != b->id)
@@ -57,9 +57,19 @@ static int key_cmp(const void *pa, const void *pb)
     return a->idx - b->idx;
 }
 
-/* Sort v[0..n) ascending (n is a handful of scores). */
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Sort v[0..n) ascending: insertion for a handful of scores, qsort beyond. */
 static void sort_small(double *v, int n)
 {
+    if (n > 32) {
+        qsort(v, (size_t)n, sizeof *v, cmp_double);
+        return;
+    }
     for (int i = 1; i < n; i++) {
         double x = v[i];
         int j = i;
@@ -67,6 +77,64 @@ static void sort_small(double *v, int n)
             v[j] = v[j - 1];
         v[j] = x;
     }
+}
+
+/* Sum of v[0..n), which must be sorted ascending. */
+static double sum_sorted(const double *v, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return s;
+}
+
+/*
+ * The spread of v[0..n), sorted ascending: its least value v0, the mean of
+ * the differences from it (so the mean is v0 + *shift) and the population
+ * standard deviation.  Differences from the least value are exact for close
+ * values, so a spread of one unit in the last place is measured as such.
+ * All equal: shift and σ are 0 exactly.  Otherwise σ > 0: the deviations
+ * are scaled by the largest before squaring, so nothing underflows.
+ */
+struct spread {
+    double v0, shift, sd;
+};
+
+static struct spread spread_of(const double *v, int n)
+{
+    struct spread s = {n ? v[0] : 0, 0, 0};
+    double big = 0, ss = 0;
+
+    if (n == 0 || v[0] == v[n - 1])
+        return s;
+    for (int i = 0; i < n; i++)
+        s.shift += v[i] - s.v0; /* ascending, like v */
+    s.shift /= n;
+    for (int i = 0; i < n; i++)
+        if (fabs(v[i] - s.v0 - s.shift) > big)
+            big = fabs(v[i] - s.v0 - s.shift);
+    for (int i = 0; i < n; i++) {
+        double d = (v[i] - s.v0 - s.shift) / big;
+        ss += d * d;
+    }
+    s.sd = big * sqrt(ss / n);
+    return s;
+}
+
+/* (x − μ) / σ for a spread with σ > 0. */
+static double z_of(const struct spread *s, double x)
+{
+    return (x - s->v0 - s->shift) / s->sd;
+}
+
+/* Item order within a case: normalised score, raw score, reviewer. */
+static int item_after(const struct rank_item *a, const struct rank_item *b)
+{
+    if (a->normalised != b->normalised)
+        return a->normalised > b->normalised;
+    if (a->raw != b->raw)
+        return a->raw > b->raw;
+    return a->reviewer > b->reviewer;
 }
 
 /* The rule on sorted values v[0..n); *lo_drop set to how many were dropped at each end. */
@@ -114,7 +182,7 @@ static int advance(const struct rank_options *o, const struct key *keys, int n, 
                 group_count[k->group] += yes;
                 break;
             case RANK_ADVANCE_THRESHOLD:
-                yes = cmp_dbl(k->blended, o->threshold) >= 0;
+                yes = k->blended >= quant(o->threshold);
                 break;
             default:
                 break;
@@ -139,8 +207,13 @@ static int options(const struct rank_options *in, struct rank_options *o)
         o->trim_min = 2 * o->trim + 1;
     if (o->quorum == 0)
         o->quorum = 1;
-    if (!isfinite(o->w_expert) || !isfinite(o->w_earlier) || !isfinite(o->w_votes) ||
-        !isfinite(o->threshold))
+    /* Written so that NaN fails every test. */
+    if (!(o->w_expert >= 0 && o->w_expert <= 1) || !(o->w_earlier >= 0 && o->w_earlier <= 1) ||
+        !(o->w_votes >= 0 && o->w_votes <= 1) || !(fabs(o->threshold) <= RANK_VALUE_MAX))
+        return -1;
+    if (o->score_max == 0)
+        o->score_max = RANK_SCORE_MAX;
+    if (!(o->score_max > 0 && o->score_max <= RANK_VALUE_MAX))
         return -1;
     if (o->w_expert == 0 && o->w_earlier == 0 && o->w_votes == 0)
         o->w_expert = 1;
@@ -163,32 +236,34 @@ void rank_result_free(struct rank_result *res)
 static int normalise(struct rank_result *res, const struct rank_score *scores, int nscores,
                      int nreviewers)
 {
-    double *mu = calloc((size_t)nreviewers + 1, sizeof *mu);
-    double *var = calloc((size_t)nreviewers + 1, sizeof *var);
+    struct spread *sp = calloc((size_t)nreviewers + 1, sizeof *sp);
     int *cnt = calloc((size_t)nreviewers + 1, sizeof *cnt);
+    int *at = calloc((size_t)nreviewers + 1, sizeof *at);
+    double *byrev = malloc(((size_t)nscores + 1) * sizeof *byrev);
 
-    if (!mu || !var || !cnt) {
-        free(mu), free(var), free(cnt);
+    if (!sp || !cnt || !at || !byrev) {
+        free(sp), free(cnt), free(at), free(byrev);
         return -1;
     }
+    /* Each reviewer's scores together, sorted: his statistics do not depend on their order. */
     for (int i = 0; i < nscores; i++)
-        mu[scores[i].reviewer] += scores[i].score, cnt[scores[i].reviewer]++;
-    for (int r = 0; r < nreviewers; r++)
-        if (cnt[r])
-            mu[r] /= cnt[r];
-    for (int i = 0; i < nscores; i++) {
-        double d = scores[i].score - mu[scores[i].reviewer];
-        var[scores[i].reviewer] += d * d;
+        cnt[scores[i].reviewer]++;
+    for (int r = 1; r < nreviewers; r++)
+        at[r] = at[r - 1] + cnt[r - 1];
+    for (int i = 0; i < nscores; i++)
+        byrev[at[scores[i].reviewer]++] = scores[i].score;
+    for (int r = 0, from = 0; r < nreviewers; from += cnt[r], r++) {
+        sort_small(byrev + from, cnt[r]);
+        sp[r] = spread_of(byrev + from, cnt[r]);
     }
     for (int i = 0; i < res->nscores; i++) {
         struct rank_item *it = &res->items[i];
         int r = it->reviewer;
-        double sd = cnt[r] ? sqrt(var[r] / cnt[r]) : 0;
         it->normalised = it->raw;
-        if (cnt[r] >= 2 && sd > EPS * (fabs(mu[r]) > 1 ? fabs(mu[r]) : 1) && res->sigma_all > 0)
-            it->normalised = res->mu_all + (it->raw - mu[r]) / sd * res->sigma_all;
+        if (cnt[r] >= 2 && sp[r].sd > 0 && res->sigma_all > 0)
+            it->normalised = res->mu_all + z_of(&sp[r], it->raw) * res->sigma_all;
     }
-    free(mu), free(var), free(cnt);
+    free(sp), free(cnt), free(at), free(byrev);
     return 0;
 }
 
@@ -198,7 +273,7 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
     struct key *keys = NULL;
     int *fill = NULL, *adv = NULL, *gcount = NULL;
     int ngroups = 1, rc = RANK_ENOMEM;
-    double maxvotes = 0, sum = 0, ss = 0;
+    double maxvotes = 0, *all = NULL;
 
     if (!res)
         return RANK_EINVAL;
@@ -206,13 +281,15 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
     if (ncases < 0 || nscores < 0 || nreviewers < 0 || (ncases && !cases) || (nscores && !scores) ||
         options(opt, &res->opt))
         return RANK_EINVAL;
+    /* Every range test is written so that NaN fails it. */
     for (int i = 0; i < nscores; i++)
         if (scores[i].kase < 0 || scores[i].kase >= ncases || scores[i].reviewer < 0 ||
-            scores[i].reviewer >= nreviewers || !isfinite(scores[i].score))
+            scores[i].reviewer >= nreviewers ||
+            !(scores[i].score >= 0 && scores[i].score <= res->opt.score_max))
             return RANK_EINVAL;
     for (int c = 0; c < ncases; c++) {
-        if (cases[c].group < 0 || !isfinite(cases[c].earlier) || !isfinite(cases[c].votes) ||
-            cases[c].votes < 0)
+        if (cases[c].group < 0 || !(fabs(cases[c].earlier) <= RANK_VALUE_MAX) ||
+            !(cases[c].votes >= 0 && cases[c].votes <= DBL_MAX))
             return RANK_EINVAL;
         if (cases[c].group >= ngroups)
             ngroups = cases[c].group + 1;
@@ -229,7 +306,8 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
     keys = malloc(((size_t)ncases + 1) * sizeof *keys);
     adv = malloc(((size_t)ncases + 1) * sizeof *adv);
     gcount = malloc((size_t)ngroups * sizeof *gcount);
-    if (!res->entries || !res->order || !res->items || !fill || !keys || !adv || !gcount)
+    all = malloc(((size_t)nscores + 1) * sizeof *all);
+    if (!res->entries || !res->order || !res->items || !fill || !keys || !adv || !gcount || !all)
         goto out;
 
     /* Bucket the scores by case. */
@@ -245,51 +323,56 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
         it->reviewer = scores[i].reviewer;
         it->raw = it->normalised = scores[i].score;
         it->dropped = 0;
-        sum += scores[i].score;
+        all[i] = scores[i].score;
     }
-    res->mu_all = nscores ? sum / nscores : 0;
-    for (int i = 0; i < nscores; i++)
-        ss += (scores[i].score - res->mu_all) * (scores[i].score - res->mu_all);
-    res->sigma_all = nscores ? sqrt(ss / nscores) : 0;
+    sort_small(all, nscores);
+    struct spread sa = spread_of(all, nscores);
+    res->mu_all = sa.v0 + sa.shift;
+    res->sigma_all = sa.sd;
     if (o->normalise && normalise(res, scores, nscores, nreviewers))
         goto out;
 
     for (int c = 0; c < ncases; c++) {
         struct rank_entry *e = &res->entries[c];
         struct rank_item *it = res->items + (fill[c] - e->nscores);
-        double v[64], *vals = v, raw = 0;
+        double v[64], *vals = v;
         int n = e->nscores, drop;
 
-        /* Items by normalised score (then reviewer): insertion sort, n is small. */
+        /* Items by normalised score, raw score, reviewer: insertion sort, n is small. */
         for (int i = 1; i < n; i++) {
             struct rank_item x = it[i];
             int j = i;
-            for (; j > 0 &&
-                   (it[j - 1].normalised > x.normalised ||
-                    (it[j - 1].normalised == x.normalised && it[j - 1].reviewer > x.reviewer));
-                 j--)
+            for (; j > 0 && item_after(&it[j - 1], &x); j--)
                 it[j] = it[j - 1];
             it[j] = x;
         }
         if (n > 64 && !(vals = malloc((size_t)n * sizeof *vals)))
             goto out;
         for (int i = 0; i < n; i++)
-            vals[i] = it[i].normalised, raw += it[i].raw;
+            vals[i] = it[i].raw;
+        sort_small(vals, n);
+        e->raw_mean = n ? sum_sorted(vals, n) / n : 0;
+        for (int i = 0; i < n; i++)
+            vals[i] = it[i].normalised;
         e->kase = c;
         e->id = cases[c].id;
         e->group = cases[c].group;
-        e->raw_mean = n ? raw / n : 0;
         e->expert = aggregate(o, vals, n, &drop);
         for (int i = 0; i < drop; i++)
             it[i].dropped = it[n - 1 - i].dropped = 1;
         if (vals != v)
             free(vals);
         e->earlier = cases[c].earlier;
-        e->votes_scaled = maxvotes > 0 ? cases[c].votes * 100 / maxvotes : 0;
+        e->votes_scaled = maxvotes > 0 ? cases[c].votes / maxvotes * 100 : 0;
         e->blended = blend(o, e->expert, e->earlier, e->votes_scaled);
         e->below_quorum = n < o->quorum;
         e->p_advance = -1;
-        keys[c] = (struct key){e->blended, e->raw_mean, n, e->id, e->below_quorum, e->group, c};
+        if (!isfinite(e->blended) || !isfinite(e->raw_mean)) {
+            rc = RANK_EINVAL; /* cannot happen with the input checked; never publish a NaN */
+            goto out;
+        }
+        keys[c] = (struct key){quant(e->blended), quant(e->raw_mean), n, e->id,
+                               e->below_quorum,   e->group,           c};
     }
     qsort(keys, (size_t)ncases, sizeof *keys, key_cmp);
     res->nadvanced = advance(o, keys, ncases, adv, gcount, ngroups);
@@ -300,7 +383,7 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
     }
     rc = RANK_OK;
 out:
-    free(fill), free(keys), free(adv), free(gcount);
+    free(fill), free(keys), free(adv), free(gcount), free(all);
     if (rc != RANK_OK)
         rank_result_free(res);
     return rc;
@@ -325,6 +408,7 @@ int rank_bootstrap(struct rank_result *res, int rounds, uint64_t seed)
 {
     const struct rank_options *o;
     int n, ngroups = 1, *adv = NULL, *gcount = NULL, *hits = NULL;
+    uint64_t *stream = NULL;
     struct key *keys = NULL;
     double v[64], *vals = v;
     int rc = RANK_ENOMEM, maxn = 0;
@@ -343,24 +427,38 @@ int rank_bootstrap(struct rank_result *res, int rounds, uint64_t seed)
     adv = malloc(((size_t)n + 1) * sizeof *adv);
     hits = calloc((size_t)n + 1, sizeof *hits);
     gcount = malloc((size_t)ngroups * sizeof *gcount);
+    stream = malloc(((size_t)n + 1) * sizeof *stream);
     if (maxn > 64)
         vals = malloc((size_t)maxn * sizeof *vals);
-    if (!keys || !adv || !hits || !gcount || !vals)
+    if (!keys || !adv || !hits || !gcount || !stream || !vals)
         goto out;
+    /* Each case its own stream, from the seed and its id: the draws do not depend on case order. */
+    for (int c = 0; c < n; c++) {
+        uint64_t s = seed ^ ((uint64_t)(uint32_t)res->entries[c].id * 0xd1b54a32d192ed03ULL);
+        stream[c] = next(&s);
+    }
     for (int b = 0; b < rounds; b++) {
         for (int c = 0; c < n; c++) {
             const struct rank_entry *e = &res->entries[c];
             int m = e->nscores, drop;
-            double raw = 0, expert;
-            for (int i = 0; i < m; i++) {
-                const struct rank_item *it = &e->items[pick(&seed, m)];
-                vals[i] = it->normalised;
-                raw += it->raw;
-            }
+            double raw, expert;
+            int pick_at[64], *pk = pick_at;
+            if (m > 64 && !(pk = malloc((size_t)m * sizeof *pk)))
+                goto out;
+            for (int i = 0; i < m; i++)
+                pk[i] = pick(&stream[c], m);
+            for (int i = 0; i < m; i++)
+                vals[i] = e->items[pk[i]].raw;
+            sort_small(vals, m);
+            raw = m ? sum_sorted(vals, m) / m : 0;
+            for (int i = 0; i < m; i++)
+                vals[i] = e->items[pk[i]].normalised;
+            if (pk != pick_at)
+                free(pk);
             sort_small(vals, m);
             expert = aggregate(o, vals, m, &drop);
-            keys[c] = (struct key){blend(o, expert, e->earlier, e->votes_scaled),
-                                   m ? raw / m : 0,
+            keys[c] = (struct key){quant(blend(o, expert, e->earlier, e->votes_scaled)),
+                                   quant(raw),
                                    m,
                                    e->id,
                                    e->below_quorum,
@@ -380,7 +478,7 @@ int rank_bootstrap(struct rank_result *res, int rounds, uint64_t seed)
     }
     rc = RANK_OK;
 out:
-    free(keys), free(adv), free(hits), free(gcount);
+    free(keys), free(adv), free(hits), free(gcount), free(stream);
     if (vals != v)
         free(vals);
     return rc;

@@ -4,15 +4,20 @@
  * say how sure that decision is.
  *
  * Input is one score per (case, reviewer), the criteria already weighted
- * into a total.  Per case:
+ * into a total in [0, score_max] (100 unless the options say otherwise).
+ * Per case:
  *
  *   1. optional normalisation: each score becomes z = (x − μ_r) / σ_r with
  *      the reviewer's mean and standard deviation over the whole stage, and
  *      is mapped back onto the raw scale as μ_all + z · σ_all (μ_all, σ_all
  *      over every score of the stage).  So a strict and a lenient reviewer
  *      count alike.  A reviewer with fewer than 2 scores, or whose scores
- *      are all equal (σ_r = 0), keeps his raw scores, as do all reviewers if
- *      σ_all = 0.  Standard deviations are population ones (divide by n).
+ *      are all equal (σ_r = 0, tested as "every score the same number", not
+ *      against a tolerance), keeps his raw scores, as do all reviewers if
+ *      every score of the stage is the same.  Any spread at all, however
+ *      small, is normalised: the store keeps totals to 4 decimals, so equal
+ *      totals are equal numbers.  Standard deviations are population ones
+ *      (divide by n).
  *   2. the rule: mean; median (mean of the middle two for an even count); or
  *      trimmed mean, dropping the `trim` highest and `trim` lowest scores
  *      (去掉最高分和最低分) when the case has at least `trim_min` scores
@@ -23,9 +28,18 @@
  *
  * Ranking is by, in turn: quorum (a case with fewer than `quorum` scores is
  * flagged and ranked after every case that has it, and never advances);
- * higher blended score; higher raw mean; more scores; lower case id.  Scores
- * closer than 1e-9 (relative) count as equal, so the order never hangs on
- * rounding.  The ranking is deterministic.
+ * higher blended score; higher raw mean; more scores; lower case id.  The
+ * two scores are compared rounded to RANK_DECIMALS decimals, the precision
+ * the pages and exports show: two cases showing the same blended score are
+ * ordered by the next key, never by digits nobody sees.  That is a total
+ * order, and every sum is taken over sorted values, so the ranking (and the
+ * bootstrap, whose random draws are seeded per case id) is a function of
+ * the scores alone, not of the order they are given in.
+ *
+ * Bad input is refused with RANK_EINVAL, never turned into a NaN: a score
+ * outside [0, score_max] or not finite, an earlier result or a threshold
+ * beyond ±RANK_VALUE_MAX, negative or non-finite votes, weights outside
+ * [0, 1].
  *
  * Advancement: the top N overall, the top N of each group (region or track),
  * or every case at or above a threshold.
@@ -45,10 +59,13 @@
 
 #define RANK_BORDER_LOW 0.2
 #define RANK_BORDER_HIGH 0.8
+#define RANK_DECIMALS 2      /* scores are compared rounded to this many decimals */
+#define RANK_SCORE_MAX 100.0 /* the default upper bound of a score */
+#define RANK_VALUE_MAX 1e9   /* bound of an earlier result and of a threshold */
 
 enum rank_rc {
     RANK_OK = 0,
-    RANK_EINVAL, /* bad options, an index out of range, a score that is not finite */
+    RANK_EINVAL, /* bad options, an index out of range, a value out of range or not finite */
     RANK_ENOMEM,
     RANK_RC__MAX
 };
@@ -85,7 +102,8 @@ struct rank_options {
     int quorum; /* fewer scores than this: flagged, ranked last; 0 means 1 */
     enum rank_advance advance;
     int top_n;
-    double threshold;
+    double threshold; /* compared at RANK_DECIMALS, like the scores */
+    double score_max; /* scores lie in [0, score_max]; 0 means RANK_SCORE_MAX */
 };
 
 /* One score of a case, as the aggregation saw it. */
@@ -128,7 +146,8 @@ struct rank_result {
 /*
  * Aggregate, blend, rank and apply the advancement rule.  res need not be
  * initialised; its arrays are malloc'd and owned by it (rank_result_free).
- * Returns RANK_OK, RANK_EINVAL or RANK_ENOMEM (then res holds nothing).
+ * Returns RANK_OK, RANK_EINVAL (bad input, see above) or RANK_ENOMEM (then
+ * res holds nothing).
  */
 int rank_stage(const struct rank_case *cases, int ncases, const struct rank_score *scores,
                int nscores, int nreviewers, const struct rank_options *opt,
@@ -137,6 +156,7 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
 /*
  * Estimate each case's probability of advancing by `rounds` bootstrap
  * rounds from `seed`, setting p_advance and borderline in res->entries.
+ * Each case draws from its own stream, seeded by `seed` and its id.
  * Returns RANK_OK, RANK_EINVAL (rounds < 1) or RANK_ENOMEM.
  */
 int rank_bootstrap(struct rank_result *res, int rounds, uint64_t seed);

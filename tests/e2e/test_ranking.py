@@ -17,6 +17,7 @@ line, the exports, then advance.
 """
 import io
 import json
+import math
 import os
 import re
 import sqlite3
@@ -189,6 +190,11 @@ def test_close_then_rank_stores_results(rk):
     assert not any(r[3] for r in rows), "expected ranking to mark nobody advanced yet"
 
 
+def shown(x):
+    """x in hundredths, rounded half away from zero, as the ranking compares it."""
+    return int(math.floor(abs(x) * 100 + 0.5)) * (1 if x >= 0 else -1)
+
+
 def test_tie_break_order_and_quorum_last(rk):
     rows = q(rk["data"], "SELECT sc.case_id, sc.rank, sc.score, sc.explanation, s.quorum "
              "FROM stage_case sc JOIN stage s ON s.id = sc.stage_id "
@@ -201,18 +207,19 @@ def test_tie_break_order_and_quorum_last(rk):
         assert e["n"] == n, "case %d: expected %d counted scores, saw %d" % (cid, n, e["n"])
         assert e["below_quorum"] == (n < quorum), "case %d: quorum flag wrong" % cid
         assert abs(e["blended"] - score) < EPS, "case %d: score != blended" % cid
-        keys.append((e["below_quorum"], e["blended"], e["raw_mean"], n, cid))
+        keys.append((e["below_quorum"], shown(score), shown(e["raw_mean"]), n, cid))
     # Quorum failures come after every case with a quorum.
     flags = [k[0] for k in keys]
     assert flags == sorted(flags), "expected the cases below quorum ranked last"
     assert any(flags), "expected the demo to have cases below quorum (reviews under way)"
-    # Within each part: blended desc, then raw mean desc, then more scores, then lower id.
+    # Within each part: blended desc, then raw mean desc (both as shown, to 2 decimals), then
+    # more scores, then lower id.
     for a, b in zip(keys, keys[1:]):
         if a[0] != b[0]:
             continue
-        if abs(a[1] - b[1]) > 1e-9 * max(1, abs(a[1])):
+        if a[1] != b[1]:
             assert a[1] > b[1], "expected blended %r before %r" % (a, b)
-        elif abs(a[2] - b[2]) > 1e-9 * max(1, abs(a[2])):
+        elif a[2] != b[2]:
             assert a[2] > b[2], "expected the higher raw mean first on a tie: %r, %r" % (a, b)
         elif a[3] != b[3]:
             assert a[3] > b[3], "expected more scores first on a tie: %r, %r" % (a, b)

@@ -3,9 +3,11 @@
  *
  * Random instances from a seeded generator are solved and every rule is
  * checked on the result; small instances are also solved by brute force
- * (every choice of k reviewers for every case) and the costs compared; and
- * infeasible instances must fail with the right code and a message that
- * gives the numbers.
+ * (every choice of k reviewers for every case) and the costs compared; the
+ * pruned solve must cost exactly what the exhaustive one does; and
+ * infeasible instances must fail with the right code and a message whose
+ * figures equal those of a maximum flow computed here, independently, by
+ * Edmonds–Karp on a network built from assign_pair_cost alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,7 +135,8 @@ static void check_rules(const struct assign_problem *p, const struct assign_resu
         assert_true(load[r] <= p->reviewers[r].max_load);
         if (avail && load[r] < p->reviewers[r].min_load)
             fail_msg("reviewer %d has %d cases, minimum %d", r, load[r], p->reviewers[r].min_load);
-        if (p->balanced && load[r] > hi_bal)
+        /* The band yields to his own bounds: below his maximum, above his minimum. */
+        if (p->balanced && load[r] > hi_bal && load[r] > p->reviewers[r].min_load)
             fail_msg("reviewer %d has %d cases, balanced maximum %d", r, load[r], hi_bal);
         if (p->balanced && avail && load[r] < lo_bal && load[r] < p->reviewers[r].max_load)
             fail_msg("reviewer %d has %d cases, balanced minimum %d", r, load[r], lo_bal);
@@ -210,13 +213,11 @@ static int needed_widening(struct brute *b, const int *load)
         for (int r = 0; r < p->nreviewers && ok; r++) {
             if (!b->avail[r])
                 continue;
-            int hi = p->reviewers[r].max_load, lo = p->reviewers[r].min_load;
-            if (b->ce + d < hi)
-                hi = b->ce + d;
-            if (b->fl - d > lo)
-                lo = b->fl - d;
-            if (lo > hi)
-                lo = hi;
+            /* The band fl - d .. ce + d clamped into his own [min, max]. */
+            int own_lo = p->reviewers[r].min_load, own_hi = p->reviewers[r].max_load;
+            int lo = b->fl - d, hi = b->ce + d;
+            lo = lo < own_lo ? own_lo : lo > own_hi ? own_hi : lo;
+            hi = hi < own_lo ? own_lo : hi > own_hi ? own_hi : hi;
             ok = load[r] >= lo && load[r] <= hi;
         }
         if (ok)
@@ -271,7 +272,8 @@ static void test_brute_force(void **state)
         in.p.nconflicts = (int)(seed % 3);
         for (int r = 0; r < 5; r++) {
             in.revs[r].max_load = 1 + below(4);
-            in.revs[r].min_load = below(3) == 0 ? below(2) + 1 : 0;
+            /* Some minimums above the balanced band (8 reviews over 5: 1..2). */
+            in.revs[r].min_load = below(3) == 0 ? below(4) + 1 : 0;
             if (in.revs[r].min_load > in.revs[r].max_load)
                 in.revs[r].min_load = in.revs[r].max_load;
         }
@@ -365,8 +367,10 @@ static void test_infeasible_capacity(void **state)
     (void)state;
     small_problem(&in, 8, 2, 3); /* 20 reviews, 6 × 3 = 18 possible */
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECAPACITY);
+    /* 6 × 3 = 18 in all; 回避 leaves 9 for the 8 cases of 上海市 and 4 for 北京市's 2. */
     assert_string_equal(res.message,
-                        "20 reviews needed, 18 possible: 6 reviewers can take 18 cases in all");
+                        "20 reviews needed, 13 possible: 6 reviewers can take 18 cases in all; "
+                        "the rules on who may review which case leave 13 of them");
     assert_null(res.reviewers);
     assert_null(res.load);
 }
@@ -401,15 +405,26 @@ static void test_infeasible_case(void **state)
     in.p.conflicts = &x;
     in.p.nconflicts = 1;
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
-    assert_string_equal(res.message, "12 reviews needed, at most 11 possible: case 0 (上海市) "
+    assert_string_equal(res.message, "12 reviews needed, 11 possible: case 0 (上海市) "
                                      "has 2 eligible reviewers, 3 needed");
     /* With the region cap the shortage shows up too. */
     in.p.nconflicts = 0;
     in.p.max_same_region = 2;
     assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    /* Every case is short under the cap: 2 each, 8 in all (not 11 from the first alone). */
     assert_string_equal(res.message,
-                        "12 reviews needed, at most 11 possible: case 0 (上海市) has 2 eligible "
-                        "reviewers, 3 needed (at most 2 from one region)");
+                        "12 reviews needed, 8 possible: 4 cases have fewer than 3 eligible "
+                        "reviewers: case 0 (上海市) has 2, case 1 (上海市) has 2, case 2 (北京市) "
+                        "has 2, case 3 (北京市) has 2 (at most 2 from one region)");
+    /* Two short cases: both named, and the maximum is not "need minus the first shortfall". */
+    in.p.max_same_region = 0;
+    struct assign_pair x2[2] = {{0, 4}, {1, 5}};
+    in.p.conflicts = x2;
+    in.p.nconflicts = 2;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    assert_string_equal(res.message,
+                        "12 reviews needed, 10 possible: 2 cases have fewer than 3 eligible "
+                        "reviewers: case 0 (上海市) has 2, case 1 (上海市) has 2");
 }
 
 static void test_infeasible_min_load(void **state)
@@ -550,6 +565,312 @@ static void test_invalid(void **state)
     assign_result_free(&res);
 }
 
+/* ---- an independent maximum flow (Edmonds–Karp) ------------------------- */
+
+/*
+ * The network of the problem without minimum loads, built from
+ * assign_pair_cost alone: S → case (k), case → (case, region) (the cap) →
+ * reviewer (1) for every allowed pair (directly from the case without a
+ * cap), reviewer → T (his maximum load).  Breadth-first augmenting paths,
+ * one unit each.  Returns the maximum flow; cut[c] = 1 for the cases S
+ * reaches in the final residual network.
+ */
+#define EK_MAXV (2 + MAXC + MAXC * 8 + MAXR)
+#define EK_MAXE (2 * (MAXC + MAXC * 8 + MAXC * MAXR + MAXR))
+
+struct ek {
+    int head[EK_MAXV], next[EK_MAXE], to[EK_MAXE], cap[EK_MAXE], ne;
+    int prev[EK_MAXV], queue[EK_MAXV];
+};
+
+static void ek_arc(struct ek *g, int u, int v, int cap)
+{
+    g->to[g->ne] = v, g->cap[g->ne] = cap, g->next[g->ne] = g->head[u], g->head[u] = g->ne++;
+    g->to[g->ne] = u, g->cap[g->ne] = 0, g->next[g->ne] = g->head[v], g->head[v] = g->ne++;
+}
+
+/* BFS from S over residual arcs; prev[] the arc into each node, -1 if not reached. */
+static int ek_bfs(struct ek *g, int nv, int s, int t)
+{
+    int qh = 0, qt = 0;
+    for (int v = 0; v < nv; v++)
+        g->prev[v] = -1;
+    g->prev[s] = -2;
+    g->queue[qt++] = s;
+    while (qh < qt) {
+        int u = g->queue[qh++];
+        for (int e = g->head[u]; e >= 0; e = g->next[e])
+            if (g->cap[e] > 0 && g->prev[g->to[e]] == -1) {
+                g->prev[g->to[e]] = e;
+                g->queue[qt++] = g->to[e];
+            }
+    }
+    return g->prev[t] != -1;
+}
+
+static long long ek_maxflow(const struct assign_problem *p, int *cut)
+{
+    static struct ek g;
+    int n = p->ncases, m = p->nreviewers, nr = p->nregions;
+    int cap = p->max_same_region > 0 && p->max_same_region < p->k ? p->max_same_region : 0;
+    int S = 0, T = 1, C0 = 2, CR0 = 2 + n, R0 = 2 + n + (cap ? n * nr : 0), nv = R0 + m;
+    long long flow = 0;
+
+    assert_true((!cap || nr <= 8) && n <= MAXC && m <= MAXR);
+    g.ne = 0;
+    for (int v = 0; v < nv; v++)
+        g.head[v] = -1;
+    for (int c = 0; c < n; c++) {
+        ek_arc(&g, S, C0 + c, p->k);
+        for (int reg = 0; reg < nr && cap; reg++)
+            ek_arc(&g, C0 + c, CR0 + c * nr + reg, cap);
+        for (int r = 0; r < m; r++) {
+            if (assign_pair_cost(p, c, r) < 0)
+                continue;
+            int reg = p->reviewers[r].region;
+            ek_arc(&g, cap && reg >= 0 ? CR0 + c * nr + reg : C0 + c, R0 + r, 1);
+        }
+    }
+    for (int r = 0; r < m; r++)
+        ek_arc(&g, R0 + r, T, p->reviewers[r].max_load);
+    while (ek_bfs(&g, nv, S, T)) {
+        for (int v = T; v != S; v = g.to[g.prev[v] ^ 1]) {
+            g.cap[g.prev[v]]--;
+            g.cap[g.prev[v] ^ 1]++;
+        }
+        flow++;
+    }
+    for (int c = 0; c < n; c++)
+        cut[c] = g.prev[C0 + c] != -1;
+    return flow;
+}
+
+static const char *const rnames[] = {"甲区", "乙区", "丙区", "丁区",
+                                     "戊区", "己区", "庚区", "辛区"};
+
+/*
+ * Infeasible instances of every kind: the figure "possible" must equal the
+ * independent maximum flow, and a bottleneck must name exactly the cases
+ * of the independent minimum cut, every region of them with its count.
+ */
+static void test_infeasible_figures(void **state)
+{
+    static struct instance in;
+    int cut[MAXC];
+    int kinds[ASSIGN_RC__MAX] = {0}, multi = 0;
+    (void)state;
+    for (uint64_t seed = 500; seed < 800; seed++) {
+        int n = 20 + (int)(seed * 7 % 60), m = 8 + (int)(seed % 9), k = 2 + (int)(seed % 3);
+        make_instance(&in, seed, n, m, 4 + (int)(seed % 5), k);
+        in.p.region_names = rnames;
+        in.p.max_same_region = seed % 3 == 0 ? 1 : 0;
+        in.p.balanced = seed % 2;
+        in.p.allow_own_region = seed % 5 == 0;
+        for (int r = 0; r < m; r++) {
+            in.revs[r].max_load = below(4) == 0 ? 0 : 1 + below(2 * n * k / m + 1);
+            in.revs[r].min_load = 0;
+        }
+        /* Cases with (almost) every reviewer in conflict: too few eligible. */
+        if (seed % 6 == 3) {
+            for (int r = 0; r < m; r++)
+                in.revs[r].max_load = n * k;
+            in.p.nconflicts = 0;
+            for (int r = 0; r < m && r < MAXX; r++)
+                in.conflicts[in.p.nconflicts++] = (struct assign_pair){r % 3, r};
+        }
+        /* Some regions of cases crowd out their reviewers: bottlenecks. */
+        if (seed % 4 == 1)
+            for (int c = 0; c < n; c++)
+                in.cases[c].region = below(2);
+        struct assign_result res;
+        int rc = assign_solve(&in.p, &res);
+        if (rc == ASSIGN_OK) {
+            check_rules(&in.p, &res, in.p.balanced ? res.lo : 0, in.p.balanced ? res.hi : 1 << 30);
+            assign_result_free(&res);
+            kinds[rc]++;
+            continue;
+        }
+        long long flow = ek_maxflow(&in.p, cut), need = -1, possible = -1;
+        if (sscanf(res.message, "%lld reviews needed, %lld possible", &need, &possible) != 2)
+            fail_msg("seed %llu: %s: no figures in \"%s\"", (unsigned long long)seed,
+                     assign_rc_name(rc), res.message);
+        assert_int_equal(need, (long long)n * k);
+        if (possible != flow)
+            fail_msg("seed %llu: %s says %lld possible, the maximum flow is %lld: %s",
+                     (unsigned long long)seed, assign_rc_name(rc), possible, flow, res.message);
+        kinds[rc]++;
+        if (rc != ASSIGN_EBOTTLENECK)
+            continue;
+        /* The cut: its size, and every region in it with its count. */
+        int ncut = 0, per[8] = {0}, nreg = 0;
+        for (int c = 0; c < n; c++)
+            if (cut[c])
+                ncut++, per[in.cases[c].region]++;
+        for (int g = 0; g < 8; g++)
+            nreg += per[g] > 0;
+        char want[64];
+        snprintf(want, sizeof want, ": the %d case%s from ", ncut, ncut == 1 ? "" : "s");
+        if (!strstr(res.message, want))
+            fail_msg("seed %llu: expected \"%s\" in \"%s\"", (unsigned long long)seed, want,
+                     res.message);
+        for (int g = 0; g < 8; g++) {
+            if (nreg > 1)
+                snprintf(want, sizeof want, "%s (%d)", rnames[g], per[g]);
+            else
+                snprintf(want, sizeof want, "from %s need", rnames[g]);
+            if ((per[g] > 0) != (strstr(res.message, want) != NULL))
+                fail_msg("seed %llu: region %s has %d cases in the cut; message \"%s\"",
+                         (unsigned long long)seed, rnames[g], per[g], res.message);
+        }
+        snprintf(want, sizeof want, "can take %lld", (long long)ncut * k - (n * k - flow));
+        assert_non_null(strstr(res.message, want));
+        multi += nreg > 1;
+    }
+    /* The generator must reach every kind, and bottlenecks over several regions. */
+    assert_true(kinds[ASSIGN_OK] > 10);
+    assert_true(kinds[ASSIGN_ECAPACITY] > 5);
+    assert_true(kinds[ASSIGN_ECASE] > 5);
+    assert_true(kinds[ASSIGN_EBOTTLENECK] > 5);
+    assert_true(multi > 0);
+}
+
+/* Every region of a bottleneck named, and a long message cut cleanly. */
+static void test_bottleneck_regions(void **state)
+{
+    static struct instance in;
+    static char names32[32][24];
+    static const char *rn[32];
+    struct assign_result res;
+    (void)state;
+    /*
+     * 64 cases, two in each of 32 regions, may take only reviewers 0-3 (30
+     * each, 120 in all) and need 128; case 64 and reviewer 4 (unit 7, like
+     * the 64) keep the total capacity above the need.
+     */
+    memset(&in, 0, sizeof in);
+    for (int g = 0; g < 32; g++) {
+        snprintf(names32[g], sizeof names32[g], "第%d地区", g);
+        rn[g] = names32[g];
+    }
+    for (int c = 0; c < 65; c++)
+        in.cases[c] = (struct assign_case){.region = c < 64 ? c % 32 : -1, .unit = c < 64 ? 7 : 8};
+    for (int r = 0; r < 5; r++)
+        in.revs[r] = (struct assign_reviewer){
+            .region = -1, .unit = r < 4 ? 100 + r : 7, .max_load = r < 4 ? 30 : 100};
+    in.p = (struct assign_problem){.cases = in.cases,
+                                   .ncases = 65,
+                                   .reviewers = in.revs,
+                                   .nreviewers = 5,
+                                   .k = 2,
+                                   .region_names = rn,
+                                   .nregions = 32};
+    int rc = assign_solve(&in.p, &res);
+    assert_int_equal(rc, ASSIGN_EBOTTLENECK);
+    int cut[MAXC];
+    long long flow = ek_maxflow(&in.p, cut), possible = -1;
+    assert_int_equal(sscanf(res.message, "%*d reviews needed, %lld possible", &possible), 1);
+    assert_int_equal(possible, flow);
+    assert_int_equal(flow, 121); /* reviewers 0-3 are used up; case 64 gets reviewer 4 only */
+    /* All 32 regions of the 64 cases are named. */
+    for (int g = 0; g < 32; g++) {
+        char want[32];
+        snprintf(want, sizeof want, "%s (2)", rn[g]);
+        if (!strstr(res.message, want))
+            fail_msg("%s missing from \"%s\"", want, res.message);
+    }
+    assert_true(strlen(res.message) < ASSIGN_MESSAGE_MAX);
+}
+
+/* A reviewer's own minimum above the balanced band is honoured, or refused with numbers. */
+static void test_own_min_balanced(void **state)
+{
+    static struct instance in;
+    struct assign_result res;
+    (void)state;
+    /* 8 cases × 2 over 6 reviewers: band 2..3; reviewer 0 shares no tag (dearest), minimum 5. */
+    memset(&in, 0, sizeof in);
+    for (int c = 0; c < 8; c++)
+        in.cases[c].region = -1, in.cases[c].tags = 1;
+    for (int r = 0; r < 6; r++)
+        in.revs[r].region = -1, in.revs[r].max_load = 8, in.revs[r].tags = r != 0;
+    in.revs[0].min_load = 5;
+    in.p = (struct assign_problem){.cases = in.cases,
+                                   .ncases = 8,
+                                   .reviewers = in.revs,
+                                   .nreviewers = 6,
+                                   .k = 2,
+                                   .balanced = 1};
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_OK);
+    assert_int_equal(res.load[0], 5);
+    assert_int_equal(res.lo, 2);
+    assert_int_equal(res.hi, 3);
+    for (int r = 1; r < 6; r++)
+        assert_in_range(res.load[r], 2, 3);
+    /* He costs one more per case than the others: 16 × 63 + 5. */
+    assert_int_equal(res.total_cost, 16 * (ASSIGN_COST_BASE - 1) + 5);
+    check_rules(&in.p, &res, res.lo, res.hi);
+    assign_result_free(&res);
+    /* Eligible for only 6 cases but a minimum of 7: refused, with the numbers. */
+    struct assign_pair x[2] = {{6, 0}, {7, 0}};
+    in.p.conflicts = x;
+    in.p.nconflicts = 2;
+    in.revs[0].min_load = 7;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EMINLOAD);
+    assert_string_equal(res.message, "the minimum loads cannot be met: 1 reviewer short by 1 "
+                                     "case in all; e.g. reviewer 0 gets 6 of at least 7 and is "
+                                     "eligible for 6 cases");
+    assert_null(res.reviewers);
+}
+
+/* The pruned network with its checks costs exactly what every eligible pair does. */
+static void test_pruned_equals_exhaustive(void **state)
+{
+    static struct instance in;
+    int pruned = 0, rounds = 0, infeasible = 0;
+    (void)state;
+    for (uint64_t seed = 900; seed < 960; seed++) {
+        int n = 100 + (int)(seed * 13 % 200), m = 30 + (int)(seed % 31), k = 1 + (int)(seed % 4);
+        make_instance(&in, seed, n, m, 6, k);
+        in.p.max_same_region = seed % 3 == 0 ? 1 : 0;
+        in.p.balanced = seed % 2;
+        in.p.earlier_exclude = seed % 7 == 0;
+        for (int r = 0; r < m; r++) {
+            /* Tight loads: the cheapest candidates alone do not do. */
+            in.revs[r].max_load = (n * k) / m + 1 + (int)(seed % 3 == 1 ? below(3) : 0);
+            in.revs[r].min_load = seed % 5 == 2 ? below(2) : 0;
+            in.revs[r].tags = r % 4 == 0 ? 0xff : rnd() & 0xff; /* popular experts */
+        }
+        struct assign_result a, b;
+        in.p.exhaustive = 0;
+        int rca = assign_solve(&in.p, &a);
+        in.p.exhaustive = 1;
+        int rcb = assign_solve(&in.p, &b);
+        if (rca != rcb)
+            fail_msg("seed %llu: pruned %s (%s), exhaustive %s (%s)", (unsigned long long)seed,
+                     assign_rc_name(rca), a.message, assign_rc_name(rcb), b.message);
+        assert_string_equal(a.message, b.message);
+        if (rca != ASSIGN_OK) {
+            infeasible++;
+            continue;
+        }
+        if (a.total_cost != b.total_cost)
+            fail_msg("seed %llu: pruned cost %lld, exhaustive %lld", (unsigned long long)seed,
+                     (long long)a.total_cost, (long long)b.total_cost);
+        assert_int_equal(a.lo, b.lo);
+        assert_int_equal(a.hi, b.hi);
+        assert_int_equal(b.pairs_network, b.pairs_eligible);
+        pruned += a.pairs_network < a.pairs_eligible;
+        rounds += a.rounds > 1 + 0 * b.rounds;
+        check_rules(&in.p, &a, in.p.balanced ? a.lo : 0, in.p.balanced ? a.hi : 1 << 30);
+        assign_result_free(&a);
+        assign_result_free(&b);
+    }
+    /* Pruning happened, and pairs were added after a check at least sometimes. */
+    assert_true(pruned > 20);
+    assert_true(rounds > 0);
+    assert_true(infeasible < 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +883,10 @@ int main(void)
         cmocka_unit_test(test_expertise_and_earlier),
         cmocka_unit_test(test_balanced),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_infeasible_figures),
+        cmocka_unit_test(test_bottleneck_regions),
+        cmocka_unit_test(test_own_min_balanced),
+        cmocka_unit_test(test_pruned_equals_exhaustive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
