@@ -8,6 +8,11 @@
  * dispatcher and queues the response.  Queueing on the first call instead
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
+ *
+ * A storage fault met while the request ran (core/fault.h: a corrupt
+ * database, an I/O error) replaces whatever the handler made of it: 500 for
+ * corruption, 503 with Retry-After for I/O, in the client's language, never
+ * a 404 or an empty list built from rows that could not be read.
  */
 #include "server.h"
 
@@ -22,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/utf8.h"
 
@@ -44,6 +50,7 @@ struct conn_req {
     struct resp w;       /* kept while a deferred handler waits */
     _Atomic int waiting; /* suspended until wake */
     int dispatched;
+    enum fault_kind fault; /* the worst storage fault met by this request */
     int status;
     size_t bytes;
 };
@@ -204,12 +211,49 @@ static void wake(void *token)
     MHD_resume_connection(c->conn);
 }
 
+/* Fold this thread's fault note into the request's. */
+static void take_fault(struct conn_req *c)
+{
+    enum fault_kind k = fault_take();
+    if (k > c->fault)
+        c->fault = k;
+}
+
+/* Replace w by the answer to a storage fault of kind k. */
+static void fault_resp(struct conn_req *c, struct resp *w, enum fault_kind k)
+{
+    int corrupt = k == FAULT_CORRUPT;
+    int en = c->r.lang == LANG_EN;
+    const char *msg =
+        corrupt ? (en ? "The database is damaged: this data cannot be read. The operator has "
+                        "been alerted."
+                      : "数据库已损坏，无法读取这些数据。已通知管理员。")
+                : (en ? "The data cannot be read or written just now. Please try again later."
+                      : "暂时无法读写数据，请稍后再试。");
+    buf_reset(&w->body);
+    w->nheaders = 0;
+    w->status = corrupt ? 500 : 503;
+    resp_header(w, "Cache-Control", "no-store");
+    if (!corrupt)
+        resp_header(w, "Retry-After", "30");
+    if (c->r.json || c->r.api) {
+        w->content_type = "application/json; charset=utf-8";
+        buf_printf(&w->body, "{\"error\":{\"status\":%d,\"message\":\"%s\"}}", w->status, msg);
+    } else {
+        w->content_type = "text/plain; charset=utf-8";
+        buf_printf(&w->body, "%d %s\n", w->status, msg);
+    }
+}
+
 /* Send w, or, if the handler deferred, suspend and start its work. */
 static enum MHD_Result answer(struct MHD_Connection *conn, struct conn_req *c)
 {
     struct resp *w = &c->w;
-    if (!w->start)
+    if (!w->start) {
+        if (c->fault != FAULT_NONE)
+            fault_resp(c, w, c->fault);
         return send_resp(conn, c, w, 0);
+    }
     void (*start)(struct req *, struct resp *, resp_wake_fn, void *) = w->start;
     w->start = NULL;
     c->waiting = 1;
@@ -275,7 +319,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         read_headers(conn, r);
         r->max_body = s->max_body;
+        fault_take(); /* another request's, on this thread */
         int status = s->app.begin ? s->app.begin(r) : 0;
+        take_fault(c);
         if (status)
             return refuse(conn, c, status, refusal_text(status));
         /* After begin, which may raise the limit for a route that streams its body. */
@@ -312,15 +358,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* Woken after deferred work: let the handler finish its answer. */
         void (*finish)(struct req *, struct resp *) = c->w.finish;
         c->w.finish = NULL;
+        fault_take();
         if (finish)
             finish(r, &c->w);
+        take_fault(c);
         return answer(conn, c);
     }
     if (c->body.len || r->method == HTTP_POST) {
         r->body = c->body.p ? c->body.p : "";
         r->body_len = c->body.len;
     }
+    fault_take();
     s->app.dispatch(r, &c->w);
+    take_fault(c);
     c->dispatched = 1;
     return answer(conn, c);
 }
