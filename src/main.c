@@ -269,6 +269,11 @@ static int cmd_serve(const struct options *o)
         fprintf(stderr, "laurel: cannot start the worker threads\n");
         return 1;
     }
+    struct stat ds;
+    if (stat(o->data, &ds) == 0 && store_lock(o->data, err, sizeof err) < 0) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
     struct store *st = store_open(o->data, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);

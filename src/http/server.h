@@ -5,9 +5,13 @@
  * per core by default) and turns each request into a struct req for the
  * dispatcher, then the filled struct resp back into a response.  It enforces
  * the transport limits: header and body size, connection timeouts, a cap on
- * connections per address, and it refuses ambiguous framing (both
- * Transfer-Encoding and Content-Length) with 400 so that no proxy in front
- * can be desynchronised.  server_stop() stops accepting, lets requests in
+ * connections per address, and it refuses ambiguous framing with 400 and a
+ * close before routing (RFC 9112: both Transfer-Encoding and Content-Length,
+ * two differing Content-Length, two Transfer-Encoding, a header name with a
+ * space or control character, a CR or LF in a value, a missing or second
+ * Host), and a transfer coding other than chunked with 501, so that no proxy
+ * in front can be desynchronised.  The port is never shared (no
+ * SO_REUSEPORT).  server_stop() stops accepting, lets requests in
  * flight finish (up to a grace period) and then stops the threads.
  */
 #ifndef LAUREL_SERVER_H

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/fault.h"
 #include "core/log.h"
@@ -363,6 +364,58 @@ static int64_t find_public_campaign(sqlite3 *db)
     return id;
 }
 
+/*
+ * The data folder, the database and its WAL and shared-memory files must
+ * be writable, or every write would fail after a start that looked fine.
+ */
+static int writable_check(const char *dir, char *err, size_t errlen)
+{
+    static const char *const files[] = {"", "/laurel.db", "/laurel.db-wal", "/laurel.db-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s", dir, files[i]);
+        if (i > 0 && access(path, F_OK) != 0)
+            continue; /* not there yet: SQLite creates it in the (writable) folder */
+        if (access(path, W_OK) != 0) {
+            snprintf(err, errlen,
+                     "%s%s cannot be written (%s): refusing to start, since no write could "
+                     "succeed; fix its permissions%s",
+                     i ? "" : "data folder ", path, strerror(errno),
+                     i == 3 ? " or remove this leftover file while no server runs" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int store_lock(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/laurel.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s cannot be written (%s): refusing to start", path,
+                 strerror(errno));
+        return -1;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+        snprintf(err, errlen,
+                 "data folder %s is in use by another laurel server (process %ld, lock %s); "
+                 "stop it first, or give this one another --data",
+                 dir, pid, path);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        log_error("store: cannot write the pid into %s", path);
+    return fd; /* held until the process exits */
+}
+
 struct store *store_open(const char *dir, int create, char *err, size_t errlen)
 {
     struct stat sb;
@@ -387,11 +440,23 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         snprintf(st->path, n, "%s/laurel.db", dir);
     char wal[4096];
     snprintf(wal, sizeof wal, "%s/laurel.db-wal", dir);
+    if (writable_check(dir, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
     long wal_commit = 0;
     long wal_n = wal_frames(wal, &wal_commit);
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (!st->path || open_conn(st->path, flags, &st->wdb) != 0) {
         snprintf(err, errlen, "cannot open database %s", st->path ? st->path : dir);
+        store_close(st);
+        return NULL;
+    }
+    if (sqlite3_db_readonly(st->wdb, "main") == 1) {
+        snprintf(err, errlen,
+                 "database %s can only be read (its permissions or its file system): "
+                 "refusing to start, since no write could succeed",
+                 st->path);
         store_close(st);
         return NULL;
     }

@@ -88,6 +88,12 @@ struct store_stats {
 void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */
 uint64_t store_generation(struct store *st);
+/*
+ * Take the data folder dir for this process (an exclusive lock on
+ * dir/laurel.lock, held until exit): its descriptor, or -1 with a message
+ * naming the process that holds it.
+ */
+int store_lock(const char *dir, char *err, size_t errlen);
 /* The public campaign's id, or 0: kept in memory, no query (for /healthz). */
 int64_t store_public_campaign(struct store *st);
 /*
