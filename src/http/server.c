@@ -155,13 +155,17 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
     /* No page of ours is meant to be framed by another site (clickjacking on forms). */
     MHD_add_response_header(mr, "X-Frame-Options", "DENY");
-    int own_referrer_policy = 0;
+    int own_referrer_policy = 0, own_csp = 0;
     for (size_t i = 0; i < w->nheaders; i++) {
         MHD_add_response_header(mr, w->headers[i][0], w->headers[i][1]);
         own_referrer_policy |= strcasecmp(w->headers[i][0], "Referrer-Policy") == 0;
+        own_csp |= strcasecmp(w->headers[i][0], "Content-Security-Policy") == 0;
     }
     if (!own_referrer_policy)
         MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
+    /* Pages load only our own files: no inline script or style, never framed. */
+    if (!own_csp && w->content_type && strncmp(w->content_type, "text/html", 9) == 0)
+        MHD_add_response_header(mr, "Content-Security-Policy", SERVER_CSP);
     if (close_after)
         MHD_add_response_header(mr, "Connection", "close");
     int status = w->status ? w->status : 200;

@@ -22,6 +22,16 @@
 
 #include "http/req.h"
 
+/*
+ * The Content-Security-Policy of every HTML page that sets none of its own:
+ * scripts, styles, images and fonts from this site only (no inline script
+ * or style), forms post here only, never framed.
+ */
+#define SERVER_CSP                                                                                \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                   \
+    "form-action 'self'; frame-ancestors 'none'"
+
 struct server_config {
     const char *listen;      /* "127.0.0.1:8080" or "[::1]:8080" */
     unsigned threads;        /* 0: one per core */
