@@ -46,6 +46,7 @@ struct options {
     const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
     long mail_retry;
     long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
+    char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
 };
 
 static void usage(FILE *out)
@@ -77,6 +78,8 @@ static void usage(FILE *out)
           "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
           "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
           "  --no-db-check       serve: skip that check (very large databases)\n"
+          "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
+          "                      client (repeat or separate by commas; default none)\n"
           "  --cases N           demo: number of cases (default 4000)\n"
           "  --seed S            demo: random seed (default 2019)\n",
           out);
@@ -99,7 +102,11 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->access_log = v;
         else if (strcmp(a, "--threads") == 0 && v && atoi(v) > 0 && atoi(v) <= 256)
             o->threads = (unsigned)atoi(v);
-        else if (strcmp(a, "--no-db-check") == 0) {
+        else if (strcmp(a, "--trusted-proxy") == 0 && v) {
+            size_t used = strlen(o->trusted_proxies);
+            snprintf(o->trusted_proxies + used, sizeof o->trusted_proxies - used, "%s%s",
+                     used ? "," : "", v);
+        } else if (strcmp(a, "--no-db-check") == 0) {
             o->db_check_s = 0;
             takes = 0;
         } else if (strcmp(a, "--db-check-seconds") == 0 && v && atol(v) > 0 && atol(v) <= 86400)
@@ -318,6 +325,7 @@ static int cmd_serve(const struct options *o)
         .timeout_s = 30,
         .max_conns = 4096,
         .max_conns_per_ip = 1024,
+        .trusted_proxies = o->trusted_proxies,
     };
     const struct server_app app = {web_begin, web_dispatch};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);

@@ -31,6 +31,18 @@
 #include "core/log.h"
 #include "core/utf8.h"
 
+#define MAX_TRUSTED 16
+
+/* A trusted proxy's network: family, address bytes, prefix length. */
+struct cidr {
+    int family;
+    unsigned char addr[16];
+    unsigned bits;
+};
+
+static struct cidr trusted[MAX_TRUSTED];
+static size_t ntrusted;
+
 struct server {
     struct MHD_Daemon *daemon;
     struct server_app app;
@@ -56,6 +68,12 @@ struct conn_req {
 };
 
 static _Atomic uint64_t st_requests, st_bytes, st_open, st_framing;
+/*
+ * "timeout=N" for the Keep-Alive header: a few seconds less than the idle
+ * timeout, so that a client which honours it closes an idle connection
+ * before the server does and never sends a request into a closing socket.
+ */
+static char keepalive_value[32] = "timeout=25";
 static _Atomic int64_t st_inflight; /* requests begun and not yet completed */
 static _Atomic uint64_t st_class[6];
 
@@ -168,6 +186,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
         MHD_add_response_header(mr, "Content-Security-Policy", SERVER_CSP);
     if (close_after)
         MHD_add_response_header(mr, "Connection", "close");
+    else
+        MHD_add_response_header(mr, "Keep-Alive", keepalive_value);
     int status = w->status ? w->status : 200;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, mr);
     MHD_destroy_response(mr);
@@ -264,6 +284,97 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct conn_req *c)
     MHD_suspend_connection(conn);
     start(&c->r, w, wake, c);
     return MHD_YES;
+}
+
+/* Parse "10.0.0.0/8", "::1/128" or a bare address into c; 0 or -1. */
+static int parse_cidr(const char *spec, size_t len, struct cidr *c)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, spec, len);
+    buf[len] = 0;
+    char *slash = strchr(buf, '/');
+    long bits = -1;
+    if (slash) {
+        char *end;
+        *slash = 0;
+        bits = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end)
+            return -1;
+    }
+    memset(c, 0, sizeof *c);
+    if (inet_pton(AF_INET, buf, c->addr) == 1) {
+        c->family = AF_INET;
+        c->bits = bits < 0 ? 32 : (unsigned)bits;
+        return bits > 32 ? -1 : 0;
+    }
+    if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+        c->family = AF_INET6;
+        c->bits = bits < 0 ? 128 : (unsigned)bits;
+        return bits > 128 ? -1 : 0;
+    }
+    return -1;
+}
+
+/* 1 if the textual address ip lies in a trusted proxy's network. */
+static int is_trusted(const char *ip)
+{
+    unsigned char a[16];
+    int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, ip, a) != 1)
+        return 0;
+    for (size_t i = 0; i < ntrusted; i++) {
+        const struct cidr *c = &trusted[i];
+        if (c->family != family)
+            continue;
+        unsigned full = c->bits / 8, rest = c->bits % 8;
+        if (memcmp(a, c->addr, full) != 0)
+            continue;
+        if (rest && ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest)) & 0xffu))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Behind trusted proxies the client is the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (each proxy appends
+ * the address it saw; what a client wrote itself stands further left).
+ * Anything unparsable leaves the peer's address.
+ */
+static void forwarded_client(struct MHD_Connection *conn, struct req *r)
+{
+    if (!ntrusted || !is_trusted(r->ip))
+        return;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff)
+        return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char ip[sizeof r->ip];
+        unsigned char bin[16];
+        size_t n = (size_t)(b - a);
+        if (n == 0 || n >= sizeof ip)
+            return;
+        memcpy(ip, a, n);
+        ip[n] = 0;
+        if (inet_pton(strchr(ip, ':') ? AF_INET6 : AF_INET, ip, bin) != 1)
+            return;
+        memcpy(r->ip, ip, n + 1);
+        if (!is_trusted(ip))
+            return;
+        end = start > xff ? start - 1 : xff;
+    }
 }
 
 static enum http_method parse_method(const char *m)
@@ -415,6 +526,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return refuse(conn, c, bad, msg ? msg : "400\n");
         }
         read_headers(conn, r);
+        forwarded_client(conn, r);
         r->max_body = s->max_body;
         fault_take(); /* another request's, on this thread */
         int status = s->app.begin ? s->app.begin(r) : 0;
@@ -514,6 +626,17 @@ struct server *server_start(const struct server_config *cfg, const struct server
         snprintf(err, errlen, "cannot parse listen address '%s' (want HOST:PORT)", cfg->listen);
         return NULL;
     }
+    ntrusted = 0;
+    for (const char *p = cfg->trusted_proxies; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (ntrusted == MAX_TRUSTED || parse_cidr(p, n, &trusted[ntrusted]) != 0) {
+            snprintf(err, errlen, "cannot use trusted proxy '%.*s' (want CIDR, at most %d)",
+                     (int)n, p, MAX_TRUSTED);
+            return NULL;
+        }
+        ntrusted++;
+        p += n + (p[n] == ',');
+    }
     struct server *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -521,6 +644,9 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     s->app = *app;
     s->max_body = cfg->max_body;
+    if (cfg->timeout_s > 0)
+        snprintf(keepalive_value, sizeof keepalive_value, "timeout=%u",
+                 cfg->timeout_s > 10 ? cfg->timeout_s - 5 : cfg->timeout_s);
     unsigned threads = cfg->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

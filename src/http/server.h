@@ -40,6 +40,12 @@ struct server_config {
     unsigned timeout_s;      /* idle connection timeout */
     unsigned max_conns;      /* in all */
     unsigned max_conns_per_ip;
+    /*
+     * Comma-separated CIDRs of reverse proxies whose X-Forwarded-For names
+     * the client (for throttles and per-address limits); NULL: none, the
+     * peer's address is the client's.
+     */
+    const char *trusted_proxies;
 };
 
 /*
