@@ -45,6 +45,8 @@ struct options {
     long long unit;
     const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
     long mail_retry;
+    long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
+    char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
 };
 
 static void usage(FILE *out)
@@ -74,6 +76,10 @@ static void usage(FILE *out)
           "                      without it, messages wait in the outbox\n"
           "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
           "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
+          "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
+          "  --no-db-check       serve: skip that check (very large databases)\n"
+          "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
+          "                      client (repeat or separate by commas; default none)\n"
           "  --cases N           demo: number of cases (default 4000)\n"
           "  --seed S            demo: random seed (default 2019)\n",
           out);
@@ -96,6 +102,15 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->access_log = v;
         else if (strcmp(a, "--threads") == 0 && v && atoi(v) > 0 && atoi(v) <= 256)
             o->threads = (unsigned)atoi(v);
+        else if (strcmp(a, "--trusted-proxy") == 0 && v) {
+            size_t used = strlen(o->trusted_proxies);
+            snprintf(o->trusted_proxies + used, sizeof o->trusted_proxies - used, "%s%s",
+                     used ? "," : "", v);
+        } else if (strcmp(a, "--no-db-check") == 0) {
+            o->db_check_s = 0;
+            takes = 0;
+        } else if (strcmp(a, "--db-check-seconds") == 0 && v && atol(v) > 0 && atol(v) <= 86400)
+            o->db_check_s = atol(v);
         else if (strcmp(a, "--cases") == 0 && v)
             o->cases = atoi(v);
         else if (strcmp(a, "--seed") == 0 && v)
@@ -261,10 +276,29 @@ static int cmd_serve(const struct options *o)
         fprintf(stderr, "laurel: cannot start the worker threads\n");
         return 1;
     }
+    struct stat ds;
+    if (stat(o->data, &ds) == 0 && store_lock(o->data, err, sizeof err) < 0) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return 1;
+    }
     struct store *st = store_open(o->data, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
+    }
+    if (o->db_check_s > 0) {
+        int rc = store_check(st, (unsigned)o->db_check_s * 1000u, err, sizeof err);
+        if (rc < 0) {
+            fprintf(stderr,
+                    "laurel: the database in %s is corrupt (PRAGMA quick_check: %s); not serving "
+                    "it. Restore a backup, or start with --no-db-check to serve what can be "
+                    "read (damaged data then answers 500).\n",
+                    o->data, err);
+            store_close(st);
+            return 1;
+        }
+        if (rc > 0)
+            log_error("store: start-up check skipped: %s (see --db-check-seconds)", err);
     }
     char base[256];
     if (!o->base_url)
@@ -291,6 +325,7 @@ static int cmd_serve(const struct options *o)
         .timeout_s = 30,
         .max_conns = 4096,
         .max_conns_per_ip = 1024,
+        .trusted_proxies = o->trusted_proxies,
     };
     const struct server_app app = {web_begin, web_dispatch};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);
@@ -320,6 +355,7 @@ int main(int argc, char **argv)
 {
     struct options o = {"./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019,
                         NULL, NULL, NULL, NULL, 0};
+    o.db_check_s = 30;
     const char *cmd = argc > 1 ? argv[1] : "help";
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);

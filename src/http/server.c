@@ -8,6 +8,11 @@
  * dispatcher and queues the response.  Queueing on the first call instead
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
+ *
+ * A storage fault met while the request ran (core/fault.h: a corrupt
+ * database, an I/O error) replaces whatever the handler made of it: 500 for
+ * corruption, 503 with Retry-After for I/O, in the client's language, never
+ * a 404 or an empty list built from rows that could not be read.
  */
 #include "server.h"
 
@@ -22,8 +27,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/utf8.h"
+
+#define MAX_TRUSTED 16
+
+/* A trusted proxy's network: family, address bytes, prefix length. */
+struct cidr {
+    int family;
+    unsigned char addr[16];
+    unsigned bits;
+};
+
+static struct cidr trusted[MAX_TRUSTED];
+static size_t ntrusted;
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -44,11 +62,18 @@ struct conn_req {
     struct resp w;       /* kept while a deferred handler waits */
     _Atomic int waiting; /* suspended until wake */
     int dispatched;
+    enum fault_kind fault; /* the worst storage fault met by this request */
     int status;
     size_t bytes;
 };
 
 static _Atomic uint64_t st_requests, st_bytes, st_open, st_framing;
+/*
+ * "timeout=N" for the Keep-Alive header: a few seconds less than the idle
+ * timeout, so that a client which honours it closes an idle connection
+ * before the server does and never sends a request into a closing socket.
+ */
+static char keepalive_value[32] = "timeout=25";
 static _Atomic int64_t st_inflight; /* requests begun and not yet completed */
 static _Atomic uint64_t st_class[6];
 
@@ -148,15 +173,21 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
     /* No page of ours is meant to be framed by another site (clickjacking on forms). */
     MHD_add_response_header(mr, "X-Frame-Options", "DENY");
-    int own_referrer_policy = 0;
+    int own_referrer_policy = 0, own_csp = 0;
     for (size_t i = 0; i < w->nheaders; i++) {
         MHD_add_response_header(mr, w->headers[i][0], w->headers[i][1]);
         own_referrer_policy |= strcasecmp(w->headers[i][0], "Referrer-Policy") == 0;
+        own_csp |= strcasecmp(w->headers[i][0], "Content-Security-Policy") == 0;
     }
     if (!own_referrer_policy)
         MHD_add_response_header(mr, "Referrer-Policy", "same-origin");
+    /* Pages load only our own files: no inline script or style, never framed. */
+    if (!own_csp && w->content_type && strncmp(w->content_type, "text/html", 9) == 0)
+        MHD_add_response_header(mr, "Content-Security-Policy", SERVER_CSP);
     if (close_after)
         MHD_add_response_header(mr, "Connection", "close");
+    else
+        MHD_add_response_header(mr, "Keep-Alive", keepalive_value);
     int status = w->status ? w->status : 200;
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, mr);
     MHD_destroy_response(mr);
@@ -204,18 +235,146 @@ static void wake(void *token)
     MHD_resume_connection(c->conn);
 }
 
+/* Fold this thread's fault note into the request's. */
+static void take_fault(struct conn_req *c)
+{
+    enum fault_kind k = fault_take();
+    if (k > c->fault)
+        c->fault = k;
+}
+
+/* Replace w by the answer to a storage fault of kind k. */
+static void fault_resp(struct conn_req *c, struct resp *w, enum fault_kind k)
+{
+    int corrupt = k == FAULT_CORRUPT;
+    int en = c->r.lang == LANG_EN;
+    const char *msg =
+        corrupt ? (en ? "The database is damaged: this data cannot be read. The operator has "
+                        "been alerted."
+                      : "数据库已损坏，无法读取这些数据。已通知管理员。")
+                : (en ? "The data cannot be read or written just now. Please try again later."
+                      : "暂时无法读写数据，请稍后再试。");
+    buf_reset(&w->body);
+    w->nheaders = 0;
+    w->status = corrupt ? 500 : 503;
+    resp_header(w, "Cache-Control", "no-store");
+    if (!corrupt)
+        resp_header(w, "Retry-After", "30");
+    if (c->r.json || c->r.api) {
+        w->content_type = "application/json; charset=utf-8";
+        buf_printf(&w->body, "{\"error\":{\"status\":%d,\"message\":\"%s\"}}", w->status, msg);
+    } else {
+        w->content_type = "text/plain; charset=utf-8";
+        buf_printf(&w->body, "%d %s\n", w->status, msg);
+    }
+}
+
 /* Send w, or, if the handler deferred, suspend and start its work. */
 static enum MHD_Result answer(struct MHD_Connection *conn, struct conn_req *c)
 {
     struct resp *w = &c->w;
-    if (!w->start)
+    if (!w->start) {
+        if (c->fault != FAULT_NONE)
+            fault_resp(c, w, c->fault);
         return send_resp(conn, c, w, 0);
+    }
     void (*start)(struct req *, struct resp *, resp_wake_fn, void *) = w->start;
     w->start = NULL;
     c->waiting = 1;
     MHD_suspend_connection(conn);
     start(&c->r, w, wake, c);
     return MHD_YES;
+}
+
+/* Parse "10.0.0.0/8", "::1/128" or a bare address into c; 0 or -1. */
+static int parse_cidr(const char *spec, size_t len, struct cidr *c)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, spec, len);
+    buf[len] = 0;
+    char *slash = strchr(buf, '/');
+    long bits = -1;
+    if (slash) {
+        char *end;
+        *slash = 0;
+        bits = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end)
+            return -1;
+    }
+    memset(c, 0, sizeof *c);
+    if (inet_pton(AF_INET, buf, c->addr) == 1) {
+        c->family = AF_INET;
+        c->bits = bits < 0 ? 32 : (unsigned)bits;
+        return bits > 32 ? -1 : 0;
+    }
+    if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+        c->family = AF_INET6;
+        c->bits = bits < 0 ? 128 : (unsigned)bits;
+        return bits > 128 ? -1 : 0;
+    }
+    return -1;
+}
+
+/* 1 if the textual address ip lies in a trusted proxy's network. */
+static int is_trusted(const char *ip)
+{
+    unsigned char a[16];
+    int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(family, ip, a) != 1)
+        return 0;
+    for (size_t i = 0; i < ntrusted; i++) {
+        const struct cidr *c = &trusted[i];
+        if (c->family != family)
+            continue;
+        unsigned full = c->bits / 8, rest = c->bits % 8;
+        if (memcmp(a, c->addr, full) != 0)
+            continue;
+        if (rest && ((a[full] ^ c->addr[full]) & (0xffu << (8 - rest)) & 0xffu))
+            continue;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Behind trusted proxies the client is the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (each proxy appends
+ * the address it saw; what a client wrote itself stands further left).
+ * Anything unparsable leaves the peer's address.
+ */
+static void forwarded_client(struct MHD_Connection *conn, struct req *r)
+{
+    if (!ntrusted || !is_trusted(r->ip))
+        return;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff)
+        return;
+    const char *end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        while (start > xff && start[-1] != ',')
+            start--;
+        const char *a = start, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        char ip[sizeof r->ip];
+        unsigned char bin[16];
+        size_t n = (size_t)(b - a);
+        if (n == 0 || n >= sizeof ip)
+            return;
+        memcpy(ip, a, n);
+        ip[n] = 0;
+        if (inet_pton(strchr(ip, ':') ? AF_INET6 : AF_INET, ip, bin) != 1)
+            return;
+        memcpy(r->ip, ip, n + 1);
+        if (!is_trusted(ip))
+            return;
+        end = start > xff ? start - 1 : xff;
+    }
 }
 
 static enum http_method parse_method(const char *m)
@@ -247,12 +406,101 @@ static void read_headers(struct MHD_Connection *conn, struct req *r)
         r->lang = LANG_EN;
 }
 
+/* What framing_check gathers over the request's header lines. */
+struct framing {
+    unsigned n_cl, n_te, n_host;
+    const char *cl, *te;
+    int bad;            /* 1: 400 */
+    const char *why;
+};
+
+static int token_char(unsigned char ch)
+{
+    return ch > 32 && ch < 127 && !strchr("\"(),/:;<=>?@[\\]{}", ch);
+}
+
+static enum MHD_Result framing_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct framing *f = cls;
+    for (size_t i = 0; i < key_size; i++)
+        if (!token_char((unsigned char)key[i])) {
+            f->bad = 1;
+            f->why = "a header name with a space or a control character";
+            return MHD_YES;
+        }
+    for (size_t i = 0; value && i < value_size; i++)
+        if (value[i] == 0 || value[i] == '\r' || value[i] == '\n') {
+            f->bad = 1;
+            f->why = "a NUL, CR or LF in a header value";
+            return MHD_YES;
+        }
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->n_cl++ && strcmp(f->cl, value ? value : "") != 0) {
+            f->bad = 1;
+            f->why = "two different Content-Length headers";
+        }
+        f->cl = value ? value : "";
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        if (f->n_te++) {
+            f->bad = 1;
+            f->why = "two Transfer-Encoding headers";
+        }
+        f->te = value ? value : "";
+    } else if (strcasecmp(key, "Host") == 0) {
+        if (f->n_host++) {
+            f->bad = 1;
+            f->why = "two Host headers";
+        }
+    }
+    return MHD_YES;
+}
+
+/*
+ * RFC 9112 framing, checked before routing: 0 when sound, else the status
+ * to refuse with (400, or 501 for a transfer coding we do not implement)
+ * and *why.  libmicrohttpd lets these through; a proxy in front might read
+ * them otherwise than we do (request smuggling).
+ */
+static int framing_check(struct MHD_Connection *conn, const char *version, const char **why)
+{
+    struct framing f = {0};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, framing_line, &f);
+    *why = f.why;
+    if (f.bad)
+        return 400;
+    int http11 = version && strcmp(version, "HTTP/1.0") != 0;
+    if (http11 && f.n_host == 0) {
+        *why = "no Host header";
+        return 400;
+    }
+    if (f.te && f.n_cl) {
+        *why = "both Transfer-Encoding and Content-Length";
+        return 400;
+    }
+    if (f.te && strcasecmp(f.te, "chunked") != 0) {
+        *why = "a transfer coding other than chunked";
+        return 501;
+    }
+    if (f.cl) {
+        const char *p = f.cl;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p == f.cl || *p) {
+            *why = "a Content-Length that is not a number";
+            return 400;
+        }
+    }
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
-    (void)url, (void)version, (void)upload_data;
+    (void)url, (void)upload_data;
     struct server *s = cls;
     struct conn_req *c = *con_cls;
     if (!c)
@@ -266,16 +514,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         buf_init(&c->w.body, 0);
         r->method_name = arena_strdup(&r->arena, method);
         r->method = parse_method(method);
-        const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (te && cl) {
+        const char *why = NULL;
+        int bad = framing_check(conn, version, &why);
+        if (bad) {
             st_framing++;
-            return refuse(conn, c, 400,
-                          "400 请求无效：同时带有 Transfer-Encoding 与 Content-Length。\n");
+            char *msg = arena_printf(&r->arena, "%d %s: %s.\n", bad,
+                                     bad == 501 ? "不支持的传输编码 (Not Implemented)"
+                                                : "请求无效 (Bad Request)",
+                                     why);
+            return refuse(conn, c, bad, msg ? msg : "400\n");
         }
         read_headers(conn, r);
+        forwarded_client(conn, r);
         r->max_body = s->max_body;
+        fault_take(); /* another request's, on this thread */
         int status = s->app.begin ? s->app.begin(r) : 0;
+        take_fault(c);
         if (status)
             return refuse(conn, c, status, refusal_text(status));
         /* After begin, which may raise the limit for a route that streams its body. */
@@ -312,15 +567,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* Woken after deferred work: let the handler finish its answer. */
         void (*finish)(struct req *, struct resp *) = c->w.finish;
         c->w.finish = NULL;
+        fault_take();
         if (finish)
             finish(r, &c->w);
+        take_fault(c);
         return answer(conn, c);
     }
     if (c->body.len || r->method == HTTP_POST) {
         r->body = c->body.p ? c->body.p : "";
         r->body_len = c->body.len;
     }
+    fault_take();
     s->app.dispatch(r, &c->w);
+    take_fault(c);
     c->dispatched = 1;
     return answer(conn, c);
 }
@@ -367,6 +626,17 @@ struct server *server_start(const struct server_config *cfg, const struct server
         snprintf(err, errlen, "cannot parse listen address '%s' (want HOST:PORT)", cfg->listen);
         return NULL;
     }
+    ntrusted = 0;
+    for (const char *p = cfg->trusted_proxies; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (ntrusted == MAX_TRUSTED || parse_cidr(p, n, &trusted[ntrusted]) != 0) {
+            snprintf(err, errlen, "cannot use trusted proxy '%.*s' (want CIDR, at most %d)",
+                     (int)n, p, MAX_TRUSTED);
+            return NULL;
+        }
+        ntrusted++;
+        p += n + (p[n] == ',');
+    }
     struct server *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -374,6 +644,9 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     s->app = *app;
     s->max_body = cfg->max_body;
+    if (cfg->timeout_s > 0)
+        snprintf(keepalive_value, sizeof keepalive_value, "timeout=%u",
+                 cfg->timeout_s > 10 ? cfg->timeout_s - 5 : cfg->timeout_s);
     unsigned threads = cfg->threads;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -394,7 +667,7 @@ struct server *server_start(const struct server_config *cfg, const struct server
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: SO_REUSEADDR only, never SO_REUSEPORT. */
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s", cfg->listen);

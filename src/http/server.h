@@ -5,9 +5,13 @@
  * per core by default) and turns each request into a struct req for the
  * dispatcher, then the filled struct resp back into a response.  It enforces
  * the transport limits: header and body size, connection timeouts, a cap on
- * connections per address, and it refuses ambiguous framing (both
- * Transfer-Encoding and Content-Length) with 400 so that no proxy in front
- * can be desynchronised.  server_stop() stops accepting, lets requests in
+ * connections per address, and it refuses ambiguous framing with 400 and a
+ * close before routing (RFC 9112: both Transfer-Encoding and Content-Length,
+ * two differing Content-Length, two Transfer-Encoding, a header name with a
+ * space or control character, a CR or LF in a value, a missing or second
+ * Host), and a transfer coding other than chunked with 501, so that no proxy
+ * in front can be desynchronised.  The port is never shared (no
+ * SO_REUSEPORT).  server_stop() stops accepting, lets requests in
  * flight finish (up to a grace period) and then stops the threads.
  */
 #ifndef LAUREL_SERVER_H
@@ -18,6 +22,16 @@
 
 #include "http/req.h"
 
+/*
+ * The Content-Security-Policy of every HTML page that sets none of its own:
+ * scripts, styles, images and fonts from this site only (no inline script
+ * or style), forms post here only, never framed.
+ */
+#define SERVER_CSP                                                                                \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                   \
+    "form-action 'self'; frame-ancestors 'none'"
+
 struct server_config {
     const char *listen;      /* "127.0.0.1:8080" or "[::1]:8080" */
     unsigned threads;        /* 0: one per core */
@@ -26,6 +40,12 @@ struct server_config {
     unsigned timeout_s;      /* idle connection timeout */
     unsigned max_conns;      /* in all */
     unsigned max_conns_per_ip;
+    /*
+     * Comma-separated CIDRs of reverse proxies whose X-Forwarded-For names
+     * the client (for throttles and per-address limits); NULL: none, the
+     * peer's address is the client's.
+     */
+    const char *trusted_proxies;
 };
 
 /*

@@ -5,14 +5,29 @@
  *
  * The database is WAL with synchronous=FULL: readers never block the
  * writer, and a commit is on disk before anyone is told it happened.
+ *
+ * Faults: SQLite's own log (SQLITE_CONFIG_LOG) and every statement's result
+ * code are watched for corruption (SQLITE_CORRUPT, SQLITE_NOTADB) and I/O
+ * errors (SQLITE_IOERR, SQLITE_FULL); each one is logged loudly and noted in
+ * core/fault.h, so that the request answers 500 or 503 rather than "not
+ * found", the page cache keeps nothing rendered from it, and /healthz turns
+ * unhealthy.  At start the WAL's frames are counted before SQLite recovers
+ * it; when recovery keeps fewer frames of the current WAL than the file
+ * holds (a checksum failed), committed transactions were dropped, and that
+ * is said at start and by /healthz.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 #include "store/sqlite_int.h"
 
@@ -39,11 +54,107 @@ static const char *const view_rows[STORE_COUNT__MAX] = {
     "SELECT id, views FROM \"case\" WHERE published_at IS NOT NULL",
     "SELECT id, views FROM article"};
 
+/* Frames SQLite's WAL recovery kept, from its notice; -1 when it did not run. */
+static _Atomic long wal_recovered = -1;
+
+/* The fault class of a result code (extended codes too). */
+static enum fault_kind fault_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return FAULT_CORRUPT;
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+        return FAULT_IO;
+    default:
+        return FAULT_NONE;
+    }
+}
+
+/* Note a statement's or connection's fault, if rc is one; returns rc. */
+static int check_rc(int rc, sqlite3 *db)
+{
+    enum fault_kind k = fault_of(rc);
+    if (k != FAULT_NONE) {
+        const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        log_error("store: %s (sqlite code %d): %s", k == FAULT_CORRUPT
+                  ? "DATABASE CORRUPT" : "I/O ERROR", rc, msg);
+        fault_note(k, msg);
+    }
+    return rc;
+}
+
+/* SQLite's own log: faults, warnings and recovery notices. */
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+    (void)arg;
+    enum fault_kind k = fault_of(code);
+    if (k != FAULT_NONE) {
+        log_error("store: sqlite %s (code %d): %s",
+                  k == FAULT_CORRUPT ? "DATABASE CORRUPT" : "I/O ERROR", code, msg);
+        fault_note(k, msg);
+        return;
+    }
+    if ((code & 0xff) == SQLITE_NOTICE) {
+        log_info("store: sqlite notice: %s", msg);
+        long n;
+        if (code == SQLITE_NOTICE_RECOVER_WAL && sscanf(msg, "recovered %ld frames", &n) == 1)
+            wal_recovered = n;
+    } else if ((code & 0xff) == SQLITE_WARNING) {
+        log_info("store: sqlite warning: %s", msg);
+    }
+}
+
+static void install_log(void)
+{
+    sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Frames of the current WAL in path (those whose salts match the header),
+ * and the last of them that ends a transaction; -1 when there is no WAL.
+ * Stale frames of an earlier WAL cycle carry other salts and are not
+ * counted; a checksum failure is what makes recovery keep fewer.
+ */
+static long wal_frames(const char *path, long *last_commit)
+{
+    *last_commit = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    unsigned char hdr[32], fh[24];
+    long n = -1;
+    if (fread(hdr, 1, 32, f) == 32 && (be32(hdr) & 0xfffffffeu) == 0x377f0682u) {
+        uint32_t page = be32(hdr + 8);
+        if (page == 1)
+            page = 65536;
+        n = 0;
+        for (long i = 1;; i++) {
+            if (fread(fh, 1, 24, f) != 24 || fseek(f, (long)page, SEEK_CUR) != 0)
+                break;
+            if (memcmp(fh + 8, hdr + 16, 8) != 0)
+                break;
+            n = i;
+            if (be32(fh + 4))
+                *last_commit = i;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
 static int open_conn(const char *path, int flags, sqlite3 **out)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
+        check_rc(rc, db);
         sqlite3_close(db);
         return -1;
     }
@@ -92,6 +203,7 @@ static sqlite3_stmt *cache_get(struct stmt_cache *cache, sqlite3 *db, const char
         if (!cache->sql[i]) {
             if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cache->stmt[i],
                                    NULL) != SQLITE_OK) {
+                check_rc(sqlite3_errcode(db), db);
                 log_error("store: %s in: %.80s", sqlite3_errmsg(db), sql);
                 cache->stmt[i] = NULL;
                 return NULL;
@@ -131,6 +243,7 @@ int tx_exec(struct store_tx *tx, sqlite3_stmt *s)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        check_rc(rc, tx->db);
         log_error("store: write: %s", sqlite3_errmsg(tx->db));
         return STORE_ERROR;
     }
@@ -180,7 +293,8 @@ sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
 void sq_done(sqlite3_stmt *s)
 {
     if (s) {
-        sqlite3_reset(s);
+        /* The statement's last step's code: a read cut short by a fault is no empty answer. */
+        check_rc(sqlite3_reset(s), sqlite3_db_handle(s));
         sqlite3_clear_bindings(s);
     }
 }
@@ -250,6 +364,58 @@ static int64_t find_public_campaign(sqlite3 *db)
     return id;
 }
 
+/*
+ * The data folder, the database and its WAL and shared-memory files must
+ * be writable, or every write would fail after a start that looked fine.
+ */
+static int writable_check(const char *dir, char *err, size_t errlen)
+{
+    static const char *const files[] = {"", "/laurel.db", "/laurel.db-wal", "/laurel.db-shm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s", dir, files[i]);
+        if (i > 0 && access(path, F_OK) != 0)
+            continue; /* not there yet: SQLite creates it in the (writable) folder */
+        if (access(path, W_OK) != 0) {
+            snprintf(err, errlen,
+                     "%s%s cannot be written (%s): refusing to start, since no write could "
+                     "succeed; fix its permissions%s",
+                     i ? "" : "data folder ", path, strerror(errno),
+                     i == 3 ? " or remove this leftover file while no server runs" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int store_lock(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/laurel.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s cannot be written (%s): refusing to start", path,
+                 strerror(errno));
+        return -1;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+        snprintf(err, errlen,
+                 "data folder %s is in use by another laurel server (process %ld, lock %s); "
+                 "stop it first, or give this one another --data",
+                 dir, pid, path);
+        close(fd);
+        return -1;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        log_error("store: cannot write the pid into %s", path);
+    return fd; /* held until the process exits */
+}
+
 struct store *store_open(const char *dir, int create, char *err, size_t errlen)
 {
     struct stat sb;
@@ -265,13 +431,32 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+    pthread_once(&log_once, install_log);
     pthread_mutex_init(&st->rlock, NULL);
     size_t n = strlen(dir) + 16;
     st->path = malloc(n);
-    snprintf(st->path, n, "%s/laurel.db", dir);
+    if (st->path)
+        snprintf(st->path, n, "%s/laurel.db", dir);
+    char wal[4096];
+    snprintf(wal, sizeof wal, "%s/laurel.db-wal", dir);
+    if (writable_check(dir, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    long wal_commit = 0;
+    long wal_n = wal_frames(wal, &wal_commit);
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (!st->path || open_conn(st->path, flags, &st->wdb) != 0) {
         snprintf(err, errlen, "cannot open database %s", st->path ? st->path : dir);
+        store_close(st);
+        return NULL;
+    }
+    if (sqlite3_db_readonly(st->wdb, "main") == 1) {
+        snprintf(err, errlen,
+                 "database %s can only be read (its permissions or its file system): "
+                 "refusing to start, since no write could succeed",
+                 st->path);
         store_close(st);
         return NULL;
     }
@@ -286,6 +471,17 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
     if (migrate_run(st->wdb, err, errlen) != 0) {
         store_close(st);
         return NULL;
+    }
+    /* The first read above ran the WAL's recovery, if it had to. */
+    long kept = wal_recovered < 0 ? 0 : wal_recovered;
+    if (wal_n > 0 && wal_commit > kept) {
+        char warn[512];
+        snprintf(warn, sizeof warn,
+                 "WAL recovery dropped frames %ld to %ld of laurel.db-wal (a checksum failed): "
+                 "transactions committed before the last stop may be lost",
+                 kept + 1, wal_commit);
+        log_error("store: %s", warn);
+        fault_set_warning(warn);
     }
     for (int k = 0; k < STORE_COUNT__MAX; k++)
         st->views[k] = counter_new();
@@ -373,7 +569,59 @@ void store_stats_get(struct store *st, struct store_stats *out)
 
 uint64_t store_generation(struct store *st)
 {
-    return st->generation;
+    /* A fault changes it too: nothing rendered from a failed read stays cached. */
+    return st->generation + fault_count();
+}
+
+int64_t store_public_campaign(struct store *st)
+{
+    return st->campaign_id;
+}
+
+/* Stop a check once its deadline (CLOCK_MONOTONIC ms, in arg) has passed. */
+static int check_deadline(void *arg)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6 > *(double *)arg;
+}
+
+int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (open_conn(st->path, SQLITE_OPEN_READONLY, &db) != 0) {
+        snprintf(err, errlen, "cannot open %s to check it", st->path);
+        return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double deadline = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6 + timeout_ms;
+    sqlite3_progress_handler(db, 10000, check_deadline, &deadline);
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(5)", -1, &s, NULL);
+    int result = 0;
+    size_t used = 0;
+    err[0] = 0;
+    while (s && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *line = sq_text(s, 0);
+        if (strcmp(line, "ok") == 0)
+            continue;
+        result = -1;
+        if (used + 2 < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s%s", used ? "; " : "", line);
+    }
+    if (rc == SQLITE_INTERRUPT) {
+        result = 1;
+        snprintf(err, errlen, "the check did not finish within %u ms", timeout_ms);
+    } else if (rc != SQLITE_DONE && result == 0) {
+        result = -1;
+        snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    }
+    if (result < 0)
+        fault_note(FAULT_CORRUPT, err);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return result;
 }
 
 /* A queued write of store.h: the writer job and the caller's callbacks. */

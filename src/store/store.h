@@ -88,6 +88,20 @@ struct store_stats {
 void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */
 uint64_t store_generation(struct store *st);
+/*
+ * Take the data folder dir for this process (an exclusive lock on
+ * dir/laurel.lock, held until exit): its descriptor, or -1 with a message
+ * naming the process that holds it.
+ */
+int store_lock(const char *dir, char *err, size_t errlen);
+/* The public campaign's id, or 0: kept in memory, no query (for /healthz). */
+int64_t store_public_campaign(struct store *st);
+/*
+ * PRAGMA quick_check, stopped after timeout_ms: 0 when the database is
+ * sound, -1 when it is not (what is wrong in err, and the fault noted), 1
+ * when time ran out (err says so).
+ */
+int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen);
 
 /*
  * Writes.  A write is a function run on the writer thread inside a batch

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/fault.h"
 #include "http/server.h"
 #include "web/pagecache.h"
 #include "web/web.h"
@@ -166,19 +167,31 @@ void raw_robots(struct req *r, struct resp *w)
     buf_printf(&w->body, "Sitemap: %s/sitemap.xml\n", web.base_url);
 }
 
+/*
+ * O(1): memory only, no query.  Unhealthy (503) without a public campaign
+ * or after a storage fault (corruption until a restart, I/O errors for a
+ * while); a warning from the database's recovery at start is shown too.
+ */
 void raw_healthz(struct req *r, struct resp *w)
 {
     (void)r;
-    json_t *c = store_campaign(web.store);
+    char msg[256], warn[512];
+    enum fault_kind k = fault_state(msg, sizeof msg);
+    fault_warning(warn, sizeof warn);
     w->content_type = "text/plain; charset=utf-8";
     resp_header(w, "Cache-Control", "no-store");
-    if (!c) {
+    if (k != FAULT_NONE) {
+        w->status = 503;
+        buf_printf(&w->body, "%s: %s\n",
+                   k == FAULT_CORRUPT ? "database corrupt" : "storage I/O error", msg);
+    } else if (!store_public_campaign(web.store)) {
         w->status = 503;
         buf_puts(&w->body, "no public campaign\n");
-        return;
+    } else {
+        buf_puts(&w->body, "ok\n");
     }
-    json_decref(c);
-    buf_puts(&w->body, "ok\n");
+    if (warn[0])
+        buf_printf(&w->body, "warning: %s\n", warn);
 }
 
 void raw_metrics(struct req *r, struct resp *w)
@@ -237,4 +250,22 @@ void raw_metrics(struct req *r, struct resp *w)
                "# TYPE laurel_pagecache_bytes gauge\n"
                "laurel_pagecache_bytes %llu\n",
                (unsigned long long)hits, (unsigned long long)misses, (unsigned long long)bytes);
+    char warn[512];
+    enum fault_kind k = fault_state(NULL, 0);
+    fault_warning(warn, sizeof warn);
+    buf_printf(b,
+               "# HELP laurel_healthy 1 when /healthz says ok (no storage fault), else 0.\n"
+               "# TYPE laurel_healthy gauge\n"
+               "laurel_healthy %d\n"
+               "# HELP laurel_store_corrupt 1 once the database was found corrupt.\n"
+               "# TYPE laurel_store_corrupt gauge\n"
+               "laurel_store_corrupt %d\n"
+               "# HELP laurel_store_faults_total Storage faults met (corruption, I/O errors).\n"
+               "# TYPE laurel_store_faults_total counter\n"
+               "laurel_store_faults_total %llu\n"
+               "# HELP laurel_store_recovery_warning 1 when recovery at start dropped WAL frames.\n"
+               "# TYPE laurel_store_recovery_warning gauge\n"
+               "laurel_store_recovery_warning %d\n",
+               k == FAULT_NONE && store_public_campaign(web.store) != 0, k == FAULT_CORRUPT,
+               (unsigned long long)fault_count(), warn[0] != 0);
 }

@@ -67,6 +67,7 @@ static const struct route routes[] = {
     {"GET", "/admin/users", H_FORM(raw_users, ROLE_ORGANISER)},
     {"POST", "/admin/users/invite", H_FORM(raw_users_invite, ROLE_ORGANISER)},
     {"GET", "/admin/outbox", H_FORM(raw_outbox, ROLE_ORGANISER)},
+    {"GET", "/admin/logins", H_FORM(raw_login_failures, ROLE_ORGANISER)},
     {"GET", "/invite/{token}", H_FORM(raw_invite_form, 0)},
     {"POST", "/invite/{token}", H_FORM(raw_invite_accept, 0)},
     {"GET", "/reset", H_FORM(raw_reset_request_form, 0)},

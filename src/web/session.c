@@ -8,13 +8,24 @@
  * token; forms before sign-in carry the value of a random laurel_csrf
  * cookie (double submit).  Signing in verifies the argon2id hash on the
  * worker pool, never on a serving thread, then creates a new session (the
- * token rotates at every sign-in) and ends the old one.  Failures are
- * throttled per account and per address, and the message never says
- * whether the account exists.
+ * token rotates at every sign-in) and ends the old one.  The message never
+ * says whether the account exists.
+ *
+ * Throttling slows guessing down without letting anyone lock an account
+ * (OWASP): failures count per account and address together (5 per window),
+ * per address (20, however many accounts it tries) and per account.  An
+ * account's own count only stops addresses that have already failed on it:
+ * the right password from an address with no failures always gets through,
+ * so five wrong passwords from elsewhere cannot shut the organiser out.
+ * Every failure is logged and kept in a small ring (login_failures) that
+ * the organiser can read.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/log.h"
 #include "domain/auth.h"
 #include "http/cookie.h"
 #include "store/accounts.h"
@@ -111,9 +122,71 @@ struct login {
     char csrf[AUTH_TOKEN_CHARS + 1];
     const char *next;
     const char *email;
-    char account_key[300], address_key[64];
+    char account_key[300], pair_key[360], address_key[64];
     int ok;
 };
+
+/* The last failed sign-ins, for the organiser: a ring under a lock. */
+#define FAILURE_RING 50
+static struct {
+    time_t at;
+    char email[64];
+    char ip[48];
+} failures[FAILURE_RING];
+static size_t failures_next;
+static unsigned long long failures_total;
+static pthread_mutex_t failures_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Copy s into dst[n] with control characters (and quotes) made visible as '?'. */
+static void printable(char *dst, size_t n, const char *s)
+{
+    size_t i = 0;
+    for (; s && *s && i + 1 < n; s++, i++)
+        dst[i] = (unsigned char)*s < 32 || *s == 127 || *s == '"' ? '?' : *s;
+    dst[i] = 0;
+}
+
+static void note_failure(const char *email, const char *ip)
+{
+    pthread_mutex_lock(&failures_lock);
+    size_t k = failures_next++ % FAILURE_RING;
+    failures[k].at = time(NULL);
+    printable(failures[k].email, sizeof failures[k].email, email);
+    printable(failures[k].ip, sizeof failures[k].ip, ip);
+    failures_total++;
+    unsigned long long total = failures_total;
+    pthread_mutex_unlock(&failures_lock);
+    char e[64], a[48];
+    printable(e, sizeof e, email);
+    printable(a, sizeof a, ip);
+    log_info("login: failed sign-in for \"%s\" from %s (%llu failures since start)", e, a, total);
+}
+
+/* The ring as a model: {total, has_items, items:[{at, email, ip}]}, newest first. */
+static json_t *login_failures(void)
+{
+    json_t *items = json_array();
+    pthread_mutex_lock(&failures_lock);
+    size_t n = failures_next < FAILURE_RING ? failures_next : FAILURE_RING;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (failures_next - 1 - i) % FAILURE_RING;
+        char when[32];
+        struct tm tm;
+        gmtime_r(&failures[k].at, &tm);
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%SZ", &tm);
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s}", "at", when, "email",
+                                               failures[k].email, "ip", failures[k].ip));
+    }
+    json_t *o = json_pack("{s:I,s:b,s:o}", "total", (json_int_t)failures_total, "has_items",
+                          n > 0, "items", items);
+    pthread_mutex_unlock(&failures_lock);
+    return o;
+}
+
+void raw_login_failures(struct req *r, struct resp *w)
+{
+    web_render(r, w, 200, "login_failures", i18n_get(r->lang, "logins_title"), login_failures());
+}
 
 static int login_write(struct store_tx *tx, void *arg)
 {
@@ -148,11 +221,14 @@ static void login_then(struct req *r, struct resp *w, int rc, void *arg)
         return;
     }
     if (!l->ok) {
+        auth_throttle_fail(l->pair_key);
         auth_throttle_fail(l->account_key);
         auth_throttle_fail(l->address_key);
+        note_failure(l->email, r->ip);
         login_page(r, w, 401, "login_failed", l->email, l->next);
         return;
     }
+    auth_throttle_clear(l->pair_key);
     auth_throttle_clear(l->account_key);
     set_cookie(r, w, SESSION_COOKIE, l->token, SESSION_TTL_S);
     explicit_bzero(l->token, sizeof l->token);
@@ -176,13 +252,18 @@ void raw_login(struct req *r, struct resp *w)
         return;
     }
     memset(l, 0, sizeof *l);
-    snprintf(l->account_key, sizeof l->account_key, "a:%s", email);
+    snprintf(l->account_key, sizeof l->account_key, "a:%.150s", email);
     for (char *p = l->account_key; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     snprintf(l->address_key, sizeof l->address_key, "ip:%s", r->ip);
-    if (!auth_throttle_allows(l->account_key, AUTH_MAX_FAILS_ACCOUNT) ||
-        !auth_throttle_allows(l->address_key, AUTH_MAX_FAILS_ADDRESS)) {
+    /* The throttle keeps keys of up to 159 bytes: the address first, then the account. */
+    snprintf(l->pair_key, sizeof l->pair_key, "p:%s|%.100s", r->ip, l->account_key + 2);
+    /* An address that never failed on this account is not stopped by the account's count. */
+    int clean_pair = auth_throttle_allows(l->pair_key, 1);
+    if (!auth_throttle_allows(l->pair_key, AUTH_MAX_FAILS_ACCOUNT) ||
+        !auth_throttle_allows(l->address_key, AUTH_MAX_FAILS_ADDRESS) ||
+        (!clean_pair && !auth_throttle_allows(l->account_key, AUTH_MAX_FAILS_ACCOUNT))) {
         login_page(r, w, 429, "login_throttled", email, next);
         return;
     }

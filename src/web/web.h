@@ -129,6 +129,8 @@ void web_work(struct req *r, struct resp *w, void (*fn)(void *arg), void *arg, w
 /* Session and account pages (session.c). */
 void raw_login_form(struct req *r, struct resp *w);
 void raw_login(struct req *r, struct resp *w);
+/* The organiser's page of the last failed sign-ins (session.c). */
+void raw_login_failures(struct req *r, struct resp *w);
 void raw_logout(struct req *r, struct resp *w);
 void raw_password_form(struct req *r, struct resp *w);
 void raw_password(struct req *r, struct resp *w);

@@ -158,8 +158,8 @@ export class Laurel {
 
     // A page in a new context (zh-CN, Asia/Shanghai, plus `options`), as if
     // one person sat at their own computer.  `problems` records what a person
-    // would not see but should not happen: script errors and failed or
-    // erroring requests.  With acceptDialogs, a confirm() a button raises is
+    // would not see but should not happen: script errors, Content-Security-Policy
+    // violations and failed or erroring requests.  With acceptDialogs, a confirm() a button raises is
     // accepted, as the person would.  The caller closes `context`.
     async newPage(options = {}, { acceptDialogs = false } = {}) {
         const context = await this.browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...options });
@@ -168,6 +168,16 @@ export class Laurel {
         page.setDefaultNavigationTimeout(this.stepTimeoutMs);
         const problems = [];
         page.on('pageerror', (e) => problems.push(`script error: ${e.message}`));
+        // A Content-Security-Policy violation (inline script or style, a foreign source) is a
+        // failure: Chromium reports it on the console, and the page fires an event for it.
+        page.on('console', (m) => {
+            if (/Content Security Policy/i.test(m.text())) problems.push(`CSP violation: ${m.text()}`);
+        });
+        await page.addInitScript(() => {
+            document.addEventListener('securitypolicyviolation', (e) => {
+                console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+            });
+        });
         page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
         page.on('response', (r) => {
             if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);

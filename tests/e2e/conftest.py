@@ -25,6 +25,7 @@ import time
 
 import pytest
 import requests
+from urllib3.util.retry import Retry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -44,6 +45,22 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 # Sanitizer reports that must never appear on the server's stderr.
 SANITIZER_RE = re.compile(
     r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:")
+
+
+# As browsers do, retry an idempotent request (GET, HEAD, ...) whose pooled connection the
+# server closed before any byte of the answer: an idle keep-alive connection may close just as
+# the client reuses it, more often on a busy machine.  POSTs are never retried.
+_adapter_init = requests.adapters.HTTPAdapter.__init__
+
+
+def _retrying_adapter_init(self, *args, **kw):
+    kw.setdefault("max_retries", Retry(total=2, connect=2, read=2, status=0, other=0,
+                                       allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
+                                       raise_on_status=False, backoff_factor=0))
+    _adapter_init(self, *args, **kw)
+
+
+requests.adapters.HTTPAdapter.__init__ = _retrying_adapter_init
 
 
 def free_port():

@@ -115,6 +115,7 @@ EXPECTED = {
     "POST /admin/users/invite": E("/admin/users/invite", post_for(org="ok"),
                                   data={"email": "", "name": "", "role": ""}),
     "GET /admin/outbox": E("/admin/outbox", page_for("org", org=200)),
+    "GET /admin/logins": E("/admin/logins", page_for("org", org=200)),
     "GET /invite/{token}": E("/invite/" + BAD_TOKEN, ALL=404),
     "POST /invite/{token}": E("/invite/" + BAD_TOKEN, ALL=404,
                               data={"password": "abcdefgh1", "password_again": "abcdefgh1"}),
