@@ -497,12 +497,9 @@ json_t *store_cases(struct store *st, const struct store_filter *f)
     json_t *items = json_array();
     summaries(st, ids, n, items);
     json_t *o = json_object();
-    set_pages(o, total, page, per_page);
-    if (approx) {
-        /* Pages stop where the counted hits do. */
-        json_object_set_new(o, "pages", json_integer((reachable + per_page - 1) / per_page));
-    }
+    set_pages(o, reachable, page, per_page);
     json_object_set_new(o, "approx", json_boolean(approx));
+    json_object_set_new(o, "estimate", json_integer(total));
     json_object_set_new(o, "items", items);
     return o;
 }

@@ -58,9 +58,10 @@ struct store_filter {
 };
 
 /*
- * {total, page, pages, approx, items:[case summaries]}.  With search words
- * only the newest SEARCH_CAP hits are listed; beyond, approx is true and
- * total an estimate ("about N"), pages covers the hits listed.
+ * {total, page, pages, approx, estimate, items:[case summaries]}.  With
+ * search words only the newest SEARCH_CAP hits of the index are listed
+ * (total counts those); when it has more, approx is true and estimate the
+ * number of matches extrapolated ("about N"), else estimate == total.
  */
 json_t *store_cases(struct store *st, const struct store_filter *f);
 /* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
