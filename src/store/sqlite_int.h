@@ -28,10 +28,9 @@ enum sq_id {
     Q_TRACK_ID,
     Q_TAG_ID,
     Q_CASE_SUMMARY,
-    Q_SEARCH_RAW_TRI,
-    Q_SEARCH_RAW_BI,
-    Q_SEARCH_TRI,
-    Q_SEARCH_BI,
+    Q_SEARCH_HITS_TRI,
+    Q_SEARCH_HITS_BI,
+    Q_SEARCH,
     Q_CASE_ID_SPAN,
     Q_CASE,
     Q_CASE_SECTIONS,
@@ -117,7 +116,7 @@ int migrate_run(sqlite3 *db, char *err, size_t errlen);
 int store_index_cases(sqlite3 *db);
 /*
  * Rebuild the public read tables of migration 004 (pub_figures, pub_count,
- * pub_rank, pub_related) for campaign_id from its published cases, and
+ * pub_rank, pub_pool) for campaign_id from its published cases, and
  * refresh the planner's statistics; on the writer's db, inside the
  * caller's transaction.  Set-based: seconds at a million cases.  0 or -1
  * (logged).

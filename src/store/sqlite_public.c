@@ -12,6 +12,12 @@
 #include "store/search.h"
 #include "store/sqlite_int.h"
 
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+/* Related cases: each tag's pool holds its RELATED_POOL leading cases. */
+#define RELATED_POOL 12
+
 /* The columns of a case summary, in the order case_summary() reads them. */
 #define CASE_COLS                                                                              \
     "c.id, c.title, c.summary, c.region_code, r.name, c.unit_id, u.name, tr.slug, tr.name, "   \
@@ -24,21 +30,14 @@
     " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
 
 /*
- * Search: the newest SEARCH_CAP hits of the index (rowid order, so the
- * cost is bounded whatever the query), kept if they are published cases of
- * the campaign and pass the filters, in the list's order.  ?1 campaign,
- * ?7 region, ?8 tier id, ?9 track id, ?10 tag id (NULL: any), ?11 the
- * MATCH expression, ?12 the cap, ?13 most viewed first.  The filters are
- * applied to at most SEARCH_CAP rows, so they need no index.
+ * Search: the ids of the newest SEARCH_CAP hits of the index (rowid order,
+ * read once, so the cost is bounded whatever the query) come as a JSON
+ * array in ?11; those that are published cases of the campaign and pass
+ * the filters are listed in the list's order.  ?1 campaign, ?7 region,
+ * ?8 tier id, ?9 track id, ?10 tag id (NULL: any), ?13 most viewed first.
+ * The filters and the sort see at most SEARCH_CAP rows, so need no index.
  */
-#define SEARCH_SQL(fts)                                                                        \
-    "SELECT c.id FROM (SELECT rowid AS id FROM " fts " WHERE " fts " MATCH ?11 "               \
-    "  ORDER BY rowid DESC LIMIT ?12) h CROSS JOIN \"case\" c ON c.id = h.id "                 \
-    "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "                                 \
-    "AND (?7 IS NULL OR c.region_code = ?7) AND (?8 IS NULL OR c.tier_id = ?8) "               \
-    "AND (?9 IS NULL OR c.track_id = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM case_tag ct " \
-    "  WHERE ct.case_id = c.id AND ct.tag_id = ?10)) "                                          \
-    "ORDER BY CASE WHEN ?13 THEN c.views END DESC, c.published_at DESC, c.id DESC"
+#define SEARCH_HITS(fts) "SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
 
 const char *const sq_sql[Q__MAX] = {
     [Q_CAMPAIGN] = "SELECT id, slug, name, theme, organisers, call_md, opens_at, closes_at, "
@@ -60,12 +59,15 @@ const char *const sq_sql[Q__MAX] = {
     [Q_TRACK_ID] = "SELECT id FROM track WHERE campaign_id = ?1 AND slug = ?2",
     [Q_TAG_ID] = "SELECT id FROM tag WHERE name = ?1",
     [Q_CASE_SUMMARY] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS "WHERE c.id = ?1",
-    [Q_SEARCH_RAW_TRI] = "SELECT count(*) FROM (SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 "
-                         "LIMIT ?2)",
-    [Q_SEARCH_RAW_BI] = "SELECT count(*) FROM (SELECT 1 FROM case_short "
-                        "WHERE case_short MATCH ?1 LIMIT ?2)",
-    [Q_SEARCH_TRI] = SEARCH_SQL("case_fts"),
-    [Q_SEARCH_BI] = SEARCH_SQL("case_short"),
+    [Q_SEARCH_HITS_TRI] = SEARCH_HITS("case_fts"),
+    [Q_SEARCH_HITS_BI] = SEARCH_HITS("case_short"),
+    [Q_SEARCH] =
+        "SELECT c.id FROM json_each(?11) h CROSS JOIN \"case\" c ON c.id = h.value "
+        "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+        "AND (?7 IS NULL OR c.region_code = ?7) AND (?8 IS NULL OR c.tier_id = ?8) "
+        "AND (?9 IS NULL OR c.track_id = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM case_tag ct "
+        "  WHERE ct.case_id = c.id AND ct.tag_id = ?10)) "
+        "ORDER BY CASE WHEN ?13 THEN c.views END DESC, c.published_at DESC, c.id DESC",
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
@@ -74,8 +76,13 @@ const char *const sq_sql[Q__MAX] = {
                     "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
                            "WHERE case_id = ?1 ORDER BY id",
-    [Q_CASE_RELATED] = "SELECT pr.related_id FROM pub_related pr WHERE pr.case_id = ?1 "
-                       "ORDER BY pr.seq",
+    /* The pools of the case's tags (at most tags × RELATED_POOL rows): by
+     * tags shared, same track, awarded, views. */
+    [Q_CASE_RELATED] = "SELECT p.case_id FROM pub_pool p WHERE p.campaign_id = ?2 "
+                       "AND p.tag_id IN (SELECT ct.tag_id FROM case_tag ct WHERE ct.case_id = ?1) "
+                       "AND p.case_id <> ?1 GROUP BY p.case_id ORDER BY count(*) DESC, "
+                       "max(p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1)) DESC, "
+                       "max(p.awarded) DESC, max(p.views) DESC, p.case_id LIMIT " STR(STORE_RELATED),
     [Q_CASE_PREV] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id < ?1 "
                     "AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
     [Q_CASE_NEXT] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id > ?1 "
@@ -111,7 +118,7 @@ const char *const sq_sql[Q__MAX] = {
     [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
                        "ORDER BY id LIMIT 1",
     [Q_SITEMAP_CASES] = "SELECT c.id, c.published_at FROM pub_rank p CROSS JOIN \"case\" c "
-                        "ON c.id = p.case_id WHERE p.campaign_id = ?1 AND p.dim = 0 "
+                        "ON c.id = p.case_id WHERE p.campaign_id = ?1 AND p.dim = 5 "
                         "AND p.key = 0 AND p.pos BETWEEN ?2 AND ?3 ORDER BY p.pos",
     [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
                            "ORDER BY id LIMIT ?2 OFFSET ?3",
@@ -402,77 +409,71 @@ static size_t search_ids(struct store *st, const struct store_filter *f, const s
                          int page, int per_page, int64_t *ids, int64_t *counted, int64_t *total,
                          int *approx)
 {
-    struct buf match = BUF_INIT;
+    struct buf match = BUF_INIT, hits = BUF_INIT;
     buf_init(&match, 4096);
+    buf_init(&hits, 16 * (SEARCH_CAP + 2));
     enum search_index which = search_compile(f->q, &match);
     size_t n = 0;
     *counted = *total = 0;
     *approx = 0;
-    if (which == SEARCH_NONE || match.oom) {
-        buf_release(&match);
-        return 0;
-    }
-    int tri = which == SEARCH_TRIGRAM;
-    sqlite3_stmt *s = sq_stmt(st, tri ? Q_SEARCH_TRI : Q_SEARCH_BI);
+    sqlite3_stmt *s = NULL;
+    if (which != SEARCH_NONE && !match.oom)
+        s = sq_stmt(st, which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI);
     if (!s) {
         buf_release(&match);
+        buf_release(&hits);
         return 0;
     }
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    bind_keys(s, k, f->region);
-    sqlite3_bind_text(s, 11, match.p, (int)match.len, SQLITE_STATIC);
-    sqlite3_bind_int(s, 12, SEARCH_CAP);
-    sqlite3_bind_int(s, 13, f->sort_views);
-    int64_t from = (int64_t)(page - 1) * per_page, i = 0;
+    /* One pass over the index: the newest SEARCH_CAP hits, and whether there are more. */
+    sqlite3_bind_text(s, 1, match.p, (int)match.len, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, SEARCH_CAP + 1);
+    int64_t raw = 0, last = 0;
     int rc;
+    buf_putc(&hits, '[');
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i >= from && n < (size_t)per_page)
-            ids[n++] = sqlite3_column_int64(s, 0);
-        i++;
+        if (++raw > SEARCH_CAP)
+            break;
+        last = sqlite3_column_int64(s, 0);
+        buf_printf(&hits, raw > 1 ? ",%lld" : "%lld", (long long)last);
     }
-    if (rc != SQLITE_DONE)
+    buf_putc(&hits, ']');
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
     sq_done(s);
+    *approx = raw > SEARCH_CAP;
+
+    int64_t from = (int64_t)(page - 1) * per_page, i = 0;
+    if (raw > 0 && !hits.oom && (s = sq_stmt(st, Q_SEARCH))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        bind_keys(s, k, f->region);
+        sqlite3_bind_text(s, 11, hits.p, (int)hits.len, SQLITE_STATIC);
+        sqlite3_bind_int(s, 13, f->sort_views);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (i >= from && n < (size_t)per_page)
+                ids[n++] = sqlite3_column_int64(s, 0);
+            i++;
+        }
+        if (rc != SQLITE_DONE)
+            log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+        sq_done(s);
+    }
     *counted = *total = i;
 
-    /* More hits than the cap: estimate the total from where the cap was reached. */
-    if ((s = sq_stmt(st, tri ? Q_SEARCH_RAW_TRI : Q_SEARCH_RAW_BI))) {
-        sqlite3_bind_text(s, 1, match.p, (int)match.len, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, SEARCH_CAP + 1);
-        int64_t raw = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sq_done(s);
-        if (raw > SEARCH_CAP)
-            *approx = 1;
-    }
+    /* More hits than the cap: extrapolate from the share of ids the capped hits span. */
     if (*approx && (s = sq_stmt(st, Q_CASE_ID_SPAN))) {
-        int64_t hi = 0, lo = 0, last = 0;
+        int64_t hi = 0, lo = 0;
         if (sqlite3_step(s) == SQLITE_ROW) {
             hi = sqlite3_column_int64(s, 0);
             lo = sqlite3_column_int64(s, 1);
         }
         sq_done(s);
-        /* The lowest rowid among the capped hits: the window they came from. */
-        sqlite3_stmt *w = sq_prepare(st, tri ? "SELECT min(rowid) FROM (SELECT rowid FROM case_fts "
-                                               "WHERE case_fts MATCH ?1 ORDER BY rowid DESC "
-                                               "LIMIT ?2)"
-                                             : "SELECT min(rowid) FROM (SELECT rowid FROM "
-                                               "case_short WHERE case_short MATCH ?1 "
-                                               "ORDER BY rowid DESC LIMIT ?2)");
-        if (w) {
-            sqlite3_bind_text(w, 1, match.p, (int)match.len, SQLITE_STATIC);
-            sqlite3_bind_int(w, 2, SEARCH_CAP);
-            if (sqlite3_step(w) == SQLITE_ROW)
-                last = sqlite3_column_int64(w, 0);
-            sq_done(w);
-        }
-        if (hi >= last && last > 0 && hi > lo) {
-            double est = (double)i * (double)(hi - lo + 1) / (double)(hi - last + 1);
-            *total = (int64_t)(est + 0.5);
-        }
+        if (hi >= last && last > 0 && hi > lo)
+            *total = (int64_t)((double)i * (double)(hi - lo + 1) / (double)(hi - last + 1) + 0.5);
         if (*total < i)
             *total = i;
     }
     buf_release(&match);
+    buf_release(&hits);
     return n;
 }
 
@@ -581,6 +582,7 @@ json_t *store_case(struct store *st, int64_t id)
         int64_t rel[STORE_RELATED];
         size_t n = 0;
         sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, st->campaign_id);
         while (n < STORE_RELATED && sqlite3_step(s) == SQLITE_ROW)
             rel[n++] = sqlite3_column_int64(s, 0);
         sq_done(s);
@@ -864,7 +866,7 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
             narts = sqlite3_column_int64(s, 0);
         sq_done(s);
     }
-    /* Cases are positions 0..ncases-1 (pub_rank's pos - 1), articles follow. */
+    /* Cases are positions 0..ncases-1 (pub_rank's pos - 1 by id), articles follow. */
     int64_t to = from + count;
     if (from < ncases && (s = sq_stmt(st, Q_SITEMAP_CASES))) {
         sqlite3_bind_int64(s, 1, st->campaign_id);
@@ -893,22 +895,17 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
  * Refreshing the derived tables (writer thread).  Each statement binds ?1
  * to the campaign; the counts are rolled up from one grouped pass over
  * the cases and one over their tags, the ranks are window functions, and
- * related cases come from each tag's leading cases (RELATED_POOL per tag:
- * awarded first, then most viewed), scored by the tags they share with
- * the case, then same track, awarded, views — the self-join of every pair
- * of cases sharing a tag, which grows with the square of the campaign,
- * is never formed.
+ * each tag's pool of related cases is its RELATED_POOL leading cases.  The
+ * self-join of every pair of cases sharing a tag, which grows with the
+ * square of the campaign, is never formed.
  */
-#define RELATED_POOL 12
 #define PUB_CASES "SELECT * FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL"
-#define STR2(x) #x
-#define STR(x) STR2(x)
 
 static const char *const refresh_sql[] = {
     "DELETE FROM pub_figures WHERE campaign_id = ?1",
     "DELETE FROM pub_count WHERE campaign_id = ?1",
     "DELETE FROM pub_rank WHERE campaign_id = ?1",
-    "DELETE FROM pub_related WHERE case_id IN (SELECT id FROM \"case\" WHERE campaign_id = ?1)",
+    "DELETE FROM pub_pool WHERE campaign_id = ?1",
     "INSERT INTO pub_figures SELECT ?1, count(*), count(DISTINCT region_code), "
     "count(DISTINCT unit_id), coalesce(sum(views), 0) FROM (" PUB_CASES ")",
     "DROP TABLE IF EXISTS temp.pub_base",
@@ -939,20 +936,13 @@ static const char *const refresh_sql[] = {
     "INSERT INTO pub_rank SELECT ?1, 4, ct.tag_id, row_number() OVER "
     "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id "
     "FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
-    "INSERT INTO pub_related "
-    "WITH pubc AS (SELECT id, track_id, tier_id, views FROM \"case\" "
-    "  WHERE campaign_id = ?1 AND published_at IS NOT NULL), "
-    "pool AS (SELECT tag_id, case_id FROM (SELECT ct.tag_id, ct.case_id, row_number() OVER "
-    "  (PARTITION BY ct.tag_id ORDER BY p.tier_id IS NULL, p.views DESC, p.id) AS rn "
-    "  FROM pubc p JOIN case_tag ct ON ct.case_id = p.id) WHERE rn <= " STR(RELATED_POOL) "), "
-    "cand AS (SELECT ct.case_id AS id, pool.case_id AS rid, count(*) AS shared "
-    "  FROM pubc a JOIN case_tag ct ON ct.case_id = a.id "
-    "  JOIN pool ON pool.tag_id = ct.tag_id AND pool.case_id <> ct.case_id "
-    "  GROUP BY ct.case_id, pool.case_id), "
-    "ranked AS (SELECT cand.id, cand.rid, row_number() OVER (PARTITION BY cand.id ORDER BY "
-    "  cand.shared DESC, r.track_id = a.track_id DESC, r.tier_id IS NULL, r.views DESC, r.id) "
-    "  AS seq FROM cand JOIN pubc a ON a.id = cand.id JOIN pubc r ON r.id = cand.rid) "
-    "SELECT id, seq, rid FROM ranked WHERE seq <= " STR(STORE_RELATED),
+    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id "
+    "FROM (" PUB_CASES ")",
+    "INSERT INTO pub_pool SELECT ?1, tag_id, rn, id, track_id, awarded, views FROM "
+    "(SELECT ct.tag_id, c.id, c.track_id, c.tier_id IS NOT NULL AS awarded, c.views, "
+    "  row_number() OVER (PARTITION BY ct.tag_id ORDER BY c.tier_id IS NULL, c.views DESC, c.id) "
+    "  AS rn FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id) "
+    "WHERE rn <= " STR(RELATED_POOL),
 };
 
 int db_public_refresh(sqlite3 *db, int64_t campaign_id)

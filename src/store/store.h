@@ -81,8 +81,8 @@ json_t *store_articles(struct store *st, int page, int per_page);
 /* One article with body HTML, tags, related, prev/next; NULL if none. */
 json_t *store_article(struct store *st, int64_t id);
 /*
- * Public URLs from..from+count-1 of the sequence "published cases newest
- * first, then articles": {ncases, narticles, cases:[[id,date]...],
+ * Public URLs from..from+count-1 of the sequence "published cases by id,
+ * then articles": {ncases, narticles, cases:[[id,date]...],
  * articles:[[id,date]...]}.  Cost: the rows returned.
  */
 #define STORE_SITEMAP_PARTS 1

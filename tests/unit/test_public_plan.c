@@ -11,8 +11,8 @@
  * without an index that gives the list its order, or sorts in a temporary
  * B-tree for ORDER BY: both cost the whole campaign on every request.
  * The tables are also checked against what they summarise: pub_count and
- * pub_rank against counts of the case table, and a case's related cases
- * sharing a tag with it.
+ * pub_rank against counts of the case table, the pools of related cases
+ * against the tags, and a case's related cases sharing a tag with it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,12 +146,15 @@ static void test_page_plans(void **state)
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
         char what[32];
         snprintf(what, sizeof what, "query %d", (int)keyed[i]);
-        /* Q_TAGS and Q_TIERS order a campaign's few tag counts and tiers, not cases. */
-        check_plan(what, sq_sql[keyed[i]], NULL, keyed[i] == Q_TAGS || keyed[i] == Q_TIERS);
+        /* Q_TAGS and Q_TIERS order a campaign's few tag counts and tiers, and
+         * Q_CASE_RELATED the pools of a case's few tags: never the campaign. */
+        check_plan(what, sq_sql[keyed[i]], NULL,
+                   keyed[i] == Q_TAGS || keyed[i] == Q_TIERS || keyed[i] == Q_CASE_RELATED);
     }
     /* Search reads at most SEARCH_CAP hits of the index, then sorts those only. */
-    check_plan("search (trigram)", sq_sql[Q_SEARCH_TRI], NULL, 1);
-    check_plan("search (bigram)", sq_sql[Q_SEARCH_BI], NULL, 1);
+    check_plan("search hits (trigram)", sq_sql[Q_SEARCH_HITS_TRI], NULL, 0);
+    check_plan("search hits (bigram)", sq_sql[Q_SEARCH_HITS_BI], NULL, 0);
+    check_plan("search", sq_sql[Q_SEARCH], NULL, 1);
 }
 
 static int64_t one_int(const char *sql)
@@ -182,7 +185,7 @@ static void test_tables_agree(void **state)
     assert_int_equal(one_int("SELECT n FROM pub_count WHERE region = 0 AND tier_id = 0 "
                              "AND track_id = 0 AND tag_id = 0"),
                      NCASES);
-    /* Rank 1..n without gaps in every dimension, newest first. */
+    /* Rank 1..n without gaps in every dimension, newest first (dim 5: by id). */
     assert_int_equal(one_int("SELECT count(*) FROM (SELECT dim, key, max(pos) m, count(*) n "
                              "FROM pub_rank GROUP BY dim, key) WHERE m <> n"),
                      0);
@@ -191,18 +194,40 @@ static void test_tables_agree(void **state)
                              "AND b.key = a.key AND b.pos = a.pos + 1 "
                              "JOIN \"case\" ca ON ca.id = a.case_id "
                              "JOIN \"case\" cb ON cb.id = b.case_id "
-                             "WHERE ca.published_at < cb.published_at "
-                             "OR (ca.published_at = cb.published_at AND ca.id < cb.id)"),
+                             "WHERE CASE WHEN a.dim = 5 THEN ca.id > cb.id "
+                             "ELSE ca.published_at < cb.published_at "
+                             "OR (ca.published_at = cb.published_at AND ca.id < cb.id) END"),
                      0);
-    /* Related cases: six per case with tags, each sharing a tag, never the case itself. */
-    assert_int_equal(one_int("SELECT count(*) FROM pub_related r WHERE r.related_id = r.case_id "
-                             "OR NOT EXISTS (SELECT 1 FROM case_tag a JOIN case_tag b "
-                             "ON b.tag_id = a.tag_id WHERE a.case_id = r.case_id "
-                             "AND b.case_id = r.related_id)"),
+    /* Each tag's pool: its leading published cases, each tagged with it, 12 or all. */
+    assert_int_equal(one_int("SELECT count(*) FROM pub_pool p WHERE NOT EXISTS (SELECT 1 "
+                             "FROM case_tag ct WHERE ct.case_id = p.case_id "
+                             "AND ct.tag_id = p.tag_id)"),
                      0);
-    assert_int_equal(one_int("SELECT count(*) FROM (SELECT case_id FROM pub_related "
-                             "GROUP BY case_id HAVING count(*) <> 6)"),
+    assert_int_equal(one_int("SELECT count(*) FROM (SELECT tag_id, count(*) n FROM pub_pool "
+                             "GROUP BY tag_id) p JOIN pub_count pc ON pc.tag_id = p.tag_id "
+                             "AND pc.region = 0 AND pc.tier_id = 0 AND pc.track_id = 0 "
+                             "WHERE p.n <> min(pc.n, 12)"),
                      0);
+    /* The related cases of a case: up to six, each sharing a tag, never the case itself. */
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sq_sql[Q_CASE_RELATED], -1, &s, NULL), SQLITE_OK);
+    int64_t id = one_int("SELECT id FROM \"case\" WHERE published_at IS NOT NULL "
+                         "AND id IN (SELECT case_id FROM case_tag) ORDER BY id LIMIT 1 OFFSET 500");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, one_int("SELECT campaign_id FROM \"case\" WHERE id = 1"));
+    int related = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(s, 0);
+        char *q = sqlite3_mprintf("SELECT count(*) FROM case_tag a JOIN case_tag b "
+                                  "ON b.tag_id = a.tag_id WHERE a.case_id = %lld "
+                                  "AND b.case_id = %lld",
+                                  (long long)id, (long long)rid);
+        assert_true(rid != id && one_int(q) > 0);
+        sqlite3_free(q);
+        related++;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(related, 6);
     /* The planner has statistics. */
     assert_true(one_int("SELECT count(*) FROM sqlite_stat1") > 0);
 }

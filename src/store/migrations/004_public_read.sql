@@ -33,6 +33,7 @@ CREATE TABLE pub_count (
 -- first: published_at DESC, id DESC) within all of its campaign (dim 0,
 -- key 0), its region (1, the code), tier (2, tier id), track (3, track id)
 -- and each of its tags (4, tag id).  Page K of one filter is a range seek.
+-- Dim 5 (key 0) ranks them by id, for the sitemap's parts.
 CREATE TABLE pub_rank (
     campaign_id INTEGER NOT NULL,
     dim INTEGER NOT NULL,
@@ -42,12 +43,20 @@ CREATE TABLE pub_rank (
     PRIMARY KEY (campaign_id, dim, key, pos)
 ) WITHOUT ROWID;
 
--- Up to six related cases of each published case, best first.
-CREATE TABLE pub_related (
-    case_id INTEGER NOT NULL,
+-- The pool of related cases of each tag: its RELATED_POOL leading
+-- published cases (awarded first, then most viewed), with what the
+-- related-cases order reads.  A case's related cases are the pool rows of
+-- its own tags, by tags shared, same track, awarded, views: bounded by its
+-- few tags, whatever the size of the campaign.
+CREATE TABLE pub_pool (
+    campaign_id INTEGER NOT NULL,
+    tag_id INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    related_id INTEGER NOT NULL,
-    PRIMARY KEY (case_id, seq)
+    case_id INTEGER NOT NULL,
+    track_id INTEGER NOT NULL,
+    awarded INTEGER NOT NULL,
+    views INTEGER NOT NULL,
+    PRIMARY KEY (campaign_id, tag_id, seq)
 ) WITHOUT ROWID;
 
 -- Previous / next published case by id: a seek in either direction.
@@ -65,3 +74,15 @@ CREATE INDEX case_pub_track_views
     ON "case"(campaign_id, track_id, views DESC, published_at DESC, id DESC)
     WHERE published_at IS NOT NULL;
 CREATE INDEX article_campaign ON article(campaign_id, published_at DESC, id DESC);
+
+-- One-character searches ("社"*) read one prefix doclist instead of merging
+-- every bigram that starts with the character: the short index gets a
+-- prefix index of one character, and is refilled (as store_index_cases does).
+DROP TABLE case_short;
+CREATE VIRTUAL TABLE case_short USING fts5(
+    title, unit, tags, summary, content='', tokenize='laurel_bigram', prefix='1');
+INSERT INTO case_short (rowid, title, unit, tags, summary)
+SELECT c.id, c.title, u.name,
+  (SELECT group_concat(t.name, ' ') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id
+   WHERE ct.case_id = c.id), c.summary
+FROM "case" c JOIN unit u ON u.id = c.unit_id ORDER BY c.id;
