@@ -331,6 +331,10 @@ static int load_job(sqlite3 *db, void *arg)
         snprintf(l->err, sizeof l->err, "search index: %s", sqlite3_errmsg(db));
         return -1;
     }
+    if (db_public_refresh(db, l->campaign_id) != 0) {
+        snprintf(l->err, sizeof l->err, "public read tables: %s", sqlite3_errmsg(db));
+        return -1;
+    }
     return 0;
 }
 

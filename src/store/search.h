@@ -14,6 +14,12 @@
 
 enum search_index { SEARCH_NONE, SEARCH_TRIGRAM, SEARCH_BIGRAM };
 
+/*
+ * A search lists at most the SEARCH_CAP newest hits of the index, so that
+ * its cost is bounded whatever the query; beyond, the total is estimated.
+ */
+#define SEARCH_CAP 1000
+
 /* Longest query accepted, in bytes. */
 #define SEARCH_MAX_QUERY 256
 

@@ -303,6 +303,7 @@ void sq_done(sqlite3_stmt *s)
 struct flush_ctx {
     sqlite3_stmt *update;
     struct store *st;
+    int64_t sum;
 };
 
 static int flush_one(void *arg, int64_t id, int64_t delta)
@@ -315,6 +316,7 @@ static int flush_one(void *arg, int64_t id, int64_t delta)
     if (rc != SQLITE_DONE)
         return -1;
     fc->st->views_flushed += (uint64_t)delta;
+    fc->sum += delta;
     return 0;
 }
 
@@ -326,12 +328,17 @@ static int flush_views(sqlite3 *db, void *ctx)
         char sql[128];
         snprintf(sql, sizeof sql, "UPDATE %s SET views = views + ?1 WHERE id = ?2",
                  view_table[k]);
-        struct flush_ctx fc = {NULL, st};
+        struct flush_ctx fc = {NULL, st, 0};
         if (sqlite3_prepare_v2(db, sql, -1, &fc.update, NULL) != SQLITE_OK)
             return -1;
         counter_drain(st->views[k], flush_one, &fc);
         sqlite3_finalize(fc.update);
+        if (k == STORE_COUNT_CASE && fc.sum > 0)
+            db_public_add_views(db, st->campaign_id, fc.sum);
     }
+    /* The planner's statistics, kept fresh every few hours (SQLite's advice). */
+    if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0)
+        sqlite3_exec(db, "PRAGMA optimize", NULL, NULL, NULL);
     return 0;
 }
 
@@ -491,6 +498,17 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         return NULL;
     }
     st->campaign_id = find_public_campaign(st->wdb);
+    if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id)) {
+        /* A database from before migration 004: fill its public read tables once. */
+        if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+            db_public_refresh(st->wdb, st->campaign_id) != 0 ||
+            sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+            snprintf(err, errlen, "cannot build the public read tables");
+            store_close(st);
+            return NULL;
+        }
+    }
     st->wcache = calloc(1, sizeof *st->wcache);
     st->writer = st->wcache ? writer_start(st->wdb, flush_views, st) : NULL;
     if (!st->writer) {
@@ -526,6 +544,7 @@ void store_close(struct store *st)
     while (c) {
         struct rconn *next = c->next;
         cache_clear(&c->cache);
+        sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close(c->db);
         if (tl_conn == c)
             tl_conn = NULL;
@@ -536,8 +555,11 @@ void store_close(struct store *st)
         cache_clear(st->wcache);
         free(st->wcache);
     }
-    if (st->wdb)
+    if (st->wdb) {
+        if (st->writer)
+            sqlite3_exec(st->wdb, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close(st->wdb);
+    }
     for (int k = 0; k < STORE_COUNT__MAX; k++)
         counter_free(st->views[k]);
     pthread_mutex_destroy(&st->rlock);

@@ -23,7 +23,15 @@ enum sq_id {
     Q_TIERS,
     Q_TRACKS,
     Q_FIGURES,
-    Q_CASES,
+    Q_COUNT,
+    Q_TIER_ID,
+    Q_TRACK_ID,
+    Q_TAG_ID,
+    Q_CASE_SUMMARY,
+    Q_SEARCH_HITS_TRI,
+    Q_SEARCH_HITS_BI,
+    Q_SEARCH,
+    Q_CASE_ID_SPAN,
     Q_CASE,
     Q_CASE_SECTIONS,
     Q_CASE_TAGS,
@@ -32,6 +40,7 @@ enum sq_id {
     Q_CASE_PREV,
     Q_CASE_NEXT,
     Q_REGIONS,
+    Q_REGION_AWARDS,
     Q_AWARDED,
     Q_TAGS,
     Q_ARTICLES,
@@ -42,6 +51,7 @@ enum sq_id {
     Q_ARTICLE_NEXT,
     Q_SITEMAP_CASES,
     Q_SITEMAP_ARTICLES,
+    Q_ARTICLE_COUNT,
     Q__MAX
 };
 
@@ -60,7 +70,11 @@ struct store {
     pthread_mutex_t rlock; /* guards rconns */
     struct rconn *rconns;
     struct stmt_cache *wcache; /* the writer connection's statements */
+    uint64_t flushes;          /* counter flushes run (writer thread only) */
 };
+
+/* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
+#define STORE_OPTIMIZE_FLUSHES (4 * 3600)
 
 /* The calling thread's statement for id, or NULL (logged). */
 sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);
@@ -100,6 +114,26 @@ int store_reload(struct store *st);
 int migrate_run(sqlite3 *db, char *err, size_t errlen);
 /* (Re)build both search indexes from the case tables; on the writer's db. */
 int store_index_cases(sqlite3 *db);
+/*
+ * Rebuild the public read tables of migration 004 (pub_figures, pub_count,
+ * pub_rank, pub_pool) for campaign_id from its published cases, and
+ * refresh the planner's statistics; on the writer's db, inside the
+ * caller's transaction.  Set-based: seconds at a million cases.  0 or -1
+ * (logged).
+ */
+int db_public_refresh(sqlite3 *db, int64_t campaign_id);
+/* Add delta flushed views to the campaign's figures (writer thread). */
+void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
+/* 1 if campaign_id has published cases but no pub_figures row (a database
+ * migrated to 004 and not refreshed yet), else 0. */
+int db_public_stale(sqlite3 *db, int64_t campaign_id);
+/*
+ * The SQL text of the id query of a case list without search words (see
+ * sqlite_public.c): sort 0 newest first, 1 most viewed; drive the pub_rank
+ * dimension walked (newest only); mask the filters present (1 region,
+ * 2 tier, 4 track, 8 tag).  A constant address for the statement cache.
+ */
+const char *db_list_sql(int sort, int drive, int mask);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);
 

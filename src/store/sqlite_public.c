@@ -4,12 +4,19 @@
  * into models.  Bodies are returned as Markdown (body_md); rendering them is
  * the view's job.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "store/search.h"
 #include "store/sqlite_int.h"
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+/* Related cases: each tag's pool holds its RELATED_POOL leading cases. */
+#define RELATED_POOL 12
 
 /* The columns of a case summary, in the order case_summary() reads them. */
 #define CASE_COLS                                                                              \
@@ -22,32 +29,46 @@
     " JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "                \
     " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
 
+/*
+ * Search: the ids of the newest SEARCH_CAP hits of the index (rowid order,
+ * read once, so the cost is bounded whatever the query) come as a JSON
+ * array in ?11; those that are published cases of the campaign and pass
+ * the filters are listed in the list's order.  ?1 campaign, ?7 region,
+ * ?8 tier id, ?9 track id, ?10 tag id (NULL: any), ?13 most viewed first.
+ * The filters and the sort see at most SEARCH_CAP rows, so need no index.
+ */
+#define SEARCH_HITS(fts) "SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+
 const char *const sq_sql[Q__MAX] = {
     [Q_CAMPAIGN] = "SELECT id, slug, name, theme, organisers, call_md, opens_at, closes_at, "
                    "published_at, status FROM campaign WHERE id = ?1",
     [Q_STAGES] = "SELECT seq, name, kind, starts_at, ends_at, summary FROM stage "
                  "WHERE campaign_id = ?1 ORDER BY seq",
-    [Q_TIERS] = "SELECT t.slug, t.name, t.quota, t.rank, "
-                "(SELECT count(*) FROM \"case\" c WHERE c.tier_id = t.id) "
-                "FROM tier t WHERE t.campaign_id = ?1 ORDER BY t.rank",
-    [Q_TRACKS] = "SELECT tr.slug, tr.name, count(c.id) FROM track tr "
-                 "LEFT JOIN \"case\" c ON c.track_id = tr.id AND c.published_at IS NOT NULL "
-                 "WHERE tr.campaign_id = ?1 GROUP BY tr.id ORDER BY tr.id",
-    [Q_FIGURES] = "SELECT count(*), count(DISTINCT region_code), count(DISTINCT unit_id), "
-                  "coalesce(sum(views), 0) FROM \"case\" "
-                  "WHERE campaign_id = ?1 AND published_at IS NOT NULL",
-    [Q_CASES] = "SELECT " CASE_COLS ", count(*) OVER () FROM \"case\" c " CASE_JOINS
-                "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "
-                "AND (?2 IS NULL OR c.region_code = ?2) "
-                "AND (?3 IS NULL OR ti.slug = ?3) "
-                "AND (?4 IS NULL OR tr.slug = ?4) "
-                "AND (?5 IS NULL OR c.id IN (SELECT ct.case_id FROM case_tag ct "
-                "     JOIN tag t ON t.id = ct.tag_id WHERE t.name = ?5)) "
-                "AND (?6 IS NULL OR c.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?6)) "
-                "AND (?7 IS NULL OR c.id IN "
-                "     (SELECT rowid FROM case_short WHERE case_short MATCH ?7)) "
-                "ORDER BY CASE WHEN ?8 THEN c.views END DESC, c.published_at DESC, c.id DESC "
-                "LIMIT ?9 OFFSET ?10",
+    [Q_TIERS] = "SELECT t.slug, t.name, t.quota, t.rank, coalesce(pc.n, 0) FROM tier t "
+                "LEFT JOIN pub_count pc ON pc.campaign_id = t.campaign_id AND pc.region = 0 "
+                "AND pc.tier_id = t.id AND pc.track_id = 0 AND pc.tag_id = 0 "
+                "WHERE t.campaign_id = ?1 ORDER BY t.rank",
+    [Q_TRACKS] = "SELECT tr.slug, tr.name, coalesce(pc.n, 0) FROM track tr "
+                 "LEFT JOIN pub_count pc ON pc.campaign_id = tr.campaign_id AND pc.region = 0 "
+                 "AND pc.tier_id = 0 AND pc.track_id = tr.id AND pc.tag_id = 0 "
+                 "WHERE tr.campaign_id = ?1 ORDER BY tr.id",
+    [Q_FIGURES] = "SELECT cases, regions, units, views FROM pub_figures WHERE campaign_id = ?1",
+    [Q_COUNT] = "SELECT n FROM pub_count WHERE campaign_id = ?1 AND region = ?2 AND tier_id = ?3 "
+                "AND track_id = ?4 AND tag_id = ?5",
+    [Q_TIER_ID] = "SELECT id FROM tier WHERE campaign_id = ?1 AND slug = ?2",
+    [Q_TRACK_ID] = "SELECT id FROM track WHERE campaign_id = ?1 AND slug = ?2",
+    [Q_TAG_ID] = "SELECT id FROM tag WHERE name = ?1",
+    [Q_CASE_SUMMARY] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS "WHERE c.id = ?1",
+    [Q_SEARCH_HITS_TRI] = SEARCH_HITS("case_fts"),
+    [Q_SEARCH_HITS_BI] = SEARCH_HITS("case_short"),
+    [Q_SEARCH] =
+        "SELECT c.id FROM json_each(?11) h CROSS JOIN \"case\" c ON c.id = h.value "
+        "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+        "AND (?7 IS NULL OR c.region_code = ?7) AND (?8 IS NULL OR c.tier_id = ?8) "
+        "AND (?9 IS NULL OR c.track_id = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM case_tag ct "
+        "  WHERE ct.case_id = c.id AND ct.tag_id = ?10)) "
+        "ORDER BY CASE WHEN ?13 THEN c.views END DESC, c.published_at DESC, c.id DESC",
+    [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
     [Q_CASE_SECTIONS] = "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq",
@@ -55,27 +76,31 @@ const char *const sq_sql[Q__MAX] = {
                     "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
                            "WHERE case_id = ?1 ORDER BY id",
-    [Q_CASE_RELATED] =
-        "SELECT " CASE_COLS " FROM (SELECT ct2.case_id AS id, count(*) AS shared "
-        "  FROM case_tag ct JOIN case_tag ct2 ON ct2.tag_id = ct.tag_id "
-        "  AND ct2.case_id <> ct.case_id WHERE ct.case_id = ?1 GROUP BY ct2.case_id) rel "
-        "JOIN \"case\" c ON c.id = rel.id " CASE_JOINS
-        "WHERE c.campaign_id = ?2 AND c.published_at IS NOT NULL "
-        "ORDER BY rel.shared DESC, c.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1) "
-        "DESC, c.tier_id IS NULL, c.views DESC, c.id LIMIT 6",
+    /* The pools of the case's tags (at most tags × RELATED_POOL rows): by
+     * tags shared, same track, awarded, views. */
+    [Q_CASE_RELATED] = "SELECT p.case_id FROM pub_pool p WHERE p.campaign_id = ?2 "
+                       "AND p.tag_id IN (SELECT ct.tag_id FROM case_tag ct WHERE ct.case_id = ?1) "
+                       "AND p.case_id <> ?1 GROUP BY p.case_id ORDER BY count(*) DESC, "
+                       "max(p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1)) DESC, "
+                       "max(p.awarded) DESC, max(p.views) DESC, p.case_id LIMIT " STR(STORE_RELATED),
     [Q_CASE_PREV] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id < ?1 "
                     "AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
     [Q_CASE_NEXT] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id > ?1 "
                     "AND published_at IS NOT NULL ORDER BY id LIMIT 1",
-    [Q_REGIONS] = "SELECT r.code, r.name, r.source, count(c.id) FROM region r "
-                  "LEFT JOIN \"case\" c ON c.region_code = r.code AND c.campaign_id = ?1 "
-                  "AND c.published_at IS NOT NULL GROUP BY r.code ORDER BY r.code",
+    [Q_REGIONS] = "SELECT r.code, r.name, r.source, coalesce(pc.n, 0) FROM region r "
+                  "LEFT JOIN pub_count pc ON pc.campaign_id = ?1 "
+                  "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = 0 AND pc.track_id = 0 "
+                  "AND pc.tag_id = 0 ORDER BY r.code",
+    [Q_REGION_AWARDS] = "SELECT pc.region, t.slug, pc.n FROM tier t CROSS JOIN region r "
+                        "CROSS JOIN pub_count pc ON pc.campaign_id = t.campaign_id "
+                        "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = t.id "
+                        "AND pc.track_id = 0 AND pc.tag_id = 0 WHERE t.campaign_id = ?1",
     [Q_AWARDED] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS
                   "WHERE c.campaign_id = ?1 AND c.tier_id IS NOT NULL "
                   "AND c.published_at IS NOT NULL ORDER BY ti.rank, c.region_code, c.id",
-    [Q_TAGS] = "SELECT t.name, count(*) FROM tag t JOIN case_tag ct ON ct.tag_id = t.id "
-               "JOIN \"case\" c ON c.id = ct.case_id AND c.campaign_id = ?1 "
-               "AND c.published_at IS NOT NULL GROUP BY t.id ORDER BY 2 DESC, t.name",
+    [Q_TAGS] = "SELECT t.name, pc.n FROM pub_count pc JOIN tag t ON t.id = pc.tag_id "
+               "WHERE pc.campaign_id = ?1 AND pc.region = 0 AND pc.tier_id = 0 "
+               "AND pc.track_id = 0 AND pc.tag_id > 0 ORDER BY pc.n DESC, t.name",
     [Q_ARTICLES] = "SELECT id, title, source, author, published_at, views, body_md, "
                    "count(*) OVER () FROM article WHERE campaign_id = ?1 "
                    "ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
@@ -92,10 +117,12 @@ const char *const sq_sql[Q__MAX] = {
                        "ORDER BY id DESC LIMIT 1",
     [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
                        "ORDER BY id LIMIT 1",
-    [Q_SITEMAP_CASES] = "SELECT id, published_at FROM \"case\" WHERE campaign_id = ?1 "
-                        "AND published_at IS NOT NULL ORDER BY id",
+    [Q_SITEMAP_CASES] = "SELECT c.id, c.published_at FROM pub_rank p CROSS JOIN \"case\" c "
+                        "ON c.id = p.case_id WHERE p.campaign_id = ?1 AND p.dim = 5 "
+                        "AND p.key = 0 AND p.pos BETWEEN ?2 AND ?3 ORDER BY p.pos",
     [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
-                           "ORDER BY id",
+                           "ORDER BY id LIMIT ?2 OFFSET ?3",
+    [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1",
 };
 
 /* Split "a|b|c" into a JSON array of strings. */
@@ -147,50 +174,333 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
     json_object_set_new(o, "pages", json_integer(pages));
 }
 
-json_t *store_cases(struct store *st, const struct store_filter *f)
+/*
+ * The id queries of the case lists without search words, one SQL text per
+ * sort, pub_rank dimension walked and set of filters (no `? IS NULL OR`):
+ * each is an index walk in list order, proved by tests/unit/
+ * test_public_plan.c.  Binds: ?1 campaign, ?2 dim, ?3 key, ?4 the rank
+ * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?7 region code,
+ * ?8 tier id, ?9 track id, ?10 tag id.
+ *
+ * Newest first walks the pub_rank rows of one filter (the one with the
+ * fewest cases); with that filter alone, page K is the range seek
+ * pos > (K - 1) * per_page.  With more filters the others are checked on
+ * the case row and the page is an OFFSET over that walk, so its cost is
+ * bounded by the smallest filter's size.  Most viewed first walks the
+ * partial index of views (with the tier, region or track filter as its
+ * prefix when there is one), as views change every second: an OFFSET over
+ * an index, no sort.
+ */
+enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
+enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
+
+static char *list_sql[2][DIM__MAX][F__MASKS];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static char *make_list_sql(int sort, int drive, int mask)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_CASES);
-    if (!s)
-        return NULL;
-    struct buf match = BUF_INIT;
-    buf_init(&match, 4096);
-    enum search_index which = f->q ? search_compile(f->q, &match) : SEARCH_NONE;
-    int per_page = f->per_page > 0 ? f->per_page : STORE_PER_PAGE;
-    int page = f->page > 0 ? f->page : 1;
-
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    sq_bind_opt(s, 2, f->region);
-    sq_bind_opt(s, 3, f->tier);
-    sq_bind_opt(s, 4, f->track);
-    sq_bind_opt(s, 5, f->tag);
-    sq_bind_opt(s, 6, which == SEARCH_TRIGRAM ? match.p : NULL);
-    sq_bind_opt(s, 7, which == SEARCH_BIGRAM ? match.p : NULL);
-    sqlite3_bind_int(s, 8, f->sort_views);
-    sqlite3_bind_int(s, 9, per_page);
-    sqlite3_bind_int64(s, 10, (int64_t)(page - 1) * per_page);
-
-    json_t *items = json_array();
-    int64_t total = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        json_array_append_new(items, case_summary(s));
-        total = sqlite3_column_int64(s, CASE_NCOLS);
+    struct buf b = BUF_INIT;
+    buf_init(&b, 4096);
+    int drive_bit = drive ? 1 << (drive - 1) : 0;
+    int others = mask & ~drive_bit;
+    if (sort == 0) {
+        buf_puts(&b, "SELECT p.case_id FROM pub_rank p");
+        if (others & (F_REGION | F_TIER | F_TRACK))
+            buf_puts(&b, " CROSS JOIN \"case\" c ON c.id = p.case_id");
+        buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
+    } else {
+        const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
+                            : (mask & F_REGION) ? "case_pub_region_views"
+                            : (mask & F_TRACK)  ? "case_pub_track_views"
+                                                : "case_pub_views";
+        buf_printf(&b,
+                   "SELECT c.id FROM \"case\" c INDEXED BY %s WHERE c.campaign_id = ?1 "
+                   "AND c.published_at IS NOT NULL",
+                   index);
+        others = mask;
     }
-    if (rc != SQLITE_DONE)
+    if (others & F_REGION)
+        buf_puts(&b, " AND c.region_code = ?7");
+    if (others & F_TIER)
+        buf_puts(&b, " AND c.tier_id = ?8");
+    if (others & F_TRACK)
+        buf_puts(&b, " AND c.track_id = ?9");
+    if (others & F_TAG)
+        buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
+                       "AND ct.tag_id = ?10)",
+                   sort == 0 ? "p.case_id" : "c.id");
+    buf_puts(&b, sort == 0 ? " ORDER BY p.pos"
+                           : " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
+    buf_puts(&b, " LIMIT ?5 OFFSET ?6");
+    if (b.oom) {
+        buf_release(&b);
+        return NULL;
+    }
+    return b.p; /* kept for the life of the process */
+}
+
+static void make_all_list_sql(void)
+{
+    for (int sort = 0; sort < 2; sort++)
+        for (int d = 0; d < DIM__MAX; d++)
+            for (int m = 0; m < F__MASKS; m++)
+                if (sort == 0 ? (d == 0 ? m == 0 : (m & (1 << (d - 1))) != 0) : d == 0)
+                    list_sql[sort][d][m] = make_list_sql(sort, d, m);
+}
+
+const char *db_list_sql(int sort, int drive, int mask)
+{
+    pthread_once(&list_once, make_all_list_sql);
+    if (sort < 0 || sort > 1 || drive < 0 || drive >= DIM__MAX || mask < 0 || mask >= F__MASKS)
+        return NULL;
+    return list_sql[sort][drive][mask];
+}
+
+/* The id of a row found by q bound to (campaign, text) or (text), or 0. */
+static int64_t id_of(struct store *st, enum sq_id q, const char *text, int with_campaign)
+{
+    sqlite3_stmt *s = sq_stmt(st, q);
+    int64_t id = 0;
+    if (!s)
+        return -1;
+    if (with_campaign) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+    }
+    if (sqlite3_step(s) == SQLITE_ROW)
+        id = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    return id;
+}
+
+/* Published cases of the campaign for one combination of filter keys (0: any). */
+static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t track, int64_t tag)
+{
+    sqlite3_stmt *s = sq_stmt(st, Q_COUNT);
+    int64_t n = 0;
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, st->campaign_id);
+    sqlite3_bind_int64(s, 2, region);
+    sqlite3_bind_int64(s, 3, tier);
+    sqlite3_bind_int64(s, 4, track);
+    sqlite3_bind_int64(s, 5, tag);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    return n;
+}
+
+/* Append the summaries of ids[0..n) to items, in that order. */
+static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
+{
+    sqlite3_stmt *s = sq_stmt(st, Q_CASE_SUMMARY);
+    if (!s)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, ids[i]);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(items, case_summary(s));
+        sqlite3_reset(s);
+    }
+    sq_done(s);
+}
+
+/* The resolved filter: keys as pub_count and pub_rank have them. */
+struct keys {
+    int64_t region, tier, track, tag;
+    int mask;
+    int none; /* a filter names nothing that exists: no case matches */
+};
+
+static struct keys keys_of(struct store *st, const struct store_filter *f)
+{
+    struct keys k = {0};
+    if (f->region && *f->region) {
+        char *end;
+        k.region = strtoll(f->region, &end, 10);
+        k.none |= *end != '\0' || k.region <= 0;
+        k.mask |= F_REGION;
+    }
+    if (f->tier && *f->tier) {
+        k.tier = id_of(st, Q_TIER_ID, f->tier, 1);
+        k.none |= k.tier <= 0;
+        k.mask |= F_TIER;
+    }
+    if (f->track && *f->track) {
+        k.track = id_of(st, Q_TRACK_ID, f->track, 1);
+        k.none |= k.track <= 0;
+        k.mask |= F_TRACK;
+    }
+    if (f->tag && *f->tag) {
+        k.tag = id_of(st, Q_TAG_ID, f->tag, 0);
+        k.none |= k.tag <= 0;
+        k.mask |= F_TAG;
+    }
+    return k;
+}
+
+static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
+{
+    /* Parameters a statement does not use answer SQLITE_RANGE: harmless. */
+    if (k->mask & F_REGION)
+        sqlite3_bind_text(s, 7, region, -1, SQLITE_STATIC);
+    if (k->mask & F_TIER)
+        sqlite3_bind_int64(s, 8, k->tier);
+    if (k->mask & F_TRACK)
+        sqlite3_bind_int64(s, 9, k->track);
+    if (k->mask & F_TAG)
+        sqlite3_bind_int64(s, 10, k->tag);
+}
+
+/* The ids of one page of a list without search words; the count found. */
+static size_t list_ids(struct store *st, const struct store_filter *f, const struct keys *k,
+                       int page, int per_page, int64_t *ids)
+{
+    int sort = f->sort_views ? 1 : 0, drive = DIM_ALL;
+    int64_t key = 0;
+    if (sort == 0 && k->mask) {
+        /* Walk the filter with the fewest cases. */
+        int64_t best = -1;
+        const int64_t *keys[] = {&k->region, &k->tier, &k->track, &k->tag};
+        for (int d = DIM_REGION; d <= DIM_TAG; d++) {
+            if (!(k->mask & (1 << (d - 1))))
+                continue;
+            int64_t n = count_of(st, d == DIM_REGION ? k->region : 0, d == DIM_TIER ? k->tier : 0,
+                                 d == DIM_TRACK ? k->track : 0, d == DIM_TAG ? k->tag : 0);
+            if (best < 0 || n < best) {
+                best = n;
+                drive = d;
+                key = *keys[d - 1];
+            }
+        }
+    }
+    const char *sql = db_list_sql(sort, drive, k->mask);
+    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
+    if (!s)
+        return 0;
+    int64_t skip = (int64_t)(page - 1) * per_page;
+    int alone = sort == 0 && (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1));
+    sqlite3_bind_int64(s, 1, st->campaign_id);
+    sqlite3_bind_int(s, 2, drive);
+    sqlite3_bind_int64(s, 3, key);
+    sqlite3_bind_int64(s, 4, alone ? skip : 0);
+    sqlite3_bind_int(s, 5, per_page);
+    sqlite3_bind_int64(s, 6, alone ? 0 : skip);
+    bind_keys(s, k, f->region);
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < (size_t)per_page)
+        ids[n++] = sqlite3_column_int64(s, 0);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         log_error("store: case list: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
     sq_done(s);
-    if (json_array_size(items) == 0 && page > 1) {
-        /* Past the end: learn the total from the first page so the caller can say so. */
-        struct store_filter first = *f;
-        first.page = 1;
-        first.per_page = 1;
-        json_t *probe = store_cases(st, &first);
-        total = probe ? json_integer_value(json_object_get(probe, "total")) : 0;
-        json_decref(probe);
+    return n;
+}
+
+/*
+ * A search: the ids of page `page` among the list's order of the newest
+ * SEARCH_CAP hits; *counted how many of those hits pass, *approx set (and
+ * *total estimated) when the index had more hits than the cap.
+ */
+static size_t search_ids(struct store *st, const struct store_filter *f, const struct keys *k,
+                         int page, int per_page, int64_t *ids, int64_t *counted, int64_t *total,
+                         int *approx)
+{
+    struct buf match = BUF_INIT, hits = BUF_INIT;
+    buf_init(&match, 4096);
+    buf_init(&hits, 16 * (SEARCH_CAP + 2));
+    enum search_index which = search_compile(f->q, &match);
+    size_t n = 0;
+    *counted = *total = 0;
+    *approx = 0;
+    sqlite3_stmt *s = NULL;
+    if (which != SEARCH_NONE && !match.oom)
+        s = sq_stmt(st, which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI);
+    if (!s) {
+        buf_release(&match);
+        buf_release(&hits);
+        return 0;
+    }
+    /* One pass over the index: the newest SEARCH_CAP hits, and whether there are more. */
+    sqlite3_bind_text(s, 1, match.p, (int)match.len, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, SEARCH_CAP + 1);
+    int64_t raw = 0, last = 0;
+    int rc;
+    buf_putc(&hits, '[');
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (++raw > SEARCH_CAP)
+            break;
+        last = sqlite3_column_int64(s, 0);
+        buf_printf(&hits, raw > 1 ? ",%lld" : "%lld", (long long)last);
+    }
+    buf_putc(&hits, ']');
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+    sq_done(s);
+    *approx = raw > SEARCH_CAP;
+
+    int64_t from = (int64_t)(page - 1) * per_page, i = 0;
+    if (raw > 0 && !hits.oom && (s = sq_stmt(st, Q_SEARCH))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        bind_keys(s, k, f->region);
+        sqlite3_bind_text(s, 11, hits.p, (int)hits.len, SQLITE_STATIC);
+        sqlite3_bind_int(s, 13, f->sort_views);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (i >= from && n < (size_t)per_page)
+                ids[n++] = sqlite3_column_int64(s, 0);
+            i++;
+        }
+        if (rc != SQLITE_DONE)
+            log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
+        sq_done(s);
+    }
+    *counted = *total = i;
+
+    /* More hits than the cap: extrapolate from the share of ids the capped hits span. */
+    if (*approx && (s = sq_stmt(st, Q_CASE_ID_SPAN))) {
+        int64_t hi = 0, lo = 0;
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            hi = sqlite3_column_int64(s, 0);
+            lo = sqlite3_column_int64(s, 1);
+        }
+        sq_done(s);
+        if (hi >= last && last > 0 && hi > lo)
+            *total = (int64_t)((double)i * (double)(hi - lo + 1) / (double)(hi - last + 1) + 0.5);
+        if (*total < i)
+            *total = i;
     }
     buf_release(&match);
+    buf_release(&hits);
+    return n;
+}
+
+json_t *store_cases(struct store *st, const struct store_filter *f)
+{
+    int per_page = f->per_page > 0 ? f->per_page : STORE_PER_PAGE;
+    int page = f->page > 0 ? f->page : 1;
+    if (per_page > STORE_MAX_PER_PAGE)
+        per_page = STORE_MAX_PER_PAGE;
+    struct keys k = keys_of(st, f);
+    int64_t ids[STORE_MAX_PER_PAGE];
+    size_t n = 0;
+    int64_t total = 0, reachable = 0;
+    int approx = 0;
+    if (!k.none && f->q) {
+        n = search_ids(st, f, &k, page, per_page, ids, &reachable, &total, &approx);
+    } else if (!k.none) {
+        total = reachable = count_of(st, k.region, k.tier, k.track, k.tag);
+        if ((int64_t)(page - 1) * per_page < total)
+            n = list_ids(st, f, &k, page, per_page, ids);
+    }
+    json_t *items = json_array();
+    summaries(st, ids, n, items);
     json_t *o = json_object();
-    set_pages(o, total, page, per_page);
+    set_pages(o, reachable, page, per_page);
+    json_object_set_new(o, "approx", json_boolean(approx));
+    json_object_set_new(o, "estimate", json_integer(total));
     json_object_set_new(o, "items", items);
     return o;
 }
@@ -269,11 +579,14 @@ json_t *store_case(struct store *st, int64_t id)
 
     json_t *related = json_array();
     if ((s = sq_stmt(st, Q_CASE_RELATED))) {
+        int64_t rel[STORE_RELATED];
+        size_t n = 0;
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(related, case_summary(s));
+        while (n < STORE_RELATED && sqlite3_step(s) == SQLITE_ROW)
+            rel[n++] = sqlite3_column_int64(s, 0);
         sq_done(s);
+        summaries(st, rel, n, related);
     }
     json_object_set_new(o, "related", related);
     json_object_set_new(o, "prev", neighbour(st, Q_CASE_PREV, id, "/cases/"));
@@ -381,23 +694,23 @@ json_t *store_regions(struct store *st)
         json_array_append_new(regions, r);
     }
     sq_done(s);
-    json_t *items = awarded(st);
-    size_t i;
-    json_t *c;
-    json_array_foreach(items, i, c)
-    {
-        const char *code = json_string_value(json_object_get(json_object_get(c, "region"), "code"));
-        const char *tier = json_string_value(json_object_get(json_object_get(c, "tier"), "slug"));
-        json_t *r = json_object_get(by_code, code);
-        if (!r || !tier)
-            continue;
-        json_t *aw = json_object_get(r, "awards");
-        json_object_set_new(aw, tier,
-                            json_integer(json_integer_value(json_object_get(aw, tier)) + 1));
-        json_object_set_new(r, "awarded",
-                            json_integer(json_integer_value(json_object_get(r, "awarded")) + 1));
+    /* Awards per region and tier, kept in pub_count. */
+    if ((s = sq_stmt(st, Q_REGION_AWARDS))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            char code[24];
+            snprintf(code, sizeof code, "%lld", (long long)sqlite3_column_int64(s, 0));
+            const char *tier = sq_text(s, 1);
+            json_int_t n = (json_int_t)sqlite3_column_int64(s, 2);
+            json_t *r = json_object_get(by_code, code);
+            if (!r)
+                continue;
+            json_object_set_new(json_object_get(r, "awards"), tier, json_integer(n));
+            json_object_set_new(r, "awarded",
+                                json_integer(json_integer_value(json_object_get(r, "awarded")) + n));
+        }
+        sq_done(s);
     }
-    json_decref(items);
     json_decref(by_code);
     return regions;
 }
@@ -536,22 +849,153 @@ json_t *store_article(struct store *st, int64_t id)
     return o;
 }
 
-static json_t *id_dates(struct store *st, enum sq_id q)
+json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
 {
-    json_t *a = json_array();
-    sqlite3_stmt *s = sq_stmt(st, q);
-    if (!s)
-        return a;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
-                                           sq_jtext(s, 1)));
-    sq_done(s);
-    return a;
+    json_t *cases = json_array(), *arts = json_array();
+    int64_t ncases = 0, narts = 0;
+    sqlite3_stmt *s;
+    if ((s = sq_stmt(st, Q_FIGURES))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            ncases = sqlite3_column_int64(s, 0);
+        sq_done(s);
+    }
+    if ((s = sq_stmt(st, Q_ARTICLE_COUNT))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            narts = sqlite3_column_int64(s, 0);
+        sq_done(s);
+    }
+    /* Cases are positions 0..ncases-1 (pub_rank's pos - 1 by id), articles follow. */
+    int64_t to = from + count;
+    if (from < ncases && (s = sq_stmt(st, Q_SITEMAP_CASES))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        sqlite3_bind_int64(s, 2, from + 1);
+        sqlite3_bind_int64(s, 3, to < ncases ? to : ncases);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(cases, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
+                                                   sq_jtext(s, 1)));
+        sq_done(s);
+    }
+    int64_t afrom = from > ncases ? from - ncases : 0;
+    if (to > ncases && afrom < narts && (s = sq_stmt(st, Q_SITEMAP_ARTICLES))) {
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        sqlite3_bind_int64(s, 2, to - ncases - afrom);
+        sqlite3_bind_int64(s, 3, afrom);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(arts, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
+                                                  sq_jtext(s, 1)));
+        sq_done(s);
+    }
+    return json_pack("{s:I,s:I,s:o,s:o}", "ncases", (json_int_t)ncases, "narticles",
+                     (json_int_t)narts, "cases", cases, "articles", arts);
 }
 
-json_t *store_sitemap(struct store *st)
+/* ------------------------------------------------------------------------
+ * Refreshing the derived tables (writer thread).  Each statement binds ?1
+ * to the campaign; the counts are rolled up from one grouped pass over
+ * the cases and one over their tags, the ranks are window functions, and
+ * each tag's pool of related cases is its RELATED_POOL leading cases.  The
+ * self-join of every pair of cases sharing a tag, which grows with the
+ * square of the campaign, is never formed.
+ */
+#define PUB_CASES "SELECT * FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL"
+
+static const char *const refresh_sql[] = {
+    "DELETE FROM pub_figures WHERE campaign_id = ?1",
+    "DELETE FROM pub_count WHERE campaign_id = ?1",
+    "DELETE FROM pub_rank WHERE campaign_id = ?1",
+    "DELETE FROM pub_pool WHERE campaign_id = ?1",
+    "INSERT INTO pub_figures SELECT ?1, count(*), count(DISTINCT region_code), "
+    "count(DISTINCT unit_id), coalesce(sum(views), 0) FROM (" PUB_CASES ")",
+    "DROP TABLE IF EXISTS temp.pub_base",
+    "CREATE TEMP TABLE pub_base (region INTEGER, tier_id INTEGER, track_id INTEGER, "
+    "tag_id INTEGER, n INTEGER)",
+    "INSERT INTO temp.pub_base SELECT CAST(region_code AS INTEGER), tier_id, track_id, 0, count(*) "
+    "FROM (" PUB_CASES ") GROUP BY 1, 2, 3",
+    "INSERT INTO temp.pub_base SELECT CAST(c.region_code AS INTEGER), c.tier_id, c.track_id, "
+    "ct.tag_id, count(*) FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id "
+    "GROUP BY 1, 2, 3, 4",
+    /* Every subset of {region, tier, track} kept or rolled up to 0 (any). */
+    "WITH s(bits) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7)) "
+    "INSERT INTO pub_count SELECT ?1, CASE WHEN bits & 1 THEN region ELSE 0 END AS r, "
+    "CASE WHEN bits & 2 THEN tier_id ELSE 0 END AS ti, "
+    "CASE WHEN bits & 4 THEN track_id ELSE 0 END AS tr, tag_id, sum(n) "
+    "FROM s CROSS JOIN temp.pub_base WHERE bits & 2 = 0 OR tier_id IS NOT NULL "
+    "GROUP BY bits, r, ti, tr, tag_id",
+    "DROP TABLE temp.pub_base",
+    "INSERT INTO pub_rank SELECT ?1, 0, 0, row_number() OVER (ORDER BY published_at DESC, id DESC), "
+    "id FROM (" PUB_CASES ")",
+    "INSERT INTO pub_rank SELECT ?1, 1, CAST(region_code AS INTEGER), row_number() OVER "
+    "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "INSERT INTO pub_rank SELECT ?1, 2, tier_id, row_number() OVER "
+    "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ") "
+    "WHERE tier_id IS NOT NULL",
+    "INSERT INTO pub_rank SELECT ?1, 3, track_id, row_number() OVER "
+    "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "INSERT INTO pub_rank SELECT ?1, 4, ct.tag_id, row_number() OVER "
+    "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id "
+    "FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
+    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id "
+    "FROM (" PUB_CASES ")",
+    "INSERT INTO pub_pool SELECT ?1, tag_id, rn, id, track_id, awarded, views FROM "
+    "(SELECT ct.tag_id, c.id, c.track_id, c.tier_id IS NOT NULL AS awarded, c.views, "
+    "  row_number() OVER (PARTITION BY ct.tag_id ORDER BY c.tier_id IS NULL, c.views DESC, c.id) "
+    "  AS rn FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id) "
+    "WHERE rn <= " STR(RELATED_POOL),
+};
+
+int db_public_refresh(sqlite3 *db, int64_t campaign_id)
 {
-    return json_pack("{s:o,s:o}", "cases", id_dates(st, Q_SITEMAP_CASES), "articles",
-                     id_dates(st, Q_SITEMAP_ARTICLES));
+    for (size_t i = 0; i < sizeof refresh_sql / sizeof refresh_sql[0]; i++) {
+        sqlite3_stmt *s;
+        if (sqlite3_prepare_v2(db, refresh_sql[i], -1, &s, NULL) != SQLITE_OK) {
+            log_error("store: public refresh: %s in: %.80s", sqlite3_errmsg(db), refresh_sql[i]);
+            return -1;
+        }
+        if (sqlite3_bind_parameter_count(s) >= 1)
+            sqlite3_bind_int64(s, 1, campaign_id);
+        int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE) {
+            log_error("store: public refresh: %s in: %.80s", sqlite3_errmsg(db), refresh_sql[i]);
+            return -1;
+        }
+    }
+    /* Statistics for the planner, sampled so that it stays quick at any size. */
+    if (sqlite3_exec(db, "PRAGMA analysis_limit = 1000; ANALYZE;", NULL, NULL, NULL) != SQLITE_OK) {
+        log_error("store: analyze: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+int db_public_stale(sqlite3 *db, int64_t campaign_id)
+{
+    sqlite3_stmt *s;
+    int stale = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT NOT EXISTS (SELECT 1 FROM pub_figures WHERE campaign_id = ?1) "
+                           "AND EXISTS (SELECT 1 FROM \"case\" WHERE campaign_id = ?1 "
+                           "AND published_at IS NOT NULL)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        stale = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return stale;
+}
+
+void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "UPDATE pub_figures SET views = views + ?2 WHERE campaign_id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, delta);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        log_error("store: figures views: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(s);
 }

@@ -25,6 +25,9 @@ enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERROR = -1 };
 
 /* The public campaign is the newest published one. */
 #define STORE_PER_PAGE 20
+/* The longest page of a case list, and the related cases of a case. */
+#define STORE_MAX_PER_PAGE 100
+#define STORE_RELATED 6
 
 struct store;
 
@@ -54,7 +57,12 @@ struct store_filter {
     int per_page;
 };
 
-/* {total, page, pages, items:[case summaries]} */
+/*
+ * {total, page, pages, approx, estimate, items:[case summaries]}.  With
+ * search words only the newest SEARCH_CAP hits of the index are listed
+ * (total counts those); when it has more, approx is true and estimate the
+ * number of matches extrapolated ("about N"), else estimate == total.
+ */
 json_t *store_cases(struct store *st, const struct store_filter *f);
 /* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
 json_t *store_case(struct store *st, int64_t id);
@@ -72,8 +80,13 @@ json_t *store_tags(struct store *st);
 json_t *store_articles(struct store *st, int page, int per_page);
 /* One article with body HTML, tags, related, prev/next; NULL if none. */
 json_t *store_article(struct store *st, int64_t id);
-/* Every public URL's id and date: {cases:[[id,date]...], articles:[[id,date]...]}. */
-json_t *store_sitemap(struct store *st);
+/*
+ * Public URLs from..from+count-1 of the sequence "published cases by id,
+ * then articles": {ncases, narticles, cases:[[id,date]...],
+ * articles:[[id,date]...]}.  Cost: the rows returned.
+ */
+#define STORE_SITEMAP_PARTS 1
+json_t *store_sitemap(struct store *st, int64_t from, int64_t count);
 
 /* Page views: count one (in memory) and return the new total, or -1 for an unknown id. */
 enum store_counted { STORE_COUNT_CASE, STORE_COUNT_ARTICLE, STORE_COUNT__MAX };

@@ -35,18 +35,24 @@ static void url_entry(struct buf *b, const char *path, json_int_t id, const char
     buf_puts(b, "</url>\n");
 }
 
+/*
+ * The URLs are numbered: the fixed pages, then the published cases newest
+ * first, then the articles; part K (1..) holds numbers (K-1)*MAX.. and
+ * /sitemap.xml is the only part or the index of the parts.  The store is
+ * asked for one part's rows only, by rank, so any part costs its own size.
+ */
 void raw_sitemap(struct req *r, struct resp *w)
 {
-    json_t *sm = store_sitemap(web.store);
-    json_t *cases = json_object_get(sm, "cases"), *arts = json_object_get(sm, "articles");
-    size_t total = NFIXED + json_array_size(cases) + json_array_size(arts);
-    size_t parts = (total + SITEMAP_MAX_URLS - 1) / SITEMAP_MAX_URLS;
+    json_t *head = store_sitemap(web.store, 0, 0);
+    int64_t total = (int64_t)NFIXED + json_integer_value(json_object_get(head, "ncases")) +
+                    json_integer_value(json_object_get(head, "narticles"));
+    json_decref(head);
+    int64_t parts = (total + SITEMAP_MAX_URLS - 1) / SITEMAP_MAX_URLS;
     long part = 0; /* 0: /sitemap.xml */
     if (r->nparams) {
         char *end;
         part = strtol(r->params[0], &end, 10);
-        if (strcmp(end, ".xml") != 0 || part < 1 || (size_t)part > parts || parts == 1) {
-            json_decref(sm);
+        if (strcmp(end, ".xml") != 0 || part < 1 || part > parts || parts == 1) {
             web_error(r, w, WEB_NOT_FOUND);
             return;
         }
@@ -56,38 +62,29 @@ void raw_sitemap(struct req *r, struct resp *w)
     if (parts > 1 && part == 0) {
         buf_puts(&w->body,
                  "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-        for (size_t i = 1; i <= parts; i++) {
+        for (int64_t i = 1; i <= parts; i++) {
             buf_puts(&w->body, "<sitemap><loc>");
             buf_html(&w->body, web.base_url, strlen(web.base_url));
-            buf_printf(&w->body, "/sitemap-%zu.xml</loc></sitemap>\n", i);
+            buf_printf(&w->body, "/sitemap-%lld.xml</loc></sitemap>\n", (long long)i);
         }
         buf_puts(&w->body, "</sitemapindex>\n");
-        json_decref(sm);
         return;
     }
-    size_t from = part ? (size_t)(part - 1) * SITEMAP_MAX_URLS : 0;
-    size_t to = from + SITEMAP_MAX_URLS;
+    int64_t from = part ? (int64_t)(part - 1) * SITEMAP_MAX_URLS : 0;
+    int64_t to = from + SITEMAP_MAX_URLS;
     buf_puts(&w->body, "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    size_t n = 0;
-    for (size_t i = 0; i < NFIXED; i++, n++)
-        if (n >= from && n < to)
-            url_entry(&w->body, fixed_pages[i], 0, NULL);
+    for (int64_t i = from; i < (int64_t)NFIXED && i < to; i++)
+        url_entry(&w->body, fixed_pages[i], 0, NULL);
+    int64_t sfrom = from > (int64_t)NFIXED ? from - (int64_t)NFIXED : 0;
+    json_t *sm = store_sitemap(web.store, sfrom, to - (int64_t)NFIXED - sfrom);
     size_t i;
     json_t *e;
-    json_array_foreach(cases, i, e)
-    {
-        if (n >= from && n < to)
-            url_entry(&w->body, "/cases/", json_integer_value(json_array_get(e, 0)),
-                      json_string_value(json_array_get(e, 1)));
-        n++;
-    }
-    json_array_foreach(arts, i, e)
-    {
-        if (n >= from && n < to)
-            url_entry(&w->body, "/news/", json_integer_value(json_array_get(e, 0)),
-                      json_string_value(json_array_get(e, 1)));
-        n++;
-    }
+    json_array_foreach(json_object_get(sm, "cases"), i, e)
+        url_entry(&w->body, "/cases/", json_integer_value(json_array_get(e, 0)),
+                  json_string_value(json_array_get(e, 1)));
+    json_array_foreach(json_object_get(sm, "articles"), i, e)
+        url_entry(&w->body, "/news/", json_integer_value(json_array_get(e, 0)),
+                  json_string_value(json_array_get(e, 1)));
     buf_puts(&w->body, "</urlset>\n");
     json_decref(sm);
 }

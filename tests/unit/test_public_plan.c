@@ -1,0 +1,243 @@
+/*
+ * test_public_plan.c — the query plans of the public read paths
+ * (src/store/sqlite_public.c), proved on a demo database.
+ *
+ * A demo of 1,000 cases is loaded into a temporary data folder (which
+ * builds the public read tables and analyses the database, as
+ * `laurel demo` does); then every list query — each sort, pub_rank
+ * dimension and set of filters of db_list_sql — and every per-request
+ * query of the case page, the drop-downs, the counts and the sitemap is
+ * explained.  A plan fails when it scans the case table (or pub_rank)
+ * without an index that gives the list its order, or sorts in a temporary
+ * B-tree for ORDER BY: both cost the whole campaign on every request.
+ * The tables are also checked against what they summarise: pub_count and
+ * pub_rank against counts of the case table, the pools of related cases
+ * against the tags, and a case's related cases sharing a tag with it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/sqlite_int.h"
+
+#define NCASES 1000
+
+static char dir[64];
+static sqlite3 *db;
+
+static int remove_tree(void)
+{
+    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm"};
+    char path[128];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    return rmdir(dir);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/laurel-plan-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    char err[256] = "";
+    struct store *st = store_open(dir, 1, err, sizeof err);
+    if (!st || store_load_demo(st, 2019, NCASES, err, sizeof err) != 0) {
+        fprintf(stderr, "demo: %s\n", err);
+        store_close(st);
+        return -1;
+    }
+    store_close(st);
+    char path[128];
+    snprintf(path, sizeof path, "%s/laurel.db", dir);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        search_register(db) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sqlite3_close(db);
+    remove_tree();
+    return 0;
+}
+
+/* 1 if the plan line d scans table (or alias) t. */
+static int scans(const char *d, const char *t)
+{
+    size_t n = strlen(t);
+    return strncmp(d, "SCAN ", 5) == 0 && strncmp(d + 5, t, n) == 0 &&
+           (d[5 + n] == '\0' || d[5 + n] == ' ');
+}
+
+/*
+ * Fail unless the plan of sql walks indexes only: no "SCAN" of the case
+ * table or pub_rank other than along an index named in `ordered` (NULL:
+ * none allowed), and no temporary B-tree for ORDER BY unless sort_ok.
+ */
+static void check_plan(const char *what, const char *sql, const char *ordered, int sort_ok)
+{
+    char *eqp = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, eqp, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("%s: cannot prepare: %s\n%s", what, sqlite3_errmsg(db), sql);
+    sqlite3_free(eqp);
+    char plan[4096] = "";
+    size_t used = 0;
+    int bad = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 3);
+        used += (size_t)snprintf(plan + used, used < sizeof plan ? sizeof plan - used : 0,
+                                 "  %s\n", d);
+        if (used >= sizeof plan)
+            used = sizeof plan - 1;
+        int scan_case = scans(d, "c") || scans(d, "\"case\"") || scans(d, "case") ||
+                        scans(d, "p") || scans(d, "pub_rank");
+        if (scan_case && !(ordered && strstr(d, ordered)))
+            bad = 1;
+        if (!sort_ok && strstr(d, "USE TEMP B-TREE FOR ORDER BY"))
+            bad = 1;
+    }
+    sqlite3_finalize(s);
+    if (bad)
+        fail_msg("%s: expected index seeks in list order, saw the plan\n%sfor\n%s", what, plan,
+                 sql);
+}
+
+static void test_list_plans(void **state)
+{
+    (void)state;
+    int checked = 0;
+    for (int sort = 0; sort < 2; sort++)
+        for (int d = 0; d < 5; d++)
+            for (int m = 0; m < 16; m++) {
+                const char *sql = db_list_sql(sort, d, m);
+                if (!sql)
+                    continue;
+                char what[64];
+                snprintf(what, sizeof what, "list sort %d dim %d filters %d", sort, d, m);
+                /* Most viewed first walks a views index in order; newest first seeks pub_rank. */
+                check_plan(what, sql, sort ? "USING INDEX case_pub_" : NULL, 0);
+                checked++;
+            }
+    /* Newest: 1 + 4 dims × 8 masks containing them; views: 16 masks. */
+    assert_int_equal(checked, 1 + 4 * 8 + 16);
+}
+
+static void test_page_plans(void **state)
+{
+    (void)state;
+    const enum sq_id keyed[] = {Q_TIERS,         Q_TRACKS,     Q_FIGURES,       Q_COUNT,
+                                Q_CASE,          Q_CASE_SUMMARY, Q_CASE_RELATED, Q_CASE_PREV,
+                                Q_CASE_NEXT,     Q_REGIONS,    Q_REGION_AWARDS, Q_TAGS,
+                                Q_SITEMAP_CASES, Q_TIER_ID,    Q_TRACK_ID,      Q_TAG_ID};
+    for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
+        char what[32];
+        snprintf(what, sizeof what, "query %d", (int)keyed[i]);
+        /* Q_TAGS and Q_TIERS order a campaign's few tag counts and tiers, and
+         * Q_CASE_RELATED the pools of a case's few tags: never the campaign. */
+        check_plan(what, sq_sql[keyed[i]], NULL,
+                   keyed[i] == Q_TAGS || keyed[i] == Q_TIERS || keyed[i] == Q_CASE_RELATED);
+    }
+    /* Search reads at most SEARCH_CAP hits of the index, then sorts those only. */
+    check_plan("search hits (trigram)", sq_sql[Q_SEARCH_HITS_TRI], NULL, 0);
+    check_plan("search hits (bigram)", sq_sql[Q_SEARCH_HITS_BI], NULL, 0);
+    check_plan("search", sq_sql[Q_SEARCH], NULL, 1);
+}
+
+static int64_t one_int(const char *sql)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("cannot prepare: %s\n%s", sqlite3_errmsg(db), sql);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void test_tables_agree(void **state)
+{
+    (void)state;
+    /* Every pub_count row with one filter equals a count over the case table. */
+    int64_t wrong = one_int(
+        "SELECT count(*) FROM pub_count pc WHERE pc.n <> (SELECT count(*) FROM \"case\" c "
+        "WHERE c.campaign_id = pc.campaign_id AND c.published_at IS NOT NULL "
+        "AND (pc.region = 0 OR CAST(c.region_code AS INTEGER) = pc.region) "
+        "AND (pc.tier_id = 0 OR c.tier_id = pc.tier_id) "
+        "AND (pc.track_id = 0 OR c.track_id = pc.track_id) "
+        "AND (pc.tag_id = 0 OR EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = c.id "
+        "AND ct.tag_id = pc.tag_id)))");
+    assert_int_equal(wrong, 0);
+    assert_int_equal(one_int("SELECT n FROM pub_count WHERE region = 0 AND tier_id = 0 "
+                             "AND track_id = 0 AND tag_id = 0"),
+                     NCASES);
+    /* Rank 1..n without gaps in every dimension, newest first (dim 5: by id). */
+    assert_int_equal(one_int("SELECT count(*) FROM (SELECT dim, key, max(pos) m, count(*) n "
+                             "FROM pub_rank GROUP BY dim, key) WHERE m <> n"),
+                     0);
+    assert_int_equal(one_int("SELECT count(*) FROM pub_rank a JOIN pub_rank b "
+                             "ON b.campaign_id = a.campaign_id AND b.dim = a.dim "
+                             "AND b.key = a.key AND b.pos = a.pos + 1 "
+                             "JOIN \"case\" ca ON ca.id = a.case_id "
+                             "JOIN \"case\" cb ON cb.id = b.case_id "
+                             "WHERE CASE WHEN a.dim = 5 THEN ca.id > cb.id "
+                             "ELSE ca.published_at < cb.published_at "
+                             "OR (ca.published_at = cb.published_at AND ca.id < cb.id) END"),
+                     0);
+    /* Each tag's pool: its leading published cases, each tagged with it, 12 or all. */
+    assert_int_equal(one_int("SELECT count(*) FROM pub_pool p WHERE NOT EXISTS (SELECT 1 "
+                             "FROM case_tag ct WHERE ct.case_id = p.case_id "
+                             "AND ct.tag_id = p.tag_id)"),
+                     0);
+    assert_int_equal(one_int("SELECT count(*) FROM (SELECT tag_id, count(*) n FROM pub_pool "
+                             "GROUP BY tag_id) p JOIN pub_count pc ON pc.tag_id = p.tag_id "
+                             "AND pc.region = 0 AND pc.tier_id = 0 AND pc.track_id = 0 "
+                             "WHERE p.n <> min(pc.n, 12)"),
+                     0);
+    /* The related cases of a case: up to six, each sharing a tag, never the case itself. */
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sq_sql[Q_CASE_RELATED], -1, &s, NULL), SQLITE_OK);
+    int64_t id = one_int("SELECT id FROM \"case\" WHERE published_at IS NOT NULL "
+                         "AND id IN (SELECT case_id FROM case_tag) ORDER BY id LIMIT 1 OFFSET 500");
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, one_int("SELECT campaign_id FROM \"case\" WHERE id = 1"));
+    int related = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int64_t rid = sqlite3_column_int64(s, 0);
+        char *q = sqlite3_mprintf("SELECT count(*) FROM case_tag a JOIN case_tag b "
+                                  "ON b.tag_id = a.tag_id WHERE a.case_id = %lld "
+                                  "AND b.case_id = %lld",
+                                  (long long)id, (long long)rid);
+        assert_true(rid != id && one_int(q) > 0);
+        sqlite3_free(q);
+        related++;
+    }
+    sqlite3_finalize(s);
+    assert_int_equal(related, 6);
+    /* The planner has statistics. */
+    assert_true(one_int("SELECT count(*) FROM sqlite_stat1") > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_plans),
+        cmocka_unit_test(test_page_plans),
+        cmocka_unit_test(test_tables_agree),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
