@@ -74,9 +74,20 @@ static void usage(FILE *out)
           "                      without it, messages wait in the outbox\n"
           "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
           "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
-          "  --cases N           demo: number of cases (default 4000)\n"
+          "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
           "  --seed S            demo: random seed (default 2019)\n",
           out);
+}
+
+/* A --cases value: digits only, 200 to DEMO_MAX_CASES; 0 or -1. */
+static int parse_cases(const char *v, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || strspn(v, "0123456789") != strlen(v) || n < 200 || n > DEMO_MAX_CASES)
+        return -1;
+    *out = (int)n;
+    return 0;
 }
 
 /* Parse argv[2..] into o; returns 0 or -1 (message printed). */
@@ -96,8 +107,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->access_log = v;
         else if (strcmp(a, "--threads") == 0 && v && atoi(v) > 0 && atoi(v) <= 256)
             o->threads = (unsigned)atoi(v);
-        else if (strcmp(a, "--cases") == 0 && v)
-            o->cases = atoi(v);
+        else if (strcmp(a, "--cases") == 0 && v && parse_cases(v, &o->cases) == 0)
+            ;
         else if (strcmp(a, "--seed") == 0 && v)
             o->seed = strtoull(v, NULL, 10);
         else if (strcmp(a, "--email") == 0 && v)
