@@ -45,6 +45,7 @@ struct options {
     long long unit;
     const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
     long mail_retry;
+    int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
 };
 
 static void usage(FILE *out)
@@ -75,7 +76,8 @@ static void usage(FILE *out)
           "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
           "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
           "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
-          "  --seed S            demo: random seed (default 2019)\n",
+          "  --seed S            demo: random seed (default 2019)\n"
+          "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n",
           out);
 }
 
@@ -127,6 +129,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->mail_from = v;
         else if (strcmp(a, "--mail-retry") == 0 && v && atol(v) > 0 && atol(v) <= 3600)
             o->mail_retry = atol(v);
+        else if (strcmp(a, "--no-page-cache") == 0)
+            o->no_page_cache = 1, takes = 0;
         else {
             fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
             return -1;
@@ -267,6 +271,8 @@ static int cmd_serve(const struct options *o)
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
+    const char *env_nocache = getenv("LAUREL_NO_PAGE_CACHE");
+    pagecache_set_enabled(!(o->no_page_cache || (env_nocache && strcmp(env_nocache, "1") == 0)));
     statics_init();
     if (auth_init() != 0 || worker_start(AUTH_MAX_HASHING) != 0) {
         fprintf(stderr, "laurel: cannot start the worker threads\n");

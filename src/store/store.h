@@ -88,6 +88,15 @@ struct store_stats {
 void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */
 uint64_t store_generation(struct store *st);
+/*
+ * The generation of one public page (for the page cache): of case case_id's
+ * page, or with case_id 0 of any other public page (the public campaign's
+ * lists, results, search, news).  It changes when a write changes that case
+ * (or its campaign's lists), or anything a page could show other than cases;
+ * not when a write touches only private rows or cases of another campaign.
+ * Read it before reading what the page shows.
+ */
+uint64_t store_page_generation(struct store *st, int64_t case_id);
 
 /*
  * Writes.  A write is a function run on the writer thread inside a batch
