@@ -59,13 +59,17 @@ static unsigned slot_of(int64_t id)
     return (unsigned)(h >> 40) % STORE_CASE_SLOTS;
 }
 
-/* Remember case id (of campaign `campaign`, or -1 when not known yet). */
+/* Remember case id (of campaign `campaign`, or -1 when not known yet, to be looked up). */
 static void note_case(struct store_changes *c, int64_t id, int64_t campaign)
 {
+    /* One entry per (case, campaign): a case that changed campaign keeps both. */
     for (int i = 0; i < c->ncases; i++) {
-        if (c->cases[i] == id) {
-            if (campaign >= 0)
-                c->campaigns[i] = campaign;
+        if (c->cases[i] != id)
+            continue;
+        if (campaign < 0 || c->campaigns[i] == campaign)
+            return;
+        if (c->campaigns[i] < 0) {
+            c->campaigns[i] = campaign;
             return;
         }
     }
