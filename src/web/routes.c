@@ -479,10 +479,15 @@ static char *cache_key(struct req *r, const struct web_input *in, int kind, int6
     if (kind >= 0)
         return arena_printf(&r->arena, "%d|%d|%d|#%d:%lld", (int)r->lang, r->json, r->api, kind,
                             (long long)id);
-    return arena_printf(&r->arena, "%d|%d|%d|%s?%s|%s|%s|%s|%s|%d|%d", (int)r->lang, r->json,
-                        r->api, r->path, in->region ? in->region : "", in->tier ? in->tier : "",
-                        in->track ? in->track : "", in->tag ? in->tag : "", in->q ? in->q : "",
-                        in->sort_views, in->page);
+    /* The search box is echoed as typed, so q is keyed as typed (validated for length). */
+    const char *q = query_get(&r->query, "q");
+    const char *tag = in->tag ? in->tag : "";
+    q = q ? q : "";
+    /* Free text (path, tag, q) carries its length, so no two requests make one key. */
+    return arena_printf(&r->arena, "%d|%d|%d|%zu:%s|%s|%s|%s|%d|%d|%zu:%s|%zu:%s", (int)r->lang,
+                        r->json, r->api, strlen(r->path), r->path, in->region ? in->region : "",
+                        in->tier ? in->tier : "", in->track ? in->track : "", in->sort_views,
+                        in->page, strlen(tag), tag, strlen(q), q);
 }
 
 static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cacheable)
