@@ -47,6 +47,7 @@ struct options {
     long mail_retry;
     long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
+    int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
 };
 
 static void usage(FILE *out)
@@ -80,9 +81,21 @@ static void usage(FILE *out)
           "  --no-db-check       serve: skip that check (very large databases)\n"
           "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
           "                      client (repeat or separate by commas; default none)\n"
-          "  --cases N           demo: number of cases (default 4000)\n"
-          "  --seed S            demo: random seed (default 2019)\n",
+          "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
+          "  --seed S            demo: random seed (default 2019)\n"
+          "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n",
           out);
+}
+
+/* A --cases value: digits only, 200 to DEMO_MAX_CASES; 0 or -1. */
+static int parse_cases(const char *v, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (!*v || *end || strspn(v, "0123456789") != strlen(v) || n < 200 || n > DEMO_MAX_CASES)
+        return -1;
+    *out = (int)n;
+    return 0;
 }
 
 /* Parse argv[2..] into o; returns 0 or -1 (message printed). */
@@ -111,8 +124,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             takes = 0;
         } else if (strcmp(a, "--db-check-seconds") == 0 && v && atol(v) > 0 && atol(v) <= 86400)
             o->db_check_s = atol(v);
-        else if (strcmp(a, "--cases") == 0 && v)
-            o->cases = atoi(v);
+        else if (strcmp(a, "--cases") == 0 && v && parse_cases(v, &o->cases) == 0)
+            ;
         else if (strcmp(a, "--seed") == 0 && v)
             o->seed = strtoull(v, NULL, 10);
         else if (strcmp(a, "--email") == 0 && v)
@@ -131,6 +144,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->mail_from = v;
         else if (strcmp(a, "--mail-retry") == 0 && v && atol(v) > 0 && atol(v) <= 3600)
             o->mail_retry = atol(v);
+        else if (strcmp(a, "--no-page-cache") == 0)
+            o->no_page_cache = 1, takes = 0;
         else {
             fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
             return -1;
@@ -271,6 +286,8 @@ static int cmd_serve(const struct options *o)
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
+    const char *env_nocache = getenv("LAUREL_NO_PAGE_CACHE");
+    pagecache_set_enabled(!(o->no_page_cache || (env_nocache && strcmp(env_nocache, "1") == 0)));
     statics_init();
     if (auth_init() != 0 || worker_start(AUTH_MAX_HASHING) != 0) {
         fprintf(stderr, "laurel: cannot start the worker threads\n");

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #define MIN_CASES 200
-#define MAX_CASES 100000
+#define MAX_CASES DEMO_MAX_CASES
 #define QUOTA_BEST 40
 #define QUOTA_EXCELLENT 90
 #define MIN_PER_REGION 5     /* every region submits at least this many */
@@ -899,6 +899,24 @@ static int compose_case(struct gen *g, const struct dw_seed *sd, int ui, int reg
     return 0;
 }
 
+/*
+ * Past the first DEMO_FULL_CASES, a case that won nothing keeps the first
+ * paragraph of each section only (cut at a paragraph break, so it stays
+ * whole sentences and valid Markdown).  The random draws are the same either
+ * way, so the first DEMO_FULL_CASES cases do not depend on the count.
+ */
+static void compact_sections(struct gen *g)
+{
+    for (int i = 0; i < DEMO_SECTIONS - 1; i++) {
+        struct buf *b = &g->sec[i];
+        const char *br = b->p ? strstr(b->p, "\n\n") : NULL;
+        if (br) {
+            b->len = (size_t)(br - b->p);
+            b->p[b->len] = 0;
+        }
+    }
+}
+
 static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_open)
 {
     const struct dw_seed *sd = p->seed >= 0 ? &dw_seeds[p->seed] : NULL;
@@ -906,6 +924,8 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
     struct demo_case dc;
     if (compose_case(g, sd, ui, p->region, &dc) < 0)
         return -1;
+    if (id > DEMO_FULL_CASES && p->tier == TIER_NONE && !sd)
+        compact_sections(g);
 
     char sub[11], pub[11];
     format_day(p->day, sub);

@@ -643,7 +643,7 @@ int demo_edition_generate(uint64_t seed, int ncases, int first_id,
     memset(ed, 0, sizeof *ed);
     struct demo_units *du = demo_units_open(seed, ncases);
     if (!du)
-        return ncases < 200 || ncases > 100000 ? -2 : -1;
+        return ncases < 200 || ncases > DEMO_MAX_CASES ? -2 : -1;
     struct rng r = {seed ^ 0x2020202020202020ULL};
     next(&r);
     int rc = -1;

@@ -4,13 +4,22 @@
  * store_load_demo() runs the generator (domain/demo.c) with a sink whose
  * callbacks insert each record through prepared statements, all inside one
  * job of the writer thread: one transaction, so a failure leaves the
- * database as it was.  The search indexes are built at the end, in bulk
- * (FTS5 indexes a sorted bulk insert several times faster than rows
- * interleaved with other tables' inserts).
+ * database as it was.  It is a bulk load into a fresh database: the
+ * secondary indexes of the tables it fills are dropped first and created
+ * again at the end (one sort each instead of a B-tree insert per row), the
+ * search indexes are built at the end in bulk (FTS5 indexes a sorted bulk
+ * insert several times faster than rows interleaved with other tables'
+ * inserts), and while it runs the writer's connection keeps the whole
+ * transaction in memory and skips the fsyncs (nothing is acknowledged
+ * before the load is complete; a crash leaves a folder to remove).  The last
+ * step puts back synchronous=FULL and the usual cache and analyses the
+ * database, so the planner has statistics from the first request.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "domain/auth.h"
 #include "store/accounts.h"
 #include "store/demo_review.h"
@@ -311,6 +320,41 @@ struct demo_job {
     int gen_rc;
 };
 
+/* The tables the generator fills, whose secondary indexes wait for the end. */
+static const char bulk_indexes_sql[] =
+    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL "
+    "AND tbl_name IN ('case', 'case_section', 'case_tag', 'unit', 'tag', 'article', "
+    "'article_tag') ORDER BY name";
+
+/* The CREATE INDEX statements of the bulk tables, joined by ";", into *out (malloc'd). */
+static int drop_bulk_indexes(struct loader *l, char **out)
+{
+    sqlite3_stmt *s;
+    struct buf create = BUF_INIT, drop = BUF_INIT;
+    buf_init(&create, 1 << 20);
+    buf_init(&drop, 1 << 20);
+    if (sqlite3_prepare_v2(l->db, bulk_indexes_sql, -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        buf_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
+        buf_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+    if (create.oom || drop.oom ||
+        (drop.len && sqlite3_exec(l->db, drop.p, NULL, NULL, NULL) != SQLITE_OK))
+        goto fail;
+    buf_release(&drop);
+    buf_putc(&create, 0);
+    *out = create.oom ? NULL : buf_detach(&create, NULL);
+    buf_release(&create);
+    return *out ? 0 : -1;
+fail:
+    snprintf(l->err, sizeof l->err, "indexes: %s", sqlite3_errmsg(l->db));
+    buf_release(&create);
+    buf_release(&drop);
+    return -1;
+}
+
 static int load_job(sqlite3 *db, void *arg)
 {
     struct demo_job *j = arg;
@@ -322,11 +366,21 @@ static int load_job(sqlite3 *db, void *arg)
             return -1;
         }
     }
+    /* A fresh database with no journal (bulk_mode): a large cache, pages written once. */
+    char *create = NULL;
+    if (sqlite3_exec(db, "PRAGMA cache_size=-524288;", NULL, NULL, NULL) != SQLITE_OK ||
+        drop_bulk_indexes(l, &create) != 0)
+        return -1;
     const struct demo_sink sink = {l,        on_campaign, on_stage, on_tier,   on_track,
                                    on_region, on_unit,    on_case,  on_article};
     j->gen_rc = demo_generate(j->seed, j->ncases, &sink);
-    if (j->gen_rc != 0)
+    int rc = j->gen_rc == 0 && sqlite3_exec(db, create, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    free(create);
+    if (rc != 0) {
+        if (j->gen_rc == 0)
+            snprintf(l->err, sizeof l->err, "indexes: %s", sqlite3_errmsg(db));
         return -1;
+    }
     if (store_index_cases(db) != 0) {
         snprintf(l->err, sizeof l->err, "search index: %s", sqlite3_errmsg(db));
         return -1;
@@ -338,18 +392,58 @@ static int load_job(sqlite3 *db, void *arg)
     return 0;
 }
 
+/*
+ * Outside any transaction (writer_run_bare): no rollback journal and no fsync
+ * while the demo fills the fresh database (arg non-NULL), then back to
+ * store_open's WAL, synchronous=FULL and cache.  Nothing else has the
+ * database open meanwhile: `laurel demo` refuses a folder that holds one.
+ */
+static int bulk_mode(sqlite3 *db, void *arg)
+{
+    const char *sql = arg ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                          : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                            "PRAGMA cache_size=-2048;";
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt *s;
+    int ok = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        ok = strcmp((const char *)sqlite3_column_text(s, 0), arg ? "off" : "wal") == 0;
+    sqlite3_finalize(s);
+    return ok ? 0 : -1;
+}
+
+/*
+ * The last step: statistics for the planner.  analysis_limit bounds
+ * ANALYZE's work per index (as PRAGMA optimize does), so it takes about the
+ * same time at any size.
+ */
+static int finish_job(sqlite3 *db, void *arg)
+{
+    (void)arg;
+    return sqlite3_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", NULL, NULL, NULL) ==
+                   SQLITE_OK
+               ? 0
+               : -1;
+}
+
 int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen)
 {
     struct loader l = {0};
     l.tiers = json_object();
     l.tracks = json_object();
     struct demo_job job = {seed, ncases, &l, 0};
-    int rc = writer_run_sync(st->writer, load_job, &job);
+    int rc = writer_run_bare(st->writer, bulk_mode, "on");
+    if (rc == 0)
+        rc = writer_run_sync(st->writer, load_job, &job);
+    else
+        snprintf(l.err, sizeof l.err, "cannot turn the journal off for the bulk load");
     for (int i = 0; i < I__MAX; i++)
         sqlite3_finalize(l.stmt[i]);
     if (rc != 0) {
         if (job.gen_rc == -2)
-            snprintf(err, errlen, "--cases must be between 200 and 100000");
+            snprintf(err, errlen, "--cases must be between 200 and %d", DEMO_MAX_CASES);
         else
             snprintf(err, errlen, "demo load failed: %s", l.err[0] ? l.err : "write error");
     } else {
@@ -360,6 +454,10 @@ int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size
             rc = -1;
         } else if (store_load_demo_review(st, seed, ncases, e.hash, err, errlen) != 0) {
             rc = -1; /* the later edition, in review: err set */
+        } else if (writer_run_bare(st->writer, bulk_mode, NULL) != 0 ||
+                   writer_run_sync(st->writer, finish_job, NULL) != 0) {
+            snprintf(err, errlen, "demo: cannot analyse the database");
+            rc = -1;
         } else if ((rc = store_reload(st)) != 0) {
             snprintf(err, errlen, "cannot reload counters");
         }

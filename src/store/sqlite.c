@@ -509,6 +509,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
             return NULL;
         }
     }
+    changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
     st->writer = st->wcache ? writer_start(st->wdb, flush_views, st) : NULL;
     if (!st->writer) {
@@ -649,6 +650,7 @@ int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
 /* A queued write of store.h: the writer job and the caller's callbacks. */
 struct write_job {
     struct writer_job job;
+    struct store_changes changes;
     struct store *st;
     store_write_fn run;
     void (*done)(void *arg, int rc);
@@ -659,7 +661,9 @@ static int write_run(sqlite3 *db, void *arg)
 {
     struct write_job *j = arg;
     struct store_tx tx = {j->st, db};
+    changes_begin(j->st, &j->changes);
     int rc = j->run(&tx, j->arg);
+    changes_end(j->st, &j->changes);
     return rc == STORE_OK ? 0 : rc;
 }
 
@@ -667,7 +671,7 @@ static void write_done(void *arg, int rc)
 {
     struct write_job *j = arg;
     if (rc == 0)
-        j->st->generation++;
+        changes_apply(j->st, &j->changes);
     j->done(j->arg, rc);
     free(j);
 }
@@ -689,6 +693,7 @@ int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, in
 }
 
 struct sync_write {
+    struct store_changes changes;
     struct store *st;
     store_write_fn run;
     void *arg;
@@ -698,15 +703,17 @@ static int sync_write_run(sqlite3 *db, void *arg)
 {
     struct sync_write *sw = arg;
     struct store_tx tx = {sw->st, db};
+    changes_begin(sw->st, &sw->changes);
     int rc = sw->run(&tx, sw->arg);
+    changes_end(sw->st, &sw->changes);
     return rc == STORE_OK ? 0 : rc;
 }
 
 int store_write_sync(struct store *st, store_write_fn run, void *arg)
 {
-    struct sync_write sw = {st, run, arg};
+    struct sync_write sw = {{0}, st, run, arg};
     int rc = writer_run_sync(st->writer, sync_write_run, &sw);
     if (rc == 0)
-        st->generation++;
+        changes_apply(st, &sw.changes);
     return rc == 0 ? STORE_OK : rc;
 }

@@ -59,6 +59,18 @@ extern const char *const sq_sql[Q__MAX];
 
 struct rconn;
 
+/* What one write changed (changes.c): every public page, or these cases. */
+#define STORE_CHANGES_MAX 32
+#define STORE_CASE_SLOTS 16384
+#define STORE_CASE_TABLES 8
+struct store_changes {
+    int global;
+    int ncases;
+    int64_t cases[STORE_CHANGES_MAX];
+    int64_t campaigns[STORE_CHANGES_MAX]; /* -1 until known */
+    int64_t rows, total0;                 /* rows the hook saw; total changes before */
+};
+
 struct store {
     char *path;
     sqlite3 *wdb; /* the writer's connection */
@@ -71,10 +83,23 @@ struct store {
     struct rconn *rconns;
     struct stmt_cache *wcache; /* the writer connection's statements */
     uint64_t flushes;          /* counter flushes run (writer thread only) */
+    /* Page generations (changes.c): the public campaign's lists, and cases by slot. */
+    _Atomic uint64_t list_gen;
+    _Atomic uint64_t case_gen[STORE_CASE_SLOTS];
+    struct store_changes *changes; /* the write being run, on the writer thread */
+    int col_case_campaign, col_case_id[STORE_CASE_TABLES];
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
 #define STORE_OPTIMIZE_FLUSHES (4 * 3600)
+
+/* Watch the writer's connection for changed rows (once, at open). */
+void changes_install(struct store *st);
+/* Around one write, on the writer thread: collect its changes into c. */
+void changes_begin(struct store *st, struct store_changes *c);
+void changes_end(struct store *st, struct store_changes *c);
+/* After its commit: bump the generations of what c changed. */
+void changes_apply(struct store *st, const struct store_changes *c);
 
 /* The calling thread's statement for id, or NULL (logged). */
 sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);

@@ -115,6 +115,15 @@ int64_t store_public_campaign(struct store *st);
  * when time ran out (err says so).
  */
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen);
+/*
+ * The generation of one public page (for the page cache): of case case_id's
+ * page, or with case_id 0 of any other public page (the public campaign's
+ * lists, results, search, news).  It changes when a write changes that case
+ * (or its campaign's lists), or anything a page could show other than cases;
+ * not when a write touches only private rows or cases of another campaign.
+ * Read it before reading what the page shows.
+ */
+uint64_t store_page_generation(struct store *st, int64_t case_id);
 
 /*
  * Writes.  A write is a function run on the writer thread inside a batch

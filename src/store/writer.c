@@ -92,6 +92,31 @@ static void *writer_main(void *arg)
         int stopping = w->stopping;
         pthread_mutex_unlock(&w->lock);
 
+        /* Bare jobs run on their own, between the batches of the others, in queue order. */
+        while (list && list->bare) {
+            struct writer_job *j = list;
+            list = j->next;
+            j->rc = j->run(w->db, j->arg);
+            w->stats.jobs++;
+            if (j->done)
+                j->done(j->arg, j->rc);
+        }
+        struct writer_job *rest = NULL, **cut = &list;
+        while (*cut && !(*cut)->bare)
+            cut = &(*cut)->next;
+        rest = *cut;
+        *cut = NULL;
+        if (rest) { /* back to the queue's head, for the next round */
+            pthread_mutex_lock(&w->lock);
+            struct writer_job **end = &rest;
+            while (*end)
+                end = &(*end)->next;
+            *end = w->head;
+            if (!w->head)
+                w->tail = end;
+            w->head = rest;
+            pthread_mutex_unlock(&w->lock);
+        }
         int tick = stopping || mono_ms() - last_tick >= 1000.0;
         if (list || tick)
             run_batch(w, list, tick);
@@ -162,6 +187,18 @@ int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *
 {
     struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     struct writer_job job = {sync_run, sync_done, &sj, 0, NULL};
+    writer_submit(w, &job);
+    pthread_mutex_lock(&sj.lock);
+    while (!sj.finished)
+        pthread_cond_wait(&sj.cond, &sj.lock);
+    pthread_mutex_unlock(&sj.lock);
+    return sj.rc;
+}
+
+int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+{
+    struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    struct writer_job job = {sync_run, sync_done, &sj, 0, NULL, 1};
     writer_submit(w, &job);
     pthread_mutex_lock(&sj.lock);
     while (!sj.finished)

@@ -24,6 +24,7 @@ struct writer_job {
     void *arg;
     int rc;                  /* the writer's: run's result */
     struct writer_job *next; /* the writer's */
+    int bare;                /* run outside any transaction (writer_run_bare) */
 };
 
 struct writer_stats {
@@ -39,6 +40,12 @@ struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), vo
 void writer_submit(struct writer *w, struct writer_job *job);
 /* Run a job and wait for its commit; returns its rc. */
 int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
+/*
+ * Run a job outside any transaction and wait for it; returns its rc.  For
+ * what a transaction forbids (journal_mode, synchronous) while nothing else
+ * writes, as when the demo fills a fresh database.
+ */
+int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
 /* Drain the queue, run the last tick, stop the thread.  Does not close db. */
 void writer_stop(struct writer *w);
 void writer_stats_get(struct writer *w, struct writer_stats *out);

@@ -8,6 +8,7 @@
 #include "pagecache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ static struct entry *lru_head, *lru_tail;
 static size_t cached_bytes;
 static uint64_t hits, misses;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int disabled;
 
 static unsigned hash(const char *s)
 {
@@ -86,6 +88,11 @@ int pagecache_init(void)
     return 0;
 }
 
+void pagecache_set_enabled(int on)
+{
+    disabled = !on;
+}
+
 void pagecache_free(void)
 {
     pthread_mutex_lock(&lock);
@@ -115,6 +122,11 @@ int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
 {
     time_t now = time(NULL);
     pthread_mutex_lock(&lock);
+    if (disabled) {
+        misses++;
+        pthread_mutex_unlock(&lock);
+        return 0;
+    }
     struct entry *e = buckets[hash(key)];
     while (e && strcmp(e->key, key) != 0)
         e = e->hnext;
@@ -174,7 +186,7 @@ void pagecache_fill(const char *body, size_t len, int64_t fill, struct buf *out)
 void pagecache_put(const char *key, uint64_t gen, const char *body, size_t len,
                    const char *ctype)
 {
-    if (len > PAGECACHE_MAX_BYTES / 8)
+    if (len > PAGECACHE_MAX_BYTES / 8 || disabled)
         return;
     struct entry *e = calloc(1, sizeof *e);
     if (!e)

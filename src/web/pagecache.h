@@ -6,7 +6,8 @@
  * to PAGECACHE_HOLE, the places where that number landed are remembered,
  * and every later visit copies the bytes and writes the current count into
  * the holes.  Entries are keyed by a string (language, format, URI), carry
- * the store's generation (a content change makes them stale) and expire
+ * the store's generation for that page (store_page_generation: a write
+ * that changed what the page shows makes it stale, other writes do not) and expire
  * after PAGECACHE_TTL_S, so lists ordered by views catch up.  The cache is
  * an LRU bounded by bytes, shared by all server threads under one lock.
  */
@@ -24,6 +25,11 @@
 
 /* 0, or -1 when out of memory. */
 int pagecache_init(void);
+/*
+ * Turn the cache off (0) or on (1, the default).  Off, every page is
+ * rendered (for measuring the real cost: `laurel serve --no-page-cache`).
+ */
+void pagecache_set_enabled(int on);
 void pagecache_free(void);
 
 /*

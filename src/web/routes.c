@@ -186,7 +186,23 @@ static const char *other_lang_url(struct req *r)
         p += n + (slash ? 1 : 0);
     }
     char sep = '?';
-    for (size_t i = 0; i < r->query.n; i++) {
+    struct web_state *ws = r->app;
+    int canonical = ws && ws->handler && !(ws->handler->flags & WEB_NOCACHE);
+    if (canonical) {
+        /* A cached page: the parameters it was cached by, not this request's extras. */
+        static const char *const known[] = {"region", "tier", "track", "tag", "q", "sort", "page"};
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+            const char *v = query_get(&r->query, known[i]);
+            if (!v || !*v)
+                continue;
+            buf_putc(&b, sep);
+            sep = '&';
+            buf_puts(&b, known[i]);
+            buf_putc(&b, '=');
+            buf_url(&b, v, strlen(v));
+        }
+    }
+    for (size_t i = 0; !canonical && i < r->query.n; i++) {
         if (strcmp(r->query.v[i].key, "lang") == 0)
             continue;
         buf_putc(&b, sep);
@@ -451,6 +467,30 @@ static int counted_kind(web_model_fn fn)
     return fn == page_case ? STORE_COUNT_CASE : fn == page_article ? STORE_COUNT_ARTICLE : -1;
 }
 
+/*
+ * The page cache's key for a public page: language, format and path with the
+ * validated parameters in a fixed order (a counted page by its kind and id),
+ * so that unknown parameters, their order, repeats and spellings of the same
+ * value (page=03) never make a new entry or miss the cache.
+ */
+static char *cache_key(struct req *r, const struct web_input *in, int kind, int64_t id)
+{
+    if (kind >= 0 && id <= 0)
+        return NULL;
+    if (kind >= 0)
+        return arena_printf(&r->arena, "%d|%d|%d|#%d:%lld", (int)r->lang, r->json, r->api, kind,
+                            (long long)id);
+    /* The search box is echoed as typed, so q is keyed as typed (validated for length). */
+    const char *q = query_get(&r->query, "q");
+    const char *tag = in->tag ? in->tag : "";
+    q = q ? q : "";
+    /* Free text (path, tag, q) carries its length, so no two requests make one key. */
+    return arena_printf(&r->arena, "%d|%d|%d|%zu:%s|%s|%s|%s|%d|%d|%zu:%s|%zu:%s", (int)r->lang,
+                        r->json, r->api, strlen(r->path), r->path, in->region ? in->region : "",
+                        in->tier ? in->tier : "", in->track ? in->track : "", in->sort_views,
+                        in->page, strlen(tag), tag, strlen(q), q);
+}
+
 static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cacheable)
 {
     struct web_input in;
@@ -466,10 +506,8 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
     int64_t id = kind >= 0 ? web_path_id(r->params[0]) : 0;
     int64_t views = kind < 0 ? 0 : id > 0 ? store_view(web.store, kind, id) : -1;
     /* Shared pages only: a signed-in user's pages name the user. */
-    char *key = cacheable && !web_user(r)
-                    ? arena_printf(&r->arena, "%d|%d|%s", (int)r->lang, r->json, r->uri)
-                    : NULL;
-    uint64_t gen = store_generation(web.store);
+    char *key = cacheable && !web_user(r) ? cache_key(r, &in, kind, id) : NULL;
+    uint64_t gen = store_page_generation(web.store, kind == STORE_COUNT_CASE ? id : 0);
     const char *ctype = NULL;
     if (key && views >= 0 && pagecache_get(key, gen, views, &w->body, &ctype)) {
         w->status = 200;

@@ -568,7 +568,7 @@ static void test_out_of_range(void **state)
     assert_int_equal(demo_generate(1, 199, &sink), -2);
     assert_int_equal(demo_generate(1, 0, &sink), -2);
     assert_int_equal(demo_generate(1, -5, &sink), -2);
-    assert_int_equal(demo_generate(1, 100001, &sink), -2);
+    assert_int_equal(demo_generate(1, DEMO_MAX_CASES + 1, &sink), -2);
 }
 
 static void test_sink_stops(void **state)
@@ -589,6 +589,52 @@ static void test_sink_stops(void **state)
     done(&st);
 }
 
+/* What the bodies look like on either side of DEMO_FULL_CASES. */
+struct bodies {
+    int full_early, compact_early;  /* ids up to DEMO_FULL_CASES */
+    int full_late, compact_late;    /* later ids that won nothing */
+    int awarded_late, awarded_late_full;
+};
+
+static int on_case_body(void *ctx, const struct demo_case *c)
+{
+    struct bodies *b = ctx;
+    int paragraphs = 0;
+    for (int i = 0; i < DEMO_SECTIONS - 1; i++)
+        paragraphs += strstr(c->sections[i], "\n\n") != NULL;
+    int full = paragraphs == DEMO_SECTIONS - 1;
+    for (int i = 0; i < DEMO_SECTIONS; i++)
+        assert_true(c->sections[i][0] != 0);
+    if (c->id <= DEMO_FULL_CASES) {
+        full ? b->full_early++ : b->compact_early++;
+    } else if (c->tier_slug) {
+        b->awarded_late++;
+        b->awarded_late_full += full;
+    } else {
+        full ? b->full_late++ : b->compact_late++;
+    }
+    return 0;
+}
+
+static void test_compact_past_full(void **state)
+{
+    (void)state;
+    struct bodies small = {0}, big = {0};
+    struct demo_sink sink = {.ctx = &small, .kase = on_case_body};
+    assert_int_equal(demo_generate(11, DEMO_FULL_CASES, &sink), 0);
+    sink.ctx = &big;
+    assert_int_equal(demo_generate(11, 3 * DEMO_FULL_CASES, &sink), 0);
+    /* Up to DEMO_FULL_CASES every case has its whole body, at any count. */
+    assert_int_equal(small.full_early, DEMO_FULL_CASES);
+    assert_int_equal(small.compact_early, 0);
+    assert_int_equal(big.full_early, DEMO_FULL_CASES);
+    assert_int_equal(big.compact_early, 0);
+    /* Past it, the cases that won nothing are compact, the winners whole. */
+    assert_int_equal(big.full_late, 0);
+    assert_true(big.compact_late > DEMO_FULL_CASES);
+    assert_int_equal(big.awarded_late_full, big.awarded_late);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_titles),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_sink_stops),
+        cmocka_unit_test(test_compact_past_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

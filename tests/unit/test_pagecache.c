@@ -6,6 +6,10 @@
  * the way a template prints a number (decimal), and each test compares the
  * exact filled bytes.  TTL expiry (PAGECACHE_TTL_S seconds) is not tested:
  * it would need a sleep or a clock hook.
+ *
+ * The second half tests the generations the cache is keyed by
+ * (store_page_generation, src/store/changes.c) on a real store in a
+ * temporary folder: which writes change which page's generation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +20,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
+#include "store/sqlite_int.h"
 #include "web/pagecache.h"
 
 /* The hole marker as a view prints it. */
@@ -196,6 +202,21 @@ static void test_generation(void **state)
     assert_miss("k", 7);
 }
 
+static void test_disabled(void **state)
+{
+    (void)state;
+    pagecache_put("k", 1, "v1", 2, "text/plain");
+    assert_get("v1", "k", 1, 0);
+    pagecache_set_enabled(0);
+    /* Off: nothing is served, nothing is kept. */
+    assert_miss("k", 1);
+    pagecache_put("j", 1, "w1", 2, "text/plain");
+    pagecache_set_enabled(1);
+    assert_miss("j", 1);
+    pagecache_put("j", 1, "w1", 2, "text/plain");
+    assert_get("w1", "j", 1, 0);
+}
+
 static void test_stats(void **state)
 {
     (void)state;
@@ -301,6 +322,110 @@ static void test_too_big(void **state)
     free(body);
 }
 
+/* ---- Generations ------------------------------------------------------ */
+
+/* Campaign 1 published (the public one), campaign 2 open; case 1 in each... */
+static const char seed_sql[] =
+    "INSERT INTO campaign (id, slug, name, status, opens_at, closes_at, published_at) VALUES "
+    "  (1, '2019', 'A', 'published', '2018-07-01', '2018-10-31', '2019-12-27'),"
+    "  (2, 'current', 'B', 'open', '2020-07-01', '2020-10-31', NULL);"
+    "INSERT INTO region (code, name) VALUES ('310000', '上海市');"
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', 'U', 1);"
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 't', 'T'), (2, 2, 't', 'T');"
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
+    "  (1, 1, 1, '310000', 1, 'public', 'published'), (2, 2, 1, '310000', 2, 'draft', 'draft');"
+    "INSERT INTO case_section (case_id, seq, body_md) VALUES (1, 1, 'a'), (2, 1, 'b');"
+    "INSERT INTO tag (id, name) VALUES (1, '社区');";
+
+struct sql_write {
+    const char *sql;
+    int rc; /* what the write returns */
+};
+
+static int run_sql(struct store_tx *tx, void *arg)
+{
+    struct sql_write *w = arg;
+    if (sqlite3_exec(tx->db, w->sql, NULL, NULL, NULL) != SQLITE_OK)
+        return STORE_ERROR;
+    return w->rc;
+}
+
+static void write_sql(struct store *st, const char *sql, int rc)
+{
+    struct sql_write w = {sql, rc};
+    int got = store_write_sync(st, run_sql, &w);
+    if (got != rc)
+        fail_msg("%s: expected %d, saw %d", sql, rc, got);
+}
+
+struct gens {
+    uint64_t lists, c1, c2;
+};
+
+static struct gens gens_of(struct store *st)
+{
+    struct gens g = {store_page_generation(st, 0), store_page_generation(st, 1),
+                     store_page_generation(st, 2)};
+    return g;
+}
+
+/* Which of the three generations changed between a and b: "lists", "c1", "c2". */
+static void changed_at(int line, struct gens a, struct gens b, int lists, int c1, int c2)
+{
+    if ((a.lists != b.lists) != lists || (a.c1 != b.c1) != c1 || (a.c2 != b.c2) != c2)
+        fail_msg("line %d: expected lists %d case1 %d case2 %d to change, saw %d %d %d", line,
+                 lists, c1, c2, a.lists != b.lists, a.c1 != b.c1, a.c2 != b.c2);
+}
+#define assert_changed(...) changed_at(__LINE__, __VA_ARGS__)
+
+static void test_page_generations(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/laurel-test-gen.XXXXXX", err[256];
+    assert_non_null(mkdtemp(dir));
+    struct store *st = store_open(dir, 1, err, sizeof err);
+    assert_non_null(st);
+    write_sql(st, seed_sql, STORE_OK);
+    assert_int_equal(store_reload(st), 0); /* campaign 1 becomes the public one */
+    struct gens g0 = gens_of(st), g;
+
+    /* A draft of the open call: its own page only, no public list. */
+    write_sql(st, "UPDATE \"case\" SET title = 'draft 2' WHERE id = 2", STORE_OK);
+    assert_changed(g0, g = gens_of(st), 0, 0, 1);
+    write_sql(st, "UPDATE case_section SET body_md = 'c' WHERE case_id = 2", STORE_OK);
+    assert_changed(g, g0 = gens_of(st), 0, 0, 1);
+    /* A row of a table no public page reads: nothing. */
+    write_sql(st, "INSERT INTO case_event (case_id, to_status) VALUES (1, 'published')", STORE_OK);
+    assert_changed(g0, g = gens_of(st), 0, 0, 0);
+    /* The published case, by a section and by a tag (a WITHOUT ROWID table): it and the lists. */
+    write_sql(st, "UPDATE case_section SET body_md = 'd' WHERE case_id = 1", STORE_OK);
+    assert_changed(g, g0 = gens_of(st), 1, 1, 0);
+    write_sql(st, "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1)", STORE_OK);
+    assert_changed(g0, g = gens_of(st), 1, 1, 0);
+    /* A case moved out of the public campaign counts for the lists it left. */
+    write_sql(st, "UPDATE \"case\" SET campaign_id = 2, track_id = 2 WHERE id = 1", STORE_OK);
+    assert_changed(g, g0 = gens_of(st), 1, 1, 0);
+    write_sql(st, "UPDATE \"case\" SET campaign_id = 1, track_id = 1 WHERE id = 1", STORE_OK);
+    g0 = gens_of(st);
+    /* A write that fails changes nothing, even after changing rows. */
+    write_sql(st, "UPDATE \"case\" SET title = 'x' WHERE id = 1", STORE_NOTFOUND);
+    assert_changed(g0, g = gens_of(st), 0, 0, 0);
+    /* Anything else (a tag's name, a region): every page. */
+    write_sql(st, "UPDATE tag SET name = '党建' WHERE id = 1", STORE_OK);
+    assert_changed(g, g0 = gens_of(st), 1, 1, 1);
+    write_sql(st, "UPDATE region SET name = '沪' WHERE code = '310000'", STORE_OK);
+    assert_changed(g0, g = gens_of(st), 1, 1, 1);
+
+    store_close(st);
+    char path[512];
+    static const char *const files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +434,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disabled, setup, teardown),
+        cmocka_unit_test(test_page_generations),
         cmocka_unit_test_setup_teardown(test_lru, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
     };
