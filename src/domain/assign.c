@@ -58,8 +58,8 @@
  * rounds the network takes every eligible pair.  The pairs' costs come from
  * a per-case scan: the case's lists (forbidden, conflicts, earlier-stage
  * reviewers) are marked in an array of m, then each reviewer is O(1).  At
- * 40,000 × 5 from 2,000 a scan takes a fraction of a second and the network
- * about 1.4 million pairs (see bench/bench_assign.c and docs/BENCHMARKS.md).
+ * 40,000 × 5 from 2,000 (77.5 million eligible pairs) a scan takes well under a
+ * second and the network holds 1.2 million (bench/bench_assign.c, BENCHMARKS.md).
  *
  * Balanced loads: lo = floor(nk/m'), hi = ceil(nk/m') over the m' available
  * reviewers, each band clamped into the reviewer's own [min_load, max_load];
@@ -1241,6 +1241,17 @@ static void msg(char *out, const char *fmt, ...)
     out[len] = 0;
 }
 
+/* How messages name case c and reviewer r: their ids when the caller gave them. */
+static long long case_label(const struct assign_problem *p, int c)
+{
+    return p->case_ids ? (long long)p->case_ids[c] : c;
+}
+
+static long long reviewer_label(const struct assign_problem *p, int r)
+{
+    return p->reviewer_ids ? (long long)p->reviewer_ids[r] : r;
+}
+
 static void region_name(const struct assign_problem *p, int g, char *out, size_t n)
 {
     if (g < 0)
@@ -1347,10 +1358,10 @@ static void explain_minload(struct ctx *x, struct inst *in, const int *lo, char 
             elig += row_cost(&w, first) >= 0;
         }
         msg(out,
-            ": %d reviewer%s short by %lld case%s in all; e.g. reviewer %d gets %d of at "
+            ": %d reviewer%s short by %lld case%s in all; e.g. reviewer %lld gets %d of at "
             "least %d and is eligible for %d cases",
-            nshort, nshort == 1 ? "" : "s", (long long)missing, missing == 1 ? "" : "s", first,
-            firstgot, lo[first], elig);
+            nshort, nshort == 1 ? "" : "s", (long long)missing, missing == 1 ? "" : "s",
+            reviewer_label(x->p, first), firstgot, lo[first], elig);
     }
 }
 
@@ -1484,10 +1495,11 @@ static int explain_short(struct ctx *x, const int *hi, int64_t sumhi, int nshort
             continue;
         region_name(x->p, x->p->cases[c].region, name, sizeof name);
         if (nshort == 1)
-            msg(out, "case %d (%s) has %d eligible reviewer%s, %d needed", c, name, x->elig[c],
-                x->elig[c] == 1 ? "" : "s", x->k);
+            msg(out, "case %lld (%s) has %d eligible reviewer%s, %d needed", case_label(x->p, c),
+                name, x->elig[c], x->elig[c] == 1 ? "" : "s", x->k);
         else
-            msg(out, "%scase %d (%s) has %d", shown ? ", " : "", c, name, x->elig[c]);
+            msg(out, "%scase %lld (%s) has %d", shown ? ", " : "", case_label(x->p, c), name,
+                x->elig[c]);
         if (++shown == 12 && nshort > 12)
             msg(out, ", …");
     }

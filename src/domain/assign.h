@@ -102,6 +102,8 @@ struct assign_problem {
     int earlier_penalty;
     int earlier_exclude;
     const char *const *region_names; /* for messages; may be NULL (then "region 3") */
+    const int64_t *case_ids;         /* for messages: "case <id>"; may be NULL (the index) */
+    const int64_t *reviewer_ids;     /* for messages: "reviewer <id>"; may be NULL */
     int nregions;
     int exhaustive; /* 1: every eligible pair in the network, no pruning (a reference) */
 };

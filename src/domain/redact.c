@@ -14,11 +14,15 @@
 #include "core/utf8.h"
 #include "domain/redact.h"
 
-/* Administrative suffixes, longest first, so that 自治区 wins over 区. */
+/*
+ * Administrative suffixes, longest first, so that 自治区 wins over 区.  兵团
+ * ends 新疆生产建设兵团, the one provincial unit without a place suffix.
+ */
 static const char *const suffixes[] = {
-    "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "街道办事处", "自治区", "自治州",
-    "自治县",     "自治旗",       "街道",       "新区",       "地区",       "社区",   "省",
-    "市",         "区",           "县",         "旗",         "盟",         "镇",     "乡",
+    "特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "街道办事处", "自治区",
+    "自治州",     "自治县",       "自治旗",     "街道",       "新区",       "地区",
+    "社区",       "兵团",         "省",         "市",         "区",         "县",
+    "旗",         "盟",           "镇",         "乡",
 };
 #define NSUFFIXES (sizeof suffixes / sizeof suffixes[0])
 

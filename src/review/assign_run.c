@@ -155,6 +155,8 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
         if (rp.dropped[r])
             rp.reviewers[r].max_load = 0;
     struct assign_result res;
+    rp.p.case_ids = rp.case_ids; /* messages name cases and reviewers by id */
+    rp.p.reviewer_ids = rp.user_ids;
     double t1 = now_ms();
     int arc = assign_solve(&rp.p, &res);
     out->solve_ms = now_ms() - t1;
@@ -355,8 +357,9 @@ static int drop_solve(struct review_problem *rp, const int *open, int nopen, int
     struct assign_reviewer *revs = calloc((size_t)m + 1, sizeof *revs);
     int *forbid = calloc((size_t)nopen * (size_t)m + 1, sizeof *forbid);
     struct assign_pair *conf = calloc((size_t)rp->p.nconflicts + 1, sizeof *conf);
+    int64_t *ids = calloc((size_t)nopen + 1, sizeof *ids);
     int rc = ASSIGN_ENOMEM;
-    if (!cases || !revs || !forbid || !conf)
+    if (!cases || !revs || !forbid || !conf || !ids)
         goto done;
     for (int r = 0; r < m; r++) {
         revs[r] = rp->reviewers[r];
@@ -372,6 +375,7 @@ static int drop_solve(struct review_problem *rp, const int *open, int nopen, int
     for (int i = 0; i < nopen; i++) {
         int c = open[i];
         cases[i] = rp->cases[c];
+        ids[i] = rp->case_ids[c];
         int n;
         const int *cur = current_of(rp, c, &n);
         int *f = forbid + (size_t)i * (size_t)m, nf = 0;
@@ -404,6 +408,8 @@ static int drop_solve(struct review_problem *rp, const int *open, int nopen, int
     p.k = 1;
     p.max_same_region = 0; /* the cap is in the forbidden lists */
     p.balanced = 1;
+    p.case_ids = ids;
+    p.reviewer_ids = rp->user_ids;
     struct assign_result res;
     rc = assign_solve(&p, &res);
     if (rc == ASSIGN_OK) {
@@ -420,6 +426,7 @@ done:
     free(revs);
     free(forbid);
     free(conf);
+    free(ids);
     return rc;
 }
 

@@ -425,6 +425,12 @@ static void test_infeasible_case(void **state)
     assert_string_equal(res.message,
                         "12 reviews needed, 10 possible: 2 cases have fewer than 3 eligible "
                         "reviewers: case 0 (上海市) has 2, case 1 (上海市) has 2");
+    /* With the caller's ids, messages name cases by id rather than by index. */
+    const int64_t ids[] = {4001, 4002, 4003, 4004};
+    in.p.case_ids = ids;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_ECASE);
+    assert_non_null(strstr(res.message, "case 4001 (上海市) has 2, case 4002 (上海市) has 2"));
+    in.p.case_ids = NULL;
 }
 
 static void test_infeasible_min_load(void **state)
@@ -819,6 +825,10 @@ static void test_own_min_balanced(void **state)
     assert_string_equal(res.message, "the minimum loads cannot be met: 1 reviewer short by 1 "
                                      "case in all; e.g. reviewer 0 gets 6 of at least 7 and is "
                                      "eligible for 6 cases");
+    const int64_t users[] = {71, 72, 73, 74, 75, 76};
+    in.p.reviewer_ids = users;
+    assert_int_equal(assign_solve(&in.p, &res), ASSIGN_EMINLOAD);
+    assert_non_null(strstr(res.message, "e.g. reviewer 71 gets 6 of at least 7"));
     assert_null(res.reviewers);
 }
 

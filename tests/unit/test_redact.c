@@ -70,6 +70,11 @@ static void test_name_suffixes(void **state)
     assert_true(has(&set, "河北"));
     assert_true(has(&set, "东城"));
     assert_true(has(&set, "红旗"));
+    /* The XPCC has no place suffix: what follows it is a part of its own. */
+    assert_int_equal(redact_add_name(&set, "新疆生产建设兵团石河子市"), 0);
+    assert_true(has(&set, "新疆生产建设兵团"));
+    assert_true(has(&set, "石河子市"));
+    assert_true(has(&set, "石河子"));
     /* A suffix character after one character does not end a part: 市中区 stays whole. */
     assert_int_equal(redact_add_name(&set, "济南市市中区"), 0);
     assert_true(has(&set, "市中区"));
