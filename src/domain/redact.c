@@ -152,31 +152,12 @@ static int add_str(struct redact_set *set, const char *s)
     return s ? redact_set_add(set, s, strlen(s)) : 0;
 }
 
-/*
- * A unit's name often starts with its region's or a parent's (新疆生产建设兵团
- * 某某区): the rest names it alone (某某区), also when the prefix has no suffix
- * that redact_add_name would split at.  Add name's rest after each prefix of it.
- */
-static int add_unprefixed(struct redact_set *set, const char *name,
-                          const struct redact_identity *id)
-{
-    size_t n = name ? strlen(name) : 0;
-    for (size_t i = 0; i <= id->nancestors; i++) {
-        const char *p = i < id->nancestors ? id->ancestors[i] : id->region;
-        size_t k = p ? strlen(p) : 0;
-        if (k && k < n && memcmp(name, p, k) == 0 && redact_add_name(set, name + k) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 int redact_identities(const struct redact_identity *id, struct redact_set *set)
 {
-    if (redact_add_name(set, id->unit) != 0 || add_unprefixed(set, id->unit, id) != 0)
+    if (redact_add_name(set, id->unit) != 0)
         return -1;
     for (size_t i = 0; i < id->nancestors; i++)
-        if (redact_add_name(set, id->ancestors[i]) != 0 ||
-            add_unprefixed(set, id->ancestors[i], id) != 0)
+        if (redact_add_name(set, id->ancestors[i]) != 0)
             return -1;
     if (redact_add_name(set, id->region) != 0 || add_str(set, id->recommender) != 0 ||
         add_str(set, id->contact_name) != 0 || add_str(set, id->contact_phone) != 0 ||

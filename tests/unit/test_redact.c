@@ -170,31 +170,6 @@ static void test_identities(void **state)
     redact_set_release(&set);
 }
 
-/* A name under a region whose name has no suffix to split at (兵团) loses the prefix. */
-static void test_region_prefix(void **state)
-{
-    (void)state;
-    struct redact_set set;
-    redact_set_init(&set);
-    const char *anc[] = {"新疆生产建设兵团第八师石河子"};
-    struct redact_identity id = {
-        .unit = "新疆生产建设兵团第八师石河子向阳街道",
-        .ancestors = anc,
-        .nancestors = 1,
-        .region = "新疆生产建设兵团",
-    };
-    assert_int_equal(redact_identities(&id, &set), 0);
-    assert_true(has(&set, "第八师石河子"));
-    assert_true(has(&set, "第八师石河子向阳街道"));
-    assert_true(has(&set, "向阳街道"));
-    size_t n = 0;
-    char *out = red(&set, "地处第八师石河子，向阳街道居民。", &n);
-    assert_string_equal(out, "地处■■，■■居民。");
-    assert_int_equal(n, 2);
-    free(out);
-    redact_set_release(&set);
-}
-
 static void test_utf8_safe(void **state)
 {
     (void)state;
@@ -232,7 +207,6 @@ int main(void)
         cmocka_unit_test(test_name_parts),          cmocka_unit_test(test_name_suffixes),
         cmocka_unit_test(test_sorted_and_distinct), cmocka_unit_test(test_longest_first),
         cmocka_unit_test(test_identities),          cmocka_unit_test(test_utf8_safe),
-        cmocka_unit_test(test_region_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
