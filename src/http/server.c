@@ -9,6 +9,15 @@
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
  *
+ * Deadlines the idle timeout cannot give (it restarts with every byte): a
+ * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
+ * then closes it as if the client had gone) whose request line and headers
+ * take longer than header_timeout_s from the request line, or whose body
+ * arrives slower than SERVER_MIN_BODY_RATE bytes/s after that grace.  Near
+ * the connection limit (SERVER_HEADROOM of it) it closes connections that
+ * carry no request, oldest first, so that new clients are still accepted.
+ * A connection whose request is being answered is never cut.
+ *
  * A storage fault met while the request ran (core/fault.h: a corrupt
  * database, an I/O error) replaces whatever the handler made of it: 500 for
  * corruption, 503 with Retry-After for I/O, in the client's language, never
@@ -19,6 +28,8 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +54,25 @@ struct cidr {
 static struct cidr trusted[MAX_TRUSTED];
 static size_t ntrusted;
 
+/* A connection as the watchdog sees it (the socket context). */
+enum watch_phase { W_IDLE, W_HEADERS, W_BODY, W_BUSY, W_CUT };
+
+struct watch {
+    int fd;
+    enum watch_phase phase;
+    double since_ms; /* start of the phase */
+    size_t body_bytes;
+    struct watch *prev, *next;
+};
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct watch watch_list = {-1, W_IDLE, 0, 0, &watch_list, &watch_list};
+static pthread_t watchdog;
+static _Atomic int watchdog_stop;
+static int watchdog_running;
+static unsigned header_timeout_ms = 10000, idle_ms = 31000, conn_limit = 4096;
+static _Atomic uint64_t st_cut_slow, st_cut_idle;
+
 struct server {
     struct MHD_Daemon *daemon;
     struct server_app app;
@@ -53,6 +83,7 @@ struct server {
 /* Per-request state beyond struct req, private to this file. */
 struct conn_req {
     struct req r;
+    struct watch *watch;
     struct MHD_Connection *conn;
     int started;
     int refused;      /* a response was queued before the body was read */
@@ -101,6 +132,61 @@ void server_stats_get(struct server_stats *out)
     out->bytes_out = st_bytes;
     out->connections_open = st_open;
     out->rejected_framing = st_framing;
+    out->cut_slow = st_cut_slow;
+    out->cut_idle = st_cut_idle;
+}
+
+/* Move the connection's watch to phase p (NULL-safe). */
+static void watch_set(struct watch *w, enum watch_phase p)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&watch_lock);
+    if (w->phase != W_CUT) {
+        w->phase = p;
+        w->since_ms = now_ms();
+        w->body_bytes = 0;
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    while (!watchdog_stop) {
+        usleep(250000);
+        double now = now_ms();
+        unsigned open = (unsigned)st_open;
+        unsigned high = conn_limit - conn_limit / SERVER_HEADROOM;
+        unsigned to_free = open > high ? open - high + conn_limit / (2 * SERVER_HEADROOM) : 0;
+        pthread_mutex_lock(&watch_lock);
+        /* The list is oldest first: idle connections are closed in that order. */
+        for (struct watch *w = watch_list.next; w != &watch_list; w = w->next) {
+            double age = now - w->since_ms;
+            int cut = 0;
+            if (w->phase == W_HEADERS && age > header_timeout_ms)
+                cut = 1;
+            else if (w->phase == W_BODY && age > header_timeout_ms &&
+                     (double)w->body_bytes < SERVER_MIN_BODY_RATE * age / 1000.0)
+                cut = 1;
+            else if (w->phase == W_IDLE && to_free > 0 && age > 1000.0)
+                cut = 2;
+            else if (w->phase == W_IDLE && age > idle_ms)
+                cut = 1; /* a request line dripping a byte at a time, past the idle timeout */
+            if (!cut)
+                continue;
+            shutdown(w->fd, SHUT_RDWR);
+            w->phase = W_CUT;
+            if (cut == 1)
+                st_cut_slow++;
+            else {
+                st_cut_idle++;
+                to_free--;
+            }
+        }
+        pthread_mutex_unlock(&watch_lock);
+    }
+    return NULL;
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -109,6 +195,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct conn_req *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    const union MHD_ConnectionInfo *wi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    c->watch = wi ? wi->socket_context : NULL;
+    watch_set(c->watch, W_HEADERS);
     st_inflight++;
     arena_init(&c->r.arena, 4u << 20);
     c->r.started_ms = now_ms();
@@ -136,6 +226,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                now_ms() - c->r.started_ms);
+    watch_set(c->watch, W_IDLE);
     if (c->r.cleanup)
         c->r.cleanup(&c->r);
     buf_release(&c->body);
@@ -149,11 +240,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls, (void)conn, (void)socket_ctx;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         st_open++;
-    else
+        struct watch *w = calloc(1, sizeof *w);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!w || !ci) {
+            free(w);
+            *socket_ctx = NULL;
+            return;
+        }
+        w->fd = ci->connect_fd;
+        w->phase = W_IDLE;
+        w->since_ms = now_ms();
+        pthread_mutex_lock(&watch_lock);
+        w->prev = watch_list.prev;
+        w->next = &watch_list;
+        watch_list.prev->next = w;
+        watch_list.prev = w;
+        pthread_mutex_unlock(&watch_lock);
+        *socket_ctx = w;
+    } else {
         st_open--;
+        struct watch *w = *socket_ctx;
+        if (w) {
+            /* Before libmicrohttpd closes the socket: the watchdog never sees a reused fd. */
+            pthread_mutex_lock(&watch_lock);
+            w->prev->next = w->next;
+            w->next->prev = w->prev;
+            pthread_mutex_unlock(&watch_lock);
+            free(w);
+            *socket_ctx = NULL;
+        }
+    }
 }
 
 /* Queue w on conn and account for it. */
@@ -210,6 +330,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, struct conn_req *c, i
     w.content_type = "text/plain; charset=utf-8";
     buf_puts(&w.body, msg);
     c->refused = 1;
+    watch_set(c->watch, W_BUSY);
     return send_resp(conn, c, &w, 1);
 }
 
@@ -536,6 +657,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* After begin, which may raise the limit for a route that streams its body. */
         if (cl && strtoull(cl, NULL, 10) > r->max_body)
             return refuse(conn, c, 413, refusal_text(413));
+        watch_set(c->watch, W_BODY);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -546,6 +668,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (c->watch) {
+            pthread_mutex_lock(&watch_lock);
+            c->watch->body_bytes += n;
+            pthread_mutex_unlock(&watch_lock);
+        }
         if (c->refused || c->late_refusal)
             return MHD_YES;
         c->body_seen += n;
@@ -561,6 +688,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (c->refused || c->waiting)
         return MHD_YES;
+    watch_set(c->watch, W_BUSY);
     if (c->late_refusal)
         return refuse(conn, c, c->late_refusal, refusal_text(c->late_refusal));
     if (c->dispatched) {
@@ -674,6 +802,11 @@ struct server *server_start(const struct server_config *cfg, const struct server
         free(s);
         return NULL;
     }
+    header_timeout_ms = (cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000u;
+    conn_limit = cfg->max_conns;
+    idle_ms = (cfg->timeout_s + 1) * 1000u;
+    watchdog_stop = 0;
+    watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     return s;
@@ -692,6 +825,11 @@ void server_stop(struct server *s, unsigned grace_ms)
     /* Let requests in flight finish; idle keep-alive connections do not count. */
     for (unsigned waited = 0; waited < grace_ms && st_inflight > 0; waited += 10)
         usleep(10000);
+    if (watchdog_running) {
+        watchdog_stop = 1;
+        pthread_join(watchdog, NULL);
+        watchdog_running = 0;
+    }
     MHD_stop_daemon(s->daemon);
     free(s);
 }
