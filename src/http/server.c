@@ -18,6 +18,15 @@
  * carry no request, oldest first, so that new clients are still accepted.
  * A connection whose request is being answered is never cut.
  *
+ * The read lane: while reads are expensive (their dispatch takes more than
+ * LANE_SLOW_US on average), GET and HEAD requests other than /healthz,
+ * /metrics and static files are dispatched on a small pool of lane threads
+ * (the connection suspended meanwhile), so that the server's own threads
+ * stay free for health checks and writes (which go on to the writer
+ * thread).  The lane's queue is bounded: a read that finds it full is
+ * answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
+ * on the server's threads, where they cost least.
+ *
  * A storage fault met while the request ran (core/fault.h: a corrupt
  * database, an I/O error) replaces whatever the handler made of it: 500 for
  * corruption, 503 with Retry-After for I/O, in the client's language, never
@@ -72,6 +81,25 @@ static _Atomic int watchdog_stop;
 static int watchdog_running;
 static unsigned header_timeout_ms = 10000, idle_ms = 31000, conn_limit = 4096;
 static _Atomic uint64_t st_cut_slow, st_cut_idle;
+
+/* The read lane (see the top of this file). */
+#define LANE_QUEUE_MAX 256
+#define LANE_SLOW_US 1000
+#define LANE_MAX_THREADS 16
+
+struct conn_req;
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct conn_req *queue[LANE_QUEUE_MAX];
+    size_t head, len, reserved;
+    int stopping;
+    pthread_t threads[LANE_MAX_THREADS];
+    unsigned nthreads;
+    struct server *server;
+} lane = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+static _Atomic int64_t read_cost_us; /* moving average of a read's dispatch */
+static _Atomic uint64_t st_lane_reads, st_lane_full;
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -133,6 +161,8 @@ void server_stats_get(struct server_stats *out)
     out->connections_open = st_open;
     out->rejected_framing = st_framing;
     out->cut_slow = st_cut_slow;
+    out->lane_reads = st_lane_reads;
+    out->lane_full = st_lane_full;
     out->cut_idle = st_cut_idle;
 }
 
@@ -616,6 +646,79 @@ static int framing_check(struct MHD_Connection *conn, const char *version, const
     return 0;
 }
 
+/* A read that the lane may take: GET or HEAD, not a health check or a static file. */
+static int lane_candidate(const struct req *r)
+{
+    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+        return 0;
+    static const char *const fast[] = {"/healthz", "/metrics", "/static/", "/robots.txt",
+                                       "/favicon"};
+    for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++)
+        if (strncmp(r->uri, fast[i], strlen(fast[i])) == 0)
+            return 0;
+    return 1;
+}
+
+static void note_read_cost(double ms)
+{
+    int64_t us = (int64_t)(ms * 1000.0), avg = read_cost_us;
+    read_cost_us = avg + (us - avg) / 16;
+}
+
+/* On a lane thread: dispatch as on_request would, then let the connection go on. */
+static void lane_dispatch(struct conn_req *c)
+{
+    double t0 = now_ms();
+    fault_take();
+    lane.server->app.dispatch(&c->r, &c->w);
+    take_fault(c);
+    c->dispatched = 1;
+    note_read_cost(now_ms() - t0);
+    wake(c);
+}
+
+static void *lane_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lane.lock);
+    for (;;) {
+        while (!lane.len && !lane.stopping)
+            pthread_cond_wait(&lane.wake, &lane.lock);
+        if (!lane.len)
+            break; /* stopping, and the queue is drained */
+        struct conn_req *c = lane.queue[lane.head];
+        lane.head = (lane.head + 1) % LANE_QUEUE_MAX;
+        lane.len--;
+        pthread_mutex_unlock(&lane.lock);
+        lane_dispatch(c);
+        pthread_mutex_lock(&lane.lock);
+    }
+    pthread_mutex_unlock(&lane.lock);
+    return NULL;
+}
+
+/* Hold a place in the lane's queue: 1, or 0 when it is full (or the lane is not running). */
+static int lane_reserve(void)
+{
+    pthread_mutex_lock(&lane.lock);
+    int ok = lane.nthreads > 0 && !lane.stopping && lane.len + lane.reserved < LANE_QUEUE_MAX;
+    if (ok)
+        lane.reserved++;
+    pthread_mutex_unlock(&lane.lock);
+    return ok;
+}
+
+/* Queue c in the place lane_reserve held (its connection already suspended). */
+static void lane_submit(struct conn_req *c)
+{
+    pthread_mutex_lock(&lane.lock);
+    lane.reserved--;
+    lane.queue[(lane.head + lane.len) % LANE_QUEUE_MAX] = c;
+    lane.len++;
+    pthread_cond_signal(&lane.wake);
+    pthread_mutex_unlock(&lane.lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -692,23 +795,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (c->late_refusal)
         return refuse(conn, c, c->late_refusal, refusal_text(c->late_refusal));
     if (c->dispatched) {
-        /* Woken after deferred work: let the handler finish its answer. */
-        void (*finish)(struct req *, struct resp *) = c->w.finish;
-        c->w.finish = NULL;
-        fault_take();
-        if (finish)
-            finish(r, &c->w);
-        take_fault(c);
+        /*
+         * Woken after deferred work: let the handler finish its answer.  Woken
+         * by the read lane instead, a handler that defers has not started its
+         * work yet: answer() starts it.
+         */
+        if (!c->w.start) {
+            void (*finish)(struct req *, struct resp *) = c->w.finish;
+            c->w.finish = NULL;
+            fault_take();
+            if (finish)
+                finish(r, &c->w);
+            take_fault(c);
+        }
         return answer(conn, c);
     }
     if (c->body.len || r->method == HTTP_POST) {
         r->body = c->body.p ? c->body.p : "";
         r->body_len = c->body.len;
     }
+    int read = lane_candidate(r);
+    if (read && read_cost_us > LANE_SLOW_US) {
+        if (lane_reserve()) {
+            st_lane_reads++;
+            c->waiting = 1;
+            MHD_suspend_connection(conn); /* before the lane can wake it */
+            lane_submit(c);
+            return MHD_YES;
+        }
+        st_lane_full++;
+        c->dispatched = 1;
+        struct resp *w = &c->w;
+        w->status = 503;
+        w->content_type = "text/plain; charset=utf-8";
+        resp_header(w, "Retry-After", "1");
+        resp_header(w, "Cache-Control", "no-store");
+        buf_puts(&w->body, r->lang == LANG_EN ? "503 The server is busy; please try again.\n"
+                                              : "503 服务器繁忙，请稍后再试。\n");
+        return send_resp(conn, c, w, 0);
+    }
+    double t0 = now_ms();
     fault_take();
     s->app.dispatch(r, &c->w);
     take_fault(c);
     c->dispatched = 1;
+    if (read)
+        note_read_cost(now_ms() - t0);
     return answer(conn, c);
 }
 
@@ -807,6 +939,12 @@ struct server *server_start(const struct server_config *cfg, const struct server
     idle_ms = (cfg->timeout_s + 1) * 1000u;
     watchdog_stop = 0;
     watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
+    lane.server = s;
+    lane.stopping = 0;
+    lane.nthreads = 0;
+    for (unsigned i = 0; i < threads && i < LANE_MAX_THREADS; i++)
+        if (pthread_create(&lane.threads[lane.nthreads], NULL, lane_main, NULL) == 0)
+            lane.nthreads++;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     return s;
@@ -825,6 +963,14 @@ void server_stop(struct server *s, unsigned grace_ms)
     /* Let requests in flight finish; idle keep-alive connections do not count. */
     for (unsigned waited = 0; waited < grace_ms && st_inflight > 0; waited += 10)
         usleep(10000);
+    /* The lane drains its queue (those connections answer) before the threads stop. */
+    pthread_mutex_lock(&lane.lock);
+    lane.stopping = 1;
+    pthread_cond_broadcast(&lane.wake);
+    pthread_mutex_unlock(&lane.lock);
+    for (unsigned i = 0; i < lane.nthreads; i++)
+        pthread_join(lane.threads[i], NULL);
+    lane.nthreads = 0;
     if (watchdog_running) {
         watchdog_stop = 1;
         pthread_join(watchdog, NULL);

@@ -74,6 +74,8 @@ struct server_stats {
     uint64_t rejected_framing;
     uint64_t cut_slow; /* connections cut for slow headers or body */
     uint64_t cut_idle; /* idle connections closed near the limit */
+    uint64_t lane_reads; /* reads dispatched on the read lane */
+    uint64_t lane_full;  /* reads answered 503 because the lane's queue was full */
 };
 
 struct server;
