@@ -48,6 +48,7 @@ struct options {
     long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
     int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
+    long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
 };
 
 static void usage(FILE *out)
@@ -79,6 +80,8 @@ static void usage(FILE *out)
           "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
           "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
           "  --no-db-check       serve: skip that check (very large databases)\n"
+          "  --header-timeout S  serve: deadline for a request's headers; a body's grace\n"
+          "                      before its minimum rate applies (default 10)\n"
           "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
           "                      client (repeat or separate by commas; default none)\n"
           "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
@@ -119,6 +122,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             size_t used = strlen(o->trusted_proxies);
             snprintf(o->trusted_proxies + used, sizeof o->trusted_proxies - used, "%s%s",
                      used ? "," : "", v);
+        } else if (strcmp(a, "--header-timeout") == 0 && v && atol(v) > 0 && atol(v) <= 600) {
+            o->header_timeout_s = atol(v);
         } else if (strcmp(a, "--no-db-check") == 0) {
             o->db_check_s = 0;
             takes = 0;
@@ -343,6 +348,7 @@ static int cmd_serve(const struct options *o)
         .max_conns = 4096,
         .max_conns_per_ip = 1024,
         .trusted_proxies = o->trusted_proxies,
+        .header_timeout_s = (unsigned)o->header_timeout_s,
     };
     const struct server_app app = {web_begin, web_dispatch};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);

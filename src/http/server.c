@@ -9,6 +9,24 @@
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
  *
+ * Deadlines the idle timeout cannot give (it restarts with every byte): a
+ * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
+ * then closes it as if the client had gone) whose request line and headers
+ * take longer than header_timeout_s from the request line, or whose body
+ * arrives slower than SERVER_MIN_BODY_RATE bytes/s after that grace.  Near
+ * the connection limit (SERVER_HEADROOM of it) it closes connections that
+ * carry no request, oldest first, so that new clients are still accepted.
+ * A connection whose request is being answered is never cut.
+ *
+ * The read lane: while reads are expensive (their dispatch takes more than
+ * LANE_SLOW_US on average), GET and HEAD requests other than /healthz,
+ * /metrics and static files are dispatched on a small pool of lane threads
+ * (the connection suspended meanwhile), so that the server's own threads
+ * stay free for health checks and writes (which go on to the writer
+ * thread).  The lane's queue is bounded: a read that finds it full is
+ * answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
+ * on the server's threads, where they cost least.
+ *
  * A storage fault met while the request ran (core/fault.h: a corrupt
  * database, an I/O error) replaces whatever the handler made of it: 500 for
  * corruption, 503 with Retry-After for I/O, in the client's language, never
@@ -19,6 +37,8 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +63,44 @@ struct cidr {
 static struct cidr trusted[MAX_TRUSTED];
 static size_t ntrusted;
 
+/* A connection as the watchdog sees it (the socket context). */
+enum watch_phase { W_IDLE, W_HEADERS, W_BODY, W_BUSY, W_CUT };
+
+struct watch {
+    int fd;
+    enum watch_phase phase;
+    double since_ms; /* start of the phase */
+    size_t body_bytes;
+    struct watch *prev, *next;
+};
+
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct watch watch_list = {-1, W_IDLE, 0, 0, &watch_list, &watch_list};
+static pthread_t watchdog;
+static _Atomic int watchdog_stop;
+static int watchdog_running;
+static unsigned header_timeout_ms = 10000, idle_ms = 31000, conn_limit = 4096;
+static _Atomic uint64_t st_cut_slow, st_cut_idle;
+
+/* The read lane (see the top of this file). */
+#define LANE_QUEUE_MAX 256
+#define LANE_SLOW_US 1000
+#define LANE_MAX_THREADS 16
+
+struct conn_req;
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct conn_req *queue[LANE_QUEUE_MAX];
+    size_t head, len, reserved;
+    int stopping;
+    pthread_t threads[LANE_MAX_THREADS];
+    unsigned nthreads;
+    struct server *server;
+} lane = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+static _Atomic int64_t read_cost_us; /* moving average of a read's dispatch */
+static _Atomic uint64_t st_lane_reads, st_lane_full;
+
 struct server {
     struct MHD_Daemon *daemon;
     struct server_app app;
@@ -53,6 +111,7 @@ struct server {
 /* Per-request state beyond struct req, private to this file. */
 struct conn_req {
     struct req r;
+    struct watch *watch;
     struct MHD_Connection *conn;
     int started;
     int refused;      /* a response was queued before the body was read */
@@ -101,6 +160,63 @@ void server_stats_get(struct server_stats *out)
     out->bytes_out = st_bytes;
     out->connections_open = st_open;
     out->rejected_framing = st_framing;
+    out->cut_slow = st_cut_slow;
+    out->lane_reads = st_lane_reads;
+    out->lane_full = st_lane_full;
+    out->cut_idle = st_cut_idle;
+}
+
+/* Move the connection's watch to phase p (NULL-safe). */
+static void watch_set(struct watch *w, enum watch_phase p)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&watch_lock);
+    if (w->phase != W_CUT) {
+        w->phase = p;
+        w->since_ms = now_ms();
+        w->body_bytes = 0;
+    }
+    pthread_mutex_unlock(&watch_lock);
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    while (!watchdog_stop) {
+        usleep(250000);
+        double now = now_ms();
+        unsigned open = (unsigned)st_open;
+        unsigned high = conn_limit - conn_limit / SERVER_HEADROOM;
+        unsigned to_free = open > high ? open - high + conn_limit / (2 * SERVER_HEADROOM) : 0;
+        pthread_mutex_lock(&watch_lock);
+        /* The list is oldest first: idle connections are closed in that order. */
+        for (struct watch *w = watch_list.next; w != &watch_list; w = w->next) {
+            double age = now - w->since_ms;
+            int cut = 0;
+            if (w->phase == W_HEADERS && age > header_timeout_ms)
+                cut = 1;
+            else if (w->phase == W_BODY && age > header_timeout_ms &&
+                     (double)w->body_bytes < SERVER_MIN_BODY_RATE * age / 1000.0)
+                cut = 1;
+            else if (w->phase == W_IDLE && to_free > 0 && age > 1000.0)
+                cut = 2;
+            else if (w->phase == W_IDLE && age > idle_ms)
+                cut = 1; /* a request line dripping a byte at a time, past the idle timeout */
+            if (!cut)
+                continue;
+            shutdown(w->fd, SHUT_RDWR);
+            w->phase = W_CUT;
+            if (cut == 1)
+                st_cut_slow++;
+            else {
+                st_cut_idle++;
+                to_free--;
+            }
+        }
+        pthread_mutex_unlock(&watch_lock);
+    }
+    return NULL;
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -109,6 +225,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct conn_req *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    const union MHD_ConnectionInfo *wi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    c->watch = wi ? wi->socket_context : NULL;
+    watch_set(c->watch, W_HEADERS);
     st_inflight++;
     arena_init(&c->r.arena, 4u << 20);
     c->r.started_ms = now_ms();
@@ -136,6 +256,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                now_ms() - c->r.started_ms);
+    watch_set(c->watch, W_IDLE);
     if (c->r.cleanup)
         c->r.cleanup(&c->r);
     buf_release(&c->body);
@@ -149,11 +270,40 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls, (void)conn, (void)socket_ctx;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         st_open++;
-    else
+        struct watch *w = calloc(1, sizeof *w);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!w || !ci) {
+            free(w);
+            *socket_ctx = NULL;
+            return;
+        }
+        w->fd = ci->connect_fd;
+        w->phase = W_IDLE;
+        w->since_ms = now_ms();
+        pthread_mutex_lock(&watch_lock);
+        w->prev = watch_list.prev;
+        w->next = &watch_list;
+        watch_list.prev->next = w;
+        watch_list.prev = w;
+        pthread_mutex_unlock(&watch_lock);
+        *socket_ctx = w;
+    } else {
         st_open--;
+        struct watch *w = *socket_ctx;
+        if (w) {
+            /* Before libmicrohttpd closes the socket: the watchdog never sees a reused fd. */
+            pthread_mutex_lock(&watch_lock);
+            w->prev->next = w->next;
+            w->next->prev = w->prev;
+            pthread_mutex_unlock(&watch_lock);
+            free(w);
+            *socket_ctx = NULL;
+        }
+    }
 }
 
 /* Queue w on conn and account for it. */
@@ -210,6 +360,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, struct conn_req *c, i
     w.content_type = "text/plain; charset=utf-8";
     buf_puts(&w.body, msg);
     c->refused = 1;
+    watch_set(c->watch, W_BUSY);
     return send_resp(conn, c, &w, 1);
 }
 
@@ -495,6 +646,79 @@ static int framing_check(struct MHD_Connection *conn, const char *version, const
     return 0;
 }
 
+/* A read that the lane may take: GET or HEAD, not a health check or a static file. */
+static int lane_candidate(const struct req *r)
+{
+    if (r->method != HTTP_GET && r->method != HTTP_HEAD)
+        return 0;
+    static const char *const fast[] = {"/healthz", "/metrics", "/static/", "/robots.txt",
+                                       "/favicon"};
+    for (size_t i = 0; i < sizeof fast / sizeof fast[0]; i++)
+        if (strncmp(r->uri, fast[i], strlen(fast[i])) == 0)
+            return 0;
+    return 1;
+}
+
+static void note_read_cost(double ms)
+{
+    int64_t us = (int64_t)(ms * 1000.0), avg = read_cost_us;
+    read_cost_us = avg + (us - avg) / 16;
+}
+
+/* On a lane thread: dispatch as on_request would, then let the connection go on. */
+static void lane_dispatch(struct conn_req *c)
+{
+    double t0 = now_ms();
+    fault_take();
+    lane.server->app.dispatch(&c->r, &c->w);
+    take_fault(c);
+    c->dispatched = 1;
+    note_read_cost(now_ms() - t0);
+    wake(c);
+}
+
+static void *lane_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&lane.lock);
+    for (;;) {
+        while (!lane.len && !lane.stopping)
+            pthread_cond_wait(&lane.wake, &lane.lock);
+        if (!lane.len)
+            break; /* stopping, and the queue is drained */
+        struct conn_req *c = lane.queue[lane.head];
+        lane.head = (lane.head + 1) % LANE_QUEUE_MAX;
+        lane.len--;
+        pthread_mutex_unlock(&lane.lock);
+        lane_dispatch(c);
+        pthread_mutex_lock(&lane.lock);
+    }
+    pthread_mutex_unlock(&lane.lock);
+    return NULL;
+}
+
+/* Hold a place in the lane's queue: 1, or 0 when it is full (or the lane is not running). */
+static int lane_reserve(void)
+{
+    pthread_mutex_lock(&lane.lock);
+    int ok = lane.nthreads > 0 && !lane.stopping && lane.len + lane.reserved < LANE_QUEUE_MAX;
+    if (ok)
+        lane.reserved++;
+    pthread_mutex_unlock(&lane.lock);
+    return ok;
+}
+
+/* Queue c in the place lane_reserve held (its connection already suspended). */
+static void lane_submit(struct conn_req *c)
+{
+    pthread_mutex_lock(&lane.lock);
+    lane.reserved--;
+    lane.queue[(lane.head + lane.len) % LANE_QUEUE_MAX] = c;
+    lane.len++;
+    pthread_cond_signal(&lane.wake);
+    pthread_mutex_unlock(&lane.lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -536,6 +760,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* After begin, which may raise the limit for a route that streams its body. */
         if (cl && strtoull(cl, NULL, 10) > r->max_body)
             return refuse(conn, c, 413, refusal_text(413));
+        watch_set(c->watch, W_BODY);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -546,6 +771,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          */
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (c->watch) {
+            pthread_mutex_lock(&watch_lock);
+            c->watch->body_bytes += n;
+            pthread_mutex_unlock(&watch_lock);
+        }
         if (c->refused || c->late_refusal)
             return MHD_YES;
         c->body_seen += n;
@@ -561,26 +791,56 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (c->refused || c->waiting)
         return MHD_YES;
+    watch_set(c->watch, W_BUSY);
     if (c->late_refusal)
         return refuse(conn, c, c->late_refusal, refusal_text(c->late_refusal));
     if (c->dispatched) {
-        /* Woken after deferred work: let the handler finish its answer. */
-        void (*finish)(struct req *, struct resp *) = c->w.finish;
-        c->w.finish = NULL;
-        fault_take();
-        if (finish)
-            finish(r, &c->w);
-        take_fault(c);
+        /*
+         * Woken after deferred work: let the handler finish its answer.  Woken
+         * by the read lane instead, a handler that defers has not started its
+         * work yet: answer() starts it.
+         */
+        if (!c->w.start) {
+            void (*finish)(struct req *, struct resp *) = c->w.finish;
+            c->w.finish = NULL;
+            fault_take();
+            if (finish)
+                finish(r, &c->w);
+            take_fault(c);
+        }
         return answer(conn, c);
     }
     if (c->body.len || r->method == HTTP_POST) {
         r->body = c->body.p ? c->body.p : "";
         r->body_len = c->body.len;
     }
+    int read = lane_candidate(r);
+    if (read && read_cost_us > LANE_SLOW_US) {
+        if (lane_reserve()) {
+            st_lane_reads++;
+            c->waiting = 1;
+            MHD_suspend_connection(conn); /* before the lane can wake it */
+            lane_submit(c);
+            return MHD_YES;
+        }
+        st_lane_full++;
+        c->dispatched = 1;
+        struct resp *w = &c->w;
+        w->status = 503;
+        w->content_type = "text/plain; charset=utf-8";
+        resp_header(w, "Retry-After", "1");
+        resp_header(w, "Cache-Control", "no-store");
+        buf_puts(&w->body, r->lang == LANG_EN ? "503 The server is busy; please try again.\n"
+                                              : "503 服务器繁忙，请稍后再试。\n");
+        return send_resp(conn, c, w, 0);
+    }
+    double t0 = now_ms();
     fault_take();
     s->app.dispatch(r, &c->w);
     take_fault(c);
     c->dispatched = 1;
+    if (read)
+        note_read_cost(now_ms() - t0);
     return answer(conn, c);
 }
 
@@ -674,6 +934,17 @@ struct server *server_start(const struct server_config *cfg, const struct server
         free(s);
         return NULL;
     }
+    header_timeout_ms = (cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000u;
+    conn_limit = cfg->max_conns;
+    idle_ms = (cfg->timeout_s + 1) * 1000u;
+    watchdog_stop = 0;
+    watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
+    lane.server = s;
+    lane.stopping = 0;
+    lane.nthreads = 0;
+    for (unsigned i = 0; i < threads && i < LANE_MAX_THREADS; i++)
+        if (pthread_create(&lane.threads[lane.nthreads], NULL, lane_main, NULL) == 0)
+            lane.nthreads++;
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : 0;
     return s;
@@ -692,6 +963,19 @@ void server_stop(struct server *s, unsigned grace_ms)
     /* Let requests in flight finish; idle keep-alive connections do not count. */
     for (unsigned waited = 0; waited < grace_ms && st_inflight > 0; waited += 10)
         usleep(10000);
+    /* The lane drains its queue (those connections answer) before the threads stop. */
+    pthread_mutex_lock(&lane.lock);
+    lane.stopping = 1;
+    pthread_cond_broadcast(&lane.wake);
+    pthread_mutex_unlock(&lane.lock);
+    for (unsigned i = 0; i < lane.nthreads; i++)
+        pthread_join(lane.threads[i], NULL);
+    lane.nthreads = 0;
+    if (watchdog_running) {
+        watchdog_stop = 1;
+        pthread_join(watchdog, NULL);
+        watchdog_running = 0;
+    }
     MHD_stop_daemon(s->daemon);
     free(s);
 }

@@ -46,7 +46,13 @@ struct server_config {
      * peer's address is the client's.
      */
     const char *trusted_proxies;
+    unsigned header_timeout_s; /* request line to end of headers; 0: 10 s */
 };
+
+/* Below this rate (bytes/s, after header_timeout_s) a body's connection is cut. */
+#define SERVER_MIN_BODY_RATE 512
+/* Near the limit (the last 1/SERVER_HEADROOM of it) idle connections are closed. */
+#define SERVER_HEADROOM 8
 
 /*
  * The application: `begin` runs when the headers are in (it may install
@@ -66,6 +72,10 @@ struct server_stats {
     uint64_t bytes_out;
     uint64_t connections_open;
     uint64_t rejected_framing;
+    uint64_t cut_slow; /* connections cut for slow headers or body */
+    uint64_t cut_idle; /* idle connections closed near the limit */
+    uint64_t lane_reads; /* reads dispatched on the read lane */
+    uint64_t lane_full;  /* reads answered 503 because the lane's queue was full */
 };
 
 struct server;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/fault.h"
 #include "core/log.h"
 
 struct writer {
@@ -32,8 +33,16 @@ static double mono_ms(void)
 static int exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        log_error("writer: %s: %s", sql, msg ? msg : "?");
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        /* A commit that fails on the disk is a storage fault: /healthz must say so. */
+        int prim = sqlite3_extended_errcode(db) & 0xff;
+        enum fault_kind k = prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB ? FAULT_CORRUPT
+                            : prim == SQLITE_IOERR || prim == SQLITE_FULL   ? FAULT_IO
+                                                                            : FAULT_NONE;
+        log_error("writer: %s%s: %s", k != FAULT_NONE ? "STORAGE FAULT: " : "", sql,
+                  msg ? msg : "?");
+        fault_note(k, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return -1;
     }

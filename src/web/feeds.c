@@ -215,12 +215,26 @@ void raw_metrics(struct req *r, struct resp *w)
                "# HELP laurel_http_connections Open connections.\n"
                "# TYPE laurel_http_connections gauge\n"
                "laurel_http_connections %llu\n"
-               "# HELP laurel_http_rejected_framing_total Requests with both Transfer-Encoding "
-               "and Content-Length.\n"
+               "# HELP laurel_http_rejected_framing_total Requests refused for ambiguous "
+               "framing.\n"
                "# TYPE laurel_http_rejected_framing_total counter\n"
-               "laurel_http_rejected_framing_total %llu\n",
+               "laurel_http_rejected_framing_total %llu\n"
+               "# HELP laurel_http_cut_slow_total Connections cut for slow headers or body.\n"
+               "# TYPE laurel_http_cut_slow_total counter\n"
+               "laurel_http_cut_slow_total %llu\n"
+               "# HELP laurel_http_cut_idle_total Idle connections closed near the limit.\n"
+               "# TYPE laurel_http_cut_idle_total counter\n"
+               "laurel_http_cut_idle_total %llu\n"
+               "# HELP laurel_http_lane_reads_total Reads dispatched on the read lane.\n"
+               "# TYPE laurel_http_lane_reads_total counter\n"
+               "laurel_http_lane_reads_total %llu\n"
+               "# HELP laurel_http_lane_full_total Reads answered 503: the lane was full.\n"
+               "# TYPE laurel_http_lane_full_total counter\n"
+               "laurel_http_lane_full_total %llu\n",
                (unsigned long long)ss.bytes_out, (unsigned long long)ss.connections_open,
-               (unsigned long long)ss.rejected_framing);
+               (unsigned long long)ss.rejected_framing, (unsigned long long)ss.cut_slow,
+               (unsigned long long)ss.cut_idle, (unsigned long long)ss.lane_reads,
+               (unsigned long long)ss.lane_full);
     buf_printf(b,
                "# HELP laurel_store_batches_total Write batches committed.\n"
                "# TYPE laurel_store_batches_total counter\n"

@@ -48,12 +48,15 @@ class Writer:
         self.base, self.s, self.token = base, session, token
         self.ledger, self.lock, self.rnd = ledger, lock, rnd
         self.acked = 0
+        self.mine = set()
 
     def run(self):
         try:
             while True:
+                # Each writer saves only its own drafts, one request at a time, so the order of
+                # its saves is the order of their commits.
                 with self.lock:
-                    ids = [c for c in self.ledger["created"]]
+                    ids = sorted(self.mine & self.ledger["created"])
                 if len(ids) < 3 or self.rnd.random() < 0.1:
                     r = self.s.post(self.base + "/submit/new", data={"csrf": self.token},
                                     allow_redirects=False, timeout=10)
@@ -63,6 +66,7 @@ class Writer:
                     cid = int(r.headers["Location"].rsplit("/", 1)[1])
                     with self.lock:
                         self.ledger["created"].add(cid)
+                        self.mine.add(cid)
                     self.acked += 1
                     continue
                 cid = self.rnd.choice(ids)

@@ -1,0 +1,107 @@
+"""Fault injection: an I/O error or a full disk while writing never loses an
+acknowledged write and never answers as if all were well.
+
+The server runs with tests/fault/fault_io.c preloaded: while a trigger file
+exists, every write and sync on the database's files fails with EIO or
+ENOSPC.  A save made meanwhile must be refused (500 or 503, never 303), and
+/healthz must say unhealthy; once the fault is gone the next save is
+acknowledged, every acknowledged save is in the database, and integrity_check
+is ok.  Reads of pages in the cache or on the database keep working.
+"""
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+
+import pytest
+import requests
+
+from conftest import CSRF_RE, LAUREL_BIN, REPO, LaurelServer, finish, make_demo
+
+SUBMITTER = "zhoujiadu@demo.laurel"
+PASSWORD = "laurel-demo-2019"
+
+
+@pytest.fixture(scope="module")
+def faulty():
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        pytest.skip("no C compiler for the fault shim")
+    workdir = tempfile.mkdtemp(prefix="laurel-fault-")
+    srv = None
+    try:
+        shim = os.path.join(workdir, "fault_io.so")
+        subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", shim,
+                        os.path.join(REPO, "tests", "fault", "fault_io.c"), "-ldl"],
+                       check=True, capture_output=True, timeout=120)
+        data = make_demo(workdir, "--cases", "200")
+        trigger = os.path.join(workdir, "fault")
+        env_keep = {k: os.environ.get(k) for k in ("LD_PRELOAD", "LAUREL_FAULT_FILE",
+                                                    "ASAN_OPTIONS")}
+        os.environ["LD_PRELOAD"] = shim
+        os.environ["LAUREL_FAULT_FILE"] = trigger
+        os.environ["ASAN_OPTIONS"] = (env_keep["ASAN_OPTIONS"] or "") + ":verify_asan_link_order=0"
+        try:
+            srv = LaurelServer(LAUREL_BIN, data, workdir)
+            srv.start()
+        finally:
+            for k, v in env_keep.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        srv.trigger = trigger
+        yield srv
+    finally:
+        finish(srv, workdir)
+
+
+def session(base):
+    s = requests.Session()
+    tok = CSRF_RE.search(s.get(base + "/login", timeout=30).text).group(1)
+    r = s.post(base + "/login", data={"csrf": tok, "email": SUBMITTER, "password": PASSWORD},
+               allow_redirects=False, timeout=30)
+    assert r.status_code == 303
+    return s, CSRF_RE.search(s.get(base + "/submit", timeout=30).text).group(1)
+
+
+def save(s, base, tok, cid, title):
+    return s.post(base + "/submit/%d" % cid, data={"csrf": tok, "title": title, "action": "save"},
+                  allow_redirects=False, timeout=30)
+
+
+@pytest.mark.parametrize("kind", ["EIO", "ENOSPC"])
+def test_write_fault_refused_then_recovered(faulty, kind):
+    base = faulty.url
+    s, tok = session(base)
+    r = s.post(base + "/submit/new", data={"csrf": tok}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    assert save(s, base, tok, cid, "故障前 %s" % kind).status_code == 303
+    with open(faulty.trigger, "w") as f:
+        f.write(kind)
+    try:
+        r = save(s, base, tok, cid, "故障中 %s" % kind)
+        assert r.status_code in (500, 503), (
+            "%s: expected a save during the fault refused (500/503), saw %d" % (kind, r.status_code))
+        h = requests.get(base + "/healthz", timeout=30)
+        assert h.status_code == 503, "%s: expected /healthz 503 after a write fault, saw %d %r" % (
+            kind, h.status_code, h.text)
+        p = requests.get(base + "/cases", timeout=30)
+        assert p.status_code in (200, 503), "%s: a read during the fault answered %d" % (
+            kind, p.status_code)
+    finally:
+        os.unlink(faulty.trigger)
+    r = save(s, base, tok, cid, "故障后 %s" % kind)
+    assert r.status_code == 303, "%s: expected saves to work again after the fault, saw %d" % (
+        kind, r.status_code)
+    db = sqlite3.connect("file:%s/laurel.db?mode=ro" % faulty.data, uri=True, timeout=30)
+    try:
+        title = db.execute('SELECT title FROM "case" WHERE id = ?', (cid,)).fetchone()[0]
+        ok = db.execute("PRAGMA quick_check").fetchall()
+    finally:
+        db.close()
+    assert title == "故障后 %s" % kind, "%s: expected the acknowledged save, saw %r" % (kind, title)
+    assert ok == [("ok",)], "%s: expected quick_check ok, saw %r" % (kind, ok)

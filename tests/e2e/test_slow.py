@@ -1,0 +1,112 @@
+"""Slow senders cannot hold the server (a hostile client over raw sockets).
+
+The idle timeout restarts with every byte, so it cannot stop a client that
+drips its headers or its body.  The server (here with --header-timeout 2)
+cuts a request whose headers are not complete 2 s after its request line,
+and a body slower than 512 bytes/s once that grace is over; meanwhile other
+clients are served at once.  Sending bytes slowly is what these clients do,
+so the pauses below are the behaviour under test, not waits for the server.
+"""
+import shutil
+import socket
+import tempfile
+import time
+
+import pytest
+import requests
+
+from conftest import LAUREL_BIN, LaurelServer, finish, make_demo, metrics_values
+
+DEADLINE = 2
+
+
+@pytest.fixture(scope="module")
+def strict():
+    workdir = tempfile.mkdtemp(prefix="laurel-slow-")
+    srv = None
+    try:
+        data = make_demo(workdir, "--cases", "200")
+        srv = LaurelServer(LAUREL_BIN, data, workdir,
+                           extra_args=["--header-timeout", str(DEADLINE)])
+        srv.start()
+        yield srv
+    finally:
+        finish(srv, workdir)
+
+
+def drip(url, head, chunks, every, limit):
+    """Send head, then each chunk every `every` s until the server closes or `limit` s pass;
+    returns (seconds until closed or None, bytes answered)."""
+    host, port = url.split("//")[1].split(":")
+    s = socket.create_connection((host, int(port)), timeout=limit)
+    t0 = time.monotonic()
+    got = b""
+    try:
+        s.sendall(head)
+        for chunk in chunks:
+            if time.monotonic() - t0 > limit:
+                return None, got
+            try:
+                s.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - t0, got
+            s.settimeout(every)
+            try:
+                d = s.recv(4096)
+                if not d:
+                    return time.monotonic() - t0, got
+                got += d
+            except socket.timeout:
+                pass
+        return None, got
+    finally:
+        s.close()
+
+
+def test_slow_headers_cut_after_the_deadline(strict):
+    head = b"GET / HTTP/1.1\r\nHost: a\r\n"
+    chunks = [b"X-Slow-%d: 1\r\n" % i for i in range(100)]
+    took, got = drip(strict.url, head, chunks, 0.5, DEADLINE + 8)
+    assert took is not None and took < DEADLINE + 3, (
+        "expected the connection cut about %d s after the request line; saw %r" % (DEADLINE, took))
+    assert not got.startswith(b"HTTP/1.1 200"), "expected no answer to a dripped request"
+
+
+def test_slow_body_cut(strict):
+    head = (b"POST /login HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded"
+            b"\r\nContent-Length: 100000\r\n\r\n")
+    took, got = drip(strict.url, head, [b"a=bbbbbbbb&" for _ in range(200)], 0.5, DEADLINE + 8)
+    assert took is not None and took < DEADLINE + 3, (
+        "expected a body at ~22 bytes/s cut after the %d s grace; saw %r" % (DEADLINE, took))
+
+
+def test_others_served_while_slow_clients_wait(strict):
+    socks = []
+    try:
+        for i in range(50):
+            s = socket.create_connection(("127.0.0.1", strict.port), timeout=5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\nX-Wait: ")
+            socks.append(s)
+        t0 = time.monotonic()
+        r = requests.get(strict.url + "/healthz", timeout=5)
+        assert r.status_code == 200 and time.monotonic() - t0 < 2, (
+            "expected /healthz at once beside 50 slow clients; saw %d after %.1f s"
+            % (r.status_code, time.monotonic() - t0))
+        # Each slow client is cut by the deadline: its socket reads end-of-file.
+        deadline = time.monotonic() + DEADLINE + 5
+        for s in socks:
+            s.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                assert s.recv(100) == b"", "expected the slow client cut without an answer"
+            except socket.timeout:
+                raise AssertionError("expected every slow client cut within %d s"
+                                     % (DEADLINE + 5))
+    finally:
+        for s in socks:
+            s.close()
+    assert metrics_values(strict.url).get("laurel_http_cut_slow_total", 0) >= 50
+
+
+def test_a_prompt_request_is_unaffected(strict):
+    r = requests.get(strict.url + "/cases", timeout=10)
+    assert r.status_code == 200

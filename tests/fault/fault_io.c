@@ -1,0 +1,94 @@
+/*
+ * fault_io.c — an LD_PRELOAD shim that makes the database's writes and syncs
+ * fail on demand, for tests/e2e/test_faults.py (fault injection, as SQLite's
+ * own tests do with their VFS shims).
+ *
+ * While the file named by $LAUREL_FAULT_FILE exists, every write, pwrite,
+ * fsync and fdatasync on a file whose name contains "laurel.db" fails with
+ * the errno the file names ("EIO" or "ENOSPC"; EIO otherwise).  Everything
+ * else goes through untouched.  Built by the test with the system compiler.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The errno to fail fd's call with, or 0 to let it through. */
+static int fault_for(int fd)
+{
+    const char *trigger = getenv("LAUREL_FAULT_FILE");
+    if (!trigger)
+        return 0;
+    FILE *f = fopen(trigger, "r");
+    if (!f)
+        return 0;
+    char kind[16] = "";
+    if (!fgets(kind, sizeof kind, f))
+        kind[0] = 0;
+    fclose(f);
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0)
+        return 0;
+    path[n] = 0;
+    if (!strstr(path, "laurel.db"))
+        return 0;
+    return strncmp(kind, "ENOSPC", 6) == 0 ? ENOSPC : EIO;
+}
+
+#define NEXT(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+    int e = fault_for(fd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(write)(fd, buf, n);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+    int e = fault_for(fd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(pwrite)(fd, buf, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+    int e = fault_for(fd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(pwrite64)(fd, buf, n, off);
+}
+
+int fsync(int fd)
+{
+    int e = fault_for(fd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(fsync)(fd);
+}
+
+int fdatasync(int fd)
+{
+    int e = fault_for(fd);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(fdatasync)(fd);
+}
