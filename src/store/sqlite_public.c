@@ -117,9 +117,11 @@ const char *const sq_sql[Q__MAX] = {
                        "ORDER BY id DESC LIMIT 1",
     [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
                        "ORDER BY id LIMIT 1",
-    [Q_SITEMAP_CASES] = "SELECT c.id, c.published_at FROM pub_rank p CROSS JOIN \"case\" c "
-                        "ON c.id = p.case_id WHERE p.campaign_id = ?1 AND p.dim = 5 "
-                        "AND p.key = 0 AND p.pos BETWEEN ?2 AND ?3 ORDER BY p.pos",
+    /* From the case of id rank ?2 on, along the covering index. */
+    [Q_SITEMAP_CASES] = "SELECT id, published_at FROM \"case\" WHERE campaign_id = ?1 "
+                        "AND published_at IS NOT NULL AND id >= (SELECT case_id FROM pub_rank "
+                        "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos = ?2) "
+                        "ORDER BY id LIMIT ?3",
     [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
                            "ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1",
@@ -871,7 +873,7 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
     if (from < ncases && (s = sq_stmt(st, Q_SITEMAP_CASES))) {
         sqlite3_bind_int64(s, 1, st->campaign_id);
         sqlite3_bind_int64(s, 2, from + 1);
-        sqlite3_bind_int64(s, 3, to < ncases ? to : ncases);
+        sqlite3_bind_int64(s, 3, (to < ncases ? to : ncases) - from);
         while (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(cases, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
                                                    sq_jtext(s, 1)));

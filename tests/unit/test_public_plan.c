@@ -10,7 +10,9 @@
  * explained.  A plan fails when it scans the case table (or pub_rank)
  * without an index that gives the list its order, or sorts in a temporary
  * B-tree for ORDER BY: both cost the whole campaign on every request.
- * The tables are also checked against what they summarise: pub_count and
+ * Every list (filters × sorts × pages) and the sitemap's parts are
+ * compared with plain queries over the case table.  The tables are also
+ * checked against what they summarise: pub_count and
  * pub_rank against counts of the case table, the pools of related cases
  * against the tags, and a case's related cases sharing a tag with it.
  */
@@ -32,6 +34,7 @@
 
 static char dir[64];
 static sqlite3 *db;
+static struct store *st;
 
 static int remove_tree(void)
 {
@@ -51,13 +54,12 @@ static int setup(void **state)
     if (!mkdtemp(dir))
         return -1;
     char err[256] = "";
-    struct store *st = store_open(dir, 1, err, sizeof err);
+    st = store_open(dir, 1, err, sizeof err);
     if (!st || store_load_demo(st, 2019, NCASES, err, sizeof err) != 0) {
         fprintf(stderr, "demo: %s\n", err);
         store_close(st);
         return -1;
     }
-    store_close(st);
     char path[128];
     snprintf(path, sizeof path, "%s/laurel.db", dir);
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
@@ -70,6 +72,7 @@ static int teardown(void **state)
 {
     (void)state;
     sqlite3_close(db);
+    store_close(st);
     remove_tree();
     return 0;
 }
@@ -232,12 +235,121 @@ static void test_tables_agree(void **state)
     assert_true(one_int("SELECT count(*) FROM sqlite_stat1") > 0);
 }
 
+/* The ids of sql's rows (bound with text ?1..?4 from v, NULL when v[i] is NULL). */
+static json_t *naive_ids(const char *sql, const char *const v[4])
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        fail_msg("cannot prepare: %s\n%s", sqlite3_errmsg(db), sql);
+    for (int i = 0; i < 4; i++)
+        if (v[i])
+            sqlite3_bind_text(s, i + 1, v[i], -1, SQLITE_STATIC);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_integer(sqlite3_column_int64(s, 0)));
+    sqlite3_finalize(s);
+    return a;
+}
+
+/*
+ * Every list (each set of filters, both sorts, first, middle and last
+ * pages) lists exactly what the plain query over the case table lists,
+ * and its total is the plain count.
+ */
+static void test_lists_agree(void **state)
+{
+    (void)state;
+    static const char naive[] =
+        "SELECT c.id FROM \"case\" c LEFT JOIN tier ti ON ti.id = c.tier_id "
+        "JOIN track tr ON tr.id = c.track_id WHERE c.published_at IS NOT NULL "
+        "AND c.campaign_id = (SELECT id FROM campaign WHERE status = 'published') "
+        "AND (?1 IS NULL OR c.region_code = ?1) AND (?2 IS NULL OR ti.slug = ?2) "
+        "AND (?3 IS NULL OR tr.slug = ?3) AND (?4 IS NULL OR c.id IN (SELECT ct.case_id "
+        "FROM case_tag ct JOIN tag t ON t.id = ct.tag_id WHERE t.name = ?4)) ";
+    json_t *tags = store_tags(st), *camp = store_campaign(st);
+    const char *tag = json_string_value(json_object_get(json_array_get(tags, 2), "name"));
+    const char *track = json_string_value(
+        json_object_get(json_array_get(json_object_get(camp, "tracks"), 1), "slug"));
+    int lists = 0;
+    for (int mask = 0; mask < 16; mask++)
+        for (int sort = 0; sort < 2; sort++) {
+            const char *v[4] = {mask & 1 ? "310000" : NULL, mask & 2 ? "excellent" : NULL,
+                                mask & 4 ? track : NULL, mask & 8 ? tag : NULL};
+            char sql[2048];
+            snprintf(sql, sizeof sql, "%s ORDER BY %s", naive,
+                     sort ? "c.views DESC, c.published_at DESC, c.id DESC"
+                          : "c.published_at DESC, c.id DESC");
+            json_t *all = naive_ids(sql, v);
+            int64_t total = (int64_t)json_array_size(all);
+            int pages = (int)((total + 19) / 20);
+            int try_pages[] = {1, pages / 2, pages};
+            for (int k = 0; k < 3; k++) {
+                int page = try_pages[k] > 0 ? try_pages[k] : 1;
+                struct store_filter f = {v[0], v[1], v[2], v[3], NULL, sort, page, 20};
+                json_t *got = store_cases(st, &f);
+                if (json_integer_value(json_object_get(got, "total")) != total)
+                    fail_msg("filters %d sort %d: expected total %lld, saw %lld", mask, sort,
+                             (long long)total,
+                             (long long)json_integer_value(json_object_get(got, "total")));
+                json_t *items = json_object_get(got, "items");
+                for (size_t i = 0; i < 20; i++) {
+                    json_t *want = json_array_get(all, (size_t)(page - 1) * 20 + i);
+                    json_t *it = json_array_get(items, i);
+                    if (!want && !it)
+                        break;
+                    if (!want || !it ||
+                        json_integer_value(want) != json_integer_value(json_object_get(it, "id")))
+                        fail_msg("filters %d sort %d page %d item %zu: expected id %lld, saw %lld",
+                                 mask, sort, page, i, (long long)json_integer_value(want),
+                                 (long long)json_integer_value(json_object_get(it, "id")));
+                }
+                json_decref(got);
+                lists++;
+            }
+            json_decref(all);
+        }
+    assert_int_equal(lists, 16 * 2 * 3);
+    json_decref(tags);
+    json_decref(camp);
+}
+
+/* The sitemap's parts: every published case once, by id, then every article. */
+static void test_sitemap_parts(void **state)
+{
+    (void)state;
+    json_t *all = naive_ids("SELECT id FROM \"case\" WHERE published_at IS NOT NULL "
+                            "ORDER BY id",
+                            (const char *const[4]){NULL, NULL, NULL, NULL});
+    int64_t narts = one_int("SELECT count(*) FROM article WHERE campaign_id = "
+                            "(SELECT id FROM campaign WHERE status = 'published')");
+    size_t seen = 0;
+    int64_t arts = 0;
+    for (int64_t from = 0; from < (int64_t)json_array_size(all) + narts; from += 333) {
+        json_t *part = store_sitemap(st, from, 333);
+        json_t *cases = json_object_get(part, "cases");
+        for (size_t i = 0; i < json_array_size(cases); i++, seen++)
+            assert_int_equal(json_integer_value(json_array_get(json_array_get(cases, i), 0)),
+                             json_integer_value(json_array_get(all, seen)));
+        arts += (int64_t)json_array_size(json_object_get(part, "articles"));
+        assert_int_equal(json_array_size(cases) + json_array_size(json_object_get(part, "articles")),
+                         from + 333 <= (int64_t)json_array_size(all) + narts
+                             ? 333
+                             : (int64_t)json_array_size(all) + narts - from);
+        json_decref(part);
+    }
+    assert_int_equal(seen, json_array_size(all));
+    assert_int_equal(arts, narts);
+    json_decref(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_plans),
         cmocka_unit_test(test_page_plans),
         cmocka_unit_test(test_tables_agree),
+        cmocka_unit_test(test_lists_agree),
+        cmocka_unit_test(test_sitemap_parts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
