@@ -183,13 +183,13 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * each is an index walk in list order, proved by tests/unit/
  * test_public_plan.c.  Binds: ?1 campaign, ?2 dim, ?3 key, ?4 the rank
  * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?7 region code,
- * ?8 tier id, ?9 track id, ?10 tag id.
+ * ?8 tier id, ?9 track id, ?10 tag id, ?14 region code as a number.
  *
  * Newest first walks the pub_rank rows of one filter (the one with the
  * fewest cases); with that filter alone, page K is the range seek
  * pos > (K - 1) * per_page.  With more filters the others are checked on
- * the case row and the page is an OFFSET over that walk, so its cost is
- * bounded by the smallest filter's size.  Most viewed first walks the
+ * the pub_rank row itself (the tag in case_tag) and the page is an OFFSET
+ * over that walk, so its cost is bounded by the smallest filter's size.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
  * an index, no sort.
@@ -211,9 +211,14 @@ static char *make_list_sql(int sort, int drive, int mask)
     int others = mask & ~drive_bit;
     if (sort == SORT_NEWEST) {
         buf_puts(&b, "SELECT p.case_id FROM pub_rank p");
-        if (others & (F_REGION | F_TIER | F_TRACK))
-            buf_puts(&b, " CROSS JOIN \"case\" c ON c.id = p.case_id");
         buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
+        if (others & F_REGION)
+            buf_puts(&b, " AND p.region = ?14");
+        if (others & F_TIER)
+            buf_puts(&b, " AND p.tier_id = ?8");
+        if (others & F_TRACK)
+            buf_puts(&b, " AND p.track_id = ?9");
+        others &= F_TAG;
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
@@ -450,8 +455,10 @@ static struct keys keys_of(struct store *st, const struct store_filter *f)
 static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
 {
     /* Parameters a statement does not use answer SQLITE_RANGE: harmless. */
-    if (k->mask & F_REGION)
+    if (k->mask & F_REGION) {
         sqlite3_bind_text(s, 7, region, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 14, k->region);
+    }
     if (k->mask & F_TIER)
         sqlite3_bind_int64(s, 8, k->tier);
     if (k->mask & F_TRACK)
@@ -1068,6 +1075,8 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
  * square of the campaign, is never formed.
  */
 #define PUB_CASES "SELECT * FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL"
+/* The columns of a pub_rank row after case_id (the cases aliased or not). */
+#define RANK_COLS ", CAST(region_code AS INTEGER), tier_id, track_id"
 
 static const char *const refresh_sql[] = {
     "DELETE FROM pub_figures WHERE campaign_id = ?1",
@@ -1093,19 +1102,21 @@ static const char *const refresh_sql[] = {
     "GROUP BY bits, r, ti, tr, tag_id",
     "DROP TABLE temp.pub_base",
     "INSERT INTO pub_rank SELECT ?1, 0, 0, row_number() OVER (ORDER BY published_at DESC, id DESC), "
-    "id FROM (" PUB_CASES ")",
+    "id" RANK_COLS " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 1, CAST(region_code AS INTEGER), row_number() OVER "
-    "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 2, tier_id, row_number() OVER "
-    "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ") "
-    "WHERE tier_id IS NOT NULL",
+    "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ") WHERE tier_id IS NOT NULL",
     "INSERT INTO pub_rank SELECT ?1, 3, track_id, row_number() OVER "
-    "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 4, ct.tag_id, row_number() OVER "
-    "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id "
-    "FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
-    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id "
-    "FROM (" PUB_CASES ")",
+    "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id" RANK_COLS
+    " FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
+    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_pool SELECT ?1, tag_id, rn, id, track_id, awarded, views FROM "
     "(SELECT ct.tag_id, c.id, c.track_id, c.tier_id IS NOT NULL AS awarded, c.views, "
     "  row_number() OVER (PARTITION BY ct.tag_id ORDER BY c.tier_id IS NULL, c.views DESC, c.id) "

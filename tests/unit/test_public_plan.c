@@ -102,8 +102,8 @@ static void check_plan(const char *what, const char *sql, const char *ordered, i
     int bad = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(s, 3);
-        used += (size_t)snprintf(plan + used, used < sizeof plan ? sizeof plan - used : 0,
-                                 "  %s\n", d);
+        used +=
+            (size_t)snprintf(plan + used, used < sizeof plan ? sizeof plan - used : 0, "  %s\n", d);
         if (used >= sizeof plan)
             used = sizeof plan - 1;
         int scan_case = scans(d, "c") || scans(d, "\"case\"") || scans(d, "case") ||
@@ -148,8 +148,7 @@ static void test_list_plans(void **state)
                 snprintf(what, sizeof what, "list sort %d dim %d filters %d", sort, d, m);
                 /* Newest first seeks pub_rank; most viewed walks a views index in order from
                  * the top (sorts 1 and 2) or seeks an anchor's key in it (sort 3). */
-                check_plan(what, sql, sort == 1 || sort == 2 ? "INDEX case_pub_"
-                                                             : NULL, 0);
+                check_plan(what, sql, sort == 1 || sort == 2 ? "INDEX case_pub_" : NULL, 0);
                 if (sort == 3 && !plan_has(sql, "(views,published_at)<"))
                     fail_msg("%s: expected a seek to the anchor's key in the views index", what);
                 checked++;
@@ -161,10 +160,10 @@ static void test_list_plans(void **state)
 static void test_page_plans(void **state)
 {
     (void)state;
-    const enum sq_id keyed[] = {Q_TIERS,         Q_TRACKS,     Q_FIGURES,       Q_COUNT,
-                                Q_CASE,          Q_CASE_SUMMARY, Q_CASE_RELATED, Q_CASE_PREV,
-                                Q_CASE_NEXT,     Q_REGIONS,    Q_REGION_AWARDS, Q_TAGS,
-                                Q_SITEMAP_CASES, Q_TIER_ID,    Q_TRACK_ID,      Q_TAG_ID};
+    const enum sq_id keyed[] = {Q_TIERS,         Q_TRACKS,       Q_FIGURES,       Q_COUNT,
+                                Q_CASE,          Q_CASE_SUMMARY, Q_CASE_RELATED,  Q_CASE_PREV,
+                                Q_CASE_NEXT,     Q_REGIONS,      Q_REGION_AWARDS, Q_TAGS,
+                                Q_SITEMAP_CASES, Q_TIER_ID,      Q_TRACK_ID,      Q_TAG_ID};
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
         char what[32];
         snprintf(what, sizeof what, "query %d", (int)keyed[i]);
@@ -195,14 +194,14 @@ static void test_tables_agree(void **state)
 {
     (void)state;
     /* Every pub_count row with one filter equals a count over the case table. */
-    int64_t wrong = one_int(
-        "SELECT count(*) FROM pub_count pc WHERE pc.n <> (SELECT count(*) FROM \"case\" c "
-        "WHERE c.campaign_id = pc.campaign_id AND c.published_at IS NOT NULL "
-        "AND (pc.region = 0 OR CAST(c.region_code AS INTEGER) = pc.region) "
-        "AND (pc.tier_id = 0 OR c.tier_id = pc.tier_id) "
-        "AND (pc.track_id = 0 OR c.track_id = pc.track_id) "
-        "AND (pc.tag_id = 0 OR EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = c.id "
-        "AND ct.tag_id = pc.tag_id)))");
+    int64_t wrong =
+        one_int("SELECT count(*) FROM pub_count pc WHERE pc.n <> (SELECT count(*) FROM \"case\" c "
+                "WHERE c.campaign_id = pc.campaign_id AND c.published_at IS NOT NULL "
+                "AND (pc.region = 0 OR CAST(c.region_code AS INTEGER) = pc.region) "
+                "AND (pc.tier_id = 0 OR c.tier_id = pc.tier_id) "
+                "AND (pc.track_id = 0 OR c.track_id = pc.track_id) "
+                "AND (pc.tag_id = 0 OR EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = c.id "
+                "AND ct.tag_id = pc.tag_id)))");
     assert_int_equal(wrong, 0);
     assert_int_equal(one_int("SELECT n FROM pub_count WHERE region = 0 AND tier_id = 0 "
                              "AND track_id = 0 AND tag_id = 0"),
@@ -350,7 +349,8 @@ static void test_sitemap_parts(void **state)
             assert_int_equal(json_integer_value(json_array_get(json_array_get(cases, i), 0)),
                              json_integer_value(json_array_get(all, seen)));
         arts += (int64_t)json_array_size(json_object_get(part, "articles"));
-        assert_int_equal(json_array_size(cases) + json_array_size(json_object_get(part, "articles")),
+        assert_int_equal(json_array_size(cases) +
+                             json_array_size(json_object_get(part, "articles")),
                          from + 333 <= (int64_t)json_array_size(all) + narts
                              ? 333
                              : (int64_t)json_array_size(all) + narts - from);
@@ -364,10 +364,8 @@ static void test_sitemap_parts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_plans),
-        cmocka_unit_test(test_page_plans),
-        cmocka_unit_test(test_tables_agree),
-        cmocka_unit_test(test_lists_agree),
+        cmocka_unit_test(test_list_plans),    cmocka_unit_test(test_page_plans),
+        cmocka_unit_test(test_tables_agree),  cmocka_unit_test(test_lists_agree),
         cmocka_unit_test(test_sitemap_parts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -34,12 +34,17 @@ CREATE TABLE pub_count (
 -- key 0), its region (1, the code), tier (2, tier id), track (3, track id)
 -- and each of its tags (4, tag id).  Page K of one filter is a range seek.
 -- Dim 5 (key 0) ranks them by id, for the sitemap's parts.
+-- The case's region, tier and track ride along, so that a list with several
+-- filters checks them within the walk instead of reading each case.
 CREATE TABLE pub_rank (
     campaign_id INTEGER NOT NULL,
     dim INTEGER NOT NULL,
     key INTEGER NOT NULL,
     pos INTEGER NOT NULL,
     case_id INTEGER NOT NULL,
+    region INTEGER NOT NULL,
+    tier_id INTEGER,
+    track_id INTEGER NOT NULL,
     PRIMARY KEY (campaign_id, dim, key, pos)
 ) WITHOUT ROWID;
 
