@@ -63,7 +63,8 @@ static json_t *regions, *campaign, *tags, *case_ids;
 
 static const char *rand_region(void)
 {
-    return json_string_value(json_object_get(json_array_get(regions, pick(json_array_size(regions))), "code"));
+    return json_string_value(
+        json_object_get(json_array_get(regions, pick(json_array_size(regions))), "code"));
 }
 
 static const char *rand_slug(const char *list)
@@ -74,7 +75,8 @@ static const char *rand_slug(const char *list)
 
 static const char *rand_tag(void)
 {
-    return json_string_value(json_object_get(json_array_get(tags, pick(json_array_size(tags))), "name"));
+    return json_string_value(
+        json_object_get(json_array_get(tags, pick(json_array_size(tags))), "name"));
 }
 
 /* Total of the filter (one cheap call), then a random page of it. */
@@ -114,20 +116,31 @@ enum kind {
 };
 
 static const char *const kind_name[K__MAX] = {
-    "case page (random id)",       "/cases?page=K (random K)",   "/cases?page=K (last 5)",
-    "/cases?sort=views&page=K",    "/regions/R?page=K",          "/cases?tier&region (page K)",
-    "/cases?track=T&page=K",       "/tags/T?page=K",             "/cases?region&tier&track&tag",
-    "/regions",                    "/tags",                      "/results",
-    "/ (home)",                    "search 1-2 chars, hits",     "search, no hit",
-    "search 3-4 chars",            "/sitemap.xml (one part)",
+    "case page (random id)",
+    "/cases?page=K (random K)",
+    "/cases?page=K (last 5)",
+    "/cases?sort=views&page=K",
+    "/regions/R?page=K",
+    "/cases?tier&region (page K)",
+    "/cases?track=T&page=K",
+    "/tags/T?page=K",
+    "/cases?region&tier&track&tag",
+    "/regions",
+    "/tags",
+    "/results",
+    "/ (home)",
+    "search 1-2 chars, hits",
+    "search, no hit",
+    "search 3-4 chars",
+    "/sitemap.xml (one part)",
 };
 
 /* Short words the demo's cases contain, and words none does. */
-static const char *const short_words[] = {"社区", "物业", "党建", "楼宇", "治理", "社", "楼",
-                                          "治",   "沪",   "服务", "居民", "网格"};
+static const char *const short_words[] = {"社区", "物业", "党建", "楼宇", "治理", "社",
+                                          "楼",   "治",   "沪",   "服务", "居民", "网格"};
 static const char *const miss_words[] = {"zq", "鿿鿿", "xjv", "qqzz", "氕氘", "zz 鿿"};
-static const char *const long_words[] = {"社区治理", "陆家嘴", "居民自治", "志愿服务", "网格化",
-                                         "物业管理", "党建引领"};
+static const char *const long_words[] = {"社区治理", "陆家嘴",   "居民自治", "志愿服务",
+                                         "网格化",   "物业管理", "党建引领"};
 
 /* When the timed part of a request began (after its parameters were drawn). */
 static double t_start;
@@ -141,8 +154,8 @@ static void one(struct store *st, enum kind k)
     switch (k) {
     case K_CASE:
         t_start = now_ms();
-        a = store_case(st, json_integer_value(
-                               json_array_get(json_array_get(case_ids, pick(json_array_size(case_ids))), 0)));
+        a = store_case(st, json_integer_value(json_array_get(
+                               json_array_get(case_ids, pick(json_array_size(case_ids))), 0)));
         break;
     case K_CASES:
     case K_CASES_DEEP:

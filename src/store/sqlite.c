@@ -527,6 +527,10 @@ static int reload_job(sqlite3 *db, void *arg)
     if (load_counters(st) != 0)
         return -1;
     st->campaign_id = find_public_campaign(st->wdb);
+    /* A campaign published without its public read tables gets them now. */
+    if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id) &&
+        db_public_refresh(st->wdb, st->campaign_id) != 0)
+        return -1;
     st->generation++;
     return 0;
 }
@@ -541,6 +545,7 @@ void store_close(struct store *st)
     if (!st)
         return;
     writer_stop(st->writer); /* runs the last counter flush */
+    db_public_close(st);
     struct rconn *c = st->rconns;
     while (c) {
         struct rconn *next = c->next;

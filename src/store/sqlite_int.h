@@ -147,6 +147,8 @@ int store_index_cases(sqlite3 *db);
  * (logged).
  */
 int db_public_refresh(sqlite3 *db, int64_t campaign_id);
+/* Drop what the public reads keep in memory for st (at store_close). */
+void db_public_close(const struct store *st);
 /* Add delta flushed views to the campaign's figures (writer thread). */
 void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
 /* 1 if campaign_id has published cases but no pub_figures row (a database

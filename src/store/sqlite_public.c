@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "store/search.h"
@@ -117,9 +118,11 @@ const char *const sq_sql[Q__MAX] = {
                        "ORDER BY id DESC LIMIT 1",
     [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
                        "ORDER BY id LIMIT 1",
-    [Q_SITEMAP_CASES] = "SELECT c.id, c.published_at FROM pub_rank p CROSS JOIN \"case\" c "
-                        "ON c.id = p.case_id WHERE p.campaign_id = ?1 AND p.dim = 5 "
-                        "AND p.key = 0 AND p.pos BETWEEN ?2 AND ?3 ORDER BY p.pos",
+    /* From the case of id rank ?2 on, along the covering index. */
+    [Q_SITEMAP_CASES] = "SELECT id, published_at FROM \"case\" WHERE campaign_id = ?1 "
+                        "AND published_at IS NOT NULL AND id >= (SELECT case_id FROM pub_rank "
+                        "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos = ?2) "
+                        "ORDER BY id LIMIT ?3",
     [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
                            "ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1",
@@ -180,21 +183,24 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * each is an index walk in list order, proved by tests/unit/
  * test_public_plan.c.  Binds: ?1 campaign, ?2 dim, ?3 key, ?4 the rank
  * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?7 region code,
- * ?8 tier id, ?9 track id, ?10 tag id.
+ * ?8 tier id, ?9 track id, ?10 tag id, ?14 region code as a number.
  *
  * Newest first walks the pub_rank rows of one filter (the one with the
  * fewest cases); with that filter alone, page K is the range seek
  * pos > (K - 1) * per_page.  With more filters the others are checked on
- * the case row and the page is an OFFSET over that walk, so its cost is
- * bounded by the smallest filter's size.  Most viewed first walks the
+ * the pub_rank row itself (the tag in case_tag) and the page is an OFFSET
+ * over that walk, so its cost is bounded by the smallest filter's size.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
  * an index, no sort.
  */
 enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
 enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
+/* The id queries' kinds: newest first; most viewed (OFFSET from the top, the
+ * sort keys of the whole walk, or from an anchor's key ?11..?13). */
+enum { SORT_NEWEST, SORT_VIEWS, SORT_VIEWS_KEYS, SORT_VIEWS_FROM, SORT__MAX };
 
-static char *list_sql[2][DIM__MAX][F__MASKS];
+static char *list_sql[SORT__MAX][DIM__MAX][F__MASKS];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
 static char *make_list_sql(int sort, int drive, int mask)
@@ -203,20 +209,27 @@ static char *make_list_sql(int sort, int drive, int mask)
     buf_init(&b, 4096);
     int drive_bit = drive ? 1 << (drive - 1) : 0;
     int others = mask & ~drive_bit;
-    if (sort == 0) {
+    if (sort == SORT_NEWEST) {
         buf_puts(&b, "SELECT p.case_id FROM pub_rank p");
-        if (others & (F_REGION | F_TIER | F_TRACK))
-            buf_puts(&b, " CROSS JOIN \"case\" c ON c.id = p.case_id");
         buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
+        if (others & F_REGION)
+            buf_puts(&b, " AND p.region = ?14");
+        if (others & F_TIER)
+            buf_puts(&b, " AND p.tier_id = ?8");
+        if (others & F_TRACK)
+            buf_puts(&b, " AND p.track_id = ?9");
+        others &= F_TAG;
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
                             : (mask & F_TRACK)  ? "case_pub_track_views"
                                                 : "case_pub_views";
         buf_printf(&b,
-                   "SELECT c.id FROM \"case\" c INDEXED BY %s WHERE c.campaign_id = ?1 "
+                   "SELECT %s FROM \"case\" c INDEXED BY %s WHERE c.campaign_id = ?1 "
                    "AND c.published_at IS NOT NULL",
-                   index);
+                   sort == SORT_VIEWS_KEYS ? "c.views, c.published_at, c.id" : "c.id", index);
+        if (sort == SORT_VIEWS_FROM)
+            buf_puts(&b, " AND (c.views, c.published_at, c.id) <= (?11, ?12, ?13)");
         others = mask;
     }
     if (others & F_REGION)
@@ -228,10 +241,11 @@ static char *make_list_sql(int sort, int drive, int mask)
     if (others & F_TAG)
         buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
                        "AND ct.tag_id = ?10)",
-                   sort == 0 ? "p.case_id" : "c.id");
-    buf_puts(&b, sort == 0 ? " ORDER BY p.pos"
-                           : " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
-    buf_puts(&b, " LIMIT ?5 OFFSET ?6");
+                   sort == SORT_NEWEST ? "p.case_id" : "c.id");
+    buf_puts(&b, sort == SORT_NEWEST ? " ORDER BY p.pos"
+                                     : " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
+    if (sort != SORT_VIEWS_KEYS)
+        buf_puts(&b, " LIMIT ?5 OFFSET ?6");
     if (b.oom) {
         buf_release(&b);
         return NULL;
@@ -241,19 +255,115 @@ static char *make_list_sql(int sort, int drive, int mask)
 
 static void make_all_list_sql(void)
 {
-    for (int sort = 0; sort < 2; sort++)
+    for (int sort = 0; sort < SORT__MAX; sort++)
         for (int d = 0; d < DIM__MAX; d++)
             for (int m = 0; m < F__MASKS; m++)
-                if (sort == 0 ? (d == 0 ? m == 0 : (m & (1 << (d - 1))) != 0) : d == 0)
+                if (sort == SORT_NEWEST ? (d == 0 ? m == 0 : (m & (1 << (d - 1))) != 0) : d == 0)
                     list_sql[sort][d][m] = make_list_sql(sort, d, m);
 }
 
 const char *db_list_sql(int sort, int drive, int mask)
 {
     pthread_once(&list_once, make_all_list_sql);
-    if (sort < 0 || sort > 1 || drive < 0 || drive >= DIM__MAX || mask < 0 || mask >= F__MASKS)
+    if (sort < 0 || sort >= SORT__MAX || drive < 0 || drive >= DIM__MAX || mask < 0 ||
+        mask >= F__MASKS)
         return NULL;
     return list_sql[sort][drive][mask];
+}
+
+/*
+ * Anchors of the most-viewed order: the sort key of every ANCHOR_STEP-th
+ * case of one filter, taken by one walk of its index and kept ANCHOR_TTL_MS
+ * (views change, so they are a snapshot).  Page K seeks the anchor at or
+ * before its first row and skips fewer than ANCHOR_STEP index entries, so a
+ * deep page costs what a shallow one does; a page's rows are always read
+ * in the live order, only where a page starts may be off by the views
+ * gained since the snapshot (as with OFFSET while views change).  A few
+ * filter sets are kept (least recently built replaced), ANCHOR_STEP × 40
+ * bytes each at most per million cases.
+ */
+#define ANCHOR_STEP 512
+#define ANCHOR_TTL_MS 60000.0
+#define ANCHOR_SETS 32
+
+struct anchor {
+    int64_t views, id;
+    char published_at[24];
+};
+
+struct anchor_set {
+    const struct store *st;
+    char key[128];
+    double built_ms;
+    size_t n;
+    struct anchor *a; /* a[j]: the key of the case at position j * ANCHOR_STEP */
+};
+
+static struct anchor_set anchor_sets[ANCHOR_SETS];
+static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Copy anchor j of the set named key into *out: 1, or 0 when not kept (or stale). */
+static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
+{
+    int found = 0;
+    double now = mono_ms();
+    pthread_mutex_lock(&anchor_lock);
+    for (int i = 0; i < ANCHOR_SETS; i++) {
+        struct anchor_set *as = &anchor_sets[i];
+        if (as->st == st && as->a && strcmp(as->key, key) == 0 &&
+            now - as->built_ms < ANCHOR_TTL_MS) {
+            if (j < as->n) {
+                *out = as->a[j];
+                found = 1;
+            } else {
+                found = -1; /* past the walk's end: the caller falls back */
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&anchor_lock);
+    return found;
+}
+
+/* Keep a[0..n) (taken over) as the set named key, replacing the oldest. */
+static void anchor_put(const struct store *st, const char *key, struct anchor *a, size_t n)
+{
+    pthread_mutex_lock(&anchor_lock);
+    struct anchor_set *victim = &anchor_sets[0];
+    for (int i = 0; i < ANCHOR_SETS; i++) {
+        struct anchor_set *as = &anchor_sets[i];
+        if (as->st == st && strcmp(as->key, key) == 0) {
+            victim = as;
+            break;
+        }
+        if (as->built_ms < victim->built_ms)
+            victim = as;
+    }
+    free(victim->a);
+    victim->st = st;
+    snprintf(victim->key, sizeof victim->key, "%s", key);
+    victim->built_ms = mono_ms();
+    victim->n = n;
+    victim->a = a;
+    pthread_mutex_unlock(&anchor_lock);
+}
+
+void db_public_close(const struct store *st)
+{
+    pthread_mutex_lock(&anchor_lock);
+    for (int i = 0; i < ANCHOR_SETS; i++)
+        if (anchor_sets[i].st == st) {
+            free(anchor_sets[i].a);
+            memset(&anchor_sets[i], 0, sizeof anchor_sets[i]);
+        }
+    pthread_mutex_unlock(&anchor_lock);
 }
 
 /* The id of a row found by q bound to (campaign, text) or (text), or 0. */
@@ -345,14 +455,69 @@ static struct keys keys_of(struct store *st, const struct store_filter *f)
 static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
 {
     /* Parameters a statement does not use answer SQLITE_RANGE: harmless. */
-    if (k->mask & F_REGION)
+    if (k->mask & F_REGION) {
         sqlite3_bind_text(s, 7, region, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 14, k->region);
+    }
     if (k->mask & F_TIER)
         sqlite3_bind_int64(s, 8, k->tier);
     if (k->mask & F_TRACK)
         sqlite3_bind_int64(s, 9, k->track);
     if (k->mask & F_TAG)
         sqlite3_bind_int64(s, 10, k->tag);
+}
+
+/*
+ * The anchor at or before position skip of the most-viewed order of the
+ * filter k, walking the filter's index once to take them when they are not
+ * kept: 1 and *out set, or 0 (then the caller skips from the top).
+ */
+static int views_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
+                        int64_t skip, struct anchor *out)
+{
+    char key[128];
+    snprintf(key, sizeof key, "%lld/%d/%lld/%lld/%lld/%lld", (long long)st->campaign_id, k->mask,
+             (long long)k->region, (long long)k->tier, (long long)k->track, (long long)k->tag);
+    size_t j = (size_t)(skip / ANCHOR_STEP);
+    int got = anchor_get(st, key, j, out);
+    if (got != 0)
+        return got > 0;
+    const char *sql = db_list_sql(SORT_VIEWS_KEYS, 0, k->mask);
+    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, st->campaign_id);
+    bind_keys(s, k, f->region);
+    size_t n = 0, cap = 0;
+    struct anchor *a = NULL;
+    int64_t i = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (i++ % ANCHOR_STEP)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            struct anchor *na = realloc(a, ncap * sizeof *a);
+            if (!na)
+                break;
+            a = na;
+            cap = ncap;
+        }
+        a[n].views = sqlite3_column_int64(s, 0);
+        snprintf(a[n].published_at, sizeof a[n].published_at, "%s", sq_text(s, 1));
+        a[n].id = sqlite3_column_int64(s, 2);
+        n++;
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE || n == 0) {
+        free(a);
+        return 0;
+    }
+    int ok = j < n;
+    if (ok)
+        *out = a[j];
+    anchor_put(st, key, a, n);
+    return ok;
 }
 
 /* The ids of one page of a list without search words; the count found. */
@@ -377,11 +542,21 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
             }
         }
     }
+    int64_t skip = (int64_t)(page - 1) * per_page;
+    struct anchor from;
+    if (sort == SORT_VIEWS && skip >= ANCHOR_STEP && views_anchor(st, f, k, skip, &from)) {
+        sort = SORT_VIEWS_FROM;
+        skip %= ANCHOR_STEP;
+    }
     const char *sql = db_list_sql(sort, drive, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
     if (!s)
         return 0;
-    int64_t skip = (int64_t)(page - 1) * per_page;
+    if (sort == SORT_VIEWS_FROM) {
+        sqlite3_bind_int64(s, 11, from.views);
+        sqlite3_bind_text(s, 12, from.published_at, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 13, from.id);
+    }
     int alone = sort == 0 && (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1));
     sqlite3_bind_int64(s, 1, st->campaign_id);
     sqlite3_bind_int(s, 2, drive);
@@ -871,7 +1046,7 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
     if (from < ncases && (s = sq_stmt(st, Q_SITEMAP_CASES))) {
         sqlite3_bind_int64(s, 1, st->campaign_id);
         sqlite3_bind_int64(s, 2, from + 1);
-        sqlite3_bind_int64(s, 3, to < ncases ? to : ncases);
+        sqlite3_bind_int64(s, 3, (to < ncases ? to : ncases) - from);
         while (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(cases, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
                                                    sq_jtext(s, 1)));
@@ -900,6 +1075,8 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
  * square of the campaign, is never formed.
  */
 #define PUB_CASES "SELECT * FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL"
+/* The columns of a pub_rank row after case_id (the cases aliased or not). */
+#define RANK_COLS ", CAST(region_code AS INTEGER), tier_id, track_id"
 
 static const char *const refresh_sql[] = {
     "DELETE FROM pub_figures WHERE campaign_id = ?1",
@@ -925,19 +1102,21 @@ static const char *const refresh_sql[] = {
     "GROUP BY bits, r, ti, tr, tag_id",
     "DROP TABLE temp.pub_base",
     "INSERT INTO pub_rank SELECT ?1, 0, 0, row_number() OVER (ORDER BY published_at DESC, id DESC), "
-    "id FROM (" PUB_CASES ")",
+    "id" RANK_COLS " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 1, CAST(region_code AS INTEGER), row_number() OVER "
-    "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 2, tier_id, row_number() OVER "
-    "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ") "
-    "WHERE tier_id IS NOT NULL",
+    "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ") WHERE tier_id IS NOT NULL",
     "INSERT INTO pub_rank SELECT ?1, 3, track_id, row_number() OVER "
-    "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id FROM (" PUB_CASES ")",
+    "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_rank SELECT ?1, 4, ct.tag_id, row_number() OVER "
-    "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id "
-    "FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
-    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id "
-    "FROM (" PUB_CASES ")",
+    "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id" RANK_COLS
+    " FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
+    "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id" RANK_COLS
+    " FROM (" PUB_CASES ")",
     "INSERT INTO pub_pool SELECT ?1, tag_id, rn, id, track_id, awarded, views FROM "
     "(SELECT ct.tag_id, c.id, c.track_id, c.tier_id IS NOT NULL AS awarded, c.views, "
     "  row_number() OVER (PARTITION BY ct.tag_id ORDER BY c.tier_id IS NULL, c.views DESC, c.id) "

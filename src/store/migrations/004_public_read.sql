@@ -34,12 +34,17 @@ CREATE TABLE pub_count (
 -- key 0), its region (1, the code), tier (2, tier id), track (3, track id)
 -- and each of its tags (4, tag id).  Page K of one filter is a range seek.
 -- Dim 5 (key 0) ranks them by id, for the sitemap's parts.
+-- The case's region, tier and track ride along, so that a list with several
+-- filters checks them within the walk instead of reading each case.
 CREATE TABLE pub_rank (
     campaign_id INTEGER NOT NULL,
     dim INTEGER NOT NULL,
     key INTEGER NOT NULL,
     pos INTEGER NOT NULL,
     case_id INTEGER NOT NULL,
+    region INTEGER NOT NULL,
+    tier_id INTEGER,
+    track_id INTEGER NOT NULL,
     PRIMARY KEY (campaign_id, dim, key, pos)
 ) WITHOUT ROWID;
 
@@ -59,8 +64,10 @@ CREATE TABLE pub_pool (
     PRIMARY KEY (campaign_id, tag_id, seq)
 ) WITHOUT ROWID;
 
--- Previous / next published case by id: a seek in either direction.
-CREATE INDEX case_pub_id ON "case"(campaign_id, id) WHERE published_at IS NOT NULL;
+-- Previous / next published case by id: a seek in either direction; and
+-- the sitemap's parts, read from the index alone.
+CREATE INDEX case_pub_id ON "case"(campaign_id, id, published_at)
+    WHERE published_at IS NOT NULL;
 -- Most viewed first, alone and with each column filter.
 CREATE INDEX case_pub_views ON "case"(campaign_id, views DESC, published_at DESC, id DESC)
     WHERE published_at IS NOT NULL;
@@ -77,7 +84,8 @@ CREATE INDEX article_campaign ON article(campaign_id, published_at DESC, id DESC
 
 -- One-character searches ("社"*) read one prefix doclist instead of merging
 -- every bigram that starts with the character: the short index gets a
--- prefix index of one character, and is refilled (as store_index_cases does).
+-- prefix index of one character, and is refilled with what the public can
+-- find (store_index_cases fills it the same way when the demo is loaded).
 DROP TABLE case_short;
 CREATE VIRTUAL TABLE case_short USING fts5(
     title, unit, tags, summary, content='', tokenize='laurel_bigram', prefix='1');
@@ -85,4 +93,4 @@ INSERT INTO case_short (rowid, title, unit, tags, summary)
 SELECT c.id, c.title, u.name,
   (SELECT group_concat(t.name, ' ') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id
    WHERE ct.case_id = c.id), c.summary
-FROM "case" c JOIN unit u ON u.id = c.unit_id ORDER BY c.id;
+FROM "case" c JOIN unit u ON u.id = c.unit_id WHERE c.published_at IS NOT NULL ORDER BY c.id;
