@@ -235,17 +235,19 @@ def write_list(path, items):
             f.write(s + "\n")
 
 
-def fetch_sample(url, paths, www, kind, workers=4):
-    """GET each path from laurel into www/p/KIND-i; returns the nginx paths and the failures."""
+def fetch_sample(url, paths, www, kind, budget_s, workers=4):
+    """GET each path from laurel into www/p/KIND-i, for budget_s seconds at most; returns
+    the nginx paths and the failures."""
     out, bad = [None] * len(paths), []
     lock = threading.Lock()
     todo = list(enumerate(paths))
+    deadline = time.monotonic() + budget_s
 
     def worker():
         s = requests.Session()
         while True:
             with lock:
-                if not todo:
+                if not todo or time.monotonic() > deadline:
                     return
                 i, p = todo.pop()
             r = s.get(url + p, timeout=60)
@@ -270,8 +272,9 @@ def fetch_sample(url, paths, www, kind, workers=4):
 
 def wrk(o, url, paths_file, mode, label):
     argv = ["wrk", "-t", str(o.wrk_threads), "-c", str(o.connections), "-d", "%ds" % o.duration,
+            "--timeout", "30s",
             "-s", os.path.join(HERE, "reads.lua"), url, "--", paths_file, mode]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=o.duration + 60)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=o.duration + 90)
     m = re.search(r"^RESULT (.*)$", r.stdout, re.M)
     if r.returncode != 0 or not m:
         raise SystemExit(f"reads: wrk failed ({label}): {r.stdout[-1000:]} {r.stderr[-1000:]}")
@@ -368,6 +371,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--sample", type=int, default=int(os.environ.get("BENCH_READ_SAMPLE", "600")),
                     help="pages of each kind fetched for nginx")
+    ap.add_argument("--sample-seconds", type=float, default=45.0,
+                    help="at most this long fetching each kind's sample")
     ap.add_argument("--lists", type=int, default=20000)
     ap.add_argument("--searches", type=int, default=40000)
     ap.add_argument("--writes", type=float, default=50.0, help="draft saves per second")
@@ -433,9 +438,11 @@ def run(o, work):
     t = time.monotonic()
     for kind in ("case", "list", "search"):
         sample = rnd.sample(paths[kind], min(o.sample, len(paths[kind])))
-        got, bad = fetch_sample(plain_url, sample, www, kind)
+        got, bad = fetch_sample(plain_url, sample, www, kind, o.sample_seconds)
         if bad:
             log(f"  note: {len(bad)} of {len(sample)} {kind} pages did not answer 200, e.g. {bad[:3]}")
+        if not got:
+            raise SystemExit(f"reads: no {kind} page fetched for nginx within {o.sample_seconds} s")
         static[kind] = got
     static["mixed"] = static["case"] + static["list"] + static["search"]
     for kind in KINDS:
@@ -444,8 +451,9 @@ def run(o, work):
         os.chmod(root, 0o755)
         for f in files:
             os.chmod(os.path.join(root, f), 0o644)
-    log(f"  nginx sample: {sum(len(static[k]) for k in ('case', 'list', 'search'))} pages "
-        f"fetched from laurel in {time.monotonic() - t:.1f} s")
+    log("  nginx sample: %s pages fetched from laurel in %.1f s" % (
+        " + ".join("%d %s" % (len(static[k]), k) for k in ("case", "list", "search")),
+        time.monotonic() - t))
     cached, cached_url = start_laurel(o, work, data2, cache=True)
     ngx, ngx_url = start_nginx(o, work, www)
     urls = {"nocache": plain_url, "cache": cached_url}
