@@ -117,7 +117,7 @@ def start_laurel(o, work, data, cache):
     return p, url
 
 
-def start_nginx(o, work, www):
+def start_nginx(o, work, www, probe):
     port = free_port()
     conf = os.path.join(work, "nginx")
     os.makedirs(conf, exist_ok=True)
@@ -155,7 +155,7 @@ http {{
     p = Proc([o.nginx, "-p", conf + "/", "-c", os.path.join(conf, "nginx.conf")],
              os.path.join(conf, "stdout.log"))
     url = f"http://127.0.0.1:{port}"
-    wait_ok(url + "/p/case-0", p, "nginx")
+    wait_ok(url + probe, p, "nginx")
     return p, url
 
 
@@ -250,7 +250,13 @@ def fetch_sample(url, paths, www, kind, budget_s, workers=4):
                 if not todo or time.monotonic() > deadline:
                     return
                 i, p = todo.pop()
-            r = s.get(url + p, timeout=60)
+            try:
+                r = s.get(url + p, timeout=60)
+            except requests.RequestException as e:
+                with lock:
+                    bad.append((p, type(e).__name__))
+                s = requests.Session()
+                continue
             if r.status_code != 200:
                 with lock:
                     bad.append((p, r.status_code))
@@ -455,7 +461,7 @@ def run(o, work):
         " + ".join("%d %s" % (len(static[k]), k) for k in ("case", "list", "search")),
         time.monotonic() - t))
     cached, cached_url = start_laurel(o, work, data2, cache=True)
-    ngx, ngx_url = start_nginx(o, work, www)
+    ngx, ngx_url = start_nginx(o, work, www, static["case"][0])
     urls = {"nocache": plain_url, "cache": cached_url}
     for kind in KINDS:
         res[("nginx", kind)] = wrk(o, ngx_url, os.path.join(work, "static-%s.txt" % kind),
