@@ -276,7 +276,9 @@ def fetch_sample(url, paths, www, kind, budget_s, workers=4):
 
 # ---------------------------------------------------------------- load
 
-def wrk(o, url, paths_file, mode, label):
+def wrk(o, url, paths_file, mode, label, laurel=True):
+    if laurel:
+        drain(url)
     argv = ["wrk", "-t", str(o.wrk_threads), "-c", str(o.connections), "-d", "%ds" % o.duration,
             "--timeout", "30s",
             "-s", os.path.join(HERE, "reads.lua"), url, "--", paths_file, mode]
@@ -317,8 +319,12 @@ class Drafts(threading.Thread):
         tok = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
         return s, cid, tok
 
+    def prepare(self):
+        """Sign the units in and make their drafts now, while the server is idle."""
+        self.sessions = [self.unit(k) for k in range(self.units)]
+
     def run_unit(self, k, period):
-        s, cid, tok = self.unit(k)
+        s, cid, tok = self.sessions[k]
         self.ready.release()
         self.go.wait()
         n, t0 = 0, time.monotonic()
@@ -463,9 +469,13 @@ def run(o, work):
     cached, cached_url = start_laurel(o, work, data2, cache=True)
     ngx, ngx_url = start_nginx(o, work, www, static["case"][0])
     urls = {"nocache": plain_url, "cache": cached_url}
+    writers = {}
+    for who in ("nocache", "cache"):
+        writers[who] = Drafts(urls[who], o.writes)
+        writers[who].prepare()
     for kind in KINDS:
         res[("nginx", kind)] = wrk(o, ngx_url, os.path.join(work, "static-%s.txt" % kind),
-                                   "random", "nginx " + kind)
+                                   "random", "nginx " + kind, laurel=False)
         for who in ("nocache", "cache"):
             res[(who, kind)] = wrk(o, urls[who], lists[kind],
                                    "seq" if kind == "search" else "random",
@@ -477,15 +487,28 @@ def run(o, work):
     # The same mixed reads, read-only and then with draft saves, on each laurel.
     for who in ("nocache", "cache"):
         res[(who, "readonly")] = wrk(o, urls[who], lists["mixed"], "random", who + " read-only")
-        res[(who, "writes")], res[(who, "drafts")] = with_writes(o, urls[who], lists["mixed"])
+        res[(who, "writes")], res[(who, "drafts")] = with_writes(o, urls[who], lists["mixed"],
+                                                                 writers[who])
     plain.stop()
     cached.stop()
     report(o, paths, res, load0)
     return 0
 
 
-def with_writes(o, url, paths_file):
-    d = Drafts(url, o.writes)
+def drain(url, seconds=120):
+    """Wait (bounded) until the server answers /healthz within 2 s: the requests a finished
+    wrk run left queued are done."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+    log(f"  note: {url} still busy {seconds} s after the last run")
+
+
+def with_writes(o, url, paths_file, d):
     d.start()
     deadline = time.monotonic() + 60
     while not hasattr(d, "t0"):
@@ -494,6 +517,7 @@ def with_writes(o, url, paths_file):
         if not d.is_alive():
             raise SystemExit("reads: the draft writer could not start")
         time.sleep(0.05)
+    drain(url)
     r = wrk(o, url, paths_file, "random", "with writes")
     d.stop_ev.set()
     d.join(timeout=60)
