@@ -5,8 +5,10 @@
 #   2. case page /cases/1: laurel against nginx serving the same bytes as a
 #      static file, wrk with the same settings, alternating, median req/s;
 #   3. laurel's memory: VmRSS / VmHWM from /proc/PID/status, sampled all along;
-#   4. search latency: 200 queries of 1- to 4-character Chinese words over one
-#      keep-alive connection, p50 / p95 / p99;
+#   4. public reads (bench/reads.py): a random spread over every case id, list
+#      filters and deep pages, and distinct 1-4 character searches, against laurel
+#      with and without its page cache and nginx serving the same pages; then the
+#      same reads while units save 50 drafts a second (run after 7, on the demo of 1);
 #   5. deadline rush (bench/rush.py): 500 submissions with a 1 MiB PDF each,
 #      fresh demo and server per round; errors, time, latency, peak RSS;
 #   6. login storm (bench/storm.py): 200 correct sign-ins at once; latency and
@@ -20,7 +22,8 @@
 #
 # Knobs (environment): LAUREL_BIN, BENCH_ROUNDS (3), BENCH_DURATION (10s),
 # BENCH_CONNECTIONS (64), BENCH_WRK_THREADS (1), BENCH_CASES (4000),
-# BENCH_SEARCH_QUERIES (200), BENCH_OUT (bench/out); steps 5-6: BENCH_LOAD_ROUNDS
+# BENCH_OUT (bench/out); step 4: BENCH_READ_DURATION (5), BENCH_READ_CONNECTIONS (16),
+# BENCH_READ_SAMPLE (600); steps 5-6: BENCH_LOAD_ROUNDS
 # (BENCH_ROUNDS), BENCH_RUSH_FLOWS (500), BENCH_RUSH_WORKERS (32), BENCH_STORM_LOGINS (200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +35,6 @@ DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 CASES=${BENCH_CASES:-4000}
-QUERIES=${BENCH_SEARCH_QUERIES:-200}
 OUT=${BENCH_OUT:-$root/bench/out}
 NPROC=$(nproc)
 PY=${PYTHON:-python3}
@@ -257,55 +259,6 @@ views_after=$(curl -fsS --max-time 5 -H 'Accept: application/json' "$laurel_url/
     "$PY" -c 'import json,sys; d=json.load(sys.stdin); c=d.get("case", d); print(c.get("views", c.get("view_count", "?")))' 2>/dev/null || echo "?")
 echo "  views of case 1: $views_before before, $views_after after (laurel counts every view)"
 
-# ---------------------------------------------------------------- 4. search
-echo
-echo "== 4. search latency ($QUERIES queries, one keep-alive connection)"
-"$PY" - "$laurel_port" "$QUERIES" >"$work/search.txt" <<'PYEOF'
-import http.client, re, sys, time, urllib.parse
-port, n = int(sys.argv[1]), int(sys.argv[2])
-words = ["党", "社区", "陆家嘴", "红色物业", "物业", "网格化", "志愿服务", "街道",
-         "楼宇", "治理", "两新", "服务", "党建引领", "小区", "养老", "共建",
-         "居民", "智慧", "区域化", "新兴领域", "人才", "民", "红", "城市"]
-conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-def get(q):
-    conn.request("GET", "/search?q=" + urllib.parse.quote(q), headers={"Accept": "text/html"})
-    r = conn.getresponse()
-    body = r.read()
-    if r.status != 200:
-        sys.exit(f"search {q!r}: HTTP {r.status}")
-    if r.getheader("Connection", "").lower() == "close":
-        sys.exit("the server closed the keep-alive connection")
-    return body
-hits = {}
-for w in words:  # warm-up, not counted; also checks that the words find cases
-    body = get(w)
-    m = re.search("找到\\s*(\\d+)".encode(), body)  # "found N cases"
-    hits[w] = int(m.group(1)) if m else len(set(re.findall(rb'href="/cases/(\d+)"', body)))
-empty = [w for w, h in hits.items() if h == 0]
-if len(empty) > len(words) // 2:
-    sys.exit(f"most search words find no case: {empty}")
-samples = []
-for i in range(n):
-    w = words[i % len(words)]
-    t0 = time.perf_counter()
-    get(w)
-    samples.append((len(w), (time.perf_counter() - t0) * 1000.0))
-def pct(xs, p):  # nearest rank
-    xs = sorted(xs)
-    k = max(0, min(len(xs) - 1, int(-(-p * len(xs) // 100)) - 1))
-    return xs[k]
-ms = [s for _, s in samples]
-print(f"all {pct(ms, 50):.2f} {pct(ms, 95):.2f} {pct(ms, 99):.2f} {max(ms):.2f} {len(ms)}")
-for L in sorted({l for l, _ in samples}):
-    xs = [s for l, s in samples if l == L]
-    print(f"{L}-char {pct(xs, 50):.2f} {pct(xs, 95):.2f} {pct(xs, 99):.2f} {max(xs):.2f} {len(xs)}")
-print("hits " + " ".join(f"{w}:{h}" for w, h in hits.items()))
-PYEOF
-printf '  %-8s %8s %8s %8s %8s %5s\n' words p50_ms p95_ms p99_ms max_ms n
-grep -v '^hits ' "$work/search.txt" | awk '{printf "  %-8s %8s %8s %8s %8s %5s\n", $1, $2, $3, $4, $5, $6}'
-echo "  cases found per word: $(grep '^hits ' "$work/search.txt" | cut -d' ' -f2-)"
-read -r _ search_p50 search_p95 search_p99 _ _ < <(grep '^all ' "$work/search.txt")
-
 # ---------------------------------------------------------------- 3. memory
 sleep 1
 rss_after=$(rss_now)
@@ -372,7 +325,6 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >=
     printf '  %-34s %-22s %-12s %s\n' "ratio laurel / nginx (req/s)" "${ratio}x (paired ${ratio_paired}x)" ">= 1.0x" "$(verdict "$ratio" 1.0 '>=')"
     printf '  %-34s %-22s %-12s %s\n' "server CPU per request" "laurel $laurel_cpu / nginx $nginx_cpu us" "" ""
     printf '  %-34s %-22s %-12s %s\n' "laurel peak RSS (VmHWM)" "$hwm MB" "< 64 MB" "$(verdict "$hwm" 64 '<')"
-    printf '  %-34s %-22s %-12s %s\n' "search p50 / p95 / p99" "$search_p50 / $search_p95 / $search_p99 ms" "p95 < 10 ms" "$(verdict "$search_p95" 10 '<')"
     printf '  %-34s %-22s %-12s %s\n' "demo creation, $CASES cases" "$demo_median s" "< 5 s" "$(verdict "$demo_median" 5 '<')"
     printf '  %-34s %-22s %-12s %s\n' "assignment 4000x5, 200 experts" "$assign_s s, $assign_viol violations" "< 2 s" "$(vmaybe "$assign_s" 2 '<')"
     printf '  %-34s %-22s %-12s %s\n' "  time optimal / greedy" "${assign_speed}" "" ""
@@ -381,6 +333,20 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN {ok = (op == ">=") ? (v >=
     printf '  %-34s %-22s %-12s %s\n' "near-duplicates, 4000 cases" "$dedupe_s s, found $dedupe_found" "< 2 s" "$(vmaybe "$dedupe_s" 2 '<')"
     printf '  %-34s %-22s %-12s %s\n' "  with exact Jaccard" "$dedupe_exact_s s" "< 2 s" "$(vmaybe "$dedupe_exact_s" 2 '<')"
 } | tee "$OUT/summary.txt"
+
+# ---------------------------------------------------------------- 4. public reads
+# Its own servers on copies of the demo of step 1 (this step's servers stop first).
+stop_pid "$nginx_pid"
+stop_pid "$laurel_pid"
+echo
+echo "== 4. public reads: random spread, page cache off and on, nginx; then with draft saves"
+if "$PY" -c 'import requests' 2>/dev/null; then
+    BENCH_OUT=$OUT timeout 1800 "$PY" bench/reads.py --laurel "$LAUREL" --data "$data" \
+        --threads "$NPROC" 2>&1 | tee "$work/reads.txt" | grep -v '^RESULT ' ||
+        { echo "bench: bench/reads.py failed" >&2; exit 1; }
+else
+    echo "  skipped: $PY has no requests module (apt-get install python3-requests)"
+fi
 
 # ---------------------------------------------------------------- 5-6. rush and storm
 # Each round of bench/rush.py and bench/storm.py makes its own demo, user accounts
@@ -395,9 +361,6 @@ if ! "$PY" -c 'import requests' 2>/dev/null; then
     echo "== 5-6. rush and storm skipped: $PY has no requests module (apt-get install python3-requests)"
     exit 0
 fi
-# Steps 2-4 are over: their servers would only share the machine with the next ones.
-stop_pid "$nginx_pid"
-stop_pid "$laurel_pid"
 result_field() { # name < RESULT lines -> one value per line
     sed -n "s/.* $1=\([^ ]*\).*/\1/p"
 }

@@ -35,9 +35,9 @@
 
 /* Tables that no public page reads. */
 static const char *const private_tables[] = {
-    "user",     "user_role",    "session",   "token",      "outbox",   "region_quota",
-    "case_event", "recommendation", "screening", "criterion", "reviewer", "conflict",
-    "stage_case", "assignment", "review",    "review_score", NULL,
+    "user",       "user_role",      "session",   "token",        "outbox",   "region_quota",
+    "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
+    "stage_case", "assignment",     "review",    "review_score", NULL,
 };
 
 /* Tables whose rows belong to one case, by a case_id column. */
@@ -85,8 +85,9 @@ static void note_case(struct store_changes *c, int64_t id, int64_t campaign)
 static int64_t column(sqlite3 *db, int old, int col)
 {
     sqlite3_value *v = NULL;
-    if (col < 0 || (old ? sqlite3_preupdate_old(db, col, &v) : sqlite3_preupdate_new(db, col, &v)) !=
-                       SQLITE_OK ||
+    if (col < 0 ||
+        (old ? sqlite3_preupdate_old(db, col, &v) : sqlite3_preupdate_new(db, col, &v)) !=
+            SQLITE_OK ||
         !v || sqlite3_value_type(v) != SQLITE_INTEGER)
         return -1;
     return sqlite3_value_int64(v);
@@ -183,8 +184,8 @@ void changes_end(struct store *st, struct store_changes *c)
     for (int i = 0; i < c->ncases; i++) {
         if (c->campaigns[i] >= 0)
             continue;
-        if (!s && sqlite3_prepare_v2(st->wdb, "SELECT campaign_id FROM \"case\" WHERE id = ?1",
-                                     -1, &s, NULL) != SQLITE_OK) {
+        if (!s && sqlite3_prepare_v2(st->wdb, "SELECT campaign_id FROM \"case\" WHERE id = ?1", -1,
+                                     &s, NULL) != SQLITE_OK) {
             c->global = 1;
             break;
         }
