@@ -31,6 +31,7 @@
 
 #include <string.h>
 
+#include "core/fault.h"
 #include "store/sqlite_int.h"
 
 /* Tables that no public page reads. */
@@ -216,6 +217,7 @@ void changes_apply(struct store *st, const struct store_changes *c)
 
 uint64_t store_page_generation(struct store *st, int64_t case_id)
 {
-    uint64_t g = st->generation;
+    /* A storage fault met while a page was read makes what it kept stale too. */
+    uint64_t g = st->generation + fault_count();
     return g + (case_id > 0 ? st->case_gen[slot_of(case_id)] : st->list_gen);
 }

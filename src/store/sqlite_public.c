@@ -403,7 +403,11 @@ static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t 
     return n;
 }
 
-/* Append the summaries of ids[0..n) to items, in that order. */
+/*
+ * Append the summaries of ids[0..n) to items, in that order.  Each lookup
+ * ends with sq_done, so that a fault met on any of them is noted (a damaged
+ * page is no missing case).
+ */
 static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
 {
     sqlite3_stmt *s = sq_stmt(st, Q_CASE_SUMMARY);
@@ -413,9 +417,8 @@ static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *it
         sqlite3_bind_int64(s, 1, ids[i]);
         if (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(items, case_summary(s));
-        sqlite3_reset(s);
+        sq_done(s);
     }
-    sq_done(s);
 }
 
 /* The resolved filter: keys as pub_count and pub_rank have them. */

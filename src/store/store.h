@@ -120,7 +120,8 @@ int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
  * page, or with case_id 0 of any other public page (the public campaign's
  * lists, results, search, news).  It changes when a write changes that case
  * (or its campaign's lists), or anything a page could show other than cases;
- * not when a write touches only private rows or cases of another campaign.
+ * not when a write touches only private rows or cases of another campaign;
+ * and after any storage fault (a page read over a fault is never served).
  * Read it before reading what the page shows.
  */
 uint64_t store_page_generation(struct store *st, int64_t case_id);
