@@ -192,10 +192,11 @@ static void sync_done(void *arg, int rc)
     pthread_mutex_unlock(&sj->lock);
 }
 
-int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+/* Queue run as a job (bare: outside any batch) and wait for its result. */
+static int run_and_wait(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg, int bare)
 {
     struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
-    struct writer_job job = {sync_run, sync_done, &sj, 0, NULL};
+    struct writer_job job = {sync_run, sync_done, &sj, 0, NULL, bare};
     writer_submit(w, &job);
     pthread_mutex_lock(&sj.lock);
     while (!sj.finished)
@@ -204,16 +205,14 @@ int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *
     return sj.rc;
 }
 
+int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+{
+    return run_and_wait(w, run, arg, 0);
+}
+
 int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
 {
-    struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
-    struct writer_job job = {sync_run, sync_done, &sj, 0, NULL, 1};
-    writer_submit(w, &job);
-    pthread_mutex_lock(&sj.lock);
-    while (!sj.finished)
-        pthread_cond_wait(&sj.cond, &sj.lock);
-    pthread_mutex_unlock(&sj.lock);
-    return sj.rc;
+    return run_and_wait(w, run, arg, 1);
 }
 
 void writer_stop(struct writer *w)
