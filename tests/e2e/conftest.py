@@ -13,6 +13,7 @@ csrf) and read pages and JSON.
 
 Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
 """
+import contextlib
 import html.parser
 import os
 import re
@@ -187,6 +188,21 @@ def make_demo(workdir, *args):
     assert os.path.exists(os.path.join(data, "laurel.db")), (
         "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
     return data
+
+
+@contextlib.contextmanager
+def demo_server(prefix, *extra_args, cases=200):
+    """A server of its own on a demo of `cases` cases in a new folder, started with
+    extra_args; stopped and checked by finish() when the block ends."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    srv = None
+    try:
+        data = make_demo(workdir, "--cases", str(cases))
+        srv = LaurelServer(LAUREL_BIN, data, workdir, extra_args=list(extra_args))
+        srv.start()
+        yield srv
+    finally:
+        finish(srv, workdir)
 
 
 def finish(srv, workdir):

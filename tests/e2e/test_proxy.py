@@ -7,26 +7,17 @@ The throttle counts per account and address, so the address it sees is what
 these tests observe.
 """
 import subprocess
-import tempfile
 
 import pytest
 
-from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import LAUREL_BIN, demo_server
 from test_auth import PASSWORD, Browser, account
 
 
 @pytest.fixture(scope="module")
 def proxied():
-    workdir = tempfile.mkdtemp(prefix="laurel-proxy-")
-    srv = None
-    try:
-        data = make_demo(workdir, "--cases", "200")
-        srv = LaurelServer(LAUREL_BIN, data, workdir,
-                           extra_args=["--trusted-proxy", "127.0.3.1/32,127.0.4.0/24"])
-        srv.start()
+    with demo_server("laurel-proxy-", "--trusted-proxy", "127.0.3.1/32,127.0.4.0/24") as srv:
         yield srv
-    finally:
-        finish(srv, workdir)
 
 
 def fail_five(base, victim, ip, xff):

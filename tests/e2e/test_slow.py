@@ -7,31 +7,21 @@ and a body slower than 512 bytes/s once that grace is over; meanwhile other
 clients are served at once.  Sending bytes slowly is what these clients do,
 so the pauses below are the behaviour under test, not waits for the server.
 """
-import shutil
 import socket
-import tempfile
 import time
 
 import pytest
 import requests
 
-from conftest import LAUREL_BIN, LaurelServer, finish, make_demo, metrics_values
+from conftest import demo_server, metrics_values
 
 DEADLINE = 2
 
 
 @pytest.fixture(scope="module")
 def strict():
-    workdir = tempfile.mkdtemp(prefix="laurel-slow-")
-    srv = None
-    try:
-        data = make_demo(workdir, "--cases", "200")
-        srv = LaurelServer(LAUREL_BIN, data, workdir,
-                           extra_args=["--header-timeout", str(DEADLINE)])
-        srv.start()
+    with demo_server("laurel-slow-", "--header-timeout", str(DEADLINE)) as srv:
         yield srv
-    finally:
-        finish(srv, workdir)
 
 
 def drip(url, head, chunks, every, limit):
