@@ -224,8 +224,8 @@ static int user_add_write(struct store_tx *tx, void *arg)
 {
     struct user_add *u = arg;
     int64_t id;
-    if (tx_user_add(tx, u->o->email, u->o->name, u->hash, &id) != STORE_OK)
-        return STORE_ERROR;
+    if (tx_user_add(tx, u->o->email, u->o->name, u->hash, &id) != RC_OK)
+        return RC_ERROR;
     return tx_user_role(tx, id, u->role, u->o->region, u->o->unit);
 }
 
@@ -262,7 +262,7 @@ static int cmd_user_add(const struct options *o)
     }
     int rc = store_write_sync(st, user_add_write, &u);
     store_close(st);
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         fprintf(stderr, "laurel: cannot add %s (taken e-mail, unknown region or unit?)\n",
                 o->email);
         return 1;

@@ -314,7 +314,7 @@ static int send_batch(struct mail_sender *s)
             log_info("mail: message %lld sent", (long long)id);
         else
             log_error("mail: message %lld, attempt %d: %s", (long long)id, attempts + 1, err);
-        if (store_write_sync(s->st, mark_write, &k) != STORE_OK)
+        if (store_write_sync(s->st, mark_write, &k) != RC_OK)
             failed = 1;
     }
     json_decref(rows);

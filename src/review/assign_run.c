@@ -131,9 +131,9 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     double t0 = now_ms();
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
-    if (rc == STORE_NOTFOUND)
+    if (rc == RC_NOTFOUND)
         return fail(out, 404, "stages_err_no_stage");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return fail(out, 500, "stages_err_store");
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
@@ -187,10 +187,10 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     if (!dry_run) {
         struct propose_write w = {stage_id, pairs, n};
         rc = store_write_sync(st, propose_write, &w);
-        if (rc != STORE_OK) {
+        if (rc != RC_OK) {
             free(pairs);
-            return fail(out, rc == REVIEW_ESTATE ? 409 : 500,
-                        rc == REVIEW_ESTATE ? "stages_err_state" : "stages_err_store");
+            return fail(out, rc == RC_STATE ? 409 : 500,
+                        rc == RC_STATE ? "stages_err_state" : "stages_err_store");
         }
     }
     free(pairs);
@@ -225,9 +225,9 @@ static int edit_begin(struct store *st, int64_t stage_id, int64_t case_id, int64
                       int any_user, struct review_problem *rp, int *c, int *r, const char **why)
 {
     int rc = store_review_problem_load(st, stage_id, rp);
-    if (rc != STORE_OK) {
-        *why = rc == STORE_NOTFOUND ? "stages_err_no_stage" : "stages_err_store";
-        return rc == STORE_NOTFOUND ? 404 : 500;
+    if (rc != RC_OK) {
+        *why = rc == RC_NOTFOUND ? "stages_err_no_stage" : "stages_err_store";
+        return rc == RC_NOTFOUND ? 404 : 500;
     }
     *c = *r = -1;
     for (int i = 0; i < rp->p.ncases; i++)
@@ -437,9 +437,9 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     double t0 = now_ms();
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
-    if (rc != STORE_OK)
-        return fail(out, rc == STORE_NOTFOUND ? 404 : 500,
-                    rc == STORE_NOTFOUND ? "stages_err_no_stage" : "stages_err_store");
+    if (rc != RC_OK)
+        return fail(out, rc == RC_NOTFOUND ? 404 : 500,
+                    rc == RC_NOTFOUND ? "stages_err_no_stage" : "stages_err_store");
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
     out->k = 1;
@@ -499,9 +499,9 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     out->pairs = nopen;
     struct drop_write w = {stage_id, user_id, pairs, nopen, m};
     rc = store_write_sync(st, drop_write, &w);
-    if (rc != STORE_OK)
-        rc = fail(out, rc == REVIEW_ESTATE ? 409 : 500,
-                  rc == REVIEW_ESTATE ? "stages_err_state" : "stages_err_store");
+    if (rc != RC_OK)
+        rc = fail(out, rc == RC_STATE ? 409 : 500,
+                  rc == RC_STATE ? "stages_err_state" : "stages_err_store");
 done:
     json_decref(open_ids);
     free(open);
@@ -559,7 +559,7 @@ int review_assign_main(int argc, char **argv)
     int status = 1;
     int64_t id = stage_by_seq(st, seq);
     struct review_stage sg;
-    if (!id || store_review_stage(st, id, &sg) != STORE_OK) {
+    if (!id || store_review_stage(st, id, &sg) != RC_OK) {
         fprintf(stderr, "laurel assign: no stage %d in a campaign under review\n", seq);
         goto out;
     }

@@ -42,7 +42,7 @@ struct store_user {
 unsigned store_role_parse(const char *name);
 const char *store_role_name(unsigned bit);
 
-/* By e-mail (case-insensitive), with the password hash.  STORE_OK / STORE_NOTFOUND. */
+/* By e-mail (case-insensitive), with the password hash.  RC_OK / RC_NOTFOUND. */
 int store_user_by_email(struct store *st, const char *email, struct store_user *out);
 /* By the digest of a live session's token. */
 int store_user_by_session(struct store *st, const char *token_digest, struct store_user *out);
@@ -66,7 +66,7 @@ int tx_session_delete(struct store_tx *tx, const char *token_digest);
 int tx_sessions_end(struct store_tx *tx, int64_t user_id);
 int tx_token_create(struct store_tx *tx, const char *token_digest, int64_t user_id,
                     const char *kind);
-/* Mark a token used; STORE_NOTFOUND if it was used, expired or unknown. */
+/* Mark a token used; RC_NOTFOUND if it was used, expired or unknown. */
 int tx_token_use(struct store_tx *tx, const char *token_digest);
 int tx_outbox_add(struct store_tx *tx, const char *to, const char *subject, const char *body);
 

@@ -445,8 +445,8 @@ static int add_experts(struct job *j)
     for (int e = 0; e < j->ed.nexperts; e++) {
         const struct demo_ed_expert *x = &j->ed.experts[e];
         int64_t uid;
-        if (tx_user_add(j->tx, x->email, x->name, j->hash, &uid) != STORE_OK ||
-            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0) != STORE_OK) {
+        if (tx_user_add(j->tx, x->email, x->name, j->hash, &uid) != RC_OK ||
+            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0) != RC_OK) {
             snprintf(j->err, sizeof j->err, "expert %s: %s", x->email, sqlite3_errmsg(j->tx->db));
             return -1;
         }
@@ -632,26 +632,26 @@ static int review_job(struct store_tx *tx, void *arg)
     j->expert = one(j, user, "expert@demo.laurel");
     if (!j->finished || !j->organiser || !j->shanghai || !j->expert) {
         snprintf(j->err, sizeof j->err, "the 2019 demo or its accounts are missing");
-        return STORE_ERROR;
+        return RC_ERROR;
     }
     int first_id = (int)one(j, max_id, NULL) + 1;
     if (load_titles(j))
-        return STORE_ERROR;
+        return RC_ERROR;
     j->gen_rc =
         demo_edition_generate(j->seed, j->ncases, first_id, title_taken, &j->titles, &j->ed);
     if (j->gen_rc) {
         snprintf(j->err, sizeof j->err, "cannot generate the edition (%d)", j->gen_rc);
-        return STORE_ERROR;
+        return RC_ERROR;
     }
     if (add_campaign(j) || add_stages(j))
-        return STORE_ERROR;
+        return RC_ERROR;
     for (int i = 0; i < j->ed.ncases; i++) {
         if (add_case(j, &j->ed.cases[i]))
-            return STORE_ERROR;
+            return RC_ERROR;
     }
     if (add_experts(j) || add_rounds(j))
-        return STORE_ERROR;
-    return STORE_OK;
+        return RC_ERROR;
+    return RC_OK;
 }
 
 int store_load_demo_review(struct store *st, uint64_t seed, int ncases, const char *hash, char *err,
@@ -663,10 +663,10 @@ int store_load_demo_review(struct store *st, uint64_t seed, int ncases, const ch
     j.ncases = ncases;
     j.hash = hash;
     int rc = store_write_sync(st, review_job, &j);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         snprintf(err, errlen, "demo review edition: %s", j.err[0] ? j.err : "write error");
     demo_edition_free(&j.ed);
     free(j.titles.slot);
     free(j.expert_uid);
-    return rc == STORE_OK ? 0 : -1;
+    return rc == RC_OK ? 0 : -1;
 }

@@ -282,12 +282,12 @@ static int edition_job(struct store_tx *tx, void *arg)
     int64_t id = 0;
     for (size_t i = 0; i < sizeof edition_sql / sizeof edition_sql[0]; i++) {
         if (!(s = tx_prepare(tx, edition_sql[i])))
-            return STORE_ERROR;
+            return RC_ERROR;
         sqlite3_bind_int64(s, 1, e->finished_id);
         if (sqlite3_bind_parameter_count(s) >= 2)
             sqlite3_bind_int64(s, 2, id);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
         if (i == 0)
             id = sqlite3_last_insert_rowid(tx->db);
     }
@@ -296,21 +296,21 @@ static int edition_job(struct store_tx *tx, void *arg)
         int64_t uid, unit = 0;
         if (demo_people[i].unit) {
             if (!(s = tx_prepare(tx, unit_sql)))
-                return STORE_ERROR;
+                return RC_ERROR;
             sqlite3_bind_text(s, 1, demo_people[i].unit, -1, SQLITE_STATIC);
             if (sqlite3_step(s) == SQLITE_ROW)
                 unit = sqlite3_column_int64(s, 0);
             sqlite3_reset(s);
             if (!unit)
-                return STORE_ERROR;
+                return RC_ERROR;
         }
         if (tx_user_add(tx, demo_people[i].email, demo_people[i].name, e->hash, &uid) !=
-                STORE_OK ||
+                RC_OK ||
             tx_user_role(tx, uid, store_role_parse(demo_people[i].role), demo_people[i].region,
-                         unit) != STORE_OK)
-            return STORE_ERROR;
+                         unit) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 struct demo_job {
@@ -449,7 +449,7 @@ int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size
     } else {
         struct edition e = {l.campaign_id, ""};
         if (auth_init() != 0 || auth_hash_password(DEMO_PASSWORD, e.hash) != 0 ||
-            store_write_sync(st, edition_job, &e) != STORE_OK) {
+            store_write_sync(st, edition_job, &e) != RC_OK) {
             snprintf(err, errlen, "demo: cannot create the edition under way and its accounts");
             rc = -1;
         } else if (store_load_demo_review(st, seed, ncases, e.hash, err, errlen) != 0) {

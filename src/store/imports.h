@@ -28,7 +28,7 @@ int store_import_region_known(struct store *st, const char *code);
  */
 int64_t store_import_unit_id(struct store *st, const char *region, const char *name);
 
-/* The region code of a unit into out (8 bytes); STORE_OK or STORE_NOTFOUND. */
+/* The region code of a unit into out (8 bytes); RC_OK or RC_NOTFOUND. */
 int store_import_unit_region(struct store *st, int64_t unit_id, char out[8]);
 
 /* 1 if a user holds this e-mail address (case-insensitive), else 0. */

@@ -8,7 +8,7 @@
  * Reads return jansson models owned by the caller.  Writes are tx_* functions
  * run inside a store write (store.h); every change of status is a
  * compare-and-set on the status the caller saw, so two concurrent actions on
- * one case cannot both win: the loser gets INTAKE_STALE and changes nothing.
+ * one case cannot both win: the loser gets RC_STALE and changes nothing.
  * The regional quota is enforced inside the database (the trigger
  * recommendation_quota), so it holds however many endorsements race.
  */
@@ -19,12 +19,6 @@
 #include <stdint.h>
 
 #include "store/store.h"
-
-/* Results beyond store.h's: both make the write roll back. */
-enum {
-    INTAKE_QUOTA_FULL = 2, /* the region has used its whole quota */
-    INTAKE_STALE = 3,      /* the case is not (or no longer) in the expected status */
-};
 
 #define INTAKE_REASON_MAX 500  /* characters */
 #define INTAKE_TRACK_MAX 40    /* characters of a track name */
@@ -77,8 +71,8 @@ json_t *store_intake_quotas(struct store *st, int64_t campaign_id);
 
 /*
  * Endorse a submitted case of `region` in the campaign: status submitted ->
- * recommended, a recommendation row, an event.  INTAKE_STALE when the case
- * is not a submitted case of that region; INTAKE_QUOTA_FULL when the quota
+ * recommended, a recommendation row, an event.  RC_STALE when the case
+ * is not a submitted case of that region; RC_QUOTA when the quota
  * trigger refuses.
  */
 int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_id,
@@ -87,7 +81,7 @@ int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_i
 /*
  * Move a case from status `from` to `to` (names of submission.h) with an
  * event carrying reason; `region` (NULL: any) must be the case's region,
- * `due` (NULL: cleared) becomes its correction_due.  INTAKE_STALE when the
+ * `due` (NULL: cleared) becomes its correction_due.  RC_STALE when the
  * case is not in `from`.
  */
 int tx_intake_move(struct store_tx *tx, int64_t campaign_id, int64_t case_id, const char *region,
@@ -101,18 +95,18 @@ int tx_intake_screening(struct store_tx *tx, int64_t case_id, const char *decisi
 
 /*
  * Queue a message to the people of a case: its contact e-mail, or else
- * every active submitter of its unit.  STORE_OK also when there is nobody.
+ * every active submitter of its unit.  RC_OK also when there is nobody.
  */
 int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
                      const char *body);
 
-/* Set the campaign's timeline (YYYY-MM-DD each).  INTAKE_STALE if it is published. */
+/* Set the campaign's timeline (YYYY-MM-DD each).  RC_STALE if it is published. */
 int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *opens_at,
                        const char *closes_at);
-/* Rename the track `slug` of the campaign; STORE_NOTFOUND if there is none. */
+/* Rename the track `slug` of the campaign; RC_NOTFOUND if there is none. */
 int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char *slug,
                            const char *name);
-/* Add a track; STORE_ERROR if the slug is taken. */
+/* Add a track; RC_ERROR if the slug is taken. */
 int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *slug,
                         const char *name);
 /* Set a region's quota (0..INTAKE_QUOTA_MAX). */

@@ -36,7 +36,7 @@ struct ranking_stage {
     char next_name[128];
 };
 
-/* Stage `id` (of any campaign) with its neighbours.  STORE_OK / STORE_NOTFOUND / STORE_ERROR. */
+/* Stage `id` (of any campaign) with its neighbours.  RC_OK / RC_NOTFOUND / RC_ERROR. */
 int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out);
 
 /* The id of the stage with sequence number seq in campaign, or 0. */
@@ -58,7 +58,7 @@ struct ranking_input {
     int64_t *reviewer_ids;
 };
 
-/* Fill in (need not be initialised) for stage s.  STORE_OK or STORE_ERROR (then in is empty). */
+/* Fill in (need not be initialised) for stage s.  RC_OK or RC_ERROR (then in is empty). */
 int store_ranking_input(struct store *st, const struct ranking_stage *s, struct ranking_input *in);
 void ranking_input_free(struct ranking_input *in);
 
@@ -91,7 +91,7 @@ struct ranking_texts {
     char **texts;  /* title and sections, joined with newlines; each malloc'd */
     size_t *lens;
 };
-/* The campaign's cases past the draft state.  STORE_OK or STORE_ERROR (then t is empty). */
+/* The campaign's cases past the draft state.  RC_OK or RC_ERROR (then t is empty). */
 int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_texts *t);
 void ranking_texts_free(struct ranking_texts *t);
 
@@ -111,14 +111,14 @@ struct ranking_row {
     char *explanation; /* JSON text; the caller's */
 };
 
-/* Stage state released → closed.  STORE_NOTFOUND if the stage is not in state released. */
+/* Stage state released → closed.  RC_NOTFOUND if the stage is not in state released. */
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id);
 
 /*
  * Store the results of a ranking (advanced stored as 0) and move the stage
  * to 'ranked' from 'closed' or 'ranked' (a re-ranking), or with close_first
  * also from 'released' (scoring ends: the reviews in hand are final).
- * STORE_NOTFOUND if the state did not allow it.
+ * RC_NOTFOUND if the state did not allow it.
  */
 int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                     int close_first);
@@ -127,7 +127,7 @@ int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_
  * Apply the advancement: store rows (advanced as given), replace the pool
  * of the next stage next_id (0: none; it must be in state 'setup') with the
  * advanced cases and move the stage from 'ranked' to 'advanced'.
- * STORE_NOTFOUND if a state did not allow it.
+ * RC_NOTFOUND if a state did not allow it.
  */
 int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                        int64_t next_id);

@@ -17,9 +17,8 @@
  * are proposed (invisible to reviewers), released (visible) or dropped (the
  * reviewer dropped out; not counted anywhere as a live assignment).
  *
- * Codes: STORE_OK, STORE_NOTFOUND, STORE_ERROR (store.h), and the
- * REVIEW_E* codes below for writes refused by a rule (the transaction is
- * rolled back; the caller maps them to 409 / 422).
+ * Results (core/result.h): writes refused by a rule answer RC_STATE,
+ * RC_INVALID or RC_EXISTS and are rolled back.
  */
 #ifndef LAUREL_REVIEW_H
 #define LAUREL_REVIEW_H
@@ -29,12 +28,6 @@
 
 #include "domain/assign.h"
 #include "store/store.h"
-
-enum {
-    REVIEW_ESTATE = 10, /* the stage's state forbids this (409) */
-    REVIEW_EINVALID,    /* a value out of range (422) */
-    REVIEW_EEXISTS,     /* already there (409) */
-};
 
 #define REVIEW_MAX_CRITERIA 12
 #define REVIEW_MAX_TAGS 64 /* the expertise vocabulary of one solve (bits of a uint64_t) */
@@ -72,7 +65,7 @@ struct review_criterion {
 /* The newest campaign with status 'review', or 0 when there is none (or on error). */
 int64_t store_review_campaign_id(struct store *st);
 
-/* Stage id's settings into out: STORE_OK / STORE_NOTFOUND / STORE_ERROR. */
+/* Stage id's settings into out: RC_OK / RC_NOTFOUND / RC_ERROR. */
 int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *out);
 
 /*
@@ -199,7 +192,7 @@ json_t *store_review_open_cases(struct store *st, int64_t stage_id, int64_t user
 
 /*
  * Writes (inside a store write).  Each checks the stage's state itself and
- * returns REVIEW_ESTATE when it forbids the change.
+ * returns RC_STATE when it forbids the change.
  */
 
 /*
@@ -218,10 +211,10 @@ int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added);
 /* Add (or update) the reviewer row of a user who holds the reviewer role. */
 int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_code,
                        int64_t unit_id, const char *expertise, int max_load);
-/* Add a conflict (source "declared" or "organiser"); REVIEW_EEXISTS if there is one. */
+/* Add a conflict (source "declared" or "organiser"); RC_EXISTS if there is one. */
 int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const char *source,
                     const char *reason);
-/* Remove a stored conflict; STORE_NOTFOUND if none. */
+/* Remove a stored conflict; RC_NOTFOUND if none. */
 int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id);
 /*
  * Store a proposal: delete stage_id's proposed assignments, insert the n
@@ -233,8 +226,8 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
  * Add one assignment (proposed, or released when the stage is released,
  * with message m (may be NULL) to the reviewer then); remove one (a proposed
  * one is deleted, a released one without a submitted review is dropped;
- * REVIEW_ESTATE if it has a submitted review).  Only in proposed or
- * released.  The rules are checked by the caller; REVIEW_EEXISTS if the
+ * RC_STATE if it has a submitted review).  Only in proposed or
+ * released.  The rules are checked by the caller; RC_EXISTS if the
  * pair is already live.
  */
 int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case_id,

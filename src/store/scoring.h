@@ -10,7 +10,7 @@
  * reviewer may open: an assignment in state 'released' of a stage in state
  * 'released' of the campaign under review, with no conflict — neither a
  * stored one (declared, organiser) nor an automatic one (the reviewer's
- * home region or unit is the case's).  Anything else is STORE_NOTFOUND,
+ * home region or unit is the case's).  Anything else is RC_NOTFOUND,
  * exactly like a case that does not exist.
  *
  * A case is named to the reviewer by a per-stage number (label_no): its
@@ -28,12 +28,6 @@
 #include <stdint.h>
 
 #include "store/store.h"
-
-/* Write results beside STORE_OK / STORE_ERROR. */
-enum {
-    SCORING_CLOSED = 20, /* the stage no longer takes scores (state or ends_at) */
-    SCORING_GONE = 21,   /* the assignment is not (or no longer) the reviewer's */
-};
 
 #define SCORING_COMMENT_MAX 2000 /* characters */
 #define SCORING_REASON_MAX 500   /* characters, a declared conflict's reason */
@@ -60,7 +54,7 @@ struct store_scoring_ref {
     char ends_at[32];
 };
 
-/* STORE_OK (out filled) or STORE_NOTFOUND. */
+/* RC_OK (out filled) or RC_NOTFOUND. */
 int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int label_no,
                        struct store_scoring_ref *out);
 
@@ -78,7 +72,7 @@ json_t *store_scoring_case(struct store *st, int64_t case_id);
  */
 json_t *store_scoring_identity(struct store *st, int64_t case_id);
 
-/* Attachment n (from 1) of a case: its SHA-256 and type.  STORE_OK / STORE_NOTFOUND. */
+/* Attachment n (from 1) of a case: its SHA-256 and type.  RC_OK / RC_NOTFOUND. */
 int store_scoring_attachment(struct store *st, int64_t case_id, int n, char sha256[65],
                              char mime[128]);
 
@@ -104,8 +98,8 @@ struct scoring_save {
 /*
  * Save the review (replacing its scores) if the assignment is still the
  * reviewer's, without conflict, and the stage is open; a submitted review
- * keeps its first submitted_at.  STORE_OK, SCORING_GONE, SCORING_CLOSED or
- * STORE_ERROR.
+ * keeps its first submitted_at.  RC_OK, RC_GONE, RC_CLOSED or
+ * RC_ERROR.
  */
 int tx_scoring_save(struct store_tx *tx, const struct scoring_save *s);
 
@@ -114,8 +108,8 @@ int tx_scoring_save(struct store_tx *tx, const struct scoring_save *s);
  * the reason; an organiser's row for the pair is kept as it is), the
  * reviewer's assignment of the case in this stage dropped, and the
  * reviewer's review of it in this stage deleted, so it never counts.
- * Allowed while the stage is released.  STORE_OK, SCORING_GONE,
- * SCORING_CLOSED or STORE_ERROR.
+ * Allowed while the stage is released.  RC_OK, RC_GONE,
+ * RC_CLOSED or RC_ERROR.
  */
 int tx_scoring_conflict(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t user_id,
                         const char *reason);

@@ -238,23 +238,23 @@ sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql)
 int tx_exec(struct store_tx *tx, sqlite3_stmt *s)
 {
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         check_rc(rc, tx->db);
         log_error("store: write: %s", sqlite3_errmsg(tx->db));
-        return STORE_ERROR;
+        return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_exec_id(struct store_tx *tx, const char *sql, int64_t id)
 {
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, id);
     return tx_exec(tx, s);
 }
@@ -262,7 +262,7 @@ int tx_exec_id(struct store_tx *tx, const char *sql, int64_t id)
 int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none)
 {
     int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && sqlite3_changes(tx->db) == 0)
+    if (rc == RC_OK && sqlite3_changes(tx->db) == 0)
         return none;
     return rc;
 }
@@ -669,7 +669,7 @@ static int write_run(sqlite3 *db, void *arg)
     changes_begin(j->st, &j->changes);
     int rc = j->run(&tx, j->arg);
     changes_end(j->st, &j->changes);
-    return rc == STORE_OK ? 0 : rc;
+    return rc == RC_OK ? 0 : rc;
 }
 
 static void write_done(void *arg, int rc)
@@ -685,7 +685,7 @@ int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, in
 {
     struct write_job *j = calloc(1, sizeof *j);
     if (!j)
-        return STORE_ERROR;
+        return RC_ERROR;
     j->st = st;
     j->run = run;
     j->done = done;
@@ -694,7 +694,7 @@ int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, in
     j->job.done = write_done;
     j->job.arg = j;
     writer_submit(st->writer, &j->job);
-    return STORE_OK;
+    return RC_OK;
 }
 
 struct sync_write {
@@ -711,7 +711,7 @@ static int sync_write_run(sqlite3 *db, void *arg)
     changes_begin(sw->st, &sw->changes);
     int rc = sw->run(&tx, sw->arg);
     changes_end(sw->st, &sw->changes);
-    return rc == STORE_OK ? 0 : rc;
+    return rc == RC_OK ? 0 : rc;
 }
 
 int store_write_sync(struct store *st, store_write_fn run, void *arg)
@@ -720,5 +720,5 @@ int store_write_sync(struct store *st, store_write_fn run, void *arg)
     int rc = writer_run_sync(st->writer, sync_write_run, &sw);
     if (rc == 0)
         changes_apply(st, &sw.changes);
-    return rc == 0 ? STORE_OK : rc;
+    return rc == 0 ? RC_OK : rc;
 }

@@ -51,7 +51,7 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sq_done(s);
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
     }
     out->id = sqlite3_column_int64(s, 0);
     sq_copy(out->email, sizeof out->email, s, 1);
@@ -64,7 +64,7 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
 
     sqlite3_stmt *q = sq_prepare(st, SQL_ROLES);
     if (!q)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(q, 1, out->id);
     while (sqlite3_step(q) == SQLITE_ROW) {
         unsigned bit = store_role_parse(sq_text(q, 0));
@@ -79,14 +79,14 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
         }
     }
     sq_done(q);
-    return STORE_OK;
+    return RC_OK;
 }
 
 int store_user_by_email(struct store *st, const char *email, struct store_user *out)
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_USER_BY_EMAIL);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
     return user_from(st, s, 0, out);
 }
@@ -95,7 +95,7 @@ int store_user_by_session(struct store *st, const char *token_digest, struct sto
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_USER_BY_SESSION);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_STATIC);
     return user_from(st, s, 1, out);
 }
@@ -105,7 +105,7 @@ int store_user_by_token(struct store *st, const char *token_digest, const char *
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_USER_BY_TOKEN);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
     return user_from(st, s, 0, out);
@@ -164,12 +164,12 @@ int tx_user_add(struct store_tx *tx, const char *email, const char *name,
     static const char sql[] = "INSERT INTO user (email, name, password_hash) VALUES (?1,?2,?3)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
     sq_bind_opt(s, 3, password_hash);
     int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && id)
+    if (rc == RC_OK && id)
         *id = sqlite3_last_insert_rowid(tx->db);
     return rc;
 }
@@ -182,7 +182,7 @@ int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char
         "VALUES (?1,?2,?3,?4)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_text(s, 2, store_role_name(role), -1, SQLITE_STATIC);
     sq_bind_opt(s, 3, region_code);
@@ -196,7 +196,7 @@ int tx_user_password(struct store_tx *tx, int64_t user_id, const char *password_
     static const char sql[] = "UPDATE user SET password_hash = ?2 WHERE id = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_text(s, 2, password_hash, -1, SQLITE_TRANSIENT);
     return tx_exec(tx, s);
@@ -211,7 +211,7 @@ int tx_session_create(struct store_tx *tx, const char *token_digest, int64_t use
         " strftime('%Y-%m-%dT%H:%M:%SZ','now', ?4 || ' seconds'))";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, user_id);
     sqlite3_bind_text(s, 3, csrf, -1, SQLITE_TRANSIENT);
@@ -224,7 +224,7 @@ int tx_session_delete(struct store_tx *tx, const char *token_digest)
     static const char sql[] = "DELETE FROM session WHERE token_hash = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_TRANSIENT);
     return tx_exec(tx, s);
 }
@@ -243,7 +243,7 @@ int tx_token_create(struct store_tx *tx, const char *token_digest, int64_t user_
         "(?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ','now', ?4 || ' seconds'))";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, user_id);
     sqlite3_bind_text(s, 3, kind, -1, SQLITE_TRANSIENT);
@@ -258,9 +258,9 @@ int tx_token_use(struct store_tx *tx, const char *token_digest)
         "AND used_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ','now')";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, token_digest, -1, SQLITE_TRANSIENT);
-    return tx_exec_changed(tx, s, STORE_NOTFOUND);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
 
 int tx_outbox_add(struct store_tx *tx, const char *to, const char *subject, const char *body)
@@ -268,7 +268,7 @@ int tx_outbox_add(struct store_tx *tx, const char *to, const char *subject, cons
     static const char sql[] = "INSERT INTO outbox (to_addr, subject, body) VALUES (?1,?2,?3)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_text(s, 1, to, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, body, -1, SQLITE_TRANSIENT);

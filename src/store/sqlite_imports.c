@@ -61,12 +61,12 @@ int store_import_unit_region(struct store *st, int64_t unit_id, char out[8])
     sqlite3_stmt *s = sq_prepare(st, SQL_UNIT_REGION);
     out[0] = 0;
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, unit_id);
-    int rc = STORE_NOTFOUND;
+    int rc = RC_NOTFOUND;
     if (sqlite3_step(s) == SQLITE_ROW) {
         sq_copy(out, 8, s, 0);
-        rc = STORE_OK;
+        rc = RC_OK;
     }
     sq_done(s);
     return rc;
@@ -102,14 +102,14 @@ int tx_import_unit(struct store_tx *tx, const char *region, const char *name, in
         "INSERT INTO unit (parent_id, region_code, name, level) VALUES (?1,?2,?3,?4)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     if (parent_id > 0)
         sqlite3_bind_int64(s, 1, parent_id);
     sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 4, level);
     int rc = tx_exec(tx, s);
-    if (rc == STORE_OK && id)
+    if (rc == RC_OK && id)
         *id = sqlite3_last_insert_rowid(tx->db);
     return rc;
 }
@@ -129,7 +129,7 @@ int tx_import_case(struct store_tx *tx, const struct import_case *c, int64_t *id
         "VALUES (?1, ?2, 'draft', 'submitted', 'import')";
     sqlite3_stmt *s = tx_prepare(tx, sql_case);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, c->campaign_id);
     sqlite3_bind_int64(s, 2, c->unit_id);
     sqlite3_bind_int64(s, 3, c->track_id);
@@ -141,27 +141,27 @@ int tx_import_case(struct store_tx *tx, const struct import_case *c, int64_t *id
     if (c->user_id > 0)
         sqlite3_bind_int64(s, 9, c->user_id);
     int rc = tx_exec(tx, s);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     if (sqlite3_changes(tx->db) != 1)
-        return STORE_NOTFOUND; /* the unit vanished */
+        return RC_NOTFOUND; /* the unit vanished */
     int64_t case_id = sqlite3_last_insert_rowid(tx->db);
     for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
         if (!(s = tx_prepare(tx, sql_section)))
-            return STORE_ERROR;
+            return RC_ERROR;
         sqlite3_bind_int64(s, 1, case_id);
         sqlite3_bind_int(s, 2, i + 1);
         sqlite3_bind_text(s, 3, c->sections[i] ? c->sections[i] : "", -1, SQLITE_TRANSIENT);
-        if ((rc = tx_exec(tx, s)) != STORE_OK)
+        if ((rc = tx_exec(tx, s)) != RC_OK)
             return rc;
     }
     if (!(s = tx_prepare(tx, sql_event)))
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     if (c->user_id > 0)
         sqlite3_bind_int64(s, 2, c->user_id);
     rc = tx_exec(tx, s);
-    if (rc == STORE_OK && id)
+    if (rc == RC_OK && id)
         *id = case_id;
     return rc;
 }

@@ -116,11 +116,11 @@ struct store_tx {
 };
 /* The writer's cached statement for the constant SQL text `sql`, or NULL. */
 sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql);
-/* Step a write statement to completion and reset it: STORE_OK or STORE_ERROR (logged). */
+/* Step a write statement to completion and reset it: RC_OK or RC_ERROR (logged). */
 int tx_exec(struct store_tx *tx, sqlite3_stmt *s);
 /* Prepare the constant SQL text sql, bind ?1 to id and run it as tx_exec does. */
 int tx_exec_id(struct store_tx *tx, const char *sql, int64_t id);
-/* tx_exec, but `none` (a STORE_ or module code) when the statement changed no row. */
+/* tx_exec, but `none` (a result code) when the statement changed no row. */
 int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none);
 /* Reset and unbind a statement after use. */
 void sq_done(sqlite3_stmt *s);

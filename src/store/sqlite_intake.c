@@ -5,7 +5,7 @@
  * Lengths are SQLite's length() of TEXT, which counts characters, as the
  * call states its limits.  The quota is the trigger recommendation_quota's
  * business: its RAISE(ABORT, 'quota exceeded') surfaces here as
- * SQLITE_CONSTRAINT_TRIGGER and is reported as INTAKE_QUOTA_FULL.
+ * SQLITE_CONSTRAINT_TRIGGER and is reported as RC_QUOTA.
  */
 #include <stdio.h>
 #include <string.h>
@@ -338,7 +338,7 @@ static int add_event(struct store_tx *tx, int64_t case_id, int64_t user_id, cons
         "VALUES (?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     if (user_id > 0)
         sqlite3_bind_int64(s, 2, user_id);
@@ -357,7 +357,7 @@ int tx_intake_move(struct store_tx *tx, int64_t campaign_id, int64_t case_id, co
         "WHERE id = ?1 AND campaign_id = ?2 AND status = ?3 AND (?6 IS NULL OR region_code = ?6)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, campaign_id);
     sqlite3_bind_text(s, 3, from, -1, SQLITE_TRANSIENT);
@@ -365,8 +365,8 @@ int tx_intake_move(struct store_tx *tx, int64_t campaign_id, int64_t case_id, co
     sq_bind_opt(s, 5, due);
     if (region)
         sqlite3_bind_text(s, 6, region, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec_changed(tx, s, INTAKE_STALE);
-    if (rc != STORE_OK)
+    int rc = tx_exec_changed(tx, s, RC_STALE);
+    if (rc != RC_OK)
         return rc;
     return add_event(tx, case_id, user_id, from, to, reason);
 }
@@ -376,14 +376,14 @@ int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_i
 {
     int rc = tx_intake_move(tx, campaign_id, case_id, region, "submitted", "recommended",
                             user_id, "", NULL);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     static const char sql[] =
         "INSERT INTO recommendation (case_id, campaign_id, region_code, user_id) "
         "VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, campaign_id);
     sqlite3_bind_text(s, 3, region, -1, SQLITE_TRANSIENT);
@@ -398,8 +398,8 @@ int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_i
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (full)
-        return INTAKE_QUOTA_FULL;
-    return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+        return RC_QUOTA;
+    return step == SQLITE_DONE ? RC_OK : RC_ERROR;
 }
 
 int tx_intake_screening(struct store_tx *tx, int64_t case_id, const char *decision,
@@ -411,7 +411,7 @@ int tx_intake_screening(struct store_tx *tx, int64_t case_id, const char *decisi
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_text(s, 2, decision, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, checklist_json ? checklist_json : "{}", -1, SQLITE_TRANSIENT);
@@ -431,7 +431,7 @@ int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
         "WHERE c.id = ?1 AND u.disabled = 0 AND c.contact_email NOT LIKE '%_@_%'";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     /* Collect first: the outbox insert must not run while this statement is live. */
     char to[8][256];
@@ -442,12 +442,12 @@ int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         log_error("store: notify: %s", sqlite3_errmsg(tx->db));
-        return STORE_ERROR;
+        return RC_ERROR;
     }
     for (int i = 0; i < n; i++)
-        if (tx_outbox_add(tx, to[i], subject, body) != STORE_OK)
-            return STORE_ERROR;
-    return STORE_OK;
+        if (tx_outbox_add(tx, to[i], subject, body) != RC_OK)
+            return RC_ERROR;
+    return RC_OK;
 }
 
 /* Prepare sql in tx with ?1 bound to id and ?2, ?3 to the texts t2, t3; NULL on failure. */
@@ -471,8 +471,8 @@ int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *ope
         "AND status NOT IN ('published', 'archived')";
     sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, opens_at, closes_at);
     if (!s)
-        return STORE_ERROR;
-    return tx_exec_changed(tx, s, INTAKE_STALE);
+        return RC_ERROR;
+    return tx_exec_changed(tx, s, RC_STALE);
 }
 
 int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char *slug,
@@ -481,8 +481,8 @@ int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char 
     static const char sql[] = "UPDATE track SET name = ?3 WHERE campaign_id = ?1 AND slug = ?2";
     sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, slug, name);
     if (!s)
-        return STORE_ERROR;
-    return tx_exec_changed(tx, s, STORE_NOTFOUND);
+        return RC_ERROR;
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
 
 int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *slug,
@@ -491,7 +491,7 @@ int tx_intake_track_add(struct store_tx *tx, int64_t campaign_id, const char *sl
     static const char sql[] = "INSERT INTO track (campaign_id, slug, name) VALUES (?1, ?2, ?3)";
     sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, slug, name);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     return tx_exec(tx, s);
 }
 
@@ -502,7 +502,7 @@ int tx_intake_quota(struct store_tx *tx, int64_t campaign_id, const char *region
         "ON CONFLICT (campaign_id, region_code) DO UPDATE SET quota = excluded.quota";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, campaign_id);
     sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 3, quota);

@@ -53,7 +53,7 @@ int tx_outbox_failed(struct store_tx *tx, int64_t id, const char *error, long re
         "WHERE id = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     /* Cut at a character boundary: the error may quote the server's UTF-8. */
     size_t n = error ? strlen(error) : 0;
     if (n > OUTBOX_MAX_ERROR)

@@ -43,16 +43,16 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
     int step;
     memset(out, 0, sizeof *out);
     int rc = store_review_stage(st, id, &out->base);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         goto fail;
     if (!(s = sq_prepare(st, sql))) {
-        rc = STORE_ERROR;
+        rc = RC_ERROR;
         goto fail;
     }
     sqlite3_bind_int64(s, 1, id);
     if ((step = sqlite3_step(s)) != SQLITE_ROW) {
         sq_done(s);
-        rc = step == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        rc = step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
         goto fail;
     }
     out->prev_id = sqlite3_column_int64(s, 0);
@@ -61,7 +61,7 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
     sq_copy(out->next_state, sizeof out->next_state, s, 3);
     sq_copy(out->next_name, sizeof out->next_name, s, 4);
     sq_done(s);
-    return STORE_OK;
+    return RC_OK;
 fail:
     memset(out, 0, sizeof *out);
     return rc;
@@ -140,14 +140,14 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
         "JOIN \"case\" c ON c.id = r.case_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
         "WHERE r.stage_id = ?1 AND r.status = 'submitted' AND r.total IS NOT NULL AND " NO_CONFLICT
         "ORDER BY r.case_id, r.user_id";
-    int cap = 0, scap = 0, ngroups = 0, rc = STORE_ERROR;
+    int cap = 0, scap = 0, ngroups = 0, rc = RC_ERROR;
     char(*groups)[24] = NULL;
     int64_t *users = NULL;
     memset(in, 0, sizeof *in);
 
     sqlite3_stmt *s = sq_prepare(st, sql_cases);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stg->base.id);
     sqlite3_bind_int64(s, 2, stg->base.campaign_id);
     sqlite3_bind_int(s, 3, stg->prev_seq);
@@ -235,14 +235,14 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
         int64_t *f = bsearch(&users[k], in->reviewer_ids, (size_t)nr, sizeof *users, cmp_i64);
         in->scores[k].reviewer = (int)(f - in->reviewer_ids);
     }
-    rc = STORE_OK;
+    rc = RC_OK;
     goto out;
 out_stmt:
     sq_done(s);
 out:
     free(groups);
     free(users);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         ranking_input_free(in);
     return rc;
 }
@@ -477,9 +477,9 @@ int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_te
     memset(t, 0, sizeof *t);
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, campaign_id);
-    int cap = 0, step, rc = STORE_ERROR;
+    int cap = 0, step, rc = RC_ERROR;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (t->n == cap) {
             int n = cap ? cap * 2 : 1024;
@@ -517,10 +517,10 @@ int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_te
         t->n++;
     }
     if (step == SQLITE_DONE)
-        rc = STORE_OK;
+        rc = RC_OK;
 out:
     sq_done(s);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         ranking_texts_free(t);
     return rc;
 }
@@ -563,17 +563,17 @@ json_t *store_ranking_case_text(struct store *st, int64_t campaign_id, int64_t c
 
 /* ------------------------------------------------------------ writes */
 
-/* UPDATE stage SET state = to WHERE id AND state = from; STORE_NOTFOUND if it was not. */
+/* UPDATE stage SET state = to WHERE id AND state = from; RC_NOTFOUND if it was not. */
 static int set_state(struct store_tx *tx, int64_t stage_id, const char *from, const char *to)
 {
     static const char sql[] = "UPDATE stage SET state = ?3 WHERE id = ?1 AND state = ?2";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, STORE_NOTFOUND);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
 
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
@@ -588,7 +588,7 @@ static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking
         "explanation = ?7 WHERE stage_id = ?1 AND case_id = ?2";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     for (int i = 0; i < n; i++) {
         sqlite3_bind_int64(s, 1, stage_id);
         sqlite3_bind_int64(s, 2, rows[i].case_id);
@@ -598,26 +598,26 @@ static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking
         sqlite3_bind_int(s, 6, rows[i].borderline);
         sqlite3_bind_text(s, 7, rows[i].explanation ? rows[i].explanation : "{}", -1,
                           SQLITE_STATIC);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                     int close_first)
 {
-    if (close_first && set_state(tx, stage_id, "released", "closed") == STORE_ERROR)
-        return STORE_ERROR;
+    if (close_first && set_state(tx, stage_id, "released", "closed") == RC_ERROR)
+        return RC_ERROR;
     /* closed → ranked, or a re-ranking of a ranked stage. */
     int rc = set_state(tx, stage_id, "closed", "ranked");
-    if (rc == STORE_NOTFOUND)
+    if (rc == RC_NOTFOUND)
         rc = set_state(tx, stage_id, "ranked", "ranked");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     for (int i = 0; i < n; i++)
         if (rows[i].advanced)
-            return STORE_ERROR; /* a ranking proposes; only advancing marks */
+            return RC_ERROR; /* a ranking proposes; only advancing marks */
     return save_rows(tx, stage_id, rows, n);
 }
 
@@ -627,27 +627,27 @@ int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranki
     static const char sql_clear[] = "DELETE FROM stage_case WHERE stage_id = ?1";
     static const char sql_add[] = "INSERT INTO stage_case (stage_id, case_id) VALUES (?1, ?2)";
     int rc = set_state(tx, stage_id, "ranked", "advanced");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
-    if ((rc = save_rows(tx, stage_id, rows, n)) != STORE_OK)
+    if ((rc = save_rows(tx, stage_id, rows, n)) != RC_OK)
         return rc;
     if (!next_id)
-        return STORE_OK;
+        return RC_OK;
     /* The next stage must not have started: its state stays 'setup'. */
-    if ((rc = set_state(tx, next_id, "setup", "setup")) != STORE_OK)
+    if ((rc = set_state(tx, next_id, "setup", "setup")) != RC_OK)
         return rc;
-    if (tx_exec_id(tx, sql_clear, next_id) != STORE_OK)
-        return STORE_ERROR;
+    if (tx_exec_id(tx, sql_clear, next_id) != RC_OK)
+        return RC_ERROR;
     sqlite3_stmt *s = tx_prepare(tx, sql_add);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     for (int i = 0; i < n; i++) {
         if (!rows[i].advanced)
             continue;
         sqlite3_bind_int64(s, 1, next_id);
         sqlite3_bind_int64(s, 2, rows[i].case_id);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }

@@ -46,12 +46,12 @@ int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *
     static const char sql[] = "SELECT " STAGE_COLS " FROM stage s WHERE s.id = ?1";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sq_done(s);
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
     }
     memset(out, 0, sizeof *out);
     out->id = sqlite3_column_int64(s, 0);
@@ -77,7 +77,7 @@ int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *
     out->advance_n = sqlite3_column_int(s, 20);
     out->advance_threshold = sqlite3_column_double(s, 21);
     sq_done(s);
-    return STORE_OK;
+    return RC_OK;
 }
 
 /* The stage before ?1 in its campaign's seq order (any kind). */
@@ -641,8 +641,8 @@ static int load_reviewers(struct store *st, struct review_problem *rp, struct vo
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_REVIEWERS);
     if (!s)
-        return STORE_ERROR;
-    int cap = 0, n = 0, rc = STORE_OK;
+        return RC_ERROR;
+    int cap = 0, n = 0, rc = RC_OK;
     char **expertise = NULL;
     while (sqlite3_step(s) == SQLITE_ROW) {
         if (n == cap) {
@@ -655,7 +655,7 @@ static int load_reviewers(struct store *st, struct review_problem *rp, struct vo
                 rp->reviewers = b;
             void *e = b ? realloc(expertise, (size_t)cap * sizeof *expertise) : NULL;
             if (!e) {
-                rc = STORE_ERROR;
+                rc = RC_ERROR;
                 break;
             }
             expertise = e;
@@ -669,14 +669,14 @@ static int load_reviewers(struct store *st, struct review_problem *rp, struct vo
         expertise[n] = strdup(sq_text(s, 4));
         if (r->region < -1 || !expertise[n] || tags_each(expertise[n], count_tag, v) != 0) {
             n++;
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
             break;
         }
         n++;
     }
     sq_done(s);
     rp->p.nreviewers = n;
-    if (rc == STORE_OK) {
+    if (rc == RC_OK) {
         vocab_rank(v);
         for (int i = 0; i < n; i++)
             rp->reviewers[i].tags = tag_mask(v, expertise[i]);
@@ -692,9 +692,9 @@ static int load_cases(struct store *st, struct review_problem *rp, const struct 
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_CASES);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, rp->stage.id);
-    int cap = 0, n = 0, rc = STORE_OK;
+    int cap = 0, n = 0, rc = RC_OK;
     while (sqlite3_step(s) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
@@ -703,7 +703,7 @@ static int load_cases(struct store *st, struct review_problem *rp, const struct 
             if (a)
                 rp->case_ids = a;
             if (!b) {
-                rc = STORE_ERROR;
+                rc = RC_ERROR;
                 break;
             }
             rp->cases = b;
@@ -715,7 +715,7 @@ static int load_cases(struct store *st, struct review_problem *rp, const struct 
         c->unit = (int)sqlite3_column_int64(s, 3);
         c->tags = tag_mask(v, sq_text(s, 4)) | tag_mask(v, sq_text(s, 5));
         if (c->region < -1) {
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
             break;
         }
         n++;
@@ -729,9 +729,9 @@ static int load_conflicts(struct store *st, struct review_problem *rp)
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_CONFLICTS);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, rp->stage.id);
-    int cap = 0, n = 0, rc = STORE_OK;
+    int cap = 0, n = 0, rc = RC_OK;
     while (sqlite3_step(s) == SQLITE_ROW) {
         int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
         int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
@@ -741,7 +741,7 @@ static int load_conflicts(struct store *st, struct review_problem *rp)
             cap = cap ? cap * 2 : 64;
             void *a = realloc(rp->conflicts, (size_t)cap * sizeof *rp->conflicts);
             if (!a) {
-                rc = STORE_ERROR;
+                rc = RC_ERROR;
                 break;
             }
             rp->conflicts = a;
@@ -758,22 +758,22 @@ static int load_seen(struct store *st, struct review_problem *rp)
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_SEEN);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, rp->stage.id);
     struct ivec cs = {0}, rs = {0};
-    int rc = STORE_OK;
+    int rc = RC_OK;
     while (sqlite3_step(s) == SQLITE_ROW) {
         int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
         int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
         if (c < 0 || r < 0)
             continue;
         if (ivec_push(&cs, c) || ivec_push(&rs, r)) {
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
             break;
         }
     }
     sq_done(s);
-    if (rc == STORE_OK && rs.n > 0) {
+    if (rc == RC_OK && rs.n > 0) {
         rp->lists = rs.v; /* ordered by case: each case's run is contiguous */
         rs.v = NULL;
         for (int i = 0; i < cs.n;) {
@@ -795,14 +795,14 @@ static int load_current(struct store *st, struct review_problem *rp)
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_CURRENT);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, rp->stage.id);
     int n = rp->p.ncases, m = rp->p.nreviewers;
     rp->current_n = calloc((size_t)n + 1, sizeof *rp->current_n);
     rp->dropped = calloc((size_t)m + 1, sizeof *rp->dropped);
     struct ivec cs = {0}, rs = {0};
-    int rc = rp->current_n && rp->dropped ? STORE_OK : STORE_ERROR;
-    while (rc == STORE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    int rc = rp->current_n && rp->dropped ? RC_OK : RC_ERROR;
+    while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
         int c = index_of(rp->case_ids, n, sqlite3_column_int64(s, 0));
         int r = index_of(rp->user_ids, m, sqlite3_column_int64(s, 1));
         if (strcmp(sq_text(s, 2), "dropped") == 0) {
@@ -813,7 +813,7 @@ static int load_current(struct store *st, struct review_problem *rp)
         if (c < 0)
             continue;
         if (ivec_push(&cs, c) || ivec_push(&rs, r))
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
         else
             rp->current_n[c]++;
     }
@@ -823,16 +823,16 @@ static int load_current(struct store *st, struct review_problem *rp)
         if (rp->current_n[i] > width)
             width = rp->current_n[i];
     rp->current_k = width;
-    if (rc == STORE_OK && width > 0) {
+    if (rc == RC_OK && width > 0) {
         rp->current = malloc((size_t)n * (size_t)width * sizeof *rp->current);
         if (!rp->current)
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
         else {
             for (size_t i = 0; i < (size_t)n * (size_t)width; i++)
                 rp->current[i] = -1;
             int *fill = calloc((size_t)n + 1, sizeof *fill);
             if (!fill)
-                rc = STORE_ERROR;
+                rc = RC_ERROR;
             for (int i = 0; fill && i < cs.n; i++)
                 rp->current[(size_t)cs.v[i] * (size_t)width + (size_t)fill[cs.v[i]]++] = rs.v[i];
             free(fill);
@@ -847,23 +847,23 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
 {
     memset(out, 0, sizeof *out);
     int rc = store_review_stage(st, stage_id, &out->stage);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     struct vocab v = {0};
     int rcap = 0;
     rc = load_reviewers(st, out, &v, &rcap);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         rc = load_cases(st, out, &v, &rcap);
     vocab_free(&v);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         rc = load_conflicts(st, out);
-    if (rc == STORE_OK && out->stage.exclude_previous)
+    if (rc == RC_OK && out->stage.exclude_previous)
         rc = load_seen(st, out);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         rc = load_current(st, out);
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         store_review_problem_free(out);
-        return STORE_ERROR;
+        return RC_ERROR;
     }
     struct assign_problem *p = &out->p;
     p->cases = out->cases;
@@ -876,7 +876,7 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
     p->earlier_penalty = 0;
     p->earlier_exclude = out->stage.exclude_previous;
     p->region_names = (const char *const *)out->region_names;
-    return STORE_OK;
+    return RC_OK;
 }
 
 /* ---- writes -------------------------------------------------------------- */
@@ -887,38 +887,38 @@ static int tx_stage_state(struct store_tx *tx, int64_t stage_id, char *state, si
     static const char sql[] = "SELECT state FROM stage WHERE id = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     int rc = sqlite3_step(s);
     state[0] = 0;
     if (rc == SQLITE_ROW)
         sq_copy(state, n, s, 0);
     sq_done(s);
-    return rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
 }
 
-/* STORE_OK if the stage's state is one of the (up to two) given, else REVIEW_ESTATE. */
+/* RC_OK if the stage's state is one of the (up to two) given, else RC_STATE. */
 static int tx_stage_in(struct store_tx *tx, int64_t stage_id, const char *a, const char *b)
 {
     char state[16];
     int rc = tx_stage_state(tx, stage_id, state, sizeof state);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
-    return strcmp(state, a) == 0 || (b && strcmp(state, b) == 0) ? STORE_OK : REVIEW_ESTATE;
+    return strcmp(state, a) == 0 || (b && strcmp(state, b) == 0) ? RC_OK : RC_STATE;
 }
 
 /*
- * STORE_OK if the stage's assignments are live (state proposed or released,
- * *released says which), else REVIEW_ESTATE.
+ * RC_OK if the stage's assignments are live (state proposed or released,
+ * *released says which), else RC_STATE.
  */
 static int tx_stage_live(struct store_tx *tx, int64_t stage_id, int *released)
 {
     char state[16];
     int rc = tx_stage_state(tx, stage_id, state, sizeof state);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     *released = strcmp(state, "released") == 0;
-    return *released || strcmp(state, "proposed") == 0 ? STORE_OK : REVIEW_ESTATE;
+    return *released || strcmp(state, "proposed") == 0 ? RC_OK : RC_STATE;
 }
 
 static int tx_set_state(struct store_tx *tx, int64_t stage_id, const char *state)
@@ -926,7 +926,7 @@ static int tx_set_state(struct store_tx *tx, int64_t stage_id, const char *state
     static const char sql[] = "UPDATE stage SET state = ?2 WHERE id = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
     return tx_exec(tx, s);
@@ -947,11 +947,11 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     static const char ins[] = "INSERT INTO criterion (stage_id, seq, name, description, "
                               "max_score, weight) VALUES (?1,?2,?3,?4,?5,?6)";
     int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, upd);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int(s, 2, g->reviewers_per_case);
     sqlite3_bind_int(s, 3, g->blind);
@@ -967,26 +967,26 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     sqlite3_bind_text(s, 13, g->advance_rule, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 14, g->advance_n);
     sqlite3_bind_double(s, 15, g->advance_threshold);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     /* No review can exist before release, so no score refers to these criteria. */
-    if ((rc = tx_exec_id(tx, del_scores, stage_id)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del_scores, stage_id)) != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, del, stage_id)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++) {
         if (!(s = tx_prepare(tx, ins)))
-            return STORE_ERROR;
+            return RC_ERROR;
         sqlite3_bind_int64(s, 1, stage_id);
         sqlite3_bind_int(s, 2, i + 1);
         sqlite3_bind_text(s, 3, c[i].name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s, 4, c[i].description, -1, SQLITE_TRANSIENT);
         sqlite3_bind_double(s, 5, c[i].max_score);
         sqlite3_bind_double(s, 6, c[i].weight);
-        if ((rc = tx_exec(tx, s)) != STORE_OK)
+        if ((rc = tx_exec(tx, s)) != RC_OK)
             return rc;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
@@ -1000,21 +1000,21 @@ int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
         "SELECT ?1, case_id FROM stage_case WHERE stage_id = ?2 AND advanced = 1";
     *added = 0;
     int rc = tx_stage_in(tx, stage_id, "setup", NULL);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, SQL_PREVIOUS_STAGE);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     int64_t p = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sq_done(s);
     if (!(s = tx_prepare(tx, p ? later : first)))
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     if (p)
         sqlite3_bind_int64(s, 2, p);
     rc = tx_exec(tx, s);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         *added = sqlite3_changes(tx->db);
     return rc;
 }
@@ -1031,14 +1031,14 @@ int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_
         "expertise = excluded.expertise, max_load = excluded.max_load, active = 1";
     sqlite3_stmt *s = tx_prepare(tx, role);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     int has = sqlite3_step(s) == SQLITE_ROW;
     sq_done(s);
     if (!has)
-        return REVIEW_EINVALID;
+        return RC_INVALID;
     if (!(s = tx_prepare(tx, sql)))
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     sq_bind_opt(s, 2, region_code);
     if (unit_id > 0)
@@ -1047,7 +1047,7 @@ int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_
         sqlite3_bind_null(s, 3);
     sqlite3_bind_text(s, 4, expertise ? expertise : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 5, max_load);
-    return tx_exec(tx, s) == STORE_OK ? STORE_OK : REVIEW_EINVALID; /* a bad region / unit */
+    return tx_exec(tx, s) == RC_OK ? RC_OK : RC_INVALID; /* a bad region / unit */
 }
 
 int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const char *source,
@@ -1057,12 +1057,12 @@ int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const
                               "VALUES (?1,?2,?3,?4)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, user_id);
     sqlite3_bind_text(s, 3, source, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    return tx_exec_changed(tx, s, REVIEW_EEXISTS);
+    return tx_exec_changed(tx, s, RC_EXISTS);
 }
 
 int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
@@ -1070,10 +1070,10 @@ int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
     static const char sql[] = "DELETE FROM conflict WHERE case_id = ?1 AND user_id = ?2";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, user_id);
-    return tx_exec_changed(tx, s, STORE_NOTFOUND);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
 
 static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t case_id,
@@ -1085,12 +1085,12 @@ static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t c
         "at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE assignment.state = 'dropped'";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
     sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, REVIEW_EEXISTS);
+    return tx_exec_changed(tx, s, RC_EXISTS);
 }
 
 int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review_pair *pairs,
@@ -1099,14 +1099,14 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
     static const char del[] =
         "DELETE FROM assignment WHERE stage_id = ?1 AND state = 'proposed'";
     int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, del, stage_id)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++)
         if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
-                                       "proposed")) != STORE_OK)
-            return rc == REVIEW_EEXISTS ? REVIEW_EINVALID : rc;
+                                       "proposed")) != RC_OK)
+            return rc == RC_EXISTS ? RC_INVALID : rc;
     return tx_set_state(tx, stage_id, "proposed");
 }
 
@@ -1143,7 +1143,7 @@ static int tx_mail(struct store_tx *tx, int64_t user_id, int n, const struct rev
     char *subject = mail_text(m->subject, n, m->link);
     char *body = mail_text(m->body, n, m->link);
     sqlite3_stmt *s = subject && body ? tx_prepare(tx, sql) : NULL;
-    int rc = STORE_ERROR;
+    int rc = RC_ERROR;
     if (s) {
         sqlite3_bind_int64(s, 1, user_id);
         sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
@@ -1160,10 +1160,10 @@ int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case
 {
     int released;
     int rc = tx_stage_live(tx, stage_id, &released);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
-    if (rc == STORE_OK && released && m)
+    if (rc == RC_OK && released && m)
         rc = tx_mail(tx, user_id, 1, m);
     return rc;
 }
@@ -1180,11 +1180,11 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
     static const char drop[] = "UPDATE assignment SET state = 'dropped' "
                                "WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
     int rc = tx_stage_in(tx, stage_id, "proposed", "released");
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, get);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
@@ -1196,11 +1196,11 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
     }
     sq_done(s);
     if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
     if (strcmp(review, "submitted") == 0)
-        return REVIEW_ESTATE;
+        return RC_STATE;
     if (!(s = tx_prepare(tx, strcmp(state, "proposed") == 0 ? del : drop)))
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
@@ -1212,14 +1212,14 @@ static int tx_mail_each(struct store_tx *tx, sqlite3_stmt *s, const struct revie
                         int *messages)
 {
     struct ivec users = {0}, counts = {0};
-    int rc = STORE_OK;
+    int rc = RC_OK;
     while (sqlite3_step(s) == SQLITE_ROW)
         if (ivec_push(&users, (int)sqlite3_column_int64(s, 0)) ||
             ivec_push(&counts, sqlite3_column_int(s, 1)))
-            rc = STORE_ERROR;
+            rc = RC_ERROR;
     sq_done(s);
-    for (int i = 0; rc == STORE_OK && i < users.n; i++)
-        if ((rc = tx_mail(tx, users.v[i], counts.v[i], m)) == STORE_OK)
+    for (int i = 0; rc == RC_OK && i < users.n; i++)
+        if ((rc = tx_mail(tx, users.v[i], counts.v[i], m)) == RC_OK)
             (*messages)++;
     free(users.v);
     free(counts.v);
@@ -1236,15 +1236,15 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
         "GROUP BY user_id ORDER BY user_id";
     *messages = 0;
     int rc = tx_stage_in(tx, stage_id, "proposed", NULL);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, upd, stage_id)) != STORE_OK)
+    if ((rc = tx_exec_id(tx, upd, stage_id)) != RC_OK)
         return rc;
-    if ((rc = tx_set_state(tx, stage_id, "released")) != STORE_OK)
+    if ((rc = tx_set_state(tx, stage_id, "released")) != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, who);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     return tx_mail_each(tx, s, m, messages);
 }
@@ -1259,23 +1259,23 @@ int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
         "AND v.user_id = assignment.user_id AND v.status = 'submitted')";
     int released;
     int rc = tx_stage_live(tx, stage_id, &released);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, drop);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, user_id);
-    if ((rc = tx_exec(tx, s)) != STORE_OK)
+    if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++) {
         rc = tx_insert_assignment(tx, stage_id, replacements[i].case_id,
                                   replacements[i].user_id, released ? "released" : "proposed");
-        if (rc != STORE_OK)
-            return rc == REVIEW_EEXISTS ? REVIEW_ESTATE : rc;
+        if (rc != RC_OK)
+            return rc == RC_EXISTS ? RC_STATE : rc;
     }
     if (!released || !m)
-        return STORE_OK;
+        return RC_OK;
     /* One message per new reviewer with their number of new cases. */
     for (int i = 0; i < n; i++) {
         int seen = 0, count = 0;
@@ -1286,10 +1286,10 @@ int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
                 seen = 1;
             count++;
         }
-        if (!seen && (rc = tx_mail(tx, replacements[i].user_id, count, m)) != STORE_OK)
+        if (!seen && (rc = tx_mail(tx, replacements[i].user_id, count, m)) != RC_OK)
             return rc;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_review_remind(struct store_tx *tx, int64_t stage_id, const struct review_mail *m,
@@ -1302,11 +1302,11 @@ int tx_review_remind(struct store_tx *tx, int64_t stage_id, const struct review_
         "AND v.status = 'submitted') GROUP BY a.user_id ORDER BY a.user_id";
     *messages = 0;
     int rc = tx_stage_in(tx, stage_id, "released", NULL);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, who);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     return tx_mail_each(tx, s, m, messages);
 }

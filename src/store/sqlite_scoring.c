@@ -120,14 +120,14 @@ int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int lab
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = sq_prepare(st, SQL_FIND);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int(s, 2, stage_seq);
     sqlite3_bind_int(s, 3, label_no);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sq_done(s);
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
     }
     out->stage_id = sqlite3_column_int64(s, 0);
     out->case_id = sqlite3_column_int64(s, 1);
@@ -138,7 +138,7 @@ int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int lab
     sq_copy(out->stage_name, sizeof out->stage_name, s, 6);
     sq_copy(out->ends_at, sizeof out->ends_at, s, 7);
     sq_done(s);
-    return STORE_OK;
+    return RC_OK;
 }
 
 static const char SQL_CASE[] =
@@ -273,21 +273,21 @@ int store_scoring_attachment(struct store *st, int64_t case_id, int n, char sha2
                              char mime[128])
 {
     if (n < 1)
-        return STORE_NOTFOUND;
+        return RC_NOTFOUND;
     sqlite3_stmt *s = sq_prepare(st, SQL_ATTACHMENT_N);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int(s, 2, n - 1);
     int rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sq_done(s);
-        return rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERROR;
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
     }
     sq_copy(sha256, 65, s, 0);
     sq_copy(mime, 128, s, 1);
     sq_done(s);
-    return STORE_OK;
+    return RC_OK;
 }
 
 static const char SQL_REVIEW[] =
@@ -328,7 +328,7 @@ json_t *store_scoring_review(struct store *st, int64_t stage_id, int64_t case_id
     return o;
 }
 
-/* Inside a write: SCORING_GONE, SCORING_CLOSED (when need_open and it is not) or STORE_OK. */
+/* Inside a write: RC_GONE, RC_CLOSED (when need_open and it is not) or RC_OK. */
 static int tx_check(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t user_id,
                     int need_open)
 {
@@ -338,7 +338,7 @@ static int tx_check(struct store_tx *tx, int64_t stage_id, int64_t case_id, int6
         "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND " CAN_OPEN;
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
@@ -347,10 +347,10 @@ static int tx_check(struct store_tx *tx, int64_t stage_id, int64_t case_id, int6
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc == SQLITE_DONE)
-        return SCORING_GONE;
+        return RC_GONE;
     if (rc != SQLITE_ROW)
-        return STORE_ERROR;
-    return need_open && !open ? SCORING_CLOSED : STORE_OK;
+        return RC_ERROR;
+    return need_open && !open ? RC_CLOSED : RC_OK;
 }
 
 static void bind_key(sqlite3_stmt *s, int64_t stage_id, int64_t case_id, int64_t user_id)
@@ -375,11 +375,11 @@ int tx_scoring_save(struct store_tx *tx, const struct scoring_save *v)
         "INSERT INTO review_score (stage_id, case_id, user_id, criterion_id, score) "
         "SELECT ?1, ?2, ?3, id, ?5 FROM criterion WHERE id = ?4 AND stage_id = ?1";
     int rc = tx_check(tx, v->stage_id, v->case_id, v->user_id, 1);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, upsert);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     bind_key(s, v->stage_id, v->case_id, v->user_id);
     sqlite3_bind_text(s, 4, v->submit ? "submitted" : "draft", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, v->comment ? v->comment : "", -1, SQLITE_TRANSIENT);
@@ -387,23 +387,23 @@ int tx_scoring_save(struct store_tx *tx, const struct scoring_save *v)
         sqlite3_bind_double(s, 6, v->total);
     else
         sqlite3_bind_null(s, 6);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
+    if (tx_exec(tx, s) != RC_OK)
+        return RC_ERROR;
     if (!(s = tx_prepare(tx, clear)))
-        return STORE_ERROR;
+        return RC_ERROR;
     bind_key(s, v->stage_id, v->case_id, v->user_id);
-    if (tx_exec(tx, s) != STORE_OK)
-        return STORE_ERROR;
+    if (tx_exec(tx, s) != RC_OK)
+        return RC_ERROR;
     for (size_t i = 0; i < v->n; i++) {
         if (!(s = tx_prepare(tx, put)))
-            return STORE_ERROR;
+            return RC_ERROR;
         bind_key(s, v->stage_id, v->case_id, v->user_id);
         sqlite3_bind_int64(s, 4, v->criterion[i]);
         sqlite3_bind_double(s, 5, v->score[i]);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_scoring_conflict(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t user_id,
@@ -422,18 +422,18 @@ int tx_scoring_conflict(struct store_tx *tx, int64_t stage_id, int64_t case_id, 
     static const char unreview[] =
         "DELETE FROM review WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
     int rc = tx_check(tx, stage_id, case_id, user_id, 0);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     const char *const steps[] = {add, drop, unscore, unreview};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *s = tx_prepare(tx, steps[i]);
         if (!s)
-            return STORE_ERROR;
+            return RC_ERROR;
         bind_key(s, stage_id, case_id, user_id);
         if (i == 0)
             sqlite3_bind_text(s, 4, reason, -1, SQLITE_TRANSIENT);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }

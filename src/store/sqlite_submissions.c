@@ -135,13 +135,13 @@ int store_attachment_usage(struct store *st, int64_t case_id, int *files, int64_
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_USAGE);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
-    int rc = STORE_ERROR;
+    int rc = RC_ERROR;
     if (sqlite3_step(s) == SQLITE_ROW) {
         *files = sqlite3_column_int(s, 0);
         *bytes = sqlite3_column_int64(s, 1);
-        rc = STORE_OK;
+        rc = RC_OK;
     }
     sq_done(s);
     return rc;
@@ -178,7 +178,7 @@ static int tx_event(struct store_tx *tx, int64_t case_id, const char *from, cons
         "VALUES (?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     if (user_id > 0)
         sqlite3_bind_int64(s, 2, user_id);
@@ -200,22 +200,22 @@ int tx_submission_create(struct store_tx *tx, int64_t campaign_id, int64_t unit_
         "INSERT INTO case_section (case_id, seq, body_md) VALUES (?1, ?2, '')";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, campaign_id);
     sqlite3_bind_int64(s, 2, unit_id);
     sqlite3_bind_text(s, 3, region_code, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 4, user_id);
-    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND); /* NOTFOUND: the campaign has no track */
-    if (rc != STORE_OK)
+    int rc = tx_exec_changed(tx, s, RC_NOTFOUND); /* NOTFOUND: the campaign has no track */
+    if (rc != RC_OK)
         return rc;
     *id = sqlite3_last_insert_rowid(tx->db);
     for (int seq = 1; seq <= SUBMISSION_SECTIONS; seq++) {
         if (!(s = tx_prepare(tx, sql_section)))
-            return STORE_ERROR;
+            return RC_ERROR;
         sqlite3_bind_int64(s, 1, *id);
         sqlite3_bind_int(s, 2, seq);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
     return tx_event(tx, *id, NULL, "draft", user_id, "");
 }
@@ -232,7 +232,7 @@ int tx_submission_save(struct store_tx *tx, const struct submission_fields *f)
         "INSERT OR REPLACE INTO case_section (case_id, seq, body_md) VALUES (?1, ?2, ?3)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, f->case_id);
     sqlite3_bind_text(s, 2, f->expect_status, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, f->title, -1, SQLITE_TRANSIENT);
@@ -241,19 +241,19 @@ int tx_submission_save(struct store_tx *tx, const struct submission_fields *f)
     sqlite3_bind_text(s, 6, f->contact_name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 7, f->contact_phone, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 8, f->contact_email, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND);
-    if (rc != STORE_OK)
+    int rc = tx_exec_changed(tx, s, RC_NOTFOUND);
+    if (rc != RC_OK)
         return rc;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
         if (!(s = tx_prepare(tx, sql_section)))
-            return STORE_ERROR;
+            return RC_ERROR;
         sqlite3_bind_int64(s, 1, f->case_id);
         sqlite3_bind_int(s, 2, i + 1);
         sqlite3_bind_text(s, 3, f->sections[i] ? f->sections[i] : "", -1, SQLITE_TRANSIENT);
-        if (tx_exec(tx, s) != STORE_OK)
-            return STORE_ERROR;
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from, const char *to,
@@ -265,12 +265,12 @@ int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from,
         "WHERE id = ?1 AND status = ?2";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
-    int rc = tx_exec_changed(tx, s, STORE_NOTFOUND);
-    if (rc != STORE_OK)
+    int rc = tx_exec_changed(tx, s, RC_NOTFOUND);
+    if (rc != RC_OK)
         return rc;
     return tx_event(tx, case_id, from, to, user_id, reason);
 }
@@ -287,7 +287,7 @@ int tx_attachment_add(struct store_tx *tx, int64_t case_id, const char *sha256, 
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, " NOW ")";
     sqlite3_stmt *s = tx_prepare(tx, sql_state);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     int rc = sqlite3_step(s);
     int editable = rc == SQLITE_ROW && sqlite3_column_int(s, 0);
@@ -296,13 +296,13 @@ int tx_attachment_add(struct store_tx *tx, int64_t case_id, const char *sha256, 
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return STORE_ERROR;
+        return RC_ERROR;
     if (!editable)
-        return STORE_NOTFOUND;
+        return RC_NOTFOUND;
     if (files >= SUBMISSIONS_MAX_FILES || bytes + size > SUBMISSIONS_MAX_CASE_BYTES)
         return SUBMISSIONS_FULL;
     if (!(s = tx_prepare(tx, sql)))
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_text(s, 2, sha256, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
@@ -320,8 +320,8 @@ int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachmen
         "(SELECT 1 FROM \"case\" c WHERE c.id = ?1 AND c.status IN " EDITABLE ")";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
-        return STORE_ERROR;
+        return RC_ERROR;
     sqlite3_bind_int64(s, 1, case_id);
     sqlite3_bind_int64(s, 2, attachment_id);
-    return tx_exec_changed(tx, s, STORE_NOTFOUND);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
 }

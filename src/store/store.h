@@ -10,7 +10,7 @@
  * batch).  A PostgreSQL backend would implement the same functions (none yet).
  *
  * Models returned are new references owned by the caller (json_decref).
- * Functions returning int give 0 on success, STORE_NOTFOUND, or STORE_ERROR
+ * Functions returning int give 0 on success, RC_NOTFOUND, or RC_ERROR
  * (logged).
  */
 #ifndef LAUREL_STORE_H
@@ -19,9 +19,9 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/result.h"
 #include "domain/demo.h"
 
-enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERROR = -1 };
 
 /* The public campaign is the newest published one. */
 #define STORE_PER_PAGE 20
@@ -129,10 +129,10 @@ uint64_t store_page_generation(struct store *st, int64_t case_id);
 /*
  * Writes.  A write is a function run on the writer thread inside a batch
  * transaction (under its own savepoint): it calls tx_* functions of the
- * store headers and returns STORE_OK, or any other code to have its changes
+ * store headers and returns RC_OK, or any other code to have its changes
  * rolled back.  store_write queues it and calls done(arg, rc) on the writer
  * thread after the batch commits (rc is the write's own code, or
- * STORE_ERROR if the commit failed); store_write_sync waits for that.
+ * RC_ERROR if the commit failed); store_write_sync waits for that.
  */
 struct store_tx;
 typedef int (*store_write_fn)(struct store_tx *tx, void *arg);

@@ -6,7 +6,7 @@
  * its status with an event, add and remove attachments).
  *
  * Status changes are compare-and-set: a write names the status it expects
- * the row to hold and returns STORE_NOTFOUND when the row holds another one,
+ * the row to hold and returns RC_NOTFOUND when the row holds another one,
  * so of two concurrent actions on one case only the first can win.  The
  * rules themselves (who may do what, lengths, deadlines) are the domain's
  * (domain/submission.h) and the web layer's; the store only records.
@@ -76,12 +76,12 @@ struct submission_fields {
 int tx_submission_create(struct store_tx *tx, int64_t campaign_id, int64_t unit_id,
                          const char *region_code, int64_t user_id, int64_t *id);
 
-/* Save f into its case if the case still holds f->expect_status; else STORE_NOTFOUND. */
+/* Save f into its case if the case still holds f->expect_status; else RC_NOTFOUND. */
 int tx_submission_save(struct store_tx *tx, const struct submission_fields *f);
 
 /*
  * Move a case from `from` to `to` and append the event (user, reason) in
- * the same transaction; STORE_NOTFOUND if the case no longer holds `from`.
+ * the same transaction; RC_NOTFOUND if the case no longer holds `from`.
  * Reaching "submitted" stamps submitted_at.
  */
 int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from, const char *to,
@@ -89,13 +89,13 @@ int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from,
 
 /*
  * Record an attachment of an editable case (status draft, returned or
- * correction): STORE_NOTFOUND if the case is not editable any more,
+ * correction): RC_NOTFOUND if the case is not editable any more,
  * SUBMISSIONS_FULL if it would exceed the file count or the total size.
  */
 int tx_attachment_add(struct store_tx *tx, int64_t case_id, const char *sha256, const char *name,
                       const char *mime, int64_t size, int64_t user_id);
 
-/* Remove attachment id of an editable case; STORE_NOTFOUND if none was removed. */
+/* Remove attachment id of an editable case; RC_NOTFOUND if none was removed. */
 int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachment_id);
 
 #endif

@@ -267,10 +267,10 @@ static int decide_write(struct store_tx *tx, void *arg)
     struct decision *d = arg;
     int rc = tx_intake_move(tx, d->campaign, d->case_id, NULL, "recommended", d->to, d->user_id,
                             d->reason ? d->reason : "", d->due);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         rc = tx_intake_screening(tx, d->case_id, d->decision, d->checklist_json, d->reason,
                                  d->due, d->user_id);
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         rc = tx_intake_notify(tx, d->case_id, d->subject, d->body);
     return rc;
 }
@@ -278,9 +278,9 @@ static int decide_write(struct store_tx *tx, void *arg)
 static void decide_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct decision *d = arg;
-    if (rc == INTAKE_STALE)
+    if (rc == RC_STALE)
         case_page(r, w, 409, d->case_id, "intake_stale", NULL);
-    else if (rc != STORE_OK)
+    else if (rc != RC_OK)
         web_error(r, w, WEB_UNAVAILABLE);
     else
         web_redirect(r, w, "/admin/screening?done=1");
@@ -361,20 +361,20 @@ static int bulk_write(struct store_tx *tx, void *arg)
     for (size_t i = 0; i < b->n; i++) {
         b->skipped[i] = 0;
         int rc = decide_write(tx, &b->d[i]);
-        if (rc == INTAKE_STALE) {
+        if (rc == RC_STALE) {
             b->skipped[i] = 1;
             continue;
         }
-        if (rc != STORE_OK)
+        if (rc != RC_OK)
             return rc;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 static void bulk_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct bulk *b = arg;
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -518,11 +518,11 @@ static int settings_write(struct store_tx *tx, void *arg)
 {
     struct settings *s = arg;
     int rc = tx_intake_timeline(tx, s->campaign, s->opens_at, s->closes_at);
-    for (size_t i = 0; rc == STORE_OK && i < s->ntracks; i++)
+    for (size_t i = 0; rc == RC_OK && i < s->ntracks; i++)
         rc = tx_intake_track_rename(tx, s->campaign, s->track_slug[i], s->track_name[i]);
-    if (rc == STORE_OK && s->new_name)
+    if (rc == RC_OK && s->new_name)
         rc = tx_intake_track_add(tx, s->campaign, s->new_slug, s->new_name);
-    for (size_t i = 0; rc == STORE_OK && i < s->nquotas; i++)
+    for (size_t i = 0; rc == RC_OK && i < s->nquotas; i++)
         rc = tx_intake_quota(tx, s->campaign, s->region[i], s->quota[i]);
     return rc;
 }
@@ -530,14 +530,14 @@ static int settings_write(struct store_tx *tx, void *arg)
 static void settings_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     (void)arg;
-    if (rc == INTAKE_STALE || rc == STORE_NOTFOUND) {
+    if (rc == RC_STALE || rc == RC_NOTFOUND) {
         json_t *m = settings_model(r);
         if (!m) {
             web_error(r, w, WEB_NOT_FOUND);
             return;
         }
         settings_page(r, w, 409, m, "intake_stale", NULL);
-    } else if (rc != STORE_OK) {
+    } else if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
     } else {
         web_redirect(r, w, "/admin/settings?saved=1");

@@ -40,8 +40,8 @@ static void start_write(struct req *r, struct resp *w, resp_wake_fn wake, void *
     struct deferred *d = w->deferred;
     d->wake = wake;
     d->token = token;
-    if (store_write(web.store, write_run, write_done, d) != STORE_OK) {
-        d->rc = STORE_ERROR;
+    if (store_write(web.store, write_run, write_done, d) != RC_OK) {
+        d->rc = RC_ERROR;
         wake(token);
     }
 }
@@ -50,7 +50,7 @@ static void work_run(void *arg)
 {
     struct deferred *d = arg;
     d->fn(d->arg);
-    d->rc = STORE_OK;
+    d->rc = RC_OK;
     d->wake(d->token);
 }
 
@@ -61,7 +61,7 @@ static void start_work(struct req *r, struct resp *w, resp_wake_fn wake, void *t
     d->wake = wake;
     d->token = token;
     if (worker_submit(work_run, d) != 0) {
-        d->rc = STORE_ERROR; /* the queue is full: refuse rather than pile up */
+        d->rc = RC_ERROR; /* the queue is full: refuse rather than pile up */
         wake(token);
     }
 }

@@ -869,7 +869,7 @@ static int write_units(struct store_tx *tx, struct import_job *j)
     json_t *ids = json_object(); /* line -> new id, for parents earlier in the file */
     size_t i;
     json_t *row;
-    int rc = STORE_OK;
+    int rc = RC_OK;
     json_array_foreach(j->rows, i, row)
     {
         int64_t parent = jint(row, "parent_id");
@@ -881,7 +881,7 @@ static int write_units(struct store_tx *tx, struct import_job *j)
         int64_t id = 0;
         rc = tx_import_unit(tx, jstr(row, "region"), jstr(row, "name"), parent,
                             (int)jint(row, "level"), &id);
-        if (rc != STORE_OK)
+        if (rc != RC_OK)
             break;
         snprintf(key, sizeof key, "%lld", (long long)jint(row, "line"));
         json_object_set_new(ids, key, json_integer((json_int_t)id));
@@ -899,15 +899,15 @@ static int write_users(struct store_tx *tx, struct import_job *j)
         int64_t id = 0;
         json_t *inv = json_object_get(row, "invite");
         const char *region = jstr(row, "region");
-        if (tx_user_add(tx, jstr(row, "email"), jstr(row, "name"), NULL, &id) != STORE_OK ||
+        if (tx_user_add(tx, jstr(row, "email"), jstr(row, "name"), NULL, &id) != RC_OK ||
             tx_user_role(tx, id, (unsigned)jint(row, "role"), *region ? region : NULL,
-                         jint(row, "unit_id")) != STORE_OK ||
-            tx_token_create(tx, jstr(inv, "digest"), id, "invite") != STORE_OK ||
+                         jint(row, "unit_id")) != RC_OK ||
+            tx_token_create(tx, jstr(inv, "digest"), id, "invite") != RC_OK ||
             tx_outbox_add(tx, jstr(row, "email"), jstr(inv, "subject"), jstr(inv, "body")) !=
-                STORE_OK)
-            return STORE_ERROR;
+                RC_OK)
+            return RC_ERROR;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 static int write_cases(struct store_tx *tx, struct import_job *j)
@@ -931,10 +931,10 @@ static int write_cases(struct store_tx *tx, struct import_job *j)
         for (int s = 0; s < SUBMISSION_SECTIONS; s++)
             c.sections[s] = json_string_value(json_array_get(secs, (size_t)s));
         int rc = tx_import_case(tx, &c, NULL);
-        if (rc != STORE_OK)
+        if (rc != RC_OK)
             return rc;
     }
-    return STORE_OK;
+    return RC_OK;
 }
 
 static int import_write(struct store_tx *tx, void *arg)
@@ -985,7 +985,7 @@ static void result_page(struct req *r, struct resp *w, int status, struct import
 static void write_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct import_job *j = arg;
-    if (rc == STORE_OK) {
+    if (rc == RC_OK) {
         log_info("import: %s, %zu rows by user %lld", specs[j->kind].slug, json_array_size(j->rows),
                  (long long)j->user_id);
         result_page(r, w, 200, j, NULL);
@@ -1001,7 +1001,7 @@ static void write_then(struct req *r, struct resp *w, int rc, void *arg)
 static void validate_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct import_job *j = arg;
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         job_release(j);
         web_error(r, w, WEB_UNAVAILABLE);
         return;

@@ -232,22 +232,22 @@ static int invite_write(struct store_tx *tx, void *arg)
     char digest[AUTH_DIGEST_CHARS + 1];
     int64_t id = 0;
     auth_digest(iv->token, digest);
-    if (tx_user_add(tx, iv->email, iv->name, NULL, &id) != STORE_OK ||
-        tx_user_role(tx, id, iv->role, iv->region, iv->unit) != STORE_OK ||
-        tx_token_create(tx, digest, id, "invite") != STORE_OK ||
-        tx_outbox_add(tx, iv->email, iv->subject, iv->body) != STORE_OK)
-        return STORE_ERROR;
-    return STORE_OK;
+    if (tx_user_add(tx, iv->email, iv->name, NULL, &id) != RC_OK ||
+        tx_user_role(tx, id, iv->role, iv->region, iv->unit) != RC_OK ||
+        tx_token_create(tx, digest, id, "invite") != RC_OK ||
+        tx_outbox_add(tx, iv->email, iv->subject, iv->body) != RC_OK)
+        return RC_ERROR;
+    return RC_OK;
 }
 
 static void invite_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct invite *iv = arg;
     explicit_bzero(iv->token, sizeof iv->token);
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         struct store_user u;
         /* Most likely someone invited the same address a moment ago. */
-        if (store_user_by_email(web.store, iv->email, &u) == STORE_OK)
+        if (store_user_by_email(web.store, iv->email, &u) == RC_OK)
             users_page(r, w, 409, "users_taken", &iv->form);
         else
             web_error(r, w, WEB_UNAVAILABLE);
@@ -290,7 +290,7 @@ void raw_users_invite(struct req *r, struct resp *w)
         error = "users_bad_unit";
     json_decref(regions);
     struct store_user existing;
-    if (!error && store_user_by_email(web.store, f.email, &existing) == STORE_OK)
+    if (!error && store_user_by_email(web.store, f.email, &existing) == RC_OK)
         error = "users_taken", status = 409;
     if (error) {
         users_page(r, w, status, error, &f);
@@ -334,7 +334,7 @@ static int link_user(struct req *r, const char *kind, struct store_user *u,
     if (!token || strlen(token) != AUTH_TOKEN_CHARS || strspn(token, B64URL) != AUTH_TOKEN_CHARS)
         return -1;
     auth_digest(token, digest);
-    return store_user_by_token(web.store, digest, kind, u) == STORE_OK ? 0 : -1;
+    return store_user_by_token(web.store, digest, kind, u) == RC_OK ? 0 : -1;
 }
 
 static void set_password_page(struct req *r, struct resp *w, int reset, int status,
@@ -392,23 +392,23 @@ static int accept_write(struct store_tx *tx, void *arg)
 {
     struct accept *a = arg;
     int rc = tx_token_use(tx, a->digest);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc; /* used or expired in the meantime */
     char digest[AUTH_DIGEST_CHARS + 1];
     auth_digest(a->token, digest);
-    if (tx_user_password(tx, a->user_id, a->hash) != STORE_OK ||
-        tx_sessions_end(tx, a->user_id) != STORE_OK ||
-        (a->old_session[0] && tx_session_delete(tx, a->old_session) != STORE_OK))
-        return STORE_ERROR;
+    if (tx_user_password(tx, a->user_id, a->hash) != RC_OK ||
+        tx_sessions_end(tx, a->user_id) != RC_OK ||
+        (a->old_session[0] && tx_session_delete(tx, a->old_session) != RC_OK))
+        return RC_ERROR;
     return tx_session_create(tx, digest, a->user_id, a->csrf);
 }
 
 static void accept_run(void *arg)
 {
     struct accept *a = arg;
-    a->rc = auth_hash_password(a->password, a->hash) == 0 ? STORE_OK : STORE_ERROR;
+    a->rc = auth_hash_password(a->password, a->hash) == 0 ? RC_OK : RC_ERROR;
     explicit_bzero(a->password, sizeof a->password);
-    if (a->rc != STORE_OK)
+    if (a->rc != RC_OK)
         return;
     auth_token(a->token);
     auth_token(a->csrf);
@@ -418,9 +418,9 @@ static void accept_run(void *arg)
 static void accept_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct accept *a = arg;
-    if (rc == STORE_OK && a->rc == STORE_NOTFOUND) {
+    if (rc == RC_OK && a->rc == RC_NOTFOUND) {
         invalid_link(r, w);
-    } else if (rc != STORE_OK || a->rc != STORE_OK) {
+    } else if (rc != RC_OK || a->rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
     } else {
         set_session_cookie(r, w, a->token);
@@ -505,20 +505,20 @@ static int reset_request_write(struct store_tx *tx, void *arg)
 {
     struct reset_request *x = arg;
     if (!x->known)
-        return STORE_OK;
+        return RC_OK;
     char digest[AUTH_DIGEST_CHARS + 1];
     auth_digest(x->token, digest);
-    if (tx_token_create(tx, digest, x->user_id, "reset") != STORE_OK ||
-        tx_outbox_add(tx, x->to, x->subject, x->body) != STORE_OK)
-        return STORE_ERROR;
-    return STORE_OK;
+    if (tx_token_create(tx, digest, x->user_id, "reset") != RC_OK ||
+        tx_outbox_add(tx, x->to, x->subject, x->body) != RC_OK)
+        return RC_ERROR;
+    return RC_OK;
 }
 
 static void reset_request_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct reset_request *x = arg;
     explicit_bzero(x->token, sizeof x->token);
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -557,7 +557,7 @@ void raw_reset_request(struct req *r, struct resp *w)
     }
     memset(x, 0, sizeof *x);
     struct store_user u;
-    if (allowed && store_user_by_email(web.store, email, &u) == STORE_OK && !u.disabled) {
+    if (allowed && store_user_by_email(web.store, email, &u) == RC_OK && !u.disabled) {
         unsigned role = ROLE_ORGANISER;
         while (role <= ROLE_REVIEWER && !(u.roles & role))
             role <<= 1;

@@ -166,7 +166,7 @@ static int compute(struct store *st, const struct ranking_stage *s, int advance,
 
     *rows_out = NULL;
     *n_out = 0;
-    if (store_ranking_input(st, s, &in) != STORE_OK) {
+    if (store_ranking_input(st, s, &in) != RC_OK) {
         log_error("ranking: cannot read stage %lld", (long long)s->base.id);
         return -1;
     }
@@ -244,7 +244,7 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
         *e = WEB_INTERNAL;
         return NULL;
     }
-    if (!id || store_ranking_stage(web.store, id, s) != STORE_OK || strcmp(s->base.kind, "review"))
+    if (!id || store_ranking_stage(web.store, id, s) != RC_OK || strcmp(s->base.kind, "review"))
         return NULL;
     return s;
 }
@@ -550,7 +550,7 @@ struct action {
     struct ranking_stage *stage;
     int close_first; /* rank: the stage was released and the organiser confirmed */
     int advance;     /* 1: advance, 0: rank */
-    int rc;          /* STORE_OK, STORE_NOTFOUND (state changed), STORE_ERROR */
+    int rc;          /* RC_OK, RC_NOTFOUND (state changed), RC_ERROR */
     struct ranking_row *rows;
     int n;
 };
@@ -568,7 +568,7 @@ static void action_run(void *arg)
 {
     struct action *a = arg;
     if (compute(web.store, a->stage, a->advance, &a->rows, &a->n) != 0) {
-        a->rc = STORE_ERROR;
+        a->rc = RC_ERROR;
         return;
     }
     a->rc = store_write_sync(web.store, save_run, a);
@@ -585,11 +585,11 @@ static void conflict_page(struct req *r, struct resp *w, const struct ranking_st
 static void action_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct action *a = arg;
-    if (rc != STORE_OK || a->rc == STORE_ERROR) {
-        web_error(r, w, rc != STORE_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
+    if (rc != RC_OK || a->rc == RC_ERROR) {
+        web_error(r, w, rc != RC_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
         return;
     }
-    if (a->rc == STORE_NOTFOUND) {
+    if (a->rc == RC_NOTFOUND) {
         /* Re-read: the page shows the state as it is now. */
         store_ranking_stage(web.store, a->stage->base.id, a->stage);
         conflict_page(r, w, a->stage, "ranking_err_state");
@@ -609,7 +609,7 @@ static void action_start(struct req *r, struct resp *w, struct ranking_stage *s,
         web_error(r, w, WEB_INTERNAL);
         return;
     }
-    *a = (struct action){s, close_first, advance, STORE_OK, NULL, 0};
+    *a = (struct action){s, close_first, advance, RC_OK, NULL, 0};
     web_work(r, w, action_run, a, action_then);
 }
 
@@ -672,12 +672,12 @@ static int close_run(struct store_tx *tx, void *arg)
 static void close_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct ranking_stage *s = arg;
-    if (rc == STORE_NOTFOUND) {
+    if (rc == RC_NOTFOUND) {
         store_ranking_stage(web.store, s->base.id, s);
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -925,7 +925,7 @@ static json_t *dedupe_pairs(struct store *st, int64_t campaign_id, double thresh
 {
     struct ranking_texts t;
     *ncases = *npairs = 0;
-    if (store_ranking_texts(st, campaign_id, &t) != STORE_OK)
+    if (store_ranking_texts(st, campaign_id, &t) != RC_OK)
         return NULL;
     struct dedupe_options o = {.threshold = threshold, .exact = 1};
     struct dedupe_result res;
@@ -964,9 +964,9 @@ static void dedupe_run(void *arg)
 static void dedupe_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct dedupe_job *j = arg;
-    if (rc != STORE_OK || !j->pairs) {
+    if (rc != RC_OK || !j->pairs) {
         json_decref(j->pairs);
-        web_error(r, w, rc != STORE_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
+        web_error(r, w, rc != RC_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
         return;
     }
     size_t i;
@@ -1136,7 +1136,7 @@ int ranking_cli_rank(int argc, char **argv)
     struct ranking_stage s;
     int64_t campaign = store_review_campaign_id(st);
     int64_t id = campaign ? store_ranking_stage_by_seq(st, campaign, seq) : 0;
-    if (!id || store_ranking_stage(st, id, &s) != STORE_OK || strcmp(s.base.kind, "review")) {
+    if (!id || store_ranking_stage(st, id, &s) != RC_OK || strcmp(s.base.kind, "review")) {
         fprintf(stderr, "laurel: no review stage %d in a campaign under review\n", seq);
         goto out;
     }

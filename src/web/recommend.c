@@ -226,7 +226,7 @@ static int return_write(struct store_tx *tx, void *arg)
     struct rec_action *a = arg;
     int rc = tx_intake_move(tx, a->campaign, a->case_id, a->region, "submitted", "returned",
                             a->user_id, a->reason, NULL);
-    if (rc != STORE_OK)
+    if (rc != RC_OK)
         return rc;
     return tx_intake_notify(tx, a->case_id, a->subject, a->body);
 }
@@ -243,11 +243,11 @@ static void list_error(struct req *r, struct resp *w, int status, const char *ke
 static void action_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     (void)arg;
-    if (rc == INTAKE_QUOTA_FULL)
+    if (rc == RC_QUOTA)
         list_error(r, w, 409, "intake_quota_full");
-    else if (rc == INTAKE_STALE)
+    else if (rc == RC_STALE)
         list_error(r, w, 409, "intake_stale");
-    else if (rc != STORE_OK)
+    else if (rc != RC_OK)
         web_error(r, w, WEB_UNAVAILABLE);
     else
         web_redirect(r, w, "/recommend?done=1");

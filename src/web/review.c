@@ -68,7 +68,7 @@ static int find_ref(struct req *r, struct store_scoring_ref *ref)
     int64_t seq = r->nparams >= 2 ? web_path_id(r->params[0]) : 0;
     int no = r->nparams >= 2 ? label_of(r->params[1]) : 0;
     if (!u || seq <= 0 || seq > 1000 || no <= 0)
-        return STORE_NOTFOUND;
+        return RC_NOTFOUND;
     return store_scoring_find(web.store, u->id, (int)seq, no, ref);
 }
 
@@ -455,7 +455,7 @@ enum web_err page_review_case(struct req *r, const struct web_input *in, struct 
 {
     (void)in;
     struct store_scoring_ref ref;
-    if (find_ref(r, &ref) != STORE_OK)
+    if (find_ref(r, &ref) != RC_OK)
         return WEB_NOT_FOUND;
     json_t *m = case_model(r, &ref, NULL);
     if (!m)
@@ -495,16 +495,16 @@ static int save_write(struct store_tx *tx, void *arg)
 static void save_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct save_job *j = arg;
-    if (rc == STORE_OK) {
+    if (rc == RC_OK) {
         web_redirect(r, w,
                      arena_printf(&r->arena, "%s?%s=1",
                                   case_href(r, j->ref.stage_seq, j->ref.label_no),
                                   j->save.submit ? "submitted" : "saved"));
-    } else if (rc == SCORING_CLOSED) {
+    } else if (rc == RC_CLOSED) {
         j->ref.open = 0;
         j->ty.error = i18n_get(r->lang, "scoring_closed");
         case_again(r, w, 409, &j->ref, &j->ty);
-    } else if (rc == SCORING_GONE) {
+    } else if (rc == RC_GONE) {
         web_error(r, w, WEB_NOT_FOUND);
     } else {
         web_error(r, w, WEB_UNAVAILABLE);
@@ -533,7 +533,7 @@ static double weighted_total(json_t *criteria, const double *score)
 void raw_review_post(struct req *r, struct resp *w)
 {
     struct store_scoring_ref ref;
-    if (find_ref(r, &ref) != STORE_OK) {
+    if (find_ref(r, &ref) != RC_OK) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
@@ -651,11 +651,11 @@ static int conflict_write(struct store_tx *tx, void *arg)
 static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct save_job *j = arg;
-    if (rc == STORE_OK)
+    if (rc == RC_OK)
         web_redirect(r, w, "/review?declared=1");
-    else if (rc == SCORING_GONE)
+    else if (rc == RC_GONE)
         web_error(r, w, WEB_NOT_FOUND);
-    else if (rc == SCORING_CLOSED) {
+    else if (rc == RC_CLOSED) {
         j->ty.error = i18n_get(r->lang, "scoring_closed");
         case_again(r, w, 409, &j->ref, &j->ty);
     } else
@@ -665,7 +665,7 @@ static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
 void raw_review_conflict(struct req *r, struct resp *w)
 {
     struct store_scoring_ref ref;
-    if (find_ref(r, &ref) != STORE_OK) {
+    if (find_ref(r, &ref) != RC_OK) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
@@ -697,8 +697,8 @@ void raw_review_file(struct req *r, struct resp *w)
     struct store_scoring_ref ref;
     int64_t n = r->nparams >= 3 ? web_path_id(r->params[2]) : 0;
     char sha[65], mime[128];
-    if (n <= 0 || n > 1000 || find_ref(r, &ref) != STORE_OK ||
-        store_scoring_attachment(web.store, ref.case_id, (int)n, sha, mime) != STORE_OK) {
+    if (n <= 0 || n > 1000 || find_ref(r, &ref) != RC_OK ||
+        store_scoring_attachment(web.store, ref.case_id, (int)n, sha, mime) != RC_OK) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }

@@ -44,7 +44,7 @@ void web_session_load(struct req *r)
     char digest[AUTH_DIGEST_CHARS + 1];
     auth_digest(token, digest);
     struct store_user *u = arena_alloc(&r->arena, sizeof *u);
-    if (u && store_user_by_session(web.store, digest, u) == STORE_OK) {
+    if (u && store_user_by_session(web.store, digest, u) == RC_OK) {
         ws->user = u;
         ws->session_digest = arena_strdup(&r->arena, digest);
     }
@@ -193,8 +193,8 @@ static int login_write(struct store_tx *tx, void *arg)
     struct login *l = arg;
     char digest[AUTH_DIGEST_CHARS + 1];
     auth_digest(l->token, digest);
-    if (l->old_digest[0] && tx_session_delete(tx, l->old_digest) != STORE_OK)
-        return STORE_ERROR;
+    if (l->old_digest[0] && tx_session_delete(tx, l->old_digest) != RC_OK)
+        return RC_ERROR;
     return tx_session_create(tx, digest, l->user.id, l->csrf);
 }
 
@@ -209,15 +209,15 @@ static void login_check(void *arg)
         return;
     auth_token(l->token);
     auth_token(l->csrf);
-    if (store_write_sync(web.store, login_write, l) != STORE_OK)
+    if (store_write_sync(web.store, login_write, l) != RC_OK)
         l->ok = -1;
 }
 
 static void login_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct login *l = arg;
-    if (rc != STORE_OK || l->ok < 0) {
-        web_error(r, w, rc == STORE_OK ? WEB_INTERNAL : WEB_UNAVAILABLE);
+    if (rc != RC_OK || l->ok < 0) {
+        web_error(r, w, rc == RC_OK ? WEB_INTERNAL : WEB_UNAVAILABLE);
         return;
     }
     if (!l->ok) {
@@ -267,7 +267,7 @@ void raw_login(struct req *r, struct resp *w)
         login_page(r, w, 429, "login_throttled", email, next);
         return;
     }
-    l->known = store_user_by_email(web.store, email, &l->user) == STORE_OK;
+    l->known = store_user_by_email(web.store, email, &l->user) == RC_OK;
     snprintf(l->password, sizeof l->password, "%s", password);
     struct web_state *ws = r->app;
     if (ws->session_digest)
@@ -285,7 +285,7 @@ static int logout_write(struct store_tx *tx, void *arg)
 static void logout_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     (void)arg;
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -326,9 +326,9 @@ static int password_write(struct store_tx *tx, void *arg)
     struct password_change *p = arg;
     char digest[AUTH_DIGEST_CHARS + 1];
     auth_digest(p->token, digest);
-    if (tx_user_password(tx, p->user.id, p->hash) != STORE_OK ||
-        tx_sessions_end(tx, p->user.id) != STORE_OK)
-        return STORE_ERROR;
+    if (tx_user_password(tx, p->user.id, p->hash) != RC_OK ||
+        tx_sessions_end(tx, p->user.id) != RC_OK)
+        return RC_ERROR;
     return tx_session_create(tx, digest, p->user.id, p->csrf);
 }
 
@@ -336,7 +336,7 @@ static void password_check(void *arg)
 {
     struct password_change *p = arg;
     struct store_user fresh;
-    p->ok = store_user_by_email(web.store, p->user.email, &fresh) == STORE_OK &&
+    p->ok = store_user_by_email(web.store, p->user.email, &fresh) == RC_OK &&
             auth_verify_password(fresh.password_hash, p->old_pw) &&
             auth_hash_password(p->new_pw, p->hash) == 0;
     explicit_bzero(p->old_pw, sizeof p->old_pw);
@@ -345,14 +345,14 @@ static void password_check(void *arg)
         return;
     auth_token(p->token);
     auth_token(p->csrf);
-    if (store_write_sync(web.store, password_write, p) != STORE_OK)
+    if (store_write_sync(web.store, password_write, p) != RC_OK)
         p->ok = -1;
 }
 
 static void password_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct password_change *p = arg;
-    if (rc != STORE_OK || p->ok < 0) {
+    if (rc != RC_OK || p->ok < 0) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }

@@ -30,7 +30,7 @@
 static int stage_get(int64_t id, struct review_stage *s)
 {
     int64_t campaign = store_review_campaign_id(web.store);
-    if (!id || !campaign || store_review_stage(web.store, id, s) != STORE_OK)
+    if (!id || !campaign || store_review_stage(web.store, id, s) != RC_OK)
         return 0;
     return s->campaign_id == campaign;
 }
@@ -108,7 +108,7 @@ static int route_stage(struct req *r, struct resp *w, struct review_stage *s)
  */
 static int work_stage(struct req *r, struct resp *w, int rc, int64_t id, struct review_stage *s)
 {
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return 0;
     }
@@ -143,7 +143,7 @@ typedef void stage_page_fn(struct req *r, struct resp *w, int status, const stru
 /*
  * The answer to a write on stage id that needs the stage in some state: a
  * redirect to `to` when it succeeded, page again (409, "stages_err_state")
- * on REVIEW_ESTATE, 404 if the stage is gone, 503 on another failure.
+ * on RC_STATE, 404 if the stage is gone, 503 on another failure.
  */
 static void state_write_done(struct req *r, struct resp *w, int rc, int64_t id, stage_page_fn *page,
                              const char *to)
@@ -151,11 +151,11 @@ static void state_write_done(struct req *r, struct resp *w, int rc, int64_t id, 
     struct review_stage s;
     if (!stage_or_404(r, w, id, &s))
         return;
-    if (rc == REVIEW_ESTATE) {
+    if (rc == RC_STATE) {
         page(r, w, 409, &s, NULL, "stages_err_state");
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -391,13 +391,13 @@ static void settings_then(struct req *r, struct resp *w, int rc, void *arg)
     struct review_stage s;
     if (!stage_or_404(r, w, j->id, &s))
         return;
-    if (rc == REVIEW_ESTATE) {
+    if (rc == RC_STATE) {
         json_t *errors = json_array();
         add_error(r, errors, "stages_err_state");
         settings_page(r, w, 409, &s, &j->f, errors, NULL);
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -541,11 +541,11 @@ static void reviewer_then(struct req *r, struct resp *w, int rc, void *arg)
     struct review_stage s;
     if (!stage_or_404(r, w, j->stage_id, &s))
         return;
-    if (rc == REVIEW_EINVALID) {
+    if (rc == RC_INVALID) {
         reviewers_page(r, w, 422, &s, NULL, "stages_bad_reviewer");
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -735,12 +735,12 @@ static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
     struct review_stage s;
     if (!stage_or_404(r, w, j->stage_id, &s))
         return;
-    if (rc == REVIEW_EEXISTS || rc == STORE_NOTFOUND) {
-        conflicts_page(r, w, rc == REVIEW_EEXISTS ? 409 : 404, &s, NULL,
-                       rc == REVIEW_EEXISTS ? "stages_conflict_exists" : "stages_conflict_none");
+    if (rc == RC_EXISTS || rc == RC_NOTFOUND) {
+        conflicts_page(r, w, rc == RC_EXISTS ? 409 : 404, &s, NULL,
+                       rc == RC_EXISTS ? "stages_conflict_exists" : "stages_conflict_none");
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -981,15 +981,15 @@ static void edit_then(struct req *r, struct resp *w, int rc, void *arg)
         assignments_page(r, w, j->http, &s, NULL, j->why, NULL);
         return;
     }
-    if (j->rc == REVIEW_ESTATE || j->rc == REVIEW_EEXISTS || j->rc == STORE_NOTFOUND) {
-        assignments_page(r, w, j->rc == STORE_NOTFOUND ? 404 : 409, &s, NULL,
-                         j->rc == REVIEW_EEXISTS   ? "stages_err_already"
-                         : j->rc == STORE_NOTFOUND ? "stages_err_no_assignment"
+    if (j->rc == RC_STATE || j->rc == RC_EXISTS || j->rc == RC_NOTFOUND) {
+        assignments_page(r, w, j->rc == RC_NOTFOUND ? 404 : 409, &s, NULL,
+                         j->rc == RC_EXISTS   ? "stages_err_already"
+                         : j->rc == RC_NOTFOUND ? "stages_err_no_assignment"
                                                    : "stages_err_submitted",
                          NULL);
         return;
     }
-    if (j->rc != STORE_OK) {
+    if (j->rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }

@@ -609,16 +609,16 @@ enum web_err page_submit_status(struct req *r, const struct web_input *in, struc
 /*
  * The answer to a write: a redirect to url when it succeeded, 409 with the
  * message of changed_key when the store found the case (or the campaign)
- * no longer as expected (STORE_NOTFOUND), else 503.
+ * no longer as expected (RC_NOTFOUND), else 503.
  */
 static void write_done(struct req *r, struct resp *w, int rc, const char *changed_key,
                        const char *url)
 {
-    if (rc == STORE_NOTFOUND) {
+    if (rc == RC_NOTFOUND) {
         submit_fail(r, w, 409, changed_key);
         return;
     }
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
@@ -685,11 +685,11 @@ static int action_write(struct store_tx *tx, void *arg)
 {
     struct action_job *j = arg;
     int rc;
-    if (j->save && (rc = tx_submission_save(tx, &j->f)) != STORE_OK)
+    if (j->save && (rc = tx_submission_save(tx, &j->f)) != RC_OK)
         return rc;
     if (j->to)
         return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
-    return STORE_OK;
+    return RC_OK;
 }
 
 static void action_then(struct req *r, struct resp *w, int rc, void *arg)

@@ -369,7 +369,7 @@ static void upload_store(void *arg)
 {
     struct upload *u = arg;
     char dir[4096], path[4096 + 80];
-    u->rc = STORE_ERROR;
+    u->rc = RC_ERROR;
     snprintf(dir, sizeof dir, "%s/files", web.data_dir);
     if (mkdir(dir, 0750) != 0 && errno != EEXIST)
         goto fail;
@@ -397,17 +397,17 @@ fail:
 static void upload_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct upload *u = arg;
-    if (rc != STORE_OK) {
+    if (rc != RC_OK) {
         web_error(r, w, WEB_UNAVAILABLE);
         return;
     }
     switch (u->rc) {
-    case STORE_OK:
+    case RC_OK:
         web_redirect(r, w,
                      arena_printf(&r->arena, "/submit/%lld?done=uploaded#attachments",
                                   (long long)u->case_id));
         return;
-    case STORE_NOTFOUND:
+    case RC_NOTFOUND:
         submit_fail(r, w, 409, "submit_err_changed");
         return;
     case SUBMISSIONS_FULL:

@@ -77,10 +77,10 @@ char *xlsx_build(const char *what, const char *tag, xlsx_fill_fn *fill, void *ct
 
 int xlsx_body(struct req *r, struct resp *w, int rc, char **data, size_t len)
 {
-    if (rc != STORE_OK || !*data) {
+    if (rc != RC_OK || !*data) {
         free(*data);
         *data = NULL;
-        web_error(r, w, rc != STORE_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
+        web_error(r, w, rc != RC_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
         return -1;
     }
     buf_append(&w->body, *data, len);

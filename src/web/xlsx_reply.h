@@ -31,7 +31,7 @@ char *xlsx_build(const char *what, const char *tag, xlsx_fill_fn *fill, void *ct
  * bytes, from xlsx_build; freed here and set to NULL) into the response
  * body.  Returns 0 when the body is in place (name it with xlsx_attach), or
  * -1 after sending the error page: WEB_UNAVAILABLE when the job did not run
- * (rc is not STORE_OK), WEB_INTERNAL when there are no bytes or no memory.
+ * (rc is not RC_OK), WEB_INTERNAL when there are no bytes or no memory.
  */
 int xlsx_body(struct req *r, struct resp *w, int rc, char **data, size_t len);
 

@@ -346,7 +346,7 @@ static int run_sql(struct store_tx *tx, void *arg)
 {
     struct sql_write *w = arg;
     if (sqlite3_exec(tx->db, w->sql, NULL, NULL, NULL) != SQLITE_OK)
-        return STORE_ERROR;
+        return RC_ERROR;
     return w->rc;
 }
 
@@ -385,35 +385,35 @@ static void test_page_generations(void **state)
     assert_non_null(mkdtemp(dir));
     struct store *st = store_open(dir, 1, err, sizeof err);
     assert_non_null(st);
-    write_sql(st, seed_sql, STORE_OK);
+    write_sql(st, seed_sql, RC_OK);
     assert_int_equal(store_reload(st), 0); /* campaign 1 becomes the public one */
     struct gens g0 = gens_of(st), g;
 
     /* A draft of the open call: its own page only, no public list. */
-    write_sql(st, "UPDATE \"case\" SET title = 'draft 2' WHERE id = 2", STORE_OK);
+    write_sql(st, "UPDATE \"case\" SET title = 'draft 2' WHERE id = 2", RC_OK);
     assert_changed(g0, g = gens_of(st), 0, 0, 1);
-    write_sql(st, "UPDATE case_section SET body_md = 'c' WHERE case_id = 2", STORE_OK);
+    write_sql(st, "UPDATE case_section SET body_md = 'c' WHERE case_id = 2", RC_OK);
     assert_changed(g, g0 = gens_of(st), 0, 0, 1);
     /* A row of a table no public page reads: nothing. */
-    write_sql(st, "INSERT INTO case_event (case_id, to_status) VALUES (1, 'published')", STORE_OK);
+    write_sql(st, "INSERT INTO case_event (case_id, to_status) VALUES (1, 'published')", RC_OK);
     assert_changed(g0, g = gens_of(st), 0, 0, 0);
     /* The published case, by a section and by a tag (a WITHOUT ROWID table): it and the lists. */
-    write_sql(st, "UPDATE case_section SET body_md = 'd' WHERE case_id = 1", STORE_OK);
+    write_sql(st, "UPDATE case_section SET body_md = 'd' WHERE case_id = 1", RC_OK);
     assert_changed(g, g0 = gens_of(st), 1, 1, 0);
-    write_sql(st, "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1)", STORE_OK);
+    write_sql(st, "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1)", RC_OK);
     assert_changed(g0, g = gens_of(st), 1, 1, 0);
     /* A case moved out of the public campaign counts for the lists it left. */
-    write_sql(st, "UPDATE \"case\" SET campaign_id = 2, track_id = 2 WHERE id = 1", STORE_OK);
+    write_sql(st, "UPDATE \"case\" SET campaign_id = 2, track_id = 2 WHERE id = 1", RC_OK);
     assert_changed(g, g0 = gens_of(st), 1, 1, 0);
-    write_sql(st, "UPDATE \"case\" SET campaign_id = 1, track_id = 1 WHERE id = 1", STORE_OK);
+    write_sql(st, "UPDATE \"case\" SET campaign_id = 1, track_id = 1 WHERE id = 1", RC_OK);
     g0 = gens_of(st);
     /* A write that fails changes nothing, even after changing rows. */
-    write_sql(st, "UPDATE \"case\" SET title = 'x' WHERE id = 1", STORE_NOTFOUND);
+    write_sql(st, "UPDATE \"case\" SET title = 'x' WHERE id = 1", RC_NOTFOUND);
     assert_changed(g0, g = gens_of(st), 0, 0, 0);
     /* Anything else (a tag's name, a region): every page. */
-    write_sql(st, "UPDATE tag SET name = '党建' WHERE id = 1", STORE_OK);
+    write_sql(st, "UPDATE tag SET name = '党建' WHERE id = 1", RC_OK);
     assert_changed(g, g0 = gens_of(st), 1, 1, 1);
-    write_sql(st, "UPDATE region SET name = '沪' WHERE code = '310000'", STORE_OK);
+    write_sql(st, "UPDATE region SET name = '沪' WHERE code = '310000'", RC_OK);
     assert_changed(g0, g = gens_of(st), 1, 1, 1);
 
     store_close(st);
