@@ -12,8 +12,7 @@
 /* Recommender (recommend.c); every case outside the user's region is 404. */
 enum web_err page_recommend(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_recommend_case(struct req *r, const struct web_input *in, struct page *p);
-void raw_recommend_endorse(struct req *r, struct resp *w);
-void raw_recommend_return(struct req *r, struct resp *w);
+extern const struct web_action act_recommend_endorse, act_recommend_return;
 
 /* Organiser (admin.c). */
 enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p);

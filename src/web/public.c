@@ -254,8 +254,6 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     p->model = c;
     p->template = "case";
     p->title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
-    p->counted = STORE_COUNT_CASE;
-    p->counted_id = id;
     return WEB_OK;
 }
 
@@ -476,8 +474,6 @@ enum web_err page_article(struct req *r, const struct web_input *in, struct page
     p->model = a;
     p->template = "article";
     p->title = arena_strdup(&r->arena, json_string_value(json_object_get(a, "title")));
-    p->counted = STORE_COUNT_ARTICLE;
-    p->counted_id = id;
     return WEB_OK;
 }
 

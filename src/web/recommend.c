@@ -20,6 +20,7 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/intake.h"
+#include "web/action.h"
 #include "web/intake.h"
 
 int64_t intake_path_id(const char *s)
@@ -177,7 +178,7 @@ enum web_err page_recommend(struct req *r, const struct web_input *in, struct pa
         return WEB_FORBIDDEN;
     p->model = list_model(r, region);
     if (query_get(&r->query, "done"))
-        json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, "intake_done")));
+        p->notice = "intake_done";
     p->template = "recommend";
     p->title = i18n_get(r->lang, "intake_recommend_title");
     return WEB_OK;
@@ -207,13 +208,42 @@ enum web_err page_recommend_case(struct req *r, const struct web_input *in, stru
     return WEB_OK;
 }
 
-/* An action in progress, from the server thread to the writer and back. */
+/* An action on one case, from the server thread to the writer. */
 struct rec_action {
     int64_t campaign, case_id, user_id;
     const char *region;
     const char *reason;
     const char *subject, *body; /* the mail, for returns */
 };
+
+/* The case, in the recommender's region and still waiting for a decision. */
+static enum result rec_load(struct web_act *x)
+{
+    struct rec_action *a = x->state;
+    const char *region = user_region(x->r);
+    int64_t id = intake_path_id(x->r->params[0]);
+    json_t *c = region ? intake_case_model(x->r, id, region) : NULL;
+    if (!c)
+        return RC_NOTFOUND;
+    const char *st = json_string_value(json_object_get(c, "status"));
+    int stale = !st || strcmp(st, "submitted") != 0;
+    a->campaign = json_integer_value(json_object_get(c, "campaign_id"));
+    a->case_id = id;
+    a->user_id = x->user_id;
+    a->region = region;
+    if (x->a->fields) { /* a return: the reason and the unit's mail */
+        a->reason = web_text(x, "reason");
+        intake_mail_text(x->r, id, json_string_value(json_object_get(c, "title")), "returned",
+                         a->reason, NULL, &a->subject, &a->body);
+    }
+    json_decref(c);
+    if (stale) {
+        x->page = page_recommend;
+        x->error = "intake_stale";
+        return RC_STALE;
+    }
+    return RC_OK;
+}
 
 static int endorse_write(struct store_tx *tx, void *arg)
 {
@@ -231,91 +261,37 @@ static int return_write(struct store_tx *tx, void *arg)
     return tx_intake_notify(tx, a->case_id, a->subject, a->body);
 }
 
-/* Re-show the list with a message at status (409 for a full quota or a stale case). */
-static void list_error(struct req *r, struct resp *w, int status, const char *key)
+/* A refused write shows the list again with why (409 for a full quota or a stale case). */
+static enum result rec_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    const char *region = user_region(r);
-    json_t *m = list_model(r, region ? region : "");
-    json_object_set_new(m, "error", json_string(i18n_get(r->lang, key)));
-    web_render(r, w, status, "recommend", i18n_get(r->lang, "intake_recommend_title"), m);
+    (void)w;
+    if (rc == RC_QUOTA || rc == RC_STALE) {
+        x->page = page_recommend;
+        x->error = rc == RC_QUOTA ? "intake_quota_full" : "intake_stale";
+    }
+    return rc;
 }
 
-static void action_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    (void)arg;
-    if (rc == RC_QUOTA)
-        list_error(r, w, 409, "intake_quota_full");
-    else if (rc == RC_STALE)
-        list_error(r, w, 409, "intake_stale");
-    else if (rc != RC_OK)
-        web_error(r, w, WEB_UNAVAILABLE);
-    else
-        web_redirect(r, w, "/recommend?done=1");
-}
+const struct web_action act_recommend_endorse = {
+    .state_size = sizeof(struct rec_action),
+    .load = rec_load,
+    .write = endorse_write,
+    .then = rec_then,
+    .next = "/recommend?done=1",
+    .page = page_recommend,
+};
 
-/* Validate the common part of an action; NULL after answering with an error. */
-static struct rec_action *action_start(struct req *r, struct resp *w, json_t **case_out)
-{
-    const char *region = user_region(r);
-    int64_t id = intake_path_id(r->params[0]);
-    json_t *c = region ? intake_case_model(r, id, region) : NULL;
-    if (!c) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return NULL;
-    }
-    struct rec_action *a = arena_alloc(&r->arena, sizeof *a);
-    if (!a) {
-        json_decref(c);
-        web_error(r, w, WEB_INTERNAL);
-        return NULL;
-    }
-    memset(a, 0, sizeof *a);
-    a->campaign = json_integer_value(json_object_get(c, "campaign_id"));
-    a->case_id = id;
-    a->user_id = web_user(r)->id;
-    a->region = region;
-    *case_out = c;
-    return a;
-}
+static const struct web_field return_fields[] = {
+    {"reason", WEB_F_TEXT, WEB_F_REQUIRED, 0, INTAKE_REASON_MAX, NULL, "intake_reason_missing"},
+    {NULL},
+};
 
-void raw_recommend_endorse(struct req *r, struct resp *w)
-{
-    json_t *c = NULL;
-    struct rec_action *a = action_start(r, w, &c);
-    if (!a)
-        return;
-    const char *st = json_string_value(json_object_get(c, "status"));
-    int stale = !st || strcmp(st, "submitted") != 0;
-    json_decref(c);
-    if (stale) {
-        list_error(r, w, 409, "intake_stale");
-        return;
-    }
-    web_write(r, w, endorse_write, a, action_then);
-}
-
-void raw_recommend_return(struct req *r, struct resp *w)
-{
-    json_t *c = NULL;
-    struct rec_action *a = action_start(r, w, &c);
-    if (!a)
-        return;
-    const char *st = json_string_value(json_object_get(c, "status"));
-    if (!st || strcmp(st, "submitted") != 0) {
-        json_decref(c);
-        list_error(r, w, 409, "intake_stale");
-        return;
-    }
-    a->reason = intake_reason(r, query_get(web_form(r), "reason"));
-    if (!a->reason) {
-        json_object_set_new(c, "actionable", json_true());
-        json_object_set_new(c, "error", json_string(i18n_get(r->lang, "intake_reason_missing")));
-        const char *title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
-        web_render(r, w, 422, "recommend_case", title, c);
-        return;
-    }
-    intake_mail_text(r, a->case_id, json_string_value(json_object_get(c, "title")), "returned",
-                     a->reason, NULL, &a->subject, &a->body);
-    json_decref(c);
-    web_write(r, w, return_write, a, action_then);
-}
+const struct web_action act_recommend_return = {
+    .fields = return_fields,
+    .state_size = sizeof(struct rec_action),
+    .load = rec_load,
+    .write = return_write,
+    .then = rec_then,
+    .next = "/recommend?done=1",
+    .page = page_recommend_case,
+};

@@ -19,6 +19,7 @@
 #include "web/pagecache.h"
 #include "store/accounts.h"
 #include "web/web.h"
+#include "web/action.h"
 #include "web/intake.h"
 #include "web/import.h"
 #include "web/invite.h"
@@ -28,27 +29,32 @@
 
 struct web_config web;
 
-#define H_MODEL(fn) (&(const struct web_handler){fn, NULL, 0, 0})
-#define H_RAW(fn) (&(const struct web_handler){NULL, fn, 0, 0})
-#define H_PAGE(fn, roles) (&(const struct web_handler){fn, NULL, roles, WEB_NOCACHE})
-#define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE})
+/* A public page (cached; flags say which views it counts). */
+#define H_MODEL(fn, flags) (&(const struct web_handler){fn, NULL, NULL, 0, flags})
+/* A page of signed-in users or with a form: never cached. */
+#define H_PAGE(fn, roles) (&(const struct web_handler){fn, NULL, NULL, roles, WEB_NOCACHE})
+/* A declared POST action (action.h). */
+#define H_ACTION(act, roles) (&(const struct web_handler){NULL, NULL, &act, roles, WEB_NOCACHE})
+/* A response written by the handler: files, feeds, health. */
+#define H_RAW(fn) (&(const struct web_handler){NULL, fn, NULL, 0, 0})
+#define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE})
 /* A POST whose body streams to the sink that `begin` installs; it checks its own token. */
 #define H_UPLOAD(fn, begin, roles)                                                          \
-    (&(const struct web_handler){NULL, fn, roles, WEB_NOCACHE | WEB_NOCSRF, begin})
+    (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE | WEB_NOCSRF, begin})
 
 static const struct route routes[] = {
     /* The public site (public.c, feeds.c, statics.c). */
-    {"GET", "/", H_MODEL(page_home)},
-    {"GET", "/cases", H_MODEL(page_cases)},
-    {"GET", "/cases/{id}", H_MODEL(page_case)},
-    {"GET", "/results", H_MODEL(page_results)},
-    {"GET", "/regions", H_MODEL(page_regions)},
-    {"GET", "/regions/{code}", H_MODEL(page_region)},
-    {"GET", "/tags", H_MODEL(page_tags)},
-    {"GET", "/tags/{tag}", H_MODEL(page_tag)},
-    {"GET", "/news", H_MODEL(page_news)},
-    {"GET", "/news/{id}", H_MODEL(page_article)},
-    {"GET", "/search", H_MODEL(page_search)},
+    {"GET", "/", H_MODEL(page_home, 0)},
+    {"GET", "/cases", H_MODEL(page_cases, 0)},
+    {"GET", "/cases/{id}", H_MODEL(page_case, WEB_COUNTS_CASE)},
+    {"GET", "/results", H_MODEL(page_results, 0)},
+    {"GET", "/regions", H_MODEL(page_regions, 0)},
+    {"GET", "/regions/{code}", H_MODEL(page_region, 0)},
+    {"GET", "/tags", H_MODEL(page_tags, 0)},
+    {"GET", "/tags/{tag}", H_MODEL(page_tag, 0)},
+    {"GET", "/news", H_MODEL(page_news, 0)},
+    {"GET", "/news/{id}", H_MODEL(page_article, WEB_COUNTS_ARTICLE)},
+    {"GET", "/search", H_MODEL(page_search, 0)},
     {"GET", "/sitemap.xml", H_RAW(raw_sitemap)},
     {"GET", "/sitemap-{n}", H_RAW(raw_sitemap)},
     {"GET", "/feed.xml", H_RAW(raw_feed)},
@@ -88,8 +94,8 @@ static const struct route routes[] = {
     /* Regional recommendation (recommend.c). */
     {"GET", "/recommend", H_PAGE(page_recommend, ROLE_RECOMMENDER)},
     {"GET", "/recommend/{id}", H_PAGE(page_recommend_case, ROLE_RECOMMENDER)},
-    {"POST", "/recommend/{id}/endorse", H_FORM(raw_recommend_endorse, ROLE_RECOMMENDER)},
-    {"POST", "/recommend/{id}/return", H_FORM(raw_recommend_return, ROLE_RECOMMENDER)},
+    {"POST", "/recommend/{id}/endorse", H_ACTION(act_recommend_endorse, ROLE_RECOMMENDER)},
+    {"POST", "/recommend/{id}/return", H_ACTION(act_recommend_return, ROLE_RECOMMENDER)},
     /* The workspace home (me.c). */
     {"GET", "/me", H_PAGE(page_me, WEB_SIGNED_IN)},
     /* The organiser: dashboard, screening, settings (admin.c). */
@@ -147,7 +153,7 @@ static const struct route routes[] = {
 static const struct {
     int status;
     const char *key; /* message catalog key */
-} errors[WEB__MAX] = {
+} web_errors[WEB__MAX] = {
     [WEB_OK] = {200, ""},
     [WEB_BAD_REQUEST] = {400, "err_bad_request"},
     [WEB_BAD_ENCODING] = {400, "err_bad_encoding"},
@@ -332,9 +338,13 @@ void web_error(struct req *r, struct resp *w, enum web_err e)
         buf_release(&b);
         return;
     }
-    const char *msg = i18n_get(r->lang, errors[e].key);
+    web_error_message(r, w, web_errors[e].status, i18n_get(r->lang, web_errors[e].key));
+}
+
+void web_error_message(struct req *r, struct resp *w, int status, const char *msg)
+{
     buf_reset(&w->body);
-    w->status = errors[e].status;
+    w->status = status;
     w->nheaders = 0;
     resp_header(w, "Cache-Control", "no-store");
     if (r->json) {
@@ -461,10 +471,24 @@ static int render_model(struct req *r, struct resp *w, struct page *p, struct bu
     return rc;
 }
 
-/* What a model handler counts a view of: its kind (or -1) and the id in its path. */
-static int counted_kind(web_model_fn fn)
+/* What a route counts a view of: a store_counted kind (the id is in its path), or -1. */
+static int counted_kind(const struct web_handler *h)
 {
-    return fn == page_case ? STORE_COUNT_CASE : fn == page_article ? STORE_COUNT_ARTICLE : -1;
+    return h->flags & WEB_COUNTS_CASE ? STORE_COUNT_CASE
+           : h->flags & WEB_COUNTS_ARTICLE ? STORE_COUNT_ARTICLE
+                                           : -1;
+}
+
+/* Put the page's notice, error and errors into its model, in the request's language. */
+static void page_messages(struct req *r, struct page *p)
+{
+    if (p->notice)
+        json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, p->notice)));
+    if (p->error)
+        json_object_set_new(p->model, "error", json_string(i18n_get(r->lang, p->error)));
+    if (p->errors)
+        json_object_set_new(p->model, "errors", p->errors);
+    p->errors = NULL;
 }
 
 /*
@@ -491,8 +515,10 @@ static char *cache_key(struct req *r, const struct web_input *in, int kind, int6
                         in->page, strlen(tag), tag, strlen(q), q);
 }
 
-static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cacheable)
+static void run_model(struct req *r, struct resp *w, const struct web_handler *h)
 {
+    web_model_fn fn = h->model;
+    int cacheable = !(h->flags & WEB_NOCACHE);
     struct web_input in;
     enum web_err e = read_input(r, &in);
     if (e != WEB_OK) {
@@ -502,7 +528,7 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
     resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
     resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
     /* A counted page counts first: the counter knows every id (-1: not known yet). */
-    int kind = r->method == HTTP_HEAD ? -1 : counted_kind(fn);
+    int kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
     int64_t id = kind >= 0 ? web_path_id(r->params[0]) : 0;
     int64_t views = kind < 0 ? 0 : id > 0 ? store_view(web.store, kind, id) : -1;
     /* Shared pages only: a signed-in user's pages name the user. */
@@ -514,22 +540,24 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
         w->content_type = ctype;
         return;
     }
-    struct page p = {NULL, NULL, NULL, -1, 0};
+    struct page p = {0};
     e = fn(r, &in, &p);
     if (e != WEB_OK) {
         json_decref(p.model);
+        json_decref(p.errors);
         web_error(r, w, e);
         return;
     }
-    if (r->method == HTTP_HEAD)
-        p.counted = -1; /* a HEAD is no visit */
-    if (p.counted >= 0 && views < 0) {
+    page_messages(r, &p);
+    if (kind >= 0 && views < 0) {
         /* Published since the counters were loaded: start counting it now. */
         json_int_t had = json_integer_value(json_object_get(p.model, "views"));
-        views = store_view_start(web.store, p.counted, p.counted_id, had);
+        views = store_view_start(web.store, kind, id, had);
     }
-    if (p.counted >= 0)
+    if (kind >= 0)
         json_object_set_new(p.model, "views", json_integer(PAGECACHE_HOLE));
+    if (p.status && p.status != 200)
+        key = NULL; /* only a page as it normally is goes into the cache */
     struct buf page = BUF_INIT;
     buf_init(&page, 0);
     if (render_model(r, w, &p, &page, &ctype) != 0 || page.oom) {
@@ -543,8 +571,34 @@ static void run_model(struct req *r, struct resp *w, web_model_fn fn, int cachea
         pagecache_put(key, gen, page.p, page.len, ctype);
     pagecache_fill(page.p ? page.p : "", page.len, views < 0 ? 0 : views, &w->body);
     buf_release(&page);
-    w->status = 200;
+    w->status = p.status ? p.status : 200;
     w->content_type = ctype;
+}
+
+void web_show(struct req *r, struct resp *w, web_model_fn fn, int status, const char *error,
+              json_t *errors)
+{
+    struct web_input in;
+    if (read_input(r, &in) != WEB_OK)
+        memset(&in, 0, sizeof in), in.page = 1;
+    struct page p = {0};
+    enum web_err e = fn(r, &in, &p);
+    if (e != WEB_OK) {
+        json_decref(p.model);
+        json_decref(p.errors);
+        json_decref(errors);
+        web_error(r, w, e);
+        return;
+    }
+    if (status) {
+        p.status = status;
+        p.notice = NULL;
+        p.error = error;
+        json_decref(p.errors);
+        p.errors = errors;
+    }
+    page_messages(r, &p);
+    web_render(r, w, p.status ? p.status : 200, p.template, p.title, p.model);
 }
 
 int web_begin(struct req *r)
@@ -604,10 +658,12 @@ void web_dispatch(struct req *r, struct resp *w)
             return;
         }
     }
-    if (h->raw)
+    if (h->action)
+        web_act_run(r, w, h->action);
+    else if (h->raw)
         h->raw(r, w);
     else
-        run_model(r, w, h->model, !(h->flags & WEB_NOCACHE));
+        run_model(r, w, h);
 }
 
 json_t *web_routes(void)

@@ -58,12 +58,19 @@ struct web_input {
     int page;           /* 1..10000, default 1 */
 };
 
+/*
+ * What a model handler fills.  The dispatcher adds notice, error and errors
+ * to the model (as "notice", "error" and "errors", in the request's
+ * language) and answers at status.
+ */
 struct page {
     json_t *model;          /* owned; the dispatcher releases it */
     const char *template;   /* without .html */
     const char *title;      /* for <title>: a literal or from the arena/model */
-    int counted;            /* a store_counted kind, or -1 */
-    int64_t counted_id;
+    int status;             /* 0 is 200 */
+    const char *notice;     /* a catalog key: what just happened, or NULL */
+    const char *error;      /* a catalog key: why the form was refused, or NULL */
+    json_t *errors;         /* owned, or NULL: {field: message} */
 };
 
 typedef enum web_err (*web_model_fn)(struct req *r, const struct web_input *in, struct page *p);
@@ -72,9 +79,11 @@ typedef void (*web_raw_fn)(struct req *r, struct resp *w);
 /* Who may use a route: 0 is everyone; else any of these role bits (accounts.h). */
 #define WEB_SIGNED_IN 0x100u /* any signed-in user */
 
+struct web_action;
 struct web_handler {
     web_model_fn model; /* GET pages: a model rendered as HTML or JSON */
-    web_raw_fn raw;     /* everything else, POST actions included */
+    web_raw_fn raw;     /* files, feeds, health, uploads: they write the response */
+    const struct web_action *action; /* POST actions (action.h) */
     unsigned roles;
     unsigned flags;
     /*
@@ -88,6 +97,8 @@ struct web_handler {
 enum web_flag {
     WEB_NOCACHE = 1 << 0,  /* a personal page: never in the page cache */
     WEB_NOCSRF = 1 << 1,   /* a POST that checks its token itself (uploads) */
+    WEB_COUNTS_CASE = 1 << 2,    /* a visit counts a view of the case in the path */
+    WEB_COUNTS_ARTICLE = 1 << 3, /* ... of the news article in the path */
 };
 
 /* What the dispatcher knows of a request (r->app). */
@@ -118,6 +129,14 @@ void web_redirect(struct req *r, struct resp *w, const char *url);
 /* Render template with model (owned) at status; for JSON clients the model itself. */
 void web_render(struct req *r, struct resp *w, int status, const char *template,
                 const char *title, json_t *model);
+/*
+ * Show model handler fn's page at status (a refused form: error is a catalog
+ * key, errors owned); its own status, notice and error when status is 0.
+ */
+void web_show(struct req *r, struct resp *w, web_model_fn fn, int status, const char *error,
+              json_t *errors);
+/* Answer with the error page (or JSON error) at status with message msg. */
+void web_error_message(struct req *r, struct resp *w, int status, const char *msg);
 /* A local URL safe to redirect to (one leading '/', no control characters), else "/". */
 const char *web_safe_next(const char *next);
 

@@ -44,8 +44,10 @@ PASSWORD = "laurel-demo-2019"  # every account `laurel demo` makes
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 # Sanitizer reports that must never appear on the server's stderr.
+# Sanitizer reports, and the log line of an action that reads a field it did not declare.
 SANITIZER_RE = re.compile(
-    r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:")
+    r"ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:"
+    r"|action: field \"[^\"]*\" is not declared")
 
 
 # As browsers do, retry an idempotent request (GET, HEAD, ...) whose pooled connection the

@@ -1,0 +1,113 @@
+/*
+ * action.h — a POST action, declared: its form fields with their types and
+ * limits, and the steps the one runner (action.c) takes in order.
+ *
+ *   parse    every declared field, validated into a typed value (422 and
+ *            the page again with the field's message when one is not);
+ *   load     find what the action acts on from the path (404);
+ *   check    the rules that need the store (409 or 422 with a message);
+ *   write    the change, in one transaction on the writer thread, or
+ *   work     slow work on the worker pool (password hashing);
+ *   then     on the server thread again, with the result (set cookies,
+ *            count failures, turn a result into a refusal);
+ *   next     where to go: 303 to x->next, or the action's `next`.
+ *
+ * A refusal at any step shows the action's page again (its model handler,
+ * with the error, the errors by field and the status) or, for an action
+ * without a page, the error page with the message.  Results map to statuses
+ * in one table (web_result_status).  The model of kcgi's validated fields
+ * and Redis's command table: what an action takes is data, read before any
+ * of its code runs.
+ */
+#ifndef LAUREL_WEB_ACTION_H
+#define LAUREL_WEB_ACTION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+#include "web/web.h"
+
+enum web_field_type {
+    WEB_F_TEXT,   /* trimmed UTF-8 without control characters but line breaks; at most max characters */
+    WEB_F_SECRET, /* a password: as typed, at most max bytes */
+    WEB_F_INT,    /* a decimal integer in [min, max] */
+    WEB_F_NUMBER, /* a decimal number in [min, max] */
+    WEB_F_CHOICE, /* one of choices */
+    WEB_F_BOOL,   /* a ticked box: "1", "on", "true" or "yes"; absent is false */
+    WEB_F_DATE,   /* 2020-02-04 */
+    WEB_F_EMAIL,  /* an address with one @, at most 254 bytes, lower-cased */
+    WEB_F_IDS,    /* positive ids, the field repeated or one list "3, 5 8"; at most max */
+    WEB_F_NEXT,   /* a local URL to go to afterwards ("/" when not local) */
+};
+
+#define WEB_F_REQUIRED 1u /* absent or empty is an error */
+
+struct web_field {
+    const char *name;
+    enum web_field_type type;
+    unsigned flags;
+    double min, max;            /* numbers: the range; text: max characters; ids: max count */
+    const char *const *choices; /* WEB_F_CHOICE: NULL-terminated */
+    const char *error;          /* the catalog key shown when the value is refused, or NULL */
+};
+
+/* A field's typed value. */
+struct web_value {
+    int given;        /* present and not empty */
+    const char *s;    /* text, secret, choice, date, e-mail, next */
+    int64_t i;        /* int, bool */
+    double n;         /* number */
+    const int64_t *ids;
+    size_t nids;
+};
+
+struct web_action;
+
+/* An action in progress: what each step reads and fills. */
+struct web_act {
+    struct req *r;
+    const struct web_action *a;
+    struct web_value *v; /* one per declared field, in order */
+    void *state;         /* the action's own struct, a->state_size bytes, zeroed */
+    int64_t user_id;     /* the signed-in user, or 0 */
+    const char *next;    /* where to go on success (overrides a->next) */
+    const char *error;   /* a catalog key for the whole form, set by a step that refuses */
+    json_t *errors;      /* {field: message} of refused fields */
+    int status;          /* a status to refuse with instead of the result's (401, 429) */
+    web_model_fn page;   /* the page to show a refusal on, instead of a->page */
+};
+
+typedef enum result (*web_step_fn)(struct web_act *x);
+
+struct web_action {
+    const struct web_field *fields; /* ends with {NULL} */
+    size_t state_size;
+    web_step_fn load;                /* may be NULL */
+    web_step_fn check;               /* may be NULL */
+    store_write_fn write;            /* with x->state; or NULL */
+    enum result (*work)(void *state); /* on the worker pool; or NULL */
+    /* On the server thread after the write or work; returns the final result. */
+    enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
+    const char *next;                /* where to go on success, unless a step set x->next */
+    web_model_fn page;               /* shown again with a refusal, or NULL */
+};
+
+/* Typed values by field name (the name must be declared: checked). */
+const char *web_text(const struct web_act *x, const char *name);
+int64_t web_int(const struct web_act *x, const char *name);
+double web_number(const struct web_act *x, const char *name);
+int web_given(const struct web_act *x, const char *name);
+const int64_t *web_ids(const struct web_act *x, const char *name, size_t *n);
+
+/* Refuse field name with message key (for checks that need the store); returns RC_INVALID. */
+enum result web_refuse_field(struct web_act *x, const char *name, const char *key);
+
+/* The HTTP status for a result (RC_OK is 200). */
+int web_result_status(enum result rc);
+
+/* Run action a for the request (the dispatcher calls it for H_ACTION routes). */
+void web_act_run(struct req *r, struct resp *w, const struct web_action *a);
+
+#endif
