@@ -96,6 +96,12 @@ enum result web_refuse_field(struct web_act *x, const char *name, const char *ke
     return RC_INVALID;
 }
 
+void *web_act_state(struct req *r, const struct web_action *a)
+{
+    struct web_state *ws = r->app;
+    return ws && ws->handler && ws->handler->action == a ? ws->act_state : NULL;
+}
+
 /* A decimal integer, all of s, into *out. */
 static int parse_int(const char *s, int64_t *out)
 {
@@ -252,13 +258,29 @@ static int parse_field(struct req *r, const struct web_field *f, struct web_valu
     return 1;
 }
 
-/* Show the refusal rc: the action's page again, or the error page with the message. */
+int web_parse_field(struct web_act *x, const struct web_field *f, struct web_value *v)
+{
+    const char *why;
+    memset(v, 0, sizeof *v);
+    if (!parse_field(x->r, f, v, &why)) {
+        web_refuse_field(x, f->name, why);
+        return 0;
+    }
+    v->valid = v->given;
+    return 1;
+}
+
+/*
+ * Show the refusal rc: the action's page again, or the error page with the
+ * message (always for a fault, and for "not found" unless a step named the
+ * page to show it on).
+ */
 static void refuse(struct web_act *x, struct resp *w, enum result rc)
 {
     int status = x->status ? x->status : web_result_status(rc);
     const char *key = x->error ? x->error : result_key(rc);
     web_model_fn page = x->page ? x->page : x->a->page;
-    if (rc < 0 || rc == RC_NOTFOUND || !page) {
+    if (rc < 0 || (rc == RC_NOTFOUND && !x->page) || !page) {
         json_decref(x->errors);
         web_error_message(x->r, w, status, i18n_get(x->r->lang, key));
         return;
@@ -272,6 +294,11 @@ static void finish(struct web_act *x, struct resp *w, enum result rc)
         rc = x->a->then(x, w, rc);
     if (rc != RC_OK) {
         refuse(x, w, rc);
+        return;
+    }
+    web_model_fn page = x->page ? x->page : x->a->page;
+    if (x->show && page) {
+        web_show(x->r, w, page, 200, NULL, NULL);
         return;
     }
     web_redirect(x->r, w, x->next ? x->next : x->a->next ? x->a->next : "/");
@@ -328,16 +355,14 @@ void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
     x->a = a;
     x->v = v;
     x->state = state;
+    ((struct web_state *)r->app)->act_state = state;
     const struct store_user *u = web_user(r);
     x->user_id = u ? u->id : 0;
-    for (size_t i = 0; i < nfields; i++) {
-        const char *why;
-        if (!parse_field(r, &a->fields[i], &v[i], &why))
-            web_refuse_field(x, a->fields[i].name, why);
-    }
-    enum result rc = x->errors ? RC_INVALID : RC_OK;
-    if (rc == RC_OK && a->load)
-        rc = a->load(x);
+    for (size_t i = 0; i < nfields; i++)
+        web_parse_field(x, &a->fields[i], &v[i]);
+    enum result rc = a->load ? a->load(x) : RC_OK;
+    if (rc == RC_OK && x->errors)
+        rc = RC_INVALID;
     if (rc == RC_OK && a->check)
         rc = a->check(x);
     if (rc != RC_OK) {

@@ -2,9 +2,9 @@
  * action.h — a POST action, declared: its form fields with their types and
  * limits, and the steps the one runner (action.c) takes in order.
  *
- *   parse    every declared field, validated into a typed value (422 and
- *            the page again with the field's message when one is not);
- *   load     find what the action acts on from the path (404);
+ *   parse    every declared field, validated into a typed value;
+ *   load     find what the action acts on from the path (404 comes before
+ *            422); then any refused field answers 422 with the page again;
  *   check    the rules that need the store (409 or 422 with a message);
  *   write    the change, in one transaction on the writer thread, or
  *   work     slow work on the worker pool (password hashing);
@@ -56,6 +56,7 @@ struct web_field {
 /* A field's typed value. */
 struct web_value {
     int given;        /* present and not empty */
+    int valid;        /* given, and accepted */
     const char *s;    /* text, secret, choice, date, e-mail, next */
     int64_t i;        /* int, bool */
     double n;         /* number */
@@ -77,6 +78,7 @@ struct web_act {
     json_t *errors;      /* {field: message} of refused fields */
     int status;          /* a status to refuse with instead of the result's (401, 429) */
     web_model_fn page;   /* the page to show a refusal on, instead of a->page */
+    int show;            /* set by then: show the page at 200 instead of redirecting */
 };
 
 typedef enum result (*web_step_fn)(struct web_act *x);
@@ -101,8 +103,22 @@ double web_number(const struct web_act *x, const char *name);
 int web_given(const struct web_act *x, const char *name);
 const int64_t *web_ids(const struct web_act *x, const char *name, size_t *n);
 
+/*
+ * Parse a field whose name depends on data (one score per criterion, one
+ * quota per region) with the same rules; 1 if accepted, else 0 with the
+ * refusal recorded under f->name.  For load or check.
+ */
+int web_parse_field(struct web_act *x, const struct web_field *f, struct web_value *v);
+
 /* Refuse field name with message key (for checks that need the store); returns RC_INVALID. */
 enum result web_refuse_field(struct web_act *x, const char *name, const char *key);
+
+/*
+ * The state of action a when it is the request's action (its page is being
+ * shown after a refusal, or with x->show), for that page's model handler;
+ * NULL otherwise (a GET, another action).
+ */
+void *web_act_state(struct req *r, const struct web_action *a);
 
 /* The HTTP status for a result (RC_OK is 200). */
 int web_result_status(enum result rc);

@@ -127,26 +127,26 @@ static const struct route routes[] = {
     {"POST", "/review/{stage}/{label}/conflict", H_FORM(raw_review_conflict, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
     /* Review stages: settings, pool, reviewers, conflicts, assignment, progress (stages.c). */
-    {"GET", "/admin/stages", H_FORM(raw_stages, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}", H_FORM(raw_stage_settings, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}", H_FORM(raw_stage_settings_post, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/pool", H_FORM(raw_stage_pool, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/pool", H_FORM(raw_stage_pool_fill, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/reviewers", H_FORM(raw_stage_reviewers, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/reviewers", H_FORM(raw_stage_reviewer_add, ROLE_ORGANISER)},
+    {"GET", "/admin/stages", H_PAGE(page_stages, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}", H_PAGE(page_stage_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}", H_ACTION(act_stage_settings, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/pool", H_PAGE(page_stage_pool, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/pool", H_ACTION(act_stage_pool_fill, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/reviewers", H_PAGE(page_stage_reviewers, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/reviewers", H_ACTION(act_stage_reviewer_add, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/reviewers/{uid}/drop",
-     H_FORM(raw_stage_reviewer_drop, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/conflicts", H_FORM(raw_stage_conflicts, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/conflicts", H_FORM(raw_stage_conflicts_post, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/assign", H_FORM(raw_stage_assign, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/assignments", H_FORM(raw_stage_assignments, ROLE_ORGANISER)},
+     H_ACTION(act_stage_reviewer_drop, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/conflicts", H_PAGE(page_stage_conflicts, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/conflicts", H_ACTION(act_stage_conflicts, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/assign", H_ACTION(act_stage_assign, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/assignments", H_PAGE(page_stage_assignments, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/assignments/add",
-     H_FORM(raw_stage_assignment_add, ROLE_ORGANISER)},
+     H_ACTION(act_stage_assignment_add, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/assignments/remove",
-     H_FORM(raw_stage_assignment_remove, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/release", H_FORM(raw_stage_release, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/progress", H_FORM(raw_stage_progress, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/remind", H_FORM(raw_stage_remind, ROLE_ORGANISER)},
+     H_ACTION(act_stage_assignment_remove, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/release", H_ACTION(act_stage_release, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/progress", H_PAGE(page_stage_progress, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/remind", H_ACTION(act_stage_remind, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -486,8 +486,17 @@ static void page_messages(struct req *r, struct page *p)
         json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, p->notice)));
     if (p->error)
         json_object_set_new(p->model, "error", json_string(i18n_get(r->lang, p->error)));
-    if (p->errors)
+    if (p->errors) {
+        /* By field for programs and for marking fields; as a list for the summary. */
+        json_t *list = json_array();
+        const char *field;
+        json_t *msg;
+        json_object_foreach(p->errors, field, msg)
+            json_array_append_new(list, json_pack("{s:s,s:O}", "field", field, "message", msg));
+        json_object_set_new(p->model, "error_list", list);
+        json_object_set_new(p->model, "has_errors", json_boolean(json_array_size(list) > 0));
         json_object_set_new(p->model, "errors", p->errors);
+    }
     p->errors = NULL;
 }
 

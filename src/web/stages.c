@@ -70,108 +70,62 @@ static json_t *stage_json(struct req *r, const struct review_stage *s)
     return o;
 }
 
-/* A page of one stage: its model gets "stage"; notice/error keys are optional. */
-static void stage_page(struct req *r, struct resp *w, int status, const char *tpl,
-                       const char *title_key, const struct review_stage *s, json_t *m,
-                       const char *notice, const char *error)
-{
-    json_object_set_new(m, "stage", stage_json(r, s));
-    if (notice)
-        json_object_set_new(m, "notice", json_string(notice));
-    if (error) {
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-        json_object_set_new(m, "error_key", json_string(error));
-    }
-    const char *title = arena_printf(&r->arena, "%s · %s", s->name, i18n_get(r->lang, title_key));
-    web_render(r, w, status, tpl, title ? title : s->name, m);
-}
-
-/* Stage id (as stage_get) into s, or 404 answered (returns 0). */
-static int stage_or_404(struct req *r, struct resp *w, int64_t id, struct review_stage *s)
-{
-    if (!stage_get(id, s)) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return 0;
-    }
-    return 1;
-}
-
-/* The stage of the route's first parameter, or an error answered (returns 0). */
-static int route_stage(struct req *r, struct resp *w, struct review_stage *s)
-{
-    return stage_or_404(r, w, web_path_id(r->params[0]), s);
-}
-
 /*
- * In the `then` of a web_work job on stage id: 503 if the job did not run
- * (rc), else the stage into s or 404; returns 1 when s is set.
+ * The stage of the route's first parameter (of the campaign under review)
+ * into s: WEB_OK, or WEB_NOT_FOUND for any other.
  */
-static int work_stage(struct req *r, struct resp *w, int rc, int64_t id, struct review_stage *s)
+static enum web_err path_stage(struct req *r, struct review_stage *s)
 {
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return 0;
-    }
-    return stage_or_404(r, w, id, s);
+    return stage_get(web_path_id(r->params[0]), s) ? WEB_OK : WEB_NOT_FOUND;
 }
 
-/* A zeroed job of n bytes from the request's arena, or NULL with 500 answered. */
-static void *job_new(struct req *r, struct resp *w, size_t n)
+/* The same for an action's load: RC_OK or RC_NOTFOUND. */
+static enum result act_stage(struct web_act *x, struct review_stage *s)
 {
-    void *j = arena_alloc(&r->arena, n);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
-        return NULL;
-    }
-    memset(j, 0, n);
-    return j;
+    return path_stage(x->r, s) == WEB_OK ? RC_OK : RC_NOTFOUND;
 }
 
-/* The notice "<word> <n>" after a redirect with ?param=n (a short value), or NULL. */
-static const char *count_notice(struct req *r, const char *param, const char *word_key)
+/* Fill p with a page of stage s: model m (owned) gets "stage"; WEB_INTERNAL without m. */
+static enum web_err stage_page(struct req *r, struct page *p, const struct review_stage *s,
+                               const char *tpl, const char *title_key, json_t *m)
+{
+    if (!m)
+        return WEB_INTERNAL;
+    json_object_set_new(m, "stage", stage_json(r, s));
+    p->model = m;
+    p->template = tpl;
+    const char *title = arena_printf(&r->arena, "%s · %s", s->name, i18n_get(r->lang, title_key));
+    p->title = title ? title : s->name;
+    return WEB_OK;
+}
+
+/* Put "<word> <n>" into m's notice after a redirect with ?param=n (a short value). */
+static void count_notice(struct req *r, json_t *m, const char *param, const char *word_key)
 {
     const char *n = query_get(&r->query, param);
-    if (!n || strlen(n) >= 12)
-        return NULL;
-    return arena_printf(&r->arena, "%s %s", i18n_get(r->lang, word_key), n);
+    if (m && n && strlen(n) < 12)
+        json_object_set_new(m, "notice", json_string(arena_printf(
+                                              &r->arena, "%s %s", i18n_get(r->lang, word_key), n)));
 }
 
-/* A page of one stage, with an optional notice and error key. */
-typedef void stage_page_fn(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                           const char *notice, const char *error);
-
-/*
- * The answer to a write on stage id that needs the stage in some state: a
- * redirect to `to` when it succeeded, page again (409, "stages_err_state")
- * on RC_STATE, 404 if the stage is gone, 503 on another failure.
- */
-static void state_write_done(struct req *r, struct resp *w, int rc, int64_t id, stage_page_fn *page,
-                             const char *to)
+/* A write refused because the stage is no longer in the state it needs: 409, and why. */
+static enum result state_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct review_stage s;
-    if (!stage_or_404(r, w, id, &s))
-        return;
-    if (rc == RC_STATE) {
-        page(r, w, 409, &s, NULL, "stages_err_state");
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, to);
+    (void)w;
+    if (rc == RC_STATE)
+        x->error = "stages_err_state";
+    return rc;
 }
 
 /* ------------------------------------------------------------ the list */
 
-void raw_stages(struct req *r, struct resp *w)
+enum web_err page_stages(struct req *r, const struct web_input *in, struct page *p)
 {
+    (void)in;
     int64_t campaign = store_review_campaign_id(web.store);
     json_t *stages = campaign ? store_review_stages(web.store, campaign) : json_array();
-    if (!stages) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
+    if (!stages)
+        return WEB_INTERNAL;
     size_t i;
     json_t *e;
     json_array_foreach(stages, i, e)
@@ -183,143 +137,81 @@ void raw_stages(struct req *r, struct resp *w)
         json_object_set_new(e, "state_word", json_string(state_word(r, st ? st : "")));
         json_object_set_new(e, "kind_word", json_string(i18n_get(r->lang, key)));
     }
-    json_t *m = json_pack("{s:I,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages);
-    web_render(r, w, 200, "stages", i18n_get(r->lang, "stages_title"), m);
+    p->model = json_pack("{s:I,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages);
+    p->template = "stages";
+    p->title = i18n_get(r->lang, "stages_title");
+    return WEB_OK;
 }
 
 /* ------------------------------------------------------------ settings */
 
-struct settings_form {
+static const char *const aggregations[] = {"mean", "median", "trimmed", NULL};
+static const char *const advance_rules[] = {"top", "top_per_region", "top_per_track",
+                                            "threshold", NULL};
+
+#define REQ WEB_F_REQUIRED
+static const struct web_field settings_fields[] = {
+    {"reviewers_per_case", WEB_F_INT, REQ, 1, 20, NULL, "stages_bad_k"},
+    {"max_same_region", WEB_F_INT, REQ, 0, 20, NULL, "stages_bad_cap"},
+    {"blind", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"exclude_previous", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"normalise", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"aggregation", WEB_F_CHOICE, REQ, 0, 0, aggregations, "stages_bad_aggregation"},
+    {"trim_k", WEB_F_INT, REQ, 0, 5, NULL, "stages_bad_trim"},
+    {"trim_min", WEB_F_INT, REQ, 1, 50, NULL, "stages_bad_trim"},
+    {"previous_weight", WEB_F_NUMBER, REQ, 0, 1, NULL, "stages_bad_weights"},
+    {"vote_weight", WEB_F_NUMBER, REQ, 0, 1, NULL, "stages_bad_weights"},
+    {"quorum", WEB_F_INT, REQ, 1, 20, NULL, "stages_bad_quorum"},
+    {"advance_rule", WEB_F_CHOICE, REQ, 0, 0, advance_rules, "stages_bad_rule"},
+    {"advance_n", WEB_F_INT, REQ, 0, 100000, NULL, "stages_bad_advance_n"},
+    {"advance_threshold", WEB_F_NUMBER, REQ, 0, 100, NULL, "stages_bad_threshold"},
+    {NULL},
+};
+
+/* The settings as typed: the stage's values where a field was refused. */
+struct settings_job {
     struct review_stage s;
     struct review_criterion c[REVIEW_MAX_CRITERIA];
     int n;
+    int typed; /* s, c and n hold the form */
+    double weights;
 };
 
-static int parse_int(const char *v, int lo, int hi, int *out)
+/* A choice made on the page: {value, label, selected} for each of values. */
+static json_t *choices(struct req *r, const char *prefix, const char *const *values,
+                       const char *selected)
 {
-    if (!v || !*v)
-        return 0;
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (*end || x < lo || x > hi)
-        return 0;
-    *out = (int)x;
-    return 1;
-}
-
-static int parse_num(const char *v, double lo, double hi, double *out)
-{
-    if (!v || !*v)
-        return 0;
-    char *end;
-    double x = strtod(v, &end);
-    if (*end || !isfinite(x) || x < lo || x > hi)
-        return 0;
-    *out = x;
-    return 1;
-}
-
-static int one_of(const char *v, const char *const *list)
-{
-    for (; v && *list; list++)
-        if (strcmp(v, *list) == 0)
-            return 1;
-    return 0;
-}
-
-static void add_error(struct req *r, json_t *errors, const char *key)
-{
-    json_array_append_new(errors, json_string(i18n_get(r->lang, key)));
-}
-
-/* Read and validate the settings form into sf (starting from the stage's values). */
-static json_t *settings_read(struct req *r, struct settings_form *sf)
-{
-    static const char *const aggs[] = {"mean", "median", "trimmed", NULL};
-    static const char *const rules[] = {"top", "top_per_region", "top_per_track", "threshold",
-                                        NULL};
-    const struct query *f = web_form(r);
-    struct review_stage *s = &sf->s;
-    json_t *errors = json_array();
-    if (!parse_int(query_get(f, "reviewers_per_case"), 1, 20, &s->reviewers_per_case))
-        add_error(r, errors, "stages_bad_k");
-    if (!parse_int(query_get(f, "max_same_region"), 0, 20, &s->max_same_region))
-        add_error(r, errors, "stages_bad_cap");
-    s->blind = query_get(f, "blind") != NULL;
-    s->exclude_previous = query_get(f, "exclude_previous") != NULL;
-    s->normalise = query_get(f, "normalise") != NULL;
-    const char *agg = query_get(f, "aggregation");
-    if (one_of(agg, aggs))
-        snprintf(s->aggregation, sizeof s->aggregation, "%s", agg);
-    else
-        add_error(r, errors, "stages_bad_aggregation");
-    if (!parse_int(query_get(f, "trim_k"), 0, 5, &s->trim_k) ||
-        !parse_int(query_get(f, "trim_min"), 1, 50, &s->trim_min) ||
-        s->trim_min < 2 * s->trim_k + 1)
-        add_error(r, errors, "stages_bad_trim");
-    if (!parse_num(query_get(f, "previous_weight"), 0, 1, &s->previous_weight) ||
-        !parse_num(query_get(f, "vote_weight"), 0, 1, &s->vote_weight) ||
-        s->previous_weight + s->vote_weight > 1 + 1e-9)
-        add_error(r, errors, "stages_bad_weights");
-    if (!parse_int(query_get(f, "quorum"), 1, 20, &s->quorum) || s->quorum > s->reviewers_per_case)
-        add_error(r, errors, "stages_bad_quorum");
-    const char *rule = query_get(f, "advance_rule");
-    if (one_of(rule, rules))
-        snprintf(s->advance_rule, sizeof s->advance_rule, "%s", rule);
-    else
-        add_error(r, errors, "stages_bad_rule");
-    if (!parse_int(query_get(f, "advance_n"), 0, 100000, &s->advance_n))
-        add_error(r, errors, "stages_bad_advance_n");
-    if (!parse_num(query_get(f, "advance_threshold"), 0, 100, &s->advance_threshold))
-        add_error(r, errors, "stages_bad_threshold");
-    sf->n = 0;
-    int bad_crit = 0;
-    double weights = 0;
-    for (int i = 1; i <= REVIEW_MAX_CRITERIA; i++) {
-        char k[32];
-        snprintf(k, sizeof k, "crit_name_%d", i);
-        const char *name = query_get(f, k);
-        if (!name || !*name)
-            continue;
-        struct review_criterion *c = &sf->c[sf->n];
-        memset(c, 0, sizeof *c);
-        snprintf(k, sizeof k, "crit_desc_%d", i);
-        const char *desc = query_get(f, k);
-        snprintf(k, sizeof k, "crit_max_%d", i);
-        const char *mx = query_get(f, k);
-        snprintf(k, sizeof k, "crit_weight_%d", i);
-        const char *wt = query_get(f, k);
-        if (strlen(name) >= 120 || (desc && strlen(desc) >= 500) ||
-            !parse_num(mx, 1, 1000, &c->max_score) || !parse_num(wt, 0, 100, &c->weight)) {
-            bad_crit = 1;
-            continue;
-        }
-        snprintf(c->name, sizeof c->name, "%s", name);
-        snprintf(c->description, sizeof c->description, "%s", desc ? desc : "");
-        weights += c->weight;
-        sf->n++;
+    json_t *a = json_array();
+    for (size_t k = 0; values[k]; k++) {
+        char key[48];
+        snprintf(key, sizeof key, "%s%s", prefix, values[k]);
+        json_array_append_new(a, json_pack("{s:s,s:s,s:b}", "value", values[k], "label",
+                                           i18n_get(r->lang, key), "selected",
+                                           strcmp(selected, values[k]) == 0));
     }
-    if (bad_crit)
-        add_error(r, errors, "stages_bad_criterion");
-    else if (strcmp(s->kind, "review") == 0 && (sf->n == 0 || weights <= 0))
-        add_error(r, errors, "stages_no_criteria");
-    return errors;
+    return a;
 }
 
-/* The settings page; with f, the form as typed (after an error). */
-static void settings_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                          const struct settings_form *sf, json_t *errors, const char *notice)
+/* The settings page; after a refused POST, the form as typed. */
+enum web_err page_stage_settings(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *m = json_object();
+    (void)in;
+    struct review_stage s;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    const struct settings_job *typed = web_act_state(r, &act_stage_settings);
+    if (typed && !typed->typed)
+        typed = NULL;
     json_t *crit = json_array();
-    if (sf) {
-        for (int i = 0; i < sf->n; i++)
-            json_array_append_new(crit, json_pack("{s:s,s:s,s:f,s:f}", "name", sf->c[i].name,
-                                                  "description", sf->c[i].description, "max",
-                                                  sf->c[i].max_score, "weight", sf->c[i].weight));
+    if (typed) {
+        for (int i = 0; i < typed->n; i++)
+            json_array_append_new(crit, json_pack("{s:s,s:s,s:f,s:f}", "name", typed->c[i].name,
+                                                  "description", typed->c[i].description, "max",
+                                                  typed->c[i].max_score, "weight",
+                                                  typed->c[i].weight));
     } else {
         json_decref(crit);
-        crit = store_review_criteria(web.store, s->id);
+        crit = store_review_criteria(web.store, s.id);
         if (!crit)
             crit = json_array();
     }
@@ -331,197 +223,237 @@ static void settings_page(struct req *r, struct resp *w, int status, const struc
     size_t i;
     json_t *c;
     json_array_foreach(crit, i, c) json_object_set_new(c, "row", json_integer((json_int_t)i + 1));
-    json_object_set_new(m, "criteria", crit);
-    static const char *const aggs[] = {"mean", "median", "trimmed"};
-    static const char *const rules[] = {"top", "top_per_region", "top_per_track", "threshold"};
-    const struct review_stage *v = sf ? &sf->s : s;
-    json_t *ag = json_array(), *ru = json_array();
-    for (size_t k = 0; k < 3; k++) {
-        char key[48];
-        snprintf(key, sizeof key, "stages_agg_%s", aggs[k]);
-        json_array_append_new(ag, json_pack("{s:s,s:s,s:b}", "value", aggs[k], "label",
-                                            i18n_get(r->lang, key), "selected",
-                                            strcmp(v->aggregation, aggs[k]) == 0));
-    }
-    for (size_t k = 0; k < 4; k++) {
-        char key[48];
-        snprintf(key, sizeof key, "stages_rule_%s", rules[k]);
-        json_array_append_new(ru, json_pack("{s:s,s:s,s:b}", "value", rules[k], "label",
-                                            i18n_get(r->lang, key), "selected",
-                                            strcmp(v->advance_rule, rules[k]) == 0));
-    }
-    json_object_set_new(m, "aggregations", ag);
-    json_object_set_new(m, "rules", ru);
-    json_object_set_new(m, "form", stage_json(r, v));
-    if (errors && json_array_size(errors)) {
-        json_object_set_new(m, "errors", errors);
-        json_object_set_new(m, "has_errors", json_true());
-        stage_page(r, w, status, "stages_settings", "stages_settings_title", s, m, notice,
-                   "stages_form_invalid");
-        return;
-    }
-    json_decref(errors);
-    stage_page(r, w, status, "stages_settings", "stages_settings_title", s, m, notice, NULL);
+    const struct review_stage *v = typed ? &typed->s : &s;
+    json_t *m = json_pack("{s:o,s:o,s:o,s:o}", "criteria", crit, "aggregations",
+                          choices(r, "stages_agg_", aggregations, v->aggregation), "rules",
+                          choices(r, "stages_rule_", advance_rules, v->advance_rule), "form",
+                          stage_json(r, v));
+    if (query_get(&r->query, "saved"))
+        p->notice = "stages_settings_saved";
+    return stage_page(r, p, &s, "stages_settings", "stages_settings_title", m);
 }
 
-void raw_stage_settings(struct req *r, struct resp *w)
+/* Criterion row i of the form into c; 0 for an empty row, -1 for a refused one. */
+static int read_criterion(struct web_act *x, int i, struct review_criterion *c)
 {
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    const char *saved = query_get(&r->query, "saved");
-    settings_page(r, w, 200, &s, NULL, NULL,
-                  saved ? i18n_get(r->lang, "stages_settings_saved") : NULL);
+    char name[32], desc[32], max[32], weight[32];
+    snprintf(name, sizeof name, "crit_name_%d", i);
+    snprintf(desc, sizeof desc, "crit_desc_%d", i);
+    snprintf(max, sizeof max, "crit_max_%d", i);
+    snprintf(weight, sizeof weight, "crit_weight_%d", i);
+    const struct web_field f[] = {
+        {name, WEB_F_TEXT, 0, 0, 119, NULL, "stages_bad_criterion"},
+        {desc, WEB_F_TEXT, 0, 0, 499, NULL, "stages_bad_criterion"},
+        {max, WEB_F_NUMBER, REQ, 1, 1000, NULL, "stages_bad_criterion"},
+        {weight, WEB_F_NUMBER, REQ, 0, 100, NULL, "stages_bad_criterion"},
+    };
+    struct web_value v[4];
+    if (!web_parse_field(x, &f[0], &v[0]))
+        return -1;
+    if (!v[0].given)
+        return 0;
+    int ok = web_parse_field(x, &f[1], &v[1]);
+    ok &= web_parse_field(x, &f[2], &v[2]);
+    ok &= web_parse_field(x, &f[3], &v[3]);
+    if (!ok)
+        return -1;
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", v[0].s);
+    snprintf(c->description, sizeof c->description, "%s", v[1].given ? v[1].s : "");
+    c->max_score = v[2].n;
+    c->weight = v[3].n;
+    return 1;
 }
 
-struct settings_job {
-    struct settings_form f;
-    int64_t id;
-};
+/* The stage, and the form over its values (a refused field keeps the stage's value). */
+static enum result settings_load(struct web_act *x)
+{
+    struct settings_job *j = x->state;
+    if (act_stage(x, &j->s) != RC_OK)
+        return RC_NOTFOUND;
+    struct review_stage *s = &j->s;
+#define TAKE_INT(field, member)                                                                    \
+    if (x->v[field].valid)                                                                         \
+        s->member = (int)x->v[field].i;
+    TAKE_INT(0, reviewers_per_case)
+    TAKE_INT(1, max_same_region)
+    s->blind = (int)x->v[2].i;
+    s->exclude_previous = (int)x->v[3].i;
+    s->normalise = (int)x->v[4].i;
+    if (x->v[5].valid)
+        snprintf(s->aggregation, sizeof s->aggregation, "%s", x->v[5].s);
+    TAKE_INT(6, trim_k)
+    TAKE_INT(7, trim_min)
+    if (x->v[8].valid)
+        s->previous_weight = x->v[8].n;
+    if (x->v[9].valid)
+        s->vote_weight = x->v[9].n;
+    TAKE_INT(10, quorum)
+    if (x->v[11].valid)
+        snprintf(s->advance_rule, sizeof s->advance_rule, "%s", x->v[11].s);
+    TAKE_INT(12, advance_n)
+    if (x->v[13].valid)
+        s->advance_threshold = x->v[13].n;
+#undef TAKE_INT
+    j->typed = 1;
+    for (int i = 1; i <= REVIEW_MAX_CRITERIA; i++) {
+        int got = read_criterion(x, i, &j->c[j->n]);
+        if (got > 0)
+            j->weights += j->c[j->n++].weight;
+    }
+    if (x->errors)
+        x->error = "stages_form_invalid";
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld?saved=1", (long long)s->id);
+    return RC_OK;
+}
+
+/* The rules between fields, then the stage's state. */
+static enum result settings_check(struct web_act *x)
+{
+    struct settings_job *j = x->state;
+    const struct review_stage *s = &j->s;
+    if (s->trim_min < 2 * s->trim_k + 1)
+        web_refuse_field(x, "trim_min", "stages_bad_trim");
+    if (s->previous_weight + s->vote_weight > 1 + 1e-9)
+        web_refuse_field(x, "vote_weight", "stages_bad_weights");
+    if (s->quorum > s->reviewers_per_case)
+        web_refuse_field(x, "quorum", "stages_bad_quorum");
+    if (strcmp(s->kind, "review") == 0 && (j->n == 0 || j->weights <= 0))
+        web_refuse_field(x, "crit_name_1", "stages_no_criteria");
+    if (x->errors) {
+        x->error = "stages_form_invalid";
+        return RC_INVALID;
+    }
+    if (strcmp(s->state, "setup") != 0 && strcmp(s->state, "proposed") != 0) {
+        x->error = "stages_err_state";
+        return RC_STATE;
+    }
+    return RC_OK;
+}
 
 static int settings_write(struct store_tx *tx, void *arg)
 {
     struct settings_job *j = arg;
-    return tx_review_stage_update(tx, j->id, &j->f.s, j->f.c, j->f.n);
+    return tx_review_stage_update(tx, j->s.id, &j->s, j->c, j->n);
 }
 
-static void settings_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct settings_job *j = arg;
-    struct review_stage s;
-    if (!stage_or_404(r, w, j->id, &s))
-        return;
-    if (rc == RC_STATE) {
-        json_t *errors = json_array();
-        add_error(r, errors, "stages_err_state");
-        settings_page(r, w, 409, &s, &j->f, errors, NULL);
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, arena_printf(&r->arena, "/admin/stages/%lld?saved=1", (long long)j->id));
-}
-
-void raw_stage_settings_post(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    struct settings_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->id = s.id;
-    j->f.s = s;
-    json_t *errors = settings_read(r, &j->f);
-    if (json_array_size(errors)) {
-        settings_page(r, w, 422, &s, &j->f, errors, NULL);
-        return;
-    }
-    json_decref(errors);
-    if (strcmp(s.state, "setup") != 0 && strcmp(s.state, "proposed") != 0) {
-        errors = json_array();
-        add_error(r, errors, "stages_err_state");
-        settings_page(r, w, 409, &s, &j->f, errors, NULL);
-        return;
-    }
-    web_write(r, w, settings_write, j, settings_then);
-}
+const struct web_action act_stage_settings = {
+    .fields = settings_fields,
+    .state_size = sizeof(struct settings_job),
+    .load = settings_load,
+    .check = settings_check,
+    .write = settings_write,
+    .then = state_then,
+    .page = page_stage_settings,
+};
 
 /* ------------------------------------------------------------ pool */
 
-static void pool_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                      const char *notice, const char *error)
+enum web_err page_stage_pool(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *pool = store_review_pool(web.store, s->id);
-    if (!pool) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    int64_t prev = store_review_previous_stage(web.store, s->id);
+    (void)in;
+    struct review_stage s;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    json_t *pool = store_review_pool(web.store, s.id);
+    if (!pool)
+        return WEB_INTERNAL;
+    int64_t prev = store_review_previous_stage(web.store, s.id);
     json_t *m = json_pack("{s:o,s:i,s:b}", "cases", pool, "count", (int)json_array_size(pool),
                           "from_previous", prev != 0);
-    stage_page(r, w, status, "stages_pool", "stages_pool_title", s, m, notice, error);
-}
-
-void raw_stage_pool(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    pool_page(r, w, 200, &s, count_notice(r, "added", "stages_pool_added"), NULL);
+    count_notice(r, m, "added", "stages_pool_added");
+    return stage_page(r, p, &s, "stages_pool", "stages_pool_title", m);
 }
 
 struct fill_job {
-    int64_t id;
+    struct review_stage s;
     int added;
 };
+
+/* Only a stage in setup takes cases (the write checks again). */
+static enum result fill_load(struct web_act *x)
+{
+    struct fill_job *j = x->state;
+    if (act_stage(x, &j->s) != RC_OK)
+        return RC_NOTFOUND;
+    if (strcmp(j->s.state, "setup") != 0) {
+        x->error = "stages_err_state";
+        return RC_STATE;
+    }
+    return RC_OK;
+}
 
 static int fill_write(struct store_tx *tx, void *arg)
 {
     struct fill_job *j = arg;
-    return tx_review_pool_fill(tx, j->id, &j->added);
+    return tx_review_pool_fill(tx, j->s.id, &j->added);
 }
 
-static void fill_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result fill_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct fill_job *j = arg;
-    state_write_done(
-        r, w, rc, j->id, pool_page,
-        arena_printf(&r->arena, "/admin/stages/%lld/pool?added=%d", (long long)j->id, j->added));
+    struct fill_job *j = x->state;
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/pool?added=%d", (long long)j->s.id,
+                           j->added);
+    return state_then(x, w, rc);
 }
 
-void raw_stage_pool_fill(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    if (strcmp(s.state, "setup") != 0) {
-        pool_page(r, w, 409, &s, NULL, "stages_err_state");
-        return;
-    }
-    struct fill_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->id = s.id;
-    web_write(r, w, fill_write, j, fill_then);
-}
+const struct web_action act_stage_pool_fill = {
+    .state_size = sizeof(struct fill_job),
+    .load = fill_load,
+    .write = fill_write,
+    .then = fill_then,
+    .page = page_stage_pool,
+};
 
 /* ------------------------------------------------------------ reviewers */
 
-static void reviewers_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                           const char *notice, const char *error)
+struct drop_job {
+    int64_t stage_id, user_id;
+    struct review_mail m;
+    struct review_outcome o;
+};
+
+enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *revs = store_review_reviewers(web.store, s->id);
+    (void)in;
+    struct review_stage s;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    json_t *revs = store_review_reviewers(web.store, s.id);
     json_t *cands = store_review_reviewer_candidates(web.store);
     if (!revs || !cands) {
         json_decref(revs);
         json_decref(cands);
-        web_error(r, w, WEB_INTERNAL);
-        return;
+        return WEB_INTERNAL;
     }
     json_t *m = json_pack("{s:o,s:b,s:o,s:i}", "reviewers", revs, "has_candidates",
                           json_array_size(cands) > 0, "candidates", cands, "count",
                           (int)json_array_size(revs));
-    stage_page(r, w, status, "stages_reviewers", "stages_reviewers_title", s, m, notice, error);
-}
-
-void raw_stage_reviewers(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    const char *notice = NULL;
+    /* A drop-out whose cases cannot all be given to others: the numbers why. */
+    const struct drop_job *drop = web_act_state(r, &act_stage_reviewer_drop);
+    if (drop && drop->o.rc > 0)
+        json_object_set_new(m, "infeasible", json_string(drop->o.message));
     const char *dropped = query_get(&r->query, "dropped");
     const char *replaced = query_get(&r->query, "replaced");
     if (dropped && replaced && strlen(dropped) < 20 && strlen(replaced) < 12)
-        notice = arena_printf(&r->arena, "%s #%s · %s %s", i18n_get(r->lang, "stages_dropped"),
-                              dropped, i18n_get(r->lang, "stages_replaced"), replaced);
+        json_object_set_new(
+            m, "notice",
+            json_string(arena_printf(&r->arena, "%s #%s · %s %s",
+                                     i18n_get(r->lang, "stages_dropped"), dropped,
+                                     i18n_get(r->lang, "stages_replaced"), replaced)));
     else if (query_get(&r->query, "added"))
-        notice = i18n_get(r->lang, "stages_reviewer_added");
-    reviewers_page(r, w, 200, &s, notice, NULL);
+        p->notice = "stages_reviewer_added";
+    return stage_page(r, p, &s, "stages_reviewers", "stages_reviewers_title", m);
 }
+
+static const struct web_field reviewer_fields[] = {
+    {"user_id", WEB_F_INT, REQ, 1, 1e15, NULL, "stages_bad_reviewer"},
+    {"region", WEB_F_TEXT, 0, 6, 6, NULL, "stages_bad_reviewer"},
+    {"unit_id", WEB_F_INT, 0, 1, 1e15, NULL, "stages_bad_reviewer"},
+    {"expertise", WEB_F_TEXT, 0, 0, 500, NULL, "stages_bad_reviewer"},
+    {"max_load", WEB_F_INT, REQ, 0, 10000, NULL, "stages_bad_reviewer"},
+    {NULL},
+};
 
 struct reviewer_job {
     int64_t stage_id, user_id, unit_id;
@@ -529,90 +461,76 @@ struct reviewer_job {
     int max_load;
 };
 
+/* Expertise as typed ("a, b、c") in the canonical 'a|b|c' form (arena). */
+static const char *expertise_canonical(struct req *r, const char *typed)
+{
+    char *e = arena_strdup(&r->arena, typed);
+    if (!e)
+        return typed;
+    char *o = e;
+    int sep = 1;
+    for (const char *p = typed; *p;) {
+        size_t k = (*p == '|' || *p == ',' || *p == ';' || *p == ' ')       ? 1
+                   : (strncmp(p, "、", 3) == 0 || strncmp(p, "，", 3) == 0) ? 3
+                                                                            : 0;
+        if (k) {
+            if (!sep)
+                *o++ = '|';
+            sep = 1;
+            p += k;
+        } else {
+            *o++ = *p++;
+            sep = 0;
+        }
+    }
+    if (o > e && o[-1] == '|')
+        o--;
+    *o = 0;
+    return e;
+}
+
+static enum result reviewer_load(struct web_act *x)
+{
+    struct reviewer_job *j = x->state;
+    struct review_stage s;
+    if (act_stage(x, &s) != RC_OK)
+        return RC_NOTFOUND;
+    j->stage_id = s.id;
+    j->user_id = web_int(x, "user_id");
+    j->region = web_text(x, "region");
+    j->unit_id = web_int(x, "unit_id");
+    const char *exp = web_text(x, "expertise");
+    j->expertise = expertise_canonical(x->r, exp ? exp : "");
+    j->max_load = (int)web_int(x, "max_load");
+    if (j->region && strspn(j->region, "0123456789") != 6)
+        web_refuse_field(x, "region", "stages_bad_reviewer");
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/reviewers?added=1",
+                           (long long)s.id);
+    return RC_OK;
+}
+
 static int reviewer_write(struct store_tx *tx, void *arg)
 {
     struct reviewer_job *j = arg;
     return tx_reviewer_upsert(tx, j->user_id, j->region, j->unit_id, j->expertise, j->max_load);
 }
 
-static void reviewer_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result reviewer_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct reviewer_job *j = arg;
-    struct review_stage s;
-    if (!stage_or_404(r, w, j->stage_id, &s))
-        return;
-    if (rc == RC_INVALID) {
-        reviewers_page(r, w, 422, &s, NULL, "stages_bad_reviewer");
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(
-        r, w,
-        arena_printf(&r->arena, "/admin/stages/%lld/reviewers?added=1", (long long)j->stage_id));
+    (void)w;
+    if (rc == RC_INVALID)
+        x->error = "stages_bad_reviewer";
+    return rc;
 }
 
-static int region_ok(const char *v)
-{
-    if (!v || strlen(v) != 6)
-        return 0;
-    for (const char *p = v; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return 1;
-}
-
-void raw_stage_reviewer_add(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    const struct query *f = web_form(r);
-    struct reviewer_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    j->user_id = web_path_id(query_get(f, "user_id"));
-    const char *region = query_get(f, "region");
-    const char *unit = query_get(f, "unit_id");
-    const char *exp = query_get(f, "expertise");
-    j->region = region && *region ? region : NULL;
-    j->unit_id = unit && *unit ? web_path_id(unit) : 0;
-    j->expertise = exp ? exp : "";
-    if (!j->user_id || (j->region && !region_ok(j->region)) || (unit && *unit && !j->unit_id) ||
-        strlen(j->expertise) > 500 ||
-        !parse_int(query_get(f, "max_load"), 0, 10000, &j->max_load)) {
-        reviewers_page(r, w, 422, &s, NULL, "stages_bad_reviewer");
-        return;
-    }
-    /* Expertise as typed ("a, b、c") is kept in the canonical 'a|b|c' form. */
-    char *e = arena_strdup(&r->arena, j->expertise);
-    if (e) {
-        char *o = e;
-        int sep = 1;
-        for (const char *p = j->expertise; *p;) {
-            size_t k = (*p == '|' || *p == ',' || *p == ';' || *p == ' ')       ? 1
-                       : (strncmp(p, "、", 3) == 0 || strncmp(p, "，", 3) == 0) ? 3
-                                                                                : 0;
-            if (k) {
-                if (!sep)
-                    *o++ = '|';
-                sep = 1;
-                p += k;
-            } else {
-                *o++ = *p++;
-                sep = 0;
-            }
-        }
-        if (o > e && o[-1] == '|')
-            o--;
-        *o = 0;
-        j->expertise = e;
-    }
-    web_write(r, w, reviewer_write, j, reviewer_then);
-}
+const struct web_action act_stage_reviewer_add = {
+    .fields = reviewer_fields,
+    .state_size = sizeof(struct reviewer_job),
+    .load = reviewer_load,
+    .write = reviewer_write,
+    .then = reviewer_then,
+    .page = page_stage_reviewers,
+};
 
 /* The messages to reviewers, in Chinese (the experts' language), with the link to /review. */
 static void reviewer_mail(struct req *r, struct review_mail *m, const char *subject_key)
@@ -622,74 +540,63 @@ static void reviewer_mail(struct req *r, struct review_mail *m, const char *subj
     m->link = arena_printf(&r->arena, "%s/review", web.base_url ? web.base_url : "");
 }
 
-struct drop_job {
-    int64_t stage_id, user_id;
-    struct review_mail m;
-    struct review_outcome o;
-};
+static enum result drop_load(struct web_act *x)
+{
+    struct drop_job *j = x->state;
+    struct review_stage s;
+    if (act_stage(x, &s) != RC_OK || !(j->user_id = web_path_id(x->r->params[1])))
+        return RC_NOTFOUND;
+    j->stage_id = s.id;
+    reviewer_mail(x->r, &j->m, "stages_mail_subject");
+    return RC_OK;
+}
 
-static void drop_work(void *arg)
+/* On the worker pool: drop the reviewer and give their cases to others (the outcome says how). */
+static enum result drop_work(void *arg)
 {
     struct drop_job *j = arg;
     review_drop(web.store, j->stage_id, j->user_id, &j->m, &j->o);
+    return RC_OK;
 }
 
-static void drop_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result drop_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct drop_job *j = arg;
-    struct review_stage s;
-    if (!work_stage(r, w, rc, j->stage_id, &s))
-        return;
-    if (j->o.rc == -1) {
-        reviewers_page(r, w, j->o.http, &s, NULL, j->o.error);
-        return;
-    }
+    (void)w;
+    struct drop_job *j = x->state;
+    if (rc != RC_OK)
+        return rc;
     if (j->o.rc != 0) {
-        json_t *revs = store_review_reviewers(web.store, s.id);
-        json_t *cands = store_review_reviewer_candidates(web.store);
-        json_t *m =
-            json_pack("{s:o,s:o,s:s}", "reviewers", revs ? revs : json_array(), "candidates",
-                      cands ? cands : json_array(), "infeasible", j->o.message);
-        stage_page(r, w, j->o.http, "stages_reviewers", "stages_reviewers_title", &s, m, NULL,
-                   "stages_err_infeasible");
-        return;
+        x->status = j->o.http ? j->o.http : 500;
+        x->error = j->o.rc == -1 ? j->o.error : "stages_err_infeasible";
+        return RC_STATE;
     }
-    web_redirect(r, w,
-                 arena_printf(&r->arena, "/admin/stages/%lld/reviewers?dropped=%lld&replaced=%d",
-                              (long long)j->stage_id, (long long)j->user_id, j->o.pairs));
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/reviewers?dropped=%lld&replaced=%d",
+                           (long long)j->stage_id, (long long)j->user_id, j->o.pairs);
+    return RC_OK;
 }
 
-void raw_stage_reviewer_drop(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    int64_t uid = web_path_id(r->params[1]);
-    if (!uid) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    struct drop_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    j->user_id = uid;
-    reviewer_mail(r, &j->m, "stages_mail_subject");
-    web_work(r, w, drop_work, j, drop_then);
-}
+const struct web_action act_stage_reviewer_drop = {
+    .state_size = sizeof(struct drop_job),
+    .load = drop_load,
+    .work = drop_work,
+    .then = drop_then,
+    .page = page_stage_reviewers,
+};
 
 /* ------------------------------------------------------------ conflicts */
 
-static void conflicts_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                           const char *notice, const char *error)
+enum web_err page_stage_conflicts(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *list = store_review_conflicts(web.store, s->campaign_id);
+    (void)in;
+    struct review_stage s;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    json_t *list = store_review_conflicts(web.store, s.campaign_id);
     json_t *revs = store_review_reviewers(web.store, 0);
     if (!list || !revs) {
         json_decref(list);
         json_decref(revs);
-        web_error(r, w, WEB_INTERNAL);
-        return;
+        return WEB_INTERNAL;
     }
     size_t i;
     json_t *e;
@@ -702,52 +609,26 @@ static void conflicts_page(struct req *r, struct resp *w, int status, const stru
     }
     json_t *m = json_pack("{s:o,s:o,s:i}", "conflicts", list, "reviewers", revs, "count",
                           (int)json_array_size(list));
-    stage_page(r, w, status, "stages_conflicts", "stages_conflicts_title", s, m, notice, error);
+    if (query_get(&r->query, "saved"))
+        p->notice = "stages_conflict_saved";
+    return stage_page(r, p, &s, "stages_conflicts", "stages_conflicts_title", m);
 }
 
-void raw_stage_conflicts(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    conflicts_page(
-        r, w, 200, &s,
-        query_get(&r->query, "saved") ? i18n_get(r->lang, "stages_conflict_saved") : NULL, NULL);
-}
+static const char *const conflict_actions[] = {"add", "remove", NULL};
+
+static const struct web_field conflict_fields[] = {
+    {"case_id", WEB_F_INT, REQ, 1, 1e15, NULL, "stages_conflict_invalid"},
+    {"user_id", WEB_F_INT, REQ, 1, 1e15, NULL, "stages_conflict_invalid"},
+    {"action", WEB_F_CHOICE, 0, 0, 0, conflict_actions, "stages_conflict_invalid"},
+    {"reason", WEB_F_TEXT, 0, 0, 500, NULL, "stages_conflict_invalid"},
+    {NULL},
+};
 
 struct conflict_job {
     int64_t stage_id, case_id, user_id;
     const char *reason;
     int remove;
 };
-
-static int conflict_write(struct store_tx *tx, void *arg)
-{
-    struct conflict_job *j = arg;
-    if (j->remove)
-        return tx_conflict_remove(tx, j->case_id, j->user_id);
-    return tx_conflict_add(tx, j->case_id, j->user_id, "organiser", j->reason);
-}
-
-static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct conflict_job *j = arg;
-    struct review_stage s;
-    if (!stage_or_404(r, w, j->stage_id, &s))
-        return;
-    if (rc == RC_EXISTS || rc == RC_NOTFOUND) {
-        conflicts_page(r, w, rc == RC_EXISTS ? 409 : 404, &s, NULL,
-                       rc == RC_EXISTS ? "stages_conflict_exists" : "stages_conflict_none");
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(
-        r, w,
-        arena_printf(&r->arena, "/admin/stages/%lld/conflicts?saved=1", (long long)j->stage_id));
-}
 
 /* 1 if case_id is in the pool of stage_id. */
 static int in_pool(int64_t stage_id, int64_t case_id)
@@ -765,32 +646,66 @@ static int in_pool(int64_t stage_id, int64_t case_id)
     return found;
 }
 
-void raw_stage_conflicts_post(struct req *r, struct resp *w)
+static enum result conflict_load(struct web_act *x)
 {
+    struct conflict_job *j = x->state;
     struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    const struct query *f = web_form(r);
-    struct conflict_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
+    if (act_stage(x, &s) != RC_OK)
+        return RC_NOTFOUND;
+    const char *action = web_text(x, "action");
     j->stage_id = s.id;
-    j->case_id = web_path_id(query_get(f, "case_id"));
-    j->user_id = web_path_id(query_get(f, "user_id"));
-    const char *action = query_get(f, "action");
+    j->case_id = web_int(x, "case_id");
+    j->user_id = web_int(x, "user_id");
     j->remove = action && strcmp(action, "remove") == 0;
-    const char *reason = query_get(f, "reason");
-    j->reason = reason ? reason : "";
-    if (!j->case_id || !j->user_id || strlen(j->reason) > 500 || (!j->remove && !*j->reason)) {
-        conflicts_page(r, w, 422, &s, NULL, "stages_conflict_invalid");
-        return;
-    }
-    if (!j->remove && !in_pool(s.id, j->case_id)) {
-        conflicts_page(r, w, 422, &s, NULL, "stages_err_not_in_pool");
-        return;
-    }
-    web_write(r, w, conflict_write, j, conflict_then);
+    j->reason = web_text(x, "reason");
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/conflicts?saved=1",
+                           (long long)s.id);
+    return RC_OK;
 }
+
+/* A new conflict needs its reason and a case of the stage's pool. */
+static enum result conflict_check(struct web_act *x)
+{
+    struct conflict_job *j = x->state;
+    if (j->remove)
+        return RC_OK;
+    if (!j->reason)
+        return web_refuse_field(x, "reason", "stages_conflict_invalid");
+    if (!in_pool(j->stage_id, j->case_id))
+        return web_refuse_field(x, "case_id", "stages_err_not_in_pool");
+    return RC_OK;
+}
+
+static int conflict_write(struct store_tx *tx, void *arg)
+{
+    struct conflict_job *j = arg;
+    if (j->remove)
+        return tx_conflict_remove(tx, j->case_id, j->user_id);
+    return tx_conflict_add(tx, j->case_id, j->user_id, "organiser", j->reason);
+}
+
+/* A conflict already there (409), or none to remove (404): the page says which. */
+static enum result conflict_then(struct web_act *x, struct resp *w, enum result rc)
+{
+    (void)w;
+    if (rc == RC_EXISTS)
+        x->error = "stages_conflict_exists";
+    if (rc == RC_NOTFOUND) {
+        x->error = "stages_conflict_none";
+        x->page = page_stage_conflicts;
+    }
+    return rc;
+}
+
+const struct web_action act_stage_conflicts = {
+    .fields = conflict_fields,
+    .state_size = sizeof(struct conflict_job),
+    .load = conflict_load,
+    .check = conflict_check,
+    .write = conflict_write,
+    .then = conflict_then,
+    .page = page_stage_conflicts,
+};
 
 /* ------------------------------------------------------------ assignment */
 
@@ -799,18 +714,16 @@ struct propose_job {
     struct review_outcome o;
 };
 
-static void propose_work(void *arg)
+/* What a proposal did: the solver's figures, or why there is none (shown by the action). */
+static enum web_err page_stage_proposal(struct req *r, const struct web_input *in, struct page *p)
 {
-    struct propose_job *j = arg;
-    review_assign_propose(web.store, j->stage_id, 0, &j->o);
-}
-
-static void propose_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct propose_job *j = arg;
+    (void)in;
     struct review_stage s;
-    if (!work_stage(r, w, rc, j->stage_id, &s))
-        return;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    const struct propose_job *j = web_act_state(r, &act_stage_assign);
+    if (!j)
+        return WEB_NOT_FOUND;
     const struct review_outcome *o = &j->o;
     json_t *m = json_pack("{s:b,s:i,s:i,s:i,s:I,s:i,s:i,s:i,s:i,s:s,s:s,s:s}", "ok", o->rc == 0,
                           "cases", o->ncases, "reviewers", o->nreviewers, "k", o->k, "total_cost",
@@ -821,39 +734,64 @@ static void propose_then(struct req *r, struct resp *w, int rc, void *arg)
     json_object_set_new(m, "infeasible", json_boolean(o->rc > 0));
     if (o->rc > 0)
         json_object_set_new(m, "reason", json_string(assign_rc_name(o->rc)));
-    int status = o->rc == 0 ? 200 : o->http ? o->http : 500;
-    const char *err = o->rc == -1 ? o->error : o->rc > 0 ? "stages_err_infeasible" : NULL;
-    stage_page(r, w, status, "stages_assign", "stages_assign_title", &s, m, NULL, err);
+    return stage_page(r, p, &s, "stages_assign", "stages_assign_title", m);
 }
 
-void raw_stage_assign(struct req *r, struct resp *w)
+static enum result propose_load(struct web_act *x)
+{
+    struct propose_job *j = x->state;
+    struct review_stage s;
+    if (act_stage(x, &s) != RC_OK)
+        return RC_NOTFOUND;
+    j->stage_id = s.id;
+    return RC_OK;
+}
+
+/* On the worker pool: solve and store the proposal (the outcome says how it went). */
+static enum result propose_work(void *arg)
+{
+    struct propose_job *j = arg;
+    review_assign_propose(web.store, j->stage_id, 0, &j->o);
+    return RC_OK;
+}
+
+/* The figures are shown, not redirected to: they are not kept. */
+static enum result propose_then(struct web_act *x, struct resp *w, enum result rc)
+{
+    (void)w;
+    struct propose_job *j = x->state;
+    if (rc != RC_OK)
+        return rc;
+    if (j->o.rc != 0) {
+        x->status = j->o.http ? j->o.http : 500;
+        x->error = j->o.rc == -1 ? j->o.error : "stages_err_infeasible";
+        return RC_STATE;
+    }
+    x->show = 1;
+    return RC_OK;
+}
+
+const struct web_action act_stage_assign = {
+    .state_size = sizeof(struct propose_job),
+    .load = propose_load,
+    .work = propose_work,
+    .then = propose_then,
+    .page = page_stage_proposal,
+};
+
+enum web_err page_stage_assignments(struct req *r, const struct web_input *in, struct page *p)
 {
     struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    struct propose_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    web_work(r, w, propose_work, j, propose_then);
-}
-
-static void assignments_page(struct req *r, struct resp *w, int status,
-                             const struct review_stage *s, const char *notice, const char *error,
-                             const char *warning)
-{
-    json_t *all = store_review_assignments(web.store, s->id);
-    json_t *revs = store_review_reviewers(web.store, s->id);
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    json_t *all = store_review_assignments(web.store, s.id);
+    json_t *revs = store_review_reviewers(web.store, s.id);
     if (!all || !revs) {
         json_decref(all);
         json_decref(revs);
-        web_error(r, w, WEB_INTERNAL);
-        return;
+        return WEB_INTERNAL;
     }
-    const char *pg = query_get(&r->query, "page");
-    int page = 1;
-    if (pg && !parse_int(pg, 1, 10000, &page))
-        page = 1;
+    int page = in->page;
     size_t n = json_array_size(all);
     int pages = (int)((n + STAGES_PER_PAGE - 1) / STAGES_PER_PAGE);
     if (pages < 1)
@@ -881,8 +819,8 @@ static void assignments_page(struct req *r, struct resp *w, int status,
             live += !dropped;
         }
         json_object_set_new(c, "live", json_integer(live));
-        json_object_set_new(c, "short", json_boolean(live < s->reviewers_per_case));
-        below += live < s->reviewers_per_case;
+        json_object_set_new(c, "short", json_boolean(live < s.reviewers_per_case));
+        below += live < s.reviewers_per_case;
         if (i >= (size_t)(page - 1) * STAGES_PER_PAGE && i < (size_t)page * STAGES_PER_PAGE)
             json_array_append(items, c);
     }
@@ -908,33 +846,21 @@ static void assignments_page(struct req *r, struct resp *w, int status,
                           "below_k", below, "load_min", lo < 0 ? 0 : lo, "has_prev", page > 1,
                           "has_next", page < pages, "prev", page - 1, "next", page + 1);
     json_object_set_new(m, "load_max", json_integer(hi));
-    if (warning)
-        json_object_set_new(m, "warning", json_string(i18n_get(r->lang, warning)));
-    stage_page(r, w, status, "stages_assignments", "stages_assignments_title", s, m, notice, error);
-}
-
-/* The assignments page without a warning (a stage_page_fn). */
-static void assignments_notice_page(struct req *r, struct resp *w, int status,
-                                    const struct review_stage *s, const char *notice,
-                                    const char *error)
-{
-    assignments_page(r, w, status, s, notice, error, NULL);
-}
-
-void raw_stage_assignments(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
+    if (query_get(&r->query, "warn"))
+        json_object_set_new(m, "warning", json_string(i18n_get(r->lang, "stages_warn_below_k")));
     const char *done = query_get(&r->query, "done");
-    const char *warn = query_get(&r->query, "warn");
-    assignments_page(r, w, 200, &s,
-                     done ? i18n_get(r->lang, strcmp(done, "release") == 0 ? "stages_released"
-                                              : strcmp(done, "add") == 0   ? "stages_added"
-                                                                           : "stages_removed")
-                          : NULL,
-                     NULL, warn ? "stages_warn_below_k" : NULL);
+    if (done)
+        p->notice = strcmp(done, "release") == 0 ? "stages_released"
+                    : strcmp(done, "add") == 0   ? "stages_added"
+                                                 : "stages_removed";
+    return stage_page(r, p, &s, "stages_assignments", "stages_assignments_title", m);
 }
+
+static const struct web_field edit_fields[] = {
+    {"case_id", WEB_F_INT, REQ, 1, 1e15, NULL, "stages_edit_invalid"},
+    {"user_id", WEB_F_INT, REQ, 1, 1e15, NULL, "stages_edit_invalid"},
+    {NULL},
+};
 
 struct edit_job {
     int64_t stage_id, case_id, user_id;
@@ -942,9 +868,23 @@ struct edit_job {
     int http;         /* the check's refusal, or 0 */
     const char *why;  /* its reason key */
     const char *warn; /* a warning key (remove below k before release) */
-    int rc;           /* the write's */
+    enum result rc;   /* the write's */
     struct review_mail m;
 };
+
+static enum result edit_load(struct web_act *x)
+{
+    struct edit_job *j = x->state;
+    struct review_stage s;
+    if (act_stage(x, &s) != RC_OK)
+        return RC_NOTFOUND;
+    j->stage_id = s.id;
+    j->case_id = web_int(x, "case_id");
+    j->user_id = web_int(x, "user_id");
+    j->remove = x->a == &act_stage_assignment_remove;
+    reviewer_mail(x->r, &j->m, "stages_mail_subject");
+    return RC_OK;
+}
 
 static int add_write(struct store_tx *tx, void *arg)
 {
@@ -958,7 +898,8 @@ static int remove_write(struct store_tx *tx, void *arg)
     return tx_review_assignment_remove(tx, j->stage_id, j->case_id, j->user_id);
 }
 
-static void edit_work(void *arg)
+/* On the worker pool: the rules need the whole stage, then the write. */
+static enum result edit_work(void *arg)
 {
     struct edit_job *j = arg;
     if (j->remove)
@@ -967,74 +908,80 @@ static void edit_work(void *arg)
     else
         j->http = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
     if (j->http)
-        return;
+        return RC_OK;
     j->rc = store_write_sync(web.store, j->remove ? remove_write : add_write, j);
+    return RC_OK;
 }
 
-static void edit_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result edit_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct edit_job *j = arg;
-    struct review_stage s;
-    if (!work_stage(r, w, rc, j->stage_id, &s))
-        return;
+    (void)w;
+    struct edit_job *j = x->state;
+    if (rc != RC_OK)
+        return rc;
     if (j->http) {
-        assignments_page(r, w, j->http, &s, NULL, j->why, NULL);
-        return;
+        x->status = j->http;
+        x->error = j->why;
+        x->page = page_stage_assignments;
+        return RC_INVALID;
     }
     if (j->rc == RC_STATE || j->rc == RC_EXISTS || j->rc == RC_NOTFOUND) {
-        assignments_page(r, w, j->rc == RC_NOTFOUND ? 404 : 409, &s, NULL,
-                         j->rc == RC_EXISTS   ? "stages_err_already"
-                         : j->rc == RC_NOTFOUND ? "stages_err_no_assignment"
-                                                   : "stages_err_submitted",
-                         NULL);
-        return;
+        x->error = j->rc == RC_EXISTS     ? "stages_err_already"
+                   : j->rc == RC_NOTFOUND ? "stages_err_no_assignment"
+                                          : "stages_err_submitted";
+        x->page = page_stage_assignments;
+        return j->rc;
     }
-    if (j->rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w,
-                 arena_printf(&r->arena, "/admin/stages/%lld/assignments?done=%s%s",
-                              (long long)j->stage_id, j->remove ? "remove" : "add",
-                              j->warn ? "&warn=1" : ""));
+    if (j->rc != RC_OK)
+        return j->rc;
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/assignments?done=%s%s",
+                           (long long)j->stage_id, j->remove ? "remove" : "add",
+                           j->warn ? "&warn=1" : "");
+    return RC_OK;
 }
 
-static void edit(struct req *r, struct resp *w, int remove)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    const struct query *f = web_form(r);
-    struct edit_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    j->case_id = web_path_id(query_get(f, "case_id"));
-    j->user_id = web_path_id(query_get(f, "user_id"));
-    j->remove = remove;
-    if (!j->case_id || !j->user_id) {
-        assignments_page(r, w, 422, &s, NULL, "stages_edit_invalid", NULL);
-        return;
-    }
-    reviewer_mail(r, &j->m, "stages_mail_subject");
-    web_work(r, w, edit_work, j, edit_then);
-}
+const struct web_action act_stage_assignment_add = {
+    .fields = edit_fields,
+    .state_size = sizeof(struct edit_job),
+    .load = edit_load,
+    .work = edit_work,
+    .then = edit_then,
+    .page = page_stage_assignments,
+};
 
-void raw_stage_assignment_add(struct req *r, struct resp *w)
-{
-    edit(r, w, 0);
-}
+const struct web_action act_stage_assignment_remove = {
+    .fields = edit_fields,
+    .state_size = sizeof(struct edit_job),
+    .load = edit_load,
+    .work = edit_work,
+    .then = edit_then,
+    .page = page_stage_assignments,
+};
 
-void raw_stage_assignment_remove(struct req *r, struct resp *w)
-{
-    edit(r, w, 1);
-}
-
+/* Release and reminders: one write on the stage with a message to its reviewers. */
 struct release_job {
     int64_t stage_id;
     struct review_mail m;
     int messages;
 };
+
+static enum result release_load(struct web_act *x)
+{
+    struct release_job *j = x->state;
+    struct review_stage s;
+    if (act_stage(x, &s) != RC_OK)
+        return RC_NOTFOUND;
+    j->stage_id = s.id;
+    if (x->a == &act_stage_remind) {
+        reviewer_mail(x->r, &j->m, "stages_remind_subject");
+        j->m.body = i18n_get(LANG_ZH, "stages_remind_body");
+    } else {
+        reviewer_mail(x->r, &j->m, "stages_mail_subject");
+        x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/assignments?done=release",
+                               (long long)s.id);
+    }
+    return RC_OK;
+}
 
 static int release_write(struct store_tx *tx, void *arg)
 {
@@ -1042,37 +989,25 @@ static int release_write(struct store_tx *tx, void *arg)
     return tx_review_release(tx, j->stage_id, &j->m, &j->messages);
 }
 
-static void release_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct release_job *j = arg;
-    state_write_done(r, w, rc, j->stage_id, assignments_notice_page,
-                     arena_printf(&r->arena, "/admin/stages/%lld/assignments?done=release",
-                                  (long long)j->stage_id));
-}
-
-void raw_stage_release(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    struct release_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    reviewer_mail(r, &j->m, "stages_mail_subject");
-    web_write(r, w, release_write, j, release_then);
-}
+const struct web_action act_stage_release = {
+    .state_size = sizeof(struct release_job),
+    .load = release_load,
+    .write = release_write,
+    .then = state_then,
+    .page = page_stage_assignments,
+};
 
 /* ------------------------------------------------------------ progress */
 
-static void progress_page(struct req *r, struct resp *w, int status, const struct review_stage *s,
-                          const char *notice, const char *error)
+enum web_err page_stage_progress(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *m = store_review_progress(web.store, s->id);
-    if (!m) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
+    (void)in;
+    struct review_stage s;
+    if (path_stage(r, &s) != WEB_OK)
+        return WEB_NOT_FOUND;
+    json_t *m = store_review_progress(web.store, s.id);
+    if (!m)
+        return WEB_INTERNAL;
     json_t *t = json_object_get(m, "totals");
     json_int_t a = json_integer_value(json_object_get(t, "assigned"));
     json_int_t d = json_integer_value(json_object_get(t, "submitted"));
@@ -1085,15 +1020,8 @@ static void progress_page(struct req *r, struct resp *w, int status, const struc
         json_int_t rs = json_integer_value(json_object_get(e, "submitted"));
         json_object_set_new(e, "percent", json_integer(ra ? (json_int_t)(rs * 100 / ra) : 0));
     }
-    stage_page(r, w, status, "stages_progress", "stages_progress_title", s, m, notice, error);
-}
-
-void raw_stage_progress(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    progress_page(r, w, 200, &s, count_notice(r, "reminded", "stages_reminded"), NULL);
+    count_notice(r, m, "reminded", "stages_reminded");
+    return stage_page(r, p, &s, "stages_progress", "stages_progress_title", m);
 }
 
 static int remind_write(struct store_tx *tx, void *arg)
@@ -1102,24 +1030,18 @@ static int remind_write(struct store_tx *tx, void *arg)
     return tx_review_remind(tx, j->stage_id, &j->m, &j->messages);
 }
 
-static void remind_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result remind_then(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct release_job *j = arg;
-    state_write_done(r, w, rc, j->stage_id, progress_page,
-                     arena_printf(&r->arena, "/admin/stages/%lld/progress?reminded=%d",
-                                  (long long)j->stage_id, j->messages));
+    struct release_job *j = x->state;
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/progress?reminded=%d",
+                           (long long)j->stage_id, j->messages);
+    return state_then(x, w, rc);
 }
 
-void raw_stage_remind(struct req *r, struct resp *w)
-{
-    struct review_stage s;
-    if (!route_stage(r, w, &s))
-        return;
-    struct release_job *j = job_new(r, w, sizeof *j);
-    if (!j)
-        return;
-    j->stage_id = s.id;
-    reviewer_mail(r, &j->m, "stages_remind_subject");
-    j->m.body = i18n_get(LANG_ZH, "stages_remind_body");
-    web_write(r, w, remind_write, j, remind_then);
-}
+const struct web_action act_stage_remind = {
+    .state_size = sizeof(struct release_job),
+    .load = release_load,
+    .write = remind_write,
+    .then = remind_then,
+    .page = page_stage_progress,
+};

@@ -111,6 +111,7 @@ struct web_state {
     const char *anon_csrf;             /* the laurel_csrf cookie's value, if any */
     struct query form;
     int form_parsed;
+    void *act_state;                   /* the running action's state (action.c) */
 };
 
 /* The signed-in user of a request, or NULL. */

@@ -187,10 +187,31 @@ def test_settings_validation_refuses(env, field, value):
     r = env["org"].post("/admin/stages/%d" % sid, dict(SETTINGS, **{field: value}), json=True)
     assert r.status_code == 422, "expected %s=%s refused with 422, saw %d: %s" % (
         field, value, r.status_code, r.text[:300])
-    assert r.json().get("errors"), "expected the reasons listed, saw %r" % r.json()
+    errors = r.json().get("errors") or {}
+    assert field in errors, "expected the refused field %s named in errors, saw %r" % (
+        field, r.json())
     assert stage_row(env, sid) == before and q(
         env, "SELECT name, max_score, weight FROM criterion WHERE stage_id = ? ORDER BY seq",
         sid) == crit, "expected nothing stored after a refused form"
+
+
+def test_refused_settings_shown_again_as_typed(env):
+    """A refused form comes back at 422 with what was typed, so nothing typed is lost."""
+    sid = env["setup"]
+    typed = dict(SETTINGS, crit_name_1="新的评分标准", quorum="6")
+    r = env["org"].post("/admin/stages/%d" % sid, typed)
+    assert r.status_code == 422, "expected 422, saw %d" % r.status_code
+    assert "新的评分标准" in r.text, "expected the typed criterion shown again"
+    assert 'role="alert"' in r.text, "expected the refusal announced to screen readers"
+
+
+def test_stage_pages_have_json_twins(env):
+    sid = env["setup"]
+    for path in ("/admin/stages", "/admin/stages/%d" % sid, "/admin/stages/%d/pool" % sid,
+                 "/admin/stages/%d/reviewers" % sid, "/admin/stages/%d/conflicts" % sid,
+                 "/admin/stages/%d/assignments" % sid, "/admin/stages/%d/progress" % sid):
+        m = env["org"].json(path)
+        assert "stages" in m or m.get("stage", {}).get("id") == sid, (path, list(m)[:10])
 
 
 def test_settings_saved_and_locked_after_release(env):
