@@ -50,6 +50,7 @@
 #include "core/fault.h"
 #include "core/log.h"
 #include "core/utf8.h"
+#include "http/framing.h"
 
 #define MAX_TRUSTED 16
 
@@ -557,93 +558,24 @@ static void read_headers(struct MHD_Connection *conn, struct req *r)
         r->lang = LANG_EN;
 }
 
-/* What framing_check gathers over the request's header lines. */
-struct framing {
-    unsigned n_cl, n_te, n_host;
-    const char *cl, *te;
-    int bad;            /* 1: 400 */
-    const char *why;
-};
-
-static int token_char(unsigned char ch)
-{
-    return ch > 32 && ch < 127 && !strchr("\"(),/:;<=>?@[\\]{}", ch);
-}
-
-static enum MHD_Result framing_line(void *cls, enum MHD_ValueKind kind, const char *key,
+static enum MHD_Result framing_each(void *cls, enum MHD_ValueKind kind, const char *key,
                                     size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
-    struct framing *f = cls;
-    for (size_t i = 0; i < key_size; i++)
-        if (!token_char((unsigned char)key[i])) {
-            f->bad = 1;
-            f->why = "a header name with a space or a control character";
-            return MHD_YES;
-        }
-    for (size_t i = 0; value && i < value_size; i++)
-        if (value[i] == 0 || value[i] == '\r' || value[i] == '\n') {
-            f->bad = 1;
-            f->why = "a NUL, CR or LF in a header value";
-            return MHD_YES;
-        }
-    if (strcasecmp(key, "Content-Length") == 0) {
-        if (f->n_cl++ && strcmp(f->cl, value ? value : "") != 0) {
-            f->bad = 1;
-            f->why = "two different Content-Length headers";
-        }
-        f->cl = value ? value : "";
-    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
-        if (f->n_te++) {
-            f->bad = 1;
-            f->why = "two Transfer-Encoding headers";
-        }
-        f->te = value ? value : "";
-    } else if (strcasecmp(key, "Host") == 0) {
-        if (f->n_host++) {
-            f->bad = 1;
-            f->why = "two Host headers";
-        }
-    }
+    framing_line(cls, key, key_size, value, value_size);
     return MHD_YES;
 }
 
 /*
- * RFC 9112 framing, checked before routing: 0 when sound, else the status
- * to refuse with (400, or 501 for a transfer coding we do not implement)
- * and *why.  libmicrohttpd lets these through; a proxy in front might read
- * them otherwise than we do (request smuggling).
+ * RFC 9112 framing (framing.h), checked before routing: 0 when sound, else
+ * the status to refuse with and *why.  libmicrohttpd lets these through; a
+ * proxy in front might read them otherwise than we do (request smuggling).
  */
 static int framing_check(struct MHD_Connection *conn, const char *version, const char **why)
 {
     struct framing f = {0};
-    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, framing_line, &f);
-    *why = f.why;
-    if (f.bad)
-        return 400;
-    int http11 = version && strcmp(version, "HTTP/1.0") != 0;
-    if (http11 && f.n_host == 0) {
-        *why = "no Host header";
-        return 400;
-    }
-    if (f.te && f.n_cl) {
-        *why = "both Transfer-Encoding and Content-Length";
-        return 400;
-    }
-    if (f.te && strcasecmp(f.te, "chunked") != 0) {
-        *why = "a transfer coding other than chunked";
-        return 501;
-    }
-    if (f.cl) {
-        const char *p = f.cl;
-        while (*p >= '0' && *p <= '9')
-            p++;
-        if (p == f.cl || *p) {
-            *why = "a Content-Length that is not a number";
-            return 400;
-        }
-    }
-    return 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, framing_each, &f);
+    return framing_verdict(&f, version, why);
 }
 
 /* A read that the lane may take: GET or HEAD, not a health check or a static file. */
