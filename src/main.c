@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
-#include "domain/demo_edition.h"
+#include "demo/edition.h"
 #include "store/accounts.h"
 #include "http/server.h"
 #include "mail/sender.h"

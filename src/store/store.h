@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "core/result.h"
-#include "domain/demo.h"
+#include "demo/generate.h"
 
 
 /* The public campaign is the newest published one. */

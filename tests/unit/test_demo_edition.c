@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "domain/demo.h"
-#include "domain/demo_edition.h"
-#include "domain/demo_words.h"
+#include "demo/generate.h"
+#include "demo/edition.h"
+#include "demo/words.h"
 
 #define SEED 2019
 #define NCASES 4000

@@ -9,7 +9,7 @@
  * news from; the slot syntax is described in demo_words.h.  All prose here
  * is written for the demo; nothing is read at run time.
  */
-#include "demo_words.h"
+#include "demo/words.h"
 
 #include <stddef.h>
 

@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#include "domain/demo.h"
+#include "demo/generate.h"
 #include "domain/rank.h"
 
 #define DEMO_ED_CASES 1200

@@ -22,7 +22,7 @@
 #include "core/buf.h"
 #include "domain/auth.h"
 #include "store/accounts.h"
-#include "store/demo_review.h"
+#include "demo/load_edition.h"
 #include "store/sqlite_int.h"
 
 enum ins_id {

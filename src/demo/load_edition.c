@@ -15,15 +15,15 @@
  * reviews as far as they have got.  Round 2 runs now: its dates and the
  * times of its reviews are relative to today, like the open edition's.
  */
-#include "store/demo_review.h"
+#include "demo/load_edition.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "domain/demo_edition.h"
-#include "domain/demo_words.h"
+#include "demo/edition.h"
+#include "demo/words.h"
 #include "store/accounts.h"
 #include "store/sqlite_int.h"
 

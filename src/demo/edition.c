@@ -11,10 +11,10 @@
  * is ranked by rank_stage as the organiser's ranking would (trimmed mean,
  * top 400).
  */
-#include "domain/demo_edition.h"
+#include "demo/edition.h"
 
 #include "domain/assign.h"
-#include "domain/demo_words.h"
+#include "demo/words.h"
 
 #include <math.h>
 #include <stdio.h>

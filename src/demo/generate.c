@@ -14,10 +14,10 @@
  * and freed before it returns; pointers handed to the sink are valid only
  * during the callback.
  */
-#include "domain/demo.h"
+#include "demo/generate.h"
 
 #include "core/buf.h"
-#include "domain/demo_words.h"
+#include "demo/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
