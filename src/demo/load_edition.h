@@ -1,15 +1,14 @@
 /*
- * demo_review.h — loading the demo's later edition, in review.
+ * load_edition.h — loading the demo's later edition, in review.
  *
- * store_load_demo_review() writes what domain/demo_edition.c makes up — the
- * 2020 campaign in status 'review', its cases screened, 200 experts, the
- * first round done, the exhibition's votes and the second round under way —
- * into a database that already holds the 2019 demo and its accounts (it is
- * the last step of store_load_demo).  One job of the writer thread: one
- * transaction.
+ * demo_load_edition() writes what edition.c makes up — the 2020 campaign in
+ * status 'review', its cases screened, 200 experts, the first round done,
+ * the exhibition's votes and the second round under way — into a database
+ * that already holds the 2019 demo and its accounts (it is the last write
+ * of demo_load, load.c).  One job of the writer thread: one transaction.
  */
-#ifndef LAUREL_DEMO_REVIEW_H
-#define LAUREL_DEMO_REVIEW_H
+#ifndef LAUREL_DEMO_LOAD_EDITION_H
+#define LAUREL_DEMO_LOAD_EDITION_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +20,7 @@
  * password hash is `hash` (DEMO_PASSWORD, hashed once by the caller).
  * Returns 0, or -1 with err set.
  */
-int store_load_demo_review(struct store *st, uint64_t seed, int ncases, const char *hash, char *err,
-                           size_t errlen);
+int demo_load_edition(struct store *st, uint64_t seed, int ncases, const char *hash, char *err,
+                      size_t errlen);
 
 #endif
