@@ -13,8 +13,8 @@
  * Build and run (not part of the meson build):
  *
  *   gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Isrc -o /tmp/bench_dedupe \
- *       bench/bench_dedupe.c src/domain/dedupe.c src/domain/demo.c \
- *       src/domain/demo_words.c src/core/buf.c src/core/utf8.c && /tmp/bench_dedupe
+ *       bench/bench_dedupe.c src/domain/dedupe.c src/demo/generate.c \
+ *       src/demo/words.c src/core/buf.c src/core/utf8.c && /tmp/bench_dedupe
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +25,7 @@
 #include "core/buf.h"
 #include "core/utf8.h"
 #include "domain/dedupe.h"
-#include "domain/demo.h"
+#include "demo/generate.h"
 
 #define NCASES 4000
 #define NPLANT 20

@@ -292,8 +292,8 @@ if command -v "$CC" >/dev/null; then
     }
     build_bench assign bench/bench_assign.c src/domain/assign.c
     build_bench rank bench/bench_rank.c src/domain/rank.c
-    build_bench dedupe bench/bench_dedupe.c src/domain/dedupe.c src/domain/demo.c \
-        src/domain/demo_words.c src/core/buf.c src/core/utf8.c
+    build_bench dedupe bench/bench_dedupe.c src/domain/dedupe.c src/demo/generate.c \
+        src/demo/words.c src/core/buf.c src/core/utf8.c
     for b in assign rank dedupe; do
         timeout 600 "$work/bench_$b" >"$work/bench_$b.txt" 2>&1 ||
             { cat "$work/bench_$b.txt" >&2; echo "bench: bench_$b failed" >&2; exit 1; }

@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
-#include "domain/demo_edition.h"
+#include "demo/demo.h"
 #include "store/accounts.h"
 #include "http/server.h"
 #include "mail/sender.h"
@@ -190,7 +190,7 @@ static int cmd_demo(const struct options *o)
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
-    int rc = store_load_demo(st, o->seed, o->cases, err, sizeof err);
+    int rc = demo_load(st, o->seed, o->cases, err, sizeof err);
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "laurel: %s\n", err);

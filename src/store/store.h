@@ -20,8 +20,6 @@
 #include <stdint.h>
 
 #include "core/result.h"
-#include "domain/demo.h"
-
 
 /* The public campaign is the newest published one. */
 #define STORE_PER_PAGE 20
@@ -35,15 +33,6 @@ struct store;
 struct store *store_open(const char *dir, int create, char *err, size_t errlen);
 /* Flush counters, stop the writer, close every connection. */
 void store_close(struct store *st);
-
-/* The password of the demo accounts (one per role), which `make run` prints. */
-#define DEMO_PASSWORD "laurel-demo-2019"
-
-/*
- * Fill an empty database with the demo: the finished campaign, the edition
- * under way and its accounts.  0 or -1 (err set).
- */
-int store_load_demo(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen);
 
 /* A case-list filter: NULL / 0 fields are "any". */
 struct store_filter {

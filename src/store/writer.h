@@ -43,7 +43,7 @@ int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *
 /*
  * Run a job outside any transaction and wait for it; returns its rc.  For
  * what a transaction forbids (journal_mode, synchronous) while nothing else
- * writes, as when the demo fills a fresh database.
+ * writes, as when a bulk load (bulk.h) fills a fresh database.
  */
 int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
 /* Drain the queue, run the last tick, stop the thread.  Does not close db. */

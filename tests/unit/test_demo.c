@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "domain/demo.h"
-#include "domain/demo_words.h"
+#include "demo/generate.h"
+#include "demo/words.h"
 
 #define MAX_REGIONS 64
 #define MAX_UNITS 20000

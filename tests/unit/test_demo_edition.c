@@ -1,7 +1,7 @@
 /*
  * test_demo_edition.c — unit tests of the demo's later edition, in review
- * (domain/demo_edition.c) and of the unit table it shares with the 2019 demo
- * (demo_units_* in domain/demo.c).
+ * (demo/edition.c) and of the unit table it shares with the 2019 demo
+ * (demo_units_* in demo/generate.c).
  *
  * The 2019 demo is generated once through a recording sink (its units and
  * titles); the edition is then checked against it: same units, no 2019
@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "domain/demo.h"
-#include "domain/demo_edition.h"
-#include "domain/demo_words.h"
+#include "demo/generate.h"
+#include "demo/edition.h"
+#include "demo/words.h"
 
 #define SEED 2019
 #define NCASES 4000

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "demo/demo.h"
 #include "store/sqlite_int.h"
 
 #define NCASES 1000
@@ -55,7 +56,7 @@ static int setup(void **state)
         return -1;
     char err[256] = "";
     st = store_open(dir, 1, err, sizeof err);
-    if (!st || store_load_demo(st, 2019, NCASES, err, sizeof err) != 0) {
+    if (!st || demo_load(st, 2019, NCASES, err, sizeof err) != 0) {
         fprintf(stderr, "demo: %s\n", err);
         store_close(st);
         return -1;

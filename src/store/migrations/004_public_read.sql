@@ -1,7 +1,7 @@
 -- 004_public_read.sql — what the public pages read instead of counting and
 -- sorting the case table on every request.  The pub_* tables are derived:
 -- db_public_refresh() (store/sqlite_public.c) rebuilds them, set-based,
--- whenever the published cases of a campaign change (the demo's end, a
+-- whenever the published cases of a campaign change (the end of a bulk load, a
 -- publication); only pub_figures.views follows the view counter's flush.
 -- The indexes make every list order an index order (proved by
 -- EXPLAIN QUERY PLAN in tests/unit/test_public_plan.c).
@@ -85,7 +85,7 @@ CREATE INDEX article_campaign ON article(campaign_id, published_at DESC, id DESC
 -- One-character searches ("社"*) read one prefix doclist instead of merging
 -- every bigram that starts with the character: the short index gets a
 -- prefix index of one character, and is refilled with what the public can
--- find (store_index_cases fills it the same way when the demo is loaded).
+-- find (store_index_cases fills it the same way after a bulk load).
 DROP TABLE case_short;
 CREATE VIRTUAL TABLE case_short USING fts5(
     title, unit, tags, summary, content='', tokenize='laurel_bigram', prefix='1');

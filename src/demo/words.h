@@ -1,12 +1,12 @@
 /*
- * demo_words.h — the data tables behind the demo campaign generator.
+ * words.h — the data tables behind the demo's generators.
  *
- * Everything demo.c says in Chinese comes from here: the campaign's fixed
+ * Everything generate.c says in Chinese comes from here: the campaign's fixed
  * facts (regions with their GB/T 2260 codes, stages, tiers, the 13 real
  * Shanghai results), real place names, and the phrase and sentence pools
  * the generator draws from.  Pools are NULL-terminated arrays of strings.
  *
- * Sentence templates may hold slots that demo.c fills in:
+ * Sentence templates may hold slots that generate.c fills in:
  *   {U} full unit name      {S} short unit name     {C} region name
  *   {O} the unit's party organ (街道党工委, 区委 ...)
  *   {B} the case's brand    {F} its field of work   {P} the problem met
@@ -90,7 +90,7 @@ struct dw_article {
     const char *source;
     const char *published_at;
     const char *body;
-    int list;                    /* DW_LIST_*: what demo.c appends after body */
+    int list;                    /* DW_LIST_*: what generate.c appends after body */
     const char *tail;            /* a closing paragraph after the list, or NULL */
     const char *const *tags;
 };

@@ -1,11 +1,11 @@
 /*
- * demo.c — the deterministic demo campaign generator.
+ * generate.c — the deterministic generator of the demo's finished campaign.
  *
  * demo_generate() builds a whole finished campaign from a seed and a case
  * count and hands it, record by record, to a sink.  Randomness comes from a
  * splitmix64 stream seeded from (seed, ncases) only, so the same arguments
  * always give byte-identical output.  The facts and the phrase pools live in
- * demo_words.c; this file holds the logic: the unit tree, how many cases
+ * words.c; this file holds the logic: the unit tree, how many cases
  * each region submits, which cases win (the 13 real Shanghai results are
  * fixed, Shanghai keeps the most awards), and the assembly of titles,
  * summaries, five-section bodies and news from sentence templates.
@@ -14,16 +14,16 @@
  * and freed before it returns; pointers handed to the sink are valid only
  * during the callback.
  */
-#include "domain/demo.h"
+#include "demo/generate.h"
 
 #include "core/buf.h"
-#include "domain/demo_words.h"
+#include "demo/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MIN_CASES 200
+#define MIN_CASES DEMO_MIN_CASES
 #define MAX_CASES DEMO_MAX_CASES
 #define QUOTA_BEST 40
 #define QUOTA_EXCELLENT 90

@@ -1,5 +1,5 @@
 /*
- * demo_edition.h — the demo's later edition, in review.
+ * edition.h — the demo's later edition, in review, made up from a seed.
  *
  * demo_edition_generate() makes up the 2020 edition of the demo campaign as
  * it stands in the middle of its review: about 1,200 cases submitted by the
@@ -19,19 +19,17 @@
  * Each case's score per criterion is its hidden quality plus the expert's
  * strictness plus noise, clipped to 0..max.  The same (seed, ncases of the
  * 2019 demo, first case id) and the same answers of `taken` give the same
- * edition.  Pure: no SQL; the loader is store/demo_review.c.
+ * edition.  Pure: no SQL; the loader is load_edition.c.
  */
 #ifndef LAUREL_DEMO_EDITION_H
 #define LAUREL_DEMO_EDITION_H
 
 #include <stdint.h>
 
-#include "domain/demo.h"
+#include "demo/generate.h"
 #include "domain/rank.h"
 
-#define DEMO_ED_CASES 1200
-#define DEMO_ED_REJECTED 48
-#define DEMO_ED_EXPERTS 200
+/* DEMO_ED_CASES, DEMO_ED_REJECTED and DEMO_ED_EXPERTS: demo.h. */
 #define DEMO_ED_CRITERIA 4
 #define DEMO_ED_CRITERION_MAX 25.0
 #define DEMO_ED_PER_CASE 5                  /* reviewers per case in both rounds */

@@ -1,9 +1,10 @@
 /*
- * demo_review.c — loading the demo's later edition, in review (see
- * demo_review.h).
+ * load_edition.c — loading the demo's later edition, in review (see
+ * load_edition.h).
  *
- * domain/demo_edition.c makes the edition up; this file writes it, inside
- * one job of the writer thread, through prepared statements: the campaign
+ * edition.c makes the edition up; this file writes it, inside one store
+ * write (one job of the writer thread), through SQLite statements of its
+ * own (store/sqlite_tx.h; not yet bulk.h's typed rows): the campaign
  * (status 'review', the 2019 call's text, tracks and tiers copied), its four
  * stages with their rules and criteria, generous regional quotas, the cases
  * with sections, tags, contacts, their path (case_event: submitted →
@@ -15,17 +16,17 @@
  * reviews as far as they have got.  Round 2 runs now: its dates and the
  * times of its reviews are relative to today, like the open edition's.
  */
-#include "store/demo_review.h"
+#include "demo/load_edition.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "domain/demo_edition.h"
-#include "domain/demo_words.h"
+#include "demo/edition.h"
+#include "demo/words.h"
 #include "store/accounts.h"
-#include "store/sqlite_int.h"
+#include "store/sqlite_tx.h"
 
 #define CAMPAIGN_SLUG "2020"
 #define CAMPAIGN_NAME "2020年全国城市基层党建创新案例征集评选"
@@ -92,7 +93,7 @@ static sqlite3_stmt *prep(struct job *j, const char *sql)
 {
     sqlite3_stmt *s = tx_prepare(j->tx, sql);
     if (!s)
-        snprintf(j->err, sizeof j->err, "prepare: %s", sqlite3_errmsg(j->tx->db));
+        snprintf(j->err, sizeof j->err, "prepare: %s", sqlite3_errmsg(tx_db(j->tx)));
     return s;
 }
 
@@ -101,7 +102,7 @@ static int run(struct job *j, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        snprintf(j->err, sizeof j->err, "%s", sqlite3_errmsg(j->tx->db));
+        snprintf(j->err, sizeof j->err, "%s", sqlite3_errmsg(tx_db(j->tx)));
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
@@ -208,7 +209,7 @@ static int add_campaign(struct job *j)
     sqlite3_bind_int64(s, 1, j->finished);
     if (run(j, s))
         return -1;
-    j->campaign = sqlite3_last_insert_rowid(j->tx->db);
+    j->campaign = sqlite3_last_insert_rowid(tx_db(j->tx));
     const char *copy[2] = {tracks, tiers};
     for (int i = 0; i < 2; i++) {
         if (!(s = prep(j, copy[i])))
@@ -295,7 +296,7 @@ static int add_stages(struct job *j)
         bt(s, 12, stages[i].state);
         if (run(j, s))
             return -1;
-        j->stage[i] = sqlite3_last_insert_rowid(j->tx->db);
+        j->stage[i] = sqlite3_last_insert_rowid(tx_db(j->tx));
     }
     for (int r = 0; r < 2; r++) {
         for (int k = 0; k < DEMO_ED_CRITERIA; k++) {
@@ -309,7 +310,7 @@ static int add_stages(struct job *j)
             sqlite3_bind_double(s, 5, DEMO_ED_CRITERION_MAX);
             if (run(j, s))
                 return -1;
-            j->crit[r][k] = sqlite3_last_insert_rowid(j->tx->db);
+            j->crit[r][k] = sqlite3_last_insert_rowid(tx_db(j->tx));
         }
     }
     return 0;
@@ -447,7 +448,8 @@ static int add_experts(struct job *j)
         int64_t uid;
         if (tx_user_add(j->tx, x->email, x->name, j->hash, &uid) != RC_OK ||
             tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0) != RC_OK) {
-            snprintf(j->err, sizeof j->err, "expert %s: %s", x->email, sqlite3_errmsg(j->tx->db));
+            snprintf(j->err, sizeof j->err, "expert %s: %s", x->email,
+                     sqlite3_errmsg(tx_db(j->tx)));
             return -1;
         }
         if (add_reviewer(j, uid, dw_regions[x->region].code, x->unit_id, x->expertise_text,
@@ -654,8 +656,8 @@ static int review_job(struct store_tx *tx, void *arg)
     return RC_OK;
 }
 
-int store_load_demo_review(struct store *st, uint64_t seed, int ncases, const char *hash, char *err,
-                           size_t errlen)
+int demo_load_edition(struct store *st, uint64_t seed, int ncases, const char *hash, char *err,
+                      size_t errlen)
 {
     struct job j;
     memset(&j, 0, sizeof j);

@@ -1,5 +1,5 @@
 /*
- * demo.h — the deterministic demo campaign.
+ * generate.h — the demo's finished campaign, made up from a seed.
  *
  * demo_generate() makes up a finished campaign modelled on the 2019 national
  * call for urban grassroots governance innovation cases: 32 provincial units,
@@ -14,14 +14,15 @@
  * articles.  Pointers inside a record are valid only during the call.
  * A sink callback returns 0 to go on or -1 to stop the generation.
  */
-#ifndef LAUREL_DEMO_H
-#define LAUREL_DEMO_H
+#ifndef LAUREL_DEMO_GENERATE_H
+#define LAUREL_DEMO_GENERATE_H
 
 #include <stdint.h>
 
+#include "demo/demo.h"
+
 #define DEMO_SECTIONS 5 /* 背景与起因 做法与经过 成效与反响 探讨与评论 附录 */
 #define DEMO_MAX_TAGS 6
-#define DEMO_MAX_CASES 1000000
 /*
  * Cases up to this id get the full five-section body (about 2,500 code
  * points); past it, cases that won nothing keep the first paragraph of each
@@ -116,7 +117,7 @@ struct demo_sink {
 };
 
 /*
- * Generate the demo with `ncases` cases (at least 200, at most DEMO_MAX_CASES) from
+ * Generate the demo with `ncases` cases (DEMO_MIN_CASES to DEMO_MAX_CASES) from
  * `seed`.  Returns 0, -1 if a sink callback stopped it, or -2 for an
  * ncases out of range.
  */
@@ -133,7 +134,7 @@ struct demo_units *demo_units_open(uint64_t seed, int ncases);
 int demo_units_count(const struct demo_units *du);
 /* Unit i as demo_generate emitted it; the name stays valid until close. */
 void demo_units_get(const struct demo_units *du, int i, struct demo_unit *out);
-/* The region of unit i: an index into dw_regions (domain/demo_words.h). */
+/* The region of unit i: an index into dw_regions (demo/words.h). */
 int demo_units_region(const struct demo_units *du, int i);
 /*
  * Make up the words of a new case of region `region` (an index into

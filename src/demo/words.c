@@ -1,15 +1,15 @@
 /*
- * demo_words.c — the facts and phrase pools of the demo campaign.
+ * words.c — the facts and phrase pools of the demo campaign.
  *
  * The first half holds the fixed facts of the 2019 campaign that the demo is
  * modelled on: its name, theme, organisers, stages and tiers, the 32
  * provincial units with their GB/T 2260 codes and recommending bodies, real
  * cities and districts, and the 13 real Shanghai results.  The second half
- * holds the pools that demo.c draws titles, summaries, case sections and
- * news from; the slot syntax is described in demo_words.h.  All prose here
+ * holds the pools that generate.c draws titles, summaries, case sections and
+ * news from; the slot syntax is described in words.h.  All prose here
  * is written for the demo; nothing is read at run time.
  */
-#include "demo_words.h"
+#include "demo/words.h"
 
 #include <stddef.h>
 

@@ -1,7 +1,7 @@
 /*
- * demo_edition.c — the demo's later edition, in review (see demo_edition.h).
+ * edition.c — the demo's later edition, in review (see edition.h).
  *
- * The cases' words come from demo.c over the 2019 unit table (demo_units_*),
+ * The cases' words come from generate.c over the 2019 unit table (demo_units_*),
  * one random stream per case so that a title already taken can be drawn
  * afresh without disturbing the others.  Everything else — dates, contacts,
  * experts, their hidden strictness, the scores — comes from a splitmix64
@@ -11,10 +11,10 @@
  * is ranked by rank_stage as the organiser's ranking would (trimmed mean,
  * top 400).
  */
-#include "domain/demo_edition.h"
+#include "demo/edition.h"
 
 #include "domain/assign.h"
-#include "domain/demo_words.h"
+#include "demo/words.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -643,7 +643,7 @@ int demo_edition_generate(uint64_t seed, int ncases, int first_id,
     memset(ed, 0, sizeof *ed);
     struct demo_units *du = demo_units_open(seed, ncases);
     if (!du)
-        return ncases < 200 || ncases > DEMO_MAX_CASES ? -2 : -1;
+        return ncases < DEMO_MIN_CASES || ncases > DEMO_MAX_CASES ? -2 : -1;
     struct rng r = {seed ^ 0x2020202020202020ULL};
     next(&r);
     int rc = -1;
