@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
@@ -183,8 +184,7 @@ static int cmd_demo(const struct options *o)
                 o->data);
         return 1;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_ms();
     struct store *st = store_open(o->data, 1, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
@@ -197,9 +197,8 @@ static int cmd_demo(const struct options *o)
         unlink(path);
         return 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
-           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+           (clock_ms() - t0) / 1e3);
     printf("laurel: demo accounts (password %s):\n"
            "  organiser    organiser@demo.laurel\n"
            "  recommender  shanghai@demo.laurel   (上海市)\n"

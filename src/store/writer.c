@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/fault.h"
 #include "core/log.h"
 
@@ -22,13 +23,6 @@ struct writer {
     void *tick_ctx;
     struct writer_stats stats;
 };
-
-static double mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int exec(sqlite3 *db, const char *sql)
 {
@@ -52,7 +46,7 @@ static int exec(sqlite3 *db, const char *sql)
 /* Run one batch: the jobs in list, then the tick if asked.  Calls every done. */
 static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
 {
-    double t0 = mono_ms();
+    double t0 = clock_ms();
     int rc = exec(w->db, "BEGIN IMMEDIATE");
     for (struct writer_job *j = list; j && rc == 0; j = j->next) {
         exec(w->db, "SAVEPOINT job");
@@ -72,7 +66,7 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
         rc = -1;
     }
     w->stats.batches++;
-    w->stats.last_commit_ms = mono_ms() - t0;
+    w->stats.last_commit_ms = clock_ms() - t0;
     while (list) {
         struct writer_job *next = list->next;
         w->stats.jobs++;
@@ -85,7 +79,7 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
-    double last_tick = mono_ms();
+    double last_tick = clock_ms();
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->head && !w->stopping) {
@@ -126,11 +120,11 @@ static void *writer_main(void *arg)
             w->head = rest;
             pthread_mutex_unlock(&w->lock);
         }
-        int tick = stopping || mono_ms() - last_tick >= 1000.0;
+        int tick = stopping || clock_ms() - last_tick >= 1000.0;
         if (list || tick)
             run_batch(w, list, tick);
         if (tick)
-            last_tick = mono_ms();
+            last_tick = clock_ms();
         pthread_mutex_lock(&w->lock);
         if (stopping && !w->head)
             break;
