@@ -1,5 +1,13 @@
 /*
- * main.c — the `laurel` command: init, demo, serve, version, help.
+ * main.c — the `laurel` command: init, demo, serve, user add, routes, assign,
+ * rank, dedupe, version, help.
+ *
+ * The commands are one table (struct command, `commands` below: Redis's
+ * command table is the model): a name, a line of help, how the command takes
+ * its arguments and the function that runs it.  `laurel help` prints the
+ * table; main() looks the name up and calls the function.  A command either
+ * takes the shared options (parsed into struct options before it runs) or
+ * parses argv itself (assign, rank and dedupe, whose code lives with them).
  *
  * `serve` wires the layers together: the store (SQLite and its writer
  * thread), the message catalogs and templates, the web dispatcher and the
@@ -16,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
@@ -51,44 +60,27 @@ struct options {
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
 };
 
-static void usage(FILE *out)
-{
-    fputs("usage: laurel <command> [options]\n"
-          "\n"
-          "commands:\n"
-          "  init       create an empty database in the data folder\n"
-          "  demo       create the demo campaign (2019, about 4,000 cases)\n"
-          "  serve      serve the public site and the API\n"
-          "  user add   add a user: --email E --name N --role R [--region CODE] [--unit ID];\n"
-          "             the password is read from standard input\n"
-          "  routes     print the route table (JSON)\n"
-          "  assign     propose a review stage's assignments: --stage N [--dry-run]\n"
-          "  rank       print a review stage's ranking: --stage N\n"
-          "  dedupe     print near-duplicate cases under review: [--threshold T]\n"
-          "  version    print the version\n"
-          "  help       print this help\n"
-          "\n"
-          "options:\n"
-          "  --data DIR          data folder (default ./data)\n"
-          "  --listen ADDR:PORT  address to serve on (default 127.0.0.1:8080)\n"
-          "  --threads N         server threads (default: one per core)\n"
-          "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
-          "  --access-log FILE   JSON-lines access log (default: standard output)\n"
-          "  --smtp URL          deliver the outbox through smtp://HOST[:PORT] (or smtps://);\n"
-          "                      without it, messages wait in the outbox\n"
-          "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
-          "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
-          "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
-          "  --no-db-check       serve: skip that check (very large databases)\n"
-          "  --header-timeout S  serve: deadline for a request's headers; a body's grace\n"
-          "                      before its minimum rate applies (default 10)\n"
-          "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
-          "                      client (repeat or separate by commas; default none)\n"
-          "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
-          "  --seed S            demo: random seed (default 2019)\n"
-          "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n",
-          out);
-}
+/* The shared options, as `laurel help` prints them after the commands. */
+static const char options_help[] =
+    "options:\n"
+    "  --data DIR          data folder (default ./data)\n"
+    "  --listen ADDR:PORT  address to serve on (default 127.0.0.1:8080)\n"
+    "  --threads N         server threads (default: one per core)\n"
+    "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
+    "  --access-log FILE   JSON-lines access log (default: standard output)\n"
+    "  --smtp URL          deliver the outbox through smtp://HOST[:PORT] (or smtps://);\n"
+    "                      without it, messages wait in the outbox\n"
+    "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
+    "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
+    "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
+    "  --no-db-check       serve: skip that check (very large databases)\n"
+    "  --header-timeout S  serve: deadline for a request's headers; a body's grace\n"
+    "                      before its minimum rate applies (default 10)\n"
+    "  --trusted-proxy CIDR  serve: a reverse proxy whose X-Forwarded-For names the\n"
+    "                      client (repeat or separate by commas; default none)\n"
+    "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
+    "  --seed S            demo: random seed (default 2019)\n"
+    "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n";
 
 /* A --cases value: digits only, 200 to DEMO_MAX_CASES; 0 or -1. */
 static int parse_cases(const char *v, int *out)
@@ -183,8 +175,7 @@ static int cmd_demo(const struct options *o)
                 o->data);
         return 1;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_ms();
     struct store *st = store_open(o->data, 1, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
@@ -197,9 +188,8 @@ static int cmd_demo(const struct options *o)
         unlink(path);
         return 1;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
-           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+           (clock_ms() - t0) / 1e3);
     printf("laurel: demo accounts (password %s):\n"
            "  organiser    organiser@demo.laurel\n"
            "  recommender  shanghai@demo.laurel   (上海市)\n"
@@ -374,49 +364,141 @@ static int cmd_serve(const struct options *o)
     return 0;
 }
 
+static int cmd_routes(const struct options *o)
+{
+    (void)o;
+    json_t *routes = web_routes();
+    json_dumpf(routes, stdout, JSON_INDENT(1));
+    putchar('\n');
+    json_decref(routes);
+    return 0;
+}
+
+static int cmd_version(const struct options *o)
+{
+    (void)o;
+    printf("laurel %s\n", LAUREL_VERSION);
+    return 0;
+}
+
+static void usage(FILE *out);
+
+static int cmd_help(const struct options *o)
+{
+    (void)o;
+    usage(stdout);
+    return 0;
+}
+
+/* How a command takes the words after its name. */
+enum command_args {
+    ARGS_NONE,    /* none: whatever follows is ignored (help, version) */
+    ARGS_OPTIONS, /* the shared options, parsed into struct options before it runs */
+    ARGS_OWN,     /* its own: main_fn gets argc and argv as they are */
+};
+
+struct command {
+    const char *name;  /* one word, or two ("user add") */
+    const char *alias; /* another name for it, or NULL (not listed by help) */
+    const char *help;  /* what it does, for `laurel help`; '\n' starts an indented line */
+    enum command_args args;
+    int (*fn)(const struct options *o);    /* ARGS_NONE, ARGS_OPTIONS */
+    int (*main_fn)(int argc, char **argv); /* ARGS_OWN */
+};
+
+/* Every command, in the order `laurel help` lists them. */
+static const struct command commands[] = {
+    {"init", NULL, "create an empty database in the data folder", ARGS_OPTIONS, cmd_init, NULL},
+    {"demo", NULL, "create the demo campaign (2019, about 4,000 cases)", ARGS_OPTIONS, cmd_demo,
+     NULL},
+    {"serve", NULL, "serve the public site and the API", ARGS_OPTIONS, cmd_serve, NULL},
+    {"user add", NULL,
+     "add a user: --email E --name N --role R [--region CODE] [--unit ID];\n"
+     "the password is read from standard input",
+     ARGS_OPTIONS, cmd_user_add, NULL},
+    {"routes", NULL, "print the route table (JSON)", ARGS_OPTIONS, cmd_routes, NULL},
+    {"assign", NULL, "propose a review stage's assignments: --stage N [--dry-run]", ARGS_OWN, NULL,
+     review_assign_main},
+    {"rank", NULL, "print a review stage's ranking: --stage N", ARGS_OWN, NULL, ranking_cli_rank},
+    {"dedupe", NULL, "print near-duplicate cases under review: [--threshold T]", ARGS_OWN, NULL,
+     ranking_cli_dedupe},
+    {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
+    {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("usage: laurel <command> [options]\n\ncommands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *h = commands[i].help;
+        int n = (int)strcspn(h, "\n");
+        fprintf(out, "  %-10s %.*s\n", commands[i].name, n, h);
+        while (h[n] == '\n') { /* a continuation line, under the first */
+            h += n + 1;
+            n = (int)strcspn(h, "\n");
+            fprintf(out, "  %-10s %.*s\n", "", n, h);
+        }
+    }
+    fputc('\n', out);
+    fputs(options_help, out);
+}
+
+/* The command named by argv[1] (and argv[2] for two words), or NULL; *words: how many. */
+static const struct command *command_find(int argc, char **argv, int *words)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const struct command *c = &commands[i];
+        const char *space = strchr(c->name, ' ');
+        if (!space) {
+            if (strcmp(argv[1], c->name) == 0 || (c->alias && strcmp(argv[1], c->alias) == 0)) {
+                *words = 1;
+                return c;
+            }
+        } else if (argc > 2 && strncmp(argv[1], c->name, (size_t)(space - c->name)) == 0 &&
+                   argv[1][space - c->name] == 0 && strcmp(argv[2], space + 1) == 0) {
+            *words = 2;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* 1 if w is the first word of a two-word command ("user" of "user add"). */
+static int first_word(const char *w)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *space = strchr(commands[i].name, ' ');
+        if (space && strncmp(w, commands[i].name, (size_t)(space - commands[i].name)) == 0 &&
+            w[space - commands[i].name] == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    struct options o = {"./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019,
-                        NULL, NULL, NULL, NULL, 0};
+    struct options o = {
+        "./data", "127.0.0.1:8080", NULL, NULL, 0, 4000, 2019, NULL, NULL, NULL, NULL, 0};
     o.db_check_s = 30;
-    const char *cmd = argc > 1 ? argv[1] : "help";
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("laurel %s\n", LAUREL_VERSION);
-        return 0;
-    }
-    if (strcmp(cmd, "assign") == 0) /* its own options (review/assign_run.c) */
-        return review_assign_main(argc, argv);
-    if (strcmp(cmd, "rank") == 0) /* its own options (web/ranking.c) */
-        return ranking_cli_rank(argc, argv);
-    if (strcmp(cmd, "dedupe") == 0)
-        return ranking_cli_dedupe(argc, argv);
-    if (strcmp(cmd, "user") != 0 && parse_options(argc, argv, &o) != 0) {
+    if (argc < 2 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(&o);
+    int words = 1;
+    const struct command *c = command_find(argc, argv, &words);
+    if (c && c->args == ARGS_OWN)
+        return c->main_fn(argc, argv);
+    if (c && c->args == ARGS_NONE)
+        return c->fn(&o);
+    if (c && words == 2) /* options after both words; a mistake is said without the usage */
+        return parse_options(argc - 1, argv + 1, &o) != 0 ? 2 : c->fn(&o);
+    /* An unknown name's options are read (and refused) first; not those after "user" alone. */
+    if (!first_word(argv[1]) && parse_options(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;
     }
-    if (strcmp(cmd, "init") == 0)
-        return cmd_init(&o);
-    if (strcmp(cmd, "demo") == 0)
-        return cmd_demo(&o);
-    if (strcmp(cmd, "serve") == 0)
-        return cmd_serve(&o);
-    if (strcmp(cmd, "routes") == 0) {
-        json_t *routes = web_routes();
-        json_dumpf(routes, stdout, JSON_INDENT(1));
-        putchar('\n');
-        json_decref(routes);
-        return 0;
-    }
-    if (strcmp(cmd, "user") == 0 && argc > 2 && strcmp(argv[2], "add") == 0) {
-        if (parse_options(argc - 1, argv + 1, &o) != 0)
-            return 2;
-        return cmd_user_add(&o);
-    }
-    fprintf(stderr, "laurel: unknown command '%s'\n", cmd);
+    if (c)
+        return c->fn(&o);
+    fprintf(stderr, "laurel: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #define ARENA_BLOCK 4096u
 
 struct arena_block {
@@ -63,6 +65,8 @@ void *arena_alloc(struct arena *a, size_t n)
     void *p = b->mem + b->off;
     b->off += n;
     a->used += n;
+    /* A block never hands out more than it holds; the arena never more than its cap. */
+    CHECK(b->off <= b->size && (!a->cap || a->used <= a->cap));
     return p;
 }
 

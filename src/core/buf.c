@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 void buf_init(struct buf *b, size_t max)
 {
     b->p = NULL;
@@ -35,6 +37,8 @@ void buf_reset(struct buf *b)
 int buf_grow(struct buf *b, size_t n)
 {
     size_t max = b->max ? b->max : BUF_DEFAULT_MAX;
+    /* buf.h's invariant, on the path every append takes. */
+    CHECK(!b->p || (b->len < b->cap && b->p[b->len] == 0));
     if (b->oom)
         return -1;
     if (n >= max || b->len >= max - n) {
@@ -55,6 +59,7 @@ int buf_grow(struct buf *b, size_t n)
     }
     b->p = p;
     b->cap = cap;
+    p[b->len] = 0; /* a first allocation holds no terminator yet */
     return 0;
 }
 
@@ -96,6 +101,7 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
         return;
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
+    CHECK(b->len < b->cap && b->p[b->len] == 0);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "check.h"
+
 struct job {
     void (*fn)(void *arg);
     void *arg;
@@ -27,6 +29,8 @@ static void *worker_main(void *unused)
             pthread_cond_wait(&more, &lock);
         if (count == 0 && stopping)
             break;
+        /* The queue is bounded: count never passes WORKER_QUEUE_MAX. */
+        CHECK(count <= WORKER_QUEUE_MAX && head < WORKER_QUEUE_MAX);
         struct job j = queue[head];
         head = (head + 1) % WORKER_QUEUE_MAX;
         count--;
@@ -70,6 +74,7 @@ void worker_stop(void)
 
 int worker_submit(void (*fn)(void *arg), void *arg)
 {
+    CHECK(fn != NULL);
     pthread_mutex_lock(&lock);
     if (!running || stopping || count == WORKER_QUEUE_MAX) {
         pthread_mutex_unlock(&lock);

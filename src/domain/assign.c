@@ -81,6 +81,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/check.h"
+
 #define INF64 INT64_MAX
 #define ASSIGN_PRUNE_K 6     /* candidates per case: this many times k */
 #define ASSIGN_MAX_ROUNDS 40 /* then every eligible pair */
@@ -1399,6 +1401,15 @@ static int extract(struct ctx *x, struct inst *in, struct assign_result *res)
                 int t = v[j];
                 v[j] = v[j - 1], v[j - 1] = t;
             }
+        /*
+         * assign.h's promise: exactly k distinct reviewers, none of the case's
+         * own region (unless allowed) or unit, none unavailable.  The lists
+         * (forbidden, conflicts) are left to the tests: checking them here
+         * would cost more than the solve.
+         */
+        CHECK(fill[c] == k);
+        for (int i = 0; i < k; i++)
+            CHECK((i == 0 || v[i - 1] < v[i]) && base_cost(x->p, c, v[i]) >= 0);
     }
     res->load_min = m ? INT_MAX : 0, res->load_max = 0;
     for (int r = 0; r < m; r++) {

@@ -14,6 +14,8 @@
  */
 #include "rank.h"
 
+#include "core/check.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -83,8 +85,10 @@ static void sort_small(double *v, int n)
 static double sum_sorted(const double *v, int n)
 {
     double s = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        CHECK(i == 0 || v[i - 1] <= v[i]);
         s += v[i];
+    }
     return s;
 }
 
@@ -150,6 +154,7 @@ static double aggregate(const struct rank_options *o, const double *v, int n, in
         return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     if (o->rule == RANK_TRIMMED && n >= o->trim_min)
         d = o->trim;
+    CHECK(d == 0 || n >= 2 * d + 1); /* trim_min is never below 2·trim + 1 */
     for (int i = d; i < n - d; i++)
         sum += v[i];
     *drop = d;
@@ -380,6 +385,9 @@ int rank_stage(const struct rank_case *cases, int ncases, const struct rank_scor
         res->order[i] = keys[i].idx;
         res->entries[keys[i].idx].rank = i + 1;
         res->entries[keys[i].idx].advanced = adv[keys[i].idx];
+        /* A case below quorum is ranked after every case that has it, and never advances. */
+        CHECK(i == 0 || !keys[i - 1].below_quorum || keys[i].below_quorum);
+        CHECK(!(keys[i].below_quorum && adv[keys[i].idx]));
     }
     rc = RANK_OK;
 out:

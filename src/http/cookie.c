@@ -5,14 +5,7 @@
 
 #include <string.h>
 
-static int is_tchar(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return 1;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-        return 1;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+#include "http/token.h"
 
 /* RFC 6265 cookie-octet: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E. */
 static int is_octet(unsigned char c)
@@ -61,7 +54,7 @@ const char *cookie_get(struct arena *a, const char *header, const char *name)
             if (ve - v >= 2 && *v == '"' && ve[-1] == '"')
                 v++, ve--;
             if ((size_t)(ne - p) == want && memcmp(p, name, want) == 0 && want > 0 &&
-                all(p, want, is_tchar) && all(v, (size_t)(ve - v), is_octet))
+                all(p, want, http_tchar) && all(v, (size_t)(ve - v), is_octet))
                 return arena_strndup(a, v, (size_t)(ve - v));
         }
         p = *end ? end + 1 : end;
@@ -74,7 +67,7 @@ void cookie_set(struct buf *out, const char *name, const char *value, const char
 {
     size_t nlen = strlen(name), vlen = strlen(value);
 
-    if (nlen == 0 || !all(name, nlen, is_tchar) || !all(value, vlen, is_octet)) {
+    if (nlen == 0 || !all(name, nlen, http_tchar) || !all(value, vlen, is_octet)) {
         out->oom = 1;
         return;
     }

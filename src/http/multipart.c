@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "core/utf8.h"
+#include "http/token.h"
 
 enum mp_state {
     MP_PREAMBLE,    /* before the first delimiter: bytes are discarded */
@@ -65,15 +66,6 @@ const char *multipart_strerror(int rc)
 /* ------------------------------------------------------------------------ */
 /* Header values: tokens, parameters, validation */
 
-static int is_tchar(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return 1;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-        return 1;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 static const char *skip_ows(const char *p)
 {
     while (*p == ' ' || *p == '\t')
@@ -108,7 +100,7 @@ static int param_next(const char **pp, const char **name, size_t *nlen, char *va
             break;
     }
     *name = p;
-    while (is_tchar((unsigned char)*p))
+    while (http_tchar((unsigned char)*p))
         p++;
     *nlen = (size_t)(p - *name);
     if (*nlen == 0)
@@ -246,7 +238,7 @@ static int parse_disposition(struct multipart *m, const char *v, const char **na
     size_t spos = 0, pl, vlen;
     int r;
 
-    while (is_tchar((unsigned char)*p))
+    while (http_tchar((unsigned char)*p))
         p++;
     if (!name_is(v, (size_t)(p - v), type))
         return MULTIPART_EHEADER;
@@ -308,7 +300,7 @@ static int parse_headers(struct multipart *m)
         if (!colon || colon == line)
             return MULTIPART_EHEADER;
         for (char *c = line; c < colon; c++)
-            if (!is_tchar((unsigned char)*c))
+            if (!http_tchar((unsigned char)*c))
                 return MULTIPART_EHEADER;
         v = (char *)skip_ows(colon + 1);
         end = eol;

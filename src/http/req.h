@@ -14,8 +14,8 @@
 
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/lang.h"
 #include "http/query.h"
-#include "view/i18n.h"
 
 #define REQ_MAX_PARAMS 4
 #define RESP_MAX_HEADERS 12

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/fault.h"
 #include "core/log.h"
 #include "core/utf8.h"
@@ -137,13 +138,6 @@ static char keepalive_value[32] = "timeout=25";
 static _Atomic int64_t st_inflight; /* requests begun and not yet completed */
 static _Atomic uint64_t st_class[6];
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 void resp_header(struct resp *w, const char *name, const char *value)
 {
     if (w->nheaders < RESP_MAX_HEADERS) {
@@ -175,7 +169,7 @@ static void watch_set(struct watch *w, enum watch_phase p)
     pthread_mutex_lock(&watch_lock);
     if (w->phase != W_CUT) {
         w->phase = p;
-        w->since_ms = now_ms();
+        w->since_ms = clock_ms();
         w->body_bytes = 0;
     }
     pthread_mutex_unlock(&watch_lock);
@@ -186,7 +180,7 @@ static void *watchdog_main(void *arg)
     (void)arg;
     while (!watchdog_stop) {
         usleep(250000);
-        double now = now_ms();
+        double now = clock_ms();
         unsigned open = (unsigned)st_open;
         unsigned high = conn_limit - conn_limit / SERVER_HEADROOM;
         unsigned to_free = open > high ? open - high + conn_limit / (2 * SERVER_HEADROOM) : 0;
@@ -232,7 +226,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     watch_set(c->watch, W_HEADERS);
     st_inflight++;
     arena_init(&c->r.arena, 4u << 20);
-    c->r.started_ms = now_ms();
+    c->r.started_ms = clock_ms();
     c->r.uri = arena_strdup(&c->r.arena, uri ? uri : "");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -256,7 +250,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!c)
         return;
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
-               now_ms() - c->r.started_ms);
+               clock_ms() - c->r.started_ms);
     watch_set(c->watch, W_IDLE);
     if (c->r.cleanup)
         c->r.cleanup(&c->r);
@@ -284,7 +278,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         }
         w->fd = ci->connect_fd;
         w->phase = W_IDLE;
-        w->since_ms = now_ms();
+        w->since_ms = clock_ms();
         pthread_mutex_lock(&watch_lock);
         w->prev = watch_list.prev;
         w->next = &watch_list;
@@ -600,12 +594,12 @@ static void note_read_cost(double ms)
 /* On a lane thread: dispatch as on_request would, then let the connection go on. */
 static void lane_dispatch(struct conn_req *c)
 {
-    double t0 = now_ms();
+    double t0 = clock_ms();
     fault_take();
     lane.server->app.dispatch(&c->r, &c->w);
     take_fault(c);
     c->dispatched = 1;
-    note_read_cost(now_ms() - t0);
+    note_read_cost(clock_ms() - t0);
     wake(c);
 }
 
@@ -766,13 +760,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                               : "503 服务器繁忙，请稍后再试。\n");
         return send_resp(conn, c, w, 0);
     }
-    double t0 = now_ms();
+    double t0 = clock_ms();
     fault_take();
     s->app.dispatch(r, &c->w);
     take_fault(c);
     c->dispatched = 1;
     if (read)
-        note_read_cost(now_ms() - t0);
+        note_read_cost(clock_ms() - t0);
     return answer(conn, c);
 }
 

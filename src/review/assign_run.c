@@ -18,12 +18,7 @@
 
 #include "review/assign_run.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "core/clock.h"
 
 static int fail(struct review_outcome *out, int http, const char *key)
 {
@@ -128,7 +123,7 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
                           struct review_outcome *out)
 {
     memset(out, 0, sizeof *out);
-    double t0 = now_ms();
+    double t0 = clock_ms();
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
     if (rc == RC_NOTFOUND)
@@ -157,15 +152,15 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     struct assign_result res;
     rp.p.case_ids = rp.case_ids; /* messages name cases and reviewers by id */
     rp.p.reviewer_ids = rp.user_ids;
-    double t1 = now_ms();
+    double t1 = clock_ms();
     int arc = assign_solve(&rp.p, &res);
-    out->solve_ms = now_ms() - t1;
+    out->solve_ms = clock_ms() - t1;
     if (arc != ASSIGN_OK) {
         out->rc = arc;
         out->http = arc == ASSIGN_ENOMEM ? 500 : 422;
         snprintf(out->message, sizeof out->message, "%s", res.message);
         store_review_problem_free(&rp);
-        out->total_ms = now_ms() - t0;
+        out->total_ms = clock_ms() - t0;
         return out->rc;
     }
     out->total_cost = (long long)res.total_cost;
@@ -194,7 +189,7 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
         }
     }
     free(pairs);
-    out->total_ms = now_ms() - t0;
+    out->total_ms = clock_ms() - t0;
     return 0;
 }
 
@@ -434,7 +429,7 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
                 struct review_outcome *out)
 {
     memset(out, 0, sizeof *out);
-    double t0 = now_ms();
+    double t0 = clock_ms();
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
     if (rc != RC_OK)
@@ -480,11 +475,11 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
         for (int r = 0; r < rp.p.nreviewers; r++)
             if (r != dr && load[r] > maxload)
                 maxload = load[r];
-        double t1 = now_ms();
+        double t1 = clock_ms();
         arc = drop_solve(&rp, open, nopen, dr, load, maxload > 0 ? maxload : -1, pairs, out);
         if (arc != ASSIGN_OK && arc != ASSIGN_ENOMEM)
             arc = drop_solve(&rp, open, nopen, dr, load, -1, pairs, out);
-        out->solve_ms = now_ms() - t1;
+        out->solve_ms = clock_ms() - t1;
     }
     if (arc != ASSIGN_OK) {
         out->rc = arc;
@@ -508,7 +503,7 @@ done:
     free(pairs);
     free(load);
     store_review_problem_free(&rp);
-    out->total_ms = now_ms() - t0;
+    out->total_ms = clock_ms() - t0;
     return rc;
 }
 

@@ -32,9 +32,6 @@
 #define SCORING_COMMENT_MAX 2000 /* characters */
 #define SCORING_REASON_MAX 500   /* characters, a declared conflict's reason */
 
-/* The newest campaign with status 'review', or 0. */
-int64_t store_scoring_campaign_id(struct store *st);
-
 /*
  * The reviewer's open assignments, by stage seq then label number:
  * [{stage_id, stage_seq, stage_name, blind, ends_at, open, case_id, label_no,

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/fault.h"
 #include "core/log.h"
 #include "store/sqlite_int.h"
@@ -609,9 +610,7 @@ int64_t store_public_campaign(struct store *st)
 /* Stop a check once its deadline (CLOCK_MONOTONIC ms, in arg) has passed. */
 static int check_deadline(void *arg)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6 > *(double *)arg;
+    return clock_ms() > *(double *)arg;
 }
 
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
@@ -621,9 +620,7 @@ int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s to check it", st->path);
         return -1;
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double deadline = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6 + timeout_ms;
+    double deadline = clock_ms() + timeout_ms;
     sqlite3_progress_handler(db, 10000, check_deadline, &deadline);
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(5)", -1, &s, NULL);

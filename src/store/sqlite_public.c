@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/search.h"
 #include "store/sqlite_int.h"
@@ -302,18 +303,11 @@ struct anchor_set {
 static struct anchor_set anchor_sets[ANCHOR_SETS];
 static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static double mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Copy anchor j of the set named key into *out: 1, or 0 when not kept (or stale). */
 static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
 {
     int found = 0;
-    double now = mono_ms();
+    double now = clock_ms();
     pthread_mutex_lock(&anchor_lock);
     for (int i = 0; i < ANCHOR_SETS; i++) {
         struct anchor_set *as = &anchor_sets[i];
@@ -349,7 +343,7 @@ static void anchor_put(const struct store *st, const char *key, struct anchor *a
     free(victim->a);
     victim->st = st;
     snprintf(victim->key, sizeof victim->key, "%s", key);
-    victim->built_ms = mono_ms();
+    victim->built_ms = clock_ms();
     victim->n = n;
     victim->a = a;
     pthread_mutex_unlock(&anchor_lock);

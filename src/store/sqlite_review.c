@@ -31,8 +31,7 @@ static json_int_t col_i(sqlite3_stmt *s, int col)
 
 int64_t store_review_campaign_id(struct store *st)
 {
-    static const char sql[] =
-        "SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1";
+    static const char sql[] = "SELECT " REVIEW_CAMPAIGN;
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return 0;

@@ -17,9 +17,6 @@
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
 
-#define REVIEW_CAMPAIGN                                                                            \
-    "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
-
 /* Over assignment a, stage s, case c: the assignment's reviewer may open the case. */
 #define CAN_OPEN                                                                                   \
     "a.state = 'released' AND s.state = 'released' AND s.kind = 'review' "                         \
@@ -41,17 +38,6 @@
     " ORDER BY (case_id * 2654435761 + stage_id * 40503) % 1000003, case_id) AS no "               \
     "FROM (SELECT stage_id, case_id FROM stage_case WHERE " cond " "                               \
     "      UNION SELECT stage_id, case_id FROM assignment WHERE " cond ")"
-
-int64_t store_scoring_campaign_id(struct store *st)
-{
-    static const char sql[] = "SELECT " REVIEW_CAMPAIGN;
-    sqlite3_stmt *s = sq_prepare(st, sql);
-    int64_t id = 0;
-    if (s && sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
-    sq_done(s);
-    return id;
-}
 
 static json_t *jreal_or_null(sqlite3_stmt *s, int col)
 {

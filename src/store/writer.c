@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/check.h"
+#include "core/clock.h"
 #include "core/fault.h"
 #include "core/log.h"
 
@@ -20,14 +22,23 @@ struct writer {
     int stopping;
     int (*tick)(sqlite3 *db, void *ctx);
     void *tick_ctx;
+    /*
+     * Written by the writer thread, read by writer_stats_get on any thread
+     * (/metrics): both sides hold lock, so a reader never sees a torn double
+     * or a count from the middle of an update.
+     */
     struct writer_stats stats;
 };
 
-static double mono_ms(void)
+/* Add a batch's figures to the statistics, under the lock their reader takes. */
+static void stats_add(struct writer *w, uint64_t batches, uint64_t jobs, double commit_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    pthread_mutex_lock(&w->lock);
+    w->stats.batches += batches;
+    w->stats.jobs += jobs;
+    if (batches)
+        w->stats.last_commit_ms = commit_ms;
+    pthread_mutex_unlock(&w->lock);
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -52,9 +63,10 @@ static int exec(sqlite3 *db, const char *sql)
 /* Run one batch: the jobs in list, then the tick if asked.  Calls every done. */
 static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
 {
-    double t0 = mono_ms();
+    double t0 = clock_ms();
     int rc = exec(w->db, "BEGIN IMMEDIATE");
     for (struct writer_job *j = list; j && rc == 0; j = j->next) {
+        CHECK(!j->bare); /* bare jobs run on their own, never in a batch */
         exec(w->db, "SAVEPOINT job");
         j->rc = j->run(w->db, j->arg);
         if (j->rc != 0)
@@ -71,11 +83,12 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
         exec(w->db, "ROLLBACK");
         rc = -1;
     }
-    w->stats.batches++;
-    w->stats.last_commit_ms = mono_ms() - t0;
+    uint64_t njobs = 0;
+    for (struct writer_job *j = list; j; j = j->next)
+        njobs++;
+    stats_add(w, 1, njobs, clock_ms() - t0);
     while (list) {
         struct writer_job *next = list->next;
-        w->stats.jobs++;
         if (list->done)
             list->done(list->arg, rc != 0 ? -1 : list->rc);
         list = next;
@@ -85,7 +98,7 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
 static void *writer_main(void *arg)
 {
     struct writer *w = arg;
-    double last_tick = mono_ms();
+    double last_tick = clock_ms();
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (!w->head && !w->stopping) {
@@ -106,7 +119,7 @@ static void *writer_main(void *arg)
             struct writer_job *j = list;
             list = j->next;
             j->rc = j->run(w->db, j->arg);
-            w->stats.jobs++;
+            stats_add(w, 0, 1, 0);
             if (j->done)
                 j->done(j->arg, j->rc);
         }
@@ -126,11 +139,11 @@ static void *writer_main(void *arg)
             w->head = rest;
             pthread_mutex_unlock(&w->lock);
         }
-        int tick = stopping || mono_ms() - last_tick >= 1000.0;
+        int tick = stopping || clock_ms() - last_tick >= 1000.0;
         if (list || tick)
             run_batch(w, list, tick);
         if (tick)
-            last_tick = mono_ms();
+            last_tick = clock_ms();
         pthread_mutex_lock(&w->lock);
         if (stopping && !w->head)
             break;
@@ -159,8 +172,11 @@ struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), vo
 
 void writer_submit(struct writer *w, struct writer_job *job)
 {
+    CHECK(job->run != NULL);
     job->next = NULL;
     pthread_mutex_lock(&w->lock);
+    /* The queue's tail always points at the NULL link that ends it. */
+    CHECK(*w->tail == NULL);
     *w->tail = job;
     w->tail = &job->next;
     pthread_cond_signal(&w->wake);

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "view/chart.h"
+
 #include "core/buf.h"
-#include "web/web.h"
+#include "view/i18n.h"
 
 #define ROW_H 22
 #define LABEL_W 150

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-enum lang { LANG_ZH, LANG_EN, LANG__MAX };
+#include "core/lang.h"
 
 /* 0, or -1 with a message. */
 int i18n_load(char *err, size_t errlen);

@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/check.h"
+
 /* Deepest section nesting inside one template. */
 #define TPL_MAX_NEST 64
 /* Deepest partial nesting while rendering (the top template is depth 0). */
@@ -68,6 +70,7 @@ struct node {
     uint32_t b;
     uint32_t c;
 };
+_Static_assert(sizeof(struct node) == 16, "a node is 16 bytes (see the top of this file)");
 
 /* One name segment: a NUL-terminated key in the pool. */
 struct seg {
@@ -204,6 +207,7 @@ static int perr(struct parser *ps, unsigned line, const char *fmt, ...)
 /* Line number of source offset off; offsets must be asked in increasing order. */
 static unsigned line_of(struct parser *ps, size_t off)
 {
+    CHECK(off >= ps->line_off && off <= ps->len);
     for (size_t i = ps->line_off; i < off; i++)
         if (ps->src[i] == '\n')
             ps->line_at++;
@@ -679,8 +683,11 @@ static const struct tpl *partial_target(const struct tpl_set *set, const struct 
                                         const struct node *nd)
 {
     size_t at;
-    if (set->linked && nd->c < set->n)
+    if (set->linked) {
+        /* tpl_set_link resolved every partial; tpl_set_add unlinks the set. */
+        CHECK(nd->c < set->n);
         return set->v[nd->c];
+    }
     if (set_find(set, t->pool + nd->a, &at))
         return set->v[at];
     return NULL;
@@ -690,8 +697,11 @@ static const struct tpl *partial_target(const struct tpl_set *set, const struct 
 static int render(const struct render_ctx *rc, const struct tpl *t, uint32_t i, uint32_t end,
                   const struct frame *f, unsigned pdepth)
 {
+    CHECK(end <= t->nnodes);
     while (i < end) {
         const struct node *nd = &t->nodes[i];
+        /* Pre-order: a section's body ends after the section, within its parent's body. */
+        CHECK((nd->kind != N_SECTION && nd->kind != N_INVERTED) || (nd->b > i && nd->b <= end));
         if (rc->out->oom)
             return -1;
         switch (nd->kind) {

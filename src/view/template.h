@@ -30,7 +30,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "../core/buf.h"
+#include "core/buf.h"
 
 struct tpl_set;
 

@@ -19,15 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/jstr.h"
 #include "store/accounts.h"
 #include "store/submissions.h"
 #include "web/web.h"
-
-static const char *jstr(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 /* The first row of rows that the request may read, or NULL; *public if by publication. */
 static json_t *allowed_row(struct req *r, json_t *rows, int *public)

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/jstr.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "domain/auth.h"
@@ -856,12 +857,6 @@ static void validate_run(void *arg)
 static int64_t jint(json_t *o, const char *k)
 {
     return (int64_t)json_integer_value(json_object_get(o, k));
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "";
 }
 
 static int write_units(struct store_tx *tx, struct import_job *j)

@@ -10,6 +10,7 @@
 
 #include "core/utf8.h"
 #include "domain/markdown.h"
+#include "view/chart.h"
 #include "web/web.h"
 
 #define HOME_NEWS 5

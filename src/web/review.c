@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jstr.h"
 #include "core/utf8.h"
 #include "domain/markdown.h"
 #include "domain/redact.h"
@@ -31,12 +32,6 @@
 #include "web/scoring.h"
 
 /* ------------------------------------------------------------ helpers */
-
-static const char *jstr(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
 
 /* The label number of a path segment: "0123" or "复评-0123" (digits after the last '-'). */
 static int label_of(const char *s)

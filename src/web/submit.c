@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jstr.h"
 #include "core/utf8.h"
 #include "domain/markdown.h"
 #include "domain/submission.h"
@@ -37,12 +38,6 @@ static int64_t parse_id(const char *s)
     if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
         return 0;
     return strtoll(s, NULL, 10);
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
 }
 
 json_t *submit_own_case(struct req *r)

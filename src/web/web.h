@@ -17,6 +17,7 @@
 
 #include "http/req.h"
 #include "store/store.h"
+#include "view/i18n.h"
 
 struct web_config {
     struct store *store;
@@ -216,8 +217,5 @@ void web_send_file(struct req *r, struct resp *w, const char *sha, const char *m
 
 /* Compute static files' validators once at start (statics.c). */
 void statics_init(void);
-
-/* The SVG bar chart of awards by region (chart.c); a new string. */
-json_t *chart_awards_svg(json_t *regions, json_t *tiers, enum lang lang);
 
 #endif
