@@ -107,11 +107,6 @@ static void load_range(const struct assign_problem *p, const int *load, int *lo,
     }
 }
 
-static int kind_assignable(const struct review_stage *s)
-{
-    return strcmp(s->kind, "review") == 0 || strcmp(s->kind, "ballot") == 0;
-}
-
 struct propose_write {
     int64_t stage_id;
     const struct review_pair *pairs;
@@ -138,11 +133,11 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
     out->k = rp.p.k;
-    if (!kind_assignable(&rp.stage)) {
+    if (!stage_kind_assignable(rp.stage.kind)) {
         store_review_problem_free(&rp);
         return fail(out, 409, "stages_err_kind");
     }
-    if (strcmp(rp.stage.state, "setup") != 0 && strcmp(rp.stage.state, "proposed") != 0) {
+    if (!stage_allows(rp.stage.state, STAGE_PROPOSE)) {
         store_review_problem_free(&rp);
         return fail(out, 409, "stages_err_state");
     }
@@ -236,9 +231,8 @@ static int edit_begin(struct store *st, int64_t stage_id, int64_t case_id, int64
     for (int i = 0; i < rp->p.nreviewers; i++)
         if (rp->user_ids[i] == user_id)
             *r = i;
-    const char *state = rp->stage.state;
     int status = 0;
-    if (strcmp(state, "proposed") != 0 && strcmp(state, "released") != 0) {
+    if (!stage_allows(rp->stage.state, STAGE_ASSIGN)) {
         *why = "stages_err_state";
         status = 409;
     } else if (*c < 0) {
@@ -319,7 +313,7 @@ int review_check_remove(struct store *st, int64_t stage_id, int64_t case_id, int
         *why = "stages_err_no_assignment";
         status = 404;
     } else if (n - 1 < rp.p.k) {
-        if (strcmp(rp.stage.state, "released") == 0) {
+        if (rp.stage.state == STAGE_RELEASED) {
             *why = "stages_err_below_k";
             status = 409;
         } else {
@@ -443,7 +437,7 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
     out->k = 1;
-    if (strcmp(rp.stage.state, "proposed") != 0 && strcmp(rp.stage.state, "released") != 0) {
+    if (!stage_allows(rp.stage.state, STAGE_ASSIGN)) {
         store_review_problem_free(&rp);
         return fail(out, 409, "stages_err_state");
     }
@@ -566,7 +560,7 @@ int review_assign_main(int argc, char **argv)
     struct review_outcome o;
     review_assign_propose(st, id, dry_run, &o);
     printf("stage %d %s (%s, %s): %d cases, %d reviewers, %d per case\n", sg.seq, sg.name,
-           sg.kind, sg.state, o.ncases, o.nreviewers, o.k);
+           stage_kind_name(sg.kind), stage_state_name(sg.state), o.ncases, o.nreviewers, o.k);
     if (o.rc == -1) {
         fprintf(stderr, "laurel assign: %s\n",
                 strcmp(o.error, "stages_err_state") == 0

@@ -32,7 +32,7 @@ struct ranking_stage {
     int64_t prev_id; /* the previous review stage of the campaign, or 0 */
     int prev_seq;    /* its seq, or 0 */
     int64_t next_id; /* the next stage by seq, or 0 */
-    char next_state[16];
+    enum stage_state next_state; /* setup when there is none */
     char next_name[128];
 };
 
@@ -111,14 +111,14 @@ struct ranking_row {
     char *explanation; /* JSON text; the caller's */
 };
 
-/* Stage state released → closed.  RC_NOTFOUND if the stage is not in state released. */
+/* Stage state released → closed.  RC_STATE if the stage is not in state released. */
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id);
 
 /*
  * Store the results of a ranking (advanced stored as 0) and move the stage
  * to 'ranked' from 'closed' or 'ranked' (a re-ranking), or with close_first
  * also from 'released' (scoring ends: the reviews in hand are final).
- * RC_NOTFOUND if the state did not allow it.
+ * RC_STATE if the state did not allow it.
  */
 int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                     int close_first);
@@ -127,7 +127,7 @@ int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_
  * Apply the advancement: store rows (advanced as given), replace the pool
  * of the next stage next_id (0: none; it must be in state 'setup') with the
  * advanced cases and move the stage from 'ranked' to 'advanced'.
- * RC_NOTFOUND if a state did not allow it.
+ * RC_STATE if a state did not allow it.
  */
 int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                        int64_t next_id);

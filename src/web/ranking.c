@@ -244,7 +244,7 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
         *e = WEB_INTERNAL;
         return NULL;
     }
-    if (!id || store_ranking_stage(web.store, id, s) != RC_OK || strcmp(s->base.kind, "review"))
+    if (!id || store_ranking_stage(web.store, id, s) != RC_OK || s->base.kind != STAGE_KIND_REVIEW)
         return NULL;
     return s;
 }
@@ -253,13 +253,15 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
 static json_t *stage_model(struct req *r, const struct ranking_stage *s)
 {
     int under_review = s->base.campaign_id == store_review_campaign_id(web.store);
-    int next_ok = !s->next_id || strcmp(s->next_state, "setup") == 0;
+    /* Advancing fills the next stage's pool: it must not have started. */
+    int next_ok = !s->next_id || stage_allows(s->next_state, STAGE_FILL);
+    enum stage_state state = s->base.state;
     json_t *m = json_object();
     json_object_set_new(m, "id", json_integer(s->base.id));
     json_object_set_new(m, "seq", json_integer(s->base.seq));
     json_object_set_new(m, "name", json_string(s->base.name));
-    json_object_set_new(m, "state", json_string(s->base.state));
-    json_object_set_new(m, "state_word", json_string(word(r, "ranking_state_", s->base.state)));
+    json_object_set_new(m, "state", json_string(stage_state_name(state)));
+    json_object_set_new(m, "state_word", json_string(i18n_get(r->lang, stage_state_key(state))));
     json_object_set_new(m, "aggregation", json_string(s->base.aggregation));
     json_object_set_new(m, "rule_word", json_string(word(r, "ranking_rule_", s->base.aggregation)));
     json_object_set_new(m, "trimmed_rule",
@@ -286,18 +288,14 @@ static json_t *stage_model(struct req *r, const struct ranking_stage *s)
     json_object_set_new(m, "next_name", json_string(s->next_name));
     json_object_set_new(m, "has_next", json_boolean(s->next_id != 0));
     json_object_set_new(m, "can_close",
-                        json_boolean(under_review && strcmp(s->base.state, "released") == 0));
-    json_object_set_new(m, "can_rank",
-                        json_boolean(under_review && (!strcmp(s->base.state, "released") ||
-                                                      !strcmp(s->base.state, "closed") ||
-                                                      !strcmp(s->base.state, "ranked"))));
-    json_object_set_new(m, "needs_confirm", json_boolean(strcmp(s->base.state, "released") == 0));
+                        json_boolean(under_review && stage_allows(state, STAGE_CLOSE)));
+    json_object_set_new(m, "can_rank", json_boolean(under_review && stage_allows(state, STAGE_RANK)));
+    /* Ranking a released stage closes it: the organiser confirms. */
+    json_object_set_new(m, "needs_confirm", json_boolean(state == STAGE_RELEASED));
     json_object_set_new(m, "can_advance",
-                        json_boolean(under_review && !strcmp(s->base.state, "ranked") && next_ok));
+                        json_boolean(under_review && stage_allows(state, STAGE_ADVANCE) && next_ok));
     json_object_set_new(m, "next_started", json_boolean(!next_ok));
-    json_object_set_new(
-        m, "ranked",
-        json_boolean(!strcmp(s->base.state, "ranked") || !strcmp(s->base.state, "advanced")));
+    json_object_set_new(m, "ranked", json_boolean(stage_has_results(state)));
     return m;
 }
 
@@ -550,7 +548,7 @@ struct action {
     struct ranking_stage *stage;
     int close_first; /* rank: the stage was released and the organiser confirmed */
     int advance;     /* 1: advance, 0: rank */
-    int rc;          /* RC_OK, RC_NOTFOUND (state changed), RC_ERROR */
+    int rc;          /* RC_OK, RC_STATE (the state changed), RC_ERROR */
     struct ranking_row *rows;
     int n;
 };
@@ -589,7 +587,7 @@ static void action_then(struct req *r, struct resp *w, int rc, void *arg)
         web_error(r, w, rc != RC_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
         return;
     }
-    if (a->rc == RC_NOTFOUND) {
+    if (a->rc == RC_STATE) {
         /* Re-read: the page shows the state as it is now. */
         store_ranking_stage(web.store, a->stage->base.id, a->stage);
         conflict_page(r, w, a->stage, "ranking_err_state");
@@ -635,12 +633,12 @@ void raw_ranking_rank(struct req *r, struct resp *w)
     if (!s)
         return;
     const char *confirm = query_get(web_form(r), "confirm");
-    int released = strcmp(s->base.state, "released") == 0;
+    int released = s->base.state == STAGE_RELEASED;
     if (released && !(confirm && strcmp(confirm, "1") == 0)) {
         conflict_page(r, w, s, "ranking_err_confirm");
         return;
     }
-    if (!released && strcmp(s->base.state, "closed") && strcmp(s->base.state, "ranked")) {
+    if (!stage_allows(s->base.state, STAGE_RANK)) {
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
@@ -652,11 +650,11 @@ void raw_ranking_advance(struct req *r, struct resp *w)
     struct ranking_stage *s = post_stage(r, w);
     if (!s)
         return;
-    if (strcmp(s->base.state, "ranked") != 0) {
+    if (!stage_allows(s->base.state, STAGE_ADVANCE)) {
         conflict_page(r, w, s, "ranking_err_not_ranked");
         return;
     }
-    if (s->next_id && strcmp(s->next_state, "setup") != 0) {
+    if (s->next_id && !stage_allows(s->next_state, STAGE_FILL)) {
         conflict_page(r, w, s, "ranking_err_next_started");
         return;
     }
@@ -672,7 +670,7 @@ static int close_run(struct store_tx *tx, void *arg)
 static void close_then(struct req *r, struct resp *w, int rc, void *arg)
 {
     struct ranking_stage *s = arg;
-    if (rc == RC_NOTFOUND) {
+    if (rc == RC_STATE) {
         store_ranking_stage(web.store, s->base.id, s);
         conflict_page(r, w, s, "ranking_err_state");
         return;
@@ -691,7 +689,7 @@ void raw_ranking_close(struct req *r, struct resp *w)
     struct ranking_stage *s = post_stage(r, w);
     if (!s)
         return;
-    if (strcmp(s->base.state, "released") != 0) {
+    if (!stage_allows(s->base.state, STAGE_CLOSE)) {
         conflict_page(r, w, s, "ranking_err_state");
         return;
     }
@@ -1136,12 +1134,12 @@ int ranking_cli_rank(int argc, char **argv)
     struct ranking_stage s;
     int64_t campaign = store_review_campaign_id(st);
     int64_t id = campaign ? store_ranking_stage_by_seq(st, campaign, seq) : 0;
-    if (!id || store_ranking_stage(st, id, &s) != RC_OK || strcmp(s.base.kind, "review")) {
+    if (!id || store_ranking_stage(st, id, &s) != RC_OK || s.base.kind != STAGE_KIND_REVIEW) {
         fprintf(stderr, "laurel: no review stage %d in a campaign under review\n", seq);
         goto out;
     }
     /* Stored results when the stage is ranked (what the page shows); else computed now. */
-    int stored = !strcmp(s.base.state, "ranked") || !strcmp(s.base.state, "advanced");
+    int stored = stage_has_results(s.base.state);
     json_t *results = NULL;
     if (stored) {
         results = store_ranking_results(st, id);
@@ -1162,7 +1160,7 @@ int ranking_cli_rank(int argc, char **argv)
         rows_free(rows, n);
     }
     printf("stage %d (id %lld) %s: state %s, rule %s%s, %s\n", s.base.seq, (long long)s.base.id,
-           s.base.name, s.base.state, s.base.aggregation,
+           s.base.name, stage_state_name(s.base.state), s.base.aggregation,
            s.base.normalise ? " on normalised scores" : "",
            stored ? "stored results" : "computed now, not stored");
     printf("%5s %7s %8s %8s %10s %8s %8s %8s %10s\n", "rank", "case", "raw", "trimmed",

@@ -35,13 +35,6 @@ static int stage_get(int64_t id, struct review_stage *s)
     return s->campaign_id == campaign;
 }
 
-static const char *state_word(struct req *r, const char *state)
-{
-    char key[48];
-    snprintf(key, sizeof key, "stages_state_%s", state);
-    return i18n_get(r->lang, key);
-}
-
 /* The stage as the pages show it. */
 static json_t *stage_json(struct req *r, const struct review_stage *s)
 {
@@ -49,24 +42,23 @@ static json_t *stage_json(struct req *r, const struct review_stage *s)
         "{s:I,s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:i,s:b,s:s,s:i,s:i,s:b,s:f,s:f,s:i,"
         "s:s,s:i,s:f}",
         "id", (json_int_t)s->id, "campaign_id", (json_int_t)s->campaign_id, "seq", s->seq, "name",
-        s->name, "kind", s->kind, "starts_at", s->starts_at, "ends_at", s->ends_at, "state",
-        s->state, "state_word", state_word(r, s->state), "reviewers_per_case",
+        s->name, "kind", stage_kind_name(s->kind), "starts_at", s->starts_at, "ends_at",
+        s->ends_at, "state", stage_state_name(s->state), "state_word",
+        i18n_get(r->lang, stage_state_key(s->state)), "reviewers_per_case",
         s->reviewers_per_case, "blind", s->blind, "max_same_region", s->max_same_region,
         "exclude_previous", s->exclude_previous, "aggregation", s->aggregation, "trim_k", s->trim_k,
         "trim_min", s->trim_min, "normalise", s->normalise, "previous_weight", s->previous_weight,
         "vote_weight", s->vote_weight, "quorum", s->quorum, "advance_rule", s->advance_rule,
         "advance_n", s->advance_n, "advance_threshold", s->advance_threshold);
-    int editable = strcmp(s->state, "setup") == 0 || strcmp(s->state, "proposed") == 0;
-    int assignable = strcmp(s->kind, "exhibition") != 0;
-    json_object_set_new(o, "editable", json_boolean(editable));
+    int assignable = stage_kind_assignable(s->kind);
+    json_object_set_new(o, "editable", json_boolean(stage_allows(s->state, STAGE_EDIT)));
     json_object_set_new(o, "assignable", json_boolean(assignable));
-    json_object_set_new(o, "can_fill", json_boolean(strcmp(s->state, "setup") == 0));
-    json_object_set_new(o, "can_propose", json_boolean(editable && assignable));
-    json_object_set_new(o, "can_release", json_boolean(strcmp(s->state, "proposed") == 0));
-    json_object_set_new(
-        o, "can_edit",
-        json_boolean(strcmp(s->state, "proposed") == 0 || strcmp(s->state, "released") == 0));
-    json_object_set_new(o, "released", json_boolean(strcmp(s->state, "released") == 0));
+    json_object_set_new(o, "can_fill", json_boolean(stage_allows(s->state, STAGE_FILL)));
+    json_object_set_new(o, "can_propose",
+                        json_boolean(assignable && stage_allows(s->state, STAGE_PROPOSE)));
+    json_object_set_new(o, "can_release", json_boolean(stage_allows(s->state, STAGE_RELEASE)));
+    json_object_set_new(o, "can_edit", json_boolean(stage_allows(s->state, STAGE_ASSIGN)));
+    json_object_set_new(o, "released", json_boolean(s->state == STAGE_RELEASED));
     return o;
 }
 
@@ -176,12 +168,12 @@ void raw_stages(struct req *r, struct resp *w)
     json_t *e;
     json_array_foreach(stages, i, e)
     {
-        const char *st = json_string_value(json_object_get(e, "state"));
-        const char *kind = json_string_value(json_object_get(e, "kind"));
-        char key[48];
-        snprintf(key, sizeof key, "stages_kind_%s", kind ? kind : "");
-        json_object_set_new(e, "state_word", json_string(state_word(r, st ? st : "")));
-        json_object_set_new(e, "kind_word", json_string(i18n_get(r->lang, key)));
+        int st = stage_state_parse(json_string_value(json_object_get(e, "state")));
+        int kind = stage_kind_parse(json_string_value(json_object_get(e, "kind")));
+        json_object_set_new(e, "state_word",
+                            json_string(i18n_get(r->lang, stage_state_key((enum stage_state)st))));
+        json_object_set_new(e, "kind_word",
+                            json_string(i18n_get(r->lang, stage_kind_key((enum stage_kind)kind))));
     }
     json_t *m = json_pack("{s:I,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages);
     web_render(r, w, 200, "stages", i18n_get(r->lang, "stages_title"), m);
@@ -301,7 +293,7 @@ static json_t *settings_read(struct req *r, struct settings_form *sf)
     }
     if (bad_crit)
         add_error(r, errors, "stages_bad_criterion");
-    else if (strcmp(s->kind, "review") == 0 && (sf->n == 0 || weights <= 0))
+    else if (s->kind == STAGE_KIND_REVIEW && (sf->n == 0 || weights <= 0))
         add_error(r, errors, "stages_no_criteria");
     return errors;
 }
@@ -420,7 +412,7 @@ void raw_stage_settings_post(struct req *r, struct resp *w)
         return;
     }
     json_decref(errors);
-    if (strcmp(s.state, "setup") != 0 && strcmp(s.state, "proposed") != 0) {
+    if (!stage_allows(s.state, STAGE_EDIT)) {
         errors = json_array();
         add_error(r, errors, "stages_err_state");
         settings_page(r, w, 409, &s, &j->f, errors, NULL);
@@ -477,7 +469,7 @@ void raw_stage_pool_fill(struct req *r, struct resp *w)
     struct review_stage s;
     if (!route_stage(r, w, &s))
         return;
-    if (strcmp(s.state, "setup") != 0) {
+    if (!stage_allows(s.state, STAGE_FILL)) {
         pool_page(r, w, 409, &s, NULL, "stages_err_state");
         return;
     }
