@@ -81,6 +81,24 @@ int stage_has_results(enum stage_state s)
     return s == STAGE_RANKED || s == STAGE_ADVANCED;
 }
 
+void stage_can(enum stage_state s, enum stage_kind k, int under_review, int next_state,
+               struct stage_can *out)
+{
+    int on = under_review != 0, ranks = k == STAGE_KIND_REVIEW;
+    out->edit = on && stage_allows(s, STAGE_EDIT);
+    out->fill = on && stage_allows(s, STAGE_FILL);
+    out->propose = on && stage_kind_assignable(k) && stage_allows(s, STAGE_PROPOSE);
+    out->assign = on && stage_allows(s, STAGE_ASSIGN);
+    out->release = on && stage_allows(s, STAGE_RELEASE);
+    out->remind = on && stage_allows(s, STAGE_REMIND);
+    out->close = on && ranks && stage_allows(s, STAGE_CLOSE);
+    out->rank = on && ranks && stage_allows(s, STAGE_RANK);
+    out->rank_closes = s == STAGE_RELEASED && ranks;
+    out->next_started = next_state >= 0 && !stage_allows((enum stage_state)next_state, STAGE_FILL);
+    out->advance = on && ranks && stage_allows(s, STAGE_ADVANCE) && !out->next_started;
+    out->has_results = stage_has_results(s);
+}
+
 const char *stage_kind_name(enum stage_kind k)
 {
     return (unsigned)k < STAGE_KIND__MAX ? kind_names[k] : "";

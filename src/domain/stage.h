@@ -69,6 +69,32 @@ int stage_allows(enum stage_state s, enum stage_action a);
 /* 1 if a stage in state s has its results stored (ranked or advanced). */
 int stage_has_results(enum stage_state s);
 
+/*
+ * What the organiser may do to a stage now, as the pages offer it: the
+ * table above, the stage's kind (only review and ballot stages have
+ * reviewers; only review stages are ranked), whether its campaign is the
+ * one under review (nothing may be done to another) and the next stage's
+ * state (advancing fills its pool, so it must still be in setup).
+ */
+struct stage_can {
+    int edit;         /* settings and criteria */
+    int fill;         /* the pool */
+    int propose;      /* a proposal of assignments */
+    int assign;       /* one assignment; a drop-out */
+    int release;
+    int remind;
+    int close;
+    int rank;
+    int rank_closes;  /* ranking now closes the stage: the organiser confirms */
+    int advance;
+    int next_started; /* there is a next stage and it is past setup */
+    int has_results;  /* ranked or advanced */
+};
+
+/* Fill *out for a stage (next_state: the next stage's state, or -1 when there is none). */
+void stage_can(enum stage_state s, enum stage_kind k, int under_review, int next_state,
+               struct stage_can *out);
+
 /* "review" / "exhibition" / "ballot" and back; -1 for an unknown name. */
 const char *stage_kind_name(enum stage_kind k);
 int stage_kind_parse(const char *name);

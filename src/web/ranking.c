@@ -42,6 +42,7 @@
 #include "store/ranking.h"
 #include "store/review.h"
 #include "web/ranking.h"
+#include "web/stages.h"
 #include "web/xlsx_reply.h"
 
 #define BOOT_ROUNDS 200
@@ -249,26 +250,18 @@ static struct ranking_stage *stage_of(struct req *r, const char *param, enum web
     return s;
 }
 
-/* What the pages say about a stage: its settings in words and what may be done now. */
+/*
+ * The stage as the ranking pages show it: the one view-model of a stage
+ * (stages_stage_json: settings, state, what may be done now) with the
+ * ranking's settings in words.
+ */
 static json_t *stage_model(struct req *r, const struct ranking_stage *s)
 {
-    int under_review = s->base.campaign_id == store_review_campaign_id(web.store);
-    /* Advancing fills the next stage's pool: it must not have started. */
-    int next_ok = !s->next_id || stage_allows(s->next_state, STAGE_FILL);
-    enum stage_state state = s->base.state;
-    json_t *m = json_object();
-    json_object_set_new(m, "id", json_integer(s->base.id));
-    json_object_set_new(m, "seq", json_integer(s->base.seq));
-    json_object_set_new(m, "name", json_string(s->base.name));
-    json_object_set_new(m, "state", json_string(stage_state_name(state)));
-    json_object_set_new(m, "state_word", json_string(i18n_get(r->lang, stage_state_key(state))));
-    json_object_set_new(m, "aggregation", json_string(s->base.aggregation));
+    json_t *m = stages_stage_json(r, &s->base, s->next_id ? (int)s->next_state : -1);
     json_object_set_new(m, "rule_word", json_string(word(r, "ranking_rule_", s->base.aggregation)));
     json_object_set_new(m, "trimmed_rule",
                         json_boolean(strcmp(s->base.aggregation, "trimmed") == 0));
     json_object_set_new(m, "trim_k", json_integer(s->base.trim_k > 0 ? s->base.trim_k : 1));
-    json_object_set_new(m, "trim_min", json_integer(s->base.trim_min));
-    json_object_set_new(m, "normalise", json_boolean(s->base.normalise));
     json_object_set_new(m, "quorum", json_integer(s->base.quorum > 0 ? s->base.quorum : 1));
     struct rank_options o = options_of(s, s->base.normalise);
     json_object_set_new(m, "w_expert",
@@ -277,25 +270,14 @@ static json_t *stage_model(struct req *r, const struct ranking_stage *s)
                         json_string(arena_printf(&r->arena, "%.0f%%", o.w_earlier * 100)));
     json_object_set_new(m, "w_votes",
                         json_string(arena_printf(&r->arena, "%.0f%%", o.w_votes * 100)));
-    json_object_set_new(m, "advance_rule", json_string(s->base.advance_rule));
     json_object_set_new(m, "advance_word",
                         json_string(word(r, "ranking_advance_", s->base.advance_rule)));
-    json_object_set_new(m, "advance_n", json_integer(s->base.advance_n));
     json_object_set_new(m, "advance_threshold",
                         json_string(arena_printf(&r->arena, "%.2f", s->base.advance_threshold)));
     json_object_set_new(m, "by_threshold",
                         json_boolean(strcmp(s->base.advance_rule, "threshold") == 0));
     json_object_set_new(m, "next_name", json_string(s->next_name));
     json_object_set_new(m, "has_next", json_boolean(s->next_id != 0));
-    json_object_set_new(m, "can_close",
-                        json_boolean(under_review && stage_allows(state, STAGE_CLOSE)));
-    json_object_set_new(m, "can_rank", json_boolean(under_review && stage_allows(state, STAGE_RANK)));
-    /* Ranking a released stage closes it: the organiser confirms. */
-    json_object_set_new(m, "needs_confirm", json_boolean(state == STAGE_RELEASED));
-    json_object_set_new(m, "can_advance",
-                        json_boolean(under_review && stage_allows(state, STAGE_ADVANCE) && next_ok));
-    json_object_set_new(m, "next_started", json_boolean(!next_ok));
-    json_object_set_new(m, "ranked", json_boolean(stage_has_results(state)));
     return m;
 }
 

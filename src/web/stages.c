@@ -19,6 +19,7 @@
 
 #include "review/assign_run.h"
 #include "store/accounts.h"
+#include "store/ranking.h"
 #include "store/review.h"
 #include "view/i18n.h"
 #include "web/stages.h"
@@ -35,8 +36,7 @@ static int stage_get(int64_t id, struct review_stage *s)
     return s->campaign_id == campaign;
 }
 
-/* The stage as the pages show it. */
-static json_t *stage_json(struct req *r, const struct review_stage *s)
+json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_state)
 {
     json_t *o = json_pack(
         "{s:I,s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:i,s:b,s:s,s:i,s:i,s:b,s:f,s:f,s:i,"
@@ -50,16 +50,34 @@ static json_t *stage_json(struct req *r, const struct review_stage *s)
         "trim_min", s->trim_min, "normalise", s->normalise, "previous_weight", s->previous_weight,
         "vote_weight", s->vote_weight, "quorum", s->quorum, "advance_rule", s->advance_rule,
         "advance_n", s->advance_n, "advance_threshold", s->advance_threshold);
-    int assignable = stage_kind_assignable(s->kind);
-    json_object_set_new(o, "editable", json_boolean(stage_allows(s->state, STAGE_EDIT)));
-    json_object_set_new(o, "assignable", json_boolean(assignable));
-    json_object_set_new(o, "can_fill", json_boolean(stage_allows(s->state, STAGE_FILL)));
-    json_object_set_new(o, "can_propose",
-                        json_boolean(assignable && stage_allows(s->state, STAGE_PROPOSE)));
-    json_object_set_new(o, "can_release", json_boolean(stage_allows(s->state, STAGE_RELEASE)));
-    json_object_set_new(o, "can_edit", json_boolean(stage_allows(s->state, STAGE_ASSIGN)));
+    struct stage_can can;
+    stage_can(s->state, s->kind, s->campaign_id == store_review_campaign_id(web.store), next_state,
+              &can);
+    json_object_set_new(o, "editable", json_boolean(can.edit));
+    json_object_set_new(o, "can_fill", json_boolean(can.fill));
+    json_object_set_new(o, "can_propose", json_boolean(can.propose));
+    json_object_set_new(o, "can_edit", json_boolean(can.assign));
+    json_object_set_new(o, "can_release", json_boolean(can.release));
+    json_object_set_new(o, "can_remind", json_boolean(can.remind));
+    json_object_set_new(o, "can_close", json_boolean(can.close));
+    json_object_set_new(o, "can_rank", json_boolean(can.rank));
+    json_object_set_new(o, "needs_confirm", json_boolean(can.rank_closes));
+    json_object_set_new(o, "can_advance", json_boolean(can.advance));
+    json_object_set_new(o, "next_started", json_boolean(can.next_started));
+    json_object_set_new(o, "ranked", json_boolean(can.has_results));
+    json_object_set_new(o, "assignable", json_boolean(stage_kind_assignable(s->kind)));
     json_object_set_new(o, "released", json_boolean(s->state == STAGE_RELEASED));
     return o;
+}
+
+/* The stage as the pages show it, with its next stage's state read from the store. */
+static json_t *stage_json(struct req *r, const struct review_stage *s)
+{
+    struct ranking_stage rs;
+    int next = store_ranking_stage(web.store, s->id, &rs) == RC_OK && rs.next_id
+                   ? (int)rs.next_state
+                   : -1;
+    return stages_stage_json(r, s, next);
 }
 
 /* A page of one stage: its model gets "stage"; notice/error keys are optional. */

@@ -110,6 +110,51 @@ static void test_path(void **state)
                          i == STAGE_RANKED || i == STAGE_ADVANCED);
 }
 
+static void test_can(void **state)
+{
+    (void)state;
+    struct stage_can c;
+    /* Every flag follows the table for a review stage under review. */
+    for (int st = 0; st < STAGE_STATE__MAX; st++) {
+        enum stage_state s = (enum stage_state)st;
+        stage_can(s, STAGE_KIND_REVIEW, 1, -1, &c);
+        assert_int_equal(c.edit, stage_allows(s, STAGE_EDIT));
+        assert_int_equal(c.fill, stage_allows(s, STAGE_FILL));
+        assert_int_equal(c.propose, stage_allows(s, STAGE_PROPOSE));
+        assert_int_equal(c.assign, stage_allows(s, STAGE_ASSIGN));
+        assert_int_equal(c.release, stage_allows(s, STAGE_RELEASE));
+        assert_int_equal(c.remind, stage_allows(s, STAGE_REMIND));
+        assert_int_equal(c.close, stage_allows(s, STAGE_CLOSE));
+        assert_int_equal(c.rank, stage_allows(s, STAGE_RANK));
+        assert_int_equal(c.rank_closes, s == STAGE_RELEASED);
+        assert_int_equal(c.advance, stage_allows(s, STAGE_ADVANCE));
+        assert_int_equal(c.next_started, 0);
+        assert_int_equal(c.has_results, stage_has_results(s));
+        /* Another campaign's stage: nothing may be done. */
+        stage_can(s, STAGE_KIND_REVIEW, 0, -1, &c);
+        assert_false(c.edit || c.fill || c.propose || c.assign || c.release || c.remind ||
+                     c.close || c.rank || c.advance);
+        assert_int_equal(c.has_results, stage_has_results(s));
+    }
+    /* Advancing needs a next stage still in setup. */
+    stage_can(STAGE_RANKED, STAGE_KIND_REVIEW, 1, STAGE_SETUP, &c);
+    assert_true(c.advance);
+    assert_false(c.next_started);
+    stage_can(STAGE_RANKED, STAGE_KIND_REVIEW, 1, STAGE_PROPOSED, &c);
+    assert_false(c.advance);
+    assert_true(c.next_started);
+    /* An exhibition has no reviewers and no ranking; a ballot has reviewers, no ranking. */
+    stage_can(STAGE_SETUP, STAGE_KIND_EXHIBITION, 1, -1, &c);
+    assert_false(c.propose);
+    assert_true(c.edit && c.fill);
+    stage_can(STAGE_RELEASED, STAGE_KIND_EXHIBITION, 1, -1, &c);
+    assert_false(c.close || c.rank || c.rank_closes);
+    stage_can(STAGE_SETUP, STAGE_KIND_BALLOT, 1, -1, &c);
+    assert_true(c.propose);
+    stage_can(STAGE_CLOSED, STAGE_KIND_BALLOT, 1, -1, &c);
+    assert_false(c.rank);
+}
+
 static void test_kinds(void **state)
 {
     (void)state;
@@ -133,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_path),
+        cmocka_unit_test(test_can),
         cmocka_unit_test(test_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
