@@ -111,6 +111,29 @@ struct ranking_row {
     char *explanation; /* JSON text; the caller's */
 };
 
+/*
+ * A ranking's explanation of one case, as stage_case.explanation holds it
+ * (JSON): rule, n, quorum, below_quorum, raw_mean, trimmed (the rule on the
+ * raw scores), normalised (on normalised scores), shift, normalise_used,
+ * mu_all, sigma_all, expert, earlier (or null), votes, votes_scaled,
+ * w_expert, w_earlier, w_votes, blended, rank, proposed (would advance by
+ * the rule), p_advance, borderline and scores:[{reviewer (user id), raw, z
+ * (or null when kept raw), normalised, dropped, dropped_normalised}].  The
+ * one writer of that shape (ranking_explain.c).
+ */
+struct ranking_explain {
+    const char *rule;              /* the stage's aggregation: mean / median / trimmed */
+    const struct rank_result *raw; /* the rule on the raw scores */
+    const struct rank_result *nor; /* the same with per-reviewer normalisation */
+    const struct rank_result *used; /* raw or nor: the pass that decides */
+    const struct rank_case *cases; /* the input (votes), or NULL: no votes */
+    const int *has_earlier;        /* per case: 1 if an earlier stage scored it; or NULL */
+    const int64_t *reviewer_ids;   /* rank_item.reviewer → user id */
+};
+
+/* Case c's explanation (c indexes the input) as JSON text, malloc'd; NULL if out of memory. */
+char *ranking_explain(const struct ranking_explain *x, int c);
+
 /* Stage state released → closed.  RC_STATE if the stage is not in state released. */
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id);
 

@@ -88,68 +88,11 @@ static struct rank_options options_of(const struct ranking_stage *s, int normali
     return o;
 }
 
-static json_t *num_or_null(int has, double v)
-{
-    return has ? json_real(v) : json_null();
-}
-
 static void rows_free(struct ranking_row *rows, int n)
 {
     for (int i = 0; rows && i < n; i++)
         free(rows[i].explanation);
     free(rows);
-}
-
-/* The explanation of case c: both passes' numbers, the blend, each score. */
-static json_t *explain(const struct ranking_stage *s, const struct ranking_input *in,
-                       const struct rank_result *raw, const struct rank_result *nor,
-                       const struct rank_result *used, int c)
-{
-    const struct rank_entry *er = &raw->entries[c], *en = &nor->entries[c], *eu = &used->entries[c];
-    const struct rank_options *o = &used->opt;
-    json_t *scores = json_array();
-    for (int i = 0; i < er->nscores; i++) {
-        const struct rank_item *it = &er->items[i];
-        const struct rank_item *jt = NULL;
-        for (int k = 0; k < en->nscores; k++)
-            if (en->items[k].reviewer == it->reviewer)
-                jt = &en->items[k];
-        double norm = jt ? jt->normalised : it->raw;
-        int kept = !jt || norm == it->raw || nor->sigma_all <= 0;
-        json_array_append_new(
-            scores, json_pack("{s:I,s:f,s:o,s:f,s:b,s:b}", "reviewer",
-                              (json_int_t)in->reviewer_ids[it->reviewer], "raw", it->raw, "z",
-                              num_or_null(!kept, (norm - nor->mu_all) /
-                                                     (nor->sigma_all > 0 ? nor->sigma_all : 1)),
-                              "normalised", norm, "dropped", it->dropped, "dropped_normalised",
-                              jt ? jt->dropped : 0));
-    }
-    json_t *e = json_object();
-    json_object_set_new(e, "rule", json_string(s->base.aggregation));
-    json_object_set_new(e, "n", json_integer(er->nscores));
-    json_object_set_new(e, "quorum", json_integer(o->quorum));
-    json_object_set_new(e, "below_quorum", json_boolean(eu->below_quorum));
-    json_object_set_new(e, "raw_mean", json_real(er->raw_mean));
-    json_object_set_new(e, "trimmed", json_real(er->expert));
-    json_object_set_new(e, "normalised", json_real(en->expert));
-    json_object_set_new(e, "shift", json_real(en->expert - er->expert));
-    json_object_set_new(e, "normalise_used", json_boolean(o->normalise));
-    json_object_set_new(e, "mu_all", json_real(nor->mu_all));
-    json_object_set_new(e, "sigma_all", json_real(nor->sigma_all));
-    json_object_set_new(e, "expert", json_real(eu->expert));
-    json_object_set_new(e, "earlier", num_or_null(in->has_earlier[c], eu->earlier));
-    json_object_set_new(e, "votes", json_real(in->cases[c].votes));
-    json_object_set_new(e, "votes_scaled", json_real(eu->votes_scaled));
-    json_object_set_new(e, "w_expert", json_real(o->w_expert));
-    json_object_set_new(e, "w_earlier", json_real(o->w_earlier));
-    json_object_set_new(e, "w_votes", json_real(o->w_votes));
-    json_object_set_new(e, "blended", json_real(eu->blended));
-    json_object_set_new(e, "rank", json_integer(eu->rank));
-    json_object_set_new(e, "proposed", json_boolean(eu->advanced));
-    json_object_set_new(e, "p_advance", json_real(eu->p_advance));
-    json_object_set_new(e, "borderline", json_boolean(eu->borderline));
-    json_object_set_new(e, "scores", scores);
-    return e;
 }
 
 /*
@@ -191,17 +134,22 @@ static int compute(struct store *st, const struct ranking_stage *s, int advance,
     rows = calloc((size_t)in.ncases + 1, sizeof *rows);
     if (!rows)
         goto out;
+    struct ranking_explain x = {.rule = s->base.aggregation,
+                                .raw = &raw,
+                                .nor = &nor,
+                                .used = used,
+                                .cases = in.cases,
+                                .has_earlier = in.has_earlier,
+                                .reviewer_ids = in.reviewer_ids};
     for (int k = 0; k < in.ncases; k++) {
         int c = used->order[k];
         const struct rank_entry *e = &used->entries[c];
-        json_t *ex = explain(s, &in, &raw, &nor, used, c);
         rows[k].case_id = in.case_ids[c];
         rows[k].score = e->blended;
         rows[k].rank = e->rank;
         rows[k].advanced = advance ? e->advanced : 0;
         rows[k].borderline = e->borderline;
-        rows[k].explanation = json_dumps(ex, JSON_COMPACT | JSON_REAL_PRECISION(10));
-        json_decref(ex);
+        rows[k].explanation = ranking_explain(&x, c);
         if (!rows[k].explanation) {
             rows_free(rows, in.ncases);
             rows = NULL;
@@ -281,36 +229,10 @@ static json_t *stage_model(struct req *r, const struct ranking_stage *s)
     return m;
 }
 
-/*
- * Fill what an explanation written by another writer (the demo's first
- * round) names differently or leaves out: n (nscores), trimmed (expert,
- * when not normalised), proposed (advanced), shift.
- */
-static void explanation_compat(json_t *ex)
-{
-    if (!json_is_object(ex))
-        return;
-    if (!json_object_get(ex, "n") && json_object_get(ex, "nscores"))
-        json_object_set(ex, "n", json_object_get(ex, "nscores"));
-    int normalised = json_is_true(json_object_get(ex, "normalise")) ||
-                     json_is_true(json_object_get(ex, "normalise_used"));
-    if (!json_object_get(ex, "trimmed") && json_object_get(ex, "expert") && !normalised)
-        json_object_set(ex, "trimmed", json_object_get(ex, "expert"));
-    if (!json_object_get(ex, "proposed"))
-        json_object_set_new(ex, "proposed",
-                            json_boolean(json_is_true(json_object_get(ex, "advanced"))));
-    if (!json_object_get(ex, "shift") && json_is_number(json_object_get(ex, "normalised")) &&
-        json_is_number(json_object_get(ex, "trimmed")))
-        json_object_set_new(ex, "shift",
-                            json_real(json_number_value(json_object_get(ex, "normalised")) -
-                                      json_number_value(json_object_get(ex, "trimmed"))));
-}
-
 /* One table row of a stored result (the organiser sees the title and region). */
 static json_t *row_model(struct req *r, json_t *res)
 {
     json_t *ex = json_object_get(res, "explanation");
-    explanation_compat(ex);
     json_t *row =
         json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}", "case_id", json_object_get(res, "case_id"), "title",
                   json_object_get(res, "title"), "region", json_object_get(res, "region"), "unit",
@@ -490,15 +412,6 @@ enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct
     json_object_set_new(m, "others", others);
     json_object_set_new(m, "has_others", json_boolean(json_array_size(others) > 0));
     if (json_is_object(ex)) {
-        /* Weights an older explanation leaves out: the stage's current ones. */
-        struct rank_options o = options_of(s, s->base.normalise);
-        if (!json_object_get(ex, "w_expert")) {
-            json_object_set_new(ex, "w_expert", json_real(o.w_expert));
-            json_object_set_new(ex, "w_earlier", json_real(o.w_earlier));
-            json_object_set_new(ex, "w_votes", json_real(o.w_votes));
-        }
-        if (!json_object_get(ex, "votes"))
-            json_object_set_new(ex, "votes", json_integer(0));
         json_t *b = json_object();
         static const char *const keys[] = {"expert",    "earlier",  "votes_scaled", "w_expert",
                                            "w_earlier", "w_votes",  "blended",      "mu_all",
@@ -753,7 +666,6 @@ static json_t *ranking_rows(struct export *x)
     json_array_foreach(results, i, res)
     {
         json_t *ex = json_object_get(res, "explanation");
-        explanation_compat(ex);
         json_t *row = json_array();
         static const char *const from_res[] = {"rank", "case_id", "title", "region", "unit"};
         static const char *const from_ex[] = {"n",          "raw_mean",     "trimmed",
@@ -1154,7 +1066,6 @@ int ranking_cli_rank(int argc, char **argv)
         json_t *ex = json_object_get(res, "explanation");
         if (!json_is_object(ex) || json_is_null(json_object_get(res, "rank")))
             continue;
-        explanation_compat(ex);
         char b1[32], b2[32], b3[32], b4[32], b5[32], adv[16], border[24];
         snprintf(adv, sizeof adv, "%s",
                  json_is_true(json_object_get(res, "advanced"))      ? "yes"
