@@ -24,11 +24,12 @@
 #include "http/server.h"
 #include "mail/sender.h"
 #include "review/assign_run.h"
+#include "review/dedupe_run.h"
+#include "review/rank_run.h"
 #include "store/store.h"
 #include "view/i18n.h"
 #include "view/render.h"
 #include "web/pagecache.h"
-#include "web/ranking.h"
 #include "web/web.h"
 
 #define LAUREL_VERSION "0.1.0"
@@ -390,10 +391,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "assign") == 0) /* its own options (review/assign_run.c) */
         return review_assign_main(argc, argv);
-    if (strcmp(cmd, "rank") == 0) /* its own options (web/ranking.c) */
-        return ranking_cli_rank(argc, argv);
+    if (strcmp(cmd, "rank") == 0) /* its own options (review/rank_run.c) */
+        return rank_run_main(argc, argv);
     if (strcmp(cmd, "dedupe") == 0)
-        return ranking_cli_dedupe(argc, argv);
+        return dedupe_run_main(argc, argv);
     if (strcmp(cmd, "user") != 0 && parse_options(argc, argv, &o) != 0) {
         usage(stderr);
         return 2;

@@ -125,6 +125,26 @@ static int work_stage(struct req *r, struct resp *w, int rc, int64_t id, struct 
     return stage_or_404(r, w, id, s);
 }
 
+/* The status of a refusal by review/assign_run.h (a result code). */
+static int refusal_status(int result)
+{
+    switch (result) {
+    case RC_NOTFOUND:
+        return 404;
+    case RC_INVALID:
+        return 422;
+    case RC_STATE:
+    case RC_STALE:
+    case RC_QUOTA:
+    case RC_EXISTS:
+    case RC_CLOSED:
+    case RC_GONE:
+        return 409;
+    default:
+        return 500;
+    }
+}
+
 /* A zeroed job of n bytes from the request's arena, or NULL with 500 answered. */
 static void *job_new(struct req *r, struct resp *w, size_t n)
 {
@@ -651,7 +671,7 @@ static void drop_then(struct req *r, struct resp *w, int rc, void *arg)
     if (!work_stage(r, w, rc, j->stage_id, &s))
         return;
     if (j->o.rc == -1) {
-        reviewers_page(r, w, j->o.http, &s, NULL, j->o.error);
+        reviewers_page(r, w, refusal_status(j->o.result), &s, NULL, j->o.error);
         return;
     }
     if (j->o.rc != 0) {
@@ -660,7 +680,7 @@ static void drop_then(struct req *r, struct resp *w, int rc, void *arg)
         json_t *m =
             json_pack("{s:o,s:o,s:s}", "reviewers", revs ? revs : json_array(), "candidates",
                       cands ? cands : json_array(), "infeasible", j->o.message);
-        stage_page(r, w, j->o.http, "stages_reviewers", "stages_reviewers_title", &s, m, NULL,
+        stage_page(r, w, refusal_status(j->o.result), "stages_reviewers", "stages_reviewers_title", &s, m, NULL,
                    "stages_err_infeasible");
         return;
     }
@@ -831,7 +851,7 @@ static void propose_then(struct req *r, struct resp *w, int rc, void *arg)
     json_object_set_new(m, "infeasible", json_boolean(o->rc > 0));
     if (o->rc > 0)
         json_object_set_new(m, "reason", json_string(assign_rc_name(o->rc)));
-    int status = o->rc == 0 ? 200 : o->http ? o->http : 500;
+    int status = o->rc == 0 ? 200 : refusal_status(o->result);
     const char *err = o->rc == -1 ? o->error : o->rc > 0 ? "stages_err_infeasible" : NULL;
     stage_page(r, w, status, "stages_assign", "stages_assign_title", &s, m, NULL, err);
 }
@@ -949,7 +969,7 @@ void raw_stage_assignments(struct req *r, struct resp *w)
 struct edit_job {
     int64_t stage_id, case_id, user_id;
     int remove;
-    int http;         /* the check's refusal, or 0 */
+    int check;        /* the check's refusal (a result code), or RC_OK */
     const char *why;  /* its reason key */
     const char *warn; /* a warning key (remove below k before release) */
     int rc;           /* the write's */
@@ -972,11 +992,11 @@ static void edit_work(void *arg)
 {
     struct edit_job *j = arg;
     if (j->remove)
-        j->http =
+        j->check =
             review_check_remove(web.store, j->stage_id, j->case_id, j->user_id, &j->why, &j->warn);
     else
-        j->http = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
-    if (j->http)
+        j->check = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
+    if (j->check != RC_OK)
         return;
     j->rc = store_write_sync(web.store, j->remove ? remove_write : add_write, j);
 }
@@ -987,8 +1007,8 @@ static void edit_then(struct req *r, struct resp *w, int rc, void *arg)
     struct review_stage s;
     if (!work_stage(r, w, rc, j->stage_id, &s))
         return;
-    if (j->http) {
-        assignments_page(r, w, j->http, &s, NULL, j->why, NULL);
+    if (j->check != RC_OK) {
+        assignments_page(r, w, refusal_status(j->check), &s, NULL, j->why, NULL);
         return;
     }
     if (j->rc == RC_STATE || j->rc == RC_EXISTS || j->rc == RC_NOTFOUND) {
