@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const char *const state_names[STAGE_STATE__MAX] = {
-    [STAGE_SETUP] = "setup",       [STAGE_PROPOSED] = "proposed", [STAGE_RELEASED] = "released",
-    [STAGE_CLOSED] = "closed",     [STAGE_RANKED] = "ranked",     [STAGE_ADVANCED] = "advanced",
+    [STAGE_SETUP] = "setup",   [STAGE_PROPOSED] = "proposed", [STAGE_RELEASED] = "released",
+    [STAGE_CLOSED] = "closed", [STAGE_RANKED] = "ranked",     [STAGE_ADVANCED] = "advanced",
 };
 
 static const char *const state_keys[STAGE_STATE__MAX] = {

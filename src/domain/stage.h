@@ -3,12 +3,15 @@
  * each state allows, as submission.h does for cases; and a stage's kinds.
  *
  *   setup ──propose──▶ proposed ──release──▶ released ──close──▶ closed
- *     │ fill the pool    │ propose again        │ score, remind     │
- *     │ edit settings    │ edit settings        │ edit assignments  │
- *     │ propose          │ edit assignments     │                   │
- *                                               └──rank (closes)──┐ │ rank
- *                                                                 ▼ ▼
- *                                       advanced ◀──advance── ranked ⟲ rank again
+ *                      ⟲ propose again          │                     │
+ *                                               │ rank (closes it)    │ rank
+ *                                               ▼                     │
+ *              advanced ◀──advance── ranked ◀───┴─────────────────────┘
+ *                                    ⟲ rank again
+ *
+ * Besides those moves:  setup     edit settings, fill the pool
+ *                       proposed  edit settings, edit assignments
+ *                       released  edit assignments, score, remind
  *
  * Settings and criteria change only in setup or proposed; the pool is filled
  * only in setup (and a stage in setup is one that has not started: advancing
@@ -36,16 +39,16 @@ enum stage_state {
 
 /* What an organiser (or a reviewer, for STAGE_SCORE) does to a stage. */
 enum stage_action {
-    STAGE_EDIT,        /* change settings and criteria */
-    STAGE_FILL,        /* fill the pool (also: advancing the stage before fills it) */
-    STAGE_PROPOSE,     /* solve and store a proposal of assignments */
-    STAGE_ASSIGN,      /* add or remove one assignment; a reviewer drops out */
-    STAGE_RELEASE,     /* make the proposal visible to reviewers */
-    STAGE_REMIND,      /* remind reviewers of their open reviews */
-    STAGE_SCORE,       /* a reviewer saves or submits a review */
-    STAGE_CLOSE,       /* end scoring */
-    STAGE_RANK,        /* compute and store the ranking */
-    STAGE_ADVANCE,     /* mark the advancing cases, fill the next stage's pool */
+    STAGE_EDIT,    /* change settings and criteria */
+    STAGE_FILL,    /* fill the pool (also: advancing the stage before fills it) */
+    STAGE_PROPOSE, /* solve and store a proposal of assignments */
+    STAGE_ASSIGN,  /* add or remove one assignment; a reviewer drops out */
+    STAGE_RELEASE, /* make the proposal visible to reviewers */
+    STAGE_REMIND,  /* remind reviewers of their open reviews */
+    STAGE_SCORE,   /* a reviewer saves or submits a review */
+    STAGE_CLOSE,   /* end scoring */
+    STAGE_RANK,    /* compute and store the ranking */
+    STAGE_ADVANCE, /* mark the advancing cases, fill the next stage's pool */
     STAGE_ACTION__MAX
 };
 
@@ -77,15 +80,15 @@ int stage_has_results(enum stage_state s);
  * state (advancing fills its pool, so it must still be in setup).
  */
 struct stage_can {
-    int edit;         /* settings and criteria */
-    int fill;         /* the pool */
-    int propose;      /* a proposal of assignments */
-    int assign;       /* one assignment; a drop-out */
+    int edit;    /* settings and criteria */
+    int fill;    /* the pool */
+    int propose; /* a proposal of assignments */
+    int assign;  /* one assignment; a drop-out */
     int release;
     int remind;
     int close;
     int rank;
-    int rank_closes;  /* ranking now closes the stage: the organiser confirms */
+    int rank_closes; /* ranking now closes the stage: the organiser confirms */
     int advance;
     int next_started; /* there is a next stage and it is past setup */
     int has_results;  /* ranked or advanced */

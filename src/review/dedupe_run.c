@@ -129,7 +129,8 @@ int dedupe_run_main(int argc, char **argv)
         return 1;
     int rc = 1, n = 0, npairs = 0;
     int64_t campaign = store_review_campaign_id(st);
-    json_t *pairs = campaign ? dedupe_run_pairs(st, campaign, threshold, INT32_MAX, &n, &npairs) : NULL;
+    json_t *pairs =
+        campaign ? dedupe_run_pairs(st, campaign, threshold, INT32_MAX, &n, &npairs) : NULL;
     if (!campaign)
         fputs("laurel: no campaign under review\n", stderr);
     else if (!pairs)

@@ -15,8 +15,8 @@
 #include "domain/stage.h"
 
 /* The states in the order of 003_review.sql's CHECK. */
-static const char *const names[] = {"setup", "proposed", "released", "closed", "ranked",
-                                    "advanced"};
+static const char *const names[] = {"setup",  "proposed", "released",
+                                    "closed", "ranked",   "advanced"};
 
 static void test_names(void **state)
 {
@@ -34,7 +34,7 @@ static void test_names(void **state)
     assert_int_equal(stage_state_parse(""), -1);
     assert_int_equal(stage_state_parse(NULL), -1);
     assert_string_equal(stage_state_name(STAGE_STATE__MAX), "");
-    assert_string_equal(stage_state_name((enum stage_state)-1), "");
+    assert_string_equal(stage_state_name((enum stage_state) - 1), "");
 }
 
 static void test_table(void **state)
@@ -70,23 +70,23 @@ static void test_table(void **state)
         for (int a = 0; a < STAGE_ACTION__MAX; a++) {
             int got = stage_transition((enum stage_state)s, (enum stage_action)a);
             if (got != expected[s][a])
-                fail_msg("from %s by action %d: expected %d, saw %d", names[s], a,
-                         expected[s][a], got);
+                fail_msg("from %s by action %d: expected %d, saw %d", names[s], a, expected[s][a],
+                         got);
             assert_int_equal(stage_allows((enum stage_state)s, (enum stage_action)a),
                              expected[s][a] >= 0);
         }
     /* Out of range: nothing allowed. */
     assert_int_equal(stage_transition(STAGE_STATE__MAX, STAGE_EDIT), -1);
     assert_int_equal(stage_transition(STAGE_SETUP, STAGE_ACTION__MAX), -1);
-    assert_int_equal(stage_allows((enum stage_state)-1, STAGE_EDIT), 0);
+    assert_int_equal(stage_allows((enum stage_state) - 1, STAGE_EDIT), 0);
 }
 
 static void test_path(void **state)
 {
     (void)state;
     /* The way a stage goes, each step from the one before. */
-    static const enum stage_action steps[] = {STAGE_PROPOSE, STAGE_RELEASE, STAGE_CLOSE,
-                                              STAGE_RANK, STAGE_ADVANCE};
+    static const enum stage_action steps[] = {STAGE_PROPOSE, STAGE_RELEASE, STAGE_CLOSE, STAGE_RANK,
+                                              STAGE_ADVANCE};
     static const enum stage_state after[] = {STAGE_PROPOSED, STAGE_RELEASED, STAGE_CLOSED,
                                              STAGE_RANKED, STAGE_ADVANCED};
     int s = STAGE_SETUP;
@@ -163,8 +163,7 @@ static void test_kinds(void **state)
     for (int i = 0; i < STAGE_KIND__MAX; i++) {
         assert_string_equal(stage_kind_name((enum stage_kind)i), kinds[i]);
         assert_int_equal(stage_kind_parse(kinds[i]), i);
-        assert_string_equal(stage_kind_key((enum stage_kind)i) + strlen("stages_kind_"),
-                            kinds[i]);
+        assert_string_equal(stage_kind_key((enum stage_kind)i) + strlen("stages_kind_"), kinds[i]);
     }
     assert_int_equal(stage_kind_parse("vote"), -1);
     assert_true(stage_kind_assignable(STAGE_KIND_REVIEW));
@@ -175,11 +174,8 @@ static void test_kinds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_path),
-        cmocka_unit_test(test_can),
-        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_names), cmocka_unit_test(test_table), cmocka_unit_test(test_path),
+        cmocka_unit_test(test_can),   cmocka_unit_test(test_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
