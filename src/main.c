@@ -33,11 +33,12 @@
 #include "http/server.h"
 #include "mail/sender.h"
 #include "review/assign_run.h"
+#include "review/dedupe_run.h"
+#include "review/rank_run.h"
 #include "store/store.h"
 #include "view/i18n.h"
 #include "view/render.h"
 #include "web/pagecache.h"
-#include "web/ranking.h"
 #include "web/web.h"
 
 #define LAUREL_VERSION "0.1.0"
@@ -419,9 +420,9 @@ static const struct command commands[] = {
     {"routes", NULL, "print the route table (JSON)", ARGS_OPTIONS, cmd_routes, NULL},
     {"assign", NULL, "propose a review stage's assignments: --stage N [--dry-run]", ARGS_OWN, NULL,
      review_assign_main},
-    {"rank", NULL, "print a review stage's ranking: --stage N", ARGS_OWN, NULL, ranking_cli_rank},
+    {"rank", NULL, "print a review stage's ranking: --stage N", ARGS_OWN, NULL, rank_run_main},
     {"dedupe", NULL, "print near-duplicate cases under review: [--threshold T]", ARGS_OWN, NULL,
-     ranking_cli_dedupe},
+     dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
 };

@@ -577,6 +577,11 @@ static int round1(struct demo_edition *ed, struct rng *r)
         goto out;
     if (rank_bootstrap(&ed->rank1, BOOTSTRAP_ROUNDS, 2020) != RANK_OK)
         goto out;
+    /* A ranking explains both passes, the raw and the normalised: so does the demo's. */
+    struct rank_options nopt = opt;
+    nopt.normalise = 1;
+    if (rank_stage(rc, ed->npool1, rs, ed->nr1, DEMO_ED_EXPERTS, &nopt, &ed->rank1n) != RANK_OK)
+        goto out;
     ed->pool3 = malloc(DEMO_ED_ADVANCE1 * sizeof *ed->pool3);
     if (!ed->pool3)
         goto out;
@@ -672,6 +677,8 @@ void demo_edition_free(struct demo_edition *ed)
     free(ed->r1);
     if (ed->rank1.entries)
         rank_result_free(&ed->rank1);
+    if (ed->rank1n.entries)
+        rank_result_free(&ed->rank1n);
     free(ed->pool3);
     free(ed->votes);
     free(ed->r3);

@@ -99,6 +99,7 @@ struct demo_edition {
     struct demo_ed_review *r1; /* npool1 × 5, all submitted */
     int nr1;
     struct rank_result rank1; /* round 1 over pool1 (entry i is pool1[i]) */
+    struct rank_result rank1n; /* the same on normalised scores (for the explanations) */
     int *pool3;               /* round 1's advanced cases, best first */
     int npool3;
     int *votes;                /* npool3: the exhibition's votes */

@@ -27,6 +27,7 @@
 #include "demo/words.h"
 #include "store/accounts.h"
 #include "store/sqlite_tx.h"
+#include "store/ranking.h"
 
 #define CAMPAIGN_SLUG "2020"
 #define CAMPAIGN_NAME "2020年全国城市基层党建创新案例征集评选"
@@ -547,39 +548,20 @@ static int add_reviews(struct job *j, int round, const struct demo_ed_review *rv
     return 0;
 }
 
-/*
- * A round-1 case's explanation, as the ranking shows it: the rule, every
- * score (reviewer, raw, normalised, dropped), the pieces of the blend, the
- * rank and the bootstrap estimate.
- */
-static char *explain(const struct job *j, const struct rank_entry *e)
-{
-    json_t *scores = json_array();
-    for (int k = 0; k < e->nscores; k++) {
-        const struct rank_item *it = &e->items[k];
-        json_array_append_new(scores,
-                              json_pack("{s:I,s:f,s:f,s:b}", "reviewer",
-                                        (json_int_t)j->expert_uid[it->reviewer], "raw", it->raw,
-                                        "normalised", it->normalised, "dropped", it->dropped));
-    }
-    json_t *o = json_pack(
-        "{s:s,s:i,s:i,s:b,s:o,s:i,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:b,s:f,s:b}", "rule", "trimmed",
-        "trim_k", 1, "trim_min", 5, "normalise", 0, "scores", scores, "nscores", e->nscores,
-        "raw_mean", e->raw_mean, "expert", e->expert, "earlier", e->earlier, "votes_scaled",
-        e->votes_scaled, "blended", e->blended, "below_quorum", e->below_quorum, "rank", e->rank,
-        "advanced", e->advanced, "p_advance", e->p_advance, "borderline", e->borderline);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(o);
-    return s;
-}
-
 static int add_rounds(struct job *j)
 {
     const struct demo_edition *ed = &j->ed;
     /* Round 1: pool, results, assignments, reviews. */
+    /* The explanations as a ranking writes them (store/ranking.h): round 1 has no earlier
+     * stage and no votes, and ranks on raw scores. */
+    struct ranking_explain ex = {.rule = "trimmed",
+                                 .raw = &ed->rank1,
+                                 .nor = &ed->rank1n,
+                                 .used = &ed->rank1,
+                                 .reviewer_ids = j->expert_uid};
     for (int i = 0; i < ed->npool1; i++) {
         const struct rank_entry *e = &ed->rank1.entries[i];
-        char *x = explain(j, e);
+        char *x = ranking_explain(&ex, i);
         int rc = x ? add_pool_row(j, j->stage[0], e->id, &e->blended, e->rank, e->advanced,
                                   e->borderline, x)
                    : -1;

@@ -20,10 +20,10 @@
 
 #include "core/clock.h"
 
-static int fail(struct review_outcome *out, int http, const char *key)
+static int fail(struct review_outcome *out, int result, const char *key)
 {
     out->rc = -1;
-    out->http = http;
+    out->result = result;
     out->error = key;
     return -1;
 }
@@ -102,11 +102,6 @@ static void load_range(const struct assign_problem *p, const int *load, int *lo,
     }
 }
 
-static int kind_assignable(const struct review_stage *s)
-{
-    return strcmp(s->kind, "review") == 0 || strcmp(s->kind, "ballot") == 0;
-}
-
 struct propose_write {
     int64_t stage_id;
     const struct review_pair *pairs;
@@ -127,23 +122,23 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
     if (rc == RC_NOTFOUND)
-        return fail(out, 404, "stages_err_no_stage");
+        return fail(out, RC_NOTFOUND, "stages_err_no_stage");
     if (rc != RC_OK)
-        return fail(out, 500, "stages_err_store");
+        return fail(out, RC_ERROR, "stages_err_store");
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
     out->k = rp.p.k;
-    if (!kind_assignable(&rp.stage)) {
+    if (!stage_kind_assignable(rp.stage.kind)) {
         store_review_problem_free(&rp);
-        return fail(out, 409, "stages_err_kind");
+        return fail(out, RC_STATE, "stages_err_kind");
     }
-    if (strcmp(rp.stage.state, "setup") != 0 && strcmp(rp.stage.state, "proposed") != 0) {
+    if (!stage_allows(rp.stage.state, STAGE_PROPOSE)) {
         store_review_problem_free(&rp);
-        return fail(out, 409, "stages_err_state");
+        return fail(out, RC_STATE, "stages_err_state");
     }
     if (rp.p.ncases == 0) {
         store_review_problem_free(&rp);
-        return fail(out, 409, "stages_err_empty_pool");
+        return fail(out, RC_STATE, "stages_err_empty_pool");
     }
     /* Reviewers who dropped out of this stage take nothing in a new proposal. */
     for (int r = 0; r < rp.p.nreviewers; r++)
@@ -157,7 +152,7 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
     out->solve_ms = clock_ms() - t1;
     if (arc != ASSIGN_OK) {
         out->rc = arc;
-        out->http = arc == ASSIGN_ENOMEM ? 500 : 422;
+        out->result = arc == ASSIGN_ENOMEM ? RC_ERROR : RC_INVALID;
         snprintf(out->message, sizeof out->message, "%s", res.message);
         store_review_problem_free(&rp);
         out->total_ms = clock_ms() - t0;
@@ -172,7 +167,7 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
         free(pairs);
         assign_result_free(&res);
         store_review_problem_free(&rp);
-        return fail(out, 500, "stages_err_store");
+        return fail(out, RC_ERROR, "stages_err_store");
     }
     for (int i = 0; i < n; i++)
         pairs[i] = (struct review_pair){rp.case_ids[i / rp.p.k], rp.user_ids[res.reviewers[i]]};
@@ -184,7 +179,7 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
         rc = store_write_sync(st, propose_write, &w);
         if (rc != RC_OK) {
             free(pairs);
-            return fail(out, rc == RC_STATE ? 409 : 500,
+            return fail(out, rc == RC_STATE ? RC_STATE : RC_ERROR,
                         rc == RC_STATE ? "stages_err_state" : "stages_err_store");
         }
     }
@@ -213,7 +208,7 @@ static const char *pair_reason(const struct review_problem *rp, int c, int r)
 
 /*
  * Load the problem and find the case and reviewer (*r = -1 for a user who is
- * no active reviewer: an error unless any_user); 0 or an HTTP status (why
+ * no active reviewer: an error unless any_user); RC_OK or a refusal (why
  * set, rp released).
  */
 static int edit_begin(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id,
@@ -222,7 +217,7 @@ static int edit_begin(struct store *st, int64_t stage_id, int64_t case_id, int64
     int rc = store_review_problem_load(st, stage_id, rp);
     if (rc != RC_OK) {
         *why = rc == RC_NOTFOUND ? "stages_err_no_stage" : "stages_err_store";
-        return rc == RC_NOTFOUND ? 404 : 500;
+        return rc == RC_NOTFOUND ? RC_NOTFOUND : RC_ERROR;
     }
     *c = *r = -1;
     for (int i = 0; i < rp->p.ncases; i++)
@@ -231,21 +226,20 @@ static int edit_begin(struct store *st, int64_t stage_id, int64_t case_id, int64
     for (int i = 0; i < rp->p.nreviewers; i++)
         if (rp->user_ids[i] == user_id)
             *r = i;
-    const char *state = rp->stage.state;
-    int status = 0;
-    if (strcmp(state, "proposed") != 0 && strcmp(state, "released") != 0) {
+    int res = RC_OK;
+    if (!stage_allows(rp->stage.state, STAGE_ASSIGN)) {
         *why = "stages_err_state";
-        status = 409;
+        res = RC_STATE;
     } else if (*c < 0) {
         *why = "stages_err_not_in_pool";
-        status = 422;
+        res = RC_INVALID;
     } else if (*r < 0 && !any_user) {
         *why = "stages_err_not_reviewer";
-        status = 422;
+        res = RC_INVALID;
     }
-    if (status)
+    if (res != RC_OK)
         store_review_problem_free(rp);
-    return status;
+    return res;
 }
 
 int review_check_add(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id,
@@ -253,45 +247,45 @@ int review_check_add(struct store *st, int64_t stage_id, int64_t case_id, int64_
 {
     struct review_problem rp;
     int c = -1, r = -1;
-    int status = edit_begin(st, stage_id, case_id, user_id, 0, &rp, &c, &r, why);
-    if (status)
-        return status;
+    int res = edit_begin(st, stage_id, case_id, user_id, 0, &rp, &c, &r, why);
+    if (res)
+        return res;
     int n;
     const int *cur = current_of(&rp, c, &n);
     int same = 0;
     for (int j = 0; j < n; j++) {
         if (cur[j] == r) {
             *why = "stages_err_already";
-            status = 409;
+            res = RC_EXISTS;
         }
         if (cur[j] >= 0 && rp.reviewers[r].region >= 0 &&
             rp.reviewers[cur[j]].region == rp.reviewers[r].region)
             same++;
     }
-    int *load = status ? NULL : current_loads(&rp);
-    if (status) {
+    int *load = res ? NULL : current_loads(&rp);
+    if (res) {
     } else if (!load) {
         *why = "stages_err_store";
-        status = 500;
+        res = RC_ERROR;
     } else if (rp.dropped[r]) {
         *why = "stages_err_dropped";
-        status = 409;
+        res = RC_STATE;
     } else if (assign_pair_cost(&rp.p, c, r) < 0) {
         *why = pair_reason(&rp, c, r);
-        status = 422;
+        res = RC_INVALID;
     } else if (n >= rp.p.k) {
         *why = "stages_err_case_full";
-        status = 409;
+        res = RC_QUOTA;
     } else if (rp.p.max_same_region > 0 && same >= rp.p.max_same_region) {
         *why = "stages_err_region_cap";
-        status = 409;
+        res = RC_QUOTA;
     } else if (load[r] >= rp.reviewers[r].max_load) {
         *why = "stages_err_load";
-        status = 409;
+        res = RC_QUOTA;
     }
     free(load);
     store_review_problem_free(&rp);
-    return status;
+    return res;
 }
 
 int review_check_remove(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id,
@@ -300,9 +294,9 @@ int review_check_remove(struct store *st, int64_t stage_id, int64_t case_id, int
     struct review_problem rp;
     int c = -1, r = -1;
     *warn = NULL;
-    int status = edit_begin(st, stage_id, case_id, user_id, 1, &rp, &c, &r, why);
-    if (status)
-        return status;
+    int res = edit_begin(st, stage_id, case_id, user_id, 1, &rp, &c, &r, why);
+    if (res)
+        return res;
     int n, found = 0;
     const int *cur = current_of(&rp, c, &n);
     for (int j = 0; j < n; j++)
@@ -312,17 +306,17 @@ int review_check_remove(struct store *st, int64_t stage_id, int64_t case_id, int
         found = store_review_assigned(st, stage_id, case_id, user_id) > 0;
     if (!found) {
         *why = "stages_err_no_assignment";
-        status = 404;
+        res = RC_NOTFOUND;
     } else if (n - 1 < rp.p.k) {
-        if (strcmp(rp.stage.state, "released") == 0) {
+        if (rp.stage.state == STAGE_RELEASED) {
             *why = "stages_err_below_k";
-            status = 409;
+            res = RC_STATE;
         } else {
             *warn = "stages_warn_below_k";
         }
     }
     store_review_problem_free(&rp);
-    return status;
+    return res;
 }
 
 struct drop_write {
@@ -433,14 +427,14 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     struct review_problem rp;
     int rc = store_review_problem_load(st, stage_id, &rp);
     if (rc != RC_OK)
-        return fail(out, rc == RC_NOTFOUND ? 404 : 500,
+        return fail(out, rc == RC_NOTFOUND ? RC_NOTFOUND : RC_ERROR,
                     rc == RC_NOTFOUND ? "stages_err_no_stage" : "stages_err_store");
     out->ncases = rp.p.ncases;
     out->nreviewers = rp.p.nreviewers;
     out->k = 1;
-    if (strcmp(rp.stage.state, "proposed") != 0 && strcmp(rp.stage.state, "released") != 0) {
+    if (!stage_allows(rp.stage.state, STAGE_ASSIGN)) {
         store_review_problem_free(&rp);
-        return fail(out, 409, "stages_err_state");
+        return fail(out, RC_STATE, "stages_err_state");
     }
     int dr = -1;
     for (int i = 0; i < rp.p.nreviewers; i++)
@@ -452,11 +446,11 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     struct review_pair *pairs = calloc((size_t)nopen + 1, sizeof *pairs);
     int *load = current_loads(&rp);
     if (!open_ids || !open || !pairs || !load) {
-        rc = fail(out, 500, "stages_err_store");
+        rc = fail(out, RC_ERROR, "stages_err_store");
         goto done;
     }
     if (nopen == 0 && dr < 0) {
-        rc = fail(out, 404, "stages_err_not_reviewer");
+        rc = fail(out, RC_NOTFOUND, "stages_err_not_reviewer");
         goto done;
     }
     for (int i = 0; i < nopen; i++)
@@ -483,19 +477,19 @@ int review_drop(struct store *st, int64_t stage_id, int64_t user_id, const struc
     }
     if (arc != ASSIGN_OK) {
         out->rc = arc;
-        out->http = arc == ASSIGN_ENOMEM ? 500 : 422;
+        out->result = arc == ASSIGN_ENOMEM ? RC_ERROR : RC_INVALID;
         rc = arc;
         goto done;
     }
     if (out->violations != 0) {
-        rc = fail(out, 500, "stages_err_store");
+        rc = fail(out, RC_ERROR, "stages_err_store");
         goto done;
     }
     out->pairs = nopen;
     struct drop_write w = {stage_id, user_id, pairs, nopen, m};
     rc = store_write_sync(st, drop_write, &w);
     if (rc != RC_OK)
-        rc = fail(out, rc == RC_STATE ? 409 : 500,
+        rc = fail(out, rc == RC_STATE ? RC_STATE : RC_ERROR,
                   rc == RC_STATE ? "stages_err_state" : "stages_err_store");
 done:
     json_decref(open_ids);
@@ -561,7 +555,7 @@ int review_assign_main(int argc, char **argv)
     struct review_outcome o;
     review_assign_propose(st, id, dry_run, &o);
     printf("stage %d %s (%s, %s): %d cases, %d reviewers, %d per case\n", sg.seq, sg.name,
-           sg.kind, sg.state, o.ncases, o.nreviewers, o.k);
+           stage_kind_name(sg.kind), stage_state_name(sg.state), o.ncases, o.nreviewers, o.k);
     if (o.rc == -1) {
         fprintf(stderr, "laurel assign: %s\n",
                 strcmp(o.error, "stages_err_state") == 0

@@ -6,13 +6,19 @@
  *
  * The functions block (they read the store and wait for the writer): call
  * them from the worker pool (web_work) or a command, never on a server
- * thread.
+ * thread.  Refusals are core/result.h's codes (the web layer maps them to
+ * statuses): RC_NOTFOUND (no such stage, assignment or reviewer),
+ * RC_STATE (the stage's state, or a reviewer who dropped out), RC_EXISTS
+ * (already assigned), RC_QUOTA (a case full, a region's cap, a reviewer's
+ * load), RC_INVALID (a rule of 回避, a case not in the pool, no solution),
+ * RC_ERROR.
  */
 #ifndef LAUREL_ASSIGN_RUN_H
 #define LAUREL_ASSIGN_RUN_H
 
 #include <stdint.h>
 
+#include "core/result.h"
 #include "domain/assign.h"
 #include "store/review.h"
 #include "store/store.h"
@@ -21,7 +27,7 @@
 struct review_outcome {
     int rc;            /* 0 done; ASSIGN_E* (infeasible: see message); or -1 (see error) */
     const char *error; /* a message key when rc == -1, e.g. "stages_err_state" */
-    int http;          /* the status to answer with when rc != 0 (409, 422, 500) */
+    int result;        /* when rc != 0: why, as a result code (RC_STATE, RC_INVALID, ...) */
     int ncases, nreviewers, k;
     long long total_cost;
     int load_min, load_max; /* over the reviewers allowed some case */
@@ -42,16 +48,16 @@ int review_assign_propose(struct store *st, int64_t stage_id, int dry_run,
 /*
  * Check adding (case_id, user_id) to stage_id against the rules: stage state,
  * pool, reviewer, 回避 (own region, same unit, conflict rows, earlier stage
- * when excluded), reviewers per case, region cap, load bound.  0 if allowed;
- * else the HTTP status (404, 409, 422) with *why a message key.
+ * when excluded), reviewers per case, region cap, load bound.  RC_OK if
+ * allowed; else the refusal (see above) with *why a message key.
  */
 int review_check_add(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id,
                      const char **why);
 
 /*
- * Check removing (case_id, user_id): 0 if allowed (*warn set to a message
- * key when the case falls below k before release, else NULL); else the HTTP
- * status with *why.
+ * Check removing (case_id, user_id): RC_OK if allowed (*warn set to a
+ * message key when the case falls below k before release, else NULL); else
+ * the refusal with *why.
  */
 int review_check_remove(struct store *st, int64_t stage_id, int64_t case_id, int64_t user_id,
                         const char **why, const char **warn);

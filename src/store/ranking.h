@@ -32,7 +32,7 @@ struct ranking_stage {
     int64_t prev_id; /* the previous review stage of the campaign, or 0 */
     int prev_seq;    /* its seq, or 0 */
     int64_t next_id; /* the next stage by seq, or 0 */
-    char next_state[16];
+    enum stage_state next_state; /* setup when there is none */
     char next_name[128];
 };
 
@@ -111,14 +111,37 @@ struct ranking_row {
     char *explanation; /* JSON text; the caller's */
 };
 
-/* Stage state released → closed.  RC_NOTFOUND if the stage is not in state released. */
+/*
+ * A ranking's explanation of one case, as stage_case.explanation holds it
+ * (JSON): rule, n, quorum, below_quorum, raw_mean, trimmed (the rule on the
+ * raw scores), normalised (on normalised scores), shift, normalise_used,
+ * mu_all, sigma_all, expert, earlier (or null), votes, votes_scaled,
+ * w_expert, w_earlier, w_votes, blended, rank, proposed (would advance by
+ * the rule), p_advance, borderline and scores:[{reviewer (user id), raw, z
+ * (or null when kept raw), normalised, dropped, dropped_normalised}].  The
+ * one writer of that shape (ranking_explain.c).
+ */
+struct ranking_explain {
+    const char *rule;              /* the stage's aggregation: mean / median / trimmed */
+    const struct rank_result *raw; /* the rule on the raw scores */
+    const struct rank_result *nor; /* the same with per-reviewer normalisation */
+    const struct rank_result *used; /* raw or nor: the pass that decides */
+    const struct rank_case *cases; /* the input (votes), or NULL: no votes */
+    const int *has_earlier;        /* per case: 1 if an earlier stage scored it; or NULL */
+    const int64_t *reviewer_ids;   /* rank_item.reviewer → user id */
+};
+
+/* Case c's explanation (c indexes the input) as JSON text, malloc'd; NULL if out of memory. */
+char *ranking_explain(const struct ranking_explain *x, int c);
+
+/* Stage state released → closed.  RC_STATE if the stage is not in state released. */
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id);
 
 /*
  * Store the results of a ranking (advanced stored as 0) and move the stage
  * to 'ranked' from 'closed' or 'ranked' (a re-ranking), or with close_first
  * also from 'released' (scoring ends: the reviews in hand are final).
- * RC_NOTFOUND if the state did not allow it.
+ * RC_STATE if the state did not allow it.
  */
 int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                     int close_first);
@@ -127,7 +150,7 @@ int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_
  * Apply the advancement: store rows (advanced as given), replace the pool
  * of the next stage next_id (0: none; it must be in state 'setup') with the
  * advanced cases and move the stage from 'ranked' to 'advanced'.
- * RC_NOTFOUND if a state did not allow it.
+ * RC_STATE if a state did not allow it.
  */
 int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                        int64_t next_id);

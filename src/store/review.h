@@ -12,8 +12,9 @@
  * function here that answers "may this reviewer see / take this case"
  * counts all three.
  *
- * Stage states: setup → proposed → released → closed → ranked → advanced.
- * Settings and criteria may change only in setup or proposed; assignments
+ * Stage states (domain/stage.h): setup → proposed → released → closed →
+ * ranked → advanced; each write below checks that the stage's state allows
+ * it (stage_allows) and answers RC_STATE when not.  Assignments
  * are proposed (invisible to reviewers), released (visible) or dropped (the
  * reviewer dropped out; not counted anywhere as a live assignment).
  *
@@ -27,6 +28,7 @@
 #include <stdint.h>
 
 #include "domain/assign.h"
+#include "domain/stage.h"
 #include "store/store.h"
 
 #define REVIEW_MAX_CRITERIA 12
@@ -37,9 +39,9 @@ struct review_stage {
     int64_t id, campaign_id;
     int seq;
     char name[128];
-    char kind[16];      /* review / exhibition / ballot */
+    enum stage_kind kind;
     char starts_at[32], ends_at[32];
-    char state[16];     /* setup ... advanced */
+    enum stage_state state; /* domain/stage.h */
     int reviewers_per_case;
     int blind;
     int max_same_region; /* 0: no cap */

@@ -58,9 +58,14 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
     out->prev_id = sqlite3_column_int64(s, 0);
     out->prev_seq = sqlite3_column_int(s, 1);
     out->next_id = sqlite3_column_int64(s, 2);
-    sq_copy(out->next_state, sizeof out->next_state, s, 3);
+    int next_state = out->next_id ? stage_state_parse(sq_text(s, 3)) : STAGE_SETUP;
     sq_copy(out->next_name, sizeof out->next_name, s, 4);
     sq_done(s);
+    if (next_state < 0) {
+        rc = RC_ERROR;
+        goto fail;
+    }
+    out->next_state = (enum stage_state)next_state;
     return RC_OK;
 fail:
     memset(out, 0, sizeof *out);
@@ -563,22 +568,29 @@ json_t *store_ranking_case_text(struct store *st, int64_t campaign_id, int64_t c
 
 /* ------------------------------------------------------------ writes */
 
-/* UPDATE stage SET state = to WHERE id AND state = from; RC_NOTFOUND if it was not. */
-static int set_state(struct store_tx *tx, int64_t stage_id, const char *from, const char *to)
+/*
+ * Move the stage by action a if it is in state `from` (compare-and-set:
+ * UPDATE ... WHERE state = from); RC_STATE if it was not, or if `from`
+ * does not allow a (domain/stage.h).
+ */
+static int move(struct store_tx *tx, int64_t stage_id, enum stage_state from, enum stage_action a)
 {
     static const char sql[] = "UPDATE stage SET state = ?3 WHERE id = ?1 AND state = ?2";
+    int to = stage_transition(from, a);
+    if (to < 0)
+        return RC_STATE;
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, RC_NOTFOUND);
+    sqlite3_bind_text(s, 2, stage_state_name(from), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, stage_state_name((enum stage_state)to), -1, SQLITE_STATIC);
+    return tx_exec_changed(tx, s, RC_STATE);
 }
 
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
 {
-    return set_state(tx, stage_id, "released", "closed");
+    return move(tx, stage_id, STAGE_RELEASED, STAGE_CLOSE);
 }
 
 static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n)
@@ -607,12 +619,12 @@ static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking
 int tx_ranking_save(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n,
                     int close_first)
 {
-    if (close_first && set_state(tx, stage_id, "released", "closed") == RC_ERROR)
+    if (close_first && move(tx, stage_id, STAGE_RELEASED, STAGE_CLOSE) == RC_ERROR)
         return RC_ERROR;
     /* closed → ranked, or a re-ranking of a ranked stage. */
-    int rc = set_state(tx, stage_id, "closed", "ranked");
-    if (rc == RC_NOTFOUND)
-        rc = set_state(tx, stage_id, "ranked", "ranked");
+    int rc = move(tx, stage_id, STAGE_CLOSED, STAGE_RANK);
+    if (rc == RC_STATE)
+        rc = move(tx, stage_id, STAGE_RANKED, STAGE_RANK);
     if (rc != RC_OK)
         return rc;
     for (int i = 0; i < n; i++)
@@ -626,15 +638,15 @@ int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranki
 {
     static const char sql_clear[] = "DELETE FROM stage_case WHERE stage_id = ?1";
     static const char sql_add[] = "INSERT INTO stage_case (stage_id, case_id) VALUES (?1, ?2)";
-    int rc = set_state(tx, stage_id, "ranked", "advanced");
+    int rc = move(tx, stage_id, STAGE_RANKED, STAGE_ADVANCE);
     if (rc != RC_OK)
         return rc;
     if ((rc = save_rows(tx, stage_id, rows, n)) != RC_OK)
         return rc;
     if (!next_id)
         return RC_OK;
-    /* The next stage must not have started: its state stays 'setup'. */
-    if ((rc = set_state(tx, next_id, "setup", "setup")) != RC_OK)
+    /* The next stage must not have started: it is in setup, where its pool is filled. */
+    if ((rc = move(tx, next_id, STAGE_SETUP, STAGE_FILL)) != RC_OK)
         return rc;
     if (tx_exec_id(tx, sql_clear, next_id) != RC_OK)
         return RC_ERROR;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "store/review.h"
 #include "store/sqlite_int.h"
 
@@ -57,10 +58,10 @@ int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *
     out->campaign_id = sqlite3_column_int64(s, 1);
     out->seq = sqlite3_column_int(s, 2);
     sq_copy(out->name, sizeof out->name, s, 3);
-    sq_copy(out->kind, sizeof out->kind, s, 4);
+    int kind = stage_kind_parse(sq_text(s, 4));
     sq_copy(out->starts_at, sizeof out->starts_at, s, 5);
     sq_copy(out->ends_at, sizeof out->ends_at, s, 6);
-    sq_copy(out->state, sizeof out->state, s, 7);
+    int state = stage_state_parse(sq_text(s, 7));
     out->reviewers_per_case = sqlite3_column_int(s, 8);
     out->blind = sqlite3_column_int(s, 9);
     out->max_same_region = sqlite3_column_int(s, 10);
@@ -76,6 +77,12 @@ int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *
     out->advance_n = sqlite3_column_int(s, 20);
     out->advance_threshold = sqlite3_column_double(s, 21);
     sq_done(s);
+    if (kind < 0 || state < 0) { /* the schema's CHECKs forbid it */
+        log_error("review: stage %lld has an unknown kind or state", (long long)stage_id);
+        return RC_ERROR;
+    }
+    out->kind = (enum stage_kind)kind;
+    out->state = (enum stage_state)state;
     return RC_OK;
 }
 
@@ -632,7 +639,8 @@ static const char SQL_P_SEEN[] =
     "JOIN stage_case sc ON sc.stage_id = s.id AND sc.case_id = a.case_id "
     "WHERE a.state <> 'dropped' ORDER BY a.case_id";
 static const char SQL_P_CURRENT[] =
-    "SELECT case_id, user_id, state FROM assignment WHERE stage_id = ?1 ORDER BY case_id, user_id";
+    "SELECT case_id, user_id, state = 'dropped' FROM assignment WHERE stage_id = ?1 "
+    "ORDER BY case_id, user_id";
 
 /* Reviewers: rows, tags vocabulary, region indices. */
 static int load_reviewers(struct store *st, struct review_problem *rp, struct vocab *v,
@@ -804,7 +812,7 @@ static int load_current(struct store *st, struct review_problem *rp)
     while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
         int c = index_of(rp->case_ids, n, sqlite3_column_int64(s, 0));
         int r = index_of(rp->user_ids, m, sqlite3_column_int64(s, 1));
-        if (strcmp(sq_text(s, 2), "dropped") == 0) {
+        if (sqlite3_column_int(s, 2)) { /* dropped */
             if (r >= 0)
                 rp->dropped[r] = 1;
             continue;
@@ -880,8 +888,8 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
 
 /* ---- writes -------------------------------------------------------------- */
 
-/* The state of stage id into state (empty if none). */
-static int tx_stage_state(struct store_tx *tx, int64_t stage_id, char *state, size_t n)
+/* The state of stage id into *state: RC_OK, RC_NOTFOUND or RC_ERROR. */
+static int tx_stage_state(struct store_tx *tx, int64_t stage_id, enum stage_state *state)
 {
     static const char sql[] = "SELECT state FROM stage WHERE id = ?1";
     sqlite3_stmt *s = tx_prepare(tx, sql);
@@ -889,45 +897,39 @@ static int tx_stage_state(struct store_tx *tx, int64_t stage_id, char *state, si
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     int rc = sqlite3_step(s);
-    state[0] = 0;
-    if (rc == SQLITE_ROW)
-        sq_copy(state, n, s, 0);
+    int parsed = rc == SQLITE_ROW ? stage_state_parse(sq_text(s, 0)) : -1;
     sq_done(s);
-    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (parsed < 0)
+        return RC_ERROR;
+    *state = (enum stage_state)parsed;
+    return RC_OK;
 }
 
-/* RC_OK if the stage's state is one of the (up to two) given, else RC_STATE. */
-static int tx_stage_in(struct store_tx *tx, int64_t stage_id, const char *a, const char *b)
+/* RC_OK if the stage's state (into *state) allows action a, else RC_STATE. */
+static int tx_stage_allows(struct store_tx *tx, int64_t stage_id, enum stage_action a,
+                           enum stage_state *state)
 {
-    char state[16];
-    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
+    int rc = tx_stage_state(tx, stage_id, state);
     if (rc != RC_OK)
         return rc;
-    return strcmp(state, a) == 0 || (b && strcmp(state, b) == 0) ? RC_OK : RC_STATE;
+    return stage_allows(*state, a) ? RC_OK : RC_STATE;
 }
 
-/*
- * RC_OK if the stage's assignments are live (state proposed or released,
- * *released says which), else RC_STATE.
- */
-static int tx_stage_live(struct store_tx *tx, int64_t stage_id, int *released)
-{
-    char state[16];
-    int rc = tx_stage_state(tx, stage_id, state, sizeof state);
-    if (rc != RC_OK)
-        return rc;
-    *released = strcmp(state, "released") == 0;
-    return *released || strcmp(state, "proposed") == 0 ? RC_OK : RC_STATE;
-}
-
-static int tx_set_state(struct store_tx *tx, int64_t stage_id, const char *state)
+/* Move the stage from state `from` by action a (allowed: checked by the caller). */
+static int tx_stage_move(struct store_tx *tx, int64_t stage_id, enum stage_state from,
+                         enum stage_action a)
 {
     static const char sql[] = "UPDATE stage SET state = ?2 WHERE id = ?1";
+    int to = stage_transition(from, a);
+    if (to < 0)
+        return RC_STATE;
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, stage_state_name((enum stage_state)to), -1, SQLITE_STATIC);
     return tx_exec(tx, s);
 }
 
@@ -945,7 +947,8 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     static const char del[] = "DELETE FROM criterion WHERE stage_id = ?1";
     static const char ins[] = "INSERT INTO criterion (stage_id, seq, name, description, "
                               "max_score, weight) VALUES (?1,?2,?3,?4,?5,?6)";
-    int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_EDIT, &state);
     if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, upd);
@@ -998,7 +1001,8 @@ int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
         "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
         "SELECT ?1, case_id FROM stage_case WHERE stage_id = ?2 AND advanced = 1";
     *added = 0;
-    int rc = tx_stage_in(tx, stage_id, "setup", NULL);
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_FILL, &state);
     if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, SQL_PREVIOUS_STAGE);
@@ -1097,7 +1101,8 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
 {
     static const char del[] =
         "DELETE FROM assignment WHERE stage_id = ?1 AND state = 'proposed'";
-    int rc = tx_stage_in(tx, stage_id, "setup", "proposed");
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_PROPOSE, &state);
     if (rc != RC_OK)
         return rc;
     if ((rc = tx_exec_id(tx, del, stage_id)) != RC_OK)
@@ -1106,7 +1111,7 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
         if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
                                        "proposed")) != RC_OK)
             return rc == RC_EXISTS ? RC_INVALID : rc;
-    return tx_set_state(tx, stage_id, "proposed");
+    return tx_stage_move(tx, stage_id, state, STAGE_PROPOSE);
 }
 
 /* Replace {n} and {link} in text (a new string, or NULL). */
@@ -1157,10 +1162,11 @@ static int tx_mail(struct store_tx *tx, int64_t user_id, int n, const struct rev
 int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case_id,
                              int64_t user_id, const struct review_mail *m)
 {
-    int released;
-    int rc = tx_stage_live(tx, stage_id, &released);
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_ASSIGN, &state);
     if (rc != RC_OK)
         return rc;
+    int released = state == STAGE_RELEASED;
     rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
     if (rc == RC_OK && released && m)
         rc = tx_mail(tx, user_id, 1, m);
@@ -1171,14 +1177,16 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
                                 int64_t user_id)
 {
     static const char get[] =
-        "SELECT a.state, coalesce(v.status, '') FROM assignment a LEFT JOIN review v ON "
+        "SELECT a.state = 'proposed', coalesce(v.status = 'submitted', 0) FROM assignment a "
+        "LEFT JOIN review v ON "
         "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
         "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND a.state IN " LIVE;
     static const char del[] =
         "DELETE FROM assignment WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
     static const char drop[] = "UPDATE assignment SET state = 'dropped' "
                                "WHERE stage_id = ?1 AND case_id = ?2 AND user_id = ?3";
-    int rc = tx_stage_in(tx, stage_id, "proposed", "released");
+    enum stage_state stage_state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_ASSIGN, &stage_state);
     if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, get);
@@ -1187,18 +1195,18 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
     sqlite3_bind_int64(s, 3, user_id);
-    char state[16] = "", review[16] = "";
+    int proposed = 0, submitted = 0;
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        sq_copy(state, sizeof state, s, 0);
-        sq_copy(review, sizeof review, s, 1);
+        proposed = sqlite3_column_int(s, 0);
+        submitted = sqlite3_column_int(s, 1);
     }
     sq_done(s);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
-    if (strcmp(review, "submitted") == 0)
+    if (submitted)
         return RC_STATE;
-    if (!(s = tx_prepare(tx, strcmp(state, "proposed") == 0 ? del : drop)))
+    if (!(s = tx_prepare(tx, proposed ? del : drop)))
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
@@ -1234,12 +1242,13 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
         "SELECT user_id, count(*) FROM assignment WHERE stage_id = ?1 AND state = 'released' "
         "GROUP BY user_id ORDER BY user_id";
     *messages = 0;
-    int rc = tx_stage_in(tx, stage_id, "proposed", NULL);
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_RELEASE, &state);
     if (rc != RC_OK)
         return rc;
     if ((rc = tx_exec_id(tx, upd, stage_id)) != RC_OK)
         return rc;
-    if ((rc = tx_set_state(tx, stage_id, "released")) != RC_OK)
+    if ((rc = tx_stage_move(tx, stage_id, state, STAGE_RELEASE)) != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, who);
     if (!s)
@@ -1256,10 +1265,11 @@ int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
         "AND state IN " LIVE " AND NOT EXISTS (SELECT 1 FROM review v WHERE "
         "v.stage_id = assignment.stage_id AND v.case_id = assignment.case_id "
         "AND v.user_id = assignment.user_id AND v.status = 'submitted')";
-    int released;
-    int rc = tx_stage_live(tx, stage_id, &released);
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_ASSIGN, &state);
     if (rc != RC_OK)
         return rc;
+    int released = state == STAGE_RELEASED;
     sqlite3_stmt *s = tx_prepare(tx, drop);
     if (!s)
         return RC_ERROR;
@@ -1300,7 +1310,8 @@ int tx_review_remind(struct store_tx *tx, int64_t stage_id, const struct review_
         "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
         "AND v.status = 'submitted') GROUP BY a.user_id ORDER BY a.user_id";
     *messages = 0;
-    int rc = tx_stage_in(tx, stage_id, "released", NULL);
+    enum stage_state state;
+    int rc = tx_stage_allows(tx, stage_id, STAGE_REMIND, &state);
     if (rc != RC_OK)
         return rc;
     sqlite3_stmt *s = tx_prepare(tx, who);

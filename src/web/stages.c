@@ -19,6 +19,7 @@
 
 #include "review/assign_run.h"
 #include "store/accounts.h"
+#include "store/ranking.h"
 #include "store/review.h"
 #include "view/i18n.h"
 #include "web/stages.h"
@@ -35,39 +36,48 @@ static int stage_get(int64_t id, struct review_stage *s)
     return s->campaign_id == campaign;
 }
 
-static const char *state_word(struct req *r, const char *state)
-{
-    char key[48];
-    snprintf(key, sizeof key, "stages_state_%s", state);
-    return i18n_get(r->lang, key);
-}
-
-/* The stage as the pages show it. */
-static json_t *stage_json(struct req *r, const struct review_stage *s)
+json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_state)
 {
     json_t *o = json_pack(
         "{s:I,s:I,s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:i,s:b,s:s,s:i,s:i,s:b,s:f,s:f,s:i,"
         "s:s,s:i,s:f}",
         "id", (json_int_t)s->id, "campaign_id", (json_int_t)s->campaign_id, "seq", s->seq, "name",
-        s->name, "kind", s->kind, "starts_at", s->starts_at, "ends_at", s->ends_at, "state",
-        s->state, "state_word", state_word(r, s->state), "reviewers_per_case",
+        s->name, "kind", stage_kind_name(s->kind), "starts_at", s->starts_at, "ends_at",
+        s->ends_at, "state", stage_state_name(s->state), "state_word",
+        i18n_get(r->lang, stage_state_key(s->state)), "reviewers_per_case",
         s->reviewers_per_case, "blind", s->blind, "max_same_region", s->max_same_region,
         "exclude_previous", s->exclude_previous, "aggregation", s->aggregation, "trim_k", s->trim_k,
         "trim_min", s->trim_min, "normalise", s->normalise, "previous_weight", s->previous_weight,
         "vote_weight", s->vote_weight, "quorum", s->quorum, "advance_rule", s->advance_rule,
         "advance_n", s->advance_n, "advance_threshold", s->advance_threshold);
-    int editable = strcmp(s->state, "setup") == 0 || strcmp(s->state, "proposed") == 0;
-    int assignable = strcmp(s->kind, "exhibition") != 0;
-    json_object_set_new(o, "editable", json_boolean(editable));
-    json_object_set_new(o, "assignable", json_boolean(assignable));
-    json_object_set_new(o, "can_fill", json_boolean(strcmp(s->state, "setup") == 0));
-    json_object_set_new(o, "can_propose", json_boolean(editable && assignable));
-    json_object_set_new(o, "can_release", json_boolean(strcmp(s->state, "proposed") == 0));
-    json_object_set_new(
-        o, "can_edit",
-        json_boolean(strcmp(s->state, "proposed") == 0 || strcmp(s->state, "released") == 0));
-    json_object_set_new(o, "released", json_boolean(strcmp(s->state, "released") == 0));
+    struct stage_can can;
+    stage_can(s->state, s->kind, s->campaign_id == store_review_campaign_id(web.store), next_state,
+              &can);
+    json_object_set_new(o, "editable", json_boolean(can.edit));
+    json_object_set_new(o, "can_fill", json_boolean(can.fill));
+    json_object_set_new(o, "can_propose", json_boolean(can.propose));
+    json_object_set_new(o, "can_edit", json_boolean(can.assign));
+    json_object_set_new(o, "can_release", json_boolean(can.release));
+    json_object_set_new(o, "can_remind", json_boolean(can.remind));
+    json_object_set_new(o, "can_close", json_boolean(can.close));
+    json_object_set_new(o, "can_rank", json_boolean(can.rank));
+    json_object_set_new(o, "needs_confirm", json_boolean(can.rank_closes));
+    json_object_set_new(o, "can_advance", json_boolean(can.advance));
+    json_object_set_new(o, "next_started", json_boolean(can.next_started));
+    json_object_set_new(o, "ranked", json_boolean(can.has_results));
+    json_object_set_new(o, "assignable", json_boolean(stage_kind_assignable(s->kind)));
+    json_object_set_new(o, "released", json_boolean(s->state == STAGE_RELEASED));
     return o;
+}
+
+/* The stage as the pages show it, with its next stage's state read from the store. */
+static json_t *stage_json(struct req *r, const struct review_stage *s)
+{
+    struct ranking_stage rs;
+    int next = store_ranking_stage(web.store, s->id, &rs) == RC_OK && rs.next_id
+                   ? (int)rs.next_state
+                   : -1;
+    return stages_stage_json(r, s, next);
 }
 
 /*
@@ -130,12 +140,12 @@ enum web_err page_stages(struct req *r, const struct web_input *in, struct page 
     json_t *e;
     json_array_foreach(stages, i, e)
     {
-        const char *st = json_string_value(json_object_get(e, "state"));
-        const char *kind = json_string_value(json_object_get(e, "kind"));
-        char key[48];
-        snprintf(key, sizeof key, "stages_kind_%s", kind ? kind : "");
-        json_object_set_new(e, "state_word", json_string(state_word(r, st ? st : "")));
-        json_object_set_new(e, "kind_word", json_string(i18n_get(r->lang, key)));
+        int st = stage_state_parse(json_string_value(json_object_get(e, "state")));
+        int kind = stage_kind_parse(json_string_value(json_object_get(e, "kind")));
+        json_object_set_new(e, "state_word",
+                            json_string(i18n_get(r->lang, stage_state_key((enum stage_state)st))));
+        json_object_set_new(e, "kind_word",
+                            json_string(i18n_get(r->lang, stage_kind_key((enum stage_kind)kind))));
     }
     p->model = json_pack("{s:I,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages);
     p->template = "stages";
@@ -318,13 +328,13 @@ static enum result settings_check(struct web_act *x)
         web_refuse_field(x, "vote_weight", "stages_bad_weights");
     if (s->quorum > s->reviewers_per_case)
         web_refuse_field(x, "quorum", "stages_bad_quorum");
-    if (strcmp(s->kind, "review") == 0 && (j->n == 0 || j->weights <= 0))
+    if (s->kind == STAGE_KIND_REVIEW && (j->n == 0 || j->weights <= 0))
         web_refuse_field(x, "crit_name_1", "stages_no_criteria");
     if (x->errors) {
         x->error = "stages_form_invalid";
         return RC_INVALID;
     }
-    if (strcmp(s->state, "setup") != 0 && strcmp(s->state, "proposed") != 0) {
+    if (!stage_allows(s->state, STAGE_EDIT)) {
         x->error = "stages_err_state";
         return RC_STATE;
     }
@@ -376,7 +386,7 @@ static enum result fill_load(struct web_act *x)
     struct fill_job *j = x->state;
     if (act_stage(x, &j->s) != RC_OK)
         return RC_NOTFOUND;
-    if (strcmp(j->s.state, "setup") != 0) {
+    if (!stage_allows(j->s.state, STAGE_FILL)) {
         x->error = "stages_err_state";
         return RC_STATE;
     }
@@ -566,7 +576,7 @@ static enum result drop_then(struct web_act *x, struct resp *w, enum result rc)
     if (rc != RC_OK)
         return rc;
     if (j->o.rc != 0) {
-        x->status = j->o.http ? j->o.http : 500;
+        x->status = web_result_status(j->o.result);
         x->error = j->o.rc == -1 ? j->o.error : "stages_err_infeasible";
         return RC_STATE;
     }
@@ -763,7 +773,7 @@ static enum result propose_then(struct web_act *x, struct resp *w, enum result r
     if (rc != RC_OK)
         return rc;
     if (j->o.rc != 0) {
-        x->status = j->o.http ? j->o.http : 500;
+        x->status = web_result_status(j->o.result);
         x->error = j->o.rc == -1 ? j->o.error : "stages_err_infeasible";
         return RC_STATE;
     }
@@ -865,7 +875,7 @@ static const struct web_field edit_fields[] = {
 struct edit_job {
     int64_t stage_id, case_id, user_id;
     int remove;
-    int http;         /* the check's refusal, or 0 */
+    int check;        /* the check's refusal (a result code), or RC_OK */
     const char *why;  /* its reason key */
     const char *warn; /* a warning key (remove below k before release) */
     enum result rc;   /* the write's */
@@ -903,11 +913,11 @@ static enum result edit_work(void *arg)
 {
     struct edit_job *j = arg;
     if (j->remove)
-        j->http =
+        j->check =
             review_check_remove(web.store, j->stage_id, j->case_id, j->user_id, &j->why, &j->warn);
     else
-        j->http = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
-    if (j->http)
+        j->check = review_check_add(web.store, j->stage_id, j->case_id, j->user_id, &j->why);
+    if (j->check != RC_OK)
         return RC_OK;
     j->rc = store_write_sync(web.store, j->remove ? remove_write : add_write, j);
     return RC_OK;
@@ -919,11 +929,10 @@ static enum result edit_then(struct web_act *x, struct resp *w, enum result rc)
     struct edit_job *j = x->state;
     if (rc != RC_OK)
         return rc;
-    if (j->http) {
-        x->status = j->http;
+    if (j->check != RC_OK) {
         x->error = j->why;
         x->page = page_stage_assignments;
-        return RC_INVALID;
+        return (enum result)j->check;
     }
     if (j->rc == RC_STATE || j->rc == RC_EXISTS || j->rc == RC_NOTFOUND) {
         x->error = j->rc == RC_EXISTS     ? "stages_err_already"
