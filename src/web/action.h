@@ -10,7 +10,8 @@
  *   work     slow work on the worker pool (password hashing);
  *   then     on the server thread again, with the result (set cookies,
  *            count failures, turn a result into a refusal);
- *   next     where to go: 303 to x->next, or the action's `next`.
+ *   next     where to go: 303 to x->next, or the action's `next`; or, for
+ *            an action that declares `done`, that page at 200 in its place.
  *
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
@@ -92,6 +93,11 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
+    /*
+     * Shown on success instead of the redirect, or NULL: for an answer that
+     * must read the same whatever was asked (a reset request).
+     */
+    web_model_fn done;
 };
 
 /* Typed values by field name (the name must be declared: checked). */
