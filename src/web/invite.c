@@ -290,8 +290,7 @@ static enum result invite_done(struct web_act *x, struct resp *w, enum result rc
     return RC_OK;
 }
 
-static const char *const role_names[] = {"organiser", "recommender", "submitter", "reviewer",
-                                         NULL};
+static const char *const role_names[] = {"organiser", "recommender", "submitter", "reviewer", NULL};
 
 static const struct web_field invite_fields[] = {
     {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "users_bad_email"},

@@ -200,8 +200,11 @@ enum web_err page_login_failures(struct req *r, const struct web_input *in, stru
 static enum result login_check(struct web_act *x)
 {
     struct login *l = x->state;
-    l->email = web_text(x, "email"); /* lower-cased */
+    l->email = web_text(x, "email");
     snprintf(l->account_key, sizeof l->account_key, "a:%.150s", l->email);
+    for (char *p = l->account_key; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
     snprintf(l->address_key, sizeof l->address_key, "ip:%s", x->r->ip);
     /* The throttle keeps keys of up to 159 bytes: the address first, then the account. */
     snprintf(l->pair_key, sizeof l->pair_key, "p:%s|%.100s", x->r->ip, l->account_key + 2);
@@ -274,7 +277,8 @@ static enum result login_done(struct web_act *x, struct resp *w, enum result rc)
 }
 
 static const struct web_field login_fields[] = {
-    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "login_missing"},
+    /* Any text: an account added from the command line may have any address. */
+    {"email", WEB_F_TEXT, WEB_F_REQUIRED, 0, 254, NULL, "login_missing"},
     {"password", WEB_F_SECRET, WEB_F_REQUIRED, 0, AUTH_MAX_PASSWORD, NULL, "login_missing"},
     {"next", WEB_F_NEXT, 0, 0, 0, NULL, NULL},
     {NULL},
@@ -289,19 +293,24 @@ const struct web_action act_login = {
     .page = page_login,
 };
 
-/* The session to end: the request's own (the route needs one). */
+/* A sign-out: the digest of the session to end. */
+struct logout {
+    const char *digest;
+};
+
+/* The session to end is the request's own (the route needs one). */
 static enum result logout_load(struct web_act *x)
 {
+    struct logout *o = x->state;
     struct web_state *ws = x->r->app;
-    if (!ws->session_digest)
-        return RC_NOTFOUND;
-    *(const char **)x->state = ws->session_digest;
-    return RC_OK;
+    o->digest = ws->session_digest;
+    return o->digest ? RC_OK : RC_NOTFOUND;
 }
 
 static int logout_write(struct store_tx *tx, void *arg)
 {
-    return tx_session_delete(tx, *(const char **)arg);
+    struct logout *o = arg;
+    return tx_session_delete(tx, o->digest);
 }
 
 static enum result logout_done(struct web_act *x, struct resp *w, enum result rc)
@@ -312,7 +321,7 @@ static enum result logout_done(struct web_act *x, struct resp *w, enum result rc
 }
 
 const struct web_action act_logout = {
-    .state_size = sizeof(const char *),
+    .state_size = sizeof(struct logout),
     .load = logout_load,
     .write = logout_write,
     .then = logout_done,

@@ -13,10 +13,11 @@ move.
 import re
 import secrets
 import sqlite3
+import subprocess
 
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, PASSWORD as DEMO_PASSWORD
+from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, PASSWORD as DEMO_PASSWORD
 from test_auth import PASSWORD, Browser, account, set_cookies
 
 ORGANISER = "organiser@demo.laurel"
@@ -131,6 +132,17 @@ def test_password_over_its_limit_is_refused_before_hashing(laurel_server, base):
     r = b.post("/login", {"csrf": b.token(), "email": email, "password": "p" * MAX_PASSWORD})
     assert r.status_code == 401, "expected a %d-byte password checked (401), saw %d" % (
         MAX_PASSWORD, r.status_code)
+
+
+def test_any_account_name_signs_in(laurel_server, base):
+    """The sign-in form takes any text as the account: `laurel user add` checks no format."""
+    name = "forms-plain-%s" % secrets.token_hex(3)
+    p = subprocess.run([LAUREL_BIN, "user", "add", "--data", laurel_server.data, "--email", name,
+                        "--name", "无邮箱", "--role", "reviewer"],
+                       input=(PASSWORD + "\n").encode(), capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()[-300:]
+    r = Browser(base).login(name.upper())
+    assert r.status_code == 303, "expected %s to sign in, saw %d" % (name, r.status_code)
 
 
 # ---------------------------------------------------------------- password change
