@@ -296,12 +296,10 @@ static void finish(struct web_act *x, struct resp *w, enum result rc)
         refuse(x, w, rc);
         return;
     }
-    web_model_fn page = x->page ? x->page : x->a->page;
-    if (x->show && page) {
-        web_show(x->r, w, page, 200, NULL, NULL);
-        return;
-    }
-    web_redirect(x->r, w, x->next ? x->next : x->a->next ? x->a->next : "/");
+    if (x->a->done)
+        web_show(x->r, w, x->a->done, 0, NULL, NULL);
+    else
+        web_redirect(x->r, w, x->next ? x->next : x->a->next ? x->a->next : "/");
 }
 
 /* On the writer thread: the action's write with its state. */

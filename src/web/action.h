@@ -10,7 +10,8 @@
  *   work     slow work on the worker pool (password hashing);
  *   then     on the server thread again, with the result (set cookies,
  *            count failures, turn a result into a refusal);
- *   next     where to go: 303 to x->next, or the action's `next`.
+ *   next     where to go: 303 to x->next, or the action's `next`; or, for
+ *            an action that declares `done`, that page at 200 in its place.
  *
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
@@ -78,7 +79,6 @@ struct web_act {
     json_t *errors;      /* {field: message} of refused fields */
     int status;          /* a status to refuse with instead of the result's (401, 429) */
     web_model_fn page;   /* the page to show a refusal on, instead of a->page */
-    int show;            /* set by then: show the page at 200 instead of redirecting */
 };
 
 typedef enum result (*web_step_fn)(struct web_act *x);
@@ -94,6 +94,11 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
+    /*
+     * Shown on success instead of the redirect, or NULL: for an answer that
+     * must read the same whatever was asked (a reset request).
+     */
+    web_model_fn done;
 };
 
 /* Typed values by field name (the name must be declared: checked). */
@@ -115,7 +120,7 @@ enum result web_refuse_field(struct web_act *x, const char *name, const char *ke
 
 /*
  * The state of action a when it is the request's action (its page is being
- * shown after a refusal, or with x->show), for that page's model handler;
+ * shown after a refusal, or as its done page), for that page's model handler;
  * NULL otherwise (a GET, another action).
  */
 void *web_act_state(struct req *r, const struct web_action *a);

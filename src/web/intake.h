@@ -1,8 +1,8 @@
 /*
  * intake.h — the web layer's pages between submission and review: the
  * regional recommender's list and actions (recommend.c), the organiser's
- * dashboard, formal screening and campaign settings (admin.c), and the
- * signed-in user's workspace home (me.c).  routes.c lists them.
+ * dashboard, formal screening and campaign settings (admin.c).  routes.c
+ * lists them.
  */
 #ifndef LAUREL_WEB_INTAKE_H
 #define LAUREL_WEB_INTAKE_H
@@ -22,9 +22,6 @@ void raw_admin_screening_decide(struct req *r, struct resp *w);
 void raw_admin_screening_bulk(struct req *r, struct resp *w);
 void raw_admin_settings_form(struct req *r, struct resp *w);
 void raw_admin_settings(struct req *r, struct resp *w);
-
-/* The workspace home (me.c). */
-enum web_err page_me(struct req *r, const struct web_input *in, struct page *p);
 
 /*
  * Shared by recommend.c and admin.c: the case of the current campaign as a

@@ -18,6 +18,9 @@
  * used to learn who is registered; requests are throttled per address and
  * per client in memory (auth.h), silently for the address.  Mail texts are
  * Chinese with the English below, whatever the language of the page.
+ *
+ * Pages are model handlers, forms are declared actions (action.h); a
+ * refused form shows its page again with what was typed, never a password.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,14 +28,13 @@
 
 #include "core/utf8.h"
 #include "domain/auth.h"
-#include "http/cookie.h"
 #include "mail/sender.h"
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/outbox.h"
 #include "web/invite.h"
+#include "web/session.h"
 
-#define SESSION_COOKIE "laurel_session" /* the name session.c reads */
 #define NAME_MAX_CHARS 64
 #define RESET_MAX_PER_ACCOUNT 3 /* reset mails per address per throttle window */
 #define RESET_MAX_PER_CLIENT 20 /* reset requests per client address per window */
@@ -40,19 +42,6 @@
 #define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 /* ---------------------------------------------------------------- helpers */
-
-/* s without leading and trailing spaces (an arena copy), or NULL for NULL. */
-static const char *trimmed(struct req *r, const char *s)
-{
-    if (!s)
-        return NULL;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return arena_strndup(&r->arena, s, n);
-}
 
 /* tpl with each {key} of vars (key, value, ..., NULL) replaced; an arena string or NULL. */
 static char *fill(struct req *r, const char *tpl, const char *const *vars)
@@ -94,16 +83,6 @@ static json_t *when(struct req *r, json_t *iso)
     return json_string(arena_printf(&r->arena, "%.10s %.5s UTC", s, s + 11));
 }
 
-static void set_session_cookie(struct req *r, struct resp *w, const char *token)
-{
-    struct buf b = BUF_INIT;
-    buf_init(&b, 1024);
-    cookie_set(&b, SESSION_COOKIE, token, "/", SESSION_TTL_S, r->tls);
-    if (!b.oom && b.p)
-        resp_header(w, "Set-Cookie", arena_strdup(&r->arena, b.p));
-    buf_release(&b);
-}
-
 /* The message for a token of kind ("invite" or "reset"); 0, or -1 out of memory. */
 static int compose(struct req *r, const char *kind, const char *name, unsigned role,
                    const char *token, const char **subject, const char **body)
@@ -123,12 +102,27 @@ static int compose(struct req *r, const char *kind, const char *name, unsigned r
 
 /* ---------------------------------------------------------------- users and invitations */
 
+/* What the invitation form shows: empty, or as typed when shown again after a refusal. */
 struct invite_form {
     const char *email, *name, *role, *region;
     int64_t unit;
 };
 
-/* Region code and unit id checked against the database: 1 if the place exists. */
+static struct invite_form typed_invitation(struct req *r)
+{
+    struct invite_form f = {NULL, NULL, NULL, NULL, 0};
+    if (r->method != HTTP_POST)
+        return f;
+    const struct query *q = web_form(r);
+    f.email = web_trimmed(r, query_get(q, "email"));
+    f.name = web_trimmed(r, query_get(q, "name"));
+    f.role = query_get(q, "role");
+    f.region = query_get(q, "region");
+    f.unit = web_path_id(query_get(q, "unit"));
+    return f;
+}
+
+/* Region code (a recommender's) or unit id (a submitter's) checked against the database. */
 static int place_ok(json_t *regions, unsigned role, const char *region, int64_t unit)
 {
     size_t i, j;
@@ -149,16 +143,17 @@ static int place_ok(json_t *regions, unsigned role, const char *region, int64_t 
     return role != ROLE_RECOMMENDER && role != ROLE_SUBMITTER;
 }
 
-static void users_page(struct req *r, struct resp *w, int status, const char *error,
-                       const struct invite_form *f)
+/* The organiser's list of users and the invitation form. */
+enum web_err page_users(struct req *r, const struct web_input *in, struct page *p)
 {
+    (void)in;
+    struct invite_form f = typed_invitation(r);
     json_t *users = store_users(web.store);
     json_t *regions = store_region_units(web.store);
     if (!users || !regions) {
         json_decref(users);
         json_decref(regions);
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
+        return WEB_UNAVAILABLE;
     }
     size_t i, j;
     json_t *u, *g;
@@ -185,35 +180,32 @@ static void users_page(struct req *r, struct resp *w, int status, const char *er
     {
         const char *code = json_string_value(json_object_get(g, "code"));
         json_object_set_new(g, "selected",
-                            json_boolean(f && f->region && code && strcmp(f->region, code) == 0));
+                            json_boolean(f.region && code && strcmp(f.region, code) == 0));
         json_array_foreach(json_object_get(g, "units"), j, u)
         {
             int64_t id = json_integer_value(json_object_get(u, "id"));
-            json_object_set_new(u, "selected", json_boolean(f && f->unit && id == f->unit));
+            json_object_set_new(u, "selected", json_boolean(f.unit && id == f.unit));
         }
     }
     json_t *roles = json_array();
     for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
         json_array_append_new(roles, json_pack("{s:s,s:s,s:b}", "value", store_role_name(bit),
                                                "label", role_label(r->lang, bit), "selected",
-                                               f && f->role && store_role_parse(f->role) == bit));
+                                               f.role && store_role_parse(f.role) == bit));
     json_t *m = json_pack("{s:o,s:o,s:o,s:{s:s,s:s},s:b}", "users", users, "regions", regions,
-                          "roles", roles, "form", "email", f && f->email ? f->email : "", "name",
-                          f && f->name ? f->name : "", "mail_active", mail_active());
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    const char *invited = query_get(&r->query, "invited");
-    if (!error && invited && *invited) {
+                          "roles", roles, "form", "email", f.email ? f.email : "", "name",
+                          f.name ? f.name : "", "mail_active", mail_active());
+    /* The notice names the address, so it is filled here rather than named by key. */
+    const char *invited = r->method == HTTP_POST ? NULL : query_get(&r->query, "invited");
+    if (invited && *invited) {
         const char *vars[] = {"email", invited, NULL};
         const char *notice = fill(r, i18n_get(r->lang, "users_invited"), vars);
         json_object_set_new(m, "notice", json_string(notice ? notice : ""));
     }
-    web_render(r, w, status, "invite_users", i18n_get(r->lang, "users_title"), m);
-}
-
-void raw_users(struct req *r, struct resp *w)
-{
-    users_page(r, w, 200, NULL, NULL);
+    p->model = m;
+    p->template = "invite_users";
+    p->title = i18n_get(r->lang, "users_title");
+    return WEB_OK;
 }
 
 /* An invitation on its way to the writer: everything in the request's arena. */
@@ -223,8 +215,42 @@ struct invite {
     int64_t unit;
     const char *subject, *body;
     char token[AUTH_TOKEN_CHARS + 1];
-    struct invite_form form;
 };
+
+/* The place the role needs exists, the address is free; then the token and the mail. */
+static enum result invite_check(struct web_act *x)
+{
+    struct invite *iv = x->state;
+    iv->email = web_text(x, "email");
+    iv->name = web_text(x, "name");
+    iv->role = store_role_parse(web_text(x, "role"));
+    if (!mail_address_ok(iv->email))
+        return web_refuse_field(x, "email", "users_bad_email");
+    if (strpbrk(iv->name, "\r\n\t"))
+        return web_refuse_field(x, "name", "users_bad_name");
+    if (iv->role == ROLE_RECOMMENDER || iv->role == ROLE_SUBMITTER) {
+        json_t *regions = store_region_units(web.store);
+        if (!regions)
+            return RC_ERROR;
+        int rec = iv->role == ROLE_RECOMMENDER;
+        iv->region = rec ? web_text(x, "region") : NULL;
+        iv->unit = rec ? 0 : web_int(x, "unit");
+        int ok = place_ok(regions, iv->role, iv->region, iv->unit);
+        json_decref(regions);
+        if (!ok)
+            return web_refuse_field(x, rec ? "region" : "unit",
+                                    rec ? "users_bad_region" : "users_bad_unit");
+    }
+    struct store_user existing;
+    if (store_user_by_email(web.store, iv->email, &existing) == RC_OK) {
+        web_refuse_field(x, "email", "users_taken");
+        return RC_EXISTS;
+    }
+    auth_token(iv->token);
+    return compose(x->r, "invite", iv->name, iv->role, iv->token, &iv->subject, &iv->body) == 0
+               ? RC_OK
+               : RC_ERROR;
+}
 
 static int invite_write(struct store_tx *tx, void *arg)
 {
@@ -240,91 +266,51 @@ static int invite_write(struct store_tx *tx, void *arg)
     return RC_OK;
 }
 
-static void invite_then(struct req *r, struct resp *w, int rc, void *arg)
+/* Wake the sender and go back to the list naming the address; or say it is taken (409). */
+static enum result invite_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct invite *iv = arg;
+    (void)w;
+    struct invite *iv = x->state;
     explicit_bzero(iv->token, sizeof iv->token);
     if (rc != RC_OK) {
         struct store_user u;
         /* Most likely someone invited the same address a moment ago. */
-        if (store_user_by_email(web.store, iv->email, &u) == RC_OK)
-            users_page(r, w, 409, "users_taken", &iv->form);
-        else
-            web_error(r, w, WEB_UNAVAILABLE);
-        return;
+        if (store_user_by_email(web.store, iv->email, &u) != RC_OK)
+            return rc;
+        web_refuse_field(x, "email", "users_taken");
+        return RC_EXISTS;
     }
     mail_wake();
     struct buf b = BUF_INIT;
     buf_init(&b, 2048);
     buf_puts(&b, "/admin/users?invited=");
     buf_url(&b, iv->email, strlen(iv->email));
-    web_redirect(r, w, b.oom ? "/admin/users" : arena_strdup(&r->arena, b.p));
+    x->next = b.oom ? "/admin/users" : arena_strdup(&x->r->arena, b.p);
     buf_release(&b);
+    return RC_OK;
 }
 
-void raw_users_invite(struct req *r, struct resp *w)
-{
-    const struct query *q = web_form(r);
-    struct invite_form f = {trimmed(r, query_get(q, "email")), trimmed(r, query_get(q, "name")),
-                            query_get(q, "role"), query_get(q, "region"), 0};
-    const char *unit = query_get(q, "unit");
-    if (unit && *unit && strlen(unit) < 16 && strspn(unit, "0123456789") == strlen(unit))
-        f.unit = strtoll(unit, NULL, 10);
-    unsigned role = store_role_parse(f.role);
-    const char *error = NULL;
-    int status = 422;
-    json_t *regions = NULL;
-    if (!f.email || !mail_address_ok(f.email))
-        error = "users_bad_email";
-    else if (!f.name || !*f.name || utf8_count(f.name, strlen(f.name)) > NAME_MAX_CHARS ||
-             strpbrk(f.name, "\r\n\t"))
-        error = "users_bad_name";
-    else if (!role)
-        error = "users_bad_role";
-    else if ((role == ROLE_RECOMMENDER || role == ROLE_SUBMITTER) &&
-             !(regions = store_region_units(web.store)))
-        error = "err_unavailable", status = 503;
-    else if (role == ROLE_RECOMMENDER && !place_ok(regions, role, f.region, 0))
-        error = "users_bad_region";
-    else if (role == ROLE_SUBMITTER && !place_ok(regions, role, NULL, f.unit))
-        error = "users_bad_unit";
-    json_decref(regions);
-    struct store_user existing;
-    if (!error && store_user_by_email(web.store, f.email, &existing) == RC_OK)
-        error = "users_taken", status = 409;
-    if (error) {
-        users_page(r, w, status, error, &f);
-        return;
-    }
-    struct invite *iv = arena_alloc(&r->arena, sizeof *iv);
-    if (!iv) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(iv, 0, sizeof *iv);
-    iv->email = f.email;
-    iv->name = f.name;
-    iv->role = role;
-    iv->region = role == ROLE_RECOMMENDER ? f.region : NULL;
-    iv->unit = role == ROLE_SUBMITTER ? f.unit : 0;
-    iv->form = f;
-    auth_token(iv->token);
-    if (compose(r, "invite", iv->name, role, iv->token, &iv->subject, &iv->body) != 0) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    web_write(r, w, invite_write, iv, invite_then);
-}
+static const char *const role_names[] = {"organiser", "recommender", "submitter", "reviewer", NULL};
+
+static const struct web_field invite_fields[] = {
+    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "users_bad_email"},
+    {"name", WEB_F_TEXT, WEB_F_REQUIRED, 0, NAME_MAX_CHARS, NULL, "users_bad_name"},
+    {"role", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, role_names, "users_bad_role"},
+    {"region", WEB_F_TEXT, 0, 0, 6, NULL, "users_bad_region"}, /* a recommender's */
+    {"unit", WEB_F_INT, 0, 1, 1e15, NULL, "users_bad_unit"},   /* a submitter's */
+    {NULL},
+};
+
+const struct web_action act_users_invite = {
+    .fields = invite_fields,
+    .state_size = sizeof(struct invite),
+    .check = invite_check,
+    .write = invite_write,
+    .then = invite_done,
+    .page = page_users,
+};
 
 /* ---------------------------------------------------------------- the links */
-
-/* The "link invalid or expired" page: 404, whatever the reason. */
-static void invalid_link(struct req *r, struct resp *w)
-{
-    const char *msg = i18n_get(r->lang, "invite_invalid");
-    web_render(r, w, 404, "error", msg, json_pack("{s:i,s:s}", "status", 404, "message", msg));
-    resp_header(w, "Referrer-Policy", "no-referrer");
-}
 
 /* The user the link's token names, its digest in digest; 0, or -1 if none. */
 static int link_user(struct req *r, const char *kind, struct store_user *u,
@@ -337,44 +323,40 @@ static int link_user(struct req *r, const char *kind, struct store_user *u,
     return store_user_by_token(web.store, digest, kind, u) == RC_OK ? 0 : -1;
 }
 
-static void set_password_page(struct req *r, struct resp *w, int reset, int status,
-                              const struct store_user *u, const char *error)
+/* The set-password form behind a link; 404 "invalid or expired", whatever the reason. */
+static enum web_err link_page(struct req *r, struct page *p, int reset)
 {
     const char *kind = reset ? "reset" : "invite";
-    const char *vars[] = {"name", u->name, NULL};
+    struct store_user u;
+    char digest[AUTH_DIGEST_CHARS + 1];
+    if (link_user(r, kind, &u, digest) != 0) {
+        p->error = "invite_invalid";
+        return WEB_NOT_FOUND;
+    }
+    const char *vars[] = {"name", u.name, NULL};
     char key[48];
     snprintf(key, sizeof key, "%s_set_intro", kind);
     const char *intro = fill(r, i18n_get(r->lang, key), vars);
     snprintf(key, sizeof key, "%s_set_title", kind);
     const char *title = i18n_get(r->lang, key);
-    json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s}", "title", title, "intro", intro ? intro : "",
-                          "email", u->email, "name", u->name, "action",
-                          arena_printf(&r->arena, "/%s/%s", kind, r->params[0]));
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    web_render(r, w, status, "invite_password", title, m);
-    resp_header(w, "Referrer-Policy", "no-referrer");
+    p->model = json_pack("{s:s,s:s,s:s,s:s,s:s}", "title", title, "intro", intro ? intro : "",
+                         "email", u.email, "name", u.name, "action",
+                         arena_printf(&r->arena, "/%s/%s", kind, r->params[0]));
+    p->template = "invite_password";
+    p->title = title;
+    return WEB_OK;
 }
 
-static void link_form(struct req *r, struct resp *w, int reset)
+enum web_err page_invite_link(struct req *r, const struct web_input *in, struct page *p)
 {
-    struct store_user u;
-    char digest[AUTH_DIGEST_CHARS + 1];
-    if (link_user(r, reset ? "reset" : "invite", &u, digest) != 0) {
-        invalid_link(r, w);
-        return;
-    }
-    set_password_page(r, w, reset, 200, &u, NULL);
+    (void)in;
+    return link_page(r, p, 0);
 }
 
-void raw_invite_form(struct req *r, struct resp *w)
+enum web_err page_reset_link(struct req *r, const struct web_input *in, struct page *p)
 {
-    link_form(r, w, 0);
-}
-
-void raw_reset_form(struct req *r, struct resp *w)
-{
-    link_form(r, w, 1);
+    (void)in;
+    return link_page(r, p, 1);
 }
 
 /* A password being set from a link: hashed on the worker pool, then one write. */
@@ -385,8 +367,47 @@ struct accept {
     char password[AUTH_MAX_PASSWORD + 1];
     char hash[AUTH_HASH_BYTES];
     char token[AUTH_TOKEN_CHARS + 1], csrf[AUTH_TOKEN_CHARS + 1];
-    int rc;
 };
+
+static enum result link_load(struct web_act *x, const char *kind)
+{
+    struct accept *a = x->state;
+    struct store_user u;
+    if (link_user(x->r, kind, &u, a->digest) != 0) {
+        x->error = "invite_invalid";
+        return RC_NOTFOUND;
+    }
+    a->user_id = u.id;
+    return RC_OK;
+}
+
+static enum result invite_link_load(struct web_act *x)
+{
+    return link_load(x, "invite");
+}
+
+static enum result reset_link_load(struct web_act *x)
+{
+    return link_load(x, "reset");
+}
+
+/* Both passwords typed, the same, long enough. */
+static enum result accept_check(struct web_act *x)
+{
+    struct accept *a = x->state;
+    const char *pw = web_text(x, "password"), *again = web_text(x, "password_again");
+    if (!pw || !again)
+        return web_refuse_field(x, pw ? "password_again" : "password", "login_missing");
+    if (strcmp(pw, again) != 0)
+        return web_refuse_field(x, "password_again", "password_mismatch");
+    if (utf8_count(pw, strlen(pw)) < AUTH_MIN_PASSWORD)
+        return web_refuse_field(x, "password", "password_short");
+    snprintf(a->password, sizeof a->password, "%s", pw);
+    struct web_state *ws = x->r->app;
+    if (ws->session_digest)
+        snprintf(a->old_session, sizeof a->old_session, "%s", ws->session_digest);
+    return RC_OK;
+}
 
 static int accept_write(struct store_tx *tx, void *arg)
 {
@@ -403,94 +424,80 @@ static int accept_write(struct store_tx *tx, void *arg)
     return tx_session_create(tx, digest, a->user_id, a->csrf);
 }
 
-static void accept_run(void *arg)
+/* On the worker pool: the hash, then the write (RC_NOTFOUND: the link was used meanwhile). */
+static enum result accept_work(void *state)
 {
-    struct accept *a = arg;
-    a->rc = auth_hash_password(a->password, a->hash) == 0 ? RC_OK : RC_ERROR;
+    struct accept *a = state;
+    int hashed = auth_hash_password(a->password, a->hash) == 0;
     explicit_bzero(a->password, sizeof a->password);
-    if (a->rc != RC_OK)
-        return;
+    if (!hashed)
+        return RC_ERROR;
     auth_token(a->token);
     auth_token(a->csrf);
-    a->rc = store_write_sync(web.store, accept_write, a);
+    return (enum result)store_write_sync(web.store, accept_write, a);
 }
 
-static void accept_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result accept_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct accept *a = arg;
-    if (rc == RC_OK && a->rc == RC_NOTFOUND) {
-        invalid_link(r, w);
-    } else if (rc != RC_OK || a->rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-    } else {
-        set_session_cookie(r, w, a->token);
-        web_redirect(r, w, "/me");
-        resp_header(w, "Referrer-Policy", "no-referrer");
-    }
+    struct accept *a = x->state;
+    if (rc == RC_OK)
+        web_session_cookie(x->r, w, a->token);
     explicit_bzero(a->token, sizeof a->token);
+    if (rc == RC_NOTFOUND)
+        x->error = "invite_invalid";
+    return rc;
 }
 
-static void link_accept(struct req *r, struct resp *w, int reset)
-{
-    struct store_user u;
-    struct accept *a = arena_alloc(&r->arena, sizeof *a);
-    if (!a) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(a, 0, sizeof *a);
-    if (link_user(r, reset ? "reset" : "invite", &u, a->digest) != 0) {
-        invalid_link(r, w);
-        return;
-    }
-    const struct query *f = web_form(r);
-    const char *pw = query_get(f, "password");
-    const char *again = query_get(f, "password_again");
-    const char *error = NULL;
-    if (!pw || !*pw || !again)
-        error = "login_missing";
-    else if (strlen(pw) > AUTH_MAX_PASSWORD)
-        error = "invite_password_long";
-    else if (strcmp(pw, again) != 0)
-        error = "password_mismatch";
-    else if (utf8_count(pw, strlen(pw)) < AUTH_MIN_PASSWORD)
-        error = "password_short";
-    if (error) {
-        set_password_page(r, w, reset, 422, &u, error);
-        return;
-    }
-    a->user_id = u.id;
-    snprintf(a->password, sizeof a->password, "%s", pw);
-    struct web_state *ws = r->app;
-    if (ws->session_digest)
-        snprintf(a->old_session, sizeof a->old_session, "%s", ws->session_digest);
-    web_work(r, w, accept_run, a, accept_then);
-}
+static const struct web_field accept_fields[] = {
+    {"password", WEB_F_SECRET, 0, 0, AUTH_MAX_PASSWORD, NULL, "invite_password_long"},
+    {"password_again", WEB_F_SECRET, 0, 0, AUTH_MAX_PASSWORD, NULL, "invite_password_long"},
+    {NULL},
+};
 
-void raw_invite_accept(struct req *r, struct resp *w)
-{
-    link_accept(r, w, 0);
-}
+const struct web_action act_invite_accept = {
+    .fields = accept_fields,
+    .state_size = sizeof(struct accept),
+    .load = invite_link_load,
+    .check = accept_check,
+    .work = accept_work,
+    .then = accept_done,
+    .next = "/me",
+    .page = page_invite_link,
+};
 
-void raw_reset_accept(struct req *r, struct resp *w)
-{
-    link_accept(r, w, 1);
-}
+const struct web_action act_reset_accept = {
+    .fields = accept_fields,
+    .state_size = sizeof(struct accept),
+    .load = reset_link_load,
+    .check = accept_check,
+    .work = accept_work,
+    .then = accept_done,
+    .next = "/me",
+    .page = page_reset_link,
+};
 
 /* ---------------------------------------------------------------- reset requests */
 
-static void reset_request_page(struct req *r, struct resp *w, int status, const char *error,
-                               const char *email)
+/* The reset request form; the address typed when shown again. */
+enum web_err page_reset_request(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *m = json_pack("{s:s}", "email", email ? email : "");
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    web_render(r, w, status, "invite_reset", i18n_get(r->lang, "reset_title"), m);
+    (void)in;
+    const char *email =
+        r->method == HTTP_POST ? web_trimmed(r, query_get(web_form(r), "email")) : NULL;
+    p->model = json_pack("{s:s}", "email", email ? email : "");
+    p->template = "invite_reset";
+    p->title = i18n_get(r->lang, "reset_title");
+    return WEB_OK;
 }
 
-void raw_reset_request_form(struct req *r, struct resp *w)
+/* The answer to every accepted request, whether or not the address is an account's. */
+static enum web_err page_reset_sent(struct req *r, const struct web_input *in, struct page *p)
 {
-    reset_request_page(r, w, 200, NULL, NULL);
+    (void)in;
+    p->model = json_pack("{s:s}", "message", i18n_get(r->lang, "reset_sent"));
+    p->template = "invite_reset_sent";
+    p->title = i18n_get(r->lang, "reset_title");
+    return WEB_OK;
 }
 
 /* A reset request: known or not, it goes through the writer, so both answers take as long. */
@@ -501,87 +508,86 @@ struct reset_request {
     char token[AUTH_TOKEN_CHARS + 1];
 };
 
-static int reset_request_write(struct store_tx *tx, void *arg)
+/* The client's throttle (429), the address's (silent), then the account and its mail. */
+static enum result reset_request_check(struct web_act *x)
 {
-    struct reset_request *x = arg;
-    if (!x->known)
+    struct reset_request *rr = x->state;
+    const char *email = web_text(x, "email"); /* lower-cased */
+    if (!mail_address_ok(email))
+        return web_refuse_field(x, "email", "reset_bad_email");
+    char client_key[80], account_key[300];
+    snprintf(client_key, sizeof client_key, "reset-ip:%s", x->r->ip);
+    if (!auth_throttle_allows(client_key, RESET_MAX_PER_CLIENT)) {
+        x->status = 429;
+        x->error = "login_throttled";
+        return RC_QUOTA;
+    }
+    auth_throttle_fail(client_key);
+    snprintf(account_key, sizeof account_key, "reset:%s", email);
+    /* Counted for every address alike: being throttled says nothing of the account. */
+    int allowed = auth_throttle_allows(account_key, RESET_MAX_PER_ACCOUNT);
+    auth_throttle_fail(account_key);
+    struct store_user u;
+    if (!allowed || store_user_by_email(web.store, email, &u) != RC_OK || u.disabled)
         return RC_OK;
-    char digest[AUTH_DIGEST_CHARS + 1];
-    auth_digest(x->token, digest);
-    if (tx_token_create(tx, digest, x->user_id, "reset") != RC_OK ||
-        tx_outbox_add(tx, x->to, x->subject, x->body) != RC_OK)
+    unsigned role = ROLE_ORGANISER;
+    while (role <= ROLE_REVIEWER && !(u.roles & role))
+        role <<= 1;
+    auth_token(rr->token);
+    rr->known = 1;
+    rr->user_id = u.id;
+    rr->to = arena_strdup(&x->r->arena, u.email);
+    if (!rr->to || compose(x->r, "reset", u.name, role, rr->token, &rr->subject, &rr->body) != 0)
         return RC_ERROR;
     return RC_OK;
 }
 
-static void reset_request_then(struct req *r, struct resp *w, int rc, void *arg)
+static int reset_request_write(struct store_tx *tx, void *arg)
 {
-    struct reset_request *x = arg;
-    explicit_bzero(x->token, sizeof x->token);
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    if (x->known)
-        mail_wake();
-    const char *msg = i18n_get(r->lang, "reset_sent");
-    web_render(r, w, 200, "invite_reset_sent", i18n_get(r->lang, "reset_title"),
-               json_pack("{s:s}", "message", msg));
+    struct reset_request *rr = arg;
+    if (!rr->known)
+        return RC_OK;
+    char digest[AUTH_DIGEST_CHARS + 1];
+    auth_digest(rr->token, digest);
+    if (tx_token_create(tx, digest, rr->user_id, "reset") != RC_OK ||
+        tx_outbox_add(tx, rr->to, rr->subject, rr->body) != RC_OK)
+        return RC_ERROR;
+    return RC_OK;
 }
 
-void raw_reset_request(struct req *r, struct resp *w)
+static enum result reset_request_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    const char *email = trimmed(r, query_get(web_form(r), "email"));
-    if (!email || !mail_address_ok(email)) {
-        reset_request_page(r, w, 422, "reset_bad_email", email);
-        return;
-    }
-    char client_key[80], account_key[300];
-    snprintf(client_key, sizeof client_key, "reset-ip:%s", r->ip);
-    if (!auth_throttle_allows(client_key, RESET_MAX_PER_CLIENT)) {
-        reset_request_page(r, w, 429, "login_throttled", email);
-        return;
-    }
-    auth_throttle_fail(client_key);
-    snprintf(account_key, sizeof account_key, "reset:%s", email);
-    for (char *p = account_key; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    /* Counted for every address alike: being throttled says nothing of the account. */
-    int allowed = auth_throttle_allows(account_key, RESET_MAX_PER_ACCOUNT);
-    auth_throttle_fail(account_key);
-    struct reset_request *x = arena_alloc(&r->arena, sizeof *x);
-    if (!x) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(x, 0, sizeof *x);
-    struct store_user u;
-    if (allowed && store_user_by_email(web.store, email, &u) == RC_OK && !u.disabled) {
-        unsigned role = ROLE_ORGANISER;
-        while (role <= ROLE_REVIEWER && !(u.roles & role))
-            role <<= 1;
-        auth_token(x->token);
-        x->known = 1;
-        x->user_id = u.id;
-        x->to = arena_strdup(&r->arena, u.email);
-        if (!x->to || compose(r, "reset", u.name, role, x->token, &x->subject, &x->body) != 0) {
-            web_error(r, w, WEB_INTERNAL);
-            return;
-        }
-    }
-    web_write(r, w, reset_request_write, x, reset_request_then);
+    (void)w;
+    struct reset_request *rr = x->state;
+    explicit_bzero(rr->token, sizeof rr->token);
+    if (rc == RC_OK && rr->known)
+        mail_wake();
+    return rc;
 }
+
+static const struct web_field reset_request_fields[] = {
+    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "reset_bad_email"},
+    {NULL},
+};
+
+const struct web_action act_reset_request = {
+    .fields = reset_request_fields,
+    .state_size = sizeof(struct reset_request),
+    .check = reset_request_check,
+    .write = reset_request_write,
+    .then = reset_request_done,
+    .page = page_reset_request,
+    .done = page_reset_sent,
+};
 
 /* ---------------------------------------------------------------- the outbox */
 
-void raw_outbox(struct req *r, struct resp *w)
+enum web_err page_outbox(struct req *r, const struct web_input *in, struct page *p)
 {
+    (void)in;
     json_t *rows = store_outbox(web.store, OUTBOX_PAGE);
-    if (!rows) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
+    if (!rows)
+        return WEB_UNAVAILABLE;
     int counts[3] = {0, 0, 0};
     static const char *const states[3] = {"sent", "pending", "failed"};
     size_t i;
@@ -599,9 +605,11 @@ void raw_outbox(struct req *r, struct resp *w)
         json_object_set_new(row, "created", when(r, json_object_get(row, "created_at")));
         json_object_set_new(row, "sent", when(r, json_object_get(row, "sent_at")));
     }
-    json_t *m =
+    p->model =
         json_pack("{s:b,s:o,s:i,s:i,s:i,s:b,s:i}", "has_items", json_array_size(rows) > 0, "items",
                   rows, "sent", counts[0], "pending", counts[1], "failed", counts[2], "mail_active",
                   mail_active(), "max_attempts", OUTBOX_MAX_ATTEMPTS);
-    web_render(r, w, 200, "invite_outbox", i18n_get(r->lang, "outbox_title"), m);
+    p->template = "invite_outbox";
+    p->title = i18n_get(r->lang, "outbox_title");
+    return WEB_OK;
 }

@@ -25,6 +25,7 @@
 #include "web/invite.h"
 #include "web/stages.h"
 #include "web/ranking.h"
+#include "web/session.h"
 #include "web/scoring.h"
 
 struct web_config web;
@@ -35,6 +36,11 @@ struct web_config web;
 #define H_PAGE(fn, roles) (&(const struct web_handler){fn, NULL, NULL, roles, WEB_NOCACHE})
 /* A declared POST action (action.h). */
 #define H_ACTION(act, roles) (&(const struct web_handler){NULL, NULL, &act, roles, WEB_NOCACHE})
+/* A page and an action whose path holds a secret (an e-mailed link's token): no Referer. */
+#define H_LINK_PAGE(fn)                                                                     \
+    (&(const struct web_handler){fn, NULL, NULL, 0, WEB_NOCACHE | WEB_NOREFERRER})
+#define H_LINK_ACTION(act)                                                                  \
+    (&(const struct web_handler){NULL, NULL, &act, 0, WEB_NOCACHE | WEB_NOREFERRER})
 /* A response written by the handler: files, feeds, health. */
 #define H_RAW(fn) (&(const struct web_handler){NULL, fn, NULL, 0, 0})
 #define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE})
@@ -64,22 +70,22 @@ static const struct route routes[] = {
     {"GET", "/static/{*}", H_RAW(raw_static)},
     {"GET", "/favicon.ico", H_RAW(raw_static)},
     /* Accounts (session.c). */
-    {"GET", "/login", H_FORM(raw_login_form, 0)},
-    {"POST", "/login", H_FORM(raw_login, 0)},
-    {"POST", "/logout", H_FORM(raw_logout, WEB_SIGNED_IN)},
-    {"GET", "/password", H_FORM(raw_password_form, WEB_SIGNED_IN)},
-    {"POST", "/password", H_FORM(raw_password, WEB_SIGNED_IN)},
+    {"GET", "/login", H_PAGE(page_login, 0)},
+    {"POST", "/login", H_ACTION(act_login, 0)},
+    {"POST", "/logout", H_ACTION(act_logout, WEB_SIGNED_IN)},
+    {"GET", "/password", H_PAGE(page_password, WEB_SIGNED_IN)},
+    {"POST", "/password", H_ACTION(act_password, WEB_SIGNED_IN)},
     /* Invitations, password resets and mail (invite.c). */
-    {"GET", "/admin/users", H_FORM(raw_users, ROLE_ORGANISER)},
-    {"POST", "/admin/users/invite", H_FORM(raw_users_invite, ROLE_ORGANISER)},
-    {"GET", "/admin/outbox", H_FORM(raw_outbox, ROLE_ORGANISER)},
-    {"GET", "/admin/logins", H_FORM(raw_login_failures, ROLE_ORGANISER)},
-    {"GET", "/invite/{token}", H_FORM(raw_invite_form, 0)},
-    {"POST", "/invite/{token}", H_FORM(raw_invite_accept, 0)},
-    {"GET", "/reset", H_FORM(raw_reset_request_form, 0)},
-    {"POST", "/reset", H_FORM(raw_reset_request, 0)},
-    {"GET", "/reset/{token}", H_FORM(raw_reset_form, 0)},
-    {"POST", "/reset/{token}", H_FORM(raw_reset_accept, 0)},
+    {"GET", "/admin/users", H_PAGE(page_users, ROLE_ORGANISER)},
+    {"POST", "/admin/users/invite", H_ACTION(act_users_invite, ROLE_ORGANISER)},
+    {"GET", "/admin/outbox", H_PAGE(page_outbox, ROLE_ORGANISER)},
+    {"GET", "/admin/logins", H_PAGE(page_login_failures, ROLE_ORGANISER)},
+    {"GET", "/invite/{token}", H_LINK_PAGE(page_invite_link)},
+    {"POST", "/invite/{token}", H_LINK_ACTION(act_invite_accept)},
+    {"GET", "/reset", H_PAGE(page_reset_request, 0)},
+    {"POST", "/reset", H_ACTION(act_reset_request, 0)},
+    {"GET", "/reset/{token}", H_LINK_PAGE(page_reset_link)},
+    {"POST", "/reset/{token}", H_LINK_ACTION(act_reset_accept)},
     /* Submission by units (submit.c, upload.c, files.c). */
     {"GET", "/submit", H_PAGE(page_submit_list, ROLE_SUBMITTER)},
     {"POST", "/submit/new", H_FORM(raw_submit_new, ROLE_SUBMITTER)},
@@ -341,11 +347,20 @@ void web_error(struct req *r, struct resp *w, enum web_err e)
     web_error_message(r, w, web_errors[e].status, i18n_get(r->lang, web_errors[e].key));
 }
 
+/* The headers a route's flags ask for on every answer. */
+static void route_headers(struct req *r, struct resp *w)
+{
+    struct web_state *ws = r->app;
+    if (ws && ws->handler && (ws->handler->flags & WEB_NOREFERRER))
+        resp_header(w, "Referrer-Policy", "no-referrer");
+}
+
 void web_error_message(struct req *r, struct resp *w, int status, const char *msg)
 {
     buf_reset(&w->body);
     w->status = status;
     w->nheaders = 0;
+    route_headers(r, w);
     resp_header(w, "Cache-Control", "no-store");
     if (r->json) {
         json_t *o = json_pack("{s:{s:i,s:s}}", "error", "status", w->status, "message", msg);
@@ -479,6 +494,17 @@ static int counted_kind(const struct web_handler *h)
                                            : -1;
 }
 
+/* Answer a model handler's error e: with the message the handler named, if any. */
+static void page_error(struct req *r, struct resp *w, enum web_err e, struct page *p)
+{
+    json_decref(p->model);
+    json_decref(p->errors);
+    if (p->error)
+        web_error_message(r, w, web_errors[e].status, i18n_get(r->lang, p->error));
+    else
+        web_error(r, w, e);
+}
+
 /* Put the page's notice, error and errors into its model, in the request's language. */
 static void page_messages(struct req *r, struct page *p)
 {
@@ -552,9 +578,13 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
     struct page p = {0};
     e = fn(r, &in, &p);
     if (e != WEB_OK) {
+        page_error(r, w, e, &p);
+        return;
+    }
+    if (p.redirect) {
         json_decref(p.model);
         json_decref(p.errors);
-        web_error(r, w, e);
+        web_redirect(r, w, p.redirect);
         return;
     }
     page_messages(r, &p);
@@ -592,11 +622,15 @@ void web_show(struct req *r, struct resp *w, web_model_fn fn, int status, const 
         memset(&in, 0, sizeof in), in.page = 1;
     struct page p = {0};
     enum web_err e = fn(r, &in, &p);
-    if (e != WEB_OK) {
+    if (e != WEB_OK || p.redirect) {
+        json_decref(errors);
+        if (e != WEB_OK) {
+            page_error(r, w, e, &p);
+            return;
+        }
         json_decref(p.model);
         json_decref(p.errors);
-        json_decref(errors);
-        web_error(r, w, e);
+        web_redirect(r, w, p.redirect);
         return;
     }
     if (status) {
@@ -658,6 +692,7 @@ void web_dispatch(struct req *r, struct resp *w)
         return;
     }
     const struct web_handler *h = ws->handler;
+    route_headers(r, w);
     if (r->method == HTTP_POST && !(h->flags & WEB_NOCSRF)) {
         const char *token = query_get(web_form(r), "csrf");
         if (!token)

@@ -9,7 +9,9 @@
  * cookie (double submit).  Signing in verifies the argon2id hash on the
  * worker pool, never on a serving thread, then creates a new session (the
  * token rotates at every sign-in) and ends the old one.  The message never
- * says whether the account exists.
+ * says whether the account exists.  The pages are model handlers and the
+ * forms declared actions (action.h): what they take is in their field
+ * tables, the argon2id work is each action's `work`.
  *
  * Throttling slows guessing down without letting anyone lock an account
  * (OWASP): failures count per account and address together (5 per window),
@@ -21,6 +23,7 @@
  * the organiser can read.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +32,7 @@
 #include "domain/auth.h"
 #include "http/cookie.h"
 #include "store/accounts.h"
-#include "web/web.h"
+#include "web/session.h"
 
 #define SESSION_COOKIE "laurel_session"
 #define CSRF_COOKIE "laurel_csrf"
@@ -67,6 +70,11 @@ static void set_cookie(struct req *r, struct resp *w, const char *name, const ch
     buf_release(&b);
 }
 
+void web_session_cookie(struct req *r, struct resp *w, const char *token)
+{
+    set_cookie(r, w, SESSION_COOKIE, token, *token ? SESSION_TTL_S : 0);
+}
+
 const char *web_csrf_token(struct req *r, struct resp *w)
 {
     struct web_state *ws = r->app;
@@ -92,24 +100,22 @@ int web_csrf_ok(struct req *r, const char *token)
     return want && *want && auth_equal(want, token);
 }
 
-/* The sign-in form, with an error message key (or NULL) and the e-mail typed. */
-static void login_page(struct req *r, struct resp *w, int status, const char *error,
-                       const char *email, const char *next)
+/* The sign-in form; shown again after a refusal with the e-mail and next typed. */
+enum web_err page_login(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *m = json_pack("{s:s,s:s}", "email", email ? email : "", "next",
-                          web_safe_next(next));
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    web_render(r, w, status, "login", i18n_get(r->lang, "login_title"), m);
-}
-
-void raw_login_form(struct req *r, struct resp *w)
-{
-    if (web_user(r)) {
-        web_redirect(r, w, "/me");
-        return;
+    (void)in;
+    int again = r->method == HTTP_POST;
+    if (web_user(r) && !again) {
+        p->redirect = "/me";
+        return WEB_OK;
     }
-    login_page(r, w, 200, NULL, NULL, query_get(&r->query, "next"));
+    const struct query *q = again ? web_form(r) : &r->query;
+    const char *email = again ? web_trimmed(r, query_get(q, "email")) : NULL;
+    p->model = json_pack("{s:s,s:s}", "email", email ? email : "", "next",
+                         web_safe_next(query_get(q, "next")));
+    p->template = "login";
+    p->title = i18n_get(r->lang, "login_title");
+    return WEB_OK;
 }
 
 /* A sign-in in progress: filled on the server thread, checked on the worker pool. */
@@ -120,10 +126,8 @@ struct login {
     char old_digest[AUTH_DIGEST_CHARS + 1];
     char token[AUTH_TOKEN_CHARS + 1];
     char csrf[AUTH_TOKEN_CHARS + 1];
-    const char *next;
     const char *email;
     char account_key[300], pair_key[360], address_key[64];
-    int ok;
 };
 
 /* The last failed sign-ins, for the organiser: a ring under a lock. */
@@ -183,9 +187,42 @@ static json_t *login_failures(void)
     return o;
 }
 
-void raw_login_failures(struct req *r, struct resp *w)
+enum web_err page_login_failures(struct req *r, const struct web_input *in, struct page *p)
 {
-    web_render(r, w, 200, "login_failures", i18n_get(r->lang, "logins_title"), login_failures());
+    (void)in;
+    p->model = login_failures();
+    p->template = "login_failures";
+    p->title = i18n_get(r->lang, "logins_title");
+    return WEB_OK;
+}
+
+/* Too many failures from this address, on this account or at all: 429, before any hashing. */
+static enum result login_check(struct web_act *x)
+{
+    struct login *l = x->state;
+    l->email = web_text(x, "email");
+    snprintf(l->account_key, sizeof l->account_key, "a:%.150s", l->email);
+    for (char *p = l->account_key; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    snprintf(l->address_key, sizeof l->address_key, "ip:%s", x->r->ip);
+    /* The throttle keeps keys of up to 159 bytes: the address first, then the account. */
+    snprintf(l->pair_key, sizeof l->pair_key, "p:%s|%.100s", x->r->ip, l->account_key + 2);
+    /* An address that never failed on this account is not stopped by the account's count. */
+    int clean_pair = auth_throttle_allows(l->pair_key, 1);
+    if (!auth_throttle_allows(l->pair_key, AUTH_MAX_FAILS_ACCOUNT) ||
+        !auth_throttle_allows(l->address_key, AUTH_MAX_FAILS_ADDRESS) ||
+        (!clean_pair && !auth_throttle_allows(l->account_key, AUTH_MAX_FAILS_ACCOUNT))) {
+        x->status = 429;
+        x->error = "login_throttled";
+        return RC_QUOTA;
+    }
+    l->known = store_user_by_email(web.store, l->email, &l->user) == RC_OK;
+    snprintf(l->password, sizeof l->password, "%s", web_text(x, "password"));
+    struct web_state *ws = x->r->app;
+    if (ws->session_digest)
+        snprintf(l->old_digest, sizeof l->old_digest, "%s", ws->session_digest);
+    return RC_OK;
 }
 
 static int login_write(struct store_tx *tx, void *arg)
@@ -198,118 +235,107 @@ static int login_write(struct store_tx *tx, void *arg)
     return tx_session_create(tx, digest, l->user.id, l->csrf);
 }
 
-/* On the worker pool: the slow hash, then the session's commit. */
-static void login_check(void *arg)
+/*
+ * On the worker pool: the slow hash (of a dummy for an unknown account, so
+ * both take as long), then the new session's commit.  RC_INVALID: refused.
+ */
+static enum result login_work(void *state)
 {
-    struct login *l = arg;
-    l->ok = auth_verify_password(l->known ? l->user.password_hash : NULL, l->password) &&
-            !l->user.disabled;
+    struct login *l = state;
+    int ok = auth_verify_password(l->known ? l->user.password_hash : NULL, l->password) &&
+             !l->user.disabled;
     explicit_bzero(l->password, sizeof l->password);
-    if (!l->ok)
-        return;
+    if (!ok)
+        return RC_INVALID;
     auth_token(l->token);
     auth_token(l->csrf);
-    if (store_write_sync(web.store, login_write, l) != RC_OK)
-        l->ok = -1;
+    return store_write_sync(web.store, login_write, l) == RC_OK ? RC_OK : RC_ERROR;
 }
 
-static void login_then(struct req *r, struct resp *w, int rc, void *arg)
+/* Count a failure (401 and the form again), or set the cookie and go to next or /me. */
+static enum result login_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct login *l = arg;
-    if (rc != RC_OK || l->ok < 0) {
-        web_error(r, w, rc == RC_OK ? WEB_INTERNAL : WEB_UNAVAILABLE);
-        return;
-    }
-    if (!l->ok) {
+    struct login *l = x->state;
+    if (rc == RC_INVALID) {
         auth_throttle_fail(l->pair_key);
         auth_throttle_fail(l->account_key);
         auth_throttle_fail(l->address_key);
-        note_failure(l->email, r->ip);
-        login_page(r, w, 401, "login_failed", l->email, l->next);
-        return;
+        note_failure(l->email, x->r->ip);
+        x->status = 401;
+        x->error = "login_failed";
+        return rc;
     }
+    if (rc != RC_OK)
+        return rc;
     auth_throttle_clear(l->pair_key);
     auth_throttle_clear(l->account_key);
-    set_cookie(r, w, SESSION_COOKIE, l->token, SESSION_TTL_S);
+    web_session_cookie(x->r, w, l->token);
     explicit_bzero(l->token, sizeof l->token);
-    web_redirect(r, w, l->next && strcmp(l->next, "/") != 0 ? l->next : "/me");
+    const char *next = web_text(x, "next");
+    x->next = next && strcmp(next, "/") != 0 ? next : "/me";
+    return RC_OK;
 }
 
-void raw_login(struct req *r, struct resp *w)
+static const struct web_field login_fields[] = {
+    /* Any text: an account added from the command line may have any address. */
+    {"email", WEB_F_TEXT, WEB_F_REQUIRED, 0, 254, NULL, "login_missing"},
+    {"password", WEB_F_SECRET, WEB_F_REQUIRED, 0, AUTH_MAX_PASSWORD, NULL, "login_missing"},
+    {"next", WEB_F_NEXT, 0, 0, 0, NULL, NULL},
+    {NULL},
+};
+
+const struct web_action act_login = {
+    .fields = login_fields,
+    .state_size = sizeof(struct login),
+    .check = login_check,
+    .work = login_work,
+    .then = login_done,
+    .page = page_login,
+};
+
+/* A sign-out: the digest of the session to end. */
+struct logout {
+    const char *digest;
+};
+
+/* The session to end is the request's own (the route needs one). */
+static enum result logout_load(struct web_act *x)
 {
-    const struct query *f = web_form(r);
-    const char *email = query_get(f, "email");
-    const char *password = query_get(f, "password");
-    const char *next = web_safe_next(query_get(f, "next"));
-    if (!email || !*email || !password || !*password || strlen(email) > 254 ||
-        strlen(password) > AUTH_MAX_PASSWORD) {
-        login_page(r, w, 422, "login_missing", email, next);
-        return;
-    }
-    struct login *l = arena_alloc(&r->arena, sizeof *l);
-    if (!l) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(l, 0, sizeof *l);
-    snprintf(l->account_key, sizeof l->account_key, "a:%.150s", email);
-    for (char *p = l->account_key; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    snprintf(l->address_key, sizeof l->address_key, "ip:%s", r->ip);
-    /* The throttle keeps keys of up to 159 bytes: the address first, then the account. */
-    snprintf(l->pair_key, sizeof l->pair_key, "p:%s|%.100s", r->ip, l->account_key + 2);
-    /* An address that never failed on this account is not stopped by the account's count. */
-    int clean_pair = auth_throttle_allows(l->pair_key, 1);
-    if (!auth_throttle_allows(l->pair_key, AUTH_MAX_FAILS_ACCOUNT) ||
-        !auth_throttle_allows(l->address_key, AUTH_MAX_FAILS_ADDRESS) ||
-        (!clean_pair && !auth_throttle_allows(l->account_key, AUTH_MAX_FAILS_ACCOUNT))) {
-        login_page(r, w, 429, "login_throttled", email, next);
-        return;
-    }
-    l->known = store_user_by_email(web.store, email, &l->user) == RC_OK;
-    snprintf(l->password, sizeof l->password, "%s", password);
-    struct web_state *ws = r->app;
-    if (ws->session_digest)
-        snprintf(l->old_digest, sizeof l->old_digest, "%s", ws->session_digest);
-    l->next = next;
-    l->email = email;
-    web_work(r, w, login_check, l, login_then);
+    struct logout *o = x->state;
+    struct web_state *ws = x->r->app;
+    o->digest = ws->session_digest;
+    return o->digest ? RC_OK : RC_NOTFOUND;
 }
 
 static int logout_write(struct store_tx *tx, void *arg)
 {
-    return tx_session_delete(tx, arg);
+    struct logout *o = arg;
+    return tx_session_delete(tx, o->digest);
 }
 
-static void logout_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result logout_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    (void)arg;
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    set_cookie(r, w, SESSION_COOKIE, "", 0);
-    web_redirect(r, w, "/");
+    if (rc == RC_OK)
+        web_session_cookie(x->r, w, "");
+    return rc;
 }
 
-void raw_logout(struct req *r, struct resp *w)
-{
-    struct web_state *ws = r->app;
-    web_write(r, w, logout_write, ws->session_digest, logout_then);
-}
+const struct web_action act_logout = {
+    .state_size = sizeof(struct logout),
+    .load = logout_load,
+    .write = logout_write,
+    .then = logout_done,
+    .next = "/",
+};
 
-static void password_page(struct req *r, struct resp *w, int status, const char *error)
+/* The password form (it never shows a password again, whatever was typed). */
+enum web_err page_password(struct req *r, const struct web_input *in, struct page *p)
 {
-    json_t *m = json_object();
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    web_render(r, w, status, "password", i18n_get(r->lang, "password_title"), m);
-}
-
-void raw_password_form(struct req *r, struct resp *w)
-{
-    password_page(r, w, 200, NULL);
+    (void)in;
+    p->model = json_pack("{s:i}", "min_length", AUTH_MIN_PASSWORD);
+    p->template = "password";
+    p->title = i18n_get(r->lang, "password_title");
+    return WEB_OK;
 }
 
 /* A password change: verify the old one, hash the new one, end every session, start a new one. */
@@ -318,8 +344,21 @@ struct password_change {
     char old_pw[AUTH_MAX_PASSWORD + 1], new_pw[AUTH_MAX_PASSWORD + 1];
     char hash[AUTH_HASH_BYTES];
     char token[AUTH_TOKEN_CHARS + 1], csrf[AUTH_TOKEN_CHARS + 1];
-    int ok;
 };
+
+static enum result password_check(struct web_act *x)
+{
+    struct password_change *p = x->state;
+    const char *new_pw = web_text(x, "new_password");
+    if (strcmp(new_pw, web_text(x, "new_password_again")) != 0)
+        return web_refuse_field(x, "new_password_again", "password_mismatch");
+    if (strlen(new_pw) < AUTH_MIN_PASSWORD)
+        return web_refuse_field(x, "new_password", "password_short");
+    p->user = *web_user(x->r);
+    snprintf(p->old_pw, sizeof p->old_pw, "%s", web_text(x, "old_password"));
+    snprintf(p->new_pw, sizeof p->new_pw, "%s", new_pw);
+    return RC_OK;
+}
 
 static int password_write(struct store_tx *tx, void *arg)
 {
@@ -332,65 +371,50 @@ static int password_write(struct store_tx *tx, void *arg)
     return tx_session_create(tx, digest, p->user.id, p->csrf);
 }
 
-static void password_check(void *arg)
+/* On the worker pool; RC_INVALID when the current password is not the account's. */
+static enum result password_work(void *state)
 {
-    struct password_change *p = arg;
+    struct password_change *p = state;
     struct store_user fresh;
-    p->ok = store_user_by_email(web.store, p->user.email, &fresh) == RC_OK &&
-            auth_verify_password(fresh.password_hash, p->old_pw) &&
-            auth_hash_password(p->new_pw, p->hash) == 0;
+    int right = store_user_by_email(web.store, p->user.email, &fresh) == RC_OK &&
+                auth_verify_password(fresh.password_hash, p->old_pw);
+    int hashed = right && auth_hash_password(p->new_pw, p->hash) == 0;
     explicit_bzero(p->old_pw, sizeof p->old_pw);
     explicit_bzero(p->new_pw, sizeof p->new_pw);
-    if (!p->ok)
-        return;
+    if (!right)
+        return RC_INVALID;
+    if (!hashed)
+        return RC_ERROR;
     auth_token(p->token);
     auth_token(p->csrf);
-    if (store_write_sync(web.store, password_write, p) != RC_OK)
-        p->ok = -1;
+    return store_write_sync(web.store, password_write, p) == RC_OK ? RC_OK : RC_ERROR;
 }
 
-static void password_then(struct req *r, struct resp *w, int rc, void *arg)
+static enum result password_done(struct web_act *x, struct resp *w, enum result rc)
 {
-    struct password_change *p = arg;
-    if (rc != RC_OK || p->ok < 0) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    if (!p->ok) {
-        password_page(r, w, 422, "password_wrong");
-        return;
-    }
-    set_cookie(r, w, SESSION_COOKIE, p->token, SESSION_TTL_S);
-    web_redirect(r, w, "/me?changed=1");
+    struct password_change *p = x->state;
+    if (rc == RC_INVALID)
+        return web_refuse_field(x, "old_password", "password_wrong");
+    if (rc == RC_OK)
+        web_session_cookie(x->r, w, p->token);
+    explicit_bzero(p->token, sizeof p->token);
+    return rc;
 }
 
-void raw_password(struct req *r, struct resp *w)
-{
-    const struct query *f = web_form(r);
-    const char *old_pw = query_get(f, "old_password");
-    const char *new_pw = query_get(f, "new_password");
-    const char *again = query_get(f, "new_password_again");
-    if (!old_pw || !new_pw || !again || strlen(old_pw) > AUTH_MAX_PASSWORD ||
-        strlen(new_pw) > AUTH_MAX_PASSWORD) {
-        password_page(r, w, 422, "login_missing");
-        return;
-    }
-    if (strcmp(new_pw, again) != 0) {
-        password_page(r, w, 422, "password_mismatch");
-        return;
-    }
-    if (strlen(new_pw) < AUTH_MIN_PASSWORD) {
-        password_page(r, w, 422, "password_short");
-        return;
-    }
-    struct password_change *p = arena_alloc(&r->arena, sizeof *p);
-    if (!p) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(p, 0, sizeof *p);
-    p->user = *web_user(r);
-    snprintf(p->old_pw, sizeof p->old_pw, "%s", old_pw);
-    snprintf(p->new_pw, sizeof p->new_pw, "%s", new_pw);
-    web_work(r, w, password_check, p, password_then);
-}
+static const struct web_field password_fields[] = {
+    {"old_password", WEB_F_SECRET, WEB_F_REQUIRED, 0, AUTH_MAX_PASSWORD, NULL, "login_missing"},
+    {"new_password", WEB_F_SECRET, WEB_F_REQUIRED, 0, AUTH_MAX_PASSWORD, NULL, "login_missing"},
+    {"new_password_again", WEB_F_SECRET, WEB_F_REQUIRED, 0, AUTH_MAX_PASSWORD, NULL,
+     "login_missing"},
+    {NULL},
+};
+
+const struct web_action act_password = {
+    .fields = password_fields,
+    .state_size = sizeof(struct password_change),
+    .check = password_check,
+    .work = password_work,
+    .then = password_done,
+    .next = "/me?changed=1",
+    .page = page_password,
+};

@@ -777,7 +777,6 @@ static enum result propose_then(struct web_act *x, struct resp *w, enum result r
         x->error = j->o.rc == -1 ? j->o.error : "stages_err_infeasible";
         return RC_STATE;
     }
-    x->show = 1;
     return RC_OK;
 }
 
@@ -787,6 +786,7 @@ const struct web_action act_stage_assign = {
     .work = propose_work,
     .then = propose_then,
     .page = page_stage_proposal,
+    .done = page_stage_proposal,
 };
 
 enum web_err page_stage_assignments(struct req *r, const struct web_input *in, struct page *p)

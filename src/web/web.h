@@ -62,7 +62,9 @@ struct web_input {
 /*
  * What a model handler fills.  The dispatcher adds notice, error and errors
  * to the model (as "notice", "error" and "errors", in the request's
- * language) and answers at status.
+ * language) and answers at status.  A handler that returns an error may
+ * name its message in error (a link that is no longer valid); one that sets
+ * redirect is answered with a 303 there instead of the page.
  */
 struct page {
     json_t *model;          /* owned; the dispatcher releases it */
@@ -72,6 +74,7 @@ struct page {
     const char *notice;     /* a catalog key: what just happened, or NULL */
     const char *error;      /* a catalog key: why the form was refused, or NULL */
     json_t *errors;         /* owned, or NULL: {field: message} */
+    const char *redirect;   /* a local URL: 303 there instead of the page, or NULL */
 };
 
 typedef enum web_err (*web_model_fn)(struct req *r, const struct web_input *in, struct page *p);
@@ -100,6 +103,7 @@ enum web_flag {
     WEB_NOCSRF = 1 << 1,   /* a POST that checks its token itself (uploads) */
     WEB_COUNTS_CASE = 1 << 2,    /* a visit counts a view of the case in the path */
     WEB_COUNTS_ARTICLE = 1 << 3, /* ... of the news article in the path */
+    WEB_NOREFERRER = 1 << 4,     /* the path holds a secret (a link's token): no Referer */
 };
 
 /* What the dispatcher knows of a request (r->app). */
@@ -147,14 +151,6 @@ typedef void (*web_then_fn)(struct req *r, struct resp *w, int rc, void *arg);
 void web_write(struct req *r, struct resp *w, store_write_fn run, void *arg, web_then_fn then);
 void web_work(struct req *r, struct resp *w, void (*fn)(void *arg), void *arg, web_then_fn then);
 
-/* Session and account pages (session.c). */
-void raw_login_form(struct req *r, struct resp *w);
-void raw_login(struct req *r, struct resp *w);
-/* The organiser's page of the last failed sign-ins (session.c). */
-void raw_login_failures(struct req *r, struct resp *w);
-void raw_logout(struct req *r, struct resp *w);
-void raw_password_form(struct req *r, struct resp *w);
-void raw_password(struct req *r, struct resp *w);
 /* Load the session named by the request's cookie (routes.c calls it from web_begin). */
 void web_session_load(struct req *r);
 
