@@ -43,6 +43,8 @@ enum web_field_type {
 };
 
 #define WEB_F_REQUIRED 1u /* absent or empty is an error */
+#define WEB_F_NONEMPTY 2u /* may be absent, but given empty is an error (change if sent) */
+#define WEB_F_ONELINE 4u  /* text: no line breaks or tabs (names, titles) */
 
 struct web_field {
     const char *name;
@@ -92,6 +94,9 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
+    int report;                      /* on success show page (what was done), not a 303 */
+    /* The message of a result where the area has its own words ([RC_CLOSED] = "..."). */
+    const char *says[RC_INVALID + 1];
 };
 
 /* Typed values by field name (the name must be declared: checked). */
@@ -103,6 +108,21 @@ const int64_t *web_ids(const struct web_act *x, const char *name, size_t *n);
 
 /* Refuse field name with message key (for checks that need the store); returns RC_INVALID. */
 enum result web_refuse_field(struct web_act *x, const char *name, const char *key);
+
+/*
+ * Parse and validate a field whose name depends on data (one score per
+ * criterion, one quota per region) exactly as a declared one, into v: f is
+ * built by check (name from the arena, limits from the data).  RC_OK, or
+ * RC_INVALID with the field refused by its message.
+ */
+enum result web_read_field(struct web_act *x, const struct web_field *f, struct web_value *v);
+
+/*
+ * The action being run for request r, or NULL: the page an action shows
+ * (again, or as its report) reads what was typed, the refused fields
+ * (x->errors) and the action's state from it.
+ */
+const struct web_act *web_act_of(struct req *r);
 
 /* The HTTP status for a result (RC_OK is 200). */
 int web_result_status(enum result rc);

@@ -25,7 +25,7 @@
 #include "web/invite.h"
 #include "web/stages.h"
 #include "web/ranking.h"
-#include "web/scoring.h"
+#include "web/review.h"
 
 struct web_config web;
 
@@ -123,8 +123,9 @@ static const struct route routes[] = {
     /* Reviewers: assignments, scoring, declared conflicts, attachments (review.c). */
     {"GET", "/review", H_PAGE(page_review_list, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}", H_PAGE(page_review_case, ROLE_REVIEWER)},
-    {"POST", "/review/{stage}/{label}", H_FORM(raw_review_post, ROLE_REVIEWER)},
-    {"POST", "/review/{stage}/{label}/conflict", H_FORM(raw_review_conflict, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}", H_ACTION(act_review_score, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}/conflict",
+     H_ACTION(act_review_conflict, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
     /* Review stages: settings, pool, reviewers, conflicts, assignment, progress (stages.c). */
     {"GET", "/admin/stages", H_FORM(raw_stages, ROLE_ORGANISER)},
