@@ -20,6 +20,7 @@
 #include "store/accounts.h"
 #include "web/web.h"
 #include "web/action.h"
+#include "web/admin.h"
 #include "web/intake.h"
 #include "web/import.h"
 #include "web/invite.h"
@@ -101,11 +102,12 @@ static const struct route routes[] = {
     /* The organiser: dashboard, screening, settings (admin.c). */
     {"GET", "/admin", H_PAGE(page_admin, ROLE_ORGANISER)},
     {"GET", "/admin/screening", H_PAGE(page_admin_screening, ROLE_ORGANISER)},
-    {"POST", "/admin/screening/bulk", H_FORM(raw_admin_screening_bulk, ROLE_ORGANISER)},
-    {"GET", "/admin/screening/{id}", H_FORM(raw_admin_screening_case, ROLE_ORGANISER)},
-    {"POST", "/admin/screening/{id}", H_FORM(raw_admin_screening_decide, ROLE_ORGANISER)},
-    {"GET", "/admin/settings", H_FORM(raw_admin_settings_form, ROLE_ORGANISER)},
-    {"POST", "/admin/settings", H_FORM(raw_admin_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/bulk", H_ACTION(act_admin_screening_bulk, ROLE_ORGANISER)},
+    {"GET", "/admin/screening/{id}", H_PAGE(page_admin_screening_case, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/{id}",
+     H_ACTION(act_admin_screening_decide, ROLE_ORGANISER)},
+    {"GET", "/admin/settings", H_PAGE(page_admin_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/settings", H_ACTION(act_admin_settings, ROLE_ORGANISER)},
     /* Import and export (import.c, export.c). */
     {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
     {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
