@@ -10,12 +10,15 @@
  *   work     slow work on the worker pool (password hashing);
  *   then     on the server thread again, with the result (set cookies,
  *            count failures, turn a result into a refusal);
- *   next     where to go: 303 to x->next, or the action's `next`.
+ *   next     where to go: 303 to x->next, or the action's `next` (an action
+ *            that reports, `report`, shows its page at 200 instead).
  *
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
- * without a page, the error page with the message.  Results map to statuses
- * in one table (web_result_status).  The model of kcgi's validated fields
+ * without a page, the error page with the message (the action's `says`, a
+ * step's x->error, or the table's).  Results map to statuses in one table
+ * (web_result_status).  Fields whose names come from data are read by check
+ * with web_read_field, under the same rules as declared ones.  The model of kcgi's validated fields
  * and Redis's command table: what an action takes is data, read before any
  * of its code runs.
  */
