@@ -429,7 +429,9 @@ static json_t *case_model(struct req *r, const struct store_scoring_ref *ref)
                   "updated_at", rv ? date_of(jstr(rv, "updated_at")) : json_null(), "submitted",
                   strcmp(st, "submitted") == 0, "draft", strcmp(st, "draft") == 0));
     const char *comment = typed ? query_get(typed, "comment") : NULL;
-    json_object_set_new(m, "comment", json_string(comment ? comment : rv ? jstr(rv, "comment") : ""));
+    if (!comment)
+        comment = rv ? jstr(rv, "comment") : "";
+    json_object_set_new(m, "comment", json_string(comment));
     json_decref(rv);
     json_object_set_new(m, "can_edit", json_boolean(ref->open));
     json_object_set_new(m, "can_save", json_boolean(ref->open && strcmp(st, "submitted") != 0));
