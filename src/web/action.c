@@ -98,8 +98,8 @@ enum result web_refuse_field(struct web_act *x, const char *name, const char *ke
 
 void *web_act_state(struct req *r, const struct web_action *a)
 {
-    struct web_state *ws = r->app;
-    return ws && ws->handler && ws->handler->action == a ? ws->act_state : NULL;
+    const struct web_act *x = web_act_of(r);
+    return x && x->a == a ? x->state : NULL;
 }
 
 /* A decimal integer, all of s, into *out. */
@@ -133,9 +133,11 @@ static int parse_date(const char *s)
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
             return 0;
-    int m = atoi(s + 5), d = atoi(s + 8); /* digits checked above */
-    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1];
+    int y = (int)strtol(s, NULL, 10), m = (int)strtol(s + 5, NULL, 10),
+        d = (int)strtol(s + 8, NULL, 10); /* digits checked above */
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
 }
 
 /* Text without control characters other than line breaks and tabs. */
@@ -205,7 +207,7 @@ static int parse_field(struct req *r, const struct web_field *f, struct web_valu
     if (!v->given) {
         if (f->type == WEB_F_NEXT)
             v->s = "/";
-        if (f->flags & WEB_F_REQUIRED) {
+        if ((f->flags & WEB_F_REQUIRED) || ((f->flags & WEB_F_NONEMPTY) && raw)) {
             *why = f->error ? f->error : "form_required";
             return 0;
         }
@@ -215,7 +217,8 @@ static int parse_field(struct req *r, const struct web_field *f, struct web_valu
     switch (f->type) {
     case WEB_F_TEXT: {
         size_t max = f->max > 0 ? (size_t)f->max : TEXT_MAX_DEFAULT;
-        if (!printable_text(s) || utf8_count(s, strlen(s)) > max) {
+        if (!printable_text(s) || utf8_count(s, strlen(s)) > max ||
+            ((f->flags & WEB_F_ONELINE) && strpbrk(s, "\r\n\t"))) {
             *why = f->error ? f->error : "form_too_long";
             return 0;
         }
@@ -258,16 +261,20 @@ static int parse_field(struct req *r, const struct web_field *f, struct web_valu
     return 1;
 }
 
-int web_parse_field(struct web_act *x, const struct web_field *f, struct web_value *v)
+enum result web_read_field(struct web_act *x, const struct web_field *f, struct web_value *v)
 {
     const char *why;
     memset(v, 0, sizeof *v);
-    if (!parse_field(x->r, f, v, &why)) {
-        web_refuse_field(x, f->name, why);
-        return 0;
-    }
+    if (!parse_field(x->r, f, v, &why))
+        return web_refuse_field(x, f->name, why);
     v->valid = v->given;
-    return 1;
+    return RC_OK;
+}
+
+const struct web_act *web_act_of(struct req *r)
+{
+    const struct web_state *ws = r->app;
+    return ws ? ws->act : NULL;
 }
 
 /*
@@ -278,7 +285,8 @@ int web_parse_field(struct web_act *x, const struct web_field *f, struct web_val
 static void refuse(struct web_act *x, struct resp *w, enum result rc)
 {
     int status = x->status ? x->status : web_result_status(rc);
-    const char *key = x->error ? x->error : result_key(rc);
+    const char *said = rc > RC_OK && rc <= RC_INVALID ? x->a->says[rc] : NULL;
+    const char *key = x->error ? x->error : said ? said : result_key(rc);
     web_model_fn page = x->page ? x->page : x->a->page;
     if (rc < 0 || (rc == RC_NOTFOUND && !x->page) || !page) {
         json_decref(x->errors);
@@ -353,11 +361,11 @@ void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
     x->a = a;
     x->v = v;
     x->state = state;
-    ((struct web_state *)r->app)->act_state = state;
+    ((struct web_state *)r->app)->act = x;
     const struct store_user *u = web_user(r);
     x->user_id = u ? u->id : 0;
     for (size_t i = 0; i < nfields; i++)
-        web_parse_field(x, &a->fields[i], &v[i]);
+        web_read_field(x, &a->fields[i], &v[i]);
     enum result rc = a->load ? a->load(x) : RC_OK;
     if (rc == RC_OK && x->errors)
         rc = RC_INVALID;

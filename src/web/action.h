@@ -15,8 +15,10 @@
  *
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
- * without a page, the error page with the message.  Results map to statuses
- * in one table (web_result_status).  The model of kcgi's validated fields
+ * without a page, the error page with the message (the action's `says`, a
+ * step's x->error, or the table's).  Results map to statuses in one table
+ * (web_result_status).  Fields whose names come from data are read by check
+ * with web_read_field, under the same rules as declared ones.  The model of kcgi's validated fields
  * and Redis's command table: what an action takes is data, read before any
  * of its code runs.
  */
@@ -44,6 +46,8 @@ enum web_field_type {
 };
 
 #define WEB_F_REQUIRED 1u /* absent or empty is an error */
+#define WEB_F_NONEMPTY 2u /* may be absent, but given empty is an error (change if sent) */
+#define WEB_F_ONELINE 4u  /* text: no line breaks or tabs (names, titles) */
 
 struct web_field {
     const char *name;
@@ -99,6 +103,8 @@ struct web_action {
      * must read the same whatever was asked (a reset request).
      */
     web_model_fn done;
+    /* The message of a result where the area has its own words ([RC_CLOSED] = "..."). */
+    const char *says[RC_INVALID + 1];
 };
 
 /* Typed values by field name (the name must be declared: checked). */
@@ -108,15 +114,23 @@ double web_number(const struct web_act *x, const char *name);
 int web_given(const struct web_act *x, const char *name);
 const int64_t *web_ids(const struct web_act *x, const char *name, size_t *n);
 
-/*
- * Parse a field whose name depends on data (one score per criterion, one
- * quota per region) with the same rules; 1 if accepted, else 0 with the
- * refusal recorded under f->name.  For load or check.
- */
-int web_parse_field(struct web_act *x, const struct web_field *f, struct web_value *v);
-
 /* Refuse field name with message key (for checks that need the store); returns RC_INVALID. */
 enum result web_refuse_field(struct web_act *x, const char *name, const char *key);
+
+/*
+ * Parse and validate a field whose name depends on data (one score per
+ * criterion, one quota per region) exactly as a declared one, into v: f is
+ * built by check (name from the arena, limits from the data).  RC_OK, or
+ * RC_INVALID with the field refused by its message.
+ */
+enum result web_read_field(struct web_act *x, const struct web_field *f, struct web_value *v);
+
+/*
+ * The action being run for request r, or NULL: the page an action shows
+ * (again, or as its done page) reads what was typed, the refused fields
+ * (x->errors) and the action's state from it.
+ */
+const struct web_act *web_act_of(struct req *r);
 
 /*
  * The state of action a when it is the request's action (its page is being

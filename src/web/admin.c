@@ -23,6 +23,8 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/intake.h"
+#include "web/action.h"
+#include "web/admin.h"
 #include "web/intake.h"
 
 #define ACTIVITY_ROWS 20
@@ -112,7 +114,7 @@ enum web_err page_admin(struct req *r, const struct web_input *in, struct page *
 
 /* ------------------------------------------------------------ screening */
 
-/* The queue page's model for region (NULL: all), with an optional notice. */
+/* The queue page's model for region (NULL: all). */
 static json_t *queue_model(struct req *r, const char *region)
 {
     int64_t campaign = store_current_campaign_id(web.store);
@@ -143,17 +145,7 @@ static json_t *queue_model(struct req *r, const char *region)
                      "regions", regions, "region", region ? region : "");
 }
 
-enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p)
-{
-    p->model = queue_model(r, in->region);
-    if (query_get(&r->query, "done"))
-        json_object_set_new(p->model, "notice", json_string(i18n_get(r->lang, "intake_done")));
-    p->template = "admin_screening";
-    p->title = i18n_get(r->lang, "admin_screening_title");
-    return WEB_OK;
-}
-
-/* The decision form as typed, to show again after an error. */
+/* One decision on one case, from the server thread to the writer. */
 struct decision {
     int64_t campaign, case_id, user_id;
     const char *action;   /* pass / correction / reject */
@@ -161,18 +153,70 @@ struct decision {
     const char *decision; /* as the screening table names it */
     const char *reason, *due;
     const char *checklist_json;
+    const char *title; /* the case's, for its message */
     const char *subject, *body;
 };
 
-/* The one-case page: the case, its checklist (ticked as typed), the form. */
-static void case_page(struct req *r, struct resp *w, int status, int64_t id, const char *error,
-                      const struct query *form)
+/* A bulk decision: many cases, one decision, one transaction. */
+struct bulk {
+    struct decision d[INTAKE_BULK_MAX];
+    size_t n;
+    int skipped[INTAKE_BULK_MAX]; /* set by the write */
+    int ran;                      /* the write committed: the page reports it */
+};
+
+/* The bulk action's report on the queue page: what was done, what was skipped and why. */
+static void bulk_report(struct req *r, json_t *m, const struct bulk *b)
 {
-    json_t *c = intake_case_model(r, id, NULL);
-    if (!c) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
+    json_t *done = json_array(), *skipped = json_array();
+    for (size_t i = 0; i < b->n; i++)
+        json_array_append_new(b->skipped[i] ? skipped : done, json_integer(b->d[i].case_id));
+    const char *notice = arena_printf(&r->arena, "%s %d · %s %d",
+                                      i18n_get(r->lang, "intake_bulk_done"),
+                                      (int)json_array_size(done),
+                                      i18n_get(r->lang, "intake_bulk_skipped"),
+                                      (int)json_array_size(skipped));
+    json_object_set_new(m, "notice", json_string(notice ? notice : ""));
+    const char *list = "";
+    for (size_t i = 0; i < json_array_size(skipped); i++)
+        list = arena_printf(&r->arena, "%s #%lld", list,
+                            (long long)json_integer_value(json_array_get(skipped, i)));
+    json_object_set_new(m, "skipped_list", json_string(list ? list : ""));
+    json_object_set_new(m, "bulk", json_pack("{s:o,s:o}", "done", done, "skipped", skipped));
+}
+
+enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p)
+{
+    p->model = queue_model(r, in->region);
+    const struct web_act *x = web_act_of(r);
+    if (x && x->a == &act_admin_screening_bulk && ((const struct bulk *)x->state)->ran)
+        bulk_report(r, p->model, x->state);
+    else if (query_get(&r->query, "done"))
+        p->notice = "intake_done";
+    p->template = "admin_screening";
+    p->title = i18n_get(r->lang, "admin_screening_title");
+    return WEB_OK;
+}
+
+/* The name of checklist item k's box in the decision form (arena). */
+static const char *check_field(struct req *r, size_t k)
+{
+    return arena_printf(&r->arena, "check_%s", check_keys[k]);
+}
+
+/*
+ * The one-case page: the case, its checklist and the decision form; shown
+ * again after a refused decision, with the boxes, the decision, the reason
+ * and the date as typed.
+ */
+enum web_err page_admin_screening_case(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    json_t *c = intake_case_model(r, intake_path_id(r->params[0]), NULL);
+    if (!c)
+        return WEB_NOT_FOUND;
+    const struct web_act *x = web_act_of(r);
+    const struct query *form = x && x->errors ? web_form(r) : NULL;
     int len[SUBMISSION_SECTIONS] = {0};
     size_t i;
     json_t *s;
@@ -185,11 +229,8 @@ static void case_page(struct req *r, struct resp *w, int status, int64_t id, con
     json_t *ticked = NULL;
     if (form) {
         ticked = json_object();
-        for (size_t k = 0; k < NCHECKS; k++) {
-            char name[32];
-            snprintf(name, sizeof name, "check_%s", check_keys[k]);
-            json_object_set_new(ticked, check_keys[k], json_boolean(query_get(form, name) != NULL));
-        }
+        for (size_t k = 0; k < NCHECKS; k++)
+            json_object_set_new(ticked, check_keys[k], json_boolean(web_int(x, check_field(r, k))));
     } else {
         json_t *sc = json_object_get(c, "screening");
         if (sc && json_object_size(json_object_get(sc, "checklist")))
@@ -203,41 +244,20 @@ static void case_page(struct req *r, struct resp *w, int status, int64_t id, con
     const char *st = json_string_value(json_object_get(c, "status"));
     json_object_set_new(c, "actionable", json_boolean(st && strcmp(st, "recommended") == 0));
     const char *action = form ? query_get(form, "decision") : NULL;
+    const char *reason = form ? query_get(form, "reason") : NULL;
+    const char *due = form ? query_get(form, "due") : NULL;
     json_object_set_new(c, "form",
-                        json_pack("{s:s,s:s,s:b,s:b,s:b}", "reason",
-                                  form && query_get(form, "reason") ? query_get(form, "reason") : "",
-                                  "due", form && query_get(form, "due") ? query_get(form, "due") : "",
-                                  "pass", !action || !strcmp(action, "pass"), "correction",
-                                  action && !strcmp(action, "correction"), "reject",
-                                  action && !strcmp(action, "reject")));
+                        json_pack("{s:s,s:s,s:b,s:b,s:b}", "reason", reason ? reason : "", "due",
+                                  due ? due : "", "pass", !action || !strcmp(action, "pass"),
+                                  "correction", action && !strcmp(action, "correction"),
+                                  "reject", action && !strcmp(action, "reject")));
     char today[11];
     submission_today(today);
     json_object_set_new(c, "today", json_string(today));
-    if (error)
-        json_object_set_new(c, "error", json_string(i18n_get(r->lang, error)));
-    const char *title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
-    web_render(r, w, status, "admin_screening_case", title, c);
-}
-
-void raw_admin_screening_case(struct req *r, struct resp *w)
-{
-    case_page(r, w, 200, intake_path_id(r->params[0]), NULL, NULL);
-}
-
-/* 1 if s is a real calendar date written YYYY-MM-DD. */
-static int date_ok(const char *s)
-{
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return 0;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return 0;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 2000 || y > 2100 || m < 1 || m > 12 || d < 1)
-        return 0;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[m - 1] + (m == 2 && leap);
+    p->model = c;
+    p->template = "admin_screening_case";
+    p->title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
+    return WEB_OK;
 }
 
 /* Fill the action, status and screening decision from the form's word; 0 if unknown. */
@@ -275,86 +295,82 @@ static int decide_write(struct store_tx *tx, void *arg)
     return rc;
 }
 
-static void decide_then(struct req *r, struct resp *w, int rc, void *arg)
+/* The case of the path, still waiting for screening (else 404, or 409 when decided). */
+static enum result decide_load(struct web_act *x)
 {
-    struct decision *d = arg;
-    if (rc == RC_STALE)
-        case_page(r, w, 409, d->case_id, "intake_stale", NULL);
-    else if (rc != RC_OK)
-        web_error(r, w, WEB_UNAVAILABLE);
-    else
-        web_redirect(r, w, "/admin/screening?done=1");
-}
-
-void raw_admin_screening_decide(struct req *r, struct resp *w)
-{
-    int64_t id = intake_path_id(r->params[0]);
-    const struct query *f = web_form(r);
-    json_t *c = intake_case_model(r, id, NULL);
-    if (!c) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
+    struct decision *d = x->state;
+    d->case_id = intake_path_id(x->r->params[0]);
+    json_t *c = intake_case_model(x->r, d->case_id, NULL);
+    if (!c)
+        return RC_NOTFOUND;
     const char *st = json_string_value(json_object_get(c, "status"));
     int stale = !st || strcmp(st, "recommended") != 0;
-    struct decision *d = arena_alloc(&r->arena, sizeof *d);
-    if (!d) {
-        json_decref(c);
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(d, 0, sizeof *d);
     d->campaign = json_integer_value(json_object_get(c, "campaign_id"));
-    d->case_id = id;
-    d->user_id = web_user(r)->id;
-    const char *title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));
+    d->user_id = x->user_id;
+    d->title = arena_strdup(&x->r->arena, json_string_value(json_object_get(c, "title")));
     json_decref(c);
     if (stale) {
-        case_page(r, w, 409, id, "intake_stale", NULL);
-        return;
+        x->error = "intake_stale";
+        return RC_STALE;
     }
-    const char *error = NULL;
-    char today[11];
-    submission_today(today);
-    if (!decision_of(query_get(f, "decision"), d)) {
-        error = "intake_decision_missing";
-    } else if (strcmp(d->action, "pass") != 0) {
-        d->reason = intake_reason(r, query_get(f, "reason"));
-        if (!d->reason)
-            error = "intake_reason_missing";
-        if (!error && strcmp(d->action, "correction") == 0) {
-            d->due = query_get(f, "due");
-            if (!date_ok(d->due))
-                error = "intake_due_invalid";
-            else if (strcmp(d->due, today) <= 0)
-                error = "intake_due_past";
-        }
-    }
-    if (error) {
-        case_page(r, w, 422, id, error, f);
-        return;
+    return RC_OK;
+}
+
+/* A correction needs a reason and a due date after today, a rejection a reason. */
+static enum result decide_check(struct web_act *x)
+{
+    struct decision *d = x->state;
+    struct req *r = x->r;
+    if (!decision_of(web_text(x, "decision"), d))
+        return web_refuse_field(x, "decision", "intake_decision_missing");
+    d->reason = web_text(x, "reason");
+    if (strcmp(d->action, "pass") != 0 && !d->reason)
+        return web_refuse_field(x, "reason", "intake_reason_missing");
+    if (strcmp(d->action, "correction") == 0) {
+        char today[11];
+        submission_today(today);
+        d->due = web_text(x, "due");
+        if (!d->due)
+            return web_refuse_field(x, "due", "intake_due_invalid");
+        if (strcmp(d->due, today) <= 0)
+            return web_refuse_field(x, "due", "intake_due_past");
     }
     json_t *list = json_object();
-    for (size_t k = 0; k < NCHECKS; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "check_%s", check_keys[k]);
-        json_object_set_new(list, check_keys[k], json_boolean(query_get(f, name) != NULL));
-    }
+    for (size_t k = 0; k < NCHECKS; k++)
+        json_object_set_new(list, check_keys[k], json_boolean(web_int(x, check_field(r, k))));
     char *js = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
     d->checklist_json = arena_strdup(&r->arena, js ? js : "{}");
     free(js);
     json_decref(list);
-    intake_mail_text(r, id, title, d->to, d->reason, d->due, &d->subject, &d->body);
-    web_write(r, w, decide_write, d, decide_then);
+    intake_mail_text(r, d->case_id, d->title, d->to, d->reason, d->due, &d->subject, &d->body);
+    return d->checklist_json ? RC_OK : RC_ERROR;
 }
 
-/* A bulk decision: many cases, one decision, one transaction. */
-struct bulk {
-    struct decision d[INTAKE_BULK_MAX];
-    size_t n;
-    int skipped[INTAKE_BULK_MAX]; /* set by the write */
+static const char *const decisions[] = {"pass", "correction", "reject", NULL};
+
+static const struct web_field decide_fields[] = {
+    {"decision", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, decisions, "intake_decision_missing"},
+    {"reason", WEB_F_TEXT, 0, 0, INTAKE_REASON_MAX, NULL, "intake_reason_missing"},
+    {"due", WEB_F_DATE, 0, 0, 0, NULL, "intake_due_invalid"},
+    {"check_complete", WEB_F_BOOL}, /* one box per item of check_keys */
+    {"check_length", WEB_F_BOOL},
+    {"check_files", WEB_F_BOOL},
+    {"check_eligible", WEB_F_BOOL},
+    {NULL},
 };
 
+const struct web_action act_admin_screening_decide = {
+    .fields = decide_fields,
+    .state_size = sizeof(struct decision),
+    .load = decide_load,
+    .check = decide_check,
+    .write = decide_write,
+    .next = "/admin/screening?done=1",
+    .page = page_admin_screening_case,
+    .says = {[RC_STALE] = "intake_stale"},
+};
+
+/* A case decided meanwhile is skipped, not a failure: the report names it. */
 static int bulk_write(struct store_tx *tx, void *arg)
 {
     struct bulk *b = arg;
@@ -368,88 +384,45 @@ static int bulk_write(struct store_tx *tx, void *arg)
         if (rc != RC_OK)
             return rc;
     }
+    b->ran = 1;
     return RC_OK;
 }
 
-static void bulk_then(struct req *r, struct resp *w, int rc, void *arg)
+/* Add the ids of field name (once each) to the bulk; RC_INVALID past INTAKE_BULK_MAX. */
+static enum result bulk_add(struct web_act *x, struct bulk *b, const char *name)
 {
-    struct bulk *b = arg;
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
+    size_t n;
+    const int64_t *ids = web_ids(x, name, &n);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = 0;
+        while (i < b->n && b->d[i].case_id != ids[k])
+            i++;
+        if (i < b->n)
+            continue;
+        if (b->n >= INTAKE_BULK_MAX)
+            return web_refuse_field(x, name, "intake_bulk_ids");
+        b->d[b->n++].case_id = ids[k];
     }
-    json_t *m = queue_model(r, NULL);
-    json_t *done = json_array(), *skipped = json_array();
-    for (size_t i = 0; i < b->n; i++)
-        json_array_append_new(b->skipped[i] ? skipped : done, json_integer(b->d[i].case_id));
-    const char *notice = arena_printf(&r->arena, "%s %d · %s %d", i18n_get(r->lang, "intake_bulk_done"),
-                                      (int)json_array_size(done),
-                                      i18n_get(r->lang, "intake_bulk_skipped"),
-                                      (int)json_array_size(skipped));
-    json_object_set_new(m, "notice", json_string(notice ? notice : ""));
-    const char *list = "";
-    for (size_t i = 0; i < json_array_size(skipped); i++)
-        list = arena_printf(&r->arena, "%s #%lld", list,
-                            (long long)json_integer_value(json_array_get(skipped, i)));
-    json_object_set_new(m, "skipped_list", json_string(list ? list : ""));
-    json_object_set_new(m, "bulk", json_pack("{s:o,s:o}", "done", done, "skipped", skipped));
-    web_render(r, w, 200, "admin_screening", i18n_get(r->lang, "admin_screening_title"), m);
+    return RC_OK;
 }
 
-/* Add id (once) to the bulk; 0 if it is not a case id. */
-static int bulk_add(struct bulk *b, const char *v)
+/* At least one case, a reason for a rejection; each case's message. */
+static enum result bulk_check(struct web_act *x)
 {
-    int64_t id = intake_path_id(v);
-    if (!id)
-        return 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->d[i].case_id == id)
-            return 1;
-    if (b->n >= INTAKE_BULK_MAX)
-        return 0;
-    b->d[b->n++].case_id = id;
-    return 1;
-}
-
-void raw_admin_screening_bulk(struct req *r, struct resp *w)
-{
-    const struct query *f = web_form(r);
-    struct bulk *b = arena_alloc(&r->arena, sizeof *b);
-    if (!b) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(b, 0, sizeof *b);
+    struct bulk *b = x->state;
     struct decision proto = {0};
-    const char *error = NULL;
-    const char *word = query_get(f, "decision");
-    if (!decision_of(word, &proto) || strcmp(proto.action, "correction") == 0)
-        error = "intake_bulk_decision";
-    for (size_t i = 0; i < f->n && !error; i++) {
-        if (strcmp(f->v[i].key, "id") == 0 && !bulk_add(b, f->v[i].val))
-            error = "intake_bulk_ids";
-        if (strcmp(f->v[i].key, "ids") == 0) {
-            char *list = arena_strdup(&r->arena, f->v[i].val), *save = NULL;
-            for (char *t = list ? strtok_r(list, ", ", &save) : NULL; t && !error;
-                 t = strtok_r(NULL, ", ", &save))
-                if (!bulk_add(b, t))
-                    error = "intake_bulk_ids";
-        }
-    }
-    if (!error && b->n == 0)
-        error = "intake_bulk_none";
-    if (!error && strcmp(proto.action, "reject") == 0 &&
-        !(proto.reason = intake_reason(r, query_get(f, "reason"))))
-        error = "intake_reason_missing";
-    if (error) {
-        json_t *m = queue_model(r, NULL);
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-        web_render(r, w, 422, "admin_screening", i18n_get(r->lang, "admin_screening_title"), m);
-        return;
-    }
+    if (!decision_of(web_text(x, "decision"), &proto))
+        return web_refuse_field(x, "decision", "intake_bulk_decision");
+    if (bulk_add(x, b, "id") != RC_OK || bulk_add(x, b, "ids") != RC_OK)
+        return RC_INVALID;
+    if (b->n == 0)
+        return web_refuse_field(x, "id", "intake_bulk_none");
+    proto.reason = web_text(x, "reason");
+    if (strcmp(proto.action, "reject") == 0 && !proto.reason)
+        return web_refuse_field(x, "reason", "intake_reason_missing");
     int64_t campaign = store_current_campaign_id(web.store);
     proto.campaign = campaign;
-    proto.user_id = web_user(r)->id;
+    proto.user_id = x->user_id;
     proto.checklist_json = "{\"bulk\":true}";
     for (size_t i = 0; i < b->n; i++) {
         int64_t id = b->d[i].case_id;
@@ -457,63 +430,188 @@ void raw_admin_screening_bulk(struct req *r, struct resp *w)
         const char *title = c ? json_string_value(json_object_get(c, "title")) : "";
         b->d[i] = proto;
         b->d[i].case_id = id;
-        intake_mail_text(r, id, title, proto.to, proto.reason, NULL, &b->d[i].subject,
+        intake_mail_text(x->r, id, title, proto.to, proto.reason, NULL, &b->d[i].subject,
                          &b->d[i].body);
         json_decref(c);
     }
-    web_write(r, w, bulk_write, b, bulk_then);
+    return RC_OK;
 }
+
+static const char *const bulk_decisions[] = {"pass", "reject", NULL};
+
+static const struct web_field bulk_fields[] = {
+    {"decision", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, bulk_decisions, "intake_bulk_decision"},
+    {"id", WEB_F_IDS, 0, 0, INTAKE_BULK_MAX, NULL, "intake_bulk_ids"},  /* repeated: the boxes */
+    {"ids", WEB_F_IDS, 0, 0, INTAKE_BULK_MAX, NULL, "intake_bulk_ids"}, /* or one list "3,5" */
+    {"reason", WEB_F_TEXT, 0, 0, INTAKE_REASON_MAX, NULL, "intake_reason_missing"},
+    {NULL},
+};
+
+const struct web_action act_admin_screening_bulk = {
+    .fields = bulk_fields,
+    .state_size = sizeof(struct bulk),
+    .check = bulk_check,
+    .write = bulk_write,
+    .page = page_admin_screening,
+    .done = page_admin_screening,
+};
 
 /* ------------------------------------------------------------- settings */
 
-/* The settings form's model from the database, or NULL when no campaign is under way. */
-static json_t *settings_model(struct req *r)
+/*
+ * The settings page: the campaign's timeline, track names and regional
+ * quotas; shown again after a refused save with the values as typed, the
+ * refused quotas marked and the list of what to correct.
+ */
+enum web_err page_admin_settings(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)r;
-    json_t *cur = store_current_campaign(web.store);
-    if (!cur)
-        return NULL;
-    int64_t id = json_integer_value(json_object_get(cur, "id"));
-    json_t *regions = store_intake_quotas(web.store, id);
-    json_object_set_new(cur, "regions", regions ? regions : json_array());
-    json_object_del(cur, "quotas");
-    json_object_del(cur, "stages");
-    return cur;
-}
-
-static void settings_page(struct req *r, struct resp *w, int status, json_t *m, const char *error,
-                          json_t *errors)
-{
-    if (error)
-        json_object_set_new(m, "error", json_string(i18n_get(r->lang, error)));
-    if (errors)
-        json_object_set_new(m, "errors", errors);
+    (void)in;
+    json_t *m = store_current_campaign(web.store);
+    if (!m)
+        return WEB_NOT_FOUND;
+    json_t *regions = store_intake_quotas(web.store, json_integer_value(json_object_get(m, "id")));
+    json_object_set_new(m, "regions", regions ? regions : json_array());
+    json_object_del(m, "quotas");
+    json_object_del(m, "stages");
+    const struct web_act *x = web_act_of(r);
+    if (x && x->errors) {
+        const struct query *f = web_form(r);
+        const char *v;
+        if ((v = query_get(f, "opens_at")))
+            json_object_set_new(m, "opens_at", json_string(v));
+        if ((v = query_get(f, "closes_at")))
+            json_object_set_new(m, "closes_at", json_string(v));
+        if ((v = query_get(f, "new_track")))
+            json_object_set_new(m, "new_track", json_string(v));
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(m, "tracks"), i, t)
+        {
+            const char *slug = json_string_value(json_object_get(t, "slug"));
+            if ((v = query_get(f, arena_printf(&r->arena, "track_%s", slug ? slug : ""))))
+                json_object_set_new(t, "name", json_string(v));
+        }
+        json_array_foreach(json_object_get(m, "regions"), i, t)
+        {
+            const char *code = json_string_value(json_object_get(t, "code"));
+            const char *field = arena_printf(&r->arena, "quota_%s", code ? code : "");
+            if ((v = query_get(f, field)))
+                json_object_set_new(t, "quota", json_string(v));
+            if (field && json_object_get(x->errors, field))
+                json_object_set_new(t, "bad", json_true());
+        }
+    }
     if (query_get(&r->query, "saved"))
         json_object_set_new(m, "saved", json_true());
-    web_render(r, w, status, "admin_settings", i18n_get(r->lang, "admin_settings_title"), m);
+    p->model = m;
+    p->template = "admin_settings";
+    p->title = i18n_get(r->lang, "admin_settings_title");
+    return WEB_OK;
 }
 
-void raw_admin_settings_form(struct req *r, struct resp *w)
-{
-    json_t *m = settings_model(r);
-    if (!m) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    settings_page(r, w, 200, m, NULL, NULL);
-}
-
+/* The settings to write: the timeline, renamed and new tracks, quotas. */
 struct settings {
     int64_t campaign;
     const char *opens_at, *closes_at;
+    size_t nslugs, ncodes; /* the campaign's tracks and regions, as load found them */
+    const char **slug, **code;
     size_t ntracks;
-    const char *track_slug[INTAKE_TRACKS_MAX], *track_name[INTAKE_TRACKS_MAX];
+    const char **track_slug, **track_name;
     const char *new_slug, *new_name;
     size_t nquotas;
-    const char *region[64];
-    int quota[64];
+    const char **region;
+    int *quota;
 };
 
+/* The campaign under way, its tracks and its regions (404 when none is). */
+static enum result settings_load(struct web_act *x)
+{
+    struct settings *s = x->state;
+    struct arena *a = &x->r->arena;
+    json_t *cur = store_current_campaign(web.store);
+    if (!cur)
+        return RC_NOTFOUND;
+    s->campaign = json_integer_value(json_object_get(cur, "id"));
+    json_t *tracks = json_object_get(cur, "tracks");
+    json_t *regions = store_intake_quotas(web.store, s->campaign);
+    size_t nt = json_array_size(tracks), nr = json_array_size(regions);
+    s->slug = arena_alloc(a, (nt + 1) * sizeof *s->slug);
+    s->track_slug = arena_alloc(a, (nt + 1) * sizeof *s->track_slug);
+    s->track_name = arena_alloc(a, (nt + 1) * sizeof *s->track_name);
+    s->code = arena_alloc(a, (nr + 1) * sizeof *s->code);
+    s->region = arena_alloc(a, (nr + 1) * sizeof *s->region);
+    s->quota = arena_alloc(a, (nr + 1) * sizeof *s->quota);
+    enum result rc = regions && s->slug && s->track_slug && s->track_name && s->code &&
+                             s->region && s->quota
+                         ? RC_OK
+                         : RC_ERROR;
+    size_t i;
+    json_t *t;
+    json_array_foreach(rc == RC_OK ? tracks : NULL, i, t)
+    {
+        const char *slug = json_string_value(json_object_get(t, "slug"));
+        s->slug[s->nslugs++] = arena_strdup(a, slug ? slug : "");
+    }
+    json_array_foreach(rc == RC_OK ? regions : NULL, i, t)
+    {
+        const char *code = json_string_value(json_object_get(t, "code"));
+        s->code[s->ncodes++] = arena_strdup(a, code ? code : "");
+    }
+    json_decref(regions);
+    json_decref(cur);
+    return rc;
+}
+
+/* The smallest track-N not taken, N from the number of tracks plus one. */
+static const char *new_track_slug(struct web_act *x, const struct settings *s)
+{
+    for (size_t n = s->nslugs + 1;; n++) {
+        const char *slug = arena_printf(&x->r->arena, "track-%zu", n);
+        size_t i = 0;
+        while (slug && i < s->nslugs && strcmp(s->slug[i], slug) != 0)
+            i++;
+        if (!slug || i == s->nslugs)
+            return slug;
+    }
+}
+
+/* The timeline in order; track_<slug> per track and quota_<code> per region, when sent. */
+static enum result settings_check(struct web_act *x)
+{
+    struct settings *s = x->state;
+    struct req *r = x->r;
+    s->opens_at = web_text(x, "opens_at");
+    s->closes_at = web_text(x, "closes_at");
+    if (strcmp(s->opens_at, s->closes_at) > 0)
+        web_refuse_field(x, "closes_at", "intake_dates_order");
+    for (size_t i = 0; i < s->nslugs; i++) {
+        struct web_field f = {arena_printf(&r->arena, "track_%s", s->slug[i]), WEB_F_TEXT,
+                              WEB_F_NONEMPTY | WEB_F_ONELINE, 0, INTAKE_TRACK_MAX, NULL,
+                              "intake_track_invalid"};
+        struct web_value v;
+        if (f.name && web_read_field(x, &f, &v) == RC_OK && v.given) {
+            s->track_slug[s->ntracks] = s->slug[i];
+            s->track_name[s->ntracks++] = v.s;
+        }
+    }
+    s->new_name = web_text(x, "new_track");
+    if (s->new_name && s->nslugs >= INTAKE_TRACKS_MAX)
+        web_refuse_field(x, "new_track", "intake_tracks_many");
+    else if (s->new_name && !(s->new_slug = new_track_slug(x, s)))
+        return RC_ERROR;
+    for (size_t i = 0; i < s->ncodes; i++) {
+        struct web_field f = {arena_printf(&r->arena, "quota_%s", s->code[i]), WEB_F_INT,
+                              WEB_F_NONEMPTY, 0, INTAKE_QUOTA_MAX, NULL, "intake_quota_invalid"};
+        struct web_value v;
+        if (f.name && web_read_field(x, &f, &v) == RC_OK && v.given) {
+            s->region[s->nquotas] = s->code[i];
+            s->quota[s->nquotas++] = (int)v.i;
+        }
+    }
+    return x->errors ? RC_INVALID : RC_OK;
+}
+
+/* All or nothing; a track gone since the page was read is a stale page. */
 static int settings_write(struct store_tx *tx, void *arg)
 {
     struct settings *s = arg;
@@ -524,158 +622,23 @@ static int settings_write(struct store_tx *tx, void *arg)
         rc = tx_intake_track_add(tx, s->campaign, s->new_slug, s->new_name);
     for (size_t i = 0; rc == RC_OK && i < s->nquotas; i++)
         rc = tx_intake_quota(tx, s->campaign, s->region[i], s->quota[i]);
-    return rc;
+    return rc == RC_NOTFOUND ? RC_STALE : rc;
 }
 
-static void settings_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    (void)arg;
-    if (rc == RC_STALE || rc == RC_NOTFOUND) {
-        json_t *m = settings_model(r);
-        if (!m) {
-            web_error(r, w, WEB_NOT_FOUND);
-            return;
-        }
-        settings_page(r, w, 409, m, "intake_stale", NULL);
-    } else if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-    } else {
-        web_redirect(r, w, "/admin/settings?saved=1");
-    }
-}
+static const struct web_field settings_fields[] = {
+    {"opens_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
+    {"closes_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
+    {"new_track", WEB_F_TEXT, WEB_F_ONELINE, 0, INTAKE_TRACK_MAX, NULL, "intake_track_invalid"},
+    {NULL},
+};
 
-/* A track name: trimmed, 1..INTAKE_TRACK_MAX characters; NULL if not. */
-static const char *track_name_of(struct req *r, const char *v)
-{
-    if (!v)
-        return NULL;
-    while (*v == ' ')
-        v++;
-    size_t n = strlen(v);
-    while (n && v[n - 1] == ' ')
-        n--;
-    if (!n || utf8_count(v, n) > INTAKE_TRACK_MAX || memchr(v, '\n', n) || memchr(v, '\r', n))
-        return NULL;
-    return arena_strndup(&r->arena, v, n);
-}
-
-/* A quota 0..INTAKE_QUOTA_MAX written in digits, or -1. */
-static int quota_of(const char *v)
-{
-    if (!v || !*v || strlen(v) > 3 || strspn(v, "0123456789") != strlen(v))
-        return -1;
-    int q = atoi(v);
-    return q <= INTAKE_QUOTA_MAX ? q : -1;
-}
-
-void raw_admin_settings(struct req *r, struct resp *w)
-{
-    const struct query *f = web_form(r);
-    json_t *m = settings_model(r);
-    if (!m) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    struct settings *s = arena_alloc(&r->arena, sizeof *s);
-    if (!s) {
-        json_decref(m);
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(s, 0, sizeof *s);
-    s->campaign = json_integer_value(json_object_get(m, "id"));
-    json_t *errors = json_array();
-    /* The timeline. */
-    s->opens_at = query_get(f, "opens_at");
-    s->closes_at = query_get(f, "closes_at");
-    if (!date_ok(s->opens_at) || !date_ok(s->closes_at))
-        json_array_append_new(errors, json_string(i18n_get(r->lang, "intake_date_invalid")));
-    else if (strcmp(s->opens_at, s->closes_at) > 0)
-        json_array_append_new(errors, json_string(i18n_get(r->lang, "intake_dates_order")));
-    if (s->opens_at)
-        json_object_set_new(m, "opens_at", json_string(s->opens_at));
-    if (s->closes_at)
-        json_object_set_new(m, "closes_at", json_string(s->closes_at));
-    /* Track names: track_<slug> for each existing track, new_track for one more. */
-    size_t i;
-    json_t *t;
-    int bad_track = 0;
-    json_array_foreach(json_object_get(m, "tracks"), i, t)
-    {
-        const char *slug = json_string_value(json_object_get(t, "slug"));
-        char *field = arena_printf(&r->arena, "track_%s", slug);
-        const char *v = field ? query_get(f, field) : NULL;
-        if (!v)
-            continue;
-        json_object_set_new(t, "name", json_string(v));
-        const char *name = track_name_of(r, v);
-        if (!name) {
-            bad_track = 1;
-            continue;
-        }
-        if (s->ntracks < INTAKE_TRACKS_MAX) {
-            s->track_slug[s->ntracks] = slug ? arena_strdup(&r->arena, slug) : "";
-            s->track_name[s->ntracks++] = name;
-        }
-    }
-    const char *nv = query_get(f, "new_track");
-    if (nv && strspn(nv, " ") != strlen(nv)) {
-        json_object_set_new(m, "new_track", json_string(nv));
-        s->new_name = track_name_of(r, nv);
-        size_t have = json_array_size(json_object_get(m, "tracks"));
-        if (!s->new_name)
-            bad_track = 1;
-        else if (have >= INTAKE_TRACKS_MAX)
-            json_array_append_new(errors, json_string(i18n_get(r->lang, "intake_tracks_many")));
-        else {
-            /* The smallest track-N not taken. */
-            for (int n = (int)have + 1;; n++) {
-                char *slug = arena_printf(&r->arena, "track-%d", n);
-                int taken = 0;
-                json_array_foreach(json_object_get(m, "tracks"), i, t)
-                {
-                    const char *ts = json_string_value(json_object_get(t, "slug"));
-                    if (ts && slug && strcmp(ts, slug) == 0)
-                        taken = 1;
-                }
-                if (!taken) {
-                    s->new_slug = slug;
-                    break;
-                }
-            }
-        }
-    }
-    if (bad_track)
-        json_array_append_new(errors, json_string(i18n_get(r->lang, "intake_track_invalid")));
-    /* Quotas: quota_<code> for each region. */
-    int bad_quota = 0;
-    json_array_foreach(json_object_get(m, "regions"), i, t)
-    {
-        const char *code = json_string_value(json_object_get(t, "code"));
-        char *field = arena_printf(&r->arena, "quota_%s", code);
-        const char *v = field ? query_get(f, field) : NULL;
-        if (!v)
-            continue;
-        int q = quota_of(v);
-        if (q < 0) {
-            bad_quota = 1;
-            json_object_set_new(t, "quota", json_string(v));
-            json_object_set_new(t, "bad", json_true());
-            continue;
-        }
-        json_object_set_new(t, "quota", json_integer(q));
-        if (s->nquotas < sizeof s->quota / sizeof s->quota[0]) {
-            s->region[s->nquotas] = arena_strdup(&r->arena, code);
-            s->quota[s->nquotas++] = q;
-        }
-    }
-    if (bad_quota)
-        json_array_append_new(errors, json_string(i18n_get(r->lang, "intake_quota_invalid")));
-    if (json_array_size(errors)) {
-        settings_page(r, w, 422, m, "intake_settings_invalid", errors);
-        return;
-    }
-    json_decref(errors);
-    json_decref(m);
-    web_write(r, w, settings_write, s, settings_then);
-}
+const struct web_action act_admin_settings = {
+    .fields = settings_fields,
+    .state_size = sizeof(struct settings),
+    .load = settings_load,
+    .check = settings_check,
+    .write = settings_write,
+    .next = "/admin/settings?saved=1",
+    .page = page_admin_settings,
+    .says = {[RC_STALE] = "intake_stale"},
+};

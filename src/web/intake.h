@@ -1,8 +1,8 @@
 /*
  * intake.h — the web layer's pages between submission and review: the
- * regional recommender's list and actions (recommend.c), the organiser's
- * dashboard, formal screening and campaign settings (admin.c).  routes.c
- * lists them.
+ * regional recommender's list and actions (recommend.c) and the signed-in
+ * user's workspace home (me.c), which routes.c lists; and the helpers they
+ * share with the organiser's pages (admin.c, declared in admin.h).
  */
 #ifndef LAUREL_WEB_INTAKE_H
 #define LAUREL_WEB_INTAKE_H
@@ -14,14 +14,6 @@ enum web_err page_recommend(struct req *r, const struct web_input *in, struct pa
 enum web_err page_recommend_case(struct req *r, const struct web_input *in, struct page *p);
 extern const struct web_action act_recommend_endorse, act_recommend_return;
 
-/* Organiser (admin.c). */
-enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p);
-enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p);
-void raw_admin_screening_case(struct req *r, struct resp *w);
-void raw_admin_screening_decide(struct req *r, struct resp *w);
-void raw_admin_screening_bulk(struct req *r, struct resp *w);
-void raw_admin_settings_form(struct req *r, struct resp *w);
-void raw_admin_settings(struct req *r, struct resp *w);
 
 /*
  * Shared by recommend.c and admin.c: the case of the current campaign as a
@@ -31,8 +23,6 @@ void raw_admin_settings(struct req *r, struct resp *w);
 json_t *intake_case_model(struct req *r, int64_t id, const char *region);
 /* A positive id from a path segment, or 0. */
 int64_t intake_path_id(const char *s);
-/* A form's reason, trimmed, of 1..INTAKE_REASON_MAX characters (arena); else NULL. */
-const char *intake_reason(struct req *r, const char *v);
 /* The status word of a status name in the request's language. */
 const char *intake_status_word(struct req *r, const char *status);
 /* The subject and body (Chinese) of the message for a case's new status; arena strings. */

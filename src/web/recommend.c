@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
 #include "domain/markdown.h"
 #include "domain/submission.h"
 #include "store/accounts.h"
@@ -28,14 +27,6 @@ int64_t intake_path_id(const char *s)
     if (!s || !*s || strlen(s) > 15 || strspn(s, "0123456789") != strlen(s))
         return 0;
     return strtoll(s, NULL, 10);
-}
-
-const char *intake_reason(struct req *r, const char *v)
-{
-    const char *t = web_trimmed(r, v);
-    if (!t || !*t || utf8_count(t, strlen(t)) > INTAKE_REASON_MAX)
-        return NULL;
-    return t;
 }
 
 const char *intake_status_word(struct req *r, const char *status)

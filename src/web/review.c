@@ -3,7 +3,7 @@
  * stage, one case to read and score, saving a draft, submitting and
  * revising, declaring a conflict (回避), and the case's attachments.
  *
- * What a reviewer may open is the store's business (scoring.h): a released
+ * What a reviewer may open is the store's business (store/scoring.h): a released
  * assignment of a released stage, without conflict; everything else is the
  * same neutral 404 as a page that does not exist.  A case is named by its
  * stage's seq and its per-stage label number (/review/3/0123, shown as
@@ -29,7 +29,8 @@
 #include "store/accounts.h"
 #include "store/review.h"
 #include "store/scoring.h"
-#include "web/scoring.h"
+#include "web/action.h"
+#include "web/review.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -43,7 +44,8 @@ static int label_of(const char *s)
     size_t n = strlen(d);
     if (n == 0 || n > 9 || strspn(d, "0123456789") != n)
         return 0;
-    return atoi(d);
+    d += strspn(d, "0"); /* labels are written with leading zeros */
+    return (int)web_path_id(d);
 }
 
 static const char *label_text(struct req *r, const char *stage_name, int no)
@@ -217,17 +219,6 @@ enum web_err page_review_list(struct req *r, const struct web_input *in, struct 
 
 /* ------------------------------------------------------------ the case page */
 
-/* What a POST typed, to show again with its errors. */
-struct typed {
-    json_t *values; /* {"<criterion id>": "as typed"} (borrowed) */
-    json_t *errors; /* {"<criterion id>": "message"} (borrowed) */
-    const char *comment;
-    const char *comment_error;
-    const char *error;
-    const char *reason;
-    const char *reason_error;
-};
-
 /* Whether a tag names the case's unit, places or people (those go in blind stages). */
 static int tag_names_place(const struct redact_set *set, const char *tag)
 {
@@ -310,15 +301,24 @@ static json_t *score_text(double v)
     return json_string(b);
 }
 
+/* The message of a refused field (borrowed), or NULL. */
+static json_t *refused(json_t *errors, const char *field)
+{
+    return errors ? json_object_get(errors, field) : NULL;
+}
+
 /*
  * The case page's model: the blind (or open) case, the criteria with the
- * values to show, the review's state and what a POST typed.  NULL if the
- * case is gone.
+ * values to show, the review's state and, shown again after a refused
+ * action, what was typed and why each field was refused.  NULL if the case
+ * is gone.
  */
-static json_t *case_model(struct req *r, const struct store_scoring_ref *ref,
-                          const struct typed *ty)
+static json_t *case_model(struct req *r, const struct store_scoring_ref *ref)
 {
     const struct store_user *u = web_user(r);
+    const struct web_act *x = web_act_of(r);
+    const struct query *typed = x ? web_form(r) : NULL;
+    json_t *errors = x ? x->errors : NULL;
     json_t *c = store_scoring_case(web.store, ref->case_id);
     if (!c)
         return NULL;
@@ -403,15 +403,16 @@ static json_t *case_model(struct req *r, const struct store_scoring_ref *ref,
         json_object_set_new(s, "field", json_sprintf("score_%s", key));
         json_object_set_new(s, "max_text",
                             score_text(json_number_value(json_object_get(s, "max"))));
-        json_t *typed = ty && ty->values ? json_object_get(ty->values, key) : NULL;
+        const char *field = json_string_value(json_object_get(s, "field"));
+        const char *as_typed = typed ? web_trimmed(r, query_get(typed, field)) : NULL;
         json_t *saved = scores ? json_object_get(scores, key) : NULL;
-        if (typed)
-            json_object_set(s, "value", typed);
+        if (as_typed)
+            json_object_set_new(s, "value", json_string(as_typed));
         else if (json_is_number(saved))
             json_object_set_new(s, "value", score_text(json_number_value(saved)));
         else
             json_object_set_new(s, "value", json_string(""));
-        json_t *err = ty && ty->errors ? json_object_get(ty->errors, key) : NULL;
+        json_t *err = refused(errors, field);
         if (err)
             json_object_set(s, "field_error", err);
     }
@@ -423,24 +424,22 @@ static json_t *case_model(struct req *r, const struct store_scoring_ref *ref,
                   status_word(r, st), "total", total_text(rv ? json_object_get(rv, "total") : NULL),
                   "updated_at", rv ? date_of(jstr(rv, "updated_at")) : json_null(), "submitted",
                   strcmp(st, "submitted") == 0, "draft", strcmp(st, "draft") == 0));
-    json_object_set_new(m, "comment",
-                        json_string(ty && ty->comment ? ty->comment
-                                    : rv              ? jstr(rv, "comment")
-                                                      : ""));
+    const char *comment = typed ? query_get(typed, "comment") : NULL;
+    if (!comment)
+        comment = rv ? jstr(rv, "comment") : "";
+    json_object_set_new(m, "comment", json_string(comment));
     json_decref(rv);
     json_object_set_new(m, "can_edit", json_boolean(ref->open));
     json_object_set_new(m, "can_save", json_boolean(ref->open && strcmp(st, "submitted") != 0));
     json_object_set_new(m, "comment_max", json_integer(SCORING_COMMENT_MAX));
-    if (ty) {
-        if (ty->comment_error)
-            json_object_set_new(m, "comment_error", json_string(ty->comment_error));
-        if (ty->error)
-            json_object_set_new(m, "error", json_string(ty->error));
-        if (ty->reason)
-            json_object_set_new(m, "reason", json_string(ty->reason));
-        if (ty->reason_error)
-            json_object_set_new(m, "reason_error", json_string(ty->reason_error));
-    }
+    json_t *err = refused(errors, "comment");
+    if (err)
+        json_object_set(m, "comment_error", err);
+    const char *reason = typed ? query_get(typed, "reason") : NULL;
+    if (reason)
+        json_object_set_new(m, "reason", json_string(reason));
+    if ((err = refused(errors, "reason")))
+        json_object_set(m, "reason_error", err);
     json_object_set_new(m, "saved", json_boolean(query_get(&r->query, "saved") != NULL));
     json_object_set_new(m, "submitted_ok", json_boolean(query_get(&r->query, "submitted") != NULL));
     return m;
@@ -452,7 +451,7 @@ enum web_err page_review_case(struct req *r, const struct web_input *in, struct 
     struct store_scoring_ref ref;
     if (find_ref(r, &ref) != RC_OK)
         return WEB_NOT_FOUND;
-    json_t *m = case_model(r, &ref, NULL);
+    json_t *m = case_model(r, &ref);
     if (!m)
         return WEB_NOT_FOUND;
     p->model = m;
@@ -461,51 +460,22 @@ enum web_err page_review_case(struct req *r, const struct web_input *in, struct 
     return WEB_OK;
 }
 
-/* Re-show the case page at status with what was typed. */
-static void case_again(struct req *r, struct resp *w, int status,
-                       const struct store_scoring_ref *ref, const struct typed *ty)
-{
-    json_t *m = case_model(r, ref, ty);
-    if (!m) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    web_render(r, w, status, "review_case", label_text(r, ref->stage_name, ref->label_no), m);
-}
+/* ------------------------------------------------------------ POST: save, submit, conflict */
 
-/* ------------------------------------------------------------ POST: save, submit */
-
-struct save_job {
+/* A review or a conflict on its way to the writer. */
+struct review_act {
     struct store_scoring_ref ref;
     struct scoring_save save;
-    struct typed ty;
+    const char *reason; /* a conflict's */
 };
 
-static int save_write(struct store_tx *tx, void *arg)
+/* The assignment named by the path, if the reviewer may open it (else 404). */
+static enum result review_load(struct web_act *x)
 {
-    struct save_job *j = arg;
-    return tx_scoring_save(tx, &j->save);
-}
-
-static void save_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct save_job *j = arg;
-    if (rc == RC_OK) {
-        web_redirect(r, w,
-                     arena_printf(&r->arena, "%s?%s=1",
-                                  case_href(r, j->ref.stage_seq, j->ref.label_no),
-                                  j->save.submit ? "submitted" : "saved"));
-    } else if (rc == RC_CLOSED) {
-        j->ref.open = 0;
-        j->ty.error = i18n_get(r->lang, "scoring_closed");
-        case_again(r, w, 409, &j->ref, &j->ty);
-    } else if (rc == RC_GONE) {
-        web_error(r, w, WEB_NOT_FOUND);
-    } else {
-        web_error(r, w, WEB_UNAVAILABLE);
-    }
-    json_decref(j->ty.values);
-    json_decref(j->ty.errors);
+    struct review_act *a = x->state;
+    enum result rc = find_ref(x->r, &a->ref);
+    a->save.user_id = x->user_id;
+    return rc;
 }
 
 /* The weighted total on 0..100: Σ score/max × weight / Σ weight × 100 (equal weights if all 0). */
@@ -525,106 +495,68 @@ static double weighted_total(json_t *criteria, const double *score)
     return round(total * 10000) / 10000;
 }
 
-void raw_review_post(struct req *r, struct resp *w)
+/*
+ * The stage takes scores, a draft does not replace a submitted review, and
+ * each criterion's score_<id> is a number in 0..its max (every one for a
+ * submission): the review to save, with its total when all are scored.
+ */
+static enum result score_check(struct web_act *x)
 {
-    struct store_scoring_ref ref;
-    if (find_ref(r, &ref) != RC_OK) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
+    struct review_act *a = x->state;
+    struct req *r = x->r;
+    if (!a->ref.open) {
+        x->error = "scoring_closed";
+        return RC_CLOSED;
     }
-    const struct store_user *u = web_user(r);
-    const struct query *f = web_form(r);
-    struct save_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(j, 0, sizeof *j);
-    j->ref = ref;
-    const char *action = query_get(f, "action");
-    int submit = action && strcmp(action, "submit") == 0;
-    int save = action && strcmp(action, "save") == 0;
-    j->ty.comment = web_trimmed(r, query_get(f, "comment"));
-    if (!ref.open) {
-        j->ty.error = i18n_get(r->lang, "scoring_closed");
-        case_again(r, w, 409, &ref, &j->ty);
-        return;
-    }
-    if (!submit && !save) {
-        j->ty.error = i18n_get(r->lang, "scoring_bad_action");
-        case_again(r, w, 422, &ref, &j->ty);
-        return;
-    }
-    json_t *rv = store_scoring_review(web.store, ref.stage_id, ref.case_id, u->id);
+    int submit = strcmp(web_text(x, "action"), "submit") == 0;
+    json_t *rv = store_scoring_review(web.store, a->ref.stage_id, a->ref.case_id, x->user_id);
     int was_submitted = rv && strcmp(jstr(rv, "status"), "submitted") == 0;
     json_decref(rv);
-    if (save && was_submitted) {
-        j->ty.error = i18n_get(r->lang, "scoring_already_submitted");
-        case_again(r, w, 409, &ref, &j->ty);
-        return;
+    if (!submit && was_submitted) {
+        x->error = "scoring_already_submitted";
+        return RC_STATE;
     }
-
-    json_t *criteria = store_review_criteria(web.store, ref.stage_id);
+    json_t *criteria = store_review_criteria(web.store, a->ref.stage_id);
     size_t n = criteria ? json_array_size(criteria) : 0;
     int64_t *ids = arena_alloc(&r->arena, (n + 1) * sizeof *ids);
     double *all = arena_alloc(&r->arena, (n + 1) * sizeof *all);
     double *vals = arena_alloc(&r->arena, (n + 1) * sizeof *vals);
     if (!criteria || !ids || !all || !vals) {
         json_decref(criteria);
-        web_error(r, w, WEB_INTERNAL);
-        return;
+        return RC_ERROR;
     }
-    j->ty.values = json_object();
-    j->ty.errors = json_object();
     size_t have = 0, i;
     json_t *c;
     json_array_foreach(criteria, i, c)
     {
         int64_t id = json_integer_value(json_object_get(c, "id"));
-        double max = json_number_value(json_object_get(c, "max"));
-        char key[24], field[32];
-        snprintf(key, sizeof key, "%lld", (long long)id);
-        snprintf(field, sizeof field, "score_%lld", (long long)id);
-        const char *v = web_trimmed(r, query_get(f, field));
-        json_object_set_new(j->ty.values, key, json_string(v && utf8_valid(v, strlen(v)) ? v : ""));
-        if (!v || !*v) {
-            if (submit)
-                json_object_set_new(j->ty.errors, key,
-                                    json_string(i18n_get(r->lang, "scoring_score_missing")));
+        struct web_field f = {arena_printf(&r->arena, "score_%lld", (long long)id), WEB_F_NUMBER,
+                              0, 0, json_number_value(json_object_get(c, "max")), NULL,
+                              "scoring_score_range"};
+        struct web_value v;
+        if (!f.name || web_read_field(x, &f, &v) != RC_OK)
             continue;
-        }
-        char *end;
-        double x = strtod(v, &end);
-        if (*end || end == v || !isfinite(x) || x < 0 || x > max || strlen(v) > 16) {
-            json_object_set_new(j->ty.errors, key,
-                                json_string(i18n_get(r->lang, "scoring_score_range")));
+        if (!v.given) {
+            if (submit)
+                web_refuse_field(x, f.name, "scoring_score_missing");
             continue;
         }
         ids[have] = id;
-        vals[have++] = x;
-        all[i] = x;
+        vals[have++] = v.n;
+        all[i] = v.n;
     }
-    const char *comment = j->ty.comment ? j->ty.comment : "";
-    if (!utf8_valid(comment, strlen(comment)) ||
-        utf8_count(comment, strlen(comment)) > SCORING_COMMENT_MAX)
-        j->ty.comment_error = i18n_get(r->lang, "scoring_comment_long");
-    if (submit && n == 0)
-        j->ty.error = i18n_get(r->lang, "scoring_no_criteria");
-    if (json_object_size(j->ty.errors) || j->ty.comment_error || j->ty.error) {
-        if (!j->ty.error)
-            j->ty.error = i18n_get(r->lang, "scoring_has_errors");
+    if (x->errors || (submit && n == 0)) {
+        x->error = x->errors ? "scoring_has_errors" : "scoring_no_criteria";
         json_decref(criteria);
-        case_again(r, w, 422, &ref, &j->ty);
-        json_decref(j->ty.values);
-        json_decref(j->ty.errors);
-        return;
+        return RC_INVALID;
     }
-    j->save = (struct scoring_save){
-        .stage_id = ref.stage_id,
-        .case_id = ref.case_id,
-        .user_id = u->id,
+    const char *comment = web_text(x, "comment");
+    a->save = (struct scoring_save){
+        .stage_id = a->ref.stage_id,
+        .case_id = a->ref.case_id,
+        .user_id = x->user_id,
         .submit = submit,
-        .comment = comment,
+        .comment = comment ? comment : "",
         .n = have,
         .criterion = ids,
         .score = vals,
@@ -632,58 +564,68 @@ void raw_review_post(struct req *r, struct resp *w)
         .total = n > 0 && have == n ? weighted_total(criteria, all) : 0,
     };
     json_decref(criteria);
-    web_write(r, w, save_write, j, save_then);
+    x->next = arena_printf(&r->arena, "%s?%s=1", case_href(r, a->ref.stage_seq, a->ref.label_no),
+                           submit ? "submitted" : "saved");
+    return RC_OK;
 }
 
-/* ------------------------------------------------------------ POST: conflict */
+static int score_write(struct store_tx *tx, void *arg)
+{
+    struct review_act *a = arg;
+    return tx_scoring_save(tx, &a->save);
+}
+
+static const char *const score_verbs[] = {"save", "submit", NULL};
+
+static const struct web_field score_fields[] = {
+    {"action", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, score_verbs, "scoring_bad_action"},
+    {"comment", WEB_F_TEXT, 0, 0, SCORING_COMMENT_MAX, NULL, "scoring_comment_long"},
+    {NULL},
+};
+
+/*
+ * An assignment taken away meanwhile (RC_GONE) finds no page to show the
+ * refusal on: the neutral 404, as for any case not the reviewer's.
+ */
+const struct web_action act_review_score = {
+    .fields = score_fields,
+    .state_size = sizeof(struct review_act),
+    .load = review_load,
+    .check = score_check,
+    .write = score_write,
+    .page = page_review_case,
+    .says = {[RC_CLOSED] = "scoring_closed"},
+};
+
+static enum result conflict_check(struct web_act *x)
+{
+    struct review_act *a = x->state;
+    a->reason = web_text(x, "reason");
+    return RC_OK;
+}
 
 static int conflict_write(struct store_tx *tx, void *arg)
 {
-    struct save_job *j = arg;
-    return tx_scoring_conflict(tx, j->ref.stage_id, j->ref.case_id, j->save.user_id, j->ty.reason);
+    struct review_act *a = arg;
+    return tx_scoring_conflict(tx, a->ref.stage_id, a->ref.case_id, a->save.user_id, a->reason);
 }
 
-static void conflict_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct save_job *j = arg;
-    if (rc == RC_OK)
-        web_redirect(r, w, "/review?declared=1");
-    else if (rc == RC_GONE)
-        web_error(r, w, WEB_NOT_FOUND);
-    else if (rc == RC_CLOSED) {
-        j->ty.error = i18n_get(r->lang, "scoring_closed");
-        case_again(r, w, 409, &j->ref, &j->ty);
-    } else
-        web_error(r, w, WEB_UNAVAILABLE);
-}
+static const struct web_field conflict_fields[] = {
+    {"reason", WEB_F_TEXT, WEB_F_REQUIRED, 0, SCORING_REASON_MAX, NULL,
+     "scoring_conflict_missing"},
+    {NULL},
+};
 
-void raw_review_conflict(struct req *r, struct resp *w)
-{
-    struct store_scoring_ref ref;
-    if (find_ref(r, &ref) != RC_OK) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    struct save_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(j, 0, sizeof *j);
-    j->ref = ref;
-    j->save.user_id = web_user(r)->id;
-    const char *reason = web_trimmed(r, query_get(web_form(r), "reason"));
-    j->ty.reason = reason;
-    if (!reason || !*reason || !utf8_valid(reason, strlen(reason)) ||
-        utf8_count(reason, strlen(reason)) > SCORING_REASON_MAX) {
-        j->ty.reason_error = i18n_get(r->lang, "scoring_conflict_missing");
-        if (reason && !utf8_valid(reason, strlen(reason)))
-            j->ty.reason = "";
-        case_again(r, w, 422, &ref, &j->ty);
-        return;
-    }
-    web_write(r, w, conflict_write, j, conflict_then);
-}
+const struct web_action act_review_conflict = {
+    .fields = conflict_fields,
+    .state_size = sizeof(struct review_act),
+    .load = review_load,
+    .check = conflict_check,
+    .write = conflict_write,
+    .next = "/review?declared=1",
+    .page = page_review_case,
+    .says = {[RC_CLOSED] = "scoring_closed"},
+};
 
 /* ------------------------------------------------------------ GET: attachment n */
 

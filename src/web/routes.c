@@ -20,13 +20,14 @@
 #include "store/accounts.h"
 #include "web/web.h"
 #include "web/action.h"
+#include "web/admin.h"
 #include "web/intake.h"
 #include "web/import.h"
 #include "web/invite.h"
 #include "web/stages.h"
 #include "web/ranking.h"
 #include "web/session.h"
-#include "web/scoring.h"
+#include "web/review.h"
 
 struct web_config web;
 
@@ -107,11 +108,12 @@ static const struct route routes[] = {
     /* The organiser: dashboard, screening, settings (admin.c). */
     {"GET", "/admin", H_PAGE(page_admin, ROLE_ORGANISER)},
     {"GET", "/admin/screening", H_PAGE(page_admin_screening, ROLE_ORGANISER)},
-    {"POST", "/admin/screening/bulk", H_FORM(raw_admin_screening_bulk, ROLE_ORGANISER)},
-    {"GET", "/admin/screening/{id}", H_FORM(raw_admin_screening_case, ROLE_ORGANISER)},
-    {"POST", "/admin/screening/{id}", H_FORM(raw_admin_screening_decide, ROLE_ORGANISER)},
-    {"GET", "/admin/settings", H_FORM(raw_admin_settings_form, ROLE_ORGANISER)},
-    {"POST", "/admin/settings", H_FORM(raw_admin_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/bulk", H_ACTION(act_admin_screening_bulk, ROLE_ORGANISER)},
+    {"GET", "/admin/screening/{id}", H_PAGE(page_admin_screening_case, ROLE_ORGANISER)},
+    {"POST", "/admin/screening/{id}",
+     H_ACTION(act_admin_screening_decide, ROLE_ORGANISER)},
+    {"GET", "/admin/settings", H_PAGE(page_admin_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/settings", H_ACTION(act_admin_settings, ROLE_ORGANISER)},
     /* Import and export (import.c, export.c). */
     {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
     {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
@@ -129,8 +131,9 @@ static const struct route routes[] = {
     /* Reviewers: assignments, scoring, declared conflicts, attachments (review.c). */
     {"GET", "/review", H_PAGE(page_review_list, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}", H_PAGE(page_review_case, ROLE_REVIEWER)},
-    {"POST", "/review/{stage}/{label}", H_FORM(raw_review_post, ROLE_REVIEWER)},
-    {"POST", "/review/{stage}/{label}/conflict", H_FORM(raw_review_conflict, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}", H_ACTION(act_review_score, ROLE_REVIEWER)},
+    {"POST", "/review/{stage}/{label}/conflict",
+     H_ACTION(act_review_conflict, ROLE_REVIEWER)},
     {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
     /* Review stages: settings, pool, reviewers, conflicts, assignment, progress (stages.c). */
     {"GET", "/admin/stages", H_PAGE(page_stages, ROLE_ORGANISER)},
@@ -513,12 +516,18 @@ static void page_messages(struct req *r, struct page *p)
     if (p->error)
         json_object_set_new(p->model, "error", json_string(i18n_get(r->lang, p->error)));
     if (p->errors) {
-        /* By field for programs and for marking fields; as a list for the summary. */
+        /* By field for programs and for marking fields; for the summary, each message once. */
         json_t *list = json_array();
         const char *field;
-        json_t *msg;
+        json_t *msg, *seen;
+        size_t i;
         json_object_foreach(p->errors, field, msg)
-            json_array_append_new(list, json_pack("{s:s,s:O}", "field", field, "message", msg));
+        {
+            int again = 0;
+            json_array_foreach(list, i, seen) again |= json_equal(json_object_get(seen, "message"), msg);
+            if (!again)
+                json_array_append_new(list, json_pack("{s:s,s:O}", "field", field, "message", msg));
+        }
         json_object_set_new(p->model, "error_list", list);
         json_object_set_new(p->model, "has_errors", json_boolean(json_array_size(list) > 0));
         json_object_set_new(p->model, "errors", p->errors);

@@ -258,13 +258,13 @@ static int read_criterion(struct web_act *x, int i, struct review_criterion *c)
         {weight, WEB_F_NUMBER, REQ, 0, 100, NULL, "stages_bad_criterion"},
     };
     struct web_value v[4];
-    if (!web_parse_field(x, &f[0], &v[0]))
+    if (web_read_field(x, &f[0], &v[0]) != RC_OK)
         return -1;
     if (!v[0].given)
         return 0;
-    int ok = web_parse_field(x, &f[1], &v[1]);
-    ok &= web_parse_field(x, &f[2], &v[2]);
-    ok &= web_parse_field(x, &f[3], &v[3]);
+    int ok = web_read_field(x, &f[1], &v[1]) == RC_OK;
+    ok &= web_read_field(x, &f[2], &v[2]) == RC_OK;
+    ok &= web_read_field(x, &f[3], &v[3]) == RC_OK;
     if (!ok)
         return -1;
     memset(c, 0, sizeof *c);

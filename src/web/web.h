@@ -84,6 +84,7 @@ typedef void (*web_raw_fn)(struct req *r, struct resp *w);
 #define WEB_SIGNED_IN 0x100u /* any signed-in user */
 
 struct web_action;
+struct web_act;
 struct web_handler {
     web_model_fn model; /* GET pages: a model rendered as HTML or JSON */
     web_raw_fn raw;     /* files, feeds, health, uploads: they write the response */
@@ -116,7 +117,7 @@ struct web_state {
     const char *anon_csrf;             /* the laurel_csrf cookie's value, if any */
     struct query form;
     int form_parsed;
-    void *act_state;                   /* the running action's state (action.c) */
+    struct web_act *act;               /* the action being run (action.c), or NULL */
 };
 
 /* The signed-in user of a request, or NULL. */

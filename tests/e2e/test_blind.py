@@ -9,7 +9,7 @@ redaction is exercised.  Then every reviewer with assignments (or, on a large de
 30 chosen by user id plus every reviewer of a planted case) signs in and crawls all
 that is reachable for them: /review and /me, every local link and form action under
 them (forms are posted with invalid data, so they answer with their error pages),
-the JSON twins (Accept and /api/v1), the English pages, the attachments, and error
+the JSON twins (Accept and /api/v1, of pages and of refused forms), the English pages, the attachments, and error
 pages for bad and foreign labels.  No response body or header may hold a canary, nor
 a case page the case's real unit name; nor may the outbox's messages to reviewers.
 
@@ -250,8 +250,9 @@ class Crawl:
         data["csrf"] = self.csrf()
         if "action" in fields:
             data["action"] = "check"  # neither save nor submit: 422, nothing written
-        for headers in ({}, JSON):
-            r = self.s.post(self.base + action, data=data, headers=headers,
+        # The page shown again, as HTML and as its JSON twins (Accept and /api/v1).
+        for prefix, headers in (("", {}), ("", JSON), ("/api/v1", {})):
+            r = self.s.post(self.base + prefix + action, data=data, headers=headers,
                             allow_redirects=False, timeout=HTTP_TIMEOUT)
             assert r.status_code in (403, 404, 409, 422), (
                 "expected POST %s with invalid data to be refused, saw %d" % (action,

@@ -468,3 +468,93 @@ def test_pages_are_well_formed_html(laurel_server, organiser, shanghai):
         posts = r.text.count('method="post"')
         assert r.text.count('name="csrf" value="%s"' % user.csrf) == posts, (
             "%s: expected every POST form to carry the CSRF token" % path)
+
+
+# ---------------------------------------------------------------- declared actions
+
+def test_json_twins_of_the_organiser_pages(laurel_server, shanghai, organiser):
+    """The screening case page and the settings page are model handlers: the same model
+    as JSON by Accept and under /api/v1, and the HTML page says what the model holds."""
+    cid = recommended_cases(laurel_server, shanghai, organiser, 1)[0]
+    for path in ("/admin/screening/%d" % cid, "/admin/settings"):
+        by_accept = organiser.json(path)
+        r = organiser.get("/api/v1" + path)
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(
+            "application/json"), "expected /api/v1%s as JSON, saw %d %s" % (
+            path, r.status_code, r.headers.get("Content-Type"))
+        assert r.json() == by_accept, "expected /api/v1%s to equal its Accept twin" % path
+    m = organiser.json("/admin/screening/%d" % cid)
+    assert m["id"] == cid and m["status"] == "recommended" and m["actionable"] is True
+    assert [c["key"] for c in m["checks"]] == ["complete", "length", "files", "eligible"]
+    assert m["form"] == {"reason": "", "due": "", "pass": True, "correction": False,
+                         "reject": False}, "expected an empty decision form, saw %r" % m["form"]
+    s = organiser.json("/admin/settings")
+    assert len(s["regions"]) == 32 and s["tracks"], "expected regions and tracks, saw %r" % s
+    text = organiser.get("/admin/settings").text
+    assert 'name="quota_%s"' % SHANGHAI in text and s["opens_at"] in text
+
+
+def test_refused_decision_is_shown_again_as_typed(laurel_server, shanghai, organiser):
+    cid = recommended_cases(laurel_server, shanghai, organiser, 1)[0]
+    mark = outbox_max(laurel_server)
+    long_reason = "补" * 501  # INTAKE_REASON_MAX is 500 characters
+    r = organiser.post("/admin/screening/%d" % cid,
+                       {"decision": "reject", "reason": long_reason, "check_files": "1"},
+                       headers=JSON)
+    assert r.status_code == 422, "expected a 501-character reason to be 422, saw %d" % (
+        r.status_code)
+    m = r.json()
+    assert "reason" in m["errors"], "expected the reason refused by field, saw %r" % m.get("errors")
+    assert m["form"]["reject"] and m["form"]["reason"] == long_reason
+    ticked = {c["key"]: c["checked"] for c in m["checks"]}
+    assert ticked == {"complete": False, "length": False, "files": True, "eligible": False}, (
+        "expected the boxes as ticked, saw %r" % ticked)
+    assert status_of(laurel_server, cid) == "recommended", "expected nothing changed"
+    assert outbox_rows(laurel_server, mark) == []
+    c = db(laurel_server)
+    try:
+        assert c.execute("SELECT count(*) FROM screening WHERE case_id = ?",
+                         (cid,)).fetchone()[0] == 0
+    finally:
+        c.close()
+    # The browser's page: 422 with the message and the form as typed.
+    r = organiser.post("/admin/screening/%d" % cid, {"decision": "correction",
+                                                     "reason": "请补充", "due": "2031-02-29"})
+    assert r.status_code == 422, "expected 2031-02-29 (not a leap year) refused, saw %d" % (
+        r.status_code)
+    assert "2020-02-04" in r.text and "请补充" in r.text
+    assert status_of(laurel_server, cid) == "recommended"
+
+
+def test_bulk_over_its_limit_changes_nothing(laurel_server, shanghai, organiser):
+    ids = recommended_cases(laurel_server, shanghai, organiser, 2)
+    many = ids + list(range(10 ** 9, 10 ** 9 + 499))  # 501 ids: INTAKE_BULK_MAX is 500
+    r = organiser.post("/admin/screening/bulk",
+                       {"decision": "pass", "ids": ",".join(str(i) for i in many)}, headers=JSON)
+    assert r.status_code == 422, "expected 501 ids refused with 422, saw %d" % r.status_code
+    assert "ids" in r.json()["errors"] and "bulk" not in r.json()
+    assert [status_of(laurel_server, i) for i in ids] == ["recommended"] * 2
+    r = organiser.post("/admin/screening/bulk", {"decision": "correction", "ids": str(ids[0])})
+    assert r.status_code == 422 and "批量操作只能选择通过或不予通过" in r.text
+    assert status_of(laurel_server, ids[0]) == "recommended"
+
+
+def test_settings_over_limits_change_nothing(laurel_server, organiser):
+    before = organiser.json("/admin/settings")
+    good = settings_form(organiser)
+    slug = before["tracks"][0]["slug"]
+    for change, why in (({"new_track": "类" * 41}, "a 41-character new track"),
+                        ({"track_" + slug: "类" * 41}, "a 41-character track name"),
+                        ({"track_" + slug: "两行\n名称"}, "a track name of two lines"),
+                        ({"quota_310000": "1" * 40}, "a quota of 40 digits"),
+                        ({"opens_at": "2027-02-29"}, "2027-02-29")):
+        r = organiser.post("/admin/settings", dict(good, **change), headers=JSON)
+        assert r.status_code == 422, "expected 422 for %s, saw %d" % (why, r.status_code)
+        assert r.json()["errors"], "expected the refused field named for %s" % why
+    assert organiser.json("/admin/settings") == before, "expected nothing changed"
+    # The page shown again: the list of what to correct, the bad quota marked, as typed.
+    r = organiser.post("/admin/settings", dict(good, quota_440000="abc", quota_310000="-1"))
+    assert r.status_code == 422
+    assert "设置未保存" in r.text and r.text.count("推荐名额须为 0 至 999 的整数") == 1
+    assert r.text.count('aria-invalid="true"') == 2 and 'value="abc"' in r.text
+    assert organiser.json("/admin/settings") == before

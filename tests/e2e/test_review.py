@@ -407,3 +407,55 @@ def test_closed_stage(rnd, people):
         c.commit()
         c.close()
     assert a["s"].get(rnd.url + path, timeout=HTTP_TIMEOUT).status_code == 200
+
+
+# ---------------------------------------------------------------- declared actions
+
+def test_json_twins_of_the_case_page_and_refusals(rnd, people):
+    """The case page's model is the same by Accept and under /api/v1, and a refused score
+    shows that model again with the refused fields by name, the values as typed."""
+    a = people[0]
+    path = rnd.case_url(a["cases"][2])
+    by_accept = a["s"].get(rnd.url + path, headers=JSON, timeout=HTTP_TIMEOUT).json()
+    r = a["s"].get(rnd.url + "/api/v1" + path, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200 and r.json() == by_accept, (
+        "expected /api/v1%s to equal its Accept twin, saw %d" % (path, r.status_code))
+    assert by_accept["href"] == path and by_accept["criteria"], "saw %r" % sorted(by_accept)
+    assert "case_id" not in by_accept and "id" not in by_accept
+    crit = criteria(rnd)
+    (cid0, max0, _), (cid1, _, _) = crit[0], crit[1]
+    data = {"csrf": csrf(a["s"], rnd.url, "/me"), "action": "submit", "comment": "留言",
+            "score_%d" % cid0: str(max0 + 0.5)}
+    r = a["s"].post(rnd.url + "/api/v1" + path, data=data, allow_redirects=False,
+                    timeout=HTTP_TIMEOUT)
+    assert r.status_code == 422, "expected 422 from the /api/v1 twin, saw %d" % r.status_code
+    m = r.json()
+    errors = m["errors"]
+    assert "score_%d" % cid0 in errors and "score_%d" % cid1 in errors, (
+        "expected the out-of-range and the missing score refused by name, saw %r" % errors)
+    got = {c["field"]: c["value"] for c in m["criteria"]}
+    assert got["score_%d" % cid0] == str(max0 + 0.5) and m["comment"] == "留言"
+    assert review_row(rnd, a["id"], a["cases"][2]) is None, "expected nothing saved"
+
+
+def test_conflict_reason_over_its_limit_is_422(rnd, people):
+    b = people[1]
+    case_id = b["cases"][-2]
+    path = rnd.case_url(case_id)
+    r = post(b["s"], rnd.url, path + "/conflict", {"reason": "因" * 501}, json=True)
+    assert r.status_code == 422, "expected a 501-character reason refused, saw %d" % (
+        r.status_code)
+    m = r.json()
+    assert m.get("reason_error") and "reason" in m["errors"], "expected the reason refused"
+    r = post(b["s"], rnd.url, path + "/conflict", {"reason": "因" * 501})
+    assert r.status_code == 422 and "review-conflict" in r.text
+    c = rnd.db()
+    try:
+        f = c.execute("SELECT count(*) FROM conflict WHERE case_id = ? AND user_id = ?",
+                      (case_id, b["id"])).fetchone()[0]
+        st = c.execute("SELECT state FROM assignment WHERE stage_id = ? AND case_id = ? "
+                       "AND user_id = ?", (rnd.stage, case_id, b["id"])).fetchone()
+    finally:
+        c.close()
+    assert f == 0 and st == ("released",), "expected nothing changed, saw %r %r" % (f, st)
+    assert path in hrefs(listing(b["s"], rnd.url))
