@@ -15,7 +15,19 @@
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
  * without a page, the error page with the message.  Results map to statuses
- * in one table (web_result_status).  The model of kcgi's validated fields
+ * in one table (web_result_status); an action may declare what the results
+ * of its write or work mean for it instead (refusals: a status, a message,
+ * a page).  An action
+ * whose answer is a report (an import's outcome) names a `done` page shown
+ * at 200 instead of the redirect; that page, and a page showing a refusal,
+ * read the action's values and state through web_acting.
+ *
+ * An upload is an action too: its `begin` runs when the headers are in (the
+ * route and the role known) and installs the body sink; the sink keeps the
+ * small parts of a multipart body as form values (web_form_keep), so that
+ * the CSRF token and the declared fields are checked as for any form, and
+ * what it streamed elsewhere (a file) waits in the action's state for load,
+ * check and work.  The model of kcgi's validated fields
  * and Redis's command table: what an action takes is data, read before any
  * of its code runs.
  */
@@ -43,6 +55,8 @@ enum web_field_type {
 };
 
 #define WEB_F_REQUIRED 1u /* absent or empty is an error */
+/* Text typed in a text area: line breaks as LF (CRLF counts as one), not trimmed. */
+#define WEB_F_MULTILINE 2u
 
 struct web_field {
     const char *name;
@@ -81,9 +95,23 @@ struct web_act {
 
 typedef enum result (*web_step_fn)(struct web_act *x);
 
+/* What a write's or work's result means for one action: its status (0: the table's), message, page. */
+struct web_refusal {
+    enum result rc;   /* RC_OK ends the list */
+    int status;
+    const char *error; /* a catalog key, unless a step named one */
+    web_model_fn page; /* NULL: the action's page */
+};
+
 struct web_action {
     const struct web_field *fields; /* ends with {NULL} */
     size_t state_size;
+    /*
+     * Uploads: run once the headers are in, with the state zeroed; installs
+     * r->sink (and r->max_body, r->cleanup).  Returns 0, or an HTTP status
+     * to refuse the request before its body is read.  NULL for most actions.
+     */
+    int (*begin)(struct web_act *x);
     web_step_fn load;                /* may be NULL */
     web_step_fn check;               /* may be NULL */
     store_write_fn write;            /* with x->state; or NULL */
@@ -92,6 +120,8 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
+    web_model_fn done;               /* shown at 200 on success instead of the redirect, or NULL */
+    const struct web_refusal *refusals; /* ends with {RC_OK}; or NULL */
 };
 
 /* Typed values by field name (the name must be declared: checked). */
@@ -103,6 +133,19 @@ const int64_t *web_ids(const struct web_act *x, const char *name, size_t *n);
 
 /* Refuse field name with message key (for checks that need the store); returns RC_INVALID. */
 enum result web_refuse_field(struct web_act *x, const char *name, const char *key);
+
+/* The action this request is running (for its pages: values, state, errors), or NULL. */
+struct web_act *web_acting(struct req *r);
+
+/*
+ * Keep a form value that a body sink read from a multipart part (copied to
+ * the arena); web_form answers with these values then.  0, or -1 when there
+ * is no room.
+ */
+int web_form_keep(struct req *r, const char *name, const char *val, size_t len);
+
+/* Start action a at the headers (web_begin calls it for an action with a begin). */
+int web_act_begin(struct req *r, const struct web_action *a);
 
 /* The HTTP status for a result (RC_OK is 200). */
 int web_result_status(enum result rc);

@@ -21,7 +21,7 @@
 
 #include "store/accounts.h"
 #include "store/submissions.h"
-#include "web/web.h"
+#include "web/submit.h"
 
 static const char *jstr(json_t *o, const char *key)
 {

@@ -24,6 +24,7 @@
 #include "web/import.h"
 #include "web/invite.h"
 #include "web/stages.h"
+#include "web/submit.h"
 #include "web/ranking.h"
 #include "web/scoring.h"
 
@@ -82,14 +83,14 @@ static const struct route routes[] = {
     {"POST", "/reset/{token}", H_FORM(raw_reset_accept, 0)},
     /* Submission by units (submit.c, upload.c, files.c). */
     {"GET", "/submit", H_PAGE(page_submit_list, ROLE_SUBMITTER)},
-    {"POST", "/submit/new", H_FORM(raw_submit_new, ROLE_SUBMITTER)},
+    {"POST", "/submit/new", H_ACTION(act_submit_new, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}", H_PAGE(page_submit_edit, ROLE_SUBMITTER)},
-    {"POST", "/submit/{id}", H_FORM(raw_submit_post, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}", H_ACTION(act_submit_case, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}/preview", H_PAGE(page_submit_preview, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}/status", H_PAGE(page_submit_status, ROLE_SUBMITTER)},
-    {"POST", "/submit/{id}/attachments", H_UPLOAD(raw_upload, upload_begin, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}/attachments", H_ACTION(act_submit_upload, ROLE_SUBMITTER)},
     {"POST", "/submit/{id}/attachments/{aid}/delete",
-     H_FORM(raw_attachment_delete, ROLE_SUBMITTER)},
+     H_ACTION(act_submit_attachment_delete, ROLE_SUBMITTER)},
     {"GET", "/files/{sha256}", H_RAW(raw_file)},
     /* Regional recommendation (recommend.c). */
     {"GET", "/recommend", H_PAGE(page_recommend, ROLE_RECOMMENDER)},
@@ -636,6 +637,8 @@ int web_begin(struct req *r)
     }
     if (ws->early == WEB_OK && ws->handler->begin)
         return ws->handler->begin(r);
+    if (ws->early == WEB_OK && ws->handler->action && ws->handler->action->begin)
+        return web_act_begin(r, ws->handler->action);
     return 0;
 }
 
