@@ -110,7 +110,7 @@ static const struct route routes[] = {
     /* Import and export (import.c, export.c). */
     {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
     {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
-    {"POST", "/admin/import/{kind}", H_UPLOAD(raw_import, import_begin, ROLE_ORGANISER)},
+    {"POST", "/admin/import/{kind}", H_ACTION(act_import, ROLE_ORGANISER)},
     {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
     /* Ranking, advancement, near-duplicates and stage exports (ranking.c). */
     {"GET", "/admin/stages/{id}/ranking", H_PAGE(page_ranking, ROLE_ORGANISER)},
