@@ -95,9 +95,9 @@ struct web_act {
 
 typedef enum result (*web_step_fn)(struct web_act *x);
 
-/* What a write's or work's result means for one action: its status (0: the table's), message, page. */
+/* What a write's or work's result means for one action: status (0: the table's), message, page. */
 struct web_refusal {
-    enum result rc;   /* RC_OK ends the list */
+    enum result rc;    /* RC_OK ends the list */
     int status;
     const char *error; /* a catalog key, unless a step named one */
     web_model_fn page; /* NULL: the action's page */
