@@ -21,7 +21,7 @@
 #include "store/store.h"
 
 /* A write refused because the case already holds as many files or bytes as allowed. */
-#define SUBMISSIONS_FULL 2
+#define SUBMISSIONS_FULL RC_QUOTA
 
 #define SUBMISSIONS_MAX_FILES 10
 #define SUBMISSIONS_MAX_FILE_BYTES (20ll << 20)

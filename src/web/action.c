@@ -102,6 +102,41 @@ void *web_act_state(struct req *r, const struct web_action *a)
     return x && x->a == a ? x->state : NULL;
 }
 
+int web_form_keep(struct req *r, const char *name, const char *val, size_t len)
+{
+    struct web_state *ws = r->app;
+    if (!ws->form_parsed) {
+        ws->form_parsed = 1;
+        ws->form.n = 0;
+    }
+    if (ws->form.n >= QUERY_MAX_PARAMS)
+        return -1;
+    struct query_param *q = &ws->form.v[ws->form.n];
+    q->key = arena_strdup(&r->arena, name);
+    q->val = arena_strndup(&r->arena, val, len);
+    q->vlen = len;
+    if (!q->key || !q->val || memchr(val, 0, len))
+        return -1;
+    ws->form.n++;
+    return 0;
+}
+
+/* s with CRLF and lone CR as LF (arena), or NULL. */
+static const char *lf_lines(struct req *r, const char *s)
+{
+    size_t n = strlen(s), j = 0;
+    char *out = arena_alloc(&r->arena, n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\r' && s[i + 1] == '\n')
+            continue;
+        out[j++] = s[i] == '\r' ? '\n' : s[i];
+    }
+    out[j] = 0;
+    return out;
+}
+
 /* A decimal integer, all of s, into *out. */
 static int parse_int(const char *s, int64_t *out)
 {
@@ -195,6 +230,9 @@ static int parse_field(struct req *r, const struct web_field *f, struct web_valu
     if (f->type == WEB_F_SECRET) {
         v->s = raw ? raw : "";
         v->given = raw && *raw;
+    } else if (f->type == WEB_F_TEXT && (f->flags & WEB_F_MULTILINE)) {
+        v->s = raw ? lf_lines(r, raw) : NULL;
+        v->given = v->s && *v->s;
     } else if (f->type == WEB_F_BOOL) {
         v->i = raw && (strcmp(raw, "1") == 0 || strcmp(raw, "on") == 0 ||
                        strcmp(raw, "true") == 0 || strcmp(raw, "yes") == 0);
@@ -271,7 +309,7 @@ enum result web_read_field(struct web_act *x, const struct web_field *f, struct 
     return RC_OK;
 }
 
-const struct web_act *web_act_of(struct req *r)
+struct web_act *web_act_of(struct req *r)
 {
     const struct web_state *ws = r->app;
     return ws ? ws->act : NULL;
@@ -285,10 +323,9 @@ const struct web_act *web_act_of(struct req *r)
 static void refuse(struct web_act *x, struct resp *w, enum result rc)
 {
     int status = x->status ? x->status : web_result_status(rc);
-    const char *said = rc > RC_OK && rc <= RC_INVALID ? x->a->says[rc] : NULL;
-    const char *key = x->error ? x->error : said ? said : result_key(rc);
+    const char *key = x->error ? x->error : result_key(rc);
     web_model_fn page = x->page ? x->page : x->a->page;
-    if (rc < 0 || (rc == RC_NOTFOUND && !x->page) || !page) {
+    if (rc < 0 || (status == 404 && !x->page) || !page) {
         json_decref(x->errors);
         web_error_message(x->r, w, status, i18n_get(x->r->lang, key));
         return;
@@ -298,6 +335,18 @@ static void refuse(struct web_act *x, struct resp *w, enum result rc)
 
 static void finish(struct web_act *x, struct resp *w, enum result rc)
 {
+    /* What the result means for this action, where it declares it (its write or work). */
+    for (const struct web_refusal *f = x->a->refusals; f && f->rc != RC_OK; f++) {
+        if (f->rc != rc)
+            continue;
+        if (!x->status)
+            x->status = f->status;
+        if (!x->error)
+            x->error = f->error;
+        if (!x->page)
+            x->page = f->page;
+        break;
+    }
     if (x->a->then)
         rc = x->a->then(x, w, rc);
     if (rc != RC_OK) {
@@ -342,7 +391,8 @@ static void worked(struct req *r, struct resp *w, int rc, void *arg)
     finish(k->x, w, rc == RC_OK ? k->rc : RC_ERROR);
 }
 
-void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
+/* A new action in progress for r, its values and state zeroed (arena), or NULL. */
+static struct web_act *act_new(struct req *r, const struct web_action *a)
 {
     size_t nfields = 0;
     while (a->fields && a->fields[nfields].name)
@@ -350,10 +400,8 @@ void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
     struct web_act *x = arena_alloc(&r->arena, sizeof *x);
     struct web_value *v = arena_alloc(&r->arena, (nfields + 1) * sizeof *v);
     void *state = arena_alloc(&r->arena, a->state_size ? a->state_size : 1);
-    if (!x || !v || !state) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
+    if (!x || !v || !state)
+        return NULL;
     memset(x, 0, sizeof *x);
     memset(v, 0, (nfields + 1) * sizeof *v);
     memset(state, 0, a->state_size ? a->state_size : 1);
@@ -364,6 +412,31 @@ void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
     ((struct web_state *)r->app)->act = x;
     const struct store_user *u = web_user(r);
     x->user_id = u ? u->id : 0;
+    struct web_state *ws = r->app;
+    ws->act = x;
+    return x;
+}
+
+int web_act_begin(struct req *r, const struct web_action *a)
+{
+    struct web_act *x = act_new(r, a);
+    if (!x)
+        return 500;
+    return a->begin ? a->begin(x) : 0;
+}
+
+void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
+{
+    struct web_state *ws = r->app;
+    struct web_act *x = ws->act && ws->act->a == a ? ws->act : act_new(r, a);
+    if (!x) {
+        web_error(r, w, WEB_INTERNAL);
+        return;
+    }
+    struct web_value *v = x->v;
+    size_t nfields = 0;
+    while (a->fields && a->fields[nfields].name)
+        nfields++;
     for (size_t i = 0; i < nfields; i++)
         web_read_field(x, &a->fields[i], &v[i]);
     enum result rc = a->load ? a->load(x) : RC_OK;

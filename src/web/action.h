@@ -15,10 +15,23 @@
  *
  * A refusal at any step shows the action's page again (its model handler,
  * with the error, the errors by field and the status) or, for an action
- * without a page, the error page with the message (the action's `says`, a
- * step's x->error, or the table's).  Results map to statuses in one table
- * (web_result_status).  Fields whose names come from data are read by check
- * with web_read_field, under the same rules as declared ones.  The model of kcgi's validated fields
+ * without a page, the error page with the message (a step's x->error, the
+ * action's refusals table, or the result table's).  Results map to statuses
+ * in one table (web_result_status); an action may declare what the results
+ * of its write or work mean for it instead (refusals: a status, a message,
+ * a page).  Fields
+ * whose names come from data are read by check with web_read_field, under
+ * the same rules as declared ones.  An action whose answer is a report (an
+ * import's outcome, the bulk screening) names a `done` page shown at 200
+ * instead of the redirect; that page, and a page showing a refusal, read
+ * the action's values and state through web_act_of.
+ *
+ * An upload is an action too: its `begin` runs when the headers are in (the
+ * route and the role known) and installs the body sink; the sink keeps the
+ * small parts of a multipart body as form values (web_form_keep), so that
+ * the CSRF token and the declared fields are checked as for any form, and
+ * what it streamed elsewhere (a file) waits in the action's state for load,
+ * check and work.  The model of kcgi's validated fields
  * and Redis's command table: what an action takes is data, read before any
  * of its code runs.
  */
@@ -48,6 +61,8 @@ enum web_field_type {
 #define WEB_F_REQUIRED 1u /* absent or empty is an error */
 #define WEB_F_NONEMPTY 2u /* may be absent, but given empty is an error (change if sent) */
 #define WEB_F_ONELINE 4u  /* text: no line breaks or tabs (names, titles) */
+/* Text typed in a text area: line breaks as LF (CRLF counts as one), not trimmed. */
+#define WEB_F_MULTILINE 8u
 
 struct web_field {
     const char *name;
@@ -87,9 +102,23 @@ struct web_act {
 
 typedef enum result (*web_step_fn)(struct web_act *x);
 
+/* What a write's or work's result means for one action: status (0: the table's), message, page. */
+struct web_refusal {
+    enum result rc;    /* RC_OK ends the list */
+    int status;
+    const char *error; /* a catalog key, unless a step named one */
+    web_model_fn page; /* NULL: the action's page */
+};
+
 struct web_action {
     const struct web_field *fields; /* ends with {NULL} */
     size_t state_size;
+    /*
+     * Uploads: run once the headers are in, with the state zeroed; installs
+     * r->sink (and r->max_body, r->cleanup).  Returns 0, or an HTTP status
+     * to refuse the request before its body is read.  NULL for most actions.
+     */
+    int (*begin)(struct web_act *x);
     web_step_fn load;                /* may be NULL */
     web_step_fn check;               /* may be NULL */
     store_write_fn write;            /* with x->state; or NULL */
@@ -98,13 +127,8 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
-    /*
-     * Shown on success instead of the redirect, or NULL: for an answer that
-     * must read the same whatever was asked (a reset request).
-     */
-    web_model_fn done;
-    /* The message of a result where the area has its own words ([RC_CLOSED] = "..."). */
-    const char *says[RC_INVALID + 1];
+    web_model_fn done;               /* shown at 200 on success instead of the redirect, or NULL */
+    const struct web_refusal *refusals; /* ends with {RC_OK}; or NULL */
 };
 
 /* Typed values by field name (the name must be declared: checked). */
@@ -130,7 +154,7 @@ enum result web_read_field(struct web_act *x, const struct web_field *f, struct 
  * (again, or as its done page) reads what was typed, the refused fields
  * (x->errors) and the action's state from it.
  */
-const struct web_act *web_act_of(struct req *r);
+struct web_act *web_act_of(struct req *r);
 
 /*
  * The state of action a when it is the request's action (its page is being
@@ -138,6 +162,16 @@ const struct web_act *web_act_of(struct req *r);
  * NULL otherwise (a GET, another action).
  */
 void *web_act_state(struct req *r, const struct web_action *a);
+
+/*
+ * Keep a form value that a body sink read from a multipart part (copied to
+ * the arena); web_form answers with these values then.  0, or -1 when there
+ * is no room.
+ */
+int web_form_keep(struct req *r, const char *name, const char *val, size_t len);
+
+/* Start action a at the headers (web_begin calls it for an action with a begin). */
+int web_act_begin(struct req *r, const struct web_action *a);
 
 /* The HTTP status for a result (RC_OK is 200). */
 int web_result_status(enum result rc);

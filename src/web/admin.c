@@ -367,7 +367,7 @@ const struct web_action act_admin_screening_decide = {
     .write = decide_write,
     .next = "/admin/screening?done=1",
     .page = page_admin_screening_case,
-    .says = {[RC_STALE] = "intake_stale"},
+    .refusals = (const struct web_refusal[]){{RC_STALE, 0, "intake_stale", NULL}, {RC_OK}},
 };
 
 /* A case decided meanwhile is skipped, not a failure: the report names it. */
@@ -640,5 +640,5 @@ const struct web_action act_admin_settings = {
     .write = settings_write,
     .next = "/admin/settings?saved=1",
     .page = page_admin_settings,
-    .says = {[RC_STALE] = "intake_stale"},
+    .refusals = (const struct web_refusal[]){{RC_STALE, 0, "intake_stale", NULL}, {RC_OK}},
 };

@@ -22,7 +22,7 @@
 #include "core/jstr.h"
 #include "store/accounts.h"
 #include "store/submissions.h"
-#include "web/web.h"
+#include "web/submit.h"
 
 /* The first row of rows that the request may read, or NULL; *public if by publication. */
 static json_t *allowed_row(struct req *r, json_t *rows, int *public)

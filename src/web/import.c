@@ -1,16 +1,20 @@
 /*
  * import.c — CSV import of units, users and cases by the organiser.
  *
- * The file arrives as multipart/form-data.  The route's begin hook installs
- * a body sink that feeds the streaming multipart parser and keeps the file
- * part in memory (at most IMPORT_MAX_BYTES: past that the upload is refused
- * with 413 while it streams) and the csrf field, which this handler checks
- * itself.  The file is then decoded (csv_to_utf8: UTF-8 with or without a
- * BOM, or GB18030 as Excel writes it), parsed (csv_parse) and validated on
- * the worker pool, every line against the database and the lines before it:
- * every bad line is collected with its number, its column and the reason.
- * Nothing is imported unless the whole file is valid; then all its rows are
- * inserted in one store write, so a file is imported whole or not at all.
+ * An import is a declared action (action.h) with a begin.  The file arrives
+ * as multipart/form-data.  The action's begin installs a body sink that
+ * feeds the streaming multipart parser and keeps the file part in memory
+ * (at most IMPORT_MAX_BYTES: past that the upload is refused with 413 while
+ * it streams) and the csrf field as a form value, which the dispatcher
+ * checks as for any form.  The action's work, on the worker pool, decodes
+ * the file (csv_to_utf8: UTF-8 with or without a BOM, or GB18030 as Excel
+ * writes it), parses it (csv_parse) and validates every line against the
+ * database and the lines before it: every bad line is collected with its
+ * number, its column and the reason.  Nothing is imported unless the whole
+ * file is valid; then all its rows are inserted in one store write, so a
+ * file is imported whole or not at all.  The answer is the result page (the
+ * action's `done` page, or its page for a refusal at 422 or 409): the count
+ * imported, or the table of errors.
  *
  * Users imported get no password: each gets an invitation token (kind
  * 'invite', kept as its digest) and an outbox message with the link
@@ -32,6 +36,7 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/imports.h"
+#include "web/action.h"
 #include "web/import.h"
 
 #define IMPORT_MAX_ROWS 20000
@@ -183,6 +188,7 @@ void raw_import_sample(struct req *r, struct resp *w)
 
 /* What the body sink collects (in the arena; the file's bytes are malloc'd). */
 struct import_upload {
+    struct req *r;
     int kind;
     struct multipart *mp;
     int part; /* 0: ignored, 1: csrf, 2: file */
@@ -235,9 +241,18 @@ static int up_data(void *ctx, const char *data, size_t len)
     return 0;
 }
 
+/* The csrf part, once whole, is a form value (the dispatcher checks it). */
+static int up_end(void *ctx)
+{
+    struct import_upload *u = ctx;
+    int rc = u->part == 1 ? web_form_keep(u->r, "csrf", u->csrf, u->csrf_len) : 0;
+    u->part = 0;
+    return rc != 0;
+}
+
 static int import_sink(struct req *r, const char *data, size_t len)
 {
-    struct import_upload *u = r->sink_ctx;
+    struct import_upload *u = r->sink_ctx; /* the first member of the action's state */
     if (multipart_feed(u->mp, data, len) != MULTIPART_OK) {
         int status = u->too_large ? 413 : 400;
         upload_release(u);
@@ -246,44 +261,13 @@ static int import_sink(struct req *r, const char *data, size_t len)
     return 0;
 }
 
-/* When the request ends, however it ends: the parser and the file's bytes. */
-static void import_cleanup(struct req *r)
-{
-    if (r->sink_ctx && r->cleanup == import_cleanup)
-        upload_release(r->sink_ctx);
-}
-
-int import_begin(struct req *r)
-{
-    struct web_state *ws = r->app;
-    if (!ws || ws->early != WEB_OK || r->method != HTTP_POST || r->nparams < 1)
-        return 0;
-    int kind = kind_parse(r->params[0]);
-    char boundary[MULTIPART_BOUNDARY_MAX + 1];
-    if (kind < 0 || !r->content_type ||
-        multipart_boundary(r->content_type, boundary, sizeof boundary) != 0)
-        return 0; /* the handler answers 404 or 415 */
-    struct import_upload *u = arena_alloc(&r->arena, sizeof *u);
-    if (!u)
-        return 500;
-    memset(u, 0, sizeof *u);
-    u->kind = kind;
-    buf_init(&u->file, IMPORT_MAX_BYTES + 1);
-    const struct multipart_cb cb = {u, up_begin, up_data, NULL};
-    if (!(u->mp = multipart_new(boundary, &cb)))
-        return 400;
-    r->sink = import_sink;
-    r->sink_ctx = u;
-    r->cleanup = import_cleanup;
-    /* The file and a little room for the csrf field and the part headers. */
-    r->max_body = IMPORT_MAX_BYTES + 64u * 1024u;
-    return 0;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Validation (on the worker pool) */
 
 struct import_job {
+    struct import_upload up; /* what the body sink kept */
+    int ok;                  /* imported */
     int kind;
     enum lang lang;
     int64_t user_id;
@@ -463,12 +447,12 @@ static void check_unit_row(struct import_job *j, size_t line, char **f)
     int ok = region_ok(j, line, region, 1);
     ok &= check_text(j, line, "name", name, 1, IMPORT_NAME_MAX);
     ok &= check_text(j, line, "parent_name", parent, 0, IMPORT_NAME_MAX);
-    char *end = NULL;
-    long lv = strtol(level, &end, 10);
+    /* One digit, 1..IMPORT_LEVEL_MAX (at most 9). */
+    long lv = level[0] >= '0' && level[0] <= '9' && !level[1] ? level[0] - '0' : -1;
     if (!*level) {
         add_error(j, line, "level", "import_err_required", NULL, NULL);
         ok = 0;
-    } else if (*end || lv < 1 || lv > IMPORT_LEVEL_MAX || strspn(level, "0123456789") == 0) {
+    } else if (lv < 1 || lv > IMPORT_LEVEL_MAX) {
         add_error_n(j, line, "level", "import_err_level", IMPORT_LEVEL_MAX);
         ok = 0;
     }
@@ -955,17 +939,115 @@ static void job_release(struct import_job *j)
     j->rows = j->errors = j->seen = NULL;
 }
 
-/* The result page: the count imported, or the table of errors. */
-static void result_page(struct req *r, struct resp *w, int status, struct import_job *j,
-                        const char *message_key)
+/* When the request ends, however it ends: the parser, the file's bytes, the job's rows. */
+static void import_cleanup(struct req *r)
 {
+    struct import_job *j = r->sink_ctx;
+    if (!j)
+        return;
+    upload_release(&j->up);
+    job_release(j);
+}
+
+/* At the headers: the kind from the path (404), and the sink for a multipart body. */
+static int import_begin(struct web_act *x)
+{
+    struct req *r = x->r;
+    struct web_state *ws = r->app;
+    struct import_job *j = x->state;
+    j->kind = kind_parse(r->nparams ? r->params[0] : NULL);
+    char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    if (j->kind < 0) {
+        ws->early = WEB_NOT_FOUND;
+        return 0;
+    }
+    if (!r->content_type || multipart_boundary(r->content_type, boundary, sizeof boundary) != 0)
+        return 0; /* the load answers 415 */
+    struct import_upload *u = &j->up;
+    u->r = r;
+    u->kind = j->kind;
+    buf_init(&u->file, IMPORT_MAX_BYTES + 1);
+    const struct multipart_cb cb = {u, up_begin, up_data, up_end};
+    if (!(u->mp = multipart_new(boundary, &cb)))
+        return 400;
+    r->sink = import_sink;
+    r->sink_ctx = j;
+    r->cleanup = import_cleanup;
+    /* The file and a little room for the csrf field and the part headers. */
+    r->max_body = IMPORT_MAX_BYTES + 64u * 1024u;
+    return 0;
+}
+
+/* The body whole, a file in it and, for cases, a campaign to import them into. */
+static enum result import_load(struct web_act *x)
+{
+    struct req *r = x->r;
+    struct import_job *j = x->state;
+    struct import_upload *u = &j->up;
+    if (!u->mp) { /* not multipart/form-data (the body, if any, was read as a form) */
+        x->status = 415;
+        x->error = "err_unsupported";
+        return RC_INVALID;
+    }
+    if (multipart_finish(u->mp) != MULTIPART_OK) {
+        x->status = 400;
+        x->error = "err_bad_request";
+        return RC_INVALID;
+    }
+    x->page = page_import;
+    if (!u->has_file || u->file.len == 0) {
+        x->error = "import_err_no_file";
+        return RC_INVALID;
+    }
+    j->campaign_id = store_current_campaign_id(web.store);
+    if (j->kind == IMPORT_CASES && !j->campaign_id) {
+        x->error = "import_err_no_campaign";
+        return RC_STATE;
+    }
+    x->page = NULL;
+    j->lang = r->lang;
+    j->user_id = x->user_id;
+    j->raw = buf_detach(&u->file, &j->raw_len);
+    upload_release(u);
+    j->rows = json_array();
+    j->errors = json_array();
+    j->seen = json_object();
+    return RC_OK;
+}
+
+/* On the worker pool: check every line, then import the whole file in one write. */
+static enum result import_work(void *state)
+{
+    struct import_job *j = state;
+    validate_run(j);
+    if (j->nerrors)
+        return RC_INVALID;
+    int rc = store_write_sync(web.store, import_write, j);
+    if (rc != RC_OK) {
+        /* A row clashed with a change made meanwhile (an e-mail taken): nothing was kept. */
+        json_array_clear(j->errors);
+        j->nerrors = 0;
+        return rc < 0 ? RC_ERROR : RC_STALE;
+    }
+    j->ok = 1;
+    log_info("import: %s, %zu rows by user %lld", specs[j->kind].slug, json_array_size(j->rows),
+             (long long)j->user_id);
+    return RC_OK;
+}
+
+/* The result page: the count imported, or the table of errors (the running import's). */
+static enum web_err page_import_result(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    struct web_act *x = web_act_of(r);
+    struct import_job *j = x && x->a == &act_import ? x->state : NULL;
+    if (!j)
+        return WEB_NOT_FOUND;
     const struct import_spec *sp = &specs[j->kind];
     json_t *m = json_pack("{s:s,s:s,s:b,s:I,s:s}", "kind", sp->slug, "kind_title",
-                          i18n_get(r->lang, sp->title_key), "ok", status == 200, "imported",
-                          (json_int_t)(status == 200 ? json_array_size(j->rows) : 0), "encoding",
+                          i18n_get(r->lang, sp->title_key), "ok", j->ok, "imported",
+                          (json_int_t)(j->ok ? json_array_size(j->rows) : 0), "encoding",
                           j->encoding ? j->encoding : "");
-    if (message_key)
-        json_object_set_new(m, "message", json_string(i18n_get(r->lang, message_key)));
     if (j->errors && json_array_size(j->errors)) {
         json_object_set(m, "errors", j->errors);
         json_object_set_new(m, "has_errors", json_true());
@@ -974,106 +1056,24 @@ static void result_page(struct req *r, struct resp *w, int status, struct import
             json_object_set_new(
                 m, "more", json_integer((json_int_t)(j->nerrors - json_array_size(j->errors))));
     }
-    web_render(r, w, status, "import_result", i18n_get(r->lang, "import_result_title"), m);
+    p->model = m;
+    p->template = "import_result";
+    p->title = i18n_get(r->lang, "import_result_title");
+    return WEB_OK;
 }
 
-static void write_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct import_job *j = arg;
-    if (rc == RC_OK) {
-        log_info("import: %s, %zu rows by user %lld", specs[j->kind].slug, json_array_size(j->rows),
-                 (long long)j->user_id);
-        result_page(r, w, 200, j, NULL);
-    } else {
-        /* A row clashed with a change made meanwhile (an e-mail taken): nothing was kept. */
-        json_array_clear(j->errors);
-        j->nerrors = 0;
-        result_page(r, w, 409, j, "import_err_conflict");
-    }
-    job_release(j);
-}
+/* A file with bad lines imports nothing (422); a clash with a change meanwhile, 409. */
+static const struct web_refusal import_refusals[] = {
+    {RC_INVALID, 422, "import_err_nothing", page_import_result},
+    {RC_STALE, 409, "import_err_conflict", page_import_result},
+    {RC_OK},
+};
 
-static void validate_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct import_job *j = arg;
-    if (rc != RC_OK) {
-        job_release(j);
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    if (j->nerrors) {
-        result_page(r, w, 422, j, "import_err_nothing");
-        job_release(j);
-        return;
-    }
-    web_write(r, w, import_write, j, write_then);
-}
-
-/* Render the form page again with an error (no file, no campaign). */
-static void form_error(struct req *r, struct resp *w, int status, const char *key)
-{
-    struct page p = {NULL, NULL, NULL, -1, 0};
-    if (page_import(r, NULL, &p) != WEB_OK || !p.model) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    json_object_set_new(p.model, "error", json_string(i18n_get(r->lang, key)));
-    web_render(r, w, status, "import", p.title, p.model);
-}
-
-void raw_import(struct req *r, struct resp *w)
-{
-    int kind = kind_parse(r->nparams ? r->params[0] : NULL);
-    struct import_upload *u = r->sink == import_sink ? r->sink_ctx : NULL;
-    if (kind < 0) {
-        if (u)
-            upload_release(u);
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    if (!u) {
-        /* Not multipart/form-data (the body, if any, was read as a form). */
-        web_error(r, w, WEB_UNSUPPORTED);
-        return;
-    }
-    int mrc = multipart_finish(u->mp);
-    const char *token = u->csrf_len ? u->csrf : r->csrf_header;
-    if (!web_csrf_ok(r, token)) {
-        upload_release(u);
-        web_error(r, w, WEB_CSRF);
-        return;
-    }
-    if (mrc != MULTIPART_OK) {
-        upload_release(u);
-        web_error(r, w, WEB_BAD_REQUEST);
-        return;
-    }
-    if (!u->has_file || u->file.len == 0) {
-        upload_release(u);
-        form_error(r, w, 422, "import_err_no_file");
-        return;
-    }
-    int64_t campaign_id = store_current_campaign_id(web.store);
-    if (kind == IMPORT_CASES && !campaign_id) {
-        upload_release(u);
-        form_error(r, w, 409, "import_err_no_campaign");
-        return;
-    }
-    struct import_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        upload_release(u);
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(j, 0, sizeof *j);
-    j->kind = kind;
-    j->lang = r->lang;
-    j->user_id = web_user(r)->id;
-    j->campaign_id = campaign_id;
-    j->raw = buf_detach(&u->file, &j->raw_len);
-    upload_release(u);
-    j->rows = json_array();
-    j->errors = json_array();
-    j->seen = json_object();
-    web_work(r, w, validate_run, j, validate_then);
-}
+const struct web_action act_import = {
+    .state_size = sizeof(struct import_job),
+    .begin = import_begin,
+    .load = import_load,
+    .work = import_work,
+    .done = page_import_result,
+    .refusals = import_refusals,
+};

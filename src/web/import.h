@@ -16,18 +16,12 @@ enum web_err page_import(struct req *r, const struct web_input *in, struct page 
 /* GET /admin/import/sample/{kind}.csv: a sample file to fill in. */
 void raw_import_sample(struct req *r, struct resp *w);
 /*
- * POST /admin/import/{kind} (multipart/form-data: csrf, file).  The route
- * checks its CSRF token itself (the token travels inside the multipart
- * body), so its handler record carries WEB_NOCSRF.
+ * POST /admin/import/{kind} (multipart/form-data: csrf, file): a declared
+ * action whose begin installs the body sink that collects the file part (up
+ * to IMPORT_MAX_BYTES) and keeps the csrf field as a form value; its answer
+ * is the result page (200, or 422 with the lines refused, or 409).
  */
-void raw_import(struct req *r, struct resp *w);
-/*
- * The begin hook of POST /admin/import/{kind}: once the route and the
- * user's role are known, install the body sink that collects the file part
- * (up to IMPORT_MAX_BYTES) and the csrf field.  Returns 0, or an HTTP status
- * to refuse the request before its body is read.
- */
-int import_begin(struct req *r);
+extern const struct web_action act_import;
 
 /* GET /admin/export.xlsx?region=CODE: the current campaign's submissions. */
 void raw_export_xlsx(struct req *r, struct resp *w);

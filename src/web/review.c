@@ -594,7 +594,7 @@ const struct web_action act_review_score = {
     .check = score_check,
     .write = score_write,
     .page = page_review_case,
-    .says = {[RC_CLOSED] = "scoring_closed"},
+    .refusals = (const struct web_refusal[]){{RC_CLOSED, 0, "scoring_closed", NULL}, {RC_OK}},
 };
 
 static enum result conflict_check(struct web_act *x)
@@ -624,7 +624,7 @@ const struct web_action act_review_conflict = {
     .write = conflict_write,
     .next = "/review?declared=1",
     .page = page_review_case,
-    .says = {[RC_CLOSED] = "scoring_closed"},
+    .refusals = (const struct web_refusal[]){{RC_CLOSED, 0, "scoring_closed", NULL}, {RC_OK}},
 };
 
 /* ------------------------------------------------------------ GET: attachment n */

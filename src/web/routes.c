@@ -25,6 +25,7 @@
 #include "web/import.h"
 #include "web/invite.h"
 #include "web/stages.h"
+#include "web/submit.h"
 #include "web/ranking.h"
 #include "web/session.h"
 #include "web/review.h"
@@ -89,14 +90,14 @@ static const struct route routes[] = {
     {"POST", "/reset/{token}", H_LINK_ACTION(act_reset_accept)},
     /* Submission by units (submit.c, upload.c, files.c). */
     {"GET", "/submit", H_PAGE(page_submit_list, ROLE_SUBMITTER)},
-    {"POST", "/submit/new", H_FORM(raw_submit_new, ROLE_SUBMITTER)},
+    {"POST", "/submit/new", H_ACTION(act_submit_new, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}", H_PAGE(page_submit_edit, ROLE_SUBMITTER)},
-    {"POST", "/submit/{id}", H_FORM(raw_submit_post, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}", H_ACTION(act_submit_case, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}/preview", H_PAGE(page_submit_preview, ROLE_SUBMITTER)},
     {"GET", "/submit/{id}/status", H_PAGE(page_submit_status, ROLE_SUBMITTER)},
-    {"POST", "/submit/{id}/attachments", H_UPLOAD(raw_upload, upload_begin, ROLE_SUBMITTER)},
+    {"POST", "/submit/{id}/attachments", H_ACTION(act_submit_upload, ROLE_SUBMITTER)},
     {"POST", "/submit/{id}/attachments/{aid}/delete",
-     H_FORM(raw_attachment_delete, ROLE_SUBMITTER)},
+     H_ACTION(act_submit_attachment_delete, ROLE_SUBMITTER)},
     {"GET", "/files/{sha256}", H_RAW(raw_file)},
     /* Regional recommendation (recommend.c). */
     {"GET", "/recommend", H_PAGE(page_recommend, ROLE_RECOMMENDER)},
@@ -117,7 +118,7 @@ static const struct route routes[] = {
     /* Import and export (import.c, export.c). */
     {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
     {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
-    {"POST", "/admin/import/{kind}", H_UPLOAD(raw_import, import_begin, ROLE_ORGANISER)},
+    {"POST", "/admin/import/{kind}", H_ACTION(act_import, ROLE_ORGANISER)},
     {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
     /* Ranking, advancement, near-duplicates and stage exports (ranking.c). */
     {"GET", "/admin/stages/{id}/ranking", H_PAGE(page_ranking, ROLE_ORGANISER)},
@@ -688,6 +689,8 @@ int web_begin(struct req *r)
     }
     if (ws->early == WEB_OK && ws->handler->begin)
         return ws->handler->begin(r);
+    if (ws->early == WEB_OK && ws->handler->action && ws->handler->action->begin)
+        return web_act_begin(r, ws->handler->action);
     return 0;
 }
 

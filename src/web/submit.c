@@ -12,6 +12,12 @@
  * status change is compare-and-set in the store, so two concurrent actions
  * cannot both win: the loser gets 409.  The form works without JavaScript;
  * static/submit.js only adds live character counters.
+ *
+ * The actions are declared (action.h): their fields are parsed with the
+ * domain's limits before any code here runs; `check` applies the domain's
+ * rules (submission_check, the tags, the contact) and names each refused
+ * field, and a refused form is the edit page again, at 409 or 422, with the
+ * values as typed and the message beside each field.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,27 +29,22 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/submissions.h"
-#include "web/submit_int.h"
+#include "web/action.h"
+#include "web/submit.h"
 
 #define CONTACT_NAME_MAX 40
 #define CONTACT_PHONE_MAX 20
 #define CONTACT_EMAIL_MAX 254
 #define TAG_MAX 16
 #define TAGS_TEXT_MAX 200
+#define TRACK_SLUG_MAX 64
 
 /* ------------------------------------------------------------ shared */
-
-static int64_t parse_id(const char *s)
-{
-    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
-        return 0;
-    return strtoll(s, NULL, 10);
-}
 
 json_t *submit_own_case(struct req *r)
 {
     const struct store_user *u = web_user(r);
-    int64_t id = r->nparams ? parse_id(r->params[0]) : 0;
+    int64_t id = r->nparams ? web_path_id(r->params[0]) : 0;
     if (!u || !(u->roles & ROLE_SUBMITTER) || id <= 0)
         return NULL;
     json_t *c = store_submission(web.store, id);
@@ -91,14 +92,6 @@ const char *submit_edit_block(json_t *c)
     if (status < 0 || !case_editable((enum case_status)status))
         return "submit_err_locked";
     return submit_window(c, status);
-}
-
-void submit_fail(struct req *r, struct resp *w, int status, const char *key)
-{
-    const char *msg = i18n_get(r->lang, key);
-    json_t *m = r->json ? json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg)
-                        : json_pack("{s:i,s:s}", "status", status, "message", msg);
-    web_render(r, w, status, "error", msg, m);
 }
 
 static json_t *status_text(struct req *r, const char *status)
@@ -232,20 +225,20 @@ static int track_known(json_t *tracks, const char *slug)
     return 0;
 }
 
-static void read_form(struct req *r, struct form_in *in)
+/* The form fields of the sections, in order. */
+static const char *const section_fields[SUBMISSION_SECTIONS] = {"s1", "s2", "s3", "s4", "s5"};
+
+/* The form as typed (the action's values), single lines without control characters. */
+static void form_of_act(const struct web_act *x, struct form_in *in)
 {
-    const struct query *f = web_form(r);
-    in->title = normalise(r, query_get(f, "title"), 1);
-    in->track = normalise(r, query_get(f, "track"), 1);
-    in->tags = normalise(r, query_get(f, "tags"), 1);
-    in->contact_name = normalise(r, query_get(f, "contact_name"), 1);
-    in->contact_phone = normalise(r, query_get(f, "contact_phone"), 1);
-    in->contact_email = normalise(r, query_get(f, "contact_email"), 1);
-    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
-        char key[8];
-        snprintf(key, sizeof key, "s%d", i + 1);
-        in->sections[i] = normalise(r, query_get(f, key), 0);
-    }
+    in->title = normalise(x->r, web_text(x, "title"), 1);
+    in->track = normalise(x->r, web_text(x, "track"), 1);
+    in->tags = normalise(x->r, web_text(x, "tags"), 1);
+    in->contact_name = normalise(x->r, web_text(x, "contact_name"), 1);
+    in->contact_phone = normalise(x->r, web_text(x, "contact_phone"), 1);
+    in->contact_email = normalise(x->r, web_text(x, "contact_email"), 1);
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++)
+        in->sections[i] = normalise(x->r, web_text(x, section_fields[i]), 0);
 }
 
 /* The form as stored in c. */
@@ -284,6 +277,30 @@ static void check_form(const struct form_in *in, json_t *tracks, int for_submit,
             e->any = 1;
 }
 
+/* Refuse each field that e names, beside the field; RC_INVALID if any, else RC_OK. */
+static enum result refuse_form(struct web_act *x, const struct form_errors *e)
+{
+    if (!e->any)
+        return RC_OK;
+    x->error = "submit_has_errors";
+    const struct {
+        const char *field, *key;
+    } refused[] = {
+        {"title", e->check.title},
+        {"track", e->check.track},
+        {"tags", e->tags},
+        {"contact", e->check.contact ? e->check.contact : e->contact},
+        {"total", e->check.total},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (refused[i].key)
+            web_refuse_field(x, refused[i].field, refused[i].key);
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++)
+        if (e->check.section[i])
+            web_refuse_field(x, section_fields[i], e->check.section[i]);
+    return RC_INVALID;
+}
+
 static void set_msg(struct req *r, json_t *o, const char *field, const char *key)
 {
     if (key)
@@ -292,10 +309,10 @@ static void set_msg(struct req *r, json_t *o, const char *field, const char *key
 
 /*
  * The edit page's model for case c (borrowed), showing the values of `in`
- * (the stored ones when NULL) and the errors of `e` (none when NULL).
+ * (the stored ones when NULL) and the messages of `errors` ({field:
+ * message}, borrowed; none when NULL), each section's beside it.
  */
-static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
-                          const struct form_errors *e, const char *upload_error_key)
+static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in, json_t *errors)
 {
     struct form_in stored;
     if (!in) {
@@ -333,8 +350,9 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
                               submission_section_max[s], "count", (json_int_t)n, "body",
                               in->sections[s], "required", submission_section_required[s],
                               "over", (int)n > submission_section_max[s]);
-        if (e)
-            set_msg(r, o, "error", e->check.section[s]);
+        json_t *err = json_object_get(errors, section_fields[s]);
+        if (err)
+            json_object_set(o, "error", err);
         json_array_append_new(sections, o);
     }
 
@@ -351,14 +369,6 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
                              "created_on", jstr(t, "created_on")));
     int nfiles = (int)json_integer_value(json_object_get(c, "files"));
 
-    json_t *errors = json_object();
-    if (e) {
-        set_msg(r, errors, "title", e->check.title);
-        set_msg(r, errors, "track", e->check.track);
-        set_msg(r, errors, "tags", e->tags);
-        set_msg(r, errors, "contact", e->check.contact ? e->check.contact : e->contact);
-        set_msg(r, errors, "total", e->check.total);
-    }
     json_t *m = json_pack(
         "{s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
         "title", in->title, "status", status, "status_text", status_text(r, status), "track",
@@ -380,8 +390,8 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
     json_object_set_new(m, "total_over", json_boolean(total > SUBMISSION_TOTAL_MAX));
     json_object_set_new(m, "title_max", json_integer(SUBMISSION_TITLE_MAX));
     json_object_set_new(m, "tags_max", json_integer(SUBMISSION_TAGS_MAX));
-    json_object_set_new(m, "has_errors", json_boolean(e && e->any));
-    json_object_set_new(m, "errors", errors);
+    json_object_set_new(m, "has_errors", json_boolean(json_object_size(errors) > 0));
+    json_object_set_new(m, "errors", errors ? json_incref(errors) : json_object());
     json_object_set_new(m, "attachments", files);
     json_object_set_new(m, "can_upload",
                         json_boolean(!block && nfiles < SUBMISSIONS_MAX_FILES));
@@ -391,8 +401,6 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in,
     json_object_set_new(m, "used_text",
                         size_text(json_integer_value(json_object_get(c, "bytes"))));
     json_object_set_new(m, "files", json_integer(nfiles));
-    if (upload_error_key)
-        set_msg(r, m, "upload_error", upload_error_key);
     const char *done = query_get(&r->query, "done");
     if (done && (strcmp(done, "saved") == 0 || strcmp(done, "uploaded") == 0 ||
                  strcmp(done, "withdrawn") == 0 || strcmp(done, "removed") == 0)) {
@@ -407,13 +415,6 @@ static const char *case_title(struct req *r, json_t *c)
 {
     const char *t = jstr(c, "title");
     return *t ? t : i18n_get(r->lang, "submit_untitled");
-}
-
-void submit_render_edit(struct req *r, struct resp *w, int status, json_t *c,
-                        const char *upload_error_key)
-{
-    web_render(r, w, status, "submit_edit", case_title(r, c),
-               edit_model(r, c, NULL, NULL, upload_error_key));
 }
 
 /* ------------------------------------------------------------ pages */
@@ -465,7 +466,18 @@ enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct 
     json_t *c = submit_own_case(r);
     if (!c)
         return WEB_NOT_FOUND;
-    p->model = edit_model(r, c, NULL, NULL, NULL);
+    /* A refused save or submission: the form as typed, with its errors. */
+    struct web_act *x = web_act_of(r);
+    const char *action = x && x->a == &act_submit_case ? web_text(x, "action") : NULL;
+    struct form_in typed;
+    const struct form_in *shown = NULL;
+    if (x && x->a == &act_submit_case && !(action && strcmp(action, "withdraw") == 0)) {
+        form_of_act(x, &typed);
+        if (!*typed.track)
+            typed.track = jstr(c, "track");
+        shown = &typed;
+    }
+    p->model = edit_model(r, c, shown, x ? x->errors : NULL);
     p->template = "submit_edit";
     p->title = arena_strdup(&r->arena, case_title(r, c));
     json_decref(c);
@@ -601,162 +613,140 @@ enum web_err page_submit_status(struct req *r, const struct web_input *in, struc
 
 /* ------------------------------------------------------------ actions */
 
-/*
- * The answer to a write: a redirect to url when it succeeded, 409 with the
- * message of changed_key when the store found the case (or the campaign)
- * no longer as expected (RC_NOTFOUND), else 503.
- */
-static void write_done(struct req *r, struct resp *w, int rc, const char *changed_key,
-                       const char *url)
-{
-    if (rc == RC_NOTFOUND) {
-        submit_fail(r, w, 409, changed_key);
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(r, w, url);
-}
-
+/* A new draft of the unit in the current campaign. */
 struct create_job {
     int64_t campaign_id, unit_id, user_id, id;
     char region[8];
+    char next[40]; /* filled by the write: the new case's page */
 };
+
+/* The campaign takes drafts now (409 with why, if not). */
+static enum result create_check(struct web_act *x)
+{
+    struct create_job *j = x->state;
+    const struct store_user *u = web_user(x->r);
+    json_t *k = store_current_campaign(web.store);
+    if (!k) {
+        x->error = "submit_err_closed";
+        return RC_CLOSED;
+    }
+    x->error = campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
+    j->campaign_id = json_integer_value(json_object_get(k, "id"));
+    json_decref(k);
+    if (x->error)
+        return RC_CLOSED;
+    j->unit_id = u->unit_id;
+    j->user_id = u->id;
+    snprintf(j->region, sizeof j->region, "%s", u->unit_region);
+    x->next = j->next;
+    return RC_OK;
+}
 
 static int create_write(struct store_tx *tx, void *arg)
 {
     struct create_job *j = arg;
-    return tx_submission_create(tx, j->campaign_id, j->unit_id, j->region, j->user_id, &j->id);
+    int rc = tx_submission_create(tx, j->campaign_id, j->unit_id, j->region, j->user_id, &j->id);
+    if (rc == RC_OK)
+        snprintf(j->next, sizeof j->next, "/submit/%lld", (long long)j->id);
+    return rc;
 }
 
-static void create_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct create_job *j = arg;
-    write_done(r, w, rc, "submit_err_no_track",
-               arena_printf(&r->arena, "/submit/%lld", (long long)j->id));
-}
-
-void raw_submit_new(struct req *r, struct resp *w)
-{
-    const struct store_user *u = web_user(r);
-    json_t *k = store_current_campaign(web.store);
-    if (!k) {
-        submit_fail(r, w, 409, "submit_err_closed");
-        return;
-    }
-    const char *closed =
-        campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
-    int64_t campaign_id = json_integer_value(json_object_get(k, "id"));
-    json_decref(k);
-    if (closed) {
-        submit_fail(r, w, 409, closed);
-        return;
-    }
-    struct create_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(j, 0, sizeof *j);
-    j->campaign_id = campaign_id;
-    j->unit_id = u->unit_id;
-    j->user_id = u->id;
-    snprintf(j->region, sizeof j->region, "%s", u->unit_region);
-    web_write(r, w, create_write, j, create_then);
-}
-
-/* A save, a submission or a withdrawal in progress. */
-struct action_job {
-    struct submission_fields f;
-    int save;             /* write the fields */
-    const char *from, *to; /* and/or move the status */
-    int64_t user_id;
-    const char *done_url;
+/* The store finds no track to start the draft with. */
+static const struct web_refusal create_refusals[] = {
+    {RC_NOTFOUND, 409, "submit_err_no_track", NULL},
+    {RC_OK},
 };
 
-static int action_write(struct store_tx *tx, void *arg)
+const struct web_action act_submit_new = {
+    .state_size = sizeof(struct create_job),
+    .check = create_check,
+    .write = create_write,
+    .page = page_submit_list,
+    .refusals = create_refusals,
+};
+
+/* A save, a submission or a withdrawal of one case. */
+struct case_job {
+    struct submission_fields f;
+    int status;                 /* the case's, as loaded */
+    const char *block;          /* why it may not be edited now, or NULL */
+    const char *withdraw_block; /* why it may not be withdrawn now, or NULL */
+    const char *stored_track;
+    int save;                   /* write the fields */
+    const char *from, *to;      /* and/or move the status */
+    int64_t user_id;
+};
+
+static const char *const case_actions[] = {"save", "submit", "withdraw", NULL};
+
+/* The form; the limits are the domain's (each section's own limit is checked with the rules). */
+static const struct web_field case_fields[] = {
+    {"action", WEB_F_CHOICE, 0, 0, 0, case_actions, NULL},
+    {"title", WEB_F_TEXT, 0, 0, SUBMISSION_TITLE_MAX, NULL, "check_title_long"},
+    {"track", WEB_F_TEXT, 0, 0, TRACK_SLUG_MAX, NULL, "submit_err_track_unknown"},
+    {"tags", WEB_F_TEXT, 0, 0, TAGS_TEXT_MAX, NULL, "submit_err_tags_many"},
+    {"contact_name", WEB_F_TEXT, 0, 0, CONTACT_NAME_MAX, NULL, "submit_err_contact_name"},
+    {"contact_phone", WEB_F_TEXT, 0, 0, CONTACT_PHONE_MAX, NULL, "submit_err_contact_phone"},
+    {"contact_email", WEB_F_TEXT, 0, 0, CONTACT_EMAIL_MAX, NULL, "submit_err_contact_email"},
+    {"s1", WEB_F_TEXT, WEB_F_MULTILINE, 0, SUBMISSION_TOTAL_MAX, NULL, "check_section_long"},
+    {"s2", WEB_F_TEXT, WEB_F_MULTILINE, 0, SUBMISSION_TOTAL_MAX, NULL, "check_section_long"},
+    {"s3", WEB_F_TEXT, WEB_F_MULTILINE, 0, SUBMISSION_TOTAL_MAX, NULL, "check_section_long"},
+    {"s4", WEB_F_TEXT, WEB_F_MULTILINE, 0, SUBMISSION_TOTAL_MAX, NULL, "check_section_long"},
+    {"s5", WEB_F_TEXT, WEB_F_MULTILINE, 0, SUBMISSION_TOTAL_MAX, NULL, "check_section_long"},
+    {NULL},
+};
+
+/* The unit's own case (404 for any other) and what its status and window allow. */
+static enum result case_load(struct web_act *x)
 {
-    struct action_job *j = arg;
-    int rc;
-    if (j->save && (rc = tx_submission_save(tx, &j->f)) != RC_OK)
-        return rc;
-    if (j->to)
-        return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
+    struct case_job *j = x->state;
+    json_t *c = submit_own_case(x->r);
+    if (!c)
+        return RC_NOTFOUND;
+    j->status = case_status_parse(jstr(c, "status"));
+    if (j->status < 0) {
+        json_decref(c);
+        return RC_ERROR;
+    }
+    j->f.case_id = json_integer_value(json_object_get(c, "id"));
+    j->f.expect_status = case_status_name((enum case_status)j->status);
+    j->user_id = x->user_id;
+    j->block = submit_edit_block(c);
+    j->withdraw_block = case_transition((enum case_status)j->status, ACT_WITHDRAW) < 0
+                            ? "submit_err_not_withdrawable"
+                            : submit_window(c, j->status);
+    j->stored_track = arena_strdup(&x->r->arena, jstr(c, "track"));
+    json_decref(c);
     return RC_OK;
 }
 
-static void action_then(struct req *r, struct resp *w, int rc, void *arg)
+/* The status allows the action (409), and a saved form keeps the domain's rules (422). */
+static enum result case_check(struct web_act *x)
 {
-    struct action_job *j = arg;
-    write_done(r, w, rc, "submit_err_changed", j->done_url);
-}
-
-void raw_submit_post(struct req *r, struct resp *w)
-{
-    json_t *c = submit_own_case(r);
-    if (!c) {
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    const char *action = query_get(web_form(r), "action");
-    if (!action)
-        action = "save";
-    int st = case_status_parse(jstr(c, "status"));
-    int64_t id = json_integer_value(json_object_get(c, "id"));
-    struct action_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j || st < 0) {
-        json_decref(c);
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    memset(j, 0, sizeof *j);
-    j->f.case_id = id;
-    j->f.expect_status = arena_strdup(&r->arena, case_status_name((enum case_status)st));
-    j->user_id = web_user(r)->id;
-
-    if (strcmp(action, "withdraw") == 0) {
-        const char *why = case_transition((enum case_status)st, ACT_WITHDRAW) < 0
-                              ? "submit_err_not_withdrawable"
-                              : submit_window(c, st);
-        json_decref(c);
-        if (why) {
-            submit_fail(r, w, 409, why);
-            return;
-        }
+    struct case_job *j = x->state;
+    const char *action = web_text(x, "action");
+    long long id = (long long)j->f.case_id;
+    if (action && strcmp(action, "withdraw") == 0) {
+        if ((x->error = j->withdraw_block))
+            return RC_STATE;
         j->from = j->f.expect_status;
         j->to = case_status_name(CASE_DRAFT);
-        j->done_url = arena_printf(&r->arena, "/submit/%lld?done=withdrawn", (long long)id);
-        web_write(r, w, action_write, j, action_then);
-        return;
+        x->next = arena_printf(&x->r->arena, "/submit/%lld?done=withdrawn", id);
+        return RC_OK;
     }
-    int submit = strcmp(action, "submit") == 0;
-    if (!submit && strcmp(action, "save") != 0) {
-        json_decref(c);
-        web_error(r, w, WEB_BAD_PARAM);
-        return;
-    }
-    const char *block = submit_edit_block(c);
-    if (block) {
-        json_decref(c);
-        submit_fail(r, w, 409, block);
-        return;
-    }
+    int submit = action && strcmp(action, "submit") == 0;
+    if ((x->error = j->block))
+        return RC_STATE;
     struct form_in in;
-    read_form(r, &in);
+    form_of_act(x, &in);
     if (!*in.track) /* the case always has a track: an absent field keeps it */
-        in.track = arena_strdup(&r->arena, jstr(c, "track"));
+        in.track = j->stored_track ? j->stored_track : "";
     json_t *k = store_current_campaign(web.store);
     struct form_errors e;
     check_form(&in, json_object_get(k, "tracks"), submit, &e);
     json_decref(k);
-    if (e.any) {
-        web_render(r, w, 422, "submit_edit", case_title(r, c), edit_model(r, c, &in, &e, NULL));
-        json_decref(c);
-        return;
-    }
-    json_decref(c);
+    if (e.any)
+        return refuse_form(x, &e);
     j->save = 1;
     j->f.title = in.title;
     j->f.track = in.track;
@@ -766,27 +756,83 @@ void raw_submit_post(struct req *r, struct resp *w)
     j->f.contact_email = in.contact_email;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++)
         j->f.sections[i] = in.sections[i];
-    if (submit) {
-        int to = case_transition((enum case_status)st,
-                                 st == CASE_CORRECTION ? ACT_RESUBMIT : ACT_SUBMIT);
-        if (to < 0) {
-            submit_fail(r, w, 409, "submit_err_locked");
-            return;
-        }
-        j->from = j->f.expect_status;
-        j->to = case_status_name((enum case_status)to);
-        j->done_url = arena_printf(&r->arena, "/submit/%lld/status", (long long)id);
-    } else {
-        j->done_url = arena_printf(&r->arena, "/submit/%lld?done=saved", (long long)id);
+    if (!submit) {
+        x->next = arena_printf(&x->r->arena, "/submit/%lld?done=saved", id);
+        return RC_OK;
     }
-    web_write(r, w, action_write, j, action_then);
+    int to = case_transition((enum case_status)j->status,
+                             j->status == CASE_CORRECTION ? ACT_RESUBMIT : ACT_SUBMIT);
+    if (to < 0) {
+        x->error = "submit_err_locked";
+        return RC_STATE;
+    }
+    j->from = j->f.expect_status;
+    j->to = case_status_name((enum case_status)to);
+    x->next = arena_printf(&x->r->arena, "/submit/%lld/status", id);
+    return RC_OK;
 }
+
+static int case_write(struct store_tx *tx, void *arg)
+{
+    struct case_job *j = arg;
+    int rc;
+    if (j->save && (rc = tx_submission_save(tx, &j->f)) != RC_OK)
+        return rc;
+    if (j->to)
+        return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
+    return RC_OK;
+}
+
+/* The store found the case no longer as loaded (another action won meanwhile). */
+static const struct web_refusal changed_refusals[] = {
+    {RC_NOTFOUND, 409, "submit_err_changed", NULL},
+    {RC_OK},
+};
+
+const struct web_action act_submit_case = {
+    .fields = case_fields,
+    .state_size = sizeof(struct case_job),
+    .load = case_load,
+    .check = case_check,
+    .write = case_write,
+    .page = page_submit_edit,
+    .refusals = changed_refusals,
+};
 
 /* ------------------------------------------------------------ attachments */
 
 struct remove_job {
     int64_t case_id, attachment_id;
+    const char *block;
 };
+
+/* The attachment of the unit's own case named by the path (404 for any other). */
+static enum result remove_load(struct web_act *x)
+{
+    struct remove_job *j = x->state;
+    json_t *c = submit_own_case(x->r);
+    int64_t aid = x->r->nparams > 1 ? web_path_id(x->r->params[1]) : 0;
+    int found = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(c, "attachments"), i, t)
+        if (aid > 0 && json_integer_value(json_object_get(t, "id")) == aid) found = 1;
+    if (found) {
+        j->case_id = json_integer_value(json_object_get(c, "id"));
+        j->attachment_id = aid;
+        j->block = submit_edit_block(c);
+        x->next = arena_printf(&x->r->arena, "/submit/%lld?done=removed#attachments",
+                               (long long)j->case_id);
+    }
+    json_decref(c);
+    return found ? RC_OK : RC_NOTFOUND;
+}
+
+static enum result remove_check(struct web_act *x)
+{
+    struct remove_job *j = x->state;
+    return (x->error = j->block) ? RC_STATE : RC_OK;
+}
 
 static int remove_write(struct store_tx *tx, void *arg)
 {
@@ -794,43 +840,11 @@ static int remove_write(struct store_tx *tx, void *arg)
     return tx_attachment_remove(tx, j->case_id, j->attachment_id);
 }
 
-static void remove_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct remove_job *j = arg;
-    write_done(
-        r, w, rc, "submit_err_changed",
-        arena_printf(&r->arena, "/submit/%lld?done=removed#attachments", (long long)j->case_id));
-}
-
-void raw_attachment_delete(struct req *r, struct resp *w)
-{
-    json_t *c = submit_own_case(r);
-    int64_t aid = r->nparams > 1 ? parse_id(r->params[1]) : 0;
-    int found = 0;
-    if (c) {
-        size_t i;
-        json_t *t;
-        json_array_foreach(json_object_get(c, "attachments"), i, t)
-            if (json_integer_value(json_object_get(t, "id")) == aid) found = 1;
-    }
-    if (!found) {
-        json_decref(c);
-        web_error(r, w, WEB_NOT_FOUND);
-        return;
-    }
-    const char *block = submit_edit_block(c);
-    int64_t id = json_integer_value(json_object_get(c, "id"));
-    json_decref(c);
-    if (block) {
-        submit_fail(r, w, 409, block);
-        return;
-    }
-    struct remove_job *j = arena_alloc(&r->arena, sizeof *j);
-    if (!j) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    j->case_id = id;
-    j->attachment_id = aid;
-    web_write(r, w, remove_write, j, remove_then);
-}
+const struct web_action act_submit_attachment_delete = {
+    .state_size = sizeof(struct remove_job),
+    .load = remove_load,
+    .check = remove_check,
+    .write = remove_write,
+    .page = page_submit_edit,
+    .refusals = changed_refusals,
+};

@@ -2,22 +2,26 @@
  * upload.c — attachments of a case, streamed: POST /submit/{id}/attachments
  * as multipart/form-data with one file part and the csrf field.
  *
- * The body never sits in memory.  When the headers are in, upload_begin
- * (the route's begin hook) checks that the case is the user's and still
- * editable, works out how many bytes this file may have (20 MiB per file,
- * 50 MiB per case, 10 files), raises r->max_body to that (so a larger
- * Content-Length gets 413 before any of the body is read) and installs the
- * sink.  The sink feeds the streaming multipart parser; the file's bytes go
- * to a temporary file under <data>/tmp/ while their SHA-256 and size are
- * computed, and crossing a limit refuses the request at once (413).  When
- * the body has ended, raw_upload checks the csrf part (the dispatcher does
- * not look for it: WEB_NOCSRF), decides the type from the content alone
- * (PDF, DOCX, JPEG, PNG; anything else is 415, whatever its name or
- * declared type), then, on the worker pool, syncs the file and renames it
- * to <data>/files/<first 2 hex>/<sha256> (content-addressed: the same
- * content is stored once) and records the row.  The original name is only
- * metadata, sanitised: no path, no control or bidirectional-override
- * characters, at most 120 characters.
+ * A declared action (action.h) with a begin.  The body never sits in
+ * memory.  When the headers are in, upload_begin checks that the case is
+ * the user's and still editable, works out how many bytes this file may
+ * have (20 MiB per file, 50 MiB per case, 10 files), raises r->max_body to
+ * that (so a larger Content-Length gets 413 before any of the body is read)
+ * and installs the sink.  The sink feeds the streaming multipart parser;
+ * the file's bytes go to a temporary file under <data>/tmp/ while their
+ * SHA-256 and size are computed, and crossing a limit refuses the request
+ * at once (413); the small parts (the csrf token) are kept as form values,
+ * so the dispatcher checks the token as for any form.  A case that takes
+ * no file now still gets a sink that skips the file, so that the answer is
+ * the reason (409, 413) rather than a missing token.  When the body has
+ * ended, the action's load refuses what begin or the stream decided and
+ * decides the type from the content alone (PDF, DOCX, JPEG, PNG; anything
+ * else is 415, whatever its name or declared type); its work, on the worker
+ * pool, syncs the file and renames it to <data>/files/<first 2 hex>/<sha256>
+ * (content-addressed: the same content is stored once) and records the
+ * row.  A refusal is the edit page again with the message beside the upload
+ * form.  The original name is only metadata, sanitised: no path, no control
+ * or bidirectional-override characters, at most 120 characters.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,14 +39,17 @@
 #include "http/multipart.h"
 #include "store/accounts.h"
 #include "store/submissions.h"
-#include "web/submit_int.h"
+#include "web/action.h"
+#include "web/submit.h"
 
 #define UPLOAD_SLACK (64u << 10) /* multipart framing and the csrf field */
 #define UPLOAD_OTHER_MAX (16u << 10) /* bytes of non-file parts */
 #define UPLOAD_NAME_MAX 120
+#define UPLOAD_VALUE_MAX 256 /* bytes of one small part kept as a form value */
 
-enum upload_part { PART_NONE, PART_CSRF, PART_FILE, PART_OTHER };
+enum upload_part { PART_NONE, PART_VALUE, PART_FILE, PART_SKIP };
 
+/* The action's state: what begin decided and what the sink streamed. */
 struct upload {
     struct req *r;
     int64_t case_id, user_id;
@@ -52,8 +59,9 @@ struct upload {
     struct multipart *mp;
     int status;             /* an HTTP status decided while streaming, or 0 */
     enum upload_part part;
-    char csrf[96];
-    size_t csrf_len;
+    char *value_name;       /* the small part being read */
+    char value[UPLOAD_VALUE_MAX];
+    size_t value_len;
     size_t other_bytes;
     int files;              /* file parts seen */
     int file_done;
@@ -190,7 +198,9 @@ static int part_begin(void *ctx, const char *name, const char *filename, const c
 {
     (void)ctype; /* the declared type is never trusted */
     struct upload *u = ctx;
-    if (filename && *filename) {
+    if (filename && *filename && u->deny) {
+        u->part = PART_SKIP; /* refused at begin: the reason is the answer, not the file */
+    } else if (filename && *filename) {
         if (u->files++) {
             u->status = 400; /* one file per request */
             return 1;
@@ -211,7 +221,13 @@ static int part_begin(void *ctx, const char *name, const char *filename, const c
         crypto_hash_sha256_init(&u->sha);
         u->part = PART_FILE;
     } else {
-        u->part = strcmp(name, "csrf") == 0 ? PART_CSRF : PART_OTHER;
+        u->part = PART_VALUE;
+        u->value_len = 0;
+        u->value_name = arena_strdup(&u->r->arena, name);
+        if (!u->value_name) {
+            u->status = 500;
+            return 1;
+        }
     }
     return 0;
 }
@@ -235,20 +251,16 @@ static int part_data(void *ctx, const char *data, size_t len)
             return 1;
         }
         return 0;
-    case PART_CSRF:
-        if (u->csrf_len + len >= sizeof u->csrf) {
-            u->status = 400;
-            return 1;
-        }
-        memcpy(u->csrf + u->csrf_len, data, len);
-        u->csrf_len += len;
-        return 0;
-    default:
+    case PART_VALUE:
         u->other_bytes += len;
-        if (u->other_bytes > UPLOAD_OTHER_MAX) {
+        if (u->other_bytes > UPLOAD_OTHER_MAX || u->value_len + len > sizeof u->value) {
             u->status = 413;
             return 1;
         }
+        memcpy(u->value + u->value_len, data, len);
+        u->value_len += len;
+        return 0;
+    default:
         return 0;
     }
 }
@@ -261,6 +273,10 @@ static int part_end(void *ctx)
         crypto_hash_sha256_final(&u->sha, digest);
         sodium_bin2hex(u->hex, sizeof u->hex, digest, sizeof digest);
         u->file_done = 1;
+    } else if (u->part == PART_VALUE &&
+               web_form_keep(u->r, u->value_name, u->value, u->value_len) != 0) {
+        u->status = 400;
+        return 1;
     }
     u->part = PART_NONE;
     return 0;
@@ -289,29 +305,31 @@ static void upload_cleanup(struct req *r)
     u->mp = NULL;
 }
 
-int upload_begin(struct req *r)
+static int upload_begin(struct web_act *x)
 {
+    struct req *r = x->r;
     struct web_state *ws = r->app;
-    struct upload *u = arena_alloc(&r->arena, sizeof *u);
-    if (!u)
-        return 413;
-    memset(u, 0, sizeof *u);
+    struct upload *u = x->state;
     u->r = r;
     u->fd = -1;
-    r->sink_ctx = u;
     json_t *c = submit_own_case(r);
     if (!c) {
         ws->early = WEB_NOT_FOUND;
         return 0;
     }
     u->case_id = json_integer_value(json_object_get(c, "id"));
-    u->user_id = web_user(r)->id;
+    u->user_id = x->user_id;
     int64_t files = json_integer_value(json_object_get(c, "files"));
     int64_t bytes = json_integer_value(json_object_get(c, "bytes"));
     const char *block = submit_edit_block(c);
     json_decref(c);
-    /* Refusals decided here are answered by raw_upload (small bodies) or 413 (large). */
+    /* Refusals decided here are answered by the load (small bodies) or 413 (large). */
     char boundary[MULTIPART_BOUNDARY_MAX + 1];
+    if (!r->content_type || multipart_boundary(r->content_type, boundary, sizeof boundary) != 0) {
+        u->deny = 415; /* no sink: the body, if small, is read as a form */
+        u->deny_key = "submit_err_not_multipart";
+        return 0;
+    }
     if (block) {
         u->deny = 409;
         u->deny_key = block;
@@ -321,28 +339,26 @@ int upload_begin(struct req *r)
     } else if (bytes >= SUBMISSIONS_MAX_CASE_BYTES) {
         u->deny = 413;
         u->deny_key = "submit_err_case_full";
-    } else if (!r->content_type ||
-               multipart_boundary(r->content_type, boundary, sizeof boundary) != 0) {
-        u->deny = 415;
-        u->deny_key = "submit_err_not_multipart";
     }
-    if (u->deny)
-        return 0;
-    u->limit = SUBMISSIONS_MAX_CASE_BYTES - bytes;
-    if (u->limit > SUBMISSIONS_MAX_FILE_BYTES)
-        u->limit = SUBMISSIONS_MAX_FILE_BYTES;
-    char *tmp = arena_printf(&r->arena, "%s/tmp", web.data_dir);
-    if (!tmp || (mkdir(tmp, 0750) != 0 && errno != EEXIST)) {
-        log_error("upload: cannot create %s: %s", tmp ? tmp : "tmp", strerror(errno));
-        return 500;
+    if (!u->deny) {
+        u->limit = SUBMISSIONS_MAX_CASE_BYTES - bytes;
+        if (u->limit > SUBMISSIONS_MAX_FILE_BYTES)
+            u->limit = SUBMISSIONS_MAX_FILE_BYTES;
+        char *tmp = arena_printf(&r->arena, "%s/tmp", web.data_dir);
+        if (!tmp || (mkdir(tmp, 0750) != 0 && errno != EEXIST)) {
+            log_error("upload: cannot create %s: %s", tmp ? tmp : "tmp", strerror(errno));
+            return 500;
+        }
     }
     const struct multipart_cb cb = {u, part_begin, part_data, part_end};
     u->mp = multipart_new(boundary, &cb);
     if (!u->mp)
         return 500;
+    r->sink_ctx = u;
     r->cleanup = upload_cleanup;
     r->sink = upload_sink;
-    r->max_body = (size_t)u->limit + UPLOAD_SLACK;
+    if (!u->deny) /* a refused one keeps the form limit: its file is skipped */
+        r->max_body = (size_t)u->limit + UPLOAD_SLACK;
     return 0;
 }
 
@@ -394,70 +410,51 @@ fail:
     log_error("upload: cannot store %s: %s", u->hex, strerror(errno));
 }
 
-static void upload_then(struct req *r, struct resp *w, int rc, void *arg)
+/* What begin and the stream decided, the file's type by its content; refused beside the form. */
+static enum result upload_load(struct web_act *x)
 {
-    struct upload *u = arg;
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    switch (u->rc) {
-    case RC_OK:
-        web_redirect(r, w,
-                     arena_printf(&r->arena, "/submit/%lld?done=uploaded#attachments",
-                                  (long long)u->case_id));
-        return;
-    case RC_NOTFOUND:
-        submit_fail(r, w, 409, "submit_err_changed");
-        return;
-    case SUBMISSIONS_FULL:
-        submit_fail(r, w, 413, "submit_err_case_full");
-        return;
-    default:
-        web_error(r, w, WEB_INTERNAL);
-    }
-}
-
-/* Re-show the edit page with an upload error (or an error page if the case is gone). */
-static void upload_fail(struct req *r, struct resp *w, int status, const char *key)
-{
-    json_t *c = submit_own_case(r);
-    if (!c || r->json) {
-        json_decref(c);
-        submit_fail(r, w, status, key);
-        return;
-    }
-    submit_render_edit(r, w, status, c, key);
-    json_decref(c);
-}
-
-void raw_upload(struct req *r, struct resp *w)
-{
-    struct upload *u = r->sink_ctx;
-    if (!u) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
+    struct upload *u = x->state;
+    const char *key = NULL;
+    x->error = "submit_upload_refused";
     if (u->deny) {
-        upload_fail(r, w, u->deny, u->deny_key);
-        return;
+        x->status = u->deny;
+        key = u->deny_key;
+    } else if (multipart_finish(u->mp) != MULTIPART_OK) {
+        x->status = 400;
+        key = "err_bad_request";
+    } else if (!u->file_done) {
+        key = "submit_err_no_file";
+    } else if (!(u->mime = sniff(u))) {
+        x->status = 415;
+        key = "submit_err_file_type";
     }
-    if (multipart_finish(u->mp) != MULTIPART_OK) {
-        web_error(r, w, WEB_BAD_REQUEST);
-        return;
-    }
-    u->csrf[u->csrf_len] = 0;
-    if (!web_csrf_ok(r, u->csrf) && !web_csrf_ok(r, r->csrf_header)) {
-        web_error(r, w, WEB_CSRF);
-        return;
-    }
-    if (!u->file_done) {
-        upload_fail(r, w, 422, "submit_err_no_file");
-        return;
-    }
-    if (!(u->mime = sniff(u))) {
-        upload_fail(r, w, 415, "submit_err_file_type");
-        return;
-    }
-    web_work(r, w, upload_store, u, upload_then);
+    if (key)
+        return web_refuse_field(x, "file", key);
+    x->error = NULL;
+    x->next = arena_printf(&x->r->arena, "/submit/%lld?done=uploaded#attachments",
+                           (long long)u->case_id);
+    return RC_OK;
 }
+
+static enum result upload_work(void *state)
+{
+    struct upload *u = state;
+    upload_store(u);
+    return (enum result)u->rc;
+}
+
+/* The store found the case changed or full meanwhile. */
+static const struct web_refusal upload_refusals[] = {
+    {RC_NOTFOUND, 409, "submit_err_changed", NULL},
+    {SUBMISSIONS_FULL, 413, "submit_err_case_full", NULL},
+    {RC_OK},
+};
+
+const struct web_action act_submit_upload = {
+    .state_size = sizeof(struct upload),
+    .begin = upload_begin,
+    .load = upload_load,
+    .work = upload_work,
+    .page = page_submit_edit,
+    .refusals = upload_refusals,
+};

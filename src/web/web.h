@@ -191,17 +191,6 @@ void raw_healthz(struct req *r, struct resp *w);
 void raw_metrics(struct req *r, struct resp *w);
 void raw_static(struct req *r, struct resp *w);
 
-/* Submission by units (submit.c, upload.c, files.c). */
-enum web_err page_submit_list(struct req *r, const struct web_input *in, struct page *p);
-enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct page *p);
-enum web_err page_submit_preview(struct req *r, const struct web_input *in, struct page *p);
-enum web_err page_submit_status(struct req *r, const struct web_input *in, struct page *p);
-void raw_submit_new(struct req *r, struct resp *w);
-void raw_submit_post(struct req *r, struct resp *w);
-int upload_begin(struct req *r);
-void raw_upload(struct req *r, struct resp *w);
-void raw_attachment_delete(struct req *r, struct resp *w);
-void raw_file(struct req *r, struct resp *w);
 /*
  * Answer with stored file sha (<data>/files/<2 hex>/<sha>) as a download:
  * 200 with its bytes, the type mime (copied), Content-Disposition
