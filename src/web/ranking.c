@@ -25,6 +25,7 @@
 #include "review/rank_run.h"
 #include "store/ranking.h"
 #include "store/review.h"
+#include "web/action.h"
 #include "web/ranking.h"
 #include "web/stages.h"
 
@@ -140,7 +141,7 @@ static json_t *row_model(struct req *r, json_t *res)
 }
 
 /* The ranking page's model for stage s (a new reference), with notice/error if any. */
-static json_t *ranking_model(struct req *r, const struct ranking_stage *s, const char *error)
+static json_t *ranking_model(struct req *r, const struct ranking_stage *s)
 {
     json_t *m = json_object();
     json_t *stage = stage_model(r, s);
@@ -192,8 +193,6 @@ static json_t *ranking_model(struct req *r, const struct ranking_stage *s, const
     const char *done = query_get(&r->query, "done");
     if (done && (!strcmp(done, "rank") || !strcmp(done, "advance") || !strcmp(done, "close")))
         json_object_set_new(m, "notice", json_string(word(r, "ranking_done_", done)));
-    if (error)
-        json_object_set_new(m, "error", json_string(error));
     return m;
 }
 
@@ -204,7 +203,7 @@ enum web_err page_ranking(struct req *r, const struct web_input *in, struct page
     struct ranking_stage *s = ranking_stage_of(r, r->params[0], &e);
     if (!s)
         return e;
-    p->model = ranking_model(r, s, NULL);
+    p->model = ranking_model(r, s);
     p->template = "ranking";
     p->title = arena_printf(&r->arena, "%s · %s", s->base.name, i18n_get(r->lang, "ranking_title"));
     return WEB_OK;
@@ -302,143 +301,126 @@ enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct
 
 /* ------------------------------------------------------------ actions */
 
+/* Rank, advance or close: one stage of the campaign under review. */
 struct action {
     struct ranking_stage *stage;
     int close_first; /* rank: the stage was released and the organiser confirmed */
-    int advance;     /* 1: advance, 0: rank */
-    int rc;          /* RC_OK, RC_STATE (the state changed), RC_ERROR */
 };
 
-/* On the worker pool: compute, then wait for the writer to store it. */
-static void action_run(void *arg)
+/* The stage of the path, of the campaign under review; where to go when it is done. */
+static enum result action_load(struct web_act *x)
 {
-    struct action *a = arg;
-    a->rc = a->advance ? rank_run_advance(web.store, a->stage)
-                       : rank_run_rank(web.store, a->stage, a->close_first);
-}
-
-static void conflict_page(struct req *r, struct resp *w, const struct ranking_stage *s,
-                          const char *key)
-{
-    web_render(r, w, 409, "ranking", s->base.name, ranking_model(r, s, i18n_get(r->lang, key)));
-}
-
-static void action_then(struct req *r, struct resp *w, int rc, void *arg)
-{
-    struct action *a = arg;
-    if (rc != RC_OK || (a->rc != RC_OK && a->rc != RC_STATE)) {
-        web_error(r, w, rc != RC_OK ? WEB_UNAVAILABLE : WEB_INTERNAL);
-        return;
-    }
-    if (a->rc == RC_STATE) {
-        /* Re-read: the page shows the state as it is now. */
-        store_ranking_stage(web.store, a->stage->base.id, a->stage);
-        conflict_page(r, w, a->stage, "ranking_err_state");
-        return;
-    }
-    web_redirect(r, w,
-                 arena_printf(&r->arena, "/admin/stages/%lld/ranking?done=%s",
-                              (long long)a->stage->base.id, a->advance ? "advance" : "rank"));
-}
-
-/* Rank (advance 0) or advance stage s on the worker pool, then answer in action_then. */
-static void action_start(struct req *r, struct resp *w, struct ranking_stage *s, int close_first,
-                         int advance)
-{
-    struct action *a = arena_alloc(&r->arena, sizeof *a);
-    if (!a) {
-        web_error(r, w, WEB_INTERNAL);
-        return;
-    }
-    *a = (struct action){s, close_first, advance, RC_OK};
-    web_work(r, w, action_run, a, action_then);
-}
-
-/* The stage of a POST, which must belong to the campaign under review. */
-static struct ranking_stage *post_stage(struct req *r, struct resp *w)
-{
+    struct action *a = x->state;
     enum web_err e;
-    struct ranking_stage *s = ranking_stage_of(r, r->params[0], &e);
-    if (!s) {
-        web_error(r, w, e);
-        return NULL;
+    a->stage = ranking_stage_of(x->r, x->r->params[0], &e);
+    if (!a->stage)
+        return RC_NOTFOUND;
+    if (a->stage->base.campaign_id != store_review_campaign_id(web.store)) {
+        x->error = "ranking_err_campaign";
+        return RC_STATE;
     }
-    if (s->base.campaign_id != store_review_campaign_id(web.store)) {
-        conflict_page(r, w, s, "ranking_err_campaign");
-        return NULL;
-    }
-    return s;
+    const char *done = x->a == &act_ranking_rank      ? "rank"
+                       : x->a == &act_ranking_advance ? "advance"
+                                                      : "close";
+    x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/ranking?done=%s",
+                           (long long)a->stage->base.id, done);
+    return RC_OK;
 }
 
-void raw_ranking_rank(struct req *r, struct resp *w)
+/* A released stage is ranked only when the organiser confirms that ranking closes it. */
+static enum result rank_check(struct web_act *x)
 {
-    struct ranking_stage *s = post_stage(r, w);
-    if (!s)
-        return;
-    const char *confirm = query_get(web_form(r), "confirm");
-    int released = s->base.state == STAGE_RELEASED;
-    if (released && !(confirm && strcmp(confirm, "1") == 0)) {
-        conflict_page(r, w, s, "ranking_err_confirm");
-        return;
+    struct action *a = x->state;
+    int released = a->stage->base.state == STAGE_RELEASED;
+    if (released && !web_int(x, "confirm")) {
+        x->error = "ranking_err_confirm";
+        return RC_STATE;
     }
-    if (!stage_allows(s->base.state, STAGE_RANK)) {
-        conflict_page(r, w, s, "ranking_err_state");
-        return;
-    }
-    action_start(r, w, s, released, 0);
+    if (!stage_allows(a->stage->base.state, STAGE_RANK))
+        return RC_STATE;
+    a->close_first = released;
+    return RC_OK;
 }
 
-void raw_ranking_advance(struct req *r, struct resp *w)
+/* Advancing needs a ranking, and a next stage that has not started. */
+static enum result advance_check(struct web_act *x)
 {
-    struct ranking_stage *s = post_stage(r, w);
-    if (!s)
-        return;
+    struct action *a = x->state;
+    const struct ranking_stage *s = a->stage;
     if (!stage_allows(s->base.state, STAGE_ADVANCE)) {
-        conflict_page(r, w, s, "ranking_err_not_ranked");
-        return;
+        x->error = "ranking_err_not_ranked";
+        return RC_STATE;
     }
     if (s->next_id && !stage_allows(s->next_state, STAGE_FILL)) {
-        conflict_page(r, w, s, "ranking_err_next_started");
-        return;
+        x->error = "ranking_err_next_started";
+        return RC_STATE;
     }
-    action_start(r, w, s, 0, 1);
+    return RC_OK;
 }
 
-static int close_run(struct store_tx *tx, void *arg)
+static enum result close_check(struct web_act *x)
 {
-    struct ranking_stage *s = arg;
-    return tx_ranking_close(tx, s->base.id);
+    struct action *a = x->state;
+    return stage_allows(a->stage->base.state, STAGE_CLOSE) ? RC_OK : RC_STATE;
 }
 
-static void close_then(struct req *r, struct resp *w, int rc, void *arg)
+/* On the worker pool: compute, then wait for the writer to store it. */
+static enum result rank_work(void *arg)
 {
-    struct ranking_stage *s = arg;
-    if (rc == RC_STATE) {
-        store_ranking_stage(web.store, s->base.id, s);
-        conflict_page(r, w, s, "ranking_err_state");
-        return;
-    }
-    if (rc != RC_OK) {
-        web_error(r, w, WEB_UNAVAILABLE);
-        return;
-    }
-    web_redirect(
-        r, w,
-        arena_printf(&r->arena, "/admin/stages/%lld/ranking?done=close", (long long)s->base.id));
+    struct action *a = arg;
+    return rank_run_rank(web.store, a->stage, a->close_first);
 }
 
-void raw_ranking_close(struct req *r, struct resp *w)
+static enum result advance_work(void *arg)
 {
-    struct ranking_stage *s = post_stage(r, w);
-    if (!s)
-        return;
-    if (!stage_allows(s->base.state, STAGE_CLOSE)) {
-        conflict_page(r, w, s, "ranking_err_state");
-        return;
-    }
-    web_write(r, w, close_run, s, close_then);
+    struct action *a = arg;
+    return rank_run_advance(web.store, a->stage);
 }
 
+static int close_write(struct store_tx *tx, void *arg)
+{
+    struct action *a = arg;
+    return tx_ranking_close(tx, a->stage->base.id);
+}
+
+/* A state changed meanwhile: the page again, as the stage is now. */
+static const struct web_refusal state_refusals[] = {
+    {RC_STATE, 409, "ranking_err_state", NULL},
+    {RC_OK},
+};
+
+static const struct web_field rank_fields[] = {
+    {"confirm", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {NULL},
+};
+
+const struct web_action act_ranking_rank = {
+    .fields = rank_fields,
+    .state_size = sizeof(struct action),
+    .load = action_load,
+    .check = rank_check,
+    .work = rank_work,
+    .page = page_ranking,
+    .refusals = state_refusals,
+};
+
+const struct web_action act_ranking_advance = {
+    .state_size = sizeof(struct action),
+    .load = action_load,
+    .check = advance_check,
+    .work = advance_work,
+    .page = page_ranking,
+    .refusals = state_refusals,
+};
+
+const struct web_action act_ranking_close = {
+    .state_size = sizeof(struct action),
+    .load = action_load,
+    .check = close_check,
+    .write = close_write,
+    .page = page_ranking,
+    .refusals = state_refusals,
+};
 
 /* ------------------------------------------------------------ near-duplicates */
 

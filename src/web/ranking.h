@@ -22,9 +22,7 @@ struct ranking_stage *ranking_stage_of(struct req *r, const char *param, enum we
 enum web_err page_ranking(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_ranking_case(struct req *r, const struct web_input *in, struct page *p);
 /* POST /admin/stages/{id}/close, /rank (confirm=1 when released), /advance. */
-void raw_ranking_close(struct req *r, struct resp *w);
-void raw_ranking_rank(struct req *r, struct resp *w);
-void raw_ranking_advance(struct req *r, struct resp *w);
+extern const struct web_action act_ranking_close, act_ranking_rank, act_ranking_advance;
 /* GET /admin/stages/{id}/export/{kind}.xlsx, kind assignments | scores | ranking. */
 void raw_ranking_export(struct req *r, struct resp *w);
 /* GET /admin/dedupe[?threshold=T] and GET /admin/dedupe/{a}/{b}. */

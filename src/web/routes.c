@@ -122,9 +122,9 @@ static const struct route routes[] = {
     {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
     /* Ranking, advancement, near-duplicates and stage exports (ranking.c). */
     {"GET", "/admin/stages/{id}/ranking", H_PAGE(page_ranking, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/close", H_FORM(raw_ranking_close, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/rank", H_FORM(raw_ranking_rank, ROLE_ORGANISER)},
-    {"POST", "/admin/stages/{id}/advance", H_FORM(raw_ranking_advance, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/close", H_ACTION(act_ranking_close, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/rank", H_ACTION(act_ranking_rank, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/advance", H_ACTION(act_ranking_advance, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/cases/{case}", H_PAGE(page_ranking_case, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/export/{kind}", H_FORM(raw_ranking_export, ROLE_ORGANISER)},
     {"GET", "/admin/dedupe", H_FORM(raw_dedupe, ROLE_ORGANISER)},
