@@ -45,10 +45,12 @@ struct web_config web;
     (&(const struct web_handler){NULL, NULL, &act, 0, WEB_NOCACHE | WEB_NOREFERRER})
 /* A response written by the handler: files, feeds, health. */
 #define H_RAW(fn) (&(const struct web_handler){NULL, fn, NULL, 0, 0})
-#define H_FORM(fn, roles) (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE})
-/* A POST whose body streams to the sink that `begin` installs; it checks its own token. */
-#define H_UPLOAD(fn, begin, roles)                                                          \
-    (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE | WEB_NOCSRF, begin})
+/*
+ * A response a signed-in user's handler writes itself: downloads (files,
+ * spreadsheets, samples) and the near-duplicates page, whose model is
+ * computed on the worker pool.
+ */
+#define H_DOWNLOAD(fn, roles) (&(const struct web_handler){NULL, fn, NULL, roles, WEB_NOCACHE})
 
 static const struct route routes[] = {
     /* The public site (public.c, feeds.c, statics.c). */
@@ -117,17 +119,17 @@ static const struct route routes[] = {
     {"POST", "/admin/settings", H_ACTION(act_admin_settings, ROLE_ORGANISER)},
     /* Import and export (import.c, export.c). */
     {"GET", "/admin/import", H_PAGE(page_import, ROLE_ORGANISER)},
-    {"GET", "/admin/import/sample/{kind}", H_FORM(raw_import_sample, ROLE_ORGANISER)},
+    {"GET", "/admin/import/sample/{kind}", H_DOWNLOAD(raw_import_sample, ROLE_ORGANISER)},
     {"POST", "/admin/import/{kind}", H_ACTION(act_import, ROLE_ORGANISER)},
-    {"GET", "/admin/export.xlsx", H_FORM(raw_export_xlsx, ROLE_ORGANISER)},
+    {"GET", "/admin/export.xlsx", H_DOWNLOAD(raw_export_xlsx, ROLE_ORGANISER)},
     /* Ranking, advancement, near-duplicates and stage exports (ranking.c). */
     {"GET", "/admin/stages/{id}/ranking", H_PAGE(page_ranking, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/close", H_ACTION(act_ranking_close, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/rank", H_ACTION(act_ranking_rank, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/advance", H_ACTION(act_ranking_advance, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/cases/{case}", H_PAGE(page_ranking_case, ROLE_ORGANISER)},
-    {"GET", "/admin/stages/{id}/export/{kind}", H_FORM(raw_ranking_export, ROLE_ORGANISER)},
-    {"GET", "/admin/dedupe", H_FORM(raw_dedupe, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/export/{kind}", H_DOWNLOAD(raw_ranking_export, ROLE_ORGANISER)},
+    {"GET", "/admin/dedupe", H_DOWNLOAD(raw_dedupe, ROLE_ORGANISER)},
     {"GET", "/admin/dedupe/{a}/{b}", H_PAGE(page_dedupe_pair, ROLE_ORGANISER)},
     /* Reviewers: assignments, scoring, declared conflicts, attachments (review.c). */
     {"GET", "/review", H_PAGE(page_review_list, ROLE_REVIEWER)},
@@ -135,7 +137,7 @@ static const struct route routes[] = {
     {"POST", "/review/{stage}/{label}", H_ACTION(act_review_score, ROLE_REVIEWER)},
     {"POST", "/review/{stage}/{label}/conflict",
      H_ACTION(act_review_conflict, ROLE_REVIEWER)},
-    {"GET", "/review/{stage}/{label}/files/{n}", H_FORM(raw_review_file, ROLE_REVIEWER)},
+    {"GET", "/review/{stage}/{label}/files/{n}", H_DOWNLOAD(raw_review_file, ROLE_REVIEWER)},
     /* Review stages: settings, pool, reviewers, conflicts, assignment, progress (stages.c). */
     {"GET", "/admin/stages", H_PAGE(page_stages, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}", H_PAGE(page_stage_settings, ROLE_ORGANISER)},

@@ -3,11 +3,13 @@
  * validated input of a request, the page a model handler produces, and the
  * one table of errors.
  *
- * A route's handler is either a model handler (it fills a struct page; the
- * dispatcher turns the model into HTML through its template or into JSON,
- * caches it and counts the view) or a raw handler (it writes the response
- * itself: feeds, static files, health).  Handlers get typed, validated
- * input (struct web_input): a malformed value never reaches them.
+ * A route's handler is a model handler (a GET page: it fills a struct page;
+ * the dispatcher turns the model into HTML through its template or into
+ * JSON, caches public pages and counts views), a declared action (a POST:
+ * action.h), or a raw handler that writes the response itself (feeds,
+ * static files, health, downloads).  Handlers get typed, validated input
+ * (struct web_input, an action's fields): a malformed value never reaches
+ * them.
  */
 #ifndef LAUREL_WEB_H
 #define LAUREL_WEB_H
