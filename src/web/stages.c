@@ -119,13 +119,10 @@ static void count_notice(struct req *r, json_t *m, const char *param, const char
 }
 
 /* A write refused because the stage is no longer in the state it needs: 409, and why. */
-static enum result state_then(struct web_act *x, struct resp *w, enum result rc)
-{
-    (void)w;
-    if (rc == RC_STATE)
-        x->error = "stages_err_state";
-    return rc;
-}
+static const struct web_refusal state_refusals[] = {
+    {RC_STATE, 409, "stages_err_state", NULL},
+    {RC_OK},
+};
 
 /* ------------------------------------------------------------ the list */
 
@@ -353,7 +350,7 @@ const struct web_action act_stage_settings = {
     .load = settings_load,
     .check = settings_check,
     .write = settings_write,
-    .then = state_then,
+    .refusals = state_refusals,
     .page = page_stage_settings,
 };
 
@@ -404,7 +401,8 @@ static enum result fill_then(struct web_act *x, struct resp *w, enum result rc)
     struct fill_job *j = x->state;
     x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/pool?added=%d", (long long)j->s.id,
                            j->added);
-    return state_then(x, w, rc);
+    (void)w;
+    return rc;
 }
 
 const struct web_action act_stage_pool_fill = {
@@ -412,6 +410,7 @@ const struct web_action act_stage_pool_fill = {
     .load = fill_load,
     .write = fill_write,
     .then = fill_then,
+    .refusals = state_refusals,
     .page = page_stage_pool,
 };
 
@@ -1002,7 +1001,7 @@ const struct web_action act_stage_release = {
     .state_size = sizeof(struct release_job),
     .load = release_load,
     .write = release_write,
-    .then = state_then,
+    .refusals = state_refusals,
     .page = page_stage_assignments,
 };
 
@@ -1044,7 +1043,8 @@ static enum result remind_then(struct web_act *x, struct resp *w, enum result rc
     struct release_job *j = x->state;
     x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/progress?reminded=%d",
                            (long long)j->stage_id, j->messages);
-    return state_then(x, w, rc);
+    (void)w;
+    return rc;
 }
 
 const struct web_action act_stage_remind = {
@@ -1052,5 +1052,6 @@ const struct web_action act_stage_remind = {
     .load = release_load,
     .write = remind_write,
     .then = remind_then,
+    .refusals = state_refusals,
     .page = page_stage_progress,
 };
