@@ -298,7 +298,8 @@ static void finish(struct web_act *x, struct resp *w, enum result rc)
     }
     web_model_fn page = x->page ? x->page : x->a->page;
     if (x->show && page) {
-        web_show(x->r, w, page, 200, NULL, NULL);
+        /* x->status here is the success's own status (201 created, 202 accepted). */
+        web_show(x->r, w, page, x->status ? x->status : 200, NULL, NULL);
         return;
     }
     web_redirect(x->r, w, x->next ? x->next : x->a->next ? x->a->next : "/");
