@@ -15,8 +15,9 @@ counts when it is answered 201, which laurel sends only after the group
 commit holding it is durable (synchronous=FULL).  The reference, in the same
 round: bench/votes_baseline.c, one INSERT and COMMIT per vote on a copy of
 the database (WAL, synchronous=FULL), from one thread.  After the last round
-the server is stopped and the vote rows are counted: they must equal the
-201s, exactly.
+the server is stopped and the vote rows are counted: at least the 201s, and
+no more than the 201s plus the requests in flight when wrk stopped (at most
+one per connection per run; wrk does not wait for their answers).
 
 Reports medians over the rounds: votes/s, p50 and p99 latency at each
 connection count, the baseline's votes/s and p99, the ratio, and the
@@ -160,11 +161,13 @@ def main():
               "   %.1fx baseline" % (c, vps, p50, p99, vps / base if base else 0))
         fields += ["c%d_vps=%.0f" % (c, vps), "c%d_p99_ms=%.2f" % (c, p99)]
     print("  peak RSS: VmHWM %.1f MB, sampled VmRSS max %.1f MB" % (hwm / 1024, sampler.max_rss / 1024))
-    print("  vote rows %d, acknowledged %d: %s" % (rows, created_total,
-                                                  "exactly once" if rows == created_total else "MISMATCH"))
+    inflight = o.rounds * sum(conns)
+    ok = created_total <= rows <= created_total + inflight
+    print("  vote rows %d, acknowledged %d, in flight at wrk's stops at most %d: %s"
+          % (rows, created_total, inflight, "ok" if ok else "MISMATCH"))
     fields += ["hwm_mb=%.1f" % (hwm / 1024), "rows=%d" % rows, "acked=%d" % created_total]
     print("RESULT " + " ".join(fields))
-    return 0 if rows == created_total else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

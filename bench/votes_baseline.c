@@ -56,13 +56,15 @@ int main(int argc, char **argv)
     size_t cap = 1 << 20, n = 0;
     double *lat = malloc(cap * sizeof *lat);
     double start = now_ms(), end = start + secs * 1e3;
+    /* Ordinals of this run: apart from every other run's (runs are seconds apart). */
+    long long first = (long long)time(NULL) * 1000000LL;
     while (lat && now_ms() < end && n < cap) {
         double t0 = now_ms();
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
         sqlite3_bind_int64(ins, 1, stage);
         sqlite3_bind_int64(ins, 2, kase);
         sqlite3_bind_int64(ins, 3, voter);
-        sqlite3_bind_int64(ins, 4, (long long)n + 1000000000LL);
+        sqlite3_bind_int64(ins, 4, first + (long long)n);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             fprintf(stderr, "votes_baseline: %s\n", sqlite3_errmsg(db));
             return 1;
