@@ -17,7 +17,8 @@ int voter_phone(const char *in, char *out, size_t n)
     const char *p = in;
     while (*p == ' ')
         p++;
-    if (*p == '+')
+    int plus = *p == '+'; /* an international number: only +86 is a mainland mobile */
+    if (plus)
         p++;
     for (; *p; p++) {
         if (*p == ' ' || *p == '-')
@@ -28,10 +29,12 @@ int voter_phone(const char *in, char *out, size_t n)
     }
     d[k] = 0;
     const char *s = d;
-    if (k == 15 && strncmp(d, "0086", 4) == 0)
+    if (k == 15 && strncmp(d, "0086", 4) == 0 && !plus)
         s = d + 4;
     else if (k == 13 && strncmp(d, "86", 2) == 0)
         s = d + 2;
+    else if (plus)
+        return -1;
     if (strlen(s) != 11 || s[0] != '1' || n < 12)
         return -1;
     memcpy(out, s, 12);

@@ -20,7 +20,8 @@ enum voter_kind { VOTER_PHONE, VOTER_EMAIL };
 
 /*
  * Normalise a mainland mobile number: spaces and dashes dropped, +86 / 0086
- * / 86 before it dropped; 11 digits starting with 1.  0, or -1 when it is
+ * / 86 before it dropped (any other + country code refused); 11 digits
+ * starting with 1.  0, or -1 when it is
  * not one; out holds at least 12 bytes.
  */
 int voter_phone(const char *in, char *out, size_t n);
