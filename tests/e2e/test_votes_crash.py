@@ -175,6 +175,8 @@ def test_sigkill_while_voting_loses_no_acknowledged_vote():
                 assert not t.is_alive(), "a voter did not notice the server's death"
             acked += sum(v.acked for v in voters)
             check(db_path, stage, ledger, voter_of, cycle, base_totals)
+            if os.environ.get("LAUREL_CRASH_VERBOSE"):
+                print("cycle %d: %d votes acknowledged" % (cycle, acked))
         assert acked >= CYCLES, ("expected votes acknowledged in most cycles; saw %d in %d "
                                  "cycles (seed %d)" % (acked, CYCLES, SEED))
         srv.start()
