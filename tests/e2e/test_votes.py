@@ -407,3 +407,22 @@ def test_voting_page_and_its_json_twin(srv, org, stages):
     # A review stage has no voting.
     r = org.get(srv.url + "/api/v1/admin/stages/1/voting", timeout=HTTP_TIMEOUT)
     assert r.status_code == 404
+
+
+def test_codes_throttled_per_network_prefix(srv, org, opened):
+    """Thirty codes an hour from one /24, whatever the contacts; another /24 still gets its own."""
+    def from_ip(ip):
+        class Src(requests.adapters.HTTPAdapter):
+            def init_poolmanager(self, *a, **kw):
+                kw["source_address"] = (ip, 0)
+                return super().init_poolmanager(*a, **kw)
+        s = requests.Session()
+        s.mount("http://", Src())
+        return s
+    s = from_ip("127.0.7.1")
+    statuses = [s.post(srv.url + "/api/v1/votes/code", json={"stage": opened, "phone": new_phone()},
+                       timeout=HTTP_TIMEOUT).status_code for _ in range(31)]
+    assert statuses[:30] == [202] * 30 and statuses[30] == 429, statuses
+    r = from_ip("127.0.8.1").post(srv.url + "/api/v1/votes/code",
+                                  json={"stage": opened, "phone": new_phone()}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 202, r.text
