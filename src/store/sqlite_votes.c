@@ -291,13 +291,16 @@ int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id
 
 int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
 {
-    static const char sql_pool[] = "SELECT 1 FROM stage_case WHERE stage_id = ?1 AND case_id = ?2";
-    static const char sql_mine[] =
-        "SELECT count(*) FROM vote WHERE stage_id = ?1 AND case_id = ?2 AND voter_id = ?3";
-    static const char sql_day[] =
-        "SELECT votes FROM vote_day WHERE stage_id = ?1 AND voter_id = ?2 AND day = ?3";
-    static const char sql_net[] =
-        "SELECT votes FROM vote_net WHERE stage_id = ?1 AND net = ?2 AND day = ?3";
+    /* Every limit in one read: the stage open today, the case in its pool, the voter's
+     * votes for the case, the voter's and the network prefix's votes today. */
+    static const char sql_check[] =
+        "SELECT v.per_case, v.per_day, v.per_net, "
+        "(SELECT count(*) FROM stage_case WHERE stage_id = ?1 AND case_id = ?2), "
+        "(SELECT count(*) FROM vote WHERE stage_id = ?1 AND case_id = ?2 AND voter_id = ?3), "
+        "coalesce((SELECT votes FROM vote_day WHERE stage_id = ?1 AND voter_id = ?3 AND "
+        "day = ?4), 0), "
+        "coalesce((SELECT votes FROM vote_net WHERE stage_id = ?1 AND net = ?5 AND day = ?4), 0) "
+        "FROM vote_setting v WHERE v.stage_id = ?1 AND ?4 BETWEEN v.opens_on AND v.closes_on";
     static const char sql_vote[] =
         "INSERT INTO vote (stage_id, case_id, voter_id, ord, day, net, ua_hash) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -310,53 +313,37 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     static const char sql_total[] =
         "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
         "ON CONFLICT DO UPDATE SET votes = votes + 1 RETURNING votes";
-    struct vote_setting set;
     char today[11];
     beijing_today(today);
-    int rc = open_setting(tx, v->stage_id, &set);
-    if (rc != RC_OK)
-        return rc;
-    int64_t n;
-    sqlite3_stmt *s = tx_prepare(tx, sql_pool);
+    int rc;
+    sqlite3_stmt *s = tx_prepare(tx, sql_check);
     if (!s)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, v->stage_id);
     sqlite3_bind_int64(s, 2, v->case_id);
-    if (one_int(s, 0, &n) != RC_OK)
-        return RC_ERROR;
-    if (!n)
-        return RC_NOTFOUND;
-    if (!(s = tx_prepare(tx, sql_mine)))
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->case_id);
     sqlite3_bind_int64(s, 3, v->voter_id);
-    int64_t mine;
-    if (one_int(s, 0, &mine) != RC_OK)
-        return RC_ERROR;
-    if (mine >= set.per_case)
+    sqlite3_bind_text(s, 4, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, v->net, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        return rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
+    }
+    int64_t per_case = sqlite3_column_int64(s, 0), per_day = sqlite3_column_int64(s, 1),
+            per_net = sqlite3_column_int64(s, 2), in_pool = sqlite3_column_int64(s, 3),
+            mine = sqlite3_column_int64(s, 4), day = sqlite3_column_int64(s, 5),
+            net = sqlite3_column_int64(s, 6);
+    sq_done(s);
+    if (!in_pool)
+        return RC_NOTFOUND;
+    if (mine >= per_case)
         return RC_EXISTS;
-    if (!(s = tx_prepare(tx, sql_day)))
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->voter_id);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
-    int64_t day;
-    if (one_int(s, 0, &day) != RC_OK)
-        return RC_ERROR;
-    v->remaining = day >= set.per_day ? 0 : set.per_day - (int)day;
-    if (day >= set.per_day) {
+    v->remaining = day >= per_day ? 0 : (int)(per_day - day);
+    if (day >= per_day) {
         v->limit = "day";
         return RC_QUOTA;
     }
-    if (!(s = tx_prepare(tx, sql_net)))
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_text(s, 2, v->net, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
-    if (one_int(s, 0, &n) != RC_OK)
-        return RC_ERROR;
-    if (n >= set.per_net) {
+    if (net >= per_net) {
         v->limit = "net";
         return RC_QUOTA;
     }
