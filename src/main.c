@@ -54,6 +54,7 @@ struct options {
     const char *email, *name, *role, *region;
     long long unit;
     const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
+    const char *sms;              /* the SMS gateway for voters' codes */
     long mail_retry;
     long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
@@ -71,6 +72,8 @@ static const char options_help[] =
     "  --access-log FILE   JSON-lines access log (default: standard output)\n"
     "  --smtp URL          deliver the outbox through smtp://HOST[:PORT] (or smtps://);\n"
     "                      without it, messages wait in the outbox\n"
+    "  --sms URL           deliver voters' phone codes to an SMS gateway: the outbox\n"
+    "                      POSTs {\"phone\": ..., \"text\": ...} as JSON to URL\n"
     "  --mail-from ADDR    sender address of the mail (default laurel@localhost)\n"
     "  --mail-retry S      first retry delay after a failed delivery (default 30 s)\n"
     "  --db-check-seconds S  serve: bound the start-up integrity check (default 30)\n"
@@ -138,6 +141,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->unit = atoll(v);
         else if (strcmp(a, "--smtp") == 0 && v)
             o->smtp = v;
+        else if (strcmp(a, "--sms") == 0 && v)
+            o->sms = v;
         else if (strcmp(a, "--mail-from") == 0 && v)
             o->mail_from = v;
         else if (strcmp(a, "--mail-retry") == 0 && v && atol(v) > 0 && atol(v) <= 3600)
@@ -320,9 +325,9 @@ static int cmd_serve(const struct options *o)
     web.base_url = o->base_url ? o->base_url : base;
     web.data_dir = o->data;
     struct mail_sender *mail = NULL;
-    if (o->smtp) {
+    if (o->smtp || o->sms) {
         const struct mail_config mc = {o->smtp, o->mail_from ? o->mail_from : "laurel@localhost",
-                                       o->mail_retry};
+                                       o->mail_retry, o->sms};
         if (!(mail = mail_sender_start(st, &mc, err, sizeof err))) {
             fprintf(stderr, "laurel: %s\n", err);
             store_close(st);

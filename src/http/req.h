@@ -39,6 +39,8 @@ struct req {
     const char *cookie;       /* the Cookie header */
     const char *csrf_header;  /* X-CSRF-Token, for API clients */
     const char *content_type; /* of the body */
+    const char *authorization; /* the Authorization header (API voter tokens) */
+    const char *user_agent;
     const char *body;         /* urlencoded bodies, NUL-terminated; NULL without one */
     size_t body_len;
     int tls;                  /* X-Forwarded-Proto: https from the proxy in front */

@@ -542,6 +542,8 @@ static void read_headers(struct MHD_Connection *conn, struct req *r)
     r->cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie");
     r->csrf_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-CSRF-Token");
     r->content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    r->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    r->user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
     const char *proto = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
     r->tls = proto && strcmp(proto, "https") == 0;
     const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");

@@ -152,7 +152,7 @@ long mail_backoff_s(long base_s, int attempts)
 
 struct mail_sender {
     struct store *st;
-    char *url, *from, *domain;
+    char *url, *from, *domain, *sms_url;
     long retry_base_s;
     pthread_t thread;
     _Atomic int stop;
@@ -264,6 +264,59 @@ static int deliver(struct mail_sender *s, const struct mail_msg *m, char *err, s
     return rc == CURLE_ABORTED_BY_CALLBACK ? 1 : -1;
 }
 
+static size_t discard_cb(char *p, size_t size, size_t nmemb, void *arg)
+{
+    (void)p, (void)arg;
+    return size * nmemb;
+}
+
+/* POST {"phone", "text"} to the SMS gateway; 0 when it answered 2xx, else as deliver. */
+static int deliver_sms(struct mail_sender *s, const char *phone, const char *text, char *err,
+                       size_t errlen)
+{
+    if (!s->sms_url) {
+        snprintf(err, errlen, "no SMS gateway (serve --sms URL)");
+        return -1;
+    }
+    json_t *o = json_pack("{s:s,s:s}", "phone", phone, "text", text ? text : "");
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!body) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char ebuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *c = s->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, s->sms_url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_cb);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, MAIL_CONNECT_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, MAIL_TOTAL_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+    CURLcode rc = h ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(h);
+    free(body);
+    if (rc == CURLE_OK && code >= 200 && code < 300)
+        return 0;
+    if (rc == CURLE_OK)
+        snprintf(err, errlen, "SMS gateway answered HTTP %ld", code);
+    else
+        snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+    clean_error(err);
+    return rc == CURLE_ABORTED_BY_CALLBACK ? 1 : -1;
+}
+
 struct mark {
     int64_t id;
     const char *error; /* NULL: sent */
@@ -306,7 +359,13 @@ static int send_batch(struct mail_sender *s)
             .date = time(NULL),
             .message_id = mid,
         };
-        int rc = deliver(s, &m, err, sizeof err);
+        int rc;
+        if (m.to && strncmp(m.to, "sms:", 4) == 0)
+            rc = deliver_sms(s, m.to + 4, m.body, err, sizeof err);
+        else if (!s->url)
+            rc = -1, snprintf(err, sizeof err, "no SMTP server (serve --smtp URL)");
+        else
+            rc = deliver(s, &m, err, sizeof err);
         if (rc > 0)
             break; /* stopping: this attempt does not count */
         struct mark k = {id, rc == 0 ? NULL : err, mail_backoff_s(s->retry_base_s, attempts + 1)};
@@ -348,6 +407,7 @@ static void sender_free(struct mail_sender *s)
     if (s->curl)
         curl_easy_cleanup(s->curl);
     free(s->url);
+    free(s->sms_url);
     free(s->from);
     free(s->domain);
     free(s);
@@ -356,7 +416,13 @@ static void sender_free(struct mail_sender *s)
 struct mail_sender *mail_sender_start(struct store *st, const struct mail_config *cfg, char *err,
                                       size_t errlen)
 {
-    if (!cfg->url || (strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8))) {
+    if (cfg->sms_url && strncmp(cfg->sms_url, "http://", 7) != 0 &&
+        strncmp(cfg->sms_url, "https://", 8) != 0) {
+        snprintf(err, errlen, "--sms wants http://HOST[:PORT]/PATH or https://...");
+        return NULL;
+    }
+    if ((!cfg->url && !cfg->sms_url) ||
+        (cfg->url && strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8))) {
         snprintf(err, errlen, "--smtp wants smtp://HOST[:PORT] or smtps://HOST[:PORT]");
         return NULL;
     }
@@ -375,7 +441,8 @@ struct mail_sender *mail_sender_start(struct store *st, const struct mail_config
         return NULL;
     }
     s->st = st;
-    s->url = strdup(cfg->url);
+    s->url = cfg->url ? strdup(cfg->url) : NULL;
+    s->sms_url = cfg->sms_url ? strdup(cfg->sms_url) : NULL;
     s->from = strdup(cfg->from);
     s->domain = strdup(strchr(cfg->from, '@') + 1);
     s->retry_base_s = cfg->retry_base_s > 0 ? cfg->retry_base_s : 30;
@@ -385,7 +452,8 @@ struct mail_sender *mail_sender_start(struct store *st, const struct mail_config
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&mail_cond, &ca);
     pthread_condattr_destroy(&ca);
-    if (!s->url || !s->from || !s->domain || !s->curl ||
+    if ((cfg->url && !s->url) || (cfg->sms_url && !s->sms_url) || !s->from || !s->domain ||
+        !s->curl ||
         pthread_create(&s->thread, NULL, sender_main, s) != 0) {
         snprintf(err, errlen, "cannot start the mail sender");
         pthread_cond_destroy(&mail_cond);

@@ -53,6 +53,12 @@ struct mail_config {
     const char *url;   /* smtp://host:port or smtps://...; user:password@ may come before host */
     const char *from;  /* the envelope and header sender */
     long retry_base_s; /* the first retry's delay; 0 means 30 */
+    /*
+     * The SMS gateway (http:// or https://), or NULL: a row addressed
+     * "sms:<phone>" is POSTed there as {"phone": ..., "text": ...} and is
+     * sent when the gateway answers 2xx.  Either url or sms_url may be NULL.
+     */
+    const char *sms_url;
 };
 
 struct mail_sender;

@@ -353,8 +353,8 @@ static void finish(struct web_act *x, struct resp *w, enum result rc)
         refuse(x, w, rc);
         return;
     }
-    if (x->a->done)
-        web_show(x->r, w, x->a->done, 0, NULL, NULL);
+    if (x->a->done) /* x->status: the success's own status (201 created, 202 accepted) */
+        web_show(x->r, w, x->a->done, x->status, NULL, NULL);
     else
         web_redirect(x->r, w, x->next ? x->next : x->a->next ? x->a->next : "/");
 }

@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/utf8.h"
+#include "http/jsonform.h"
 #include "http/router.h"
 #include "store/search.h"
 #include "view/render.h"
@@ -29,6 +31,7 @@
 #include "web/ranking.h"
 #include "web/session.h"
 #include "web/review.h"
+#include "web/votes.h"
 
 struct web_config web;
 
@@ -159,6 +162,13 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/release", H_ACTION(act_stage_release, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/progress", H_PAGE(page_stage_progress, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/remind", H_ACTION(act_stage_remind, ROLE_ORGANISER)},
+    /* Public voting in exhibition stages, and its settings (votes.c). */
+    {"GET", "/votes", H_PAGE(page_votes, 0)},
+    {"POST", "/votes", H_ACTION(act_vote_cast, 0)},
+    {"POST", "/votes/code", H_ACTION(act_vote_code, 0)},
+    {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
+    {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -319,8 +329,14 @@ const struct query *web_form(struct req *r)
     if (!ws->form_parsed) {
         ws->form_parsed = 1;
         ws->form.n = 0;
-        if (r->body && query_parse(&r->arena, r->body, r->body_len, &ws->form) != QUERY_OK)
+        /* A JSON object body gives the same fields as a urlencoded form. */
+        if (r->body && jsonform_is_json(r->content_type)) {
+            if (jsonform_parse(&r->arena, r->body, r->body_len, &ws->form) != QUERY_OK)
+                ws->form.n = 0;
+        } else if (r->body &&
+                   query_parse(&r->arena, r->body, r->body_len, &ws->form) != QUERY_OK) {
             ws->form.n = 0;
+        }
     }
     return &ws->form;
 }
@@ -707,7 +723,18 @@ void web_dispatch(struct req *r, struct resp *w)
     }
     const struct web_handler *h = ws->handler;
     route_headers(r, w);
-    if (r->method == HTTP_POST && !(h->flags & WEB_NOCSRF)) {
+    /*
+     * CSRF: every POST carries its token, except one whose body is JSON or
+     * that carries Authorization: Bearer and no cookie at all.  A cross-site
+     * HTML form can send neither: its bodies are urlencoded, multipart or
+     * text/plain, a script elsewhere cannot send application/json here
+     * without a CORS preflight that we never grant, and no form can set
+     * Authorization; a request with no cookie has no session to ride on.
+     */
+    int bearer = r->authorization && strncasecmp(r->authorization, "Bearer ", 7) == 0 &&
+                 (!r->cookie || !*r->cookie);
+    if (r->method == HTTP_POST && !(h->flags & WEB_NOCSRF) &&
+        !jsonform_is_json(r->content_type) && !bearer) {
         const char *token = query_get(web_form(r), "csrf");
         if (!token)
             token = r->csrf_header;

@@ -207,6 +207,15 @@ EXPECTED = {
     "POST /admin/stages/{id}/release": E("/admin/stages/1/release", post_for(org=404)),
     "GET /admin/stages/{id}/progress": E("/admin/stages/1/progress", page_for("org", org=404)),
     "POST /admin/stages/{id}/remind": E("/admin/stages/1/remind", post_for(org=404)),
+    # Public voting (test_votes.py): stage 1 is a review stage, which has no voting (404);
+    # a vote without a voter token is 401 whoever asks; a code request without a stage 422.
+    "GET /admin/stages/{id}/voting": E("/admin/stages/1/voting", page_for("org", org=404)),
+    "POST /admin/stages/{id}/voting": E("/admin/stages/1/voting", post_for(org=404),
+                                        data={"opens_on": "2019-03-01"}),
+    "GET /votes": E("/votes", ALL=200),
+    "POST /votes": E("/votes", ALL=401, data={"case": "1"}),
+    "POST /votes/code": E("/votes/code", ALL="ok", data={"stage": "", "phone": "1"}),
+    "POST /votes/verify": E("/votes/verify", ALL="ok", data={"stage": "", "code": "1"}),
     # Reviewers (test_review.py, test_blind.py): no assignment has label 999999, so the
     # reviewer gets past the role check to the neutral 404 of a case not theirs.
     "GET /review": E("/review", page_for("rev", rev=200)),
@@ -218,6 +227,9 @@ EXPECTED = {
     "GET /review/{stage}/{label}/files/{n}": E("/review/3/999999/files/1",
                                                 page_for("rev", rev=404)),
 }
+
+# Public routes that check a voter's token instead of a user's role.
+VOTER_TOKEN_ROUTES = {"POST /votes"}
 
 # Further probes of the same routes with other ids: who owns, which region, what state.
 EXTRA = [
@@ -292,6 +304,9 @@ def test_table_roles_agree_with_expected(routes):
             continue
         anon = e["cells"]["anon"]
         denied = anon in (401, "login")
+        # A vote is public but needs a voter's token of its own: 401 without one.
+        if key_of(r) in VOTER_TOKEN_ROUTES and r["public"] and anon == 401:
+            continue
         if r["public"] == denied:
             wrong.append("%s public=%s but anonymous expects %r" % (key_of(r), r["public"], anon))
         if not r["public"] and "signed-in" not in r["roles"]:
@@ -691,6 +706,8 @@ def csrf_probe(world, key):
                % OTHER_REGION).encode("utf-8")
         return (a["org"], "/admin/import/units", {}, {"file": ("units.csv", csv, "text/csv")},
                 lambda: one("SELECT count(*) FROM unit")[0])
+    if key == "POST /admin/stages/{id}/voting" or key.startswith("POST /votes"):
+        return votes_probe(world, key)
     if key.startswith("POST /admin/stages/{id}") and not key.endswith(
             ("/close", "/rank", "/advance")):
         return stages_probe(world, key, account)
@@ -700,6 +717,73 @@ def csrf_probe(world, key):
     if key.startswith("POST /review/"):
         return review_probe(world, key, account)
     return None
+
+
+def exhibition_open(world):
+    """The demo's exhibition stage with cases, opened for voting (once) by the organiser."""
+    srv, ids = world["server"], world["ids"]
+    if "exhibition" not in ids:
+        sid = db_one(srv, "SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
+                     "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id")[0]
+        r = world["actors"]["org"].post("/admin/stages/%d/voting" % sid, {
+            "opens_on": "2000-01-01", "closes_on": "2099-12-31", "verify": "both",
+            "per_case": "1", "per_day": "100", "per_net": "1000000", "live": "1"})
+        assert r.status_code == 303, "expected voting opened on stage %d, saw %d: %s" % (
+            sid, r.status_code, r.text[:300])
+        ids["exhibition"] = sid
+    return ids["exhibition"]
+
+
+def voter_token(world, sid):
+    """A verified voter of stage sid, through the JSON API (no CSRF token: JSON bodies need
+    none); the code read from the outbox, where it waits without a sender."""
+    srv = world["server"]
+    email = "access-voter-%s@example.org" % secrets.token_hex(4)
+    r = requests.post(srv.url + "/api/v1/votes/code", json={"stage": sid, "email": email},
+                      timeout=HTTP_TIMEOUT)
+    assert r.status_code == 202, "expected a code for %s, saw %d: %s" % (email, r.status_code,
+                                                                          r.text[:300])
+    body = db_one(srv, "SELECT body FROM outbox WHERE to_addr = ? ORDER BY id DESC", email)[0]
+    code = re.search(r"(\d{6})", body).group(1)
+    r = requests.post(srv.url + "/api/v1/votes/verify",
+                      json={"stage": sid, "email": email, "code": code}, timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200, "expected %s verified, saw %d: %s" % (email, r.status_code,
+                                                                        r.text[:300])
+    return email, code, r.json()["token"]
+
+
+def votes_probe(world, key):
+    """CSRF probes of the voting routes (votes.c), as form posts that carry cookies (the
+    voter's cookie for a vote): the organiser's settings, a code request, a verification and
+    a vote; each snapshot counts what it would write."""
+    srv, a = world["server"], world["actors"]
+    one = functools.partial(db_one, srv)
+    sid = exhibition_open(world)
+    if key == "POST /admin/stages/{id}/voting":
+        data = {"opens_on": "2000-01-01", "closes_on": "2099-12-31", "verify": "both",
+                "per_case": "1", "per_day": "100", "per_net": str(secrets.randbelow(10 ** 6) + 2),
+                "live": "1"}
+        return (a["org"], "/admin/stages/%d/voting" % sid, data, None,
+                lambda: one("SELECT per_net FROM vote_setting WHERE stage_id = ?", sid))
+    who = Actor(srv.url)
+    if key == "POST /votes/code":
+        email = "access-code-%s@example.org" % secrets.token_hex(4)
+        return (who, "/votes/code", {"stage": str(sid), "email": email}, None,
+                lambda: (one("SELECT count(*) FROM vote_code")[0], outbox_count(srv)))
+    if key == "POST /votes/verify":
+        email = "access-verify-%s@example.org" % secrets.token_hex(4)
+        r = requests.post(srv.url + "/api/v1/votes/code", json={"stage": sid, "email": email},
+                          timeout=HTTP_TIMEOUT)
+        assert r.status_code == 202, r.text[:300]
+        body = one("SELECT body FROM outbox WHERE to_addr = ? ORDER BY id DESC", email)[0]
+        code = re.search(r"(\d{6})", body).group(1)
+        return (who, "/votes/verify", {"stage": str(sid), "email": email, "code": code}, None,
+                lambda: one("SELECT count(*) FROM voter_token")[0])
+    _, _, token = voter_token(world, sid)
+    who.s.cookies.set("laurel_voter", token)
+    case = one("SELECT max(case_id) FROM stage_case WHERE stage_id = ?", sid)[0]
+    return (who, "/votes", {"case": str(case)}, None,
+            lambda: one("SELECT count(*) FROM vote")[0])
 
 
 def review_probe(world, key, account):

@@ -1,0 +1,462 @@
+/*
+ * sqlite_votes.c — public voting in SQLite (votes.h): settings, codes,
+ * voters, tokens and votes.  Writes run on the writer thread; every limit
+ * is read and the counters updated inside the vote's own transaction.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "store/sqlite_int.h"
+#include "store/votes.h"
+
+/* Today's date in Beijing (UTC+8), YYYY-MM-DD. */
+static void beijing_today(char out[11])
+{
+    time_t t = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The first row's first column of s as an integer (dflt when there is no row); RC_ERROR on a fault. */
+static int one_int(sqlite3_stmt *s, int64_t dflt, int64_t *out)
+{
+    int rc = sqlite3_step(s);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : dflt;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RC_OK : RC_ERROR;
+}
+
+int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t namelen, char *kind,
+                       size_t kindlen, struct vote_setting *out, int *has)
+{
+    static const char sql[] =
+        "SELECT s.name, s.kind, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
+        "v.per_net, v.live, v.stage_id FROM stage s LEFT JOIN vote_setting v ON v.stage_id = s.id "
+        "WHERE s.id = ?1";
+    memset(out, 0, sizeof *out);
+    *has = 0;
+    out->stage_id = stage_id;
+    snprintf(out->verify, sizeof out->verify, "both");
+    out->per_case = 1;
+    out->per_day = 10;
+    out->per_net = 50;
+    out->live = 1;
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    }
+    sq_copy(name, namelen, s, 0);
+    sq_copy(kind, kindlen, s, 1);
+    if (sqlite3_column_type(s, 9) != SQLITE_NULL) {
+        *has = 1;
+        sq_copy(out->opens_on, sizeof out->opens_on, s, 2);
+        sq_copy(out->closes_on, sizeof out->closes_on, s, 3);
+        sq_copy(out->verify, sizeof out->verify, s, 4);
+        out->per_case = sqlite3_column_int(s, 5);
+        out->per_day = sqlite3_column_int(s, 6);
+        out->per_net = sqlite3_column_int(s, 7);
+        out->live = sqlite3_column_int(s, 8);
+    }
+    sq_done(s);
+    return RC_OK;
+}
+
+int tx_vote_setting_put(struct store_tx *tx, const struct vote_setting *v)
+{
+    static const char sql[] =
+        "INSERT INTO vote_setting (stage_id, opens_on, closes_on, verify, per_case, per_day, "
+        "per_net, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (stage_id) DO UPDATE "
+        "SET opens_on = excluded.opens_on, closes_on = excluded.closes_on, verify = "
+        "excluded.verify, per_case = excluded.per_case, per_day = excluded.per_day, per_net = "
+        "excluded.per_net, live = excluded.live";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_text(s, 2, v->opens_on, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, v->closes_on, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, v->verify, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 5, v->per_case);
+    sqlite3_bind_int(s, 6, v->per_day);
+    sqlite3_bind_int(s, 7, v->per_net);
+    sqlite3_bind_int(s, 8, v->live);
+    return tx_exec(tx, s);
+}
+
+static pthread_mutex_t secret_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char secret[VOTER_SECRET_BYTES];
+static const struct store *secret_of; /* the store the secret was read from */
+
+int store_vote_secret(struct store *st, unsigned char out[VOTER_SECRET_BYTES])
+{
+    static const char sql[] = "SELECT secret FROM vote_secret WHERE id = 1";
+    int rc = 0;
+    pthread_mutex_lock(&secret_lock);
+    if (secret_of != st) {
+        sqlite3_stmt *s = sq_prepare(st, sql);
+        rc = -1;
+        if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == VOTER_SECRET_BYTES) {
+            memcpy(secret, sqlite3_column_blob(s, 0), VOTER_SECRET_BYTES);
+            secret_of = st;
+            rc = 0;
+        }
+        if (s)
+            sq_done(s);
+    }
+    if (rc == 0)
+        memcpy(out, secret, VOTER_SECRET_BYTES);
+    pthread_mutex_unlock(&secret_lock);
+    return rc;
+}
+
+/* The stage's settings if it is open today: RC_OK, RC_CLOSED, or RC_ERROR. */
+static int open_setting(struct store_tx *tx, int64_t stage_id, struct vote_setting *v)
+{
+    static const char sql[] =
+        "SELECT verify, per_case, per_day, per_net FROM vote_setting WHERE stage_id = ?1 AND "
+        "?2 BETWEEN opens_on AND closes_on";
+    char today[11];
+    beijing_today(today);
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_text(s, 2, today, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        sq_copy(v->verify, sizeof v->verify, s, 0);
+        v->per_case = sqlite3_column_int(s, 1);
+        v->per_day = sqlite3_column_int(s, 2);
+        v->per_net = sqlite3_column_int(s, 3);
+    }
+    sq_done(s);
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
+}
+
+int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q)
+{
+    static const char sql_contact[] =
+        "SELECT count(*), coalesce(max(created_at), 0) FROM vote_code WHERE hmac = ?1 AND "
+        "created_at > ?2";
+    static const char sql_net[] = "SELECT count(*) FROM vote_code WHERE net = ?1 AND created_at > ?2";
+    static const char sql_code[] =
+        "INSERT INTO vote_code (stage_id, hmac, code_hash, net, created_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    static const char sql_out[] =
+        "INSERT INTO outbox (to_addr, subject, body, to_mask) VALUES (?1, ?2, ?3, ?4)";
+    struct vote_setting v;
+    int rc = open_setting(tx, q->stage_id, &v);
+    if (rc != RC_OK)
+        return rc;
+    if (strcmp(v.verify, "both") != 0 &&
+        strcmp(v.verify, q->kind == VOTER_PHONE ? "phone" : "email") != 0)
+        return RC_STATE;
+    int64_t now = (int64_t)time(NULL);
+    sqlite3_stmt *s = tx_prepare(tx, sql_contact);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, q->hmac, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, now - 3600);
+    rc = sqlite3_step(s);
+    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+    sq_done(s);
+    if (rc != SQLITE_ROW)
+        return RC_ERROR;
+    if (n >= VOTE_CODE_PER_HOUR || (n > 0 && last > now - VOTE_CODE_GAP_S))
+        return RC_QUOTA;
+    if (!(s = tx_prepare(tx, sql_net)))
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, q->net, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, now - 3600);
+    if (one_int(s, 0, &n) != RC_OK)
+        return RC_ERROR;
+    if (n >= VOTE_CODE_NET_PER_HOUR)
+        return RC_QUOTA;
+    if (!(s = tx_prepare(tx, sql_code)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, q->stage_id);
+    sqlite3_bind_text(s, 2, q->hmac, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, q->code_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, q->net, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 5, now);
+    sqlite3_bind_int64(s, 6, now + VOTE_CODE_TTL_S);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_out)))
+        return RC_ERROR;
+    char to[VOTER_CONTACT_MAX + 8];
+    snprintf(to, sizeof to, "%s%s", q->kind == VOTER_PHONE ? "sms:" : "", q->contact);
+    sqlite3_bind_text(s, 1, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, q->subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, q->body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, q->masked, -1, SQLITE_TRANSIENT);
+    return tx_exec(tx, s);
+}
+
+int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
+{
+    static const char sql_find[] =
+        "SELECT id, code_hash, attempts FROM vote_code WHERE stage_id = ?1 AND hmac = ?2 AND "
+        "used = 0 AND expires_at > ?3 ORDER BY id DESC LIMIT 1";
+    static const char sql_try[] = "UPDATE vote_code SET attempts = attempts + 1 WHERE id = ?1";
+    static const char sql_used[] = "UPDATE vote_code SET used = 1 WHERE id = ?1";
+    static const char sql_voter[] =
+        "INSERT INTO voter (hmac, kind, masked) VALUES (?1, ?2, ?3) ON CONFLICT (hmac) DO NOTHING";
+    static const char sql_voter_id[] = "SELECT id FROM voter WHERE hmac = ?1";
+    static const char sql_token[] =
+        "INSERT INTO voter_token (token_hash, stage_id, voter_id, expires_at) VALUES (?1, ?2, ?3, ?4)";
+    int64_t now = (int64_t)time(NULL);
+    sqlite3_stmt *s = tx_prepare(tx, sql_find);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_text(s, 2, v->hmac, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, now);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        if (rc != SQLITE_DONE)
+            return RC_ERROR;
+        v->outcome = RC_NOTFOUND;
+        return RC_OK;
+    }
+    int64_t id = sqlite3_column_int64(s, 0);
+    char stored[VOTER_HEX];
+    sq_copy(stored, sizeof stored, s, 1);
+    int attempts = sqlite3_column_int(s, 2);
+    sq_done(s);
+    if (attempts >= VOTE_CODE_TRIES) {
+        v->outcome = RC_QUOTA;
+        return RC_OK;
+    }
+    if (strlen(stored) != VOTER_HEX - 1 ||
+        sodium_memcmp(stored, v->code_hash, VOTER_HEX - 1) != 0) {
+        v->outcome = RC_INVALID;
+        return tx_exec_id(tx, sql_try, id);
+    }
+    if ((rc = tx_exec_id(tx, sql_used, id)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_voter)))
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, v->hmac, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, v->kind == VOTER_PHONE ? "phone" : "email", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, v->masked, -1, SQLITE_TRANSIENT);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_voter_id)))
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, v->hmac, -1, SQLITE_TRANSIENT);
+    int64_t voter_id = 0;
+    if (one_int(s, 0, &voter_id) != RC_OK || voter_id <= 0)
+        return RC_ERROR;
+    if (!(s = tx_prepare(tx, sql_token)))
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, v->token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, v->stage_id);
+    sqlite3_bind_int64(s, 3, voter_id);
+    sqlite3_bind_int64(s, 4, now + VOTE_TOKEN_TTL_S);
+    v->outcome = RC_OK;
+    return tx_exec(tx, s);
+}
+
+int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id, int64_t *voter_id)
+{
+    static const char sql[] =
+        "SELECT stage_id, voter_id FROM voter_token WHERE token_hash = ?1 AND expires_at > ?2";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *stage_id = sqlite3_column_int64(s, 0);
+        *voter_id = sqlite3_column_int64(s, 1);
+    }
+    sq_done(s);
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+}
+
+int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
+{
+    /* Every limit in one read: the stage open today, the case in its pool, the voter's
+     * votes for the case, the voter's and the network prefix's votes today. */
+    static const char sql_check[] =
+        "SELECT v.per_case, v.per_day, v.per_net, "
+        "(SELECT count(*) FROM stage_case WHERE stage_id = ?1 AND case_id = ?2), "
+        "(SELECT count(*) FROM vote WHERE stage_id = ?1 AND case_id = ?2 AND voter_id = ?3), "
+        "coalesce((SELECT votes FROM vote_day WHERE stage_id = ?1 AND voter_id = ?3 AND "
+        "day = ?4), 0), "
+        "coalesce((SELECT votes FROM vote_net WHERE stage_id = ?1 AND net = ?5 AND day = ?4), 0) "
+        "FROM vote_setting v WHERE v.stage_id = ?1 AND ?4 BETWEEN v.opens_on AND v.closes_on";
+    static const char sql_vote[] =
+        "INSERT INTO vote (stage_id, case_id, voter_id, ord, day, net, ua_hash) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_day_add[] =
+        "INSERT INTO vote_day (stage_id, voter_id, day, votes) VALUES (?1, ?2, ?3, 1) "
+        "ON CONFLICT DO UPDATE SET votes = votes + 1";
+    static const char sql_net_add[] =
+        "INSERT INTO vote_net (stage_id, net, day, votes) VALUES (?1, ?2, ?3, 1) "
+        "ON CONFLICT DO UPDATE SET votes = votes + 1";
+    static const char sql_total[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
+        "ON CONFLICT DO UPDATE SET votes = votes + 1 RETURNING votes";
+    char today[11];
+    beijing_today(today);
+    int rc;
+    sqlite3_stmt *s = tx_prepare(tx, sql_check);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_int64(s, 2, v->case_id);
+    sqlite3_bind_int64(s, 3, v->voter_id);
+    sqlite3_bind_text(s, 4, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, v->net, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sq_done(s);
+        return rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
+    }
+    int64_t per_case = sqlite3_column_int64(s, 0), per_day = sqlite3_column_int64(s, 1),
+            per_net = sqlite3_column_int64(s, 2), in_pool = sqlite3_column_int64(s, 3),
+            mine = sqlite3_column_int64(s, 4), day = sqlite3_column_int64(s, 5),
+            net = sqlite3_column_int64(s, 6);
+    sq_done(s);
+    if (!in_pool)
+        return RC_NOTFOUND;
+    if (mine >= per_case)
+        return RC_EXISTS;
+    v->remaining = day >= per_day ? 0 : (int)(per_day - day);
+    if (day >= per_day) {
+        v->limit = "day";
+        return RC_QUOTA;
+    }
+    if (net >= per_net) {
+        v->limit = "net";
+        return RC_QUOTA;
+    }
+    if (!(s = tx_prepare(tx, sql_vote)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_int64(s, 2, v->case_id);
+    sqlite3_bind_int64(s, 3, v->voter_id);
+    sqlite3_bind_int64(s, 4, mine + 1);
+    sqlite3_bind_text(s, 5, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 6, v->net, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 7, v->ua_hash, -1, SQLITE_TRANSIENT);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_day_add)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_int64(s, 2, v->voter_id);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_net_add)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_text(s, 2, v->net, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    if (!(s = tx_prepare(tx, sql_total)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->stage_id);
+    sqlite3_bind_int64(s, 2, v->case_id);
+    if (one_int(s, 0, &v->votes) != RC_OK)
+        return RC_ERROR;
+    v->remaining--;
+    return RC_OK;
+}
+
+int store_vote_remaining(struct store *st, int64_t stage_id, int64_t voter_id)
+{
+    static const char sql[] =
+        "SELECT v.per_day - coalesce((SELECT votes FROM vote_day d WHERE d.stage_id = ?1 AND "
+        "d.voter_id = ?2 AND d.day = ?3), 0) FROM vote_setting v WHERE v.stage_id = ?1";
+    char today[11];
+    beijing_today(today);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, voter_id);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sq_done(s);
+    return n < 0 ? 0 : n;
+}
+
+json_t *store_votes_open(struct store *st)
+{
+    static const char sql[] =
+        "SELECT s.id, s.name, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
+        "v.per_net, v.live FROM vote_setting v JOIN stage s ON s.id = v.stage_id "
+        "WHERE ?1 BETWEEN v.opens_on AND v.closes_on ORDER BY s.id";
+    static const char sql_cases[] =
+        "SELECT case_id FROM stage_case WHERE stage_id = ?1 ORDER BY case_id";
+    char today[11];
+    beijing_today(today);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_text(s, 1, today, -1, SQLITE_TRANSIENT);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        json_t *cases = json_array();
+        sqlite3_stmt *c = sq_prepare(st, sql_cases);
+        if (c) {
+            sqlite3_bind_int64(c, 1, id);
+            while (sqlite3_step(c) == SQLITE_ROW)
+                json_array_append_new(cases, json_integer(sqlite3_column_int64(c, 0)));
+            sq_done(c);
+        }
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i},s:b,s:o}", "id", (json_int_t)id,
+                         "title", sq_jtext(s, 1), "opens_on", sq_jtext(s, 2), "closes_on",
+                         sq_jtext(s, 3), "verify", sq_jtext(s, 4), "limits", "per_case",
+                         sqlite3_column_int(s, 5), "per_day", sqlite3_column_int(s, 6), "per_net",
+                         sqlite3_column_int(s, 7), "live", sqlite3_column_int(s, 8), "cases",
+                         cases));
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+json_t *store_vote_summary(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM vote WHERE stage_id = ?1 AND valid = 1), "
+        "(SELECT count(DISTINCT voter_id) FROM vote WHERE stage_id = ?1), "
+        "(SELECT count(*) FROM stage_case WHERE stage_id = ?1)";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *o = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:I,s:I,s:I}", "votes", (json_int_t)sqlite3_column_int64(s, 0), "voters",
+                      (json_int_t)sqlite3_column_int64(s, 1), "cases",
+                      (json_int_t)sqlite3_column_int64(s, 2));
+    sq_done(s);
+    return o;
+}

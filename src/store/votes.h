@@ -1,0 +1,91 @@
+/*
+ * votes.h — the store's side of public voting in an exhibition stage:
+ * its settings, one-time codes, voters and their tokens, and votes.
+ *
+ * Every write runs on the writer thread inside the batch transaction, so
+ * each check below reads what every earlier vote of the same batch wrote:
+ * the limits are exact, and the schema's unique keys (005_votes.sql) hold
+ * them even against a mistake here.  A vote answers only after its batch
+ * commit is durable.  Days are Beijing dates (UTC+8), as voters count them.
+ */
+#ifndef LAUREL_STORE_VOTES_H
+#define LAUREL_STORE_VOTES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "domain/voter.h"
+#include "store/store.h"
+
+/* Codes: valid 10 minutes, 5 tries; a contact gets one a minute and 5 an hour, a network 30 an hour. */
+#define VOTE_CODE_TTL_S 600
+#define VOTE_CODE_TRIES 5
+#define VOTE_CODE_GAP_S 60
+#define VOTE_CODE_PER_HOUR 5
+#define VOTE_CODE_NET_PER_HOUR 30
+/* A voter token lasts 30 days (the stage's close ends it sooner: votes are refused then). */
+#define VOTE_TOKEN_TTL_S (30 * 86400)
+
+struct vote_setting {
+    int64_t stage_id;
+    char opens_on[11], closes_on[11]; /* YYYY-MM-DD, Beijing time, inclusive */
+    char verify[8];                   /* phone, email or both */
+    int per_case, per_day, per_net;
+    int live;                         /* counts shown while voting */
+};
+
+/* A stage and its settings: RC_OK, RC_NOTFOUND (no such stage) or RC_ERROR; *has 0 when none is set. */
+int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t namelen,
+                       char *kind, size_t kindlen, struct vote_setting *out, int *has);
+int tx_vote_setting_put(struct store_tx *tx, const struct vote_setting *s);
+
+/* The installation's secret for voter hashes (read once, kept): 0 or -1. */
+int store_vote_secret(struct store *st, unsigned char out[VOTER_SECRET_BYTES]);
+
+/* A code request, hashed already; plain contact only for the outbox row. */
+struct vote_code_req {
+    int64_t stage_id;
+    enum voter_kind kind;
+    const char *contact, *masked, *hmac, *code_hash, *net;
+    const char *subject, *body; /* the message */
+};
+/* RC_OK (queued), RC_CLOSED (stage not open or verification kind not allowed), RC_QUOTA (throttled). */
+int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q);
+
+/* Verify: fills outcome RC_OK with token stored, RC_INVALID wrong code (one try spent), RC_QUOTA no tries left, RC_NOTFOUND no live code. */
+struct vote_verify {
+    int64_t stage_id;
+    enum voter_kind kind;
+    const char *hmac, *masked, *code_hash, *token_hash;
+    int outcome;
+};
+/* Always RC_OK (so that a spent try is kept) unless a fault; the answer in v->outcome. */
+int tx_vote_verify(struct store_tx *tx, struct vote_verify *v);
+
+/* A voter token's stage and voter: RC_OK or RC_NOTFOUND (unknown or expired). */
+int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id,
+                     int64_t *voter_id);
+
+struct vote_cast {
+    int64_t stage_id, case_id, voter_id;
+    const char *net, *ua_hash;
+    /* Out: the case's valid votes after this one, and the voter's votes left today. */
+    int64_t votes;
+    int remaining;
+    const char *limit; /* with RC_QUOTA: "day" (the voter's) or "net" (the address's) */
+};
+/*
+ * Cast one vote with every limit checked in the transaction: RC_OK, RC_CLOSED
+ * (stage not open), RC_NOTFOUND (case not in the stage), RC_EXISTS (already
+ * voted for it), RC_QUOTA (a daily limit: v->limit says which).
+ */
+int tx_vote_cast(struct store_tx *tx, struct vote_cast *v);
+
+/* The voter's votes left today in stage (per_day minus used). */
+int store_vote_remaining(struct store *st, int64_t stage_id, int64_t voter_id);
+/* [{id, title, opens_on, closes_on, verify, limits:{...}, live, cases:[ids]}] open today; NULL on error. */
+json_t *store_votes_open(struct store *st);
+/* {stage..., setting or null, votes, voters} for the organiser; NULL on error. */
+json_t *store_vote_summary(struct store *st, int64_t stage_id);
+
+#endif
