@@ -96,7 +96,8 @@ struct web_act {
     const char *next;    /* where to go on success (overrides a->next) */
     const char *error;   /* a catalog key for the whole form, set by a step that refuses */
     json_t *errors;      /* {field: message} of refused fields */
-    int status;          /* a status to refuse with instead of the result's (401, 429) */
+    int status;          /* a refusal's status instead of the result's (401, 429); on
+                            success with a done page, that answer's (201, 202) */
     web_model_fn page;   /* the page to show a refusal on, instead of a->page */
 };
 
@@ -127,7 +128,7 @@ struct web_action {
     enum result (*then)(struct web_act *x, struct resp *w, enum result rc);
     const char *next;                /* where to go on success, unless a step set x->next */
     web_model_fn page;               /* shown again with a refusal, or NULL */
-    web_model_fn done;               /* shown at 200 on success instead of the redirect, or NULL */
+    web_model_fn done;               /* shown on success instead of the redirect, or NULL */
     const struct web_refusal *refusals; /* ends with {RC_OK}; or NULL */
 };
 
