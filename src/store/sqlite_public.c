@@ -103,30 +103,33 @@ const char *const sq_sql[Q__MAX] = {
     [Q_TAGS] = "SELECT t.name, pc.n FROM pub_count pc JOIN tag t ON t.id = pc.tag_id "
                "WHERE pc.campaign_id = ?1 AND pc.region = 0 AND pc.tier_id = 0 "
                "AND pc.track_id = 0 AND pc.tag_id > 0 ORDER BY pc.n DESC, t.name",
-    [Q_ARTICLES] = "SELECT id, title, source, author, published_at, views, body_md, "
-                   "count(*) OVER () FROM article WHERE campaign_id = ?1 "
-                   "ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
-    [Q_ARTICLE] = "SELECT id, title, source, author, published_at, views, body_md "
-                  "FROM article WHERE id = ?1 AND campaign_id = ?2",
+    /* Articles: published ones only (migration 008), by their slugs. */
+    [Q_ARTICLES] = "SELECT id, title, source, author, published_at, views, body_md, slug, "
+                   "coalesce(cover, ''), count(*) OVER () FROM article WHERE campaign_id = ?1 "
+                   "AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+    [Q_ARTICLE] = "SELECT id, title, source, author, published_at, views, body_md, slug, "
+                  "coalesce(cover, '') FROM article WHERE id = ?1 AND campaign_id = ?2 "
+                  "AND status = 'published'",
     [Q_ARTICLE_TAGS] = "SELECT t.name FROM article_tag at JOIN tag t ON t.id = at.tag_id "
                        "WHERE at.article_id = ?1 ORDER BY t.name",
     [Q_ARTICLE_RELATED] =
-        "SELECT a.id, a.title, a.published_at FROM article a "
-        "WHERE a.campaign_id = ?2 AND a.id <> ?1 ORDER BY "
+        "SELECT a.id, a.title, a.published_at, a.slug FROM article a "
+        "WHERE a.campaign_id = ?2 AND a.id <> ?1 AND a.status = 'published' ORDER BY "
         "(SELECT count(*) FROM article_tag x JOIN article_tag y ON x.tag_id = y.tag_id "
         " WHERE x.article_id = ?1 AND y.article_id = a.id) DESC, a.published_at DESC LIMIT 5",
-    [Q_ARTICLE_PREV] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id < ?1 "
-                       "ORDER BY id DESC LIMIT 1",
-    [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
-                       "ORDER BY id LIMIT 1",
+    [Q_ARTICLE_PREV] = "SELECT slug, title FROM article WHERE campaign_id = ?2 AND id < ?1 "
+                       "AND status = 'published' ORDER BY id DESC LIMIT 1",
+    [Q_ARTICLE_NEXT] = "SELECT slug, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
+                       "AND status = 'published' ORDER BY id LIMIT 1",
     /* From the case of id rank ?2 on, along the covering index. */
     [Q_SITEMAP_CASES] = "SELECT id, published_at FROM \"case\" WHERE campaign_id = ?1 "
                         "AND published_at IS NOT NULL AND id >= (SELECT case_id FROM pub_rank "
                         "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos = ?2) "
                         "ORDER BY id LIMIT ?3",
     [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
-                           "ORDER BY id LIMIT ?2 OFFSET ?3",
-    [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1",
+                           "AND status = 'published' ORDER BY id LIMIT ?2 OFFSET ?3",
+    [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1 "
+                        "AND status = 'published'",
 };
 
 /* Split "a|b|c" into a JSON array of strings. */
@@ -951,11 +954,29 @@ json_t *store_tags(struct store *st)
 static json_t *article_row(sqlite3_stmt *s)
 {
     int64_t id = sqlite3_column_int64(s, 0);
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o}", "id", (json_int_t)id, "title",
+    const char *cover = sq_text(s, 8);
+    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "title",
                      sq_jtext(s, 1), "source", sq_jtext(s, 2), "author", sq_jtext(s, 3),
                      "published_at", sq_jtext(s, 4), "views",
                      (json_int_t)sqlite3_column_int64(s, 5), "body_md", sq_jtext(s, 6), "url",
-                     json_sprintf("/news/%lld", (long long)id));
+                     json_sprintf("/news/%s", sq_text(s, 7)), "slug", sq_jtext(s, 7), "cover",
+                     *cover ? json_sprintf("/news/images/%s", cover) : json_null());
+}
+
+/* {title, url} of the published article found by q next to article id, or null. */
+static json_t *article_neighbour(struct store *st, enum sq_id q, int64_t id)
+{
+    sqlite3_stmt *s = sq_stmt(st, q);
+    json_t *o = json_null();
+    if (!s)
+        return o;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, st->campaign_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:o,s:o}", "title", sq_jtext(s, 1), "url",
+                      json_sprintf("/news/%s", sq_text(s, 0)));
+    sq_done(s);
+    return o;
 }
 
 json_t *store_articles(struct store *st, int page, int per_page)
@@ -974,7 +995,7 @@ json_t *store_articles(struct store *st, int page, int per_page)
     int64_t total = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_array_append_new(items, article_row(s));
-        total = sqlite3_column_int64(s, 7);
+        total = sqlite3_column_int64(s, 9);
     }
     sq_done(s);
     if (json_array_size(items) == 0 && page > 1) {
@@ -1011,13 +1032,13 @@ json_t *store_article(struct store *st, int64_t id)
             json_array_append_new(related,
                                   json_pack("{s:I,s:o,s:o,s:o}", "id", (json_int_t)rid, "title",
                                             sq_jtext(s, 1), "published_at", sq_jtext(s, 2),
-                                            "url", json_sprintf("/news/%lld", (long long)rid)));
+                                            "url", json_sprintf("/news/%s", sq_text(s, 3))));
         }
         sq_done(s);
     }
     json_object_set_new(o, "related", related);
-    json_object_set_new(o, "prev", neighbour(st, Q_ARTICLE_PREV, id, "/news/"));
-    json_object_set_new(o, "next", neighbour(st, Q_ARTICLE_NEXT, id, "/news/"));
+    json_object_set_new(o, "prev", article_neighbour(st, Q_ARTICLE_PREV, id));
+    json_object_set_new(o, "next", article_neighbour(st, Q_ARTICLE_NEXT, id));
     return o;
 }
 
