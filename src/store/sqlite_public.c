@@ -126,7 +126,7 @@ const char *const sq_sql[Q__MAX] = {
                         "AND published_at IS NOT NULL AND id >= (SELECT case_id FROM pub_rank "
                         "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos = ?2) "
                         "ORDER BY id LIMIT ?3",
-    [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
+    [Q_SITEMAP_ARTICLES] = "SELECT slug, published_at FROM article WHERE campaign_id = ?1 "
                            "AND status = 'published' ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1 "
                         "AND status = 'published'",
@@ -1076,7 +1076,7 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
         sqlite3_bind_int64(s, 2, to - ncases - afrom);
         sqlite3_bind_int64(s, 3, afrom);
         while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arts, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
+            json_array_append_new(arts, json_pack("[o,o]", json_sprintf("/news/%s", sq_text(s, 0)),
                                                   sq_jtext(s, 1)));
         sq_done(s);
     }

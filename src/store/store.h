@@ -71,8 +71,8 @@ json_t *store_articles(struct store *st, int page, int per_page);
 json_t *store_article(struct store *st, int64_t id);
 /*
  * Public URLs from..from+count-1 of the sequence "published cases by id,
- * then articles": {ncases, narticles, cases:[[id,date]...],
- * articles:[[id,date]...]}.  Cost: the rows returned.
+ * then published articles": {ncases, narticles, cases:[[id,date]...],
+ * articles:[[url,date]...]}.  Cost: the rows returned.
  */
 #define STORE_SITEMAP_PARTS 1
 json_t *store_sitemap(struct store *st, int64_t from, int64_t count);

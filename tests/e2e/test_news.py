@@ -90,7 +90,7 @@ def visible_everywhere(srv, title, slug, aid):
     return (title in public(srv, "/news").text,
             title in public(srv, "/").text,
             title in public(srv, "/feed.xml").text,
-            ("/news/%d<" % aid) in public(srv, "/sitemap.xml").text,
+            ("/news/%s<" % slug) in public(srv, "/sitemap.xml").text,
             requests.get(srv.url + "/news/" + slug, timeout=HTTP_TIMEOUT).status_code,
             requests.get(srv.url + "/news/%d" % aid, timeout=HTTP_TIMEOUT).status_code)
 
