@@ -97,9 +97,14 @@ const char *const sq_sql[Q__MAX] = {
                         "CROSS JOIN pub_count pc ON pc.campaign_id = t.campaign_id "
                         "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = t.id "
                         "AND pc.track_id = 0 AND pc.tag_id = 0 WHERE t.campaign_id = ?1",
-    [Q_AWARDED] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS
-                  "WHERE c.campaign_id = ?1 AND c.tier_id IS NOT NULL "
-                  "AND c.published_at IS NOT NULL ORDER BY ti.rank, c.region_code, c.id",
+    /* The results' list: only what it shows (no summary, no tags), by tier, region, id;
+     * from the tiers along case_tier, so its cost is the awards, not the campaign. */
+    [Q_AWARDED] = "SELECT c.id, c.title, u.name, c.region_code, r.name, tr.name, ti.slug "
+                  "FROM tier ti CROSS JOIN \"case\" c ON c.tier_id = ti.id "
+                  "JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "
+                  "JOIN track tr ON tr.id = c.track_id WHERE ti.campaign_id = ?1 "
+                  "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+                  "ORDER BY ti.rank, c.region_code, c.id",
     [Q_TAGS] = "SELECT t.name, pc.n FROM pub_count pc JOIN tag t ON t.id = pc.tag_id "
                "WHERE pc.campaign_id = ?1 AND pc.region = 0 AND pc.tier_id = 0 "
                "AND pc.track_id = 0 AND pc.tag_id > 0 ORDER BY pc.n DESC, t.name",
@@ -838,18 +843,40 @@ json_t *store_campaign(struct store *st)
     return o;
 }
 
-/* Awarded cases, and per region their count by tier slug. */
-static json_t *awarded(struct store *st)
+/*
+ * The awarded cases into each tier's items (tiers as store_campaign gives
+ * them, by slug): {id, title, url, unit:{name}, region:{code, name},
+ * track:{name}}.  0, or -1 when the query could not run.
+ */
+static int awarded(struct store *st, json_t *tiers)
 {
-    json_t *items = json_array();
     sqlite3_stmt *s = sq_stmt(st, Q_AWARDED);
     if (!s)
-        return items;
+        return -1;
+    json_t *by_slug = json_object();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tiers, i, t)
+    {
+        json_t *list = json_array();
+        json_object_set_new(t, "items", list);
+        json_object_set(by_slug, json_string_value(json_object_get(t, "slug")), list);
+    }
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(items, case_summary(s));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *list = json_object_get(by_slug, sq_text(s, 6));
+        int64_t id = sqlite3_column_int64(s, 0);
+        if (list)
+            json_array_append_new(
+                list, json_pack("{s:I,s:o,s:o,s:{s:o},s:{s:o,s:o},s:{s:o}}", "id", (json_int_t)id,
+                                "title", sq_jtext(s, 1), "url",
+                                json_sprintf("/cases/%lld", (long long)id), "unit", "name",
+                                sq_jtext(s, 2), "region", "code", sq_jtext(s, 3), "name",
+                                sq_jtext(s, 4), "track", "name", sq_jtext(s, 5)));
+    }
     sq_done(s);
-    return items;
+    json_decref(by_slug);
+    return 0;
 }
 
 json_t *store_regions(struct store *st)
@@ -910,31 +937,15 @@ json_t *store_results(struct store *st)
 {
     json_t *campaign = store_campaign(st);
     json_t *regions = store_regions(st);
-    json_t *items = awarded(st);
-    if (!campaign || !regions) {
+    json_t *tiers = campaign ? json_incref(json_object_get(campaign, "tiers")) : NULL;
+    if (!campaign || !regions || !tiers || awarded(st, tiers) != 0) {
         json_decref(campaign);
         json_decref(regions);
-        json_decref(items);
+        json_decref(tiers);
         return NULL;
     }
-    json_t *tiers = json_incref(json_object_get(campaign, "tiers"));
-    size_t i, k;
-    json_t *t, *c;
-    json_array_foreach(tiers, i, t)
-    {
-        json_t *list = json_array();
-        json_array_foreach(items, k, c)
-        {
-            const char *slug = json_string_value(json_object_get(json_object_get(c, "tier"), "slug"));
-            if (slug && strcmp(slug, json_string_value(json_object_get(t, "slug"))) == 0)
-                json_array_append(list, c);
-        }
-        json_object_set_new(t, "items", list);
-    }
-    json_t *o = json_pack("{s:o,s:o}", "tiers", tiers, "regions", regions);
-    json_decref(items);
     json_decref(campaign);
-    return o;
+    return json_pack("{s:o,s:o}", "tiers", tiers, "regions", regions);
 }
 
 json_t *store_tags(struct store *st)

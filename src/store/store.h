@@ -61,7 +61,10 @@ json_t *store_campaign(struct store *st);
 json_t *store_regions(struct store *st);
 /* One region as above, or NULL. */
 json_t *store_region(struct store *st, const char *code);
-/* {tiers:[{slug,name,quota,items:[...]}], regions:[{..., awards}], leader:{...}} */
+/*
+ * {tiers:[{slug, name, quota, awarded, items:[{id, title, url, unit:{name},
+ * region:{code, name}, track:{name}}]}], regions:[{..., awards}]}
+ */
 json_t *store_results(struct store *st);
 /* [{name, count}] most used first. */
 json_t *store_tags(struct store *st);
