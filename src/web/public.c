@@ -503,6 +503,7 @@ enum web_err page_article(struct req *r, const struct web_input *in, struct page
     free(html);
     json_object_del(a, "body_md");
     json_object_set_new(a, "tag_links", tag_links(json_object_get(a, "tags")));
+    json_object_set_new(a, "has_tags", json_boolean(json_array_size(json_object_get(a, "tags")) > 0));
     json_object_set_new(a, "breadcrumb", crumbs(r->lang, "nav_news", "/news", NULL, NULL, 1));
     p->model = a;
     p->template = "article";
