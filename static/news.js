@@ -17,7 +17,11 @@
     body.focus();
     body.setSelectionRange(s + before.length, s + before.length + inner.length);
   }
-  /* Prefix each selected line (the whole current line when nothing is selected). */
+  /*
+   * Prefix each selected line (the whole current line when nothing is
+   * selected), with a blank line before and after, so that the block does
+   * not run into the text around it.
+   */
   function lines(prefix) {
     var v = body.value, s = v.lastIndexOf('\n', body.selectionStart - 1) + 1;
     var e = v.indexOf('\n', body.selectionEnd);
@@ -27,9 +31,11 @@
       n += 1;
       return (typeof prefix === 'function' ? prefix(n) : prefix) + l;
     }).join('\n');
-    body.value = v.slice(0, s) + text + v.slice(e);
+    var before = s > 0 && v.slice(s - 2, s) !== '\n\n' ? '\n' : '';
+    var after = e < v.length && v.slice(e, e + 2) !== '\n\n' ? '\n' : '';
+    body.value = v.slice(0, s) + before + text + after + v.slice(e);
     body.focus();
-    body.setSelectionRange(s, s + text.length);
+    body.setSelectionRange(s + before.length, s + before.length + text.length);
   }
   function selected() {
     return body.value.slice(body.selectionStart, body.selectionEnd);

@@ -56,13 +56,13 @@ test('the organiser writes, previews and publishes; the public reads; the result
         await page.getByRole('button', { name: '列表' }).click();
         await selectText(page, '正式启动');
         await page.getByRole('button', { name: '加粗' }).click();
-        assert.equal(await body.inputValue(), '## 征集范围\n- 第一项\n- 第二项\n**正式启动**');
+        assert.equal(await body.inputValue(), '## 征集范围\n\n- 第一项\n- 第二项\n\n**正式启动**');
         await shot(page, 'editor');
         await clickAndLoad(page, page.getByRole('button', { name: '保存并预览' }));
         assert.match(new URL(page.url()).pathname, /^\/admin\/news\/\d+\/preview$/,
             `not on the preview: ${await pageError(page)}`);
         assert.equal(await page.locator('.article-body h2').innerText(), '征集范围');
-        assert.equal(await page.locator('.article-body strong').innerText(), '正式启动');
+        assert.equal(await page.locator('.article-body > p > strong').innerText(), '正式启动');
         assert.equal(await page.locator('.article-body li').count(), 2);
         await shot(page, 'preview');
         await clickAndLoad(page, page.getByRole('link', { name: '返回编辑' }));
