@@ -49,8 +49,7 @@ struct news_fields {
 int tx_news_create(struct store_tx *tx, int64_t campaign_id, const struct news_fields *f,
                    int64_t *id);
 /* Save article id of the campaign as typed (its state unchanged). */
-int tx_news_save(struct store_tx *tx, int64_t campaign_id, int64_t id,
-                 const struct news_fields *f);
+int tx_news_save(struct store_tx *tx, int64_t campaign_id, int64_t id, const struct news_fields *f);
 /* Move article id to state `to` (news_can_move). */
 int tx_news_move(struct store_tx *tx, int64_t campaign_id, int64_t id, enum news_status to);
 /* Record an image uploaded for article id (stored as files/<2 hex>/<sha256>). */

@@ -13,8 +13,8 @@
 #include "store/news.h"
 #include "store/sqlite_int.h"
 
-#define NEWS_COLS                                                                              \
-    "id, title, slug, status, kind, published_at, coalesce(updated_at, ''), views, source, "   \
+#define NEWS_COLS                                                                                  \
+    "id, title, slug, status, kind, published_at, coalesce(updated_at, ''), views, source, "       \
     "author, coalesce(cover, ''), body_md "
 
 static const char SQL_NEWEST_CAMPAIGN[] =
@@ -75,8 +75,8 @@ static json_t *news_row(sqlite3_stmt *s, int whole)
 {
     int64_t id = sqlite3_column_int64(s, 0);
     json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)id, "title",
-                          sq_jtext(s, 1), "slug", sq_jtext(s, 2), "status", sq_jtext(s, 3),
-                          "kind", sq_jtext(s, 4), "published_at", sq_jtext(s, 5), "updated_at",
+                          sq_jtext(s, 1), "slug", sq_jtext(s, 2), "status", sq_jtext(s, 3), "kind",
+                          sq_jtext(s, 4), "published_at", sq_jtext(s, 5), "updated_at",
                           sq_jtext(s, 6), "views", (json_int_t)sqlite3_column_int64(s, 7), "url",
                           json_sprintf("/news/%s", sq_text(s, 2)));
     if (whole) {
@@ -120,8 +120,8 @@ json_t *store_news_get(struct store *st, int64_t id)
         sqlite3_bind_int64(s, 1, id);
         while (sqlite3_step(s) == SQLITE_ROW)
             json_array_append_new(
-                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", sq_jtext(s, 0),
-                                  "name", sq_jtext(s, 1), "mime", sq_jtext(s, 2), "size",
+                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", sq_jtext(s, 0), "name",
+                                  sq_jtext(s, 1), "mime", sq_jtext(s, 2), "size",
                                   (json_int_t)sqlite3_column_int64(s, 3), "width",
                                   sqlite3_column_int(s, 4), "height", sqlite3_column_int(s, 5),
                                   "url", json_sprintf("/news/images/%s", sq_text(s, 0))));
@@ -443,8 +443,9 @@ int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind ki
     int rc = draft_read(tx, campaign_id, picks, n, &d);
     char *title = NULL, *body = NULL;
     if (rc == RC_OK) {
-        struct news_announcement a = {kind, d.campaign, (const char *const *)d.tier_names,
-                                      d.ntiers, d.awards, d.nawards, from, to};
+        struct news_announcement a = {kind,     d.campaign, (const char *const *)d.tier_names,
+                                      d.ntiers, d.awards,   d.nawards,
+                                      from,     to};
         title = news_announcement_title(&a);
         body = news_announcement_markdown(&a);
         if (!title || !body)

@@ -60,17 +60,19 @@ enum web_err page_admin_news(struct req *r, const struct web_input *in, struct p
     json_t *a;
     json_array_foreach(items, i, a)
     {
-        json_object_set_new(a, "state", status_of(r, json_string_value(json_object_get(a, "status"))));
-        json_object_set_new(a, "kind_label", kind_label(r, json_string_value(json_object_get(a, "kind"))));
-        json_object_set_new(a, "edit_url", json_sprintf("/admin/news/%lld", (long long)json_integer_value(json_object_get(a, "id"))));
+        json_object_set_new(a, "state",
+                            status_of(r, json_string_value(json_object_get(a, "status"))));
+        json_object_set_new(a, "kind_label",
+                            kind_label(r, json_string_value(json_object_get(a, "kind"))));
+        json_object_set_new(a, "edit_url",
+                            json_sprintf("/admin/news/%lld",
+                                         (long long)json_integer_value(json_object_get(a, "id"))));
     }
     json_t *c = store_campaign(web.store);
     int results = c && json_array_size(json_object_get(c, "tiers")) > 0;
     p->model = json_pack("{s:o,s:i,s:b}", "items", items, "count", (int)json_array_size(items),
                          "can_draft_results", results);
     json_decref(c);
-    if (query_get(&r->query, "done"))
-        p->notice = "news_done";
     p->template = "admin_news";
     p->title = i18n_get(r->lang, "news_admin_title");
     return WEB_OK;
@@ -82,8 +84,10 @@ static void as_typed(struct req *r, json_t *m)
     const struct web_act *x = web_act_of(r);
     if (!x || r->method != HTTP_POST)
         return;
-    static const char *const names[] = {"title", "slug", "source", "author", "date", "body", "cover"};
-    static const char *const keys[] = {"title", "slug", "source", "author", "published_at", "body_md", "cover"};
+    static const char *const names[] = {"title", "slug", "source", "author",
+                                        "date",  "body", "cover"};
+    static const char *const keys[] = {"title",        "slug",    "source", "author",
+                                       "published_at", "body_md", "cover"};
     const struct query *f = web_form(r);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = query_get(f, names[i]);
@@ -118,9 +122,11 @@ static void editor_model(struct req *r, json_t *m)
         for (char *q = alt; q && *q; q++)
             if (*q == '[' || *q == ']' || *q == '\\')
                 *q = ' ';
-        json_object_set_new(img, "markdown", json_sprintf("![%s](/news/images/%s)", alt ? alt : "", sha ? sha : ""));
+        json_object_set_new(img, "markdown",
+                            json_sprintf("![%s](/news/images/%s)", alt ? alt : "", sha ? sha : ""));
     }
-    json_object_set_new(m, "has_images", json_boolean(json_array_size(json_object_get(m, "images")) > 0));
+    json_object_set_new(m, "has_images",
+                        json_boolean(json_array_size(json_object_get(m, "images")) > 0));
     json_object_set_new(m, "no_cover", json_boolean(!cover || !*cover));
     json_object_set_new(m, "title_max", json_integer(NEWS_TITLE_MAX));
     json_object_set_new(m, "slug_max", json_integer(NEWS_SLUG_MAX));
@@ -132,8 +138,8 @@ enum web_err page_admin_news_new(struct req *r, const struct web_input *in, stru
     char date[11];
     today(date);
     json_t *m = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[],s:b}", "title", "", "slug", "",
-                          "source", "", "author", "", "published_at", date, "body_md", "",
-                          "status", "draft", "images", "new", 1);
+                          "source", "", "author", "", "published_at", date, "body_md", "", "status",
+                          "draft", "images", "new", 1);
     as_typed(r, m);
     editor_model(r, m);
     json_object_set_new(m, "action", json_string("/admin/news/new"));
@@ -192,7 +198,9 @@ enum web_err page_admin_news_preview(struct req *r, const struct web_input *in, 
     if (cover && *cover)
         json_object_set_new(m, "cover_url", json_sprintf("/news/images/%s", cover));
     json_object_set_new(m, "state", status_of(r, json_string_value(json_object_get(m, "status"))));
-    json_object_set_new(m, "edit_url", json_sprintf("/admin/news/%lld", (long long)json_integer_value(json_object_get(m, "id"))));
+    json_object_set_new(
+        m, "edit_url",
+        json_sprintf("/admin/news/%lld", (long long)json_integer_value(json_object_get(m, "id"))));
     p->model = m;
     p->template = "admin_news_preview";
     p->title = i18n_get(r->lang, "news_preview_title");
@@ -210,12 +218,14 @@ struct news_edit {
 static const char *const then_choices[] = {"save", "preview", NULL};
 
 static const struct web_field edit_fields[] = {
-    {"title", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, NEWS_TITLE_MAX, NULL, "news_title_invalid"},
+    {"title", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, NEWS_TITLE_MAX, NULL,
+     "news_title_invalid"},
     {"slug", WEB_F_TEXT, WEB_F_ONELINE, 0, NEWS_SLUG_MAX, NULL, "news_slug_invalid"},
     {"source", WEB_F_TEXT, WEB_F_ONELINE, 0, NEWS_SOURCE_MAX, NULL, "news_source_invalid"},
     {"author", WEB_F_TEXT, WEB_F_ONELINE, 0, NEWS_SOURCE_MAX, NULL, "news_source_invalid"},
     {"date", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "news_date_invalid"},
-    {"body", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_MULTILINE, 0, NEWS_BODY_MAX, NULL, "news_body_invalid"},
+    {"body", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_MULTILINE, 0, NEWS_BODY_MAX, NULL,
+     "news_body_invalid"},
     {"cover", WEB_F_TEXT, WEB_F_ONELINE, 0, 64, NULL, "news_cover_invalid"},
     {"then", WEB_F_CHOICE, 0, 0, 0, then_choices, NULL},
     {NULL},
@@ -284,8 +294,9 @@ static enum result edit_then(struct web_act *x, struct resp *w, enum result rc)
         return RC_INVALID;
     }
     if (rc == RC_OK)
-        x->next = e->preview ? arena_printf(&x->r->arena, "/admin/news/%lld/preview", (long long)e->id)
-                             : arena_printf(&x->r->arena, "/admin/news/%lld?done=saved", (long long)e->id);
+        x->next = e->preview
+                      ? arena_printf(&x->r->arena, "/admin/news/%lld/preview", (long long)e->id)
+                      : arena_printf(&x->r->arena, "/admin/news/%lld?done=saved", (long long)e->id);
     return rc;
 }
 

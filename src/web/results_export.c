@@ -75,8 +75,9 @@ static void list_sheet(lxw_workbook *wb, lxw_format *bold, struct results_export
     lxw_worksheet *ws = workbook_add_worksheet(wb, i18n_get(x->lang, "results_sheet_list"));
     if (!ws)
         return;
-    static const char *const keys[] = {"results_col_tier", "results_col_number", "results_col_title",
-                                       "results_col_unit", "region",             "results_col_track"};
+    static const char *const keys[] = {
+        "results_col_tier", "results_col_number", "results_col_title", "results_col_unit",
+        "region",           "results_col_track"};
     static const double widths[] = {12, 8, 48, 36, 14, 20};
     for (size_t c = 0; c < 6; c++)
         header(ws, bold, (lxw_col_t)c, i18n_get(x->lang, keys[c]), widths[c]);
@@ -92,12 +93,15 @@ static void list_sheet(lxw_workbook *wb, lxw_format *bold, struct results_export
             worksheet_write_string(ws, y, 0, tier, NULL);
             worksheet_write_number(ws, y, 1, (double)(i + 1), NULL);
             worksheet_write_string(ws, y, 2, json_string_value(json_object_get(c, "title")), NULL);
-            worksheet_write_string(ws, y, 3,
-                                   json_string_value(json_object_get(json_object_get(c, "unit"), "name")), NULL);
-            worksheet_write_string(ws, y, 4,
-                                   json_string_value(json_object_get(json_object_get(c, "region"), "name")), NULL);
-            worksheet_write_string(ws, y, 5,
-                                   json_string_value(json_object_get(json_object_get(c, "track"), "name")), NULL);
+            worksheet_write_string(
+                ws, y, 3, json_string_value(json_object_get(json_object_get(c, "unit"), "name")),
+                NULL);
+            worksheet_write_string(
+                ws, y, 4, json_string_value(json_object_get(json_object_get(c, "region"), "name")),
+                NULL);
+            worksheet_write_string(
+                ws, y, 5, json_string_value(json_object_get(json_object_get(c, "track"), "name")),
+                NULL);
             y++;
         }
     }
@@ -128,8 +132,9 @@ static void export_then(struct req *r, struct resp *w, int rc, void *arg)
     x->results = NULL;
     if (xlsx_body(r, w, rc, &x->data, x->len) != 0)
         return;
-    xlsx_attach(r, w, "results.xlsx",
-                arena_printf(&r->arena, "%s-%s.xlsx", x->campaign, i18n_get(r->lang, "nav_results")));
+    xlsx_attach(
+        r, w, "results.xlsx",
+        arena_printf(&r->arena, "%s-%s.xlsx", x->campaign, i18n_get(r->lang, "nav_results")));
 }
 
 void raw_results_xlsx(struct req *r, struct resp *w)

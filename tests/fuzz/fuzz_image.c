@@ -20,10 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (w == 0 || h == 0 || w > IMAGE_SIDE_MAX || h > IMAGE_SIDE_MAX)
         abort();
-    if (strcmp(mime, "image/png") == 0 ? memcmp(data, "\x89PNG", 4) != 0
-        : strcmp(mime, "image/gif") == 0 ? memcmp(data, "GIF8", 4) != 0
+    if (strcmp(mime, "image/png") == 0    ? memcmp(data, "\x89PNG", 4) != 0
+        : strcmp(mime, "image/gif") == 0  ? memcmp(data, "GIF8", 4) != 0
         : strcmp(mime, "image/jpeg") == 0 ? memcmp(data, "\xff\xd8\xff", 3) != 0
-                                           : 1)
+                                          : 1)
         abort();
     return 0;
 }

@@ -26,8 +26,8 @@ static void test_slug_valid(void **state)
 {
     (void)state;
     const char *good[] = {"results-2019", "a", "news-2020-02-04", "x1", "2019-results"};
-    const char *bad[] = {"", "-a", "a-", "a--b", "Results", "a b", "a_b", "2019", "中文",
-                         "a/b", "a.b", NULL};
+    const char *bad[] = {"",    "-a",   "a-",   "a--b", "Results", "a b",
+                         "a_b", "2019", "中文", "a/b",  "a.b",     NULL};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_true(news_slug_valid(good[i]));
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -86,8 +86,8 @@ static void test_announcement(void **state)
         {"丁案例", "丁单位", "上海市", "310000", 1},
         {"戊案例", "", "上海市", "310000", 0},
     };
-    struct news_announcement a = {NEWS_KIND_NOTICE, "2020 评选", tiers, 2, awards, 5,
-                                  "2020-12-01", "2020-12-07"};
+    struct news_announcement a = {NEWS_KIND_NOTICE, "2020 评选", tiers,        2,
+                                  awards,           5,           "2020-12-01", "2020-12-07"};
     char *title = news_announcement_title(&a);
     assert_string_equal(title, "2020 评选拟入选案例公示");
     free(title);
@@ -136,7 +136,8 @@ static void test_announcement(void **state)
 static void test_image_probe(void **state)
 {
     (void)state;
-    static const unsigned char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x02\x80\0\0\x01\xe0\x08\x06";
+    static const unsigned char png[] =
+        "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x02\x80\0\0\x01\xe0\x08\x06";
     unsigned w = 0, h = 0;
     assert_string_equal(image_probe(png, sizeof png - 1, &w, &h), "image/png");
     assert_int_equal(w, 640);
@@ -147,7 +148,8 @@ static void test_image_probe(void **state)
     assert_int_equal(w, 16);
     assert_int_equal(h, 32);
     /* JPEG: SOI, an APP0 segment, then SOF0 with height 100 and width 200. */
-    static const unsigned char jpg[] = "\xff\xd8\xff\xe0\0\x04JF\xff\xc0\0\x0b\x08\0\x64\0\xc8\x03\x01\x22\0";
+    static const unsigned char jpg[] =
+        "\xff\xd8\xff\xe0\0\x04JF\xff\xc0\0\x0b\x08\0\x64\0\xc8\x03\x01\x22\0";
     assert_string_equal(image_probe(jpg, sizeof jpg - 1, &w, &h), "image/jpeg");
     assert_int_equal(w, 200);
     assert_int_equal(h, 100);
@@ -226,8 +228,8 @@ static void test_store_announce(void **state)
 {
     (void)state;
     int64_t best = count_of("SELECT id FROM tier WHERE campaign_id = ?1 ORDER BY rank", campaign);
-    int64_t good = count_of("SELECT id FROM tier WHERE campaign_id = ?1 ORDER BY rank DESC",
-                            campaign);
+    int64_t good =
+        count_of("SELECT id FROM tier WHERE campaign_id = ?1 ORDER BY rank DESC", campaign);
     int64_t c1 = count_of("SELECT min(id) FROM \"case\" WHERE campaign_id = ?1", campaign);
     int64_t c2 = count_of("SELECT max(id) FROM \"case\" WHERE campaign_id = ?1", campaign);
     int64_t before = count_of("SELECT count(*) FROM article WHERE campaign_id = ?1", campaign);
@@ -274,10 +276,8 @@ static void test_store_announce(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_slug_valid),
-        cmocka_unit_test(test_slug_from_title),
-        cmocka_unit_test(test_moves),
-        cmocka_unit_test(test_announcement),
+        cmocka_unit_test(test_slug_valid),  cmocka_unit_test(test_slug_from_title),
+        cmocka_unit_test(test_moves),       cmocka_unit_test(test_announcement),
         cmocka_unit_test(test_image_probe),
     };
     const struct CMUnitTest store_tests[] = {
