@@ -8,6 +8,8 @@
  * dispatcher and queues the response.  Queueing on the first call instead
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
+ * Before libmicrohttpd parses a connection's bytes, rawguard.h has read
+ * them: a head the library would mangle or answer badly is refused there.
  *
  * Deadlines the idle timeout cannot give (it restarts with every byte): a
  * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
@@ -52,6 +54,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "http/framing.h"
+#include "http/rawguard.h"
 
 #define MAX_TRUSTED 16
 
@@ -73,11 +76,12 @@ struct watch {
     enum watch_phase phase;
     double since_ms; /* start of the phase */
     size_t body_bytes;
+    struct rawguard_conn guard; /* its raw bytes, checked before libmicrohttpd's parser */
     struct watch *prev, *next;
 };
 
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct watch watch_list = {-1, W_IDLE, 0, 0, &watch_list, &watch_list};
+static struct watch watch_list = {.fd = -1, .prev = &watch_list, .next = &watch_list};
 static pthread_t watchdog;
 static _Atomic int watchdog_stop;
 static int watchdog_running;
@@ -154,7 +158,7 @@ void server_stats_get(struct server_stats *out)
         out->by_class[i] = st_class[i];
     out->bytes_out = st_bytes;
     out->connections_open = st_open;
-    out->rejected_framing = st_framing;
+    out->rejected_framing = st_framing + rawguard_refused_total();
     out->cut_slow = st_cut_slow;
     out->lane_reads = st_lane_reads;
     out->lane_full = st_lane_full;
@@ -187,6 +191,10 @@ static void *watchdog_main(void *arg)
         pthread_mutex_lock(&watch_lock);
         /* The list is oldest first: idle connections are closed in that order. */
         for (struct watch *w = watch_list.next; w != &watch_list; w = w->next) {
+            if (w->guard.refused && rawguard_flush(&w->guard)) {
+                w->phase = W_CUT;
+                continue;
+            }
             double age = now - w->since_ms;
             int cut = 0;
             if (w->phase == W_HEADERS && age > header_timeout_ms)
@@ -252,6 +260,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                clock_ms() - c->r.started_ms);
     watch_set(c->watch, W_IDLE);
+    if (c->watch)
+        rawguard_done(&c->watch->guard);
     if (c->r.cleanup)
         c->r.cleanup(&c->r);
     buf_release(&c->body);
@@ -279,6 +289,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         w->fd = ci->connect_fd;
         w->phase = W_IDLE;
         w->since_ms = clock_ms();
+        rawguard_open(&w->guard, w->fd);
         pthread_mutex_lock(&watch_lock);
         w->prev = watch_list.prev;
         w->next = &watch_list;
@@ -295,6 +306,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             w->prev->next = w->next;
             w->next->prev = w->prev;
             pthread_mutex_unlock(&watch_lock);
+            rawguard_close(&w->guard);
             free(w);
             *socket_ctx = NULL;
         }
@@ -825,6 +837,7 @@ struct server *server_start(const struct server_config *cfg, const struct server
         ntrusted++;
         p += n + (p[n] == ',');
     }
+    rawguard_start(cfg->max_header);
     struct server *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -851,7 +864,12 @@ struct server *server_start(const struct server_config *cfg, const struct server
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
+        /*
+         * rawguard refuses a head over max_header; the pool holds one that
+         * size and libmicrohttpd's copy of its cookies, so that the library
+         * never answers a head of its own (its error answers are malformed).
+         */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, 3 * cfg->max_header,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,
