@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 #define MAX_TABLE (1u << 20)
@@ -175,6 +176,10 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     size_t start;
     const char *why;
     int status = rawscan_feed(&g->scan, buf, (size_t)n, guard_max_head, &start, &why);
+    if (!rawscan_in_head(&g->scan))
+        g->head_began_ms = 0;
+    else if (!g->head_began_ms)
+        g->head_began_ms = clock_ms();
     if (!status)
         return n;
     g->refused = status;

@@ -27,6 +27,7 @@ struct rawguard_conn {
     _Atomic unsigned done;   /* requests on this connection answered by the server */
     _Atomic int refused;     /* the refusal's status, once the scanner has refused */
     _Atomic int answered;    /* the refusal has been written */
+    _Atomic double head_began_ms; /* clock_ms() of a request head's first byte; 0: none begun */
 };
 
 /* Before serving: heads larger than max_head bytes are refused. */

@@ -303,3 +303,8 @@ int rawscan_feed(struct rawscan *s, const char *p, size_t n, size_t max_head, si
     *why = s->why;
     return s->state == S_BAD ? s->status : 0;
 }
+
+int rawscan_in_head(const struct rawscan *s)
+{
+    return s->state <= S_VALUE && s->head_len > 0;
+}

@@ -54,4 +54,7 @@ struct rawscan {
 int rawscan_feed(struct rawscan *s, const char *p, size_t n, size_t max_head, size_t *start,
                  const char **why);
 
+/* 1 while a request's head has begun (a byte of it has arrived) and not ended. */
+int rawscan_in_head(const struct rawscan *s);
+
 #endif

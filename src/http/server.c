@@ -14,19 +14,22 @@
  * Deadlines the idle timeout cannot give (it restarts with every byte): a
  * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
  * then closes it as if the client had gone) whose request line and headers
- * take longer than header_timeout_s from the request line, or whose body
+ * take longer than header_timeout_s from their first byte, or whose body
  * arrives slower than SERVER_MIN_BODY_RATE bytes/s after that grace.  Near
  * the connection limit (SERVER_HEADROOM of it) it closes connections that
- * carry no request, oldest first, so that new clients are still accepted.
- * A connection whose request is being answered is never cut.
+ * carry no request, oldest first, so that new clients are still accepted:
+ * never one on which a byte of a request has arrived, and never one whose
+ * request is being answered.
  *
  * The read lane: while reads are expensive (their dispatch takes more than
  * LANE_SLOW_US on average), GET and HEAD requests other than /healthz,
  * /metrics and static files are dispatched on a small pool of lane threads
  * (the connection suspended meanwhile), so that the server's own threads
  * stay free for health checks and writes (which go on to the writer
- * thread).  The lane's queue is bounded: a read that finds it full is
- * answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
+ * thread).  Lane threads run at a lower scheduling priority (LANE_NICE), so
+ * that on a saturated machine the serving threads and the writer take the
+ * processor first.  The lane's queue is bounded: a read that finds it full
+ * is answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
  * on the server's threads, where they cost least.
  *
  * A storage fault met while the request ran (core/fault.h: a corrupt
@@ -37,10 +40,13 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,13 +91,14 @@ static struct watch watch_list = {.fd = -1, .prev = &watch_list, .next = &watch_
 static pthread_t watchdog;
 static _Atomic int watchdog_stop;
 static int watchdog_running;
-static unsigned header_timeout_ms = 10000, idle_ms = 31000, conn_limit = 4096;
+static unsigned header_timeout_ms = 10000, conn_limit = 4096;
 static _Atomic uint64_t st_cut_slow, st_cut_idle;
 
 /* The read lane (see the top of this file). */
 #define LANE_QUEUE_MAX 256
 #define LANE_SLOW_US 1000
 #define LANE_MAX_THREADS 16
+#define LANE_NICE 10
 
 struct conn_req;
 static struct {
@@ -196,16 +203,19 @@ static void *watchdog_main(void *arg)
                 continue;
             }
             double age = now - w->since_ms;
+            double began = w->guard.head_began_ms; /* a request's first byte, or 0 */
             int cut = 0;
-            if (w->phase == W_HEADERS && age > header_timeout_ms)
+            if (w->phase == W_HEADERS && (age > header_timeout_ms ||
+                                          (began > 0 && now - began > header_timeout_ms)))
                 cut = 1;
             else if (w->phase == W_BODY && age > header_timeout_ms &&
                      (double)w->body_bytes < SERVER_MIN_BODY_RATE * age / 1000.0)
                 cut = 1;
+            else if (w->phase == W_IDLE && began > 0)
+                /* A request line under way: its deadline, and never the headroom cut. */
+                cut = now - began > header_timeout_ms;
             else if (w->phase == W_IDLE && to_free > 0 && age > 1000.0)
                 cut = 2;
-            else if (w->phase == W_IDLE && age > idle_ms)
-                cut = 1; /* a request line dripping a byte at a time, past the idle timeout */
             if (!cut)
                 continue;
             shutdown(w->fd, SHUT_RDWR);
@@ -620,6 +630,9 @@ static void lane_dispatch(struct conn_req *c)
 static void *lane_main(void *arg)
 {
     (void)arg;
+    /* This thread only (Linux: a thread id names one thread for setpriority). */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LANE_NICE) != 0)
+        log_error("read lane: cannot lower its priority: %s", strerror(errno));
     pthread_mutex_lock(&lane.lock);
     for (;;) {
         while (!lane.len && !lane.stopping)
@@ -882,7 +895,6 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     header_timeout_ms = (cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000u;
     conn_limit = cfg->max_conns;
-    idle_ms = (cfg->timeout_s + 1) * 1000u;
     watchdog_stop = 0;
     watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
     lane.server = s;
