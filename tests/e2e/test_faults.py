@@ -120,13 +120,20 @@ def test_write_fault_refused_then_recovered(faulty, kind):
 
 
 def test_read_fault_is_never_not_found_or_empty():
-    """Reads fail with EIO (the server stays up): nothing answers as if the data were absent."""
+    """Reads fail with EIO (the server stays up): nothing answers as if the data were absent,
+    and /healthz, which reads no database, turns 503 once a request has met the fault."""
     with fault_server() as srv:
         base = srv.url
         total = requests.get(base + "/api/v1/cases", timeout=30).json()["total"]
         with open(srv.trigger, "w") as f:
             f.write("READ")
         try:
+            # /healthz is O(1): it reads memory only, so before any request meets the fault it
+            # still answers ok (a query of the case table would fail here).
+            h = requests.get(base + "/healthz", timeout=30)
+            assert h.status_code == 200, ("expected /healthz to read no database (200 before any "
+                                          "read met the fault); saw %d %r" % (h.status_code,
+                                                                            h.text))
             seen = {}
             for path in ["/cases/5", "/cases/77", "/cases?page=4", "/api/v1/cases?page=3",
                          "/api/v1/cases/150", "/search?q=%E7%A4%BE%E5%8C%BA"]:
