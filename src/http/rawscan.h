@@ -29,7 +29,7 @@ struct rawscan {
     unsigned char state;
     unsigned char field;    /* the header being read: other, Content-Length, Transfer-Encoding */
     unsigned char cr;       /* a CR was just seen */
-    unsigned char digits;   /* Content-Length digits so far in this line */
+    unsigned char digits;   /* digits so far: of a Content-Length value, or of a chunk size */
     unsigned char ows_tail; /* OWS after the Content-Length digits */
     unsigned char has_cl, chunked, te_other;
     unsigned version_len;
@@ -37,7 +37,8 @@ struct rawscan {
     char name[18]; /* the header's name, lower-cased, as far as it fits */
     char te[12];
     unsigned te_len;
-    size_t head_len, name_len, target_len;
+    size_t head_len, name_len;
+    size_t target_len; /* bytes of the request target, or of a chunked trailer line */
     uint64_t cl, line_cl, remaining;
     unsigned heads; /* request heads completed on this connection */
     int status;     /* once refused: the status; the scanner stays refused */
