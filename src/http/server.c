@@ -26,10 +26,8 @@
  * /metrics and static files are dispatched on a small pool of lane threads
  * (the connection suspended meanwhile), so that the server's own threads
  * stay free for health checks and writes (which go on to the writer
- * thread).  Lane threads run at a lower scheduling priority (LANE_NICE), so
- * that on a saturated machine the serving threads and the writer take the
- * processor first.  The lane's queue is bounded: a read that finds it full
- * is answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
+ * thread).  The lane's queue is bounded: a read that finds it full is
+ * answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
  * on the server's threads, where they cost least.
  *
  * A storage fault met while the request ran (core/fault.h: a corrupt
@@ -40,13 +38,10 @@
 #include "server.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +93,6 @@ static _Atomic uint64_t st_cut_slow, st_cut_idle;
 #define LANE_QUEUE_MAX 256
 #define LANE_SLOW_US 1000
 #define LANE_MAX_THREADS 16
-#define LANE_NICE 10
 
 struct conn_req;
 static struct {
@@ -630,9 +624,6 @@ static void lane_dispatch(struct conn_req *c)
 static void *lane_main(void *arg)
 {
     (void)arg;
-    /* This thread only (Linux: a thread id names one thread for setpriority). */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), LANE_NICE) != 0)
-        log_error("read lane: cannot lower its priority: %s", strerror(errno));
     pthread_mutex_lock(&lane.lock);
     for (;;) {
         while (!lane.len && !lane.stopping)
