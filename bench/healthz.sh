@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# healthz.sh — /healthz is O(1): its throughput beside the home page's; and,
-# while wrk storms case pages spread over all ids (200 connections), the
-# latency of a /healthz probe every 50 ms and of a write every 100 ms (the
-# demo submitter saving a draft; each acknowledged after its commit).  Makes a demo of CASES cases (default 4000) in a temporary
+# healthz.sh — /healthz is O(1): its throughput beside the home page's; and
+# the latency of a /healthz probe every 50 ms and of a write every 100 ms
+# (the demo submitter saving a draft; each acknowledged after its commit),
+# first on a quiet server (the reference), then while wrk storms case pages
+# spread over all ids at saturation (200 connections), with the ratio of
+# the p99s.  Makes a demo of CASES cases (default 4000) in a temporary
 # folder, serves it on a free loopback port with build/laurel (or $LAUREL_BIN).
 #   bench/healthz.sh [CASES] [SECONDS]
 set -euo pipefail
@@ -28,12 +30,11 @@ cat > "$work/spread.lua" <<LUA
 math.randomseed(7)
 request = function() return wrk.format("GET", "/cases/" .. math.random(1, $CASES)) end
 LUA
-wrk -t2 -c200 -d"${SECS}s" -s "$work/spread.lua" "$url" > "$work/wrk.txt" &
-wpid=$!
-/usr/bin/python3 - "$url" "$SECS" <<'PY'
-import re, sys, threading, time
+cat > "$work/probe.py" <<'PY'
+# probe.py URL SECONDS LABEL OUT: a /healthz probe every 50 ms and a write every 100 ms.
+import json, re, sys, threading, time
 import requests
-url, secs = sys.argv[1], float(sys.argv[2])
+url, secs, label, out = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
 s = requests.Session()
 tok = re.search(r'name="csrf" value="([^"]+)"', s.get(url + "/login").text).group(1)
 s.post(url + "/login", data={"csrf": tok, "email": "zhoujiadu@demo.laurel",
@@ -41,13 +42,14 @@ s.post(url + "/login", data={"csrf": tok, "email": "zhoujiadu@demo.laurel",
 tok = re.search(r'name="csrf" value="([^"]+)"', s.get(url + "/submit").text).group(1)
 cid = s.post(url + "/submit/new", data={"csrf": tok},
              allow_redirects=False).headers["Location"].rsplit("/", 1)[1]
-time.sleep(0.5)
-end = time.monotonic() + secs - 1.5
+end = time.monotonic() + secs
+busy = [0]
 def probe(lat):
     while time.monotonic() < end:
         t = time.monotonic()
-        requests.get(url + "/healthz", timeout=30).raise_for_status()
+        r = requests.get(url + "/healthz", timeout=30)
         lat.append((time.monotonic() - t) * 1000)
+        busy[0] += r.status_code == 503
         time.sleep(0.05)
 def write(lat):
     n = 0
@@ -66,9 +68,24 @@ for t in ts: t.join()
 def pct(a, p):
     a = sorted(a)
     return a[min(len(a) - 1, int(len(a) * p / 100))]
-print("under a case-page storm (200 conns): healthz %d probes p50 %.2f ms p99 %.2f ms; "
-      "writes %d p50 %.2f ms p99 %.2f ms" % (len(h), pct(h, 50), pct(h, 99), len(w), pct(w, 50),
-                                             pct(w, 99)))
+r = {"healthz": [len(h), pct(h, 50), pct(h, 99)], "writes": [len(w), pct(w, 50), pct(w, 99),
+     max(w)]}
+json.dump(r, open(out, "w"))
+print("%-34s healthz %d probes p50 %.2f ms p99 %.2f ms; writes %d p50 %.2f ms p99 %.2f ms "
+      "max %.2f ms" % (label, len(h), pct(h, 50), pct(h, 99), len(w), pct(w, 50), pct(w, 99),
+                       max(w)))
 PY
+/usr/bin/python3 "$work/probe.py" "$url" "$SECS" "quiet server (reference):" "$work/quiet.json"
+wrk -t2 -c200 -d"$((SECS + 3))s" -s "$work/spread.lua" "$url" > "$work/wrk.txt" &
+wpid=$!
+sleep 1
+/usr/bin/python3 "$work/probe.py" "$url" "$SECS" "under a case-page storm (200 conns):" \
+    "$work/storm.json"
 wait $wpid
 awk '/Requests\/sec/ { print "case pages meanwhile: " $2 " req/s" }' "$work/wrk.txt"
+/usr/bin/python3 - "$work/quiet.json" "$work/storm.json" <<'PY'
+import json, sys
+q, s = (json.load(open(f)) for f in sys.argv[1:3])
+print("storm / quiet p99: writes %.1fx, healthz %.1fx" % (s["writes"][2] / q["writes"][2],
+                                                          s["healthz"][2] / q["healthz"][2]))
+PY

@@ -60,6 +60,7 @@ struct options {
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
     int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
+    unsigned max_conns;        /* serve: --max-connections; 0: 4096 */
 };
 
 /* The shared options, as `laurel help` prints them after the commands. */
@@ -84,7 +85,9 @@ static const char options_help[] =
     "                      client (repeat or separate by commas; default none)\n"
     "  --cases N           demo: number of cases, 200 to 1000000 (default 4000)\n"
     "  --seed S            demo: random seed (default 2019)\n"
-    "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n";
+    "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n"
+    "  --max-connections N  serve: open connections at most, 16 to 65536 (default\n"
+    "                      4096); idle ones are closed when near it\n";
 
 /* A --cases value: digits only, 200 to DEMO_MAX_CASES; 0 or -1. */
 static int parse_cases(const char *v, int *out)
@@ -120,6 +123,9 @@ static int parse_options(int argc, char **argv, struct options *o)
                      used ? "," : "", v);
         } else if (strcmp(a, "--header-timeout") == 0 && v && atol(v) > 0 && atol(v) <= 600) {
             o->header_timeout_s = atol(v);
+        } else if (strcmp(a, "--max-connections") == 0 && v && atol(v) >= 16 &&
+                   atol(v) <= 65536) {
+            o->max_conns = (unsigned)atol(v);
         } else if (strcmp(a, "--no-db-check") == 0) {
             o->db_check_s = 0;
             takes = 0;
@@ -341,7 +347,7 @@ static int cmd_serve(const struct options *o)
         .max_body = 1u << 20,
         .max_header = 32u << 10,
         .timeout_s = 30,
-        .max_conns = 4096,
+        .max_conns = o->max_conns ? o->max_conns : 4096,
         .max_conns_per_ip = 1024,
         .trusted_proxies = o->trusted_proxies,
         .header_timeout_s = (unsigned)o->header_timeout_s,

@@ -8,15 +8,18 @@
  * dispatcher and queues the response.  Queueing on the first call instead
  * would make libmicrohttpd close every keep-alive connection.  The
  * completion callback writes the access-log line and frees the request.
+ * Before libmicrohttpd parses a connection's bytes, rawguard.h has read
+ * them: a head the library would mangle or answer badly is refused there.
  *
  * Deadlines the idle timeout cannot give (it restarts with every byte): a
  * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
  * then closes it as if the client had gone) whose request line and headers
- * take longer than header_timeout_s from the request line, or whose body
+ * take longer than header_timeout_s from their first byte, or whose body
  * arrives slower than SERVER_MIN_BODY_RATE bytes/s after that grace.  Near
  * the connection limit (SERVER_HEADROOM of it) it closes connections that
- * carry no request, oldest first, so that new clients are still accepted.
- * A connection whose request is being answered is never cut.
+ * carry no request, oldest first, so that new clients are still accepted:
+ * never one on which a byte of a request has arrived, and never one whose
+ * request is being answered.
  *
  * The read lane: while reads are expensive (their dispatch takes more than
  * LANE_SLOW_US on average), GET and HEAD requests other than /healthz,
@@ -52,6 +55,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "http/framing.h"
+#include "http/rawguard.h"
 
 #define MAX_TRUSTED 16
 
@@ -73,15 +77,16 @@ struct watch {
     enum watch_phase phase;
     double since_ms; /* start of the phase */
     size_t body_bytes;
+    struct rawguard_conn guard; /* its raw bytes, checked before libmicrohttpd's parser */
     struct watch *prev, *next;
 };
 
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct watch watch_list = {-1, W_IDLE, 0, 0, &watch_list, &watch_list};
+static struct watch watch_list = {.fd = -1, .prev = &watch_list, .next = &watch_list};
 static pthread_t watchdog;
 static _Atomic int watchdog_stop;
 static int watchdog_running;
-static unsigned header_timeout_ms = 10000, idle_ms = 31000, conn_limit = 4096;
+static unsigned header_timeout_ms = 10000, conn_limit = 4096;
 static _Atomic uint64_t st_cut_slow, st_cut_idle;
 
 /* The read lane (see the top of this file). */
@@ -154,7 +159,7 @@ void server_stats_get(struct server_stats *out)
         out->by_class[i] = st_class[i];
     out->bytes_out = st_bytes;
     out->connections_open = st_open;
-    out->rejected_framing = st_framing;
+    out->rejected_framing = st_framing + rawguard_refused_total();
     out->cut_slow = st_cut_slow;
     out->lane_reads = st_lane_reads;
     out->lane_full = st_lane_full;
@@ -187,17 +192,24 @@ static void *watchdog_main(void *arg)
         pthread_mutex_lock(&watch_lock);
         /* The list is oldest first: idle connections are closed in that order. */
         for (struct watch *w = watch_list.next; w != &watch_list; w = w->next) {
+            if (w->guard.refused && rawguard_flush(&w->guard)) {
+                w->phase = W_CUT;
+                continue;
+            }
             double age = now - w->since_ms;
+            double began = w->guard.head_began_ms; /* a request's first byte, or 0 */
             int cut = 0;
-            if (w->phase == W_HEADERS && age > header_timeout_ms)
+            if (w->phase == W_HEADERS && (age > header_timeout_ms ||
+                                          (began > 0 && now - began > header_timeout_ms)))
                 cut = 1;
             else if (w->phase == W_BODY && age > header_timeout_ms &&
                      (double)w->body_bytes < SERVER_MIN_BODY_RATE * age / 1000.0)
                 cut = 1;
+            else if (w->phase == W_IDLE && began > 0)
+                /* A request line under way: its deadline, and never the headroom cut. */
+                cut = now - began > header_timeout_ms;
             else if (w->phase == W_IDLE && to_free > 0 && age > 1000.0)
                 cut = 2;
-            else if (w->phase == W_IDLE && age > idle_ms)
-                cut = 1; /* a request line dripping a byte at a time, past the idle timeout */
             if (!cut)
                 continue;
             shutdown(w->fd, SHUT_RDWR);
@@ -252,6 +264,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_access(c->r.ip, c->r.method_name, c->r.uri, c->status, c->bytes,
                clock_ms() - c->r.started_ms);
     watch_set(c->watch, W_IDLE);
+    if (c->watch)
+        rawguard_done(&c->watch->guard);
     if (c->r.cleanup)
         c->r.cleanup(&c->r);
     buf_release(&c->body);
@@ -279,6 +293,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         w->fd = ci->connect_fd;
         w->phase = W_IDLE;
         w->since_ms = clock_ms();
+        rawguard_open(&w->guard, w->fd);
         pthread_mutex_lock(&watch_lock);
         w->prev = watch_list.prev;
         w->next = &watch_list;
@@ -295,6 +310,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             w->prev->next = w->next;
             w->next->prev = w->prev;
             pthread_mutex_unlock(&watch_lock);
+            rawguard_close(&w->guard);
             free(w);
             *socket_ctx = NULL;
         }
@@ -825,6 +841,7 @@ struct server *server_start(const struct server_config *cfg, const struct server
         ntrusted++;
         p += n + (p[n] == ',');
     }
+    rawguard_start(cfg->max_header);
     struct server *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
@@ -851,7 +868,12 @@ struct server *server_start(const struct server_config *cfg, const struct server
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
+        /*
+         * rawguard refuses a head over max_header; the pool holds one that
+         * size and libmicrohttpd's copy of its cookies, so that the library
+         * never answers a head of its own (its error answers are malformed).
+         */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, 3 * cfg->max_header,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,
@@ -864,7 +886,6 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     header_timeout_ms = (cfg->header_timeout_s ? cfg->header_timeout_s : 10) * 1000u;
     conn_limit = cfg->max_conns;
-    idle_ms = (cfg->timeout_s + 1) * 1000u;
     watchdog_stop = 0;
     watchdog_running = pthread_create(&watchdog, NULL, watchdog_main, NULL) == 0;
     lane.server = s;

@@ -1,13 +1,18 @@
 """Fault injection: an I/O error or a full disk while writing never loses an
-acknowledged write and never answers as if all were well.
+acknowledged write and never answers as if all were well; an I/O error while
+reading (a bad sector) is never a 404 or an empty list.
 
 The server runs with tests/fault/fault_io.c preloaded: while a trigger file
 exists, every write and sync on the database's files fails with EIO or
 ENOSPC.  A save made meanwhile must be refused (500 or 503, never 303), and
 /healthz must say unhealthy; once the fault is gone the next save is
 acknowledged, every acknowledged save is in the database, and integrity_check
-is ok.  Reads of pages in the cache or on the database keep working.
+is ok.  Reads of pages in the cache or on the database keep working.  With
+reads failing instead, pages and API answers are 503 (or 500 where SQLite
+calls the failed read corruption), /healthz is 503, and pages read again
+once the fault is gone.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -24,8 +29,9 @@ SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"
 
 
-@pytest.fixture(scope="module")
-def faulty():
+@contextlib.contextmanager
+def fault_server():
+    """A demo server with the fault shim preloaded; srv.trigger is the trigger file."""
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if not cc:
         pytest.skip("no C compiler for the fault shim")
@@ -56,6 +62,12 @@ def faulty():
         yield srv
     finally:
         finish(srv, workdir)
+
+
+@pytest.fixture(scope="module")
+def faulty():
+    with fault_server() as srv:
+        yield srv
 
 
 def session(base):
@@ -105,3 +117,43 @@ def test_write_fault_refused_then_recovered(faulty, kind):
         db.close()
     assert title == "故障后 %s" % kind, "%s: expected the acknowledged save, saw %r" % (kind, title)
     assert ok == [("ok",)], "%s: expected quick_check ok, saw %r" % (kind, ok)
+
+
+def test_read_fault_is_never_not_found_or_empty():
+    """Reads fail with EIO (the server stays up): nothing answers as if the data were absent,
+    and /healthz, which reads no database, turns 503 once a request has met the fault."""
+    with fault_server() as srv:
+        base = srv.url
+        total = requests.get(base + "/api/v1/cases", timeout=30).json()["total"]
+        with open(srv.trigger, "w") as f:
+            f.write("READ")
+        try:
+            # /healthz is O(1): it reads memory only, so before any request meets the fault it
+            # still answers ok (a query of the case table would fail here).
+            h = requests.get(base + "/healthz", timeout=30)
+            assert h.status_code == 200, ("expected /healthz to read no database (200 before any "
+                                          "read met the fault); saw %d %r" % (h.status_code,
+                                                                            h.text))
+            seen = {}
+            for path in ["/cases/5", "/cases/77", "/cases?page=4", "/api/v1/cases?page=3",
+                         "/api/v1/cases/150", "/search?q=%E7%A4%BE%E5%8C%BA"]:
+                r = requests.get(base + path, timeout=30)
+                seen[path] = r.status_code
+                assert r.status_code in (200, 500, 503), (
+                    "GET %s during a read fault: expected 500/503 (or a sound 200), saw %d"
+                    % (path, r.status_code))
+                if r.status_code == 503:
+                    assert r.headers.get("Retry-After"), "GET %s: a 503 without Retry-After" % path
+                if r.status_code == 200 and path.startswith("/api/v1/cases?"):
+                    assert r.json()["total"] == total, "GET %s: a partial list %r" % (
+                        path, r.text[:200])
+            assert any(c in (500, 503) for c in seen.values()), (
+                "expected the read fault to reach some request; saw %r" % seen)
+            h = requests.get(base + "/healthz", timeout=30)
+            assert h.status_code == 503, "expected /healthz 503 during a read fault, saw %d" % (
+                h.status_code)
+        finally:
+            os.unlink(srv.trigger)
+        r = requests.get(base + "/cases/77", timeout=30)
+        assert r.status_code == 200, "expected the page read again after the fault, saw %d" % (
+            r.status_code)

@@ -100,3 +100,53 @@ def test_others_served_while_slow_clients_wait(strict):
 def test_a_prompt_request_is_unaffected(strict):
     r = requests.get(strict.url + "/cases", timeout=10)
     assert r.status_code == 200
+
+
+def test_slow_request_line_cut_after_the_deadline(strict):
+    """A request line dripped a byte at a time: the deadline runs from its first byte (the idle
+    timeout, 30 s, restarts with every byte and would never end it)."""
+    took, got = drip(strict.url, b"G", [b"E", b"T", b" ", b"/"] + [b"a"] * 100, 0.5,
+                     DEADLINE + 8)
+    assert took is not None and took < DEADLINE + 3, (
+        "expected a dripped request line cut about %d s after its first byte; saw %r"
+        % (DEADLINE, took))
+
+
+def test_headroom_closes_idle_connections_not_begun_requests():
+    """Near the connection limit (here 64; the last eighth is headroom) idle keep-alive
+    connections are closed, oldest first, so that new clients get in; a connection on which a
+    request has begun is never one of them, though it is the oldest."""
+    with demo_server("laurel-headroom-", "--max-connections", "64") as srv:
+        begun = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        begun.sendall(b"GET /heal")
+        idle = []
+        try:
+            for i in range(58):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+                assert s.recv(4096).startswith(b"HTTP/1.1 200"), "expected /healthz 200"
+                idle.append(s)
+            cut = 0
+            deadline = time.monotonic() + 15
+            while cut < 5 and time.monotonic() < deadline:  # the watchdog looks 4 times a second
+                cut = metrics_values(srv.url).get("laurel_http_cut_idle_total", 0)
+                time.sleep(0.1)
+            assert cut >= 5, "expected idle connections closed near the limit; %d were" % cut
+            r = requests.get(srv.url + "/healthz", timeout=5)
+            assert r.status_code == 200, "expected a new client served near the limit"
+            closed = 0
+            for s in idle[:5]:  # the oldest idle ones
+                s.settimeout(5)
+                try:
+                    closed += s.recv(100) == b""
+                except ConnectionResetError:
+                    closed += 1
+            assert closed == 5, "expected the 5 oldest idle connections closed; %d were" % closed
+            begun.sendall(b"thz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            out = begun.recv(4096)
+            assert out.startswith(b"HTTP/1.1 200"), (
+                "expected the begun request finished and answered; saw %r" % out[:100])
+        finally:
+            begun.close()
+            for s in idle:
+                s.close()

@@ -5,8 +5,10 @@
  *
  * While the file named by $LAUREL_FAULT_FILE exists, every write, pwrite,
  * fsync and fdatasync on a file whose name contains "laurel.db" fails with
- * the errno the file names ("EIO" or "ENOSPC"; EIO otherwise).  Everything
- * else goes through untouched.  Built by the test with the system compiler.
+ * the errno the file names ("EIO" or "ENOSPC"; EIO otherwise); when it names
+ * "READ", every read and pread of those files fails with EIO instead (a bad
+ * sector).  Everything else goes through untouched.  Built by the test with
+ * the system compiler.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,19 +19,23 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* The errno to fail fd's call with, or 0 to let it through. */
-static int fault_for(int fd)
+/* The errno to fail fd's call with (a read if reading), or 0 to let it through. */
+static int fault_for(int fd, int reading)
 {
+    static __thread int inside; /* reading the trigger file reads too */
     const char *trigger = getenv("LAUREL_FAULT_FILE");
-    if (!trigger)
+    if (!trigger || inside)
         return 0;
+    inside = 1;
     FILE *f = fopen(trigger, "r");
+    char kind[16] = "";
+    if (f && !fgets(kind, sizeof kind, f))
+        kind[0] = 0;
+    if (f)
+        fclose(f);
+    inside = 0;
     if (!f)
         return 0;
-    char kind[16] = "";
-    if (!fgets(kind, sizeof kind, f))
-        kind[0] = 0;
-    fclose(f);
     char link[64], path[4096];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
@@ -38,6 +44,8 @@ static int fault_for(int fd)
     path[n] = 0;
     if (!strstr(path, "laurel.db"))
         return 0;
+    if ((strncmp(kind, "READ", 4) == 0) != reading)
+        return 0;
     return strncmp(kind, "ENOSPC", 6) == 0 ? ENOSPC : EIO;
 }
 
@@ -45,7 +53,7 @@ static int fault_for(int fd)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
-    int e = fault_for(fd);
+    int e = fault_for(fd, 0);
     if (e) {
         errno = e;
         return -1;
@@ -55,7 +63,7 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-    int e = fault_for(fd);
+    int e = fault_for(fd, 0);
     if (e) {
         errno = e;
         return -1;
@@ -65,7 +73,7 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 
 ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 {
-    int e = fault_for(fd);
+    int e = fault_for(fd, 0);
     if (e) {
         errno = e;
         return -1;
@@ -75,7 +83,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
 
 int fsync(int fd)
 {
-    int e = fault_for(fd);
+    int e = fault_for(fd, 0);
     if (e) {
         errno = e;
         return -1;
@@ -85,10 +93,40 @@ int fsync(int fd)
 
 int fdatasync(int fd)
 {
-    int e = fault_for(fd);
+    int e = fault_for(fd, 0);
     if (e) {
         errno = e;
         return -1;
     }
     return NEXT(fdatasync)(fd);
+}
+
+ssize_t read(int fd, void *buf, size_t n)
+{
+    int e = fault_for(fd, 1);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(read)(fd, buf, n);
+}
+
+ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+    int e = fault_for(fd, 1);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(pread)(fd, buf, n, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+    int e = fault_for(fd, 1);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return NEXT(pread64)(fd, buf, n, off);
 }
