@@ -76,6 +76,7 @@ struct store_changes {
     int ncases;
     int64_t cases[STORE_CHANGES_MAX];
     int64_t campaigns[STORE_CHANGES_MAX]; /* -1 until known */
+    char neighbour[STORE_CHANGES_MAX];    /* its case or tag rows: other case pages show them */
     int64_t rows, total0;                 /* rows the hook saw; total changes before */
 };
 
@@ -93,6 +94,8 @@ struct store {
     uint64_t flushes;          /* counter flushes run (writer thread only) */
     /* Page generations (changes.c): the public campaign's lists, and cases by slot. */
     _Atomic uint64_t list_gen;
+    /* Of every public case page: a public case's title, status or tags (its neighbours'). */
+    _Atomic uint64_t neighbour_gen;
     _Atomic uint64_t case_gen[STORE_CASE_SLOTS];
     struct store_changes *changes; /* the write being run, on the writer thread */
     int col_case_campaign, col_case_id[STORE_CASE_TABLES];
