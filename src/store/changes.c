@@ -160,6 +160,7 @@ static void on_preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const 
             return;
         }
         int tags = strcmp(table, "case_tag") == 0;
+        c->sections |= strcmp(table, "case_section") == 0;
         if (a >= 0)
             note_case(c, a, -1, tags);
         if (b >= 0)
@@ -190,6 +191,9 @@ void changes_end(struct store *st, struct store_changes *c)
     /* A statement's direct changes that no hook saw (none expected): assume the worst. */
     if (sqlite3_total_changes64(st->wdb) - c->total0 > c->rows)
         c->global = 1;
+    /* Sections written: their HTML, in this transaction (a failure leaves them to readers). */
+    if (c->sections || c->global)
+        section_html_fill_all(st->wdb);
     if (c->global)
         return;
     sqlite3_stmt *s = NULL;

@@ -1,8 +1,10 @@
 /*
  * sqlite_public.c — the public side's queries (SQLite backend): the SQL text
  * of every named query, and the functions of store.h that turn their rows
- * into models.  Bodies are returned as Markdown (body_md); rendering them is
- * the view's job.
+ * into models.  A case's sections come as the HTML the writer rendered when
+ * they were written (body_html, migration 011), or as Markdown (body_md) for
+ * the view to render while they are not rendered yet; other bodies as
+ * Markdown.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -73,7 +75,8 @@ const char *const sq_sql[Q__MAX] = {
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
-    [Q_CASE_SECTIONS] = "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq",
+    [Q_CASE_SECTIONS] = "SELECT seq, body_html, CASE WHEN body_html IS NULL THEN body_md END "
+                        "FROM case_section WHERE case_id = ?1 ORDER BY seq",
     [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
                     "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
@@ -728,10 +731,14 @@ json_t *store_case(struct store *st, int64_t id)
     json_t *sections = json_array();
     if ((s = sq_stmt(st, Q_CASE_SECTIONS))) {
         sqlite3_bind_int64(s, 1, id);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(sections,
-                                  json_pack("{s:i,s:o}", "seq", sqlite3_column_int(s, 0),
-                                            "body_md", sq_jtext(s, 1)));
+        /* Rendered when written (section_html.c); the Markdown only if not yet. */
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            int rendered = sqlite3_column_type(s, 1) != SQLITE_NULL;
+            json_array_append_new(sections, json_pack("{s:i,s:o}", "seq",
+                                                      sqlite3_column_int(s, 0),
+                                                      rendered ? "body_html" : "body_md",
+                                                      sq_jtext(s, rendered ? 1 : 2)));
+        }
         sq_done(s);
     }
     json_object_set_new(o, "sections", sections);

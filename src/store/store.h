@@ -53,7 +53,10 @@ struct store_filter {
  * number of matches extrapolated ("about N"), else estimate == total.
  */
 json_t *store_cases(struct store *st, const struct store_filter *f);
-/* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
+/*
+ * The whole case with sections (each body_html, or body_md while not rendered
+ * yet), tags, attachments, related, prev/next; NULL if none.
+ */
 json_t *store_case(struct store *st, int64_t id);
 /* The public campaign: name, call, stages, tiers, tracks, figures. */
 json_t *store_campaign(struct store *st);
