@@ -108,6 +108,14 @@ int64_t store_public_campaign(struct store *st);
  */
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen);
 /*
+ * Make the calling thread's reads until store_read_end one read transaction:
+ * one snapshot for a whole page, and one shared lock of the database instead
+ * of one per statement.  Not nested; every begin has its end on the same
+ * thread before the thread serves another request.
+ */
+void store_read_begin(struct store *st);
+void store_read_end(struct store *st);
+/*
  * The generation of one public page (for the page cache): of case case_id's
  * page, or with case_id 0 of any other public page (the public campaign's
  * lists, results, search, news).  It changes when a write changes that case

@@ -604,7 +604,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     struct page p = {0};
+    store_read_begin(web.store); /* the page's reads: one snapshot */
     e = fn(r, &in, &p);
+    store_read_end(web.store);
     if (e != WEB_OK) {
         page_error(r, w, e, &p);
         return;
