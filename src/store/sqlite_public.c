@@ -1,8 +1,10 @@
 /*
  * sqlite_public.c — the public side's queries (SQLite backend): the SQL text
  * of every named query, and the functions of store.h that turn their rows
- * into models.  Bodies are returned as Markdown (body_md); rendering them is
- * the view's job.
+ * into models.  A case's sections come as the HTML the writer rendered when
+ * they were written (body_html, migration 011), or as Markdown (body_md) for
+ * the view to render while they are not rendered yet; other bodies as
+ * Markdown.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -73,7 +75,8 @@ const char *const sq_sql[Q__MAX] = {
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
-    [Q_CASE_SECTIONS] = "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq",
+    [Q_CASE_SECTIONS] = "SELECT seq, body_html, CASE WHEN body_html IS NULL THEN body_md END "
+                        "FROM case_section WHERE case_id = ?1 ORDER BY seq",
     [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
                     "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
@@ -201,7 +204,9 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * over that walk, so its cost is bounded by the smallest filter's size.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
- * an index, no sort.
+ * an index, no sort.  The walk that takes a tag's anchors reads the tag's
+ * cases through case_tag instead (a tag is scattered over the views index)
+ * and sorts them in memory.
  */
 enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
 enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
@@ -228,6 +233,12 @@ static char *make_list_sql(int sort, int drive, int mask)
         if (others & F_TRACK)
             buf_puts(&b, " AND p.track_id = ?9");
         others &= F_TAG;
+    } else if (sort == SORT_VIEWS_KEYS && (mask & F_TAG)) {
+        /* The tag's cases through its index, in no order: views_anchor sorts them. */
+        buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM case_tag ct "
+                     "JOIN \"case\" c ON c.id = ct.case_id WHERE ct.tag_id = ?10 "
+                     "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL");
+        others = mask & ~F_TAG;
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
@@ -251,8 +262,10 @@ static char *make_list_sql(int sort, int drive, int mask)
         buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
                        "AND ct.tag_id = ?10)",
                    sort == SORT_NEWEST ? "p.case_id" : "c.id");
-    buf_puts(&b, sort == SORT_NEWEST ? " ORDER BY p.pos"
-                                     : " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
+    if (sort == SORT_NEWEST)
+        buf_puts(&b, " ORDER BY p.pos");
+    else if (sort != SORT_VIEWS_KEYS || !(mask & F_TAG))
+        buf_puts(&b, " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
     if (sort != SORT_VIEWS_KEYS)
         buf_puts(&b, " LIMIT ?5 OFFSET ?6");
     if (b.oom) {
@@ -282,18 +295,27 @@ const char *db_list_sql(int sort, int drive, int mask)
 
 /*
  * Anchors of the most-viewed order: the sort key of every ANCHOR_STEP-th
- * case of one filter, taken by one walk of its index and kept ANCHOR_TTL_MS
- * (views change, so they are a snapshot).  Page K seeks the anchor at or
- * before its first row and skips fewer than ANCHOR_STEP index entries, so a
- * deep page costs what a shallow one does; a page's rows are always read
- * in the live order, only where a page starts may be off by the views
- * gained since the snapshot (as with OFFSET while views change).  A few
- * filter sets are kept (least recently built replaced), ANCHOR_STEP × 40
- * bytes each at most per million cases.
+ * case of one filter, taken by one walk of its index.  Page K seeks the
+ * anchor at or before its first row and skips fewer than ANCHOR_STEP index
+ * entries, so a deep page costs what a shallow one does; a page's rows are
+ * always read in the live order, only where a page starts may be off by the
+ * views gained since the walk (as with OFFSET while views change).  After
+ * ANCHOR_TTL_MS a set is stale: the next request that needs it walks again
+ * while the others keep using the stale set meanwhile, so only the first
+ * visit of a filter set ever waits for a walk.  ANCHOR_SETS sets are kept
+ * (least recently built replaced): every single filter of a campaign (its
+ * regions, tiers, tracks and tags) and many combinations; 40 bytes per
+ * anchor (about 80 KB per million cases, or per 40,000 cases of a tag).
  */
 #define ANCHOR_STEP 512
+/*
+ * With a tag, every page start is an anchor: the tag's cases are scattered
+ * over the views index, so a page walks 20 / (the tag's share) entries from
+ * its anchor, not 512 / (its share).
+ */
+#define TAG_ANCHOR_STEP STORE_PER_PAGE
 #define ANCHOR_TTL_MS 60000.0
-#define ANCHOR_SETS 32
+#define ANCHOR_SETS 512
 
 struct anchor {
     int64_t views, id;
@@ -302,8 +324,10 @@ struct anchor {
 
 struct anchor_set {
     const struct store *st;
+    uint64_t hash; /* of key, compared first */
     char key[128];
     double built_ms;
+    int walking; /* a request is walking the index again for this stale set */
     size_t n;
     struct anchor *a; /* a[j]: the key of the case at position j * ANCHOR_STEP */
 };
@@ -311,24 +335,40 @@ struct anchor_set {
 static struct anchor_set anchor_sets[ANCHOR_SETS];
 static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Copy anchor j of the set named key into *out: 1, or 0 when not kept (or stale). */
+static uint64_t anchor_hash(const char *key)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 1099511628211u;
+    return h;
+}
+
+/*
+ * Copy anchor j of the set named key into *out: 1, or -1 past the walk's
+ * end (the caller skips from the top), or 0 when the caller is to walk: the
+ * set is not kept, or stale and nobody else walks it yet.
+ */
 static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
 {
     int found = 0;
     double now = clock_ms();
+    uint64_t h = anchor_hash(key);
     pthread_mutex_lock(&anchor_lock);
     for (int i = 0; i < ANCHOR_SETS; i++) {
         struct anchor_set *as = &anchor_sets[i];
-        if (as->st == st && as->a && strcmp(as->key, key) == 0 &&
-            now - as->built_ms < ANCHOR_TTL_MS) {
-            if (j < as->n) {
-                *out = as->a[j];
-                found = 1;
-            } else {
-                found = -1; /* past the walk's end: the caller falls back */
-            }
+        if (as->hash != h || as->st != st || !as->a || strcmp(as->key, key) != 0)
+            continue;
+        if (now - as->built_ms >= ANCHOR_TTL_MS && !as->walking) {
+            as->walking = 1; /* this caller walks; the others use the stale set */
             break;
         }
+        if (j < as->n) {
+            *out = as->a[j];
+            found = 1;
+        } else {
+            found = -1;
+        }
+        break;
     }
     pthread_mutex_unlock(&anchor_lock);
     return found;
@@ -337,11 +377,12 @@ static int anchor_get(const struct store *st, const char *key, size_t j, struct 
 /* Keep a[0..n) (taken over) as the set named key, replacing the oldest. */
 static void anchor_put(const struct store *st, const char *key, struct anchor *a, size_t n)
 {
+    uint64_t h = anchor_hash(key);
     pthread_mutex_lock(&anchor_lock);
     struct anchor_set *victim = &anchor_sets[0];
     for (int i = 0; i < ANCHOR_SETS; i++) {
         struct anchor_set *as = &anchor_sets[i];
-        if (as->st == st && strcmp(as->key, key) == 0) {
+        if (as->hash == h && as->st == st && strcmp(as->key, key) == 0) {
             victim = as;
             break;
         }
@@ -350,8 +391,10 @@ static void anchor_put(const struct store *st, const char *key, struct anchor *a
     }
     free(victim->a);
     victim->st = st;
+    victim->hash = h;
     snprintf(victim->key, sizeof victim->key, "%s", key);
     victim->built_ms = clock_ms();
+    victim->walking = 0;
     victim->n = n;
     victim->a = a;
     pthread_mutex_unlock(&anchor_lock);
@@ -472,10 +515,29 @@ static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
         sqlite3_bind_int64(s, 10, k->tag);
 }
 
+/* Anchors apart in the most-viewed order of a filter of these keys. */
+static int64_t anchor_step(int mask)
+{
+    return mask & F_TAG ? TAG_ANCHOR_STEP : ANCHOR_STEP;
+}
+
+/* Most viewed first: views, then publication, then id, all descending. */
+static int anchor_cmp(const void *x, const void *y)
+{
+    const struct anchor *a = x, *b = y;
+    if (a->views != b->views)
+        return a->views < b->views ? 1 : -1;
+    int c = strcmp(b->published_at, a->published_at);
+    if (c)
+        return c;
+    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
 /*
  * The anchor at or before position skip of the most-viewed order of the
  * filter k, walking the filter's index once to take them when they are not
- * kept: 1 and *out set, or 0 (then the caller skips from the top).
+ * kept: 1 and *out set, or 0 (then the caller skips from the top).  The
+ * walk of a tag reads all its cases, in no order, and sorts them here.
  */
 static int views_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
                         int64_t skip, struct anchor *out)
@@ -483,7 +545,9 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     char key[128];
     snprintf(key, sizeof key, "%lld/%d/%lld/%lld/%lld/%lld", (long long)st->campaign_id, k->mask,
              (long long)k->region, (long long)k->tier, (long long)k->track, (long long)k->tag);
-    size_t j = (size_t)(skip / ANCHOR_STEP);
+    int64_t step = anchor_step(k->mask);
+    int sorted = !(k->mask & F_TAG);
+    size_t j = (size_t)(skip / step);
     int got = anchor_get(st, key, j, out);
     if (got != 0)
         return got > 0;
@@ -498,7 +562,7 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     int64_t i = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i++ % ANCHOR_STEP)
+        if (sorted && i++ % step)
             continue;
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 64;
@@ -517,6 +581,14 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     if (rc != SQLITE_DONE || n == 0) {
         free(a);
         return 0;
+    }
+    if (!sorted) {
+        /* Every case of the tag was read: sort, then keep every step-th. */
+        qsort(a, n, sizeof *a, anchor_cmp);
+        size_t kept = 0;
+        for (size_t at = 0; at < n; at += (size_t)step)
+            a[kept++] = a[at];
+        n = kept;
     }
     int ok = j < n;
     if (ok)
@@ -549,9 +621,10 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
     }
     int64_t skip = (int64_t)(page - 1) * per_page;
     struct anchor from;
-    if (sort == SORT_VIEWS && skip >= ANCHOR_STEP && views_anchor(st, f, k, skip, &from)) {
+    if (sort == SORT_VIEWS && skip >= anchor_step(k->mask) &&
+        views_anchor(st, f, k, skip, &from)) {
         sort = SORT_VIEWS_FROM;
-        skip %= ANCHOR_STEP;
+        skip %= anchor_step(k->mask);
     }
     const char *sql = db_list_sql(sort, drive, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
@@ -736,10 +809,14 @@ json_t *store_case(struct store *st, int64_t id)
     json_t *sections = json_array();
     if ((s = sq_stmt(st, Q_CASE_SECTIONS))) {
         sqlite3_bind_int64(s, 1, id);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(sections,
-                                  json_pack("{s:i,s:o}", "seq", sqlite3_column_int(s, 0),
-                                            "body_md", sq_jtext(s, 1)));
+        /* Rendered when written (section_html.c); the Markdown only if not yet. */
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            int rendered = sqlite3_column_type(s, 1) != SQLITE_NULL;
+            json_array_append_new(sections, json_pack("{s:i,s:o}", "seq",
+                                                      sqlite3_column_int(s, 0),
+                                                      rendered ? "body_html" : "body_md",
+                                                      sq_jtext(s, rendered ? 1 : 2)));
+        }
         sq_done(s);
     }
     json_object_set_new(o, "sections", sections);

@@ -53,7 +53,10 @@ struct store_filter {
  * number of matches extrapolated ("about N"), else estimate == total.
  */
 json_t *store_cases(struct store *st, const struct store_filter *f);
-/* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
+/*
+ * The whole case with sections (each body_html, or body_md while not rendered
+ * yet), tags, attachments, related, prev/next; NULL if none.
+ */
 json_t *store_case(struct store *st, int64_t id);
 /* The public campaign: name, call, stages, tiers, tracks, figures. */
 json_t *store_campaign(struct store *st);
@@ -107,6 +110,14 @@ int64_t store_public_campaign(struct store *st);
  * when time ran out (err says so).
  */
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen);
+/*
+ * Make the calling thread's reads until store_read_end one read transaction:
+ * one snapshot for a whole page, and one shared lock of the database instead
+ * of one per statement.  Not nested; every begin has its end on the same
+ * thread before the thread serves another request.
+ */
+void store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 /*
  * The generation of one public page (for the page cache): of case case_id's
  * page, or with case_id 0 of any other public page (the public campaign's

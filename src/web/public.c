@@ -236,11 +236,14 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     json_t *s;
     json_array_foreach(json_object_get(c, "sections"), i, s)
     {
-        const char *md = json_string_value(json_object_get(s, "body_md"));
-        char *html = markdown_to_html(md, strlen(md));
         char key[16];
         snprintf(key, sizeof key, "section_%d", (int)json_integer_value(json_object_get(s, "seq")));
         json_object_set_new(s, "heading", json_string(i18n_get(r->lang, key)));
+        /* Rendered when written; a section written a moment ago may not be yet. */
+        const char *md = json_string_value(json_object_get(s, "body_md"));
+        if (!md)
+            continue;
+        char *html = markdown_to_html(md, strlen(md));
         json_object_set_new(s, "body_html", json_string(html ? html : ""));
         json_object_del(s, "body_md");
         free(html);

@@ -621,7 +621,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     struct page p = {0};
+    store_read_begin(web.store); /* the page's reads: one snapshot */
     e = fn(r, &in, &p);
+    store_read_end(web.store);
     if (e != WEB_OK) {
         page_error(r, w, e, &p);
         return;
@@ -651,8 +653,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     json_decref(p.model);
+    /* A counted page follows its generation alone; others may show views moving meanwhile. */
     if (key)
-        pagecache_put(key, gen, page.p, page.len, ctype);
+        pagecache_put(key, gen, page.p, page.len, ctype, kind >= 0 ? 0 : PAGECACHE_TTL_S);
     pagecache_fill(page.p ? page.p : "", page.len, views < 0 ? 0 : views, &w->body);
     buf_release(&page);
     w->status = p.status ? p.status : 200;
