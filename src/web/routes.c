@@ -32,6 +32,7 @@
 #include "web/session.h"
 #include "web/review.h"
 #include "web/votes.h"
+#include "web/ballot.h"
 
 struct web_config web;
 
@@ -169,6 +170,24 @@ static const struct route routes[] = {
     {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
     {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
+    /* The final ballot: jury, sittings, ballots, tally, receipts (ballot.c). */
+    {"GET", "/admin/stages/{id}/jury", H_PAGE(page_ballot_jury, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury", H_ACTION(act_ballot_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury/add", H_ACTION(act_ballot_juror_add, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury/{uid}/remove",
+     H_ACTION(act_ballot_juror_remove, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting", H_ACTION(act_ballot_sitting, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting/presence",
+     H_ACTION(act_ballot_presence, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting/start", H_ACTION(act_ballot_voting, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/tally", H_PAGE(page_ballot_tally, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tally", H_ACTION(act_ballot_tally, ROLE_ORGANISER)},
+    {"GET", "/ballot", H_PAGE(page_ballot_list, ROLE_REVIEWER)},
+    {"GET", "/ballot/{stage}", H_PAGE(page_ballot_paper, ROLE_REVIEWER)},
+    {"POST", "/ballot/{stage}", H_ACTION(act_ballot_save, ROLE_REVIEWER)},
+    {"POST", "/ballot/{stage}/cast", H_ACTION(act_ballot_cast, ROLE_REVIEWER)},
+    {"GET", "/ballot-receipt", H_PAGE(page_ballot_receipt, 0)},
+    {"POST", "/ballot-receipt", H_ACTION(act_ballot_receipt, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
