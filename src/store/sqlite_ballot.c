@@ -316,16 +316,24 @@ json_t *store_ballot_receipt(struct store *st, const char *digest)
     return o;
 }
 
-/* Approvals by case and the jurors who may judge each: present, not in 回避. */
+/*
+ * Approvals by case (through ballot_approval_case) and the jurors who may
+ * judge each: present, less those in 回避 for it (the present jurors' home
+ * regions and units read once, then compared with each case).
+ */
 static const char SQL_TALLY_INPUT[] =
+    "WITH t AS (SELECT id, stage_id, present FROM sitting WHERE id = ?1), "
+    "jr AS MATERIALIZED (SELECT j.user_id, r.region_code, r.unit_id FROM t JOIN juror j ON "
+    " j.stage_id = t.stage_id AND j.present LEFT JOIN reviewer r ON r.user_id = j.user_id), "
+    "prev AS (SELECT " PREVIOUS_STAGE " AS id FROM t) "
     "SELECT sc.case_id, "
     "(SELECT count(*) FROM ballot_approval a WHERE a.sitting_id = t.id AND a.case_id = c.id), "
-    "(SELECT count(*) FROM juror j WHERE j.stage_id = t.stage_id AND j.present "
-    " AND NOT " CONFLICTED("j.user_id") "), coalesce(p.rank, 0) "
-    "FROM sitting t JOIN sitting_case sc ON sc.sitting_id = t.id "
+    "t.present - (SELECT count(*) FROM jr WHERE jr.region_code = c.region_code OR jr.unit_id = "
+    " c.unit_id OR EXISTS (SELECT 1 FROM conflict k WHERE k.case_id = c.id AND k.user_id = "
+    " jr.user_id)), coalesce(p.rank, 0) "
+    "FROM t JOIN sitting_case sc ON sc.sitting_id = t.id "
     "JOIN \"case\" c ON c.id = sc.case_id "
-    "LEFT JOIN stage_case p ON p.case_id = c.id AND p.stage_id = " PREVIOUS_STAGE " "
-    "WHERE t.id = ?1";
+    "LEFT JOIN stage_case p ON p.case_id = c.id AND p.stage_id = (SELECT id FROM prev)";
 
 static int read_tally_input(sqlite3_stmt *s, int64_t sitting_id, struct tally_case **out, int *n)
 {

@@ -73,6 +73,8 @@ CREATE TABLE ballot_approval (
     PRIMARY KEY (sitting_id, receipt, case_id),
     FOREIGN KEY (sitting_id, receipt) REFERENCES ballot(sitting_id, receipt)
 ) WITHOUT ROWID;
+-- The tally counts approvals by case.
+CREATE INDEX ballot_approval_case ON ballot_approval(sitting_id, case_id);
 
 -- The award proposal of a campaign: one row per awarded case, from the
 -- tally and the ranking, then changed by hand within the quotas and caps.
