@@ -33,6 +33,7 @@
 #include "web/review.h"
 #include "web/votes.h"
 #include "web/ballot.h"
+#include "web/award.h"
 
 struct web_config web;
 
@@ -188,6 +189,11 @@ static const struct route routes[] = {
     {"POST", "/ballot/{stage}/cast", H_ACTION(act_ballot_cast, ROLE_REVIEWER)},
     {"GET", "/ballot-receipt", H_PAGE(page_ballot_receipt, 0)},
     {"POST", "/ballot-receipt", H_ACTION(act_ballot_receipt, 0)},
+    /* Award tiers from the final ballot: quotas, caps, proposal, changes (award.c). */
+    {"GET", "/admin/stages/{id}/tiers", H_PAGE(page_award_tiers, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tiers/propose", H_ACTION(act_award_propose, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tiers/{tier}", H_ACTION(act_award_tier, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/awards", H_ACTION(act_award_set, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

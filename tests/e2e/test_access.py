@@ -249,6 +249,13 @@ EXPECTED = {
                                    data={"approve": "1", "confirm": "1"}),
     "GET /ballot-receipt": E("/ballot-receipt", ALL=200),
     "POST /ballot-receipt": E("/ballot-receipt", ALL=422, data={"receipt": "A" * 24}),
+    "GET /admin/stages/{id}/tiers": E("/admin/stages/1/tiers", page_for("org", org=404)),
+    "POST /admin/stages/{id}/tiers/propose": E("/admin/stages/1/tiers/propose",
+                                               post_for(org=404)),
+    "POST /admin/stages/{id}/tiers/{tier}": E("/admin/stages/1/tiers/1", post_for(org=404),
+                                              data={"quota": "40", "region_cap": "0"}),
+    "POST /admin/stages/{id}/awards": E("/admin/stages/1/awards", post_for(org=404),
+                                        data={"case_id": "1", "tier_id": "1"}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -996,7 +1003,9 @@ BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/ad
                 "POST /admin/stages/{id}/jury/{uid}/remove", "POST /admin/stages/{id}/sitting",
                 "POST /admin/stages/{id}/sitting/presence",
                 "POST /admin/stages/{id}/sitting/start", "POST /admin/stages/{id}/tally",
-                "POST /ballot/{stage}", "POST /ballot/{stage}/cast", "POST /ballot-receipt"}
+                "POST /ballot/{stage}", "POST /ballot/{stage}/cast", "POST /ballot-receipt",
+                "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
+                "POST /admin/stages/{id}/awards"}
 # POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
 READ_ONLY_POSTS = {"POST /ballot-receipt"}
 
@@ -1035,6 +1044,15 @@ def ballot_probe(world, key):
     if key == "POST /ballot-receipt":
         return (a["anon"], "/ballot-receipt", {"receipt": "A" * 24}, None,
                 lambda: one("SELECT count(*) FROM ballot"))
+    # The ballot has no result yet: no tiers to propose or change (409).
+    if "/tiers" in key or key.endswith("/awards"):
+        tier = one("SELECT min(id) FROM tier WHERE campaign_id = (SELECT campaign_id FROM stage "
+                   "WHERE id = ?)", sid)[0]
+        path = key.split(" ", 1)[1].replace("{id}", str(sid)).replace("{tier}", str(tier))
+        return (a["org"], path, {"quota": "40", "region_cap": "0", "case_id": "1",
+                                 "tier_id": str(tier)}, None,
+                lambda: one("SELECT quota, region_cap, (SELECT count(*) FROM award) FROM tier "
+                            "WHERE id = ?", tier))
     # No sitting to open (the pool is empty), none to record, start or tally: 409.
     path = key.split(" ", 1)[1].replace("{id}", str(sid))
     return (a["org"], path, {"present": str(free)}, None, jurors)

@@ -1,4 +1,4 @@
-"""The final ballot (终评) over HTTP: jury, quorum, ballots, secrecy, tally and runoff.
+"""The final ballot (终评) over HTTP: jury, quorum, ballots, secrecy, tally, runoff, tiers.
 
 The module runs its own demo.  The organiser ranks and advances the campaign's 复评, which
 fills the 终评's pool; then forms a jury of seven experts chosen from the database so that
@@ -16,8 +16,13 @@ checks that no page any role can reach holds J5's name or e-mail together with D
 (unless it lists every juror and every candidate alike),
 and that no response, log line or database byte holds a receipt.
 
+Then the tiers: best (quota 3, at most 1 per region; A and B share a region) and
+excellent: the proposal puts A, X, C in best and B in excellent because of the cap; no
+change beyond a quota or cap is saved, also when many are sent at once.
+
 Tests run in order and share the module's server.
 """
+import concurrent.futures
 import html.parser
 import os
 import re
@@ -101,9 +106,13 @@ def choose(data, ballot):
     free = [c for c in pool if c[1] not in juror_regions
             and all(not conflicted(data, u, c[0]) for u in ids)]
     assert len(free) >= 5, "expected five candidates free of every juror's 回避, saw %d" % len(free)
-    cases = {"X": x}
-    for name, c in zip("ABCDE", free):
-        cases[name] = c
+    # A and B of one region (for the tiers' region cap), then C, D, E.
+    by = {}
+    for c in free:
+        by.setdefault(c[1], []).append(c)
+    a, b = next(cs for cs in by.values() if len(cs) >= 2)[:2]
+    rest = [c for c in free if c not in (a, b)]
+    cases = {"X": x, "A": a, "B": b, "C": rest[0], "D": rest[1], "E": rest[2]}
     return jurors, cases, [c[0] for c in pool]
 
 
@@ -452,3 +461,84 @@ def test_no_page_links_a_juror_to_an_approval(bt):
     # Nor the outbox: no message speaks of the ballot.
     assert q(data, "SELECT count(*) FROM outbox WHERE body LIKE '%选票%' OR subject LIKE "
              "'%选票%'")[0][0] == 0
+
+
+# ---------------------------------------------------------------- tiers
+
+def tiers(bt):
+    m = bt["org"].json("/admin/stages/%d/tiers" % bt["b"])
+    t = {x["slug"]: x for x in m["tiers"]}
+    rows = {r["case_id"]: r for r in m["rows"]}
+    return m, t, rows
+
+
+def tier_of(bt, name):
+    return q(bt["data"], "SELECT t.slug FROM award a JOIN tier t ON t.id = a.tier_id WHERE "
+             "a.case_id = ?", bt["cases"][name][0])
+
+
+def test_tiers_proposed_with_quota_and_cap(bt):
+    b, org, cases = bt["b"], bt["org"], bt["cases"]
+    m, t, rows = tiers(bt)
+    assert m["final"] and m["can_edit"] and m["elected"] == 4
+    r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), {"quota": "3",
+                                                                      "region_cap": "1"})
+    assert r.status_code == 303, r.text[:300]
+    for bad in ({"quota": "-1", "region_cap": "0"}, {"quota": "3"}):
+        r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), bad)
+        assert r.status_code == 422, (bad, r.status_code)
+    assert org.post("/admin/stages/%d/tiers/propose" % b).status_code == 303
+    m, t, rows = tiers(bt)
+    assert [tier_of(bt, n) for n in "AXCB"] == [[("best",)]] * 3 + [[("excellent",)]]
+    rb = rows[cases["B"][0]]
+    assert rb["why_cap"] and rb["capped_name"] == t["best"]["name"] and rb["cap"] == 1
+    assert rows[cases["A"][0]]["why_order"]
+    page = org.get("/admin/stages/%d/tiers" % b).text
+    assert "已达上限" in page and "按顺序列入" in page
+    assert (t["best"]["awarded"], t["excellent"]["awarded"]) == (3, 1)
+
+
+def test_no_change_beyond_a_quota_or_cap(bt):
+    b, org, cases, data = bt["b"], bt["org"], bt["cases"], bt["data"]
+    _, t, _ = tiers(bt)
+    best, exc = t["best"]["id"], t["excellent"]["id"]
+    move = lambda n, tier: org.post("/admin/stages/%d/awards" % b,  # noqa: E731
+                                    {"case_id": str(cases[n][0]), "tier_id": str(tier)})
+    r = move("B", best)
+    assert r.status_code == 409 and "名额已满" in r.text, r.status_code
+    # Below what the tier holds: refused.
+    r = org.post("/admin/stages/%d/tiers/%d" % (b, best), {"quota": "2", "region_cap": "1"})
+    assert r.status_code == 409, r.status_code
+    assert q(data, "SELECT quota FROM tier WHERE id = ?", best) == [(3,)]
+    # Room in best, but B's region is at its cap there.
+    assert move("C", exc).status_code == 303
+    r = move("B", best)
+    assert r.status_code == 409 and "已达上限" in r.text, r.status_code
+    assert tier_of(bt, "B") == [("excellent",)]
+    # Not elected: refused; out of the awards and back: fine.
+    r = org.post("/admin/stages/%d/awards" % b, {"case_id": str(cases["E"][0]),
+                                                 "tier_id": str(best)})
+    assert r.status_code == 422
+    assert move("C", 0).status_code == 303 and tier_of(bt, "C") == []
+    assert move("C", exc).status_code == 303
+    # No cap; one place left in best; B and C race for it from several browsers at once.
+    assert org.post("/admin/stages/%d/tiers/%d" % (b, best), {"quota": "3",
+                                                              "region_cap": "0"}).status_code == 303
+    browsers = [Who(bt["url"], "organiser@demo.laurel") for _ in range(4)]
+    for rnd in range(3):
+        jobs = [(browsers[i % 4], "BC"[i % 2]) for i in range(12)]
+
+        def go(job):
+            w, n = job
+            return w.post("/admin/stages/%d/awards" % b,
+                          {"case_id": str(cases[n][0]), "tier_id": str(best)}).status_code
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+            codes = list(pool.map(go, jobs))
+        assert set(codes) <= {303, 409}, codes
+        held = q(data, "SELECT count(*) FROM award WHERE tier_id = ?", best)[0][0]
+        assert held == 3, "round %d: best holds %d of 3 (answers %r)" % (rnd, held, codes)
+        winner = "B" if tier_of(bt, "B") == [("best",)] else "C"
+        # Every answer after the winner's first success was a refusal of a full tier.
+        assert codes.count(303) >= 1
+        assert move(winner, exc).status_code == 303

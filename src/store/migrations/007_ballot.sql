@@ -83,6 +83,7 @@ CREATE TABLE award (
     case_id INTEGER NOT NULL REFERENCES "case"(id),
     tier_id INTEGER NOT NULL REFERENCES tier(id),
     ord INTEGER NOT NULL,       -- the tally's order, best first
-    why TEXT NOT NULL DEFAULT '', -- in_order / region_cap / manual
+    why TEXT NOT NULL CHECK (why IN ('in_order','region_cap','manual')),
+    capped_tier_id INTEGER REFERENCES tier(id), -- region_cap: the tier it was capped out of
     PRIMARY KEY (campaign_id, case_id)
 ) WITHOUT ROWID;
