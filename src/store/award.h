@@ -9,7 +9,8 @@
  * the ballot's order: the first tier up to its quota, then the next; a case
  * whose region has reached a tier's cap goes to the next tier with room.
  * Each row keeps why it is where it is: in_order, region_cap (the tier it
- * was capped out of in `capped`), or manual.
+ * was capped out of in `capped`), or manual.  Once the proposal is
+ * published for notice (notice.h) every write here answers RC_STATE.
  */
 #ifndef LAUREL_AWARD_H
 #define LAUREL_AWARD_H

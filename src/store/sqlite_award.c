@@ -72,6 +72,15 @@ json_t *store_award_rows(struct store *st, int64_t stage_id)
 int tx_award_tier(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int quota,
                   int region_cap)
 {
+    static const char published[] = "SELECT 1 FROM notice WHERE campaign_id = ?1";
+    sqlite3_stmt *p = tx_prepare(tx, published);
+    if (!p)
+        return RC_ERROR;
+    sqlite3_bind_int64(p, 1, campaign_id);
+    int frozen = sqlite3_step(p) == SQLITE_ROW;
+    sq_done(p);
+    if (frozen)
+        return RC_STATE;
     static const char held[] =
         "SELECT count(*), coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM award a "
         "JOIN \"case\" c ON c.id = a.case_id WHERE a.campaign_id = ?1 AND a.tier_id = ?2 "
@@ -100,11 +109,15 @@ int tx_award_tier(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int
     return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
 
-/* The campaign of a ballot stage whose result stands (state ranked), or 0. */
+/*
+ * The campaign of a ballot stage whose result stands (state ranked) and
+ * whose proposal is not published (notice.h: frozen from then on), or 0.
+ */
 static int64_t final_campaign(struct store_tx *tx, int64_t stage_id)
 {
     static const char sql[] =
-        "SELECT campaign_id FROM stage WHERE id = ?1 AND kind = 'ballot' AND state = 'ranked'";
+        "SELECT campaign_id FROM stage s WHERE id = ?1 AND kind = 'ballot' AND state = 'ranked' "
+        "AND NOT EXISTS (SELECT 1 FROM notice n WHERE n.campaign_id = s.campaign_id)";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return 0;

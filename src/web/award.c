@@ -15,6 +15,7 @@
 
 #include "store/award.h"
 #include "store/ballot.h"
+#include "store/notice.h"
 #include "web/award.h"
 #include "web/stages.h"
 
@@ -27,9 +28,14 @@ static struct ballot_stage *stage_of(struct req *r, const char *param)
     return b;
 }
 
+/* The proposal may change: the ballot's result stands, and it is not published for notice. */
 static int editable(const struct ballot_stage *b)
 {
-    return b->final && b->base.campaign_id == store_review_campaign_id(web.store);
+    if (!b->final || b->base.campaign_id != store_review_campaign_id(web.store))
+        return 0;
+    json_t *n = store_notice(web.store, b->base.id);
+    json_decref(n);
+    return n == NULL;
 }
 
 /* Why a case is where it is, as the template words it: why_order, why_cap (with cap), ... */
@@ -193,6 +199,7 @@ static const struct web_refusal propose_refusals[] = {
     {RC_OK},
 };
 static const struct web_refusal tier_refusals[] = {
+    {RC_STATE, 409, "award_err_not_final", NULL},
     {RC_QUOTA, 409, "award_err_below", NULL},
     {RC_NOTFOUND, 404, "err_not_found", NULL},
     {RC_OK},

@@ -34,6 +34,7 @@
 #include "web/votes.h"
 #include "web/ballot.h"
 #include "web/award.h"
+#include "web/notice.h"
 
 struct web_config web;
 
@@ -194,6 +195,11 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/tiers/propose", H_ACTION(act_award_propose, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/tiers/{tier}", H_ACTION(act_award_tier, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/awards", H_ACTION(act_award_set, ROLE_ORGANISER)},
+    /* 公示 of the awards (notice.c). */
+    {"GET", "/admin/stages/{id}/notice", H_PAGE(page_notice_admin, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/notice", H_ACTION(act_notice_publish, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/notice/close", H_ACTION(act_notice_close, ROLE_ORGANISER)},
+    {"GET", "/notice", H_PAGE(page_notice, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -256,6 +256,12 @@ EXPECTED = {
                                               data={"quota": "40", "region_cap": "0"}),
     "POST /admin/stages/{id}/awards": E("/admin/stages/1/awards", post_for(org=404),
                                         data={"case_id": "1", "tier_id": "1"}),
+    "GET /admin/stages/{id}/notice": E("/admin/stages/1/notice", page_for("org", org=404)),
+    "POST /admin/stages/{id}/notice": E("/admin/stages/1/notice", post_for(org=404),
+                                        data={"days": "5", "starts_on": "2019-11-25",
+                                              "contact": "x"}),
+    "POST /admin/stages/{id}/notice/close": E("/admin/stages/1/notice/close", post_for(org=404)),
+    "GET /notice": E("/notice", ALL=200),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -1005,7 +1011,8 @@ BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/ad
                 "POST /admin/stages/{id}/sitting/start", "POST /admin/stages/{id}/tally",
                 "POST /ballot/{stage}", "POST /ballot/{stage}/cast", "POST /ballot-receipt",
                 "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
-                "POST /admin/stages/{id}/awards"}
+                "POST /admin/stages/{id}/awards", "POST /admin/stages/{id}/notice",
+                "POST /admin/stages/{id}/notice/close"}
 # POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
 READ_ONLY_POSTS = {"POST /ballot-receipt"}
 
@@ -1053,6 +1060,12 @@ def ballot_probe(world, key):
                                  "tier_id": str(tier)}, None,
                 lambda: one("SELECT quota, region_cap, (SELECT count(*) FROM award) FROM tier "
                             "WHERE id = ?", tier))
+    # Nothing proposed to publish, no notice to close: 409.
+    if "/notice" in key:
+        path = key.split(" ", 1)[1].replace("{id}", str(sid))
+        return (a["org"], path, {"days": "5", "starts_on": "2019-11-25", "contact": "CSRF"},
+                None, lambda: one("SELECT count(*), (SELECT count(*) FROM \"case\" WHERE "
+                                  "tier_id IS NOT NULL) FROM notice"))
     # No sitting to open (the pool is empty), none to record, start or tally: 409.
     path = key.split(" ", 1)[1].replace("{id}", str(sid))
     return (a["org"], path, {"present": str(free)}, None, jurors)

@@ -20,6 +20,12 @@ Then the tiers: best (quota 3, at most 1 per region; A and B share a region) and
 excellent: the proposal puts A, X, C in best and B in excellent because of the cap; no
 change beyond a quota or cap is saved, also when many are sent at once.
 
+Last the 公示: published from 2019-09-30 for 5 working days with a day off of the
+organiser's own (2019-10-08), so over National Day it ends on Saturday 2019-10-12, an
+adjusted working day; the proposal is frozen meanwhile, the public page lists it by tier
+and region, the notice does not close while an objection is open, and closing writes the
+tiers to the cases.
+
 Tests run in order and share the module's server.
 """
 import concurrent.futures
@@ -542,3 +548,70 @@ def test_no_change_beyond_a_quota_or_cap(bt):
         # Every answer after the winner's first success was a refusal of a full tier.
         assert codes.count(303) >= 1
         assert move(winner, exc).status_code == 303
+
+
+# ---------------------------------------------------------------- 公示
+
+def test_notice_published_for_working_days(bt):
+    b, org, data = bt["b"], bt["org"], bt["data"]
+    m = org.json("/admin/stages/%d/notice" % b)
+    assert m["can_publish"] and "notice" not in m
+    ok = {"days": "5", "starts_on": "2019-09-30", "contact": "请致函评选办公室：北京市东城区某街 1 号",
+          "calendar": "# 本地调整\n2019-10-08 休"}
+    for field, bad in (("days", "0"), ("days", "61"), ("starts_on", "2019-02-30"),
+                       ("calendar", "2019-10-08 放假"), ("contact", "")):
+        r = org.post("/admin/stages/%d/notice" % b, dict(ok, **{field: bad}))
+        assert r.status_code == 422, (field, bad, r.status_code)
+    assert q(data, "SELECT count(*) FROM notice") == [(0,)]
+    r = org.post("/admin/stages/%d/notice" % b, ok)
+    assert r.status_code == 303, r.text[:300]
+    assert q(data, "SELECT days, starts_on, ends_on, state FROM notice") == [
+        (5, "2019-09-30", "2019-10-12", "open")]
+    assert org.post("/admin/stages/%d/notice" % b, ok).status_code == 409
+    # The proposal is frozen while it is published.
+    _, t, _ = tiers(bt)
+    r = org.post("/admin/stages/%d/awards" % b, {"case_id": str(bt["cases"]["A"][0]),
+                                                 "tier_id": str(t["excellent"]["id"])})
+    assert r.status_code == 409
+    assert org.post("/admin/stages/%d/tiers/propose" % b).status_code == 409
+    r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), {"quota": "40",
+                                                                      "region_cap": "0"})
+    assert r.status_code == 409
+    # The public page: the period, how to object, the awards by tier and region.
+    anon = Who(bt["url"])
+    page = anon.get("/notice").text
+    assert "2019-09-30" in page and "2019-10-12" in page and "评选办公室" in page
+    for n in "AXBC":
+        assert bt["cases"][n][3] in page
+    assert bt["cases"]["E"][3] not in page
+    pub = anon.json("/notice")["notices"][0]
+    held = q(bt["data"], "SELECT count(*) FROM tier t LEFT JOIN award a ON a.tier_id = t.id "
+             "WHERE t.campaign_id = (SELECT campaign_id FROM stage WHERE id = ?) "
+             "GROUP BY t.id ORDER BY t.rank", b)
+    assert [len(x["items"]) for x in pub["tiers"]] == [n for (n,) in held] == [2, 2]
+    assert sum(r["total"] for r in pub["regions"]) == 4
+
+
+def test_notice_closes_only_without_open_objections(bt):
+    b, org, data = bt["b"], bt["org"], bt["data"]
+    camp = q(data, "SELECT campaign_id FROM stage WHERE id = ?", b)[0][0]
+    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c.execute("INSERT INTO objection (campaign_id, case_id, name, contact, reason) VALUES "
+              "(?, ?, '张三', 'zhang@example.com', '材料与事实不符')", (camp, bt["cases"]["C"][0]))
+    c.commit()
+    c.close()
+    r = org.post("/admin/stages/%d/notice/close" % b)
+    assert r.status_code == 409 and "未处理的异议" in r.text, r.status_code
+    assert q(data, "SELECT count(*) FROM \"case\" WHERE campaign_id = ? AND tier_id IS NOT NULL",
+             camp) == [(0,)]
+    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c.execute("UPDATE objection SET state = 'rejected', answer = '经核实材料属实'")
+    c.commit()
+    c.close()
+    assert org.post("/admin/stages/%d/notice/close" % b).status_code == 303
+    got = dict(q(data, "SELECT id, tier_id FROM \"case\" WHERE campaign_id = ? AND tier_id IS "
+                 "NOT NULL", camp))
+    want = dict(q(data, "SELECT case_id, tier_id FROM award WHERE campaign_id = ?", camp))
+    assert got == want and len(got) == 4
+    assert org.post("/admin/stages/%d/notice/close" % b).status_code == 409
+    assert "已结束" in Who(bt["url"]).get("/notice").text

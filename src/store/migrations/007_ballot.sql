@@ -87,3 +87,35 @@ CREATE TABLE award (
     capped_tier_id INTEGER REFERENCES tier(id), -- region_cap: the tier it was capped out of
     PRIMARY KEY (campaign_id, case_id)
 ) WITHOUT ROWID;
+
+-- 公示: the proposed awards published for a number of working days.  The
+-- period's end is computed from the official calendar and the organiser's
+-- own lines (domain/workdays.h), kept as typed.  While it is open the
+-- proposal is frozen; closing writes the final tiers to the cases.
+CREATE TABLE notice (
+    campaign_id INTEGER PRIMARY KEY REFERENCES campaign(id),
+    stage_id INTEGER NOT NULL REFERENCES stage(id),
+    days INTEGER NOT NULL CHECK (days > 0),
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    contact TEXT NOT NULL,          -- how to object, as the organiser words it
+    calendar TEXT NOT NULL DEFAULT '', -- the organiser's own days off and worked
+    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','closed')),
+    published_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+    closed_at TEXT
+);
+
+-- Objections to a case during the notice; private to the organiser.
+CREATE TABLE objection (
+    id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaign(id),
+    case_id INTEGER NOT NULL REFERENCES "case"(id),
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','upheld','rejected')),
+    answer TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+    answered_at TEXT
+);
+CREATE INDEX objection_campaign ON objection(campaign_id, state);
