@@ -200,6 +200,10 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/notice", H_ACTION(act_notice_publish, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/notice/close", H_ACTION(act_notice_close, ROLE_ORGANISER)},
     {"GET", "/notice", H_PAGE(page_notice, 0)},
+    {"POST", "/notice/{stage}/code", H_ACTION(act_objection_code, 0)},
+    {"POST", "/notice/{stage}/objection", H_ACTION(act_objection_file, 0)},
+    {"POST", "/admin/stages/{id}/objections/{oid}",
+     H_ACTION(act_objection_answer, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

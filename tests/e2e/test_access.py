@@ -262,6 +262,14 @@ EXPECTED = {
                                               "contact": "x"}),
     "POST /admin/stages/{id}/notice/close": E("/admin/stages/1/notice/close", post_for(org=404)),
     "GET /notice": E("/notice", ALL=200),
+    "POST /notice/{stage}/code": E("/notice/1/code", ALL=404, data={"email": "a@example.com"}),
+    "POST /notice/{stage}/objection": E("/notice/1/objection", ALL=404,
+                                        data={"case_id": "1", "name": "x",
+                                              "email": "a@example.com", "code": "123456",
+                                              "reason": "x"}),
+    "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
+                                                  post_for(org=404),
+                                                  data={"decision": "reject", "answer": "x"}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -1012,7 +1020,8 @@ BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/ad
                 "POST /ballot/{stage}", "POST /ballot/{stage}/cast", "POST /ballot-receipt",
                 "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
                 "POST /admin/stages/{id}/awards", "POST /admin/stages/{id}/notice",
-                "POST /admin/stages/{id}/notice/close"}
+                "POST /admin/stages/{id}/notice/close", "POST /notice/{stage}/code",
+                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}"}
 # POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
 READ_ONLY_POSTS = {"POST /ballot-receipt"}
 
@@ -1060,6 +1069,15 @@ def ballot_probe(world, key):
                                  "tier_id": str(tier)}, None,
                 lambda: one("SELECT quota, region_cap, (SELECT count(*) FROM award) FROM tier "
                             "WHERE id = ?", tier))
+    # No notice open: no code, no objection, nothing to answer (409).
+    if key.startswith("POST /notice/") or "/objections/" in key:
+        path = key.split(" ", 1)[1].replace("{stage}", str(sid)).replace("{id}", str(sid))
+        who = a["org"] if "/objections/" in key else a["anon"]
+        return (who, path.replace("{oid}", "1"),
+                {"email": "csrf@example.com", "case_id": "1", "name": "x", "code": "123456",
+                 "reason": "x", "decision": "reject", "answer": "x"}, None,
+                lambda: one("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM "
+                            "objection), (SELECT count(*) FROM objection_code)"))
     # Nothing proposed to publish, no notice to close: 409.
     if "/notice" in key:
         path = key.split(" ", 1)[1].replace("{id}", str(sid))

@@ -23,7 +23,9 @@ change beyond a quota or cap is saved, also when many are sent at once.
 Last the 公示: published from 2019-09-30 for 5 working days with a day off of the
 organiser's own (2019-10-08), so over National Day it ends on Saturday 2019-10-12, an
 adjusted working day; the proposal is frozen meanwhile, the public page lists it by tier
-and region, the notice does not close while an objection is open, and closing writes the
+and region; objections need a name and an e-mail address verified by a code, stay the
+organiser's, are rejected with an answer or upheld (the case out), the objector told by
+e-mail each time; the notice does not close while one is open, and closing writes the
 tiers to the cases.
 
 Tests run in order and share the module's server.
@@ -555,7 +557,7 @@ def test_no_change_beyond_a_quota_or_cap(bt):
 def test_notice_published_for_working_days(bt):
     b, org, data = bt["b"], bt["org"], bt["data"]
     m = org.json("/admin/stages/%d/notice" % b)
-    assert m["can_publish"] and "notice" not in m
+    assert m["can_publish"] and "current" not in m
     ok = {"days": "5", "starts_on": "2019-09-30", "contact": "请致函评选办公室：北京市东城区某街 1 号",
           "calendar": "# 本地调整\n2019-10-08 休"}
     for field, bad in (("days", "0"), ("days", "61"), ("starts_on", "2019-02-30"),
@@ -592,26 +594,93 @@ def test_notice_published_for_working_days(bt):
     assert sum(r["total"] for r in pub["regions"]) == 4
 
 
+def code_of(data, email):
+    rows = q(data, "SELECT body FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1", email)
+    assert rows, "expected a code sent to %s" % email
+    m = re.search(r"(\d{6})", rows[0][0])
+    assert m, "expected six digits in %r" % rows[0][0]
+    return m.group(1)
+
+
+def objection_count(data):
+    return q(data, "SELECT count(*) FROM objection")[0][0]
+
+
+def test_objections_need_a_verified_address(bt):
+    b, data, cases = bt["b"], bt["data"], bt["cases"]
+    anon = Who(bt["url"])
+    assert anon.post("/notice/%d/code" % b, {"email": "not-an-address"}).status_code == 422
+    r = anon.post("/notice/%d/code" % b, {"email": "Obj@Example.com"})
+    assert r.status_code == 303 and r.headers["Location"] == "/notice?code=1", r.status_code
+    code = code_of(data, "obj@example.com")
+    r = anon.post("/notice/%d/code" % b, {"email": "obj@example.com"})
+    assert r.status_code == 429, "a second code within the minute"
+    filing = {"case_id": str(cases["C"][0]), "name": "张三", "email": "obj@example.com",
+              "code": code, "reason": "申报材料中的数据与实际不符。"}
+    wrong = dict(filing, code="000000" if code != "000000" else "111111")
+    r = anon.post("/notice/%d/objection" % b, wrong)
+    assert r.status_code == 422 and "验证码不正确" in r.text, r.status_code
+    r = anon.post("/notice/%d/objection" % b, dict(filing, case_id=str(cases["E"][0])))
+    assert r.status_code == 422 and "公示中的案例" in r.text, r.status_code
+    for field in ("name", "reason"):
+        assert anon.post("/notice/%d/objection" % b, dict(filing, **{field: ""})).status_code == 422
+    assert objection_count(data) == 0
+    r = anon.post("/notice/%d/objection" % b, filing)
+    assert r.status_code == 303, r.text[:300]
+    assert q(data, "SELECT name, contact, state FROM objection") == [
+        ("张三", "obj@example.com", "open")]
+    # The code is spent; the objection is the organiser's alone.
+    r = anon.post("/notice/%d/objection" % b, filing)
+    assert r.status_code == 422 and "重新获取" in r.text
+    page = anon.get("/notice").text + Who(bt["url"], bt["jurors"][0][1]).get("/notice").text
+    assert "张三" not in page and "数据与实际不符" not in page
+    assert juror(bt, 1).get("/admin/stages/%d/notice" % b).status_code == 403
+    m = bt["org"].json("/admin/stages/%d/notice" % b)
+    assert [o["name"] for o in m["objections"]] == ["张三"]
+
+
 def test_notice_closes_only_without_open_objections(bt):
-    b, org, data = bt["b"], bt["org"], bt["data"]
+    b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
     camp = q(data, "SELECT campaign_id FROM stage WHERE id = ?", b)[0][0]
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
-    c.execute("INSERT INTO objection (campaign_id, case_id, name, contact, reason) VALUES "
-              "(?, ?, '张三', 'zhang@example.com', '材料与事实不符')", (camp, bt["cases"]["C"][0]))
-    c.commit()
-    c.close()
     r = org.post("/admin/stages/%d/notice/close" % b)
     assert r.status_code == 409 and "未处理的异议" in r.text, r.status_code
     assert q(data, "SELECT count(*) FROM \"case\" WHERE campaign_id = ? AND tier_id IS NOT NULL",
              camp) == [(0,)]
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
-    c.execute("UPDATE objection SET state = 'rejected', answer = '经核实材料属实'")
-    c.commit()
-    c.close()
+    first = q(data, "SELECT id FROM objection")[0][0]
+    # Rejected: only with a written answer; the objector is told.
+    r = org.post("/admin/stages/%d/objections/%d" % (b, first), {"decision": "reject"})
+    assert r.status_code == 422 and "请填写答复" in r.text, r.status_code
+    r = org.post("/admin/stages/%d/objections/%d" % (b, first),
+                 {"decision": "reject", "answer": "经核实，申报数据有统计部门证明。"})
+    assert r.status_code == 303, r.text[:300]
+    mail = q(data, "SELECT subject, body FROM outbox WHERE to_addr = 'obj@example.com' "
+             "ORDER BY id DESC LIMIT 1")[0]
+    assert "答复" in mail[0] and "统计部门证明" in mail[1] and "不成立" in mail[1]
+    assert org.post("/admin/stages/%d/objections/%d" % (b, first),
+                    {"decision": "reject", "answer": "再答"}).status_code == 409
+    # Upheld: X out of the awards, the notice's list updated, the objector told.
+    anon = Who(bt["url"])
+    assert anon.post("/notice/%d/code" % b, {"email": "li@example.com"}).status_code == 303
+    r = anon.post("/notice/%d/objection" % b, {
+        "case_id": str(cases["X"][0]), "name": "李四", "email": "li@example.com",
+        "code": code_of(data, "li@example.com"), "reason": "该案例与往届获奖案例重复。"})
+    assert r.status_code == 303, r.text[:300]
+    second = q(data, "SELECT id FROM objection WHERE name = '李四'")[0][0]
+    r = org.post("/admin/stages/%d/objections/%d" % (b, second),
+                 {"decision": "uphold", "tier_id": "0", "answer": "经核实属实，撤销该案例。"})
+    assert r.status_code == 303, r.text[:300]
+    assert q(data, "SELECT count(*) FROM award WHERE case_id = ?", cases["X"][0]) == [(0,)]
+    assert cases["X"][3] not in anon.get("/notice").text
+    mail = q(data, "SELECT body FROM outbox WHERE to_addr = 'li@example.com' ORDER BY id DESC "
+             "LIMIT 1")[0][0]
+    assert "成立" in mail and "撤销" in mail
+    # Nothing open: the notice closes, and the cases carry the final tiers.
     assert org.post("/admin/stages/%d/notice/close" % b).status_code == 303
     got = dict(q(data, "SELECT id, tier_id FROM \"case\" WHERE campaign_id = ? AND tier_id IS "
                  "NOT NULL", camp))
     want = dict(q(data, "SELECT case_id, tier_id FROM award WHERE campaign_id = ?", camp))
-    assert got == want and len(got) == 4
+    assert got == want and len(got) == 3 and cases["X"][0] not in got
     assert org.post("/admin/stages/%d/notice/close" % b).status_code == 409
-    assert "已结束" in Who(bt["url"]).get("/notice").text
+    assert "已结束" in anon.get("/notice").text
+    # Closed: no more objections.
+    assert anon.post("/notice/%d/code" % b, {"email": "wang@example.com"}).status_code == 409

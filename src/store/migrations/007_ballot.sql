@@ -119,3 +119,14 @@ CREATE TABLE objection (
     answered_at TEXT
 );
 CREATE INDEX objection_campaign ON objection(campaign_id, state);
+
+-- One-time codes that verify an objector's e-mail address: its digest with
+-- the code, valid 10 minutes, 5 tries.
+CREATE TABLE objection_code (
+    campaign_id INTEGER NOT NULL REFERENCES campaign(id),
+    contact TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    tries INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, -- unix seconds
+    PRIMARY KEY (campaign_id, contact)
+) WITHOUT ROWID;
