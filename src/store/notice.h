@@ -66,7 +66,7 @@ struct objection_filing {
 int tx_objection_file(struct store_tx *tx, struct objection_filing *f);
 /*
  * The objections of stage_id's notice, newest first: [{id, case_id, title,
- * tier_name, name, contact, reason, state, answer, created_at}].
+ * tier_name, name, contact, reason, state, answer, created_at (2020-02-04)}].
  */
 json_t *store_objections(struct store *st, int64_t stage_id);
 /*

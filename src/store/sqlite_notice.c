@@ -308,9 +308,10 @@ json_t *store_objections(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
         "SELECT o.id, o.case_id, c.title, coalesce(t.name, ''), o.name, o.contact, o.reason, "
-        "o.state, o.answer, o.created_at FROM stage s JOIN objection o ON o.campaign_id = "
-        "s.campaign_id JOIN \"case\" c ON c.id = o.case_id LEFT JOIN award a ON a.campaign_id = "
-        "o.campaign_id AND a.case_id = o.case_id LEFT JOIN tier t ON t.id = a.tier_id "
+        "o.state, o.answer, substr(o.created_at, 1, 10) FROM stage s JOIN objection o "
+        "ON o.campaign_id = s.campaign_id JOIN \"case\" c ON c.id = o.case_id "
+        "LEFT JOIN award a ON a.campaign_id = o.campaign_id AND a.case_id = o.case_id "
+        "LEFT JOIN tier t ON t.id = a.tier_id "
         "WHERE s.id = ?1 ORDER BY o.id DESC";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
