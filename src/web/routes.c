@@ -34,6 +34,9 @@
 #include "web/votes.h"
 #include "web/news.h"
 #include "store/news.h"
+#include "web/ballot.h"
+#include "web/award.h"
+#include "web/notice.h"
 
 struct web_config web;
 
@@ -184,6 +187,38 @@ static const struct route routes[] = {
     {"POST", "/admin/news/{id}/images", H_ACTION(act_admin_news_image, ROLE_ORGANISER)},
     {"GET", "/news/images/{sha256}", H_RAW(raw_news_image)},
     {"GET", "/results.xlsx", H_RAW(raw_results_xlsx)},
+    /* The final ballot: jury, sittings, ballots, tally, receipts (ballot.c). */
+    {"GET", "/admin/stages/{id}/jury", H_PAGE(page_ballot_jury, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury", H_ACTION(act_ballot_settings, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury/add", H_ACTION(act_ballot_juror_add, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/jury/{uid}/remove",
+     H_ACTION(act_ballot_juror_remove, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting", H_ACTION(act_ballot_sitting, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting/presence",
+     H_ACTION(act_ballot_presence, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/sitting/start", H_ACTION(act_ballot_voting, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/tally", H_PAGE(page_ballot_tally, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tally", H_ACTION(act_ballot_tally, ROLE_ORGANISER)},
+    {"GET", "/ballot", H_PAGE(page_ballot_list, ROLE_REVIEWER)},
+    {"GET", "/ballot/{stage}", H_PAGE(page_ballot_paper, ROLE_REVIEWER)},
+    {"POST", "/ballot/{stage}", H_ACTION(act_ballot_save, ROLE_REVIEWER)},
+    {"POST", "/ballot/{stage}/cast", H_ACTION(act_ballot_cast, ROLE_REVIEWER)},
+    {"GET", "/ballot-receipt", H_PAGE(page_ballot_receipt, 0)},
+    {"POST", "/ballot-receipt", H_ACTION(act_ballot_receipt, 0)},
+    /* Award tiers from the final ballot: quotas, caps, proposal, changes (award.c). */
+    {"GET", "/admin/stages/{id}/tiers", H_PAGE(page_award_tiers, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tiers/propose", H_ACTION(act_award_propose, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/tiers/{tier}", H_ACTION(act_award_tier, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/awards", H_ACTION(act_award_set, ROLE_ORGANISER)},
+    /* 公示 of the awards (notice.c). */
+    {"GET", "/admin/stages/{id}/notice", H_PAGE(page_notice_admin, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/notice", H_ACTION(act_notice_publish, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/notice/close", H_ACTION(act_notice_close, ROLE_ORGANISER)},
+    {"GET", "/notice", H_PAGE(page_notice, 0)},
+    {"POST", "/notice/{stage}/code", H_ACTION(act_objection_code, 0)},
+    {"POST", "/notice/{stage}/objection", H_ACTION(act_objection_file, 0)},
+    {"POST", "/admin/stages/{id}/objections/{oid}",
+     H_ACTION(act_objection_answer, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -67,6 +67,8 @@ json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_
     json_object_set_new(o, "ranked", json_boolean(can.has_results));
     json_object_set_new(o, "assignable", json_boolean(stage_kind_assignable(s->kind)));
     json_object_set_new(o, "released", json_boolean(s->state == STAGE_RELEASED));
+    json_object_set_new(o, "ranks", json_boolean(s->kind == STAGE_KIND_REVIEW));
+    json_object_set_new(o, "is_ballot", json_boolean(s->kind == STAGE_KIND_BALLOT));
     return o;
 }
 

@@ -29,7 +29,8 @@ extern const struct web_action act_stage_settings, act_stage_pool_fill, act_stag
  * what may be done now (domain/stage.h's stage_can) as editable, can_fill,
  * can_propose, can_edit (one assignment), can_release, can_remind,
  * can_close, can_rank, needs_confirm (ranking closes it), can_advance,
- * next_started, ranked (results stored), assignable and released.
+ * next_started, ranked (results stored), assignable, released, ranks (a review
+ * stage: it has a ranking page) and is_ballot (it has jury and tally pages).
  * next_state: the next stage's state, or -1 when there is none.
  */
 json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_state);

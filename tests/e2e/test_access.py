@@ -242,6 +242,50 @@ EXPECTED = {
                                       files=True),
     "GET /news/images/{sha256}": E("/news/images/" + "0" * 64, ALL=404),
     "GET /results.xlsx": E("/results.xlsx", ALL=200),
+    # The final ballot (test_ballot.py): stage 1 is a review stage, which has no jury and
+    # no ballot (404); the receipt check is anyone's, and a receipt that names no ballot 422.
+    "GET /admin/stages/{id}/jury": E("/admin/stages/1/jury", page_for("org", org=404)),
+    "POST /admin/stages/{id}/jury": E("/admin/stages/1/jury", post_for(org=404),
+                                      data={"places": "3", "quorum": "3"}),
+    "POST /admin/stages/{id}/jury/add": E("/admin/stages/1/jury/add", post_for(org=404),
+                                          data={"user_id": "1"}),
+    "POST /admin/stages/{id}/jury/{uid}/remove": E("/admin/stages/1/jury/1/remove",
+                                                   post_for(org=404)),
+    "POST /admin/stages/{id}/sitting": E("/admin/stages/1/sitting", post_for(org=404)),
+    "POST /admin/stages/{id}/sitting/presence": E("/admin/stages/1/sitting/presence",
+                                                  post_for(org=404), data={"present": "1"}),
+    "POST /admin/stages/{id}/sitting/start": E("/admin/stages/1/sitting/start",
+                                               post_for(org=404)),
+    "GET /admin/stages/{id}/tally": E("/admin/stages/1/tally", page_for("org", org=404)),
+    "POST /admin/stages/{id}/tally": E("/admin/stages/1/tally", post_for(org=404)),
+    "GET /ballot": E("/ballot", page_for("rev", rev=200)),
+    "GET /ballot/{stage}": E("/ballot/1", page_for("rev", rev=404)),
+    "POST /ballot/{stage}": E("/ballot/1", post_for(rev=404), data={"approve": "1"}),
+    "POST /ballot/{stage}/cast": E("/ballot/1/cast", post_for(rev=404),
+                                   data={"approve": "1", "confirm": "1"}),
+    "GET /ballot-receipt": E("/ballot-receipt", ALL=200),
+    "POST /ballot-receipt": E("/ballot-receipt", ALL=422, data={"receipt": "A" * 24}),
+    "GET /admin/stages/{id}/tiers": E("/admin/stages/1/tiers", page_for("org", org=404)),
+    "POST /admin/stages/{id}/tiers/propose": E("/admin/stages/1/tiers/propose",
+                                               post_for(org=404)),
+    "POST /admin/stages/{id}/tiers/{tier}": E("/admin/stages/1/tiers/1", post_for(org=404),
+                                              data={"quota": "40", "region_cap": "0"}),
+    "POST /admin/stages/{id}/awards": E("/admin/stages/1/awards", post_for(org=404),
+                                        data={"case_id": "1", "tier_id": "1"}),
+    "GET /admin/stages/{id}/notice": E("/admin/stages/1/notice", page_for("org", org=404)),
+    "POST /admin/stages/{id}/notice": E("/admin/stages/1/notice", post_for(org=404),
+                                        data={"days": "5", "starts_on": "2019-11-25",
+                                              "contact": "x"}),
+    "POST /admin/stages/{id}/notice/close": E("/admin/stages/1/notice/close", post_for(org=404)),
+    "GET /notice": E("/notice", ALL=200),
+    "POST /notice/{stage}/code": E("/notice/1/code", ALL=404, data={"email": "a@example.com"}),
+    "POST /notice/{stage}/objection": E("/notice/1/objection", ALL=404,
+                                        data={"case_id": "1", "name": "x",
+                                              "email": "a@example.com", "code": "123456",
+                                              "reason": "x"}),
+    "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
+                                                  post_for(org=404),
+                                                  data={"decision": "reject", "answer": "x"}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -724,6 +768,8 @@ def csrf_probe(world, key):
                 lambda: one("SELECT count(*) FROM unit")[0])
     if key == "POST /admin/stages/{id}/voting" or key.startswith("POST /votes"):
         return votes_probe(world, key)
+    if key in BALLOT_POSTS:
+        return ballot_probe(world, key)
     if key.startswith("POST /admin/stages/{id}") and not key.endswith(
             ("/close", "/rank", "/advance")):
         return stages_probe(world, key, account)
@@ -974,6 +1020,10 @@ def test_csrf_probe_is_effective(key, world, base):
                              "quota_" + OTHER_REGION: str(quota)})
         assert r2.status_code == 303 and snapshot() == before, (
             "expected the settings restored, saw %d and %r" % (r2.status_code, snapshot()))
+    if key in READ_ONLY_POSTS:
+        # Nothing to change: the form's answer (not the CSRF refusal) shows the token passed.
+        assert r.status_code == 422, (key, r.status_code)
+        return
     if r.status_code != 409:
         assert after != before, "expected %s with its token to change %r, saw it unchanged" % (
             key, before)
@@ -1008,3 +1058,81 @@ def news_probe(world, key):
     if key == "POST /admin/news/{id}/images":
         return (org, "/admin/news/%d/images" % aid, {}, True, state)
     return None
+
+
+# ---------------------------------------------------------------- the final ballot
+
+BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/add",
+                "POST /admin/stages/{id}/jury/{uid}/remove", "POST /admin/stages/{id}/sitting",
+                "POST /admin/stages/{id}/sitting/presence",
+                "POST /admin/stages/{id}/sitting/start", "POST /admin/stages/{id}/tally",
+                "POST /ballot/{stage}", "POST /ballot/{stage}/cast", "POST /ballot-receipt",
+                "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
+                "POST /admin/stages/{id}/awards", "POST /admin/stages/{id}/notice",
+                "POST /admin/stages/{id}/notice/close", "POST /notice/{stage}/code",
+                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}"}
+# POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
+READ_ONLY_POSTS = {"POST /ballot-receipt"}
+
+
+def ballot_probe(world, key):
+    """CSRF probes of the final ballot (ballot.c) on the demo's 终评, whose pool is empty:
+    real writes for the settings and the jury; elsewhere an action its state refuses (409);
+    the juror's ballot by the reviewer, put on the jury first."""
+    srv, a = world["server"], world["actors"]
+    one = functools.partial(db_one, srv)
+    sid = one("SELECT id FROM stage WHERE kind = 'ballot' AND campaign_id = (SELECT id FROM "
+              "campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)")[0]
+    jurors = lambda: one("SELECT count(*), (SELECT count(*) FROM sitting WHERE stage_id = ?1) "  # noqa
+                         "FROM juror WHERE stage_id = ?1", sid)
+    add = lambda uid: a["org"].post("/admin/stages/%d/jury/add" % sid, {"user_id": str(uid)})  # noqa
+    free = one("SELECT min(user_id) FROM reviewer WHERE active AND user_id NOT IN "
+               "(SELECT user_id FROM juror WHERE stage_id = ?)", sid)[0]
+    if key == "POST /admin/stages/{id}/jury":
+        places, quorum = one("SELECT ballot_places, jury_quorum FROM stage WHERE id = ?", sid)
+        return (a["org"], "/admin/stages/%d/jury" % sid,
+                {"places": str(places % 100 + 1), "quorum": str(quorum % 9 + 1)}, None,
+                lambda: one("SELECT ballot_places, jury_quorum FROM stage WHERE id = ?", sid))
+    if key == "POST /admin/stages/{id}/jury/add":
+        return (a["org"], "/admin/stages/%d/jury/add" % sid, {"user_id": str(free)}, None, jurors)
+    if key == "POST /admin/stages/{id}/jury/{uid}/remove":
+        assert add(free).status_code == 303
+        return (a["org"], "/admin/stages/%d/jury/%d/remove" % (sid, free), {}, None, jurors)
+    if key.startswith("POST /ballot/"):
+        rev = one("SELECT id FROM user WHERE email = ?", a["rev"].email)[0]
+        assert add(rev).status_code in (303, 409)
+        case = one("SELECT min(id) FROM \"case\"")[0]
+        path = "/ballot/%d" % sid + ("/cast" if key.endswith("/cast") else "")
+        return (a["rev"], path, {"approve": str(case), "confirm": "1"}, None,
+                lambda: one("SELECT count(*), (SELECT count(*) FROM ballot_cast) FROM "
+                            "ballot_draft"))
+    if key == "POST /ballot-receipt":
+        return (a["anon"], "/ballot-receipt", {"receipt": "A" * 24}, None,
+                lambda: one("SELECT count(*) FROM ballot"))
+    # The ballot has no result yet: no tiers to propose or change (409).
+    if "/tiers" in key or key.endswith("/awards"):
+        tier = one("SELECT min(id) FROM tier WHERE campaign_id = (SELECT campaign_id FROM stage "
+                   "WHERE id = ?)", sid)[0]
+        path = key.split(" ", 1)[1].replace("{id}", str(sid)).replace("{tier}", str(tier))
+        return (a["org"], path, {"quota": "40", "region_cap": "0", "case_id": "1",
+                                 "tier_id": str(tier)}, None,
+                lambda: one("SELECT quota, region_cap, (SELECT count(*) FROM award) FROM tier "
+                            "WHERE id = ?", tier))
+    # No notice open: no code, no objection, nothing to answer (409).
+    if key.startswith("POST /notice/") or "/objections/" in key:
+        path = key.split(" ", 1)[1].replace("{stage}", str(sid)).replace("{id}", str(sid))
+        who = a["org"] if "/objections/" in key else a["anon"]
+        return (who, path.replace("{oid}", "1"),
+                {"email": "csrf@example.com", "case_id": "1", "name": "x", "code": "123456",
+                 "reason": "x", "decision": "reject", "answer": "x"}, None,
+                lambda: one("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM "
+                            "objection), (SELECT count(*) FROM objection_code)"))
+    # Nothing proposed to publish, no notice to close: 409.
+    if "/notice" in key:
+        path = key.split(" ", 1)[1].replace("{id}", str(sid))
+        return (a["org"], path, {"days": "5", "starts_on": "2019-11-25", "contact": "CSRF"},
+                None, lambda: one("SELECT count(*), (SELECT count(*) FROM \"case\" WHERE "
+                                  "tier_id IS NOT NULL) FROM notice"))
+    # No sitting to open (the pool is empty), none to record, start or tally: 409.
+    path = key.split(" ", 1)[1].replace("{id}", str(sid))
+    return (a["org"], path, {"present": str(free)}, None, jurors)

@@ -1,0 +1,281 @@
+/*
+ * sqlite_award.c — a campaign's tiers and award proposal in SQLite; see
+ * award.h and 007_ballot.sql.  The rules are domain/tally.h's; what this
+ * file adds is reading them their input and checking every change inside
+ * the transaction that makes it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/tally.h"
+#include "store/award.h"
+#include "store/sqlite_int.h"
+
+#define MAX_TIERS 16
+#define MAX_REGIONS 64
+
+json_t *store_award_tiers(struct store *st, int64_t campaign_id)
+{
+    static const char sql[] =
+        "SELECT t.id, t.slug, t.name, t.quota, t.region_cap, t.rank, "
+        "(SELECT count(*) FROM award a WHERE a.campaign_id = t.campaign_id AND a.tier_id = t.id) "
+        "FROM tier t WHERE t.campaign_id = ?1 ORDER BY t.rank, t.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:o,s:i,s:i,s:i,s:i}", "id",
+                         (json_int_t)sqlite3_column_int64(s, 0), "slug", sq_jtext(s, 1), "name",
+                         sq_jtext(s, 2), "quota", sqlite3_column_int(s, 3), "region_cap",
+                         sqlite3_column_int(s, 4), "rank", sqlite3_column_int(s, 5), "awarded",
+                         sqlite3_column_int(s, 6)));
+    sq_done(s);
+    return a;
+}
+
+json_t *store_award_rows(struct store *st, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, c.region_code, g.name, n.name, sc.rank, a.tier_id, "
+        "coalesce(t.name, ''), coalesce(a.why, ''), coalesce(k.name, '') "
+        "FROM stage s JOIN stage_case sc ON sc.stage_id = s.id AND sc.advanced "
+        "JOIN \"case\" c ON c.id = sc.case_id JOIN region g ON g.code = c.region_code "
+        "JOIN unit n ON n.id = c.unit_id "
+        "LEFT JOIN award a ON a.campaign_id = s.campaign_id AND a.case_id = c.id "
+        "LEFT JOIN tier t ON t.id = a.tier_id LEFT JOIN tier k ON k.id = a.capped_tier_id "
+        "WHERE s.id = ?1 ORDER BY sc.rank, c.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o}", "case_id",
+                              (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1),
+                              "region", sq_jtext(s, 2), "region_name", sq_jtext(s, 3),
+                              "unit_name", sq_jtext(s, 4), "ord", sqlite3_column_int(s, 5),
+                              "tier_name", sq_jtext(s, 7), "why", sq_jtext(s, 8), "capped_name",
+                              sq_jtext(s, 9));
+        json_object_set_new(o, "tier_id",
+                            sqlite3_column_type(s, 6) == SQLITE_NULL
+                                ? json_null()
+                                : json_integer((json_int_t)sqlite3_column_int64(s, 6)));
+        json_array_append_new(a, o);
+    }
+    sq_done(s);
+    return a;
+}
+
+int tx_award_tier(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int quota,
+                  int region_cap)
+{
+    static const char published[] = "SELECT 1 FROM notice WHERE campaign_id = ?1";
+    sqlite3_stmt *p = tx_prepare(tx, published);
+    if (!p)
+        return RC_ERROR;
+    sqlite3_bind_int64(p, 1, campaign_id);
+    int frozen = sqlite3_step(p) == SQLITE_ROW;
+    sq_done(p);
+    if (frozen)
+        return RC_STATE;
+    static const char held[] =
+        "SELECT count(*), coalesce((SELECT max(n) FROM (SELECT count(*) AS n FROM award a "
+        "JOIN \"case\" c ON c.id = a.case_id WHERE a.campaign_id = ?1 AND a.tier_id = ?2 "
+        "GROUP BY c.region_code)), 0) FROM award WHERE campaign_id = ?1 AND tier_id = ?2";
+    sqlite3_stmt *s = tx_prepare(tx, held);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, tier_id);
+    int n = 0, most = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        n = sqlite3_column_int(s, 0);
+        most = sqlite3_column_int(s, 1);
+    }
+    sq_done(s);
+    if (n > quota || (region_cap > 0 && most > region_cap))
+        return RC_QUOTA;
+    static const char sql[] =
+        "UPDATE tier SET quota = ?3, region_cap = ?4 WHERE id = ?2 AND campaign_id = ?1";
+    if (!(s = tx_prepare(tx, sql)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, tier_id);
+    sqlite3_bind_int(s, 3, quota);
+    sqlite3_bind_int(s, 4, region_cap);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
+}
+
+/*
+ * The campaign of a ballot stage whose result stands (state ranked) and
+ * whose proposal is not published (notice.h: frozen from then on), or 0.
+ */
+static int64_t final_campaign(struct store_tx *tx, int64_t stage_id)
+{
+    static const char sql[] =
+        "SELECT campaign_id FROM stage s WHERE id = ?1 AND kind = 'ballot' AND state = 'ranked' "
+        "AND NOT EXISTS (SELECT 1 FROM notice n WHERE n.campaign_id = s.campaign_id)";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return 0;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+static const char *const whys[] = {[TALLY_IN_ORDER] = "in_order", [TALLY_REGION_CAP] = "region_cap"};
+
+int tx_award_propose(struct store_tx *tx, int64_t stage_id, int *placed)
+{
+    *placed = 0;
+    int64_t campaign = final_campaign(tx, stage_id);
+    if (!campaign)
+        return RC_STATE;
+    struct tally_tier tiers[MAX_TIERS];
+    int ntiers = 0;
+    static const char tsql[] =
+        "SELECT id, quota, region_cap FROM tier WHERE campaign_id = ?1 ORDER BY rank, id";
+    sqlite3_stmt *s = tx_prepare(tx, tsql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign);
+    while (ntiers < MAX_TIERS && sqlite3_step(s) == SQLITE_ROW) {
+        tiers[ntiers].tier_id = sqlite3_column_int64(s, 0);
+        tiers[ntiers].quota = sqlite3_column_int(s, 1);
+        tiers[ntiers++].region_cap = sqlite3_column_int(s, 2);
+    }
+    sq_done(s);
+    static const char csql[] =
+        "SELECT sc.case_id, c.region_code FROM stage_case sc JOIN \"case\" c ON c.id = "
+        "sc.case_id WHERE sc.stage_id = ?1 AND sc.advanced ORDER BY sc.rank, sc.case_id";
+    if (!(s = tx_prepare(tx, csql)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    size_t cap = 256, n = 0;
+    struct tally_place *p = malloc(cap * sizeof *p);
+    char(*codes)[8] = calloc(MAX_REGIONS, sizeof *codes);
+    int nregions = 0, rc = p && codes ? RC_OK : RC_ERROR;
+    while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
+        if (n == cap) {
+            struct tally_place *g = realloc(p, 2 * cap * sizeof *p);
+            if (!g) {
+                rc = RC_ERROR;
+                break;
+            }
+            p = g;
+            cap *= 2;
+        }
+        memset(&p[n], 0, sizeof p[n]);
+        p[n].case_id = sqlite3_column_int64(s, 0);
+        const char *code = sq_text(s, 1);
+        int r = 0;
+        while (r < nregions && strcmp(codes[r], code) != 0)
+            r++;
+        if (r == nregions && nregions < MAX_REGIONS)
+            strncpy(codes[nregions++], code, 7);
+        p[n++].region = r < MAX_REGIONS ? r : -1;
+    }
+    sq_done(s);
+    int *counts = rc == RC_OK ? calloc((size_t)(ntiers ? ntiers : 1) * MAX_REGIONS, sizeof *counts)
+                              : NULL;
+    if (rc == RC_OK && !counts)
+        rc = RC_ERROR;
+    if (rc == RC_OK) {
+        *placed = tally_tiers(p, (int)n, tiers, ntiers, MAX_REGIONS, counts);
+        rc = tx_exec_id(tx, "DELETE FROM award WHERE campaign_id = ?1", campaign);
+    }
+    static const char ins[] =
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why, capped_tier_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *w = rc == RC_OK ? tx_prepare(tx, ins) : NULL;
+    for (size_t i = 0; rc == RC_OK && i < n; i++) {
+        if (!w) {
+            rc = RC_ERROR;
+            break;
+        }
+        if (p[i].tier < 0)
+            continue;
+        sqlite3_bind_int64(w, 1, campaign);
+        sqlite3_bind_int64(w, 2, p[i].case_id);
+        sqlite3_bind_int64(w, 3, tiers[p[i].tier].tier_id);
+        sqlite3_bind_int(w, 4, (int)i + 1);
+        sqlite3_bind_text(w, 5, whys[p[i].why], -1, SQLITE_STATIC);
+        if (p[i].why == TALLY_REGION_CAP)
+            sqlite3_bind_int64(w, 6, tiers[p[i].capped_tier].tier_id);
+        else
+            sqlite3_bind_null(w, 6);
+        rc = tx_exec(tx, w);
+    }
+    free(p);
+    free(codes);
+    free(counts);
+    return rc;
+}
+
+int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t tier_id,
+                 enum award_refusal *why)
+{
+    *why = AWARD_OK;
+    int64_t campaign = final_campaign(tx, stage_id);
+    if (!campaign)
+        return RC_STATE;
+    /* The case is elected; the tier (if any) is the campaign's, with room for it. */
+    static const char sql[] =
+        "SELECT c.region_code, sc.rank, "
+        "(SELECT quota FROM tier WHERE id = ?3 AND campaign_id = ?4), "
+        "(SELECT region_cap FROM tier WHERE id = ?3), "
+        "(SELECT count(*) FROM award WHERE campaign_id = ?4 AND tier_id = ?3 AND case_id <> ?2), "
+        "(SELECT count(*) FROM award a JOIN \"case\" k ON k.id = a.case_id WHERE a.campaign_id "
+        " = ?4 AND a.tier_id = ?3 AND a.case_id <> ?2 AND k.region_code = c.region_code) "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "WHERE sc.stage_id = ?1 AND sc.case_id = ?2 AND sc.advanced";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, tier_id);
+    sqlite3_bind_int64(s, 4, campaign);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sq_done(s);
+        return RC_NOTFOUND;
+    }
+    int ord = sqlite3_column_int(s, 1);
+    int known = sqlite3_column_type(s, 2) != SQLITE_NULL;
+    int quota = sqlite3_column_int(s, 2), cap = sqlite3_column_int(s, 3);
+    int held = sqlite3_column_int(s, 4), held_region = sqlite3_column_int(s, 5);
+    sq_done(s);
+    if (tier_id == 0) {
+        static const char del[] = "DELETE FROM award WHERE campaign_id = ?1 AND case_id = ?2";
+        if (!(s = tx_prepare(tx, del)))
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, campaign);
+        sqlite3_bind_int64(s, 2, case_id);
+        return tx_exec(tx, s);
+    }
+    if (!known)
+        return RC_NOTFOUND;
+    if (held >= quota) {
+        *why = AWARD_QUOTA;
+        return RC_QUOTA;
+    }
+    if (cap > 0 && held_region >= cap) {
+        *why = AWARD_CAP;
+        return RC_QUOTA;
+    }
+    static const char put[] =
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES (?1, ?2, ?3, ?4, "
+        "'manual') ON CONFLICT (campaign_id, case_id) DO UPDATE SET tier_id = excluded.tier_id, "
+        "why = 'manual', capped_tier_id = NULL";
+    if (!(s = tx_prepare(tx, put)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign);
+    sqlite3_bind_int64(s, 2, case_id);
+    sqlite3_bind_int64(s, 3, tier_id);
+    sqlite3_bind_int(s, 4, ord);
+    return tx_exec(tx, s);
+}
