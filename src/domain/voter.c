@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/voter.h"
 
@@ -144,4 +145,12 @@ int voter_net(const char *ip, char *out, size_t n)
         return 0;
     }
     return -1;
+}
+
+void voter_today(char out[11])
+{
+    time_t t = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
 }

@@ -44,4 +44,7 @@ void voter_token(char out[44]);
 /* The network prefix of a textual address: "203.0.113.0/24", "2001:db8:1:2::/64"; 0 or -1. */
 int voter_net(const char *ip, char *out, size_t n);
 
+/* Today's date in Beijing (UTC+8), YYYY-MM-DD: the day a vote counts on. */
+void voter_today(char out[11]);
+
 #endif

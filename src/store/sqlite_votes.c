@@ -13,15 +13,6 @@
 #include "store/sqlite_int.h"
 #include "store/votes.h"
 
-/* Today's date in Beijing (UTC+8), YYYY-MM-DD. */
-static void beijing_today(char out[11])
-{
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The first row's first column of s as an integer (dflt when there is no row); RC_ERROR on a fault. */
 static int one_int(sqlite3_stmt *s, int64_t dflt, int64_t *out)
 {
@@ -127,7 +118,7 @@ static int open_setting(struct store_tx *tx, int64_t stage_id, struct vote_setti
         "SELECT verify, per_case, per_day, per_net FROM vote_setting WHERE stage_id = ?1 AND "
         "?2 BETWEEN opens_on AND closes_on";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
@@ -314,7 +305,7 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
         "ON CONFLICT DO UPDATE SET votes = votes + 1 RETURNING votes";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     int rc;
     sqlite3_stmt *s = tx_prepare(tx, sql_check);
     if (!s)
@@ -388,7 +379,7 @@ int store_vote_remaining(struct store *st, int64_t stage_id, int64_t voter_id)
         "SELECT v.per_day - coalesce((SELECT votes FROM vote_day d WHERE d.stage_id = ?1 AND "
         "d.voter_id = ?2 AND d.day = ?3), 0) FROM vote_setting v WHERE v.stage_id = ?1";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return 0;
@@ -409,7 +400,7 @@ json_t *store_votes_open(struct store *st)
     static const char sql_cases[] =
         "SELECT case_id FROM stage_case WHERE stage_id = ?1 ORDER BY case_id";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
@@ -457,6 +448,101 @@ json_t *store_vote_summary(struct store *st, int64_t stage_id)
         o = json_pack("{s:I,s:I,s:I}", "votes", (json_int_t)sqlite3_column_int64(s, 0), "voters",
                       (json_int_t)sqlite3_column_int64(s, 1), "cases",
                       (json_int_t)sqlite3_column_int64(s, 2));
+    sq_done(s);
+    return o;
+}
+
+int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct vote_case *out)
+{
+    static const char sql[] =
+        "SELECT s.id, s.name, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
+        "v.per_net, v.live, ?3 BETWEEN v.opens_on AND v.closes_on, "
+        "coalesce((SELECT votes FROM vote_total t WHERE t.stage_id = s.id AND t.case_id = ?1), 0), "
+        "(SELECT count(*) FROM vote x WHERE x.stage_id = s.id AND x.case_id = ?1 AND "
+        "x.voter_id = ?2) "
+        "FROM stage_case c JOIN stage s ON s.id = c.stage_id JOIN vote_setting v ON "
+        "v.stage_id = s.id WHERE c.case_id = ?1 AND s.kind = 'exhibition' "
+        "ORDER BY ?3 BETWEEN v.opens_on AND v.closes_on DESC, v.closes_on DESC, s.id DESC LIMIT 1";
+    char today[11];
+    voter_today(today);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, voter_id);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->stage_id = out->set.stage_id = sqlite3_column_int64(s, 0);
+        sq_copy(out->stage_name, sizeof out->stage_name, s, 1);
+        sq_copy(out->set.opens_on, sizeof out->set.opens_on, s, 2);
+        sq_copy(out->set.closes_on, sizeof out->set.closes_on, s, 3);
+        sq_copy(out->set.verify, sizeof out->set.verify, s, 4);
+        out->set.per_case = sqlite3_column_int(s, 5);
+        out->set.per_day = sqlite3_column_int(s, 6);
+        out->set.per_net = sqlite3_column_int(s, 7);
+        out->set.live = sqlite3_column_int(s, 8);
+        out->open = sqlite3_column_int(s, 9);
+        out->votes = sqlite3_column_int64(s, 10);
+        out->mine = sqlite3_column_int64(s, 11);
+    }
+    sq_done(s);
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+}
+
+json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *region, const char *track)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, coalesce(t.votes, 0), r.code, r.name, k.slug, k.name, "
+        "c.published_at IS NOT NULL "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "JOIN region r ON r.code = c.region_code JOIN track k ON k.id = c.track_id "
+        "LEFT JOIN vote_total t ON t.stage_id = sc.stage_id AND t.case_id = c.id "
+        "WHERE sc.stage_id = ?1 AND (?2 IS NULL OR c.region_code = ?2) AND "
+        "(?3 IS NULL OR k.slug = ?3) ORDER BY 3 DESC, c.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (region)
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
+    if (track)
+        sqlite3_bind_text(s, 3, track, -1, SQLITE_TRANSIENT);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:I,s:{s:o,s:o},s:{s:o,s:o},s:b}", "id",
+                         (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "votes",
+                         (json_int_t)sqlite3_column_int64(s, 2), "region", "code", sq_jtext(s, 3),
+                         "name", sq_jtext(s, 4), "track", "slug", sq_jtext(s, 5), "name",
+                         sq_jtext(s, 6), "published", sqlite3_column_int(s, 7)));
+    sq_done(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+json_t *store_vote_card(struct store *st, int64_t case_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, c.summary, c.published_at IS NOT NULL, r.code, r.name, k.slug, "
+        "k.name FROM \"case\" c JOIN region r ON r.code = c.region_code "
+        "JOIN track k ON k.id = c.track_id WHERE c.id = ?1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, case_id);
+    json_t *o = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:I,s:o,s:o,s:b,s:{s:o,s:o},s:{s:o,s:o}}", "id",
+                      (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "summary",
+                      sq_jtext(s, 2), "published", sqlite3_column_int(s, 3), "region", "code",
+                      sq_jtext(s, 4), "name", sq_jtext(s, 5), "track", "slug", sq_jtext(s, 6),
+                      "name", sq_jtext(s, 7));
     sq_done(s);
     return o;
 }

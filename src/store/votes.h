@@ -88,4 +88,28 @@ json_t *store_votes_open(struct store *st);
 /* {stage..., setting or null, votes, voters} for the organiser; NULL on error. */
 json_t *store_vote_summary(struct store *st, int64_t stage_id);
 
+/* A case's exhibition vote: the stage it is shown in for voting (one open today, else the latest). */
+struct vote_case {
+    int64_t stage_id;
+    char stage_name[128];
+    struct vote_setting set;
+    int open;      /* today is within the stage's voting days */
+    int64_t votes; /* the case's valid votes */
+    int64_t mine;  /* voter_id's votes for the case (0 without a voter) */
+};
+/* RC_OK, RC_NOTFOUND (the case is in no exhibition with voting set) or RC_ERROR. */
+int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct vote_case *out);
+/*
+ * The cases of an exhibition stage, optionally of one region (code) and one
+ * track (slug): [{id, title, votes, region:{code,name}, track:{slug,name}}],
+ * most votes first (ties by id); NULL on error.
+ */
+json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *region, const char *track);
+/*
+ * What the exhibition shows of one case, published or not: {id, title,
+ * summary, published, region:{code,name}, track:{slug,name}}; NULL when
+ * there is no such case or on error.
+ */
+json_t *store_vote_card(struct store *st, int64_t case_id);
+
 #endif

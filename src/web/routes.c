@@ -169,6 +169,12 @@ static const struct route routes[] = {
     {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
     {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
+    /* The exhibition and a case's vote page with its forms (vote_pages.c, votes.c). */
+    {"GET", "/votes/{id}", H_PAGE(page_exhibit, 0)},
+    {"GET", "/cases/{id}/vote", H_PAGE(page_case_vote, 0)},
+    {"POST", "/cases/{id}/vote", H_ACTION(act_case_vote_cast, 0)},
+    {"POST", "/cases/{id}/vote/code", H_ACTION(act_case_vote_code, 0)},
+    {"POST", "/cases/{id}/vote/verify", H_ACTION(act_case_vote_verify, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -29,8 +29,6 @@
 #include "store/votes.h"
 #include "web/votes.h"
 
-#define VOTER_COOKIE "laurel_voter"
-
 static const char *const verify_kinds[] = {"phone", "email", "both", NULL};
 
 /* What every voting action keeps: its answer is the page below. */
@@ -42,6 +40,7 @@ struct vote_job {
     char token[44], code[7], net[VOTER_NET_MAX], ua_hash[VOTER_HEX];
     char subject[64], body[256];
     int live;
+    int64_t form_case; /* the case of the vote page whose form this is, or 0 (the API) */
     const char *code_key; /* the refusal's code (a catalog key), or NULL */
     struct vote_code_req req;
     struct vote_verify verify;
@@ -52,12 +51,30 @@ struct vote_job {
 
 static struct vote_job *job_of(struct req *r)
 {
-    struct vote_job *j = web_act_state(r, &act_vote_cast);
-    if (!j)
-        j = web_act_state(r, &act_vote_verify);
-    if (!j)
-        j = web_act_state(r, &act_vote_code);
+    static const struct web_action *const acts[] = {&act_vote_cast, &act_vote_verify,
+                                                     &act_vote_code, &act_case_vote_cast,
+                                                     &act_case_vote_verify, &act_case_vote_code};
+    struct vote_job *j = NULL;
+    for (size_t i = 0; !j && i < sizeof acts / sizeof acts[0]; i++)
+        j = web_act_state(r, acts[i]);
     return j;
+}
+
+int vote_form_state(struct req *r, int *sent)
+{
+    struct vote_job *j = job_of(r);
+    if (!j || !j->form_case)
+        return 0;
+    *sent = !j->code_key && web_act_state(r, &act_case_vote_code) != NULL;
+    return 1;
+}
+
+static enum web_err page_vote_reply(struct req *r, const struct web_input *in, struct page *p);
+
+/* The page a refusal shows: the case's vote page for its forms, else the API's answer. */
+static web_model_fn reply_page(const struct vote_job *j)
+{
+    return j->form_case ? page_case_vote : page_vote_reply;
 }
 
 /*
@@ -98,7 +115,7 @@ static enum result refuse(struct web_act *x, enum result rc, int status, const c
     j->code_key = key;
     x->error = key;
     x->status = status;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     return rc;
 }
 
@@ -116,7 +133,7 @@ static const struct web_field contact_fields[] = {
 static enum result contact_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     if (x->errors)
         return refuse(x, RC_INVALID, 0, x->error ? x->error : "form_invalid");
     j->stage_id = web_int(x, "stage");
@@ -286,10 +303,11 @@ static const char *voter_token_of(struct req *r)
     return cookie_get(&r->arena, r->cookie, VOTER_COOKIE);
 }
 
+/* The voter from the token, the case j->case_id (0: the field's), the stage open. */
 static enum result cast_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     const char *token = voter_token_of(x->r);
     if (!token || strlen(token) > 128)
         return refuse(x, RC_NOTFOUND, 401, "vote_bad_token");
@@ -303,7 +321,7 @@ static enum result cast_load(struct web_act *x)
         return refuse(x, RC_INVALID, 0, x->error ? x->error : "form_invalid");
     if (web_given(x, "stage") && web_int(x, "stage") != j->stage_id)
         return refuse(x, RC_NOTFOUND, 401, "vote_token_stage");
-    j->case_id = web_int(x, "case");
+    j->case_id = j->form_case ? j->form_case : web_int(x, "case");
     char name[128], kind[16];
     struct vote_setting set;
     int has;
@@ -488,4 +506,81 @@ const struct web_action act_stage_voting = {
     .check = voting_check,
     .write = voting_write,
     .page = page_stage_voting,
+};
+
+/* ------------------------------------------------------------ the case's vote page */
+
+/*
+ * The forms of a case's vote page (/cases/{id}/vote): the same steps and
+ * store calls as the API, the case from the path; success and refusals
+ * show that page again (a sent code: the page with the verify form, at
+ * 200), a verified voter and a vote go back to it with a 303.
+ */
+static enum result form_case_load(struct web_act *x)
+{
+    struct vote_job *j = x->state;
+    j->form_case = web_path_id(x->r->params[0]);
+    if (j->form_case <= 0)
+        return RC_NOTFOUND;
+    x->next = arena_printf(&x->r->arena, "/cases/%lld/vote", (long long)j->form_case);
+    return RC_OK;
+}
+
+static enum result case_contact_load(struct web_act *x)
+{
+    enum result rc = form_case_load(x);
+    return rc != RC_OK ? rc : contact_load(x);
+}
+
+static enum result case_code_then(struct web_act *x, struct resp *w, enum result rc)
+{
+    rc = code_then(x, w, rc);
+    if (rc == RC_OK)
+        x->status = 200;
+    return rc;
+}
+
+const struct web_action act_case_vote_code = {
+    .fields = contact_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_contact_load,
+    .check = code_check,
+    .write = code_write,
+    .then = case_code_then,
+    .page = page_case_vote,
+    .done = page_case_vote,
+};
+
+const struct web_action act_case_vote_verify = {
+    .fields = contact_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_contact_load,
+    .check = verify_check,
+    .write = verify_write,
+    .then = verify_then,
+    .page = page_case_vote,
+};
+
+static const struct web_field case_cast_fields[] = {
+    {"stage", WEB_F_INT, WEB_F_REQUIRED, 1, 1e15, NULL, "vote_bad_stage"},
+    {NULL},
+};
+
+static enum result case_cast_load(struct web_act *x)
+{
+    enum result rc = form_case_load(x);
+    if (rc != RC_OK)
+        return rc;
+    struct vote_job *j = x->state;
+    x->next = arena_printf(&x->r->arena, "/cases/%lld/vote?voted=1", (long long)j->form_case);
+    return cast_load(x);
+}
+
+const struct web_action act_case_vote_cast = {
+    .fields = case_cast_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_cast_load,
+    .write = cast_write,
+    .then = cast_then,
+    .page = page_case_vote,
 };

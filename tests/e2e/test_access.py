@@ -226,6 +226,16 @@ EXPECTED = {
                                                data={"reason": "利害关系"}),
     "GET /review/{stage}/{label}/files/{n}": E("/review/3/999999/files/1",
                                                 page_for("rev", rev=404)),
+    # The exhibition and a case's vote page (test_votes_web.py): stage 1 is a review stage
+    # and case 1 is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
+    # test_votes_web.py post to an exhibited case).
+    "GET /votes/{id}": E("/votes/1", ALL=404),
+    "GET /cases/{id}/vote": E("/cases/1/vote", ALL=404),
+    "POST /cases/{id}/vote": E("/cases/1/vote", ALL=404, data={"stage": "1"}),
+    "POST /cases/{id}/vote/code": E("/cases/1/vote/code", ALL=404,
+                                    data={"stage": "", "phone": "1"}),
+    "POST /cases/{id}/vote/verify": E("/cases/1/vote/verify", ALL=404,
+                                      data={"stage": "", "code": "1"}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -706,6 +716,8 @@ def csrf_probe(world, key):
                % OTHER_REGION).encode("utf-8")
         return (a["org"], "/admin/import/units", {}, {"file": ("units.csv", csv, "text/csv")},
                 lambda: one("SELECT count(*) FROM unit")[0])
+    if key.startswith("POST /cases/{id}/vote"):
+        return case_votes_probe(world, key)
     if key == "POST /admin/stages/{id}/voting" or key.startswith("POST /votes"):
         return votes_probe(world, key)
     if key.startswith("POST /admin/stages/{id}") and not key.endswith(
@@ -784,6 +796,18 @@ def votes_probe(world, key):
     case = one("SELECT max(case_id) FROM stage_case WHERE stage_id = ?", sid)[0]
     return (who, "/votes", {"case": str(case)}, None,
             lambda: one("SELECT count(*) FROM vote")[0])
+
+
+def case_votes_probe(world, key):
+    """The probes of votes_probe through the forms of a case's vote page (vote_pages.c)."""
+    sid = exhibition_open(world)
+    case = db_one(world["server"], "SELECT max(case_id) FROM stage_case WHERE stage_id = ?",
+                  sid)[0]
+    who, path, data, files, snapshot = votes_probe(
+        world, key.replace("POST /cases/{id}/vote", "POST /votes"))
+    if "case" in data:
+        data = {"stage": str(sid)}
+    return (who, path.replace("/votes", "/cases/%d/vote" % case, 1), data, files, snapshot)
 
 
 def review_probe(world, key, account):
