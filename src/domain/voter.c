@@ -149,7 +149,12 @@ int voter_net(const char *ip, char *out, size_t n)
 
 void voter_today(char out[11])
 {
-    time_t t = time(NULL) + 8 * 3600;
+    voter_day(0, out);
+}
+
+void voter_day(long long at, char out[11])
+{
+    time_t t = (at ? (time_t)at : time(NULL)) + 8 * 3600;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);

@@ -46,5 +46,7 @@ int voter_net(const char *ip, char *out, size_t n);
 
 /* Today's date in Beijing (UTC+8), YYYY-MM-DD: the day a vote counts on. */
 void voter_today(char out[11]);
+/* The Beijing date of unix time t (0: now). */
+void voter_day(long long t, char out[11]);
 
 #endif

@@ -175,6 +175,11 @@ static const struct route routes[] = {
     {"POST", "/cases/{id}/vote", H_ACTION(act_case_vote_cast, 0)},
     {"POST", "/cases/{id}/vote/code", H_ACTION(act_case_vote_code, 0)},
     {"POST", "/cases/{id}/vote/verify", H_ACTION(act_case_vote_verify, 0)},
+    /* The organiser's fraud review of an exhibition's votes (vote_flags.c). */
+    {"GET", "/admin/stages/{id}/flags", H_PAGE(page_stage_flags, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/flags", H_ACTION(act_stage_flags_scan, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/flags/{flag}", H_PAGE(page_stage_flag, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/flags/{flag}/void", H_ACTION(act_stage_flag_void, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

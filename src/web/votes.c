@@ -20,6 +20,7 @@
  * it is sent.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,7 +37,7 @@ struct vote_job {
     int64_t stage_id, case_id, voter_id;
     enum voter_kind kind;
     char contact[VOTER_CONTACT_MAX + 1], masked[VOTER_CONTACT_MAX + 8];
-    char hmac[VOTER_HEX], code_hash[VOTER_HEX], token_hash[VOTER_HEX];
+    char hmac[VOTER_HEX], code_hash[VOTER_HEX], token_hash[VOTER_HEX], block[VOTER_HEX];
     char token[44], code[7], net[VOTER_NET_MAX], ua_hash[VOTER_HEX];
     char subject[64], body[256];
     int live;
@@ -181,8 +182,19 @@ static enum result code_check(struct web_act *x)
     snprintf(j->subject, sizeof j->subject, "%s", i18n_get(x->r->lang, "vote_code_subject"));
     snprintf(j->body, sizeof j->body, "%s%s%s", i18n_get(x->r->lang, "vote_code_text"), j->code,
              i18n_get(x->r->lang, "vote_code_text_end"));
-    j->req = (struct vote_code_req){j->stage_id, j->kind, j->contact, j->masked, j->hmac,
-                                    j->code_hash, j->net, j->subject, j->body};
+    j->req = (struct vote_code_req){.stage_id = j->stage_id, .kind = j->kind,
+                                    .contact = j->contact, .masked = j->masked, .hmac = j->hmac,
+                                    .code_hash = j->code_hash, .net = j->net,
+                                    .subject = j->subject, .body = j->body};
+    if (j->kind == VOTER_PHONE) {
+        /* For the run rule: the number's block of 10,000 (keyed) and its place in it. */
+        char head[8];
+        memcpy(head, j->contact, 7);
+        head[7] = '\0';
+        voter_digest(key, "block", head, j->block);
+        j->req.block = j->block;
+        j->req.tail = atoi(j->contact + 7);
+    }
     return RC_OK;
 }
 
@@ -236,8 +248,9 @@ static enum result verify_check(struct web_act *x)
     voter_digest(key, j->hmac, code, j->code_hash);
     voter_token(j->token);
     voter_sha256(j->token, j->token_hash);
-    j->verify = (struct vote_verify){j->stage_id, j->kind, j->hmac, j->masked, j->code_hash,
-                                     j->token_hash, RC_ERROR};
+    j->verify = (struct vote_verify){.stage_id = j->stage_id, .kind = j->kind, .hmac = j->hmac,
+                                     .masked = j->masked, .code_hash = j->code_hash,
+                                     .token_hash = j->token_hash, .outcome = RC_ERROR};
     return RC_OK;
 }
 
@@ -332,8 +345,8 @@ static enum result cast_load(struct web_act *x)
     if (voter_net(x->r->ip, j->net, sizeof j->net) != 0)
         snprintf(j->net, sizeof j->net, "%s", x->r->ip);
     voter_sha256(x->r->user_agent ? x->r->user_agent : "", j->ua_hash);
-    j->cast = (struct vote_cast){j->stage_id, j->case_id, j->voter_id, j->net, j->ua_hash, 0, 0,
-                                 NULL};
+    j->cast = (struct vote_cast){.stage_id = j->stage_id, .case_id = j->case_id,
+                                 .voter_id = j->voter_id, .net = j->net, .ua_hash = j->ua_hash};
     return RC_OK;
 }
 
@@ -431,12 +444,16 @@ enum web_err page_stage_voting(struct req *r, const struct web_input *in, struct
                                                             verify_kinds[i])),
                              "selected", strcmp(verify_kinds[i], s->verify) == 0));
     json_t *summary = store_vote_summary(web.store, s->stage_id);
+    const struct fraud_limits *f = &s->flags;
     p->model = json_pack(
-        "{s:{s:I,s:s},s:{s:s,s:s,s:s,s:i,s:i,s:i,s:b},s:b,s:o,s:o}", "stage", "id",
-        (json_int_t)s->stage_id, "name", j->name, "voting", "opens_on", s->opens_on, "closes_on",
-        s->closes_on, "verify", s->verify, "per_case", s->per_case, "per_day", s->per_day,
-        "per_net", s->per_net, "live", s->live, "configured", j->has, "verify_kinds", kinds,
-        "summary", summary ? summary : json_null());
+        "{s:{s:I,s:s},s:{s:s,s:s,s:s,s:i,s:i,s:i,s:b,s:i,s:i,s:s,s:i,s:i,s:i,s:i,s:i},s:b,s:o,s:o}",
+        "stage", "id", (json_int_t)s->stage_id, "name", j->name, "voting", "opens_on",
+        s->opens_on, "closes_on", s->closes_on, "verify", s->verify, "per_case", s->per_case,
+        "per_day", s->per_day, "per_net", s->per_net, "live", s->live, "burst_window",
+        f->burst_window, "burst_min", f->burst_min, "burst_factor",
+        arena_printf(&r->arena, "%g", f->burst_factor), "net_window", f->net_window, "net_min",
+        f->net_min, "run_min", f->run_min, "ring_window", f->ring_window, "ring_min", f->ring_min,
+        "configured", j->has, "verify_kinds", kinds, "summary", summary ? summary : json_null());
     if (!p->model)
         return WEB_INTERNAL;
     if (query_get(&r->query, "saved"))
@@ -456,6 +473,14 @@ static const struct web_field voting_fields[] = {
     {"per_day", WEB_F_INT, REQ, 1, 100000, NULL, "vote_bad_limit"},
     {"per_net", WEB_F_INT, REQ, 1, 10000000, NULL, "vote_bad_limit"},
     {"live", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"burst_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"burst_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
+    {"burst_factor", WEB_F_NUMBER, 0, 1, 1000, NULL, "vote_bad_threshold"},
+    {"net_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"net_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
+    {"run_min", WEB_F_INT, 0, 2, 10000, NULL, "vote_bad_threshold"},
+    {"ring_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"ring_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
     {NULL},
 };
 #undef REQ
@@ -480,6 +505,15 @@ static enum result voting_load(struct web_act *x)
     if (x->v[5].valid)
         s->per_net = (int)x->v[5].i;
     s->live = (int)x->v[6].i;
+    /* Thresholds not sent keep their values (the API may set limits alone). */
+    struct fraud_limits *f = &s->flags;
+    int *ints[] = {&f->burst_window, &f->burst_min, NULL, &f->net_window, &f->net_min,
+                   &f->run_min, &f->ring_window, &f->ring_min};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (x->v[7 + i].valid && ints[i])
+            *ints[i] = (int)x->v[7 + i].i;
+    if (x->v[9].valid)
+        f->burst_factor = x->v[9].n;
     x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/voting?saved=1",
                            (long long)s->stage_id);
     return RC_OK;

@@ -27,6 +27,12 @@ int vote_form_state(struct req *r, int *sent);
 
 /* POST /votes/code, /votes/verify, /votes (JSON or form); /admin/stages/{id}/voting. */
 extern const struct web_action act_vote_code, act_vote_verify, act_vote_cast, act_stage_voting;
+/* The organiser's fraud review (vote_flags.c): the flagged groups of stage {id}, one group. */
+enum web_err page_stage_flags(struct req *r, const struct web_input *in, struct page *p);
+enum web_err page_stage_flag(struct req *r, const struct web_input *in, struct page *p);
+/* POST /admin/stages/{id}/flags (check again, recount), /admin/stages/{id}/flags/{flag}/void. */
+extern const struct web_action act_stage_flags_scan, act_stage_flag_void;
+
 /* POST /cases/{id}/vote/code, /cases/{id}/vote/verify, /cases/{id}/vote: the vote page's forms. */
 extern const struct web_action act_case_vote_code, act_case_vote_verify, act_case_vote_cast;
 

@@ -143,7 +143,8 @@ def test_web_refusals_in_chinese(srv, org, sinks, stages):
     assert valid_votes(srv, stage, b) == before
     # Address limit: everyone here is one /24.
     used = sqlite3.connect(srv.db).execute(
-        "SELECT coalesce(max(votes), 0) FROM vote_net WHERE stage_id=?", (stage,)).fetchone()[0]
+        "SELECT coalesce(max(votes), 0) FROM vote_net WHERE stage_id=? AND "
+        "net='127.0.0.0/24' AND day=?", (stage, beijing_today())).fetchone()[0]
     set_voting(srv, org, stage, per_net=used)
     t = verified_visitor(srv, sinks, stage, b)
     r = form(t, srv, "/cases/%d/vote" % b, {"stage": stage}, 429, "/cases/%d/vote" % b)
