@@ -29,8 +29,9 @@ ALTER TABLE vote_code ADD COLUMN block TEXT;             -- HMAC of the phone's 
 ALTER TABLE vote_code ADD COLUMN tail INTEGER;           -- the phone's last 4 digits
 CREATE INDEX vote_code_block ON vote_code(stage_id, block) WHERE block IS NOT NULL;
 
+-- Ids are never reused: a link to a flag from an earlier check cannot name another group.
 CREATE TABLE vote_flag (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     stage_id INTEGER NOT NULL REFERENCES stage(id),
     rule TEXT NOT NULL CHECK (rule IN ('burst', 'network', 'run', 'ring')),
     key TEXT NOT NULL,                  -- the group within its rule: a case, a prefix, a block
