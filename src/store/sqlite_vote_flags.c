@@ -103,6 +103,14 @@ static int64_t unix_of(const unsigned char *s, int n)
 #undef D2
 }
 
+static int by_time(const void *a, const void *b)
+{
+    const struct fraud_vote *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 void vote_scan_free(struct vote_scan *s)
 {
     free(s->votes);
@@ -133,9 +141,11 @@ static int room(void **p, size_t *cap, size_t n, size_t sz)
 
 int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
 {
+    /* The table in its own order (no index: one sequential read), sorted by time here. */
     static const char sql_votes[] =
-        "SELECT id, case_id, voter_id, at, net FROM vote WHERE stage_id = ?1 AND valid = 1 "
-        "ORDER BY at, id";
+        "SELECT id, case_id, voter_id, at, net FROM vote WHERE +stage_id = ?1 AND valid = 1";
+    static const char sql_voids[] =
+        "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
     static const char sql_voters[] =
         "SELECT voter_id, min(expires_at) FROM voter_token WHERE stage_id = ?1 "
         "GROUP BY voter_id ORDER BY voter_id";
@@ -146,8 +156,14 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
     struct intern nets = {0}, blocks = {0};
     size_t cap = 0, n = 0;
     int rc = SQLITE_DONE;
-    sqlite3_stmt *s = sq_prepare(st, sql_votes);
+    sqlite3_stmt *s = sq_prepare(st, sql_voids);
     if (!s)
+        goto fail;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out->voids = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    if (!(s = sq_prepare(st, sql_votes)))
         goto fail;
     sqlite3_bind_int64(s, 1, stage_id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -169,6 +185,7 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
     if (rc != SQLITE_DONE)
         goto fail;
     out->in.nvotes = n;
+    qsort(out->votes, n, sizeof *out->votes, by_time);
     cap = n = 0;
     if (!(s = sq_prepare(st, sql_voters)))
         goto fail;
@@ -276,6 +293,65 @@ static void iso_of(int64_t t, char out[24])
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * vote_total of the stage from the votes scanned (valid when read) and the
+ * votes cast since (ids above the newest read); when a void came in
+ * between, from all the stage's votes again.
+ */
+static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote_scan *sc)
+{
+    static const char sql_voids[] =
+        "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
+    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
+    static const char sql_put[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, ?3)";
+    static const char sql_since[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) SELECT ?1, case_id, count(*) "
+        "FROM vote WHERE id > ?2 AND stage_id = ?1 AND valid = 1 GROUP BY case_id "
+        "ON CONFLICT DO UPDATE SET votes = votes + excluded.votes";
+    sqlite3_stmt *s = tx_prepare(tx, sql_voids);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int rc = sqlite3_step(s);
+    int64_t voids = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sq_done(s);
+    if (voids != sc->voids)
+        return tx_vote_recount(tx, stage_id);
+    size_t n = sc->in.nvotes;
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids)
+        return RC_ERROR;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = sc->votes[i].case_id;
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    rc = tx_exec_id(tx, sql_clear, stage_id);
+    for (size_t i = 0, j; rc == RC_OK && i < n; i = j) {
+        for (j = i; j < n && ids[j] == ids[i]; j++)
+            ;
+        if (!(s = tx_prepare(tx, sql_put))) {
+            rc = RC_ERROR;
+            break;
+        }
+        sqlite3_bind_int64(s, 1, stage_id);
+        sqlite3_bind_int64(s, 2, ids[i]);
+        sqlite3_bind_int64(s, 3, (int64_t)(j - i));
+        rc = tx_exec(tx, s);
+    }
+    free(ids);
+    if (rc != RC_OK || !(s = tx_prepare(tx, sql_since)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, sc->max_vote_id);
+    return tx_exec(tx, s);
+}
+
 int tx_vote_flags_put(struct store_tx *tx, void *arg)
 {
     static const char sql_unlink[] =
@@ -339,7 +415,7 @@ int tx_vote_flags_put(struct store_tx *tx, void *arg)
                 return rc;
         }
     }
-    return tx_vote_recount(tx, p->stage_id);
+    return recount_from(tx, p->stage_id, p->scan);
 }
 
 int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
@@ -362,6 +438,11 @@ int tx_vote_void(struct store_tx *tx, void *arg)
     static const char sql_record[] =
         "UPDATE vote_flag SET voided_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), voided_by = ?2, "
         "void_reason = ?3, voided_votes = ?4 WHERE id = ?1";
+    static const char sql_less[] =
+        "WITH gone AS (SELECT v.case_id, count(*) AS n FROM vote_flag_vote m JOIN vote v ON "
+        "v.id = m.vote_id WHERE m.flag_id = ?1 AND v.void_flag = ?1 GROUP BY v.case_id) "
+        "UPDATE vote_total SET votes = votes - (SELECT n FROM gone WHERE gone.case_id = "
+        "vote_total.case_id) WHERE stage_id = ?2 AND case_id IN (SELECT case_id FROM gone)";
     struct vote_void *v = arg;
     sqlite3_stmt *s = tx_prepare(tx, sql_flag);
     if (!s)
@@ -386,7 +467,12 @@ int tx_vote_void(struct store_tx *tx, void *arg)
     sqlite3_bind_int64(s, 4, v->voided);
     if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
-    return tx_vote_recount(tx, v->stage_id);
+    /* The recount: each case's total less its votes this void made invalid. */
+    if (!(s = tx_prepare(tx, sql_less)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->flag_id);
+    sqlite3_bind_int64(s, 2, v->stage_id);
+    return tx_exec(tx, s);
 }
 
 /* ------------------------------------------------------------ reading */

@@ -144,14 +144,16 @@ struct vote_scan {
     struct fraud_voter *voters;
     struct fraud_code *codes;
     char **nets, **blocks; /* [nnets], [nblocks] */
-    int64_t max_vote_id;
+    int64_t max_vote_id;   /* the newest vote read */
+    int64_t voids;         /* the stage's voided flags when read */
 };
 int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out);
 void vote_scan_free(struct vote_scan *s);
 
 /*
  * Replace the stage's flags not voided with the groups found (a group whose
- * key a voided flag has is left out), then recount its valid votes.
+ * key a voided flag has is left out), then recount its valid votes: those
+ * read plus those cast since, or all again if a void came in between.
  */
 struct vote_flags_put {
     int64_t stage_id;

@@ -56,5 +56,7 @@ CREATE TABLE vote_flag_vote (
     PRIMARY KEY (flag_id, vote_id)
 ) WITHOUT ROWID;
 
--- The void that made a vote invalid (NULL: valid, or never voided).
-ALTER TABLE vote ADD COLUMN void_flag INTEGER REFERENCES vote_flag(id);
+-- The voided flag that made a vote invalid (NULL: valid).  Not a declared foreign key:
+-- a voided flag is never deleted, and a key here would make every deletion of a flag not
+-- voided (each "check again") look through all the votes.
+ALTER TABLE vote ADD COLUMN void_flag INTEGER;
