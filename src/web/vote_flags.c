@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -43,9 +44,32 @@ static enum web_err page_err(int rc)
     return rc == RC_NOTFOUND ? WEB_NOT_FOUND : WEB_UNAVAILABLE;
 }
 
-/* The words of a flag's rule, for the templates' sections. */
+/* Replace o[key], a UTC time as stored (2019-03-01T08:00:00Z), by Beijing time: 2019-03-01 16:00:00. */
+static void beijing_time(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!v || !strptime(v, "%Y-%m-%dT%H:%M:%S", &tm))
+        return;
+    time_t t = timegm(&tm) + 8 * 3600;
+    char out[24];
+    gmtime_r(&t, &tm);
+    strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S", &tm);
+    json_object_set_new(o, key, json_string(out));
+}
+
+/* The words of a flag's rule, for the templates' sections, and its times as people read them. */
 static void add_rule_words(struct req *r, json_t *flag)
 {
+    beijing_time(flag, "first_at");
+    beijing_time(flag, "last_at");
+    beijing_time(flag, "found_at");
+    beijing_time(json_object_get(flag, "void"), "at");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(flag, "list"), i, v)
+        beijing_time(v, "at");
     const char *rule = json_string_value(json_object_get(flag, "rule"));
     if (!rule)
         return;
