@@ -210,6 +210,12 @@ static enum result code_then(struct web_act *x, struct resp *w, enum result rc)
     switch (rc) {
     case RC_OK:
         mail_wake();
+        /* No sender (the demo, a trial): the code waits in the outbox; say it on the console. */
+        if (!mail_active()) {
+            struct vote_job *j = x->state;
+            log_info("vote code for %s (stage %lld): %s — no sender runs (serve --smtp, --sms)",
+                     j->masked, (long long)j->stage_id, j->code);
+        }
         x->status = 202;
         return RC_OK;
     case RC_CLOSED:
