@@ -112,12 +112,8 @@ static int verify(struct job *j, enum voter_kind kind, const char *contact, cons
     struct vote_code_req q = {.stage_id = j->stage_id, .kind = kind, .masked = masked,
                               .hmac = hmac, .code_hash = code_hash, .net = net, .at = at};
     if (kind == VOTER_PHONE) {
-        char head[8];
-        memcpy(head, contact, 7);
-        head[7] = '\0';
-        voter_digest(j->key, "block", head, block);
+        q.tail = voter_block(j->key, contact, block);
         q.block = block;
-        q.tail = atoi(contact + 7);
     }
     int rc = tx_vote_code(j->tx, &q);
     if (rc != RC_OK)
@@ -258,10 +254,11 @@ static int code_farm(struct job *j)
             voter_mask(VOTER_PHONE, phone, masked, sizeof masked);
             voter_hmac(j->key, VOTER_PHONE, phone, hmac);
             voter_digest(j->key, hmac, "000000", code_hash);
-            voter_digest(j->key, "block", "1703456", block);
             struct vote_code_req q = {.stage_id = j->stage_id, .kind = VOTER_PHONE,
                                       .masked = masked, .hmac = hmac, .code_hash = code_hash,
-                                      .net = net, .block = block, .tail = 2000 + i, .at = at};
+                                      .net = net, .at = at};
+            q.tail = voter_block(j->key, phone, block);
+            q.block = block;
             rc = tx_vote_code(j->tx, &q);
             continue;
         }

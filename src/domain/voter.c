@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -158,4 +159,14 @@ void voter_day(long long at, char out[11])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int voter_block(const unsigned char key[VOTER_SECRET_BYTES], const char *phone,
+                char out[VOTER_HEX])
+{
+    char head[8];
+    memcpy(head, phone, 7);
+    head[7] = '\0';
+    voter_digest(key, "block", head, out);
+    return atoi(phone + 7);
 }

@@ -20,7 +20,6 @@
  * it is sent.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -187,13 +186,9 @@ static enum result code_check(struct web_act *x)
                                     .code_hash = j->code_hash, .net = j->net,
                                     .subject = j->subject, .body = j->body};
     if (j->kind == VOTER_PHONE) {
-        /* For the run rule: the number's block of 10,000 (keyed) and its place in it. */
-        char head[8];
-        memcpy(head, j->contact, 7);
-        head[7] = '\0';
-        voter_digest(key, "block", head, j->block);
+        /* For the rule on consecutive numbers: the number's block (keyed) and its place in it. */
+        j->req.tail = voter_block(key, j->contact, j->block);
         j->req.block = j->block;
-        j->req.tail = atoi(j->contact + 7);
     }
     return RC_OK;
 }
@@ -322,7 +317,7 @@ static const char *voter_token_of(struct req *r)
     return cookie_get(&r->arena, r->cookie, VOTER_COOKIE);
 }
 
-/* The voter from the token, the case j->case_id (0: the field's), the stage open. */
+/* The voter from the token, the case (the vote page's, else the field's), the stage's settings. */
 static enum result cast_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
