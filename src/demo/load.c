@@ -20,6 +20,7 @@
 #include "demo/demo.h"
 #include "demo/generate.h"
 #include "demo/load_edition.h"
+#include "demo/votes.h"
 #include "domain/auth.h"
 #include "store/accounts.h"
 #include "store/bulk.h"
@@ -308,6 +309,9 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     /* The later edition, in review: err set on failure. */
     if (rc == 0)
         rc = demo_load_edition(st, seed, ncases, hash, err, errlen);
+    /* The exhibition's votes, through the vote path (votes.c). */
+    if (rc == 0)
+        rc = demo_votes(st, seed, err, errlen);
     if (rc == 0)
         rc = store_bulk_end(st, err, errlen);
     json_decref(l.tiers);

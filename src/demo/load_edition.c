@@ -571,9 +571,8 @@ static int add_rounds(struct job *j)
     }
     if (add_reviews(j, 0, ed->r1, ed->nr1))
         return -1;
-    /* The exhibition: round 1's advanced cases, their standing carried, and the votes. */
-    static const char vote[] =
-        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, ?3)";
+    /* The exhibition: round 1's advanced cases, their standing carried; the votes are cast
+     * afterwards through the vote path (votes.c), to the numbers kept here. */
     for (int i = 0; i < ed->npool3; i++) {
         int id = ed->cases[ed->pool3[i]].id;
         const struct rank_entry *e = NULL;
@@ -584,14 +583,6 @@ static int add_rounds(struct job *j)
         char x[96];
         snprintf(x, sizeof x, "{\"votes\":%d,\"carried_from_stage\":1}", ed->votes[i]);
         if (add_pool_row(j, j->stage[1], id, e ? &e->blended : NULL, i + 1, 1, 0, x))
-            return -1;
-        sqlite3_stmt *s = prep(j, vote);
-        if (!s)
-            return -1;
-        sqlite3_bind_int64(s, 1, j->stage[1]);
-        sqlite3_bind_int(s, 2, id);
-        sqlite3_bind_int(s, 3, ed->votes[i]);
-        if (run(j, s))
             return -1;
         /* Round 2's pool: the same cases, not yet scored. */
         if (add_pool_row(j, j->stage[2], id, NULL, 0, 0, 0, NULL))

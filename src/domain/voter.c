@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/voter.h"
 
@@ -144,4 +146,27 @@ int voter_net(const char *ip, char *out, size_t n)
         return 0;
     }
     return -1;
+}
+
+void voter_today(char out[11])
+{
+    voter_day(0, out);
+}
+
+void voter_day(long long at, char out[11])
+{
+    time_t t = (at ? (time_t)at : time(NULL)) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int voter_block(const unsigned char key[VOTER_SECRET_BYTES], const char *phone,
+                char out[VOTER_HEX])
+{
+    char head[8];
+    memcpy(head, phone, 7);
+    head[7] = '\0';
+    voter_digest(key, "block", head, out);
+    return atoi(phone + 7);
 }

@@ -44,4 +44,17 @@ void voter_token(char out[44]);
 /* The network prefix of a textual address: "203.0.113.0/24", "2001:db8:1:2::/64"; 0 or -1. */
 int voter_net(const char *ip, char *out, size_t n);
 
+/*
+ * A normalised phone number's place for the fraud rule on consecutive
+ * numbers: HMAC(key, "block" '|' its first seven digits) in hex into out
+ * (numbers one apart share it), and its last four digits as the answer.
+ */
+int voter_block(const unsigned char key[VOTER_SECRET_BYTES], const char *phone,
+                char out[VOTER_HEX]);
+
+/* Today's date in Beijing (UTC+8), YYYY-MM-DD: the day a vote counts on. */
+void voter_today(char out[11]);
+/* The Beijing date of unix time t (0: now). */
+void voter_day(long long t, char out[11]);
+
 #endif

@@ -13,15 +13,6 @@
 #include "store/sqlite_int.h"
 #include "store/votes.h"
 
-/* Today's date in Beijing (UTC+8), YYYY-MM-DD. */
-static void beijing_today(char out[11])
-{
-    time_t t = time(NULL) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* The first row's first column of s as an integer (dflt when there is no row); RC_ERROR on a fault. */
 static int one_int(sqlite3_stmt *s, int64_t dflt, int64_t *out)
 {
@@ -37,8 +28,9 @@ int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t na
 {
     static const char sql[] =
         "SELECT s.name, s.kind, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
-        "v.per_net, v.live, v.stage_id FROM stage s LEFT JOIN vote_setting v ON v.stage_id = s.id "
-        "WHERE s.id = ?1";
+        "v.per_net, v.live, v.stage_id, v.burst_window, v.burst_min, v.burst_factor, "
+        "v.net_window, v.net_min, v.run_min, v.ring_window, v.ring_min "
+        "FROM stage s LEFT JOIN vote_setting v ON v.stage_id = s.id WHERE s.id = ?1";
     memset(out, 0, sizeof *out);
     *has = 0;
     out->stage_id = stage_id;
@@ -47,6 +39,7 @@ int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t na
     out->per_day = 10;
     out->per_net = 50;
     out->live = 1;
+    out->flags = (struct fraud_limits)FRAUD_LIMITS_DEFAULT;
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return RC_ERROR;
@@ -67,6 +60,10 @@ int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t na
         out->per_day = sqlite3_column_int(s, 6);
         out->per_net = sqlite3_column_int(s, 7);
         out->live = sqlite3_column_int(s, 8);
+        out->flags = (struct fraud_limits){
+            sqlite3_column_int(s, 10), sqlite3_column_int(s, 11), sqlite3_column_double(s, 12),
+            sqlite3_column_int(s, 13), sqlite3_column_int(s, 14), sqlite3_column_int(s, 15),
+            sqlite3_column_int(s, 16), sqlite3_column_int(s, 17)};
     }
     sq_done(s);
     return RC_OK;
@@ -76,10 +73,15 @@ int tx_vote_setting_put(struct store_tx *tx, const struct vote_setting *v)
 {
     static const char sql[] =
         "INSERT INTO vote_setting (stage_id, opens_on, closes_on, verify, per_case, per_day, "
-        "per_net, live) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (stage_id) DO UPDATE "
+        "per_net, live, burst_window, burst_min, burst_factor, net_window, net_min, run_min, "
+        "ring_window, ring_min) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16) ON CONFLICT (stage_id) DO UPDATE "
         "SET opens_on = excluded.opens_on, closes_on = excluded.closes_on, verify = "
         "excluded.verify, per_case = excluded.per_case, per_day = excluded.per_day, per_net = "
-        "excluded.per_net, live = excluded.live";
+        "excluded.per_net, live = excluded.live, burst_window = excluded.burst_window, "
+        "burst_min = excluded.burst_min, burst_factor = excluded.burst_factor, net_window = "
+        "excluded.net_window, net_min = excluded.net_min, run_min = excluded.run_min, "
+        "ring_window = excluded.ring_window, ring_min = excluded.ring_min";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
@@ -91,6 +93,15 @@ int tx_vote_setting_put(struct store_tx *tx, const struct vote_setting *v)
     sqlite3_bind_int(s, 6, v->per_day);
     sqlite3_bind_int(s, 7, v->per_net);
     sqlite3_bind_int(s, 8, v->live);
+    const struct fraud_limits *f = &v->flags;
+    sqlite3_bind_int(s, 9, f->burst_window);
+    sqlite3_bind_int(s, 10, f->burst_min);
+    sqlite3_bind_double(s, 11, f->burst_factor);
+    sqlite3_bind_int(s, 12, f->net_window);
+    sqlite3_bind_int(s, 13, f->net_min);
+    sqlite3_bind_int(s, 14, f->run_min);
+    sqlite3_bind_int(s, 15, f->ring_window);
+    sqlite3_bind_int(s, 16, f->ring_min);
     return tx_exec(tx, s);
 }
 
@@ -120,14 +131,14 @@ int store_vote_secret(struct store *st, unsigned char out[VOTER_SECRET_BYTES])
     return rc;
 }
 
-/* The stage's settings if it is open today: RC_OK, RC_CLOSED, or RC_ERROR. */
-static int open_setting(struct store_tx *tx, int64_t stage_id, struct vote_setting *v)
+/* The stage's settings if it is open on the day of unix time at (0: today): RC_OK, RC_CLOSED, or RC_ERROR. */
+static int open_setting(struct store_tx *tx, int64_t stage_id, int64_t at, struct vote_setting *v)
 {
     static const char sql[] =
         "SELECT verify, per_case, per_day, per_net FROM vote_setting WHERE stage_id = ?1 AND "
         "?2 BETWEEN opens_on AND closes_on";
     char today[11];
-    beijing_today(today);
+    voter_day(at, today);
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
@@ -151,18 +162,18 @@ int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q)
         "created_at > ?2";
     static const char sql_net[] = "SELECT count(*) FROM vote_code WHERE net = ?1 AND created_at > ?2";
     static const char sql_code[] =
-        "INSERT INTO vote_code (stage_id, hmac, code_hash, net, created_at, expires_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        "INSERT INTO vote_code (stage_id, hmac, code_hash, net, created_at, expires_at, block, "
+        "tail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     static const char sql_out[] =
         "INSERT INTO outbox (to_addr, subject, body, to_mask) VALUES (?1, ?2, ?3, ?4)";
     struct vote_setting v;
-    int rc = open_setting(tx, q->stage_id, &v);
+    int rc = open_setting(tx, q->stage_id, q->at, &v);
     if (rc != RC_OK)
         return rc;
     if (strcmp(v.verify, "both") != 0 &&
         strcmp(v.verify, q->kind == VOTER_PHONE ? "phone" : "email") != 0)
         return RC_STATE;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = q->at ? q->at : (int64_t)time(NULL);
     sqlite3_stmt *s = tx_prepare(tx, sql_contact);
     if (!s)
         return RC_ERROR;
@@ -192,7 +203,11 @@ int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q)
     sqlite3_bind_text(s, 4, q->net, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 5, now);
     sqlite3_bind_int64(s, 6, now + VOTE_CODE_TTL_S);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    if (q->block) {
+        sqlite3_bind_text(s, 7, q->block, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(s, 8, q->tail);
+    }
+    if ((rc = tx_exec(tx, s)) != RC_OK || !q->contact)
         return rc;
     if (!(s = tx_prepare(tx, sql_out)))
         return RC_ERROR;
@@ -212,12 +227,7 @@ int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
         "used = 0 AND expires_at > ?3 ORDER BY id DESC LIMIT 1";
     static const char sql_try[] = "UPDATE vote_code SET attempts = attempts + 1 WHERE id = ?1";
     static const char sql_used[] = "UPDATE vote_code SET used = 1 WHERE id = ?1";
-    static const char sql_voter[] =
-        "INSERT INTO voter (hmac, kind, masked) VALUES (?1, ?2, ?3) ON CONFLICT (hmac) DO NOTHING";
-    static const char sql_voter_id[] = "SELECT id FROM voter WHERE hmac = ?1";
-    static const char sql_token[] =
-        "INSERT INTO voter_token (token_hash, stage_id, voter_id, expires_at) VALUES (?1, ?2, ?3, ?4)";
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = v->at ? v->at : (int64_t)time(NULL);
     sqlite3_stmt *s = tx_prepare(tx, sql_find);
     if (!s)
         return RC_ERROR;
@@ -248,26 +258,44 @@ int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
     }
     if ((rc = tx_exec_id(tx, sql_used, id)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, sql_voter)))
+    if ((rc = tx_vote_voter(tx, v->stage_id, v->kind, v->hmac, v->masked, v->token_hash, now,
+                            &v->voter_id)) != RC_OK)
+        return rc;
+    v->outcome = RC_OK;
+    return RC_OK;
+}
+
+int tx_vote_voter(struct store_tx *tx, int64_t stage_id, enum voter_kind kind, const char *hmac,
+                  const char *masked, const char *token_hash, int64_t at, int64_t *voter_id)
+{
+    static const char sql_voter[] =
+        "INSERT INTO voter (hmac, kind, masked) VALUES (?1, ?2, ?3) ON CONFLICT (hmac) DO NOTHING";
+    static const char sql_voter_id[] = "SELECT id FROM voter WHERE hmac = ?1";
+    static const char sql_token[] =
+        "INSERT INTO voter_token (token_hash, stage_id, voter_id, expires_at) VALUES (?1, ?2, ?3, ?4)";
+    int rc;
+    if (!at)
+        at = (int64_t)time(NULL);
+    sqlite3_stmt *s = tx_prepare(tx, sql_voter);
+    if (!s)
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, v->hmac, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, v->kind == VOTER_PHONE ? "phone" : "email", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, v->masked, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, hmac, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, kind == VOTER_PHONE ? "phone" : "email", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, masked, -1, SQLITE_TRANSIENT);
     if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     if (!(s = tx_prepare(tx, sql_voter_id)))
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, v->hmac, -1, SQLITE_TRANSIENT);
-    int64_t voter_id = 0;
-    if (one_int(s, 0, &voter_id) != RC_OK || voter_id <= 0)
+    sqlite3_bind_text(s, 1, hmac, -1, SQLITE_TRANSIENT);
+    *voter_id = 0;
+    if (one_int(s, 0, voter_id) != RC_OK || *voter_id <= 0)
         return RC_ERROR;
     if (!(s = tx_prepare(tx, sql_token)))
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, v->token_hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, v->stage_id);
-    sqlite3_bind_int64(s, 3, voter_id);
-    sqlite3_bind_int64(s, 4, now + VOTE_TOKEN_TTL_S);
-    v->outcome = RC_OK;
+    sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, stage_id);
+    sqlite3_bind_int64(s, 3, *voter_id);
+    sqlite3_bind_int64(s, 4, at + VOTE_TOKEN_TTL_S);
     return tx_exec(tx, s);
 }
 
@@ -302,8 +330,10 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         "coalesce((SELECT votes FROM vote_net WHERE stage_id = ?1 AND net = ?5 AND day = ?4), 0) "
         "FROM vote_setting v WHERE v.stage_id = ?1 AND ?4 BETWEEN v.opens_on AND v.closes_on";
     static const char sql_vote[] =
-        "INSERT INTO vote (stage_id, case_id, voter_id, ord, day, net, ua_hash) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO vote (stage_id, case_id, voter_id, ord, day, net, ua_hash, at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', ?8, 'unixepoch'), "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
     static const char sql_day_add[] =
         "INSERT INTO vote_day (stage_id, voter_id, day, votes) VALUES (?1, ?2, ?3, 1) "
         "ON CONFLICT DO UPDATE SET votes = votes + 1";
@@ -314,7 +344,7 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
         "ON CONFLICT DO UPDATE SET votes = votes + 1 RETURNING votes";
     char today[11];
-    beijing_today(today);
+    voter_day(v->at, today);
     int rc;
     sqlite3_stmt *s = tx_prepare(tx, sql_check);
     if (!s)
@@ -356,6 +386,8 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     sqlite3_bind_text(s, 5, today, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, v->net, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 7, v->ua_hash, -1, SQLITE_TRANSIENT);
+    if (v->at)
+        sqlite3_bind_int64(s, 8, v->at);
     if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     if (!(s = tx_prepare(tx, sql_day_add)))
@@ -388,7 +420,7 @@ int store_vote_remaining(struct store *st, int64_t stage_id, int64_t voter_id)
         "SELECT v.per_day - coalesce((SELECT votes FROM vote_day d WHERE d.stage_id = ?1 AND "
         "d.voter_id = ?2 AND d.day = ?3), 0) FROM vote_setting v WHERE v.stage_id = ?1";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return 0;
@@ -409,7 +441,7 @@ json_t *store_votes_open(struct store *st)
     static const char sql_cases[] =
         "SELECT case_id FROM stage_case WHERE stage_id = ?1 ORDER BY case_id";
     char today[11];
-    beijing_today(today);
+    voter_today(today);
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
@@ -457,6 +489,101 @@ json_t *store_vote_summary(struct store *st, int64_t stage_id)
         o = json_pack("{s:I,s:I,s:I}", "votes", (json_int_t)sqlite3_column_int64(s, 0), "voters",
                       (json_int_t)sqlite3_column_int64(s, 1), "cases",
                       (json_int_t)sqlite3_column_int64(s, 2));
+    sq_done(s);
+    return o;
+}
+
+int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct vote_case *out)
+{
+    static const char sql[] =
+        "SELECT s.id, s.name, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
+        "v.per_net, v.live, ?3 BETWEEN v.opens_on AND v.closes_on, "
+        "coalesce((SELECT votes FROM vote_total t WHERE t.stage_id = s.id AND t.case_id = ?1), 0), "
+        "(SELECT count(*) FROM vote x WHERE x.stage_id = s.id AND x.case_id = ?1 AND "
+        "x.voter_id = ?2) "
+        "FROM stage_case c JOIN stage s ON s.id = c.stage_id JOIN vote_setting v ON "
+        "v.stage_id = s.id WHERE c.case_id = ?1 AND s.kind = 'exhibition' "
+        "ORDER BY ?3 BETWEEN v.opens_on AND v.closes_on DESC, v.closes_on DESC, s.id DESC LIMIT 1";
+    char today[11];
+    voter_today(today);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    sqlite3_bind_int64(s, 2, voter_id);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->stage_id = out->set.stage_id = sqlite3_column_int64(s, 0);
+        sq_copy(out->stage_name, sizeof out->stage_name, s, 1);
+        sq_copy(out->set.opens_on, sizeof out->set.opens_on, s, 2);
+        sq_copy(out->set.closes_on, sizeof out->set.closes_on, s, 3);
+        sq_copy(out->set.verify, sizeof out->set.verify, s, 4);
+        out->set.per_case = sqlite3_column_int(s, 5);
+        out->set.per_day = sqlite3_column_int(s, 6);
+        out->set.per_net = sqlite3_column_int(s, 7);
+        out->set.live = sqlite3_column_int(s, 8);
+        out->open = sqlite3_column_int(s, 9);
+        out->votes = sqlite3_column_int64(s, 10);
+        out->mine = sqlite3_column_int64(s, 11);
+    }
+    sq_done(s);
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+}
+
+json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *region, const char *track)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, coalesce(t.votes, 0), r.code, r.name, k.slug, k.name, "
+        "c.published_at IS NOT NULL "
+        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "JOIN region r ON r.code = c.region_code JOIN track k ON k.id = c.track_id "
+        "LEFT JOIN vote_total t ON t.stage_id = sc.stage_id AND t.case_id = c.id "
+        "WHERE sc.stage_id = ?1 AND (?2 IS NULL OR c.region_code = ?2) AND "
+        "(?3 IS NULL OR k.slug = ?3) ORDER BY 3 DESC, c.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (region)
+        sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
+    if (track)
+        sqlite3_bind_text(s, 3, track, -1, SQLITE_TRANSIENT);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:I,s:{s:o,s:o},s:{s:o,s:o},s:b}", "id",
+                         (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "votes",
+                         (json_int_t)sqlite3_column_int64(s, 2), "region", "code", sq_jtext(s, 3),
+                         "name", sq_jtext(s, 4), "track", "slug", sq_jtext(s, 5), "name",
+                         sq_jtext(s, 6), "published", sqlite3_column_int(s, 7)));
+    sq_done(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+json_t *store_vote_card(struct store *st, int64_t case_id)
+{
+    static const char sql[] =
+        "SELECT c.id, c.title, c.summary, c.published_at IS NOT NULL, r.code, r.name, k.slug, "
+        "k.name FROM \"case\" c JOIN region r ON r.code = c.region_code "
+        "JOIN track k ON k.id = c.track_id WHERE c.id = ?1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, case_id);
+    json_t *o = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:I,s:o,s:o,s:b,s:{s:o,s:o},s:{s:o,s:o}}", "id",
+                      (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "summary",
+                      sq_jtext(s, 2), "published", sqlite3_column_int(s, 3), "region", "code",
+                      sq_jtext(s, 4), "name", sq_jtext(s, 5), "track", "slug", sq_jtext(s, 6),
+                      "name", sq_jtext(s, 7));
     sq_done(s);
     return o;
 }

@@ -219,6 +219,17 @@ static const struct route routes[] = {
     {"POST", "/notice/{stage}/objection", H_ACTION(act_objection_file, 0)},
     {"POST", "/admin/stages/{id}/objections/{oid}",
      H_ACTION(act_objection_answer, ROLE_ORGANISER)},
+    /* The exhibition and a case's vote page with its forms (vote_pages.c, votes.c). */
+    {"GET", "/votes/{id}", H_PAGE(page_exhibit, 0)},
+    {"GET", "/cases/{id}/vote", H_PAGE(page_case_vote, 0)},
+    {"POST", "/cases/{id}/vote", H_ACTION(act_case_vote_cast, 0)},
+    {"POST", "/cases/{id}/vote/code", H_ACTION(act_case_vote_code, 0)},
+    {"POST", "/cases/{id}/vote/verify", H_ACTION(act_case_vote_verify, 0)},
+    /* The organiser's fraud review of an exhibition's votes (vote_flags.c). */
+    {"GET", "/admin/stages/{id}/flags", H_PAGE(page_stage_flags, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/flags", H_ACTION(act_stage_flags_scan, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/flags/{flag}", H_PAGE(page_stage_flag, ROLE_ORGANISER)},
+    {"POST", "/admin/stages/{id}/flags/{flag}/void", H_ACTION(act_stage_flag_void, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

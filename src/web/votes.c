@@ -29,8 +29,6 @@
 #include "store/votes.h"
 #include "web/votes.h"
 
-#define VOTER_COOKIE "laurel_voter"
-
 static const char *const verify_kinds[] = {"phone", "email", "both", NULL};
 
 /* What every voting action keeps: its answer is the page below. */
@@ -38,10 +36,11 @@ struct vote_job {
     int64_t stage_id, case_id, voter_id;
     enum voter_kind kind;
     char contact[VOTER_CONTACT_MAX + 1], masked[VOTER_CONTACT_MAX + 8];
-    char hmac[VOTER_HEX], code_hash[VOTER_HEX], token_hash[VOTER_HEX];
+    char hmac[VOTER_HEX], code_hash[VOTER_HEX], token_hash[VOTER_HEX], block[VOTER_HEX];
     char token[44], code[7], net[VOTER_NET_MAX], ua_hash[VOTER_HEX];
     char subject[64], body[256];
     int live;
+    int64_t form_case; /* the case of the vote page whose form this is, or 0 (the API) */
     const char *code_key; /* the refusal's code (a catalog key), or NULL */
     struct vote_code_req req;
     struct vote_verify verify;
@@ -52,12 +51,30 @@ struct vote_job {
 
 static struct vote_job *job_of(struct req *r)
 {
-    struct vote_job *j = web_act_state(r, &act_vote_cast);
-    if (!j)
-        j = web_act_state(r, &act_vote_verify);
-    if (!j)
-        j = web_act_state(r, &act_vote_code);
+    static const struct web_action *const acts[] = {&act_vote_cast, &act_vote_verify,
+                                                     &act_vote_code, &act_case_vote_cast,
+                                                     &act_case_vote_verify, &act_case_vote_code};
+    struct vote_job *j = NULL;
+    for (size_t i = 0; !j && i < sizeof acts / sizeof acts[0]; i++)
+        j = web_act_state(r, acts[i]);
     return j;
+}
+
+int vote_form_state(struct req *r, int *sent)
+{
+    struct vote_job *j = job_of(r);
+    if (!j || !j->form_case)
+        return 0;
+    *sent = !j->code_key && web_act_state(r, &act_case_vote_code) != NULL;
+    return 1;
+}
+
+static enum web_err page_vote_reply(struct req *r, const struct web_input *in, struct page *p);
+
+/* The page a refusal shows: the case's vote page for its forms, else the API's answer. */
+static web_model_fn reply_page(const struct vote_job *j)
+{
+    return j->form_case ? page_case_vote : page_vote_reply;
 }
 
 /*
@@ -98,7 +115,7 @@ static enum result refuse(struct web_act *x, enum result rc, int status, const c
     j->code_key = key;
     x->error = key;
     x->status = status;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     return rc;
 }
 
@@ -116,7 +133,7 @@ static const struct web_field contact_fields[] = {
 static enum result contact_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     if (x->errors)
         return refuse(x, RC_INVALID, 0, x->error ? x->error : "form_invalid");
     j->stage_id = web_int(x, "stage");
@@ -164,8 +181,15 @@ static enum result code_check(struct web_act *x)
     snprintf(j->subject, sizeof j->subject, "%s", i18n_get(x->r->lang, "vote_code_subject"));
     snprintf(j->body, sizeof j->body, "%s%s%s", i18n_get(x->r->lang, "vote_code_text"), j->code,
              i18n_get(x->r->lang, "vote_code_text_end"));
-    j->req = (struct vote_code_req){j->stage_id, j->kind, j->contact, j->masked, j->hmac,
-                                    j->code_hash, j->net, j->subject, j->body};
+    j->req = (struct vote_code_req){.stage_id = j->stage_id, .kind = j->kind,
+                                    .contact = j->contact, .masked = j->masked, .hmac = j->hmac,
+                                    .code_hash = j->code_hash, .net = j->net,
+                                    .subject = j->subject, .body = j->body};
+    if (j->kind == VOTER_PHONE) {
+        /* For the rule on consecutive numbers: the number's block (keyed) and its place in it. */
+        j->req.tail = voter_block(key, j->contact, j->block);
+        j->req.block = j->block;
+    }
     return RC_OK;
 }
 
@@ -181,6 +205,12 @@ static enum result code_then(struct web_act *x, struct resp *w, enum result rc)
     switch (rc) {
     case RC_OK:
         mail_wake();
+        /* No sender (the demo, a trial): the code waits in the outbox; say it on the console. */
+        if (!mail_active()) {
+            struct vote_job *j = x->state;
+            log_info("vote code for %s (stage %lld): %s — no sender runs (serve --smtp, --sms)",
+                     j->masked, (long long)j->stage_id, j->code);
+        }
         x->status = 202;
         return RC_OK;
     case RC_CLOSED:
@@ -219,8 +249,9 @@ static enum result verify_check(struct web_act *x)
     voter_digest(key, j->hmac, code, j->code_hash);
     voter_token(j->token);
     voter_sha256(j->token, j->token_hash);
-    j->verify = (struct vote_verify){j->stage_id, j->kind, j->hmac, j->masked, j->code_hash,
-                                     j->token_hash, RC_ERROR};
+    j->verify = (struct vote_verify){.stage_id = j->stage_id, .kind = j->kind, .hmac = j->hmac,
+                                     .masked = j->masked, .code_hash = j->code_hash,
+                                     .token_hash = j->token_hash, .outcome = RC_ERROR};
     return RC_OK;
 }
 
@@ -286,10 +317,11 @@ static const char *voter_token_of(struct req *r)
     return cookie_get(&r->arena, r->cookie, VOTER_COOKIE);
 }
 
+/* The voter from the token, the case (the vote page's, else the field's), the stage's settings. */
 static enum result cast_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
-    x->page = page_vote_reply;
+    x->page = reply_page(j);
     const char *token = voter_token_of(x->r);
     if (!token || strlen(token) > 128)
         return refuse(x, RC_NOTFOUND, 401, "vote_bad_token");
@@ -303,7 +335,7 @@ static enum result cast_load(struct web_act *x)
         return refuse(x, RC_INVALID, 0, x->error ? x->error : "form_invalid");
     if (web_given(x, "stage") && web_int(x, "stage") != j->stage_id)
         return refuse(x, RC_NOTFOUND, 401, "vote_token_stage");
-    j->case_id = web_int(x, "case");
+    j->case_id = j->form_case ? j->form_case : web_int(x, "case");
     char name[128], kind[16];
     struct vote_setting set;
     int has;
@@ -314,8 +346,8 @@ static enum result cast_load(struct web_act *x)
     if (voter_net(x->r->ip, j->net, sizeof j->net) != 0)
         snprintf(j->net, sizeof j->net, "%s", x->r->ip);
     voter_sha256(x->r->user_agent ? x->r->user_agent : "", j->ua_hash);
-    j->cast = (struct vote_cast){j->stage_id, j->case_id, j->voter_id, j->net, j->ua_hash, 0, 0,
-                                 NULL};
+    j->cast = (struct vote_cast){.stage_id = j->stage_id, .case_id = j->case_id,
+                                 .voter_id = j->voter_id, .net = j->net, .ua_hash = j->ua_hash};
     return RC_OK;
 }
 
@@ -413,12 +445,16 @@ enum web_err page_stage_voting(struct req *r, const struct web_input *in, struct
                                                             verify_kinds[i])),
                              "selected", strcmp(verify_kinds[i], s->verify) == 0));
     json_t *summary = store_vote_summary(web.store, s->stage_id);
+    const struct fraud_limits *f = &s->flags;
     p->model = json_pack(
-        "{s:{s:I,s:s},s:{s:s,s:s,s:s,s:i,s:i,s:i,s:b},s:b,s:o,s:o}", "stage", "id",
-        (json_int_t)s->stage_id, "name", j->name, "voting", "opens_on", s->opens_on, "closes_on",
-        s->closes_on, "verify", s->verify, "per_case", s->per_case, "per_day", s->per_day,
-        "per_net", s->per_net, "live", s->live, "configured", j->has, "verify_kinds", kinds,
-        "summary", summary ? summary : json_null());
+        "{s:{s:I,s:s},s:{s:s,s:s,s:s,s:i,s:i,s:i,s:b,s:i,s:i,s:s,s:i,s:i,s:i,s:i,s:i},s:b,s:o,s:o}",
+        "stage", "id", (json_int_t)s->stage_id, "name", j->name, "voting", "opens_on",
+        s->opens_on, "closes_on", s->closes_on, "verify", s->verify, "per_case", s->per_case,
+        "per_day", s->per_day, "per_net", s->per_net, "live", s->live, "burst_window",
+        f->burst_window, "burst_min", f->burst_min, "burst_factor",
+        arena_printf(&r->arena, "%g", f->burst_factor), "net_window", f->net_window, "net_min",
+        f->net_min, "run_min", f->run_min, "ring_window", f->ring_window, "ring_min", f->ring_min,
+        "configured", j->has, "verify_kinds", kinds, "summary", summary ? summary : json_null());
     if (!p->model)
         return WEB_INTERNAL;
     if (query_get(&r->query, "saved"))
@@ -438,6 +474,14 @@ static const struct web_field voting_fields[] = {
     {"per_day", WEB_F_INT, REQ, 1, 100000, NULL, "vote_bad_limit"},
     {"per_net", WEB_F_INT, REQ, 1, 10000000, NULL, "vote_bad_limit"},
     {"live", WEB_F_BOOL, 0, 0, 0, NULL, NULL},
+    {"burst_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"burst_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
+    {"burst_factor", WEB_F_NUMBER, 0, 1, 1000, NULL, "vote_bad_threshold"},
+    {"net_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"net_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
+    {"run_min", WEB_F_INT, 0, 2, 10000, NULL, "vote_bad_threshold"},
+    {"ring_window", WEB_F_INT, 0, 60, 86400, NULL, "vote_bad_threshold"},
+    {"ring_min", WEB_F_INT, 0, 2, 1000000, NULL, "vote_bad_threshold"},
     {NULL},
 };
 #undef REQ
@@ -462,6 +506,15 @@ static enum result voting_load(struct web_act *x)
     if (x->v[5].valid)
         s->per_net = (int)x->v[5].i;
     s->live = (int)x->v[6].i;
+    /* Thresholds not sent keep their values (the API may set limits alone). */
+    struct fraud_limits *f = &s->flags;
+    int *ints[] = {&f->burst_window, &f->burst_min, NULL, &f->net_window, &f->net_min,
+                   &f->run_min, &f->ring_window, &f->ring_min};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (x->v[7 + i].valid && ints[i])
+            *ints[i] = (int)x->v[7 + i].i;
+    if (x->v[9].valid)
+        f->burst_factor = x->v[9].n;
     x->next = arena_printf(&x->r->arena, "/admin/stages/%lld/voting?saved=1",
                            (long long)s->stage_id);
     return RC_OK;
@@ -488,4 +541,81 @@ const struct web_action act_stage_voting = {
     .check = voting_check,
     .write = voting_write,
     .page = page_stage_voting,
+};
+
+/* ------------------------------------------------------------ the case's vote page */
+
+/*
+ * The forms of a case's vote page (/cases/{id}/vote): the same steps and
+ * store calls as the API, the case from the path; success and refusals
+ * show that page again (a sent code: the page with the verify form, at
+ * 200), a verified voter and a vote go back to it with a 303.
+ */
+static enum result form_case_load(struct web_act *x)
+{
+    struct vote_job *j = x->state;
+    j->form_case = web_path_id(x->r->params[0]);
+    if (j->form_case <= 0)
+        return RC_NOTFOUND;
+    x->next = arena_printf(&x->r->arena, "/cases/%lld/vote", (long long)j->form_case);
+    return RC_OK;
+}
+
+static enum result case_contact_load(struct web_act *x)
+{
+    enum result rc = form_case_load(x);
+    return rc != RC_OK ? rc : contact_load(x);
+}
+
+static enum result case_code_then(struct web_act *x, struct resp *w, enum result rc)
+{
+    rc = code_then(x, w, rc);
+    if (rc == RC_OK)
+        x->status = 200;
+    return rc;
+}
+
+const struct web_action act_case_vote_code = {
+    .fields = contact_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_contact_load,
+    .check = code_check,
+    .write = code_write,
+    .then = case_code_then,
+    .page = page_case_vote,
+    .done = page_case_vote,
+};
+
+const struct web_action act_case_vote_verify = {
+    .fields = contact_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_contact_load,
+    .check = verify_check,
+    .write = verify_write,
+    .then = verify_then,
+    .page = page_case_vote,
+};
+
+static const struct web_field case_cast_fields[] = {
+    {"stage", WEB_F_INT, WEB_F_REQUIRED, 1, 1e15, NULL, "vote_bad_stage"},
+    {NULL},
+};
+
+static enum result case_cast_load(struct web_act *x)
+{
+    enum result rc = form_case_load(x);
+    if (rc != RC_OK)
+        return rc;
+    struct vote_job *j = x->state;
+    x->next = arena_printf(&x->r->arena, "/cases/%lld/vote?voted=1", (long long)j->form_case);
+    return cast_load(x);
+}
+
+const struct web_action act_case_vote_cast = {
+    .fields = case_cast_fields,
+    .state_size = sizeof(struct vote_job),
+    .load = case_cast_load,
+    .write = cast_write,
+    .then = cast_then,
+    .page = page_case_vote,
 };

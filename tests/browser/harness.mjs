@@ -77,9 +77,10 @@ async function stopServer(child) {
 // temporary folder (laurel-NAME-XXXXXX), `cases` the size of the demo's public
 // archive, `stepTimeoutMs` the default bound of every page action.
 export class Laurel {
-    constructor({ name, cases, stepTimeoutMs = 15_000 }) {
+    constructor({ name, cases, stepTimeoutMs = 15_000, serveArgs = [] }) {
         this.name = name;
         this.cases = cases;
+        this.serveArgs = serveArgs; // more options of `laurel serve` (a test's SMS gateway)
         this.stepTimeoutMs = stepTimeoutMs;
         this.tmp = null;     // temporary folder: data, access log, whatever the test adds
         this.server = null;  // the laurel child process
@@ -139,7 +140,8 @@ export class Laurel {
             const port = await freePort();
             this.serverLog = '';
             const child = spawn(LAUREL, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
-                '--access-log', path.join(this.tmp, 'access.log'), '--threads', '2'],
+                '--access-log', path.join(this.tmp, 'access.log'), '--threads', '2',
+                ...this.serveArgs],
                 { stdio: ['ignore', 'pipe', 'pipe'] });
             child.stdout.on('data', (d) => { this.serverLog += d; });
             child.stderr.on('data', (d) => { this.serverLog += d; });

@@ -286,6 +286,23 @@ EXPECTED = {
     "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
                                                   post_for(org=404),
                                                   data={"decision": "reject", "answer": "x"}),
+    # The exhibition and a case's vote page (test_votes_web.py): stage 1 is a review stage
+    # and case 1 is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
+    # test_votes_web.py post to an exhibited case).
+    "GET /votes/{id}": E("/votes/1", ALL=404),
+    "GET /cases/{id}/vote": E("/cases/1/vote", ALL=404),
+    "POST /cases/{id}/vote": E("/cases/1/vote", ALL=404, data={"stage": "1"}),
+    "POST /cases/{id}/vote/code": E("/cases/1/vote/code", ALL=404,
+                                    data={"stage": "", "phone": "1"}),
+    "POST /cases/{id}/vote/verify": E("/cases/1/vote/verify", ALL=404,
+                                      data={"stage": "", "code": "1"}),
+    # The organiser's fraud review (test_votes_flags.py): stage 1 is no exhibition (404).
+    "GET /admin/stages/{id}/flags": E("/admin/stages/1/flags", page_for("org", org=404)),
+    "POST /admin/stages/{id}/flags": E("/admin/stages/1/flags", post_for(org=404)),
+    "GET /admin/stages/{id}/flags/{flag}": E("/admin/stages/1/flags/1",
+                                             page_for("org", org=404)),
+    "POST /admin/stages/{id}/flags/{flag}/void": E("/admin/stages/1/flags/1/void",
+                                                   post_for(org=404), data={"reason": "x"}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -766,6 +783,10 @@ def csrf_probe(world, key):
                % OTHER_REGION).encode("utf-8")
         return (a["org"], "/admin/import/units", {}, {"file": ("units.csv", csv, "text/csv")},
                 lambda: one("SELECT count(*) FROM unit")[0])
+    if key.startswith("POST /cases/{id}/vote"):
+        return case_votes_probe(world, key)
+    if key.startswith("POST /admin/stages/{id}/flags"):
+        return flags_probe(world, key)
     if key == "POST /admin/stages/{id}/voting" or key.startswith("POST /votes"):
         return votes_probe(world, key)
     if key in BALLOT_POSTS:
@@ -848,6 +869,32 @@ def votes_probe(world, key):
     case = one("SELECT max(case_id) FROM stage_case WHERE stage_id = ?", sid)[0]
     return (who, "/votes", {"case": str(case)}, None,
             lambda: one("SELECT count(*) FROM vote")[0])
+
+
+def case_votes_probe(world, key):
+    """The probes of votes_probe through the forms of a case's vote page (vote_pages.c)."""
+    sid = exhibition_open(world)
+    case = db_one(world["server"], "SELECT max(case_id) FROM stage_case WHERE stage_id = ?",
+                  sid)[0]
+    who, path, data, files, snapshot = votes_probe(
+        world, key.replace("POST /cases/{id}/vote", "POST /votes"))
+    if "case" in data:
+        data = {"stage": str(sid)}
+    return (who, path.replace("/votes", "/cases/%d/vote" % case, 1), data, files, snapshot)
+
+
+def flags_probe(world, key):
+    """CSRF probes of the fraud review (vote_flags.c): checking again (it rewrites the flags
+    not voided, so their ids change) and voiding a flag (its votes turn invalid)."""
+    srv, a = world["server"], world["actors"]
+    one = functools.partial(db_one, srv)
+    sid = exhibition_open(world)
+    if key == "POST /admin/stages/{id}/flags":
+        return (a["org"], "/admin/stages/%d/flags" % sid, {}, None,
+                lambda: one("SELECT group_concat(id) FROM vote_flag WHERE stage_id = ?", sid))
+    fid = one("SELECT max(id) FROM vote_flag WHERE stage_id = ? AND voided_at IS NULL", sid)[0]
+    return (a["org"], "/admin/stages/%d/flags/%d/void" % (sid, fid), {"reason": "CSRF 测试"},
+            None, lambda: one("SELECT count(*) FROM vote WHERE valid = 0")[0])
 
 
 def review_probe(world, key, account):

@@ -1,0 +1,573 @@
+/*
+ * sqlite_vote_flags.c — fraud flags of an exhibition's votes in SQLite
+ * (votes.h): loading a stage's votes for the rules of domain/fraud.h,
+ * storing the groups found with their evidence, voiding a group (its votes
+ * kept, marked invalid, the void recorded on the flag) and recounting the
+ * valid votes into vote_total, which the ranking and the case pages read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "store/sqlite_int.h"
+#include "store/votes.h"
+
+/* ------------------------------------------------------------ interning */
+
+/* Texts (prefixes, blocks) to dense ids: open addressing over FNV-1a. */
+struct intern {
+    char **texts;
+    int32_t n, cap; /* texts */
+    int32_t *slots;
+    size_t nslots; /* a power of two, at least twice cap */
+};
+
+static uint64_t fnv(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int intern_grow(struct intern *t)
+{
+    int32_t cap = t->cap ? t->cap * 2 : 256;
+    char **texts = realloc(t->texts, (size_t)cap * sizeof *texts);
+    if (!texts)
+        return -1;
+    t->texts = texts;
+    size_t nslots = (size_t)cap * 2;
+    int32_t *slots = malloc(nslots * sizeof *slots);
+    if (!slots)
+        return -1;
+    memset(slots, 0xff, nslots * sizeof *slots);
+    for (int32_t i = 0; i < t->n; i++) {
+        size_t k = fnv(t->texts[i], strlen(t->texts[i])) & (nslots - 1);
+        while (slots[k] >= 0)
+            k = (k + 1) & (nslots - 1);
+        slots[k] = i;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    t->cap = cap;
+    return 0;
+}
+
+/* The dense id of text s[0..n), added if new; -1 without memory. */
+static int32_t intern(struct intern *t, const char *s, size_t n)
+{
+    if (t->n == t->cap && intern_grow(t) != 0)
+        return -1;
+    size_t k = fnv(s, n) & (t->nslots - 1);
+    while (t->slots[k] >= 0) {
+        const char *x = t->texts[t->slots[k]];
+        if (strncmp(x, s, n) == 0 && x[n] == '\0')
+            return t->slots[k];
+        k = (k + 1) & (t->nslots - 1);
+    }
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    t->texts[t->n] = copy;
+    t->slots[k] = t->n;
+    return t->n++;
+}
+
+/* ------------------------------------------------------------ loading */
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "2019-03-01T08:00:00.000Z" (or with a space) as unix seconds; 0 when it is not one. */
+static int64_t unix_of(const unsigned char *s, int n)
+{
+    if (!s || n < 19)
+        return 0;
+#define D2(i) ((s[i] - '0') * 10 + (s[i + 1] - '0'))
+    int64_t y = D2(0) * 100 + D2(2);
+    return days_from_civil(y, D2(5), D2(8)) * 86400 + D2(11) * 3600 + D2(14) * 60 + D2(17);
+#undef D2
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const struct fraud_vote *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void vote_scan_free(struct vote_scan *s)
+{
+    free(s->votes);
+    free(s->voters);
+    free(s->codes);
+    for (int32_t i = 0; s->nets && i < s->in.nnets; i++)
+        free(s->nets[i]);
+    for (int32_t i = 0; s->blocks && i < s->in.nblocks; i++)
+        free(s->blocks[i]);
+    free(s->nets);
+    free(s->blocks);
+    memset(s, 0, sizeof *s);
+}
+
+/* Grow *p (of *cap elements of size sz) to hold n + 1. */
+static int room(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 4096;
+    void *q = realloc(*p, c * sz);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
+{
+    /* The table in its own order (no index: one sequential read), sorted by time here. */
+    static const char sql_votes[] =
+        "SELECT id, case_id, voter_id, at, net FROM vote WHERE +stage_id = ?1 AND valid = 1";
+    static const char sql_voids[] =
+        "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
+    static const char sql_voters[] =
+        "SELECT voter_id, min(expires_at) FROM voter_token WHERE stage_id = ?1 "
+        "GROUP BY voter_id ORDER BY voter_id";
+    static const char sql_codes[] =
+        "SELECT c.block, c.tail, c.created_at, coalesce(v.id, 0) FROM vote_code c "
+        "LEFT JOIN voter v ON v.hmac = c.hmac WHERE c.stage_id = ?1 AND c.block IS NOT NULL";
+    memset(out, 0, sizeof *out);
+    struct intern nets = {0}, blocks = {0};
+    size_t cap = 0, n = 0;
+    int rc = SQLITE_DONE;
+    sqlite3_stmt *s = sq_prepare(st, sql_voids);
+    if (!s)
+        goto fail;
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        out->voids = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    if (!(s = sq_prepare(st, sql_votes)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, stage_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (room((void **)&out->votes, &cap, n, sizeof *out->votes) != 0)
+            break;
+        struct fraud_vote *v = &out->votes[n++];
+        v->id = sqlite3_column_int64(s, 0);
+        v->case_id = sqlite3_column_int64(s, 1);
+        v->voter_id = sqlite3_column_int64(s, 2);
+        v->t = unix_of(sqlite3_column_text(s, 3), sqlite3_column_bytes(s, 3));
+        v->net = intern(&nets, (const char *)sqlite3_column_text(s, 4),
+                        (size_t)sqlite3_column_bytes(s, 4));
+        if (v->net < 0)
+            break;
+        if (v->id > out->max_vote_id)
+            out->max_vote_id = v->id;
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    out->in.nvotes = n;
+    qsort(out->votes, n, sizeof *out->votes, by_time);
+    cap = n = 0;
+    if (!(s = sq_prepare(st, sql_voters)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, stage_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (room((void **)&out->voters, &cap, n, sizeof *out->voters) != 0)
+            break;
+        out->voters[n++] = (struct fraud_voter){sqlite3_column_int64(s, 0),
+                                                sqlite3_column_int64(s, 1) - VOTE_TOKEN_TTL_S};
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    out->in.nvoters = n;
+    cap = n = 0;
+    if (!(s = sq_prepare(st, sql_codes)))
+        goto fail;
+    sqlite3_bind_int64(s, 1, stage_id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (room((void **)&out->codes, &cap, n, sizeof *out->codes) != 0)
+            break;
+        int32_t b = intern(&blocks, (const char *)sqlite3_column_text(s, 0),
+                           (size_t)sqlite3_column_bytes(s, 0));
+        if (b < 0)
+            break;
+        out->codes[n++] = (struct fraud_code){b, sqlite3_column_int(s, 1),
+                                              sqlite3_column_int64(s, 2),
+                                              sqlite3_column_int64(s, 3)};
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    out->in.ncodes = n;
+    out->in.votes = out->votes;
+    out->in.voters = out->voters;
+    out->in.codes = out->codes;
+    out->in.nnets = nets.n;
+    out->in.nblocks = blocks.n;
+    out->nets = nets.texts;
+    out->blocks = blocks.texts;
+    free(nets.slots);
+    free(blocks.slots);
+    return RC_OK;
+fail:
+    out->nets = nets.texts, out->in.nnets = nets.n;
+    out->blocks = blocks.texts, out->in.nblocks = blocks.n;
+    free(nets.slots);
+    free(blocks.slots);
+    vote_scan_free(out);
+    return RC_ERROR;
+}
+
+/* ------------------------------------------------------------ storing */
+
+static const char *const rule_names[] = {"burst", "network", "run", "ring"};
+
+/* The group's key among the stage's flags of its rule, and its evidence as JSON. */
+static void describe(const struct vote_scan *sc, const struct fraud_group *g, char *key,
+                     size_t keylen, json_t **evidence)
+{
+    const double *e = g->ev;
+    switch (g->rule) {
+    case FRAUD_BURST:
+        snprintf(key, keylen, "case %lld", (long long)g->key);
+    {
+        char own[24], peers[24], ratio[24];
+        snprintf(own, sizeof own, "%.2f", e[2]);
+        snprintf(peers, sizeof peers, "%.2f", e[3]);
+        snprintf(ratio, sizeof ratio, "%.0f", e[4]);
+        *evidence = json_pack("{s:i,s:i,s:s,s:s,s:s}", "window_s", (int)e[0], "max_in_window",
+                              (int)e[1], "own_per_window", own, "peers_per_window", peers,
+                              "ratio", ratio);
+        break;
+    }
+    case FRAUD_NETWORK:
+        snprintf(key, keylen, "%s", sc->nets[g->key]);
+        *evidence = json_pack("{s:s,s:i,s:i,s:i}", "prefix", sc->nets[g->key], "window_s",
+                              (int)e[0], "max_new_voters", (int)e[1], "new_voters", (int)e[2]);
+        break;
+    case FRAUD_RUN:
+        snprintf(key, keylen, "block %.16s from %04lld", sc->blocks[g->key], (long long)g->key2);
+    {
+        char from[12], to[12];
+        snprintf(from, sizeof from, "%04d", (int)e[1]);
+        snprintf(to, sizeof to, "%04d", (int)e[2]);
+        *evidence = json_pack("{s:i,s:s,s:s,s:i,s:i}", "numbers", (int)e[0], "from", from, "to",
+                              to, "span_s", (int)e[3], "verified", (int)e[4]);
+        break;
+    }
+    case FRAUD_RING:
+    default:
+        snprintf(key, keylen, "case %lld from %lld", (long long)g->key, (long long)g->key2);
+        *evidence = json_pack("{s:i,s:i,s:i}", "window_s", (int)e[0], "voters", (int)e[1],
+                              "span_s", (int)e[2]);
+        break;
+    }
+}
+
+/* "2019-03-01T08:00:00Z" of unix seconds t. */
+static void iso_of(int64_t t, char out[24])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * vote_total of the stage from the votes scanned (valid when read) and the
+ * votes cast since (ids above the newest read); when a void came in
+ * between, from all the stage's votes again.
+ */
+static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote_scan *sc)
+{
+    static const char sql_voids[] =
+        "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
+    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
+    static const char sql_put[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, ?3)";
+    static const char sql_since[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) SELECT ?1, case_id, count(*) "
+        "FROM vote WHERE id > ?2 AND stage_id = ?1 AND valid = 1 GROUP BY case_id "
+        "ON CONFLICT DO UPDATE SET votes = votes + excluded.votes";
+    sqlite3_stmt *s = tx_prepare(tx, sql_voids);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    int rc = sqlite3_step(s);
+    int64_t voids = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sq_done(s);
+    if (voids != sc->voids)
+        return tx_vote_recount(tx, stage_id);
+    size_t n = sc->in.nvotes;
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!ids)
+        return RC_ERROR;
+    for (size_t i = 0; i < n; i++)
+        ids[i] = sc->votes[i].case_id;
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    rc = tx_exec_id(tx, sql_clear, stage_id);
+    for (size_t i = 0, j; rc == RC_OK && i < n; i = j) {
+        for (j = i; j < n && ids[j] == ids[i]; j++)
+            ;
+        if (!(s = tx_prepare(tx, sql_put))) {
+            rc = RC_ERROR;
+            break;
+        }
+        sqlite3_bind_int64(s, 1, stage_id);
+        sqlite3_bind_int64(s, 2, ids[i]);
+        sqlite3_bind_int64(s, 3, (int64_t)(j - i));
+        rc = tx_exec(tx, s);
+    }
+    free(ids);
+    if (rc != RC_OK || !(s = tx_prepare(tx, sql_since)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, sc->max_vote_id);
+    return tx_exec(tx, s);
+}
+
+int tx_vote_flags_put(struct store_tx *tx, void *arg)
+{
+    static const char sql_unlink[] =
+        "DELETE FROM vote_flag_vote WHERE flag_id IN (SELECT id FROM vote_flag WHERE "
+        "stage_id = ?1 AND voided_at IS NULL)";
+    static const char sql_drop[] = "DELETE FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NULL";
+    static const char sql_flag[] =
+        "INSERT INTO vote_flag (stage_id, rule, key, case_id, votes, voters, first_at, last_at, "
+        "evidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+        "ON CONFLICT (stage_id, rule, key) DO NOTHING RETURNING id";
+    static const char sql_member[] = "INSERT INTO vote_flag_vote (flag_id, vote_id) VALUES (?1, ?2)";
+    struct vote_flags_put *p = arg;
+    const struct fraud_result *f = p->found;
+    int rc;
+    p->flags = 0;
+    if ((rc = tx_exec_id(tx, sql_unlink, p->stage_id)) != RC_OK ||
+        (rc = tx_exec_id(tx, sql_drop, p->stage_id)) != RC_OK)
+        return rc;
+    for (size_t i = 0; i < f->ngroups; i++) {
+        const struct fraud_group *g = &f->groups[i];
+        char key[96], first[24], last[24];
+        json_t *ev = NULL;
+        describe(p->scan, g, key, sizeof key, &ev);
+        char *evs = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        json_decref(ev);
+        if (!evs)
+            return RC_ERROR;
+        iso_of(g->first_at, first);
+        iso_of(g->last_at, last);
+        sqlite3_stmt *s = tx_prepare(tx, sql_flag);
+        if (!s) {
+            free(evs);
+            return RC_ERROR;
+        }
+        sqlite3_bind_int64(s, 1, p->stage_id);
+        sqlite3_bind_text(s, 2, rule_names[g->rule], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 4, g->case_id);
+        sqlite3_bind_int64(s, 5, (int64_t)g->n);
+        sqlite3_bind_int64(s, 6, g->voters);
+        sqlite3_bind_text(s, 7, first, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 8, last, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 9, evs, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(s);
+        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        if (rc == SQLITE_ROW)
+            rc = sqlite3_step(s);
+        sq_done(s);
+        free(evs);
+        if (rc != SQLITE_DONE)
+            return RC_ERROR;
+        if (!id)
+            continue; /* a voided flag holds that key: it stays as voided */
+        p->flags++;
+        for (size_t k = 0; k < g->n; k++) {
+            if (!(s = tx_prepare(tx, sql_member)))
+                return RC_ERROR;
+            sqlite3_bind_int64(s, 1, id);
+            sqlite3_bind_int64(s, 2, p->scan->votes[f->members[g->first + k]].id);
+            if ((rc = tx_exec(tx, s)) != RC_OK)
+                return rc;
+        }
+    }
+    return recount_from(tx, p->stage_id, p->scan);
+}
+
+int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
+{
+    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
+    static const char sql_count[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) SELECT ?1, case_id, count(*) "
+        "FROM vote WHERE stage_id = ?1 AND valid = 1 GROUP BY case_id";
+    int rc = tx_exec_id(tx, sql_clear, stage_id);
+    return rc != RC_OK ? rc : tx_exec_id(tx, sql_count, stage_id);
+}
+
+int tx_vote_void(struct store_tx *tx, void *arg)
+{
+    static const char sql_flag[] =
+        "SELECT voided_at IS NOT NULL FROM vote_flag WHERE id = ?1 AND stage_id = ?2";
+    static const char sql_mark[] =
+        "UPDATE vote SET valid = 0, void_flag = ?1 WHERE valid = 1 AND id IN "
+        "(SELECT vote_id FROM vote_flag_vote WHERE flag_id = ?1)";
+    static const char sql_record[] =
+        "UPDATE vote_flag SET voided_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), voided_by = ?2, "
+        "void_reason = ?3, voided_votes = ?4 WHERE id = ?1";
+    static const char sql_less[] =
+        "WITH gone AS (SELECT v.case_id, count(*) AS n FROM vote_flag_vote m JOIN vote v ON "
+        "v.id = m.vote_id WHERE m.flag_id = ?1 AND v.void_flag = ?1 GROUP BY v.case_id) "
+        "UPDATE vote_total SET votes = votes - (SELECT n FROM gone WHERE gone.case_id = "
+        "vote_total.case_id) WHERE stage_id = ?2 AND case_id IN (SELECT case_id FROM gone)";
+    struct vote_void *v = arg;
+    sqlite3_stmt *s = tx_prepare(tx, sql_flag);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->flag_id);
+    sqlite3_bind_int64(s, 2, v->stage_id);
+    int rc = sqlite3_step(s);
+    int voided = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sq_done(s);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (voided)
+        return RC_STATE;
+    if ((rc = tx_exec_id(tx, sql_mark, v->flag_id)) != RC_OK)
+        return rc;
+    v->voided = sqlite3_changes(tx->db);
+    if (!(s = tx_prepare(tx, sql_record)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->flag_id);
+    sqlite3_bind_int64(s, 2, v->user_id);
+    sqlite3_bind_text(s, 3, v->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 4, v->voided);
+    if ((rc = tx_exec(tx, s)) != RC_OK)
+        return rc;
+    /* The recount: each case's total less its votes this void made invalid. */
+    if (!(s = tx_prepare(tx, sql_less)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, v->flag_id);
+    sqlite3_bind_int64(s, 2, v->stage_id);
+    return tx_exec(tx, s);
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* One flag row of the SELECT below as JSON. */
+static json_t *flag_json(sqlite3_stmt *s)
+{
+    json_t *ev = json_loads(sq_text(s, 9), 0, NULL);
+    json_t *f = json_pack(
+        "{s:I,s:o,s:{s:I,s:o},s:I,s:I,s:o,s:o,s:o,s:o}", "id",
+        (json_int_t)sqlite3_column_int64(s, 0), "rule", sq_jtext(s, 1), "case", "id",
+        (json_int_t)sqlite3_column_int64(s, 2), "title", sq_jtext(s, 3), "votes",
+        (json_int_t)sqlite3_column_int64(s, 4), "voters", (json_int_t)sqlite3_column_int64(s, 5),
+        "first_at", sq_jtext(s, 6), "last_at", sq_jtext(s, 7), "found_at", sq_jtext(s, 8),
+        "evidence", ev ? ev : json_object());
+    if (f && sqlite3_column_type(s, 10) != SQLITE_NULL)
+        json_object_set_new(f, "void",
+                            json_pack("{s:o,s:o,s:o,s:I}", "at", sq_jtext(s, 10), "by",
+                                      sq_jtext(s, 11), "reason", sq_jtext(s, 12), "votes",
+                                      (json_int_t)sqlite3_column_int64(s, 13)));
+    return f;
+}
+
+#define FLAG_COLUMNS                                                                            \
+    "SELECT f.id, f.rule, f.case_id, coalesce(c.title, ''), f.votes, f.voters, f.first_at, "    \
+    "f.last_at, f.found_at, f.evidence, f.voided_at, coalesce(u.name, u.email, ''), "            \
+    "f.void_reason, f.voided_votes FROM vote_flag f LEFT JOIN \"case\" c ON c.id = f.case_id " \
+    "LEFT JOIN user u ON u.id = f.voided_by "
+
+json_t *store_vote_flags(struct store *st, int64_t stage_id)
+{
+    static const char sql[] = FLAG_COLUMNS "WHERE f.stage_id = ?1 "
+                                           "ORDER BY f.voided_at IS NOT NULL, f.votes DESC, f.id";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(a, flag_json(s));
+    sq_done(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+json_t *store_vote_flag(struct store *st, int64_t stage_id, int64_t flag_id, int limit)
+{
+    static const char sql[] = FLAG_COLUMNS "WHERE f.id = ?1 AND f.stage_id = ?2";
+    static const char sql_votes[] =
+        "SELECT v.id, v.at, v.case_id, c.title, w.masked, v.net, v.valid FROM vote_flag_vote m "
+        "JOIN vote v ON v.id = m.vote_id JOIN voter w ON w.id = v.voter_id "
+        "JOIN \"case\" c ON c.id = v.case_id WHERE m.flag_id = ?1 ORDER BY v.at, v.id LIMIT ?2";
+    static const char sql_nets[] =
+        "SELECT v.net, count(*), count(DISTINCT v.voter_id) FROM vote_flag_vote m "
+        "JOIN vote v ON v.id = m.vote_id WHERE m.flag_id = ?1 GROUP BY v.net "
+        "ORDER BY 2 DESC, 1 LIMIT 50";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, flag_id);
+    sqlite3_bind_int64(s, 2, stage_id);
+    json_t *f = sqlite3_step(s) == SQLITE_ROW ? flag_json(s) : NULL;
+    sq_done(s);
+    if (!f)
+        return NULL;
+    json_t *votes = json_array(), *nets = json_array();
+    json_object_set_new(f, "list", votes);
+    json_object_set_new(f, "prefixes", nets);
+    if (!(s = sq_prepare(st, sql_votes))) {
+        json_decref(f);
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, flag_id);
+    sqlite3_bind_int(s, 2, limit);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(
+            votes, json_pack("{s:I,s:o,s:{s:I,s:o},s:o,s:o,s:b}", "id",
+                             (json_int_t)sqlite3_column_int64(s, 0), "at", sq_jtext(s, 1), "case",
+                             "id", (json_int_t)sqlite3_column_int64(s, 2), "title",
+                             sq_jtext(s, 3), "voter", sq_jtext(s, 4), "net", sq_jtext(s, 5),
+                             "valid", sqlite3_column_int(s, 6)));
+    sq_done(s);
+    if (!(s = sq_prepare(st, sql_nets))) {
+        json_decref(f);
+        return NULL;
+    }
+    sqlite3_bind_int64(s, 1, flag_id);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(nets, json_pack("{s:o,s:I,s:I}", "net", sq_jtext(s, 0), "votes",
+                                              (json_int_t)sqlite3_column_int64(s, 1), "voters",
+                                              (json_int_t)sqlite3_column_int64(s, 2)));
+    sq_done(s);
+    return f;
+}
