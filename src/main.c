@@ -40,6 +40,7 @@
 #include "view/render.h"
 #include "web/pagecache.h"
 #include "web/web.h"
+#include "web/trust_cli.h"
 
 #define LAUREL_VERSION "0.1.0"
 
@@ -430,6 +431,8 @@ static const struct command commands[] = {
      dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
+    {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
+     ARGS_OWN, NULL, audit_verify_main},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -32,6 +32,7 @@
 #include "web/session.h"
 #include "web/review.h"
 #include "web/votes.h"
+#include "web/audit.h"
 
 struct web_config web;
 
@@ -169,6 +170,8 @@ static const struct route routes[] = {
     {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
     {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
+    /* The audit chain, signed results and certificates (audit.c). */
+    {"GET", "/admin/audit", H_PAGE(page_audit, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -697,6 +700,7 @@ int web_begin(struct req *r)
         break;
     }
     ws->handler = routes[found].target;
+    ws->pattern = routes[found].pattern;
     web_session_load(r);
     unsigned need = ws->handler->roles;
     if (need) {
@@ -762,9 +766,11 @@ json_t *web_routes(void)
         for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
             if (h->roles & bit)
                 json_array_append_new(roles, json_string(store_role_name(bit)));
-        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:b}", "method", routes[i].method,
-                                           "pattern", routes[i].pattern, "roles", roles,
-                                           "public", h->roles == 0));
+        json_t *o = json_pack("{s:s,s:s,s:o,s:b}", "method", routes[i].method, "pattern",
+                              routes[i].pattern, "roles", roles, "public", h->roles == 0);
+        if (h->action) /* an action appends an audit row with its change, or says it does not */
+            json_object_set_new(o, "audit", json_boolean(web_audit_route(routes[i].pattern)));
+        json_array_append_new(a, o);
     }
     return a;
 }

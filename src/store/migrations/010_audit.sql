@@ -1,0 +1,37 @@
+-- 010_audit.sql — the audit chain.
+--
+-- Every action that changes the campaign appends a row in the same
+-- transaction as the change: who (an account id, 0 for none), what (the
+-- action: its route), the object (the path it acted on, and the case when
+-- it acted on one), a digest of the change, the time, and a hash covering
+-- the previous row's hash and this row's content (store/audit.h says how).
+-- A writer batch that holds votes appends one row whose digest is the
+-- Merkle root of those votes (vote_first..vote_last, vote_count of them).
+-- Nothing in Laurel changes or deletes a row: the triggers refuse it.
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,              -- unix seconds
+    who INTEGER NOT NULL DEFAULT 0,   -- account id; 0: nobody signed in (the system)
+    what TEXT NOT NULL,               -- the action's route, or 'votes', 'publish'
+    object TEXT NOT NULL DEFAULT '',  -- the path acted on
+    case_id INTEGER,                  -- the case acted on, if one
+    digest TEXT NOT NULL,             -- SHA-256 (hex) of the change; a vote batch's Merkle root
+    vote_first INTEGER,               -- a vote batch: its first and last vote id, and count
+    vote_last INTEGER,
+    vote_count INTEGER,
+    prev TEXT NOT NULL,               -- the previous row's hash (64 zeros for the first)
+    hash TEXT NOT NULL                -- SHA-256 (hex) of prev and this row's content
+);
+CREATE INDEX audit_who ON audit(who, id);
+CREATE INDEX audit_what ON audit(what, id);
+CREATE INDEX audit_case ON audit(case_id, id) WHERE case_id IS NOT NULL;
+CREATE INDEX audit_votes ON audit(id) WHERE vote_last IS NOT NULL;
+
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows cannot be changed');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit rows cannot be deleted');
+END;
