@@ -226,6 +226,8 @@ EXPECTED = {
                                                data={"reason": "利害关系"}),
     "GET /review/{stage}/{label}/files/{n}": E("/review/3/999999/files/1",
                                                 page_for("rev", rev=404)),
+    # The audit log, signed results and certificates (test_audit.py, test_statement.py).
+    "GET /admin/audit": E("/admin/audit", page_for("org", org=200)),
 }
 
 # Public routes that check a voter's token instead of a user's role.
