@@ -189,6 +189,11 @@ static int cmd_demo(const struct options *o)
         return 1;
     }
     int rc = demo_load(st, o->seed, o->cases, err, sizeof err);
+    int64_t statement = 0; /* the published campaign's signed results, as publication makes them */
+    if (rc == 0 && trust_issue_statement(st, &statement) != 0) {
+        snprintf(err, sizeof err, "cannot issue the results statement");
+        rc = -1;
+    }
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "laurel: %s\n", err);
@@ -433,6 +438,12 @@ static const struct command commands[] = {
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
     {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
      ARGS_OWN, NULL, audit_verify_main},
+    {"publish-statement", NULL,
+     "issue a signed results statement of the published campaign: [--data DIR] [--out FILE]",
+     ARGS_OWN, NULL, publish_statement_main},
+    {"verify-results", NULL,
+     "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]", ARGS_OWN, NULL,
+     verify_results_main},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -31,6 +31,7 @@
 #include "core/fault.h"
 #include "core/log.h"
 #include "store/audit.h"
+#include "store/signkey.h"
 #include "store/sqlite_int.h"
 
 /* Prepared statements by the address of their SQL text: open addressing. */
@@ -465,6 +466,10 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (!st->path || open_conn(st->path, flags, &st->wdb) != 0) {
         snprintf(err, errlen, "cannot open database %s", st->path ? st->path : dir);
+        store_close(st);
+        return NULL;
+    }
+    if (signkey_load(dir, &st->key, err, errlen) != 0) { /* made here the first time */
         store_close(st);
         return NULL;
     }

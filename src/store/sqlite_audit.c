@@ -3,11 +3,13 @@
  * sealing vote batches, listing the log and verifying all of it.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "store/audit.h"
@@ -128,17 +130,61 @@ const struct audit_entry *store_audit_scoped(void)
     return scoped;
 }
 
-/* A vote's leaf from a row of the columns id, stage_id, case_id, voter_id, ord, day, net, ua_hash. */
+/* Append v in decimal at p; the end. */
+static char *put_dec(char *p, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* Append column col's text of s at p; the end. */
+static char *put_col(char *p, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+    if (n)
+        memcpy(p, t, n);
+    return p + n;
+}
+
+/*
+ * A vote's leaf from a row of the columns id, stage_id, case_id, voter_id,
+ * ord, day, net, ua_hash: the hash of "id|stage|case|voter|ord|day|net|ua".
+ */
 static void vote_leaf(sqlite3_stmt *s, unsigned char out[MERKLE_BYTES])
 {
-    char buf[512];
-    int n = snprintf(buf, sizeof buf, "%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64
-                                      "|%s|%s|%s",
-                     (int64_t)sqlite3_column_int64(s, 0), (int64_t)sqlite3_column_int64(s, 1),
-                     (int64_t)sqlite3_column_int64(s, 2), (int64_t)sqlite3_column_int64(s, 3),
-                     (int64_t)sqlite3_column_int64(s, 4), sq_text(s, 5), sq_text(s, 6),
-                     sq_text(s, 7));
-    merkle_leaf(buf, n < 0 ? 0 : (size_t)n >= sizeof buf ? sizeof buf - 1 : (size_t)n, out);
+    char stack[512];
+    size_t need = 5 * 22;
+    for (int c = 5; c < 8; c++) {
+        sqlite3_column_text(s, c);
+        need += (size_t)sqlite3_column_bytes(s, c) + 1;
+    }
+    char *buf = need <= sizeof stack ? stack : malloc(need), *p = buf;
+    if (!buf) { /* no memory: a leaf that matches nothing, so the batch is reported */
+        memset(out, 0, MERKLE_BYTES);
+        return;
+    }
+    for (int c = 0; c < 5; c++) {
+        p = put_dec(p, sqlite3_column_int64(s, c));
+        *p++ = '|';
+    }
+    p = put_col(p, s, 5);
+    *p++ = '|';
+    p = put_col(p, s, 6);
+    *p++ = '|';
+    p = put_col(p, s, 7);
+    merkle_leaf(buf, (size_t)(p - buf), out);
+    if (buf != stack)
+        free(buf);
 }
 
 #define VOTE_COLUMNS "id, stage_id, case_id, voter_id, ord, day, net, ua_hash"
@@ -331,25 +377,106 @@ static int broken(struct audit_report *r, int64_t id, const char *why)
     return RC_INVALID;
 }
 
+/* A vote batch's row, as the chain walk found it, for the batch checks. */
+struct batch {
+    int64_t row, after, first, last, count; /* its votes: ids in (after, last] */
+    char digest[MERKLE_HEX];
+};
+
+/* A share of the batches, checked on a thread of its own (its own reader connection). */
+struct batch_job {
+    struct store *st;
+    const struct batch *b;
+    size_t n;
+    int rc;             /* RC_OK, RC_INVALID (see bad, why) or RC_ERROR */
+    int64_t bad;        /* the first broken batch's row */
+    const char *why;
+    int64_t votes;
+};
+
+static void *check_batches(void *arg)
+{
+    static const char sql_votes[] =
+        "SELECT " VOTE_COLUMNS " FROM vote WHERE id > ?1 AND id <= ?2 ORDER BY id";
+    struct batch_job *j = arg;
+    unsigned char(*leaves)[MERKLE_BYTES] = malloc(AUDIT_VOTES_PER_ROW * sizeof *leaves);
+    j->rc = leaves ? RC_OK : RC_ERROR;
+    for (size_t i = 0; i < j->n && j->rc == RC_OK; i++) {
+        const struct batch *b = &j->b[i];
+        sqlite3_stmt *v = sq_prepare(j->st, sql_votes);
+        int64_t n = 0, first = 0, last = 0;
+        int more;
+        char root[MERKLE_HEX];
+        if (!v || votes_root(v, b->after, b->last, leaves, &n, &first, &last, &more, root) != RC_OK) {
+            j->rc = RC_ERROR;
+            break;
+        }
+        j->votes += n;
+        if (more || n != b->count || first != b->first || last != b->last)
+            j->why = "a vote of this batch is missing or was added";
+        else if (strcmp(root, b->digest) != 0)
+            j->why = "a vote of this batch was changed (its Merkle root differs)";
+        if (j->why) {
+            j->rc = RC_INVALID;
+            j->bad = b->row;
+        }
+    }
+    free(leaves);
+    return NULL;
+}
+
+#define VERIFY_THREADS_MAX 8
+
+/* Check the batches on up to VERIFY_THREADS_MAX threads; the first broken one goes to r. */
+static int check_all_batches(struct store *st, const struct batch *b, size_t n,
+                             struct audit_report *r)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = n < 256 ? 1 : cpus < 1 ? 1 : cpus > VERIFY_THREADS_MAX ? VERIFY_THREADS_MAX : (size_t)cpus;
+    struct batch_job jobs[VERIFY_THREADS_MAX];
+    pthread_t tid[VERIFY_THREADS_MAX];
+    int started[VERIFY_THREADS_MAX] = {0};
+    for (size_t i = 0; i < t; i++) {
+        size_t from = n * i / t, to = n * (i + 1) / t;
+        jobs[i] = (struct batch_job){st, b + from, to - from, RC_OK, 0, NULL, 0};
+        /* The first share runs here; the others on their own threads. */
+        started[i] = i > 0 && pthread_create(&tid[i], NULL, check_batches, &jobs[i]) == 0;
+        if (i > 0 && !started[i])
+            check_batches(&jobs[i]);
+    }
+    check_batches(&jobs[0]);
+    int out = RC_OK;
+    for (size_t i = 0; i < t; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        r->votes += jobs[i].votes;
+    }
+    for (size_t i = 0; i < t && out == RC_OK; i++) /* shares in order: the first break wins */
+        if (jobs[i].rc == RC_ERROR)
+            out = RC_ERROR;
+        else if (jobs[i].rc == RC_INVALID)
+            out = broken(r, jobs[i].bad, jobs[i].why);
+    return out;
+}
+
 int store_audit_verify(struct store *st, struct audit_report *r)
 {
     static const char sql_rows[] =
         "SELECT id, at, who, what, object, coalesce(case_id, 0), digest, coalesce(vote_first, 0), "
         "coalesce(vote_last, 0), coalesce(vote_count, 0), prev, hash FROM audit ORDER BY id";
-    static const char sql_votes[] =
-        "SELECT " VOTE_COLUMNS " FROM vote WHERE id > ?1 AND id <= ?2 ORDER BY id";
     static const char sql_after[] = "SELECT count(*) FROM vote WHERE id > ?1";
     memset(r, 0, sizeof *r);
-    unsigned char(*leaves)[MERKLE_BYTES] = malloc(AUDIT_VOTES_PER_ROW * sizeof *leaves);
-    sqlite3_stmt *s = sq_prepare(st, sql_rows), *v = sq_prepare(st, sql_votes);
-    if (!leaves || !s || !v) {
-        free(leaves);
+    sqlite3_stmt *s = sq_prepare(st, sql_rows);
+    if (!s)
         return RC_ERROR;
-    }
+    /* The chain, row by row; the vote batches it names are checked afterwards, in parallel. */
+    struct batch *batches = NULL;
+    size_t nb = 0, cap = 0;
     char prev[MERKLE_HEX];
     memcpy(prev, zero_hash, sizeof prev);
     int64_t sealed = 0;
     int rc, out = RC_OK;
+    struct audit_report chain = {0};
     while (out == RC_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct audit_row a = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
                               sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 5),
@@ -358,40 +485,51 @@ int store_audit_verify(struct store *st, struct audit_report *r)
                               sq_text(s, 6), prev};
         char hash[MERKLE_HEX];
         if (a.id != r->rows + 1) {
-            out = broken(r, r->rows + 1, "row missing: the row numbers jump over it");
+            out = broken(&chain, r->rows + 1, "row missing: the row numbers jump over it");
             break;
         }
         if (strcmp(sq_text(s, 10), prev) != 0) {
-            out = broken(r, a.id, "its link to the previous row does not match that row's hash");
+            out = broken(&chain, a.id, "its link to the previous row does not match that row's hash");
             break;
         }
         row_hash(&a, hash);
         if (strcmp(hash, sq_text(s, 11)) != 0) {
-            out = broken(r, a.id, "its content does not match its hash (the row was changed)");
+            out = broken(&chain, a.id, "its content does not match its hash (the row was changed)");
             break;
         }
         r->rows++;
         memcpy(prev, hash, sizeof prev);
         if (!a.vote_count)
             continue;
-        int64_t n = 0, first = 0, last = 0;
-        int more;
-        char root[MERKLE_HEX];
-        if (votes_root(v, sealed, a.vote_last, leaves, &n, &first, &last, &more, root) != RC_OK) {
-            out = RC_ERROR;
-            break;
+        if (nb == cap) {
+            struct batch *more = realloc(batches, (cap = cap ? 2 * cap : 1024) * sizeof *more);
+            if (!more) {
+                out = RC_ERROR;
+                break;
+            }
+            batches = more;
         }
-        if (more || n != a.vote_count || first != a.vote_first || last != a.vote_last)
-            out = broken(r, a.id, "a vote of this batch is missing or was added");
-        else if (strcmp(root, a.digest) != 0)
-            out = broken(r, a.id, "a vote of this batch was changed (its Merkle root differs)");
+        struct batch *b = &batches[nb++];
+        *b = (struct batch){a.id, sealed, a.vote_first, a.vote_last, a.vote_count, ""};
+        snprintf(b->digest, sizeof b->digest, "%s", a.digest);
         sealed = a.vote_last;
         r->vote_rows++;
-        r->votes += n;
     }
     sq_done(s);
     if (out == RC_OK && rc != SQLITE_DONE)
         out = RC_ERROR;
+    memcpy(r->head, r->rows ? prev : "", r->rows ? sizeof prev : 1);
+    if (out != RC_ERROR) {
+        /* A broken batch before the chain's break is the first broken link. */
+        int brc = check_all_batches(st, batches, nb, r);
+        if (brc == RC_ERROR)
+            out = RC_ERROR;
+        else if (brc == RC_INVALID)
+            out = RC_INVALID;
+        else if (out == RC_INVALID)
+            broken(r, chain.broken_id, chain.why);
+    }
+    free(batches);
     if (out == RC_OK && (s = sq_prepare(st, sql_after))) {
         sqlite3_bind_int64(s, 1, sealed);
         int64_t after = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
@@ -403,7 +541,5 @@ int store_audit_verify(struct store *st, struct audit_report *r)
             out = broken(r, r->rows + 1, why);
         }
     }
-    memcpy(r->head, r->rows ? prev : "", r->rows ? sizeof prev : 1);
-    free(leaves);
     return out;
 }

@@ -54,6 +54,7 @@ static const struct {
     {"/admin/stages/{id}/remind", "audit_what_remind"},
     {"/admin/stages/{id}/voting", "audit_what_voting"},
     {"publish-statement", "audit_what_statement"},
+    {"/admin/results/statement", "audit_what_statement"},
 };
 
 int web_audit_route(const char *pattern)

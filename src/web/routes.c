@@ -33,6 +33,7 @@
 #include "web/review.h"
 #include "web/votes.h"
 #include "web/audit.h"
+#include "web/statement.h"
 
 struct web_config web;
 
@@ -172,6 +173,11 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
     /* The audit chain, signed results and certificates (audit.c). */
     {"GET", "/admin/audit", H_PAGE(page_audit, ROLE_ORGANISER)},
+    {"GET", "/results/statement", H_MODEL(page_statement, 0)},
+    {"GET", "/results/statements/{file}", H_RAW(raw_statement_file)},
+    {"GET", "/signing.pub", H_RAW(raw_public_key)},
+    {"GET", "/admin/results", H_PAGE(page_admin_results, ROLE_ORGANISER)},
+    {"POST", "/admin/results/statement", H_ACTION(act_statement_issue, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -7,6 +7,15 @@
 #ifndef LAUREL_WEB_TRUST_CLI_H
 #define LAUREL_WEB_TRUST_CLI_H
 
+#include <stdint.h>
+
+#include "store/store.h"
+
 int audit_verify_main(int argc, char **argv);
+int publish_statement_main(int argc, char **argv);
+int verify_results_main(int argc, char **argv);
+
+/* Issue a statement of the public campaign when it is published (the demo does): 0 or -1. */
+int trust_issue_statement(struct store *st, int64_t *id);
 
 #endif

@@ -228,6 +228,11 @@ EXPECTED = {
                                                 page_for("rev", rev=404)),
     # The audit log, signed results and certificates (test_audit.py, test_statement.py).
     "GET /admin/audit": E("/admin/audit", page_for("org", org=200)),
+    "GET /results/statement": E("/results/statement", ALL=200),
+    "GET /results/statements/{file}": E("/results/statements/1.json", ALL=200),
+    "GET /signing.pub": E("/signing.pub", ALL=200),
+    "GET /admin/results": E("/admin/results", page_for("org", org=200)),
+    "POST /admin/results/statement": E("/admin/results/statement", post_for(org="ok")),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -718,6 +723,9 @@ def csrf_probe(world, key):
         return ranking_probe(world, key)
     if key.startswith("POST /review/"):
         return review_probe(world, key, account)
+    if key == "POST /admin/results/statement":
+        return (a["org"], "/admin/results/statement", {}, None,
+                lambda: one("SELECT count(*) FROM statement")[0])
     return None
 
 

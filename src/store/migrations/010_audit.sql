@@ -1,4 +1,4 @@
--- 010_audit.sql — the audit chain.
+-- 010_audit.sql — the audit chain and the signed results statements.
 --
 -- Every action that changes the campaign appends a row in the same
 -- transaction as the change: who (an account id, 0 for none), what (the
@@ -34,4 +34,23 @@ END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN
     SELECT RAISE(ABORT, 'audit rows cannot be deleted');
+END;
+
+-- A results statement (statement.h): the exact bytes issued and signed, kept
+-- as issued; like the audit rows, never changed or deleted.
+CREATE TABLE statement (
+    id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaign(id),
+    issued_at TEXT NOT NULL,          -- 2020-02-04T08:00:00Z
+    head TEXT NOT NULL,               -- the audit chain head it signs
+    body BLOB NOT NULL                -- the statement file
+);
+CREATE INDEX statement_campaign ON statement(campaign_id, id);
+CREATE TRIGGER statement_no_update BEFORE UPDATE ON statement
+BEGIN
+    SELECT RAISE(ABORT, 'statements cannot be changed');
+END;
+CREATE TRIGGER statement_no_delete BEFORE DELETE ON statement
+BEGIN
+    SELECT RAISE(ABORT, 'statements cannot be deleted');
 END;
