@@ -55,6 +55,7 @@ static const struct {
     {"/admin/stages/{id}/voting", "audit_what_voting"},
     {"publish-statement", "audit_what_statement"},
     {"/admin/results/statement", "audit_what_statement"},
+    {"/admin/results/certificates", "audit_what_certs"},
 };
 
 int web_audit_route(const char *pattern)

@@ -34,6 +34,7 @@
 #include "web/votes.h"
 #include "web/audit.h"
 #include "web/statement.h"
+#include "web/certs.h"
 
 struct web_config web;
 
@@ -178,6 +179,11 @@ static const struct route routes[] = {
     {"GET", "/signing.pub", H_RAW(raw_public_key)},
     {"GET", "/admin/results", H_PAGE(page_admin_results, ROLE_ORGANISER)},
     {"POST", "/admin/results/statement", H_ACTION(act_statement_issue, ROLE_ORGANISER)},
+    {"POST", "/admin/results/certificates", H_ACTION(act_certs_make, ROLE_ORGANISER)},
+    {"GET", "/admin/results/files/{file}", H_DOWNLOAD(raw_certs_file, ROLE_ORGANISER)},
+    {"GET", "/me/certificates", H_PAGE(page_my_certs, ROLE_SUBMITTER)},
+    {"GET", "/me/certificates/{file}", H_DOWNLOAD(raw_my_cert, ROLE_SUBMITTER)},
+    {"GET", "/verify/{code}", H_PAGE(page_verify, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

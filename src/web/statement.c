@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "store/statement.h"
+#include "web/certs.h"
 #include "web/statement.h"
 
 enum web_err page_statement(struct req *r, const struct web_input *in, struct page *p)
@@ -89,8 +90,11 @@ enum web_err page_admin_results(struct req *r, const struct web_input *in, struc
     json_t *camp = campaign ? store_campaign(web.store) : NULL;
     if (camp)
         json_object_set_new(m, "campaign", camp);
+    json_object_set_new(m, "certs", certs_batch_model());
     if (query_get(&r->query, "issued"))
         p->notice = "statement_issued";
+    else if (query_get(&r->query, "making"))
+        p->notice = "certs_started";
     p->model = m;
     p->template = "admin_results";
     p->title = i18n_get(r->lang, "admin_results_title");

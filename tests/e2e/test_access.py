@@ -233,6 +233,13 @@ EXPECTED = {
     "GET /signing.pub": E("/signing.pub", ALL=200),
     "GET /admin/results": E("/admin/results", page_for("org", org=200)),
     "POST /admin/results/statement": E("/admin/results/statement", post_for(org="ok")),
+    "POST /admin/results/certificates": E("/admin/results/certificates", post_for(org="ok")),
+    "GET /admin/results/files/{file}": E("/admin/results/files/none.pdf",
+                                         page_for("org", org=404)),
+    "GET /me/certificates": E("/me/certificates", page_for("sub", sub=200, sub2=200)),
+    "GET /me/certificates/{file}": E("/me/certificates/1.pdf", page_for("sub", sub=404,
+                                                                          sub2=404)),
+    "GET /verify/{code}": E("/verify/0000-0000-0000", ALL=404),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -726,6 +733,9 @@ def csrf_probe(world, key):
     if key == "POST /admin/results/statement":
         return (a["org"], "/admin/results/statement", {}, None,
                 lambda: one("SELECT count(*) FROM statement")[0])
+    if key == "POST /admin/results/certificates":
+        return (a["org"], "/admin/results/certificates", {}, None,
+                lambda: one("SELECT count(*) FROM certificate")[0])
     return None
 
 

@@ -54,3 +54,18 @@ CREATE TRIGGER statement_no_delete BEFORE DELETE ON statement
 BEGIN
     SELECT RAISE(ABORT, 'statements cannot be deleted');
 END;
+
+-- A certificate (荣誉证书) of an awarded case: its serial number in the
+-- campaign and the check code printed on it (and in its QR code), which
+-- /verify/{code} looks up to show the award as it stands now.  Made once per
+-- case, the first time the campaign's certificates are made; kept when a
+-- correction withdraws the award, so that the page can say so.
+CREATE TABLE certificate (
+    case_id INTEGER PRIMARY KEY REFERENCES "case"(id),
+    campaign_id INTEGER NOT NULL REFERENCES campaign(id),
+    serial INTEGER NOT NULL,          -- 1, 2, ... in the campaign, by tier, region, case
+    code TEXT NOT NULL UNIQUE,        -- XXXX-XXXX-XXXX, Crockford base32, random
+    tier_id INTEGER NOT NULL REFERENCES tier(id), -- the tier it was made for
+    made_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+    UNIQUE (campaign_id, serial)
+);
