@@ -41,6 +41,7 @@
 #include "web/pagecache.h"
 #include "web/web.h"
 #include "web/trust_cli.h"
+#include "web/certs.h"
 
 #define LAUREL_VERSION "0.1.0"
 
@@ -365,6 +366,7 @@ static int cmd_serve(const struct options *o)
     sigwait(&sigs, &sig);
     log_info("signal %d: finishing requests in flight", sig);
     server_stop(srv, 5000);
+    certs_cancel(); /* a certificate batch stops at its next page, its files left unfinished */
     worker_stop();
     mail_sender_stop(mail);
     store_close(st);

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@ static void fields_of(json_t *c, struct cert_fields *f, char serial[48], char ur
                               url};
 }
 
+static atomic_int cancelled;
+
+void certs_cancel(void)
+{
+    cancelled = 1;
+}
+
 static int to_buf(void *ctx, const unsigned char *data, unsigned int len)
 {
     struct buf *b = ctx;
@@ -66,7 +74,7 @@ static int to_buf(void *ctx, const unsigned char *data, unsigned int len)
 
 static int to_file(void *ctx, const unsigned char *data, unsigned int len)
 {
-    return fwrite(data, 1, len, ctx) == len ? 0 : -1;
+    return !cancelled && fwrite(data, 1, len, ctx) == len ? 0 : -1;
 }
 
 /* <data>/certificates/certificates-<slug>.<ext>, and its name while it is being written. */
@@ -101,6 +109,10 @@ static int batch_write(json_t *certs, const char *slug)
     int rc = z ? 0 : -1;
     struct buf one = BUF_INIT;
     for (size_t i = 0; i < n && rc == 0; i++) {
+        if (cancelled) {
+            rc = -1;
+            break;
+        }
         json_t *c = json_array_get(certs, i);
         fields_of(c, &f[i], serial[i], url[i]);
         buf_reset(&one);
@@ -126,7 +138,10 @@ static int batch_write(json_t *certs, const char *slug)
     if (rc == 0 && (rename(zip_tmp, zip_path) != 0 || rename(pdf_tmp, pdf_path) != 0))
         rc = -1;
     if (rc != 0) {
-        log_error("certificates: the batch of %s failed: %s", slug, strerror(errno));
+        if (cancelled)
+            log_info("certificates: the batch of %s stopped at shutdown", slug);
+        else
+            log_error("certificates: the batch of %s failed: %s", slug, strerror(errno));
         remove(zip_tmp);
         remove(pdf_tmp);
     }

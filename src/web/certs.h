@@ -18,6 +18,9 @@ void raw_my_cert(struct req *r, struct resp *w);
 void raw_certs_file(struct req *r, struct resp *w);
 extern const struct web_action act_certs_make;
 
+/* Stop a running batch at its next certificate (at shutdown): its files are not kept. */
+void certs_cancel(void);
+
 /* The batch's state for the organiser's page: {state, done, total, seconds, pdf, zip}. */
 json_t *certs_batch_model(void);
 

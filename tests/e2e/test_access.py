@@ -734,8 +734,11 @@ def csrf_probe(world, key):
         return (a["org"], "/admin/results/statement", {}, None,
                 lambda: one("SELECT count(*) FROM statement")[0])
     if key == "POST /admin/results/certificates":
+        # The codes are made once (the POST matrix may have made them): each batch's audit row.
         return (a["org"], "/admin/results/certificates", {}, None,
-                lambda: one("SELECT count(*) FROM certificate")[0])
+                lambda: (one("SELECT count(*) FROM certificate")[0],
+                         one("SELECT count(*) FROM audit WHERE what = ?",
+                             "/admin/results/certificates")[0]))
     return None
 
 
