@@ -350,7 +350,7 @@ json_t *store_audit_facets(struct store *st)
     static const char sql_what[] = "SELECT what, count(*) FROM audit GROUP BY what ORDER BY what";
     static const char sql_who[] =
         "SELECT a.who, coalesce(u.name, ''), coalesce(u.email, ''), count(*) FROM audit a "
-        "LEFT JOIN user u ON u.id = a.who GROUP BY a.who ORDER BY a.who";
+        "LEFT JOIN user u ON u.id = a.who WHERE a.who > 0 GROUP BY a.who ORDER BY a.who";
     json_t *whats = json_array(), *whos = json_array();
     sqlite3_stmt *s = sq_prepare(st, sql_what);
     if (s) {

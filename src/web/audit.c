@@ -166,6 +166,9 @@ enum web_err page_audit(struct req *r, const struct web_input *in, struct page *
     json_array_foreach(json_object_get(list, "rows"), i, row) {
         const char *w = json_string_value(json_object_get(row, "what"));
         json_object_set_new(row, "what_word", json_string(what_word(r, w ? w : "")));
+        const char *h = json_string_value(json_object_get(row, "hash"));
+        size_t hl = h ? strlen(h) : 0;
+        json_object_set_new(row, "hash_short", json_stringn(h ? h : "", hl > 16 ? 16 : hl));
     }
     json_array_foreach(json_object_get(facets, "whats"), i, row) {
         const char *w = json_string_value(json_object_get(row, "what"));
@@ -173,7 +176,7 @@ enum web_err page_audit(struct req *r, const struct web_input *in, struct page *
         json_object_set_new(row, "selected", json_boolean(f.what && w && strcmp(w, f.what) == 0));
     }
     json_array_foreach(json_object_get(facets, "whos"), i, row)
-        json_object_set_new(row, "selected",
+        json_object_set_new(row, "selected", /* the system (0) is no filter: it has no entry */
                             json_boolean(json_integer_value(json_object_get(row, "who")) == f.who));
     json_t *m = json_pack("{s:o,s:o,s:s,s:I}", "log", list, "facets", facets, "head", head,
                           "rows_total", (json_int_t)rows);

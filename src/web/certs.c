@@ -37,8 +37,7 @@ static struct {
     enum batch_state state;
     int done, total;
     double seconds;
-    char slug[64];
-} batch = {PTHREAD_MUTEX_INITIALIZER, BATCH_NONE, 0, 0, 0, ""};
+} batch = {PTHREAD_MUTEX_INITIALIZER, BATCH_NONE, 0, 0, 0};
 
 /* A certificate's fields for the PDF, from its store row; serial and url filled here. */
 static void fields_of(json_t *c, struct cert_fields *f, char serial[48], char url[512])
@@ -151,6 +150,18 @@ static int batch_write(json_t *certs, const char *slug)
     return rc;
 }
 
+/* The public campaign's slug as a file name ("" when there is none). */
+static void campaign_slug(char out[64])
+{
+    json_t *camp = store_public_campaign(web.store) ? store_campaign(web.store) : NULL;
+    const char *slug = camp ? json_string_value(json_object_get(camp, "slug")) : NULL;
+    snprintf(out, 64, "%s", slug ? slug : "");
+    json_decref(camp);
+    for (char *p = out; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+            *p = '-';
+}
+
 struct batch_job {
     int64_t campaign;
     char slug[64];
@@ -174,19 +185,32 @@ static void batch_run(void *arg)
     free(j);
 }
 
+/* 1 when the public campaign's files are there (and no batch is rewriting them); slug filled. */
+static int files_ready(char slug[64])
+{
+    campaign_slug(slug);
+    pthread_mutex_lock(&batch.lock);
+    int running = batch.state == BATCH_RUNNING;
+    pthread_mutex_unlock(&batch.lock);
+    char pdf[4200], zip[4200];
+    struct stat sb;
+    batch_path(pdf, sizeof pdf, slug, "pdf", 0);
+    batch_path(zip, sizeof zip, slug, "zip", 0);
+    return *slug && !running && stat(pdf, &sb) == 0 && stat(zip, &sb) == 0;
+}
+
 json_t *certs_batch_model(void)
 {
     static const char *const names[] = {"none", "running", "done", "failed"};
     pthread_mutex_lock(&batch.lock);
-    json_t *m = json_pack("{s:s,s:i,s:i,s:f,s:b,s:s}", "state", names[batch.state], "done",
+    json_t *m = json_pack("{s:s,s:i,s:i,s:f,s:b}", "state", names[batch.state], "done",
                           batch.done, "total", batch.total, "seconds", batch.seconds, "running",
-                          batch.state == BATCH_RUNNING, "slug", batch.slug);
+                          batch.state == BATCH_RUNNING);
+    if (batch.state == BATCH_DONE) /* this process made them: how long it took, for the page */
+        json_object_set_new(m, "took", json_sprintf("%.1f", batch.seconds));
     pthread_mutex_unlock(&batch.lock);
-    const char *slug = json_string_value(json_object_get(m, "slug"));
-    char path[4200];
-    struct stat sb;
-    batch_path(path, sizeof path, slug, "pdf", 0);
-    json_object_set_new(m, "ready", json_boolean(*slug && stat(path, &sb) == 0));
+    char slug[64];
+    json_object_set_new(m, "ready", json_boolean(files_ready(slug)));
     return m;
 }
 
@@ -204,13 +228,7 @@ static enum result make_load(struct web_act *x)
         x->error = "statement_no_campaign";
         return RC_STATE;
     }
-    json_t *camp = store_campaign(web.store);
-    snprintf(s->slug, sizeof s->slug, "%s",
-             camp ? json_string_value(json_object_get(camp, "slug")) ?: "campaign" : "campaign");
-    json_decref(camp);
-    for (char *p = s->slug; *p; p++) /* a file name */
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
-            *p = '-';
+    campaign_slug(s->slug);
     pthread_mutex_lock(&batch.lock);
     int running = batch.state == BATCH_RUNNING;
     pthread_mutex_unlock(&batch.lock);
@@ -241,7 +259,6 @@ static enum result make_then(struct web_act *x, struct resp *w, enum result rc)
         batch.state = BATCH_RUNNING;
         batch.done = 0;
         batch.total = 0;
-        snprintf(batch.slug, sizeof batch.slug, "%s", s->slug);
     }
     pthread_mutex_unlock(&batch.lock);
     if (busy || !j) {
@@ -306,12 +323,8 @@ void raw_certs_file(struct req *r, struct resp *w)
     const char *ext = strcmp(file, "certificates.pdf") == 0   ? "pdf"
                       : strcmp(file, "certificates.zip") == 0 ? "zip"
                                                               : NULL;
-    pthread_mutex_lock(&batch.lock);
     char slug[64];
-    snprintf(slug, sizeof slug, "%s", batch.slug);
-    int ready = batch.state == BATCH_DONE;
-    pthread_mutex_unlock(&batch.lock);
-    if (!ext || !ready) {
+    if (!ext || !files_ready(slug)) {
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
