@@ -29,7 +29,6 @@
 
 #define AUDIT_VOTES_PER_ROW 4096
 #define AUDIT_WHAT_MAX 128
-#define AUDIT_OBJECT_MAX 256
 
 /* One action's row, as the caller knows it (the store adds id, time and hashes). */
 struct audit_entry {

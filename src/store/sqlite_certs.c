@@ -42,32 +42,38 @@ int tx_certs_assign(struct store_tx *tx, int64_t campaign_id, int *made)
     sq_done(s);
     if (serial < 0 || !(s = tx_prepare(tx, sql_todo)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    int64_t todo[4096][2];
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 4096) {
-        todo[n][0] = sqlite3_column_int64(s, 0);
-        todo[n][1] = sqlite3_column_int64(s, 1);
-        n++;
-    }
-    sq_done(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return RC_ERROR;
-    for (size_t i = 0; i < n; i++) {
-        char code[CERT_CODE_LEN + 1];
-        new_code(code);
-        if (!(s = tx_prepare(tx, sql_add)))
+    /* In rounds of TODO_MAX cases (the writer thread's stack), until none is left. */
+    enum { TODO_MAX = 1024 };
+    int64_t todo[TODO_MAX][2];
+    size_t n;
+    do {
+        sqlite3_bind_int64(s, 1, campaign_id);
+        n = 0;
+        int rc = SQLITE_DONE;
+        while (n < TODO_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+            todo[n][0] = sqlite3_column_int64(s, 0);
+            todo[n][1] = sqlite3_column_int64(s, 1);
+            n++;
+        }
+        sq_done(s);
+        if (n < TODO_MAX && rc != SQLITE_DONE)
             return RC_ERROR;
-        sqlite3_bind_int64(s, 1, todo[i][0]);
-        sqlite3_bind_int64(s, 2, campaign_id);
-        sqlite3_bind_int64(s, 3, ++serial);
-        sqlite3_bind_text(s, 4, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 5, todo[i][1]);
-        if ((rc = tx_exec(tx, s)) != RC_OK)
-            return rc;
-        (*made)++;
-    }
+        for (size_t i = 0; i < n; i++) {
+            char code[CERT_CODE_LEN + 1];
+            new_code(code);
+            sqlite3_stmt *add = tx_prepare(tx, sql_add);
+            if (!add)
+                return RC_ERROR;
+            sqlite3_bind_int64(add, 1, todo[i][0]);
+            sqlite3_bind_int64(add, 2, campaign_id);
+            sqlite3_bind_int64(add, 3, ++serial);
+            sqlite3_bind_text(add, 4, code, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(add, 5, todo[i][1]);
+            if ((rc = tx_exec(tx, add)) != RC_OK)
+                return rc;
+            (*made)++;
+        }
+    } while (n == TODO_MAX);
     return RC_OK;
 }
 
