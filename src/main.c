@@ -41,6 +41,8 @@
 #include "view/render.h"
 #include "web/pagecache.h"
 #include "web/web.h"
+#include "web/trust_cli.h"
+#include "web/certs.h"
 
 #define LAUREL_VERSION "0.1.0"
 
@@ -199,6 +201,11 @@ static int cmd_demo(const struct options *o)
         return 1;
     }
     int rc = demo_load(st, o->seed, o->cases, err, sizeof err);
+    int64_t statement = 0; /* the published campaign's signed results, as publication makes them */
+    if (rc == 0 && trust_issue_statement(st, &statement) != 0) {
+        snprintf(err, sizeof err, "cannot issue the results statement");
+        rc = -1;
+    }
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "laurel: %s\n", err);
@@ -380,6 +387,7 @@ static int cmd_serve(const struct options *o)
     sigwait(&sigs, &sig);
     log_info("signal %d: finishing requests in flight", sig);
     server_stop(srv, 5000);
+    certs_cancel(); /* a certificate batch stops at its next page, its files left unfinished */
     worker_stop();
     mail_sender_stop(mail);
     store_close(st);
@@ -451,6 +459,14 @@ static const struct command commands[] = {
      dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
+    {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
+     ARGS_OWN, NULL, audit_verify_main},
+    {"publish-statement", NULL,
+     "issue a signed results statement of the published campaign: [--data DIR] [--out FILE]",
+     ARGS_OWN, NULL, publish_statement_main},
+    {"verify-results", NULL,
+     "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]", ARGS_OWN, NULL,
+     verify_results_main},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -40,7 +40,8 @@
 static const char *const private_tables[] = {
     "user",       "user_role",      "session",   "token",        "outbox",   "region_quota",
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
-    "stage_case", "assignment",     "review",    "review_score", NULL,
+    "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
+    NULL,
 };
 
 /* Tables whose rows belong to one case, by a case_id column. */

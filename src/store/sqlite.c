@@ -30,6 +30,8 @@
 #include "core/clock.h"
 #include "core/fault.h"
 #include "core/log.h"
+#include "store/audit.h"
+#include "store/signkey.h"
 #include "store/sqlite_int.h"
 
 /* Prepared statements by the address of their SQL text: open addressing. */
@@ -381,6 +383,13 @@ static int flush_views(sqlite3 *db, void *ctx)
     return 0;
 }
 
+/* Last in every writer batch: the audit chain's row for the batch's votes (audit.h). */
+static int seal_votes(sqlite3 *db, void *ctx)
+{
+    struct store_tx tx = {ctx, db};
+    return tx_audit_seal_votes(&tx) == RC_OK ? 0 : -1;
+}
+
 static int load_counters(struct store *st)
 {
     for (int k = 0; k < STORE_COUNT__MAX; k++) {
@@ -498,6 +507,10 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         store_close(st);
         return NULL;
     }
+    if (signkey_load(dir, &st->key, err, errlen) != 0) { /* made here the first time */
+        store_close(st);
+        return NULL;
+    }
     if (sqlite3_db_readonly(st->wdb, "main") == 1) {
         snprintf(err, errlen,
                  "database %s can only be read (its permissions or its file system): "
@@ -555,7 +568,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
-    st->writer = st->wcache ? writer_start(st->wdb, flush_views, st) : NULL;
+    st->writer = st->wcache ? writer_start(st->wdb, flush_views, seal_votes, st) : NULL;
     if (!st->writer) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
@@ -742,6 +755,7 @@ struct sync_write {
     struct store *st;
     store_write_fn run;
     void *arg;
+    const struct audit_entry *audit; /* the caller's scoped row (audit.h), or NULL */
 };
 
 static int sync_write_run(sqlite3 *db, void *arg)
@@ -750,13 +764,15 @@ static int sync_write_run(sqlite3 *db, void *arg)
     struct store_tx tx = {sw->st, db};
     changes_begin(sw->st, &sw->changes);
     int rc = sw->run(&tx, sw->arg);
+    if (rc == RC_OK && sw->audit) /* the calling action's row, in the same transaction */
+        rc = tx_audit_append(&tx, sw->audit);
     changes_end(sw->st, &sw->changes);
     return rc == RC_OK ? 0 : rc;
 }
 
 int store_write_sync(struct store *st, store_write_fn run, void *arg)
 {
-    struct sync_write sw = {{0}, st, run, arg};
+    struct sync_write sw = {{0}, st, run, arg, store_audit_scoped()};
     int rc = writer_run_sync(st->writer, sync_write_run, &sw);
     if (rc == 0)
         changes_apply(st, &sw.changes);

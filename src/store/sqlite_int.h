@@ -16,6 +16,7 @@
 #include "store/counter.h"
 #include "store/store.h"
 #include "store/writer.h"
+#include "store/signkey.h"
 
 enum sq_id {
     Q_CAMPAIGN,
@@ -100,6 +101,7 @@ struct store {
     _Atomic uint64_t case_gen[STORE_CASE_SLOTS];
     struct store_changes *changes; /* the write being run, on the writer thread */
     int col_case_campaign, col_case_id[STORE_CASE_TABLES];
+    struct signkey key; /* the installation's, for results statements (signkey.h) */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */

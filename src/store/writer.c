@@ -21,6 +21,7 @@ struct writer {
     struct writer_job *head, **tail;
     int stopping;
     int (*tick)(sqlite3 *db, void *ctx);
+    int (*seal)(sqlite3 *db, void *ctx);
     void *tick_ctx;
     /*
      * Written by the writer thread, read by writer_stats_get on any thread
@@ -79,7 +80,10 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
             exec(w->db, "ROLLBACK TO tick");
         exec(w->db, "RELEASE tick");
     }
-    if (rc == 0 && exec(w->db, "COMMIT") != 0) {
+    if (rc == 0 && w->seal && w->seal(w->db, w->tick_ctx) != 0) {
+        exec(w->db, "ROLLBACK");
+        rc = -1;
+    } else if (rc == 0 && exec(w->db, "COMMIT") != 0) {
         exec(w->db, "ROLLBACK");
         rc = -1;
     }
@@ -152,7 +156,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), void *tick_ctx)
+struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx),
+                            int (*seal)(sqlite3 *db, void *ctx), void *tick_ctx)
 {
     struct writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -160,6 +165,7 @@ struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), vo
     w->db = db;
     w->tail = &w->head;
     w->tick = tick;
+    w->seal = seal;
     w->tick_ctx = tick_ctx;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);

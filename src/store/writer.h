@@ -8,7 +8,9 @@
  * each job's `done`, so a handler that waits for `done` (suspending its
  * connection meanwhile) acknowledges only durable writes.  Once a second,
  * and once more when stopping, the writer runs its `tick` inside a batch
- * (the view-counter flush).
+ * (the view-counter flush).  Last in every batch, before the commit, it
+ * runs its `seal` (the audit chain's row for the batch's votes); a seal
+ * that fails rolls the whole batch back.
  */
 #ifndef LAUREL_WRITER_H
 #define LAUREL_WRITER_H
@@ -34,8 +36,9 @@ struct writer_stats {
 
 struct writer;
 
-/* Start the thread; it owns db from now on.  tick may be NULL. */
-struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx), void *tick_ctx);
+/* Start the thread; it owns db from now on.  tick and seal (0 or -1) may be NULL; ctx is theirs. */
+struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx),
+                            int (*seal)(sqlite3 *db, void *ctx), void *ctx);
 /* Queue a job (the caller keeps ownership of job, which must live until done). */
 void writer_submit(struct writer *w, struct writer_job *job);
 /* Run a job and wait for its commit; returns its rc. */

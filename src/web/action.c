@@ -14,6 +14,7 @@
 #include "core/utf8.h"
 #include "store/accounts.h"
 #include "web/action.h"
+#include "web/audit.h"
 
 #define TEXT_MAX_DEFAULT 2000 /* characters, when a text field names no max */
 
@@ -363,7 +364,10 @@ static void finish(struct web_act *x, struct resp *w, enum result rc)
 static int act_write(struct store_tx *tx, void *arg)
 {
     struct web_act *x = arg;
-    return x->a->write(tx, x->state);
+    int rc = x->a->write(tx, x->state);
+    if (rc == RC_OK && x->audit) /* the audit chain's row, in the change's transaction */
+        rc = tx_audit_append(tx, x->audit);
+    return rc;
 }
 
 static void written(struct req *r, struct resp *w, int rc, void *arg)
@@ -381,7 +385,9 @@ struct work_run {
 static void work_run(void *arg)
 {
     struct work_run *k = arg;
+    store_audit_scope(k->x->audit); /* the work's store_write_sync calls append it */
     k->rc = k->x->a->work(k->x->state);
+    store_audit_scope(NULL);
 }
 
 static void worked(struct req *r, struct resp *w, int rc, void *arg)
@@ -448,6 +454,7 @@ void web_act_run(struct req *r, struct resp *w, const struct web_action *a)
         refuse(x, w, rc);
         return;
     }
+    x->audit = web_audit_entry(x);
     if (a->write) {
         web_write(r, w, act_write, x, written);
     } else if (a->work) {

@@ -85,6 +85,7 @@ struct web_value {
 };
 
 struct web_action;
+struct audit_entry;
 
 /* An action in progress: what each step reads and fills. */
 struct web_act {
@@ -99,6 +100,7 @@ struct web_act {
     int status;          /* a refusal's status instead of the result's (401, 429); on
                             success with a done page, that answer's (201, 202) */
     web_model_fn page;   /* the page to show a refusal on, instead of a->page */
+    struct audit_entry *audit; /* the audit row the write (or work's writes) appends, or NULL */
 };
 
 typedef enum result (*web_step_fn)(struct web_act *x);

@@ -37,6 +37,9 @@
 #include "web/ballot.h"
 #include "web/award.h"
 #include "web/notice.h"
+#include "web/audit.h"
+#include "web/statement.h"
+#include "web/certs.h"
 
 struct web_config web;
 
@@ -230,6 +233,18 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/flags", H_ACTION(act_stage_flags_scan, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/flags/{flag}", H_PAGE(page_stage_flag, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/flags/{flag}/void", H_ACTION(act_stage_flag_void, ROLE_ORGANISER)},
+    /* The audit chain, signed results and certificates (audit.c). */
+    {"GET", "/admin/audit", H_PAGE(page_audit, ROLE_ORGANISER)},
+    {"GET", "/results/statement", H_MODEL(page_statement, 0)},
+    {"GET", "/results/statements/{file}", H_RAW(raw_statement_file)},
+    {"GET", "/signing.pub", H_RAW(raw_public_key)},
+    {"GET", "/admin/results", H_PAGE(page_admin_results, ROLE_ORGANISER)},
+    {"POST", "/admin/results/statement", H_ACTION(act_statement_issue, ROLE_ORGANISER)},
+    {"POST", "/admin/results/certificates", H_ACTION(act_certs_make, ROLE_ORGANISER)},
+    {"GET", "/admin/results/files/{file}", H_DOWNLOAD(raw_certs_file, ROLE_ORGANISER)},
+    {"GET", "/me/certificates", H_PAGE(page_my_certs, ROLE_SUBMITTER)},
+    {"GET", "/me/certificates/{file}", H_DOWNLOAD(raw_my_cert, ROLE_SUBMITTER)},
+    {"GET", "/verify/{code}", H_PAGE(page_verify, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -763,6 +778,7 @@ int web_begin(struct req *r)
         break;
     }
     ws->handler = routes[found].target;
+    ws->pattern = routes[found].pattern;
     web_session_load(r);
     unsigned need = ws->handler->roles;
     if (need) {
@@ -828,9 +844,11 @@ json_t *web_routes(void)
         for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
             if (h->roles & bit)
                 json_array_append_new(roles, json_string(store_role_name(bit)));
-        json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:b}", "method", routes[i].method,
-                                           "pattern", routes[i].pattern, "roles", roles,
-                                           "public", h->roles == 0));
+        json_t *o = json_pack("{s:s,s:s,s:o,s:b}", "method", routes[i].method, "pattern",
+                              routes[i].pattern, "roles", roles, "public", h->roles == 0);
+        if (h->action) /* an action appends an audit row with its change, or says it does not */
+            json_object_set_new(o, "audit", json_boolean(web_audit_route(routes[i].pattern)));
+        json_array_append_new(a, o);
     }
     return a;
 }

@@ -120,6 +120,7 @@ struct web_state {
     struct query form;
     int form_parsed;
     struct web_act *act;               /* the action being run (action.c), or NULL */
+    const char *pattern;               /* the route's pattern, or NULL before it is found */
 };
 
 /* The signed-in user of a request, or NULL. */

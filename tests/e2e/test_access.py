@@ -303,6 +303,20 @@ EXPECTED = {
                                              page_for("org", org=404)),
     "POST /admin/stages/{id}/flags/{flag}/void": E("/admin/stages/1/flags/1/void",
                                                    post_for(org=404), data={"reason": "x"}),
+    # The audit log, signed results and certificates (test_audit.py, test_statement.py).
+    "GET /admin/audit": E("/admin/audit", page_for("org", org=200)),
+    "GET /results/statement": E("/results/statement", ALL=200),
+    "GET /results/statements/{file}": E("/results/statements/1.json", ALL=200),
+    "GET /signing.pub": E("/signing.pub", ALL=200),
+    "GET /admin/results": E("/admin/results", page_for("org", org=200)),
+    "POST /admin/results/statement": E("/admin/results/statement", post_for(org="ok")),
+    "POST /admin/results/certificates": E("/admin/results/certificates", post_for(org="ok")),
+    "GET /admin/results/files/{file}": E("/admin/results/files/none.pdf",
+                                         page_for("org", org=404)),
+    "GET /me/certificates": E("/me/certificates", page_for("sub", sub=200, sub2=200)),
+    "GET /me/certificates/{file}": E("/me/certificates/1.pdf", page_for("sub", sub=404,
+                                                                          sub2=404)),
+    "GET /verify/{code}": E("/verify/0000-0000-0000", ALL=404),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -801,6 +815,15 @@ def csrf_probe(world, key):
         return review_probe(world, key, account)
     if key.startswith("POST /admin/news"):
         return news_probe(world, key)
+    if key == "POST /admin/results/statement":
+        return (a["org"], "/admin/results/statement", {}, None,
+                lambda: one("SELECT count(*) FROM statement")[0])
+    if key == "POST /admin/results/certificates":
+        # The codes are made once (the POST matrix may have made them): each batch's audit row.
+        return (a["org"], "/admin/results/certificates", {}, None,
+                lambda: (one("SELECT count(*) FROM certificate")[0],
+                         one("SELECT count(*) FROM audit WHERE what = ?",
+                             "/admin/results/certificates")[0]))
     return None
 
 

@@ -52,7 +52,8 @@ static int teardown(void **state)
 {
     struct folder *f = *state;
     store_close(f->st);
-    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm", "laurel.lock"};
+    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm", "laurel.lock",
+                           "signing.key", "signing.pub"};
     char path[128];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);

@@ -455,8 +455,9 @@ static void test_page_generations(void **state)
 
     store_close(st);
     char path[512];
-    static const char *const files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm", "signing.key",
+                                        "signing.pub"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
     }

@@ -39,7 +39,8 @@ static struct store *st;
 
 static int remove_tree(void)
 {
-    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm"};
+    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm", "signing.key",
+                           "signing.pub"};
     char path[128];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);

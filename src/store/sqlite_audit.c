@@ -1,0 +1,545 @@
+/*
+ * sqlite_audit.c — the audit chain in SQLite (audit.h): appending rows,
+ * sealing vote batches, listing the log and verifying all of it.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "store/audit.h"
+#include "store/sqlite_int.h"
+
+static const char zero_hash[MERKLE_HEX] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* A row's content, as hashed. */
+struct audit_row {
+    int64_t id, at, who, case_id, vote_first, vote_last, vote_count; /* 0: absent */
+    const char *what, *object, *digest, *prev;
+};
+
+static void put_int(crypto_hash_sha256_state *s, int64_t v, int absent_if_zero)
+{
+    char buf[32];
+    int n = absent_if_zero && v == 0 ? 0 : snprintf(buf, sizeof buf, "%" PRId64, v);
+    crypto_hash_sha256_update(s, (const unsigned char *)buf, (unsigned long long)n);
+    crypto_hash_sha256_update(s, (const unsigned char *)"\n", 1);
+}
+
+static void put_text(crypto_hash_sha256_state *s, const char *t, int last)
+{
+    crypto_hash_sha256_update(s, (const unsigned char *)t, strlen(t));
+    if (!last)
+        crypto_hash_sha256_update(s, (const unsigned char *)"\n", 1);
+}
+
+static void row_hash(const struct audit_row *r, char out[MERKLE_HEX])
+{
+    crypto_hash_sha256_state s;
+    unsigned char h[MERKLE_BYTES];
+    crypto_hash_sha256_init(&s);
+    put_text(&s, r->prev, 0);
+    put_int(&s, r->id, 0);
+    put_int(&s, r->at, 0);
+    put_int(&s, r->who, 0);
+    put_text(&s, r->what, 0);
+    put_text(&s, r->object, 0);
+    put_int(&s, r->case_id, 1);
+    put_text(&s, r->digest, 0);
+    put_int(&s, r->vote_first, 1);
+    put_int(&s, r->vote_last, 1);
+    char buf[32] = "";
+    if (r->vote_count)
+        snprintf(buf, sizeof buf, "%" PRId64, r->vote_count);
+    put_text(&s, buf, 1);
+    crypto_hash_sha256_final(&s, h);
+    merkle_hex(h, out);
+}
+
+/* Append row r (its id, prev and hash filled here) inside tx. */
+static int append(struct store_tx *tx, struct audit_row *r)
+{
+    static const char sql_head[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+    static const char sql_add[] =
+        "INSERT INTO audit (id, at, who, what, object, case_id, digest, vote_first, vote_last, "
+        "vote_count, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    sqlite3_stmt *s = tx_prepare(tx, sql_head);
+    if (!s)
+        return RC_ERROR;
+    char prev[MERKLE_HEX];
+    memcpy(prev, zero_hash, sizeof prev);
+    r->id = 1;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        r->id = sqlite3_column_int64(s, 0) + 1;
+        sq_copy(prev, sizeof prev, s, 1);
+    }
+    sq_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return RC_ERROR;
+    r->prev = prev;
+    r->at = (int64_t)time(NULL);
+    char hash[MERKLE_HEX];
+    row_hash(r, hash);
+    if (!(s = tx_prepare(tx, sql_add)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, r->id);
+    sqlite3_bind_int64(s, 2, r->at);
+    sqlite3_bind_int64(s, 3, r->who);
+    sqlite3_bind_text(s, 4, r->what, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, r->object, -1, SQLITE_TRANSIENT);
+    if (r->case_id)
+        sqlite3_bind_int64(s, 6, r->case_id);
+    sqlite3_bind_text(s, 7, r->digest, -1, SQLITE_TRANSIENT);
+    if (r->vote_count) {
+        sqlite3_bind_int64(s, 8, r->vote_first);
+        sqlite3_bind_int64(s, 9, r->vote_last);
+        sqlite3_bind_int64(s, 10, r->vote_count);
+    }
+    sqlite3_bind_text(s, 11, prev, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 12, hash, -1, SQLITE_TRANSIENT);
+    return tx_exec(tx, s);
+}
+
+int tx_audit_append(struct store_tx *tx, const struct audit_entry *e)
+{
+    struct audit_row r = {0};
+    r.who = e->who;
+    r.what = e->what;
+    r.object = e->object ? e->object : "";
+    r.case_id = e->case_id;
+    r.digest = e->digest;
+    return append(tx, &r);
+}
+
+static _Thread_local const struct audit_entry *scoped;
+
+void store_audit_scope(const struct audit_entry *e)
+{
+    scoped = e;
+}
+
+const struct audit_entry *store_audit_scoped(void)
+{
+    return scoped;
+}
+
+/* Append v in decimal at p; the end. */
+static char *put_dec(char *p, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do
+        tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* Append column col's text of s at p; the end. */
+static char *put_col(char *p, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+    if (n)
+        memcpy(p, t, n);
+    return p + n;
+}
+
+/*
+ * A vote's leaf from a row of the columns id, stage_id, case_id, voter_id,
+ * ord, day, net, ua_hash: the hash of "id|stage|case|voter|ord|day|net|ua".
+ */
+static void vote_leaf(sqlite3_stmt *s, unsigned char out[MERKLE_BYTES])
+{
+    char stack[512];
+    size_t need = 5 * 22;
+    for (int c = 5; c < 8; c++) {
+        sqlite3_column_text(s, c);
+        need += (size_t)sqlite3_column_bytes(s, c) + 1;
+    }
+    char *buf = need <= sizeof stack ? stack : malloc(need), *p = buf;
+    if (!buf) { /* no memory: a leaf that matches nothing, so the batch is reported */
+        memset(out, 0, MERKLE_BYTES);
+        return;
+    }
+    for (int c = 0; c < 5; c++) {
+        p = put_dec(p, sqlite3_column_int64(s, c));
+        *p++ = '|';
+    }
+    p = put_col(p, s, 5);
+    *p++ = '|';
+    p = put_col(p, s, 6);
+    *p++ = '|';
+    p = put_col(p, s, 7);
+    merkle_leaf(buf, (size_t)(p - buf), out);
+    if (buf != stack)
+        free(buf);
+}
+
+#define VOTE_COLUMNS "id, stage_id, case_id, voter_id, ord, day, net, ua_hash"
+
+/*
+ * The Merkle root of the votes with ids in (after, upto], read by s (bound
+ * here), the first AUDIT_VOTES_PER_ROW of them by id; *n, *first, *last say
+ * which, *more whether votes of the range were left over.  RC_OK or RC_ERROR.
+ */
+static int votes_root(sqlite3_stmt *s, int64_t after, int64_t upto,
+                      unsigned char (*leaves)[MERKLE_BYTES], int64_t *n, int64_t *first,
+                      int64_t *last, int *more, char root[MERKLE_HEX])
+{
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, upto);
+    int rc;
+    *n = 0;
+    *more = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == AUDIT_VOTES_PER_ROW) {
+            *more = 1;
+            break;
+        }
+        int64_t id = sqlite3_column_int64(s, 0);
+        if (*n == 0)
+            *first = id;
+        *last = id;
+        vote_leaf(s, leaves[(*n)++]);
+    }
+    sq_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return RC_ERROR;
+    unsigned char h[MERKLE_BYTES];
+    merkle_root(leaves, (size_t)*n, h);
+    merkle_hex(h, root);
+    return RC_OK;
+}
+
+int tx_audit_seal_votes(struct store_tx *tx)
+{
+    static const char sql_max[] = "SELECT coalesce(max(id), 0) FROM vote";
+    static const char sql_sealed[] =
+        "SELECT vote_last FROM audit WHERE vote_last IS NOT NULL ORDER BY id DESC LIMIT 1";
+    static const char sql_votes[] =
+        "SELECT " VOTE_COLUMNS " FROM vote WHERE id > ?1 AND id <= ?2 ORDER BY id";
+    sqlite3_stmt *s = tx_prepare(tx, sql_max);
+    if (!s)
+        return RC_ERROR;
+    int64_t newest = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sq_done(s);
+    if (!(s = tx_prepare(tx, sql_sealed)))
+        return RC_ERROR;
+    int64_t sealed = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    if (newest < 0)
+        return RC_ERROR;
+    if (newest <= sealed)
+        return RC_OK;
+    unsigned char(*leaves)[MERKLE_BYTES] = malloc(AUDIT_VOTES_PER_ROW * sizeof *leaves);
+    if (!leaves)
+        return RC_ERROR;
+    int rc = RC_OK;
+    while (rc == RC_OK && sealed < newest) {
+        struct audit_row r = {0};
+        char root[MERKLE_HEX];
+        int more;
+        if (!(s = tx_prepare(tx, sql_votes)) ||
+            votes_root(s, sealed, newest, leaves, &r.vote_count, &r.vote_first, &r.vote_last,
+                       &more, root) != RC_OK) {
+            rc = RC_ERROR;
+            break;
+        }
+        if (r.vote_count == 0)
+            break;
+        r.what = "votes";
+        r.object = "";
+        r.digest = root;
+        rc = append(tx, &r);
+        sealed = r.vote_last;
+    }
+    free(leaves);
+    return rc;
+}
+
+int store_audit_head(struct store *st, char head[MERKLE_HEX], int64_t *rows)
+{
+    static const char sql[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    head[0] = 0;
+    *rows = 0;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *rows = sqlite3_column_int64(s, 0);
+        sq_copy(head, MERKLE_HEX, s, 1);
+    }
+    sq_done(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RC_OK : RC_ERROR;
+}
+
+json_t *store_audit_list(struct store *st, const struct audit_filter *f)
+{
+    static const char sql[] =
+        "SELECT a.id, strftime('%Y-%m-%d %H:%M:%S', a.at + 8 * 3600, 'unixepoch'), a.who, "
+        "coalesce(u.name, ''), coalesce(u.email, ''), a.what, a.object, a.case_id, a.digest, "
+        "a.vote_count, a.hash FROM audit a LEFT JOIN user u ON u.id = a.who "
+        "WHERE (?1 = 0 OR a.who = ?1) AND (?2 = 0 OR a.case_id = ?2) AND (?3 IS NULL OR "
+        "a.what = ?3) AND (?4 = 0 OR a.id < ?4) ORDER BY a.id DESC LIMIT ?5";
+    static const char sql_total[] =
+        "SELECT count(*) FROM audit a WHERE (?1 = 0 OR a.who = ?1) AND (?2 = 0 OR a.case_id = ?2) "
+        "AND (?3 IS NULL OR a.what = ?3)";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, f->who);
+    sqlite3_bind_int64(s, 2, f->case_id);
+    sq_bind_opt(s, 3, f->what);
+    sqlite3_bind_int64(s, 4, f->before);
+    sqlite3_bind_int(s, 5, f->limit + 1);
+    json_t *rows = json_array();
+    int rc, n = 0;
+    int64_t last = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n++ == f->limit)
+            break;
+        last = sqlite3_column_int64(s, 0);
+        json_t *o = json_pack("{s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)last,
+                              "at", sq_jtext(s, 1), "who", (json_int_t)sqlite3_column_int64(s, 2),
+                              "who_name", sq_jtext(s, 3), "who_email", sq_jtext(s, 4), "what",
+                              sq_jtext(s, 5), "object", sq_jtext(s, 6), "digest", sq_jtext(s, 8),
+                              "hash", sq_jtext(s, 10), "case_id",
+                              sqlite3_column_type(s, 7) == SQLITE_NULL
+                                  ? json_null()
+                                  : json_integer(sqlite3_column_int64(s, 7)));
+        if (sqlite3_column_type(s, 9) != SQLITE_NULL)
+            json_object_set_new(o, "votes", json_integer(sqlite3_column_int64(s, 9)));
+        json_array_append_new(rows, o);
+    }
+    int more = rc == SQLITE_ROW;
+    sq_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        json_decref(rows);
+        return NULL;
+    }
+    json_int_t total = 0;
+    if ((s = sq_prepare(st, sql_total))) {
+        sqlite3_bind_int64(s, 1, f->who);
+        sqlite3_bind_int64(s, 2, f->case_id);
+        sq_bind_opt(s, 3, f->what);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            total = sqlite3_column_int64(s, 0);
+        sq_done(s);
+    }
+    json_t *o = json_pack("{s:o,s:I}", "rows", rows, "total", total);
+    if (more)
+        json_object_set_new(o, "next_before", json_integer(last));
+    return o;
+}
+
+json_t *store_audit_facets(struct store *st)
+{
+    static const char sql_what[] = "SELECT what, count(*) FROM audit GROUP BY what ORDER BY what";
+    static const char sql_who[] =
+        "SELECT a.who, coalesce(u.name, ''), coalesce(u.email, ''), count(*) FROM audit a "
+        "LEFT JOIN user u ON u.id = a.who WHERE a.who > 0 GROUP BY a.who ORDER BY a.who";
+    json_t *whats = json_array(), *whos = json_array();
+    sqlite3_stmt *s = sq_prepare(st, sql_what);
+    if (s) {
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(whats, json_pack("{s:o,s:I}", "what", sq_jtext(s, 0), "rows",
+                                                   (json_int_t)sqlite3_column_int64(s, 1)));
+        sq_done(s);
+    }
+    if ((s = sq_prepare(st, sql_who))) {
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(
+                whos, json_pack("{s:I,s:o,s:o,s:I}", "who", (json_int_t)sqlite3_column_int64(s, 0),
+                                "name", sq_jtext(s, 1), "email", sq_jtext(s, 2), "rows",
+                                (json_int_t)sqlite3_column_int64(s, 3)));
+        sq_done(s);
+    }
+    return json_pack("{s:o,s:o}", "whats", whats, "whos", whos);
+}
+
+static int broken(struct audit_report *r, int64_t id, const char *why)
+{
+    r->broken_id = id;
+    snprintf(r->why, sizeof r->why, "%s", why);
+    return RC_INVALID;
+}
+
+/* A vote batch's row, as the chain walk found it, for the batch checks. */
+struct batch {
+    int64_t row, after, first, last, count; /* its votes: ids in (after, last] */
+    char digest[MERKLE_HEX];
+};
+
+/* A share of the batches, checked on a thread of its own (its own reader connection). */
+struct batch_job {
+    struct store *st;
+    const struct batch *b;
+    size_t n;
+    int rc;             /* RC_OK, RC_INVALID (see bad, why) or RC_ERROR */
+    int64_t bad;        /* the first broken batch's row */
+    const char *why;
+    int64_t votes;
+};
+
+static void *check_batches(void *arg)
+{
+    static const char sql_votes[] =
+        "SELECT " VOTE_COLUMNS " FROM vote WHERE id > ?1 AND id <= ?2 ORDER BY id";
+    struct batch_job *j = arg;
+    unsigned char(*leaves)[MERKLE_BYTES] = malloc(AUDIT_VOTES_PER_ROW * sizeof *leaves);
+    j->rc = leaves ? RC_OK : RC_ERROR;
+    for (size_t i = 0; i < j->n && j->rc == RC_OK; i++) {
+        const struct batch *b = &j->b[i];
+        sqlite3_stmt *v = sq_prepare(j->st, sql_votes);
+        int64_t n = 0, first = 0, last = 0;
+        int more;
+        char root[MERKLE_HEX];
+        if (!v || votes_root(v, b->after, b->last, leaves, &n, &first, &last, &more, root) != RC_OK) {
+            j->rc = RC_ERROR;
+            break;
+        }
+        j->votes += n;
+        if (more || n != b->count || first != b->first || last != b->last)
+            j->why = "a vote of this batch is missing or was added";
+        else if (strcmp(root, b->digest) != 0)
+            j->why = "a vote of this batch was changed (its Merkle root differs)";
+        if (j->why) {
+            j->rc = RC_INVALID;
+            j->bad = b->row;
+        }
+    }
+    free(leaves);
+    return NULL;
+}
+
+#define VERIFY_THREADS_MAX 8
+
+/* Check the batches on up to VERIFY_THREADS_MAX threads; the first broken one goes to r. */
+static int check_all_batches(struct store *st, const struct batch *b, size_t n,
+                             struct audit_report *r)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = n < 256 ? 1 : cpus < 1 ? 1 : cpus > VERIFY_THREADS_MAX ? VERIFY_THREADS_MAX : (size_t)cpus;
+    struct batch_job jobs[VERIFY_THREADS_MAX];
+    pthread_t tid[VERIFY_THREADS_MAX];
+    int started[VERIFY_THREADS_MAX] = {0};
+    for (size_t i = 0; i < t; i++) {
+        size_t from = n * i / t, to = n * (i + 1) / t;
+        jobs[i] = (struct batch_job){st, b + from, to - from, RC_OK, 0, NULL, 0};
+        /* The first share runs here; the others on their own threads. */
+        started[i] = i > 0 && pthread_create(&tid[i], NULL, check_batches, &jobs[i]) == 0;
+        if (i > 0 && !started[i])
+            check_batches(&jobs[i]);
+    }
+    check_batches(&jobs[0]);
+    int out = RC_OK;
+    for (size_t i = 0; i < t; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        r->votes += jobs[i].votes;
+    }
+    for (size_t i = 0; i < t && out == RC_OK; i++) /* shares in order: the first break wins */
+        if (jobs[i].rc == RC_ERROR)
+            out = RC_ERROR;
+        else if (jobs[i].rc == RC_INVALID)
+            out = broken(r, jobs[i].bad, jobs[i].why);
+    return out;
+}
+
+int store_audit_verify(struct store *st, struct audit_report *r)
+{
+    static const char sql_rows[] =
+        "SELECT id, at, who, what, object, coalesce(case_id, 0), digest, coalesce(vote_first, 0), "
+        "coalesce(vote_last, 0), coalesce(vote_count, 0), prev, hash FROM audit ORDER BY id";
+    static const char sql_after[] = "SELECT count(*) FROM vote WHERE id > ?1";
+    memset(r, 0, sizeof *r);
+    sqlite3_stmt *s = sq_prepare(st, sql_rows);
+    if (!s)
+        return RC_ERROR;
+    /* The chain, row by row; the vote batches it names are checked afterwards, in parallel. */
+    struct batch *batches = NULL;
+    size_t nb = 0, cap = 0;
+    char prev[MERKLE_HEX];
+    memcpy(prev, zero_hash, sizeof prev);
+    int64_t sealed = 0;
+    int rc, out = RC_OK;
+    struct audit_report chain = {0};
+    while (out == RC_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct audit_row a = {sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                              sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 5),
+                              sqlite3_column_int64(s, 7), sqlite3_column_int64(s, 8),
+                              sqlite3_column_int64(s, 9), sq_text(s, 3), sq_text(s, 4),
+                              sq_text(s, 6), prev};
+        char hash[MERKLE_HEX];
+        if (a.id != r->rows + 1) {
+            out = broken(&chain, r->rows + 1, "row missing: the row numbers jump over it");
+            break;
+        }
+        if (strcmp(sq_text(s, 10), prev) != 0) {
+            out = broken(&chain, a.id, "its link to the previous row does not match that row's hash");
+            break;
+        }
+        row_hash(&a, hash);
+        if (strcmp(hash, sq_text(s, 11)) != 0) {
+            out = broken(&chain, a.id, "its content does not match its hash (the row was changed)");
+            break;
+        }
+        r->rows++;
+        memcpy(prev, hash, sizeof prev);
+        if (!a.vote_count)
+            continue;
+        if (nb == cap) {
+            struct batch *more = realloc(batches, (cap = cap ? 2 * cap : 1024) * sizeof *more);
+            if (!more) {
+                out = RC_ERROR;
+                break;
+            }
+            batches = more;
+        }
+        struct batch *b = &batches[nb++];
+        *b = (struct batch){a.id, sealed, a.vote_first, a.vote_last, a.vote_count, ""};
+        snprintf(b->digest, sizeof b->digest, "%s", a.digest);
+        sealed = a.vote_last;
+        r->vote_rows++;
+    }
+    sq_done(s);
+    if (out == RC_OK && rc != SQLITE_DONE)
+        out = RC_ERROR;
+    memcpy(r->head, r->rows ? prev : "", r->rows ? sizeof prev : 1);
+    if (out != RC_ERROR) {
+        /* A broken batch before the chain's break is the first broken link. */
+        int brc = check_all_batches(st, batches, nb, r);
+        if (brc == RC_ERROR)
+            out = RC_ERROR;
+        else if (brc == RC_INVALID)
+            out = RC_INVALID;
+        else if (out == RC_INVALID)
+            broken(r, chain.broken_id, chain.why);
+    }
+    free(batches);
+    if (out == RC_OK && (s = sq_prepare(st, sql_after))) {
+        sqlite3_bind_int64(s, 1, sealed);
+        int64_t after = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sq_done(s);
+        if (after > 0) {
+            char why[128];
+            snprintf(why, sizeof why, "%" PRId64 " votes after the last sealed batch are in no batch",
+                     after);
+            out = broken(r, r->rows + 1, why);
+        }
+    }
+    return out;
+}
