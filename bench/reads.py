@@ -12,12 +12,15 @@ Three kinds of URL, each drawn from a spread that no single hot page can stand f
           list in order), so no cache can serve a search twice;
   mixed   all of the above in one list, drawn at random.
 
+Before measuring, both laurels are warmed as a server that has run a while would be: every
+case page once, in order, for at most --warm seconds (10).
+
 Each kind is driven by wrk (bench/reads.lua picks the paths) against three servers up at
 once and driven in turn, so that each ratio comes from runs next to each other:
 
   laurel --no-page-cache   every page rendered: the real cost;
-  laurel                   with its page cache, on its own copy of the demo (a page lives
-                           5 s; the spread decides the hits);
+  laurel                   with its page cache, on its own copy of the demo (a case page
+                           lives until it changes, a list 5 s; the spread decides the hits);
   nginx                    serving the same pages as static files: a sample of each kind
                            fetched once from laurel, written to a folder, served on loopback.
 
@@ -276,13 +279,14 @@ def fetch_sample(url, paths, www, kind, budget_s, workers=4):
 
 # ---------------------------------------------------------------- load
 
-def wrk(o, url, paths_file, mode, label, laurel=True):
+def wrk(o, url, paths_file, mode, label, laurel=True, duration=None):
     if laurel:
         drain(url)
-    argv = ["wrk", "-t", str(o.wrk_threads), "-c", str(o.connections), "-d", "%ds" % o.duration,
+    duration = duration or o.duration
+    argv = ["wrk", "-t", str(o.wrk_threads), "-c", str(o.connections), "-d", "%ds" % duration,
             "--timeout", "30s",
             "-s", os.path.join(HERE, "reads.lua"), url, "--", paths_file, mode]
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=o.duration + 90)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 90)
     m = re.search(r"^RESULT (.*)$", r.stdout, re.M)
     if r.returncode != 0 or not m:
         raise SystemExit(f"reads: wrk failed ({label}): {r.stdout[-1000:]} {r.stderr[-1000:]}")
@@ -387,6 +391,8 @@ def main():
                     help="at most this long fetching each kind's sample")
     ap.add_argument("--lists", type=int, default=20000)
     ap.add_argument("--searches", type=int, default=40000)
+    ap.add_argument("--warm", type=int, default=int(os.environ.get("BENCH_READ_WARM", "10")),
+                    help="seconds of case pages in order before measuring (0: none)")
     ap.add_argument("--writes", type=float, default=50.0, help="draft saves per second")
     ap.add_argument("--seed", type=int, default=2019)
     ap.add_argument("--out", default=os.environ.get("BENCH_OUT", os.path.join(HERE, "out")))
@@ -473,6 +479,12 @@ def run(o, work):
     for who in ("nocache", "cache"):
         writers[who] = Drafts(urls[who], o.writes)
         writers[who].prepare()
+    # A server that has run a while has seen its pages: every case page once, in order, for
+    # at most --warm seconds, on both laurels (the cache keeps a case page until it changes).
+    if o.warm > 0:
+        for who in ("nocache", "cache"):
+            r = wrk(o, urls[who], lists["case"], "seq", "warm " + who, duration=o.warm)
+            log("  warm-up %-7s %d case pages in %d s" % (who, r["requests"], o.warm))
     for kind in KINDS:
         res[("nginx", kind)] = wrk(o, ngx_url, os.path.join(work, "static-%s.txt" % kind),
                                    "random", "nginx " + kind, laurel=False)

@@ -15,6 +15,7 @@
  * stop accepting, let requests in flight finish, flush the view counters,
  * close the database.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ struct options {
     long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
     int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
+    unsigned page_cache_mb; /* serve: --page-cache-mb, 0 for the default */
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
     unsigned max_conns;        /* serve: --max-connections; 0: 4096 */
 };
@@ -87,7 +89,8 @@ static const char options_help[] =
     "  --seed S            demo: random seed (default 2019)\n"
     "  --no-page-cache     serve: render every page (also LAUREL_NO_PAGE_CACHE=1)\n"
     "  --max-connections N  serve: open connections at most, 16 to 65536 (default\n"
-    "                      4096); idle ones are closed when near it\n";
+    "                      4096); idle ones are closed when near it\n"
+    "  --page-cache-mb N   serve: memory for cached pages, 1 to 65536 (default 256)\n";
 
 /* A --cases value: digits only, 200 to DEMO_MAX_CASES; 0 or -1. */
 static int parse_cases(const char *v, int *out)
@@ -155,6 +158,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->mail_retry = atol(v);
         else if (strcmp(a, "--no-page-cache") == 0)
             o->no_page_cache = 1, takes = 0;
+        else if (strcmp(a, "--page-cache-mb") == 0 && v && atoi(v) > 0 && atoi(v) <= 65536)
+            o->page_cache_mb = (unsigned)atoi(v);
         else {
             fprintf(stderr, "laurel: unknown or incomplete option '%s'\n", a);
             return -1;
@@ -283,6 +288,15 @@ static int cmd_serve(const struct options *o)
     /* Every thread started from here on inherits the mask; only sigwait sees them. */
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /*
+     * Keep freed memory in the process: by default glibc hands the top of a
+     * thread's heap back after each request that grew it (madvise), and
+     * every such return stops both cores to flush their TLBs, which took a
+     * fifth of a rendered page's time under load.  Blocks up to 4 MB come
+     * from the heaps; larger ones (argon2id's) are still mapped and unmapped.
+     */
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
     if (o->access_log && log_access_open(o->access_log) != 0) {
         fprintf(stderr, "laurel: cannot open access log %s\n", o->access_log);
@@ -295,6 +309,7 @@ static int cmd_serve(const struct options *o)
     }
     const char *env_nocache = getenv("LAUREL_NO_PAGE_CACHE");
     pagecache_set_enabled(!(o->no_page_cache || (env_nocache && strcmp(env_nocache, "1") == 0)));
+    pagecache_set_limit(o->page_cache_mb ? o->page_cache_mb : PAGECACHE_DEFAULT_MB);
     statics_init();
     if (auth_init() != 0 || worker_start(AUTH_MAX_HASHING) != 0) {
         fprintf(stderr, "laurel: cannot start the worker threads\n");

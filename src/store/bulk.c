@@ -8,7 +8,8 @@
  * transaction in memory (a cache of 512 MB, no journal) and writes each
  * page once.  The indexes dropped are those with SQL text (not the implicit
  * ones of primary keys and UNIQUE constraints), read from sqlite_schema and
- * created again from the same text.  The search indexes are rebuilt at the
+ * created again from the same text.  Case sections are rendered to HTML
+ * (section_html.c) before the indexes come back.  The search indexes are rebuilt at the
  * end in one sorted pass each (FTS5 indexes a sorted bulk insert several
  * times faster than rows interleaved with other tables' inserts).  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
@@ -154,6 +155,9 @@ static int load_job(sqlite3 *db, void *arg)
     if (drop_indexes(b, &create) != 0)
         return -1;
     int rc = b->fill(b, b->arg);
+    /* Before the indexes: the one of unrendered sections is then created empty. */
+    if (rc == 0 && section_html_fill_all(db) != 0)
+        rc = fail(b, "case sections");
     if (rc == 0 && sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK)
         rc = fail(b, "indexes");
     free(create);

@@ -13,7 +13,9 @@
  *   - a case and the rows hanging from one case (sections, tags, files,
  *     vote totals): that case, and the lists of its campaign if it belongs
  *     to the public campaign (a unit's draft in a call still open leaves
- *     every public page cached);
+ *     every public page cached); a public case's own row or tags (its title,
+ *     status, tags) also every case page, as each names its neighbours
+ *     (previous, next and related cases);
  *   - any other table, or more cases than we keep track of: everything (the
  *     safe default, so a table added later can never leave a stale page).
  *
@@ -60,17 +62,23 @@ static unsigned slot_of(int64_t id)
     return (unsigned)(h >> 40) % STORE_CASE_SLOTS;
 }
 
-/* Remember case id (of campaign `campaign`, or -1 when not known yet, to be looked up). */
-static void note_case(struct store_changes *c, int64_t id, int64_t campaign)
+/*
+ * Remember case id (of campaign `campaign`, or -1 when not known yet, to be
+ * looked up); `neighbour` when what changed is shown on other cases' pages.
+ */
+static void note_case(struct store_changes *c, int64_t id, int64_t campaign, int neighbour)
 {
     /* One entry per (case, campaign): a case that changed campaign keeps both. */
     for (int i = 0; i < c->ncases; i++) {
         if (c->cases[i] != id)
             continue;
-        if (campaign < 0 || c->campaigns[i] == campaign)
+        if (campaign < 0 || c->campaigns[i] == campaign) {
+            c->neighbour[i] |= (char)neighbour;
             return;
+        }
         if (c->campaigns[i] < 0) {
             c->campaigns[i] = campaign;
+            c->neighbour[i] |= (char)neighbour;
             return;
         }
     }
@@ -79,6 +87,7 @@ static void note_case(struct store_changes *c, int64_t id, int64_t campaign)
         return;
     }
     c->cases[c->ncases] = id;
+    c->neighbour[c->ncases] = (char)neighbour;
     c->campaigns[c->ncases++] = campaign;
 }
 
@@ -135,9 +144,10 @@ static void on_preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const 
     if (strcmp(table, "case") == 0) {
         /* Its campaign before and after: a case that left the public campaign counts too. */
         if (old)
-            note_case(c, key1, column(db, 1, st->col_case_campaign));
+            note_case(c, key1, column(db, 1, st->col_case_campaign), 1);
         if (young)
-            note_case(c, op == SQLITE_UPDATE ? key2 : key1, column(db, 0, st->col_case_campaign));
+            note_case(c, op == SQLITE_UPDATE ? key2 : key1, column(db, 0, st->col_case_campaign),
+                      1);
         if (st->col_case_campaign < 0)
             c->global = 1;
         return;
@@ -149,10 +159,12 @@ static void on_preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const 
             c->global = 1;
             return;
         }
+        int tags = strcmp(table, "case_tag") == 0;
+        c->sections |= strcmp(table, "case_section") == 0;
         if (a >= 0)
-            note_case(c, a, -1);
+            note_case(c, a, -1, tags);
         if (b >= 0)
-            note_case(c, b, -1);
+            note_case(c, b, -1, tags);
         return;
     }
     c->global = 1;
@@ -179,6 +191,9 @@ void changes_end(struct store *st, struct store_changes *c)
     /* A statement's direct changes that no hook saw (none expected): assume the worst. */
     if (sqlite3_total_changes64(st->wdb) - c->total0 > c->rows)
         c->global = 1;
+    /* Sections written: their HTML, in this transaction (a failure leaves them to readers). */
+    if (c->sections || c->global)
+        section_html_fill_all(st->wdb);
     if (c->global)
         return;
     sqlite3_stmt *s = NULL;
@@ -206,18 +221,21 @@ void changes_apply(struct store *st, const struct store_changes *c)
         st->generation++;
         return;
     }
-    int lists = 0;
+    int lists = 0, neighbours = 0;
     for (int i = 0; i < c->ncases; i++) {
         st->case_gen[slot_of(c->cases[i])]++;
         lists |= c->campaigns[i] == st->campaign_id;
+        neighbours |= c->campaigns[i] == st->campaign_id && c->neighbour[i];
     }
     if (lists)
         st->list_gen++;
+    if (neighbours)
+        st->neighbour_gen++;
 }
 
 uint64_t store_page_generation(struct store *st, int64_t case_id)
 {
     /* A storage fault met while a page was read makes what it kept stale too. */
     uint64_t g = st->generation + fault_count();
-    return g + (case_id > 0 ? st->case_gen[slot_of(case_id)] : st->list_gen);
+    return g + (case_id > 0 ? st->case_gen[slot_of(case_id)] + st->neighbour_gen : st->list_gen);
 }

@@ -110,6 +110,11 @@ static void sqlite_log(void *arg, int code, const char *msg)
 static void install_log(void)
 {
     sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+    /*
+     * No memory statistics: kept, they take one process-wide mutex on every
+     * allocation SQLite makes, which the server threads' reads fought over.
+     */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -161,7 +166,7 @@ static int open_conn(const char *path, int flags, sqlite3 **out)
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2048;", NULL, NULL, NULL);
-    if (search_register(db) != 0) {
+    if (search_register(db) != 0 || section_html_register(db) != 0) {
         sqlite3_close(db);
         return -1;
     }
@@ -268,7 +273,8 @@ int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none)
     return rc;
 }
 
-sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
+/* The calling thread's read connection to st, opened at its first use; NULL (logged). */
+static struct rconn *reader(struct store *st)
 {
     struct rconn *c = tl_conn;
     if (!c || c->owner != st) {
@@ -288,7 +294,39 @@ sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
         pthread_mutex_unlock(&st->rlock);
         tl_conn = c;
     }
-    return cache_get(&c->cache, c->db, sql);
+    return c;
+}
+
+sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
+{
+    struct rconn *c = reader(st);
+    return c ? cache_get(&c->cache, c->db, sql) : NULL;
+}
+
+static const char read_begin_sql[] = "BEGIN", read_end_sql[] = "COMMIT";
+
+void store_read_begin(struct store *st)
+{
+    struct rconn *c = reader(st);
+    sqlite3_stmt *s = c && sqlite3_get_autocommit(c->db)
+                          ? cache_get(&c->cache, c->db, read_begin_sql)
+                          : NULL;
+    if (s) {
+        sqlite3_step(s);
+        sqlite3_reset(s);
+    }
+}
+
+void store_read_end(struct store *st)
+{
+    struct rconn *c = tl_conn;
+    if (!c || c->owner != st || sqlite3_get_autocommit(c->db))
+        return;
+    sqlite3_stmt *s = cache_get(&c->cache, c->db, read_end_sql);
+    if (!s || sqlite3_step(s) != SQLITE_DONE)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (s)
+        sqlite3_reset(s);
 }
 
 void sq_done(sqlite3_stmt *s)
@@ -510,6 +548,11 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
             return NULL;
         }
     }
+    /* Sections written before migration 011 or by another program: rendered once, now. */
+    if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        section_html_fill_all(st->wdb) != 0 ||
+        sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
     st->writer = st->wcache ? writer_start(st->wdb, flush_views, st) : NULL;

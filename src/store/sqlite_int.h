@@ -76,7 +76,9 @@ struct store_changes {
     int ncases;
     int64_t cases[STORE_CHANGES_MAX];
     int64_t campaigns[STORE_CHANGES_MAX]; /* -1 until known */
+    char neighbour[STORE_CHANGES_MAX];    /* its case or tag rows: other case pages show them */
     int64_t rows, total0;                 /* rows the hook saw; total changes before */
+    int sections;                         /* a case_section row changed: render (011) */
 };
 
 struct store {
@@ -93,6 +95,8 @@ struct store {
     uint64_t flushes;          /* counter flushes run (writer thread only) */
     /* Page generations (changes.c): the public campaign's lists, and cases by slot. */
     _Atomic uint64_t list_gen;
+    /* Of every public case page: a public case's title, status or tags (its neighbours'). */
+    _Atomic uint64_t neighbour_gen;
     _Atomic uint64_t case_gen[STORE_CASE_SLOTS];
     struct store_changes *changes; /* the write being run, on the writer thread */
     int col_case_campaign, col_case_id[STORE_CASE_TABLES];
@@ -171,5 +175,11 @@ int db_public_stale(sqlite3 *db, int64_t campaign_id);
 const char *db_list_sql(int sort, int drive, int mask);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);
+/* Register markdown_html(md) on db (section_html.c); 0 or -1. */
+int section_html_register(sqlite3 *db);
+/* Render the sections of case case_id not rendered yet (on the writer); 0 or -1. */
+int section_html_fill_case(sqlite3 *db, int64_t case_id);
+/* Render every section not rendered yet (on the writer); 0 or -1 (logged). */
+int section_html_fill_all(sqlite3 *db);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * sqlite_public.c — the public side's queries (SQLite backend): the SQL text
  * of every named query, and the functions of store.h that turn their rows
- * into models.  Bodies are returned as Markdown (body_md); rendering them is
- * the view's job.
+ * into models.  A case's sections come as the HTML the writer rendered when
+ * they were written (body_html, migration 011), or as Markdown (body_md) for
+ * the view to render while they are not rendered yet; other bodies as
+ * Markdown.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -73,7 +75,8 @@ const char *const sq_sql[Q__MAX] = {
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
-    [Q_CASE_SECTIONS] = "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq",
+    [Q_CASE_SECTIONS] = "SELECT seq, body_html, CASE WHEN body_html IS NULL THEN body_md END "
+                        "FROM case_section WHERE case_id = ?1 ORDER BY seq",
     [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
                     "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
@@ -97,36 +100,44 @@ const char *const sq_sql[Q__MAX] = {
                         "CROSS JOIN pub_count pc ON pc.campaign_id = t.campaign_id "
                         "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = t.id "
                         "AND pc.track_id = 0 AND pc.tag_id = 0 WHERE t.campaign_id = ?1",
-    [Q_AWARDED] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS
-                  "WHERE c.campaign_id = ?1 AND c.tier_id IS NOT NULL "
-                  "AND c.published_at IS NOT NULL ORDER BY ti.rank, c.region_code, c.id",
+    /* The results' list: only what it shows (no summary, no tags), by tier, region, id;
+     * from the tiers along case_tier, so its cost is the awards, not the campaign. */
+    [Q_AWARDED] = "SELECT c.id, c.title, u.name, c.region_code, r.name, tr.name, ti.slug "
+                  "FROM tier ti CROSS JOIN \"case\" c ON c.tier_id = ti.id "
+                  "JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "
+                  "JOIN track tr ON tr.id = c.track_id WHERE ti.campaign_id = ?1 "
+                  "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+                  "ORDER BY ti.rank, c.region_code, c.id",
     [Q_TAGS] = "SELECT t.name, pc.n FROM pub_count pc JOIN tag t ON t.id = pc.tag_id "
                "WHERE pc.campaign_id = ?1 AND pc.region = 0 AND pc.tier_id = 0 "
                "AND pc.track_id = 0 AND pc.tag_id > 0 ORDER BY pc.n DESC, t.name",
-    [Q_ARTICLES] = "SELECT id, title, source, author, published_at, views, body_md, "
-                   "count(*) OVER () FROM article WHERE campaign_id = ?1 "
-                   "ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
-    [Q_ARTICLE] = "SELECT id, title, source, author, published_at, views, body_md "
-                  "FROM article WHERE id = ?1 AND campaign_id = ?2",
+    /* Articles: published ones only (migration 008), by their slugs. */
+    [Q_ARTICLES] = "SELECT id, title, source, author, published_at, views, body_md, slug, "
+                   "coalesce(cover, ''), count(*) OVER () FROM article WHERE campaign_id = ?1 "
+                   "AND status = 'published' ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+    [Q_ARTICLE] = "SELECT id, title, source, author, published_at, views, body_md, slug, "
+                  "coalesce(cover, '') FROM article WHERE id = ?1 AND campaign_id = ?2 "
+                  "AND status = 'published'",
     [Q_ARTICLE_TAGS] = "SELECT t.name FROM article_tag at JOIN tag t ON t.id = at.tag_id "
                        "WHERE at.article_id = ?1 ORDER BY t.name",
     [Q_ARTICLE_RELATED] =
-        "SELECT a.id, a.title, a.published_at FROM article a "
-        "WHERE a.campaign_id = ?2 AND a.id <> ?1 ORDER BY "
+        "SELECT a.id, a.title, a.published_at, a.slug FROM article a "
+        "WHERE a.campaign_id = ?2 AND a.id <> ?1 AND a.status = 'published' ORDER BY "
         "(SELECT count(*) FROM article_tag x JOIN article_tag y ON x.tag_id = y.tag_id "
         " WHERE x.article_id = ?1 AND y.article_id = a.id) DESC, a.published_at DESC LIMIT 5",
-    [Q_ARTICLE_PREV] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id < ?1 "
-                       "ORDER BY id DESC LIMIT 1",
-    [Q_ARTICLE_NEXT] = "SELECT id, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
-                       "ORDER BY id LIMIT 1",
+    [Q_ARTICLE_PREV] = "SELECT slug, title FROM article WHERE campaign_id = ?2 AND id < ?1 "
+                       "AND status = 'published' ORDER BY id DESC LIMIT 1",
+    [Q_ARTICLE_NEXT] = "SELECT slug, title FROM article WHERE campaign_id = ?2 AND id > ?1 "
+                       "AND status = 'published' ORDER BY id LIMIT 1",
     /* From the case of id rank ?2 on, along the covering index. */
     [Q_SITEMAP_CASES] = "SELECT id, published_at FROM \"case\" WHERE campaign_id = ?1 "
                         "AND published_at IS NOT NULL AND id >= (SELECT case_id FROM pub_rank "
                         "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos = ?2) "
                         "ORDER BY id LIMIT ?3",
-    [Q_SITEMAP_ARTICLES] = "SELECT id, published_at FROM article WHERE campaign_id = ?1 "
-                           "ORDER BY id LIMIT ?2 OFFSET ?3",
-    [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1",
+    [Q_SITEMAP_ARTICLES] = "SELECT slug, published_at FROM article WHERE campaign_id = ?1 "
+                           "AND status = 'published' ORDER BY id LIMIT ?2 OFFSET ?3",
+    [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1 "
+                        "AND status = 'published'",
 };
 
 /* Split "a|b|c" into a JSON array of strings. */
@@ -193,7 +204,9 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * over that walk, so its cost is bounded by the smallest filter's size.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
- * an index, no sort.
+ * an index, no sort.  The walk that takes a tag's anchors reads the tag's
+ * cases through case_tag instead (a tag is scattered over the views index)
+ * and sorts them in memory.
  */
 enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
 enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
@@ -220,6 +233,12 @@ static char *make_list_sql(int sort, int drive, int mask)
         if (others & F_TRACK)
             buf_puts(&b, " AND p.track_id = ?9");
         others &= F_TAG;
+    } else if (sort == SORT_VIEWS_KEYS && (mask & F_TAG)) {
+        /* The tag's cases through its index, in no order: views_anchor sorts them. */
+        buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM case_tag ct "
+                     "JOIN \"case\" c ON c.id = ct.case_id WHERE ct.tag_id = ?10 "
+                     "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL");
+        others = mask & ~F_TAG;
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
@@ -243,8 +262,10 @@ static char *make_list_sql(int sort, int drive, int mask)
         buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
                        "AND ct.tag_id = ?10)",
                    sort == SORT_NEWEST ? "p.case_id" : "c.id");
-    buf_puts(&b, sort == SORT_NEWEST ? " ORDER BY p.pos"
-                                     : " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
+    if (sort == SORT_NEWEST)
+        buf_puts(&b, " ORDER BY p.pos");
+    else if (sort != SORT_VIEWS_KEYS || !(mask & F_TAG))
+        buf_puts(&b, " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
     if (sort != SORT_VIEWS_KEYS)
         buf_puts(&b, " LIMIT ?5 OFFSET ?6");
     if (b.oom) {
@@ -274,18 +295,27 @@ const char *db_list_sql(int sort, int drive, int mask)
 
 /*
  * Anchors of the most-viewed order: the sort key of every ANCHOR_STEP-th
- * case of one filter, taken by one walk of its index and kept ANCHOR_TTL_MS
- * (views change, so they are a snapshot).  Page K seeks the anchor at or
- * before its first row and skips fewer than ANCHOR_STEP index entries, so a
- * deep page costs what a shallow one does; a page's rows are always read
- * in the live order, only where a page starts may be off by the views
- * gained since the snapshot (as with OFFSET while views change).  A few
- * filter sets are kept (least recently built replaced), ANCHOR_STEP × 40
- * bytes each at most per million cases.
+ * case of one filter, taken by one walk of its index.  Page K seeks the
+ * anchor at or before its first row and skips fewer than ANCHOR_STEP index
+ * entries, so a deep page costs what a shallow one does; a page's rows are
+ * always read in the live order, only where a page starts may be off by the
+ * views gained since the walk (as with OFFSET while views change).  After
+ * ANCHOR_TTL_MS a set is stale: the next request that needs it walks again
+ * while the others keep using the stale set meanwhile, so only the first
+ * visit of a filter set ever waits for a walk.  ANCHOR_SETS sets are kept
+ * (least recently built replaced): every single filter of a campaign (its
+ * regions, tiers, tracks and tags) and many combinations; 40 bytes per
+ * anchor (about 80 KB per million cases, or per 40,000 cases of a tag).
  */
 #define ANCHOR_STEP 512
+/*
+ * With a tag, every page start is an anchor: the tag's cases are scattered
+ * over the views index, so a page walks 20 / (the tag's share) entries from
+ * its anchor, not 512 / (its share).
+ */
+#define TAG_ANCHOR_STEP STORE_PER_PAGE
 #define ANCHOR_TTL_MS 60000.0
-#define ANCHOR_SETS 32
+#define ANCHOR_SETS 512
 
 struct anchor {
     int64_t views, id;
@@ -294,8 +324,10 @@ struct anchor {
 
 struct anchor_set {
     const struct store *st;
+    uint64_t hash; /* of key, compared first */
     char key[128];
     double built_ms;
+    int walking; /* a request is walking the index again for this stale set */
     size_t n;
     struct anchor *a; /* a[j]: the key of the case at position j * ANCHOR_STEP */
 };
@@ -303,24 +335,40 @@ struct anchor_set {
 static struct anchor_set anchor_sets[ANCHOR_SETS];
 static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Copy anchor j of the set named key into *out: 1, or 0 when not kept (or stale). */
+static uint64_t anchor_hash(const char *key)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 1099511628211u;
+    return h;
+}
+
+/*
+ * Copy anchor j of the set named key into *out: 1, or -1 past the walk's
+ * end (the caller skips from the top), or 0 when the caller is to walk: the
+ * set is not kept, or stale and nobody else walks it yet.
+ */
 static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
 {
     int found = 0;
     double now = clock_ms();
+    uint64_t h = anchor_hash(key);
     pthread_mutex_lock(&anchor_lock);
     for (int i = 0; i < ANCHOR_SETS; i++) {
         struct anchor_set *as = &anchor_sets[i];
-        if (as->st == st && as->a && strcmp(as->key, key) == 0 &&
-            now - as->built_ms < ANCHOR_TTL_MS) {
-            if (j < as->n) {
-                *out = as->a[j];
-                found = 1;
-            } else {
-                found = -1; /* past the walk's end: the caller falls back */
-            }
+        if (as->hash != h || as->st != st || !as->a || strcmp(as->key, key) != 0)
+            continue;
+        if (now - as->built_ms >= ANCHOR_TTL_MS && !as->walking) {
+            as->walking = 1; /* this caller walks; the others use the stale set */
             break;
         }
+        if (j < as->n) {
+            *out = as->a[j];
+            found = 1;
+        } else {
+            found = -1;
+        }
+        break;
     }
     pthread_mutex_unlock(&anchor_lock);
     return found;
@@ -329,11 +377,12 @@ static int anchor_get(const struct store *st, const char *key, size_t j, struct 
 /* Keep a[0..n) (taken over) as the set named key, replacing the oldest. */
 static void anchor_put(const struct store *st, const char *key, struct anchor *a, size_t n)
 {
+    uint64_t h = anchor_hash(key);
     pthread_mutex_lock(&anchor_lock);
     struct anchor_set *victim = &anchor_sets[0];
     for (int i = 0; i < ANCHOR_SETS; i++) {
         struct anchor_set *as = &anchor_sets[i];
-        if (as->st == st && strcmp(as->key, key) == 0) {
+        if (as->hash == h && as->st == st && strcmp(as->key, key) == 0) {
             victim = as;
             break;
         }
@@ -342,8 +391,10 @@ static void anchor_put(const struct store *st, const char *key, struct anchor *a
     }
     free(victim->a);
     victim->st = st;
+    victim->hash = h;
     snprintf(victim->key, sizeof victim->key, "%s", key);
     victim->built_ms = clock_ms();
+    victim->walking = 0;
     victim->n = n;
     victim->a = a;
     pthread_mutex_unlock(&anchor_lock);
@@ -464,10 +515,29 @@ static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
         sqlite3_bind_int64(s, 10, k->tag);
 }
 
+/* Anchors apart in the most-viewed order of a filter of these keys. */
+static int64_t anchor_step(int mask)
+{
+    return mask & F_TAG ? TAG_ANCHOR_STEP : ANCHOR_STEP;
+}
+
+/* Most viewed first: views, then publication, then id, all descending. */
+static int anchor_cmp(const void *x, const void *y)
+{
+    const struct anchor *a = x, *b = y;
+    if (a->views != b->views)
+        return a->views < b->views ? 1 : -1;
+    int c = strcmp(b->published_at, a->published_at);
+    if (c)
+        return c;
+    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
+}
+
 /*
  * The anchor at or before position skip of the most-viewed order of the
  * filter k, walking the filter's index once to take them when they are not
- * kept: 1 and *out set, or 0 (then the caller skips from the top).
+ * kept: 1 and *out set, or 0 (then the caller skips from the top).  The
+ * walk of a tag reads all its cases, in no order, and sorts them here.
  */
 static int views_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
                         int64_t skip, struct anchor *out)
@@ -475,7 +545,9 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     char key[128];
     snprintf(key, sizeof key, "%lld/%d/%lld/%lld/%lld/%lld", (long long)st->campaign_id, k->mask,
              (long long)k->region, (long long)k->tier, (long long)k->track, (long long)k->tag);
-    size_t j = (size_t)(skip / ANCHOR_STEP);
+    int64_t step = anchor_step(k->mask);
+    int sorted = !(k->mask & F_TAG);
+    size_t j = (size_t)(skip / step);
     int got = anchor_get(st, key, j, out);
     if (got != 0)
         return got > 0;
@@ -490,7 +562,7 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     int64_t i = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i++ % ANCHOR_STEP)
+        if (sorted && i++ % step)
             continue;
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 64;
@@ -509,6 +581,14 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
     if (rc != SQLITE_DONE || n == 0) {
         free(a);
         return 0;
+    }
+    if (!sorted) {
+        /* Every case of the tag was read: sort, then keep every step-th. */
+        qsort(a, n, sizeof *a, anchor_cmp);
+        size_t kept = 0;
+        for (size_t at = 0; at < n; at += (size_t)step)
+            a[kept++] = a[at];
+        n = kept;
     }
     int ok = j < n;
     if (ok)
@@ -541,9 +621,10 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
     }
     int64_t skip = (int64_t)(page - 1) * per_page;
     struct anchor from;
-    if (sort == SORT_VIEWS && skip >= ANCHOR_STEP && views_anchor(st, f, k, skip, &from)) {
+    if (sort == SORT_VIEWS && skip >= anchor_step(k->mask) &&
+        views_anchor(st, f, k, skip, &from)) {
         sort = SORT_VIEWS_FROM;
-        skip %= ANCHOR_STEP;
+        skip %= anchor_step(k->mask);
     }
     const char *sql = db_list_sql(sort, drive, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
@@ -728,10 +809,14 @@ json_t *store_case(struct store *st, int64_t id)
     json_t *sections = json_array();
     if ((s = sq_stmt(st, Q_CASE_SECTIONS))) {
         sqlite3_bind_int64(s, 1, id);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(sections,
-                                  json_pack("{s:i,s:o}", "seq", sqlite3_column_int(s, 0),
-                                            "body_md", sq_jtext(s, 1)));
+        /* Rendered when written (section_html.c); the Markdown only if not yet. */
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            int rendered = sqlite3_column_type(s, 1) != SQLITE_NULL;
+            json_array_append_new(sections, json_pack("{s:i,s:o}", "seq",
+                                                      sqlite3_column_int(s, 0),
+                                                      rendered ? "body_html" : "body_md",
+                                                      sq_jtext(s, rendered ? 1 : 2)));
+        }
         sq_done(s);
     }
     json_object_set_new(o, "sections", sections);
@@ -835,18 +920,40 @@ json_t *store_campaign(struct store *st)
     return o;
 }
 
-/* Awarded cases, and per region their count by tier slug. */
-static json_t *awarded(struct store *st)
+/*
+ * The awarded cases into each tier's items (tiers as store_campaign gives
+ * them, by slug): {id, title, url, unit:{name}, region:{code, name},
+ * track:{name}}.  0, or -1 when the query could not run.
+ */
+static int awarded(struct store *st, json_t *tiers)
 {
-    json_t *items = json_array();
     sqlite3_stmt *s = sq_stmt(st, Q_AWARDED);
     if (!s)
-        return items;
+        return -1;
+    json_t *by_slug = json_object();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tiers, i, t)
+    {
+        json_t *list = json_array();
+        json_object_set_new(t, "items", list);
+        json_object_set(by_slug, json_string_value(json_object_get(t, "slug")), list);
+    }
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(items, case_summary(s));
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *list = json_object_get(by_slug, sq_text(s, 6));
+        int64_t id = sqlite3_column_int64(s, 0);
+        if (list)
+            json_array_append_new(
+                list, json_pack("{s:I,s:o,s:o,s:{s:o},s:{s:o,s:o},s:{s:o}}", "id", (json_int_t)id,
+                                "title", sq_jtext(s, 1), "url",
+                                json_sprintf("/cases/%lld", (long long)id), "unit", "name",
+                                sq_jtext(s, 2), "region", "code", sq_jtext(s, 3), "name",
+                                sq_jtext(s, 4), "track", "name", sq_jtext(s, 5)));
+    }
     sq_done(s);
-    return items;
+    json_decref(by_slug);
+    return 0;
 }
 
 json_t *store_regions(struct store *st)
@@ -907,31 +1014,15 @@ json_t *store_results(struct store *st)
 {
     json_t *campaign = store_campaign(st);
     json_t *regions = store_regions(st);
-    json_t *items = awarded(st);
-    if (!campaign || !regions) {
+    json_t *tiers = campaign ? json_incref(json_object_get(campaign, "tiers")) : NULL;
+    if (!campaign || !regions || !tiers || awarded(st, tiers) != 0) {
         json_decref(campaign);
         json_decref(regions);
-        json_decref(items);
+        json_decref(tiers);
         return NULL;
     }
-    json_t *tiers = json_incref(json_object_get(campaign, "tiers"));
-    size_t i, k;
-    json_t *t, *c;
-    json_array_foreach(tiers, i, t)
-    {
-        json_t *list = json_array();
-        json_array_foreach(items, k, c)
-        {
-            const char *slug = json_string_value(json_object_get(json_object_get(c, "tier"), "slug"));
-            if (slug && strcmp(slug, json_string_value(json_object_get(t, "slug"))) == 0)
-                json_array_append(list, c);
-        }
-        json_object_set_new(t, "items", list);
-    }
-    json_t *o = json_pack("{s:o,s:o}", "tiers", tiers, "regions", regions);
-    json_decref(items);
     json_decref(campaign);
-    return o;
+    return json_pack("{s:o,s:o}", "tiers", tiers, "regions", regions);
 }
 
 json_t *store_tags(struct store *st)
@@ -951,11 +1042,29 @@ json_t *store_tags(struct store *st)
 static json_t *article_row(sqlite3_stmt *s)
 {
     int64_t id = sqlite3_column_int64(s, 0);
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o}", "id", (json_int_t)id, "title",
+    const char *cover = sq_text(s, 8);
+    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "title",
                      sq_jtext(s, 1), "source", sq_jtext(s, 2), "author", sq_jtext(s, 3),
                      "published_at", sq_jtext(s, 4), "views",
                      (json_int_t)sqlite3_column_int64(s, 5), "body_md", sq_jtext(s, 6), "url",
-                     json_sprintf("/news/%lld", (long long)id));
+                     json_sprintf("/news/%s", sq_text(s, 7)), "slug", sq_jtext(s, 7), "cover",
+                     *cover ? json_sprintf("/news/images/%s", cover) : json_null());
+}
+
+/* {title, url} of the published article found by q next to article id, or null. */
+static json_t *article_neighbour(struct store *st, enum sq_id q, int64_t id)
+{
+    sqlite3_stmt *s = sq_stmt(st, q);
+    json_t *o = json_null();
+    if (!s)
+        return o;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, st->campaign_id);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_pack("{s:o,s:o}", "title", sq_jtext(s, 1), "url",
+                      json_sprintf("/news/%s", sq_text(s, 0)));
+    sq_done(s);
+    return o;
 }
 
 json_t *store_articles(struct store *st, int page, int per_page)
@@ -974,7 +1083,7 @@ json_t *store_articles(struct store *st, int page, int per_page)
     int64_t total = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_array_append_new(items, article_row(s));
-        total = sqlite3_column_int64(s, 7);
+        total = sqlite3_column_int64(s, 9);
     }
     sq_done(s);
     if (json_array_size(items) == 0 && page > 1) {
@@ -1011,13 +1120,13 @@ json_t *store_article(struct store *st, int64_t id)
             json_array_append_new(related,
                                   json_pack("{s:I,s:o,s:o,s:o}", "id", (json_int_t)rid, "title",
                                             sq_jtext(s, 1), "published_at", sq_jtext(s, 2),
-                                            "url", json_sprintf("/news/%lld", (long long)rid)));
+                                            "url", json_sprintf("/news/%s", sq_text(s, 3))));
         }
         sq_done(s);
     }
     json_object_set_new(o, "related", related);
-    json_object_set_new(o, "prev", neighbour(st, Q_ARTICLE_PREV, id, "/news/"));
-    json_object_set_new(o, "next", neighbour(st, Q_ARTICLE_NEXT, id, "/news/"));
+    json_object_set_new(o, "prev", article_neighbour(st, Q_ARTICLE_PREV, id));
+    json_object_set_new(o, "next", article_neighbour(st, Q_ARTICLE_NEXT, id));
     return o;
 }
 
@@ -1055,7 +1164,7 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
         sqlite3_bind_int64(s, 2, to - ncases - afrom);
         sqlite3_bind_int64(s, 3, afrom);
         while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arts, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
+            json_array_append_new(arts, json_pack("[o,o]", json_sprintf("/news/%s", sq_text(s, 0)),
                                                   sq_jtext(s, 1)));
         sq_done(s);
     }

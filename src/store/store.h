@@ -53,7 +53,10 @@ struct store_filter {
  * number of matches extrapolated ("about N"), else estimate == total.
  */
 json_t *store_cases(struct store *st, const struct store_filter *f);
-/* The whole case with sections (HTML), tags, attachments, related, prev/next; NULL if none. */
+/*
+ * The whole case with sections (each body_html, or body_md while not rendered
+ * yet), tags, attachments, related, prev/next; NULL if none.
+ */
 json_t *store_case(struct store *st, int64_t id);
 /* The public campaign: name, call, stages, tiers, tracks, figures. */
 json_t *store_campaign(struct store *st);
@@ -61,7 +64,10 @@ json_t *store_campaign(struct store *st);
 json_t *store_regions(struct store *st);
 /* One region as above, or NULL. */
 json_t *store_region(struct store *st, const char *code);
-/* {tiers:[{slug,name,quota,items:[...]}], regions:[{..., awards}], leader:{...}} */
+/*
+ * {tiers:[{slug, name, quota, awarded, items:[{id, title, url, unit:{name},
+ * region:{code, name}, track:{name}}]}], regions:[{..., awards}]}
+ */
 json_t *store_results(struct store *st);
 /* [{name, count}] most used first. */
 json_t *store_tags(struct store *st);
@@ -71,8 +77,8 @@ json_t *store_articles(struct store *st, int page, int per_page);
 json_t *store_article(struct store *st, int64_t id);
 /*
  * Public URLs from..from+count-1 of the sequence "published cases by id,
- * then articles": {ncases, narticles, cases:[[id,date]...],
- * articles:[[id,date]...]}.  Cost: the rows returned.
+ * then published articles": {ncases, narticles, cases:[[id,date]...],
+ * articles:[[url,date]...]}.  Cost: the rows returned.
  */
 #define STORE_SITEMAP_PARTS 1
 json_t *store_sitemap(struct store *st, int64_t from, int64_t count);
@@ -104,6 +110,14 @@ int64_t store_public_campaign(struct store *st);
  * when time ran out (err says so).
  */
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen);
+/*
+ * Make the calling thread's reads until store_read_end one read transaction:
+ * one snapshot for a whole page, and one shared lock of the database instead
+ * of one per statement.  Not nested; every begin has its end on the same
+ * thread before the thread serves another request.
+ */
+void store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 /*
  * The generation of one public page (for the page cache): of case case_id's
  * page, or with case_id 0 of any other public page (the public campaign's

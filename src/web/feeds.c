@@ -83,7 +83,7 @@ void raw_sitemap(struct req *r, struct resp *w)
         url_entry(&w->body, "/cases/", json_integer_value(json_array_get(e, 0)),
                   json_string_value(json_array_get(e, 1)));
     json_array_foreach(json_object_get(sm, "articles"), i, e)
-        url_entry(&w->body, "/news/", json_integer_value(json_array_get(e, 0)),
+        url_entry(&w->body, json_string_value(json_array_get(e, 0)), 0,
                   json_string_value(json_array_get(e, 1)));
     buf_puts(&w->body, "</urlset>\n");
     json_decref(sm);

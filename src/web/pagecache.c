@@ -1,9 +1,11 @@
 /*
  * pagecache.c — an LRU of rendered pages with counter holes; see pagecache.h.
  *
- * A chained hash table finds entries; a doubly linked list orders them by
- * use.  Each entry holds its bytes with the hole markers cut out and the
- * offsets where they were, so a hit is one pass of memcpy.
+ * NSHARDS shards, picked by the key's hash, each with its own lock, chained
+ * hash table and doubly linked list ordered by use, and an equal share of
+ * the byte bound.  Each entry holds its bytes with the hole markers cut out
+ * and the offsets where they were, so a hit is one pass of memcpy under its
+ * shard's lock.  The hit and miss counters are atomics outside any lock.
  */
 #include "pagecache.h"
 
@@ -14,15 +16,17 @@
 #include <string.h>
 #include <time.h>
 
-#define NBUCKETS 4096
+#define NSHARDS PAGECACHE_SHARDS
+#define NBUCKETS 1024 /* per shard */
 #define MAX_HOLES 8
 
 struct entry {
-    struct entry *hnext;        /* bucket chain */
-    struct entry *prev, *next;  /* LRU list, most recent first */
+    struct entry *hnext;       /* bucket chain */
+    struct entry *prev, *next; /* LRU list, most recent first */
     char *key;
+    unsigned hash;
     uint64_t gen;
-    time_t born;
+    time_t expires; /* 0: lives until its generation changes */
     const char *ctype;
     char *body; /* without the hole markers */
     size_t len;
@@ -30,54 +34,81 @@ struct entry {
     int nholes;
 };
 
-static struct entry *buckets[NBUCKETS];
-static struct entry *lru_head, *lru_tail;
-static size_t cached_bytes;
-static uint64_t hits, misses;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+struct shard {
+    pthread_mutex_t lock;
+    struct entry *buckets[NBUCKETS];
+    struct entry *lru_head, *lru_tail;
+    size_t bytes;
+};
+
+static struct shard shards[NSHARDS];
+static _Atomic size_t shard_limit = ((size_t)PAGECACHE_DEFAULT_MB << 20) / NSHARDS;
+static _Atomic uint64_t hits, misses;
 static _Atomic int disabled;
 
-static unsigned hash(const char *s)
+static unsigned hash_of(const char *s)
 {
     unsigned h = 2166136261u;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % NBUCKETS;
+    return h;
 }
 
-static void lru_unlink(struct entry *e)
+static struct shard *shard_of(unsigned h)
+{
+    return &shards[h % NSHARDS];
+}
+
+unsigned pagecache_shard_of(const char *key)
+{
+    return hash_of(key) % NSHARDS;
+}
+
+static struct entry **bucket_of(struct shard *s, unsigned h)
+{
+    return &s->buckets[(h / NSHARDS) % NBUCKETS];
+}
+
+static void lru_unlink(struct shard *s, struct entry *e)
 {
     if (e->prev)
         e->prev->next = e->next;
     else
-        lru_head = e->next;
+        s->lru_head = e->next;
     if (e->next)
         e->next->prev = e->prev;
     else
-        lru_tail = e->prev;
+        s->lru_tail = e->prev;
     e->prev = e->next = NULL;
 }
 
-static void lru_push(struct entry *e)
+static void lru_push(struct shard *s, struct entry *e)
 {
     e->prev = NULL;
-    e->next = lru_head;
-    if (lru_head)
-        lru_head->prev = e;
-    lru_head = e;
-    if (!lru_tail)
-        lru_tail = e;
+    e->next = s->lru_head;
+    if (s->lru_head)
+        s->lru_head->prev = e;
+    s->lru_head = e;
+    if (!s->lru_tail)
+        s->lru_tail = e;
 }
 
-static void entry_remove(struct entry *e)
+/* What an entry counts against the bound: its bytes and its key. */
+static size_t entry_bytes(const struct entry *e)
 {
-    struct entry **pp = &buckets[hash(e->key)];
+    return e->len + strlen(e->key);
+}
+
+/* Unlink e from s (its lock held) and free it. */
+static void entry_remove(struct shard *s, struct entry *e)
+{
+    struct entry **pp = bucket_of(s, e->hash);
     while (*pp && *pp != e)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = e->hnext;
-    lru_unlink(e);
-    cached_bytes -= e->len + strlen(e->key);
+    lru_unlink(s, e);
+    s->bytes -= entry_bytes(e);
     free(e->key);
     free(e->body);
     free(e);
@@ -85,6 +116,9 @@ static void entry_remove(struct entry *e)
 
 int pagecache_init(void)
 {
+    for (int i = 0; i < NSHARDS; i++)
+        if (pthread_mutex_init(&shards[i].lock, NULL) != 0)
+            return -1;
     return 0;
 }
 
@@ -93,12 +127,20 @@ void pagecache_set_enabled(int on)
     disabled = !on;
 }
 
+void pagecache_set_limit(unsigned mb)
+{
+    shard_limit = ((size_t)(mb ? mb : 1) << 20) / NSHARDS;
+}
+
 void pagecache_free(void)
 {
-    pthread_mutex_lock(&lock);
-    while (lru_head)
-        entry_remove(lru_head);
-    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < NSHARDS; i++) {
+        struct shard *s = &shards[i];
+        pthread_mutex_lock(&s->lock);
+        while (s->lru_head)
+            entry_remove(s, s->lru_head);
+        pthread_mutex_unlock(&s->lock);
+    }
 }
 
 static void fill_holes(const char *body, size_t len, const size_t *holes, int nholes,
@@ -120,31 +162,33 @@ static void fill_holes(const char *body, size_t len, const size_t *holes, int nh
 int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
                   const char **ctype)
 {
-    time_t now = time(NULL);
-    pthread_mutex_lock(&lock);
     if (disabled) {
         misses++;
-        pthread_mutex_unlock(&lock);
         return 0;
     }
-    struct entry *e = buckets[hash(key)];
-    while (e && strcmp(e->key, key) != 0)
+    unsigned h = hash_of(key);
+    struct shard *s = shard_of(h);
+    pthread_mutex_lock(&s->lock);
+    struct entry *e = *bucket_of(s, h);
+    while (e && (e->hash != h || strcmp(e->key, key) != 0))
         e = e->hnext;
-    if (e && (e->gen != gen || now - e->born >= PAGECACHE_TTL_S)) {
-        entry_remove(e);
+    if (e && (e->gen != gen || (e->expires && time(NULL) >= e->expires))) {
+        entry_remove(s, e);
         e = NULL;
     }
     if (!e) {
+        pthread_mutex_unlock(&s->lock);
         misses++;
-        pthread_mutex_unlock(&lock);
         return 0;
     }
-    hits++;
-    lru_unlink(e);
-    lru_push(e);
+    if (s->lru_head != e) {
+        lru_unlink(s, e);
+        lru_push(s, e);
+    }
     fill_holes(e->body, e->len, e->holes, e->nholes, fill, out);
     *ctype = e->ctype;
-    pthread_mutex_unlock(&lock);
+    pthread_mutex_unlock(&s->lock);
+    hits++;
     return 1;
 }
 
@@ -184,9 +228,10 @@ void pagecache_fill(const char *body, size_t len, int64_t fill, struct buf *out)
 }
 
 void pagecache_put(const char *key, uint64_t gen, const char *body, size_t len,
-                   const char *ctype)
+                   const char *ctype, int ttl_s)
 {
-    if (len > PAGECACHE_MAX_BYTES / 8 || disabled)
+    size_t limit = shard_limit;
+    if (disabled || len > limit / 4)
         return;
     struct entry *e = calloc(1, sizeof *e);
     if (!e)
@@ -198,31 +243,37 @@ void pagecache_put(const char *key, uint64_t gen, const char *body, size_t len,
         free(e);
         return;
     }
+    e->hash = hash_of(key);
     e->gen = gen;
-    e->born = time(NULL);
+    e->expires = ttl_s > 0 ? time(NULL) + ttl_s : 0;
     e->ctype = ctype;
-    unsigned h = hash(key);
-    pthread_mutex_lock(&lock);
-    for (struct entry *old = buckets[h]; old; old = old->hnext) {
-        if (strcmp(old->key, key) == 0) {
-            entry_remove(old);
+    struct shard *s = shard_of(e->hash);
+    struct entry **b = bucket_of(s, e->hash);
+    pthread_mutex_lock(&s->lock);
+    for (struct entry *old = *b; old; old = old->hnext) {
+        if (old->hash == e->hash && strcmp(old->key, key) == 0) {
+            entry_remove(s, old);
             break;
         }
     }
-    e->hnext = buckets[h];
-    buckets[h] = e;
-    lru_push(e);
-    cached_bytes += e->len + strlen(e->key);
-    while (cached_bytes > PAGECACHE_MAX_BYTES && lru_tail && lru_tail != e)
-        entry_remove(lru_tail);
-    pthread_mutex_unlock(&lock);
+    e->hnext = *b;
+    *b = e;
+    lru_push(s, e);
+    s->bytes += entry_bytes(e);
+    while (s->bytes > limit && s->lru_tail && s->lru_tail != e)
+        entry_remove(s, s->lru_tail);
+    pthread_mutex_unlock(&s->lock);
 }
 
 void pagecache_stats(uint64_t *h, uint64_t *m, uint64_t *bytes)
 {
-    pthread_mutex_lock(&lock);
     *h = hits;
     *m = misses;
-    *bytes = cached_bytes;
-    pthread_mutex_unlock(&lock);
+    size_t sum = 0;
+    for (int i = 0; i < NSHARDS; i++) {
+        pthread_mutex_lock(&shards[i].lock);
+        sum += shards[i].bytes;
+        pthread_mutex_unlock(&shards[i].lock);
+    }
+    *bytes = sum;
 }

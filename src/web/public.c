@@ -10,6 +10,7 @@
 
 #include "core/utf8.h"
 #include "domain/markdown.h"
+#include "store/news.h"
 #include "view/chart.h"
 #include "web/web.h"
 
@@ -235,11 +236,14 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     json_t *s;
     json_array_foreach(json_object_get(c, "sections"), i, s)
     {
-        const char *md = json_string_value(json_object_get(s, "body_md"));
-        char *html = markdown_to_html(md, strlen(md));
         char key[16];
         snprintf(key, sizeof key, "section_%d", (int)json_integer_value(json_object_get(s, "seq")));
         json_object_set_new(s, "heading", json_string(i18n_get(r->lang, key)));
+        /* Rendered when written; a section written a moment ago may not be yet. */
+        const char *md = json_string_value(json_object_get(s, "body_md"));
+        if (!md)
+            continue;
+        char *html = markdown_to_html(md, strlen(md));
         json_object_set_new(s, "body_html", json_string(html ? html : ""));
         json_object_del(s, "body_md");
         free(html);
@@ -314,6 +318,10 @@ enum web_err page_results(struct req *r, const struct web_input *in, struct page
                                                      json_object_get(leader, "awards")));
     if (!r->json)
         json_object_set_new(res, "chart_html", chart_awards_svg(regions, tiers, r->lang));
+    json_int_t awarded = 0;
+    json_array_foreach(tiers, i, g) awarded += json_integer_value(json_object_get(g, "awarded"));
+    json_object_set_new(res, "awarded", json_integer(awarded));
+    json_object_set_new(res, "published", json_boolean(awarded > 0));
     json_object_set_new(res, "breadcrumb",
                         crumbs(r->lang, "nav_results", "/results", NULL, NULL, 0));
     p->model = res;
@@ -335,6 +343,32 @@ enum web_err page_regions(struct req *r, const struct web_input *in, struct page
     return WEB_OK;
 }
 
+/* The region's awards: [{slug, name, count, items:[its awarded cases]}] in tier order. */
+static json_t *region_results(const char *code)
+{
+    json_t *c = store_campaign(web.store);
+    json_t *out = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(c ? json_object_get(c, "tiers") : NULL, i, t)
+    {
+        struct store_filter f = {0};
+        f.region = code;
+        f.tier = json_string_value(json_object_get(t, "slug"));
+        f.page = 1;
+        f.per_page = STORE_MAX_PER_PAGE;
+        json_t *list = store_cases(web.store, &f);
+        json_t *items = list ? json_incref(json_object_get(list, "items")) : json_array();
+        json_array_append_new(out, json_pack("{s:O,s:O,s:I,s:o}", "slug", json_object_get(t, "slug"),
+                                             "name", json_object_get(t, "name"), "count",
+                                             list ? json_integer_value(json_object_get(list, "total")) : 0,
+                                             "items", items));
+        json_decref(list);
+    }
+    json_decref(c);
+    return out;
+}
+
 enum web_err page_region(struct req *r, const struct web_input *in, struct page *p)
 {
     const char *code = r->params[0];
@@ -352,6 +386,7 @@ enum web_err page_region(struct req *r, const struct web_input *in, struct page 
         json_decref(region);
         return e;
     }
+    json_object_set_new(list, "results", region_results(code));
     json_object_set_new(list, "region", region);
     json_object_set_new(list, "breadcrumb",
                         crumbs(r->lang, "nav_regions", "/regions",
@@ -461,7 +496,7 @@ enum web_err page_news(struct req *r, const struct web_input *in, struct page *p
 enum web_err page_article(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    int64_t id = web_path_id(r->params[0]);
+    int64_t id = store_news_public_id(web.store, r->params[0]); /* its slug or its number */
     json_t *a = id ? store_article(web.store, id) : NULL;
     if (!a)
         return WEB_NOT_FOUND;
@@ -471,6 +506,7 @@ enum web_err page_article(struct req *r, const struct web_input *in, struct page
     free(html);
     json_object_del(a, "body_md");
     json_object_set_new(a, "tag_links", tag_links(json_object_get(a, "tags")));
+    json_object_set_new(a, "has_tags", json_boolean(json_array_size(json_object_get(a, "tags")) > 0));
     json_object_set_new(a, "breadcrumb", crumbs(r->lang, "nav_news", "/news", NULL, NULL, 1));
     p->model = a;
     p->template = "article";

@@ -32,6 +32,8 @@
 #include "web/session.h"
 #include "web/review.h"
 #include "web/votes.h"
+#include "web/news.h"
+#include "store/news.h"
 
 struct web_config web;
 
@@ -169,6 +171,19 @@ static const struct route routes[] = {
     {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
     {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
+    /* News written by the organiser, its images, the results' spreadsheet (news.c). */
+    {"GET", "/admin/news", H_PAGE(page_admin_news, ROLE_ORGANISER)},
+    {"GET", "/admin/news/new", H_PAGE(page_admin_news_new, ROLE_ORGANISER)},
+    {"POST", "/admin/news/new", H_ACTION(act_admin_news_create, ROLE_ORGANISER)},
+    {"POST", "/admin/news/results", H_ACTION(act_admin_news_results, ROLE_ORGANISER)},
+    {"GET", "/admin/news/{id}", H_PAGE(page_admin_news_edit, ROLE_ORGANISER)},
+    {"POST", "/admin/news/{id}", H_ACTION(act_admin_news_save, ROLE_ORGANISER)},
+    {"GET", "/admin/news/{id}/preview", H_PAGE(page_admin_news_preview, ROLE_ORGANISER)},
+    {"POST", "/admin/news/{id}/publish", H_ACTION(act_admin_news_publish, ROLE_ORGANISER)},
+    {"POST", "/admin/news/{id}/unpublish", H_ACTION(act_admin_news_unpublish, ROLE_ORGANISER)},
+    {"POST", "/admin/news/{id}/images", H_ACTION(act_admin_news_image, ROLE_ORGANISER)},
+    {"GET", "/news/images/{sha256}", H_RAW(raw_news_image)},
+    {"GET", "/results.xlsx", H_RAW(raw_results_xlsx)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -592,7 +607,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
     resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
     /* A counted page counts first: the counter knows every id (-1: not known yet). */
     int kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
-    int64_t id = kind >= 0 ? web_path_id(r->params[0]) : 0;
+    int64_t id = kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
+                 : kind >= 0                 ? web_path_id(r->params[0])
+                                             : 0;
     int64_t views = kind < 0 ? 0 : id > 0 ? store_view(web.store, kind, id) : -1;
     /* Shared pages only: a signed-in user's pages name the user. */
     char *key = cacheable && !web_user(r) ? cache_key(r, &in, kind, id) : NULL;
@@ -604,7 +621,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     struct page p = {0};
+    store_read_begin(web.store); /* the page's reads: one snapshot */
     e = fn(r, &in, &p);
+    store_read_end(web.store);
     if (e != WEB_OK) {
         page_error(r, w, e, &p);
         return;
@@ -634,8 +653,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     json_decref(p.model);
+    /* A counted page follows its generation alone; others may show views moving meanwhile. */
     if (key)
-        pagecache_put(key, gen, page.p, page.len, ctype);
+        pagecache_put(key, gen, page.p, page.len, ctype, kind >= 0 ? 0 : PAGECACHE_TTL_S);
     pagecache_fill(page.p ? page.p : "", page.len, views < 0 ? 0 : views, &w->body);
     buf_release(&page);
     w->status = p.status ? p.status : 200;

@@ -22,7 +22,7 @@ def test_sitemap(base):
     paths = [re.sub(r"^https?://[^/]+", "", l) for l in locs]
     assert len(paths) == len(set(paths)), "expected no duplicate URLs in the sitemap"
     cases = {p for p in paths if re.fullmatch(r"/cases/\d+", p)}
-    news = {p for p in paths if re.fullmatch(r"/news/\d+", p)}
+    news = {p for p in paths if re.fullmatch(r"/news/[a-z0-9-]+", p)}  # by slug
     total = get_json(base, "/cases")["total"]
     assert len(cases) == total, "expected %d case URLs in the sitemap, saw %d" % (total, len(cases))
     nl = get_json(base, "/news")

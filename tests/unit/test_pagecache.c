@@ -4,8 +4,10 @@
  * The cache is process-wide, so every test starts from pagecache_free() and
  * compares statistics as differences.  Bodies hold the hole marker written
  * the way a template prints a number (decimal), and each test compares the
- * exact filled bytes.  TTL expiry (PAGECACHE_TTL_S seconds) is not tested:
- * it would need a sleep or a clock hook.
+ * exact filled bytes.  Expiry after a lifetime (lists: PAGECACHE_TTL_S
+ * seconds) is not tested: it would need a sleep or a clock hook.  Entries
+ * put without a lifetime (case pages) live until their generation changes
+ * or the LRU of their shard evicts them.
  *
  * The second half tests the generations the cache is keyed by
  * (store_page_generation, src/store/changes.c) on a real store in a
@@ -67,7 +69,7 @@ static char *body_of(const char *fmt)
 static void put(const char *key, uint64_t gen, const char *fmt, const char *ctype)
 {
     char *b = body_of(fmt);
-    pagecache_put(key, gen, b, strlen(b), ctype);
+    pagecache_put(key, gen, b, strlen(b), ctype, 0);
     free(b);
 }
 
@@ -113,7 +115,7 @@ static void test_round_trip(void **state)
     (void)state;
     const char *ct = NULL;
     assert_miss("zh|html|/", 1);
-    pagecache_put("zh|html|/", 1, "<p>上海</p>", strlen("<p>上海</p>"), "text/html");
+    pagecache_put("zh|html|/", 1, "<p>上海</p>", strlen("<p>上海</p>"), "text/html", 0);
     char *got = get("zh|html|/", 1, 0, &ct);
     assert_non_null(got);
     assert_string_equal(got, "<p>上海</p>");
@@ -121,19 +123,19 @@ static void test_round_trip(void **state)
     free(got);
     /* Another key is another entry. */
     assert_miss("en|html|/", 1);
-    pagecache_put("en|json|/", 1, "{}", 2, "application/json");
+    pagecache_put("en|json|/", 1, "{}", 2, "application/json", 0);
     got = get("en|json|/", 1, 0, &ct);
     assert_string_equal(got, "{}");
     assert_string_equal(ct, "application/json");
     free(got);
     /* A second put under the same key replaces the first. */
-    pagecache_put("zh|html|/", 1, "new", 3, "text/plain");
+    pagecache_put("zh|html|/", 1, "new", 3, "text/plain", 0);
     got = get("zh|html|/", 1, 0, &ct);
     assert_string_equal(got, "new");
     assert_string_equal(ct, "text/plain");
     free(got);
     /* An empty body is a hit with no bytes. */
-    pagecache_put("empty", 1, "", 0, "text/plain");
+    pagecache_put("empty", 1, "", 0, "text/plain", 0);
     assert_get("", "empty", 1, 0);
     /* A hit appends to what the buffer holds. */
     struct buf out;
@@ -192,12 +194,12 @@ static void test_fill(void **state)
 static void test_generation(void **state)
 {
     (void)state;
-    pagecache_put("k", 5, "v5", 2, "text/plain");
+    pagecache_put("k", 5, "v5", 2, "text/plain", 0);
     assert_get("v5", "k", 5, 0);
     /* A newer generation misses; the stale entry is dropped. */
     assert_miss("k", 6);
     assert_miss("k", 5);
-    pagecache_put("k", 6, "v6", 2, "text/plain");
+    pagecache_put("k", 6, "v6", 2, "text/plain", 0);
     assert_miss("k", 5);
     assert_miss("k", 7);
 }
@@ -205,15 +207,15 @@ static void test_generation(void **state)
 static void test_disabled(void **state)
 {
     (void)state;
-    pagecache_put("k", 1, "v1", 2, "text/plain");
+    pagecache_put("k", 1, "v1", 2, "text/plain", 0);
     assert_get("v1", "k", 1, 0);
     pagecache_set_enabled(0);
     /* Off: nothing is served, nothing is kept. */
     assert_miss("k", 1);
-    pagecache_put("j", 1, "w1", 2, "text/plain");
+    pagecache_put("j", 1, "w1", 2, "text/plain", 0);
     pagecache_set_enabled(1);
     assert_miss("j", 1);
-    pagecache_put("j", 1, "w1", 2, "text/plain");
+    pagecache_put("j", 1, "w1", 2, "text/plain", 0);
     assert_get("w1", "j", 1, 0);
 }
 
@@ -238,7 +240,7 @@ static void test_stats(void **state)
     put("key4", 1, "12#45", "text/html");
     pagecache_stats(&h, &m, &b);
     assert_int_equal(b, 4 + 4);
-    pagecache_put("key4", 1, "123456789", 9, "text/html");
+    pagecache_put("key4", 1, "123456789", 9, "text/html", 0);
     pagecache_stats(&h, &m, &b);
     assert_int_equal(b, 9 + 4);
     pagecache_free();
@@ -255,64 +257,88 @@ static char *filled(size_t n, char c)
     return s;
 }
 
+/* The bytes one shard may hold under a bound of mb megabytes. */
+static size_t shard_bytes(unsigned mb)
+{
+    return ((size_t)mb << 20) / PAGECACHE_SHARDS;
+}
+
+/* n keys "k..." that live in one shard, into keys[i] (8 bytes each). */
+static void same_shard_keys(char (*keys)[8], int n)
+{
+    unsigned want = pagecache_shard_of("k0");
+    int got = 0;
+    for (int i = 0; got < n && i < 100000; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "k%d", i);
+        if (pagecache_shard_of(k) == want)
+            snprintf(keys[got++], 8, "%s", k);
+    }
+    assert_int_equal(got, n);
+}
+
 static void test_lru(void **state)
 {
     (void)state;
-    /* Eight entries just fit; each key is 2 bytes. */
-    const size_t size = PAGECACHE_MAX_BYTES / 8 - 64;
+    /* Eight entries just fit in a shard of a 16 MB cache. */
+    pagecache_set_limit(16);
+    const size_t size = shard_bytes(16) / 8 - 64;
     char *body = filled(size, 'x');
-    char key[8];
-    uint64_t h, m, b;
+    char keys[10][8];
+    same_shard_keys(keys, 10);
+    uint64_t h, m, b, keybytes = 0;
     for (int i = 0; i < 8; i++) {
-        snprintf(key, sizeof key, "k%d", i);
         body[0] = (char)('0' + i);
-        pagecache_put(key, 1, body, size, "text/html");
+        pagecache_put(keys[i], 1, body, size, "text/html", 0);
+        keybytes += strlen(keys[i]);
     }
     pagecache_stats(&h, &m, &b);
-    assert_int_equal(b, 8 * (size + 2));
-    /* Use k1, so k2 becomes the oldest after k0. */
+    assert_int_equal(b, 8 * size + keybytes);
+    /* Use the second, so the third becomes the oldest after the first. */
     struct buf out;
     const char *ct;
     buf_init(&out, 0);
-    assert_int_equal(pagecache_get("k1", 1, 0, &out, &ct), 1);
+    assert_int_equal(pagecache_get(keys[1], 1, 0, &out, &ct), 1);
     assert_int_equal(out.len, size);
     assert_int_equal(out.p[0], '1');
     buf_release(&out);
-    /* A ninth entry pushes out the least recently used one: k0. */
+    /* A ninth entry pushes out the least recently used one: the first. */
     body[0] = '8';
-    pagecache_put("k8", 1, body, size, "text/html");
-    pagecache_stats(&h, &m, &b);
-    assert_int_equal(b, 8 * (size + 2));
-    assert_miss("k0", 1);
-    /* A tenth: k2, not the recently used k1. */
+    pagecache_put(keys[8], 1, body, size, "text/html", 0);
+    assert_miss(keys[0], 1);
+    /* A tenth: the third, not the recently used second. */
     body[0] = '9';
-    pagecache_put("k9", 1, body, size, "text/html");
-    assert_miss("k2", 1);
+    pagecache_put(keys[9], 1, body, size, "text/html", 0);
+    assert_miss(keys[2], 1);
     for (int i = 1; i <= 9; i++) {
         if (i == 2)
             continue;
-        snprintf(key, sizeof key, "k%d", i);
         buf_init(&out, 0);
-        if (pagecache_get(key, 1, 0, &out, &ct) != 1)
-            fail_msg("%s was evicted", key);
+        if (pagecache_get(keys[i], 1, 0, &out, &ct) != 1)
+            fail_msg("%s was evicted", keys[i]);
         assert_int_equal(out.len, size);
         assert_int_equal(out.p[0], '0' + i);
         buf_release(&out);
     }
+    /* Another shard is untouched by this one's evictions. */
+    pagecache_stats(&h, &m, &b);
+    assert_true(b <= shard_bytes(16));
     free(body);
+    pagecache_set_limit(PAGECACHE_DEFAULT_MB);
 }
 
 static void test_too_big(void **state)
 {
     (void)state;
     uint64_t h, m, b;
-    /* An entry larger than an eighth of the cache is not kept. */
-    size_t size = PAGECACHE_MAX_BYTES / 8 + 1;
+    /* An entry larger than a quarter of its shard is not kept. */
+    pagecache_set_limit(16);
+    size_t size = shard_bytes(16) / 4 + 1;
     char *body = filled(size, 'y');
-    pagecache_put("big", 1, body, size, "text/html");
+    pagecache_put("big", 1, body, size, "text/html", 0);
     assert_miss("big", 1);
-    /* Exactly an eighth is fine. */
-    pagecache_put("big", 1, body, size - 1, "text/html");
+    /* Exactly a quarter is fine. */
+    pagecache_put("big", 1, body, size - 1, "text/html", 0);
     pagecache_stats(&h, &m, &b);
     assert_int_equal(b, size - 1 + 3);
     char *got = get("big", 1, 0, NULL);
@@ -320,6 +346,7 @@ static void test_too_big(void **state)
     assert_int_equal(strlen(got), size - 1);
     free(got);
     free(body);
+    pagecache_set_limit(PAGECACHE_DEFAULT_MB);
 }
 
 /* ---- Generations ------------------------------------------------------ */
@@ -397,14 +424,24 @@ static void test_page_generations(void **state)
     /* A row of a table no public page reads: nothing. */
     write_sql(st, "INSERT INTO case_event (case_id, to_status) VALUES (1, 'published')", RC_OK);
     assert_changed(g0, g = gens_of(st), 0, 0, 0);
-    /* The published case, by a section and by a tag (a WITHOUT ROWID table): it and the lists. */
+    /* The published case's section: it and the lists, no other case page. */
     write_sql(st, "UPDATE case_section SET body_md = 'd' WHERE case_id = 1", RC_OK);
     assert_changed(g, g0 = gens_of(st), 1, 1, 0);
+    /*
+     * Its tags (a WITHOUT ROWID table) or its own row (title): every case
+     * page too, as each names its previous, next and related cases.
+     */
     write_sql(st, "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1)", RC_OK);
-    assert_changed(g0, g = gens_of(st), 1, 1, 0);
+    assert_changed(g0, g = gens_of(st), 1, 1, 1);
+    write_sql(st, "UPDATE \"case\" SET title = 'public 2' WHERE id = 1", RC_OK);
+    assert_changed(g, g0 = gens_of(st), 1, 1, 1);
     /* A case moved out of the public campaign counts for the lists it left. */
     write_sql(st, "UPDATE \"case\" SET campaign_id = 2, track_id = 2 WHERE id = 1", RC_OK);
-    assert_changed(g, g0 = gens_of(st), 1, 1, 0);
+    assert_changed(g0, g = gens_of(st), 1, 1, 1);
+    g0 = g;
+    /* While out of it, its title is no public page's: its own page only. */
+    write_sql(st, "UPDATE \"case\" SET title = 'public 3' WHERE id = 1", RC_OK);
+    assert_changed(g0, g = gens_of(st), 0, 1, 0);
     write_sql(st, "UPDATE \"case\" SET campaign_id = 1, track_id = 1 WHERE id = 1", RC_OK);
     g0 = gens_of(st);
     /* A write that fails changes nothing, even after changing rows. */

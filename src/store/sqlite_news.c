@@ -1,0 +1,498 @@
+/*
+ * sqlite_news.c — news written by the organiser, in SQLite; see news.h.
+ *
+ * Slugs are unique over every article (an index of migration 008).  A slug
+ * the organiser typed that another article has is refused (RC_EXISTS); one
+ * made from the title (or, for a title without Latin letters, from the
+ * kind and the date) takes the first free "-2", "-3", ... suffix instead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/news.h"
+#include "store/sqlite_int.h"
+
+#define NEWS_COLS                                                                                  \
+    "id, title, slug, status, kind, published_at, coalesce(updated_at, ''), views, source, "       \
+    "author, coalesce(cover, ''), body_md "
+
+static const char SQL_NEWEST_CAMPAIGN[] =
+    "SELECT id FROM campaign ORDER BY opens_at DESC, id DESC LIMIT 1";
+static const char SQL_LIST[] = "SELECT " NEWS_COLS "FROM article WHERE campaign_id = ?1 "
+                               "ORDER BY published_at DESC, id DESC";
+static const char SQL_GET[] = "SELECT " NEWS_COLS "FROM article WHERE id = ?1 AND campaign_id = ?2";
+static const char SQL_IMAGES[] =
+    "SELECT sha256, name, mime, size, width, height FROM news_image WHERE article_id = ?1 "
+    "ORDER BY created_at, sha256";
+static const char SQL_PUBLIC_SLUG[] =
+    "SELECT id FROM article WHERE slug = ?1 AND campaign_id = ?2 AND status = 'published'";
+static const char SQL_PUBLIC_ID[] =
+    "SELECT id FROM article WHERE id = ?1 AND campaign_id = ?2 AND status = 'published'";
+static const char SQL_IMAGE[] = "SELECT mime FROM news_image WHERE sha256 = ?1 LIMIT 1";
+
+static const char SQL_SLUG_TAKEN[] = "SELECT 1 FROM article WHERE slug = ?1 AND id <> ?2";
+static const char SQL_INSERT[] =
+    "INSERT INTO article (campaign_id, title, slug, source, author, published_at, body_md, "
+    "status, kind, cover, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?9, "
+    "strftime('%Y-%m-%d %H:%M:%S', 'now'))";
+static const char SQL_SAVE[] =
+    "UPDATE article SET title = ?3, slug = ?4, source = ?5, author = ?6, published_at = ?7, "
+    "body_md = ?8, cover = ?9, updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') "
+    "WHERE id = ?1 AND campaign_id = ?2";
+static const char SQL_STATUS[] = "SELECT status FROM article WHERE id = ?1 AND campaign_id = ?2";
+static const char SQL_MOVE[] =
+    "UPDATE article SET status = ?3, updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') "
+    "WHERE id = ?1 AND campaign_id = ?2 AND status = ?4";
+static const char SQL_HAS_IMAGE[] =
+    "SELECT 1 FROM news_image WHERE article_id = ?1 AND sha256 = ?2";
+static const char SQL_IMAGE_ADD[] =
+    "INSERT INTO news_image (article_id, sha256, name, mime, size, width, height, created_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%d %H:%M:%S', 'now')) "
+    "ON CONFLICT (article_id, sha256) DO UPDATE SET name = excluded.name";
+static const char SQL_CAMPAIGN_NAME[] = "SELECT name, slug FROM campaign WHERE id = ?1";
+static const char SQL_TIERS[] = "SELECT id, name FROM tier WHERE campaign_id = ?1 ORDER BY rank";
+static const char SQL_PICK_CASE[] =
+    "SELECT c.title, u.name, r.name, r.code FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
+    "JOIN region r ON r.code = c.region_code WHERE c.id = ?1 AND c.campaign_id = ?2";
+static const char SQL_AWARDED[] =
+    "SELECT c.id, c.tier_id FROM \"case\" c JOIN tier t ON t.id = c.tier_id "
+    "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL ORDER BY t.rank, c.region_code, c.id";
+
+int64_t store_news_campaign(struct store *st)
+{
+    int64_t id = store_public_campaign(st);
+    if (id)
+        return id;
+    sqlite3_stmt *s = sq_prepare(st, SQL_NEWEST_CAMPAIGN);
+    if (s && sqlite3_step(s) == SQLITE_ROW)
+        id = sqlite3_column_int64(s, 0);
+    sq_done(s);
+    return id;
+}
+
+static json_t *news_row(sqlite3_stmt *s, int whole)
+{
+    int64_t id = sqlite3_column_int64(s, 0);
+    json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)id, "title",
+                          sq_jtext(s, 1), "slug", sq_jtext(s, 2), "status", sq_jtext(s, 3), "kind",
+                          sq_jtext(s, 4), "published_at", sq_jtext(s, 5), "updated_at",
+                          sq_jtext(s, 6), "views", (json_int_t)sqlite3_column_int64(s, 7), "url",
+                          json_sprintf("/news/%s", sq_text(s, 2)));
+    if (whole) {
+        json_object_set_new(o, "source", sq_jtext(s, 8));
+        json_object_set_new(o, "author", sq_jtext(s, 9));
+        json_object_set_new(o, "cover", sq_jtext(s, 10));
+        json_object_set_new(o, "body_md", sq_jtext(s, 11));
+    }
+    return o;
+}
+
+json_t *store_news_list(struct store *st)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_LIST);
+    if (!s)
+        return NULL;
+    json_t *a = json_array();
+    sqlite3_bind_int64(s, 1, store_news_campaign(st));
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, news_row(s, 0));
+    sq_done(s);
+    return a;
+}
+
+json_t *store_news_get(struct store *st, int64_t id)
+{
+    int64_t campaign = store_news_campaign(st);
+    sqlite3_stmt *s = sq_prepare(st, SQL_GET);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, campaign);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sq_done(s);
+        return NULL;
+    }
+    json_t *o = news_row(s, 1);
+    sq_done(s);
+    json_t *images = json_array();
+    if ((s = sq_prepare(st, SQL_IMAGES))) {
+        sqlite3_bind_int64(s, 1, id);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            json_array_append_new(
+                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", sq_jtext(s, 0), "name",
+                                  sq_jtext(s, 1), "mime", sq_jtext(s, 2), "size",
+                                  (json_int_t)sqlite3_column_int64(s, 3), "width",
+                                  sqlite3_column_int(s, 4), "height", sqlite3_column_int(s, 5),
+                                  "url", json_sprintf("/news/images/%s", sq_text(s, 0))));
+        sq_done(s);
+    }
+    json_object_set_new(o, "images", images);
+    return o;
+}
+
+int64_t store_news_public_id(struct store *st, const char *seg)
+{
+    size_t n = seg ? strlen(seg) : 0;
+    int number = n && n <= 12 && strspn(seg, "0123456789") == n && seg[0] != '0';
+    if (!number && !news_slug_valid(seg))
+        return 0;
+    sqlite3_stmt *s = sq_prepare(st, number ? SQL_PUBLIC_ID : SQL_PUBLIC_SLUG);
+    if (!s)
+        return 0;
+    if (number)
+        sqlite3_bind_int64(s, 1, strtoll(seg, NULL, 10));
+    else
+        sqlite3_bind_text(s, 1, seg, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, store_public_campaign(st));
+    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    return id;
+}
+
+json_t *store_news_image(struct store *st, const char *sha256)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_IMAGE);
+    if (!s)
+        return NULL;
+    sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+    json_t *o = sqlite3_step(s) == SQLITE_ROW ? json_pack("{s:o}", "mime", sq_jtext(s, 0)) : NULL;
+    sq_done(s);
+    return o;
+}
+
+/* ------------------------------------------------------------ writes */
+
+/* 1 if another article than `except` has slug, 0 if none, -1 on a fault. */
+static int slug_taken(struct store_tx *tx, const char *slug, int64_t except)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_SLUG_TAKEN);
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, except);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The slug of article `except` (0: a new one) into out: the one typed if
+ * free, else RC_EXISTS; or one made from the title (or from `fallback`)
+ * with the first free suffix.
+ */
+static int slug_pick(struct store_tx *tx, const struct news_fields *f, const char *fallback,
+                     int64_t except, char out[NEWS_SLUG_MAX + 1])
+{
+    if (f->slug && *f->slug) {
+        if (!news_slug_valid(f->slug))
+            return RC_INVALID;
+        int t = slug_taken(tx, f->slug, except);
+        snprintf(out, NEWS_SLUG_MAX + 1, "%s", f->slug);
+        return t < 0 ? RC_ERROR : t ? RC_EXISTS : RC_OK;
+    }
+    char base[NEWS_SLUG_MAX - 8];
+    news_slug_from_title(f->title, base, sizeof base);
+    if (!*base)
+        snprintf(base, sizeof base, "%s", fallback);
+    for (int n = 1; n < 1000; n++) {
+        if (n == 1)
+            snprintf(out, NEWS_SLUG_MAX + 1, "%s", base);
+        else
+            snprintf(out, NEWS_SLUG_MAX + 1, "%s-%d", base, n);
+        int t = slug_taken(tx, out, except);
+        if (t <= 0)
+            return t < 0 ? RC_ERROR : RC_OK;
+    }
+    return RC_EXISTS;
+}
+
+/* RC_OK when cover is empty or one of article id's images. */
+static int cover_ok(struct store_tx *tx, int64_t id, const char *cover)
+{
+    if (!cover || !*cover)
+        return RC_OK;
+    sqlite3_stmt *s = tx_prepare(tx, SQL_HAS_IMAGE);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, cover, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_INVALID : RC_ERROR;
+}
+
+static void bind_fields(sqlite3_stmt *s, int first, const struct news_fields *f, const char *slug)
+{
+    sqlite3_bind_text(s, first, f->title, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, first + 1, slug, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, first + 2, f->source ? f->source : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, first + 3, f->author ? f->author : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, first + 4, f->date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, first + 5, f->body_md ? f->body_md : "", -1, SQLITE_TRANSIENT);
+}
+
+static int insert(struct store_tx *tx, int64_t campaign_id, const struct news_fields *f,
+                  enum news_kind kind, const char *fallback, int64_t *id)
+{
+    char slug[NEWS_SLUG_MAX + 1];
+    int rc = slug_pick(tx, f, fallback, 0, slug);
+    if (rc != RC_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, SQL_INSERT);
+    if (!s)
+        return RC_ERROR;
+    static const char *const kinds[] = {"news", "notice", "results"};
+    sqlite3_bind_int64(s, 1, campaign_id);
+    bind_fields(s, 2, f, slug);
+    sqlite3_bind_text(s, 8, kinds[kind], -1, SQLITE_STATIC);
+    sqlite3_bind_null(s, 9); /* a new article has no image yet */
+    rc = tx_exec(tx, s);
+    if (rc == RC_OK)
+        *id = sqlite3_last_insert_rowid(tx->db);
+    return rc;
+}
+
+int tx_news_create(struct store_tx *tx, int64_t campaign_id, const struct news_fields *f,
+                   int64_t *id)
+{
+    char fallback[40];
+    snprintf(fallback, sizeof fallback, "news-%.10s", f->date);
+    return insert(tx, campaign_id, f, NEWS_KIND_NEWS, fallback, id);
+}
+
+int tx_news_save(struct store_tx *tx, int64_t campaign_id, int64_t id, const struct news_fields *f)
+{
+    char slug[NEWS_SLUG_MAX + 1], fallback[40];
+    snprintf(fallback, sizeof fallback, "news-%.10s", f->date);
+    int rc = slug_pick(tx, f, fallback, id, slug);
+    if (rc == RC_OK)
+        rc = cover_ok(tx, id, f->cover);
+    if (rc != RC_OK)
+        return rc;
+    sqlite3_stmt *s = tx_prepare(tx, SQL_SAVE);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, campaign_id);
+    bind_fields(s, 3, f, slug);
+    if (f->cover && *f->cover)
+        sqlite3_bind_text(s, 9, f->cover, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, 9);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
+}
+
+int tx_news_move(struct store_tx *tx, int64_t campaign_id, int64_t id, enum news_status to)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_STATUS);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, campaign_id);
+    int step = sqlite3_step(s);
+    int from = step == SQLITE_ROW ? news_status_of((const char *)sqlite3_column_text(s, 0)) : -1;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (from < 0 || !news_can_move((enum news_status)from, to))
+        return RC_STATE;
+    if (!(s = tx_prepare(tx, SQL_MOVE)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, campaign_id);
+    sqlite3_bind_text(s, 3, news_status_names[to], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, news_status_names[from], -1, SQLITE_STATIC);
+    return tx_exec_changed(tx, s, RC_STATE);
+}
+
+int tx_news_image_add(struct store_tx *tx, int64_t campaign_id, int64_t id, const char *sha256,
+                      const char *name, const char *mime, int64_t size, unsigned width,
+                      unsigned height)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_STATUS);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, campaign_id);
+    int step = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (!(s = tx_prepare(tx, SQL_IMAGE_ADD)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, mime, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 5, size);
+    sqlite3_bind_int(s, 6, (int)width);
+    sqlite3_bind_int(s, 7, (int)height);
+    return tx_exec(tx, s);
+}
+
+/* ------------------------------------------------------------ announcements */
+
+/* Text of column col copied to the heap ("" for NULL); NULL when out of memory. */
+static char *column_dup(sqlite3_stmt *s, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    return strdup(t ? t : "");
+}
+
+struct draft {
+    char *campaign, *campaign_slug;
+    char **tier_names;
+    int64_t *tier_ids;
+    size_t ntiers;
+    struct news_award *awards;
+    size_t nawards;
+};
+
+static void draft_free(struct draft *d)
+{
+    free(d->campaign);
+    free(d->campaign_slug);
+    for (size_t i = 0; i < d->ntiers; i++)
+        free(d->tier_names[i]);
+    free(d->tier_names);
+    free(d->tier_ids);
+    for (size_t i = 0; i < d->nawards; i++) {
+        free((char *)d->awards[i].title);
+        free((char *)d->awards[i].unit);
+        free((char *)d->awards[i].region);
+        free((char *)d->awards[i].region_code);
+    }
+    free(d->awards);
+}
+
+/* The campaign's name and tiers, and each pick's case and tier index, read into d. */
+static int draft_read(struct store_tx *tx, int64_t campaign_id, const struct news_pick *picks,
+                      size_t n, struct draft *d)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_CAMPAIGN_NAME);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        d->campaign = column_dup(s, 0);
+        d->campaign_slug = column_dup(s, 1);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (!d->campaign || !d->campaign_slug)
+        return RC_NOTFOUND;
+    if (!(s = tx_prepare(tx, SQL_TIERS)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    int rc = RC_OK;
+    while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
+        char **names = realloc(d->tier_names, (d->ntiers + 1) * sizeof *names);
+        int64_t *ids = names ? realloc(d->tier_ids, (d->ntiers + 1) * sizeof *ids) : NULL;
+        if (names)
+            d->tier_names = names;
+        if (ids)
+            d->tier_ids = ids;
+        if (!names || !ids || !(names[d->ntiers] = column_dup(s, 1))) {
+            rc = RC_ERROR;
+            break;
+        }
+        ids[d->ntiers++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != RC_OK)
+        return rc;
+    if (!(d->awards = calloc(n + 1, sizeof *d->awards)) || !(s = tx_prepare(tx, SQL_PICK_CASE)))
+        return RC_ERROR;
+    for (size_t i = 0; rc == RC_OK && i < n; i++) {
+        size_t t = 0;
+        while (t < d->ntiers && d->tier_ids[t] != picks[i].tier_id)
+            t++;
+        sqlite3_bind_int64(s, 1, picks[i].case_id);
+        sqlite3_bind_int64(s, 2, campaign_id);
+        if (t == d->ntiers || sqlite3_step(s) != SQLITE_ROW) {
+            rc = RC_INVALID;
+        } else {
+            struct news_award *w = &d->awards[d->nawards++];
+            w->title = column_dup(s, 0);
+            w->unit = column_dup(s, 1);
+            w->region = column_dup(s, 2);
+            w->region_code = column_dup(s, 3);
+            w->tier = t;
+            if (!w->title || !w->unit || !w->region || !w->region_code)
+                rc = RC_ERROR;
+        }
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    return rc;
+}
+
+int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind kind,
+                     const struct news_pick *picks, size_t n, const char *from, const char *to,
+                     const char *date, int64_t *id)
+{
+    if (kind != NEWS_KIND_NOTICE && kind != NEWS_KIND_RESULTS)
+        return RC_INVALID;
+    struct draft d = {0};
+    int rc = draft_read(tx, campaign_id, picks, n, &d);
+    char *title = NULL, *body = NULL;
+    if (rc == RC_OK) {
+        struct news_announcement a = {kind,     d.campaign, (const char *const *)d.tier_names,
+                                      d.ntiers, d.awards,   d.nawards,
+                                      from,     to};
+        title = news_announcement_title(&a);
+        body = news_announcement_markdown(&a);
+        if (!title || !body)
+            rc = RC_ERROR;
+    }
+    if (rc == RC_OK) {
+        char fallback[NEWS_SLUG_MAX - 16];
+        char campaign_slug[NEWS_SLUG_MAX - 24];
+        news_slug_from_title(d.campaign_slug, campaign_slug, sizeof campaign_slug);
+        snprintf(fallback, sizeof fallback, "%s%s%s",
+                 kind == NEWS_KIND_NOTICE ? "notice" : "results", *campaign_slug ? "-" : "",
+                 campaign_slug);
+        struct news_fields f = {title, NULL, "", "", date, body, NULL};
+        rc = insert(tx, campaign_id, &f, kind, fallback, id);
+    }
+    free(title);
+    free(body);
+    draft_free(&d);
+    return rc;
+}
+
+int tx_news_announce_results(struct store_tx *tx, int64_t campaign_id, const char *date,
+                             int64_t *id)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_AWARDED);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    struct news_pick *picks = NULL;
+    size_t n = 0;
+    int rc = RC_OK, step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct news_pick *more = realloc(picks, (n + 1) * sizeof *picks);
+        if (!more) {
+            rc = RC_ERROR;
+            break;
+        }
+        picks = more;
+        picks[n].case_id = sqlite3_column_int64(s, 0);
+        picks[n++].tier_id = sqlite3_column_int64(s, 1);
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = RC_ERROR;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == RC_OK)
+        rc = tx_news_announce(tx, campaign_id, NEWS_KIND_RESULTS, picks, n, NULL, NULL, date, id);
+    free(picks);
+    return rc;
+}
