@@ -367,7 +367,7 @@ static int cmd_serve(const struct options *o)
         .listen = o->listen,
         .threads = o->threads,
         .max_body = 1u << 20,
-        .max_header = 32u << 10,
+        .max_header = 12u << 10,
         .timeout_s = 30,
         .max_conns = o->max_conns ? o->max_conns : 4096,
         .max_conns_per_ip = 1024,

@@ -89,6 +89,16 @@ static int watchdog_running;
 static unsigned header_timeout_ms = 10000, conn_limit = 4096;
 static _Atomic uint64_t st_cut_slow, st_cut_idle;
 
+/*
+ * libmicrohttpd's memory per connection.  It holds a head of max_header
+ * bytes (12 KiB) and the library's copy of its cookies, so the library
+ * never answers a head of its own (its error answers are malformed):
+ * rawguard refuses larger heads first.  At most 32 KiB: a larger pool is a
+ * memory mapping of its own per connection, and with one new connections
+ * stalled for seconds under a read storm (bench/healthz.sh).
+ */
+#define SERVER_POOL (32u << 10)
+
 /* The read lane (see the top of this file). */
 #define LANE_QUEUE_MAX 256
 #define LANE_SLOW_US 1000
@@ -868,12 +878,7 @@ struct server *server_start(const struct server_config *cfg, const struct server
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        /*
-         * rawguard refuses a head over max_header; the pool holds one that
-         * size and libmicrohttpd's copy of its cookies, so that the library
-         * never answers a head of its own (its error answers are malformed).
-         */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, 3 * cfg->max_header,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_POOL,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,

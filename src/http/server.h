@@ -36,7 +36,7 @@ struct server_config {
     const char *listen;      /* "127.0.0.1:8080" or "[::1]:8080" */
     unsigned threads;        /* 0: one per core */
     size_t max_body;         /* bytes; larger bodies get 413 */
-    size_t max_header;       /* bytes for the request line and headers */
+    size_t max_header;       /* bytes for the request line and headers; 12 KiB at most */
     unsigned timeout_s;      /* idle connection timeout */
     unsigned max_conns;      /* in all */
     unsigned max_conns_per_ip;
