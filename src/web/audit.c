@@ -16,7 +16,16 @@
 static const char *const unaudited[] = {
     "/login", "/logout", "/password", "/invite/{token}", "/reset", "/reset/{token}",
     "/votes", "/votes/code", "/votes/verify",
+    "/cases/{id}/vote", "/cases/{id}/vote/code", "/cases/{id}/vote/verify",
+    "/ballot-receipt", "/notice/{stage}/code",
 };
+
+/*
+ * Routes whose form is a juror's choice: their row records that the juror
+ * saved or cast, never what, so its digest covers no field (a digest of a
+ * few approvals could be reversed by trying every choice).
+ */
+static const char *const secret_choice[] = {"/ballot/{stage}", "/ballot/{stage}/cast"};
 
 /* Routes whose first capture is a case id. */
 static const char *const case_routes[] = {"/submit/{id}", "/recommend/{id}", "/admin/screening/{id}"};
@@ -56,6 +65,30 @@ static const struct {
     {"publish-statement", "audit_what_statement"},
     {"/admin/results/statement", "audit_what_statement"},
     {"/admin/results/certificates", "audit_what_certs"},
+    {"/admin/news/new", "audit_what_news_new"},
+    {"/admin/news/results", "audit_what_news_results"},
+    {"/admin/news/{id}", "audit_what_news_edit"},
+    {"/admin/news/{id}/publish", "audit_what_news_publish"},
+    {"/admin/news/{id}/unpublish", "audit_what_news_unpublish"},
+    {"/admin/news/{id}/images", "audit_what_news_image"},
+    {"/admin/stages/{id}/jury", "audit_what_jury_settings"},
+    {"/admin/stages/{id}/jury/add", "audit_what_juror_add"},
+    {"/admin/stages/{id}/jury/{uid}/remove", "audit_what_juror_remove"},
+    {"/admin/stages/{id}/sitting", "audit_what_sitting"},
+    {"/admin/stages/{id}/sitting/presence", "audit_what_presence"},
+    {"/admin/stages/{id}/sitting/start", "audit_what_voting_start"},
+    {"/admin/stages/{id}/tally", "audit_what_tally"},
+    {"/ballot/{stage}", "audit_what_ballot_save"},
+    {"/ballot/{stage}/cast", "audit_what_ballot_cast"},
+    {"/admin/stages/{id}/tiers/propose", "audit_what_tiers_propose"},
+    {"/admin/stages/{id}/tiers/{tier}", "audit_what_tier_settings"},
+    {"/admin/stages/{id}/awards", "audit_what_award_change"},
+    {"/admin/stages/{id}/notice", "audit_what_notice_publish"},
+    {"/admin/stages/{id}/notice/close", "audit_what_notice_close"},
+    {"/notice/{stage}/objection", "audit_what_objection"},
+    {"/admin/stages/{id}/objections/{oid}", "audit_what_objection_answer"},
+    {"/admin/stages/{id}/flags", "audit_what_flags_scan"},
+    {"/admin/stages/{id}/flags/{flag}/void", "audit_what_flag_void"},
 };
 
 int web_audit_route(const char *pattern)
@@ -103,7 +136,11 @@ struct audit_entry *web_audit_entry(struct web_act *x)
     crypto_hash_sha256_state s;
     crypto_hash_sha256_init(&s);
     const struct query *form = web_form(r);
-    for (size_t i = 0; i < form->n; i++) {
+    size_t fields = form->n;
+    for (size_t i = 0; i < sizeof secret_choice / sizeof secret_choice[0]; i++)
+        if (strcmp(secret_choice[i], pattern) == 0)
+            fields = 0;
+    for (size_t i = 0; i < fields; i++) {
         const struct query_param *q = &form->v[i];
         if (strcmp(q->key, "csrf") == 0 || secret_field(x->a, q->key))
             continue;
