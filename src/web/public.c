@@ -257,7 +257,9 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     char *rurl = arena_printf(&r->arena, "/regions/%s",
                               json_string_value(json_object_get(region, "code")));
     json_object_set_new(c, "breadcrumb", crumbs(r->lang, "nav_cases", "/cases", rname, rurl, 1));
-    json_object_set_new(c, "vote", vote_case_block(r, id));
+    json_t *vote = vote_case_block(r, id);
+    p->clock_bound = vote != NULL; /* the block says whether voting is open now */
+    json_object_set_new(c, "vote", vote);
     p->model = c;
     p->template = "case";
     p->title = arena_strdup(&r->arena, json_string_value(json_object_get(c, "title")));

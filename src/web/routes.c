@@ -714,9 +714,13 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         return;
     }
     json_decref(p.model);
-    /* A counted page follows its generation alone; others may show views moving meanwhile. */
+    /*
+     * A counted page follows its generation alone, unless it shows what the clock changes;
+     * others may show views moving meanwhile.
+     */
     if (key)
-        pagecache_put(key, gen, page.p, page.len, ctype, kind >= 0 ? 0 : PAGECACHE_TTL_S);
+        pagecache_put(key, gen, page.p, page.len, ctype,
+                      kind >= 0 && !p.clock_bound ? 0 : PAGECACHE_TTL_S);
     pagecache_fill(page.p ? page.p : "", page.len, views < 0 ? 0 : views, &w->body);
     buf_release(&page);
     w->status = p.status ? p.status : 200;

@@ -77,6 +77,9 @@ struct page {
     const char *error;      /* a catalog key: why the form was refused, or NULL */
     json_t *errors;         /* owned, or NULL: {field: message} */
     const char *redirect;   /* a local URL: 303 there instead of the page, or NULL */
+    int clock_bound;        /* 1: it shows what the clock changes (a vote open or closed),
+                               so a cached copy of a counted page lives seconds, not until
+                               its data changes */
 };
 
 typedef enum web_err (*web_model_fn)(struct req *r, const struct web_input *in, struct page *p);

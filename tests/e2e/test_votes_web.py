@@ -9,6 +9,7 @@ are this module's own (the fixtures of test_votes.py).
 """
 import re
 import sqlite3
+import time
 
 import requests
 
@@ -123,6 +124,29 @@ def test_case_page_block_and_the_whole_web_vote(srv, org, sinks, stages):
                allow_redirects=False, timeout=HTTP_TIMEOUT)
     assert r.status_code == 403
     assert valid_votes(srv, stage, other) == had
+
+
+def test_case_page_follows_the_voting_days(srv, org, sinks, stages):
+    """A cached case page says whether voting is open now: when the last voting day has passed
+    (here: the days moved behind Laurel's back, as the calendar would move them, with no write
+    that could drop the page), the page says so within the page cache's few seconds."""
+    stage = stages[0]
+    set_voting(srv, org, stage)
+    case = published_case_in(srv, stage)
+    anon = requests.Session()
+    block = lambda: page(anon, srv, "/cases/%d" % case).text.split('id="vote"', 1)[1]  # noqa: E731
+    assert 'href="/cases/%d/vote"' % case in block()  # open, and now in the page cache
+    db = sqlite3.connect(srv.db, timeout=30)
+    with db:
+        db.execute("UPDATE vote_setting SET opens_on = ?, closes_on = ? WHERE stage_id = ?",
+                   (beijing_today(-3), beijing_today(-1), stage))
+    db.close()
+    deadline = time.monotonic() + 120
+    while "本阶段目前不在投票时间内" not in block():
+        assert time.monotonic() < deadline, "expected the case page to say voting has closed"
+        time.sleep(0.5)  # polling: a cached copy lives a few seconds
+    assert 'href="/cases/%d/vote"' % case not in block()
+    set_voting(srv, org, stage)
 
 
 def test_web_refusals_in_chinese(srv, org, sinks, stages):
