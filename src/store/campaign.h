@@ -12,7 +12,11 @@
 
 #include "store/store.h"
 
-/* The newest campaign that is not published or archived, or 0 if none. */
+/*
+ * The campaign being run, or 0 if none: the one whose call is open, else the
+ * newest under way (closed, screening, review...), else the newest in
+ * preparation; never a published or archived one.
+ */
 int64_t store_current_campaign_id(struct store *st);
 
 /*

@@ -22,10 +22,12 @@
 #include "domain/submission.h"
 #include "store/accounts.h"
 #include "store/campaign.h"
+#include "store/campaigns.h"
 #include "store/intake.h"
 #include "store/submissions.h"
 #include "web/action.h"
 #include "web/admin.h"
+#include "web/campaigns.h"
 #include "web/intake.h"
 
 #define ACTIVITY_ROWS 20
@@ -104,12 +106,18 @@ static const char *const dash_statuses[] = {"draft",  "submitted",  "returned", 
 
 enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
-    int64_t campaign = store_current_campaign_id(web.store);
+    int64_t campaign = campaigns_chosen(in);
+    if (in->campaign && !campaign)
+        return WEB_NOT_FOUND;
     json_t *m = json_object();
-    json_t *cur = campaign ? store_current_campaign(web.store) : NULL;
-    if (cur)
+    json_t *cur = campaign ? store_campaign_settings(web.store, campaign) : NULL;
+    if (cur) {
         json_object_set_new(m, "campaign", cur);
+        json_object_set_new(m, "bar", campaigns_bar(r, campaign, "/admin"));
+        json_object_set_new(m, "campaign_id", json_integer(campaign));
+        json_object_set_new(m, "is_current",
+                            json_boolean(campaign == store_current_campaign_id(web.store)));
+    }
     json_t *d = campaign ? store_intake_dashboard(web.store, campaign) : NULL;
     json_t *statuses = json_array();
     json_t *counts = d ? json_object_get(d, "statuses") : NULL;
@@ -163,8 +171,9 @@ static json_t *queue_model(struct req *r, const char *region)
         const char *code = json_string_value(json_object_get(it, "code"));
         json_object_set_new(it, "selected", json_boolean(region && code && !strcmp(code, region)));
     }
-    return json_pack("{s:o,s:i,s:o,s:s}", "items", items, "count", (int)json_array_size(items),
-                     "regions", regions, "region", region ? region : "");
+    return json_pack("{s:o,s:i,s:o,s:s,s:o}", "items", items, "count",
+                     (int)json_array_size(items), "regions", regions, "region",
+                     region ? region : "", "bar", campaigns_bar(r, campaign, "/admin"));
 }
 
 /* One decision on one case, from the server thread to the writer. */
@@ -499,13 +508,16 @@ const struct web_action act_admin_screening_bulk = {
 enum web_err page_admin_settings(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    json_t *m = store_current_campaign(web.store);
+    int64_t campaign = campaigns_chosen_req(r);
+    json_t *m = campaign ? store_campaign_settings(web.store, campaign) : NULL;
     if (!m)
         return WEB_NOT_FOUND;
+    json_object_set_new(m, "bar", campaigns_bar(r, campaign, "/admin/settings"));
     json_t *regions = store_intake_quotas(web.store, json_integer_value(json_object_get(m, "id")));
     json_object_set_new(m, "regions", regions ? regions : json_array());
-    json_object_del(m, "quotas");
     json_object_del(m, "stages");
+    json_object_del(m, "tiers");
+    json_object_del(m, "call_md");
     const struct web_act *x = web_act_of(r);
     if (x && x->errors) {
         const struct query *f = web_form(r);
@@ -574,10 +586,12 @@ static enum result settings_load(struct web_act *x)
 {
     struct settings *s = x->state;
     struct arena *a = &x->r->arena;
-    json_t *cur = store_current_campaign(web.store);
+    int64_t campaign = campaigns_chosen_req(x->r);
+    json_t *cur = campaign ? store_campaign_settings(web.store, campaign) : NULL;
     if (!cur)
         return RC_NOTFOUND;
     s->campaign = json_integer_value(json_object_get(cur, "id"));
+    x->next = arena_printf(a, "/admin/settings?campaign=%lld&saved=1", (long long)s->campaign);
     json_t *tracks = json_object_get(cur, "tracks");
     json_t *regions = store_intake_quotas(web.store, s->campaign);
     size_t nt = json_array_size(tracks), nr = json_array_size(regions);

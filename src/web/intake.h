@@ -17,9 +17,10 @@ extern const struct web_action act_recommend_endorse, act_recommend_return;
 
 
 /*
- * Shared by recommend.c and admin.c: the case of the current campaign as a
- * model for the read-only case partial (sections as HTML, status words), or
- * NULL.  Region (NULL: any) must match, and a region never sees a draft.
+ * Shared by recommend.c and admin.c: a case as a model for the read-only
+ * case partial (sections as HTML, status words), or NULL.  With a region, a
+ * case of the campaign being run in that region and never a draft; without
+ * (the organiser), a case of any campaign.
  */
 json_t *intake_case_model(struct req *r, int64_t id, const char *region);
 /* The section lengths of such a model (characters), by section. */

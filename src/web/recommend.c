@@ -58,7 +58,15 @@ static void add_status_words(struct req *r, json_t *a)
 
 json_t *intake_case_model(struct req *r, int64_t id, const char *region)
 {
-    int64_t campaign = store_current_campaign_id(web.store);
+    /* A region sees the campaign being run; the organiser any campaign's case. */
+    int64_t campaign = 0;
+    if (region) {
+        campaign = store_current_campaign_id(web.store);
+    } else if (id > 0) {
+        json_t *sub = store_submission(web.store, id);
+        campaign = json_integer_value(json_object_get(sub, "campaign_id"));
+        json_decref(sub);
+    }
     json_t *c = id > 0 && campaign ? store_intake_case(web.store, campaign, id) : NULL;
     if (!c)
         return NULL;

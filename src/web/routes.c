@@ -32,6 +32,7 @@
 #include "web/session.h"
 #include "web/review.h"
 #include "web/votes.h"
+#include "web/campaigns.h"
 
 struct web_config web;
 
@@ -169,6 +170,16 @@ static const struct route routes[] = {
     {"POST", "/votes/verify", H_ACTION(act_vote_verify, 0)},
     {"GET", "/admin/stages/{id}/voting", H_PAGE(page_stage_voting, ROLE_ORGANISER)},
     {"POST", "/admin/stages/{id}/voting", H_ACTION(act_stage_voting, ROLE_ORGANISER)},
+    /* Campaigns: the list and switcher, a new one, its settings and stages; the open call. */
+    {"GET", "/admin/campaigns", H_PAGE(page_campaigns, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns", H_ACTION(act_campaign_create, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}", H_PAGE(page_campaign, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}", H_ACTION(act_campaign_save, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/notice", H_PAGE(page_campaign_preview, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/stages", H_ACTION(act_campaign_stage_add, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/ballot", H_PAGE(page_stage_ballot, ROLE_ORGANISER)},
+    {"GET", "/call", H_PAGE(page_call, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -450,6 +461,11 @@ static enum web_err read_input(struct req *r, struct web_input *in)
         if (*end || n < 1 || n > 10000 || strspn(v, "0123456789") != strlen(v))
             return WEB_PAGE_RANGE;
         in->page = (int)n;
+    }
+    if ((v = query_get(&r->query, "campaign")) && *v) {
+        if (strlen(v) > 15 || strspn(v, "0123456789") != strlen(v) || atoll(v) < 1)
+            return WEB_BAD_PARAM;
+        in->campaign = atoll(v);
     }
     return WEB_OK;
 }

@@ -17,6 +17,8 @@ enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, str
 enum web_err page_stage_conflicts(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_stage_assignments(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_stage_progress(struct req *r, const struct web_input *in, struct page *p);
+/* A ballot stage's page (the jury and sittings are set there). */
+enum web_err page_stage_ballot(struct req *r, const struct web_input *in, struct page *p);
 
 /* Actions (action.h). */
 extern const struct web_action act_stage_settings, act_stage_pool_fill, act_stage_reviewer_add,
