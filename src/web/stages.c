@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/sender.h"
 #include "review/assign_run.h"
 #include "store/accounts.h"
 #include "store/ranking.h"
@@ -927,9 +928,10 @@ enum web_err page_stage_assignments(struct req *r, const struct web_input *in, s
         json_object_set_new(m, "warning", json_string(i18n_get(r->lang, "stages_warn_below_k")));
     const char *done = query_get(&r->query, "done");
     if (done)
-        p->notice = strcmp(done, "release") == 0 ? "stages_released"
-                    : strcmp(done, "add") == 0   ? "stages_added"
-                                                 : "stages_removed";
+        p->notice = strcmp(done, "release") == 0
+                        ? (mail_active() ? "stages_released" : "stages_released_queued")
+                    : strcmp(done, "add") == 0 ? "stages_added"
+                                               : "stages_removed";
     return stage_page(r, p, &s, "stages_assignments", "stages_assignments_title", m);
 }
 
@@ -1098,7 +1100,8 @@ enum web_err page_stage_progress(struct req *r, const struct web_input *in, stru
         json_int_t rs = json_integer_value(json_object_get(e, "submitted"));
         json_object_set_new(e, "percent", json_integer(ra ? (json_int_t)(rs * 100 / ra) : 0));
     }
-    count_notice(r, m, "reminded", "stages_reminded");
+    /* Without a mail server the reminders wait in the outbox: say so, not "sent". */
+    count_notice(r, m, "reminded", mail_active() ? "stages_reminded" : "stages_reminded_queued");
     return stage_page(r, p, &s, "stages_progress", "stages_progress_title", m);
 }
 

@@ -329,3 +329,41 @@ def test_bad_campaign_forms_change_nothing(org, laurel_server):
     r = org.post("/admin/campaigns/%d/stages" % current["id"], {
         "name": "加赛", "kind": "lottery", "starts_at": "2031-01-01", "ends_at": "2031-01-02"})
     assert r.status_code == 422
+
+
+# ------------------------------------------------------------- the outbox page
+
+def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_server):
+    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    try:
+        with c:
+            c.executemany("INSERT INTO outbox (to_addr, subject, body, created_at) VALUES "
+                          "(?, '测试', '正文', '2020-01-01T20:30:00Z')",
+                          [("outbox%03d@example.org" % i,) for i in range(230)])
+            c.execute("UPDATE outbox SET attempts = 8, last_error = 'refused' WHERE to_addr = "
+                      "'outbox000@example.org'")
+            c.execute("UPDATE outbox SET sent_at = '2020-01-01T21:00:00Z' WHERE to_addr = "
+                      "'outbox001@example.org'")
+        sent, failed, total = c.execute(
+            "SELECT count(sent_at), sum(sent_at IS NULL AND attempts >= 8), count(*) "
+            "FROM outbox").fetchone()
+    finally:
+        c.close()
+    m = org.json("/admin/outbox")
+    assert (m["sent"], m["pending"], m["failed"]) == (sent, total - sent - failed, failed), m
+    assert m["total"] == total and len(m["items"]) == 100
+    assert m["pages"] == (total + 99) // 100 and m["next_url"] == "/admin/outbox?page=2"
+    last = org.json("/admin/outbox?page=%d" % m["pages"])
+    assert len(last["items"]) == total - 100 * (m["pages"] - 1)
+    assert org.get("/admin/outbox?page=%d" % (m["pages"] + 1)).status_code == 404
+    row = [i for i in last["items"] + m["items"] + org.json("/admin/outbox?page=2")["items"]
+           if i["to"] == "outbox001@example.org"][0]
+    assert (row["created"], row["sent"], row["status"]) == ("2020-01-02 04:30",
+                                                            "2020-01-02 05:00", "sent")
+    failed_page = org.json("/admin/outbox?state=failed")
+    assert [i["to"] for i in failed_page["items"]] == ["outbox000@example.org"] or \
+        failed_page["total"] == failed
+    assert all(i["status"] == "failed" for i in failed_page["items"])
+    assert org.get("/admin/outbox?state=lost").status_code == 400
+    text = org.get("/admin/outbox").text
+    assert "北京时间" in text and "--smtp" not in text
