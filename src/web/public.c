@@ -498,7 +498,9 @@ enum web_err page_search(struct req *r, const struct web_input *in, struct page 
     /* Echo what was typed, even when it held nothing to search for. */
     const char *typed = query_get(&r->query, "q");
     json_object_set_new(list, "q", json_string(typed ? typed : ""));
-    json_object_set_new(list, "searched", json_boolean(in->q != NULL));
+    /* Something typed that holds no word to search for (a lone ') finds nothing, and says so. */
+    json_object_set_new(list, "searched",
+                        json_boolean(in->q != NULL || (typed && strspn(typed, " ") < strlen(typed))));
     json_object_set_new(list, "breadcrumb", crumbs(r->lang, "nav_search", "/search", NULL, NULL, 0));
     p->model = list;
     p->template = "search";

@@ -22,6 +22,7 @@
 #include "store/accounts.h"
 #include "web/web.h"
 #include "web/action.h"
+#include "http/cookie.h"
 #include "web/admin.h"
 #include "web/intake.h"
 #include "web/import.h"
@@ -33,8 +34,12 @@
 #include "web/review.h"
 #include "web/votes.h"
 #include "web/campaigns.h"
+#include "web/site_map.h"
 
 struct web_config web;
+
+/* The cookie that keeps the language chosen for the visit. */
+#define LANG_COOKIE "laurel_lang"
 
 /* A public page (cached; flags say which views it counts). */
 #define H_MODEL(fn, flags) (&(const struct web_handler){fn, NULL, NULL, 0, flags})
@@ -180,6 +185,7 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/ballot", H_PAGE(page_stage_ballot, ROLE_ORGANISER)},
     {"GET", "/call", H_PAGE(page_call, 0)},
+    {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -386,6 +392,10 @@ static void route_headers(struct req *r, struct resp *w)
     struct web_state *ws = r->app;
     if (ws && ws->handler && (ws->handler->flags & WEB_NOREFERRER))
         resp_header(w, "Referrer-Policy", "no-referrer");
+    /* A language chosen with ?lang= stays for the visit (read back in read_uri). */
+    if (i18n_parse(query_get(&r->query, "lang")) >= 0)
+        resp_header(w, "Set-Cookie", arena_printf(&r->arena, LANG_COOKIE "=%s; Path=/; "
+                                                  "SameSite=Lax; HttpOnly", i18n_code(r->lang)));
 }
 
 void web_error_message(struct req *r, struct resp *w, int status, const char *msg)
@@ -492,6 +502,8 @@ static enum web_err read_uri(struct req *r)
             return WEB_BAD_REQUEST;
     }
     int l = i18n_parse(query_get(&r->query, "lang"));
+    if (l < 0 && r->cookie)
+        l = i18n_parse(cookie_get(&r->arena, r->cookie, LANG_COOKIE));
     if (l >= 0)
         r->lang = (enum lang)l;
     if (strncmp(r->path, "/api/v1/", 8) == 0 || strcmp(r->path, "/api/v1") == 0) {

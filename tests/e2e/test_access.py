@@ -254,6 +254,7 @@ EXPECTED = {
     # Stage 4 is the 2019 campaign's ballot (终评): its page says what it will hold.
     "GET /admin/stages/{id}/ballot": E("/admin/stages/4/ballot", page_for("org", org=200)),
     "GET /call": E("/call", ALL=200),
+    "GET /sitemap": E("/sitemap", ALL=200),
 }
 
 # Public routes that check a voter's token instead of a user's role.

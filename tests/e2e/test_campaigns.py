@@ -367,3 +367,36 @@ def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_se
     assert org.get("/admin/outbox?state=lost").status_code == 400
     text = org.get("/admin/outbox").text
     assert "北京时间" in text and "--smtp" not in text
+
+
+# ------------------------------------------------------------- rough edges
+
+def test_the_language_chosen_stays_for_the_visit(laurel_server):
+    s = requests.Session()
+    r = s.get(laurel_server.url + "/cases?lang=en", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200 and '<html lang="en">' in r.text
+    assert "laurel_lang=en" in r.headers.get("Set-Cookie", "")
+    r = s.get(laurel_server.url + "/regions", timeout=HTTP_TIMEOUT)
+    assert '<html lang="en">' in r.text, "expected English kept without ?lang on the next page"
+    r = s.get(laurel_server.url + "/call?lang=zh-CN", timeout=HTTP_TIMEOUT)
+    assert '<html lang="zh-CN">' in r.text
+    r = s.get(laurel_server.url + "/regions", timeout=HTTP_TIMEOUT)
+    assert '<html lang="zh-CN">' in r.text, "expected Chinese back for the rest of the visit"
+    fresh = requests.get(laurel_server.url + "/regions", timeout=HTTP_TIMEOUT)
+    assert '<html lang="zh-CN">' in fresh.text and "Set-Cookie" not in fresh.headers
+
+
+def test_a_lone_quote_finds_nothing_and_says_so(laurel_server):
+    for q in ("'", "''", "\""):
+        r = requests.get(laurel_server.url + "/search", params={"q": q}, timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200 and "没有找到" in r.text, (
+            "expected a search for %r to say no results" % q)
+
+
+def test_the_footers_site_map_is_a_page(laurel_server):
+    home = requests.get(laurel_server.url + "/cases", timeout=HTTP_TIMEOUT)
+    assert 'href="/sitemap"' in home.text
+    r = requests.get(laurel_server.url + "/sitemap", timeout=HTTP_TIMEOUT)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    for href in ("/call", "/cases", "/results", "/regions/310000", "/sitemap.xml"):
+        assert 'href="%s"' % href in r.text, "expected the site map to link %s" % href
