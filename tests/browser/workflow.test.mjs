@@ -83,7 +83,8 @@ after(() => laurel.stop());
 
 // One browser context per person, as if each sat at their own computer; it
 // records script errors and failed or erroring requests to our server.
-const newPage = () => laurel.newPage(DESKTOP);
+// Submitting and endorsing ask first (confirm()); the person says yes.
+const newPage = () => laurel.newPage(DESKTOP, { acceptDialogs: true });
 
 const shot = numberedShots('workflow');
 const signIn = (page, email, label) => signInAs(page, laurel.base, email, label, shot);
