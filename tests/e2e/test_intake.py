@@ -49,8 +49,8 @@ def make_cases(server, n, region=SHANGHAI, email=True):
     """Insert n submitted cases of region into the current campaign; their ids."""
     c = db(server)
     try:
-        camp = c.execute("SELECT id FROM campaign WHERE status NOT IN ('published','archived') "
-                         "ORDER BY opens_at DESC, id DESC LIMIT 1").fetchone()[0]
+        # The campaign being run: the one whose call is open (others may be in preparation).
+        camp = c.execute("SELECT id FROM campaign WHERE status = 'open'").fetchone()[0]
         track = c.execute("SELECT id FROM track WHERE campaign_id = ? ORDER BY id LIMIT 1",
                           (camp,)).fetchone()[0]
         units = [r[0] for r in c.execute(
@@ -469,7 +469,8 @@ def test_pages_are_well_formed_html(laurel_server, organiser, shanghai):
     pages = [(shanghai, "/recommend"), (shanghai, "/recommend/%d" % cid), (shanghai, "/me"),
              (organiser, "/admin"), (organiser, "/admin/screening"),
              (organiser, "/admin/screening/%d" % cid), (organiser, "/admin/settings"),
-             (organiser, "/me"), (organiser, "/admin?lang=en")]
+             (organiser, "/me"), (organiser, "/admin?lang=en"),
+             (organiser, "/admin?lang=zh-CN")]  # the language stays for the visit: back
     for user, path in pages:
         r = user.get(path)
         assert r.status_code == 200, "GET %s: expected 200, saw %d" % (path, r.status_code)
