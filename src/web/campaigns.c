@@ -289,7 +289,6 @@ static enum result campaign_load(struct web_act *x)
         return RC_NOTFOUND;
     j->id = json_integer_value(json_object_get(c, "id"));
     j->status = arena_strdup(&x->r->arena, jstr(c, "status"));
-    struct web_act *xx = x;
     size_t i;
     json_t *t;
     json_array_foreach(json_object_get(c, "tiers"), i, t)
@@ -297,10 +296,10 @@ static enum result campaign_load(struct web_act *x)
         if (j->ntiers >= CAMPAIGNS_TIERS_MAX)
             break;
         int64_t tid = json_integer_value(json_object_get(t, "id"));
-        struct web_field fname = {arena_printf(&xx->r->arena, "tier_%lld_name", (long long)tid),
+        struct web_field fname = {arena_printf(&x->r->arena, "tier_%lld_name", (long long)tid),
                                   WEB_F_TEXT, WEB_F_NONEMPTY | WEB_F_ONELINE, 0, 40, NULL,
                                   "campaigns_err_tier"};
-        struct web_field fquota = {arena_printf(&xx->r->arena, "tier_%lld_quota", (long long)tid),
+        struct web_field fquota = {arena_printf(&x->r->arena, "tier_%lld_quota", (long long)tid),
                                    WEB_F_INT, WEB_F_NONEMPTY, 0, CAMPAIGNS_TIER_QUOTA_MAX, NULL,
                                    "campaigns_err_tier"};
         struct web_value vn, vq;
