@@ -279,6 +279,15 @@ static int make_cases(struct demo_edition *ed, struct demo_units *du, struct rng
             k++;
         }
     }
+    /* The call allows one case per unit: a unit that has one is not drawn again. */
+    int nunits = demo_units_count(du);
+    unsigned char *unit_used = calloc((size_t)nunits + 1, 1);
+    if (!unit_used) {
+        free(rejected);
+        free(days);
+        free(titles.slot);
+        return -1;
+    }
     int screen_from = parse_day(DAY_SCREEN_FROM);
     int rc = 0;
     for (int i = 0; i < DEMO_ED_CASES && rc == 0; i++) {
@@ -288,16 +297,21 @@ static int make_cases(struct demo_edition *ed, struct demo_units *du, struct rng
         for (uint64_t attempt = 0;; attempt++) {
             uint64_t stream =
                 seed * 0x2545f4914f6cdd1dULL ^ ((uint64_t)i << 20) ^ attempt ^ 0x5eed2020ULL;
-            if (demo_units_case(du, stream, region, &dc) < 0) {
+            if (attempt > 0 && attempt % 40 == 0) /* the region's units are all taken */
+                region = weighted_region(r);
+            if (attempt >= 4000 || demo_units_case(du, stream, region, &dc) < 0) {
                 rc = -1;
                 break;
             }
+            if (dc.unit_id < 1 || dc.unit_id > nunits || unit_used[dc.unit_id])
+                continue;
             if (attempt >= 50 ||
                 (!(taken && taken(ctx, dc.title)) && !seen_add(&titles, fnv(dc.title))))
                 break;
         }
         if (rc)
             break;
+        unit_used[dc.unit_id] = 1;
         c->id = first_id + i;
         c->unit_id = dc.unit_id;
         c->region = region;
@@ -347,6 +361,7 @@ static int make_cases(struct demo_edition *ed, struct demo_units *du, struct rng
         c->quality = BASE_TOTAL + SD_QUALITY * gauss(r);
         ed->ncases++;
     }
+    free(unit_used);
     free(rejected);
     free(days);
     free(titles.slot);

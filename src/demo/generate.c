@@ -37,6 +37,7 @@
 #define TIER_EXCELLENT 2
 
 #define UNIT_NO_DRAW 1       /* never the unit of a made-up case */
+#define UNIT_TAKEN 2         /* has a case already: drawn again only when its region has no other */
 
 struct unit_rec {
     int parent;              /* index + 1 of the parent, 0 for none */
@@ -441,7 +442,12 @@ static int emit_units(struct gen *g)
     return 0;
 }
 
-/* A unit of region r for a made-up case, mostly streets. */
+/*
+ * A unit of region r for a made-up case, mostly streets.  The call allows one
+ * case per unit, so a unit that has one (UNIT_TAKEN, marked by emit_case) is
+ * drawn again only when every unit of the region has one: only demos of more
+ * cases than units reuse them.
+ */
 static int draw_unit(struct gen *g, int r)
 {
     int want;
@@ -454,10 +460,15 @@ static int draw_unit(struct gen *g, int r)
     for (int tries = 0; tries < 200; tries++) {
         int i = first + rnd(g, n);
         const struct unit_rec *u = &g->units[i];
-        if (!(u->flags & UNIT_NO_DRAW) && (u->level == want || tries > 100))
+        if (!(u->flags & (UNIT_NO_DRAW | UNIT_TAKEN)) && (u->level == want || tries > 100))
             return i;
     }
     for (int i = first; i < first + n; i++) {
+        if (!(g->units[i].flags & (UNIT_NO_DRAW | UNIT_TAKEN)))
+            return i;
+    }
+    for (int tries = 0; tries < 200; tries++) {
+        int i = first + rnd(g, n);
         if (!(g->units[i].flags & UNIT_NO_DRAW))
             return i;
     }
@@ -536,6 +547,12 @@ static struct plan *make_plans(struct gen *g, int ncases)
     pl[off[DW_HENAN]].unit = find_unit(g, "河南省郑州市");
     pl[off[DW_HENAN]].tier = TIER_BEST;
     pl[off[DW_ZHEJIANG]].unit = find_unit(g, "浙江省杭州市");
+    for (int r = DW_HENAN;; r = DW_ZHEJIANG) { /* the forced units are nobody else's */
+        if (pl[off[r]].unit >= 0)
+            g->units[pl[off[r]].unit].flags |= UNIT_TAKEN;
+        if (r == DW_ZHEJIANG)
+            break;
+    }
     pl[off[DW_ZHEJIANG]].tier = TIER_BEST;
     best[DW_HENAN] = total[DW_HENAN] = best[DW_ZHEJIANG] = total[DW_ZHEJIANG] = 1;
     int nbest = best[DW_SHANGHAI] + 2, nexc = total[DW_SHANGHAI] - best[DW_SHANGHAI];
@@ -921,6 +938,7 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
 {
     const struct dw_seed *sd = p->seed >= 0 ? &dw_seeds[p->seed] : NULL;
     int ui = p->unit >= 0 ? p->unit : draw_unit(g, p->region);
+    g->units[ui].flags |= UNIT_TAKEN;
     struct demo_case dc;
     if (compose_case(g, sd, ui, p->region, &dc) < 0)
         return -1;

@@ -111,6 +111,25 @@ void submission_check(const char *title, const char *track, const char *contact_
             out->ok = 0;
 }
 
+int submission_sections_complete(const int len[SUBMISSION_SECTIONS])
+{
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++)
+        if (submission_section_required[i] && len[i] == 0)
+            return 0;
+    return 1;
+}
+
+int submission_lengths_ok(const int len[SUBMISSION_SECTIONS])
+{
+    int total = 0;
+    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
+        total += len[i];
+        if (len[i] > submission_section_max[i])
+            return 0;
+    }
+    return total >= SUBMISSION_TOTAL_MIN && total <= SUBMISSION_TOTAL_MAX;
+}
+
 int submission_before(const char *today, const char *last_day)
 {
     return strncmp(today, last_day, 10) <= 0;

@@ -85,6 +85,14 @@ void submission_check(const char *title, const char *track, const char *contact_
                       int for_submit, struct submission_check *out);
 
 /*
+ * The rules on a stored case's section lengths (characters), as the
+ * screening checklist names them: every required section present (1/0),
+ * and every section and the total within their limits (1/0).
+ */
+int submission_sections_complete(const int len[SUBMISSION_SECTIONS]);
+int submission_lengths_ok(const int len[SUBMISSION_SECTIONS]);
+
+/*
  * Whether `today` (YYYY-MM-DD, in the organiser's time zone) is on or before
  * the deadline `last_day` (YYYY-MM-DD): 1 or 0.
  */

@@ -51,8 +51,6 @@ int store_user_by_token(struct store *st, const char *token_digest, const char *
                         struct store_user *out);
 /* [{id, email, name, roles:[...], region, unit}] */
 json_t *store_users(struct store *st);
-/* The outbox, newest first: [{id, to, subject, created_at, attempts, sent_at, last_error}] */
-json_t *store_outbox(struct store *st, int limit);
 
 int tx_user_add(struct store_tx *tx, const char *email, const char *name,
                 const char *password_hash, int64_t *id);

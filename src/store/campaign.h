@@ -12,12 +12,18 @@
 
 #include "store/store.h"
 
-/* The newest campaign that is not published or archived, or 0 if none. */
+/*
+ * The campaign being run, or 0 if none: the one whose call is open, else the
+ * newest under way (closed, screening, review...), else the newest in
+ * preparation; never a published or archived one.
+ */
 int64_t store_current_campaign_id(struct store *st);
 
 /*
- * That campaign: {id, slug, name, status, opens_at, closes_at, stages:[...],
- * tracks:[{slug, name}], quotas:{region_code: n}}, or NULL.
+ * That campaign: {id, slug, name, status, opens_at, closes_at, theme,
+ * organisers, call_md, rules:{cases_per_unit, attachments_min,
+ * attachments_note}, stages:[...], tracks:[{slug, name}], quotas:{region_code:
+ * n}}, or NULL.  cases_per_unit 0 means no limit.
  */
 json_t *store_current_campaign(struct store *st);
 

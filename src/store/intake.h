@@ -25,6 +25,8 @@
 #define INTAKE_TRACKS_MAX 20
 #define INTAKE_QUOTA_MAX 999
 #define INTAKE_BULK_MAX 500
+#define INTAKE_PER_UNIT_MAX 99  /* cases per unit a call may allow */
+#define INTAKE_NOTE_MAX 200     /* characters of the required attachments' description */
 
 /*
  * A region's cases of a campaign that have left the draft state, newest
@@ -42,7 +44,9 @@ void store_intake_quota(struct store *st, int64_t campaign_id, const char *regio
  *  submitted_at, updated_at, correction_due, contact_name, contact_phone,
  *  contact_email, tags, sections:[{seq, body_md, chars}], chars, attachments:
  *  [{id, name, mime, size}], events:[{at, user, from, to, reason}],
- *  screening:{decision, reason, due, checklist, at, user} or absent},
+ *  screening:{decision, reason, due, checklist, at, user} or absent,
+ *  rules:{unit_others, cases_per_unit, attachments_min}} (unit_others: the
+ *  unit's other cases of the campaign recommended or further on),
  * or NULL when no such case is in the campaign.
  */
 json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id);
@@ -52,7 +56,7 @@ json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id);
  * (of one region when region is non-NULL), oldest endorsement first, each
  * with its checklist facts: [{id, title, unit, unit_region, region_code,
  * region, track, track_ok, submitted_at, contact_ok, sections:[chars x 5],
- * chars, attachments}].
+ * chars, attachments, eligible, rules:{as store_intake_case}}].
  */
 json_t *store_intake_queue(struct store *st, int64_t campaign_id, const char *region);
 
@@ -103,6 +107,12 @@ int tx_intake_notify(struct store_tx *tx, int64_t case_id, const char *subject,
 /* Set the campaign's timeline (YYYY-MM-DD each).  RC_STALE if it is published. */
 int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *opens_at,
                        const char *closes_at);
+/*
+ * Set the call's rules: cases per unit (0: no limit), the number of
+ * attachments a case must carry and what they are.  RC_STALE if published.
+ */
+int tx_intake_rules(struct store_tx *tx, int64_t campaign_id, int cases_per_unit,
+                    int attachments_min, const char *attachments_note);
 /* Rename the track `slug` of the campaign; RC_NOTFOUND if there is none. */
 int tx_intake_track_rename(struct store_tx *tx, int64_t campaign_id, const char *slug,
                            const char *name);

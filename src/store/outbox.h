@@ -25,6 +25,19 @@
  */
 json_t *store_outbox_due(struct store *st, int limit);
 
+/* The organiser's view, each message's state: sent, pending (will be tried) or failed. */
+enum outbox_state { OUTBOX_ALL = -1, OUTBOX_SENT, OUTBOX_PENDING, OUTBOX_FAILED };
+
+/* How many messages are in each state, over the whole table: counts[OUTBOX_SENT...]. */
+int store_outbox_counts(struct store *st, int counts[3]);
+
+/*
+ * One page of the messages in `state` (OUTBOX_ALL: every one), newest
+ * first, times in China Standard Time: [{id, to, subject, created, attempts,
+ * sent, last_error, state}], or NULL on error.
+ */
+json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset, int limit);
+
 /* Mark message id delivered now. */
 int tx_outbox_sent(struct store_tx *tx, int64_t id);
 /*

@@ -136,28 +136,6 @@ json_t *store_users(struct store *st)
     return a;
 }
 
-static const char SQL_OUTBOX[] =
-    "SELECT id, to_addr, subject, created_at, attempts, sent_at, last_error "
-    "FROM outbox ORDER BY id DESC LIMIT ?1";
-
-json_t *store_outbox(struct store *st, int limit)
-{
-    sqlite3_stmt *s = sq_prepare(st, SQL_OUTBOX);
-    if (!s)
-        return NULL;
-    sqlite3_bind_int(s, 1, limit);
-    json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o}", "id",
-                         (json_int_t)sqlite3_column_int64(s, 0), "to", sq_jtext(s, 1), "subject",
-                         sq_jtext(s, 2), "created_at", sq_jtext(s, 3), "attempts",
-                         sqlite3_column_int(s, 4), "sent_at", sq_jtext(s, 5), "last_error",
-                         sq_jtext(s, 6)));
-    sq_done(s);
-    return a;
-}
-
 int tx_user_add(struct store_tx *tx, const char *email, const char *name,
                 const char *password_hash, int64_t *id)
 {

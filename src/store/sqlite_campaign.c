@@ -7,8 +7,11 @@
 #include "store/sqlite_int.h"
 
 static const char SQL_CURRENT[] =
-    "SELECT id, slug, name, status, opens_at, closes_at FROM campaign "
-    "WHERE status NOT IN ('published','archived') ORDER BY opens_at DESC, id DESC LIMIT 1";
+    "SELECT id, slug, name, status, opens_at, closes_at, cases_per_unit, attachments_min, "
+    "attachments_note, theme, organisers, call_md FROM campaign "
+    "WHERE status NOT IN ('published','archived') "
+    "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "
+    "id DESC LIMIT 1";
 static const char SQL_TRACKS[] =
     "SELECT slug, name FROM track WHERE campaign_id = ?1 ORDER BY id";
 static const char SQL_QUOTAS[] =
@@ -42,6 +45,13 @@ json_t *store_current_campaign(struct store *st)
     json_t *c = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "slug",
                           sq_jtext(s, 1), "name", sq_jtext(s, 2), "status", sq_jtext(s, 3),
                           "opens_at", sq_jtext(s, 4), "closes_at", sq_jtext(s, 5));
+    json_object_set_new(c, "rules",
+                        json_pack("{s:i,s:i,s:o}", "cases_per_unit", sqlite3_column_int(s, 6),
+                                  "attachments_min", sqlite3_column_int(s, 7),
+                                  "attachments_note", sq_jtext(s, 8)));
+    json_object_set_new(c, "theme", sq_jtext(s, 9));
+    json_object_set_new(c, "organisers", sq_jtext(s, 10));
+    json_object_set_new(c, "call_md", sq_jtext(s, 11));
     sq_done(s);
 
     json_t *tracks = json_array();

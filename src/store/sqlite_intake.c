@@ -75,12 +75,19 @@ void store_intake_quota(struct store *st, int64_t campaign_id, const char *regio
     " AND c.contact_name <> '' AND c.contact_phone <> '' "                                    \
     " AND coalesce(date(c.submitted_at, '+8 hours') <= k.closes_at, 0))"
 
+/* The unit's other cases of the campaign that are recommended or further on. */
+#define UNIT_OTHERS                                                                            \
+    "(SELECT count(*) FROM \"case\" o WHERE o.campaign_id = c.campaign_id "                    \
+    " AND o.unit_id = c.unit_id AND o.id <> c.id "                                             \
+    " AND o.status IN ('recommended','passed','correction','published'))"
+
 static const char SQL_CASE[] =
     "SELECT c.id, c.campaign_id, c.title, c.status, c.region_code, g.name, c.unit_id, u.name, "
     "coalesce(t.name, ''), coalesce(" CST_DATE("c.submitted_at") ", ''), "
     "coalesce(" CST_DATE("c.updated_at") ", ''), "
     "coalesce(c.correction_due, ''), c.contact_name, c.contact_phone, c.contact_email, "
-    "c.tags_text, coalesce(t.slug, ''), " ELIGIBLE " "
+    "c.tags_text, coalesce(t.slug, ''), " ELIGIBLE ", " UNIT_OTHERS ", k.cases_per_unit, "
+    "k.attachments_min "
     "FROM \"case\" c JOIN unit u ON u.id = c.unit_id JOIN region g ON g.code = c.region_code "
     "JOIN campaign k ON k.id = c.campaign_id LEFT JOIN track t ON t.id = c.track_id "
     "WHERE c.id = ?1 AND c.campaign_id = ?2";
@@ -119,6 +126,10 @@ json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id)
         "contact_email", sq_jtext(s, 14), "tags", sq_jtext(s, 15), "track_slug",
         sq_jtext(s, 16));
     json_object_set_new(c, "eligible", json_boolean(sqlite3_column_int(s, 17)));
+    json_object_set_new(c, "rules", json_pack("{s:i,s:i,s:i}", "unit_others",
+                                              sqlite3_column_int(s, 18), "cases_per_unit",
+                                              sqlite3_column_int(s, 19), "attachments_min",
+                                              sqlite3_column_int(s, 20)));
     sq_done(s);
 
     json_t *sections = json_array();
@@ -185,7 +196,8 @@ static const char SQL_QUEUE[] =
     "(SELECT group_concat(seq || ':' || length(body_md), ',') FROM case_section "
     " WHERE case_id = c.id AND length(trim(body_md)) > 0), "
     "(SELECT count(*) FROM attachment WHERE case_id = c.id), "
-    "coalesce(date(c.submitted_at, '+8 hours') <= k.closes_at, 0), " ELIGIBLE " "
+    "coalesce(date(c.submitted_at, '+8 hours') <= k.closes_at, 0), " ELIGIBLE ", " UNIT_OTHERS
+    ", k.cases_per_unit, k.attachments_min "
     "FROM \"case\" c JOIN unit u ON u.id = c.unit_id JOIN region g ON g.code = c.region_code "
     "JOIN campaign k ON k.id = c.campaign_id LEFT JOIN track t ON t.id = c.track_id "
     "LEFT JOIN recommendation r ON r.case_id = c.id "
@@ -229,8 +241,12 @@ json_t *store_intake_queue(struct store *st, int64_t campaign_id, const char *re
                          "contact_ok", sqlite3_column_int(s, 9), "sections", lens, "chars",
                          total, "attachments", sqlite3_column_int(s, 11), "in_time",
                          sqlite3_column_int(s, 12)));
-        json_object_set_new(json_array_get(a, json_array_size(a) - 1), "eligible",
-                            json_boolean(sqlite3_column_int(s, 13)));
+        json_t *it = json_array_get(a, json_array_size(a) - 1);
+        json_object_set_new(it, "eligible", json_boolean(sqlite3_column_int(s, 13)));
+        json_object_set_new(it, "rules", json_pack("{s:i,s:i,s:i}", "unit_others",
+                                                   sqlite3_column_int(s, 14), "cases_per_unit",
+                                                   sqlite3_column_int(s, 15), "attachments_min",
+                                                   sqlite3_column_int(s, 16)));
     }
     sq_done(s);
     return a;
@@ -472,6 +488,22 @@ int tx_intake_timeline(struct store_tx *tx, int64_t campaign_id, const char *ope
     sqlite3_stmt *s = prepare_id_texts(tx, sql, campaign_id, opens_at, closes_at);
     if (!s)
         return RC_ERROR;
+    return tx_exec_changed(tx, s, RC_STALE);
+}
+
+int tx_intake_rules(struct store_tx *tx, int64_t campaign_id, int cases_per_unit,
+                    int attachments_min, const char *attachments_note)
+{
+    static const char sql[] =
+        "UPDATE campaign SET cases_per_unit = ?2, attachments_min = ?3, attachments_note = ?4 "
+        "WHERE id = ?1 AND status NOT IN ('published', 'archived')";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int(s, 2, cases_per_unit);
+    sqlite3_bind_int(s, 3, attachments_min);
+    sqlite3_bind_text(s, 4, attachments_note, -1, SQLITE_TRANSIENT);
     return tx_exec_changed(tx, s, RC_STALE);
 }
 

@@ -37,6 +37,58 @@ json_t *store_outbox_due(struct store *st, int limit)
     return a;
 }
 
+/* A row's state, as enum outbox_state; ?9 is OUTBOX_MAX_ATTEMPTS. */
+#define STATE_OF "(CASE WHEN sent_at IS NOT NULL THEN 0 WHEN attempts >= ?9 THEN 2 ELSE 1 END)"
+
+int store_outbox_counts(struct store *st, int counts[3])
+{
+    static const char sql[] = "SELECT " STATE_OF ", count(*) FROM outbox GROUP BY 1";
+    counts[0] = counts[1] = counts[2] = 0;
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int(s, 9, OUTBOX_MAX_ATTEMPTS);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int k = sqlite3_column_int(s, 0);
+        if (k >= 0 && k < 3)
+            counts[k] = sqlite3_column_int(s, 1);
+    }
+    sq_done(s);
+    return rc == SQLITE_DONE ? RC_OK : RC_ERROR;
+}
+
+json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset, int limit)
+{
+    static const char sql[] =
+        "SELECT id, to_addr, subject, strftime('%Y-%m-%d %H:%M', created_at, '+8 hours'), "
+        "attempts, coalesce(strftime('%Y-%m-%d %H:%M', sent_at, '+8 hours'), ''), "
+        "coalesce(last_error, ''), " STATE_OF " FROM outbox "
+        "WHERE ?1 < 0 OR " STATE_OF " = ?1 ORDER BY id DESC LIMIT ?3 OFFSET ?2";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int(s, 1, state);
+    sqlite3_bind_int(s, 2, offset);
+    sqlite3_bind_int(s, 3, limit);
+    sqlite3_bind_int(s, 9, OUTBOX_MAX_ATTEMPTS);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:i}", "id",
+                         (json_int_t)sqlite3_column_int64(s, 0), "to", sq_jtext(s, 1), "subject",
+                         sq_jtext(s, 2), "created", sq_jtext(s, 3), "attempts",
+                         sqlite3_column_int(s, 4), "sent", sq_jtext(s, 5), "last_error",
+                         sq_jtext(s, 6), "state", sqlite3_column_int(s, 7)));
+    sq_done(s);
+    if (rc != SQLITE_DONE) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 int tx_outbox_sent(struct store_tx *tx, int64_t id)
 {
     static const char sql[] =

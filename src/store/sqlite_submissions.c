@@ -325,3 +325,39 @@ int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachmen
     sqlite3_bind_int64(s, 2, attachment_id);
     return tx_exec_changed(tx, s, RC_NOTFOUND);
 }
+
+/* The statuses a unit's case counts in towards cases_per_unit, at submission and after. */
+#define COUNTED_SUBMITTED "('submitted','recommended','passed','correction','published')"
+#define COUNTED_RECOMMENDED "('recommended','passed','correction','published')"
+
+int tx_submission_rules(struct store_tx *tx, int64_t case_id, int recommended)
+{
+    static const char sql_submitted[] =
+        "SELECT k.cases_per_unit, k.attachments_min, "
+        "(SELECT count(*) FROM \"case\" o WHERE o.campaign_id = c.campaign_id "
+        " AND o.unit_id = c.unit_id AND o.id <> c.id AND o.status IN " COUNTED_SUBMITTED "), "
+        "(SELECT count(*) FROM attachment WHERE case_id = c.id) "
+        "FROM \"case\" c JOIN campaign k ON k.id = c.campaign_id WHERE c.id = ?1";
+    static const char sql_recommended[] =
+        "SELECT k.cases_per_unit, k.attachments_min, "
+        "(SELECT count(*) FROM \"case\" o WHERE o.campaign_id = c.campaign_id "
+        " AND o.unit_id = c.unit_id AND o.id <> c.id AND o.status IN " COUNTED_RECOMMENDED "), "
+        "(SELECT count(*) FROM attachment WHERE case_id = c.id) "
+        "FROM \"case\" c JOIN campaign k ON k.id = c.campaign_id WHERE c.id = ?1";
+    sqlite3_stmt *s = tx_prepare(tx, recommended ? sql_recommended : sql_submitted);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, case_id);
+    int step = sqlite3_step(s);
+    int per_unit = step == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    int files_min = step == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
+    int others = step == SQLITE_ROW ? sqlite3_column_int(s, 2) : 0;
+    int files = step == SQLITE_ROW ? sqlite3_column_int(s, 3) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (per_unit > 0 && others >= per_unit)
+        return RC_EXISTS;
+    return files < files_min ? RC_INVALID : RC_OK;
+}

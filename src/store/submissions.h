@@ -98,4 +98,13 @@ int tx_attachment_add(struct store_tx *tx, int64_t case_id, const char *sha256, 
 /* Remove attachment id of an editable case; RC_NOTFOUND if none was removed. */
 int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachment_id);
 
+/*
+ * The call's countable rules for a case, inside the write that moves it on:
+ * RC_EXISTS when its unit already has the campaign's cases_per_unit other
+ * cases counted at this step (submitted or later when `recommended` is 0,
+ * recommended or later when 1), RC_INVALID when it carries fewer
+ * attachments than the call requires, RC_NOTFOUND without such a case.
+ */
+int tx_submission_rules(struct store_tx *tx, int64_t case_id, int recommended);
+
 #endif

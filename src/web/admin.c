@@ -22,38 +22,70 @@
 #include "domain/submission.h"
 #include "store/accounts.h"
 #include "store/campaign.h"
+#include "store/campaigns.h"
 #include "store/intake.h"
+#include "store/submissions.h"
 #include "web/action.h"
 #include "web/admin.h"
+#include "web/campaigns.h"
 #include "web/intake.h"
 
 #define ACTIVITY_ROWS 20
 
 /* The checklist: item keys, as stored in screening.checklist and named in forms. */
-static const char *const check_keys[] = {"complete", "length", "files", "eligible"};
+static const char *const check_keys[] = {"complete", "length", "files", "unit", "eligible"};
 #define NCHECKS (sizeof check_keys / sizeof check_keys[0])
+/* The items that are the call's rules: a case failing one of them cannot pass. */
+#define NRULES 4
 
 /*
- * The computed checklist from a case's facts: section lengths (5), total
- * characters, attachments, eligibility.  [{key, label, auto, fact}].
+ * The computed checks of a case model (the store's, with sections and
+ * rules): required sections, lengths, the attachments the call requires,
+ * the unit's limit, eligibility; each 1 or 0 in value.  The total length and
+ * the number of attachments are the facts shown beside them.
  */
-static json_t *checklist(struct req *r, const int len[SUBMISSION_SECTIONS], int attachments,
-                         int eligible, json_t *ticked)
+static void case_checks(json_t *c, int value[NCHECKS], int *total, int *files)
 {
-    int complete = 1, length = 1, total = 0;
-    for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
-        total += len[i];
-        if (submission_section_required[i] && len[i] == 0)
-            complete = 0;
-        if (len[i] > submission_section_max[i])
-            length = 0;
-    }
-    if (total < SUBMISSION_TOTAL_MIN || total > SUBMISSION_TOTAL_MAX)
-        length = 0;
-    int value[NCHECKS] = {complete, length, attachments > 0, eligible};
-    const char *fact[NCHECKS] = {
-        NULL, arena_printf(&r->arena, "%d", total), arena_printf(&r->arena, "%d", attachments),
-        NULL};
+    int len[SUBMISSION_SECTIONS];
+    json_t *sections = json_object_get(c, "sections");
+    if (json_array_size(sections) && json_is_integer(json_array_get(sections, 0)))
+        for (int k = 0; k < SUBMISSION_SECTIONS; k++) /* the queue's: lengths in order */
+            len[k] = (int)json_integer_value(json_array_get(sections, (size_t)k));
+    else
+        intake_case_lengths(c, len);
+    json_t *rules = json_object_get(c, "rules");
+    json_t *att = json_object_get(c, "attachments");
+    *files = json_is_array(att) ? (int)json_array_size(att) : (int)json_integer_value(att);
+    *total = 0;
+    for (int k = 0; k < SUBMISSION_SECTIONS; k++)
+        *total += len[k];
+    int per_unit = (int)json_integer_value(json_object_get(rules, "cases_per_unit"));
+    value[0] = submission_sections_complete(len);
+    value[1] = submission_lengths_ok(len);
+    value[2] = *files >= (int)json_integer_value(json_object_get(rules, "attachments_min"));
+    value[3] = per_unit <= 0 ||
+               json_integer_value(json_object_get(rules, "unit_others")) < per_unit;
+    value[4] = json_is_true(json_object_get(c, "eligible"));
+}
+
+/* 1 if the case keeps every rule of the call the checklist computes. */
+static int case_keeps_rules(json_t *c)
+{
+    int value[NCHECKS], total, files;
+    case_checks(c, value, &total, &files);
+    for (size_t i = 0; i < NRULES; i++)
+        if (!value[i])
+            return 0;
+    return 1;
+}
+
+/* The checklist of a case model: [{key, label, auto, checked, fact}]. */
+static json_t *checklist(struct req *r, json_t *c, json_t *ticked)
+{
+    int value[NCHECKS], total, files;
+    case_checks(c, value, &total, &files);
+    const char *fact[NCHECKS] = {NULL, arena_printf(&r->arena, "%d", total),
+                                 arena_printf(&r->arena, "%d", files), NULL, NULL};
     json_t *a = json_array();
     for (size_t i = 0; i < NCHECKS; i++) {
         char key[48];
@@ -74,12 +106,18 @@ static const char *const dash_statuses[] = {"draft",  "submitted",  "returned", 
 
 enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
-    int64_t campaign = store_current_campaign_id(web.store);
+    int64_t campaign = campaigns_chosen(in);
+    if (in->campaign && !campaign)
+        return WEB_NOT_FOUND;
     json_t *m = json_object();
-    json_t *cur = campaign ? store_current_campaign(web.store) : NULL;
-    if (cur)
+    json_t *cur = campaign ? store_campaign_settings(web.store, campaign) : NULL;
+    if (cur) {
         json_object_set_new(m, "campaign", cur);
+        json_object_set_new(m, "bar", campaigns_bar(r, campaign, "/admin"));
+        json_object_set_new(m, "campaign_id", json_integer(campaign));
+        json_object_set_new(m, "is_current",
+                            json_boolean(campaign == store_current_campaign_id(web.store)));
+    }
     json_t *d = campaign ? store_intake_dashboard(web.store, campaign) : NULL;
     json_t *statuses = json_array();
     json_t *counts = d ? json_object_get(d, "statuses") : NULL;
@@ -124,15 +162,7 @@ static json_t *queue_model(struct req *r, const char *region)
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
-    {
-        int len[SUBMISSION_SECTIONS] = {0};
-        for (int k = 0; k < SUBMISSION_SECTIONS; k++)
-            len[k] = (int)json_integer_value(json_array_get(json_object_get(it, "sections"), k));
-        json_object_set_new(
-            it, "checks",
-            checklist(r, len, (int)json_integer_value(json_object_get(it, "attachments")),
-                      json_is_true(json_object_get(it, "eligible")), NULL));
-    }
+        json_object_set_new(it, "checks", checklist(r, it, NULL));
     json_t *regions = campaign ? store_intake_quotas(web.store, campaign) : NULL;
     if (!regions)
         regions = json_array();
@@ -141,8 +171,9 @@ static json_t *queue_model(struct req *r, const char *region)
         const char *code = json_string_value(json_object_get(it, "code"));
         json_object_set_new(it, "selected", json_boolean(region && code && !strcmp(code, region)));
     }
-    return json_pack("{s:o,s:i,s:o,s:s}", "items", items, "count", (int)json_array_size(items),
-                     "regions", regions, "region", region ? region : "");
+    return json_pack("{s:o,s:i,s:o,s:s,s:o}", "items", items, "count",
+                     (int)json_array_size(items), "regions", regions, "region",
+                     region ? region : "", "bar", campaigns_bar(r, campaign, "/admin"));
 }
 
 /* One decision on one case, from the server thread to the writer. */
@@ -155,6 +186,7 @@ struct decision {
     const char *checklist_json;
     const char *title; /* the case's, for its message */
     const char *subject, *body;
+    int broken; /* the case breaks a rule of the call: it may not pass */
 };
 
 /* A bulk decision: many cases, one decision, one transaction. */
@@ -216,16 +248,7 @@ enum web_err page_admin_screening_case(struct req *r, const struct web_input *in
     if (!c)
         return WEB_NOT_FOUND;
     const struct web_act *x = web_act_of(r);
-    const struct query *form = x && x->errors ? web_form(r) : NULL;
-    int len[SUBMISSION_SECTIONS] = {0};
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(c, "sections"), i, s)
-    {
-        int seq = (int)json_integer_value(json_object_get(s, "seq"));
-        if (seq >= 1 && seq <= SUBMISSION_SECTIONS)
-            len[seq - 1] = (int)json_integer_value(json_object_get(s, "chars"));
-    }
+    const struct query *form = x && (x->errors || x->error) ? web_form(r) : NULL;
     json_t *ticked = NULL;
     if (form) {
         ticked = json_object();
@@ -236,21 +259,22 @@ enum web_err page_admin_screening_case(struct req *r, const struct web_input *in
         if (sc && json_object_size(json_object_get(sc, "checklist")))
             ticked = json_incref(json_object_get(sc, "checklist"));
     }
-    json_object_set_new(
-        c, "checks",
-        checklist(r, len, (int)json_array_size(json_object_get(c, "attachments")),
-                  json_is_true(json_object_get(c, "eligible")), ticked));
+    json_object_set_new(c, "checks", checklist(r, c, ticked));
+    int keeps = case_keeps_rules(c);
+    json_object_set_new(c, "keeps_rules", json_boolean(keeps));
     json_decref(ticked);
     const char *st = json_string_value(json_object_get(c, "status"));
     json_object_set_new(c, "actionable", json_boolean(st && strcmp(st, "recommended") == 0));
     const char *action = form ? query_get(form, "decision") : NULL;
     const char *reason = form ? query_get(form, "reason") : NULL;
     const char *due = form ? query_get(form, "due") : NULL;
+    /* A case that breaks a rule cannot pass: correction is the choice offered first. */
     json_object_set_new(c, "form",
                         json_pack("{s:s,s:s,s:b,s:b,s:b}", "reason", reason ? reason : "", "due",
-                                  due ? due : "", "pass", !action || !strcmp(action, "pass"),
-                                  "correction", action && !strcmp(action, "correction"),
-                                  "reject", action && !strcmp(action, "reject")));
+                                  due ? due : "", "pass",
+                                  action ? !strcmp(action, "pass") : keeps, "correction",
+                                  action ? !strcmp(action, "correction") : !keeps, "reject",
+                                  action && !strcmp(action, "reject")));
     char today[11];
     submission_today(today);
     json_object_set_new(c, "today", json_string(today));
@@ -285,6 +309,13 @@ static int decision_of(const char *word, struct decision *d)
 static int decide_write(struct store_tx *tx, void *arg)
 {
     struct decision *d = arg;
+    if (strcmp(d->action, "pass") == 0) { /* the rules hold in the write that passes */
+        if (d->broken)
+            return RC_INVALID;
+        int rc = tx_submission_rules(tx, d->case_id, 1);
+        if (rc != RC_OK)
+            return rc == RC_NOTFOUND ? RC_STALE : rc;
+    }
     int rc = tx_intake_move(tx, d->campaign, d->case_id, NULL, "recommended", d->to, d->user_id,
                             d->reason ? d->reason : "", d->due);
     if (rc == RC_OK)
@@ -308,6 +339,7 @@ static enum result decide_load(struct web_act *x)
     d->campaign = json_integer_value(json_object_get(c, "campaign_id"));
     d->user_id = x->user_id;
     d->title = arena_strdup(&x->r->arena, json_string_value(json_object_get(c, "title")));
+    d->broken = !case_keeps_rules(c);
     json_decref(c);
     if (stale) {
         x->error = "intake_stale";
@@ -323,6 +355,8 @@ static enum result decide_check(struct web_act *x)
     struct req *r = x->r;
     if (!decision_of(web_text(x, "decision"), d))
         return web_refuse_field(x, "decision", "intake_decision_missing");
+    if (d->broken && strcmp(d->action, "pass") == 0)
+        return web_refuse_field(x, "decision", "intake_err_rules");
     d->reason = web_text(x, "reason");
     if (strcmp(d->action, "pass") != 0 && !d->reason)
         return web_refuse_field(x, "reason", "intake_reason_missing");
@@ -355,6 +389,7 @@ static const struct web_field decide_fields[] = {
     {"check_complete", WEB_F_BOOL}, /* one box per item of check_keys */
     {"check_length", WEB_F_BOOL},
     {"check_files", WEB_F_BOOL},
+    {"check_unit", WEB_F_BOOL},
     {"check_eligible", WEB_F_BOOL},
     {NULL},
 };
@@ -367,17 +402,23 @@ const struct web_action act_admin_screening_decide = {
     .write = decide_write,
     .next = "/admin/screening?done=1",
     .page = page_admin_screening_case,
-    .refusals = (const struct web_refusal[]){{RC_STALE, 0, "intake_stale", NULL}, {RC_OK}},
+    .refusals = (const struct web_refusal[]){{RC_STALE, 0, "intake_stale", NULL},
+                                             {RC_EXISTS, 409, "intake_err_unit_limit", NULL},
+                                             {RC_INVALID, 422, "intake_err_rules", NULL},
+                                             {RC_OK}},
 };
 
-/* A case decided meanwhile is skipped, not a failure: the report names it. */
+/*
+ * A case decided meanwhile, or one the call's rules keep from passing, is
+ * skipped, not a failure: the report names it.
+ */
 static int bulk_write(struct store_tx *tx, void *arg)
 {
     struct bulk *b = arg;
     for (size_t i = 0; i < b->n; i++) {
         b->skipped[i] = 0;
         int rc = decide_write(tx, &b->d[i]);
-        if (rc == RC_STALE) {
+        if (rc == RC_STALE || rc == RC_EXISTS || rc == RC_INVALID) {
             b->skipped[i] = 1;
             continue;
         }
@@ -430,6 +471,7 @@ static enum result bulk_check(struct web_act *x)
         const char *title = c ? json_string_value(json_object_get(c, "title")) : "";
         b->d[i] = proto;
         b->d[i].case_id = id;
+        b->d[i].broken = c && !case_keeps_rules(c);
         intake_mail_text(x->r, id, title, proto.to, proto.reason, NULL, &b->d[i].subject,
                          &b->d[i].body);
         json_decref(c);
@@ -466,13 +508,16 @@ const struct web_action act_admin_screening_bulk = {
 enum web_err page_admin_settings(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
-    json_t *m = store_current_campaign(web.store);
+    int64_t campaign = campaigns_chosen_req(r);
+    json_t *m = campaign ? store_campaign_settings(web.store, campaign) : NULL;
     if (!m)
         return WEB_NOT_FOUND;
+    json_object_set_new(m, "bar", campaigns_bar(r, campaign, "/admin/settings"));
     json_t *regions = store_intake_quotas(web.store, json_integer_value(json_object_get(m, "id")));
     json_object_set_new(m, "regions", regions ? regions : json_array());
-    json_object_del(m, "quotas");
     json_object_del(m, "stages");
+    json_object_del(m, "tiers");
+    json_object_del(m, "call_md");
     const struct web_act *x = web_act_of(r);
     if (x && x->errors) {
         const struct query *f = web_form(r);
@@ -483,6 +528,12 @@ enum web_err page_admin_settings(struct req *r, const struct web_input *in, stru
             json_object_set_new(m, "closes_at", json_string(v));
         if ((v = query_get(f, "new_track")))
             json_object_set_new(m, "new_track", json_string(v));
+        json_t *rules = json_object_get(m, "rules");
+        static const char *const rule_fields[] = {"cases_per_unit", "attachments_min",
+                                                  "attachments_note"};
+        for (size_t k = 0; k < sizeof rule_fields / sizeof *rule_fields; k++)
+            if ((v = query_get(f, rule_fields[k])))
+                json_object_set_new(rules, rule_fields[k], json_string(v));
         size_t i;
         json_t *t;
         json_array_foreach(json_object_get(m, "tracks"), i, t)
@@ -501,6 +552,11 @@ enum web_err page_admin_settings(struct req *r, const struct web_input *in, stru
                 json_object_set_new(t, "bad", json_true());
         }
     }
+    size_t n;
+    json_t *t;
+    json_array_foreach(json_object_get(m, "tracks"), n, t)
+        json_object_set_new(t, "label", json_sprintf("%s %zu", i18n_get(r->lang, "admin_track_n"),
+                                                     n + 1));
     if (query_get(&r->query, "saved"))
         json_object_set_new(m, "saved", json_true());
     p->model = m;
@@ -513,6 +569,8 @@ enum web_err page_admin_settings(struct req *r, const struct web_input *in, stru
 struct settings {
     int64_t campaign;
     const char *opens_at, *closes_at;
+    int rules_given, cases_per_unit, attachments_min; /* the call's rules, when sent */
+    const char *attachments_note;
     size_t nslugs, ncodes; /* the campaign's tracks and regions, as load found them */
     const char **slug, **code;
     size_t ntracks;
@@ -528,10 +586,12 @@ static enum result settings_load(struct web_act *x)
 {
     struct settings *s = x->state;
     struct arena *a = &x->r->arena;
-    json_t *cur = store_current_campaign(web.store);
+    int64_t campaign = campaigns_chosen_req(x->r);
+    json_t *cur = campaign ? store_campaign_settings(web.store, campaign) : NULL;
     if (!cur)
         return RC_NOTFOUND;
     s->campaign = json_integer_value(json_object_get(cur, "id"));
+    x->next = arena_printf(a, "/admin/settings?campaign=%lld&saved=1", (long long)s->campaign);
     json_t *tracks = json_object_get(cur, "tracks");
     json_t *regions = store_intake_quotas(web.store, s->campaign);
     size_t nt = json_array_size(tracks), nr = json_array_size(regions);
@@ -584,6 +644,12 @@ static enum result settings_check(struct web_act *x)
     s->closes_at = web_text(x, "closes_at");
     if (strcmp(s->opens_at, s->closes_at) > 0)
         web_refuse_field(x, "closes_at", "intake_dates_order");
+    s->rules_given = web_given(x, "cases_per_unit") && web_given(x, "attachments_min");
+    s->cases_per_unit = (int)web_int(x, "cases_per_unit");
+    s->attachments_min = (int)web_int(x, "attachments_min");
+    s->attachments_note = web_text(x, "attachments_note");
+    if (!s->attachments_note)
+        s->attachments_note = "";
     for (size_t i = 0; i < s->nslugs; i++) {
         struct web_field f = {arena_printf(&r->arena, "track_%s", s->slug[i]), WEB_F_TEXT,
                               WEB_F_NONEMPTY | WEB_F_ONELINE, 0, INTAKE_TRACK_MAX, NULL,
@@ -616,6 +682,9 @@ static int settings_write(struct store_tx *tx, void *arg)
 {
     struct settings *s = arg;
     int rc = tx_intake_timeline(tx, s->campaign, s->opens_at, s->closes_at);
+    if (rc == RC_OK && s->rules_given)
+        rc = tx_intake_rules(tx, s->campaign, s->cases_per_unit, s->attachments_min,
+                             s->attachments_note);
     for (size_t i = 0; rc == RC_OK && i < s->ntracks; i++)
         rc = tx_intake_track_rename(tx, s->campaign, s->track_slug[i], s->track_name[i]);
     if (rc == RC_OK && s->new_name)
@@ -629,6 +698,12 @@ static const struct web_field settings_fields[] = {
     {"opens_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
     {"closes_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
     {"new_track", WEB_F_TEXT, WEB_F_ONELINE, 0, INTAKE_TRACK_MAX, NULL, "intake_track_invalid"},
+    {"cases_per_unit", WEB_F_INT, WEB_F_NONEMPTY, 0, INTAKE_PER_UNIT_MAX, NULL,
+     "admin_rule_per_unit_invalid"},
+    {"attachments_min", WEB_F_INT, WEB_F_NONEMPTY, 0, SUBMISSIONS_MAX_FILES, NULL,
+     "admin_rule_files_invalid"},
+    {"attachments_note", WEB_F_TEXT, WEB_F_ONELINE, 0, INTAKE_NOTE_MAX, NULL,
+     "admin_rule_note_invalid"},
     {NULL},
 };
 

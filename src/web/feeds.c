@@ -165,9 +165,10 @@ void raw_robots(struct req *r, struct resp *w)
 }
 
 /*
- * O(1): memory only, no query.  Unhealthy (503) without a public campaign
- * or after a storage fault (corruption until a restart, I/O errors for a
- * while); a warning from the database's recovery at start is shown too.
+ * O(1): memory only, no query.  Unhealthy (503) after a storage fault
+ * (corruption until a restart, I/O errors for a while); an installation
+ * with no campaign published yet is healthy.  A warning from the
+ * database's recovery at start is shown too.
  */
 void raw_healthz(struct req *r, struct resp *w)
 {
@@ -181,9 +182,6 @@ void raw_healthz(struct req *r, struct resp *w)
         w->status = 503;
         buf_printf(&w->body, "%s: %s\n",
                    k == FAULT_CORRUPT ? "database corrupt" : "storage I/O error", msg);
-    } else if (!store_public_campaign(web.store)) {
-        w->status = 503;
-        buf_puts(&w->body, "no public campaign\n");
     } else {
         buf_puts(&w->body, "ok\n");
     }

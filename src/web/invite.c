@@ -38,7 +38,7 @@
 #define NAME_MAX_CHARS 64
 #define RESET_MAX_PER_ACCOUNT 3 /* reset mails per address per throttle window */
 #define RESET_MAX_PER_CLIENT 20 /* reset requests per client address per window */
-#define OUTBOX_PAGE 200
+#define OUTBOX_PAGE 100 /* messages on a page of the outbox */
 #define B64URL "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 /* ---------------------------------------------------------------- helpers */
@@ -72,15 +72,6 @@ static const char *role_label(enum lang l, unsigned role)
     char key[48];
     snprintf(key, sizeof key, "users_role_%s", store_role_name(role));
     return i18n_get(l, key);
-}
-
-/* "2024-05-01T10:00:00Z" as "2024-05-01 10:00 UTC"; "" for "" or null. */
-static json_t *when(struct req *r, json_t *iso)
-{
-    const char *s = json_string_value(iso);
-    if (!s || strlen(s) < 16)
-        return json_string("");
-    return json_string(arena_printf(&r->arena, "%.10s %.5s UTC", s, s + 11));
 }
 
 /* The message for a token of kind ("invite" or "reset"); 0, or -1 out of memory. */
@@ -584,31 +575,59 @@ const struct web_action act_reset_request = {
 
 enum web_err page_outbox(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
-    json_t *rows = store_outbox(web.store, OUTBOX_PAGE);
+    static const char *const states[3] = {"sent", "pending", "failed"};
+    const char *want = query_get(&r->query, "state");
+    int state = OUTBOX_ALL;
+    for (int k = 0; want && *want && k < 3; k++)
+        if (strcmp(want, states[k]) == 0)
+            state = k;
+    if (want && *want && state == OUTBOX_ALL)
+        return WEB_BAD_PARAM;
+    int counts[3];
+    if (store_outbox_counts(web.store, counts) != RC_OK)
+        return WEB_UNAVAILABLE;
+    int total = state == OUTBOX_ALL ? counts[0] + counts[1] + counts[2] : counts[state];
+    int pages = total ? (total + OUTBOX_PAGE - 1) / OUTBOX_PAGE : 1;
+    if (in->page > pages)
+        return WEB_PAGE_RANGE;
+    json_t *rows = store_outbox_page(web.store, (enum outbox_state)state,
+                                     (in->page - 1) * OUTBOX_PAGE, OUTBOX_PAGE);
     if (!rows)
         return WEB_UNAVAILABLE;
-    int counts[3] = {0, 0, 0};
-    static const char *const states[3] = {"sent", "pending", "failed"};
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
     {
-        const char *sent = json_string_value(json_object_get(row, "sent_at"));
-        int attempts = (int)json_integer_value(json_object_get(row, "attempts"));
-        int k = sent && *sent ? 0 : attempts >= OUTBOX_MAX_ATTEMPTS ? 2 : 1;
-        counts[k]++;
+        int k = (int)json_integer_value(json_object_get(row, "state"));
         char key[32];
         snprintf(key, sizeof key, "outbox_status_%s", states[k]);
         json_object_set_new(row, "status", json_string(states[k]));
         json_object_set_new(row, "status_label", json_string(i18n_get(r->lang, key)));
-        json_object_set_new(row, "created", when(r, json_object_get(row, "created_at")));
-        json_object_set_new(row, "sent", when(r, json_object_get(row, "sent_at")));
     }
-    p->model =
-        json_pack("{s:b,s:o,s:i,s:i,s:i,s:b,s:i}", "has_items", json_array_size(rows) > 0, "items",
-                  rows, "sent", counts[0], "pending", counts[1], "failed", counts[2], "mail_active",
-                  mail_active(), "max_attempts", OUTBOX_MAX_ATTEMPTS);
+    const char *filter = state == OUTBOX_ALL ? "" : arena_printf(&r->arena, "state=%s&",
+                                                                 states[state]);
+    json_t *tabs = json_array();
+    for (int k = -1; k < 3; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "outbox_status_%s", k < 0 ? "all" : states[k]);
+        json_array_append_new(
+            tabs, json_pack("{s:s,s:i,s:o,s:b}", "label", i18n_get(r->lang, key), "count",
+                            k < 0 ? counts[0] + counts[1] + counts[2] : counts[k], "url",
+                            k < 0 ? json_string("/admin/outbox")
+                                  : json_sprintf("/admin/outbox?state=%s", states[k]),
+                            "current", k == state));
+    }
+    p->model = json_pack("{s:b,s:o,s:i,s:i,s:i,s:b,s:i,s:o,s:i,s:i,s:i}", "has_items",
+                         json_array_size(rows) > 0, "items", rows, "sent", counts[0], "pending",
+                         counts[1], "failed", counts[2], "mail_active", mail_active(),
+                         "max_attempts", OUTBOX_MAX_ATTEMPTS, "tabs", tabs, "page", in->page,
+                         "pages", pages, "total", total);
+    if (in->page > 1)
+        json_object_set_new(p->model, "prev_url",
+                            json_sprintf("/admin/outbox?%spage=%d", filter, in->page - 1));
+    if (in->page < pages)
+        json_object_set_new(p->model, "next_url",
+                            json_sprintf("/admin/outbox?%spage=%d", filter, in->page + 1));
     p->template = "invite_outbox";
     p->title = i18n_get(r->lang, "outbox_title");
     return WEB_OK;

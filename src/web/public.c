@@ -179,8 +179,10 @@ enum web_err page_home(struct req *r, const struct web_input *in, struct page *p
 {
     (void)in;
     json_t *c = store_campaign(web.store);
-    if (!c)
-        return WEB_NOT_FOUND;
+    if (!c) { /* nothing published yet: the front page is the open call's */
+        p->redirect = "/call";
+        return WEB_OK;
+    }
     const char *call = json_string_value(json_object_get(c, "call_md"));
     char *call_html = markdown_to_html(call, strlen(call));
     json_object_set_new(c, "call_html", json_string(call_html ? call_html : ""));
@@ -269,6 +271,8 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
 enum web_err page_results(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
+    if (!store_public_campaign(web.store)) /* no results published yet */
+        return WEB_NOT_FOUND;
     json_t *res = store_results(web.store);
     if (!res)
         return WEB_INTERNAL;
@@ -534,7 +538,9 @@ enum web_err page_search(struct req *r, const struct web_input *in, struct page 
     /* Echo what was typed, even when it held nothing to search for. */
     const char *typed = query_get(&r->query, "q");
     json_object_set_new(list, "q", json_string(typed ? typed : ""));
-    json_object_set_new(list, "searched", json_boolean(in->q != NULL));
+    /* Something typed that holds no word to search for (a lone ') finds nothing, and says so. */
+    json_object_set_new(list, "searched",
+                        json_boolean(in->q != NULL || (typed && strspn(typed, " ") < strlen(typed))));
     json_object_set_new(list, "breadcrumb", crumbs(r->lang, "nav_search", "/search", NULL, NULL, 0));
     p->model = list;
     p->template = "search";

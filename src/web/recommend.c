@@ -19,6 +19,7 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/intake.h"
+#include "store/submissions.h"
 #include "web/action.h"
 #include "web/intake.h"
 
@@ -57,7 +58,15 @@ static void add_status_words(struct req *r, json_t *a)
 
 json_t *intake_case_model(struct req *r, int64_t id, const char *region)
 {
-    int64_t campaign = store_current_campaign_id(web.store);
+    /* A region sees the campaign being run; the organiser any campaign's case. */
+    int64_t campaign = 0;
+    if (region) {
+        campaign = store_current_campaign_id(web.store);
+    } else if (id > 0) {
+        json_t *sub = store_submission(web.store, id);
+        campaign = json_integer_value(json_object_get(sub, "campaign_id"));
+        json_decref(sub);
+    }
     json_t *c = id > 0 && campaign ? store_intake_case(web.store, campaign, id) : NULL;
     if (!c)
         return NULL;
@@ -93,6 +102,26 @@ json_t *intake_case_model(struct req *r, int64_t id, const char *region)
     json_object_set_new(c, "has_attachments",
                         json_boolean(json_array_size(json_object_get(c, "attachments")) > 0));
     return c;
+}
+
+void intake_case_lengths(json_t *c, int len[SUBMISSION_SECTIONS])
+{
+    memset(len, 0, SUBMISSION_SECTIONS * sizeof *len);
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(c, "sections"), i, s)
+    {
+        int seq = (int)json_integer_value(json_object_get(s, "seq"));
+        if (seq >= 1 && seq <= SUBMISSION_SECTIONS)
+            len[seq - 1] = (int)json_integer_value(json_object_get(s, "chars"));
+    }
+}
+
+int intake_case_sections_ok(json_t *c)
+{
+    int len[SUBMISSION_SECTIONS];
+    intake_case_lengths(c, len);
+    return submission_sections_complete(len) && submission_lengths_ok(len);
 }
 
 void intake_mail_text(struct req *r, int64_t case_id, const char *title, const char *to_status,
@@ -227,18 +256,28 @@ static enum result rec_load(struct web_act *x)
         intake_mail_text(x->r, id, json_string_value(json_object_get(c, "title")), "returned",
                          a->reason, NULL, &a->subject, &a->body);
     }
+    int complete = intake_case_sections_ok(c);
     json_decref(c);
     if (stale) {
         x->page = page_recommend;
         x->error = "intake_stale";
         return RC_STALE;
     }
+    if (!x->a->fields && !complete) { /* an endorsement: the call's rules on the text */
+        x->page = page_recommend;
+        x->error = "intake_err_sections";
+        return RC_INVALID;
+    }
     return RC_OK;
 }
 
+/* The call's rules on units and attachments hold in the write, then the quota's trigger. */
 static int endorse_write(struct store_tx *tx, void *arg)
 {
     struct rec_action *a = arg;
+    int rc = tx_submission_rules(tx, a->case_id, 1);
+    if (rc != RC_OK)
+        return rc == RC_NOTFOUND ? RC_STALE : rc;
     return tx_intake_recommend(tx, a->campaign, a->case_id, a->region, a->user_id);
 }
 
@@ -256,9 +295,12 @@ static int return_write(struct store_tx *tx, void *arg)
 static enum result rec_then(struct web_act *x, struct resp *w, enum result rc)
 {
     (void)w;
-    if (rc == RC_QUOTA || rc == RC_STALE) {
+    if (rc == RC_QUOTA || rc == RC_STALE || rc == RC_EXISTS || rc == RC_INVALID) {
         x->page = page_recommend;
-        x->error = rc == RC_QUOTA ? "intake_quota_full" : "intake_stale";
+        x->error = rc == RC_QUOTA    ? "intake_quota_full"
+                   : rc == RC_STALE  ? "intake_stale"
+                   : rc == RC_EXISTS ? "intake_err_unit_limit"
+                                     : x->error ? x->error : "intake_err_files_missing";
     }
     return rc;
 }

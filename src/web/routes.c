@@ -22,6 +22,7 @@
 #include "store/accounts.h"
 #include "web/web.h"
 #include "web/action.h"
+#include "http/cookie.h"
 #include "web/admin.h"
 #include "web/intake.h"
 #include "web/import.h"
@@ -40,8 +41,13 @@
 #include "web/audit.h"
 #include "web/statement.h"
 #include "web/certs.h"
+#include "web/campaigns.h"
+#include "web/site_map.h"
 
 struct web_config web;
+
+/* The cookie that keeps the language chosen for the visit. */
+#define LANG_COOKIE "laurel_lang"
 
 /* A public page (cached; flags say which views it counts). */
 #define H_MODEL(fn, flags) (&(const struct web_handler){fn, NULL, NULL, 0, flags})
@@ -245,6 +251,16 @@ static const struct route routes[] = {
     {"GET", "/me/certificates", H_PAGE(page_my_certs, ROLE_SUBMITTER)},
     {"GET", "/me/certificates/{file}", H_DOWNLOAD(raw_my_cert, ROLE_SUBMITTER)},
     {"GET", "/verify/{code}", H_PAGE(page_verify, 0)},
+    /* Campaigns: the list and switcher, a new one, its settings and stages; the open call. */
+    {"GET", "/admin/campaigns", H_PAGE(page_campaigns, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns", H_ACTION(act_campaign_create, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}", H_PAGE(page_campaign, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}", H_ACTION(act_campaign_save, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/notice", H_PAGE(page_campaign_preview, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/stages", H_ACTION(act_campaign_stage_add, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
+    {"GET", "/call", H_PAGE(page_call, 0)},
+    {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -451,6 +467,10 @@ static void route_headers(struct req *r, struct resp *w)
     struct web_state *ws = r->app;
     if (ws && ws->handler && (ws->handler->flags & WEB_NOREFERRER))
         resp_header(w, "Referrer-Policy", "no-referrer");
+    /* A language chosen with ?lang= stays for the visit (read back in read_uri). */
+    if (i18n_parse(query_get(&r->query, "lang")) >= 0)
+        resp_header(w, "Set-Cookie", arena_printf(&r->arena, LANG_COOKIE "=%s; Path=/; "
+                                                  "SameSite=Lax; HttpOnly", i18n_code(r->lang)));
 }
 
 void web_error_message(struct req *r, struct resp *w, int status, const char *msg)
@@ -527,6 +547,11 @@ static enum web_err read_input(struct req *r, struct web_input *in)
             return WEB_PAGE_RANGE;
         in->page = (int)n;
     }
+    if ((v = query_get(&r->query, "campaign")) && *v) {
+        if (strlen(v) > 15 || strspn(v, "0123456789") != strlen(v) || atoll(v) < 1)
+            return WEB_BAD_PARAM;
+        in->campaign = atoll(v);
+    }
     return WEB_OK;
 }
 
@@ -552,6 +577,8 @@ static enum web_err read_uri(struct req *r)
             return WEB_BAD_REQUEST;
     }
     int l = i18n_parse(query_get(&r->query, "lang"));
+    if (l < 0 && r->cookie)
+        l = i18n_parse(cookie_get(&r->arena, r->cookie, LANG_COOKIE));
     if (l >= 0)
         r->lang = (enum lang)l;
     if (strncmp(r->path, "/api/v1/", 8) == 0 || strcmp(r->path, "/api/v1") == 0) {

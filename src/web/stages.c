@@ -5,8 +5,13 @@
  * assignments (solved on the worker pool), their inspection and manual
  * edits, release, progress and reminders.
  *
- * Every page answers for one stage of the campaign under review (404 for
- * any other).  Reads go to the store on the serving thread; the solver and
+ * A stage of any campaign has its pages, each kind only its own: a review
+ * stage its settings, criteria, pool, reviewers, conflicts, assignment,
+ * progress and ranking; an exhibition its overview and the voting settings
+ * (votes.c); a ballot its overview and the jury's page.  What may be done
+ * follows the stage's state; the work of review (fill, assign, release)
+ * is for the campaign under review, settings may be prepared in any
+ * campaign not yet published or archived.  Reads go to the store on the serving thread; the solver and
  * the checks of manual edits load the whole stage, so they run on the
  * worker pool (web_work), which then waits for the writer.  Refusals say
  * why: 409 when the state or a count forbids it, 422 for a rule of 回避 or
@@ -17,23 +22,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/sender.h"
 #include "review/assign_run.h"
 #include "store/accounts.h"
 #include "store/ranking.h"
 #include "store/review.h"
+#include "store/campaigns.h"
+#include "core/jstr.h"
 #include "view/i18n.h"
+#include "web/campaigns.h"
 #include "web/stages.h"
 #include "web/web.h"
 
 #define STAGES_PER_PAGE 100 /* cases per page of the assignments */
 
-/* Stage id of the campaign under review into s; 0 if it is none of them. */
+/* Stage id (of any campaign) into s; 0 if there is none. */
 static int stage_get(int64_t id, struct review_stage *s)
 {
-    int64_t campaign = store_review_campaign_id(web.store);
-    if (!id || !campaign || store_review_stage(web.store, id, s) != RC_OK)
-        return 0;
-    return s->campaign_id == campaign;
+    return id && store_review_stage(web.store, id, s) == RC_OK;
+}
+
+/* 1 if the stage's campaign may still be changed (not published or archived). */
+static int campaign_changeable(int64_t campaign_id)
+{
+    char status[16];
+    return store_campaign_status(web.store, campaign_id, status) == RC_OK &&
+           strcmp(status, "published") != 0 && strcmp(status, "archived") != 0;
 }
 
 json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_state)
@@ -53,7 +67,16 @@ json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_
     struct stage_can can;
     stage_can(s->state, s->kind, s->campaign_id == store_review_campaign_id(web.store), next_state,
               &can);
+    if (!can.edit && campaign_changeable(s->campaign_id)) /* prepared ahead of its round */
+        can.edit = stage_allows(s->state, STAGE_EDIT);
     json_object_set_new(o, "editable", json_boolean(can.edit));
+    json_object_set_new(o, "kind_word", json_string(i18n_get(r->lang, stage_kind_key(s->kind))));
+    json_object_set_new(o, "is_review", json_boolean(s->kind == STAGE_KIND_REVIEW));
+    json_object_set_new(o, "is_exhibition", json_boolean(s->kind == STAGE_KIND_EXHIBITION));
+    json_object_set_new(o, "is_ballot", json_boolean(s->kind == STAGE_KIND_BALLOT));
+    json_t *campaign = store_campaign_settings(web.store, s->campaign_id);
+    json_object_set_new(o, "campaign_name", json_string(campaign ? jstr(campaign, "name") : ""));
+    json_decref(campaign);
     json_object_set_new(o, "can_fill", json_boolean(can.fill));
     json_object_set_new(o, "can_propose", json_boolean(can.propose));
     json_object_set_new(o, "can_edit", json_boolean(can.assign));
@@ -67,8 +90,6 @@ json_t *stages_stage_json(struct req *r, const struct review_stage *s, int next_
     json_object_set_new(o, "ranked", json_boolean(can.has_results));
     json_object_set_new(o, "assignable", json_boolean(stage_kind_assignable(s->kind)));
     json_object_set_new(o, "released", json_boolean(s->state == STAGE_RELEASED));
-    json_object_set_new(o, "ranks", json_boolean(s->kind == STAGE_KIND_REVIEW));
-    json_object_set_new(o, "is_ballot", json_boolean(s->kind == STAGE_KIND_BALLOT));
     return o;
 }
 
@@ -91,10 +112,19 @@ static enum web_err path_stage(struct req *r, struct review_stage *s)
     return stage_get(web_path_id(r->params[0]), s) ? WEB_OK : WEB_NOT_FOUND;
 }
 
-/* The same for an action's load: RC_OK or RC_NOTFOUND. */
+/*
+ * The same for an action's load: RC_OK, RC_NOTFOUND, or RC_STATE (409) for
+ * a stage outside the campaign under review, whose work is not begun.
+ */
 static enum result act_stage(struct web_act *x, struct review_stage *s)
 {
-    return path_stage(x->r, s) == WEB_OK ? RC_OK : RC_NOTFOUND;
+    if (path_stage(x->r, s) != WEB_OK)
+        return RC_NOTFOUND;
+    if (s->campaign_id != store_review_campaign_id(web.store)) {
+        x->error = "stages_err_not_under_review";
+        return RC_STATE;
+    }
+    return RC_OK;
 }
 
 /* Fill p with a page of stage s: model m (owned) gets "stage"; WEB_INTERNAL without m. */
@@ -130,8 +160,11 @@ static const struct web_refusal state_refusals[] = {
 
 enum web_err page_stages(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
-    int64_t campaign = store_review_campaign_id(web.store);
+    int64_t campaign = in->campaign ? campaigns_chosen(in) : store_review_campaign_id(web.store);
+    if (!campaign)
+        campaign = campaigns_chosen(in);
+    if (in->campaign && !campaign)
+        return WEB_NOT_FOUND;
     json_t *stages = campaign ? store_review_stages(web.store, campaign) : json_array();
     if (!stages)
         return WEB_INTERNAL;
@@ -145,8 +178,10 @@ enum web_err page_stages(struct req *r, const struct web_input *in, struct page 
                             json_string(i18n_get(r->lang, stage_state_key((enum stage_state)st))));
         json_object_set_new(e, "kind_word",
                             json_string(i18n_get(r->lang, stage_kind_key((enum stage_kind)kind))));
+        json_object_set_new(e, "is_review", json_boolean(kind == STAGE_KIND_REVIEW));
     }
-    p->model = json_pack("{s:I,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages);
+    p->model = json_pack("{s:I,s:o,s:o}", "campaign_id", (json_int_t)campaign, "stages", stages,
+                         "bar", campaigns_bar(r, campaign, "/admin/stages"));
     p->template = "stages";
     p->title = i18n_get(r->lang, "stages_title");
     return WEB_OK;
@@ -208,6 +243,8 @@ enum web_err page_stage_settings(struct req *r, const struct web_input *in, stru
     struct review_stage s;
     if (path_stage(r, &s) != WEB_OK)
         return WEB_NOT_FOUND;
+    if (s.kind != STAGE_KIND_REVIEW) /* an exhibition or a ballot: its overview */
+        return stage_page(r, p, &s, "stages_overview", "stages_overview_title", json_object());
     const struct settings_job *typed = web_act_state(r, &act_stage_settings);
     if (typed && !typed->typed)
         typed = NULL;
@@ -278,8 +315,17 @@ static int read_criterion(struct web_act *x, int i, struct review_criterion *c)
 static enum result settings_load(struct web_act *x)
 {
     struct settings_job *j = x->state;
-    if (act_stage(x, &j->s) != RC_OK)
+    if (path_stage(x->r, &j->s) != WEB_OK)
         return RC_NOTFOUND;
+    if (j->s.campaign_id != store_review_campaign_id(web.store) &&
+        !campaign_changeable(j->s.campaign_id)) { /* settings are prepared ahead, not after */
+        x->error = "campaigns_err_archived";
+        return RC_STATE;
+    }
+    if (j->s.kind != STAGE_KIND_REVIEW) { /* no expert review, no review settings */
+        x->error = "stages_err_not_review";
+        return RC_STATE;
+    }
     struct review_stage *s = &j->s;
 #define TAKE_INT(field, member)                                                                    \
     if (x->v[field].valid)                                                                         \
@@ -383,8 +429,9 @@ struct fill_job {
 static enum result fill_load(struct web_act *x)
 {
     struct fill_job *j = x->state;
-    if (act_stage(x, &j->s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &j->s);
+    if (found != RC_OK)
+        return found;
     if (!stage_allows(j->s.state, STAGE_FILL)) {
         x->error = "stages_err_state";
         return RC_STATE;
@@ -504,8 +551,9 @@ static enum result reviewer_load(struct web_act *x)
 {
     struct reviewer_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
     j->stage_id = s.id;
     j->user_id = web_int(x, "user_id");
     j->region = web_text(x, "region");
@@ -555,7 +603,10 @@ static enum result drop_load(struct web_act *x)
 {
     struct drop_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK || !(j->user_id = web_path_id(x->r->params[1])))
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
+    if (!(j->user_id = web_path_id(x->r->params[1])))
         return RC_NOTFOUND;
     j->stage_id = s.id;
     reviewer_mail(x->r, &j->m, "stages_mail_subject");
@@ -661,8 +712,9 @@ static enum result conflict_load(struct web_act *x)
 {
     struct conflict_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
     const char *action = web_text(x, "action");
     j->stage_id = s.id;
     j->case_id = web_int(x, "case_id");
@@ -752,8 +804,9 @@ static enum result propose_load(struct web_act *x)
 {
     struct propose_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
     j->stage_id = s.id;
     return RC_OK;
 }
@@ -861,9 +914,10 @@ enum web_err page_stage_assignments(struct req *r, const struct web_input *in, s
         json_object_set_new(m, "warning", json_string(i18n_get(r->lang, "stages_warn_below_k")));
     const char *done = query_get(&r->query, "done");
     if (done)
-        p->notice = strcmp(done, "release") == 0 ? "stages_released"
-                    : strcmp(done, "add") == 0   ? "stages_added"
-                                                 : "stages_removed";
+        p->notice = strcmp(done, "release") == 0
+                        ? (mail_active() ? "stages_released" : "stages_released_queued")
+                    : strcmp(done, "add") == 0 ? "stages_added"
+                                               : "stages_removed";
     return stage_page(r, p, &s, "stages_assignments", "stages_assignments_title", m);
 }
 
@@ -887,8 +941,9 @@ static enum result edit_load(struct web_act *x)
 {
     struct edit_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
     j->stage_id = s.id;
     j->case_id = web_int(x, "case_id");
     j->user_id = web_int(x, "user_id");
@@ -979,8 +1034,9 @@ static enum result release_load(struct web_act *x)
 {
     struct release_job *j = x->state;
     struct review_stage s;
-    if (act_stage(x, &s) != RC_OK)
-        return RC_NOTFOUND;
+    enum result found = act_stage(x, &s);
+    if (found != RC_OK)
+        return found;
     j->stage_id = s.id;
     if (x->a == &act_stage_remind) {
         reviewer_mail(x->r, &j->m, "stages_remind_subject");
@@ -1030,7 +1086,8 @@ enum web_err page_stage_progress(struct req *r, const struct web_input *in, stru
         json_int_t rs = json_integer_value(json_object_get(e, "submitted"));
         json_object_set_new(e, "percent", json_integer(ra ? (json_int_t)(rs * 100 / ra) : 0));
     }
-    count_notice(r, m, "reminded", "stages_reminded");
+    /* Without a mail server the reminders wait in the outbox: say so, not "sent". */
+    count_notice(r, m, "reminded", mail_active() ? "stages_reminded" : "stages_reminded_queued");
     return stage_page(r, p, &s, "stages_progress", "stages_progress_title", m);
 }
 

@@ -111,6 +111,24 @@ static json_t *size_text(int64_t n)
     return json_sprintf("%lld B", (long long)n);
 }
 
+/* A file's kind in words ("PDF 文件"), from its type as stored. */
+static const char *file_kind(struct req *r, const char *mime)
+{
+    static const struct {
+        const char *mime, *key;
+    } kinds[] = {
+        {"application/pdf", "submit_kind_pdf"},
+        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "submit_kind_word"},
+        {"image/jpeg", "submit_kind_image"},
+        {"image/png", "submit_kind_image"},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(mime, kinds[i].mime) == 0)
+            return i18n_get(r->lang, kinds[i].key);
+    return i18n_get(r->lang, "submit_kind_other");
+}
+
 /* ------------------------------------------------------------ the form */
 
 /* The fields of a submitted form, normalised (CRLF as LF, single lines trimmed). */
@@ -333,7 +351,6 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in, js
         json_array_append_new(tracks, json_pack("{s:s,s:s,s:b}", "slug", jstr(t, "slug"), "name",
                                                 jstr(t, "name"),
                                                 "selected", strcmp(jstr(t, "slug"), in->track) == 0));
-    json_decref(k);
 
     json_t *sections = json_array();
     size_t total = 0;
@@ -367,7 +384,11 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in, js
                              json_sprintf("/submit/%lld/attachments/%lld/delete", (long long)id,
                                           (long long)json_integer_value(json_object_get(t, "id"))),
                              "created_on", jstr(t, "created_on")));
+    json_array_foreach(files, i, t)
+        json_object_set_new(t, "kind", json_string(file_kind(r, jstr(t, "mime"))));
     int nfiles = (int)json_integer_value(json_object_get(c, "files"));
+    json_t *rules = json_object_get(k, "rules");
+    int files_min = (int)json_integer_value(json_object_get(rules, "attachments_min"));
 
     json_t *m = json_pack(
         "{s:I,s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)id,
@@ -401,6 +422,10 @@ static json_t *edit_model(struct req *r, json_t *c, const struct form_in *in, js
     json_object_set_new(m, "used_text",
                         size_text(json_integer_value(json_object_get(c, "bytes"))));
     json_object_set_new(m, "files", json_integer(nfiles));
+    json_object_set_new(m, "files_min", json_integer(files_min));
+    json_object_set_new(m, "files_note", json_string(jstr(rules, "attachments_note")));
+    json_object_set_new(m, "files_missing", json_integer(nfiles < files_min ? files_min - nfiles : 0));
+    json_decref(k);
     const char *done = query_get(&r->query, "done");
     if (done && (strcmp(done, "saved") == 0 || strcmp(done, "uploaded") == 0 ||
                  strcmp(done, "withdrawn") == 0 || strcmp(done, "removed") == 0)) {
@@ -415,6 +440,25 @@ static const char *case_title(struct req *r, json_t *c)
 {
     const char *t = jstr(c, "title");
     return *t ? t : i18n_get(r->lang, "submit_untitled");
+}
+
+/*
+ * 1 if a unit with these cases may start no other under a rule of
+ * `per_unit` cases (0: no limit): the cases it has sent and not had
+ * refused or returned count, as they do when a case is submitted.
+ */
+static int unit_full(int per_unit, json_t *cases)
+{
+    static const char *const counted[] = {"submitted", "recommended", "passed", "correction",
+                                          "published"};
+    if (per_unit <= 0)
+        return 0;
+    int n = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c) for (size_t k = 0; k < sizeof counted / sizeof *counted; k++)
+        n += strcmp(jstr(c, "status"), counted[k]) == 0;
+    return n >= per_unit;
 }
 
 /* ------------------------------------------------------------ pages */
@@ -436,6 +480,13 @@ enum web_err page_submit_list(struct req *r, const struct web_input *in, struct 
         json_object_set_new(m, "can_create", json_boolean(!closed));
         json_t *cases = store_unit_cases(web.store, json_integer_value(json_object_get(k, "id")),
                                          u->unit_id);
+        int per_unit = (int)json_integer_value(json_object_get(json_object_get(k, "rules"),
+                                                               "cases_per_unit"));
+        json_object_set_new(m, "cases_per_unit", json_integer(per_unit));
+        if (!closed && unit_full(per_unit, cases)) {
+            set_msg(r, m, "limit_message", "submit_err_unit_limit_new");
+            json_object_set_new(m, "can_create", json_false());
+        }
         size_t i;
         json_t *c;
         json_array_foreach(cases, i, c)
@@ -632,9 +683,18 @@ static enum result create_check(struct web_act *x)
     }
     x->error = campaign_window(jstr(k, "status"), jstr(k, "opens_at"), jstr(k, "closes_at"));
     j->campaign_id = json_integer_value(json_object_get(k, "id"));
+    int per_unit =
+        (int)json_integer_value(json_object_get(json_object_get(k, "rules"), "cases_per_unit"));
     json_decref(k);
     if (x->error)
         return RC_CLOSED;
+    json_t *cases = store_unit_cases(web.store, j->campaign_id, u->unit_id);
+    int full = unit_full(per_unit, cases);
+    json_decref(cases);
+    if (full) {
+        x->error = "submit_err_unit_limit_new";
+        return RC_EXISTS;
+    }
     j->unit_id = u->unit_id;
     j->user_id = u->id;
     snprintf(j->region, sizeof j->region, "%s", u->unit_region);
@@ -778,6 +838,9 @@ static int case_write(struct store_tx *tx, void *arg)
     int rc;
     if (j->save && (rc = tx_submission_save(tx, &j->f)) != RC_OK)
         return rc;
+    if (j->to && strcmp(j->to, "draft") != 0 &&
+        (rc = tx_submission_rules(tx, j->f.case_id, strcmp(j->to, "recommended") == 0)) != RC_OK)
+        return rc;
     if (j->to)
         return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
     return RC_OK;
@@ -789,6 +852,14 @@ static const struct web_refusal changed_refusals[] = {
     {RC_OK},
 };
 
+/* ... or the call's rules refuse the submission: one case per unit, the attachments. */
+static const struct web_refusal case_refusals[] = {
+    {RC_NOTFOUND, 409, "submit_err_changed", NULL},
+    {RC_EXISTS, 409, "submit_err_unit_limit", NULL},
+    {RC_INVALID, 422, "submit_err_files_missing", NULL},
+    {RC_OK},
+};
+
 const struct web_action act_submit_case = {
     .fields = case_fields,
     .state_size = sizeof(struct case_job),
@@ -796,7 +867,7 @@ const struct web_action act_submit_case = {
     .check = case_check,
     .write = case_write,
     .page = page_submit_edit,
-    .refusals = changed_refusals,
+    .refusals = case_refusals,
 };
 
 /* ------------------------------------------------------------ attachments */

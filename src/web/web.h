@@ -59,6 +59,7 @@ struct web_input {
     const char *q;      /* up to SEARCH_MAX_QUERY bytes, trimmed */
     int sort_views;     /* sort=views (else sort=date, the default) */
     int page;           /* 1..10000, default 1 */
+    int64_t campaign;   /* ?campaign=: the organiser's chosen campaign, 0 when not given */
 };
 
 /*

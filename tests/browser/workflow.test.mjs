@@ -83,7 +83,8 @@ after(() => laurel.stop());
 
 // One browser context per person, as if each sat at their own computer; it
 // records script errors and failed or erroring requests to our server.
-const newPage = () => laurel.newPage(DESKTOP);
+// Submitting and endorsing ask first (confirm()); the person says yes.
+const newPage = () => laurel.newPage(DESKTOP, { acceptDialogs: true });
 
 const shot = numberedShots('workflow');
 const signIn = (page, email, label) => signInAs(page, laurel.base, email, label, shot);
@@ -157,7 +158,7 @@ test('a case from draft to 形式审查通过, through the pages', { timeout: 24
             .catch(async () => assert.fail(`no 附件已上传 after the upload: ${await pageError(page)}`));
         const file = page.locator('.submit-files a', { hasText: '议事会章程.pdf' });
         await file.waitFor({ state: 'visible' });
-        assert.match(await page.locator('.submit-files li').first().innerText(), /application\/pdf/);
+        assert.match(await page.locator('.submit-files li').first().innerText(), /PDF 文件/);
         await shot(page, 'submitter-uploaded');
 
         await clickAndLoad(page, page.getByRole('button', { name: '提交案例', exact: true }));

@@ -50,6 +50,17 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 BAD_TOKEN = "A" * 43  # well-formed, names nothing
 
 
+@pytest.fixture(scope="module", autouse=True)
+def any_number_of_cases_per_unit(laurel_server):
+    """The demo unit makes several cases here; the rule of cases per unit is test_rules.py's."""
+    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    try:
+        with db:
+            db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
+    finally:
+        db.close()
+
+
 def E(path, cells=None, data=None, files=None, fresh=False, **kw):
     """An entry: the concrete path ({names} filled from the world), form data, the cells.
 
@@ -177,36 +188,37 @@ EXPECTED = {
     "GET /admin/dedupe": E("/admin/dedupe", page_for("org", org=200)),
     "GET /admin/dedupe/{a}/{b}": E("/admin/dedupe/1/2", page_for("org", org=404)),
     # Review stages (test_stages.py): stage 1 belongs to the finished 2019 campaign, not to the
-    # campaign under review, so the organiser gets past the role check to a 404 (no writes).
+    # campaign under review: the organiser reads its pages, and every write is refused past
+    # the role check (409, no writes).
     "GET /admin/stages": E("/admin/stages", page_for("org", org=200)),
-    "GET /admin/stages/{id}": E("/admin/stages/1", page_for("org", org=404)),
-    "POST /admin/stages/{id}": E("/admin/stages/1", post_for(org=404),
+    "GET /admin/stages/{id}": E("/admin/stages/1", page_for("org", org=200)),
+    "POST /admin/stages/{id}": E("/admin/stages/1", post_for(org="ok"),
                                  data={"reviewers_per_case": "5"}),
-    "GET /admin/stages/{id}/pool": E("/admin/stages/1/pool", page_for("org", org=404)),
-    "POST /admin/stages/{id}/pool": E("/admin/stages/1/pool", post_for(org=404)),
+    "GET /admin/stages/{id}/pool": E("/admin/stages/1/pool", page_for("org", org=200)),
+    "POST /admin/stages/{id}/pool": E("/admin/stages/1/pool", post_for(org="ok")),
     "GET /admin/stages/{id}/reviewers": E("/admin/stages/1/reviewers",
-                                          page_for("org", org=404)),
-    "POST /admin/stages/{id}/reviewers": E("/admin/stages/1/reviewers", post_for(org=404),
+                                          page_for("org", org=200)),
+    "POST /admin/stages/{id}/reviewers": E("/admin/stages/1/reviewers", post_for(org="ok"),
                                            data={"user_id": "1", "max_load": "1"}),
     "POST /admin/stages/{id}/reviewers/{uid}/drop": E("/admin/stages/1/reviewers/1/drop",
-                                                      post_for(org=404)),
+                                                      post_for(org="ok")),
     "GET /admin/stages/{id}/conflicts": E("/admin/stages/1/conflicts",
-                                          page_for("org", org=404)),
-    "POST /admin/stages/{id}/conflicts": E("/admin/stages/1/conflicts", post_for(org=404),
+                                          page_for("org", org=200)),
+    "POST /admin/stages/{id}/conflicts": E("/admin/stages/1/conflicts", post_for(org="ok"),
                                            data={"case_id": "1", "user_id": "1",
                                                  "reason": "x"}),
-    "POST /admin/stages/{id}/assign": E("/admin/stages/1/assign", post_for(org=404)),
+    "POST /admin/stages/{id}/assign": E("/admin/stages/1/assign", post_for(org="ok")),
     "GET /admin/stages/{id}/assignments": E("/admin/stages/1/assignments",
-                                            page_for("org", org=404)),
+                                            page_for("org", org=200)),
     "POST /admin/stages/{id}/assignments/add": E("/admin/stages/1/assignments/add",
-                                                 post_for(org=404),
+                                                 post_for(org="ok"),
                                                  data={"case_id": "1", "user_id": "1"}),
     "POST /admin/stages/{id}/assignments/remove": E("/admin/stages/1/assignments/remove",
-                                                    post_for(org=404),
+                                                    post_for(org="ok"),
                                                     data={"case_id": "1", "user_id": "1"}),
-    "POST /admin/stages/{id}/release": E("/admin/stages/1/release", post_for(org=404)),
-    "GET /admin/stages/{id}/progress": E("/admin/stages/1/progress", page_for("org", org=404)),
-    "POST /admin/stages/{id}/remind": E("/admin/stages/1/remind", post_for(org=404)),
+    "POST /admin/stages/{id}/release": E("/admin/stages/1/release", post_for(org="ok")),
+    "GET /admin/stages/{id}/progress": E("/admin/stages/1/progress", page_for("org", org=200)),
+    "POST /admin/stages/{id}/remind": E("/admin/stages/1/remind", post_for(org="ok")),
     # Public voting (test_votes.py): stage 1 is a review stage, which has no voting (404);
     # a vote without a voter token is 401 whoever asks; a code request without a stage 422.
     "GET /admin/stages/{id}/voting": E("/admin/stages/1/voting", page_for("org", org=404)),
@@ -317,6 +329,22 @@ EXPECTED = {
     "GET /me/certificates/{file}": E("/me/certificates/1.pdf", page_for("sub", sub=404,
                                                                           sub2=404)),
     "GET /verify/{code}": E("/verify/0000-0000-0000", ALL=404),
+    # Campaigns (test_campaigns.py): campaign 1 is the finished 2019 campaign, published, so
+    # every change is refused past the role check (409); a new campaign without its title 422.
+    "GET /admin/campaigns": E("/admin/campaigns", page_for("org", org=200)),
+    "POST /admin/campaigns": E("/admin/campaigns", post_for(org="ok"), data={"name": ""}),
+    "GET /admin/campaigns/{id}": E("/admin/campaigns/1", page_for("org", org=200)),
+    "POST /admin/campaigns/{id}": E("/admin/campaigns/1", post_for(org="ok"),
+                                    data={"name": "改动"}),
+    "GET /admin/campaigns/{id}/notice": E("/admin/campaigns/1/notice",
+                                          page_for("org", org=200)),
+    "POST /admin/campaigns/{id}/stages": E("/admin/campaigns/1/stages", post_for(org="ok"),
+                                           data={"name": "新阶段"}),
+    "POST /admin/campaigns/{id}/status": E("/admin/campaigns/1/status", post_for(org="ok"),
+                                           data={"to": "open"}),
+    # Stage 4 is the 2019 campaign's ballot (终评): its page says what it will hold.
+    "GET /call": E("/call", ALL=200),
+    "GET /sitemap": E("/sitemap", ALL=200),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -824,6 +852,42 @@ def csrf_probe(world, key):
                 lambda: (one("SELECT count(*) FROM certificate")[0],
                          one("SELECT count(*) FROM audit WHERE what = ?",
                              "/admin/results/certificates")[0]))
+    if key.startswith("POST /admin/campaigns"):
+        return campaigns_probe(world, key)
+    return None
+
+
+def campaigns_probe(world, key):
+    """CSRF probes of the campaigns' routes (campaigns.c): a new campaign, and the settings,
+    a stage and the archiving of a campaign in preparation made for the probe."""
+    srv, org = world["server"], world["actors"]["org"]
+    one = functools.partial(db_one, srv)
+    if key == "POST /admin/campaigns":
+        name = "CSRF 探针活动 %s" % secrets.token_hex(3)
+        return (org, "/admin/campaigns",
+                {"name": name, "opens_at": "2031-01-01", "closes_at": "2031-03-01"}, None,
+                lambda: one("SELECT count(*) FROM campaign WHERE name = ?", name)[0])
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:
+            cid = c.execute(
+                "INSERT INTO campaign (slug, name, opens_at, closes_at, status) VALUES "
+                "(?, 'CSRF 探针', '2031-01-01', '2031-03-01', 'draft')",
+                ("csrf-" + secrets.token_hex(4),)).lastrowid
+    finally:
+        c.close()
+    path = "/admin/campaigns/%d" % cid
+    if key == "POST /admin/campaigns/{id}":
+        return (org, path, {"name": "CSRF 探针改名", "opens_at": "2031-01-02",
+                            "closes_at": "2031-03-01"}, None,
+                lambda: one("SELECT name, opens_at FROM campaign WHERE id = ?", cid))
+    if key == "POST /admin/campaigns/{id}/stages":
+        return (org, path + "/stages", {"name": "初评", "kind": "review",
+                                        "starts_at": "2031-04-01", "ends_at": "2031-04-30"},
+                None, lambda: one("SELECT count(*) FROM stage WHERE campaign_id = ?", cid)[0])
+    if key == "POST /admin/campaigns/{id}/status":
+        return (org, path + "/status", {"to": "archived", "confirm": "1"}, None,
+                lambda: one("SELECT status FROM campaign WHERE id = ?", cid)[0])
     return None
 
 
@@ -985,6 +1049,10 @@ def stages_probe(world, key, account):
                                 "WHERE stage_id = ?1), (SELECT count(*) FROM stage_case "
                                 "WHERE stage_id = ?1) FROM stage WHERE id = ?1", sid)
     if key == "POST /admin/stages/{id}":
+        # Review settings belong to review stages: the open call's first round, prepared ahead.
+        setup = one("SELECT s.id FROM stage s JOIN campaign k ON k.id = s.campaign_id "
+                    "WHERE k.status = 'open' AND s.kind = 'review' AND s.state = 'setup' "
+                    "ORDER BY s.seq LIMIT 1")[0]
         m = a["org"].get("/admin/stages/%d" % setup, headers=JSON).json()
         f = m["form"]
         data = {k: str(f[k]) for k in ("reviewers_per_case", "max_same_region", "aggregation",
@@ -999,6 +1067,9 @@ def stages_probe(world, key, account):
                 data.update({"crit_name_%d" % i: c["name"], "crit_desc_%d" % i: c["description"],
                              "crit_max_%d" % i: str(c["max"]), "crit_weight_%d" % i:
                              str(c["weight"])})
+        if not any(c["name"] for c in m["criteria"]):  # a round prepared from nothing
+            data.update({"crit_name_1": "创新性", "crit_desc_1": "", "crit_max_1": "10",
+                         "crit_weight_1": "1"})
         return (a["org"], "/admin/stages/%d" % setup, data, None, lambda: stage_row(setup))
     if key == "POST /admin/stages/{id}/reviewers":
         email = account("stage-rv")

@@ -16,6 +16,18 @@ import requests
 
 from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, login
 
+
+@pytest.fixture(scope="module", autouse=True)
+def any_number_of_cases_per_unit(laurel_server):
+    """This module's cases share a few units; the rule of cases per unit is test_rules.py's."""
+    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    try:
+        with db:
+            db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
+    finally:
+        db.close()
+
+
 SHANGHAI = "310000"
 JIANGSU = "320000"
 GUANGDONG = "440000"
@@ -37,8 +49,8 @@ def make_cases(server, n, region=SHANGHAI, email=True):
     """Insert n submitted cases of region into the current campaign; their ids."""
     c = db(server)
     try:
-        camp = c.execute("SELECT id FROM campaign WHERE status NOT IN ('published','archived') "
-                         "ORDER BY opens_at DESC, id DESC LIMIT 1").fetchone()[0]
+        # The campaign being run: the one whose call is open (others may be in preparation).
+        camp = c.execute("SELECT id FROM campaign WHERE status = 'open'").fetchone()[0]
         track = c.execute("SELECT id FROM track WHERE campaign_id = ? ORDER BY id LIMIT 1",
                           (camp,)).fetchone()[0]
         units = [r[0] for r in c.execute(
@@ -291,7 +303,8 @@ def test_screening_decisions(laurel_server, shanghai, organiser):
     item = {i["id"]: i for i in queue["items"]}.get(ids[0])
     assert item, "expected case %d in the screening queue" % ids[0]
     checks = {c["key"]: c["auto"] for c in item["checks"]}
-    assert checks == {"complete": True, "length": True, "files": False, "eligible": True}, (
+    assert checks == {"complete": True, "length": True, "files": True, "unit": True,
+                      "eligible": True}, (
         "expected the computed checklist, saw %r" % checks)
     assert ids[0] not in {i["id"] for i in organiser.json(
         "/admin/screening?region=%s" % JIANGSU)["items"]}
@@ -456,7 +469,8 @@ def test_pages_are_well_formed_html(laurel_server, organiser, shanghai):
     pages = [(shanghai, "/recommend"), (shanghai, "/recommend/%d" % cid), (shanghai, "/me"),
              (organiser, "/admin"), (organiser, "/admin/screening"),
              (organiser, "/admin/screening/%d" % cid), (organiser, "/admin/settings"),
-             (organiser, "/me"), (organiser, "/admin?lang=en")]
+             (organiser, "/me"), (organiser, "/admin?lang=en"),
+             (organiser, "/admin?lang=zh-CN")]  # the language stays for the visit: back
     for user, path in pages:
         r = user.get(path)
         assert r.status_code == 200, "GET %s: expected 200, saw %d" % (path, r.status_code)
@@ -485,7 +499,8 @@ def test_json_twins_of_the_organiser_pages(laurel_server, shanghai, organiser):
         assert r.json() == by_accept, "expected /api/v1%s to equal its Accept twin" % path
     m = organiser.json("/admin/screening/%d" % cid)
     assert m["id"] == cid and m["status"] == "recommended" and m["actionable"] is True
-    assert [c["key"] for c in m["checks"]] == ["complete", "length", "files", "eligible"]
+    assert [c["key"] for c in m["checks"]] == ["complete", "length", "files", "unit",
+                                               "eligible"]
     assert m["form"] == {"reason": "", "due": "", "pass": True, "correction": False,
                          "reject": False}, "expected an empty decision form, saw %r" % m["form"]
     s = organiser.json("/admin/settings")
@@ -507,7 +522,8 @@ def test_refused_decision_is_shown_again_as_typed(laurel_server, shanghai, organ
     assert "reason" in m["errors"], "expected the reason refused by field, saw %r" % m.get("errors")
     assert m["form"]["reject"] and m["form"]["reason"] == long_reason
     ticked = {c["key"]: c["checked"] for c in m["checks"]}
-    assert ticked == {"complete": False, "length": False, "files": True, "eligible": False}, (
+    assert ticked == {"complete": False, "length": False, "files": True, "unit": False,
+                      "eligible": False}, (
         "expected the boxes as ticked, saw %r" % ticked)
     assert status_of(laurel_server, cid) == "recommended", "expected nothing changed"
     assert outbox_rows(laurel_server, mark) == []

@@ -70,6 +70,11 @@ def env(laurel_server):
     setup = d.execute("SELECT id, seq FROM stage WHERE campaign_id = ? AND state = 'setup' "
                       "ORDER BY seq LIMIT 1", camp).fetchone()
     assert rel and setup, "expected a released and a setup stage in the campaign under review"
+    # Review settings are a review stage's: the open call's first round, prepared ahead.
+    review_setup = d.execute("SELECT s.id FROM stage s JOIN campaign k ON k.id = s.campaign_id "
+                             "WHERE k.status = 'open' AND s.kind = 'review' AND "
+                             "s.state = 'setup' ORDER BY s.seq LIMIT 1").fetchone()
+    assert review_setup, "expected a review stage in setup in the demo's open call"
     prev = d.execute("SELECT id FROM stage WHERE campaign_id = ? AND seq < ? ORDER BY seq DESC "
                      "LIMIT 1", (camp[0], setup[1])).fetchone()[0]
     d.execute("UPDATE stage_case SET advanced = 1 WHERE stage_id = ? AND case_id IN "
@@ -82,7 +87,8 @@ def env(laurel_server):
     try:
         org = Org(srv.url)
         yield {"srv": srv, "org": org, "db": dst, "data": data, "campaign": camp[0],
-               "released": rel[0], "setup": setup[0], "setup_seq": setup[1], "prev": prev}
+               "released": rel[0], "setup": setup[0], "setup_seq": setup[1], "prev": prev,
+               "review_setup": review_setup[0]}
     finally:
         finish(srv, workdir)
 
@@ -170,7 +176,7 @@ def test_stages_list_finds_the_campaign_under_review(env):
     r = env["org"].get("/admin/stages")
     assert r.status_code == 200 and "/admin/stages/%d" % env["setup"] in r.text
     admin = env["org"].get("/admin").text
-    assert 'href="/admin/stages"' in admin, "expected the dashboard to link /admin/stages"
+    assert 'href="/admin/stages?campaign=' in admin, "expected the dashboard to link its stages"
 
 
 @pytest.mark.parametrize("field,value", [
@@ -180,7 +186,7 @@ def test_stages_list_finds_the_campaign_under_review(env):
     ("crit_weight_2", "-1"),
 ])
 def test_settings_validation_refuses(env, field, value):
-    sid = env["setup"]
+    sid = env["review_setup"]
     before = stage_row(env, sid)
     crit = q(env, "SELECT name, max_score, weight FROM criterion WHERE stage_id = ? ORDER BY seq",
              sid)
@@ -197,7 +203,7 @@ def test_settings_validation_refuses(env, field, value):
 
 def test_refused_settings_shown_again_as_typed(env):
     """A refused form comes back at 422 with what was typed, so nothing typed is lost."""
-    sid = env["setup"]
+    sid = env["review_setup"]
     typed = dict(SETTINGS, crit_name_1="新的评分标准", quorum="6")
     r = env["org"].post("/admin/stages/%d" % sid, typed)
     assert r.status_code == 422, "expected 422, saw %d" % r.status_code
@@ -215,7 +221,7 @@ def test_stage_pages_have_json_twins(env):
 
 
 def test_settings_saved_and_locked_after_release(env):
-    sid = env["setup"]
+    sid = env["review_setup"]
     r = env["org"].post("/admin/stages/%d" % sid, SETTINGS)
     assert r.status_code == 303, "expected valid settings saved (303), saw %d: %s" % (
         r.status_code, r.text[:300])

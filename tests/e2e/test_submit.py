@@ -21,6 +21,18 @@ import requests
 
 from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, login, parse_html
 
+
+@pytest.fixture(scope="module", autouse=True)
+def any_number_of_cases_per_unit(laurel_server):
+    """This module's cases share a few units; the rule of cases per unit is test_rules.py's."""
+    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    try:
+        with db:
+            db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
+    finally:
+        db.close()
+
+
 SUBMITTER = "zhoujiadu@demo.laurel"
 
 SECTIONS = [

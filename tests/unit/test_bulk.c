@@ -110,11 +110,11 @@ static int fill(struct store_bulk *b, void *arg)
                                       STORE_TEXT(NULL)};
     if (store_bulk_row(b, typeof_sql, types, 5, &w->types))
         return -1;
-    const struct store_val region[] = {STORE_TEXT("310000"), STORE_TEXT("上海市"),
+    const struct store_val region[] = {STORE_TEXT("990000"), STORE_TEXT("上海市"),
                                        STORE_TEXT("中共上海市委组织部")};
-    const struct store_val parent[] = {STORE_INT(1), STORE_NULL, STORE_TEXT("310000"),
+    const struct store_val parent[] = {STORE_INT(1), STORE_NULL, STORE_TEXT("990000"),
                                        STORE_TEXT("上海市浦东新区"), STORE_INT(2)};
-    const struct store_val child[] = {STORE_INT(2), STORE_INT(1), STORE_TEXT("310000"),
+    const struct store_val child[] = {STORE_INT(2), STORE_INT(1), STORE_TEXT("990000"),
                                       STORE_TEXT("上海市浦东新区周家渡街道"), STORE_INT(3)};
     if (store_bulk_row(b, add_region, region, 3, NULL) ||
         store_bulk_row(b, add_unit, parent, 5, NULL) ||
@@ -166,7 +166,7 @@ static void test_session(void **state)
     assert_int_equal(query(f->dir, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                    "AND sql IS NOT NULL AND tbl_name = 'unit'"),
                      unit_before);
-    assert_int_equal(query(f->dir, "SELECT count(*) FROM unit WHERE region_code = '310000'"), 2);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM unit WHERE region_code = '990000'"), 2);
     assert_int_equal(query(f->dir, "SELECT parent_id FROM unit WHERE id = 2"), 1);
     assert_int_equal(query(f->dir, "SELECT count(*) FROM user WHERE email = 'bulk@example.org'"),
                      1);
@@ -177,7 +177,7 @@ static void test_session(void **state)
 static int fill_refused(struct store_bulk *b, void *arg)
 {
     (void)arg;
-    const struct store_val region[] = {STORE_TEXT("310000"), STORE_TEXT("上海市"), STORE_TEXT("")};
+    const struct store_val region[] = {STORE_TEXT("990000"), STORE_TEXT("上海市"), STORE_TEXT("")};
     if (store_bulk_row(b, add_region, region, 3, NULL))
         return -1;
     return store_bulk_row(b, add_region, region, 3, NULL); /* the same code again */

@@ -356,7 +356,7 @@ static const char seed_sql[] =
     "INSERT INTO campaign (id, slug, name, status, opens_at, closes_at, published_at) VALUES "
     "  (1, '2019', 'A', 'published', '2018-07-01', '2018-10-31', '2019-12-27'),"
     "  (2, 'current', 'B', 'open', '2020-07-01', '2020-10-31', NULL);"
-    "INSERT INTO region (code, name) VALUES ('310000', '上海市');"
+    "INSERT OR IGNORE INTO region (code, name) VALUES ('310000', '上海市');"
     "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', 'U', 1);"
     "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 't', 'T'), (2, 2, 't', 'T');"
     "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "

@@ -22,7 +22,7 @@
 static const char seed_sql[] =
     "INSERT INTO campaign (id, slug, name, status, opens_at, closes_at, published_at) VALUES "
     "  (1, '2019', 'A', 'published', '2018-07-01', '2018-10-31', '2019-12-27');"
-    "INSERT INTO region (code, name) VALUES ('310000', '上海市');"
+    "INSERT OR IGNORE INTO region (code, name) VALUES ('310000', '上海市');"
     "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', 'U', 1);"
     "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 't', 'T');"
     "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
@@ -122,9 +122,9 @@ static void test_rendered_when_written(void **state)
     store_close(st);
 
     char path[512];
-    static const char *const files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm",
-                                        "laurel.lock"};
-    for (size_t i = 0; i < 4; i++) {
+    static const char *const files[] = {"laurel.db",   "laurel.db-wal", "laurel.db-shm",
+                                        "laurel.lock", "signing.key",   "signing.pub"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         unlink(path);
     }

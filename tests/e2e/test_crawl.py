@@ -1,0 +1,68 @@
+"""Every link an organiser can follow leads somewhere: a crawl from the dashboard, the
+campaigns and the stages of every campaign (so every stage kind: review, exhibition, ballot)
+finds no 404 and no 5xx.  Only links are followed (GET), never forms; downloads are asked for
+and checked the same way.  Runs on a demo of its own, read only."""
+import re
+import urllib.parse
+
+import pytest
+
+from conftest import HTTP_TIMEOUT, demo_server, login
+
+START = ["/admin", "/admin/campaigns", "/admin/stages"]
+MAX_PAGES = 3000  # a bound, not a target
+# Pages of one shape (the same path but for its numbers: a stage's page, a case of a
+# ranking, a page of a list) are asked for up to this many times: every stage's pages, and
+# enough of the rest to find a broken kind of link.
+PER_SHAPE = 60
+HREF = re.compile(r'href="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def server():
+    with demo_server("laurel-crawl-") as srv:
+        yield srv
+
+
+def organiser_link(href):
+    """The path of an organiser page the link names (same site, under /admin), or None."""
+    url = urllib.parse.urlsplit(href.replace("&amp;", "&"))
+    if url.scheme or url.netloc or not url.path.startswith("/admin"):
+        return None
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "lang"]
+    return url.path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def shape(path):
+    return re.sub(r"\d+", "#", path)
+
+
+def test_no_organiser_link_is_broken(server):
+    s = login(server.url, "organiser@demo.laurel")
+    seen, todo, broken, kinds, referrer, shapes = set(), list(START), [], set(), {}, {}
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        assert len(seen) <= MAX_PAGES, "expected the crawl to end within %d pages" % MAX_PAGES
+        r = s.get(server.url + path, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        if r.status_code == 404 or r.status_code >= 500:
+            broken.append((path, r.status_code, referrer.get(path)))
+            continue
+        if "text/html" not in r.headers.get("Content-Type", ""):
+            continue
+        kinds.update(re.findall(r'class="stage-kind">([^<]+)<', r.text))
+        for href in HREF.findall(r.text):
+            link = organiser_link(href)
+            if link and link not in seen and link not in referrer:
+                if shapes.get(shape(link), 0) >= PER_SHAPE:
+                    continue
+                shapes[shape(link)] = shapes.get(shape(link), 0) + 1
+                referrer[link] = path
+                todo.append(link)
+    assert not broken, "expected no broken organiser link; saw %r" % broken[:20]
+    assert {"专家评审", "网上展示", "投票表决"} <= kinds, (
+        "expected the crawl to reach a stage of every kind, saw %r" % kinds)
+    assert len(seen) > 100, "expected the crawl to reach the organiser's pages, saw %d" % len(seen)
+
