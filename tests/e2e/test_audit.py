@@ -32,8 +32,8 @@ import pytest
 
 from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
 from test_ballot import walked_by_the_ballot
-from test_access import (csrf_probe, key_of, new_case, review_stage, route_table,  # noqa: F401
-                         world)  # world: a fixture
+from test_access import (any_number_of_cases_per_unit, csrf_probe, key_of,  # noqa: F401
+                         new_case, review_stage, route_table, world)  # two fixtures
 
 UNAUDITED = {"POST /login", "POST /logout", "POST /password", "POST /invite/{token}",
              "POST /reset", "POST /reset/{token}", "POST /votes", "POST /votes/code",
