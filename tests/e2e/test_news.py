@@ -184,6 +184,7 @@ def test_slug_conflicts_and_bad_slugs_are_refused(srv, org):
     r = org.post("/admin/news/new?lang=en", {"title": "t", "slug": "Bad Slug",
                                              "date": "2020-03-02", "body": "x"})
     assert r.status_code == 422 and "lower-case letters" in r.text
+    org.get("/admin/news?lang=zh-CN")  # the language chosen stays for the visit: back to Chinese
     assert one(srv, "SELECT count(*) FROM article")[0] == count + 1
     # Made from titles: a second "Conflict test" gets the next free suffix; a Chinese title
     # a dated one.
