@@ -11,6 +11,7 @@
 #include "core/utf8.h"
 #include "domain/markdown.h"
 #include "store/news.h"
+#include "store/votes.h"
 #include "view/chart.h"
 #include "web/web.h"
 #include "web/votes.h"
@@ -197,7 +198,13 @@ enum web_err page_home(struct req *r, const struct web_input *in, struct page *p
     best.per_page = HOME_FEATURED;
     json_t *featured = store_cases(web.store, &best);
     json_t *regions = store_regions(web.store);
-    p->model = json_pack("{s:o,s:o,s:o,s:o}", "campaign", c, "news",
+    /* Exhibitions open for voting today lead from the front page (no case lists here). */
+    json_t *voting = store_votes_open(web.store);
+    size_t i;
+    json_t *v;
+    json_array_foreach(voting, i, v) json_object_del(v, "cases");
+    p->model = json_pack("{s:o,s:o,s:o,s:o,s:o}", "voting", voting ? voting : json_array(),
+                         "campaign", c, "news",
                          news ? json_incref(json_object_get(news, "items")) : json_array(),
                          "featured",
                          featured ? json_incref(json_object_get(featured, "items")) : json_array(),

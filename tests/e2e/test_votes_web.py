@@ -149,6 +149,16 @@ def test_case_page_follows_the_voting_days(srv, org, sinks, stages):
     set_voting(srv, org, stage)
 
 
+def test_front_page_leads_to_an_open_exhibition(srv, org, sinks, stages):
+    stage = stages[0]
+    set_voting(srv, org, stage)
+    link = 'href="/votes/%d"' % stage
+    assert link in page(requests.Session(), srv, "/").text
+    set_voting(srv, org, stage, opens_on=beijing_today(-5), closes_on=beijing_today(-2))
+    assert link not in page(requests.Session(), srv, "/").text
+    set_voting(srv, org, stage)
+
+
 def test_web_refusals_in_chinese(srv, org, sinks, stages):
     stage = stages[0]
     set_voting(srv, org, stage, per_day=1)
