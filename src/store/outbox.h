@@ -33,8 +33,9 @@ int store_outbox_counts(struct store *st, int counts[3]);
 
 /*
  * One page of the messages in `state` (OUTBOX_ALL: every one), newest
- * first, times in China Standard Time: [{id, to, subject, created, attempts,
- * sent, last_error, state}], or NULL on error.
+ * first, times in China Standard Time: [{id, to (masked where the message
+ * keeps a mask), subject, created, attempts, sent, last_error, state, body}],
+ * or NULL on error.
  */
 json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset, int limit);
 

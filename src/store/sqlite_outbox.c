@@ -61,9 +61,10 @@ int store_outbox_counts(struct store *st, int counts[3])
 json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset, int limit)
 {
     static const char sql[] =
-        "SELECT id, to_addr, subject, strftime('%Y-%m-%d %H:%M', created_at, '+8 hours'), "
+        "SELECT id, coalesce(to_mask, to_addr), subject, "
+        "strftime('%Y-%m-%d %H:%M', created_at, '+8 hours'), "
         "attempts, coalesce(strftime('%Y-%m-%d %H:%M', sent_at, '+8 hours'), ''), "
-        "coalesce(last_error, ''), " STATE_OF " FROM outbox "
+        "coalesce(last_error, ''), " STATE_OF ", body FROM outbox "
         "WHERE ?1 < 0 OR " STATE_OF " = ?1 ORDER BY id DESC LIMIT ?3 OFFSET ?2";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
@@ -76,11 +77,12 @@ json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset,
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:i}", "id",
+            a, json_pack("{s:I,s:o,s:o,s:o,s:i,s:o,s:o,s:i,s:o}", "id",
                          (json_int_t)sqlite3_column_int64(s, 0), "to", sq_jtext(s, 1), "subject",
                          sq_jtext(s, 2), "created", sq_jtext(s, 3), "attempts",
                          sqlite3_column_int(s, 4), "sent", sq_jtext(s, 5), "last_error",
-                         sq_jtext(s, 6), "state", sqlite3_column_int(s, 7)));
+                         sq_jtext(s, 6), "state", sqlite3_column_int(s, 7), "body",
+                         sq_jtext(s, 8)));
     sq_done(s);
     if (rc != SQLITE_DONE) {
         json_decref(a);

@@ -603,6 +603,12 @@ enum web_err page_outbox(struct req *r, const struct web_input *in, struct page 
         snprintf(key, sizeof key, "outbox_status_%s", states[k]);
         json_object_set_new(row, "status", json_string(states[k]));
         json_object_set_new(row, "status_label", json_string(i18n_get(r->lang, key)));
+        /*
+         * With no sender running (the demo) a waiting message can only be delivered by
+         * hand, so its text is shown (a voter's code among them); otherwise never.
+         */
+        if (mail_active() || strcmp(states[k], "pending") != 0)
+            json_object_del(row, "body");
     }
     const char *filter = state == OUTBOX_ALL ? "" : arena_printf(&r->arena, "state=%s&",
                                                                  states[state]);

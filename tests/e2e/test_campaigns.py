@@ -371,6 +371,19 @@ def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_se
     assert org.get("/admin/outbox?state=lost").status_code == 400
     text = org.get("/admin/outbox").text
     assert "北京时间" in text and "--smtp" not in text
+    # No sender runs here: a waiting message's text is shown, to be delivered by hand (a
+    # voter's code in the demo), under the masked address when it has one; a sent one's not.
+    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    with c:
+        c.execute("INSERT INTO outbox (to_addr, subject, body, to_mask) VALUES "
+                  "('voter@example.org', '投票验证码', '您的投票验证码是 424242。', 'v***@example.org')")
+    c.close()
+    m = org.json("/admin/outbox?state=pending")
+    code = [i for i in m["items"] if i["subject"] == "投票验证码"][0]
+    assert code["to"] == "v***@example.org" and "424242" in code["body"], code
+    assert "424242" in org.get("/admin/outbox").text
+    assert "voter@example.org" not in org.get("/admin/outbox").text
+    assert all("body" not in i for i in org.json("/admin/outbox?state=sent")["items"])
 
 
 # ------------------------------------------------------------- rough edges
