@@ -11,6 +11,7 @@
 #include "core/utf8.h"
 #include "domain/markdown.h"
 #include "store/news.h"
+#include "store/notice.h"
 #include "store/votes.h"
 #include "view/chart.h"
 #include "web/web.h"
@@ -202,9 +203,21 @@ enum web_err page_home(struct req *r, const struct web_input *in, struct page *p
     json_t *voting = store_votes_open(web.store);
     size_t i;
     json_t *v;
-    json_array_foreach(voting, i, v) json_object_del(v, "cases");
-    p->model = json_pack("{s:o,s:o,s:o,s:o,s:o}", "voting", voting ? voting : json_array(),
-                         "campaign", c, "news",
+    json_array_foreach(voting, i, v)
+        json_object_del(v, "cases");
+    /* So does a 公示 open for objections (its campaign and last day, not its list). */
+    json_t *notices = store_notices_public(web.store), *open = json_array();
+    json_array_foreach(notices, i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "state")), "open") != 0)
+            continue;
+        json_array_append_new(open, json_pack("{s:O,s:O}", "campaign",
+                                              json_object_get(v, "campaign"), "ends_on",
+                                              json_object_get(v, "ends_on")));
+    }
+    json_decref(notices);
+    p->model = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "voting", voting ? voting : json_array(),
+                         "notices", open, "campaign", c, "news",
                          news ? json_incref(json_object_get(news, "items")) : json_array(),
                          "featured",
                          featured ? json_incref(json_object_get(featured, "items")) : json_array(),

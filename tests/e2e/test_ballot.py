@@ -587,8 +587,10 @@ def test_notice_published_for_working_days(bt):
     r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), {"quota": "40",
                                                                       "region_cap": "0"})
     assert r.status_code == 409
-    # The public page: the period, how to object, the awards by tier and region.
+    # The public page: the period, how to object, the awards by tier and region; the front
+    # page leads to it.
     anon = Who(bt["url"])
+    assert 'href="/notice"' in anon.get("/").text and "2019-10-12" in anon.get("/").text
     page = anon.get("/notice").text
     assert "2019-09-30" in page and "2019-10-12" in page and "评选办公室" in page
     for n in "AXBC":
@@ -690,6 +692,7 @@ def test_notice_closes_only_without_open_objections(bt):
     assert got == want and len(got) == 3 and cases["X"][0] not in got
     assert org.post("/admin/stages/%d/notice/close" % b).status_code == 409
     assert "已结束" in anon.get("/notice").text
+    assert 'href="/notice"' not in anon.get("/").text
     # Closed: no more objections.
     assert anon.post("/notice/%d/code" % b, {"email": "wang@example.com"}).status_code == 409
 
