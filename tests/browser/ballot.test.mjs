@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { DESKTOP, Laurel, clickAndLoad, numberedShots, pageError, signIn as signInAs } from './harness.mjs';
 
 const ORGANISER = 'organiser@demo.laurel';
-const laurel = new Laurel({ name: 'ballot', cases: 200, stepTimeoutMs: 20_000 });
+const laurel = new Laurel({ name: 'ballot', cases: 200 });
 before(() => laurel.start());
 after(() => laurel.stop());
 

@@ -19,7 +19,7 @@ const ORGANISER = 'organiser@demo.laurel';
 const SUBMITTER = 'zhoujiadu@demo.laurel';
 const NAME = `浏览器测试征集 ${Date.now() % 100000}`;
 
-const laurel = new Laurel({ name: 'campaigns', cases: 200, stepTimeoutMs: 15_000 });
+const laurel = new Laurel({ name: 'campaigns', cases: 200 });
 const shot = numberedShots('campaigns');
 const newPage = () => laurel.newPage(DESKTOP, { acceptDialogs: true });
 

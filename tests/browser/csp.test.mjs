@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Laurel } from './harness.mjs';
 
-const laurel = new Laurel({ name: 'csp', cases: 200, stepTimeoutMs: 15_000 });
+const laurel = new Laurel({ name: 'csp', cases: 200 });
 before(() => laurel.start());
 after(() => laurel.stop());
 

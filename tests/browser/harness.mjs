@@ -77,7 +77,7 @@ async function stopServer(child) {
 // temporary folder (laurel-NAME-XXXXXX), `cases` the size of the demo's public
 // archive, `stepTimeoutMs` the default bound of every page action.
 export class Laurel {
-    constructor({ name, cases, stepTimeoutMs = 15_000, serveArgs = [] }) {
+    constructor({ name, cases, stepTimeoutMs = 60_000, serveArgs = [] }) {
         this.name = name;
         this.cases = cases;
         this.serveArgs = serveArgs; // more options of `laurel serve` (a test's SMS gateway)

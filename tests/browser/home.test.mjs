@@ -17,7 +17,7 @@ import { Laurel, OUT } from './harness.mjs';
 const CASES = 4000;
 const CAMPAIGN = '全国城市基层党建创新案例征集评选';
 
-const laurel = new Laurel({ name: 'browser', cases: CASES, stepTimeoutMs: 15_000 });
+const laurel = new Laurel({ name: 'browser', cases: CASES });
 before(() => laurel.start());
 after(() => laurel.stop());
 

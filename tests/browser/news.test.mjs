@@ -25,7 +25,7 @@ const ORGANISER = 'organiser@demo.laurel';
 const TITLE = `Browser test ${Date.now() % 100000} 新闻`;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
-const laurel = new Laurel({ name: 'news', cases: 200, stepTimeoutMs: 15_000 });
+const laurel = new Laurel({ name: 'news', cases: 200 });
 before(() => laurel.start());
 after(() => laurel.stop());
 

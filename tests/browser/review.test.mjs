@@ -30,7 +30,7 @@ const ORGANISER = 'organiser@demo.laurel';
 const CASES = 200; // the public archive is not used here; the edition in review is the same
 const ROUND = '复评';
 
-const laurel = new Laurel({ name: 'review', cases: CASES, stepTimeoutMs: 20_000 });
+const laurel = new Laurel({ name: 'review', cases: CASES });
 before(() => laurel.start());
 after(() => laurel.stop());
 

@@ -31,7 +31,7 @@ const gateway = createServer((req, res) => {
 await new Promise((resolve) => gateway.listen(0, '127.0.0.1', resolve));
 
 const laurel = new Laurel({
-    name: 'vote', cases: 200, stepTimeoutMs: 20_000,
+    name: 'vote', cases: 200,
     serveArgs: ['--sms', `http://127.0.0.1:${gateway.address().port}/send`],
 });
 before(() => laurel.start());

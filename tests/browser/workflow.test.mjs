@@ -28,7 +28,7 @@ const SUBMITTER = 'zhoujiadu@demo.laurel';
 const RECOMMENDER = 'shanghai@demo.laurel';
 const ORGANISER = 'organiser@demo.laurel';
 const CASES = 200; // the public archive is not used here: a small demo is enough
-const STEP_TIMEOUT_MS = 15_000;
+const STEP_TIMEOUT_MS = 60_000;
 
 // The case this test creates: unique title, so that lists can be searched for it.
 const TITLE = `浏览器测试案例：楼门议事会推动老旧小区加装电梯 ${Date.now() % 100000}`;
