@@ -540,7 +540,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
                  "transactions committed before the last stop may be lost",
                  kept + 1, wal_commit);
         log_error("store: %s", warn);
-        fault_set_warning(warn);
+        fault_add_warning(warn);
     }
     for (int k = 0; k < STORE_COUNT__MAX; k++)
         st->views[k] = counter_new();
