@@ -380,7 +380,7 @@ static int cmd_serve(const struct options *o)
         .trusted_proxies = o->trusted_proxies,
         .header_timeout_s = (unsigned)o->header_timeout_s,
     };
-    const struct server_app app = {web_begin, web_dispatch};
+    const struct server_app app = {web_begin, web_dispatch, web_answer_cached};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "laurel: %s\n", err);
