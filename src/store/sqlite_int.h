@@ -161,6 +161,8 @@ int store_index_cases(sqlite3 *db);
  * (logged).
  */
 int db_public_refresh(sqlite3 *db, int64_t campaign_id);
+/* The public campaign: the newest published (or archived) one, or 0. */
+int64_t db_public_campaign(sqlite3 *db);
 /* Drop what the public reads keep in memory for st (at store_close). */
 void db_public_close(const struct store *st);
 /* Add delta flushed views to the campaign's figures (writer thread). */

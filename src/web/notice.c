@@ -23,6 +23,7 @@
 #include "domain/workdays.h"
 #include "store/award.h"
 #include "store/ballot.h"
+#include "store/correction.h"
 #include "store/notice.h"
 #include "web/notice.h"
 #include "web/stages.h"
@@ -85,6 +86,27 @@ enum web_err page_notice_admin(struct req *r, const struct web_input *in, struct
         int open = strcmp(json_string_value(json_object_get(n, "state")), "open") == 0;
         json_object_set_new(n, "open", json_boolean(open));
         json_object_set_new(m, "can_close", json_boolean(on && open));
+        json_int_t article = json_integer_value(json_object_get(n, "article_id"));
+        if (article)
+            json_object_set_new(n, "article_url",
+                                json_string(arena_printf(&r->arena, "/admin/news/%lld",
+                                                         (long long)article)));
+        if (!open) {
+            /* Published: the list is frozen; corrections of the awarded cases. */
+            json_t *rows = store_award_rows(web.store, b->base.id), *held = json_array();
+            size_t at;
+            json_t *row;
+            json_array_foreach(rows, at, row)
+            {
+                if (json_integer_value(json_object_get(row, "tier_id")))
+                    json_array_append(held, row);
+            }
+            json_decref(rows);
+            json_object_set_new(m, "awarded_cases", held);
+            json_object_set_new(m, "can_correct", json_boolean(json_array_size(held) > 0));
+            json_t *cs = store_corrections(web.store, b->base.campaign_id, 0, NULL);
+            json_object_set_new(m, "corrections", cs ? cs : json_array());
+        }
         json_object_set_new(m, "current", n); /* "notice" is the page's message */
     }
     /* The form as typed after a refusal, else its defaults. */
@@ -102,6 +124,8 @@ enum web_err page_notice_admin(struct req *r, const struct web_input *in, struct
     const char *done = query_get(&r->query, "done");
     if (done && (!strcmp(done, "publish") || !strcmp(done, "close") || !strcmp(done, "answer")))
         p->notice = arena_printf(&r->arena, "notice_done_%s", done);
+    else if (done && !strcmp(done, "correction"))
+        p->notice = "correction_done";
     p->model = m;
     p->template = "notice_admin";
     p->title = arena_printf(&r->arena, "%s · %s", b->base.name,

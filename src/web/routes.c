@@ -38,6 +38,7 @@
 #include "web/ballot.h"
 #include "web/award.h"
 #include "web/notice.h"
+#include "web/correction.h"
 #include "web/audit.h"
 #include "web/statement.h"
 #include "web/certs.h"
@@ -261,6 +262,8 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
     {"GET", "/call", H_PAGE(page_call, 0)},
     {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
+    /* Corrections after publication (correction.c). */
+    {"POST", "/admin/stages/{id}/corrections", H_ACTION(act_correction_make, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

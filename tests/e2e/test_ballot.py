@@ -573,8 +573,28 @@ def test_notice_published_for_working_days(bt):
         r = org.post("/admin/stages/%d/notice" % b, dict(ok, **{field: bad}))
         assert r.status_code == 422, (field, bad, r.status_code)
     assert q(data, "SELECT count(*) FROM notice") == [(0,)]
+    # Best down to the two it holds (A, X), for the corrections' quota after publication.
+    _, t, _ = tiers(bt)
+    assert org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]),
+                    {"quota": "2", "region_cap": "0"}).status_code == 303
+    drafts = q(data, "SELECT count(*) FROM article WHERE kind = 'notice'")[0][0]
     r = org.post("/admin/stages/%d/notice" % b, ok)
     assert r.status_code == 303, r.text[:300]
+    # A draft 公示 announcement from the proposal, linked from the notice's page.
+    m = org.json("/admin/stages/%d/notice" % b)
+    url = m["current"]["article_url"]
+    art = int(url.rsplit("/", 1)[1])
+    kind, status, body = q(data, "SELECT kind, status, body_md FROM article WHERE id = ?", art)[0]
+    assert (kind, status) == ("notice", "draft")
+    assert q(data, "SELECT count(*) FROM article WHERE kind = 'notice'")[0][0] == drafts + 1
+    for n in "AXBC":
+        assert bt["cases"][n][3] in body, n
+    assert bt["cases"]["E"][3] not in body
+    assert "2019\\-10\\-12" in body  # the period's last day, escaped in the Markdown
+    assert 'href="%s"' % url in org.get("/admin/stages/%d/notice" % b).text
+    desk = org.get(url)
+    assert desk.status_code == 200 and bt["cases"]["A"][3] in desk.text
+    assert bt["cases"]["A"][3] not in Who(bt["url"]).get("/news").text  # a draft: not public
     assert q(data, "SELECT days, starts_on, ends_on, state FROM notice") == [
         (5, "2019-09-30", "2019-10-12", "open")]
     assert org.post("/admin/stages/%d/notice" % b, ok).status_code == 409
@@ -695,6 +715,100 @@ def test_notice_closes_only_without_open_objections(bt):
     assert 'href="/notice"' not in anon.get("/").text
     # Closed: no more objections.
     assert anon.post("/notice/%d/code" % b, {"email": "wang@example.com"}).status_code == 409
+    # Closing published the campaign: the public one now, its results, regions and cases shown.
+    assert q(data, "SELECT status, published_at IS NOT NULL FROM campaign WHERE id = ?",
+             camp) == [("published", 1)]
+    results = anon.get("/results").text
+    for n in "ABC":
+        assert cases[n][3] in results, n
+        assert anon.get("/cases/%d" % cases[n][0]).status_code == 200
+    assert cases["X"][3] not in results
+    region = anon.get("/regions/%s" % cases["A"][1]).text
+    assert cases["A"][3] in region
+    listed = anon.json("/cases?tier=best")
+    assert [c["id"] for c in listed["items"]] == [cases["A"][0]], listed["items"]
+
+
+def test_list_frozen_after_publication(bt):
+    """Once the notice is closed the proposal's own edits are refused by the server."""
+    b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
+    _, t, _ = tiers(bt)
+    before = q(data, "SELECT case_id, tier_id FROM award ORDER BY case_id")
+    r = org.post("/admin/stages/%d/awards" % b, {"case_id": str(cases["B"][0]),
+                                                 "tier_id": str(t["best"]["id"])})
+    assert r.status_code == 409, r.status_code
+    assert org.post("/admin/stages/%d/tiers/propose" % b).status_code == 409
+    r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), {"quota": "40",
+                                                                      "region_cap": "0"})
+    assert r.status_code == 409
+    assert q(data, "SELECT case_id, tier_id FROM award ORDER BY case_id") == before
+    assert q(data, "SELECT quota FROM tier WHERE id = ?", t["best"]["id"]) == [(2,)]
+
+
+def test_corrections_are_dated_and_visible(bt):
+    """After publication: a tier changed within the quota, one beyond it refused, an award
+    withdrawn; each dated with its reason on the results, case, region and verify pages."""
+    b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
+    _, t, _ = tiers(bt)
+    best, exc = t["best"]["id"], t["excellent"]["id"]
+    anon = Who(bt["url"])
+    # Certificates for the awards as published (their check pages follow the corrections).
+    r = org.post("/admin/results/certificates")
+    assert r.status_code == 303, r.text[:300]
+    code = dict(q(data, "SELECT case_id, code FROM certificate"))
+    assert set(code) == {cases[n][0] for n in "ABC"}, code
+    assert "有效" in anon.get("/verify/%s" % code[cases["C"][0]]).text
+    fix = lambda n, tier, why: org.post("/admin/stages/%d/corrections" % b, {  # noqa: E731
+        "case_id": str(cases[n][0]), "tier_id": str(tier), "reason": why})
+    # Refused: no reason, a case without an award, the tier it holds; nothing written.
+    assert fix("B", best, "").status_code == 422
+    assert fix("E", best, "补录").status_code == 422
+    assert fix("X", exc, "补录").status_code == 422
+    r = fix("A", best, "重复")
+    assert r.status_code == 422 and "已是这一等级" in r.text, r.status_code
+    assert q(data, "SELECT count(*) FROM correction") == [(0,)]
+    # B into best (its last place); C after it is beyond the quota.
+    assert fix("B", best, "复核评分录入有误，应列入最佳案例。").status_code == 303
+    r = fix("C", best, "同上")
+    assert r.status_code == 409 and "名额已满" in r.text, r.status_code
+    assert q(data, "SELECT tier_id FROM \"case\" WHERE id = ?", cases["C"][0]) == [(exc,)]
+    # C withdrawn.
+    assert fix("C", 0, "经查存在抄袭，撤销其优秀案例。").status_code == 303
+    assert q(data, "SELECT tier_id FROM \"case\" WHERE id = ?", cases["C"][0]) == [(None,)]
+    assert q(data, "SELECT count(*) FROM award WHERE case_id = ?", cases["C"][0]) == [(0,)]
+    today = q(data, "SELECT date('now')")[0][0]
+    # The results page: a 更正 section with the date, the case, what changed and why; the
+    # lists follow the corrections.
+    page = anon.get("/results").text
+    assert "更正" in page and today in page
+    assert "复核评分录入有误" in page and "经查存在抄袭" in page and "撤销奖项" in page
+    res = anon.json("/results")
+    assert [(c["case_id"], c["withdrawn"]) for c in res["corrections"]] == [
+        (cases["C"][0], True), (cases["B"][0], False)]
+    assert {x["slug"]: x["awarded"] for x in res["tiers"]} == {"best": 2, "excellent": 0}
+    assert sorted(c["id"] for c in anon.json("/cases?tier=best")["items"]) == sorted(
+        [cases["A"][0], cases["B"][0]])
+    # The case pages, each with its own correction only.
+    page = anon.get("/cases/%d" % cases["C"][0]).text
+    assert "经查存在抄袭" in page and "复核评分录入有误" not in page and today in page
+    page = anon.get("/cases/%d" % cases["B"][0]).text
+    assert "复核评分录入有误" in page and "经查存在抄袭" not in page
+    assert 'id="corrections-h"' not in anon.get("/cases/%d" % cases["A"][0]).text
+    # The region pages: C's shows its correction.
+    page = anon.get("/regions/%s" % cases["C"][1]).text
+    assert "经查存在抄袭" in page
+    # The certificates' checks: C's says withdrawn with the reason, B's changed.
+    page = anon.get("/verify/%s" % code[cases["C"][0]]).text
+    assert "撤销" in page and "经查存在抄袭" in page and today in page
+    page = anon.get("/verify/%s" % code[cases["B"][0]]).text
+    assert "经查存在抄袭" not in page and "复核评分录入有误" in page
+    assert "经查存在抄袭" not in anon.get("/verify/%s" % code[cases["A"][0]]).text
+    # The organiser's page lists them; other roles cannot correct.
+    assert "经查存在抄袭" in org.get("/admin/stages/%d/notice" % b).text
+    r = juror(bt, 1).post("/admin/stages/%d/corrections" % b, {
+        "case_id": str(cases["A"][0]), "tier_id": "0", "reason": "x"})
+    assert r.status_code == 403
+    assert q(data, "SELECT count(*) FROM correction") == [(2,)]
 
 
 def walked_by_the_ballot(pattern):
@@ -703,7 +817,8 @@ def walked_by_the_ballot(pattern):
     here (test_audit.py leaves them to this module)."""
     return pattern.startswith(("/ballot/", "/notice/")) or any(
         pattern.startswith("/admin/stages/{id}/" + p)
-        for p in ("jury", "sitting", "tally", "tiers", "awards", "notice", "objections"))
+        for p in ("jury", "sitting", "tally", "tiers", "awards", "notice", "objections",
+                  "corrections"))
 
 
 def test_every_ballot_action_left_an_audit_row(bt):
