@@ -5,8 +5,14 @@
  *
  * While a notice is open the proposal is frozen (store/award.h's writes
  * answer RC_STATE); a notice does not close while an objection is open
- * (RC_STATE); closing sets "case".tier_id from the proposal for every case
- * of the campaign (NULL for the rest).
+ * (RC_STATE); closing publishes the campaign: it sets "case".tier_id from
+ * the proposal for every case of the campaign (NULL for the rest), shows
+ * the cases that went through the review (status published), marks the
+ * campaign published, fills its public read tables and makes it the public
+ * campaign (the newest published).  This is the one place that publishes a
+ * campaign's results; later changes are corrections (correction.h).
+ * Publishing drafts the 公示 announcement (news.h), its id kept with the
+ * notice.
  */
 #ifndef LAUREL_NOTICE_H
 #define LAUREL_NOTICE_H
@@ -18,7 +24,8 @@
 
 /*
  * The notice of ballot stage stage_id's campaign: {days, starts_on, ends_on,
- * contact, calendar, state, published_at, closed_at, objections_open}, or
+ * contact, calendar, state, published_at, closed_at, objections_open,
+ * article_id (the draft 公示 announcement, 0 if none)}, or
  * NULL when none was published.
  */
 json_t *store_notice(struct store *st, int64_t stage_id);
@@ -41,8 +48,8 @@ int tx_notice_publish(struct store_tx *tx, int64_t stage_id, int days, const cha
 int tx_notice_close(struct store_tx *tx, int64_t stage_id);
 
 /*
- * Objections.  A code verifies the objector's e-mail address (contact,
- * normalised) for the notice of stage_id while it is open: RC_STATE when
+ * Objections.  A code verifies the objector's contact (an e-mail address,
+ * or "sms:<mobile number>", normalised: the outbox's address) for the notice of stage_id while it is open: RC_STATE when
  * it is not, RC_QUOTA when the address had a code less than a minute ago.
  * The message (subject, body with the code) goes to the outbox.
  */

@@ -8,12 +8,15 @@
  * from domain/workdays.h (China's official calendar 2019–2026 under the
  * organiser's lines) and are stored as published.  While it is open anyone
  * may object to a proposed case in their own name, with an e-mail address
- * verified by a one-time code (domain/voter.h's codes, sent through the
- * outbox); objections are the organiser's alone, who upholds one (the case
- * out of the awards or in another tier, within quotas and caps) or rejects
- * it with a written answer, and the objector is told by e-mail.  Closing
- * refuses while an objection is open and writes each case's final tier
- * (store/notice.h).
+ * or a mobile number verified by a one-time code (domain/voter.h's codes,
+ * sent through the outbox: a number's as "sms:<number>", by the SMS
+ * gateway); objections are the organiser's alone, who upholds one (the
+ * case out of the awards or in another tier, within quotas and caps) or
+ * rejects it with a written answer, and the objector is told by e-mail or
+ * SMS as they gave.  Publishing drafts the 公示 announcement in the news
+ * desk, linked from the organiser's page.  Closing refuses while an
+ * objection is open and publishes the campaign (store/notice.h); after it
+ * the page corrects the list (web/correction.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +84,9 @@ enum web_err page_notice_admin(struct req *r, const struct web_input *in, struct
             json_object_set_new(o, "upheld", json_boolean(strcmp(json_string_value(json_object_get(
                                                                      o, "state")),
                                                                  "upheld") == 0));
+            const char *contact = json_string_value(json_object_get(o, "contact"));
+            if (contact && strncmp(contact, "sms:", 4) == 0) /* the outbox's address of a phone */
+                json_object_set_new(o, "contact", json_string(contact + 4));
         }
         json_object_set_new(m, "objections", objs ? objs : json_array());
         int open = strcmp(json_string_value(json_object_get(n, "state")), "open") == 0;
@@ -272,11 +278,35 @@ static void code_digest(const char *contact, const char *code, char out[VOTER_HE
     voter_sha256(buf, out);
 }
 
+/*
+ * The objector's contact, e-mail address or mobile number (one of them),
+ * normalised as the outbox addresses it: the address, or "sms:<number>"
+ * (sent through the SMS gateway, serve --sms).
+ */
+static enum result contact_of(struct web_act *x, struct objection_job *j)
+{
+    const char *email = web_text(x, "email"), *phone = web_text(x, "phone");
+    int has_email = email && *email, has_phone = phone && *phone;
+    if (has_email == has_phone)
+        return web_refuse_field(x, has_email ? "phone" : "email", "notice_one_contact");
+    if (has_email) {
+        if (voter_email(email, j->contact, sizeof j->contact) != 0)
+            return web_refuse_field(x, "email", "notice_bad_email");
+        return RC_OK;
+    }
+    char number[32];
+    if (voter_phone(phone, number, sizeof number) != 0)
+        return web_refuse_field(x, "phone", "notice_bad_phone");
+    snprintf(j->contact, sizeof j->contact, "sms:%s", number);
+    return RC_OK;
+}
+
 static enum result code_check(struct web_act *x)
 {
     struct objection_job *j = x->state;
-    if (voter_email(web_text(x, "email"), j->contact, sizeof j->contact) != 0)
-        return web_refuse_field(x, "email", "notice_bad_email");
+    enum result rc = contact_of(x, j);
+    if (rc != RC_OK)
+        return rc;
     voter_code(j->code);
     code_digest(j->contact, j->code, j->code_hash);
     j->subject = i18n_get(LANG_ZH, "notice_code_subject");
@@ -296,8 +326,9 @@ static int code_write(struct store_tx *tx, void *arg)
 static enum result file_check(struct web_act *x)
 {
     struct objection_job *j = x->state;
-    if (voter_email(web_text(x, "email"), j->contact, sizeof j->contact) != 0)
-        return web_refuse_field(x, "email", "notice_bad_email");
+    enum result rc = contact_of(x, j);
+    if (rc != RC_OK)
+        return rc;
     code_digest(j->contact, web_text(x, "code"), j->code_hash);
     j->f = (struct objection_filing){.stage_id = j->stage_id,
                                      .case_id = web_int(x, "case_id"),
@@ -342,13 +373,15 @@ static enum result file_then(struct web_act *x, struct resp *w, enum result rc)
 }
 
 static const struct web_field code_fields[] = {
-    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "notice_bad_email"},
+    {"email", WEB_F_TEXT, WEB_F_ONELINE, 0, 254, NULL, "notice_bad_email"},
+    {"phone", WEB_F_TEXT, WEB_F_ONELINE, 0, 32, NULL, "notice_bad_phone"},
     {NULL},
 };
 static const struct web_field file_fields[] = {
     {"case_id", WEB_F_INT, WEB_F_REQUIRED, 1, 1e15, NULL, "notice_err_case"},
     {"name", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, 64, NULL, "notice_bad_name"},
-    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "notice_bad_email"},
+    {"email", WEB_F_TEXT, WEB_F_ONELINE, 0, 254, NULL, "notice_bad_email"},
+    {"phone", WEB_F_TEXT, WEB_F_ONELINE, 0, 32, NULL, "notice_bad_phone"},
     {"code", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, 6, NULL, "notice_err_code_wrong"},
     {"reason", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_MULTILINE, 0, 2000, NULL, "notice_bad_reason"},
     {NULL},

@@ -44,6 +44,7 @@ import pytest
 import requests
 
 from test_access import route_table
+from test_votes import Gateway
 from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
                       make_demo)
 
@@ -130,10 +131,12 @@ def choose(data, ballot):
 @pytest.fixture(scope="module")
 def bt():
     workdir = tempfile.mkdtemp(prefix="laurel-ballot-")
-    srv = None
+    srv = sms = None
     try:
         data = make_demo(workdir)
-        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        sms = Gateway()  # objections by phone: their codes and answers go through it
+        srv = LaurelServer(LAUREL_BIN, data, workdir,
+                           extra_args=["--sms", "http://127.0.0.1:%d/send" % sms.port])
         srv.start()
         org = Who(srv.url, "organiser@demo.laurel")
         camp = q(data, "SELECT id FROM campaign WHERE status = 'review' ORDER BY id DESC")[0][0]
@@ -145,10 +148,12 @@ def bt():
             r.status_code, r.text[:300])
         ballot = stages[4]
         jurors, cases, pool = choose(data, ballot)
-        yield {"srv": srv, "url": srv.url, "data": data, "org": org, "b": ballot,
+        yield {"srv": srv, "sms": sms, "url": srv.url, "data": data, "org": org, "b": ballot,
                "jurors": jurors, "cases": cases, "pool": pool, "receipts": {}, "who": {}}
     finally:
         finish(srv, workdir)
+        if sms:
+            sms.stop()
 
 
 def juror(bt, i):
@@ -667,6 +672,38 @@ def test_objections_need_a_verified_address(bt):
     assert juror(bt, 1).get("/admin/stages/%d/notice" % b).status_code == 403
     m = bt["org"].json("/admin/stages/%d/notice" % b)
     assert [o["name"] for o in m["objections"]] == ["张三"]
+
+
+def test_objection_by_phone(bt):
+    """A mobile number instead of an e-mail address: the code and the answer by SMS."""
+    b, data, cases, sms = bt["b"], bt["data"], bt["cases"], bt["sms"]
+    anon = Who(bt["url"])
+    before = objection_count(data)
+    for bad in ({"phone": "12345"}, {"phone": "13800138000", "email": "a@example.com"}, {}):
+        r = anon.post("/notice/%d/code" % b, bad)
+        assert r.status_code == 422, (bad, r.status_code)
+    r = anon.post("/notice/%d/code" % b, {"phone": "+86 138-0013-8000"})
+    assert r.status_code == 303, r.text[:300]
+    text = sms.wait_for("13800138000")[-1]["text"]
+    code = re.search(r"(\d{6})", text).group(1)
+    filing = {"case_id": str(cases["B"][0]), "name": "王五", "phone": "13800138000",
+              "code": code, "reason": "该案例单位名称有误。"}
+    r = anon.post("/notice/%d/objection" % b, dict(filing, code="000000" if code != "000000"
+                                                    else "111111"))
+    assert r.status_code == 422 and "验证码不正确" in r.text
+    r = anon.post("/notice/%d/objection" % b, filing)
+    assert r.status_code == 303, r.text[:300]
+    assert objection_count(data) == before + 1
+    oid, contact = q(data, "SELECT id, contact FROM objection WHERE name = '王五'")[0]
+    assert contact == "sms:13800138000"
+    page = bt["org"].get("/admin/stages/%d/notice" % b).text
+    assert "13800138000" in page and "sms:13800138000" not in page
+    # The answer goes by SMS too.
+    r = bt["org"].post("/admin/stages/%d/objections/%d" % (b, oid),
+                       {"decision": "reject", "answer": "单位名称已按批复核对无误。"})
+    assert r.status_code == 303, r.text[:300]
+    texts = [m["text"] for m in sms.wait_for("13800138000", 2)]
+    assert any("已按批复核对无误" in t for t in texts), texts
 
 
 def test_notice_closes_only_without_open_objections(bt):
