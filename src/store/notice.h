@@ -67,15 +67,21 @@ int tx_objection_code(struct store_tx *tx, int64_t stage_id, const char *contact
 struct objection_filing {
     int64_t stage_id, case_id;
     const char *name, *contact, *reason, *code_hash;
+    /* The attachment stored under files/ (notice_upload.h), or file_sha256 NULL. */
+    const char *file_sha256, *file_name, *file_mime;
+    int64_t file_size;
     long now;
     int outcome;
 };
 int tx_objection_file(struct store_tx *tx, struct objection_filing *f);
 /*
  * The objections of stage_id's notice, newest first: [{id, case_id, title,
- * tier_name, name, contact, reason, state, answer, created_at (2020-02-04)}].
+ * tier_name, name, contact, reason, state, answer, created_at (2020-02-04),
+ * file_name ("" without an attachment), file_size}].
  */
 json_t *store_objections(struct store *st, int64_t stage_id);
+/* Objection id's attachment in stage_id's notice: {sha256, name, mime}, or NULL. */
+json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id);
 /*
  * Answer objection id of stage_id's open notice: upheld (the case moved to
  * tier_id, or out of the awards with 0, within quotas and caps: RC_QUOTA)

@@ -316,8 +316,8 @@ int tx_objection_file(struct store_tx *tx, struct objection_filing *f)
     }
     static const char used[] = "DELETE FROM objection_code WHERE campaign_id = ?1 AND contact = ?2";
     static const char ins[] =
-        "INSERT INTO objection (campaign_id, case_id, name, contact, reason) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)";
+        "INSERT INTO objection (campaign_id, case_id, name, contact, reason, file_sha256, "
+        "file_name, file_mime, file_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     if (!(s = tx_prepare(tx, used)))
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, campaign);
@@ -330,6 +330,12 @@ int tx_objection_file(struct store_tx *tx, struct objection_filing *f)
     sqlite3_bind_text(s, 3, f->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, f->contact, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, f->reason, -1, SQLITE_TRANSIENT);
+    if (f->file_sha256) {
+        sqlite3_bind_text(s, 6, f->file_sha256, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 7, f->file_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 8, f->file_mime, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 9, f->file_size);
+    }
     f->outcome = RC_OK;
     return tx_exec(tx, s);
 }
@@ -338,7 +344,8 @@ json_t *store_objections(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
         "SELECT o.id, o.case_id, c.title, coalesce(t.name, ''), o.name, o.contact, o.reason, "
-        "o.state, o.answer, substr(o.created_at, 1, 10) FROM stage s JOIN objection o "
+        "o.state, o.answer, substr(o.created_at, 1, 10), coalesce(o.file_name, ''), "
+        "coalesce(o.file_size, 0) FROM stage s JOIN objection o "
         "ON o.campaign_id = s.campaign_id JOIN \"case\" c ON c.id = o.case_id "
         "LEFT JOIN award a ON a.campaign_id = o.campaign_id AND a.case_id = o.case_id "
         "LEFT JOIN tier t ON t.id = a.tier_id "
@@ -350,14 +357,35 @@ json_t *store_objections(struct store *st, int64_t stage_id)
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(
-            a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+            a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "id",
                          (json_int_t)sqlite3_column_int64(s, 0), "case_id",
                          (json_int_t)sqlite3_column_int64(s, 1), "title", sq_jtext(s, 2),
                          "tier_name", sq_jtext(s, 3), "name", sq_jtext(s, 4), "contact",
                          sq_jtext(s, 5), "reason", sq_jtext(s, 6), "state", sq_jtext(s, 7),
-                         "answer", sq_jtext(s, 8), "created_at", sq_jtext(s, 9)));
+                         "answer", sq_jtext(s, 8), "created_at", sq_jtext(s, 9),
+                         "file_name", sq_jtext(s, 10), "file_size",
+                         (json_int_t)sqlite3_column_int64(s, 11)));
     sq_done(s);
     return a;
+}
+
+json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id)
+{
+    static const char sql[] =
+        "SELECT o.file_sha256, o.file_name, o.file_mime FROM stage s JOIN objection o ON "
+        "o.campaign_id = s.campaign_id WHERE s.id = ?1 AND o.id = ?2 AND o.file_sha256 IS NOT "
+        "NULL";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, id);
+    json_t *o = sqlite3_step(s) == SQLITE_ROW
+                    ? json_pack("{s:o,s:o,s:o}", "sha256", sq_jtext(s, 0), "name", sq_jtext(s, 1),
+                                "mime", sq_jtext(s, 2))
+                    : NULL;
+    sq_done(s);
+    return o;
 }
 
 int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int uphold,

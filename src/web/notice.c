@@ -29,6 +29,7 @@
 #include "store/correction.h"
 #include "store/notice.h"
 #include "web/notice.h"
+#include "web/notice_upload.h"
 #include "web/stages.h"
 
 #define NOTICE_MAX_DAYS 60
@@ -259,6 +260,7 @@ struct objection_job {
     const char *subject, *body, *answer;
     int uphold;
     struct objection_filing f;
+    struct objection_upload up; /* the filing's attachment, if any */
 };
 
 static enum result objection_load(struct web_act *x)
@@ -337,6 +339,12 @@ static enum result file_check(struct web_act *x)
                                      .reason = web_text(x, "reason"),
                                      .code_hash = j->code_hash,
                                      .now = (long)time(NULL)};
+    if (j->up.len) {
+        j->f.file_sha256 = j->up.hex;
+        j->f.file_name = j->up.name;
+        j->f.file_mime = j->up.mime;
+        j->f.file_size = (int64_t)j->up.len;
+    }
     x->next = "/notice?objected=1";
     return RC_OK;
 }
@@ -345,6 +353,29 @@ static int file_write(struct store_tx *tx, void *arg)
 {
     struct objection_job *j = arg;
     return tx_objection_file(tx, &j->f);
+}
+
+static int file_begin(struct web_act *x)
+{
+    struct objection_job *j = x->state;
+    return objection_upload_begin(x, &j->up);
+}
+
+/* The stage, then what the stream made of the attachment (notice_upload.h). */
+static enum result file_load(struct web_act *x)
+{
+    struct objection_job *j = x->state;
+    enum result rc = objection_load(x);
+    return rc != RC_OK ? rc : objection_upload_check(x, &j->up);
+}
+
+/* On the worker pool: the attachment stored (durable) before the row that names it. */
+static enum result file_work(void *state)
+{
+    struct objection_job *j = state;
+    if (j->up.len && objection_upload_store(&j->up) != 0)
+        return RC_ERROR;
+    return (enum result)store_write_sync(web.store, file_write, j);
 }
 
 /* The code's verdict: the write was kept (a spent try), the answer is in outcome. */
@@ -397,8 +428,9 @@ const struct web_action act_objection_code = {
     .check = code_check, .write = code_write, .page = page_notice, .refusals = code_refusals,
 };
 const struct web_action act_objection_file = {
-    .fields = file_fields, .state_size = sizeof(struct objection_job), .load = objection_load,
-    .check = file_check, .write = file_write, .then = file_then, .page = page_notice,
+    .fields = file_fields, .state_size = sizeof(struct objection_job), .begin = file_begin,
+    .load = file_load, .check = file_check, .work = file_work, .then = file_then,
+    .page = page_notice,
 };
 
 /* The organiser's answer. */

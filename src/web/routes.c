@@ -39,6 +39,7 @@
 #include "web/award.h"
 #include "web/notice.h"
 #include "web/correction.h"
+#include "web/notice_upload.h"
 #include "web/audit.h"
 #include "web/statement.h"
 #include "web/certs.h"
@@ -264,6 +265,8 @@ static const struct route routes[] = {
     {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
     /* Corrections after publication (correction.c). */
     {"POST", "/admin/stages/{id}/corrections", H_ACTION(act_correction_make, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/objections/{oid}/file",
+     H_DOWNLOAD(raw_objection_file, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

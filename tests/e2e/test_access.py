@@ -298,6 +298,8 @@ EXPECTED = {
     "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
                                                   post_for(org=404),
                                                   data={"decision": "reject", "answer": "x"}),
+    "GET /admin/stages/{id}/objections/{oid}/file": E("/admin/stages/1/objections/1/file",
+                                                      page_for("org", org=404)),
     # Corrections after publication (test_ballot.py): stage 1 is no ballot stage (404).
     "POST /admin/stages/{id}/corrections": E("/admin/stages/1/corrections", post_for(org=404),
                                              data={"case_id": "1", "tier_id": "0",

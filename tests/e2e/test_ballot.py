@@ -706,6 +706,52 @@ def test_objection_by_phone(bt):
     assert any("已按批复核对无误" in t for t in texts), texts
 
 
+def test_objection_attachment(bt):
+    """One optional file: PDF, PNG or JPEG by its bytes, at most 5 MB; stored under its
+    SHA-256; the organiser's alone."""
+    b, data, cases, org = bt["b"], bt["data"], bt["cases"], bt["org"]
+    anon = Who(bt["url"])
+    assert anon.post("/notice/%d/code" % b, {"email": "zhao@example.com"}).status_code == 303
+    filing = {"case_id": str(cases["A"][0]), "name": "赵六", "email": "zhao@example.com",
+              "code": code_of(data, "zhao@example.com"), "reason": "见附件所列证明材料。",
+              "csrf": anon.csrf}
+    post = lambda files: anon.s.post(bt["url"] + "/notice/%d/objection" % b,  # noqa: E731
+                                     data=filing, files=files, allow_redirects=False,
+                                     timeout=120)
+    before = objection_count(data)
+    # The form states the limits.
+    assert "PDF、PNG 或 JPEG" in anon.get("/notice").text and "5 MB" in anon.get("/notice").text
+    r = post({"file": ("说明.txt", b"plain words, no document", "application/pdf")})
+    assert r.status_code == 415 and "PDF、PNG 或 JPEG" in r.text, r.status_code
+    pdf = b"%PDF-1.4\n% evidence " + os.urandom(64) + b"\n%%EOF\n"
+    r = post({"file": ("big.pdf", pdf + b"\0" * (5 * 1024 * 1024), "application/pdf")})
+    assert r.status_code == 413, r.status_code
+    assert objection_count(data) == before
+    r = post({"file": ("证明材料.pdf", pdf, "application/pdf")})
+    assert r.status_code == 303, r.text[:300]
+    sha = hashlib.sha256(pdf).hexdigest()
+    oid, got, name, size = q(data, "SELECT id, file_sha256, file_name, file_size FROM objection "
+                             "WHERE name = '赵六'")[0]
+    assert (got, name, size) == (sha, "证明材料.pdf", len(pdf))
+    with open(os.path.join(data, "files", sha[:2], sha), "rb") as f:
+        assert f.read() == pdf
+    # The organiser's page links it; the file is the organiser's alone.
+    path = "/admin/stages/%d/objections/%d/file" % (b, oid)
+    assert 'href="%s"' % path in org.get("/admin/stages/%d/notice" % b).text
+    r = org.get(path)
+    assert r.status_code == 200 and r.content == pdf
+    assert r.headers["Content-Type"].startswith("application/pdf")
+    assert "no-store" in r.headers["Cache-Control"]
+    assert juror(bt, 1).get(path).status_code == 403
+    assert anon.get(path).status_code in (303, 401, 403)
+    assert anon.get("/files/%s" % sha).status_code == 404
+    assert "证明材料" not in anon.get("/notice").text
+    # Answered, so that the notice can close.
+    r = org.post("/admin/stages/%d/objections/%d" % (b, oid),
+                 {"decision": "reject", "answer": "附件所列材料不足以改变评审结论。"})
+    assert r.status_code == 303, r.text[:300]
+
+
 def test_notice_closes_only_without_open_objections(bt):
     b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
     camp = q(data, "SELECT campaign_id FROM stage WHERE id = ?", b)[0][0]

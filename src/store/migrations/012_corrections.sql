@@ -18,3 +18,10 @@ CREATE INDEX correction_case ON correction(case_id, id);
 
 -- The draft 公示 announcement made when the notice was published (news.h).
 ALTER TABLE notice ADD COLUMN article_id INTEGER REFERENCES article(id);
+
+-- An objection's optional attachment (one file, stored content-addressed under
+-- files/<2 hex>/<sha256>), the organiser's alone.
+ALTER TABLE objection ADD COLUMN file_sha256 TEXT;
+ALTER TABLE objection ADD COLUMN file_name TEXT;
+ALTER TABLE objection ADD COLUMN file_mime TEXT;
+ALTER TABLE objection ADD COLUMN file_size INTEGER;
