@@ -25,3 +25,21 @@ ALTER TABLE objection ADD COLUMN file_sha256 TEXT;
 ALTER TABLE objection ADD COLUMN file_name TEXT;
 ALTER TABLE objection ADD COLUMN file_mime TEXT;
 ALTER TABLE objection ADD COLUMN file_size INTEGER;
+
+-- The results page's list, read as it is shown: each awarded case of a published
+-- campaign with the names the list prints, in its order (tier, region, case), filled
+-- with the other public read tables (sqlite_public.c, db_public_refresh: at
+-- publication, at a correction, at start when missing) so that a render is one range
+-- scan instead of four joins a row.  Titles of published cases do not change.
+CREATE TABLE pub_award (
+    campaign_id INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    case_id INTEGER NOT NULL,
+    tier_slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    region_name TEXT NOT NULL,
+    track_name TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, ord)
+) WITHOUT ROWID;
