@@ -8,7 +8,8 @@
  * withdrawn or moved to another tier of the campaign, within its quota and
  * its cap for the case's region.  A correction is dated, public and never
  * changed; it rewrites the case's tier, the award row and, for the public
- * campaign, the public read tables.
+ * campaign, the public read tables, and issues a new signed results
+ * statement of the list as corrected (statement.h) in the same write.
  */
 #ifndef LAUREL_CORRECTION_H
 #define LAUREL_CORRECTION_H

@@ -9,7 +9,8 @@
  * the proposal for every case of the campaign (NULL for the rest), shows
  * the cases that went through the review (status published), marks the
  * campaign published, fills its public read tables and makes it the public
- * campaign (the newest published).  This is the one place that publishes a
+ * campaign (the newest published), and issues the first signed results
+ * statement of the list (statement.h).  This is the one place that publishes a
  * campaign's results; later changes are corrections (correction.h).
  * Publishing drafts the 公示 announcement (news.h), its id kept with the
  * notice.

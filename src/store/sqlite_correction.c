@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/correction.h"
+#include "store/statement.h"
 #include "store/sqlite_int.h"
 
 int tx_correction_make(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t tier_id,
@@ -100,7 +101,9 @@ int tx_correction_make(struct store_tx *tx, int64_t stage_id, int64_t case_id, i
     /* The public lists count cases by tier: read afresh for the public campaign. */
     if (campaign == tx->st->campaign_id && db_public_refresh(tx->db, campaign) != 0)
         return RC_ERROR;
-    return RC_OK;
+    /* A new signed statement of the list as corrected (statement.h). */
+    struct statement_issue q = {campaign, 0, 0};
+    return tx_statement_issue(tx, &q);
 }
 
 json_t *store_corrections(struct store *st, int64_t campaign_id, int64_t case_id,

@@ -7,6 +7,7 @@
 
 #include "store/accounts.h"
 #include "store/news.h"
+#include "store/statement.h"
 #include "store/notice.h"
 #include "store/sqlite_int.h"
 
@@ -217,6 +218,11 @@ int tx_notice_close(struct store_tx *tx, int64_t stage_id)
     }
     if (db_public_refresh(tx->db, campaign) != 0)
         return RC_ERROR;
+    /* The published list, signed (statement.h); the caller's own audit row, if any, follows. */
+    struct statement_issue q = {campaign, 0, 0};
+    int rc = tx_statement_issue(tx, &q);
+    if (rc != RC_OK)
+        return rc;
     tx->st->campaign_id = db_public_campaign(tx->db);
     return RC_OK;
 }

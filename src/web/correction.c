@@ -6,9 +6,9 @@
  * awarded case withdrawn, or moved to another tier within its quota and
  * region cap, with a written reason.  Each correction is dated and shown
  * on the results page, the case's page, its region's page and the check of
- * its certificate (store/correction.h).  The signed results statement is
- * not re-issued here: the organiser issues a new one from /admin/results,
- * which the notice's page says after a correction.
+ * its certificate (store/correction.h).  The same write issues a new
+ * signed results statement of the corrected list, as closing the notice
+ * issued the first.
  */
 #include <string.h>
 

@@ -810,6 +810,11 @@ def test_notice_closes_only_without_open_objections(bt):
     assert cases["A"][3] in region
     listed = anon.json("/cases?tier=best")
     assert [c["id"] for c in listed["items"]] == [cases["A"][0]], listed["items"]
+    # And issued the first signed statement of the list.
+    bodies = [bytes(body).decode() for (body,) in q(
+        data, "SELECT body FROM statement WHERE campaign_id = ?", camp)]
+    assert len(bodies) == 1 and all(cases[n][3] in bodies[0] for n in "ABC")
+    assert cases["X"][3] not in bodies[0]
 
 
 def test_list_frozen_after_publication(bt):
@@ -850,6 +855,10 @@ def test_corrections_are_dated_and_visible(bt):
     r = fix("A", best, "重复")
     assert r.status_code == 422 and "已是这一等级" in r.text, r.status_code
     assert q(data, "SELECT count(*) FROM correction") == [(0,)]
+    statements = lambda: [bytes(x).decode() for (x,) in q(  # noqa: E731
+        data, "SELECT body FROM statement WHERE campaign_id = (SELECT campaign_id FROM stage "
+        "WHERE id = ?) ORDER BY id", b)]
+    assert len(statements()) == 1
     # B into best (its last place); C after it is beyond the quota.
     assert fix("B", best, "复核评分录入有误，应列入最佳案例。").status_code == 303
     r = fix("C", best, "同上")
@@ -859,6 +868,10 @@ def test_corrections_are_dated_and_visible(bt):
     assert fix("C", 0, "经查存在抄袭，撤销其优秀案例。").status_code == 303
     assert q(data, "SELECT tier_id FROM \"case\" WHERE id = ?", cases["C"][0]) == [(None,)]
     assert q(data, "SELECT count(*) FROM award WHERE case_id = ?", cases["C"][0]) == [(0,)]
+    # Each correction issued a new signed statement of the corrected list; the refusal none.
+    issued = statements()
+    assert len(issued) == 3 and cases["C"][3] in issued[1] and cases["C"][3] not in issued[2]
+    assert "经查存在抄袭" not in issued[2]  # a statement lists awards, not reasons
     today = q(data, "SELECT date('now')")[0][0]
     # The results page: a 更正 section with the date, the case, what changed and why; the
     # lists follow the corrections.
