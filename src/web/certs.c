@@ -28,6 +28,7 @@
 #include "view/cert_pdf.h"
 #include "view/zip.h"
 #include "web/certs.h"
+#include "web/correction.h"
 #include "web/statement.h"
 
 enum batch_state { BATCH_NONE, BATCH_RUNNING, BATCH_DONE, BATCH_FAILED };
@@ -416,6 +417,9 @@ enum web_err page_verify(struct req *r, const struct web_input *in, struct page 
     snprintf(serial, sizeof serial, "%s-%04lld", json_string_value(json_object_get(c, "slug")),
              (long long)json_integer_value(json_object_get(c, "serial")));
     json_object_set_new(c, "serial_text", json_string(serial));
+    /* What withdrew or changed it, dated, with the reason. */
+    if (!json_is_true(json_object_get(c, "valid")))
+        correction_put(c, json_integer_value(json_object_get(c, "case_id")), NULL);
     p->model = c;
     p->template = "verify";
     p->title = i18n_get(r->lang, "verify_title");

@@ -38,6 +38,8 @@
 #include "web/ballot.h"
 #include "web/award.h"
 #include "web/notice.h"
+#include "web/correction.h"
+#include "web/notice_upload.h"
 #include "web/audit.h"
 #include "web/statement.h"
 #include "web/certs.h"
@@ -261,6 +263,10 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
     {"GET", "/call", H_PAGE(page_call, 0)},
     {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
+    /* Corrections after publication (correction.c). */
+    {"POST", "/admin/stages/{id}/corrections", H_ACTION(act_correction_make, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/objections/{oid}/file",
+     H_DOWNLOAD(raw_objection_file, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

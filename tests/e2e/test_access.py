@@ -298,6 +298,12 @@ EXPECTED = {
     "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
                                                   post_for(org=404),
                                                   data={"decision": "reject", "answer": "x"}),
+    "GET /admin/stages/{id}/objections/{oid}/file": E("/admin/stages/1/objections/1/file",
+                                                      page_for("org", org=404)),
+    # Corrections after publication (test_ballot.py): stage 1 is no ballot stage (404).
+    "POST /admin/stages/{id}/corrections": E("/admin/stages/1/corrections", post_for(org=404),
+                                             data={"case_id": "1", "tier_id": "0",
+                                                   "reason": "x"}),
     # The exhibition and a case's vote page (test_votes_web.py): stage 1 is a review stage
     # and case 1 is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
     # test_votes_web.py post to an exhibited case).
@@ -1211,7 +1217,8 @@ BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/ad
                 "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
                 "POST /admin/stages/{id}/awards", "POST /admin/stages/{id}/notice",
                 "POST /admin/stages/{id}/notice/close", "POST /notice/{stage}/code",
-                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}"}
+                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}",
+                "POST /admin/stages/{id}/corrections"}
 # POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
 READ_ONLY_POSTS = {"POST /ballot-receipt"}
 
@@ -1268,6 +1275,12 @@ def ballot_probe(world, key):
                  "reason": "x", "decision": "reject", "answer": "x"}, None,
                 lambda: one("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM "
                             "objection), (SELECT count(*) FROM objection_code)"))
+    # No notice closed: nothing to correct (409).
+    if key.endswith("/corrections"):
+        return (a["org"], "/admin/stages/%d/corrections" % sid,
+                {"case_id": "1", "tier_id": "0", "reason": "CSRF"}, None,
+                lambda: one("SELECT (SELECT count(*) FROM correction), (SELECT count(*) FROM "
+                            "\"case\" WHERE tier_id IS NOT NULL)"))
     # Nothing proposed to publish, no notice to close: 409.
     if "/notice" in key:
         path = key.split(" ", 1)[1].replace("{id}", str(sid))
