@@ -171,30 +171,60 @@ static char *chinese_date(const char *d)
     return g_strdup(d ? d : "");
 }
 
-/*
- * The organisers' names as lines: on one line when they fit width, else
- * broken after the enumeration comma (、) nearest the middle, so that no
- * name is split across lines.
- */
-static char *names_lines(cairo_t *cr, const char *names, double pt, double width)
+/* The width in points of text on one line at pt. */
+static double text_w(cairo_t *cr, const char *text, double pt)
 {
-    PangoLayout *l = text_layout(cr, names, SERIF, 0, pt, 0, PANGO_ALIGN_LEFT);
+    PangoLayout *l = text_layout(cr, text, SERIF, 0, pt, 0, PANGO_ALIGN_LEFT);
     int w, h;
     pango_layout_get_size(l, &w, &h);
     g_object_unref(l);
-    if ((double)w / PANGO_SCALE <= width)
-        return g_strdup(names);
+    return (double)w / PANGO_SCALE;
+}
+
+/* The names broken greedily into lines of at most width after each 、; *lines their count. */
+static char *names_greedy(cairo_t *cr, const char *names, double pt, double width, int *lines)
+{
     static const char comma[] = "、";
-    size_t len = strlen(names), best = 0;
-    for (const char *p = strstr(names, comma); p; p = strstr(p + 1, comma)) {
-        size_t at = (size_t)(p - names) + sizeof comma - 1;
-        if (!best || (at > len / 2 ? at - len / 2 : len / 2 - at) <
-                         (best > len / 2 ? best - len / 2 : len / 2 - best))
-            best = at;
+    GString *out = g_string_new(NULL);
+    size_t line = 0; /* where the current line starts in out */
+    *lines = 1;
+    for (const char *p = names; *p;) {
+        const char *c = strstr(p, comma);
+        size_t n = c ? (size_t)(c - p) + sizeof comma - 1 : strlen(p);
+        size_t before = out->len;
+        g_string_append_len(out, p, (gssize)n);
+        if (before > line && text_w(cr, out->str + line, pt) > width) {
+            g_string_insert_c(out, (gssize)before, '\n');
+            line = before + 1;
+            (*lines)++;
+        }
+        p += n;
     }
-    if (!best)
-        return g_strdup(names);
-    return g_strdup_printf("%.*s\n%s", (int)best, names, names + best);
+    return g_string_free(out, FALSE);
+}
+
+/*
+ * The organisers' names as lines: on one line when they fit width, else
+ * broken after enumeration commas (、) into as few lines as fit, as even
+ * as they can be, so that no name is split across lines (a name wider
+ * than the line wraps where it must).
+ */
+static char *names_lines(cairo_t *cr, const char *names, double pt, double width)
+{
+    int n, k;
+    char *best = names_greedy(cr, names, pt, width, &n);
+    if (n < 2)
+        return best;
+    /* The narrowest measure that still takes n lines evens them out. */
+    for (double w = text_w(cr, names, pt) / n; w < width; w += pt) {
+        char *even = names_greedy(cr, names, pt, w, &k);
+        if (k <= n) {
+            g_free(best);
+            return even;
+        }
+        g_free(even);
+    }
+    return best;
 }
 
 /* A layout with its images decoded (cert_pdf.h). */
@@ -203,12 +233,18 @@ struct cert_style {
     cairo_surface_t *background, *seal;
 };
 
-/* The largest size from start down to MIN_PT at which layout(pt) is at most h high. */
+/*
+ * The heading at the largest size from start down to MIN_PT at which it
+ * fits w x h on one line; wrapped at w when not even MIN_PT fits.
+ */
 static PangoLayout *fit(cairo_t *cr, const char *text, int bold, double start, double w, double h,
                         PangoAlignment align, double spacing_em)
 {
     for (double pt = start;; pt -= 0.5) {
-        PangoLayout *l = text_layout(cr, text, SERIF, bold, pt, w, align);
+        int last = pt - 0.5 < MIN_PT;
+        PangoLayout *l = text_layout(cr, text, SERIF, bold, pt, last ? w : 0, align);
+        if (!last)
+            pango_layout_set_width(l, -1);
         if (spacing_em > 0) {
             PangoAttrList *attrs = pango_attr_list_new();
             pango_attr_list_insert(attrs,
@@ -216,8 +252,14 @@ static PangoLayout *fit(cairo_t *cr, const char *text, int bold, double start, d
             pango_layout_set_attributes(l, attrs);
             pango_attr_list_unref(attrs);
         }
-        if (layout_h(l) <= h || pt - 0.5 < MIN_PT)
+        int lw, lh;
+        pango_layout_get_size(l, &lw, &lh);
+        if (last)
             return l;
+        if ((double)lw / PANGO_SCALE <= w && (double)lh / PANGO_SCALE <= h) {
+            pango_layout_set_width(l, (int)(w * PANGO_SCALE)); /* one line, aligned in w */
+            return l;
+        }
         g_object_unref(l);
     }
 }

@@ -84,10 +84,11 @@ enum web_err page_cert_layout(struct req *r, const struct web_input *in, struct 
     for (int t = 0; t < CERT_TEXT__MAX; t++) {
         const char *name = cert_text_name((enum cert_text)t);
         const char *v = typed && query_get(typed, name) ? query_get(typed, name) : l->text[t];
-        json_array_append_new(words, json_pack("{s:s,s:s,s:s,s:b,s:O*}", "name", name, "label",
+        json_t *err = json_object_get(errs, name);
+        json_array_append_new(words, json_pack("{s:s,s:s,s:s,s:b,s:O}", "name", name, "label",
                                                i18n_get(r->lang, word_keys[t]), "value", v,
-                                               "long", t == CERT_TEXT_SENTENCE, "error",
-                                               json_object_get(errs, name)));
+                                               "long", t == CERT_TEXT_SENTENCE, "field_error",
+                                               err ? err : json_false()));
     }
     static const char *const sides[] = {"x", "y", "w", "h"};
     for (int b = 0; b < CERT_BOX__MAX; b++) {
@@ -108,9 +109,9 @@ enum web_err page_cert_layout(struct req *r, const struct web_input *in, struct 
         json_t *err = json_object_get(errs, arena_printf(&r->arena, "%s_x", name));
         for (int k = 0; !err && k < 4; k++)
             err = json_object_get(errs, arena_printf(&r->arena, "%s_%s", name, sides[k]));
-        json_array_append_new(boxes, json_pack("{s:s,s:s,s:o,s:O*}", "name", name, "label",
+        json_array_append_new(boxes, json_pack("{s:s,s:s,s:o,s:O}", "name", name, "label",
                                                i18n_get(r->lang, box_keys[b]), "fields",
-                                               fields, "error", err));
+                                               fields, "field_error", err ? err : json_false()));
     }
     json_t *m = json_pack(
         "{s:I,s:O,s:O,s:o,s:o,s:b,s:s,s:b,s:o,s:i,s:i}", "id", (json_int_t)id, "name",

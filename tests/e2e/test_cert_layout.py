@@ -288,7 +288,11 @@ def test_bad_input_changes_nothing(srv, org, cid):
     assert db_one(srv, "SELECT count(*) FROM audit")[0] == audit_before
     # The form comes back as typed, the message beside the field.
     r = save(srv, org, cid, sentence="《{title}》获得{prize}")
-    assert "《{title}》获得{prize}" in r.text and 'aria-invalid="true"' in r.text
+    assert "《{title}》获得{prize}" in r.text
+    assert r.text.count('class="field-error"') == 1, "expected the message beside one field"
+    assert re.search(r'<textarea id="w-sentence" name="sentence"[^>]*aria-invalid="true"', r.text)
+    r = save(srv, org, cid, qr_x="280")
+    assert r.text.count('class="field-error"') == 1 and r.text.count('aria-invalid="true"') == 3
     # In English too.
     r = org.post(srv.url + "/admin/campaigns/%d/certificate?lang=en" % cid,
                  data=dict(cert_layout_form(award="{prize}"),
