@@ -13,26 +13,22 @@ static const char *const text_names[CERT_TEXT__MAX] = {
 };
 
 static const char *const text_defaults[CERT_TEXT__MAX] = {
-    "荣誉证书",
-    "{unit}：",
-    "你单位报送的案例《{title}》，在{campaign}中，经专家评审，被评为",
-    "{tier}",
-    "{organiser}",
-    "{date}",
+    "荣誉证书", "{unit}：",    "你单位报送的案例《{title}》，在{campaign}中，经专家评审，被评为",
+    "{tier}",   "{organiser}", "{date}",
 };
 
 static const char *const box_names[CERT_BOX__MAX] = {"heading", "body", "sign", "qr", "seal"};
 
 static const struct cert_rect box_defaults[CERT_BOX__MAX] = {
-    {30.0, 24.7, 237.0, 26.0},  /* 荣誉证书 at 50 pt, centred on the page */
-    {42.3, 59.3, 212.4, 88.2},  /* the body box */
+    {30.0, 24.7, 237.0, 26.0},   /* 荣誉证书 at 50 pt, centred on the page */
+    {42.3, 59.3, 212.4, 88.2},   /* the body box */
     {138.3, 150.0, 116.4, 38.1}, /* the signature, its bottom 62 pt above the page's */
-    {28.2, 160.6, 27.5, 27.5},  /* the QR code, 78 pt */
-    {205.0, 146.0, 40.0, 40.0}, /* a seal of 4 cm over the organiser and the date */
+    {28.2, 160.6, 27.5, 27.5},   /* the QR code, 78 pt */
+    {205.0, 146.0, 40.0, 40.0},  /* a seal of 4 cm over the organiser and the date */
 };
 
-static const char *const placeholders[] = {"unit", "title", "tier", "campaign", "date",
-                                           "organiser"};
+static const char *const placeholders[] = {"unit",     "title", "tier",
+                                           "campaign", "date",  "organiser"};
 
 void cert_layout_default(struct cert_layout *l)
 {
@@ -136,8 +132,8 @@ int cert_png_transparent(const unsigned char *p, size_t n)
     if (p[25] == 4 || p[25] == 6) /* grey or RGB with alpha */
         return 1;
     for (size_t at = 8; at + 8 <= n;) { /* a tRNS chunk before the image data */
-        size_t len = (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 | (size_t)p[at + 2] << 8 |
-                     p[at + 3];
+        size_t len =
+            (size_t)p[at] << 24 | (size_t)p[at + 1] << 16 | (size_t)p[at + 2] << 8 | p[at + 3];
         if (memcmp(p + at + 4, "tRNS", 4) == 0)
             return 1;
         if (memcmp(p + at + 4, "IDAT", 4) == 0 || len > n - at - 12)

@@ -17,9 +17,9 @@
 
 #define CERT_PAGE_W_MM 297.0
 #define CERT_PAGE_H_MM 210.0
-#define CERT_BOX_MIN_MM 10.0   /* the smallest side of a box */
-#define CERT_QR_MIN_MM 15.0    /* a QR code smaller than this does not scan when printed */
-#define CERT_TEXT_MAX 300      /* characters of one wording */
+#define CERT_BOX_MIN_MM 10.0 /* the smallest side of a box */
+#define CERT_QR_MIN_MM 15.0  /* a QR code smaller than this does not scan when printed */
+#define CERT_TEXT_MAX 300    /* characters of one wording */
 #define CERT_TEXT_BYTES (4 * CERT_TEXT_MAX + 1)
 #define CERT_BACKGROUND_MAX (4u << 20) /* bytes of the background image */
 #define CERT_SEAL_MAX (1u << 20)       /* bytes of the seal image */

@@ -29,8 +29,8 @@ int tx_cert_layout_save(struct store_tx *tx, int64_t campaign_id, const struct c
                         int drop_background, int drop_seal);
 
 /* Set the background (seal = 0, mime image/png or image/jpeg) or the seal (seal = 1, PNG). */
-int tx_cert_layout_image(struct store_tx *tx, int64_t campaign_id, int seal,
-                         const unsigned char *p, size_t n, const char *mime);
+int tx_cert_layout_image(struct store_tx *tx, int64_t campaign_id, int seal, const unsigned char *p,
+                         size_t n, const char *mime);
 
 /*
  * The campaign's first award for a preview: {unit, title, tier, campaign,

@@ -15,8 +15,8 @@ static void read_positions(const char *text, struct cert_layout *l)
     json_t *o = text ? json_loads(text, 0, NULL) : NULL;
     for (int b = 0; o && b < CERT_BOX__MAX; b++) {
         double v[4];
-        if (json_unpack(json_object_get(o, cert_box_name((enum cert_box)b)), "[FFFF]", &v[0],
-                        &v[1], &v[2], &v[3]) == 0)
+        if (json_unpack(json_object_get(o, cert_box_name((enum cert_box)b)), "[FFFF]", &v[0], &v[1],
+                        &v[2], &v[3]) == 0)
             l->box[b] = (struct cert_rect){v[0], v[1], v[2], v[3]};
     }
     json_decref(o);
@@ -125,17 +125,16 @@ int tx_cert_layout_save(struct store_tx *tx, int64_t campaign_id, const struct c
     return tx_exec(tx, s);
 }
 
-int tx_cert_layout_image(struct store_tx *tx, int64_t campaign_id, int seal,
-                         const unsigned char *p, size_t n, const char *mime)
+int tx_cert_layout_image(struct store_tx *tx, int64_t campaign_id, int seal, const unsigned char *p,
+                         size_t n, const char *mime)
 {
     static const char sql_background[] =
         "INSERT INTO cert_layout (campaign_id, background, background_mime) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (campaign_id) DO UPDATE SET background = ?2, background_mime = ?3, "
         "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
-    static const char sql_seal[] =
-        "INSERT INTO cert_layout (campaign_id, seal) VALUES (?1, ?2) "
-        "ON CONFLICT (campaign_id) DO UPDATE SET seal = ?2, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+    static const char sql_seal[] = "INSERT INTO cert_layout (campaign_id, seal) VALUES (?1, ?2) "
+                                   "ON CONFLICT (campaign_id) DO UPDATE SET seal = ?2, "
+                                   "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
     int rc = changeable(tx, campaign_id);
     if (rc != RC_OK)
         return rc;

@@ -117,16 +117,14 @@ static void body_free(struct body *b)
 static void body_make(cairo_t *cr, const struct texts *x, double pt, double width, struct body *b)
 {
     b->unit = text_layout(cr, x->t[CERT_TEXT_SALUTATION], SERIF, 1, pt, width, PANGO_ALIGN_LEFT);
-    b->sentence = text_layout(cr, x->t[CERT_TEXT_SENTENCE], SERIF, 0, pt, width,
-                              PANGO_ALIGN_LEFT);
+    b->sentence = text_layout(cr, x->t[CERT_TEXT_SENTENCE], SERIF, 0, pt, width, PANGO_ALIGN_LEFT);
     pango_layout_set_justify(b->sentence, TRUE);
     pango_layout_set_indent(b->sentence, (int)(2 * pt * PANGO_SCALE)); /* two characters */
     pango_layout_set_spacing(b->sentence, (int)(pt * 0.45 * PANGO_SCALE));
-    b->tier = text_layout(cr, x->t[CERT_TEXT_AWARD], SERIF, 1, pt * 1.6, width,
-                          PANGO_ALIGN_CENTER);
+    b->tier = text_layout(cr, x->t[CERT_TEXT_AWARD], SERIF, 1, pt * 1.6, width, PANGO_ALIGN_CENTER);
     b->gap = pt * 0.7;
-    b->height = layout_h(b->unit) + b->gap + layout_h(b->sentence) + b->gap * 1.4 +
-                layout_h(b->tier);
+    b->height =
+        layout_h(b->unit) + b->gap + layout_h(b->sentence) + b->gap * 1.4 + layout_h(b->tier);
 }
 
 static void frame(cairo_t *cr)
@@ -243,12 +241,10 @@ static PangoLayout *fit(cairo_t *cr, const char *text, int bold, double start, d
     for (double pt = start;; pt -= 0.5) {
         int last = pt - 0.5 < MIN_PT;
         PangoLayout *l = text_layout(cr, text, SERIF, bold, pt, last ? w : 0, align);
-        if (!last)
-            pango_layout_set_width(l, -1);
         if (spacing_em > 0) {
             PangoAttrList *attrs = pango_attr_list_new();
-            pango_attr_list_insert(attrs,
-                                   pango_attr_letter_spacing_new((int)(spacing_em * pt * PANGO_SCALE)));
+            pango_attr_list_insert(
+                attrs, pango_attr_letter_spacing_new((int)(spacing_em * pt * PANGO_SCALE)));
             pango_layout_set_attributes(l, attrs);
             pango_attr_list_unref(attrs);
         }
@@ -306,9 +302,10 @@ static void page(cairo_t *cr, const struct cert_fields *f, const struct cert_sty
 
     /* The heading: letter-spaced, centred in its box both ways (half a space trails). */
     struct box hb = box_of(lay, CERT_BOX_HEADING);
-    PangoLayout *title = fit(cr, x.t[CERT_TEXT_HEADING], 1, HEADING_PT, hb.w, hb.h,
-                             PANGO_ALIGN_CENTER, 0.36);
-    double spacing = 0.36 * pango_font_description_get_size(pango_layout_get_font_description(title)) /
+    PangoLayout *title =
+        fit(cr, x.t[CERT_TEXT_HEADING], 1, HEADING_PT, hb.w, hb.h, PANGO_ALIGN_CENTER, 0.36);
+    double spacing = 0.36 *
+                     pango_font_description_get_size(pango_layout_get_font_description(title)) /
                      PANGO_SCALE;
     show(cr, title, hb.x + spacing / 2, hb.y + (hb.h - layout_h(title)) / 2, red);
     g_object_unref(title);
@@ -422,8 +419,7 @@ static cairo_surface_t *jpeg_surface(const unsigned char *p, size_t n)
     if (d.output_components != 3 || d.output_width > CERT_IMAGE_SIDE_MAX ||
         d.output_height > CERT_IMAGE_SIDE_MAX)
         longjmp(err.jump, 1);
-    s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)d.output_width,
-                                   (int)d.output_height);
+    s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)d.output_width, (int)d.output_height);
     row = malloc((size_t)d.output_width * 3);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS || !row)
         longjmp(err.jump, 1);

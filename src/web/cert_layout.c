@@ -86,8 +86,8 @@ enum web_err page_cert_layout(struct req *r, const struct web_input *in, struct 
         const char *v = typed && query_get(typed, name) ? query_get(typed, name) : l->text[t];
         json_t *err = json_object_get(errs, name);
         json_array_append_new(words, json_pack("{s:s,s:s,s:s,s:b,s:O}", "name", name, "label",
-                                               i18n_get(r->lang, word_keys[t]), "value", v,
-                                               "long", t == CERT_TEXT_SENTENCE, "field_error",
+                                               i18n_get(r->lang, word_keys[t]), "value", v, "long",
+                                               t == CERT_TEXT_SENTENCE, "field_error",
                                                err ? err : json_false()));
     }
     static const char *const sides[] = {"x", "y", "w", "h"};
@@ -103,21 +103,22 @@ enum web_err page_cert_layout(struct req *r, const struct web_input *in, struct 
             char key[32];
             snprintf(key, sizeof key, "certs_side_%s", sides[k]);
             json_array_append_new(fields, json_pack("{s:s,s:s,s:s}", "name", field, "label",
-                                                    i18n_get(r->lang, key), "value",
-                                                    v ? v : num));
+                                                    i18n_get(r->lang, key), "value", v ? v : num));
         }
         json_t *err = json_object_get(errs, arena_printf(&r->arena, "%s_x", name));
         for (int k = 0; !err && k < 4; k++)
             err = json_object_get(errs, arena_printf(&r->arena, "%s_%s", name, sides[k]));
         json_array_append_new(boxes, json_pack("{s:s,s:s,s:o,s:O}", "name", name, "label",
-                                               i18n_get(r->lang, box_keys[b]), "fields",
-                                               fields, "field_error", err ? err : json_false()));
+                                               i18n_get(r->lang, box_keys[b]), "fields", fields,
+                                               "field_error", err ? err : json_false()));
     }
     json_t *m = json_pack(
         "{s:I,s:O,s:O,s:o,s:o,s:b,s:s,s:b,s:o,s:i,s:i}", "id", (json_int_t)id, "name",
         json_object_get(c, "name"), "status", json_object_get(c, "status"), "words", words, "boxes",
         boxes, "has_background", l->background != NULL, "background_mime", l->background_mime,
-        "has_seal", l->seal != NULL, "preview", json_sprintf("/admin/campaigns/%lld/certificate/preview.png?v=%lld", (long long)id, (long long)time(NULL)),
+        "has_seal", l->seal != NULL, "preview",
+        json_sprintf("/admin/campaigns/%lld/certificate/preview.png?v=%lld", (long long)id,
+                     (long long)time(NULL)),
         "background_mb", (int)(CERT_BACKGROUND_MAX >> 20), "seal_mb", (int)(CERT_SEAL_MAX >> 20));
     json_object_set_new(m, "side_max", json_integer(CERT_IMAGE_SIDE_MAX));
     json_object_set(m, "error_background", json_object_get(errs, "background"));
@@ -136,9 +137,16 @@ enum web_err page_cert_layout(struct req *r, const struct web_input *in, struct 
 
 /* ------------------------------------------------------------ the wording and boxes */
 
-#define WORD(n, flags, max) {n, WEB_F_TEXT, WEB_F_ONELINE | (flags), 0, max, NULL, "certs_err_text"}
-#define SIDE(n, max) {n, WEB_F_NUMBER, WEB_F_REQUIRED, 0, max, NULL, "certs_err_position"}
-#define BOX(n) SIDE(n "_x", CERT_PAGE_W_MM), SIDE(n "_y", CERT_PAGE_H_MM), SIDE(n "_w", CERT_PAGE_W_MM)
+#define WORD(n, flags, max)                                                                        \
+    {                                                                                              \
+        n, WEB_F_TEXT, WEB_F_ONELINE | (flags), 0, max, NULL, "certs_err_text"                     \
+    }
+#define SIDE(n, max)                                                                               \
+    {                                                                                              \
+        n, WEB_F_NUMBER, WEB_F_REQUIRED, 0, max, NULL, "certs_err_position"                        \
+    }
+#define BOX(n)                                                                                     \
+    SIDE(n "_x", CERT_PAGE_W_MM), SIDE(n "_y", CERT_PAGE_H_MM), SIDE(n "_w", CERT_PAGE_W_MM)
 
 static const struct web_field save_fields[] = {
     WORD("heading", WEB_F_REQUIRED, 40),
@@ -179,8 +187,8 @@ static enum result action_campaign(struct web_act *x, int64_t *id)
         x->error = "campaigns_err_archived";
         return RC_STALE;
     }
-    x->next = arena_printf(&x->r->arena, "/admin/campaigns/%lld/certificate?saved=1",
-                           (long long)*id);
+    x->next =
+        arena_printf(&x->r->arena, "/admin/campaigns/%lld/certificate?saved=1", (long long)*id);
     return RC_OK;
 }
 
@@ -210,8 +218,8 @@ static enum result layout_check(struct web_act *x)
         double v[4];
         for (int k = 0; k < 4; k++) {
             int square = cert_box_square((enum cert_box)b) && k == 3;
-            v[k] = square ? v[2]
-                          : web_number(x, arena_printf(&x->r->arena, "%s_%s", name, sides[k]));
+            v[k] =
+                square ? v[2] : web_number(x, arena_printf(&x->r->arena, "%s_%s", name, sides[k]));
         }
         j->l->box[b] = (struct cert_rect){v[0], v[1], v[2], v[3]};
         if (cert_rect_check((enum cert_box)b, &j->l->box[b]) != 0)
@@ -454,16 +462,26 @@ void raw_cert_preview(struct req *r, struct resp *w)
     struct tm tm;
     strftime(today, sizeof today, "%Y-%m-%d", gmtime_r(&now, &tm));
     const char *tier = jstr(json_array_get(json_object_get(c, "tiers"), 0), "name");
-    struct cert_fields f = {
-        i18n_get(r->lang, "certs_sample_unit"), i18n_get(r->lang, "certs_sample_title"),
-        *tier ? tier : i18n_get(r->lang, "certs_sample_tier"), jstr(c, "name"), today,
-        jstr(c, "organisers"), serial, "0000-0000-0000", url};
+    struct cert_fields f = {i18n_get(r->lang, "certs_sample_unit"),
+                            i18n_get(r->lang, "certs_sample_title"),
+                            *tier ? tier : i18n_get(r->lang, "certs_sample_tier"),
+                            jstr(c, "name"),
+                            today,
+                            jstr(c, "organisers"),
+                            serial,
+                            "0000-0000-0000",
+                            url};
     snprintf(serial, sizeof serial, "%.4s-XXXX", today);
     if (award) {
-        f = (struct cert_fields){jstr(award, "unit"), jstr(award, "title"), jstr(award, "tier"),
-                                 jstr(award, "campaign"), jstr(award, "published_at"),
-                                 jstr(award, "organisers"), serial,
-                                 *jstr(award, "code") ? jstr(award, "code") : f.code, url};
+        f = (struct cert_fields){jstr(award, "unit"),
+                                 jstr(award, "title"),
+                                 jstr(award, "tier"),
+                                 jstr(award, "campaign"),
+                                 jstr(award, "published_at"),
+                                 jstr(award, "organisers"),
+                                 serial,
+                                 *jstr(award, "code") ? jstr(award, "code") : f.code,
+                                 url};
         long long n = (long long)json_integer_value(json_object_get(award, "serial"));
         if (n > 0)
             snprintf(serial, sizeof serial, "%s-%04lld", jstr(award, "slug"), n);
@@ -474,7 +492,7 @@ void raw_cert_preview(struct req *r, struct resp *w)
     }
     snprintf(url, sizeof url, "%s/verify/%s", web.base_url ? web.base_url : "", f.code);
     struct cert_style *st = certs_style(id);
-    int rc = !st                                                 ? -1
+    int rc = !st   ? -1
              : png ? cert_png(&f, st, PREVIEW_PX, to_body, &w->body)
                    : cert_pdf(&f, 1, st, to_body, &w->body);
     cert_style_free(st);

@@ -49,8 +49,8 @@ static void test_placeholders(void **state)
 static void test_expand(void **state)
 {
     (void)state;
-    const struct cert_values v = {"某街道", "《标题》{tier}", "一等奖", "第二届", "2019年12月30日",
-                                  NULL};
+    const struct cert_values v = {"某街道", "《标题》{tier}", "一等奖",
+                                  "第二届", "2019年12月30日", NULL};
     char *s = cert_template_expand("{unit}：{title}在{campaign}获{tier}。{date}{organiser}|", &v);
     assert_non_null(s);
     assert_string_equal(s, "某街道：《标题》{tier}在第二届获一等奖。2019年12月30日|");
@@ -64,33 +64,33 @@ static void test_boxes(void **state)
 {
     (void)state;
     struct cert_rect r = {0, 0, CERT_PAGE_W_MM, CERT_PAGE_H_MM};
-    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), 0);   /* the whole page */
+    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), 0); /* the whole page */
     r.x = 0.1;
-    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1);  /* past the right edge */
+    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1); /* past the right edge */
     r = (struct cert_rect){10, 10, 50, 200.1};
-    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1);  /* past the bottom */
+    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1); /* past the bottom */
     r = (struct cert_rect){-0.1, 10, 50, 50};
     assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1);
     r = (struct cert_rect){10, 10, 9.9, 50};
-    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1);  /* too narrow */
+    assert_int_equal(cert_rect_check(CERT_BOX_BODY, &r), -1); /* too narrow */
     /* Square boxes: h is w, whatever was given. */
     r = (struct cert_rect){280, 190, 15, 1};
     assert_int_equal(cert_rect_check(CERT_BOX_QR, &r), 0);
     r.x = 282.1;
     assert_int_equal(cert_rect_check(CERT_BOX_QR, &r), -1);
     r = (struct cert_rect){10, 10, 14.9, 14.9};
-    assert_int_equal(cert_rect_check(CERT_BOX_QR, &r), -1);   /* too small to scan */
+    assert_int_equal(cert_rect_check(CERT_BOX_QR, &r), -1); /* too small to scan */
     assert_int_equal(cert_rect_check(CERT_BOX_SEAL, &r), 0);
     r = (struct cert_rect){10, 200, 12, 1};
-    assert_int_equal(cert_rect_check(CERT_BOX_SEAL, &r), -1);  /* 200 + 12 > 210 */
+    assert_int_equal(cert_rect_check(CERT_BOX_SEAL, &r), -1); /* 200 + 12 > 210 */
 }
 
 /* A PNG header of colour type `type`, then chunk `extra` (4 letters) before IDAT. */
 static size_t png(unsigned char *p, int type, const char *extra)
 {
-    static const unsigned char head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                         'I', 'H', 'D', 'R', 0, 0, 0, 8, 0, 0, 0, 8, 8, 0, 0, 0, 0,
-                                         0, 0, 0, 0};
+    static const unsigned char head[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0,
+                                         13,   'I', 'H', 'D', 'R',  0,    0,    0,    8, 0, 0,
+                                         0,    8,   8,   0,   0,    0,    0,    0,    0, 0, 0};
     size_t n = sizeof head;
     memcpy(p, head, n);
     p[25] = (unsigned char)type;
@@ -125,8 +125,10 @@ static void test_transparency(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults_are_valid), cmocka_unit_test(test_placeholders),
-        cmocka_unit_test(test_expand),             cmocka_unit_test(test_boxes),
+        cmocka_unit_test(test_defaults_are_valid),
+        cmocka_unit_test(test_placeholders),
+        cmocka_unit_test(test_expand),
+        cmocka_unit_test(test_boxes),
         cmocka_unit_test(test_transparency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
