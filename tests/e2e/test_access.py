@@ -25,8 +25,10 @@ import os
 import re
 import secrets
 import sqlite3
+import struct
 import subprocess
 import urllib.parse
+import zlib
 
 import pytest
 import requests
@@ -905,11 +907,24 @@ def campaigns_probe(world, key):
     if key == "POST /admin/campaigns/{id}/certificate":
         return (org, path + "/certificate", cert_layout_form(heading="CSRF 探针证书"), None,
                 layout)
+    # The layout's images are decoded before they are kept: a whole PNG (PNG above has a
+    # broken IDAT checksum, which libpng refuses), with an alpha channel as a seal needs.
+    rgba = zlib.compress(b"\x00\xc0\x10\x10\x80")
+    image = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+             + png_chunk(b"IDAT", rgba) + png_chunk(b"IEND", b""))
     if key == "POST /admin/campaigns/{id}/certificate/background":
-        return (org, path + "/certificate/background", {}, True, layout)
+        return (org, path + "/certificate/background", {},
+                {"background": ("bg.png", image, "image/png")}, layout)
     if key == "POST /admin/campaigns/{id}/certificate/seal":
-        return (org, path + "/certificate/seal", {}, True, layout)
+        return (org, path + "/certificate/seal", {}, {"seal": ("seal.png", image, "image/png")},
+                layout)
     return None
+
+
+def png_chunk(kind, body):
+    """A PNG chunk: length, type, body and CRC."""
+    return (struct.pack(">I", len(body)) + kind + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
 
 
 def cert_layout_form(**changes):

@@ -18,7 +18,7 @@ import zlib
 import pytest
 
 from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
-from test_access import cert_layout_form, user_add
+from test_access import cert_layout_form, png_chunk, user_add
 
 WAIT = 300.0  # the batch on a busy machine
 
@@ -64,13 +64,9 @@ def png(width, height, alpha):
         for x in range(width):
             edge = x < width // 4 or y < height // 4
             rows += (b"\xc0\x10\x10" + (b"\x00" if edge else b"\xff")) if alpha else b"\xc0\x10\x10"
-
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 6 if alpha else 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+            + png_chunk(b"IDAT", zlib.compress(rows)) + png_chunk(b"IEND", b""))
 
 
 def fetch(srv, s, url, name):
