@@ -69,6 +69,13 @@ def png(width, height, alpha):
             + png_chunk(b"IDAT", zlib.compress(rows)) + png_chunk(b"IEND", b""))
 
 
+def png_header(width, height):
+    """The start of an RGB PNG of that size (enough for its type and size to be read)."""
+    return (b"\x89PNG\r\n\x1a\n"
+            + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
+
+
 def fetch(srv, s, url, name):
     r = s.get(srv.url + url, timeout=HTTP_TIMEOUT)
     assert r.status_code == 200, "expected 200 for %s, saw %d: %s" % (url, r.status_code,
@@ -266,6 +273,14 @@ def test_bad_input_changes_nothing(srv, org, cid):
         # A PNG whose header is right but whose data is broken: found when decoded.
         (upload(srv, org, cid, "background", "broken.png", png(40, 30, alpha=False)[:40]
                 + b"\x00" * 40, "image/png"), 415, "无法读取这张图片"),
+        # Past the limits: a background over 4 MB (413 before it is read), a seal over 1 MB,
+        # a side over 4,000 pixels.
+        (upload(srv, org, cid, "background", "big.png",
+                png(8, 8, alpha=False) + b"\0" * (4 << 20), "image/png"), 413, None),
+        (upload(srv, org, cid, "seal", "big.png", png(8, 8, alpha=True) + b"\0" * (1 << 20),
+                "image/png"), 413, None),
+        (upload(srv, org, cid, "background", "wide.png", png_header(4001, 10), "image/png"),
+         422, "图片边长超过了上限"),
         (save(srv, org, cid, qr_x="280"), 422, "超出了页面"),
         (save(srv, org, cid, body_y="150", body_h="70"), 422, "超出了页面"),
         (save(srv, org, cid, seal_w="5"), 422, "超出了页面"),
