@@ -9,8 +9,8 @@
  * complete).  One batch at a time; its progress is kept here for
  * /admin/results, which polls it.  A unit's own certificate is rendered
  * when asked for (one page).  Both follow the campaign's saved layout
- * (cert_layout.c, read once per batch or download); /verify/{code} shows the award as it stands,
- * or that a correction withdrew or changed it.
+ * (cert_layout.c, read once per batch or download); /verify/{code} shows
+ * the award as it stands, or that a correction withdrew or changed it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -122,8 +122,9 @@ static int batch_write(json_t *certs, const char *slug, const struct cert_style 
         for (char *p = name; *p; p++)
             if (*p == '/' || *p == '\\')
                 *p = '_';
-        rc = cert_pdf(&f[i], 1, st, to_buf, &one) == 0 && !one.oom ? zip_add(z, name, one.p, one.len)
-                                                               : -1;
+        rc = cert_pdf(&f[i], 1, st, to_buf, &one) == 0 && !one.oom
+                 ? zip_add(z, name, one.p, one.len)
+                 : -1;
         progress((int)i + 1, (int)n + 1);
     }
     buf_release(&one);
