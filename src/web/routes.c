@@ -45,6 +45,7 @@
 #include "web/certs.h"
 #include "web/campaigns.h"
 #include "web/site_map.h"
+#include "web/cert_layout.h"
 
 struct web_config web;
 
@@ -267,6 +268,11 @@ static const struct route routes[] = {
     {"POST", "/admin/stages/{id}/corrections", H_ACTION(act_correction_make, ROLE_ORGANISER)},
     {"GET", "/admin/stages/{id}/objections/{oid}/file",
      H_DOWNLOAD(raw_objection_file, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/certificate", H_PAGE(page_cert_layout, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate", H_ACTION(act_cert_layout_save, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate/background", H_ACTION(act_cert_background, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate/seal", H_ACTION(act_cert_seal, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/certificate/{file}", H_DOWNLOAD(raw_cert_preview, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

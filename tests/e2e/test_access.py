@@ -25,8 +25,10 @@ import os
 import re
 import secrets
 import sqlite3
+import struct
 import subprocess
 import urllib.parse
+import zlib
 
 import pytest
 import requests
@@ -351,6 +353,18 @@ EXPECTED = {
     # Stage 4 is the 2019 campaign's ballot (终评): its page says what it will hold.
     "GET /call": E("/call", ALL=200),
     "GET /sitemap": E("/sitemap", ALL=200),
+    # The certificate layout (test_cert_layout.py): a heading left empty is refused (422) and
+    # changes nothing; the uploads aim at no campaign (404); the preview is the organiser's.
+    "GET /admin/campaigns/{id}/certificate": E("/admin/campaigns/1/certificate",
+                                               page_for("org", org=200)),
+    "POST /admin/campaigns/{id}/certificate": E("/admin/campaigns/1/certificate",
+                                                post_for(org="ok"), data={"heading": ""}),
+    "POST /admin/campaigns/{id}/certificate/background": E(
+        "/admin/campaigns/999999/certificate/background", post_for(org=404), files=True),
+    "POST /admin/campaigns/{id}/certificate/seal": E(
+        "/admin/campaigns/999999/certificate/seal", post_for(org=404), files=True),
+    "GET /admin/campaigns/{id}/certificate/{file}": E(
+        "/admin/campaigns/1/certificate/preview.png", page_for("org", org=200)),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -894,7 +908,43 @@ def campaigns_probe(world, key):
     if key == "POST /admin/campaigns/{id}/status":
         return (org, path + "/status", {"to": "archived", "confirm": "1"}, None,
                 lambda: one("SELECT status FROM campaign WHERE id = ?", cid)[0])
+    layout = lambda: one("SELECT heading, length(background), length(seal) FROM "  # noqa: E731
+                         "cert_layout WHERE campaign_id = ?", cid)
+    if key == "POST /admin/campaigns/{id}/certificate":
+        return (org, path + "/certificate", cert_layout_form(heading="CSRF 探针证书"), None,
+                layout)
+    # The layout's images are decoded before they are kept: a whole PNG (PNG above has a
+    # broken IDAT checksum, which libpng refuses), with an alpha channel as a seal needs.
+    rgba = zlib.compress(b"\x00\xc0\x10\x10\x80")
+    image = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+             + png_chunk(b"IDAT", rgba) + png_chunk(b"IEND", b""))
+    if key == "POST /admin/campaigns/{id}/certificate/background":
+        return (org, path + "/certificate/background", {},
+                {"background": ("bg.png", image, "image/png")}, layout)
+    if key == "POST /admin/campaigns/{id}/certificate/seal":
+        return (org, path + "/certificate/seal", {}, {"seal": ("seal.png", image, "image/png")},
+                layout)
     return None
+
+
+def png_chunk(kind, body):
+    """A PNG chunk: length, type, body and CRC."""
+    return (struct.pack(">I", len(body)) + kind + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+
+
+def cert_layout_form(**changes):
+    """The certificate layout form as the page sends it with the default layout, changed."""
+    form = {"heading": "荣誉证书", "salutation": "{unit}：",
+            "sentence": "你单位报送的案例《{title}》，在{campaign}中，经专家评审，被评为",
+            "award": "{tier}", "organiser": "{organiser}", "date_line": "{date}",
+            "heading_x": "30.0", "heading_y": "24.7", "heading_w": "237.0", "heading_h": "26.0",
+            "body_x": "42.3", "body_y": "59.3", "body_w": "212.4", "body_h": "88.2",
+            "sign_x": "138.3", "sign_y": "150.0", "sign_w": "116.4", "sign_h": "38.1",
+            "qr_x": "28.2", "qr_y": "160.6", "qr_w": "27.5",
+            "seal_x": "205.0", "seal_y": "146.0", "seal_w": "40.0"}
+    form.update(changes)
+    return form
 
 
 def exhibition_open(world):
