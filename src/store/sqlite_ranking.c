@@ -491,14 +491,16 @@ json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id)
 
 /*
  * {criteria:[names], rows:[[case id, title, region, reviewer, status,
- * total, submitted at, comment, score per criterion...]]}.
+ * total, submitted at (Beijing time, 2020-02-04 09:30), comment, score per
+ * criterion...]]}.
  */
 json_t *store_ranking_export_scores(struct store *st, int64_t stage_id)
 {
     static const char sql_crit[] =
         "SELECT id, name FROM criterion WHERE stage_id = ?1 ORDER BY seq";
     static const char sql[] =
-        "SELECT c.id, c.title, g.name, us.name, r.status, r.total, coalesce(r.submitted_at, ''), "
+        "SELECT c.id, c.title, g.name, us.name, r.status, r.total, "
+        "coalesce(strftime('%Y-%m-%d %H:%M', r.submitted_at, '+8 hours'), ''), "
         "r.comment, r.user_id "
         "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN region g ON g.code = c.region_code "
         "JOIN user us ON us.id = r.user_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
