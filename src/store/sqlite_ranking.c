@@ -319,7 +319,6 @@ static const char SQL_PAGE_SCAN[] =
 void ranking_page_free(struct ranking_page *p)
 {
     json_decref(p->rows);
-    json_decref(p->quorum);
     memset(p, 0, sizeof *p);
 }
 
@@ -340,7 +339,7 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
 {
     memset(out, 0, sizeof *out);
     int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 50;
-    int64_t *ids = calloc((size_t)limit * 2, sizeof *ids);
+    int64_t *ids = calloc((size_t)limit, sizeof *ids);
     sqlite3_stmt *s = ids ? sq_prepare(st, SQL_PAGE_SCAN) : NULL;
     if (!s) {
         free(ids);
@@ -352,7 +351,7 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
     if (f->q)
         sqlite3_bind_text(s, 3, f->q, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 4, f->q_id);
-    int nrows = 0, nquorum = 0;
+    int nrows = 0;
     int64_t last = 0, last_in = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -368,23 +367,18 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
         out->borderline += sqlite3_column_int(s, 3) != 0;
         out->proposed += proposed != 0;
         out->below_quorum += below != 0;
-        if (below) {
-            if (match && out->quorum_total++ < limit)
-                ids[limit + nquorum++] = id;
-            continue;
+        if (!below) {
+            last = id;
+            if (advanced || proposed)
+                last_in = id;
         }
-        last = id;
-        if (advanced || proposed)
-            last_in = id;
         if (match && out->total++ >= f->offset && nrows < limit)
             ids[nrows++] = id;
     }
     sq_done(s);
     out->cut_case = last_in && last_in != last ? last_in : 0;
     out->rows = json_array();
-    out->quorum = json_array();
-    if (rc != SQLITE_DONE || page_rows(st, stage_id, ids, nrows, out->rows) != RC_OK ||
-        page_rows(st, stage_id, ids + limit, nquorum, out->quorum) != RC_OK) {
+    if (rc != SQLITE_DONE || page_rows(st, stage_id, ids, nrows, out->rows) != RC_OK) {
         free(ids);
         ranking_page_free(out);
         return RC_ERROR;

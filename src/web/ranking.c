@@ -162,8 +162,8 @@ static json_t *region_choices(const struct ranking_stage *s, const char *region)
 /*
  * The ranking page's model for stage s (a new reference): the counts over
  * the whole pool, then one page of the table (of a region, matching the
- * search box) and, on the first page, the cases under the quorum that match
- * the same.  NULL with *e set when the page is beyond the last.
+ * search box), its cases under the quorum (ranked last) apart.  NULL with
+ * *e set when the page is beyond the last.
  */
 static json_t *ranking_model(struct req *r, const struct web_input *in,
                              const struct ranking_stage *s, enum web_err *e)
@@ -194,27 +194,25 @@ static json_t *ranking_model(struct req *r, const struct web_input *in,
         if (by_rank && k.cut_case &&
             json_integer_value(json_object_get(row, "case_id")) == k.cut_case)
             json_object_set_new(row, "cut_after", json_true());
-        json_array_append_new(rows, row);
+        /* The cases under the quorum, ranked last, have a table of their own. */
+        json_array_append_new(json_is_true(json_object_get(row, "below_quorum")) ? quorum : rows,
+                              row);
     }
-    /* The cases under the quorum follow the table: listed on its first page. */
-    if (in->page == 1)
-        json_array_foreach(k.quorum, i, res) json_array_append_new(quorum, row_model(r, res));
     json_t *m = json_object();
     json_object_set_new(m, "stage", stage_model(r, s));
     json_object_set_new(m, "rows", rows);
     json_object_set_new(m, "pager", pager);
     json_object_set_new(m, "quorum_failures", quorum);
-    json_object_set_new(m, "quorum_total", json_integer(k.quorum_total));
-    json_object_set_new(m, "quorum_more",
-                        json_boolean(k.quorum_total > (int)json_array_size(quorum)));
+    json_object_set_new(m, "below_quorum_count", json_integer(k.below_quorum));
     json_object_set_new(m, "pool", json_integer(k.pool));
     json_object_set_new(m, "unranked", json_integer(k.unranked));
     json_object_set_new(m, "advanced_count", json_integer(k.advanced));
     json_object_set_new(m, "proposed_count", json_integer(k.proposed));
     json_object_set_new(m, "borderline_count", json_integer(k.borderline));
-    json_object_set_new(m, "ranked", json_boolean(k.pool > k.unranked));
+    json_object_set_new(m, "has_results", json_boolean(k.pool > k.unranked));
     json_object_set_new(m, "has_quorum_failures", json_boolean(json_array_size(quorum) > 0));
     json_object_set_new(m, "has_rows", json_boolean(json_array_size(rows) > 0));
+    json_object_set_new(m, "has_any", json_boolean(k.total > 0));
     json_object_set_new(m, "per_group", json_boolean(!by_rank));
     json_object_set_new(m, "regions", region_choices(s, in->region));
     json_object_set_new(m, "filter", json_pack("{s:s,s:s,s:b}", "q", in->q ? in->q : "", "region",
