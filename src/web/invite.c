@@ -141,8 +141,8 @@ static int place_ok(json_t *regions, unsigned role, const char *region, int64_t 
  * at a time; all is released.  NULL with *e set for a role that is none
  * (400) or a page beyond the last (404); else *pager and *role are set.
  */
-static json_t *users_page(struct req *r, const struct web_input *in, json_t *all,
-                          json_t **pager, const char **role, enum web_err *e)
+static json_t *users_page(struct req *r, const struct web_input *in, json_t *all, json_t **pager,
+                          const char **role, enum web_err *e)
 {
     const char *choices[8];
     size_t n = 0;
@@ -251,8 +251,8 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
                                         !strcmp(role_filter, store_role_name(bit))));
     json_object_set_new(m, "role_choices", role_choices);
     json_object_set_new(m, "pager", pager);
-    json_object_set_new(m, "filter", json_pack("{s:s,s:b}", "q", in->q ? in->q : "", "any",
-                                               in->q || *role_filter));
+    json_object_set_new(
+        m, "filter", json_pack("{s:s,s:b}", "q", in->q ? in->q : "", "any", in->q || *role_filter));
     /* The notice names the address, so it is filled here rather than named by key. */
     const char *invited = r->method == HTTP_POST ? NULL : query_get(&r->query, "invited");
     if (invited && *invited) {

@@ -190,7 +190,7 @@ static json_t *ranking_model(struct req *r, const struct web_input *in,
     json_array_foreach(k.rows, i, res)
     {
         json_t *row = row_model(r, res);
-        /* The cut line: under the last advancing case, when the advancing cases are the top ones. */
+        /* The cut line: under the last advancing case, when those are the top ones. */
         if (by_rank && k.cut_case &&
             json_integer_value(json_object_get(row, "case_id")) == k.cut_case)
             json_object_set_new(row, "cut_after", json_true());
@@ -215,9 +215,9 @@ static json_t *ranking_model(struct req *r, const struct web_input *in,
     json_object_set_new(m, "has_any", json_boolean(k.total > 0));
     json_object_set_new(m, "per_group", json_boolean(!by_rank));
     json_object_set_new(m, "regions", region_choices(s, in->region));
-    json_object_set_new(m, "filter", json_pack("{s:s,s:s,s:b}", "q", in->q ? in->q : "", "region",
-                                               in->region ? in->region : "", "any",
-                                               in->q || in->region));
+    json_object_set_new(m, "filter",
+                        json_pack("{s:s,s:s,s:b}", "q", in->q ? in->q : "", "region",
+                                  in->region ? in->region : "", "any", in->q || in->region));
     ranking_page_free(&k);
     const char *done = query_get(&r->query, "done");
     if (done && (!strcmp(done, "rank") || !strcmp(done, "advance") || !strcmp(done, "close")))

@@ -26,8 +26,8 @@ struct export
     const char *kind; /* assignments / scores / ranking */
     json_t *header;   /* the sheet's header and rows, while it is written */
     json_t *rows;
-    int pct_col;      /* the column shown as a percentage, or -1 */
-    char *data; /* the workbook (malloc'd) or NULL */
+    int pct_col; /* the column shown as a percentage, or -1 */
+    char *data;  /* the workbook (malloc'd) or NULL */
     size_t len;
 };
 
