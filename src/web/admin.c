@@ -211,7 +211,7 @@ static json_t *queue_model(struct req *r, const struct web_input *in, enum web_e
                                                      queue_statuses[k])),
                       "selected", (!*status && k == 0) || !strcmp(status, queue_statuses[k])));
     *e = WEB_OK;
-    /* Decisions act on the campaign being run (the bulk action's): only its waiting list has them. */
+    /* Decisions act on the campaign being run (as the bulk action does): its waiting list only. */
     int waiting = (!*status || !strcmp(status, "recommended")) &&
                   campaign == store_current_campaign_id(web.store);
     return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:b,s:{s:s,s:s,s:b}}", "items", items, "count",
