@@ -267,11 +267,12 @@ def sheets(content):
     return out
 
 
-@pytest.mark.parametrize("kind", ["ranking", "scores", "assignments"])
+@pytest.mark.parametrize("kind", ["ranking", "scores", "assignments", "results", "cases"])
 def test_spreadsheets_speak_chinese(laurel_server, org, edition, kind):
     sid = edition["ranked"] if kind == "ranking" else edition["released"]
-    r = org.get(laurel_server.url + "/admin/stages/%d/export/%s.xlsx" % (sid, kind),
-                timeout=120)
+    path = {"results": "/results.xlsx", "cases": "/admin/export.xlsx"}.get(
+        kind, "/admin/stages/%d/export/%s.xlsx" % (sid, kind))
+    r = org.get(laurel_server.url + path, timeout=120)
     assert r.status_code == 200, "expected the %s spreadsheet, saw %d" % (kind, r.status_code)
     book = sheets(r.content)
     for name, rows in book.items():
