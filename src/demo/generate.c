@@ -156,6 +156,8 @@ static const char *organ(const char *name)
         return "区委";
     if (ends_with(name, "县"))
         return "县委";
+    if (ends_with(name, "旗"))
+        return "旗委";
     if (ends_with(name, "市"))
         return "市委";
     if (ends_with(name, "州"))
