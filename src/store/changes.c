@@ -9,7 +9,8 @@
  * while a write runs, sorts every changed row by its table:
  *
  *   - tables no public page reads (accounts, sessions, reviews, scores,
- *     assignments, the outbox, ...): nothing;
+ *     assignments, the outbox, the vote rows and their daily counters, ...):
+ *     nothing (a vote reaches public pages through vote_total, below);
  *   - a case and the rows hanging from one case (sections, tags, files,
  *     vote totals): that case, and the lists of its campaign if it belongs
  *     to the public campaign (a unit's draft in a call still open leaves
@@ -41,6 +42,7 @@ static const char *const private_tables[] = {
     "user",       "user_role",      "session",   "token",        "outbox",   "region_quota",
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
     "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
+    "vote",       "vote_day",       "vote_net",
     NULL,
 };
 
@@ -201,8 +203,9 @@ void changes_end(struct store *st, struct store_changes *c)
     for (int i = 0; i < c->ncases; i++) {
         if (c->campaigns[i] >= 0)
             continue;
-        if (!s && sqlite3_prepare_v2(st->wdb, "SELECT campaign_id FROM \"case\" WHERE id = ?1", -1,
-                                     &s, NULL) != SQLITE_OK) {
+        /* From the writer's statement cache: every vote asks it for its case. */
+        struct store_tx tx = {st, st->wdb};
+        if (!s && !(s = tx_prepare(&tx, "SELECT campaign_id FROM \"case\" WHERE id = ?1"))) {
             c->global = 1;
             break;
         }
@@ -213,7 +216,6 @@ void changes_end(struct store *st, struct store_changes *c)
             c->global = 1; /* gone: its campaign is not known */
         sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
 }
 
 void changes_apply(struct store *st, const struct store_changes *c)

@@ -322,7 +322,7 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     /* Every limit in one read: the stage open today, the case in its pool, the voter's
      * votes for the case, the voter's and the network prefix's votes today. */
     static const char sql_check[] =
-        "SELECT v.per_case, v.per_day, v.per_net, "
+        "SELECT v.per_case, v.per_day, v.per_net, v.live, "
         "(SELECT count(*) FROM stage_case WHERE stage_id = ?1 AND case_id = ?2), "
         "(SELECT count(*) FROM vote WHERE stage_id = ?1 AND case_id = ?2 AND voter_id = ?3), "
         "coalesce((SELECT votes FROM vote_day WHERE stage_id = ?1 AND voter_id = ?3 AND "
@@ -360,9 +360,10 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         return rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
     }
     int64_t per_case = sqlite3_column_int64(s, 0), per_day = sqlite3_column_int64(s, 1),
-            per_net = sqlite3_column_int64(s, 2), in_pool = sqlite3_column_int64(s, 3),
-            mine = sqlite3_column_int64(s, 4), day = sqlite3_column_int64(s, 5),
-            net = sqlite3_column_int64(s, 6);
+            per_net = sqlite3_column_int64(s, 2), in_pool = sqlite3_column_int64(s, 4),
+            mine = sqlite3_column_int64(s, 5), day = sqlite3_column_int64(s, 6),
+            net = sqlite3_column_int64(s, 7);
+    v->live = sqlite3_column_int(s, 3);
     sq_done(s);
     if (!in_pool)
         return RC_NOTFOUND;
