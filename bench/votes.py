@@ -26,7 +26,10 @@ server's peak RSS (VmHWM, and VmRSS sampled every 50 ms).  The last line is
 
 Usage: python3 bench/votes.py [--laurel build/laurel] [--rounds 3] [--duration 5]
        [--conns 1,16,64,256] [--voters 2000] [--threads NPROC] [--cases 4000]
-Needs wrk, gcc, libsqlite3-dev, python3-requests.
+       [--load wrk|c]
+Needs gcc, libsqlite3-dev, python3-requests, and wrk; without wrk (or with
+--load c) the load is bench/votes_load.c, the same requests and RESULT line
+from one thread over epoll.
 """
 import argparse
 import datetime
@@ -90,15 +93,20 @@ def main():
     ap.add_argument("--voters", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--cases", type=int, default=4000)
+    ap.add_argument("--load", choices=("wrk", "c"), default="wrk" if shutil.which("wrk") else "c")
     o = ap.parse_args()
     conns = [int(c) for c in o.conns.split(",")]
-    for tool in ("wrk", "gcc"):
+    for tool in ("wrk", "gcc") if o.load == "wrk" else ("gcc",):
         if not shutil.which(tool):
             raise SystemExit("votes: %s is missing" % tool)
     with Workspace("votes", o.laurel) as w:
         baseline_bin = os.path.join(w.work, "votes_baseline")
         subprocess.run(["gcc", "-O2", "-o", baseline_bin, os.path.join(HERE, "votes_baseline.c"),
                         "-lsqlite3"], check=True)
+        load_bin = os.path.join(w.work, "votes_load")
+        if o.load == "c":
+            subprocess.run(["gcc", "-O2", "-o", load_bin, os.path.join(HERE, "votes_load.c")],
+                           check=True)
         w.demo(o.cases)
         stage, cases, tokens, voter = prepare(w.data, o.voters)
         tok_file, case_file = os.path.join(w.work, "tokens"), os.path.join(w.work, "cases")
@@ -127,10 +135,13 @@ def main():
             base_runs.append(b)
             log("round %d: baseline %.0f votes/s, p99 %.2f ms" % (rnd + 1, b["votes_per_s"], b["p99_ms"]))
             for c in conns:
-                p = subprocess.run(["wrk", "-t1", "-c%d" % c, "-d%ds" % o.duration, "--latency",
-                                    "-s", os.path.join(HERE, "votes.lua"), server.url, "--",
-                                    tok_file, case_file],
-                                   capture_output=True, text=True, timeout=o.duration * 4 + 60)
+                if o.load == "wrk":
+                    cmd = ["wrk", "-t1", "-c%d" % c, "-d%ds" % o.duration, "--latency", "-s",
+                           os.path.join(HERE, "votes.lua"), server.url, "--", tok_file, case_file]
+                else:
+                    host, port = server.url.rsplit("/", 1)[1].split(":")
+                    cmd = [load_bin, host, port, str(c), str(o.duration), tok_file, case_file]
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=o.duration * 4 + 60)
                 r = parse(p.stdout)
                 r["votes_per_s"] = r["created"] / o.duration
                 created_total += int(r["created"])
@@ -148,8 +159,8 @@ def main():
         db.close()
     med = lambda xs: statistics.median(xs)  # noqa: E731
     base = med([b["votes_per_s"] for b in base_runs])
-    print("durable votes over HTTP, every limit checked; medians of %d rounds of %d s"
-          % (o.rounds, o.duration))
+    print("durable votes over HTTP, every limit checked; medians of %d rounds of %d s; load: %s"
+          % (o.rounds, o.duration, o.load))
     print("  baseline (one transaction per vote): %8.0f votes/s   p99 %7.2f ms"
           % (base, med([b["p99_ms"] for b in base_runs])))
     fields = ["baseline_vps=%.0f" % base]
