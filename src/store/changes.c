@@ -18,7 +18,10 @@
  *     status, tags) also every case page, as each names its neighbours
  *     (previous, next and related cases);
  *   - any other table, or more cases than we keep track of: everything (the
- *     safe default, so a table added later can never leave a stale page).
+ *     safe default, so a table added later can never leave a stale page);
+ *     a new voter token is nothing (no page shows one), a changed or
+ *     deleted one everything: the vote path keeps tokens it has met under
+ *     the global generation (sqlite_votes.c).
  *
  * The counters are bumped after the commit (changes_apply from the write's
  * done callback), and a page reads its generation before it reads the
@@ -142,6 +145,8 @@ static void on_preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const 
     c->rows++;
     if (strcmp(zdb, "main") != 0 || strncmp(table, "sqlite_", 7) == 0 ||
         listed(private_tables, table))
+        return;
+    if (op == SQLITE_INSERT && strcmp(table, "voter_token") == 0)
         return;
     int old = op != SQLITE_INSERT, young = op != SQLITE_DELETE;
     if (strcmp(table, "case") == 0) {

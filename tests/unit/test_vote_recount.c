@@ -14,7 +14,10 @@
  * group, vote_total must equal a naive count of the valid votes, and so
  * must tx_vote_recount's.  Votes added between the scan and the storing
  * must be counted too.  The plans of the three reads are checked to be
- * index ranges without a sort.
+ * index ranges without a sort.  Last, the vote path's token lookup, which
+ * keeps the tokens it met (sqlite_votes.c): a token is found, again after
+ * another voter's token was written, and no more once a write deleted it
+ * or when it has expired.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -427,11 +430,63 @@ static void plans(void **state)
     }
 }
 
+struct token_write {
+    const char *sql, *hash;
+    int64_t voter, expires;
+};
+
+static int token_job(struct store_tx *tx, void *arg)
+{
+    const struct token_write *t = arg;
+    sqlite3_stmt *s = tx_prepare(tx, t->sql);
+    sqlite3_bind_text(s, 1, t->hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, stage);
+    sqlite3_bind_int64(s, 3, t->voter);
+    sqlite3_bind_int64(s, 4, t->expires);
+    return tx_exec(tx, s);
+}
+
+static void tokens_kept_and_dropped(void **state)
+{
+    (void)state;
+    static const char put[] = "INSERT INTO voter_token (token_hash, stage_id, voter_id, expires_at) "
+                              "SELECT ?1, ?2, ?3, ?4";
+    static const char drop[] = "DELETE FROM voter_token WHERE token_hash = ?1 AND ?2 + ?3 + ?4 > 0";
+    int64_t voter = 0, got_stage = 0, got_voter = 0, now = (int64_t)time(NULL);
+    sqlite3_stmt *s;
+    sqlite3_prepare_v2(db, "SELECT min(id) FROM voter", -1, &s, NULL);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        voter = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    assert_true(voter > 0);
+    struct token_write a = {put, "test-token-a", voter, now + 3600};
+    struct token_write b = {put, "test-token-b", voter, now + 3600};
+    struct token_write old = {put, "test-token-old", voter, now - 1};
+    assert_int_equal(store_write_sync(st, token_job, &a), RC_OK);
+    assert_int_equal(store_write_sync(st, token_job, &old), RC_OK);
+    for (int i = 0; i < 2; i++) { /* a miss, then a hit */
+        assert_int_equal(store_vote_token(st, "test-token-a", &got_stage, &got_voter), RC_OK);
+        assert_int_equal(got_stage, stage);
+        assert_int_equal(got_voter, voter);
+        assert_int_equal(store_vote_token(st, "test-token-old", &got_stage, &got_voter),
+                         RC_NOTFOUND);
+    }
+    assert_int_equal(store_write_sync(st, token_job, &b), RC_OK);
+    assert_int_equal(store_vote_token(st, "test-token-a", &got_stage, &got_voter), RC_OK);
+    assert_int_equal(store_vote_token(st, "test-token-b", &got_stage, &got_voter), RC_OK);
+    struct token_write gone = {drop, "test-token-a", 0, 1};
+    assert_int_equal(store_write_sync(st, token_job, &gone), RC_OK);
+    assert_int_equal(store_vote_token(st, "test-token-a", &got_stage, &got_voter), RC_NOTFOUND);
+    assert_int_equal(store_vote_token(st, "test-token-b", &got_stage, &got_voter), RC_OK);
+    assert_int_equal(store_vote_token(st, "no-such-token", &got_stage, &got_voter), RC_NOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_again_and_void),
         cmocka_unit_test(plans),
+        cmocka_unit_test(tokens_kept_and_dropped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
