@@ -753,7 +753,7 @@ int web_answer_cached(struct req *r, struct resp *w)
     const char *ctype = NULL;
     if (ws->early != WEB_OK || !h->model || (h->flags & WEB_NOCACHE) || web_user(r) ||
         counted_kind(h) == STORE_COUNT_ARTICLE || page_slot(r, h, &s) != WEB_OK || !s->key ||
-        s->views < 0 || !pagecache_get(s->key, s->gen, s->views, &w->body, &ctype))
+        s->views < 0 || !pagecache_try(s->key, s->gen, s->views, &w->body, &ctype))
         return 0;
     route_headers(r, w);
     page_headers(w, h);
