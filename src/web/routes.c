@@ -346,6 +346,8 @@ static json_t *site_of(struct req *r, struct resp *w, const char *title)
         i18n_code(other), "other_lang_name",
         i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
         other_lang_url(r), "title", title ? title : "", "en", r->lang == LANG_EN);
+    if (web.static_export)
+        json_object_set_new(site, "export", json_string(web.static_export));
     const struct store_user *u = web_user(r);
     struct web_state *ws = r->app;
     if (u) {
@@ -694,7 +696,7 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
     resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
     resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
     /* A counted page counts first: the counter knows every id (-1: not known yet). */
-    int kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
+    int kind = r->method == HTTP_HEAD || web.static_export ? -1 : counted_kind(h);
     int64_t id = kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
                  : kind >= 0                 ? web_path_id(r->params[0])
                                              : 0;
