@@ -385,10 +385,6 @@ int export_site_main(int argc, char **argv)
     if (!x.dir)
         return usage();
     char err[512];
-    if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "laurel: cannot create %s: %s\n", x.dir, strerror(errno));
-        return 1;
-    }
     if (has_entries(x.dir)) {
         fprintf(stderr, "laurel: %s is not empty; export into a new or empty folder\n", x.dir);
         return 1;
@@ -407,6 +403,14 @@ int export_site_main(int argc, char **argv)
     struct store *st = store_open(data, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
+        worker_stop();
+        render_free();
+        i18n_free();
+        return 1;
+    }
+    if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "laurel: cannot create %s: %s\n", x.dir, strerror(errno));
+        store_close(st);
         worker_stop();
         render_free();
         i18n_free();
