@@ -95,7 +95,7 @@
       meta.appendChild(el('span', 'track', doc[4]));
       if (doc[5]) {
         meta.appendChild(document.createTextNode(' '));
-        meta.appendChild(el('span', 'tier', doc[5]));
+        meta.appendChild(el('span', 'tier tier-' + doc[8], doc[5]));
       }
       meta.appendChild(document.createTextNode(' '));
       var time = el('time', '', doc[6]);

@@ -5,7 +5,7 @@
  * search-index.json and static/export_search.js looks the words up there:
  *
  *   {"version": 1,
- *    "docs":  [[file, title, unit, region, track, tier, date, tags], ...],
+ *    "docs":  [[file, title, unit, region, track, tier, date, tags, tier_slug], ...],
  *    "grams": {"两字": [doc, ...], ...}}
  *
  * Every published case is a doc (file: its exported page, relative to the
@@ -124,10 +124,10 @@ json_t *export_search_index(struct store *st, export_resolve_fn resolve, void *c
             const char *region = jstr(json_object_get(c, "region"), "name");
             size_t doc = json_array_size(docs);
             json_array_append_new(
-                docs, json_pack("[s,s,s,s,s,s,s,s#]", file, title, unit, region,
+                docs, json_pack("[s,s,s,s,s,s,s,s#,s]", file, title, unit, region,
                                 jstr(json_object_get(c, "track"), "name"),
                                 tier ? jstr(tier, "name") : "", jstr(c, "published_at"),
-                                tags.p ? tags.p : "", tags.len));
+                                tags.p ? tags.p : "", tags.len, tier ? jstr(tier, "slug") : ""));
             buf_reset(&text);
             buf_printf(&text, "%s\n%s\n%s\n%.*s", title, unit, region, (int)tags.len,
                        tags.p ? tags.p : "");
