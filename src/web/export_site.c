@@ -67,7 +67,7 @@ static const char *const file_routes[] = {
 /* Public pages that are not cached (they may set a cookie) but hold nothing personal. */
 static const char *const uncached_pages[] = {"/call"};
 /* The query parameters of a page that an export keeps (each value its own file). */
-static const char *const page_params[] = {"region", "tier", "track", "tag", "page", "campaign"};
+static const char *const page_params[] = {"region", "tier", "track", "tag", "page"};
 
 static int listed(const char *s, const char *const *list, size_t n)
 {

@@ -8,9 +8,10 @@ the live site shows (a case's title, the results' totals 40 and 90, a
 region page); the search index finds a case by two characters of its title;
 the server keeps its lock on the data folder (a second `serve` is still
 refused) and answers as before.  The other of a small demo of its own with
-no server running, with --live-url: links to what is not exported (sign-in,
-voting) go to the live site, and `laurel serve` starts on the folder
-afterwards.  Bad uses are refused: a folder that is not empty, a missing
+no server running (an article with an image published before it stopped),
+with --live-url: links to what is not exported (sign-in, voting) go to the
+live site, the image is exported with its bytes and shown by a relative
+link, and `laurel serve` starts on the folder afterwards.  Bad uses are refused: a folder that is not empty, a missing
 database, an unknown option.
 
 The browser side (the static search page under a plain file server) is
@@ -30,6 +31,7 @@ import pytest
 
 from conftest import (LAUREL_BIN, LaurelServer, Page, finish, free_port, get, get_json,
                       healthz, make_demo)
+from test_news import PNG_1X1, Org
 
 EXPORT_TIMEOUT = 300
 LINK_ATTRS = ("href", "src", "action", "data-index")
@@ -200,19 +202,40 @@ def test_search_index_finds_two_characters(shared):
 def test_export_with_the_server_stopped_and_live_links(tmp_path):
     workdir = str(tmp_path)
     data = make_demo(workdir, "--cases", "200")
-    out = os.path.join(workdir, "site")
-    live = "https://cases.example.org"
-    run = export(data, out, "--live-url", live)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "go to the live site" in run.stdout, run.stdout
-    pages = check_site(out, live=live)
-    home = read(out, "index.html")
-    assert 'href="%s/login"' % live in home, "expected 登录 to lead to the live site"
-    case = next(r for r in pages if r.startswith("cases/") and r.count("/") == 2)
-    assert pages[case].h1, case
-    # The export leaves the data folder free: serve starts on it and answers.
     srv = LaurelServer(LAUREL_BIN, data, workdir)
     try:
+        # An article with an image (its cover and in its text), published, then the server stopped.
+        srv.start()
+        org = Org(srv.url)
+        aid = org.create("导出的图文")
+        r = org.post("/admin/news/%d/images" % aid, files={"file": ("图.png", PNG_1X1, "image/png")})
+        assert r.status_code == 303, r.text[:300]
+        img = org.article(aid)["images"][0]
+        r = org.post("/admin/news/%d" % aid, {"title": "导出的图文", "date": "2020-03-01",
+                                              "body": "图文。\n\n" + img["markdown"],
+                                              "cover": img["sha256"]})
+        assert r.status_code == 303, r.text[:300]
+        assert org.post("/admin/news/%d/publish" % aid).status_code == 303
+        slug = org.article(aid)["slug"]
+        srv.stop()
+
+        out = os.path.join(workdir, "site")
+        live = "https://cases.example.org"
+        run = export(data, out, "--live-url", live)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "go to the live site" in run.stdout, run.stdout
+        pages = check_site(out, live=live)
+        home = read(out, "index.html")
+        assert 'href="%s/login"' % live in home, "expected 登录 to lead to the live site"
+        case = next(r for r in pages if r.startswith("cases/") and r.count("/") == 2)
+        assert pages[case].h1, case
+        # The image is exported with its bytes, and the article shows it by a relative link.
+        with open(os.path.join(out, "news", "images", img["sha256"]), "rb") as f:
+            assert f.read() == PNG_1X1
+        article = read(out, "news/%s/index.html" % slug)
+        assert 'src="../../news/images/%s"' % img["sha256"] in article, article[:2000]
+
+        # The export left the data folder free: serve starts on it again and answers.
         srv.start()
         healthz(srv.url, "an export")
     finally:
