@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/embed.h"
@@ -44,6 +45,9 @@
 #include "web/export_site.h"
 #include "web/pagecache.h"
 #include "web/web.h"
+
+/* Threads rendering and writing pages: one per core, at most this many. */
+#define EXPORT_MAX_THREADS 8
 
 /* What a URL of the site is in the export. */
 enum export_kind { EXPORT_NONE, EXPORT_PAGE, EXPORT_FILE };
@@ -56,6 +60,12 @@ struct export {
     json_t *queue; /* URLs in the order found */
     json_t *pages; /* the exported pages' URLs, for the second pass */
     size_t nfiles, away;
+    /* The threads' share: the fields above, the next URL of the queue, who is at work. */
+    pthread_mutex_t lock;
+    pthread_cond_t more;
+    size_t next;
+    unsigned busy, nthreads;
+    int failed;
 };
 
 /* Raw routes whose answers are public files. */
@@ -253,6 +263,7 @@ static int export_url(struct export *x, const char *url)
             fprintf(stderr, "laurel: cannot write %s/%s: %s\n", x->dir, file, strerror(errno));
             rc = -1;
         }
+        pthread_mutex_lock(&x->lock);
         json_object_set_new(x->files, url, json_string(file));
         x->nfiles++;
         if (kind == EXPORT_PAGE) {
@@ -261,6 +272,7 @@ static int export_url(struct export *x, const char *url)
         } else if (w.content_type && strstr(w.content_type, "xml")) {
             collect_sitemaps(x, body, w.body.len);
         }
+        pthread_mutex_unlock(&x->lock);
         free(file);
     }
     if (r.cleanup)
@@ -270,17 +282,51 @@ static int export_url(struct export *x, const char *url)
     return rc;
 }
 
-/* Second pass: every page's links made relative (or live, or left out). */
-static int relink_pages(struct export *x)
+/*
+ * First pass, on each thread: take the next URL of the queue and export it,
+ * until the queue is done and no thread is at work (one may still queue more).
+ */
+static void *crawl(void *arg)
 {
+    struct export *x = *(struct export **)arg;
+    pthread_mutex_lock(&x->lock);
+    for (;;) {
+        while (x->next == json_array_size(x->queue) && x->busy && !x->failed)
+            pthread_cond_wait(&x->more, &x->lock);
+        if (x->failed || x->next == json_array_size(x->queue))
+            break;
+        char *url = strdup(json_string_value(json_array_get(x->queue, x->next++)));
+        x->busy++;
+        pthread_mutex_unlock(&x->lock);
+        int rc = url ? export_url(x, url) : -1;
+        free(url);
+        pthread_mutex_lock(&x->lock);
+        x->busy--;
+        x->failed |= rc != 0;
+        pthread_cond_broadcast(&x->more);
+    }
+    pthread_cond_broadcast(&x->more);
+    pthread_mutex_unlock(&x->lock);
+    return NULL;
+}
+
+/* A thread's part of the second pass: pages first, first + nthreads, ... */
+struct relink {
+    struct export *x;
+    size_t first, away;
+    int rc;
+};
+
+/* Second pass: every page's links made relative (or live, or left out). */
+static void *relink_pages(void *arg)
+{
+    struct relink *part = arg;
+    struct export *x = part->x;
     struct buf out = BUF_INIT;
     buf_init(&out, 0);
-    size_t i;
-    json_t *u;
     int rc = 0;
-    json_array_foreach(x->pages, i, u)
-    {
-        const char *file = exported(x, json_string_value(u));
+    for (size_t i = part->first; i < json_array_size(x->pages); i += x->nthreads) {
+        const char *file = exported(x, json_string_value(json_array_get(x->pages, i)));
         size_t len;
         char *html = read_file(x->dir, file, &len);
         if (!html) {
@@ -288,7 +334,7 @@ static int relink_pages(struct export *x)
             break;
         }
         buf_reset(&out);
-        x->away += export_rewrite(html, len, file, x->live_url, exported, x, &out);
+        part->away += export_rewrite(html, len, file, x->live_url, exported, x, &out);
         free(html);
         if (out.oom || write_file(x->dir, file, out.p ? out.p : "", out.len) != 0) {
             rc = -1;
@@ -296,7 +342,21 @@ static int relink_pages(struct export *x)
         }
     }
     buf_release(&out);
-    return rc;
+    part->rc = rc;
+    return NULL;
+}
+
+/* Run fn(args[i]) on x->nthreads threads (args: size bytes each) and wait for them: 0 or -1. */
+static int on_threads(struct export *x, void *(*fn)(void *), void *args, size_t size)
+{
+    pthread_t t[EXPORT_MAX_THREADS];
+    unsigned started = 0;
+    while (started < x->nthreads &&
+           pthread_create(&t[started], NULL, fn, (char *)args + started * size) == 0)
+        started++;
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    return started == x->nthreads ? 0 : -1;
 }
 
 static int write_index(struct export *x)
@@ -348,11 +408,24 @@ static int export_all(struct export *x)
             snprintf(url, sizeof url, "/%s", embed_files[i].name);
             collect(x, url);
         }
-    for (size_t i = 0; i < json_array_size(x->queue); i++)
-        if (export_url(x, json_string_value(json_array_get(x->queue, i))) != 0)
-            return -1;
+    struct export *crawlers[EXPORT_MAX_THREADS];
+    for (unsigned i = 0; i < x->nthreads; i++)
+        crawlers[i] = x;
+    /* A thread that could not start leaves the work to the others, but the queue must end. */
+    if (on_threads(x, crawl, crawlers, sizeof crawlers[0]) != 0 && x->next < json_array_size(x->queue))
+        x->failed = 1;
+    if (x->failed)
+        return -1;
     json_object_set_new(x->files, "/search-index.json", json_string("search-index.json"));
-    if (relink_pages(x) != 0) {
+    struct relink parts[EXPORT_MAX_THREADS];
+    for (unsigned i = 0; i < x->nthreads; i++)
+        parts[i] = (struct relink){x, i, 0, 0};
+    int rc = on_threads(x, relink_pages, parts, sizeof parts[0]);
+    for (unsigned i = 0; i < x->nthreads; i++) {
+        x->away += parts[i].away;
+        rc |= parts[i].rc;
+    }
+    if (rc != 0) {
         fprintf(stderr, "laurel: cannot rewrite the pages in %s\n", x->dir);
         return -1;
     }
@@ -366,7 +439,10 @@ static int export_all(struct export *x)
 int export_site_main(int argc, char **argv)
 {
     const char *data = "./data", *base = NULL;
-    struct export x = {.lang = LANG_ZH};
+    struct export x = {.lang = LANG_ZH, .lock = PTHREAD_MUTEX_INITIALIZER,
+                       .more = PTHREAD_COND_INITIALIZER};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    x.nthreads = cores < 1 ? 1 : cores > EXPORT_MAX_THREADS ? EXPORT_MAX_THREADS : (unsigned)cores;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--data") == 0 && v)
