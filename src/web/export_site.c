@@ -20,7 +20,10 @@
  * rewrites every page's links relative to its file: a link to what was not
  * exported (sign-in, voting, a personal page, another language) goes to the
  * live site with --live-url, else its element is left out.  Then
- * search-index.json (export_index.c) for static/export_search.js.
+ * search-index.json (export_index.c) for static/export_search.js.  Both
+ * passes run on one thread per core, as the server's threads would: the
+ * first shares its queue and its map of URLs to files under a lock, the
+ * second only reads that map.
  *
  * The export only reads: it runs with the server stopped or beside a running
  * one (SQLite's readers see one committed state per page) and takes no lock
@@ -58,8 +61,9 @@ struct export {
     enum lang lang;
     json_t *files; /* local URL -> its file under dir (string), or null: not exported */
     json_t *queue; /* URLs in the order found */
-    json_t *pages; /* the exported pages' URLs, for the second pass */
-    size_t nfiles, away;
+    json_t *pages; /* the exported pages' URLs, for the second pass, one per file */
+    json_t *written; /* the files written (two spellings of a URL make one file) */
+    size_t away;
     /* The threads' share: the fields above, the next URL of the queue, who is at work. */
     pthread_mutex_t lock;
     pthread_cond_t more;
@@ -160,7 +164,7 @@ static char *read_file(const char *dir, const char *rel, size_t *len)
     return buf_detach(&b, len);
 }
 
-/* First pass: note a local link (queued once), as if it were exported. */
+/* First pass (under x->lock): note a local link (queued once), as if it were exported. */
 static const char *collect(void *ctx, const char *url)
 {
     struct export *x = ctx;
@@ -265,8 +269,9 @@ static int export_url(struct export *x, const char *url)
         }
         pthread_mutex_lock(&x->lock);
         json_object_set_new(x->files, url, json_string(file));
-        x->nfiles++;
-        if (kind == EXPORT_PAGE) {
+        int again = json_object_get(x->written, file) != NULL;
+        json_object_set_new(x->written, file, json_true());
+        if (kind == EXPORT_PAGE && !again) {
             json_array_append_new(x->pages, json_string(url));
             export_rewrite(body, w.body.len, file, NULL, collect, x, NULL);
         } else if (w.content_type && strstr(w.content_type, "xml")) {
@@ -503,11 +508,12 @@ int export_site_main(int argc, char **argv)
     x.files = json_object();
     x.queue = json_array();
     x.pages = json_array();
+    x.written = json_object();
     double t0 = clock_ms();
     int rc = export_all(&x);
     if (rc == 0) {
         printf("laurel: exported %zu pages and %zu files to %s in %.2f s\n",
-               json_array_size(x.pages), x.nfiles - json_array_size(x.pages), x.dir,
+               json_array_size(x.pages), json_object_size(x.written) - json_array_size(x.pages), x.dir,
                (clock_ms() - t0) / 1e3);
         if (x.away)
             printf("laurel: %zu links to what is not exported (signing in, voting, other "
@@ -517,6 +523,7 @@ int export_site_main(int argc, char **argv)
     json_decref(x.files);
     json_decref(x.queue);
     json_decref(x.pages);
+    json_decref(x.written);
     worker_stop();
     store_close(st);
     pagecache_free();
