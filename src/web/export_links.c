@@ -17,7 +17,10 @@
 #include "core/arena.h"
 #include "http/query.h"
 
-/* Append s[0..n) to b with every byte but letters, digits, '-', '_', '~' (and '/' if keep_slash) as %XX. */
+/*
+ * Append s[0..n) to b with every byte but letters, digits, '-', '_', '~' (and '.' and '/' if
+ * keep_slash) as %XX.
+ */
 static void put_escaped(struct buf *b, const char *s, size_t n, int keep_slash)
 {
     static const char hex[] = "0123456789ABCDEF";

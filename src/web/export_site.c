@@ -417,7 +417,8 @@ static int export_all(struct export *x)
     for (unsigned i = 0; i < x->nthreads; i++)
         crawlers[i] = x;
     /* A thread that could not start leaves the work to the others, but the queue must end. */
-    if (on_threads(x, crawl, crawlers, sizeof crawlers[0]) != 0 && x->next < json_array_size(x->queue))
+    if (on_threads(x, crawl, crawlers, sizeof crawlers[0]) != 0 &&
+        x->next < json_array_size(x->queue))
         x->failed = 1;
     if (x->failed)
         return -1;
@@ -512,9 +513,9 @@ int export_site_main(int argc, char **argv)
     double t0 = clock_ms();
     int rc = export_all(&x);
     if (rc == 0) {
-        printf("laurel: exported %zu pages and %zu files to %s in %.2f s\n",
-               json_array_size(x.pages), json_object_size(x.written) - json_array_size(x.pages), x.dir,
-               (clock_ms() - t0) / 1e3);
+        size_t pages = json_array_size(x.pages);
+        printf("laurel: exported %zu pages and %zu files to %s in %.2f s\n", pages,
+               json_object_size(x.written) - pages, x.dir, (clock_ms() - t0) / 1e3);
         if (x.away)
             printf("laurel: %zu links to what is not exported (signing in, voting, other "
                    "languages) %s\n",
