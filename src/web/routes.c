@@ -358,6 +358,8 @@ static json_t *site_of(struct req *r, struct resp *w, const char *title)
         i18n_code(other), "other_lang_name",
         i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
         other_lang_url(r), "title", title ? title : "", "en", r->lang == LANG_EN);
+    if (web.static_export)
+        json_object_set_new(site, "export", json_string(web.static_export));
     const struct store_user *u = web_user(r);
     struct web_state *ws = r->app;
     if (u) {
@@ -718,7 +720,7 @@ static enum web_err page_slot(struct req *r, const struct web_handler *h, struct
         enum web_err e = read_input(r, &s->in);
         if (e != WEB_OK)
             return e;
-        s->kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
+        s->kind = r->method == HTTP_HEAD || web.static_export ? -1 : counted_kind(h);
         s->id = s->kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
                 : s->kind >= 0                 ? web_path_id(r->params[0])
                                                : 0;
