@@ -448,7 +448,7 @@ static int add_experts(struct job *j)
         const struct demo_ed_expert *x = &j->ed.experts[e];
         int64_t uid;
         if (tx_user_add(j->tx, x->email, x->name, j->hash, &uid) != RC_OK ||
-            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0) != RC_OK) {
+            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0, 0) != RC_OK) {
             snprintf(j->err, sizeof j->err, "expert %s: %s", x->email,
                      sqlite3_errmsg(tx_db(j->tx)));
             return -1;

@@ -43,6 +43,7 @@
 #include "web/certs.h"
 #include "web/campaigns.h"
 #include "web/site_map.h"
+#include "web/campaign_roles.h"
 
 struct web_config web;
 
@@ -261,6 +262,10 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
     {"GET", "/call", H_PAGE(page_call, 0)},
     {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
+    /* Roles per campaign: one person's campaigns, given or taken away (campaign_roles.c). */
+    {"GET", "/admin/users/{id}", H_PAGE(page_user_roles, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles", H_ACTION(act_user_role_grant, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles/drop", H_ACTION(act_user_role_drop, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
