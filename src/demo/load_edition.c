@@ -626,6 +626,10 @@ static int review_job(struct store_tx *tx, void *arg)
     }
     if (add_experts(j) || add_rounds(j))
         return RC_ERROR;
+    /* The demo's own expert and Shanghai's recommender serve this edition too. */
+    if (tx_campaign_role(j->tx, j->campaign, j->expert, ROLE_REVIEWER, NULL) != RC_OK ||
+        tx_campaign_role(j->tx, j->campaign, j->shanghai, ROLE_RECOMMENDER, "310000") != RC_OK)
+        return RC_ERROR;
     return RC_OK;
 }
 
