@@ -417,3 +417,73 @@ def test_the_footers_site_map_is_a_page(laurel_server):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     for href in ("/call", "/cases", "/results", "/regions/310000", "/sitemap.xml"):
         assert 'href="%s"' % href in r.text, "expected the site map to link %s" % href
+
+
+def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_server):
+    """Roles per campaign: a copy starts with nobody unless it carries the expert pool or the
+    recommenders over; an invitation binds a reviewer to the campaign chosen, and only a
+    running campaign takes one."""
+    source = [c for c in org.json("/admin/campaigns")["campaigns"] if c["status"] == "open"][0]
+
+    def roles(cid):
+        c = db(laurel_server)
+        try:
+            return dict(c.execute("SELECT role, count(*) FROM campaign_role "
+                                  "WHERE campaign_id = ? GROUP BY role", (cid,)).fetchall())
+        finally:
+            c.close()
+
+    src = roles(source["id"])
+    assert src.get("reviewer", 0) >= 200 and src.get("recommender", 0) >= 1, src
+    made = {}
+    for tag, carry in (("none", {}), ("experts", {"carry_reviewers": "1"}),
+                       ("both", {"carry_reviewers": "1", "carry_recommenders": "1"})):
+        org.get("/admin/campaigns")
+        r = org.post("/admin/campaigns", dict(
+            {"name": "带入测试 " + tag, "opens_at": "2032-03-01", "closes_at": "2032-05-31",
+             "from": str(source["id"])}, **carry))
+        assert r.status_code == 303, r.text[:300]
+        made[tag] = int(re.search(r"/admin/campaigns/(\d+)", r.headers["Location"]).group(1))
+    assert roles(made["none"]) == {}
+    assert roles(made["experts"]) == {"reviewer": src["reviewer"]}
+    assert roles(made["both"]) == src
+    # The form offers both boxes.
+    r = org.get("/admin/campaigns")
+    assert 'name="carry_reviewers"' in r.text and 'name="carry_recommenders"' in r.text
+
+    # An invitation binds the reviewer to the campaign chosen, nowhere else.
+    email = "carry-invite@example.org"
+    r = org.get("/admin/users")
+    assert 'name="campaign"' in r.text and "带入测试 none" in r.text
+    r = org.post("/admin/users/invite", {"email": email, "name": "新专家", "role": "reviewer",
+                                         "campaign": str(made["none"])})
+    assert r.status_code == 303, r.text[:300]
+    c = db(laurel_server)
+    try:
+        uid, = c.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()
+        bound = c.execute("SELECT campaign_id FROM campaign_role WHERE user_id = ?",
+                          (uid,)).fetchall()
+        published = c.execute("SELECT id FROM campaign WHERE status = 'published'").fetchone()[0]
+    finally:
+        c.close()
+    assert bound == [(made["none"],)], bound
+    page = org.get("/admin/users/%d" % uid)
+    assert page.status_code == 200 and "带入测试 none" in page.text
+    # A published campaign takes nobody new: 422, nothing made.
+    r = org.post("/admin/users/invite", {"email": "carry-late@example.org", "name": "迟到",
+                                         "role": "reviewer", "campaign": str(published)})
+    assert r.status_code == 422 and "请选择一个正在进行的征集活动" in r.text, r.status_code
+    r = org.post("/admin/users/%d/roles" % uid, {"role": "reviewer",
+                                                 "campaign": str(published)})
+    assert r.status_code == 422, r.status_code
+    c = db(laurel_server)
+    try:
+        assert c.execute("SELECT count(*) FROM user WHERE email = 'carry-late@example.org'"
+                         ).fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM campaign_role WHERE user_id = ?",
+                         (uid,)).fetchone() == (1,)
+    finally:
+        c.close()
+    for cid in made.values():  # tidy: the copies leave the list of running campaigns
+        r = org.post("/admin/campaigns/%d/status" % cid, {"to": "archived", "confirm": "1"})
+        assert r.status_code == 303, r.status_code
