@@ -89,6 +89,8 @@ static const struct {
     {"/admin/stages/{id}/objections/{oid}", "audit_what_objection_answer"},
     {"/admin/stages/{id}/flags", "audit_what_flags_scan"},
     {"/admin/stages/{id}/flags/{flag}/void", "audit_what_flag_void"},
+    {"/admin/users/{id}/roles", "campaign_roles_audit_grant"},
+    {"/admin/users/{id}/roles/drop", "campaign_roles_audit_drop"},
 };
 
 int web_audit_route(const char *pattern)
