@@ -38,19 +38,20 @@ static const char SQL_USER_BY_TOKEN[] =
     "SELECT " USER_COLS " FROM token t JOIN user u ON u.id = t.user_id "
     "WHERE t.token_hash = ?1 AND t.kind = ?2 AND t.used_at IS NULL "
     "AND t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ','now') AND u.disabled = 0";
-/*
- * A recommender acts for the region bound to the campaign being run, and is
- * no recommender without one; a reviewer's campaigns are checked where a
- * stage is named (scoring, ballots).  One indexed query per request.
- */
 static const char SQL_ROLES[] =
-    "SELECT r.role, coalesce(cr.region_code, r.region_code, ''), coalesce(g.name, ''), "
-    "coalesce(r.unit_id, 0), coalesce(un.name, ''), coalesce(un.region_code, '') FROM user_role r "
-    "LEFT JOIN campaign_role cr ON r.role = 'recommender' AND cr.user_id = r.user_id "
-    " AND cr.role = 'recommender' AND cr.campaign_id = " CURRENT_CAMPAIGN " "
-    "LEFT JOIN region g ON g.code = coalesce(cr.region_code, r.region_code) "
-    "LEFT JOIN unit un ON un.id = r.unit_id "
-    "WHERE r.user_id = ?1 AND (r.role <> 'recommender' OR cr.user_id IS NOT NULL)";
+    "SELECT r.role, coalesce(r.region_code, ''), coalesce(g.name, ''), coalesce(r.unit_id, 0), "
+    "coalesce(un.name, ''), coalesce(un.region_code, '') FROM user_role r "
+    "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit un ON un.id = r.unit_id "
+    "WHERE r.user_id = ?1";
+/*
+ * A recommender acts for the region bound to the campaign being run, and is no
+ * recommender without one; asked only of recommenders, so that the other
+ * accounts' requests pay nothing for it.  A reviewer's campaigns are checked
+ * where a stage is named (scoring, ballots).
+ */
+static const char SQL_RECOMMENDER[] =
+    "SELECT cr.region_code, g.name FROM campaign_role cr JOIN region g ON g.code = cr.region_code "
+    "WHERE cr.user_id = ?1 AND cr.role = 'recommender' AND cr.campaign_id = " CURRENT_CAMPAIGN;
 
 /* Fill out from a row of USER_COLS (+ csrf at col 5 when with_csrf), then its roles. */
 static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct store_user *out)
@@ -87,6 +88,19 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
         }
     }
     sq_done(q);
+    if (out->roles & ROLE_RECOMMENDER) {
+        out->roles &= ~(unsigned)ROLE_RECOMMENDER;
+        out->region_code[0] = out->region_name[0] = 0;
+        if (!(q = sq_prepare(st, SQL_RECOMMENDER)))
+            return RC_ERROR;
+        sqlite3_bind_int64(q, 1, out->id);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            out->roles |= ROLE_RECOMMENDER;
+            sq_copy(out->region_code, sizeof out->region_code, q, 0);
+            sq_copy(out->region_name, sizeof out->region_name, q, 1);
+        }
+        sq_done(q);
+    }
     return RC_OK;
 }
 

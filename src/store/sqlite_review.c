@@ -198,15 +198,18 @@ json_t *store_review_reviewers(struct store *st, int64_t stage_id)
     return a;
 }
 
-json_t *store_review_reviewer_candidates(struct store *st)
+json_t *store_review_reviewer_candidates(struct store *st, int64_t stage_id)
 {
+    /* Experts without a profile, or not yet in the stage's campaign's pool (a past edition's). */
     static const char sql[] =
         "SELECT u.id, u.name, u.email FROM user_role ur JOIN user u ON u.id = ur.user_id "
         "WHERE ur.role = 'reviewer' AND u.disabled = 0 "
-        "AND NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) ORDER BY u.id";
+        "AND (NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) OR NOT "
+        REVIEWS_IN("u.id", "(SELECT campaign_id FROM stage WHERE id = ?1)") ") ORDER BY u.id";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "user_id", col_i(s, 0), "name",

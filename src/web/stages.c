@@ -478,7 +478,7 @@ enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, str
     if (path_stage(r, &s) != WEB_OK)
         return WEB_NOT_FOUND;
     json_t *revs = store_review_reviewers(web.store, s.id);
-    json_t *cands = store_review_reviewer_candidates(web.store);
+    json_t *cands = store_review_reviewer_candidates(web.store, s.id);
     if (!revs || !cands) {
         json_decref(revs);
         json_decref(cands);
