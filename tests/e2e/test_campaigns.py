@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, finish, login,
-                      parse_html)
+                      make_demo, parse_html)
 
 ORGANISER = "office@example.org"
 CLERK = "clerk@example.org"
@@ -487,3 +487,51 @@ def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_
     for cid in made.values():  # tidy: the copies leave the list of running campaigns
         r = org.post("/admin/campaigns/%d/status" % cid, {"to": "archived", "confirm": "1"})
         assert r.status_code == 303, r.status_code
+
+
+def test_existing_roles_become_roles_of_the_campaigns_they_serve():
+    """Migration 014 on a database made before roles per campaign: each reviewer and
+    recommender is bound to the campaigns they served and to every running one, so the demo's
+    experts still review the 2020 edition and its recommender still recommends."""
+    workdir = tempfile.mkdtemp(prefix="laurel-migrate-roles-")
+    srv = None
+    try:
+        data = make_demo(workdir, "--cases", "200")
+        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        try:  # as a database of the schema before 014 had it
+            with c:
+                c.execute("DROP TABLE campaign_role")
+            c.execute("PRAGMA user_version = 13")
+            served = c.execute(
+                "SELECT DISTINCT s.campaign_id, a.user_id FROM assignment a "
+                "JOIN stage s ON s.id = a.stage_id").fetchall()
+            running = [r[0] for r in c.execute(
+                "SELECT id FROM campaign WHERE status NOT IN ('published','archived')")]
+            bound_roles = c.execute("SELECT count(*) FROM user_role "
+                                    "WHERE role IN ('reviewer','recommender')").fetchone()[0]
+            reviewer = c.execute(
+                "SELECT u.email FROM assignment a JOIN stage s ON s.id = a.stage_id "
+                "JOIN user u ON u.id = a.user_id WHERE a.state = 'released' "
+                "AND s.state = 'released' ORDER BY u.id LIMIT 1").fetchone()[0]
+        finally:
+            c.close()
+        assert served and running
+        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        srv.start()
+        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        try:
+            rows = set(c.execute("SELECT campaign_id, user_id, role FROM campaign_role"))
+            published = c.execute("SELECT id FROM campaign WHERE status = 'published'"
+                                  ).fetchone()[0]
+        finally:
+            c.close()
+        assert all((k, u, "reviewer") in rows for k, u in served), "expected served campaigns"
+        assert len({(u, r) for _, u, r in rows}) == bound_roles
+        assert all(k in running or (k, u) in served for k, u, r in rows if r == "reviewer")
+        assert not any(k == published for k, _, _ in rows), "expected nobody bound to 2019"
+        expert = signed_in(srv.url, reviewer, "laurel-demo-2019")
+        assert expert.json("/review")["progress"]["total"] > 0
+        rec = signed_in(srv.url, "shanghai@demo.laurel", "laurel-demo-2019")
+        assert rec.get("/recommend").status_code == 200
+    finally:
+        finish(srv, workdir)
