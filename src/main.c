@@ -242,7 +242,7 @@ static int user_add_write(struct store_tx *tx, void *arg)
     int64_t id;
     if (tx_user_add(tx, u->o->email, u->o->name, u->hash, &id) != RC_OK)
         return RC_ERROR;
-    return tx_user_role(tx, id, u->role, u->o->region, u->o->unit);
+    return tx_user_role(tx, id, u->role, u->o->region, u->o->unit, 0);
 }
 
 static int cmd_user_add(const struct options *o)

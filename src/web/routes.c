@@ -46,6 +46,7 @@
 #include "web/campaigns.h"
 #include "web/site_map.h"
 #include "web/cert_layout.h"
+#include "web/campaign_roles.h"
 
 struct web_config web;
 
@@ -273,6 +274,10 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/certificate/background", H_ACTION(act_cert_background, ROLE_ORGANISER)},
     {"POST", "/admin/campaigns/{id}/certificate/seal", H_ACTION(act_cert_seal, ROLE_ORGANISER)},
     {"GET", "/admin/campaigns/{id}/certificate/{file}", H_DOWNLOAD(raw_cert_preview, ROLE_ORGANISER)},
+    /* Roles per campaign: one person's campaigns, given or taken away (campaign_roles.c). */
+    {"GET", "/admin/users/{id}", H_PAGE(page_user_roles, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles", H_ACTION(act_user_role_grant, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles/drop", H_ACTION(act_user_role_drop, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
