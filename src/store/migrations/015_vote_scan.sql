@@ -11,12 +11,13 @@
 -- vote still writes one index besides its unique key; unixepoch(at) is the
 -- vote's second, as the rules count time.  vote_code_block gains the
 -- columns the check reads; voter_token_stage is new (a verification writes
--- it, a vote does not).
-DROP INDEX vote_stage_at;
-CREATE INDEX vote_scan ON vote (stage_id, valid, unixepoch(at), id, case_id, voter_id, net);
+-- it, a vote does not).  Written to run again harmlessly (IF EXISTS, IF NOT
+-- EXISTS), as a test that rewinds user_version past it does.
+DROP INDEX IF EXISTS vote_stage_at;
+CREATE INDEX IF NOT EXISTS vote_scan ON vote (stage_id, valid, unixepoch(at), id, case_id, voter_id, net);
 
-DROP INDEX vote_code_block;
+DROP INDEX IF EXISTS vote_code_block;
 CREATE INDEX vote_code_block ON vote_code (stage_id, block, tail, created_at, hmac)
     WHERE block IS NOT NULL;
 
-CREATE INDEX voter_token_stage ON voter_token (stage_id, voter_id, expires_at);
+CREATE INDEX IF NOT EXISTS voter_token_stage ON voter_token (stage_id, voter_id, expires_at);
