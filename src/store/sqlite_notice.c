@@ -345,9 +345,10 @@ static int fill_freed(struct store_tx *tx, int64_t campaign, int64_t stage_id, i
         "SELECT sc.case_id, a.tier_id, sc.rank FROM stage_case sc JOIN \"case\" c ON c.id = "
         "sc.case_id JOIN tier f ON f.id = ?3 LEFT JOIN award a ON a.campaign_id = ?1 AND "
         "a.case_id = sc.case_id LEFT JOIN tier t ON t.id = a.tier_id "
-        "WHERE sc.stage_id = ?2 AND sc.advanced AND sc.case_id <> ?4 AND (a.case_id IS NULL OR (t.rank > f.rank "
-        "AND a.why <> 'manual')) AND NOT EXISTS (SELECT 1 FROM objection o WHERE "
-        "o.campaign_id = ?1 AND o.case_id = sc.case_id AND o.state = 'upheld') "
+        "WHERE sc.stage_id = ?2 AND sc.advanced AND sc.case_id <> ?4 "
+        "AND (a.case_id IS NULL OR (t.rank > f.rank AND a.why <> 'manual')) "
+        "AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.campaign_id = ?1 "
+        "AND o.case_id = sc.case_id AND o.state = 'upheld') "
         "AND (f.region_cap = 0 OR (SELECT count(*) FROM award b JOIN \"case\" k ON k.id = "
         "b.case_id WHERE b.campaign_id = ?1 AND b.tier_id = f.id AND k.region_code = "
         "c.region_code) < f.region_cap) "
@@ -413,7 +414,8 @@ int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int u
     sq_done(s);
     int rc = RC_OK;
     if (uphold && tier_id == 0) {
-        static const char was[] = "SELECT tier_id FROM award WHERE campaign_id = ?1 AND case_id = ?2";
+        static const char was[] =
+            "SELECT tier_id FROM award WHERE campaign_id = ?1 AND case_id = ?2";
         static const char del[] = "DELETE FROM award WHERE campaign_id = ?1 AND case_id = ?2";
         if (!(s = tx_prepare(tx, was)))
             return RC_ERROR;
