@@ -892,10 +892,12 @@ def campaigns_probe(world, key):
 
 
 def exhibition_open(world):
-    """The demo's exhibition stage with cases, opened for voting (once) by the organiser."""
+    """The exhibition stage with cases of the demo's edition in review (where its votes and
+    their flags are), opened for voting (once) by the organiser."""
     srv, ids = world["server"], world["ids"]
     if "exhibition" not in ids:
-        sid = db_one(srv, "SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
+        sid = db_one(srv, "SELECT s.id FROM stage s JOIN campaign m ON m.id = s.campaign_id "
+                     "WHERE s.kind = 'exhibition' AND m.status = 'review' AND EXISTS "
                      "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id")[0]
         r = world["actors"]["org"].post("/admin/stages/%d/voting" % sid, {
             "opens_on": "2000-01-01", "closes_on": "2099-12-31", "verify": "both",
