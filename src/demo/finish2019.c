@@ -9,9 +9,10 @@
  * does (the demo organiser as actor):
  *
  *   初评 (review): settings and one criterion (tx_review_stage_update), all
- *     cases in the pool, three experts of another region each, scores that
- *     follow the merit with noise; the system's ranking and advancement
- *     (rank_run_rank, rank_run_advance: the top 400);
+ *     cases in the pool (a load test's filler past DEMO_FULL_CASES aside),
+ *     assignments proposed and released, three experts of another region
+ *     a case, scores that follow the merit with noise; the system's ranking
+ *     and advancement (rank_run_rank, rank_run_advance: the top 400);
  *   网上展示 (exhibition): voting days as in 2019 and a few thousand
  *     votes cast through the voter's path (code, verification, tx_vote_cast
  *     with each vote's own time in 2019), more for the cases of merit; its

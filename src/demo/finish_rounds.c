@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "demo/finish_int.h"
+#include "demo/generate.h"
 #include "domain/fraud.h"
 #include "review/rank_run.h"
 #include "store/audit.h"
@@ -44,17 +45,28 @@ static int round_settings(struct fin *f)
     return tx_review_stage_update(f->tx, f->stage[f->round ? 2 : 0], &s, &c, 1);
 }
 
-/* Round 1's pool: every case of the campaign (its cases were all accepted). */
+/*
+ * Round 1's pool: every case of the campaign (its cases were all accepted)
+ * up to DEMO_FULL_CASES; past it, of a load test's many cases only those of
+ * merit (the rest are filler that no expert reads: ranking a million cases
+ * twice would take the demo minutes).
+ */
 static int round1_pool(struct fin *f)
 {
     static const char sql[] = "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
-                              "SELECT ?1, id FROM \"case\" WHERE campaign_id = ?2";
-    sqlite3_stmt *s = tx_prepare(f->tx, sql);
-    if (!s)
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, f->stage[0]);
-    sqlite3_bind_int64(s, 2, f->campaign);
-    return finish_run(f, s);
+                              "VALUES (?1, ?2)";
+    int rc = RC_OK;
+    for (int id = 1; id <= f->ncases && rc == RC_OK; id++) {
+        if (id > DEMO_FULL_CASES && f->merit[id] == FINISH_MERIT_NONE)
+            continue;
+        sqlite3_stmt *s = tx_prepare(f->tx, sql);
+        if (!s)
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, f->stage[0]);
+        sqlite3_bind_int64(s, 2, id);
+        rc = finish_run(f, s);
+    }
+    return rc;
 }
 
 static int round2_pool(struct fin *f)
