@@ -10,8 +10,11 @@ page counts a view on every request, the results page counts none; both are the 
 pages a visitor reads most after the home page.
 
   bench/results_page.py [BINARY] [--rounds 6] [--cases 4000] [--duration 5s]
+                        [--modes cached,rendered] [--driver wrk|python]
 
-Loopback only; the servers are stopped and the folder removed on exit.  Needs wrk.
+Loopback only; the servers are stopped and the folder removed on exit.  Needs wrk, or
+--driver python (16 keep-alive connections from Python threads: on a small machine the
+client then takes much of the CPU, so compare the server's CPU per request, not req/s).
 """
 import argparse
 import os
@@ -20,14 +23,56 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import threading
+import time
+import http.client
+import random
 
 from laurel_bench import ROOT, Server, cpu_s
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def round_of(srv, paths, duration):
+def seconds(duration):
+    return float(duration[:-1]) * (60 if duration.endswith("m") else 1)
+
+
+def python_round(srv, paths, duration, conns=16):
+    """As wrk would: conns keep-alive connections, random paths, for duration."""
+    with open(paths) as f:
+        urls = [line.strip() for line in f if line.strip()]
+    end = time.monotonic() + seconds(duration)
+    counts, bad = [0] * conns, [0] * conns
+    host, port = srv.url.split("//")[1].split(":")
+
+    def run(k):
+        c = http.client.HTTPConnection(host, int(port), timeout=60)
+        rnd = random.Random(k)
+        while time.monotonic() < end:
+            c.request("GET", rnd.choice(urls))
+            r = c.getresponse()
+            r.read()
+            counts[k] += 1
+            bad[k] += r.status != 200
+        c.close()
+
+    c0, t0 = cpu_s(srv.proc.pid), time.monotonic()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    c1, t1 = cpu_s(srv.proc.pid), time.monotonic()
+    n = sum(counts)
+    if sum(bad) or n == 0:
+        raise SystemExit("results_page: %d of %d answers were not 200" % (sum(bad), n))
+    return n / (t1 - t0), (c1 - c0) / n * 1e6
+
+
+def round_of(srv, paths, duration, driver="wrk"):
     """One wrk run over the paths in file `paths`: (req/s, CPU us per request)."""
+    if driver == "python":
+        return python_round(srv, paths, duration)
     c0 = cpu_s(srv.proc.pid)
     out = subprocess.run(["wrk", "-t1", "-c16", "-d" + duration, "-s",
                           os.path.join(HERE, "reads.lua"), srv.url, "--", paths, "random"],
@@ -45,6 +90,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--cases", type=int, default=4000)
     ap.add_argument("--duration", default="5s")
+    ap.add_argument("--modes", default="cached,rendered")
+    ap.add_argument("--driver", default="wrk", choices=("wrk", "python"))
     o = ap.parse_args()
     work = tempfile.mkdtemp(prefix="laurel-results.")
     servers = {}
@@ -59,7 +106,7 @@ def main():
             f.write("/results\n")
         with open(pages["case"], "w") as f:
             f.writelines("/cases/%d\n" % i for i in range(1, o.cases + 1))
-        for mode in ("cached", "rendered"):
+        for mode in o.modes.split(","):
             d = os.path.join(work, mode)
             shutil.copytree(os.path.join(work, "demo"), os.path.join(d, "data"))
             if mode == "rendered":
@@ -72,7 +119,7 @@ def main():
             got = {"results": [], "case": []}
             for r in range(o.rounds):
                 for page in ("results", "case") if r % 2 == 0 else ("case", "results"):
-                    rps, us = round_of(srv, pages[page], o.duration)
+                    rps, us = round_of(srv, pages[page], o.duration, o.driver)
                     got[page].append((rps, us))
                     print("%-8s round %d  %-7s %8.0f req/s  %7.1f us CPU/req"
                           % (mode, r + 1, page, rps, us), flush=True)

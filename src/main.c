@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/fault.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/auth.h"
@@ -343,8 +344,13 @@ static int cmd_serve(const struct options *o)
             store_close(st);
             return 1;
         }
-        if (rc > 0)
-            log_error("store: start-up check skipped: %s (see --db-check-seconds)", err);
+        if (rc > 0) {
+            char warn[600];
+            snprintf(warn, sizeof warn, "start-up check skipped: %s (see --db-check-seconds)",
+                     err);
+            log_error("store: %s", warn);
+            fault_add_warning(warn);
+        }
     }
     char base[256];
     if (!o->base_url)
@@ -374,7 +380,7 @@ static int cmd_serve(const struct options *o)
         .trusted_proxies = o->trusted_proxies,
         .header_timeout_s = (unsigned)o->header_timeout_s,
     };
-    const struct server_app app = {web_begin, web_dispatch};
+    const struct server_app app = {web_begin, web_dispatch, web_answer_cached};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "laurel: %s\n", err);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static __thread enum fault_kind tl_fault;
@@ -67,10 +68,12 @@ uint64_t fault_count(void)
     return faults;
 }
 
-void fault_set_warning(const char *text)
+void fault_add_warning(const char *text)
 {
     pthread_mutex_lock(&msg_lock);
-    snprintf(warning, sizeof warning, "%s", text ? text : "");
+    size_t used = strlen(warning);
+    if (used + 3 < sizeof warning)
+        snprintf(warning + used, sizeof warning - used, "%s%s", used ? "; " : "", text);
     pthread_mutex_unlock(&msg_lock);
 }
 

@@ -37,8 +37,11 @@ enum fault_kind fault_state(char *msg, size_t n);
 /* Faults noted since start, of any kind. */
 uint64_t fault_count(void);
 
-/* A warning about the start (e.g. WAL frames dropped at recovery), kept for /healthz. */
-void fault_set_warning(const char *text);
+/*
+ * A warning about the start (WAL frames dropped at recovery, the start-up
+ * check cut short), kept for /healthz; a second one is added after the first.
+ */
+void fault_add_warning(const char *text);
 /* The warning, or "" when none; msg gets a copy. */
 void fault_warning(char *msg, size_t n);
 

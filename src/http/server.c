@@ -27,8 +27,10 @@
  * (the connection suspended meanwhile), so that the server's own threads
  * stay free for health checks and writes (which go on to the writer
  * thread).  The lane's queue is bounded: a read that finds it full is
- * answered 503 with Retry-After at once.  Cheap reads (page-cache hits) stay
- * on the server's threads, where they cost least.
+ * answered 503 with Retry-After at once.  Cheap reads stay on the server's
+ * threads, where they cost least: while the lane runs, the application is
+ * asked first whether it holds the answer in memory (a page-cache hit), so
+ * that a hit never queues behind the pages being rendered.
  *
  * A storage fault met while the request ran (core/fault.h: a corrupt
  * database, an I/O error) replaces whatever the handler made of it: 500 for
@@ -116,7 +118,7 @@ static struct {
     struct server *server;
 } lane = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
 static _Atomic int64_t read_cost_us; /* moving average of a read's dispatch */
-static _Atomic uint64_t st_lane_reads, st_lane_full;
+static _Atomic uint64_t st_lane_reads, st_lane_full, st_early_hits;
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -173,6 +175,7 @@ void server_stats_get(struct server_stats *out)
     out->cut_slow = st_cut_slow;
     out->lane_reads = st_lane_reads;
     out->lane_full = st_lane_full;
+    out->early_hits = st_early_hits;
     out->cut_idle = st_cut_idle;
 }
 
@@ -769,6 +772,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body_len = c->body.len;
     }
     int read = lane_candidate(r);
+    if (read && read_cost_us > LANE_SLOW_US && s->app.answer_cached &&
+        s->app.answer_cached(r, &c->w)) {
+        st_early_hits++;
+        c->dispatched = 1;
+        return answer(conn, c);
+    }
     if (read && read_cost_us > LANE_SLOW_US) {
         if (lane_reserve()) {
             st_lane_reads++;

@@ -58,11 +58,15 @@ struct server_config {
  * The application: `begin` runs when the headers are in (it may install
  * r->sink for the body, or return an HTTP status to refuse the request at
  * once, before its body is read); `dispatch` fills w once the body is in.
- * Both run on a server thread.
+ * `answer_cached` (may be NULL) is asked first for a read that would go to
+ * the read lane: it fills w and returns 1 when the answer is in memory
+ * already (a page-cache hit), else it leaves w untouched and returns 0.
+ * All run on a server thread; `dispatch` may run on a lane thread instead.
  */
 struct server_app {
     int (*begin)(struct req *r);
     void (*dispatch)(struct req *r, struct resp *w);
+    int (*answer_cached)(struct req *r, struct resp *w);
 };
 
 /* Counters for /metrics; updated atomically by the server threads. */
@@ -76,6 +80,7 @@ struct server_stats {
     uint64_t cut_idle; /* idle connections closed near the limit */
     uint64_t lane_reads; /* reads dispatched on the read lane */
     uint64_t lane_full;  /* reads answered 503 because the lane's queue was full */
+    uint64_t early_hits; /* reads the lane would have taken, answered from memory at once */
 };
 
 struct server;

@@ -52,13 +52,23 @@ void store_intake_quota(struct store *st, int64_t campaign_id, const char *regio
 json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id);
 
 /*
- * The screening queue: the campaign's cases in status `recommended`
- * (of one region when region is non-NULL), oldest endorsement first, each
- * with its checklist facts: [{id, title, unit, unit_region, region_code,
- * region, track, track_ok, submitted_at, contact_ok, sections:[chars x 5],
- * chars, attachments, eligible, rules:{as store_intake_case}}].
+ * The screening queue, a page at a time: the campaign's cases in status
+ * `status` (NULL: `recommended`, those waiting), of one region and matching
+ * a search when given, oldest endorsement first, each with its checklist
+ * facts: [{id, title, unit, unit_region, region_code, region, track,
+ * track_ok, submitted_at, contact_ok, sections:[chars x 5], chars,
+ * attachments, eligible, rules:{as store_intake_case}}]; in *matched all the
+ * cases that match.
  */
-json_t *store_intake_queue(struct store *st, int64_t campaign_id, const char *region);
+struct intake_queue_filter {
+    const char *region; /* a region code, or NULL */
+    const char *status; /* recommended / passed / correction / rejected; NULL: recommended */
+    const char *q;      /* found in the title or the unit's name (ASCII without case), or NULL */
+    int64_t q_id;       /* or this case id; 0: none */
+    int offset, limit;
+};
+json_t *store_intake_queue(struct store *st, int64_t campaign_id,
+                           const struct intake_queue_filter *f, int *matched);
 
 /*
  * The dashboard: {statuses:{draft: n, ...}, total, regions:[{code, name,

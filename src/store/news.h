@@ -69,6 +69,13 @@ struct news_pick {
 int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind kind,
                      const struct news_pick *picks, size_t n, const char *from, const char *to,
                      const char *date, int64_t *id);
+/*
+ * Draft the 公示 of campaign_id from its proposed awards, for the period
+ * from..to (dated from), kept with the news desk's campaign (the public
+ * one while there is one, so that the desk shows it).
+ */
+int tx_news_announce_notice(struct store_tx *tx, int64_t campaign_id, const char *from,
+                            const char *to, int64_t *id);
 /* Draft the 结果公告 of campaign_id from its published cases' tiers (tx_news_announce). */
 int tx_news_announce_results(struct store_tx *tx, int64_t campaign_id, const char *date,
                              int64_t *id);

@@ -5,8 +5,15 @@
  *
  * While a notice is open the proposal is frozen (store/award.h's writes
  * answer RC_STATE); a notice does not close while an objection is open
- * (RC_STATE); closing sets "case".tier_id from the proposal for every case
- * of the campaign (NULL for the rest).
+ * (RC_STATE); closing publishes the campaign: it sets "case".tier_id from
+ * the proposal for every case of the campaign (NULL for the rest), shows
+ * the cases that went through the review (status published), marks the
+ * campaign published, fills its public read tables and makes it the public
+ * campaign (the newest published), and issues the first signed results
+ * statement of the list (statement.h).  This is the one place that publishes a
+ * campaign's results; later changes are corrections (correction.h).
+ * Publishing drafts the 公示 announcement (news.h), its id kept with the
+ * notice.
  */
 #ifndef LAUREL_NOTICE_H
 #define LAUREL_NOTICE_H
@@ -18,7 +25,8 @@
 
 /*
  * The notice of ballot stage stage_id's campaign: {days, starts_on, ends_on,
- * contact, calendar, state, published_at, closed_at, objections_open}, or
+ * contact, calendar, state, published_at, closed_at, objections_open,
+ * article_id (the draft 公示 announcement, 0 if none)}, or
  * NULL when none was published.
  */
 json_t *store_notice(struct store *st, int64_t stage_id);
@@ -41,8 +49,8 @@ int tx_notice_publish(struct store_tx *tx, int64_t stage_id, int days, const cha
 int tx_notice_close(struct store_tx *tx, int64_t stage_id);
 
 /*
- * Objections.  A code verifies the objector's e-mail address (contact,
- * normalised) for the notice of stage_id while it is open: RC_STATE when
+ * Objections.  A code verifies the objector's contact (an e-mail address,
+ * or "sms:<mobile number>", normalised: the outbox's address) for the notice of stage_id while it is open: RC_STATE when
  * it is not, RC_QUOTA when the address had a code less than a minute ago.
  * The message (subject, body with the code) goes to the outbox.
  */
@@ -60,15 +68,21 @@ int tx_objection_code(struct store_tx *tx, int64_t stage_id, const char *contact
 struct objection_filing {
     int64_t stage_id, case_id;
     const char *name, *contact, *reason, *code_hash;
+    /* The attachment stored under files/ (notice_upload.h), or file_sha256 NULL. */
+    const char *file_sha256, *file_name, *file_mime;
+    int64_t file_size;
     long now;
     int outcome;
 };
 int tx_objection_file(struct store_tx *tx, struct objection_filing *f);
 /*
  * The objections of stage_id's notice, newest first: [{id, case_id, title,
- * tier_name, name, contact, reason, state, answer, created_at (2020-02-04)}].
+ * tier_name, name, contact, reason, state, answer, created_at (2020-02-04),
+ * file_name ("" without an attachment), file_size}].
  */
 json_t *store_objections(struct store *st, int64_t stage_id);
+/* Objection id's attachment in stage_id's notice: {sha256, name, mime}, or NULL. */
+json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id);
 /*
  * Answer objection id of stage_id's open notice: upheld (the case moved to
  * tier_id, or out of the awards with 0, within quotas and caps: RC_QUOTA)

@@ -69,6 +69,39 @@ void ranking_input_free(struct ranking_input *in);
  */
 json_t *store_ranking_results(struct store *st, int64_t stage_id);
 
+/*
+ * The organiser's ranking table, a page at a time: the ranked cases best
+ * first (those under the quorum last, as ranked), of one region and
+ * matching a search when given.
+ */
+struct ranking_filter {
+    const char *region; /* a region code, or NULL */
+    const char *q;      /* found in the title or the unit's name (ASCII without case), or NULL */
+    int64_t q_id;       /* or this case id; 0: none */
+    int offset, limit;
+};
+
+/*
+ * A page of the table and the counts over the stage's whole pool, whatever
+ * the filter: the pool, the unranked, and among the ranked the advanced,
+ * the proposed (would advance by the rule), the borderline and those below
+ * the quorum.  cut_case is the last case (by rank) that met the quorum and
+ * is advanced or proposed, when another case that met it follows (the cut
+ * line is drawn under it), else 0.  total counts the ranked cases that
+ * match; rows (owned) are as store_ranking_results gives them.
+ */
+struct ranking_page {
+    int pool, unranked, advanced, proposed, borderline, below_quorum;
+    int64_t cut_case;
+    int total;
+    json_t *rows;
+};
+
+/* Fill *out (released with ranking_page_free).  RC_OK or RC_ERROR (then out is empty). */
+int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_filter *f,
+                       struct ranking_page *out);
+void ranking_page_free(struct ranking_page *p);
+
 /* One case of the stage's pool as above, or NULL. */
 json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id);
 

@@ -122,7 +122,7 @@ json_t *store_review_pool(struct store *st, int64_t stage_id);
 
 /*
  * The assignments of a stage, by case:
- * [{case_id, title, region_name, reviewers:[{user_id, name, region_name, state,
+ * [{case_id, title, region_name, unit_name, reviewers:[{user_id, name, region_name, state,
  *   review (none / draft / submitted)}]}] in case id order; dropped ones included
  * with state "dropped".
  */

@@ -404,7 +404,7 @@ static int load_counters(struct store *st)
     return 0;
 }
 
-static int64_t find_public_campaign(sqlite3 *db)
+int64_t db_public_campaign(sqlite3 *db)
 {
     sqlite3_stmt *s;
     int64_t id = 0;
@@ -540,7 +540,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
                  "transactions committed before the last stop may be lost",
                  kept + 1, wal_commit);
         log_error("store: %s", warn);
-        fault_set_warning(warn);
+        fault_add_warning(warn);
     }
     for (int k = 0; k < STORE_COUNT__MAX; k++)
         st->views[k] = counter_new();
@@ -549,7 +549,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         store_close(st);
         return NULL;
     }
-    st->campaign_id = find_public_campaign(st->wdb);
+    st->campaign_id = db_public_campaign(st->wdb);
     if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id)) {
         /* A database from before migration 004: fill its public read tables once. */
         if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
@@ -583,7 +583,7 @@ static int reload_job(sqlite3 *db, void *arg)
     (void)db; /* the writer's connection, st->wdb */
     if (load_counters(st) != 0)
         return -1;
-    st->campaign_id = find_public_campaign(st->wdb);
+    st->campaign_id = db_public_campaign(st->wdb);
     /* A campaign published without its public read tables gets them now. */
     if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id) &&
         db_public_refresh(st->wdb, st->campaign_id) != 0)

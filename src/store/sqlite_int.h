@@ -161,12 +161,15 @@ int store_index_cases(sqlite3 *db);
  * (logged).
  */
 int db_public_refresh(sqlite3 *db, int64_t campaign_id);
+/* The public campaign: the newest published (or archived) one, or 0. */
+int64_t db_public_campaign(sqlite3 *db);
 /* Drop what the public reads keep in memory for st (at store_close). */
 void db_public_close(const struct store *st);
 /* Add delta flushed views to the campaign's figures (writer thread). */
 void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
-/* 1 if campaign_id has published cases but no pub_figures row (a database
- * migrated to 004 and not refreshed yet), else 0. */
+/* 1 if campaign_id has published cases but no pub_figures row, or awarded
+ * ones but no pub_award row (a database migrated to 004 or 012 and not
+ * refreshed yet), else 0. */
 int db_public_stale(sqlite3 *db, int64_t campaign_id);
 /*
  * The SQL text of the id query of a case list without search words (see

@@ -188,6 +188,12 @@ json_t *store_intake_case(struct store *st, int64_t campaign_id, int64_t id)
     return c;
 }
 
+/* The cases of campaign ?1 in status ?3, of region ?2, matching ?4 (title or unit) or id ?5. */
+#define QUEUE_WHERE                                                                                \
+    "WHERE c.campaign_id = ?1 AND c.status = ?3 AND (?2 IS NULL OR c.region_code = ?2) "         \
+    "AND (?4 IS NULL OR instr(lower(c.title), lower(?4)) > 0 "                                     \
+    "     OR instr(lower(u.name), lower(?4)) > 0 OR c.id = ?5) "
+
 static const char SQL_QUEUE[] =
     "SELECT c.id, c.title, u.name, u.region_code, c.region_code, g.name, coalesce(t.name, ''), "
     "t.id IS NOT NULL AND t.campaign_id = c.campaign_id, "
@@ -198,22 +204,42 @@ static const char SQL_QUEUE[] =
     "(SELECT count(*) FROM attachment WHERE case_id = c.id), "
     "coalesce(date(c.submitted_at, '+8 hours') <= k.closes_at, 0), " ELIGIBLE ", " UNIT_OTHERS
     ", k.cases_per_unit, k.attachments_min "
-    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id JOIN region g ON g.code = c.region_code "
+    /* The page's ids first, so that the facts are computed for its rows only. */
+    "FROM (SELECT c.id AS id, r.at AS at FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
+    "      LEFT JOIN recommendation r ON r.case_id = c.id " QUEUE_WHERE
+    "      ORDER BY r.at, c.id LIMIT ?6 OFFSET ?7) pg "
+    "JOIN \"case\" c ON c.id = pg.id JOIN unit u ON u.id = c.unit_id "
+    "JOIN region g ON g.code = c.region_code "
     "JOIN campaign k ON k.id = c.campaign_id LEFT JOIN track t ON t.id = c.track_id "
-    "LEFT JOIN recommendation r ON r.case_id = c.id "
-    "WHERE c.campaign_id = ?1 AND c.status = 'recommended' AND (?2 IS NULL OR c.region_code = ?2) "
-    "ORDER BY r.at, c.id";
+    "ORDER BY pg.at, pg.id";
+static const char SQL_QUEUE_COUNT[] =
+    "SELECT count(*) FROM \"case\" c JOIN unit u ON u.id = c.unit_id " QUEUE_WHERE;
 
-json_t *store_intake_queue(struct store *st, int64_t campaign_id, const char *region)
+static void bind_queue(sqlite3_stmt *s, int64_t campaign_id, const struct intake_queue_filter *f)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_QUEUE);
+    sqlite3_bind_int64(s, 1, campaign_id);
+    if (f->region)
+        sqlite3_bind_text(s, 2, f->region, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, f->status ? f->status : "recommended", -1, SQLITE_TRANSIENT);
+    if (f->q)
+        sqlite3_bind_text(s, 4, f->q, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 5, f->q_id);
+}
+
+json_t *store_intake_queue(struct store *st, int64_t campaign_id,
+                           const struct intake_queue_filter *f, int *matched)
+{
+    sqlite3_stmt *s = sq_prepare(st, SQL_QUEUE_COUNT);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    if (region)
-        sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, 2);
+    bind_queue(s, campaign_id, f);
+    *matched = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sq_done(s);
+    if (!(s = sq_prepare(st, SQL_QUEUE)))
+        return NULL;
+    bind_queue(s, campaign_id, f);
+    sqlite3_bind_int(s, 6, f->limit);
+    sqlite3_bind_int(s, 7, f->offset);
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
         int len[5] = {0}, total = 0;

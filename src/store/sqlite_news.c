@@ -59,6 +59,10 @@ static const char SQL_AWARDED[] =
     "SELECT c.id, c.tier_id FROM \"case\" c JOIN tier t ON t.id = c.tier_id "
     "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL ORDER BY t.rank, c.region_code, c.id";
 
+static const char SQL_PROPOSED[] =
+    "SELECT a.case_id, a.tier_id FROM award a JOIN tier t ON t.id = a.tier_id JOIN \"case\" c "
+    "ON c.id = a.case_id WHERE a.campaign_id = ?1 ORDER BY t.rank, c.region_code, a.ord, c.id";
+
 int64_t store_news_campaign(struct store *st)
 {
     int64_t id = store_public_campaign(st);
@@ -433,9 +437,10 @@ static int draft_read(struct store_tx *tx, int64_t campaign_id, const struct new
     return rc;
 }
 
-int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind kind,
-                     const struct news_pick *picks, size_t n, const char *from, const char *to,
-                     const char *date, int64_t *id)
+/* tx_news_announce, the article kept under campaign `owner` (the news desk's). */
+static int announce(struct store_tx *tx, int64_t campaign_id, int64_t owner, enum news_kind kind,
+                    const struct news_pick *picks, size_t n, const char *from, const char *to,
+                    const char *date, int64_t *id)
 {
     if (kind != NEWS_KIND_NOTICE && kind != NEWS_KIND_RESULTS)
         return RC_INVALID;
@@ -459,11 +464,49 @@ int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind ki
                  kind == NEWS_KIND_NOTICE ? "notice" : "results", *campaign_slug ? "-" : "",
                  campaign_slug);
         struct news_fields f = {title, NULL, "", "", date, body, NULL};
-        rc = insert(tx, campaign_id, &f, kind, fallback, id);
+        rc = insert(tx, owner, &f, kind, fallback, id);
     }
     free(title);
     free(body);
     draft_free(&d);
+    return rc;
+}
+
+int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind kind,
+                     const struct news_pick *picks, size_t n, const char *from, const char *to,
+                     const char *date, int64_t *id)
+{
+    return announce(tx, campaign_id, campaign_id, kind, picks, n, from, to, date, id);
+}
+
+int tx_news_announce_notice(struct store_tx *tx, int64_t campaign_id, const char *from,
+                            const char *to, int64_t *id)
+{
+    sqlite3_stmt *s = tx_prepare(tx, SQL_PROPOSED);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    struct news_pick *picks = NULL;
+    size_t n = 0;
+    int rc = RC_OK, step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct news_pick *more = realloc(picks, (n + 1) * sizeof *picks);
+        if (!more) {
+            rc = RC_ERROR;
+            break;
+        }
+        picks = more;
+        picks[n].case_id = sqlite3_column_int64(s, 0);
+        picks[n++].tier_id = sqlite3_column_int64(s, 1);
+    }
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = RC_ERROR;
+    sq_done(s);
+    /* The desk's campaign: the public one while there is one (store_news_campaign). */
+    int64_t owner = tx->st->campaign_id ? tx->st->campaign_id : campaign_id;
+    if (rc == RC_OK)
+        rc = announce(tx, campaign_id, owner, NEWS_KIND_NOTICE, picks, n, from, to, from, id);
+    free(picks);
     return rc;
 }
 

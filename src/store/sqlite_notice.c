@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "store/accounts.h"
+#include "store/news.h"
+#include "store/statement.h"
 #include "store/notice.h"
 #include "store/sqlite_int.h"
 
@@ -14,7 +16,7 @@ json_t *store_notice(struct store *st, int64_t stage_id)
     static const char sql[] =
         "SELECT n.days, n.starts_on, n.ends_on, n.contact, n.calendar, n.state, n.published_at, "
         "n.closed_at, (SELECT count(*) FROM objection o WHERE o.campaign_id = n.campaign_id AND "
-        "o.state = 'open') FROM stage s JOIN notice n ON n.campaign_id = s.campaign_id "
+        "o.state = 'open'), coalesce(n.article_id, 0) FROM stage s JOIN notice n ON n.campaign_id = s.campaign_id "
         "WHERE s.id = ?1";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
@@ -22,11 +24,12 @@ json_t *store_notice(struct store *st, int64_t stage_id)
     sqlite3_bind_int64(s, 1, stage_id);
     json_t *o = NULL;
     if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i}", "days", sqlite3_column_int(s, 0),
+        o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I}", "days", sqlite3_column_int(s, 0),
                       "starts_on", sq_jtext(s, 1), "ends_on", sq_jtext(s, 2), "contact",
                       sq_jtext(s, 3), "calendar", sq_jtext(s, 4), "state", sq_jtext(s, 5),
                       "published_at", sq_jtext(s, 6), "closed_at", sq_jtext(s, 7),
-                      "objections_open", sqlite3_column_int(s, 8));
+                      "objections_open", sqlite3_column_int(s, 8), "article_id",
+                      (json_int_t)sqlite3_column_int64(s, 9));
     sq_done(s);
     return o;
 }
@@ -157,6 +160,18 @@ int tx_notice_publish(struct store_tx *tx, int64_t stage_id, int days, const cha
     sqlite3_bind_text(s, 5, ends_on, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 6, contact, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 7, calendar ? calendar : "", -1, SQLITE_TRANSIENT);
+    int rc = tx_exec(tx, s);
+    /* The 公示 announcement drafted from the proposal, for the organiser to edit and publish. */
+    int64_t article = 0;
+    if (rc == RC_OK)
+        rc = tx_news_announce_notice(tx, campaign, starts_on, ends_on, &article);
+    if (rc != RC_OK)
+        return rc;
+    static const char link[] = "UPDATE notice SET article_id = ?2 WHERE campaign_id = ?1";
+    if (!(s = tx_prepare(tx, link)))
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign);
+    sqlite3_bind_int64(s, 2, article);
     return tx_exec(tx, s);
 }
 
@@ -179,16 +194,37 @@ int tx_notice_close(struct store_tx *tx, int64_t stage_id)
     sq_done(s);
     if (!open || objections)
         return RC_STATE;
-    int rc = tx_exec_id(tx,
-                        "UPDATE \"case\" SET tier_id = (SELECT a.tier_id FROM award a WHERE "
-                        "a.campaign_id = ?1 AND a.case_id = \"case\".id) WHERE campaign_id = ?1",
-                        campaign);
+    /*
+     * The campaign published: its cases' final tiers, the cases that went
+     * through the review shown (as published, dated now unless they were
+     * already), the campaign itself, its public read tables, and the
+     * public campaign taken afresh (the newest published).
+     */
+    static const char *const steps[] = {
+        "UPDATE \"case\" SET tier_id = (SELECT a.tier_id FROM award a WHERE "
+        "a.campaign_id = ?1 AND a.case_id = \"case\".id) WHERE campaign_id = ?1",
+        "UPDATE \"case\" SET status = 'published', published_at = coalesce(published_at, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now')) WHERE campaign_id = ?1 AND "
+        "(status IN ('passed','published') OR tier_id IS NOT NULL)",
+        "UPDATE campaign SET status = 'published', published_at = coalesce(published_at, "
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now')) WHERE id = ?1",
+        "UPDATE notice SET state = 'closed', closed_at = "
+        "strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE campaign_id = ?1",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        int rc = tx_exec_id(tx, steps[i], campaign);
+        if (rc != RC_OK)
+            return rc;
+    }
+    if (db_public_refresh(tx->db, campaign) != 0)
+        return RC_ERROR;
+    /* The published list, signed (statement.h); the caller's own audit row, if any, follows. */
+    struct statement_issue q = {campaign, 0, 0};
+    int rc = tx_statement_issue(tx, &q);
     if (rc != RC_OK)
         return rc;
-    return tx_exec_id(tx,
-                      "UPDATE notice SET state = 'closed', closed_at = "
-                      "strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE campaign_id = ?1",
-                      campaign);
+    tx->st->campaign_id = db_public_campaign(tx->db);
+    return RC_OK;
 }
 
 /* The campaign of stage_id's open notice, or 0. */
@@ -286,8 +322,8 @@ int tx_objection_file(struct store_tx *tx, struct objection_filing *f)
     }
     static const char used[] = "DELETE FROM objection_code WHERE campaign_id = ?1 AND contact = ?2";
     static const char ins[] =
-        "INSERT INTO objection (campaign_id, case_id, name, contact, reason) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)";
+        "INSERT INTO objection (campaign_id, case_id, name, contact, reason, file_sha256, "
+        "file_name, file_mime, file_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     if (!(s = tx_prepare(tx, used)))
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, campaign);
@@ -300,6 +336,12 @@ int tx_objection_file(struct store_tx *tx, struct objection_filing *f)
     sqlite3_bind_text(s, 3, f->name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 4, f->contact, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 5, f->reason, -1, SQLITE_TRANSIENT);
+    if (f->file_sha256) {
+        sqlite3_bind_text(s, 6, f->file_sha256, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 7, f->file_name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 8, f->file_mime, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 9, f->file_size);
+    }
     f->outcome = RC_OK;
     return tx_exec(tx, s);
 }
@@ -308,7 +350,8 @@ json_t *store_objections(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
         "SELECT o.id, o.case_id, c.title, coalesce(t.name, ''), o.name, o.contact, o.reason, "
-        "o.state, o.answer, substr(o.created_at, 1, 10) FROM stage s JOIN objection o "
+        "o.state, o.answer, substr(o.created_at, 1, 10), coalesce(o.file_name, ''), "
+        "coalesce(o.file_size, 0) FROM stage s JOIN objection o "
         "ON o.campaign_id = s.campaign_id JOIN \"case\" c ON c.id = o.case_id "
         "LEFT JOIN award a ON a.campaign_id = o.campaign_id AND a.case_id = o.case_id "
         "LEFT JOIN tier t ON t.id = a.tier_id "
@@ -320,12 +363,14 @@ json_t *store_objections(struct store *st, int64_t stage_id)
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(
-            a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+            a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "id",
                          (json_int_t)sqlite3_column_int64(s, 0), "case_id",
                          (json_int_t)sqlite3_column_int64(s, 1), "title", sq_jtext(s, 2),
                          "tier_name", sq_jtext(s, 3), "name", sq_jtext(s, 4), "contact",
                          sq_jtext(s, 5), "reason", sq_jtext(s, 6), "state", sq_jtext(s, 7),
-                         "answer", sq_jtext(s, 8), "created_at", sq_jtext(s, 9)));
+                         "answer", sq_jtext(s, 8), "created_at", sq_jtext(s, 9),
+                         "file_name", sq_jtext(s, 10), "file_size",
+                         (json_int_t)sqlite3_column_int64(s, 11)));
     sq_done(s);
     return a;
 }
@@ -386,6 +431,25 @@ static int fill_freed(struct store_tx *tx, int64_t campaign, int64_t stage_id, i
         tier_id = held;
     }
     return RC_OK;
+}
+
+json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id)
+{
+    static const char sql[] =
+        "SELECT o.file_sha256, o.file_name, o.file_mime FROM stage s JOIN objection o ON "
+        "o.campaign_id = s.campaign_id WHERE s.id = ?1 AND o.id = ?2 AND o.file_sha256 IS NOT "
+        "NULL";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, id);
+    json_t *o = sqlite3_step(s) == SQLITE_ROW
+                    ? json_pack("{s:o,s:o,s:o}", "sha256", sq_jtext(s, 0), "name", sq_jtext(s, 1),
+                                "mime", sq_jtext(s, 2))
+                    : NULL;
+    sq_done(s);
+    return o;
 }
 
 int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int uphold,

@@ -300,6 +300,93 @@ json_t *store_ranking_results(struct store *st, int64_t stage_id)
     return a;
 }
 
+/* A stored explanation's flag, as 0 or 1. */
+#define EX_FLAG(name) "coalesce(json_extract(sc.explanation, '$." name "'), 0)"
+
+/*
+ * One pass over the pool, best first, with what the counts need and
+ * whether the row matches ?2 (region) and ?3/?4 (search); the explanation
+ * is parsed once a row, then only the rows of the page are read whole.
+ */
+static const char SQL_PAGE_SCAN[] =
+    "SELECT sc.case_id, sc.rank IS NOT NULL AND sc.explanation IS NOT NULL, sc.advanced, "
+    "sc.borderline, " EX_FLAG("proposed") ", " EX_FLAG("below_quorum") ", "
+    "(?2 IS NULL OR c.region_code = ?2) AND (?3 IS NULL OR instr(lower(c.title), lower(?3)) > 0 "
+    " OR instr(lower(u.name), lower(?3)) > 0 OR sc.case_id = ?4) "
+    "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id JOIN unit u ON u.id = c.unit_id "
+    "WHERE sc.stage_id = ?1 ORDER BY sc.rank IS NULL, sc.rank, sc.case_id";
+
+void ranking_page_free(struct ranking_page *p)
+{
+    json_decref(p->rows);
+    memset(p, 0, sizeof *p);
+}
+
+/* Append the stored result of each case of ids to a (the organiser's row). */
+static int page_rows(struct store *st, int64_t stage_id, const int64_t *ids, int n, json_t *a)
+{
+    for (int i = 0; i < n; i++) {
+        json_t *o = store_ranking_result(st, stage_id, ids[i]);
+        if (!o)
+            return RC_ERROR;
+        json_array_append_new(a, o);
+    }
+    return RC_OK;
+}
+
+int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_filter *f,
+                       struct ranking_page *out)
+{
+    memset(out, 0, sizeof *out);
+    int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 50;
+    int64_t *ids = calloc((size_t)limit, sizeof *ids);
+    sqlite3_stmt *s = ids ? sq_prepare(st, SQL_PAGE_SCAN) : NULL;
+    if (!s) {
+        free(ids);
+        return RC_ERROR;
+    }
+    sqlite3_bind_int64(s, 1, stage_id);
+    if (f->region)
+        sqlite3_bind_text(s, 2, f->region, -1, SQLITE_TRANSIENT);
+    if (f->q)
+        sqlite3_bind_text(s, 3, f->q, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 4, f->q_id);
+    int nrows = 0;
+    int64_t last = 0, last_in = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        out->pool++;
+        if (!sqlite3_column_int(s, 1)) {
+            out->unranked++;
+            continue;
+        }
+        int advanced = sqlite3_column_int(s, 2), proposed = sqlite3_column_int(s, 4);
+        int below = sqlite3_column_int(s, 5), match = sqlite3_column_int(s, 6);
+        out->advanced += advanced != 0;
+        out->borderline += sqlite3_column_int(s, 3) != 0;
+        out->proposed += proposed != 0;
+        out->below_quorum += below != 0;
+        if (!below) {
+            last = id;
+            if (advanced || proposed)
+                last_in = id;
+        }
+        if (match && out->total++ >= f->offset && nrows < limit)
+            ids[nrows++] = id;
+    }
+    sq_done(s);
+    out->cut_case = last_in && last_in != last ? last_in : 0;
+    out->rows = json_array();
+    if (rc != SQLITE_DONE || page_rows(st, stage_id, ids, nrows, out->rows) != RC_OK) {
+        free(ids);
+        ranking_page_free(out);
+        return RC_ERROR;
+    }
+    free(ids);
+    return RC_OK;
+}
+
 json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id)
 {
     static const char sql[] = RESULT_COLS "WHERE sc.stage_id = ?1 AND sc.case_id = ?2";
@@ -398,14 +485,16 @@ json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id)
 
 /*
  * {criteria:[names], rows:[[case id, title, region, reviewer, status,
- * total, submitted at, comment, score per criterion...]]}.
+ * total, submitted at (Beijing time, 2020-02-04 09:30), comment, score per
+ * criterion...]]}.
  */
 json_t *store_ranking_export_scores(struct store *st, int64_t stage_id)
 {
     static const char sql_crit[] =
         "SELECT id, name FROM criterion WHERE stage_id = ?1 ORDER BY seq";
     static const char sql[] =
-        "SELECT c.id, c.title, g.name, us.name, r.status, r.total, coalesce(r.submitted_at, ''), "
+        "SELECT c.id, c.title, g.name, us.name, r.status, r.total, "
+        "coalesce(strftime('%Y-%m-%d %H:%M', r.submitted_at, '+8 hours'), ''), "
         "r.comment, r.user_id "
         "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN region g ON g.code = c.region_code "
         "JOIN user us ON us.id = r.user_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "

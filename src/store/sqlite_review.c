@@ -165,14 +165,15 @@ json_t *store_review_reviewers(struct store *st, int64_t stage_id)
         " AND a.state IN " LIVE "), "
         "(SELECT count(*) FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
         " AND a.state = 'released'), "
-        "(SELECT count(*) FROM review v WHERE v.stage_id = ?1 AND v.user_id = r.user_id "
-        " AND v.status = 'submitted'), "
-        "(SELECT count(*) FROM review v WHERE v.stage_id = ?1 AND v.user_id = r.user_id "
-        " AND v.status = 'draft'), "
+        "coalesce(vs.submitted, 0), coalesce(vs.draft, 0), "
         "EXISTS (SELECT 1 FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
         " AND a.state = 'dropped') "
         "FROM reviewer r JOIN user u ON u.id = r.user_id "
         "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit n ON n.id = r.unit_id "
+        /* The stage's reviews counted in one pass (review has no index by user). */
+        "LEFT JOIN (SELECT user_id, sum(status = 'submitted') AS submitted, "
+        "           sum(status = 'draft') AS draft FROM review WHERE stage_id = ?1 "
+        "           GROUP BY user_id) vs ON vs.user_id = r.user_id "
         "ORDER BY r.user_id";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
@@ -286,9 +287,9 @@ json_t *store_review_assignments(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
         "SELECT c.id, c.title, g.name, a.user_id, u.name, coalesce(rg.name, ''), a.state, "
-        "coalesce(v.status, 'none') "
+        "coalesce(v.status, 'none'), n.name "
         "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
-        "JOIN region g ON g.code = c.region_code "
+        "JOIN region g ON g.code = c.region_code JOIN unit n ON n.id = c.unit_id "
         "LEFT JOIN assignment a ON a.stage_id = sc.stage_id AND a.case_id = c.id "
         "LEFT JOIN user u ON u.id = a.user_id LEFT JOIN reviewer r ON r.user_id = a.user_id "
         "LEFT JOIN region rg ON rg.code = r.region_code "
@@ -305,8 +306,9 @@ json_t *store_review_assignments(struct store *st, int64_t stage_id)
     while (sqlite3_step(s) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(s, 0);
         if (!cur || id != cur_id) {
-            cur = json_pack("{s:I,s:o,s:o,s:[]}", "case_id", (json_int_t)id, "title",
-                            sq_jtext(s, 1), "region_name", sq_jtext(s, 2), "reviewers");
+            cur = json_pack("{s:I,s:o,s:o,s:o,s:[]}", "case_id", (json_int_t)id, "title",
+                            sq_jtext(s, 1), "region_name", sq_jtext(s, 2), "unit_name",
+                            sq_jtext(s, 8), "reviewers");
             json_array_append_new(a, cur);
             cur_id = id;
         }

@@ -27,6 +27,7 @@
 #include "store/submissions.h"
 #include "web/action.h"
 #include "web/admin.h"
+#include "web/admin_list.h"
 #include "web/campaigns.h"
 #include "web/intake.h"
 
@@ -152,13 +153,42 @@ enum web_err page_admin(struct req *r, const struct web_input *in, struct page *
 
 /* ------------------------------------------------------------ screening */
 
-/* The queue page's model for region (NULL: all). */
-static json_t *queue_model(struct req *r, const char *region)
+/* The statuses the screening list shows, the first (waiting) by default. */
+static const char *const queue_statuses[] = {"recommended", "passed", "correction", "rejected",
+                                             NULL};
+
+/*
+ * The screening list's model: one page of the cases in a status (waiting
+ * by default), of a region and matching the search box; NULL with *e set
+ * for a status that is none of them (400) or a page beyond the last (404).
+ */
+static json_t *queue_model(struct req *r, const struct web_input *in, enum web_err *e)
 {
-    int64_t campaign = store_current_campaign_id(web.store);
-    json_t *items = campaign ? store_intake_queue(web.store, campaign, region) : NULL;
+    const char *status = admin_list_choice(r, "status", queue_statuses);
+    if (!status) {
+        *e = WEB_BAD_PARAM;
+        return NULL;
+    }
+    int64_t campaign = campaigns_chosen(in);
+    if (in->campaign && !campaign) {
+        *e = WEB_NOT_FOUND;
+        return NULL;
+    }
+    struct intake_queue_filter f = {in->region, *status ? status : NULL, in->q,
+                                    admin_list_q_id(in->q), admin_list_offset(in->page),
+                                    ADMIN_LIST_PER_PAGE};
+    int total = 0;
+    json_t *items = campaign ? store_intake_queue(web.store, campaign, &f, &total) : NULL;
     if (!items)
         items = json_array();
+    const char *chosen = in->campaign ? arena_printf(&r->arena, "%lld", (long long)campaign) : NULL;
+    struct admin_filter keep[] = {{"campaign", chosen}, {"status", status}, {"region", in->region}};
+    json_t *pager = admin_list_pager(r, "/admin/screening", keep, 3, in->page, total);
+    if (!pager) {
+        json_decref(items);
+        *e = WEB_PAGE_RANGE;
+        return NULL;
+    }
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
@@ -169,11 +199,26 @@ static json_t *queue_model(struct req *r, const char *region)
     json_array_foreach(regions, i, it)
     {
         const char *code = json_string_value(json_object_get(it, "code"));
-        json_object_set_new(it, "selected", json_boolean(region && code && !strcmp(code, region)));
+        json_object_set_new(it, "selected",
+                            json_boolean(in->region && code && !strcmp(code, in->region)));
     }
-    return json_pack("{s:o,s:i,s:o,s:s,s:o}", "items", items, "count",
-                     (int)json_array_size(items), "regions", regions, "region",
-                     region ? region : "", "bar", campaigns_bar(r, campaign, "/admin"));
+    json_t *statuses = json_array();
+    for (size_t k = 0; queue_statuses[k]; k++)
+        json_array_append_new(
+            statuses,
+            json_pack("{s:s,s:s,s:b}", "value", queue_statuses[k], "label",
+                      i18n_get(r->lang, arena_printf(&r->arena, "alist_screening_%s",
+                                                     queue_statuses[k])),
+                      "selected", (!*status && k == 0) || !strcmp(status, queue_statuses[k])));
+    *e = WEB_OK;
+    /* Decisions act on the campaign being run (as the bulk action does): its waiting list only. */
+    int waiting = (!*status || !strcmp(status, "recommended")) &&
+                  campaign == store_current_campaign_id(web.store);
+    return json_pack("{s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:b,s:{s:s,s:s,s:b}}", "items", items, "count",
+                     total, "regions", regions, "region", in->region ? in->region : "", "bar",
+                     campaigns_bar(r, campaign, "/admin/screening"), "pager", pager, "statuses",
+                     statuses, "waiting", waiting, "filter", "q", in->q ? in->q : "", "campaign",
+                     chosen ? chosen : "", "any", in->q || in->region || *status);
 }
 
 /* One decision on one case, from the server thread to the writer. */
@@ -219,7 +264,10 @@ static void bulk_report(struct req *r, json_t *m, const struct bulk *b)
 
 enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p)
 {
-    p->model = queue_model(r, in->region);
+    enum web_err e;
+    p->model = queue_model(r, in, &e);
+    if (!p->model)
+        return e;
     const struct web_act *x = web_act_of(r);
     if (x && x->a == &act_admin_screening_bulk && ((const struct bulk *)x->state)->ran)
         bulk_report(r, p->model, x->state);

@@ -11,7 +11,7 @@
 
 /* GET /admin: counts by status, each region against its quota, recent activity. */
 enum web_err page_admin(struct req *r, const struct web_input *in, struct page *p);
-/* GET /admin/screening[?region=]: the queue; also the bulk action's report. */
+/* GET /admin/screening[?status=&region=&q=&page=]: the queue; also the bulk action's report. */
 enum web_err page_admin_screening(struct req *r, const struct web_input *in, struct page *p);
 /* GET /admin/screening/{id}: one case, its checklist and the decision form. */
 enum web_err page_admin_screening_case(struct req *r, const struct web_input *in, struct page *p);

@@ -89,6 +89,9 @@ static const struct {
     {"/admin/stages/{id}/objections/{oid}", "audit_what_objection_answer"},
     {"/admin/stages/{id}/flags", "audit_what_flags_scan"},
     {"/admin/stages/{id}/flags/{flag}/void", "audit_what_flag_void"},
+    {"/admin/campaigns/{id}/certificate", "audit_what_cert_layout"},
+    {"/admin/campaigns/{id}/certificate/background", "audit_what_cert_background"},
+    {"/admin/campaigns/{id}/certificate/seal", "audit_what_cert_seal"},
 };
 
 int web_audit_route(const char *pattern)

@@ -8,8 +8,9 @@
  * other under <data>/certificates/ (to a temporary name, renamed when
  * complete).  One batch at a time; its progress is kept here for
  * /admin/results, which polls it.  A unit's own certificate is rendered
- * when asked for (one page); /verify/{code} shows the award as it stands,
- * or that a correction withdrew or changed it.
+ * when asked for (one page).  Both follow the campaign's saved layout
+ * (cert_layout.c, read once per batch or download); /verify/{code} shows
+ * the award as it stands, or that a correction withdrew or changed it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,7 +28,9 @@
 #include "store/certs.h"
 #include "view/cert_pdf.h"
 #include "view/zip.h"
+#include "web/cert_layout.h"
 #include "web/certs.h"
+#include "web/correction.h"
 #include "web/statement.h"
 
 enum batch_state { BATCH_NONE, BATCH_RUNNING, BATCH_DONE, BATCH_FAILED };
@@ -92,7 +95,7 @@ static void progress(int done, int total)
 }
 
 /* Write the ZIP of single PDFs and the PDF of all: 0 or -1. */
-static int batch_write(json_t *certs, const char *slug)
+static int batch_write(json_t *certs, const char *slug, const struct cert_style *st)
 {
     size_t n = json_array_size(certs);
     struct cert_fields *f = calloc(n ? n : 1, sizeof *f);
@@ -120,8 +123,9 @@ static int batch_write(json_t *certs, const char *slug)
         for (char *p = name; *p; p++)
             if (*p == '/' || *p == '\\')
                 *p = '_';
-        rc = cert_pdf(&f[i], 1, to_buf, &one) == 0 && !one.oom ? zip_add(z, name, one.p, one.len)
-                                                               : -1;
+        rc = cert_pdf(&f[i], 1, st, to_buf, &one) == 0 && !one.oom
+                 ? zip_add(z, name, one.p, one.len)
+                 : -1;
         progress((int)i + 1, (int)n + 1);
     }
     buf_release(&one);
@@ -130,7 +134,7 @@ static int batch_write(json_t *certs, const char *slug)
     if (zf && fclose(zf) != 0)
         rc = -1;
     FILE *pf = rc == 0 ? fopen(pdf_tmp, "wb") : NULL;
-    if (rc == 0 && (!pf || cert_pdf(f, n, to_file, pf) != 0))
+    if (rc == 0 && (!pf || cert_pdf(f, n, st, to_file, pf) != 0))
         rc = -1;
     if (pf && fclose(pf) != 0)
         rc = -1;
@@ -173,10 +177,14 @@ static void batch_run(void *arg)
     struct batch_job *j = arg;
     double t0 = clock_ms();
     json_t *certs = store_certs(web.store, j->campaign, 0);
+    struct cert_style *st = certs_style(j->campaign);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/certificates", web.data_dir);
-    int rc = certs && (mkdir(dir, 0750) == 0 || errno == EEXIST) ? batch_write(certs, j->slug) : -1;
+    int rc = certs && st && (mkdir(dir, 0750) == 0 || errno == EEXIST)
+                 ? batch_write(certs, j->slug, st)
+                 : -1;
     json_decref(certs);
+    cert_style_free(st);
     pthread_mutex_lock(&batch.lock);
     batch.state = rc == 0 ? BATCH_DONE : BATCH_FAILED;
     batch.done = batch.total;
@@ -376,7 +384,9 @@ void raw_my_cert(struct req *r, struct resp *w)
     struct cert_fields f;
     char serial[48], url[512];
     fields_of(mine, &f, serial, url);
-    int rc = cert_pdf(&f, 1, to_buf, &w->body);
+    struct cert_style *st = certs_style(campaign);
+    int rc = st ? cert_pdf(&f, 1, st, to_buf, &w->body) : -1;
+    cert_style_free(st);
     json_decref(list);
     if (rc != 0 || w->body.oom) {
         buf_reset(&w->body);
@@ -416,6 +426,9 @@ enum web_err page_verify(struct req *r, const struct web_input *in, struct page 
     snprintf(serial, sizeof serial, "%s-%04lld", json_string_value(json_object_get(c, "slug")),
              (long long)json_integer_value(json_object_get(c, "serial")));
     json_object_set_new(c, "serial_text", json_string(serial));
+    /* What withdrew or changed it, dated, with the reason. */
+    if (!json_is_true(json_object_get(c, "valid")))
+        correction_put(c, json_integer_value(json_object_get(c, "case_id")), NULL);
     p->model = c;
     p->template = "verify";
     p->title = i18n_get(r->lang, "verify_title");

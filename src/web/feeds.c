@@ -228,11 +228,15 @@ void raw_metrics(struct req *r, struct resp *w)
                "laurel_http_lane_reads_total %llu\n"
                "# HELP laurel_http_lane_full_total Reads answered 503: the lane was full.\n"
                "# TYPE laurel_http_lane_full_total counter\n"
-               "laurel_http_lane_full_total %llu\n",
+               "laurel_http_lane_full_total %llu\n"
+               "# HELP laurel_http_early_hits_total Reads the lane would have taken, answered "
+               "from the page cache at once.\n"
+               "# TYPE laurel_http_early_hits_total counter\n"
+               "laurel_http_early_hits_total %llu\n",
                (unsigned long long)ss.bytes_out, (unsigned long long)ss.connections_open,
                (unsigned long long)ss.rejected_framing, (unsigned long long)ss.cut_slow,
                (unsigned long long)ss.cut_idle, (unsigned long long)ss.lane_reads,
-               (unsigned long long)ss.lane_full);
+               (unsigned long long)ss.lane_full, (unsigned long long)ss.early_hits);
     buf_printf(b,
                "# HELP laurel_store_batches_total Write batches committed.\n"
                "# TYPE laurel_store_batches_total counter\n"

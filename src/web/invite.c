@@ -32,6 +32,7 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/outbox.h"
+#include "web/admin_list.h"
 #include "web/invite.h"
 #include "web/session.h"
 
@@ -134,16 +135,72 @@ static int place_ok(json_t *regions, unsigned role, const char *region, int64_t 
     return role != ROLE_RECOMMENDER && role != ROLE_SUBMITTER;
 }
 
-/* The organiser's list of users and the invitation form. */
+/*
+ * The page of users the list shows: those with the role ?role= (a role's
+ * name) and matching the search box (name or e-mail), ADMIN_LIST_PER_PAGE
+ * at a time; all is released.  NULL with *e set for a role that is none
+ * (400) or a page beyond the last (404); else *pager and *role are set.
+ */
+static json_t *users_page(struct req *r, const struct web_input *in, json_t *all, json_t **pager,
+                          const char **role, enum web_err *e)
+{
+    const char *choices[8];
+    size_t n = 0;
+    for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER && n < 7; bit <<= 1)
+        choices[n++] = store_role_name(bit);
+    choices[n] = NULL;
+    *role = admin_list_choice(r, "role", choices);
+    if (!*role) {
+        json_decref(all);
+        *e = WEB_BAD_PARAM;
+        return NULL;
+    }
+    json_t *shown = json_array();
+    int total = 0, from = admin_list_offset(in->page);
+    size_t i;
+    json_t *u;
+    json_array_foreach(all, i, u)
+    {
+        const char *words[] = {json_string_value(json_object_get(u, "name")),
+                               json_string_value(json_object_get(u, "email"))};
+        const char *roles = json_string_value(json_object_get(u, "roles"));
+        int has_role = !**role;
+        char *copy = **role ? arena_strdup(&r->arena, roles ? roles : "") : NULL;
+        char *save = NULL;
+        for (char *t = copy ? strtok_r(copy, " ,", &save) : NULL; t && !has_role;
+             t = strtok_r(NULL, " ,", &save))
+            has_role = strcmp(t, *role) == 0;
+        if (!has_role || !admin_list_match(in->q, 0, words, 2))
+            continue;
+        if (total >= from && total < from + ADMIN_LIST_PER_PAGE)
+            json_array_append(shown, u);
+        total++;
+    }
+    json_decref(all);
+    struct admin_filter keep[] = {{"role", *role}};
+    if (!(*pager = admin_list_pager(r, "/admin/users", keep, 1, in->page, total))) {
+        json_decref(shown);
+        *e = WEB_PAGE_RANGE;
+        return NULL;
+    }
+    return shown;
+}
+
+/* The organiser's list of users (a page, by role and search) and the invitation form. */
 enum web_err page_users(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
     struct invite_form f = typed_invitation(r);
+    json_t *pager = NULL;
+    const char *role_filter = NULL;
+    enum web_err e = WEB_UNAVAILABLE;
     json_t *users = store_users(web.store);
+    if (users && !(users = users_page(r, in, users, &pager, &role_filter, &e)))
+        return e;
     json_t *regions = store_region_units(web.store);
     if (!users || !regions) {
         json_decref(users);
         json_decref(regions);
+        json_decref(pager);
         return WEB_UNAVAILABLE;
     }
     size_t i, j;
@@ -186,6 +243,16 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
     json_t *m = json_pack("{s:o,s:o,s:o,s:{s:s,s:s},s:b}", "users", users, "regions", regions,
                           "roles", roles, "form", "email", f.email ? f.email : "", "name",
                           f.name ? f.name : "", "mail_active", mail_active());
+    json_t *role_choices = json_array();
+    for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
+        json_array_append_new(role_choices,
+                              json_pack("{s:s,s:s,s:b}", "value", store_role_name(bit), "label",
+                                        role_label(r->lang, bit), "selected",
+                                        !strcmp(role_filter, store_role_name(bit))));
+    json_object_set_new(m, "role_choices", role_choices);
+    json_object_set_new(m, "pager", pager);
+    json_object_set_new(
+        m, "filter", json_pack("{s:s,s:b}", "q", in->q ? in->q : "", "any", in->q || *role_filter));
     /* The notice names the address, so it is filled here rather than named by key. */
     const char *invited = r->method == HTTP_POST ? NULL : query_get(&r->query, "invited");
     if (invited && *invited) {

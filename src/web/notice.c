@@ -8,12 +8,15 @@
  * from domain/workdays.h (China's official calendar 2019–2026 under the
  * organiser's lines) and are stored as published.  While it is open anyone
  * may object to a proposed case in their own name, with an e-mail address
- * verified by a one-time code (domain/voter.h's codes, sent through the
- * outbox); objections are the organiser's alone, who upholds one (the case
- * out of the awards or in another tier, within quotas and caps) or rejects
- * it with a written answer, and the objector is told by e-mail.  Closing
- * refuses while an objection is open and writes each case's final tier
- * (store/notice.h).
+ * or a mobile number verified by a one-time code (domain/voter.h's codes,
+ * sent through the outbox: a number's as "sms:<number>", by the SMS
+ * gateway); objections are the organiser's alone, who upholds one (the
+ * case out of the awards or in another tier, within quotas and caps) or
+ * rejects it with a written answer, and the objector is told by e-mail or
+ * SMS as they gave.  Publishing drafts the 公示 announcement in the news
+ * desk, linked from the organiser's page.  Closing refuses while an
+ * objection is open and publishes the campaign (store/notice.h); after it
+ * the page corrects the list (web/correction.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +26,10 @@
 #include "domain/workdays.h"
 #include "store/award.h"
 #include "store/ballot.h"
+#include "store/correction.h"
 #include "store/notice.h"
 #include "web/notice.h"
+#include "web/notice_upload.h"
 #include "web/stages.h"
 
 #define NOTICE_MAX_DAYS 60
@@ -80,11 +85,35 @@ enum web_err page_notice_admin(struct req *r, const struct web_input *in, struct
             json_object_set_new(o, "upheld", json_boolean(strcmp(json_string_value(json_object_get(
                                                                      o, "state")),
                                                                  "upheld") == 0));
+            const char *contact = json_string_value(json_object_get(o, "contact"));
+            if (contact && strncmp(contact, "sms:", 4) == 0) /* the outbox's address of a phone */
+                json_object_set_new(o, "contact", json_string(contact + 4));
         }
         json_object_set_new(m, "objections", objs ? objs : json_array());
         int open = strcmp(json_string_value(json_object_get(n, "state")), "open") == 0;
         json_object_set_new(n, "open", json_boolean(open));
         json_object_set_new(m, "can_close", json_boolean(on && open));
+        json_int_t article = json_integer_value(json_object_get(n, "article_id"));
+        if (article)
+            json_object_set_new(n, "article_url",
+                                json_string(arena_printf(&r->arena, "/admin/news/%lld",
+                                                         (long long)article)));
+        if (!open) {
+            /* Published: the list is frozen; corrections of the awarded cases. */
+            json_t *rows = store_award_rows(web.store, b->base.id), *held = json_array();
+            size_t at;
+            json_t *row;
+            json_array_foreach(rows, at, row)
+            {
+                if (json_integer_value(json_object_get(row, "tier_id")))
+                    json_array_append(held, row);
+            }
+            json_decref(rows);
+            json_object_set_new(m, "awarded_cases", held);
+            json_object_set_new(m, "can_correct", json_boolean(json_array_size(held) > 0));
+            json_t *cs = store_corrections(web.store, b->base.campaign_id, 0, NULL);
+            json_object_set_new(m, "corrections", cs ? cs : json_array());
+        }
         json_object_set_new(m, "current", n); /* "notice" is the page's message */
     }
     /* The form as typed after a refusal, else its defaults. */
@@ -102,6 +131,8 @@ enum web_err page_notice_admin(struct req *r, const struct web_input *in, struct
     const char *done = query_get(&r->query, "done");
     if (done && (!strcmp(done, "publish") || !strcmp(done, "close") || !strcmp(done, "answer")))
         p->notice = arena_printf(&r->arena, "notice_done_%s", done);
+    else if (done && !strcmp(done, "correction"))
+        p->notice = "correction_done";
     p->model = m;
     p->template = "notice_admin";
     p->title = arena_printf(&r->arena, "%s · %s", b->base.name,
@@ -229,6 +260,7 @@ struct objection_job {
     const char *subject, *body, *answer;
     int uphold;
     struct objection_filing f;
+    struct objection_upload up; /* the filing's attachment, if any */
 };
 
 static enum result objection_load(struct web_act *x)
@@ -248,11 +280,35 @@ static void code_digest(const char *contact, const char *code, char out[VOTER_HE
     voter_sha256(buf, out);
 }
 
+/*
+ * The objector's contact, e-mail address or mobile number (one of them),
+ * normalised as the outbox addresses it: the address, or "sms:<number>"
+ * (sent through the SMS gateway, serve --sms).
+ */
+static enum result contact_of(struct web_act *x, struct objection_job *j)
+{
+    const char *email = web_text(x, "email"), *phone = web_text(x, "phone");
+    int has_email = email && *email, has_phone = phone && *phone;
+    if (has_email == has_phone)
+        return web_refuse_field(x, has_email ? "phone" : "email", "notice_one_contact");
+    if (has_email) {
+        if (voter_email(email, j->contact, sizeof j->contact) != 0)
+            return web_refuse_field(x, "email", "notice_bad_email");
+        return RC_OK;
+    }
+    char number[32];
+    if (voter_phone(phone, number, sizeof number) != 0)
+        return web_refuse_field(x, "phone", "notice_bad_phone");
+    snprintf(j->contact, sizeof j->contact, "sms:%s", number);
+    return RC_OK;
+}
+
 static enum result code_check(struct web_act *x)
 {
     struct objection_job *j = x->state;
-    if (voter_email(web_text(x, "email"), j->contact, sizeof j->contact) != 0)
-        return web_refuse_field(x, "email", "notice_bad_email");
+    enum result rc = contact_of(x, j);
+    if (rc != RC_OK)
+        return rc;
     voter_code(j->code);
     code_digest(j->contact, j->code, j->code_hash);
     j->subject = i18n_get(LANG_ZH, "notice_code_subject");
@@ -272,8 +328,9 @@ static int code_write(struct store_tx *tx, void *arg)
 static enum result file_check(struct web_act *x)
 {
     struct objection_job *j = x->state;
-    if (voter_email(web_text(x, "email"), j->contact, sizeof j->contact) != 0)
-        return web_refuse_field(x, "email", "notice_bad_email");
+    enum result rc = contact_of(x, j);
+    if (rc != RC_OK)
+        return rc;
     code_digest(j->contact, web_text(x, "code"), j->code_hash);
     j->f = (struct objection_filing){.stage_id = j->stage_id,
                                      .case_id = web_int(x, "case_id"),
@@ -282,6 +339,12 @@ static enum result file_check(struct web_act *x)
                                      .reason = web_text(x, "reason"),
                                      .code_hash = j->code_hash,
                                      .now = (long)time(NULL)};
+    if (j->up.len) {
+        j->f.file_sha256 = j->up.hex;
+        j->f.file_name = j->up.name;
+        j->f.file_mime = j->up.mime;
+        j->f.file_size = (int64_t)j->up.len;
+    }
     x->next = "/notice?objected=1";
     return RC_OK;
 }
@@ -290,6 +353,29 @@ static int file_write(struct store_tx *tx, void *arg)
 {
     struct objection_job *j = arg;
     return tx_objection_file(tx, &j->f);
+}
+
+static int file_begin(struct web_act *x)
+{
+    struct objection_job *j = x->state;
+    return objection_upload_begin(x, &j->up);
+}
+
+/* The stage, then what the stream made of the attachment (notice_upload.h). */
+static enum result file_load(struct web_act *x)
+{
+    struct objection_job *j = x->state;
+    enum result rc = objection_load(x);
+    return rc != RC_OK ? rc : objection_upload_check(x, &j->up);
+}
+
+/* On the worker pool: the attachment stored (durable) before the row that names it. */
+static enum result file_work(void *state)
+{
+    struct objection_job *j = state;
+    if (j->up.len && objection_upload_store(&j->up) != 0)
+        return RC_ERROR;
+    return (enum result)store_write_sync(web.store, file_write, j);
 }
 
 /* The code's verdict: the write was kept (a spent try), the answer is in outcome. */
@@ -318,13 +404,15 @@ static enum result file_then(struct web_act *x, struct resp *w, enum result rc)
 }
 
 static const struct web_field code_fields[] = {
-    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "notice_bad_email"},
+    {"email", WEB_F_TEXT, WEB_F_ONELINE, 0, 254, NULL, "notice_bad_email"},
+    {"phone", WEB_F_TEXT, WEB_F_ONELINE, 0, 32, NULL, "notice_bad_phone"},
     {NULL},
 };
 static const struct web_field file_fields[] = {
     {"case_id", WEB_F_INT, WEB_F_REQUIRED, 1, 1e15, NULL, "notice_err_case"},
     {"name", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, 64, NULL, "notice_bad_name"},
-    {"email", WEB_F_EMAIL, WEB_F_REQUIRED, 0, 0, NULL, "notice_bad_email"},
+    {"email", WEB_F_TEXT, WEB_F_ONELINE, 0, 254, NULL, "notice_bad_email"},
+    {"phone", WEB_F_TEXT, WEB_F_ONELINE, 0, 32, NULL, "notice_bad_phone"},
     {"code", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_ONELINE, 0, 6, NULL, "notice_err_code_wrong"},
     {"reason", WEB_F_TEXT, WEB_F_REQUIRED | WEB_F_MULTILINE, 0, 2000, NULL, "notice_bad_reason"},
     {NULL},
@@ -340,8 +428,9 @@ const struct web_action act_objection_code = {
     .check = code_check, .write = code_write, .page = page_notice, .refusals = code_refusals,
 };
 const struct web_action act_objection_file = {
-    .fields = file_fields, .state_size = sizeof(struct objection_job), .load = objection_load,
-    .check = file_check, .write = file_write, .then = file_then, .page = page_notice,
+    .fields = file_fields, .state_size = sizeof(struct objection_job), .begin = file_begin,
+    .load = file_load, .check = file_check, .work = file_work, .then = file_then,
+    .page = page_notice,
 };
 
 /* The organiser's answer. */

@@ -15,6 +15,7 @@
 #include "store/votes.h"
 #include "view/chart.h"
 #include "web/web.h"
+#include "web/correction.h"
 #include "web/votes.h"
 
 #define HOME_NEWS 5
@@ -279,6 +280,7 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     char *rurl = arena_printf(&r->arena, "/regions/%s",
                               json_string_value(json_object_get(region, "code")));
     json_object_set_new(c, "breadcrumb", crumbs(r->lang, "nav_cases", "/cases", rname, rurl, 1));
+    correction_put(c, id, NULL);
     json_t *vote = vote_case_block(r, id);
     p->clock_bound = vote != NULL; /* the block says whether voting is open now */
     json_object_set_new(c, "vote", vote);
@@ -350,6 +352,7 @@ enum web_err page_results(struct req *r, const struct web_input *in, struct page
     json_array_foreach(tiers, i, g) awarded += json_integer_value(json_object_get(g, "awarded"));
     json_object_set_new(res, "awarded", json_integer(awarded));
     json_object_set_new(res, "published", json_boolean(awarded > 0));
+    correction_put(res, 0, NULL);
     json_object_set_new(res, "breadcrumb",
                         crumbs(r->lang, "nav_results", "/results", NULL, NULL, 0));
     p->model = res;
@@ -416,6 +419,7 @@ enum web_err page_region(struct req *r, const struct web_input *in, struct page 
     }
     json_object_set_new(list, "results", region_results(code));
     json_object_set_new(list, "region", region);
+    correction_put(list, 0, code);
     json_object_set_new(list, "breadcrumb",
                         crumbs(r->lang, "nav_regions", "/regions",
                                json_string_value(json_object_get(region, "name")), NULL, 0));

@@ -23,9 +23,11 @@
 
 #include "review/dedupe_run.h"
 #include "review/rank_run.h"
+#include "store/intake.h"
 #include "store/ranking.h"
 #include "store/review.h"
 #include "web/action.h"
+#include "web/admin_list.h"
 #include "web/ranking.h"
 #include "web/stages.h"
 
@@ -140,70 +142,99 @@ static json_t *row_model(struct req *r, json_t *res)
     return row;
 }
 
-/* The ranking page's model for stage s (a new reference), with notice/error if any. */
-static json_t *ranking_model(struct req *r, const struct ranking_stage *s)
+/* The region filter's choices: every region, the one chosen marked. */
+static json_t *region_choices(const struct ranking_stage *s, const char *region)
 {
-    json_t *m = json_object();
-    json_t *stage = stage_model(r, s);
-    json_object_set_new(m, "stage", stage);
-    json_t *results = store_ranking_results(web.store, s->base.id);
-    json_t *rows = json_array(), *quorum = json_array();
-    int pool = 0, advanced = 0, proposed = 0, borderline = 0, unranked = 0;
+    json_t *regions = store_intake_quotas(web.store, s->base.campaign_id);
+    if (!regions)
+        return json_array();
+    size_t i;
+    json_t *g;
+    json_array_foreach(regions, i, g)
+    {
+        const char *code = json_string_value(json_object_get(g, "code"));
+        json_object_del(g, "quota");
+        json_object_set_new(g, "selected", json_boolean(region && code && !strcmp(code, region)));
+    }
+    return regions;
+}
+
+/*
+ * The ranking page's model for stage s (a new reference): the counts over
+ * the whole pool, then one page of the table (of a region, matching the
+ * search box), its cases under the quorum (ranked last) apart.  NULL with
+ * *e set when the page is beyond the last.
+ */
+static json_t *ranking_model(struct req *r, const struct web_input *in,
+                             const struct ranking_stage *s, enum web_err *e)
+{
+    struct ranking_filter f = {in->region, in->q, admin_list_q_id(in->q),
+                               admin_list_offset(in->page), ADMIN_LIST_PER_PAGE};
+    struct ranking_page k;
+    *e = WEB_UNAVAILABLE;
+    if (store_ranking_page(web.store, s->base.id, &f, &k) != RC_OK)
+        return NULL;
+    const char *base = arena_printf(&r->arena, "/admin/stages/%lld/ranking", (long long)s->base.id);
+    struct admin_filter keep[] = {{"region", in->region}};
+    json_t *pager = admin_list_pager(r, base, keep, 1, in->page, k.total);
+    if (!pager) {
+        ranking_page_free(&k);
+        *e = WEB_PAGE_RANGE;
+        return NULL;
+    }
     int by_rank =
         strcmp(s->base.advance_rule, "top") == 0 || strcmp(s->base.advance_rule, "threshold") == 0;
-    json_t *last_in = NULL;
+    json_t *rows = json_array(), *quorum = json_array();
     size_t i;
     json_t *res;
-    json_array_foreach(results, i, res)
+    json_array_foreach(k.rows, i, res)
     {
-        pool++;
-        if (json_is_null(json_object_get(res, "rank")) ||
-            !json_is_object(json_object_get(res, "explanation"))) {
-            unranked++;
-            continue;
-        }
         json_t *row = row_model(r, res);
-        advanced += json_is_true(json_object_get(row, "advanced"));
-        proposed += json_is_true(json_object_get(row, "proposed"));
-        borderline += json_is_true(json_object_get(row, "borderline"));
-        if (json_is_true(json_object_get(row, "below_quorum"))) {
-            json_array_append_new(quorum, row);
-            continue;
-        }
-        if (by_rank && (json_is_true(json_object_get(row, "proposed")) ||
-                        json_is_true(json_object_get(row, "advanced"))))
-            last_in = row;
-        json_array_append_new(rows, row);
+        /* The cut line: under the last advancing case, when those are the top ones. */
+        if (by_rank && k.cut_case &&
+            json_integer_value(json_object_get(row, "case_id")) == k.cut_case)
+            json_object_set_new(row, "cut_after", json_true());
+        /* The cases under the quorum, ranked last, have a table of their own. */
+        json_array_append_new(json_is_true(json_object_get(row, "below_quorum")) ? quorum : rows,
+                              row);
     }
-    json_decref(results);
-    /* The cut line: under the last advancing case, when the advancing cases are the top ones. */
-    if (last_in && json_array_size(rows) > 0 &&
-        last_in != json_array_get(rows, json_array_size(rows) - 1))
-        json_object_set_new(last_in, "cut_after", json_true());
+    json_t *m = json_object();
+    json_object_set_new(m, "stage", stage_model(r, s));
     json_object_set_new(m, "rows", rows);
+    json_object_set_new(m, "pager", pager);
     json_object_set_new(m, "quorum_failures", quorum);
-    json_object_set_new(m, "pool", json_integer(pool));
-    json_object_set_new(m, "unranked", json_integer(unranked));
-    json_object_set_new(m, "advanced_count", json_integer(advanced));
-    json_object_set_new(m, "proposed_count", json_integer(proposed));
-    json_object_set_new(m, "borderline_count", json_integer(borderline));
+    json_object_set_new(m, "below_quorum_count", json_integer(k.below_quorum));
+    json_object_set_new(m, "pool", json_integer(k.pool));
+    json_object_set_new(m, "unranked", json_integer(k.unranked));
+    json_object_set_new(m, "advanced_count", json_integer(k.advanced));
+    json_object_set_new(m, "proposed_count", json_integer(k.proposed));
+    json_object_set_new(m, "borderline_count", json_integer(k.borderline));
+    json_object_set_new(m, "has_results", json_boolean(k.pool > k.unranked));
     json_object_set_new(m, "has_quorum_failures", json_boolean(json_array_size(quorum) > 0));
     json_object_set_new(m, "has_rows", json_boolean(json_array_size(rows) > 0));
+    json_object_set_new(m, "has_any", json_boolean(k.total > 0));
     json_object_set_new(m, "per_group", json_boolean(!by_rank));
+    json_object_set_new(m, "regions", region_choices(s, in->region));
+    json_object_set_new(m, "filter",
+                        json_pack("{s:s,s:s,s:b}", "q", in->q ? in->q : "", "region",
+                                  in->region ? in->region : "", "any", in->q || in->region));
+    ranking_page_free(&k);
     const char *done = query_get(&r->query, "done");
     if (done && (!strcmp(done, "rank") || !strcmp(done, "advance") || !strcmp(done, "close")))
         json_object_set_new(m, "notice", json_string(word(r, "ranking_done_", done)));
+    *e = WEB_OK;
     return m;
 }
 
 enum web_err page_ranking(struct req *r, const struct web_input *in, struct page *p)
 {
-    (void)in;
     enum web_err e;
     struct ranking_stage *s = ranking_stage_of(r, r->params[0], &e);
     if (!s)
         return e;
-    p->model = ranking_model(r, s);
+    p->model = ranking_model(r, in, s, &e);
+    if (!p->model)
+        return e;
     p->template = "ranking";
     p->title = arena_printf(&r->arena, "%s · %s", s->base.name, i18n_get(r->lang, "ranking_title"));
     return WEB_OK;

@@ -4,6 +4,11 @@
  * (one column per criterion) and its ranking with each case's numbers from
  * the stored explanation.  A review of a conflicted pair appears in none
  * (the store never reads it).  The workbook is built on the worker pool.
+ *
+ * Everything an organiser reads is in words of the request's language: the
+ * headers, the states of assignments and reviews (never the stored slugs),
+ * times in Beijing time; scores with two decimals, the chance of advancing
+ * as a percentage, and the ranking's second sheet explains its figures.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,13 +26,20 @@ struct export
     const char *kind; /* assignments / scores / ranking */
     json_t *header;   /* the sheet's header and rows, while it is written */
     json_t *rows;
-    char *data; /* the workbook (malloc'd) or NULL */
+    int pct_col; /* the column shown as a percentage, or -1 */
+    char *data;  /* the workbook (malloc'd) or NULL */
     size_t len;
 };
 
+/* The cell formats of a sheet's numbers: fractions with two decimals, one column in percent. */
+struct formats {
+    lxw_format *dec2, *pct;
+    int pct_col;
+};
+
 /* One sheet: the header row (bold, frozen, filtered) and rows of JSON values. */
-static void write_sheet(lxw_workbook *wb, lxw_format *bold, const char *name, json_t *header,
-                        json_t *rows)
+static void write_sheet(lxw_workbook *wb, lxw_format *bold, const struct formats *fm,
+                        const char *name, json_t *header, json_t *rows)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
     if (!ws)
@@ -48,7 +60,10 @@ static void write_sheet(lxw_workbook *wb, lxw_format *bold, const char *name, js
         json_array_foreach(row, c, v)
         {
             if (json_is_number(v))
-                worksheet_write_number(ws, y, (lxw_col_t)c, json_number_value(v), NULL);
+                worksheet_write_number(ws, y, (lxw_col_t)c, json_number_value(v),
+                                       (int)c == fm->pct_col ? fm->pct
+                                       : json_is_real(v)     ? fm->dec2
+                                                             : NULL);
             else if (json_is_string(v) && *json_string_value(v))
                 worksheet_write_string(ws, y, (lxw_col_t)c, json_string_value(v), NULL);
             else if (json_is_boolean(v))
@@ -58,6 +73,56 @@ static void write_sheet(lxw_workbook *wb, lxw_format *bold, const char *name, js
     if (json_array_size(header))
         worksheet_autofilter(ws, 0, 0, (lxw_row_t)json_array_size(rows),
                              (lxw_col_t)(json_array_size(header) - 1));
+}
+
+/* The legend of the ranking sheet: each figure's column and what it means. */
+static void legend_sheet(lxw_workbook *wb, lxw_format *bold, struct export *x)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(wb, i18n_get(x->lang, "alist_sheet_legend"));
+    if (!ws)
+        return;
+    char rule[64];
+    snprintf(rule, sizeof rule, "ranking_rule_%s", x->stage->base.aggregation);
+    const char *rows[][2] = {
+        {i18n_get(x->lang, "ranking_col_raw"), i18n_get(x->lang, "alist_legend_raw")},
+        {i18n_get(x->lang, rule), i18n_get(x->lang, "alist_legend_rule")},
+        {i18n_get(x->lang, "ranking_col_normalised"), i18n_get(x->lang, "alist_legend_normalised")},
+        {i18n_get(x->lang, "ranking_col_votes_scaled"), i18n_get(x->lang, "alist_legend_votes")},
+        {i18n_get(x->lang, "ranking_col_blended"), i18n_get(x->lang, "alist_legend_blended")},
+        {i18n_get(x->lang, "ranking_col_below_quorum"), i18n_get(x->lang, "alist_legend_quorum")},
+        {i18n_get(x->lang, "ranking_col_proposed"), i18n_get(x->lang, "alist_legend_proposed")},
+        {i18n_get(x->lang, "ranking_col_advanced"), i18n_get(x->lang, "alist_legend_advanced")},
+        {i18n_get(x->lang, "ranking_col_borderline"), i18n_get(x->lang, "alist_legend_borderline")},
+        {i18n_get(x->lang, "ranking_col_p"), i18n_get(x->lang, "alist_legend_p")},
+    };
+    worksheet_set_column(ws, 0, 0, 18, NULL);
+    worksheet_set_column(ws, 1, 1, 90, NULL);
+    worksheet_write_string(ws, 0, 0, i18n_get(x->lang, "alist_legend_col"), bold);
+    worksheet_write_string(ws, 0, 1, i18n_get(x->lang, "alist_legend_meaning"), bold);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        worksheet_write_string(ws, (lxw_row_t)(i + 1), 0, rows[i][0], NULL);
+        worksheet_write_string(ws, (lxw_row_t)(i + 1), 1, rows[i][1], NULL);
+    }
+}
+
+/* A stored state in words: the catalog's prefix+value, or the empty value's word. */
+static json_t *state_word(enum lang lang, const char *prefix, json_t *v, const char *empty)
+{
+    const char *s = json_string_value(v);
+    char key[64];
+    snprintf(key, sizeof key, "%s%s", prefix, s && *s ? s : empty);
+    const char *w = i18n_get(lang, key);
+    return json_string(strcmp(w, key) == 0 ? (s ? s : "") : w);
+}
+
+/* Replace column col of every row with its state in words. */
+static void words_in(json_t *rows, size_t col, enum lang lang, const char *prefix,
+                     const char *empty)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+        json_array_set_new(row, col, state_word(lang, prefix, json_array_get(row, col), empty));
 }
 
 /* Header of catalog keys. */
@@ -94,8 +159,13 @@ static json_t *ranking_rows(struct export *x)
                                               "blended",    "below_quorum", "proposed"};
         for (size_t k = 0; k < sizeof from_res / sizeof from_res[0]; k++)
             append_value(row, json_object_get(res, from_res[k]));
-        for (size_t k = 0; k < sizeof from_ex / sizeof from_ex[0]; k++)
-            append_value(row, json_object_get(ex, from_ex[k]));
+        for (size_t k = 0; k < sizeof from_ex / sizeof from_ex[0]; k++) {
+            json_t *v = json_object_get(ex, from_ex[k]);
+            if (!strcmp(from_ex[k], "votes") && json_is_number(v)) /* a count, stored as real */
+                json_array_append_new(row, json_integer((json_int_t)json_number_value(v)));
+            else
+                append_value(row, v);
+        }
         append_value(row, json_object_get(res, "advanced"));
         append_value(row, json_object_get(res, "borderline"));
         append_value(row, json_object_get(ex, "p_advance"));
@@ -109,9 +179,14 @@ static json_t *ranking_rows(struct export *x)
 static void fill(lxw_workbook *wb, lxw_format *bold, void *ctx)
 {
     struct export *x = ctx;
+    struct formats fm = {workbook_add_format(wb), workbook_add_format(wb), x->pct_col};
+    format_set_num_format(fm.dec2, "0.00");
+    format_set_num_format(fm.pct, "0%");
     char key[64];
     snprintf(key, sizeof key, "ranking_export_%s", x->kind);
-    write_sheet(wb, bold, i18n_get(x->lang, key), x->header, x->rows);
+    write_sheet(wb, bold, &fm, i18n_get(x->lang, key), x->header, x->rows);
+    if (!strcmp(x->kind, "ranking"))
+        legend_sheet(wb, bold, x);
 }
 
 static void export_run(void *arg)
@@ -148,19 +223,28 @@ static void export_run(void *arg)
                                          "ranking_col_borderline",
                                          "ranking_col_p"};
     json_t *header = NULL, *rows = NULL;
+    x->pct_col = -1;
     if (!strcmp(x->kind, "assignments")) {
         header = header_of(x->lang, h_assign, sizeof h_assign / sizeof h_assign[0]);
         rows = store_ranking_export_assignments(web.store, x->stage->base.id);
+        words_in(rows, 7, x->lang, "alist_assignment_", "proposed");
+        words_in(rows, 8, x->lang, "alist_review_", "none");
     } else if (!strcmp(x->kind, "scores")) {
         header = header_of(x->lang, h_scores, sizeof h_scores / sizeof h_scores[0]);
         json_t *sc = store_ranking_export_scores(web.store, x->stage->base.id);
         if (sc) {
             json_array_extend(header, json_object_get(sc, "criteria"));
             rows = json_incref(json_object_get(sc, "rows"));
+            words_in(rows, 4, x->lang, "alist_review_", "none");
             json_decref(sc);
         }
     } else {
         header = header_of(x->lang, h_rank, sizeof h_rank / sizeof h_rank[0]);
+        /* The column of the stage's rule is named by the rule (平均分, 中位数, 去尾平均分). */
+        char rule[64];
+        snprintf(rule, sizeof rule, "ranking_rule_%s", x->stage->base.aggregation);
+        json_array_set_new(header, 7, json_string(i18n_get(x->lang, rule)));
+        x->pct_col = (int)(sizeof h_rank / sizeof h_rank[0]) - 1;
         rows = ranking_rows(x);
     }
     x->header = header;

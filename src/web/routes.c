@@ -38,11 +38,14 @@
 #include "web/ballot.h"
 #include "web/award.h"
 #include "web/notice.h"
+#include "web/correction.h"
+#include "web/notice_upload.h"
 #include "web/audit.h"
 #include "web/statement.h"
 #include "web/certs.h"
 #include "web/campaigns.h"
 #include "web/site_map.h"
+#include "web/cert_layout.h"
 
 struct web_config web;
 
@@ -261,6 +264,15 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/status", H_ACTION(act_campaign_status, ROLE_ORGANISER)},
     {"GET", "/call", H_PAGE(page_call, 0)},
     {"GET", "/sitemap", H_MODEL(page_site_map, 0)},
+    /* Corrections after publication (correction.c). */
+    {"POST", "/admin/stages/{id}/corrections", H_ACTION(act_correction_make, ROLE_ORGANISER)},
+    {"GET", "/admin/stages/{id}/objections/{oid}/file",
+     H_DOWNLOAD(raw_objection_file, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/certificate", H_PAGE(page_cert_layout, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate", H_ACTION(act_cert_layout_save, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate/background", H_ACTION(act_cert_background, ROLE_ORGANISER)},
+    {"POST", "/admin/campaigns/{id}/certificate/seal", H_ACTION(act_cert_seal, ROLE_ORGANISER)},
+    {"GET", "/admin/campaigns/{id}/certificate/{file}", H_DOWNLOAD(raw_cert_preview, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -681,27 +693,90 @@ static char *cache_key(struct req *r, const struct web_input *in, int kind, int6
                         in->page, strlen(tag), tag, strlen(q), q);
 }
 
+/*
+ * A public page's place in the page cache, worked out once per request
+ * (web_state.slot): its validated input, the view it counts (counted first:
+ * the counter knows every id) and its cache key and generation.
+ */
+struct page_slot {
+    struct web_input in;
+    int kind;       /* STORE_COUNT_*, or -1 for a page that counts no view */
+    int64_t id;     /* the counted item */
+    int64_t views;  /* its count with this visit; -1 for an id not known yet */
+    char *key;      /* NULL: not cached (a signed-in user's pages name the user) */
+    uint64_t gen;
+};
+
+static enum web_err page_slot(struct req *r, const struct web_handler *h, struct page_slot **out)
+{
+    struct web_state *ws = r->app;
+    if (!ws->slot) {
+        struct page_slot *s = arena_alloc(&r->arena, sizeof *s);
+        if (!s)
+            return WEB_INTERNAL;
+        memset(s, 0, sizeof *s);
+        enum web_err e = read_input(r, &s->in);
+        if (e != WEB_OK)
+            return e;
+        s->kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
+        s->id = s->kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
+                : s->kind >= 0                 ? web_path_id(r->params[0])
+                                               : 0;
+        s->views = s->kind < 0 ? 0 : s->id > 0 ? store_view(web.store, s->kind, s->id) : -1;
+        s->key = !(h->flags & WEB_NOCACHE) && !web_user(r) ? cache_key(r, &s->in, s->kind, s->id)
+                                                            : NULL;
+        s->gen = store_page_generation(web.store, s->kind == STORE_COUNT_CASE ? s->id : 0);
+        ws->slot = s;
+    }
+    *out = ws->slot;
+    return WEB_OK;
+}
+
+static void page_headers(struct resp *w, const struct web_handler *h)
+{
+    resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
+    resp_header(w, "Cache-Control", h->flags & WEB_NOCACHE ? "no-store" : "no-cache");
+}
+
+/*
+ * The early answer (server.h): a public page the page cache holds, answered
+ * on the server's thread before the request would queue in the read lane
+ * behind pages being rendered.  Anything else is left to web_dispatch, which
+ * then finds the slot worked out here (the view already counted).  A news
+ * article is left too: finding its id is a read of the database.
+ */
+int web_answer_cached(struct req *r, struct resp *w)
+{
+    struct web_state *ws = r->app;
+    const struct web_handler *h = ws->handler;
+    struct page_slot *s;
+    const char *ctype = NULL;
+    if (ws->early != WEB_OK || !h->model || (h->flags & WEB_NOCACHE) || web_user(r) ||
+        counted_kind(h) == STORE_COUNT_ARTICLE || page_slot(r, h, &s) != WEB_OK || !s->key ||
+        s->views < 0 || !pagecache_get(s->key, s->gen, s->views, &w->body, &ctype))
+        return 0;
+    route_headers(r, w);
+    page_headers(w, h);
+    w->status = 200;
+    w->content_type = ctype;
+    return 1;
+}
+
 static void run_model(struct req *r, struct resp *w, const struct web_handler *h)
 {
     web_model_fn fn = h->model;
-    int cacheable = !(h->flags & WEB_NOCACHE);
-    struct web_input in;
-    enum web_err e = read_input(r, &in);
+    struct page_slot *s;
+    enum web_err e = page_slot(r, h, &s);
     if (e != WEB_OK) {
         web_error(r, w, e);
         return;
     }
-    resp_header(w, "Vary", "Accept, Accept-Language, Cookie");
-    resp_header(w, "Cache-Control", cacheable ? "no-cache" : "no-store");
-    /* A counted page counts first: the counter knows every id (-1: not known yet). */
-    int kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
-    int64_t id = kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
-                 : kind >= 0                 ? web_path_id(r->params[0])
-                                             : 0;
-    int64_t views = kind < 0 ? 0 : id > 0 ? store_view(web.store, kind, id) : -1;
-    /* Shared pages only: a signed-in user's pages name the user. */
-    char *key = cacheable && !web_user(r) ? cache_key(r, &in, kind, id) : NULL;
-    uint64_t gen = store_page_generation(web.store, kind == STORE_COUNT_CASE ? id : 0);
+    page_headers(w, h);
+    struct web_input in = s->in;
+    int kind = s->kind;
+    int64_t id = s->id, views = s->views;
+    char *key = s->key;
+    uint64_t gen = s->gen;
     const char *ctype = NULL;
     if (key && views >= 0 && pagecache_get(key, gen, views, &w->body, &ctype)) {
         w->status = 200;

@@ -30,11 +30,11 @@
 #include "store/campaigns.h"
 #include "core/jstr.h"
 #include "view/i18n.h"
+#include "web/admin_list.h"
 #include "web/campaigns.h"
 #include "web/stages.h"
 #include "web/web.h"
 
-#define STAGES_PER_PAGE 100 /* cases per page of the assignments */
 
 /* Stage id (of any campaign) into s; 0 if there is none. */
 static int stage_get(int64_t id, struct review_stage *s)
@@ -855,20 +855,59 @@ enum web_err page_stage_assignments(struct req *r, const struct web_input *in, s
         json_decref(revs);
         return WEB_INTERNAL;
     }
-    int page = in->page;
+    /* The filters: a reviewer (one of the stage's), a state, the search box. */
+    static const char *const states[] = {"short", "proposed", "released", "dropped", NULL};
+    const char *state = admin_list_choice(r, "status", states);
+    const char *who = query_get(&r->query, "reviewer");
+    int64_t reviewer = who && *who ? web_path_id(who) : 0;
+    int known = !reviewer;
+    size_t i;
+    json_t *v;
+    json_array_foreach(revs, i, v)
+    {
+        int64_t uid = json_integer_value(json_object_get(v, "user_id"));
+        json_object_set_new(v, "selected", json_boolean(reviewer && uid == reviewer));
+        known |= uid == reviewer;
+    }
+    if (!state || (who && *who && !reviewer) || !known) {
+        json_decref(all);
+        json_decref(revs);
+        return WEB_BAD_PARAM;
+    }
     size_t n = json_array_size(all);
-    int pages = (int)((n + STAGES_PER_PAGE - 1) / STAGES_PER_PAGE);
-    if (pages < 1)
-        pages = 1;
-    if (page > pages)
-        page = pages;
+    int from = admin_list_offset(in->page), total = 0;
     json_t *items = json_array();
     int below = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         json_t *c = json_array_get(all, i);
-        int live = 0;
+        int live = 0, has_reviewer = !reviewer, has_state = 0;
         size_t k;
-        json_t *v;
+        json_array_foreach(json_object_get(c, "reviewers"), k, v)
+        {
+            const char *st = json_string_value(json_object_get(v, "state"));
+            live += !(st && strcmp(st, "dropped") == 0);
+            has_reviewer |= json_integer_value(json_object_get(v, "user_id")) == reviewer;
+            has_state |= *state && st && strcmp(st, state) == 0;
+        }
+        int is_short = live < s.reviewers_per_case;
+        below += is_short;
+        const char *words[] = {json_string_value(json_object_get(c, "title")),
+                               json_string_value(json_object_get(c, "unit_name"))};
+        if (!has_reviewer || (*state && !(strcmp(state, "short") ? has_state : is_short)) ||
+            !admin_list_match(in->q, json_integer_value(json_object_get(c, "case_id")), words, 2))
+            continue;
+        if (total >= from && total < from + ADMIN_LIST_PER_PAGE) {
+            json_object_set_new(c, "live", json_integer(live));
+            json_object_set_new(c, "short", json_boolean(is_short));
+            json_array_append(items, c);
+        }
+        total++;
+    }
+    /* The rows shown: each reviewer's state in words. */
+    json_t *c;
+    json_array_foreach(items, i, c)
+    {
+        size_t k;
         json_array_foreach(json_object_get(c, "reviewers"), k, v)
         {
             const char *st = json_string_value(json_object_get(v, "state"));
@@ -880,19 +919,20 @@ enum web_err page_stage_assignments(struct req *r, const struct web_input *in, s
                                               : strcmp(st ? st : "", "released") == 0
                                                   ? "stages_a_released"
                                                   : "stages_a_proposed")));
-            live += !dropped;
         }
-        json_object_set_new(c, "live", json_integer(live));
-        json_object_set_new(c, "short", json_boolean(live < s.reviewers_per_case));
-        below += live < s.reviewers_per_case;
-        if (i >= (size_t)(page - 1) * STAGES_PER_PAGE && i < (size_t)page * STAGES_PER_PAGE)
-            json_array_append(items, c);
+    }
+    const char *base = arena_printf(&r->arena, "/admin/stages/%lld/assignments", (long long)s.id);
+    struct admin_filter keep[] = {{"reviewer", reviewer ? who : NULL}, {"status", state}};
+    json_t *pager = admin_list_pager(r, base, keep, 2, in->page, total);
+    if (!pager) {
+        json_decref(all);
+        json_decref(revs);
+        json_decref(items);
+        return WEB_PAGE_RANGE;
     }
     json_decref(all);
     /* Loads: only reviewers with some assignment or capacity matter here. */
     int lo = -1, hi = 0;
-    size_t i;
-    json_t *v;
     json_array_foreach(revs, i, v)
     {
         int a = (int)json_integer_value(json_object_get(v, "assigned"));
@@ -905,10 +945,17 @@ enum web_err page_stage_assignments(struct req *r, const struct web_input *in, s
                 hi = a;
         }
     }
-    json_t *m = json_pack("{s:o,s:o,s:i,s:i,s:i,s:i,s:i,s:b,s:b,s:i,s:i}", "cases", items,
-                          "reviewers", revs, "count", (int)n, "page", page, "pages", pages,
-                          "below_k", below, "load_min", lo < 0 ? 0 : lo, "has_prev", page > 1,
-                          "has_next", page < pages, "prev", page - 1, "next", page + 1);
+    json_t *statuses = json_array();
+    for (size_t k = 0; states[k]; k++)
+        json_array_append_new(
+            statuses,
+            json_pack("{s:s,s:s,s:b}", "value", states[k], "label",
+                      i18n_get(r->lang, arena_printf(&r->arena, "alist_assign_%s", states[k])),
+                      "selected", !strcmp(state, states[k])));
+    json_t *m = json_pack("{s:o,s:o,s:i,s:o,s:i,s:i,s:o,s:{s:s,s:b}}", "cases", items,
+                          "reviewers", revs, "count", (int)n, "pager", pager, "below_k", below,
+                          "load_min", lo < 0 ? 0 : lo, "statuses", statuses, "filter", "q",
+                          in->q ? in->q : "", "any", in->q || reviewer || *state);
     json_object_set_new(m, "load_max", json_integer(hi));
     if (query_get(&r->query, "warn"))
         json_object_set_new(m, "warning", json_string(i18n_get(r->lang, "stages_warn_below_k")));

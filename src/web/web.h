@@ -125,6 +125,7 @@ struct web_state {
     int form_parsed;
     struct web_act *act;               /* the action being run (action.c), or NULL */
     const char *pattern;               /* the route's pattern, or NULL before it is found */
+    struct page_slot *slot;            /* a public page's cache slot (routes.c), once known */
 };
 
 /* The signed-in user of a request, or NULL. */
@@ -171,6 +172,8 @@ int web_begin(struct req *r);
 /* The route table as JSON, for `laurel routes` and the role x route tests. */
 json_t *web_routes(void);
 void web_dispatch(struct req *r, struct resp *w);
+/* A public page straight from the page cache: 1 when w was filled (server.h's answer_cached). */
+int web_answer_cached(struct req *r, struct resp *w);
 /* Answer with the error page (or JSON error) for e, in the request's language. */
 void web_error(struct req *r, struct resp *w, enum web_err e);
 

@@ -118,7 +118,8 @@ class LaurelServer:
                     break
                 try:
                     r = requests.get(self.url + "/healthz", timeout=2)
-                    if r.status_code == 200 and r.text.strip() == "ok":
+                    # Healthy: "ok" first; a warning about the start may follow it.
+                    if r.status_code == 200 and r.text.split("\n")[0] == "ok":
                         return
                     last = "/healthz answered %d %r" % (r.status_code, r.text[:100])
                 except requests.RequestException as e:

@@ -25,8 +25,10 @@ import os
 import re
 import secrets
 import sqlite3
+import struct
 import subprocess
 import urllib.parse
+import zlib
 
 import pytest
 import requests
@@ -299,6 +301,12 @@ EXPECTED = {
     "POST /admin/stages/{id}/objections/{oid}": E("/admin/stages/1/objections/1",
                                                   post_for(org=404),
                                                   data={"decision": "reject", "answer": "x"}),
+    "GET /admin/stages/{id}/objections/{oid}/file": E("/admin/stages/1/objections/1/file",
+                                                      page_for("org", org=404)),
+    # Corrections after publication (test_ballot.py): stage 1 is no ballot stage (404).
+    "POST /admin/stages/{id}/corrections": E("/admin/stages/1/corrections", post_for(org=404),
+                                             data={"case_id": "1", "tier_id": "0",
+                                                   "reason": "x"}),
     # The exhibition and a case's vote page (test_votes_web.py): stage 1 is a review stage
     # and case_quiet is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
     # test_votes_web.py post to an exhibited case).
@@ -346,6 +354,18 @@ EXPECTED = {
     # Stage 4 is the 2019 campaign's ballot (终评): its page says what it will hold.
     "GET /call": E("/call", ALL=200),
     "GET /sitemap": E("/sitemap", ALL=200),
+    # The certificate layout (test_cert_layout.py): a heading left empty is refused (422) and
+    # changes nothing; the uploads aim at no campaign (404); the preview is the organiser's.
+    "GET /admin/campaigns/{id}/certificate": E("/admin/campaigns/1/certificate",
+                                               page_for("org", org=200)),
+    "POST /admin/campaigns/{id}/certificate": E("/admin/campaigns/1/certificate",
+                                                post_for(org="ok"), data={"heading": ""}),
+    "POST /admin/campaigns/{id}/certificate/background": E(
+        "/admin/campaigns/999999/certificate/background", post_for(org=404), files=True),
+    "POST /admin/campaigns/{id}/certificate/seal": E(
+        "/admin/campaigns/999999/certificate/seal", post_for(org=404), files=True),
+    "GET /admin/campaigns/{id}/certificate/{file}": E(
+        "/admin/campaigns/1/certificate/preview.png", page_for("org", org=200)),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -894,7 +914,43 @@ def campaigns_probe(world, key):
     if key == "POST /admin/campaigns/{id}/status":
         return (org, path + "/status", {"to": "archived", "confirm": "1"}, None,
                 lambda: one("SELECT status FROM campaign WHERE id = ?", cid)[0])
+    layout = lambda: one("SELECT heading, length(background), length(seal) FROM "  # noqa: E731
+                         "cert_layout WHERE campaign_id = ?", cid)
+    if key == "POST /admin/campaigns/{id}/certificate":
+        return (org, path + "/certificate", cert_layout_form(heading="CSRF 探针证书"), None,
+                layout)
+    # The layout's images are decoded before they are kept: a whole PNG (PNG above has a
+    # broken IDAT checksum, which libpng refuses), with an alpha channel as a seal needs.
+    rgba = zlib.compress(b"\x00\xc0\x10\x10\x80")
+    image = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+             + png_chunk(b"IDAT", rgba) + png_chunk(b"IEND", b""))
+    if key == "POST /admin/campaigns/{id}/certificate/background":
+        return (org, path + "/certificate/background", {},
+                {"background": ("bg.png", image, "image/png")}, layout)
+    if key == "POST /admin/campaigns/{id}/certificate/seal":
+        return (org, path + "/certificate/seal", {}, {"seal": ("seal.png", image, "image/png")},
+                layout)
     return None
+
+
+def png_chunk(kind, body):
+    """A PNG chunk: length, type, body and CRC."""
+    return (struct.pack(">I", len(body)) + kind + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xffffffff))
+
+
+def cert_layout_form(**changes):
+    """The certificate layout form as the page sends it with the default layout, changed."""
+    form = {"heading": "荣誉证书", "salutation": "{unit}：",
+            "sentence": "你单位报送的案例《{title}》，在{campaign}中，经专家评审，被评为",
+            "award": "{tier}", "organiser": "{organiser}", "date_line": "{date}",
+            "heading_x": "30.0", "heading_y": "24.7", "heading_w": "237.0", "heading_h": "26.0",
+            "body_x": "42.3", "body_y": "59.3", "body_w": "212.4", "body_h": "88.2",
+            "sign_x": "138.3", "sign_y": "150.0", "sign_w": "116.4", "sign_h": "38.1",
+            "qr_x": "28.2", "qr_y": "160.6", "qr_w": "27.5",
+            "seal_x": "205.0", "seal_y": "146.0", "seal_w": "40.0"}
+    form.update(changes)
+    return form
 
 
 def exhibition_open(world):
@@ -1219,7 +1275,8 @@ BALLOT_POSTS = {"POST /admin/stages/{id}/jury", "POST /admin/stages/{id}/jury/ad
                 "POST /admin/stages/{id}/tiers/propose", "POST /admin/stages/{id}/tiers/{tier}",
                 "POST /admin/stages/{id}/awards", "POST /admin/stages/{id}/notice",
                 "POST /admin/stages/{id}/notice/close", "POST /notice/{stage}/code",
-                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}"}
+                "POST /notice/{stage}/objection", "POST /admin/stages/{id}/objections/{oid}",
+                "POST /admin/stages/{id}/corrections"}
 # POSTs that write nothing (a secret in a form, not in a URL): the receipt check.
 READ_ONLY_POSTS = {"POST /ballot-receipt"}
 
@@ -1276,6 +1333,12 @@ def ballot_probe(world, key):
                  "reason": "x", "decision": "reject", "answer": "x"}, None,
                 lambda: one("SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM "
                             "objection), (SELECT count(*) FROM objection_code)"))
+    # No notice closed: nothing to correct (409).
+    if key.endswith("/corrections"):
+        return (a["org"], "/admin/stages/%d/corrections" % sid,
+                {"case_id": "1", "tier_id": "0", "reason": "CSRF"}, None,
+                lambda: one("SELECT (SELECT count(*) FROM correction), (SELECT count(*) FROM "
+                            "\"case\" WHERE tier_id IS NOT NULL)"))
     # Nothing proposed to publish, no notice to close: 409.
     if "/notice" in key:
         path = key.split(" ", 1)[1].replace("{id}", str(sid))

@@ -44,6 +44,7 @@ import pytest
 import requests
 
 from test_access import route_table
+from test_votes import Gateway
 from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
                       make_demo)
 
@@ -130,10 +131,12 @@ def choose(data, ballot):
 @pytest.fixture(scope="module")
 def bt():
     workdir = tempfile.mkdtemp(prefix="laurel-ballot-")
-    srv = None
+    srv = sms = None
     try:
         data = make_demo(workdir)
-        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        sms = Gateway()  # objections by phone: their codes and answers go through it
+        srv = LaurelServer(LAUREL_BIN, data, workdir,
+                           extra_args=["--sms", "http://127.0.0.1:%d/send" % sms.port])
         srv.start()
         org = Who(srv.url, "organiser@demo.laurel")
         camp = q(data, "SELECT id FROM campaign WHERE status = 'review' ORDER BY id DESC")[0][0]
@@ -145,10 +148,12 @@ def bt():
             r.status_code, r.text[:300])
         ballot = stages[4]
         jurors, cases, pool = choose(data, ballot)
-        yield {"srv": srv, "url": srv.url, "data": data, "org": org, "b": ballot,
+        yield {"srv": srv, "sms": sms, "url": srv.url, "data": data, "org": org, "b": ballot,
                "jurors": jurors, "cases": cases, "pool": pool, "receipts": {}, "who": {}}
     finally:
         finish(srv, workdir)
+        if sms:
+            sms.stop()
 
 
 def juror(bt, i):
@@ -574,8 +579,28 @@ def test_notice_published_for_working_days(bt):
         r = org.post("/admin/stages/%d/notice" % b, dict(ok, **{field: bad}))
         assert r.status_code == 422, (field, bad, r.status_code)
     assert q(data, "SELECT count(*) FROM notice WHERE stage_id = ?", b) == [(0,)]
+    # Best down to the two it holds (A, X), for the corrections' quota after publication.
+    _, t, _ = tiers(bt)
+    assert org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]),
+                    {"quota": "2", "region_cap": "0"}).status_code == 303
+    drafts = q(data, "SELECT count(*) FROM article WHERE kind = 'notice'")[0][0]
     r = org.post("/admin/stages/%d/notice" % b, ok)
     assert r.status_code == 303, r.text[:300]
+    # A draft 公示 announcement from the proposal, linked from the notice's page.
+    m = org.json("/admin/stages/%d/notice" % b)
+    url = m["current"]["article_url"]
+    art = int(url.rsplit("/", 1)[1])
+    kind, status, body = q(data, "SELECT kind, status, body_md FROM article WHERE id = ?", art)[0]
+    assert (kind, status) == ("notice", "draft")
+    assert q(data, "SELECT count(*) FROM article WHERE kind = 'notice'")[0][0] == drafts + 1
+    for n in "AXBC":
+        assert bt["cases"][n][3] in body, n
+    assert bt["cases"]["E"][3] not in body
+    assert "2019\\-10\\-12" in body  # the period's last day, escaped in the Markdown
+    assert 'href="%s"' % url in org.get("/admin/stages/%d/notice" % b).text
+    desk = org.get(url)
+    assert desk.status_code == 200 and bt["cases"]["A"][3] in desk.text
+    assert bt["cases"]["A"][3] not in Who(bt["url"]).get("/news").text  # a draft: not public
     assert q(data, "SELECT days, starts_on, ends_on, state FROM notice WHERE stage_id = ?", b) == [
         (5, "2019-09-30", "2019-10-12", "open")]
     assert org.post("/admin/stages/%d/notice" % b, ok).status_code == 409
@@ -656,6 +681,84 @@ def test_objections_need_a_verified_address(bt):
     assert [o["name"] for o in m["objections"]] == ["张三"]
 
 
+def test_objection_by_phone(bt):
+    """A mobile number instead of an e-mail address: the code and the answer by SMS."""
+    b, data, cases, sms = bt["b"], bt["data"], bt["cases"], bt["sms"]
+    anon = Who(bt["url"])
+    before = objection_count(data)
+    for bad in ({"phone": "12345"}, {"phone": "13800138000", "email": "a@example.com"}, {}):
+        r = anon.post("/notice/%d/code" % b, bad)
+        assert r.status_code == 422, (bad, r.status_code)
+    r = anon.post("/notice/%d/code" % b, {"phone": "+86 138-0013-8000"})
+    assert r.status_code == 303, r.text[:300]
+    text = sms.wait_for("13800138000")[-1]["text"]
+    code = re.search(r"(\d{6})", text).group(1)
+    filing = {"case_id": str(cases["B"][0]), "name": "王五", "phone": "13800138000",
+              "code": code, "reason": "该案例单位名称有误。"}
+    r = anon.post("/notice/%d/objection" % b, dict(filing, code="000000" if code != "000000"
+                                                    else "111111"))
+    assert r.status_code == 422 and "验证码不正确" in r.text
+    r = anon.post("/notice/%d/objection" % b, filing)
+    assert r.status_code == 303, r.text[:300]
+    assert objection_count(data) == before + 1
+    oid, contact = q(data, "SELECT id, contact FROM objection WHERE name = '王五'")[0]
+    assert contact == "sms:13800138000"
+    page = bt["org"].get("/admin/stages/%d/notice" % b).text
+    assert "13800138000" in page and "sms:13800138000" not in page
+    # The answer goes by SMS too.
+    r = bt["org"].post("/admin/stages/%d/objections/%d" % (b, oid),
+                       {"decision": "reject", "answer": "单位名称已按批复核对无误。"})
+    assert r.status_code == 303, r.text[:300]
+    texts = [m["text"] for m in sms.wait_for("13800138000", 2)]
+    assert any("已按批复核对无误" in t for t in texts), texts
+
+
+def test_objection_attachment(bt):
+    """One optional file: PDF, PNG or JPEG by its bytes, at most 5 MB; stored under its
+    SHA-256; the organiser's alone."""
+    b, data, cases, org = bt["b"], bt["data"], bt["cases"], bt["org"]
+    anon = Who(bt["url"])
+    assert anon.post("/notice/%d/code" % b, {"email": "zhao@example.com"}).status_code == 303
+    filing = {"case_id": str(cases["A"][0]), "name": "赵六", "email": "zhao@example.com",
+              "code": code_of(data, "zhao@example.com"), "reason": "见附件所列证明材料。",
+              "csrf": anon.csrf}
+    post = lambda files: anon.s.post(bt["url"] + "/notice/%d/objection" % b,  # noqa: E731
+                                     data=filing, files=files, allow_redirects=False,
+                                     timeout=120)
+    before = objection_count(data)
+    # The form states the limits.
+    assert "PDF、PNG 或 JPEG" in anon.get("/notice").text and "5 MB" in anon.get("/notice").text
+    r = post({"file": ("说明.txt", b"plain words, no document", "application/pdf")})
+    assert r.status_code == 415 and "PDF、PNG 或 JPEG" in r.text, r.status_code
+    pdf = b"%PDF-1.4\n% evidence " + os.urandom(64) + b"\n%%EOF\n"
+    r = post({"file": ("big.pdf", pdf + b"\0" * (5 * 1024 * 1024), "application/pdf")})
+    assert r.status_code == 413, r.status_code
+    assert objection_count(data) == before
+    r = post({"file": ("证明材料.pdf", pdf, "application/pdf")})
+    assert r.status_code == 303, r.text[:300]
+    sha = hashlib.sha256(pdf).hexdigest()
+    oid, got, name, size = q(data, "SELECT id, file_sha256, file_name, file_size FROM objection "
+                             "WHERE name = '赵六'")[0]
+    assert (got, name, size) == (sha, "证明材料.pdf", len(pdf))
+    with open(os.path.join(data, "files", sha[:2], sha), "rb") as f:
+        assert f.read() == pdf
+    # The organiser's page links it; the file is the organiser's alone.
+    path = "/admin/stages/%d/objections/%d/file" % (b, oid)
+    assert 'href="%s"' % path in org.get("/admin/stages/%d/notice" % b).text
+    r = org.get(path)
+    assert r.status_code == 200 and r.content == pdf
+    assert r.headers["Content-Type"].startswith("application/pdf")
+    assert "no-store" in r.headers["Cache-Control"]
+    assert juror(bt, 1).get(path).status_code == 403
+    assert anon.get(path).status_code in (303, 401, 403)
+    assert anon.get("/files/%s" % sha).status_code == 404
+    assert "证明材料" not in anon.get("/notice").text
+    # Answered, so that the notice can close.
+    r = org.post("/admin/stages/%d/objections/%d" % (b, oid),
+                 {"decision": "reject", "answer": "附件所列材料不足以改变评审结论。"})
+    assert r.status_code == 303, r.text[:300]
+
+
 def test_notice_closes_only_without_open_objections(bt):
     b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
     camp = q(data, "SELECT campaign_id FROM stage WHERE id = ?", b)[0][0]
@@ -704,6 +807,113 @@ def test_notice_closes_only_without_open_objections(bt):
     assert 'href="/notice"' not in anon.get("/").text
     # Closed: no more objections.
     assert anon.post("/notice/%d/code" % b, {"email": "wang@example.com"}).status_code == 409
+    # Closing published the campaign: the public one now, its results, regions and cases shown.
+    assert q(data, "SELECT status, published_at IS NOT NULL FROM campaign WHERE id = ?",
+             camp) == [("published", 1)]
+    results = anon.get("/results").text
+    for n in "ABC":
+        assert cases[n][3] in results, n
+        assert anon.get("/cases/%d" % cases[n][0]).status_code == 200
+    assert cases["X"][3] not in results
+    region = anon.get("/regions/%s" % cases["A"][1]).text
+    assert cases["A"][3] in region
+    listed = anon.json("/cases?tier=best")
+    assert [c["id"] for c in listed["items"]] == [cases["A"][0]], listed["items"]
+    # And issued the first signed statement of the list.
+    bodies = [bytes(body).decode() for (body,) in q(
+        data, "SELECT body FROM statement WHERE campaign_id = ?", camp)]
+    assert len(bodies) == 1 and all(cases[n][3] in bodies[0] for n in "ABC")
+    assert cases["X"][3] not in bodies[0]
+
+
+def test_list_frozen_after_publication(bt):
+    """Once the notice is closed the proposal's own edits are refused by the server."""
+    b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
+    _, t, _ = tiers(bt)
+    before = q(data, "SELECT case_id, tier_id FROM award ORDER BY case_id")
+    r = org.post("/admin/stages/%d/awards" % b, {"case_id": str(cases["B"][0]),
+                                                 "tier_id": str(t["best"]["id"])})
+    assert r.status_code == 409, r.status_code
+    assert org.post("/admin/stages/%d/tiers/propose" % b).status_code == 409
+    r = org.post("/admin/stages/%d/tiers/%d" % (b, t["best"]["id"]), {"quota": "40",
+                                                                      "region_cap": "0"})
+    assert r.status_code == 409
+    assert q(data, "SELECT case_id, tier_id FROM award ORDER BY case_id") == before
+    assert q(data, "SELECT quota FROM tier WHERE id = ?", t["best"]["id"]) == [(2,)]
+
+
+def test_corrections_are_dated_and_visible(bt):
+    """After publication: a tier changed within the quota, one beyond it refused, an award
+    withdrawn; each dated with its reason on the results, case, region and verify pages."""
+    b, org, data, cases = bt["b"], bt["org"], bt["data"], bt["cases"]
+    _, t, _ = tiers(bt)
+    best, exc = t["best"]["id"], t["excellent"]["id"]
+    anon = Who(bt["url"])
+    # Certificates for the awards as published (their check pages follow the corrections).
+    r = org.post("/admin/results/certificates")
+    assert r.status_code == 303, r.text[:300]
+    code = dict(q(data, "SELECT case_id, code FROM certificate"))
+    assert set(code) == {cases[n][0] for n in "ABC"}, code
+    assert "有效" in anon.get("/verify/%s" % code[cases["C"][0]]).text
+    fix = lambda n, tier, why: org.post("/admin/stages/%d/corrections" % b, {  # noqa: E731
+        "case_id": str(cases[n][0]), "tier_id": str(tier), "reason": why})
+    # Refused: no reason, a case without an award, the tier it holds; nothing written.
+    assert fix("B", best, "").status_code == 422
+    assert fix("E", best, "补录").status_code == 422
+    assert fix("X", exc, "补录").status_code == 422
+    r = fix("A", best, "重复")
+    assert r.status_code == 422 and "已是这一等级" in r.text, r.status_code
+    assert q(data, "SELECT count(*) FROM correction") == [(0,)]
+    statements = lambda: [bytes(x).decode() for (x,) in q(  # noqa: E731
+        data, "SELECT body FROM statement WHERE campaign_id = (SELECT campaign_id FROM stage "
+        "WHERE id = ?) ORDER BY id", b)]
+    assert len(statements()) == 1
+    # B into best (its last place); C after it is beyond the quota.
+    assert fix("B", best, "复核评分录入有误，应列入最佳案例。").status_code == 303
+    r = fix("C", best, "同上")
+    assert r.status_code == 409 and "名额已满" in r.text, r.status_code
+    assert q(data, "SELECT tier_id FROM \"case\" WHERE id = ?", cases["C"][0]) == [(exc,)]
+    # C withdrawn.
+    assert fix("C", 0, "经查存在抄袭，撤销其优秀案例。").status_code == 303
+    assert q(data, "SELECT tier_id FROM \"case\" WHERE id = ?", cases["C"][0]) == [(None,)]
+    assert q(data, "SELECT count(*) FROM award WHERE case_id = ?", cases["C"][0]) == [(0,)]
+    # Each correction issued a new signed statement of the corrected list; the refusal none.
+    issued = statements()
+    assert len(issued) == 3 and cases["C"][3] in issued[1] and cases["C"][3] not in issued[2]
+    assert "经查存在抄袭" not in issued[2]  # a statement lists awards, not reasons
+    today = q(data, "SELECT date('now')")[0][0]
+    # The results page: a 更正 section with the date, the case, what changed and why; the
+    # lists follow the corrections.
+    page = anon.get("/results").text
+    assert "更正" in page and today in page
+    assert "复核评分录入有误" in page and "经查存在抄袭" in page and "撤销奖项" in page
+    res = anon.json("/results")
+    assert [(c["case_id"], c["withdrawn"]) for c in res["corrections"]] == [
+        (cases["C"][0], True), (cases["B"][0], False)]
+    assert {x["slug"]: x["awarded"] for x in res["tiers"]} == {"best": 2, "excellent": 0}
+    assert sorted(c["id"] for c in anon.json("/cases?tier=best")["items"]) == sorted(
+        [cases["A"][0], cases["B"][0]])
+    # The case pages, each with its own correction only.
+    page = anon.get("/cases/%d" % cases["C"][0]).text
+    assert "经查存在抄袭" in page and "复核评分录入有误" not in page and today in page
+    page = anon.get("/cases/%d" % cases["B"][0]).text
+    assert "复核评分录入有误" in page and "经查存在抄袭" not in page
+    assert 'id="corrections-h"' not in anon.get("/cases/%d" % cases["A"][0]).text
+    # The region pages: C's shows its correction.
+    page = anon.get("/regions/%s" % cases["C"][1]).text
+    assert "经查存在抄袭" in page
+    # The certificates' checks: C's says withdrawn with the reason, B's changed.
+    page = anon.get("/verify/%s" % code[cases["C"][0]]).text
+    assert "撤销" in page and "经查存在抄袭" in page and today in page
+    page = anon.get("/verify/%s" % code[cases["B"][0]]).text
+    assert "经查存在抄袭" not in page and "复核评分录入有误" in page
+    assert "经查存在抄袭" not in anon.get("/verify/%s" % code[cases["A"][0]]).text
+    # The organiser's page lists them; other roles cannot correct.
+    assert "经查存在抄袭" in org.get("/admin/stages/%d/notice" % b).text
+    r = juror(bt, 1).post("/admin/stages/%d/corrections" % b, {
+        "case_id": str(cases["A"][0]), "tier_id": "0", "reason": "x"})
+    assert r.status_code == 403
+    assert q(data, "SELECT count(*) FROM correction") == [(2,)]
 
 
 def walked_by_the_ballot(pattern):
@@ -712,7 +922,8 @@ def walked_by_the_ballot(pattern):
     here (test_audit.py leaves them to this module)."""
     return pattern.startswith(("/ballot/", "/notice/")) or any(
         pattern.startswith("/admin/stages/{id}/" + p)
-        for p in ("jury", "sitting", "tally", "tiers", "awards", "notice", "objections"))
+        for p in ("jury", "sitting", "tally", "tiers", "awards", "notice", "objections",
+                  "corrections"))
 
 
 def test_every_ballot_action_left_an_audit_row(bt):

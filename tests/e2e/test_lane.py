@@ -66,3 +66,43 @@ def test_health_and_writes_answered_during_a_read_storm(base):
     assert not bad and statuses, "expected every read answered 200 or 503; saw %r" % bad[:10]
     after = metrics_values(base).get("laurel_http_lane_reads_total", 0)
     assert after > before, "expected expensive reads to go through the read lane"
+
+
+def test_cached_pages_skip_the_lane_during_a_read_storm(base):
+    """While the lane takes the expensive reads, a page the cache holds is answered at
+    once on the server's threads (counted as an early hit), not queued behind them, and
+    still counts its view."""
+    rnd = random.Random(12)
+    hot = "/cases/%d" % api_first_case(base)
+    assert requests.get(base + hot, timeout=30).status_code == 200  # now cached
+    views_before = requests.get(base + "/api/v1" + hot, timeout=30).json()["views"]
+    stop = time.monotonic() + 6
+    before = metrics_values(base)
+
+    def reader(i):
+        s = requests.Session()
+        while time.monotonic() < stop:
+            s.get(base + "/cases?page=%d&sort=views" % rnd.randint(1, 150), timeout=60)
+
+    hot_answers = []
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        futures = [pool.submit(reader, i) for i in range(40)]
+        s = requests.Session()
+        while time.monotonic() < stop:
+            r = s.get(base + hot, timeout=60)
+            hot_answers.append((r.status_code, "<h1" in r.text))
+        for f in futures:
+            f.result()
+    after = metrics_values(base)
+    assert after.get("laurel_http_lane_reads_total", 0) > before.get(
+        "laurel_http_lane_reads_total", 0), "expected the storm to run the read lane"
+    assert after.get("laurel_http_early_hits_total", 0) > before.get(
+        "laurel_http_early_hits_total", 0), "expected the cached page answered before the lane"
+    assert hot_answers and all(a == (200, True) for a in hot_answers), hot_answers[:5]
+    views_after = requests.get(base + "/api/v1" + hot, timeout=30).json()["views"]
+    assert views_after >= views_before + len(hot_answers), (views_before, views_after,
+                                                            len(hot_answers))
+
+
+def api_first_case(base):
+    return requests.get(base + "/api/v1/cases", timeout=30).json()["items"][0]["id"]

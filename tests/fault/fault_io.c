@@ -7,8 +7,10 @@
  * fsync and fdatasync on a file whose name contains "laurel.db" fails with
  * the errno the file names ("EIO" or "ENOSPC"; EIO otherwise); when it names
  * "READ", every read and pread of those files fails with EIO instead (a bad
- * sector).  Everything else goes through untouched.  Built by the test with
- * the system compiler.
+ * sector); when it names "SLOW", every read of those files succeeds but only
+ * after a millisecond (a disk that is slow, not failing: the start-up check
+ * then overruns its bound).  Everything else goes through untouched.  Built
+ * by the test with the system compiler.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The errno to fail fd's call with (a read if reading), or 0 to let it through. */
@@ -44,6 +47,11 @@ static int fault_for(int fd, int reading)
     path[n] = 0;
     if (!strstr(path, "laurel.db"))
         return 0;
+    if (strncmp(kind, "SLOW", 4) == 0) {
+        if (reading)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        return 0;
+    }
     if ((strncmp(kind, "READ", 4) == 0) != reading)
         return 0;
     return strncmp(kind, "ENOSPC", 6) == 0 ? ENOSPC : EIO;

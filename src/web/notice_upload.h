@@ -1,0 +1,50 @@
+/*
+ * notice_upload.h — the optional attachment of an objection (notice.c):
+ * one file, PDF, PNG or JPEG by its bytes, at most OBJECTION_FILE_MAX,
+ * streamed from a multipart form into memory, stored content-addressed
+ * under <data>/files/<2 hex>/<sha256> as other uploads are, and served to
+ * the organiser only.
+ */
+#ifndef LAUREL_WEB_NOTICE_UPLOAD_H
+#define LAUREL_WEB_NOTICE_UPLOAD_H
+
+#include <sodium.h>
+#include <stddef.h>
+
+#include "http/multipart.h"
+#include "web/action.h"
+#include "web/web.h"
+
+#define OBJECTION_FILE_MAX (5u << 20)
+
+struct objection_upload {
+    struct req *r;
+    struct multipart *mp; /* NULL: the form came urlencoded, without a file */
+    int status;           /* refused while streaming, or 0 */
+    int part;
+    char *value_name;
+    char value[8192]; /* a small part (a field) kept as a form value */
+    size_t value_len;
+    int files, file_done;
+    unsigned char *data; /* the file's bytes (malloc'd, OBJECTION_FILE_MAX at most) */
+    size_t len;
+    char *name;
+    const char *mime;
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+};
+
+/* The action's begin: a multipart body streams through the sink; any other is read as a form. */
+int objection_upload_begin(struct web_act *x, struct objection_upload *u);
+/*
+ * After the body: RC_OK with u->len 0 (no file) or the file typed and
+ * digested; else the refusal (x->status 413 / 415 / 400, the message
+ * beside the field "file").
+ */
+enum result objection_upload_check(struct web_act *x, struct objection_upload *u);
+/* On the worker pool: the file under its digest, durable.  0 or -1 (logged). */
+int objection_upload_store(const struct objection_upload *u);
+
+/* GET /admin/stages/{id}/objections/{oid}/file (ROLE_ORGANISER): the attachment. */
+void raw_objection_file(struct req *r, struct resp *w);
+
+#endif
