@@ -685,7 +685,7 @@ def test_objection_by_phone(bt):
     """A mobile number instead of an e-mail address: the code and the answer by SMS."""
     b, data, cases, sms = bt["b"], bt["data"], bt["cases"], bt["sms"]
     anon = Who(bt["url"])
-    before = objection_count(data)
+    before = objection_count(data, b)
     for bad in ({"phone": "12345"}, {"phone": "13800138000", "email": "a@example.com"}, {}):
         r = anon.post("/notice/%d/code" % b, bad)
         assert r.status_code == 422, (bad, r.status_code)
@@ -700,7 +700,7 @@ def test_objection_by_phone(bt):
     assert r.status_code == 422 and "验证码不正确" in r.text
     r = anon.post("/notice/%d/objection" % b, filing)
     assert r.status_code == 303, r.text[:300]
-    assert objection_count(data) == before + 1
+    assert objection_count(data, b) == before + 1
     oid, contact = q(data, "SELECT id, contact FROM objection WHERE name = '王五'")[0]
     assert contact == "sms:13800138000"
     page = bt["org"].get("/admin/stages/%d/notice" % b).text
@@ -725,7 +725,7 @@ def test_objection_attachment(bt):
     post = lambda files: anon.s.post(bt["url"] + "/notice/%d/objection" % b,  # noqa: E731
                                      data=filing, files=files, allow_redirects=False,
                                      timeout=120)
-    before = objection_count(data)
+    before = objection_count(data, b)
     # The form states the limits.
     assert "PDF、PNG 或 JPEG" in anon.get("/notice").text and "5 MB" in anon.get("/notice").text
     r = post({"file": ("说明.txt", b"plain words, no document", "application/pdf")})
@@ -733,7 +733,7 @@ def test_objection_attachment(bt):
     pdf = b"%PDF-1.4\n% evidence " + os.urandom(64) + b"\n%%EOF\n"
     r = post({"file": ("big.pdf", pdf + b"\0" * (5 * 1024 * 1024), "application/pdf")})
     assert r.status_code == 413, r.status_code
-    assert objection_count(data) == before
+    assert objection_count(data, b) == before
     r = post({"file": ("证明材料.pdf", pdf, "application/pdf")})
     assert r.status_code == 303, r.text[:300]
     sha = hashlib.sha256(pdf).hexdigest()
