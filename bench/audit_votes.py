@@ -69,7 +69,7 @@ def main():
         raise SystemExit("audit_votes: wrk is missing")
     with Workspace("audit_votes", o.before) as w:
         w.demo(o.cases)
-        stage, cases, tokens, _ = prepare(w.data, o.voters)
+        stage, cases, tokens, _, _ = prepare(w.data, o.voters)
         tok_file, case_file = os.path.join(w.work, "tokens"), os.path.join(w.work, "cases")
         with open(tok_file, "w") as f:
             f.write("\n".join(tokens) + "\n")

@@ -1,6 +1,6 @@
 /*
  * main.c — the `laurel` command: init, demo, serve, user add, routes, assign,
- * rank, dedupe, version, help.
+ * rank, dedupe, version, help, export-site.
  *
  * The commands are one table (struct command, `commands` below: Redis's
  * command table is the model): a name, a line of help, how the command takes
@@ -44,6 +44,7 @@
 #include "web/web.h"
 #include "web/trust_cli.h"
 #include "web/certs.h"
+#include "web/export_site.h"
 
 #define LAUREL_VERSION "0.1.0"
 
@@ -241,7 +242,7 @@ static int user_add_write(struct store_tx *tx, void *arg)
     int64_t id;
     if (tx_user_add(tx, u->o->email, u->o->name, u->hash, &id) != RC_OK)
         return RC_ERROR;
-    return tx_user_role(tx, id, u->role, u->o->region, u->o->unit);
+    return tx_user_role(tx, id, u->role, u->o->region, u->o->unit, 0);
 }
 
 static int cmd_user_add(const struct options *o)
@@ -473,6 +474,10 @@ static const struct command commands[] = {
     {"verify-results", NULL,
      "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]", ARGS_OWN, NULL,
      verify_results_main},
+    {"export-site", NULL,
+     "write the public site as static files: DIR [--data DIR] [--live-url URL]\n"
+     "[--base-url URL] [--lang zh-CN|en]",
+     ARGS_OWN, NULL, export_site_main},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -48,6 +48,7 @@
 
 #include "core/clock.h"
 #include "demo/finish_int.h"
+#include "store/accounts.h"
 #include "store/audit.h"
 #include "store/votes.h"
 
@@ -168,6 +169,18 @@ static int read_all(struct fin *f)
     return f->organiser && f->nrev >= 2 * R2_REVIEWERS ? RC_OK : RC_ERROR;
 }
 
+/* The experts served the 2019 campaign: their reviewer role bound to it (roles are per campaign).
+ */
+static int bind_experts(struct fin *f)
+{
+    for (int i = 0; i < f->nrev; i++) {
+        int rc = tx_campaign_role(f->tx, f->campaign, f->rev[i].id, ROLE_REVIEWER, NULL);
+        if (rc != RC_OK && rc != RC_EXISTS)
+            return rc;
+    }
+    return RC_OK;
+}
+
 /* The impostor: the first case of no merit outside Shanghai. */
 static void pick_impostor(struct fin *f)
 {
@@ -203,7 +216,8 @@ int demo_finish2019(struct store *st, uint64_t seed, int64_t campaign_id,
     if (f.merit && f.region && f.unit) {
         memcpy(f.merit, merit, (size_t)ncases + 1);
         if (store_vote_secret(st, f.key) == 0 &&
-            finish_step(&f, read_all, NULL, NULL, 0, NULL) == RC_OK) {
+            finish_step(&f, read_all, NULL, NULL, 0, NULL) == RC_OK &&
+            finish_step(&f, bind_experts, NULL, NULL, 0, NULL) == RC_OK) {
             pick_impostor(&f);
             double t0 = clock_ms();
             if (f.impostor && finish_reviews(&f) == 0 && finish_ballot(&f) == 0 &&

@@ -5,10 +5,12 @@
  * count and hands it, record by record, to a sink.  Randomness comes from a
  * splitmix64 stream seeded from (seed, ncases) only, so the same arguments
  * always give byte-identical output.  The facts and the phrase pools live in
- * words.c; this file holds the logic: the unit tree, how many cases
- * each region submits, which cases deserve to win (their hidden merit: the
- * 13 real Shanghai results are fixed, Shanghai keeps the most awards; the
- * tiers themselves come from the pipeline the demo runs, finish2019.c), and the assembly of titles,
+ * words.c, the real places below the regions in divisions.txt (divisions.h);
+ * this file holds the logic: the unit tree, how many cases each region
+ * submits, which cases deserve to win (their hidden merit: the 13 real
+ * Shanghai results are fixed, Shanghai keeps the most awards; the tiers
+ * themselves come from the pipeline the demo runs, finish2019.c), and the
+ * assembly of titles,
  * summaries, five-section bodies and news from sentence templates.
  *
  * Strings are built in a handful of reusable buffers owned by the generator
@@ -18,6 +20,7 @@
 #include "demo/generate.h"
 
 #include "core/buf.h"
+#include "demo/divisions.h"
 #include "demo/words.h"
 
 #include <stdio.h>
@@ -45,6 +48,7 @@ struct unit_rec {
     int level;
     int region;
     int flags;
+    char code[8];            /* GB/T 2260 of a city or district, "" for none */
     size_t name;             /* offsets into gen.names */
     size_t short_name;
 };
@@ -154,6 +158,8 @@ static const char *organ(const char *name)
         return "区委";
     if (ends_with(name, "县"))
         return "县委";
+    if (ends_with(name, "旗"))
+        return "旗委";
     if (ends_with(name, "市"))
         return "市委";
     if (ends_with(name, "州"))
@@ -288,9 +294,9 @@ static const char *unit_short(const struct gen *g, int i)
     return g->names.p + g->units[i].short_name;
 }
 
-/* Add a unit named prefix + stem + suffix; returns its index, or -1. */
+/* Add a unit named prefix + stem + suffix, of GB/T 2260 code `code`; returns its index, or -1. */
 static int add_unit(struct gen *g, int region, int parent, int level, const char *prefix,
-                    const char *stem, const char *suffix)
+                    const char *stem, const char *suffix, const char *code)
 {
     if (g->nunits == g->capunits) {
         int cap = g->capunits ? g->capunits * 2 : 1024;
@@ -305,6 +311,7 @@ static int add_unit(struct gen *g, int region, int parent, int level, const char
     u->level = level;
     u->region = region;
     u->flags = 0;
+    snprintf(u->code, sizeof u->code, "%s", code);
     u->name = g->names.len;
     buf_puts(&g->names, prefix);
     u->short_name = g->names.len;
@@ -340,23 +347,29 @@ static void choose(struct gen *g, int n, int k, int *out)
     }
 }
 
-/* Streets and towns under a district, `n` of them with distinct names. */
-static int add_streets(struct gen *g, int region, int parent, int n, int towns_only)
+/* Is the 街道 `street` under the unit called parent_name one of the real results' units? */
+static int fixed_street(const char *region_code, const char *parent_name, const char *street)
 {
-    int ns = dw_count(dw_streets), nt = dw_count(dw_towns);
-    int pick_s[64], pick_t[64];
-    int k_t = towns_only ? n : (rnd(g, 5) == 0) + (n > 3 && rnd(g, 4) == 0);
-    int k_s = n - k_t;
-    choose(g, ns, k_s, pick_s);
-    choose(g, nt, k_t, pick_t);
-    char prefix[256];
-    snprintf(prefix, sizeof prefix, "%s", unit_name(g, parent));
-    for (int i = 0; i < k_s; i++) {
-        if (add_unit(g, region, parent, 3, prefix, dw_streets[pick_s[i]], "街道") < 0)
-            return -1;
+    for (int i = 0; i < dw_nfixed_units; i++) {
+        const struct dw_fixed_unit *f = &dw_fixed_units[i];
+        if (f->parent && strcmp(f->region_code, region_code) == 0 &&
+            strcmp(f->parent, parent_name) == 0 &&
+            (strcmp(f->short_name, street) == 0 || (f->same_as && strcmp(f->same_as, street) == 0)))
+            return 1;
     }
-    for (int i = 0; i < k_t; i++) {
-        if (add_unit(g, region, parent, 3, prefix, dw_towns[pick_t[i]], "镇") < 0)
+    return 0;
+}
+
+/* The 街道 of place p under unit `parent`, but those a real result's unit already is. */
+static int add_streets(struct gen *g, int region, int parent, const struct dv_place *p)
+{
+    char prefix[256], street[256];
+    snprintf(prefix, sizeof prefix, "%s", unit_name(g, parent));
+    for (int i = 0; i < p->nstreets; i++) {
+        snprintf(street, sizeof street, "%s街道", p->streets[i]);
+        if (fixed_street(dw_regions[region].code, prefix, street))
+            continue;
+        if (add_unit(g, region, parent, 3, prefix, p->streets[i], "街道", "") < 0)
             return -1;
     }
     return 0;
@@ -374,7 +387,7 @@ static int add_fixed(struct gen *g, int region, int parent, const char *parent_n
         size_t lead = strlen(f->name) - strlen(f->short_name);
         char prefix[256];
         snprintf(prefix, sizeof prefix, "%.*s", (int)lead, f->name);
-        int u = add_unit(g, region, parent, f->level, prefix, f->short_name, "");
+        int u = add_unit(g, region, parent, f->level, prefix, f->short_name, "", "");
         if (u < 0)
             return -1;
         g->units[u].flags |= UNIT_NO_DRAW;
@@ -382,46 +395,65 @@ static int add_fixed(struct gen *g, int region, int parent, const char *parent_n
     return 0;
 }
 
+/*
+ * A unit of the division data: place p, of level 1 (a city under its region)
+ * or 2 (a district under `parent`), then the real results' units under it,
+ * then its 街道.  Returns its index, or -1.
+ */
+static int add_place(struct gen *g, int region, int parent, const struct dv_place *p)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s",
+             parent < 0 ? dw_regions[region].name : unit_name(g, parent));
+    int u = add_unit(g, region, parent, parent < 0 ? 1 : 2, prefix, p->name, "", p->code);
+    if (u < 0)
+        return -1;
+    snprintf(prefix, sizeof prefix, "%s", unit_name(g, u));
+    if (add_fixed(g, region, u, prefix) < 0 || add_streets(g, region, u, p) < 0)
+        return -1;
+    return u;
+}
+
+/*
+ * The unit tree: for each region, in the order of divisions.txt, the real
+ * results' units directly under it, then its cities (a municipality's
+ * districts, XPCC's divisions), their districts and 街道.  It draws nothing
+ * from the random stream: the places are the same whatever the seed.
+ */
 static int build_units(struct gen *g)
 {
-    int nd = dw_count(dw_districts), nr = dw_count(dw_regiments);
-    for (int r = 0; r < DW_NREGIONS; r++) {
-        const struct dw_region *reg = &dw_regions[r];
-        g->region_first[r] = g->nunits;
-        if (add_fixed(g, r, -1, NULL) < 0)
-            return -1;
-        for (const char *const *c = reg->cities; *c; c++) {
-            int city = add_unit(g, r, -1, 1, reg->name, *c, "");
-            if (city < 0)
-                return -1;
-            if (reg->kind == DW_MUNICIPALITY) {
-                char full[256];
-                snprintf(full, sizeof full, "%s", unit_name(g, city));
-                if (add_fixed(g, r, city, full) < 0 ||
-                    add_streets(g, r, city, range(g, 3, 6), 0) < 0)
-                    return -1;
-                continue;
-            }
-            int kd = reg->kind == DW_CORPS ? range(g, 2, 3) : range(g, 2, 4);
-            int pk[64];
-            choose(g, reg->kind == DW_CORPS ? nr : nd, kd, pk);
-            for (int i = 0; i < kd; i++) {
-                char prefix[256];
-                snprintf(prefix, sizeof prefix, "%s", unit_name(g, city));
-                const char *stem =
-                    reg->kind == DW_CORPS ? dw_regiments[pk[i]] : dw_districts[pk[i]];
-                int d = add_unit(g, r, city, 2, prefix, stem, "");
-                if (d < 0 || add_streets(g, r, d, range(g, 2, 4), reg->kind == DW_CORPS) < 0)
-                    return -1;
-            }
+    struct divisions *dv = divisions_open();
+    if (!dv)
+        return -1;
+    int rc = -1, r = -1, city = -1;
+    for (int i = 0; i < dv->nplaces; i++) {
+        const struct dv_place *p = &dv->places[i];
+        if (p->kind == DV_REGION) {
+            if (r >= 0)
+                g->region_units[r] = g->nunits - g->region_first[r];
+            if (++r >= DW_NREGIONS || strcmp(p->code, dw_regions[r].code) != 0)
+                goto out;
+            g->region_first[r] = g->nunits;
+            if (add_fixed(g, r, -1, NULL) < 0)
+                goto out;
+        } else if (p->kind == DV_CITY) {
+            if ((city = add_place(g, r, -1, p)) < 0)
+                goto out;
+        } else if (add_place(g, r, city, p) < 0) {
+            goto out;
         }
-        g->region_units[r] = g->nunits - g->region_first[r];
     }
+    if (r != DW_NREGIONS - 1)
+        goto out;
+    g->region_units[r] = g->nunits - g->region_first[r];
     for (int i = 0; i < g->nunits; i++) {
         if (strstr(unit_name(g, i), "陆家嘴"))
             g->units[i].flags |= UNIT_NO_DRAW;
     }
-    return 0;
+    rc = 0;
+out:
+    divisions_close(dv);
+    return rc;
 }
 
 static int emit_units(struct gen *g)
@@ -436,6 +468,7 @@ static int emit_units(struct gen *g)
             .region_code = dw_regions[u->region].code,
             .name = unit_name(g, i),
             .level = u->level,
+            .code = u->code,
         };
         if (g->sink->unit(g->sink->ctx, &du))
             return -1;
@@ -1187,6 +1220,7 @@ void demo_units_get(const struct demo_units *du, int i, struct demo_unit *out)
     out->region_code = dw_regions[u->region].code;
     out->name = unit_name(g, i);
     out->level = u->level;
+    out->code = u->code;
 }
 
 int demo_units_region(const struct demo_units *du, int i)

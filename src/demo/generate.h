@@ -3,7 +3,7 @@
  *
  * demo_generate() makes up a finished campaign modelled on the 2019 national
  * call for urban grassroots governance innovation cases: 32 provincial units,
- * units below them (cities, districts, streets), about 4,000 cases with
+ * real units below them (cities, districts, streets), about 4,000 cases with
  * realistic Chinese titles and five-section bodies, tracks and tags, the
  * hidden quality that makes 40 cases best and 90 excellent once the demo
  * runs the pipeline (the 13 real Shanghai results among them, and Shanghai
@@ -75,6 +75,8 @@ struct demo_unit {
     const char *region_code;
     const char *name;   /* full name, e.g. 上海市浦东新区周家渡街道 */
     int level;          /* 1 city or equivalent, 2 district, 3 street */
+    const char *code;   /* GB/T 2260 of a city or district (430100, 310104), "" for a street
+                         * or a unit the division data has no code for */
 };
 
 struct demo_case {

@@ -270,7 +270,7 @@ static int add_edition(struct loader *l, const char *hash)
         }
         if (tx_user_add(tx, demo_people[i].email, demo_people[i].name, hash, &uid) != RC_OK ||
             tx_user_role(tx, uid, store_role_parse(demo_people[i].role), demo_people[i].region,
-                         unit) != RC_OK)
+                         unit, 0) != RC_OK)
             return -1;
     }
     return 0;

@@ -448,7 +448,7 @@ static int add_experts(struct job *j)
         const struct demo_ed_expert *x = &j->ed.experts[e];
         int64_t uid;
         if (tx_user_add(j->tx, x->email, x->name, j->hash, &uid) != RC_OK ||
-            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0) != RC_OK) {
+            tx_user_role(j->tx, uid, ROLE_REVIEWER, NULL, 0, 0) != RC_OK) {
             snprintf(j->err, sizeof j->err, "expert %s: %s", x->email,
                      sqlite3_errmsg(tx_db(j->tx)));
             return -1;
@@ -625,6 +625,10 @@ static int review_job(struct store_tx *tx, void *arg)
             return RC_ERROR;
     }
     if (add_experts(j) || add_rounds(j))
+        return RC_ERROR;
+    /* The demo's own expert and Shanghai's recommender serve this edition too. */
+    if (tx_campaign_role(j->tx, j->campaign, j->expert, ROLE_REVIEWER, NULL) != RC_OK ||
+        tx_campaign_role(j->tx, j->campaign, j->shanghai, ROLE_RECOMMENDER, "310000") != RC_OK)
         return RC_ERROR;
     return RC_OK;
 }

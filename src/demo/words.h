@@ -3,8 +3,9 @@
  *
  * Everything generate.c says in Chinese comes from here: the campaign's fixed
  * facts (regions with their GB/T 2260 codes, stages, tiers, the 13 real
- * Shanghai results), real place names, and the phrase and sentence pools
- * the generator draws from.  Pools are NULL-terminated arrays of strings.
+ * Shanghai results and the units they name), and the phrase and sentence
+ * pools the generator draws from.  The places below the regions are real
+ * ones, listed in divisions.txt (demo/divisions.h).  Pools are NULL-terminated arrays of strings.
  *
  * Sentence templates may hold slots that generate.c fills in:
  *   {U} full unit name      {S} short unit name     {C} region name
@@ -33,7 +34,6 @@ struct dw_region {
     const char *source;          /* the recommending body */
     int weight;                  /* relative share of the submitted cases */
     int kind;                    /* DW_PROVINCE, DW_MUNICIPALITY or DW_CORPS */
-    const char *const *cities;   /* level-1 units: cities, districts or divisions */
 };
 
 /* A unit that must exist because a real result names it. */
@@ -43,6 +43,7 @@ struct dw_fixed_unit {
     const char *short_name;
     const char *parent;          /* full name of the parent, NULL for none */
     int level;
+    const char *same_as;         /* the 街道 of divisions.txt it is, when named otherwise */
 };
 
 struct dw_topic {
@@ -113,12 +114,6 @@ extern const struct dw_topic dw_topics[];
 extern const int dw_ntopics;
 extern const struct dw_seed dw_seeds[];
 extern const int dw_nseeds;
-
-/* Place-name stems for synthetic units. */
-extern const char *const dw_districts[];   /* level-2 names, with suffix */
-extern const char *const dw_streets[];     /* stems taking 街道 */
-extern const char *const dw_towns[];       /* stems taking 镇 */
-extern const char *const dw_regiments[];   /* 兵团 regiments */
 
 /* Tags and brands. */
 extern const char *const dw_tags[];

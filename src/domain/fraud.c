@@ -164,6 +164,77 @@ static int64_t *unique_ids(int64_t *ids, size_t *n)
     return ids;
 }
 
+/*
+ * Ids to dense indexes by hashing (open addressing): a million votes look
+ * their case and voter up in one or two probes instead of a binary search
+ * each, and the unique cases are found without sorting every vote.
+ */
+struct idmap {
+    int64_t *ids;
+    int32_t *val; /* -1: empty slot */
+    size_t n, mask;
+};
+
+static int idmap_init(struct idmap *m, size_t n)
+{
+    size_t nslots = 1024;
+    while (nslots < 2 * n)
+        nslots *= 2;
+    m->n = 0;
+    m->mask = nslots - 1;
+    m->ids = malloc(nslots * sizeof *m->ids);
+    m->val = malloc(nslots * sizeof *m->val);
+    if (!m->ids || !m->val)
+        return -1;
+    memset(m->val, 0xff, nslots * sizeof *m->val);
+    return 0;
+}
+
+/* id's slot: holding id, or the empty one where it would go. */
+static size_t idmap_slot(const struct idmap *m, int64_t id)
+{
+    size_t k = (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ULL) >> 24) & m->mask;
+    while (m->val[k] >= 0 && m->ids[k] != id)
+        k = (k + 1) & m->mask;
+    return k;
+}
+
+static void idmap_free(struct idmap *m)
+{
+    free(m->ids), free(m->val);
+}
+
+/* Add id with value v if new (the map doubles when half full); its value, or -1 without memory. */
+static int32_t idmap_put(struct idmap *m, int64_t id, int32_t v)
+{
+    size_t k = idmap_slot(m, id);
+    if (m->val[k] >= 0)
+        return m->val[k];
+    if (2 * (m->n + 1) > m->mask + 1) {
+        struct idmap g;
+        if (idmap_init(&g, 2 * (m->n + 1)) != 0) {
+            idmap_free(&g);
+            return -1;
+        }
+        for (size_t j = 0; j <= m->mask; j++)
+            if (m->val[j] >= 0) {
+                size_t q = idmap_slot(&g, m->ids[j]);
+                g.ids[q] = m->ids[j], g.val[q] = m->val[j];
+            }
+        g.n = m->n;
+        idmap_free(m);
+        *m = g;
+        k = idmap_slot(m, id);
+    }
+    m->ids[k] = id, m->val[k] = v, m->n++;
+    return v;
+}
+
+static int32_t idmap_get(const struct idmap *m, int64_t id)
+{
+    return m->val[idmap_slot(m, id)];
+}
+
 /* ------------------------------------------------------------ burst */
 
 static int cmp_double(const void *a, const void *b)
@@ -420,25 +491,45 @@ int fraud_find(const struct fraud_input *in, const struct fraud_limits *l, struc
 {
     memset(out, 0, sizeof *out);
     struct build b = {out, 0, 0, 0};
-    size_t nv = in->nvotes, ncases = nv;
+    size_t nv = in->nvotes, ncases = 0;
     int64_t *case_ids = malloc((nv ? nv : 1) * sizeof *case_ids);
     int64_t *voter_ids = malloc((in->nvoters ? in->nvoters : 1) * sizeof *voter_ids);
     int32_t *kc = malloc((nv ? nv : 1) * sizeof *kc), *kn = malloc((nv ? nv : 1) * sizeof *kn);
     int32_t *kv = malloc((nv ? nv : 1) * sizeof *kv);
     struct buckets bc = {0}, bn = {0}, bv = {0};
+    struct idmap cases = {0}, voters = {0};
+    int64_t *rank = NULL; /* a case's dense id by the order it was met */
     int rc = -1;
-    if (!case_ids || !voter_ids || !kc || !kn || !kv)
+    if (!case_ids || !voter_ids || !kc || !kn || !kv || idmap_init(&cases, 256) ||
+        idmap_init(&voters, in->nvoters))
         goto done;
-    for (size_t i = 0; i < nv; i++)
-        case_ids[i] = in->votes[i].case_id;
-    unique_ids(case_ids, &ncases);
-    /* The voters come sorted by id (the store's order), so their index is their dense id. */
-    for (size_t w = 0; w < in->nvoters; w++)
-        voter_ids[w] = in->voters[w].id;
+    /* The cases: numbered as met, then renumbered by id (the rules visit cases in id order). */
     for (size_t i = 0; i < nv; i++) {
-        kc[i] = dense(case_ids, ncases, in->votes[i].case_id);
+        if ((kc[i] = idmap_put(&cases, in->votes[i].case_id, (int32_t)ncases)) < 0)
+            goto done;
+        if ((size_t)kc[i] == ncases)
+            case_ids[ncases++] = in->votes[i].case_id;
+    }
+    if (!(rank = malloc((ncases ? ncases : 1) * sizeof *rank)))
+        goto done;
+    for (size_t c = 0; c < ncases; c++)
+        rank[c] = case_ids[c];
+    unique_ids(case_ids, &ncases); /* sorts: they are unique already */
+    for (size_t c = 0; c < ncases; c++)
+        cases.val[idmap_slot(&cases, case_ids[c])] = (int32_t)c;
+    for (size_t c = 0; c < ncases; c++)
+        rank[c] = cases.val[idmap_slot(&cases, rank[c])];
+    for (size_t i = 0; i < nv; i++)
+        kc[i] = (int32_t)rank[kc[i]];
+    /* The voters come sorted by id (the store's order), so their index is their dense id. */
+    for (size_t w = 0; w < in->nvoters; w++) {
+        voter_ids[w] = in->voters[w].id;
+        if (idmap_put(&voters, in->voters[w].id, (int32_t)w) < 0)
+            goto done;
+    }
+    for (size_t i = 0; i < nv; i++) {
         kn[i] = in->votes[i].net;
-        kv[i] = dense(voter_ids, in->nvoters, in->votes[i].voter_id);
+        kv[i] = idmap_get(&voters, in->votes[i].voter_id);
         if (kv[i] < 0) /* a vote without a verification: cannot be, the schema holds it */
             goto done;
     }
@@ -452,7 +543,8 @@ int fraud_find(const struct fraud_input *in, const struct fraud_limits *l, struc
     rc = b.oom ? -1 : 0;
 done:
     buckets_free(&bc), buckets_free(&bn), buckets_free(&bv);
-    free(case_ids), free(voter_ids), free(kc), free(kn), free(kv);
+    idmap_free(&cases), idmap_free(&voters);
+    free(rank), free(case_ids), free(voter_ids), free(kc), free(kn), free(kv);
     if (rc != 0)
         fraud_result_free(out);
     return rc;

@@ -29,7 +29,7 @@ struct store_user {
     char name[128];
     char password_hash[128];
     unsigned roles;          /* enum store_role bits */
-    char region_code[8];     /* a recommender's region */
+    char region_code[8];     /* a recommender's region in the campaign being run */
     char region_name[64];
     int64_t unit_id;         /* a submitter's unit */
     char unit_name[256];
@@ -44,6 +44,8 @@ const char *store_role_name(unsigned bit);
 
 /* By e-mail (case-insensitive), with the password hash.  RC_OK / RC_NOTFOUND. */
 int store_user_by_email(struct store *st, const char *email, struct store_user *out);
+/* By id (an organiser's page of one person).  RC_OK / RC_NOTFOUND. */
+int store_user_by_id(struct store *st, int64_t id, struct store_user *out);
 /* By the digest of a live session's token. */
 int store_user_by_session(struct store *st, const char *token_digest, struct store_user *out);
 /* By the digest of an unused, unexpired token of kind "invite" or "reset". */
@@ -54,8 +56,26 @@ json_t *store_users(struct store *st);
 
 int tx_user_add(struct store_tx *tx, const char *email, const char *name,
                 const char *password_hash, int64_t *id);
+/*
+ * Give a role.  A reviewer or recommender is bound to campaign_id (0: every
+ * campaign still running, neither published nor archived); an organiser or
+ * submitter holds the role everywhere and campaign_id is ignored.
+ */
 int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char *region_code,
-                 int64_t unit_id);
+                 int64_t unit_id, int64_t campaign_id);
+/* Bind a reviewer's or recommender's role to one more campaign (0: every running one). */
+int tx_campaign_role(struct store_tx *tx, int64_t campaign_id, int64_t user_id, unsigned role,
+                     const char *region_code);
+/* Take the role in campaign_id away.  RC_NOTFOUND if it was not held. */
+int tx_campaign_role_drop(struct store_tx *tx, int64_t campaign_id, int64_t user_id,
+                          unsigned role);
+/* Carry the reviewers and/or recommenders of campaign from over to campaign to. */
+int tx_campaign_roles_copy(struct store_tx *tx, int64_t from, int64_t to, unsigned roles);
+/* 1 if user_id holds role in campaign_id, 0 if not, -1 on error. */
+int store_campaign_role_held(struct store *st, int64_t campaign_id, int64_t user_id,
+                             unsigned role);
+/* The campaign-bound roles of a user: [{campaign_id, campaign, role, region}]. */
+json_t *store_campaign_roles_of(struct store *st, int64_t user_id);
 int tx_user_password(struct store_tx *tx, int64_t user_id, const char *password_hash);
 int tx_session_create(struct store_tx *tx, const char *token_digest, int64_t user_id,
                       const char *csrf);

@@ -9,7 +9,8 @@
  * while a write runs, sorts every changed row by its table:
  *
  *   - tables no public page reads (accounts, sessions, reviews, scores,
- *     assignments, the outbox, ...): nothing;
+ *     assignments, the outbox, the vote rows and their daily counters, ...):
+ *     nothing (a vote reaches public pages through vote_total, below);
  *   - a case and the rows hanging from one case (sections, tags, files,
  *     vote totals): that case, and the lists of its campaign if it belongs
  *     to the public campaign (a unit's draft in a call still open leaves
@@ -17,7 +18,10 @@
  *     status, tags) also every case page, as each names its neighbours
  *     (previous, next and related cases);
  *   - any other table, or more cases than we keep track of: everything (the
- *     safe default, so a table added later can never leave a stale page).
+ *     safe default, so a table added later can never leave a stale page);
+ *     a new voter token is nothing (no page shows one), a changed or
+ *     deleted one everything: the vote path keeps tokens it has met under
+ *     the global generation (sqlite_votes.c).
  *
  * The counters are bumped after the commit (changes_apply from the write's
  * done callback), and a page reads its generation before it reads the
@@ -41,6 +45,7 @@ static const char *const private_tables[] = {
     "user",       "user_role",      "session",   "token",        "outbox",   "region_quota",
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
     "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
+    "vote",       "vote_day",       "vote_net",
     NULL,
 };
 
@@ -141,6 +146,8 @@ static void on_preupdate(void *ctx, sqlite3 *db, int op, const char *zdb, const 
     if (strcmp(zdb, "main") != 0 || strncmp(table, "sqlite_", 7) == 0 ||
         listed(private_tables, table))
         return;
+    if (op == SQLITE_INSERT && strcmp(table, "voter_token") == 0)
+        return;
     int old = op != SQLITE_INSERT, young = op != SQLITE_DELETE;
     if (strcmp(table, "case") == 0) {
         /* Its campaign before and after: a case that left the public campaign counts too. */
@@ -201,8 +208,9 @@ void changes_end(struct store *st, struct store_changes *c)
     for (int i = 0; i < c->ncases; i++) {
         if (c->campaigns[i] >= 0)
             continue;
-        if (!s && sqlite3_prepare_v2(st->wdb, "SELECT campaign_id FROM \"case\" WHERE id = ?1", -1,
-                                     &s, NULL) != SQLITE_OK) {
+        /* From the writer's statement cache: every vote asks it for its case. */
+        struct store_tx tx = {st, st->wdb};
+        if (!s && !(s = tx_prepare(&tx, "SELECT campaign_id FROM \"case\" WHERE id = ?1"))) {
             c->global = 1;
             break;
         }
@@ -213,7 +221,6 @@ void changes_end(struct store *st, struct store_changes *c)
             c->global = 1; /* gone: its campaign is not known */
         sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
 }
 
 void changes_apply(struct store *st, const struct store_changes *c)

@@ -93,13 +93,14 @@ json_t *store_review_criteria(struct store *st, int64_t stage_id);
  *   max_load, active, assigned (live in the stage), released, submitted, draft,
  *   dropped (1 if the reviewer has dropped assignments in the stage)}]
  */
+/* The reviewer profiles of stage_id's campaign's pool (0: every profile), with the stage's counts. */
 json_t *store_review_reviewers(struct store *st, int64_t stage_id);
 
 /*
- * Users with the reviewer role but no reviewer row yet (for the add form):
- * [{user_id, name, email}]
+ * Users with the reviewer role but no reviewer row yet, or not yet in the
+ * pool of stage_id's campaign (for the add form): [{user_id, name, email}]
  */
-json_t *store_review_reviewer_candidates(struct store *st);
+json_t *store_review_reviewer_candidates(struct store *st, int64_t stage_id);
 
 /*
  * 1 if reviewer user_id is in conflict with case case_id (same region, same

@@ -7,8 +7,9 @@
  * declare a conflict.
  *
  * Every read takes the reviewer's user id and answers only for what that
- * reviewer may open: an assignment in state 'released' of a stage in state
- * 'released' of the campaign under review, with no conflict — neither a
+ * reviewer may open: an assignment in state 'released' of a stage released,
+ * closed, ranked or advanced (read-only once past released) of the campaign
+ * under review, in which the reviewer holds the reviewer role, with no conflict — neither a
  * stored one (declared, organiser) nor an automatic one (the reviewer's
  * home region or unit is the case's).  Anything else is RC_NOTFOUND,
  * exactly like a case that does not exist.
@@ -47,8 +48,10 @@ struct store_scoring_ref {
     int stage_seq, label_no;
     int blind;
     int open; /* the stage takes scores now: released and not past ends_at */
+    int done; /* the stage is closed, ranked or advanced: read-only for good */
     char stage_name[128];
     char ends_at[32];
+    char stage_state[16];
 };
 
 /* RC_OK (out filled) or RC_NOTFOUND. */

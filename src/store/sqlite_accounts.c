@@ -43,6 +43,15 @@ static const char SQL_ROLES[] =
     "coalesce(un.name, ''), coalesce(un.region_code, '') FROM user_role r "
     "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit un ON un.id = r.unit_id "
     "WHERE r.user_id = ?1";
+/*
+ * A recommender acts for the region bound to the campaign being run, and is no
+ * recommender without one; asked only of recommenders, so that the other
+ * accounts' requests pay nothing for it.  A reviewer's campaigns are checked
+ * where a stage is named (scoring, ballots).
+ */
+static const char SQL_RECOMMENDER[] =
+    "SELECT cr.region_code, g.name FROM campaign_role cr JOIN region g ON g.code = cr.region_code "
+    "WHERE cr.user_id = ?1 AND cr.role = 'recommender' AND cr.campaign_id = " CURRENT_CAMPAIGN;
 
 /* Fill out from a row of USER_COLS (+ csrf at col 5 when with_csrf), then its roles. */
 static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct store_user *out)
@@ -79,6 +88,19 @@ static int user_from(struct store *st, sqlite3_stmt *s, int with_csrf, struct st
         }
     }
     sq_done(q);
+    if (out->roles & ROLE_RECOMMENDER) {
+        out->roles &= ~(unsigned)ROLE_RECOMMENDER;
+        out->region_code[0] = out->region_name[0] = 0;
+        if (!(q = sq_prepare(st, SQL_RECOMMENDER)))
+            return RC_ERROR;
+        sqlite3_bind_int64(q, 1, out->id);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            out->roles |= ROLE_RECOMMENDER;
+            sq_copy(out->region_code, sizeof out->region_code, q, 0);
+            sq_copy(out->region_name, sizeof out->region_name, q, 1);
+        }
+        sq_done(q);
+    }
     return RC_OK;
 }
 
@@ -88,6 +110,16 @@ int store_user_by_email(struct store *st, const char *email, struct store_user *
     if (!s)
         return RC_ERROR;
     sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
+    return user_from(st, s, 0, out);
+}
+
+int store_user_by_id(struct store *st, int64_t id, struct store_user *out)
+{
+    static const char sql[] = "SELECT " USER_COLS " FROM user u WHERE u.id = ?1";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, id);
     return user_from(st, s, 0, out);
 }
 
@@ -153,7 +185,7 @@ int tx_user_add(struct store_tx *tx, const char *email, const char *name,
 }
 
 int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char *region_code,
-                 int64_t unit_id)
+                 int64_t unit_id, int64_t campaign_id)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO user_role (user_id, role, region_code, unit_id) "
@@ -166,7 +198,102 @@ int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char
     sq_bind_opt(s, 3, region_code);
     if (unit_id > 0)
         sqlite3_bind_int64(s, 4, unit_id);
+    int rc = tx_exec(tx, s);
+    if (rc == RC_OK && (role == ROLE_REVIEWER || role == ROLE_RECOMMENDER))
+        rc = tx_campaign_role(tx, campaign_id, user_id, role, region_code);
+    return rc;
+}
+
+int tx_campaign_role(struct store_tx *tx, int64_t campaign_id, int64_t user_id, unsigned role,
+                     const char *region_code)
+{
+    /* A recommender's region is replaced, the rows of other campaigns kept. */
+    static const char sql[] =
+        "INSERT INTO campaign_role (campaign_id, user_id, role, region_code) "
+        "SELECT c.id, ?2, ?3, ?4 FROM campaign c WHERE (?1 > 0 AND c.id = ?1) "
+        " OR (?1 = 0 AND c.status NOT IN ('published','archived')) "
+        "ON CONFLICT (user_id, role, campaign_id) DO UPDATE SET region_code = excluded.region_code";
+    if (role != ROLE_REVIEWER && role != ROLE_RECOMMENDER)
+        return RC_INVALID;
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_text(s, 3, store_role_name(role), -1, SQLITE_STATIC);
+    sq_bind_opt(s, 4, role == ROLE_RECOMMENDER ? region_code : NULL);
     return tx_exec(tx, s);
+}
+
+int tx_campaign_role_drop(struct store_tx *tx, int64_t campaign_id, int64_t user_id,
+                          unsigned role)
+{
+    static const char sql[] =
+        "DELETE FROM campaign_role WHERE campaign_id = ?1 AND user_id = ?2 AND role = ?3";
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_text(s, 3, store_role_name(role), -1, SQLITE_STATIC);
+    return tx_exec_changed(tx, s, RC_NOTFOUND);
+}
+
+int tx_campaign_roles_copy(struct store_tx *tx, int64_t from, int64_t to, unsigned roles)
+{
+    static const char sql[] =
+        "INSERT OR IGNORE INTO campaign_role (campaign_id, user_id, role, region_code) "
+        "SELECT ?2, user_id, role, region_code FROM campaign_role WHERE campaign_id = ?1 "
+        "AND role = ?3";
+    for (unsigned bit = ROLE_RECOMMENDER; bit <= ROLE_REVIEWER; bit <<= 1) {
+        if (!(roles & bit) || (bit != ROLE_REVIEWER && bit != ROLE_RECOMMENDER))
+            continue;
+        sqlite3_stmt *s = tx_prepare(tx, sql);
+        if (!s)
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, from);
+        sqlite3_bind_int64(s, 2, to);
+        sqlite3_bind_text(s, 3, store_role_name(bit), -1, SQLITE_STATIC);
+        if (tx_exec(tx, s) != RC_OK)
+            return RC_ERROR;
+    }
+    return RC_OK;
+}
+
+int store_campaign_role_held(struct store *st, int64_t campaign_id, int64_t user_id,
+                             unsigned role)
+{
+    static const char sql[] =
+        "SELECT 1 FROM campaign_role WHERE campaign_id = ?1 AND user_id = ?2 AND role = ?3";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    sqlite3_bind_text(s, 3, store_role_name(role), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sq_done(s);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+json_t *store_campaign_roles_of(struct store *st, int64_t user_id)
+{
+    static const char sql[] =
+        "SELECT cr.campaign_id, c.name, cr.role, coalesce(g.name, '') FROM campaign_role cr "
+        "JOIN campaign c ON c.id = cr.campaign_id LEFT JOIN region g ON g.code = cr.region_code "
+        "WHERE cr.user_id = ?1 ORDER BY cr.campaign_id DESC, cr.role";
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s)
+        return NULL;
+    sqlite3_bind_int64(s, 1, user_id);
+    json_t *a = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o}", "campaign_id",
+                                           (json_int_t)sqlite3_column_int64(s, 0), "campaign",
+                                           sq_jtext(s, 1), "role", sq_jtext(s, 2), "region",
+                                           sq_jtext(s, 3)));
+    sq_done(s);
+    return a;
 }
 
 int tx_user_password(struct store_tx *tx, int64_t user_id, const char *password_hash)

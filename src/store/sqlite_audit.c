@@ -65,7 +65,10 @@ static void row_hash(const struct audit_row *r, char out[MERKLE_HEX])
 /* Append row r (its id, prev and hash filled here) inside tx. */
 static int append(struct store_tx *tx, struct audit_row *r)
 {
-    static const char sql_head[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+    /* The newest row by rowid: left to itself the planner scanned an index and sorted the
+     * whole chain, once per vote batch (a cost that grew with every batch). */
+    static const char sql_head[] =
+        "SELECT id, hash FROM audit NOT INDEXED ORDER BY id DESC LIMIT 1";
     static const char sql_add[] =
         "INSERT INTO audit (id, at, who, what, object, case_id, digest, vote_first, vote_last, "
         "vote_count, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
@@ -271,7 +274,7 @@ int tx_audit_seal_votes(struct store_tx *tx)
 
 int store_audit_head(struct store *st, char head[MERKLE_HEX], int64_t *rows)
 {
-    static const char sql[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+    static const char sql[] = "SELECT id, hash FROM audit NOT INDEXED ORDER BY id DESC LIMIT 1";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return RC_ERROR;

@@ -129,6 +129,7 @@ json_t *store_ballot_juror_candidates(struct store *st, int64_t stage_id)
     static const char sql[] =
         "SELECT r.user_id, u.name, coalesce(g.name, '') FROM reviewer r JOIN user u ON u.id = "
         "r.user_id LEFT JOIN region g ON g.code = r.region_code WHERE r.active AND u.disabled = 0 "
+        "AND " REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)") " "
         "AND NOT EXISTS (SELECT 1 FROM juror j WHERE j.stage_id = ?1 AND j.user_id = r.user_id) "
         "ORDER BY u.name, r.user_id";
     sqlite3_stmt *s = sq_prepare(st, sql);
@@ -148,7 +149,8 @@ json_t *store_ballot_stages_of(struct store *st, int64_t user_id)
 {
     static const char sql[] =
         "SELECT s.id, s.name, m.name FROM juror j JOIN stage s ON s.id = j.stage_id "
-        "JOIN campaign m ON m.id = s.campaign_id WHERE j.user_id = ?1 ORDER BY s.id DESC";
+        "JOIN campaign m ON m.id = s.campaign_id WHERE j.user_id = ?1 "
+        "AND " REVIEWS_IN("j.user_id", "s.campaign_id") " ORDER BY s.id DESC";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
@@ -164,7 +166,10 @@ json_t *store_ballot_stages_of(struct store *st, int64_t user_id)
 
 int store_ballot_is_juror(struct store *st, int64_t stage_id, int64_t user_id, int *present)
 {
-    static const char sql[] = "SELECT present FROM juror WHERE stage_id = ?1 AND user_id = ?2";
+    /* A juror of a campaign's stage who no longer reviews in that campaign is none. */
+    static const char sql[] =
+        "SELECT j.present FROM juror j JOIN stage s ON s.id = j.stage_id "
+        "WHERE j.stage_id = ?1 AND j.user_id = ?2 AND " REVIEWS_IN("j.user_id", "s.campaign_id");
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return -1;
@@ -437,11 +442,15 @@ int tx_juror_add(struct store_tx *tx, int64_t stage_id, int64_t user_id)
         return rc;
     if (!before_voting(&b))
         return RC_STATE;
-    static const char pool[] = "SELECT 1 FROM reviewer WHERE user_id = ?1 AND active";
+    /* The jury is drawn from the campaign's own expert pool. */
+    static const char pool[] =
+        "SELECT 1 FROM reviewer WHERE user_id = ?1 AND active AND "
+        REVIEWS_IN("?1", "(SELECT campaign_id FROM stage WHERE id = ?2)");
     sqlite3_stmt *s = tx_prepare(tx, pool);
     if (!s)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, user_id);
+    sqlite3_bind_int64(s, 2, stage_id);
     int found = sqlite3_step(s) == SQLITE_ROW;
     sq_done(s);
     if (!found)

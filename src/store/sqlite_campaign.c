@@ -8,10 +8,7 @@
 
 static const char SQL_CURRENT[] =
     "SELECT id, slug, name, status, opens_at, closes_at, cases_per_unit, attachments_min, "
-    "attachments_note, theme, organisers, call_md FROM campaign "
-    "WHERE status NOT IN ('published','archived') "
-    "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "
-    "id DESC LIMIT 1";
+    "attachments_note, theme, organisers, call_md FROM campaign WHERE id = " CURRENT_CAMPAIGN;
 static const char SQL_TRACKS[] =
     "SELECT slug, name FROM track WHERE campaign_id = ?1 ORDER BY id";
 static const char SQL_QUOTAS[] =

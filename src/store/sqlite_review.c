@@ -174,7 +174,8 @@ json_t *store_review_reviewers(struct store *st, int64_t stage_id)
         "LEFT JOIN (SELECT user_id, sum(status = 'submitted') AS submitted, "
         "           sum(status = 'draft') AS draft FROM review WHERE stage_id = ?1 "
         "           GROUP BY user_id) vs ON vs.user_id = r.user_id "
-        "ORDER BY r.user_id";
+        "WHERE ?1 = 0 OR " REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)")
+        " ORDER BY r.user_id";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
@@ -198,15 +199,18 @@ json_t *store_review_reviewers(struct store *st, int64_t stage_id)
     return a;
 }
 
-json_t *store_review_reviewer_candidates(struct store *st)
+json_t *store_review_reviewer_candidates(struct store *st, int64_t stage_id)
 {
+    /* Experts without a profile, or not yet in the stage's campaign's pool (a past edition's). */
     static const char sql[] =
         "SELECT u.id, u.name, u.email FROM user_role ur JOIN user u ON u.id = ur.user_id "
         "WHERE ur.role = 'reviewer' AND u.disabled = 0 "
-        "AND NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) ORDER BY u.id";
+        "AND (NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) OR NOT "
+        REVIEWS_IN("u.id", "(SELECT campaign_id FROM stage WHERE id = ?1)") ") ORDER BY u.id";
     sqlite3_stmt *s = sq_prepare(st, sql);
     if (!s)
         return NULL;
+    sqlite3_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "user_id", col_i(s, 0), "name",
@@ -630,8 +634,8 @@ static const char SQL_P_REVIEWERS[] =
     "SELECT r.user_id, coalesce(r.region_code, ''), coalesce(g.name, ''), "
     "coalesce(r.unit_id, 0), r.expertise, r.max_load "
     "FROM reviewer r JOIN user u ON u.id = r.user_id LEFT JOIN region g ON g.code = r.region_code "
-    "WHERE r.active = 1 AND u.disabled = 0 AND EXISTS (SELECT 1 FROM user_role ur "
-    " WHERE ur.user_id = r.user_id AND ur.role = 'reviewer') ORDER BY r.user_id";
+    "WHERE r.active = 1 AND u.disabled = 0 AND "
+    REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)") " ORDER BY r.user_id";
 static const char SQL_P_CONFLICTS[] =
     "SELECT k.case_id, k.user_id FROM conflict k JOIN stage_case sc ON sc.case_id = k.case_id "
     "WHERE sc.stage_id = ?1";
@@ -645,12 +649,13 @@ static const char SQL_P_CURRENT[] =
     "ORDER BY case_id, user_id";
 
 /* Reviewers: rows, tags vocabulary, region indices. */
-static int load_reviewers(struct store *st, struct review_problem *rp, struct vocab *v,
-                          int *rcap)
+static int load_reviewers(struct store *st, int64_t stage_id, struct review_problem *rp,
+                          struct vocab *v, int *rcap)
 {
     sqlite3_stmt *s = sq_prepare(st, SQL_P_REVIEWERS);
     if (!s)
         return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id); /* the stage's campaign's expert pool */
     int cap = 0, n = 0, rc = RC_OK;
     char **expertise = NULL;
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -860,7 +865,7 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
         return rc;
     struct vocab v = {0};
     int rcap = 0;
-    rc = load_reviewers(st, out, &v, &rcap);
+    rc = load_reviewers(st, stage_id, out, &v, &rcap);
     if (rc == RC_OK)
         rc = load_cases(st, out, &v, &rcap);
     vocab_free(&v);
@@ -1169,6 +1174,19 @@ int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case
     if (rc != RC_OK)
         return rc;
     int released = state == STAGE_RELEASED;
+    /* Only an expert of the stage's campaign takes its cases. */
+    static const char pool[] =
+        "SELECT 1 FROM stage s WHERE s.id = ?1 AND " REVIEWS_IN("?2", "s.campaign_id");
+    sqlite3_stmt *s = tx_prepare(tx, pool);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    sqlite3_bind_int64(s, 2, user_id);
+    int in_pool = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (!in_pool)
+        return RC_INVALID;
     rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
     if (rc == RC_OK && released && m)
         rc = tx_mail(tx, user_id, 1, m);

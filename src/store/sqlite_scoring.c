@@ -4,8 +4,10 @@
  *
  * What a reviewer may open is one SQL condition, CAN_OPEN, used by every
  * read and re-checked inside every write, so a conflict declared or added
- * a moment ago, a stage closed or an assignment dropped takes effect on
- * the next request.  Labels are row numbers over the stage's pool (its
+ * a moment ago, a role taken away for the campaign or an assignment
+ * dropped takes effect on the next request.  A stage closed, ranked or
+ * advanced stays readable; only a released stage before its end takes
+ * writes (OPEN).  Labels are row numbers over the stage's pool (its
  * stage_case rows and every case ever assigned in it) ordered by a
  * multiplicative scrambling of (case, stage).
  */
@@ -19,8 +21,9 @@
 
 /* Over assignment a, stage s, case c: the assignment's reviewer may open the case. */
 #define CAN_OPEN                                                                                   \
-    "a.state = 'released' AND s.state = 'released' AND s.kind = 'review' "                         \
-    "AND s.campaign_id = " REVIEW_CAMPAIGN " "                                                     \
+    "a.state = 'released' AND s.state IN ('released','closed','ranked','advanced') "               \
+    "AND s.kind = 'review' AND s.campaign_id = " REVIEW_CAMPAIGN " "                               \
+    "AND " REVIEWS_IN("a.user_id", "s.campaign_id") " "                                            \
     "AND NOT EXISTS (SELECT 1 FROM conflict f WHERE f.case_id = a.case_id "                        \
     "                AND f.user_id = a.user_id) "                                                  \
     "AND NOT EXISTS (SELECT 1 FROM reviewer v WHERE v.user_id = a.user_id "                        \
@@ -93,7 +96,7 @@ static const char SQL_FIND[] =
     "pool AS (" POOL(
         "stage_id IN (SELECT id FROM st)") ") "
                                            "SELECT s.id, c.id, s.seq, p.no, s.blind, " OPEN
-                                           ", s.name, s.ends_at "
+                                           ", s.name, s.ends_at, s.state "
                                            "FROM pool p JOIN stage s ON s.id = p.stage_id "
                                            "JOIN assignment a ON a.stage_id = p.stage_id AND "
                                            "a.case_id = p.case_id AND a.user_id = ?1 "
@@ -123,6 +126,8 @@ int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int lab
     out->open = sqlite3_column_int(s, 5);
     sq_copy(out->stage_name, sizeof out->stage_name, s, 6);
     sq_copy(out->ends_at, sizeof out->ends_at, s, 7);
+    sq_copy(out->stage_state, sizeof out->stage_state, s, 8);
+    out->done = strcmp(out->stage_state, "released") != 0;
     sq_done(s);
     return RC_OK;
 }
@@ -314,12 +319,12 @@ json_t *store_scoring_review(struct store *st, int64_t stage_id, int64_t case_id
     return o;
 }
 
-/* Inside a write: RC_GONE, RC_CLOSED (when need_open and it is not) or RC_OK. */
+/* Inside a write: RC_GONE, RC_CLOSED (past the stage's release, or past its end when need_open) or RC_OK. */
 static int tx_check(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t user_id,
                     int need_open)
 {
     static const char sql[] =
-        "SELECT " OPEN " FROM assignment a JOIN stage s ON s.id = a.stage_id "
+        "SELECT " OPEN ", s.state = 'released' FROM assignment a JOIN stage s ON s.id = a.stage_id "
         "JOIN \"case\" c ON c.id = a.case_id "
         "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND " CAN_OPEN;
     sqlite3_stmt *s = tx_prepare(tx, sql);
@@ -330,13 +335,15 @@ static int tx_check(struct store_tx *tx, int64_t stage_id, int64_t case_id, int6
     sqlite3_bind_int64(s, 3, user_id);
     int rc = sqlite3_step(s);
     int open = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    int released = rc == SQLITE_ROW ? sqlite3_column_int(s, 1) : 0;
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     if (rc == SQLITE_DONE)
         return RC_GONE;
     if (rc != SQLITE_ROW)
         return RC_ERROR;
-    return need_open && !open ? RC_CLOSED : RC_OK;
+    /* A stage closed, ranked or advanced is read-only, whatever the write. */
+    return !released || (need_open && !open) ? RC_CLOSED : RC_OK;
 }
 
 static void bind_key(sqlite3_stmt *s, int64_t stage_id, int64_t case_id, int64_t user_id)

@@ -5,6 +5,7 @@
  * kept, marked invalid, the void recorded on the flag) and recounting the
  * valid votes into vote_total, which the ranking and the case pages read.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,18 @@
 struct intern {
     char **texts;
     int32_t n, cap; /* texts */
-    int32_t *slots;
+    struct intern_slot {
+        uint32_t hash, len;
+        int32_t id; /* -1: empty */
+    } *slots;
     size_t nslots; /* a power of two, at least twice cap */
 };
 
-static uint64_t fnv(const char *s, size_t n)
+static uint32_t fnv(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
+    uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
     return h;
 }
 
@@ -40,15 +44,18 @@ static int intern_grow(struct intern *t)
         return -1;
     t->texts = texts;
     size_t nslots = (size_t)cap * 2;
-    int32_t *slots = malloc(nslots * sizeof *slots);
+    struct intern_slot *slots = malloc(nslots * sizeof *slots);
     if (!slots)
         return -1;
-    memset(slots, 0xff, nslots * sizeof *slots);
-    for (int32_t i = 0; i < t->n; i++) {
-        size_t k = fnv(t->texts[i], strlen(t->texts[i])) & (nslots - 1);
-        while (slots[k] >= 0)
-            k = (k + 1) & (nslots - 1);
-        slots[k] = i;
+    for (size_t k = 0; k < nslots; k++)
+        slots[k].id = -1;
+    for (size_t k = 0; k < t->nslots; k++) {
+        if (t->slots[k].id < 0)
+            continue;
+        size_t j = t->slots[k].hash & (nslots - 1);
+        while (slots[j].id >= 0)
+            j = (j + 1) & (nslots - 1);
+        slots[j] = t->slots[k];
     }
     free(t->slots);
     t->slots = slots;
@@ -62,12 +69,12 @@ static int32_t intern(struct intern *t, const char *s, size_t n)
 {
     if (t->n == t->cap && intern_grow(t) != 0)
         return -1;
-    size_t k = fnv(s, n) & (t->nslots - 1);
-    while (t->slots[k] >= 0) {
-        const char *x = t->texts[t->slots[k]];
-        if (strncmp(x, s, n) == 0 && x[n] == '\0')
-            return t->slots[k];
-        k = (k + 1) & (t->nslots - 1);
+    uint32_t h = fnv(s, n);
+    size_t k = h & (t->nslots - 1);
+    for (; t->slots[k].id >= 0; k = (k + 1) & (t->nslots - 1)) {
+        const struct intern_slot *x = &t->slots[k];
+        if (x->hash == h && x->len == n && memcmp(t->texts[x->id], s, n) == 0)
+            return x->id;
     }
     char *copy = malloc(n + 1);
     if (!copy)
@@ -75,33 +82,11 @@ static int32_t intern(struct intern *t, const char *s, size_t n)
     memcpy(copy, s, n);
     copy[n] = '\0';
     t->texts[t->n] = copy;
-    t->slots[k] = t->n;
+    t->slots[k] = (struct intern_slot){h, (uint32_t)n, t->n};
     return t->n++;
 }
 
 /* ------------------------------------------------------------ loading */
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "2019-03-01T08:00:00.000Z" (or with a space) as unix seconds; 0 when it is not one. */
-static int64_t unix_of(const unsigned char *s, int n)
-{
-    if (!s || n < 19)
-        return 0;
-#define D2(i) ((s[i] - '0') * 10 + (s[i + 1] - '0'))
-    int64_t y = D2(0) * 100 + D2(2);
-    return days_from_civil(y, D2(5), D2(8)) * 86400 + D2(11) * 3600 + D2(14) * 60 + D2(17);
-#undef D2
-}
 
 static int by_time(const void *a, const void *b)
 {
@@ -109,6 +94,51 @@ static int by_time(const void *a, const void *b)
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
+}
+
+struct first_use {
+    int64_t vote; /* the smallest vote id with this prefix */
+    int32_t net;
+};
+
+static int by_first_use(const void *a, const void *b)
+{
+    const struct first_use *x = a, *y = b;
+    return x->vote < y->vote ? -1 : x->vote > y->vote;
+}
+
+/*
+ * Number the prefixes in the order of their first vote by id (the table's
+ * order), whatever order they were read in: the rules visit prefixes by
+ * number, so the groups come out in the same order from any read.
+ */
+static int renumber_nets(struct vote_scan *out, struct intern *nets)
+{
+    int32_t nn = nets->n;
+    struct first_use *f = malloc((nn ? (size_t)nn : 1) * sizeof *f);
+    int32_t *to = malloc((nn ? (size_t)nn : 1) * sizeof *to);
+    char **texts = malloc((nn ? (size_t)nn : 1) * sizeof *texts);
+    if (!f || !to || !texts) {
+        free(f), free(to), free(texts);
+        return -1;
+    }
+    for (int32_t k = 0; k < nn; k++)
+        f[k] = (struct first_use){INT64_MAX, k};
+    for (size_t i = 0; i < out->in.nvotes; i++) {
+        struct first_use *u = &f[out->votes[i].net];
+        if (out->votes[i].id < u->vote)
+            u->vote = out->votes[i].id;
+    }
+    qsort(f, (size_t)nn, sizeof *f, by_first_use);
+    for (int32_t k = 0; k < nn; k++) {
+        to[f[k].net] = k;
+        texts[k] = nets->texts[f[k].net];
+    }
+    for (size_t i = 0; i < out->in.nvotes; i++)
+        out->votes[i].net = to[out->votes[i].net];
+    memcpy(nets->texts, texts, (size_t)nn * sizeof *texts);
+    free(f), free(to), free(texts);
+    return 0;
 }
 
 void vote_scan_free(struct vote_scan *s)
@@ -141,17 +171,19 @@ static int room(void **p, size_t *cap, size_t n, size_t sz)
 
 int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
 {
-    /* The table in its own order (no index: one sequential read), sorted by time here. */
+    /* One range of the covering index vote_scan (015_vote_scan.sql), in time order already. */
     static const char sql_votes[] =
-        "SELECT id, case_id, voter_id, at, net FROM vote WHERE +stage_id = ?1 AND valid = 1";
+        "SELECT id, case_id, voter_id, unixepoch(at), net FROM vote INDEXED BY vote_scan "
+        "WHERE stage_id = ?1 AND valid = 1 ORDER BY unixepoch(at), id";
     static const char sql_voids[] =
         "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
     static const char sql_voters[] =
-        "SELECT voter_id, min(expires_at) FROM voter_token WHERE stage_id = ?1 "
-        "GROUP BY voter_id ORDER BY voter_id";
+        "SELECT voter_id, min(expires_at) FROM voter_token INDEXED BY voter_token_stage "
+        "WHERE stage_id = ?1 GROUP BY voter_id ORDER BY voter_id";
     static const char sql_codes[] =
         "SELECT c.block, c.tail, c.created_at, coalesce(v.id, 0) FROM vote_code c "
-        "LEFT JOIN voter v ON v.hmac = c.hmac WHERE c.stage_id = ?1 AND c.block IS NOT NULL";
+        "INDEXED BY vote_code_block LEFT JOIN voter v ON v.hmac = c.hmac "
+        "WHERE c.stage_id = ?1 AND c.block IS NOT NULL";
     memset(out, 0, sizeof *out);
     struct intern nets = {0}, blocks = {0};
     size_t cap = 0, n = 0;
@@ -173,7 +205,7 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
         v->id = sqlite3_column_int64(s, 0);
         v->case_id = sqlite3_column_int64(s, 1);
         v->voter_id = sqlite3_column_int64(s, 2);
-        v->t = unix_of(sqlite3_column_text(s, 3), sqlite3_column_bytes(s, 3));
+        v->t = sqlite3_column_int64(s, 3);
         v->net = intern(&nets, (const char *)sqlite3_column_text(s, 4),
                         (size_t)sqlite3_column_bytes(s, 4));
         if (v->net < 0)
@@ -185,7 +217,13 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
     if (rc != SQLITE_DONE)
         goto fail;
     out->in.nvotes = n;
-    qsort(out->votes, n, sizeof *out->votes, by_time);
+    int sorted = 1;
+    for (size_t i = 1; sorted && i < n; i++)
+        sorted = by_time(&out->votes[i - 1], &out->votes[i]) < 0;
+    if (!sorted) /* cannot be with the index's order; a guard, one pass */
+        qsort(out->votes, n, sizeof *out->votes, by_time);
+    if (renumber_nets(out, &nets) != 0)
+        goto fail;
     cap = n = 0;
     if (!(s = sq_prepare(st, sql_voters)))
         goto fail;
@@ -293,10 +331,81 @@ static void iso_of(int64_t t, char out[24])
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* ------------------------------------------------------------ counting */
+
+/* Votes by case: open addressing over the case id (a stage has hundreds to thousands). */
+struct tally {
+    int64_t *cases, *votes;
+    size_t n, nslots; /* nslots: a power of two, more than twice n */
+};
+
+#define TALLY_EMPTY INT64_MIN
+
+static size_t tally_slot(const struct tally *t, int64_t c)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t k = (size_t)(((uint64_t)c * 0x9e3779b97f4a7c15ULL) >> 20) & (t->nslots - 1);
+    while (t->cases[k] != TALLY_EMPTY && t->cases[k] != c)
+        k = (k + 1) & (t->nslots - 1);
+    return k;
+}
+
+static int tally_grow(struct tally *t)
+{
+    size_t nslots = t->nslots ? t->nslots * 2 : 1024;
+    struct tally g = {malloc(nslots * sizeof *g.cases), calloc(nslots, sizeof *g.votes), t->n,
+                      nslots};
+    if (!g.cases || !g.votes) {
+        free(g.cases), free(g.votes);
+        return -1;
+    }
+    for (size_t k = 0; k < nslots; k++)
+        g.cases[k] = TALLY_EMPTY;
+    for (size_t k = 0; k < t->nslots; k++)
+        if (t->cases[k] != TALLY_EMPTY) {
+            size_t j = tally_slot(&g, t->cases[k]);
+            g.cases[j] = t->cases[k], g.votes[j] = t->votes[k];
+        }
+    free(t->cases), free(t->votes);
+    *t = g;
+    return 0;
+}
+
+/* One more vote for case c: 0, or -1 without memory. */
+static int tally_add(struct tally *t, int64_t c)
+{
+    if (2 * (t->n + 1) > t->nslots && tally_grow(t) != 0)
+        return -1;
+    size_t k = tally_slot(t, c);
+    if (t->cases[k] == TALLY_EMPTY)
+        t->cases[k] = c, t->n++;
+    t->votes[k]++;
+    return 0;
+}
+
+static void tally_free(struct tally *t)
+{
+    free(t->cases), free(t->votes);
+}
+
+/* vote_total of the stage replaced by the tally's counts: RC_OK or RC_ERROR. */
+static int tally_put(struct store_tx *tx, int64_t stage_id, const struct tally *t)
+{
+    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
+    static const char sql_put[] =
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, ?3)";
+    int rc = tx_exec_id(tx, sql_clear, stage_id);
+    for (size_t k = 0; rc == RC_OK && k < t->nslots; k++) {
+        if (t->cases[k] == TALLY_EMPTY)
+            continue;
+        sqlite3_stmt *s = tx_prepare(tx, sql_put);
+        if (!s)
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, stage_id);
+        sqlite3_bind_int64(s, 2, t->cases[k]);
+        sqlite3_bind_int64(s, 3, t->votes[k]);
+        rc = tx_exec(tx, s);
+    }
+    return rc;
 }
 
 /*
@@ -308,12 +417,10 @@ static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote
 {
     static const char sql_voids[] =
         "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
-    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
-    static const char sql_put[] =
-        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, ?3)";
+    /* The votes since by id (a rowid range), not the stage's index range of every vote. */
     static const char sql_since[] =
         "INSERT INTO vote_total (stage_id, case_id, votes) SELECT ?1, case_id, count(*) "
-        "FROM vote WHERE id > ?2 AND stage_id = ?1 AND valid = 1 GROUP BY case_id "
+        "FROM vote WHERE id > ?2 AND +stage_id = ?1 AND +valid = 1 GROUP BY case_id "
         "ON CONFLICT DO UPDATE SET votes = votes + excluded.votes";
     sqlite3_stmt *s = tx_prepare(tx, sql_voids);
     if (!s)
@@ -324,27 +431,13 @@ static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote
     sq_done(s);
     if (voids != sc->voids)
         return tx_vote_recount(tx, stage_id);
-    size_t n = sc->in.nvotes;
-    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
-    if (!ids)
-        return RC_ERROR;
-    for (size_t i = 0; i < n; i++)
-        ids[i] = sc->votes[i].case_id;
-    qsort(ids, n, sizeof *ids, cmp_i64);
-    rc = tx_exec_id(tx, sql_clear, stage_id);
-    for (size_t i = 0, j; rc == RC_OK && i < n; i = j) {
-        for (j = i; j < n && ids[j] == ids[i]; j++)
-            ;
-        if (!(s = tx_prepare(tx, sql_put))) {
-            rc = RC_ERROR;
-            break;
-        }
-        sqlite3_bind_int64(s, 1, stage_id);
-        sqlite3_bind_int64(s, 2, ids[i]);
-        sqlite3_bind_int64(s, 3, (int64_t)(j - i));
-        rc = tx_exec(tx, s);
-    }
-    free(ids);
+    struct tally t = {0};
+    rc = RC_OK;
+    for (size_t i = 0; rc == RC_OK && i < sc->in.nvotes; i++)
+        rc = tally_add(&t, sc->votes[i].case_id) == 0 ? RC_OK : RC_ERROR;
+    if (rc == RC_OK)
+        rc = tally_put(tx, stage_id, &t);
+    tally_free(&t);
     if (rc != RC_OK || !(s = tx_prepare(tx, sql_since)))
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
@@ -418,14 +511,24 @@ int tx_vote_flags_put(struct store_tx *tx, void *arg)
     return recount_from(tx, p->stage_id, p->scan);
 }
 
+/* One pass over the stage's valid votes in the covering index, counted here (no sort). */
 int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
 {
-    static const char sql_clear[] = "DELETE FROM vote_total WHERE stage_id = ?1";
-    static const char sql_count[] =
-        "INSERT INTO vote_total (stage_id, case_id, votes) SELECT ?1, case_id, count(*) "
-        "FROM vote WHERE stage_id = ?1 AND valid = 1 GROUP BY case_id";
-    int rc = tx_exec_id(tx, sql_clear, stage_id);
-    return rc != RC_OK ? rc : tx_exec_id(tx, sql_count, stage_id);
+    static const char sql_cases[] =
+        "SELECT case_id FROM vote INDEXED BY vote_scan WHERE stage_id = ?1 AND valid = 1";
+    sqlite3_stmt *s = tx_prepare(tx, sql_cases);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, stage_id);
+    struct tally t = {0};
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (tally_add(&t, sqlite3_column_int64(s, 0)) != 0)
+            break;
+    sq_done(s);
+    rc = rc == SQLITE_DONE ? tally_put(tx, stage_id, &t) : RC_ERROR;
+    tally_free(&t);
+    return rc;
 }
 
 int tx_vote_void(struct store_tx *tx, void *arg)

@@ -91,6 +91,7 @@ struct vote_cast {
     /* Out: the case's valid votes after this one, and the voter's votes left today. */
     int64_t votes;
     int remaining;
+    int live; /* out: the stage shows counts while voting (its setting, read in the write) */
     const char *limit; /* with RC_QUOTA: "day" (the voter's) or "net" (the address's) */
 };
 /*

@@ -92,6 +92,8 @@ static const struct {
     {"/admin/campaigns/{id}/certificate", "audit_what_cert_layout"},
     {"/admin/campaigns/{id}/certificate/background", "audit_what_cert_background"},
     {"/admin/campaigns/{id}/certificate/seal", "audit_what_cert_seal"},
+    {"/admin/users/{id}/roles", "campaign_roles_audit_grant"},
+    {"/admin/users/{id}/roles/drop", "campaign_roles_audit_drop"},
 };
 
 int web_audit_route(const char *pattern)

@@ -126,6 +126,7 @@ enum web_err page_campaigns(struct req *r, const struct web_input *in, struct pa
 /* A new campaign: its title, dates and the campaign it copies (0: none). */
 struct create_job {
     int64_t from, id;
+    unsigned carry; /* the roles a copy carries over: ROLE_REVIEWER, ROLE_RECOMMENDER */
     const char *name, *opens_at, *closes_at;
     char next[48];
 };
@@ -136,6 +137,8 @@ static const struct web_field create_fields[] = {
     {"opens_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
     {"closes_at", WEB_F_DATE, WEB_F_REQUIRED, 0, 0, NULL, "intake_date_invalid"},
     {"from", WEB_F_INT, 0, 0, 1e15, NULL, "campaigns_err_from"},
+    {"carry_reviewers", WEB_F_BOOL, 0, 0, 0, NULL, "err_bad_param"},
+    {"carry_recommenders", WEB_F_BOOL, 0, 0, 0, NULL, "err_bad_param"},
     {NULL},
 };
 
@@ -146,6 +149,10 @@ static enum result create_check(struct web_act *x)
     j->opens_at = web_text(x, "opens_at");
     j->closes_at = web_text(x, "closes_at");
     j->from = web_int(x, "from");
+    if (j->from > 0) {
+        j->carry |= web_int(x, "carry_reviewers") ? ROLE_REVIEWER : 0;
+        j->carry |= web_int(x, "carry_recommenders") ? ROLE_RECOMMENDER : 0;
+    }
     if (strcmp(j->opens_at, j->closes_at) > 0)
         return web_refuse_field(x, "closes_at", "intake_dates_order");
     x->next = j->next;
@@ -156,6 +163,8 @@ static int create_write(struct store_tx *tx, void *arg)
 {
     struct create_job *j = arg;
     int rc = tx_campaign_create(tx, j->from, j->name, j->opens_at, j->closes_at, &j->id);
+    if (rc == RC_OK && j->carry)
+        rc = tx_campaign_roles_copy(tx, j->from, j->id, j->carry);
     if (rc == RC_OK)
         snprintf(j->next, sizeof j->next, "/admin/campaigns/%lld?created=1", (long long)j->id);
     return rc;

@@ -880,7 +880,7 @@ static int write_users(struct store_tx *tx, struct import_job *j)
         const char *region = jstr(row, "region");
         if (tx_user_add(tx, jstr(row, "email"), jstr(row, "name"), NULL, &id) != RC_OK ||
             tx_user_role(tx, id, (unsigned)jint(row, "role"), *region ? region : NULL,
-                         jint(row, "unit_id")) != RC_OK ||
+                         jint(row, "unit_id"), 0) != RC_OK ||
             tx_token_create(tx, jstr(inv, "digest"), id, "invite") != RC_OK ||
             tx_outbox_add(tx, jstr(row, "email"), jstr(inv, "subject"), jstr(inv, "body")) !=
                 RC_OK)

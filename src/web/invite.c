@@ -35,6 +35,7 @@
 #include "web/admin_list.h"
 #include "web/invite.h"
 #include "web/session.h"
+#include "web/campaign_roles.h"
 
 #define NAME_MAX_CHARS 64
 #define RESET_MAX_PER_ACCOUNT 3 /* reset mails per address per throttle window */
@@ -260,6 +261,7 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
         const char *notice = fill(r, i18n_get(r->lang, "users_invited"), vars);
         json_object_set_new(m, "notice", json_string(notice ? notice : ""));
     }
+    campaign_roles_users_model(r, m);
     p->model = m;
     p->template = "invite_users";
     p->title = i18n_get(r->lang, "users_title");
@@ -271,6 +273,7 @@ struct invite {
     const char *email, *name, *region;
     unsigned role;
     int64_t unit;
+    int64_t campaign; /* a reviewer's or recommender's */
     const char *subject, *body;
     char token[AUTH_TOKEN_CHARS + 1];
 };
@@ -299,6 +302,11 @@ static enum result invite_check(struct web_act *x)
             return web_refuse_field(x, rec ? "region" : "unit",
                                     rec ? "users_bad_region" : "users_bad_unit");
     }
+    if (iv->role == ROLE_REVIEWER || iv->role == ROLE_RECOMMENDER) {
+        iv->campaign = campaign_roles_field(x);
+        if (!iv->campaign)
+            return web_refuse_field(x, "campaign", "campaign_roles_bad_campaign");
+    }
     struct store_user existing;
     if (store_user_by_email(web.store, iv->email, &existing) == RC_OK) {
         web_refuse_field(x, "email", "users_taken");
@@ -317,7 +325,7 @@ static int invite_write(struct store_tx *tx, void *arg)
     int64_t id = 0;
     auth_digest(iv->token, digest);
     if (tx_user_add(tx, iv->email, iv->name, NULL, &id) != RC_OK ||
-        tx_user_role(tx, id, iv->role, iv->region, iv->unit) != RC_OK ||
+        tx_user_role(tx, id, iv->role, iv->region, iv->unit, iv->campaign) != RC_OK ||
         tx_token_create(tx, digest, id, "invite") != RC_OK ||
         tx_outbox_add(tx, iv->email, iv->subject, iv->body) != RC_OK)
         return RC_ERROR;
@@ -356,6 +364,7 @@ static const struct web_field invite_fields[] = {
     {"role", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, role_names, "users_bad_role"},
     {"region", WEB_F_TEXT, 0, 0, 6, NULL, "users_bad_region"}, /* a recommender's */
     {"unit", WEB_F_INT, 0, 1, 1e15, NULL, "users_bad_unit"},   /* a submitter's */
+    {"campaign", WEB_F_INT, 0, 1, 1e15, NULL, "campaign_roles_bad_campaign"},
     {NULL},
 };
 

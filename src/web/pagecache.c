@@ -159,11 +159,11 @@ static void fill_holes(const char *body, size_t len, const size_t *holes, int nh
     buf_append(out, body + at, len - at);
 }
 
-int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
-                  const char **ctype)
+static int lookup(const char *key, uint64_t gen, int64_t fill, struct buf *out,
+                  const char **ctype, int count_miss)
 {
     if (disabled) {
-        misses++;
+        misses += count_miss;
         return 0;
     }
     unsigned h = hash_of(key);
@@ -178,7 +178,7 @@ int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
     }
     if (!e) {
         pthread_mutex_unlock(&s->lock);
-        misses++;
+        misses += count_miss;
         return 0;
     }
     if (s->lru_head != e) {
@@ -190,6 +190,18 @@ int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
     pthread_mutex_unlock(&s->lock);
     hits++;
     return 1;
+}
+
+int pagecache_try(const char *key, uint64_t gen, int64_t fill, struct buf *out,
+                  const char **ctype)
+{
+    return lookup(key, gen, fill, out, ctype, 0);
+}
+
+int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
+                  const char **ctype)
+{
+    return lookup(key, gen, fill, out, ctype, 1);
 }
 
 /* Cut the markers out of body into e->body, recording where they were. */

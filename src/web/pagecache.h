@@ -46,8 +46,12 @@ void pagecache_free(void);
 /*
  * On a fresh entry for key at generation gen: append its bytes to out with
  * `fill` written into the holes, set *ctype (a static string) and return 1.
- * Else return 0.
+ * Else return 0.  Every call counts a hit or a miss for /metrics, but
+ * pagecache_try's misses go uncounted: it is the early look of a request
+ * that, on a miss, comes to pagecache_get later.
  */
+int pagecache_try(const char *key, uint64_t gen, int64_t fill, struct buf *out,
+                  const char **ctype);
 int pagecache_get(const char *key, uint64_t gen, int64_t fill, struct buf *out,
                   const char **ctype);
 /*

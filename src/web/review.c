@@ -2,6 +2,8 @@
  * review.c — the reviewer's pages (评审): the list of assigned cases by
  * stage, one case to read and score, saving a draft, submitting and
  * revising, declaring a conflict (回避), and the case's attachments.
+ * Once the stage is closed, ranked or advanced the reviewer still reads the
+ * case and the review as it stands, without a form; every write is a 409.
  *
  * What a reviewer may open is the store's business (store/scoring.h): a released
  * assignment of a released stage, without conflict; everything else is the
@@ -429,6 +431,13 @@ static json_t *case_model(struct req *r, const struct store_scoring_ref *ref)
         comment = rv ? jstr(rv, "comment") : "";
     json_object_set_new(m, "comment", json_string(comment));
     json_decref(rv);
+    /* A stage past its release: the review as it was submitted, no form, and why. */
+    json_object_set_new(m, "done", json_boolean(ref->done));
+    if (ref->done) {
+        char key[48];
+        snprintf(key, sizeof key, "campaign_roles_done_%s", ref->stage_state);
+        json_object_set_new(m, "done_note", json_string(i18n_get(r->lang, key)));
+    }
     json_object_set_new(m, "can_edit", json_boolean(ref->open));
     json_object_set_new(m, "can_save", json_boolean(ref->open && strcmp(st, "submitted") != 0));
     json_object_set_new(m, "comment_max", json_integer(SCORING_COMMENT_MAX));
@@ -504,8 +513,8 @@ static enum result score_check(struct web_act *x)
 {
     struct review_act *a = x->state;
     struct req *r = x->r;
-    if (!a->ref.open) {
-        x->error = "scoring_closed";
+    if (a->ref.done || !a->ref.open) {
+        x->error = a->ref.done ? "campaign_roles_stage_done" : "scoring_closed";
         return RC_CLOSED;
     }
     int submit = strcmp(web_text(x, "action"), "submit") == 0;
@@ -601,6 +610,10 @@ static enum result conflict_check(struct web_act *x)
 {
     struct review_act *a = x->state;
     a->reason = web_text(x, "reason");
+    if (a->ref.done) {
+        x->error = "campaign_roles_stage_done";
+        return RC_CLOSED;
+    }
     return RC_OK;
 }
 

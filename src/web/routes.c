@@ -46,6 +46,7 @@
 #include "web/campaigns.h"
 #include "web/site_map.h"
 #include "web/cert_layout.h"
+#include "web/campaign_roles.h"
 
 struct web_config web;
 
@@ -273,6 +274,10 @@ static const struct route routes[] = {
     {"POST", "/admin/campaigns/{id}/certificate/background", H_ACTION(act_cert_background, ROLE_ORGANISER)},
     {"POST", "/admin/campaigns/{id}/certificate/seal", H_ACTION(act_cert_seal, ROLE_ORGANISER)},
     {"GET", "/admin/campaigns/{id}/certificate/{file}", H_DOWNLOAD(raw_cert_preview, ROLE_ORGANISER)},
+    /* Roles per campaign: one person's campaigns, given or taken away (campaign_roles.c). */
+    {"GET", "/admin/users/{id}", H_PAGE(page_user_roles, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles", H_ACTION(act_user_role_grant, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/roles/drop", H_ACTION(act_user_role_drop, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -358,6 +363,8 @@ static json_t *site_of(struct req *r, struct resp *w, const char *title)
         i18n_code(other), "other_lang_name",
         i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
         other_lang_url(r), "title", title ? title : "", "en", r->lang == LANG_EN);
+    if (web.static_export)
+        json_object_set_new(site, "export", json_string(web.static_export));
     const struct store_user *u = web_user(r);
     struct web_state *ws = r->app;
     if (u) {
@@ -718,7 +725,7 @@ static enum web_err page_slot(struct req *r, const struct web_handler *h, struct
         enum web_err e = read_input(r, &s->in);
         if (e != WEB_OK)
             return e;
-        s->kind = r->method == HTTP_HEAD ? -1 : counted_kind(h);
+        s->kind = r->method == HTTP_HEAD || web.static_export ? -1 : counted_kind(h);
         s->id = s->kind == STORE_COUNT_ARTICLE ? store_news_public_id(web.store, r->params[0])
                 : s->kind >= 0                 ? web_path_id(r->params[0])
                                                : 0;
@@ -753,7 +760,7 @@ int web_answer_cached(struct req *r, struct resp *w)
     const char *ctype = NULL;
     if (ws->early != WEB_OK || !h->model || (h->flags & WEB_NOCACHE) || web_user(r) ||
         counted_kind(h) == STORE_COUNT_ARTICLE || page_slot(r, h, &s) != WEB_OK || !s->key ||
-        s->views < 0 || !pagecache_get(s->key, s->gen, s->views, &w->body, &ctype))
+        s->views < 0 || !pagecache_try(s->key, s->gen, s->views, &w->body, &ctype))
         return 0;
     route_headers(r, w);
     page_headers(w, h);

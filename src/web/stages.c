@@ -478,7 +478,7 @@ enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, str
     if (path_stage(r, &s) != WEB_OK)
         return WEB_NOT_FOUND;
     json_t *revs = store_review_reviewers(web.store, s.id);
-    json_t *cands = store_review_reviewer_candidates(web.store);
+    json_t *cands = store_review_reviewer_candidates(web.store, s.id);
     if (!revs || !cands) {
         json_decref(revs);
         json_decref(cands);
@@ -514,7 +514,7 @@ static const struct web_field reviewer_fields[] = {
 };
 
 struct reviewer_job {
-    int64_t stage_id, user_id, unit_id;
+    int64_t stage_id, campaign_id, user_id, unit_id;
     const char *region, *expertise;
     int max_load;
 };
@@ -555,6 +555,7 @@ static enum result reviewer_load(struct web_act *x)
     if (found != RC_OK)
         return found;
     j->stage_id = s.id;
+    j->campaign_id = s.campaign_id;
     j->user_id = web_int(x, "user_id");
     j->region = web_text(x, "region");
     j->unit_id = web_int(x, "unit_id");
@@ -571,7 +572,10 @@ static enum result reviewer_load(struct web_act *x)
 static int reviewer_write(struct store_tx *tx, void *arg)
 {
     struct reviewer_job *j = arg;
-    return tx_reviewer_upsert(tx, j->user_id, j->region, j->unit_id, j->expertise, j->max_load);
+    /* Added to a stage's pool: an expert of the stage's campaign from now on. */
+    int rc = tx_reviewer_upsert(tx, j->user_id, j->region, j->unit_id, j->expertise, j->max_load);
+    return rc == RC_OK ? tx_campaign_role(tx, j->campaign_id, j->user_id, ROLE_REVIEWER, NULL)
+                       : rc;
 }
 
 static enum result reviewer_then(struct web_act *x, struct resp *w, enum result rc)

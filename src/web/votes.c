@@ -39,7 +39,6 @@ struct vote_job {
     char hmac[VOTER_HEX], code_hash[VOTER_HEX], token_hash[VOTER_HEX], block[VOTER_HEX];
     char token[44], code[7], net[VOTER_NET_MAX], ua_hash[VOTER_HEX];
     char subject[64], body[256];
-    int live;
     int64_t form_case; /* the case of the vote page whose form this is, or 0 (the API) */
     const char *code_key; /* the refusal's code (a catalog key), or NULL */
     struct vote_code_req req;
@@ -93,7 +92,7 @@ static enum web_err page_vote_reply(struct req *r, const struct web_input *in, s
         json_object_set_new(m, "code", json_string(j->code_key));
     } else if (web_act_state(r, &act_vote_cast)) {
         json_object_set_new(m, "case", json_integer(j->case_id));
-        json_object_set_new(m, "votes", j->live ? json_integer(j->cast.votes) : json_null());
+        json_object_set_new(m, "votes", j->cast.live ? json_integer(j->cast.votes) : json_null());
         json_object_set_new(m, "remaining_today", json_integer(j->cast.remaining));
     } else if (web_act_state(r, &act_vote_verify)) {
         json_object_set_new(m, "token", json_string(j->token));
@@ -317,7 +316,7 @@ static const char *voter_token_of(struct req *r)
     return cookie_get(&r->arena, r->cookie, VOTER_COOKIE);
 }
 
-/* The voter from the token, the case (the vote page's, else the field's), the stage's settings. */
+/* The voter from the token and the case (the vote page's, else the field's); the rest is the write's. */
 static enum result cast_load(struct web_act *x)
 {
     struct vote_job *j = x->state;
@@ -336,13 +335,6 @@ static enum result cast_load(struct web_act *x)
     if (web_given(x, "stage") && web_int(x, "stage") != j->stage_id)
         return refuse(x, RC_NOTFOUND, 401, "vote_token_stage");
     j->case_id = j->form_case ? j->form_case : web_int(x, "case");
-    char name[128], kind[16];
-    struct vote_setting set;
-    int has;
-    if (store_vote_setting(web.store, j->stage_id, name, sizeof name, kind, sizeof kind, &set,
-                           &has) != RC_OK)
-        return RC_ERROR;
-    j->live = set.live;
     if (voter_net(x->r->ip, j->net, sizeof j->net) != 0)
         snprintf(j->net, sizeof j->net, "%s", x->r->ip);
     voter_sha256(x->r->user_agent ? x->r->user_agent : "", j->ua_hash);

@@ -25,6 +25,11 @@ struct web_config {
     struct store *store;
     const char *base_url; /* absolute URLs in feeds and sitemaps, no trailing slash */
     const char *data_dir; /* the data folder: uploads go to <data>/tmp, then <data>/files */
+    /*
+     * `laurel export-site` (export_site.c): the export's date, NULL when serving.  Pages
+     * then count no views and their layout says `site.export` (templates leave counters out).
+     */
+    const char *static_export;
 };
 
 extern struct web_config web;

@@ -366,6 +366,12 @@ EXPECTED = {
         "/admin/campaigns/999999/certificate/seal", post_for(org=404), files=True),
     "GET /admin/campaigns/{id}/certificate/{file}": E(
         "/admin/campaigns/1/certificate/preview.png", page_for("org", org=200)),
+    # Roles per campaign (campaign_roles.c): user 4 is the demo's expert; no role chosen, 422.
+    "GET /admin/users/{id}": E("/admin/users/4", page_for("org", org=200)),
+    "POST /admin/users/{id}/roles": E("/admin/users/4/roles", post_for(org="ok"),
+                                      data={"role": ""}),
+    "POST /admin/users/{id}/roles/drop": E("/admin/users/4/roles/drop", post_for(org="ok"),
+                                           data={"role": ""}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -880,7 +886,36 @@ def csrf_probe(world, key):
                              "/admin/results/certificates")[0]))
     if key.startswith("POST /admin/campaigns"):
         return campaigns_probe(world, key)
+    if key.startswith("POST /admin/users/{id}/roles"):
+        return campaign_roles_probe(world, key)
     return None
+
+
+def campaign_roles_probe(world, key):
+    """CSRF probes of a person's campaign roles: a reviewer of the running campaigns, granted
+    the role in a campaign made for the probe, or losing it in the campaign being run."""
+    srv, org = world["server"], world["actors"]["org"]
+    one = functools.partial(db_one, srv)
+    email = "access-csrf-roles-%s@demo.laurel" % secrets.token_hex(3)
+    user_add(srv, email, "CSRF 角色", "reviewer", OTHER_PASSWORD)
+    uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+    held = lambda: one("SELECT group_concat(campaign_id) FROM (SELECT campaign_id "  # noqa: E731
+                       "FROM campaign_role WHERE user_id = ? ORDER BY 1)", uid)
+    if key == "POST /admin/users/{id}/roles":
+        c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+        try:
+            with c:
+                cid = c.execute(
+                    "INSERT INTO campaign (slug, name, opens_at, closes_at, status) VALUES "
+                    "(?, 'CSRF 角色探针', '2031-01-01', '2031-03-01', 'draft')",
+                    ("csrf-" + secrets.token_hex(4),)).lastrowid
+        finally:
+            c.close()
+        return (org, "/admin/users/%d/roles" % uid, {"role": "reviewer", "campaign": str(cid)},
+                None, held)
+    cid = one("SELECT campaign_id FROM campaign_role WHERE user_id = ? LIMIT 1", uid)[0]
+    return (org, "/admin/users/%d/roles/drop" % uid, {"role": "reviewer", "campaign": str(cid)},
+            None, held)
 
 
 def campaigns_probe(world, key):
@@ -1348,3 +1383,106 @@ def ballot_probe(world, key):
     # No sitting to open (the pool is empty), none to record, start or tally: 409.
     path = key.split(" ", 1)[1].replace("{id}", str(sid))
     return (a["org"], path, {"present": str(free)}, None, jurors)
+
+
+# ---------------------------------------------------------------- roles per campaign
+
+def test_a_reviewer_or_recommender_of_another_campaign_is_refused(world, base):
+    """Roles are held per campaign: an expert whose role in the campaign under review is taken
+    away gets the neutral 404 on every page and form of its review stage and ballot, even with
+    assignments and a jury seat there, and the organiser cannot assign them; a recommender
+    without a role in the campaign being run is refused /recommend (403).  Given the role
+    again, the same requests pass: the refusals were the campaign's."""
+    srv, a = world["server"], world["actors"]
+    from scoring_data import POOL_SQL
+    email = "access-cross-%s@demo.laurel" % secrets.token_hex(3)
+    user_add(srv, email, "跨届专家", "reviewer", OTHER_PASSWORD)
+    uid = db_one(srv, "SELECT id FROM user WHERE email = ?", email)[0]
+    campaign, stage, seq = db_one(
+        srv, "SELECT k.id, s.id, s.seq FROM campaign k JOIN stage s ON s.campaign_id = k.id "
+        "WHERE k.status = 'review' AND s.kind = 'review' AND s.state = 'released' "
+        "ORDER BY s.seq DESC LIMIT 1")
+    ballot = db_one(srv, "SELECT id FROM stage WHERE campaign_id = ? AND kind = 'ballot'",
+                    campaign)[0]
+    case_id = db_one(srv, "SELECT case_id FROM stage_case WHERE stage_id = ? ORDER BY case_id "
+                     "LIMIT 1", stage)[0]
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:  # assigned and seated while the expert was in this campaign's pool
+            c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
+                      "VALUES (?, ?, ?, 'released')", (stage, case_id, uid))
+            c.execute("INSERT INTO juror (stage_id, user_id) VALUES (?, ?)", (ballot, uid))
+        label = dict(c.execute(POOL_SQL, (stage,)).fetchall())[case_id]
+    finally:
+        c.close()
+    path = "/review/%d/%04d" % (seq, label)
+    who = Actor(base, email, OTHER_PASSWORD)
+    crit = db_one(srv, "SELECT id FROM criterion WHERE stage_id = ? ORDER BY seq", stage)[0]
+    score = {"action": "save", "score_%d" % crit: "1"}
+
+    def answers():
+        listed = [it["href"] for st in who.get("/review", headers=JSON).json()["stages"]
+                  for it in st["items"]]
+        juries = [b["stage_id"] for b in who.get("/ballot", headers=JSON).json()["stages"]]
+        return {"listed": path in listed, "jury listed": ballot in juries,
+                "GET case": who.get(path).status_code,
+                "GET file": who.get(path + "/files/1").status_code,
+                "POST score": who.post(path, score).status_code,
+                "POST conflict": who.post(path + "/conflict", {"reason": ""}).status_code,
+                "GET ballot": who.get("/ballot/%d" % ballot).status_code,
+                "POST ballot": who.post("/ballot/%d" % ballot, {"approve": str(case_id)}
+                                        ).status_code,
+                "POST cast": who.post("/ballot/%d/cast" % ballot,
+                                      {"approve": str(case_id), "confirm": "1"}).status_code}
+
+    held = answers()  # its score POST saves a draft: the count to keep from here on
+    reviews = db_one(srv, "SELECT count(*), max(updated_at) FROM review WHERE user_id = ?", uid)
+    assert held["listed"] and held["jury listed"] and held["GET case"] == 200 and \
+        held["GET ballot"] == 200, "expected the expert of this campaign to see it: %r" % held
+    org = a["org"]
+    r = org.post("/admin/users/%d/roles/drop" % uid, {"role": "reviewer",
+                                                     "campaign": str(campaign)})
+    assert r.status_code == 303, "expected the role taken away, saw %d" % r.status_code
+    gone = answers()
+    assert gone == {"listed": False, "jury listed": False, "GET case": 404, "GET file": 404,
+                    "POST score": 404, "POST conflict": 404, "GET ballot": 404,
+                    "POST ballot": 404, "POST cast": 404}, (
+        "expected an expert of other campaigns refused everywhere here, saw %r" % gone)
+    assert db_one(srv, "SELECT count(*), max(updated_at) FROM review WHERE user_id = ?",
+                  uid) == reviews, "expected no review written once the role was gone"
+    assert db_one(srv, "SELECT count(*) FROM conflict WHERE user_id = ?", uid)[0] == 0
+    # Not of this campaign's pool: the organiser cannot assign them a case of it either.
+    other_case = db_one(srv, "SELECT case_id FROM stage_case WHERE stage_id = ? "
+                        "ORDER BY case_id DESC LIMIT 1", stage)[0]
+    r = org.post("/admin/stages/%d/assignments/add" % stage,
+                 {"case_id": str(other_case), "user_id": str(uid)})
+    assert r.status_code in (409, 422), "expected the assignment refused, saw %d" % r.status_code
+    assert db_one(srv, "SELECT count(*) FROM assignment WHERE user_id = ? AND case_id = ?",
+                  uid, other_case)[0] == 0
+    # Invited again: the same pages answer.
+    r = org.post("/admin/users/%d/roles" % uid, {"role": "reviewer", "campaign": str(campaign)})
+    assert r.status_code == 303, "expected the role given again, saw %d" % r.status_code
+    back = answers()
+    assert back["listed"] and back["GET case"] == 200 and back["GET ballot"] == 200, back
+
+    # A recommender: the region's role is the campaign being run's.
+    current = db_one(srv, "SELECT id FROM campaign WHERE status = 'open'")[0]
+    rec2 = a["rec2"]
+    rec2_id = db_one(srv, "SELECT id FROM user WHERE email = ?", rec2.email)[0]
+    case_other = world["ids"]["case_other"]
+    assert rec2.get("/recommend").status_code == 200
+    r = org.post("/admin/users/%d/roles/drop" % rec2_id, {"role": "recommender",
+                                                         "campaign": str(current)})
+    assert r.status_code == 303, "expected the recommender's role taken away, saw %d" % (
+        r.status_code)
+    try:
+        seen = (rec2.get("/recommend").status_code,
+                rec2.get("/recommend/%d" % case_other).status_code,
+                rec2.post("/recommend/%d/return" % case_other, {"reason": "x"}).status_code)
+        assert seen == (403, 403, 403), (
+            "expected a recommender of other campaigns refused (403), saw %r" % (seen,))
+    finally:
+        r = org.post("/admin/users/%d/roles" % rec2_id, {"role": "recommender", "region":
+                                                        OTHER_REGION, "campaign": str(current)})
+        assert r.status_code == 303, "expected the role given back, saw %d" % r.status_code
+    assert rec2.get("/recommend").status_code == 200

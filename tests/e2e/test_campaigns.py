@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, finish, login,
-                      parse_html)
+                      make_demo, parse_html)
 
 ORGANISER = "office@example.org"
 CLERK = "clerk@example.org"
@@ -417,3 +417,121 @@ def test_the_footers_site_map_is_a_page(laurel_server):
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     for href in ("/call", "/cases", "/results", "/regions/310000", "/sitemap.xml"):
         assert 'href="%s"' % href in r.text, "expected the site map to link %s" % href
+
+
+def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_server):
+    """Roles per campaign: a copy starts with nobody unless it carries the expert pool or the
+    recommenders over; an invitation binds a reviewer to the campaign chosen, and only a
+    running campaign takes one."""
+    source = [c for c in org.json("/admin/campaigns")["campaigns"] if c["status"] == "open"][0]
+
+    def roles(cid):
+        c = db(laurel_server)
+        try:
+            return dict(c.execute("SELECT role, count(*) FROM campaign_role "
+                                  "WHERE campaign_id = ? GROUP BY role", (cid,)).fetchall())
+        finally:
+            c.close()
+
+    src = roles(source["id"])
+    assert src.get("reviewer", 0) >= 200 and src.get("recommender", 0) >= 1, src
+    made = {}
+    for tag, carry in (("none", {}), ("experts", {"carry_reviewers": "1"}),
+                       ("both", {"carry_reviewers": "1", "carry_recommenders": "1"})):
+        org.get("/admin/campaigns")
+        r = org.post("/admin/campaigns", dict(
+            {"name": "带入测试 " + tag, "opens_at": "2032-03-01", "closes_at": "2032-05-31",
+             "from": str(source["id"])}, **carry))
+        assert r.status_code == 303, r.text[:300]
+        made[tag] = int(re.search(r"/admin/campaigns/(\d+)", r.headers["Location"]).group(1))
+    assert roles(made["none"]) == {}
+    assert roles(made["experts"]) == {"reviewer": src["reviewer"]}
+    assert roles(made["both"]) == src
+    # The form offers both boxes.
+    r = org.get("/admin/campaigns")
+    assert 'name="carry_reviewers"' in r.text and 'name="carry_recommenders"' in r.text
+
+    # An invitation binds the reviewer to the campaign chosen, nowhere else.
+    email = "carry-invite@example.org"
+    r = org.get("/admin/users")
+    assert 'name="campaign"' in r.text and "带入测试 none" in r.text
+    r = org.post("/admin/users/invite", {"email": email, "name": "新专家", "role": "reviewer",
+                                         "campaign": str(made["none"])})
+    assert r.status_code == 303, r.text[:300]
+    c = db(laurel_server)
+    try:
+        uid, = c.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()
+        bound = c.execute("SELECT campaign_id FROM campaign_role WHERE user_id = ?",
+                          (uid,)).fetchall()
+        published = c.execute("SELECT id FROM campaign WHERE status = 'published'").fetchone()[0]
+    finally:
+        c.close()
+    assert bound == [(made["none"],)], bound
+    page = org.get("/admin/users/%d" % uid)
+    assert page.status_code == 200 and "带入测试 none" in page.text
+    # A published campaign takes nobody new: 422, nothing made.
+    r = org.post("/admin/users/invite", {"email": "carry-late@example.org", "name": "迟到",
+                                         "role": "reviewer", "campaign": str(published)})
+    assert r.status_code == 422 and "请选择一个正在进行的征集活动" in r.text, r.status_code
+    r = org.post("/admin/users/%d/roles" % uid, {"role": "reviewer",
+                                                 "campaign": str(published)})
+    assert r.status_code == 422, r.status_code
+    c = db(laurel_server)
+    try:
+        assert c.execute("SELECT count(*) FROM user WHERE email = 'carry-late@example.org'"
+                         ).fetchone() == (0,)
+        assert c.execute("SELECT count(*) FROM campaign_role WHERE user_id = ?",
+                         (uid,)).fetchone() == (1,)
+    finally:
+        c.close()
+    for cid in made.values():  # tidy: the copies leave the list of running campaigns
+        r = org.post("/admin/campaigns/%d/status" % cid, {"to": "archived", "confirm": "1"})
+        assert r.status_code == 303, r.status_code
+
+
+def test_existing_roles_become_roles_of_the_campaigns_they_serve():
+    """Migration 014 on a database made before roles per campaign: each reviewer and
+    recommender is bound to the campaigns they served and to every running one, so the demo's
+    experts still review the 2020 edition and its recommender still recommends."""
+    workdir = tempfile.mkdtemp(prefix="laurel-migrate-roles-")
+    srv = None
+    try:
+        data = make_demo(workdir, "--cases", "200")
+        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        try:  # as a database of the schema before 014 had it
+            with c:
+                c.execute("DROP TABLE campaign_role")
+            c.execute("PRAGMA user_version = 13")
+            served = c.execute(
+                "SELECT DISTINCT s.campaign_id, a.user_id FROM assignment a "
+                "JOIN stage s ON s.id = a.stage_id").fetchall()
+            running = [r[0] for r in c.execute(
+                "SELECT id FROM campaign WHERE status NOT IN ('published','archived')")]
+            bound_roles = c.execute("SELECT count(*) FROM user_role "
+                                    "WHERE role IN ('reviewer','recommender')").fetchone()[0]
+            reviewer = c.execute(
+                "SELECT u.email FROM assignment a JOIN stage s ON s.id = a.stage_id "
+                "JOIN user u ON u.id = a.user_id WHERE a.state = 'released' "
+                "AND s.state = 'released' ORDER BY u.id LIMIT 1").fetchone()[0]
+        finally:
+            c.close()
+        assert served and running
+        srv = LaurelServer(LAUREL_BIN, data, workdir)
+        srv.start()
+        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        try:
+            rows = set(c.execute("SELECT campaign_id, user_id, role FROM campaign_role"))
+            published = c.execute("SELECT id FROM campaign WHERE status = 'published'"
+                                  ).fetchone()[0]
+        finally:
+            c.close()
+        assert all((k, u, "reviewer") in rows for k, u in served), "expected served campaigns"
+        assert len({(u, r) for _, u, r in rows}) == bound_roles
+        assert all(k in running or (k, u) in served for k, u, r in rows if r == "reviewer")
+        assert not any(k == published for k, _, _ in rows), "expected nobody bound to 2019"
+        expert = signed_in(srv.url, reviewer, "laurel-demo-2019")
+        assert expert.json("/review")["progress"]["total"] > 0
+        rec = signed_in(srv.url, "shanghai@demo.laurel", "laurel-demo-2019")
+        assert rec.get("/recommend").status_code == 200
+    finally:
+        finish(srv, workdir)

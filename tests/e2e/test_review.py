@@ -396,17 +396,87 @@ def test_closed_stage(rnd, people):
         r = post(a["s"], rnd.url, path, data)
         assert r.status_code == 409, "expected 409 past ends_at, saw %d" % r.status_code
         assert review_row(rnd, a["id"], a["cases"][3]) is None
-        # No longer released: nothing to see.
-        c.execute("UPDATE stage SET ends_at = ?, state = 'closed' WHERE id = ?", (old, rnd.stage))
-        c.commit()
-        assert_neutral_404(a["s"].get(rnd.url + path, timeout=HTTP_TIMEOUT), path)
-        assert listing(a["s"], rnd.url)["progress"]["total"] == 0
     finally:
         c.execute("UPDATE stage SET ends_at = ?, state = 'released' WHERE id = ?",
                   (old, rnd.stage))
         c.commit()
         c.close()
     assert a["s"].get(rnd.url + path, timeout=HTTP_TIMEOUT).status_code == 200
+
+
+# ---------------------------------------------------------------- read-only once the stage moved on
+
+DONE_WORDS = {"closed": "已截止评分", "ranked": "完成排名", "advanced": "入围案例已进入下一轮"}
+
+
+def test_reviews_are_read_only_once_the_stage_is_closed_ranked_or_advanced(rnd, people):
+    """Past its release the stage's reviewers still open their list, their cases and reviews
+    (read-only, saying why, no form), and every write is refused with 409 in their language,
+    nothing changed: save a draft, submit, revise (a submitted review), declare a conflict."""
+    a = people[1]
+    state_of = {cid: (review_row(rnd, a["id"], cid) or ("none",))[0]
+                for cid in open_cases(rnd, a["id"])}
+    assert len(state_of) >= 2, "expected two open cases"
+    submitted_case, draft_case = sorted(state_of)[-1], sorted(state_of)[-2]
+    c = rnd.db()
+    try:  # the demo's reviews are all in: one case starts afresh, to be saved as a draft
+        for table in ("review_score", "review"):
+            c.execute("DELETE FROM %s WHERE stage_id = ? AND case_id = ? AND user_id = ?" % table,
+                      (rnd.stage, draft_case, a["id"]))
+        c.commit()
+    finally:
+        c.close()
+    crit = criteria(rnd)
+    full = {"comment": "终审前的意见"}
+    full.update({"score_%d" % cid: str(min(mx, 6)) for cid, mx, _ in crit})
+    sub_path, draft_path = rnd.case_url(submitted_case), rnd.case_url(draft_case)
+    assert post(a["s"], rnd.url, sub_path, dict(full, action="submit")).status_code == 303
+    assert post(a["s"], rnd.url, draft_path, dict(full, action="save")).status_code == 303
+    before = (review_row(rnd, a["id"], submitted_case), review_row(rnd, a["id"], draft_case),
+              scores_of(rnd, a["id"], submitted_case), scores_of(rnd, a["id"], draft_case))
+    c = rnd.db()
+    try:
+        for state in ("closed", "ranked", "advanced"):
+            c.execute("UPDATE stage SET state = ? WHERE id = ?", (state, rnd.stage))
+            c.commit()
+            m = listing(a["s"], rnd.url)
+            hrefs_now = [it["href"] for st in m["stages"] for it in st["items"]]
+            assert sub_path in hrefs_now and draft_path in hrefs_now, (
+                "expected the %s stage's assignments still listed" % state)
+            r = a["s"].get(rnd.url + sub_path, timeout=HTTP_TIMEOUT)
+            page = parse_html(r, sub_path)
+            assert r.status_code == 200 and DONE_WORDS[state] in page.text, (
+                "expected the review readable with why (%s), saw %d" % (state, r.status_code))
+            assert "终审前的意见" in page.text, "expected the submitted comment shown"
+            assert not any(t == "form" and (at.get("action") or "").startswith(sub_path)
+                           for t, at in page.tags), "expected no form once the stage is " + state
+            writes = [(sub_path, dict(full, action="submit", comment="改了")),   # revise
+                      (draft_path, dict(full, action="save", comment="改了")),   # save a draft
+                      (draft_path, dict(full, action="submit", comment="改了")),  # submit
+                      (sub_path + "/conflict", {"reason": "与该单位有关"})]      # 回避
+            for path, data in writes:
+                r = post(a["s"], rnd.url, path, data)
+                assert r.status_code == 409 and "本轮评审已结束" in r.text, (
+                    "expected 409 with the reason for %s once %s, saw %d" % (
+                        path, state, r.status_code))
+            r = post(a["s"], rnd.url, draft_path + "?lang=en", dict(full, action="save"))
+            assert r.status_code == 409 and "This round is over" in r.text, (
+                "expected the refusal in English, saw %d" % r.status_code)
+            a["s"].get(rnd.url + "/me?lang=zh-CN", timeout=HTTP_TIMEOUT)  # back to Chinese
+            r = post(a["s"], rnd.url, draft_path, dict(full, action="save"), json=True)
+            assert r.status_code == 409, "expected 409 by JSON too, saw %d" % r.status_code
+            after = (review_row(rnd, a["id"], submitted_case),
+                     review_row(rnd, a["id"], draft_case),
+                     scores_of(rnd, a["id"], submitted_case), scores_of(rnd, a["id"], draft_case))
+            assert after == before, "expected nothing changed by refused writes (%s)" % state
+            assert submitted_case in open_cases(rnd, a["id"]), "expected no conflict stored"
+    finally:
+        c.execute("UPDATE stage SET state = 'released' WHERE id = ?", (rnd.stage,))
+        c.commit()
+        c.close()
+    # Released again: the form is back (the refusals above were the stage's state).
+    r = post(a["s"], rnd.url, draft_path, dict(full, action="save"))
+    assert r.status_code == 303, "expected the draft saved once released again"
 
 
 # ---------------------------------------------------------------- declared actions

@@ -6,8 +6,9 @@
  * unit tree, title hashes (for duplicates) and the length and well-formedness
  * of every string.  The tests then check the campaign's fixed facts: 40 best
  * and 90 excellent cases, the 13 real Shanghai results with their tiers,
- * Shanghai strictly ahead of every other region, and 陆家嘴 only where the
- * search tests expect it.
+ * Shanghai strictly ahead of every other region, 陆家嘴 only where the
+ * search tests expect it, and every unit a real place: its name and parent
+ * chain found in the embedded division data (demo/divisions.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "demo/divisions.h"
 #include "demo/generate.h"
 #include "demo/words.h"
 
@@ -635,6 +637,167 @@ static void test_compact_past_full(void **state)
     assert_int_equal(big.awarded_late_full, big.awarded_late);
 }
 
+/* ---- Real places ------------------------------------------------------ */
+
+struct unit_copy {
+    int parent, level;
+    char region[8], code[8], name[256];
+};
+
+struct tree {
+    struct unit_copy *u; /* by id */
+    int n;               /* highest id */
+};
+
+static int on_unit_copy(void *ctx, const struct demo_unit *u)
+{
+    struct tree *t = ctx;
+    assert_in_range(u->id, 1, MAX_UNITS - 1);
+    struct unit_copy *c = &t->u[u->id];
+    c->parent = u->parent_id;
+    c->level = u->level;
+    snprintf(c->region, sizeof c->region, "%s", u->region_code);
+    snprintf(c->code, sizeof c->code, "%s", u->code);
+    snprintf(c->name, sizeof c->name, "%s", u->name);
+    if (u->id > t->n)
+        t->n = u->id;
+    return 0;
+}
+
+static const struct dw_fixed_unit *fixed_unit(const char *name)
+{
+    for (int i = 0; i < dw_nfixed_units; i++) {
+        if (strcmp(dw_fixed_units[i].name, name) == 0)
+            return &dw_fixed_units[i];
+    }
+    return NULL;
+}
+
+/* Is name exactly a + b + c? */
+static int joined(const char *name, const char *a, const char *b, const char *c)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    return strncmp(name, a, na) == 0 && strncmp(name + na, b, nb) == 0 &&
+           strcmp(name + na + nb, c) == 0;
+}
+
+/* Is street (with its 街道) one of place p's? */
+static int has_street(const struct dv_place *p, const char *prefix, const char *name)
+{
+    for (int k = 0; k < p->nstreets; k++) {
+        if (joined(name, prefix, p->streets[k], "街道"))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * The place of divisions.txt that unit u is, given the place of its parent
+ * (or of its region): a level-1 unit is a C line of its region, a level-2 unit
+ * a D line of its city, each with the code the data gives.  -1 if none is.
+ */
+static int place_of(const struct divisions *dv, int from, const struct unit_copy *u,
+                    const char *prefix)
+{
+    int want = u->level == 1 ? DV_CITY : DV_DISTRICT;
+    for (int i = from + 1; i < dv->nplaces && dv->places[i].kind > dv->places[from].kind; i++) {
+        const struct dv_place *p = &dv->places[i];
+        if (p->kind == want && joined(u->name, prefix, p->name, "") &&
+            strcmp(u->code, p->code) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static void test_real_places(void **state)
+{
+    (void)state;
+    struct tree t = {calloc(MAX_UNITS, sizeof *t.u), 0};
+    int *place = calloc(MAX_UNITS, sizeof *place);
+    assert_non_null(t.u);
+    assert_non_null(place);
+    struct demo_sink sink = {.ctx = &t, .unit = on_unit_copy};
+    assert_int_equal(demo_generate(2019, 4000, &sink), 0);
+    struct divisions *dv = divisions_open();
+    assert_non_null(dv);
+    /* The data's regions are the campaign's, in its order. */
+    for (int i = 0, r = 0; i < dv->nplaces; i++) {
+        if (dv->places[i].kind != DV_REGION)
+            continue;
+        assert_true(r < DW_NREGIONS);
+        assert_string_equal(dv->places[i].code, dw_regions[r].code);
+        assert_string_equal(dv->places[i].name, dw_regions[r].name);
+        r++;
+    }
+
+    int by_level[4] = {0}, fixed = 0, coded = 0;
+    for (int id = 1; id <= t.n; id++) {
+        const struct unit_copy *u = &t.u[id];
+        place[id] = -1;
+        int reg = -1;
+        for (int i = 0; i < dv->nplaces && reg < 0; i++) {
+            if (dv->places[i].kind == DV_REGION && strcmp(dv->places[i].code, u->region) == 0)
+                reg = i;
+        }
+        assert_true(reg >= 0);
+        const struct unit_copy *up = u->parent ? &t.u[u->parent] : NULL;
+        const struct dw_fixed_unit *f = fixed_unit(u->name);
+        if (f) {
+            /* A real result's unit, kept as the result names it; a 街道 among them
+             * is one of the data's (under its own name or the one it gives). */
+            fixed++;
+            assert_string_equal(u->region, f->region_code);
+            if (f->parent)
+                assert_string_equal(up->name, f->parent);
+            const char *street = f->same_as ? f->same_as : f->short_name;
+            if (f->level == 3 && strstr(street, "街道")) {
+                char want[256];
+                snprintf(want, sizeof want, "%s%s", up->name, street);
+                if (!has_street(&dv->places[place[u->parent]], up->name, want))
+                    fail_msg("%s: no 街道 %s under %s in the division data", u->name, street,
+                             up->name);
+            }
+            continue;
+        }
+        by_level[u->level]++;
+        if (u->level == 3) {
+            /* under a city of a municipality or XPCC, or under a district */
+            if (!up || place[u->parent] < 0 || *u->code ||
+                !has_street(&dv->places[place[u->parent]], up->name, u->name))
+                fail_msg("unit %d %s: not a 街道 of %s in the division data", id, u->name,
+                         up ? up->name : "its region");
+            continue;
+        }
+        if (u->level == 1 && !up)
+            place[id] = place_of(dv, reg, u, dv->places[reg].name);
+        else if (u->level == 2 && up && up->level == 1 && place[u->parent] >= 0)
+            place[id] = place_of(dv, place[u->parent], u, up->name);
+        if (place[id] < 0)
+            fail_msg("unit %d %s (level %d, code '%s'): not in the division data", id, u->name,
+                     u->level, u->code);
+        /* GB/T 2260 codes for all but XPCC's divisions (师), which have none */
+        if (!*u->code && !(u->level == 1 && strcmp(u->region, "660000") == 0))
+            fail_msg("unit %d %s: no code", id, u->name);
+        coded += *u->code != 0;
+    }
+    print_message("units: %d cities, %d districts, %d streets, %d of the results, %d coded\n",
+                  by_level[1], by_level[2], by_level[3], fixed, coded);
+    assert_int_equal(fixed, dw_nfixed_units);
+    assert_true(by_level[1] > 100 && by_level[2] > 300 && by_level[3] > 2000);
+    assert_true(coded > 800);
+
+    /* A unit is found by its name (the imports and the demo accounts do): names are unique. */
+    for (int a = 1; a <= t.n; a++) {
+        for (int b = a + 1; b <= t.n; b++) {
+            if (strcmp(t.u[a].name, t.u[b].name) == 0)
+                fail_msg("two units named %s (%d, %d)", t.u[a].name, a, b);
+        }
+    }
+    divisions_close(dv);
+    free(place);
+    free(t.u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_sink_stops),
         cmocka_unit_test(test_compact_past_full),
+        cmocka_unit_test(test_real_places),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
