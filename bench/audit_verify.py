@@ -67,7 +67,7 @@ def add_votes(db_path, votes, voters, batch, seed=2019):
     db = sqlite3.connect(db_path)
     db.execute("PRAGMA synchronous=OFF")
     stage = db.execute("SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
-                       "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id"
+                       "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id DESC"
                        ).fetchone()[0]
     cases = [c for (c,) in db.execute("SELECT case_id FROM stage_case WHERE stage_id = ?",
                                       (stage,))]

@@ -71,7 +71,7 @@ def prepare(data, voters):
     """Open the exhibition stage for voting; write `voters` verified voters; (stage, cases, tokens)."""
     db = sqlite3.connect(os.path.join(data, "laurel.db"))
     stage = db.execute("SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
-                       "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id").fetchone()[0]
+                       "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id DESC").fetchone()[0]
     cases = [c for (c,) in db.execute("SELECT case_id FROM stage_case WHERE stage_id = ?", (stage,))]
     today = datetime.datetime.utcnow() + datetime.timedelta(hours=8)
     db.execute("INSERT OR REPLACE INTO vote_setting (stage_id, opens_on, closes_on, verify, per_case, "

@@ -6,9 +6,11 @@
  * splitmix64 stream seeded from (seed, ncases) only, so the same arguments
  * always give byte-identical output.  The facts and the phrase pools live in
  * words.c, the real places below the regions in divisions.txt (divisions.h);
- * this file holds the logic: the unit tree, how many cases
- * each region submits, which cases win (the 13 real Shanghai results are
- * fixed, Shanghai keeps the most awards), and the assembly of titles,
+ * this file holds the logic: the unit tree, how many cases each region
+ * submits, which cases deserve to win (their hidden merit: the 13 real
+ * Shanghai results are fixed, Shanghai keeps the most awards; the tiers
+ * themselves come from the pipeline the demo runs, finish2019.c), and the
+ * assembly of titles,
  * summaries, five-section bodies and news from sentence templates.
  *
  * Strings are built in a handful of reusable buffers owned by the generator
@@ -987,7 +989,7 @@ static int emit_case(struct gen *g, const struct plan *p, int id, int exhibit_op
         views = views * 2 + range(g, 1200, 3200);
 
     dc.id = id;
-    dc.tier_slug = p->tier == TIER_BEST ? "best" : p->tier == TIER_EXCELLENT ? "excellent" : NULL;
+    dc.merit = p->tier == TIER_BEST ? "best" : p->tier == TIER_EXCELLENT ? "excellent" : NULL;
     dc.submitted_at = sub;
     dc.published_at = pub;
     dc.views = views;

@@ -4,9 +4,10 @@
  * demo_generate() makes up a finished campaign modelled on the 2019 national
  * call for urban grassroots governance innovation cases: 32 provincial units,
  * real units below them (cities, districts, streets), about 4,000 cases with
- * realistic Chinese titles and five-section bodies, tracks and tags, 40 best
- * and 90 excellent results (the 13 real Shanghai results among them, and
- * Shanghai with the most awards), and news articles.  The same seed and
+ * realistic Chinese titles and five-section bodies, tracks and tags, the
+ * hidden quality that makes 40 cases best and 90 excellent once the demo
+ * runs the pipeline (the 13 real Shanghai results among them, and Shanghai
+ * with the most awards), and news articles.  The same seed and
  * count give byte-identical output.
  *
  * It is pure: it writes nothing itself but hands every record to a sink,
@@ -88,7 +89,14 @@ struct demo_case {
     const char *sections[DEMO_SECTIONS]; /* Markdown bodies, no headings */
     const char *tags[DEMO_MAX_TAGS];
     int ntags;
-    const char *tier_slug;   /* "best", "excellent" or NULL */
+    /*
+     * Hidden quality: the award the case deserves ("best", "excellent" or
+     * NULL).  Nothing writes it as a tier: the reviewers' scores and the
+     * jury's approvals of the demo's run of the pipeline (finish2019.c)
+     * follow it, and the tiers come out of the tally, the proposal and the
+     * notice.
+     */
+    const char *merit;
     const char *submitted_at; /* 2018-09-14, within the call period */
     const char *published_at; /* date on the public page */
     int views;               /* a plausible starting view count */

@@ -5,19 +5,25 @@
  * (store/bulk.h): the generator (generate.c) runs inside the session's one
  * writer job and its sink's callbacks append each record as rows
  * (store_bulk_row, typed values, the statements below); the edition under
- * way and the four demo accounts follow in the same transaction.  The
- * session drops the secondary indexes of the tables the generator fills and
- * builds them, the search indexes and the 2019 campaign's public read tables
- * at the end.  Then the 2020 edition in review (load_edition.c) is written
- * as one ordinary store write, still without journal, and the session ends:
- * WAL and synchronous=FULL again, statistics for the planner.  Nothing is
- * durable before the end; on failure `laurel demo` removes the database.
+ * way and the four demo accounts follow in the same transaction.  No case
+ * gets a tier here: each case's hidden merit is kept aside for the run of
+ * the pipeline below.  The session drops the secondary indexes of the
+ * tables the generator fills and builds them and the search indexes at the
+ * end.  Then the 2020 edition in review (load_edition.c) is written as one
+ * ordinary store write, its votes cast (votes.c), and the 2019 campaign
+ * finished through the pipeline (finish2019.c: reviews, ranking, the
+ * jury's ballot, tiers, 公示 and its close, which writes the tiers); a
+ * reload builds the 2019 campaign's public read tables from that.  Then
+ * the session ends: WAL and synchronous=FULL again, statistics for the
+ * planner.  Nothing is durable before the end; on failure `laurel demo`
+ * removes the database.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "demo/demo.h"
+#include "demo/finish2019.h"
 #include "demo/generate.h"
 #include "demo/load_edition.h"
 #include "demo/votes.h"
@@ -71,6 +77,7 @@ struct loader {
     struct store_bulk *b;
     int64_t campaign_id;
     json_t *tiers, *tracks; /* slug -> row id */
+    unsigned char *merit;   /* per case id: FINISH_MERIT_* (finish2019.h) */
 };
 
 #define NVALS(v) ((int)(sizeof(v) / sizeof((v)[0])))
@@ -166,15 +173,16 @@ static int on_case(void *ctx, const struct demo_case *c)
 {
     struct loader *l = ctx;
     json_int_t track = json_integer_value(json_object_get(l->tracks, c->track_slug));
-    json_int_t tier =
-        c->tier_slug ? json_integer_value(json_object_get(l->tiers, c->tier_slug)) : 0;
+    l->merit[c->id] = !c->merit                      ? FINISH_MERIT_NONE
+                      : strcmp(c->merit, "best") == 0 ? FINISH_MERIT_BEST
+                                                      : FINISH_MERIT_EXCELLENT;
     const struct store_val v[] = {
         STORE_INT(c->id),
         STORE_INT(l->campaign_id),
         STORE_INT(c->unit_id),
         STORE_TEXT(c->region_code),
         STORE_INT(track),
-        tier ? STORE_INT(tier) : STORE_NULL,
+        STORE_NULL, /* the tier: written by the notice's close (finish2019.c) */
         STORE_TEXT(c->title),
         STORE_TEXT(c->summary),
         STORE_TEXT(c->submitted_at),
@@ -276,7 +284,7 @@ struct demo_job {
     int gen_rc;
 };
 
-/* The bulk load's fill: the finished campaign, published, then the edition under way. */
+/* The bulk load's fill: the finished campaign's records, then the edition under way. */
 static int fill(struct store_bulk *b, void *arg)
 {
     struct demo_job *j = arg;
@@ -285,7 +293,7 @@ static int fill(struct store_bulk *b, void *arg)
     const struct demo_sink sink = {l,         on_campaign, on_stage, on_tier,   on_track,
                                    on_region, on_unit,     on_case,  on_article};
     j->gen_rc = demo_generate(j->seed, j->ncases, &sink);
-    if (j->gen_rc != 0 || store_bulk_refresh_public(b, l->campaign_id) != 0)
+    if (j->gen_rc != 0)
         return -1;
     return add_edition(l, j->hash);
 }
@@ -304,6 +312,13 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     struct loader l = {0};
     l.tiers = json_object();
     l.tracks = json_object();
+    l.merit = calloc((size_t)ncases + 1, 1);
+    if (!l.merit) {
+        snprintf(err, errlen, "demo: out of memory");
+        json_decref(l.tiers);
+        json_decref(l.tracks);
+        return -1;
+    }
     struct demo_job job = {seed, ncases, hash, &l, 0};
     char why[256];
     int rc = store_bulk_begin(st, err, errlen);
@@ -317,8 +332,12 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     /* The exhibition's votes, through the vote path (votes.c). */
     if (rc == 0)
         rc = demo_votes(st, seed, err, errlen);
+    /* The 2019 campaign's results, through the pipeline (finish2019.c). */
+    if (rc == 0)
+        rc = demo_finish2019(st, seed, l.campaign_id, l.merit, ncases, err, errlen);
     if (rc == 0)
         rc = store_bulk_end(st, err, errlen);
+    free(l.merit);
     json_decref(l.tiers);
     json_decref(l.tracks);
     return rc;

@@ -86,8 +86,11 @@ json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id);
 /*
  * Answer objection id of stage_id's open notice: upheld (the case moved to
  * tier_id, or out of the awards with 0, within quotas and caps: RC_QUOTA)
- * or rejected; the answer goes to the objector through the outbox
- * (subject, body).  RC_STATE when it is answered or the notice closed.
+ * or rejected.  A case taken out leaves its place to the cases after it
+ * in the ballot's order, as the proposal would have placed them: the first
+ * elected case below the freed tier moves up into it (cap allowing), down
+ * to one that had no award; cases placed by hand stay.  The answer goes
+ * to the objector through the outbox (subject, body).  RC_STATE when it is answered or the notice closed.
  */
 int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int uphold,
                         int64_t tier_id, const char *answer, const char *subject,

@@ -375,6 +375,64 @@ json_t *store_objections(struct store *st, int64_t stage_id)
     return a;
 }
 
+/*
+ * A case upheld out of the awards leaves its place to the cases after it,
+ * as the proposal would have placed them without it: the first elected
+ * case in the ballot's order below the freed tier (in a lower tier, or in
+ * none) that its region's cap allows moves up into it, and so on down to a
+ * case that held no award.  Cases placed by hand and cases an upheld
+ * objection has touched keep where they are.
+ */
+static int fill_freed(struct store_tx *tx, int64_t campaign, int64_t stage_id, int64_t removed,
+                      int64_t tier_id)
+{
+    static const char next[] =
+        "SELECT sc.case_id, a.tier_id, sc.rank FROM stage_case sc JOIN \"case\" c ON c.id = "
+        "sc.case_id JOIN tier f ON f.id = ?3 LEFT JOIN award a ON a.campaign_id = ?1 AND "
+        "a.case_id = sc.case_id LEFT JOIN tier t ON t.id = a.tier_id "
+        "WHERE sc.stage_id = ?2 AND sc.advanced AND sc.case_id <> ?4 "
+        "AND (a.case_id IS NULL OR (t.rank > f.rank AND a.why <> 'manual')) "
+        "AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.campaign_id = ?1 "
+        "AND o.case_id = sc.case_id AND o.state = 'upheld') "
+        "AND (f.region_cap = 0 OR (SELECT count(*) FROM award b JOIN \"case\" k ON k.id = "
+        "b.case_id WHERE b.campaign_id = ?1 AND b.tier_id = f.id AND k.region_code = "
+        "c.region_code) < f.region_cap) "
+        "AND (SELECT count(*) FROM award b WHERE b.campaign_id = ?1 AND b.tier_id = f.id) < "
+        "f.quota ORDER BY sc.rank, sc.case_id LIMIT 1";
+    static const char put[] =
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES (?1, ?2, ?3, ?4, "
+        "'in_order') ON CONFLICT (campaign_id, case_id) DO UPDATE SET tier_id = excluded.tier_id, "
+        "why = 'in_order', capped_tier_id = NULL";
+    for (int guard = 0; tier_id && guard < 64; guard++) {
+        sqlite3_stmt *s = tx_prepare(tx, next);
+        if (!s)
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, campaign);
+        sqlite3_bind_int64(s, 2, stage_id);
+        sqlite3_bind_int64(s, 3, tier_id);
+        sqlite3_bind_int64(s, 4, removed);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            sq_done(s);
+            return RC_OK;
+        }
+        int64_t case_id = sqlite3_column_int64(s, 0);
+        int64_t held = sqlite3_column_type(s, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 1);
+        int ord = sqlite3_column_int(s, 2);
+        sq_done(s);
+        if (!(s = tx_prepare(tx, put)))
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, campaign);
+        sqlite3_bind_int64(s, 2, case_id);
+        sqlite3_bind_int64(s, 3, tier_id);
+        sqlite3_bind_int(s, 4, ord);
+        int rc = tx_exec(tx, s);
+        if (rc != RC_OK)
+            return rc;
+        tier_id = held;
+    }
+    return RC_OK;
+}
+
 json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id)
 {
     static const char sql[] =
@@ -420,12 +478,22 @@ int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int u
     sq_done(s);
     int rc = RC_OK;
     if (uphold && tier_id == 0) {
+        static const char was[] =
+            "SELECT tier_id FROM award WHERE campaign_id = ?1 AND case_id = ?2";
         static const char del[] = "DELETE FROM award WHERE campaign_id = ?1 AND case_id = ?2";
+        if (!(s = tx_prepare(tx, was)))
+            return RC_ERROR;
+        sqlite3_bind_int64(s, 1, campaign);
+        sqlite3_bind_int64(s, 2, case_id);
+        int64_t freed = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sq_done(s);
         if (!(s = tx_prepare(tx, del)))
             return RC_ERROR;
         sqlite3_bind_int64(s, 1, campaign);
         sqlite3_bind_int64(s, 2, case_id);
         rc = tx_exec(tx, s);
+        if (rc == RC_OK)
+            rc = fill_freed(tx, campaign, stage_id, case_id, freed);
     } else if (uphold) {
         /* Another tier of the campaign, with room for it and for its region. */
         static const char room[] =

@@ -183,7 +183,8 @@ EXPECTED = {
     "POST /admin/stages/{id}/rank": E("/admin/stages/1/rank", post_for(org="ok"),
                                       data={"confirm": "1"}),
     "POST /admin/stages/{id}/advance": E("/admin/stages/1/advance", post_for(org="ok")),
-    "GET /admin/stages/{id}/cases/{case}": E("/admin/stages/1/cases/1",
+    # case_sh (a case of the call open now) is in no pool of stage 1: 404.
+    "GET /admin/stages/{id}/cases/{case}": E("/admin/stages/1/cases/{case_sh}",
                                              page_for("org", org=404)),
     "GET /admin/stages/{id}/export/{kind}": E("/admin/stages/1/export/ranking.xlsx",
                                               page_for("org", org=200)),
@@ -307,14 +308,14 @@ EXPECTED = {
                                              data={"case_id": "1", "tier_id": "0",
                                                    "reason": "x"}),
     # The exhibition and a case's vote page (test_votes_web.py): stage 1 is a review stage
-    # and case 1 is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
+    # and case_quiet is in no exhibition: 404 for everyone, its forms too (the CSRF probes and
     # test_votes_web.py post to an exhibited case).
     "GET /votes/{id}": E("/votes/1", ALL=404),
-    "GET /cases/{id}/vote": E("/cases/1/vote", ALL=404),
-    "POST /cases/{id}/vote": E("/cases/1/vote", ALL=404, data={"stage": "1"}),
-    "POST /cases/{id}/vote/code": E("/cases/1/vote/code", ALL=404,
+    "GET /cases/{id}/vote": E("/cases/{case_quiet}/vote", ALL=404),
+    "POST /cases/{id}/vote": E("/cases/{case_quiet}/vote", ALL=404, data={"stage": "1"}),
+    "POST /cases/{id}/vote/code": E("/cases/{case_quiet}/vote/code", ALL=404,
                                     data={"stage": "", "phone": "1"}),
-    "POST /cases/{id}/vote/verify": E("/cases/1/vote/verify", ALL=404,
+    "POST /cases/{id}/vote/verify": E("/cases/{case_quiet}/vote/verify", ALL=404,
                                       data={"stage": "", "code": "1"}),
     # The organiser's fraud review (test_votes_flags.py): stage 1 is no exhibition (404).
     "GET /admin/stages/{id}/flags": E("/admin/stages/1/flags", page_for("org", org=404)),
@@ -593,6 +594,11 @@ def world(laurel_server):
     ids["case_other"], ids["aid_other"], ids["sha_other"] = new_case(a["sub2"], "访问矩阵 浙江")
     ids["published_case"] = db_one(srv, "SELECT min(id) FROM \"case\" "
                                    "WHERE status = 'published'")[0]
+    # A published case of the 2019 campaign that no round advanced to its exhibition.
+    ids["case_quiet"] = db_one(srv, "SELECT min(c.id) FROM \"case\" c WHERE c.status = "
+                               "'published' AND NOT EXISTS (SELECT 1 FROM stage_case sc JOIN "
+                               "stage s ON s.id = sc.stage_id WHERE sc.case_id = c.id AND "
+                               "s.kind = 'exhibition')")[0]
     ids["article"] = db_one(srv, "SELECT min(id) FROM article")[0]
     tag = db_one(srv, "SELECT t.name FROM tag t JOIN case_tag ct ON ct.tag_id = t.id "
                  "JOIN \"case\" c ON c.id = ct.case_id WHERE c.status = 'published' "
@@ -983,10 +989,12 @@ def cert_layout_form(**changes):
 
 
 def exhibition_open(world):
-    """The demo's exhibition stage with cases, opened for voting (once) by the organiser."""
+    """The exhibition stage with cases of the demo's edition in review (where its votes and
+    their flags are), opened for voting (once) by the organiser."""
     srv, ids = world["server"], world["ids"]
     if "exhibition" not in ids:
-        sid = db_one(srv, "SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
+        sid = db_one(srv, "SELECT s.id FROM stage s JOIN campaign m ON m.id = s.campaign_id "
+                     "WHERE s.kind = 'exhibition' AND m.status = 'review' AND EXISTS "
                      "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) ORDER BY s.id")[0]
         r = world["actors"]["org"].post("/admin/stages/%d/voting" % sid, {
             "opens_on": "2000-01-01", "closes_on": "2099-12-31", "verify": "both",

@@ -137,7 +137,8 @@ def stages(srv, org):
     with_cases = [s for s, n in ex if n > 0]
     others = [s for s, n in ex if n == 0]
     assert with_cases and others, "expected the demo's exhibition stages, saw %r" % ex
-    return with_cases[0], others[0]
+    # The newest with cases: the edition in review's (the finished 2019 campaign's is closed).
+    return with_cases[-1], others[0]
 
 
 def set_voting(srv, org, stage, status=303, **kw):

@@ -140,7 +140,8 @@ def test_sigkill_while_voting_loses_no_acknowledged_vote():
         db_path = os.path.join(data, "laurel.db")
         db = sqlite3.connect(db_path)
         stage = db.execute("SELECT s.id FROM stage s WHERE s.kind = 'exhibition' AND EXISTS "
-                           "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id)").fetchone()[0]
+                           "(SELECT 1 FROM stage_case c WHERE c.stage_id = s.id) "
+                           "ORDER BY s.id DESC").fetchone()[0]  # the edition in review's
         cases = [c for (c,) in db.execute("SELECT case_id FROM stage_case WHERE stage_id = ? "
                                           "ORDER BY case_id LIMIT 50", (stage,))]
         # The demo's own votes (rows up to base_id, their totals) are the starting point.

@@ -265,7 +265,7 @@ static void check_shanghai(struct stats *st, const struct demo_case *c)
             continue;
         st->shanghai_found[i]++;
         const char *want = i < 5 ? "best" : "excellent";
-        if (!c->tier_slug || strcmp(c->tier_slug, want) != 0 ||
+        if (!c->merit || strcmp(c->merit, want) != 0 ||
             strcmp(c->region_code, "310000") != 0)
             st->shanghai_wrong_tier++;
     }
@@ -286,7 +286,7 @@ static int on_case(void *ctx, const struct demo_case *c)
     num(st, c->ntags);
     for (int i = 0; i < c->ntags && i < DEMO_MAX_TAGS; i++)
         text(st, c->tags[i]);
-    text(st, c->tier_slug);
+    text(st, c->merit);
     text(st, c->submitted_at);
     text(st, c->published_at);
     num(st, c->views);
@@ -298,11 +298,11 @@ static int on_case(void *ctx, const struct demo_case *c)
         st->bad_units++;
 
     int r = region_index(st, c->region_code);
-    if (c->tier_slug && strcmp(c->tier_slug, "best") == 0) {
+    if (c->merit && strcmp(c->merit, "best") == 0) {
         st->best++;
         if (r >= 0)
             st->region_best[r]++;
-    } else if (c->tier_slug && strcmp(c->tier_slug, "excellent") == 0) {
+    } else if (c->merit && strcmp(c->merit, "excellent") == 0) {
         st->excellent++;
         if (r >= 0)
             st->region_excellent[r]++;
@@ -609,7 +609,7 @@ static int on_case_body(void *ctx, const struct demo_case *c)
         assert_true(c->sections[i][0] != 0);
     if (c->id <= DEMO_FULL_CASES) {
         full ? b->full_early++ : b->compact_early++;
-    } else if (c->tier_slug) {
+    } else if (c->merit) {
         b->awarded_late++;
         b->awarded_late_full += full;
     } else {
