@@ -22,7 +22,7 @@
  * request is being answered.
  *
  * The read lane: while reads are expensive (their dispatch takes more than
- * LANE_SLOW_US on average), GET and HEAD requests other than /healthz,
+ * LANE_SLOW_US on average, or what the configuration says), GET and HEAD requests other than /healthz,
  * /metrics and static files are dispatched on a small pool of lane threads
  * (the connection suspended meanwhile), so that the server's own threads
  * stay free for health checks and writes (which go on to the writer
@@ -125,6 +125,7 @@ struct server {
     struct server_app app;
     size_t max_body;
     unsigned port;
+    unsigned lane_from_us; /* the read cost that sends reads to the lane */
 };
 
 /* Per-request state beyond struct req, private to this file. */
@@ -772,13 +773,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->body_len = c->body.len;
     }
     int read = lane_candidate(r);
-    if (read && read_cost_us > LANE_SLOW_US && s->app.answer_cached &&
+    int slow = read && read_cost_us > (int64_t)s->lane_from_us;
+    if (slow && s->app.answer_cached &&
         s->app.answer_cached(r, &c->w)) {
         st_early_hits++;
         c->dispatched = 1;
         return answer(conn, c);
     }
-    if (read && read_cost_us > LANE_SLOW_US) {
+    if (slow) {
         if (lane_reserve()) {
             st_lane_reads++;
             c->waiting = 1;
@@ -868,6 +870,7 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     s->app = *app;
     s->max_body = cfg->max_body;
+    s->lane_from_us = cfg->lane_from_us ? cfg->lane_from_us : LANE_SLOW_US;
     if (cfg->timeout_s > 0)
         snprintf(keepalive_value, sizeof keepalive_value, "timeout=%u",
                  cfg->timeout_s > 10 ? cfg->timeout_s - 5 : cfg->timeout_s);

@@ -47,6 +47,7 @@ struct server_config {
      */
     const char *trusted_proxies;
     unsigned header_timeout_s; /* request line to end of headers; 0: 10 s */
+    unsigned lane_from_us;     /* reads costing more on average go to the lane; 0: 1000 */
 };
 
 /* Below this rate (bytes/s, after header_timeout_s) a body's connection is cut. */
