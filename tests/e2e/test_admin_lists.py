@@ -37,10 +37,12 @@ def org(laurel_server):
 
 @pytest.fixture(scope="module")
 def edition(laurel_server):
-    """The 2020 edition: its id, the ranked review stage and the released one."""
-    ranked = q(laurel_server, "SELECT s.campaign_id, s.id FROM stage s WHERE s.kind = 'review' "
-               "AND EXISTS (SELECT 1 FROM stage_case sc WHERE sc.stage_id = s.id "
-               "AND sc.rank IS NOT NULL) ORDER BY s.id LIMIT 1")
+    """The 2020 edition (the campaign in review): its id, the ranked review stage and the
+    released one.  (The finished 2019 campaign has ranked review stages too.)"""
+    ranked = q(laurel_server, "SELECT s.campaign_id, s.id FROM stage s "
+               "JOIN campaign c ON c.id = s.campaign_id WHERE s.kind = 'review' "
+               "AND c.status = 'review' AND EXISTS (SELECT 1 FROM stage_case sc "
+               "WHERE sc.stage_id = s.id AND sc.rank IS NOT NULL) ORDER BY s.id LIMIT 1")
     assert ranked, "expected a ranked review stage in the demo"
     campaign, stage = ranked[0]
     released = q(laurel_server, "SELECT id FROM stage WHERE campaign_id = ? AND kind = 'review' "
