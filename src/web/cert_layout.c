@@ -25,13 +25,11 @@
 #include "core/jstr.h"
 #include "domain/cert_layout.h"
 #include "domain/image.h"
-#include "http/multipart.h"
 #include "store/campaigns.h"
 #include "store/cert_layout.h"
 #include "web/cert_layout.h"
+#include "web/file_form.h"
 
-#define UPLOAD_SLACK (16u << 10) /* multipart framing and the csrf field */
-#define UPLOAD_VALUE_MAX 256     /* bytes of one small part kept as a form value */
 #define PREVIEW_PX 1200          /* the preview's width in pixels */
 
 struct cert_style *certs_style(int64_t campaign)
@@ -254,119 +252,17 @@ const struct web_action act_cert_layout_save = {
 /* ------------------------------------------------------------ the images */
 
 struct cert_upload {
-    struct req *r;
+    struct file_form f;
     int64_t campaign;
-    int seal;     /* the seal, or the background */
-    size_t limit; /* bytes of the file at most */
-    struct multipart *mp;
-    int status; /* decided while streaming, or 0 */
-    enum { PART_NONE, PART_VALUE, PART_FILE } part;
-    char *value_name;
-    char value[UPLOAD_VALUE_MAX];
-    size_t value_len;
-    int files, file_done;
-    unsigned char *data; /* the file's bytes (malloc'd, limit at most) */
-    size_t len;
+    int seal; /* the seal, or the background */
     const char *mime;
 };
 
-static int part_begin(void *ctx, const char *name, const char *filename, const char *ctype)
-{
-    (void)ctype; /* never trusted */
-    struct cert_upload *u = ctx;
-    if (filename && *filename) {
-        if (u->files++) {
-            u->status = 400; /* one file per request */
-            return 1;
-        }
-        if (!(u->data = malloc(u->limit))) {
-            u->status = 500;
-            return 1;
-        }
-        u->part = PART_FILE;
-        return 0;
-    }
-    u->part = PART_VALUE;
-    u->value_len = 0;
-    if (!(u->value_name = arena_strdup(&u->r->arena, name))) {
-        u->status = 500;
-        return 1;
-    }
-    return 0;
-}
-
-static int part_data(void *ctx, const char *data, size_t len)
-{
-    struct cert_upload *u = ctx;
-    if (u->part == PART_FILE) {
-        if (len > u->limit - u->len) {
-            u->status = 413;
-            return 1;
-        }
-        memcpy(u->data + u->len, data, len);
-        u->len += len;
-    } else if (u->part == PART_VALUE) {
-        if (len > sizeof u->value - u->value_len) {
-            u->status = 413;
-            return 1;
-        }
-        memcpy(u->value + u->value_len, data, len);
-        u->value_len += len;
-    }
-    return 0;
-}
-
-static int part_end(void *ctx)
-{
-    struct cert_upload *u = ctx;
-    if (u->part == PART_FILE)
-        u->file_done = 1;
-    else if (u->part == PART_VALUE &&
-             web_form_keep(u->r, u->value_name, u->value, u->value_len) != 0) {
-        u->status = 400;
-        return 1;
-    }
-    u->part = PART_NONE;
-    return 0;
-}
-
-static int upload_sink(struct req *r, const char *data, size_t len)
-{
-    struct cert_upload *u = r->sink_ctx;
-    if (multipart_feed(u->mp, data, len) == MULTIPART_OK)
-        return 0;
-    return u->status ? u->status : 400;
-}
-
-static void upload_cleanup(struct req *r)
-{
-    struct cert_upload *u = r->sink_ctx;
-    if (!u)
-        return;
-    free(u->data);
-    u->data = NULL;
-    multipart_free(u->mp);
-    u->mp = NULL;
-}
-
 static int upload_begin(struct web_act *x)
 {
-    struct req *r = x->r;
     struct cert_upload *u = x->state;
-    u->r = r;
     u->seal = x->a == &act_cert_seal;
-    u->limit = u->seal ? CERT_SEAL_MAX : CERT_BACKGROUND_MAX;
-    char boundary[MULTIPART_BOUNDARY_MAX + 1];
-    if (!r->content_type || multipart_boundary(r->content_type, boundary, sizeof boundary) != 0)
-        return 0; /* read as a form: load refuses it */
-    const struct multipart_cb cb = {u, part_begin, part_data, part_end};
-    if (!(u->mp = multipart_new(boundary, &cb)))
-        return 500;
-    r->sink_ctx = u;
-    r->cleanup = upload_cleanup;
-    r->sink = upload_sink;
-    r->max_body = u->limit + UPLOAD_SLACK;
-    return 0;
+    return file_form_begin(x->r, &u->f, u->seal ? CERT_SEAL_MAX : CERT_BACKGROUND_MAX, "image");
 }
 
 static enum result upload_load(struct web_act *x)
@@ -377,21 +273,21 @@ static enum result upload_load(struct web_act *x)
         return rc;
     const char *field = u->seal ? "seal" : "background", *key = NULL;
     unsigned w, h;
-    if (!u->mp) {
+    if (!u->f.mp) {
         x->status = 415;
         key = "certs_err_not_multipart";
-    } else if (multipart_finish(u->mp) != MULTIPART_OK) {
+    } else if (file_form_finish(&u->f) != 0) {
         x->status = 400;
         key = "err_bad_request";
-    } else if (!u->file_done || u->len == 0) {
+    } else if (!u->f.file_done || u->f.len == 0) {
         key = "certs_err_image_missing";
-    } else if (!(u->mime = image_probe(u->data, u->len, &w, &h)) ||
+    } else if (!(u->mime = image_probe(u->f.data, u->f.len, &w, &h)) ||
                strcmp(u->mime, "image/gif") == 0 || (u->seal && strcmp(u->mime, "image/png"))) {
         x->status = 415;
         key = u->seal ? "certs_err_seal_type" : "certs_err_background_type";
     } else if (w > CERT_IMAGE_SIDE_MAX || h > CERT_IMAGE_SIDE_MAX) {
         key = "certs_err_image_side";
-    } else if (u->seal && !cert_png_transparent(u->data, u->len)) {
+    } else if (u->seal && !cert_png_transparent(u->f.data, u->f.len)) {
         x->status = 415;
         key = "certs_err_seal_opaque";
     }
@@ -401,14 +297,14 @@ static enum result upload_load(struct web_act *x)
 static int upload_write(struct store_tx *tx, void *arg)
 {
     struct cert_upload *u = arg;
-    return tx_cert_layout_image(tx, u->campaign, u->seal, u->data, u->len, u->mime);
+    return tx_cert_layout_image(tx, u->campaign, u->seal, u->f.data, u->f.len, u->mime);
 }
 
 /* On the worker pool: decoded as a certificate draws it, then stored with its audit row. */
 static enum result upload_work(void *state)
 {
     struct cert_upload *u = state;
-    if (cert_image_check(u->data, u->len, u->mime) != 0)
+    if (cert_image_check(u->f.data, u->f.len, u->mime) != 0)
         return RC_INVALID;
     return (enum result)store_write_sync(web.store, upload_write, u);
 }

@@ -339,11 +339,11 @@ static enum result file_check(struct web_act *x)
                                      .reason = web_text(x, "reason"),
                                      .code_hash = j->code_hash,
                                      .now = (long)time(NULL)};
-    if (j->up.len) {
+    if (j->up.f.len) {
         j->f.file_sha256 = j->up.hex;
-        j->f.file_name = j->up.name;
+        j->f.file_name = j->up.f.name;
         j->f.file_mime = j->up.mime;
-        j->f.file_size = (int64_t)j->up.len;
+        j->f.file_size = (int64_t)j->up.f.len;
     }
     x->next = "/notice?objected=1";
     return RC_OK;
@@ -373,7 +373,7 @@ static enum result file_load(struct web_act *x)
 static enum result file_work(void *state)
 {
     struct objection_job *j = state;
-    if (j->up.len && objection_upload_store(&j->up) != 0)
+    if (j->up.f.len && objection_upload_store(&j->up) != 0)
         return RC_ERROR;
     return (enum result)store_write_sync(web.store, file_write, j);
 }

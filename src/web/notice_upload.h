@@ -8,29 +8,18 @@
 #ifndef LAUREL_WEB_NOTICE_UPLOAD_H
 #define LAUREL_WEB_NOTICE_UPLOAD_H
 
-#include <sodium.h>
 #include <stddef.h>
 
-#include "http/multipart.h"
 #include "web/action.h"
+#include "web/file_form.h"
 #include "web/web.h"
 
 #define OBJECTION_FILE_MAX (5u << 20)
 
 struct objection_upload {
-    struct req *r;
-    struct multipart *mp; /* NULL: the form came urlencoded, without a file */
-    int status;           /* refused while streaming, or 0 */
-    int part;
-    char *value_name;
-    char value[8192]; /* a small part (a field) kept as a form value */
-    size_t value_len;
-    int files, file_done;
-    unsigned char *data; /* the file's bytes (malloc'd, OBJECTION_FILE_MAX at most) */
-    size_t len;
-    char *name;
+    struct file_form f; /* f.mp NULL: the form came urlencoded, without a file */
     const char *mime;
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    char hex[FILE_FORM_HEX];
 };
 
 /* The action's begin: a multipart body streams through the sink; any other is read as a form. */
