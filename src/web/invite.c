@@ -97,13 +97,13 @@ static int compose(struct req *r, const char *kind, const char *name, unsigned r
 
 /* What the invitation form shows: empty, or as typed when shown again after a refusal. */
 struct invite_form {
-    const char *email, *name, *role, *region;
+    const char *email, *name, *role, *region, *unit_q;
     int64_t unit;
 };
 
 static struct invite_form typed_invitation(struct req *r)
 {
-    struct invite_form f = {NULL, NULL, NULL, NULL, 0};
+    struct invite_form f = {NULL, NULL, NULL, NULL, NULL, 0};
     if (r->method != HTTP_POST)
         return f;
     const struct query *q = web_form(r);
@@ -112,7 +112,45 @@ static struct invite_form typed_invitation(struct req *r)
     f.role = query_get(q, "role");
     f.region = query_get(q, "region");
     f.unit = web_path_id(query_get(q, "unit"));
+    f.unit_q = web_trimmed(r, query_get(q, "unit_q"));
     return f;
+}
+
+#define UNIT_CHOICES_MAX 30
+
+/*
+ * The unit picker: the units (of region, when one is chosen) whose name
+ * holds q.  Their count; the first one's id in *first; up to
+ * UNIT_CHOICES_MAX of them appended to out ({id, name, selected}; a
+ * unit's name is its full name, city and district included), when out is
+ * not NULL.
+ */
+static size_t units_named(json_t *regions, const char *region, const char *q, int64_t selected,
+                          int64_t *first, json_t *out)
+{
+    size_t i, j, n = 0;
+    json_t *g, *u;
+    *first = 0;
+    json_array_foreach(regions, i, g)
+    {
+        const char *code = json_string_value(json_object_get(g, "code"));
+        if (region && *region && (!code || strcmp(code, region) != 0))
+            continue;
+        json_array_foreach(json_object_get(g, "units"), j, u)
+        {
+            const char *name = json_string_value(json_object_get(u, "name"));
+            if (!name || !strstr(name, q))
+                continue;
+            json_int_t id = json_integer_value(json_object_get(u, "id"));
+            if (!n)
+                *first = id;
+            if (out && n < UNIT_CHOICES_MAX)
+                json_array_append_new(out, json_pack("{s:I,s:s,s:b}", "id", id, "name", name,
+                                                     "selected", selected == id));
+            n++;
+        }
+    }
+    return n;
 }
 
 /* Region code (a recommender's) or unit id (a submitter's) checked against the database. */
@@ -204,7 +242,7 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
         json_decref(pager);
         return WEB_UNAVAILABLE;
     }
-    size_t i, j;
+    size_t i;
     json_t *u, *g;
     json_array_foreach(users, i, u)
     {
@@ -225,25 +263,30 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
         json_object_set_new(
             u, "status", json_string(i18n_get(r->lang, active ? "users_active" : "users_pending")));
     }
+    /* The units the typed name found, to choose from; the form lists no unit otherwise. */
+    json_t *choices = json_array();
+    int64_t first;
+    size_t found = f.unit_q && *f.unit_q
+                       ? units_named(regions, f.region, f.unit_q, f.unit, &first, choices)
+                       : 0;
     json_array_foreach(regions, i, g)
     {
         const char *code = json_string_value(json_object_get(g, "code"));
         json_object_set_new(g, "selected",
                             json_boolean(f.region && code && strcmp(f.region, code) == 0));
-        json_array_foreach(json_object_get(g, "units"), j, u)
-        {
-            int64_t id = json_integer_value(json_object_get(u, "id"));
-            json_object_set_new(u, "selected", json_boolean(f.unit && id == f.unit));
-        }
+        json_object_del(g, "units");
     }
     json_t *roles = json_array();
     for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
         json_array_append_new(roles, json_pack("{s:s,s:s,s:b}", "value", store_role_name(bit),
                                                "label", role_label(r->lang, bit), "selected",
                                                f.role && store_role_parse(f.role) == bit));
-    json_t *m = json_pack("{s:o,s:o,s:o,s:{s:s,s:s},s:b}", "users", users, "regions", regions,
-                          "roles", roles, "form", "email", f.email ? f.email : "", "name",
-                          f.name ? f.name : "", "mail_active", mail_active());
+    json_t *m = json_pack("{s:o,s:o,s:o,s:{s:s,s:s,s:s},s:b,s:o,s:b,s:b}", "users", users,
+                          "regions", regions, "roles", roles, "form", "email",
+                          f.email ? f.email : "", "name", f.name ? f.name : "", "unit_q",
+                          f.unit_q ? f.unit_q : "", "mail_active", mail_active(), "unit_choices",
+                          choices, "has_unit_choices", found > 1 || (found == 1 && f.unit),
+                          "unit_more", found > UNIT_CHOICES_MAX);
     json_t *role_choices = json_array();
     for (unsigned bit = ROLE_ORGANISER; bit <= ROLE_REVIEWER; bit <<= 1)
         json_array_append_new(role_choices,
@@ -296,11 +339,19 @@ static enum result invite_check(struct web_act *x)
         int rec = iv->role == ROLE_RECOMMENDER;
         iv->region = rec ? web_text(x, "region") : NULL;
         iv->unit = rec ? 0 : web_int(x, "unit");
+        const char *q = rec || iv->unit ? NULL : web_text(x, "unit_q");
+        size_t found = 0;
+        if (q && *q && (found = units_named(regions, web_text(x, "region"), q, 0, &iv->unit,
+                                            NULL)) > 1)
+            iv->unit = 0; /* the page lists them to choose from */
         int ok = place_ok(regions, iv->role, iv->region, iv->unit);
         json_decref(regions);
         if (!ok)
             return web_refuse_field(x, rec ? "region" : "unit",
-                                    rec ? "users_bad_region" : "users_bad_unit");
+                                    rec            ? "users_bad_region"
+                                    : found > 1    ? "users_unit_many"
+                                    : q && *q      ? "users_unit_none"
+                                                   : "users_bad_unit");
     }
     if (iv->role == ROLE_REVIEWER || iv->role == ROLE_RECOMMENDER) {
         iv->campaign = campaign_roles_field(x);
@@ -364,6 +415,7 @@ static const struct web_field invite_fields[] = {
     {"role", WEB_F_CHOICE, WEB_F_REQUIRED, 0, 0, role_names, "users_bad_role"},
     {"region", WEB_F_TEXT, 0, 0, 6, NULL, "users_bad_region"}, /* a recommender's */
     {"unit", WEB_F_INT, 0, 1, 1e15, NULL, "users_bad_unit"},   /* a submitter's */
+    {"unit_q", WEB_F_TEXT, 0, 0, 64, NULL, "users_bad_unit"},  /* its name, to find it by */
     {"campaign", WEB_F_INT, 0, 1, 1e15, NULL, "campaign_roles_bad_campaign"},
     {NULL},
 };

@@ -223,6 +223,43 @@ def test_invitation_over_limits_is_422_and_keeps_what_was_typed(laurel_server, b
                                                                       r.text[:200]))
 
 
+def test_the_unit_picker_finds_units_by_name(laurel_server, base):
+    """The invitation form lists no unit (a campaign has thousands): the organiser types part
+    of the unit's name; one match is taken, several are listed to choose from (422, nothing
+    written), none is refused (422); the choice is then taken."""
+    org = Browser(base).signed_in(ORGANISER, DEMO_PASSWORD)
+    page = org.get("/admin/users").text
+    units = db_one(laurel_server, "SELECT count(*) FROM unit")[0]
+    assert page.count("<option") < 100 and units > 1000, (
+        "expected the form to list no unit of the %d" % units)
+    unique_id, unique_name = db_one(
+        laurel_server, "SELECT id, name FROM unit u WHERE (SELECT count(*) FROM unit v "
+        "WHERE instr(v.name, u.name) > 0) = 1 AND name LIKE '%街道' ORDER BY id LIMIT 1")
+    many = db_one(laurel_server, "SELECT count(*) FROM unit WHERE instr(name, '街道') > 0")[0]
+    users = db_one(laurel_server, "SELECT count(*) FROM user")[0]
+
+    def unit_of(addr):
+        return db_one(laurel_server, "SELECT r.unit_id FROM user_role r JOIN user u "
+                      "ON u.id = r.user_id WHERE u.email = ?", addr)[0]
+
+    addr = "picker-%s@example.org" % secrets.token_hex(4)
+    r = invite(org, email=addr, name="单位甲", role="submitter", unit_q="无此名称的单位")
+    assert r.status_code == 422 and "没有名称含有这几个字的单位" in r.text, r.status_code
+    r = invite(org, email=addr, name="单位甲", role="submitter", unit_q="街道")
+    assert r.status_code == 422 and "符合的单位不止一个" in r.text, r.status_code
+    choices = re.findall(r'<input type="radio" name="unit" value="(\d+)"', r.text)
+    assert len(choices) == min(many, 30) and "只列出了前 30 个" in r.text, (len(choices), many)
+    assert db_one(laurel_server, "SELECT count(*) FROM user")[0] == users, "nothing written"
+    r = invite(org, email=addr, name="单位甲", role="submitter", unit_q="街道",
+               unit=choices[3])
+    assert r.status_code == 303, "expected the chosen unit taken, saw %d" % r.status_code
+    assert unit_of(addr) == int(choices[3])
+    addr2 = "picker-%s@example.org" % secrets.token_hex(4)
+    r = invite(org, email=addr2, name="单位乙", role="submitter", unit_q=unique_name)
+    assert r.status_code == 303, "expected the one match taken, saw %d" % r.status_code
+    assert unit_of(addr2) == unique_id
+
+
 def test_organiser_pages_have_json_twins(base):
     org = Browser(base).signed_in(ORGANISER, DEMO_PASSWORD)
     users = org.get("/api/v1/admin/users").json()
