@@ -180,7 +180,13 @@ export class Laurel {
                 console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
             });
         });
-        page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+        // A request the browser cancelled itself (net::ERR_ABORTED: the page navigated away, or
+        // a form was sent, before the favicon or an image had arrived) is no failure of the
+        // server's; a reset, an empty answer or a refused connection is.
+        page.on('requestfailed', (r) => {
+            const why = r.failure()?.errorText || '';
+            if (why !== 'net::ERR_ABORTED') problems.push(`request failed: ${r.url()} ${why}`);
+        });
         page.on('response', (r) => {
             if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
         });
