@@ -154,6 +154,7 @@ static _Atomic uint64_t st_requests, st_bytes, st_open, st_framing;
  */
 static char keepalive_value[32] = "timeout=25";
 static _Atomic int64_t st_inflight; /* requests begun and not yet completed */
+static _Atomic int closing;          /* set by server_stop: new connections are refused */
 static _Atomic uint64_t st_class[6];
 
 void resp_header(struct resp *w, const char *name, const char *value)
@@ -288,6 +289,21 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(c);
     st_inflight--;
     *con_cls = NULL;
+}
+
+/*
+ * Once the server is stopping, a new connection is closed as soon as it is
+ * accepted. This stands in for MHD_quiesce_daemon(), which races its own
+ * epoll workers in libmicrohttpd 0.9.75 and can abort the process ("Failed
+ * to remove listen FD from epoll set") when a worker removes the listening
+ * socket first.
+ */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls;
+    (void)addr;
+    (void)addrlen;
+    return closing ? MHD_NO : MHD_YES;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
@@ -883,8 +899,9 @@ struct server *server_start(const struct server_config *cfg, const struct server
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    closing = 0;
     s->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
+        flags, 0, on_accept, NULL, on_request, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
@@ -925,7 +942,7 @@ void server_stop(struct server *s, unsigned grace_ms)
 {
     if (!s)
         return;
-    MHD_quiesce_daemon(s->daemon);
+    closing = 1;
     /* Let requests in flight finish; idle keep-alive connections do not count. */
     for (unsigned waited = 0; waited < grace_ms && st_inflight > 0; waited += 10)
         usleep(10000);
