@@ -58,4 +58,15 @@ enum award_refusal { AWARD_OK, AWARD_QUOTA, AWARD_CAP };
 int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t tier_id,
                  enum award_refusal *why);
 
+/*
+ * Room for case case_id, of region `region`, in tier tier_id of campaign
+ * campaign_id: fewer awards than the tier's quota and, when the tier caps
+ * regions, fewer than the cap in that region, the case's own award aside.
+ * RC_OK; RC_QUOTA with *why; RC_NOTFOUND when the tier is another
+ * campaign's.  The one check behind proposals changed by hand, upheld
+ * objections and corrections.
+ */
+int tx_tier_room(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int64_t case_id,
+                 const char *region, enum award_refusal *why);
+
 #endif

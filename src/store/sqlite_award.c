@@ -216,6 +216,37 @@ int tx_award_propose(struct store_tx *tx, int64_t stage_id, int *placed)
     return rc;
 }
 
+int tx_tier_room(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int64_t case_id,
+                 const char *region, enum award_refusal *why)
+{
+    static const char sql[] =
+        "SELECT t.quota - (SELECT count(*) FROM award a WHERE a.campaign_id = ?1 AND "
+        "a.tier_id = t.id AND a.case_id <> ?3), t.region_cap, (SELECT count(*) FROM award a "
+        "JOIN \"case\" k ON k.id = a.case_id WHERE a.campaign_id = ?1 AND a.tier_id = t.id "
+        "AND a.case_id <> ?3 AND k.region_code = ?4) FROM tier t WHERE t.id = ?2 AND "
+        "t.campaign_id = ?1";
+    *why = AWARD_OK;
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, campaign_id);
+    sqlite3_bind_int64(s, 2, tier_id);
+    sqlite3_bind_int64(s, 3, case_id);
+    sqlite3_bind_text(s, 4, region, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        sq_done(s);
+        return RC_NOTFOUND;
+    }
+    int left = sqlite3_column_int(s, 0), cap = sqlite3_column_int(s, 1);
+    int held = sqlite3_column_int(s, 2);
+    sq_done(s);
+    if (left <= 0)
+        *why = AWARD_QUOTA;
+    else if (cap > 0 && held >= cap)
+        *why = AWARD_CAP;
+    return *why == AWARD_OK ? RC_OK : RC_QUOTA;
+}
+
 int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t tier_id,
                  enum award_refusal *why)
 {
@@ -223,31 +254,22 @@ int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t
     int64_t campaign = final_campaign(tx, stage_id);
     if (!campaign)
         return RC_STATE;
-    /* The case is elected; the tier (if any) is the campaign's, with room for it. */
+    /* The case is elected; the tier (if any) must have room for it. */
     static const char sql[] =
-        "SELECT c.region_code, sc.rank, "
-        "(SELECT quota FROM tier WHERE id = ?3 AND campaign_id = ?4), "
-        "(SELECT region_cap FROM tier WHERE id = ?3), "
-        "(SELECT count(*) FROM award WHERE campaign_id = ?4 AND tier_id = ?3 AND case_id <> ?2), "
-        "(SELECT count(*) FROM award a JOIN \"case\" k ON k.id = a.case_id WHERE a.campaign_id "
-        " = ?4 AND a.tier_id = ?3 AND a.case_id <> ?2 AND k.region_code = c.region_code) "
-        "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
+        "SELECT c.region_code, sc.rank FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
         "WHERE sc.stage_id = ?1 AND sc.case_id = ?2 AND sc.advanced";
     sqlite3_stmt *s = tx_prepare(tx, sql);
     if (!s)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, stage_id);
     sqlite3_bind_int64(s, 2, case_id);
-    sqlite3_bind_int64(s, 3, tier_id);
-    sqlite3_bind_int64(s, 4, campaign);
     if (sqlite3_step(s) != SQLITE_ROW) {
         sq_done(s);
         return RC_NOTFOUND;
     }
+    char region[8];
+    sq_copy(region, sizeof region, s, 0);
     int ord = sqlite3_column_int(s, 1);
-    int known = sqlite3_column_type(s, 2) != SQLITE_NULL;
-    int quota = sqlite3_column_int(s, 2), cap = sqlite3_column_int(s, 3);
-    int held = sqlite3_column_int(s, 4), held_region = sqlite3_column_int(s, 5);
     sq_done(s);
     if (tier_id == 0) {
         static const char del[] = "DELETE FROM award WHERE campaign_id = ?1 AND case_id = ?2";
@@ -257,16 +279,9 @@ int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t
         sqlite3_bind_int64(s, 2, case_id);
         return tx_exec(tx, s);
     }
-    if (!known)
-        return RC_NOTFOUND;
-    if (held >= quota) {
-        *why = AWARD_QUOTA;
-        return RC_QUOTA;
-    }
-    if (cap > 0 && held_region >= cap) {
-        *why = AWARD_CAP;
-        return RC_QUOTA;
-    }
+    int rc = tx_tier_room(tx, campaign, tier_id, case_id, region, why);
+    if (rc != RC_OK)
+        return rc;
     static const char put[] =
         "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES (?1, ?2, ?3, ?4, "
         "'manual') ON CONFLICT (campaign_id, case_id) DO UPDATE SET tier_id = excluded.tier_id, "

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "store/award.h"
 #include "store/correction.h"
 #include "store/statement.h"
 #include "store/sqlite_int.h"
@@ -42,27 +43,10 @@ int tx_correction_make(struct store_tx *tx, int64_t stage_id, int64_t case_id, i
     if (tier_id == from)
         return RC_INVALID;
     if (tier_id) {
-        /* Room in the tier and under its cap for the region, the case itself aside. */
-        static const char room[] =
-            "SELECT t.quota - (SELECT count(*) FROM \"case\" k WHERE k.campaign_id = ?1 AND "
-            "k.tier_id = t.id AND k.id <> ?3), t.region_cap, (SELECT count(*) FROM \"case\" k "
-            "WHERE k.campaign_id = ?1 AND k.tier_id = t.id AND k.id <> ?3 AND k.region_code = "
-            "?4) FROM tier t WHERE t.id = ?2 AND t.campaign_id = ?1";
-        if (!(s = tx_prepare(tx, room)))
-            return RC_ERROR;
-        sqlite3_bind_int64(s, 1, campaign);
-        sqlite3_bind_int64(s, 2, tier_id);
-        sqlite3_bind_int64(s, 3, case_id);
-        sqlite3_bind_text(s, 4, region, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) != SQLITE_ROW) {
-            sq_done(s);
-            return RC_NOTFOUND;
-        }
-        int left = sqlite3_column_int(s, 0), cap = sqlite3_column_int(s, 1);
-        int held = sqlite3_column_int(s, 2);
-        sq_done(s);
-        if (left <= 0 || (cap > 0 && held >= cap))
-            return RC_QUOTA;
+        enum award_refusal why;
+        int room = tx_tier_room(tx, campaign, tier_id, case_id, region, &why);
+        if (room != RC_OK)
+            return room;
     }
     static const char put_case[] = "UPDATE \"case\" SET tier_id = ?2 WHERE id = ?1";
     static const char put_award[] =

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/accounts.h"
+#include "store/award.h"
 #include "store/news.h"
 #include "store/statement.h"
 #include "store/notice.h"
@@ -496,27 +497,9 @@ int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int u
             rc = fill_freed(tx, campaign, stage_id, case_id, freed);
     } else if (uphold) {
         /* Another tier of the campaign, with room for it and for its region. */
-        static const char room[] =
-            "SELECT t.quota - (SELECT count(*) FROM award a WHERE a.campaign_id = ?1 AND "
-            "a.tier_id = t.id AND a.case_id <> ?3), t.region_cap, (SELECT count(*) FROM award a "
-            "JOIN \"case\" k ON k.id = a.case_id WHERE a.campaign_id = ?1 AND a.tier_id = t.id "
-            "AND a.case_id <> ?3 AND k.region_code = ?4) FROM tier t WHERE t.id = ?2 AND "
-            "t.campaign_id = ?1";
-        if (!(s = tx_prepare(tx, room)))
-            return RC_ERROR;
-        sqlite3_bind_int64(s, 1, campaign);
-        sqlite3_bind_int64(s, 2, tier_id);
-        sqlite3_bind_int64(s, 3, case_id);
-        sqlite3_bind_text(s, 4, region, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) != SQLITE_ROW) {
-            sq_done(s);
-            return RC_NOTFOUND;
-        }
-        int left = sqlite3_column_int(s, 0), cap = sqlite3_column_int(s, 1);
-        int held = sqlite3_column_int(s, 2);
-        sq_done(s);
-        if (left <= 0 || (cap > 0 && held >= cap))
-            return RC_QUOTA;
+        enum award_refusal why;
+        if ((rc = tx_tier_room(tx, campaign, tier_id, case_id, region, &why)) != RC_OK)
+            return rc;
         static const char put[] =
             "UPDATE award SET tier_id = ?3, why = 'manual', capped_tier_id = NULL "
             "WHERE campaign_id = ?1 AND case_id = ?2";
