@@ -193,11 +193,13 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?7 region code,
  * ?8 tier id, ?9 track id, ?10 tag id, ?14 region code as a number.
  *
- * Newest first walks the pub_rank rows of one filter (the one with the
- * fewest cases); with that filter alone, page K is the range seek
+ * Newest first walks the pub_rank rows of one filter (the one cheapest to
+ * walk: fewest cases, a tag checked through case_tag counting
+ * TAG_PROBE_COST rows); with that filter alone, page K is the range seek
  * pos > (K - 1) * per_page.  With more filters the others are checked on
- * the pub_rank row itself (the tag in case_tag) and the page is an OFFSET
- * over that walk, so its cost is bounded by the smallest filter's size.  Most viewed first walks the
+ * the pub_rank row itself (the tag in case_tag); page K seeks the rank of
+ * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by one walk, see
+ * below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
  * an index, no sort.  The walk that takes a tag's anchors reads the tag's
@@ -220,7 +222,7 @@ static char *make_list_sql(int sort, int drive, int mask)
     int drive_bit = drive ? 1 << (drive - 1) : 0;
     int others = mask & ~drive_bit;
     if (sort == SORT_NEWEST) {
-        buf_puts(&b, "SELECT p.case_id FROM pub_rank p");
+        buf_puts(&b, "SELECT p.case_id, p.pos FROM pub_rank p");
         buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
         if (others & F_REGION)
             buf_puts(&b, " AND p.region = ?14");
@@ -230,7 +232,7 @@ static char *make_list_sql(int sort, int drive, int mask)
             buf_puts(&b, " AND p.track_id = ?9");
         others &= F_TAG;
     } else if (sort == SORT_VIEWS_KEYS && (mask & F_TAG)) {
-        /* The tag's cases through its index, in no order: views_anchor sorts them. */
+        /* The tag's cases through its index, in no order: take_anchor sorts them. */
         buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM case_tag ct "
                      "JOIN \"case\" c ON c.id = ct.case_id WHERE ct.tag_id = ?10 "
                      "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL");
@@ -310,11 +312,22 @@ const char *db_list_sql(int sort, int drive, int mask)
  * its anchor, not 512 / (its share).
  */
 #define TAG_ANCHOR_STEP STORE_PER_PAGE
+/*
+ * Newest first with several filters: the anchors are ranks in the walked
+ * filter's pub_rank (an anchor's `views` holds it), every five pages, so a
+ * page seeks its anchor's rank and skips fewer than 100 matches, each
+ * checked on its pub_rank row (and a tag in case_tag).  The order only
+ * changes when cases are published, which rebuilds pub_rank; the sets
+ * follow the same lifetime as the others.
+ */
+#define NEWEST_ANCHOR_STEP (5 * STORE_PER_PAGE)
+/* A tag checked through case_tag costs about this many pub_rank rows walked. */
+#define TAG_PROBE_COST 8
 #define ANCHOR_TTL_MS 60000.0
 #define ANCHOR_SETS 512
 
 struct anchor {
-    int64_t views, id;
+    int64_t views, id; /* newest first: views is the rank in the walked filter */
     char published_at[24];
 };
 
@@ -530,28 +543,38 @@ static int anchor_cmp(const void *x, const void *y)
 }
 
 /*
- * The anchor at or before position skip of the most-viewed order of the
- * filter k, walking the filter's index once to take them when they are not
- * kept: 1 and *out set, or 0 (then the caller skips from the top).  The
- * walk of a tag reads all its cases, in no order, and sorts them here.
+ * The anchor at or before position skip of the list of filter k (most
+ * viewed first, or newest first walking pub_rank's dimension drive at
+ * key), walking the list once to take them when they are not kept: 1 and
+ * *out set, or 0 (then the caller skips from the top).  The walk of a tag
+ * by views reads all its cases, in no order, and sorts them here.
  */
-static int views_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
-                        int64_t skip, struct anchor *out)
+static int take_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
+                       int newest, int drive, int64_t dkey, int64_t skip, struct anchor *out)
 {
     char key[128];
-    snprintf(key, sizeof key, "%lld/%d/%lld/%lld/%lld/%lld", (long long)st->campaign_id, k->mask,
-             (long long)k->region, (long long)k->tier, (long long)k->track, (long long)k->tag);
-    int64_t step = anchor_step(k->mask);
-    int sorted = !(k->mask & F_TAG);
+    snprintf(key, sizeof key, "%c%d/%lld/%d/%lld/%lld/%lld/%lld", newest ? 'n' : 'v', drive,
+             (long long)st->campaign_id, k->mask, (long long)k->region, (long long)k->tier,
+             (long long)k->track, (long long)k->tag);
+    int64_t step = newest ? NEWEST_ANCHOR_STEP : anchor_step(k->mask);
+    int sorted = newest || !(k->mask & F_TAG);
     size_t j = (size_t)(skip / step);
     int got = anchor_get(st, key, j, out);
     if (got != 0)
         return got > 0;
-    const char *sql = db_list_sql(SORT_VIEWS_KEYS, 0, k->mask);
+    const char *sql = newest ? db_list_sql(SORT_NEWEST, drive, k->mask)
+                             : db_list_sql(SORT_VIEWS_KEYS, 0, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
     if (!s)
         return 0;
     sqlite3_bind_int64(s, 1, st->campaign_id);
+    if (newest) { /* every match from the first rank on, no LIMIT */
+        sqlite3_bind_int(s, 2, drive);
+        sqlite3_bind_int64(s, 3, dkey);
+        sqlite3_bind_int64(s, 4, 0);
+        sqlite3_bind_int(s, 5, -1);
+        sqlite3_bind_int64(s, 6, 0);
+    }
     bind_keys(s, k, f->region);
     size_t n = 0, cap = 0;
     struct anchor *a = NULL;
@@ -568,9 +591,15 @@ static int views_anchor(struct store *st, const struct store_filter *f, const st
             a = na;
             cap = ncap;
         }
-        a[n].views = sqlite3_column_int64(s, 0);
-        snprintf(a[n].published_at, sizeof a[n].published_at, "%s", sq_text(s, 1));
-        a[n].id = sqlite3_column_int64(s, 2);
+        if (newest) {
+            a[n].id = sqlite3_column_int64(s, 0);
+            a[n].views = sqlite3_column_int64(s, 1);
+            a[n].published_at[0] = '\0';
+        } else {
+            a[n].views = sqlite3_column_int64(s, 0);
+            snprintf(a[n].published_at, sizeof a[n].published_at, "%s", sq_text(s, 1));
+            a[n].id = sqlite3_column_int64(s, 2);
+        }
         n++;
     }
     sq_done(s);
@@ -600,7 +629,7 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
     int sort = f->sort_views ? 1 : 0, drive = DIM_ALL;
     int64_t key = 0;
     if (sort == 0 && k->mask) {
-        /* Walk the filter with the fewest cases. */
+        /* Walk the filter cheapest to walk: the fewest cases, a tag to check counting more. */
         int64_t best = -1;
         const int64_t *keys[] = {&k->region, &k->tier, &k->track, &k->tag};
         for (int d = DIM_REGION; d <= DIM_TAG; d++) {
@@ -608,6 +637,8 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
                 continue;
             int64_t n = count_of(st, d == DIM_REGION ? k->region : 0, d == DIM_TIER ? k->tier : 0,
                                  d == DIM_TRACK ? k->track : 0, d == DIM_TAG ? k->tag : 0);
+            if (d != DIM_TAG && (k->mask & F_TAG))
+                n *= TAG_PROBE_COST;
             if (best < 0 || n < best) {
                 best = n;
                 drive = d;
@@ -615,10 +646,18 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
             }
         }
     }
-    int64_t skip = (int64_t)(page - 1) * per_page;
+    int64_t skip = (int64_t)(page - 1) * per_page, after = 0;
+    int alone = sort == 0 && (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1));
     struct anchor from;
-    if (sort == SORT_VIEWS && skip >= anchor_step(k->mask) &&
-        views_anchor(st, f, k, skip, &from)) {
+    if (alone) {
+        after = skip; /* the rank itself: a range seek */
+        skip = 0;
+    } else if (sort == SORT_NEWEST && skip >= NEWEST_ANCHOR_STEP &&
+               take_anchor(st, f, k, 1, drive, key, skip, &from)) {
+        after = from.views - 1; /* from the anchor's rank on */
+        skip %= NEWEST_ANCHOR_STEP;
+    } else if (sort == SORT_VIEWS && skip >= anchor_step(k->mask) &&
+               take_anchor(st, f, k, 0, drive, key, skip, &from)) {
         sort = SORT_VIEWS_FROM;
         skip %= anchor_step(k->mask);
     }
@@ -631,13 +670,12 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
         sqlite3_bind_text(s, 12, from.published_at, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 13, from.id);
     }
-    int alone = sort == 0 && (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1));
     sqlite3_bind_int64(s, 1, st->campaign_id);
     sqlite3_bind_int(s, 2, drive);
     sqlite3_bind_int64(s, 3, key);
-    sqlite3_bind_int64(s, 4, alone ? skip : 0);
+    sqlite3_bind_int64(s, 4, after);
     sqlite3_bind_int(s, 5, per_page);
-    sqlite3_bind_int64(s, 6, alone ? 0 : skip);
+    sqlite3_bind_int64(s, 6, skip);
     bind_keys(s, k, f->region);
     size_t n = 0;
     int rc;
