@@ -202,9 +202,9 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
- * an index, no sort.  The walk that takes a tag's anchors reads the tag's
- * cases through case_tag instead (a tag is scattered over the views index)
- * and sorts them in memory.
+ * an index, no sort.  The walk that takes the anchors of a tag alone reads
+ * the tag's cases through case_tag instead (a tag is scattered over the
+ * views index) and sorts them in memory.
  */
 enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
 enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
@@ -213,6 +213,12 @@ enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
 enum { SORT_NEWEST, SORT_VIEWS, SORT_VIEWS_KEYS, SORT_VIEWS_FROM, SORT__MAX };
 
 static char *list_sql[SORT__MAX][DIM__MAX][F__MASKS];
+
+/* 1 if the filter mask m holds two filters or more. */
+static int several(int m)
+{
+    return (m & (m - 1)) != 0;
+}
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
 static char *make_list_sql(int sort, int drive, int mask)
@@ -231,12 +237,28 @@ static char *make_list_sql(int sort, int drive, int mask)
         if (others & F_TRACK)
             buf_puts(&b, " AND p.track_id = ?9");
         others &= F_TAG;
-    } else if (sort == SORT_VIEWS_KEYS && (mask & F_TAG)) {
-        /* The tag's cases through its index, in no order: take_anchor sorts them. */
+    } else if (sort == SORT_VIEWS_KEYS && mask == F_TAG) {
+        /* A tag alone: its cases through its index, in no order: take_anchor sorts them.
+         * With other filters the views index of one of them is walked instead, in order,
+         * the tag checked on each entry: never all of a tag's cases read one by one for
+         * a combination that holds a few hundred. */
         buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM case_tag ct "
                      "JOIN \"case\" c ON c.id = ct.case_id WHERE ct.tag_id = ?10 "
                      "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL");
         others = mask & ~F_TAG;
+    } else if (sort == SORT_VIEWS_KEYS && drive) {
+        /* Several filters: the matches along pub_rank's walked filter, the others checked
+         * on its rows, then the case row of each match only; take_anchor sorts them. */
+        buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM pub_rank p "
+                     "JOIN \"case\" c ON c.id = p.case_id "
+                     "WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3");
+        if (others & F_REGION)
+            buf_puts(&b, " AND p.region = ?14");
+        if (others & F_TIER)
+            buf_puts(&b, " AND p.tier_id = ?8");
+        if (others & F_TRACK)
+            buf_puts(&b, " AND p.track_id = ?9");
+        others &= F_TAG;
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
@@ -259,10 +281,10 @@ static char *make_list_sql(int sort, int drive, int mask)
     if (others & F_TAG)
         buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
                        "AND ct.tag_id = ?10)",
-                   sort == SORT_NEWEST ? "p.case_id" : "c.id");
+                   sort == SORT_NEWEST || drive ? "p.case_id" : "c.id");
     if (sort == SORT_NEWEST)
         buf_puts(&b, " ORDER BY p.pos");
-    else if (sort != SORT_VIEWS_KEYS || !(mask & F_TAG))
+    else if (sort != SORT_VIEWS_KEYS || (mask != F_TAG && !drive))
         buf_puts(&b, " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
     if (sort != SORT_VIEWS_KEYS)
         buf_puts(&b, " LIMIT ?5 OFFSET ?6");
@@ -278,7 +300,9 @@ static void make_all_list_sql(void)
     for (int sort = 0; sort < SORT__MAX; sort++)
         for (int d = 0; d < DIM__MAX; d++)
             for (int m = 0; m < F__MASKS; m++)
-                if (sort == SORT_NEWEST ? (d == 0 ? m == 0 : (m & (1 << (d - 1))) != 0) : d == 0)
+                if (d == 0 ? sort != SORT_NEWEST || m == 0
+                           : (m & (1 << (d - 1))) &&
+                                 (sort == SORT_NEWEST || (sort == SORT_VIEWS_KEYS && several(m))))
                     list_sql[sort][d][m] = make_list_sql(sort, d, m);
 }
 
@@ -307,9 +331,9 @@ const char *db_list_sql(int sort, int drive, int mask)
  */
 #define ANCHOR_STEP 512
 /*
- * With a tag, every page start is an anchor: the tag's cases are scattered
- * over the views index, so a page walks 20 / (the tag's share) entries from
- * its anchor, not 512 / (its share).
+ * With a tag or several filters, every page start is an anchor: their cases
+ * are scattered over the views index walked, so a page walks 20 / (their
+ * share) entries from its anchor, not 512 / (their share).
  */
 #define TAG_ANCHOR_STEP STORE_PER_PAGE
 /*
@@ -527,7 +551,7 @@ static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
 /* Anchors apart in the most-viewed order of a filter of these keys. */
 static int64_t anchor_step(int mask)
 {
-    return mask & F_TAG ? TAG_ANCHOR_STEP : ANCHOR_STEP;
+    return (mask & F_TAG) || several(mask) ? TAG_ANCHOR_STEP : ANCHOR_STEP;
 }
 
 /* Most viewed first: views, then publication, then id, all descending. */
@@ -544,10 +568,11 @@ static int anchor_cmp(const void *x, const void *y)
 
 /*
  * The anchor at or before position skip of the list of filter k (most
- * viewed first, or newest first walking pub_rank's dimension drive at
- * key), walking the list once to take them when they are not kept: 1 and
- * *out set, or 0 (then the caller skips from the top).  The walk of a tag
- * by views reads all its cases, in no order, and sorts them here.
+ * viewed first, or newest first), walking the list once to take them when
+ * they are not kept: 1 and *out set, or 0 (then the caller skips from the
+ * top).  With several filters the walk is along pub_rank's dimension
+ * drive at dkey.  By views, the walk of a tag alone or of several filters
+ * reads their cases in no order, and sorts them here.
  */
 static int take_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
                        int newest, int drive, int64_t dkey, int64_t skip, struct anchor *out)
@@ -557,24 +582,22 @@ static int take_anchor(struct store *st, const struct store_filter *f, const str
              (long long)st->campaign_id, k->mask, (long long)k->region, (long long)k->tier,
              (long long)k->track, (long long)k->tag);
     int64_t step = newest ? NEWEST_ANCHOR_STEP : anchor_step(k->mask);
-    int sorted = newest || !(k->mask & F_TAG);
+    /* Read in list order: newest first, or one filter's views index (not a tag's). */
+    int sorted = newest || (k->mask != F_TAG && !several(k->mask));
     size_t j = (size_t)(skip / step);
     int got = anchor_get(st, key, j, out);
     if (got != 0)
         return got > 0;
-    const char *sql = newest ? db_list_sql(SORT_NEWEST, drive, k->mask)
-                             : db_list_sql(SORT_VIEWS_KEYS, 0, k->mask);
+    const char *sql = db_list_sql(newest ? SORT_NEWEST : SORT_VIEWS_KEYS, drive, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
     if (!s)
         return 0;
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    if (newest) { /* every match from the first rank on, no LIMIT */
-        sqlite3_bind_int(s, 2, drive);
-        sqlite3_bind_int64(s, 3, dkey);
-        sqlite3_bind_int64(s, 4, 0);
-        sqlite3_bind_int(s, 5, -1);
-        sqlite3_bind_int64(s, 6, 0);
-    }
+    sqlite3_bind_int(s, 2, drive); /* newest first: every match from the first rank on */
+    sqlite3_bind_int64(s, 3, dkey);
+    sqlite3_bind_int64(s, 4, 0);
+    sqlite3_bind_int(s, 5, -1);
+    sqlite3_bind_int64(s, 6, 0);
     bind_keys(s, k, f->region);
     size_t n = 0, cap = 0;
     struct anchor *a = NULL;
@@ -628,7 +651,7 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
 {
     int sort = f->sort_views ? 1 : 0, drive = DIM_ALL;
     int64_t key = 0;
-    if (sort == 0 && k->mask) {
+    if (k->mask && (sort == 0 || several(k->mask))) {
         /* Walk the filter cheapest to walk: the fewest cases, a tag to check counting more. */
         int64_t best = -1;
         const int64_t *keys[] = {&k->region, &k->tier, &k->track, &k->tag};
@@ -661,7 +684,7 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
         sort = SORT_VIEWS_FROM;
         skip %= anchor_step(k->mask);
     }
-    const char *sql = db_list_sql(sort, drive, k->mask);
+    const char *sql = db_list_sql(sort, sort == SORT_NEWEST ? drive : DIM_ALL, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
     if (!s)
         return 0;
