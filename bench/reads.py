@@ -116,7 +116,9 @@ def start_laurel(o, work, data, cache):
         argv.append("--no-page-cache")
     p = Proc(argv, os.path.join(work, "laurel-%s.log" % ("cache" if cache else "nocache")))
     url = f"http://127.0.0.1:{port}"
-    wait_ok(url + "/healthz", p, "laurel")
+    # Start-up checks the database (PRAGMA quick_check, bounded by --db-check-seconds,
+    # 30 s by default): a fresh copy of a 1,000,000-case demo is 7 GB read cold.
+    wait_ok(url + "/healthz", p, "laurel", seconds=180)
     return p, url
 
 
