@@ -58,7 +58,7 @@ from laurel_bench import add_laurel_option, free_port, log  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PER_PAGE = 20      # STORE_PER_PAGE
-MAX_PAGE = 10000   # the highest page= the server accepts
+MAX_PAGE = 100000  # the highest page= the server accepts
 SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"
 KINDS = ["case", "list", "search", "mixed"]

@@ -198,7 +198,7 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * TAG_PROBE_COST rows); with that filter alone, page K is the range seek
  * pos > (K - 1) * per_page.  With more filters the others are checked on
  * the pub_rank row itself (the tag in case_tag); page K seeks the rank of
- * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by one walk, see
+ * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by a walk as deep as asked, see
  * below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most viewed first walks the
  * partial index of views (with the tier, region or track filter as its
  * prefix when there is one), as views change every second: an OFFSET over
@@ -570,7 +570,8 @@ static int anchor_cmp(const void *x, const void *y)
  * The anchor at or before position skip of the list of filter k (most
  * viewed first, or newest first), walking the list once to take them when
  * they are not kept: 1 and *out set, or 0 (then the caller skips from the
- * top).  With several filters the walk is along pub_rank's dimension
+ * top).  Newest first, the walk goes only as deep as anchor j, so a first
+ * visit costs what an OFFSET would; a deeper page walks again, deeper.  With several filters the walk is along pub_rank's dimension
  * drive at dkey.  By views, the walk of a tag alone or of several filters
  * reads their cases in no order, and sorts them here.
  */
@@ -586,17 +587,19 @@ static int take_anchor(struct store *st, const struct store_filter *f, const str
     int sorted = newest || (k->mask != F_TAG && !several(k->mask));
     size_t j = (size_t)(skip / step);
     int got = anchor_get(st, key, j, out);
-    if (got != 0)
+    /* Newest first, past the kept anchors: they were taken only as deep as asked so far. */
+    if (got > 0 || (got < 0 && !newest))
         return got > 0;
     const char *sql = db_list_sql(newest ? SORT_NEWEST : SORT_VIEWS_KEYS, drive, k->mask);
     sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
     if (!s)
         return 0;
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int(s, 2, drive); /* newest first: every match from the first rank on */
+    /* Newest first: from the first rank on, as far as anchor j (as an OFFSET would walk). */
+    sqlite3_bind_int(s, 2, drive);
     sqlite3_bind_int64(s, 3, dkey);
     sqlite3_bind_int64(s, 4, 0);
-    sqlite3_bind_int(s, 5, -1);
+    sqlite3_bind_int64(s, 5, (int64_t)(j + 1) * step);
     sqlite3_bind_int64(s, 6, 0);
     bind_keys(s, k, f->region);
     size_t n = 0, cap = 0;
