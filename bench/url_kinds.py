@@ -7,7 +7,7 @@ figure here can come from the page cache) and fetches, over one keep-alive conne
 one request at a time (so no figure holds time spent queueing behind other requests),
 N distinct URLs of each kind:
 
-  lists: /cases by date and by views, random pages and the last pages, each single filter
+  case pages at random ids; lists: /cases by date and by views, random pages and the last pages, each single filter
   (region, tier, track, tag), two to four filters combined; /regions/R and /tags/T pages;
   /regions, /tags, /results, /; searches of 1-4 characters with hits and without;
   /api/v1/cases?q=; /feed.xml; /sitemap.xml and its parts; /healthz; /metrics.
@@ -78,6 +78,10 @@ def kinds(db, rnd, n):
     regions, tiers, tracks, tags, combos, total = values(db, cid)
     sorts = [None, "views"]
     k = {}
+    picks = ",".join(str(rnd.randint(1, total)) for _ in range(n))
+    k["/cases/ID (case page, random id)"] = ["/cases/%d" % r[0] for r in db.execute(
+        "SELECT case_id FROM pub_rank WHERE campaign_id = ? AND dim = 5 AND key = 0 "
+        "AND pos IN (%s)" % picks, (cid,))]
     k["/cases?page=K"] = [q("/cases", page=page_of(rnd, total)) for _ in range(n)]
     k["/cases?page=K (last 5)"] = [q("/cases", page=page_of(rnd, total, True)) for _ in range(n)]
     k["/cases?sort=views&page=K"] = [q("/cases", sort="views", page=page_of(rnd, total))
@@ -179,13 +183,17 @@ def main():
         stdout=open(os.devnull, "w"), stderr=open(os.devnull, "w"))
     try:
         sess = requests.Session()
-        for _ in range(600):
+        for _ in range(1800):  # start-up checks the database: up to 30 s, more when loaded
+            if proc.poll() is not None:
+                raise SystemExit("url_kinds: laurel exited at start (status %d)" % proc.returncode)
             try:
                 if sess.get(url + "/healthz", timeout=2).status_code == 200:
                     break
             except requests.RequestException:
                 pass
             time.sleep(0.1)
+        else:
+            raise SystemExit("url_kinds: laurel did not answer /healthz")
         log("== url_kinds: %d published cases, laurel --no-page-cache, one request at a time; "
             "load average %s" % (total, " ".join("%.2f" % x for x in os.getloadavg())))
         log("  %-38s %5s %9s %9s %9s %9s  %s" % ("kind", "n", "median", "p95", "max", "bytes",

@@ -198,13 +198,15 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
  * TAG_PROBE_COST rows); with that filter alone, page K is the range seek
  * pos > (K - 1) * per_page.  With more filters the others are checked on
  * the pub_rank row itself (the tag in case_tag); page K seeks the rank of
- * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by a walk as deep as asked, see
- * below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most viewed first walks the
- * partial index of views (with the tier, region or track filter as its
- * prefix when there is one), as views change every second: an OFFSET over
- * an index, no sort.  The walk that takes the anchors of a tag alone reads
- * the tag's cases through case_tag instead (a tag is scattered over the
- * views index) and sorts them in memory.
+ * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by a walk as deep as
+ * asked, see below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most
+ * viewed first walks the partial index of views (with the tier, region or
+ * track filter as its prefix when there is one), as views change every
+ * second: an OFFSET over an index, no sort, from an anchor's key on deep
+ * pages.  The walk that takes the anchors of a tag alone reads the tag's
+ * cases through case_tag instead (a tag is scattered over the views
+ * index), and that of several filters their matches along pub_rank (as
+ * newest first); both sort them in memory.
  */
 enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
 enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
@@ -568,12 +570,13 @@ static int anchor_cmp(const void *x, const void *y)
 
 /*
  * The anchor at or before position skip of the list of filter k (most
- * viewed first, or newest first), walking the list once to take them when
- * they are not kept: 1 and *out set, or 0 (then the caller skips from the
- * top).  Newest first, the walk goes only as deep as anchor j, so a first
- * visit costs what an OFFSET would; a deeper page walks again, deeper.  With several filters the walk is along pub_rank's dimension
- * drive at dkey.  By views, the walk of a tag alone or of several filters
- * reads their cases in no order, and sorts them here.
+ * viewed first, or newest first), walking the list to take them when they
+ * are not kept: 1 and *out set, or 0 (then the caller skips from the top).
+ * With several filters the walk is along pub_rank's dimension drive at
+ * dkey.  Newest first, it goes only as deep as anchor j, so a first visit
+ * costs what an OFFSET would and a deeper page walks again, deeper.  By
+ * views, the walk of a tag alone or of several filters reads their cases in
+ * no order, and sorts them here.
  */
 static int take_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
                        int newest, int drive, int64_t dkey, int64_t skip, struct anchor *out)

@@ -334,8 +334,8 @@ static void check_page(const char *const v[4], int sort, int page, json_t *all, 
             break;
         if (!want || !it ||
             json_integer_value(want) != json_integer_value(json_object_get(it, "id")))
-            fail_msg("%s sort %d page %d item %zu: expected id %lld, saw %lld", what, sort, page,
-                     i, (long long)json_integer_value(want),
+            fail_msg("%s sort %d page %d item %zu: expected id %lld, saw %lld", what, sort, page, i,
+                     (long long)json_integer_value(want),
                      (long long)json_integer_value(json_object_get(it, "id")));
     }
     json_decref(got);
