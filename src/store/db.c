@@ -12,9 +12,9 @@
 #include "store/db_int.h"
 
 static const char *const err_names[DB_E__MAX] = {
-    [DB_E_NONE] = "none",       [DB_E_UNIQUE] = "unique", [DB_E_CONSTRAINT] = "constraint",
-    [DB_E_BUSY] = "busy",       [DB_E_CORRUPT] = "corrupt", [DB_E_IO] = "io",
-    [DB_E_FULL] = "full",       [DB_E_NOMEM] = "nomem",   [DB_E_SQL] = "sql",
+    [DB_E_NONE] = "none",   [DB_E_UNIQUE] = "unique",   [DB_E_CONSTRAINT] = "constraint",
+    [DB_E_BUSY] = "busy",   [DB_E_CORRUPT] = "corrupt", [DB_E_IO] = "io",
+    [DB_E_FULL] = "full",   [DB_E_NOMEM] = "nomem",     [DB_E_SQL] = "sql",
     [DB_E_OTHER] = "other",
 };
 
@@ -272,8 +272,7 @@ int db_fail(struct db_conn *c, enum db_err e, const char *msg, const char *sql)
     } else if (e == DB_E_UNIQUE) { /* a duplicate the store may refuse: no alarm */
         log_info("store: %s: %s in: %.80s", driver, c->msg, sql ? sql : "");
     } else {
-        log_error("store: %s (%s): %s in: %.80s", driver, err_names[e], c->msg,
-                  sql ? sql : "");
+        log_error("store: %s (%s): %s in: %.80s", driver, err_names[e], c->msg, sql ? sql : "");
     }
     return -1;
 }

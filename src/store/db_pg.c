@@ -43,29 +43,29 @@ enum {
 struct pg_conn {
     struct db_conn base;
     PGconn *pg;
-    unsigned names;  /* statements prepared: the next one's name */
-    int closing;     /* statements are dropped with the session */
+    unsigned names; /* statements prepared: the next one's name */
+    int closing;    /* statements are dropped with the session */
 };
 
 /* One parameter's value for the next run. */
 struct pg_param {
-    char *text;   /* malloc'd, or NULL for NULL */
-    int len;      /* of a blob (binary) */
-    Oid type;     /* 0: the server infers it */
-    char given;   /* not NULL */
+    char *text; /* malloc'd, or NULL for NULL */
+    int len;    /* of a blob (binary) */
+    Oid type;   /* 0: the server infers it */
+    char given; /* not NULL */
 };
 
 struct pg_stmt {
     struct db_stmt base;
-    char *text;      /* the SQL with $N parameters */
+    char *text; /* the SQL with $N parameters */
     int nparams;
-    char name[24];   /* the server's statement, "" until prepared */
-    Oid *declared;   /* the types it was prepared with */
+    char name[24]; /* the server's statement, "" until prepared */
+    Oid *declared; /* the types it was prepared with */
     struct pg_param *p;
     const char **values;
     int *lengths, *formats;
-    int bad;         /* a parameter out of range: the next step fails */
-    PGresult *res;   /* the run's rows, NULL until run */
+    int bad;       /* a parameter out of range: the next step fails */
+    PGresult *res; /* the run's rows, NULL until run */
     int row, nrows, ncols;
     unsigned char **blob; /* per column, the current row's decoded bytea */
     size_t *blob_len;
@@ -84,8 +84,8 @@ static enum db_err err_of(const char *state)
         return DB_E_UNIQUE;
     if (strncmp(state, "23", 2) == 0)
         return DB_E_CONSTRAINT;
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strcmp(state, "55P03") == 0 || strcmp(state, "55006") == 0)
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+        strcmp(state, "55006") == 0)
         return DB_E_BUSY;
     if (strcmp(state, "XX001") == 0 || strcmp(state, "XX002") == 0)
         return DB_E_CORRUPT;
@@ -369,8 +369,8 @@ static int run(struct pg_stmt *x)
         x->lengths[i] = p->len;
         x->formats[i] = p->given && x->declared[i] == OID_BYTEA;
     }
-    PGresult *res = PQexecPrepared(CONN(c)->pg, x->name, x->nparams, x->values, x->lengths,
-                                   x->formats, 0);
+    PGresult *res =
+        PQexecPrepared(CONN(c)->pg, x->name, x->nparams, x->values, x->lengths, x->formats, 0);
     if (!res || !result_ok(res)) {
         result_fail(c, res, x->base.sql);
         PQclear(res);

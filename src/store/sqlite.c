@@ -15,6 +15,11 @@
  * it; when recovery keeps fewer frames of the current WAL than the file
  * holds (a checksum failed), committed transactions were dropped, and that
  * is said at start and by /healthz.
+ *
+ * Each connection is also a driver connection (db.h, adopted): store_db
+ * gives the calling thread's, tx_conn the writer's, for the store modules
+ * written over the driver (store_int.h).  A store without SQLite
+ * connections (store_over) reads and writes on its one driver connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -766,6 +771,10 @@ static void write_done(void *arg, int rc)
 
 int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, int rc), void *arg)
 {
+    if (!st->wdb) { /* a store over one driver connection: run at once */
+        done(arg, store_over_write(st, run, arg));
+        return RC_OK;
+    }
     struct write_job *j = calloc(1, sizeof *j);
     if (!j)
         return RC_ERROR;

@@ -40,10 +40,10 @@
 
 struct fixture {
     enum db_kind kind;
-    char dir[64];          /* SQLite: the temporary folder */
-    char uri[512];         /* PostgreSQL: the test database */
-    struct db_conn *c;     /* the driver tests' connection */
-    struct store *st;      /* the store tests' store */
+    char dir[64];      /* SQLite: the temporary folder */
+    char uri[512];     /* PostgreSQL: the test database */
+    struct db_conn *c; /* the driver tests' connection */
+    struct store *st;  /* the store tests' store */
 };
 
 static struct fixture sqlite_fx = {.kind = DB_SQLITE};
@@ -728,8 +728,8 @@ static const struct CMUnitTest store_tests[] = {
 };
 
 /* The tests of a list on one driver's fixture. */
-static int run_on(const char *name, const struct CMUnitTest *tests, size_t n,
-                  struct fixture *fx, int driver)
+static int run_on(const char *name, const struct CMUnitTest *tests, size_t n, struct fixture *fx,
+                  int driver)
 {
     struct CMUnitTest t[16];
     assert_true(n <= 16);
@@ -742,7 +742,8 @@ static int run_on(const char *name, const struct CMUnitTest *tests, size_t n,
                                    driver ? group_teardown : NULL);
 }
 
-#define RUN_ON(name, tests, fx, driver) run_on(name, tests, sizeof tests / sizeof tests[0], fx, driver)
+#define RUN_ON(name, tests, fx, driver)                                                            \
+    run_on(name, tests, sizeof tests / sizeof tests[0], fx, driver)
 
 int main(void)
 {
