@@ -19,7 +19,12 @@
  *     comparison read as a column (status = 'archived') reads 0 or 1;
  *   - a failed statement ends the write (PostgreSQL aborts the transaction
  *     on any error): refuse by reading first or by ON CONFLICT, not by
- *     catching a constraint's failure and going on.
+ *     catching a constraint's failure and going on;
+ *   - where NULLs are ordered, say where (x IS NULL, x; or NULLS FIRST):
+ *     SQLite puts them first, PostgreSQL last; LIKE ignores ASCII case on
+ *     SQLite only: compare lower() of both sides where case must not count;
+ *   - sum() of integers is numeric on PostgreSQL: read it with
+ *     db_column_int64, not by its db_column_type.
  *
  * What differs for real (full-text search, types in the schema, the
  * migrations) stays in one place per driver, not in the store's functions.

@@ -15,7 +15,8 @@
  * with many rows pages with LIMIT rather than stepping through millions.
  *
  * Values come back as text: integers are parsed, a boolean reads 1 or 0,
- * bytea is decoded.  Errors are read by their SQLSTATE class (23505 a taken
+ * bytea is decoded, numeric (a sum of integers) is a double that
+ * db_column_int64 parses whole.  Errors are read by their SQLSTATE class (23505 a taken
  * key, 40001 and 40P01 busy, XX001 corrupt, 53100 a full disk, 08 and 58 a
  * lost server or an I/O error ...).  The session is UTF-8, UTC, and commits
  * with synchronous_commit on: a commit answered is on the server's disk.
@@ -125,8 +126,8 @@ static int result_ok(const PGresult *res)
  */
 static char *translate(const char *sql, int *nparams)
 {
-    size_t n = strlen(sql);
-    char *out = malloc(n * 6 + 1); /* "?" becomes at most "$32766" */
+    size_t n = strlen(sql), cap = n * 6 + 1; /* "?" becomes at most "$32766" */
+    char *out = malloc(cap);
     if (!out)
         return NULL;
     size_t o = 0;
@@ -167,7 +168,7 @@ static char *translate(const char *sql, int *nparams)
             }
             if (num > max)
                 max = num;
-            o += (size_t)sprintf(out + o, "$%d", num);
+            o += (size_t)snprintf(out + o, cap - o, "$%d", num);
             i = j;
         } else {
             out[o++] = c;
