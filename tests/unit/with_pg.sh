@@ -36,6 +36,7 @@ stop() {
     rm -rf "$work"
 }
 trap stop EXIT
+trap 'exit 143' TERM INT # a timeout's signal: exit, so that the cluster is stopped too
 
 if ! "${as[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C \
     --no-sync >"$work/initdb.log" 2>&1; then
