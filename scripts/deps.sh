@@ -11,10 +11,13 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
     libmicrohttpd-dev libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev
     libcurl4-openssl-dev libxlsxwriter-dev zlib1g-dev
     libpango1.0-dev libcairo2-dev libqrencode-dev fonts-noto-cjk
-    libjpeg62-turbo-dev)
+    libjpeg62-turbo-dev
+    libpq-dev)
 # zlib1g-dev: libxlsxwriter links -lz, and its -dev package does not depend on it.
+# libpq-dev: the store's PostgreSQL driver; postgresql (tests): the server its unit test starts.
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
-    chromium fonts-noto-cjk nodejs npm python3-aiosmtpd poppler-utils)
+    chromium fonts-noto-cjk nodejs npm python3-aiosmtpd poppler-utils
+    postgresql)
 bench_pkgs=(wrk nginx-light python3-requests curl sqlite3)
 
 list=false

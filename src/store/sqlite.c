@@ -15,6 +15,11 @@
  * it; when recovery keeps fewer frames of the current WAL than the file
  * holds (a checksum failed), committed transactions were dropped, and that
  * is said at start and by /healthz.
+ *
+ * Each connection is also a driver connection (db.h, adopted): store_db
+ * gives the calling thread's, tx_conn the writer's, for the store modules
+ * written over the driver (store_int.h).  A store without SQLite
+ * connections (store_over) reads and writes on its one driver connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,7 @@
 #include "store/audit.h"
 #include "store/signkey.h"
 #include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 /* Prepared statements by the address of their SQL text: open addressing. */
 #define STMT_CACHE_SIZE 512
@@ -46,6 +52,7 @@ struct rconn {
     struct store *owner;
     sqlite3 *db;
     struct stmt_cache cache;
+    struct db_conn *conn; /* db as a driver's connection (store_db) */
     struct rconn *next;
 };
 
@@ -240,6 +247,10 @@ sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
 
 sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql)
 {
+    if (!tx->db) {
+        log_error("store: a write not written over the driver, on a store without SQLite");
+        return NULL;
+    }
     return cache_get(tx->st->wcache, tx->db, sql);
 }
 
@@ -278,6 +289,10 @@ int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none)
 /* The calling thread's read connection to st, opened at its first use; NULL (logged). */
 static struct rconn *reader(struct store *st)
 {
+    if (!st->wdb) {
+        log_error("store: a call not written over the driver, on a store without SQLite");
+        return NULL;
+    }
     struct rconn *c = tl_conn;
     if (!c || c->owner != st) {
         c = calloc(1, sizeof *c);
@@ -290,6 +305,11 @@ static struct rconn *reader(struct store *st)
             return NULL;
         }
         sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
+        if (!(c->conn = db_sqlite_adopt(c->db))) {
+            sqlite3_close(c->db);
+            free(c);
+            return NULL;
+        }
         pthread_mutex_lock(&st->rlock);
         c->next = st->rconns;
         st->rconns = c;
@@ -297,6 +317,14 @@ static struct rconn *reader(struct store *st)
         tl_conn = c;
     }
     return c;
+}
+
+struct db_conn *store_db(struct store *st)
+{
+    if (!st->wdb) /* a store over one driver connection (store_over) */
+        return st->wconn;
+    struct rconn *c = reader(st);
+    return c ? c->conn : NULL;
 }
 
 sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
@@ -507,6 +535,11 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         store_close(st);
         return NULL;
     }
+    if (!(st->wconn = db_sqlite_adopt(st->wdb))) {
+        snprintf(err, errlen, "out of memory");
+        store_close(st);
+        return NULL;
+    }
     if (signkey_load(dir, &st->key, err, errlen) != 0) { /* made here the first time */
         store_close(st);
         return NULL;
@@ -607,6 +640,7 @@ void store_close(struct store *st)
     while (c) {
         struct rconn *next = c->next;
         cache_clear(&c->cache);
+        db_close(c->conn);
         sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
         sqlite3_close(c->db);
         if (tl_conn == c)
@@ -618,6 +652,7 @@ void store_close(struct store *st)
         cache_clear(st->wcache);
         free(st->wcache);
     }
+    db_close(st->wconn); /* its statements; the handle, for a store over it alone */
     if (st->wdb) {
         if (st->writer)
             sqlite3_exec(st->wdb, "PRAGMA optimize", NULL, NULL, NULL);
@@ -736,6 +771,10 @@ static void write_done(void *arg, int rc)
 
 int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, int rc), void *arg)
 {
+    if (!st->wdb) { /* a store over one driver connection: run at once */
+        done(arg, store_over_write(st, run, arg));
+        return RC_OK;
+    }
     struct write_job *j = calloc(1, sizeof *j);
     if (!j)
         return RC_ERROR;
@@ -772,6 +811,8 @@ static int sync_write_run(sqlite3 *db, void *arg)
 
 int store_write_sync(struct store *st, store_write_fn run, void *arg)
 {
+    if (!st->wdb)
+        return store_over_write(st, run, arg);
     struct sync_write sw = {{0}, st, run, arg, store_audit_scoped()};
     int rc = writer_run_sync(st->writer, sync_write_run, &sw);
     if (rc == 0)

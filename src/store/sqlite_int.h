@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 
 #include "store/counter.h"
+#include "store/db.h"
 #include "store/store.h"
 #include "store/writer.h"
 #include "store/signkey.h"
@@ -117,6 +118,7 @@ struct store {
     struct store_changes *changes; /* the write being run, on the writer thread */
     int col_case_campaign, col_case_id[STORE_CASE_TABLES];
     struct signkey key; /* the installation's, for results statements (signkey.h) */
+    struct db_conn *wconn; /* the writer's connection as a driver's (db.h, store_int.h) */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
@@ -160,6 +162,9 @@ void sq_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
 json_t *sq_jtext(sqlite3_stmt *s, int col);
 /* Bind parameter i to text v (copied), or to NULL when v is NULL or empty. */
 void sq_bind_opt(sqlite3_stmt *s, int i, const char *v);
+
+/* store_write_sync on a store over one driver connection (store_over, db_store.c). */
+int store_over_write(struct store *st, store_write_fn run, void *arg);
 
 /* After a bulk load: re-read counters and the public campaign, bump the generation. */
 int store_reload(struct store *st);

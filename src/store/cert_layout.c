@@ -1,13 +1,16 @@
 /*
- * sqlite_cert_layout.c — a campaign's certificate layout in SQLite
+ * cert_layout.c — a campaign's certificate layout in the store
  * (cert_layout.h): one row per campaign that changed it, a NULL column
- * meaning that part's default; the boxes as one JSON text.
+ * meaning that part's default; the boxes as one JSON text, the images as
+ * blobs.  Written over the driver (db.h): it runs on SQLite and on
+ * PostgreSQL.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/cert_layout.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 /* The boxes of positions (a JSON text) over l's; the ones it lacks stay as they are. */
 static void read_positions(const char *text, struct cert_layout *l)
@@ -23,14 +26,12 @@ static void read_positions(const char *text, struct cert_layout *l)
 }
 
 /* A copy of column col's bytes (malloc'd) in *out, *n; 0, or -1 when out of memory. */
-static int blob_dup(sqlite3_stmt *s, int col, unsigned char **out, size_t *n)
+static int blob_dup(struct db_stmt *s, int col, unsigned char **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    if (sqlite3_column_type(s, col) == SQLITE_NULL)
-        return 0;
-    const void *p = sqlite3_column_blob(s, col);
-    size_t len = (size_t)sqlite3_column_bytes(s, col);
+    const void *p = db_column_blob(s, col);
+    size_t len = db_column_bytes(s, col);
     if (!p || !len)
         return 0;
     if (!(*out = malloc(len)))
@@ -40,30 +41,44 @@ static int blob_dup(sqlite3_stmt *s, int col, unsigned char **out, size_t *n)
     return 0;
 }
 
+/* Column col's text, or "" when NULL, into dst[n] (truncated). */
+static void copy_text(char *dst, size_t n, struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    snprintf(dst, n, "%s", t ? t : "");
+}
+
+/* Column col's text as a JSON string, or JSON null. */
+static json_t *jtext(struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
+}
+
 int store_cert_layout(struct store *st, int64_t campaign_id, struct cert_layout *l)
 {
     static const char sql[] = "SELECT heading, salutation, sentence, award, organiser, "
                               "date_line, positions, background, coalesce(background_mime, ''), "
                               "seal FROM cert_layout WHERE campaign_id = ?1";
     cert_layout_default(l);
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    int step = sqlite3_step(s), rc = RC_OK;
-    if (step == SQLITE_ROW) {
+    db_bind_int64(s, 1, campaign_id);
+    int step = db_step(s), rc = RC_OK;
+    if (step == DB_ROW) {
         for (int t = 0; t < CERT_TEXT__MAX; t++)
-            if (sqlite3_column_type(s, t) != SQLITE_NULL)
-                sq_copy(l->text[t], sizeof l->text[t], s, t);
-        read_positions((const char *)sqlite3_column_text(s, 6), l);
-        sq_copy(l->background_mime, sizeof l->background_mime, s, 8);
+            if (db_column_type(s, t) != DB_NULL)
+                copy_text(l->text[t], sizeof l->text[t], s, t);
+        read_positions(db_column_text(s, 6), l);
+        copy_text(l->background_mime, sizeof l->background_mime, s, 8);
         if (blob_dup(s, 7, &l->background, &l->background_len) != 0 ||
             blob_dup(s, 9, &l->seal, &l->seal_len) != 0)
             rc = RC_ERROR;
-    } else if (step != SQLITE_DONE) {
+    } else if (step != DB_DONE) {
         rc = RC_ERROR;
     }
-    sq_done(s);
+    db_reset(s);
     if (rc != RC_OK) {
         cert_layout_release(l);
         cert_layout_default(l);
@@ -74,16 +89,15 @@ int store_cert_layout(struct store *st, int64_t campaign_id, struct cert_layout 
 /* RC_OK when the campaign exists and may change, RC_NOTFOUND, or RC_STALE when archived. */
 static int changeable(struct store_tx *tx, int64_t campaign_id)
 {
-    sqlite3_stmt *s = tx_prepare(tx, "SELECT status = 'archived' FROM campaign WHERE id = ?1");
+    struct db_stmt *s = tx_stmt(tx, "SELECT status = 'archived' FROM campaign WHERE id = ?1");
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    int step = sqlite3_step(s);
-    int rc = step == SQLITE_ROW    ? (sqlite3_column_int(s, 0) ? RC_STALE : RC_OK)
-             : step == SQLITE_DONE ? RC_NOTFOUND
-                                   : RC_ERROR;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_bind_int64(s, 1, campaign_id);
+    int step = db_step(s);
+    int rc = step == DB_ROW    ? (db_column_int64(s, 0) ? RC_STALE : RC_OK)
+             : step == DB_DONE ? RC_NOTFOUND
+                               : RC_ERROR;
+    db_reset(s);
     return rc;
 }
 
@@ -92,13 +106,12 @@ int tx_cert_layout_save(struct store_tx *tx, int64_t campaign_id, const struct c
 {
     static const char sql[] =
         "INSERT INTO cert_layout (campaign_id, heading, salutation, sentence, award, organiser, "
-        "date_line, positions) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "date_line, positions, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?11) "
         "ON CONFLICT (campaign_id) DO UPDATE SET heading = ?2, salutation = ?3, sentence = ?4, "
         "award = ?5, organiser = ?6, date_line = ?7, positions = ?8, "
-        "background = CASE WHEN ?9 THEN NULL ELSE background END, "
-        "background_mime = CASE WHEN ?9 THEN NULL ELSE background_mime END, "
-        "seal = CASE WHEN ?10 THEN NULL ELSE seal END, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+        "background = CASE WHEN ?9 <> 0 THEN NULL ELSE cert_layout.background END, "
+        "background_mime = CASE WHEN ?9 <> 0 THEN NULL ELSE cert_layout.background_mime END, "
+        "seal = CASE WHEN ?10 <> 0 THEN NULL ELSE cert_layout.seal END, updated_at = ?11";
     int rc = changeable(tx, campaign_id);
     if (rc != RC_OK)
         return rc;
@@ -110,42 +123,48 @@ int tx_cert_layout_save(struct store_tx *tx, int64_t campaign_id, const struct c
     }
     char *positions = json_dumps(pos, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(pos);
-    sqlite3_stmt *s = positions ? tx_prepare(tx, sql) : NULL;
+    struct db_stmt *s = positions ? tx_stmt(tx, sql) : NULL;
     if (!s) {
         free(positions);
         return RC_ERROR;
     }
-    sqlite3_bind_int64(s, 1, campaign_id);
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_int64(s, 1, campaign_id);
     for (int t = 0; t < CERT_TEXT__MAX; t++)
-        sqlite3_bind_text(s, 2 + t, l->text[t], -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 8, positions, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 9, drop_background != 0);
-    sqlite3_bind_int(s, 10, drop_seal != 0);
+        db_bind_text(s, 2 + t, l->text[t], -1);
+    db_bind_text(s, 8, positions, -1);
+    db_bind_int64(s, 9, drop_background != 0);
+    db_bind_int64(s, 10, drop_seal != 0);
+    db_bind_text(s, 11, now, -1);
     free(positions);
-    return tx_exec(tx, s);
+    return db_run(s);
 }
 
 int tx_cert_layout_image(struct store_tx *tx, int64_t campaign_id, int seal, const unsigned char *p,
                          size_t n, const char *mime)
 {
     static const char sql_background[] =
-        "INSERT INTO cert_layout (campaign_id, background, background_mime) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (campaign_id) DO UPDATE SET background = ?2, background_mime = ?3, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
-    static const char sql_seal[] = "INSERT INTO cert_layout (campaign_id, seal) VALUES (?1, ?2) "
-                                   "ON CONFLICT (campaign_id) DO UPDATE SET seal = ?2, "
-                                   "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
+        "INSERT INTO cert_layout (campaign_id, background, updated_at, background_mime) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (campaign_id) DO UPDATE SET background = ?2, "
+        "updated_at = ?3, background_mime = ?4";
+    static const char sql_seal[] = "INSERT INTO cert_layout (campaign_id, seal, updated_at) "
+                                   "VALUES (?1, ?2, ?3) ON CONFLICT (campaign_id) DO UPDATE "
+                                   "SET seal = ?2, updated_at = ?3";
     int rc = changeable(tx, campaign_id);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, seal ? sql_seal : sql_background);
+    struct db_stmt *s = tx_stmt(tx, seal ? sql_seal : sql_background);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_blob64(s, 2, p, n, SQLITE_TRANSIENT);
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_int64(s, 1, campaign_id);
+    db_bind_blob(s, 2, p, n);
+    db_bind_text(s, 3, now, -1);
     if (!seal)
-        sqlite3_bind_text(s, 3, mime, -1, SQLITE_TRANSIENT);
-    return tx_exec(tx, s);
+        db_bind_text(s, 4, mime, -1);
+    return db_run(s);
 }
 
 json_t *store_cert_sample(struct store *st, int64_t campaign_id)
@@ -158,17 +177,16 @@ json_t *store_cert_sample(struct store *st, int64_t campaign_id)
         "LEFT JOIN certificate x ON x.case_id = c.id AND x.tier_id = c.tier_id "
         "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "
         "ORDER BY x.serial IS NULL, x.serial, t.rank, c.region_code, c.id LIMIT 1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "unit", sq_jtext(s, 0), "title",
-                      sq_jtext(s, 1), "tier", sq_jtext(s, 2), "campaign", sq_jtext(s, 3),
-                      "organisers", sq_jtext(s, 4), "published_at", sq_jtext(s, 5), "slug",
-                      sq_jtext(s, 6), "serial", (json_int_t)sqlite3_column_int64(s, 7), "code",
-                      sq_jtext(s, 8));
-    sq_done(s);
+    if (db_step(s) == DB_ROW)
+        o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "unit", jtext(s, 0), "title",
+                      jtext(s, 1), "tier", jtext(s, 2), "campaign", jtext(s, 3), "organisers",
+                      jtext(s, 4), "published_at", jtext(s, 5), "slug", jtext(s, 6), "serial",
+                      (json_int_t)db_column_int64(s, 7), "code", jtext(s, 8));
+    db_reset(s);
     return o;
 }

@@ -1,0 +1,49 @@
+/*
+ * store_int.h — what a store module written over the driver (db.h) needs
+ * from the store: its statements on the calling thread's connection for
+ * reads, on the write's connection inside a write, and the time of a write
+ * as text.  A module that includes only this header and db.h runs on SQLite
+ * and on PostgreSQL alike (docs/ARCHITECTURE.md, "A store call over the
+ * driver").
+ */
+#ifndef LAUREL_STORE_INT_H
+#define LAUREL_STORE_INT_H
+
+#include "store/db.h"
+#include "store/store.h"
+
+/* The calling thread's read connection of st, opened at its first use; NULL (logged). */
+struct db_conn *store_db(struct store *st);
+/* The connection of the write tx is part of. */
+struct db_conn *tx_conn(struct store_tx *tx);
+/*
+ * The statement for the constant SQL text sql on those connections
+ * (prepared once per connection), or NULL (logged).  The caller binds,
+ * steps and calls db_reset, or runs it with db_run.
+ */
+struct db_stmt *store_stmt(struct store *st, const char *sql);
+struct db_stmt *tx_stmt(struct store_tx *tx, const char *sql);
+
+/* The time now in UTC as the store writes it: 2020-02-04T08:00:00Z. */
+#define STORE_NOW_LEN 24
+void store_now(char out[STORE_NOW_LEN]);
+
+/*
+ * A store over the one driver connection c, which it takes over (closed
+ * by store_close), used by one thread at a time: reads run on c, and
+ * store_write_sync runs the write at once on the calling thread in its own
+ * transaction.  Only the store functions written over the driver work on
+ * it (the others find no SQLite connection and fail).  This is how the
+ * PostgreSQL store starts: its connections per thread and its writer come
+ * with the rest of issue 15.  NULL when out of memory.
+ */
+struct store *store_over(struct db_conn *c);
+
+/*
+ * Create the tables of the store modules written over the driver in the
+ * empty PostgreSQL database of c (src/store/pg/schema.sql, embedded), in
+ * one transaction: 0, or -1 with the reason in err.
+ */
+int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
+
+#endif
