@@ -18,7 +18,8 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
     chromium fonts-noto-cjk nodejs npm python3-aiosmtpd poppler-utils
     postgresql)
-bench_pkgs=(wrk nginx-light python3-requests curl sqlite3)
+bench_pkgs=(wrk nginx-light python3-requests curl sqlite3
+    valgrind)
 
 list=false
 if [ "${1:-}" = --list ]; then
