@@ -92,29 +92,21 @@ static void put_row(struct store_tx *tx, int64_t key, const struct buf *title,
     tx_exec(tx, s);
 }
 
-/* The related cases the page of id names (the same query as store_case). */
-static void note_refs(struct store_tx *tx, int64_t id)
+/* Keep the other cases the page of id names. */
+static void note_refs(struct store_tx *tx, int64_t id, const int64_t *refs, size_t n)
 {
     tx_exec_id(tx, unref_sql, id);
-    sqlite3_stmt *s = tx_prepare(tx, sq_sql[Q_CASE_RELATED]);
-    if (!s)
-        return;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, tx->st->campaign_id);
-    size_t n;
-    int64_t *rel = ids_of(s, &n);
-    sqlite3_stmt *w = rel ? tx_prepare(tx, ref_sql) : NULL;
-    for (size_t i = 0; w && i < n && i < STORE_RELATED; i++) {
+    sqlite3_stmt *w = tx_prepare(tx, ref_sql);
+    for (size_t i = 0; w && i < n; i++) {
         sqlite3_bind_int64(w, 1, id);
-        sqlite3_bind_int64(w, 2, rel[i]);
+        sqlite3_bind_int64(w, 2, refs[i]);
         tx_exec(tx, w);
     }
-    free(rel);
 }
 
 /* Render the page of case id in every language, or drop it if it is not shown. */
 static void render_case(struct store_tx *tx, const struct store_renderer *r, int64_t id,
-                        struct buf *html, struct buf *title)
+                        struct buf html[LANG__MAX], struct buf *title)
 {
     sqlite3_stmt *s = tx_prepare(tx, is_published_sql);
     int shown = 0;
@@ -129,24 +121,32 @@ static void render_case(struct store_tx *tx, const struct store_renderer *r, int
         tx_exec_id(tx, unref_sql, id);
         return;
     }
-    for (int l = 0; l < LANG__MAX; l++) {
-        size_t vote_at = 0;
-        buf_reset(html);
-        buf_reset(title);
-        if (r->case_page(id, (enum lang)l, html, title, &vote_at) != 0 || html->oom ||
-            title->oom || vote_at > html->len) {
-            log_error("store: cannot render the page of case %lld", (long long)id);
-            tx_exec_id(tx, drop_sql, id); /* visits assemble it, as before */
-            break;
-        }
-        put_row(tx, PAGE_KEY(id, l), title, html, vote_at);
+    size_t vote_at[LANG__MAX] = {0}, nrefs = 0;
+    int64_t refs[STORE_RELATED];
+    int bad = 0;
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_reset(&html[l]);
+    buf_reset(title);
+    if (r->case_page(id, html, vote_at, title, refs, &nrefs) != 0 || title->oom ||
+        nrefs > STORE_RELATED) {
+        bad = 1;
     }
-    note_refs(tx, id);
+    for (int l = 0; !bad && l < LANG__MAX; l++)
+        bad = html[l].oom || vote_at[l] > html[l].len;
+    if (bad) {
+        log_error("store: cannot render the page of case %lld", (long long)id);
+        tx_exec_id(tx, unref_sql, id); /* visits assemble it, as before */
+        return;
+    }
+    for (int l = 0; l < LANG__MAX; l++)
+        put_row(tx, PAGE_KEY(id, l), title, &html[l], vote_at[l]);
+    note_refs(tx, id, refs, nrefs);
 }
 
 static void render_results(struct store_tx *tx, const struct store_renderer *r,
                            struct buf *html, struct buf *title)
 {
+    /* One language at a time: the results page is one page, rendered rarely. */
     tx_exec_id(tx, drop_sql, STORE_PAGE_RESULTS);
     if (tx->st->campaign_id <= 0)
         return;
@@ -179,8 +179,11 @@ void prerender_flush(struct store *st)
         free(marks);
         return;
     }
-    struct buf html = BUF_INIT, title = BUF_INIT;
-    buf_init(&html, 0);
+    struct buf html[LANG__MAX], title = BUF_INIT;
+    for (int l = 0; l < LANG__MAX; l++) {
+        html[l] = (struct buf)BUF_INIT;
+        buf_init(&html[l], 0);
+    }
     buf_init(&title, 0);
     sqlite_reads_on_writer(st, 1);
     size_t i = 0;
@@ -194,7 +197,7 @@ void prerender_flush(struct store *st)
         size_t m;
         int64_t *all = ids_of(s, &m);
         for (size_t k = 0; all && k < m; k++)
-            render_case(&tx, r, all[k], &html, &title);
+            render_case(&tx, r, all[k], html, &title);
         free(all);
         i = 1;
     }
@@ -202,13 +205,14 @@ void prerender_flush(struct store *st)
         if (marks[i] == STORE_PAGE_RESULTS)
             results = 1;
         else if (marks[i] > 0 && marks[0] != MARK_ALL)
-            render_case(&tx, r, marks[i], &html, &title);
+            render_case(&tx, r, marks[i], html, &title);
     }
     if (results)
-        render_results(&tx, r, &html, &title);
+        render_results(&tx, r, &html[0], &title);
     sqlite_reads_on_writer(st, 0);
     tx_exec(&tx, tx_prepare(&tx, undirty_sql));
-    buf_release(&html);
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_release(&html[l]);
     buf_release(&title);
     free(marks);
 }

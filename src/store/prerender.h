@@ -27,12 +27,14 @@
 struct store_renderer {
     /*
      * The content of the page of case id (published in the public campaign)
-     * in lang, appended to html; its title to title; *vote_at set to the
-     * byte offset in html where a visit puts the vote block.  0, or -1 (the
-     * page is then not kept: visits assemble it as before).
+     * in each language l, appended to html[l], with vote_at[l] the byte
+     * offset where a visit puts the vote block; its title appended to
+     * title; the ids of the other cases it names as related in refs[0..
+     * *nrefs), at most STORE_RELATED.  0, or -1 (the page is then not
+     * kept: visits assemble it as before).
      */
-    int (*case_page)(int64_t id, enum lang lang, struct buf *html, struct buf *title,
-                     size_t *vote_at);
+    int (*case_page)(int64_t id, struct buf html[LANG__MAX], size_t vote_at[LANG__MAX],
+                     struct buf *title, int64_t refs[STORE_RELATED], size_t *nrefs);
     /* The content of the results page of the public campaign in lang: 0 or -1. */
     int (*results_page)(enum lang lang, struct buf *html);
     /*

@@ -34,19 +34,13 @@ static const char vote_mark[] = "\x01laurel-vote\x01";
 
 static char version[40];
 
-static int case_page(int64_t id, enum lang lang, struct buf *html, struct buf *title,
-                     size_t *vote_at)
+/* Render the case model c in lang into html, cutting the vote mark out at *vote_at. */
+static int case_lang(json_t *c, enum lang lang, struct buf *html, size_t *vote_at)
 {
-    json_t *c = public_case_model(id, lang);
-    if (!c)
-        return -1;
     json_object_set_new(c, "views", json_integer(PAGECACHE_HOLE));
     json_object_set_new(c, "vote_slot_html", json_string(vote_mark));
     size_t from = html->len;
-    int rc = render_fragment("case", c, lang, NULL, html);
-    buf_puts(title, json_string_value(json_object_get(c, "title")));
-    json_decref(c);
-    if (rc != 0 || !html->p)
+    if (render_fragment("case", c, lang, NULL, html) != 0 || !html->p)
         return -1;
     /* The last mark: what users typed is escaped or checked before it reaches a page. */
     size_t m = sizeof vote_mark - 1;
@@ -62,6 +56,32 @@ static int case_page(int64_t id, enum lang lang, struct buf *html, struct buf *t
     html->p[html->len] = '\0';
     *vote_at = (size_t)(at - html->p);
     return 0;
+}
+
+static int case_page(int64_t id, struct buf html[LANG__MAX], size_t vote_at[LANG__MAX],
+                     struct buf *title, int64_t refs[STORE_RELATED], size_t *nrefs)
+{
+    /* The store's model once; what each language adds to a copy of it. */
+    json_t *c0 = store_case(web.store, id);
+    if (!c0)
+        return -1;
+    int rc = 0;
+    for (int l = 0; rc == 0 && l < LANG__MAX; l++) {
+        json_t *c = public_case_model(json_deep_copy(c0), id, (enum lang)l);
+        rc = c ? case_lang(c, (enum lang)l, &html[l], &vote_at[l]) : -1;
+        json_decref(c);
+    }
+    buf_puts(title, json_string_value(json_object_get(c0, "title")));
+    size_t i;
+    json_t *rel;
+    *nrefs = 0;
+    json_array_foreach(json_object_get(c0, "related"), i, rel)
+    {
+        if (*nrefs < STORE_RELATED)
+            refs[(*nrefs)++] = json_integer_value(json_object_get(rel, "id"));
+    }
+    json_decref(c0);
+    return rc;
 }
 
 static int results_page(enum lang lang, struct buf *html)

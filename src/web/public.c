@@ -250,9 +250,8 @@ enum web_err page_cases(struct req *r, const struct web_input *in, struct page *
     return WEB_OK;
 }
 
-json_t *public_case_model(int64_t id, enum lang lang)
+json_t *public_case_model(json_t *c, int64_t id, enum lang lang)
 {
-    json_t *c = id ? store_case(web.store, id) : NULL;
     if (!c)
         return NULL;
     size_t i;
@@ -290,7 +289,7 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     /* The page as the writer rendered it (prerender.c); else assembled here. */
     if (id && !r->json && !web.static_export && prerender_case(r, id, p))
         return WEB_OK;
-    json_t *c = public_case_model(id, r->lang);
+    json_t *c = public_case_model(id ? store_case(web.store, id) : NULL, id, r->lang);
     if (!c)
         return WEB_NOT_FOUND;
     json_t *vote = vote_case_block(r, id);

@@ -196,9 +196,11 @@ enum web_err page_results(struct req *r, const struct web_input *in, struct page
 /*
  * The models of the case page (without its vote block) and of the results
  * page in lang, as a visit and the writer's renderer (prerender.c) both
- * build them; json: for the JSON twin (no chart).  New references, or NULL.
+ * build them.  The case's: store_case(id) as c (taken over, NULL gives
+ * NULL) with what the page adds in lang.  The results': json for the JSON
+ * twin (no chart).  New references, or NULL.
  */
-json_t *public_case_model(int64_t id, enum lang lang);
+json_t *public_case_model(json_t *c, int64_t id, enum lang lang);
 json_t *public_results_model(enum lang lang, int json);
 enum web_err page_regions(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_region(struct req *r, const struct web_input *in, struct page *p);
