@@ -148,33 +148,43 @@ BEGIN
     INSERT INTO page_dirty VALUES (0);
 END;
 
--- Names shown on the pages: the pages of the cases that carry them.
+-- Names shown on the pages: the pages of the cases that carry them, when a name
+-- really changed (the demo's loader "updates" a tag to itself once per use).
 CREATE TRIGGER page_tag_renamed AFTER UPDATE OF name ON tag
+WHEN OLD.name IS NOT NEW.name
 BEGIN
     INSERT INTO page_dirty SELECT case_id FROM case_tag WHERE tag_id = NEW.id;
 END;
 CREATE TRIGGER page_region_renamed AFTER UPDATE OF code, name, source ON region
+WHEN OLD.code IS NOT NEW.code OR OLD.name IS NOT NEW.name OR OLD.source IS NOT NEW.source
 BEGIN
     INSERT INTO page_dirty SELECT id FROM "case"
         WHERE region_code IN (OLD.code, NEW.code) AND published_at IS NOT NULL;
     INSERT INTO page_dirty VALUES (0);
 END;
 CREATE TRIGGER page_unit_renamed AFTER UPDATE OF name ON unit
+WHEN OLD.name IS NOT NEW.name
 BEGIN
     INSERT INTO page_dirty SELECT id FROM "case"
         WHERE unit_id = NEW.id AND published_at IS NOT NULL;
 END;
 CREATE TRIGGER page_track_renamed AFTER UPDATE OF slug, name ON track
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name
 BEGIN
     INSERT INTO page_dirty SELECT id FROM "case"
         WHERE track_id = NEW.id AND published_at IS NOT NULL;
 END;
-CREATE TRIGGER page_tier_changed AFTER UPDATE OF slug, name, rank, quota ON tier
+CREATE TRIGGER page_tier_changed AFTER UPDATE OF slug, name ON tier
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name
 BEGIN
     INSERT INTO page_dirty SELECT id FROM "case"
         WHERE tier_id = NEW.id AND published_at IS NOT NULL;
     INSERT INTO page_dirty VALUES (0);
 END;
+-- The results list the tiers in their order (a quota is not shown).
+CREATE TRIGGER page_tier_ranked AFTER UPDATE OF rank ON tier
+WHEN OLD.rank IS NOT NEW.rank
+BEGIN INSERT INTO page_dirty VALUES (0); END;
 CREATE TRIGGER page_tier_new AFTER INSERT ON tier
 BEGIN INSERT INTO page_dirty VALUES (0); END;
 CREATE TRIGGER page_tier_gone AFTER DELETE ON tier
