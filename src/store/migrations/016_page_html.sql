@@ -203,8 +203,13 @@ BEGIN INSERT INTO page_dirty VALUES (0); END;
 CREATE TRIGGER IF NOT EXISTS page_award_gone AFTER DELETE ON pub_award
 BEGIN INSERT INTO page_dirty VALUES (0); END;
 
--- A campaign published or withdrawn changes which one is public: everything.
-CREATE TRIGGER IF NOT EXISTS page_campaign_status AFTER UPDATE OF status ON campaign
+-- A campaign published, archived or taken back may change which one is public
+-- (the newest published or archived): everything.  A call opened or a review
+-- round moved on renders nothing.
+CREATE TRIGGER IF NOT EXISTS page_campaign_status AFTER UPDATE OF status, published_at
+    ON campaign
+WHEN (OLD.status IS NOT NEW.status OR OLD.published_at IS NOT NEW.published_at)
+    AND (OLD.status IN ('published', 'archived') OR NEW.status IN ('published', 'archived'))
 BEGIN
     INSERT INTO page_dirty VALUES (-1);
     INSERT INTO page_dirty VALUES (0);
