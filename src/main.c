@@ -45,6 +45,7 @@
 #include "web/trust_cli.h"
 #include "web/certs.h"
 #include "web/export_site.h"
+#include "web/prerender.h"
 
 #define LAUREL_VERSION "0.1.0"
 
@@ -209,14 +210,28 @@ static int cmd_demo(const struct options *o)
     }
     /* The 2019 campaign's notice closes in the load, which publishes and signs its results. */
     int rc = demo_load(st, o->seed, o->cases, err, sizeof err);
+    /* The public pages of every published case and the results, rendered once at the end. */
+    double t1 = clock_ms();
+    if (rc == 0 && (i18n_load(err, sizeof err) != 0 || render_init(err, sizeof err) != 0))
+        rc = -1;
+    web.store = st;
+    if (rc == 0 && prerender_install(st) != 0) {
+        snprintf(err, sizeof err, "cannot render the public pages");
+        rc = -1;
+    }
+    double rendered_s = (clock_ms() - t1) / 1e3;
+    render_free();
+    i18n_free();
+    web.store = NULL;
     store_close(st);
     if (rc != 0) {
         fprintf(stderr, "laurel: %s\n", err);
         unlink(path);
         return 1;
     }
-    printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
-           (clock_ms() - t0) / 1e3);
+    printf("laurel: demo campaign with %d cases created in %s (%.2f s, of which %.2f s "
+           "rendering the public pages)\n",
+           o->cases, o->data, (clock_ms() - t0) / 1e3, rendered_s);
     printf("laurel: demo accounts (password %s):\n"
            "  organiser    organiser@demo.laurel\n"
            "  recommender  shanghai@demo.laurel   (上海市)\n"
@@ -360,6 +375,8 @@ static int cmd_serve(const struct options *o)
     web.store = st;
     web.base_url = o->base_url ? o->base_url : base;
     web.data_dir = o->data;
+    /* Pages missing or rendered by another build: rendered now (a failed one is assembled). */
+    prerender_install(st);
     struct mail_sender *mail = NULL;
     if (o->smtp || o->sms) {
         const struct mail_config mc = {o->smtp, o->mail_from ? o->mail_from : "laurel@localhost",

@@ -46,6 +46,8 @@ static const char *const private_tables[] = {
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
     "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
     "vote",       "vote_day",       "vote_net",
+    /* Pages rendered at write (prerender.c): their marks, written while the write runs. */
+    "page_dirty", "page_ref",       "page_html", "page_html_version",
     NULL,
 };
 
@@ -202,6 +204,8 @@ void changes_end(struct store *st, struct store_changes *c)
     /* Sections written: their HTML, in this transaction (a failure leaves them to readers). */
     if (c->sections || c->global)
         section_html_fill_all(st->wdb);
+    /* The pages this write changed, in this transaction (after the sections they show). */
+    prerender_flush(st);
     if (c->global)
         return;
     sqlite3_stmt *s = NULL;

@@ -327,8 +327,18 @@ struct db_conn *store_db(struct store *st)
     return c ? c->conn : NULL;
 }
 
+/* The store whose reads run on its writer's connection on this thread (prerender.c). */
+static __thread struct store *tl_on_writer;
+
+void sqlite_reads_on_writer(struct store *st, int on)
+{
+    tl_on_writer = on ? st : NULL;
+}
+
 sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
 {
+    if (tl_on_writer == st)
+        return cache_get(st->wcache, st->wdb, sql);
     struct rconn *c = reader(st);
     return c ? cache_get(&c->cache, c->db, sql) : NULL;
 }
@@ -621,6 +631,7 @@ static int reload_job(sqlite3 *db, void *arg)
     if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id) &&
         db_public_refresh(st->wdb, st->campaign_id) != 0)
         return -1;
+    prerender_flush(st); /* the pages of a bulk load, once, at its end */
     st->generation++;
     return 0;
 }

@@ -83,6 +83,7 @@ extern const char *const sq_sql[Q__MAX];
     "AND cr.campaign_id = " campaign ")"
 
 struct rconn;
+struct store_renderer;
 
 /* What one write changed (changes.c): every public page, or these cases. */
 #define STORE_CHANGES_MAX 32
@@ -119,6 +120,7 @@ struct store {
     int col_case_campaign, col_case_id[STORE_CASE_TABLES];
     struct signkey key; /* the installation's, for results statements (signkey.h) */
     struct db_conn *wconn; /* the writer's connection as a driver's (db.h, store_int.h) */
+    const struct store_renderer *renderer; /* pages rendered at write (prerender.h), or NULL */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
@@ -131,6 +133,14 @@ void changes_begin(struct store *st, struct store_changes *c);
 void changes_end(struct store *st, struct store_changes *c);
 /* After its commit: bump the generations of what c changed. */
 void changes_apply(struct store *st, const struct store_changes *c);
+
+/* Render the pages page_dirty marks, on the writer inside its write (prerender.c). */
+void prerender_flush(struct store *st);
+/*
+ * While on (1), the store's reads on the calling thread (the writer's) use
+ * the writer's connection and see the write in progress; off (0) again after.
+ */
+void sqlite_reads_on_writer(struct store *st, int on);
 
 /* The calling thread's statement for id, or NULL (logged). */
 sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);

@@ -41,6 +41,32 @@ void render_free(void)
     templates = NULL;
 }
 
+int render_fragment(const char *name, json_t *model, enum lang lang, json_t *site,
+                    struct buf *out)
+{
+    json_t *ctx = json_is_object(model) ? json_copy(model) : json_object();
+    if (!ctx)
+        return -1;
+    json_object_set(ctx, "t", i18n_catalog(lang));
+    json_object_set_new(ctx, "site", site ? json_incref(site) : json_object());
+    int rc = tpl_render(templates, name, ctx, out);
+    json_decref(ctx);
+    return rc == 0 && !out->oom ? 0 : -1;
+}
+
+int render_layout(const char *content, size_t len, enum lang lang, json_t *site, struct buf *out)
+{
+    /* The content came out of our templates: valid UTF-8, so not checked again. */
+    json_t *ctx = json_pack("{s:O,s:O,s:o}", "t", i18n_catalog(lang), "site", site,
+                            "content_html",
+                            json_stringn_nocheck(content ? content : "", content ? len : 0));
+    if (!ctx)
+        return -1;
+    int rc = tpl_render(templates, "layout", ctx, out);
+    json_decref(ctx);
+    return rc == 0 && !out->oom ? 0 : -1;
+}
+
 int render_page(const char *name, json_t *model, enum lang lang, json_t *site, struct buf *out)
 {
     json_t *ctx = json_is_object(model) ? json_copy(model) : json_object();

@@ -25,4 +25,19 @@ void render_free(void);
  */
 int render_page(const char *name, json_t *model, enum lang lang, json_t *site, struct buf *out);
 
+/*
+ * Render template `name` alone, without the layout (a page's content kept
+ * for later, a block put into it), appending to out.  As render_page
+ * otherwise; `site` may be NULL.  Returns 0 or -1.
+ */
+int render_fragment(const char *name, json_t *model, enum lang lang, json_t *site,
+                    struct buf *out);
+
+/*
+ * The layout around content (len bytes of HTML rendered before), appending
+ * to out: what render_page gives when its template renders to content.
+ */
+int render_layout(const char *content, size_t len, enum lang lang, json_t *site,
+                  struct buf *out);
+
 #endif

@@ -16,6 +16,7 @@
 #include "view/chart.h"
 #include "web/web.h"
 #include "web/correction.h"
+#include "web/prerender.h"
 #include "web/votes.h"
 
 #define HOME_NEWS 5
@@ -249,20 +250,17 @@ enum web_err page_cases(struct req *r, const struct web_input *in, struct page *
     return WEB_OK;
 }
 
-enum web_err page_case(struct req *r, const struct web_input *in, struct page *p)
+json_t *public_case_model(json_t *c, int64_t id, enum lang lang)
 {
-    (void)in;
-    int64_t id = web_path_id(r->params[0]);
-    json_t *c = id ? store_case(web.store, id) : NULL;
     if (!c)
-        return WEB_NOT_FOUND;
+        return NULL;
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(c, "sections"), i, s)
     {
         char key[16];
         snprintf(key, sizeof key, "section_%d", (int)json_integer_value(json_object_get(s, "seq")));
-        json_object_set_new(s, "heading", json_string(i18n_get(r->lang, key)));
+        json_object_set_new(s, "heading", json_string(i18n_get(lang, key)));
         /* Rendered when written; a section written a moment ago may not be yet. */
         const char *md = json_string_value(json_object_get(s, "body_md"));
         if (!md)
@@ -277,10 +275,23 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
                         json_boolean(json_array_size(json_object_get(c, "attachments")) > 0));
     json_t *region = json_object_get(c, "region");
     const char *rname = json_string_value(json_object_get(region, "name"));
-    char *rurl = arena_printf(&r->arena, "/regions/%s",
-                              json_string_value(json_object_get(region, "code")));
-    json_object_set_new(c, "breadcrumb", crumbs(r->lang, "nav_cases", "/cases", rname, rurl, 1));
+    char rurl[64];
+    snprintf(rurl, sizeof rurl, "/regions/%s", json_string_value(json_object_get(region, "code")));
+    json_object_set_new(c, "breadcrumb", crumbs(lang, "nav_cases", "/cases", rname, rurl, 1));
     correction_put(c, id, NULL);
+    return c;
+}
+
+enum web_err page_case(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    int64_t id = web_path_id(r->params[0]);
+    /* The page as the writer rendered it (prerender.c); else assembled here. */
+    if (id && !r->json && !web.static_export && prerender_case(r, id, p))
+        return WEB_OK;
+    json_t *c = public_case_model(id ? store_case(web.store, id) : NULL, id, r->lang);
+    if (!c)
+        return WEB_NOT_FOUND;
     json_t *vote = vote_case_block(r, id);
     p->clock_bound = vote != NULL; /* the block says whether voting is open now */
     json_object_set_new(c, "vote", vote);
@@ -290,14 +301,11 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     return WEB_OK;
 }
 
-enum web_err page_results(struct req *r, const struct web_input *in, struct page *p)
+json_t *public_results_model(enum lang lang, int json)
 {
-    (void)in;
-    if (!store_public_campaign(web.store)) /* no results published yet */
-        return WEB_NOT_FOUND;
     json_t *res = store_results(web.store);
     if (!res)
-        return WEB_INTERNAL;
+        return NULL;
     json_t *regions = json_object_get(res, "regions");
     json_t *tiers = json_object_get(res, "tiers");
     /* The leading region: most awards, then most of the highest tier. */
@@ -346,15 +354,28 @@ enum web_err page_results(struct req *r, const struct web_input *in, struct page
                                                      json_object_get(leader, "name"), "awarded",
                                                      json_object_get(leader, "awarded"), "awards",
                                                      json_object_get(leader, "awards")));
-    if (!r->json)
-        json_object_set_new(res, "chart_html", chart_awards_svg(regions, tiers, r->lang));
+    if (!json)
+        json_object_set_new(res, "chart_html", chart_awards_svg(regions, tiers, lang));
     json_int_t awarded = 0;
     json_array_foreach(tiers, i, g) awarded += json_integer_value(json_object_get(g, "awarded"));
     json_object_set_new(res, "awarded", json_integer(awarded));
     json_object_set_new(res, "published", json_boolean(awarded > 0));
     correction_put(res, 0, NULL);
-    json_object_set_new(res, "breadcrumb",
-                        crumbs(r->lang, "nav_results", "/results", NULL, NULL, 0));
+    json_object_set_new(res, "breadcrumb", crumbs(lang, "nav_results", "/results", NULL, NULL, 0));
+    return res;
+}
+
+enum web_err page_results(struct req *r, const struct web_input *in, struct page *p)
+{
+    (void)in;
+    if (!store_public_campaign(web.store)) /* no results published yet */
+        return WEB_NOT_FOUND;
+    /* The page as the writer rendered it (prerender.c); else assembled here. */
+    if (!r->json && !web.static_export && prerender_results(r, p))
+        return WEB_OK;
+    json_t *res = public_results_model(r->lang, r->json);
+    if (!res)
+        return WEB_INTERNAL;
     p->model = res;
     p->template = "results";
     p->title = i18n_get(r->lang, "nav_results");

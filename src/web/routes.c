@@ -628,7 +628,8 @@ static int render_model(struct req *r, struct resp *w, struct page *p, struct bu
     }
     *ctype = "text/html; charset=utf-8";
     json_t *site = site_of(r, w, p->title);
-    int rc = render_page(p->template, p->model, r->lang, site, out);
+    int rc = p->html ? render_layout(p->html, p->html_len, r->lang, site, out)
+                     : render_page(p->template, p->model, r->lang, site, out);
     json_decref(site);
     return rc;
 }

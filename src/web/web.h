@@ -86,6 +86,9 @@ struct page {
     int clock_bound;        /* 1: it shows what the clock changes (a vote open or closed),
                                so a cached copy of a counted page lives seconds, not until
                                its data changes */
+    const char *html;       /* or the content already rendered (web/prerender.h), from the
+                               arena: the layout goes around it, the template is not used */
+    size_t html_len;
 };
 
 typedef enum web_err (*web_model_fn)(struct req *r, const struct web_input *in, struct page *p);
@@ -190,6 +193,15 @@ enum web_err page_home(struct req *r, const struct web_input *in, struct page *p
 enum web_err page_cases(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_case(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_results(struct req *r, const struct web_input *in, struct page *p);
+/*
+ * The models of the case page (without its vote block) and of the results
+ * page in lang, as a visit and the writer's renderer (prerender.c) both
+ * build them.  The case's: store_case(id) as c (taken over, NULL gives
+ * NULL) with what the page adds in lang.  The results': json for the JSON
+ * twin (no chart).  New references, or NULL.
+ */
+json_t *public_case_model(json_t *c, int64_t id, enum lang lang);
+json_t *public_results_model(enum lang lang, int json);
 enum web_err page_regions(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_region(struct req *r, const struct web_input *in, struct page *p);
 enum web_err page_tags(struct req *r, const struct web_input *in, struct page *p);

@@ -1,0 +1,287 @@
+/*
+ * prerender.c — public pages rendered in the write that changes them (see
+ * prerender.h).
+ *
+ * Why this shape.  The store may not call templates (store → domain, core),
+ * and a page must never be older than the data it shows, nor missing for a
+ * published case.  So the web layer registers a renderer (two callbacks and
+ * a version), and the writer calls it at the end of every write, inside that
+ * write's transaction (changes_end, as section_html.c renders Markdown):
+ * what commits is the data and its pages together, or neither.  Which pages
+ * a write touched is not guessed from the C code that wrote: SQL triggers
+ * (migration 016) note them in page_dirty whoever writes (a case row, a
+ * section, a tag, a file, a correction, a renamed region or tier, the
+ * derived pub_pool and pub_award that publication and corrections rebuild),
+ * so a table written by a future function still marks its pages.  While the
+ * renderer runs, the store's reads on the writer thread use the writer's own
+ * connection (sqlite.c, sq_prepare), so the model it renders from is the
+ * one the write is making, through the very store_* functions a visit uses.
+ *
+ * Marks: a case id (its page, each language), STORE_PAGE_RESULTS, or -1
+ * (every case page of the public campaign: a pool of related cases rebuilt,
+ * the public campaign changed).  A case no longer published in the public
+ * campaign loses its rows.  A page the renderer fails on is left without a
+ * row, and a visit then assembles it as before; a failure never fails the
+ * write.  Rendering every page is a bulk job: the demo and a start after an
+ * upgrade (another version) do it once, in one transaction.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/prerender.h"
+#include "store/sqlite_int.h"
+
+#define PAGE_KEY(page, lang) ((page) * 8 + (int64_t)(lang))
+#define MARK_ALL (-1)
+
+static const char dirty_sql[] = "SELECT DISTINCT page FROM page_dirty ORDER BY page";
+static const char undirty_sql[] = "DELETE FROM page_dirty";
+static const char published_sql[] =
+    "SELECT id FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL ORDER BY id";
+static const char is_published_sql[] = "SELECT 1 FROM \"case\" WHERE id = ?1 AND campaign_id = ?2 "
+                                       "AND published_at IS NOT NULL";
+static const char put_sql[] = "INSERT OR REPLACE INTO page_html (id, campaign_id, title, html, "
+                              "vote_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char drop_sql[] = "DELETE FROM page_html WHERE id BETWEEN ?1 * 8 AND ?1 * 8 + 7";
+static const char drop_all_sql[] = "DELETE FROM page_html WHERE id >= 8";
+static const char unref_sql[] = "DELETE FROM page_ref WHERE case_id = ?1";
+static const char unref_all_sql[] = "DELETE FROM page_ref";
+static const char ref_sql[] = "INSERT OR IGNORE INTO page_ref (case_id, ref_id) VALUES (?1, ?2)";
+static const char version_sql[] = "SELECT version FROM page_html_version";
+static const char set_version_sql[] =
+    "INSERT OR REPLACE INTO page_html_version (only, version) VALUES (1, ?1)";
+static const char mark_all_sql[] = "INSERT INTO page_dirty VALUES (-1), (0)";
+
+/* The ids a one-integer-column statement returns (bound by the caller); n in *n. */
+static int64_t *ids_of(sqlite3_stmt *s, size_t *n)
+{
+    size_t cap = 64;
+    int64_t *ids = s ? malloc(cap * sizeof *ids) : NULL;
+    *n = 0;
+    if (!ids) {
+        if (s)
+            sq_done(s);
+        return NULL;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (*n == cap) {
+            int64_t *more = realloc(ids, 2 * cap * sizeof *ids);
+            if (!more)
+                break;
+            ids = more;
+            cap *= 2;
+        }
+        ids[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    sq_done(s);
+    return ids;
+}
+
+static void put_row(struct store_tx *tx, int64_t key, const struct buf *title,
+                    const struct buf *html, size_t vote_at)
+{
+    sqlite3_stmt *s = tx_prepare(tx, put_sql);
+    if (!s)
+        return;
+    sqlite3_bind_int64(s, 1, key);
+    sqlite3_bind_int64(s, 2, tx->st->campaign_id);
+    sqlite3_bind_text(s, 3, title->p ? title->p : "", (int)title->len, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, html->p ? html->p : "", (int)html->len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, (int64_t)vote_at);
+    tx_exec(tx, s);
+}
+
+/* Keep the other cases the page of id names. */
+static void note_refs(struct store_tx *tx, int64_t id, const int64_t *refs, size_t n)
+{
+    tx_exec_id(tx, unref_sql, id);
+    sqlite3_stmt *w = tx_prepare(tx, ref_sql);
+    for (size_t i = 0; w && i < n; i++) {
+        sqlite3_bind_int64(w, 1, id);
+        sqlite3_bind_int64(w, 2, refs[i]);
+        tx_exec(tx, w);
+    }
+}
+
+/* Render the page of case id in every language, or drop it if it is not shown. */
+static void render_case(struct store_tx *tx, const struct store_renderer *r, int64_t id,
+                        struct buf html[LANG__MAX], struct buf *title)
+{
+    sqlite3_stmt *s = tx_prepare(tx, is_published_sql);
+    int shown = 0;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 2, tx->st->campaign_id);
+        shown = tx->st->campaign_id > 0 && sqlite3_step(s) == SQLITE_ROW;
+        sq_done(s);
+    }
+    tx_exec_id(tx, drop_sql, id);
+    if (!shown) {
+        tx_exec_id(tx, unref_sql, id);
+        return;
+    }
+    size_t vote_at[LANG__MAX] = {0}, nrefs = 0;
+    int64_t refs[STORE_RELATED];
+    int bad = 0;
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_reset(&html[l]);
+    buf_reset(title);
+    if (r->case_page(id, html, vote_at, title, refs, &nrefs) != 0 || title->oom ||
+        nrefs > STORE_RELATED) {
+        bad = 1;
+    }
+    for (int l = 0; !bad && l < LANG__MAX; l++)
+        bad = html[l].oom || vote_at[l] > html[l].len;
+    if (bad) {
+        log_error("store: cannot render the page of case %lld", (long long)id);
+        tx_exec_id(tx, unref_sql, id); /* visits assemble it, as before */
+        return;
+    }
+    for (int l = 0; l < LANG__MAX; l++)
+        put_row(tx, PAGE_KEY(id, l), title, &html[l], vote_at[l]);
+    note_refs(tx, id, refs, nrefs);
+}
+
+static void render_results(struct store_tx *tx, const struct store_renderer *r,
+                           struct buf *html, struct buf *title)
+{
+    /* One language at a time: the results page is one page, rendered rarely. */
+    tx_exec_id(tx, drop_sql, STORE_PAGE_RESULTS);
+    if (tx->st->campaign_id <= 0)
+        return;
+    buf_reset(title);
+    for (int l = 0; l < LANG__MAX; l++) {
+        buf_reset(html);
+        if (r->results_page((enum lang)l, html) != 0 || html->oom) {
+            log_error("store: cannot render the results page");
+            tx_exec_id(tx, drop_sql, STORE_PAGE_RESULTS);
+            return;
+        }
+        put_row(tx, PAGE_KEY(STORE_PAGE_RESULTS, l), title, html, 0);
+    }
+}
+
+/*
+ * Render what page_dirty marks and empty it, on the writer inside the write
+ * (changes_end, store_set_renderer).  Nothing without a renderer: the marks
+ * wait for one.
+ */
+void prerender_flush(struct store *st)
+{
+    const struct store_renderer *r = st->renderer;
+    if (!r)
+        return;
+    struct store_tx tx = {st, st->wdb};
+    size_t n;
+    int64_t *marks = ids_of(tx_prepare(&tx, dirty_sql), &n);
+    if (!marks || n == 0) {
+        free(marks);
+        return;
+    }
+    struct buf html[LANG__MAX], title = BUF_INIT;
+    for (int l = 0; l < LANG__MAX; l++) {
+        html[l] = (struct buf)BUF_INIT;
+        buf_init(&html[l], 0);
+    }
+    buf_init(&title, 0);
+    sqlite_reads_on_writer(st, 1);
+    size_t i = 0;
+    int results = 0;
+    if (marks[0] == MARK_ALL) {
+        tx_exec(&tx, tx_prepare(&tx, drop_all_sql));
+        tx_exec(&tx, tx_prepare(&tx, unref_all_sql));
+        sqlite3_stmt *s = st->campaign_id > 0 ? tx_prepare(&tx, published_sql) : NULL;
+        if (s)
+            sqlite3_bind_int64(s, 1, st->campaign_id);
+        size_t m;
+        int64_t *all = ids_of(s, &m);
+        for (size_t k = 0; all && k < m; k++)
+            render_case(&tx, r, all[k], html, &title);
+        free(all);
+        i = 1;
+    }
+    for (; i < n; i++) {
+        if (marks[i] == STORE_PAGE_RESULTS)
+            results = 1;
+        else if (marks[i] > 0 && marks[0] != MARK_ALL)
+            render_case(&tx, r, marks[i], html, &title);
+    }
+    if (results)
+        render_results(&tx, r, &html[0], &title);
+    sqlite_reads_on_writer(st, 0);
+    tx_exec(&tx, tx_prepare(&tx, undirty_sql));
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_release(&html[l]);
+    buf_release(&title);
+    free(marks);
+}
+
+struct install {
+    struct store *st;
+    const struct store_renderer *r;
+};
+
+static int install_job(sqlite3 *db, void *arg)
+{
+    struct install *in = arg;
+    struct store_tx tx = {in->st, db};
+    sqlite3_stmt *s = tx_prepare(&tx, version_sql);
+    int same = 0;
+    if (!s)
+        return RC_ERROR;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        same = strcmp(sq_text(s, 0), in->r->version) == 0;
+    sq_done(s);
+    if (!same) {
+        if (tx_exec(&tx, tx_prepare(&tx, mark_all_sql)) != RC_OK ||
+            !(s = tx_prepare(&tx, set_version_sql)))
+            return RC_ERROR;
+        sqlite3_bind_text(s, 1, in->r->version, -1, SQLITE_STATIC);
+        if (tx_exec(&tx, s) != RC_OK)
+            return RC_ERROR;
+    }
+    in->st->renderer = in->r;
+    prerender_flush(in->st);
+    return 0;
+}
+
+int store_set_renderer(struct store *st, const struct store_renderer *r)
+{
+    struct install in = {st, r};
+    return writer_run_sync(st->writer, install_job, &in) == 0 ? RC_OK : RC_ERROR;
+}
+
+int store_page_html(struct store *st, int64_t page, enum lang lang, struct arena *a,
+                    struct store_page *out)
+{
+    /* A case's row with its views; the results' alone.  Both of the public campaign. */
+    static const char case_sql[] =
+        "SELECT h.title, h.html, h.vote_at, c.views FROM page_html h "
+        "JOIN \"case\" c ON c.id = ?3 WHERE h.id = ?1 AND h.campaign_id = ?2";
+    static const char results_sql[] =
+        "SELECT title, html, vote_at, 0 FROM page_html WHERE id = ?1 AND campaign_id = ?2";
+    if (page < 0 || st->campaign_id <= 0)
+        return RC_NOTFOUND;
+    sqlite3_stmt *s = sq_prepare(st, page == STORE_PAGE_RESULTS ? results_sql : case_sql);
+    if (!s)
+        return RC_ERROR;
+    sqlite3_bind_int64(s, 1, PAGE_KEY(page, lang));
+    sqlite3_bind_int64(s, 2, st->campaign_id);
+    if (page != STORE_PAGE_RESULTS)
+        sqlite3_bind_int64(s, 3, page);
+    int rc = RC_NOTFOUND;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(s, 1);
+        const char *html = (const char *)sqlite3_column_text(s, 1);
+        int64_t vote_at = sqlite3_column_int64(s, 2);
+        out->title = arena_strdup(a, sq_text(s, 0));
+        out->html = html ? arena_strndup(a, html, len) : NULL;
+        out->len = len;
+        out->vote_at = vote_at >= 0 && (size_t)vote_at <= len ? (size_t)vote_at : len;
+        out->views = sqlite3_column_int64(s, 3);
+        rc = out->title && out->html ? RC_OK : RC_ERROR;
+    }
+    sq_done(s);
+    return rc;
+}
