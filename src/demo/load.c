@@ -77,6 +77,7 @@ struct loader {
     struct store_bulk *b;
     int64_t campaign_id;
     json_t *tiers, *tracks; /* slug -> row id */
+    json_t *tags;           /* name -> row id */
     unsigned char *merit;   /* per case id: FINISH_MERIT_* (finish2019.h) */
 };
 
@@ -148,12 +149,18 @@ static int on_unit(void *ctx, const struct demo_unit *u)
     return store_bulk_row(l->b, ins_sql[I_UNIT], v, NVALS(v), NULL);
 }
 
-/* The tag's id, created on first use; -1 on error. */
+/* The tag's id, created on first use (then kept in l->tags); -1 on error. */
 static int64_t tag_id(struct loader *l, const char *name)
 {
+    json_t *known = json_object_get(l->tags, name);
+    if (known)
+        return json_integer_value(known);
     const struct store_val v[] = {STORE_TEXT(name)};
     int64_t id;
-    return store_bulk_row(l->b, ins_sql[I_TAG], v, 1, &id) == 0 && id > 0 ? id : -1;
+    if (store_bulk_row(l->b, ins_sql[I_TAG], v, 1, &id) != 0 || id <= 0)
+        return -1;
+    json_object_set_new(l->tags, name, json_integer(id));
+    return id;
 }
 
 /* A case or an article's tag links: (owner, tag id) rows of the statement `link`. */
@@ -312,11 +319,13 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     struct loader l = {0};
     l.tiers = json_object();
     l.tracks = json_object();
+    l.tags = json_object();
     l.merit = calloc((size_t)ncases + 1, 1);
     if (!l.merit) {
         snprintf(err, errlen, "demo: out of memory");
         json_decref(l.tiers);
         json_decref(l.tracks);
+        json_decref(l.tags);
         return -1;
     }
     struct demo_job job = {seed, ncases, hash, &l, 0};
@@ -340,5 +349,6 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     free(l.merit);
     json_decref(l.tiers);
     json_decref(l.tracks);
+    json_decref(l.tags);
     return rc;
 }

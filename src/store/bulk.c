@@ -11,7 +11,8 @@
  * created again from the same text.  Case sections are rendered to HTML
  * (section_html.c) before the indexes come back.  The search indexes are rebuilt at the
  * end in one sorted pass each (FTS5 indexes a sorted bulk insert several
- * times faster than rows interleaved with other tables' inserts).  The
+ * times faster than rows interleaved with other tables' inserts), with a
+ * large in-memory buffer (fts_buffer).  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
  * does), so it takes about the same time at any size.
  */
@@ -27,6 +28,8 @@
 #include "store/sqlite_tx.h"
 
 #define BULK_REFRESH_MAX 8
+#define BULK_FTS_BUFFER (64L << 20) /* see fts_buffer */
+#define FTS_DEFAULT_BUFFER (1L << 20)
 
 struct store_bulk {
     struct store_tx tx;
@@ -145,6 +148,30 @@ fail:
     return fail(b, "indexes");
 }
 
+/*
+ * Every full-text table's in-memory buffer (FTS5's hashsize) set to bytes:
+ * BULK_FTS_BUFFER while the search indexes are built, so that FTS5 writes a
+ * few large segments instead of one a megabyte and merging them over and
+ * over; its default again after.
+ */
+static int fts_buffer(sqlite3 *db, long bytes)
+{
+    static const char sql[] = "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
+                              "sql LIKE 'CREATE VIRTUAL TABLE % USING fts5%' ORDER BY name";
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+        char *q = sqlite3_mprintf("INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld)",
+                                  sqlite3_column_text(s, 0), sqlite3_column_text(s, 0), bytes);
+        rc = q && sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+        sqlite3_free(q);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 static int load_job(sqlite3 *db, void *arg)
 {
     struct store_bulk *b = arg;
@@ -166,7 +193,8 @@ static int load_job(sqlite3 *db, void *arg)
             snprintf(b->err, sizeof b->err, "the loader stopped");
         return -1;
     }
-    if (store_index_cases(db) != 0)
+    if (fts_buffer(db, BULK_FTS_BUFFER) != 0 || store_index_cases(db) != 0 ||
+        fts_buffer(db, FTS_DEFAULT_BUFFER) != 0)
         return fail(b, "search index");
     for (int i = 0; i < b->nrefresh; i++) {
         if (db_public_refresh(db, b->refresh[i]) != 0)
