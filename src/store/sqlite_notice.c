@@ -199,14 +199,19 @@ int tx_notice_close(struct store_tx *tx, int64_t stage_id)
      * The campaign published: its cases' final tiers, the cases that went
      * through the review shown (as published, dated now unless they were
      * already), the campaign itself, its public read tables, and the
-     * public campaign taken afresh (the newest published).
+     * public campaign taken afresh (the newest published).  Only the rows
+     * that change are written (a campaign of a million published cases
+     * would otherwise rewrite every row and its index entries).
      */
     static const char *const steps[] = {
         "UPDATE \"case\" SET tier_id = (SELECT a.tier_id FROM award a WHERE "
-        "a.campaign_id = ?1 AND a.case_id = \"case\".id) WHERE campaign_id = ?1",
+        "a.campaign_id = ?1 AND a.case_id = \"case\".id) WHERE campaign_id = ?1 AND "
+        "tier_id IS NOT (SELECT a.tier_id FROM award a WHERE a.campaign_id = ?1 AND "
+        "a.case_id = \"case\".id)",
         "UPDATE \"case\" SET status = 'published', published_at = coalesce(published_at, "
         "strftime('%Y-%m-%dT%H:%M:%SZ','now')) WHERE campaign_id = ?1 AND "
-        "(status IN ('passed','published') OR tier_id IS NOT NULL)",
+        "(status IN ('passed','published') OR tier_id IS NOT NULL) AND "
+        "(status IS NOT 'published' OR published_at IS NULL)",
         "UPDATE campaign SET status = 'published', published_at = coalesce(published_at, "
         "strftime('%Y-%m-%dT%H:%M:%SZ','now')) WHERE id = ?1",
         "UPDATE notice SET state = 'closed', closed_at = "
