@@ -30,7 +30,11 @@
  * answered 503 with Retry-After at once.  Cheap reads stay on the server's
  * threads, where they cost least: while the lane runs, the application is
  * asked first whether it holds the answer in memory (a page-cache hit), so
- * that a hit never queues behind the pages being rendered.
+ * that a hit never queues behind the pages being rendered.  The lane
+ * threads run at a lower priority than the server's own (SCHED_BATCH and
+ * LANE_NICE more niceness, per thread; named "laurel-lane"): a /healthz,
+ * a cache hit or a write that arrives while every core renders pages
+ * preempts the renders at once instead of waiting for its time slice.
  *
  * A storage fault met while the request ran (core/fault.h: a corrupt
  * database, an I/O error) replaces whatever the handler made of it: 500 for
@@ -40,9 +44,12 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -105,6 +112,7 @@ static _Atomic uint64_t st_cut_slow, st_cut_idle;
 #define LANE_QUEUE_MAX 256
 #define LANE_SLOW_US 1000
 #define LANE_MAX_THREADS 16
+#define LANE_NICE 10 /* added to the process's niceness on the lane threads */
 
 struct conn_req;
 static struct {
@@ -651,9 +659,31 @@ static void lane_dispatch(struct conn_req *c)
     wake(c);
 }
 
+/*
+ * The calling lane thread at a lower priority: SCHED_BATCH (waking, it
+ * does not preempt the thread running) and LANE_NICE above the process's
+ * niceness (Linux keeps a niceness per thread).  Lowering a priority needs
+ * no privilege; a failure leaves the thread as it was, logged.
+ */
+static void lane_lower_priority(void)
+{
+    pthread_setname_np(pthread_self(), "laurel-lane");
+    id_t tid = (id_t)gettid();
+    struct sched_param sp = {0};
+    errno = 0;
+    int niceness = getpriority(PRIO_PROCESS, tid) + LANE_NICE, e = errno;
+    if (!e)
+        e = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    if (!e && setpriority(PRIO_PROCESS, tid, niceness > 19 ? 19 : niceness) != 0)
+        e = errno;
+    if (e)
+        log_info("the read lane keeps the server's priority: %s", strerror(e));
+}
+
 static void *lane_main(void *arg)
 {
     (void)arg;
+    lane_lower_priority();
     pthread_mutex_lock(&lane.lock);
     for (;;) {
         while (!lane.len && !lane.stopping)

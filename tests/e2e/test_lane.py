@@ -8,6 +8,7 @@ lane's bounded queue is full; none is dropped.  The latency figures are
 measured by bench/healthz.sh, not asserted here; the bounds below only say
 "answered while the storm lasts".
 """
+import os
 import random
 import re
 import threading
@@ -17,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from conftest import CSRF_RE, demo_server, metrics_values
+
+SCHED_BATCH = 3  # Linux's policy number, as /proc/PID/task/TID/stat gives it
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"
@@ -111,3 +114,35 @@ def test_cached_pages_skip_the_lane_while_it_runs():
         views_after = requests.get(base + "/api/v1" + hot, timeout=30).json()["views"]
         assert views_after >= views_before + len(hot_answers), (
             views_before, views_after, len(hot_answers))
+
+
+def _threads(pid):
+    """{thread id: (name, niceness, scheduling policy)} of process pid, from /proc."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+            stat = f.read()
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3 (state)
+        out[int(tid)] = (name, int(fields[19 - 3]), int(fields[41 - 3]))
+    return out
+
+
+def test_lane_threads_run_below_the_server_threads(laurel_server):
+    """The read lane's threads (named laurel-lane) run at SCHED_BATCH and 10 more niceness
+    than the process, so that a health check, a cache hit or a write on the server's own
+    threads preempts the pages being rendered; the server's threads keep the process's
+    priority."""
+    pid = laurel_server.proc.pid
+    threads = _threads(pid)
+    _, base_nice, base_policy = threads[pid]
+    lane = [t for t in threads.values() if t[0] == "laurel-lane"]
+    workers = [t for t in threads.values() if t[0] == "MHD-worker"]
+    assert lane, "expected read-lane threads named laurel-lane; saw %r" % sorted(threads.values())
+    assert workers, "expected libmicrohttpd's worker threads; saw %r" % sorted(threads.values())
+    want = min(19, base_nice + 10)
+    assert all(t[1] == want and t[2] == SCHED_BATCH for t in lane), (
+        "expected every lane thread at niceness %d and SCHED_BATCH; saw %r" % (want, lane))
+    assert all(t[1] == base_nice and t[2] == base_policy for t in workers), (
+        "expected the server's threads at the process's priority %d; saw %r"
+        % (base_nice, workers))
