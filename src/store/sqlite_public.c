@@ -223,6 +223,19 @@ static int several(int m)
 }
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
+/* The filters of `others` that pub_rank's row holds, as conditions on it (p);
+ * the tag is left for the caller: the filters still to check. */
+static int pub_rank_filters(struct buf *b, int others)
+{
+    if (others & F_REGION)
+        buf_puts(b, " AND p.region = ?14");
+    if (others & F_TIER)
+        buf_puts(b, " AND p.tier_id = ?8");
+    if (others & F_TRACK)
+        buf_puts(b, " AND p.track_id = ?9");
+    return others & F_TAG;
+}
+
 static char *make_list_sql(int sort, int drive, int mask)
 {
     struct buf b = BUF_INIT;
@@ -232,13 +245,7 @@ static char *make_list_sql(int sort, int drive, int mask)
     if (sort == SORT_NEWEST) {
         buf_puts(&b, "SELECT p.case_id, p.pos FROM pub_rank p");
         buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
-        if (others & F_REGION)
-            buf_puts(&b, " AND p.region = ?14");
-        if (others & F_TIER)
-            buf_puts(&b, " AND p.tier_id = ?8");
-        if (others & F_TRACK)
-            buf_puts(&b, " AND p.track_id = ?9");
-        others &= F_TAG;
+        others = pub_rank_filters(&b, others);
     } else if (sort == SORT_VIEWS_KEYS && mask == F_TAG) {
         /* A tag alone: its cases through its index, in no order: take_anchor sorts them.
          * With other filters the views index of one of them is walked instead, in order,
@@ -254,13 +261,7 @@ static char *make_list_sql(int sort, int drive, int mask)
         buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM pub_rank p "
                      "JOIN \"case\" c ON c.id = p.case_id "
                      "WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3");
-        if (others & F_REGION)
-            buf_puts(&b, " AND p.region = ?14");
-        if (others & F_TIER)
-            buf_puts(&b, " AND p.tier_id = ?8");
-        if (others & F_TRACK)
-            buf_puts(&b, " AND p.track_id = ?9");
-        others &= F_TAG;
+        others = pub_rank_filters(&b, others);
     } else {
         const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
                             : (mask & F_REGION) ? "case_pub_region_views"
