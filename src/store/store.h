@@ -7,7 +7,9 @@
  * a read-only connection of that thread's own and prepared statements cached
  * per connection; writes go to the single writer thread (store_write),
  * which commits queued jobs in groups (one transaction and one fsync per
- * batch).  A PostgreSQL backend would implement the same functions (none yet).
+ * batch).  The store's SQL is moving onto a driver interface (db.h) with
+ * a SQLite and a PostgreSQL driver; one module runs on it so far (see
+ * docs/ARCHITECTURE.md, "A store call over the driver").
  *
  * Models returned are new references owned by the caller (json_decref).
  * Functions returning int give 0 on success, RC_NOTFOUND, or RC_ERROR
