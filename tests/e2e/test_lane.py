@@ -25,7 +25,15 @@ SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"
 
 
-def test_health_and_writes_answered_during_a_read_storm(base):
+def test_health_and_writes_answered_during_a_read_storm():
+    """On a server of its own whose lane takes every read (threshold 1 µs): whether the
+    shared server's reads average over the default threshold depends on the machine's
+    speed, and since case pages and lists got cheap a quiet machine never started it."""
+    with demo_server("laurel-lane-", "--read-lane-us", "1", cases=4000) as srv:
+        storm(srv.url)
+
+
+def storm(base):
     rnd = random.Random(11)
     stop = time.monotonic() + 6
     statuses = []
