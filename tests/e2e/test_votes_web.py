@@ -149,13 +149,17 @@ def test_case_page_follows_the_voting_days(srv, org, sinks, stages):
     set_voting(srv, org, stage)
 
 
-def test_front_page_leads_to_an_open_exhibition(srv, org, sinks, stages):
+def test_front_page_and_votes_page_lead_to_an_open_exhibition(srv, org, sinks, stages):
     stage = stages[0]
     set_voting(srv, org, stage)
     link = 'href="/votes/%d"' % stage
     assert link in page(requests.Session(), srv, "/").text
+    # So does the page of the stages open for voting, and the link leads to the exhibition.
+    assert link in page(requests.Session(), srv, "/votes").text
+    assert page(requests.Session(), srv, "/votes/%d" % stage).status_code == 200
     set_voting(srv, org, stage, opens_on=beijing_today(-5), closes_on=beijing_today(-2))
     assert link not in page(requests.Session(), srv, "/").text
+    assert link not in page(requests.Session(), srv, "/votes").text
     set_voting(srv, org, stage)
 
 
