@@ -709,10 +709,66 @@ int64_t store_public_campaign(struct store *st)
     return st->campaign_id;
 }
 
-/* Stop a check once its deadline (CLOCK_MONOTONIC ms, in arg) has passed. */
-static int check_deadline(void *arg)
+/*
+ * The check's watchdog: sqlite3_interrupt at the deadline.  A progress
+ * handler is not enough: the integrity check walks a table's pages inside
+ * one VM step, where no handler runs, and on a slow disk that step alone
+ * overran the bound many times over.
+ */
+struct check_watch {
+    sqlite3 *db;
+    struct timespec until; /* CLOCK_MONOTONIC */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+};
+
+static void *check_watchdog(void *arg)
 {
-    return clock_ms() > *(double *)arg;
+    struct check_watch *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->done && pthread_cond_timedwait(&w->cv, &w->mu, &w->until) != ETIMEDOUT)
+        ;
+    if (!w->done)
+        sqlite3_interrupt(w->db);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Start w's watchdog, timeout_ms from now: 0, or -1 when no thread could start. */
+static int check_watch_start(struct check_watch *w, pthread_t *t, sqlite3 *db, unsigned timeout_ms)
+{
+    memset(w, 0, sizeof *w);
+    w->db = db;
+    clock_gettime(CLOCK_MONOTONIC, &w->until);
+    w->until.tv_sec += timeout_ms / 1000;
+    w->until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (w->until.tv_nsec >= 1000000000L) {
+        w->until.tv_sec++;
+        w->until.tv_nsec -= 1000000000L;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(t, NULL, check_watchdog, w) == 0)
+        return 0;
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    return -1;
+}
+
+static void check_watch_stop(struct check_watch *w, pthread_t t)
+{
+    pthread_mutex_lock(&w->mu);
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(t, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
 }
 
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
@@ -722,8 +778,13 @@ int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s to check it", st->path);
         return -1;
     }
-    double deadline = clock_ms() + timeout_ms;
-    sqlite3_progress_handler(db, 10000, check_deadline, &deadline);
+    struct check_watch w;
+    pthread_t watchdog;
+    if (check_watch_start(&w, &watchdog, db, timeout_ms) != 0) {
+        sqlite3_close(db);
+        snprintf(err, errlen, "no thread to bound the check with");
+        return 1;
+    }
     sqlite3_stmt *s = NULL;
     int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(5)", -1, &s, NULL);
     int result = 0;
@@ -747,6 +808,7 @@ int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
     if (result < 0)
         fault_note(FAULT_CORRUPT, err);
     sqlite3_finalize(s);
+    check_watch_stop(&w, watchdog);
     sqlite3_close(db);
     return result;
 }
