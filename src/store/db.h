@@ -24,7 +24,12 @@
  *     SQLite puts them first, PostgreSQL last; LIKE ignores ASCII case on
  *     SQLite only: compare lower() of both sides where case must not count;
  *   - sum() of integers is numeric on PostgreSQL: read it with
- *     db_column_int64, not by its db_column_type.
+ *     db_column_int64, not by its db_column_type;
+ *   - a write that claims rows another node may be claiming at once reads
+ *     them with a SELECT ending in FOR UPDATE SKIP LOCKED (these words,
+ *     last): PostgreSQL locks the rows read and passes over those locked,
+ *     SQLite runs the SELECT without them (its write transaction holds the
+ *     whole database).
  *
  * What differs for real (full-text search, types in the schema, the
  * migrations) stays in one place per driver, not in the store's functions.

@@ -34,8 +34,10 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/campaign.h"
 #include "store/cert_layout.h"
 #include "store/db.h"
+#include "store/outbox.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -472,6 +474,39 @@ static void test_types_change(void **state)
     db_reset(s);
 }
 
+static void test_skip_locked(void **state)
+{
+    struct fixture *fx = *state;
+    static const char claim[] =
+        "SELECT k FROM t WHERE i > ?1 ORDER BY i LIMIT 1 FOR UPDATE SKIP LOCKED";
+    insert(fx->c, "a", 1);
+    insert(fx->c, "b", 2);
+    assert_int_equal(db_begin(fx->c), 0);
+    struct db_stmt *s = db_stmt(fx->c, claim);
+    assert_non_null(s);
+    db_bind_int64(s, 1, 0);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "a");
+    assert_int_equal(db_step(s), DB_DONE);
+    db_reset(s);
+    if (fx->kind == DB_PG) {
+        /* Another node's claim meanwhile passes over the row held (and waits on none). */
+        char err[256];
+        struct db_conn *other = db_open(fx->uri, err, sizeof err);
+        assert_non_null(other);
+        assert_int_equal(db_exec(other, "SET lock_timeout = '10s'"), 0);
+        assert_int_equal(db_begin(other), 0);
+        struct db_stmt *o = db_stmt(other, claim);
+        db_bind_int64(o, 1, 0);
+        assert_int_equal(db_step(o), DB_ROW);
+        assert_string_equal(db_column_text(o, 0), "b");
+        db_reset(o);
+        assert_int_equal(db_rollback(other), 0);
+        db_close(other);
+    }
+    assert_int_equal(db_commit(fx->c), 0);
+}
+
 static void test_err_maps(void **state)
 {
     (void)state;
@@ -703,6 +738,215 @@ static void test_cert_layout_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The statements of a NULL-ended list in one write (rows of a test's own). */
+static int rows_write(struct store_tx *tx, void *arg)
+{
+    const char *const *rows = arg;
+    for (; *rows; rows++) {
+        int rc = db_run(tx_stmt(tx, *rows));
+        if (rc != RC_OK)
+            return rc;
+    }
+    return RC_OK;
+}
+
+/* v as compact JSON with sorted keys, compared with want; v is released. */
+static void assert_json(json_t *v, const char *want)
+{
+    assert_non_null(v);
+    char *dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (strcmp(dump, want) != 0)
+        fprintf(stderr, "got  %s\nwant %s\n", dump, want);
+    assert_string_equal(dump, want);
+    free(dump);
+    json_decref(v);
+}
+
+static void test_campaign_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    /* The draft (3) is the one being run: published and archived ones never are. */
+    assert_int_equal(store_current_campaign_id(st), 3);
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('110000', '北京市') ON CONFLICT DO NOTHING",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (3, 3, 'town', '乡镇')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (2, 3, 'city', '城市')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (3, '310000', 4)",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '110000', 9)",
+        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 2, '终评', 'ballot', '2020-11-01', '2020-11-30')",
+        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 1, '初评', 'review', '2020-10-01', '2020-10-31')",
+        "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES "
+        "(2, 1, '310000', '某社区', 4)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (3, '110000', '某区', 2)",
+        "UPDATE campaign SET theme = '主题', cases_per_unit = 2, attachments_min = 1 WHERE id = 3",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    assert_json(store_current_campaign(st),
+                "{\"call_md\":\"\",\"closes_at\":\"2020-09-30\",\"id\":3,\"name\":\"第二届\","
+                "\"opens_at\":\"2020-05-01\",\"organisers\":\"\",\"quotas\":{\"310000\":4},"
+                "\"rules\":{\"attachments_min\":1,\"attachments_note\":\"\",\"cases_per_unit\":2},"
+                "\"slug\":\"next\",\"stages\":[{\"ends_at\":\"2020-10-31\",\"kind\":\"review\","
+                "\"name\":\"初评\",\"seq\":1,\"starts_at\":\"2020-10-01\"},{\"ends_at\":"
+                "\"2020-11-30\",\"kind\":\"ballot\",\"name\":\"终评\",\"seq\":2,\"starts_at\":"
+                "\"2020-11-01\"}],\"status\":\"draft\",\"theme\":\"主题\",\"tracks\":[{\"name\":"
+                "\"城市\",\"slug\":\"city\"},{\"name\":\"乡镇\",\"slug\":\"town\"}]}");
+    /* An open call comes before a draft. */
+    static const char *const open[] = {
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(4, 'open', '开放', '2019-01-01', '2019-02-01', 'open')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)open), RC_OK);
+    assert_int_equal(store_current_campaign_id(st), 4);
+    assert_json(store_region_units(st),
+                "[{\"code\":\"110000\",\"name\":\"北京市\",\"units\":[{\"id\":3,\"level\":2,"
+                "\"name\":\"某区\",\"parent_id\":0}]},{\"code\":\"310000\",\"name\":\"上海市\","
+                "\"units\":[{\"id\":1,\"level\":3,\"name\":\"某街道\",\"parent_id\":0},{\"id\":2,"
+                "\"level\":4,\"name\":\"某社区\",\"parent_id\":1}]}]");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct claim_args {
+    int limit;
+    json_t *rows;
+    struct store *other; /* a second node claiming inside this claim's write */
+    struct claim_args *inner;
+};
+
+static int claim_write(struct store_tx *tx, void *arg)
+{
+    struct claim_args *a = arg;
+    int rc = tx_outbox_claim(tx, a->limit, 600, &a->rows);
+    if (rc == RC_OK && a->other)
+        rc = store_write_sync(a->other, claim_write, a->inner);
+    return rc;
+}
+
+/* The ids claimed now, as "1,3". */
+static void claim_ids(struct store *st, int limit, char *out, size_t n)
+{
+    struct claim_args a = {limit, NULL, NULL, NULL};
+    assert_int_equal(store_write_sync(st, claim_write, &a), RC_OK);
+    size_t i, len = 0;
+    json_t *row;
+    out[0] = 0;
+    json_array_foreach(a.rows, i, row)
+        len += (size_t)snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                                (long long)json_integer_value(json_object_get(row, "id")));
+    json_decref(a.rows);
+}
+
+struct mark_args {
+    int64_t id;
+    const char *error; /* NULL: sent */
+    int release;
+};
+
+static int mark_write(struct store_tx *tx, void *arg)
+{
+    const struct mark_args *m = arg;
+    if (m->release)
+        return tx_outbox_release(tx, m->id);
+    return m->error ? tx_outbox_failed(tx, m->id, m->error, 0) : tx_outbox_sent(tx, m->id);
+}
+
+static void test_outbox_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO outbox (id, to_addr, subject, body, created_at, next_attempt_at) VALUES "
+        "(1, 'a@x.cn', '邀请', 'hello', '2020-02-04T08:00:00Z', '2020-02-04T08:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, to_mask, created_at, next_attempt_at) "
+        "VALUES (2, 'sms:13912345678', '验证码', '123456', 'sms:139****5678', "
+        "'2020-02-04T17:30:00Z', '2020-02-04T17:30:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+        "(3, 'later@x.cn', 's', 'b', '2999-01-01T00:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, attempts, last_error, next_attempt_at) "
+        "VALUES (4, 'dead@x.cn', 's', 'b', 8, 'refused', '2020-01-01T00:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+        "(5, 'c@x.cn', 's', 'b', '2020-02-05T00:00:00Z')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    char ids[64];
+    /* Due, oldest first, up to the limit; not the future one nor the one out of attempts. */
+    claim_ids(st, 2, ids, sizeof ids);
+    assert_string_equal(ids, "1,2");
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "5"); /* 1 and 2 are leased */
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    /* Sent: a masked message keeps only its mask; failed with no wait: due again; given back. */
+    struct mark_args sent = {2, NULL, 0}, failed = {1, "连接被拒绝 refused", 0}, back = {5, NULL, 1};
+    assert_int_equal(store_write_sync(st, mark_write, &sent), RC_OK);
+    assert_int_equal(store_write_sync(st, mark_write, &failed), RC_OK);
+    assert_int_equal(store_write_sync(st, mark_write, &back), RC_OK);
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "1,5");
+    int counts[3];
+    assert_int_equal(store_outbox_counts(st, counts), RC_OK);
+    assert_int_equal(counts[OUTBOX_SENT], 1);
+    assert_int_equal(counts[OUTBOX_PENDING], 3);
+    assert_int_equal(counts[OUTBOX_FAILED], 1);
+    json_t *page = store_outbox_page(st, OUTBOX_ALL, 2, 2);
+    assert_int_equal(json_array_size(page), 2);
+    json_t *two = json_array_get(page, 1);
+    assert_int_equal(json_integer_value(json_object_get(two, "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(two, "to")), "sms:139****5678");
+    assert_string_equal(json_string_value(json_object_get(two, "body")), "");
+    assert_string_equal(json_string_value(json_object_get(two, "created")), "2020-02-05 01:30");
+    assert_int_equal(strlen(json_string_value(json_object_get(two, "sent"))), 16);
+    assert_int_equal(json_integer_value(json_object_get(two, "state")), OUTBOX_SENT);
+    json_decref(page);
+    page = store_outbox_page(st, OUTBOX_PENDING, 0, 10);
+    assert_int_equal(json_array_size(page), 3);
+    json_t *one = json_array_get(page, 2);
+    assert_json(json_pack("[O,O,O,O,O]", json_object_get(one, "id"), json_object_get(one, "created"),
+                          json_object_get(one, "attempts"), json_object_get(one, "sent"),
+                          json_object_get(one, "last_error")),
+                "[1,\"2020-02-04 16:00\",1,\"\",\"连接被拒绝 refused\"]");
+    json_decref(page);
+    page = store_outbox_page(st, OUTBOX_FAILED, 0, 10);
+    assert_int_equal(json_array_size(page), 1);
+    json_decref(page);
+
+    if (fx->kind == DB_PG) {
+        /* Two nodes claim at once: the second passes over what the first holds. */
+        static const char *const more[] = {
+            "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+            "(6, 'd@x.cn', 's', 'b', '2020-01-01T00:00:00Z'), "
+            "(7, 'e@x.cn', 's', 'b', '2020-01-01T00:00:00Z')",
+            NULL,
+        };
+        assert_int_equal(store_write_sync(st, rows_write, (void *)more), RC_OK);
+        char err[256];
+        struct db_conn *c = db_open(fx->uri, err, sizeof err);
+        assert_non_null(c);
+        assert_int_equal(db_exec(c, "SET lock_timeout = '10s'"), 0);
+        struct store *node2 = store_over(c);
+        struct claim_args theirs = {10, NULL, NULL, NULL}, mine = {1, NULL, node2, &theirs};
+        assert_int_equal(store_write_sync(st, claim_write, &mine), RC_OK);
+        assert_int_equal(json_array_size(mine.rows), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(mine.rows, 0), "id")),
+                         6);
+        assert_int_equal(json_array_size(theirs.rows), 1);
+        assert_int_equal(
+            json_integer_value(json_object_get(json_array_get(theirs.rows, 0), "id")), 7);
+        json_decref(mine.rows);
+        json_decref(theirs.rows);
+        store_close(node2);
+        claim_ids(st, 10, ids, sizeof ids);
+        assert_string_equal(ids, "");
+    }
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -713,6 +957,7 @@ static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_busy, table_setup),
     cmocka_unit_test_setup(test_types_change, table_setup),
     cmocka_unit_test(test_err_maps),
+    cmocka_unit_test_setup(test_skip_locked, table_setup),
 };
 
 static const struct CMUnitTest sqlite_fault_tests[] = {
@@ -725,6 +970,8 @@ static const struct CMUnitTest pg_fault_tests[] = {
 
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_outbox_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
