@@ -11,8 +11,7 @@
 static const char SQL_CURRENT[] =
     "SELECT id, slug, name, status, opens_at, closes_at, cases_per_unit, attachments_min, "
     "attachments_note, theme, organisers, call_md FROM campaign WHERE id = " CURRENT_CAMPAIGN;
-static const char SQL_TRACKS[] =
-    "SELECT slug, name FROM track WHERE campaign_id = ?1 ORDER BY id";
+static const char SQL_TRACKS[] = "SELECT slug, name FROM track WHERE campaign_id = ?1 ORDER BY id";
 static const char SQL_QUOTAS[] =
     "SELECT region_code, quota FROM region_quota WHERE campaign_id = ?1 ORDER BY region_code";
 static const char SQL_STAGES[] =
@@ -32,7 +31,8 @@ int64_t store_current_campaign_id(struct store *st)
     return id;
 }
 
-/* The rows of sql over campaign id, each made into a JSON value by row, into a (an array or object). */
+/* The rows of sql over campaign id, each made into a JSON value by row, into a (an array or
+ * object). */
 static int rows_of(struct store *st, const char *sql, int64_t id, json_t *a,
                    void (*row)(struct db_stmt *s, json_t *a))
 {
@@ -49,8 +49,8 @@ static int rows_of(struct store *st, const char *sql, int64_t id, json_t *a,
 
 static void track_row(struct db_stmt *s, json_t *a)
 {
-    json_array_append_new(a, json_pack("{s:o,s:o}", "slug", db_jtext(s, 0), "name",
-                                       db_jtext(s, 1)));
+    json_array_append_new(a,
+                          json_pack("{s:o,s:o}", "slug", db_jtext(s, 0), "name", db_jtext(s, 1)));
 }
 
 static void quota_row(struct db_stmt *s, json_t *o)
@@ -60,10 +60,9 @@ static void quota_row(struct db_stmt *s, json_t *o)
 
 static void stage_row(struct db_stmt *s, json_t *a)
 {
-    json_array_append_new(a, json_pack("{s:i,s:o,s:o,s:o,s:o}", "seq",
-                                       (int)db_column_int64(s, 0), "name", db_jtext(s, 1),
-                                       "kind", db_jtext(s, 2), "starts_at", db_jtext(s, 3),
-                                       "ends_at", db_jtext(s, 4)));
+    json_array_append_new(a, json_pack("{s:i,s:o,s:o,s:o,s:o}", "seq", (int)db_column_int64(s, 0),
+                                       "name", db_jtext(s, 1), "kind", db_jtext(s, 2), "starts_at",
+                                       db_jtext(s, 3), "ends_at", db_jtext(s, 4)));
 }
 
 json_t *store_current_campaign(struct store *st)
@@ -76,13 +75,13 @@ json_t *store_current_campaign(struct store *st)
         return NULL;
     }
     int64_t id = db_column_int64(s, 0);
-    json_t *c = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "slug",
-                          db_jtext(s, 1), "name", db_jtext(s, 2), "status", db_jtext(s, 3),
-                          "opens_at", db_jtext(s, 4), "closes_at", db_jtext(s, 5));
+    json_t *c = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "slug", db_jtext(s, 1),
+                          "name", db_jtext(s, 2), "status", db_jtext(s, 3), "opens_at",
+                          db_jtext(s, 4), "closes_at", db_jtext(s, 5));
     json_object_set_new(c, "rules",
                         json_pack("{s:i,s:i,s:o}", "cases_per_unit", (int)db_column_int64(s, 6),
-                                  "attachments_min", (int)db_column_int64(s, 7),
-                                  "attachments_note", db_jtext(s, 8)));
+                                  "attachments_min", (int)db_column_int64(s, 7), "attachments_note",
+                                  db_jtext(s, 8)));
     json_object_set_new(c, "theme", db_jtext(s, 9));
     json_object_set_new(c, "organisers", db_jtext(s, 10));
     json_object_set_new(c, "call_md", db_jtext(s, 11));
@@ -112,9 +111,9 @@ json_t *store_region_units(struct store *st)
         }
         json_array_append_new(json_object_get(cur, "units"),
                               json_pack("{s:I,s:o,s:i,s:I}", "id",
-                                        (json_int_t)db_column_int64(s, 2), "name",
-                                        db_jtext(s, 3), "level", (int)db_column_int64(s, 4),
-                                        "parent_id", (json_int_t)db_column_int64(s, 5)));
+                                        (json_int_t)db_column_int64(s, 2), "name", db_jtext(s, 3),
+                                        "level", (int)db_column_int64(s, 4), "parent_id",
+                                        (json_int_t)db_column_int64(s, 5)));
     }
     db_reset(s);
     return regions;

@@ -95,8 +95,8 @@ static int sql_bytes(const char *sql)
 static struct db_stmt *sq_prepare(struct db_conn *c, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v3(CONN(c)->db, sql, sql_bytes(sql), SQLITE_PREPARE_PERSISTENT, &s,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(CONN(c)->db, sql, sql_bytes(sql), SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+        SQLITE_OK) {
         fail(c, sql);
         return NULL;
     }

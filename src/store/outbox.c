@@ -36,10 +36,9 @@ int tx_outbox_claim(struct store_tx *tx, int limit, long lease_s, json_t **rows)
     int step;
     while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:i}", "id",
-                                           (json_int_t)db_column_int64(s, 0), "to",
-                                           db_jtext(s, 1), "subject", db_jtext(s, 2), "body",
-                                           db_jtext(s, 3), "attempts",
-                                           (int)db_column_int64(s, 4)));
+                                           (json_int_t)db_column_int64(s, 0), "to", db_jtext(s, 1),
+                                           "subject", db_jtext(s, 2), "body", db_jtext(s, 3),
+                                           "attempts", (int)db_column_int64(s, 4)));
     db_reset(s);
     int rc = step == DB_DONE ? RC_OK : RC_ERROR;
     size_t i;
@@ -118,8 +117,9 @@ json_t *store_outbox_page(struct store *st, enum outbox_state state, int offset,
 {
     static const char sql[] =
         "SELECT id, coalesce(to_mask, to_addr), subject, created_at, attempts, sent_at, "
-        "coalesce(last_error, ''), " STATE_OF("?4") ", body FROM outbox "
-        "WHERE ?1 < 0 OR " STATE_OF("?4") " = ?1 ORDER BY id DESC LIMIT ?3 OFFSET ?2";
+        "coalesce(last_error, ''), " STATE_OF(
+            "?4") ", body FROM outbox "
+                  "WHERE ?1 < 0 OR " STATE_OF("?4") " = ?1 ORDER BY id DESC LIMIT ?3 OFFSET ?2";
     struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;

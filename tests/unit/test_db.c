@@ -36,8 +36,10 @@
 #include "core/fault.h"
 #include "store/campaign.h"
 #include "store/cert_layout.h"
+#include "store/correction.h"
 #include "store/db.h"
 #include "store/outbox.h"
+#include "store/statement.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -507,6 +509,35 @@ static void test_skip_locked(void **state)
     assert_int_equal(db_commit(fx->c), 0);
 }
 
+static void test_run_id(void **state)
+{
+    struct fixture *fx = *state;
+    static const char ins[] = "INSERT INTO t (k, i) VALUES (?1, ?2) RETURNING id";
+    static const char copy[] = "INSERT INTO t (k, i) SELECT ?1, i FROM t WHERE k = ?2 RETURNING id";
+    int64_t a = insert(fx->c, "a", 1), id = -1;
+    struct db_stmt *s = db_stmt(fx->c, ins);
+    db_bind_text(s, 1, "b", -1);
+    db_bind_int64(s, 2, 2);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_true(id > a);
+    /* An INSERT ... SELECT that found nothing: no row, id 0. */
+    s = db_stmt(fx->c, copy);
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "none", -1);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_int_equal(id, 0);
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "a", -1);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_true(id > a);
+    /* A taken key: RC_EXISTS and no id. */
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "a", -1);
+    assert_int_equal(db_run_id(s, &id), RC_EXISTS);
+    assert_int_equal(id, 0);
+    assert_int_equal(db_run_id(NULL, &id), RC_ERROR);
+}
+
 static void test_err_maps(void **state)
 {
     (void)state;
@@ -947,6 +978,190 @@ static void test_outbox_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+struct issue_args {
+    struct statement_issue q;
+    int rc;
+};
+
+static int issue_write(struct store_tx *tx, void *arg)
+{
+    struct issue_args *a = arg;
+    return tx_statement_issue(tx, &a->q);
+}
+
+static void test_statement_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, 1, '网络投票', 'exhibition', '2019-10-01', '2019-10-31')",
+        "INSERT INTO stage_case (stage_id, case_id, advanced) VALUES (1, 1, 1)",
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (1, 1, 4000000000)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    struct issue_args a = {{1, 0, 0}, 0}, draft = {{3, 0, 0}, 0}, none = {{99, 0, 0}, 0};
+    assert_int_equal(store_write_sync(st, issue_write, &draft), RC_STATE);
+    assert_int_equal(store_write_sync(st, issue_write, &none), RC_NOTFOUND);
+    assert_int_equal(store_write_sync(st, issue_write, &a), RC_OK);
+    assert_true(a.q.id > 0);
+
+    char *body = NULL;
+    size_t len = 0;
+    int64_t campaign = 0;
+    assert_int_equal(store_statement_body(st, a.q.id, &body, &len, &campaign), RC_OK);
+    assert_int_equal(campaign, 1);
+    assert_int_equal(strlen(body), len);
+    assert_memory_equal(body, "{\"statement\":{\"kind\":\"laurel-results-statement\"", 47);
+    assert_int_equal(body[len - 1], '\n');
+    json_t *file = json_loadb(body, len, 0, NULL);
+    json_t *p = json_object_get(file, "statement");
+    assert_json(json_pack("[O,O,O]", json_object_get(p, "campaign"), json_object_get(p, "tiers"),
+                          json_object_get(p, "tally")),
+                "[{\"id\":1,\"name\":\"第一届\",\"organisers\":\"主办单位\",\"published_at\":"
+                "\"2019-12-30\",\"slug\":\"c2019\"},[{\"awarded\":1,\"cases\":[{\"id\":1,"
+                "\"region\":\"上海市\",\"title\":\"《标题》\",\"unit\":\"某街道\"}],\"name\":"
+                "\"最佳案例\",\"quota\":10,\"rank\":1}],{\"awarded\":1,\"cases\":1,"
+                "\"published\":1,\"stages\":[{\"advanced\":1,\"cases\":1,\"kind\":\"exhibition\","
+                "\"name\":\"网络投票\",\"seq\":1}],\"votes\":4000000000}]");
+    json_decref(file);
+    assert_int_equal(store_statement_body(st, a.q.id + 1, &body, &len, &campaign), RC_NOTFOUND);
+
+    json_t *list = store_statements(st, 1);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *one = json_array_get(list, 0);
+    assert_int_equal(json_integer_value(json_object_get(one, "id")), a.q.id);
+    assert_int_equal(json_integer_value(json_object_get(one, "bytes")), len);
+    assert_int_equal(strlen(json_string_value(json_object_get(one, "issued_at"))), 20);
+    json_decref(list);
+
+    if (fx->kind == DB_SQLITE) {
+        /* Signed by the installation's key, and matching the data until it changes. */
+        struct statement_check c;
+        assert_int_equal(statement_check(body, len, NULL, &c), RC_OK);
+        char why[256] = "";
+        assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_OK);
+        static const char *const renamed[] = {
+            "UPDATE \"case\" SET title = '别的标题' WHERE id = 1", NULL};
+        assert_int_equal(store_write_sync(st, rows_write, (void *)renamed), RC_OK);
+        assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_INVALID);
+        assert_string_equal(why, "the awards by tier differ from the data");
+        json_decref(c.payload);
+    }
+    free(body);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct correct_args {
+    int64_t stage_id, case_id, tier_id;
+};
+
+static int correct_write(struct store_tx *tx, void *arg)
+{
+    const struct correct_args *c = arg;
+    return tx_correction_make(tx, c->stage_id, c->case_id, c->tier_id, "证据不实 'x' ?1");
+}
+
+/* The tier of case id, 0 for none, and whether it keeps an award row. */
+static void case_tier(struct store *st, int64_t id, int64_t *tier, int *award)
+{
+    static const char sql[] = "SELECT coalesce(c.tier_id, 0), (SELECT count(*) FROM award a "
+                              "WHERE a.case_id = c.id) FROM \"case\" c WHERE c.id = ?1";
+    struct db_stmt *s = store_stmt(st, sql);
+    assert_non_null(s);
+    db_bind_int64(s, 1, id);
+    assert_int_equal(db_step(s), DB_ROW);
+    *tier = db_column_int64(s, 0);
+    *award = (int)db_column_int64(s, 1);
+    db_reset(s);
+}
+
+static void test_correction_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 1, 'good', '优秀案例', 10, 2)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+        "status, published_at) VALUES (2, 1, 1, '310000', 1, 2, '第二个', 'published', "
+        "'2019-12-30')",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES (1, 1, 1, 1, "
+        "'in_order'), (1, 2, 2, 2, 'in_order')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, 1, '终评', 'ballot', '2019-10-01', '2019-10-31'), "
+        "(2, 3, 1, '终评', 'ballot', '2020-10-01', '2020-10-31')",
+        "INSERT INTO notice (campaign_id, stage_id, days, starts_on, ends_on, contact, state) "
+        "VALUES (1, 1, 5, '2019-11-01', '2019-11-07', '电话', 'closed'), "
+        "(3, 2, 5, '2020-11-01', '2020-11-07', '电话', 'open')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    /* Refused: a notice still open, a case of no award, the tier it has. */
+    struct correct_args open = {2, 1, 0}, same = {1, 2, 2}, unknown = {1, 99, 0};
+    assert_int_equal(store_write_sync(st, correct_write, &open), RC_STATE);
+    assert_int_equal(store_write_sync(st, correct_write, &same), RC_INVALID);
+    assert_int_equal(store_write_sync(st, correct_write, &unknown), RC_NOTFOUND);
+    json_t *list = store_corrections(st, 1, 0, NULL);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+
+    /* Withdrawn: the case has no tier nor award row, the row is dated, a statement follows. */
+    struct correct_args withdraw = {1, 1, 0};
+    assert_int_equal(store_write_sync(st, correct_write, &withdraw), RC_OK);
+    int64_t tier;
+    int award;
+    case_tier(st, 1, &tier, &award);
+    assert_int_equal(tier, 0);
+    assert_int_equal(award, 0);
+    assert_int_equal(store_write_sync(st, correct_write, &withdraw), RC_NOTFOUND);
+    list = store_corrections(st, 1, 0, NULL);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *x = json_array_get(list, 0);
+    char today[STORE_NOW_LEN];
+    store_now(today);
+    today[10] = 0;
+    assert_string_equal(json_string_value(json_object_get(x, "date")), today);
+    json_object_del(x, "date");
+    json_object_del(x, "id");
+    assert_json(json_incref(x), "{\"case_id\":1,\"from_tier\":\"最佳案例\",\"reason\":"
+                                "\"证据不实 'x' ?1\",\"region_code\":\"310000\",\"region_name\":"
+                                "\"上海市\",\"title\":\"《标题》\",\"to_tier\":\"\",\"withdrawn\":"
+                                "true}");
+    json_decref(list);
+    list = store_statements(st, 1);
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    /* Filtered by case and by region. */
+    list = store_corrections(st, 1, 2, NULL);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    list = store_corrections(st, 1, 1, "310000");
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    list = store_corrections(st, 1, 0, "110000");
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+
+    if (fx->kind == DB_SQLITE) {
+        /* Moved to another tier, within its room (award.h, not yet over the driver). */
+        struct correct_args up = {1, 2, 1};
+        assert_int_equal(store_write_sync(st, correct_write, &up), RC_OK);
+        case_tier(st, 2, &tier, &award);
+        assert_int_equal(tier, 1);
+        assert_int_equal(award, 1);
+        list = store_corrections(st, 1, 2, NULL);
+        x = json_array_get(list, 0);
+        assert_string_equal(json_string_value(json_object_get(x, "to_tier")), "最佳案例");
+        assert_false(json_is_true(json_object_get(x, "withdrawn")));
+        json_decref(list);
+    }
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -958,6 +1173,7 @@ static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types_change, table_setup),
     cmocka_unit_test(test_err_maps),
     cmocka_unit_test_setup(test_skip_locked, table_setup),
+    cmocka_unit_test_setup(test_run_id, table_setup),
 };
 
 static const struct CMUnitTest sqlite_fault_tests[] = {
@@ -972,6 +1188,8 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_outbox_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_statement_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_correction_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
