@@ -1,7 +1,6 @@
 /*
- * test_db.c — the store's driver (src/store/db.h) and a store module
- * written over it (src/store/cert_layout.c), the same tests on SQLite and
- * on PostgreSQL.
+ * test_db.c — the store's driver (src/store/db.h) and the store modules
+ * written over it, the same tests on SQLite and on PostgreSQL.
  *
  * The driver's tests: every type bound and read back (64-bit integers,
  * doubles to the last bit, UTF-8 text with quotes and question marks,
@@ -10,10 +9,16 @@
  * turn; RETURNING for a new id; rows changed; upserts; a taken key as
  * RC_EXISTS; bad SQL; transactions and savepoints, with a failed statement
  * rolled back to its savepoint as the writer does; a lock held elsewhere
- * as busy; a parameter's type changing between runs.  Then the
- * certificate layout's store functions over a store on each driver: the
- * SQLite store as the server opens it, and a store over one PostgreSQL
- * connection with its schema from src/store/pg/schema.sql.  Per driver,
+ * as busy; a parameter's type changing between runs; a claim's FOR
+ * UPDATE SKIP LOCKED (a second connection passing over the row held);
+ * db_run_id.  Then the store functions of the modules over the driver
+ * (the certificate layout, the campaign being run, the outbox with two
+ * nodes claiming at once, results statements, corrections, certificates,
+ * imports and the export) over a store on each driver: the SQLite store
+ * as the server opens it, and a store over one PostgreSQL connection with
+ * its schema from src/store/pg/schema.sql.  What a module calls of a
+ * module not yet over the driver (award.h's room, the audit chain) is
+ * tested on SQLite only.  Per driver,
  * one fault: a file that is no database is corrupt (SQLite), a server
  * that drops the connection is an I/O fault (PostgreSQL).
  *
@@ -36,6 +41,7 @@
 #include "core/fault.h"
 #include "store/campaign.h"
 #include "store/cert_layout.h"
+#include "store/certs.h"
 #include "store/correction.h"
 #include "store/db.h"
 #include "store/outbox.h"
@@ -1162,6 +1168,66 @@ static void test_correction_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+static int certs_write(struct store_tx *tx, void *arg)
+{
+    return tx_certs_assign(tx, 1, arg);
+}
+
+static void test_certs_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 1, 'good', '优秀案例', 10, 2)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (2, '310000', '某镇', 3)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+        "status, published_at) VALUES (2, 1, 1, '310000', 1, 2, '二', 'published', "
+        "'2019-12-30'), (3, 1, 2, '310000', 1, 1, '三', 'published', '2019-12-30'), "
+        "(4, 1, 2, '310000', 1, 1, '未公布', 'review', NULL)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    /* The published awards without one get the next serials, best tier first. */
+    int made = -1;
+    assert_int_equal(store_write_sync(st, certs_write, &made), RC_OK);
+    assert_int_equal(made, 2);
+    assert_int_equal(store_write_sync(st, certs_write, &made), RC_OK);
+    assert_int_equal(made, 0);
+    json_t *all = store_certs(st, 1, 0);
+    assert_int_equal(json_array_size(all), 3);
+    int64_t want[][2] = {{1, 7}, {3, 8}, {2, 9}};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = json_array_get(all, i);
+        assert_int_equal(json_integer_value(json_object_get(c, "case_id")), want[i][0]);
+        assert_int_equal(json_integer_value(json_object_get(c, "serial")), want[i][1]);
+        assert_int_equal(strlen(json_string_value(json_object_get(c, "code"))), CERT_CODE_LEN);
+    }
+    char code[CERT_CODE_LEN + 1];
+    snprintf(code, sizeof code, "%s", json_string_value(json_object_get(json_array_get(all, 1),
+                                                                        "code")));
+    json_decref(all);
+    all = store_certs(st, 1, 2);
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+    /* Found by its code, with the award as made and as it stands now. */
+    static const char *const withdrawn[] = {"UPDATE \"case\" SET tier_id = NULL WHERE id = 3",
+                                            NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)withdrawn), RC_OK);
+    json_t *c = store_cert_by_code(st, code);
+    json_object_del(c, "code");
+    assert_json(c, "{\"campaign\":\"第一届\",\"case_id\":3,\"organisers\":\"主办单位\","
+                   "\"published\":true,\"published_at\":\"2019-12-30\",\"serial\":8,\"slug\":"
+                   "\"c2019\",\"tier\":\"最佳案例\",\"tier_now\":null,\"title\":\"三\","
+                   "\"unit\":\"某镇\"}");
+    all = store_certs(st, 1, 0);
+    assert_int_equal(json_array_size(all), 2);
+    json_decref(all);
+    assert_null(store_cert_by_code(st, "0000-0000-0000"));
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1190,6 +1256,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_outbox_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_statement_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_correction_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_certs_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
