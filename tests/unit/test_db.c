@@ -44,6 +44,7 @@
 #include "store/certs.h"
 #include "store/correction.h"
 #include "store/db.h"
+#include "store/imports.h"
 #include "store/outbox.h"
 #include "store/statement.h"
 #include "store/store_int.h"
@@ -1228,6 +1229,133 @@ static void test_certs_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+struct import_args {
+    struct import_case c;
+    int64_t unit_id, case_id;
+};
+
+static int import_write(struct store_tx *tx, void *arg)
+{
+    struct import_args *a = arg;
+    int rc = tx_import_unit(tx, "310000", "新单位 'x'", 1, 4, &a->unit_id);
+    if (rc == RC_OK && !a->c.unit_id)
+        a->c.unit_id = a->unit_id;
+    return rc == RC_OK ? tx_import_case(tx, &a->c, &a->case_id) : rc;
+}
+
+static void test_imports_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('110000', '北京市') ON CONFLICT DO NOTHING",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (2, '110000', '某街道', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'Org@X.cn', '组织者')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '310000', 5)",
+        "INSERT INTO recommendation (case_id, campaign_id, region_code, user_id, at) VALUES "
+        "(1, 1, '310000', 1, '2019-10-01T08:00:00Z')",
+        "INSERT INTO screening (case_id, decision, user_id) VALUES (1, 'passed', 1)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    if (fx->kind == DB_PG) {
+        /* The ids given above do not move PostgreSQL's identities: the new rows' come after. */
+        static const char *const ids[] = {
+            "SELECT setval(pg_get_serial_sequence('unit', 'id'), 100)",
+            "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), 100)",
+            NULL,
+        };
+        assert_int_equal(store_write_sync(st, rows_write, (void *)ids), RC_OK);
+    }
+    assert_int_equal(store_import_region_known(st, "310000"), 1);
+    assert_int_equal(store_import_region_known(st, "999999"), 0);
+    char *name = store_import_region_name(st, "310000");
+    assert_string_equal(name, "上海市");
+    free(name);
+    assert_null(store_import_region_name(st, "999999"));
+    /* A name two regions share is ambiguous unless the region is given. */
+    assert_int_equal(store_import_unit_id(st, NULL, "某街道"), -1);
+    assert_int_equal(store_import_unit_id(st, "", "某街道"), -1);
+    assert_int_equal(store_import_unit_id(st, "310000", "某街道"), 1);
+    assert_int_equal(store_import_unit_id(st, "310000", "无此单位"), 0);
+    char region[8];
+    assert_int_equal(store_import_unit_region(st, 2, region), RC_OK);
+    assert_string_equal(region, "110000");
+    assert_int_equal(store_import_unit_region(st, 99, region), RC_NOTFOUND);
+    assert_int_equal(store_import_email_taken(st, "org@x.CN"), 1);
+    assert_int_equal(store_import_email_taken(st, "other@x.cn"), 0);
+    assert_int_equal(store_import_track_id(st, 1, "city"), 1);
+    assert_int_equal(store_import_track_id(st, 1, "none"), 0);
+
+    /* A unit and a case received on paper, submitted now, in the unit's region. */
+    struct import_args a = {{1, 0, 1, 1, "纸质案例", "联系人", "13900000000", "c@x.cn", "甲，乙",
+                             {"一二三", "abcd", "", "五", "六七"}},
+                            0, 0};
+    assert_int_equal(store_write_sync(st, import_write, &a), RC_OK);
+    assert_true(a.unit_id > 2);
+    assert_true(a.case_id > 1);
+    assert_int_equal(store_import_unit_id(st, "310000", "新单位 'x'"), a.unit_id);
+    static const char sql[] = "SELECT c.region_code, c.status, c.created_by, "
+                              "substr(c.submitted_at, 1, 2), (SELECT count(*) FROM case_section s "
+                              "WHERE s.case_id = c.id), (SELECT count(*) FROM case_event e "
+                              "WHERE e.case_id = c.id AND e.user_id = 1 AND e.to_status = "
+                              "'submitted'), u.parent_id FROM \"case\" c JOIN unit u ON "
+                              "u.id = c.unit_id WHERE c.id = ?1";
+    struct db_stmt *s = store_stmt(st, sql);
+    db_bind_int64(s, 1, a.case_id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "310000");
+    assert_string_equal(db_column_text(s, 1), "submitted");
+    assert_int_equal(db_column_int64(s, 2), 1);
+    assert_string_equal(db_column_text(s, 3), "20");
+    assert_int_equal(db_column_int64(s, 4), SUBMISSION_SECTIONS);
+    assert_int_equal(db_column_int64(s, 5), 1);
+    assert_int_equal(db_column_int64(s, 6), 1);
+    db_reset(s);
+    /* A unit gone: nothing inserted (the write is undone). */
+    struct import_args gone = a;
+    gone.c.unit_id = 999;
+    gone.c.user_id = 0;
+    assert_int_equal(store_write_sync(st, import_write, &gone), RC_NOTFOUND);
+
+    json_t *cases = store_export_cases(st, 1, NULL);
+    assert_int_equal(json_array_size(cases), 2);
+    json_t *c = json_array_get(cases, 1);
+    assert_int_equal(json_integer_value(json_object_get(c, "id")), a.case_id);
+    assert_int_equal(json_integer_value(json_object_get(c, "chars")), 10);
+    assert_int_equal(strlen(json_string_value(json_object_get(c, "submitted_at"))), 10);
+    assert_string_equal(json_string_value(json_object_get(c, "unit")), "新单位 'x'");
+    c = json_array_get(cases, 0);
+    assert_string_equal(json_string_value(json_object_get(c, "screening")), "passed");
+    assert_string_equal(json_string_value(json_object_get(c, "recommended_at")), "2019-10-01");
+    json_decref(cases);
+    cases = store_export_cases(st, 1, "110000");
+    assert_int_equal(json_array_size(cases), 0);
+    json_decref(cases);
+    /* Every region in code order (SQLite's store has them all from its migrations). */
+    json_t *regions = store_export_regions(st, 1, NULL), *sh = NULL;
+    size_t i;
+    json_t *r;
+    const char *last = "";
+    json_array_foreach(regions, i, r)
+    {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        assert_true(strcmp(last, code) < 0);
+        last = code;
+        if (strcmp(code, "310000") == 0)
+            sh = json_incref(r);
+    }
+    assert_true(json_array_size(regions) >= 2);
+    json_decref(regions);
+    assert_json(sh, "{\"cases\":2,\"code\":\"310000\",\"name\":\"上海市\",\"passed\":1,"
+                    "\"recommended\":1}");
+    assert_json(store_export_regions(st, 1, "110000"),
+                "[{\"cases\":0,\"code\":\"110000\",\"name\":\"北京市\",\"passed\":0,"
+                "\"recommended\":0}]");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1257,6 +1385,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_statement_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_correction_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_certs_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_imports_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
