@@ -358,6 +358,10 @@ static int release_write(struct store_tx *tx, void *arg)
 /* Send the due messages; the number taken, or -1 when the store failed us. */
 static int send_batch(struct mail_sender *s)
 {
+    /* A read first: an idle outbox costs no write. */
+    int due = store_outbox_any_due(s->st);
+    if (due <= 0)
+        return due;
     json_t *rows = NULL;
     if (store_write_sync(s->st, claim_write, &rows) != RC_OK || !rows)
         return -1;

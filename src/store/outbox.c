@@ -14,12 +14,29 @@
 #include "store/outbox.h"
 #include "store/store_int.h"
 
+/* Unsent, attempts left, its time come: ?1 OUTBOX_MAX_ATTEMPTS, ?2 now. */
+#define DUE "sent_at IS NULL AND attempts < ?1 AND next_attempt_at <= ?2"
+
+int store_outbox_any_due(struct store *st)
+{
+    static const char sql[] = "SELECT 1 FROM outbox WHERE " DUE " LIMIT 1";
+    struct db_stmt *s = store_stmt(st, sql);
+    if (!s)
+        return -1;
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_int64(s, 1, OUTBOX_MAX_ATTEMPTS);
+    db_bind_text(s, 2, now, -1);
+    int step = db_step(s);
+    db_reset(s);
+    return step == DB_ROW ? 1 : step == DB_DONE ? 0 : -1;
+}
+
 int tx_outbox_claim(struct store_tx *tx, int limit, long lease_s, json_t **rows)
 {
     static const char sql_due[] =
-        "SELECT id, to_addr, subject, body, attempts FROM outbox "
-        "WHERE sent_at IS NULL AND attempts < ?2 AND next_attempt_at <= ?3 "
-        "ORDER BY id LIMIT ?1 FOR UPDATE SKIP LOCKED";
+        "SELECT id, to_addr, subject, body, attempts FROM outbox WHERE " DUE
+        " ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED";
     static const char sql_lease[] = "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1";
     *rows = NULL;
     struct db_stmt *s = tx_stmt(tx, sql_due);
@@ -29,9 +46,9 @@ int tx_outbox_claim(struct store_tx *tx, int limit, long lease_s, json_t **rows)
     int64_t t = (int64_t)time(NULL);
     store_time(now, t);
     store_time(until, t + lease_s);
-    db_bind_int64(s, 1, limit);
-    db_bind_int64(s, 2, OUTBOX_MAX_ATTEMPTS);
-    db_bind_text(s, 3, now, -1);
+    db_bind_int64(s, 1, OUTBOX_MAX_ATTEMPTS);
+    db_bind_text(s, 2, now, -1);
+    db_bind_int64(s, 3, limit);
     json_t *a = json_array();
     int step;
     while ((step = db_step(s)) == DB_ROW)

@@ -19,6 +19,8 @@
 #define OUTBOX_MAX_ATTEMPTS 8
 #define OUTBOX_MAX_ERROR 500 /* bytes of last_error kept */
 
+/* 1 when a message is due (a claim would find one), 0 when none is, -1 on error. */
+int store_outbox_any_due(struct store *st);
 /*
  * Claim up to limit due messages inside a write, oldest first, into *rows:
  * [{id, to, subject, body, attempts}].  Each is not due again for lease_s

@@ -1,10 +1,12 @@
 /*
  * store_int.h — what a store module written over the driver (db.h) needs
  * from the store: its statements on the calling thread's connection for
- * reads, on the write's connection inside a write, and the time of a write
- * as text.  A module that includes only this header and db.h runs on SQLite
- * and on PostgreSQL alike (docs/ARCHITECTURE.md, "A store call over the
- * driver").
+ * reads, on the write's connection inside a write, the time of a write as
+ * text, the column and binding helpers the modules share, and the few
+ * parts of the store's own state they use (its key, the public lists'
+ * refresh, the campaign being run).  A module that includes only this
+ * header and db.h runs on SQLite and on PostgreSQL alike
+ * (docs/ARCHITECTURE.md, "A store call over the driver").
  */
 #ifndef LAUREL_STORE_INT_H
 #define LAUREL_STORE_INT_H

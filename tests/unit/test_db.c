@@ -914,12 +914,14 @@ static void test_outbox_store(void **state)
     assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
     char ids[64];
     /* Due, oldest first, up to the limit; not the future one nor the one out of attempts. */
+    assert_int_equal(store_outbox_any_due(st), 1);
     claim_ids(st, 2, ids, sizeof ids);
     assert_string_equal(ids, "1,2");
     claim_ids(st, 10, ids, sizeof ids);
     assert_string_equal(ids, "5"); /* 1 and 2 are leased */
     claim_ids(st, 10, ids, sizeof ids);
     assert_string_equal(ids, "");
+    assert_int_equal(store_outbox_any_due(st), 0);
     /* Sent: a masked message keeps only its mask; failed with no wait: due again; given back. */
     struct mark_args sent = {2, NULL, 0}, failed = {1, "连接被拒绝 refused", 0}, back = {5, NULL, 1};
     assert_int_equal(store_write_sync(st, mark_write, &sent), RC_OK);
