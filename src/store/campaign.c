@@ -31,20 +31,17 @@ int64_t store_current_campaign_id(struct store *st)
     return id;
 }
 
-/* The rows of sql over campaign id, each made into a JSON value by row, into a (an array or
- * object). */
-static int rows_of(struct store *st, const char *sql, int64_t id, json_t *a,
-                   void (*row)(struct db_stmt *s, json_t *a))
+/* The rows of sql over campaign id into a (an array or an object), each added by row. */
+static void rows_of(struct store *st, const char *sql, int64_t id, json_t *a,
+                    void (*row)(struct db_stmt *s, json_t *a))
 {
     struct db_stmt *s = store_stmt(st, sql);
     if (!s)
-        return -1;
+        return;
     db_bind_int64(s, 1, id);
-    int step;
-    while ((step = db_step(s)) == DB_ROW)
+    while (db_step(s) == DB_ROW)
         row(s, a);
     db_reset(s);
-    return step == DB_DONE ? 0 : -1;
 }
 
 static void track_row(struct db_stmt *s, json_t *a)

@@ -873,9 +873,9 @@ static void claim_ids(struct store *st, int limit, char *out, size_t n)
     size_t i, len = 0;
     json_t *row;
     out[0] = 0;
-    json_array_foreach(a.rows, i, row)
-        len += (size_t)snprintf(out + len, n - len, "%s%lld", i ? "," : "",
-                                (long long)json_integer_value(json_object_get(row, "id")));
+    json_array_foreach(a.rows, i, row) len +=
+        (size_t)snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                         (long long)json_integer_value(json_object_get(row, "id")));
     json_decref(a.rows);
 }
 
@@ -923,7 +923,8 @@ static void test_outbox_store(void **state)
     assert_string_equal(ids, "");
     assert_int_equal(store_outbox_any_due(st), 0);
     /* Sent: a masked message keeps only its mask; failed with no wait: due again; given back. */
-    struct mark_args sent = {2, NULL, 0}, failed = {1, "连接被拒绝 refused", 0}, back = {5, NULL, 1};
+    struct mark_args sent = {2, NULL, 0}, failed = {1, "连接被拒绝 refused", 0},
+                     back = {5, NULL, 1};
     assert_int_equal(store_write_sync(st, mark_write, &sent), RC_OK);
     assert_int_equal(store_write_sync(st, mark_write, &failed), RC_OK);
     assert_int_equal(store_write_sync(st, mark_write, &back), RC_OK);
@@ -947,9 +948,9 @@ static void test_outbox_store(void **state)
     page = store_outbox_page(st, OUTBOX_PENDING, 0, 10);
     assert_int_equal(json_array_size(page), 3);
     json_t *one = json_array_get(page, 2);
-    assert_json(json_pack("[O,O,O,O,O]", json_object_get(one, "id"), json_object_get(one, "created"),
-                          json_object_get(one, "attempts"), json_object_get(one, "sent"),
-                          json_object_get(one, "last_error")),
+    assert_json(json_pack("[O,O,O,O,O]", json_object_get(one, "id"),
+                          json_object_get(one, "created"), json_object_get(one, "attempts"),
+                          json_object_get(one, "sent"), json_object_get(one, "last_error")),
                 "[1,\"2020-02-04 16:00\",1,\"\",\"连接被拒绝 refused\"]");
     json_decref(page);
     page = store_outbox_page(st, OUTBOX_FAILED, 0, 10);
@@ -976,8 +977,8 @@ static void test_outbox_store(void **state)
         assert_int_equal(json_integer_value(json_object_get(json_array_get(mine.rows, 0), "id")),
                          6);
         assert_int_equal(json_array_size(theirs.rows), 1);
-        assert_int_equal(
-            json_integer_value(json_object_get(json_array_get(theirs.rows, 0), "id")), 7);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(theirs.rows, 0), "id")),
+                         7);
         json_decref(mine.rows);
         json_decref(theirs.rows);
         store_close(node2);
@@ -1052,8 +1053,8 @@ static void test_statement_store(void **state)
         assert_int_equal(statement_check(body, len, NULL, &c), RC_OK);
         char why[256] = "";
         assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_OK);
-        static const char *const renamed[] = {
-            "UPDATE \"case\" SET title = '别的标题' WHERE id = 1", NULL};
+        static const char *const renamed[] = {"UPDATE \"case\" SET title = '别的标题' WHERE id = 1",
+                                              NULL};
         assert_int_equal(store_write_sync(st, rows_write, (void *)renamed), RC_OK);
         assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_INVALID);
         assert_string_equal(why, "the awards by tier differ from the data");
@@ -1208,8 +1209,8 @@ static void test_certs_store(void **state)
         assert_int_equal(strlen(json_string_value(json_object_get(c, "code"))), CERT_CODE_LEN);
     }
     char code[CERT_CODE_LEN + 1];
-    snprintf(code, sizeof code, "%s", json_string_value(json_object_get(json_array_get(all, 1),
-                                                                        "code")));
+    snprintf(code, sizeof code, "%s",
+             json_string_value(json_object_get(json_array_get(all, 1), "code")));
     json_decref(all);
     all = store_certs(st, 1, 2);
     assert_int_equal(json_array_size(all), 1);
@@ -1291,9 +1292,18 @@ static void test_imports_store(void **state)
     assert_int_equal(store_import_track_id(st, 1, "none"), 0);
 
     /* A unit and a case received on paper, submitted now, in the unit's region. */
-    struct import_args a = {{1, 0, 1, 1, "纸质案例", "联系人", "13900000000", "c@x.cn", "甲，乙",
+    struct import_args a = {{1,
+                             0,
+                             1,
+                             1,
+                             "纸质案例",
+                             "联系人",
+                             "13900000000",
+                             "c@x.cn",
+                             "甲，乙",
                              {"一二三", "abcd", "", "五", "六七"}},
-                            0, 0};
+                            0,
+                            0};
     assert_int_equal(store_write_sync(st, import_write, &a), RC_OK);
     assert_true(a.unit_id > 2);
     assert_true(a.case_id > 1);
