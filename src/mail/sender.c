@@ -9,7 +9,9 @@
  * server offers it, and dot-stuffing.  The thread owns one curl handle (so
  * a batch reuses its connection); a stop request aborts a transfer under
  * way through the progress callback, and such an aborted attempt is not
- * counted against the message.
+ * counted against the message.  A batch is claimed in a write (outbox.h),
+ * so that of several nodes one sends each message; what a stop leaves
+ * untried is given back.
  */
 #include "mail/sender.h"
 
@@ -29,6 +31,8 @@
 #define MAIL_CONNECT_TIMEOUT_S 10L
 #define MAIL_TOTAL_TIMEOUT_S 60L
 #define MAIL_BACKOFF_CAP_S 3600L
+/* A batch claimed is this node's for the time its sending may take at most. */
+#define MAIL_LEASE_S (MAIL_BATCH * MAIL_TOTAL_TIMEOUT_S + 60L)
 #define MAIL_WORD_BYTES 45 /* raw bytes per encoded word: 60 base64 chars + 12 = 72 */
 
 int mail_address_ok(const char *s)
@@ -330,11 +334,36 @@ static int mark_write(struct store_tx *tx, void *arg)
                     : tx_outbox_sent(tx, k->id);
 }
 
+static int claim_write(struct store_tx *tx, void *arg)
+{
+    return tx_outbox_claim(tx, MAIL_BATCH, MAIL_LEASE_S, arg);
+}
+
+/* The messages of a batch from index from on, not tried: given back to the outbox. */
+struct untried {
+    json_t *rows;
+    size_t from;
+};
+
+static int release_write(struct store_tx *tx, void *arg)
+{
+    struct untried *u = arg;
+    int rc = RC_OK;
+    for (size_t i = u->from; i < json_array_size(u->rows) && rc == RC_OK; i++)
+        rc = tx_outbox_release(
+            tx, json_integer_value(json_object_get(json_array_get(u->rows, i), "id")));
+    return rc;
+}
+
 /* Send the due messages; the number taken, or -1 when the store failed us. */
 static int send_batch(struct mail_sender *s)
 {
-    json_t *rows = store_outbox_due(s->st, MAIL_BATCH);
-    if (!rows)
+    /* A read first: an idle outbox costs no write. */
+    int due = store_outbox_any_due(s->st);
+    if (due <= 0)
+        return due;
+    json_t *rows = NULL;
+    if (store_write_sync(s->st, claim_write, &rows) != RC_OK || !rows)
         return -1;
     int taken = (int)json_array_size(rows), failed = 0;
     size_t i;
@@ -376,6 +405,9 @@ static int send_batch(struct mail_sender *s)
         if (store_write_sync(s->st, mark_write, &k) != RC_OK)
             failed = 1;
     }
+    struct untried u = {rows, i};
+    if (i < json_array_size(rows) && store_write_sync(s->st, release_write, &u) != RC_OK)
+        failed = 1;
     json_decref(rows);
     return failed ? -1 : taken;
 }

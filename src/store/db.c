@@ -141,6 +141,24 @@ int db_run(struct db_stmt *s)
     return step == DB_DONE ? RC_OK : (int)db_err_result(e);
 }
 
+int db_run_id(struct db_stmt *s, int64_t *id)
+{
+    *id = 0;
+    if (!s)
+        return RC_ERROR;
+    int step = db_step(s);
+    if (step == DB_ROW) {
+        *id = db_column_int64(s, 0);
+        while ((step = db_step(s)) == DB_ROW)
+            ;
+    }
+    enum db_err e = step == DB_DONE ? DB_E_NONE : s->conn->err;
+    db_reset(s);
+    if (step != DB_DONE)
+        *id = 0;
+    return step == DB_DONE ? RC_OK : (int)db_err_result(e);
+}
+
 int64_t db_changes(const struct db_stmt *s)
 {
     return s->conn->ops->changes(s);

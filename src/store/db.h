@@ -23,8 +23,15 @@
  *   - where NULLs are ordered, say where (x IS NULL, x; or NULLS FIRST):
  *     SQLite puts them first, PostgreSQL last; LIKE ignores ASCII case on
  *     SQLite only: compare lower() of both sides where case must not count;
+ *   - a text parameter takes its type from where it stands: one only tested
+ *     for NULL says it, CAST(?3 AS TEXT) IS NULL OR region_code = ?3;
  *   - sum() of integers is numeric on PostgreSQL: read it with
- *     db_column_int64, not by its db_column_type.
+ *     db_column_int64, not by its db_column_type;
+ *   - a write that claims rows another node may be claiming at once reads
+ *     them with a SELECT ending in FOR UPDATE SKIP LOCKED (these words,
+ *     last): PostgreSQL locks the rows read and passes over those locked,
+ *     SQLite runs the SELECT without them (its write transaction holds the
+ *     whole database).
  *
  * What differs for real (full-text search, types in the schema, the
  * migrations) stays in one place per driver, not in the store's functions.
@@ -117,6 +124,12 @@ void db_reset(struct db_stmt *s);
  * db_run(db_stmt(...)) needs no check of its own.
  */
 int db_run(struct db_stmt *s);
+/*
+ * db_run for an INSERT ... RETURNING id: the first row's first column in
+ * *id, 0 when it gave no row (an INSERT ... SELECT that found none) or
+ * failed.
+ */
+int db_run_id(struct db_stmt *s, int64_t *id);
 /* Rows the last run of s inserted, changed or deleted (after DB_DONE). */
 int64_t db_changes(const struct db_stmt *s);
 

@@ -5,11 +5,13 @@
  * A connection is opened here (db_open with a file's path: foreign keys on,
  * a busy timeout as the store's own connections have) or adopted from the
  * store, which keeps opening, configuring and closing its handles in
- * sqlite.c while its modules move onto this interface.
+ * sqlite.c while its modules move onto this interface.  A claim's last
+ * FOR UPDATE SKIP LOCKED is left out here (db.h).
  */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/db_int.h"
 
@@ -78,10 +80,22 @@ static void sq_close(struct db_conn *c)
     free(c);
 }
 
+/*
+ * The bytes of sql to prepare: without a last FOR UPDATE SKIP LOCKED (db.h),
+ * which SQLite does not know and does not need, its write transaction
+ * holding the whole database.
+ */
+static int sql_bytes(const char *sql)
+{
+    static const char row_lock[] = " FOR UPDATE SKIP LOCKED";
+    size_t n = strlen(sql), k = sizeof row_lock - 1;
+    return (int)(n >= k && strcmp(sql + n - k, row_lock) == 0 ? n - k : n);
+}
+
 static struct db_stmt *sq_prepare(struct db_conn *c, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v3(CONN(c)->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+    if (sqlite3_prepare_v3(CONN(c)->db, sql, sql_bytes(sql), SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
         SQLITE_OK) {
         fail(c, sql);
         return NULL;

@@ -1,8 +1,10 @@
 /*
  * db_store.c — the store's side of the driver (store_int.h): the write's
- * connection and statements, the time of a write, a store over one
- * driver connection with its writes run in place, and the PostgreSQL
- * schema of the tables written over the driver so far.
+ * connection and statements, the time of a write, the column and binding
+ * helpers of the modules over the driver, what they need of the store's
+ * own state, a store over one driver connection with its writes run in
+ * place, and the PostgreSQL schema of the tables written over the driver
+ * so far.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,12 +31,54 @@ struct db_stmt *tx_stmt(struct store_tx *tx, const char *sql)
     return db_stmt(tx->st->wconn, sql);
 }
 
+void store_time(char out[STORE_NOW_LEN], int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, STORE_NOW_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 void store_now(char out[STORE_NOW_LEN])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, STORE_NOW_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    store_time(out, (int64_t)time(NULL));
+}
+
+const char *db_text(struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    return t ? t : "";
+}
+
+json_t *db_jtext(struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
+}
+
+void db_bind_opt(struct db_stmt *s, int i, const char *v)
+{
+    if (v && *v)
+        db_bind_text(s, i, v, -1);
+    else
+        db_bind_null(s, i);
+}
+
+struct store *tx_store(struct store_tx *tx)
+{
+    return tx->st;
+}
+
+int tx_public_refresh(struct store_tx *tx, int64_t campaign)
+{
+    if (!tx->db || campaign != tx->st->campaign_id)
+        return RC_OK;
+    return db_public_refresh(tx->db, campaign) == 0 ? RC_OK : RC_ERROR;
+}
+
+const struct signkey *store_signkey(struct store *st)
+{
+    return &st->key;
 }
 
 struct store *store_over(struct db_conn *c)

@@ -4,9 +4,9 @@
  * listed for organisers with store_outbox).
  *
  * A message is due when it is unsent, has failed fewer than
- * OUTBOX_MAX_ATTEMPTS times and its next_attempt_at has come.  After the
- * last failed attempt the row stays in the table, unsent, with its error:
- * the organiser sees it as failed.
+ * OUTBOX_MAX_ATTEMPTS times and its next_attempt_at has come (a claim
+ * moves it on by its lease).  After the last failed attempt the row stays
+ * in the table, unsent, with its error: the organiser sees it as failed.
  */
 #ifndef LAUREL_OUTBOX_H
 #define LAUREL_OUTBOX_H
@@ -19,11 +19,19 @@
 #define OUTBOX_MAX_ATTEMPTS 8
 #define OUTBOX_MAX_ERROR 500 /* bytes of last_error kept */
 
+/* 1 when a message is due (a claim would find one), 0 when none is, -1 on error. */
+int store_outbox_any_due(struct store *st);
 /*
- * Up to limit due messages, oldest first:
- * [{id, to, subject, body, attempts}], or NULL on error.
+ * Claim up to limit due messages inside a write, oldest first, into *rows:
+ * [{id, to, subject, body, attempts}].  Each is not due again for lease_s
+ * seconds, by which time its sender has marked it sent or failed (or given
+ * it back): of several nodes sending from one database, exactly one takes
+ * each message (on PostgreSQL a claim passes over the rows another node's
+ * claim holds until it commits).  RC_OK or RC_ERROR.
  */
-json_t *store_outbox_due(struct store *st, int limit);
+int tx_outbox_claim(struct store_tx *tx, int limit, long lease_s, json_t **rows);
+/* Give back a claimed message not tried (its sender stopping): due again now. */
+int tx_outbox_release(struct store_tx *tx, int64_t id);
 
 /* The organiser's view, each message's state: sent, pending (will be tried) or failed. */
 enum outbox_state { OUTBOX_ALL = -1, OUTBOX_SENT, OUTBOX_PENDING, OUTBOX_FAILED };

@@ -319,16 +319,17 @@ static struct rconn *reader(struct store *st)
     return c;
 }
 
+/* The store whose reads run on its writer's connection on this thread (prerender.c). */
+static __thread struct store *tl_on_writer;
+
 struct db_conn *store_db(struct store *st)
 {
-    if (!st->wdb) /* a store over one driver connection (store_over) */
+    /* A store over one driver connection (store_over), or a page rendered inside a write. */
+    if (!st->wdb || tl_on_writer == st)
         return st->wconn;
     struct rconn *c = reader(st);
     return c ? c->conn : NULL;
 }
-
-/* The store whose reads run on its writer's connection on this thread (prerender.c). */
-static __thread struct store *tl_on_writer;
 
 void sqlite_reads_on_writer(struct store *st, int on)
 {

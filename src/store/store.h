@@ -8,8 +8,8 @@
  * per connection; writes go to the single writer thread (store_write),
  * which commits queued jobs in groups (one transaction and one fsync per
  * batch).  The store's SQL is moving onto a driver interface (db.h) with
- * a SQLite and a PostgreSQL driver; one module runs on it so far (see
- * docs/ARCHITECTURE.md, "A store call over the driver").
+ * a SQLite and a PostgreSQL driver; the modules on it so far are listed in
+ * docs/ARCHITECTURE.md, "A store call over the driver".
  *
  * Models returned are new references owned by the caller (json_decref).
  * Functions returning int give 0 on success, RC_NOTFOUND, or RC_ERROR

@@ -1,16 +1,28 @@
 /*
  * store_int.h — what a store module written over the driver (db.h) needs
  * from the store: its statements on the calling thread's connection for
- * reads, on the write's connection inside a write, and the time of a write
- * as text.  A module that includes only this header and db.h runs on SQLite
- * and on PostgreSQL alike (docs/ARCHITECTURE.md, "A store call over the
- * driver").
+ * reads, on the write's connection inside a write, the time of a write as
+ * text, the column and binding helpers the modules share, and the few
+ * parts of the store's own state they use (its key, the public lists'
+ * refresh, the campaign being run).  A module that includes only this
+ * header and db.h runs on SQLite and on PostgreSQL alike
+ * (docs/ARCHITECTURE.md, "A store call over the driver").
  */
 #ifndef LAUREL_STORE_INT_H
 #define LAUREL_STORE_INT_H
 
 #include "store/db.h"
 #include "store/store.h"
+
+/*
+ * The campaign being run (the open call first, then one under way, then a
+ * draft): store_current_campaign() and the session's recommender role agree
+ * on it through this one SQL text.
+ */
+#define CURRENT_CAMPAIGN                                                                           \
+    "(SELECT id FROM campaign WHERE status NOT IN ('published','archived') "                       \
+    "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
+    "id DESC LIMIT 1)"
 
 /* The calling thread's read connection of st, opened at its first use; NULL (logged). */
 struct db_conn *store_db(struct store *st);
@@ -27,6 +39,27 @@ struct db_stmt *tx_stmt(struct store_tx *tx, const char *sql);
 /* The time now in UTC as the store writes it: 2020-02-04T08:00:00Z. */
 #define STORE_NOW_LEN 24
 void store_now(char out[STORE_NOW_LEN]);
+/* The time t (seconds since 1970) as store_now writes it. */
+void store_time(char out[STORE_NOW_LEN], int64_t t);
+
+/* Column col's text, "" when NULL; as a JSON string, JSON null when NULL. */
+const char *db_text(struct db_stmt *s, int col);
+json_t *db_jtext(struct db_stmt *s, int col);
+/* Bind parameter i to text v, or to NULL when v is NULL or empty. */
+void db_bind_opt(struct db_stmt *s, int i, const char *v);
+
+/* The store a write runs on (for the store's own state: its key, its campaign). */
+struct store *tx_store(struct store_tx *tx);
+/*
+ * After a write changed the tiers of campaign's cases: the public lists'
+ * counts read afresh when it is the public campaign.  The public reads
+ * are SQLite's own until they move onto the driver (issue 15, step 3): on
+ * a store over a driver connection there is nothing to refresh.
+ */
+int tx_public_refresh(struct store_tx *tx, int64_t campaign);
+/* The installation's signing key (signkey.h) of st: zero on a store over a connection. */
+struct signkey;
+const struct signkey *store_signkey(struct store *st);
 
 /*
  * A store over the one driver connection c, which it takes over (closed

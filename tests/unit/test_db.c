@@ -1,7 +1,6 @@
 /*
- * test_db.c — the store's driver (src/store/db.h) and a store module
- * written over it (src/store/cert_layout.c), the same tests on SQLite and
- * on PostgreSQL.
+ * test_db.c — the store's driver (src/store/db.h) and the store modules
+ * written over it, the same tests on SQLite and on PostgreSQL.
  *
  * The driver's tests: every type bound and read back (64-bit integers,
  * doubles to the last bit, UTF-8 text with quotes and question marks,
@@ -10,10 +9,16 @@
  * turn; RETURNING for a new id; rows changed; upserts; a taken key as
  * RC_EXISTS; bad SQL; transactions and savepoints, with a failed statement
  * rolled back to its savepoint as the writer does; a lock held elsewhere
- * as busy; a parameter's type changing between runs.  Then the
- * certificate layout's store functions over a store on each driver: the
- * SQLite store as the server opens it, and a store over one PostgreSQL
- * connection with its schema from src/store/pg/schema.sql.  Per driver,
+ * as busy; a parameter's type changing between runs; a claim's FOR
+ * UPDATE SKIP LOCKED (a second connection passing over the row held);
+ * db_run_id.  Then the store functions of the modules over the driver
+ * (the certificate layout, the campaign being run, the outbox with two
+ * nodes claiming at once, results statements, corrections, certificates,
+ * imports and the export) over a store on each driver: the SQLite store
+ * as the server opens it, and a store over one PostgreSQL connection with
+ * its schema from src/store/pg/schema.sql.  What a module calls of a
+ * module not yet over the driver (award.h's room, the audit chain) is
+ * tested on SQLite only.  Per driver,
  * one fault: a file that is no database is corrupt (SQLite), a server
  * that drops the connection is an I/O fault (PostgreSQL).
  *
@@ -34,8 +39,14 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/campaign.h"
 #include "store/cert_layout.h"
+#include "store/certs.h"
+#include "store/correction.h"
 #include "store/db.h"
+#include "store/imports.h"
+#include "store/outbox.h"
+#include "store/statement.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -472,6 +483,68 @@ static void test_types_change(void **state)
     db_reset(s);
 }
 
+static void test_skip_locked(void **state)
+{
+    struct fixture *fx = *state;
+    static const char claim[] =
+        "SELECT k FROM t WHERE i > ?1 ORDER BY i LIMIT 1 FOR UPDATE SKIP LOCKED";
+    insert(fx->c, "a", 1);
+    insert(fx->c, "b", 2);
+    assert_int_equal(db_begin(fx->c), 0);
+    struct db_stmt *s = db_stmt(fx->c, claim);
+    assert_non_null(s);
+    db_bind_int64(s, 1, 0);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "a");
+    assert_int_equal(db_step(s), DB_DONE);
+    db_reset(s);
+    if (fx->kind == DB_PG) {
+        /* Another node's claim meanwhile passes over the row held (and waits on none). */
+        char err[256];
+        struct db_conn *other = db_open(fx->uri, err, sizeof err);
+        assert_non_null(other);
+        assert_int_equal(db_exec(other, "SET lock_timeout = '10s'"), 0);
+        assert_int_equal(db_begin(other), 0);
+        struct db_stmt *o = db_stmt(other, claim);
+        db_bind_int64(o, 1, 0);
+        assert_int_equal(db_step(o), DB_ROW);
+        assert_string_equal(db_column_text(o, 0), "b");
+        db_reset(o);
+        assert_int_equal(db_rollback(other), 0);
+        db_close(other);
+    }
+    assert_int_equal(db_commit(fx->c), 0);
+}
+
+static void test_run_id(void **state)
+{
+    struct fixture *fx = *state;
+    static const char ins[] = "INSERT INTO t (k, i) VALUES (?1, ?2) RETURNING id";
+    static const char copy[] = "INSERT INTO t (k, i) SELECT ?1, i FROM t WHERE k = ?2 RETURNING id";
+    int64_t a = insert(fx->c, "a", 1), id = -1;
+    struct db_stmt *s = db_stmt(fx->c, ins);
+    db_bind_text(s, 1, "b", -1);
+    db_bind_int64(s, 2, 2);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_true(id > a);
+    /* An INSERT ... SELECT that found nothing: no row, id 0. */
+    s = db_stmt(fx->c, copy);
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "none", -1);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_int_equal(id, 0);
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "a", -1);
+    assert_int_equal(db_run_id(s, &id), RC_OK);
+    assert_true(id > a);
+    /* A taken key: RC_EXISTS and no id. */
+    db_bind_text(s, 1, "c", -1);
+    db_bind_text(s, 2, "a", -1);
+    assert_int_equal(db_run_id(s, &id), RC_EXISTS);
+    assert_int_equal(id, 0);
+    assert_int_equal(db_run_id(NULL, &id), RC_ERROR);
+}
+
 static void test_err_maps(void **state)
 {
     (void)state;
@@ -703,6 +776,598 @@ static void test_cert_layout_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The statements of a NULL-ended list in one write (rows of a test's own). */
+static int rows_write(struct store_tx *tx, void *arg)
+{
+    const char *const *rows = arg;
+    for (; *rows; rows++) {
+        int rc = db_run(tx_stmt(tx, *rows));
+        if (rc != RC_OK)
+            return rc;
+    }
+    return RC_OK;
+}
+
+/* v as compact JSON with sorted keys, compared with want; v is released. */
+static void assert_json(json_t *v, const char *want)
+{
+    assert_non_null(v);
+    char *dump = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (strcmp(dump, want) != 0)
+        fprintf(stderr, "got  %s\nwant %s\n", dump, want);
+    assert_string_equal(dump, want);
+    free(dump);
+    json_decref(v);
+}
+
+static void test_campaign_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    /* The draft (3) is the one being run: published and archived ones never are. */
+    assert_int_equal(store_current_campaign_id(st), 3);
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('110000', '北京市') ON CONFLICT DO NOTHING",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (3, 3, 'town', '乡镇')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (2, 3, 'city', '城市')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (3, '310000', 4)",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '110000', 9)",
+        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 2, '终评', 'ballot', '2020-11-01', '2020-11-30')",
+        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 1, '初评', 'review', '2020-10-01', '2020-10-31')",
+        "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES "
+        "(2, 1, '310000', '某社区', 4)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (3, '110000', '某区', 2)",
+        "UPDATE campaign SET theme = '主题', cases_per_unit = 2, attachments_min = 1 WHERE id = 3",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    assert_json(store_current_campaign(st),
+                "{\"call_md\":\"\",\"closes_at\":\"2020-09-30\",\"id\":3,\"name\":\"第二届\","
+                "\"opens_at\":\"2020-05-01\",\"organisers\":\"\",\"quotas\":{\"310000\":4},"
+                "\"rules\":{\"attachments_min\":1,\"attachments_note\":\"\",\"cases_per_unit\":2},"
+                "\"slug\":\"next\",\"stages\":[{\"ends_at\":\"2020-10-31\",\"kind\":\"review\","
+                "\"name\":\"初评\",\"seq\":1,\"starts_at\":\"2020-10-01\"},{\"ends_at\":"
+                "\"2020-11-30\",\"kind\":\"ballot\",\"name\":\"终评\",\"seq\":2,\"starts_at\":"
+                "\"2020-11-01\"}],\"status\":\"draft\",\"theme\":\"主题\",\"tracks\":[{\"name\":"
+                "\"城市\",\"slug\":\"city\"},{\"name\":\"乡镇\",\"slug\":\"town\"}]}");
+    /* An open call comes before a draft. */
+    static const char *const open[] = {
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(4, 'open', '开放', '2019-01-01', '2019-02-01', 'open')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)open), RC_OK);
+    assert_int_equal(store_current_campaign_id(st), 4);
+    assert_json(store_region_units(st),
+                "[{\"code\":\"110000\",\"name\":\"北京市\",\"units\":[{\"id\":3,\"level\":2,"
+                "\"name\":\"某区\",\"parent_id\":0}]},{\"code\":\"310000\",\"name\":\"上海市\","
+                "\"units\":[{\"id\":1,\"level\":3,\"name\":\"某街道\",\"parent_id\":0},{\"id\":2,"
+                "\"level\":4,\"name\":\"某社区\",\"parent_id\":1}]}]");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct claim_args {
+    int limit;
+    json_t *rows;
+    struct store *other; /* a second node claiming inside this claim's write */
+    struct claim_args *inner;
+};
+
+static int claim_write(struct store_tx *tx, void *arg)
+{
+    struct claim_args *a = arg;
+    int rc = tx_outbox_claim(tx, a->limit, 600, &a->rows);
+    if (rc == RC_OK && a->other)
+        rc = store_write_sync(a->other, claim_write, a->inner);
+    return rc;
+}
+
+/* The ids claimed now, as "1,3". */
+static void claim_ids(struct store *st, int limit, char *out, size_t n)
+{
+    struct claim_args a = {limit, NULL, NULL, NULL};
+    assert_int_equal(store_write_sync(st, claim_write, &a), RC_OK);
+    size_t i, len = 0;
+    json_t *row;
+    out[0] = 0;
+    json_array_foreach(a.rows, i, row) len +=
+        (size_t)snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                         (long long)json_integer_value(json_object_get(row, "id")));
+    json_decref(a.rows);
+}
+
+struct mark_args {
+    int64_t id;
+    const char *error; /* NULL: sent */
+    int release;
+};
+
+static int mark_write(struct store_tx *tx, void *arg)
+{
+    const struct mark_args *m = arg;
+    if (m->release)
+        return tx_outbox_release(tx, m->id);
+    return m->error ? tx_outbox_failed(tx, m->id, m->error, 0) : tx_outbox_sent(tx, m->id);
+}
+
+static void test_outbox_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO outbox (id, to_addr, subject, body, created_at, next_attempt_at) VALUES "
+        "(1, 'a@x.cn', '邀请', 'hello', '2020-02-04T08:00:00Z', '2020-02-04T08:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, to_mask, created_at, next_attempt_at) "
+        "VALUES (2, 'sms:13912345678', '验证码', '123456', 'sms:139****5678', "
+        "'2020-02-04T17:30:00Z', '2020-02-04T17:30:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+        "(3, 'later@x.cn', 's', 'b', '2999-01-01T00:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, attempts, last_error, next_attempt_at) "
+        "VALUES (4, 'dead@x.cn', 's', 'b', 8, 'refused', '2020-01-01T00:00:00Z')",
+        "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+        "(5, 'c@x.cn', 's', 'b', '2020-02-05T00:00:00Z')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    char ids[64];
+    /* Due, oldest first, up to the limit; not the future one nor the one out of attempts. */
+    assert_int_equal(store_outbox_any_due(st), 1);
+    claim_ids(st, 2, ids, sizeof ids);
+    assert_string_equal(ids, "1,2");
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "5"); /* 1 and 2 are leased */
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    assert_int_equal(store_outbox_any_due(st), 0);
+    /* Sent: a masked message keeps only its mask; failed with no wait: due again; given back. */
+    struct mark_args sent = {2, NULL, 0}, failed = {1, "连接被拒绝 refused", 0},
+                     back = {5, NULL, 1};
+    assert_int_equal(store_write_sync(st, mark_write, &sent), RC_OK);
+    assert_int_equal(store_write_sync(st, mark_write, &failed), RC_OK);
+    assert_int_equal(store_write_sync(st, mark_write, &back), RC_OK);
+    claim_ids(st, 10, ids, sizeof ids);
+    assert_string_equal(ids, "1,5");
+    int counts[3];
+    assert_int_equal(store_outbox_counts(st, counts), RC_OK);
+    assert_int_equal(counts[OUTBOX_SENT], 1);
+    assert_int_equal(counts[OUTBOX_PENDING], 3);
+    assert_int_equal(counts[OUTBOX_FAILED], 1);
+    json_t *page = store_outbox_page(st, OUTBOX_ALL, 2, 2);
+    assert_int_equal(json_array_size(page), 2);
+    json_t *two = json_array_get(page, 1);
+    assert_int_equal(json_integer_value(json_object_get(two, "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(two, "to")), "sms:139****5678");
+    assert_string_equal(json_string_value(json_object_get(two, "body")), "");
+    assert_string_equal(json_string_value(json_object_get(two, "created")), "2020-02-05 01:30");
+    assert_int_equal(strlen(json_string_value(json_object_get(two, "sent"))), 16);
+    assert_int_equal(json_integer_value(json_object_get(two, "state")), OUTBOX_SENT);
+    json_decref(page);
+    page = store_outbox_page(st, OUTBOX_PENDING, 0, 10);
+    assert_int_equal(json_array_size(page), 3);
+    json_t *one = json_array_get(page, 2);
+    assert_json(json_pack("[O,O,O,O,O]", json_object_get(one, "id"),
+                          json_object_get(one, "created"), json_object_get(one, "attempts"),
+                          json_object_get(one, "sent"), json_object_get(one, "last_error")),
+                "[1,\"2020-02-04 16:00\",1,\"\",\"连接被拒绝 refused\"]");
+    json_decref(page);
+    page = store_outbox_page(st, OUTBOX_FAILED, 0, 10);
+    assert_int_equal(json_array_size(page), 1);
+    json_decref(page);
+
+    if (fx->kind == DB_PG) {
+        /* Two nodes claim at once: the second passes over what the first holds. */
+        static const char *const more[] = {
+            "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
+            "(6, 'd@x.cn', 's', 'b', '2020-01-01T00:00:00Z'), "
+            "(7, 'e@x.cn', 's', 'b', '2020-01-01T00:00:00Z')",
+            NULL,
+        };
+        assert_int_equal(store_write_sync(st, rows_write, (void *)more), RC_OK);
+        char err[256];
+        struct db_conn *c = db_open(fx->uri, err, sizeof err);
+        assert_non_null(c);
+        assert_int_equal(db_exec(c, "SET lock_timeout = '10s'"), 0);
+        struct store *node2 = store_over(c);
+        struct claim_args theirs = {10, NULL, NULL, NULL}, mine = {1, NULL, node2, &theirs};
+        assert_int_equal(store_write_sync(st, claim_write, &mine), RC_OK);
+        assert_int_equal(json_array_size(mine.rows), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(mine.rows, 0), "id")),
+                         6);
+        assert_int_equal(json_array_size(theirs.rows), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(theirs.rows, 0), "id")),
+                         7);
+        json_decref(mine.rows);
+        json_decref(theirs.rows);
+        store_close(node2);
+        claim_ids(st, 10, ids, sizeof ids);
+        assert_string_equal(ids, "");
+    }
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct issue_args {
+    struct statement_issue q;
+    int rc;
+};
+
+static int issue_write(struct store_tx *tx, void *arg)
+{
+    struct issue_args *a = arg;
+    return tx_statement_issue(tx, &a->q);
+}
+
+static void test_statement_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, 1, '网络投票', 'exhibition', '2019-10-01', '2019-10-31')",
+        "INSERT INTO stage_case (stage_id, case_id, advanced) VALUES (1, 1, 1)",
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (1, 1, 4000000000)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    struct issue_args a = {{1, 0, 0}, 0}, draft = {{3, 0, 0}, 0}, none = {{99, 0, 0}, 0};
+    assert_int_equal(store_write_sync(st, issue_write, &draft), RC_STATE);
+    assert_int_equal(store_write_sync(st, issue_write, &none), RC_NOTFOUND);
+    assert_int_equal(store_write_sync(st, issue_write, &a), RC_OK);
+    assert_true(a.q.id > 0);
+
+    char *body = NULL;
+    size_t len = 0;
+    int64_t campaign = 0;
+    assert_int_equal(store_statement_body(st, a.q.id, &body, &len, &campaign), RC_OK);
+    assert_int_equal(campaign, 1);
+    assert_int_equal(strlen(body), len);
+    assert_memory_equal(body, "{\"statement\":{\"kind\":\"laurel-results-statement\"", 47);
+    assert_int_equal(body[len - 1], '\n');
+    json_t *file = json_loadb(body, len, 0, NULL);
+    json_t *p = json_object_get(file, "statement");
+    assert_json(json_pack("[O,O,O]", json_object_get(p, "campaign"), json_object_get(p, "tiers"),
+                          json_object_get(p, "tally")),
+                "[{\"id\":1,\"name\":\"第一届\",\"organisers\":\"主办单位\",\"published_at\":"
+                "\"2019-12-30\",\"slug\":\"c2019\"},[{\"awarded\":1,\"cases\":[{\"id\":1,"
+                "\"region\":\"上海市\",\"title\":\"《标题》\",\"unit\":\"某街道\"}],\"name\":"
+                "\"最佳案例\",\"quota\":10,\"rank\":1}],{\"awarded\":1,\"cases\":1,"
+                "\"published\":1,\"stages\":[{\"advanced\":1,\"cases\":1,\"kind\":\"exhibition\","
+                "\"name\":\"网络投票\",\"seq\":1}],\"votes\":4000000000}]");
+    json_decref(file);
+    assert_int_equal(store_statement_body(st, a.q.id + 1, &body, &len, &campaign), RC_NOTFOUND);
+
+    json_t *list = store_statements(st, 1);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *one = json_array_get(list, 0);
+    assert_int_equal(json_integer_value(json_object_get(one, "id")), a.q.id);
+    assert_int_equal(json_integer_value(json_object_get(one, "bytes")), len);
+    assert_int_equal(strlen(json_string_value(json_object_get(one, "issued_at"))), 20);
+    json_decref(list);
+
+    if (fx->kind == DB_SQLITE) {
+        /* Signed by the installation's key, and matching the data until it changes. */
+        struct statement_check c;
+        assert_int_equal(statement_check(body, len, NULL, &c), RC_OK);
+        char why[256] = "";
+        assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_OK);
+        static const char *const renamed[] = {"UPDATE \"case\" SET title = '别的标题' WHERE id = 1",
+                                              NULL};
+        assert_int_equal(store_write_sync(st, rows_write, (void *)renamed), RC_OK);
+        assert_int_equal(store_statement_matches(st, c.payload, why, sizeof why), RC_INVALID);
+        assert_string_equal(why, "the awards by tier differ from the data");
+        json_decref(c.payload);
+    }
+    free(body);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct correct_args {
+    int64_t stage_id, case_id, tier_id;
+};
+
+static int correct_write(struct store_tx *tx, void *arg)
+{
+    const struct correct_args *c = arg;
+    return tx_correction_make(tx, c->stage_id, c->case_id, c->tier_id, "证据不实 'x' ?1");
+}
+
+/* The tier of case id, 0 for none, and whether it keeps an award row. */
+static void case_tier(struct store *st, int64_t id, int64_t *tier, int *award)
+{
+    static const char sql[] = "SELECT coalesce(c.tier_id, 0), (SELECT count(*) FROM award a "
+                              "WHERE a.case_id = c.id) FROM \"case\" c WHERE c.id = ?1";
+    struct db_stmt *s = store_stmt(st, sql);
+    assert_non_null(s);
+    db_bind_int64(s, 1, id);
+    assert_int_equal(db_step(s), DB_ROW);
+    *tier = db_column_int64(s, 0);
+    *award = (int)db_column_int64(s, 1);
+    db_reset(s);
+}
+
+static void test_correction_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 1, 'good', '优秀案例', 10, 2)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+        "status, published_at) VALUES (2, 1, 1, '310000', 1, 2, '第二个', 'published', "
+        "'2019-12-30')",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES (1, 1, 1, 1, "
+        "'in_order'), (1, 2, 2, 2, 'in_order')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, 1, '终评', 'ballot', '2019-10-01', '2019-10-31'), "
+        "(2, 3, 1, '终评', 'ballot', '2020-10-01', '2020-10-31')",
+        "INSERT INTO notice (campaign_id, stage_id, days, starts_on, ends_on, contact, state) "
+        "VALUES (1, 1, 5, '2019-11-01', '2019-11-07', '电话', 'closed'), "
+        "(3, 2, 5, '2020-11-01', '2020-11-07', '电话', 'open')",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    /* Refused: a notice still open, a case of no award, the tier it has. */
+    struct correct_args open = {2, 1, 0}, same = {1, 2, 2}, unknown = {1, 99, 0};
+    assert_int_equal(store_write_sync(st, correct_write, &open), RC_STATE);
+    assert_int_equal(store_write_sync(st, correct_write, &same), RC_INVALID);
+    assert_int_equal(store_write_sync(st, correct_write, &unknown), RC_NOTFOUND);
+    json_t *list = store_corrections(st, 1, 0, NULL);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+
+    /* Withdrawn: the case has no tier nor award row, the row is dated, a statement follows. */
+    struct correct_args withdraw = {1, 1, 0};
+    assert_int_equal(store_write_sync(st, correct_write, &withdraw), RC_OK);
+    int64_t tier;
+    int award;
+    case_tier(st, 1, &tier, &award);
+    assert_int_equal(tier, 0);
+    assert_int_equal(award, 0);
+    assert_int_equal(store_write_sync(st, correct_write, &withdraw), RC_NOTFOUND);
+    list = store_corrections(st, 1, 0, NULL);
+    assert_int_equal(json_array_size(list), 1);
+    json_t *x = json_array_get(list, 0);
+    char today[STORE_NOW_LEN];
+    store_now(today);
+    today[10] = 0;
+    assert_string_equal(json_string_value(json_object_get(x, "date")), today);
+    json_object_del(x, "date");
+    json_object_del(x, "id");
+    assert_json(json_incref(x), "{\"case_id\":1,\"from_tier\":\"最佳案例\",\"reason\":"
+                                "\"证据不实 'x' ?1\",\"region_code\":\"310000\",\"region_name\":"
+                                "\"上海市\",\"title\":\"《标题》\",\"to_tier\":\"\",\"withdrawn\":"
+                                "true}");
+    json_decref(list);
+    list = store_statements(st, 1);
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    /* Filtered by case and by region. */
+    list = store_corrections(st, 1, 2, NULL);
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+    list = store_corrections(st, 1, 1, "310000");
+    assert_int_equal(json_array_size(list), 1);
+    json_decref(list);
+    list = store_corrections(st, 1, 0, "110000");
+    assert_int_equal(json_array_size(list), 0);
+    json_decref(list);
+
+    if (fx->kind == DB_SQLITE) {
+        /* Moved to another tier, within its room (award.h, not yet over the driver). */
+        struct correct_args up = {1, 2, 1};
+        assert_int_equal(store_write_sync(st, correct_write, &up), RC_OK);
+        case_tier(st, 2, &tier, &award);
+        assert_int_equal(tier, 1);
+        assert_int_equal(award, 1);
+        list = store_corrections(st, 1, 2, NULL);
+        x = json_array_get(list, 0);
+        assert_string_equal(json_string_value(json_object_get(x, "to_tier")), "最佳案例");
+        assert_false(json_is_true(json_object_get(x, "withdrawn")));
+        json_decref(list);
+    }
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+static int certs_write(struct store_tx *tx, void *arg)
+{
+    return tx_certs_assign(tx, 1, arg);
+}
+
+static void test_certs_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 1, 'good', '优秀案例', 10, 2)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (2, '310000', '某镇', 3)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+        "status, published_at) VALUES (2, 1, 1, '310000', 1, 2, '二', 'published', "
+        "'2019-12-30'), (3, 1, 2, '310000', 1, 1, '三', 'published', '2019-12-30'), "
+        "(4, 1, 2, '310000', 1, 1, '未公布', 'review', NULL)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    /* The published awards without one get the next serials, best tier first. */
+    int made = -1;
+    assert_int_equal(store_write_sync(st, certs_write, &made), RC_OK);
+    assert_int_equal(made, 2);
+    assert_int_equal(store_write_sync(st, certs_write, &made), RC_OK);
+    assert_int_equal(made, 0);
+    json_t *all = store_certs(st, 1, 0);
+    assert_int_equal(json_array_size(all), 3);
+    int64_t want[][2] = {{1, 7}, {3, 8}, {2, 9}};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *c = json_array_get(all, i);
+        assert_int_equal(json_integer_value(json_object_get(c, "case_id")), want[i][0]);
+        assert_int_equal(json_integer_value(json_object_get(c, "serial")), want[i][1]);
+        assert_int_equal(strlen(json_string_value(json_object_get(c, "code"))), CERT_CODE_LEN);
+    }
+    char code[CERT_CODE_LEN + 1];
+    snprintf(code, sizeof code, "%s",
+             json_string_value(json_object_get(json_array_get(all, 1), "code")));
+    json_decref(all);
+    all = store_certs(st, 1, 2);
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+    /* Found by its code, with the award as made and as it stands now. */
+    static const char *const withdrawn[] = {"UPDATE \"case\" SET tier_id = NULL WHERE id = 3",
+                                            NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)withdrawn), RC_OK);
+    json_t *c = store_cert_by_code(st, code);
+    json_object_del(c, "code");
+    assert_json(c, "{\"campaign\":\"第一届\",\"case_id\":3,\"organisers\":\"主办单位\","
+                   "\"published\":true,\"published_at\":\"2019-12-30\",\"serial\":8,\"slug\":"
+                   "\"c2019\",\"tier\":\"最佳案例\",\"tier_now\":null,\"title\":\"三\","
+                   "\"unit\":\"某镇\"}");
+    all = store_certs(st, 1, 0);
+    assert_int_equal(json_array_size(all), 2);
+    json_decref(all);
+    assert_null(store_cert_by_code(st, "0000-0000-0000"));
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+struct import_args {
+    struct import_case c;
+    int64_t unit_id, case_id;
+};
+
+static int import_write(struct store_tx *tx, void *arg)
+{
+    struct import_args *a = arg;
+    int rc = tx_import_unit(tx, "310000", "新单位 'x'", 1, 4, &a->unit_id);
+    if (rc == RC_OK && !a->c.unit_id)
+        a->c.unit_id = a->unit_id;
+    return rc == RC_OK ? tx_import_case(tx, &a->c, &a->case_id) : rc;
+}
+
+static void test_imports_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('110000', '北京市') ON CONFLICT DO NOTHING",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (2, '110000', '某街道', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'Org@X.cn', '组织者')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '310000', 5)",
+        "INSERT INTO recommendation (case_id, campaign_id, region_code, user_id, at) VALUES "
+        "(1, 1, '310000', 1, '2019-10-01T08:00:00Z')",
+        "INSERT INTO screening (case_id, decision, user_id) VALUES (1, 'passed', 1)",
+        NULL,
+    };
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    if (fx->kind == DB_PG) {
+        /* The ids given above do not move PostgreSQL's identities: the new rows' come after. */
+        static const char *const ids[] = {
+            "SELECT setval(pg_get_serial_sequence('unit', 'id'), 100)",
+            "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), 100)",
+            NULL,
+        };
+        assert_int_equal(store_write_sync(st, rows_write, (void *)ids), RC_OK);
+    }
+    assert_int_equal(store_import_region_known(st, "310000"), 1);
+    assert_int_equal(store_import_region_known(st, "999999"), 0);
+    char *name = store_import_region_name(st, "310000");
+    assert_string_equal(name, "上海市");
+    free(name);
+    assert_null(store_import_region_name(st, "999999"));
+    /* A name two regions share is ambiguous unless the region is given. */
+    assert_int_equal(store_import_unit_id(st, NULL, "某街道"), -1);
+    assert_int_equal(store_import_unit_id(st, "", "某街道"), -1);
+    assert_int_equal(store_import_unit_id(st, "310000", "某街道"), 1);
+    assert_int_equal(store_import_unit_id(st, "310000", "无此单位"), 0);
+    char region[8];
+    assert_int_equal(store_import_unit_region(st, 2, region), RC_OK);
+    assert_string_equal(region, "110000");
+    assert_int_equal(store_import_unit_region(st, 99, region), RC_NOTFOUND);
+    assert_int_equal(store_import_email_taken(st, "org@x.CN"), 1);
+    assert_int_equal(store_import_email_taken(st, "other@x.cn"), 0);
+    assert_int_equal(store_import_track_id(st, 1, "city"), 1);
+    assert_int_equal(store_import_track_id(st, 1, "none"), 0);
+
+    /* A unit and a case received on paper, submitted now, in the unit's region. */
+    struct import_args a = {{1,
+                             0,
+                             1,
+                             1,
+                             "纸质案例",
+                             "联系人",
+                             "13900000000",
+                             "c@x.cn",
+                             "甲，乙",
+                             {"一二三", "abcd", "", "五", "六七"}},
+                            0,
+                            0};
+    assert_int_equal(store_write_sync(st, import_write, &a), RC_OK);
+    assert_true(a.unit_id > 2);
+    assert_true(a.case_id > 1);
+    assert_int_equal(store_import_unit_id(st, "310000", "新单位 'x'"), a.unit_id);
+    static const char sql[] = "SELECT c.region_code, c.status, c.created_by, "
+                              "substr(c.submitted_at, 1, 2), (SELECT count(*) FROM case_section s "
+                              "WHERE s.case_id = c.id), (SELECT count(*) FROM case_event e "
+                              "WHERE e.case_id = c.id AND e.user_id = 1 AND e.to_status = "
+                              "'submitted'), u.parent_id FROM \"case\" c JOIN unit u ON "
+                              "u.id = c.unit_id WHERE c.id = ?1";
+    struct db_stmt *s = store_stmt(st, sql);
+    db_bind_int64(s, 1, a.case_id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "310000");
+    assert_string_equal(db_column_text(s, 1), "submitted");
+    assert_int_equal(db_column_int64(s, 2), 1);
+    assert_string_equal(db_column_text(s, 3), "20");
+    assert_int_equal(db_column_int64(s, 4), SUBMISSION_SECTIONS);
+    assert_int_equal(db_column_int64(s, 5), 1);
+    assert_int_equal(db_column_int64(s, 6), 1);
+    db_reset(s);
+    /* A unit gone: nothing inserted (the write is undone). */
+    struct import_args gone = a;
+    gone.c.unit_id = 999;
+    gone.c.user_id = 0;
+    assert_int_equal(store_write_sync(st, import_write, &gone), RC_NOTFOUND);
+
+    json_t *cases = store_export_cases(st, 1, NULL);
+    assert_int_equal(json_array_size(cases), 2);
+    json_t *c = json_array_get(cases, 1);
+    assert_int_equal(json_integer_value(json_object_get(c, "id")), a.case_id);
+    assert_int_equal(json_integer_value(json_object_get(c, "chars")), 10);
+    assert_int_equal(strlen(json_string_value(json_object_get(c, "submitted_at"))), 10);
+    assert_string_equal(json_string_value(json_object_get(c, "unit")), "新单位 'x'");
+    c = json_array_get(cases, 0);
+    assert_string_equal(json_string_value(json_object_get(c, "screening")), "passed");
+    assert_string_equal(json_string_value(json_object_get(c, "recommended_at")), "2019-10-01");
+    json_decref(cases);
+    cases = store_export_cases(st, 1, "110000");
+    assert_int_equal(json_array_size(cases), 0);
+    json_decref(cases);
+    /* Every region in code order (SQLite's store has them all from its migrations). */
+    json_t *regions = store_export_regions(st, 1, NULL), *sh = NULL;
+    size_t i;
+    json_t *r;
+    const char *last = "";
+    json_array_foreach(regions, i, r)
+    {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        assert_true(strcmp(last, code) < 0);
+        last = code;
+        if (strcmp(code, "310000") == 0)
+            sh = json_incref(r);
+    }
+    assert_true(json_array_size(regions) >= 2);
+    json_decref(regions);
+    assert_json(sh, "{\"cases\":2,\"code\":\"310000\",\"name\":\"上海市\",\"passed\":1,"
+                    "\"recommended\":1}");
+    assert_json(store_export_regions(st, 1, "110000"),
+                "[{\"cases\":0,\"code\":\"110000\",\"name\":\"北京市\",\"passed\":0,"
+                "\"recommended\":0}]");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -713,6 +1378,8 @@ static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_busy, table_setup),
     cmocka_unit_test_setup(test_types_change, table_setup),
     cmocka_unit_test(test_err_maps),
+    cmocka_unit_test_setup(test_skip_locked, table_setup),
+    cmocka_unit_test_setup(test_run_id, table_setup),
 };
 
 static const struct CMUnitTest sqlite_fault_tests[] = {
@@ -725,6 +1392,12 @@ static const struct CMUnitTest pg_fault_tests[] = {
 
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_outbox_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_statement_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_correction_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_certs_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_imports_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -1,18 +1,18 @@
 /*
- * sqlite_statement.c — results statements in SQLite (statement.h): the
+ * statement.c — results statements in the store (statement.h): the
  * payload read from the campaign's data, issued and signed inside a write,
- * kept as issued, and checked offline and against the data.
+ * kept as issued, and checked offline and against the data.  Written over
+ * the driver (db.h): it runs on SQLite and on PostgreSQL.
  */
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "store/audit.h"
-#include "store/sqlite_int.h"
 #include "store/statement.h"
+#include "store/store_int.h"
 
 static const char prefix[] = "{\"statement\":";
 static const char middle[] = ",\"signature\":\"";
@@ -24,9 +24,9 @@ struct src {
     struct store_tx *tx;
 };
 
-static sqlite3_stmt *prep(const struct src *q, const char *sql)
+static struct db_stmt *prep(const struct src *q, const char *sql)
 {
-    return q->tx ? tx_prepare(q->tx, sql) : sq_prepare(q->st, sql);
+    return q->tx ? tx_stmt(q->tx, sql) : store_stmt(q->st, sql);
 }
 
 /* The campaign's awarded cases by tier, as published: [{name, rank, quota, cases: [...]}]. */
@@ -38,37 +38,38 @@ static json_t *tiers(const struct src *q, int64_t campaign)
         "SELECT c.id, c.title, u.name, r.name FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
         "JOIN region r ON r.code = c.region_code WHERE c.tier_id = ?1 AND c.published_at IS "
         "NOT NULL ORDER BY c.region_code, c.id";
-    sqlite3_stmt *s = prep(q, sql_tiers);
+    struct db_stmt *s = prep(q, sql_tiers);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign);
+    db_bind_int64(s, 1, campaign);
     json_t *a = json_array();
     int rc;
     int64_t ids[64];
     size_t n = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < 64) {
-        ids[n++] = sqlite3_column_int64(s, 0);
-        json_array_append_new(a, json_pack("{s:o,s:i,s:i,s:[]}", "name", sq_jtext(s, 1), "rank",
-                                           sqlite3_column_int(s, 2), "quota",
-                                           sqlite3_column_int(s, 3), "cases"));
+    while ((rc = db_step(s)) == DB_ROW && n < 64) {
+        ids[n++] = db_column_int64(s, 0);
+        json_array_append_new(a, json_pack("{s:o,s:i,s:i,s:[]}", "name", db_jtext(s, 1), "rank",
+                                           (int)db_column_int64(s, 2), "quota",
+                                           (int)db_column_int64(s, 3), "cases"));
     }
-    sq_done(s);
-    for (size_t i = 0; i < n && rc != SQLITE_ERROR; i++) {
+    db_reset(s);
+    for (size_t i = 0; i < n && rc != DB_ERROR; i++) {
         json_t *cases = json_object_get(json_array_get(a, i), "cases");
         if (!(s = prep(q, sql_cases))) {
-            rc = SQLITE_ERROR;
+            rc = DB_ERROR;
             break;
         }
-        sqlite3_bind_int64(s, 1, ids[i]);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        db_bind_int64(s, 1, ids[i]);
+        while ((rc = db_step(s)) == DB_ROW)
             json_array_append_new(cases, json_pack("{s:I,s:o,s:o,s:o}", "id",
-                                                   (json_int_t)sqlite3_column_int64(s, 0), "title",
-                                                   sq_jtext(s, 1), "unit", sq_jtext(s, 2),
-                                                   "region", sq_jtext(s, 3)));
-        sq_done(s);
-        json_object_set_new(json_array_get(a, i), "awarded", json_integer((json_int_t)json_array_size(cases)));
+                                                   (json_int_t)db_column_int64(s, 0), "title",
+                                                   db_jtext(s, 1), "unit", db_jtext(s, 2), "region",
+                                                   db_jtext(s, 3)));
+        db_reset(s);
+        json_object_set_new(json_array_get(a, i), "awarded",
+                            json_integer((json_int_t)json_array_size(cases)));
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         json_decref(a);
         return NULL;
     }
@@ -88,32 +89,32 @@ static json_t *tally(const struct src *q, int64_t campaign)
         "SELECT s.seq, s.name, s.kind, (SELECT count(*) FROM stage_case c WHERE c.stage_id = "
         "s.id), (SELECT count(*) FROM stage_case c WHERE c.stage_id = s.id AND c.advanced = 1) "
         "FROM stage s WHERE s.campaign_id = ?1 ORDER BY s.seq";
-    sqlite3_stmt *s = prep(q, sql);
+    struct db_stmt *s = prep(q, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign);
+    db_bind_int64(s, 1, campaign);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:I,s:I,s:I,s:I,s:[]}", "cases", (json_int_t)sqlite3_column_int64(s, 0),
-                      "published", (json_int_t)sqlite3_column_int64(s, 1), "awarded",
-                      (json_int_t)sqlite3_column_int64(s, 2), "votes",
-                      (json_int_t)sqlite3_column_int64(s, 3), "stages");
-    sq_done(s);
+    if (db_step(s) == DB_ROW)
+        o = json_pack("{s:I,s:I,s:I,s:I,s:[]}", "cases", (json_int_t)db_column_int64(s, 0),
+                      "published", (json_int_t)db_column_int64(s, 1), "awarded",
+                      (json_int_t)db_column_int64(s, 2), "votes", (json_int_t)db_column_int64(s, 3),
+                      "stages");
+    db_reset(s);
     if (!o || !(s = prep(q, sql_stages))) {
         json_decref(o);
         return NULL;
     }
-    sqlite3_bind_int64(s, 1, campaign);
+    db_bind_int64(s, 1, campaign);
     json_t *stages = json_object_get(o, "stages");
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(stages, json_pack("{s:i,s:o,s:o,s:I,s:I}", "seq",
-                                                sqlite3_column_int(s, 0), "name", sq_jtext(s, 1),
-                                                "kind", sq_jtext(s, 2), "cases",
-                                                (json_int_t)sqlite3_column_int64(s, 3), "advanced",
-                                                (json_int_t)sqlite3_column_int64(s, 4)));
-    sq_done(s);
-    if (rc != SQLITE_DONE) {
+    while ((rc = db_step(s)) == DB_ROW)
+        json_array_append_new(stages,
+                              json_pack("{s:i,s:o,s:o,s:I,s:I}", "seq", (int)db_column_int64(s, 0),
+                                        "name", db_jtext(s, 1), "kind", db_jtext(s, 2), "cases",
+                                        (json_int_t)db_column_int64(s, 3), "advanced",
+                                        (json_int_t)db_column_int64(s, 4)));
+    db_reset(s);
+    if (rc != DB_DONE) {
         json_decref(o);
         return NULL;
     }
@@ -125,18 +126,18 @@ static json_t *campaign_of(const struct src *q, int64_t campaign, char status[16
 {
     static const char sql[] = "SELECT id, slug, name, organisers, coalesce(published_at, ''), "
                               "status FROM campaign WHERE id = ?1";
-    sqlite3_stmt *s = prep(q, sql);
+    struct db_stmt *s = prep(q, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign);
+    db_bind_int64(s, 1, campaign);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        o = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(s, 0),
-                      "slug", sq_jtext(s, 1), "name", sq_jtext(s, 2), "organisers",
-                      sq_jtext(s, 3), "published_at", sq_jtext(s, 4));
-        sq_copy(status, 16, s, 5);
+    if (db_step(s) == DB_ROW) {
+        o = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_column_int64(s, 0), "slug",
+                      db_jtext(s, 1), "name", db_jtext(s, 2), "organisers", db_jtext(s, 3),
+                      "published_at", db_jtext(s, 4));
+        snprintf(status, 16, "%s", db_text(s, 5));
     }
-    sq_done(s);
+    db_reset(s);
     return o;
 }
 
@@ -144,8 +145,10 @@ int tx_statement_issue(struct store_tx *tx, struct statement_issue *q)
 {
     static const char sql_head[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
     static const char sql_add[] =
-        "INSERT INTO statement (campaign_id, issued_at, head, body) VALUES (?1, ?2, ?3, ?4)";
-    struct src src = {tx->st, tx};
+        "INSERT INTO statement (campaign_id, issued_at, head, body) VALUES (?1, ?2, ?3, ?4) "
+        "RETURNING id";
+    struct store *st = tx_store(tx);
+    struct src src = {st, tx};
     char status[16] = "";
     json_t *camp = campaign_of(&src, q->campaign_id, status);
     if (!camp)
@@ -155,7 +158,7 @@ int tx_statement_issue(struct store_tx *tx, struct statement_issue *q)
         return RC_STATE;
     }
     json_t *t = tiers(&src, q->campaign_id), *f = tally(&src, q->campaign_id);
-    sqlite3_stmt *s = tx_prepare(tx, sql_head);
+    struct db_stmt *s = tx_stmt(tx, sql_head);
     if (!t || !f || !s) {
         json_decref(camp);
         json_decref(t);
@@ -164,28 +167,25 @@ int tx_statement_issue(struct store_tx *tx, struct statement_issue *q)
     }
     char head[MERKLE_HEX] = "";
     int64_t rows = 0;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        rows = sqlite3_column_int64(s, 0);
-        sq_copy(head, sizeof head, s, 1);
+    if (db_step(s) == DB_ROW) {
+        rows = db_column_int64(s, 0);
+        snprintf(head, sizeof head, "%s", db_text(s, 1));
     }
-    sq_done(s);
-    char issued[32], pk[SIGNKEY_PUBLIC_B64];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(issued, sizeof issued, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    signkey_public_b64(tx->st->key.pk, pk);
-    json_t *p = json_pack("{s:s,s:i,s:o,s:o,s:o,s:{s:s,s:I},s:s,s:s}", "kind",
-                          "laurel-results-statement", "version", 1, "campaign", camp, "tiers", t,
-                          "tally", f, "audit", "head", head, "rows", (json_int_t)rows,
-                          "issued_at", issued, "public_key", pk);
+    db_reset(s);
+    char issued[STORE_NOW_LEN], pk[SIGNKEY_PUBLIC_B64];
+    store_now(issued);
+    signkey_public_b64(store_signkey(st)->pk, pk);
+    json_t *p =
+        json_pack("{s:s,s:i,s:o,s:o,s:o,s:{s:s,s:I},s:s,s:s}", "kind", "laurel-results-statement",
+                  "version", 1, "campaign", camp, "tiers", t, "tally", f, "audit", "head", head,
+                  "rows", (json_int_t)rows, "issued_at", issued, "public_key", pk);
     char *payload = p ? json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(p);
     if (!payload)
         return RC_ERROR;
     size_t plen = strlen(payload);
     char sig[SIGNKEY_SIG_B64];
-    signkey_sign(&tx->st->key, payload, plen, sig);
+    signkey_sign(store_signkey(st), payload, plen, sig);
     size_t len = strlen(prefix) + plen + strlen(middle) + strlen(sig) + strlen(suffix);
     char *body = malloc(len + 1);
     if (!body) {
@@ -195,14 +195,13 @@ int tx_statement_issue(struct store_tx *tx, struct statement_issue *q)
     snprintf(body, len + 1, "%s%s%s%s%s", prefix, payload, middle, sig, suffix);
     free(payload);
     int rc = RC_ERROR;
-    if ((s = tx_prepare(tx, sql_add))) {
-        sqlite3_bind_int64(s, 1, q->campaign_id);
-        sqlite3_bind_text(s, 2, issued, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 3, head, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_blob(s, 4, body, (int)len, SQLITE_TRANSIENT);
-        rc = tx_exec(tx, s);
+    if ((s = tx_stmt(tx, sql_add))) {
+        db_bind_int64(s, 1, q->campaign_id);
+        db_bind_text(s, 2, issued, -1);
+        db_bind_text(s, 3, head, -1);
+        db_bind_blob(s, 4, body, len);
+        rc = db_run_id(s, &q->id);
     }
-    q->id = sqlite3_last_insert_rowid(tx->db);
     if (rc == RC_OK && q->audit) {
         char object[64];
         snprintf(object, sizeof object, "/results/statements/%" PRId64, q->id);
@@ -219,47 +218,47 @@ int tx_statement_issue(struct store_tx *tx, struct statement_issue *q)
 int store_statement_body(struct store *st, int64_t id, char **body, size_t *len, int64_t *campaign)
 {
     static const char sql[] = "SELECT body, campaign_id FROM statement WHERE id = ?1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *len = (size_t)sqlite3_column_bytes(s, 0);
+    db_bind_int64(s, 1, id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *len = db_column_bytes(s, 0);
         *body = malloc(*len + 1);
         if (*body) {
-            memcpy(*body, sqlite3_column_blob(s, 0), *len);
+            memcpy(*body, db_column_blob(s, 0), *len);
             (*body)[*len] = 0;
         }
-        *campaign = sqlite3_column_int64(s, 1);
+        *campaign = db_column_int64(s, 1);
     }
-    sq_done(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return *body ? RC_OK : RC_ERROR;
-    return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    return rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
 }
 
 json_t *store_statements(struct store *st, int64_t campaign_id)
 {
     static const char sql[] = "SELECT id, issued_at, head, length(body) FROM statement WHERE "
                               "campaign_id = ?1 ORDER BY id DESC";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:I}", "id",
-                                           (json_int_t)sqlite3_column_int64(s, 0), "issued_at",
-                                           sq_jtext(s, 1), "head", sq_jtext(s, 2), "bytes",
-                                           (json_int_t)sqlite3_column_int64(s, 3)));
-    sq_done(s);
+                                           (json_int_t)db_column_int64(s, 0), "issued_at",
+                                           db_jtext(s, 1), "head", db_jtext(s, 2), "bytes",
+                                           (json_int_t)db_column_int64(s, 3)));
+    db_reset(s);
     return a;
 }
 
 void store_public_key(struct store *st, char out[SIGNKEY_PUBLIC_B64])
 {
-    signkey_public_b64(st->key.pk, out);
+    signkey_public_b64(store_signkey(st)->pk, out);
 }
 
 static int refuse(struct statement_check *c, const char *why)
@@ -343,15 +342,15 @@ int store_statement_matches(struct store *st, json_t *payload, char *why, size_t
                same(payload, t, "tiers", "the awards by tier", why, whylen) &&
                same(payload, f, "tally", "the tally figures", why, whylen)) {
         rc = RC_INVALID;
-        const char *head = json_string_value(json_object_get(json_object_get(payload, "audit"),
-                                                             "head"));
-        sqlite3_stmt *s = sq_prepare(st, sql_row);
+        const char *head =
+            json_string_value(json_object_get(json_object_get(payload, "audit"), "head"));
+        struct db_stmt *s = store_stmt(st, sql_row);
         struct audit_report r;
         int found = 0;
         if (s && head) {
-            sqlite3_bind_text(s, 1, head, -1, SQLITE_TRANSIENT);
-            found = sqlite3_step(s) == SQLITE_ROW;
-            sq_done(s);
+            db_bind_text(s, 1, head, -1);
+            found = db_step(s) == DB_ROW;
+            db_reset(s);
         }
         if (head && *head && !found)
             snprintf(why, whylen, "the statement's chain head is no row of the audit chain");
