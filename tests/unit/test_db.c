@@ -34,6 +34,7 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/campaigns.h"
 #include "store/cert_layout.h"
 #include "store/db.h"
 #include "store/store_int.h"
@@ -703,6 +704,174 @@ static void test_cert_layout_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* Run the SQL texts of a NULL-ended list (constants) in one write. */
+static int rows_write(struct store_tx *tx, void *arg)
+{
+    for (const char *const *sql = arg; *sql; sql++) {
+        int rc = db_run(tx_stmt(tx, *sql));
+        if (rc != RC_OK)
+            return rc;
+    }
+    return RC_OK;
+}
+
+/* The integer that the constant SQL text sql reads with ?1 = id (-1 without a row). */
+static int64_t read_int(struct store *st, const char *sql, int64_t id)
+{
+    struct db_stmt *s = store_stmt(st, sql);
+    assert_non_null(s);
+    db_bind_int64(s, 1, id);
+    int64_t v = db_step(s) == DB_ROW ? db_column_int64(s, 0) : -1;
+    db_reset(s);
+    return v;
+}
+
+/* The campaigns' writes, one op a write. */
+struct campaign_op {
+    enum { C_CREATE, C_SAVE, C_STAGE, C_TIER, C_TIER_SAVE, C_TRACK, C_STATUS } op;
+    int64_t id, from, tier_id;
+    const char *name, *a, *b, *kind;
+    int quota;
+};
+
+static int campaign_write(struct store_tx *tx, void *arg)
+{
+    struct campaign_op *o = arg;
+    struct campaign_fields f = {o->name, "主题", "主办", "# 征集", o->a, o->b};
+    switch (o->op) {
+    case C_CREATE:
+        return tx_campaign_create(tx, o->from, o->name, o->a, o->b, &o->id);
+    case C_SAVE:
+        return tx_campaign_save(tx, o->id, &f);
+    case C_STAGE:
+        return tx_campaign_stage_add(tx, o->id, o->name, o->kind, o->a, o->b);
+    case C_TIER:
+        return tx_campaign_tier_add(tx, o->id, o->name, o->quota);
+    case C_TIER_SAVE:
+        return tx_campaign_tier_save(tx, o->id, o->tier_id, o->name, o->quota);
+    case C_TRACK:
+        return tx_campaign_track_add(tx, o->id, o->name);
+    case C_STATUS:
+        return tx_campaign_status(tx, o->id, o->a, o->b);
+    }
+    return RC_ERROR;
+}
+
+static void test_campaigns_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const region[] = {
+        "INSERT INTO region (code, name) VALUES ('310000', '上海市') ON CONFLICT DO NOTHING", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)region), RC_OK);
+
+    /* An empty campaign, given a track, two tiers and two stages. */
+    struct campaign_op c = {.op = C_CREATE, .name = "第一届", .a = "2019-05-01", .b = "2019-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &c), RC_OK);
+    int64_t first = c.id;
+    assert_true(first > 0);
+    struct campaign_op ops[] = {
+        {.op = C_TRACK, .id = first, .name = "城市治理"},
+        {.op = C_TIER, .id = first, .name = "优秀案例", .quota = 10},
+        {.op = C_TIER, .id = first, .name = "提名案例", .quota = 20},
+        {.op = C_STAGE, .id = first, .name = "初评", .kind = "review", .a = "2019-10-01",
+         .b = "2019-10-20"},
+        {.op = C_STAGE, .id = first, .name = "网上展示", .kind = "exhibition", .a = "2019-12-30",
+         .b = "2020-01-02"},
+        {.op = C_SAVE, .id = first, .name = "第一届 'x' ?1", .a = "2019-05-01", .b = "2019-09-30"},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        assert_int_equal(store_write_sync(st, campaign_write, &ops[i]), RC_OK);
+    static const char *const extra[] = {
+        "INSERT INTO criterion (stage_id, seq, name, max_score, weight) SELECT id, 1, '创新性', "
+        "10, 0.5 FROM stage WHERE seq = 1",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) SELECT id, '310000', 3 "
+        "FROM campaign",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)extra), RC_OK);
+
+    json_t *k = store_campaign_settings(st, first);
+    assert_non_null(k);
+    assert_string_equal(json_string_value(json_object_get(k, "name")), "第一届 'x' ?1");
+    assert_string_equal(json_string_value(json_object_get(k, "call_md")), "# 征集");
+    assert_int_equal(json_array_size(json_object_get(k, "tracks")), 1);
+    json_t *tiers = json_object_get(k, "tiers");
+    assert_int_equal(json_array_size(tiers), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 1), "quota")), 20);
+    int64_t tier2 = json_integer_value(json_object_get(json_array_get(tiers, 1), "id"));
+    json_t *stages = json_object_get(k, "stages");
+    assert_int_equal(json_array_size(stages), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stages, 1), "seq")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "state")),
+                        "setup");
+    json_decref(k);
+    struct campaign_op rename = {.op = C_TIER_SAVE, .id = first, .tier_id = tier2,
+                                 .name = "入围案例", .quota = 30};
+    assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_OK);
+    rename.id = first + 1000; /* another campaign's tier: none changed */
+    assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_STALE);
+
+    /* A copy opening 376 days later: its settings, tiers, quotas, criteria; dates moved. */
+    struct campaign_op copy = {.op = C_CREATE, .from = first, .name = "第二届", .a = "2020-05-11",
+                               .b = "2020-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &copy), RC_OK);
+    assert_true(copy.id > first);
+    k = store_campaign_settings(st, copy.id);
+    assert_non_null(k);
+    assert_string_equal(json_string_value(json_object_get(k, "theme")), "主题");
+    assert_string_equal(json_string_value(json_object_get(k, "status")), "draft");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(k, "tiers"), 1), "name")),
+        "入围案例");
+    stages = json_object_get(k, "stages");
+    assert_int_equal(json_array_size(stages), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "starts_at")),
+                        "2020-10-11");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 1), "ends_at")),
+                        "2021-01-12"); /* across a year's end */
+    json_decref(k);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM criterion c JOIN stage s ON s.id = c.stage_id "
+                              "WHERE s.campaign_id = ?1 AND c.weight = 0.5",
+                              copy.id),
+                     1);
+    assert_int_equal(read_int(st, "SELECT quota FROM region_quota WHERE campaign_id = ?1", copy.id),
+                     3);
+    struct campaign_op none = {.op = C_CREATE, .from = copy.id + 1000, .name = "无",
+                               .a = "2021-05-01", .b = "2021-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &none), RC_NOTFOUND);
+
+    /* The list, newest first, with the number of stages. */
+    json_t *all = store_campaigns(st);
+    assert_int_equal(json_array_size(all), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(all, 0), "id")), copy.id);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(all, 1), "stages")), 2);
+    json_decref(all);
+
+    /* One open call at a time; a move from the wrong status is stale; archived is only read. */
+    struct campaign_op open1 = {.op = C_STATUS, .id = first, .a = "draft", .b = "open"};
+    struct campaign_op open2 = {.op = C_STATUS, .id = copy.id, .a = "draft", .b = "open"};
+    assert_int_equal(store_write_sync(st, campaign_write, &open1), RC_OK);
+    assert_int_equal(store_write_sync(st, campaign_write, &open2), RC_EXISTS);
+    assert_int_equal(store_write_sync(st, campaign_write, &open1), RC_STALE);
+    char status[16];
+    assert_int_equal(store_campaign_status(st, first, status), RC_OK);
+    assert_string_equal(status, "open");
+    assert_int_equal(store_campaign_status(st, first + 1000, status), RC_NOTFOUND);
+    static const char *const archive[] = {"UPDATE campaign SET status = 'archived'", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)archive), RC_OK);
+    struct campaign_op late[] = {
+        {.op = C_SAVE, .id = first, .name = "改", .a = "2019-05-01", .b = "2019-09-30"},
+        {.op = C_STAGE, .id = first, .name = "终评", .kind = "ballot", .a = "2020-01-05",
+         .b = "2020-01-06"},
+        {.op = C_TIER, .id = first, .name = "特别奖", .quota = 1},
+        {.op = C_TRACK, .id = first, .name = "乡村振兴"},
+    };
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++)
+        assert_int_equal(store_write_sync(st, campaign_write, &late[i]), RC_STALE);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -725,6 +894,7 @@ static const struct CMUnitTest pg_fault_tests[] = {
 
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_campaigns_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
