@@ -37,6 +37,7 @@
 #include "store/campaigns.h"
 #include "store/cert_layout.h"
 #include "store/db.h"
+#include "store/news.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -872,6 +873,157 @@ static void test_campaigns_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The news desk's writes, one op a write. */
+struct news_op {
+    enum { N_CREATE, N_SAVE, N_MOVE, N_IMAGE, N_RESULTS, N_NOTICE, N_ANNOUNCE } op;
+    int64_t campaign_id, id;
+    struct news_fields f;
+    enum news_status to;
+    const char *sha;
+    struct news_pick pick;
+};
+
+static int news_write(struct store_tx *tx, void *arg)
+{
+    struct news_op *o = arg;
+    switch (o->op) {
+    case N_CREATE:
+        return tx_news_create(tx, o->campaign_id, &o->f, &o->id);
+    case N_SAVE:
+        return tx_news_save(tx, o->campaign_id, o->id, &o->f);
+    case N_MOVE:
+        return tx_news_move(tx, o->campaign_id, o->id, o->to);
+    case N_IMAGE:
+        return tx_news_image_add(tx, o->campaign_id, o->id, o->sha, "图 1.png", "image/png", 1234,
+                                 640, 480);
+    case N_RESULTS:
+        return tx_news_announce_results(tx, o->campaign_id, "2020-01-10", &o->id);
+    case N_NOTICE:
+        return tx_news_announce_notice(tx, o->campaign_id, "2020-01-02", "2020-01-08", &o->id);
+    case N_ANNOUNCE:
+        return tx_news_announce(tx, o->campaign_id, NEWS_KIND_RESULTS, &o->pick, 1, NULL, NULL,
+                                "2020-01-10", &o->id);
+    }
+    return RC_ERROR;
+}
+
+/* Field key of article id's JSON (store_news_get) as a string: the caller frees. */
+static char *news_field(struct store *st, int64_t id, const char *key)
+{
+    json_t *o = store_news_get(st, id);
+    assert_non_null(o);
+    const char *v = json_string_value(json_object_get(o, key));
+    char *copy = strdup(v ? v : "(not a string)");
+    json_decref(o);
+    return copy;
+}
+
+static void test_news_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    /* No public campaign known to this store: the desk writes for the newest one. */
+    assert_int_equal(store_news_campaign(st), 3);
+
+    struct news_op a = {.op = N_CREATE, .campaign_id = 3,
+                        .f = {"Hello World 'x' ?1", "", "新华社", "记者", "2020-06-01", "正文", NULL}};
+    assert_int_equal(store_write_sync(st, news_write, &a), RC_OK);
+    struct news_op b = a;
+    assert_int_equal(store_write_sync(st, news_write, &b), RC_OK);
+    assert_true(a.id > 0 && b.id > a.id);
+    struct news_op taken = a;
+    taken.f.slug = "hello-world-x-1";
+    assert_int_equal(store_write_sync(st, news_write, &taken), RC_EXISTS);
+    char *slug = news_field(st, b.id, "slug");
+    assert_string_equal(slug, "hello-world-x-1-2");
+    free(slug);
+    char *saved = news_field(st, a.id, "updated_at"); /* 2020-02-04 08:00:00 */
+    assert_int_equal(strlen(saved), 19);
+    assert_true(saved[4] == '-' && saved[10] == ' ' && saved[13] == ':');
+    free(saved);
+
+    /* An image, then the cover: one of the article's own images only. */
+    static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    struct news_op img = {.op = N_IMAGE, .campaign_id = 3, .id = a.id, .sha = sha};
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_OK);
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_OK); /* again: one image */
+    img.id = a.id + 1000;
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_NOTFOUND);
+    struct news_op save = {.op = N_SAVE, .campaign_id = 3, .id = a.id, .f = a.f};
+    save.f.title = "第二版";
+    save.f.slug = "v2";
+    save.f.cover = sha;
+    assert_int_equal(store_write_sync(st, news_write, &save), RC_OK);
+    save.id = b.id; /* b has no image of its own */
+    save.f.slug = "v3";
+    assert_int_equal(store_write_sync(st, news_write, &save), RC_INVALID);
+    json_t *o = store_news_get(st, a.id);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "slug")), "v2");
+    assert_string_equal(json_string_value(json_object_get(o, "cover")), sha);
+    assert_string_equal(json_string_value(json_object_get(o, "source")), "新华社");
+    json_t *images = json_object_get(o, "images");
+    assert_int_equal(json_array_size(images), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(images, 0), "height")), 480);
+    json_decref(o);
+    o = store_news_image(st, sha);
+    assert_string_equal(json_string_value(json_object_get(o, "mime")), "image/png");
+    json_decref(o);
+    assert_null(store_news_image(st, "ff"));
+
+    /* Its state: published once, not twice; another campaign's article is not found. */
+    struct news_op move = {.op = N_MOVE, .campaign_id = 3, .id = a.id, .to = NEWS_PUBLISHED};
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_OK);
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_STATE);
+    move.campaign_id = 1;
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_NOTFOUND);
+    json_t *list = store_news_list(st);
+    assert_int_equal(json_array_size(list), 2);
+    int published = 0;
+    for (size_t i = 0; i < 2; i++)
+        published += strcmp(json_string_value(json_object_get(json_array_get(list, i), "status")),
+                            "published") == 0;
+    assert_int_equal(published, 1);
+    json_decref(list);
+    assert_int_equal(store_news_public_id(st, "no such slug"), 0);
+
+    /* The 结果公告 from the published cases; a 公示 from the proposed awards, kept with the
+     * public campaign; a pick of another campaign's case refused. */
+    struct news_op res = {.op = N_RESULTS, .campaign_id = 1};
+    assert_int_equal(store_write_sync(st, news_write, &res), RC_OK);
+    assert_int_equal(read_int(st, "SELECT campaign_id FROM article WHERE id = ?1", res.id), 1);
+    struct db_stmt *s = store_stmt(st, "SELECT slug, kind, body_md FROM article WHERE id = ?1");
+    db_bind_int64(s, 1, res.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "results-c2019");
+    assert_string_equal(db_column_text(s, 1), "results");
+    assert_non_null(strstr(db_column_text(s, 2), "某街道"));
+    db_reset(s);
+    static const char *const award[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 3, 'best', '优秀案例', 10, 1)",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (2, 3, 'city', '城市')",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) "
+        "VALUES (2, 3, 1, '310000', 2, '《新案例》', 'review')",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) "
+        "VALUES (3, 2, 2, 1, 'in_order')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award), RC_OK);
+    struct news_op notice = {.op = N_NOTICE, .campaign_id = 3};
+    assert_int_equal(store_write_sync(st, news_write, &notice), RC_OK);
+    assert_int_equal(read_int(st, "SELECT campaign_id FROM article WHERE id = ?1", notice.id), 1);
+    db_bind_int64(s, 1, notice.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "notice-next");
+    assert_string_equal(db_column_text(s, 1), "notice");
+    assert_non_null(strstr(db_column_text(s, 2), "《新案例》"));
+    db_reset(s);
+    struct news_op wrong = {.op = N_ANNOUNCE, .campaign_id = 3, .pick = {1, 1}};
+    assert_int_equal(store_write_sync(st, news_write, &wrong), RC_INVALID);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -895,6 +1047,7 @@ static const struct CMUnitTest pg_fault_tests[] = {
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaigns_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_news_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
