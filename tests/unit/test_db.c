@@ -34,6 +34,7 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/award.h"
 #include "store/campaigns.h"
 #include "store/cert_layout.h"
 #include "store/db.h"
@@ -1024,6 +1025,138 @@ static void test_news_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/*
+ * Campaign 1 with a final ballot (stage 1, ranked) that elected cases 1..4
+ * in that order (regions 31, 31, 44, 31), not case 5; tier 1 takes 2 and
+ * 1 a region, tier 2 takes 2.
+ */
+static const char *const award_fixture[] = {
+    "INSERT INTO region (code, name) VALUES ('310000', '上海市'), ('440000', '广东省') "
+    "ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', 'review')",
+    "INSERT INTO tier (id, campaign_id, slug, name, quota, rank, region_cap) VALUES "
+    "(1, 1, 'best', '最佳案例', 2, 1, 1), (2, 1, 'good', '优秀案例', 2, 2, 0)",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', '某街道', 3), "
+    "(2, '440000', '某镇', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
+    "(1, 1, 1, '310000', 1, '案例一', 'review'), (2, 1, 1, '310000', 1, '案例二', 'review'), "
+    "(3, 1, 2, '440000', 1, '案例三', 'review'), (4, 1, 1, '310000', 1, '案例四', 'review'), "
+    "(5, 1, 2, '440000', 1, '案例五', 'review')",
+    "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+    "(1, 1, 1, '终评', 'ballot', '2019-11-01', '2019-11-02', 'ranked')",
+    "INSERT INTO stage_case (stage_id, case_id, rank, advanced) VALUES (1, 1, 1, 1), "
+    "(1, 2, 2, 1), (1, 3, 3, 1), (1, 4, 4, 1), (1, 5, 5, 0)",
+    NULL};
+
+struct award_op {
+    enum { A_PROPOSE, A_TIER, A_SET } op;
+    int64_t id, case_id;
+    int quota, cap, placed;
+    enum award_refusal why;
+};
+
+static int award_write(struct store_tx *tx, void *arg)
+{
+    struct award_op *o = arg;
+    switch (o->op) {
+    case A_PROPOSE:
+        return tx_award_propose(tx, 1, &o->placed);
+    case A_TIER:
+        return tx_award_tier(tx, 1, o->id, o->quota, o->cap);
+    case A_SET:
+        return tx_award_set(tx, 1, o->case_id, o->id, &o->why);
+    }
+    return RC_ERROR;
+}
+
+static void test_award_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award_fixture), RC_OK);
+
+    /* The proposal: 1 → tier 1; 2 capped out of tier 1 into 2; 3 → tier 1; 4 → tier 2. */
+    struct award_op p = {.op = A_PROPOSE};
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK);
+    assert_int_equal(p.placed, 4);
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK); /* replaced, not added */
+    json_t *rows = store_award_rows(st, 1);
+    assert_int_equal(json_array_size(rows), 4);
+    static const int64_t tier_of[] = {1, 2, 1, 2};
+    static const char *const why_of[] = {"in_order", "region_cap", "in_order", "in_order"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *r = json_array_get(rows, i);
+        assert_int_equal(json_integer_value(json_object_get(r, "case_id")), i + 1);
+        assert_int_equal(json_integer_value(json_object_get(r, "tier_id")), tier_of[i]);
+        assert_string_equal(json_string_value(json_object_get(r, "why")), why_of[i]);
+    }
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "capped_name")),
+                        "最佳案例");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 2), "region_name")),
+                        "广东省");
+    json_decref(rows);
+    json_t *tiers = store_award_tiers(st, 1);
+    assert_int_equal(json_array_size(tiers), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 0), "awarded")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 1), "region_cap")),
+                     0);
+    json_decref(tiers);
+
+    /* A tier's quota or cap below what it holds is refused; another campaign's tier is none. */
+    struct award_op tier = {.op = A_TIER, .id = 1, .quota = 1, .cap = 1};
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_QUOTA);
+    tier = (struct award_op){.op = A_TIER, .id = 2, .quota = 2, .cap = 1};
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_QUOTA);
+    tier.quota = 3;
+    tier.cap = 2;
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_OK);
+    tier.id = 99;
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_NOTFOUND);
+
+    /* By hand: 3 taken out; 4 into tier 1 finds its region's cap; 2 into tier 2 is manual. */
+    struct award_op set = {.op = A_SET, .case_id = 3, .id = 0};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 4, .id = 1};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_QUOTA);
+    assert_int_equal(set.why, AWARD_CAP);
+    set = (struct award_op){.op = A_SET, .case_id = 2, .id = 2};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_OK);
+    assert_int_equal(set.why, AWARD_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 5, .id = 2}; /* not elected */
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_NOTFOUND);
+    rows = store_award_rows(st, 1);
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 2), "tier_id")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "why")),
+                        "manual");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "capped_name")),
+                        "");
+    json_decref(rows);
+    static const char *const full[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(3, 1, 'one', '提名', 1, 3)",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES "
+        "(1, 3, 3, 3, 'manual')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)full), RC_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 4, .id = 3};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_QUOTA);
+    assert_int_equal(set.why, AWARD_QUOTA);
+
+    /* Published for notice: frozen. */
+    static const char *const notice[] = {
+        "INSERT INTO notice (campaign_id, stage_id, days, starts_on, ends_on, contact) VALUES "
+        "(1, 1, 5, '2020-01-02', '2020-01-08', '电话')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)notice), RC_OK);
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_STATE);
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_STATE);
+    set = (struct award_op){.op = A_SET, .case_id = 1, .id = 0};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_STATE);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1048,6 +1181,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaigns_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_news_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_award_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -218,3 +218,32 @@ CREATE TABLE award (
     capped_tier_id BIGINT REFERENCES tier(id),
     PRIMARY KEY (campaign_id, case_id)
 );
+
+-- A stage's cases and their result (read by store/award.c).
+CREATE TABLE stage_case (
+    stage_id BIGINT NOT NULL REFERENCES stage(id),
+    case_id BIGINT NOT NULL REFERENCES "case"(id),
+    score DOUBLE PRECISION,
+    rank BIGINT,
+    advanced BIGINT NOT NULL DEFAULT 0,
+    borderline BIGINT NOT NULL DEFAULT 0,
+    explanation TEXT,
+    PRIMARY KEY (stage_id, case_id)
+);
+
+-- 公示: the proposed awards published for a number of working days (read
+-- by store/award.c: the proposal is frozen from then on).
+CREATE TABLE notice (
+    campaign_id BIGINT PRIMARY KEY REFERENCES campaign(id),
+    stage_id BIGINT NOT NULL REFERENCES stage(id),
+    days BIGINT NOT NULL CHECK (days > 0),
+    starts_on TEXT NOT NULL,
+    ends_on TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    calendar TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','closed')),
+    published_at TEXT NOT NULL
+        DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+    closed_at TEXT,
+    article_id BIGINT REFERENCES article(id)
+);
