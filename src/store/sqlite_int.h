@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "store/writer.h"
 #include "store/signkey.h"
+#include "store/store_int.h" /* CURRENT_CAMPAIGN */
 
 enum sq_id {
     Q_CAMPAIGN,
@@ -66,16 +67,6 @@ extern const char *const sq_sql[Q__MAX];
  */
 #define REVIEW_CAMPAIGN                                                                            \
     "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
-
-/*
- * The campaign being run (the open call first, then one under way, then a
- * draft): store_current_campaign() and the session's recommender role agree
- * on it through this one SQL text.
- */
-#define CURRENT_CAMPAIGN                                                                           \
-    "(SELECT id FROM campaign WHERE status NOT IN ('published','archived') "                       \
-    "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
-    "id DESC LIMIT 1)"
 
 /* Over a user id expression and a campaign id expression: the user reviews in it. */
 #define REVIEWS_IN(uid, campaign)                                                                  \

@@ -46,4 +46,14 @@ struct store *store_over(struct db_conn *c);
  */
 int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
 
+/*
+ * The campaign being run (the open call first, then one under way, then a
+ * draft): store_current_campaign() and the session's recommender role agree
+ * on it through this one SQL text (a subquery both databases take).
+ */
+#define CURRENT_CAMPAIGN                                                                           \
+    "(SELECT id FROM campaign WHERE status NOT IN ('published','archived') "                       \
+    "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
+    "id DESC LIMIT 1)"
+
 #endif

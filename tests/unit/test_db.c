@@ -34,6 +34,7 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/accounts.h"
 #include "store/award.h"
 #include "store/campaigns.h"
 #include "store/cert_layout.h"
@@ -1157,6 +1158,223 @@ static void test_award_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The accounts' writes, one op a write. */
+struct account_op {
+    enum { U_ADD, U_ROLE, U_CROLE_DROP, U_CROLES_COPY, U_PASSWORD, U_SESSION, U_SESSION_DROP,
+           U_SESSIONS_END, U_TOKEN, U_TOKEN_USE, U_OUTBOX } op;
+    const char *email, *text;
+    int64_t id, campaign_id, unit_id;
+    unsigned role;
+};
+
+static int account_write(struct store_tx *tx, void *arg)
+{
+    struct account_op *o = arg;
+    switch (o->op) {
+    case U_ADD:
+        return tx_user_add(tx, o->email, "某人", o->text, &o->id);
+    case U_ROLE:
+        return tx_user_role(tx, o->id, o->role, o->text, o->unit_id, o->campaign_id);
+    case U_CROLE_DROP:
+        return tx_campaign_role_drop(tx, o->campaign_id, o->id, o->role);
+    case U_CROLES_COPY:
+        return tx_campaign_roles_copy(tx, o->campaign_id, o->id, o->role);
+    case U_PASSWORD:
+        return tx_user_password(tx, o->id, o->text);
+    case U_SESSION:
+        return tx_session_create(tx, o->text, o->id, "csrf-1");
+    case U_SESSION_DROP:
+        return tx_session_delete(tx, o->text);
+    case U_SESSIONS_END:
+        return tx_sessions_end(tx, o->id);
+    case U_TOKEN:
+        return tx_token_create(tx, o->text, o->id, "invite");
+    case U_TOKEN_USE:
+        return tx_token_use(tx, o->text);
+    case U_OUTBOX:
+        return tx_outbox_add(tx, o->email, "主题", o->text);
+    }
+    return RC_ERROR;
+}
+
+/* A new user with email and password hash (NULL: invited): its id. */
+static int64_t add_user(struct store *st, const char *email, const char *hash)
+{
+    struct account_op o = {.op = U_ADD, .email = email, .text = hash};
+    assert_int_equal(store_write_sync(st, account_write, &o), RC_OK);
+    assert_true(o.id > 0);
+    return o.id;
+}
+
+static int account_do(struct store *st, struct account_op o)
+{
+    return store_write_sync(st, account_write, &o);
+}
+
+static void test_accounts_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('310000', '上海市'), ('440000', '广东省') "
+        "ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, published_at) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', NULL), "
+        "(2, 'old', '上届', '2019-05-01', '2019-09-30', 'published', '2019-12-30'), "
+        "(3, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', NULL)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    int64_t org = add_user(st, "Org@Example.org", "hash-1");
+    int64_t rec = add_user(st, "rec@example.org", NULL);
+    int64_t sub = add_user(st, "sub@example.org", "hash-3");
+    int64_t rev = add_user(st, "rev@example.org", "hash-4");
+    int64_t none = add_user(st, "none@example.org", NULL);
+    struct account_op taken = {.op = U_ADD, .email = "org@EXAMPLE.org"}; /* case does not count */
+    assert_int_equal(store_write_sync(st, account_write, &taken), RC_EXISTS);
+
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = org,
+                                                        .role = ROLE_ORGANISER}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = org,
+                                                        .role = ROLE_REVIEWER, .campaign_id = 1}),
+                     RC_OK);
+    /* Campaign 0: every campaign not published (1 and 3); then the region changed. */
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rec,
+                                                        .role = ROLE_RECOMMENDER,
+                                                        .text = "310000"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rec,
+                                                        .role = ROLE_RECOMMENDER,
+                                                        .text = "440000"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = sub,
+                                                        .role = ROLE_SUBMITTER, .unit_id = 1}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rev,
+                                                        .role = ROLE_REVIEWER}),
+                     RC_OK);
+
+    struct store_user u;
+    assert_int_equal(store_user_by_email(st, "ORG@example.ORG", &u), RC_OK);
+    assert_int_equal(u.id, org);
+    assert_string_equal(u.email, "Org@Example.org");
+    assert_string_equal(u.password_hash, "hash-1");
+    assert_int_equal(u.roles, ROLE_ORGANISER | ROLE_REVIEWER);
+    assert_int_equal(store_user_by_email(st, "nobody@example.org", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_id(st, rec, &u), RC_OK);
+    assert_int_equal(u.roles, ROLE_RECOMMENDER); /* in the open campaign, for the new region */
+    assert_string_equal(u.region_code, "440000");
+    assert_string_equal(u.region_name, "广东省");
+    assert_int_equal(store_user_by_id(st, sub, &u), RC_OK);
+    assert_int_equal(u.unit_id, 1);
+    assert_string_equal(u.unit_name, "某镇");
+    assert_string_equal(u.unit_region, "440000");
+
+    /* Campaign roles: held, dropped once, copied (twice: nothing doubled). */
+    assert_int_equal(store_campaign_role_held(st, 3, rec, ROLE_RECOMMENDER), 1);
+    assert_int_equal(store_campaign_role_held(st, 2, rec, ROLE_RECOMMENDER), 0);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP, .id = rev,
+                                                        .campaign_id = 1,
+                                                        .role = ROLE_REVIEWER}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP, .id = rev,
+                                                        .campaign_id = 1,
+                                                        .role = ROLE_REVIEWER}),
+                     RC_NOTFOUND);
+    struct account_op copy = {.op = U_CROLES_COPY, .campaign_id = 1, .id = 2,
+                              .role = ROLE_RECOMMENDER | ROLE_REVIEWER};
+    assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
+    assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM campaign_role WHERE campaign_id = ?1", 2),
+                     2); /* rec and org; rev's row was dropped */
+    json_t *held = store_campaign_roles_of(st, rec);
+    assert_int_equal(json_array_size(held), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(held, 0), "campaign")),
+                        "下届");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(held, 1), "region")),
+                        "广东省");
+    json_decref(held);
+
+    /* The list: roles as words in one order, none as null; active once a password is set. */
+    json_t *users = store_users(st);
+    assert_int_equal(json_array_size(users), 5);
+    json_t *first = json_array_get(users, 0), *last = json_array_get(users, 4);
+    assert_string_equal(json_string_value(json_object_get(first, "roles")), "organiser reviewer");
+    assert_true(json_is_true(json_object_get(first, "active")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(users, 1), "region")),
+                        "广东省");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(users, 2), "unit")),
+                        "某镇");
+    assert_true(json_is_null(json_object_get(last, "roles")));
+    assert_true(json_is_false(json_object_get(last, "active")));
+    json_decref(users);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_PASSWORD, .id = none,
+                                                        .text = "hash-5"}),
+                     RC_OK);
+    assert_int_equal(store_user_by_id(st, none, &u), RC_OK);
+    assert_string_equal(u.password_hash, "hash-5");
+
+    /* Sessions: found until deleted, ended, expired, or the user disabled. */
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = org,
+                                                        .text = "digest-1"}),
+                     RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_OK);
+    assert_int_equal(u.id, org);
+    assert_string_equal(u.csrf, "csrf-1");
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION_DROP,
+                                                        .text = "digest-1"}),
+                     RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_NOTFOUND);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = sub,
+                                                        .text = "digest-2"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSIONS_END, .id = sub}), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-2", &u), RC_NOTFOUND);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = rev,
+                                                        .text = "digest-3"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = rev,
+                                                        .text = "digest-4"}),
+                     RC_OK);
+    static const char *const age[] = {
+        "UPDATE session SET expires_at = '2000-01-01T00:00:00Z' WHERE token_hash = 'digest-3'",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)age), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-3", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_session(st, "digest-4", &u), RC_OK);
+    static const char *const off[] = {"UPDATE \"user\" SET disabled = 1 WHERE email = "
+                                      "'rev@example.org'",
+                                      NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)off), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-4", &u), RC_NOTFOUND);
+
+    /* Tokens: of their kind, used once. */
+    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN, .id = rec,
+                                                        .text = "token-1"}),
+                     RC_OK);
+    assert_int_equal(store_user_by_token(st, "token-1", "reset", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_OK);
+    assert_int_equal(u.id, rec);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN_USE, .text = "token-1"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN_USE, .text = "token-1"}),
+                     RC_NOTFOUND);
+    assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_NOTFOUND);
+
+    /* A message queued, due now. */
+    assert_int_equal(account_do(st, (struct account_op){.op = U_OUTBOX, .email = "a@example.org",
+                                                        .text = "正文"}),
+                     RC_OK);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM outbox WHERE id >= ?1 AND "
+                              "next_attempt_at = created_at AND created_at LIKE '2%Z'",
+                              0),
+                     1);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1182,6 +1400,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_campaigns_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_news_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_award_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_accounts_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
