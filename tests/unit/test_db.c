@@ -40,6 +40,7 @@
 #include "store/cert_layout.h"
 #include "store/db.h"
 #include "store/news.h"
+#include "store/notice.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -1375,6 +1376,161 @@ static void test_accounts_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The 公示's writes, one op a write. */
+struct notice_op {
+    enum { O_PUBLISH, O_CODE, O_FILE, O_ANSWER } op;
+    const char *contact, *code;
+    int64_t case_id, id, tier_id;
+    long now;
+    int uphold;
+    struct objection_filing f;
+};
+
+static int notice_write(struct store_tx *tx, void *arg)
+{
+    struct notice_op *o = arg;
+    switch (o->op) {
+    case O_PUBLISH:
+        return tx_notice_publish(tx, 1, 5, "2020-01-02", "2020-01-08", "电话 010-1234", "");
+    case O_CODE:
+        return tx_objection_code(tx, 1, o->contact, o->code, "验证码", "正文", o->now);
+    case O_FILE:
+        return tx_objection_file(tx, &o->f);
+    case O_ANSWER:
+        return tx_objection_answer(tx, 1, o->id, o->uphold, o->tier_id, "答复", "主题", "正文");
+    }
+    return RC_ERROR;
+}
+
+/* An objection to case_id by contact with code at now: tx_objection_file's outcome. */
+static int object(struct store *st, int64_t case_id, const char *contact, const char *code,
+                  long now, const char *file)
+{
+    struct notice_op o = {.op = O_FILE,
+                          .f = {.stage_id = 1, .case_id = case_id, .name = "某人",
+                                .contact = contact, .reason = "理由 'x' ?1", .code_hash = code,
+                                .file_sha256 = file, .file_name = file ? "证据.pdf" : NULL,
+                                .file_mime = file ? "application/pdf" : NULL,
+                                .file_size = file ? 2048 : 0, .now = now, .outcome = -99}};
+    int rc = store_write_sync(st, notice_write, &o);
+    return rc == RC_OK ? o.f.outcome : 1000 + rc;
+}
+
+static int notice_do(struct store *st, struct notice_op o)
+{
+    return store_write_sync(st, notice_write, &o);
+}
+
+/* The tier of case_id's award in campaign 1, 0 without one. */
+static int64_t award_tier(struct store *st, int64_t case_id)
+{
+    int64_t t = read_int(st, "SELECT tier_id FROM award WHERE campaign_id = 1 AND case_id = ?1",
+                         case_id);
+    return t < 0 ? 0 : t;
+}
+
+static void test_notice_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award_fixture), RC_OK);
+    assert_null(store_notice(st, 1));
+    /* Nothing proposed yet: nothing to publish. */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_STATE);
+    struct award_op p = {.op = A_PROPOSE}; /* 1, 3 in tier 1; 2 (capped), 4 in tier 2 */
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_EXISTS);
+
+    json_t *n = store_notice(st, 1);
+    assert_non_null(n);
+    assert_int_equal(json_integer_value(json_object_get(n, "days")), 5);
+    assert_string_equal(json_string_value(json_object_get(n, "state")), "open");
+    assert_true(json_integer_value(json_object_get(n, "article_id")) > 0);
+    json_decref(n);
+    json_t *pub = store_notices_public(st);
+    assert_int_equal(json_array_size(pub), 1);
+    json_t *tiers = json_object_get(json_array_get(pub, 0), "tiers");
+    json_t *items = json_object_get(json_array_get(tiers, 0), "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "case_id")), 3);
+    json_t *regions = json_object_get(json_array_get(pub, 0), "regions");
+    assert_int_equal(json_array_size(regions), 2);
+    json_t *sh = json_array_get(regions, 0); /* 310000: 1 in tier 1, 2 in tier 2 */
+    assert_string_equal(json_string_value(json_object_get(sh, "name")), "上海市");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(sh, "counts"), 1)), 2);
+    assert_int_equal(json_integer_value(json_object_get(sh, "total")), 3);
+    json_decref(pub);
+
+    /* Codes: one a minute per address; the newer replaces the older. */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
+                                                      .code = "hash-1", .now = 1000}),
+                     RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
+                                                      .code = "hash-2", .now = 1030}),
+                     RC_QUOTA);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
+                                                      .code = "hash-3", .now = 1100}),
+                     RC_OK);
+    assert_int_equal(object(st, 5, "a@example.org", "hash-3", 1110, NULL), 1000 + RC_GONE);
+    assert_int_equal(object(st, 1, "a@example.org", "hash-1", 1110, NULL), RC_INVALID);
+    assert_int_equal(read_int(st, "SELECT tries FROM objection_code WHERE campaign_id = ?1", 1),
+                     1); /* the try spent is kept */
+    assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1120, NULL), RC_OK);
+    assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1130, NULL), RC_NOTFOUND);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "b@example.org",
+                                                      .code = "hash-4", .now = 2000}),
+                     RC_OK);
+    assert_int_equal(object(st, 3, "b@example.org", "hash-4", 2000 + OBJECTION_CODE_TTL_S + 1,
+                            NULL),
+                     RC_NOTFOUND); /* expired */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "b@example.org",
+                                                      .code = "hash-5", .now = 3000}),
+                     RC_OK);
+    static const char sha[] = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+    assert_int_equal(object(st, 3, "b@example.org", "hash-5", 3010, sha), RC_OK);
+
+    json_t *list = store_objections(st, 1);
+    assert_int_equal(json_array_size(list), 2);
+    json_t *second = json_array_get(list, 0), *first = json_array_get(list, 1);
+    int64_t on3 = json_integer_value(json_object_get(second, "id"));
+    int64_t on1 = json_integer_value(json_object_get(first, "id"));
+    assert_int_equal(json_integer_value(json_object_get(second, "case_id")), 3);
+    assert_string_equal(json_string_value(json_object_get(second, "file_name")), "证据.pdf");
+    assert_string_equal(json_string_value(json_object_get(first, "tier_name")), "最佳案例");
+    assert_string_equal(json_string_value(json_object_get(first, "reason")), "理由 'x' ?1");
+    assert_int_equal(strlen(json_string_value(json_object_get(first, "created_at"))), 10);
+    json_decref(list);
+    json_t *file = store_objection_file(st, 1, on3);
+    assert_string_equal(json_string_value(json_object_get(file, "sha256")), sha);
+    json_decref(file);
+    assert_null(store_objection_file(st, 1, on1));
+    n = store_notice(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(n, "objections_open")), 2);
+    json_decref(n);
+
+    /* Upheld out of the awards: case 2 (capped out of tier 1) moves up into the place. */
+    int64_t mail = read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1", 0);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on1, .uphold = 1}),
+                     RC_OK);
+    assert_int_equal(award_tier(st, 1), 0);
+    assert_int_equal(award_tier(st, 2), 1);
+    assert_int_equal(award_tier(st, 4), 2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1", 0), mail + 1);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on1, .uphold = 0}),
+                     RC_STATE); /* answered */
+    /* Upheld into another tier, with room for it. */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on3, .uphold = 1,
+                                                      .tier_id = 2}),
+                     RC_OK);
+    assert_int_equal(award_tier(st, 3), 2);
+    list = store_objections(st, 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
+                        "upheld");
+    json_decref(list);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1401,6 +1557,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_news_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_award_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_accounts_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_notice_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
