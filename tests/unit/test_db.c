@@ -41,6 +41,7 @@
 #include "store/db.h"
 #include "store/news.h"
 #include "store/notice.h"
+#include "store/submissions.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -1531,6 +1532,184 @@ static void test_notice_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* A unit's submissions' writes, one op a write. */
+struct submission_op {
+    enum { S_CREATE, S_SAVE, S_STATUS, S_FILE, S_UNFILE, S_RULES } op;
+    int64_t campaign_id, id, user_id, file_id, size;
+    const char *from, *to;
+    struct submission_fields f;
+};
+
+static int submission_write(struct store_tx *tx, void *arg)
+{
+    struct submission_op *o = arg;
+    switch (o->op) {
+    case S_CREATE:
+        return tx_submission_create(tx, o->campaign_id, 1, "440000", o->user_id, &o->id);
+    case S_SAVE:
+        return tx_submission_save(tx, &o->f);
+    case S_STATUS:
+        return tx_submission_status(tx, o->id, o->from, o->to, o->user_id, "理由");
+    case S_FILE:
+        return tx_attachment_add(tx, o->id, o->from, "材料.pdf", "application/pdf", o->size,
+                                 o->user_id);
+    case S_UNFILE:
+        return tx_attachment_remove(tx, o->id, o->file_id);
+    case S_RULES:
+        return tx_submission_rules(tx, o->id, o->file_id != 0);
+    }
+    return RC_ERROR;
+}
+
+static int submission_do(struct store *st, struct submission_op o)
+{
+    return store_write_sync(st, submission_write, &o);
+}
+
+static void test_submissions_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('440000', '广东省') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, cases_per_unit, "
+        "attachments_min) VALUES (1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', 1, 1), "
+        "(2, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', 1, 0)",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+        "(2, 1, 'village', '乡村')",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    int64_t user = add_user(st, "sub@example.org", "hash");
+
+    struct submission_op c = {.op = S_CREATE, .campaign_id = 2, .user_id = user};
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_NOTFOUND); /* no track */
+    c.campaign_id = 1;
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_OK);
+    int64_t c1 = c.id;
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_OK);
+    int64_t c2 = c.id;
+    assert_true(c1 > 0 && c2 > c1);
+    json_t *list = store_unit_cases(st, 1, 1);
+    assert_int_equal(json_array_size(list), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), c2);
+    assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(list, 0),
+                                                              "created_on"))),
+                     10);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0),
+                                                          "submitted_on")),
+                        "");
+    json_decref(list);
+
+    /* Saved while a draft; a section's HTML goes with its old Markdown. */
+    struct submission_op save = {.op = S_SAVE,
+                                 .f = {c1, "draft", "题目 'x' ?1", "village", "标签", "联系人",
+                                       "13800000000", "a@example.org",
+                                       {"一", "二", "三", "四", "五"}}};
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_OK);
+    static const char *const html[] = {"UPDATE case_section SET body_html = '<p>old</p>'", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)html), RC_OK);
+    save.f.sections[4] = "五（改）";
+    save.f.track = "";
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_OK);
+    /* NULL, or rendered again where the store renders in the write (SQLite's writer). */
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM case_section WHERE case_id = ?1 AND "
+                              "body_html = '<p>old</p>'",
+                              c1),
+                     0);
+    save.f.expect_status = "submitted";
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_NOTFOUND);
+    json_t *o = store_submission(st, c1);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "title")), "题目 'x' ?1");
+    assert_string_equal(json_string_value(json_object_get(o, "track")), "village");
+    assert_string_equal(json_string_value(json_object_get(o, "region_name")), "广东省");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "sections"), 4)),
+                        "五（改）");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(o, "campaign"), "status")), "open");
+    assert_int_equal(strlen(json_string_value(json_object_get(o, "updated_on"))), 10);
+    json_decref(o);
+
+    /* Attachments: the call wants one; a case's total is capped. */
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}),
+                     RC_INVALID);
+    static const char sha[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
+                                                              .size = 1000, .user_id = user}),
+                     RC_OK);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
+                                                              .size = SUBMISSIONS_MAX_CASE_BYTES}),
+                     SUBMISSIONS_FULL);
+    int files = 0;
+    int64_t bytes = 0;
+    assert_int_equal(store_attachment_usage(st, c1, &files, &bytes), RC_OK);
+    assert_int_equal(files, 1);
+    assert_int_equal(bytes, 1000);
+    json_t *fr = store_file_rows(st, sha);
+    assert_int_equal(json_array_size(fr), 1);
+    assert_true(json_is_false(json_object_get(json_array_get(fr, 0), "published")));
+    json_decref(fr);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}), RC_OK);
+
+    /* Submitted once; then counted against the unit's second case, and no longer editable. */
+    struct submission_op sub = {.op = S_STATUS, .id = c1, .from = "draft", .to = "submitted",
+                                .user_id = user};
+    assert_int_equal(store_write_sync(st, submission_write, &sub), RC_OK);
+    assert_int_equal(store_write_sync(st, submission_write, &sub), RC_NOTFOUND);
+    o = store_submission(st, c1);
+    assert_int_equal(strlen(json_string_value(json_object_get(o, "submitted_on"))), 10);
+    json_decref(o);
+    json_t *ev = store_case_events(st, c1);
+    assert_int_equal(json_array_size(ev), 2);
+    json_t *e1 = json_array_get(ev, 1);
+    assert_string_equal(json_string_value(json_object_get(e1, "from")), "draft");
+    assert_string_equal(json_string_value(json_object_get(e1, "to")), "submitted");
+    assert_string_equal(json_string_value(json_object_get(e1, "user")), "某人");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "from")), "");
+    json_decref(ev);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2}),
+                     RC_EXISTS);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2,
+                                                              .file_id = 1}),
+                     RC_INVALID); /* recommended or later: c1 does not count yet */
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
+                                                              .size = 1}),
+                     RC_NOTFOUND);
+    int64_t f1 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c1);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c1,
+                                                              .file_id = f1}),
+                     RC_NOTFOUND);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c2, .from = sha,
+                                                              .size = 5}),
+                     RC_OK);
+    int64_t f2 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c2);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2,
+                                                              .file_id = f2}),
+                     RC_OK);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2,
+                                                              .file_id = f2}),
+                     RC_NOTFOUND);
+
+    /* Days in China Standard Time: 18:00 UTC is the next day there, 15:59 the same. */
+    static const char *const late[] = {
+        "INSERT INTO case_event (case_id, at, to_status) SELECT max(id), "
+        "'2020-02-04T15:59:59Z', 'draft' FROM \"case\"",
+        "INSERT INTO case_event (case_id, at, to_status) SELECT max(id), "
+        "'2020-02-04T18:00:00Z', 'draft' FROM \"case\"",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
+    ev = store_case_events(st, c2);
+    assert_int_equal(json_array_size(ev), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "on")),
+                        "2020-02-04");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 2), "on")),
+                        "2020-02-05");
+    json_decref(ev);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1558,6 +1737,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_award_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_accounts_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_notice_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_submissions_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
