@@ -5,14 +5,16 @@
  * A copy is a handful of INSERT ... SELECT statements in the caller's
  * transaction, so a campaign is copied whole or not at all; the stages'
  * criteria follow their stage by its place in the order (seq), and the
- * stages' dates move as far as the opening moved, reckoned in C (the two
- * databases share no date arithmetic).
+ * stages' dates move as far as the opening moved, reckoned in C with
+ * domain/workdays.h's day numbers (the two databases share no date
+ * arithmetic).
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/workdays.h"
 #include "store/campaigns.h"
 #include "store/store_int.h"
 
@@ -144,49 +146,29 @@ int store_campaign_status(struct store *st, int64_t id, char out[16])
     return rc;
 }
 
-/* 1 with the days since 1970-01-01 of the date text starts with (2020-02-04...) in *days, or 0. */
-static int day_number(const char *text, int64_t *days)
+/* 1 with the day number (workdays.h) of the date text starts with (2020-02-04...) in *day, or 0. */
+static int day_number(const char *text, int *day)
 {
-    int y, m, d;
-    if (!text || sscanf(text, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+    char date[11];
+    if (!text || strlen(text) < 10)
         return 0;
-    /* Howard Hinnant's days_from_civil. */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    *days = era * 146097 + doe - 719468;
-    return 1;
-}
-
-/* The date `days` after 1970-01-01 as 2020-02-04 into out. */
-static void day_text(int64_t days, char out[16])
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t d = doy - (153 * mp + 2) / 5 + 1;
-    int64_t m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = yoe + era * 400 + (m <= 2);
-    snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
+    memcpy(date, text, 10);
+    date[10] = 0;
+    return workdays_parse(date, day) == 0;
 }
 
 /* text moved by shift days into out (a date only); text as it is when it is no date. */
-static void day_shift(const char *text, int64_t shift, char out[16])
+static void day_shift(const char *text, int shift, char out[16])
 {
-    int64_t days;
-    if (day_number(text, &days))
-        day_text(days + shift, out);
+    int day;
+    if (day_number(text, &day))
+        workdays_format(day + shift, out);
     else
         snprintf(out, 16, "%s", text ? text : "");
 }
 
 /* The days from campaign `from`'s opening to campaign id's, into *shift. */
-static int opening_shift(struct store_tx *tx, int64_t id, int64_t from, int64_t *shift)
+static int opening_shift(struct store_tx *tx, int64_t id, int64_t from, int *shift)
 {
     static const char sql[] = "SELECT n.opens_at, o.opens_at FROM campaign n, campaign o "
                               "WHERE n.id = ?1 AND o.id = ?2";
@@ -196,7 +178,7 @@ static int opening_shift(struct store_tx *tx, int64_t id, int64_t from, int64_t 
     db_bind_int64(s, 1, id);
     db_bind_int64(s, 2, from);
     int step = db_step(s);
-    int64_t n = 0, o = 0;
+    int n = 0, o = 0;
     *shift = 0;
     if (step == DB_ROW && day_number(db_column_text(s, 0), &n) &&
         day_number(db_column_text(s, 1), &o))
@@ -219,7 +201,7 @@ static int move_stage_dates(struct store_tx *tx, int64_t id, int64_t from)
         int64_t seq;
         char starts[16], ends[16];
     } row[64];
-    int64_t shift;
+    int shift;
     int rc = opening_shift(tx, id, from, &shift);
     if (rc != RC_OK)
         return rc;
