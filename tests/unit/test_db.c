@@ -1,7 +1,8 @@
 /*
- * test_db.c — the store's driver (src/store/db.h) and a store module
- * written over it (src/store/cert_layout.c), the same tests on SQLite and
- * on PostgreSQL.
+ * test_db.c — the store's driver (src/store/db.h) and the store modules
+ * written over it (src/store/cert_layout.c, campaigns.c, news.c, award.c,
+ * accounts.c, notice.c, submissions.c), the same tests on SQLite and on
+ * PostgreSQL.
  *
  * The driver's tests: every type bound and read back (64-bit integers,
  * doubles to the last bit, UTF-8 text with quotes and question marks,
@@ -10,9 +11,9 @@
  * turn; RETURNING for a new id; rows changed; upserts; a taken key as
  * RC_EXISTS; bad SQL; transactions and savepoints, with a failed statement
  * rolled back to its savepoint as the writer does; a lock held elsewhere
- * as busy; a parameter's type changing between runs.  Then the
- * certificate layout's store functions over a store on each driver: the
- * SQLite store as the server opens it, and a store over one PostgreSQL
+ * as busy; a parameter's type changing between runs.  Then the store
+ * functions of those modules over a store on each driver: the SQLite
+ * store as the server opens it, and a store over one PostgreSQL
  * connection with its schema from src/store/pg/schema.sql.  Per driver,
  * one fault: a file that is no database is corrupt (SQLite), a server
  * that drops the connection is an I/O fault (PostgreSQL).
