@@ -215,17 +215,17 @@ json_t *store_users(struct store *st)
         return NULL;
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:b,s:o,s:o,s:o}", "id",
-                         (json_int_t)db_column_int64(s, 0), "email", jtext(s, 1), "name",
-                         jtext(s, 2), "active", (int)db_column_int64(s, 3), "roles",
-                         jtext(s, 4), "region", jtext(s, 5), "unit", jtext(s, 6)));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:b,s:o,s:o,s:o}", "id",
+                                           (json_int_t)db_column_int64(s, 0), "email", jtext(s, 1),
+                                           "name", jtext(s, 2), "active",
+                                           (int)db_column_int64(s, 3), "roles", jtext(s, 4),
+                                           "region", jtext(s, 5), "unit", jtext(s, 6)));
     db_reset(s);
     return a;
 }
 
-int tx_user_add(struct store_tx *tx, const char *email, const char *name,
-                const char *password_hash, int64_t *id)
+int tx_user_add(struct store_tx *tx, const char *email, const char *name, const char *password_hash,
+                int64_t *id)
 {
     static const char sql[] =
         "INSERT INTO \"user\" (email, name, password_hash) VALUES (?1,?2,?3) RETURNING id";
@@ -287,8 +287,7 @@ int tx_campaign_role(struct store_tx *tx, int64_t campaign_id, int64_t user_id, 
     return db_run(s);
 }
 
-int tx_campaign_role_drop(struct store_tx *tx, int64_t campaign_id, int64_t user_id,
-                          unsigned role)
+int tx_campaign_role_drop(struct store_tx *tx, int64_t campaign_id, int64_t user_id, unsigned role)
 {
     static const char sql[] =
         "DELETE FROM campaign_role WHERE campaign_id = ?1 AND user_id = ?2 AND role = ?3";
@@ -322,8 +321,7 @@ int tx_campaign_roles_copy(struct store_tx *tx, int64_t from, int64_t to, unsign
     return RC_OK;
 }
 
-int store_campaign_role_held(struct store *st, int64_t campaign_id, int64_t user_id,
-                             unsigned role)
+int store_campaign_role_held(struct store *st, int64_t campaign_id, int64_t user_id, unsigned role)
 {
     static const char sql[] =
         "SELECT 1 FROM campaign_role WHERE campaign_id = ?1 AND user_id = ?2 AND role = ?3";
@@ -350,10 +348,9 @@ json_t *store_campaign_roles_of(struct store *st, int64_t user_id)
     db_bind_int64(s, 1, user_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o}", "campaign_id",
-                                           (json_int_t)db_column_int64(s, 0), "campaign",
-                                           jtext(s, 1), "role", jtext(s, 2), "region",
-                                           jtext(s, 3)));
+        json_array_append_new(
+            a, json_pack("{s:I,s:o,s:o,s:o}", "campaign_id", (json_int_t)db_column_int64(s, 0),
+                         "campaign", jtext(s, 1), "role", jtext(s, 2), "region", jtext(s, 3)));
     db_reset(s);
     return a;
 }
@@ -411,9 +408,8 @@ int tx_sessions_end(struct store_tx *tx, int64_t user_id)
 int tx_token_create(struct store_tx *tx, const char *token_digest, int64_t user_id,
                     const char *kind)
 {
-    static const char sql[] =
-        "INSERT INTO token (token_hash, user_id, kind, expires_at) VALUES "
-        "(?1, ?2, ?3, ?4)";
+    static const char sql[] = "INSERT INTO token (token_hash, user_id, kind, expires_at) VALUES "
+                              "(?1, ?2, ?3, ?4)";
     struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;

@@ -51,12 +51,12 @@ json_t *store_award_tiers(struct store *st, int64_t campaign_id)
     db_bind_int64(s, 1, campaign_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:i,s:i,s:i,s:i}", "id",
-                         (json_int_t)db_column_int64(s, 0), "slug", jtext(s, 1), "name",
-                         jtext(s, 2), "quota", (int)db_column_int64(s, 3), "region_cap",
-                         (int)db_column_int64(s, 4), "rank", (int)db_column_int64(s, 5), "awarded",
-                         (int)db_column_int64(s, 6)));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:i,s:i,s:i,s:i}", "id",
+                                           (json_int_t)db_column_int64(s, 0), "slug", jtext(s, 1),
+                                           "name", jtext(s, 2), "quota", (int)db_column_int64(s, 3),
+                                           "region_cap", (int)db_column_int64(s, 4), "rank",
+                                           (int)db_column_int64(s, 5), "awarded",
+                                           (int)db_column_int64(s, 6)));
     db_reset(s);
     return a;
 }
@@ -79,11 +79,10 @@ json_t *store_award_rows(struct store *st, int64_t stage_id)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o}", "case_id",
-                              (json_int_t)db_column_int64(s, 0), "title", jtext(s, 1),
-                              "region", jtext(s, 2), "region_name", jtext(s, 3),
-                              "unit_name", jtext(s, 4), "ord", (int)db_column_int64(s, 5),
-                              "tier_name", jtext(s, 7), "why", jtext(s, 8), "capped_name",
-                              jtext(s, 9));
+                              (json_int_t)db_column_int64(s, 0), "title", jtext(s, 1), "region",
+                              jtext(s, 2), "region_name", jtext(s, 3), "unit_name", jtext(s, 4),
+                              "ord", (int)db_column_int64(s, 5), "tier_name", jtext(s, 7), "why",
+                              jtext(s, 8), "capped_name", jtext(s, 9));
         json_object_set_new(o, "tier_id",
                             db_column_type(s, 6) == DB_NULL
                                 ? json_null()
@@ -152,7 +151,8 @@ static int64_t final_campaign(struct store_tx *tx, int64_t stage_id)
     return id;
 }
 
-static const char *const whys[] = {[TALLY_IN_ORDER] = "in_order", [TALLY_REGION_CAP] = "region_cap"};
+static const char *const whys[] = {
+    [TALLY_IN_ORDER] = "in_order", [TALLY_REGION_CAP] = "region_cap"};
 
 int tx_award_propose(struct store_tx *tx, int64_t stage_id, int *placed)
 {
@@ -205,8 +205,8 @@ int tx_award_propose(struct store_tx *tx, int64_t stage_id, int *placed)
         p[n++].region = r < MAX_REGIONS ? r : -1;
     }
     db_reset(s);
-    int *counts = rc == RC_OK ? calloc((size_t)(ntiers ? ntiers : 1) * MAX_REGIONS, sizeof *counts)
-                              : NULL;
+    int *counts =
+        rc == RC_OK ? calloc((size_t)(ntiers ? ntiers : 1) * MAX_REGIONS, sizeof *counts) : NULL;
     if (rc == RC_OK && !counts)
         rc = RC_ERROR;
     if (rc == RC_OK) {

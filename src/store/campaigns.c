@@ -87,12 +87,12 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
         db_reset(s);
         return NULL;
     }
-    json_t *c = json_pack(
-        "{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:o}}", "id",
-        (json_int_t)db_column_int64(s, 0), "name", jtext(s, 1), "theme", jtext(s, 2), "organisers",
-        jtext(s, 3), "call_md", jtext(s, 4), "status", jtext(s, 5), "opens_at", jtext(s, 6),
-        "closes_at", jtext(s, 7), "rules", "cases_per_unit", (json_int_t)db_column_int64(s, 8),
-        "attachments_min", (json_int_t)db_column_int64(s, 9), "attachments_note", jtext(s, 10));
+    json_t *c = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:o}}", "id",
+                          (json_int_t)db_column_int64(s, 0), "name", jtext(s, 1), "theme",
+                          jtext(s, 2), "organisers", jtext(s, 3), "call_md", jtext(s, 4), "status",
+                          jtext(s, 5), "opens_at", jtext(s, 6), "closes_at", jtext(s, 7), "rules",
+                          "cases_per_unit", (json_int_t)db_column_int64(s, 8), "attachments_min",
+                          (json_int_t)db_column_int64(s, 9), "attachments_note", jtext(s, 10));
     db_reset(s);
 
     json_t *tracks = json_array(), *tiers = json_array(), *stages = json_array();
@@ -106,21 +106,20 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
     if ((s = store_stmt(st, SQL_TIERS))) {
         db_bind_int64(s, 1, id);
         while (db_step(s) == DB_ROW)
-            json_array_append_new(tiers, json_pack("{s:I,s:o,s:I}", "id",
-                                                   (json_int_t)db_column_int64(s, 0), "name",
-                                                   jtext(s, 1), "quota",
-                                                   (json_int_t)db_column_int64(s, 2)));
+            json_array_append_new(
+                tiers, json_pack("{s:I,s:o,s:I}", "id", (json_int_t)db_column_int64(s, 0), "name",
+                                 jtext(s, 1), "quota", (json_int_t)db_column_int64(s, 2)));
         db_reset(s);
     }
     if ((s = store_stmt(st, SQL_STAGES))) {
         db_bind_int64(s, 1, id);
         while (db_step(s) == DB_ROW)
-            json_array_append_new(
-                stages, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "id",
-                                  (json_int_t)db_column_int64(s, 0), "seq",
-                                  (json_int_t)db_column_int64(s, 1), "name", jtext(s, 2), "kind",
-                                  jtext(s, 3), "starts_at", jtext(s, 4), "ends_at", jtext(s, 5),
-                                  "state", jtext(s, 6)));
+            json_array_append_new(stages,
+                                  json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "id",
+                                            (json_int_t)db_column_int64(s, 0), "seq",
+                                            (json_int_t)db_column_int64(s, 1), "name", jtext(s, 2),
+                                            "kind", jtext(s, 3), "starts_at", jtext(s, 4),
+                                            "ends_at", jtext(s, 5), "state", jtext(s, 6)));
         db_reset(s);
     }
     json_object_set_new(c, "tracks", tracks);

@@ -42,9 +42,8 @@ static const char SQL_SAVE[] =
     "body_md = ?8, cover = ?9, updated_at = ?10 "
     "WHERE id = ?1 AND campaign_id = ?2";
 static const char SQL_STATUS[] = "SELECT status FROM article WHERE id = ?1 AND campaign_id = ?2";
-static const char SQL_MOVE[] =
-    "UPDATE article SET status = ?3, updated_at = ?5 "
-    "WHERE id = ?1 AND campaign_id = ?2 AND status = ?4";
+static const char SQL_MOVE[] = "UPDATE article SET status = ?3, updated_at = ?5 "
+                               "WHERE id = ?1 AND campaign_id = ?2 AND status = ?4";
 static const char SQL_HAS_IMAGE[] =
     "SELECT 1 FROM news_image WHERE article_id = ?1 AND sha256 = ?2";
 static const char SQL_IMAGE_ADD[] =
@@ -115,8 +114,8 @@ static json_t *news_row(struct db_stmt *s, int whole)
     int64_t id = db_column_int64(s, 0);
     json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)id, "title",
                           jtext(s, 1), "slug", jtext(s, 2), "status", jtext(s, 3), "kind",
-                          jtext(s, 4), "published_at", jtext(s, 5), "updated_at",
-                          jtext(s, 6), "views", (json_int_t)db_column_int64(s, 7), "url",
+                          jtext(s, 4), "published_at", jtext(s, 5), "updated_at", jtext(s, 6),
+                          "views", (json_int_t)db_column_int64(s, 7), "url",
                           json_sprintf("/news/%s", text_of(s, 2)));
     if (whole) {
         json_object_set_new(o, "source", jtext(s, 8));

@@ -40,7 +40,8 @@ json_t *store_notice(struct store *st, int64_t stage_id)
     static const char sql[] =
         "SELECT n.days, n.starts_on, n.ends_on, n.contact, n.calendar, n.state, n.published_at, "
         "n.closed_at, (SELECT count(*) FROM objection o WHERE o.campaign_id = n.campaign_id AND "
-        "o.state = 'open'), coalesce(n.article_id, 0) FROM stage s JOIN notice n ON n.campaign_id = s.campaign_id "
+        "o.state = 'open'), coalesce(n.article_id, 0) FROM stage s JOIN notice n ON n.campaign_id "
+        "= s.campaign_id "
         "WHERE s.id = ?1";
     struct db_stmt *s = store_stmt(st, sql);
     if (!s)
@@ -48,12 +49,11 @@ json_t *store_notice(struct store *st, int64_t stage_id)
     db_bind_int64(s, 1, stage_id);
     json_t *o = NULL;
     if (db_step(s) == DB_ROW)
-        o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I}", "days", (int)db_column_int64(s, 0),
-                      "starts_on", jtext(s, 1), "ends_on", jtext(s, 2), "contact",
-                      jtext(s, 3), "calendar", jtext(s, 4), "state", jtext(s, 5),
-                      "published_at", jtext(s, 6), "closed_at", jtext(s, 7),
-                      "objections_open", (int)db_column_int64(s, 8), "article_id",
-                      (json_int_t)db_column_int64(s, 9));
+        o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I}", "days",
+                      (int)db_column_int64(s, 0), "starts_on", jtext(s, 1), "ends_on", jtext(s, 2),
+                      "contact", jtext(s, 3), "calendar", jtext(s, 4), "state", jtext(s, 5),
+                      "published_at", jtext(s, 6), "closed_at", jtext(s, 7), "objections_open",
+                      (int)db_column_int64(s, 8), "article_id", (json_int_t)db_column_int64(s, 9));
     db_reset(s);
     return o;
 }
@@ -79,8 +79,8 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
         db_bind_int64(s, 1, campaign);
         while (nt < 16 && db_step(s) == DB_ROW) {
             ids[nt++] = db_column_int64(s, 0);
-            json_array_append_new(ts, json_pack("{s:o,s:o}", "name", jtext(s, 1), "items",
-                                                json_array()));
+            json_array_append_new(
+                ts, json_pack("{s:o,s:o}", "name", jtext(s, 1), "items", json_array()));
         }
         db_reset(s);
     }
@@ -89,11 +89,11 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
         while (db_step(s) == DB_ROW)
             for (int k = 0; k < nt; k++)
                 if (ids[k] == db_column_int64(s, 0))
-                    json_array_append_new(
-                        json_object_get(json_array_get(ts, (size_t)k), "items"),
-                        json_pack("{s:I,s:o,s:o,s:o}", "case_id",
-                                  (json_int_t)db_column_int64(s, 1), "title", jtext(s, 2),
-                                  "region_name", jtext(s, 3), "unit_name", jtext(s, 4)));
+                    json_array_append_new(json_object_get(json_array_get(ts, (size_t)k), "items"),
+                                          json_pack("{s:I,s:o,s:o,s:o}", "case_id",
+                                                    (json_int_t)db_column_int64(s, 1), "title",
+                                                    jtext(s, 2), "region_name", jtext(s, 3),
+                                                    "unit_name", jtext(s, 4)));
         db_reset(s);
     }
     if ((s = store_stmt(st, regions))) {
@@ -106,8 +106,7 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
                 json_t *counts = json_array();
                 for (int k = 0; k < nt; k++)
                     json_array_append_new(counts, json_integer(0));
-                row = json_pack("{s:o,s:o,s:i}", "name", jtext(s, 1), "counts", counts,
-                                "total", 0);
+                row = json_pack("{s:o,s:o,s:i}", "name", jtext(s, 1), "counts", counts, "total", 0);
                 json_array_append_new(rs, row);
             }
             for (int k = 0; k < nt; k++)
@@ -138,11 +137,11 @@ json_t *store_notices_public(struct store *st)
     int n = 0;
     while (n < 32 && db_step(s) == DB_ROW) {
         camps[n++] = db_column_int64(s, 0);
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o,s:o}", "stage_id",
-                         (json_int_t)db_column_int64(s, 1), "campaign", jtext(s, 2), "days",
-                         (int)db_column_int64(s, 3), "starts_on", jtext(s, 4), "ends_on",
-                         jtext(s, 5), "contact", jtext(s, 6), "state", jtext(s, 7)));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o,s:o}", "stage_id",
+                                           (json_int_t)db_column_int64(s, 1), "campaign",
+                                           jtext(s, 2), "days", (int)db_column_int64(s, 3),
+                                           "starts_on", jtext(s, 4), "ends_on", jtext(s, 5),
+                                           "contact", jtext(s, 6), "state", jtext(s, 7)));
     }
     db_reset(s);
     for (int i = 0; i < n; i++)
@@ -342,15 +341,14 @@ json_t *store_objections(struct store *st, int64_t stage_id)
     db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "id",
-                         (json_int_t)db_column_int64(s, 0), "case_id",
-                         (json_int_t)db_column_int64(s, 1), "title", jtext(s, 2),
-                         "tier_name", jtext(s, 3), "name", jtext(s, 4), "contact",
-                         jtext(s, 5), "reason", jtext(s, 6), "state", jtext(s, 7),
-                         "answer", jtext(s, 8), "created_at", jtext(s, 9),
-                         "file_name", jtext(s, 10), "file_size",
-                         (json_int_t)db_column_int64(s, 11)));
+        json_array_append_new(a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}",
+                                           "id", (json_int_t)db_column_int64(s, 0), "case_id",
+                                           (json_int_t)db_column_int64(s, 1), "title", jtext(s, 2),
+                                           "tier_name", jtext(s, 3), "name", jtext(s, 4), "contact",
+                                           jtext(s, 5), "reason", jtext(s, 6), "state", jtext(s, 7),
+                                           "answer", jtext(s, 8), "created_at", jtext(s, 9),
+                                           "file_name", jtext(s, 10), "file_size",
+                                           (json_int_t)db_column_int64(s, 11)));
     db_reset(s);
     return a;
 }
@@ -424,17 +422,15 @@ json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id)
         return NULL;
     db_bind_int64(s, 1, stage_id);
     db_bind_int64(s, 2, id);
-    json_t *o = db_step(s) == DB_ROW
-                    ? json_pack("{s:o,s:o,s:o}", "sha256", jtext(s, 0), "name", jtext(s, 1),
-                                "mime", jtext(s, 2))
-                    : NULL;
+    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o,s:o,s:o}", "sha256", jtext(s, 0), "name",
+                                                 jtext(s, 1), "mime", jtext(s, 2))
+                                     : NULL;
     db_reset(s);
     return o;
 }
 
 int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int uphold,
-                        int64_t tier_id, const char *answer, const char *subject,
-                        const char *body)
+                        int64_t tier_id, const char *answer, const char *subject, const char *body)
 {
     int64_t campaign = open_notice(tx, stage_id);
     if (!campaign)

@@ -72,9 +72,8 @@ json_t *store_unit_cases(struct store *st, int64_t campaign_id, int64_t unit_id)
     while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_column_int64(s, 0),
-                         "title", jtext(s, 1), "status", jtext(s, 2), "created_on",
-                         cst_day(s, 3), "updated_on", cst_day(s, 4), "submitted_on",
-                         cst_day(s, 5)));
+                         "title", jtext(s, 1), "status", jtext(s, 2), "created_on", cst_day(s, 3),
+                         "updated_on", cst_day(s, 4), "submitted_on", cst_day(s, 5)));
     db_reset(s);
     return a;
 }
@@ -103,9 +102,9 @@ json_t *store_submission(struct store *st, int64_t case_id)
         return NULL;
     }
     static const char *const keys[] = {
-        "id",           "campaign_id",   "unit_id",        "unit_name",    "region_code",
-        "region_name",  "title",         "track",          "track_name",   "tags_text",
-        "contact_name", "contact_phone", "contact_email",  "status",       "correction_due",
+        "id",           "campaign_id",   "unit_id",       "unit_name",  "region_code",
+        "region_name",  "title",         "track",         "track_name", "tags_text",
+        "contact_name", "contact_phone", "contact_email", "status",     "correction_due",
         "submitted_on", "updated_on"};
     json_t *o = json_object();
     for (int i = 0; i < 17; i++)
@@ -114,9 +113,8 @@ json_t *store_submission(struct store *st, int64_t case_id)
                             : i < 15 ? jtext(s, i)
                                      : cst_day(s, i)); /* submitted_on, updated_on */
     json_object_set_new(o, "campaign",
-                        json_pack("{s:o,s:o,s:o,s:o}", "name", jtext(s, 17), "status",
-                                  jtext(s, 18), "opens_at", jtext(s, 19), "closes_at",
-                                  jtext(s, 20)));
+                        json_pack("{s:o,s:o,s:o,s:o}", "name", jtext(s, 17), "status", jtext(s, 18),
+                                  "opens_at", jtext(s, 19), "closes_at", jtext(s, 20)));
     db_reset(s);
 
     json_t *sections = json_pack("[s,s,s,s,s]", "", "", "", "", "");
@@ -135,11 +133,10 @@ json_t *store_submission(struct store *st, int64_t case_id)
         while (db_step(s) == DB_ROW) {
             bytes += db_column_int64(s, 4);
             json_array_append_new(
-                files, json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "id",
-                                 (json_int_t)db_column_int64(s, 0), "sha256", jtext(s, 1),
-                                 "name", jtext(s, 2), "mime", jtext(s, 3), "size",
-                                 (json_int_t)db_column_int64(s, 4), "created_on",
-                                 cst_day(s, 5)));
+                files,
+                json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)db_column_int64(s, 0),
+                          "sha256", jtext(s, 1), "name", jtext(s, 2), "mime", jtext(s, 3), "size",
+                          (json_int_t)db_column_int64(s, 4), "created_on", cst_day(s, 5)));
         }
         db_reset(s);
     }
@@ -162,10 +159,9 @@ json_t *store_case_events(struct store *st, int64_t case_id)
     db_bind_int64(s, 1, case_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(
-            a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "at", jtext(s, 0), "on", cst_day(s, 0),
-                         "from", jtext(s, 1), "to", jtext(s, 2), "reason", jtext(s, 3),
-                         "user", jtext(s, 4)));
+        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "at", jtext(s, 0), "on",
+                                           cst_day(s, 0), "from", jtext(s, 1), "to", jtext(s, 2),
+                                           "reason", jtext(s, 3), "user", jtext(s, 4)));
     db_reset(s);
     return a;
 }
@@ -204,10 +200,10 @@ json_t *store_file_rows(struct store *st, const char *sha256)
     while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}", "name", jtext(s, 0), "mime",
-                         jtext(s, 1), "size", (json_int_t)db_column_int64(s, 2),
-                         "case_id", (json_int_t)db_column_int64(s, 3), "unit_id",
-                         (json_int_t)db_column_int64(s, 4), "region_code", jtext(s, 5),
-                         "status", jtext(s, 6), "published", (int)db_column_int64(s, 7)));
+                         jtext(s, 1), "size", (json_int_t)db_column_int64(s, 2), "case_id",
+                         (json_int_t)db_column_int64(s, 3), "unit_id",
+                         (json_int_t)db_column_int64(s, 4), "region_code", jtext(s, 5), "status",
+                         jtext(s, 6), "published", (int)db_column_int64(s, 7)));
     db_reset(s);
     return a;
 }

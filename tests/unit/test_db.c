@@ -780,9 +780,17 @@ static void test_campaigns_store(void **state)
         {.op = C_TRACK, .id = first, .name = "城市治理"},
         {.op = C_TIER, .id = first, .name = "优秀案例", .quota = 10},
         {.op = C_TIER, .id = first, .name = "提名案例", .quota = 20},
-        {.op = C_STAGE, .id = first, .name = "初评", .kind = "review", .a = "2019-10-01",
+        {.op = C_STAGE,
+         .id = first,
+         .name = "初评",
+         .kind = "review",
+         .a = "2019-10-01",
          .b = "2019-10-20"},
-        {.op = C_STAGE, .id = first, .name = "网上展示", .kind = "exhibition", .a = "2019-12-30",
+        {.op = C_STAGE,
+         .id = first,
+         .name = "网上展示",
+         .kind = "exhibition",
+         .a = "2019-12-30",
          .b = "2020-01-02"},
         {.op = C_SAVE, .id = first, .name = "第一届 'x' ?1", .a = "2019-05-01", .b = "2019-09-30"},
     };
@@ -811,15 +819,15 @@ static void test_campaigns_store(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "state")),
                         "setup");
     json_decref(k);
-    struct campaign_op rename = {.op = C_TIER_SAVE, .id = first, .tier_id = tier2,
-                                 .name = "入围案例", .quota = 30};
+    struct campaign_op rename = {
+        .op = C_TIER_SAVE, .id = first, .tier_id = tier2, .name = "入围案例", .quota = 30};
     assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_OK);
     rename.id = first + 1000; /* another campaign's tier: none changed */
     assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_STALE);
 
     /* A copy opening 376 days later: its settings, tiers, quotas, criteria; dates moved. */
-    struct campaign_op copy = {.op = C_CREATE, .from = first, .name = "第二届", .a = "2020-05-11",
-                               .b = "2020-09-30"};
+    struct campaign_op copy = {
+        .op = C_CREATE, .from = first, .name = "第二届", .a = "2020-05-11", .b = "2020-09-30"};
     assert_int_equal(store_write_sync(st, campaign_write, &copy), RC_OK);
     assert_true(copy.id > first);
     k = store_campaign_settings(st, copy.id);
@@ -843,8 +851,8 @@ static void test_campaigns_store(void **state)
                      1);
     assert_int_equal(read_int(st, "SELECT quota FROM region_quota WHERE campaign_id = ?1", copy.id),
                      3);
-    struct campaign_op none = {.op = C_CREATE, .from = copy.id + 1000, .name = "无",
-                               .a = "2021-05-01", .b = "2021-09-30"};
+    struct campaign_op none = {
+        .op = C_CREATE, .from = copy.id + 1000, .name = "无", .a = "2021-05-01", .b = "2021-09-30"};
     assert_int_equal(store_write_sync(st, campaign_write, &none), RC_NOTFOUND);
 
     /* The list, newest first, with the number of stages. */
@@ -868,7 +876,11 @@ static void test_campaigns_store(void **state)
     assert_int_equal(store_write_sync(st, rows_write, (void *)archive), RC_OK);
     struct campaign_op late[] = {
         {.op = C_SAVE, .id = first, .name = "改", .a = "2019-05-01", .b = "2019-09-30"},
-        {.op = C_STAGE, .id = first, .name = "终评", .kind = "ballot", .a = "2020-01-05",
+        {.op = C_STAGE,
+         .id = first,
+         .name = "终评",
+         .kind = "ballot",
+         .a = "2020-01-05",
          .b = "2020-01-06"},
         {.op = C_TIER, .id = first, .name = "特别奖", .quota = 1},
         {.op = C_TRACK, .id = first, .name = "乡村振兴"},
@@ -931,8 +943,10 @@ static void test_news_store(void **state)
     /* No public campaign known to this store: the desk writes for the newest one. */
     assert_int_equal(store_news_campaign(st), 3);
 
-    struct news_op a = {.op = N_CREATE, .campaign_id = 3,
-                        .f = {"Hello World 'x' ?1", "", "新华社", "记者", "2020-06-01", "正文", NULL}};
+    struct news_op a = {
+        .op = N_CREATE,
+        .campaign_id = 3,
+        .f = {"Hello World 'x' ?1", "", "新华社", "记者", "2020-06-01", "正文", NULL}};
     assert_int_equal(store_write_sync(st, news_write, &a), RC_OK);
     struct news_op b = a;
     assert_int_equal(store_write_sync(st, news_write, &b), RC_OK);
@@ -1163,8 +1177,19 @@ static void test_award_store(void **state)
 
 /* The accounts' writes, one op a write. */
 struct account_op {
-    enum { U_ADD, U_ROLE, U_CROLE_DROP, U_CROLES_COPY, U_PASSWORD, U_SESSION, U_SESSION_DROP,
-           U_SESSIONS_END, U_TOKEN, U_TOKEN_USE, U_OUTBOX } op;
+    enum {
+        U_ADD,
+        U_ROLE,
+        U_CROLE_DROP,
+        U_CROLES_COPY,
+        U_PASSWORD,
+        U_SESSION,
+        U_SESSION_DROP,
+        U_SESSIONS_END,
+        U_TOKEN,
+        U_TOKEN_USE,
+        U_OUTBOX
+    } op;
     const char *email, *text;
     int64_t id, campaign_id, unit_id;
     unsigned role;
@@ -1225,8 +1250,7 @@ static void test_accounts_store(void **state)
         "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', NULL), "
         "(2, 'old', '上届', '2019-05-01', '2019-09-30', 'published', '2019-12-30'), "
         "(3, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', NULL)",
-        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)",
-        NULL};
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)", NULL};
     assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
 
     int64_t org = add_user(st, "Org@Example.org", "hash-1");
@@ -1237,27 +1261,31 @@ static void test_accounts_store(void **state)
     struct account_op taken = {.op = U_ADD, .email = "org@EXAMPLE.org"}; /* case does not count */
     assert_int_equal(store_write_sync(st, account_write, &taken), RC_EXISTS);
 
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = org,
-                                                        .role = ROLE_ORGANISER}),
-                     RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = org,
-                                                        .role = ROLE_REVIEWER, .campaign_id = 1}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_ROLE, .id = org, .role = ROLE_ORGANISER}),
+        RC_OK);
+    assert_int_equal(
+        account_do(
+            st,
+            (struct account_op){.op = U_ROLE, .id = org, .role = ROLE_REVIEWER, .campaign_id = 1}),
+        RC_OK);
     /* Campaign 0: every campaign not published (1 and 3); then the region changed. */
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rec,
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE,
+                                                        .id = rec,
                                                         .role = ROLE_RECOMMENDER,
                                                         .text = "310000"}),
                      RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rec,
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE,
+                                                        .id = rec,
                                                         .role = ROLE_RECOMMENDER,
                                                         .text = "440000"}),
                      RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = sub,
-                                                        .role = ROLE_SUBMITTER, .unit_id = 1}),
-                     RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE, .id = rev,
-                                                        .role = ROLE_REVIEWER}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(
+            st, (struct account_op){.op = U_ROLE, .id = sub, .role = ROLE_SUBMITTER, .unit_id = 1}),
+        RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_ROLE, .id = rev, .role = ROLE_REVIEWER}), RC_OK);
 
     struct store_user u;
     assert_int_equal(store_user_by_email(st, "ORG@example.ORG", &u), RC_OK);
@@ -1278,16 +1306,18 @@ static void test_accounts_store(void **state)
     /* Campaign roles: held, dropped once, copied (twice: nothing doubled). */
     assert_int_equal(store_campaign_role_held(st, 3, rec, ROLE_RECOMMENDER), 1);
     assert_int_equal(store_campaign_role_held(st, 2, rec, ROLE_RECOMMENDER), 0);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP, .id = rev,
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP,
+                                                        .id = rev,
                                                         .campaign_id = 1,
                                                         .role = ROLE_REVIEWER}),
                      RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP, .id = rev,
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP,
+                                                        .id = rev,
                                                         .campaign_id = 1,
                                                         .role = ROLE_REVIEWER}),
                      RC_NOTFOUND);
-    struct account_op copy = {.op = U_CROLES_COPY, .campaign_id = 1, .id = 2,
-                              .role = ROLE_RECOMMENDER | ROLE_REVIEWER};
+    struct account_op copy = {
+        .op = U_CROLES_COPY, .campaign_id = 1, .id = 2, .role = ROLE_RECOMMENDER | ROLE_REVIEWER};
     assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
     assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
     assert_int_equal(read_int(st, "SELECT count(*) FROM campaign_role WHERE campaign_id = ?1", 2),
@@ -1313,34 +1343,28 @@ static void test_accounts_store(void **state)
     assert_true(json_is_null(json_object_get(last, "roles")));
     assert_true(json_is_false(json_object_get(last, "active")));
     json_decref(users);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_PASSWORD, .id = none,
-                                                        .text = "hash-5"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_PASSWORD, .id = none, .text = "hash-5"}), RC_OK);
     assert_int_equal(store_user_by_id(st, none, &u), RC_OK);
     assert_string_equal(u.password_hash, "hash-5");
 
     /* Sessions: found until deleted, ended, expired, or the user disabled. */
-    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = org,
-                                                        .text = "digest-1"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = org, .text = "digest-1"}), RC_OK);
     assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_OK);
     assert_int_equal(u.id, org);
     assert_string_equal(u.csrf, "csrf-1");
-    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION_DROP,
-                                                        .text = "digest-1"}),
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION_DROP, .text = "digest-1"}),
                      RC_OK);
     assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_NOTFOUND);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = sub,
-                                                        .text = "digest-2"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = sub, .text = "digest-2"}), RC_OK);
     assert_int_equal(account_do(st, (struct account_op){.op = U_SESSIONS_END, .id = sub}), RC_OK);
     assert_int_equal(store_user_by_session(st, "digest-2", &u), RC_NOTFOUND);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = rev,
-                                                        .text = "digest-3"}),
-                     RC_OK);
-    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION, .id = rev,
-                                                        .text = "digest-4"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = rev, .text = "digest-3"}), RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = rev, .text = "digest-4"}), RC_OK);
     static const char *const age[] = {
         "UPDATE session SET expires_at = '2000-01-01T00:00:00Z' WHERE token_hash = 'digest-3'",
         NULL};
@@ -1354,9 +1378,8 @@ static void test_accounts_store(void **state)
     assert_int_equal(store_user_by_session(st, "digest-4", &u), RC_NOTFOUND);
 
     /* Tokens: of their kind, used once. */
-    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN, .id = rec,
-                                                        .text = "token-1"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_TOKEN, .id = rec, .text = "token-1"}), RC_OK);
     assert_int_equal(store_user_by_token(st, "token-1", "reset", &u), RC_NOTFOUND);
     assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_OK);
     assert_int_equal(u.id, rec);
@@ -1367,9 +1390,10 @@ static void test_accounts_store(void **state)
     assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_NOTFOUND);
 
     /* A message queued, due now. */
-    assert_int_equal(account_do(st, (struct account_op){.op = U_OUTBOX, .email = "a@example.org",
-                                                        .text = "正文"}),
-                     RC_OK);
+    assert_int_equal(
+        account_do(st,
+                   (struct account_op){.op = U_OUTBOX, .email = "a@example.org", .text = "正文"}),
+        RC_OK);
     assert_int_equal(read_int(st,
                               "SELECT count(*) FROM outbox WHERE id >= ?1 AND "
                               "next_attempt_at = created_at AND created_at LIKE '2%Z'",
@@ -1409,11 +1433,18 @@ static int object(struct store *st, int64_t case_id, const char *contact, const 
                   long now, const char *file)
 {
     struct notice_op o = {.op = O_FILE,
-                          .f = {.stage_id = 1, .case_id = case_id, .name = "某人",
-                                .contact = contact, .reason = "理由 'x' ?1", .code_hash = code,
-                                .file_sha256 = file, .file_name = file ? "证据.pdf" : NULL,
+                          .f = {.stage_id = 1,
+                                .case_id = case_id,
+                                .name = "某人",
+                                .contact = contact,
+                                .reason = "理由 'x' ?1",
+                                .code_hash = code,
+                                .file_sha256 = file,
+                                .file_name = file ? "证据.pdf" : NULL,
                                 .file_mime = file ? "application/pdf" : NULL,
-                                .file_size = file ? 2048 : 0, .now = now, .outcome = -99}};
+                                .file_size = file ? 2048 : 0,
+                                .now = now,
+                                .outcome = -99}};
     int rc = store_write_sync(st, notice_write, &o);
     return rc == RC_OK ? o.f.outcome : 1000 + rc;
 }
@@ -1426,8 +1457,8 @@ static int notice_do(struct store *st, struct notice_op o)
 /* The tier of case_id's award in campaign 1, 0 without one. */
 static int64_t award_tier(struct store *st, int64_t case_id)
 {
-    int64_t t = read_int(st, "SELECT tier_id FROM award WHERE campaign_id = 1 AND case_id = ?1",
-                         case_id);
+    int64_t t =
+        read_int(st, "SELECT tier_id FROM award WHERE campaign_id = 1 AND case_id = ?1", case_id);
     return t < 0 ? 0 : t;
 }
 
@@ -1465,14 +1496,20 @@ static void test_notice_store(void **state)
     json_decref(pub);
 
     /* Codes: one a minute per address; the newer replaces the older. */
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
-                                                      .code = "hash-1", .now = 1000}),
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-1",
+                                                      .now = 1000}),
                      RC_OK);
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
-                                                      .code = "hash-2", .now = 1030}),
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-2",
+                                                      .now = 1030}),
                      RC_QUOTA);
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "a@example.org",
-                                                      .code = "hash-3", .now = 1100}),
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-3",
+                                                      .now = 1100}),
                      RC_OK);
     assert_int_equal(object(st, 5, "a@example.org", "hash-3", 1110, NULL), 1000 + RC_GONE);
     assert_int_equal(object(st, 1, "a@example.org", "hash-1", 1110, NULL), RC_INVALID);
@@ -1480,14 +1517,18 @@ static void test_notice_store(void **state)
                      1); /* the try spent is kept */
     assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1120, NULL), RC_OK);
     assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1130, NULL), RC_NOTFOUND);
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "b@example.org",
-                                                      .code = "hash-4", .now = 2000}),
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "b@example.org",
+                                                      .code = "hash-4",
+                                                      .now = 2000}),
                      RC_OK);
-    assert_int_equal(object(st, 3, "b@example.org", "hash-4", 2000 + OBJECTION_CODE_TTL_S + 1,
-                            NULL),
-                     RC_NOTFOUND); /* expired */
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE, .contact = "b@example.org",
-                                                      .code = "hash-5", .now = 3000}),
+    assert_int_equal(
+        object(st, 3, "b@example.org", "hash-4", 2000 + OBJECTION_CODE_TTL_S + 1, NULL),
+        RC_NOTFOUND); /* expired */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "b@example.org",
+                                                      .code = "hash-5",
+                                                      .now = 3000}),
                      RC_OK);
     static const char sha[] = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
     assert_int_equal(object(st, 3, "b@example.org", "hash-5", 3010, sha), RC_OK);
@@ -1522,9 +1563,9 @@ static void test_notice_store(void **state)
     assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on1, .uphold = 0}),
                      RC_STATE); /* answered */
     /* Upheld into another tier, with room for it. */
-    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on3, .uphold = 1,
-                                                      .tier_id = 2}),
-                     RC_OK);
+    assert_int_equal(
+        notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on3, .uphold = 1, .tier_id = 2}),
+        RC_OK);
     assert_int_equal(award_tier(st, 3), 2);
     list = store_objections(st, 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
@@ -1578,8 +1619,7 @@ static void test_submissions_store(void **state)
         "(2, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', 1, 0)",
         "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
         "(2, 1, 'village', '乡村')",
-        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)",
-        NULL};
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)", NULL};
     assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
     int64_t user = add_user(st, "sub@example.org", "hash");
 
@@ -1594,18 +1634,22 @@ static void test_submissions_store(void **state)
     json_t *list = store_unit_cases(st, 1, 1);
     assert_int_equal(json_array_size(list), 2);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), c2);
-    assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(list, 0),
-                                                              "created_on"))),
-                     10);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0),
-                                                          "submitted_on")),
+    assert_int_equal(
+        strlen(json_string_value(json_object_get(json_array_get(list, 0), "created_on"))), 10);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "submitted_on")),
                         "");
     json_decref(list);
 
     /* Saved while a draft; a section's HTML goes with its old Markdown. */
     struct submission_op save = {.op = S_SAVE,
-                                 .f = {c1, "draft", "题目 'x' ?1", "village", "标签", "联系人",
-                                       "13800000000", "a@example.org",
+                                 .f = {c1,
+                                       "draft",
+                                       "题目 'x' ?1",
+                                       "village",
+                                       "标签",
+                                       "联系人",
+                                       "13800000000",
+                                       "a@example.org",
                                        {"一", "二", "三", "四", "五"}}};
     assert_int_equal(store_write_sync(st, submission_write, &save), RC_OK);
     static const char *const html[] = {"UPDATE case_section SET body_html = '<p>old</p>'", NULL};
@@ -1637,10 +1681,14 @@ static void test_submissions_store(void **state)
     assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}),
                      RC_INVALID);
     static const char sha[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
-                                                              .size = 1000, .user_id = user}),
-                     RC_OK);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
+    assert_int_equal(
+        submission_do(st,
+                      (struct submission_op){
+                          .op = S_FILE, .id = c1, .from = sha, .size = 1000, .user_id = user}),
+        RC_OK);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE,
+                                                              .id = c1,
+                                                              .from = sha,
                                                               .size = SUBMISSIONS_MAX_CASE_BYTES}),
                      SUBMISSIONS_FULL);
     int files = 0;
@@ -1655,8 +1703,8 @@ static void test_submissions_store(void **state)
     assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}), RC_OK);
 
     /* Submitted once; then counted against the unit's second case, and no longer editable. */
-    struct submission_op sub = {.op = S_STATUS, .id = c1, .from = "draft", .to = "submitted",
-                                .user_id = user};
+    struct submission_op sub = {
+        .op = S_STATUS, .id = c1, .from = "draft", .to = "submitted", .user_id = user};
     assert_int_equal(store_write_sync(st, submission_write, &sub), RC_OK);
     assert_int_equal(store_write_sync(st, submission_write, &sub), RC_NOTFOUND);
     o = store_submission(st, c1);
@@ -1670,28 +1718,26 @@ static void test_submissions_store(void **state)
     assert_string_equal(json_string_value(json_object_get(e1, "user")), "某人");
     assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "from")), "");
     json_decref(ev);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2}),
-                     RC_EXISTS);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2,
-                                                              .file_id = 1}),
-                     RC_INVALID); /* recommended or later: c1 does not count yet */
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha,
-                                                              .size = 1}),
-                     RC_NOTFOUND);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2}), RC_EXISTS);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_RULES, .id = c2, .file_id = 1}),
+        RC_INVALID); /* recommended or later: c1 does not count yet */
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha, .size = 1}),
+        RC_NOTFOUND);
     int64_t f1 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c1);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c1,
-                                                              .file_id = f1}),
-                     RC_NOTFOUND);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE, .id = c2, .from = sha,
-                                                              .size = 5}),
-                     RC_OK);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c1, .file_id = f1}),
+        RC_NOTFOUND);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_FILE, .id = c2, .from = sha, .size = 5}),
+        RC_OK);
     int64_t f2 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c2);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2,
-                                                              .file_id = f2}),
-                     RC_OK);
-    assert_int_equal(submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2,
-                                                              .file_id = f2}),
-                     RC_NOTFOUND);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2, .file_id = f2}), RC_OK);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2, .file_id = f2}),
+        RC_NOTFOUND);
 
     /* Days in China Standard Time: 18:00 UTC is the next day there, 15:59 the same. */
     static const char *const late[] = {
