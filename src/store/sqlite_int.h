@@ -19,6 +19,7 @@
 #include "store/store_int.h"
 #include "store/writer.h"
 #include "store/signkey.h"
+#include "store/store_int.h" /* CURRENT_CAMPAIGN */
 
 enum sq_id {
     Q_CAMPAIGN,

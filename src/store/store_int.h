@@ -17,7 +17,7 @@
 /*
  * The campaign being run (the open call first, then one under way, then a
  * draft): store_current_campaign() and the session's recommender role agree
- * on it through this one SQL text.
+ * on it through this one SQL text (a subquery both databases take).
  */
 #define CURRENT_CAMPAIGN                                                                           \
     "(SELECT id FROM campaign WHERE status NOT IN ('published','archived') "                       \

@@ -14,7 +14,8 @@
  * db_run_id.  Then the store functions of the modules over the driver
  * (the certificate layout, the campaign being run, the outbox with two
  * nodes claiming at once, results statements, corrections, certificates,
- * imports and the export) over a store on each driver: the SQLite store
+ * imports and the export, campaigns, news, the award proposal, accounts,
+ * the 公示 and submissions) over a store on each driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room, the audit chain) is
@@ -39,14 +40,20 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "store/accounts.h"
+#include "store/award.h"
 #include "store/campaign.h"
+#include "store/campaigns.h"
 #include "store/cert_layout.h"
 #include "store/certs.h"
 #include "store/correction.h"
 #include "store/db.h"
 #include "store/imports.h"
+#include "store/news.h"
+#include "store/notice.h"
 #include "store/outbox.h"
 #include "store/statement.h"
+#include "store/submissions.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -1368,6 +1375,1041 @@ static void test_imports_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The integer that the constant SQL text sql reads with ?1 = id (-1 without a row). */
+static int64_t read_int(struct store *st, const char *sql, int64_t id)
+{
+    struct db_stmt *s = store_stmt(st, sql);
+    assert_non_null(s);
+    db_bind_int64(s, 1, id);
+    int64_t v = db_step(s) == DB_ROW ? db_column_int64(s, 0) : -1;
+    db_reset(s);
+    return v;
+}
+
+/* The campaigns' writes, one op a write. */
+struct campaign_op {
+    enum { C_CREATE, C_SAVE, C_STAGE, C_TIER, C_TIER_SAVE, C_TRACK, C_STATUS } op;
+    int64_t id, from, tier_id;
+    const char *name, *a, *b, *kind;
+    int quota;
+};
+
+static int campaign_write(struct store_tx *tx, void *arg)
+{
+    struct campaign_op *o = arg;
+    struct campaign_fields f = {o->name, "主题", "主办", "# 征集", o->a, o->b};
+    switch (o->op) {
+    case C_CREATE:
+        return tx_campaign_create(tx, o->from, o->name, o->a, o->b, &o->id);
+    case C_SAVE:
+        return tx_campaign_save(tx, o->id, &f);
+    case C_STAGE:
+        return tx_campaign_stage_add(tx, o->id, o->name, o->kind, o->a, o->b);
+    case C_TIER:
+        return tx_campaign_tier_add(tx, o->id, o->name, o->quota);
+    case C_TIER_SAVE:
+        return tx_campaign_tier_save(tx, o->id, o->tier_id, o->name, o->quota);
+    case C_TRACK:
+        return tx_campaign_track_add(tx, o->id, o->name);
+    case C_STATUS:
+        return tx_campaign_status(tx, o->id, o->a, o->b);
+    }
+    return RC_ERROR;
+}
+
+static void test_campaigns_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const region[] = {
+        "INSERT INTO region (code, name) VALUES ('310000', '上海市') ON CONFLICT DO NOTHING", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)region), RC_OK);
+
+    /* An empty campaign, given a track, two tiers and two stages. */
+    struct campaign_op c = {.op = C_CREATE, .name = "第一届", .a = "2019-05-01", .b = "2019-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &c), RC_OK);
+    int64_t first = c.id;
+    assert_true(first > 0);
+    struct campaign_op ops[] = {
+        {.op = C_TRACK, .id = first, .name = "城市治理"},
+        {.op = C_TIER, .id = first, .name = "优秀案例", .quota = 10},
+        {.op = C_TIER, .id = first, .name = "提名案例", .quota = 20},
+        {.op = C_STAGE,
+         .id = first,
+         .name = "初评",
+         .kind = "review",
+         .a = "2019-10-01",
+         .b = "2019-10-20"},
+        {.op = C_STAGE,
+         .id = first,
+         .name = "网上展示",
+         .kind = "exhibition",
+         .a = "2019-12-30",
+         .b = "2020-01-02"},
+        {.op = C_SAVE, .id = first, .name = "第一届 'x' ?1", .a = "2019-05-01", .b = "2019-09-30"},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        assert_int_equal(store_write_sync(st, campaign_write, &ops[i]), RC_OK);
+    static const char *const extra[] = {
+        "INSERT INTO criterion (stage_id, seq, name, max_score, weight) SELECT id, 1, '创新性', "
+        "10, 0.5 FROM stage WHERE seq = 1",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) SELECT id, '310000', 3 "
+        "FROM campaign",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)extra), RC_OK);
+
+    json_t *k = store_campaign_settings(st, first);
+    assert_non_null(k);
+    assert_string_equal(json_string_value(json_object_get(k, "name")), "第一届 'x' ?1");
+    assert_string_equal(json_string_value(json_object_get(k, "call_md")), "# 征集");
+    assert_int_equal(json_array_size(json_object_get(k, "tracks")), 1);
+    json_t *tiers = json_object_get(k, "tiers");
+    assert_int_equal(json_array_size(tiers), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 1), "quota")), 20);
+    int64_t tier2 = json_integer_value(json_object_get(json_array_get(tiers, 1), "id"));
+    json_t *stages = json_object_get(k, "stages");
+    assert_int_equal(json_array_size(stages), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(stages, 1), "seq")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "state")),
+                        "setup");
+    json_decref(k);
+    struct campaign_op rename = {
+        .op = C_TIER_SAVE, .id = first, .tier_id = tier2, .name = "入围案例", .quota = 30};
+    assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_OK);
+    rename.id = first + 1000; /* another campaign's tier: none changed */
+    assert_int_equal(store_write_sync(st, campaign_write, &rename), RC_STALE);
+
+    /* A copy opening 376 days later: its settings, tiers, quotas, criteria; dates moved. */
+    struct campaign_op copy = {
+        .op = C_CREATE, .from = first, .name = "第二届", .a = "2020-05-11", .b = "2020-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &copy), RC_OK);
+    assert_true(copy.id > first);
+    k = store_campaign_settings(st, copy.id);
+    assert_non_null(k);
+    assert_string_equal(json_string_value(json_object_get(k, "theme")), "主题");
+    assert_string_equal(json_string_value(json_object_get(k, "status")), "draft");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(k, "tiers"), 1), "name")),
+        "入围案例");
+    stages = json_object_get(k, "stages");
+    assert_int_equal(json_array_size(stages), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "starts_at")),
+                        "2020-10-11");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 1), "ends_at")),
+                        "2021-01-12"); /* across a year's end */
+    json_decref(k);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM criterion c JOIN stage s ON s.id = c.stage_id "
+                              "WHERE s.campaign_id = ?1 AND c.weight = 0.5",
+                              copy.id),
+                     1);
+    assert_int_equal(read_int(st, "SELECT quota FROM region_quota WHERE campaign_id = ?1", copy.id),
+                     3);
+    struct campaign_op none = {
+        .op = C_CREATE, .from = copy.id + 1000, .name = "无", .a = "2021-05-01", .b = "2021-09-30"};
+    assert_int_equal(store_write_sync(st, campaign_write, &none), RC_NOTFOUND);
+
+    /* The list, newest first, with the number of stages. */
+    json_t *all = store_campaigns(st);
+    assert_int_equal(json_array_size(all), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(all, 0), "id")), copy.id);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(all, 1), "stages")), 2);
+    json_decref(all);
+
+    /* One open call at a time; a move from the wrong status is stale; archived is only read. */
+    struct campaign_op open1 = {.op = C_STATUS, .id = first, .a = "draft", .b = "open"};
+    struct campaign_op open2 = {.op = C_STATUS, .id = copy.id, .a = "draft", .b = "open"};
+    assert_int_equal(store_write_sync(st, campaign_write, &open1), RC_OK);
+    assert_int_equal(store_write_sync(st, campaign_write, &open2), RC_EXISTS);
+    assert_int_equal(store_write_sync(st, campaign_write, &open1), RC_STALE);
+    char status[16];
+    assert_int_equal(store_campaign_status(st, first, status), RC_OK);
+    assert_string_equal(status, "open");
+    assert_int_equal(store_campaign_status(st, first + 1000, status), RC_NOTFOUND);
+    static const char *const archive[] = {"UPDATE campaign SET status = 'archived'", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)archive), RC_OK);
+    struct campaign_op late[] = {
+        {.op = C_SAVE, .id = first, .name = "改", .a = "2019-05-01", .b = "2019-09-30"},
+        {.op = C_STAGE,
+         .id = first,
+         .name = "终评",
+         .kind = "ballot",
+         .a = "2020-01-05",
+         .b = "2020-01-06"},
+        {.op = C_TIER, .id = first, .name = "特别奖", .quota = 1},
+        {.op = C_TRACK, .id = first, .name = "乡村振兴"},
+    };
+    for (size_t i = 0; i < sizeof late / sizeof late[0]; i++)
+        assert_int_equal(store_write_sync(st, campaign_write, &late[i]), RC_STALE);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* The news desk's writes, one op a write. */
+struct news_op {
+    enum { N_CREATE, N_SAVE, N_MOVE, N_IMAGE, N_RESULTS, N_NOTICE, N_ANNOUNCE } op;
+    int64_t campaign_id, id;
+    struct news_fields f;
+    enum news_status to;
+    const char *sha;
+    struct news_pick pick;
+};
+
+static int news_write(struct store_tx *tx, void *arg)
+{
+    struct news_op *o = arg;
+    switch (o->op) {
+    case N_CREATE:
+        return tx_news_create(tx, o->campaign_id, &o->f, &o->id);
+    case N_SAVE:
+        return tx_news_save(tx, o->campaign_id, o->id, &o->f);
+    case N_MOVE:
+        return tx_news_move(tx, o->campaign_id, o->id, o->to);
+    case N_IMAGE:
+        return tx_news_image_add(tx, o->campaign_id, o->id, o->sha, "图 1.png", "image/png", 1234,
+                                 640, 480);
+    case N_RESULTS:
+        return tx_news_announce_results(tx, o->campaign_id, "2020-01-10", &o->id);
+    case N_NOTICE:
+        return tx_news_announce_notice(tx, o->campaign_id, "2020-01-02", "2020-01-08", &o->id);
+    case N_ANNOUNCE:
+        return tx_news_announce(tx, o->campaign_id, NEWS_KIND_RESULTS, &o->pick, 1, NULL, NULL,
+                                "2020-01-10", &o->id);
+    }
+    return RC_ERROR;
+}
+
+/* Field key of article id's JSON (store_news_get) as a string: the caller frees. */
+static char *news_field(struct store *st, int64_t id, const char *key)
+{
+    json_t *o = store_news_get(st, id);
+    assert_non_null(o);
+    const char *v = json_string_value(json_object_get(o, key));
+    char *copy = strdup(v ? v : "(not a string)");
+    json_decref(o);
+    return copy;
+}
+
+static void test_news_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, fixture_write, NULL), RC_OK);
+    /* No public campaign known to this store: the desk writes for the newest one. */
+    assert_int_equal(store_news_campaign(st), 3);
+
+    struct news_op a = {
+        .op = N_CREATE,
+        .campaign_id = 3,
+        .f = {"Hello World 'x' ?1", "", "新华社", "记者", "2020-06-01", "正文", NULL}};
+    assert_int_equal(store_write_sync(st, news_write, &a), RC_OK);
+    struct news_op b = a;
+    assert_int_equal(store_write_sync(st, news_write, &b), RC_OK);
+    assert_true(a.id > 0 && b.id > a.id);
+    struct news_op taken = a;
+    taken.f.slug = "hello-world-x-1";
+    assert_int_equal(store_write_sync(st, news_write, &taken), RC_EXISTS);
+    char *slug = news_field(st, b.id, "slug");
+    assert_string_equal(slug, "hello-world-x-1-2");
+    free(slug);
+    char *saved = news_field(st, a.id, "updated_at"); /* 2020-02-04 08:00:00 */
+    assert_int_equal(strlen(saved), 19);
+    assert_true(saved[4] == '-' && saved[10] == ' ' && saved[13] == ':');
+    free(saved);
+
+    /* An image, then the cover: one of the article's own images only. */
+    static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    struct news_op img = {.op = N_IMAGE, .campaign_id = 3, .id = a.id, .sha = sha};
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_OK);
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_OK); /* again: one image */
+    img.id = a.id + 1000;
+    assert_int_equal(store_write_sync(st, news_write, &img), RC_NOTFOUND);
+    struct news_op save = {.op = N_SAVE, .campaign_id = 3, .id = a.id, .f = a.f};
+    save.f.title = "第二版";
+    save.f.slug = "v2";
+    save.f.cover = sha;
+    assert_int_equal(store_write_sync(st, news_write, &save), RC_OK);
+    save.id = b.id; /* b has no image of its own */
+    save.f.slug = "v3";
+    assert_int_equal(store_write_sync(st, news_write, &save), RC_INVALID);
+    json_t *o = store_news_get(st, a.id);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "slug")), "v2");
+    assert_string_equal(json_string_value(json_object_get(o, "cover")), sha);
+    assert_string_equal(json_string_value(json_object_get(o, "source")), "新华社");
+    json_t *images = json_object_get(o, "images");
+    assert_int_equal(json_array_size(images), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(images, 0), "height")), 480);
+    json_decref(o);
+    o = store_news_image(st, sha);
+    assert_string_equal(json_string_value(json_object_get(o, "mime")), "image/png");
+    json_decref(o);
+    assert_null(store_news_image(st, "ff"));
+
+    /* Its state: published once, not twice; another campaign's article is not found. */
+    struct news_op move = {.op = N_MOVE, .campaign_id = 3, .id = a.id, .to = NEWS_PUBLISHED};
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_OK);
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_STATE);
+    move.campaign_id = 1;
+    assert_int_equal(store_write_sync(st, news_write, &move), RC_NOTFOUND);
+    json_t *list = store_news_list(st);
+    assert_int_equal(json_array_size(list), 2);
+    int published = 0;
+    for (size_t i = 0; i < 2; i++)
+        published += strcmp(json_string_value(json_object_get(json_array_get(list, i), "status")),
+                            "published") == 0;
+    assert_int_equal(published, 1);
+    json_decref(list);
+    assert_int_equal(store_news_public_id(st, "no such slug"), 0);
+
+    /* The 结果公告 from the published cases; a 公示 from the proposed awards, kept with the
+     * public campaign; a pick of another campaign's case refused. */
+    struct news_op res = {.op = N_RESULTS, .campaign_id = 1};
+    assert_int_equal(store_write_sync(st, news_write, &res), RC_OK);
+    assert_int_equal(read_int(st, "SELECT campaign_id FROM article WHERE id = ?1", res.id), 1);
+    struct db_stmt *s = store_stmt(st, "SELECT slug, kind, body_md FROM article WHERE id = ?1");
+    db_bind_int64(s, 1, res.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "results-c2019");
+    assert_string_equal(db_column_text(s, 1), "results");
+    assert_non_null(strstr(db_column_text(s, 2), "某街道"));
+    db_reset(s);
+    static const char *const award[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(2, 3, 'best', '优秀案例', 10, 1)",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (2, 3, 'city', '城市')",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) "
+        "VALUES (2, 3, 1, '310000', 2, '《新案例》', 'review')",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) "
+        "VALUES (3, 2, 2, 1, 'in_order')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award), RC_OK);
+    struct news_op notice = {.op = N_NOTICE, .campaign_id = 3};
+    assert_int_equal(store_write_sync(st, news_write, &notice), RC_OK);
+    assert_int_equal(read_int(st, "SELECT campaign_id FROM article WHERE id = ?1", notice.id), 1);
+    db_bind_int64(s, 1, notice.id);
+    assert_int_equal(db_step(s), DB_ROW);
+    assert_string_equal(db_column_text(s, 0), "notice-next");
+    assert_string_equal(db_column_text(s, 1), "notice");
+    assert_non_null(strstr(db_column_text(s, 2), "《新案例》"));
+    db_reset(s);
+    struct news_op wrong = {.op = N_ANNOUNCE, .campaign_id = 3, .pick = {1, 1}};
+    assert_int_equal(store_write_sync(st, news_write, &wrong), RC_INVALID);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/*
+ * Campaign 1 with a final ballot (stage 1, ranked) that elected cases 1..4
+ * in that order (regions 31, 31, 44, 31), not case 5; tier 1 takes 2 and
+ * 1 a region, tier 2 takes 2.
+ */
+static const char *const award_fixture[] = {
+    "INSERT INTO region (code, name) VALUES ('310000', '上海市'), ('440000', '广东省') "
+    "ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', 'review')",
+    "INSERT INTO tier (id, campaign_id, slug, name, quota, rank, region_cap) VALUES "
+    "(1, 1, 'best', '最佳案例', 2, 1, 1), (2, 1, 'good', '优秀案例', 2, 2, 0)",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', '某街道', 3), "
+    "(2, '440000', '某镇', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
+    "(1, 1, 1, '310000', 1, '案例一', 'review'), (2, 1, 1, '310000', 1, '案例二', 'review'), "
+    "(3, 1, 2, '440000', 1, '案例三', 'review'), (4, 1, 1, '310000', 1, '案例四', 'review'), "
+    "(5, 1, 2, '440000', 1, '案例五', 'review')",
+    "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+    "(1, 1, 1, '终评', 'ballot', '2019-11-01', '2019-11-02', 'ranked')",
+    "INSERT INTO stage_case (stage_id, case_id, rank, advanced) VALUES (1, 1, 1, 1), "
+    "(1, 2, 2, 1), (1, 3, 3, 1), (1, 4, 4, 1), (1, 5, 5, 0)",
+    NULL};
+
+struct award_op {
+    enum { A_PROPOSE, A_TIER, A_SET } op;
+    int64_t id, case_id;
+    int quota, cap, placed;
+    enum award_refusal why;
+};
+
+static int award_write(struct store_tx *tx, void *arg)
+{
+    struct award_op *o = arg;
+    switch (o->op) {
+    case A_PROPOSE:
+        return tx_award_propose(tx, 1, &o->placed);
+    case A_TIER:
+        return tx_award_tier(tx, 1, o->id, o->quota, o->cap);
+    case A_SET:
+        return tx_award_set(tx, 1, o->case_id, o->id, &o->why);
+    }
+    return RC_ERROR;
+}
+
+static void test_award_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award_fixture), RC_OK);
+
+    /* The proposal: 1 → tier 1; 2 capped out of tier 1 into 2; 3 → tier 1; 4 → tier 2. */
+    struct award_op p = {.op = A_PROPOSE};
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK);
+    assert_int_equal(p.placed, 4);
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK); /* replaced, not added */
+    json_t *rows = store_award_rows(st, 1);
+    assert_int_equal(json_array_size(rows), 4);
+    static const int64_t tier_of[] = {1, 2, 1, 2};
+    static const char *const why_of[] = {"in_order", "region_cap", "in_order", "in_order"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *r = json_array_get(rows, i);
+        assert_int_equal(json_integer_value(json_object_get(r, "case_id")), i + 1);
+        assert_int_equal(json_integer_value(json_object_get(r, "tier_id")), tier_of[i]);
+        assert_string_equal(json_string_value(json_object_get(r, "why")), why_of[i]);
+    }
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "capped_name")),
+                        "最佳案例");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 2), "region_name")),
+                        "广东省");
+    json_decref(rows);
+    json_t *tiers = store_award_tiers(st, 1);
+    assert_int_equal(json_array_size(tiers), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 0), "awarded")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(tiers, 1), "region_cap")),
+                     0);
+    json_decref(tiers);
+
+    /* A tier's quota or cap below what it holds is refused; another campaign's tier is none. */
+    struct award_op tier = {.op = A_TIER, .id = 1, .quota = 1, .cap = 1};
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_QUOTA);
+    tier = (struct award_op){.op = A_TIER, .id = 2, .quota = 2, .cap = 1};
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_QUOTA);
+    tier.quota = 3;
+    tier.cap = 2;
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_OK);
+    tier.id = 99;
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_NOTFOUND);
+
+    /* By hand: 3 taken out; 4 into tier 1 finds its region's cap; 2 into tier 2 is manual. */
+    struct award_op set = {.op = A_SET, .case_id = 3, .id = 0};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 4, .id = 1};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_QUOTA);
+    assert_int_equal(set.why, AWARD_CAP);
+    set = (struct award_op){.op = A_SET, .case_id = 2, .id = 2};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_OK);
+    assert_int_equal(set.why, AWARD_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 5, .id = 2}; /* not elected */
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_NOTFOUND);
+    rows = store_award_rows(st, 1);
+    assert_true(json_is_null(json_object_get(json_array_get(rows, 2), "tier_id")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "why")),
+                        "manual");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "capped_name")),
+                        "");
+    json_decref(rows);
+    static const char *const full[] = {
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(3, 1, 'one', '提名', 1, 3)",
+        "INSERT INTO award (campaign_id, case_id, tier_id, ord, why) VALUES "
+        "(1, 3, 3, 3, 'manual')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)full), RC_OK);
+    set = (struct award_op){.op = A_SET, .case_id = 4, .id = 3};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_QUOTA);
+    assert_int_equal(set.why, AWARD_QUOTA);
+
+    /* Published for notice: frozen. */
+    static const char *const notice[] = {
+        "INSERT INTO notice (campaign_id, stage_id, days, starts_on, ends_on, contact) VALUES "
+        "(1, 1, 5, '2020-01-02', '2020-01-08', '电话')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)notice), RC_OK);
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_STATE);
+    assert_int_equal(store_write_sync(st, award_write, &tier), RC_STATE);
+    set = (struct award_op){.op = A_SET, .case_id = 1, .id = 0};
+    assert_int_equal(store_write_sync(st, award_write, &set), RC_STATE);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* The accounts' writes, one op a write. */
+struct account_op {
+    enum {
+        U_ADD,
+        U_ROLE,
+        U_CROLE_DROP,
+        U_CROLES_COPY,
+        U_PASSWORD,
+        U_SESSION,
+        U_SESSION_DROP,
+        U_SESSIONS_END,
+        U_TOKEN,
+        U_TOKEN_USE,
+        U_OUTBOX
+    } op;
+    const char *email, *text;
+    int64_t id, campaign_id, unit_id;
+    unsigned role;
+};
+
+static int account_write(struct store_tx *tx, void *arg)
+{
+    struct account_op *o = arg;
+    switch (o->op) {
+    case U_ADD:
+        return tx_user_add(tx, o->email, "某人", o->text, &o->id);
+    case U_ROLE:
+        return tx_user_role(tx, o->id, o->role, o->text, o->unit_id, o->campaign_id);
+    case U_CROLE_DROP:
+        return tx_campaign_role_drop(tx, o->campaign_id, o->id, o->role);
+    case U_CROLES_COPY:
+        return tx_campaign_roles_copy(tx, o->campaign_id, o->id, o->role);
+    case U_PASSWORD:
+        return tx_user_password(tx, o->id, o->text);
+    case U_SESSION:
+        return tx_session_create(tx, o->text, o->id, "csrf-1");
+    case U_SESSION_DROP:
+        return tx_session_delete(tx, o->text);
+    case U_SESSIONS_END:
+        return tx_sessions_end(tx, o->id);
+    case U_TOKEN:
+        return tx_token_create(tx, o->text, o->id, "invite");
+    case U_TOKEN_USE:
+        return tx_token_use(tx, o->text);
+    case U_OUTBOX:
+        return tx_outbox_add(tx, o->email, "主题", o->text);
+    }
+    return RC_ERROR;
+}
+
+/* A new user with email and password hash (NULL: invited): its id. */
+static int64_t add_user(struct store *st, const char *email, const char *hash)
+{
+    struct account_op o = {.op = U_ADD, .email = email, .text = hash};
+    assert_int_equal(store_write_sync(st, account_write, &o), RC_OK);
+    assert_true(o.id > 0);
+    return o.id;
+}
+
+static int account_do(struct store *st, struct account_op o)
+{
+    return store_write_sync(st, account_write, &o);
+}
+
+static void test_accounts_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('310000', '上海市'), ('440000', '广东省') "
+        "ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, published_at) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', NULL), "
+        "(2, 'old', '上届', '2019-05-01', '2019-09-30', 'published', '2019-12-30'), "
+        "(3, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', NULL)",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    int64_t org = add_user(st, "Org@Example.org", "hash-1");
+    int64_t rec = add_user(st, "rec@example.org", NULL);
+    int64_t sub = add_user(st, "sub@example.org", "hash-3");
+    int64_t rev = add_user(st, "rev@example.org", "hash-4");
+    int64_t none = add_user(st, "none@example.org", NULL);
+    struct account_op taken = {.op = U_ADD, .email = "org@EXAMPLE.org"}; /* case does not count */
+    assert_int_equal(store_write_sync(st, account_write, &taken), RC_EXISTS);
+
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_ROLE, .id = org, .role = ROLE_ORGANISER}),
+        RC_OK);
+    assert_int_equal(
+        account_do(
+            st,
+            (struct account_op){.op = U_ROLE, .id = org, .role = ROLE_REVIEWER, .campaign_id = 1}),
+        RC_OK);
+    /* Campaign 0: every campaign not published (1 and 3); then the region changed. */
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE,
+                                                        .id = rec,
+                                                        .role = ROLE_RECOMMENDER,
+                                                        .text = "310000"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_ROLE,
+                                                        .id = rec,
+                                                        .role = ROLE_RECOMMENDER,
+                                                        .text = "440000"}),
+                     RC_OK);
+    assert_int_equal(
+        account_do(
+            st, (struct account_op){.op = U_ROLE, .id = sub, .role = ROLE_SUBMITTER, .unit_id = 1}),
+        RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_ROLE, .id = rev, .role = ROLE_REVIEWER}), RC_OK);
+
+    struct store_user u;
+    assert_int_equal(store_user_by_email(st, "ORG@example.ORG", &u), RC_OK);
+    assert_int_equal(u.id, org);
+    assert_string_equal(u.email, "Org@Example.org");
+    assert_string_equal(u.password_hash, "hash-1");
+    assert_int_equal(u.roles, ROLE_ORGANISER | ROLE_REVIEWER);
+    assert_int_equal(store_user_by_email(st, "nobody@example.org", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_id(st, rec, &u), RC_OK);
+    assert_int_equal(u.roles, ROLE_RECOMMENDER); /* in the open campaign, for the new region */
+    assert_string_equal(u.region_code, "440000");
+    assert_string_equal(u.region_name, "广东省");
+    assert_int_equal(store_user_by_id(st, sub, &u), RC_OK);
+    assert_int_equal(u.unit_id, 1);
+    assert_string_equal(u.unit_name, "某镇");
+    assert_string_equal(u.unit_region, "440000");
+
+    /* Campaign roles: held, dropped once, copied (twice: nothing doubled). */
+    assert_int_equal(store_campaign_role_held(st, 3, rec, ROLE_RECOMMENDER), 1);
+    assert_int_equal(store_campaign_role_held(st, 2, rec, ROLE_RECOMMENDER), 0);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP,
+                                                        .id = rev,
+                                                        .campaign_id = 1,
+                                                        .role = ROLE_REVIEWER}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_CROLE_DROP,
+                                                        .id = rev,
+                                                        .campaign_id = 1,
+                                                        .role = ROLE_REVIEWER}),
+                     RC_NOTFOUND);
+    struct account_op copy = {
+        .op = U_CROLES_COPY, .campaign_id = 1, .id = 2, .role = ROLE_RECOMMENDER | ROLE_REVIEWER};
+    assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
+    assert_int_equal(store_write_sync(st, account_write, &copy), RC_OK);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM campaign_role WHERE campaign_id = ?1", 2),
+                     2); /* rec and org; rev's row was dropped */
+    json_t *held = store_campaign_roles_of(st, rec);
+    assert_int_equal(json_array_size(held), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(held, 0), "campaign")),
+                        "下届");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(held, 1), "region")),
+                        "广东省");
+    json_decref(held);
+
+    /* The list: roles as words in one order, none as null; active once a password is set. */
+    json_t *users = store_users(st);
+    assert_int_equal(json_array_size(users), 5);
+    json_t *first = json_array_get(users, 0), *last = json_array_get(users, 4);
+    assert_string_equal(json_string_value(json_object_get(first, "roles")), "organiser reviewer");
+    assert_true(json_is_true(json_object_get(first, "active")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(users, 1), "region")),
+                        "广东省");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(users, 2), "unit")),
+                        "某镇");
+    assert_true(json_is_null(json_object_get(last, "roles")));
+    assert_true(json_is_false(json_object_get(last, "active")));
+    json_decref(users);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_PASSWORD, .id = none, .text = "hash-5"}), RC_OK);
+    assert_int_equal(store_user_by_id(st, none, &u), RC_OK);
+    assert_string_equal(u.password_hash, "hash-5");
+
+    /* Sessions: found until deleted, ended, expired, or the user disabled. */
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = org, .text = "digest-1"}), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_OK);
+    assert_int_equal(u.id, org);
+    assert_string_equal(u.csrf, "csrf-1");
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSION_DROP, .text = "digest-1"}),
+                     RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-1", &u), RC_NOTFOUND);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = sub, .text = "digest-2"}), RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_SESSIONS_END, .id = sub}), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-2", &u), RC_NOTFOUND);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = rev, .text = "digest-3"}), RC_OK);
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_SESSION, .id = rev, .text = "digest-4"}), RC_OK);
+    static const char *const age[] = {
+        "UPDATE session SET expires_at = '2000-01-01T00:00:00Z' WHERE token_hash = 'digest-3'",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)age), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-3", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_session(st, "digest-4", &u), RC_OK);
+    static const char *const off[] = {"UPDATE \"user\" SET disabled = 1 WHERE email = "
+                                      "'rev@example.org'",
+                                      NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)off), RC_OK);
+    assert_int_equal(store_user_by_session(st, "digest-4", &u), RC_NOTFOUND);
+
+    /* Tokens: of their kind, used once. */
+    assert_int_equal(
+        account_do(st, (struct account_op){.op = U_TOKEN, .id = rec, .text = "token-1"}), RC_OK);
+    assert_int_equal(store_user_by_token(st, "token-1", "reset", &u), RC_NOTFOUND);
+    assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_OK);
+    assert_int_equal(u.id, rec);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN_USE, .text = "token-1"}),
+                     RC_OK);
+    assert_int_equal(account_do(st, (struct account_op){.op = U_TOKEN_USE, .text = "token-1"}),
+                     RC_NOTFOUND);
+    assert_int_equal(store_user_by_token(st, "token-1", "invite", &u), RC_NOTFOUND);
+
+    /* A message queued, due now. */
+    assert_int_equal(
+        account_do(st,
+                   (struct account_op){.op = U_OUTBOX, .email = "a@example.org", .text = "正文"}),
+        RC_OK);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM outbox WHERE id >= ?1 AND "
+                              "next_attempt_at = created_at AND created_at LIKE '2%Z'",
+                              0),
+                     1);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* The 公示's writes, one op a write. */
+struct notice_op {
+    enum { O_PUBLISH, O_CODE, O_FILE, O_ANSWER } op;
+    const char *contact, *code;
+    int64_t case_id, id, tier_id;
+    long now;
+    int uphold;
+    struct objection_filing f;
+};
+
+static int notice_write(struct store_tx *tx, void *arg)
+{
+    struct notice_op *o = arg;
+    switch (o->op) {
+    case O_PUBLISH:
+        return tx_notice_publish(tx, 1, 5, "2020-01-02", "2020-01-08", "电话 010-1234", "");
+    case O_CODE:
+        return tx_objection_code(tx, 1, o->contact, o->code, "验证码", "正文", o->now);
+    case O_FILE:
+        return tx_objection_file(tx, &o->f);
+    case O_ANSWER:
+        return tx_objection_answer(tx, 1, o->id, o->uphold, o->tier_id, "答复", "主题", "正文");
+    }
+    return RC_ERROR;
+}
+
+/* An objection to case_id by contact with code at now: tx_objection_file's outcome. */
+static int object(struct store *st, int64_t case_id, const char *contact, const char *code,
+                  long now, const char *file)
+{
+    struct notice_op o = {.op = O_FILE,
+                          .f = {.stage_id = 1,
+                                .case_id = case_id,
+                                .name = "某人",
+                                .contact = contact,
+                                .reason = "理由 'x' ?1",
+                                .code_hash = code,
+                                .file_sha256 = file,
+                                .file_name = file ? "证据.pdf" : NULL,
+                                .file_mime = file ? "application/pdf" : NULL,
+                                .file_size = file ? 2048 : 0,
+                                .now = now,
+                                .outcome = -99}};
+    int rc = store_write_sync(st, notice_write, &o);
+    return rc == RC_OK ? o.f.outcome : 1000 + rc;
+}
+
+static int notice_do(struct store *st, struct notice_op o)
+{
+    return store_write_sync(st, notice_write, &o);
+}
+
+/* The tier of case_id's award in campaign 1, 0 without one. */
+static int64_t award_tier(struct store *st, int64_t case_id)
+{
+    int64_t t =
+        read_int(st, "SELECT tier_id FROM award WHERE campaign_id = 1 AND case_id = ?1", case_id);
+    return t < 0 ? 0 : t;
+}
+
+static void test_notice_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)award_fixture), RC_OK);
+    assert_null(store_notice(st, 1));
+    /* Nothing proposed yet: nothing to publish. */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_STATE);
+    struct award_op p = {.op = A_PROPOSE}; /* 1, 3 in tier 1; 2 (capped), 4 in tier 2 */
+    assert_int_equal(store_write_sync(st, award_write, &p), RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_PUBLISH}), RC_EXISTS);
+
+    json_t *n = store_notice(st, 1);
+    assert_non_null(n);
+    assert_int_equal(json_integer_value(json_object_get(n, "days")), 5);
+    assert_string_equal(json_string_value(json_object_get(n, "state")), "open");
+    assert_true(json_integer_value(json_object_get(n, "article_id")) > 0);
+    json_decref(n);
+    json_t *pub = store_notices_public(st);
+    assert_int_equal(json_array_size(pub), 1);
+    json_t *tiers = json_object_get(json_array_get(pub, 0), "tiers");
+    json_t *items = json_object_get(json_array_get(tiers, 0), "items");
+    assert_int_equal(json_array_size(items), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "case_id")), 3);
+    json_t *regions = json_object_get(json_array_get(pub, 0), "regions");
+    assert_int_equal(json_array_size(regions), 2);
+    json_t *sh = json_array_get(regions, 0); /* 310000: 1 in tier 1, 2 in tier 2 */
+    assert_string_equal(json_string_value(json_object_get(sh, "name")), "上海市");
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(sh, "counts"), 1)), 2);
+    assert_int_equal(json_integer_value(json_object_get(sh, "total")), 3);
+    json_decref(pub);
+
+    /* Codes: one a minute per address; the newer replaces the older. */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-1",
+                                                      .now = 1000}),
+                     RC_OK);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-2",
+                                                      .now = 1030}),
+                     RC_QUOTA);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "a@example.org",
+                                                      .code = "hash-3",
+                                                      .now = 1100}),
+                     RC_OK);
+    assert_int_equal(object(st, 5, "a@example.org", "hash-3", 1110, NULL), 1000 + RC_GONE);
+    assert_int_equal(object(st, 1, "a@example.org", "hash-1", 1110, NULL), RC_INVALID);
+    assert_int_equal(read_int(st, "SELECT tries FROM objection_code WHERE campaign_id = ?1", 1),
+                     1); /* the try spent is kept */
+    assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1120, NULL), RC_OK);
+    assert_int_equal(object(st, 1, "a@example.org", "hash-3", 1130, NULL), RC_NOTFOUND);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "b@example.org",
+                                                      .code = "hash-4",
+                                                      .now = 2000}),
+                     RC_OK);
+    assert_int_equal(
+        object(st, 3, "b@example.org", "hash-4", 2000 + OBJECTION_CODE_TTL_S + 1, NULL),
+        RC_NOTFOUND); /* expired */
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CODE,
+                                                      .contact = "b@example.org",
+                                                      .code = "hash-5",
+                                                      .now = 3000}),
+                     RC_OK);
+    static const char sha[] = "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+    assert_int_equal(object(st, 3, "b@example.org", "hash-5", 3010, sha), RC_OK);
+
+    json_t *list = store_objections(st, 1);
+    assert_int_equal(json_array_size(list), 2);
+    json_t *second = json_array_get(list, 0), *first = json_array_get(list, 1);
+    int64_t on3 = json_integer_value(json_object_get(second, "id"));
+    int64_t on1 = json_integer_value(json_object_get(first, "id"));
+    assert_int_equal(json_integer_value(json_object_get(second, "case_id")), 3);
+    assert_string_equal(json_string_value(json_object_get(second, "file_name")), "证据.pdf");
+    assert_string_equal(json_string_value(json_object_get(first, "tier_name")), "最佳案例");
+    assert_string_equal(json_string_value(json_object_get(first, "reason")), "理由 'x' ?1");
+    assert_int_equal(strlen(json_string_value(json_object_get(first, "created_at"))), 10);
+    json_decref(list);
+    json_t *file = store_objection_file(st, 1, on3);
+    assert_string_equal(json_string_value(json_object_get(file, "sha256")), sha);
+    json_decref(file);
+    assert_null(store_objection_file(st, 1, on1));
+    n = store_notice(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(n, "objections_open")), 2);
+    json_decref(n);
+
+    /* Upheld out of the awards: case 2 (capped out of tier 1) moves up into the place. */
+    int64_t mail = read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1", 0);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on1, .uphold = 1}),
+                     RC_OK);
+    assert_int_equal(award_tier(st, 1), 0);
+    assert_int_equal(award_tier(st, 2), 1);
+    assert_int_equal(award_tier(st, 4), 2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1", 0), mail + 1);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on1, .uphold = 0}),
+                     RC_STATE); /* answered */
+    /* Upheld into another tier, with room for it. */
+    assert_int_equal(
+        notice_do(st, (struct notice_op){.op = O_ANSWER, .id = on3, .uphold = 1, .tier_id = 2}),
+        RC_OK);
+    assert_int_equal(award_tier(st, 3), 2);
+    list = store_objections(st, 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
+                        "upheld");
+    json_decref(list);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* A unit's submissions' writes, one op a write. */
+struct submission_op {
+    enum { S_CREATE, S_SAVE, S_STATUS, S_FILE, S_UNFILE, S_RULES } op;
+    int64_t campaign_id, id, user_id, file_id, size;
+    const char *from, *to;
+    struct submission_fields f;
+};
+
+static int submission_write(struct store_tx *tx, void *arg)
+{
+    struct submission_op *o = arg;
+    switch (o->op) {
+    case S_CREATE:
+        return tx_submission_create(tx, o->campaign_id, 1, "440000", o->user_id, &o->id);
+    case S_SAVE:
+        return tx_submission_save(tx, &o->f);
+    case S_STATUS:
+        return tx_submission_status(tx, o->id, o->from, o->to, o->user_id, "理由");
+    case S_FILE:
+        return tx_attachment_add(tx, o->id, o->from, "材料.pdf", "application/pdf", o->size,
+                                 o->user_id);
+    case S_UNFILE:
+        return tx_attachment_remove(tx, o->id, o->file_id);
+    case S_RULES:
+        return tx_submission_rules(tx, o->id, o->file_id != 0);
+    }
+    return RC_ERROR;
+}
+
+static int submission_do(struct store *st, struct submission_op o)
+{
+    return store_write_sync(st, submission_write, &o);
+}
+
+static void test_submissions_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('440000', '广东省') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, cases_per_unit, "
+        "attachments_min) VALUES (1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', 1, 1), "
+        "(2, 'next', '下届', '2021-05-01', '2021-09-30', 'draft', 1, 0)",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+        "(2, 1, 'village', '乡村')",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3)", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    int64_t user = add_user(st, "sub@example.org", "hash");
+
+    struct submission_op c = {.op = S_CREATE, .campaign_id = 2, .user_id = user};
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_NOTFOUND); /* no track */
+    c.campaign_id = 1;
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_OK);
+    int64_t c1 = c.id;
+    assert_int_equal(store_write_sync(st, submission_write, &c), RC_OK);
+    int64_t c2 = c.id;
+    assert_true(c1 > 0 && c2 > c1);
+    json_t *list = store_unit_cases(st, 1, 1);
+    assert_int_equal(json_array_size(list), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "id")), c2);
+    assert_int_equal(
+        strlen(json_string_value(json_object_get(json_array_get(list, 0), "created_on"))), 10);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "submitted_on")),
+                        "");
+    json_decref(list);
+
+    /* Saved while a draft; a section's HTML goes with its old Markdown. */
+    struct submission_op save = {.op = S_SAVE,
+                                 .f = {c1,
+                                       "draft",
+                                       "题目 'x' ?1",
+                                       "village",
+                                       "标签",
+                                       "联系人",
+                                       "13800000000",
+                                       "a@example.org",
+                                       {"一", "二", "三", "四", "五"}}};
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_OK);
+    static const char *const html[] = {"UPDATE case_section SET body_html = '<p>old</p>'", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)html), RC_OK);
+    save.f.sections[4] = "五（改）";
+    save.f.track = "";
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_OK);
+    /* NULL, or rendered again where the store renders in the write (SQLite's writer). */
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM case_section WHERE case_id = ?1 AND "
+                              "body_html = '<p>old</p>'",
+                              c1),
+                     0);
+    save.f.expect_status = "submitted";
+    assert_int_equal(store_write_sync(st, submission_write, &save), RC_NOTFOUND);
+    json_t *o = store_submission(st, c1);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "title")), "题目 'x' ?1");
+    assert_string_equal(json_string_value(json_object_get(o, "track")), "village");
+    assert_string_equal(json_string_value(json_object_get(o, "region_name")), "广东省");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(o, "sections"), 4)),
+                        "五（改）");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(o, "campaign"), "status")), "open");
+    assert_int_equal(strlen(json_string_value(json_object_get(o, "updated_on"))), 10);
+    json_decref(o);
+
+    /* Attachments: the call wants one; a case's total is capped. */
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}),
+                     RC_INVALID);
+    static const char sha[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+    assert_int_equal(
+        submission_do(st,
+                      (struct submission_op){
+                          .op = S_FILE, .id = c1, .from = sha, .size = 1000, .user_id = user}),
+        RC_OK);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_FILE,
+                                                              .id = c1,
+                                                              .from = sha,
+                                                              .size = SUBMISSIONS_MAX_CASE_BYTES}),
+                     SUBMISSIONS_FULL);
+    int files = 0;
+    int64_t bytes = 0;
+    assert_int_equal(store_attachment_usage(st, c1, &files, &bytes), RC_OK);
+    assert_int_equal(files, 1);
+    assert_int_equal(bytes, 1000);
+    json_t *fr = store_file_rows(st, sha);
+    assert_int_equal(json_array_size(fr), 1);
+    assert_true(json_is_false(json_object_get(json_array_get(fr, 0), "published")));
+    json_decref(fr);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c1}), RC_OK);
+
+    /* Submitted once; then counted against the unit's second case, and no longer editable. */
+    struct submission_op sub = {
+        .op = S_STATUS, .id = c1, .from = "draft", .to = "submitted", .user_id = user};
+    assert_int_equal(store_write_sync(st, submission_write, &sub), RC_OK);
+    assert_int_equal(store_write_sync(st, submission_write, &sub), RC_NOTFOUND);
+    o = store_submission(st, c1);
+    assert_int_equal(strlen(json_string_value(json_object_get(o, "submitted_on"))), 10);
+    json_decref(o);
+    json_t *ev = store_case_events(st, c1);
+    assert_int_equal(json_array_size(ev), 2);
+    json_t *e1 = json_array_get(ev, 1);
+    assert_string_equal(json_string_value(json_object_get(e1, "from")), "draft");
+    assert_string_equal(json_string_value(json_object_get(e1, "to")), "submitted");
+    assert_string_equal(json_string_value(json_object_get(e1, "user")), "某人");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "from")), "");
+    json_decref(ev);
+    assert_int_equal(submission_do(st, (struct submission_op){.op = S_RULES, .id = c2}), RC_EXISTS);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_RULES, .id = c2, .file_id = 1}),
+        RC_INVALID); /* recommended or later: c1 does not count yet */
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_FILE, .id = c1, .from = sha, .size = 1}),
+        RC_NOTFOUND);
+    int64_t f1 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c1);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c1, .file_id = f1}),
+        RC_NOTFOUND);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_FILE, .id = c2, .from = sha, .size = 5}),
+        RC_OK);
+    int64_t f2 = read_int(st, "SELECT id FROM attachment WHERE case_id = ?1", c2);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2, .file_id = f2}), RC_OK);
+    assert_int_equal(
+        submission_do(st, (struct submission_op){.op = S_UNFILE, .id = c2, .file_id = f2}),
+        RC_NOTFOUND);
+
+    /* Days in China Standard Time: 18:00 UTC is the next day there, 15:59 the same. */
+    static const char *const late[] = {
+        "INSERT INTO case_event (case_id, at, to_status) SELECT max(id), "
+        "'2020-02-04T15:59:59Z', 'draft' FROM \"case\"",
+        "INSERT INTO case_event (case_id, at, to_status) SELECT max(id), "
+        "'2020-02-04T18:00:00Z', 'draft' FROM \"case\"",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
+    ev = store_case_events(st, c2);
+    assert_int_equal(json_array_size(ev), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 1), "on")),
+                        "2020-02-04");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 2), "on")),
+                        "2020-02-05");
+    json_decref(ev);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -1398,6 +2440,12 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_correction_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_certs_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_imports_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_campaigns_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_news_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_award_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_accounts_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_notice_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_submissions_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -1,5 +1,6 @@
 /*
- * sqlite_news.c — news written by the organiser, in SQLite; see news.h.
+ * news.c — news written by the organiser, in the store; see news.h.
+ * Written over the driver (db.h): it runs on SQLite and on PostgreSQL.
  *
  * Slugs are unique over every article (an index of migration 008).  A slug
  * the organiser typed that another article has is refused (RC_EXISTS); one
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include "store/news.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 #define NEWS_COLS                                                                                  \
     "id, title, slug, status, kind, published_at, coalesce(updated_at, ''), views, source, "       \
@@ -34,21 +35,20 @@ static const char SQL_IMAGE[] = "SELECT mime FROM news_image WHERE sha256 = ?1 L
 static const char SQL_SLUG_TAKEN[] = "SELECT 1 FROM article WHERE slug = ?1 AND id <> ?2";
 static const char SQL_INSERT[] =
     "INSERT INTO article (campaign_id, title, slug, source, author, published_at, body_md, "
-    "status, kind, cover, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?9, "
-    "strftime('%Y-%m-%d %H:%M:%S', 'now'))";
+    "status, kind, cover, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?9, ?10) "
+    "RETURNING id";
 static const char SQL_SAVE[] =
     "UPDATE article SET title = ?3, slug = ?4, source = ?5, author = ?6, published_at = ?7, "
-    "body_md = ?8, cover = ?9, updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') "
+    "body_md = ?8, cover = ?9, updated_at = ?10 "
     "WHERE id = ?1 AND campaign_id = ?2";
 static const char SQL_STATUS[] = "SELECT status FROM article WHERE id = ?1 AND campaign_id = ?2";
-static const char SQL_MOVE[] =
-    "UPDATE article SET status = ?3, updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') "
-    "WHERE id = ?1 AND campaign_id = ?2 AND status = ?4";
+static const char SQL_MOVE[] = "UPDATE article SET status = ?3, updated_at = ?5 "
+                               "WHERE id = ?1 AND campaign_id = ?2 AND status = ?4";
 static const char SQL_HAS_IMAGE[] =
     "SELECT 1 FROM news_image WHERE article_id = ?1 AND sha256 = ?2";
 static const char SQL_IMAGE_ADD[] =
     "INSERT INTO news_image (article_id, sha256, name, mime, size, width, height, created_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%d %H:%M:%S', 'now')) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
     "ON CONFLICT (article_id, sha256) DO UPDATE SET name = excluded.name";
 static const char SQL_CAMPAIGN_NAME[] = "SELECT name, slug FROM campaign WHERE id = ?1";
 static const char SQL_TIERS[] = "SELECT id, name FROM tier WHERE campaign_id = ?1 ORDER BY rank";
@@ -59,77 +59,111 @@ static const char SQL_AWARDED[] =
     "SELECT c.id, c.tier_id FROM \"case\" c JOIN tier t ON t.id = c.tier_id "
     "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL ORDER BY t.rank, c.region_code, c.id";
 
+static const char SQL_PUBLIC_CAMPAIGN[] =
+    "SELECT id FROM campaign WHERE status IN ('published', 'archived') "
+    "ORDER BY published_at IS NULL, published_at DESC, id DESC LIMIT 1";
 static const char SQL_PROPOSED[] =
     "SELECT a.case_id, a.tier_id FROM award a JOIN tier t ON t.id = a.tier_id JOIN \"case\" c "
     "ON c.id = a.case_id WHERE a.campaign_id = ?1 ORDER BY t.rank, c.region_code, a.ord, c.id";
+
+/* Column col's text as a JSON string, or JSON null. */
+static json_t *jtext(struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
+}
+
+/* Column col's text, or "" when NULL. */
+static const char *text_of(struct db_stmt *s, int col)
+{
+    const char *t = db_column_text(s, col);
+    return t ? t : "";
+}
+
+/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
+static int run_changed(struct db_stmt *s, int none)
+{
+    int rc = db_run(s);
+    if (rc == RC_OK && db_changes(s) == 0)
+        return none;
+    return rc;
+}
+
+/* The time now as an article keeps it: 2020-02-04 08:00:00 (UTC). */
+static void saved_now(char out[STORE_NOW_LEN])
+{
+    store_now(out); /* 2020-02-04T08:00:00Z */
+    out[10] = ' ';
+    out[19] = '\0';
+}
 
 int64_t store_news_campaign(struct store *st)
 {
     int64_t id = store_public_campaign(st);
     if (id)
         return id;
-    sqlite3_stmt *s = sq_prepare(st, SQL_NEWEST_CAMPAIGN);
-    if (s && sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
-    sq_done(s);
+    struct db_stmt *s = store_stmt(st, SQL_NEWEST_CAMPAIGN);
+    if (s && db_step(s) == DB_ROW)
+        id = db_column_int64(s, 0);
+    db_reset(s);
     return id;
 }
 
-static json_t *news_row(sqlite3_stmt *s, int whole)
+static json_t *news_row(struct db_stmt *s, int whole)
 {
-    int64_t id = sqlite3_column_int64(s, 0);
+    int64_t id = db_column_int64(s, 0);
     json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)id, "title",
-                          sq_jtext(s, 1), "slug", sq_jtext(s, 2), "status", sq_jtext(s, 3), "kind",
-                          sq_jtext(s, 4), "published_at", sq_jtext(s, 5), "updated_at",
-                          sq_jtext(s, 6), "views", (json_int_t)sqlite3_column_int64(s, 7), "url",
-                          json_sprintf("/news/%s", sq_text(s, 2)));
+                          jtext(s, 1), "slug", jtext(s, 2), "status", jtext(s, 3), "kind",
+                          jtext(s, 4), "published_at", jtext(s, 5), "updated_at", jtext(s, 6),
+                          "views", (json_int_t)db_column_int64(s, 7), "url",
+                          json_sprintf("/news/%s", text_of(s, 2)));
     if (whole) {
-        json_object_set_new(o, "source", sq_jtext(s, 8));
-        json_object_set_new(o, "author", sq_jtext(s, 9));
-        json_object_set_new(o, "cover", sq_jtext(s, 10));
-        json_object_set_new(o, "body_md", sq_jtext(s, 11));
+        json_object_set_new(o, "source", jtext(s, 8));
+        json_object_set_new(o, "author", jtext(s, 9));
+        json_object_set_new(o, "cover", jtext(s, 10));
+        json_object_set_new(o, "body_md", jtext(s, 11));
     }
     return o;
 }
 
 json_t *store_news_list(struct store *st)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_LIST);
+    struct db_stmt *s = store_stmt(st, SQL_LIST);
     if (!s)
         return NULL;
     json_t *a = json_array();
-    sqlite3_bind_int64(s, 1, store_news_campaign(st));
-    while (sqlite3_step(s) == SQLITE_ROW)
+    db_bind_int64(s, 1, store_news_campaign(st));
+    while (db_step(s) == DB_ROW)
         json_array_append_new(a, news_row(s, 0));
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
 json_t *store_news_get(struct store *st, int64_t id)
 {
     int64_t campaign = store_news_campaign(st);
-    sqlite3_stmt *s = sq_prepare(st, SQL_GET);
+    struct db_stmt *s = store_stmt(st, SQL_GET);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, campaign);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, campaign);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return NULL;
     }
     json_t *o = news_row(s, 1);
-    sq_done(s);
+    db_reset(s);
     json_t *images = json_array();
-    if ((s = sq_prepare(st, SQL_IMAGES))) {
-        sqlite3_bind_int64(s, 1, id);
-        while (sqlite3_step(s) == SQLITE_ROW)
+    if ((s = store_stmt(st, SQL_IMAGES))) {
+        db_bind_int64(s, 1, id);
+        while (db_step(s) == DB_ROW)
             json_array_append_new(
-                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", sq_jtext(s, 0), "name",
-                                  sq_jtext(s, 1), "mime", sq_jtext(s, 2), "size",
-                                  (json_int_t)sqlite3_column_int64(s, 3), "width",
-                                  sqlite3_column_int(s, 4), "height", sqlite3_column_int(s, 5),
-                                  "url", json_sprintf("/news/images/%s", sq_text(s, 0))));
-        sq_done(s);
+                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", jtext(s, 0), "name",
+                                  jtext(s, 1), "mime", jtext(s, 2), "size",
+                                  (json_int_t)db_column_int64(s, 3), "width",
+                                  (int)db_column_int64(s, 4), "height", (int)db_column_int64(s, 5),
+                                  "url", json_sprintf("/news/images/%s", text_of(s, 0))));
+        db_reset(s);
     }
     json_object_set_new(o, "images", images);
     return o;
@@ -141,27 +175,27 @@ int64_t store_news_public_id(struct store *st, const char *seg)
     int number = n && n <= 12 && strspn(seg, "0123456789") == n && seg[0] != '0';
     if (!number && !news_slug_valid(seg))
         return 0;
-    sqlite3_stmt *s = sq_prepare(st, number ? SQL_PUBLIC_ID : SQL_PUBLIC_SLUG);
+    struct db_stmt *s = store_stmt(st, number ? SQL_PUBLIC_ID : SQL_PUBLIC_SLUG);
     if (!s)
         return 0;
     if (number)
-        sqlite3_bind_int64(s, 1, strtoll(seg, NULL, 10));
+        db_bind_int64(s, 1, strtoll(seg, NULL, 10));
     else
-        sqlite3_bind_text(s, 1, seg, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, store_public_campaign(st));
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
+        db_bind_text(s, 1, seg, -1);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    int64_t id = db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
     return id;
 }
 
 json_t *store_news_image(struct store *st, const char *sha256)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_IMAGE);
+    struct db_stmt *s = store_stmt(st, SQL_IMAGE);
     if (!s)
         return NULL;
-    sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
-    json_t *o = sqlite3_step(s) == SQLITE_ROW ? json_pack("{s:o}", "mime", sq_jtext(s, 0)) : NULL;
-    sq_done(s);
+    db_bind_text(s, 1, sha256, -1);
+    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o}", "mime", jtext(s, 0)) : NULL;
+    db_reset(s);
     return o;
 }
 
@@ -170,15 +204,14 @@ json_t *store_news_image(struct store *st, const char *sha256)
 /* 1 if another article than `except` has slug, 0 if none, -1 on a fault. */
 static int slug_taken(struct store_tx *tx, const char *slug, int64_t except)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_SLUG_TAKEN);
+    struct db_stmt *s = tx_stmt(tx, SQL_SLUG_TAKEN);
     if (!s)
         return -1;
-    sqlite3_bind_text(s, 1, slug, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, except);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    db_bind_text(s, 1, slug, -1);
+    db_bind_int64(s, 2, except);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -217,25 +250,24 @@ static int cover_ok(struct store_tx *tx, int64_t id, const char *cover)
 {
     if (!cover || !*cover)
         return RC_OK;
-    sqlite3_stmt *s = tx_prepare(tx, SQL_HAS_IMAGE);
+    struct db_stmt *s = tx_stmt(tx, SQL_HAS_IMAGE);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, cover, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_INVALID : RC_ERROR;
+    db_bind_int64(s, 1, id);
+    db_bind_text(s, 2, cover, -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? RC_OK : rc == DB_DONE ? RC_INVALID : RC_ERROR;
 }
 
-static void bind_fields(sqlite3_stmt *s, int first, const struct news_fields *f, const char *slug)
+static void bind_fields(struct db_stmt *s, int first, const struct news_fields *f, const char *slug)
 {
-    sqlite3_bind_text(s, first, f->title, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, first + 1, slug, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, first + 2, f->source ? f->source : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, first + 3, f->author ? f->author : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, first + 4, f->date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, first + 5, f->body_md ? f->body_md : "", -1, SQLITE_TRANSIENT);
+    db_bind_text(s, first, f->title, -1);
+    db_bind_text(s, first + 1, slug, -1);
+    db_bind_text(s, first + 2, f->source ? f->source : "", -1);
+    db_bind_text(s, first + 3, f->author ? f->author : "", -1);
+    db_bind_text(s, first + 4, f->date, -1);
+    db_bind_text(s, first + 5, f->body_md ? f->body_md : "", -1);
 }
 
 static int insert(struct store_tx *tx, int64_t campaign_id, const struct news_fields *f,
@@ -245,18 +277,22 @@ static int insert(struct store_tx *tx, int64_t campaign_id, const struct news_fi
     int rc = slug_pick(tx, f, fallback, 0, slug);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, SQL_INSERT);
+    struct db_stmt *s = tx_stmt(tx, SQL_INSERT);
     if (!s)
         return RC_ERROR;
     static const char *const kinds[] = {"news", "notice", "results"};
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     bind_fields(s, 2, f, slug);
-    sqlite3_bind_text(s, 8, kinds[kind], -1, SQLITE_STATIC);
-    sqlite3_bind_null(s, 9); /* a new article has no image yet */
-    rc = tx_exec(tx, s);
-    if (rc == RC_OK)
-        *id = sqlite3_last_insert_rowid(tx->db);
-    return rc;
+    db_bind_text(s, 8, kinds[kind], -1);
+    db_bind_null(s, 9); /* a new article has no image yet */
+    char now[STORE_NOW_LEN];
+    saved_now(now);
+    db_bind_text(s, 10, now, -1);
+    int step = db_step(s);
+    if (step == DB_ROW)
+        *id = db_column_int64(s, 0);
+    db_reset(s);
+    return step == DB_ROW ? RC_OK : RC_ERROR;
 }
 
 int tx_news_create(struct store_tx *tx, int64_t campaign_id, const struct news_fields *f,
@@ -276,75 +312,82 @@ int tx_news_save(struct store_tx *tx, int64_t campaign_id, int64_t id, const str
         rc = cover_ok(tx, id, f->cover);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, SQL_SAVE);
+    struct db_stmt *s = tx_stmt(tx, SQL_SAVE);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, campaign_id);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, campaign_id);
     bind_fields(s, 3, f, slug);
     if (f->cover && *f->cover)
-        sqlite3_bind_text(s, 9, f->cover, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, 9, f->cover, -1);
     else
-        sqlite3_bind_null(s, 9);
-    return tx_exec_changed(tx, s, RC_NOTFOUND);
+        db_bind_null(s, 9);
+    char now[STORE_NOW_LEN];
+    saved_now(now);
+    db_bind_text(s, 10, now, -1);
+    return run_changed(s, RC_NOTFOUND);
 }
 
 int tx_news_move(struct store_tx *tx, int64_t campaign_id, int64_t id, enum news_status to)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_STATUS);
+    struct db_stmt *s = tx_stmt(tx, SQL_STATUS);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, campaign_id);
-    int step = sqlite3_step(s);
-    int from = step == SQLITE_ROW ? news_status_of((const char *)sqlite3_column_text(s, 0)) : -1;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, campaign_id);
+    int step = db_step(s);
+    int from = step == DB_ROW ? news_status_of(db_column_text(s, 0)) : -1;
+    db_reset(s);
+    if (step != DB_ROW)
+        return step == DB_DONE ? RC_NOTFOUND : RC_ERROR;
     if (from < 0 || !news_can_move((enum news_status)from, to))
         return RC_STATE;
-    if (!(s = tx_prepare(tx, SQL_MOVE)))
+    if (!(s = tx_stmt(tx, SQL_MOVE)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, campaign_id);
-    sqlite3_bind_text(s, 3, news_status_names[to], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, news_status_names[from], -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, RC_STATE);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, campaign_id);
+    db_bind_text(s, 3, news_status_names[to], -1);
+    db_bind_text(s, 4, news_status_names[from], -1);
+    char now[STORE_NOW_LEN];
+    saved_now(now);
+    db_bind_text(s, 5, now, -1);
+    return run_changed(s, RC_STATE);
 }
 
 int tx_news_image_add(struct store_tx *tx, int64_t campaign_id, int64_t id, const char *sha256,
                       const char *name, const char *mime, int64_t size, unsigned width,
                       unsigned height)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_STATUS);
+    struct db_stmt *s = tx_stmt(tx, SQL_STATUS);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, campaign_id);
-    int step = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (step != SQLITE_ROW)
-        return step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
-    if (!(s = tx_prepare(tx, SQL_IMAGE_ADD)))
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, campaign_id);
+    int step = db_step(s);
+    db_reset(s);
+    if (step != DB_ROW)
+        return step == DB_DONE ? RC_NOTFOUND : RC_ERROR;
+    if (!(s = tx_stmt(tx, SQL_IMAGE_ADD)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, sha256, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, mime, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 5, size);
-    sqlite3_bind_int(s, 6, (int)width);
-    sqlite3_bind_int(s, 7, (int)height);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 1, id);
+    db_bind_text(s, 2, sha256, -1);
+    db_bind_text(s, 3, name, -1);
+    db_bind_text(s, 4, mime, -1);
+    db_bind_int64(s, 5, size);
+    db_bind_int64(s, 6, width);
+    db_bind_int64(s, 7, height);
+    char now[STORE_NOW_LEN];
+    saved_now(now);
+    db_bind_text(s, 8, now, -1);
+    return db_run(s);
 }
 
 /* ------------------------------------------------------------ announcements */
 
 /* Text of column col copied to the heap ("" for NULL); NULL when out of memory. */
-static char *column_dup(sqlite3_stmt *s, int col)
+static char *column_dup(struct db_stmt *s, int col)
 {
-    const char *t = (const char *)sqlite3_column_text(s, col);
+    const char *t = db_column_text(s, col);
     return strdup(t ? t : "");
 }
 
@@ -378,23 +421,22 @@ static void draft_free(struct draft *d)
 static int draft_read(struct store_tx *tx, int64_t campaign_id, const struct news_pick *picks,
                       size_t n, struct draft *d)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_CAMPAIGN_NAME);
+    struct db_stmt *s = tx_stmt(tx, SQL_CAMPAIGN_NAME);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    db_bind_int64(s, 1, campaign_id);
+    if (db_step(s) == DB_ROW) {
         d->campaign = column_dup(s, 0);
         d->campaign_slug = column_dup(s, 1);
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
     if (!d->campaign || !d->campaign_slug)
         return RC_NOTFOUND;
-    if (!(s = tx_prepare(tx, SQL_TIERS)))
+    if (!(s = tx_stmt(tx, SQL_TIERS)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     int rc = RC_OK;
-    while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
+    while (rc == RC_OK && db_step(s) == DB_ROW) {
         char **names = realloc(d->tier_names, (d->ntiers + 1) * sizeof *names);
         int64_t *ids = names ? realloc(d->tier_ids, (d->ntiers + 1) * sizeof *ids) : NULL;
         if (names)
@@ -405,21 +447,20 @@ static int draft_read(struct store_tx *tx, int64_t campaign_id, const struct new
             rc = RC_ERROR;
             break;
         }
-        ids[d->ntiers++] = sqlite3_column_int64(s, 0);
+        ids[d->ntiers++] = db_column_int64(s, 0);
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
     if (rc != RC_OK)
         return rc;
-    if (!(d->awards = calloc(n + 1, sizeof *d->awards)) || !(s = tx_prepare(tx, SQL_PICK_CASE)))
+    if (!(d->awards = calloc(n + 1, sizeof *d->awards)) || !(s = tx_stmt(tx, SQL_PICK_CASE)))
         return RC_ERROR;
     for (size_t i = 0; rc == RC_OK && i < n; i++) {
         size_t t = 0;
         while (t < d->ntiers && d->tier_ids[t] != picks[i].tier_id)
             t++;
-        sqlite3_bind_int64(s, 1, picks[i].case_id);
-        sqlite3_bind_int64(s, 2, campaign_id);
-        if (t == d->ntiers || sqlite3_step(s) != SQLITE_ROW) {
+        db_bind_int64(s, 1, picks[i].case_id);
+        db_bind_int64(s, 2, campaign_id);
+        if (t == d->ntiers || db_step(s) != DB_ROW) {
             rc = RC_INVALID;
         } else {
             struct news_award *w = &d->awards[d->nawards++];
@@ -431,8 +472,7 @@ static int draft_read(struct store_tx *tx, int64_t campaign_id, const struct new
             if (!w->title || !w->unit || !w->region || !w->region_code)
                 rc = RC_ERROR;
         }
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
+        db_reset(s);
     }
     return rc;
 }
@@ -479,31 +519,50 @@ int tx_news_announce(struct store_tx *tx, int64_t campaign_id, enum news_kind ki
     return announce(tx, campaign_id, campaign_id, kind, picks, n, from, to, date, id);
 }
 
+/*
+ * The public campaign as the write sees it (the newest published or
+ * archived one, as the store keeps it: store_public_campaign) into *id,
+ * left as it is when there is none.
+ */
+static int public_campaign(struct store_tx *tx, int64_t *id)
+{
+    struct db_stmt *s = tx_stmt(tx, SQL_PUBLIC_CAMPAIGN);
+    if (!s)
+        return RC_ERROR;
+    int step = db_step(s);
+    if (step == DB_ROW)
+        *id = db_column_int64(s, 0);
+    db_reset(s);
+    return step == DB_ERROR ? RC_ERROR : RC_OK;
+}
+
 int tx_news_announce_notice(struct store_tx *tx, int64_t campaign_id, const char *from,
                             const char *to, int64_t *id)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_PROPOSED);
+    struct db_stmt *s = tx_stmt(tx, SQL_PROPOSED);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     struct news_pick *picks = NULL;
     size_t n = 0;
     int rc = RC_OK, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         struct news_pick *more = realloc(picks, (n + 1) * sizeof *picks);
         if (!more) {
             rc = RC_ERROR;
             break;
         }
         picks = more;
-        picks[n].case_id = sqlite3_column_int64(s, 0);
-        picks[n++].tier_id = sqlite3_column_int64(s, 1);
+        picks[n].case_id = db_column_int64(s, 0);
+        picks[n++].tier_id = db_column_int64(s, 1);
     }
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
+    if (step != DB_DONE && step != DB_ROW)
         rc = RC_ERROR;
-    sq_done(s);
+    db_reset(s);
     /* The desk's campaign: the public one while there is one (store_news_campaign). */
-    int64_t owner = tx->st->campaign_id ? tx->st->campaign_id : campaign_id;
+    int64_t owner = campaign_id;
+    if (rc == RC_OK)
+        rc = public_campaign(tx, &owner);
     if (rc == RC_OK)
         rc = announce(tx, campaign_id, owner, NEWS_KIND_NOTICE, picks, n, from, to, from, id);
     free(picks);
@@ -513,27 +572,26 @@ int tx_news_announce_notice(struct store_tx *tx, int64_t campaign_id, const char
 int tx_news_announce_results(struct store_tx *tx, int64_t campaign_id, const char *date,
                              int64_t *id)
 {
-    sqlite3_stmt *s = tx_prepare(tx, SQL_AWARDED);
+    struct db_stmt *s = tx_stmt(tx, SQL_AWARDED);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     struct news_pick *picks = NULL;
     size_t n = 0;
     int rc = RC_OK, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         struct news_pick *more = realloc(picks, (n + 1) * sizeof *picks);
         if (!more) {
             rc = RC_ERROR;
             break;
         }
         picks = more;
-        picks[n].case_id = sqlite3_column_int64(s, 0);
-        picks[n++].tier_id = sqlite3_column_int64(s, 1);
+        picks[n].case_id = db_column_int64(s, 0);
+        picks[n++].tier_id = db_column_int64(s, 1);
     }
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
+    if (step != DB_DONE && step != DB_ROW)
         rc = RC_ERROR;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
     if (rc == RC_OK)
         rc = tx_news_announce(tx, campaign_id, NEWS_KIND_RESULTS, picks, n, NULL, NULL, date, id);
     free(picks);
