@@ -1,0 +1,37 @@
+/*
+ * pub_views.h — the most-viewed order of the public campaign's cases, kept
+ * in memory and rebuilt by a background thread (pub_views.c), so that a
+ * most-viewed list page is read by key instead of walked in a request.
+ */
+#ifndef LAUREL_PUB_VIEWS_H
+#define LAUREL_PUB_VIEWS_H
+
+#include <stdint.h>
+
+struct store;
+
+/* The filters of a list, as sqlite_public.c's masks: key[0] region code,
+ * key[1] tier id, key[2] track id, key[3] tag id. */
+enum { PV_REGION = 1, PV_TIER = 2, PV_TRACK = 4, PV_TAG = 8 };
+
+/*
+ * The order lags the live view counts by at most this long (the rebuild
+ * period, longer when a rebuild costs more than 1/PV_LOAD of it).
+ */
+#define PV_PERIOD_MS 60000.0
+#define PV_LOAD 20
+
+/*
+ * The ids of the most-viewed list of the filters (mask, key), from its
+ * skip-th match on, at most n, into ids; the count given.  total_all is the
+ * campaign's published cases now (pub_count): a kept order of another size
+ * is stale, and the refresher is woken (the page is read from it meanwhile).
+ * The first call of a process waits for the first build.
+ */
+size_t pub_views_page(struct store *st, int mask, const int64_t key[4], int64_t total_all,
+                      int64_t skip, int n, int64_t *ids);
+
+/* Stop st's refresher and free its order (store_close). */
+void pub_views_stop(struct store *st);
+
+#endif
