@@ -13,6 +13,9 @@ struct store;
 /* The filters of a list, as sqlite_public.c's masks: key[0] region code,
  * key[1] tier id, key[2] track id, key[3] tag id. */
 enum { PV_REGION = 1, PV_TIER = 2, PV_TRACK = 4, PV_TAG = 8 };
+/* The orders kept: most viewed first (views, publication, id, descending), and newest
+ * first (pub_rank's: publication, id, descending). */
+enum { PV_VIEWS, PV_NEWEST, PV__ORDERS };
 
 /*
  * The order lags the live view counts by at most this long (the rebuild
@@ -22,13 +25,14 @@ enum { PV_REGION = 1, PV_TIER = 2, PV_TRACK = 4, PV_TAG = 8 };
 #define PV_LOAD 20
 
 /*
- * The ids of the most-viewed list of the filters (mask, key), from its
- * skip-th match on, at most n, into ids; the count given.  total_all is the
+ * The ids of the list of the filters (mask, key) in order k (PV_VIEWS,
+ * PV_NEWEST), from its skip-th match on, at most n, into ids; the count
+ * given.  total_all is the
  * campaign's published cases now (pub_count): a kept order of another size
  * is stale, and the refresher is woken (the page is read from it meanwhile).
  * The first call of a process waits for the first build.
  */
-size_t pub_views_page(struct store *st, int mask, const int64_t key[4], int64_t total_all,
+size_t pub_views_page(struct store *st, int k, int mask, const int64_t key[4], int64_t total_all,
                       int64_t skip, int n, int64_t *ids);
 
 /* Stop st's refresher and free its order (store_close). */

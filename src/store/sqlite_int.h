@@ -54,6 +54,7 @@ enum sq_id {
     Q_SITEMAP_CASES,
     Q_SITEMAP_ARTICLES,
     Q_ARTICLE_COUNT,
+    Q_LIST_PAGE,
     Q__MAX
 };
 
@@ -204,14 +205,7 @@ void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
  * ones but no pub_award row (a database migrated to 004 or 012 and not
  * refreshed yet), else 0. */
 int db_public_stale(sqlite3 *db, int64_t campaign_id);
-/*
- * The SQL text of the id query of a newest-first case list without search
- * words (see sqlite_public.c): drive the pub_rank dimension walked; mask the
- * filters present (1 region, 2 tier, 4 track, 8 tag).  A constant address
- * for the statement cache.
- */
-const char *db_list_sql(int drive, int mask);
-/* The SQL texts the most-viewed order's refresher reads (pub_views.c), i < 3; else NULL. */
+/* The SQL texts the kept orders' refresher reads (pub_views.c), i < 4; else NULL. */
 const char *pub_views_sql(int i);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);

@@ -6,12 +6,9 @@
  * the view to render while they are not rendered yet; other bodies as
  * Markdown.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "store/pub_views.h"
 #include "store/search.h"
@@ -138,6 +135,10 @@ const char *const sq_sql[Q__MAX] = {
                            "AND status = 'published' ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1 "
                         "AND status = 'published'",
+    /* Page K of newest first with no filter or one: ?2 pub_rank's dimension (0 all,
+     * 1 region, 2 tier, 3 track, 4 tag), ?3 its key, ?4 the rank the page follows. */
+    [Q_LIST_PAGE] = "SELECT case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = ?2 "
+                    "AND key = ?3 AND pos > ?4 ORDER BY pos LIMIT ?5",
 };
 
 /* Split "a|b|c" into a JSON array of strings. */
@@ -190,178 +191,20 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
 }
 
 /*
- * The id queries of the case lists without search words, newest first, one
- * SQL text per pub_rank dimension walked and set of filters (no `? IS NULL
- * OR`): each is an index walk in list order, proved by tests/unit/
- * test_public_plan.c.  Binds: ?1 campaign, ?2 dim, ?3 key, ?4 the rank
- * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?8 tier id, ?9 track
- * id, ?10 tag id, ?14 region code as a number.
- *
- * They walk the pub_rank rows of one filter (the one cheapest to walk:
- * fewest cases, a tag checked through case_tag counting TAG_PROBE_COST
- * rows); with that filter alone, page K is the range seek pos > (K - 1) *
- * per_page.  With more filters the others are checked on the pub_rank row
- * itself (the tag in case_tag); page K seeks the rank of an anchor (every
- * NEWEST_ANCHOR_STEP-th match, taken by a walk as deep as asked, see below)
- * and skips fewer than NEWEST_ANCHOR_STEP matches.  Most viewed first is
- * read from the order kept in memory (pub_views.c), never walked here.
+ * The case lists without search words.  Newest first with no filter or one,
+ * page K is the range seek pos > (K - 1) * per_page of pub_rank's
+ * dimension and key (Q_LIST_PAGE), exact as soon as a publication commits.
+ * Most viewed first, and newest first with several filters, are read from
+ * the orders kept in memory by a background refresher (pub_views.c): a
+ * slice of one filter's ranks, or a walk of the shortest filter's ranks
+ * from the nearest kept position, never a walk of the database.
  */
-enum { F_REGION = PV_REGION, F_TIER = PV_TIER, F_TRACK = PV_TRACK, F_TAG = PV_TAG, F__MASKS = 16 };
-enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
-
-static char *list_sql[DIM__MAX][F__MASKS];
-static pthread_once_t list_once = PTHREAD_ONCE_INIT;
-
-static char *make_list_sql(int drive, int mask)
-{
-    struct buf b = BUF_INIT;
-    buf_init(&b, 1024);
-    int others = mask & ~(drive ? 1 << (drive - 1) : 0);
-    buf_puts(&b, "SELECT p.case_id, p.pos FROM pub_rank p");
-    buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
-    if (others & F_REGION)
-        buf_puts(&b, " AND p.region = ?14");
-    if (others & F_TIER)
-        buf_puts(&b, " AND p.tier_id = ?8");
-    if (others & F_TRACK)
-        buf_puts(&b, " AND p.track_id = ?9");
-    if (others & F_TAG)
-        buf_puts(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = p.case_id "
-                     "AND ct.tag_id = ?10)");
-    buf_puts(&b, " ORDER BY p.pos LIMIT ?5 OFFSET ?6");
-    if (b.oom) {
-        buf_release(&b);
-        return NULL;
-    }
-    return b.p; /* kept for the life of the process */
-}
-
-static void make_all_list_sql(void)
-{
-    for (int d = 0; d < DIM__MAX; d++)
-        for (int m = 0; m < F__MASKS; m++)
-            if (d == 0 ? m == 0 : (m & (1 << (d - 1))) != 0)
-                list_sql[d][m] = make_list_sql(d, m);
-}
-
-const char *db_list_sql(int drive, int mask)
-{
-    pthread_once(&list_once, make_all_list_sql);
-    if (drive < 0 || drive >= DIM__MAX || mask < 0 || mask >= F__MASKS)
-        return NULL;
-    return list_sql[drive][mask];
-}
-
-/*
- * Anchors of the newest-first lists of several filters: the rank in the
- * walked filter's pub_rank of every NEWEST_ANCHOR_STEP-th match (every five
- * pages), so a page seeks its anchor's rank and skips fewer than 100
- * matches, each checked on its pub_rank row (and a tag in case_tag).  They
- * are taken by a walk only as deep as a page has asked, so a first visit
- * costs what an OFFSET would and a deeper page walks again, deeper.  The
- * order only changes when cases are published, which rebuilds pub_rank;
- * after ANCHOR_TTL_MS a set is stale: the next request that needs it walks
- * again while the others keep using the stale set meanwhile.  ANCHOR_SETS
- * sets are kept (least recently built replaced), 16 bytes per anchor.
- */
-#define NEWEST_ANCHOR_STEP (5 * STORE_PER_PAGE)
-/* A tag checked through case_tag costs about this many pub_rank rows walked. */
-#define TAG_PROBE_COST 8
-#define ANCHOR_TTL_MS 60000.0
-#define ANCHOR_SETS 512
-
-struct anchor {
-    int64_t rank, id; /* the match's rank in the walked filter, its case */
-};
-
-struct anchor_set {
-    const struct store *st;
-    uint64_t hash; /* of key, compared first */
-    char key[128];
-    double built_ms;
-    int walking; /* a request is walking the index again for this stale set */
-    size_t n;
-    struct anchor *a; /* a[j]: match j * NEWEST_ANCHOR_STEP */
-};
-
-static struct anchor_set anchor_sets[ANCHOR_SETS];
-static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint64_t anchor_hash(const char *key)
-{
-    uint64_t h = 14695981039346656037u;
-    for (; *key; key++)
-        h = (h ^ (unsigned char)*key) * 1099511628211u;
-    return h;
-}
-
-/*
- * Copy anchor j of the set named key into *out: 1, or -1 past the walk's
- * end (the caller skips from the top), or 0 when the caller is to walk: the
- * set is not kept, or stale and nobody else walks it yet.
- */
-static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
-{
-    int found = 0;
-    double now = clock_ms();
-    uint64_t h = anchor_hash(key);
-    pthread_mutex_lock(&anchor_lock);
-    for (int i = 0; i < ANCHOR_SETS; i++) {
-        struct anchor_set *as = &anchor_sets[i];
-        if (as->hash != h || as->st != st || !as->a || strcmp(as->key, key) != 0)
-            continue;
-        if (now - as->built_ms >= ANCHOR_TTL_MS && !as->walking) {
-            as->walking = 1; /* this caller walks; the others use the stale set */
-            break;
-        }
-        if (j < as->n) {
-            *out = as->a[j];
-            found = 1;
-        } else {
-            found = -1;
-        }
-        break;
-    }
-    pthread_mutex_unlock(&anchor_lock);
-    return found;
-}
-
-/* Keep a[0..n) (taken over) as the set named key, replacing the oldest. */
-static void anchor_put(const struct store *st, const char *key, struct anchor *a, size_t n)
-{
-    uint64_t h = anchor_hash(key);
-    pthread_mutex_lock(&anchor_lock);
-    struct anchor_set *victim = &anchor_sets[0];
-    for (int i = 0; i < ANCHOR_SETS; i++) {
-        struct anchor_set *as = &anchor_sets[i];
-        if (as->hash == h && as->st == st && strcmp(as->key, key) == 0) {
-            victim = as;
-            break;
-        }
-        if (as->built_ms < victim->built_ms)
-            victim = as;
-    }
-    free(victim->a);
-    victim->st = st;
-    victim->hash = h;
-    snprintf(victim->key, sizeof victim->key, "%s", key);
-    victim->built_ms = clock_ms();
-    victim->walking = 0;
-    victim->n = n;
-    victim->a = a;
-    pthread_mutex_unlock(&anchor_lock);
-}
+enum { F_REGION = PV_REGION, F_TIER = PV_TIER, F_TRACK = PV_TRACK, F_TAG = PV_TAG };
+enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG };
 
 void db_public_close(struct store *st)
 {
     pub_views_stop(st);
-    pthread_mutex_lock(&anchor_lock);
-    for (int i = 0; i < ANCHOR_SETS; i++)
-        if (anchor_sets[i].st == st) {
-            free(anchor_sets[i].a);
-            memset(&anchor_sets[i], 0, sizeof anchor_sets[i]);
-        }
-    pthread_mutex_unlock(&anchor_lock);
 }
 
 /* The id of a row found by q bound to (campaign, text) or (text), or 0. */
@@ -468,113 +311,30 @@ static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
         sqlite3_bind_int64(s, 10, k->tag);
 }
 
-/*
- * The anchor at or before match skip of the newest-first list of filter k
- * walked along pub_rank's dimension drive at dkey, walking the list as far
- * as anchor j to take them when they are not kept that deep: 1 and *out
- * set, or 0 (then the caller skips from the top).
- */
-static int take_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
-                       int drive, int64_t dkey, int64_t skip, struct anchor *out)
-{
-    char key[128];
-    snprintf(key, sizeof key, "n%d/%lld/%d/%lld/%lld/%lld/%lld", drive,
-             (long long)st->campaign_id, k->mask, (long long)k->region, (long long)k->tier,
-             (long long)k->track, (long long)k->tag);
-    size_t j = (size_t)(skip / NEWEST_ANCHOR_STEP);
-    if (anchor_get(st, key, j, out) > 0)
-        return 1;
-    const char *sql = db_list_sql(drive, k->mask);
-    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
-    if (!s)
-        return 0;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    /* From the first rank on, as far as anchor j (as an OFFSET would walk). */
-    sqlite3_bind_int(s, 2, drive);
-    sqlite3_bind_int64(s, 3, dkey);
-    sqlite3_bind_int64(s, 4, 0);
-    sqlite3_bind_int64(s, 5, (int64_t)(j + 1) * NEWEST_ANCHOR_STEP);
-    sqlite3_bind_int64(s, 6, 0);
-    bind_keys(s, k, f->region);
-    size_t n = 0, cap = 0;
-    struct anchor *a = NULL;
-    int64_t i = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i++ % NEWEST_ANCHOR_STEP)
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 64;
-            struct anchor *na = realloc(a, ncap * sizeof *a);
-            if (!na)
-                break;
-            a = na;
-            cap = ncap;
-        }
-        a[n].id = sqlite3_column_int64(s, 0);
-        a[n].rank = sqlite3_column_int64(s, 1);
-        n++;
-    }
-    sq_done(s);
-    if (rc != SQLITE_DONE || n == 0) {
-        free(a);
-        return 0;
-    }
-    int ok = j < n;
-    if (ok)
-        *out = a[j];
-    anchor_put(st, key, a, n);
-    return ok;
-}
-
 /* The ids of one page of a list without search words; the count found. */
 static size_t list_ids(struct store *st, const struct store_filter *f, const struct keys *k,
                        int page, int per_page, int64_t *ids)
 {
-    int64_t skip = (int64_t)(page - 1) * per_page, after = 0;
-    if (f->sort_views) {
+    int64_t skip = (int64_t)(page - 1) * per_page;
+    if (f->sort_views || (k->mask & (k->mask - 1))) {
         const int64_t key[4] = {k->region, k->tier, k->track, k->tag};
-        return pub_views_page(st, k->mask, key, count_of(st, 0, 0, 0, 0), skip, per_page, ids);
+        return pub_views_page(st, f->sort_views ? PV_VIEWS : PV_NEWEST, k->mask, key,
+                              count_of(st, 0, 0, 0, 0), skip, per_page, ids);
     }
-    int drive = DIM_ALL;
-    int64_t key = 0;
-    if (k->mask) {
-        /* Walk the filter cheapest to walk: the fewest cases, a tag to check counting more. */
-        int64_t best = -1;
-        const int64_t *keys[] = {&k->region, &k->tier, &k->track, &k->tag};
-        for (int d = DIM_REGION; d <= DIM_TAG; d++) {
-            if (!(k->mask & (1 << (d - 1))))
-                continue;
-            int64_t n = count_of(st, d == DIM_REGION ? k->region : 0, d == DIM_TIER ? k->tier : 0,
-                                 d == DIM_TRACK ? k->track : 0, d == DIM_TAG ? k->tag : 0);
-            if (d != DIM_TAG && (k->mask & F_TAG))
-                n *= TAG_PROBE_COST;
-            if (best < 0 || n < best) {
-                best = n;
-                drive = d;
-                key = *keys[d - 1];
-            }
-        }
-    }
-    struct anchor from;
-    if (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1)) {
-        after = skip; /* one filter or none: the rank itself, a range seek */
-        skip = 0;
-    } else if (skip >= NEWEST_ANCHOR_STEP && take_anchor(st, f, k, drive, key, skip, &from)) {
-        after = from.rank - 1; /* from the anchor's rank on */
-        skip %= NEWEST_ANCHOR_STEP;
-    }
-    const char *sql = db_list_sql(drive, k->mask);
-    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
+    int dim = k->mask == F_REGION ? DIM_REGION
+              : k->mask == F_TIER ? DIM_TIER
+              : k->mask == F_TRACK ? DIM_TRACK
+              : k->mask == F_TAG   ? DIM_TAG
+                                   : DIM_ALL;
+    const int64_t keys[] = {0, k->region, k->tier, k->track, k->tag};
+    sqlite3_stmt *s = sq_stmt(st, Q_LIST_PAGE);
     if (!s)
         return 0;
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int(s, 2, drive);
-    sqlite3_bind_int64(s, 3, key);
-    sqlite3_bind_int64(s, 4, after);
+    sqlite3_bind_int(s, 2, dim);
+    sqlite3_bind_int64(s, 3, keys[dim]);
+    sqlite3_bind_int64(s, 4, skip);
     sqlite3_bind_int(s, 5, per_page);
-    sqlite3_bind_int64(s, 6, skip);
-    bind_keys(s, k, f->region);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < (size_t)per_page)
