@@ -459,6 +459,64 @@ static void test_sitemap_parts(void **state)
     json_decref(all);
 }
 
+static const char withdraw_sql[] = "UPDATE \"case\" SET published_at = NULL WHERE id = ?1";
+
+/* Withdraw case *arg from the public campaign and rebuild its read tables, as a notice does. */
+static int withdraw(struct store_tx *tx, void *arg)
+{
+    if (tx_exec_id(tx, withdraw_sql, *(int64_t *)arg) != RC_OK)
+        return RC_ERROR;
+    return db_public_refresh(tx->db, tx->st->campaign_id) == 0 ? RC_OK : RC_ERROR;
+}
+
+/* The ids of page 1 of store_cases(v, sort) equal want's first 20; 1 or 0. */
+static int first_page_is(const char *const v[4], int sort, json_t *want)
+{
+    struct store_filter f = {v[0], v[1], v[2], v[3], NULL, sort, 1, 20};
+    json_t *got = store_cases(st, &f), *items = json_object_get(got, "items");
+    int same = json_array_size(items) == (json_array_size(want) < 20 ? json_array_size(want) : 20);
+    for (size_t i = 0; same && i < json_array_size(items); i++)
+        same = json_integer_value(json_object_get(json_array_get(items, i), "id")) ==
+               json_integer_value(json_array_get(want, i));
+    json_decref(got);
+    return same;
+}
+
+/*
+ * A case withdrawn after the kept orders were built leaves the most-viewed
+ * list at once (the summary query reads published cases only), and the
+ * refresher, woken by the campaign's new count, rebuilds the orders: page 1
+ * is then full again, as the plain query lists it (polled for 30 s, half
+ * the period after which the refresher would rebuild unwoken).
+ */
+static void test_withdrawn_case_leaves_lists(void **state)
+{
+    (void)state;
+    const char *const none[4] = {NULL, NULL, NULL, NULL};
+    json_t *before = naive_sorted(none, 1);
+    int64_t id = json_integer_value(json_array_get(before, 5));
+    assert_true(first_page_is(none, 1, before));
+    assert_int_equal(store_write_sync(st, withdraw, &id), RC_OK);
+    json_t *after = naive_sorted(none, 1);
+    assert_int_equal(json_array_size(after), json_array_size(before) - 1);
+    struct store_filter f = {NULL, NULL, NULL, NULL, NULL, 1, 1, 20};
+    json_t *got = store_cases(st, &f);
+    json_t *items = json_object_get(got, "items");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        assert_int_not_equal(json_integer_value(json_object_get(json_array_get(items, i), "id")),
+                             id);
+    json_decref(got);
+    int rebuilt = 0;
+    for (int tries = 0; tries < 600 && !rebuilt; tries++) {
+        rebuilt = first_page_is(none, 1, after);
+        if (!rebuilt)
+            usleep(50000);
+    }
+    assert_true(rebuilt);
+    json_decref(before);
+    json_decref(after);
+}
+
 int main(void)
 {
     if (getenv("LAUREL_PLAN_DATA")) {
@@ -472,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_kept_order_plans),    cmocka_unit_test(test_page_plans),
         cmocka_unit_test(test_tables_agree),  cmocka_unit_test(test_lists_agree),
         cmocka_unit_test(test_sitemap_parts), cmocka_unit_test(test_combined_lists_agree),
+        cmocka_unit_test(test_withdrawn_case_leaves_lists),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
