@@ -375,7 +375,7 @@ static struct pub_views *views_of(struct store *st)
         pthread_condattr_destroy(&ca);
         pv->st = st;
         if (pthread_create(&pv->thread, NULL, refresher, pv) != 0) {
-            log_error("store: cannot start the most-viewed order's refresher");
+            log_error("store: cannot start the kept orders' refresher");
             pthread_cond_destroy(&pv->wake);
             pthread_cond_destroy(&pv->ready);
             pthread_mutex_destroy(&pv->lock);
