@@ -322,7 +322,6 @@ static void *refresher(void *arg)
     struct pub_views *pv = arg;
     pthread_mutex_lock(&pv->lock);
     while (!pv->stop) {
-        pv->want = 0;
         int64_t campaign = pv->st->campaign_id;
         pthread_mutex_unlock(&pv->lock);
         double t0 = clock_ms();
@@ -336,6 +335,9 @@ static void *refresher(void *arg)
             if (old)
                 order_put(pv, old);
         }
+        /* Asked for during the build: by waiters it served, or by requests comparing
+         * the old orders; one that still sees a change asks again. */
+        pv->want = 0;
         pv->builds++;
         pthread_cond_broadcast(&pv->ready);
         double period = cost * PV_LOAD > PV_PERIOD_MS ? cost * PV_LOAD : PV_PERIOD_MS;
