@@ -196,6 +196,12 @@ def main():
             raise SystemExit("url_kinds: laurel did not answer /healthz")
         log("== url_kinds: %d published cases, laurel --no-page-cache, one request at a time; "
             "load average %s" % (total, " ".join("%.2f" % x for x in os.getloadavg())))
+        # Once per process: the first most-viewed list waits for the order the server keeps
+        # in memory (src/store/pub_views.c), rebuilt in the background after that.
+        t = time.perf_counter()
+        first = sess.get(url + "/cases?sort=views", timeout=600)
+        log("  first /cases?sort=views after start (the most-viewed order's first build): "
+            "%.0f ms, status %d" % ((time.perf_counter() - t) * 1e3, first.status_code))
         log("  %-38s %5s %9s %9s %9s %9s  %s" % ("kind", "n", "median", "p95", "max", "bytes",
                                                  "statuses"))
         for kind, paths in urls.items():

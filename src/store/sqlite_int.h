@@ -56,6 +56,7 @@ enum sq_id {
     Q_SITEMAP_CASES,
     Q_SITEMAP_ARTICLES,
     Q_ARTICLE_COUNT,
+    Q_LIST_PAGE,
     Q__MAX
 };
 
@@ -76,6 +77,7 @@ extern const char *const sq_sql[Q__MAX];
 
 struct rconn;
 struct store_renderer;
+struct pub_views;
 
 /* What one write changed (changes.c): every public page, or these cases. */
 #define STORE_CHANGES_MAX 32
@@ -113,6 +115,7 @@ struct store {
     struct signkey key; /* the installation's, for results statements (signkey.h) */
     struct db_conn *wconn; /* the writer's connection as a driver's (db.h, store_int.h) */
     const struct store_renderer *renderer; /* pages rendered at write (prerender.h), or NULL */
+    struct pub_views *pub_views; /* the most-viewed order and its refresher (pub_views.c) */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
@@ -185,21 +188,17 @@ int store_index_cases(sqlite3 *db);
 int db_public_refresh(sqlite3 *db, int64_t campaign_id);
 /* The public campaign: the newest published (or archived) one, or 0. */
 int64_t db_public_campaign(sqlite3 *db);
-/* Drop what the public reads keep in memory for st (at store_close). */
-void db_public_close(const struct store *st);
+/* Stop the public reads' refresher and drop what they keep in memory for st
+ * (at store_close, before the read connections close). */
+void db_public_close(struct store *st);
 /* Add delta flushed views to the campaign's figures (writer thread). */
 void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
 /* 1 if campaign_id has published cases but no pub_figures row, or awarded
  * ones but no pub_award row (a database migrated to 004 or 012 and not
  * refreshed yet), else 0. */
 int db_public_stale(sqlite3 *db, int64_t campaign_id);
-/*
- * The SQL text of the id query of a case list without search words (see
- * sqlite_public.c): sort 0 newest first, 1 most viewed; drive the pub_rank
- * dimension walked (newest only); mask the filters present (1 region,
- * 2 tier, 4 track, 8 tag).  A constant address for the statement cache.
- */
-const char *db_list_sql(int sort, int drive, int mask);
+/* The SQL texts the kept orders' refresher reads (pub_views.c), i < 4; else NULL. */
+const char *pub_views_sql(int i);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);
 /* Register markdown_html(md) on db (section_html.c); 0 or -1. */

@@ -6,13 +6,11 @@
  * the view to render while they are not rendered yet; other bodies as
  * Markdown.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/clock.h"
 #include "core/log.h"
+#include "store/pub_views.h"
 #include "store/search.h"
 #include "store/sqlite_int.h"
 
@@ -62,7 +60,10 @@ const char *const sq_sql[Q__MAX] = {
     [Q_TIER_ID] = "SELECT id FROM tier WHERE campaign_id = ?1 AND slug = ?2",
     [Q_TRACK_ID] = "SELECT id FROM track WHERE campaign_id = ?1 AND slug = ?2",
     [Q_TAG_ID] = "SELECT id FROM tag WHERE name = ?1",
-    [Q_CASE_SUMMARY] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS "WHERE c.id = ?1",
+    /* Published only: a most-viewed page read from an order built before a case was
+     * withdrawn leaves it out (pub_views.c). */
+    [Q_CASE_SUMMARY] = "SELECT " CASE_COLS " FROM \"case\" c " CASE_JOINS "WHERE c.id = ?1 "
+                       "AND c.published_at IS NOT NULL",
     [Q_SEARCH_HITS_TRI] = SEARCH_HITS("case_fts"),
     [Q_SEARCH_HITS_BI] = SEARCH_HITS("case_short"),
     [Q_SEARCH] =
@@ -134,6 +135,10 @@ const char *const sq_sql[Q__MAX] = {
                            "AND status = 'published' ORDER BY id LIMIT ?2 OFFSET ?3",
     [Q_ARTICLE_COUNT] = "SELECT count(*) FROM article WHERE campaign_id = ?1 "
                         "AND status = 'published'",
+    /* Page K of newest first with no filter or one: ?2 pub_rank's dimension (0 all,
+     * 1 region, 2 tier, 3 track, 4 tag), ?3 its key, ?4 the rank the page follows. */
+    [Q_LIST_PAGE] = "SELECT case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = ?2 "
+                    "AND key = ?3 AND pos > ?4 ORDER BY pos LIMIT ?5",
 };
 
 /* Split "a|b|c" into a JSON array of strings. */
@@ -186,265 +191,20 @@ static void set_pages(json_t *o, int64_t total, int page, int per_page)
 }
 
 /*
- * The id queries of the case lists without search words, one SQL text per
- * sort, pub_rank dimension walked and set of filters (no `? IS NULL OR`):
- * each is an index walk in list order, proved by tests/unit/
- * test_public_plan.c.  Binds: ?1 campaign, ?2 dim, ?3 key, ?4 the rank
- * after which the page starts, ?5 LIMIT, ?6 OFFSET, ?7 region code,
- * ?8 tier id, ?9 track id, ?10 tag id, ?14 region code as a number.
- *
- * Newest first walks the pub_rank rows of one filter (the one cheapest to
- * walk: fewest cases, a tag checked through case_tag counting
- * TAG_PROBE_COST rows); with that filter alone, page K is the range seek
- * pos > (K - 1) * per_page.  With more filters the others are checked on
- * the pub_rank row itself (the tag in case_tag); page K seeks the rank of
- * an anchor (every NEWEST_ANCHOR_STEP-th match, taken by a walk as deep as
- * asked, see below) and skips fewer than NEWEST_ANCHOR_STEP matches.  Most
- * viewed first walks the partial index of views (with the tier, region or
- * track filter as its prefix when there is one), as views change every
- * second: an OFFSET over an index, no sort, from an anchor's key on deep
- * pages.  The walk that takes the anchors of a tag alone reads the tag's
- * cases through case_tag instead (a tag is scattered over the views
- * index), and that of several filters their matches along pub_rank (as
- * newest first); both sort them in memory.
+ * The case lists without search words.  Newest first with no filter or one,
+ * page K is the range seek pos > (K - 1) * per_page of pub_rank's
+ * dimension and key (Q_LIST_PAGE), exact as soon as a publication commits.
+ * Most viewed first, and newest first with several filters, are read from
+ * the orders kept in memory by a background refresher (pub_views.c): a
+ * slice of one filter's ranks, or a walk of the shortest filter's ranks
+ * from the nearest kept position, never a walk of the database.
  */
-enum { F_REGION = 1, F_TIER = 2, F_TRACK = 4, F_TAG = 8, F__MASKS = 16 };
-enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG, DIM__MAX };
-/* The id queries' kinds: newest first; most viewed (OFFSET from the top, the
- * sort keys of the whole walk, or from an anchor's key ?11..?13). */
-enum { SORT_NEWEST, SORT_VIEWS, SORT_VIEWS_KEYS, SORT_VIEWS_FROM, SORT__MAX };
+enum { F_REGION = PV_REGION, F_TIER = PV_TIER, F_TRACK = PV_TRACK, F_TAG = PV_TAG };
+enum { DIM_ALL, DIM_REGION, DIM_TIER, DIM_TRACK, DIM_TAG };
 
-static char *list_sql[SORT__MAX][DIM__MAX][F__MASKS];
-
-/* 1 if the filter mask m holds two filters or more. */
-static int several(int m)
+void db_public_close(struct store *st)
 {
-    return (m & (m - 1)) != 0;
-}
-static pthread_once_t list_once = PTHREAD_ONCE_INIT;
-
-/* The filters of `others` that pub_rank's row holds, as conditions on it (p);
- * the tag is left for the caller: the filters still to check. */
-static int pub_rank_filters(struct buf *b, int others)
-{
-    if (others & F_REGION)
-        buf_puts(b, " AND p.region = ?14");
-    if (others & F_TIER)
-        buf_puts(b, " AND p.tier_id = ?8");
-    if (others & F_TRACK)
-        buf_puts(b, " AND p.track_id = ?9");
-    return others & F_TAG;
-}
-
-static char *make_list_sql(int sort, int drive, int mask)
-{
-    struct buf b = BUF_INIT;
-    buf_init(&b, 4096);
-    int drive_bit = drive ? 1 << (drive - 1) : 0;
-    int others = mask & ~drive_bit;
-    if (sort == SORT_NEWEST) {
-        buf_puts(&b, "SELECT p.case_id, p.pos FROM pub_rank p");
-        buf_puts(&b, " WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3 AND p.pos > ?4");
-        others = pub_rank_filters(&b, others);
-    } else if (sort == SORT_VIEWS_KEYS && mask == F_TAG) {
-        /* A tag alone: its cases through its index, in no order: take_anchor sorts them.
-         * With other filters the views index of one of them is walked instead, in order,
-         * the tag checked on each entry: never all of a tag's cases read one by one for
-         * a combination that holds a few hundred. */
-        buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM case_tag ct "
-                     "JOIN \"case\" c ON c.id = ct.case_id WHERE ct.tag_id = ?10 "
-                     "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL");
-        others = mask & ~F_TAG;
-    } else if (sort == SORT_VIEWS_KEYS && drive) {
-        /* Several filters: the matches along pub_rank's walked filter, the others checked
-         * on its rows, then the case row of each match only; take_anchor sorts them. */
-        buf_puts(&b, "SELECT c.views, c.published_at, c.id FROM pub_rank p "
-                     "JOIN \"case\" c ON c.id = p.case_id "
-                     "WHERE p.campaign_id = ?1 AND p.dim = ?2 AND p.key = ?3");
-        others = pub_rank_filters(&b, others);
-    } else {
-        const char *index = (mask & F_TIER)     ? "case_pub_tier_views"
-                            : (mask & F_REGION) ? "case_pub_region_views"
-                            : (mask & F_TRACK)  ? "case_pub_track_views"
-                                                : "case_pub_views";
-        buf_printf(&b,
-                   "SELECT %s FROM \"case\" c INDEXED BY %s WHERE c.campaign_id = ?1 "
-                   "AND c.published_at IS NOT NULL",
-                   sort == SORT_VIEWS_KEYS ? "c.views, c.published_at, c.id" : "c.id", index);
-        if (sort == SORT_VIEWS_FROM)
-            buf_puts(&b, " AND (c.views, c.published_at, c.id) <= (?11, ?12, ?13)");
-        others = mask;
-    }
-    if (others & F_REGION)
-        buf_puts(&b, " AND c.region_code = ?7");
-    if (others & F_TIER)
-        buf_puts(&b, " AND c.tier_id = ?8");
-    if (others & F_TRACK)
-        buf_puts(&b, " AND c.track_id = ?9");
-    if (others & F_TAG)
-        buf_printf(&b, " AND EXISTS (SELECT 1 FROM case_tag ct WHERE ct.case_id = %s "
-                       "AND ct.tag_id = ?10)",
-                   sort == SORT_NEWEST || drive ? "p.case_id" : "c.id");
-    if (sort == SORT_NEWEST)
-        buf_puts(&b, " ORDER BY p.pos");
-    else if (sort != SORT_VIEWS_KEYS || (mask != F_TAG && !drive))
-        buf_puts(&b, " ORDER BY c.views DESC, c.published_at DESC, c.id DESC");
-    if (sort != SORT_VIEWS_KEYS)
-        buf_puts(&b, " LIMIT ?5 OFFSET ?6");
-    if (b.oom) {
-        buf_release(&b);
-        return NULL;
-    }
-    return b.p; /* kept for the life of the process */
-}
-
-static void make_all_list_sql(void)
-{
-    for (int sort = 0; sort < SORT__MAX; sort++)
-        for (int d = 0; d < DIM__MAX; d++)
-            for (int m = 0; m < F__MASKS; m++)
-                if (d == 0 ? sort != SORT_NEWEST || m == 0
-                           : (m & (1 << (d - 1))) &&
-                                 (sort == SORT_NEWEST || (sort == SORT_VIEWS_KEYS && several(m))))
-                    list_sql[sort][d][m] = make_list_sql(sort, d, m);
-}
-
-const char *db_list_sql(int sort, int drive, int mask)
-{
-    pthread_once(&list_once, make_all_list_sql);
-    if (sort < 0 || sort >= SORT__MAX || drive < 0 || drive >= DIM__MAX || mask < 0 ||
-        mask >= F__MASKS)
-        return NULL;
-    return list_sql[sort][drive][mask];
-}
-
-/*
- * Anchors of the most-viewed order: the sort key of every ANCHOR_STEP-th
- * case of one filter, taken by one walk of its index.  Page K seeks the
- * anchor at or before its first row and skips fewer than ANCHOR_STEP index
- * entries, so a deep page costs what a shallow one does; a page's rows are
- * always read in the live order, only where a page starts may be off by the
- * views gained since the walk (as with OFFSET while views change).  After
- * ANCHOR_TTL_MS a set is stale: the next request that needs it walks again
- * while the others keep using the stale set meanwhile, so only the first
- * visit of a filter set ever waits for a walk.  ANCHOR_SETS sets are kept
- * (least recently built replaced): every single filter of a campaign (its
- * regions, tiers, tracks and tags) and many combinations; 40 bytes per
- * anchor (about 80 KB per million cases, or per 40,000 cases of a tag).
- */
-#define ANCHOR_STEP 512
-/*
- * With a tag or several filters, every page start is an anchor: their cases
- * are scattered over the views index walked, so a page walks 20 / (their
- * share) entries from its anchor, not 512 / (their share).
- */
-#define TAG_ANCHOR_STEP STORE_PER_PAGE
-/*
- * Newest first with several filters: the anchors are ranks in the walked
- * filter's pub_rank (an anchor's `views` holds it), every five pages, so a
- * page seeks its anchor's rank and skips fewer than 100 matches, each
- * checked on its pub_rank row (and a tag in case_tag).  The order only
- * changes when cases are published, which rebuilds pub_rank; the sets
- * follow the same lifetime as the others.
- */
-#define NEWEST_ANCHOR_STEP (5 * STORE_PER_PAGE)
-/* A tag checked through case_tag costs about this many pub_rank rows walked. */
-#define TAG_PROBE_COST 8
-#define ANCHOR_TTL_MS 60000.0
-#define ANCHOR_SETS 512
-
-struct anchor {
-    int64_t views, id; /* newest first: views is the rank in the walked filter */
-    char published_at[24];
-};
-
-struct anchor_set {
-    const struct store *st;
-    uint64_t hash; /* of key, compared first */
-    char key[128];
-    double built_ms;
-    int walking; /* a request is walking the index again for this stale set */
-    size_t n;
-    struct anchor *a; /* a[j]: the key of the case at position j * ANCHOR_STEP */
-};
-
-static struct anchor_set anchor_sets[ANCHOR_SETS];
-static pthread_mutex_t anchor_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint64_t anchor_hash(const char *key)
-{
-    uint64_t h = 14695981039346656037u;
-    for (; *key; key++)
-        h = (h ^ (unsigned char)*key) * 1099511628211u;
-    return h;
-}
-
-/*
- * Copy anchor j of the set named key into *out: 1, or -1 past the walk's
- * end (the caller skips from the top), or 0 when the caller is to walk: the
- * set is not kept, or stale and nobody else walks it yet.
- */
-static int anchor_get(const struct store *st, const char *key, size_t j, struct anchor *out)
-{
-    int found = 0;
-    double now = clock_ms();
-    uint64_t h = anchor_hash(key);
-    pthread_mutex_lock(&anchor_lock);
-    for (int i = 0; i < ANCHOR_SETS; i++) {
-        struct anchor_set *as = &anchor_sets[i];
-        if (as->hash != h || as->st != st || !as->a || strcmp(as->key, key) != 0)
-            continue;
-        if (now - as->built_ms >= ANCHOR_TTL_MS && !as->walking) {
-            as->walking = 1; /* this caller walks; the others use the stale set */
-            break;
-        }
-        if (j < as->n) {
-            *out = as->a[j];
-            found = 1;
-        } else {
-            found = -1;
-        }
-        break;
-    }
-    pthread_mutex_unlock(&anchor_lock);
-    return found;
-}
-
-/* Keep a[0..n) (taken over) as the set named key, replacing the oldest. */
-static void anchor_put(const struct store *st, const char *key, struct anchor *a, size_t n)
-{
-    uint64_t h = anchor_hash(key);
-    pthread_mutex_lock(&anchor_lock);
-    struct anchor_set *victim = &anchor_sets[0];
-    for (int i = 0; i < ANCHOR_SETS; i++) {
-        struct anchor_set *as = &anchor_sets[i];
-        if (as->hash == h && as->st == st && strcmp(as->key, key) == 0) {
-            victim = as;
-            break;
-        }
-        if (as->built_ms < victim->built_ms)
-            victim = as;
-    }
-    free(victim->a);
-    victim->st = st;
-    victim->hash = h;
-    snprintf(victim->key, sizeof victim->key, "%s", key);
-    victim->built_ms = clock_ms();
-    victim->walking = 0;
-    victim->n = n;
-    victim->a = a;
-    pthread_mutex_unlock(&anchor_lock);
-}
-
-void db_public_close(const struct store *st)
-{
-    pthread_mutex_lock(&anchor_lock);
-    for (int i = 0; i < ANCHOR_SETS; i++)
-        if (anchor_sets[i].st == st) {
-            free(anchor_sets[i].a);
-            memset(&anchor_sets[i], 0, sizeof anchor_sets[i]);
-        }
-    pthread_mutex_unlock(&anchor_lock);
+    pub_views_stop(st);
 }
 
 /* The id of a row found by q bound to (campaign, text) or (text), or 0. */
@@ -551,162 +311,30 @@ static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
         sqlite3_bind_int64(s, 10, k->tag);
 }
 
-/* Anchors apart in the most-viewed order of a filter of these keys. */
-static int64_t anchor_step(int mask)
-{
-    return (mask & F_TAG) || several(mask) ? TAG_ANCHOR_STEP : ANCHOR_STEP;
-}
-
-/* Most viewed first: views, then publication, then id, all descending. */
-static int anchor_cmp(const void *x, const void *y)
-{
-    const struct anchor *a = x, *b = y;
-    if (a->views != b->views)
-        return a->views < b->views ? 1 : -1;
-    int c = strcmp(b->published_at, a->published_at);
-    if (c)
-        return c;
-    return a->id < b->id ? 1 : a->id > b->id ? -1 : 0;
-}
-
-/*
- * The anchor at or before position skip of the list of filter k (most
- * viewed first, or newest first), walking the list to take them when they
- * are not kept: 1 and *out set, or 0 (then the caller skips from the top).
- * With several filters the walk is along pub_rank's dimension drive at
- * dkey.  Newest first, it goes only as deep as anchor j, so a first visit
- * costs what an OFFSET would and a deeper page walks again, deeper.  By
- * views, the walk of a tag alone or of several filters reads their cases in
- * no order, and sorts them here.
- */
-static int take_anchor(struct store *st, const struct store_filter *f, const struct keys *k,
-                       int newest, int drive, int64_t dkey, int64_t skip, struct anchor *out)
-{
-    char key[128];
-    snprintf(key, sizeof key, "%c%d/%lld/%d/%lld/%lld/%lld/%lld", newest ? 'n' : 'v', drive,
-             (long long)st->campaign_id, k->mask, (long long)k->region, (long long)k->tier,
-             (long long)k->track, (long long)k->tag);
-    int64_t step = newest ? NEWEST_ANCHOR_STEP : anchor_step(k->mask);
-    /* Read in list order: newest first, or one filter's views index (not a tag's). */
-    int sorted = newest || (k->mask != F_TAG && !several(k->mask));
-    size_t j = (size_t)(skip / step);
-    int got = anchor_get(st, key, j, out);
-    /* Newest first, past the kept anchors: they were taken only as deep as asked so far. */
-    if (got > 0 || (got < 0 && !newest))
-        return got > 0;
-    const char *sql = db_list_sql(newest ? SORT_NEWEST : SORT_VIEWS_KEYS, drive, k->mask);
-    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
-    if (!s)
-        return 0;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    /* Newest first: from the first rank on, as far as anchor j (as an OFFSET would walk). */
-    sqlite3_bind_int(s, 2, drive);
-    sqlite3_bind_int64(s, 3, dkey);
-    sqlite3_bind_int64(s, 4, 0);
-    sqlite3_bind_int64(s, 5, (int64_t)(j + 1) * step);
-    sqlite3_bind_int64(s, 6, 0);
-    bind_keys(s, k, f->region);
-    size_t n = 0, cap = 0;
-    struct anchor *a = NULL;
-    int64_t i = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sorted && i++ % step)
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? 2 * cap : 64;
-            struct anchor *na = realloc(a, ncap * sizeof *a);
-            if (!na)
-                break;
-            a = na;
-            cap = ncap;
-        }
-        if (newest) {
-            a[n].id = sqlite3_column_int64(s, 0);
-            a[n].views = sqlite3_column_int64(s, 1);
-            a[n].published_at[0] = '\0';
-        } else {
-            a[n].views = sqlite3_column_int64(s, 0);
-            snprintf(a[n].published_at, sizeof a[n].published_at, "%s", sq_text(s, 1));
-            a[n].id = sqlite3_column_int64(s, 2);
-        }
-        n++;
-    }
-    sq_done(s);
-    if (rc != SQLITE_DONE || n == 0) {
-        free(a);
-        return 0;
-    }
-    if (!sorted) {
-        /* Every case of the tag was read: sort, then keep every step-th. */
-        qsort(a, n, sizeof *a, anchor_cmp);
-        size_t kept = 0;
-        for (size_t at = 0; at < n; at += (size_t)step)
-            a[kept++] = a[at];
-        n = kept;
-    }
-    int ok = j < n;
-    if (ok)
-        *out = a[j];
-    anchor_put(st, key, a, n);
-    return ok;
-}
-
 /* The ids of one page of a list without search words; the count found. */
 static size_t list_ids(struct store *st, const struct store_filter *f, const struct keys *k,
                        int page, int per_page, int64_t *ids)
 {
-    int sort = f->sort_views ? 1 : 0, drive = DIM_ALL;
-    int64_t key = 0;
-    if (k->mask && (sort == 0 || several(k->mask))) {
-        /* Walk the filter cheapest to walk: the fewest cases, a tag to check counting more. */
-        int64_t best = -1;
-        const int64_t *keys[] = {&k->region, &k->tier, &k->track, &k->tag};
-        for (int d = DIM_REGION; d <= DIM_TAG; d++) {
-            if (!(k->mask & (1 << (d - 1))))
-                continue;
-            int64_t n = count_of(st, d == DIM_REGION ? k->region : 0, d == DIM_TIER ? k->tier : 0,
-                                 d == DIM_TRACK ? k->track : 0, d == DIM_TAG ? k->tag : 0);
-            if (d != DIM_TAG && (k->mask & F_TAG))
-                n *= TAG_PROBE_COST;
-            if (best < 0 || n < best) {
-                best = n;
-                drive = d;
-                key = *keys[d - 1];
-            }
-        }
+    int64_t skip = (int64_t)(page - 1) * per_page;
+    if (f->sort_views || (k->mask & (k->mask - 1))) {
+        const int64_t key[4] = {k->region, k->tier, k->track, k->tag};
+        return pub_views_page(st, f->sort_views ? PV_VIEWS : PV_NEWEST, k->mask, key,
+                              count_of(st, 0, 0, 0, 0), skip, per_page, ids);
     }
-    int64_t skip = (int64_t)(page - 1) * per_page, after = 0;
-    int alone = sort == 0 && (drive == DIM_ALL ? k->mask == 0 : k->mask == 1 << (drive - 1));
-    struct anchor from;
-    if (alone) {
-        after = skip; /* the rank itself: a range seek */
-        skip = 0;
-    } else if (sort == SORT_NEWEST && skip >= NEWEST_ANCHOR_STEP &&
-               take_anchor(st, f, k, 1, drive, key, skip, &from)) {
-        after = from.views - 1; /* from the anchor's rank on */
-        skip %= NEWEST_ANCHOR_STEP;
-    } else if (sort == SORT_VIEWS && skip >= anchor_step(k->mask) &&
-               take_anchor(st, f, k, 0, drive, key, skip, &from)) {
-        sort = SORT_VIEWS_FROM;
-        skip %= anchor_step(k->mask);
-    }
-    const char *sql = db_list_sql(sort, sort == SORT_NEWEST ? drive : DIM_ALL, k->mask);
-    sqlite3_stmt *s = sql ? sq_prepare(st, sql) : NULL;
+    int dim = k->mask == F_REGION ? DIM_REGION
+              : k->mask == F_TIER ? DIM_TIER
+              : k->mask == F_TRACK ? DIM_TRACK
+              : k->mask == F_TAG   ? DIM_TAG
+                                   : DIM_ALL;
+    const int64_t keys[] = {0, k->region, k->tier, k->track, k->tag};
+    sqlite3_stmt *s = sq_stmt(st, Q_LIST_PAGE);
     if (!s)
         return 0;
-    if (sort == SORT_VIEWS_FROM) {
-        sqlite3_bind_int64(s, 11, from.views);
-        sqlite3_bind_text(s, 12, from.published_at, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 13, from.id);
-    }
     sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int(s, 2, drive);
-    sqlite3_bind_int64(s, 3, key);
-    sqlite3_bind_int64(s, 4, after);
+    sqlite3_bind_int(s, 2, dim);
+    sqlite3_bind_int64(s, 3, keys[dim]);
+    sqlite3_bind_int64(s, 4, skip);
     sqlite3_bind_int(s, 5, per_page);
-    sqlite3_bind_int64(s, 6, skip);
-    bind_keys(s, k, f->region);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < (size_t)per_page)

@@ -1,0 +1,571 @@
+/*
+ * pub_views.c — two orders of the public campaign's cases kept in memory,
+ * most viewed first and newest first, so that no list request walks the
+ * database: a page is read by key, or by a walk in memory from a kept
+ * position.
+ *
+ * View counts change every second, so the most-viewed order cannot be kept
+ * by the writer as the newest-first one is (pub_rank).  Instead a
+ * background thread of the store (started by the first list that needs it)
+ * reads, in one read transaction, the published cases by id with their
+ * region, tier and track (pub_rank's by-id dimension), their ids along the
+ * views index and along pub_rank's newest-first dimension, and their tags
+ * (pub_rank's tag dimension), and builds for each order the case at each
+ * rank and, for every region, tier, track and tag, the sorted ranks of its
+ * cases.  The new orders replace the old whole (readers hold a reference),
+ * every PV_PERIOD_MS, or PV_LOAD times the last build's cost if that is
+ * longer, so the refresher takes at most 1/PV_LOAD of a core.  The
+ * most-viewed order may thus lag the live counts by that long (its rows show
+ * live counts; the page says so), as on any large site.  A publication is
+ * followed sooner: a request that sees the campaign's count differ from the
+ * kept size wakes the refresher (at most every 2 builds' cost), and a case
+ * no longer published is dropped from its page by the summary query.
+ * Newest first with no filter or one is read from pub_rank, exact, and
+ * never from here.
+ *
+ * A page of no filter or one filter is a slice of one rank list.  A page of
+ * several filters walks the shortest of their rank lists and checks the
+ * others on each rank (region, tier, track from arrays, a tag by a binary
+ * search in its list); the position in the walked list of every PV_STEP-th
+ * match is kept per order and combination (PV_MEMO of them, least recently
+ * used replaced, dropped with the orders), taken only as deep as pages were
+ * asked, so a deeper page walks on, in memory, from the last kept position.
+ * Memory: about 80 bytes per published case.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/pub_views.h"
+#include "store/sqlite_int.h"
+
+/* A combination of filters keeps the walked list's position of every PV_STEP-th match. */
+#define PV_STEP 20
+#define PV_MEMO 256
+/* The first build of a process: how long a request waits for it at most. */
+#define PV_FIRST_WAIT_MS 60000.0
+/* Woken by a request: not sooner than 1 s, nor 2 builds' cost, after the last build. */
+#define PV_WAKE_MS 1000.0
+
+/* The build's reads, in one read transaction of the refresher's connection. */
+static const char pv_attrs_sql[] =
+    "SELECT case_id, region, coalesce(tier_id, 0), track_id FROM pub_rank "
+    "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 ORDER BY pos";
+static const char pv_views_sql[] =
+    "SELECT id FROM \"case\" INDEXED BY case_pub_views WHERE campaign_id = ?1 "
+    "AND published_at IS NOT NULL ORDER BY views DESC, published_at DESC, id DESC";
+static const char pv_newest_sql[] =
+    "SELECT case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = 0 AND key = 0 ORDER BY pos";
+static const char pv_tags_sql[] =
+    "SELECT key, case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = 4 ORDER BY key, pos";
+
+const char *pub_views_sql(int i)
+{
+    const char *const sql[] = {pv_attrs_sql, pv_views_sql, pv_newest_sql, pv_tags_sql};
+    return i >= 0 && i < 4 ? sql[i] : NULL;
+}
+
+/* One rank list: the ranks of the cases of one filter value, ascending. */
+struct pv_list {
+    uint64_t key; /* dimension (1 region .. 4 tag) << 40 | value */
+    uint32_t off, len;
+};
+
+/* How far a combination of several filters has been walked in one order. */
+struct pv_memo {
+    int order, mask;
+    int64_t key[4];
+    double used_ms;
+    uint32_t *at; /* at[j]: position in the walked list of match j * PV_STEP */
+    size_t nat, cap;
+};
+
+/* One order of the cases: slot of each rank, and the rank lists of every filter value. */
+struct pv_rank {
+    uint32_t *slot; /* slot[rank] */
+    struct pv_list *lists;
+    size_t nlists;
+    uint32_t *ranks;
+};
+
+struct pv_order {
+    int64_t campaign_id;
+    uint32_t n;
+    /* The published cases by id (slots): id ascending, and their filters (tier 0: none). */
+    int64_t *id;
+    int32_t *region, *tier, *track;
+    struct pv_rank order[PV__ORDERS];
+    int refs;
+    pthread_mutex_t memo_lock;
+    struct pv_memo memo[PV_MEMO];
+};
+
+struct pub_views {
+    struct store *st;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, ready; /* on the monotonic clock */
+    struct pv_order *cur;
+    int stop, want;
+    uint64_t builds; /* attempts finished */
+};
+
+static pthread_mutex_t pv_create_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void order_free(struct pv_order *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; i < PV_MEMO; i++)
+        free(o->memo[i].at);
+    pthread_mutex_destroy(&o->memo_lock);
+    for (int k = 0; k < PV__ORDERS; k++) {
+        free(o->order[k].slot);
+        free(o->order[k].lists);
+        free(o->order[k].ranks);
+    }
+    free(o->id);
+    free(o->region);
+    free(o->tier);
+    free(o->track);
+    free(o);
+}
+
+struct pv_pair {
+    uint64_t key;
+    uint32_t rank;
+};
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const struct pv_pair *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+static uint64_t list_key(int dim, int64_t value)
+{
+    return (uint64_t)dim << 40 | ((uint64_t)value & 0xffffffffffu);
+}
+
+/* Grow *p (of *cap elements of size sz) to hold at least need; 0 or -1. */
+static int grow(void **p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *np = realloc(*p, ncap * sz);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = ncap;
+    return 0;
+}
+
+/* The slot of case id, or -1. */
+static int64_t slot_of(const struct pv_order *o, int64_t id)
+{
+    size_t lo = 0, hi = o->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (o->id[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < o->n && o->id[lo] == id ? (int64_t)lo : -1;
+}
+
+/* Read one order (ids in rank order from sql) into o->order[k]: its slots; 0 or -1. */
+static int read_order(struct store *st, struct pv_order *o, int k, const char *sql)
+{
+    struct pv_rank *rk = &o->order[k];
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (!s || !(rk->slot = malloc((o->n ? o->n : 1) * sizeof *rk->slot)))
+        return -1;
+    sqlite3_bind_int64(s, 1, o->campaign_id);
+    uint32_t r = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && r < o->n) {
+        int64_t slot = slot_of(o, sqlite3_column_int64(s, 0));
+        if (slot >= 0)
+            rk->slot[r++] = (uint32_t)slot;
+    }
+    sq_done(s);
+    /* Both orders hold every published case once (one read transaction). */
+    return (rc == SQLITE_DONE || rc == SQLITE_ROW) && r == o->n ? 0 : -1;
+}
+
+/* The rank lists of order k, from the tag pairs (tag, slot) of the campaign. */
+static int make_lists(struct pv_order *o, int k, const struct pv_pair *tags, size_t ntags)
+{
+    struct pv_rank *rk = &o->order[k];
+    size_t np = 0, cap = 3 * (size_t)o->n + ntags;
+    struct pv_pair *pairs = malloc((cap ? cap : 1) * sizeof *pairs);
+    uint32_t *rank_of = malloc((o->n ? o->n : 1) * sizeof *rank_of);
+    int rc = -1;
+    if (!pairs || !rank_of)
+        goto out;
+    for (uint32_t r = 0; r < o->n; r++) {
+        uint32_t slot = rk->slot[r];
+        rank_of[slot] = r;
+        pairs[np++] = (struct pv_pair){list_key(1, o->region[slot]), r};
+        if (o->tier[slot])
+            pairs[np++] = (struct pv_pair){list_key(2, o->tier[slot]), r};
+        pairs[np++] = (struct pv_pair){list_key(3, o->track[slot]), r};
+    }
+    for (size_t i = 0; i < ntags; i++)
+        pairs[np++] = (struct pv_pair){tags[i].key, rank_of[tags[i].rank]};
+    qsort(pairs, np, sizeof *pairs, pair_cmp);
+    size_t nl = 0;
+    for (size_t i = 0; i < np; i++)
+        nl += i == 0 || pairs[i].key != pairs[i - 1].key;
+    rk->lists = calloc(nl ? nl : 1, sizeof *rk->lists);
+    rk->ranks = malloc((np ? np : 1) * sizeof *rk->ranks);
+    if (!rk->lists || !rk->ranks)
+        goto out;
+    for (size_t i = 0; i < np; i++) {
+        if (i == 0 || pairs[i].key != pairs[i - 1].key)
+            rk->lists[rk->nlists++] = (struct pv_list){pairs[i].key, (uint32_t)i, 0};
+        rk->lists[rk->nlists - 1].len++;
+        rk->ranks[i] = pairs[i].rank;
+    }
+    rc = 0;
+out:
+    free(pairs);
+    free(rank_of);
+    return rc;
+}
+
+/* Read both orders of campaign on this thread's read connection; NULL (logged). */
+static struct pv_order *build(struct pub_views *pv, int64_t campaign)
+{
+    struct store *st = pv->st;
+    struct pv_order *o = calloc(1, sizeof *o);
+    struct pv_pair *tags = NULL; /* (tag key, slot) */
+    size_t cap = 0, ntags = 0, tcap = 0;
+    int ok = 0, rc;
+    if (!o)
+        return NULL;
+    pthread_mutex_init(&o->memo_lock, NULL);
+    o->campaign_id = campaign;
+    store_read_begin(st);
+    /* The cases by id, with their filters. */
+    sqlite3_stmt *s = sq_prepare(st, pv_attrs_sql);
+    if (!s)
+        goto out;
+    sqlite3_bind_int64(s, 1, campaign);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (o->n == cap) {
+            size_t ncap = cap ? 2 * cap : 4096;
+            int64_t *id = realloc(o->id, ncap * sizeof *id);
+            o->id = id ? id : o->id;
+            int32_t *re = realloc(o->region, ncap * sizeof *re);
+            o->region = re ? re : o->region;
+            int32_t *ti = realloc(o->tier, ncap * sizeof *ti);
+            o->tier = ti ? ti : o->tier;
+            int32_t *tr = realloc(o->track, ncap * sizeof *tr);
+            o->track = tr ? tr : o->track;
+            if (!id || !re || !ti || !tr)
+                break;
+            cap = ncap;
+        }
+        o->id[o->n] = sqlite3_column_int64(s, 0);
+        o->region[o->n] = (int32_t)sqlite3_column_int64(s, 1);
+        o->tier[o->n] = (int32_t)sqlite3_column_int64(s, 2);
+        o->track[o->n] = (int32_t)sqlite3_column_int64(s, 3);
+        o->n++;
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE || pv->stop || read_order(st, o, PV_VIEWS, pv_views_sql) != 0 ||
+        read_order(st, o, PV_NEWEST, pv_newest_sql) != 0 || !(s = sq_prepare(st, pv_tags_sql)))
+        goto out;
+    sqlite3_bind_int64(s, 1, campaign);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t slot = slot_of(o, sqlite3_column_int64(s, 1));
+        if (slot < 0)
+            continue;
+        if (grow((void **)&tags, &tcap, ntags + 1, sizeof *tags) != 0)
+            break;
+        tags[ntags++] = (struct pv_pair){list_key(4, sqlite3_column_int64(s, 0)), (uint32_t)slot};
+    }
+    sq_done(s);
+    if (rc != SQLITE_DONE || pv->stop)
+        goto out;
+    ok = make_lists(o, PV_VIEWS, tags, ntags) == 0 && make_lists(o, PV_NEWEST, tags, ntags) == 0;
+out:
+    store_read_end(st);
+    free(tags);
+    if (!ok) {
+        if (!pv->stop)
+            log_error("store: the kept orders of campaign %lld: not built", (long long)campaign);
+        order_free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Drop a reference to o (under pv->lock); the last one frees an order replaced. */
+static void order_put(struct pub_views *pv, struct pv_order *o)
+{
+    if (--o->refs == 0 && o != pv->cur)
+        order_free(o);
+}
+
+static void *refresher(void *arg)
+{
+    struct pub_views *pv = arg;
+    pthread_mutex_lock(&pv->lock);
+    while (!pv->stop) {
+        int64_t campaign = pv->st->campaign_id;
+        pthread_mutex_unlock(&pv->lock);
+        double t0 = clock_ms();
+        struct pv_order *o = build(pv, campaign);
+        double end = clock_ms(), cost = end - t0;
+        pthread_mutex_lock(&pv->lock);
+        if (o) {
+            struct pv_order *old = pv->cur;
+            pv->cur = o;
+            o->refs = 1; /* pv->cur's */
+            if (old)
+                order_put(pv, old);
+        }
+        /* Asked for during the build: by waiters it served, or by requests comparing
+         * the old orders; one that still sees a change asks again. */
+        pv->want = 0;
+        pv->builds++;
+        pthread_cond_broadcast(&pv->ready);
+        double period = cost * PV_LOAD > PV_PERIOD_MS ? cost * PV_LOAD : PV_PERIOD_MS;
+        double soon = cost * 2 > PV_WAKE_MS ? cost * 2 : PV_WAKE_MS;
+        for (;;) {
+            double due = end + (pv->want ? soon : period), now = clock_ms();
+            if (pv->stop || now >= due)
+                break;
+            double wait = due - now;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += (time_t)(wait / 1000.0);
+            ts.tv_nsec += (long)((wait - (double)(long)(wait / 1000.0) * 1000.0) * 1e6);
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&pv->wake, &pv->lock, &ts);
+        }
+    }
+    pthread_mutex_unlock(&pv->lock);
+    return NULL;
+}
+
+/* st's refresher, started at the first call; NULL if it cannot start. */
+static struct pub_views *views_of(struct store *st)
+{
+    pthread_mutex_lock(&pv_create_lock);
+    struct pub_views *pv = st->pub_views;
+    if (!pv && (pv = calloc(1, sizeof *pv))) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_mutex_init(&pv->lock, NULL);
+        pthread_cond_init(&pv->wake, &ca);
+        pthread_cond_init(&pv->ready, &ca);
+        pthread_condattr_destroy(&ca);
+        pv->st = st;
+        if (pthread_create(&pv->thread, NULL, refresher, pv) != 0) {
+            log_error("store: cannot start the kept orders' refresher");
+            pthread_cond_destroy(&pv->wake);
+            pthread_cond_destroy(&pv->ready);
+            pthread_mutex_destroy(&pv->lock);
+            free(pv);
+            pv = NULL;
+        }
+        st->pub_views = pv;
+    }
+    pthread_mutex_unlock(&pv_create_lock);
+    return pv;
+}
+
+/* A reference to the current order of st's public campaign, or NULL (none could be built). */
+static struct pv_order *order_get(struct pub_views *pv, int64_t campaign, int64_t total_all)
+{
+    pthread_mutex_lock(&pv->lock);
+    double until = clock_ms() + PV_FIRST_WAIT_MS;
+    uint64_t b0 = pv->builds;
+    /* No order of this campaign yet (the first build, or the public campaign changed):
+     * wait for a build begun since, unless it failed. */
+    while ((!pv->cur || pv->cur->campaign_id != campaign) && !pv->stop &&
+           pv->builds < b0 + 2 && clock_ms() < until) {
+        pv->want = 1;
+        pthread_cond_signal(&pv->wake);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 1;
+        pthread_cond_timedwait(&pv->ready, &pv->lock, &ts);
+    }
+    struct pv_order *o = pv->cur && pv->cur->campaign_id == campaign ? pv->cur : NULL;
+    if (o) {
+        o->refs++;
+        if ((int64_t)o->n != total_all && !pv->want) {
+            pv->want = 1; /* cases published or withdrawn since the build */
+            pthread_cond_signal(&pv->wake);
+        }
+    }
+    pthread_mutex_unlock(&pv->lock);
+    return o;
+}
+
+static const struct pv_list *find_list(const struct pv_rank *rk, int dim, int64_t value)
+{
+    uint64_t k = list_key(dim, value);
+    size_t lo = 0, hi = rk->nlists;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rk->lists[mid].key < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < rk->nlists && rk->lists[lo].key == k ? &rk->lists[lo] : NULL;
+}
+
+/* 1 if rank r is in list l (its ranks ascending). */
+static int in_list(const struct pv_rank *rk, const struct pv_list *l, uint32_t r)
+{
+    const uint32_t *a = rk->ranks + l->off;
+    size_t lo = 0, hi = l->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->len && a[lo] == r;
+}
+
+/* The memo of the combination (mask, key) in order k, made (replacing the least recently used). */
+static struct pv_memo *memo_of(struct pv_order *o, int k, int mask, const int64_t key[4])
+{
+    struct pv_memo *victim = &o->memo[0];
+    for (int i = 0; i < PV_MEMO; i++) {
+        struct pv_memo *m = &o->memo[i];
+        if (m->order == k && m->mask == mask && memcmp(m->key, key, sizeof m->key) == 0)
+            return m;
+        if (m->used_ms < victim->used_ms)
+            victim = m;
+    }
+    free(victim->at);
+    memset(victim, 0, sizeof *victim);
+    victim->order = k;
+    victim->mask = mask;
+    memcpy(victim->key, key, sizeof victim->key);
+    return victim;
+}
+
+/* Several filters: walk the shortest list from the nearest kept match on. */
+static size_t page_several(struct pv_order *o, int k, int mask, const int64_t key[4],
+                           int64_t skip, int n, int64_t *ids)
+{
+    const struct pv_rank *rk = &o->order[k];
+    const struct pv_list *l[4] = {NULL, NULL, NULL, NULL}, *walk = NULL;
+    for (int d = 0; d < 4; d++) {
+        if (!(mask & (1 << d)))
+            continue;
+        if (!(l[d] = find_list(rk, d + 1, key[d])))
+            return 0; /* a filter with no case */
+        if (!walk || l[d]->len < walk->len)
+            walk = l[d];
+    }
+    /* From the kept position at or before match `skip`. */
+    uint32_t pos = 0, from_match = 0;
+    pthread_mutex_lock(&o->memo_lock);
+    struct pv_memo *m = memo_of(o, k, mask, key);
+    m->used_ms = clock_ms();
+    size_t j = (size_t)(skip / PV_STEP), first = m->nat;
+    if (m->nat > 0) {
+        size_t use = j < m->nat ? j : m->nat - 1;
+        pos = m->at[use];
+        from_match = (uint32_t)(use * PV_STEP);
+    }
+    pthread_mutex_unlock(&o->memo_lock);
+    /* The positions of matches first * PV_STEP, (first + 1) * PV_STEP, ... met on the way. */
+    uint32_t *taken = NULL;
+    size_t ntaken = 0, tcap = 0, got = 0;
+    const uint32_t *a = rk->ranks + walk->off;
+    for (uint32_t match = from_match; pos < walk->len && got < (size_t)n; pos++) {
+        uint32_t r = a[pos], slot = rk->slot[r];
+        if ((l[0] && o->region[slot] != key[0]) || (l[1] && o->tier[slot] != key[1]) ||
+            (l[2] && o->track[slot] != key[2]) || (l[3] && l[3] != walk && !in_list(rk, l[3], r)))
+            continue;
+        if (match % PV_STEP == 0 && match / PV_STEP == first + ntaken &&
+            grow((void **)&taken, &tcap, ntaken + 1, sizeof *taken) == 0)
+            taken[ntaken++] = pos;
+        if (match >= skip)
+            ids[got++] = o->id[slot];
+        match++;
+    }
+    if (ntaken) {
+        pthread_mutex_lock(&o->memo_lock);
+        m = memo_of(o, k, mask, key);
+        /* Kept only if they follow on from what is kept (another walk may have gone on). */
+        if (m->nat == first && grow((void **)&m->at, &m->cap, m->nat + ntaken, sizeof *m->at) == 0) {
+            memcpy(m->at + m->nat, taken, ntaken * sizeof *taken);
+            m->nat += ntaken;
+        }
+        pthread_mutex_unlock(&o->memo_lock);
+    }
+    free(taken);
+    return got;
+}
+
+size_t pub_views_page(struct store *st, int k, int mask, const int64_t key[4], int64_t total_all,
+                      int64_t skip, int n, int64_t *ids)
+{
+    struct pub_views *pv = views_of(st);
+    struct pv_order *o = pv ? order_get(pv, st->campaign_id, total_all) : NULL;
+    if (!o)
+        return 0;
+    size_t got = 0;
+    if (mask & (mask - 1)) {
+        got = page_several(o, k, mask, key, skip, n, ids);
+    } else {
+        const struct pv_rank *rk = &o->order[k];
+        const struct pv_list *l = NULL;
+        uint32_t len = o->n;
+        for (int d = 0; d < 4; d++)
+            if (mask == 1 << d && (l = find_list(rk, d + 1, key[d])) == NULL)
+                len = 0;
+        if (l)
+            len = l->len;
+        for (int64_t i = skip; i < len && got < (size_t)n; i++)
+            ids[got++] = o->id[rk->slot[l ? rk->ranks[l->off + i] : (uint32_t)i]];
+    }
+    pthread_mutex_lock(&pv->lock);
+    order_put(pv, o);
+    pthread_mutex_unlock(&pv->lock);
+    return got;
+}
+
+void pub_views_stop(struct store *st)
+{
+    struct pub_views *pv = st->pub_views;
+    if (!pv)
+        return;
+    pthread_mutex_lock(&pv->lock);
+    pv->stop = 1;
+    pthread_cond_broadcast(&pv->wake);
+    pthread_cond_broadcast(&pv->ready);
+    pthread_mutex_unlock(&pv->lock);
+    pthread_join(pv->thread, NULL);
+    order_free(pv->cur);
+    pthread_cond_destroy(&pv->wake);
+    pthread_cond_destroy(&pv->ready);
+    pthread_mutex_destroy(&pv->lock);
+    free(pv);
+    st->pub_views = NULL;
+}
