@@ -37,6 +37,7 @@
 #include "review/assign_run.h"
 #include "review/dedupe_run.h"
 #include "review/rank_run.h"
+#include "store/pub_views.h"
 #include "store/store.h"
 #include "view/i18n.h"
 #include "view/render.h"
@@ -377,6 +378,8 @@ static int cmd_serve(const struct options *o)
     web.data_dir = o->data;
     /* Pages missing or rendered by another build: rendered now (a failed one is assembled). */
     prerender_install(st);
+    /* The kept list orders built in the background from now, not at the first list. */
+    pub_views_start(st);
     struct mail_sender *mail = NULL;
     if (o->smtp || o->sms) {
         const struct mail_config mc = {o->smtp, o->mail_from ? o->mail_from : "laurel@localhost",

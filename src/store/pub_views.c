@@ -390,6 +390,11 @@ static struct pub_views *views_of(struct store *st)
     return pv;
 }
 
+void pub_views_start(struct store *st)
+{
+    views_of(st);
+}
+
 /* A reference to the current order of st's public campaign, or NULL (none could be built). */
 static struct pv_order *order_get(struct pub_views *pv, int64_t campaign, int64_t total_all)
 {

@@ -36,6 +36,10 @@ enum { PV_VIEWS, PV_NEWEST, PV__ORDERS };
 size_t pub_views_page(struct store *st, int k, int mask, const int64_t key[4], int64_t total_all,
                       int64_t skip, int n, int64_t *ids);
 
+/* Start st's refresher now, so that its first build runs before the first
+ * list asks for it (`laurel serve` calls it at start). */
+void pub_views_start(struct store *st);
+
 /* Stop st's refresher and free its orders (store_close). */
 void pub_views_stop(struct store *st);
 
