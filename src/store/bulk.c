@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
+#include <time.h>
 #include "core/log.h"
 #include "store/sqlite_int.h"
 #include "store/sqlite_tx.h"
@@ -149,27 +151,49 @@ fail:
 }
 
 /*
- * Every full-text table's in-memory buffer (FTS5's hashsize) set to bytes:
- * BULK_FTS_BUFFER while the search indexes are built, so that FTS5 writes a
- * few large segments instead of one a megabyte and merging them over and
- * over; its default again after.
+ * The full-text table's in-memory buffer (FTS5's hashsize) set to bytes:
+ * BULK_FTS_BUFFER while it is built, so that FTS5 writes a few large
+ * segments instead of one a megabyte merged over and over; its default
+ * again after.
  */
-static int fts_buffer(sqlite3 *db, long bytes)
+static int fts_buffer(sqlite3 *db, const char *table, long bytes)
 {
-    static const char sql[] = "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
-                              "sql LIKE 'CREATE VIRTUAL TABLE % USING fts5%' ORDER BY name";
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-        char *q = sqlite3_mprintf("INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld)",
-                                  sqlite3_column_text(s, 0), sqlite3_column_text(s, 0), bytes);
-        rc = q && sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-        sqlite3_free(q);
-    }
-    sqlite3_finalize(s);
+    char *q = sqlite3_mprintf("INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld)", table,
+                              table, bytes);
+    int rc = q && sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_free(q);
     return rc;
+}
+
+/*
+ * Both search indexes: the trigram one (case_fts) on a thread of its own,
+ * copied in at store_bulk_end (bulk_search.c), or here if that cannot
+ * start; the bigram one (case_short) here.
+ */
+static int index_cases(struct store_bulk *b, sqlite3 *db)
+{
+    b->tx.st->bulk_side = bulk_side_start(db);
+    if (!b->tx.st->bulk_side &&
+        (fts_buffer(db, "case_fts", BULK_FTS_BUFFER) != 0 || store_index_case_fts(db) != 0 ||
+         fts_buffer(db, "case_fts", FTS_DEFAULT_BUFFER) != 0))
+        return -1;
+    return fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 &&
+                   store_index_case_short(db) == 0 &&
+                   fts_buffer(db, "case_short", FTS_DEFAULT_BUFFER) == 0
+               ? 0
+               : -1;
+}
+
+void store_bulk_lap(const char *what)
+{
+    static double w0, c0;
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    double w = clock_ms(), c = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    if (what)
+        fprintf(stderr, "LAP %-24s %8.2f s wall %8.2f s cpu\n", what, (w - w0) / 1e3, (c - c0) / 1e3);
+    w0 = w;
+    c0 = c;
 }
 
 static int load_job(sqlite3 *db, void *arg)
@@ -181,25 +205,30 @@ static int load_job(sqlite3 *db, void *arg)
         return fail(b, "cache");
     if (drop_indexes(b, &create) != 0)
         return -1;
+    store_bulk_lap("drop");
     int rc = b->fill(b, b->arg);
+    store_bulk_lap("fill");
     /* Before the indexes: the one of unrendered sections is then created empty. */
     if (rc == 0 && section_html_fill_all(db) != 0)
         rc = fail(b, "case sections");
+    store_bulk_lap("sections");
     if (rc == 0 && sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK)
         rc = fail(b, "indexes");
+    store_bulk_lap("indexes");
     free(create);
     if (rc != 0) {
         if (!b->err[0])
             snprintf(b->err, sizeof b->err, "the loader stopped");
         return -1;
     }
-    if (fts_buffer(db, BULK_FTS_BUFFER) != 0 || store_index_cases(db) != 0 ||
-        fts_buffer(db, FTS_DEFAULT_BUFFER) != 0)
+    if (index_cases(b, db) != 0)
         return fail(b, "search index");
+    store_bulk_lap("fts");
     for (int i = 0; i < b->nrefresh; i++) {
         if (db_public_refresh(db, b->refresh[i]) != 0)
             return fail(b, "public read tables");
     }
+    store_bulk_lap("public refresh");
     return 0;
 }
 
@@ -260,16 +289,28 @@ static int analyse_job(sqlite3 *db, void *arg)
 
 int store_bulk_end(struct store *st, char *err, size_t errlen)
 {
+    if (bulk_side_finish(st) != 0) {
+        snprintf(err, errlen, "cannot build the search index");
+        return -1;
+    }
+    store_bulk_lap("fts side join+copy");
     if (writer_run_bare(st->writer, bulk_mode, NULL) != 0 ||
-        writer_run_sync(st->writer, analyse_job, NULL) != 0) {
+        (store_bulk_lap("wal"), 0) || writer_run_sync(st->writer, analyse_job, NULL) != 0) {
         snprintf(err, errlen, "cannot analyse the database");
         return -1;
     }
+    store_bulk_lap("analyze");
     if (store_reload(st) != 0) {
         snprintf(err, errlen, "cannot reload counters");
         return -1;
     }
+    store_bulk_lap("reload");
     return 0;
+}
+
+void store_bulk_cancel(struct store *st)
+{
+    bulk_side_cancel(st);
 }
 
 /* sqlite_tx.h */

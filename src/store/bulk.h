@@ -88,4 +88,9 @@ struct store_tx *store_bulk_tx(struct store_bulk *b);
 /* Journal and fsyncs back on, statistics, counters re-read.  0, or -1 with err set. */
 int store_bulk_end(struct store *st, char *err, size_t errlen);
 
+/* After a failure between store_bulk_begin and store_bulk_end: what the load left running stopped. */
+void store_bulk_cancel(struct store *st);
+
+void store_bulk_lap(const char *what);
+
 #endif
