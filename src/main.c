@@ -233,8 +233,10 @@ static int cmd_demo(const struct options *o)
         unlink(path);
         return 1;
     }
-    printf("laurel: demo campaign with %d cases created in %s (%.2f s)\n", o->cases, o->data,
-           (clock_ms() - t0) / 1e3);
+    char steps[1024];
+    store_bulk_laps(steps, sizeof steps);
+    printf("laurel: demo campaign with %d cases created in %s (%.2f s; steps, wall/CPU s: %s)\n",
+           o->cases, o->data, (clock_ms() - t0) / 1e3, steps);
     printf("laurel: demo accounts (password %s):\n"
            "  organiser    organiser@demo.laurel\n"
            "  recommender  shanghai@demo.laurel   (上海市)\n"

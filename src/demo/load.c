@@ -356,7 +356,6 @@ int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn p
     }
     struct demo_job job = {seed, ncases, hash, &l, 0};
     char why[256];
-    store_bulk_lap(NULL);
     int rc = store_bulk_begin(st, err, errlen);
     if (rc == 0 && store_bulk_load(st, bulk_tables, fill, &job, why, sizeof why) != 0) {
         snprintf(err, errlen, "demo load failed: %s", why);
@@ -365,22 +364,23 @@ int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn p
     /* The later edition, in review: err set on failure. */
     if (rc == 0)
         rc = demo_load_edition(st, seed, ncases, hash, err, errlen);
-    store_bulk_lap("edition");
+    store_bulk_lap("2020 edition");
     /* The exhibition's votes, through the vote path (votes.c). */
     if (rc == 0)
         rc = demo_votes(st, seed, err, errlen);
-    store_bulk_lap("votes");
+    store_bulk_lap("exhibition votes");
     /* The 2019 campaign's results, through the pipeline (finish2019.c). */
     if (rc == 0)
         rc = demo_finish2019(st, seed, l.campaign_id, l.merit, ncases, err, errlen);
-    store_bulk_lap("finish2019");
+    store_bulk_lap("2019 pipeline");
     if (rc == 0 && pages)
         rc = render_pages(st, pages, l.merit, ncases, err, errlen);
-    store_bulk_lap("pages");
+    store_bulk_lap("public pages");
     if (rc == 0)
         rc = store_bulk_end(st, err, errlen);
     else
         store_bulk_cancel(st);
+
     free(l.merit);
     json_decref(l.tiers);
     json_decref(l.tracks);

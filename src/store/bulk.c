@@ -21,15 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
-#include <time.h>
 #include "core/log.h"
 #include "store/sqlite_int.h"
 #include "store/sqlite_tx.h"
 
 #define BULK_REFRESH_MAX 8
+#define BULK_LAPS_MAX 24
 #define BULK_FTS_BUFFER (64L << 20) /* see fts_buffer */
 #define FTS_DEFAULT_BUFFER (1L << 20)
 
@@ -184,16 +185,46 @@ static int index_cases(struct store_bulk *b, sqlite3 *db)
                : -1;
 }
 
-void store_bulk_lap(const char *what)
+/*
+ * The steps' times (store_bulk_lap): one bulk session at a time in a
+ * process, its laps taken by the loader's thread and the writer's in turn.
+ */
+static struct {
+    double wall0, cpu0;
+    int n;
+    struct {
+        const char *name;
+        double wall_ms, cpu_ms;
+    } step[BULK_LAPS_MAX];
+} laps;
+
+static double cpu_ms(void)
 {
-    static double w0, c0;
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    double w = clock_ms(), c = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-    if (what)
-        fprintf(stderr, "LAP %-24s %8.2f s wall %8.2f s cpu\n", what, (w - w0) / 1e3, (c - c0) / 1e3);
-    w0 = w;
-    c0 = c;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void store_bulk_lap(const char *name)
+{
+    double w = clock_ms(), c = cpu_ms();
+    if (laps.n < BULK_LAPS_MAX) {
+        laps.step[laps.n].name = name;
+        laps.step[laps.n].wall_ms = w - laps.wall0;
+        laps.step[laps.n++].cpu_ms = c - laps.cpu0;
+    }
+    laps.wall0 = w;
+    laps.cpu0 = c;
+}
+
+void store_bulk_laps(char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = 0; i < laps.n && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s %.2f/%.2f", i ? ", " : "",
+                                laps.step[i].name, laps.step[i].wall_ms / 1e3,
+                                laps.step[i].cpu_ms / 1e3);
 }
 
 static int load_job(sqlite3 *db, void *arg)
@@ -205,9 +236,8 @@ static int load_job(sqlite3 *db, void *arg)
         return fail(b, "cache");
     if (drop_indexes(b, &create) != 0)
         return -1;
-    store_bulk_lap("drop");
     int rc = b->fill(b, b->arg);
-    store_bulk_lap("fill");
+    store_bulk_lap("load");
     /* Before the indexes: the one of unrendered sections is then created empty. */
     if (rc == 0 && section_html_fill_all(db) != 0)
         rc = fail(b, "case sections");
@@ -223,12 +253,12 @@ static int load_job(sqlite3 *db, void *arg)
     }
     if (index_cases(b, db) != 0)
         return fail(b, "search index");
-    store_bulk_lap("fts");
+    store_bulk_lap("search indexes");
     for (int i = 0; i < b->nrefresh; i++) {
         if (db_public_refresh(db, b->refresh[i]) != 0)
             return fail(b, "public read tables");
     }
-    store_bulk_lap("public refresh");
+    store_bulk_lap("public tables");
     return 0;
 }
 
@@ -271,6 +301,9 @@ static int bulk_mode(sqlite3 *db, void *arg)
 
 int store_bulk_begin(struct store *st, char *err, size_t errlen)
 {
+    laps.n = 0;
+    store_bulk_lap(NULL);
+    laps.n = 0;
     if (writer_run_bare(st->writer, bulk_mode, "on") != 0) {
         snprintf(err, errlen, "cannot turn the journal off for the bulk load");
         return -1;
@@ -293,18 +326,17 @@ int store_bulk_end(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot build the search index");
         return -1;
     }
-    store_bulk_lap("fts side join+copy");
+    store_bulk_lap("trigram index joined");
     if (writer_run_bare(st->writer, bulk_mode, NULL) != 0 ||
-        (store_bulk_lap("wal"), 0) || writer_run_sync(st->writer, analyse_job, NULL) != 0) {
+        writer_run_sync(st->writer, analyse_job, NULL) != 0) {
         snprintf(err, errlen, "cannot analyse the database");
         return -1;
     }
-    store_bulk_lap("analyze");
     if (store_reload(st) != 0) {
         snprintf(err, errlen, "cannot reload counters");
         return -1;
     }
-    store_bulk_lap("reload");
+    store_bulk_lap("end");
     return 0;
 }
 
