@@ -8,7 +8,8 @@
  * transaction in memory (a cache of 512 MB, no journal) and writes each
  * page once.  The indexes dropped are those with SQL text (not the implicit
  * ones of primary keys and UNIQUE constraints), read from sqlite_schema and
- * created again from the same text.  Case sections are rendered to HTML
+ * created again from the same text; so are the tables' triggers that only
+ * mark pages to render (migration 016), and every page is marked instead.  Case sections are rendered to HTML
  * (section_html.c) before the indexes come back.  The search indexes are rebuilt at the
  * end in one sorted pass each (FTS5 indexes a sorted bulk insert several
  * times faster than rows interleaved with other tables' inserts), with a
@@ -113,13 +114,17 @@ struct store_tx *store_bulk_tx(struct store_bulk *b)
 }
 
 /*
- * Drop the indexes of b->tables that have SQL text; their CREATE INDEX
- * statements, joined by ";", into *out (malloc'd, "" for none).
+ * Drop the indexes of b->tables that have SQL text, and their triggers that
+ * only mark pages to render (migration 016: page_*; marks that a bulk load
+ * replaces by marking every page, see load_job); their CREATE statements,
+ * joined by ";", into *out (malloc'd, "" for none).
  */
 static int drop_indexes(struct store_bulk *b, char **out)
 {
-    static const char sql[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
-                              "AND sql IS NOT NULL AND tbl_name = ?1 ORDER BY name";
+    static const char sql[] =
+        "SELECT name, sql, type FROM sqlite_schema WHERE (type = 'index' AND sql IS NOT NULL "
+        "OR type = 'trigger' AND name LIKE 'page\\_%' ESCAPE '\\') AND tbl_name = ?1 "
+        "ORDER BY type, name";
     struct buf create = BUF_INIT, drop = BUF_INIT;
     buf_init(&create, 1 << 20);
     buf_init(&drop, 1 << 20);
@@ -129,7 +134,10 @@ static int drop_indexes(struct store_bulk *b, char **out)
     for (int i = 0; b->tables && b->tables[i]; i++) {
         sqlite3_bind_text(s, 1, b->tables[i], -1, SQLITE_STATIC);
         while (sqlite3_step(s) == SQLITE_ROW) {
-            buf_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
+            buf_printf(&drop, "DROP %s \"%s\";",
+                       strcmp((const char *)sqlite3_column_text(s, 2), "index") == 0 ? "INDEX"
+                                                                                    : "TRIGGER",
+                       (const char *)sqlite3_column_text(s, 0));
             buf_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
         }
         sqlite3_reset(s);
@@ -242,7 +250,10 @@ static int load_job(sqlite3 *db, void *arg)
     if (rc == 0 && section_html_fill_all(db) != 0)
         rc = fail(b, "case sections");
     store_bulk_lap("sections");
-    if (rc == 0 && sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK)
+    /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */
+    if (rc == 0 && (sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK ||
+                    sqlite3_exec(db, "INSERT INTO page_dirty VALUES (-1), (0)", NULL, NULL,
+                                 NULL) != SQLITE_OK))
         rc = fail(b, "indexes");
     store_bulk_lap("indexes");
     free(create);

@@ -3,11 +3,12 @@
  *
  * Each test opens a store in a temporary data folder of its own.  The
  * session test loads a few rows through store_bulk_row and checks, from
- * inside the fill, that the named table's indexes are gone and the others
- * kept, that each kind of value binds as itself (integer, real, text, NULL
+ * inside the fill, that the named table's indexes and page-marking trigger
+ * are gone and the others kept, that each kind of value binds as itself (integer, real, text, NULL
  * for STORE_NULL and for a NULL text), that *id is a query's first column,
  * a RETURNING column or the inserted rowid; and after the session, with a
- * connection of its own, that the indexes are back, the rows and a user
+ * connection of its own, that the indexes and the trigger are back (every
+ * page marked to render instead), the rows and a user
  * written through store_bulk_tx are there, the journal is WAL again and the
  * planner has statistics.  The failure tests check that a row the database
  * refuses, or a fill that stops, makes store_bulk_load fail with a message.
@@ -96,14 +97,17 @@ static const char typeof_sql[] = "SELECT (typeof(?1) = 'integer') + 2 * (typeof(
                                  "+ 16 * (typeof(?5) = 'null') + 32 * (?2 * 2 = 5.0)";
 
 struct seen {
-    int64_t unit_indexes, case_indexes, types, tag1, tag2, tag1_again, unit_rowid, parent;
+    int64_t unit_indexes, case_indexes, unit_triggers, types, tag1, tag2, tag1_again, unit_rowid, parent;
 };
 
 static int fill(struct store_bulk *b, void *arg)
 {
     struct seen *w = arg;
     const struct store_val unit_t[] = {STORE_TEXT("unit")}, case_t[] = {STORE_TEXT("case")};
-    if (store_bulk_row(b, count_indexes, unit_t, 1, &w->unit_indexes) ||
+    static const char count_triggers[] = "SELECT count(*) FROM sqlite_schema "
+                                         "WHERE type = 'trigger' AND tbl_name = ?1";
+    if (store_bulk_row(b, count_triggers, unit_t, 1, &w->unit_triggers) ||
+        store_bulk_row(b, count_indexes, unit_t, 1, &w->unit_indexes) ||
         store_bulk_row(b, count_indexes, case_t, 1, &w->case_indexes))
         return -1;
     const struct store_val types[] = {STORE_INT(7), STORE_REAL(2.5), STORE_TEXT("x"), STORE_NULL,
@@ -141,6 +145,7 @@ static void test_session(void **state)
     int64_t case_before = query(f->dir, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' "
                                         "AND sql IS NOT NULL AND tbl_name = 'case'");
     assert_true(unit_before > 0 && case_before > 0);
+    int64_t marks_before = query(f->dir, "SELECT count(*) FROM page_dirty WHERE page = -1");
 
     char err[256] = "";
     struct seen w;
@@ -170,6 +175,13 @@ static void test_session(void **state)
     assert_int_equal(query(f->dir, "SELECT parent_id FROM unit WHERE id = 2"), 1);
     assert_int_equal(query(f->dir, "SELECT count(*) FROM user WHERE email = 'bulk@example.org'"),
                      1);
+    /* unit's page-marking trigger dropped inside and back after; every page marked instead. */
+    assert_int_equal(w.unit_triggers, 0);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+                                   "AND name = 'page_unit_renamed' AND tbl_name = 'unit'"),
+                     1);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM page_dirty WHERE page = -1"),
+                     marks_before + 1);
     assert_int_equal(query(f->dir, "PRAGMA journal_mode"), 0); /* "wal" */
     assert_true(query(f->dir, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'unit'") > 0);
 }
