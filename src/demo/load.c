@@ -13,10 +13,15 @@
  * ordinary store write, its votes cast (votes.c), and the 2019 campaign
  * finished through the pipeline (finish2019.c: reviews, ranking, the
  * jury's ballot, tiers, 公示 and its close, which writes the tiers); a
- * reload builds the 2019 campaign's public read tables from that.  Then
- * the session ends: WAL and synchronous=FULL again, statistics for the
- * planner.  Nothing is durable before the end; on failure `laurel demo`
- * removes the database.
+ * reload builds the 2019 campaign's public read tables from that.  Then,
+ * still without journal (demo_load_pages), the caller's renderer renders
+ * the results page and the case pages of the full campaign: the first
+ * DEMO_FULL_CASES and every case of merit, not a load test's filler past
+ * them, whose pages visits assemble (a case's two pages cost about 380 µs
+ * of CPU to render, more than all the rest of its load).  Then the session ends: the trigram index
+ * built on the second core copied in, WAL and synchronous=FULL again,
+ * statistics for the planner.  Nothing is durable before the end; on
+ * failure `laurel demo` removes the database.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -149,15 +149,13 @@ const char store_case_fts_rows_sql[] =
     "FROM \"case\" c JOIN unit u ON u.id = c.unit_id ORDER BY c.id";
 
 /* No merging while loading: a bulk load indexes about a third faster. */
-#define NO_MERGE(t)                                                                               \
-    "INSERT INTO " t " (" t ", rank) VALUES ('automerge', 0);"                                    \
-    "INSERT INTO " t " (" t ", rank) VALUES ('crisismerge', 64);"
-#define MERGE(t)                                                                                  \
-    "INSERT INTO " t " (" t ", rank) VALUES ('automerge', 4);"                                    \
-    "INSERT INTO " t " (" t ", rank) VALUES ('crisismerge', 16);"
-
-const char store_case_fts_begin_sql[] = "DELETE FROM case_fts;" NO_MERGE("case_fts");
-const char store_case_fts_end_sql[] = MERGE("case_fts");
+const char store_case_fts_begin_sql[] =
+    "DELETE FROM case_fts;"
+    "INSERT INTO case_fts (case_fts, rank) VALUES ('automerge', 0);"
+    "INSERT INTO case_fts (case_fts, rank) VALUES ('crisismerge', 64);";
+const char store_case_fts_end_sql[] =
+    "INSERT INTO case_fts (case_fts, rank) VALUES ('automerge', 4);"
+    "INSERT INTO case_fts (case_fts, rank) VALUES ('crisismerge', 16);";
 
 int store_index_case_fts(sqlite3 *db)
 {
