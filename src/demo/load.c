@@ -18,9 +18,9 @@
  * the results page and the case pages of the full campaign: the first
  * DEMO_FULL_CASES and every case of merit, not a load test's filler past
  * them, whose pages visits assemble (a case's two pages cost about 380 µs
- * of CPU to render, more than all the rest of its load).  Then the session ends: the trigram index
- * built on the second core copied in, WAL and synchronous=FULL again,
- * statistics for the planner.  Nothing is durable before the end; on
+ * of CPU to render, more than all the rest of its load).  Then the session
+ * ends: the trigram index built on the second core copied in, WAL and
+ * synchronous=FULL again, statistics for the planner.  Nothing is durable before the end; on
  * failure `laurel demo` removes the database.
  */
 #include <stdio.h>
@@ -185,7 +185,7 @@ static int on_case(void *ctx, const struct demo_case *c)
 {
     struct loader *l = ctx;
     json_int_t track = json_integer_value(json_object_get(l->tracks, c->track_slug));
-    l->merit[c->id] = !c->merit                      ? FINISH_MERIT_NONE
+    l->merit[c->id] = !c->merit                       ? FINISH_MERIT_NONE
                       : strcmp(c->merit, "best") == 0 ? FINISH_MERIT_BEST
                                                       : FINISH_MERIT_EXCELLENT;
     const struct store_val v[] = {
@@ -385,7 +385,6 @@ int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn p
         rc = store_bulk_end(st, err, errlen);
     else
         store_bulk_cancel(st);
-
     free(l.merit);
     json_decref(l.tiers);
     json_decref(l.tracks);

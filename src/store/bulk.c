@@ -9,11 +9,13 @@
  * page once.  The indexes dropped are those with SQL text (not the implicit
  * ones of primary keys and UNIQUE constraints), read from sqlite_schema and
  * created again from the same text; so are the tables' triggers that only
- * mark pages to render (migration 016), and every page is marked instead.  Case sections are rendered to HTML
- * (section_html.c) before the indexes come back.  The search indexes are rebuilt at the
- * end in one sorted pass each (FTS5 indexes a sorted bulk insert several
- * times faster than rows interleaved with other tables' inserts), with a
- * large in-memory buffer (fts_buffer).  The
+ * mark pages to render (migration 016), and every page is marked once
+ * instead.  Case sections are rendered to HTML (section_html.c) before the
+ * indexes come back.  The search indexes are rebuilt at the end in one
+ * sorted pass each (FTS5 indexes a sorted bulk insert several times faster
+ * than rows interleaved with other tables' inserts), with a large
+ * in-memory buffer (fts_buffer): the bigram one here, the trigram one on a
+ * thread of its own (bulk_search.c), copied in by store_bulk_end.  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
  * does), so it takes about the same time at any size.
  */
@@ -136,7 +138,7 @@ static int drop_indexes(struct store_bulk *b, char **out)
         while (sqlite3_step(s) == SQLITE_ROW) {
             buf_printf(&drop, "DROP %s \"%s\";",
                        strcmp((const char *)sqlite3_column_text(s, 2), "index") == 0 ? "INDEX"
-                                                                                    : "TRIGGER",
+                                                                                     : "TRIGGER",
                        (const char *)sqlite3_column_text(s, 0));
             buf_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
         }
@@ -186,8 +188,7 @@ static int index_cases(struct store_bulk *b, sqlite3 *db)
         (fts_buffer(db, "case_fts", BULK_FTS_BUFFER) != 0 || store_index_case_fts(db) != 0 ||
          fts_buffer(db, "case_fts", FTS_DEFAULT_BUFFER) != 0))
         return -1;
-    return fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 &&
-                   store_index_case_short(db) == 0 &&
+    return fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 && store_index_case_short(db) == 0 &&
                    fts_buffer(db, "case_short", FTS_DEFAULT_BUFFER) == 0
                ? 0
                : -1;
@@ -230,9 +231,9 @@ void store_bulk_laps(char *out, size_t n)
     size_t len = 0;
     out[0] = 0;
     for (int i = 0; i < laps.n && len < n; i++)
-        len += (size_t)snprintf(out + len, n - len, "%s%s %.2f/%.2f", i ? ", " : "",
-                                laps.step[i].name, laps.step[i].wall_ms / 1e3,
-                                laps.step[i].cpu_ms / 1e3);
+        len +=
+            (size_t)snprintf(out + len, n - len, "%s%s %.2f/%.2f", i ? ", " : "", laps.step[i].name,
+                             laps.step[i].wall_ms / 1e3, laps.step[i].cpu_ms / 1e3);
 }
 
 static int load_job(sqlite3 *db, void *arg)
@@ -252,8 +253,9 @@ static int load_job(sqlite3 *db, void *arg)
     store_bulk_lap("sections");
     /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */
     if (rc == 0 && (sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK ||
-                    sqlite3_exec(db, "INSERT INTO page_dirty VALUES (-1), (0)", NULL, NULL,
-                                 NULL) != SQLITE_OK))
+                    (strstr(create, "CREATE TRIGGER") &&
+                     sqlite3_exec(db, "INSERT INTO page_dirty VALUES (-1), (0)", NULL, NULL,
+                                  NULL) != SQLITE_OK)))
         rc = fail(b, "indexes");
     store_bulk_lap("indexes");
     free(create);
