@@ -63,10 +63,10 @@ struct options {
     const char *smtp, *mail_from; /* the outbox's sender (mail/sender.h) */
     const char *sms;              /* the SMS gateway for voters' codes */
     long mail_retry;
-    long db_check_s;           /* serve: seconds for the start-up quick_check; 0: skip it */
+    long db_check_s; /* serve: seconds for the start-up quick_check; 0: skip it */
     char trusted_proxies[512]; /* serve: --trusted-proxy CIDRs, comma-separated */
-    int no_page_cache;         /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
-    unsigned page_cache_mb;    /* serve: --page-cache-mb, 0 for the default */
+    int no_page_cache; /* serve: --no-page-cache or LAUREL_NO_PAGE_CACHE=1 */
+    unsigned page_cache_mb; /* serve: --page-cache-mb, 0 for the default */
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
     unsigned max_conns;        /* serve: --max-connections; 0: 4096 */
     unsigned lane_from_us;     /* serve: --read-lane-us; 0: the server's default */
@@ -135,7 +135,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                      used ? "," : "", v);
         } else if (strcmp(a, "--header-timeout") == 0 && v && atol(v) > 0 && atol(v) <= 600) {
             o->header_timeout_s = atol(v);
-        } else if (strcmp(a, "--max-connections") == 0 && v && atol(v) >= 16 && atol(v) <= 65536) {
+        } else if (strcmp(a, "--max-connections") == 0 && v && atol(v) >= 16 &&
+                   atol(v) <= 65536) {
             o->max_conns = (unsigned)atol(v);
         } else if (strcmp(a, "--no-db-check") == 0) {
             o->db_check_s = 0;
@@ -210,7 +211,8 @@ static int cmd_demo(const struct options *o)
     struct stat sb;
     snprintf(path, sizeof path, "%s/laurel.db", o->data);
     if (stat(path, &sb) == 0) {
-        fprintf(stderr, "laurel: %s already holds a database; remove the folder first\n", o->data);
+        fprintf(stderr, "laurel: %s already holds a database; remove the folder first\n",
+                o->data);
         return 1;
     }
     double t0 = clock_ms();
@@ -366,7 +368,8 @@ static int cmd_serve(const struct options *o)
         }
         if (rc > 0) {
             char warn[600];
-            snprintf(warn, sizeof warn, "start-up check skipped: %s (see --db-check-seconds)", err);
+            snprintf(warn, sizeof warn, "start-up check skipped: %s (see --db-check-seconds)",
+                     err);
             log_error("store: %s", warn);
             fault_add_warning(warn);
         }
@@ -487,13 +490,14 @@ static const struct command commands[] = {
      dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
-    {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]", ARGS_OWN,
-     NULL, audit_verify_main},
+    {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
+     ARGS_OWN, NULL, audit_verify_main},
     {"publish-statement", NULL,
      "issue a signed results statement of the published campaign: [--data DIR] [--out FILE]",
      ARGS_OWN, NULL, publish_statement_main},
-    {"verify-results", NULL, "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]",
-     ARGS_OWN, NULL, verify_results_main},
+    {"verify-results", NULL,
+     "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]", ARGS_OWN, NULL,
+     verify_results_main},
     {"export-site", NULL,
      "write the public site as static files: DIR [--data DIR] [--live-url URL]\n"
      "[--base-url URL] [--lang zh-CN|en]",

@@ -185,7 +185,7 @@ static int on_case(void *ctx, const struct demo_case *c)
 {
     struct loader *l = ctx;
     json_int_t track = json_integer_value(json_object_get(l->tracks, c->track_slug));
-    l->merit[c->id] = !c->merit                       ? FINISH_MERIT_NONE
+    l->merit[c->id] = !c->merit                      ? FINISH_MERIT_NONE
                       : strcmp(c->merit, "best") == 0 ? FINISH_MERIT_BEST
                                                       : FINISH_MERIT_EXCELLENT;
     const struct store_val v[] = {

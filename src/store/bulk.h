@@ -100,8 +100,7 @@ int store_bulk_end(struct store *st, char *err, size_t errlen);
 void store_bulk_lap(const char *name);
 void store_bulk_laps(char *out, size_t n);
 
-/* After a failure between store_bulk_begin and store_bulk_end: what the load left running stopped.
- */
+/* After a failure between store_bulk_begin and store_bulk_end: what the load left running stopped. */
 void store_bulk_cancel(struct store *st);
 
 #endif

@@ -224,9 +224,9 @@ fail:
 /* Copy the side table's shadow tables over the writer's, outside any transaction. */
 static int side_copy(sqlite3 *db, void *arg)
 {
-    static const char tables_sql[] = "SELECT name FROM bulk_side.sqlite_schema WHERE type = "
-                                     "'table' AND name LIKE 'case\\_fts\\_%' "
-                                     "ESCAPE '\\' ORDER BY name";
+    static const char tables_sql[] =
+        "SELECT name FROM bulk_side.sqlite_schema WHERE type = 'table' AND name LIKE 'case\\_fts\\_%' "
+        "ESCAPE '\\' ORDER BY name";
     struct bulk_side *s = arg;
     char *attach = sqlite3_mprintf("ATTACH %Q AS bulk_side", s->path);
     int rc = attach && sqlite3_exec(db, attach, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;

@@ -32,7 +32,7 @@
 #include "store/prerender.h"
 #include "store/sqlite_int.h"
 
-#define PAGE_KEY(page, lang) ((page)*8 + (int64_t)(lang))
+#define PAGE_KEY(page, lang) ((page) * 8 + (int64_t)(lang))
 #define MARK_ALL (-1)
 
 static const char dirty_sql[] = "SELECT DISTINCT page FROM page_dirty ORDER BY page";
@@ -143,8 +143,8 @@ static void render_case(struct store_tx *tx, const struct store_renderer *r, int
     note_refs(tx, id, refs, nrefs);
 }
 
-static void render_results(struct store_tx *tx, const struct store_renderer *r, struct buf *html,
-                           struct buf *title)
+static void render_results(struct store_tx *tx, const struct store_renderer *r,
+                           struct buf *html, struct buf *title)
 {
     /* One language at a time: the results page is one page, rendered rarely. */
     tx_exec_id(tx, drop_sql, STORE_PAGE_RESULTS);

@@ -125,7 +125,8 @@ int search_register(sqlite3 *db)
     fts5_api *api = fts5_api_of(db);
     if (!api)
         return -1;
-    return api->xCreateTokenizer(api, "laurel_bigram", NULL, &bigram, NULL) == SQLITE_OK ? 0 : -1;
+    return api->xCreateTokenizer(api, "laurel_bigram", NULL, &bigram, NULL) == SQLITE_OK ? 0
+                                                                                         : -1;
 }
 
 /* Length of the word separator at q[i] (space, tab, U+3000), or 0. */
@@ -158,9 +159,9 @@ const char store_case_fts_end_sql[] =
 
 int store_index_case_fts(sqlite3 *db)
 {
-    char *sql =
-        sqlite3_mprintf("%s INSERT INTO case_fts (rowid, title, unit, tags, body) %s; %s",
-                        store_case_fts_begin_sql, store_case_fts_rows_sql, store_case_fts_end_sql);
+    char *sql = sqlite3_mprintf("%s INSERT INTO case_fts (rowid, title, unit, tags, body) %s; %s",
+                                store_case_fts_begin_sql, store_case_fts_rows_sql,
+                                store_case_fts_end_sql);
     int rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
     sqlite3_free(sql);
     return rc;

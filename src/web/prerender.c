@@ -45,8 +45,9 @@ static int case_lang(json_t *c, enum lang lang, struct buf *html, size_t *vote_a
     /* The last mark: what users typed is escaped or checked before it reaches a page. */
     size_t m = sizeof vote_mark - 1;
     char *at = NULL;
-    for (char *p = html->p + from;
-         (p = memmem(p, html->len - (size_t)(p - html->p), vote_mark, m)) != NULL; p += m)
+    for (char *p = html->p + from; (p = memmem(p, html->len - (size_t)(p - html->p), vote_mark,
+                                               m)) != NULL;
+         p += m)
         at = p;
     if (!at)
         return -1;

@@ -53,8 +53,8 @@ static int teardown(void **state)
 {
     struct folder *f = *state;
     store_close(f->st);
-    const char *files[] = {"laurel.db",   "laurel.db-wal", "laurel.db-shm",
-                           "laurel.lock", "signing.key",   "signing.pub"};
+    const char *files[] = {"laurel.db", "laurel.db-wal", "laurel.db-shm", "laurel.lock",
+                           "signing.key", "signing.pub"};
     char path[128];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
@@ -97,8 +97,7 @@ static const char typeof_sql[] = "SELECT (typeof(?1) = 'integer') + 2 * (typeof(
                                  "+ 16 * (typeof(?5) = 'null') + 32 * (?2 * 2 = 5.0)";
 
 struct seen {
-    int64_t unit_indexes, case_indexes, unit_triggers, types, tag1, tag2, tag1_again, unit_rowid,
-        parent;
+    int64_t unit_indexes, case_indexes, unit_triggers, types, tag1, tag2, tag1_again, unit_rowid, parent;
 };
 
 static int fill(struct store_bulk *b, void *arg)
@@ -239,9 +238,8 @@ static int fill_cases(struct store_bulk *b, void *arg)
                                        STORE_TEXT("中共上海市委组织部")};
     const struct store_val unit[] = {STORE_INT(1), STORE_NULL, STORE_TEXT("990000"),
                                      STORE_TEXT("上海市浦东新区"), STORE_INT(2)};
-    if (store_bulk_row(b, add_region, region, 3, NULL) ||
-        store_bulk_row(b, add_unit, unit, 5, NULL) || store_bulk_row(b, campaign, NULL, 0, NULL) ||
-        store_bulk_row(b, track, NULL, 0, NULL))
+    if (store_bulk_row(b, add_region, region, 3, NULL) || store_bulk_row(b, add_unit, unit, 5, NULL) ||
+        store_bulk_row(b, campaign, NULL, 0, NULL) || store_bulk_row(b, track, NULL, 0, NULL))
         return -1;
     for (int i = 1; i <= SEARCH_CASES; i++) {
         char title[32], body[64];
