@@ -31,6 +31,7 @@
 #include "core/worker.h"
 #include "domain/auth.h"
 #include "demo/demo.h"
+#include "store/bulk.h"
 #include "store/accounts.h"
 #include "http/server.h"
 #include "mail/sender.h"
@@ -193,6 +194,18 @@ static int cmd_init(const struct options *o)
     return 0;
 }
 
+/* The demo's public pages, rendered inside its load (demo.h, demo_pages_fn). */
+static int demo_pages(struct store *st, const int64_t *ids, size_t n)
+{
+    char err[512];
+    if (i18n_load(err, sizeof err) != 0 || render_init(err, sizeof err) != 0) {
+        fprintf(stderr, "laurel: %s\n", err);
+        return -1;
+    }
+    web.store = st;
+    return prerender_install_some(st, ids, n);
+}
+
 static int cmd_demo(const struct options *o)
 {
     char err[512], path[4096];
@@ -209,18 +222,9 @@ static int cmd_demo(const struct options *o)
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
-    /* The 2019 campaign's notice closes in the load, which publishes and signs its results. */
-    int rc = demo_load(st, o->seed, o->cases, err, sizeof err);
-    /* The public pages of every published case and the results, rendered once at the end. */
-    double t1 = clock_ms();
-    if (rc == 0 && (i18n_load(err, sizeof err) != 0 || render_init(err, sizeof err) != 0))
-        rc = -1;
-    web.store = st;
-    if (rc == 0 && prerender_install(st) != 0) {
-        snprintf(err, sizeof err, "cannot render the public pages");
-        rc = -1;
-    }
-    double rendered_s = (clock_ms() - t1) / 1e3;
+    /* The 2019 campaign's notice closes in the load, which publishes and signs its results;
+     * the public pages are rendered in it, before its end. */
+    int rc = demo_load_pages(st, o->seed, o->cases, demo_pages, err, sizeof err);
     render_free();
     i18n_free();
     web.store = NULL;
@@ -230,9 +234,10 @@ static int cmd_demo(const struct options *o)
         unlink(path);
         return 1;
     }
-    printf("laurel: demo campaign with %d cases created in %s (%.2f s, of which %.2f s "
-           "rendering the public pages)\n",
-           o->cases, o->data, (clock_ms() - t0) / 1e3, rendered_s);
+    char steps[1024];
+    store_bulk_laps(steps, sizeof steps);
+    printf("laurel: demo campaign with %d cases created in %s (%.2f s; steps, wall/CPU s: %s)\n",
+           o->cases, o->data, (clock_ms() - t0) / 1e3, steps);
     printf("laurel: demo accounts (password %s):\n"
            "  organiser    organiser@demo.laurel\n"
            "  recommender  shanghai@demo.laurel   (上海市)\n"

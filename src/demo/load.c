@@ -13,10 +13,15 @@
  * ordinary store write, its votes cast (votes.c), and the 2019 campaign
  * finished through the pipeline (finish2019.c: reviews, ranking, the
  * jury's ballot, tiers, 公示 and its close, which writes the tiers); a
- * reload builds the 2019 campaign's public read tables from that.  Then
- * the session ends: WAL and synchronous=FULL again, statistics for the
- * planner.  Nothing is durable before the end; on failure `laurel demo`
- * removes the database.
+ * reload builds the 2019 campaign's public read tables from that.  Then,
+ * still without journal (demo_load_pages), the caller's renderer renders
+ * the results page and the case pages of the full campaign: the first
+ * DEMO_FULL_CASES and every case of merit, not a load test's filler past
+ * them, whose pages visits assemble (a case's two pages cost about 380 µs
+ * of CPU to render, more than all the rest of its load).  Then the session
+ * ends: the trigram index built on the second core copied in, WAL and
+ * synchronous=FULL again, statistics for the planner.  Nothing is durable before the end; on
+ * failure `laurel demo` removes the database.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,7 +310,33 @@ static int fill(struct store_bulk *b, void *arg)
     return add_edition(l, j->hash);
 }
 
+/*
+ * The pages the demo renders: those of every case of the full campaign and
+ * every case of merit, not the load-test filler's past DEMO_FULL_CASES.
+ */
+static int render_pages(struct store *st, demo_pages_fn pages, const unsigned char *merit,
+                        int ncases, char *err, size_t errlen)
+{
+    int64_t *ids = malloc(((size_t)ncases + 1) * sizeof *ids);
+    size_t n = 0;
+    for (int id = 1; ids && id <= ncases; id++) {
+        if (id <= DEMO_FULL_CASES || merit[id] != FINISH_MERIT_NONE)
+            ids[n++] = id;
+    }
+    int rc = ids ? pages(st, ids, n) : -1;
+    free(ids);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot render the public pages");
+    return rc;
+}
+
 int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen)
+{
+    return demo_load_pages(st, seed, ncases, NULL, err, errlen);
+}
+
+int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn pages, char *err,
+                    size_t errlen)
 {
     if (ncases < DEMO_MIN_CASES || ncases > DEMO_MAX_CASES) {
         snprintf(err, errlen, "--cases must be between %d and %d", DEMO_MIN_CASES, DEMO_MAX_CASES);
@@ -338,14 +369,22 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
     /* The later edition, in review: err set on failure. */
     if (rc == 0)
         rc = demo_load_edition(st, seed, ncases, hash, err, errlen);
+    store_bulk_lap("2020 edition");
     /* The exhibition's votes, through the vote path (votes.c). */
     if (rc == 0)
         rc = demo_votes(st, seed, err, errlen);
+    store_bulk_lap("exhibition votes");
     /* The 2019 campaign's results, through the pipeline (finish2019.c). */
     if (rc == 0)
         rc = demo_finish2019(st, seed, l.campaign_id, l.merit, ncases, err, errlen);
+    store_bulk_lap("2019 pipeline");
+    if (rc == 0 && pages)
+        rc = render_pages(st, pages, l.merit, ncases, err, errlen);
+    store_bulk_lap("public pages");
     if (rc == 0)
         rc = store_bulk_end(st, err, errlen);
+    else
+        store_bulk_cancel(st);
     free(l.merit);
     json_decref(l.tiers);
     json_decref(l.tracks);

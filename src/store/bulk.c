@@ -8,11 +8,14 @@
  * transaction in memory (a cache of 512 MB, no journal) and writes each
  * page once.  The indexes dropped are those with SQL text (not the implicit
  * ones of primary keys and UNIQUE constraints), read from sqlite_schema and
- * created again from the same text.  Case sections are rendered to HTML
- * (section_html.c) before the indexes come back.  The search indexes are rebuilt at the
- * end in one sorted pass each (FTS5 indexes a sorted bulk insert several
- * times faster than rows interleaved with other tables' inserts), with a
- * large in-memory buffer (fts_buffer).  The
+ * created again from the same text; so are the tables' triggers that only
+ * mark pages to render (migration 016), and every page is marked once
+ * instead.  Case sections are rendered to HTML (section_html.c) before the
+ * indexes come back.  The search indexes are rebuilt at the end in one
+ * sorted pass each (FTS5 indexes a sorted bulk insert several times faster
+ * than rows interleaved with other tables' inserts), with a large
+ * in-memory buffer (fts_buffer): the bigram one here, the trigram one on a
+ * thread of its own (bulk_search.c), copied in by store_bulk_end.  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
  * does), so it takes about the same time at any size.
  */
@@ -21,13 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/sqlite_int.h"
 #include "store/sqlite_tx.h"
 
 #define BULK_REFRESH_MAX 8
+#define BULK_LAPS_MAX 24
 #define BULK_FTS_BUFFER (64L << 20) /* see fts_buffer */
 #define FTS_DEFAULT_BUFFER (1L << 20)
 
@@ -110,13 +116,17 @@ struct store_tx *store_bulk_tx(struct store_bulk *b)
 }
 
 /*
- * Drop the indexes of b->tables that have SQL text; their CREATE INDEX
- * statements, joined by ";", into *out (malloc'd, "" for none).
+ * Drop the indexes of b->tables that have SQL text, and their triggers that
+ * only mark pages to render (migration 016: page_*; marks that a bulk load
+ * replaces by marking every page, see load_job); their CREATE statements,
+ * joined by ";", into *out (malloc'd, "" for none).
  */
 static int drop_indexes(struct store_bulk *b, char **out)
 {
-    static const char sql[] = "SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
-                              "AND sql IS NOT NULL AND tbl_name = ?1 ORDER BY name";
+    static const char sql[] =
+        "SELECT name, sql, type FROM sqlite_schema WHERE (type = 'index' AND sql IS NOT NULL "
+        "OR type = 'trigger' AND name LIKE 'page\\_%' ESCAPE '\\') AND tbl_name = ?1 "
+        "ORDER BY type, name";
     struct buf create = BUF_INIT, drop = BUF_INIT;
     buf_init(&create, 1 << 20);
     buf_init(&drop, 1 << 20);
@@ -126,7 +136,10 @@ static int drop_indexes(struct store_bulk *b, char **out)
     for (int i = 0; b->tables && b->tables[i]; i++) {
         sqlite3_bind_text(s, 1, b->tables[i], -1, SQLITE_STATIC);
         while (sqlite3_step(s) == SQLITE_ROW) {
-            buf_printf(&drop, "DROP INDEX \"%s\";", (const char *)sqlite3_column_text(s, 0));
+            buf_printf(&drop, "DROP %s \"%s\";",
+                       strcmp((const char *)sqlite3_column_text(s, 2), "index") == 0 ? "INDEX"
+                                                                                     : "TRIGGER",
+                       (const char *)sqlite3_column_text(s, 0));
             buf_printf(&create, "%s;", (const char *)sqlite3_column_text(s, 1));
         }
         sqlite3_reset(s);
@@ -149,27 +162,78 @@ fail:
 }
 
 /*
- * Every full-text table's in-memory buffer (FTS5's hashsize) set to bytes:
- * BULK_FTS_BUFFER while the search indexes are built, so that FTS5 writes a
- * few large segments instead of one a megabyte and merging them over and
- * over; its default again after.
+ * The full-text table's in-memory buffer (FTS5's hashsize) set to bytes:
+ * BULK_FTS_BUFFER while it is built, so that FTS5 writes a few large
+ * segments instead of one a megabyte merged over and over; its default
+ * again after.
  */
-static int fts_buffer(sqlite3 *db, long bytes)
+static int fts_buffer(sqlite3 *db, const char *table, long bytes)
 {
-    static const char sql[] = "SELECT name FROM sqlite_schema WHERE type = 'table' AND "
-                              "sql LIKE 'CREATE VIRTUAL TABLE % USING fts5%' ORDER BY name";
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-        char *q = sqlite3_mprintf("INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld)",
-                                  sqlite3_column_text(s, 0), sqlite3_column_text(s, 0), bytes);
-        rc = q && sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-        sqlite3_free(q);
-    }
-    sqlite3_finalize(s);
+    char *q = sqlite3_mprintf("INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld)", table,
+                              table, bytes);
+    int rc = q && sqlite3_exec(db, q, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_free(q);
     return rc;
+}
+
+/*
+ * Both search indexes: the trigram one (case_fts) on a thread of its own,
+ * copied in at store_bulk_end (bulk_search.c), or here if that cannot
+ * start; the bigram one (case_short) here.
+ */
+static int index_cases(struct store_bulk *b, sqlite3 *db)
+{
+    b->tx.st->bulk_side = bulk_side_start(db);
+    if (!b->tx.st->bulk_side &&
+        (fts_buffer(db, "case_fts", BULK_FTS_BUFFER) != 0 || store_index_case_fts(db) != 0 ||
+         fts_buffer(db, "case_fts", FTS_DEFAULT_BUFFER) != 0))
+        return -1;
+    return fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 && store_index_case_short(db) == 0 &&
+                   fts_buffer(db, "case_short", FTS_DEFAULT_BUFFER) == 0
+               ? 0
+               : -1;
+}
+
+/*
+ * The steps' times (store_bulk_lap): one bulk session at a time in a
+ * process, its laps taken by the loader's thread and the writer's in turn.
+ */
+static struct {
+    double wall0, cpu0;
+    int n;
+    struct {
+        const char *name;
+        double wall_ms, cpu_ms;
+    } step[BULK_LAPS_MAX];
+} laps;
+
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void store_bulk_lap(const char *name)
+{
+    double w = clock_ms(), c = cpu_ms();
+    if (laps.n < BULK_LAPS_MAX) {
+        laps.step[laps.n].name = name;
+        laps.step[laps.n].wall_ms = w - laps.wall0;
+        laps.step[laps.n++].cpu_ms = c - laps.cpu0;
+    }
+    laps.wall0 = w;
+    laps.cpu0 = c;
+}
+
+void store_bulk_laps(char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = 0; i < laps.n && len < n; i++)
+        len +=
+            (size_t)snprintf(out + len, n - len, "%s%s %.2f/%.2f", i ? ", " : "", laps.step[i].name,
+                             laps.step[i].wall_ms / 1e3, laps.step[i].cpu_ms / 1e3);
 }
 
 static int load_job(sqlite3 *db, void *arg)
@@ -182,24 +246,32 @@ static int load_job(sqlite3 *db, void *arg)
     if (drop_indexes(b, &create) != 0)
         return -1;
     int rc = b->fill(b, b->arg);
+    store_bulk_lap("load");
     /* Before the indexes: the one of unrendered sections is then created empty. */
     if (rc == 0 && section_html_fill_all(db) != 0)
         rc = fail(b, "case sections");
-    if (rc == 0 && sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK)
+    store_bulk_lap("sections");
+    /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */
+    if (rc == 0 && (sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK ||
+                    (strstr(create, "CREATE TRIGGER") &&
+                     sqlite3_exec(db, "INSERT INTO page_dirty VALUES (-1), (0)", NULL, NULL,
+                                  NULL) != SQLITE_OK)))
         rc = fail(b, "indexes");
+    store_bulk_lap("indexes");
     free(create);
     if (rc != 0) {
         if (!b->err[0])
             snprintf(b->err, sizeof b->err, "the loader stopped");
         return -1;
     }
-    if (fts_buffer(db, BULK_FTS_BUFFER) != 0 || store_index_cases(db) != 0 ||
-        fts_buffer(db, FTS_DEFAULT_BUFFER) != 0)
+    if (index_cases(b, db) != 0)
         return fail(b, "search index");
+    store_bulk_lap("search indexes");
     for (int i = 0; i < b->nrefresh; i++) {
         if (db_public_refresh(db, b->refresh[i]) != 0)
             return fail(b, "public read tables");
     }
+    store_bulk_lap("public tables");
     return 0;
 }
 
@@ -242,6 +314,9 @@ static int bulk_mode(sqlite3 *db, void *arg)
 
 int store_bulk_begin(struct store *st, char *err, size_t errlen)
 {
+    laps.n = 0;
+    store_bulk_lap(NULL);
+    laps.n = 0;
     if (writer_run_bare(st->writer, bulk_mode, "on") != 0) {
         snprintf(err, errlen, "cannot turn the journal off for the bulk load");
         return -1;
@@ -260,6 +335,11 @@ static int analyse_job(sqlite3 *db, void *arg)
 
 int store_bulk_end(struct store *st, char *err, size_t errlen)
 {
+    if (bulk_side_finish(st) != 0) {
+        snprintf(err, errlen, "cannot build the search index");
+        return -1;
+    }
+    store_bulk_lap("trigram index joined");
     if (writer_run_bare(st->writer, bulk_mode, NULL) != 0 ||
         writer_run_sync(st->writer, analyse_job, NULL) != 0) {
         snprintf(err, errlen, "cannot analyse the database");
@@ -269,7 +349,13 @@ int store_bulk_end(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot reload counters");
         return -1;
     }
+    store_bulk_lap("end");
     return 0;
+}
+
+void store_bulk_cancel(struct store *st)
+{
+    bulk_side_cancel(st);
 }
 
 /* sqlite_tx.h */

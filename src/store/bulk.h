@@ -88,4 +88,19 @@ struct store_tx *store_bulk_tx(struct store_bulk *b);
 /* Journal and fsyncs back on, statistics, counters re-read.  0, or -1 with err set. */
 int store_bulk_end(struct store *st, char *err, size_t errlen);
 
+/*
+ * The session's steps timed, for the loader's report: store_bulk_lap closes
+ * the step run since the last lap (or store_bulk_begin) under name (a
+ * constant string); the session itself takes laps for its own steps (load:
+ * the fill; sections; indexes; search indexes; public tables; trigram index
+ * joined; end).  store_bulk_laps writes "name wall/CPU, ..." in seconds into
+ * out (CPU of the whole process: the side build's thread counts in the step
+ * it overlaps).  One session at a time in a process.
+ */
+void store_bulk_lap(const char *name);
+void store_bulk_laps(char *out, size_t n);
+
+/* After a failure between store_bulk_begin and store_bulk_end: what the load left running stopped. */
+void store_bulk_cancel(struct store *st);
+
 #endif

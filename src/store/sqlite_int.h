@@ -116,6 +116,7 @@ struct store {
     struct db_conn *wconn; /* the writer's connection as a driver's (db.h, store_int.h) */
     const struct store_renderer *renderer; /* pages rendered at write (prerender.h), or NULL */
     struct pub_views *pub_views; /* the most-viewed order and its refresher (pub_views.c) */
+    struct bulk_side *bulk_side; /* a bulk load's search index built aside (bulk_search.c) */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
@@ -178,6 +179,21 @@ int store_reload(struct store *st);
 int migrate_run(sqlite3 *db, char *err, size_t errlen);
 /* (Re)build both search indexes from the case tables; on the writer's db. */
 int store_index_cases(sqlite3 *db);
+/* Each of the two alone (search.c); and what case_fts indexes, in its pieces (bulk_search.c). */
+int store_index_case_fts(sqlite3 *db);
+int store_index_case_short(sqlite3 *db);
+extern const char store_case_fts_rows_sql[], store_case_fts_begin_sql[],
+    store_case_fts_end_sql[];
+/*
+ * A bulk load's trigram index built on a thread of its own (bulk_search.c):
+ * started on the writer inside the load, after the case tables are whole
+ * (NULL if it cannot start: then the caller builds it); finished from the
+ * loader's thread before the load ends (joined, copied in; built by the
+ * writer if the side build failed: 0 or -1); or cancelled (a failed load).
+ */
+struct bulk_side *bulk_side_start(sqlite3 *db);
+int bulk_side_finish(struct store *st);
+void bulk_side_cancel(struct store *st);
 /*
  * Rebuild the public read tables of migration 004 (pub_figures, pub_count,
  * pub_rank, pub_pool) for campaign_id from its published cases, and

@@ -14,7 +14,9 @@ without one), and check that:
     languages, and on the results page, from rows the correction's write rendered;
   - a title, a section and a tag written by another program (the sqlite3 shell) are on the
     case's page, on its neighbour's (previous / next) and on a page listing it as related
-    after a restart, and a mark left while the server runs is rendered by its next write.
+    after a restart, and a mark left while the server runs is rendered by its next write;
+  - past 4,000 cases the demo keeps no row for a load test's filler, whose page is then
+    assembled at its visit.
 """
 import os
 import re
@@ -25,7 +27,8 @@ import tempfile
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, demo_server, finish, login,
+                      make_demo)
 
 ORGANISER = "organiser@demo.laurel"
 LANGS = {"zh": 0, "en": 1}
@@ -215,3 +218,28 @@ def test_mark_left_while_serving_is_rendered_by_the_next_write(world):
     login(srv.url, ORGANISER)  # a write: its transaction renders what is marked
     assert title in get(srv.url, "/cases/%d" % cid)
     assert q(data, "SELECT count(*) FROM page_dirty") == [(0,)]
+
+
+def test_load_test_filler_is_assembled_at_its_visit():
+    """Past the first 4,000 cases a load test's filler (no merit, so no tier) keeps no row:
+    the demo renders the pages of the 4,000, of every case of merit and the results; a
+    filler case's page is assembled at its visit, its title and sections on it."""
+    with demo_server("laurel-e2e-prerender-filler-", "--no-page-cache", cases=4100) as srv:
+        data = srv.data
+        ids = published(data)
+        kept_ids = {i for (i,) in q(data, "SELECT DISTINCT id / 8 FROM page_html WHERE id >= 8")}
+        awarded = {i for (i,) in q(data, "SELECT id FROM \"case\" WHERE tier_id IS NOT NULL")}
+        full = [i for i in ids if i <= 4000 or i in awarded]
+        filler = [i for i in ids if i > 4000 and i not in awarded]
+        assert len(filler) > 50, "expected the filler past 4,000, saw %d" % len(filler)
+        assert set(full) <= kept_ids, "expected a kept page for each of the 4,000 and the awarded"
+        assert not kept_ids & set(filler), "expected no kept page for the filler"
+        assert q(data, "SELECT count(*) FROM page_html WHERE id < 8") == [(2,)]
+        cid = filler[len(filler) // 2]
+        title, = q(data, "SELECT title FROM \"case\" WHERE id = ?", cid)[0]
+        body, = q(data, "SELECT body_md FROM case_section WHERE case_id = ? AND seq = 1", cid)[0]
+        page = get(srv.url, "/cases/%d" % cid)
+        assert title in page, "expected the filler case's title on its page"
+        words = re.findall(r"[\u4e00-\u9fff]{6,}", body)
+        assert words and words[0] in page, "expected its first section on its page"
+        assert title in get(srv.url, "/cases/%d?lang=en" % cid)
