@@ -195,7 +195,7 @@ static int cmd_init(const struct options *o)
 }
 
 /* The demo's public pages, rendered inside its load (demo.h, demo_pages_fn). */
-static int demo_pages(struct store *st, const int64_t *ids, size_t n)
+static int demo_pages(struct store *st)
 {
     char err[512];
     if (i18n_load(err, sizeof err) != 0 || render_init(err, sizeof err) != 0) {
@@ -203,7 +203,7 @@ static int demo_pages(struct store *st, const int64_t *ids, size_t n)
         return -1;
     }
     web.store = st;
-    return prerender_install_some(st, ids, n);
+    return prerender_install(st);
 }
 
 static int cmd_demo(const struct options *o)

@@ -43,15 +43,14 @@ int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t err
 /*
  * The public pages the demo keeps rendered (store/prerender.h), rendered by
  * the caller's renderer inside the load, before its end: the results page
- * and the case pages ids[0..n).  0, or -1.
+ * and every published case's pages.  0, or -1.
  */
-typedef int (*demo_pages_fn)(struct store *st, const int64_t *ids, size_t n);
+typedef int (*demo_pages_fn)(struct store *st);
 
 /*
- * demo_load, with the pages rendered by pages() before the load ends: those
- * of every case but the load-test filler (past DEMO_FULL_CASES, of no
- * merit), whose pages are left for visits to assemble.  pages NULL renders
- * none (the pages then wait for a renderer, as demo_load leaves them).
+ * demo_load, with the pages rendered by pages() before the load ends.
+ * pages NULL renders none (the pages then wait for a renderer, as
+ * demo_load leaves them).
  */
 int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn pages, char *err,
                     size_t errlen);

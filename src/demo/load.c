@@ -15,13 +15,13 @@
  * jury's ballot, tiers, 公示 and its close, which writes the tiers); a
  * reload builds the 2019 campaign's public read tables from that.  Then,
  * still without journal (demo_load_pages), the caller's renderer renders
- * the results page and the case pages of the full campaign: the first
- * DEMO_FULL_CASES and every case of merit, not a load test's filler past
- * them, whose pages visits assemble (a case's two pages cost about 380 µs
- * of CPU to render, more than all the rest of its load).  Then the session
- * ends: the trigram index built on the second core copied in, WAL and
- * synchronous=FULL again, statistics for the planner.  Nothing is durable before the end; on
- * failure `laurel demo` removes the database.
+ * the results page and every published case's pages, as publication does
+ * in a real campaign (a case's two pages cost about 380 µs of CPU, more
+ * than all the rest of its load; a load test's filler is measured on the
+ * pages real visitors would read).  Then the session ends: the trigram
+ * index built on the second core copied in, WAL and synchronous=FULL
+ * again, statistics for the planner.  Nothing is durable before the end;
+ * on failure `laurel demo` removes the database.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,26 +310,6 @@ static int fill(struct store_bulk *b, void *arg)
     return add_edition(l, j->hash);
 }
 
-/*
- * The pages the demo renders: those of every case of the full campaign and
- * every case of merit, not the load-test filler's past DEMO_FULL_CASES.
- */
-static int render_pages(struct store *st, demo_pages_fn pages, const unsigned char *merit,
-                        int ncases, char *err, size_t errlen)
-{
-    int64_t *ids = malloc(((size_t)ncases + 1) * sizeof *ids);
-    size_t n = 0;
-    for (int id = 1; ids && id <= ncases; id++) {
-        if (id <= DEMO_FULL_CASES || merit[id] != FINISH_MERIT_NONE)
-            ids[n++] = id;
-    }
-    int rc = ids ? pages(st, ids, n) : -1;
-    free(ids);
-    if (rc != 0)
-        snprintf(err, errlen, "cannot render the public pages");
-    return rc;
-}
-
 int demo_load(struct store *st, uint64_t seed, int ncases, char *err, size_t errlen)
 {
     return demo_load_pages(st, seed, ncases, NULL, err, errlen);
@@ -378,8 +358,8 @@ int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn p
     if (rc == 0)
         rc = demo_finish2019(st, seed, l.campaign_id, l.merit, ncases, err, errlen);
     store_bulk_lap("2019 pipeline");
-    if (rc == 0 && pages)
-        rc = render_pages(st, pages, l.merit, ncases, err, errlen);
+    if (rc == 0 && pages && (rc = pages(st)) != 0)
+        snprintf(err, errlen, "cannot render the public pages");
     store_bulk_lap("public pages");
     if (rc == 0)
         rc = store_bulk_end(st, err, errlen);

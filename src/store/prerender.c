@@ -252,40 +252,6 @@ int store_set_renderer(struct store *st, const struct store_renderer *r)
     return writer_run_sync(st->writer, install_job, &in) == 0 ? RC_OK : RC_ERROR;
 }
 
-struct install_some {
-    struct install in;
-    const int64_t *ids;
-    size_t n;
-};
-
-/* The marks replaced by ids and the results page, r's version taken, then install_job. */
-static int install_some_job(sqlite3 *db, void *arg)
-{
-    static const char mark_sql[] = "INSERT INTO page_dirty VALUES (?1)";
-    struct install_some *in = arg;
-    struct store_tx tx = {in->in.st, db};
-    sqlite3_stmt *s;
-    if (tx_exec(&tx, tx_prepare(&tx, undirty_sql)) != RC_OK ||
-        tx_exec_id(&tx, mark_sql, STORE_PAGE_RESULTS) != RC_OK ||
-        !(s = tx_prepare(&tx, set_version_sql)))
-        return RC_ERROR;
-    sqlite3_bind_text(s, 1, in->in.r->version, -1, SQLITE_STATIC);
-    if (tx_exec(&tx, s) != RC_OK)
-        return RC_ERROR;
-    for (size_t i = 0; i < in->n; i++) {
-        if (in->ids[i] > 0 && tx_exec_id(&tx, mark_sql, in->ids[i]) != RC_OK)
-            return RC_ERROR;
-    }
-    return install_job(db, &in->in);
-}
-
-int store_set_renderer_some(struct store *st, const struct store_renderer *r, const int64_t *ids,
-                            size_t n)
-{
-    struct install_some in = {{st, r}, ids, n};
-    return writer_run_sync(st->writer, install_some_job, &in) == 0 ? RC_OK : RC_ERROR;
-}
-
 int store_page_html(struct store *st, int64_t page, enum lang lang, struct arena *a,
                     struct store_page *out)
 {

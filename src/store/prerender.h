@@ -52,17 +52,6 @@ struct store_renderer {
  */
 int store_set_renderer(struct store *st, const struct store_renderer *r);
 
-/*
- * For a bulk load (store/bulk.h) that keeps only some pages: register r,
- * take its version as the version of every row, drop the marks left, and
- * render the results page and the case pages ids[0..n) only.  The other
- * published cases keep no row, as a page the renderer failed on: a visit
- * assembles theirs, until a write marks them (or another build starts).
- * RC_OK or RC_ERROR.
- */
-int store_set_renderer_some(struct store *st, const struct store_renderer *r, const int64_t *ids,
-                            size_t n);
-
 /* A kept page: its content (with the view count as PAGECACHE_HOLE). */
 struct store_page {
     const char *title; /* from the arena */

@@ -127,17 +127,6 @@ int prerender_install(struct store *st)
     return 0;
 }
 
-int prerender_install_some(struct store *st, const int64_t *ids, size_t n)
-{
-    if (!version[0])
-        make_version();
-    if (store_set_renderer_some(st, &renderer, ids, n) != RC_OK) {
-        log_error("prerender: cannot render the public pages");
-        return -1;
-    }
-    return 0;
-}
-
 /* Point p at the content kept: the layout goes around it (routes.c). */
 static void keep(struct page *p, const char *html, size_t len, const char *title)
 {

@@ -15,13 +15,6 @@
 int prerender_install(struct store *st);
 
 /*
- * The same for a bulk load that keeps some pages only (the demo's load-test
- * filler aside): the results page and the case pages ids[0..n), and no other
- * (store_set_renderer_some).  0, or -1 (logged).
- */
-int prerender_install_some(struct store *st, const int64_t *ids, size_t n);
-
-/*
  * Fill p from the kept content of case id (HTML only, not for the export):
  * 1, or 0 when none is kept (the caller assembles the page).
  */
