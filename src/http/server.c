@@ -49,6 +49,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -376,6 +377,43 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
+/*
+ * Answer bodies kept per thread: a body handed to libmicrohttpd comes back
+ * through body_done once sent, and the thread's next request writes its
+ * answer into it (body_reuse), so that a page is not a fresh allocation of
+ * its size, and a sweep of glibc's small free lists, at every request.
+ * Bodies are freed on the thread that sent them, the one that serves the
+ * connection's next request.
+ */
+#define BODY_KEEP 4
+#define BODY_KEEP_MIN (4u << 10)
+#define BODY_KEEP_MAX (256u << 10)
+
+static _Thread_local struct {
+    char *p[BODY_KEEP];
+    unsigned n;
+} kept_bodies;
+
+static void body_done(void *p)
+{
+    size_t cap = malloc_usable_size(p);
+    if (kept_bodies.n < BODY_KEEP && cap >= BODY_KEEP_MIN && cap <= BODY_KEEP_MAX)
+        kept_bodies.p[kept_bodies.n++] = p;
+    else
+        free(p);
+}
+
+/* Start b (empty, initialised) on a body this thread kept, if any. */
+static void body_reuse(struct buf *b)
+{
+    if (!kept_bodies.n)
+        return;
+    b->p = kept_bodies.p[--kept_bodies.n];
+    b->cap = malloc_usable_size(b->p);
+    b->len = 0;
+    b->p[0] = 0;
+}
+
 /* Queue w on conn and account for it. */
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c, struct resp *w,
                                  int close_after)
@@ -383,7 +421,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
     size_t len;
     char *body = buf_detach(&w->body, &len);
     struct MHD_Response *mr =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        MHD_create_response_from_buffer_with_free_callback_cls(len, body, body_done, body);
     if (!mr) {
         free(body);
         return MHD_NO;
@@ -761,6 +799,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->conn = conn;
         buf_init(&c->body, s->max_body + 1);
         buf_init(&c->w.body, 0);
+        body_reuse(&c->w.body);
         r->method_name = arena_strdup(&r->arena, method);
         r->method = parse_method(method);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
