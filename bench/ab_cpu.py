@@ -9,7 +9,10 @@ It reports per round and as medians: req/s and the server's CPU microseconds per
 (user + system from /proc/PID/stat over the round, divided by wrk's count), the figure that
 depends least on what else the machine runs; then the ratios B / A.
 
-  bench/ab_cpu.py A_BINARY B_BINARY [--rounds 8] [--cases 4000] [--duration 5s]
+  bench/ab_cpu.py A_BINARY B_BINARY [--rounds 8] [--cases 4000] [--duration 5s] [--page-cache]
+
+--page-cache serves with the page cache on instead (each server first visits every case page
+once, so the rounds measure hits): the cost of a hit.
 
 Loopback only; every server it starts is stopped and its folder removed on exit.  Needs wrk.
 """
@@ -33,8 +36,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--cases", type=int, default=4000)
     ap.add_argument("--duration", default="5s")
+    ap.add_argument("--page-cache", action="store_true")
     o = ap.parse_args()
-    os.environ["LAUREL_NO_PAGE_CACHE"] = "1"  # what --no-page-cache does: every page renders
+    if not o.page_cache:
+        os.environ["LAUREL_NO_PAGE_CACHE"] = "1"  # what --no-page-cache does: every page renders
     work = tempfile.mkdtemp(prefix="laurel-ab.")
     servers = {}
     try:
@@ -49,6 +54,10 @@ def main():
             srv = Server(binary, os.path.join(d, "data"), d, 2, name=name)
             servers[name] = srv
             srv.start()
+            if o.page_cache:  # every page once, in order: the rounds then measure hits
+                subprocess.run(["wrk", "-t1", "-c4", "-d%ds" % max(2, o.cases // 2000), "-s",
+                                os.path.join(HERE, "reads.lua"), srv.url, "--", paths, "seq"],
+                               capture_output=True)
         got = {"A": [], "B": []}
         for r in range(o.rounds):
             for name in ("A", "B") if r % 2 == 0 else ("B", "A"):

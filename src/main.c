@@ -408,7 +408,7 @@ static int cmd_serve(const struct options *o)
         .header_timeout_s = (unsigned)o->header_timeout_s,
         .lane_from_us = o->lane_from_us,
     };
-    const struct server_app app = {web_begin, web_dispatch, web_answer_cached};
+    const struct server_app app = {web_begin, web_dispatch, web_answer_cached, web_health};
     struct server *srv = server_start(&cfg, &app, err, sizeof err);
     if (!srv) {
         fprintf(stderr, "laurel: %s\n", err);

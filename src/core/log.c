@@ -5,12 +5,15 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
 
 static FILE *access_fp;
+static _Atomic int access_discard; /* the log is /dev/null */
 static pthread_mutex_t access_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void vlog(const char *level, const char *fmt, va_list ap)
@@ -49,8 +52,13 @@ int log_access_open(const char *path)
     if (!fp)
         return -1;
     setvbuf(fp, NULL, _IOFBF, 1 << 16);
+    /* A log sent to /dev/null is no log: its lines are not even formatted. */
+    struct stat st, null;
+    int discard = fstat(fileno(fp), &st) == 0 && S_ISCHR(st.st_mode) &&
+                  stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev;
     pthread_mutex_lock(&access_lock);
     access_fp = fp;
+    access_discard = discard;
     pthread_mutex_unlock(&access_lock);
     return 0;
 }
@@ -59,43 +67,97 @@ int log_access_open(const char *path)
 static void json_str(struct buf *b, const char *s)
 {
     buf_putc(b, '"');
-    for (; *s; s++) {
+    for (;;) {
+        const char *run = s;
+        while ((unsigned char)*s >= 0x20 && *s != 0x7f && *s != '"' && *s != '\\')
+            s++;
+        buf_append(b, run, (size_t)(s - run));
         unsigned char c = (unsigned char)*s;
+        if (!c)
+            break;
         if (c == '"' || c == '\\') {
             buf_putc(b, '\\');
             buf_putc(b, (char)c);
-        } else if (c < 0x20 || c == 0x7f) {
-            buf_printf(b, "\\u%04x", c);
         } else {
-            buf_putc(b, (char)c);
+            buf_printf(b, "\\u%04x", c);
         }
+        s++;
     }
     buf_putc(b, '"');
 }
 
+/* Decimal digits of v appended to b. */
+static void put_uint(struct buf *b, unsigned long long v)
+{
+    char d[24];
+    size_t n = sizeof d;
+    do
+        d[--n] = (char)('0' + v % 10);
+    while ((v /= 10) && n);
+    buf_append(b, d + n, sizeof d - n);
+}
+
+/*
+ * One line per request, formatted in a buffer the thread keeps (no
+ * allocation once it has grown), its timestamp's seconds formatted once
+ * a second per thread.
+ */
 void log_access(const char *ip, const char *method, const char *uri, int status, size_t bytes,
                 double ms)
 {
-    char ts[32];
+    static _Thread_local struct buf b = BUF_INIT;
+    static _Thread_local time_t sec = -1;
+    static _Thread_local char ts[32];
+    if (access_discard)
+        return;
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-
-    struct buf b = BUF_INIT;
-    buf_init(&b, 4096);
-    buf_printf(&b, "{\"time\":\"%s.%03ldZ\",\"ip\":", ts, now.tv_nsec / 1000000);
+    if (now.tv_sec != sec) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
+        sec = now.tv_sec;
+    }
+    if (!b.cap)
+        buf_init(&b, 0);
+    buf_reset(&b);
+    long milli = now.tv_nsec / 1000000;
+    buf_puts(&b, "{\"time\":\"");
+    buf_puts(&b, ts);
+    char frac[6] = {'.', (char)('0' + milli / 100), (char)('0' + milli / 10 % 10),
+                    (char)('0' + milli % 10), 'Z', '"'};
+    buf_append(&b, frac, sizeof frac);
+    buf_puts(&b, ",\"ip\":");
     json_str(&b, ip ? ip : "");
     buf_puts(&b, ",\"method\":");
     json_str(&b, method ? method : "");
     buf_puts(&b, ",\"uri\":");
     json_str(&b, uri ? uri : "");
-    buf_printf(&b, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}\n", status, bytes, ms);
+    buf_puts(&b, ",\"status\":");
+    if (status < 0) {
+        buf_putc(&b, '-');
+        status = -status;
+    }
+    put_uint(&b, (unsigned)status);
+    buf_puts(&b, ",\"bytes\":");
+    put_uint(&b, bytes);
+    /* %.3f of ms, as microseconds rounded */
+    if (ms >= 0 && ms < 1e12) {
+        unsigned long long us = (unsigned long long)(ms * 1000.0 + 0.5);
+        char t[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
+                     (char)('0' + us % 10)};
+        buf_puts(&b, ",\"ms\":");
+        put_uint(&b, us / 1000);
+        buf_append(&b, t, sizeof t);
+        buf_puts(&b, "}\n");
+    } else {
+        buf_printf(&b, ",\"ms\":%.3f}\n", ms);
+    }
+    if (b.oom)
+        return;
     pthread_mutex_lock(&access_lock);
     fwrite(b.p, 1, b.len, access_fp ? access_fp : stdout);
     pthread_mutex_unlock(&access_lock);
-    buf_release(&b);
 }
 
 void log_access_flush(void)

@@ -10,6 +10,10 @@
  * completion callback writes the access-log line and frees the request.
  * Before libmicrohttpd parses a connection's bytes, rawguard.h has read
  * them: a head the library would mangle or answer badly is refused there.
+ * Before that, the door (frontdoor.h) has accepted the connection on the
+ * server's socket and answered it if it was a plain health check; every
+ * connection reaches libmicrohttpd through MHD_add_connection, whose own
+ * listening socket (its thread pool needs one) nothing connects to.
  *
  * Deadlines the idle timeout cannot give (it restarts with every byte): a
  * watchdog thread cuts a connection (shutdown(2) of its socket; libmicrohttpd
@@ -45,12 +49,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +71,7 @@
 #include "core/log.h"
 #include "core/utf8.h"
 #include "http/framing.h"
+#include "http/frontdoor.h"
 #include "http/rawguard.h"
 
 #define MAX_TRUSTED 16
@@ -87,6 +95,7 @@ struct watch {
     double since_ms; /* start of the phase */
     size_t body_bytes;
     struct rawguard_conn guard; /* its raw bytes, checked before libmicrohttpd's parser */
+    char ip[INET6_ADDRSTRLEN];  /* the peer's address, formatted once per connection */
     struct watch *prev, *next;
 };
 
@@ -130,6 +139,9 @@ static _Atomic uint64_t st_lane_reads, st_lane_full, st_early_hits;
 
 struct server {
     struct MHD_Daemon *daemon;
+    int listen_fd;         /* the door's; libmicrohttpd's own socket is never connected to */
+    int idle_fd;           /* that socket */
+    struct frontdoor *door;
     struct server_app app;
     size_t max_body;
     unsigned port;
@@ -187,6 +199,7 @@ void server_stats_get(struct server_stats *out)
     out->lane_full = st_lane_full;
     out->early_hits = st_early_hits;
     out->cut_idle = st_cut_idle;
+    out->door_health = frontdoor_answered_total();
 }
 
 /* Move the connection's watch to phase p (NULL-safe). */
@@ -249,6 +262,21 @@ static void *watchdog_main(void *arg)
     return NULL;
 }
 
+/* The peer's address of conn as text in ip, or "". */
+static void peer_ip(struct MHD_Connection *conn, char *ip, size_t len)
+{
+    ip[0] = 0;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, (socklen_t)len);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
@@ -263,17 +291,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     arena_init(&c->r.arena, 4u << 20);
     c->r.started_ms = clock_ms();
     c->r.uri = arena_strdup(&c->r.arena, uri ? uri : "");
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->r.ip,
-                      sizeof c->r.ip);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->r.ip,
-                      sizeof c->r.ip);
-    }
+    if (c->watch)
+        memcpy(c->r.ip, c->watch->ip, sizeof c->watch->ip);
+    else
+        peer_ip(conn, c->r.ip, sizeof c->r.ip);
     return c;
 }
 
@@ -329,6 +350,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             return;
         }
         w->fd = ci->connect_fd;
+        peer_ip(conn, w->ip, sizeof w->ip);
         w->phase = W_IDLE;
         w->since_ms = clock_ms();
         rawguard_open(&w->guard, w->fd);
@@ -355,6 +377,43 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
+/*
+ * Answer bodies kept per thread: a body handed to libmicrohttpd comes back
+ * through body_done once sent, and the thread's next request writes its
+ * answer into it (body_reuse), so that a page is not a fresh allocation of
+ * its size, and a sweep of glibc's small free lists, at every request.
+ * Bodies are freed on the thread that sent them, the one that serves the
+ * connection's next request.
+ */
+#define BODY_KEEP 4
+#define BODY_KEEP_MIN (4u << 10)
+#define BODY_KEEP_MAX (256u << 10)
+
+static _Thread_local struct {
+    char *p[BODY_KEEP];
+    unsigned n;
+} kept_bodies;
+
+static void body_done(void *p)
+{
+    size_t cap = malloc_usable_size(p);
+    if (kept_bodies.n < BODY_KEEP && cap >= BODY_KEEP_MIN && cap <= BODY_KEEP_MAX)
+        kept_bodies.p[kept_bodies.n++] = p;
+    else
+        free(p);
+}
+
+/* Start b (empty, initialised) on a body this thread kept, if any. */
+static void body_reuse(struct buf *b)
+{
+    if (!kept_bodies.n)
+        return;
+    b->p = kept_bodies.p[--kept_bodies.n];
+    b->cap = malloc_usable_size(b->p);
+    b->len = 0;
+    b->p[0] = 0;
+}
+
 /* Queue w on conn and account for it. */
 static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c, struct resp *w,
                                  int close_after)
@@ -362,7 +421,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn, struct conn_req *c
     size_t len;
     char *body = buf_detach(&w->body, &len);
     struct MHD_Response *mr =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+        MHD_create_response_from_buffer_with_free_callback_cls(len, body, body_done, body);
     if (!mr) {
         free(body);
         return MHD_NO;
@@ -740,6 +799,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->conn = conn;
         buf_init(&c->body, s->max_body + 1);
         buf_init(&c->w.body, 0);
+        body_reuse(&c->w.body);
         r->method_name = arena_strdup(&r->arena, method);
         r->method = parse_method(method);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -889,6 +949,77 @@ static socklen_t parse_listen(const char *spec, struct sockaddr_storage *sa)
     return sizeof *s4;
 }
 
+/* The door's side of the server (frontdoor.h). */
+static int door_open(void *cls)
+{
+    (void)cls;
+    return !closing;
+}
+
+static void door_pass(void *cls, int fd, const struct sockaddr *sa, socklen_t len)
+{
+    struct server *s = cls;
+    MHD_add_connection(s->daemon, fd, sa, len); /* closes fd if it fails */
+}
+
+static int door_health(void *cls, struct buf *out)
+{
+    struct server *s = cls;
+    return s->app.health(out);
+}
+
+static void door_answered(void *cls, const char *ip, int status, size_t bytes, double ms)
+{
+    (void)cls;
+    log_access(ip, "GET", "/healthz", status, bytes, ms);
+    st_requests++;
+    st_bytes += bytes;
+    if (status >= 100 && status < 600)
+        st_class[status / 100]++;
+}
+
+/* The door's listening socket on sa, or -1 (errno set). */
+static int listen_on(const struct sockaddr_storage *sa, socklen_t len)
+{
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (sa->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    if (bind(fd, (const struct sockaddr *)sa, len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * libmicrohttpd's thread pool needs a listening socket of its own: one in
+ * the abstract Unix namespace, named after the process, that nothing
+ * connects to (every connection comes from the door).
+ */
+static int idle_socket(void)
+{
+    static _Atomic unsigned n;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un un = {.sun_family = AF_UNIX};
+    int len = snprintf(un.sun_path + 1, sizeof un.sun_path - 1, "laurel-idle-%ld-%u",
+                       (long)getpid(), n++);
+    if (bind(fd, (struct sockaddr *)&un,
+             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) != 0 ||
+        listen(fd, 1) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 struct server *server_start(const struct server_config *cfg, const struct server_app *app,
                             char *err, size_t errlen)
 {
@@ -927,12 +1058,20 @@ struct server *server_start(const struct server_config *cfg, const struct server
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
-    if (sa.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
     closing = 0;
+    s->listen_fd = listen_on(&sa, sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                          : sizeof(struct sockaddr_in));
+    s->idle_fd = s->listen_fd < 0 ? -1 : idle_socket();
+    if (s->idle_fd < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(errno));
+        if (s->listen_fd >= 0)
+            close(s->listen_fd);
+        free(s);
+        return NULL;
+    }
     s->daemon = MHD_start_daemon(
         flags, 0, on_accept, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_LISTEN_SOCKET, s->idle_fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -943,8 +1082,16 @@ struct server *server_start(const struct server_config *cfg, const struct server
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_conns_per_ip,
         /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: SO_REUSEADDR only, never SO_REUSEPORT. */
         MHD_OPTION_END);
-    if (!s->daemon) {
+    const struct frontdoor_app door = {s, door_open, door_pass, s->app.health ? door_health : NULL,
+                                       door_answered};
+    if (s->daemon)
+        s->door = frontdoor_start(s->listen_fd, &door);
+    if (!s->door) {
         snprintf(err, errlen, "cannot listen on %s", cfg->listen);
+        if (s->daemon)
+            MHD_stop_daemon(s->daemon);
+        close(s->listen_fd);
+        close(s->idle_fd);
         free(s);
         return NULL;
     }
@@ -958,8 +1105,13 @@ struct server *server_start(const struct server_config *cfg, const struct server
     for (unsigned i = 0; i < threads && i < LANE_MAX_THREADS; i++)
         if (pthread_create(&lane.threads[lane.nthreads], NULL, lane_main, NULL) == 0)
             lane.nthreads++;
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : 0;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    s->port = 0;
+    if (getsockname(s->listen_fd, (struct sockaddr *)&bound, &blen) == 0)
+        s->port = ntohs(bound.ss_family == AF_INET6
+                            ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                            : ((struct sockaddr_in *)&bound)->sin_port);
     return s;
 }
 
@@ -989,6 +1141,9 @@ void server_stop(struct server *s, unsigned grace_ms)
         pthread_join(watchdog, NULL);
         watchdog_running = 0;
     }
+    frontdoor_stop(s->door); /* before the daemon: it passes connections to it */
+    close(s->listen_fd);
     MHD_stop_daemon(s->daemon);
+    close(s->idle_fd);
     free(s);
 }

@@ -68,6 +68,12 @@ struct server_app {
     int (*begin)(struct req *r);
     void (*dispatch)(struct req *r, struct resp *w);
     int (*answer_cached)(struct req *r, struct resp *w);
+    /*
+     * GET /healthz answered at the door (frontdoor.h), ahead of queued
+     * requests: its status, its body appended to out.  Memory only, no
+     * lock a request holds.  NULL: the route answers it.
+     */
+    int (*health)(struct buf *out);
 };
 
 /* Counters for /metrics; updated atomically by the server threads. */
@@ -82,6 +88,7 @@ struct server_stats {
     uint64_t lane_reads; /* reads dispatched on the read lane */
     uint64_t lane_full;  /* reads answered 503 because the lane's queue was full */
     uint64_t early_hits; /* reads the lane would have taken, answered from memory at once */
+    uint64_t door_health; /* health checks answered at the door (frontdoor.h) */
 };
 
 struct server;

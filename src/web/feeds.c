@@ -168,25 +168,30 @@ void raw_robots(struct req *r, struct resp *w)
  * O(1): memory only, no query.  Unhealthy (503) after a storage fault
  * (corruption until a restart, I/O errors for a while); an installation
  * with no campaign published yet is healthy.  A warning from the
- * database's recovery at start is shown too.
+ * database's recovery at start is shown too.  The server's door answers
+ * a plain GET /healthz with this too (http/frontdoor.h).
  */
-void raw_healthz(struct req *r, struct resp *w)
+int web_health(struct buf *out)
 {
-    (void)r;
     char msg[256], warn[512];
     enum fault_kind k = fault_state(msg, sizeof msg);
     fault_warning(warn, sizeof warn);
+    if (k != FAULT_NONE)
+        buf_printf(out, "%s: %s\n", k == FAULT_CORRUPT ? "database corrupt" : "storage I/O error",
+                   msg);
+    else
+        buf_puts(out, "ok\n");
+    if (warn[0])
+        buf_printf(out, "warning: %s\n", warn);
+    return k != FAULT_NONE ? 503 : 200;
+}
+
+void raw_healthz(struct req *r, struct resp *w)
+{
+    (void)r;
     w->content_type = "text/plain; charset=utf-8";
     resp_header(w, "Cache-Control", "no-store");
-    if (k != FAULT_NONE) {
-        w->status = 503;
-        buf_printf(&w->body, "%s: %s\n",
-                   k == FAULT_CORRUPT ? "database corrupt" : "storage I/O error", msg);
-    } else {
-        buf_puts(&w->body, "ok\n");
-    }
-    if (warn[0])
-        buf_printf(&w->body, "warning: %s\n", warn);
+    w->status = web_health(&w->body);
 }
 
 void raw_metrics(struct req *r, struct resp *w)
@@ -237,6 +242,12 @@ void raw_metrics(struct req *r, struct resp *w)
                (unsigned long long)ss.rejected_framing, (unsigned long long)ss.cut_slow,
                (unsigned long long)ss.cut_idle, (unsigned long long)ss.lane_reads,
                (unsigned long long)ss.lane_full, (unsigned long long)ss.early_hits);
+    buf_printf(b,
+               "# HELP laurel_http_door_health_total Health checks answered at the door, "
+               "ahead of queued requests.\n"
+               "# TYPE laurel_http_door_health_total counter\n"
+               "laurel_http_door_health_total %llu\n",
+               (unsigned long long)ss.door_health);
     buf_printf(b,
                "# HELP laurel_store_batches_total Write batches committed.\n"
                "# TYPE laurel_store_batches_total counter\n"

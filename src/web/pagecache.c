@@ -230,13 +230,22 @@ static int cut_holes(struct entry *e, const char *body, size_t len)
 
 void pagecache_fill(const char *body, size_t len, int64_t fill, struct buf *out)
 {
-    struct entry tmp = {0};
-    if (cut_holes(&tmp, body, len) != 0) {
-        out->oom = 1;
+    /* One pass, straight into out: a page rendered for one visit is never copied twice. */
+    char marker[24], num[24];
+    size_t mlen = (size_t)snprintf(marker, sizeof marker, "%lld", PAGECACHE_HOLE);
+    size_t nlen = (size_t)snprintf(num, sizeof num, "%lld", (long long)fill);
+    if (buf_grow(out, len + MAX_HOLES * nlen) < 0)
         return;
+    size_t in = 0;
+    for (int holes = 0; in < len; holes++) {
+        const char *hit = holes < MAX_HOLES ? memmem(body + in, len - in, marker, mlen) : NULL;
+        size_t upto = hit ? (size_t)(hit - body) : len;
+        buf_append(out, body + in, upto - in);
+        if (!hit)
+            break;
+        buf_append(out, num, nlen);
+        in = upto + mlen;
     }
-    fill_holes(tmp.body, tmp.len, tmp.holes, tmp.nholes, fill, out);
-    free(tmp.body);
 }
 
 void pagecache_put(const char *key, uint64_t gen, const char *body, size_t len,

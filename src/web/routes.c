@@ -773,6 +773,9 @@ int web_answer_cached(struct req *r, struct resp *w)
     return 1;
 }
 
+/* What the layout adds around a kept page, about (the masthead, the footer: 4 KB). */
+#define LAYOUT_ROOM 8192
+
 static void run_model(struct req *r, struct resp *w, const struct web_handler *h)
 {
     web_model_fn fn = h->model;
@@ -820,6 +823,9 @@ static void run_model(struct req *r, struct resp *w, const struct web_handler *h
         key = NULL; /* only a page as it normally is goes into the cache */
     struct buf page = BUF_INIT;
     buf_init(&page, 0);
+    /* A kept page's room at once, the layout's included: no chain of reallocations. */
+    if (p.html)
+        buf_grow(&page, p.html_len + LAYOUT_ROOM);
     if (render_model(r, w, &p, &page, &ctype) != 0 || page.oom) {
         json_decref(p.model);
         buf_release(&page);

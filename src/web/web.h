@@ -215,6 +215,8 @@ void raw_sitemap(struct req *r, struct resp *w);
 void raw_feed(struct req *r, struct resp *w);
 void raw_robots(struct req *r, struct resp *w);
 void raw_healthz(struct req *r, struct resp *w);
+/* /healthz's status, its body appended to out (server_app.health). */
+int web_health(struct buf *out);
 void raw_metrics(struct req *r, struct resp *w);
 void raw_static(struct req *r, struct resp *w);
 
