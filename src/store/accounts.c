@@ -13,47 +13,6 @@
 #include "store/accounts.h"
 #include "store/store_int.h"
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
-/* Column col's text, or "" when NULL, into dst[n] (truncated). */
-static void copy_text(char *dst, size_t n, struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    snprintf(dst, n, "%s", t ? t : "");
-}
-
-/* Bind parameter i to text v, or to NULL when v is NULL or empty. */
-static void bind_opt(struct db_stmt *s, int i, const char *v)
-{
-    if (v && *v)
-        db_bind_text(s, i, v, -1);
-    else
-        db_bind_null(s, i);
-}
-
-/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
-static int run_changed(struct db_stmt *s, int none)
-{
-    int rc = db_run(s);
-    if (rc == RC_OK && db_changes(s) == 0)
-        return none;
-    return rc;
-}
-
-/* The time `seconds` from now as the store writes times: 2020-02-04T08:00:00Z. */
-static void time_from_now(int64_t seconds, char out[STORE_NOW_LEN])
-{
-    time_t t = time(NULL) + (time_t)seconds;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, STORE_NOW_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static const char *const role_names[] = {"organiser", "recommender", "submitter", "reviewer"};
 
 unsigned store_role_parse(const char *name)
@@ -109,12 +68,12 @@ static int user_from(struct store *st, struct db_stmt *s, int with_csrf, struct 
         return rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
     }
     out->id = db_column_int64(s, 0);
-    copy_text(out->email, sizeof out->email, s, 1);
-    copy_text(out->name, sizeof out->name, s, 2);
-    copy_text(out->password_hash, sizeof out->password_hash, s, 3);
+    db_copy_text(out->email, sizeof out->email, s, 1);
+    db_copy_text(out->name, sizeof out->name, s, 2);
+    db_copy_text(out->password_hash, sizeof out->password_hash, s, 3);
     out->disabled = (int)db_column_int64(s, 4);
     if (with_csrf)
-        copy_text(out->csrf, sizeof out->csrf, s, 5);
+        db_copy_text(out->csrf, sizeof out->csrf, s, 5);
     db_reset(s);
 
     struct db_stmt *q = store_stmt(st, SQL_ROLES);
@@ -125,12 +84,12 @@ static int user_from(struct store *st, struct db_stmt *s, int with_csrf, struct 
         unsigned bit = store_role_parse(db_column_text(q, 0));
         out->roles |= bit;
         if (bit == ROLE_RECOMMENDER) {
-            copy_text(out->region_code, sizeof out->region_code, q, 1);
-            copy_text(out->region_name, sizeof out->region_name, q, 2);
+            db_copy_text(out->region_code, sizeof out->region_code, q, 1);
+            db_copy_text(out->region_name, sizeof out->region_name, q, 2);
         } else if (bit == ROLE_SUBMITTER) {
             out->unit_id = db_column_int64(q, 3);
-            copy_text(out->unit_name, sizeof out->unit_name, q, 4);
-            copy_text(out->unit_region, sizeof out->unit_region, q, 5);
+            db_copy_text(out->unit_name, sizeof out->unit_name, q, 4);
+            db_copy_text(out->unit_region, sizeof out->unit_region, q, 5);
         }
     }
     db_reset(q);
@@ -142,8 +101,8 @@ static int user_from(struct store *st, struct db_stmt *s, int with_csrf, struct 
         db_bind_int64(q, 1, out->id);
         if (db_step(q) == DB_ROW) {
             out->roles |= ROLE_RECOMMENDER;
-            copy_text(out->region_code, sizeof out->region_code, q, 0);
-            copy_text(out->region_name, sizeof out->region_name, q, 1);
+            db_copy_text(out->region_code, sizeof out->region_code, q, 0);
+            db_copy_text(out->region_name, sizeof out->region_name, q, 1);
         }
         db_reset(q);
     }
@@ -216,10 +175,10 @@ json_t *store_users(struct store *st)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:b,s:o,s:o,s:o}", "id",
-                                           (json_int_t)db_column_int64(s, 0), "email", jtext(s, 1),
-                                           "name", jtext(s, 2), "active",
-                                           (int)db_column_int64(s, 3), "roles", jtext(s, 4),
-                                           "region", jtext(s, 5), "unit", jtext(s, 6)));
+                                           (json_int_t)db_column_int64(s, 0), "email", db_jtext(s, 1),
+                                           "name", db_jtext(s, 2), "active",
+                                           (int)db_column_int64(s, 3), "roles", db_jtext(s, 4),
+                                           "region", db_jtext(s, 5), "unit", db_jtext(s, 6)));
     db_reset(s);
     return a;
 }
@@ -234,7 +193,7 @@ int tx_user_add(struct store_tx *tx, const char *email, const char *name, const 
         return RC_ERROR;
     db_bind_text(s, 1, email, -1);
     db_bind_text(s, 2, name, -1);
-    bind_opt(s, 3, password_hash);
+    db_bind_opt(s, 3, password_hash);
     int step = db_step(s);
     int rc = step == DB_ROW ? RC_OK : db_err_result(db_errcode(tx_conn(tx)));
     if (step == DB_ROW && id)
@@ -255,7 +214,7 @@ int tx_user_role(struct store_tx *tx, int64_t user_id, unsigned role, const char
         return RC_ERROR;
     db_bind_int64(s, 1, user_id);
     db_bind_text(s, 2, store_role_name(role), -1);
-    bind_opt(s, 3, region_code);
+    db_bind_opt(s, 3, region_code);
     if (unit_id > 0)
         db_bind_int64(s, 4, unit_id);
     else
@@ -283,7 +242,7 @@ int tx_campaign_role(struct store_tx *tx, int64_t campaign_id, int64_t user_id, 
     db_bind_int64(s, 1, campaign_id);
     db_bind_int64(s, 2, user_id);
     db_bind_text(s, 3, store_role_name(role), -1);
-    bind_opt(s, 4, role == ROLE_RECOMMENDER ? region_code : NULL);
+    db_bind_opt(s, 4, role == ROLE_RECOMMENDER ? region_code : NULL);
     return db_run(s);
 }
 
@@ -297,7 +256,7 @@ int tx_campaign_role_drop(struct store_tx *tx, int64_t campaign_id, int64_t user
     db_bind_int64(s, 1, campaign_id);
     db_bind_int64(s, 2, user_id);
     db_bind_text(s, 3, store_role_name(role), -1);
-    return run_changed(s, RC_NOTFOUND);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 int tx_campaign_roles_copy(struct store_tx *tx, int64_t from, int64_t to, unsigned roles)
@@ -350,7 +309,7 @@ json_t *store_campaign_roles_of(struct store *st, int64_t user_id)
     while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:o,s:o}", "campaign_id", (json_int_t)db_column_int64(s, 0),
-                         "campaign", jtext(s, 1), "role", jtext(s, 2), "region", jtext(s, 3)));
+                         "campaign", db_jtext(s, 1), "role", db_jtext(s, 2), "region", db_jtext(s, 3)));
     db_reset(s);
     return a;
 }
@@ -377,7 +336,7 @@ int tx_session_create(struct store_tx *tx, const char *token_digest, int64_t use
         return RC_ERROR;
     char now[STORE_NOW_LEN], end[STORE_NOW_LEN];
     store_now(now);
-    time_from_now(SESSION_TTL_S, end);
+    store_time(end, (int64_t)time(NULL) + SESSION_TTL_S);
     db_bind_text(s, 1, token_digest, -1);
     db_bind_int64(s, 2, user_id);
     db_bind_text(s, 3, csrf, -1);
@@ -414,7 +373,7 @@ int tx_token_create(struct store_tx *tx, const char *token_digest, int64_t user_
     if (!s)
         return RC_ERROR;
     char end[STORE_NOW_LEN];
-    time_from_now(TOKEN_TTL_S, end);
+    store_time(end, (int64_t)time(NULL) + TOKEN_TTL_S);
     db_bind_text(s, 1, token_digest, -1);
     db_bind_int64(s, 2, user_id);
     db_bind_text(s, 3, kind, -1);
@@ -434,7 +393,7 @@ int tx_token_use(struct store_tx *tx, const char *token_digest)
     store_now(now);
     db_bind_text(s, 1, token_digest, -1);
     db_bind_text(s, 2, now, -1);
-    return run_changed(s, RC_NOTFOUND);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 int tx_outbox_add(struct store_tx *tx, const char *to, const char *subject, const char *body)

@@ -16,29 +16,6 @@
 #define MAX_TIERS 16
 #define MAX_REGIONS 64
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
-/* Column col's text, or "" when NULL. */
-static const char *text_of(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? t : "";
-}
-
-/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
-static int run_changed(struct db_stmt *s, int none)
-{
-    int rc = db_run(s);
-    if (rc == RC_OK && db_changes(s) == 0)
-        return none;
-    return rc;
-}
-
 json_t *store_award_tiers(struct store *st, int64_t campaign_id)
 {
     static const char sql[] =
@@ -52,8 +29,8 @@ json_t *store_award_tiers(struct store *st, int64_t campaign_id)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:i,s:i,s:i,s:i}", "id",
-                                           (json_int_t)db_column_int64(s, 0), "slug", jtext(s, 1),
-                                           "name", jtext(s, 2), "quota", (int)db_column_int64(s, 3),
+                                           (json_int_t)db_column_int64(s, 0), "slug", db_jtext(s, 1),
+                                           "name", db_jtext(s, 2), "quota", (int)db_column_int64(s, 3),
                                            "region_cap", (int)db_column_int64(s, 4), "rank",
                                            (int)db_column_int64(s, 5), "awarded",
                                            (int)db_column_int64(s, 6)));
@@ -79,10 +56,10 @@ json_t *store_award_rows(struct store *st, int64_t stage_id)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:o,s:o,s:o}", "case_id",
-                              (json_int_t)db_column_int64(s, 0), "title", jtext(s, 1), "region",
-                              jtext(s, 2), "region_name", jtext(s, 3), "unit_name", jtext(s, 4),
-                              "ord", (int)db_column_int64(s, 5), "tier_name", jtext(s, 7), "why",
-                              jtext(s, 8), "capped_name", jtext(s, 9));
+                              (json_int_t)db_column_int64(s, 0), "title", db_jtext(s, 1), "region",
+                              db_jtext(s, 2), "region_name", db_jtext(s, 3), "unit_name", db_jtext(s, 4),
+                              "ord", (int)db_column_int64(s, 5), "tier_name", db_jtext(s, 7), "why",
+                              db_jtext(s, 8), "capped_name", db_jtext(s, 9));
         json_object_set_new(o, "tier_id",
                             db_column_type(s, 6) == DB_NULL
                                 ? json_null()
@@ -130,7 +107,7 @@ int tx_award_tier(struct store_tx *tx, int64_t campaign_id, int64_t tier_id, int
     db_bind_int64(s, 2, tier_id);
     db_bind_int64(s, 3, quota);
     db_bind_int64(s, 4, region_cap);
-    return run_changed(s, RC_NOTFOUND);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 /*
@@ -196,7 +173,7 @@ int tx_award_propose(struct store_tx *tx, int64_t stage_id, int *placed)
         }
         memset(&p[n], 0, sizeof p[n]);
         p[n].case_id = db_column_int64(s, 0);
-        const char *code = text_of(s, 1);
+        const char *code = db_text(s, 1);
         int r = 0;
         while (r < nregions && strcmp(codes[r], code) != 0)
             r++;
@@ -296,7 +273,7 @@ int tx_award_set(struct store_tx *tx, int64_t stage_id, int64_t case_id, int64_t
         return RC_NOTFOUND;
     }
     char region[8];
-    snprintf(region, sizeof region, "%s", text_of(s, 0));
+    snprintf(region, sizeof region, "%s", db_text(s, 0));
     int ord = (int)db_column_int64(s, 1);
     db_reset(s);
     if (tier_id == 0) {

@@ -18,22 +18,6 @@
 #include "store/campaigns.h"
 #include "store/store_int.h"
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
-/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
-static int run_changed(struct db_stmt *s, int none)
-{
-    int rc = db_run(s);
-    if (rc == RC_OK && db_changes(s) == 0)
-        return none;
-    return rc;
-}
-
 /* Run s (NULL: RC_ERROR) with ?1 = id: RC_OK when it reads a row, RC_NOTFOUND when none. */
 static int row_exists(struct db_stmt *s, int64_t id)
 {
@@ -60,8 +44,8 @@ json_t *store_campaigns(struct store *st)
     while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:I}", "id", (json_int_t)db_column_int64(s, 0),
-                         "name", jtext(s, 1), "status", jtext(s, 2), "opens_at", jtext(s, 3),
-                         "closes_at", jtext(s, 4), "cases", (json_int_t)db_column_int64(s, 5),
+                         "name", db_jtext(s, 1), "status", db_jtext(s, 2), "opens_at", db_jtext(s, 3),
+                         "closes_at", db_jtext(s, 4), "cases", (json_int_t)db_column_int64(s, 5),
                          "stages", (json_int_t)db_column_int64(s, 6)));
     db_reset(s);
     return a;
@@ -88,11 +72,11 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
         return NULL;
     }
     json_t *c = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:o}}", "id",
-                          (json_int_t)db_column_int64(s, 0), "name", jtext(s, 1), "theme",
-                          jtext(s, 2), "organisers", jtext(s, 3), "call_md", jtext(s, 4), "status",
-                          jtext(s, 5), "opens_at", jtext(s, 6), "closes_at", jtext(s, 7), "rules",
+                          (json_int_t)db_column_int64(s, 0), "name", db_jtext(s, 1), "theme",
+                          db_jtext(s, 2), "organisers", db_jtext(s, 3), "call_md", db_jtext(s, 4), "status",
+                          db_jtext(s, 5), "opens_at", db_jtext(s, 6), "closes_at", db_jtext(s, 7), "rules",
                           "cases_per_unit", (json_int_t)db_column_int64(s, 8), "attachments_min",
-                          (json_int_t)db_column_int64(s, 9), "attachments_note", jtext(s, 10));
+                          (json_int_t)db_column_int64(s, 9), "attachments_note", db_jtext(s, 10));
     db_reset(s);
 
     json_t *tracks = json_array(), *tiers = json_array(), *stages = json_array();
@@ -100,7 +84,7 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
         db_bind_int64(s, 1, id);
         while (db_step(s) == DB_ROW)
             json_array_append_new(tracks,
-                                  json_pack("{s:o,s:o}", "slug", jtext(s, 0), "name", jtext(s, 1)));
+                                  json_pack("{s:o,s:o}", "slug", db_jtext(s, 0), "name", db_jtext(s, 1)));
         db_reset(s);
     }
     if ((s = store_stmt(st, SQL_TIERS))) {
@@ -108,7 +92,7 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
         while (db_step(s) == DB_ROW)
             json_array_append_new(
                 tiers, json_pack("{s:I,s:o,s:I}", "id", (json_int_t)db_column_int64(s, 0), "name",
-                                 jtext(s, 1), "quota", (json_int_t)db_column_int64(s, 2)));
+                                 db_jtext(s, 1), "quota", (json_int_t)db_column_int64(s, 2)));
         db_reset(s);
     }
     if ((s = store_stmt(st, SQL_STAGES))) {
@@ -117,9 +101,9 @@ json_t *store_campaign_settings(struct store *st, int64_t id)
             json_array_append_new(stages,
                                   json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o}", "id",
                                             (json_int_t)db_column_int64(s, 0), "seq",
-                                            (json_int_t)db_column_int64(s, 1), "name", jtext(s, 2),
-                                            "kind", jtext(s, 3), "starts_at", jtext(s, 4),
-                                            "ends_at", jtext(s, 5), "state", jtext(s, 6)));
+                                            (json_int_t)db_column_int64(s, 1), "name", db_jtext(s, 2),
+                                            "kind", db_jtext(s, 3), "starts_at", db_jtext(s, 4),
+                                            "ends_at", db_jtext(s, 5), "state", db_jtext(s, 6)));
         db_reset(s);
     }
     json_object_set_new(c, "tracks", tracks);
@@ -310,7 +294,7 @@ int tx_campaign_save(struct store_tx *tx, int64_t id, const struct campaign_fiel
     db_bind_int64(s, 1, id);
     for (int i = 0; i < 6; i++)
         db_bind_text(s, i + 2, v[i] ? v[i] : "", -1);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }
 
 int tx_campaign_stage_add(struct store_tx *tx, int64_t id, const char *name, const char *kind,
@@ -328,7 +312,7 @@ int tx_campaign_stage_add(struct store_tx *tx, int64_t id, const char *name, con
     db_bind_text(s, 3, kind, -1);
     db_bind_text(s, 4, starts_at, -1);
     db_bind_text(s, 5, ends_at, -1);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }
 
 int tx_campaign_tier_add(struct store_tx *tx, int64_t id, const char *name, int quota)
@@ -344,7 +328,7 @@ int tx_campaign_tier_add(struct store_tx *tx, int64_t id, const char *name, int 
     db_bind_int64(s, 1, id);
     db_bind_text(s, 2, name, -1);
     db_bind_int64(s, 3, quota);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }
 
 int tx_campaign_tier_save(struct store_tx *tx, int64_t id, int64_t tier_id, const char *name,
@@ -361,7 +345,7 @@ int tx_campaign_tier_save(struct store_tx *tx, int64_t id, int64_t tier_id, cons
     db_bind_int64(s, 2, tier_id);
     db_bind_text(s, 3, name, -1);
     db_bind_int64(s, 4, quota);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }
 
 int tx_campaign_track_add(struct store_tx *tx, int64_t id, const char *name)
@@ -375,7 +359,7 @@ int tx_campaign_track_add(struct store_tx *tx, int64_t id, const char *name)
         return RC_ERROR;
     db_bind_int64(s, 1, id);
     db_bind_text(s, 2, name, -1);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }
 
 int tx_campaign_status(struct store_tx *tx, int64_t id, const char *from, const char *to)
@@ -393,5 +377,5 @@ int tx_campaign_status(struct store_tx *tx, int64_t id, const char *from, const 
     db_bind_int64(s, 1, id);
     db_bind_text(s, 2, from, -1);
     db_bind_text(s, 3, to, -1);
-    return run_changed(s, RC_STALE);
+    return db_run_changed(s, RC_STALE);
 }

@@ -41,20 +41,6 @@ static int blob_dup(struct db_stmt *s, int col, unsigned char **out, size_t *n)
     return 0;
 }
 
-/* Column col's text, or "" when NULL, into dst[n] (truncated). */
-static void copy_text(char *dst, size_t n, struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    snprintf(dst, n, "%s", t ? t : "");
-}
-
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
 int store_cert_layout(struct store *st, int64_t campaign_id, struct cert_layout *l)
 {
     static const char sql[] = "SELECT heading, salutation, sentence, award, organiser, "
@@ -69,9 +55,9 @@ int store_cert_layout(struct store *st, int64_t campaign_id, struct cert_layout 
     if (step == DB_ROW) {
         for (int t = 0; t < CERT_TEXT__MAX; t++)
             if (db_column_type(s, t) != DB_NULL)
-                copy_text(l->text[t], sizeof l->text[t], s, t);
+                db_copy_text(l->text[t], sizeof l->text[t], s, t);
         read_positions(db_column_text(s, 6), l);
-        copy_text(l->background_mime, sizeof l->background_mime, s, 8);
+        db_copy_text(l->background_mime, sizeof l->background_mime, s, 8);
         if (blob_dup(s, 7, &l->background, &l->background_len) != 0 ||
             blob_dup(s, 9, &l->seal, &l->seal_len) != 0)
             rc = RC_ERROR;
@@ -183,10 +169,10 @@ json_t *store_cert_sample(struct store *st, int64_t campaign_id)
     db_bind_int64(s, 1, campaign_id);
     json_t *o = NULL;
     if (db_step(s) == DB_ROW)
-        o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "unit", jtext(s, 0), "title",
-                      jtext(s, 1), "tier", jtext(s, 2), "campaign", jtext(s, 3), "organisers",
-                      jtext(s, 4), "published_at", jtext(s, 5), "slug", jtext(s, 6), "serial",
-                      (json_int_t)db_column_int64(s, 7), "code", jtext(s, 8));
+        o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "unit", db_jtext(s, 0), "title",
+                      db_jtext(s, 1), "tier", db_jtext(s, 2), "campaign", db_jtext(s, 3), "organisers",
+                      db_jtext(s, 4), "published_at", db_jtext(s, 5), "slug", db_jtext(s, 6), "serial",
+                      (json_int_t)db_column_int64(s, 7), "code", db_jtext(s, 8));
     db_reset(s);
     return o;
 }

@@ -56,6 +56,19 @@ json_t *db_jtext(struct db_stmt *s, int col)
     return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
 }
 
+void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col)
+{
+    snprintf(dst, n, "%s", db_text(s, col));
+}
+
+int db_run_changed(struct db_stmt *s, int none)
+{
+    int rc = db_run(s);
+    if (rc == RC_OK && db_changes(s) == 0)
+        return none;
+    return rc;
+}
+
 void db_bind_opt(struct db_stmt *s, int i, const char *v)
 {
     if (v && *v)

@@ -66,29 +66,6 @@ static const char SQL_PROPOSED[] =
     "SELECT a.case_id, a.tier_id FROM award a JOIN tier t ON t.id = a.tier_id JOIN \"case\" c "
     "ON c.id = a.case_id WHERE a.campaign_id = ?1 ORDER BY t.rank, c.region_code, a.ord, c.id";
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
-/* Column col's text, or "" when NULL. */
-static const char *text_of(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? t : "";
-}
-
-/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
-static int run_changed(struct db_stmt *s, int none)
-{
-    int rc = db_run(s);
-    if (rc == RC_OK && db_changes(s) == 0)
-        return none;
-    return rc;
-}
-
 /* The time now as an article keeps it: 2020-02-04 08:00:00 (UTC). */
 static void saved_now(char out[STORE_NOW_LEN])
 {
@@ -113,15 +90,15 @@ static json_t *news_row(struct db_stmt *s, int whole)
 {
     int64_t id = db_column_int64(s, 0);
     json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)id, "title",
-                          jtext(s, 1), "slug", jtext(s, 2), "status", jtext(s, 3), "kind",
-                          jtext(s, 4), "published_at", jtext(s, 5), "updated_at", jtext(s, 6),
+                          db_jtext(s, 1), "slug", db_jtext(s, 2), "status", db_jtext(s, 3), "kind",
+                          db_jtext(s, 4), "published_at", db_jtext(s, 5), "updated_at", db_jtext(s, 6),
                           "views", (json_int_t)db_column_int64(s, 7), "url",
-                          json_sprintf("/news/%s", text_of(s, 2)));
+                          json_sprintf("/news/%s", db_text(s, 2)));
     if (whole) {
-        json_object_set_new(o, "source", jtext(s, 8));
-        json_object_set_new(o, "author", jtext(s, 9));
-        json_object_set_new(o, "cover", jtext(s, 10));
-        json_object_set_new(o, "body_md", jtext(s, 11));
+        json_object_set_new(o, "source", db_jtext(s, 8));
+        json_object_set_new(o, "author", db_jtext(s, 9));
+        json_object_set_new(o, "cover", db_jtext(s, 10));
+        json_object_set_new(o, "body_md", db_jtext(s, 11));
     }
     return o;
 }
@@ -158,11 +135,11 @@ json_t *store_news_get(struct store *st, int64_t id)
         db_bind_int64(s, 1, id);
         while (db_step(s) == DB_ROW)
             json_array_append_new(
-                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", jtext(s, 0), "name",
-                                  jtext(s, 1), "mime", jtext(s, 2), "size",
+                images, json_pack("{s:o,s:o,s:o,s:I,s:i,s:i,s:o}", "sha256", db_jtext(s, 0), "name",
+                                  db_jtext(s, 1), "mime", db_jtext(s, 2), "size",
                                   (json_int_t)db_column_int64(s, 3), "width",
                                   (int)db_column_int64(s, 4), "height", (int)db_column_int64(s, 5),
-                                  "url", json_sprintf("/news/images/%s", text_of(s, 0))));
+                                  "url", json_sprintf("/news/images/%s", db_text(s, 0))));
         db_reset(s);
     }
     json_object_set_new(o, "images", images);
@@ -194,7 +171,7 @@ json_t *store_news_image(struct store *st, const char *sha256)
     if (!s)
         return NULL;
     db_bind_text(s, 1, sha256, -1);
-    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o}", "mime", jtext(s, 0)) : NULL;
+    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o}", "mime", db_jtext(s, 0)) : NULL;
     db_reset(s);
     return o;
 }
@@ -325,7 +302,7 @@ int tx_news_save(struct store_tx *tx, int64_t campaign_id, int64_t id, const str
     char now[STORE_NOW_LEN];
     saved_now(now);
     db_bind_text(s, 10, now, -1);
-    return run_changed(s, RC_NOTFOUND);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 int tx_news_move(struct store_tx *tx, int64_t campaign_id, int64_t id, enum news_status to)
@@ -351,7 +328,7 @@ int tx_news_move(struct store_tx *tx, int64_t campaign_id, int64_t id, enum news
     char now[STORE_NOW_LEN];
     saved_now(now);
     db_bind_text(s, 5, now, -1);
-    return run_changed(s, RC_STATE);
+    return db_run_changed(s, RC_STATE);
 }
 
 int tx_news_image_add(struct store_tx *tx, int64_t campaign_id, int64_t id, const char *sha256,

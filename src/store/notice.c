@@ -15,26 +15,6 @@
 #include "store/notice.h"
 #include "store/store_int.h"
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
-/* Column col's text, or "" when NULL. */
-static const char *text_of(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? t : "";
-}
-
-/* Column col's text, or "" when NULL, into dst[n] (truncated). */
-static void copy_text(char *dst, size_t n, struct db_stmt *s, int col)
-{
-    snprintf(dst, n, "%s", text_of(s, col));
-}
-
 json_t *store_notice(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
@@ -50,9 +30,9 @@ json_t *store_notice(struct store *st, int64_t stage_id)
     json_t *o = NULL;
     if (db_step(s) == DB_ROW)
         o = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:I}", "days",
-                      (int)db_column_int64(s, 0), "starts_on", jtext(s, 1), "ends_on", jtext(s, 2),
-                      "contact", jtext(s, 3), "calendar", jtext(s, 4), "state", jtext(s, 5),
-                      "published_at", jtext(s, 6), "closed_at", jtext(s, 7), "objections_open",
+                      (int)db_column_int64(s, 0), "starts_on", db_jtext(s, 1), "ends_on", db_jtext(s, 2),
+                      "contact", db_jtext(s, 3), "calendar", db_jtext(s, 4), "state", db_jtext(s, 5),
+                      "published_at", db_jtext(s, 6), "closed_at", db_jtext(s, 7), "objections_open",
                       (int)db_column_int64(s, 8), "article_id", (json_int_t)db_column_int64(s, 9));
     db_reset(s);
     return o;
@@ -80,7 +60,7 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
         while (nt < 16 && db_step(s) == DB_ROW) {
             ids[nt++] = db_column_int64(s, 0);
             json_array_append_new(
-                ts, json_pack("{s:o,s:o}", "name", jtext(s, 1), "items", json_array()));
+                ts, json_pack("{s:o,s:o}", "name", db_jtext(s, 1), "items", json_array()));
         }
         db_reset(s);
     }
@@ -92,8 +72,8 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
                     json_array_append_new(json_object_get(json_array_get(ts, (size_t)k), "items"),
                                           json_pack("{s:I,s:o,s:o,s:o}", "case_id",
                                                     (json_int_t)db_column_int64(s, 1), "title",
-                                                    jtext(s, 2), "region_name", jtext(s, 3),
-                                                    "unit_name", jtext(s, 4)));
+                                                    db_jtext(s, 2), "region_name", db_jtext(s, 3),
+                                                    "unit_name", db_jtext(s, 4)));
         db_reset(s);
     }
     if ((s = store_stmt(st, regions))) {
@@ -101,12 +81,12 @@ static void notice_awards(struct store *st, int64_t campaign, json_t *n)
         json_t *row = NULL;
         char code[8] = "";
         while (db_step(s) == DB_ROW) {
-            if (!row || strcmp(code, text_of(s, 0)) != 0) {
-                copy_text(code, sizeof code, s, 0);
+            if (!row || strcmp(code, db_text(s, 0)) != 0) {
+                db_copy_text(code, sizeof code, s, 0);
                 json_t *counts = json_array();
                 for (int k = 0; k < nt; k++)
                     json_array_append_new(counts, json_integer(0));
-                row = json_pack("{s:o,s:o,s:i}", "name", jtext(s, 1), "counts", counts, "total", 0);
+                row = json_pack("{s:o,s:o,s:i}", "name", db_jtext(s, 1), "counts", counts, "total", 0);
                 json_array_append_new(rs, row);
             }
             for (int k = 0; k < nt; k++)
@@ -139,9 +119,9 @@ json_t *store_notices_public(struct store *st)
         camps[n++] = db_column_int64(s, 0);
         json_array_append_new(a, json_pack("{s:I,s:o,s:i,s:o,s:o,s:o,s:o}", "stage_id",
                                            (json_int_t)db_column_int64(s, 1), "campaign",
-                                           jtext(s, 2), "days", (int)db_column_int64(s, 3),
-                                           "starts_on", jtext(s, 4), "ends_on", jtext(s, 5),
-                                           "contact", jtext(s, 6), "state", jtext(s, 7)));
+                                           db_jtext(s, 2), "days", (int)db_column_int64(s, 3),
+                                           "starts_on", db_jtext(s, 4), "ends_on", db_jtext(s, 5),
+                                           "contact", db_jtext(s, 6), "state", db_jtext(s, 7)));
     }
     db_reset(s);
     for (int i = 0; i < n; i++)
@@ -271,7 +251,7 @@ int tx_objection_file(struct store_tx *tx, struct objection_filing *f)
         f->outcome = RC_NOTFOUND;
         return RC_OK;
     }
-    int match = strcmp(text_of(s, 0), f->code_hash) == 0, tries = (int)db_column_int64(s, 1);
+    int match = strcmp(db_text(s, 0), f->code_hash) == 0, tries = (int)db_column_int64(s, 1);
     long at = (long)db_column_int64(s, 2);
     db_reset(s);
     if (f->now - at > OBJECTION_CODE_TTL_S) {
@@ -343,11 +323,11 @@ json_t *store_objections(struct store *st, int64_t stage_id)
     while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:I}",
                                            "id", (json_int_t)db_column_int64(s, 0), "case_id",
-                                           (json_int_t)db_column_int64(s, 1), "title", jtext(s, 2),
-                                           "tier_name", jtext(s, 3), "name", jtext(s, 4), "contact",
-                                           jtext(s, 5), "reason", jtext(s, 6), "state", jtext(s, 7),
-                                           "answer", jtext(s, 8), "created_at", jtext(s, 9),
-                                           "file_name", jtext(s, 10), "file_size",
+                                           (json_int_t)db_column_int64(s, 1), "title", db_jtext(s, 2),
+                                           "tier_name", db_jtext(s, 3), "name", db_jtext(s, 4), "contact",
+                                           db_jtext(s, 5), "reason", db_jtext(s, 6), "state", db_jtext(s, 7),
+                                           "answer", db_jtext(s, 8), "created_at", db_jtext(s, 9),
+                                           "file_name", db_jtext(s, 10), "file_size",
                                            (json_int_t)db_column_int64(s, 11)));
     db_reset(s);
     return a;
@@ -422,8 +402,8 @@ json_t *store_objection_file(struct store *st, int64_t stage_id, int64_t id)
         return NULL;
     db_bind_int64(s, 1, stage_id);
     db_bind_int64(s, 2, id);
-    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o,s:o,s:o}", "sha256", jtext(s, 0), "name",
-                                                 jtext(s, 1), "mime", jtext(s, 2))
+    json_t *o = db_step(s) == DB_ROW ? json_pack("{s:o,s:o,s:o}", "sha256", db_jtext(s, 0), "name",
+                                                 db_jtext(s, 1), "mime", db_jtext(s, 2))
                                      : NULL;
     db_reset(s);
     return o;
@@ -449,8 +429,8 @@ int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int u
     }
     int64_t case_id = db_column_int64(s, 0);
     char contact[256], region[8];
-    copy_text(contact, sizeof contact, s, 1);
-    copy_text(region, sizeof region, s, 2);
+    db_copy_text(contact, sizeof contact, s, 1);
+    db_copy_text(region, sizeof region, s, 2);
     db_reset(s);
     int rc = RC_OK;
     if (uphold && tier_id == 0) {

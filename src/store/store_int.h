@@ -45,8 +45,12 @@ void store_time(char out[STORE_NOW_LEN], int64_t t);
 /* Column col's text, "" when NULL; as a JSON string, JSON null when NULL. */
 const char *db_text(struct db_stmt *s, int col);
 json_t *db_jtext(struct db_stmt *s, int col);
+/* Column col's text, or "" when NULL, into dst[n] (truncated). */
+void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col);
 /* Bind parameter i to text v, or to NULL when v is NULL or empty. */
 void db_bind_opt(struct db_stmt *s, int i, const char *v);
+/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
+int db_run_changed(struct db_stmt *s, int none);
 
 /* The store a write runs on (for the store's own state: its key, its campaign). */
 struct store *tx_store(struct store_tx *tx);

@@ -18,13 +18,6 @@
 
 #define EDITABLE "('draft','returned','correction')"
 
-/* Column col's text as a JSON string, or JSON null. */
-static json_t *jtext(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
-}
-
 /*
  * The day in China Standard Time (UTC+8) of column col's UTC time
  * (2020-02-04T18:00:00Z is 2020-02-05; a date alone is that date) as a
@@ -47,15 +40,6 @@ static json_t *cst_day(struct db_stmt *s, int col)
     return json_string(date);
 }
 
-/* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
-static int run_changed(struct db_stmt *s, int none)
-{
-    int rc = db_run(s);
-    if (rc == RC_OK && db_changes(s) == 0)
-        return none;
-    return rc;
-}
-
 static const char SQL_UNIT_CASES[] =
     "SELECT id, title, status, (SELECT min(at) FROM case_event e WHERE e.case_id = c.id), "
     "updated_at, submitted_at FROM \"case\" c "
@@ -72,7 +56,7 @@ json_t *store_unit_cases(struct store *st, int64_t campaign_id, int64_t unit_id)
     while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_column_int64(s, 0),
-                         "title", jtext(s, 1), "status", jtext(s, 2), "created_on", cst_day(s, 3),
+                         "title", db_jtext(s, 1), "status", db_jtext(s, 2), "created_on", cst_day(s, 3),
                          "updated_on", cst_day(s, 4), "submitted_on", cst_day(s, 5)));
     db_reset(s);
     return a;
@@ -110,18 +94,18 @@ json_t *store_submission(struct store *st, int64_t case_id)
     for (int i = 0; i < 17; i++)
         json_object_set_new(o, keys[i],
                             i < 3    ? json_integer(db_column_int64(s, i))
-                            : i < 15 ? jtext(s, i)
+                            : i < 15 ? db_jtext(s, i)
                                      : cst_day(s, i)); /* submitted_on, updated_on */
     json_object_set_new(o, "campaign",
-                        json_pack("{s:o,s:o,s:o,s:o}", "name", jtext(s, 17), "status", jtext(s, 18),
-                                  "opens_at", jtext(s, 19), "closes_at", jtext(s, 20)));
+                        json_pack("{s:o,s:o,s:o,s:o}", "name", db_jtext(s, 17), "status", db_jtext(s, 18),
+                                  "opens_at", db_jtext(s, 19), "closes_at", db_jtext(s, 20)));
     db_reset(s);
 
     json_t *sections = json_pack("[s,s,s,s,s]", "", "", "", "", "");
     if ((s = store_stmt(st, SQL_SECTIONS))) {
         db_bind_int64(s, 1, case_id);
         while (db_step(s) == DB_ROW)
-            json_array_set_new(sections, (size_t)(int)db_column_int64(s, 0) - 1, jtext(s, 1));
+            json_array_set_new(sections, (size_t)(int)db_column_int64(s, 0) - 1, db_jtext(s, 1));
         db_reset(s);
     }
     json_object_set_new(o, "sections", sections);
@@ -135,7 +119,7 @@ json_t *store_submission(struct store *st, int64_t case_id)
             json_array_append_new(
                 files,
                 json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)db_column_int64(s, 0),
-                          "sha256", jtext(s, 1), "name", jtext(s, 2), "mime", jtext(s, 3), "size",
+                          "sha256", db_jtext(s, 1), "name", db_jtext(s, 2), "mime", db_jtext(s, 3), "size",
                           (json_int_t)db_column_int64(s, 4), "created_on", cst_day(s, 5)));
         }
         db_reset(s);
@@ -159,9 +143,9 @@ json_t *store_case_events(struct store *st, int64_t case_id)
     db_bind_int64(s, 1, case_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "at", jtext(s, 0), "on",
-                                           cst_day(s, 0), "from", jtext(s, 1), "to", jtext(s, 2),
-                                           "reason", jtext(s, 3), "user", jtext(s, 4)));
+        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "at", db_jtext(s, 0), "on",
+                                           cst_day(s, 0), "from", db_jtext(s, 1), "to", db_jtext(s, 2),
+                                           "reason", db_jtext(s, 3), "user", db_jtext(s, 4)));
     db_reset(s);
     return a;
 }
@@ -199,11 +183,11 @@ json_t *store_file_rows(struct store *st, const char *sha256)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(
-            a, json_pack("{s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}", "name", jtext(s, 0), "mime",
-                         jtext(s, 1), "size", (json_int_t)db_column_int64(s, 2), "case_id",
+            a, json_pack("{s:o,s:o,s:I,s:I,s:I,s:o,s:o,s:b}", "name", db_jtext(s, 0), "mime",
+                         db_jtext(s, 1), "size", (json_int_t)db_column_int64(s, 2), "case_id",
                          (json_int_t)db_column_int64(s, 3), "unit_id",
-                         (json_int_t)db_column_int64(s, 4), "region_code", jtext(s, 5), "status",
-                         jtext(s, 6), "published", (int)db_column_int64(s, 7)));
+                         (json_int_t)db_column_int64(s, 4), "region_code", db_jtext(s, 5), "status",
+                         db_jtext(s, 6), "published", (int)db_column_int64(s, 7)));
     db_reset(s);
     return a;
 }
@@ -295,7 +279,7 @@ int tx_submission_save(struct store_tx *tx, const struct submission_fields *f)
     char now[STORE_NOW_LEN];
     store_now(now);
     db_bind_text(s, 9, now, -1);
-    int rc = run_changed(s, RC_NOTFOUND);
+    int rc = db_run_changed(s, RC_NOTFOUND);
     if (rc != RC_OK)
         return rc;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++) {
@@ -326,7 +310,7 @@ int tx_submission_status(struct store_tx *tx, int64_t case_id, const char *from,
     char now[STORE_NOW_LEN];
     store_now(now);
     db_bind_text(s, 4, now, -1);
-    int rc = run_changed(s, RC_NOTFOUND);
+    int rc = db_run_changed(s, RC_NOTFOUND);
     if (rc != RC_OK)
         return rc;
     return tx_event(tx, case_id, from, to, user_id, reason);
@@ -384,7 +368,7 @@ int tx_attachment_remove(struct store_tx *tx, int64_t case_id, int64_t attachmen
         return RC_ERROR;
     db_bind_int64(s, 1, case_id);
     db_bind_int64(s, 2, attachment_id);
-    return run_changed(s, RC_NOTFOUND);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 /* The statuses a unit's case counts in towards cases_per_unit, at submission and after. */
