@@ -372,6 +372,13 @@ EXPECTED = {
                                       data={"role": ""}),
     "POST /admin/users/{id}/roles/drop": E("/admin/users/4/roles/drop", post_for(org="ok"),
                                            data={"role": ""}),
+    # An account's edit, status and new invitation (user_admin.c, test_user_admin.py): an empty
+    # name and no action are 422, user 4 (the demo's expert) has a password already (409).
+    "POST /admin/users/{id}/edit": E("/admin/users/4/edit", post_for(org="ok"),
+                                     data={"name": ""}),
+    "POST /admin/users/{id}/status": E("/admin/users/4/status", post_for(org="ok"),
+                                       data={"action": ""}),
+    "POST /admin/users/{id}/reinvite": E("/admin/users/4/reinvite", post_for(org="ok")),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -888,7 +895,31 @@ def csrf_probe(world, key):
         return campaigns_probe(world, key)
     if key.startswith("POST /admin/users/{id}/roles"):
         return campaign_roles_probe(world, key)
+    if key in ("POST /admin/users/{id}/edit", "POST /admin/users/{id}/status",
+               "POST /admin/users/{id}/reinvite"):
+        return user_admin_probe(world, key)
     return None
+
+
+def user_admin_probe(world, key):
+    """CSRF probes of an account's edit, status and new invitation: a person invited for the
+    probe (no password yet), renamed, disabled or invited again."""
+    srv, org = world["server"], world["actors"]["org"]
+    one = functools.partial(db_one, srv)
+    email = "access-csrf-ua-%s@demo.laurel" % secrets.token_hex(3)
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:
+            uid = c.execute("INSERT INTO user (email, name) VALUES (?, 'CSRF 账号')",
+                            (email,)).lastrowid
+    finally:
+        c.close()
+    row = lambda: one("SELECT name, email, disabled, (SELECT count(*) FROM token "  # noqa: E731
+                      "WHERE user_id = ?1) FROM user WHERE id = ?1", uid)
+    data = {"POST /admin/users/{id}/edit": {"name": "CSRF 改名", "email": email},
+            "POST /admin/users/{id}/status": {"action": "disable"},
+            "POST /admin/users/{id}/reinvite": {}}[key]
+    return (org, "/admin/users/%d/%s" % (uid, key.rsplit("/", 1)[1]), data, None, row)
 
 
 def campaign_roles_probe(world, key):
