@@ -755,7 +755,7 @@ struct case_job {
     const char *subject, *body; /* the receipt of a submission, or NULL */
 };
 
-static const char *const case_actions[] = {"save", "submit", "withdraw", NULL};
+static const char *const case_actions[] = {"save", "submit", "withdraw", "preview", NULL};
 
 /* The form; the limits are the domain's (each section's own limit is checked with the rules). */
 static const struct web_field case_fields[] = {
@@ -834,8 +834,10 @@ static enum result case_check(struct web_act *x)
     j->f.contact_email = in.contact_email;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++)
         j->f.sections[i] = in.sections[i];
-    if (!submit) {
-        x->next = arena_printf(&x->r->arena, "/submit/%lld?done=saved", id);
+    if (!submit) { /* saved, and shown as the reviewers will read it when asked */
+        int preview = action && strcmp(action, "preview") == 0;
+        x->next = arena_printf(&x->r->arena, preview ? "/submit/%lld/preview" : "/submit/%lld?done=saved",
+                               id);
         return RC_OK;
     }
     int to = case_transition((enum case_status)j->status,
