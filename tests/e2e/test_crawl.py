@@ -1,13 +1,17 @@
 """Every link an organiser can follow leads somewhere: a crawl from the dashboard, the
 campaigns and the stages of every campaign (so every stage kind: review, exhibition, ballot)
 finds no 404 and no 5xx.  Only links are followed (GET), never forms; downloads are asked for
-and checked the same way.  Runs on a demo of its own, read only."""
+and checked the same way.  The other roles' pages are crawled the same way from their
+workspace: a region's recommender, a unit's clerk and an expert, following the links of their
+own area and asking once for every other page of the site their pages link to.  Runs on a
+demo of its own, read only."""
 import re
 import urllib.parse
 
 import pytest
 
 from conftest import HTTP_TIMEOUT, demo_server, login
+from test_submit import form, new_case, post_case
 
 START = ["/admin", "/admin/campaigns", "/admin/stages"]
 MAX_PAGES = 3000  # a bound, not a target
@@ -66,3 +70,62 @@ def test_no_organiser_link_is_broken(server):
         "expected the crawl to reach a stage of every kind, saw %r" % kinds)
     assert len(seen) > 100, "expected the crawl to reach the organiser's pages, saw %d" % len(seen)
 
+
+
+# Each role's own area (followed) from where it starts; other same-site links are asked once.
+ROLES = {
+    "recommender": ("shanghai@demo.laurel", ["/me", "/recommend"], ("/recommend", "/me")),
+    "submitter": ("zhoujiadu@demo.laurel", ["/me", "/submit"], ("/submit", "/me")),
+    "reviewer": ("expert001@demo.laurel", ["/me", "/review"], ("/review", "/me", "/ballot")),
+}
+
+
+def site_link(href):
+    """The path and query of a same-site link (no fragment, no lang), or None."""
+    url = urllib.parse.urlsplit(href.replace("&amp;", "&"))
+    if url.scheme or url.netloc or not url.path.startswith("/") or url.path.startswith("//"):
+        return None
+    query = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "lang"]
+    return url.path + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+@pytest.fixture(scope="module")
+def submitted(server):
+    """A case of the clerk's unit submitted to its region, so that the clerk's and the
+    recommender's pages of one case are there to crawl."""
+    s = login(server.url, ROLES["submitter"][0])
+    cid = new_case(s, server.url)
+    r = post_case(s, server.url, cid, form(action="submit"))
+    assert r.status_code == 303, "expected the crawl's case submitted, saw %d" % r.status_code
+    return cid
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_no_link_of_a_role_is_broken(server, submitted, role):
+    email, start, own = ROLES[role]
+    s = login(server.url, email)
+    seen, todo, broken, referrer, shapes = set(), list(start), [], {}, {}
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        assert len(seen) <= MAX_PAGES, "expected the crawl to end within %d pages" % MAX_PAGES
+        r = s.get(server.url + path, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        if r.status_code == 404 or r.status_code >= 500:
+            broken.append((path, r.status_code, referrer.get(path)))
+            continue
+        if "text/html" not in r.headers.get("Content-Type", "") or not path.startswith(own):
+            continue  # another area's page: asked for, not followed
+        for href in HREF.findall(r.text):
+            link = site_link(href)
+            if not link or link in seen or link in referrer or link.startswith("/static/"):
+                continue
+            if shapes.get(shape(link), 0) >= PER_SHAPE:
+                continue
+            shapes[shape(link)] = shapes.get(shape(link), 0) + 1
+            referrer[link] = path
+            todo.append(link)
+    assert not broken, "expected no broken link for the %s; saw %r" % (role, broken[:20])
+    mine = [p for p in seen if p.startswith(own[0])]
+    assert len(mine) >= 2, "expected the crawl to reach the %s's pages, saw %r" % (role, mine)
