@@ -30,6 +30,7 @@
 #include "web/admin_list.h"
 #include "web/campaigns.h"
 #include "web/intake.h"
+#include "web/intake_remind.h"
 
 #define ACTIVITY_ROWS 20
 
@@ -145,6 +146,7 @@ enum web_err page_admin(struct req *r, const struct web_input *in, struct page *
         json_object_set_new(e, "to_word", json_string(intake_status_word(r, to)));
     }
     json_object_set_new(m, "activity", act);
+    intake_remind_model(r, campaign, m);
     p->model = m;
     p->template = "admin";
     p->title = i18n_get(r->lang, "admin_title");

@@ -97,6 +97,7 @@ static const struct {
     {"/admin/users/{id}/edit", "users_audit_edit"},
     {"/admin/users/{id}/status", "users_audit_status"},
     {"/admin/users/{id}/reinvite", "users_audit_reinvite"},
+    {"/admin/remind", "intake_remind_audit"},
 };
 
 int web_audit_route(const char *pattern)

@@ -48,6 +48,7 @@
 #include "web/cert_layout.h"
 #include "web/campaign_roles.h"
 #include "web/user_admin.h"
+#include "web/intake_remind.h"
 
 struct web_config web;
 
@@ -282,6 +283,7 @@ static const struct route routes[] = {
     {"POST", "/admin/users/{id}/edit", H_ACTION(act_user_edit, ROLE_ORGANISER)},
     {"POST", "/admin/users/{id}/status", H_ACTION(act_user_status, ROLE_ORGANISER)},
     {"POST", "/admin/users/{id}/reinvite", H_ACTION(act_user_reinvite, ROLE_ORGANISER)},
+    {"POST", "/admin/remind", H_ACTION(act_admin_remind, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -379,6 +379,8 @@ EXPECTED = {
     "POST /admin/users/{id}/status": E("/admin/users/4/status", post_for(org="ok"),
                                        data={"action": ""}),
     "POST /admin/users/{id}/reinvite": E("/admin/users/4/reinvite", post_for(org="ok")),
+    # Deadline reminders from the dashboard (intake_remind.c, test_notify.py): no campaign, 422.
+    "POST /admin/remind": E("/admin/remind", post_for(org="ok"), data={"campaign": ""}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -898,7 +900,30 @@ def csrf_probe(world, key):
     if key in ("POST /admin/users/{id}/edit", "POST /admin/users/{id}/status",
                "POST /admin/users/{id}/reinvite"):
         return user_admin_probe(world, key)
+    if key == "POST /admin/remind":
+        return remind_probe(world)
     return None
+
+
+def remind_probe(world):
+    """A CSRF probe of the deadline reminders: a draft made for it in the open call, so that
+    there is someone to remind; what it would change is the outbox."""
+    srv, org = world["server"], world["actors"]["org"]
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:
+            camp = c.execute("SELECT id FROM campaign WHERE status = 'open'").fetchone()[0]
+            track = c.execute("SELECT id FROM track WHERE campaign_id = ? ORDER BY id LIMIT 1",
+                              (camp,)).fetchone()[0]
+            unit, region = c.execute("SELECT id, region_code FROM unit ORDER BY id DESC "
+                                     "LIMIT 1").fetchone()
+            c.execute('INSERT INTO "case" (campaign_id, unit_id, region_code, track_id, title, '
+                      "status, contact_email) VALUES (?, ?, ?, ?, 'CSRF 提醒', 'draft', "
+                      "'csrf-remind@example.cn')", (camp, unit, region, track))
+    finally:
+        c.close()
+    return (org, "/admin/remind", {"campaign": str(camp)}, None,
+            lambda: db_one(srv, "SELECT count(*) FROM outbox")[0])
 
 
 def user_admin_probe(world, key):

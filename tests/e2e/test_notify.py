@@ -15,7 +15,8 @@ import sqlite3
 import pytest
 
 from conftest import HTTP_TIMEOUT, login, parse_html
-from test_intake import SHANGHAI, User, outbox_max, outbox_rows, set_quota_headroom
+from test_intake import (SHANGHAI, User, make_cases, outbox_max, outbox_rows,
+                         set_quota_headroom)
 from test_submit import SUBMITTER, form, new_case, post_case
 
 
@@ -91,3 +92,62 @@ def test_submission_endorsement_and_correction_reach_the_unit(laurel_server, org
     assert html.index("submit-alert") < html.index('id="submit-form"'), (
         "expected the reason above the form, at the top of the page")
     assert "待补正" in p.text
+
+
+def open_campaign(server):
+    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+    try:
+        return c.execute("SELECT id, closes_at FROM campaign WHERE status = 'open'").fetchone()
+    finally:
+        c.close()
+
+
+def test_deadline_reminders_reach_units_with_unfinished_cases(laurel_server, organiser):
+    base = laurel_server.url
+    camp, closes = open_campaign(laurel_server)
+    clerk = login(base, SUBMITTER)
+    addr = "remind-%d@example.cn" % id(clerk)
+    cid = new_case(clerk, base)
+    assert post_case(clerk, base, cid, form(title="提醒测试草稿", contact_email=addr)).status_code \
+        == 303
+
+    page = organiser.get("/admin?campaign=%d" % camp)
+    m = re.search(r'data-confirm="将向 (\d+) 个案例', page.text)
+    assert m and int(m.group(1)) >= 1, "expected the dashboard to offer reminders, with a count"
+
+    # A case sent back for correction, due in 5 days, and one whose due date has passed.
+    due = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
+    late = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
+    fix, over = make_cases(laurel_server, 2, SHANGHAI)
+    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    with c:
+        for case, day in ((fix, due), (over, late)):
+            c.execute('UPDATE "case" SET status = \'correction\', correction_due = ?, '
+                      "contact_email = ? WHERE id = ?", (day, "fix-%d@example.cn" % case, case))
+    c.close()
+
+    mark = outbox_max(laurel_server)
+    r = organiser.post("/admin/remind", {"campaign": str(camp)})
+    assert r.status_code == 303, "expected reminders to answer 303, saw %d: %s" % (
+        r.status_code, r.text[:300])
+    rows = rows_to(laurel_server, mark, addr)
+    assert len(rows) == 1, "expected one reminder to the draft's contact, saw %r" % rows
+    assert "截止" in rows[0][2] and "提醒测试草稿" in rows[0][2], rows[0][2]
+    assert closes in rows[0][3] and "/submit/%d/status" % cid in rows[0][3], rows[0][3]
+    fixed = rows_to(laurel_server, mark, "fix-%d@example.cn" % fix)
+    assert len(fixed) == 1 and due in fixed[0][3] and "补正" in fixed[0][3], fixed
+    assert rows_to(laurel_server, mark, "fix-%d@example.cn" % over) == [], (
+        "expected no reminder for a correction past its date")
+    queued = len(outbox_rows(laurel_server, mark))
+    assert "已将 %d 封截止提醒" % queued in organiser.get(r.headers["Location"]).text
+
+    # A campaign with nobody to remind (the published one) queues nothing: 409.
+    mark = outbox_max(laurel_server)
+    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True, timeout=30)
+    published = c.execute("SELECT id FROM campaign WHERE status = 'published'").fetchone()[0]
+    c.close()
+    r = organiser.post("/admin/remind", {"campaign": str(published)})
+    assert r.status_code == 409 and "没有需要提醒的案例" in r.text, r.status_code
+    assert organiser.post("/admin/remind", {"campaign": "999999"}).status_code == 404
+    assert organiser.post("/admin/remind", {}).status_code == 422
+    assert outbox_rows(laurel_server, mark) == []
