@@ -310,6 +310,14 @@ enum web_err page_admin_screening_case(struct req *r, const struct web_input *in
             ticked = json_incref(json_object_get(sc, "checklist"));
     }
     json_object_set_new(c, "checks", checklist(r, c, ticked));
+    /* The decision in words (passed / returned / rejected as the store keeps them). */
+    json_t *done = json_object_get(c, "screening");
+    const char *said = json_string_value(json_object_get(done, "decision"));
+    if (said)
+        json_object_set_new(done, "decision_word",
+                            json_string(i18n_get(r->lang, !strcmp(said, "passed")     ? "intake_decision_pass"
+                                                          : !strcmp(said, "returned") ? "intake_decision_correction"
+                                                                                      : "intake_decision_reject")));
     int keeps = case_keeps_rules(c);
     json_object_set_new(c, "keeps_rules", json_boolean(keeps));
     json_decref(ticked);

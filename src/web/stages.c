@@ -484,6 +484,22 @@ enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, str
         json_decref(cands);
         return WEB_INTERNAL;
     }
+    /* Fields of expertise as a reader writes a list (a、b、c), not as stored ('a|b|c'). */
+    size_t i;
+    json_t *v;
+    json_array_foreach(revs, i, v)
+    {
+        const char *e = json_string_value(json_object_get(v, "expertise"));
+        struct buf b = BUF_INIT;
+        buf_init(&b, 256);
+        for (const char *c = e ? e : ""; *c; c++)
+            if (*c == '|')
+                buf_puts(&b, i18n_get(r->lang, "users_role_sep"));
+            else
+                buf_putc(&b, *c);
+        json_object_set_new(v, "expertise", json_stringn(b.p ? b.p : "", b.len));
+        buf_release(&b);
+    }
     json_t *m = json_pack("{s:o,s:b,s:o,s:i}", "reviewers", revs, "has_candidates",
                           json_array_size(cands) > 0, "candidates", cands, "count",
                           (int)json_array_size(revs));
