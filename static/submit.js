@@ -2,6 +2,8 @@
  * submit.js — live character counters for the case form (progressive
  * enhancement: the form works without it, and the server checks every
  * limit).  Counts code points, as the server does; line breaks count one.
+ * Each section's toolbar writes the formatting (heading, bold, lists)
+ * around the selection, so that clerks need not know its syntax.
  */
 (function () {
   'use strict';
@@ -43,4 +45,35 @@
   }
   form.addEventListener('input', update);
   update();
+
+  function lines(area, prefix, numbered) {
+    var s = area.selectionStart, e = area.selectionEnd, v = area.value;
+    var start = v.lastIndexOf('\n', s - 1) + 1;
+    var block = v.slice(start, e).split('\n');
+    for (var i = 0; i < block.length; i++)
+      block[i] = (numbered ? (i + 1) + '. ' : prefix) + block[i];
+    var text = block.join('\n');
+    area.value = v.slice(0, start) + text + v.slice(e);
+    area.setSelectionRange(start, start + text.length);
+  }
+  function wrap(area, mark) {
+    var s = area.selectionStart, e = area.selectionEnd, v = area.value;
+    area.value = v.slice(0, s) + mark + v.slice(s, e) + mark + v.slice(e);
+    area.setSelectionRange(s + mark.length, e + mark.length);
+  }
+  var bars = form.querySelectorAll('.md-toolbar');
+  for (var b = 0; b < bars.length; b++) {
+    bars[b].hidden = false;
+    bars[b].addEventListener('click', function (ev) {
+      var kind = ev.target.getAttribute('data-md');
+      var area = document.getElementById(this.getAttribute('data-for'));
+      if (!kind || !area) return;
+      if (kind === 'bold') wrap(area, '**');
+      else if (kind === 'heading') lines(area, '### ');
+      else if (kind === 'list') lines(area, '- ');
+      else if (kind === 'numbered') lines(area, '', true);
+      area.focus();
+      update();
+    });
+  }
 })();

@@ -12,10 +12,18 @@
 #include "core/buf.h"
 #include "view/i18n.h"
 
-#define ROW_H 22
-#define LABEL_W 150
-#define BAR_W 420
-#define TOP 30
+/*
+ * Drawn narrow and in a large type: the SVG scales to the column's width,
+ * and on a phone (about 360 px) its labels still read at 12 px or more.
+ */
+#define ROW_H 26
+#define LABEL_W 140
+#define BAR_W 250
+#define FONT 15
+#define LEGEND_PER_ROW 3
+#define LEGEND_W 140
+#define LEGEND_H 22
+#define TOP 34
 
 static const char *const tier_colours[] = {"#b3261e", "#e8a33d", "#6b8e23", "#4a6fa5"};
 
@@ -47,7 +55,9 @@ json_t *chart_awards_svg(json_t *regions, json_t *tiers, enum lang lang)
             max = a;
     }
     qsort(rows, n, sizeof *rows, by_awarded_desc);
-    int height = TOP + (int)n * ROW_H + 10;
+    int legend_rows = json_array_size(tiers) ? ((int)json_array_size(tiers) - 1) / LEGEND_PER_ROW : 0;
+    int top = TOP + legend_rows * LEGEND_H;
+    int height = top + (int)n * ROW_H + 10;
     int width = LABEL_W + BAR_W + 50;
     struct buf b = BUF_INIT;
     buf_init(&b, 0);
@@ -59,25 +69,24 @@ json_t *chart_awards_svg(json_t *regions, json_t *tiers, enum lang lang)
                width, height);
     buf_html(&b, title, strlen(title));
     buf_puts(&b, "</title>");
-    /* The legend. */
-    int x = LABEL_W;
+    /* The legend, LEGEND_PER_ROW tiers a line. */
     size_t k;
     json_t *t;
     json_array_foreach(tiers, k, t)
     {
         const char *name = json_string_value(json_object_get(t, "name"));
-        buf_printf(&b, "<rect x=\"%d\" y=\"6\" width=\"12\" height=\"12\" fill=\"%s\"/>", x,
+        int x = 8 + (int)(k % LEGEND_PER_ROW) * LEGEND_W, y = 6 + (int)(k / LEGEND_PER_ROW) * LEGEND_H;
+        buf_printf(&b, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>", x, y,
                    tier_colours[k % 4]);
-        buf_printf(&b, "<text x=\"%d\" y=\"17\" font-size=\"12\">", x + 16);
+        buf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"%d\">", x + 20, y + 13, FONT);
         buf_html(&b, name, strlen(name));
         buf_puts(&b, "</text>");
-        x += 110;
     }
     for (i = 0; i < n; i++) {
-        int y = TOP + (int)i * ROW_H;
+        int y = top + (int)i * ROW_H;
         const char *name = json_string_value(json_object_get(rows[i], "name"));
-        buf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">",
-                   LABEL_W - 8, y + 15);
+        buf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"%d\" text-anchor=\"end\">",
+                   LABEL_W - 8, y + 18, FONT);
         buf_html(&b, name, strlen(name));
         buf_puts(&b, "</text>");
         int bx = LABEL_W;
@@ -93,7 +102,7 @@ json_t *chart_awards_svg(json_t *regions, json_t *tiers, enum lang lang)
                            bx, y + 3, w, ROW_H - 6, tier_colours[k % 4]);
             bx += w;
         }
-        buf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%lld</text>", bx + 6, y + 15,
+        buf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"%d\">%lld</text>", bx + 6, y + 18, FONT,
                    (long long)json_integer_value(json_object_get(rows[i], "awarded")));
     }
     buf_puts(&b, "</svg>");

@@ -30,6 +30,7 @@
 #include "web/admin_list.h"
 #include "web/campaigns.h"
 #include "web/intake.h"
+#include "web/intake_remind.h"
 
 #define ACTIVITY_ROWS 20
 
@@ -145,6 +146,7 @@ enum web_err page_admin(struct req *r, const struct web_input *in, struct page *
         json_object_set_new(e, "to_word", json_string(intake_status_word(r, to)));
     }
     json_object_set_new(m, "activity", act);
+    intake_remind_model(r, campaign, m);
     p->model = m;
     p->template = "admin";
     p->title = i18n_get(r->lang, "admin_title");
@@ -308,6 +310,14 @@ enum web_err page_admin_screening_case(struct req *r, const struct web_input *in
             ticked = json_incref(json_object_get(sc, "checklist"));
     }
     json_object_set_new(c, "checks", checklist(r, c, ticked));
+    /* The decision in words (passed / returned / rejected as the store keeps them). */
+    json_t *done = json_object_get(c, "screening");
+    const char *said = json_string_value(json_object_get(done, "decision"));
+    if (said)
+        json_object_set_new(done, "decision_word",
+                            json_string(i18n_get(r->lang, !strcmp(said, "passed")     ? "intake_decision_pass"
+                                                          : !strcmp(said, "returned") ? "intake_decision_correction"
+                                                                                      : "intake_decision_reject")));
     int keeps = case_keeps_rules(c);
     json_object_set_new(c, "keeps_rules", json_boolean(keeps));
     json_decref(ticked);

@@ -94,6 +94,10 @@ static const struct {
     {"/admin/campaigns/{id}/certificate/seal", "audit_what_cert_seal"},
     {"/admin/users/{id}/roles", "campaign_roles_audit_grant"},
     {"/admin/users/{id}/roles/drop", "campaign_roles_audit_drop"},
+    {"/admin/users/{id}/edit", "users_audit_edit"},
+    {"/admin/users/{id}/status", "users_audit_status"},
+    {"/admin/users/{id}/reinvite", "users_audit_reinvite"},
+    {"/admin/remind", "intake_remind_audit"},
 };
 
 int web_audit_route(const char *pattern)

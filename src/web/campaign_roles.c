@@ -17,6 +17,7 @@
 #include "store/campaigns.h"
 #include "web/campaign_roles.h"
 #include "web/campaigns.h"
+#include "web/user_admin.h"
 
 /* 1 if campaign id exists and is still running. */
 static int running(int64_t id)
@@ -108,6 +109,7 @@ enum web_err page_user_roles(struct req *r, const struct web_input *in, struct p
                          campaign_choices(campaigns_chosen_req(r)));
     if (query_get(&r->query, "done"))
         p->notice = "campaign_roles_done";
+    user_admin_model(r, &u, p->model);
     p->template = "user_roles";
     p->title = arena_printf(&r->arena, "%s · %s", i18n_get(r->lang, "campaign_roles_title"),
                             u.name);

@@ -20,6 +20,7 @@
 #include "store/imports.h"
 #include "web/import.h"
 #include "web/xlsx_reply.h"
+#include "web/campaigns.h"
 
 #define EXPORT_COLS 15
 
@@ -192,7 +193,7 @@ void raw_export_xlsx(struct req *r, struct resp *w)
         web_error(r, w, WEB_NOT_FOUND);
         return;
     }
-    int64_t campaign_id = store_current_campaign_id(web.store);
+    int64_t campaign_id = campaigns_chosen_req(r); /* ?campaign=, else the one being run */
     if (!campaign_id) {
         web_error(r, w, WEB_NOT_FOUND);
         return;

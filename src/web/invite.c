@@ -32,6 +32,7 @@
 #include "store/accounts.h"
 #include "store/campaign.h"
 #include "store/outbox.h"
+#include "store/user_admin.h"
 #include "web/admin_list.h"
 #include "web/invite.h"
 #include "web/session.h"
@@ -91,6 +92,12 @@ static int compose(struct req *r, const char *kind, const char *name, unsigned r
     *subject = i18n_get(LANG_ZH, skey);
     *body = zh && en && link ? arena_printf(&r->arena, "%s\n\n%s\n", zh, en) : NULL;
     return *body ? 0 : -1;
+}
+
+int invite_mail(struct req *r, const char *name, unsigned role, const char *token,
+                const char **subject, const char **body)
+{
+    return compose(r, "invite", name, role, token, subject, body);
 }
 
 /* ---------------------------------------------------------------- users and invitations */
@@ -242,6 +249,9 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
         json_decref(pager);
         return WEB_UNAVAILABLE;
     }
+    json_t *disabled = store_users_disabled(web.store);
+    if (!disabled)
+        disabled = json_array();
     size_t i;
     json_t *u, *g;
     json_array_foreach(users, i, u)
@@ -260,9 +270,17 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
         json_object_set_new(u, "roles_label", json_string(b.p ? b.p : ""));
         buf_release(&b);
         int active = json_is_true(json_object_get(u, "active"));
-        json_object_set_new(
-            u, "status", json_string(i18n_get(r->lang, active ? "users_active" : "users_pending")));
+        int off = 0;
+        size_t k;
+        json_t *d;
+        json_array_foreach(disabled, k, d) off |= json_integer_value(d) ==
+                                                  json_integer_value(json_object_get(u, "id"));
+        json_object_set_new(u, "status",
+                            json_string(i18n_get(r->lang, off      ? "users_disabled"
+                                                          : active ? "users_active"
+                                                                   : "users_pending")));
     }
+    json_decref(disabled);
     /* The units the typed name found, to choose from; the form lists no unit otherwise. */
     json_t *choices = json_array();
     int64_t first;

@@ -15,6 +15,10 @@ enum web_err page_users(struct req *r, const struct web_input *in, struct page *
 extern const struct web_action act_users_invite;
 enum web_err page_outbox(struct req *r, const struct web_input *in, struct page *p);
 
+/* The invitation's subject and body (arena strings) for a token; 0, or -1 out of memory. */
+int invite_mail(struct req *r, const char *name, unsigned role, const char *token,
+                const char **subject, const char **body);
+
 /* Anyone with the link: GET and POST /invite/{token}, /reset/{token}; 404 once used. */
 enum web_err page_invite_link(struct req *r, const struct web_input *in, struct page *p);
 extern const struct web_action act_invite_accept;

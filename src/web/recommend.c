@@ -233,7 +233,7 @@ struct rec_action {
     int64_t campaign, case_id, user_id;
     const char *region;
     const char *reason;
-    const char *subject, *body; /* the mail, for returns */
+    const char *subject, *body; /* the mail to the unit */
 };
 
 /* The case, in the recommender's region and still waiting for a decision. */
@@ -251,11 +251,11 @@ static enum result rec_load(struct web_act *x)
     a->case_id = id;
     a->user_id = x->user_id;
     a->region = region;
-    if (x->a->fields) { /* a return: the reason and the unit's mail */
+    if (x->a->fields) /* a return: the reason and the unit's mail */
         a->reason = web_text(x, "reason");
-        intake_mail_text(x->r, id, json_string_value(json_object_get(c, "title")), "returned",
-                         a->reason, NULL, &a->subject, &a->body);
-    }
+    intake_mail_text(x->r, id, json_string_value(json_object_get(c, "title")),
+                     x->a->fields ? "returned" : "recommended", a->reason, NULL, &a->subject,
+                     &a->body);
     int complete = intake_case_sections_ok(c);
     json_decref(c);
     if (stale) {
@@ -278,7 +278,8 @@ static int endorse_write(struct store_tx *tx, void *arg)
     int rc = tx_submission_rules(tx, a->case_id, 1);
     if (rc != RC_OK)
         return rc == RC_NOTFOUND ? RC_STALE : rc;
-    return tx_intake_recommend(tx, a->campaign, a->case_id, a->region, a->user_id);
+    rc = tx_intake_recommend(tx, a->campaign, a->case_id, a->region, a->user_id);
+    return rc == RC_OK ? tx_intake_notify(tx, a->case_id, a->subject, a->body) : rc;
 }
 
 static int return_write(struct store_tx *tx, void *arg)

@@ -47,6 +47,8 @@
 #include "web/site_map.h"
 #include "web/cert_layout.h"
 #include "web/campaign_roles.h"
+#include "web/user_admin.h"
+#include "web/intake_remind.h"
 
 struct web_config web;
 
@@ -278,6 +280,10 @@ static const struct route routes[] = {
     {"GET", "/admin/users/{id}", H_PAGE(page_user_roles, ROLE_ORGANISER)},
     {"POST", "/admin/users/{id}/roles", H_ACTION(act_user_role_grant, ROLE_ORGANISER)},
     {"POST", "/admin/users/{id}/roles/drop", H_ACTION(act_user_role_drop, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/edit", H_ACTION(act_user_edit, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/status", H_ACTION(act_user_status, ROLE_ORGANISER)},
+    {"POST", "/admin/users/{id}/reinvite", H_ACTION(act_user_reinvite, ROLE_ORGANISER)},
+    {"POST", "/admin/remind", H_ACTION(act_admin_remind, ROLE_ORGANISER)},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -27,6 +27,7 @@
 #include "store/accounts.h"
 #include "store/ranking.h"
 #include "store/review.h"
+#include "store/campaign.h"
 #include "store/campaigns.h"
 #include "core/jstr.h"
 #include "view/i18n.h"
@@ -484,9 +485,29 @@ enum web_err page_stage_reviewers(struct req *r, const struct web_input *in, str
         json_decref(cands);
         return WEB_INTERNAL;
     }
+    /* Fields of expertise as a reader writes a list (a、b、c), not as stored ('a|b|c'). */
+    size_t i;
+    json_t *v;
+    json_array_foreach(revs, i, v)
+    {
+        const char *e = json_string_value(json_object_get(v, "expertise"));
+        struct buf b = BUF_INIT;
+        buf_init(&b, 256);
+        for (const char *c = e ? e : ""; *c; c++)
+            if (*c == '|')
+                buf_puts(&b, i18n_get(r->lang, "users_role_sep"));
+            else
+                buf_putc(&b, *c);
+        json_object_set_new(v, "expertise", json_stringn(b.p ? b.p : "", b.len));
+        buf_release(&b);
+    }
+    /* The regions by name to choose from (a six-digit code is nobody's to type). */
+    json_t *regions = store_region_units(web.store);
+    json_array_foreach(regions, i, v) json_object_del(v, "units");
     json_t *m = json_pack("{s:o,s:b,s:o,s:i}", "reviewers", revs, "has_candidates",
                           json_array_size(cands) > 0, "candidates", cands, "count",
                           (int)json_array_size(revs));
+    json_object_set_new(m, "regions", regions ? regions : json_array());
     /* A drop-out whose cases cannot all be given to others: the numbers why. */
     const struct drop_job *drop = web_act_state(r, &act_stage_reviewer_drop);
     if (drop && drop->o.rc > 0)

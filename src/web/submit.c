@@ -28,8 +28,10 @@
 #include "domain/submission.h"
 #include "store/accounts.h"
 #include "store/campaign.h"
+#include "store/intake.h"
 #include "store/submissions.h"
 #include "web/action.h"
+#include "web/intake.h"
 #include "web/submit.h"
 
 #define CONTACT_NAME_MAX 40
@@ -511,6 +513,28 @@ enum web_err page_submit_list(struct req *r, const struct web_input *in, struct 
     return WEB_OK;
 }
 
+/*
+ * The newest reason of a return, correction or rejection, with the due date of a
+ * correction, for the top of the case's pages; NULL in any other status.
+ */
+static json_t *case_alert(struct req *r, json_t *c, json_t *events)
+{
+    const char *status = jstr(c, "status");
+    int st = case_status_parse(status);
+    if (st != CASE_RETURNED && st != CASE_CORRECTION && st != CASE_REJECTED)
+        return NULL;
+    const char *reason = "";
+    for (size_t j = json_array_size(events); j-- > 0;) {
+        json_t *e = json_array_get(events, j);
+        if (strcmp(jstr(e, "to"), status) == 0) {
+            reason = jstr(e, "reason");
+            break;
+        }
+    }
+    return json_pack("{s:o,s:s,s:s}", "title", status_text(r, status), "reason", reason, "due",
+                     st == CASE_CORRECTION ? jstr(c, "correction_due") : "");
+}
+
 enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct page *p)
 {
     (void)in;
@@ -529,6 +553,11 @@ enum web_err page_submit_edit(struct req *r, const struct web_input *in, struct 
         shown = &typed;
     }
     p->model = edit_model(r, c, shown, x ? x->errors : NULL);
+    json_t *events = store_case_events(web.store, json_integer_value(json_object_get(c, "id")));
+    json_t *alert = case_alert(r, c, events);
+    json_decref(events);
+    if (alert)
+        json_object_set_new(p->model, "alert", alert);
     p->template = "submit_edit";
     p->title = arena_strdup(&r->arena, case_title(r, c));
     json_decref(c);
@@ -629,7 +658,6 @@ enum web_err page_submit_status(struct req *r, const struct web_input *in, struc
     }
 
     /* Events in words; the newest reason of a return, correction or rejection up front. */
-    json_t *alert = NULL;
     size_t i;
     json_t *e;
     json_array_foreach(events, i, e)
@@ -638,18 +666,7 @@ enum web_err page_submit_status(struct req *r, const struct web_input *in, struc
         json_object_set_new(e, "from_text", *from ? status_text(r, from) : json_string(""));
         json_object_set_new(e, "to_text", status_text(r, to));
     }
-    if (st == CASE_RETURNED || st == CASE_CORRECTION || st == CASE_REJECTED) {
-        const char *reason = "";
-        for (size_t j = json_array_size(events); j-- > 0;) {
-            e = json_array_get(events, j);
-            if (strcmp(jstr(e, "to"), status) == 0) {
-                reason = jstr(e, "reason");
-                break;
-            }
-        }
-        alert = json_pack("{s:o,s:s,s:s}", "title", status_text(r, status), "reason", reason,
-                          "due", st == CASE_CORRECTION ? jstr(c, "correction_due") : "");
-    }
+    json_t *alert = case_alert(r, c, events);
     json_t *m = json_pack("{s:I,s:s,s:s,s:o,s:s,s:o,s:o}", "id", (json_int_t)id, "title",
                           case_title(r, c), "status", status, "status_text", status_text(r, status),
                           "submitted_on", jstr(c, "submitted_on"), "path", path, "events", events);
@@ -735,9 +752,10 @@ struct case_job {
     int save;                   /* write the fields */
     const char *from, *to;      /* and/or move the status */
     int64_t user_id;
+    const char *subject, *body; /* the receipt of a submission, or NULL */
 };
 
-static const char *const case_actions[] = {"save", "submit", "withdraw", NULL};
+static const char *const case_actions[] = {"save", "submit", "withdraw", "preview", NULL};
 
 /* The form; the limits are the domain's (each section's own limit is checked with the rules). */
 static const struct web_field case_fields[] = {
@@ -816,8 +834,10 @@ static enum result case_check(struct web_act *x)
     j->f.contact_email = in.contact_email;
     for (int i = 0; i < SUBMISSION_SECTIONS; i++)
         j->f.sections[i] = in.sections[i];
-    if (!submit) {
-        x->next = arena_printf(&x->r->arena, "/submit/%lld?done=saved", id);
+    if (!submit) { /* saved, and shown as the reviewers will read it when asked */
+        int preview = action && strcmp(action, "preview") == 0;
+        x->next = arena_printf(&x->r->arena, preview ? "/submit/%lld/preview" : "/submit/%lld?done=saved",
+                               id);
         return RC_OK;
     }
     int to = case_transition((enum case_status)j->status,
@@ -828,6 +848,10 @@ static enum result case_check(struct web_act *x)
     }
     j->from = j->f.expect_status;
     j->to = case_status_name((enum case_status)to);
+    /* The receipt says what was received and where it goes next, whatever the status word. */
+    intake_mail_text(x->r, j->f.case_id, in.title, j->to, NULL, NULL, &j->subject, &j->body);
+    j->subject = arena_printf(&x->r->arena, "%s：%s", i18n_get(LANG_ZH, "intake_mail_subject_received"),
+                              in.title);
     x->next = arena_printf(&x->r->arena, "/submit/%lld/status", id);
     return RC_OK;
 }
@@ -841,9 +865,10 @@ static int case_write(struct store_tx *tx, void *arg)
     if (j->to && strcmp(j->to, "draft") != 0 &&
         (rc = tx_submission_rules(tx, j->f.case_id, strcmp(j->to, "recommended") == 0)) != RC_OK)
         return rc;
-    if (j->to)
-        return tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "");
-    return RC_OK;
+    if (j->to && (rc = tx_submission_status(tx, j->f.case_id, j->from, j->to, j->user_id, "")) !=
+                     RC_OK)
+        return rc;
+    return j->subject ? tx_intake_notify(tx, j->f.case_id, j->subject, j->body) : RC_OK;
 }
 
 /* The store found the case no longer as loaded (another action won meanwhile). */

@@ -372,6 +372,15 @@ EXPECTED = {
                                       data={"role": ""}),
     "POST /admin/users/{id}/roles/drop": E("/admin/users/4/roles/drop", post_for(org="ok"),
                                            data={"role": ""}),
+    # An account's edit, status and new invitation (user_admin.c, test_user_admin.py): an empty
+    # name and no action are 422, user 4 (the demo's expert) has a password already (409).
+    "POST /admin/users/{id}/edit": E("/admin/users/4/edit", post_for(org="ok"),
+                                     data={"name": ""}),
+    "POST /admin/users/{id}/status": E("/admin/users/4/status", post_for(org="ok"),
+                                       data={"action": ""}),
+    "POST /admin/users/{id}/reinvite": E("/admin/users/4/reinvite", post_for(org="ok")),
+    # Deadline reminders from the dashboard (intake_remind.c, test_notify.py): no campaign, 422.
+    "POST /admin/remind": E("/admin/remind", post_for(org="ok"), data={"campaign": ""}),
 }
 
 # Public routes that check a voter's token instead of a user's role.
@@ -888,7 +897,54 @@ def csrf_probe(world, key):
         return campaigns_probe(world, key)
     if key.startswith("POST /admin/users/{id}/roles"):
         return campaign_roles_probe(world, key)
+    if key in ("POST /admin/users/{id}/edit", "POST /admin/users/{id}/status",
+               "POST /admin/users/{id}/reinvite"):
+        return user_admin_probe(world, key)
+    if key == "POST /admin/remind":
+        return remind_probe(world)
     return None
+
+
+def remind_probe(world):
+    """A CSRF probe of the deadline reminders: a draft made for it in the open call, so that
+    there is someone to remind; what it would change is the outbox."""
+    srv, org = world["server"], world["actors"]["org"]
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:
+            camp = c.execute("SELECT id FROM campaign WHERE status = 'open'").fetchone()[0]
+            track = c.execute("SELECT id FROM track WHERE campaign_id = ? ORDER BY id LIMIT 1",
+                              (camp,)).fetchone()[0]
+            unit, region = c.execute("SELECT id, region_code FROM unit ORDER BY id DESC "
+                                     "LIMIT 1").fetchone()
+            c.execute('INSERT INTO "case" (campaign_id, unit_id, region_code, track_id, title, '
+                      "status, contact_email) VALUES (?, ?, ?, ?, 'CSRF 提醒', 'draft', "
+                      "'csrf-remind@example.cn')", (camp, unit, region, track))
+    finally:
+        c.close()
+    return (org, "/admin/remind", {"campaign": str(camp)}, None,
+            lambda: db_one(srv, "SELECT count(*) FROM outbox")[0])
+
+
+def user_admin_probe(world, key):
+    """CSRF probes of an account's edit, status and new invitation: a person invited for the
+    probe (no password yet), renamed, disabled or invited again."""
+    srv, org = world["server"], world["actors"]["org"]
+    one = functools.partial(db_one, srv)
+    email = "access-csrf-ua-%s@demo.laurel" % secrets.token_hex(3)
+    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    try:
+        with c:
+            uid = c.execute("INSERT INTO user (email, name) VALUES (?, 'CSRF 账号')",
+                            (email,)).lastrowid
+    finally:
+        c.close()
+    row = lambda: one("SELECT name, email, disabled, (SELECT count(*) FROM token "  # noqa: E731
+                      "WHERE user_id = ?1) FROM user WHERE id = ?1", uid)
+    data = {"POST /admin/users/{id}/edit": {"name": "CSRF 改名", "email": email},
+            "POST /admin/users/{id}/status": {"action": "disable"},
+            "POST /admin/users/{id}/reinvite": {}}[key]
+    return (org, "/admin/users/%d/%s" % (uid, key.rsplit("/", 1)[1]), data, None, row)
 
 
 def campaign_roles_probe(world, key):

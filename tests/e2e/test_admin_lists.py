@@ -295,3 +295,18 @@ def test_spreadsheets_speak_chinese(laurel_server, org, edition, kind):
         header = first[0]
         col = header.index("评审状态")
         assert {row[col] for row in first[1:] if len(row) > col} <= {"已提交", "草稿，未提交"}
+
+
+def test_cases_spreadsheet_of_the_campaign_chosen(laurel_server, org, edition):
+    """The dashboard of an edition exports that edition's cases, not the open call's."""
+    camp = edition["campaign"]
+    page = org.get(laurel_server.url + "/admin?campaign=%d" % camp, timeout=HTTP_TIMEOUT)
+    assert 'href="/admin/export.xlsx?campaign=%d"' % camp in page.text
+    r = org.get(laurel_server.url + "/admin/export.xlsx?campaign=%d" % camp, timeout=120)
+    assert r.status_code == 200, "expected the edition's spreadsheet, saw %d" % r.status_code
+    rows = list(sheets(r.content).values())[0]
+    want = q(laurel_server, 'SELECT count(*) FROM "case" WHERE campaign_id = ?', camp)[0][0]
+    assert len(rows) - 1 == want, "expected %d cases of campaign %d, saw %d rows" % (
+        want, camp, len(rows) - 1)
+    assert org.get(laurel_server.url + "/admin/export.xlsx?campaign=999999",
+                   timeout=HTTP_TIMEOUT).status_code == 404

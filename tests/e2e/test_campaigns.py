@@ -403,6 +403,23 @@ def test_the_language_chosen_stays_for_the_visit(laurel_server):
     assert '<html lang="zh-CN">' in fresh.text and "Set-Cookie" not in fresh.headers
 
 
+def test_english_pages_use_english_punctuation(laurel_server):
+    """The templates' own colons and brackets are Chinese on Chinese pages and English on
+    English ones (the case page: 摘要： / Summary: ); the case's text stays as written."""
+    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True, timeout=30)
+    cid = c.execute("SELECT id FROM \"case\" WHERE status = 'published' ORDER BY id "
+                    "LIMIT 1").fetchone()[0]
+    c.close()
+    s = requests.Session()
+    zh = s.get(laurel_server.url + "/cases/%d" % cid, timeout=HTTP_TIMEOUT).text
+    en = s.get(laurel_server.url + "/cases/%d?lang=en" % cid, timeout=HTTP_TIMEOUT).text
+    text = lambda h: re.sub(r"<[^>]*>", "\n", h)  # noqa: E731
+    assert re.search(r"\n摘要：", text(zh)), "expected the Chinese page's label with ："
+    assert re.search(r"\nSummary: ", text(en)), "expected Summary: on the English page"
+    labels = re.findall(r"\n([A-Z][A-Za-z ]*)[：，（]", text(en))
+    assert not labels, "expected no English label with Chinese punctuation, saw %r" % labels
+
+
 def test_a_lone_quote_finds_nothing_and_says_so(laurel_server):
     for q in ("'", "''", "\""):
         r = requests.get(laurel_server.url + "/search", params={"q": q}, timeout=HTTP_TIMEOUT)

@@ -169,6 +169,8 @@ def test_rank_needs_closing_or_confirmation(rk):
     parse_html(page)
     assert "/admin/stages/%d/close" % rk["stage"] in page.text, (
         "expected a close button on a released stage")
+    assert 'data-confirm="截止评分后，专家不能再提交或修改本轮评分' in page.text, (
+        "expected the close to ask first")
     assert 'name="confirm"' in page.text, "expected the confirmation box on a released stage"
     r = post(rk, "/admin/stages/%d/rank" % rk["stage"])
     assert r.status_code == 409, ("expected ranking a released stage without the confirmation "
@@ -373,6 +375,12 @@ def test_exports(rk):
 def test_advance_top_n(rk):
     n = q(rk["data"], "SELECT advance_n FROM stage WHERE id = ?", rk["stage"])[0][0]
     assert n > 0, "expected the demo's stage 3 to advance a top N"
+    page = get(rk, "/admin/stages/%d/ranking" % rk["stage"])
+    proposed = get(rk, "/admin/stages/%d/ranking" % rk["stage"],
+                   headers={"Accept": "application/json"}).json()["proposed_count"]
+    assert proposed > 0, "expected cases proposed for the advance"
+    assert "将按晋级规则把 %d 个案例晋级到下一轮" % proposed in page.text, (
+        "expected the advance to ask first, naming the %d cases proposed" % proposed)
     r = post(rk, "/admin/stages/%d/advance" % rk["stage"])
     assert r.status_code == 303, "expected advance to be 303, saw %d: %s" % (
         r.status_code, r.text[:300])

@@ -72,6 +72,13 @@ def test_results_page_matches_the_database(base, truth):
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "expected no inline script"
     assert get(base, "/static/results.js").status_code == 200
     assert "<svg" in html
+    # The chart scales to the column: on a phone (a 358 px column) its labels still read at
+    # 12 px or more.
+    view_w = float(re.search(r'<svg[^>]*viewBox="0 0 (\d+) \d+"', html).group(1))
+    sizes = {float(x) for x in re.findall(r'<text[^>]*font-size="([\d.]+)"', html)}
+    assert sizes and min(sizes) * 358 / view_w >= 12, (
+        "expected chart labels of 12 px or more at 358 px wide, saw %r in a width of %g"
+        % (sorted(sizes), view_w))
     # The list by tier: every awarded case under its tier, in its section.
     sections = dict(re.findall(r'<h2 id="tier-([a-z-]+)">.*?</h2>(.*?)</section>', html, re.S))
     for slug, name in truth["tiers"]:

@@ -378,6 +378,11 @@ def test_release_notifies_reviewers(env):
                  "u.id = a.user_id WHERE a.stage_id = ? AND a.state = 'proposed' GROUP BY 1",
                  sid))
     top = q(env, "SELECT coalesce(max(id), 0) FROM outbox")[0][0]
+    # The button asks first, saying to how many cases and how many experts each.
+    page = org.get("/admin/stages/%d/assignments" % sid)
+    n = q(env, "SELECT count(*) FROM stage_case WHERE stage_id = ?", sid)[0][0]
+    assert "将把 %d 个案例的评审任务发给评审专家" % n in page.text, (
+        "expected the release to ask first, naming %d cases" % n)
     r = org.post("/admin/stages/%d/release" % sid)
     assert r.status_code == 303, "expected the release (303), saw %d: %s" % (
         r.status_code, r.text[:300])

@@ -491,3 +491,24 @@ def test_files_bad_digest_404(base):
     assert requests.get(base + "/files/../../etc/passwd", timeout=HTTP_TIMEOUT).status_code \
         in (400, 404)
     assert requests.get(base + "/files/" + "0" * 64, timeout=HTTP_TIMEOUT).status_code == 404
+
+
+def test_section_toolbar_and_save_and_preview(base, me):
+    """Each section has a toolbar (heading, bold, lists) and 保存并预览 saves then shows the
+    case as it will read; the page never asks the clerk to know the syntax."""
+    cid = new_case(me, base)
+    r = me.get(base + "/submit/%d" % cid, timeout=HTTP_TIMEOUT)
+    p = parse_html(r, "/submit/%d" % cid)
+    bars = re.findall(r'<div class="md-toolbar"[^>]*data-for="(s\d)"', r.text)
+    assert bars == ["s1", "s2", "s3", "s4", "s5"], "expected a toolbar per section, saw %r" % bars
+    for word in ("小标题", "加粗", "列表", "编号", "保存并预览"):
+        assert word in p.text, "expected %s on the edit page" % word
+    assert "Markdown" not in p.text and "**" not in p.text, "expected no syntax named"
+    body = ["### 背景\n\n**议事会**每月一次。\n\n- 一\n- 二"] + SECTIONS[1:]
+    r = post_case(me, base, cid, form(sections=body, action="preview"))
+    assert r.status_code == 303 and r.headers["Location"] == "/submit/%d/preview" % cid, (
+        "expected 保存并预览 to answer 303 to the preview, saw %d %r"
+        % (r.status_code, r.headers.get("Location")))
+    html = me.get(base + r.headers["Location"], timeout=HTTP_TIMEOUT).text
+    assert "<h3>背景</h3>" in html and "<strong>议事会</strong>" in html and "<li>一</li>" in html
+    assert case_json(me, base, cid)["status"] == "draft"
