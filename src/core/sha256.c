@@ -44,6 +44,7 @@ static void blocks_portable(uint32_t h[8], const unsigned char *p, size_t n)
             w[i] = w[i - 16] + s0 + w[i - 7] + s1;
         }
         uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+#pragma GCC unroll 64
         for (int i = 0; i < 64; i++) {
             uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[i] +
                           w[i];
@@ -86,6 +87,7 @@ __attribute__((target("sha,ssse3,sse4.1"))) static void blocks_x86(uint32_t h[8]
     s1 = _mm_blend_epi16(s1, t, 0xF0);                                             /* CDGH */
     for (; n > 0; n--, p += 64) {
         __m128i abef = s0, cdgh = s1, m[4];
+#pragma GCC unroll 16
         for (int g = 0; g < 16; g++) {
             if (g < 4)
                 m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), swap);
