@@ -123,8 +123,8 @@ void voter_sha256(const char *s, char out[VOTER_HEX])
 /*
  * The user agents met lately on this thread with their hashes: a site's
  * visitors send a few dozen distinct strings (browser and version), and a
- * SHA-256 cost more than the rest of a vote's own work on its serving
- * thread.  Direct-mapped by an FNV-1a of the string; a longer string is
+ * SHA-256 was a quarter of the vote action's work on its serving thread.
+ * Direct-mapped by an FNV-1a of the string; a longer string is
  * hashed every time.
  */
 #define UA_MEMO 32
@@ -176,7 +176,7 @@ int voter_net(const char *ip, char *out, size_t n)
     if (inet_pton(AF_INET, ip, a) == 1) {
         if (n < sizeof "255.255.255.0/24")
             return -1;
-        /* "%u.%u.%u.0/24" by hand: snprintf was a tenth of a vote's own work here. */
+        /* "%u.%u.%u.0/24" by hand: snprintf took five times as long. */
         char *p = out;
         for (int i = 0; i < 3; i++) {
             if (a[i] >= 100)
