@@ -37,11 +37,14 @@ void voter_digest(const unsigned char key[VOTER_SECRET_BYTES], const char *a, co
                   char out[VOTER_HEX]);
 /* SHA-256 of s in hex (a token as stored). */
 void voter_sha256(const char *s, char out[VOTER_HEX]);
+/* SHA-256 of a user agent in hex, as voter_sha256, the last few of each thread kept. */
+void voter_ua_hash(const char *ua, char out[VOTER_HEX]);
 /* Six random digits, NUL-terminated, into out[7]. */
 void voter_code(char out[7]);
 /* A random token of 43 URL-safe characters into out[44]. */
 void voter_token(char out[44]);
-/* The network prefix of a textual address: "203.0.113.0/24", "2001:db8:1:2::/64"; 0 or -1. */
+/* The network prefix of a textual address: "203.0.113.0/24", "2001:db8:1:2::/64"; 0, or -1
+ * (not an address, or out too short for it). */
 int voter_net(const char *ip, char *out, size_t n);
 
 /*

@@ -428,6 +428,8 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     static const char sql_total[] =
         "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
         "ON CONFLICT DO UPDATE SET votes = votes + 1";
+    /* Text is bound without a copy (SQLITE_STATIC): each statement below is stepped and
+     * reset, its bindings cleared, before this function returns. */
     char today[11];
     voter_day(v->at, today);
     int rc;
@@ -437,8 +439,8 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     sqlite3_bind_int64(s, 1, v->stage_id);
     sqlite3_bind_int64(s, 2, v->case_id);
     sqlite3_bind_int64(s, 3, v->voter_id);
-    sqlite3_bind_text(s, 4, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 5, v->net, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 4, today, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, v->net, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
         sq_done(s);
@@ -469,9 +471,9 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
     sqlite3_bind_int64(s, 2, v->case_id);
     sqlite3_bind_int64(s, 3, v->voter_id);
     sqlite3_bind_int64(s, 4, mine + 1);
-    sqlite3_bind_text(s, 5, today, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 6, v->net, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 7, v->ua_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, today, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, v->net, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, v->ua_hash, -1, SQLITE_STATIC);
     if (v->at)
         sqlite3_bind_int64(s, 8, v->at);
     if ((rc = tx_exec(tx, s)) != RC_OK)
@@ -480,14 +482,14 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, v->stage_id);
     sqlite3_bind_int64(s, 2, v->voter_id);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_STATIC);
     if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     if (!(s = tx_prepare(tx, sql_net_add)))
         return RC_ERROR;
     sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_text(s, 2, v->net, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, v->net, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, today, -1, SQLITE_STATIC);
     if ((rc = tx_exec(tx, s)) != RC_OK)
         return rc;
     if (!(s = tx_prepare(tx, sql_total)))

@@ -337,7 +337,7 @@ static enum result cast_load(struct web_act *x)
     j->case_id = j->form_case ? j->form_case : web_int(x, "case");
     if (voter_net(x->r->ip, j->net, sizeof j->net) != 0)
         snprintf(j->net, sizeof j->net, "%s", x->r->ip);
-    voter_sha256(x->r->user_agent ? x->r->user_agent : "", j->ua_hash);
+    voter_ua_hash(x->r->user_agent ? x->r->user_agent : "", j->ua_hash);
     j->cast = (struct vote_cast){.stage_id = j->stage_id, .case_id = j->case_id,
                                  .voter_id = j->voter_id, .net = j->net, .ua_hash = j->ua_hash};
     return RC_OK;

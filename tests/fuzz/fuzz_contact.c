@@ -6,9 +6,12 @@
  * shows only the first 3 and last 4 of them; an accepted e-mail address is
  * printable ASCII, lower case, with exactly one @ and no space, and its mask
  * holds no character of the local part but the first; an accepted network
- * address gives a prefix ending in /24 or /64.  Any broken promise aborts.
+ * address gives a prefix ending in /24 or /64 (an IPv4 one as snprintf would
+ * write it).  Any broken promise aborts.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t n = strlen(net);
         if (n < 4 || (strcmp(net + n - 3, "/24") != 0 && strcmp(net + n - 3, "/64") != 0))
             abort();
+        /* An IPv4 prefix is written by hand: as snprintf would write it. */
+        unsigned char a[4];
+        char want[VOTER_NET_MAX];
+        if (inet_pton(AF_INET, in, a) == 1) {
+            snprintf(want, sizeof want, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+            if (strcmp(net, want) != 0)
+                abort();
+        }
     }
     return 0;
 }

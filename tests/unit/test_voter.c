@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -89,6 +90,62 @@ static void test_net(void **state)
     assert_int_equal(voter_net("2001:db8:1:2:3:4:5:6", n, sizeof n), 0);
     assert_string_equal(n, "2001:db8:1:2::/64");
     assert_int_equal(voter_net("not an address", n, sizeof n), -1);
+    /* Every width of each number, as "%u.%u.%u.0/24" writes it (the digits are by hand). */
+    static const unsigned parts[] = {0, 7, 10, 99, 100, 255};
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 6; j++) {
+            char ip[32], want[32];
+            snprintf(ip, sizeof ip, "%u.%u.%u.9", parts[i], parts[j], parts[5 - i]);
+            snprintf(want, sizeof want, "%u.%u.%u.0/24", parts[i], parts[j], parts[5 - i]);
+            assert_int_equal(voter_net(ip, n, sizeof n), 0);
+            assert_string_equal(n, want);
+        }
+    assert_int_equal(voter_net("255.255.255.1", n, 16), -1); /* too short for it */
+    assert_int_equal(voter_net("255.255.255.1", n, 17), 0);
+    assert_string_equal(n, "255.255.255.0/24");
+}
+
+/* The day of a time: the thread keeps the last, and a time on another day must not get it. */
+static void test_day(void **state)
+{
+    (void)state;
+    char d[11];
+    voter_day(1583251199, d); /* 2020-03-03 15:59:59 UTC, 23:59:59 in Beijing */
+    assert_string_equal(d, "2020-03-03");
+    voter_day(1583251200, d); /* one second later */
+    assert_string_equal(d, "2020-03-04");
+    voter_day(1583251199, d);
+    assert_string_equal(d, "2020-03-03");
+    voter_day(1580745600, d); /* 2020-02-04 00:00 Beijing */
+    assert_string_equal(d, "2020-02-04");
+    char today[11], again[11];
+    voter_today(today);
+    voter_day(0, again);
+    assert_int_equal(strlen(today), 10);
+    assert_string_equal(today, again);
+}
+
+/* A user agent's hash is its SHA-256 whatever the thread kept: many strings, met twice, and long ones. */
+static void test_ua_hash(void **state)
+{
+    (void)state;
+    char ua[600], got[VOTER_HEX], want[VOTER_HEX];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 200; i++) {
+            int len = i < 190 ? snprintf(ua, sizeof ua, "Mozilla/5.0 (test %d)", i * 7919 % 97)
+                              : (int)(sizeof ua - 1 - (size_t)i);
+            if (i >= 190) {
+                memset(ua, 'a' + i % 26, (size_t)len);
+                ua[len] = 0;
+            }
+            voter_ua_hash(ua, got);
+            voter_sha256(ua, want);
+            assert_string_equal(got, want);
+        }
+    voter_ua_hash("", got);
+    voter_sha256("", want);
+    assert_string_equal(got, want);
+    assert_string_equal(want, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 static void test_code_and_token(void **state)
@@ -149,7 +206,8 @@ int main(void)
         cmocka_unit_test(test_phone),       cmocka_unit_test(test_email),
         cmocka_unit_test(test_mask),        cmocka_unit_test(test_hmac),
         cmocka_unit_test(test_net),         cmocka_unit_test(test_code_and_token),
-        cmocka_unit_test(test_jsonform),
+        cmocka_unit_test(test_jsonform),   cmocka_unit_test(test_day),
+        cmocka_unit_test(test_ua_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
