@@ -97,6 +97,23 @@ static void put_uint(struct buf *b, unsigned long long v)
     buf_append(b, d + n, sizeof d - n);
 }
 
+/* The line buffer each thread keeps, released when the thread ends (its key's destructor). */
+static _Thread_local struct buf line_buf = BUF_INIT;
+static _Thread_local int line_kept;
+static pthread_key_t line_key;
+static pthread_once_t line_once = PTHREAD_ONCE_INIT;
+
+static void line_release(void *unused)
+{
+    (void)unused;
+    buf_release(&line_buf);
+}
+
+static void line_key_make(void)
+{
+    pthread_key_create(&line_key, line_release);
+}
+
 /*
  * One line per request, formatted in a buffer the thread keeps (no
  * allocation once it has grown), its timestamp's seconds formatted once
@@ -105,11 +122,15 @@ static void put_uint(struct buf *b, unsigned long long v)
 void log_access(const char *ip, const char *method, const char *uri, int status, size_t bytes,
                 double ms)
 {
-    static _Thread_local struct buf b = BUF_INIT;
     static _Thread_local time_t sec = -1;
     static _Thread_local char ts[32];
     if (access_discard)
         return;
+    if (!line_kept) {
+        pthread_once(&line_once, line_key_make);
+        pthread_setspecific(line_key, &line_buf); /* non-NULL: the destructor runs at thread exit */
+        line_kept = 1;
+    }
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     if (now.tv_sec != sec) {
@@ -118,45 +139,45 @@ void log_access(const char *ip, const char *method, const char *uri, int status,
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
         sec = now.tv_sec;
     }
-    if (!b.cap)
-        buf_init(&b, 0);
-    buf_reset(&b);
+    if (!line_buf.cap)
+        buf_init(&line_buf, 0);
+    buf_reset(&line_buf);
     long milli = now.tv_nsec / 1000000;
-    buf_puts(&b, "{\"time\":\"");
-    buf_puts(&b, ts);
+    buf_puts(&line_buf, "{\"time\":\"");
+    buf_puts(&line_buf, ts);
     char frac[6] = {'.', (char)('0' + milli / 100), (char)('0' + milli / 10 % 10),
                     (char)('0' + milli % 10), 'Z', '"'};
-    buf_append(&b, frac, sizeof frac);
-    buf_puts(&b, ",\"ip\":");
-    json_str(&b, ip ? ip : "");
-    buf_puts(&b, ",\"method\":");
-    json_str(&b, method ? method : "");
-    buf_puts(&b, ",\"uri\":");
-    json_str(&b, uri ? uri : "");
-    buf_puts(&b, ",\"status\":");
+    buf_append(&line_buf, frac, sizeof frac);
+    buf_puts(&line_buf, ",\"ip\":");
+    json_str(&line_buf, ip ? ip : "");
+    buf_puts(&line_buf, ",\"method\":");
+    json_str(&line_buf, method ? method : "");
+    buf_puts(&line_buf, ",\"uri\":");
+    json_str(&line_buf, uri ? uri : "");
+    buf_puts(&line_buf, ",\"status\":");
     if (status < 0) {
-        buf_putc(&b, '-');
+        buf_putc(&line_buf, '-');
         status = -status;
     }
-    put_uint(&b, (unsigned)status);
-    buf_puts(&b, ",\"bytes\":");
-    put_uint(&b, bytes);
+    put_uint(&line_buf, (unsigned)status);
+    buf_puts(&line_buf, ",\"bytes\":");
+    put_uint(&line_buf, bytes);
     /* %.3f of ms, as microseconds rounded */
     if (ms >= 0 && ms < 1e12) {
         unsigned long long us = (unsigned long long)(ms * 1000.0 + 0.5);
         char t[4] = {'.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
                      (char)('0' + us % 10)};
-        buf_puts(&b, ",\"ms\":");
-        put_uint(&b, us / 1000);
-        buf_append(&b, t, sizeof t);
-        buf_puts(&b, "}\n");
+        buf_puts(&line_buf, ",\"ms\":");
+        put_uint(&line_buf, us / 1000);
+        buf_append(&line_buf, t, sizeof t);
+        buf_puts(&line_buf, "}\n");
     } else {
-        buf_printf(&b, ",\"ms\":%.3f}\n", ms);
+        buf_printf(&line_buf, ",\"ms\":%.3f}\n", ms);
     }
-    if (b.oom)
+    if (line_buf.oom)
         return;
     pthread_mutex_lock(&access_lock);
-    fwrite(b.p, 1, b.len, access_fp ? access_fp : stdout);
+    fwrite(line_buf.p, 1, line_buf.len, access_fp ? access_fp : stdout);
     pthread_mutex_unlock(&access_lock);
 }
 

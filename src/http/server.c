@@ -327,11 +327,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  * to remove listen FD from epoll set") when a worker removes the listening
  * socket first.
  */
+/*
+ * Every connection comes from the door, with its TCP peer's address: one of
+ * another family was accepted on libmicrohttpd's own idle socket, which a
+ * local process found and connected to, and is refused.
+ */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     (void)cls;
-    (void)addr;
     (void)addrlen;
+    if (!addr || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
+        return MHD_NO;
     return closing ? MHD_NO : MHD_YES;
 }
 
@@ -392,15 +398,36 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static _Thread_local struct {
     char *p[BODY_KEEP];
     unsigned n;
+    int registered; /* with kept_key: freed when the thread ends */
 } kept_bodies;
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+
+static void kept_free(void *unused)
+{
+    (void)unused;
+    while (kept_bodies.n)
+        free(kept_bodies.p[--kept_bodies.n]);
+}
+
+static void kept_key_make(void)
+{
+    pthread_key_create(&kept_key, kept_free);
+}
 
 static void body_done(void *p)
 {
     size_t cap = malloc_usable_size(p);
-    if (kept_bodies.n < BODY_KEEP && cap >= BODY_KEEP_MIN && cap <= BODY_KEEP_MAX)
+    if (kept_bodies.n < BODY_KEEP && cap >= BODY_KEEP_MIN && cap <= BODY_KEEP_MAX) {
+        if (!kept_bodies.registered) {
+            pthread_once(&kept_once, kept_key_make);
+            pthread_setspecific(kept_key, &kept_bodies); /* non-NULL: kept_free at exit */
+            kept_bodies.registered = 1;
+        }
         kept_bodies.p[kept_bodies.n++] = p;
-    else
+    } else {
         free(p);
+    }
 }
 
 /* Start b (empty, initialised) on a body this thread kept, if any. */

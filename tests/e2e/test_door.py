@@ -131,8 +131,8 @@ def test_door_answers_are_logged(base, laurel_server):
 def test_libmicrohttpd_idle_socket_refuses_a_local_connection(laurel_server, base):
     """libmicrohttpd's own listening socket (abstract Unix, laurel-idle-PID-N) is never
     connected to by the door; a local process that finds it and connects is refused at
-    accept (the per-address connection limit takes IP addresses only): the connection
-    closes without an answer, and the server stays up."""
+    accept (the accept policy takes IP peers only): the connection closes without an
+    answer, and the server stays up."""
     name = "@laurel-idle-%d-" % laurel_server.proc.pid
     with open("/proc/net/unix") as f:
         paths = [line.split()[-1] for line in f if name in line]
