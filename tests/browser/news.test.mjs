@@ -78,7 +78,12 @@ test('the organiser writes, previews and publishes; the public reads; the result
             await visitor.page.goto(laurel.base + '/news', { waitUntil: 'load' });
             assert.equal(await visitor.page.getByRole('link', { name: TITLE }).count(), 0);
 
+            // Publishing asks first, saying the article goes public at once.
+            const asked = [];
+            page.on('dialog', (d) => { asked.push(d.message()); d.accept().catch(() => {}); });
             await clickAndLoad(page, page.getByRole('button', { name: '发布', exact: true }));
+            assert.equal(asked.length, 1, `expected one confirmation, saw ${asked.length}`);
+            assert.match(asked[0], /立即出现在公开网站上/);
             assert.equal(await page.locator('.news-state').first().innerText(), '已发布');
             await shot(page, 'published');
 
