@@ -1,9 +1,12 @@
 """A graceful stop: SIGTERM lets a request in flight finish, refuses new
 connections, and the server exits 0 even while clients keep connecting.
 
-The server learns of the signal, says so on its log ("finishing requests in
-flight"), and only then is a new connection tried; the test waits on that line,
-never on a clock.  Clients keep opening connections through the stop because
+The request in flight is one the server has begun: it is sent with "Expect:
+100-continue", as curl sends a large body, and the server's "100 Continue" says
+it has read the head (before that, on a busy machine, the connection might not
+even have been accepted when the signal came).  The server learns of the
+signal, says so on its log ("finishing requests in flight"), and only then is a
+new connection tried; the test waits on that line, never on a clock.  Clients keep opening connections through the stop because
 that is when the listening socket changes hands inside libmicrohttpd (an
 earlier stop aborted the process there).
 """
@@ -20,11 +23,17 @@ from conftest import LAUREL_BIN, LaurelServer, make_demo
 SIGNALLED = "finishing requests in flight"
 
 
-def raw_request_head(port, body_length):
+def begun_request(port, body_length):
+    """A connection whose POST head the server has read and begun: it has
+    answered the head's "Expect: 100-continue"."""
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
     s.sendall(("POST /login HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
                "Content-Type: application/x-www-form-urlencoded\r\n"
+               "Expect: 100-continue\r\n"
                "Content-Length: %d\r\n\r\n" % (port, body_length)).encode())
+    interim = read_answer(s)
+    assert interim.startswith(b"HTTP/1.1 100 "), (
+        "expected the server to answer the head with 100 Continue; saw %r" % interim[:200])
     return s
 
 
@@ -74,7 +83,7 @@ def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones():
         srv.start()
         port = srv.port
         body = b"email=a%40b.c&password=x"
-        s = raw_request_head(port, len(body))
+        s = begun_request(port, len(body))
         s.sendall(body[:5])  # the request has begun; its body is not all there
         srv.proc.send_signal(signal.SIGTERM)
         assert wait_for_log(srv, SIGNALLED), (
