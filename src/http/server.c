@@ -1083,7 +1083,14 @@ struct server *server_start(const struct server_config *cfg, const struct server
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+    /*
+     * poll(2), level-triggered, not libmicrohttpd's edge-triggered epoll: under
+     * 256 connections of votes (each suspended for its group commit, resumed from
+     * the writer thread) a 0.9.75 worker could sleep in epoll_wait while its
+     * connections held unread requests, and the votes stopped for seconds
+     * (docs/BENCHMARKS.md, "Votes at 256 connections: a stall").
+     */
+    unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     closing = 0;
     s->listen_fd = listen_on(&sa, sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
