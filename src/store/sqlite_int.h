@@ -70,11 +70,6 @@ extern const char *const sq_sql[Q__MAX];
 #define REVIEW_CAMPAIGN                                                                            \
     "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
 
-/* Over a user id expression and a campaign id expression: the user reviews in it. */
-#define REVIEWS_IN(uid, campaign)                                                                  \
-    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
-    "AND cr.campaign_id = " campaign ")"
-
 struct rconn;
 struct store_renderer;
 struct pub_views;

@@ -17,12 +17,6 @@
 #include "store/review.h"
 #include "store/sqlite_int.h"
 
-#define STAGE_COLS                                                                           \
-    "s.id, s.campaign_id, s.seq, s.name, s.kind, s.starts_at, s.ends_at, s.state, "          \
-    "s.reviewers_per_case, s.blind, s.max_same_region, s.exclude_previous, s.aggregation, "  \
-    "s.trim_k, s.trim_min, s.normalise, s.previous_weight, s.vote_weight, s.quorum, "        \
-    "s.advance_rule, s.advance_n, s.advance_threshold"
-
 #define LIVE "('proposed','released')"
 
 static json_int_t col_i(sqlite3_stmt *s, int col)
@@ -39,51 +33,6 @@ int64_t store_review_campaign_id(struct store *st)
     int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sq_done(s);
     return id;
-}
-
-int store_review_stage(struct store *st, int64_t stage_id, struct review_stage *out)
-{
-    static const char sql[] = "SELECT " STAGE_COLS " FROM stage s WHERE s.id = ?1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
-    if (!s)
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_done(s);
-        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
-    }
-    memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(s, 0);
-    out->campaign_id = sqlite3_column_int64(s, 1);
-    out->seq = sqlite3_column_int(s, 2);
-    sq_copy(out->name, sizeof out->name, s, 3);
-    int kind = stage_kind_parse(sq_text(s, 4));
-    sq_copy(out->starts_at, sizeof out->starts_at, s, 5);
-    sq_copy(out->ends_at, sizeof out->ends_at, s, 6);
-    int state = stage_state_parse(sq_text(s, 7));
-    out->reviewers_per_case = sqlite3_column_int(s, 8);
-    out->blind = sqlite3_column_int(s, 9);
-    out->max_same_region = sqlite3_column_int(s, 10);
-    out->exclude_previous = sqlite3_column_int(s, 11);
-    sq_copy(out->aggregation, sizeof out->aggregation, s, 12);
-    out->trim_k = sqlite3_column_int(s, 13);
-    out->trim_min = sqlite3_column_int(s, 14);
-    out->normalise = sqlite3_column_int(s, 15);
-    out->previous_weight = sqlite3_column_double(s, 16);
-    out->vote_weight = sqlite3_column_double(s, 17);
-    out->quorum = sqlite3_column_int(s, 18);
-    sq_copy(out->advance_rule, sizeof out->advance_rule, s, 19);
-    out->advance_n = sqlite3_column_int(s, 20);
-    out->advance_threshold = sqlite3_column_double(s, 21);
-    sq_done(s);
-    if (kind < 0 || state < 0) { /* the schema's CHECKs forbid it */
-        log_error("review: stage %lld has an unknown kind or state", (long long)stage_id);
-        return RC_ERROR;
-    }
-    out->kind = (enum stage_kind)kind;
-    out->state = (enum stage_state)state;
-    return RC_OK;
 }
 
 /* The stage before ?1 in its campaign's seq order (any kind). */

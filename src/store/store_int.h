@@ -24,6 +24,11 @@
     "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
     "id DESC LIMIT 1)"
 
+/* Over a user id expression and a campaign id expression: the user reviews in it. */
+#define REVIEWS_IN(uid, campaign)                                                                  \
+    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
+    "AND cr.campaign_id = " campaign ")"
+
 /* The calling thread's read connection of st, opened at its first use; NULL (logged). */
 struct db_conn *store_db(struct store *st);
 /* The connection of the write tx is part of. */

@@ -15,7 +15,8 @@
  * (the certificate layout, the campaign being run, the outbox with two
  * nodes claiming at once, results statements, corrections, certificates,
  * imports and the export, campaigns, news, the award proposal, accounts,
- * the 公示 and submissions) over a store on each driver: the SQLite store
+ * the 公示, submissions and the final ballot with a runoff) over a store
+ * on each driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room, the audit chain) is
@@ -42,6 +43,7 @@
 #include "core/fault.h"
 #include "store/accounts.h"
 #include "store/award.h"
+#include "store/ballot.h"
 #include "store/campaign.h"
 #include "store/campaigns.h"
 #include "store/cert_layout.h"
@@ -2410,6 +2412,336 @@ static void test_submissions_store(void **state)
     json_decref(ev);
     assert_int_equal(fault_take(), FAULT_NONE);
 }
+/* The final ballot's writes, one op a write. */
+struct ballot_op {
+    enum { B_SETTINGS, B_ADD, B_REMOVE, B_OPEN, B_PRESENT, B_START, B_SAVE, B_CAST, B_TALLY } op;
+    int64_t stage_id, id; /* id: a juror, or the sitting of a ballot */
+    int a, b, n;          /* settings' places and quorum; runoff; ids[0..n) */
+    int64_t ids[4];
+    const char *receipt;
+    struct tally_outcome out;
+};
+
+static int ballot_write(struct store_tx *tx, void *arg)
+{
+    struct ballot_op *o = arg;
+    switch (o->op) {
+    case B_SETTINGS:
+        return tx_ballot_settings(tx, o->stage_id, o->a, o->b);
+    case B_ADD:
+        return tx_juror_add(tx, o->stage_id, o->id);
+    case B_REMOVE:
+        return tx_juror_remove(tx, o->stage_id, o->id);
+    case B_OPEN:
+        return tx_sitting_open(tx, o->stage_id, o->a);
+    case B_PRESENT:
+        return tx_sitting_presence(tx, o->stage_id, o->ids, o->n);
+    case B_START:
+        return tx_sitting_start(tx, o->stage_id);
+    case B_SAVE:
+        return tx_ballot_save(tx, o->stage_id, o->id, o->ids, o->n);
+    case B_CAST:
+        return tx_ballot_cast(tx, o->stage_id, o->id, o->ids, o->n, o->receipt);
+    case B_TALLY:
+        return tx_ballot_tally(tx, o->stage_id, &o->out);
+    }
+    return RC_ERROR;
+}
+
+static int ballot_do(struct store *st, struct ballot_op o)
+{
+    return store_write_sync(st, ballot_write, &o);
+}
+
+/* Field key of element i of the JSON array a, as an integer (JSON null: -1); a is kept. */
+static int64_t jint_at(json_t *a, size_t i, const char *key)
+{
+    json_t *v = json_object_get(json_array_get(a, i), key);
+    return json_is_null(v) ? -1 : json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
+}
+
+static void test_ballot_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Campaign 1: a review stage (ranks 1..3) then a ballot stage of cases
+     * 1..3.  Jurors 11, 12 (北京市), 13 (广东省: 回避 case 1), 12 also
+     * declared a conflict with case 3; 14 is an expert of no campaign.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('110000', '北京市'), ('310000', '上海市'), "
+        "('440000', '广东省') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'review')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3), "
+        "(2, '310000', '某街道', 3)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) "
+        "VALUES (1, 1, 1, '440000', 1, '一', 'review'), (2, 1, 2, '310000', 1, '二', 'review'), "
+        "(3, 1, 2, '310000', 1, '三 ''x'' ?1', 'review')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+        "(1, 1, 1, '初评', 'review', '2020-10-01', '2020-10-15', 'advanced'), "
+        "(2, 1, 2, '终评', 'ballot', '2020-10-20', '2020-10-31', 'setup')",
+        "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced) VALUES "
+        "(1, 1, 90.5, 1, 1), (1, 2, 80, 2, 1), (1, 3, 70, 3, 1), (2, 1, NULL, NULL, 0), "
+        "(2, 2, NULL, NULL, 0), (2, 3, NULL, NULL, 0)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (11, 'j1@example.org', '甲'), "
+        "(12, 'j2@example.org', '乙'), (13, 'j3@example.org', '丙'), (14, 'j4@example.org', '丁')",
+        "INSERT INTO reviewer (user_id, region_code) VALUES (11, '110000'), (12, '110000'), "
+        "(13, '440000'), (14, '110000')",
+        "INSERT INTO campaign_role (campaign_id, user_id, role) VALUES (1, 11, 'reviewer'), "
+        "(1, 12, 'reviewer'), (1, 13, 'reviewer')",
+        "INSERT INTO conflict (case_id, user_id, source) VALUES (3, 12, 'declared')",
+        "INSERT INTO review (stage_id, case_id, user_id, status) VALUES (1, 1, 11, 'submitted'), "
+        "(1, 1, 12, 'submitted'), (1, 2, 11, 'draft')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    struct ballot_stage b;
+    assert_int_equal(store_ballot_stage(st, 1, &b), RC_NOTFOUND); /* a review stage */
+    assert_int_equal(store_ballot_stage(st, 9, &b), RC_NOTFOUND);
+    assert_int_equal(store_ballot_stage(st, 2, &b), RC_OK);
+    assert_string_equal(b.base.name, "终评");
+    assert_int_equal(b.pool, 3);
+    assert_int_equal(b.jurors, 0);
+    assert_int_equal(b.sitting_id, 0);
+    assert_int_equal(b.quorum, 5);
+
+    /* The jury, from the campaign's experts, set before the ballot. */
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_SETTINGS, .stage_id = 1, .a = 2}),
+                     RC_NOTFOUND);
+    assert_int_equal(
+        ballot_do(st, (struct ballot_op){.op = B_SETTINGS, .stage_id = 2, .a = 2, .b = 3}), RC_OK);
+    json_t *a = store_ballot_juror_candidates(st, 2);
+    assert_int_equal(json_array_size(a), 3);
+    assert_int_equal(jint_at(a, 0, "user_id"), 13); /* by name: 丙 乙 甲 */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "region_name")),
+                        "广东省");
+    json_decref(a);
+    for (int64_t u = 11; u <= 13; u++)
+        assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_ADD, .stage_id = 2, .id = u}),
+                         RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_ADD, .stage_id = 2, .id = 11}),
+                     RC_EXISTS);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_ADD, .stage_id = 2, .id = 14}),
+                     RC_INVALID);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_REMOVE, .stage_id = 2, .id = 14}),
+                     RC_NOTFOUND);
+    a = store_ballot_juror_candidates(st, 2);
+    assert_int_equal(json_array_size(a), 0);
+    json_decref(a);
+    a = store_ballot_stages_of(st, 13);
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "campaign")),
+                        "本届");
+    json_decref(a);
+    int present = -1;
+    assert_int_equal(store_ballot_is_juror(st, 2, 12, &present), 1);
+    assert_int_equal(present, 0);
+    assert_int_equal(store_ballot_is_juror(st, 2, 14, &present), 0);
+
+    /* The sitting: opened once, the stage's pool its candidates; voting needs the quorum. */
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 2, .a = 1}),
+                     RC_STATE);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 2}), RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 2}), RC_STATE);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'released'",
+                              2),
+                     1);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_START, .stage_id = 2}), RC_QUOTA);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_PRESENT, .stage_id = 2, .n = 2,
+                                                      .ids = {11, 14}}),
+                     RC_INVALID);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_PRESENT, .stage_id = 2, .n = 3,
+                                                      .ids = {11, 12, 13}}),
+                     RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_START, .stage_id = 2}), RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_ADD, .stage_id = 2, .id = 14}),
+                     RC_STATE);
+    assert_int_equal(store_ballot_stage(st, 2, &b), RC_OK);
+    assert_int_equal(b.sitting_state, SITTING_VOTING);
+    assert_int_equal(b.round, 1);
+    assert_int_equal(b.sitting_places, 2);
+    assert_int_equal(b.present, 3);
+    assert_int_equal(b.jurors, 3);
+    int64_t sitting = b.sitting_id;
+    assert_true(sitting > 0);
+
+    /* The paper: the review stage's order, 回避 marked, a saved choice kept. */
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_SAVE, .stage_id = sitting, .id = 11,
+                                                      .n = 1, .ids = {2}}),
+                     RC_OK);
+    a = store_ballot_paper(st, sitting, 13);
+    assert_int_equal(json_array_size(a), 3);
+    assert_int_equal(jint_at(a, 0, "case_id"), 1);
+    assert_int_equal(jint_at(a, 0, "rank"), 1);
+    assert_int_equal(jint_at(a, 0, "reviews"), 2);
+    assert_int_equal(jint_at(a, 0, "conflict"), 1);
+    assert_int_equal(jint_at(a, 1, "conflict"), 0);
+    assert_int_equal(jint_at(a, 1, "approved"), 0);
+    assert_true(json_real_value(json_object_get(json_array_get(a, 0), "score")) == 90.5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "title")),
+                        "三 'x' ?1");
+    json_decref(a);
+    a = store_ballot_paper(st, sitting, 11);
+    assert_int_equal(jint_at(a, 1, "approved"), 1);
+    assert_int_equal(jint_at(a, 0, "approved"), 0);
+    json_decref(a);
+    a = store_ballot_paper(st, sitting, 12);
+    assert_int_equal(jint_at(a, 2, "conflict"), 1); /* declared */
+    json_decref(a);
+
+    /* Ballots: within the places, no case twice, none in 回避, once each. */
+    struct ballot_op cast = {.op = B_CAST, .stage_id = sitting, .id = 11, .n = 3, .ids = {1, 2, 3},
+                             .receipt = "r1"};
+    assert_int_equal(ballot_do(st, cast), RC_QUOTA);
+    cast.n = 2;
+    cast.ids[1] = 1;
+    assert_int_equal(ballot_do(st, cast), RC_INVALID);
+    cast.ids[1] = 2;
+    assert_int_equal(ballot_do(st, cast), RC_OK);
+    assert_int_equal(ballot_do(st, cast), RC_EXISTS);
+    assert_int_equal(store_ballot_has_cast(st, sitting, 11), 1);
+    assert_int_equal(store_ballot_has_cast(st, sitting, 12), 0);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM ballot_draft WHERE user_id = ?1", 11), 0);
+    cast = (struct ballot_op){.op = B_CAST, .stage_id = sitting, .id = 13, .n = 1, .ids = {1},
+                              .receipt = "r3"};
+    assert_int_equal(ballot_do(st, cast), RC_INVALID); /* 回避 */
+    cast.n = 2;
+    cast.ids[0] = 2;
+    cast.ids[1] = 3;
+    assert_int_equal(ballot_do(st, cast), RC_OK);
+    struct ballot_op tally = {.op = B_TALLY, .stage_id = 2};
+    assert_int_equal(ballot_do(st, tally), RC_STATE); /* 12 has not cast */
+    a = store_ballot_jurors(st, 2, sitting);
+    assert_int_equal(json_array_size(a), 3);
+    assert_int_equal(jint_at(a, 1, "user_id"), 12);
+    assert_int_equal(jint_at(a, 1, "present"), 1);
+    assert_int_equal(jint_at(a, 1, "cast"), 0);
+    assert_int_equal(jint_at(a, 2, "cast"), 1);
+    json_decref(a);
+    cast = (struct ballot_op){.op = B_CAST, .stage_id = sitting, .id = 12, .n = 2, .ids = {1, 2},
+                              .receipt = "r2"};
+    assert_int_equal(ballot_do(st, cast), RC_OK);
+
+    /*
+     * The tally: case 1 has 2 of 2 who may judge it (13 in 回避), case 2 3
+     * of 3, case 3 1 of 2 (12's conflict), no pass.  Two places, two
+     * elected, no runoff: the stage is ranked.
+     */
+    struct tally_case *in = NULL;
+    int n = 0;
+    assert_int_equal(store_ballot_tally_input(st, sitting, &in, &n), RC_OK);
+    assert_int_equal(n, 3);
+    int seen = 0;
+    for (int i = 0; i < n; i++)
+        if (in[i].case_id == 3) {
+            assert_int_equal(in[i].approvals, 1);
+            assert_int_equal(in[i].eligible, 2);
+            assert_int_equal(in[i].prior_rank, 3);
+            seen = 1;
+        }
+    assert_true(seen);
+    free(in);
+    assert_int_equal(store_write_sync(st, ballot_write, &tally), RC_OK);
+    assert_int_equal(tally.out.elected, 2);
+    assert_int_equal(tally.out.runoff, 0);
+    assert_int_equal(ballot_do(st, tally), RC_STATE);
+    a = store_ballot_results(st, sitting);
+    assert_int_equal(json_array_size(a), 3);
+    assert_int_equal(jint_at(a, 0, "elected"), 1);
+    assert_int_equal(jint_at(a, 1, "elected"), 1);
+    assert_int_equal(jint_at(a, 2, "case_id"), 3);
+    assert_int_equal(jint_at(a, 2, "passed"), 0);
+    assert_int_equal(jint_at(a, 2, "approvals"), 1);
+    assert_int_equal(jint_at(a, 2, "eligible"), 2);
+    assert_int_equal(jint_at(a, 2, "prior_rank"), 3);
+    json_decref(a);
+    a = store_ballot_sittings(st, 2);
+    assert_json(a, "[{\"ballots\":3,\"candidates\":3,\"elected\":2,\"id\":1,\"places\":2,"
+                   "\"present\":3,\"round\":1,\"runoff\":0,\"state\":\"tallied\"}]");
+    assert_int_equal(store_ballot_stage(st, 2, &b), RC_OK);
+    assert_true(b.final);
+    assert_false(b.runoff_proposed);
+    assert_int_equal(b.cast, 3);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'ranked'",
+                              2),
+                     1);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM stage_case WHERE stage_id = ?1 AND "
+                              "advanced = 1 AND rank IS NOT NULL AND score = 1",
+                              2),
+                     2);
+    assert_int_equal(read_int(st, "SELECT length(tallied_at) FROM sitting WHERE id = ?1", sitting),
+                     20);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 2, .a = 1}),
+                     RC_STATE);
+
+    /* A receipt shows what was cast, counted once tallied; an unknown one nothing. */
+    json_t *r = store_ballot_receipt(st, "r3");
+    assert_non_null(r);
+    assert_true(json_is_true(json_object_get(r, "counted")));
+    a = json_object_get(r, "approvals");
+    assert_int_equal(json_array_size(a), 2);
+    assert_int_equal(jint_at(a, 0, "case_id"), 2);
+    assert_int_equal(jint_at(a, 1, "case_id"), 3);
+    json_decref(r);
+    assert_null(store_ballot_receipt(st, "none"));
+
+    /*
+     * A runoff: a second ballot stage for one place, jurors 12 and 13
+     * present; 12 approves case 1 (13 in 回避 for it), 13 case 3 (12's
+     * conflict): 1 of 1 each, a tie, both to a runoff for the place.
+     */
+    static const char *const more[] = {
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 1, 3, '复议', 'ballot', '2020-11-01', '2020-11-10')",
+        "INSERT INTO stage_case (stage_id, case_id) VALUES (3, 1), (3, 2), (3, 3)", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)more), RC_OK);
+    assert_int_equal(
+        ballot_do(st, (struct ballot_op){.op = B_SETTINGS, .stage_id = 3, .a = 1, .b = 2}), RC_OK);
+    for (int64_t u = 12; u <= 13; u++)
+        assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_ADD, .stage_id = 3, .id = u}),
+                         RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 3}), RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_PRESENT, .stage_id = 3, .n = 2,
+                                                      .ids = {12, 13}}),
+                     RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_START, .stage_id = 3}), RC_OK);
+    assert_int_equal(store_ballot_stage(st, 3, &b), RC_OK);
+    sitting = b.sitting_id;
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_CAST, .stage_id = sitting, .id = 12,
+                                                      .n = 1, .ids = {1}, .receipt = "s1"}),
+                     RC_OK);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_CAST, .stage_id = sitting, .id = 13,
+                                                      .n = 1, .ids = {3}, .receipt = "s2"}),
+                     RC_OK);
+    tally = (struct ballot_op){.op = B_TALLY, .stage_id = 3};
+    assert_int_equal(store_write_sync(st, ballot_write, &tally), RC_OK);
+    assert_int_equal(tally.out.runoff, 2);
+    assert_int_equal(tally.out.elected, 0);
+    assert_int_equal(store_ballot_stage(st, 3, &b), RC_OK);
+    assert_true(b.runoff_proposed);
+    assert_false(b.final);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'ranked'",
+                              3),
+                     0);
+    assert_int_equal(ballot_do(st, (struct ballot_op){.op = B_OPEN, .stage_id = 3, .a = 1}),
+                     RC_OK);
+    a = store_ballot_sittings(st, 3);
+    assert_int_equal(json_array_size(a), 2);
+    assert_int_equal(jint_at(a, 1, "round"), 2);
+    assert_int_equal(jint_at(a, 1, "places"), 1);
+    assert_int_equal(jint_at(a, 1, "candidates"), 2);
+    assert_int_equal(jint_at(a, 0, "runoff"), 2);
+    json_decref(a);
+    assert_int_equal(store_ballot_stage(st, 3, &b), RC_OK);
+    assert_int_equal(b.sitting_state, SITTING_OPEN);
+    assert_int_equal(b.present, 0);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -2446,6 +2778,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_accounts_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_notice_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_submissions_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_ballot_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -1,6 +1,7 @@
 /*
- * sqlite_ballot.c — a ballot stage's jury, sittings, ballots and tally in
- * SQLite; see ballot.h and 007_ballot.sql.
+ * ballot.c — a ballot stage's jury, sittings, ballots and tally in the
+ * store; see ballot.h and 007_ballot.sql.  Written over the driver (db.h):
+ * it runs on SQLite and on PostgreSQL.
  *
  * No statement here joins ballot_cast with ballot or ballot_approval: who
  * has cast and what was cast are read apart, and the tally counts
@@ -9,15 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
 #include "store/ballot.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 /* Juror (user id expression) in 回避 for case c: same region, same unit, or a conflict row. */
 #define CONFLICTED(uid)                                                                        \
     "(EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = " uid                                 \
     " AND (r.region_code = c.region_code OR r.unit_id = c.unit_id)) OR EXISTS (SELECT 1 FROM " \
     "conflict k WHERE k.case_id = c.id AND k.user_id = " uid "))"
+
+/* A tallied case's share of approvals among the jurors who could judge it (NULL before). */
+#define SHARE "sc.approvals * 1.0 / CASE WHEN sc.eligible < 1 THEN 1 ELSE sc.eligible END"
 
 /* The stage before the sitting's stage t.stage_id: its results are the ballot's references. */
 #define PREVIOUS_STAGE                                                                         \
@@ -34,17 +37,25 @@ static enum sitting_state sitting_parse(const char *s)
     return SITTING_NONE;
 }
 
-static json_t *opt_real(sqlite3_stmt *s, int col)
+static json_t *opt_real(struct db_stmt *s, int col)
 {
-    return sqlite3_column_type(s, col) == SQLITE_NULL ? json_null()
-                                                       : json_real(sqlite3_column_double(s, col));
+    return db_column_type(s, col) == DB_NULL ? json_null() : json_real(db_column_double(s, col));
 }
 
-static json_t *opt_int(sqlite3_stmt *s, int col)
+static json_t *opt_int(struct db_stmt *s, int col)
 {
-    return sqlite3_column_type(s, col) == SQLITE_NULL
-               ? json_null()
-               : json_integer((json_int_t)sqlite3_column_int64(s, col));
+    return db_column_type(s, col) == DB_NULL ? json_null()
+                                             : json_integer((json_int_t)db_column_int64(s, col));
+}
+
+/* Run the write's statement sql (a string constant) with ?1 = id. */
+static int run_id(struct store_tx *tx, const char *sql, int64_t id)
+{
+    struct db_stmt *s = tx_stmt(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    db_bind_int64(s, 1, id);
+    return db_run(s);
 }
 
 /* ------------------------------------------------------------ reads */
@@ -53,36 +64,38 @@ static const char SQL_STAGE[] =
     "SELECT s.ballot_places, s.jury_quorum, "
     "(SELECT count(*) FROM stage_case WHERE stage_id = s.id), "
     "(SELECT count(*) FROM juror WHERE stage_id = s.id), "
-    "(SELECT count(*) FROM juror WHERE stage_id = s.id AND present) FROM stage s WHERE s.id = ?1";
+    "(SELECT count(*) FROM juror WHERE stage_id = s.id AND present <> 0) "
+    "FROM stage s WHERE s.id = ?1";
 static const char SQL_SITTING[] =
     "SELECT t.id, t.round, t.places, t.state, "
     "(SELECT count(*) FROM ballot_cast WHERE sitting_id = t.id), "
-    "(SELECT count(*) FROM sitting_case WHERE sitting_id = t.id AND runoff) "
+    "(SELECT count(*) FROM sitting_case WHERE sitting_id = t.id AND runoff <> 0) "
     "FROM sitting t WHERE t.stage_id = ?1 ORDER BY t.round DESC LIMIT 1";
 
-static int read_stage(sqlite3_stmt *a, sqlite3_stmt *b, int64_t stage_id, struct ballot_stage *out)
+static int read_stage(struct db_stmt *a, struct db_stmt *b, int64_t stage_id,
+                      struct ballot_stage *out)
 {
-    sqlite3_bind_int64(a, 1, stage_id);
-    if (sqlite3_step(a) == SQLITE_ROW) {
-        out->places = sqlite3_column_int(a, 0);
-        out->quorum = sqlite3_column_int(a, 1);
-        out->pool = sqlite3_column_int(a, 2);
-        out->jurors = sqlite3_column_int(a, 3);
-        out->present = sqlite3_column_int(a, 4);
+    db_bind_int64(a, 1, stage_id);
+    if (db_step(a) == DB_ROW) {
+        out->places = (int)db_column_int64(a, 0);
+        out->quorum = (int)db_column_int64(a, 1);
+        out->pool = (int)db_column_int64(a, 2);
+        out->jurors = (int)db_column_int64(a, 3);
+        out->present = (int)db_column_int64(a, 4);
     }
-    sq_done(a);
-    sqlite3_bind_int64(b, 1, stage_id);
-    if (sqlite3_step(b) == SQLITE_ROW) {
-        out->sitting_id = sqlite3_column_int64(b, 0);
-        out->round = sqlite3_column_int(b, 1);
-        out->sitting_places = sqlite3_column_int(b, 2);
-        out->sitting_state = sitting_parse(sq_text(b, 3));
-        out->cast = sqlite3_column_int(b, 4);
-        int runoff = sqlite3_column_int(b, 5);
+    db_reset(a);
+    db_bind_int64(b, 1, stage_id);
+    if (db_step(b) == DB_ROW) {
+        out->sitting_id = db_column_int64(b, 0);
+        out->round = (int)db_column_int64(b, 1);
+        out->sitting_places = (int)db_column_int64(b, 2);
+        out->sitting_state = sitting_parse(db_text(b, 3));
+        out->cast = (int)db_column_int64(b, 4);
+        int runoff = (int)db_column_int64(b, 5);
         out->runoff_proposed = out->sitting_state == SITTING_TALLIED && runoff > 0;
         out->final = out->sitting_state == SITTING_TALLIED && runoff == 0;
     }
-    sq_done(b);
+    db_reset(b);
     return RC_OK;
 }
 
@@ -94,7 +107,7 @@ int store_ballot_stage(struct store *st, int64_t stage_id, struct ballot_stage *
         return rc;
     if (out->base.kind != STAGE_KIND_BALLOT)
         return RC_NOTFOUND;
-    sqlite3_stmt *a = sq_prepare(st, SQL_STAGE), *b = sq_prepare(st, SQL_SITTING);
+    struct db_stmt *a = store_stmt(st, SQL_STAGE), *b = store_stmt(st, SQL_SITTING);
     if (!a || !b)
         return RC_ERROR;
     return read_stage(a, b, stage_id, out);
@@ -105,43 +118,46 @@ json_t *store_ballot_jurors(struct store *st, int64_t stage_id, int64_t sitting_
     static const char sql[] =
         "SELECT j.user_id, u.name, u.email, coalesce(g.name, ''), coalesce(n.name, ''), j.present, "
         "EXISTS (SELECT 1 FROM ballot_cast b WHERE b.sitting_id = ?2 AND b.user_id = j.user_id) "
-        "FROM juror j JOIN user u ON u.id = j.user_id LEFT JOIN reviewer r ON r.user_id = j.user_id "
+        "FROM juror j JOIN \"user\" u ON u.id = j.user_id "
+        "LEFT JOIN reviewer r ON r.user_id = j.user_id "
         "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit n ON n.id = r.unit_id "
         "WHERE j.stage_id = ?1 ORDER BY u.name, j.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, sitting_id);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, sitting_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:b,s:b}", "user_id",
-                         (json_int_t)sqlite3_column_int64(s, 0), "name", sq_jtext(s, 1), "email",
-                         sq_jtext(s, 2), "region_name", sq_jtext(s, 3), "unit_name", sq_jtext(s, 4),
-                         "present", sqlite3_column_int(s, 5), "cast", sqlite3_column_int(s, 6)));
-    sq_done(s);
+    while (db_step(s) == DB_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:b,s:b}", "user_id",
+                                           (json_int_t)db_column_int64(s, 0), "name",
+                                           db_jtext(s, 1), "email", db_jtext(s, 2), "region_name",
+                                           db_jtext(s, 3), "unit_name", db_jtext(s, 4), "present",
+                                           (int)db_column_int64(s, 5), "cast",
+                                           (int)db_column_int64(s, 6)));
+    db_reset(s);
     return a;
 }
 
 json_t *store_ballot_juror_candidates(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
-        "SELECT r.user_id, u.name, coalesce(g.name, '') FROM reviewer r JOIN user u ON u.id = "
-        "r.user_id LEFT JOIN region g ON g.code = r.region_code WHERE r.active AND u.disabled = 0 "
+        "SELECT r.user_id, u.name, coalesce(g.name, '') FROM reviewer r JOIN \"user\" u ON u.id = "
+        "r.user_id LEFT JOIN region g ON g.code = r.region_code "
+        "WHERE r.active <> 0 AND u.disabled = 0 "
         "AND " REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)") " "
         "AND NOT EXISTS (SELECT 1 FROM juror j WHERE j.stage_id = ?1 AND j.user_id = r.user_id) "
         "ORDER BY u.name, r.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "user_id",
-                                           (json_int_t)sqlite3_column_int64(s, 0), "name",
-                                           sq_jtext(s, 1), "region_name", sq_jtext(s, 2)));
-    sq_done(s);
+                                           (json_int_t)db_column_int64(s, 0), "name",
+                                           db_jtext(s, 1), "region_name", db_jtext(s, 2)));
+    db_reset(s);
     return a;
 }
 
@@ -151,16 +167,16 @@ json_t *store_ballot_stages_of(struct store *st, int64_t user_id)
         "SELECT s.id, s.name, m.name FROM juror j JOIN stage s ON s.id = j.stage_id "
         "JOIN campaign m ON m.id = s.campaign_id WHERE j.user_id = ?1 "
         "AND " REVIEWS_IN("j.user_id", "s.campaign_id") " ORDER BY s.id DESC";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 1, user_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "stage_id",
-                                           (json_int_t)sqlite3_column_int64(s, 0), "name",
-                                           sq_jtext(s, 1), "campaign", sq_jtext(s, 2)));
-    sq_done(s);
+                                           (json_int_t)db_column_int64(s, 0), "name",
+                                           db_jtext(s, 1), "campaign", db_jtext(s, 2)));
+    db_reset(s);
     return a;
 }
 
@@ -170,29 +186,29 @@ int store_ballot_is_juror(struct store *st, int64_t stage_id, int64_t user_id, i
     static const char sql[] =
         "SELECT j.present FROM juror j JOIN stage s ON s.id = j.stage_id "
         "WHERE j.stage_id = ?1 AND j.user_id = ?2 AND " REVIEWS_IN("j.user_id", "s.campaign_id");
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    int rc = sqlite3_step(s), on = rc == SQLITE_ROW;
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
+    int rc = db_step(s), on = rc == DB_ROW;
     if (present)
-        *present = on && sqlite3_column_int(s, 0);
-    sq_done(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? on : -1;
+        *present = on && (int)db_column_int64(s, 0);
+    db_reset(s);
+    return rc == DB_ROW || rc == DB_DONE ? on : -1;
 }
 
 int store_ballot_has_cast(struct store *st, int64_t sitting_id, int64_t user_id)
 {
     static const char sql[] = "SELECT 1 FROM ballot_cast WHERE sitting_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    int rc = sqlite3_step(s);
-    sq_done(s);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 2, user_id);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 json_t *store_ballot_paper(struct store *st, int64_t sitting_id, int64_t user_id)
@@ -208,23 +224,23 @@ json_t *store_ballot_paper(struct store *st, int64_t sitting_id, int64_t user_id
         "JOIN unit n ON n.id = c.unit_id "
         "LEFT JOIN stage_case p ON p.case_id = c.id AND p.stage_id = " PREVIOUS_STAGE " "
         "WHERE t.id = ?1 ORDER BY p.rank IS NULL, p.rank, c.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_int64(s, 2, user_id);
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 2, user_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:i,s:b,s:b}", "case_id",
-                              (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1),
-                              "region_name", sq_jtext(s, 2), "unit_name", sq_jtext(s, 3),
-                              "reviews", sqlite3_column_int(s, 6), "conflict",
-                              sqlite3_column_int(s, 7), "approved", sqlite3_column_int(s, 8));
+                              (json_int_t)db_column_int64(s, 0), "title", db_jtext(s, 1),
+                              "region_name", db_jtext(s, 2), "unit_name", db_jtext(s, 3),
+                              "reviews", (int)db_column_int64(s, 6), "conflict",
+                              (int)db_column_int64(s, 7), "approved", (int)db_column_int64(s, 8));
         json_object_set_new(o, "score", opt_real(s, 4));
         json_object_set_new(o, "rank", opt_int(s, 5));
         json_array_append_new(a, o);
     }
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
@@ -237,25 +253,25 @@ json_t *store_ballot_results(struct store *st, int64_t sitting_id)
         "JOIN \"case\" c ON c.id = sc.case_id JOIN region g ON g.code = c.region_code "
         "JOIN unit n ON n.id = c.unit_id "
         "LEFT JOIN stage_case p ON p.case_id = c.id AND p.stage_id = " PREVIOUS_STAGE " "
-        "WHERE t.id = ?1 ORDER BY sc.ord IS NULL, sc.ord = 0, sc.ord, "
-        "sc.approvals * 1.0 / max(sc.eligible, 1) DESC, p.rank IS NULL, p.rank, c.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+        "WHERE t.id = ?1 ORDER BY sc.ord IS NULL, sc.ord = 0, sc.ord, (" SHARE ") IS NULL, "
+        SHARE " DESC, p.rank IS NULL, p.rank, c.id";
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 1, sitting_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:b,s:b,s:b,s:i}", "case_id",
-                              (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1),
-                              "region_name", sq_jtext(s, 2), "unit_name", sq_jtext(s, 3), "passed",
-                              sqlite3_column_int(s, 7), "elected", sqlite3_column_int(s, 8),
-                              "runoff", sqlite3_column_int(s, 9), "ord", sqlite3_column_int(s, 10));
+    while (db_step(s) == DB_ROW) {
+        json_t *o = json_pack(
+            "{s:I,s:o,s:o,s:o,s:b,s:b,s:b,s:i}", "case_id", (json_int_t)db_column_int64(s, 0),
+            "title", db_jtext(s, 1), "region_name", db_jtext(s, 2), "unit_name", db_jtext(s, 3),
+            "passed", (int)db_column_int64(s, 7), "elected", (int)db_column_int64(s, 8), "runoff",
+            (int)db_column_int64(s, 9), "ord", (int)db_column_int64(s, 10));
         json_object_set_new(o, "prior_rank", opt_int(s, 4));
         json_object_set_new(o, "approvals", opt_int(s, 5));
         json_object_set_new(o, "eligible", opt_int(s, 6));
         json_array_append_new(a, o);
     }
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
@@ -264,24 +280,24 @@ json_t *store_ballot_sittings(struct store *st, int64_t stage_id)
     static const char sql[] =
         "SELECT t.id, t.round, t.places, t.state, t.present, "
         "(SELECT count(*) FROM ballot b WHERE b.sitting_id = t.id), "
-        "(SELECT count(*) FROM sitting_case sc WHERE sc.sitting_id = t.id AND sc.elected), "
-        "(SELECT count(*) FROM sitting_case sc WHERE sc.sitting_id = t.id AND sc.runoff), "
+        "(SELECT count(*) FROM sitting_case sc WHERE sc.sitting_id = t.id AND sc.elected <> 0), "
+        "(SELECT count(*) FROM sitting_case sc WHERE sc.sitting_id = t.id AND sc.runoff <> 0), "
         "(SELECT count(*) FROM sitting_case sc WHERE sc.sitting_id = t.id) "
         "FROM sitting t WHERE t.stage_id = ?1 ORDER BY t.round";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (db_step(s) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:i,s:i,s:o,s:i,s:i,s:i,s:i,s:i}", "id",
-                         (json_int_t)sqlite3_column_int64(s, 0), "round", sqlite3_column_int(s, 1),
-                         "places", sqlite3_column_int(s, 2), "state", sq_jtext(s, 3), "present",
-                         sqlite3_column_int(s, 4), "ballots", sqlite3_column_int(s, 5), "elected",
-                         sqlite3_column_int(s, 6), "runoff", sqlite3_column_int(s, 7),
-                         "candidates", sqlite3_column_int(s, 8)));
-    sq_done(s);
+                         (json_int_t)db_column_int64(s, 0), "round", (int)db_column_int64(s, 1),
+                         "places", (int)db_column_int64(s, 2), "state", db_jtext(s, 3), "present",
+                         (int)db_column_int64(s, 4), "ballots", (int)db_column_int64(s, 5),
+                         "elected", (int)db_column_int64(s, 6), "runoff",
+                         (int)db_column_int64(s, 7), "candidates", (int)db_column_int64(s, 8)));
+    db_reset(s);
     return a;
 }
 
@@ -293,29 +309,29 @@ json_t *store_ballot_receipt(struct store *st, const char *digest)
     static const char items[] =
         "SELECT c.id, c.title FROM ballot_approval a JOIN \"case\" c ON c.id = a.case_id "
         "WHERE a.sitting_id = ?1 AND a.receipt = ?2 ORDER BY c.id";
-    sqlite3_stmt *s = sq_prepare(st, head);
+    struct db_stmt *s = store_stmt(st, head);
     if (!s)
         return NULL;
-    sqlite3_bind_text(s, 1, digest, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_text(s, 1, digest, -1);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return NULL;
     }
-    int64_t sitting = sqlite3_column_int64(s, 3);
-    json_t *o = json_pack("{s:o,s:i,s:o,s:b}", "stage", sq_jtext(s, 0), "round",
-                          sqlite3_column_int(s, 1), "state", sq_jtext(s, 2), "counted",
-                          strcmp(sq_text(s, 2), "tallied") == 0);
-    sq_done(s);
+    int64_t sitting = db_column_int64(s, 3);
+    json_t *o = json_pack("{s:o,s:i,s:o,s:b}", "stage", db_jtext(s, 0), "round",
+                          (int)db_column_int64(s, 1), "state", db_jtext(s, 2), "counted",
+                          strcmp(db_text(s, 2), "tallied") == 0);
+    db_reset(s);
     json_t *a = json_array();
-    sqlite3_stmt *q = sq_prepare(st, items);
+    struct db_stmt *q = store_stmt(st, items);
     if (q) {
-        sqlite3_bind_int64(q, 1, sitting);
-        sqlite3_bind_text(q, 2, digest, -1, SQLITE_TRANSIENT);
-        while (sqlite3_step(q) == SQLITE_ROW)
+        db_bind_int64(q, 1, sitting);
+        db_bind_text(q, 2, digest, -1);
+        while (db_step(q) == DB_ROW)
             json_array_append_new(a, json_pack("{s:I,s:o}", "case_id",
-                                               (json_int_t)sqlite3_column_int64(q, 0), "title",
-                                               sq_jtext(q, 1)));
-        sq_done(q);
+                                               (json_int_t)db_column_int64(q, 0), "title",
+                                               db_jtext(q, 1)));
+        db_reset(q);
     }
     json_object_set_new(o, "approvals", a);
     return o;
@@ -329,7 +345,7 @@ json_t *store_ballot_receipt(struct store *st, const char *digest)
 static const char SQL_TALLY_INPUT[] =
     "WITH t AS (SELECT id, stage_id, present FROM sitting WHERE id = ?1), "
     "jr AS MATERIALIZED (SELECT j.user_id, r.region_code, r.unit_id FROM t JOIN juror j ON "
-    " j.stage_id = t.stage_id AND j.present LEFT JOIN reviewer r ON r.user_id = j.user_id), "
+    " j.stage_id = t.stage_id AND j.present <> 0 LEFT JOIN reviewer r ON r.user_id = j.user_id), "
     "prev AS (SELECT " PREVIOUS_STAGE " AS id FROM t) "
     "SELECT sc.case_id, "
     "(SELECT count(*) FROM ballot_approval a WHERE a.sitting_id = t.id AND a.case_id = c.id), "
@@ -340,34 +356,34 @@ static const char SQL_TALLY_INPUT[] =
     "JOIN \"case\" c ON c.id = sc.case_id "
     "LEFT JOIN stage_case p ON p.case_id = c.id AND p.stage_id = (SELECT id FROM prev)";
 
-static int read_tally_input(sqlite3_stmt *s, int64_t sitting_id, struct tally_case **out, int *n)
+static int read_tally_input(struct db_stmt *s, int64_t sitting_id, struct tally_case **out, int *n)
 {
     size_t cap = 64, k = 0;
     struct tally_case *c = malloc(cap * sizeof *c);
     if (!c)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 1, sitting_id);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         if (k == cap) {
             struct tally_case *g = realloc(c, 2 * cap * sizeof *c);
             if (!g) {
                 free(c);
-                sq_done(s);
+                db_reset(s);
                 return RC_ERROR;
             }
             c = g;
             cap *= 2;
         }
         memset(&c[k], 0, sizeof c[k]);
-        c[k].case_id = sqlite3_column_int64(s, 0);
-        c[k].approvals = sqlite3_column_int(s, 1);
-        c[k].eligible = sqlite3_column_int(s, 2);
-        c[k].prior_rank = sqlite3_column_int(s, 3);
+        c[k].case_id = db_column_int64(s, 0);
+        c[k].approvals = (int)db_column_int64(s, 1);
+        c[k].eligible = (int)db_column_int64(s, 2);
+        c[k].prior_rank = (int)db_column_int64(s, 3);
         k++;
     }
-    sq_done(s);
-    if (rc != SQLITE_DONE || k > TALLY_MAX) {
+    db_reset(s);
+    if (rc != DB_DONE || k > TALLY_MAX) {
         free(c);
         return RC_ERROR;
     }
@@ -378,7 +394,7 @@ static int read_tally_input(sqlite3_stmt *s, int64_t sitting_id, struct tally_ca
 
 int store_ballot_tally_input(struct store *st, int64_t sitting_id, struct tally_case **out, int *n)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_TALLY_INPUT);
+    struct db_stmt *s = store_stmt(st, SQL_TALLY_INPUT);
     return s ? read_tally_input(s, sitting_id, out, n) : RC_ERROR;
 }
 
@@ -388,14 +404,14 @@ int store_ballot_tally_input(struct store *st, int64_t sitting_id, struct tally_
 static int tx_current(struct store_tx *tx, int64_t stage_id, struct ballot_stage *b)
 {
     memset(b, 0, sizeof *b);
-    sqlite3_stmt *a = tx_prepare(tx, SQL_STAGE), *s = tx_prepare(tx, SQL_SITTING);
+    struct db_stmt *a = tx_stmt(tx, SQL_STAGE), *s = tx_stmt(tx, SQL_SITTING);
     static const char kind[] = "SELECT kind FROM stage WHERE id = ?1";
-    sqlite3_stmt *k = tx_prepare(tx, kind);
+    struct db_stmt *k = tx_stmt(tx, kind);
     if (!a || !s || !k)
         return RC_ERROR;
-    sqlite3_bind_int64(k, 1, stage_id);
-    int ok = sqlite3_step(k) == SQLITE_ROW && strcmp(sq_text(k, 0), "ballot") == 0;
-    sq_done(k);
+    db_bind_int64(k, 1, stage_id);
+    int ok = db_step(k) == DB_ROW && strcmp(db_text(k, 0), "ballot") == 0;
+    db_reset(k);
     if (!ok)
         return RC_NOTFOUND;
     return read_stage(a, s, stage_id, b);
@@ -416,22 +432,22 @@ int tx_ballot_settings(struct store_tx *tx, int64_t stage_id, int places, int qu
     if (!before_voting(&b))
         return RC_STATE;
     static const char sql[] = "UPDATE stage SET ballot_places = ?2, jury_quorum = ?3 WHERE id = ?1";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int(s, 2, places);
-    sqlite3_bind_int(s, 3, quorum);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, places);
+    db_bind_int64(s, 3, quorum);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
     /* An open first sitting takes the new number of places. */
     static const char upd[] = "UPDATE sitting SET places = ?2 WHERE stage_id = ?1 AND round = 1";
-    s = tx_prepare(tx, upd);
+    s = tx_stmt(tx, upd);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int(s, 2, places);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, places);
+    return db_run(s);
 }
 
 int tx_juror_add(struct store_tx *tx, int64_t stage_id, int64_t user_id)
@@ -444,24 +460,25 @@ int tx_juror_add(struct store_tx *tx, int64_t stage_id, int64_t user_id)
         return RC_STATE;
     /* The jury is drawn from the campaign's own expert pool. */
     static const char pool[] =
-        "SELECT 1 FROM reviewer WHERE user_id = ?1 AND active AND "
+        "SELECT 1 FROM reviewer WHERE user_id = ?1 AND active <> 0 AND "
         REVIEWS_IN("?1", "(SELECT campaign_id FROM stage WHERE id = ?2)");
-    sqlite3_stmt *s = tx_prepare(tx, pool);
+    struct db_stmt *s = tx_stmt(tx, pool);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, user_id);
-    sqlite3_bind_int64(s, 2, stage_id);
-    int found = sqlite3_step(s) == SQLITE_ROW;
-    sq_done(s);
+    db_bind_int64(s, 1, user_id);
+    db_bind_int64(s, 2, stage_id);
+    int found = db_step(s) == DB_ROW;
+    db_reset(s);
     if (!found)
         return RC_INVALID;
-    static const char sql[] = "INSERT OR IGNORE INTO juror (stage_id, user_id) VALUES (?1, ?2)";
-    s = tx_prepare(tx, sql);
+    static const char sql[] = "INSERT INTO juror (stage_id, user_id) VALUES (?1, ?2) "
+                              "ON CONFLICT (stage_id, user_id) DO NOTHING";
+    s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    return tx_exec_changed(tx, s, RC_EXISTS);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
+    return db_run_changed(s, RC_EXISTS);
 }
 
 int tx_juror_remove(struct store_tx *tx, int64_t stage_id, int64_t user_id)
@@ -473,12 +490,12 @@ int tx_juror_remove(struct store_tx *tx, int64_t stage_id, int64_t user_id)
     if (!before_voting(&b))
         return RC_STATE;
     static const char sql[] = "DELETE FROM juror WHERE stage_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    return tx_exec_changed(tx, s, RC_NOTFOUND);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 int tx_sitting_open(struct store_tx *tx, int64_t stage_id, int runoff)
@@ -493,13 +510,13 @@ int tx_sitting_open(struct store_tx *tx, int64_t stage_id, int runoff)
             return RC_STATE;
         static const char left[] =
             "SELECT t.places - (SELECT count(*) FROM sitting_case WHERE sitting_id = t.id AND "
-            "elected) FROM sitting t WHERE t.id = ?1";
-        sqlite3_stmt *s = tx_prepare(tx, left);
+            "elected <> 0) FROM sitting t WHERE t.id = ?1";
+        struct db_stmt *s = tx_stmt(tx, left);
         if (!s)
             return RC_ERROR;
-        sqlite3_bind_int64(s, 1, b.sitting_id);
-        places = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-        sq_done(s);
+        db_bind_int64(s, 1, b.sitting_id);
+        places = db_step(s) == DB_ROW ? (int)db_column_int64(s, 0) : 0;
+        db_reset(s);
     } else {
         if (b.sitting_id)
             return RC_STATE;
@@ -507,34 +524,37 @@ int tx_sitting_open(struct store_tx *tx, int64_t stage_id, int runoff)
             return RC_INVALID;
         places = b.places;
     }
-    static const char ins[] =
-        "INSERT INTO sitting (stage_id, round, places) VALUES (?1, ?2, ?3)";
-    sqlite3_stmt *s = tx_prepare(tx, ins);
+    static const char ins[] = "INSERT INTO sitting (stage_id, round, places, opened_at) "
+                              "VALUES (?1, ?2, ?3, ?4) RETURNING id";
+    struct db_stmt *s = tx_stmt(tx, ins);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int(s, 2, b.round + 1);
-    sqlite3_bind_int(s, 3, places);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, b.round + 1);
+    db_bind_int64(s, 3, places);
+    db_bind_text(s, 4, now, -1);
+    int64_t id;
+    if ((rc = db_run_id(s, &id)) != RC_OK)
         return rc;
-    int64_t id = sqlite3_last_insert_rowid(tx->db);
     static const char first[] =
         "INSERT INTO sitting_case (sitting_id, case_id) SELECT ?1, case_id FROM stage_case "
         "WHERE stage_id = ?2";
     static const char again[] =
         "INSERT INTO sitting_case (sitting_id, case_id) SELECT ?1, case_id FROM sitting_case "
-        "WHERE sitting_id = ?2 AND runoff";
-    s = tx_prepare(tx, runoff ? again : first);
+        "WHERE sitting_id = ?2 AND runoff <> 0";
+    s = tx_stmt(tx, runoff ? again : first);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, runoff ? b.sitting_id : stage_id);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, runoff ? b.sitting_id : stage_id);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
+    if ((rc = run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
         return rc;
     /* The pool is fixed once the ballot has begun (stage.h: filled only in setup). */
-    return tx_exec_id(tx, "UPDATE stage SET state = 'released' WHERE id = ?1 AND state IN "
+    return run_id(tx, "UPDATE stage SET state = 'released' WHERE id = ?1 AND state IN "
                           "('setup','proposed')", stage_id);
 }
 
@@ -546,16 +566,16 @@ int tx_sitting_presence(struct store_tx *tx, int64_t stage_id, const int64_t *us
         return rc;
     if (b.sitting_state != SITTING_OPEN)
         return RC_STATE;
-    if ((rc = tx_exec_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
+    if ((rc = run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
         return rc;
     static const char sql[] = "UPDATE juror SET present = 1 WHERE stage_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
     for (int i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, stage_id);
-        sqlite3_bind_int64(s, 2, user_ids[i]);
-        if ((rc = tx_exec_changed(tx, s, RC_INVALID)) != RC_OK)
+        db_bind_int64(s, 1, stage_id);
+        db_bind_int64(s, 2, user_ids[i]);
+        if ((rc = db_run_changed(s, RC_INVALID)) != RC_OK)
             return rc;
     }
     return RC_OK;
@@ -573,12 +593,12 @@ int tx_sitting_start(struct store_tx *tx, int64_t stage_id)
         return RC_QUOTA;
     static const char sql[] =
         "UPDATE sitting SET state = 'voting', present = ?2 WHERE id = ?1 AND state = 'open'";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, b.sitting_id);
-    sqlite3_bind_int(s, 2, b.present);
-    return tx_exec_changed(tx, s, RC_STATE);
+    db_bind_int64(s, 1, b.sitting_id);
+    db_bind_int64(s, 2, b.present);
+    return db_run_changed(s, RC_STATE);
 }
 
 /* The rules of a ballot: the sitting votes, the juror is present and has not cast, the choice fits. */
@@ -589,18 +609,18 @@ static int check_ballot(struct store_tx *tx, int64_t sitting_id, int64_t user_id
         "SELECT t.state, t.places, j.present, EXISTS (SELECT 1 FROM ballot_cast b WHERE "
         "b.sitting_id = t.id AND b.user_id = ?2) FROM sitting t "
         "LEFT JOIN juror j ON j.stage_id = t.stage_id AND j.user_id = ?2 WHERE t.id = ?1";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 2, user_id);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return RC_NOTFOUND;
     }
-    int voting = strcmp(sq_text(s, 0), "voting") == 0, places = sqlite3_column_int(s, 1);
-    int present = sqlite3_column_int(s, 2), cast = sqlite3_column_int(s, 3);
-    sq_done(s);
+    int voting = strcmp(db_text(s, 0), "voting") == 0, places = (int)db_column_int64(s, 1);
+    int present = (int)db_column_int64(s, 2), cast = (int)db_column_int64(s, 3);
+    db_reset(s);
     if (cast)
         return RC_EXISTS;
     if (!voting || !present)
@@ -610,18 +630,18 @@ static int check_ballot(struct store_tx *tx, int64_t sitting_id, int64_t user_id
     static const char ok[] =
         "SELECT NOT " CONFLICTED("?3") " FROM sitting_case sc JOIN \"case\" c ON c.id = "
         "sc.case_id WHERE sc.sitting_id = ?1 AND sc.case_id = ?2";
-    s = tx_prepare(tx, ok);
+    s = tx_stmt(tx, ok);
     if (!s)
         return RC_ERROR;
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < i; k++)
             if (case_ids[k] == case_ids[i])
                 return RC_INVALID;
-        sqlite3_bind_int64(s, 1, sitting_id);
-        sqlite3_bind_int64(s, 2, case_ids[i]);
-        sqlite3_bind_int64(s, 3, user_id);
-        int fine = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
-        sq_done(s);
+        db_bind_int64(s, 1, sitting_id);
+        db_bind_int64(s, 2, case_ids[i]);
+        db_bind_int64(s, 3, user_id);
+        int fine = db_step(s) == DB_ROW && (int)db_column_int64(s, 0);
+        db_reset(s);
         if (!fine)
             return RC_INVALID;
     }
@@ -631,12 +651,12 @@ static int check_ballot(struct store_tx *tx, int64_t sitting_id, int64_t user_id
 static int drop_draft(struct store_tx *tx, int64_t sitting_id, int64_t user_id)
 {
     static const char sql[] = "DELETE FROM ballot_draft WHERE sitting_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 2, user_id);
+    return db_run(s);
 }
 
 int tx_ballot_save(struct store_tx *tx, int64_t sitting_id, int64_t user_id,
@@ -647,14 +667,14 @@ int tx_ballot_save(struct store_tx *tx, int64_t sitting_id, int64_t user_id,
         return rc;
     static const char sql[] =
         "INSERT INTO ballot_draft (sitting_id, user_id, case_id) VALUES (?1, ?2, ?3)";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
     for (int i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, sitting_id);
-        sqlite3_bind_int64(s, 2, user_id);
-        sqlite3_bind_int64(s, 3, case_ids[i]);
-        if ((rc = tx_exec(tx, s)) != RC_OK)
+        db_bind_int64(s, 1, sitting_id);
+        db_bind_int64(s, 2, user_id);
+        db_bind_int64(s, 3, case_ids[i]);
+        if ((rc = db_run(s)) != RC_OK)
             return rc;
     }
     return RC_OK;
@@ -670,26 +690,26 @@ int tx_ballot_cast(struct store_tx *tx, int64_t sitting_id, int64_t user_id,
     static const char what[] = "INSERT INTO ballot (sitting_id, receipt) VALUES (?1, ?2)";
     static const char item[] =
         "INSERT INTO ballot_approval (sitting_id, receipt, case_id) VALUES (?1, ?2, ?3)";
-    sqlite3_stmt *s = tx_prepare(tx, who);
+    struct db_stmt *s = tx_stmt(tx, who);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_int64(s, 2, user_id);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, what)))
+    if (!(s = tx_stmt(tx, what)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, sitting_id);
-    sqlite3_bind_text(s, 2, receipt_digest, -1, SQLITE_TRANSIENT);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, sitting_id);
+    db_bind_text(s, 2, receipt_digest, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, item)))
+    if (!(s = tx_stmt(tx, item)))
         return RC_ERROR;
     for (int i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, sitting_id);
-        sqlite3_bind_text(s, 2, receipt_digest, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 3, case_ids[i]);
-        if ((rc = tx_exec(tx, s)) != RC_OK)
+        db_bind_int64(s, 1, sitting_id);
+        db_bind_text(s, 2, receipt_digest, -1);
+        db_bind_int64(s, 3, case_ids[i]);
+        if ((rc = db_run(s)) != RC_OK)
             return rc;
     }
     return RC_OK;
@@ -698,25 +718,25 @@ int tx_ballot_cast(struct store_tx *tx, int64_t sitting_id, int64_t user_id,
 /* The stage's result once no runoff is left: the elected of every round, in order. */
 static int store_final(struct store_tx *tx, int64_t stage_id)
 {
-    int rc = tx_exec_id(tx, "UPDATE stage_case SET advanced = 0, rank = NULL WHERE stage_id = ?1",
+    int rc = run_id(tx, "UPDATE stage_case SET advanced = 0, rank = NULL WHERE stage_id = ?1",
                         stage_id);
     if (rc != RC_OK)
         return rc;
     static const char list[] =
-        "SELECT sc.case_id, sc.approvals * 1.0 / max(sc.eligible, 1) FROM sitting t "
-        "JOIN sitting_case sc ON sc.sitting_id = t.id WHERE t.stage_id = ?1 AND sc.elected "
+        "SELECT sc.case_id, " SHARE " FROM sitting t "
+        "JOIN sitting_case sc ON sc.sitting_id = t.id WHERE t.stage_id = ?1 AND sc.elected <> 0 "
         "ORDER BY t.round, sc.ord";
     static const char upd[] =
         "UPDATE stage_case SET advanced = 1, rank = ?3, score = ?4 WHERE stage_id = ?1 AND "
         "case_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, list);
+    struct db_stmt *s = tx_stmt(tx, list);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     int64_t *ids = NULL;
     double *shares = NULL;
     size_t n = 0, cap = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             int64_t *gi = realloc(ids, cap * sizeof *ids);
@@ -724,34 +744,34 @@ static int store_final(struct store_tx *tx, int64_t stage_id)
             if (gi)
                 ids = gi;
             if (!gi || !gs) {
-                sq_done(s);
+                db_reset(s);
                 free(ids);
                 return RC_ERROR;
             }
             shares = gs;
         }
-        ids[n] = sqlite3_column_int64(s, 0);
-        shares[n++] = sqlite3_column_double(s, 1);
+        ids[n] = db_column_int64(s, 0);
+        shares[n++] = db_column_double(s, 1);
     }
-    sq_done(s);
+    db_reset(s);
     rc = RC_OK;
-    sqlite3_stmt *u = tx_prepare(tx, upd);
+    struct db_stmt *u = tx_stmt(tx, upd);
     for (size_t i = 0; rc == RC_OK && i < n; i++) {
         if (!u) {
             rc = RC_ERROR;
             break;
         }
-        sqlite3_bind_int64(u, 1, stage_id);
-        sqlite3_bind_int64(u, 2, ids[i]);
-        sqlite3_bind_int(u, 3, (int)i + 1);
-        sqlite3_bind_double(u, 4, shares[i]);
-        rc = tx_exec(tx, u);
+        db_bind_int64(u, 1, stage_id);
+        db_bind_int64(u, 2, ids[i]);
+        db_bind_int64(u, 3, (int)i + 1);
+        db_bind_double(u, 4, shares[i]);
+        rc = db_run(u);
     }
     free(ids);
     free(shares);
     if (rc != RC_OK)
         return rc;
-    return tx_exec_id(tx, "UPDATE stage SET state = 'ranked' WHERE id = ?1", stage_id);
+    return run_id(tx, "UPDATE stage SET state = 'ranked' WHERE id = ?1", stage_id);
 }
 
 int tx_ballot_tally(struct store_tx *tx, int64_t stage_id, struct tally_outcome *out)
@@ -765,45 +785,50 @@ int tx_ballot_tally(struct store_tx *tx, int64_t stage_id, struct tally_outcome 
     if (b.present < b.quorum || b.present == 0)
         return RC_QUOTA;
     static const char waiting[] =
-        "SELECT count(*) FROM juror j WHERE j.stage_id = ?1 AND j.present AND NOT EXISTS "
+        "SELECT count(*) FROM juror j WHERE j.stage_id = ?1 AND j.present <> 0 AND NOT EXISTS "
         "(SELECT 1 FROM ballot_cast b WHERE b.sitting_id = ?2 AND b.user_id = j.user_id)";
-    sqlite3_stmt *s = tx_prepare(tx, waiting);
+    struct db_stmt *s = tx_stmt(tx, waiting);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, b.sitting_id);
-    int left = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-    sq_done(s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, b.sitting_id);
+    int left = db_step(s) == DB_ROW ? (int)db_column_int64(s, 0) : -1;
+    db_reset(s);
     if (left != 0)
         return left < 0 ? RC_ERROR : RC_STATE;
     struct tally_case *c;
     int n;
-    if (!(s = tx_prepare(tx, SQL_TALLY_INPUT)) ||
+    if (!(s = tx_stmt(tx, SQL_TALLY_INPUT)) ||
         (rc = read_tally_input(s, b.sitting_id, &c, &n)) != RC_OK)
         return RC_ERROR;
     tally_run(c, n, b.sitting_places, out);
     static const char upd[] =
         "UPDATE sitting_case SET approvals = ?3, eligible = ?4, ord = ?5, passed = ?6, "
         "elected = ?7, runoff = ?8 WHERE sitting_id = ?1 AND case_id = ?2";
-    s = tx_prepare(tx, upd);
+    s = tx_stmt(tx, upd);
     for (int i = 0; s && rc == RC_OK && i < n; i++) {
-        sqlite3_bind_int64(s, 1, b.sitting_id);
-        sqlite3_bind_int64(s, 2, c[i].case_id);
-        sqlite3_bind_int(s, 3, c[i].approvals);
-        sqlite3_bind_int(s, 4, c[i].eligible);
-        sqlite3_bind_int(s, 5, c[i].order);
-        sqlite3_bind_int(s, 6, c[i].passed);
-        sqlite3_bind_int(s, 7, c[i].elected);
-        sqlite3_bind_int(s, 8, c[i].runoff);
-        rc = tx_exec(tx, s);
+        db_bind_int64(s, 1, b.sitting_id);
+        db_bind_int64(s, 2, c[i].case_id);
+        db_bind_int64(s, 3, c[i].approvals);
+        db_bind_int64(s, 4, c[i].eligible);
+        db_bind_int64(s, 5, c[i].order);
+        db_bind_int64(s, 6, c[i].passed);
+        db_bind_int64(s, 7, c[i].elected);
+        db_bind_int64(s, 8, c[i].runoff);
+        rc = db_run(s);
     }
     free(c);
     if (!s || rc != RC_OK)
         return RC_ERROR;
     static const char done[] =
-        "UPDATE sitting SET state = 'tallied', "
-        "tallied_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id = ?1";
-    if ((rc = tx_exec_id(tx, done, b.sitting_id)) != RC_OK)
+        "UPDATE sitting SET state = 'tallied', tallied_at = ?2 WHERE id = ?1";
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    if (!(s = tx_stmt(tx, done)))
+        return RC_ERROR;
+    db_bind_int64(s, 1, b.sitting_id);
+    db_bind_text(s, 2, now, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
     return out->runoff ? RC_OK : store_final(tx, stage_id);
 }
