@@ -3,8 +3,8 @@
  * sealing vote batches, listing the log and verifying all of it.  Written
  * over the driver (db.h): it runs on SQLite and on PostgreSQL, and a row's
  * hash is the same on both (it is made here, in C, from the row's values).
- * The chain's head is read as the row of max(id), which both databases
- * find from their primary key without a sort; the log's times are made
+ * The chain's head is read backwards along the primary key, which both
+ * databases do without a sort; the log's times are made
  * here too (China Standard Time); long reads go by pages of rows.  The
  * refusal to change or delete a row is each database's trigger
  * (010_audit.sql, pg/schema.sql).
@@ -25,11 +25,13 @@ static const char zero_hash[MERKLE_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 /*
- * The newest row, found by its primary key on both databases (left to
- * itself SQLite's planner once sorted the whole chain for ORDER BY id DESC,
- * once per vote batch: a cost that grew with every batch).
+ * The newest row, read backwards along the primary key on both databases.
+ * The range on id is what holds SQLite to its rowid: without it, on the
+ * statistics of a young chain (few rows to a `who`), its planner read all
+ * of audit_who instead, for ORDER BY id DESC as for max(id) (1.8 ms at
+ * 40,000 rows, against 4 µs), once per vote batch.
  */
-static const char sql_head[] = "SELECT id, hash FROM audit WHERE id = (SELECT max(id) FROM audit)";
+static const char sql_head[] = "SELECT id, hash FROM audit WHERE id > 0 ORDER BY id DESC LIMIT 1";
 
 /* Rows of the chain read at a time by store_audit_verify. */
 #define VERIFY_PAGE 8192
