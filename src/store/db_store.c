@@ -131,3 +131,8 @@ int store_pg_schema(struct db_conn *c, char *err, size_t errlen)
     }
     return 0;
 }
+
+int store_reads_per_thread(struct store *st)
+{
+    return st->wdb != NULL;
+}

@@ -88,4 +88,11 @@ struct store *store_over(struct db_conn *c);
  */
 int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
 
+/*
+ * Whether each thread's reads of st run on a connection of its own (the
+ * SQLite store's readers), so that a read may be shared out to threads:
+ * not on a store over one connection (store_over).
+ */
+int store_reads_per_thread(struct store *st);
+
 #endif
