@@ -24,6 +24,14 @@
     "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
     "id DESC LIMIT 1)"
 
+/*
+ * The campaign under review: the newest with status 'review'.  One SQL text
+ * for store_review_campaign_id() and for the scoring queries that must see
+ * the same campaign, as a subquery (both databases take it).
+ */
+#define REVIEW_CAMPAIGN                                                                            \
+    "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
+
 /* Over a user id expression and a campaign id expression: the user reviews in it. */
 #define REVIEWS_IN(uid, campaign)                                                                  \
     "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
