@@ -51,6 +51,7 @@
 #include "store/correction.h"
 #include "store/db.h"
 #include "store/imports.h"
+#include "store/intake.h"
 #include "store/news.h"
 #include "store/notice.h"
 #include "store/outbox.h"
@@ -2940,6 +2941,283 @@ static void test_scoring_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The intake's writes, one op a write. */
+struct intake_op {
+    enum {
+        I_RECOMMEND,
+        I_MOVE,
+        I_SCREEN,
+        I_NOTIFY,
+        I_TIMELINE,
+        I_RULES,
+        I_RENAME,
+        I_ADD,
+        I_QUOTA
+    } op;
+    int64_t campaign_id, id;
+    const char *a, *b, *c;
+    int n;
+};
+
+static int intake_write(struct store_tx *tx, void *arg)
+{
+    const struct intake_op *o = arg;
+    switch (o->op) {
+    case I_RECOMMEND:
+        return tx_intake_recommend(tx, o->campaign_id, o->id, o->a, 2);
+    case I_MOVE:
+        return tx_intake_move(tx, o->campaign_id, o->id, o->a, o->b, o->c, 1, "理由", NULL);
+    case I_SCREEN:
+        return tx_intake_screening(tx, o->id, o->a, o->b, o->c, o->n ? "2020-10-10" : NULL, 1);
+    case I_NOTIFY:
+        return tx_intake_notify(tx, o->id, "主题", "正文");
+    case I_TIMELINE:
+        return tx_intake_timeline(tx, o->campaign_id, o->a, o->b);
+    case I_RULES:
+        return tx_intake_rules(tx, o->campaign_id, o->n, 2, "说明");
+    case I_RENAME:
+        return tx_intake_track_rename(tx, o->campaign_id, o->a, o->b);
+    case I_ADD:
+        return tx_intake_track_add(tx, o->campaign_id, o->a, o->b);
+    case I_QUOTA:
+        return tx_intake_quota(tx, o->campaign_id, o->a, o->n);
+    }
+    return RC_ERROR;
+}
+
+static int intake_do(struct store *st, struct intake_op o)
+{
+    return store_write_sync(st, intake_write, &o);
+}
+
+/* The queue's ids for filter f, as "1,2", and the count it matched. */
+static int queue_ids(struct store *st, struct intake_queue_filter f, char *out, size_t n)
+{
+    int matched = -1;
+    json_t *a = store_intake_queue(st, 1, &f, &matched);
+    assert_non_null(a);
+    out[0] = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                 (long long)json_integer_value(json_object_get(v, "id")));
+    }
+    json_decref(a);
+    return matched;
+}
+
+/* The entry of code in an array of regions, or NULL. */
+static json_t *region_entry(json_t *a, const char *code)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) if (strcmp(json_string_value(json_object_get(v, "code")), code) ==
+                                    0) return v;
+    return NULL;
+}
+
+static void test_intake_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Cases 1 and 2 submitted on the last day of the call in China Standard
+     * Time (23:59) and on the next (00:00); case 3 a draft.  The region may
+     * recommend one.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('990000', '测试省') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, cases_per_unit) "
+        "VALUES (1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', 1)",
+        "INSERT INTO track (campaign_id, slug, name) VALUES (1, 'city', '城市')", /* id 1 */
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '某镇', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'org@example.org', '组织者'), "
+        "(2, 'rec@example.org', '推荐人'), (3, 'sub@example.org', '填报人')",
+        "INSERT INTO user_role (user_id, role, unit_id) VALUES (3, 'submitter', 1)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+        "submitted_at, contact_name, contact_phone, contact_email) VALUES "
+        "(1, 1, 1, '990000', 1, 'Alpha 案例', 'submitted', '2020-09-30T15:59:59Z', '联系人', "
+        "'13800000000', ''), "
+        "(2, 1, 1, '990000', 1, '案例二', 'submitted', '2020-09-30T16:00:00Z', '联系人', "
+        "'13800000000', 'c2@example.org'), "
+        "(3, 1, 1, '990000', 1, '草稿', 'draft', NULL, '', '', '')",
+        "INSERT INTO case_section (case_id, seq, body_md) VALUES (1, 1, '一二三'), (1, 2, '  '), "
+        "(1, 3, '四五')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '990000', 1)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    /* The region's cases: the latest first, days in CST, characters counted. */
+    json_t *a = store_intake_region_cases(st, 1, "990000");
+    assert_int_equal(json_array_size(a), 2);
+    json_t *c2 = json_array_get(a, 0), *c1 = json_array_get(a, 1);
+    assert_int_equal(json_integer_value(json_object_get(c2, "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(c2, "submitted_at")), "2020-10-01");
+    assert_string_equal(json_string_value(json_object_get(c1, "submitted_at")), "2020-09-30");
+    assert_int_equal(json_integer_value(json_object_get(c1, "chars")), 7);
+    assert_true(json_is_false(json_object_get(c1, "recommended")));
+    json_decref(a);
+    int used = -1, allowed = -1;
+    store_intake_quota(st, 1, "990000", &used, &allowed);
+    assert_int_equal(used, 0);
+    assert_int_equal(allowed, 1);
+
+    /* One case: eligible when in by the deadline's day in CST. */
+    json_t *o = store_intake_case(st, 1, 1);
+    assert_non_null(o);
+    assert_true(json_is_true(json_object_get(o, "eligible")));
+    assert_int_equal(json_integer_value(json_object_get(o, "chars")), 7);
+    assert_string_equal(json_string_value(json_object_get(o, "region")), "测试省");
+    json_decref(o);
+    o = store_intake_case(st, 1, 2);
+    assert_true(json_is_false(json_object_get(o, "eligible")));
+    assert_string_equal(json_string_value(json_object_get(o, "submitted_at")), "2020-10-01");
+    json_decref(o);
+    assert_null(store_intake_case(st, 2, 1));
+
+    /* The queue: filters, the sections' lengths, in time or not; % is no wildcard. */
+    char ids[64];
+    struct intake_queue_filter f = {.status = "submitted", .limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    assert_string_equal(ids, "1,2");
+    int matched;
+    a = store_intake_queue(st, 1, &f, &matched);
+    assert_json(json_incref(json_object_get(json_array_get(a, 0), "sections")), "[3,0,2,0,0]");
+    assert_true(json_is_true(json_object_get(json_array_get(a, 0), "in_time")));
+    assert_true(json_is_true(json_object_get(json_array_get(a, 0), "eligible")));
+    assert_true(json_is_false(json_object_get(json_array_get(a, 1), "in_time")));
+    assert_true(json_is_true(json_object_get(json_array_get(a, 1), "track_ok")));
+    json_decref(a);
+    f.q = "ALPHA";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+    f.q = "镇";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    f.q = "%";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 0);
+    f.q = "zzz";
+    f.q_id = 2;
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "2");
+    f = (struct intake_queue_filter){.status = "submitted", .region = "110000", .limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 0);
+    f = (struct intake_queue_filter){.status = "submitted", .limit = 1, .offset = 1};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    assert_string_equal(ids, "2");
+
+    /* Recommended within the quota; past it nothing changes. */
+    struct intake_op rec = {.op = I_RECOMMEND, .campaign_id = 1, .id = 1, .a = "990000"};
+    assert_int_equal(intake_do(st, rec), RC_OK);
+    assert_int_equal(intake_do(st, rec), RC_STALE);
+    rec.id = 2;
+    assert_int_equal(intake_do(st, rec), RC_QUOTA);
+    assert_int_equal(
+        read_int(st, "SELECT count(*) FROM \"case\" WHERE id = ?1 AND status = 'submitted'", 2), 1);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM recommendation WHERE user_id = ?1", 2), 1);
+    struct intake_op move = {
+        .op = I_MOVE, .campaign_id = 1, .id = 2, .a = "110000", .b = "submitted", .c = "returned"};
+    assert_int_equal(intake_do(st, move), RC_STALE);
+    f = (struct intake_queue_filter){.limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+
+    /* Screening: the second decision replaces the first. */
+    assert_int_equal(
+        intake_do(st,
+                  (struct intake_op){.op = I_SCREEN, .id = 1, .a = "passed", .b = "{\"a\":true}"}),
+        RC_OK);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_SCREEN,
+                                                      .id = 1,
+                                                      .a = "returned",
+                                                      .b = "{\"a\":false}",
+                                                      .c = "缺材料",
+                                                      .n = 1}),
+                     RC_OK);
+    o = store_intake_case(st, 1, 1);
+    json_t *sc = json_object_get(o, "screening");
+    assert_string_equal(json_string_value(json_object_get(sc, "decision")), "returned");
+    assert_string_equal(json_string_value(json_object_get(sc, "reason")), "缺材料");
+    assert_string_equal(json_string_value(json_object_get(sc, "due")), "2020-10-10");
+    assert_string_equal(json_string_value(json_object_get(sc, "user")), "组织者");
+    assert_int_equal(strlen(json_string_value(json_object_get(sc, "at"))), 16);
+    assert_json(json_incref(json_object_get(sc, "checklist")), "{\"a\":false}");
+    json_t *ev = json_object_get(o, "events");
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "user")),
+                        "推荐人");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "to")),
+                        "recommended");
+    json_decref(o);
+
+    /* The activity, the latest first, in CST to the minute. */
+    static const char *const late[] = {
+        "INSERT INTO case_event (case_id, at, to_status) VALUES (3, '2020-02-04T18:30:00Z', "
+        "'draft')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
+    a = store_intake_activity(st, 1, 1);
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "at")),
+                        "2020-02-05 02:30");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "user")), "");
+    json_decref(a);
+
+    /* Notices: to the contact when it is an address, else to the unit's submitters. */
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_NOTIFY, .id = 1}), RC_OK);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_NOTIFY, .id = 2}), RC_OK);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM outbox WHERE id > ?1 AND to_addr IN "
+                              "('sub@example.org', 'c2@example.org')",
+                              0),
+                     2);
+
+    /* The counts, and the settings. */
+    o = store_intake_dashboard(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "total")), 3);
+    assert_json(json_incref(json_object_get(o, "statuses")),
+                "{\"draft\":1,\"recommended\":1,\"submitted\":1}");
+    json_t *g = region_entry(json_object_get(o, "regions"), "990000");
+    assert_non_null(g);
+    assert_int_equal(json_integer_value(json_object_get(g, "submitted")), 2);
+    assert_int_equal(json_integer_value(json_object_get(g, "recommended")), 1);
+    assert_true(json_is_true(json_object_get(g, "full")));
+    json_decref(o);
+    assert_int_equal(
+        intake_do(st, (struct intake_op){.op = I_QUOTA, .campaign_id = 1, .a = "990000", .n = 3}),
+        RC_OK);
+    a = store_intake_quotas(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(region_entry(a, "990000"), "quota")), 3);
+    json_decref(a);
+    struct intake_op tl = {
+        .op = I_TIMELINE, .campaign_id = 1, .a = "2020-05-02", .b = "2020-10-01"};
+    assert_int_equal(intake_do(st, tl), RC_OK);
+    o = store_intake_case(st, 1, 2);
+    assert_true(json_is_true(json_object_get(o, "eligible")));
+    json_decref(o);
+    tl.campaign_id = 9;
+    assert_int_equal(intake_do(st, tl), RC_STALE);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_RULES, .campaign_id = 1, .n = 2}),
+                     RC_OK);
+    assert_int_equal(read_int(st, "SELECT cases_per_unit FROM campaign WHERE id = ?1", 1), 2);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_RULES, .campaign_id = 9, .n = 2}),
+                     RC_STALE);
+    assert_int_equal(
+        intake_do(st,
+                  (struct intake_op){.op = I_RENAME, .campaign_id = 1, .a = "city", .b = "城镇"}),
+        RC_OK);
+    assert_int_equal(
+        intake_do(st, (struct intake_op){.op = I_RENAME, .campaign_id = 1, .a = "nope", .b = "无"}),
+        RC_NOTFOUND);
+    struct intake_op add = {.op = I_ADD, .campaign_id = 1, .a = "village", .b = "乡村"};
+    assert_int_equal(intake_do(st, add), RC_OK);
+    assert_int_equal(intake_do(st, add), RC_ERROR);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM track WHERE campaign_id = ?1", 1), 2);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -2978,6 +3256,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_submissions_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_ballot_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_scoring_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

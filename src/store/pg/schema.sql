@@ -407,8 +407,8 @@ CREATE INDEX attachment_case ON attachment(case_id);
 -- audit's and statements' refusals of change come with the audit module
 -- (issue 15, step 2).
 
--- The quota of region_quota is held by the recommendations module's trigger
--- (SQLite's recommendation_quota), which comes with that module.
+-- The quota of region_quota is held by the trigger recommendation_quota
+-- (below, with store/intake.c).
 CREATE TABLE recommendation (
     case_id BIGINT PRIMARY KEY REFERENCES "case"(id),
     campaign_id BIGINT NOT NULL REFERENCES campaign(id),
@@ -607,3 +607,20 @@ CREATE TABLE review_score (
     PRIMARY KEY (stage_id, case_id, user_id, criterion_id),
     FOREIGN KEY (stage_id, case_id, user_id) REFERENCES review(stage_id, case_id, user_id)
 );
+
+-- The quota of recommendations per region (store/intake.c reads it before it
+-- writes; this holds it against any other writer, as SQLite's trigger of
+-- the same name does, with the same words).
+CREATE FUNCTION recommendation_quota() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT count(*) FROM recommendation
+        WHERE campaign_id = NEW.campaign_id AND region_code = NEW.region_code)
+       >= coalesce((SELECT quota FROM region_quota
+                    WHERE campaign_id = NEW.campaign_id AND region_code = NEW.region_code), 0)
+    THEN
+        RAISE EXCEPTION 'quota exceeded' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER recommendation_quota BEFORE INSERT ON recommendation
+    FOR EACH ROW EXECUTE FUNCTION recommendation_quota();
