@@ -10,6 +10,7 @@ without paging ignores the parameter and sends the whole table), one at a time. 
 each round's median, the medians of the rounds, and NEW / REF.
 
   bench/admin_lists.py REF NEW [--rounds 6] [--requests 60] [--stage 9]
+  bench/admin_lists.py REF NEW --path '/admin/screening?status=passed'   (another list)
 
 Loopback only; the servers are stopped and the folder removed on exit.
 """
@@ -58,6 +59,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--requests", type=int, default=60)
     ap.add_argument("--stage", type=int, default=9)
+    ap.add_argument("--path", help="another paged list than the stage's ranking")
     o = ap.parse_args()
     work = tempfile.mkdtemp(prefix="laurel-admin-lists.")
     servers = {}
@@ -75,7 +77,8 @@ def main():
             srv.start()
             servers[name] = srv
         sessions = {k: sign_in(v.url) for k, v in servers.items()}
-        base = "/admin/stages/%d/ranking" % o.stage
+        base = o.path or "/admin/stages/%d/ranking" % o.stage
+        page = "&page=" if "?" in base else "?page="
         first = sessions["new"].get(servers["new"].url + "/api/v1" + base, timeout=60).json()
         pages = first.get("pager", {}).get("pages", 1)
         print("pages on NEW: %d" % pages, flush=True)
@@ -84,8 +87,8 @@ def main():
         for r in range(o.rounds):
             order = ("ref", "new") if r % 2 == 0 else ("new", "ref")
             for fmt in ("html", "json"):
-                paths = ["%s%s?page=%d" % ("/api/v1" if fmt == "json" else "", base,
-                                           rng.randint(1, pages)) for _ in range(o.requests)]
+                paths = ["%s%s%s%d" % ("/api/v1" if fmt == "json" else "", base, page,
+                                         rng.randint(1, pages)) for _ in range(o.requests)]
                 for k in order:
                     ms = round_of(sessions[k], servers[k].url, paths)
                     got[(k, fmt)].append(ms)

@@ -9,10 +9,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/embed.h"
 #include "core/log.h"
+#include "domain/workdays.h"
 #include "store/sqlite_int.h"
 #include "store/store_int.h"
 
@@ -75,6 +77,50 @@ void db_bind_opt(struct db_stmt *s, int i, const char *v)
         db_bind_text(s, i, v, -1);
     else
         db_bind_null(s, i);
+}
+
+/* Column col's UTC time in China Standard Time: *day (workdays.h) and the minute of that day. */
+static int cst_of(struct db_stmt *s, int col, int *day, int *minute)
+{
+    const char *t = db_column_text(s, col);
+    char date[11];
+    int hour = 0, min = 0;
+    if (!t || strlen(t) < 10)
+        return -1;
+    memcpy(date, t, 10);
+    date[10] = 0;
+    if (workdays_parse(date, day) != 0)
+        return -1;
+    if ((t[10] == 'T' || t[10] == ' ') && sscanf(t + 11, "%2d:%2d", &hour, &min) < 1)
+        hour = 0;
+    hour += 8;
+    if (hour >= 24) {
+        hour -= 24;
+        ++*day;
+    }
+    *minute = hour * 60 + min;
+    return 0;
+}
+
+json_t *db_cst_day(struct db_stmt *s, int col)
+{
+    int day, minute;
+    char date[11];
+    if (cst_of(s, col, &day, &minute) != 0)
+        return json_string("");
+    workdays_format(day, date);
+    return json_string(date);
+}
+
+json_t *db_cst_minute(struct db_stmt *s, int col)
+{
+    int day, minute;
+    char date[11], out[32];
+    if (cst_of(s, col, &day, &minute) != 0)
+        return json_null();
+    workdays_format(day, date);
+    snprintf(out, sizeof out, "%s %02d:%02d", date, minute / 60, minute % 60);
+    return json_string(out);
 }
 
 struct store *tx_store(struct store_tx *tx)

@@ -86,8 +86,8 @@ json_t *store_intake_quotas(struct store *st, int64_t campaign_id);
 /*
  * Endorse a submitted case of `region` in the campaign: status submitted ->
  * recommended, a recommendation row, an event.  RC_STALE when the case
- * is not a submitted case of that region; RC_QUOTA when the quota
- * trigger refuses.
+ * is not a submitted case of that region; RC_QUOTA when the region's
+ * quota is used up.
  */
 int tx_intake_recommend(struct store_tx *tx, int64_t campaign_id, int64_t case_id,
                         const char *region, int64_t user_id);

@@ -62,14 +62,6 @@ enum sq_id {
 
 extern const char *const sq_sql[Q__MAX];
 
-/*
- * The campaign under review: the newest with status 'review'.  One SQL text
- * for store_review_campaign_id() and for the scoring queries that must see
- * the same campaign, as a subquery.
- */
-#define REVIEW_CAMPAIGN                                                                            \
-    "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
-
 struct rconn;
 struct store_renderer;
 struct pub_views;

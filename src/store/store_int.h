@@ -24,6 +24,14 @@
     "ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'draft' THEN 2 ELSE 1 END, opens_at DESC, "      \
     "id DESC LIMIT 1)"
 
+/*
+ * The campaign under review: the newest with status 'review'.  One SQL text
+ * for store_review_campaign_id() and for the scoring queries that must see
+ * the same campaign, as a subquery (both databases take it).
+ */
+#define REVIEW_CAMPAIGN                                                                            \
+    "(SELECT id FROM campaign WHERE status = 'review' ORDER BY opens_at DESC, id DESC LIMIT 1)"
+
 /* Over a user id expression and a campaign id expression: the user reviews in it. */
 #define REVIEWS_IN(uid, campaign)                                                                  \
     "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
@@ -56,6 +64,14 @@ void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col);
 void db_bind_opt(struct db_stmt *s, int i, const char *v);
 /* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
 int db_run_changed(struct db_stmt *s, int none);
+/*
+ * Column col's UTC time (2020-02-04T18:00:00Z; a date alone is its
+ * midnight) in China Standard Time (UTC+8): the day, 2020-02-05, or ""
+ * for NULL or no time; the day and minute, "2020-02-05 02:00", or JSON
+ * null.  The store keeps UTC and reckons these in C, on both databases.
+ */
+json_t *db_cst_day(struct db_stmt *s, int col);
+json_t *db_cst_minute(struct db_stmt *s, int col);
 
 /* The store a write runs on (for the store's own state: its key, its campaign). */
 struct store *tx_store(struct store_tx *tx);

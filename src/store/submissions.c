@@ -3,42 +3,19 @@
  * store; see submissions.h.  Written over the driver (db.h): it runs on
  * SQLite and on PostgreSQL.
  *
- * Dates shown to people are computed here, in C, in China Standard Time
- * (timestamps are stored in UTC, 'YYYY-MM-DDTHH:MM:SSZ', and written with
- * the time made in C).  Every status
+ * Dates shown to people are computed in C, in China Standard Time
+ * (db_cst_day; timestamps are stored in UTC, 'YYYY-MM-DDTHH:MM:SSZ', and
+ * written with the time made in C).  Every status
  * change is an UPDATE guarded by the expected status, so the number of rows
  * it changed says whether this write won.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "domain/workdays.h"
 #include "store/store_int.h"
 #include "store/submissions.h"
 
 #define EDITABLE "('draft','returned','correction')"
-
-/*
- * The day in China Standard Time (UTC+8) of column col's UTC time
- * (2020-02-04T18:00:00Z is 2020-02-05; a date alone is that date) as a
- * JSON string, "" for NULL or no time.
- */
-static json_t *cst_day(struct db_stmt *s, int col)
-{
-    const char *t = db_column_text(s, col);
-    char date[11];
-    int day, hour = 0;
-    if (!t || strlen(t) < 10)
-        return json_string("");
-    memcpy(date, t, 10);
-    date[10] = 0;
-    if (workdays_parse(date, &day) != 0)
-        return json_string("");
-    if ((t[10] == 'T' || t[10] == ' ') && sscanf(t + 11, "%2d", &hour) == 1 && hour + 8 >= 24)
-        day++;
-    workdays_format(day, date);
-    return json_string(date);
-}
 
 static const char SQL_UNIT_CASES[] =
     "SELECT id, title, status, (SELECT min(at) FROM case_event e WHERE e.case_id = c.id), "
@@ -54,10 +31,11 @@ json_t *store_unit_cases(struct store *st, int64_t campaign_id, int64_t unit_id)
     db_bind_int64(s, 2, unit_id);
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
-        json_array_append_new(
-            a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_column_int64(s, 0),
-                         "title", db_jtext(s, 1), "status", db_jtext(s, 2), "created_on", cst_day(s, 3),
-                         "updated_on", cst_day(s, 4), "submitted_on", cst_day(s, 5)));
+        json_array_append_new(a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id",
+                                           (json_int_t)db_column_int64(s, 0), "title",
+                                           db_jtext(s, 1), "status", db_jtext(s, 2), "created_on",
+                                           db_cst_day(s, 3), "updated_on", db_cst_day(s, 4),
+                                           "submitted_on", db_cst_day(s, 5)));
     db_reset(s);
     return a;
 }
@@ -95,10 +73,11 @@ json_t *store_submission(struct store *st, int64_t case_id)
         json_object_set_new(o, keys[i],
                             i < 3    ? json_integer(db_column_int64(s, i))
                             : i < 15 ? db_jtext(s, i)
-                                     : cst_day(s, i)); /* submitted_on, updated_on */
+                                     : db_cst_day(s, i)); /* submitted_on, updated_on */
     json_object_set_new(o, "campaign",
-                        json_pack("{s:o,s:o,s:o,s:o}", "name", db_jtext(s, 17), "status", db_jtext(s, 18),
-                                  "opens_at", db_jtext(s, 19), "closes_at", db_jtext(s, 20)));
+                        json_pack("{s:o,s:o,s:o,s:o}", "name", db_jtext(s, 17), "status",
+                                  db_jtext(s, 18), "opens_at", db_jtext(s, 19), "closes_at",
+                                  db_jtext(s, 20)));
     db_reset(s);
 
     json_t *sections = json_pack("[s,s,s,s,s]", "", "", "", "", "");
@@ -116,11 +95,12 @@ json_t *store_submission(struct store *st, int64_t case_id)
         db_bind_int64(s, 1, case_id);
         while (db_step(s) == DB_ROW) {
             bytes += db_column_int64(s, 4);
-            json_array_append_new(
-                files,
-                json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "id", (json_int_t)db_column_int64(s, 0),
-                          "sha256", db_jtext(s, 1), "name", db_jtext(s, 2), "mime", db_jtext(s, 3), "size",
-                          (json_int_t)db_column_int64(s, 4), "created_on", cst_day(s, 5)));
+            json_array_append_new(files, json_pack("{s:I,s:o,s:o,s:o,s:I,s:o}", "id",
+                                                   (json_int_t)db_column_int64(s, 0), "sha256",
+                                                   db_jtext(s, 1), "name", db_jtext(s, 2), "mime",
+                                                   db_jtext(s, 3), "size",
+                                                   (json_int_t)db_column_int64(s, 4), "created_on",
+                                                   db_cst_day(s, 5)));
         }
         db_reset(s);
     }
@@ -144,8 +124,9 @@ json_t *store_case_events(struct store *st, int64_t case_id)
     json_t *a = json_array();
     while (db_step(s) == DB_ROW)
         json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "at", db_jtext(s, 0), "on",
-                                           cst_day(s, 0), "from", db_jtext(s, 1), "to", db_jtext(s, 2),
-                                           "reason", db_jtext(s, 3), "user", db_jtext(s, 4)));
+                                           db_cst_day(s, 0), "from", db_jtext(s, 1), "to",
+                                           db_jtext(s, 2), "reason", db_jtext(s, 3), "user",
+                                           db_jtext(s, 4)));
     db_reset(s);
     return a;
 }

@@ -53,9 +53,11 @@
 #include "store/correction.h"
 #include "store/db.h"
 #include "store/imports.h"
+#include "store/intake.h"
 #include "store/news.h"
 #include "store/notice.h"
 #include "store/outbox.h"
+#include "store/scoring.h"
 #include "store/statement.h"
 #include "store/submissions.h"
 #include "store/store_int.h"
@@ -2969,6 +2971,480 @@ static void test_audit_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* A reviewer's writes, one op a write. */
+struct scoring_op {
+    int conflict;
+    struct scoring_save v;
+};
+
+static int scoring_write(struct store_tx *tx, void *arg)
+{
+    const struct scoring_op *o = arg;
+    if (o->conflict)
+        return tx_scoring_conflict(tx, o->v.stage_id, o->v.case_id, o->v.user_id, "同单位");
+    return tx_scoring_save(tx, &o->v);
+}
+
+static int scoring_do(struct store *st, struct scoring_op o)
+{
+    return store_write_sync(st, scoring_write, &o);
+}
+
+static const char *review_text(struct store *st, int64_t stage_id, int64_t case_id, const char *key)
+{
+    static char out[64];
+    json_t *r = store_scoring_review(st, stage_id, case_id, 1);
+    snprintf(out, sizeof out, "%s", r ? json_string_value(json_object_get(r, key)) : "(none)");
+    json_decref(r);
+    return out;
+}
+
+static void test_scoring_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Reviewer 1 (home region 440000) has cases 1 and 2 in stage 1 (open
+     * to a date), case 1 in stage 2 (past its end, a time) and in stage 3
+     * (before its end, a time).  Case 1 comes from unit 2 under unit 1 in
+     * 310000, made by user 3 (the unit's submitter), recommended by user 2.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '测试推荐单位'), "
+        "('440000', '广东省', '') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'review')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+        "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES "
+        "(1, NULL, '990000', '某区', 2), (2, 1, '990000', '某街道', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'rev@example.org', '评审'), "
+        "(2, 'rec@example.org', '推荐人'), (3, 'sub@example.org', '填报人')",
+        "INSERT INTO user_role (user_id, role, unit_id) VALUES (3, 'submitter', 2)",
+        "INSERT INTO campaign_role (campaign_id, user_id, role) VALUES (1, 1, 'reviewer')",
+        "INSERT INTO reviewer (user_id, region_code) VALUES (1, '440000')",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+        "status, contact_name, contact_phone, contact_email, tags_text, created_by) VALUES "
+        "(1, 1, 2, '990000', 1, '案例一', '摘要', 'recommended', '联系人', '13800000000', "
+        "'c@example.org', '社区', 3), "
+        "(2, 1, 2, '990000', 1, '案例二', '', 'recommended', '', '', '', '', 3)",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '990000', 5)",
+        "INSERT INTO recommendation (case_id, campaign_id, region_code, user_id) VALUES "
+        "(1, 1, '990000', 2)",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+        "(1, 1, 1, '初评', 'review', '2020-01-01', '2999-12-31', 'released'), "
+        "(2, 1, 2, '复评', 'review', '2020-01-01', '2000-01-01T00:00:00Z', 'released'), "
+        "(3, 1, 3, '终评', 'review', '2020-01-01', '2999-01-01T00:00:00Z', 'released')",
+        "INSERT INTO criterion (id, stage_id, seq, name, max_score) VALUES "
+        "(1, 1, 1, '创新', 10), (2, 1, 2, '成效', 10), (3, 2, 1, '创新', 10)",
+        "INSERT INTO assignment (stage_id, case_id, user_id, state) VALUES "
+        "(1, 1, 1, 'released'), (1, 2, 1, 'released'), (2, 1, 1, 'released'), "
+        "(3, 1, 1, 'released')",
+        "INSERT INTO case_section (case_id, seq, body_md) VALUES (1, 2, '第二节'), "
+        "(1, 1, '第一节')",
+        "INSERT INTO tag (id, name) VALUES (1, 'b社区'), (2, 'a养老')",
+        "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1), (1, 2)",
+        "INSERT INTO attachment (case_id, sha256, name, mime, size) VALUES "
+        "(1, 'aa', 'a.pdf', 'application/pdf', 100), (1, 'bb', 'b.png', 'image/png', 200)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    /* Labels by the scrambling of (case, stage); open by the day, or by the time. */
+    assert_json(store_scoring_assignments(st, 1),
+                "[{\"blind\":true,\"case_id\":1,\"ends_at\":\"2999-12-31\",\"label_no\":1,"
+                "\"open\":true,\"stage_id\":1,\"stage_name\":\"初评\",\"stage_seq\":1,"
+                "\"status\":\"\",\"title\":\"案例一\",\"total\":null},"
+                "{\"blind\":true,\"case_id\":2,\"ends_at\":\"2999-12-31\",\"label_no\":2,"
+                "\"open\":true,\"stage_id\":1,\"stage_name\":\"初评\",\"stage_seq\":1,"
+                "\"status\":\"\",\"title\":\"案例二\",\"total\":null},"
+                "{\"blind\":true,\"case_id\":1,\"ends_at\":\"2000-01-01T00:00:00Z\","
+                "\"label_no\":1,\"open\":false,\"stage_id\":2,\"stage_name\":\"复评\","
+                "\"stage_seq\":2,\"status\":\"\",\"title\":\"案例一\",\"total\":null},"
+                "{\"blind\":true,\"case_id\":1,\"ends_at\":\"2999-01-01T00:00:00Z\","
+                "\"label_no\":1,\"open\":true,\"stage_id\":3,\"stage_name\":\"终评\","
+                "\"stage_seq\":3,\"status\":\"\",\"title\":\"案例一\",\"total\":null}]");
+    assert_json(store_scoring_assignments(st, 2), "[]");
+    struct store_scoring_ref ref;
+    assert_int_equal(store_scoring_find(st, 1, 1, 2, &ref), RC_OK);
+    assert_int_equal(ref.stage_id, 1);
+    assert_int_equal(ref.case_id, 2);
+    assert_true(ref.open && ref.blind && !ref.done);
+    assert_string_equal(ref.stage_state, "released");
+    assert_int_equal(store_scoring_find(st, 1, 2, 1, &ref), RC_OK);
+    assert_true(!ref.open && !ref.done);
+    assert_string_equal(ref.ends_at, "2000-01-01T00:00:00Z");
+    assert_int_equal(store_scoring_find(st, 1, 1, 3, &ref), RC_NOTFOUND);
+    assert_int_equal(store_scoring_find(st, 2, 1, 1, &ref), RC_NOTFOUND);
+
+    /* The reading matter; and, for the redaction alone, who is behind the case. */
+    assert_json(store_scoring_case(st, 1),
+                "{\"attachments\":[{\"mime\":\"application/pdf\",\"n\":1,\"size\":100},"
+                "{\"mime\":\"image/png\",\"n\":2,\"size\":200}],"
+                "\"sections\":[{\"body_md\":\"第一节\",\"seq\":1},"
+                "{\"body_md\":\"第二节\",\"seq\":2}],\"summary\":\"摘要\","
+                "\"tags\":[\"a养老\",\"b社区\"],\"tags_text\":\"社区\",\"title\":\"案例一\","
+                "\"track\":\"城市\"}");
+    assert_null(store_scoring_case(st, 9));
+    assert_json(store_scoring_identity(st, 1),
+                "{\"ancestors\":[\"某区\",\"测试省\",\"测试推荐单位\"],"
+                "\"contact_email\":\"c@example.org\",\"contact_name\":\"联系人\","
+                "\"contact_phone\":\"13800000000\",\"people\":[\"填报人\",\"sub@example.org\","
+                "\"推荐人\",\"rec@example.org\",\"填报人\",\"sub@example.org\"],"
+                "\"recommender\":\"测试推荐单位\",\"region\":\"测试省\",\"unit\":\"某街道\"}");
+    char sha[65], mime[128];
+    assert_int_equal(store_scoring_attachment(st, 1, 2, sha, mime), RC_OK);
+    assert_string_equal(sha, "bb");
+    assert_string_equal(mime, "image/png");
+    assert_int_equal(store_scoring_attachment(st, 1, 3, sha, mime), RC_NOTFOUND);
+    assert_int_equal(store_scoring_attachment(st, 1, 0, sha, mime), RC_NOTFOUND);
+
+    /* A draft, then submitted: a criterion of another stage is not kept. */
+    const int64_t crit[] = {1, 2, 3};
+    const double score[] = {7.5, 8, 9};
+    struct scoring_op save = {.v = {1, 1, 1, 0, "好 'x' ?1", 3, crit, score, 1, 77.5}};
+    assert_null(store_scoring_review(st, 1, 1, 1));
+    assert_int_equal(scoring_do(st, save), RC_OK);
+    json_t *r = store_scoring_review(st, 1, 1, 1);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "comment")), "好 'x' ?1");
+    assert_true(json_real_value(json_object_get(r, "total")) == 77.5);
+    assert_int_equal(strlen(json_string_value(json_object_get(r, "updated_at"))), 20);
+    assert_json(json_incref(json_object_get(r, "scores")), "{\"1\":7.5,\"2\":8.0}");
+    json_decref(r);
+    assert_string_equal(review_text(st, 1, 1, "status"), "draft");
+    assert_string_equal(review_text(st, 1, 1, "submitted_at"), "");
+    save.v.submit = 1;
+    save.v.n = 1;
+    save.v.has_total = 0;
+    assert_int_equal(scoring_do(st, save), RC_OK);
+    assert_string_equal(review_text(st, 1, 1, "status"), "submitted");
+    assert_int_equal(strlen(review_text(st, 1, 1, "submitted_at")), 20);
+    static const char *const first[] = {"UPDATE review SET submitted_at = '2020-06-01T00:00:00Z'",
+                                        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)first), RC_OK);
+    assert_int_equal(scoring_do(st, save), RC_OK);
+    assert_string_equal(review_text(st, 1, 1, "submitted_at"), "2020-06-01T00:00:00Z");
+    r = store_scoring_review(st, 1, 1, 1);
+    assert_json(json_incref(json_object_get(r, "scores")), "{\"1\":7.5}");
+    assert_true(json_is_null(json_object_get(r, "total")));
+    json_decref(r);
+    json_t *mine = store_scoring_assignments(st, 1);
+    assert_json(json_incref(json_object_get(json_array_get(mine, 0), "status")), "\"submitted\"");
+    json_decref(mine);
+
+    /* Past the end (a time) closed; before it (a time) open; not assigned gone. */
+    struct scoring_op late = {.v = {2, 1, 1, 0, "", 0, NULL, NULL, 0, 0}};
+    assert_int_equal(scoring_do(st, late), RC_CLOSED);
+    late.v.stage_id = 3;
+    assert_int_equal(scoring_do(st, late), RC_OK);
+    late.v.user_id = 2;
+    assert_int_equal(scoring_do(st, late), RC_GONE);
+
+    /* A conflict: the pair dropped in every stage, its review gone, the case no longer opens. */
+    struct scoring_op two = {.v = {1, 2, 1, 0, "草稿", 1, crit, score, 1, 75}};
+    assert_int_equal(scoring_do(st, two), RC_OK);
+    struct scoring_op conflict = {.conflict = 1, .v = {1, 2, 1}};
+    assert_int_equal(scoring_do(st, conflict), RC_OK);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM conflict WHERE case_id = ?1 AND user_id = 1 "
+                              "AND source = 'declared' AND reason = '同单位'",
+                              2),
+                     1);
+    assert_int_equal(
+        read_int(st, "SELECT count(*) FROM assignment WHERE case_id = ?1 AND state = 'dropped'", 2),
+        1);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM review WHERE case_id = ?1", 2), 0);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM review_score WHERE case_id = ?1", 2), 0);
+    assert_int_equal(store_scoring_find(st, 1, 1, 2, &ref), RC_NOTFOUND);
+    assert_int_equal(scoring_do(st, conflict), RC_GONE);
+
+    /* A stage closed is read-only for good, conflicts included. */
+    static const char *const closed[] = {"UPDATE stage SET state = 'closed' WHERE id = 1", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)closed), RC_OK);
+    assert_int_equal(store_scoring_find(st, 1, 1, 1, &ref), RC_OK);
+    assert_true(ref.done && !ref.open);
+    assert_int_equal(scoring_do(st, save), RC_CLOSED);
+    conflict.v.case_id = 1;
+    assert_int_equal(scoring_do(st, conflict), RC_CLOSED);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* The intake's writes, one op a write. */
+struct intake_op {
+    enum {
+        I_RECOMMEND,
+        I_MOVE,
+        I_SCREEN,
+        I_NOTIFY,
+        I_TIMELINE,
+        I_RULES,
+        I_RENAME,
+        I_ADD,
+        I_QUOTA
+    } op;
+    int64_t campaign_id, id;
+    const char *a, *b, *c;
+    int n;
+};
+
+static int intake_write(struct store_tx *tx, void *arg)
+{
+    const struct intake_op *o = arg;
+    switch (o->op) {
+    case I_RECOMMEND:
+        return tx_intake_recommend(tx, o->campaign_id, o->id, o->a, 2);
+    case I_MOVE:
+        return tx_intake_move(tx, o->campaign_id, o->id, o->a, o->b, o->c, 1, "理由", NULL);
+    case I_SCREEN:
+        return tx_intake_screening(tx, o->id, o->a, o->b, o->c, o->n ? "2020-10-10" : NULL, 1);
+    case I_NOTIFY:
+        return tx_intake_notify(tx, o->id, "主题", "正文");
+    case I_TIMELINE:
+        return tx_intake_timeline(tx, o->campaign_id, o->a, o->b);
+    case I_RULES:
+        return tx_intake_rules(tx, o->campaign_id, o->n, 2, "说明");
+    case I_RENAME:
+        return tx_intake_track_rename(tx, o->campaign_id, o->a, o->b);
+    case I_ADD:
+        return tx_intake_track_add(tx, o->campaign_id, o->a, o->b);
+    case I_QUOTA:
+        return tx_intake_quota(tx, o->campaign_id, o->a, o->n);
+    }
+    return RC_ERROR;
+}
+
+static int intake_do(struct store *st, struct intake_op o)
+{
+    return store_write_sync(st, intake_write, &o);
+}
+
+/* The queue's ids for filter f, as "1,2", and the count it matched. */
+static int queue_ids(struct store *st, struct intake_queue_filter f, char *out, size_t n)
+{
+    int matched = -1;
+    json_t *a = store_intake_queue(st, 1, &f, &matched);
+    assert_non_null(a);
+    out[0] = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                 (long long)json_integer_value(json_object_get(v, "id")));
+    }
+    json_decref(a);
+    return matched;
+}
+
+/* The entry of code in an array of regions, or NULL. */
+static json_t *region_entry(json_t *a, const char *code)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) if (strcmp(json_string_value(json_object_get(v, "code")), code) ==
+                                    0) return v;
+    return NULL;
+}
+
+static void test_intake_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Cases 1 and 2 submitted on the last day of the call in China Standard
+     * Time (23:59) and on the next (00:00); case 3 a draft.  The region may
+     * recommend one.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('990000', '测试省') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status, cases_per_unit) "
+        "VALUES (1, 'now', '本届', '2020-05-01', '2020-09-30', 'open', 1)",
+        "INSERT INTO track (campaign_id, slug, name) VALUES (1, 'city', '城市')", /* id 1 */
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '某镇', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'org@example.org', '组织者'), "
+        "(2, 'rec@example.org', '推荐人'), (3, 'sub@example.org', '填报人')",
+        "INSERT INTO user_role (user_id, role, unit_id) VALUES (3, 'submitter', 1)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+        "submitted_at, contact_name, contact_phone, contact_email) VALUES "
+        "(1, 1, 1, '990000', 1, 'Alpha 案例', 'submitted', '2020-09-30T15:59:59Z', '联系人', "
+        "'13800000000', ''), "
+        "(2, 1, 1, '990000', 1, '案例二', 'submitted', '2020-09-30T16:00:00Z', '联系人', "
+        "'13800000000', 'c2@example.org'), "
+        "(3, 1, 1, '990000', 1, '草稿', 'draft', NULL, '', '', '')",
+        "INSERT INTO case_section (case_id, seq, body_md) VALUES (1, 1, '一二三'), (1, 2, '  '), "
+        "(1, 3, '四五')",
+        "INSERT INTO region_quota (campaign_id, region_code, quota) VALUES (1, '990000', 1)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    /* The region's cases: the latest first, days in CST, characters counted. */
+    json_t *a = store_intake_region_cases(st, 1, "990000");
+    assert_int_equal(json_array_size(a), 2);
+    json_t *c2 = json_array_get(a, 0), *c1 = json_array_get(a, 1);
+    assert_int_equal(json_integer_value(json_object_get(c2, "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(c2, "submitted_at")), "2020-10-01");
+    assert_string_equal(json_string_value(json_object_get(c1, "submitted_at")), "2020-09-30");
+    assert_int_equal(json_integer_value(json_object_get(c1, "chars")), 7);
+    assert_true(json_is_false(json_object_get(c1, "recommended")));
+    json_decref(a);
+    int used = -1, allowed = -1;
+    store_intake_quota(st, 1, "990000", &used, &allowed);
+    assert_int_equal(used, 0);
+    assert_int_equal(allowed, 1);
+
+    /* One case: eligible when in by the deadline's day in CST. */
+    json_t *o = store_intake_case(st, 1, 1);
+    assert_non_null(o);
+    assert_true(json_is_true(json_object_get(o, "eligible")));
+    assert_int_equal(json_integer_value(json_object_get(o, "chars")), 7);
+    assert_string_equal(json_string_value(json_object_get(o, "region")), "测试省");
+    json_decref(o);
+    o = store_intake_case(st, 1, 2);
+    assert_true(json_is_false(json_object_get(o, "eligible")));
+    assert_string_equal(json_string_value(json_object_get(o, "submitted_at")), "2020-10-01");
+    json_decref(o);
+    assert_null(store_intake_case(st, 2, 1));
+
+    /* The queue: filters, the sections' lengths, in time or not; % is no wildcard. */
+    char ids[64];
+    struct intake_queue_filter f = {.status = "submitted", .limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    assert_string_equal(ids, "1,2");
+    int matched;
+    a = store_intake_queue(st, 1, &f, &matched);
+    assert_json(json_incref(json_object_get(json_array_get(a, 0), "sections")), "[3,0,2,0,0]");
+    assert_true(json_is_true(json_object_get(json_array_get(a, 0), "in_time")));
+    assert_true(json_is_true(json_object_get(json_array_get(a, 0), "eligible")));
+    assert_true(json_is_false(json_object_get(json_array_get(a, 1), "in_time")));
+    assert_true(json_is_true(json_object_get(json_array_get(a, 1), "track_ok")));
+    json_decref(a);
+    f.q = "ALPHA";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+    f.q = "镇";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    f.q = "%";
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 0);
+    f.q = "zzz";
+    f.q_id = 2;
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "2");
+    f = (struct intake_queue_filter){.status = "submitted", .region = "110000", .limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 0);
+    f = (struct intake_queue_filter){.status = "submitted", .limit = 1, .offset = 1};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 2);
+    assert_string_equal(ids, "2");
+
+    /* Recommended within the quota; past it nothing changes. */
+    struct intake_op rec = {.op = I_RECOMMEND, .campaign_id = 1, .id = 1, .a = "990000"};
+    assert_int_equal(intake_do(st, rec), RC_OK);
+    assert_int_equal(intake_do(st, rec), RC_STALE);
+    rec.id = 2;
+    assert_int_equal(intake_do(st, rec), RC_QUOTA);
+    assert_int_equal(
+        read_int(st, "SELECT count(*) FROM \"case\" WHERE id = ?1 AND status = 'submitted'", 2), 1);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM recommendation WHERE user_id = ?1", 2), 1);
+    struct intake_op move = {
+        .op = I_MOVE, .campaign_id = 1, .id = 2, .a = "110000", .b = "submitted", .c = "returned"};
+    assert_int_equal(intake_do(st, move), RC_STALE);
+    f = (struct intake_queue_filter){.limit = 10};
+    assert_int_equal(queue_ids(st, f, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+
+    /* Screening: the second decision replaces the first. */
+    assert_int_equal(
+        intake_do(st,
+                  (struct intake_op){.op = I_SCREEN, .id = 1, .a = "passed", .b = "{\"a\":true}"}),
+        RC_OK);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_SCREEN,
+                                                      .id = 1,
+                                                      .a = "returned",
+                                                      .b = "{\"a\":false}",
+                                                      .c = "缺材料",
+                                                      .n = 1}),
+                     RC_OK);
+    o = store_intake_case(st, 1, 1);
+    json_t *sc = json_object_get(o, "screening");
+    assert_string_equal(json_string_value(json_object_get(sc, "decision")), "returned");
+    assert_string_equal(json_string_value(json_object_get(sc, "reason")), "缺材料");
+    assert_string_equal(json_string_value(json_object_get(sc, "due")), "2020-10-10");
+    assert_string_equal(json_string_value(json_object_get(sc, "user")), "组织者");
+    assert_int_equal(strlen(json_string_value(json_object_get(sc, "at"))), 16);
+    assert_json(json_incref(json_object_get(sc, "checklist")), "{\"a\":false}");
+    json_t *ev = json_object_get(o, "events");
+    assert_int_equal(json_array_size(ev), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "user")),
+                        "推荐人");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "to")),
+                        "recommended");
+    json_decref(o);
+
+    /* The activity, the latest first, in CST to the minute. */
+    static const char *const late[] = {
+        "INSERT INTO case_event (case_id, at, to_status) VALUES (3, '2020-02-04T18:30:00Z', "
+        "'draft')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
+    a = store_intake_activity(st, 1, 1);
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "at")),
+                        "2020-02-05 02:30");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "user")), "");
+    json_decref(a);
+
+    /* Notices: to the contact when it is an address, else to the unit's submitters. */
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_NOTIFY, .id = 1}), RC_OK);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_NOTIFY, .id = 2}), RC_OK);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM outbox WHERE id > ?1 AND to_addr IN "
+                              "('sub@example.org', 'c2@example.org')",
+                              0),
+                     2);
+
+    /* The counts, and the settings. */
+    o = store_intake_dashboard(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "total")), 3);
+    assert_json(json_incref(json_object_get(o, "statuses")),
+                "{\"draft\":1,\"recommended\":1,\"submitted\":1}");
+    json_t *g = region_entry(json_object_get(o, "regions"), "990000");
+    assert_non_null(g);
+    assert_int_equal(json_integer_value(json_object_get(g, "submitted")), 2);
+    assert_int_equal(json_integer_value(json_object_get(g, "recommended")), 1);
+    assert_true(json_is_true(json_object_get(g, "full")));
+    json_decref(o);
+    assert_int_equal(
+        intake_do(st, (struct intake_op){.op = I_QUOTA, .campaign_id = 1, .a = "990000", .n = 3}),
+        RC_OK);
+    a = store_intake_quotas(st, 1);
+    assert_int_equal(json_integer_value(json_object_get(region_entry(a, "990000"), "quota")), 3);
+    json_decref(a);
+    struct intake_op tl = {
+        .op = I_TIMELINE, .campaign_id = 1, .a = "2020-05-02", .b = "2020-10-01"};
+    assert_int_equal(intake_do(st, tl), RC_OK);
+    o = store_intake_case(st, 1, 2);
+    assert_true(json_is_true(json_object_get(o, "eligible")));
+    json_decref(o);
+    tl.campaign_id = 9;
+    assert_int_equal(intake_do(st, tl), RC_STALE);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_RULES, .campaign_id = 1, .n = 2}),
+                     RC_OK);
+    assert_int_equal(read_int(st, "SELECT cases_per_unit FROM campaign WHERE id = ?1", 1), 2);
+    assert_int_equal(intake_do(st, (struct intake_op){.op = I_RULES, .campaign_id = 9, .n = 2}),
+                     RC_STALE);
+    assert_int_equal(
+        intake_do(st,
+                  (struct intake_op){.op = I_RENAME, .campaign_id = 1, .a = "city", .b = "城镇"}),
+        RC_OK);
+    assert_int_equal(
+        intake_do(st, (struct intake_op){.op = I_RENAME, .campaign_id = 1, .a = "nope", .b = "无"}),
+        RC_NOTFOUND);
+    struct intake_op add = {.op = I_ADD, .campaign_id = 1, .a = "village", .b = "乡村"};
+    assert_int_equal(intake_do(st, add), RC_OK);
+    assert_int_equal(intake_do(st, add), RC_ERROR);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM track WHERE campaign_id = ?1", 1), 2);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -3007,6 +3483,8 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_submissions_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_ballot_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_audit_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_scoring_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
