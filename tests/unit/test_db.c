@@ -15,9 +15,10 @@
  * (the certificate layout, the campaign being run, the outbox with two
  * nodes claiming at once, results statements, corrections, certificates,
  * imports and the export, campaigns, news, the award proposal, accounts,
- * the 公示, submissions, the final ballot with a runoff, and the audit
- * chain: rows hashed apart verify, its refusals to change a row, a change
- * made behind them found) over a store on each driver: the SQLite store
+ * the 公示, submissions, the final ballot with a runoff, the audit chain
+ * (rows hashed apart verify, its refusals to change a row, a change made
+ * behind them found), a reviewer's scoring and the intake's recommendation
+ * and screening) over a store on each driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room) is tested on SQLite
@@ -43,8 +44,8 @@
 
 #include "core/fault.h"
 #include "store/accounts.h"
-#include "store/audit.h"
 #include "store/award.h"
+#include "store/audit.h"
 #include "store/ballot.h"
 #include "store/campaign.h"
 #include "store/campaigns.h"
@@ -2743,231 +2744,6 @@ static void test_ballot_store(void **state)
     assert_int_equal(store_ballot_stage(st, 3, &b), RC_OK);
     assert_int_equal(b.sitting_state, SITTING_OPEN);
     assert_int_equal(b.present, 0);
-
-/*
- * The audit chain's first rows as 010_audit.sql keeps them, their hashes
- * reckoned apart from Laurel (bench/audit_verify.py's row_hash and
- * merkle_root): two actions and the batch of votes 1..3.  A store that
- * hashed a row otherwise would find this chain broken.
- */
-static const char *const audit_fixture[] = {
-    "INSERT INTO region (code, name) VALUES ('310000', '上海市') ON CONFLICT DO NOTHING",
-    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
-    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', 'review')",
-    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
-    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', '某街道', 3)",
-    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
-    "(1, 1, 1, '310000', 1, '案例一', 'review'), (2, 1, 1, '310000', 1, '案例二', 'review')",
-    "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
-    "(1, 1, 1, '网络投票', 'ballot', '2019-11-01', '2019-11-02', 'released')",
-    "INSERT INTO voter (id, hmac, kind, masked) VALUES (1, 'h1', 'phone', '138****8000'), "
-    "(2, 'h2', 'email', 'a***@example.org')",
-    "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) VALUES "
-    "(1, 1, 1, 1, 1, '2019-11-01', '10.0.0.0/24', 'ua1'), "
-    "(2, 1, 1, 2, 1, '2019-11-01', '10.0.1.0/24', 'ua2'), "
-    "(3, 1, 2, 1, 1, '2019-11-02', '10.0.0.0/24', 'ua1')",
-    "INSERT INTO audit (id, at, who, what, object, case_id, digest, prev, hash) VALUES "
-    "(1, 1580774400, 0, 'publish', '/c/1', 1, "
-    "'abababababababababababababababababababababababababababababababab', "
-    "'0000000000000000000000000000000000000000000000000000000000000000', "
-    "'0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93'), "
-    "(2, 1580774460, 1, 'POST /organiser/x', '', NULL, "
-    "'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', "
-    "'0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93', "
-    "'fa1dd31d34f8239997f2869a84050ce9124207b98db17b3c7d53f148ad41f8e0')",
-    "INSERT INTO audit (id, at, who, what, object, digest, vote_first, vote_last, vote_count, "
-    "prev, hash) VALUES (3, 1580774520, 0, 'votes', '', "
-    "'2cc5cbe3434a6b3a985118e12405e45bcc91c14fc1618ae446aa9608decc6883', 1, 3, 3, "
-    "'fa1dd31d34f8239997f2869a84050ce9124207b98db17b3c7d53f148ad41f8e0', "
-    "'d26c0649f2a56f293bf6436bdc3432fed0918116e21d24d8b8479095bc34cb45')",
-    NULL};
-
-static int audit_append_write(struct store_tx *tx, void *arg)
-{
-    return tx_audit_append(tx, arg);
-}
-
-/* The rows (a NULL-ended list) written, then the votes not yet sealed sealed. */
-static int audit_seal_write(struct store_tx *tx, void *arg)
-{
-    int rc = rows_write(tx, arg);
-    return rc == RC_OK ? tx_audit_seal_votes(tx) : rc;
-}
-
-static void test_audit_store(void **state)
-{
-    struct fixture *fx = *state;
-    struct store *st = fx->st;
-    assert_int_equal(add_user(st, "audit@example.org", "hash"), 1);
-    assert_int_equal(store_write_sync(st, rows_write, (void *)audit_fixture), RC_OK);
-
-    /* The rows hashed apart verify, and the head is the last one's hash. */
-    char head[MERKLE_HEX];
-    int64_t n = 0;
-    assert_int_equal(store_audit_head(st, head, &n), RC_OK);
-    assert_int_equal(n, 3);
-    assert_string_equal(head, "d26c0649f2a56f293bf6436bdc3432fed0918116e21d24d8b8479095bc34cb45");
-    struct audit_report r;
-    assert_int_equal(store_audit_verify(st, &r), RC_OK);
-    assert_int_equal(r.rows, 3);
-    assert_int_equal(r.vote_rows, 1);
-    assert_int_equal(r.votes, 3);
-    assert_string_equal(r.head, head);
-
-    /* Actions appended; 4,100 votes sealed in two rows (4,096 a row at most). */
-    struct audit_entry e = {.who = 1, .what = "POST /organiser/x", .object = "/o/2", .case_id = 2};
-    memset(e.digest, 'e', MERKLE_HEX - 1);
-    e.digest[MERKLE_HEX - 1] = 0;
-    assert_int_equal(store_write_sync(st, audit_append_write, &e), RC_OK);
-    e = (struct audit_entry){.what = "publish", .object = NULL, .case_id = 1};
-    memcpy(e.digest, head, MERKLE_HEX);
-    assert_int_equal(store_write_sync(st, audit_append_write, &e), RC_OK);
-    static const char *const many[] = {
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4100) "
-        "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) "
-        "SELECT 3 + i, 1, 1 + i % 2, 2, 2 + i / 2, '2019-11-02', '10.0.2.0/24', 'ua2' FROM n",
-        NULL};
-    assert_int_equal(store_write_sync(st, audit_seal_write, (void *)many), RC_OK);
-    assert_int_equal(store_write_sync(st, audit_seal_write, (void *)(const char *[]){NULL}), RC_OK);
-    assert_int_equal(store_audit_verify(st, &r), RC_OK);
-    assert_int_equal(r.rows, 7);
-    assert_int_equal(r.vote_rows, 3);
-    assert_int_equal(r.votes, 4103);
-    assert_int_equal(store_audit_head(st, head, &n), RC_OK);
-    assert_int_equal(n, 7);
-    assert_string_equal(head, r.head);
-
-    /* The log, newest first, by pages and filters. */
-    json_t *l = store_audit_list(st, &(struct audit_filter){.limit = 3});
-    assert_non_null(l);
-    assert_int_equal(json_integer_value(json_object_get(l, "total")), 7);
-    assert_int_equal(json_integer_value(json_object_get(l, "next_before")), 5);
-    json_t *rows = json_object_get(l, "rows");
-    assert_int_equal(json_array_size(rows), 3);
-    json_t *row = json_array_get(rows, 0);
-    assert_int_equal(json_integer_value(json_object_get(row, "id")), 7);
-    assert_string_equal(json_string_value(json_object_get(row, "what")), "votes");
-    assert_int_equal(json_integer_value(json_object_get(row, "votes")), 4);
-    assert_true(json_is_null(json_object_get(row, "case_id")));
-    assert_string_equal(json_string_value(json_object_get(row, "hash")), head);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 1), "votes")), 4096);
-    row = json_array_get(rows, 2);
-    assert_string_equal(json_string_value(json_object_get(row, "object")), "");
-    assert_int_equal(json_integer_value(json_object_get(row, "case_id")), 1);
-    assert_null(json_object_get(row, "votes"));
-    json_decref(l);
-    l = store_audit_list(st, &(struct audit_filter){.before = 5, .limit = 10});
-    rows = json_object_get(l, "rows");
-    assert_int_equal(json_array_size(rows), 4);
-    assert_null(json_object_get(l, "next_before"));
-    row = json_array_get(rows, 2);
-    assert_int_equal(json_integer_value(json_object_get(row, "who")), 1);
-    assert_string_equal(json_string_value(json_object_get(row, "who_email")), "audit@example.org");
-    assert_string_equal(json_string_value(json_object_get(row, "at")), "2020-02-04 08:01:00");
-    row = json_array_get(rows, 3);
-    assert_string_equal(json_string_value(json_object_get(row, "at")), "2020-02-04 08:00:00");
-    assert_string_equal(json_string_value(json_object_get(row, "object")), "/c/1");
-    assert_string_equal(json_string_value(json_object_get(row, "who_name")), "");
-    assert_string_equal(json_string_value(json_object_get(row, "hash")),
-                        "0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93");
-    json_decref(l);
-    static const struct {
-        struct audit_filter f;
-        int64_t total, first;
-    } filters[] = {{{.what = "votes", .limit = 10}, 3, 7},
-                   {{.case_id = 1, .limit = 10}, 2, 5},
-                   {{.who = 1, .limit = 10}, 2, 4},
-                   {{.who = 1, .what = "publish", .limit = 10}, 0, 0}};
-    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
-        l = store_audit_list(st, &filters[i].f);
-        rows = json_object_get(l, "rows");
-        assert_int_equal(json_integer_value(json_object_get(l, "total")), filters[i].total);
-        assert_int_equal(json_array_size(rows), filters[i].total);
-        if (filters[i].first)
-            assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 0), "id")),
-                             filters[i].first);
-        json_decref(l);
-    }
-    json_t *facets = store_audit_facets(st);
-    json_t *whats = json_object_get(facets, "whats"), *whos = json_object_get(facets, "whos");
-    assert_int_equal(json_array_size(whats), 3);
-    static const char *const what_of[] = {"POST /organiser/x", "publish", "votes"};
-    static const int64_t rows_of[] = {2, 2, 3};
-    for (size_t i = 0; i < 3; i++) {
-        json_t *w = json_array_get(whats, i);
-        assert_string_equal(json_string_value(json_object_get(w, "what")), what_of[i]);
-        assert_int_equal(json_integer_value(json_object_get(w, "rows")), rows_of[i]);
-    }
-    assert_int_equal(json_array_size(whos), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(whos, 0), "who")), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(whos, 0), "email")),
-                        "audit@example.org");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(whos, 0), "rows")), 2);
-    json_decref(facets);
-
-    /* A vote not sealed is in no batch (SQLite's writer seals every batch's votes itself). */
-    static const char *const late[] = {
-        "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) VALUES "
-        "(4104, 1, 2, 2, 1, '2019-11-02', '10.0.3.0/24', 'ua2')",
-        NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
-    if (fx->kind == DB_PG) {
-        assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
-        assert_int_equal(r.broken_id, 8);
-        assert_non_null(strstr(r.why, "1 votes after the last sealed batch"));
-        assert_int_equal(store_write_sync(st, audit_seal_write, (void *)(const char *[]){NULL}),
-                         RC_OK);
-    }
-    assert_int_equal(store_audit_verify(st, &r), RC_OK);
-    assert_int_equal(r.rows, 8);
-    assert_int_equal(r.votes, 4104);
-
-    /* A row is neither changed nor deleted: the database refuses, the chain stays whole. */
-    static const char *const change[] = {"UPDATE audit SET what = 'x' WHERE id = 1", NULL};
-    static const char *const drop[] = {"DELETE FROM audit WHERE id = 8", NULL};
-    static const char *const restate[] = {"UPDATE statement SET head = ''", NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)change), RC_ERROR);
-    assert_int_equal(store_write_sync(st, rows_write, (void *)drop), RC_ERROR);
-    static const char *const issued[] = {
-        "INSERT INTO statement (id, campaign_id, issued_at, head, body) VALUES "
-        "(1, 1, '2020-02-04T08:00:00Z', 'h', 'b')",
-        NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)issued), RC_OK);
-    assert_int_equal(store_write_sync(st, rows_write, (void *)restate), RC_ERROR);
-    if (fx->kind == DB_PG) {
-        static const char *const empty[] = {"TRUNCATE audit", NULL};
-        assert_int_equal(store_write_sync(st, rows_write, (void *)empty), RC_ERROR);
-    }
-    assert_int_equal(store_audit_verify(st, &r), RC_OK);
-    assert_int_equal(r.rows, 8);
-
-    /* Behind the database's back (its triggers off), a change is found where it was made. */
-    static const char *const off[DB_KIND__MAX][2] = {
-        [DB_SQLITE] = {"DROP TRIGGER audit_no_update", NULL},
-        [DB_PG] = {"ALTER TABLE audit DISABLE TRIGGER audit_no_update", NULL}};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)off[fx->kind]), RC_OK);
-    static const char *const vote_changed[] = {
-        "UPDATE vote SET net = '10.9.9.0/24' WHERE id = 4000", NULL};
-    static const char *const vote_back[] = {
-        "UPDATE vote SET net = '10.0.2.0/24' WHERE id = 4000", NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)vote_changed), RC_OK);
-    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
-    assert_int_equal(r.broken_id, 6);
-    assert_non_null(strstr(r.why, "Merkle root differs"));
-    assert_int_equal(store_write_sync(st, rows_write, (void *)vote_back), RC_OK);
-    assert_int_equal(store_audit_verify(st, &r), RC_OK);
-    static const char *const row_changed[] = {"UPDATE audit SET object = '/o/3' WHERE id = 4",
-                                              NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)row_changed), RC_OK);
-    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
-    assert_int_equal(r.broken_id, 4);
-    assert_non_null(strstr(r.why, "does not match its hash"));
-    static const char *const relinked[] = {
-        "UPDATE audit SET prev = hash WHERE id = 2", NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)relinked), RC_OK);
-    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
-    assert_int_equal(r.broken_id, 2);
-    assert_non_null(strstr(r.why, "link to the previous row"));
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
@@ -3444,6 +3220,234 @@ static void test_intake_store(void **state)
     assert_int_equal(read_int(st, "SELECT count(*) FROM track WHERE campaign_id = ?1", 1), 2);
     assert_int_equal(fault_take(), FAULT_NONE);
 }
+
+/*
+ * The audit chain's first rows as 010_audit.sql keeps them, their hashes
+ * reckoned apart from Laurel (bench/audit_verify.py's row_hash and
+ * merkle_root): two actions and the batch of votes 1..3.  A store that
+ * hashed a row otherwise would find this chain broken.
+ */
+static const char *const audit_fixture[] = {
+    "INSERT INTO region (code, name) VALUES ('310000', '上海市') ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', 'review')",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', '某街道', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
+    "(1, 1, 1, '310000', 1, '案例一', 'review'), (2, 1, 1, '310000', 1, '案例二', 'review')",
+    "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+    "(1, 1, 1, '网络投票', 'ballot', '2019-11-01', '2019-11-02', 'released')",
+    "INSERT INTO voter (id, hmac, kind, masked) VALUES (1, 'h1', 'phone', '138****8000'), "
+    "(2, 'h2', 'email', 'a***@example.org')",
+    "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) VALUES "
+    "(1, 1, 1, 1, 1, '2019-11-01', '10.0.0.0/24', 'ua1'), "
+    "(2, 1, 1, 2, 1, '2019-11-01', '10.0.1.0/24', 'ua2'), "
+    "(3, 1, 2, 1, 1, '2019-11-02', '10.0.0.0/24', 'ua1')",
+    "INSERT INTO audit (id, at, who, what, object, case_id, digest, prev, hash) VALUES "
+    "(1, 1580774400, 0, 'publish', '/c/1', 1, "
+    "'abababababababababababababababababababababababababababababababab', "
+    "'0000000000000000000000000000000000000000000000000000000000000000', "
+    "'0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93'), "
+    "(2, 1580774460, 1, 'POST /organiser/x', '', NULL, "
+    "'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', "
+    "'0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93', "
+    "'fa1dd31d34f8239997f2869a84050ce9124207b98db17b3c7d53f148ad41f8e0')",
+    "INSERT INTO audit (id, at, who, what, object, digest, vote_first, vote_last, vote_count, "
+    "prev, hash) VALUES (3, 1580774520, 0, 'votes', '', "
+    "'2cc5cbe3434a6b3a985118e12405e45bcc91c14fc1618ae446aa9608decc6883', 1, 3, 3, "
+    "'fa1dd31d34f8239997f2869a84050ce9124207b98db17b3c7d53f148ad41f8e0', "
+    "'d26c0649f2a56f293bf6436bdc3432fed0918116e21d24d8b8479095bc34cb45')",
+    NULL};
+
+static int audit_append_write(struct store_tx *tx, void *arg)
+{
+    return tx_audit_append(tx, arg);
+}
+
+/* The rows (a NULL-ended list) written, then the votes not yet sealed sealed. */
+static int audit_seal_write(struct store_tx *tx, void *arg)
+{
+    int rc = rows_write(tx, arg);
+    return rc == RC_OK ? tx_audit_seal_votes(tx) : rc;
+}
+
+static void test_audit_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(add_user(st, "audit@example.org", "hash"), 1);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)audit_fixture), RC_OK);
+
+    /* The rows hashed apart verify, and the head is the last one's hash. */
+    char head[MERKLE_HEX];
+    int64_t n = 0;
+    assert_int_equal(store_audit_head(st, head, &n), RC_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(head, "d26c0649f2a56f293bf6436bdc3432fed0918116e21d24d8b8479095bc34cb45");
+    struct audit_report r;
+    assert_int_equal(store_audit_verify(st, &r), RC_OK);
+    assert_int_equal(r.rows, 3);
+    assert_int_equal(r.vote_rows, 1);
+    assert_int_equal(r.votes, 3);
+    assert_string_equal(r.head, head);
+
+    /* Actions appended; 4,100 votes sealed in two rows (4,096 a row at most). */
+    struct audit_entry e = {.who = 1, .what = "POST /organiser/x", .object = "/o/2", .case_id = 2};
+    memset(e.digest, 'e', MERKLE_HEX - 1);
+    e.digest[MERKLE_HEX - 1] = 0;
+    assert_int_equal(store_write_sync(st, audit_append_write, &e), RC_OK);
+    e = (struct audit_entry){.what = "publish", .object = NULL, .case_id = 1};
+    memcpy(e.digest, head, MERKLE_HEX);
+    assert_int_equal(store_write_sync(st, audit_append_write, &e), RC_OK);
+    static const char *const many[] = {
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4100) "
+        "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) "
+        "SELECT 3 + i, 1, 1 + i % 2, 2, 2 + i / 2, '2019-11-02', '10.0.2.0/24', 'ua2' FROM n",
+        NULL};
+    assert_int_equal(store_write_sync(st, audit_seal_write, (void *)many), RC_OK);
+    assert_int_equal(store_write_sync(st, audit_seal_write, (void *)(const char *[]){NULL}), RC_OK);
+    assert_int_equal(store_audit_verify(st, &r), RC_OK);
+    assert_int_equal(r.rows, 7);
+    assert_int_equal(r.vote_rows, 3);
+    assert_int_equal(r.votes, 4103);
+    assert_int_equal(store_audit_head(st, head, &n), RC_OK);
+    assert_int_equal(n, 7);
+    assert_string_equal(head, r.head);
+
+    /* The log, newest first, by pages and filters. */
+    json_t *l = store_audit_list(st, &(struct audit_filter){.limit = 3});
+    assert_non_null(l);
+    assert_int_equal(json_integer_value(json_object_get(l, "total")), 7);
+    assert_int_equal(json_integer_value(json_object_get(l, "next_before")), 5);
+    json_t *rows = json_object_get(l, "rows");
+    assert_int_equal(json_array_size(rows), 3);
+    json_t *row = json_array_get(rows, 0);
+    assert_int_equal(json_integer_value(json_object_get(row, "id")), 7);
+    assert_string_equal(json_string_value(json_object_get(row, "what")), "votes");
+    assert_int_equal(json_integer_value(json_object_get(row, "votes")), 4);
+    assert_true(json_is_null(json_object_get(row, "case_id")));
+    assert_string_equal(json_string_value(json_object_get(row, "hash")), head);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 1), "votes")), 4096);
+    row = json_array_get(rows, 2);
+    assert_string_equal(json_string_value(json_object_get(row, "object")), "");
+    assert_int_equal(json_integer_value(json_object_get(row, "case_id")), 1);
+    assert_null(json_object_get(row, "votes"));
+    json_decref(l);
+    l = store_audit_list(st, &(struct audit_filter){.before = 5, .limit = 10});
+    rows = json_object_get(l, "rows");
+    assert_int_equal(json_array_size(rows), 4);
+    assert_null(json_object_get(l, "next_before"));
+    row = json_array_get(rows, 2);
+    assert_int_equal(json_integer_value(json_object_get(row, "who")), 1);
+    assert_string_equal(json_string_value(json_object_get(row, "who_email")), "audit@example.org");
+    assert_string_equal(json_string_value(json_object_get(row, "at")), "2020-02-04 08:01:00");
+    row = json_array_get(rows, 3);
+    assert_string_equal(json_string_value(json_object_get(row, "at")), "2020-02-04 08:00:00");
+    assert_string_equal(json_string_value(json_object_get(row, "object")), "/c/1");
+    assert_string_equal(json_string_value(json_object_get(row, "who_name")), "");
+    assert_string_equal(json_string_value(json_object_get(row, "hash")),
+                        "0fff7a8ea39e207f03d8c2e529984d51eee72f5431ddaa32609f34e851c7ac93");
+    json_decref(l);
+    static const struct {
+        struct audit_filter f;
+        int64_t total, first;
+    } filters[] = {{{.what = "votes", .limit = 10}, 3, 7},
+                   {{.case_id = 1, .limit = 10}, 2, 5},
+                   {{.who = 1, .limit = 10}, 2, 4},
+                   {{.who = 1, .what = "publish", .limit = 10}, 0, 0}};
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        l = store_audit_list(st, &filters[i].f);
+        rows = json_object_get(l, "rows");
+        assert_int_equal(json_integer_value(json_object_get(l, "total")), filters[i].total);
+        assert_int_equal(json_array_size(rows), filters[i].total);
+        if (filters[i].first)
+            assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 0), "id")),
+                             filters[i].first);
+        json_decref(l);
+    }
+    json_t *facets = store_audit_facets(st);
+    json_t *whats = json_object_get(facets, "whats"), *whos = json_object_get(facets, "whos");
+    assert_int_equal(json_array_size(whats), 3);
+    static const char *const what_of[] = {"POST /organiser/x", "publish", "votes"};
+    static const int64_t rows_of[] = {2, 2, 3};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *w = json_array_get(whats, i);
+        assert_string_equal(json_string_value(json_object_get(w, "what")), what_of[i]);
+        assert_int_equal(json_integer_value(json_object_get(w, "rows")), rows_of[i]);
+    }
+    assert_int_equal(json_array_size(whos), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(whos, 0), "who")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(whos, 0), "email")),
+                        "audit@example.org");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(whos, 0), "rows")), 2);
+    json_decref(facets);
+
+    /* A vote not sealed is in no batch (SQLite's writer seals every batch's votes itself). */
+    static const char *const late[] = {
+        "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, net, ua_hash) VALUES "
+        "(4104, 1, 2, 2, 1, '2019-11-02', '10.0.3.0/24', 'ua2')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)late), RC_OK);
+    if (fx->kind == DB_PG) {
+        assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
+        assert_int_equal(r.broken_id, 8);
+        assert_non_null(strstr(r.why, "1 votes after the last sealed batch"));
+        assert_int_equal(store_write_sync(st, audit_seal_write, (void *)(const char *[]){NULL}),
+                         RC_OK);
+    }
+    assert_int_equal(store_audit_verify(st, &r), RC_OK);
+    assert_int_equal(r.rows, 8);
+    assert_int_equal(r.votes, 4104);
+
+    /* A row is neither changed nor deleted: the database refuses, the chain stays whole. */
+    static const char *const change[] = {"UPDATE audit SET what = 'x' WHERE id = 1", NULL};
+    static const char *const drop[] = {"DELETE FROM audit WHERE id = 8", NULL};
+    static const char *const restate[] = {"UPDATE statement SET head = ''", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)change), RC_ERROR);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)drop), RC_ERROR);
+    static const char *const issued[] = {
+        "INSERT INTO statement (id, campaign_id, issued_at, head, body) VALUES "
+        "(1, 1, '2020-02-04T08:00:00Z', 'h', 'b')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)issued), RC_OK);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)restate), RC_ERROR);
+    if (fx->kind == DB_PG) {
+        static const char *const empty[] = {"TRUNCATE audit", NULL};
+        assert_int_equal(store_write_sync(st, rows_write, (void *)empty), RC_ERROR);
+    }
+    assert_int_equal(store_audit_verify(st, &r), RC_OK);
+    assert_int_equal(r.rows, 8);
+
+    /* Behind the database's back (its triggers off), a change is found where it was made. */
+    static const char *const off[DB_KIND__MAX][2] = {
+        [DB_SQLITE] = {"DROP TRIGGER audit_no_update", NULL},
+        [DB_PG] = {"ALTER TABLE audit DISABLE TRIGGER audit_no_update", NULL}};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)off[fx->kind]), RC_OK);
+    static const char *const vote_changed[] = {
+        "UPDATE vote SET net = '10.9.9.0/24' WHERE id = 4000", NULL};
+    static const char *const vote_back[] = {
+        "UPDATE vote SET net = '10.0.2.0/24' WHERE id = 4000", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)vote_changed), RC_OK);
+    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
+    assert_int_equal(r.broken_id, 6);
+    assert_non_null(strstr(r.why, "Merkle root differs"));
+    assert_int_equal(store_write_sync(st, rows_write, (void *)vote_back), RC_OK);
+    assert_int_equal(store_audit_verify(st, &r), RC_OK);
+    static const char *const row_changed[] = {"UPDATE audit SET object = '/o/3' WHERE id = 4",
+                                              NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)row_changed), RC_OK);
+    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
+    assert_int_equal(r.broken_id, 4);
+    assert_non_null(strstr(r.why, "does not match its hash"));
+    static const char *const relinked[] = {
+        "UPDATE audit SET prev = hash WHERE id = 2", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)relinked), RC_OK);
+    assert_int_equal(store_audit_verify(st, &r), RC_INVALID);
+    assert_int_equal(r.broken_id, 2);
+    assert_non_null(strstr(r.why, "link to the previous row"));
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
