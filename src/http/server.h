@@ -1,7 +1,7 @@
 /*
  * server.h — the HTTP/1.1 front: libmicrohttpd glue.
  *
- * server_start() listens on one address with a pool of threads (epoll, one
+ * server_start() listens on one address with a pool of threads (poll, one
  * per core by default) and turns each request into a struct req for the
  * dispatcher, then the filled struct resp back into a response.  It enforces
  * the transport limits: header and body size, connection timeouts, a cap on
