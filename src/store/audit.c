@@ -353,10 +353,7 @@ json_t *store_audit_list(struct store *st, const struct audit_filter *f)
                               (json_int_t)db_column_int64(s, 2), "who_name", db_jtext(s, 3),
                               "who_email", db_jtext(s, 4), "what", db_jtext(s, 5), "object",
                               db_jtext(s, 6), "digest", db_jtext(s, 8), "hash", db_jtext(s, 10),
-                              "case_id",
-                              db_column_type(s, 7) == DB_NULL
-                                  ? json_null()
-                                  : json_integer(db_column_int64(s, 7)));
+                              "case_id", db_jint(s, 7));
         if (db_column_type(s, 9) != DB_NULL)
             json_object_set_new(o, "votes", json_integer(db_column_int64(s, 9)));
         json_array_append_new(rows, o);

@@ -60,10 +60,7 @@ json_t *store_award_rows(struct store *st, int64_t stage_id)
                               db_jtext(s, 2), "region_name", db_jtext(s, 3), "unit_name", db_jtext(s, 4),
                               "ord", (int)db_column_int64(s, 5), "tier_name", db_jtext(s, 7), "why",
                               db_jtext(s, 8), "capped_name", db_jtext(s, 9));
-        json_object_set_new(o, "tier_id",
-                            db_column_type(s, 6) == DB_NULL
-                                ? json_null()
-                                : json_integer((json_int_t)db_column_int64(s, 6)));
+        json_object_set_new(o, "tier_id", db_jint(s, 6));
         json_array_append_new(a, o);
     }
     db_reset(s);

@@ -37,17 +37,6 @@ static enum sitting_state sitting_parse(const char *s)
     return SITTING_NONE;
 }
 
-static json_t *opt_real(struct db_stmt *s, int col)
-{
-    return db_column_type(s, col) == DB_NULL ? json_null() : json_real(db_column_double(s, col));
-}
-
-static json_t *opt_int(struct db_stmt *s, int col)
-{
-    return db_column_type(s, col) == DB_NULL ? json_null()
-                                             : json_integer((json_int_t)db_column_int64(s, col));
-}
-
 /* Run the write's statement sql (a string constant) with ?1 = id. */
 static int run_id(struct store_tx *tx, const char *sql, int64_t id)
 {
@@ -236,8 +225,8 @@ json_t *store_ballot_paper(struct store *st, int64_t sitting_id, int64_t user_id
                               "region_name", db_jtext(s, 2), "unit_name", db_jtext(s, 3),
                               "reviews", (int)db_column_int64(s, 6), "conflict",
                               (int)db_column_int64(s, 7), "approved", (int)db_column_int64(s, 8));
-        json_object_set_new(o, "score", opt_real(s, 4));
-        json_object_set_new(o, "rank", opt_int(s, 5));
+        json_object_set_new(o, "score", db_jreal(s, 4));
+        json_object_set_new(o, "rank", db_jint(s, 5));
         json_array_append_new(a, o);
     }
     db_reset(s);
@@ -266,9 +255,9 @@ json_t *store_ballot_results(struct store *st, int64_t sitting_id)
             "title", db_jtext(s, 1), "region_name", db_jtext(s, 2), "unit_name", db_jtext(s, 3),
             "passed", (int)db_column_int64(s, 7), "elected", (int)db_column_int64(s, 8), "runoff",
             (int)db_column_int64(s, 9), "ord", (int)db_column_int64(s, 10));
-        json_object_set_new(o, "prior_rank", opt_int(s, 4));
-        json_object_set_new(o, "approvals", opt_int(s, 5));
-        json_object_set_new(o, "eligible", opt_int(s, 6));
+        json_object_set_new(o, "prior_rank", db_jint(s, 4));
+        json_object_set_new(o, "approvals", db_jint(s, 5));
+        json_object_set_new(o, "eligible", db_jint(s, 6));
         json_array_append_new(a, o);
     }
     db_reset(s);

@@ -58,6 +58,17 @@ json_t *db_jtext(struct db_stmt *s, int col)
     return t ? json_stringn(t, db_column_bytes(s, col)) : json_null();
 }
 
+json_t *db_jint(struct db_stmt *s, int col)
+{
+    return db_column_type(s, col) == DB_NULL ? json_null()
+                                             : json_integer((json_int_t)db_column_int64(s, col));
+}
+
+json_t *db_jreal(struct db_stmt *s, int col)
+{
+    return db_column_type(s, col) == DB_NULL ? json_null() : json_real(db_column_double(s, col));
+}
+
 void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col)
 {
     snprintf(dst, n, "%s", db_text(s, col));

@@ -68,11 +68,6 @@ static void bind_clock(struct db_stmt *s, int i)
     "FROM (SELECT stage_id, case_id FROM stage_case WHERE " cond " "                               \
     "      UNION SELECT stage_id, case_id FROM assignment WHERE " cond ") pc"
 
-static json_t *jreal_or_null(struct db_stmt *s, int col)
-{
-    return db_column_type(s, col) == DB_NULL ? json_null() : json_real(db_column_double(s, col));
-}
-
 static const char SQL_ASSIGNMENTS[] =
     "WITH mine AS (SELECT a.stage_id, a.case_id FROM assignment a "
     "  JOIN stage s ON s.id = a.stage_id JOIN \"case\" c ON c.id = a.case_id "
@@ -103,7 +98,7 @@ json_t *store_scoring_assignments(struct store *st, int64_t user_id)
                          (int)db_column_int64(s, 3), "ends_at", db_jtext(s, 4), "open",
                          (int)db_column_int64(s, 5), "case_id", (json_int_t)db_column_int64(s, 6),
                          "label_no", (int)db_column_int64(s, 7), "title", db_jtext(s, 8),
-                         "status", db_jtext(s, 9), "total", jreal_or_null(s, 10)));
+                         "status", db_jtext(s, 9), "total", db_jreal(s, 10)));
     db_reset(s);
     if (rc != DB_DONE) {
         json_decref(a);
@@ -324,7 +319,7 @@ json_t *store_scoring_review(struct store *st, int64_t stage_id, int64_t case_id
         return NULL;
     }
     json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o}", "status", db_jtext(s, 0), "comment",
-                          db_jtext(s, 1), "total", jreal_or_null(s, 2), "updated_at",
+                          db_jtext(s, 1), "total", db_jreal(s, 2), "updated_at",
                           db_jtext(s, 3), "submitted_at", db_jtext(s, 4));
     db_reset(s);
     json_t *scores = json_object();

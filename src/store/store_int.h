@@ -58,6 +58,9 @@ void store_time(char out[STORE_NOW_LEN], int64_t t);
 /* Column col's text, "" when NULL; as a JSON string, JSON null when NULL. */
 const char *db_text(struct db_stmt *s, int col);
 json_t *db_jtext(struct db_stmt *s, int col);
+/* Column col as a JSON integer or real, JSON null when NULL. */
+json_t *db_jint(struct db_stmt *s, int col);
+json_t *db_jreal(struct db_stmt *s, int col);
 /* Column col's text, or "" when NULL, into dst[n] (truncated). */
 void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col);
 /* Bind parameter i to text v, or to NULL when v is NULL or empty. */
