@@ -21,7 +21,7 @@
  *     safe default, so a table added later can never leave a stale page);
  *     a new voter token is nothing (no page shows one), a changed or
  *     deleted one everything: the vote path keeps tokens it has met under
- *     the global generation (sqlite_votes.c).
+ *     the global generation (votes.c).
  *
  * The counters are bumped after the commit (changes_apply from the write's
  * done callback), and a page reads its generation before it reads the

@@ -17,8 +17,10 @@
  * imports and the export, campaigns, news, the award proposal, accounts,
  * the 公示, submissions, the final ballot with a runoff, the audit chain
  * (rows hashed apart verify, its refusals to change a row, a change made
- * behind them found), a reviewer's scoring and the intake's recommendation
- * and screening) over a store on each driver: the SQLite store
+ * behind them found), a reviewer's scoring, the intake's recommendation
+ * and screening, and the public vote (its settings, codes and their
+ * throttle, verification, votes with every limit, and what its pages
+ * read)) over a store on each driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room) is tested on SQLite
@@ -61,6 +63,7 @@
 #include "store/scoring.h"
 #include "store/statement.h"
 #include "store/submissions.h"
+#include "store/votes.h"
 #include "store/store_int.h"
 
 struct fixture {
@@ -3449,6 +3452,240 @@ static void test_audit_store(void **state)
 }
 
 
+/* The public vote's writes, one a write: a setting, a code, a verification or a vote. */
+struct votes_op {
+    const struct vote_setting *setting;
+    const struct vote_code_req *code;
+    struct vote_verify *verify;
+    struct vote_cast *cast;
+};
+
+static int votes_write(struct store_tx *tx, void *arg)
+{
+    struct votes_op *o = arg;
+    if (o->setting)
+        return tx_vote_setting_put(tx, o->setting);
+    if (o->code)
+        return tx_vote_code(tx, o->code);
+    if (o->verify)
+        return tx_vote_verify(tx, o->verify);
+    return tx_vote_cast(tx, o->cast);
+}
+
+static int votes_do(struct store *st, struct votes_op o)
+{
+    return store_write_sync(st, votes_write, &o);
+}
+
+/* A vote of voter for case c of stage 1 from network net: its result, *total the case's count. */
+static int cast(struct store *st, int64_t voter, int64_t c, const char *net, int64_t *total)
+{
+    struct vote_cast v = {.stage_id = 1, .case_id = c, .voter_id = voter, .net = net,
+                          .ua_hash = "ua"};
+    int rc = votes_do(st, (struct votes_op){.cast = &v});
+    if (total)
+        *total = v.votes;
+    return rc;
+}
+
+static void test_votes_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /* Stage 1, an exhibition of cases 1..3, open for years; stage 2 closed long ago. */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('310000', '上海市'), ('440000', '广东省') "
+        "ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'review')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+        "(2, 1, 'town', '乡镇')",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '440000', '某镇', 3), "
+        "(2, '310000', '某街道', 3)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+        "status) VALUES (1, 1, 1, '440000', 2, '一', '概要', 'review'), "
+        "(2, 1, 2, '310000', 1, '二 ''x'' ?1', '', 'review'), "
+        "(3, 1, 2, '310000', 1, '三', '', 'review'), (4, 1, 2, '310000', 1, '四', '', 'review')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+        "(1, 1, 1, '网上展示', 'exhibition', '2020-10-01', '2999-10-15', 'released'), "
+        "(2, 1, 2, '旧展示', 'exhibition', '2000-01-01', '2000-01-02', 'closed')",
+        "INSERT INTO stage_case (stage_id, case_id) VALUES (1, 1), (1, 2), (1, 3), (2, 1)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    /* Settings: defaults until set, then read back whole. */
+    char name[64], kind[16];
+    struct vote_setting set;
+    int has = -1;
+    assert_int_equal(store_vote_setting(st, 9, name, sizeof name, kind, sizeof kind, &set, &has),
+                     RC_NOTFOUND);
+    assert_int_equal(store_vote_setting(st, 1, name, sizeof name, kind, sizeof kind, &set, &has),
+                     RC_OK);
+    assert_int_equal(has, 0);
+    assert_string_equal(name, "网上展示");
+    assert_int_equal(set.per_day, 10);
+    struct vote_setting open = {.stage_id = 1, .opens_on = "2000-01-01",
+                                .closes_on = "2999-12-31", .verify = "phone", .per_case = 1,
+                                .per_day = 2, .per_net = 3, .live = 1,
+                                .flags = FRAUD_LIMITS_DEFAULT};
+    open.flags.burst_factor = 2.5;
+    struct vote_setting closed = open;
+    closed.stage_id = 2;
+    snprintf(closed.closes_on, sizeof closed.closes_on, "2000-01-02");
+    assert_int_equal(votes_do(st, (struct votes_op){.setting = &open}), RC_OK);
+    assert_int_equal(votes_do(st, (struct votes_op){.setting = &closed}), RC_OK);
+    open.per_day = 3; /* an upsert: the second put wins */
+    assert_int_equal(votes_do(st, (struct votes_op){.setting = &open}), RC_OK);
+    assert_int_equal(store_vote_setting(st, 1, name, sizeof name, kind, sizeof kind, &set, &has),
+                     RC_OK);
+    assert_int_equal(has, 1);
+    assert_string_equal(kind, "exhibition");
+    assert_string_equal(set.closes_on, "2999-12-31");
+    assert_string_equal(set.verify, "phone");
+    assert_int_equal(set.per_day, 3);
+    assert_int_equal(set.per_net, 3);
+    assert_true(set.flags.burst_factor == 2.5);
+    unsigned char secret[VOTER_SECRET_BYTES], again[VOTER_SECRET_BYTES];
+    assert_int_equal(store_vote_secret(st, secret), 0);
+    assert_int_equal(store_vote_secret(st, again), 0);
+    assert_memory_equal(secret, again, sizeof secret);
+
+    /* A code: to a phone only (the stage's verification), then throttled. */
+    struct vote_code_req code = {.stage_id = 1, .kind = VOTER_EMAIL, .contact = "a@example.org",
+                                 .masked = "a***@example.org", .hmac = "h-a", .code_hash = "c-a",
+                                 .net = "10.0.0.0/24", .subject = "验证码", .body = "123456"};
+    assert_int_equal(votes_do(st, (struct votes_op){.code = &code}), RC_STATE);
+    code.kind = VOTER_PHONE;
+    code.contact = "13800138000";
+    code.masked = "138****8000";
+    code.block = "b-1380013";
+    code.tail = 8000;
+    assert_int_equal(votes_do(st, (struct votes_op){.code = &code}), RC_OK);
+    assert_int_equal(votes_do(st, (struct votes_op){.code = &code}), RC_QUOTA);
+    code.stage_id = 2;
+    assert_int_equal(votes_do(st, (struct votes_op){.code = &code}), RC_CLOSED);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1 AND "
+                                  "to_addr = 'sms:13800138000' AND to_mask = '138****8000'",
+                              0),
+                     1);
+    assert_int_equal(
+        read_int(st, "SELECT count(*) FROM vote_code WHERE stage_id = ?1 AND tail = 8000", 1), 1);
+
+    /* Verification: a wrong code spends a try; the right one makes the voter and a token. */
+    char hex[VOTER_HEX];
+    memset(hex, 'f', sizeof hex - 1);
+    hex[sizeof hex - 1] = '\0';
+    struct vote_verify ver = {.stage_id = 1, .kind = VOTER_PHONE, .hmac = "h-a",
+                              .masked = "138****8000", .code_hash = hex, .token_hash = "tok-a"};
+    assert_int_equal(votes_do(st, (struct votes_op){.verify = &ver}), RC_OK);
+    assert_int_equal(ver.outcome, RC_INVALID);
+    assert_int_equal(read_int(st, "SELECT attempts FROM vote_code WHERE stage_id = ?1", 1), 1);
+    memset(hex, 'c', sizeof hex - 1);
+    ver.code_hash = hex;
+    /* The stored hash is "c-a", not a whole hex digest: refused as wrong, whatever its length. */
+    assert_int_equal(votes_do(st, (struct votes_op){.verify = &ver}), RC_OK);
+    assert_int_equal(ver.outcome, RC_INVALID);
+    static const char *const fix[] = {"UPDATE vote_code SET code_hash = "
+                                      "'cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc'",
+                                      NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)fix), RC_OK);
+    assert_int_equal(votes_do(st, (struct votes_op){.verify = &ver}), RC_OK);
+    assert_int_equal(ver.outcome, RC_OK);
+    int64_t a = ver.voter_id;
+    assert_true(a > 0);
+    assert_int_equal(votes_do(st, (struct votes_op){.verify = &ver}), RC_OK);
+    assert_int_equal(ver.outcome, RC_NOTFOUND); /* the code is used */
+    int64_t stage = 0, voter = 0;
+    assert_int_equal(store_vote_token(st, "tok-a", &stage, &voter), RC_OK);
+    assert_int_equal(stage, 1);
+    assert_int_equal(voter, a);
+    assert_int_equal(store_vote_token(st, "tok-x", &stage, &voter), RC_NOTFOUND);
+
+    /* Votes: every limit, in the write. */
+    int64_t total = 0;
+    assert_int_equal(cast(st, a, 1, "10.0.0.0/24", &total), RC_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(cast(st, a, 1, "10.0.0.0/24", NULL), RC_EXISTS);
+    assert_int_equal(cast(st, a, 4, "10.0.0.0/24", NULL), RC_NOTFOUND); /* not in the stage */
+    assert_int_equal(cast(st, a, 2, "10.0.0.0/24", &total), RC_OK);
+    assert_int_equal(store_vote_remaining(st, 1, a), 1);
+    assert_int_equal(cast(st, a, 3, "10.0.0.0/24", NULL), RC_OK);
+    assert_int_equal(store_vote_remaining(st, 1, a), 0);
+    struct vote_cast over = {.stage_id = 1, .case_id = 3, .voter_id = a + 1, .net = "10.0.0.0/24",
+                             .ua_hash = "ua"};
+    static const char *const second[] = {
+        "INSERT INTO voter (id, hmac, kind, masked) VALUES (90, 'h-b', 'phone', '139****0000')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)second), RC_OK);
+    over.voter_id = 90;
+    assert_int_equal(votes_do(st, (struct votes_op){.cast = &over}), RC_QUOTA);
+    assert_string_equal(over.limit, "net"); /* three votes from the prefix today */
+    assert_int_equal(cast(st, 90, 3, "10.0.1.0/24", &total), RC_OK);
+    assert_int_equal(total, 2);
+    assert_int_equal(cast(st, 90, 1, "10.0.1.0/24", NULL), RC_OK);
+    assert_int_equal(cast(st, 90, 2, "10.0.1.0/24", NULL), RC_OK);
+    over.net = "10.0.2.0/24";
+    over.case_id = 1;
+    assert_int_equal(votes_do(st, (struct votes_op){.cast = &over}), RC_EXISTS);
+    struct vote_cast late = {.stage_id = 2, .case_id = 1, .voter_id = 90, .net = "10.0.3.0/24",
+                             .ua_hash = "ua"};
+    assert_int_equal(votes_do(st, (struct votes_op){.cast = &late}), RC_CLOSED);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM vote WHERE stage_id = ?1", 1), 6);
+    assert_int_equal(read_int(st, "SELECT votes FROM vote_total WHERE stage_id = 1 AND case_id = ?1",
+                              3),
+                     2);
+    assert_int_equal(
+        read_int(st, "SELECT count(*) FROM vote WHERE stage_id = 1 AND at LIKE '____-__-__T__:__:__.___Z' "
+                     "AND ord = ?1",
+                 1),
+        6);
+
+    /* What the pages read. */
+    struct vote_case vc;
+    assert_int_equal(store_vote_case(st, 3, a, &vc), RC_OK);
+    assert_int_equal(vc.stage_id, 1);
+    assert_string_equal(vc.stage_name, "网上展示");
+    assert_int_equal(vc.open, 1);
+    assert_int_equal(vc.votes, 2);
+    assert_int_equal(vc.mine, 1);
+    assert_int_equal(store_vote_case(st, 1, 0, &vc), RC_OK);
+    assert_int_equal(vc.stage_id, 1); /* the stage open today before the closed one */
+    assert_int_equal(vc.mine, 0);
+    assert_int_equal(store_vote_case(st, 4, a, &vc), RC_NOTFOUND);
+    json_t *o = store_vote_summary(st, 1);
+    assert_non_null(o);
+    assert_int_equal(json_integer_value(json_object_get(o, "votes")), 6);
+    assert_int_equal(json_integer_value(json_object_get(o, "voters")), 2);
+    assert_int_equal(json_integer_value(json_object_get(o, "cases")), 3);
+    json_decref(o);
+    o = store_votes_open(st);
+    assert_int_equal(json_array_size(o), 1);
+    assert_int_equal(jint_at(o, 0, "id"), 1);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(o, 0), "cases")), 3);
+    json_decref(o);
+    o = store_vote_exhibit(st, 1, NULL, NULL);
+    assert_int_equal(json_array_size(o), 3);
+    assert_int_equal(jint_at(o, 0, "votes"), 2); /* 2, 2, 2: by id */
+    assert_int_equal(jint_at(o, 0, "id"), 1);
+    assert_int_equal(json_is_false(json_object_get(json_array_get(o, 0), "published")), 1);
+    json_decref(o);
+    o = store_vote_exhibit(st, 1, "310000", "city");
+    assert_int_equal(json_array_size(o), 2);
+    assert_int_equal(jint_at(o, 1, "id"), 3);
+    json_decref(o);
+    o = store_vote_exhibit(st, 1, "440000", "city");
+    assert_int_equal(json_array_size(o), 0);
+    json_decref(o);
+    o = store_vote_card(st, 2);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "title")), "二 'x' ?1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(o, "region"), "name")), "上海市");
+    json_decref(o);
+    assert_null(store_vote_card(st, 99));
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest driver_tests[] = {
     cmocka_unit_test_setup(test_types, table_setup),
     cmocka_unit_test_setup(test_placeholders, table_setup),
@@ -3489,6 +3726,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_audit_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_scoring_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_votes_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -15,7 +15,7 @@
  * must tx_vote_recount's.  Votes added between the scan and the storing
  * must be counted too.  The plans of the three reads are checked to be
  * index ranges without a sort.  Last, the vote path's token lookup, which
- * keeps the tokens it met (sqlite_votes.c): a token is found, again after
+ * keeps the tokens it met (store/votes.c): a token is found, again after
  * another voter's token was written, and no more once a write deleted it
  * or when it has expired; and the tokens of thousands of voters are kept
  * at once.

@@ -1,7 +1,9 @@
 /*
- * sqlite_votes.c — public voting in SQLite (votes.h): settings, codes,
- * voters, tokens and votes.  Writes run on the writer thread; every limit
- * is read and the counters updated inside the vote's own transaction.
+ * votes.c — public voting in the store (votes.h): settings, codes, voters,
+ * tokens and votes.  Written over the driver (db.h): it runs on SQLite and
+ * on PostgreSQL.  Writes run on the writer thread; every limit is read and
+ * the counters updated inside the vote's own transaction.  A vote's time is
+ * made in C to the millisecond and bound, as every time of the store is.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -9,18 +11,34 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/log.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 #include "store/votes.h"
 
 /* The first row's first column of s as an integer (dflt when there is no row); RC_ERROR on a fault. */
-static int one_int(sqlite3_stmt *s, int64_t dflt, int64_t *out)
+static int one_int(struct db_stmt *s, int64_t dflt, int64_t *out)
 {
-    int rc = sqlite3_step(s);
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : dflt;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? RC_OK : RC_ERROR;
+    int rc = db_step(s);
+    *out = rc == DB_ROW ? db_column_int64(s, 0) : dflt;
+    db_reset(s);
+    return rc == DB_ROW || rc == DB_DONE ? RC_OK : RC_ERROR;
+}
+
+/* Run the constant SQL text sql of the write tx with ?1 bound to id. */
+static int run_id(struct store_tx *tx, const char *sql, int64_t id)
+{
+    struct db_stmt *s = tx_stmt(tx, sql);
+    if (s)
+        db_bind_int64(s, 1, id);
+    return db_run(s);
+}
+
+/* Unix time in milliseconds ms as a vote's time: 2020-02-04T08:00:00.123Z. */
+static void vote_time(char out[STORE_NOW_LEN + 4], int64_t ms)
+{
+    char sec[STORE_NOW_LEN];
+    store_time(sec, ms / 1000);
+    /* store_time ends with "Z": the milliseconds go before it. */
+    snprintf(out, STORE_NOW_LEN + 4, "%.19s.%03dZ", sec, (int)(ms % 1000));
 }
 
 int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t namelen, char *kind,
@@ -40,32 +58,32 @@ int store_vote_setting(struct store *st, int64_t stage_id, char *name, size_t na
     out->per_net = 50;
     out->live = 1;
     out->flags = (struct fraud_limits)FRAUD_LIMITS_DEFAULT;
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_done(s);
-        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_bind_int64(s, 1, stage_id);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
     }
-    sq_copy(name, namelen, s, 0);
-    sq_copy(kind, kindlen, s, 1);
-    if (sqlite3_column_type(s, 9) != SQLITE_NULL) {
+    db_copy_text(name, namelen, s, 0);
+    db_copy_text(kind, kindlen, s, 1);
+    if (db_column_type(s, 9) != DB_NULL) {
         *has = 1;
-        sq_copy(out->opens_on, sizeof out->opens_on, s, 2);
-        sq_copy(out->closes_on, sizeof out->closes_on, s, 3);
-        sq_copy(out->verify, sizeof out->verify, s, 4);
-        out->per_case = sqlite3_column_int(s, 5);
-        out->per_day = sqlite3_column_int(s, 6);
-        out->per_net = sqlite3_column_int(s, 7);
-        out->live = sqlite3_column_int(s, 8);
+        db_copy_text(out->opens_on, sizeof out->opens_on, s, 2);
+        db_copy_text(out->closes_on, sizeof out->closes_on, s, 3);
+        db_copy_text(out->verify, sizeof out->verify, s, 4);
+        out->per_case = (int)db_column_int64(s, 5);
+        out->per_day = (int)db_column_int64(s, 6);
+        out->per_net = (int)db_column_int64(s, 7);
+        out->live = (int)db_column_int64(s, 8);
         out->flags = (struct fraud_limits){
-            sqlite3_column_int(s, 10), sqlite3_column_int(s, 11), sqlite3_column_double(s, 12),
-            sqlite3_column_int(s, 13), sqlite3_column_int(s, 14), sqlite3_column_int(s, 15),
-            sqlite3_column_int(s, 16), sqlite3_column_int(s, 17)};
+            (int)db_column_int64(s, 10), (int)db_column_int64(s, 11), db_column_double(s, 12),
+            (int)db_column_int64(s, 13), (int)db_column_int64(s, 14), (int)db_column_int64(s, 15),
+            (int)db_column_int64(s, 16), (int)db_column_int64(s, 17)};
     }
-    sq_done(s);
+    db_reset(s);
     return RC_OK;
 }
 
@@ -82,27 +100,27 @@ int tx_vote_setting_put(struct store_tx *tx, const struct vote_setting *v)
         "burst_min = excluded.burst_min, burst_factor = excluded.burst_factor, net_window = "
         "excluded.net_window, net_min = excluded.net_min, run_min = excluded.run_min, "
         "ring_window = excluded.ring_window, ring_min = excluded.ring_min";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_text(s, 2, v->opens_on, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, v->closes_on, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, v->verify, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, v->per_case);
-    sqlite3_bind_int(s, 6, v->per_day);
-    sqlite3_bind_int(s, 7, v->per_net);
-    sqlite3_bind_int(s, 8, v->live);
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_text(s, 2, v->opens_on, -1);
+    db_bind_text(s, 3, v->closes_on, -1);
+    db_bind_text(s, 4, v->verify, -1);
+    db_bind_int64(s, 5, v->per_case);
+    db_bind_int64(s, 6, v->per_day);
+    db_bind_int64(s, 7, v->per_net);
+    db_bind_int64(s, 8, v->live);
     const struct fraud_limits *f = &v->flags;
-    sqlite3_bind_int(s, 9, f->burst_window);
-    sqlite3_bind_int(s, 10, f->burst_min);
-    sqlite3_bind_double(s, 11, f->burst_factor);
-    sqlite3_bind_int(s, 12, f->net_window);
-    sqlite3_bind_int(s, 13, f->net_min);
-    sqlite3_bind_int(s, 14, f->run_min);
-    sqlite3_bind_int(s, 15, f->ring_window);
-    sqlite3_bind_int(s, 16, f->ring_min);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 9, f->burst_window);
+    db_bind_int64(s, 10, f->burst_min);
+    db_bind_double(s, 11, f->burst_factor);
+    db_bind_int64(s, 12, f->net_window);
+    db_bind_int64(s, 13, f->net_min);
+    db_bind_int64(s, 14, f->run_min);
+    db_bind_int64(s, 15, f->ring_window);
+    db_bind_int64(s, 16, f->ring_min);
+    return db_run(s);
 }
 
 static pthread_mutex_t secret_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -115,15 +133,15 @@ int store_vote_secret(struct store *st, unsigned char out[VOTER_SECRET_BYTES])
     int rc = 0;
     pthread_mutex_lock(&secret_lock);
     if (secret_of != st) {
-        sqlite3_stmt *s = sq_prepare(st, sql);
+        struct db_stmt *s = store_stmt(st, sql);
         rc = -1;
-        if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 0) == VOTER_SECRET_BYTES) {
-            memcpy(secret, sqlite3_column_blob(s, 0), VOTER_SECRET_BYTES);
+        if (s && db_step(s) == DB_ROW && db_column_bytes(s, 0) == VOTER_SECRET_BYTES) {
+            memcpy(secret, db_column_blob(s, 0), VOTER_SECRET_BYTES);
             secret_of = st;
             rc = 0;
         }
         if (s)
-            sq_done(s);
+            db_reset(s);
     }
     if (rc == 0)
         memcpy(out, secret, VOTER_SECRET_BYTES);
@@ -139,20 +157,20 @@ static int open_setting(struct store_tx *tx, int64_t stage_id, int64_t at, struc
         "?2 BETWEEN opens_on AND closes_on";
     char today[11];
     voter_day(at, today);
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_text(s, 2, today, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        sq_copy(v->verify, sizeof v->verify, s, 0);
-        v->per_case = sqlite3_column_int(s, 1);
-        v->per_day = sqlite3_column_int(s, 2);
-        v->per_net = sqlite3_column_int(s, 3);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_text(s, 2, today, -1);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        db_copy_text(v->verify, sizeof v->verify, s, 0);
+        v->per_case = (int)db_column_int64(s, 1);
+        v->per_day = (int)db_column_int64(s, 2);
+        v->per_net = (int)db_column_int64(s, 3);
     }
-    sq_done(s);
-    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
+    db_reset(s);
+    return rc == DB_ROW ? RC_OK : rc == DB_DONE ? RC_CLOSED : RC_ERROR;
 }
 
 int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q)
@@ -174,50 +192,50 @@ int tx_vote_code(struct store_tx *tx, const struct vote_code_req *q)
         strcmp(v.verify, q->kind == VOTER_PHONE ? "phone" : "email") != 0)
         return RC_STATE;
     int64_t now = q->at ? q->at : (int64_t)time(NULL);
-    sqlite3_stmt *s = tx_prepare(tx, sql_contact);
+    struct db_stmt *s = tx_stmt(tx, sql_contact);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, q->hmac, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, now - 3600);
-    rc = sqlite3_step(s);
-    int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    int64_t last = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
-    sq_done(s);
-    if (rc != SQLITE_ROW)
+    db_bind_text(s, 1, q->hmac, -1);
+    db_bind_int64(s, 2, now - 3600);
+    rc = db_step(s);
+    int64_t n = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    int64_t last = rc == DB_ROW ? db_column_int64(s, 1) : 0;
+    db_reset(s);
+    if (rc != DB_ROW)
         return RC_ERROR;
     if (n >= VOTE_CODE_PER_HOUR || (n > 0 && last > now - VOTE_CODE_GAP_S))
         return RC_QUOTA;
-    if (!(s = tx_prepare(tx, sql_net)))
+    if (!(s = tx_stmt(tx, sql_net)))
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, q->net, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, now - 3600);
+    db_bind_text(s, 1, q->net, -1);
+    db_bind_int64(s, 2, now - 3600);
     if (one_int(s, 0, &n) != RC_OK)
         return RC_ERROR;
     if (n >= VOTE_CODE_NET_PER_HOUR)
         return RC_QUOTA;
-    if (!(s = tx_prepare(tx, sql_code)))
+    if (!(s = tx_stmt(tx, sql_code)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, q->stage_id);
-    sqlite3_bind_text(s, 2, q->hmac, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, q->code_hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, q->net, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 5, now);
-    sqlite3_bind_int64(s, 6, now + VOTE_CODE_TTL_S);
+    db_bind_int64(s, 1, q->stage_id);
+    db_bind_text(s, 2, q->hmac, -1);
+    db_bind_text(s, 3, q->code_hash, -1);
+    db_bind_text(s, 4, q->net, -1);
+    db_bind_int64(s, 5, now);
+    db_bind_int64(s, 6, now + VOTE_CODE_TTL_S);
     if (q->block) {
-        sqlite3_bind_text(s, 7, q->block, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(s, 8, q->tail);
+        db_bind_text(s, 7, q->block, -1);
+        db_bind_int64(s, 8, q->tail);
     }
-    if ((rc = tx_exec(tx, s)) != RC_OK || !q->contact)
+    if ((rc = db_run(s)) != RC_OK || !q->contact)
         return rc;
-    if (!(s = tx_prepare(tx, sql_out)))
+    if (!(s = tx_stmt(tx, sql_out)))
         return RC_ERROR;
     char to[VOTER_CONTACT_MAX + 8];
     snprintf(to, sizeof to, "%s%s", q->kind == VOTER_PHONE ? "sms:" : "", q->contact);
-    sqlite3_bind_text(s, 1, to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, q->subject, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, q->body, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, q->masked, -1, SQLITE_TRANSIENT);
-    return tx_exec(tx, s);
+    db_bind_text(s, 1, to, -1);
+    db_bind_text(s, 2, q->subject, -1);
+    db_bind_text(s, 3, q->body, -1);
+    db_bind_text(s, 4, q->masked, -1);
+    return db_run(s);
 }
 
 int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
@@ -228,25 +246,25 @@ int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
     static const char sql_try[] = "UPDATE vote_code SET attempts = attempts + 1 WHERE id = ?1";
     static const char sql_used[] = "UPDATE vote_code SET used = 1 WHERE id = ?1";
     int64_t now = v->at ? v->at : (int64_t)time(NULL);
-    sqlite3_stmt *s = tx_prepare(tx, sql_find);
+    struct db_stmt *s = tx_stmt(tx, sql_find);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_text(s, 2, v->hmac, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, now);
-    int rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_done(s);
-        if (rc != SQLITE_DONE)
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_text(s, 2, v->hmac, -1);
+    db_bind_int64(s, 3, now);
+    int rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        if (rc != DB_DONE)
             return RC_ERROR;
         v->outcome = RC_NOTFOUND;
         return RC_OK;
     }
-    int64_t id = sqlite3_column_int64(s, 0);
+    int64_t id = db_column_int64(s, 0);
     char stored[VOTER_HEX];
-    sq_copy(stored, sizeof stored, s, 1);
-    int attempts = sqlite3_column_int(s, 2);
-    sq_done(s);
+    db_copy_text(stored, sizeof stored, s, 1);
+    int attempts = (int)db_column_int64(s, 2);
+    db_reset(s);
     if (attempts >= VOTE_CODE_TRIES) {
         v->outcome = RC_QUOTA;
         return RC_OK;
@@ -254,9 +272,9 @@ int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
     if (strlen(stored) != VOTER_HEX - 1 ||
         sodium_memcmp(stored, v->code_hash, VOTER_HEX - 1) != 0) {
         v->outcome = RC_INVALID;
-        return tx_exec_id(tx, sql_try, id);
+        return run_id(tx, sql_try, id);
     }
-    if ((rc = tx_exec_id(tx, sql_used, id)) != RC_OK)
+    if ((rc = run_id(tx, sql_used, id)) != RC_OK)
         return rc;
     if ((rc = tx_vote_voter(tx, v->stage_id, v->kind, v->hmac, v->masked, v->token_hash, now,
                             &v->voter_id)) != RC_OK)
@@ -276,27 +294,27 @@ int tx_vote_voter(struct store_tx *tx, int64_t stage_id, enum voter_kind kind, c
     int rc;
     if (!at)
         at = (int64_t)time(NULL);
-    sqlite3_stmt *s = tx_prepare(tx, sql_voter);
+    struct db_stmt *s = tx_stmt(tx, sql_voter);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, hmac, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, kind == VOTER_PHONE ? "phone" : "email", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, masked, -1, SQLITE_TRANSIENT);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_text(s, 1, hmac, -1);
+    db_bind_text(s, 2, kind == VOTER_PHONE ? "phone" : "email", -1);
+    db_bind_text(s, 3, masked, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, sql_voter_id)))
+    if (!(s = tx_stmt(tx, sql_voter_id)))
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, hmac, -1, SQLITE_TRANSIENT);
+    db_bind_text(s, 1, hmac, -1);
     *voter_id = 0;
     if (one_int(s, 0, voter_id) != RC_OK || *voter_id <= 0)
         return RC_ERROR;
-    if (!(s = tx_prepare(tx, sql_token)))
+    if (!(s = tx_stmt(tx, sql_token)))
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, stage_id);
-    sqlite3_bind_int64(s, 3, *voter_id);
-    sqlite3_bind_int64(s, 4, at + VOTE_TOKEN_TTL_S);
-    return tx_exec(tx, s);
+    db_bind_text(s, 1, token_hash, -1);
+    db_bind_int64(s, 2, stage_id);
+    db_bind_int64(s, 3, *voter_id);
+    db_bind_int64(s, 4, at + VOTE_TOKEN_TTL_S);
+    return db_run(s);
 }
 
 /*
@@ -349,7 +367,7 @@ int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id
         "SELECT stage_id, voter_id, expires_at FROM voter_token WHERE token_hash = ?1 AND "
         "expires_at > ?2";
     int64_t now = (int64_t)time(NULL);
-    uint64_t gen = st->generation;
+    uint64_t gen = store_generation(st);
     struct token_slot *set = token_set(token_hash);
     int hit = 0;
     pthread_mutex_lock(&token_lock);
@@ -365,16 +383,16 @@ int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id
     pthread_mutex_unlock(&token_lock);
     if (hit)
         return RC_OK;
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, now);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *stage_id = sqlite3_column_int64(s, 0);
-        *voter_id = sqlite3_column_int64(s, 1);
-        int64_t expires = sqlite3_column_int64(s, 2);
+    db_bind_text(s, 1, token_hash, -1);
+    db_bind_int64(s, 2, now);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *stage_id = db_column_int64(s, 0);
+        *voter_id = db_column_int64(s, 1);
+        int64_t expires = db_column_int64(s, 2);
         pthread_mutex_lock(&token_lock);
         /* The same token (another thread's miss), else an entry holding nothing valid,
          * else the one used least lately. */
@@ -394,8 +412,8 @@ int store_vote_token(struct store *st, const char *token_hash, int64_t *stage_id
         snprintf(k->hash, sizeof k->hash, "%s", token_hash);
         pthread_mutex_unlock(&token_lock);
     }
-    sq_done(s);
-    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_reset(s);
+    return rc == DB_ROW ? RC_OK : rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
 }
 
 int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
@@ -416,42 +434,45 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         "FROM vote_setting v WHERE v.stage_id = ?1 AND ?4 BETWEEN v.opens_on AND v.closes_on";
     static const char sql_vote[] =
         "INSERT INTO vote (stage_id, case_id, voter_id, ord, day, net, ua_hash, at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', ?8, 'unixepoch'), "
-        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     static const char sql_day_add[] =
         "INSERT INTO vote_day (stage_id, voter_id, day, votes) VALUES (?1, ?2, ?3, 1) "
-        "ON CONFLICT DO UPDATE SET votes = votes + 1";
+        "ON CONFLICT (stage_id, voter_id, day) DO UPDATE SET votes = vote_day.votes + 1";
     static const char sql_net_add[] =
         "INSERT INTO vote_net (stage_id, net, day, votes) VALUES (?1, ?2, ?3, 1) "
-        "ON CONFLICT DO UPDATE SET votes = votes + 1";
+        "ON CONFLICT (stage_id, net, day) DO UPDATE SET votes = vote_net.votes + 1";
     static const char sql_total[] =
         "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (?1, ?2, 1) "
-        "ON CONFLICT DO UPDATE SET votes = votes + 1";
-    /* Text is bound without a copy (SQLITE_STATIC): each statement below is stepped and
-     * reset, its bindings cleared, before this function returns. */
-    char today[11];
-    voter_day(v->at, today);
+        "ON CONFLICT (stage_id, case_id) DO UPDATE SET votes = vote_total.votes + 1";
+    int64_t ms = v->at * 1000;
+    if (!v->at) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    }
+    char today[11], at[STORE_NOW_LEN + 4];
+    voter_day(ms / 1000, today);
+    vote_time(at, ms);
     int rc;
-    sqlite3_stmt *s = tx_prepare(tx, sql_check);
+    struct db_stmt *s = tx_stmt(tx, sql_check);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->case_id);
-    sqlite3_bind_int64(s, 3, v->voter_id);
-    sqlite3_bind_text(s, 4, today, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, v->net, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sq_done(s);
-        return rc == SQLITE_DONE ? RC_CLOSED : RC_ERROR;
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_int64(s, 2, v->case_id);
+    db_bind_int64(s, 3, v->voter_id);
+    db_bind_text(s, 4, today, -1);
+    db_bind_text(s, 5, v->net, -1);
+    rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? RC_CLOSED : RC_ERROR;
     }
-    int64_t per_case = sqlite3_column_int64(s, 0), per_day = sqlite3_column_int64(s, 1),
-            per_net = sqlite3_column_int64(s, 2), in_pool = sqlite3_column_int64(s, 4),
-            mine = sqlite3_column_int64(s, 5), day = sqlite3_column_int64(s, 6),
-            net = sqlite3_column_int64(s, 7), total = sqlite3_column_int64(s, 8);
-    v->live = sqlite3_column_int(s, 3);
-    sq_done(s);
+    int64_t per_case = db_column_int64(s, 0), per_day = db_column_int64(s, 1),
+            per_net = db_column_int64(s, 2), in_pool = db_column_int64(s, 4),
+            mine = db_column_int64(s, 5), day = db_column_int64(s, 6),
+            net = db_column_int64(s, 7), total = db_column_int64(s, 8);
+    v->live = (int)db_column_int64(s, 3);
+    db_reset(s);
     if (!in_pool)
         return RC_NOTFOUND;
     if (mine >= per_case)
@@ -465,38 +486,37 @@ int tx_vote_cast(struct store_tx *tx, struct vote_cast *v)
         v->limit = "net";
         return RC_QUOTA;
     }
-    if (!(s = tx_prepare(tx, sql_vote)))
+    if (!(s = tx_stmt(tx, sql_vote)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->case_id);
-    sqlite3_bind_int64(s, 3, v->voter_id);
-    sqlite3_bind_int64(s, 4, mine + 1);
-    sqlite3_bind_text(s, 5, today, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, v->net, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, v->ua_hash, -1, SQLITE_STATIC);
-    if (v->at)
-        sqlite3_bind_int64(s, 8, v->at);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_int64(s, 2, v->case_id);
+    db_bind_int64(s, 3, v->voter_id);
+    db_bind_int64(s, 4, mine + 1);
+    db_bind_text(s, 5, today, -1);
+    db_bind_text(s, 6, v->net, -1);
+    db_bind_text(s, 7, v->ua_hash, -1);
+    db_bind_text(s, 8, at, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, sql_day_add)))
+    if (!(s = tx_stmt(tx, sql_day_add)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->voter_id);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_STATIC);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_int64(s, 2, v->voter_id);
+    db_bind_text(s, 3, today, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, sql_net_add)))
+    if (!(s = tx_stmt(tx, sql_net_add)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_text(s, 2, v->net, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_STATIC);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_text(s, 2, v->net, -1);
+    db_bind_text(s, 3, today, -1);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if (!(s = tx_prepare(tx, sql_total)))
+    if (!(s = tx_stmt(tx, sql_total)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, v->stage_id);
-    sqlite3_bind_int64(s, 2, v->case_id);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, v->stage_id);
+    db_bind_int64(s, 2, v->case_id);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
     v->votes = total + 1;
     v->remaining--;
@@ -510,14 +530,14 @@ int store_vote_remaining(struct store *st, int64_t stage_id, int64_t voter_id)
         "d.voter_id = ?2 AND d.day = ?3), 0) FROM vote_setting v WHERE v.stage_id = ?1";
     char today[11];
     voter_today(today);
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, voter_id);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
-    int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-    sq_done(s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, voter_id);
+    db_bind_text(s, 3, today, -1);
+    int n = db_step(s) == DB_ROW ? (int)db_column_int64(s, 0) : 0;
+    db_reset(s);
     return n < 0 ? 0 : n;
 }
 
@@ -531,32 +551,32 @@ json_t *store_votes_open(struct store *st)
         "SELECT case_id FROM stage_case WHERE stage_id = ?1 ORDER BY case_id";
     char today[11];
     voter_today(today);
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_text(s, 1, today, -1, SQLITE_TRANSIENT);
+    db_bind_text(s, 1, today, -1);
     json_t *a = json_array();
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t id = db_column_int64(s, 0);
         json_t *cases = json_array();
-        sqlite3_stmt *c = sq_prepare(st, sql_cases);
+        struct db_stmt *c = store_stmt(st, sql_cases);
         if (c) {
-            sqlite3_bind_int64(c, 1, id);
-            while (sqlite3_step(c) == SQLITE_ROW)
-                json_array_append_new(cases, json_integer(sqlite3_column_int64(c, 0)));
-            sq_done(c);
+            db_bind_int64(c, 1, id);
+            while (db_step(c) == DB_ROW)
+                json_array_append_new(cases, json_integer(db_column_int64(c, 0)));
+            db_reset(c);
         }
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:o,s:o,s:o,s:{s:i,s:i,s:i},s:b,s:o}", "id", (json_int_t)id,
-                         "title", sq_jtext(s, 1), "opens_on", sq_jtext(s, 2), "closes_on",
-                         sq_jtext(s, 3), "verify", sq_jtext(s, 4), "limits", "per_case",
-                         sqlite3_column_int(s, 5), "per_day", sqlite3_column_int(s, 6), "per_net",
-                         sqlite3_column_int(s, 7), "live", sqlite3_column_int(s, 8), "cases",
+                         "title", db_jtext(s, 1), "opens_on", db_jtext(s, 2), "closes_on",
+                         db_jtext(s, 3), "verify", db_jtext(s, 4), "limits", "per_case",
+                         (int)db_column_int64(s, 5), "per_day", (int)db_column_int64(s, 6), "per_net",
+                         (int)db_column_int64(s, 7), "live", (int)db_column_int64(s, 8), "cases",
                          cases));
     }
-    sq_done(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         json_decref(a);
         return NULL;
     }
@@ -569,16 +589,16 @@ json_t *store_vote_summary(struct store *st, int64_t stage_id)
         "SELECT (SELECT count(*) FROM vote WHERE stage_id = ?1 AND valid = 1), "
         "(SELECT count(DISTINCT voter_id) FROM vote WHERE stage_id = ?1), "
         "(SELECT count(*) FROM stage_case WHERE stage_id = ?1)";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:I,s:I,s:I}", "votes", (json_int_t)sqlite3_column_int64(s, 0), "voters",
-                      (json_int_t)sqlite3_column_int64(s, 1), "cases",
-                      (json_int_t)sqlite3_column_int64(s, 2));
-    sq_done(s);
+    if (db_step(s) == DB_ROW)
+        o = json_pack("{s:I,s:I,s:I}", "votes", (json_int_t)db_column_int64(s, 0), "voters",
+                      (json_int_t)db_column_int64(s, 1), "cases",
+                      (json_int_t)db_column_int64(s, 2));
+    db_reset(s);
     return o;
 }
 
@@ -596,29 +616,29 @@ int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct 
     char today[11];
     voter_today(today);
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, voter_id);
-    sqlite3_bind_text(s, 3, today, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        out->stage_id = out->set.stage_id = sqlite3_column_int64(s, 0);
-        sq_copy(out->stage_name, sizeof out->stage_name, s, 1);
-        sq_copy(out->set.opens_on, sizeof out->set.opens_on, s, 2);
-        sq_copy(out->set.closes_on, sizeof out->set.closes_on, s, 3);
-        sq_copy(out->set.verify, sizeof out->set.verify, s, 4);
-        out->set.per_case = sqlite3_column_int(s, 5);
-        out->set.per_day = sqlite3_column_int(s, 6);
-        out->set.per_net = sqlite3_column_int(s, 7);
-        out->set.live = sqlite3_column_int(s, 8);
-        out->open = sqlite3_column_int(s, 9);
-        out->votes = sqlite3_column_int64(s, 10);
-        out->mine = sqlite3_column_int64(s, 11);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, voter_id);
+    db_bind_text(s, 3, today, -1);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        out->stage_id = out->set.stage_id = db_column_int64(s, 0);
+        db_copy_text(out->stage_name, sizeof out->stage_name, s, 1);
+        db_copy_text(out->set.opens_on, sizeof out->set.opens_on, s, 2);
+        db_copy_text(out->set.closes_on, sizeof out->set.closes_on, s, 3);
+        db_copy_text(out->set.verify, sizeof out->set.verify, s, 4);
+        out->set.per_case = (int)db_column_int64(s, 5);
+        out->set.per_day = (int)db_column_int64(s, 6);
+        out->set.per_net = (int)db_column_int64(s, 7);
+        out->set.live = (int)db_column_int64(s, 8);
+        out->open = (int)db_column_int64(s, 9);
+        out->votes = db_column_int64(s, 10);
+        out->mine = db_column_int64(s, 11);
     }
-    sq_done(s);
-    return rc == SQLITE_ROW ? RC_OK : rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_reset(s);
+    return rc == DB_ROW ? RC_OK : rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
 }
 
 json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *region, const char *track)
@@ -629,27 +649,27 @@ json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *regio
         "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
         "JOIN region r ON r.code = c.region_code JOIN track k ON k.id = c.track_id "
         "LEFT JOIN vote_total t ON t.stage_id = sc.stage_id AND t.case_id = c.id "
-        "WHERE sc.stage_id = ?1 AND (?2 IS NULL OR c.region_code = ?2) AND "
-        "(?3 IS NULL OR k.slug = ?3) ORDER BY 3 DESC, c.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+        "WHERE sc.stage_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.region_code = ?2) AND "
+        "(CAST(?3 AS TEXT) IS NULL OR k.slug = ?3) ORDER BY 3 DESC, c.id";
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     if (region)
-        sqlite3_bind_text(s, 2, region, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, 2, region, -1);
     if (track)
-        sqlite3_bind_text(s, 3, track, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, 3, track, -1);
     json_t *a = json_array();
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    while ((rc = db_step(s)) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:I,s:{s:o,s:o},s:{s:o,s:o},s:b}", "id",
-                         (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "votes",
-                         (json_int_t)sqlite3_column_int64(s, 2), "region", "code", sq_jtext(s, 3),
-                         "name", sq_jtext(s, 4), "track", "slug", sq_jtext(s, 5), "name",
-                         sq_jtext(s, 6), "published", sqlite3_column_int(s, 7)));
-    sq_done(s);
-    if (rc != SQLITE_DONE) {
+                         (json_int_t)db_column_int64(s, 0), "title", db_jtext(s, 1), "votes",
+                         (json_int_t)db_column_int64(s, 2), "region", "code", db_jtext(s, 3),
+                         "name", db_jtext(s, 4), "track", "slug", db_jtext(s, 5), "name",
+                         db_jtext(s, 6), "published", (int)db_column_int64(s, 7)));
+    db_reset(s);
+    if (rc != DB_DONE) {
         json_decref(a);
         return NULL;
     }
@@ -662,17 +682,17 @@ json_t *store_vote_card(struct store *st, int64_t case_id)
         "SELECT c.id, c.title, c.summary, c.published_at IS NOT NULL, r.code, r.name, k.slug, "
         "k.name FROM \"case\" c JOIN region r ON r.code = c.region_code "
         "JOIN track k ON k.id = c.track_id WHERE c.id = ?1";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 1, case_id);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
+    if (db_step(s) == DB_ROW)
         o = json_pack("{s:I,s:o,s:o,s:b,s:{s:o,s:o},s:{s:o,s:o}}", "id",
-                      (json_int_t)sqlite3_column_int64(s, 0), "title", sq_jtext(s, 1), "summary",
-                      sq_jtext(s, 2), "published", sqlite3_column_int(s, 3), "region", "code",
-                      sq_jtext(s, 4), "name", sq_jtext(s, 5), "track", "slug", sq_jtext(s, 6),
-                      "name", sq_jtext(s, 7));
-    sq_done(s);
+                      (json_int_t)db_column_int64(s, 0), "title", db_jtext(s, 1), "summary",
+                      db_jtext(s, 2), "published", (int)db_column_int64(s, 3), "region", "code",
+                      db_jtext(s, 4), "name", db_jtext(s, 5), "track", "slug", db_jtext(s, 6),
+                      "name", db_jtext(s, 7));
+    db_reset(s);
     return o;
 }
