@@ -44,6 +44,7 @@
 #include "view/render.h"
 #include "web/pagecache.h"
 #include "web/web.h"
+#include "web/migrate_cli.h"
 #include "web/trust_cli.h"
 #include "web/certs.h"
 #include "web/export_site.h"
@@ -493,6 +494,10 @@ static const struct command commands[] = {
      dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
+    {"migrate-db", NULL,
+     "copy a data folder's database into an empty PostgreSQL database:\n"
+     "--from DATA_DIR --to postgresql://USER@HOST/DB (or LAUREL_DB)",
+     ARGS_OWN, NULL, migrate_db_main},
     {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
      ARGS_OWN, NULL, audit_verify_main},
     {"publish-statement", NULL,
