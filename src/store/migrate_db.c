@@ -159,54 +159,97 @@ static int columns(struct db_conn *src, struct db_conn *dst, const char *table, 
     return 0;
 }
 
-/* Copy every row of table: its count of rows, or -1 (the reason in err). */
+/* "INSERT INTO table (cols) VALUES (?1, ...), ..." for rows rows of n columns, in sql[cap]. */
+static void insert_sql(char *sql, size_t cap, const char *table, const char *cols, int n, int rows)
+{
+    size_t len = (size_t)snprintf(sql, cap, "INSERT INTO \"%s\" (%s) VALUES ", table, cols);
+    for (int r = 0, p = 1; r < rows && len < cap; r++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s(", r ? ", " : "");
+        for (int i = 0; i < n && len < cap; i++, p++)
+            len += (size_t)snprintf(sql + len, cap - len, "%s?%d", i ? ", " : "", p);
+        if (len < cap)
+            len += (size_t)snprintf(sql + len, cap - len, ")");
+    }
+}
+
+/* Bind the current row of in (n columns) to out's parameters from first + 1. */
+static void bind_row(struct db_stmt *out, int first, struct db_stmt *in, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int p = first + i + 1;
+        switch (db_column_type(in, i)) {
+        case DB_INT:
+            db_bind_int64(out, p, db_column_int64(in, i));
+            break;
+        case DB_DOUBLE:
+            db_bind_double(out, p, db_column_double(in, i));
+            break;
+        case DB_TEXT:
+            db_bind_text(out, p, db_column_text(in, i), (int)db_column_bytes(in, i));
+            break;
+        case DB_BLOB:
+            db_bind_blob(out, p, db_column_blob(in, i), db_column_bytes(in, i));
+            break;
+        default:
+            db_bind_null(out, p);
+        }
+    }
+}
+
+/*
+ * Copy every row of table, up to BATCH_ROWS rows an INSERT (a round trip to
+ * the server for each, not one a row): the full batches, then one INSERT of
+ * the rows left (the source is locked: its count does not move).  Its count
+ * of rows, or -1 (the reason in err).
+ */
+#define BATCH_PARAMS 30000 /* PostgreSQL takes at most 65,535 parameters a statement */
+#define BATCH_ROWS 500
 static int64_t copy_table(struct db_conn *src, struct db_conn *dst, const char *table, char *err,
                           size_t errlen)
 {
-    char cols[MAX_COLUMNS * (NAME_MAX_LEN + 4)], sql[sizeof cols * 2];
+    char cols[MAX_COLUMNS * (NAME_MAX_LEN + 4)];
     int n = 0;
-    if (columns(src, dst, table, cols, sizeof cols, &n, err, errlen) != 0)
+    int64_t total = count_rows(src, table);
+    if (total < 0 || columns(src, dst, table, cols, sizeof cols, &n, err, errlen) != 0)
         return -1;
-    snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\"", cols, table);
+    int per = n ? BATCH_PARAMS / n : 1;
+    per = per > BATCH_ROWS ? BATCH_ROWS : per < 1 ? 1 : per;
+    int64_t tail = total % per, full = total - tail;
+    size_t cap = sizeof cols + (size_t)per * (size_t)n * 10 + 64;
+    char *sql = malloc(cap);
+    if (!sql) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(sql, cap, "SELECT %s FROM \"%s\"", cols, table);
     struct db_stmt *in = db_prepare(src, sql);
-    size_t len = (size_t)snprintf(sql, sizeof sql, "INSERT INTO \"%s\" (%s) VALUES (", table, cols);
-    for (int i = 1; i <= n && len < sizeof sql; i++)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s?%d", i > 1 ? ", " : "", i);
-    snprintf(sql + len, sizeof sql - len, ")");
-    struct db_stmt *out = db_prepare(dst, sql);
+    insert_sql(sql, cap, table, cols, n, per);
+    struct db_stmt *many = full ? db_prepare(dst, sql) : NULL;
+    insert_sql(sql, cap, table, cols, n, (int)tail);
+    struct db_stmt *rest = tail ? db_prepare(dst, sql) : NULL;
+    free(sql);
     int64_t rows = 0;
-    int step = DB_ERROR;
-    while (in && out && (step = db_step(in)) == DB_ROW) {
-        for (int i = 0; i < n; i++) {
-            switch (db_column_type(in, i)) {
-            case DB_INT:
-                db_bind_int64(out, i + 1, db_column_int64(in, i));
-                break;
-            case DB_DOUBLE:
-                db_bind_double(out, i + 1, db_column_double(in, i));
-                break;
-            case DB_TEXT:
-                db_bind_text(out, i + 1, db_column_text(in, i), (int)db_column_bytes(in, i));
-                break;
-            case DB_BLOB:
-                db_bind_blob(out, i + 1, db_column_blob(in, i), db_column_bytes(in, i));
-                break;
-            default:
-                db_bind_null(out, i + 1);
-            }
-        }
-        if (db_run(out) != RC_OK) {
-            snprintf(err, errlen, "row %lld of %s: %s", (long long)rows + 1, table,
-                     db_errmsg(dst));
+    int step = in && (many || !full) && (rest || !tail) ? DB_DONE : DB_ERROR;
+    while (step != DB_ERROR && (step = db_step(in)) == DB_ROW) {
+        int64_t k = rows++;
+        struct db_stmt *out = k < full ? many : rest;
+        int64_t at = k < full ? k % per : k - full, last = k < full ? per - 1 : tail - 1;
+        if (k >= total) {
             step = DB_ERROR;
             break;
         }
-        rows++;
+        bind_row(out, (int)at * n, in, n);
+        if (at == last && db_run(out) != RC_OK)
+            step = DB_ERROR;
     }
-    if (step != DB_DONE && !err[0])
-        snprintf(err, errlen, "cannot read %s: %s", table, db_errmsg(src));
+    if (step == DB_DONE && rows != total)
+        step = DB_ERROR;
+    if (step != DB_DONE)
+        snprintf(err, errlen, "%s, about row %lld of %lld: %s", table, (long long)rows,
+                 (long long)total, db_errmsg(db_errcode(dst) != DB_E_NONE ? dst : src));
     db_finalize(in);
-    db_finalize(out);
+    db_finalize(many);
+    db_finalize(rest);
     return step == DB_DONE ? rows : -1;
 }
 
