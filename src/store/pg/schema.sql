@@ -674,3 +674,81 @@ BEGIN
 END $$;
 CREATE TRIGGER recommendation_quota BEFORE INSERT ON recommendation
     FOR EACH ROW EXECUTE FUNCTION recommendation_quota();
+
+-- The public site's reads (store/public.c): an article's tags, and the
+-- public read tables of migrations 004 and 012, derived from the published
+-- cases by db_public_refresh; with the indexes of migration 004 that give
+-- the lists their orders (pub_views.c reads the views one on SQLite).
+CREATE TABLE article_tag (
+    article_id BIGINT NOT NULL REFERENCES article(id),
+    tag_id BIGINT NOT NULL REFERENCES tag(id),
+    PRIMARY KEY (article_id, tag_id)
+);
+
+CREATE TABLE pub_figures (
+    campaign_id BIGINT PRIMARY KEY,
+    cases BIGINT NOT NULL,
+    regions BIGINT NOT NULL,
+    units BIGINT NOT NULL,
+    views BIGINT NOT NULL
+);
+
+CREATE TABLE pub_count (
+    campaign_id BIGINT NOT NULL,
+    region BIGINT NOT NULL,
+    tier_id BIGINT NOT NULL,
+    track_id BIGINT NOT NULL,
+    tag_id BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, region, tier_id, track_id, tag_id)
+);
+
+CREATE TABLE pub_rank (
+    campaign_id BIGINT NOT NULL,
+    dim BIGINT NOT NULL,
+    key BIGINT NOT NULL,
+    pos BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    region BIGINT NOT NULL,
+    tier_id BIGINT,
+    track_id BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, dim, key, pos)
+);
+
+CREATE TABLE pub_pool (
+    campaign_id BIGINT NOT NULL,
+    tag_id BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    track_id BIGINT NOT NULL,
+    awarded BIGINT NOT NULL,
+    views BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, tag_id, seq)
+);
+
+CREATE TABLE pub_award (
+    campaign_id BIGINT NOT NULL,
+    ord BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    tier_slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    unit_name TEXT NOT NULL,
+    region_code TEXT NOT NULL,
+    region_name TEXT NOT NULL,
+    track_name TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, ord)
+);
+
+CREATE INDEX case_pub_id ON "case"(campaign_id, id, published_at)
+    WHERE published_at IS NOT NULL;
+CREATE INDEX case_pub_views ON "case"(campaign_id, views DESC, published_at DESC, id DESC)
+    WHERE published_at IS NOT NULL;
+CREATE INDEX case_pub_region_views
+    ON "case"(campaign_id, region_code, views DESC, published_at DESC, id DESC)
+    WHERE published_at IS NOT NULL;
+CREATE INDEX case_pub_tier_views
+    ON "case"(campaign_id, tier_id, views DESC, published_at DESC, id DESC)
+    WHERE published_at IS NOT NULL;
+CREATE INDEX case_pub_track_views
+    ON "case"(campaign_id, track_id, views DESC, published_at DESC, id DESC)
+    WHERE published_at IS NOT NULL;
