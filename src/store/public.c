@@ -7,9 +7,9 @@
  * migration 011), or as Markdown (body_md) for the view to render while
  * they are not rendered yet; other bodies as Markdown.
  *
- * A case's tags come as rows of its summary's query (one row a tag, its
- * name last, NULL for none), read in C, not joined into one text by
- * SQLite's group_concat.  Search is FTS5's (search.c): its two queries read
+ * A case's tags come as the rows of a query of their own after its
+ * summary's (Q_CASE_TAGS), not joined into one text by SQLite's
+ * group_concat.  Search is FTS5's (search.c): its two queries read
  * the index and a JSON array of its hits, and run on SQLite only; on
  * PostgreSQL a search finds nothing until search gets its index there.
  * Most viewed first, and newest first with several filters, are read from
@@ -30,20 +30,14 @@
 /* Related cases: each tag's pool holds its RELATED_POOL leading cases. */
 #define RELATED_POOL 12
 
-/*
- * The columns of a case summary, in the order case_head() reads them, the
- * name of one of its tags last: one row a tag (by tag id), one row with a
- * NULL name when it has none.
- */
+/* The columns of a case summary, in the order case_head() reads them (its tags: Q_CASE_TAGS). */
 #define CASE_COLS                                                                              \
     "c.id, c.title, c.summary, c.region_code, r.name, c.unit_id, u.name, tr.slug, tr.name, "   \
-    "ti.slug, ti.name, c.views, c.published_at, t.name"
-#define CASE_TAG 13
-#define CASE_NCOLS 14
+    "ti.slug, ti.name, c.views, c.published_at"
+#define CASE_NCOLS 13
 #define CASE_JOINS                                                                             \
     " JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "                \
-    " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "             \
-    " LEFT JOIN case_tag ct ON ct.case_id = c.id LEFT JOIN tag t ON t.id = ct.tag_id "
+    " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
 
 /*
  * Search (SQLite only): the ids of the newest SEARCH_CAP hits of the index
@@ -91,6 +85,9 @@ const char *const public_sql[Q__MAX] = {
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
+    /* By tag id, as the case_tag key gives them (no sort). */
+    [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
+                    "WHERE ct.case_id = ?1 ORDER BY ct.tag_id",
     [Q_CASE_SECTIONS] = "SELECT seq, body_html, CASE WHEN body_html IS NULL THEN body_md END "
                         "FROM case_section WHERE case_id = ?1 ORDER BY seq",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
@@ -187,16 +184,17 @@ static json_t *case_head(struct db_stmt *s)
     return o;
 }
 
-/* The tags of o from its summary's rows, the current one on; the last step's answer. */
-static int case_tags(struct db_stmt *s, json_t *o)
+/* The tags of case id into o (Q_CASE_TAGS's statement s). */
+static void case_tags(struct db_stmt *s, int64_t id, json_t *o)
 {
     json_t *tags = json_array();
-    int step = DB_ROW;
-    for (; step == DB_ROW; step = db_step(s))
-        if (db_column_type(s, CASE_TAG) != DB_NULL)
-            json_array_append_new(tags, db_jtext(s, CASE_TAG));
+    if (s) {
+        db_bind_int64(s, 1, id);
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(tags, db_jtext(s, 0));
+        db_reset(s);
+    }
     json_object_set_new(o, "tags", tags);
-    return step;
 }
 
 static void set_pages(json_t *o, int64_t total, int page, int per_page)
@@ -275,17 +273,17 @@ static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t 
  */
 static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
 {
-    struct db_stmt *s = pub_stmt(st, Q_CASE_SUMMARY);
+    struct db_stmt *s = pub_stmt(st, Q_CASE_SUMMARY), *tags = pub_stmt(st, Q_CASE_TAGS);
     if (!s)
         return;
     for (size_t i = 0; i < n; i++) {
         db_bind_int64(s, 1, ids[i]);
-        if (db_step(s) == DB_ROW) {
-            json_t *o = case_head(s);
-            case_tags(s, o);
+        json_t *o = db_step(s) == DB_ROW ? case_head(s) : NULL;
+        db_reset(s);
+        if (o) {
+            case_tags(tags, ids[i], o);
             json_array_append_new(items, o);
         }
-        db_reset(s);
     }
 }
 
@@ -510,8 +508,8 @@ json_t *store_case(struct store *st, int64_t id)
     json_t *o = case_head(s);
     json_object_set_new(o, "source", db_jtext(s, CASE_NCOLS));
     json_object_set_new(o, "submitted_at", db_jtext(s, CASE_NCOLS + 1));
-    case_tags(s, o);
     db_reset(s);
+    case_tags(pub_stmt(st, Q_CASE_TAGS), id, o);
 
     json_t *sections = json_array();
     if ((s = pub_stmt(st, Q_CASE_SECTIONS))) {

@@ -29,6 +29,7 @@ enum public_q {
     Q_SEARCH,
     Q_CASE_ID_SPAN,
     Q_CASE,
+    Q_CASE_TAGS,
     Q_CASE_SECTIONS,
     Q_CASE_ATTACHMENTS,
     Q_CASE_RELATED,

@@ -197,7 +197,7 @@ static void test_page_plans(void **state)
                                 Q_CASE_NEXT,     Q_REGIONS,       Q_REGION_AWARDS, Q_TAGS,
                                 Q_SITEMAP_CASES, Q_TIER_ID,       Q_TRACK_ID,     Q_TAG_ID,
                                 Q_CAMPAIGN,      Q_STAGES,        Q_CASE_ID_SPAN, Q_ARTICLE_COUNT,
-                                Q_LIST_PAGE};
+                                Q_LIST_PAGE,     Q_CASE_TAGS};
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
         char what[32];
         snprintf(what, sizeof what, "query %d", (int)keyed[i]);
