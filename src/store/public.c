@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "store/db.h"
 #include "store/pub_views.h"
 #include "store/public.h"
 #include "store/search.h"
