@@ -268,7 +268,7 @@ static int load_job(sqlite3 *db, void *arg)
         return fail(b, "search index");
     store_bulk_lap("search indexes");
     for (int i = 0; i < b->nrefresh; i++) {
-        if (db_public_refresh(db, b->refresh[i]) != 0)
+        if (db_public_refresh(tx_conn(&b->tx), b->refresh[i]) != 0)
             return fail(b, "public read tables");
     }
     store_bulk_lap("public tables");

@@ -141,9 +141,18 @@ struct store *tx_store(struct store_tx *tx)
 
 int tx_public_refresh(struct store_tx *tx, int64_t campaign)
 {
-    if (!tx->db || campaign != tx->st->campaign_id)
+    if (campaign != tx->st->campaign_id)
         return RC_OK;
-    return db_public_refresh(tx->db, campaign) == 0 ? RC_OK : RC_ERROR;
+    return db_public_refresh(tx->st->wconn, campaign) == 0 ? RC_OK : RC_ERROR;
+}
+
+int tx_public_reload(struct store_tx *tx)
+{
+    struct store *st = tx->st;
+    st->campaign_id = db_public_campaign(st->wconn);
+    if (st->campaign_id && db_public_refresh(st->wconn, st->campaign_id) != 0)
+        return RC_ERROR;
+    return RC_OK;
 }
 
 const struct signkey *store_signkey(struct store *st)

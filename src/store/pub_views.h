@@ -11,7 +11,7 @@
 
 struct store;
 
-/* The filters of a list, as sqlite_public.c's masks: key[0] region code,
+/* The filters of a list, as public.c's masks: key[0] region code,
  * key[1] tier id, key[2] track id, key[3] tag id. */
 enum { PV_REGION = 1, PV_TIER = 2, PV_TRACK = 4, PV_TAG = 8 };
 /* The orders kept: most viewed first (views, publication, id, descending), and newest

@@ -240,11 +240,6 @@ static void cache_clear(struct stmt_cache *cache)
     }
 }
 
-sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
-{
-    return sq_prepare(st, sq_sql[id]);
-}
-
 sqlite3_stmt *tx_prepare(struct store_tx *tx, const char *sql)
 {
     if (!tx->db) {
@@ -414,7 +409,7 @@ static int flush_views(sqlite3 *db, void *ctx)
         counter_drain(st->views[k], flush_one, &fc);
         sqlite3_finalize(fc.update);
         if (k == STORE_COUNT_CASE && fc.sum > 0)
-            db_public_add_views(db, st->campaign_id, fc.sum);
+            db_public_add_views(st->wconn, st->campaign_id, fc.sum);
     }
     /* The planner's statistics, kept fresh every few hours (SQLite's advice). */
     if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0)
@@ -441,21 +436,6 @@ static int load_counters(struct store *st)
         sqlite3_finalize(s);
     }
     return 0;
-}
-
-int64_t db_public_campaign(sqlite3 *db)
-{
-    sqlite3_stmt *s;
-    int64_t id = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM campaign WHERE status IN ('published','archived') "
-                           "ORDER BY published_at DESC, id DESC LIMIT 1",
-                           -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return id;
 }
 
 /*
@@ -593,11 +573,11 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         store_close(st);
         return NULL;
     }
-    st->campaign_id = db_public_campaign(st->wdb);
-    if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id)) {
+    st->campaign_id = db_public_campaign(st->wconn);
+    if (st->campaign_id && db_public_stale(st->wconn, st->campaign_id)) {
         /* A database from before migration 004: fill its public read tables once. */
         if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-            db_public_refresh(st->wdb, st->campaign_id) != 0 ||
+            db_public_refresh(st->wconn, st->campaign_id) != 0 ||
             sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
             sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
             snprintf(err, errlen, "cannot build the public read tables");
@@ -627,10 +607,10 @@ static int reload_job(sqlite3 *db, void *arg)
     (void)db; /* the writer's connection, st->wdb */
     if (load_counters(st) != 0)
         return -1;
-    st->campaign_id = db_public_campaign(st->wdb);
+    st->campaign_id = db_public_campaign(st->wconn);
     /* A campaign published without its public read tables gets them now. */
-    if (st->campaign_id && db_public_stale(st->wdb, st->campaign_id) &&
-        db_public_refresh(st->wdb, st->campaign_id) != 0)
+    if (st->campaign_id && db_public_stale(st->wconn, st->campaign_id) &&
+        db_public_refresh(st->wconn, st->campaign_id) != 0)
         return -1;
     prerender_flush(st); /* the pages of a bulk load, once, at its end */
     st->generation++;

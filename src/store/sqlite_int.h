@@ -2,10 +2,9 @@
  * sqlite_int.h — what the SQLite backend's files share, and nothing above
  * the store sees.
  *
- * Every query has a name (enum sq_id) and one SQL text (sq_sql, in
- * sqlite_public.c).  sq_stmt() returns the calling thread's prepared
- * statement for it, preparing it on first use on that thread's read-only
- * connection; the caller binds, steps and calls sq_done().
+ * sq_prepare() returns the calling thread's prepared statement for a SQL
+ * text, preparing it on first use on that thread's read-only connection;
+ * the caller binds, steps and calls sq_done().
  */
 #ifndef LAUREL_SQLITE_INT_H
 #define LAUREL_SQLITE_INT_H
@@ -15,52 +14,13 @@
 
 #include "store/counter.h"
 #include "store/db.h"
+#include "store/public.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "store/writer.h"
 #include "store/signkey.h"
 #include "store/store_int.h" /* CURRENT_CAMPAIGN */
 
-enum sq_id {
-    Q_CAMPAIGN,
-    Q_STAGES,
-    Q_TIERS,
-    Q_TRACKS,
-    Q_FIGURES,
-    Q_COUNT,
-    Q_TIER_ID,
-    Q_TRACK_ID,
-    Q_TAG_ID,
-    Q_CASE_SUMMARY,
-    Q_SEARCH_HITS_TRI,
-    Q_SEARCH_HITS_BI,
-    Q_SEARCH,
-    Q_CASE_ID_SPAN,
-    Q_CASE,
-    Q_CASE_SECTIONS,
-    Q_CASE_TAGS,
-    Q_CASE_ATTACHMENTS,
-    Q_CASE_RELATED,
-    Q_CASE_PREV,
-    Q_CASE_NEXT,
-    Q_REGIONS,
-    Q_REGION_AWARDS,
-    Q_AWARDED,
-    Q_TAGS,
-    Q_ARTICLES,
-    Q_ARTICLE,
-    Q_ARTICLE_TAGS,
-    Q_ARTICLE_RELATED,
-    Q_ARTICLE_PREV,
-    Q_ARTICLE_NEXT,
-    Q_SITEMAP_CASES,
-    Q_SITEMAP_ARTICLES,
-    Q_ARTICLE_COUNT,
-    Q_LIST_PAGE,
-    Q__MAX
-};
-
-extern const char *const sq_sql[Q__MAX];
 
 struct rconn;
 struct store_renderer;
@@ -125,8 +85,6 @@ void prerender_flush(struct store *st);
  */
 void sqlite_reads_on_writer(struct store *st, int on);
 
-/* The calling thread's statement for id, or NULL (logged). */
-sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id);
 /*
  * The calling thread's prepared statement for the SQL text `sql`, which
  * must be a string constant (statements are cached by its address).
@@ -181,25 +139,6 @@ extern const char store_case_fts_rows_sql[], store_case_fts_begin_sql[],
 struct bulk_side *bulk_side_start(sqlite3 *db);
 int bulk_side_finish(struct store *st);
 void bulk_side_cancel(struct store *st);
-/*
- * Rebuild the public read tables of migration 004 (pub_figures, pub_count,
- * pub_rank, pub_pool) for campaign_id from its published cases, and
- * refresh the planner's statistics; on the writer's db, inside the
- * caller's transaction.  Set-based: seconds at a million cases.  0 or -1
- * (logged).
- */
-int db_public_refresh(sqlite3 *db, int64_t campaign_id);
-/* The public campaign: the newest published (or archived) one, or 0. */
-int64_t db_public_campaign(sqlite3 *db);
-/* Stop the public reads' refresher and drop what they keep in memory for st
- * (at store_close, before the read connections close). */
-void db_public_close(struct store *st);
-/* Add delta flushed views to the campaign's figures (writer thread). */
-void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta);
-/* 1 if campaign_id has published cases but no pub_figures row, or awarded
- * ones but no pub_award row (a database migrated to 004 or 012 and not
- * refreshed yet), else 0. */
-int db_public_stale(sqlite3 *db, int64_t campaign_id);
 /* The SQL texts the kept orders' refresher reads (pub_views.c), i < 4; else NULL. */
 const char *pub_views_sql(int i);
 /* Register the laurel_bigram FTS5 tokenizer on db. */

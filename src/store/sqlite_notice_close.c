@@ -1,9 +1,9 @@
 /*
  * sqlite_notice_close.c — closing a campaign's 公示 (tx_notice_close,
- * notice.h), on SQLite still: the close refreshes the public read tables
- * (db_public_refresh) and the store's public campaign, which are SQLite's
- * machinery until they move onto the driver too (issue 15); the rest of
- * the notice is notice.c, over the driver.
+ * notice.h), on SQLite still (its times are strftime's, its statements
+ * the writer's own); the public read tables it refreshes and the public
+ * campaign it takes afresh are read over the driver (public.c); the rest
+ * of the notice is notice.c, over the driver.
  */
 #include "store/notice.h"
 #include "store/sqlite_int.h"
@@ -55,13 +55,13 @@ int tx_notice_close(struct store_tx *tx, int64_t stage_id)
         if (rc != RC_OK)
             return rc;
     }
-    if (db_public_refresh(tx->db, campaign) != 0)
+    if (db_public_refresh(tx_conn(tx), campaign) != 0)
         return RC_ERROR;
     /* The published list, signed (statement.h); the caller's own audit row, if any, follows. */
     struct statement_issue q = {campaign, 0, 0};
     int rc = tx_statement_issue(tx, &q);
     if (rc != RC_OK)
         return rc;
-    tx->st->campaign_id = db_public_campaign(tx->db);
+    tx->st->campaign_id = db_public_campaign(tx_conn(tx));
     return RC_OK;
 }

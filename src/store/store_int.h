@@ -80,11 +80,17 @@ json_t *db_cst_minute(struct db_stmt *s, int col);
 struct store *tx_store(struct store_tx *tx);
 /*
  * After a write changed the tiers of campaign's cases: the public lists'
- * counts read afresh when it is the public campaign.  The public reads
- * are SQLite's own until they move onto the driver (issue 15, step 3): on
- * a store over a driver connection there is nothing to refresh.
+ * counts read afresh when it is the public campaign (public.c).
  */
 int tx_public_refresh(struct store_tx *tx, int64_t campaign);
+/*
+ * The public campaign taken afresh inside a write (the newest published or
+ * archived one, as the SQLite store takes it at its open and after a
+ * publication) and its public read tables rebuilt: what a store over one
+ * driver connection (store_over), which has no open of its own yet, runs
+ * once a campaign is published.  RC_OK or RC_ERROR.
+ */
+int tx_public_reload(struct store_tx *tx);
 /* The installation's signing key (signkey.h) of st: zero on a store over a connection. */
 struct signkey;
 const struct signkey *store_signkey(struct store *st);

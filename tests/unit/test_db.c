@@ -18,9 +18,11 @@
  * the 公示, submissions, the final ballot with a runoff, the audit chain
  * (rows hashed apart verify, its refusals to change a row, a change made
  * behind them found), a reviewer's scoring, the intake's recommendation
- * and screening, and the public vote (its settings, codes and their
+ * and screening, the public vote (its settings, codes and their
  * throttle, verification, votes with every limit, and what its pages
- * read)) over a store on each driver: the SQLite store
+ * read), and the public site's reads (a case page's model, lists with a
+ * filter and their next pages, a region's counts, the results)) over a
+ * store on each driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room) is tested on SQLite
@@ -3708,6 +3710,222 @@ static const struct CMUnitTest pg_fault_tests[] = {
     cmocka_unit_test(test_fault_lost),
 };
 
+/* The public campaign taken afresh and its read tables rebuilt, as after a publication. */
+static int public_reload_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    return tx_public_reload(tx);
+}
+
+/* Case *arg withdrawn from the public campaign (1) and its read tables rebuilt. */
+static int public_withdraw_write(struct store_tx *tx, void *arg)
+{
+    struct db_stmt *s = tx_stmt(tx, "UPDATE \"case\" SET published_at = NULL WHERE id = ?1");
+    if (!s)
+        return RC_ERROR;
+    db_bind_int64(s, 1, *(const int64_t *)arg);
+    int rc = db_run(s);
+    return rc != RC_OK ? rc : tx_public_refresh(tx, 1);
+}
+
+/* The ids of a list's page (filters region, tier, track, tag; per page 2), as "4,2"; its total. */
+static int64_t public_page(struct store *st, const char *region, const char *tier,
+                           const char *track, const char *tag, int page, char *out, size_t n)
+{
+    struct store_filter f = {region, tier, track, tag, NULL, 0, page, 2};
+    json_t *o = store_cases(st, &f), *items = json_object_get(o, "items");
+    assert_non_null(o);
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < json_array_size(items); i++)
+        used += (size_t)snprintf(
+            out + used, n - used, i ? ",%lld" : "%lld",
+            (long long)json_integer_value(json_object_get(json_array_get(items, i), "id")));
+    int64_t total = json_integer_value(json_object_get(o, "total"));
+    json_decref(o);
+    return total;
+}
+
+/*
+ * The public site's reads: a published campaign of four published cases
+ * (two awarded) and one not published, in two regions, two tracks and
+ * three tags.  A case page's model (its tags, sections as HTML or
+ * Markdown, attachments, related cases by tags shared then track,
+ * neighbours), a list with a filter and its next page, each filter alone
+ * and one naming nothing, a region's counts and awards, the results, the
+ * tags, the figures, the sitemap; then a case withdrawn leaves the lists
+ * and the counts.  (Most viewed first, several filters and search read
+ * the kept orders and FTS5 of SQLite's store: tests/unit/test_public_plan.c
+ * and the e2e tests.)
+ */
+static void test_public_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '测试推荐单位'), "
+        "('980000', '另一省', '') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, published_at, status) VALUES "
+        "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', '2019-12-30', 'published')",
+        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, '展示', 'exhibition', '2019-10-01', '2019-10-31')",
+        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+        "(1, 1, 'best', '最佳案例', 10, 1), (2, 1, 'good', '优秀案例', 20, 2)",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+        "(2, 1, 'village', '乡村')",
+        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '甲街道', 3), "
+        "(2, '980000', '乙镇', 3)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+        "status, published_at, views) VALUES "
+        "(1, 1, 1, '990000', 1, 1, 'Alpha', 'published', '2019-12-01', 5), "
+        "(2, 1, 1, '990000', 2, 2, 'Bravo', 'published', '2019-12-02', 50), "
+        "(3, 1, 2, '980000', 1, NULL, 'Charlie', 'published', '2019-12-03', 7), "
+        "(4, 1, 1, '990000', 1, NULL, 'Delta', 'published', '2019-12-04', 1), "
+        "(5, 1, 2, '980000', 2, NULL, 'Echo', 'submitted', NULL, 0)",
+        "INSERT INTO tag (id, name) VALUES (1, '党建'), (2, '物业'), (3, '社区')",
+        "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1), (1, 3), (2, 1), (3, 1), (4, 2), "
+        "(5, 1)",
+        "INSERT INTO case_section (case_id, seq, body_md, body_html) VALUES "
+        "(1, 1, '# 一', '<h1>一</h1>'), (1, 2, '二', NULL)",
+        "INSERT INTO attachment (case_id, sha256, name, mime, size) VALUES "
+        "(1, 'ab12', 'a.pdf', 'application/pdf', 123)",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
+    assert_int_equal(store_public_campaign(st), 1);
+
+    /* A case page's model. */
+    json_t *c = store_case(st, 1);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "title")), "Alpha");
+    assert_string_equal(json_string_value(json_object_get(c, "source")), "测试推荐单位");
+    assert_json(json_incref(json_object_get(c, "region")), "{\"code\":\"990000\",\"name\":\"测试省\"}");
+    assert_json(json_incref(json_object_get(c, "tier")), "{\"name\":\"最佳案例\",\"slug\":\"best\"}");
+    assert_json(json_incref(json_object_get(c, "unit")), "{\"id\":1,\"name\":\"甲街道\"}");
+    assert_json(json_incref(json_object_get(c, "tags")), "[\"党建\",\"社区\"]");
+    /* A section not rendered yet comes as Markdown; SQLite's writer renders it at once. */
+    assert_json(json_incref(json_object_get(c, "sections")),
+                fx->kind == DB_SQLITE
+                    ? "[{\"body_html\":\"<h1>一</h1>\",\"seq\":1},"
+                      "{\"body_html\":\"<p>二</p>\\n\",\"seq\":2}]"
+                    : "[{\"body_html\":\"<h1>一</h1>\",\"seq\":1},{\"body_md\":\"二\",\"seq\":2}]");
+    assert_json(json_incref(json_object_get(c, "attachments")),
+                "[{\"mime\":\"application/pdf\",\"name\":\"a.pdf\",\"sha256\":\"ab12\","
+                "\"size\":123,\"url\":\"/files/ab12\"}]");
+    /* Related: 3 and 2 share one tag each; 3 is of the same track. */
+    json_t *rel = json_object_get(c, "related");
+    assert_int_equal(json_array_size(rel), 2);
+    assert_int_equal(jint_at(rel, 0, "id"), 3);
+    assert_int_equal(jint_at(rel, 1, "id"), 2);
+    assert_json(json_incref(json_object_get(json_array_get(rel, 1), "tags")), "[\"党建\"]");
+    assert_true(json_is_null(json_object_get(c, "prev")));
+    assert_json(json_incref(json_object_get(c, "next")),
+                "{\"id\":2,\"title\":\"Bravo\",\"url\":\"/cases/2\"}");
+    json_decref(c);
+    c = store_case(st, 4);
+    assert_json(json_incref(json_object_get(c, "tags")), "[\"物业\"]");
+    assert_true(json_is_null(json_object_get(c, "tier")));
+    assert_true(json_is_null(json_object_get(c, "next")));
+    assert_int_equal(json_array_size(json_object_get(c, "sections")), 0);
+    json_decref(c);
+    assert_null(store_case(st, 5)); /* not published */
+
+    /* Lists: newest first, two a page, a filter and its next page. */
+    char ids[64];
+    assert_int_equal(public_page(st, NULL, NULL, NULL, NULL, 1, ids, sizeof ids), 4);
+    assert_string_equal(ids, "4,3");
+    assert_int_equal(public_page(st, NULL, NULL, NULL, NULL, 2, ids, sizeof ids), 4);
+    assert_string_equal(ids, "2,1");
+    assert_int_equal(public_page(st, "990000", NULL, NULL, NULL, 1, ids, sizeof ids), 3);
+    assert_string_equal(ids, "4,2");
+    assert_int_equal(public_page(st, "990000", NULL, NULL, NULL, 2, ids, sizeof ids), 3);
+    assert_string_equal(ids, "1");
+    assert_int_equal(public_page(st, NULL, NULL, NULL, "党建", 1, ids, sizeof ids), 3);
+    assert_string_equal(ids, "3,2");
+    assert_int_equal(public_page(st, NULL, NULL, NULL, "党建", 2, ids, sizeof ids), 3);
+    assert_string_equal(ids, "1");
+    assert_int_equal(public_page(st, NULL, "best", NULL, NULL, 1, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+    assert_int_equal(public_page(st, NULL, NULL, "village", NULL, 1, ids, sizeof ids), 1);
+    assert_string_equal(ids, "2");
+    assert_int_equal(public_page(st, NULL, NULL, "nope", NULL, 1, ids, sizeof ids), 0);
+    assert_string_equal(ids, "");
+    assert_int_equal(public_page(st, NULL, NULL, NULL, NULL, 3, ids, sizeof ids), 4);
+    assert_string_equal(ids, "");
+    struct store_filter f = {NULL, NULL, NULL, NULL, NULL, 0, 1, 20};
+    json_t *o = store_cases(st, &f);
+    assert_int_equal(json_integer_value(json_object_get(o, "pages")), 1);
+    json_t *first = json_array_get(json_object_get(o, "items"), 0);
+    assert_json(json_incref(json_object_get(first, "tags")), "[\"物业\"]");
+    assert_json(json_incref(json_object_get(first, "track")), "{\"name\":\"城市\",\"slug\":\"city\"}");
+    assert_string_equal(json_string_value(json_object_get(first, "published_at")), "2019-12-04");
+    json_decref(o);
+
+    /* A region's counts and awards. */
+    json_t *r = store_region(st, "990000");
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_object_get(r, "cases")), 3);
+    assert_int_equal(json_integer_value(json_object_get(r, "awarded")), 2);
+    assert_json(json_incref(json_object_get(r, "awards")), "{\"best\":1,\"good\":1}");
+    assert_string_equal(json_string_value(json_object_get(r, "url")), "/regions/990000");
+    json_decref(r);
+    r = store_region(st, "980000");
+    assert_int_equal(json_integer_value(json_object_get(r, "cases")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "awarded")), 0);
+    json_decref(r);
+
+    /* The results: each tier's awarded cases. */
+    json_t *res = store_results(st);
+    assert_non_null(res);
+    json_t *tiers = json_object_get(res, "tiers");
+    assert_int_equal(json_array_size(tiers), 2);
+    json_t *best = json_array_get(tiers, 0), *good = json_array_get(tiers, 1);
+    assert_string_equal(json_string_value(json_object_get(best, "slug")), "best");
+    assert_int_equal(json_integer_value(json_object_get(best, "awarded")), 1);
+    assert_json(json_incref(json_object_get(best, "items")),
+                "[{\"id\":1,\"region\":{\"code\":\"990000\",\"name\":\"测试省\"},"
+                "\"title\":\"Alpha\",\"track\":{\"name\":\"城市\"},\"unit\":{\"name\":\"甲街道\"},"
+                "\"url\":\"/cases/1\"}]");
+    assert_int_equal(json_array_size(json_object_get(good, "items")), 1);
+    assert_int_equal(jint_at(json_object_get(good, "items"), 0, "id"), 2);
+    json_decref(res);
+
+    /* The tags by count, the campaign's figures and tracks, the sitemap. */
+    json_t *tags = store_tags(st);
+    assert_int_equal(json_array_size(tags), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "name")), "党建");
+    assert_int_equal(jint_at(tags, 0, "count"), 3);
+    json_decref(tags);
+    json_t *camp = store_campaign(st);
+    assert_json(json_incref(json_object_get(camp, "figures")),
+                "{\"cases\":4,\"regions\":2,\"units\":2,\"views\":63}");
+    assert_int_equal(jint_at(json_object_get(camp, "tracks"), 0, "cases"), 3);
+    assert_int_equal(jint_at(json_object_get(camp, "tracks"), 1, "cases"), 1);
+    assert_int_equal(json_array_size(json_object_get(camp, "stages")), 1);
+    json_decref(camp);
+    json_t *map = store_sitemap(st, 1, 10);
+    assert_json(json_incref(json_object_get(map, "cases")),
+                "[[2,\"2019-12-02\"],[3,\"2019-12-03\"],[4,\"2019-12-04\"]]");
+    assert_int_equal(json_integer_value(json_object_get(map, "ncases")), 4);
+    json_decref(map);
+
+    /* Withdrawn: out of the lists, the counts and the neighbours. */
+    int64_t gone = 3;
+    assert_int_equal(store_write_sync(st, public_withdraw_write, &gone), RC_OK);
+    assert_int_equal(public_page(st, NULL, NULL, NULL, NULL, 1, ids, sizeof ids), 3);
+    assert_string_equal(ids, "4,2");
+    assert_int_equal(public_page(st, NULL, NULL, NULL, "党建", 1, ids, sizeof ids), 2);
+    assert_string_equal(ids, "2,1");
+    r = store_region(st, "980000");
+    assert_int_equal(json_integer_value(json_object_get(r, "cases")), 0);
+    json_decref(r);
+    assert_null(store_case(st, 3));
+    c = store_case(st, 4);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "prev"), "id")), 2);
+    json_decref(c);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
@@ -3727,6 +3945,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_scoring_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_votes_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_public_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

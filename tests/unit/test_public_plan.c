@@ -1,6 +1,6 @@
 /*
  * test_public_plan.c — the query plans of the public read paths
- * (src/store/sqlite_public.c), proved on a demo database.
+ * (src/store/public.c), proved on a demo database.
  *
  * A demo of 1,000 cases is loaded into a temporary data folder (which
  * builds the public read tables and analyses the database, as
@@ -192,24 +192,24 @@ static void test_kept_order_plans(void **state)
 static void test_page_plans(void **state)
 {
     (void)state;
-    const enum sq_id keyed[] = {Q_TIERS,         Q_TRACKS,        Q_FIGURES,      Q_COUNT,
+    const enum public_q keyed[] = {Q_TIERS,         Q_TRACKS,        Q_FIGURES,      Q_COUNT,
                                 Q_CASE,          Q_CASE_SUMMARY,  Q_CASE_RELATED, Q_CASE_PREV,
                                 Q_CASE_NEXT,     Q_REGIONS,       Q_REGION_AWARDS, Q_TAGS,
                                 Q_SITEMAP_CASES, Q_TIER_ID,       Q_TRACK_ID,     Q_TAG_ID,
                                 Q_CAMPAIGN,      Q_STAGES,        Q_CASE_ID_SPAN, Q_ARTICLE_COUNT,
-                                Q_LIST_PAGE};
+                                Q_LIST_PAGE,     Q_CASE_TAGS};
     for (size_t i = 0; i < sizeof keyed / sizeof keyed[0]; i++) {
         char what[32];
         snprintf(what, sizeof what, "query %d", (int)keyed[i]);
         /* Q_TAGS and Q_TIERS order a campaign's few tag counts and tiers, and
          * Q_CASE_RELATED the pools of a case's few tags: never the campaign. */
-        check_plan(what, sq_sql[keyed[i]], NULL,
+        check_plan(what, public_sql[keyed[i]], NULL,
                    keyed[i] == Q_TAGS || keyed[i] == Q_TIERS || keyed[i] == Q_CASE_RELATED);
     }
     /* Search reads at most SEARCH_CAP hits of the index, then sorts those only. */
-    check_plan("search hits (trigram)", sq_sql[Q_SEARCH_HITS_TRI], NULL, 0);
-    check_plan("search hits (bigram)", sq_sql[Q_SEARCH_HITS_BI], NULL, 0);
-    check_plan("search", sq_sql[Q_SEARCH], NULL, 1);
+    check_plan("search hits (trigram)", public_sql[Q_SEARCH_HITS_TRI], NULL, 0);
+    check_plan("search hits (bigram)", public_sql[Q_SEARCH_HITS_BI], NULL, 0);
+    check_plan("search", public_sql[Q_SEARCH], NULL, 1);
 }
 
 static int64_t one_int(const char *sql)
@@ -265,7 +265,7 @@ static void test_tables_agree(void **state)
                      0);
     /* The related cases of a case: up to six, each sharing a tag, never the case itself. */
     sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, sq_sql[Q_CASE_RELATED], -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, public_sql[Q_CASE_RELATED], -1, &s, NULL), SQLITE_OK);
     int64_t id = one_int("SELECT id FROM \"case\" WHERE published_at IS NOT NULL "
                          "AND id IN (SELECT case_id FROM case_tag) ORDER BY id LIMIT 1 OFFSET 500");
     sqlite3_bind_int64(s, 1, id);
@@ -466,7 +466,7 @@ static int withdraw(struct store_tx *tx, void *arg)
 {
     if (tx_exec_id(tx, withdraw_sql, *(int64_t *)arg) != RC_OK)
         return RC_ERROR;
-    return db_public_refresh(tx->db, tx->st->campaign_id) == 0 ? RC_OK : RC_ERROR;
+    return db_public_refresh(tx_conn(tx), tx->st->campaign_id) == 0 ? RC_OK : RC_ERROR;
 }
 
 /* The ids of page 1 of store_cases(v, sort) equal want's first 20; 1 or 0. */

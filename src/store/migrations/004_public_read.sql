@@ -1,6 +1,6 @@
 -- 004_public_read.sql — what the public pages read instead of counting and
 -- sorting the case table on every request.  The pub_* tables are derived:
--- db_public_refresh() (store/sqlite_public.c) rebuilds them, set-based,
+-- db_public_refresh() (store/public.c) rebuilds them, set-based,
 -- whenever the published cases of a campaign change (the end of a bulk load, a
 -- publication); only pub_figures.views follows the view counter's flush.
 -- The indexes make every list order an index order (proved by

@@ -28,7 +28,7 @@ ALTER TABLE objection ADD COLUMN file_size INTEGER;
 
 -- The results page's list, read as it is shown: each awarded case of a published
 -- campaign with the names the list prints, in its order (tier, region, case), filled
--- with the other public read tables (sqlite_public.c, db_public_refresh: at
+-- with the other public read tables (public.c, db_public_refresh: at
 -- publication, at a correction, at start when missing) so that a render is one range
 -- scan instead of four joins a row.  Titles of published cases do not change.
 CREATE TABLE pub_award (

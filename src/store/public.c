@@ -1,18 +1,28 @@
 /*
- * sqlite_public.c — the public side's queries (SQLite backend): the SQL text
- * of every named query, and the functions of store.h that turn their rows
- * into models.  A case's sections come as the HTML the writer rendered when
- * they were written (body_html, migration 011), or as Markdown (body_md) for
- * the view to render while they are not rendered yet; other bodies as
- * Markdown.
+ * public.c — the public side's queries: the SQL text of every named query
+ * (public.h), the functions of store.h that turn their rows into models,
+ * and the upkeep of the public read tables.  Written over the driver
+ * (db.h): it runs on SQLite and on PostgreSQL.  A case's sections come as
+ * the HTML the writer rendered when they were written (body_html,
+ * migration 011), or as Markdown (body_md) for the view to render while
+ * they are not rendered yet; other bodies as Markdown.
+ *
+ * A case's tags come as the rows of a query of their own after its
+ * summary's (Q_CASE_TAGS), not joined into one text by SQLite's
+ * group_concat.  Search is FTS5's (search.c): its two queries read
+ * the index and a JSON array of its hits, and run on SQLite only; on
+ * PostgreSQL a search finds nothing until search gets its index there.
+ * Most viewed first, and newest first with several filters, are read from
+ * the orders kept by pub_views.c, on SQLite's store.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "store/db.h"
 #include "store/pub_views.h"
+#include "store/public.h"
 #include "store/search.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -20,28 +30,27 @@
 /* Related cases: each tag's pool holds its RELATED_POOL leading cases. */
 #define RELATED_POOL 12
 
-/* The columns of a case summary, in the order case_summary() reads them. */
+/* The columns of a case summary, in the order case_head() reads them (its tags: Q_CASE_TAGS). */
 #define CASE_COLS                                                                              \
     "c.id, c.title, c.summary, c.region_code, r.name, c.unit_id, u.name, tr.slug, tr.name, "   \
-    "ti.slug, ti.name, c.views, c.published_at, "                                              \
-    "(SELECT group_concat(t.name, '|') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "       \
-    "  WHERE ct.case_id = c.id) "
-#define CASE_NCOLS 14
+    "ti.slug, ti.name, c.views, c.published_at"
+#define CASE_NCOLS 13
 #define CASE_JOINS                                                                             \
     " JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "                \
     " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
 
 /*
- * Search: the ids of the newest SEARCH_CAP hits of the index (rowid order,
- * read once, so the cost is bounded whatever the query) come as a JSON
- * array in ?11; those that are published cases of the campaign and pass
- * the filters are listed in the list's order.  ?1 campaign, ?7 region,
- * ?8 tier id, ?9 track id, ?10 tag id (NULL: any), ?13 most viewed first.
- * The filters and the sort see at most SEARCH_CAP rows, so need no index.
+ * Search (SQLite only): the ids of the newest SEARCH_CAP hits of the index
+ * (rowid order, read once, so the cost is bounded whatever the query) come
+ * as a JSON array in ?2; those that are published cases of the campaign
+ * and pass the filters are listed in the list's order.  ?1 campaign, ?3
+ * region, ?4 tier id, ?5 track id, ?6 tag id (NULL: any), ?7 most viewed
+ * first.  The filters and the sort see at most SEARCH_CAP rows, so need no
+ * index.
  */
 #define SEARCH_HITS(fts) "SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
 
-const char *const sq_sql[Q__MAX] = {
+const char *const public_sql[Q__MAX] = {
     [Q_CAMPAIGN] = "SELECT id, slug, name, theme, organisers, call_md, opens_at, closes_at, "
                    "published_at, status FROM campaign WHERE id = ?1",
     [Q_STAGES] = "SELECT seq, name, kind, starts_at, ends_at, summary FROM stage "
@@ -67,19 +76,20 @@ const char *const sq_sql[Q__MAX] = {
     [Q_SEARCH_HITS_TRI] = SEARCH_HITS("case_fts"),
     [Q_SEARCH_HITS_BI] = SEARCH_HITS("case_short"),
     [Q_SEARCH] =
-        "SELECT c.id FROM json_each(?11) h CROSS JOIN \"case\" c ON c.id = h.value "
-        "WHERE c.campaign_id = ?1 AND c.published_at IS NOT NULL "
-        "AND (?7 IS NULL OR c.region_code = ?7) AND (?8 IS NULL OR c.tier_id = ?8) "
-        "AND (?9 IS NULL OR c.track_id = ?9) AND (?10 IS NULL OR EXISTS (SELECT 1 FROM case_tag ct "
-        "  WHERE ct.case_id = c.id AND ct.tag_id = ?10)) "
-        "ORDER BY CASE WHEN ?13 THEN c.views END DESC, c.published_at DESC, c.id DESC",
+        "SELECT c.id FROM json_each(?2) h CROSS JOIN \"case\" c WHERE c.id = h.value "
+        "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+        "AND (CAST(?3 AS TEXT) IS NULL OR c.region_code = ?3) AND (?4 IS NULL OR c.tier_id = ?4) "
+        "AND (?5 IS NULL OR c.track_id = ?5) AND (?6 IS NULL OR EXISTS (SELECT 1 FROM case_tag ct "
+        "  WHERE ct.case_id = c.id AND ct.tag_id = ?6)) "
+        "ORDER BY CASE WHEN ?7 <> 0 THEN c.views END DESC, c.published_at DESC, c.id DESC",
     [Q_CASE_ID_SPAN] = "SELECT (SELECT max(id) FROM \"case\"), (SELECT min(id) FROM \"case\")",
     [Q_CASE] = "SELECT " CASE_COLS ", r.source, c.submitted_at FROM \"case\" c " CASE_JOINS
                "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.published_at IS NOT NULL",
+    /* By tag id, as the case_tag key gives them (no sort). */
+    [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
+                    "WHERE ct.case_id = ?1 ORDER BY ct.tag_id",
     [Q_CASE_SECTIONS] = "SELECT seq, body_html, CASE WHEN body_html IS NULL THEN body_md END "
                         "FROM case_section WHERE case_id = ?1 ORDER BY seq",
-    [Q_CASE_TAGS] = "SELECT t.name FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
-                    "WHERE ct.case_id = ?1 ORDER BY t.name",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
                            "WHERE case_id = ?1 ORDER BY id",
     /* The pools of the case's tags (at most tags × RELATED_POOL rows): by
@@ -87,7 +97,8 @@ const char *const sq_sql[Q__MAX] = {
     [Q_CASE_RELATED] = "SELECT p.case_id FROM pub_pool p WHERE p.campaign_id = ?2 "
                        "AND p.tag_id IN (SELECT ct.tag_id FROM case_tag ct WHERE ct.case_id = ?1) "
                        "AND p.case_id <> ?1 GROUP BY p.case_id ORDER BY count(*) DESC, "
-                       "max(p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1)) DESC, "
+                       "max(CASE WHEN p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1) "
+                       "THEN 1 ELSE 0 END) DESC, "
                        "max(p.awarded) DESC, max(p.views) DESC, p.case_id LIMIT " STR(STORE_RELATED),
     [Q_CASE_PREV] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id < ?1 "
                     "AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -97,10 +108,12 @@ const char *const sq_sql[Q__MAX] = {
                   "LEFT JOIN pub_count pc ON pc.campaign_id = ?1 "
                   "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = 0 AND pc.track_id = 0 "
                   "AND pc.tag_id = 0 ORDER BY r.code",
+    /* CROSS JOIN keeps SQLite's order of the loops (tiers, regions, then counts). */
     [Q_REGION_AWARDS] = "SELECT pc.region, t.slug, pc.n FROM tier t CROSS JOIN region r "
-                        "CROSS JOIN pub_count pc ON pc.campaign_id = t.campaign_id "
+                        "CROSS JOIN pub_count pc WHERE t.campaign_id = ?1 "
+                        "AND pc.campaign_id = t.campaign_id "
                         "AND pc.region = CAST(r.code AS INTEGER) AND pc.tier_id = t.id "
-                        "AND pc.track_id = 0 AND pc.tag_id = 0 WHERE t.campaign_id = ?1",
+                        "AND pc.track_id = 0 AND pc.tag_id = 0",
     /* The results' list: only what it shows, by tier, region, id, from its read table
      * (pub_award, filled with the others: a range scan, no join). */
     [Q_AWARDED] = "SELECT case_id, title, unit_name, region_code, region_name, track_name, "
@@ -115,8 +128,8 @@ const char *const sq_sql[Q__MAX] = {
     [Q_ARTICLE] = "SELECT id, title, source, author, published_at, views, body_md, slug, "
                   "coalesce(cover, '') FROM article WHERE id = ?1 AND campaign_id = ?2 "
                   "AND status = 'published'",
-    [Q_ARTICLE_TAGS] = "SELECT t.name FROM article_tag at JOIN tag t ON t.id = at.tag_id "
-                       "WHERE at.article_id = ?1 ORDER BY t.name",
+    [Q_ARTICLE_TAGS] = "SELECT t.name FROM article_tag atg JOIN tag t ON t.id = atg.tag_id "
+                       "WHERE atg.article_id = ?1 ORDER BY t.name",
     [Q_ARTICLE_RELATED] =
         "SELECT a.id, a.title, a.published_at, a.slug FROM article a "
         "WHERE a.campaign_id = ?2 AND a.id <> ?1 AND a.status = 'published' ORDER BY "
@@ -141,44 +154,47 @@ const char *const sq_sql[Q__MAX] = {
                     "AND key = ?3 AND pos > ?4 ORDER BY pos LIMIT ?5",
 };
 
-/* Split "a|b|c" into a JSON array of strings. */
-static json_t *split_tags(const char *s)
-{
-    json_t *a = json_array();
-    while (s && *s) {
-        const char *bar = strchr(s, '|');
-        size_t n = bar ? (size_t)(bar - s) : strlen(s);
-        json_array_append_new(a, json_stringn(s, n));
-        s = bar ? bar + 1 : NULL;
-    }
-    return a;
-}
 
-/* A case summary from a row whose first columns are CASE_COLS. */
-static json_t *case_summary(sqlite3_stmt *s)
+/*
+ * A case summary from a row whose first columns are CASE_COLS, without its
+ * tags (case_tags reads them from this row and the next ones).
+ */
+static json_t *case_head(struct db_stmt *s)
 {
     json_t *o = json_object();
-    int64_t id = sqlite3_column_int64(s, 0);
+    int64_t id = db_column_int64(s, 0);
     json_object_set_new(o, "id", json_integer(id));
-    json_object_set_new(o, "title", sq_jtext(s, 1));
-    json_object_set_new(o, "summary", sq_jtext(s, 2));
-    json_object_set_new(o, "region", json_pack("{s:o,s:o}", "code", sq_jtext(s, 3), "name",
-                                               sq_jtext(s, 4)));
+    json_object_set_new(o, "title", db_jtext(s, 1));
+    json_object_set_new(o, "summary", db_jtext(s, 2));
+    json_object_set_new(o, "region", json_pack("{s:o,s:o}", "code", db_jtext(s, 3), "name",
+                                               db_jtext(s, 4)));
     json_object_set_new(o, "unit", json_pack("{s:I,s:o}", "id",
-                                             (json_int_t)sqlite3_column_int64(s, 5), "name",
-                                             sq_jtext(s, 6)));
-    json_object_set_new(o, "track", json_pack("{s:o,s:o}", "slug", sq_jtext(s, 7), "name",
-                                              sq_jtext(s, 8)));
-    if (sqlite3_column_type(s, 9) == SQLITE_NULL)
+                                             (json_int_t)db_column_int64(s, 5), "name",
+                                             db_jtext(s, 6)));
+    json_object_set_new(o, "track", json_pack("{s:o,s:o}", "slug", db_jtext(s, 7), "name",
+                                              db_jtext(s, 8)));
+    if (db_column_type(s, 9) == DB_NULL)
         json_object_set_new(o, "tier", json_null());
     else
-        json_object_set_new(o, "tier", json_pack("{s:o,s:o}", "slug", sq_jtext(s, 9), "name",
-                                                 sq_jtext(s, 10)));
-    json_object_set_new(o, "views", json_integer(sqlite3_column_int64(s, 11)));
-    json_object_set_new(o, "published_at", sq_jtext(s, 12));
-    json_object_set_new(o, "tags", split_tags(sq_text(s, 13)));
+        json_object_set_new(o, "tier", json_pack("{s:o,s:o}", "slug", db_jtext(s, 9), "name",
+                                                 db_jtext(s, 10)));
+    json_object_set_new(o, "views", json_integer(db_column_int64(s, 11)));
+    json_object_set_new(o, "published_at", db_jtext(s, 12));
     json_object_set_new(o, "url", json_sprintf("/cases/%lld", (long long)id));
     return o;
+}
+
+/* The tags of case id into o (Q_CASE_TAGS's statement s). */
+static void case_tags(struct db_stmt *s, int64_t id, json_t *o)
+{
+    json_t *tags = json_array();
+    if (s) {
+        db_bind_int64(s, 1, id);
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(tags, db_jtext(s, 0));
+        db_reset(s);
+    }
+    json_object_set_new(o, "tags", tags);
 }
 
 static void set_pages(json_t *o, int64_t total, int page, int per_page)
@@ -207,58 +223,67 @@ void db_public_close(struct store *st)
     pub_views_stop(st);
 }
 
-/* The id of a row found by q bound to (campaign, text) or (text), or 0. */
-static int64_t id_of(struct store *st, enum sq_id q, const char *text, int with_campaign)
+/* The statement of the named query q on the calling thread's connection, or NULL (logged). */
+static struct db_stmt *pub_stmt(struct store *st, enum public_q q)
 {
-    sqlite3_stmt *s = sq_stmt(st, q);
+    return store_stmt(st, public_sql[q]);
+}
+
+/* The id of a row found by q bound to (campaign, text) or (text), or 0; -1 on failure. */
+static int64_t id_of(struct store *st, enum public_q q, const char *text, int with_campaign)
+{
+    struct db_stmt *s = pub_stmt(st, q);
     int64_t id = 0;
     if (!s)
         return -1;
     if (with_campaign) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+        db_bind_int64(s, 1, store_public_campaign(st));
+        db_bind_text(s, 2, text, -1);
     } else {
-        sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+        db_bind_text(s, 1, text, -1);
     }
-    if (sqlite3_step(s) == SQLITE_ROW)
-        id = sqlite3_column_int64(s, 0);
-    sq_done(s);
+    if (db_step(s) == DB_ROW)
+        id = db_column_int64(s, 0);
+    db_reset(s);
     return id;
 }
 
 /* Published cases of the campaign for one combination of filter keys (0: any). */
 static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t track, int64_t tag)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_COUNT);
+    struct db_stmt *s = pub_stmt(st, Q_COUNT);
     int64_t n = 0;
     if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int64(s, 2, region);
-    sqlite3_bind_int64(s, 3, tier);
-    sqlite3_bind_int64(s, 4, track);
-    sqlite3_bind_int64(s, 5, tag);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sq_done(s);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    db_bind_int64(s, 2, region);
+    db_bind_int64(s, 3, tier);
+    db_bind_int64(s, 4, track);
+    db_bind_int64(s, 5, tag);
+    if (db_step(s) == DB_ROW)
+        n = db_column_int64(s, 0);
+    db_reset(s);
     return n;
 }
 
 /*
- * Append the summaries of ids[0..n) to items, in that order.  Each lookup
- * ends with sq_done, so that a fault met on any of them is noted (a damaged
- * page is no missing case).
+ * Append the summaries of ids[0..n) to items, in that order.  A failure
+ * met on any of them is logged, and noted when it is a fault (a damaged
+ * page is no missing case), by the driver.
  */
 static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_CASE_SUMMARY);
+    struct db_stmt *s = pub_stmt(st, Q_CASE_SUMMARY), *tags = pub_stmt(st, Q_CASE_TAGS);
     if (!s)
         return;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, ids[i]);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(items, case_summary(s));
-        sq_done(s);
+        db_bind_int64(s, 1, ids[i]);
+        json_t *o = db_step(s) == DB_ROW ? case_head(s) : NULL;
+        db_reset(s);
+        if (o) {
+            case_tags(tags, ids[i], o);
+            json_array_append_new(items, o);
+        }
     }
 }
 
@@ -296,21 +321,6 @@ static struct keys keys_of(struct store *st, const struct store_filter *f)
     return k;
 }
 
-static void bind_keys(sqlite3_stmt *s, const struct keys *k, const char *region)
-{
-    /* Parameters a statement does not use answer SQLITE_RANGE: harmless. */
-    if (k->mask & F_REGION) {
-        sqlite3_bind_text(s, 7, region, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 14, k->region);
-    }
-    if (k->mask & F_TIER)
-        sqlite3_bind_int64(s, 8, k->tier);
-    if (k->mask & F_TRACK)
-        sqlite3_bind_int64(s, 9, k->track);
-    if (k->mask & F_TAG)
-        sqlite3_bind_int64(s, 10, k->tag);
-}
-
 /* The ids of one page of a list without search words; the count found. */
 static size_t list_ids(struct store *st, const struct store_filter *f, const struct keys *k,
                        int page, int per_page, int64_t *ids)
@@ -327,91 +337,93 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
               : k->mask == F_TAG   ? DIM_TAG
                                    : DIM_ALL;
     const int64_t keys[] = {0, k->region, k->tier, k->track, k->tag};
-    sqlite3_stmt *s = sq_stmt(st, Q_LIST_PAGE);
+    struct db_stmt *s = pub_stmt(st, Q_LIST_PAGE);
     if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int(s, 2, dim);
-    sqlite3_bind_int64(s, 3, keys[dim]);
-    sqlite3_bind_int64(s, 4, skip);
-    sqlite3_bind_int(s, 5, per_page);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    db_bind_int64(s, 2, dim);
+    db_bind_int64(s, 3, keys[dim]);
+    db_bind_int64(s, 4, skip);
+    db_bind_int64(s, 5, per_page);
     size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < (size_t)per_page)
-        ids[n++] = sqlite3_column_int64(s, 0);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        log_error("store: case list: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
-    sq_done(s);
+    while (n < (size_t)per_page && db_step(s) == DB_ROW)
+        ids[n++] = db_column_int64(s, 0);
+    db_reset(s);
     return n;
 }
 
 /*
  * A search: the ids of page `page` among the list's order of the newest
- * SEARCH_CAP hits; *counted how many of those hits pass, *approx set (and
- * *total estimated) when the index had more hits than the cap.
+ * SEARCH_CAP hits; *counted how many of those hits pass, *total estimated
+ * and *approx set when the index had more hits than the cap.  The index is
+ * FTS5's (search.c): on another database nothing is found.
  */
 static size_t search_ids(struct store *st, const struct store_filter *f, const struct keys *k,
                          int page, int per_page, int64_t *ids, int64_t *counted, int64_t *total,
                          int *approx)
 {
+    *counted = *total = 0;
+    *approx = 0;
+    struct db_conn *c = store_db(st);
+    if (!c || db_kind(c) != DB_SQLITE)
+        return 0;
     struct buf match = BUF_INIT, hits = BUF_INIT;
     buf_init(&match, 4096);
     buf_init(&hits, 16 * (SEARCH_CAP + 2));
     enum search_index which = search_compile(f->q, &match);
     size_t n = 0;
-    *counted = *total = 0;
-    *approx = 0;
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     if (which != SEARCH_NONE && !match.oom)
-        s = sq_stmt(st, which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI);
+        s = pub_stmt(st, which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI);
     if (!s) {
         buf_release(&match);
         buf_release(&hits);
         return 0;
     }
     /* One pass over the index: the newest SEARCH_CAP hits, and whether there are more. */
-    sqlite3_bind_text(s, 1, match.p, (int)match.len, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, SEARCH_CAP + 1);
+    db_bind_text(s, 1, match.p, (int)match.len);
+    db_bind_int64(s, 2, SEARCH_CAP + 1);
     int64_t raw = 0, last = 0;
-    int rc;
     buf_putc(&hits, '[');
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         if (++raw > SEARCH_CAP)
             break;
-        last = sqlite3_column_int64(s, 0);
+        last = db_column_int64(s, 0);
         buf_printf(&hits, raw > 1 ? ",%lld" : "%lld", (long long)last);
     }
     buf_putc(&hits, ']');
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
-    sq_done(s);
+    db_reset(s);
     *approx = raw > SEARCH_CAP;
 
     int64_t from = (int64_t)(page - 1) * per_page, i = 0;
-    if (raw > 0 && !hits.oom && (s = sq_stmt(st, Q_SEARCH))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        bind_keys(s, k, f->region);
-        sqlite3_bind_text(s, 11, hits.p, (int)hits.len, SQLITE_STATIC);
-        sqlite3_bind_int(s, 13, f->sort_views);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (raw > 0 && !hits.oom && (s = pub_stmt(st, Q_SEARCH))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        db_bind_text(s, 2, hits.p, (int)hits.len);
+        db_bind_opt(s, 3, k->mask & F_REGION ? f->region : NULL);
+        if (k->mask & F_TIER)
+            db_bind_int64(s, 4, k->tier);
+        if (k->mask & F_TRACK)
+            db_bind_int64(s, 5, k->track);
+        if (k->mask & F_TAG)
+            db_bind_int64(s, 6, k->tag);
+        db_bind_int64(s, 7, f->sort_views);
+        while (db_step(s) == DB_ROW) {
             if (i >= from && n < (size_t)per_page)
-                ids[n++] = sqlite3_column_int64(s, 0);
+                ids[n++] = db_column_int64(s, 0);
             i++;
         }
-        if (rc != SQLITE_DONE)
-            log_error("store: search: %s", sqlite3_errmsg(sqlite3_db_handle(s)));
-        sq_done(s);
+        db_reset(s);
     }
     *counted = *total = i;
 
     /* More hits than the cap: extrapolate from the share of ids the capped hits span. */
-    if (*approx && (s = sq_stmt(st, Q_CASE_ID_SPAN))) {
+    if (*approx && (s = pub_stmt(st, Q_CASE_ID_SPAN))) {
         int64_t hi = 0, lo = 0;
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            hi = sqlite3_column_int64(s, 0);
-            lo = sqlite3_column_int64(s, 1);
+        if (db_step(s) == DB_ROW) {
+            hi = db_column_int64(s, 0);
+            lo = db_column_int64(s, 1);
         }
-        sq_done(s);
+        db_reset(s);
         if (hi >= last && last > 0 && hi > lo)
             *total = (int64_t)((double)i * (double)(hi - lo + 1) / (double)(hi - last + 1) + 0.5);
         if (*total < i)
@@ -451,90 +463,91 @@ json_t *store_cases(struct store *st, const struct store_filter *f)
 }
 
 /* Fill an array from a one-text-column query bound to id. */
-static json_t *strings_of(struct store *st, enum sq_id q, int64_t id)
+static json_t *strings_of(struct store *st, enum public_q q, int64_t id)
 {
     json_t *a = json_array();
-    sqlite3_stmt *s = sq_stmt(st, q);
+    struct db_stmt *s = pub_stmt(st, q);
     if (!s)
         return a;
-    sqlite3_bind_int64(s, 1, id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(a, sq_jtext(s, 0));
-    sq_done(s);
+    db_bind_int64(s, 1, id);
+    while (db_step(s) == DB_ROW)
+        json_array_append_new(a, db_jtext(s, 0));
+    db_reset(s);
     return a;
 }
 
 /* {id, title} of the neighbour found by q, or null. */
-static json_t *neighbour(struct store *st, enum sq_id q, int64_t id, const char *prefix)
+static json_t *neighbour(struct store *st, enum public_q q, int64_t id, const char *prefix)
 {
-    sqlite3_stmt *s = sq_stmt(st, q);
+    struct db_stmt *s = pub_stmt(st, q);
     json_t *o = json_null();
     if (!s)
         return o;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, st->campaign_id);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t nid = sqlite3_column_int64(s, 0);
-        o = json_pack("{s:I,s:o,s:o}", "id", (json_int_t)nid, "title", sq_jtext(s, 1), "url",
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    if (db_step(s) == DB_ROW) {
+        int64_t nid = db_column_int64(s, 0);
+        o = json_pack("{s:I,s:o,s:o}", "id", (json_int_t)nid, "title", db_jtext(s, 1), "url",
                       json_sprintf("%s%lld", prefix, (long long)nid));
     }
-    sq_done(s);
+    db_reset(s);
     return o;
 }
 
 json_t *store_case(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_CASE);
+    struct db_stmt *s = pub_stmt(st, Q_CASE);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, st->campaign_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return NULL;
     }
-    json_t *o = case_summary(s);
-    json_object_set_new(o, "source", sq_jtext(s, CASE_NCOLS));
-    json_object_set_new(o, "submitted_at", sq_jtext(s, CASE_NCOLS + 1));
-    sq_done(s);
+    json_t *o = case_head(s);
+    json_object_set_new(o, "source", db_jtext(s, CASE_NCOLS));
+    json_object_set_new(o, "submitted_at", db_jtext(s, CASE_NCOLS + 1));
+    db_reset(s);
+    case_tags(pub_stmt(st, Q_CASE_TAGS), id, o);
 
     json_t *sections = json_array();
-    if ((s = sq_stmt(st, Q_CASE_SECTIONS))) {
-        sqlite3_bind_int64(s, 1, id);
+    if ((s = pub_stmt(st, Q_CASE_SECTIONS))) {
+        db_bind_int64(s, 1, id);
         /* Rendered when written (section_html.c); the Markdown only if not yet. */
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            int rendered = sqlite3_column_type(s, 1) != SQLITE_NULL;
+        while (db_step(s) == DB_ROW) {
+            int rendered = db_column_type(s, 1) != DB_NULL;
             json_array_append_new(sections, json_pack("{s:i,s:o}", "seq",
-                                                      sqlite3_column_int(s, 0),
+                                                      (int)db_column_int64(s, 0),
                                                       rendered ? "body_html" : "body_md",
-                                                      sq_jtext(s, rendered ? 1 : 2)));
+                                                      db_jtext(s, rendered ? 1 : 2)));
         }
-        sq_done(s);
+        db_reset(s);
     }
     json_object_set_new(o, "sections", sections);
 
     json_t *files = json_array();
-    if ((s = sq_stmt(st, Q_CASE_ATTACHMENTS))) {
-        sqlite3_bind_int64(s, 1, id);
-        while (sqlite3_step(s) == SQLITE_ROW)
+    if ((s = pub_stmt(st, Q_CASE_ATTACHMENTS))) {
+        db_bind_int64(s, 1, id);
+        while (db_step(s) == DB_ROW)
             json_array_append_new(
-                files, json_pack("{s:o,s:o,s:o,s:I,s:o}", "sha256", sq_jtext(s, 0), "name",
-                                 sq_jtext(s, 1), "mime", sq_jtext(s, 2), "size",
-                                 (json_int_t)sqlite3_column_int64(s, 3), "url",
-                                 json_sprintf("/files/%s", sq_text(s, 0))));
-        sq_done(s);
+                files, json_pack("{s:o,s:o,s:o,s:I,s:o}", "sha256", db_jtext(s, 0), "name",
+                                 db_jtext(s, 1), "mime", db_jtext(s, 2), "size",
+                                 (json_int_t)db_column_int64(s, 3), "url",
+                                 json_sprintf("/files/%s", db_text(s, 0))));
+        db_reset(s);
     }
     json_object_set_new(o, "attachments", files);
 
     json_t *related = json_array();
-    if ((s = sq_stmt(st, Q_CASE_RELATED))) {
+    if ((s = pub_stmt(st, Q_CASE_RELATED))) {
         int64_t rel[STORE_RELATED];
         size_t n = 0;
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_int64(s, 2, st->campaign_id);
-        while (n < STORE_RELATED && sqlite3_step(s) == SQLITE_ROW)
-            rel[n++] = sqlite3_column_int64(s, 0);
-        sq_done(s);
+        db_bind_int64(s, 1, id);
+        db_bind_int64(s, 2, store_public_campaign(st));
+        while (n < STORE_RELATED && db_step(s) == DB_ROW)
+            rel[n++] = db_column_int64(s, 0);
+        db_reset(s);
         summaries(st, rel, n, related);
     }
     json_object_set_new(o, "related", related);
@@ -545,69 +558,69 @@ json_t *store_case(struct store *st, int64_t id)
 
 json_t *store_campaign(struct store *st)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_CAMPAIGN);
+    struct db_stmt *s = pub_stmt(st, Q_CAMPAIGN);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return NULL;
     }
     json_t *o = json_object();
     static const char *const keys[] = {"id",       "slug",      "name",         "theme",  "organisers",
                                        "call_md",  "opens_at",  "closes_at", "published_at", "status"};
-    json_object_set_new(o, keys[0], json_integer(sqlite3_column_int64(s, 0)));
+    json_object_set_new(o, keys[0], json_integer(db_column_int64(s, 0)));
     for (int i = 1; i < 10; i++)
-        json_object_set_new(o, keys[i], sq_jtext(s, i));
-    sq_done(s);
+        json_object_set_new(o, keys[i], db_jtext(s, i));
+    db_reset(s);
 
     json_t *stages = json_array();
-    if ((s = sq_stmt(st, Q_STAGES))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW)
+    if ((s = pub_stmt(st, Q_STAGES))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW)
             json_array_append_new(
-                stages, json_pack("{s:i,s:o,s:o,s:o,s:o,s:o}", "seq", sqlite3_column_int(s, 0),
-                                  "name", sq_jtext(s, 1), "kind", sq_jtext(s, 2), "starts_at",
-                                  sq_jtext(s, 3), "ends_at", sq_jtext(s, 4), "summary",
-                                  sq_jtext(s, 5)));
-        sq_done(s);
+                stages, json_pack("{s:i,s:o,s:o,s:o,s:o,s:o}", "seq", (int)db_column_int64(s, 0),
+                                  "name", db_jtext(s, 1), "kind", db_jtext(s, 2), "starts_at",
+                                  db_jtext(s, 3), "ends_at", db_jtext(s, 4), "summary",
+                                  db_jtext(s, 5)));
+        db_reset(s);
     }
     json_object_set_new(o, "stages", stages);
 
     json_t *tiers = json_array();
-    if ((s = sq_stmt(st, Q_TIERS))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW)
+    if ((s = pub_stmt(st, Q_TIERS))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW)
             json_array_append_new(
-                tiers, json_pack("{s:o,s:o,s:i,s:i,s:I}", "slug", sq_jtext(s, 0), "name",
-                                 sq_jtext(s, 1), "quota", sqlite3_column_int(s, 2), "rank",
-                                 sqlite3_column_int(s, 3), "awarded",
-                                 (json_int_t)sqlite3_column_int64(s, 4)));
-        sq_done(s);
+                tiers, json_pack("{s:o,s:o,s:i,s:i,s:I}", "slug", db_jtext(s, 0), "name",
+                                 db_jtext(s, 1), "quota", (int)db_column_int64(s, 2), "rank",
+                                 (int)db_column_int64(s, 3), "awarded",
+                                 (json_int_t)db_column_int64(s, 4)));
+        db_reset(s);
     }
     json_object_set_new(o, "tiers", tiers);
 
     json_t *tracks = json_array();
-    if ((s = sq_stmt(st, Q_TRACKS))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(tracks, json_pack("{s:o,s:o,s:I}", "slug", sq_jtext(s, 0),
-                                                    "name", sq_jtext(s, 1), "cases",
-                                                    (json_int_t)sqlite3_column_int64(s, 2)));
-        sq_done(s);
+    if ((s = pub_stmt(st, Q_TRACKS))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(tracks, json_pack("{s:o,s:o,s:I}", "slug", db_jtext(s, 0),
+                                                    "name", db_jtext(s, 1), "cases",
+                                                    (json_int_t)db_column_int64(s, 2)));
+        db_reset(s);
     }
     json_object_set_new(o, "tracks", tracks);
 
-    if ((s = sq_stmt(st, Q_FIGURES))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        if (sqlite3_step(s) == SQLITE_ROW)
+    if ((s = pub_stmt(st, Q_FIGURES))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        if (db_step(s) == DB_ROW)
             json_object_set_new(
                 o, "figures",
-                json_pack("{s:I,s:I,s:I,s:I}", "cases", (json_int_t)sqlite3_column_int64(s, 0),
-                          "regions", (json_int_t)sqlite3_column_int64(s, 1), "units",
-                          (json_int_t)sqlite3_column_int64(s, 2), "views",
-                          (json_int_t)sqlite3_column_int64(s, 3)));
-        sq_done(s);
+                json_pack("{s:I,s:I,s:I,s:I}", "cases", (json_int_t)db_column_int64(s, 0),
+                          "regions", (json_int_t)db_column_int64(s, 1), "units",
+                          (json_int_t)db_column_int64(s, 2), "views",
+                          (json_int_t)db_column_int64(s, 3)));
+        db_reset(s);
     }
     return o;
 }
@@ -619,7 +632,7 @@ json_t *store_campaign(struct store *st)
  */
 static int awarded(struct store *st, json_t *tiers)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_AWARDED);
+    struct db_stmt *s = pub_stmt(st, Q_AWARDED);
     if (!s)
         return -1;
     json_t *by_slug = json_object();
@@ -631,48 +644,48 @@ static int awarded(struct store *st, json_t *tiers)
         json_object_set_new(t, "items", list);
         json_object_set(by_slug, json_string_value(json_object_get(t, "slug")), list);
     }
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *list = json_object_get(by_slug, sq_text(s, 6));
-        int64_t id = sqlite3_column_int64(s, 0);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    while (db_step(s) == DB_ROW) {
+        json_t *list = json_object_get(by_slug, db_text(s, 6));
+        int64_t id = db_column_int64(s, 0);
         if (list)
             json_array_append_new(
                 list, json_pack("{s:I,s:o,s:o,s:{s:o},s:{s:o,s:o},s:{s:o}}", "id", (json_int_t)id,
-                                "title", sq_jtext(s, 1), "url",
+                                "title", db_jtext(s, 1), "url",
                                 json_sprintf("/cases/%lld", (long long)id), "unit", "name",
-                                sq_jtext(s, 2), "region", "code", sq_jtext(s, 3), "name",
-                                sq_jtext(s, 4), "track", "name", sq_jtext(s, 5)));
+                                db_jtext(s, 2), "region", "code", db_jtext(s, 3), "name",
+                                db_jtext(s, 4), "track", "name", db_jtext(s, 5)));
     }
-    sq_done(s);
+    db_reset(s);
     json_decref(by_slug);
     return 0;
 }
 
 json_t *store_regions(struct store *st)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_REGIONS);
+    struct db_stmt *s = pub_stmt(st, Q_REGIONS);
     if (!s)
         return NULL;
     json_t *regions = json_array();
     json_t *by_code = json_object();
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *r = json_pack("{s:o,s:o,s:o,s:I,s:{},s:i,s:o}", "code", sq_jtext(s, 0), "name",
-                              sq_jtext(s, 1), "source", sq_jtext(s, 2), "cases",
-                              (json_int_t)sqlite3_column_int64(s, 3), "awards", "awarded", 0,
-                              "url", json_sprintf("/regions/%s", sq_text(s, 0)));
-        json_object_set(by_code, sq_text(s, 0), r);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    while (db_step(s) == DB_ROW) {
+        json_t *r = json_pack("{s:o,s:o,s:o,s:I,s:{},s:i,s:o}", "code", db_jtext(s, 0), "name",
+                              db_jtext(s, 1), "source", db_jtext(s, 2), "cases",
+                              (json_int_t)db_column_int64(s, 3), "awards", "awarded", 0,
+                              "url", json_sprintf("/regions/%s", db_text(s, 0)));
+        json_object_set(by_code, db_text(s, 0), r);
         json_array_append_new(regions, r);
     }
-    sq_done(s);
+    db_reset(s);
     /* Awards per region and tier, kept in pub_count. */
-    if ((s = sq_stmt(st, Q_REGION_AWARDS))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW) {
+    if ((s = pub_stmt(st, Q_REGION_AWARDS))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW) {
             char code[24];
-            snprintf(code, sizeof code, "%lld", (long long)sqlite3_column_int64(s, 0));
-            const char *tier = sq_text(s, 1);
-            json_int_t n = (json_int_t)sqlite3_column_int64(s, 2);
+            snprintf(code, sizeof code, "%lld", (long long)db_column_int64(s, 0));
+            const char *tier = db_text(s, 1);
+            json_int_t n = (json_int_t)db_column_int64(s, 2);
             json_t *r = json_object_get(by_code, code);
             if (!r)
                 continue;
@@ -680,7 +693,7 @@ json_t *store_regions(struct store *st)
             json_object_set_new(r, "awarded",
                                 json_integer(json_integer_value(json_object_get(r, "awarded")) + n));
         }
-        sq_done(s);
+        db_reset(s);
     }
     json_decref(by_code);
     return regions;
@@ -719,65 +732,65 @@ json_t *store_results(struct store *st)
 
 json_t *store_tags(struct store *st)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_TAGS);
+    struct db_stmt *s = pub_stmt(st, Q_TAGS);
     if (!s)
         return NULL;
     json_t *a = json_array();
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:o,s:I}", "name", sq_jtext(s, 0), "count",
-                                           (json_int_t)sqlite3_column_int64(s, 1)));
-    sq_done(s);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    while (db_step(s) == DB_ROW)
+        json_array_append_new(a, json_pack("{s:o,s:I}", "name", db_jtext(s, 0), "count",
+                                           (json_int_t)db_column_int64(s, 1)));
+    db_reset(s);
     return a;
 }
 
-static json_t *article_row(sqlite3_stmt *s)
+static json_t *article_row(struct db_stmt *s)
 {
-    int64_t id = sqlite3_column_int64(s, 0);
-    const char *cover = sq_text(s, 8);
+    int64_t id = db_column_int64(s, 0);
+    const char *cover = db_text(s, 8);
     return json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)id, "title",
-                     sq_jtext(s, 1), "source", sq_jtext(s, 2), "author", sq_jtext(s, 3),
-                     "published_at", sq_jtext(s, 4), "views",
-                     (json_int_t)sqlite3_column_int64(s, 5), "body_md", sq_jtext(s, 6), "url",
-                     json_sprintf("/news/%s", sq_text(s, 7)), "slug", sq_jtext(s, 7), "cover",
+                     db_jtext(s, 1), "source", db_jtext(s, 2), "author", db_jtext(s, 3),
+                     "published_at", db_jtext(s, 4), "views",
+                     (json_int_t)db_column_int64(s, 5), "body_md", db_jtext(s, 6), "url",
+                     json_sprintf("/news/%s", db_text(s, 7)), "slug", db_jtext(s, 7), "cover",
                      *cover ? json_sprintf("/news/images/%s", cover) : json_null());
 }
 
 /* {title, url} of the published article found by q next to article id, or null. */
-static json_t *article_neighbour(struct store *st, enum sq_id q, int64_t id)
+static json_t *article_neighbour(struct store *st, enum public_q q, int64_t id)
 {
-    sqlite3_stmt *s = sq_stmt(st, q);
+    struct db_stmt *s = pub_stmt(st, q);
     json_t *o = json_null();
     if (!s)
         return o;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, st->campaign_id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:o,s:o}", "title", sq_jtext(s, 1), "url",
-                      json_sprintf("/news/%s", sq_text(s, 0)));
-    sq_done(s);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    if (db_step(s) == DB_ROW)
+        o = json_pack("{s:o,s:o}", "title", db_jtext(s, 1), "url",
+                      json_sprintf("/news/%s", db_text(s, 0)));
+    db_reset(s);
     return o;
 }
 
 json_t *store_articles(struct store *st, int page, int per_page)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_ARTICLES);
+    struct db_stmt *s = pub_stmt(st, Q_ARTICLES);
     if (!s)
         return NULL;
     if (per_page <= 0)
         per_page = STORE_PER_PAGE;
     if (page <= 0)
         page = 1;
-    sqlite3_bind_int64(s, 1, st->campaign_id);
-    sqlite3_bind_int(s, 2, per_page);
-    sqlite3_bind_int64(s, 3, (int64_t)(page - 1) * per_page);
+    db_bind_int64(s, 1, store_public_campaign(st));
+    db_bind_int64(s, 2, per_page);
+    db_bind_int64(s, 3, (int64_t)(page - 1) * per_page);
     json_t *items = json_array();
     int64_t total = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         json_array_append_new(items, article_row(s));
-        total = sqlite3_column_int64(s, 9);
+        total = db_column_int64(s, 9);
     }
-    sq_done(s);
+    db_reset(s);
     if (json_array_size(items) == 0 && page > 1) {
         json_t *probe = store_articles(st, 1, 1);
         total = probe ? json_integer_value(json_object_get(probe, "total")) : 0;
@@ -791,30 +804,30 @@ json_t *store_articles(struct store *st, int page, int per_page)
 
 json_t *store_article(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = sq_stmt(st, Q_ARTICLE);
+    struct db_stmt *s = pub_stmt(st, Q_ARTICLE);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, st->campaign_id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        sq_done(s);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
         return NULL;
     }
     json_t *o = article_row(s);
-    sq_done(s);
+    db_reset(s);
     json_object_set_new(o, "tags", strings_of(st, Q_ARTICLE_TAGS, id));
     json_t *related = json_array();
-    if ((s = sq_stmt(st, Q_ARTICLE_RELATED))) {
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_int64(s, 2, st->campaign_id);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            int64_t rid = sqlite3_column_int64(s, 0);
+    if ((s = pub_stmt(st, Q_ARTICLE_RELATED))) {
+        db_bind_int64(s, 1, id);
+        db_bind_int64(s, 2, store_public_campaign(st));
+        while (db_step(s) == DB_ROW) {
+            int64_t rid = db_column_int64(s, 0);
             json_array_append_new(related,
                                   json_pack("{s:I,s:o,s:o,s:o}", "id", (json_int_t)rid, "title",
-                                            sq_jtext(s, 1), "published_at", sq_jtext(s, 2),
-                                            "url", json_sprintf("/news/%s", sq_text(s, 3))));
+                                            db_jtext(s, 1), "published_at", db_jtext(s, 2),
+                                            "url", json_sprintf("/news/%s", db_text(s, 3))));
         }
-        sq_done(s);
+        db_reset(s);
     }
     json_object_set_new(o, "related", related);
     json_object_set_new(o, "prev", article_neighbour(st, Q_ARTICLE_PREV, id));
@@ -826,51 +839,53 @@ json_t *store_sitemap(struct store *st, int64_t from, int64_t count)
 {
     json_t *cases = json_array(), *arts = json_array();
     int64_t ncases = 0, narts = 0;
-    sqlite3_stmt *s;
-    if ((s = sq_stmt(st, Q_FIGURES))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            ncases = sqlite3_column_int64(s, 0);
-        sq_done(s);
+    struct db_stmt *s;
+    if ((s = pub_stmt(st, Q_FIGURES))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        if (db_step(s) == DB_ROW)
+            ncases = db_column_int64(s, 0);
+        db_reset(s);
     }
-    if ((s = sq_stmt(st, Q_ARTICLE_COUNT))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            narts = sqlite3_column_int64(s, 0);
-        sq_done(s);
+    if ((s = pub_stmt(st, Q_ARTICLE_COUNT))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        if (db_step(s) == DB_ROW)
+            narts = db_column_int64(s, 0);
+        db_reset(s);
     }
     /* Cases are positions 0..ncases-1 (pub_rank's pos - 1 by id), articles follow. */
     int64_t to = from + count;
-    if (from < ncases && (s = sq_stmt(st, Q_SITEMAP_CASES))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        sqlite3_bind_int64(s, 2, from + 1);
-        sqlite3_bind_int64(s, 3, (to < ncases ? to : ncases) - from);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(cases, json_pack("[I,o]", (json_int_t)sqlite3_column_int64(s, 0),
-                                                   sq_jtext(s, 1)));
-        sq_done(s);
+    if (from < ncases && (s = pub_stmt(st, Q_SITEMAP_CASES))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        db_bind_int64(s, 2, from + 1);
+        db_bind_int64(s, 3, (to < ncases ? to : ncases) - from);
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(cases, json_pack("[I,o]", (json_int_t)db_column_int64(s, 0),
+                                                   db_jtext(s, 1)));
+        db_reset(s);
     }
     int64_t afrom = from > ncases ? from - ncases : 0;
-    if (to > ncases && afrom < narts && (s = sq_stmt(st, Q_SITEMAP_ARTICLES))) {
-        sqlite3_bind_int64(s, 1, st->campaign_id);
-        sqlite3_bind_int64(s, 2, to - ncases - afrom);
-        sqlite3_bind_int64(s, 3, afrom);
-        while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(arts, json_pack("[o,o]", json_sprintf("/news/%s", sq_text(s, 0)),
-                                                  sq_jtext(s, 1)));
-        sq_done(s);
+    if (to > ncases && afrom < narts && (s = pub_stmt(st, Q_SITEMAP_ARTICLES))) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        db_bind_int64(s, 2, to - ncases - afrom);
+        db_bind_int64(s, 3, afrom);
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(arts, json_pack("[o,o]", json_sprintf("/news/%s", db_text(s, 0)),
+                                                  db_jtext(s, 1)));
+        db_reset(s);
     }
     return json_pack("{s:I,s:I,s:o,s:o}", "ncases", (json_int_t)ncases, "narticles",
                      (json_int_t)narts, "cases", cases, "articles", arts);
 }
 
 /* ------------------------------------------------------------------------
- * Refreshing the derived tables (writer thread).  Each statement binds ?1
- * to the campaign; the counts are rolled up from one grouped pass over
- * the cases and one over their tags, the ranks are window functions, and
- * each tag's pool of related cases is its RELATED_POOL leading cases.  The
+ * Refreshing the derived tables (the writer).  Each statement binds ?1 to
+ * the campaign; the counts are rolled up from one grouped pass over the
+ * cases and one over their tags, the ranks are window functions, and each
+ * tag's pool of related cases is its RELATED_POOL leading cases.  The
  * self-join of every pair of cases sharing a tag, which grows with the
- * square of the campaign, is never formed.
+ * square of the campaign, is never formed.  The rolled-up counts go
+ * through a temporary table, pub_base, named without its schema (temp on
+ * SQLite, pg_temp on PostgreSQL: each finds its own first).
  */
 #define PUB_CASES "SELECT * FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL"
 /* The columns of a pub_rank row after case_id (the cases aliased or not). */
@@ -881,109 +896,118 @@ static const char *const refresh_sql[] = {
     /* From the tiers along case_tier, so its cost is the awards, not the campaign. */
     "INSERT INTO pub_award SELECT ?1, row_number() OVER (ORDER BY ti.rank, c.region_code, c.id), "
     "c.id, ti.slug, c.title, u.name, c.region_code, r.name, tr.name "
-    "FROM tier ti CROSS JOIN \"case\" c ON c.tier_id = ti.id "
+    "FROM tier ti CROSS JOIN \"case\" c "
     "JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "
-    "JOIN track tr ON tr.id = c.track_id WHERE ti.campaign_id = ?1 "
+    "JOIN track tr ON tr.id = c.track_id WHERE c.tier_id = ti.id AND ti.campaign_id = ?1 "
     "AND c.campaign_id = ?1 AND c.published_at IS NOT NULL",
     "DELETE FROM pub_figures WHERE campaign_id = ?1",
     "DELETE FROM pub_count WHERE campaign_id = ?1",
     "DELETE FROM pub_rank WHERE campaign_id = ?1",
     "DELETE FROM pub_pool WHERE campaign_id = ?1",
     "INSERT INTO pub_figures SELECT ?1, count(*), count(DISTINCT region_code), "
-    "count(DISTINCT unit_id), coalesce(sum(views), 0) FROM (" PUB_CASES ")",
-    "DROP TABLE IF EXISTS temp.pub_base",
-    "CREATE TEMP TABLE pub_base (region INTEGER, tier_id INTEGER, track_id INTEGER, "
-    "tag_id INTEGER, n INTEGER)",
-    "INSERT INTO temp.pub_base SELECT CAST(region_code AS INTEGER), tier_id, track_id, 0, count(*) "
-    "FROM (" PUB_CASES ") GROUP BY 1, 2, 3",
-    "INSERT INTO temp.pub_base SELECT CAST(c.region_code AS INTEGER), c.tier_id, c.track_id, "
+    "count(DISTINCT unit_id), coalesce(sum(views), 0) FROM (" PUB_CASES ") pc",
+    "DROP TABLE IF EXISTS pub_base",
+    "CREATE TEMP TABLE pub_base (region BIGINT, tier_id BIGINT, track_id BIGINT, "
+    "tag_id BIGINT, n BIGINT)",
+    "INSERT INTO pub_base SELECT CAST(region_code AS INTEGER), tier_id, track_id, 0, count(*) "
+    "FROM (" PUB_CASES ") pc GROUP BY 1, 2, 3",
+    "INSERT INTO pub_base SELECT CAST(c.region_code AS INTEGER), c.tier_id, c.track_id, "
     "ct.tag_id, count(*) FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id "
     "GROUP BY 1, 2, 3, 4",
     /* Every subset of {region, tier, track} kept or rolled up to 0 (any). */
     "WITH s(bits) AS (VALUES (0), (1), (2), (3), (4), (5), (6), (7)) "
-    "INSERT INTO pub_count SELECT ?1, CASE WHEN bits & 1 THEN region ELSE 0 END AS r, "
-    "CASE WHEN bits & 2 THEN tier_id ELSE 0 END AS ti, "
-    "CASE WHEN bits & 4 THEN track_id ELSE 0 END AS tr, tag_id, sum(n) "
-    "FROM s CROSS JOIN temp.pub_base WHERE bits & 2 = 0 OR tier_id IS NOT NULL "
+    "INSERT INTO pub_count SELECT ?1, CASE WHEN bits & 1 <> 0 THEN region ELSE 0 END AS r, "
+    "CASE WHEN bits & 2 <> 0 THEN tier_id ELSE 0 END AS ti, "
+    "CASE WHEN bits & 4 <> 0 THEN track_id ELSE 0 END AS tr, tag_id, sum(n) "
+    "FROM s CROSS JOIN pub_base WHERE bits & 2 = 0 OR tier_id IS NOT NULL "
     "GROUP BY bits, r, ti, tr, tag_id",
-    "DROP TABLE temp.pub_base",
+    "DROP TABLE pub_base",
     "INSERT INTO pub_rank SELECT ?1, 0, 0, row_number() OVER (ORDER BY published_at DESC, id DESC), "
-    "id" RANK_COLS " FROM (" PUB_CASES ")",
+    "id" RANK_COLS " FROM (" PUB_CASES ") pc",
     "INSERT INTO pub_rank SELECT ?1, 1, CAST(region_code AS INTEGER), row_number() OVER "
     "(PARTITION BY region_code ORDER BY published_at DESC, id DESC), id" RANK_COLS
-    " FROM (" PUB_CASES ")",
+    " FROM (" PUB_CASES ") pc",
     "INSERT INTO pub_rank SELECT ?1, 2, tier_id, row_number() OVER "
     "(PARTITION BY tier_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
-    " FROM (" PUB_CASES ") WHERE tier_id IS NOT NULL",
+    " FROM (" PUB_CASES ") pc WHERE tier_id IS NOT NULL",
     "INSERT INTO pub_rank SELECT ?1, 3, track_id, row_number() OVER "
     "(PARTITION BY track_id ORDER BY published_at DESC, id DESC), id" RANK_COLS
-    " FROM (" PUB_CASES ")",
+    " FROM (" PUB_CASES ") pc",
     "INSERT INTO pub_rank SELECT ?1, 4, ct.tag_id, row_number() OVER "
     "(PARTITION BY ct.tag_id ORDER BY c.published_at DESC, c.id DESC), c.id" RANK_COLS
     " FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id",
     "INSERT INTO pub_rank SELECT ?1, 5, 0, row_number() OVER (ORDER BY id), id" RANK_COLS
-    " FROM (" PUB_CASES ")",
+    " FROM (" PUB_CASES ") pc",
     "INSERT INTO pub_pool SELECT ?1, tag_id, rn, id, track_id, awarded, views FROM "
-    "(SELECT ct.tag_id, c.id, c.track_id, c.tier_id IS NOT NULL AS awarded, c.views, "
-    "  row_number() OVER (PARTITION BY ct.tag_id ORDER BY c.tier_id IS NULL, c.views DESC, c.id) "
-    "  AS rn FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id) "
+    "(SELECT ct.tag_id, c.id, c.track_id, CASE WHEN c.tier_id IS NULL THEN 0 ELSE 1 END "
+    "  AS awarded, c.views, row_number() OVER (PARTITION BY ct.tag_id "
+    "  ORDER BY c.tier_id IS NULL, c.views DESC, c.id) AS rn "
+    "  FROM (" PUB_CASES ") c JOIN case_tag ct ON ct.case_id = c.id) p "
     "WHERE rn <= " STR(RELATED_POOL),
 };
 
-int db_public_refresh(sqlite3 *db, int64_t campaign_id)
+/* The planner's statistics afresh: SQLite's sampled, so that it stays quick at any size. */
+static const char *const analyze_sql[DB_KIND__MAX] = {
+    [DB_SQLITE] = "PRAGMA analysis_limit = 1000; ANALYZE;",
+    [DB_PG] = "ANALYZE pub_figures, pub_count, pub_rank, pub_pool, pub_award",
+};
+
+int db_public_refresh(struct db_conn *c, int64_t campaign_id)
 {
     for (size_t i = 0; i < sizeof refresh_sql / sizeof refresh_sql[0]; i++) {
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(db, refresh_sql[i], -1, &s, NULL) != SQLITE_OK) {
-            log_error("store: public refresh: %s in: %.80s", sqlite3_errmsg(db), refresh_sql[i]);
+        /* Prepared at each use: pub_base is created and dropped between them. */
+        struct db_stmt *s = db_prepare(c, refresh_sql[i]);
+        if (!s)
             return -1;
-        }
-        if (sqlite3_bind_parameter_count(s) >= 1)
-            sqlite3_bind_int64(s, 1, campaign_id);
-        int rc = sqlite3_step(s);
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE) {
-            log_error("store: public refresh: %s in: %.80s", sqlite3_errmsg(db), refresh_sql[i]);
+        if (strstr(refresh_sql[i], "?1"))
+            db_bind_int64(s, 1, campaign_id);
+        int rc = db_run(s);
+        db_finalize(s);
+        if (rc != RC_OK)
             return -1;
-        }
     }
-    /* Statistics for the planner, sampled so that it stays quick at any size. */
-    if (sqlite3_exec(db, "PRAGMA analysis_limit = 1000; ANALYZE;", NULL, NULL, NULL) != SQLITE_OK) {
-        log_error("store: analyze: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    return 0;
+    return db_exec(c, analyze_sql[db_kind(c)]);
 }
 
-int db_public_stale(sqlite3 *db, int64_t campaign_id)
+int64_t db_public_campaign(struct db_conn *c)
 {
-    sqlite3_stmt *s;
-    int stale = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT (NOT EXISTS (SELECT 1 FROM pub_figures WHERE campaign_id = ?1) "
-                           "AND EXISTS (SELECT 1 FROM \"case\" WHERE campaign_id = ?1 "
-                           "AND published_at IS NOT NULL)) OR (NOT EXISTS (SELECT 1 FROM "
-                           "pub_award WHERE campaign_id = ?1) AND EXISTS (SELECT 1 FROM "
-                           "\"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL AND "
-                           "tier_id IS NOT NULL))",
-                           -1, &s, NULL) != SQLITE_OK)
+    struct db_stmt *s = db_stmt(c, "SELECT id FROM campaign WHERE status IN ('published','archived') "
+                                   "ORDER BY published_at IS NULL, published_at DESC, id DESC LIMIT 1");
+    int64_t id = 0;
+    if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        stale = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
+    if (db_step(s) == DB_ROW)
+        id = db_column_int64(s, 0);
+    db_reset(s);
+    return id;
+}
+
+int db_public_stale(struct db_conn *c, int64_t campaign_id)
+{
+    struct db_stmt *s =
+        db_stmt(c, "SELECT (NOT EXISTS (SELECT 1 FROM pub_figures WHERE campaign_id = ?1) "
+                   "AND EXISTS (SELECT 1 FROM \"case\" WHERE campaign_id = ?1 "
+                   "AND published_at IS NOT NULL)) OR (NOT EXISTS (SELECT 1 FROM "
+                   "pub_award WHERE campaign_id = ?1) AND EXISTS (SELECT 1 FROM "
+                   "\"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL AND "
+                   "tier_id IS NOT NULL))");
+    int stale = 0;
+    if (!s)
+        return 0;
+    db_bind_int64(s, 1, campaign_id);
+    if (db_step(s) == DB_ROW)
+        stale = db_column_int64(s, 0) != 0;
+    db_reset(s);
     return stale;
 }
 
-void db_public_add_views(sqlite3 *db, int64_t campaign_id, int64_t delta)
+void db_public_add_views(struct db_conn *c, int64_t campaign_id, int64_t delta)
 {
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, "UPDATE pub_figures SET views = views + ?2 WHERE campaign_id = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
+    struct db_stmt *s =
+        db_stmt(c, "UPDATE pub_figures SET views = views + ?2 WHERE campaign_id = ?1");
+    if (!s)
         return;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_int64(s, 2, delta);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        log_error("store: figures views: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(s);
+    db_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 2, delta);
+    db_run(s); /* a failure is logged by the driver */
 }
