@@ -476,9 +476,9 @@ CREATE TABLE statement (
 );
 CREATE INDEX statement_campaign ON statement(campaign_id, id);
 
--- The expert pool, their declared conflicts and their reviews, as far as
--- the final ballot reads them (store/ballot.c: 回避 and the papers' review
--- counts); the rest of the review rounds come with their own module.
+-- The expert pool, their declared and added conflicts and their reviews
+-- (store/review.c runs the rounds over them; store/ballot.c reads 回避 and
+-- the papers' review counts).
 CREATE TABLE reviewer (
     user_id BIGINT PRIMARY KEY REFERENCES "user"(id),
     region_code TEXT REFERENCES region(code),
