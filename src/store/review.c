@@ -302,12 +302,14 @@ json_t *store_review_assignments(struct store *st, int64_t stage_id)
 json_t *store_review_progress(struct store *st, int64_t stage_id)
 {
     static const char sql_rev[] =
-        "SELECT u.id, u.name, u.email, count(*), count(" HAS_STATUS("submitted") "), "
-        "count(" HAS_STATUS("draft") ") "
-        "FROM assignment a JOIN \"user\" u ON u.id = a.user_id "
-        "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
-        " AND v.user_id = a.user_id "
-        "WHERE a.stage_id = ?1 AND a.state = 'released' GROUP BY u.id ORDER BY u.id";
+        /* Counted by reviewer, then named (PostgreSQL reads no column outside GROUP BY). */
+        "SELECT x.user_id, u.name, u.email, x.n, x.submitted, x.draft FROM "
+        "(SELECT a.user_id, count(*) AS n, count(" HAS_STATUS("submitted") ") AS submitted, "
+        " count(" HAS_STATUS("draft") ") AS draft FROM assignment a "
+        " LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
+        "  AND v.user_id = a.user_id "
+        " WHERE a.stage_id = ?1 AND a.state = 'released' GROUP BY a.user_id) x "
+        "JOIN \"user\" u ON u.id = x.user_id ORDER BY x.user_id";
     static const char sql_reg[] =
         "SELECT g.code, g.name, count(DISTINCT sc.case_id), count(a.user_id), "
         "count(" HAS_STATUS("submitted") "), count(" HAS_STATUS("draft") ") "
