@@ -614,7 +614,8 @@ static const char SQL_P_TAGS[] =
 static const char SQL_P_REVIEWERS[] =
     "SELECT r.user_id, coalesce(r.region_code, ''), coalesce(g.name, ''), "
     "coalesce(r.unit_id, 0), r.expertise, r.max_load "
-    "FROM reviewer r JOIN \"user\" u ON u.id = r.user_id LEFT JOIN region g ON g.code = r.region_code "
+    "FROM reviewer r JOIN \"user\" u ON u.id = r.user_id "
+    "LEFT JOIN region g ON g.code = r.region_code "
     "WHERE r.active = 1 AND u.disabled = 0 AND "
     REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)") " ORDER BY r.user_id";
 static const char SQL_P_CONFLICTS[] =

@@ -3890,7 +3890,8 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_ballot_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_audit_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_scoring_store, store_setup, store_teardown),
-    cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),    cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */
