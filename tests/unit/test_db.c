@@ -3655,6 +3655,21 @@ static void test_review_store(void **state)
                         "某区");
     assert_int_equal(jint_at(r, 1, "max_load"), 6);
     json_decref(r);
+    static const char *const other[] = {
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at) VALUES "
+        "(2, 'next', '下届', '2021-05-01', '2021-09-30')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 2, 1, '初评', 'review', '2021-10-01', '2021-10-31')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)other), RC_OK);
+    assert_json(store_review_reviewers(st, 3), "[]"); /* no expert serves campaign 2 yet */
+    r = store_review_reviewers(st, 0);                 /* every profile */
+    assert_int_equal(json_array_size(r), 2);
+    json_decref(r);
+    r = store_review_reviewer_candidates(st, 3); /* a past edition's experts come back */
+    assert_int_equal(json_array_size(r), 3);
+    assert_int_equal(jint_at(r, 0, "user_id"), 1);
+    json_decref(r);
 
     /* The pool: the passed cases, once. */
     int added = -1;
