@@ -674,3 +674,9 @@ BEGIN
 END $$;
 CREATE TRIGGER recommendation_quota BEFORE INSERT ON recommendation
     FOR EACH ROW EXECUTE FUNCTION recommendation_quota();
+
+-- The review rounds (store/review.c): a campaign's cases by status (a first
+-- stage's pool is its passed cases) and by unit (回避 by unit), as SQLite's
+-- migration 002 indexes them.  IF NOT EXISTS: another module may need them.
+CREATE INDEX IF NOT EXISTS case_campaign_status ON "case"(campaign_id, status, region_code);
+CREATE INDEX IF NOT EXISTS case_unit ON "case"(unit_id);
