@@ -2,7 +2,7 @@
  * review_stage.c — one stage's settings (store_review_stage, review.h),
  * written over the driver (db.h): it runs on SQLite and on PostgreSQL.
  * The final ballot (ballot.c) reads its stage through it; the rest of the
- * review rounds are sqlite_review.c.
+ * review rounds are review.c.
  */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-"""Review stages as the organiser runs them (stages.c, review/assign_run.c, store/sqlite_review.c):
+"""Review stages as the organiser runs them (stages.c, review/assign_run.c, store/review.c):
 settings and their validation, the pool, the proposal of assignments with 回避, an infeasible
 configuration explained in numbers, manual edits checked against the rules, release with the
 reviewers' messages, a reviewer dropping out, progress and reminders.

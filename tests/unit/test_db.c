@@ -20,9 +20,12 @@
  * behind them found), a reviewer's scoring, the intake's recommendation
  * and screening, the public vote (its settings, codes and their
  * throttle, verification, votes with every limit, and what its pages
- * read), and the public site's reads (a case page's model, lists with a
- * filter and their next pages, a region's counts, the results)) over a
- * store on each driver: the SQLite store
+ * read), the public site's reads (a case page's model, lists with a
+ * filter and their next pages, a region's counts, the results), and the
+ * review rounds (a stage's settings and criteria, the expert pool, 回避 by
+ * region, unit or row, the pool, proposals, assignments, release,
+ * drop-outs and reminders, the solver's problem)) over a store on each
+ * driver: the SQLite store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room) is tested on SQLite
@@ -62,6 +65,7 @@
 #include "store/news.h"
 #include "store/notice.h"
 #include "store/outbox.h"
+#include "store/review.h"
 #include "store/scoring.h"
 #include "store/statement.h"
 #include "store/submissions.h"
@@ -3926,6 +3930,419 @@ static void test_public_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The review rounds' writes, one op a write. */
+struct review_op {
+    enum {
+        R_UPDATE,
+        R_FILL,
+        R_REVIEWER,
+        R_CONFLICT,
+        R_UNCONFLICT,
+        R_PROPOSE,
+        R_ADD,
+        R_REMOVE,
+        R_RELEASE,
+        R_DROP,
+        R_REMIND
+    } op;
+    int64_t stage_id, case_id, user_id;
+    const char *text, *region;
+    int64_t unit_id;
+    int n;
+    const struct review_pair *pairs;
+    const struct review_stage *stage;
+    const struct review_criterion *criteria;
+    int *out;
+};
+
+static const struct review_mail review_msg = {"您有 {n} 个案例待评审", "请到 {link} 评审",
+                                              "https://example.org/review"};
+
+static int review_write(struct store_tx *tx, void *arg)
+{
+    const struct review_op *o = arg;
+    switch (o->op) {
+    case R_UPDATE:
+        return tx_review_stage_update(tx, o->stage_id, o->stage, o->criteria, o->n);
+    case R_FILL:
+        return tx_review_pool_fill(tx, o->stage_id, o->out);
+    case R_REVIEWER:
+        return tx_reviewer_upsert(tx, o->user_id, o->region, o->unit_id, o->text, o->n);
+    case R_CONFLICT:
+        return tx_conflict_add(tx, o->case_id, o->user_id, o->region, o->text);
+    case R_UNCONFLICT:
+        return tx_conflict_remove(tx, o->case_id, o->user_id);
+    case R_PROPOSE:
+        return tx_review_propose(tx, o->stage_id, o->pairs, o->n);
+    case R_ADD:
+        return tx_review_assignment_add(tx, o->stage_id, o->case_id, o->user_id,
+                                        o->text ? &review_msg : NULL);
+    case R_REMOVE:
+        return tx_review_assignment_remove(tx, o->stage_id, o->case_id, o->user_id);
+    case R_RELEASE:
+        return tx_review_release(tx, o->stage_id, &review_msg, o->out);
+    case R_DROP:
+        return tx_review_drop(tx, o->stage_id, o->user_id, o->pairs, o->n, &review_msg);
+    case R_REMIND:
+        return tx_review_remind(tx, o->stage_id, &review_msg, o->out);
+    }
+    return RC_ERROR;
+}
+
+static int review_do(struct store *st, struct review_op o)
+{
+    return store_write_sync(st, review_write, &o);
+}
+
+/* The state of assignment (stage 1, case, user), or "" when there is none. */
+static const char *assignment_state(struct store *st, int64_t case_id, int64_t user_id)
+{
+    static char out[16];
+    struct db_stmt *s = store_stmt(st, "SELECT state FROM assignment WHERE stage_id = 1 "
+                                       "AND case_id = ?1 AND user_id = ?2");
+    assert_non_null(s);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, user_id);
+    out[0] = 0;
+    if (db_step(s) == DB_ROW)
+        db_copy_text(out, sizeof out, s, 0);
+    db_reset(s);
+    return out;
+}
+
+static void test_review_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Campaign 1 under review, stages 1 and 2 in setup.  Reviewers 1, 2
+     * and 3 hold the role and serve the campaign (3 has no profile yet),
+     * 4 holds no role.  Case 1 (unit 1, 990000) and case 2 (unit 2,
+     * 440000) have passed screening, case 3 has not; case 1 has the tag
+     * 养老 and the free text 社区.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name) VALUES ('990000', '测试省'), ('440000', '广东省'), "
+        "('310000', '上海市') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'review')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+        "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES "
+        "(1, NULL, '990000', '某区', 2), (2, NULL, '440000', '某街道', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'r1@example.org', '专家一'), "
+        "(2, 'r2@example.org', '专家二'), (3, 'r3@example.org', '专家三'), "
+        "(4, 'x@example.org', '无角色')",
+        "INSERT INTO user_role (user_id, role) VALUES (1, 'reviewer'), (2, 'reviewer'), "
+        "(3, 'reviewer')",
+        "INSERT INTO campaign_role (campaign_id, user_id, role) VALUES (1, 1, 'reviewer'), "
+        "(1, 2, 'reviewer'), (1, 3, 'reviewer')",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+        "tags_text) VALUES (1, 1, 1, '990000', 1, '案例一', 'passed', '社区'), "
+        "(2, 1, 2, '440000', 1, '案例二', 'passed', ''), "
+        "(3, 1, 1, '990000', 1, '案例三', 'recommended', '')",
+        "INSERT INTO tag (id, name) VALUES (1, '养老')",
+        "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1)",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(1, 1, 1, '初评', 'review', '2020-10-01', '2020-10-31'), "
+        "(2, 1, 2, '复评', 'review', '2020-11-01', '2020-11-30')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    assert_int_equal(store_review_campaign_id(st), 1);
+    assert_int_equal(store_review_previous_stage(st, 2), 1);
+    assert_int_equal(store_review_previous_stage(st, 1), 0);
+
+    /* The stage's settings and criteria, rewritten whole. */
+    struct review_stage g;
+    assert_int_equal(store_review_stage(st, 1, &g), RC_OK);
+    g.reviewers_per_case = 2;
+    g.max_same_region = 1;
+    snprintf(g.aggregation, sizeof g.aggregation, "mean");
+    g.vote_weight = 0.25;
+    const struct review_criterion crit[] = {{0, "创新", "新在何处", 10, 1}, {0, "成效", "", 20, 2}};
+    struct review_op upd = {.op = R_UPDATE, .stage_id = 1, .stage = &g, .criteria = crit, .n = 2};
+    assert_int_equal(review_do(st, upd), RC_OK);
+    assert_int_equal(review_do(st, upd), RC_OK);
+    json_t *c = store_review_criteria(st, 1);
+    assert_int_equal(json_array_size(c), 2);
+    assert_int_equal(jint_at(c, 0, "seq"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(c, 0), "name")), "创新");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(c, 0), "description")), "新在何处");
+    assert_true(json_real_value(json_object_get(json_array_get(c, 1), "max")) == 20);
+    assert_true(json_real_value(json_object_get(json_array_get(c, 1), "weight")) == 2);
+    json_decref(c);
+    assert_int_equal(store_review_stage(st, 1, &g), RC_OK);
+    assert_int_equal(g.reviewers_per_case, 2);
+    assert_string_equal(g.aggregation, "mean");
+    assert_true(g.vote_weight == 0.25);
+
+    /* The pool of experts: the role, the region and the unit are checked before writing. */
+    struct review_op rev = {.op = R_REVIEWER, .user_id = 1, .region = "440000",
+                            .text = "社区|养老", .n = 10};
+    assert_int_equal(review_do(st, rev), RC_OK);
+    rev = (struct review_op){.op = R_REVIEWER, .user_id = 2, .region = "310000", .unit_id = 1,
+                             .text = "教育", .n = 5};
+    assert_int_equal(review_do(st, rev), RC_OK);
+    rev.n = 6;
+    assert_int_equal(review_do(st, rev), RC_OK); /* updated in place */
+    rev.user_id = 4;
+    assert_int_equal(review_do(st, rev), RC_INVALID); /* no reviewer role */
+    rev.user_id = 3;
+    rev.region = "999999";
+    assert_int_equal(review_do(st, rev), RC_INVALID); /* no such region */
+    rev.region = NULL;
+    rev.unit_id = 99;
+    assert_int_equal(review_do(st, rev), RC_INVALID); /* no such unit */
+    rev.unit_id = 1;
+    rev.n = -1;
+    assert_int_equal(review_do(st, rev), RC_INVALID);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM reviewer WHERE user_id <> ?1", 0), 2);
+    assert_int_equal(read_int(st, "SELECT max_load FROM reviewer WHERE user_id = ?1", 2), 6);
+    assert_json(store_review_reviewer_candidates(st, 1),
+                "[{\"email\":\"r3@example.org\",\"name\":\"专家三\",\"user_id\":3}]");
+    json_t *r = store_review_reviewers(st, 1);
+    assert_int_equal(json_array_size(r), 2);
+    assert_int_equal(jint_at(r, 0, "user_id"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "region_name")),
+                        "广东省");
+    assert_int_equal(jint_at(r, 0, "unit_id"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 1), "unit_name")),
+                        "某区");
+    assert_int_equal(jint_at(r, 1, "max_load"), 6);
+    json_decref(r);
+    static const char *const other[] = {
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at) VALUES "
+        "(2, 'next', '下届', '2021-05-01', '2021-09-30')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+        "(3, 2, 1, '初评', 'review', '2021-10-01', '2021-10-31')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)other), RC_OK);
+    assert_json(store_review_reviewers(st, 3), "[]"); /* no expert serves campaign 2 yet */
+    r = store_review_reviewers(st, 0);                 /* every profile */
+    assert_int_equal(json_array_size(r), 2);
+    json_decref(r);
+    r = store_review_reviewer_candidates(st, 3); /* a past edition's experts come back */
+    assert_int_equal(json_array_size(r), 3);
+    assert_int_equal(jint_at(r, 0, "user_id"), 1);
+    json_decref(r);
+
+    /* The pool: the passed cases, once. */
+    int added = -1;
+    struct review_op fill = {.op = R_FILL, .stage_id = 1, .out = &added};
+    assert_int_equal(review_do(st, fill), RC_OK);
+    assert_int_equal(added, 2);
+    assert_int_equal(review_do(st, fill), RC_OK);
+    assert_int_equal(added, 0);
+    json_t *pool = store_review_pool(st, 1);
+    assert_int_equal(json_array_size(pool), 2);
+    assert_int_equal(jint_at(pool, 0, "case_id"), 1);
+    assert_int_equal(jint_at(pool, 1, "case_id"), 2);
+    assert_int_equal(jint_at(pool, 1, "reviewers"), 0);
+    assert_int_equal(jint_at(pool, 1, "rank"), -1);
+    assert_true(json_is_null(json_object_get(json_array_get(pool, 1), "score")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pool, 0), "unit_name")),
+                        "某区");
+    json_decref(pool);
+
+    /* 回避: by home region, by unit, declared or added; a stored one once. */
+    assert_int_equal(store_review_conflicted(st, 2, 1), 1); /* region 440000 */
+    assert_int_equal(store_review_conflicted(st, 1, 2), 1); /* unit 1 */
+    assert_int_equal(store_review_conflicted(st, 1, 1), 0);
+    assert_int_equal(store_review_conflicted(st, 2, 2), 0);
+    assert_int_equal(store_review_conflicted(st, 1, 3), 0); /* no profile: rows only */
+    struct review_op k = {.op = R_CONFLICT, .case_id = 2, .user_id = 2, .region = "declared",
+                          .text = "亲属"};
+    assert_int_equal(review_do(st, k), RC_OK);
+    assert_int_equal(review_do(st, k), RC_EXISTS);
+    assert_int_equal(store_review_conflicted(st, 2, 2), 1);
+    k = (struct review_op){.op = R_CONFLICT, .case_id = 1, .user_id = 3, .region = "organiser",
+                           .text = "同事"};
+    assert_int_equal(review_do(st, k), RC_OK);
+    assert_int_equal(store_review_conflicted(st, 1, 3), 1);
+    json_t *ks = store_review_conflicts(st, 1);
+    assert_int_equal(json_array_size(ks), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *e = json_array_get(ks, i);
+        int declared = json_integer_value(json_object_get(e, "case_id")) == 2;
+        assert_string_equal(json_string_value(json_object_get(e, "source")),
+                            declared ? "declared" : "organiser");
+        assert_string_equal(json_string_value(json_object_get(e, "reason")),
+                            declared ? "亲属" : "同事");
+        assert_int_equal(strlen(json_string_value(json_object_get(e, "at"))), 20);
+    }
+    json_decref(ks);
+    k.op = R_UNCONFLICT;
+    assert_int_equal(review_do(st, k), RC_OK);
+    assert_int_equal(review_do(st, k), RC_NOTFOUND);
+    assert_int_equal(store_review_conflicted(st, 1, 3), 0);
+
+    /* The solver's problem: tags as bits over the experts' vocabulary (养老 教育 社区). */
+    struct review_problem rp;
+    assert_int_equal(store_review_problem_load(st, 1, &rp), RC_OK);
+    assert_int_equal(rp.p.ncases, 2);
+    assert_int_equal(rp.p.nreviewers, 2);
+    assert_int_equal(rp.p.k, 2);
+    assert_int_equal(rp.case_ids[1], 2);
+    assert_int_equal(rp.user_ids[1], 2);
+    assert_int_equal(rp.cases[0].tags, 5); /* 社区 free, 养老 a tag row */
+    assert_int_equal(rp.cases[1].tags, 0);
+    assert_int_equal(rp.reviewers[0].tags, 5);
+    assert_int_equal(rp.reviewers[1].tags, 2);
+    assert_int_equal(rp.p.nregions, 3);
+    assert_int_equal(rp.cases[1].region, rp.reviewers[0].region);
+    assert_int_equal(rp.cases[0].unit, rp.reviewers[1].unit);
+    assert_int_equal(rp.p.nconflicts, 1);
+    assert_int_equal(rp.conflicts[0].kase, 1);
+    assert_int_equal(rp.conflicts[0].reviewer, 1);
+    assert_int_equal(rp.current_k, 0);
+    store_review_problem_free(&rp);
+
+    /* A proposal: pairs stored, the stage proposed; a pair twice refused, nothing kept. */
+    const struct review_pair twice[] = {{1, 1}, {1, 1}};
+    struct review_op prop = {.op = R_PROPOSE, .stage_id = 1, .pairs = twice, .n = 2};
+    assert_int_equal(review_do(st, prop), RC_INVALID);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM assignment WHERE stage_id = ?1", 1), 0);
+    const struct review_pair pairs[] = {{1, 1}, {2, 2}};
+    prop.pairs = pairs;
+    assert_int_equal(review_do(st, prop), RC_OK);
+    assert_int_equal(store_review_stage(st, 1, &g), RC_OK);
+    assert_int_equal(g.state, STAGE_PROPOSED);
+    assert_int_equal(review_do(st, fill), RC_STATE); /* the pool is filled in setup only */
+    assert_int_equal(store_review_assigned(st, 1, 1, 1), 1);
+    assert_int_equal(store_review_assigned(st, 1, 2, 1), 0);
+
+    /* One added and removed by hand: an expert of the campaign only, a live pair once. */
+    struct review_op add = {.op = R_ADD, .stage_id = 1, .case_id = 2, .user_id = 1};
+    assert_int_equal(review_do(st, add), RC_OK);
+    assert_int_equal(review_do(st, add), RC_EXISTS);
+    add.user_id = 4;
+    assert_int_equal(review_do(st, add), RC_INVALID);
+    struct review_op rm = {.op = R_REMOVE, .stage_id = 1, .case_id = 2, .user_id = 1};
+    assert_int_equal(review_do(st, rm), RC_OK);
+    assert_string_equal(assignment_state(st, 2, 1), ""); /* a proposed one is deleted */
+    assert_int_equal(review_do(st, rm), RC_NOTFOUND);
+
+    /* Released: one message per reviewer with their count; then no second release. */
+    int messages = -1;
+    struct review_op rel = {.op = R_RELEASE, .stage_id = 1, .out = &messages};
+    assert_int_equal(review_do(st, rel), RC_OK);
+    assert_int_equal(messages, 2);
+    assert_int_equal(read_int(st,
+                              "SELECT count(*) FROM outbox WHERE to_addr = 'r1@example.org' AND "
+                              "subject = '您有 1 个案例待评审' AND "
+                              "body = '请到 https://example.org/review 评审' AND "
+                              "length(created_at) = ?1",
+                              20),
+                     1);
+    assert_int_equal(review_do(st, rel), RC_STATE);
+    assert_int_equal(review_do(st, prop), RC_STATE);
+    assert_int_equal(review_do(st, upd), RC_STATE);
+    assert_int_equal(store_review_assigned(st, 1, 1, 1), 2);
+    assert_string_equal(assignment_state(st, 2, 2), "released");
+
+    /* A submitted review counts, and holds its assignment. */
+    static const char *const reviewed[] = {
+        "INSERT INTO review (stage_id, case_id, user_id, status) VALUES (1, 1, 1, 'submitted')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)reviewed), RC_OK);
+    rm.case_id = 1;
+    assert_int_equal(review_do(st, rm), RC_STATE);
+    add = (struct review_op){.op = R_ADD, .stage_id = 1, .case_id = 2, .user_id = 1, .text = "m"};
+    assert_int_equal(review_do(st, add), RC_OK); /* released at once, with its message */
+    assert_string_equal(assignment_state(st, 2, 1), "released");
+    assert_int_equal(read_int(st, "SELECT count(*) FROM outbox WHERE id > ?1", 0), 3);
+    assert_json(store_review_open_cases(st, 1, 1), "[2]");
+    json_t *pg = store_review_progress(st, 1);
+    assert_json(json_incref(json_object_get(pg, "totals")),
+                "{\"assigned\":3,\"draft\":0,\"submitted\":1}");
+    assert_json(json_incref(json_object_get(pg, "regions")),
+                "[{\"assigned\":2,\"cases\":1,\"code\":\"440000\",\"draft\":0,\"name\":\"广东省\","
+                "\"submitted\":0},{\"assigned\":1,\"cases\":1,\"code\":\"990000\",\"draft\":0,"
+                "\"name\":\"测试省\",\"submitted\":1}]");
+    json_t *pr = json_object_get(pg, "reviewers");
+    assert_int_equal(jint_at(pr, 0, "assigned"), 2);
+    assert_int_equal(jint_at(pr, 0, "submitted"), 1);
+    assert_int_equal(jint_at(pr, 0, "done"), 0);
+    assert_int_equal(jint_at(pr, 1, "user_id"), 2);
+    json_decref(pg);
+
+    /* A drop-out: a replacement already live refuses it whole; then one new reviewer. */
+    const struct review_pair taken[] = {{2, 1}};
+    struct review_op drop = {.op = R_DROP, .stage_id = 1, .user_id = 2, .pairs = taken, .n = 1};
+    assert_int_equal(review_do(st, drop), RC_STATE);
+    assert_string_equal(assignment_state(st, 2, 2), "released");
+    const struct review_pair fresh[] = {{2, 3}};
+    drop.pairs = fresh;
+    assert_int_equal(review_do(st, drop), RC_OK);
+    assert_string_equal(assignment_state(st, 2, 2), "dropped");
+    assert_string_equal(assignment_state(st, 2, 3), "released");
+    assert_int_equal(read_int(st, "SELECT count(*) FROM outbox WHERE to_addr = 'r3@example.org' "
+                                  "AND subject = '您有 1 个案例待评审' AND id > ?1",
+                              0),
+                     1);
+    assert_json(store_review_assignments(st, 1),
+                "[{\"case_id\":1,\"region_name\":\"测试省\",\"reviewers\":[{\"name\":\"专家一\","
+                "\"region_name\":\"广东省\",\"review\":\"submitted\",\"state\":\"released\","
+                "\"user_id\":1}],\"title\":\"案例一\",\"unit_name\":\"某区\"},"
+                "{\"case_id\":2,\"region_name\":\"广东省\",\"reviewers\":[{\"name\":\"专家一\","
+                "\"region_name\":\"广东省\",\"review\":\"none\",\"state\":\"released\","
+                "\"user_id\":1},{\"name\":\"专家三\",\"region_name\":\"\",\"review\":\"none\","
+                "\"state\":\"released\",\"user_id\":3},{\"name\":\"专家二\",\"region_name\":"
+                "\"上海市\",\"review\":\"none\",\"state\":\"dropped\",\"user_id\":2}],"
+                "\"title\":\"案例二\",\"unit_name\":\"某街道\"}]");
+    r = store_review_reviewers(st, 1);
+    assert_int_equal(jint_at(r, 1, "dropped"), 1);
+    assert_int_equal(jint_at(r, 1, "assigned"), 0);
+    assert_int_equal(jint_at(r, 0, "assigned"), 2);
+    assert_int_equal(jint_at(r, 0, "submitted"), 1);
+    json_decref(r);
+    json_t *stages = store_review_stages(st, 1);
+    assert_int_equal(json_array_size(stages), 2);
+    assert_int_equal(jint_at(stages, 0, "pool"), 2);
+    assert_int_equal(jint_at(stages, 0, "assigned"), 3);
+    assert_int_equal(jint_at(stages, 0, "released"), 3);
+    assert_int_equal(jint_at(stages, 0, "reviews_submitted"), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(stages, 0), "state")),
+                        "released");
+    json_decref(stages);
+
+    /* A dropped pair taken up again; the reminder to each with work left. */
+    add = (struct review_op){.op = R_ADD, .stage_id = 1, .case_id = 2, .user_id = 2};
+    assert_int_equal(review_do(st, add), RC_OK);
+    assert_string_equal(assignment_state(st, 2, 2), "released");
+    struct review_op remind = {.op = R_REMIND, .stage_id = 1, .out = &messages};
+    assert_int_equal(review_do(st, remind), RC_OK);
+    assert_int_equal(messages, 3);
+    remind.stage_id = 2;
+    assert_int_equal(review_do(st, remind), RC_STATE);
+    assert_int_equal(store_review_problem_load(st, 1, &rp), RC_OK);
+    assert_int_equal(rp.current_n[0], 1);
+    assert_int_equal(rp.current_n[1], 3);
+    assert_int_equal(rp.current_k, 3);
+    assert_int_equal(rp.current[3], 0);
+    assert_int_equal(rp.current[4], 1);
+    assert_int_equal(rp.current[5], -1); /* 3 has no profile: not a reviewer of the problem */
+    store_review_problem_free(&rp);
+
+    /* The next stage's pool from the advanced cases; their earlier reviewers seen. */
+    static const char *const advanced[] = {
+        "UPDATE stage_case SET advanced = 1 WHERE stage_id = 1 AND case_id = 1", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)advanced), RC_OK);
+    fill.stage_id = 2;
+    assert_int_equal(review_do(st, fill), RC_OK);
+    assert_int_equal(added, 1);
+    assert_int_equal(store_review_stage(st, 2, &g), RC_OK);
+    g.exclude_previous = 1;
+    upd = (struct review_op){.op = R_UPDATE, .stage_id = 2, .stage = &g, .criteria = crit, .n = 1};
+    assert_int_equal(review_do(st, upd), RC_OK);
+    assert_int_equal(store_review_problem_load(st, 2, &rp), RC_OK);
+    assert_int_equal(rp.p.ncases, 1);
+    assert_int_equal(rp.cases[0].nseen, 1);
+    assert_int_equal(rp.user_ids[rp.cases[0].seen[0]], 1);
+    store_review_problem_free(&rp);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
@@ -3946,6 +4363,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_intake_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_votes_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_public_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
 };
 
 /* The tests of a list on one driver's fixture. */

@@ -476,9 +476,9 @@ CREATE TABLE statement (
 );
 CREATE INDEX statement_campaign ON statement(campaign_id, id);
 
--- The expert pool, their declared conflicts and their reviews, as far as
--- the final ballot reads them (store/ballot.c: 回避 and the papers' review
--- counts); the rest of the review rounds come with their own module.
+-- The expert pool, their declared and added conflicts and their reviews
+-- (store/review.c runs the rounds over them; store/ballot.c reads 回避 and
+-- the papers' review counts).
 CREATE TABLE reviewer (
     user_id BIGINT PRIMARY KEY REFERENCES "user"(id),
     region_code TEXT REFERENCES region(code),
@@ -856,3 +856,9 @@ CREATE INDEX case_pub_tier_views
 CREATE INDEX case_pub_track_views
     ON "case"(campaign_id, track_id, views DESC, published_at DESC, id DESC)
     WHERE published_at IS NOT NULL;
+
+-- The review rounds (store/review.c): a campaign's cases by status (a first
+-- stage's pool is its passed cases) and by unit (回避 by unit), as SQLite's
+-- migration 002 indexes them.  IF NOT EXISTS: another module may need them.
+CREATE INDEX IF NOT EXISTS case_campaign_status ON "case"(campaign_id, status, region_code);
+CREATE INDEX IF NOT EXISTS case_unit ON "case"(unit_id);

@@ -1,13 +1,21 @@
 /*
- * sqlite_review.c — review rounds in SQLite: the review campaign's stages,
+ * review.c — review rounds in the store: the review campaign's stages,
  * criteria, reviewer pool, conflicts, pools of cases and assignments; see
- * review.h.
+ * review.h.  Written over the driver (db.h): it runs on SQLite and on
+ * PostgreSQL.  One stage's settings are read by review_stage.c.
  *
  * store_review_problem_load turns a stage into the input of the pure
  * assignment solver (domain/assign.h): cases and reviewers become indices,
  * region codes indices into a table, and expertise a bit mask over the
  * (at most 64) tags the reviewers name most often; a case's tags (its tag
- * rows and its free-text tags) are matched against that vocabulary.
+ * rows, read as rows of their own, and its free-text tags) are matched
+ * against that vocabulary.
+ *
+ * Counts of a kind are count(CASE WHEN ... THEN 1 END) (SQLite sums a
+ * truth, PostgreSQL does not); the times a write stores are made in C and
+ * bound; a write refused reads first (the reviewer's role, region and
+ * unit) or lets ON CONFLICT answer (a conflict or a pool's case already
+ * there), never a constraint's failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +23,36 @@
 
 #include "core/log.h"
 #include "store/review.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 #define LIVE "('proposed','released')"
 
-static json_int_t col_i(sqlite3_stmt *s, int col)
+/* Over a review v (LEFT JOINed): 1 to count it when its status is st. */
+#define HAS_STATUS(st) "CASE WHEN v.status = '" st "' THEN 1 END"
+
+static json_int_t col_i(struct db_stmt *s, int col)
 {
-    return (json_int_t)sqlite3_column_int64(s, col);
+    return (json_int_t)db_column_int64(s, col);
+}
+
+/* After the rows of a list: s reset, and the list a, or NULL (a freed) if the last step failed. */
+static json_t *list_end(struct db_stmt *s, int step, json_t *a)
+{
+    db_reset(s);
+    if (step == DB_DONE)
+        return a;
+    json_decref(a);
+    return NULL;
 }
 
 int64_t store_review_campaign_id(struct store *st)
 {
     static const char sql[] = "SELECT " REVIEW_CAMPAIGN;
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return 0;
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
+    int64_t id = db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
     return id;
 }
 
@@ -40,15 +61,19 @@ static const char SQL_PREVIOUS_STAGE[] =
     "SELECT p.id FROM stage s JOIN stage p ON p.campaign_id = s.campaign_id "
     "AND p.seq < s.seq WHERE s.id = ?1 ORDER BY p.seq DESC LIMIT 1";
 
-int64_t store_review_previous_stage(struct store *st, int64_t stage_id)
+static int64_t previous_stage(struct db_stmt *s, int64_t stage_id)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_PREVIOUS_STAGE);
     if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, stage_id);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
+    db_bind_int64(s, 1, stage_id);
+    int64_t id = db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
     return id;
+}
+
+int64_t store_review_previous_stage(struct store *st, int64_t stage_id)
+{
+    return previous_stage(store_stmt(st, SQL_PREVIOUS_STAGE), stage_id);
 }
 
 json_t *store_review_stages(struct store *st, int64_t campaign_id)
@@ -63,17 +88,18 @@ json_t *store_review_stages(struct store *st, int64_t campaign_id)
         "(SELECT count(*) FROM review v WHERE v.stage_id = s.id AND v.status = 'submitted'), "
         "(SELECT count(*) FROM review v WHERE v.stage_id = s.id AND v.status = 'draft') "
         "FROM stage s WHERE s.campaign_id = ?1 ORDER BY s.seq";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:i,s:o,s:o,s:o,s:o,s:o,s:i,s:b}", "id", col_i(s, 0), "seq",
-                              sqlite3_column_int(s, 1), "name", sq_jtext(s, 2), "kind",
-                              sq_jtext(s, 3), "state", sq_jtext(s, 4), "starts_at",
-                              sq_jtext(s, 5), "ends_at", sq_jtext(s, 6), "reviewers_per_case",
-                              sqlite3_column_int(s, 7), "blind", sqlite3_column_int(s, 8));
+                              (int)db_column_int64(s, 1), "name", db_jtext(s, 2), "kind",
+                              db_jtext(s, 3), "state", db_jtext(s, 4), "starts_at",
+                              db_jtext(s, 5), "ends_at", db_jtext(s, 6), "reviewers_per_case",
+                              (int)db_column_int64(s, 7), "blind", (int)db_column_int64(s, 8));
         json_object_set_new(o, "pool", json_integer(col_i(s, 9)));
         json_object_set_new(o, "advanced", json_integer(col_i(s, 10)));
         json_object_set_new(o, "assigned", json_integer(col_i(s, 11)));
@@ -82,27 +108,26 @@ json_t *store_review_stages(struct store *st, int64_t campaign_id)
         json_object_set_new(o, "reviews_draft", json_integer(col_i(s, 14)));
         json_array_append_new(a, o);
     }
-    sq_done(s);
-    return a;
+    return list_end(s, step, a);
 }
 
 json_t *store_review_criteria(struct store *st, int64_t stage_id)
 {
     static const char sql[] = "SELECT id, seq, name, description, max_score, weight "
                               "FROM criterion WHERE stage_id = ?1 ORDER BY seq";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    int step;
+    while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:i,s:o,s:o,s:f,s:f}", "id", col_i(s, 0), "seq",
-                         sqlite3_column_int(s, 1), "name", sq_jtext(s, 2), "description",
-                         sq_jtext(s, 3), "max", sqlite3_column_double(s, 4), "weight",
-                         sqlite3_column_double(s, 5)));
-    sq_done(s);
-    return a;
+                         (int)db_column_int64(s, 1), "name", db_jtext(s, 2), "description",
+                         db_jtext(s, 3), "max", db_column_double(s, 4), "weight",
+                         db_column_double(s, 5)));
+    return list_end(s, step, a);
 }
 
 json_t *store_review_reviewers(struct store *st, int64_t stage_id)
@@ -117,55 +142,55 @@ json_t *store_review_reviewers(struct store *st, int64_t stage_id)
         "coalesce(vs.submitted, 0), coalesce(vs.draft, 0), "
         "EXISTS (SELECT 1 FROM assignment a WHERE a.stage_id = ?1 AND a.user_id = r.user_id "
         " AND a.state = 'dropped') "
-        "FROM reviewer r JOIN user u ON u.id = r.user_id "
+        "FROM reviewer r JOIN \"user\" u ON u.id = r.user_id "
         "LEFT JOIN region g ON g.code = r.region_code LEFT JOIN unit n ON n.id = r.unit_id "
         /* The stage's reviews counted in one pass (review has no index by user). */
-        "LEFT JOIN (SELECT user_id, sum(status = 'submitted') AS submitted, "
-        "           sum(status = 'draft') AS draft FROM review WHERE stage_id = ?1 "
-        "           GROUP BY user_id) vs ON vs.user_id = r.user_id "
+        "LEFT JOIN (SELECT v.user_id, count(" HAS_STATUS("submitted") ") AS submitted, "
+        "           count(" HAS_STATUS("draft") ") AS draft FROM review v "
+        "           WHERE v.stage_id = ?1 GROUP BY v.user_id) vs ON vs.user_id = r.user_id "
         "WHERE ?1 = 0 OR " REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)")
         " ORDER BY r.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:i,s:b}", "user_id",
-                              col_i(s, 0), "name", sq_jtext(s, 1), "email", sq_jtext(s, 2),
-                              "region", sq_jtext(s, 3), "region_name", sq_jtext(s, 4),
-                              "unit_id", col_i(s, 5), "unit_name", sq_jtext(s, 6), "expertise",
-                              sq_jtext(s, 7), "max_load", sqlite3_column_int(s, 8), "active",
-                              sqlite3_column_int(s, 9));
+                              col_i(s, 0), "name", db_jtext(s, 1), "email", db_jtext(s, 2),
+                              "region", db_jtext(s, 3), "region_name", db_jtext(s, 4),
+                              "unit_id", col_i(s, 5), "unit_name", db_jtext(s, 6), "expertise",
+                              db_jtext(s, 7), "max_load", (int)db_column_int64(s, 8), "active",
+                              (int)db_column_int64(s, 9));
         json_object_set_new(o, "assigned", json_integer(col_i(s, 10)));
         json_object_set_new(o, "released", json_integer(col_i(s, 11)));
         json_object_set_new(o, "submitted", json_integer(col_i(s, 12)));
         json_object_set_new(o, "draft", json_integer(col_i(s, 13)));
-        json_object_set_new(o, "dropped", json_boolean(sqlite3_column_int(s, 14)));
+        json_object_set_new(o, "dropped", json_boolean(db_column_int64(s, 14)));
         json_array_append_new(a, o);
     }
-    sq_done(s);
-    return a;
+    return list_end(s, step, a);
 }
 
 json_t *store_review_reviewer_candidates(struct store *st, int64_t stage_id)
 {
     /* Experts without a profile, or not yet in the stage's campaign's pool (a past edition's). */
     static const char sql[] =
-        "SELECT u.id, u.name, u.email FROM user_role ur JOIN user u ON u.id = ur.user_id "
+        "SELECT u.id, u.name, u.email FROM user_role ur JOIN \"user\" u ON u.id = ur.user_id "
         "WHERE ur.role = 'reviewer' AND u.disabled = 0 "
         "AND (NOT EXISTS (SELECT 1 FROM reviewer r WHERE r.user_id = u.id) OR NOT "
         REVIEWS_IN("u.id", "(SELECT campaign_id FROM stage WHERE id = ?1)") ") ORDER BY u.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    int step;
+    while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "user_id", col_i(s, 0), "name",
-                                           sq_jtext(s, 1), "email", sq_jtext(s, 2)));
-    sq_done(s);
-    return a;
+                                           db_jtext(s, 1), "email", db_jtext(s, 2)));
+    return list_end(s, step, a);
 }
 
 int store_review_conflicted(struct store *st, int64_t case_id, int64_t user_id)
@@ -174,13 +199,13 @@ int store_review_conflicted(struct store *st, int64_t case_id, int64_t user_id)
         "SELECT EXISTS (SELECT 1 FROM conflict k WHERE k.case_id = ?1 AND k.user_id = ?2) "
         "OR EXISTS (SELECT 1 FROM \"case\" c JOIN reviewer r ON r.user_id = ?2 WHERE c.id = ?1 "
         " AND (r.region_code = c.region_code OR r.unit_id = c.unit_id))";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    int v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : -1;
-    sq_done(s);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, user_id);
+    int v = db_step(s) == DB_ROW ? (int)db_column_int64(s, 0) : -1;
+    db_reset(s);
     return v;
 }
 
@@ -188,21 +213,21 @@ json_t *store_review_conflicts(struct store *st, int64_t campaign_id)
 {
     static const char sql[] =
         "SELECT k.case_id, c.title, k.user_id, u.name, k.source, k.reason, k.at "
-        "FROM conflict k JOIN \"case\" c ON c.id = k.case_id JOIN user u ON u.id = k.user_id "
+        "FROM conflict k JOIN \"case\" c ON c.id = k.case_id JOIN \"user\" u ON u.id = k.user_id "
         "WHERE c.campaign_id = ?1 ORDER BY k.at DESC, k.case_id, k.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    int step;
+    while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(
             a, json_pack("{s:I,s:o,s:I,s:o,s:o,s:o,s:o}", "case_id", col_i(s, 0), "case_title",
-                         sq_jtext(s, 1), "user_id", col_i(s, 2), "user_name", sq_jtext(s, 3),
-                         "source", sq_jtext(s, 4), "reason", sq_jtext(s, 5), "at",
-                         sq_jtext(s, 6)));
-    sq_done(s);
-    return a;
+                         db_jtext(s, 1), "user_id", col_i(s, 2), "user_name", db_jtext(s, 3),
+                         "source", db_jtext(s, 4), "reason", db_jtext(s, 5), "at",
+                         db_jtext(s, 6)));
+    return list_end(s, step, a);
 }
 
 json_t *store_review_pool(struct store *st, int64_t stage_id)
@@ -214,80 +239,80 @@ json_t *store_review_pool(struct store *st, int64_t stage_id)
         "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
         "JOIN region g ON g.code = c.region_code JOIN unit n ON n.id = c.unit_id "
         "WHERE sc.stage_id = ?1 ORDER BY c.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         json_t *o = json_pack("{s:I,s:o,s:o,s:o,s:o,s:i,s:b}", "case_id", col_i(s, 0), "title",
-                              sq_jtext(s, 1), "region", sq_jtext(s, 2), "region_name",
-                              sq_jtext(s, 3), "unit_name", sq_jtext(s, 4), "reviewers",
-                              sqlite3_column_int(s, 5), "advanced", sqlite3_column_int(s, 8));
-        json_object_set_new(o, "score", sqlite3_column_type(s, 6) == SQLITE_NULL
-                                            ? json_null()
-                                            : json_real(sqlite3_column_double(s, 6)));
-        json_object_set_new(o, "rank", sqlite3_column_type(s, 7) == SQLITE_NULL
-                                           ? json_null()
-                                           : json_integer(col_i(s, 7)));
+                              db_jtext(s, 1), "region", db_jtext(s, 2), "region_name",
+                              db_jtext(s, 3), "unit_name", db_jtext(s, 4), "reviewers",
+                              (int)db_column_int64(s, 5), "advanced", (int)db_column_int64(s, 8));
+        json_object_set_new(o, "score", db_jreal(s, 6));
+        json_object_set_new(o, "rank", db_jint(s, 7));
         json_array_append_new(a, o);
     }
-    sq_done(s);
-    return a;
+    return list_end(s, step, a);
 }
 
 json_t *store_review_assignments(struct store *st, int64_t stage_id)
 {
+    /* A case without assignments is one row with NULLs: nothing to order within it. */
     static const char sql[] =
         "SELECT c.id, c.title, g.name, a.user_id, u.name, coalesce(rg.name, ''), a.state, "
         "coalesce(v.status, 'none'), n.name "
         "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
         "JOIN region g ON g.code = c.region_code JOIN unit n ON n.id = c.unit_id "
         "LEFT JOIN assignment a ON a.stage_id = sc.stage_id AND a.case_id = c.id "
-        "LEFT JOIN user u ON u.id = a.user_id LEFT JOIN reviewer r ON r.user_id = a.user_id "
+        "LEFT JOIN \"user\" u ON u.id = a.user_id LEFT JOIN reviewer r ON r.user_id = a.user_id "
         "LEFT JOIN region rg ON rg.code = r.region_code "
         "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
         " AND v.user_id = a.user_id "
-        "WHERE sc.stage_id = ?1 ORDER BY c.id, a.state = 'dropped', u.id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+        "WHERE sc.stage_id = ?1 ORDER BY c.id, CASE WHEN a.state = 'dropped' THEN 1 ELSE 0 END, "
+        "a.user_id";
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
     json_t *cur = NULL;
     int64_t cur_id = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0);
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
+        int64_t id = db_column_int64(s, 0);
         if (!cur || id != cur_id) {
             cur = json_pack("{s:I,s:o,s:o,s:o,s:[]}", "case_id", (json_int_t)id, "title",
-                            sq_jtext(s, 1), "region_name", sq_jtext(s, 2), "unit_name",
-                            sq_jtext(s, 8), "reviewers");
+                            db_jtext(s, 1), "region_name", db_jtext(s, 2), "unit_name",
+                            db_jtext(s, 8), "reviewers");
             json_array_append_new(a, cur);
             cur_id = id;
         }
-        if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+        if (db_column_type(s, 3) == DB_NULL)
             continue;
         json_array_append_new(json_object_get(cur, "reviewers"),
                               json_pack("{s:I,s:o,s:o,s:o,s:o}", "user_id", col_i(s, 3), "name",
-                                        sq_jtext(s, 4), "region_name", sq_jtext(s, 5), "state",
-                                        sq_jtext(s, 6), "review", sq_jtext(s, 7)));
+                                        db_jtext(s, 4), "region_name", db_jtext(s, 5), "state",
+                                        db_jtext(s, 6), "review", db_jtext(s, 7)));
     }
-    sq_done(s);
-    return a;
+    return list_end(s, step, a);
 }
 
 json_t *store_review_progress(struct store *st, int64_t stage_id)
 {
     static const char sql_rev[] =
-        "SELECT a.user_id, u.name, u.email, count(*), "
-        "sum(coalesce(v.status = 'submitted', 0)), sum(coalesce(v.status = 'draft', 0)) "
-        "FROM assignment a JOIN user u ON u.id = a.user_id "
-        "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
-        " AND v.user_id = a.user_id "
-        "WHERE a.stage_id = ?1 AND a.state = 'released' GROUP BY a.user_id ORDER BY a.user_id";
+        /* Counted by reviewer, then named (PostgreSQL reads no column outside GROUP BY). */
+        "SELECT x.user_id, u.name, u.email, x.n, x.submitted, x.draft FROM "
+        "(SELECT a.user_id, count(*) AS n, count(" HAS_STATUS("submitted") ") AS submitted, "
+        " count(" HAS_STATUS("draft") ") AS draft FROM assignment a "
+        " LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
+        "  AND v.user_id = a.user_id "
+        " WHERE a.stage_id = ?1 AND a.state = 'released' GROUP BY a.user_id) x "
+        "JOIN \"user\" u ON u.id = x.user_id ORDER BY x.user_id";
     static const char sql_reg[] =
         "SELECT g.code, g.name, count(DISTINCT sc.case_id), count(a.user_id), "
-        "sum(coalesce(v.status = 'submitted', 0)), sum(coalesce(v.status = 'draft', 0)) "
+        "count(" HAS_STATUS("submitted") "), count(" HAS_STATUS("draft") ") "
         "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
         "JOIN region g ON g.code = c.region_code "
         "LEFT JOIN assignment a ON a.stage_id = sc.stage_id AND a.case_id = sc.case_id "
@@ -295,36 +320,41 @@ json_t *store_review_progress(struct store *st, int64_t stage_id)
         "LEFT JOIN review v ON v.stage_id = a.stage_id AND v.case_id = a.case_id "
         " AND v.user_id = a.user_id "
         "WHERE sc.stage_id = ?1 GROUP BY g.code ORDER BY g.code";
-    sqlite3_stmt *s = sq_prepare(st, sql_rev);
+    struct db_stmt *s = store_stmt(st, sql_rev);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *revs = json_array();
     json_int_t ta = 0, ts = 0, td = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         json_array_append_new(
             revs, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:b}", "user_id", col_i(s, 0), "name",
-                            sq_jtext(s, 1), "email", sq_jtext(s, 2), "assigned", col_i(s, 3),
+                            db_jtext(s, 1), "email", db_jtext(s, 2), "assigned", col_i(s, 3),
                             "submitted", col_i(s, 4), "draft", col_i(s, 5), "done",
                             col_i(s, 3) == col_i(s, 4)));
         ta += col_i(s, 3);
         ts += col_i(s, 4);
         td += col_i(s, 5);
     }
-    sq_done(s);
-    s = sq_prepare(st, sql_reg);
+    if (!(revs = list_end(s, step, revs)))
+        return NULL;
+    s = store_stmt(st, sql_reg);
     if (!s) {
         json_decref(revs);
         return NULL;
     }
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *regs = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(
-            regs, json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "code", sq_jtext(s, 0), "name",
-                            sq_jtext(s, 1), "cases", col_i(s, 2), "assigned", col_i(s, 3),
+            regs, json_pack("{s:o,s:o,s:I,s:I,s:I,s:I}", "code", db_jtext(s, 0), "name",
+                            db_jtext(s, 1), "cases", col_i(s, 2), "assigned", col_i(s, 3),
                             "submitted", col_i(s, 4), "draft", col_i(s, 5)));
-    sq_done(s);
+    if (!(regs = list_end(s, step, regs))) {
+        json_decref(revs);
+        return NULL;
+    }
     return json_pack("{s:o,s:o,s:{s:I,s:I,s:I}}", "reviewers", revs, "regions", regs, "totals",
                      "assigned", ta, "submitted", ts, "draft", td);
 }
@@ -335,15 +365,15 @@ int store_review_assigned(struct store *st, int64_t stage_id, int64_t case_id, i
         "SELECT a.state = 'released' AND s.state = 'released' FROM assignment a "
         "JOIN stage s ON s.id = a.stage_id "
         "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND a.state IN " LIVE;
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
-    sqlite3_bind_int64(s, 3, user_id);
-    int rc = sqlite3_step(s);
-    int v = rc == SQLITE_ROW ? 1 + sqlite3_column_int(s, 0) : rc == SQLITE_DONE ? 0 : -1;
-    sq_done(s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 3, user_id);
+    int rc = db_step(s);
+    int v = rc == DB_ROW ? 1 + (int)db_column_int64(s, 0) : rc == DB_DONE ? 0 : -1;
+    db_reset(s);
     return v;
 }
 
@@ -354,16 +384,16 @@ json_t *store_review_open_cases(struct store *st, int64_t stage_id, int64_t user
         "AND a.state IN " LIVE " AND NOT EXISTS (SELECT 1 FROM review v WHERE "
         "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
         "AND v.status = 'submitted') ORDER BY a.case_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    int step;
+    while ((step = db_step(s)) == DB_ROW)
         json_array_append_new(a, json_integer(col_i(s, 0)));
-    sq_done(s);
-    return a;
+    return list_end(s, step, a);
 }
 
 /* ---- the assignment problem -------------------------------------------- */
@@ -574,15 +604,18 @@ void store_review_problem_free(struct review_problem *rp)
 }
 
 static const char SQL_P_CASES[] =
-    "SELECT c.id, c.region_code, g.name, c.unit_id, c.tags_text, "
-    "(SELECT group_concat(t.name, '|') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
-    " WHERE ct.case_id = c.id) "
+    "SELECT c.id, c.region_code, g.name, c.unit_id, c.tags_text "
     "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id "
     "JOIN region g ON g.code = c.region_code WHERE sc.stage_id = ?1 ORDER BY c.id";
+/* The cases' tag rows, one a row (not joined into one text: group_concat is SQLite's). */
+static const char SQL_P_TAGS[] =
+    "SELECT ct.case_id, t.name FROM stage_case sc JOIN case_tag ct ON ct.case_id = sc.case_id "
+    "JOIN tag t ON t.id = ct.tag_id WHERE sc.stage_id = ?1";
 static const char SQL_P_REVIEWERS[] =
     "SELECT r.user_id, coalesce(r.region_code, ''), coalesce(g.name, ''), "
     "coalesce(r.unit_id, 0), r.expertise, r.max_load "
-    "FROM reviewer r JOIN user u ON u.id = r.user_id LEFT JOIN region g ON g.code = r.region_code "
+    "FROM reviewer r JOIN \"user\" u ON u.id = r.user_id "
+    "LEFT JOIN region g ON g.code = r.region_code "
     "WHERE r.active = 1 AND u.disabled = 0 AND "
     REVIEWS_IN("r.user_id", "(SELECT campaign_id FROM stage WHERE id = ?1)") " ORDER BY r.user_id";
 static const char SQL_P_CONFLICTS[] =
@@ -601,13 +634,14 @@ static const char SQL_P_CURRENT[] =
 static int load_reviewers(struct store *st, int64_t stage_id, struct review_problem *rp,
                           struct vocab *v, int *rcap)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_P_REVIEWERS);
+    struct db_stmt *s = store_stmt(st, SQL_P_REVIEWERS);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id); /* the stage's campaign's expert pool */
+    db_bind_int64(s, 1, stage_id); /* the stage's campaign's expert pool */
     int cap = 0, n = 0, rc = RC_OK;
     char **expertise = NULL;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             void *a = realloc(rp->user_ids, (size_t)cap * sizeof *rp->user_ids);
@@ -625,11 +659,11 @@ static int load_reviewers(struct store *st, int64_t stage_id, struct review_prob
         }
         struct assign_reviewer *r = &rp->reviewers[n];
         memset(r, 0, sizeof *r);
-        rp->user_ids[n] = sqlite3_column_int64(s, 0);
-        r->region = region_index(rp, rcap, sq_text(s, 1), sq_text(s, 2));
-        r->unit = (int)sqlite3_column_int64(s, 3);
-        r->max_load = sqlite3_column_int(s, 5);
-        expertise[n] = strdup(sq_text(s, 4));
+        rp->user_ids[n] = db_column_int64(s, 0);
+        r->region = region_index(rp, rcap, db_text(s, 1), db_text(s, 2));
+        r->unit = (int)db_column_int64(s, 3);
+        r->max_load = (int)db_column_int64(s, 5);
+        expertise[n] = strdup(db_text(s, 4));
         if (r->region < -1 || !expertise[n] || tags_each(expertise[n], count_tag, v) != 0) {
             n++;
             rc = RC_ERROR;
@@ -637,7 +671,9 @@ static int load_reviewers(struct store *st, int64_t stage_id, struct review_prob
         }
         n++;
     }
-    sq_done(s);
+    db_reset(s);
+    if (rc == RC_OK && step != DB_DONE)
+        rc = RC_ERROR;
     rp->p.nreviewers = n;
     if (rc == RC_OK) {
         vocab_rank(v);
@@ -653,12 +689,12 @@ static int load_reviewers(struct store *st, int64_t stage_id, struct review_prob
 static int load_cases(struct store *st, struct review_problem *rp, const struct vocab *v,
                       int *rcap)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_P_CASES);
+    struct db_stmt *s = store_stmt(st, SQL_P_CASES);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, rp->stage.id);
-    int cap = 0, n = 0, rc = RC_OK;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    db_bind_int64(s, 1, rp->stage.id);
+    int cap = 0, n = 0, rc = RC_OK, step;
+    while ((step = db_step(s)) == DB_ROW) {
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
             void *a = realloc(rp->case_ids, (size_t)cap * sizeof *rp->case_ids);
@@ -673,31 +709,44 @@ static int load_cases(struct store *st, struct review_problem *rp, const struct 
         }
         struct assign_case *c = &rp->cases[n];
         memset(c, 0, sizeof *c);
-        rp->case_ids[n] = sqlite3_column_int64(s, 0);
-        c->region = region_index(rp, rcap, sq_text(s, 1), sq_text(s, 2));
-        c->unit = (int)sqlite3_column_int64(s, 3);
-        c->tags = tag_mask(v, sq_text(s, 4)) | tag_mask(v, sq_text(s, 5));
+        rp->case_ids[n] = db_column_int64(s, 0);
+        c->region = region_index(rp, rcap, db_text(s, 1), db_text(s, 2));
+        c->unit = (int)db_column_int64(s, 3);
+        c->tags = tag_mask(v, db_text(s, 4));
         if (c->region < -1) {
             rc = RC_ERROR;
             break;
         }
         n++;
     }
-    sq_done(s);
+    db_reset(s);
     rp->p.ncases = n;
-    return rc;
+    if (rc != RC_OK || step != DB_DONE)
+        return RC_ERROR;
+    /* Each tag row's name is a list of its own, split as the free text is. */
+    if (!(s = store_stmt(st, SQL_P_TAGS)))
+        return RC_ERROR;
+    db_bind_int64(s, 1, rp->stage.id);
+    while ((step = db_step(s)) == DB_ROW) {
+        int c = index_of(rp->case_ids, n, db_column_int64(s, 0));
+        if (c >= 0)
+            rp->cases[c].tags |= tag_mask(v, db_text(s, 1));
+    }
+    db_reset(s);
+    return step == DB_DONE ? RC_OK : RC_ERROR;
 }
 
 static int load_conflicts(struct store *st, struct review_problem *rp)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_P_CONFLICTS);
+    struct db_stmt *s = store_stmt(st, SQL_P_CONFLICTS);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, rp->stage.id);
+    db_bind_int64(s, 1, rp->stage.id);
     int cap = 0, n = 0, rc = RC_OK;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
-        int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
+        int c = index_of(rp->case_ids, rp->p.ncases, db_column_int64(s, 0));
+        int r = index_of(rp->user_ids, rp->p.nreviewers, db_column_int64(s, 1));
         if (c < 0 || r < 0)
             continue;
         if (n == cap) {
@@ -711,7 +760,9 @@ static int load_conflicts(struct store *st, struct review_problem *rp)
         }
         rp->conflicts[n++] = (struct assign_pair){c, r};
     }
-    sq_done(s);
+    db_reset(s);
+    if (rc == RC_OK && step != DB_DONE)
+        rc = RC_ERROR;
     rp->p.nconflicts = n;
     return rc;
 }
@@ -719,15 +770,16 @@ static int load_conflicts(struct store *st, struct review_problem *rp)
 /* Earlier stages' reviewers of each case, as the cases' seen lists (in rp->lists). */
 static int load_seen(struct store *st, struct review_problem *rp)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_P_SEEN);
+    struct db_stmt *s = store_stmt(st, SQL_P_SEEN);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, rp->stage.id);
+    db_bind_int64(s, 1, rp->stage.id);
     struct ivec cs = {0}, rs = {0};
     int rc = RC_OK;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int c = index_of(rp->case_ids, rp->p.ncases, sqlite3_column_int64(s, 0));
-        int r = index_of(rp->user_ids, rp->p.nreviewers, sqlite3_column_int64(s, 1));
+    int step;
+    while ((step = db_step(s)) == DB_ROW) {
+        int c = index_of(rp->case_ids, rp->p.ncases, db_column_int64(s, 0));
+        int r = index_of(rp->user_ids, rp->p.nreviewers, db_column_int64(s, 1));
         if (c < 0 || r < 0)
             continue;
         if (ivec_push(&cs, c) || ivec_push(&rs, r)) {
@@ -735,7 +787,9 @@ static int load_seen(struct store *st, struct review_problem *rp)
             break;
         }
     }
-    sq_done(s);
+    db_reset(s);
+    if (rc == RC_OK && step != DB_DONE)
+        rc = RC_ERROR;
     if (rc == RC_OK && rs.n > 0) {
         rp->lists = rs.v; /* ordered by case: each case's run is contiguous */
         rs.v = NULL;
@@ -756,19 +810,20 @@ static int load_seen(struct store *st, struct review_problem *rp)
 /* The stage's live assignments by case, and who dropped out. */
 static int load_current(struct store *st, struct review_problem *rp)
 {
-    sqlite3_stmt *s = sq_prepare(st, SQL_P_CURRENT);
+    struct db_stmt *s = store_stmt(st, SQL_P_CURRENT);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, rp->stage.id);
+    db_bind_int64(s, 1, rp->stage.id);
     int n = rp->p.ncases, m = rp->p.nreviewers;
     rp->current_n = calloc((size_t)n + 1, sizeof *rp->current_n);
     rp->dropped = calloc((size_t)m + 1, sizeof *rp->dropped);
     struct ivec cs = {0}, rs = {0};
     int rc = rp->current_n && rp->dropped ? RC_OK : RC_ERROR;
-    while (rc == RC_OK && sqlite3_step(s) == SQLITE_ROW) {
-        int c = index_of(rp->case_ids, n, sqlite3_column_int64(s, 0));
-        int r = index_of(rp->user_ids, m, sqlite3_column_int64(s, 1));
-        if (sqlite3_column_int(s, 2)) { /* dropped */
+    int step = DB_DONE;
+    while (rc == RC_OK && (step = db_step(s)) == DB_ROW) {
+        int c = index_of(rp->case_ids, n, db_column_int64(s, 0));
+        int r = index_of(rp->user_ids, m, db_column_int64(s, 1));
+        if ((int)db_column_int64(s, 2)) { /* dropped */
             if (r >= 0)
                 rp->dropped[r] = 1;
             continue;
@@ -780,7 +835,9 @@ static int load_current(struct store *st, struct review_problem *rp)
         else
             rp->current_n[c]++;
     }
-    sq_done(s);
+    db_reset(s);
+    if (rc == RC_OK && step != DB_DONE)
+        rc = RC_ERROR;
     int width = 0;
     for (int i = 0; i < n; i++)
         if (rp->current_n[i] > width)
@@ -844,19 +901,29 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
 
 /* ---- writes -------------------------------------------------------------- */
 
+/* Run the write sql with the one parameter id. */
+static int run_id(struct store_tx *tx, const char *sql, int64_t id)
+{
+    struct db_stmt *s = tx_stmt(tx, sql);
+    if (!s)
+        return RC_ERROR;
+    db_bind_int64(s, 1, id);
+    return db_run(s);
+}
+
 /* The state of stage id into *state: RC_OK, RC_NOTFOUND or RC_ERROR. */
 static int tx_stage_state(struct store_tx *tx, int64_t stage_id, enum stage_state *state)
 {
     static const char sql[] = "SELECT state FROM stage WHERE id = ?1";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    int rc = sqlite3_step(s);
-    int parsed = rc == SQLITE_ROW ? stage_state_parse(sq_text(s, 0)) : -1;
-    sq_done(s);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_bind_int64(s, 1, stage_id);
+    int rc = db_step(s);
+    int parsed = rc == DB_ROW ? stage_state_parse(db_text(s, 0)) : -1;
+    db_reset(s);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
     if (parsed < 0)
         return RC_ERROR;
     *state = (enum stage_state)parsed;
@@ -881,12 +948,12 @@ static int tx_stage_move(struct store_tx *tx, int64_t stage_id, enum stage_state
     int to = stage_transition(from, a);
     if (to < 0)
         return RC_STATE;
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_text(s, 2, stage_state_name((enum stage_state)to), -1, SQLITE_STATIC);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_text(s, 2, stage_state_name((enum stage_state)to), -1);
+    return db_run(s);
 }
 
 int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct review_stage *g,
@@ -907,41 +974,41 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     int rc = tx_stage_allows(tx, stage_id, STAGE_EDIT, &state);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, upd);
+    struct db_stmt *s = tx_stmt(tx, upd);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int(s, 2, g->reviewers_per_case);
-    sqlite3_bind_int(s, 3, g->blind);
-    sqlite3_bind_int(s, 4, g->max_same_region);
-    sqlite3_bind_int(s, 5, g->exclude_previous);
-    sqlite3_bind_text(s, 6, g->aggregation, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 7, g->trim_k);
-    sqlite3_bind_int(s, 8, g->trim_min);
-    sqlite3_bind_int(s, 9, g->normalise);
-    sqlite3_bind_double(s, 10, g->previous_weight);
-    sqlite3_bind_double(s, 11, g->vote_weight);
-    sqlite3_bind_int(s, 12, g->quorum);
-    sqlite3_bind_text(s, 13, g->advance_rule, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 14, g->advance_n);
-    sqlite3_bind_double(s, 15, g->advance_threshold);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, g->reviewers_per_case);
+    db_bind_int64(s, 3, g->blind);
+    db_bind_int64(s, 4, g->max_same_region);
+    db_bind_int64(s, 5, g->exclude_previous);
+    db_bind_text(s, 6, g->aggregation, -1);
+    db_bind_int64(s, 7, g->trim_k);
+    db_bind_int64(s, 8, g->trim_min);
+    db_bind_int64(s, 9, g->normalise);
+    db_bind_double(s, 10, g->previous_weight);
+    db_bind_double(s, 11, g->vote_weight);
+    db_bind_int64(s, 12, g->quorum);
+    db_bind_text(s, 13, g->advance_rule, -1);
+    db_bind_int64(s, 14, g->advance_n);
+    db_bind_double(s, 15, g->advance_threshold);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
     /* No review can exist before release, so no score refers to these criteria. */
-    if ((rc = tx_exec_id(tx, del_scores, stage_id)) != RC_OK)
+    if ((rc = run_id(tx, del_scores, stage_id)) != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, del, stage_id)) != RC_OK)
+    if ((rc = run_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++) {
-        if (!(s = tx_prepare(tx, ins)))
+        if (!(s = tx_stmt(tx, ins)))
             return RC_ERROR;
-        sqlite3_bind_int64(s, 1, stage_id);
-        sqlite3_bind_int(s, 2, i + 1);
-        sqlite3_bind_text(s, 3, c[i].name, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 4, c[i].description, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_double(s, 5, c[i].max_score);
-        sqlite3_bind_double(s, 6, c[i].weight);
-        if ((rc = tx_exec(tx, s)) != RC_OK)
+        db_bind_int64(s, 1, stage_id);
+        db_bind_int64(s, 2, i + 1);
+        db_bind_text(s, 3, c[i].name, -1);
+        db_bind_text(s, 4, c[i].description, -1);
+        db_bind_double(s, 5, c[i].max_score);
+        db_bind_double(s, 6, c[i].weight);
+        if ((rc = db_run(s)) != RC_OK)
             return rc;
     }
     return RC_OK;
@@ -950,106 +1017,122 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
 int tx_review_pool_fill(struct store_tx *tx, int64_t stage_id, int *added)
 {
     static const char first[] =
-        "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
+        "INSERT INTO stage_case (stage_id, case_id) "
         "SELECT s.id, c.id FROM stage s JOIN \"case\" c ON c.campaign_id = s.campaign_id "
-        "WHERE s.id = ?1 AND c.status = 'passed'";
+        "WHERE s.id = ?1 AND c.status = 'passed' ON CONFLICT (stage_id, case_id) DO NOTHING";
     static const char later[] =
-        "INSERT OR IGNORE INTO stage_case (stage_id, case_id) "
-        "SELECT ?1, case_id FROM stage_case WHERE stage_id = ?2 AND advanced = 1";
+        "INSERT INTO stage_case (stage_id, case_id) "
+        "SELECT ?1, case_id FROM stage_case WHERE stage_id = ?2 AND advanced = 1 "
+        "ON CONFLICT (stage_id, case_id) DO NOTHING";
     *added = 0;
     enum stage_state state;
     int rc = tx_stage_allows(tx, stage_id, STAGE_FILL, &state);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, SQL_PREVIOUS_STAGE);
+    int64_t p = previous_stage(tx_stmt(tx, SQL_PREVIOUS_STAGE), stage_id);
+    struct db_stmt *s = tx_stmt(tx, p ? later : first);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    int64_t p = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
-    if (!(s = tx_prepare(tx, p ? later : first)))
-        return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     if (p)
-        sqlite3_bind_int64(s, 2, p);
-    rc = tx_exec(tx, s);
+        db_bind_int64(s, 2, p);
+    rc = db_run(s);
     if (rc == RC_OK)
-        *added = sqlite3_changes(tx->db);
+        *added = (int)db_changes(s);
     return rc;
 }
 
 int tx_reviewer_upsert(struct store_tx *tx, int64_t user_id, const char *region_code,
                        int64_t unit_id, const char *expertise, int max_load)
 {
-    static const char role[] =
-        "SELECT 1 FROM user_role WHERE user_id = ?1 AND role = 'reviewer'";
+    /* Read first: the role held, the region and the unit there (a failed write ends it). */
+    static const char check[] =
+        "SELECT EXISTS (SELECT 1 FROM user_role WHERE user_id = ?1 AND role = 'reviewer') "
+        "AND (CAST(?2 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM region WHERE code = ?2)) "
+        "AND (?3 = 0 OR EXISTS (SELECT 1 FROM unit WHERE id = ?3))";
     static const char sql[] =
         "INSERT INTO reviewer (user_id, region_code, unit_id, expertise, max_load) "
         "VALUES (?1,?2,?3,?4,?5) ON CONFLICT (user_id) DO UPDATE SET "
         "region_code = excluded.region_code, unit_id = excluded.unit_id, "
         "expertise = excluded.expertise, max_load = excluded.max_load, active = 1";
-    sqlite3_stmt *s = tx_prepare(tx, role);
+    if (max_load < 0)
+        return RC_INVALID;
+    if (unit_id < 0)
+        unit_id = 0;
+    struct db_stmt *s = tx_stmt(tx, check);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, user_id);
-    int has = sqlite3_step(s) == SQLITE_ROW;
-    sq_done(s);
-    if (!has)
-        return RC_INVALID;
-    if (!(s = tx_prepare(tx, sql)))
+    db_bind_int64(s, 1, user_id);
+    db_bind_opt(s, 2, region_code);
+    db_bind_int64(s, 3, unit_id);
+    int step = db_step(s);
+    int ok = step == DB_ROW && db_column_int64(s, 0);
+    db_reset(s);
+    if (step == DB_ERROR)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, user_id);
-    sq_bind_opt(s, 2, region_code);
+    if (!ok)
+        return RC_INVALID;
+    if (!(s = tx_stmt(tx, sql)))
+        return RC_ERROR;
+    db_bind_int64(s, 1, user_id);
+    db_bind_opt(s, 2, region_code);
     if (unit_id > 0)
-        sqlite3_bind_int64(s, 3, unit_id);
+        db_bind_int64(s, 3, unit_id);
     else
-        sqlite3_bind_null(s, 3);
-    sqlite3_bind_text(s, 4, expertise ? expertise : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 5, max_load);
-    return tx_exec(tx, s) == RC_OK ? RC_OK : RC_INVALID; /* a bad region / unit */
+        db_bind_null(s, 3);
+    db_bind_text(s, 4, expertise ? expertise : "", -1);
+    db_bind_int64(s, 5, max_load);
+    return db_run(s);
 }
 
 int tx_conflict_add(struct store_tx *tx, int64_t case_id, int64_t user_id, const char *source,
                     const char *reason)
 {
-    static const char sql[] = "INSERT OR IGNORE INTO conflict (case_id, user_id, source, reason) "
-                              "VALUES (?1,?2,?3,?4)";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    static const char sql[] = "INSERT INTO conflict (case_id, user_id, source, reason, at) "
+                              "VALUES (?1,?2,?3,?4,?5) ON CONFLICT (case_id, user_id) DO NOTHING";
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    sqlite3_bind_text(s, 3, source, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, reason ? reason : "", -1, SQLITE_TRANSIENT);
-    return tx_exec_changed(tx, s, RC_EXISTS);
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, user_id);
+    db_bind_text(s, 3, source, -1);
+    db_bind_text(s, 4, reason ? reason : "", -1);
+    db_bind_text(s, 5, now, -1);
+    return db_run_changed(s, RC_EXISTS);
 }
 
 int tx_conflict_remove(struct store_tx *tx, int64_t case_id, int64_t user_id)
 {
     static const char sql[] = "DELETE FROM conflict WHERE case_id = ?1 AND user_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    return tx_exec_changed(tx, s, RC_NOTFOUND);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, user_id);
+    return db_run_changed(s, RC_NOTFOUND);
 }
 
 static int tx_insert_assignment(struct store_tx *tx, int64_t stage_id, int64_t case_id,
                                 int64_t user_id, const char *state)
 {
     static const char sql[] =
-        "INSERT INTO assignment (stage_id, case_id, user_id, state) VALUES (?1,?2,?3,?4) "
+        "INSERT INTO assignment (stage_id, case_id, user_id, state, at) "
+        "VALUES (?1,?2,?3,?4,?5) "
         "ON CONFLICT (stage_id, case_id, user_id) DO UPDATE SET state = excluded.state, "
-        "at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE assignment.state = 'dropped'";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+        "at = excluded.at WHERE assignment.state = 'dropped'";
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
-    sqlite3_bind_int64(s, 3, user_id);
-    sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, RC_EXISTS);
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    db_bind_text(s, 5, now, -1);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 3, user_id);
+    db_bind_text(s, 4, state, -1);
+    return db_run_changed(s, RC_EXISTS);
 }
 
 int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review_pair *pairs,
@@ -1061,7 +1144,7 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_allows(tx, stage_id, STAGE_PROPOSE, &state);
     if (rc != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, del, stage_id)) != RC_OK)
+    if ((rc = run_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++)
         if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
@@ -1098,17 +1181,21 @@ static char *mail_text(const char *text, int n, const char *link)
 
 static int tx_mail(struct store_tx *tx, int64_t user_id, int n, const struct review_mail *m)
 {
-    static const char sql[] = "INSERT INTO outbox (to_addr, subject, body) "
-                              "SELECT email, ?2, ?3 FROM user WHERE id = ?1";
+    static const char sql[] = "INSERT INTO outbox (to_addr, subject, body, created_at, "
+                              "next_attempt_at) SELECT email, ?2, ?3, ?4, ?4 FROM \"user\" "
+                              "WHERE id = ?1";
     char *subject = mail_text(m->subject, n, m->link);
     char *body = mail_text(m->body, n, m->link);
-    sqlite3_stmt *s = subject && body ? tx_prepare(tx, sql) : NULL;
+    struct db_stmt *s = subject && body ? tx_stmt(tx, sql) : NULL;
     int rc = RC_ERROR;
     if (s) {
-        sqlite3_bind_int64(s, 1, user_id);
-        sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 3, body, -1, SQLITE_TRANSIENT);
-        rc = tx_exec(tx, s);
+        db_bind_int64(s, 1, user_id);
+        db_bind_text(s, 2, subject, -1);
+        db_bind_text(s, 3, body, -1);
+        char now[STORE_NOW_LEN];
+        store_now(now);
+        db_bind_text(s, 4, now, -1);
+        rc = db_run(s);
     }
     free(subject);
     free(body);
@@ -1126,16 +1213,15 @@ int tx_review_assignment_add(struct store_tx *tx, int64_t stage_id, int64_t case
     /* Only an expert of the stage's campaign takes its cases. */
     static const char pool[] =
         "SELECT 1 FROM stage s WHERE s.id = ?1 AND " REVIEWS_IN("?2", "s.campaign_id");
-    sqlite3_stmt *s = tx_prepare(tx, pool);
+    struct db_stmt *s = tx_stmt(tx, pool);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    int in_pool = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (!in_pool)
-        return RC_INVALID;
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
+    int step = db_step(s);
+    db_reset(s);
+    if (step != DB_ROW)
+        return step == DB_DONE ? RC_INVALID : RC_ERROR;
     rc = tx_insert_assignment(tx, stage_id, case_id, user_id, released ? "released" : "proposed");
     if (rc == RC_OK && released && m)
         rc = tx_mail(tx, user_id, 1, m);
@@ -1146,7 +1232,7 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
                                 int64_t user_id)
 {
     static const char get[] =
-        "SELECT a.state = 'proposed', coalesce(v.status = 'submitted', 0) FROM assignment a "
+        "SELECT a.state = 'proposed', coalesce(v.status, '') = 'submitted' FROM assignment a "
         "LEFT JOIN review v ON "
         "v.stage_id = a.stage_id AND v.case_id = a.case_id AND v.user_id = a.user_id "
         "WHERE a.stage_id = ?1 AND a.case_id = ?2 AND a.user_id = ?3 AND a.state IN " LIVE;
@@ -1158,42 +1244,44 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
     int rc = tx_stage_allows(tx, stage_id, STAGE_ASSIGN, &stage_state);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, get);
+    struct db_stmt *s = tx_stmt(tx, get);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
-    sqlite3_bind_int64(s, 3, user_id);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 3, user_id);
     int proposed = 0, submitted = 0;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        proposed = sqlite3_column_int(s, 0);
-        submitted = sqlite3_column_int(s, 1);
+    rc = db_step(s);
+    if (rc == DB_ROW) {
+        proposed = (int)db_column_int64(s, 0);
+        submitted = (int)db_column_int64(s, 1);
     }
-    sq_done(s);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_reset(s);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
     if (submitted)
         return RC_STATE;
-    if (!(s = tx_prepare(tx, proposed ? del : drop)))
+    if (!(s = tx_stmt(tx, proposed ? del : drop)))
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
-    sqlite3_bind_int64(s, 3, user_id);
-    return tx_exec(tx, s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 3, user_id);
+    return db_run(s);
 }
 
 /* Send m to every reviewer of rows (user_id, n) of statement s (bound); count them. */
-static int tx_mail_each(struct store_tx *tx, sqlite3_stmt *s, const struct review_mail *m,
+static int tx_mail_each(struct store_tx *tx, struct db_stmt *s, const struct review_mail *m,
                         int *messages)
 {
     struct ivec users = {0}, counts = {0};
-    int rc = RC_OK;
-    while (sqlite3_step(s) == SQLITE_ROW)
-        if (ivec_push(&users, (int)sqlite3_column_int64(s, 0)) ||
-            ivec_push(&counts, sqlite3_column_int(s, 1)))
+    int rc = RC_OK, step;
+    while ((step = db_step(s)) == DB_ROW)
+        if (ivec_push(&users, (int)db_column_int64(s, 0)) ||
+            ivec_push(&counts, (int)db_column_int64(s, 1)))
             rc = RC_ERROR;
-    sq_done(s);
+    db_reset(s);
+    if (step != DB_DONE)
+        rc = RC_ERROR;
     for (int i = 0; rc == RC_OK && i < users.n; i++)
         if ((rc = tx_mail(tx, users.v[i], counts.v[i], m)) == RC_OK)
             (*messages)++;
@@ -1215,14 +1303,14 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_allows(tx, stage_id, STAGE_RELEASE, &state);
     if (rc != RC_OK)
         return rc;
-    if ((rc = tx_exec_id(tx, upd, stage_id)) != RC_OK)
+    if ((rc = run_id(tx, upd, stage_id)) != RC_OK)
         return rc;
     if ((rc = tx_stage_move(tx, stage_id, state, STAGE_RELEASE)) != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, who);
+    struct db_stmt *s = tx_stmt(tx, who);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     return tx_mail_each(tx, s, m, messages);
 }
 
@@ -1239,12 +1327,12 @@ int tx_review_drop(struct store_tx *tx, int64_t stage_id, int64_t user_id,
     if (rc != RC_OK)
         return rc;
     int released = state == STAGE_RELEASED;
-    sqlite3_stmt *s = tx_prepare(tx, drop);
+    struct db_stmt *s = tx_stmt(tx, drop);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, user_id);
-    if ((rc = tx_exec(tx, s)) != RC_OK)
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, user_id);
+    if ((rc = db_run(s)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++) {
         rc = tx_insert_assignment(tx, stage_id, replacements[i].case_id,
@@ -1283,9 +1371,9 @@ int tx_review_remind(struct store_tx *tx, int64_t stage_id, const struct review_
     int rc = tx_stage_allows(tx, stage_id, STAGE_REMIND, &state);
     if (rc != RC_OK)
         return rc;
-    sqlite3_stmt *s = tx_prepare(tx, who);
+    struct db_stmt *s = tx_stmt(tx, who);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     return tx_mail_each(tx, s, m, messages);
 }
