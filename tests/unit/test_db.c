@@ -31,7 +31,9 @@
  * module not yet over the driver (award.h's room) is tested on SQLite
  * only.  Per driver,
  * one fault: a file that is no database is corrupt (SQLite), a server
- * that drops the connection is an I/O fault (PostgreSQL).
+ * that drops the connection is an I/O fault (PostgreSQL).  Last, on
+ * PostgreSQL, laurel migrate-db's copy: a SQLite store copied into a fresh
+ * database reads back the same case pages and lists through either store.
  *
  * The PostgreSQL half runs when tests/unit/with_pg.sh started a server
  * (LAUREL_TEST_PG_HOST); without one it says that it is skipped.
@@ -62,6 +64,7 @@
 #include "store/db.h"
 #include "store/imports.h"
 #include "store/intake.h"
+#include "store/migrate_db.h"
 #include "store/news.h"
 #include "store/notice.h"
 #include "store/outbox.h"
@@ -3750,6 +3753,36 @@ static int64_t public_page(struct store *st, const char *region, const char *tie
     return total;
 }
 
+/* The public site's fixture: one published campaign, four published cases and a draft. */
+static const char *const public_rows[] = {
+    "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '测试推荐单位'), "
+    "('980000', '另一省', '') ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, published_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', '2019-12-30', 'published')",
+    "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
+    "(1, 1, '展示', 'exhibition', '2019-10-01', '2019-10-31')",
+    "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
+    "(1, 1, 'best', '最佳案例', 10, 1), (2, 1, 'good', '优秀案例', 20, 2)",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+    "(2, 1, 'village', '乡村')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '甲街道', 3), "
+    "(2, '980000', '乙镇', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
+    "status, published_at, views) VALUES "
+    "(1, 1, 1, '990000', 1, 1, 'Alpha', 'published', '2019-12-01', 5), "
+    "(2, 1, 1, '990000', 2, 2, 'Bravo', 'published', '2019-12-02', 50), "
+    "(3, 1, 2, '980000', 1, NULL, 'Charlie', 'published', '2019-12-03', 7), "
+    "(4, 1, 1, '990000', 1, NULL, 'Delta', 'published', '2019-12-04', 1), "
+    "(5, 1, 2, '980000', 2, NULL, 'Echo', 'submitted', NULL, 0)",
+    "INSERT INTO tag (id, name) VALUES (1, '党建'), (2, '物业'), (3, '社区')",
+    "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1), (1, 3), (2, 1), (3, 1), (4, 2), "
+    "(5, 1)",
+    "INSERT INTO case_section (case_id, seq, body_md, body_html) VALUES "
+    "(1, 1, '# 一', '<h1>一</h1>'), (1, 2, '二', NULL)",
+    "INSERT INTO attachment (case_id, sha256, name, mime, size) VALUES "
+    "(1, 'ab12', 'a.pdf', 'application/pdf', 123)",
+    NULL};
+
 /*
  * The public site's reads: a published campaign of four published cases
  * (two awarded) and one not published, in two regions, two tracks and
@@ -3766,35 +3799,7 @@ static void test_public_store(void **state)
 {
     struct fixture *fx = *state;
     struct store *st = fx->st;
-    static const char *const rows[] = {
-        "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '测试推荐单位'), "
-        "('980000', '另一省', '') ON CONFLICT DO NOTHING",
-        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, published_at, status) VALUES "
-        "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', '2019-12-30', 'published')",
-        "INSERT INTO stage (campaign_id, seq, name, kind, starts_at, ends_at) VALUES "
-        "(1, 1, '展示', 'exhibition', '2019-10-01', '2019-10-31')",
-        "INSERT INTO tier (id, campaign_id, slug, name, quota, rank) VALUES "
-        "(1, 1, 'best', '最佳案例', 10, 1), (2, 1, 'good', '优秀案例', 20, 2)",
-        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
-        "(2, 1, 'village', '乡村')",
-        "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '甲街道', 3), "
-        "(2, '980000', '乙镇', 3)",
-        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, title, "
-        "status, published_at, views) VALUES "
-        "(1, 1, 1, '990000', 1, 1, 'Alpha', 'published', '2019-12-01', 5), "
-        "(2, 1, 1, '990000', 2, 2, 'Bravo', 'published', '2019-12-02', 50), "
-        "(3, 1, 2, '980000', 1, NULL, 'Charlie', 'published', '2019-12-03', 7), "
-        "(4, 1, 1, '990000', 1, NULL, 'Delta', 'published', '2019-12-04', 1), "
-        "(5, 1, 2, '980000', 2, NULL, 'Echo', 'submitted', NULL, 0)",
-        "INSERT INTO tag (id, name) VALUES (1, '党建'), (2, '物业'), (3, '社区')",
-        "INSERT INTO case_tag (case_id, tag_id) VALUES (1, 1), (1, 3), (2, 1), (3, 1), (4, 2), "
-        "(5, 1)",
-        "INSERT INTO case_section (case_id, seq, body_md, body_html) VALUES "
-        "(1, 1, '# 一', '<h1>一</h1>'), (1, 2, '二', NULL)",
-        "INSERT INTO attachment (case_id, sha256, name, mime, size) VALUES "
-        "(1, 'ab12', 'a.pdf', 'application/pdf', 123)",
-        NULL};
-    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)public_rows), RC_OK);
     assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
     assert_int_equal(store_public_campaign(st), 1);
 
@@ -4343,6 +4348,87 @@ static void test_review_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* JSON a and b equal, or both printed. */
+static void assert_same_json(json_t *a, json_t *b, const char *what)
+{
+    if (!json_equal(a, b)) {
+        char *x = json_dumps(a, JSON_SORT_KEYS), *y = json_dumps(b, JSON_SORT_KEYS);
+        fprintf(stderr, "%s differs:\n  SQLite:     %s\n  PostgreSQL: %s\n", what, x, y);
+        free(x);
+        free(y);
+        fail();
+    }
+    json_decref(a);
+    json_decref(b);
+}
+
+/*
+ * laurel migrate-db's copy (store/migrate_db.c): the public fixture written
+ * on a SQLite store, copied into a fresh PostgreSQL database, and read back
+ * through the store over each: every case page's model and every list page
+ * with each filter the same JSON on both (the derived read tables rebuilt
+ * on PostgreSQL, not copied).  A second copy into the same database is
+ * refused.  On the PostgreSQL half only.
+ */
+static void test_migrate_store(void **state)
+{
+    (void)state;
+    char dir[64], uri[512], err[512];
+    snprintf(dir, sizeof dir, "/tmp/laurel-migrate-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    struct store *lite = store_open(dir, 1, err, sizeof err);
+    assert_non_null(lite);
+    assert_int_equal(store_write_sync(lite, rows_write, (void *)public_rows), RC_OK);
+    assert_int_equal(store_write_sync(lite, public_reload_write, NULL), RC_OK);
+
+    assert_int_equal(pg_fresh("laurel_migrate", uri, sizeof uri), 0);
+    struct migrate_report r;
+    assert_int_equal(store_migrate_db(dir, uri, NULL, NULL, &r, err, sizeof err), 0);
+    assert_true(r.tables > 40);
+    assert_true(r.rows > 20);
+    assert_true(r.derived > 0);
+    assert_int_equal(store_migrate_db(dir, uri, NULL, NULL, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not empty"));
+
+    struct db_conn *c = db_open(uri, err, sizeof err);
+    assert_non_null(c);
+    struct store *pg = store_over(c);
+    assert_non_null(pg);
+    assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
+    assert_int_equal(store_public_campaign(pg), 1);
+    for (int64_t id = 1; id <= 5; id++) {
+        char what[32];
+        snprintf(what, sizeof what, "case %lld", (long long)id);
+        json_t *a = store_case(lite, id), *b = store_case(pg, id);
+        if (id == 5) { /* not published: no page on either */
+            assert_null(a);
+            assert_null(b);
+            continue;
+        }
+        assert_non_null(a);
+        assert_same_json(a, b, what);
+    }
+    static const char *const filters[][4] = {
+        {NULL, NULL, NULL, NULL},     {"990000", NULL, NULL, NULL}, {NULL, "best", NULL, NULL},
+        {NULL, NULL, "village", NULL}, {NULL, NULL, NULL, "党建"},  {"980000", NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        for (int page = 1; page <= 2; page++) {
+            struct store_filter f = {filters[i][0], filters[i][1], filters[i][2], filters[i][3],
+                                     NULL, 0, page, 2};
+            char what[64];
+            snprintf(what, sizeof what, "list %zu page %d", i, page);
+            json_t *a = store_cases(lite, &f), *b = store_cases(pg, &f);
+            assert_non_null(a);
+            assert_same_json(a, b, what);
+        }
+    }
+    store_close(pg);
+    store_close(lite);
+    rm_tree(dir);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
@@ -4364,6 +4450,10 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_votes_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_public_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
+};
+
+static const struct CMUnitTest pg_migrate_tests[] = {
+    cmocka_unit_test(test_migrate_store),
 };
 
 /* The tests of a list on one driver's fixture. */
@@ -4398,5 +4488,6 @@ int main(void)
     failed += RUN_ON("postgresql: driver", driver_tests, &pg_fx, 1);
     failed += RUN_ON("postgresql: faults", pg_fault_tests, &pg_fx, 1);
     failed += RUN_ON("postgresql: store", store_tests, &pg_fx, 0);
+    failed += RUN_ON("postgresql: migrate-db", pg_migrate_tests, &pg_fx, 0);
     return failed;
 }
