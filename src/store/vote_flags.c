@@ -5,10 +5,10 @@
  * void recorded on the flag) and recounting the valid votes into
  * vote_total, which the ranking and the case pages read.  Written over the
  * driver (db.h): it runs on SQLite and on PostgreSQL alike.  A vote's
- * second is reckoned here from its time's text (the rules count whole
- * seconds); the long reads go by pages along the indexes that hold them
- * in the order they need (021_vote_scan_at.sql, pg/schema.sql), and every
- * order is spelt out, so that the groups come out the same on both.
+ * second is the column at_s (generated from its time by each database,
+ * 021_vote_scan_at.sql, pg/schema.sql); the long reads go by pages along
+ * the indexes that hold them in the order they need, and every order is
+ * spelt out, so that the groups come out the same on both.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,60 +102,6 @@ static int by_time(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_of(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-/* The digits s[0..n) as a number. */
-static int64_t digits(const char *s, int n)
-{
-    int64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
-/*
- * The unix second of a vote's time as the store writes it,
- * 2019-03-01T08:00:00.123Z (the fraction dropped, as SQLite's unixepoch()
- * did); 0 for a text too short to be one.
- */
-static int64_t vote_second(const char *at, size_t n)
-{
-    if (n < 19)
-        return 0;
-    return days_of(digits(at, 4), digits(at + 5, 2), digits(at + 8, 2)) * 86400 +
-           digits(at + 11, 2) * 3600 + digits(at + 14, 2) * 60 + digits(at + 17, 2);
-}
-
-/*
- * Votes read in the order of their time's text and id put in the rules'
- * order, by second and id: the two differ only among the votes of one
- * second (by milliseconds there), so each second's run is sorted by itself
- * when it needs it; a time out of order altogether (a text of another
- * form) sorts them all.
- */
-static void second_order(struct fraud_vote *v, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1, sorted = 1;
-        for (; j < n && v[j].t == v[i].t; j++)
-            sorted &= v[j - 1].id < v[j].id;
-        if (j < n && v[j].t < v[i].t) {
-            qsort(v, n, sizeof *v, by_time);
-            return;
-        }
-        if (!sorted)
-            qsort(v + i, j - i, sizeof *v, by_time);
-        i = j;
-    }
-}
-
 struct first_use {
     int64_t vote; /* the smallest vote id with this prefix */
     int32_t net;
@@ -230,39 +176,32 @@ static int room(void **p, size_t *cap, size_t n, size_t sz)
 }
 
 /*
- * The stage's valid votes by pages after (at, id), in the order of the
- * index vote_scan, which holds every column read (no table row, no sort).
+ * The stage's valid votes by pages after (second, id), in the order of the
+ * index vote_scan, which holds every column read (021_vote_scan_at.sql).
  */
 static const char sql_vote_page[] =
-    "SELECT id, case_id, voter_id, at, net FROM vote WHERE stage_id = ?1 AND valid = 1 "
-    "AND (at, id) > (?2, ?3) ORDER BY at, id LIMIT ?4";
+    "SELECT id, case_id, voter_id, at_s, net FROM vote WHERE stage_id = ?1 AND valid = 1 "
+    "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4";
 
-/* Where a page of votes ends: the last time's text and id read. */
+/* Where a page of votes ends: the last second and id read. */
 struct vote_mark {
-    char at[40];
-    int64_t id;
+    int64_t t, id;
 };
 
-/* Bind the next page of s after *m; its rows are read from column 0 (id) and 3 (at). */
+/* Bind the next page of s after *m. */
 static void vote_page(struct db_stmt *s, int64_t stage_id, const struct vote_mark *m)
 {
     db_bind_int64(s, 1, stage_id);
-    db_bind_text(s, 2, m->at, -1);
+    db_bind_int64(s, 2, m->t);
     db_bind_int64(s, 3, m->id);
     db_bind_int64(s, 4, SCAN_PAGE);
-}
-
-static void vote_marked(struct vote_mark *m, struct db_stmt *s)
-{
-    m->id = db_column_int64(s, 0);
-    db_copy_text(m->at, sizeof m->at, s, 3);
 }
 
 /* The stage's votes into out (the nets interned): RC_OK or RC_ERROR. */
 static int scan_votes(struct store *st, int64_t stage_id, struct vote_scan *out,
                       struct intern *nets)
 {
-    struct vote_mark m = {"", 0};
+    struct vote_mark m = {INT64_MIN, 0};
     size_t cap = 0, n = 0, got;
     do {
         struct db_stmt *s = store_stmt(st, sql_vote_page);
@@ -278,21 +217,26 @@ static int scan_votes(struct store *st, int64_t stage_id, struct vote_scan *out,
             v->id = db_column_int64(s, 0);
             v->case_id = db_column_int64(s, 1);
             v->voter_id = db_column_int64(s, 2);
-            v->t = vote_second(db_text(s, 3), db_column_bytes(s, 3));
+            v->t = db_column_int64(s, 3);
             v->net = intern(nets, db_text(s, 4), db_column_bytes(s, 4));
             if (v->net < 0)
                 break;
             if (v->id > out->max_vote_id)
                 out->max_vote_id = v->id;
-            if (++got == SCAN_PAGE)
-                vote_marked(&m, s);
+            got++;
         }
         db_reset(s);
         out->in.nvotes = n;
         if (rc != DB_DONE)
             return RC_ERROR;
+        if (got)
+            m = (struct vote_mark){out->votes[n - 1].t, out->votes[n - 1].id};
     } while (got == SCAN_PAGE);
-    second_order(out->votes, n);
+    int sorted = 1;
+    for (size_t i = 1; sorted && i < n; i++)
+        sorted = by_time(&out->votes[i - 1], &out->votes[i]) < 0;
+    if (!sorted) /* cannot be with the index's order; a guard, one pass */
+        qsort(out->votes, n, sizeof *out->votes, by_time);
     return RC_OK;
 }
 
@@ -666,12 +610,15 @@ int tx_vote_flags_put(struct store_tx *tx, void *arg)
  */
 int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
 {
-    struct vote_mark m = {"", 0};
+    static const char sql_cases[] =
+        "SELECT case_id, at_s, id FROM vote WHERE stage_id = ?1 AND valid = 1 "
+        "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4";
+    struct vote_mark m = {INT64_MIN, 0};
     struct tally t = {0};
     int rc = DB_DONE;
     size_t got;
     do {
-        struct db_stmt *s = tx_stmt(tx, sql_vote_page);
+        struct db_stmt *s = tx_stmt(tx, sql_cases);
         if (!s) {
             tally_free(&t);
             return RC_ERROR;
@@ -679,10 +626,10 @@ int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
         vote_page(s, stage_id, &m);
         got = 0;
         while ((rc = db_step(s)) == DB_ROW) {
-            if (tally_add(&t, db_column_int64(s, 1)) != 0)
+            if (tally_add(&t, db_column_int64(s, 0)) != 0)
                 break;
             if (++got == SCAN_PAGE)
-                vote_marked(&m, s);
+                m = (struct vote_mark){db_column_int64(s, 1), db_column_int64(s, 2)};
         }
         db_reset(s);
     } while (rc == DB_DONE && got == SCAN_PAGE);

@@ -1,13 +1,13 @@
--- 021_vote_scan_at.sql — the fraud check's read of a stage's votes by their time's text.
+-- 021_vote_scan_at.sql — a vote's second as a column, for the fraud check's read.
 --
--- vote_flags.c runs on SQLite and on PostgreSQL, so its read of a stage's
--- valid votes orders them by `at` itself (2019-03-01T08:00:00.123Z: its
--- text's order is its time's) and reckons each vote's second in C, where
--- 015 ordered them by SQLite's unixepoch(at).  vote_scan is made again
--- over `at`: it holds every column the read needs in its order, so the
--- read (and the recount, which goes the same way) is one index range with
--- no table row touched and no sort; SQLite's planner did not read the
--- expression of 015's index from the index, so each vote's row was read too.
--- A vote still writes one index besides its unique key.
+-- vote_flags.c runs on SQLite and on PostgreSQL, so it cannot order the
+-- votes by SQLite's unixepoch(at), as 015's index vote_scan did.  at_s is
+-- that second as a column of the table, generated from `at` (virtual:
+-- nothing more is stored in the table, the vote path writes `at` as
+-- before; PostgreSQL's schema stores it, reckoned by the same rule), and
+-- vote_scan is made again over it: the same entries as 015's, read in the
+-- same order, one index range with no sort.  A vote still writes one index
+-- besides its unique key.
+ALTER TABLE vote ADD COLUMN at_s INTEGER GENERATED ALWAYS AS (unixepoch(at)) VIRTUAL;
 DROP INDEX IF EXISTS vote_scan;
-CREATE INDEX vote_scan ON vote (stage_id, valid, at, id, case_id, voter_id, net);
+CREATE INDEX vote_scan ON vote (stage_id, valid, at_s, id, case_id, voter_id, net);
