@@ -176,62 +176,76 @@ static int room(void **p, size_t *cap, size_t n, size_t sz)
 }
 
 /*
- * The stage's valid votes by pages after (second, id), in the order of the
- * index vote_scan, which holds every column read (021_vote_scan_at.sql).
+ * The stage's valid votes by pages, in the order of the index vote_scan,
+ * which holds every column read (021_vote_scan_at.sql).  A page starts at
+ * the second where the last one ended: one range of the index with nothing
+ * tested row by row (a row value, (at_s, id) > (?2, ?3), was tested on
+ * every row by SQLite, a tenth of the read's time); the rows of that second
+ * read already are passed over here (vote_next), and the page is as many
+ * rows longer.
  */
 static const char sql_vote_page[] =
     "SELECT id, case_id, voter_id, at_s, net FROM vote WHERE stage_id = ?1 AND valid = 1 "
-    "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4";
+    "AND at_s >= ?2 ORDER BY at_s, id LIMIT ?3";
 
-/* Where a page of votes ends: the last second and id read. */
+/* Where a read of votes by pages stands: the last second and id read, and that second's votes read. */
 struct vote_mark {
-    int64_t t, id;
+    int64_t t, id, same;
 };
 
-/* Bind the next page of s after *m. */
-static void vote_page(struct db_stmt *s, int64_t stage_id, const struct vote_mark *m)
+/* Bind the next page of s after *m: the rows it asks for. */
+static int64_t vote_page(struct db_stmt *s, int64_t stage_id, const struct vote_mark *m)
 {
     db_bind_int64(s, 1, stage_id);
     db_bind_int64(s, 2, m->t);
-    db_bind_int64(s, 3, m->id);
-    db_bind_int64(s, 4, SCAN_PAGE);
+    db_bind_int64(s, 3, SCAN_PAGE + m->same);
+    return SCAN_PAGE + m->same;
+}
+
+/* Whether the vote (second t, id) comes after *m (not read yet), *m moved onto it if so. */
+static int vote_next(struct vote_mark *m, int64_t t, int64_t id)
+{
+    if (t == m->t && id <= m->id)
+        return 0;
+    m->same = t == m->t ? m->same + 1 : 1;
+    m->t = t, m->id = id;
+    return 1;
 }
 
 /* The stage's votes into out (the nets interned): RC_OK or RC_ERROR. */
 static int scan_votes(struct store *st, int64_t stage_id, struct vote_scan *out,
                       struct intern *nets)
 {
-    struct vote_mark m = {INT64_MIN, 0};
-    size_t cap = 0, n = 0, got;
+    struct vote_mark m = {INT64_MIN, 0, 0};
+    size_t cap = 0, n = 0;
+    int64_t asked, got;
     do {
         struct db_stmt *s = store_stmt(st, sql_vote_page);
         if (!s)
             return RC_ERROR;
-        vote_page(s, stage_id, &m);
-        int rc;
+        asked = vote_page(s, stage_id, &m);
         got = 0;
+        int rc;
         while ((rc = db_step(s)) == DB_ROW) {
+            got++;
+            if (!vote_next(&m, db_column_int64(s, 3), db_column_int64(s, 0)))
+                continue;
             if (room((void **)&out->votes, &cap, n, sizeof *out->votes) != 0)
                 break;
             struct fraud_vote *v = &out->votes[n++];
-            v->id = db_column_int64(s, 0);
+            v->id = m.id;
             v->case_id = db_column_int64(s, 1);
             v->voter_id = db_column_int64(s, 2);
-            v->t = db_column_int64(s, 3);
+            v->t = m.t;
             v->net = intern(nets, db_text(s, 4), db_column_bytes(s, 4));
             if (v->net < 0)
                 break;
-            if (v->id > out->max_vote_id)
-                out->max_vote_id = v->id;
-            got++;
         }
         db_reset(s);
         out->in.nvotes = n;
         if (rc != DB_DONE)
             return RC_ERROR;
-        if (got)
-            m = (struct vote_mark){out->votes[n - 1].t, out->votes[n - 1].id};
-    } while (got == SCAN_PAGE);
+    } while (got == asked);
     int sorted = 1;
     for (size_t i = 1; sorted && i < n; i++)
         sorted = by_time(&out->votes[i - 1], &out->votes[i]) < 0;
@@ -329,6 +343,8 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
 {
     static const char sql_voids[] =
         "SELECT count(*) FROM vote_flag WHERE stage_id = ?1 AND voided_at IS NOT NULL";
+    /* The newest vote before the pages, each read apart: its own moment (votes.h). */
+    static const char sql_newest[] = "SELECT id FROM vote ORDER BY id DESC LIMIT 1";
     memset(out, 0, sizeof *out);
     struct intern nets = {0}, blocks = {0};
     struct db_stmt *s = store_stmt(st, sql_voids);
@@ -338,7 +354,12 @@ int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out)
     int rc = db_step(s);
     out->voids = db_column_int64(s, 0);
     db_reset(s);
-    if (rc != DB_ROW || scan_votes(st, stage_id, out, &nets) != RC_OK ||
+    if (rc != DB_ROW || !(s = store_stmt(st, sql_newest)))
+        goto fail;
+    rc = db_step(s);
+    out->max_vote_id = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if ((rc != DB_ROW && rc != DB_DONE) || scan_votes(st, stage_id, out, &nets) != RC_OK ||
         renumber_nets(out, &nets) != 0 || scan_voters(st, stage_id, out) != RC_OK ||
         scan_codes(st, stage_id, out, &blocks) != RC_OK)
         goto fail;
@@ -488,9 +509,10 @@ static int tally_put(struct store_tx *tx, int64_t stage_id, const struct tally *
 }
 
 /*
- * vote_total of the stage from the votes scanned (valid when read) and the
- * votes cast since (ids above the newest read); when a void came in
- * between, from all the stage's votes again.
+ * vote_total of the stage from the votes scanned (valid when read) up to
+ * the newest when the scan began, and the votes cast since (ids above it,
+ * some of them scanned too); when a void came in between, from all the
+ * stage's votes again.
  */
 static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote_scan *sc)
 {
@@ -518,7 +540,8 @@ static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote
     struct tally t = {0};
     rc = RC_OK;
     for (size_t i = 0; rc == RC_OK && i < sc->in.nvotes; i++)
-        rc = tally_add(&t, sc->votes[i].case_id) == 0 ? RC_OK : RC_ERROR;
+        if (sc->votes[i].id <= sc->max_vote_id) /* the later ones are counted below */
+            rc = tally_add(&t, sc->votes[i].case_id) == 0 ? RC_OK : RC_ERROR;
     if (rc == RC_OK)
         rc = tally_put(tx, stage_id, &t);
     tally_free(&t);
@@ -611,28 +634,28 @@ int tx_vote_flags_put(struct store_tx *tx, void *arg)
 int tx_vote_recount(struct store_tx *tx, int64_t stage_id)
 {
     static const char sql_cases[] =
-        "SELECT case_id, at_s, id FROM vote WHERE stage_id = ?1 AND valid = 1 "
-        "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4";
-    struct vote_mark m = {INT64_MIN, 0};
+        "SELECT case_id, at_s, id FROM vote WHERE stage_id = ?1 AND valid = 1 AND at_s >= ?2 "
+        "ORDER BY at_s, id LIMIT ?3";
+    struct vote_mark m = {INT64_MIN, 0, 0};
     struct tally t = {0};
     int rc = DB_DONE;
-    size_t got;
+    int64_t asked, got;
     do {
         struct db_stmt *s = tx_stmt(tx, sql_cases);
         if (!s) {
             tally_free(&t);
             return RC_ERROR;
         }
-        vote_page(s, stage_id, &m);
+        asked = vote_page(s, stage_id, &m);
         got = 0;
         while ((rc = db_step(s)) == DB_ROW) {
-            if (tally_add(&t, db_column_int64(s, 0)) != 0)
+            got++;
+            if (vote_next(&m, db_column_int64(s, 1), db_column_int64(s, 2)) &&
+                tally_add(&t, db_column_int64(s, 0)) != 0)
                 break;
-            if (++got == SCAN_PAGE)
-                m = (struct vote_mark){db_column_int64(s, 1), db_column_int64(s, 2)};
         }
         db_reset(s);
-    } while (rc == DB_DONE && got == SCAN_PAGE);
+    } while (rc == DB_DONE && got == asked);
     rc = rc == DB_DONE ? tally_put(tx, stage_id, &t) : RC_ERROR;
     tally_free(&t);
     return rc;

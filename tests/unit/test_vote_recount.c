@@ -408,9 +408,9 @@ static void plans(void **state)
     (void)state;
     static const char *const sql[] = {
         "SELECT id, case_id, voter_id, at_s, net FROM vote WHERE stage_id = ?1 AND valid = 1 "
-        "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4",
-        "SELECT case_id, at_s, id FROM vote WHERE stage_id = ?1 AND valid = 1 "
-        "AND (at_s, id) > (?2, ?3) ORDER BY at_s, id LIMIT ?4",
+        "AND at_s >= ?2 ORDER BY at_s, id LIMIT ?3",
+        "SELECT case_id, at_s, id FROM vote WHERE stage_id = ?1 AND valid = 1 AND at_s >= ?2 "
+        "ORDER BY at_s, id LIMIT ?3",
         "SELECT voter_id, min(expires_at) FROM voter_token WHERE stage_id = ?1 AND voter_id > ?2 "
         "GROUP BY voter_id ORDER BY voter_id LIMIT ?3",
         "SELECT c.block, c.tail, c.created_at, coalesce(v.id, 0), c.hmac, c.id FROM vote_code c "
