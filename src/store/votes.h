@@ -132,7 +132,7 @@ json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *regio
  */
 json_t *store_vote_card(struct store *st, int64_t case_id);
 
-/* ------------------------------------------------------------ fraud flags (sqlite_vote_flags.c) */
+/* ------------------------------------------------------------ fraud flags (vote_flags.c) */
 
 /*
  * A stage's valid votes, voters and phone code requests as the fraud rules
