@@ -3717,8 +3717,9 @@ static const struct CMUnitTest pg_fault_tests[] = {
  * (two of them in one second, by milliseconds against their ids), 5 new
  * voters from one /24 within the hour, codes asked for a run of numbers
  * of one block (one not verified), and a ring of 5 voters verified within
- * four minutes who each voted for case 3 alone.  Honest votes have ids
- * below 1000, planted ones 1000 and above.
+ * four minutes who each voted for case 3 alone.  The honest votes have
+ * ids below 1000, the planted groups' 1000 to 1030; the votes added later
+ * (2000, 3000 on) are honest voters' too.
  */
 #define FLAG_T0 1572566400 /* 2019-11-01T00:00:00Z */
 
