@@ -7,7 +7,9 @@
 -- before; PostgreSQL's schema stores it, reckoned by the same rule), and
 -- vote_scan is made again over it: the same entries as 015's, read in the
 -- same order, one index range with no sort.  A vote still writes one index
--- besides its unique key.
+-- besides its unique key.  It cannot run twice (ALTER TABLE ADD COLUMN has
+-- no IF NOT EXISTS): a test that rewinds user_version past it takes the
+-- column and the index away first (tests/e2e/test_campaigns.py).
 ALTER TABLE vote ADD COLUMN at_s INTEGER GENERATED ALWAYS AS (unixepoch(at)) VIRTUAL;
 DROP INDEX IF EXISTS vote_scan;
 CREATE INDEX vote_scan ON vote (stage_id, valid, at_s, id, case_id, voter_id, net);
