@@ -1,7 +1,7 @@
 /*
  * fraud.h — the four rules that flag groups of an exhibition's votes as
  * looking bought, each with the numbers that explain it.  Pure functions
- * over arrays the store loads (sqlite_vote_flags.c); no I/O.
+ * over arrays the store loads (store/vote_flags.c); no I/O.
  *
  *   burst    one case gets, within a window, at least burst_min votes and
  *            burst_factor times both its own rate outside the burst and the

@@ -132,7 +132,7 @@ json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *regio
  */
 json_t *store_vote_card(struct store *st, int64_t case_id);
 
-/* ------------------------------------------------------------ fraud flags (sqlite_vote_flags.c) */
+/* ------------------------------------------------------------ fraud flags (vote_flags.c) */
 
 /*
  * A stage's valid votes, voters and phone code requests as the fraud rules
@@ -145,7 +145,8 @@ struct vote_scan {
     struct fraud_voter *voters;
     struct fraud_code *codes;
     char **nets, **blocks; /* [nnets], [nblocks] */
-    int64_t max_vote_id;   /* the newest vote read */
+    int64_t max_vote_id;   /* the newest vote (any stage's) when the read began: its pages are
+                              read apart, so votes after it may be in or out */
     int64_t voids;         /* the stage's voided flags when read */
 };
 int store_vote_scan(struct store *st, int64_t stage_id, struct vote_scan *out);

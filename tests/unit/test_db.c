@@ -20,7 +20,9 @@
  * behind them found), a reviewer's scoring, the intake's recommendation
  * and screening, the public vote (its settings, codes and their
  * throttle, verification, votes with every limit, and what its pages
- * read), the public site's reads (a case page's model, lists with a
+ * read), a public vote's fraud flags (each rule's planted group flagged
+ * alike with its evidence, honest votes left alone, a void and its
+ * record), the public site's reads (a case page's model, lists with a
  * filter and their next pages, a region's counts, the results), and the
  * review rounds (a stage's settings and criteria, the expert pool, 回避 by
  * region, unit or row, the pool, proposals, assignments, release,
@@ -4429,6 +4431,400 @@ static void test_migrate_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/*
+ * The fraud flags (vote_flags.c) on one exhibition (stage 1): honest
+ * voters, each voting for three cases from a prefix of their own, and
+ * planted fraud: a burst of 8 votes on case 4 in three and a half minutes
+ * (two of them in one second, by milliseconds against their ids), 5 new
+ * voters from one /24 within the hour, codes asked for a run of numbers
+ * of one block (one not verified), and a ring of 5 voters verified within
+ * four minutes who each voted for case 3 alone.  The honest votes have
+ * ids below 1000, the planted groups' 1000 to 1030; the votes added later
+ * (2000, 3000 on) are honest voters' too.
+ */
+#define FLAG_T0 1572566400 /* 2019-11-01T00:00:00Z */
+
+static const char *const flag_fixture[] = {
+    "INSERT INTO region (code, name) VALUES ('310000', '上海市') ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', 'review')",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '310000', '某街道', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status) VALUES "
+    "(1, 1, 1, '310000', 1, '案例一', 'review'), (2, 1, 1, '310000', 1, '案例二', 'review'), "
+    "(3, 1, 1, '310000', 1, '案例三', 'review'), (4, 1, 1, '310000', 1, '案例四', 'review')",
+    "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state) VALUES "
+    "(1, 1, 1, '网上展示', 'exhibition', '2019-11-01', '2019-11-03', 'released'), "
+    "(2, 1, 2, '网络投票', 'ballot', '2019-11-04', '2019-11-05', 'released')",
+    NULL};
+
+/* A voter verified for stage 1 at unix second t (its token's expiry says when). */
+static int plant_voter(struct store_tx *tx, int64_t id, int64_t t)
+{
+    static const char sql_voter[] =
+        "INSERT INTO voter (id, hmac, kind, masked) VALUES (?1, ?2, 'phone', ?3)";
+    static const char sql_token[] =
+        "INSERT INTO voter_token (token_hash, stage_id, voter_id, expires_at) VALUES (?1, 1, ?2, ?3)";
+    char hmac[32], masked[32], token[32];
+    snprintf(hmac, sizeof hmac, "h%lld", (long long)id);
+    snprintf(masked, sizeof masked, "138****%04lld", (long long)id);
+    snprintf(token, sizeof token, "t%lld", (long long)id);
+    struct db_stmt *s = tx_stmt(tx, sql_voter);
+    db_bind_int64(s, 1, id);
+    db_bind_text(s, 2, hmac, -1);
+    db_bind_text(s, 3, masked, -1);
+    int rc = db_run(s);
+    if (rc != RC_OK || !(s = tx_stmt(tx, sql_token)))
+        return RC_ERROR;
+    db_bind_text(s, 1, token, -1);
+    db_bind_int64(s, 2, id);
+    db_bind_int64(s, 3, t + VOTE_TOKEN_TTL_S);
+    return db_run(s);
+}
+
+/* Vote id, the ord-th of voter for case, at unix second t and millisecond ms, from prefix net. */
+static int plant_vote_ord(struct store_tx *tx, int64_t id, int64_t case_id, int64_t voter,
+                          int64_t ord, int64_t t, int ms, const char *net)
+{
+    static const char sql[] = "INSERT INTO vote (id, stage_id, case_id, voter_id, ord, day, at, net, "
+                              "ua_hash) VALUES (?1, 1, ?2, ?3, ?7, ?4, ?5, ?6, 'ua')";
+    char at[STORE_NOW_LEN + 4], day[11];
+    store_time(at, t);
+    snprintf(at + 19, 6, ".%03dZ", ms);
+    snprintf(day, sizeof day, "%.10s", at);
+    struct db_stmt *s = tx_stmt(tx, sql);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 3, voter);
+    db_bind_text(s, 4, day, -1);
+    db_bind_text(s, 5, at, -1);
+    db_bind_text(s, 6, net, -1);
+    db_bind_int64(s, 7, ord);
+    return db_run(s);
+}
+
+static int plant_vote(struct store_tx *tx, int64_t id, int64_t case_id, int64_t voter, int64_t t,
+                      int ms, const char *net)
+{
+    return plant_vote_ord(tx, id, case_id, voter, 1, t, ms, net);
+}
+
+/* A phone code asked at t by the contact of voter (verified or not) in block with its last digits. */
+static int plant_code(struct store_tx *tx, int64_t id, int64_t voter, const char *block, int tail,
+                      int64_t t)
+{
+    static const char sql[] =
+        "INSERT INTO vote_code (id, stage_id, hmac, code_hash, net, created_at, expires_at, block, "
+        "tail) VALUES (?1, 1, ?2, 'code', '10.9.9.0/24', ?3, ?4, ?5, ?6)";
+    char hmac[32];
+    snprintf(hmac, sizeof hmac, "h%lld", (long long)voter);
+    struct db_stmt *s = tx_stmt(tx, sql);
+    db_bind_int64(s, 1, id);
+    db_bind_text(s, 2, hmac, -1);
+    db_bind_int64(s, 3, t);
+    db_bind_int64(s, 4, t + 600);
+    db_bind_text(s, 5, block, -1);
+    db_bind_int64(s, 6, tail);
+    return db_run(s);
+}
+
+static int flags_plant_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    int rc = rows_write(tx, (void *)flag_fixture);
+    char net[32];
+    int64_t id = 1;
+    /* Honest: 20 voters two hours apart, cases 1, 2, 3 ten minutes apart; three codes, no run. */
+    for (int i = 1; rc == RC_OK && i <= 20; i++) {
+        int64_t t = FLAG_T0 + i * 7200;
+        snprintf(net, sizeof net, "10.0.%d.0/24", i);
+        rc = plant_voter(tx, i, t - 60);
+        for (int c = 0; rc == RC_OK && c < 3; c++)
+            rc = plant_vote(tx, id++, 1 + c, i, t + c * 600, 0, net);
+        if (rc == RC_OK && i <= 3)
+            rc = plant_code(tx, i, i, "b-honest", 1000 * i, t - 90);
+    }
+    id = 1000;
+    /* Burst: voters 101..108 (verified two hours apart) on case 4 within 210 s. */
+    for (int k = 0; rc == RC_OK && k < 8; k++) {
+        snprintf(net, sizeof net, "10.1.%d.0/24", k);
+        rc = plant_voter(tx, 101 + k, FLAG_T0 + 3000 + k * 7200);
+        int64_t t = FLAG_T0 + 50000 + (k == 4 ? 3 : k) * 30; /* 1003 and 1004 in one second */
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 4, 101 + k, t, k == 3 ? 900 : k == 4 ? 100 : 0, net);
+    }
+    /* Ring: voters 201..205 verified a minute apart, each voting for case 3 alone, hours apart. */
+    for (int k = 0; rc == RC_OK && k < 5; k++) {
+        snprintf(net, sizeof net, "10.2.%d.0/24", k);
+        rc = plant_voter(tx, 201 + k, FLAG_T0 + 36000 + k * 60);
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 3, 201 + k, FLAG_T0 + 40000 + k * 3600, 0, net);
+    }
+    /* Network: voters 301..305 new from 192.168.7.0/24 ten minutes apart, cases 1 and 2. */
+    for (int k = 0; rc == RC_OK && k < 5; k++) {
+        int64_t t = FLAG_T0 + 100000 + k * 600;
+        rc = plant_voter(tx, 301 + k, t - 30);
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 1, 301 + k, t, 0, "192.168.7.0/24");
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 2, 301 + k, t + 300, 0, "192.168.7.0/24");
+    }
+    /* Run: codes for numbers 1000, 1001, 1002, 1004 of one block (voters 401..404), 1005 never verified. */
+    static const int tails[] = {1000, 1001, 1002, 1004, 1005};
+    for (int k = 0; rc == RC_OK && k < 5; k++) {
+        rc = plant_code(tx, 10 + k, 401 + k, "b-run", tails[k], FLAG_T0 + 70000 + k * 20);
+        if (k == 4 || rc != RC_OK)
+            continue;
+        snprintf(net, sizeof net, "10.4.%d.0/24", k);
+        int64_t t = FLAG_T0 + 72000 + k * 3600;
+        rc = plant_voter(tx, 401 + k, FLAG_T0 + 70000 + k * 20 + 10);
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 2, 401 + k, t, 0, net);
+        if (rc == RC_OK)
+            rc = plant_vote(tx, id++, 3, 401 + k, t + 1800, 0, net);
+    }
+    return rc;
+}
+
+/* One more vote (id 2000, a newer id than any scanned) for case 4, cast after a scan. */
+static int flags_late_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    return plant_vote(tx, 2000, 4, 1, FLAG_T0 + 140000, 0, "10.0.1.0/24");
+}
+
+/*
+ * 9,000 more votes of the honest voters (ids 3000..11999), three to a
+ * second with their milliseconds against their ids, for the reads' pages.
+ */
+static int flags_many_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    int rc = RC_OK;
+    for (int k = 0; rc == RC_OK && k < 9000; k++)
+        rc = plant_vote_ord(tx, 3000 + k, 1 + k % 4, 1 + k % 20, 2 + k / 20,
+                            FLAG_T0 + 7200 + k / 3, 999 - k % 1000, "10.0.1.0/24");
+    return rc;
+}
+
+/* The stage's vote_total as "case:votes,..." in out. */
+static void flag_totals(struct store *st, char *out, size_t n)
+{
+    static const char sql[] =
+        "SELECT case_id, votes FROM vote_total WHERE stage_id = 1 ORDER BY case_id";
+    struct db_stmt *s = store_stmt(st, sql);
+    assert_non_null(s);
+    size_t len = 0;
+    out[0] = 0;
+    while (db_step(s) == DB_ROW)
+        len += (size_t)snprintf(out + len, n - len, "%s%lld:%lld", len ? "," : "",
+                                (long long)db_column_int64(s, 0), (long long)db_column_int64(s, 1));
+    db_reset(s);
+}
+
+/* Check the stage again: scan, rules, flags stored; the flags stored. */
+static int64_t flags_check(struct store *st, int late)
+{
+    static const struct fraud_limits lim = {600, 6, 3.0, 3600, 5, 4, 600, 5};
+    struct vote_scan sc;
+    struct fraud_result found;
+    assert_int_equal(store_vote_scan(st, 1, &sc), RC_OK);
+    assert_int_equal(fraud_find(&sc.in, &lim, &found), 0);
+    if (late)
+        assert_int_equal(store_write_sync(st, flags_late_write, NULL), RC_OK);
+    struct vote_flags_put put = {.stage_id = 1, .scan = &sc, .found = &found};
+    assert_int_equal(store_write_sync(st, tx_vote_flags_put, &put), RC_OK);
+    fraud_result_free(&found);
+    vote_scan_free(&sc);
+    return put.flags;
+}
+
+/* Flag f of store_vote_flags as "rule case votes voters first last evidence" (evidence's keys sorted). */
+static void flag_line(json_t *f, char *out, size_t n)
+{
+    char *ev = json_dumps(json_object_get(f, "evidence"), JSON_COMPACT | JSON_SORT_KEYS);
+    snprintf(out, n, "%s %lld %lld %lld %s %s %s", json_string_value(json_object_get(f, "rule")),
+             (long long)json_integer_value(json_object_get(json_object_get(f, "case"), "id")),
+             (long long)json_integer_value(json_object_get(f, "votes")),
+             (long long)json_integer_value(json_object_get(f, "voters")),
+             json_string_value(json_object_get(f, "first_at")),
+             json_string_value(json_object_get(f, "last_at")), ev);
+    free(ev);
+}
+
+/* The ids of flag's votes (store_vote_flag's list, by time) as "id,id,...". */
+static void flag_votes(struct store *st, int64_t flag, char *out, size_t n)
+{
+    json_t *f = store_vote_flag(st, 1, flag, 100);
+    assert_non_null(f);
+    json_t *list = json_object_get(f, "list");
+    size_t len = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < json_array_size(list); i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%lld", i ? "," : "",
+                                (long long)json_integer_value(
+                                    json_object_get(json_array_get(list, i), "id")));
+    json_decref(f);
+}
+
+static int flags_recount_write(struct store_tx *tx, void *arg)
+{
+    return tx_vote_recount(tx, *(const int64_t *)arg);
+}
+
+static void test_vote_flags_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    int64_t user = add_user(st, "flags@example.org", "hash");
+    assert_int_equal(store_write_sync(st, flags_plant_write, NULL), RC_OK);
+
+    /* The scan: every vote in (second, id) order, the prefixes numbered by first vote. */
+    struct vote_scan sc;
+    assert_int_equal(store_vote_scan(st, 1, &sc), RC_OK);
+    assert_int_equal(sc.in.nvotes, 60 + 8 + 5 + 10 + 8);
+    assert_int_equal(sc.in.nvoters, 20 + 8 + 5 + 5 + 4);
+    assert_int_equal(sc.in.ncodes, 3 + 5);
+    assert_int_equal(sc.max_vote_id, 1030);
+    for (size_t i = 1; i < sc.in.nvotes; i++)
+        assert_true(sc.votes[i - 1].t < sc.votes[i].t ||
+                    (sc.votes[i - 1].t == sc.votes[i].t && sc.votes[i - 1].id < sc.votes[i].id));
+    for (size_t i = 0; i < sc.in.nvotes; i++)
+        if (sc.votes[i].id == 1004) { /* its second's other vote, 1003, came later in milliseconds */
+            assert_int_equal(sc.votes[i - 1].id, 1003);
+            assert_int_equal(sc.votes[i].t, FLAG_T0 + 50090);
+        }
+    assert_string_equal(sc.nets[sc.votes[0].net], "10.0.1.0/24");
+    assert_int_equal(sc.voters[0].id, 1);
+    assert_int_equal(sc.voters[0].verified_at, FLAG_T0 + 7200 - 60);
+    assert_string_equal(sc.blocks[sc.codes[0].block], "b-honest");
+    assert_int_equal(sc.codes[3].tail, 1000);
+    assert_int_equal(sc.codes[7].voter_id, 0); /* 1005 was never verified */
+    vote_scan_free(&sc);
+
+    /* Each rule flags its planted group with its numbers, and no honest vote. */
+    assert_int_equal(flags_check(st, 1), 4);
+    json_t *flags = store_vote_flags(st, 1);
+    assert_int_equal(json_array_size(flags), 4);
+    static const char *const want[] = {
+        "network 1 10 5 2019-11-02T03:46:40Z 2019-11-02T04:31:40Z "
+        "{\"max_new_voters\":5,\"new_voters\":5,\"prefix\":\"192.168.7.0/24\",\"window_s\":3600}",
+        "burst 4 8 8 2019-11-01T13:53:20Z 2019-11-01T13:56:50Z "
+        "{\"max_in_window\":8,\"own_per_window\":\"0.00\",\"peers_per_window\":\"0.12\","
+        "\"ratio\":\"68\",\"window_s\":600}",
+        "run 2 8 4 2019-11-01T20:00:00Z 2019-11-01T23:30:00Z "
+        "{\"from\":\"1000\",\"numbers\":5,\"span_s\":80,\"to\":\"1005\",\"verified\":4}",
+        "ring 3 5 5 2019-11-01T11:06:40Z 2019-11-01T15:06:40Z "
+        "{\"span_s\":240,\"voters\":5,\"window_s\":600}",
+    };
+    static const char *const members[] = {
+        "1013,1014,1015,1016,1017,1018,1019,1020,1021,1022",
+        "1000,1001,1002,1004,1003,1005,1006,1007", /* the list by time to the millisecond */
+        "1023,1024,1025,1026,1027,1028,1029,1030",
+        "1008,1009,1010,1011,1012",
+    };
+    int64_t ring = 0;
+    for (size_t i = 0; i < 4; i++) {
+        json_t *f = json_array_get(flags, i);
+        char line[512], ids[512];
+        flag_line(f, line, sizeof line);
+        assert_string_equal(line, want[i]);
+        assert_null(json_object_get(f, "void"));
+        int64_t id = json_integer_value(json_object_get(f, "id"));
+        flag_votes(st, id, ids, sizeof ids);
+        assert_string_equal(ids, members[i]);
+        if (i == 3)
+            ring = id;
+    }
+    json_decref(flags);
+    json_t *one = store_vote_flag(st, 1, ring, 2); /* at most 2 votes listed, the prefixes all */
+    assert_int_equal(json_array_size(json_object_get(one, "list")), 2);
+    json_t *nets = json_object_get(one, "prefixes");
+    assert_int_equal(json_array_size(nets), 5);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(nets, 0), "net")),
+                        "10.2.0.0/24");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(one, "case"), "title")), "案例三");
+    json_decref(one);
+    assert_null(store_vote_flag(st, 2, ring, 10)); /* not of that stage */
+    /* The totals: the votes scanned and vote 2000, cast between the scan and the storing. */
+    char totals[128];
+    flag_totals(st, totals, sizeof totals);
+    assert_string_equal(totals, "1:25,2:29,3:29,4:9");
+
+    /* A void: the ring's votes invalid (kept), who, when and why on the flag, the totals less. */
+    struct vote_void v = {.stage_id = 1, .flag_id = ring, .user_id = user,
+                          .reason = "同一时段验证、只投一案的投票者"};
+    assert_int_equal(store_write_sync(st, tx_vote_void, &v), RC_OK);
+    assert_int_equal(v.voided, 5);
+    flag_totals(st, totals, sizeof totals);
+    assert_string_equal(totals, "1:25,2:29,3:24,4:9");
+    assert_int_equal(store_write_sync(st, tx_vote_void, &v), RC_STATE);
+    v.flag_id = ring + 100;
+    assert_int_equal(store_write_sync(st, tx_vote_void, &v), RC_NOTFOUND);
+    v.flag_id = ring, v.stage_id = 2;
+    assert_int_equal(store_write_sync(st, tx_vote_void, &v), RC_NOTFOUND);
+    flags = store_vote_flags(st, 1);
+    json_t *f = json_array_get(flags, 3), *vd = json_object_get(f, "void");
+    assert_int_equal(json_integer_value(json_object_get(f, "id")), ring);
+    assert_non_null(vd);
+    const char *at = json_string_value(json_object_get(vd, "at"));
+    assert_non_null(at);
+    assert_int_equal(strlen(at), 20);
+    assert_int_equal(at[10], 'T');
+    assert_string_equal(json_string_value(json_object_get(vd, "reason")),
+                        "同一时段验证、只投一案的投票者");
+    assert_int_equal(json_integer_value(json_object_get(vd, "votes")), 5);
+    assert_string_equal(json_string_value(json_object_get(vd, "by")), "某人"); /* add_user's name */
+    json_decref(flags);
+    char ids[512];
+    flag_votes(st, ring, ids, sizeof ids); /* the voided votes stay linked, shown invalid */
+    assert_string_equal(ids, members[3]);
+    one = store_vote_flag(st, 1, ring, 10);
+    assert_false(json_is_true(json_object_get(json_array_get(json_object_get(one, "list"), 0),
+                                              "valid")));
+    json_decref(one);
+
+    /* Checked again: the void stands, the three others found again, the totals the same. */
+    assert_int_equal(flags_check(st, 0), 3);
+    flags = store_vote_flags(st, 1);
+    assert_int_equal(json_array_size(flags), 4);
+    /* The burst's numbers now count vote 2000 and the peers' rate without the ring's votes. */
+    static const char burst_again[] =
+        "burst 4 8 8 2019-11-01T13:53:20Z 2019-11-01T13:56:50Z "
+        "{\"max_in_window\":8,\"own_per_window\":\"0.00\",\"peers_per_window\":\"0.11\","
+        "\"ratio\":\"75\",\"window_s\":600}";
+    for (size_t i = 0; i < 3; i++) {
+        char line[512];
+        flag_line(json_array_get(flags, i), line, sizeof line);
+        assert_string_equal(line, i == 1 ? burst_again : want[i]);
+    }
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(flags, 3), "id")), ring);
+    json_decref(flags);
+    flag_totals(st, totals, sizeof totals);
+    assert_string_equal(totals, "1:25,2:29,3:24,4:9");
+    static const char *const wrong[] = {"UPDATE vote_total SET votes = 0", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)wrong), RC_OK);
+    int64_t stage = 1;
+    assert_int_equal(store_write_sync(st, flags_recount_write, &stage), RC_OK);
+    flag_totals(st, totals, sizeof totals);
+    assert_string_equal(totals, "1:25,2:29,3:24,4:9");
+
+    /* Long reads go by pages (of 8,192 rows): 9,000 votes more, all read, in order, counted. */
+    assert_int_equal(store_write_sync(st, flags_many_write, NULL), RC_OK);
+    assert_int_equal(store_vote_scan(st, 1, &sc), RC_OK);
+    assert_int_equal(sc.in.nvotes, 92 - 5 + 9000);
+    assert_int_equal(sc.max_vote_id, 11999);
+    for (size_t i = 1; i < sc.in.nvotes; i++)
+        assert_true(sc.votes[i - 1].t < sc.votes[i].t ||
+                    (sc.votes[i - 1].t == sc.votes[i].t && sc.votes[i - 1].id < sc.votes[i].id));
+    vote_scan_free(&sc);
+    assert_int_equal(store_write_sync(st, flags_recount_write, &stage), RC_OK);
+    flag_totals(st, totals, sizeof totals);
+    assert_string_equal(totals, "1:2275,2:2279,3:2274,4:2259");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
@@ -4450,6 +4846,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_votes_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_public_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_vote_flags_store, store_setup, store_teardown),
 };
 
 static const struct CMUnitTest pg_migrate_tests[] = {

@@ -862,3 +862,14 @@ CREATE INDEX case_pub_track_views
 -- migration 002 indexes them.  IF NOT EXISTS: another module may need them.
 CREATE INDEX IF NOT EXISTS case_campaign_status ON "case"(campaign_id, status, region_code);
 CREATE INDEX IF NOT EXISTS case_unit ON "case"(unit_id);
+
+-- A vote's unix second (the fraction dropped, as SQLite's unixepoch(at) of
+-- 021_vote_scan_at.sql), reckoned from the text of `at` by functions that
+-- depend on no setting; and the stage's valid votes in that order with all
+-- the fraud check reads (store/vote_flags.c).
+ALTER TABLE vote ADD COLUMN at_s BIGINT GENERATED ALWAYS AS (
+    extract(epoch FROM make_timestamp(substr(at, 1, 4)::int, substr(at, 6, 2)::int,
+                                      substr(at, 9, 2)::int, substr(at, 12, 2)::int,
+                                      substr(at, 15, 2)::int, substr(at, 18, 2)::int))::bigint
+) STORED;
+CREATE INDEX vote_scan ON vote (stage_id, valid, at_s, id) INCLUDE (case_id, voter_id, net);
