@@ -17,27 +17,10 @@ Loopback only; the servers are stopped and the folder removed on exit.
 import argparse
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 
-import requests
-
-from laurel_bench import Server, csrf_of
-
-PASSWORD = "laurel-demo-2019"
-
-
-def sign_in(url):
-    s = requests.Session()
-    page = s.get(url + "/login", timeout=30).text
-    r = s.post(url + "/login", data={"csrf": csrf_of(page), "email": "organiser@demo.laurel",
-                                     "password": PASSWORD}, allow_redirects=False, timeout=60)
-    if r.status_code != 303:
-        raise SystemExit("admin_lists: sign-in answered %d" % r.status_code)
-    return s
+from laurel_bench import organiser_session, ref_and_new
 
 
 def round_of(s, url, paths):
@@ -61,22 +44,8 @@ def main():
     ap.add_argument("--stage", type=int, default=9)
     ap.add_argument("--path", help="another paged list than the stage's ranking")
     o = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="laurel-admin-lists.")
-    servers = {}
-    try:
-        bins = {}
-        for name in ("ref", "new"):
-            bins[name] = os.path.join(work, "laurel-" + name)
-            shutil.copy(getattr(o, name), bins[name])
-        subprocess.run([bins["new"], "demo", "--data", os.path.join(work, "demo")], check=True,
-                       capture_output=True)
-        for name in ("ref", "new"):
-            d = os.path.join(work, name)
-            shutil.copytree(os.path.join(work, "demo"), os.path.join(d, "data"))
-            srv = Server(bins[name], os.path.join(d, "data"), d, 2, name="admin_lists")
-            srv.start()
-            servers[name] = srv
-        sessions = {k: sign_in(v.url) for k, v in servers.items()}
+    with ref_and_new(o.ref, o.new, "admin_lists") as servers:
+        sessions = {k: organiser_session(v.url, "admin_lists") for k, v in servers.items()}
         base = o.path or "/admin/stages/%d/ranking" % o.stage
         page = "&page=" if "?" in base else "?page="
         first = sessions["new"].get(servers["new"].url + "/api/v1" + base, timeout=60).json()
@@ -98,10 +67,6 @@ def main():
             new = statistics.median(got[("new", fmt)])
             print("%-4s  REF %8.2f ms  NEW %8.2f ms  NEW/REF %.3f" % (fmt, ref, new, new / ref))
         print("load average: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
-    finally:
-        for srv in servers.values():
-            srv.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

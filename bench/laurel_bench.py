@@ -11,6 +11,7 @@ Besides: the server's CPU time and memory from /proc (cpu_s, proc_kib, a
 Sampler of VmRSS, reset_hwm), nearest-rank percentiles, and the csrf field of a
 page.  Loopback only; every wait is bounded.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -126,6 +127,46 @@ def csrf_of(html):
     return m.group(1)
 
 
+
+
+DEMO_PASSWORD = "laurel-demo-2019"
+
+
+def organiser_session(url, tool):
+    """A requests session signed in as the demo's organiser at url (tool names the script)."""
+    s = requests.Session()
+    page = s.get(url + "/login", timeout=30).text
+    r = s.post(url + "/login", data={"csrf": csrf_of(page), "email": "organiser@demo.laurel",
+                                     "password": DEMO_PASSWORD}, allow_redirects=False, timeout=60)
+    if r.status_code != 303:
+        raise SystemExit("%s: sign-in answered %d" % (tool, r.status_code))
+    return s
+
+
+@contextlib.contextmanager
+def ref_and_new(ref, new, tool):
+    """One demo made by NEW, served by REF and by NEW at once, each on its own copy:
+    {"ref": Server, "new": Server}; the servers stopped and the folder removed after."""
+    work = tempfile.mkdtemp(prefix="laurel-%s." % tool)
+    servers = {}
+    try:
+        bins = {}
+        for name, binary in (("ref", ref), ("new", new)):
+            bins[name] = os.path.join(work, "laurel-" + name)
+            shutil.copy(binary, bins[name])
+        subprocess.run([bins["new"], "demo", "--data", os.path.join(work, "demo")], check=True,
+                       capture_output=True)
+        for name in ("ref", "new"):
+            d = os.path.join(work, name)
+            shutil.copytree(os.path.join(work, "demo"), os.path.join(d, "data"))
+            srv = Server(bins[name], os.path.join(d, "data"), d, 2, name=tool)
+            srv.start()
+            servers[name] = srv
+        yield servers
+    finally:
+        for srv in servers.values():
+            srv.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 class Sampler(threading.Thread):

@@ -16,30 +16,14 @@ Loopback only; the servers are stopped and the folder removed on exit.
 """
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 
-import requests
+from laurel_bench import cpu_s, organiser_session, ref_and_new
 
-from laurel_bench import Server, cpu_s, csrf_of
-
-PASSWORD = "laurel-demo-2019"
 PAGES = ["/admin/stages", "/admin/stages/9/pool", "/admin/stages/9/reviewers",
          "/admin/stages/9/conflicts", "/admin/stages/9/assignments", "/admin/stages/11/progress",
          "/admin/stages/11/assignments"]
-
-
-def sign_in(url):
-    s = requests.Session()
-    page = s.get(url + "/login", timeout=30).text
-    r = s.post(url + "/login", data={"csrf": csrf_of(page), "email": "organiser@demo.laurel",
-                                     "password": PASSWORD}, allow_redirects=False, timeout=60)
-    if r.status_code != 303:
-        raise SystemExit("review_pages: sign-in answered %d" % r.status_code)
-    return s
 
 
 def round_of(s, srv, path, n):
@@ -62,22 +46,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--requests", type=int, default=40)
     o = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="laurel-review-pages.")
-    servers = {}
-    try:
-        bins = {}
-        for name in ("ref", "new"):
-            bins[name] = os.path.join(work, "laurel-" + name)
-            shutil.copy(getattr(o, name), bins[name])
-        subprocess.run([bins["new"], "demo", "--data", os.path.join(work, "demo")], check=True,
-                       capture_output=True)
-        for name in ("ref", "new"):
-            d = os.path.join(work, name)
-            shutil.copytree(os.path.join(work, "demo"), os.path.join(d, "data"))
-            srv = Server(bins[name], os.path.join(d, "data"), d, 2, name="review_pages")
-            srv.start()
-            servers[name] = srv
-        sessions = {k: sign_in(v.url) for k, v in servers.items()}
+    with ref_and_new(o.ref, o.new, "review_pages") as servers:
+        sessions = {k: organiser_session(v.url, "review_pages") for k, v in servers.items()}
         got = {(k, p): [] for k in servers for p in PAGES}
         for r in range(o.rounds):
             order = ("ref", "new") if r % 2 == 0 else ("new", "ref")
@@ -95,10 +65,6 @@ def main():
             print("%-30s %10.0f %10.0f %7.3f %9.2f %9.2f %7.3f" % (p, rc, nc, nc / rc, rw, nw,
                                                                   nw / rw))
         print("load average: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
-    finally:
-        for srv in servers.values():
-            srv.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
