@@ -37,16 +37,6 @@ static enum sitting_state sitting_parse(const char *s)
     return SITTING_NONE;
 }
 
-/* Run the write's statement sql (a string constant) with ?1 = id. */
-static int run_id(struct store_tx *tx, const char *sql, int64_t id)
-{
-    struct db_stmt *s = tx_stmt(tx, sql);
-    if (!s)
-        return RC_ERROR;
-    db_bind_int64(s, 1, id);
-    return db_run(s);
-}
-
 /* ------------------------------------------------------------ reads */
 
 static const char SQL_STAGE[] =
@@ -540,10 +530,10 @@ int tx_sitting_open(struct store_tx *tx, int64_t stage_id, int runoff)
     db_bind_int64(s, 2, runoff ? b.sitting_id : stage_id);
     if ((rc = db_run(s)) != RC_OK)
         return rc;
-    if ((rc = run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
         return rc;
     /* The pool is fixed once the ballot has begun (stage.h: filled only in setup). */
-    return run_id(tx, "UPDATE stage SET state = 'released' WHERE id = ?1 AND state IN "
+    return tx_run_id(tx, "UPDATE stage SET state = 'released' WHERE id = ?1 AND state IN "
                           "('setup','proposed')", stage_id);
 }
 
@@ -555,7 +545,7 @@ int tx_sitting_presence(struct store_tx *tx, int64_t stage_id, const int64_t *us
         return rc;
     if (b.sitting_state != SITTING_OPEN)
         return RC_STATE;
-    if ((rc = run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, "UPDATE juror SET present = 0 WHERE stage_id = ?1", stage_id)) != RC_OK)
         return rc;
     static const char sql[] = "UPDATE juror SET present = 1 WHERE stage_id = ?1 AND user_id = ?2";
     struct db_stmt *s = tx_stmt(tx, sql);
@@ -707,7 +697,7 @@ int tx_ballot_cast(struct store_tx *tx, int64_t sitting_id, int64_t user_id,
 /* The stage's result once no runoff is left: the elected of every round, in order. */
 static int store_final(struct store_tx *tx, int64_t stage_id)
 {
-    int rc = run_id(tx, "UPDATE stage_case SET advanced = 0, rank = NULL WHERE stage_id = ?1",
+    int rc = tx_run_id(tx, "UPDATE stage_case SET advanced = 0, rank = NULL WHERE stage_id = ?1",
                         stage_id);
     if (rc != RC_OK)
         return rc;
@@ -760,7 +750,7 @@ static int store_final(struct store_tx *tx, int64_t stage_id)
     free(shares);
     if (rc != RC_OK)
         return rc;
-    return run_id(tx, "UPDATE stage SET state = 'ranked' WHERE id = ?1", stage_id);
+    return tx_run_id(tx, "UPDATE stage SET state = 'ranked' WHERE id = ?1", stage_id);
 }
 
 int tx_ballot_tally(struct store_tx *tx, int64_t stage_id, struct tally_outcome *out)

@@ -74,6 +74,14 @@ void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col)
     snprintf(dst, n, "%s", db_text(s, col));
 }
 
+int tx_run_id(struct store_tx *tx, const char *sql, int64_t id)
+{
+    struct db_stmt *s = tx_stmt(tx, sql);
+    if (s)
+        db_bind_int64(s, 1, id);
+    return db_run(s);
+}
+
 int db_run_changed(struct db_stmt *s, int none)
 {
     int rc = db_run(s);

@@ -38,8 +38,8 @@
 #define NAME_MAX_LEN 64
 
 /* Source tables made from the others by the store that serves them: not copied. */
-static const char *const derived_prefixes[] = {"sqlite_", "case_fts", "case_short", "page_",
-                                               "pub_", NULL};
+static const char *const derived_prefixes[] = {"sqlite_", "case_fts", "case_short",
+                                               "page_",   "pub_",     NULL};
 
 /* Rows the schema itself writes, replaced by the source's. */
 static const char *const seeded[] = {"vote_secret", NULL};
@@ -127,7 +127,8 @@ static int64_t count_rows(struct db_conn *c, const char *table)
     return n;
 }
 
-/* The source's columns of table that the target has too, as a list for SQL: -1 when one is missing. */
+/* The source's columns of table that the target has too, as a list for SQL: -1 when one is missing.
+ */
 static int columns(struct db_conn *src, struct db_conn *dst, const char *table, char *list,
                    size_t cap, int *ncols, char *err, size_t errlen)
 {
@@ -305,8 +306,8 @@ static int ready_target(struct db_conn *dst, const struct names *tables, char *e
     return 0;
 }
 
-int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn progress,
-                     void *arg, struct migrate_report *r, char *err, size_t errlen)
+int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn progress, void *arg,
+                     struct migrate_report *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     err[0] = '\0';
@@ -365,8 +366,8 @@ int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn 
             goto rollback;
         int64_t there = count_rows(dst, t), here = count_rows(src, t);
         if (there != rows || here != rows) {
-            snprintf(err, errlen, "%s: %lld rows in the source, %lld copied, %lld in the target",
-                     t, (long long)here, (long long)rows, (long long)there);
+            snprintf(err, errlen, "%s: %lld rows in the source, %lld copied, %lld in the target", t,
+                     (long long)here, (long long)rows, (long long)there);
             goto rollback;
         }
         if (move_sequences(dst, t) != 0) {

@@ -8,9 +8,9 @@
 #include <stdint.h>
 
 struct migrate_report {
-    int tables;      /* tables copied */
-    int64_t rows;    /* rows copied, in all */
-    int derived;     /* tables of the source left out: rebuilt by the store from the rest */
+    int tables;   /* tables copied */
+    int64_t rows; /* rows copied, in all */
+    int derived;  /* tables of the source left out: rebuilt by the store from the rest */
 };
 
 /* Called after each table is copied, with its name and rows. */
@@ -22,7 +22,7 @@ typedef void (*migrate_progress_fn)(void *arg, const char *table, int64_t rows);
  * its count of rows, in one transaction.  0, or -1 with the reason in err
  * and the target as it was.
  */
-int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn progress,
-                     void *arg, struct migrate_report *r, char *err, size_t errlen);
+int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn progress, void *arg,
+                     struct migrate_report *r, char *err, size_t errlen);
 
 #endif

@@ -901,16 +901,6 @@ int store_review_problem_load(struct store *st, int64_t stage_id, struct review_
 
 /* ---- writes -------------------------------------------------------------- */
 
-/* Run the write sql with the one parameter id. */
-static int run_id(struct store_tx *tx, const char *sql, int64_t id)
-{
-    struct db_stmt *s = tx_stmt(tx, sql);
-    if (!s)
-        return RC_ERROR;
-    db_bind_int64(s, 1, id);
-    return db_run(s);
-}
-
 /* The state of stage id into *state: RC_OK, RC_NOTFOUND or RC_ERROR. */
 static int tx_stage_state(struct store_tx *tx, int64_t stage_id, enum stage_state *state)
 {
@@ -995,9 +985,9 @@ int tx_review_stage_update(struct store_tx *tx, int64_t stage_id, const struct r
     if ((rc = db_run(s)) != RC_OK)
         return rc;
     /* No review can exist before release, so no score refers to these criteria. */
-    if ((rc = run_id(tx, del_scores, stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, del_scores, stage_id)) != RC_OK)
         return rc;
-    if ((rc = run_id(tx, del, stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++) {
         if (!(s = tx_stmt(tx, ins)))
@@ -1144,7 +1134,7 @@ int tx_review_propose(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_allows(tx, stage_id, STAGE_PROPOSE, &state);
     if (rc != RC_OK)
         return rc;
-    if ((rc = run_id(tx, del, stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, del, stage_id)) != RC_OK)
         return rc;
     for (int i = 0; i < n; i++)
         if ((rc = tx_insert_assignment(tx, stage_id, pairs[i].case_id, pairs[i].user_id,
@@ -1303,7 +1293,7 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
     int rc = tx_stage_allows(tx, stage_id, STAGE_RELEASE, &state);
     if (rc != RC_OK)
         return rc;
-    if ((rc = run_id(tx, upd, stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, upd, stage_id)) != RC_OK)
         return rc;
     if ((rc = tx_stage_move(tx, stage_id, state, STAGE_RELEASE)) != RC_OK)
         return rc;

@@ -67,6 +67,8 @@ void db_copy_text(char *dst, size_t n, struct db_stmt *s, int col);
 void db_bind_opt(struct db_stmt *s, int i, const char *v);
 /* Run s (NULL: RC_ERROR): its result, or `none` when it changed no row. */
 int db_run_changed(struct db_stmt *s, int none);
+/* Run the write's statement for the constant SQL text sql with ?1 bound to id. */
+int tx_run_id(struct store_tx *tx, const char *sql, int64_t id);
 /*
  * Column col's UTC time (2020-02-04T18:00:00Z; a date alone is its
  * midnight) in China Standard Time (UTC+8): the day, 2020-02-05, or ""

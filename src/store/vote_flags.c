@@ -563,16 +563,6 @@ static int recount_from(struct store_tx *tx, int64_t stage_id, const struct vote
     return db_run(s);
 }
 
-/* Run the constant sql, whose one parameter is id, inside tx. */
-static int run_id(struct store_tx *tx, const char *sql, int64_t id)
-{
-    struct db_stmt *s = tx_stmt(tx, sql);
-    if (!s)
-        return RC_ERROR;
-    db_bind_int64(s, 1, id);
-    return db_run(s);
-}
-
 int tx_vote_flags_put(struct store_tx *tx, void *arg)
 {
     static const char sql_unlink[] =
@@ -590,8 +580,8 @@ int tx_vote_flags_put(struct store_tx *tx, void *arg)
     store_now(now);
     int rc;
     p->flags = 0;
-    if ((rc = run_id(tx, sql_unlink, p->stage_id)) != RC_OK ||
-        (rc = run_id(tx, sql_drop, p->stage_id)) != RC_OK)
+    if ((rc = tx_run_id(tx, sql_unlink, p->stage_id)) != RC_OK ||
+        (rc = tx_run_id(tx, sql_drop, p->stage_id)) != RC_OK)
         return rc;
     for (size_t i = 0; i < f->ngroups; i++) {
         const struct fraud_group *g = &f->groups[i];

@@ -23,15 +23,6 @@ static int one_int(struct db_stmt *s, int64_t dflt, int64_t *out)
     return rc == DB_ROW || rc == DB_DONE ? RC_OK : RC_ERROR;
 }
 
-/* Run the constant SQL text sql of the write tx with ?1 bound to id. */
-static int run_id(struct store_tx *tx, const char *sql, int64_t id)
-{
-    struct db_stmt *s = tx_stmt(tx, sql);
-    if (s)
-        db_bind_int64(s, 1, id);
-    return db_run(s);
-}
-
 /* Unix time in milliseconds ms as a vote's time: 2020-02-04T08:00:00.123Z. */
 static void vote_time(char out[STORE_NOW_LEN + 4], int64_t ms)
 {
@@ -272,9 +263,9 @@ int tx_vote_verify(struct store_tx *tx, struct vote_verify *v)
     if (strlen(stored) != VOTER_HEX - 1 ||
         sodium_memcmp(stored, v->code_hash, VOTER_HEX - 1) != 0) {
         v->outcome = RC_INVALID;
-        return run_id(tx, sql_try, id);
+        return tx_run_id(tx, sql_try, id);
     }
-    if ((rc = run_id(tx, sql_used, id)) != RC_OK)
+    if ((rc = tx_run_id(tx, sql_used, id)) != RC_OK)
         return rc;
     if ((rc = tx_vote_voter(tx, v->stage_id, v->kind, v->hmac, v->masked, v->token_hash, now,
                             &v->voter_id)) != RC_OK)
