@@ -464,11 +464,14 @@ static int add_experts(struct job *j)
 
 /* ---- Rounds ----------------------------------------------------------- */
 
+/* A pool row; e (or NULL) is its ranking's entry, whose flags the organiser's table counts. */
 static int add_pool_row(struct job *j, int64_t stage, int case_id, const double *score, int rank,
-                        int advanced, int borderline, const char *explanation)
+                        int advanced, int borderline, const char *explanation,
+                        const struct rank_entry *e)
 {
-    static const char sql[] = "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced, "
-                              "borderline, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql[] =
+        "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced, borderline, "
+        "explanation, proposed, below_quorum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     sqlite3_stmt *s = prep(j, sql);
     if (!s)
         return -1;
@@ -481,6 +484,8 @@ static int add_pool_row(struct job *j, int64_t stage, int case_id, const double 
     sqlite3_bind_int(s, 5, advanced);
     sqlite3_bind_int(s, 6, borderline);
     bt(s, 7, explanation);
+    sqlite3_bind_int(s, 8, e ? e->advanced : 0);
+    sqlite3_bind_int(s, 9, e ? e->below_quorum : 0);
     return run(j, s);
 }
 
@@ -563,7 +568,7 @@ static int add_rounds(struct job *j)
         const struct rank_entry *e = &ed->rank1.entries[i];
         char *x = ranking_explain(&ex, i);
         int rc = x ? add_pool_row(j, j->stage[0], e->id, &e->blended, e->rank, e->advanced,
-                                  e->borderline, x)
+                                  e->borderline, x, e)
                    : -1;
         free(x);
         if (rc)
@@ -582,10 +587,10 @@ static int add_rounds(struct job *j)
         }
         char x[96];
         snprintf(x, sizeof x, "{\"votes\":%d,\"carried_from_stage\":1}", ed->votes[i]);
-        if (add_pool_row(j, j->stage[1], id, e ? &e->blended : NULL, i + 1, 1, 0, x))
+        if (add_pool_row(j, j->stage[1], id, e ? &e->blended : NULL, i + 1, 1, 0, x, NULL))
             return -1;
         /* Round 2's pool: the same cases, not yet scored. */
-        if (add_pool_row(j, j->stage[2], id, NULL, 0, 0, 0, NULL))
+        if (add_pool_row(j, j->stage[2], id, NULL, 0, 0, 0, NULL, NULL))
             return -1;
     }
     return add_reviews(j, 1, ed->r3, ed->nr3);

@@ -219,7 +219,8 @@ CREATE TABLE award (
     PRIMARY KEY (campaign_id, case_id)
 );
 
--- A stage's cases and their result (read by store/award.c).
+-- A stage's cases and their result (read by store/award.c, written by
+-- store/ranking.c).
 CREATE TABLE stage_case (
     stage_id BIGINT NOT NULL REFERENCES stage(id),
     case_id BIGINT NOT NULL REFERENCES "case"(id),
@@ -228,6 +229,8 @@ CREATE TABLE stage_case (
     advanced BIGINT NOT NULL DEFAULT 0,
     borderline BIGINT NOT NULL DEFAULT 0,
     explanation TEXT,
+    proposed BIGINT NOT NULL DEFAULT 0,
+    below_quorum BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (stage_id, case_id)
 );
 
