@@ -7,11 +7,13 @@
  * On a copy of a demo's data folder, the stage with sequence number SEQ
  * (default 3, the demo's 复评: 400 cases, about 1,300 reviews) of the
  * campaign under review is ranked and stored ROUNDS times (default 11;
- * the first closes it, the others re-rank it); each round times, in wall
- * time, the input read alone (store_ranking_input), the whole ranking with
- * its bootstrap and its write (rank_run_rank), and the table's first page
- * with the counts over the pool (store_ranking_page).  Prints the median
- * of each.  Built against another tree's library (main's, say), the same
+ * the first closes it, the others re-rank it); each round times the input
+ * read alone (store_ranking_input), the whole ranking with its bootstrap
+ * and its write (rank_run_rank, the write on the store's writer thread),
+ * and the table's first page with the counts over the pool
+ * (store_ranking_page).  Prints the median of each in the process's CPU
+ * time (all its threads: steadier than wall time on a shared machine),
+ * then in wall time.  Built against another tree's library (main's, say), the same
  * file measures the other store on its own copy of the folder.
  *
  *   ninja -C build bench_rank_store && build/bench_rank_store DATA [SEQ] [ROUNDS]
@@ -26,11 +28,29 @@
 
 #define MAX_ROUNDS 101
 
-static double now_ms(void)
+/* Milliseconds by the process's CPU clock and by the wall clock. */
+struct stamp {
+    double cpu, wall;
+};
+
+static double ms(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static struct stamp now(void)
+{
+    return (struct stamp){ms(CLOCK_PROCESS_CPUTIME_ID), ms(CLOCK_MONOTONIC)};
+}
+
+/* The time since t0 into cpu[r] and wall[r]. */
+static void since(struct stamp t0, double *cpu, double *wall, int r)
+{
+    struct stamp t = now();
+    cpu[r] = t.cpu - t0.cpu;
+    wall[r] = t.wall - t0.wall;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -62,7 +82,8 @@ int main(int argc, char **argv)
     }
     int64_t campaign = store_review_campaign_id(st);
     int64_t id = campaign ? store_ranking_stage_by_seq(st, campaign, seq) : 0;
-    double in_ms[MAX_ROUNDS], rank_ms[MAX_ROUNDS], page_ms[MAX_ROUNDS];
+    /* [0] CPU, [1] wall. */
+    double in_ms[2][MAX_ROUNDS], rank_ms[2][MAX_ROUNDS], page_ms[2][MAX_ROUNDS];
     int ncases = 0, nscores = 0, pool = 0;
     for (int r = 0; r < rounds; r++) {
         struct ranking_stage s;
@@ -72,30 +93,32 @@ int main(int argc, char **argv)
             return 1;
         }
         struct ranking_input in;
-        double t0 = now_ms();
+        struct stamp t0 = now();
         if (store_ranking_input(st, &s, &in) != RC_OK)
             goto fail;
-        in_ms[r] = now_ms() - t0;
+        since(t0, in_ms[0], in_ms[1], r);
         ncases = in.ncases;
         nscores = in.nscores;
         ranking_input_free(&in);
-        t0 = now_ms();
+        t0 = now();
         if (rank_run_rank(st, &s, 1) != RC_OK)
             goto fail;
-        rank_ms[r] = now_ms() - t0;
+        since(t0, rank_ms[0], rank_ms[1], r);
         struct ranking_filter f = {NULL, NULL, 0, 0, 50};
         struct ranking_page k;
-        t0 = now_ms();
+        t0 = now();
         if (store_ranking_page(st, id, &f, &k) != RC_OK)
             goto fail;
-        page_ms[r] = now_ms() - t0;
+        since(t0, page_ms[0], page_ms[1], r);
         pool = k.pool;
         ranking_page_free(&k);
     }
-    printf("stage %d: %d cases, %d reviews counted, pool %d; medians of %d rounds: "
-           "input %.2f ms, rank and store %.1f ms, table page %.2f ms\n",
-           seq, ncases, nscores, pool, rounds, median(in_ms, rounds), median(rank_ms, rounds),
-           median(page_ms, rounds));
+    printf("stage %d: %d cases, %d reviews counted, pool %d; medians of %d rounds\n", seq, ncases,
+           nscores, pool, rounds);
+    for (int c = 0; c < 2; c++)
+        printf("%s: input %.2f ms, rank and store %.1f ms, table page %.2f ms\n",
+               c ? "wall" : "cpu", median(in_ms[c], rounds), median(rank_ms[c], rounds),
+               median(page_ms[c], rounds));
     store_close(st);
     return 0;
 fail:
