@@ -469,9 +469,10 @@ static int add_pool_row(struct job *j, int64_t stage, int case_id, const double 
                         int advanced, int borderline, const char *explanation,
                         const struct rank_entry *e)
 {
-    static const char sql[] =
-        "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced, borderline, "
-        "explanation, proposed, below_quorum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    static const char sql[] = "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced, "
+                              "borderline, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_flag[] = "INSERT INTO stage_case_flag (stage_id, case_id, proposed, "
+                                   "below_quorum) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *s = prep(j, sql);
     if (!s)
         return -1;
@@ -484,8 +485,16 @@ static int add_pool_row(struct job *j, int64_t stage, int case_id, const double 
     sqlite3_bind_int(s, 5, advanced);
     sqlite3_bind_int(s, 6, borderline);
     bt(s, 7, explanation);
-    sqlite3_bind_int(s, 8, e ? e->advanced : 0);
-    sqlite3_bind_int(s, 9, e ? e->below_quorum : 0);
+    if (run(j, s))
+        return -1;
+    if (!e)
+        return 0;
+    if (!(s = prep(j, sql_flag)))
+        return -1;
+    sqlite3_bind_int64(s, 1, stage);
+    sqlite3_bind_int(s, 2, case_id);
+    sqlite3_bind_int(s, 3, e->advanced);
+    sqlite3_bind_int(s, 4, e->below_quorum);
     return run(j, s);
 }
 

@@ -10,10 +10,11 @@
  * compare-and-set on the stage's state, so two organisers ranking or
  * advancing at once cannot both succeed.
  *
- * What a page counts of a stored result (proposed, below the quorum) is
- * kept in stage_case's own columns beside the explanation, so the scan of
- * the pool reads no JSON (SQLite's json_extract has no twin on
- * PostgreSQL); a case's sections are joined in C, not by group_concat.
+ * What the organiser's table counts of a stored result (proposed, below
+ * the quorum) is kept in a stage_case_flag row beside the case's stage_case
+ * row, whose explanation holds it too, so the scan of the pool reads no
+ * JSON (SQLite's json_extract has no twin on PostgreSQL); a case's
+ * sections are joined in C, not by group_concat.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,11 +311,12 @@ json_t *store_ranking_results(struct store *st, int64_t stage_id)
  */
 static const char SQL_PAGE_SCAN[] =
     "SELECT sc.case_id, sc.rank IS NOT NULL AND sc.explanation IS NOT NULL, sc.advanced, "
-    "sc.borderline, sc.proposed, sc.below_quorum, "
+    "sc.borderline, coalesce(f.proposed, 0), coalesce(f.below_quorum, 0), "
     "(CAST(?2 AS TEXT) IS NULL OR c.region_code = ?2) AND (CAST(?3 AS TEXT) IS NULL "
     " OR replace(lower(c.title), lower(?3), '') <> lower(c.title) "
     " OR replace(lower(u.name), lower(?3), '') <> lower(u.name) OR sc.case_id = ?4) "
     "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id JOIN unit u ON u.id = c.unit_id "
+    "LEFT JOIN stage_case_flag f ON f.stage_id = sc.stage_id AND f.case_id = sc.case_id "
     "WHERE sc.stage_id = ?1 ORDER BY sc.rank IS NULL, sc.rank, sc.case_id";
 
 void ranking_page_free(struct ranking_page *p)
@@ -721,15 +723,21 @@ int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
     return move(tx, stage_id, STAGE_RELEASED, STAGE_CLOSE);
 }
 
+/* Each row's result, and its flags beside it when the case is in the stage's pool. */
 static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n)
 {
     static const char sql[] =
         "UPDATE stage_case SET score = ?3, rank = ?4, advanced = ?5, borderline = ?6, "
-        "explanation = ?7, proposed = ?8, below_quorum = ?9 WHERE stage_id = ?1 AND case_id = ?2";
-    struct db_stmt *s = tx_stmt(tx, sql);
-    if (!s)
-        return RC_ERROR;
+        "explanation = ?7 WHERE stage_id = ?1 AND case_id = ?2";
+    static const char sql_flag[] =
+        "INSERT INTO stage_case_flag (stage_id, case_id, proposed, below_quorum) "
+        "SELECT stage_id, case_id, ?3, ?4 FROM stage_case WHERE stage_id = ?1 AND case_id = ?2 "
+        "ON CONFLICT (stage_id, case_id) DO UPDATE SET proposed = excluded.proposed, "
+        "below_quorum = excluded.below_quorum";
     for (int i = 0; i < n; i++) {
+        struct db_stmt *s = tx_stmt(tx, sql);
+        if (!s)
+            return RC_ERROR;
         db_bind_int64(s, 1, stage_id);
         db_bind_int64(s, 2, rows[i].case_id);
         db_bind_double(s, 3, rows[i].score);
@@ -737,8 +745,12 @@ static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking
         db_bind_int64(s, 5, rows[i].advanced);
         db_bind_int64(s, 6, rows[i].borderline);
         db_bind_text(s, 7, rows[i].explanation ? rows[i].explanation : "{}", -1);
-        db_bind_int64(s, 8, rows[i].proposed);
-        db_bind_int64(s, 9, rows[i].below_quorum);
+        if (db_run(s) != RC_OK || !(s = tx_stmt(tx, sql_flag)))
+            return RC_ERROR;
+        db_bind_int64(s, 1, stage_id);
+        db_bind_int64(s, 2, rows[i].case_id);
+        db_bind_int64(s, 3, rows[i].proposed);
+        db_bind_int64(s, 4, rows[i].below_quorum);
         if (db_run(s) != RC_OK)
             return RC_ERROR;
     }

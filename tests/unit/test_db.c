@@ -3716,9 +3716,12 @@ static void test_ranking_store(void **state)
                      1);
     assert_int_equal(read_int(st, "SELECT sum(case_id) FROM stage_case WHERE stage_id = ?1", 4),
                      1 + 2);
-    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case WHERE stage_id = ?1 "
-                                  "AND advanced = 1 AND proposed = 1", 3),
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case sc JOIN stage_case_flag f "
+                                  "ON f.stage_id = sc.stage_id AND f.case_id = sc.case_id "
+                                  "WHERE sc.stage_id = ?1 AND advanced = 1 AND proposed = 1", 3),
                      2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case_flag WHERE stage_id = ?1", 4),
+                     0);
     assert_int_equal(rank_run_advance(st, &rs), RC_STATE);
     assert_int_equal(rank_run_rank(st, &rs, 1), RC_STATE);
     assert_int_equal(fault_take(), FAULT_NONE);

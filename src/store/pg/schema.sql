@@ -219,8 +219,7 @@ CREATE TABLE award (
     PRIMARY KEY (campaign_id, case_id)
 );
 
--- A stage's cases and their result (read by store/award.c, written by
--- store/ranking.c).
+-- A stage's cases and their result (read by store/award.c).
 CREATE TABLE stage_case (
     stage_id BIGINT NOT NULL REFERENCES stage(id),
     case_id BIGINT NOT NULL REFERENCES "case"(id),
@@ -229,8 +228,6 @@ CREATE TABLE stage_case (
     advanced BIGINT NOT NULL DEFAULT 0,
     borderline BIGINT NOT NULL DEFAULT 0,
     explanation TEXT,
-    proposed BIGINT NOT NULL DEFAULT 0,
-    below_quorum BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (stage_id, case_id)
 );
 
@@ -677,3 +674,14 @@ BEGIN
 END $$;
 CREATE TRIGGER recommendation_quota BEFORE INSERT ON recommendation
     FOR EACH ROW EXECUTE FUNCTION recommendation_quota();
+
+-- A stored ranking's flags that the organiser's table counts (store/ranking.c;
+-- migration 019 on SQLite), gone with their stage_case row.
+CREATE TABLE stage_case_flag (
+    stage_id BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    proposed BIGINT NOT NULL DEFAULT 0,
+    below_quorum BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (stage_id, case_id),
+    FOREIGN KEY (stage_id, case_id) REFERENCES stage_case(stage_id, case_id) ON DELETE CASCADE
+);
