@@ -464,11 +464,15 @@ static int add_experts(struct job *j)
 
 /* ---- Rounds ----------------------------------------------------------- */
 
+/* A pool row; e (or NULL) is its ranking's entry, whose flags the organiser's table counts. */
 static int add_pool_row(struct job *j, int64_t stage, int case_id, const double *score, int rank,
-                        int advanced, int borderline, const char *explanation)
+                        int advanced, int borderline, const char *explanation,
+                        const struct rank_entry *e)
 {
     static const char sql[] = "INSERT INTO stage_case (stage_id, case_id, score, rank, advanced, "
                               "borderline, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_flag[] = "INSERT INTO stage_case_flag (stage_id, case_id, proposed, "
+                                   "below_quorum) VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *s = prep(j, sql);
     if (!s)
         return -1;
@@ -481,6 +485,16 @@ static int add_pool_row(struct job *j, int64_t stage, int case_id, const double 
     sqlite3_bind_int(s, 5, advanced);
     sqlite3_bind_int(s, 6, borderline);
     bt(s, 7, explanation);
+    if (run(j, s))
+        return -1;
+    if (!e)
+        return 0;
+    if (!(s = prep(j, sql_flag)))
+        return -1;
+    sqlite3_bind_int64(s, 1, stage);
+    sqlite3_bind_int(s, 2, case_id);
+    sqlite3_bind_int(s, 3, e->advanced);
+    sqlite3_bind_int(s, 4, e->below_quorum);
     return run(j, s);
 }
 
@@ -563,7 +577,7 @@ static int add_rounds(struct job *j)
         const struct rank_entry *e = &ed->rank1.entries[i];
         char *x = ranking_explain(&ex, i);
         int rc = x ? add_pool_row(j, j->stage[0], e->id, &e->blended, e->rank, e->advanced,
-                                  e->borderline, x)
+                                  e->borderline, x, e)
                    : -1;
         free(x);
         if (rc)
@@ -582,10 +596,10 @@ static int add_rounds(struct job *j)
         }
         char x[96];
         snprintf(x, sizeof x, "{\"votes\":%d,\"carried_from_stage\":1}", ed->votes[i]);
-        if (add_pool_row(j, j->stage[1], id, e ? &e->blended : NULL, i + 1, 1, 0, x))
+        if (add_pool_row(j, j->stage[1], id, e ? &e->blended : NULL, i + 1, 1, 0, x, NULL))
             return -1;
         /* Round 2's pool: the same cases, not yet scored. */
-        if (add_pool_row(j, j->stage[2], id, NULL, 0, 0, 0, NULL))
+        if (add_pool_row(j, j->stage[2], id, NULL, 0, 0, 0, NULL, NULL))
             return -1;
     }
     return add_reviews(j, 1, ed->r3, ed->nr3);

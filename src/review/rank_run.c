@@ -121,6 +121,8 @@ int rank_run_compute(struct store *st, const struct ranking_stage *s, int advanc
         rows[k].rank = e->rank;
         rows[k].advanced = advance ? e->advanced : 0;
         rows[k].borderline = e->borderline;
+        rows[k].proposed = e->advanced;
+        rows[k].below_quorum = e->below_quorum;
         rows[k].explanation = ranking_explain(&x, c);
         if (!rows[k].explanation) {
             rank_run_rows_free(rows, in.ncases);

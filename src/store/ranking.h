@@ -111,7 +111,7 @@ json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id
  */
 json_t *store_ranking_case_reviews(struct store *st, int64_t stage_id, int64_t case_id);
 
-/* Export rows (arrays of values, in the column order documented in sqlite_ranking.c). */
+/* Export rows (arrays of values, in the column order documented in ranking.c). */
 json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id);
 /* {criteria:[names], rows:[[...]]}: one row per review with a column per criterion. */
 json_t *store_ranking_export_scores(struct store *st, int64_t stage_id);
@@ -141,6 +141,8 @@ struct ranking_row {
     int rank;
     int advanced;
     int borderline;
+    int proposed;      /* would advance by the rule (the explanation's proposed) */
+    int below_quorum;  /* too few reviews counted (the explanation's below_quorum) */
     char *explanation; /* JSON text; the caller's */
 };
 

@@ -26,8 +26,10 @@
  * filter and their next pages, a region's counts, the results), and the
  * review rounds (a stage's settings and criteria, the expert pool, 回避 by
  * region, unit or row, the pool, proposals, assignments, release,
- * drop-outs and reminders, the solver's problem)) over a store on each
- * driver: the SQLite store
+ * drop-outs and reminders, the solver's problem), and the ranking of a
+ * review stage (the same order, blended scores and tie on both, its
+ * counts, exports and refusals)) over a store on each driver: the SQLite
+ * store
  * as the server opens it, and a store over one PostgreSQL connection with
  * its schema from src/store/pg/schema.sql.  What a module calls of a
  * module not yet over the driver (award.h's room) is tested on SQLite
@@ -42,6 +44,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +57,7 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "review/rank_run.h"
 #include "store/accounts.h"
 #include "store/award.h"
 #include "store/audit.h"
@@ -70,6 +74,7 @@
 #include "store/news.h"
 #include "store/notice.h"
 #include "store/outbox.h"
+#include "store/ranking.h"
 #include "store/review.h"
 #include "store/scoring.h"
 #include "store/statement.h"
@@ -4825,6 +4830,257 @@ static void test_vote_flags_store(void **state)
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
+/* The ranking's writes, one op a write (the ranking itself runs through rank_run.h). */
+struct ranking_op {
+    enum { R_CLOSE, R_SAVE, R_ADVANCE } op;
+    int64_t stage_id, next_id;
+    int close_first;
+    struct ranking_row row;
+};
+
+static int ranking_write(struct store_tx *tx, void *arg)
+{
+    struct ranking_op *o = arg;
+    if (o->op == R_CLOSE)
+        return tx_ranking_close(tx, o->stage_id);
+    if (o->op == R_SAVE)
+        return tx_ranking_save(tx, o->stage_id, &o->row, 1, o->close_first);
+    return tx_ranking_advance(tx, o->stage_id, &o->row, 1, o->next_id);
+}
+
+static int ranking_do(struct store *st, struct ranking_op o)
+{
+    return store_write_sync(st, ranking_write, &o);
+}
+
+/* The case ids of a page's rows, "1,2,". */
+static const char *page_ids(struct store *st, struct ranking_filter f, struct ranking_page *k)
+{
+    static char out[64];
+    size_t i, n = 0;
+    json_t *row;
+    out[0] = 0;
+    assert_int_equal(store_ranking_page(st, 3, &f, k), RC_OK);
+    json_array_foreach(k->rows, i, row)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%lld,",
+                              (long long)json_integer_value(json_object_get(row, "case_id")));
+    return out;
+}
+
+static void test_ranking_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    /*
+     * Stage 3 (复评) of campaign 1 ranks cases 1-5 on the mean of
+     * normalised scores, 20 % the earlier stage 1's score and 30 % the
+     * votes of the exhibition (stage 2) between them, quorum 2, the top 2
+     * advance into stage 4.  Cases 3 and 4 have the same reviews, earlier
+     * score and votes: a tie, broken by id.  The blended scores below are
+     * SQLite's; PostgreSQL must give the same to 1e-9.  Of case 1's reviews, user 4's is of a
+     * declared conflict and user 5's of the case's own unit: neither
+     * counts; user 3's review of case 5 is a draft, so case 5 has one
+     * review, under the quorum.  Case 6 is a draft.
+     */
+    static const char *const rows[] = {
+        "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', ''), "
+        "('440000', '广东省', '') ON CONFLICT DO NOTHING",
+        "INSERT INTO campaign (id, slug, name, opens_at, closes_at, status) VALUES "
+        "(1, 'now', '本届', '2020-05-01', '2020-09-30', 'review')",
+        "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市')",
+        "INSERT INTO unit (id, parent_id, region_code, name, level) VALUES "
+        "(1, NULL, '990000', '某区', 2), (2, NULL, '440000', 'Delta 街道', 3)",
+        "INSERT INTO \"user\" (id, email, name) VALUES (1, 'r1@example.org', '评审甲'), "
+        "(2, 'r2@example.org', '评审乙'), (3, 'r3@example.org', '评审丙'), "
+        "(4, 'r4@example.org', '评审丁'), (5, 'r5@example.org', '评审戊')",
+        "INSERT INTO reviewer (user_id, region_code, unit_id) VALUES (1, NULL, NULL), "
+        "(2, NULL, NULL), (3, '440000', NULL), (4, NULL, NULL), (5, NULL, 1)",
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+        "status, contact_name, contact_phone, contact_email, tags_text) VALUES "
+        "(1, 1, 1, '990000', 1, '案例一', '', 'recommended', '', '', '', ''), "
+        "(2, 1, 1, '990000', 1, 'ALPHA 治理', '', 'recommended', '', '', '', ''), "
+        "(3, 1, 1, '990000', 1, '案例三', '', 'recommended', '', '', '', ''), "
+        "(4, 1, 2, '990000', 1, '案例四', '', 'recommended', '', '', '', ''), "
+        "(5, 1, 2, '990000', 1, '案例五', '', 'recommended', '', '', '', ''), "
+        "(6, 1, 1, '990000', 1, '草稿', '', 'draft', '', '', '', '')",
+        "INSERT INTO case_section (case_id, seq, body_md) VALUES (1, 2, '第二节'), "
+        "(1, 1, '第一节'), (2, 1, 'alpha'), (6, 1, '草稿')",
+        "INSERT INTO stage (id, campaign_id, seq, name, kind, starts_at, ends_at, state, "
+        "aggregation, normalise, previous_weight, vote_weight, quorum, advance_rule, advance_n) "
+        "VALUES (1, 1, 1, '初评', 'review', '2020-06-01', '2020-06-10', 'advanced', 'mean', 0, "
+        "0, 0, 2, 'top', 5), "
+        "(2, 1, 2, '展示', 'exhibition', '2020-06-11', '2020-06-20', 'advanced', 'mean', 0, 0, "
+        "0, 2, 'top', 5), "
+        "(3, 1, 3, '复评', 'review', '2020-06-21', '2020-06-30', 'closed', 'mean', 1, 0.2, 0.3, "
+        "2, 'top', 2), "
+        "(4, 1, 4, '终评', 'review', '2020-07-01', '2020-07-10', 'setup', 'mean', 0, 0, 0, 2, "
+        "'top', 1)",
+        "INSERT INTO stage_case (stage_id, case_id, score, rank) VALUES (1, 1, 80, 1), "
+        "(1, 2, 70, 4), (1, 3, 75, 2), (1, 4, 75, 3), (1, 5, 60, 5), (3, 1, NULL, NULL), "
+        "(3, 2, NULL, NULL), (3, 3, NULL, NULL), (3, 4, NULL, NULL), (3, 5, NULL, NULL)",
+        "INSERT INTO vote_total (stage_id, case_id, votes) VALUES (2, 1, 100), (2, 2, 50), "
+        "(2, 3, 20), (2, 4, 20)",
+        "INSERT INTO criterion (id, stage_id, seq, name, max_score) VALUES (1, 3, 1, '创新', 100)",
+        "INSERT INTO assignment (stage_id, case_id, user_id, state) VALUES "
+        "(3, 1, 1, 'released'), (3, 1, 4, 'released'), (3, 2, 2, 'released')",
+        "INSERT INTO review (stage_id, case_id, user_id, status, total, submitted_at) VALUES "
+        "(3, 1, 1, 'submitted', 90, '2020-06-21T18:30:00Z'), (3, 2, 1, 'submitted', 70, NULL), "
+        "(3, 3, 1, 'submitted', 80, NULL), (3, 4, 1, 'submitted', 80, NULL), "
+        "(3, 5, 1, 'submitted', 60, NULL), "
+        "(3, 1, 2, 'submitted', 85, NULL), (3, 2, 2, 'submitted', 75, NULL), "
+        "(3, 3, 2, 'submitted', 70, NULL), (3, 4, 2, 'submitted', 70, NULL), "
+        "(3, 1, 3, 'submitted', 95, NULL), (3, 2, 3, 'submitted', 60, NULL), "
+        "(3, 3, 3, 'submitted', 75, NULL), (3, 4, 3, 'submitted', 75, NULL), "
+        "(3, 5, 3, 'draft', 99, NULL), "
+        "(3, 1, 4, 'submitted', 10, NULL), (3, 1, 5, 'submitted', 50, NULL)",
+        "INSERT INTO review_score (stage_id, case_id, user_id, criterion_id, score) VALUES "
+        "(3, 1, 1, 1, 90)",
+        "INSERT INTO conflict (case_id, user_id, source) VALUES (1, 4, 'declared')",
+        NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+
+    /* The stage and its neighbours; the ranking's input. */
+    struct ranking_stage rs;
+    assert_int_equal(store_ranking_stage(st, 3, &rs), RC_OK);
+    assert_int_equal(rs.prev_id, 1);
+    assert_int_equal(rs.prev_seq, 1);
+    assert_int_equal(rs.next_id, 4);
+    assert_int_equal(rs.next_state, STAGE_SETUP);
+    assert_string_equal(rs.next_name, "终评");
+    assert_int_equal(store_ranking_stage(st, 99, &rs), RC_NOTFOUND);
+    assert_int_equal(store_ranking_stage_by_seq(st, 1, 4), 4);
+    assert_int_equal(store_ranking_stage_by_seq(st, 1, 9), 0);
+    assert_int_equal(store_ranking_stage(st, 3, &rs), RC_OK);
+    struct ranking_input in;
+    assert_int_equal(store_ranking_input(st, &rs, &in), RC_OK);
+    assert_int_equal(in.ncases, 5);
+    assert_int_equal(in.nscores, 13);
+    assert_int_equal(in.nreviewers, 3);
+    assert_true(in.cases[0].votes == 100 && in.cases[4].votes == 0);
+    assert_true(in.cases[0].earlier == 80 && in.has_earlier[4]);
+    ranking_input_free(&in);
+
+    /* Refusals: a ranking marks none advanced; nothing to close, nothing to advance yet. */
+    struct ranking_op save = {.op = R_SAVE, .stage_id = 3, .row = {.case_id = 1, .advanced = 1}};
+    assert_int_equal(ranking_do(st, save), RC_ERROR);
+    assert_int_equal(ranking_do(st, (struct ranking_op){.op = R_CLOSE, .stage_id = 3}), RC_STATE);
+    assert_int_equal(rank_run_advance(st, &rs), RC_STATE);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case WHERE stage_id = ?1 "
+                                  "AND rank IS NOT NULL", 3),
+                     0);
+
+    /* The ranking: order, blended scores, the tie broken by id, the quorum. */
+    assert_int_equal(rank_run_rank(st, &rs, 0), RC_OK);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'ranked'",
+                              3),
+                     1);
+    static const int64_t order[] = {1, 2, 3, 4, 5};
+    static const double blended[] = {91.384598508634, 63.735810315272, 58.012593350718, 58.012593350718,
+                                     42.063213423972};
+    json_t *res = store_ranking_results(st, 3);
+    assert_int_equal(json_array_size(res), 5);
+    for (size_t i = 0; i < 5; i++) {
+        json_t *r = json_array_get(res, i);
+        assert_int_equal(json_integer_value(json_object_get(r, "case_id")), order[i]);
+        assert_int_equal(json_integer_value(json_object_get(r, "rank")), (json_int_t)i + 1);
+        assert_true(fabs(json_real_value(json_object_get(r, "score")) - blended[i]) < 1e-9);
+        assert_false(json_is_true(json_object_get(r, "advanced")));
+        json_t *ex = json_object_get(r, "explanation");
+        assert_int_equal(json_is_true(json_object_get(ex, "proposed")), i < 2);
+        assert_int_equal(json_is_true(json_object_get(ex, "below_quorum")), i == 4);
+    }
+    json_decref(res);
+    assert_json(json_pack("[o,o]", json_object_get(store_ranking_result(st, 3, 2), "title"),
+                          store_ranking_result(st, 3, 9) ? json_true() : json_null()),
+                "[\"ALPHA 治理\",null]");
+
+    /* The organiser's table: counts over the pool, the cut, a region, a search without case. */
+    struct ranking_page k;
+    assert_string_equal(page_ids(st, (struct ranking_filter){NULL, NULL, 0, 0, 2}, &k), "1,2,");
+    assert_true(k.pool == 5 && k.unranked == 0 && k.advanced == 0 && k.proposed == 2 &&
+                k.below_quorum == 1 && k.total == 5 && k.cut_case == 2);
+    ranking_page_free(&k);
+    assert_string_equal(page_ids(st, (struct ranking_filter){NULL, "", 0, 3, 50}, &k), "4,5,");
+    ranking_page_free(&k);
+    assert_string_equal(page_ids(st, (struct ranking_filter){NULL, "alpha", 0, 0, 50}, &k), "2,");
+    assert_true(k.total == 1 && k.pool == 5 && k.proposed == 2);
+    ranking_page_free(&k);
+    assert_string_equal(page_ids(st, (struct ranking_filter){NULL, "delta", 0, 0, 50}, &k),
+                        "4,5,");
+    ranking_page_free(&k);
+    assert_string_equal(page_ids(st, (struct ranking_filter){"440000", NULL, 0, 0, 50}, &k), "");
+    ranking_page_free(&k);
+    assert_string_equal(page_ids(st, (struct ranking_filter){"990000", "3", 3, 0, 50}, &k), "3,");
+    ranking_page_free(&k);
+
+    /* A case's reviews (conflicted pairs flagged), the exports, the texts. */
+    assert_json(store_ranking_case_reviews(st, 3, 1),
+                "[{\"conflict\":false,\"name\":\"评审甲\",\"status\":\"submitted\",\"total\":90.0,"
+                "\"user_id\":1},{\"conflict\":false,\"name\":\"评审乙\",\"status\":\"submitted\","
+                "\"total\":85.0,\"user_id\":2},{\"conflict\":false,\"name\":\"评审丙\","
+                "\"status\":\"submitted\",\"total\":95.0,\"user_id\":3},{\"conflict\":true,"
+                "\"name\":\"评审丁\",\"status\":\"submitted\",\"total\":10.0,\"user_id\":4},"
+                "{\"conflict\":true,\"name\":\"评审戊\",\"status\":\"submitted\",\"total\":50.0,"
+                "\"user_id\":5}]");
+    assert_json(store_ranking_export_assignments(st, 3),
+                "[[1,\"案例一\",\"测试省\",\"某区\",\"评审甲\",\"r1@example.org\",\"\","
+                "\"released\",\"submitted\",90.0],[2,\"ALPHA 治理\",\"测试省\",\"某区\","
+                "\"评审乙\",\"r2@example.org\",\"\",\"released\",\"submitted\",75.0]]");
+    json_t *sc = store_ranking_export_scores(st, 3);
+    assert_non_null(sc);
+    assert_int_equal(json_array_size(json_object_get(sc, "rows")), 14);
+    assert_json(json_incref(json_object_get(sc, "criteria")), "[\"创新\"]");
+    assert_json(json_incref(json_array_get(json_object_get(sc, "rows"), 0)),
+                "[1,\"案例一\",\"测试省\",\"评审丙\",\"submitted\",95.0,\"\",\"\",null]");
+    assert_json(json_incref(json_array_get(json_object_get(sc, "rows"), 1)),
+                "[1,\"案例一\",\"测试省\",\"评审乙\",\"submitted\",85.0,\"\",\"\",null]");
+    assert_json(json_incref(json_array_get(json_object_get(sc, "rows"), 2)),
+                "[1,\"案例一\",\"测试省\",\"评审甲\",\"submitted\",90.0,\"2020-06-22 02:30\","
+                "\"\",90.0]");
+    json_decref(sc);
+    struct ranking_texts t;
+    assert_int_equal(store_ranking_texts(st, 1, &t), RC_OK);
+    assert_int_equal(t.n, 5);
+    assert_string_equal(t.texts[0], "案例一\n第一节\n第二节");
+    assert_int_equal(t.lens[0], strlen(t.texts[0]));
+    assert_string_equal(t.texts[1], "ALPHA 治理\nalpha");
+    assert_string_equal(t.texts[2], "案例三\n");
+    assert_string_equal(t.titles[4], "案例五");
+    assert_int_equal(t.ids[4], 5);
+    ranking_texts_free(&t);
+    assert_json(store_ranking_case_text(st, 1, 1),
+                "{\"id\":1,\"region\":\"测试省\",\"sections\":[{\"body\":\"第一节\",\"seq\":1},"
+                "{\"body\":\"第二节\",\"seq\":2}],\"status\":\"recommended\",\"title\":\"案例一\","
+                "\"unit\":\"某区\"}");
+    assert_null(store_ranking_case_text(st, 1, 6));
+
+    /* Advancing: refused while the next stage has started, then the top 2 fill it. */
+    static const char *const started[] = {"UPDATE stage SET state = 'released' WHERE id = 4", NULL};
+    static const char *const setup[] = {"UPDATE stage SET state = 'setup' WHERE id = 4", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)started), RC_OK);
+    assert_int_equal(rank_run_advance(st, &rs), RC_STATE);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'ranked'",
+                              3),
+                     1);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)setup), RC_OK);
+    assert_int_equal(rank_run_rank(st, &rs, 0), RC_OK); /* a re-ranking */
+    assert_int_equal(rank_run_advance(st, &rs), RC_OK);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage WHERE id = ?1 AND state = 'advanced'",
+                              3),
+                     1);
+    assert_int_equal(read_int(st, "SELECT sum(case_id) FROM stage_case WHERE stage_id = ?1", 4),
+                     1 + 2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case sc JOIN stage_case_flag f "
+                                  "ON f.stage_id = sc.stage_id AND f.case_id = sc.case_id "
+                                  "WHERE sc.stage_id = ?1 AND advanced = 1 AND proposed = 1", 3),
+                     2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM stage_case_flag WHERE stage_id = ?1", 4),
+                     0);
+    assert_int_equal(rank_run_advance(st, &rs), RC_STATE);
+    assert_int_equal(rank_run_rank(st, &rs, 1), RC_STATE);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
 static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_cert_layout_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_campaign_store, store_setup, store_teardown),
@@ -4847,6 +5103,7 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_public_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_vote_flags_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_ranking_store, store_setup, store_teardown),
 };
 
 static const struct CMUnitTest pg_migrate_tests[] = {

@@ -873,3 +873,14 @@ ALTER TABLE vote ADD COLUMN at_s BIGINT GENERATED ALWAYS AS (
                                       substr(at, 15, 2)::int, substr(at, 18, 2)::int))::bigint
 ) STORED;
 CREATE INDEX vote_scan ON vote (stage_id, valid, at_s, id) INCLUDE (case_id, voter_id, net);
+
+-- A stored ranking's flags that the organiser's table counts (store/ranking.c;
+-- migration 022 on SQLite), gone with their stage_case row.
+CREATE TABLE stage_case_flag (
+    stage_id BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    proposed BIGINT NOT NULL DEFAULT 0,
+    below_quorum BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (stage_id, case_id),
+    FOREIGN KEY (stage_id, case_id) REFERENCES stage_case(stage_id, case_id) ON DELETE CASCADE
+);

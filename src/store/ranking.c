@@ -1,5 +1,6 @@
 /*
- * sqlite_ranking.c — the results of review stages in SQLite; see ranking.h.
+ * ranking.c — the results of review stages in the store; see ranking.h.
+ * Written over the driver (db.h): it runs on SQLite and on PostgreSQL.
  *
  * Reads run on the calling thread (a server thread for the pages, the
  * worker pool for a ranking or an export, the main thread for `laurel
@@ -8,13 +9,19 @@
  * by case id so that one merge walk maps reviews onto cases.  Writes are
  * compare-and-set on the stage's state, so two organisers ranking or
  * advancing at once cannot both succeed.
+ *
+ * What the organiser's table counts of a stored result (proposed, below
+ * the quorum) is kept in a stage_case_flag row beside the case's stage_case
+ * row, whose explanation holds it too, so the scan of the pool reads no
+ * JSON (SQLite's json_extract has no twin on PostgreSQL); a case's
+ * sections are joined in C, not by group_concat.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/ranking.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 /* A review that counts: submitted, with a total, and of no conflicted pair. */
 #define NO_CONFLICT                                                                                \
@@ -39,28 +46,28 @@ int store_ranking_stage(struct store *st, int64_t id, struct ranking_stage *out)
         "FROM stage s LEFT JOIN stage n ON n.campaign_id = s.campaign_id AND n.seq = "
         " (SELECT min(x.seq) FROM stage x WHERE x.campaign_id = s.campaign_id AND x.seq > s.seq) "
         "WHERE s.id = ?1";
-    sqlite3_stmt *s = NULL;
+    struct db_stmt *s = NULL;
     int step;
     memset(out, 0, sizeof *out);
     int rc = store_review_stage(st, id, &out->base);
     if (rc != RC_OK)
         goto fail;
-    if (!(s = sq_prepare(st, sql))) {
+    if (!(s = store_stmt(st, sql))) {
         rc = RC_ERROR;
         goto fail;
     }
-    sqlite3_bind_int64(s, 1, id);
-    if ((step = sqlite3_step(s)) != SQLITE_ROW) {
-        sq_done(s);
-        rc = step == SQLITE_DONE ? RC_NOTFOUND : RC_ERROR;
+    db_bind_int64(s, 1, id);
+    if ((step = db_step(s)) != DB_ROW) {
+        db_reset(s);
+        rc = step == DB_DONE ? RC_NOTFOUND : RC_ERROR;
         goto fail;
     }
-    out->prev_id = sqlite3_column_int64(s, 0);
-    out->prev_seq = sqlite3_column_int(s, 1);
-    out->next_id = sqlite3_column_int64(s, 2);
-    int next_state = out->next_id ? stage_state_parse(sq_text(s, 3)) : STAGE_SETUP;
-    sq_copy(out->next_name, sizeof out->next_name, s, 4);
-    sq_done(s);
+    out->prev_id = db_column_int64(s, 0);
+    out->prev_seq = (int)db_column_int64(s, 1);
+    out->next_id = db_column_int64(s, 2);
+    int next_state = out->next_id ? stage_state_parse(db_text(s, 3)) : STAGE_SETUP;
+    db_copy_text(out->next_name, sizeof out->next_name, s, 4);
+    db_reset(s);
     if (next_state < 0) {
         rc = RC_ERROR;
         goto fail;
@@ -75,13 +82,13 @@ fail:
 int64_t store_ranking_stage_by_seq(struct store *st, int64_t campaign_id, int seq)
 {
     static const char sql[] = "SELECT id FROM stage WHERE campaign_id = ?1 AND seq = ?2";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return 0;
-    sqlite3_bind_int64(s, 1, campaign_id);
-    sqlite3_bind_int(s, 2, seq);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sq_done(s);
+    db_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 2, seq);
+    int64_t id = db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
     return id;
 }
 
@@ -150,17 +157,17 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
     int64_t *users = NULL;
     memset(in, 0, sizeof *in);
 
-    sqlite3_stmt *s = sq_prepare(st, sql_cases);
+    struct db_stmt *s = store_stmt(st, sql_cases);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stg->base.id);
-    sqlite3_bind_int64(s, 2, stg->base.campaign_id);
-    sqlite3_bind_int(s, 3, stg->prev_seq);
-    sqlite3_bind_int(s, 4, stg->base.seq);
-    sqlite3_bind_int64(s, 5, stg->prev_id);
+    db_bind_int64(s, 1, stg->base.id);
+    db_bind_int64(s, 2, stg->base.campaign_id);
+    db_bind_int64(s, 3, stg->prev_seq);
+    db_bind_int64(s, 4, stg->base.seq);
+    db_bind_int64(s, 5, stg->prev_id);
     int per_region = strcmp(stg->base.advance_rule, "top_per_region") == 0;
     int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         int i = in->ncases;
         if (i == cap) {
             /* The per-case arrays grow together, to one capacity. */
@@ -171,40 +178,41 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
                 goto out_stmt;
             cap = c1;
         }
-        int64_t id = sqlite3_column_int64(s, 0);
+        int64_t id = db_column_int64(s, 0);
         in->case_ids[i] = id;
         char key[24];
         if (per_region)
-            sq_copy(key, sizeof key, s, 1);
+            db_copy_text(key, sizeof key, s, 1);
         else
-            snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(s, 2));
+            snprintf(key, sizeof key, "%lld", (long long)db_column_int64(s, 2));
         if (ngroups % 64 == 0) {
             void *q = realloc(groups, ((size_t)ngroups + 64) * sizeof *groups);
             if (!q)
                 goto out_stmt;
             groups = q;
         }
-        int null_earlier = sqlite3_column_type(s, 3) == SQLITE_NULL;
+        int null_earlier = db_column_type(s, 3) == DB_NULL;
+        int64_t votes = db_column_int64(s, 4); /* a sum: numeric on PostgreSQL */
         in->has_earlier[i] = !null_earlier;
         in->cases[i] = (struct rank_case){
             .id = (int)id,
             .group = key_index(groups, &ngroups, key),
-            .earlier = null_earlier ? 0 : sqlite3_column_double(s, 3),
-            .votes = sqlite3_column_double(s, 4) > 0 ? sqlite3_column_double(s, 4) : 0,
+            .earlier = null_earlier ? 0 : db_column_double(s, 3),
+            .votes = votes > 0 ? (double)votes : 0,
         };
         in->ncases++;
     }
-    if (step != SQLITE_DONE)
+    if (step != DB_DONE)
         goto out_stmt;
-    sq_done(s);
+    db_reset(s);
 
-    s = sq_prepare(st, sql_scores);
+    s = store_stmt(st, sql_scores);
     if (!s)
         goto out;
-    sqlite3_bind_int64(s, 1, stg->base.id);
+    db_bind_int64(s, 1, stg->base.id);
     int at = 0, ucap = 0;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t cid = sqlite3_column_int64(s, 0);
+    while ((step = db_step(s)) == DB_ROW) {
+        int64_t cid = db_column_int64(s, 0);
         while (at < in->ncases && in->case_ids[at] < cid)
             at++;
         if (at == in->ncases || in->case_ids[at] != cid)
@@ -215,14 +223,14 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
             grow((void **)&users, &u2, k + 1, sizeof *users))
             goto out_stmt;
         ucap = u2;
-        users[k] = sqlite3_column_int64(s, 1);
+        users[k] = db_column_int64(s, 1);
         in->scores[k] =
-            (struct rank_score){.kase = at, .reviewer = 0, .score = sqlite3_column_double(s, 2)};
+            (struct rank_score){.kase = at, .reviewer = 0, .score = db_column_double(s, 2)};
         in->nscores++;
     }
-    if (step != SQLITE_DONE)
+    if (step != DB_DONE)
         goto out_stmt;
-    sq_done(s);
+    db_reset(s);
 
     /* Reviewers: the distinct user ids, sorted; each score's index by binary search. */
     in->reviewer_ids = malloc(((size_t)in->nscores + 1) * sizeof *in->reviewer_ids);
@@ -243,7 +251,7 @@ int store_ranking_input(struct store *st, const struct ranking_stage *stg, struc
     rc = RC_OK;
     goto out;
 out_stmt:
-    sq_done(s);
+    db_reset(s);
 out:
     free(groups);
     free(users);
@@ -259,28 +267,22 @@ out:
     "JOIN region g ON g.code = c.region_code JOIN unit u ON u.id = c.unit_id "                     \
     "LEFT JOIN track t ON t.id = c.track_id "
 
-static json_t *result_row(sqlite3_stmt *s)
+static json_t *result_row(struct db_stmt *s)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "case_id", json_integer(sqlite3_column_int64(s, 0)));
-    json_object_set_new(o, "title", sq_jtext(s, 1));
-    json_object_set_new(o, "region", sq_jtext(s, 2));
-    json_object_set_new(o, "region_code", sq_jtext(s, 3));
-    json_object_set_new(o, "unit", sq_jtext(s, 4));
-    json_object_set_new(o, "track", sq_jtext(s, 5));
-    json_object_set_new(o, "score",
-                        sqlite3_column_type(s, 6) == SQLITE_NULL
-                            ? json_null()
-                            : json_real(sqlite3_column_double(s, 6)));
-    json_object_set_new(o, "rank",
-                        sqlite3_column_type(s, 7) == SQLITE_NULL
-                            ? json_null()
-                            : json_integer(sqlite3_column_int(s, 7)));
-    json_object_set_new(o, "advanced", json_boolean(sqlite3_column_int(s, 8)));
-    json_object_set_new(o, "borderline", json_boolean(sqlite3_column_int(s, 9)));
+    json_object_set_new(o, "case_id", json_integer(db_column_int64(s, 0)));
+    json_object_set_new(o, "title", db_jtext(s, 1));
+    json_object_set_new(o, "region", db_jtext(s, 2));
+    json_object_set_new(o, "region_code", db_jtext(s, 3));
+    json_object_set_new(o, "unit", db_jtext(s, 4));
+    json_object_set_new(o, "track", db_jtext(s, 5));
+    json_object_set_new(o, "score", db_jreal(s, 6));
+    json_object_set_new(o, "rank", db_jint(s, 7));
+    json_object_set_new(o, "advanced", json_boolean((int)db_column_int64(s, 8)));
+    json_object_set_new(o, "borderline", json_boolean((int)db_column_int64(s, 9)));
     json_t *ex = NULL;
-    if (sqlite3_column_type(s, 10) != SQLITE_NULL)
-        ex = json_loads(sq_text(s, 10), 0, NULL);
+    if (db_column_type(s, 10) != DB_NULL)
+        ex = json_loads(db_text(s, 10), 0, NULL);
     json_object_set_new(o, "explanation", ex ? ex : json_null());
     return o;
 }
@@ -289,31 +291,32 @@ json_t *store_ranking_results(struct store *st, int64_t stage_id)
 {
     static const char sql[] =
         RESULT_COLS "WHERE sc.stage_id = ?1 ORDER BY sc.rank IS NULL, sc.rank, sc.case_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
+    while (db_step(s) == DB_ROW)
         json_array_append_new(a, result_row(s));
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
-/* A stored explanation's flag, as 0 or 1. */
-#define EX_FLAG(name) "coalesce(json_extract(sc.explanation, '$." name "'), 0)"
-
 /*
  * One pass over the pool, best first, with what the counts need and
- * whether the row matches ?2 (region) and ?3/?4 (search); the explanation
- * is parsed once a row, then only the rows of the page are read whole.
+ * whether the row matches ?2 (region) and ?3/?4 (search: a text is found
+ * in another where taking it out changes it, as instr() on SQLite and
+ * strpos() on PostgreSQL would say); then only the rows of the page are
+ * read whole.
  */
 static const char SQL_PAGE_SCAN[] =
     "SELECT sc.case_id, sc.rank IS NOT NULL AND sc.explanation IS NOT NULL, sc.advanced, "
-    "sc.borderline, " EX_FLAG("proposed") ", " EX_FLAG("below_quorum") ", "
-    "(?2 IS NULL OR c.region_code = ?2) AND (?3 IS NULL OR instr(lower(c.title), lower(?3)) > 0 "
-    " OR instr(lower(u.name), lower(?3)) > 0 OR sc.case_id = ?4) "
+    "sc.borderline, coalesce(f.proposed, 0), coalesce(f.below_quorum, 0), "
+    "(CAST(?2 AS TEXT) IS NULL OR c.region_code = ?2) AND (CAST(?3 AS TEXT) IS NULL "
+    " OR replace(lower(c.title), lower(?3), '') <> lower(c.title) "
+    " OR replace(lower(u.name), lower(?3), '') <> lower(u.name) OR sc.case_id = ?4) "
     "FROM stage_case sc JOIN \"case\" c ON c.id = sc.case_id JOIN unit u ON u.id = c.unit_id "
+    "LEFT JOIN stage_case_flag f ON f.stage_id = sc.stage_id AND f.case_id = sc.case_id "
     "WHERE sc.stage_id = ?1 ORDER BY sc.rank IS NULL, sc.rank, sc.case_id";
 
 void ranking_page_free(struct ranking_page *p)
@@ -340,31 +343,29 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
     memset(out, 0, sizeof *out);
     int limit = f->limit > 0 && f->limit <= 1000 ? f->limit : 50;
     int64_t *ids = calloc((size_t)limit, sizeof *ids);
-    sqlite3_stmt *s = ids ? sq_prepare(st, SQL_PAGE_SCAN) : NULL;
+    struct db_stmt *s = ids ? store_stmt(st, SQL_PAGE_SCAN) : NULL;
     if (!s) {
         free(ids);
         return RC_ERROR;
     }
-    sqlite3_bind_int64(s, 1, stage_id);
-    if (f->region)
-        sqlite3_bind_text(s, 2, f->region, -1, SQLITE_TRANSIENT);
-    if (f->q)
-        sqlite3_bind_text(s, 3, f->q, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, f->q_id);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_text(s, 2, f->region, -1); /* NULL: every region */
+    db_bind_opt(s, 3, f->q);           /* NULL or empty: no search */
+    db_bind_int64(s, 4, f->q_id);
     int nrows = 0;
     int64_t last = 0, last_in = 0;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int64_t id = db_column_int64(s, 0);
         out->pool++;
-        if (!sqlite3_column_int(s, 1)) {
+        if (!(int)db_column_int64(s, 1)) {
             out->unranked++;
             continue;
         }
-        int advanced = sqlite3_column_int(s, 2), proposed = sqlite3_column_int(s, 4);
-        int below = sqlite3_column_int(s, 5), match = sqlite3_column_int(s, 6);
+        int advanced = (int)db_column_int64(s, 2), proposed = (int)db_column_int64(s, 4);
+        int below = (int)db_column_int64(s, 5), match = (int)db_column_int64(s, 6);
         out->advanced += advanced != 0;
-        out->borderline += sqlite3_column_int(s, 3) != 0;
+        out->borderline += (int)db_column_int64(s, 3) != 0;
         out->proposed += proposed != 0;
         out->below_quorum += below != 0;
         if (!below) {
@@ -375,10 +376,10 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
         if (match && out->total++ >= f->offset && nrows < limit)
             ids[nrows++] = id;
     }
-    sq_done(s);
+    db_reset(s);
     out->cut_case = last_in && last_in != last ? last_in : 0;
     out->rows = json_array();
-    if (rc != SQLITE_DONE || page_rows(st, stage_id, ids, nrows, out->rows) != RC_OK) {
+    if (rc != DB_DONE || page_rows(st, stage_id, ids, nrows, out->rows) != RC_OK) {
         free(ids);
         ranking_page_free(out);
         return RC_ERROR;
@@ -390,13 +391,13 @@ int store_ranking_page(struct store *st, int64_t stage_id, const struct ranking_
 json_t *store_ranking_result(struct store *st, int64_t stage_id, int64_t case_id)
 {
     static const char sql[] = RESULT_COLS "WHERE sc.stage_id = ?1 AND sc.case_id = ?2";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
-    json_t *o = sqlite3_step(s) == SQLITE_ROW ? result_row(s) : NULL;
-    sq_done(s);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
+    json_t *o = db_step(s) == DB_ROW ? result_row(s) : NULL;
+    db_reset(s);
     return o;
 }
 
@@ -404,55 +405,52 @@ json_t *store_ranking_case_reviews(struct store *st, int64_t stage_id, int64_t c
 {
     static const char sql[] =
         "SELECT r.user_id, us.name, r.status, r.total, NOT (" NO_CONFLICT ") "
-        "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN user us ON us.id = r.user_id "
+        "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN \"user\" us ON us.id = r.user_id "
         "LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
         "WHERE r.stage_id = ?1 AND r.case_id = ?2 ORDER BY r.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_int64(s, 2, case_id);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 2, case_id);
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:I,s:o,s:o,s:b}", "user_id",
-                              (json_int_t)sqlite3_column_int64(s, 0), "name", sq_jtext(s, 1),
-                              "status", sq_jtext(s, 2), "conflict", sqlite3_column_int(s, 4));
-        json_object_set_new(o, "total",
-                            sqlite3_column_type(s, 3) == SQLITE_NULL
-                                ? json_null()
-                                : json_real(sqlite3_column_double(s, 3)));
+    while (db_step(s) == DB_ROW) {
+        json_t *o = json_pack("{s:I,s:o,s:o,s:b}", "user_id", (json_int_t)db_column_int64(s, 0),
+                              "name", db_jtext(s, 1), "status", db_jtext(s, 2), "conflict",
+                              (int)db_column_int64(s, 4));
+        json_object_set_new(o, "total", db_jreal(s, 3));
         json_array_append_new(a, o);
     }
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
 /* A column's value as JSON: integer, real, text or null. */
-static json_t *col_value(sqlite3_stmt *s, int col)
+static json_t *col_value(struct db_stmt *s, int col)
 {
-    switch (sqlite3_column_type(s, col)) {
-    case SQLITE_INTEGER:
-        return json_integer(sqlite3_column_int64(s, col));
-    case SQLITE_FLOAT:
-        return json_real(sqlite3_column_double(s, col));
-    case SQLITE_NULL:
+    switch (db_column_type(s, col)) {
+    case DB_INT:
+        return json_integer(db_column_int64(s, col));
+    case DB_DOUBLE:
+        return json_real(db_column_double(s, col));
+    case DB_NULL:
         return json_null();
     default:
-        return sq_jtext(s, col);
+        return db_jtext(s, col);
     }
 }
 
 /* Every row of s as an array of its ncol values. */
-static json_t *all_rows(sqlite3_stmt *s, int ncol)
+static json_t *all_rows(struct db_stmt *s, int ncol)
 {
     json_t *a = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         json_t *row = json_array();
         for (int i = 0; i < ncol; i++)
             json_array_append_new(row, col_value(s, i));
         json_array_append_new(a, row);
     }
-    sq_done(s);
+    db_reset(s);
     return a;
 }
 
@@ -467,7 +465,7 @@ json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id)
         "a.state, coalesce(r.status, ''), r.total "
         "FROM assignment a JOIN \"case\" c ON c.id = a.case_id "
         "JOIN region g ON g.code = c.region_code JOIN unit u ON u.id = c.unit_id "
-        "JOIN user us ON us.id = a.user_id LEFT JOIN reviewer rv ON rv.user_id = a.user_id "
+        "JOIN \"user\" us ON us.id = a.user_id LEFT JOIN reviewer rv ON rv.user_id = a.user_id "
         "LEFT JOIN region rg ON rg.code = rv.region_code "
         "LEFT JOIN review r ON r.stage_id = a.stage_id AND r.case_id = a.case_id "
         " AND r.user_id = a.user_id "
@@ -476,10 +474,10 @@ json_t *store_ranking_export_assignments(struct store *st, int64_t stage_id)
         "AND coalesce(rv.region_code, '') <> c.region_code AND coalesce(rv.unit_id, 0) <> "
         "c.unit_id "
         "ORDER BY c.id, us.name, a.user_id";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     return all_rows(s, 10);
 }
 
@@ -494,54 +492,56 @@ json_t *store_ranking_export_scores(struct store *st, int64_t stage_id)
         "SELECT id, name FROM criterion WHERE stage_id = ?1 ORDER BY seq";
     static const char sql[] =
         "SELECT c.id, c.title, g.name, us.name, r.status, r.total, "
-        "coalesce(strftime('%Y-%m-%d %H:%M', r.submitted_at, '+8 hours'), ''), "
-        "r.comment, r.user_id "
+        "r.submitted_at, r.comment, r.user_id "
         "FROM review r JOIN \"case\" c ON c.id = r.case_id JOIN region g ON g.code = c.region_code "
-        "JOIN user us ON us.id = r.user_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
+        "JOIN \"user\" us ON us.id = r.user_id LEFT JOIN reviewer rv ON rv.user_id = r.user_id "
         "WHERE r.stage_id = ?1 AND " NO_CONFLICT "ORDER BY c.id, us.name, r.user_id";
     static const char sql_scores[] =
         "SELECT criterion_id, score FROM review_score WHERE stage_id = ?1 AND case_id = ?2 "
         "AND user_id = ?3";
-    sqlite3_stmt *s = sq_prepare(st, sql_crit);
+    struct db_stmt *s = store_stmt(st, sql_crit);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *names = json_array();
     int64_t crit[64];
     int ncrit = 0;
-    while (sqlite3_step(s) == SQLITE_ROW && ncrit < 64) {
-        crit[ncrit++] = sqlite3_column_int64(s, 0);
-        json_array_append_new(names, sq_jtext(s, 1));
+    while (db_step(s) == DB_ROW && ncrit < 64) {
+        crit[ncrit++] = db_column_int64(s, 0);
+        json_array_append_new(names, db_jtext(s, 1));
     }
-    sq_done(s);
-    s = sq_prepare(st, sql);
-    sqlite3_stmt *q = sq_prepare(st, sql_scores);
+    db_reset(s);
+    s = store_stmt(st, sql);
+    struct db_stmt *q = store_stmt(st, sql_scores);
     if (!s || !q) {
         json_decref(names);
         return NULL;
     }
-    sqlite3_bind_int64(s, 1, stage_id);
+    db_bind_int64(s, 1, stage_id);
     json_t *rows = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         json_t *row = json_array();
-        for (int i = 0; i < 8; i++)
-            json_array_append_new(row, col_value(s, i));
+        for (int i = 0; i < 8; i++) {
+            json_t *v = i == 6 ? db_cst_minute(s, 6) : col_value(s, i);
+            if (i == 6 && json_is_null(v))
+                v = json_string(""); /* not submitted */
+            json_array_append_new(row, v);
+        }
         for (int i = 0; i < ncrit; i++)
             json_array_append_new(row, json_null());
-        sqlite3_bind_int64(q, 1, stage_id);
-        sqlite3_bind_int64(q, 2, sqlite3_column_int64(s, 0));
-        sqlite3_bind_int64(q, 3, sqlite3_column_int64(s, 8));
-        while (sqlite3_step(q) == SQLITE_ROW) {
-            int64_t cid = sqlite3_column_int64(q, 0);
+        db_bind_int64(q, 1, stage_id);
+        db_bind_int64(q, 2, db_column_int64(s, 0));
+        db_bind_int64(q, 3, db_column_int64(s, 8));
+        while (db_step(q) == DB_ROW) {
+            int64_t cid = db_column_int64(q, 0);
             for (int i = 0; i < ncrit; i++)
                 if (crit[i] == cid)
-                    json_array_set_new(row, (size_t)(8 + i),
-                                       json_real(sqlite3_column_double(q, 1)));
+                    json_array_set_new(row, (size_t)(8 + i), json_real(db_column_double(q, 1)));
         }
-        sq_done(q);
+        db_reset(q);
         json_array_append_new(rows, row);
     }
-    sq_done(s);
+    db_reset(s);
     return json_pack("{s:o,s:o}", "criteria", names, "rows", rows);
 }
 
@@ -562,19 +562,41 @@ void ranking_texts_free(struct ranking_texts *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Append (after a newline when sep) body of n bytes to t's text k; 0 or -1. */
+static int text_append(struct ranking_texts *t, int k, int sep, const char *body, size_t n)
+{
+    size_t at = t->lens[k];
+    char *x = realloc(t->texts[k], at + (sep != 0) + n + 1);
+    if (!x)
+        return -1;
+    if (sep)
+        x[at++] = '\n';
+    memcpy(x + at, body, n);
+    x[at + n] = 0;
+    t->texts[k] = x;
+    t->lens[k] = at + n;
+    return 0;
+}
+
+/*
+ * The cases, then their sections in one pass ordered as the cases are,
+ * walked beside them: each text is the title and a newline, then the
+ * sections joined by newlines (as group_concat joined them before).
+ */
 int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_texts *t)
 {
-    static const char sql[] =
-        "SELECT c.id, c.title, (SELECT group_concat(body_md, char(10)) FROM "
-        " (SELECT body_md FROM case_section WHERE case_id = c.id ORDER BY seq)) "
-        "FROM \"case\" c WHERE c.campaign_id = ?1 AND c.status <> 'draft' ORDER BY c.id";
+    static const char sql[] = "SELECT c.id, c.title FROM \"case\" c "
+                              "WHERE c.campaign_id = ?1 AND c.status <> 'draft' ORDER BY c.id";
+    static const char sql_sections[] =
+        "SELECT s.case_id, s.body_md FROM case_section s JOIN \"case\" c ON c.id = s.case_id "
+        "WHERE c.campaign_id = ?1 AND c.status <> 'draft' ORDER BY s.case_id, s.seq";
     memset(t, 0, sizeof *t);
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, campaign_id);
+    db_bind_int64(s, 1, campaign_id);
     int cap = 0, step, rc = RC_ERROR;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((step = db_step(s)) == DB_ROW) {
         if (t->n == cap) {
             int n = cap ? cap * 2 : 1024;
             int64_t *ids = realloc(t->ids, (size_t)n * sizeof *ids);
@@ -593,9 +615,9 @@ int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_te
                 goto out;
             cap = n;
         }
-        const char *title = sq_text(s, 1), *body = sq_text(s, 2);
-        size_t tl = strlen(title), bl = strlen(body);
-        char *title_copy = strdup(title), *text = malloc(tl + bl + 2);
+        const char *title = db_text(s, 1);
+        size_t tl = strlen(title);
+        char *title_copy = strdup(title), *text = malloc(tl + 2);
         if (!title_copy || !text) {
             free(title_copy);
             free(text);
@@ -603,17 +625,36 @@ int store_ranking_texts(struct store *st, int64_t campaign_id, struct ranking_te
         }
         memcpy(text, title, tl);
         text[tl] = '\n';
-        memcpy(text + tl + 1, body, bl + 1);
-        t->ids[t->n] = sqlite3_column_int64(s, 0);
+        text[tl + 1] = 0;
+        t->ids[t->n] = db_column_int64(s, 0);
         t->titles[t->n] = title_copy;
         t->texts[t->n] = text;
-        t->lens[t->n] = tl + 1 + bl;
+        t->lens[t->n] = tl + 1;
         t->n++;
     }
-    if (step == SQLITE_DONE)
+    if (step != DB_DONE)
+        goto out;
+    db_reset(s);
+    if (!(s = store_stmt(st, sql_sections)))
+        goto out;
+    db_bind_int64(s, 1, campaign_id);
+    int at = 0;
+    int64_t prev = 0;
+    while ((step = db_step(s)) == DB_ROW) {
+        int64_t id = db_column_int64(s, 0);
+        while (at < t->n && t->ids[at] < id)
+            at++;
+        if (at == t->n || t->ids[at] != id)
+            continue; /* cannot happen: both read the same cases */
+        if (text_append(t, at, prev == id, db_text(s, 1), db_column_bytes(s, 1)) != 0)
+            goto out;
+        prev = id;
+    }
+    if (step == DB_DONE)
         rc = RC_OK;
 out:
-    sq_done(s);
+    if (s)
+        db_reset(s);
     if (rc != RC_OK)
         ranking_texts_free(t);
     return rc;
@@ -627,30 +668,30 @@ json_t *store_ranking_case_text(struct store *st, int64_t campaign_id, int64_t c
         "WHERE c.id = ?1 AND c.campaign_id = ?2 AND c.status <> 'draft'";
     static const char sql_sections[] =
         "SELECT seq, body_md FROM case_section WHERE case_id = ?1 ORDER BY seq";
-    sqlite3_stmt *s = sq_prepare(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     if (!s)
         return NULL;
-    sqlite3_bind_int64(s, 1, case_id);
-    sqlite3_bind_int64(s, 2, campaign_id);
+    db_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 2, campaign_id);
     json_t *o = NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        o = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)sqlite3_column_int64(s, 0),
-                      "title", sq_jtext(s, 1), "region", sq_jtext(s, 2), "unit", sq_jtext(s, 3),
-                      "status", sq_jtext(s, 4));
-    sq_done(s);
+    if (db_step(s) == DB_ROW)
+        o = json_pack("{s:I,s:o,s:o,s:o,s:o}", "id", (json_int_t)db_column_int64(s, 0), "title",
+                      db_jtext(s, 1), "region", db_jtext(s, 2), "unit", db_jtext(s, 3), "status",
+                      db_jtext(s, 4));
+    db_reset(s);
     if (!o)
         return NULL;
-    s = sq_prepare(st, sql_sections);
+    s = store_stmt(st, sql_sections);
     if (!s) {
         json_decref(o);
         return NULL;
     }
-    sqlite3_bind_int64(s, 1, case_id);
+    db_bind_int64(s, 1, case_id);
     json_t *secs = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            secs, json_pack("{s:i,s:o}", "seq", sqlite3_column_int(s, 0), "body", sq_jtext(s, 1)));
-    sq_done(s);
+    while (db_step(s) == DB_ROW)
+        json_array_append_new(secs, json_pack("{s:i,s:o}", "seq", (int)db_column_int64(s, 0),
+                                              "body", db_jtext(s, 1)));
+    db_reset(s);
     json_object_set_new(o, "sections", secs);
     return o;
 }
@@ -668,13 +709,13 @@ static int move(struct store_tx *tx, int64_t stage_id, enum stage_state from, en
     int to = stage_transition(from, a);
     if (to < 0)
         return RC_STATE;
-    sqlite3_stmt *s = tx_prepare(tx, sql);
+    struct db_stmt *s = tx_stmt(tx, sql);
     if (!s)
         return RC_ERROR;
-    sqlite3_bind_int64(s, 1, stage_id);
-    sqlite3_bind_text(s, 2, stage_state_name(from), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, stage_state_name((enum stage_state)to), -1, SQLITE_STATIC);
-    return tx_exec_changed(tx, s, RC_STATE);
+    db_bind_int64(s, 1, stage_id);
+    db_bind_text(s, 2, stage_state_name(from), -1);
+    db_bind_text(s, 3, stage_state_name((enum stage_state)to), -1);
+    return db_run_changed(s, RC_STATE);
 }
 
 int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
@@ -682,24 +723,35 @@ int tx_ranking_close(struct store_tx *tx, int64_t stage_id)
     return move(tx, stage_id, STAGE_RELEASED, STAGE_CLOSE);
 }
 
+/* Each row's result, and its flags beside it when the case is in the stage's pool. */
 static int save_rows(struct store_tx *tx, int64_t stage_id, const struct ranking_row *rows, int n)
 {
     static const char sql[] =
         "UPDATE stage_case SET score = ?3, rank = ?4, advanced = ?5, borderline = ?6, "
         "explanation = ?7 WHERE stage_id = ?1 AND case_id = ?2";
-    sqlite3_stmt *s = tx_prepare(tx, sql);
-    if (!s)
-        return RC_ERROR;
+    static const char sql_flag[] =
+        "INSERT INTO stage_case_flag (stage_id, case_id, proposed, below_quorum) "
+        "SELECT stage_id, case_id, ?3, ?4 FROM stage_case WHERE stage_id = ?1 AND case_id = ?2 "
+        "ON CONFLICT (stage_id, case_id) DO UPDATE SET proposed = excluded.proposed, "
+        "below_quorum = excluded.below_quorum";
     for (int i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, stage_id);
-        sqlite3_bind_int64(s, 2, rows[i].case_id);
-        sqlite3_bind_double(s, 3, rows[i].score);
-        sqlite3_bind_int(s, 4, rows[i].rank);
-        sqlite3_bind_int(s, 5, rows[i].advanced);
-        sqlite3_bind_int(s, 6, rows[i].borderline);
-        sqlite3_bind_text(s, 7, rows[i].explanation ? rows[i].explanation : "{}", -1,
-                          SQLITE_STATIC);
-        if (tx_exec(tx, s) != RC_OK)
+        struct db_stmt *s = tx_stmt(tx, sql);
+        if (!s)
+            return RC_ERROR;
+        db_bind_int64(s, 1, stage_id);
+        db_bind_int64(s, 2, rows[i].case_id);
+        db_bind_double(s, 3, rows[i].score);
+        db_bind_int64(s, 4, rows[i].rank);
+        db_bind_int64(s, 5, rows[i].advanced);
+        db_bind_int64(s, 6, rows[i].borderline);
+        db_bind_text(s, 7, rows[i].explanation ? rows[i].explanation : "{}", -1);
+        if (db_run(s) != RC_OK || !(s = tx_stmt(tx, sql_flag)))
+            return RC_ERROR;
+        db_bind_int64(s, 1, stage_id);
+        db_bind_int64(s, 2, rows[i].case_id);
+        db_bind_int64(s, 3, rows[i].proposed);
+        db_bind_int64(s, 4, rows[i].below_quorum);
+        if (db_run(s) != RC_OK)
             return RC_ERROR;
     }
     return RC_OK;
@@ -737,17 +789,18 @@ int tx_ranking_advance(struct store_tx *tx, int64_t stage_id, const struct ranki
     /* The next stage must not have started: it is in setup, where its pool is filled. */
     if ((rc = move(tx, next_id, STAGE_SETUP, STAGE_FILL)) != RC_OK)
         return rc;
-    if (tx_exec_id(tx, sql_clear, next_id) != RC_OK)
-        return RC_ERROR;
-    sqlite3_stmt *s = tx_prepare(tx, sql_add);
+    struct db_stmt *s = tx_stmt(tx, sql_clear);
     if (!s)
+        return RC_ERROR;
+    db_bind_int64(s, 1, next_id);
+    if (db_run(s) != RC_OK || !(s = tx_stmt(tx, sql_add)))
         return RC_ERROR;
     for (int i = 0; i < n; i++) {
         if (!rows[i].advanced)
             continue;
-        sqlite3_bind_int64(s, 1, next_id);
-        sqlite3_bind_int64(s, 2, rows[i].case_id);
-        if (tx_exec(tx, s) != RC_OK)
+        db_bind_int64(s, 1, next_id);
+        db_bind_int64(s, 2, rows[i].case_id);
+        if (db_run(s) != RC_OK)
             return RC_ERROR;
     }
     return RC_OK;
