@@ -18,8 +18,8 @@
  * the results page and every published case's pages, as publication does
  * in a real campaign (a case's two pages cost about 380 µs of CPU, more
  * than all the rest of its load; a load test's filler is measured on the
- * pages real visitors would read).  Then the session ends: the trigram
- * index built on the second core copied in, WAL and synchronous=FULL
+ * pages real visitors would read).  Then the session ends: the two search
+ * indexes built on the second core copied in, WAL and synchronous=FULL
  * again, statistics for the planner.  Nothing is durable before the end;
  * on failure `laurel demo` removes the database.
  */

@@ -14,8 +14,8 @@
  * indexes come back.  The search indexes are rebuilt at the end in one
  * sorted pass each (FTS5 indexes a sorted bulk insert several times faster
  * than rows interleaved with other tables' inserts), with a large
- * in-memory buffer (fts_buffer): the bigram one here, the trigram one on a
- * thread of its own (bulk_search.c), copied in by store_bulk_end.  The
+ * in-memory buffer (fts_buffer), both on a thread of their own
+ * (bulk_search.c), copied in by store_bulk_end.  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
  * does), so it takes about the same time at any size.
  */
@@ -177,18 +177,19 @@ static int fts_buffer(sqlite3 *db, const char *table, long bytes)
 }
 
 /*
- * Both search indexes: the trigram one (case_fts) on a thread of its own,
- * copied in at store_bulk_end (bulk_search.c), or here if that cannot
- * start; the bigram one (case_short) here.
+ * Both search indexes (case_fts, trigram; case_short, bigram) on a thread
+ * of their own, copied in at store_bulk_end (bulk_search.c), or here if
+ * that cannot start.
  */
 static int index_cases(struct store_bulk *b, sqlite3 *db)
 {
     b->tx.st->bulk_side = bulk_side_start(db);
-    if (!b->tx.st->bulk_side &&
-        (fts_buffer(db, "case_fts", BULK_FTS_BUFFER) != 0 || store_index_case_fts(db) != 0 ||
-         fts_buffer(db, "case_fts", FTS_DEFAULT_BUFFER) != 0))
-        return -1;
-    return fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 && store_index_case_short(db) == 0 &&
+    if (b->tx.st->bulk_side)
+        return 0;
+    return fts_buffer(db, "case_fts", BULK_FTS_BUFFER) == 0 && store_index_case_fts(db) == 0 &&
+                   fts_buffer(db, "case_fts", FTS_DEFAULT_BUFFER) == 0 &&
+                   fts_buffer(db, "case_short", BULK_FTS_BUFFER) == 0 &&
+                   store_index_case_short(db) == 0 &&
                    fts_buffer(db, "case_short", FTS_DEFAULT_BUFFER) == 0
                ? 0
                : -1;
@@ -339,7 +340,7 @@ int store_bulk_end(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot build the search index");
         return -1;
     }
-    store_bulk_lap("trigram index joined");
+    store_bulk_lap("search indexes joined");
     if (writer_run_bare(st->writer, bulk_mode, NULL) != 0 ||
         writer_run_sync(st->writer, analyse_job, NULL) != 0) {
         snprintf(err, errlen, "cannot analyse the database");

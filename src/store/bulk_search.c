@@ -1,26 +1,29 @@
 /*
- * bulk_search.c — a bulk load's trigram search index (case_fts) built on
- * the second core while the writer goes on (bulk.h, sqlite_int.h).
+ * bulk_search.c — a bulk load's two search indexes (case_fts, trigram;
+ * case_short, bigram) built on the second core while the writer goes on
+ * (bulk.h, sqlite_int.h).
  *
- * The trigram index is most of a bulk load's time (about 120 µs of CPU a
- * case, against 30 for the bigram index).  It is built by a thread of its
- * own that shares no database with the writer: the writer reads what the
- * index takes of each case (store_case_fts_rows_sql) once, into a spool
+ * The two full-text indexes are most of a bulk load's own time (about 120
+ * µs of CPU a case for the trigram one, 30 for the bigram one).  They are
+ * built by a thread of its own that shares no database with the writer:
+ * the writer reads what the indexes take of each case once
+ * (store_case_fts_rows_sql, and the summary case_short takes) into a spool
  * file in the data folder (unlinked at once, so it never outlives the
- * process); the thread reads the spool and fills the same FTS5 table, made
- * from the same CREATE text, in a side database file with no journal, with
- * the settings store_index_case_fts uses.  At the end of the load the
+ * process); the thread reads the spool twice and fills the same FTS5
+ * tables, made from the same CREATE text, in a side database file with no
+ * journal, with the settings store_index_case_fts and bulk.c use: the
+ * trigram one first, the bigram one after.  At the end of the load the
  * writer, outside any transaction, attaches the side file and copies the
- * table's shadow tables (data, idx, docsize, config: a contentless table)
+ * tables' shadow tables (data, idx, docsize, config: contentless tables)
  * into its own, which nothing wrote meanwhile (nothing but a bulk load
- * writes case_fts), and removes the file.
+ * writes case_fts or case_short), and removes the file.
  *
  * Why not read the database from the thread: an earlier try did, on a
  * snapshot of the WAL while the writer wrote, and one run in tens ended
  * early for a cause not found.  Here nothing is shared but the spool, which
  * the writer has finished before the thread starts; and any failure of the
- * side build is only logged: the writer then builds the index itself, as
- * before, so the load never fails for it.
+ * side build is only logged: the writer then builds both indexes itself,
+ * as before, so the load never fails for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,13 +39,14 @@
 #define SIDE_FTS_BUFFER (64L << 20) /* as bulk.c's: a few large segments */
 #define SIDE_FTS_DEFAULT (1L << 20)
 #define SIDE_NULL 0xFFFFFFFFu
-#define SIDE_FIELDS 4 /* title, unit, tags, body */
+#define SIDE_FIELDS 5 /* title, unit, tags, body (case_fts); summary (case_short's fourth) */
+#define SIDE_TABLES 2
 
 struct bulk_side {
     pthread_t thread;
     FILE *spool;  /* id, then each field as a length (SIDE_NULL) and its bytes */
     char *path;   /* the side database */
-    char *create; /* case_fts's CREATE VIRTUAL TABLE text */
+    char *create[SIDE_TABLES]; /* case_fts's and case_short's CREATE VIRTUAL TABLE text */
     int rc;       /* the thread's: 0 when the side index is whole */
     char err[256];
 };
@@ -55,11 +59,20 @@ static int put_field(FILE *f, const unsigned char *p, int n)
                : -1;
 }
 
-/* What case_fts takes of each case, from db (the writer's, in the load) into s->spool. */
+/*
+ * What both indexes take of each case, from db (the writer's, in the load)
+ * into s->spool: case_fts's rows in their order, each with its summary
+ * (case_short's rows are the same cases, title, unit and tags).
+ */
 static int spool_rows(sqlite3 *db, struct bulk_side *s)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, store_case_fts_rows_sql, -1, &q, NULL) != SQLITE_OK)
+    char *sql = sqlite3_mprintf("SELECT r.*, (SELECT summary FROM \"case\" WHERE id = r.id) "
+                                "FROM (%s) AS r",
+                                store_case_fts_rows_sql);
+    sqlite3_stmt *q = NULL;
+    int ok = sql && sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK;
+    sqlite3_free(sql);
+    if (!ok)
         return -1;
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -80,7 +93,10 @@ static int side_fail(struct bulk_side *s, sqlite3 *db, const char *what)
     return -1;
 }
 
-/* Read one field of the spool into *buf (grown as needed): 1 present, 0 NULL, -1 error. */
+/*
+ * Read one field of the spool into *buf (grown as needed), or pass over it
+ * (buf NULL): 1 present, 0 NULL, -1 error.
+ */
 static int get_field(FILE *f, char **buf, size_t *cap)
 {
     uint32_t len;
@@ -88,6 +104,8 @@ static int get_field(FILE *f, char **buf, size_t *cap)
         return -1;
     if (len == SIDE_NULL)
         return 0;
+    if (!buf)
+        return fseek(f, (long)len, SEEK_CUR) == 0 ? 1 : -1;
     if ((size_t)len + 1 > *cap) {
         char *more = realloc(*buf, (size_t)len + 1);
         if (!more)
@@ -101,12 +119,27 @@ static int get_field(FILE *f, char **buf, size_t *cap)
     return 1;
 }
 
-static int side_insert(struct bulk_side *s, sqlite3 *db)
+/*
+ * The side tables, filled from the spool: each one's INSERT, and for each
+ * field of the spool the parameter it binds (0: passed over).
+ */
+static const struct {
+    const char *name, *insert;
+    int param[SIDE_FIELDS];
+} side_table[SIDE_TABLES] = {
+    {"case_fts", "INSERT INTO case_fts (rowid, title, unit, tags, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+     {2, 3, 4, 5, 0}},
+    {"case_short",
+     "INSERT INTO case_short (rowid, title, unit, tags, summary) VALUES (?1, ?2, ?3, ?4, ?5)",
+     {2, 3, 4, 0, 5}},
+};
+
+static int side_insert(struct bulk_side *s, sqlite3 *db, int t)
 {
-    static const char sql[] = "INSERT INTO case_fts (rowid, title, unit, tags, body) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *ins;
-    if (sqlite3_prepare_v2(db, sql, -1, &ins, NULL) != SQLITE_OK)
+    if (fseek(s->spool, 0, SEEK_SET) != 0)
+        return side_fail(s, NULL, "spool");
+    if (sqlite3_prepare_v2(db, side_table[t].insert, -1, &ins, NULL) != SQLITE_OK)
         return side_fail(s, db, "prepare");
     char *buf[SIDE_FIELDS] = {0};
     size_t cap[SIDE_FIELDS] = {0};
@@ -115,13 +148,16 @@ static int side_insert(struct bulk_side *s, sqlite3 *db)
     while (rc == 0 && fread(&id, sizeof id, 1, s->spool) == 1) {
         sqlite3_bind_int64(ins, 1, id);
         for (int i = 0; rc == 0 && i < SIDE_FIELDS; i++) {
-            int got = get_field(s->spool, &buf[i], &cap[i]);
+            int param = side_table[t].param[i];
+            int got = get_field(s->spool, param ? &buf[i] : NULL, &cap[i]);
             if (got < 0)
                 rc = side_fail(s, NULL, "spool");
+            else if (!param)
+                continue;
             else if (got)
-                sqlite3_bind_text(ins, i + 2, buf[i], -1, SQLITE_STATIC);
+                sqlite3_bind_text(ins, param, buf[i], -1, SQLITE_STATIC);
             else
-                sqlite3_bind_null(ins, i + 2);
+                sqlite3_bind_null(ins, param);
         }
         if (rc == 0 && sqlite3_step(ins) != SQLITE_DONE)
             rc = side_fail(s, db, "insert");
@@ -135,31 +171,51 @@ static int side_insert(struct bulk_side *s, sqlite3 *db)
     return rc;
 }
 
-/* The thread: the side database made, filled from the spool, closed. */
+/*
+ * Side table t made from its CREATE text and filled in one transaction,
+ * with the large buffer (and, for case_fts, store_index_case_fts's merge
+ * settings) while it fills, the defaults after.
+ */
+static int side_table_build(struct bulk_side *s, sqlite3 *db, int t)
+{
+    const char *name = side_table[t].name;
+    int fts = t == 0;
+    char *head = sqlite3_mprintf("%s; INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld); "
+                                 "%s BEGIN;",
+                                 s->create[t], name, name, SIDE_FTS_BUFFER,
+                                 fts ? store_case_fts_begin_sql : "");
+    char *tail = sqlite3_mprintf("%s INSERT INTO \"%w\" (\"%w\", rank) VALUES ('hashsize', %ld); "
+                                 "COMMIT;",
+                                 fts ? store_case_fts_end_sql : "", name, name, SIDE_FTS_DEFAULT);
+    int rc = 0;
+    if (!head || !tail)
+        rc = side_fail(s, NULL, "memory");
+    else if (sqlite3_exec(db, head, NULL, NULL, NULL) != SQLITE_OK)
+        rc = side_fail(s, db, name);
+    else if (side_insert(s, db, t) != 0)
+        rc = -1;
+    else if (sqlite3_exec(db, tail, NULL, NULL, NULL) != SQLITE_OK)
+        rc = side_fail(s, db, name);
+    sqlite3_free(head);
+    sqlite3_free(tail);
+    return rc;
+}
+
+/* The thread: the side database made, both tables filled from the spool, closed. */
 static void *side_build(void *arg)
 {
     struct bulk_side *s = arg;
     sqlite3 *db = NULL;
-    char *head = sqlite3_mprintf(
-        "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-131072; %s;"
-        "INSERT INTO case_fts (case_fts, rank) VALUES ('hashsize', %ld); %s BEGIN;",
-        s->create, SIDE_FTS_BUFFER, store_case_fts_begin_sql);
-    char *tail = sqlite3_mprintf(
-        "%s INSERT INTO case_fts (case_fts, rank) VALUES ('hashsize', %ld); COMMIT;",
-        store_case_fts_end_sql, SIDE_FTS_DEFAULT);
-    if (!head || !tail)
-        s->rc = side_fail(s, NULL, "memory");
-    else if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-                 SQLITE_OK ||
-             sqlite3_exec(db, head, NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+            SQLITE_OK ||
+        search_register(db) != 0 ||
+        sqlite3_exec(db,
+                     "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-131072;",
+                     NULL, NULL, NULL) != SQLITE_OK)
         s->rc = side_fail(s, db, "side database");
-    else if (side_insert(s, db) != 0)
-        s->rc = -1;
-    else if (sqlite3_exec(db, tail, NULL, NULL, NULL) != SQLITE_OK)
-        s->rc = side_fail(s, db, "side database");
+    for (int t = 0; s->rc == 0 && t < SIDE_TABLES; t++)
+        s->rc = side_table_build(s, db, t);
     sqlite3_close(db);
-    sqlite3_free(head);
-    sqlite3_free(tail);
     return NULL;
 }
 
@@ -172,7 +228,8 @@ static void side_free(struct bulk_side *s)
     if (s->path)
         unlink(s->path);
     sqlite3_free(s->path);
-    sqlite3_free(s->create);
+    for (int t = 0; t < SIDE_TABLES; t++)
+        sqlite3_free(s->create[t]);
     free(s);
 }
 
@@ -193,20 +250,25 @@ static FILE *spool_open(const char *dbpath)
 struct bulk_side *bulk_side_start(sqlite3 *db)
 {
     static const char create_sql[] =
-        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'case_fts'";
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1";
     const char *dbpath = sqlite3_db_filename(db, "main");
     struct bulk_side *s = calloc(1, sizeof *s);
     sqlite3_stmt *q = NULL;
     if (!s || !dbpath || !dbpath[0])
         goto fail;
-    if (sqlite3_prepare_v2(db, create_sql, -1, &q, NULL) != SQLITE_OK ||
-        sqlite3_step(q) != SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, create_sql, -1, &q, NULL) != SQLITE_OK)
         goto fail;
-    s->create = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(q, 0));
+    for (int t = 0; t < SIDE_TABLES; t++) {
+        sqlite3_bind_text(q, 1, side_table[t].name, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_ROW ||
+            !(s->create[t] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(q, 0))))
+            goto fail;
+        sqlite3_reset(q);
+    }
     s->path = sqlite3_mprintf("%s-fts-side", dbpath);
     sqlite3_finalize(q);
     q = NULL;
-    if (!s->create || !s->path)
+    if (!s->path)
         goto fail;
     unlink(s->path); /* a crashed load's */
     if (!(s->spool = spool_open(dbpath)) || spool_rows(db, s) != 0 ||
@@ -215,18 +277,19 @@ struct bulk_side *bulk_side_start(sqlite3 *db)
     return s;
 fail:
     sqlite3_finalize(q);
-    log_error("store: the search index is built on the writer (no side build: %s)",
+    log_error("store: the search indexes are built on the writer (no side build: %s)",
               s && s->path ? "cannot write its spool" : "no database file");
     side_free(s);
     return NULL;
 }
 
-/* Copy the side table's shadow tables over the writer's, outside any transaction. */
+/* Copy the side tables' shadow tables over the writer's, outside any transaction. */
 static int side_copy(sqlite3 *db, void *arg)
 {
     static const char tables_sql[] =
-        "SELECT name FROM bulk_side.sqlite_schema WHERE type = 'table' AND name LIKE 'case\\_fts\\_%' "
-        "ESCAPE '\\' ORDER BY name";
+        "SELECT name FROM bulk_side.sqlite_schema WHERE type = 'table' AND "
+        "(name LIKE 'case\\_fts\\_%' ESCAPE '\\' OR name LIKE 'case\\_short\\_%' ESCAPE '\\') "
+        "ORDER BY name";
     struct bulk_side *s = arg;
     char *attach = sqlite3_mprintf("ATTACH %Q AS bulk_side", s->path);
     int rc = attach && sqlite3_exec(db, attach, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -249,22 +312,24 @@ static int side_copy(sqlite3 *db, void *arg)
         n++;
     }
     sqlite3_finalize(q);
-    if (rc == 0 && n < 3)
-        rc = -1; /* data, idx, docsize, config */
+    if (rc == 0 && n < 3 * SIDE_TABLES)
+        rc = -1; /* data, idx, docsize, config of each */
     if (rc != 0)
-        log_error("store: cannot copy the side search index: %s", sqlite3_errmsg(db));
+        log_error("store: cannot copy the side search indexes: %s", sqlite3_errmsg(db));
     sqlite3_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(db, "DETACH bulk_side", NULL, NULL, NULL);
     return rc;
 }
 
-/* The index built by the writer after all: emptied first (a failed copy may have left rows). */
+/* The indexes built by the writer after all: emptied first (a failed copy may have left rows). */
 static int side_fallback(sqlite3 *db, void *arg)
 {
     (void)arg;
-    return sqlite3_exec(db, "INSERT INTO case_fts (case_fts) VALUES ('delete-all')", NULL, NULL,
-                        NULL) == SQLITE_OK &&
-                   store_index_case_fts(db) == 0
+    return sqlite3_exec(db,
+                        "INSERT INTO case_fts (case_fts) VALUES ('delete-all');"
+                        "INSERT INTO case_short (case_short) VALUES ('delete-all');",
+                        NULL, NULL, NULL) == SQLITE_OK &&
+                   store_index_cases(db) == 0
                ? 0
                : -1;
 }
@@ -278,7 +343,7 @@ int bulk_side_finish(struct store *st)
     pthread_join(s->thread, NULL);
     int rc = s->rc;
     if (rc != 0)
-        log_error("store: the side build of the search index failed (%s); built again here",
+        log_error("store: the side build of the search indexes failed (%s); built again here",
                   s->err);
     if (rc == 0 && writer_run_bare(st->writer, side_copy, s) != 0)
         rc = -1;

@@ -130,7 +130,7 @@ int store_index_case_short(sqlite3 *db);
 extern const char store_case_fts_rows_sql[], store_case_fts_begin_sql[],
     store_case_fts_end_sql[];
 /*
- * A bulk load's trigram index built on a thread of its own (bulk_search.c):
+ * A bulk load's two search indexes built on a thread of their own (bulk_search.c):
  * started on the writer inside the load, after the case tables are whole
  * (NULL if it cannot start: then the caller builds it); finished from the
  * loader's thread before the load ends (joined, copied in; built by the

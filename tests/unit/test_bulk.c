@@ -27,6 +27,7 @@
 
 #include "store/accounts.h"
 #include "store/bulk.h"
+#include "store/sqlite_int.h"
 
 struct folder {
     char dir[64];
@@ -65,7 +66,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The first column of a one-row query on a connection of the test's own. */
+/* The first column of a one-row query on a connection of the test's own (with
+ * case_short's tokenizer). */
 static int64_t query(const char *dir, const char *sql)
 {
     char path[128];
@@ -74,6 +76,7 @@ static int64_t query(const char *dir, const char *sql)
     sqlite3_stmt *s;
     int64_t v = -1;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(search_register(db), 0);
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
         fail_msg("cannot prepare %s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(s) == SQLITE_ROW)
@@ -263,9 +266,10 @@ static int file_in(const char *dir, const char *name)
 }
 
 /*
- * The trigram index, built on a thread of its own and copied in at the end
- * (bulk_search.c), finds what the cases hold, passes FTS5's own check, and
- * leaves no side file in the folder.
+ * The trigram and the bigram index, built on a thread of their own and
+ * copied in at the end (bulk_search.c), find what the cases hold (the
+ * bigram one only in title, unit, tags and summary), pass FTS5's own check,
+ * and leave no side file in the folder.
  */
 static void test_search_index(void **state)
 {
@@ -285,12 +289,25 @@ static void test_search_index(void **state)
                                    "'title:案例17'"),
                      17);
     assert_int_equal(query(f->dir, "SELECT v FROM case_fts_config WHERE k = 'automerge'"), 4);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM case_short_docsize"), SEARCH_CASES);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM case_short WHERE case_short MATCH '垃圾'"),
+                     SEARCH_CASES / 3);
+    assert_int_equal(query(f->dir, "SELECT count(*) FROM case_short WHERE case_short MATCH '电梯'"),
+                     0);
+    assert_int_equal(query(f->dir, "SELECT min(rowid) FROM case_short WHERE case_short MATCH "
+                                   "'unit:浦东'"),
+                     1);
+    assert_int_equal(query(f->dir, "SELECT v FROM case_short_config WHERE k = 'hashsize'"),
+                     1 << 20);
     char path[128], *msg = NULL;
     sqlite3 *db;
     snprintf(path, sizeof path, "%s/laurel.db", f->dir);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, "INSERT INTO case_fts (case_fts) VALUES ('integrity-check')", NULL, NULL,
-                     &msg) != SQLITE_OK)
+    assert_int_equal(search_register(db), 0);
+    if (sqlite3_exec(db,
+                     "INSERT INTO case_fts (case_fts) VALUES ('integrity-check');"
+                     "INSERT INTO case_short (case_short) VALUES ('integrity-check');",
+                     NULL, NULL, &msg) != SQLITE_OK)
         fail_msg("integrity-check: %s", msg ? msg : "?");
     sqlite3_close(db);
     assert_false(file_in(f->dir, "laurel.db-fts-side"));
