@@ -4495,7 +4495,7 @@ static int plant_vote_ord(struct store_tx *tx, int64_t id, int64_t case_id, int6
                               "ua_hash) VALUES (?1, 1, ?2, ?3, ?7, ?4, ?5, ?6, 'ua')";
     char at[STORE_NOW_LEN + 4], day[11];
     store_time(at, t);
-    snprintf(at + 19, 6, ".%03dZ", ms);
+    snprintf(at + 19, sizeof at - 19, ".%03dZ", ms);
     snprintf(day, sizeof day, "%.10s", at);
     struct db_stmt *s = tx_stmt(tx, sql);
     db_bind_int64(s, 1, id);
