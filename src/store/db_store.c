@@ -154,10 +154,15 @@ int tx_public_refresh(struct store_tx *tx, int64_t campaign)
     return db_public_refresh(tx->st->wconn, campaign) == 0 ? RC_OK : RC_ERROR;
 }
 
+void tx_public_take(struct store_tx *tx)
+{
+    tx->st->campaign_id = db_public_campaign(tx->st->wconn);
+}
+
 int tx_public_reload(struct store_tx *tx)
 {
     struct store *st = tx->st;
-    st->campaign_id = db_public_campaign(st->wconn);
+    tx_public_take(tx);
     if (st->campaign_id && db_public_refresh(st->wconn, st->campaign_id) != 0)
         return RC_ERROR;
     return RC_OK;

@@ -2,9 +2,9 @@
  * notice.c — 公示 in the store: publishing a campaign's award proposal,
  * the public list by tier and region, objections and their answers; see
  * notice.h.  Written over the driver (db.h): it runs on SQLite and on
- * PostgreSQL.  Closing the notice (tx_notice_close) stays in
- * sqlite_notice_close.c: it refreshes the public read tables and the
- * store's public campaign, which are SQLite's until they move too.
+ * PostgreSQL.  Closing the notice publishes the campaign: its cases' final
+ * tiers, its public read tables (public.h), its signed statement, and the
+ * store's public campaign taken afresh.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,8 @@
 #include "store/award.h"
 #include "store/news.h"
 #include "store/notice.h"
+#include "store/public.h"
+#include "store/statement.h"
 #include "store/store_int.h"
 
 json_t *store_notice(struct store *st, int64_t stage_id)
@@ -480,4 +482,73 @@ int tx_objection_answer(struct store_tx *tx, int64_t stage_id, int64_t id, int u
     if ((rc = db_run(s)) != RC_OK)
         return rc;
     return tx_outbox_add(tx, contact, subject, body);
+}
+
+int tx_notice_close(struct store_tx *tx, int64_t stage_id)
+{
+    static const char ok[] =
+        "SELECT n.campaign_id, n.state = 'open', (SELECT count(*) FROM objection o WHERE "
+        "o.campaign_id = n.campaign_id AND o.state = 'open') FROM stage s JOIN notice n ON "
+        "n.campaign_id = s.campaign_id WHERE s.id = ?1";
+    struct db_stmt *s = tx_stmt(tx, ok);
+    if (!s)
+        return RC_ERROR;
+    db_bind_int64(s, 1, stage_id);
+    if (db_step(s) != DB_ROW) {
+        db_reset(s);
+        return RC_STATE;
+    }
+    int64_t campaign = db_column_int64(s, 0);
+    int open = (int)db_column_int64(s, 1), objections = (int)db_column_int64(s, 2);
+    db_reset(s);
+    if (!open || objections)
+        return RC_STATE;
+    /*
+     * The campaign published: its cases' final tiers, the cases that went
+     * through the review shown (as published, dated now unless they were
+     * already), the campaign itself, its public read tables, and the
+     * public campaign taken afresh (the newest published).  Only the rows
+     * that change are written (a campaign of a million published cases
+     * would otherwise rewrite every row and its index entries).  ?1 is the
+     * campaign, ?2 the time now.
+     */
+    static const struct {
+        const char *sql;
+        int now;
+    } steps[] = {
+        {"UPDATE \"case\" SET tier_id = (SELECT a.tier_id FROM award a WHERE "
+         "a.campaign_id = ?1 AND a.case_id = \"case\".id) WHERE campaign_id = ?1 AND "
+         "tier_id IS DISTINCT FROM (SELECT a.tier_id FROM award a WHERE a.campaign_id = ?1 AND "
+         "a.case_id = \"case\".id)",
+         0},
+        {"UPDATE \"case\" SET status = 'published', published_at = coalesce(published_at, ?2) "
+         "WHERE campaign_id = ?1 AND (status IN ('passed','published') OR tier_id IS NOT NULL) "
+         "AND (status IS DISTINCT FROM 'published' OR published_at IS NULL)",
+         1},
+        {"UPDATE campaign SET status = 'published', published_at = coalesce(published_at, ?2) "
+         "WHERE id = ?1",
+         1},
+        {"UPDATE notice SET state = 'closed', closed_at = ?2 WHERE campaign_id = ?1", 1},
+    };
+    char now[STORE_NOW_LEN];
+    store_now(now);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (!(s = tx_stmt(tx, steps[i].sql)))
+            return RC_ERROR;
+        db_bind_int64(s, 1, campaign);
+        if (steps[i].now)
+            db_bind_text(s, 2, now, -1);
+        int rc = db_run(s);
+        if (rc != RC_OK)
+            return rc;
+    }
+    if (db_public_refresh(tx_conn(tx), campaign) != 0)
+        return RC_ERROR;
+    /* The published list, signed (statement.h); the caller's own audit row, if any, follows. */
+    struct statement_issue q = {campaign, 0, 0};
+    int rc = tx_statement_issue(tx, &q);
+    if (rc != RC_OK)
+        return rc;
+    tx_public_take(tx);
+    return RC_OK;
 }

@@ -93,6 +93,8 @@ int tx_public_refresh(struct store_tx *tx, int64_t campaign);
  * once a campaign is published.  RC_OK or RC_ERROR.
  */
 int tx_public_reload(struct store_tx *tx);
+/* The public campaign taken afresh inside a write, its read tables as they are (a publication's). */
+void tx_public_take(struct store_tx *tx);
 /* The installation's signing key (signkey.h) of st: zero on a store over a connection. */
 struct signkey;
 const struct signkey *store_signkey(struct store *st);

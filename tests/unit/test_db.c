@@ -2084,7 +2084,7 @@ static void test_accounts_store(void **state)
 
 /* The 公示's writes, one op a write. */
 struct notice_op {
-    enum { O_PUBLISH, O_CODE, O_FILE, O_ANSWER } op;
+    enum { O_PUBLISH, O_CODE, O_FILE, O_ANSWER, O_CLOSE } op;
     const char *contact, *code;
     int64_t case_id, id, tier_id;
     long now;
@@ -2104,6 +2104,8 @@ static int notice_write(struct store_tx *tx, void *arg)
         return tx_objection_file(tx, &o->f);
     case O_ANSWER:
         return tx_objection_answer(tx, 1, o->id, o->uphold, o->tier_id, "答复", "主题", "正文");
+    case O_CLOSE:
+        return tx_notice_close(tx, 1);
     }
     return RC_ERROR;
 }
@@ -2251,6 +2253,33 @@ static void test_notice_store(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "state")),
                         "upheld");
     json_decref(list);
+
+    /* Closed: the campaign published with its awarded cases in their tiers, and signed. */
+    assert_int_equal(store_public_campaign(st), 0);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CLOSE}), RC_OK);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM campaign WHERE id = ?1 AND "
+                                  "status = 'published' AND published_at LIKE '____-__-__T%'",
+                              1),
+                     1);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM notice WHERE campaign_id = ?1 AND "
+                                  "state = 'closed' AND closed_at IS NOT NULL",
+                              1),
+                     1);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM \"case\" c JOIN award a ON "
+                                  "a.case_id = c.id WHERE c.campaign_id = ?1 AND "
+                                  "c.status = 'published' AND c.tier_id = a.tier_id",
+                              1),
+                     read_int(st, "SELECT count(*) FROM award WHERE campaign_id = ?1 AND "
+                                  "tier_id IS NOT NULL",
+                              1));
+    assert_int_equal(read_int(st, "SELECT tier_id FROM \"case\" WHERE id = ?1", 3), 2);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM \"case\" WHERE campaign_id = ?1 AND "
+                                  "tier_id IS NULL AND status = 'published'",
+                              1),
+                     0);
+    assert_int_equal(read_int(st, "SELECT count(*) FROM statement WHERE campaign_id = ?1", 1), 1);
+    assert_int_equal(store_public_campaign(st), 1);
+    assert_int_equal(notice_do(st, (struct notice_op){.op = O_CLOSE}), RC_STATE); /* closed */
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
