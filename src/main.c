@@ -72,12 +72,15 @@ struct options {
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
     unsigned max_conns;        /* serve: --max-connections; 0: 4096 */
     unsigned lane_from_us;     /* serve: --read-lane-us; 0: the server's default */
+    const char *db;            /* serve: --db postgresql://... or LAUREL_DB; NULL: SQLite */
 };
 
 /* The shared options, as `laurel help` prints them after the commands. */
 static const char options_help[] =
     "options:\n"
     "  --data DIR          data folder (default ./data)\n"
+    "  --db URI            serve: keep the data in PostgreSQL (postgresql://...; also\n"
+    "                      LAUREL_DB); the data folder keeps the uploads and the key\n"
     "  --listen ADDR:PORT  address to serve on (default 127.0.0.1:8080)\n"
     "  --threads N         server threads (default: one per core)\n"
     "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
@@ -123,6 +126,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         int takes = 1;
         if (strcmp(a, "--data") == 0 && v)
             o->data = v;
+        else if (strcmp(a, "--db") == 0 && v)
+            o->db = v;
         else if (strcmp(a, "--listen") == 0 && v)
             o->listen = v;
         else if (strcmp(a, "--base-url") == 0 && v)
@@ -347,12 +352,15 @@ static int cmd_serve(const struct options *o)
         fprintf(stderr, "laurel: cannot start the worker threads\n");
         return 1;
     }
+    /* On PostgreSQL, nodes share the data folder; on SQLite it is one server's alone. */
+    const char *db = o->db ? o->db : getenv("LAUREL_DB");
     struct stat ds;
-    if (stat(o->data, &ds) == 0 && store_lock(o->data, err, sizeof err) < 0) {
+    if (!db && stat(o->data, &ds) == 0 && store_lock(o->data, err, sizeof err) < 0) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
-    struct store *st = store_open(o->data, 0, err, sizeof err);
+    struct store *st = db ? store_open_pg(o->data, db, err, sizeof err)
+                          : store_open(o->data, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
@@ -417,7 +425,8 @@ static int cmd_serve(const struct options *o)
         store_close(st);
         return 1;
     }
-    log_info("serving %s on http://%s (data %s)", LAUREL_VERSION, o->listen, o->data);
+    log_info("serving %s on http://%s (data %s%s)", LAUREL_VERSION, o->listen, o->data,
+             db ? ", database PostgreSQL" : "");
     int sig = 0;
     sigwait(&sigs, &sig);
     log_info("signal %d: finishing requests in flight", sig);

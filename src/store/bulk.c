@@ -237,8 +237,9 @@ void store_bulk_laps(char *out, size_t n)
                              laps.step[i].wall_ms / 1e3, laps.step[i].cpu_ms / 1e3);
 }
 
-static int load_job(sqlite3 *db, void *arg)
+static int load_job(struct db_conn *c, void *arg)
 {
+    sqlite3 *db = db_sqlite_handle(c);
     struct store_bulk *b = arg;
     b->tx.db = db;
     char *create = NULL;
@@ -297,8 +298,9 @@ int store_bulk_load(struct store *st, const char *const *tables, store_bulk_fn f
  * or back to store_open's WAL, synchronous=FULL and cache (arg NULL).
  * Checked by reading the journal mode back.
  */
-static int bulk_mode(sqlite3 *db, void *arg)
+static int bulk_mode(struct db_conn *c, void *arg)
 {
+    sqlite3 *db = db_sqlite_handle(c);
     const char *sql = arg ? "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                           : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                             "PRAGMA cache_size=-2048;";
@@ -326,10 +328,10 @@ int store_bulk_begin(struct store *st, char *err, size_t errlen)
 }
 
 /* Statistics for the planner, bounded per index. */
-static int analyse_job(sqlite3 *db, void *arg)
+static int analyse_job(struct db_conn *c, void *arg)
 {
     (void)arg;
-    return sqlite3_exec(db, "PRAGMA analysis_limit=1000; ANALYZE;", NULL, NULL, NULL) == SQLITE_OK
+    return sqlite3_exec(db_sqlite_handle(c), "PRAGMA analysis_limit=1000; ANALYZE;", NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : -1;
 }

@@ -284,8 +284,9 @@ fail:
 }
 
 /* Copy the side tables' shadow tables over the writer's, outside any transaction. */
-static int side_copy(sqlite3 *db, void *arg)
+static int side_copy(struct db_conn *c, void *arg)
 {
+    sqlite3 *db = db_sqlite_handle(c);
     static const char tables_sql[] =
         "SELECT name FROM bulk_side.sqlite_schema WHERE type = 'table' AND "
         "(name LIKE 'case\\_fts\\_%' ESCAPE '\\' OR name LIKE 'case\\_short\\_%' ESCAPE '\\') "
@@ -322,8 +323,9 @@ static int side_copy(sqlite3 *db, void *arg)
 }
 
 /* The indexes built by the writer after all: emptied first (a failed copy may have left rows). */
-static int side_fallback(sqlite3 *db, void *arg)
+static int side_fallback(struct db_conn *c, void *arg)
 {
+    sqlite3 *db = db_sqlite_handle(c);
     (void)arg;
     return sqlite3_exec(db,
                         "INSERT INTO case_fts (case_fts) VALUES ('delete-all');"

@@ -31,6 +31,9 @@
  * two cases sharing a slot only cost a needless render.  The hook runs on
  * the writer thread only; the counters are atomics read by every server
  * thread.
+ *
+ * On PostgreSQL there is no such hook: every write bumps the global
+ * counter, so a write empties the page cache as it did before the hook.
  */
 /* Debian's libsqlite3 is built with it; the header declares the hook only when asked. */
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
@@ -191,12 +194,18 @@ void changes_install(struct store *st)
 void changes_begin(struct store *st, struct store_changes *c)
 {
     memset(c, 0, sizeof *c);
+    if (!st->wdb)
+        return;
     c->total0 = sqlite3_total_changes64(st->wdb);
     st->changes = c;
 }
 
 void changes_end(struct store *st, struct store_changes *c)
 {
+    if (!st->wdb) { /* PostgreSQL: no hook tells what changed, so everything did */
+        c->global = 1;
+        return;
+    }
     st->changes = NULL;
     /* A statement's direct changes that no hook saw (none expected): assume the worst. */
     if (sqlite3_total_changes64(st->wdb) - c->total0 > c->rows)

@@ -199,19 +199,22 @@ int db_exec(struct db_conn *c, const char *sql)
     return c->ops->exec(c, sql);
 }
 
+/* Transactions' words are the connection's cached statements: a writer's batch runs many. */
+static const char commit_sql[] = "COMMIT", rollback_sql[] = "ROLLBACK";
+
 int db_begin(struct db_conn *c)
 {
-    return c->ops->exec(c, c->ops->begin_sql);
+    return db_run(db_stmt(c, c->ops->begin_sql)) == RC_OK ? 0 : -1;
 }
 
 int db_commit(struct db_conn *c)
 {
-    return c->ops->exec(c, "COMMIT");
+    return db_run(db_stmt(c, commit_sql)) == RC_OK ? 0 : -1;
 }
 
 int db_rollback(struct db_conn *c)
 {
-    return c->ops->exec(c, "ROLLBACK");
+    return db_run(db_stmt(c, rollback_sql)) == RC_OK ? 0 : -1;
 }
 
 /* Run "<verb><name>" when name is a plain identifier. */

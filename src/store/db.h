@@ -91,6 +91,8 @@ struct db_conn *db_open(const char *target, char *err, size_t errlen);
  * its statements and leaves the handle open.  NULL when out of memory.
  */
 struct db_conn *db_sqlite_adopt(struct sqlite3 *db);
+/* The SQLite handle of a SQLite connection, for SQLite's own tools; NULL on PostgreSQL. */
+struct sqlite3 *db_sqlite_handle(struct db_conn *c);
 /* Finalize every statement of c and close it (NULL is allowed). */
 void db_close(struct db_conn *c);
 enum db_kind db_kind(const struct db_conn *c);

@@ -272,6 +272,11 @@ struct db_conn *db_sqlite_adopt(struct sqlite3 *db)
     return wrap(db, 0);
 }
 
+struct sqlite3 *db_sqlite_handle(struct db_conn *c)
+{
+    return c && c->kind == DB_SQLITE ? ((struct sqlite_conn *)c)->db : NULL;
+}
+
 struct db_conn *db_sqlite_open(const char *path, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;

@@ -211,7 +211,19 @@ int store_pg_schema(struct db_conn *c, char *err, size_t errlen)
     return 0;
 }
 
+int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
+{
+    struct db_stmt *s = db_stmt(c, "SELECT to_regclass('public.campaign') IS NULL");
+    int empty = s && db_step(s) == DB_ROW && db_column_int64(s, 0) != 0;
+    db_reset(s);
+    if (!s) {
+        snprintf(err, errlen, "cannot read the database: %s", db_errmsg(c));
+        return -1;
+    }
+    return empty ? store_pg_schema(c, err, errlen) : 0;
+}
+
 int store_reads_per_thread(struct store *st)
 {
-    return st->wdb != NULL;
+    return st->wdb != NULL || st->db_uri != NULL;
 }

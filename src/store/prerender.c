@@ -222,10 +222,10 @@ struct install {
     const struct store_renderer *r;
 };
 
-static int install_job(sqlite3 *db, void *arg)
+static int install_job(struct db_conn *c, void *arg)
 {
     struct install *in = arg;
-    struct store_tx tx = {in->st, db};
+    struct store_tx tx = {in->st, db_sqlite_handle(c)};
     sqlite3_stmt *s = tx_prepare(&tx, version_sql);
     int same = 0;
     if (!s)
@@ -249,6 +249,8 @@ static int install_job(sqlite3 *db, void *arg)
 int store_set_renderer(struct store *st, const struct store_renderer *r)
 {
     struct install in = {st, r};
+    if (!st->wdb) /* PostgreSQL: pages are assembled from their model at each visit */
+        return RC_OK;
     return writer_run_sync(st->writer, install_job, &in) == 0 ? RC_OK : RC_ERROR;
 }
 
@@ -261,7 +263,7 @@ int store_page_html(struct store *st, int64_t page, enum lang lang, struct arena
         "JOIN \"case\" c ON c.id = ?3 WHERE h.id = ?1 AND h.campaign_id = ?2";
     static const char results_sql[] =
         "SELECT title, html, vote_at, 0 FROM page_html WHERE id = ?1 AND campaign_id = ?2";
-    if (page < 0 || st->campaign_id <= 0)
+    if (page < 0 || st->campaign_id <= 0 || !st->wdb) /* none kept on PostgreSQL */
         return RC_NOTFOUND;
     sqlite3_stmt *s = sq_prepare(st, page == STORE_PAGE_RESULTS ? results_sql : case_sql);
     if (!s)

@@ -50,15 +50,18 @@ struct stmt_cache {
 
 struct rconn {
     struct store *owner;
-    sqlite3 *db;
+    sqlite3 *db; /* NULL on PostgreSQL */
     struct stmt_cache cache;
-    struct db_conn *conn; /* db as a driver's connection (store_db) */
+    struct db_conn *conn; /* db as a driver's connection (store_db), or PostgreSQL's own */
+    int reading;          /* PostgreSQL: inside store_read_begin's transaction */
     struct rconn *next;
 };
 
 static __thread struct rconn *tl_conn;
 
-static const char *const view_table[STORE_COUNT__MAX] = {"\"case\"", "article"};
+static const char *const view_flush_sql[STORE_COUNT__MAX] = {
+    "UPDATE \"case\" SET views = views + ?1 WHERE id = ?2",
+    "UPDATE article SET views = views + ?1 WHERE id = ?2"};
 /* The rows whose views are counted: what the public can open. */
 static const char *const view_rows[STORE_COUNT__MAX] = {
     "SELECT id, views FROM \"case\" WHERE published_at IS NOT NULL",
@@ -284,23 +287,27 @@ int tx_exec_changed(struct store_tx *tx, sqlite3_stmt *s, int none)
 /* The calling thread's read connection to st, opened at its first use; NULL (logged). */
 static struct rconn *reader(struct store *st)
 {
-    if (!st->wdb) {
-        log_error("store: a call not written over the driver, on a store without SQLite");
-        return NULL;
-    }
     struct rconn *c = tl_conn;
     if (!c || c->owner != st) {
         c = calloc(1, sizeof *c);
         if (!c)
             return NULL;
         c->owner = st;
-        if (open_conn(st->path, SQLITE_OPEN_READONLY, &c->db) != 0) {
+        if (st->db_uri) { /* PostgreSQL: a connection of this thread's own */
+            char err[256];
+            if (!(c->conn = db_open(st->db_uri, err, sizeof err))) {
+                log_error("store: cannot open a read connection: %s", err);
+                free(c);
+                return NULL;
+            }
+        } else if (open_conn(st->path, SQLITE_OPEN_READONLY, &c->db) != 0) {
             log_error("store: cannot open a read connection to %s", st->path);
             free(c);
             return NULL;
         }
-        sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
-        if (!(c->conn = db_sqlite_adopt(c->db))) {
+        if (c->db)
+            sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
+        if (c->db && !(c->conn = db_sqlite_adopt(c->db))) {
             sqlite3_close(c->db);
             free(c);
             return NULL;
@@ -320,7 +327,7 @@ static __thread struct store *tl_on_writer;
 struct db_conn *store_db(struct store *st)
 {
     /* A store over one driver connection (store_over), or a page rendered inside a write. */
-    if (!st->wdb || tl_on_writer == st)
+    if ((!st->wdb && !st->db_uri) || tl_on_writer == st)
         return st->wconn;
     struct rconn *c = reader(st);
     return c ? c->conn : NULL;
@@ -333,6 +340,10 @@ void sqlite_reads_on_writer(struct store *st, int on)
 
 sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
 {
+    if (!st->wdb) {
+        log_error("store: a call not written over the driver, on a store without SQLite");
+        return NULL;
+    }
     if (tl_on_writer == st)
         return cache_get(st->wcache, st->wdb, sql);
     struct rconn *c = reader(st);
@@ -340,9 +351,19 @@ sqlite3_stmt *sq_prepare(struct store *st, const char *sql)
 }
 
 static const char read_begin_sql[] = "BEGIN", read_end_sql[] = "COMMIT";
+/* PostgreSQL: one snapshot for the page's reads, as SQLite's read transaction is. */
+static const char pg_read_begin_sql[] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 void store_read_begin(struct store *st)
 {
+    if (st->db_uri) {
+        struct rconn *c = reader(st);
+        if (c && !c->reading)
+            c->reading = db_run(db_stmt(c->conn, pg_read_begin_sql)) == RC_OK;
+        return;
+    }
+    if (!st->wdb)
+        return;
     struct rconn *c = reader(st);
     sqlite3_stmt *s = c && sqlite3_get_autocommit(c->db)
                           ? cache_get(&c->cache, c->db, read_begin_sql)
@@ -356,7 +377,13 @@ void store_read_begin(struct store *st)
 void store_read_end(struct store *st)
 {
     struct rconn *c = tl_conn;
-    if (!c || c->owner != st || sqlite3_get_autocommit(c->db))
+    if (c && c->owner == st && c->reading) {
+        c->reading = 0;
+        if (db_commit(c->conn) != 0)
+            db_rollback(c->conn);
+        return;
+    }
+    if (!c || c->owner != st || !c->db || sqlite3_get_autocommit(c->db))
         return;
     sqlite3_stmt *s = cache_get(&c->cache, c->db, read_end_sql);
     if (!s || sqlite3_step(s) != SQLITE_DONE)
@@ -376,7 +403,7 @@ void sq_done(sqlite3_stmt *s)
 
 /* Flush one counter delta: runs inside the writer's batch. */
 struct flush_ctx {
-    sqlite3_stmt *update;
+    struct db_stmt *update;
     struct store *st;
     int64_t sum;
 };
@@ -384,56 +411,53 @@ struct flush_ctx {
 static int flush_one(void *arg, int64_t id, int64_t delta)
 {
     struct flush_ctx *fc = arg;
-    sqlite3_bind_int64(fc->update, 1, delta);
-    sqlite3_bind_int64(fc->update, 2, id);
-    int rc = sqlite3_step(fc->update);
-    sqlite3_reset(fc->update);
-    if (rc != SQLITE_DONE)
+    db_bind_int64(fc->update, 1, delta);
+    db_bind_int64(fc->update, 2, id);
+    if (db_run(fc->update) != RC_OK)
         return -1;
     fc->st->views_flushed += (uint64_t)delta;
     fc->sum += delta;
     return 0;
 }
 
-static int flush_views(sqlite3 *db, void *ctx)
+static int flush_views(struct db_conn *db, void *ctx)
 {
     struct store *st = ctx;
     log_access_flush();
     for (int k = 0; k < STORE_COUNT__MAX; k++) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "UPDATE %s SET views = views + ?1 WHERE id = ?2",
-                 view_table[k]);
-        struct flush_ctx fc = {NULL, st, 0};
-        if (sqlite3_prepare_v2(db, sql, -1, &fc.update, NULL) != SQLITE_OK)
+        struct flush_ctx fc = {db_stmt(db, view_flush_sql[k]), st, 0};
+        if (!fc.update)
             return -1;
         counter_drain(st->views[k], flush_one, &fc);
-        sqlite3_finalize(fc.update);
         if (k == STORE_COUNT_CASE && fc.sum > 0)
-            db_public_add_views(st->wconn, st->campaign_id, fc.sum);
+            db_public_add_views(db, st->campaign_id, fc.sum);
     }
-    /* The planner's statistics, kept fresh every few hours (SQLite's advice). */
-    if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0)
-        sqlite3_exec(db, "PRAGMA optimize", NULL, NULL, NULL);
+    /* The planner's statistics, kept fresh every few hours (SQLite's advice; PostgreSQL's autovacuum). */
+    if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0 && db_sqlite_handle(db))
+        sqlite3_exec(db_sqlite_handle(db), "PRAGMA optimize", NULL, NULL, NULL);
     return 0;
 }
 
 /* Last in every writer batch: the audit chain's row for the batch's votes (audit.h). */
-static int seal_votes(sqlite3 *db, void *ctx)
+static int seal_votes(struct db_conn *db, void *ctx)
 {
-    struct store_tx tx = {ctx, db};
+    struct store_tx tx = {ctx, db_sqlite_handle(db)};
     return tx_audit_seal_votes(&tx) == RC_OK ? 0 : -1;
 }
 
+/* Each counted row's views, as the database holds them. */
 static int load_counters(struct store *st)
 {
     for (int k = 0; k < STORE_COUNT__MAX; k++) {
-        sqlite3_stmt *s;
-        if (sqlite3_prepare_v2(st->wdb, view_rows[k], -1, &s, NULL) != SQLITE_OK)
+        struct db_stmt *s = db_stmt(st->wconn, view_rows[k]);
+        int rc;
+        if (!s)
             return -1;
-        while (sqlite3_step(s) == SQLITE_ROW)
-            counter_register(st->views[k], sqlite3_column_int64(s, 0),
-                             sqlite3_column_int64(s, 1));
-        sqlite3_finalize(s);
+        while ((rc = db_step(s)) == DB_ROW)
+            counter_register(st->views[k], db_column_int64(s, 0), db_column_int64(s, 1));
+        db_reset(s);
+        if (rc != DB_DONE)
+            return -1;
     }
     return 0;
 }
@@ -488,6 +512,32 @@ int store_lock(const char *dir, char *err, size_t errlen)
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
         log_error("store: cannot write the pid into %s", path);
     return fd; /* held until the process exits */
+}
+
+/*
+ * What a store opened on either database starts with, once its schema is
+ * current: the view counters and the public campaign, with its public read
+ * tables filled if they are stale (a database from before migration 004,
+ * or one copied by migrate-db): 0, or -1 with err.
+ */
+static int store_start(struct store *st, char *err, size_t errlen)
+{
+    for (int k = 0; k < STORE_COUNT__MAX; k++)
+        st->views[k] = counter_new();
+    if (!st->views[0] || !st->views[1] || load_counters(st) != 0) {
+        snprintf(err, errlen, "cannot load view counters");
+        return -1;
+    }
+    st->campaign_id = db_public_campaign(st->wconn);
+    if (st->campaign_id && db_public_stale(st->wconn, st->campaign_id)) {
+        if (db_begin(st->wconn) != 0 || db_public_refresh(st->wconn, st->campaign_id) != 0 ||
+            db_commit(st->wconn) != 0) {
+            db_rollback(st->wconn);
+            snprintf(err, errlen, "cannot build the public read tables");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 struct store *store_open(const char *dir, int create, char *err, size_t errlen)
@@ -566,24 +616,9 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         log_error("store: %s", warn);
         fault_add_warning(warn);
     }
-    for (int k = 0; k < STORE_COUNT__MAX; k++)
-        st->views[k] = counter_new();
-    if (!st->views[0] || !st->views[1] || load_counters(st) != 0) {
-        snprintf(err, errlen, "cannot load view counters");
+    if (store_start(st, err, errlen) != 0) {
         store_close(st);
         return NULL;
-    }
-    st->campaign_id = db_public_campaign(st->wconn);
-    if (st->campaign_id && db_public_stale(st->wconn, st->campaign_id)) {
-        /* A database from before migration 004: fill its public read tables once. */
-        if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-            db_public_refresh(st->wconn, st->campaign_id) != 0 ||
-            sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-            snprintf(err, errlen, "cannot build the public read tables");
-            store_close(st);
-            return NULL;
-        }
     }
     /* Sections written before migration 011 or by another program: rendered once, now. */
     if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
@@ -592,7 +627,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
-    st->writer = st->wcache ? writer_start(st->wdb, flush_views, seal_votes, st) : NULL;
+    st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_votes, st) : NULL;
     if (!st->writer) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
@@ -601,10 +636,46 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
     return st;
 }
 
-static int reload_job(sqlite3 *db, void *arg)
+/*
+ * A store on PostgreSQL: the data folder keeps the uploads and the signing
+ * key (shared by the nodes of a deployment), the database all the rest.
+ * The schema is created in an empty database.  Reads run on a connection
+ * of each serving thread's own, writes on the writer's, in batches as on
+ * SQLite (one commit a batch, synchronous_commit on).  What is SQLite's own
+ * stays off: the page generations by table (every write changes them all,
+ * changes.c), the pages rendered at write (read from the model, prerender.c).
+ */
+struct store *store_open_pg(const char *dir, const char *uri, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && mkdir(dir, 0750) != 0) {
+        snprintf(err, errlen, "cannot create the data folder %s", dir);
+        return NULL;
+    }
+    struct store *st = calloc(1, sizeof *st);
+    if (!st || !(st->db_uri = strdup(uri))) {
+        free(st);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&st->rlock, NULL);
+    if (!(st->wconn = db_open(uri, err, errlen)) || signkey_load(dir, &st->key, err, errlen) != 0 ||
+        store_pg_ready(st->wconn, err, errlen) != 0 || store_start(st, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    if (!(st->writer = writer_start(st->wconn, flush_views, seal_votes, st))) {
+        snprintf(err, errlen, "cannot start the writer thread");
+        store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+static int reload_job(struct db_conn *db, void *arg)
 {
     struct store *st = arg;
-    (void)db; /* the writer's connection, st->wdb */
+    (void)db; /* the writer's connection, st->wconn */
     if (load_counters(st) != 0)
         return -1;
     st->campaign_id = db_public_campaign(st->wconn);
@@ -633,8 +704,10 @@ void store_close(struct store *st)
         struct rconn *next = c->next;
         cache_clear(&c->cache);
         db_close(c->conn);
-        sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
-        sqlite3_close(c->db);
+        if (c->db) {
+            sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL);
+            sqlite3_close(c->db);
+        }
         if (tl_conn == c)
             tl_conn = NULL;
         free(c);
@@ -654,6 +727,7 @@ void store_close(struct store *st)
         counter_free(st->views[k]);
     pthread_mutex_destroy(&st->rlock);
     free(st->path);
+    free(st->db_uri);
     free(st);
 }
 
@@ -754,6 +828,8 @@ static void check_watch_stop(struct check_watch *w, pthread_t t)
 
 int store_check(struct store *st, unsigned timeout_ms, char *err, size_t errlen)
 {
+    if (st->db_uri) /* PostgreSQL checks its own pages (data checksums, its DBA's tools) */
+        return 0;
     sqlite3 *db = NULL;
     if (open_conn(st->path, SQLITE_OPEN_READONLY, &db) != 0) {
         snprintf(err, errlen, "cannot open %s to check it", st->path);
@@ -804,10 +880,10 @@ struct write_job {
     void *arg;
 };
 
-static int write_run(sqlite3 *db, void *arg)
+static int write_run(struct db_conn *db, void *arg)
 {
     struct write_job *j = arg;
-    struct store_tx tx = {j->st, db};
+    struct store_tx tx = {j->st, db_sqlite_handle(db)};
     changes_begin(j->st, &j->changes);
     int rc = j->run(&tx, j->arg);
     changes_end(j->st, &j->changes);
@@ -825,7 +901,7 @@ static void write_done(void *arg, int rc)
 
 int store_write(struct store *st, store_write_fn run, void (*done)(void *arg, int rc), void *arg)
 {
-    if (!st->wdb) { /* a store over one driver connection: run at once */
+    if (!st->writer) { /* a store over one driver connection: run at once */
         done(arg, store_over_write(st, run, arg));
         return RC_OK;
     }
@@ -851,10 +927,10 @@ struct sync_write {
     const struct audit_entry *audit; /* the caller's scoped row (audit.h), or NULL */
 };
 
-static int sync_write_run(sqlite3 *db, void *arg)
+static int sync_write_run(struct db_conn *db, void *arg)
 {
     struct sync_write *sw = arg;
-    struct store_tx tx = {sw->st, db};
+    struct store_tx tx = {sw->st, db_sqlite_handle(db)};
     changes_begin(sw->st, &sw->changes);
     int rc = sw->run(&tx, sw->arg);
     if (rc == RC_OK && sw->audit) /* the calling action's row, in the same transaction */
@@ -865,7 +941,7 @@ static int sync_write_run(sqlite3 *db, void *arg)
 
 int store_write_sync(struct store *st, store_write_fn run, void *arg)
 {
-    if (!st->wdb)
+    if (!st->writer)
         return store_over_write(st, run, arg);
     struct sync_write sw = {{0}, st, run, arg, store_audit_scoped()};
     int rc = writer_run_sync(st->writer, sync_write_run, &sw);

@@ -42,7 +42,8 @@ struct store_changes {
 
 struct store {
     char *path;
-    sqlite3 *wdb; /* the writer's connection */
+    char *db_uri; /* PostgreSQL's (store_open_pg), or NULL */
+    sqlite3 *wdb; /* the writer's connection, on SQLite */
     struct writer *writer;
     struct counter *views[STORE_COUNT__MAX];
     int64_t campaign_id; /* the public campaign */

@@ -33,6 +33,13 @@ struct store;
 
 /* Open (creating with `create`) the database under dir; runs migrations. */
 struct store *store_open(const char *dir, int create, char *err, size_t errlen);
+/*
+ * Open the store on the PostgreSQL database uri (postgresql://...), with
+ * dir as its data folder (the uploads and the signing key), creating the
+ * schema in an empty database.  The store functions not yet over the
+ * driver (docs/ARCHITECTURE.md) find nothing on it.
+ */
+struct store *store_open_pg(const char *dir, const char *uri, char *err, size_t errlen);
 /* Flush counters, stop the writer, close every connection. */
 void store_close(struct store *st);
 

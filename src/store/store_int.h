@@ -104,9 +104,9 @@ const struct signkey *store_signkey(struct store *st);
  * by store_close), used by one thread at a time: reads run on c, and
  * store_write_sync runs the write at once on the calling thread in its own
  * transaction.  Only the store functions written over the driver work on
- * it (the others find no SQLite connection and fail).  This is how the
- * PostgreSQL store starts: its connections per thread and its writer come
- * with the rest of issue 15.  NULL when out of memory.
+ * it (the others find no SQLite connection and fail).  The tests' store;
+ * a server on PostgreSQL opens its own (store_open_pg, store.h).  NULL
+ * when out of memory.
  */
 struct store *store_over(struct db_conn *c);
 
@@ -116,11 +116,13 @@ struct store *store_over(struct db_conn *c);
  * one transaction: 0, or -1 with the reason in err.
  */
 int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
+/* The schema created by store_pg_schema when c's database has none yet: 0, or -1 with err. */
+int store_pg_ready(struct db_conn *c, char *err, size_t errlen);
 
 /*
  * Whether each thread's reads of st run on a connection of its own (the
- * SQLite store's readers), so that a read may be shared out to threads:
- * not on a store over one connection (store_over).
+ * readers of a served store, on either database), so that a read may be
+ * shared out to threads: not on a store over one connection (store_over).
  */
 int store_reads_per_thread(struct store *st);
 

@@ -1,9 +1,12 @@
 /*
- * writer.c — one thread, one connection, group commit; see writer.h.
+ * writer.c — one thread, one driver connection, group commit; see writer.h.
  *
  * The batch's own statements (BEGIN, the savepoints around each job,
- * COMMIT) are prepared once and kept: a vote batch runs two of them per
- * job, and parsing them each time cost a tenth of the writer's time.
+ * COMMIT) are the connection's cached statements (db_stmt), prepared once:
+ * a vote batch runs two of them per job, and parsing them each time cost a
+ * tenth of the writer's time.  The same words serve both databases (the
+ * driver's BEGIN takes SQLite's write lock at once; PostgreSQL's rows lock
+ * as they are written).
  */
 #include "writer.h"
 
@@ -14,18 +17,17 @@
 
 #include "core/check.h"
 #include "core/clock.h"
-#include "core/fault.h"
 #include "core/log.h"
 
 struct writer {
-    sqlite3 *db;
+    struct db_conn *db;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct writer_job *head, **tail;
     int stopping;
-    int (*tick)(sqlite3 *db, void *ctx);
-    int (*seal)(sqlite3 *db, void *ctx);
+    int (*tick)(struct db_conn *db, void *ctx);
+    int (*seal)(struct db_conn *db, void *ctx);
     void *tick_ctx;
     /*
      * Written by the writer thread, read by writer_stats_get on any thread
@@ -33,13 +35,11 @@ struct writer {
      * or a count from the middle of an update.
      */
     struct writer_stats stats;
-    sqlite3_stmt *kept[6]; /* the writer thread's: control statements, by enum control */
 };
 
-/* The batch's control statements. */
-enum control { C_BEGIN, C_COMMIT, C_ROLLBACK, C_SAVEPOINT, C_RELEASE, C_ROLLBACK_TO };
-static const char *const control_sql[] = {"BEGIN IMMEDIATE", "COMMIT",       "ROLLBACK",
-                                          "SAVEPOINT job",   "RELEASE job",  "ROLLBACK TO job"};
+/* The savepoint around each job (and the tick), the connection's cached statements. */
+static const char savepoint_sql[] = "SAVEPOINT job", release_sql[] = "RELEASE job",
+                  rollback_to_sql[] = "ROLLBACK TO job";
 
 /* Add a batch's figures to the statistics, under the lock their reader takes. */
 static void stats_add(struct writer *w, uint64_t batches, uint64_t jobs, double commit_ms)
@@ -52,68 +52,36 @@ static void stats_add(struct writer *w, uint64_t batches, uint64_t jobs, double 
     pthread_mutex_unlock(&w->lock);
 }
 
-/* A failed statement: logged, and a storage fault noted for /healthz; -1. */
-static int failed(sqlite3 *db, const char *sql, int rc, const char *msg)
+/* Run sql, a statement of the batch's own: 0 or -1 (logged, its fault noted by the driver). */
+static int control(struct writer *w, const char *sql)
 {
-    /* A commit that fails on the disk is a storage fault: /healthz must say so. */
-    int prim = sqlite3_extended_errcode(db) & 0xff;
-    enum fault_kind k = prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB ? FAULT_CORRUPT
-                        : prim == SQLITE_IOERR || prim == SQLITE_FULL   ? FAULT_IO
-                                                                        : FAULT_NONE;
-    log_error("writer: %s%s: %s", k != FAULT_NONE ? "STORAGE FAULT: " : "", sql,
-              msg ? msg : sqlite3_errstr(rc));
-    fault_note(k, msg ? msg : sqlite3_errstr(rc));
-    return -1;
-}
-
-/* Run control statement c, prepared at its first use and kept: 0 or -1. */
-static int control(struct writer *w, enum control c)
-{
-    sqlite3_stmt **s = &w->kept[c];
-    if (!*s && sqlite3_prepare_v3(w->db, control_sql[c], -1, SQLITE_PREPARE_PERSISTENT, s,
-                                  NULL) != SQLITE_OK)
-        return failed(w->db, control_sql[c], sqlite3_errcode(w->db), sqlite3_errmsg(w->db));
-    int rc = sqlite3_step(*s);
-    sqlite3_reset(*s);
-    return rc == SQLITE_DONE ? 0 : failed(w->db, control_sql[c], rc, sqlite3_errmsg(w->db));
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        failed(db, sql, rc, msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
+    return db_run(db_stmt(w->db, sql)) == RC_OK ? 0 : -1;
 }
 
 /* Run one batch: the jobs in list, then the tick if asked.  Calls every done. */
 static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
 {
     double t0 = clock_ms();
-    int rc = control(w, C_BEGIN);
+    int rc = db_begin(w->db);
     for (struct writer_job *j = list; j && rc == 0; j = j->next) {
         CHECK(!j->bare); /* bare jobs run on their own, never in a batch */
-        control(w, C_SAVEPOINT);
+        control(w, savepoint_sql);
         j->rc = j->run(w->db, j->arg);
         if (j->rc != 0)
-            control(w, C_ROLLBACK_TO);
-        control(w, C_RELEASE);
+            control(w, rollback_to_sql);
+        control(w, release_sql);
     }
     if (rc == 0 && with_tick && w->tick) {
-        exec(w->db, "SAVEPOINT tick");
+        control(w, savepoint_sql);
         if (w->tick(w->db, w->tick_ctx) != 0)
-            exec(w->db, "ROLLBACK TO tick");
-        exec(w->db, "RELEASE tick");
+            control(w, rollback_to_sql);
+        control(w, release_sql);
     }
     if (rc == 0 && w->seal && w->seal(w->db, w->tick_ctx) != 0) {
-        control(w, C_ROLLBACK);
+        db_rollback(w->db);
         rc = -1;
-    } else if (rc == 0 && control(w, C_COMMIT) != 0) {
-        control(w, C_ROLLBACK);
+    } else if (rc == 0 && db_commit(w->db) != 0) {
+        db_rollback(w->db);
         rc = -1;
     }
     uint64_t njobs = 0;
@@ -182,13 +150,11 @@ static void *writer_main(void *arg)
             break;
     }
     pthread_mutex_unlock(&w->lock);
-    for (size_t c = 0; c < sizeof w->kept / sizeof w->kept[0]; c++)
-        sqlite3_finalize(w->kept[c]);
     return NULL;
 }
 
-struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx),
-                            int (*seal)(sqlite3 *db, void *ctx), void *tick_ctx)
+struct writer *writer_start(struct db_conn *db, int (*tick)(struct db_conn *db, void *ctx),
+                            int (*seal)(struct db_conn *db, void *ctx), void *tick_ctx)
 {
     struct writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -222,14 +188,14 @@ void writer_submit(struct writer *w, struct writer_job *job)
 
 /* A job run synchronously: the trampolines below share this one record. */
 struct sync_job {
-    int (*run)(sqlite3 *db, void *arg);
+    int (*run)(struct db_conn *db, void *arg);
     void *arg;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int finished, rc;
 };
 
-static int sync_run(sqlite3 *db, void *arg)
+static int sync_run(struct db_conn *db, void *arg)
 {
     struct sync_job *sj = arg;
     return sj->run(db, sj->arg);
@@ -246,7 +212,7 @@ static void sync_done(void *arg, int rc)
 }
 
 /* Queue run as a job (bare: outside any batch) and wait for its result. */
-static int run_and_wait(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg, int bare)
+static int run_and_wait(struct writer *w, int (*run)(struct db_conn *db, void *arg), void *arg, int bare)
 {
     struct sync_job sj = {run, arg, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
     struct writer_job job = {sync_run, sync_done, &sj, 0, NULL, bare};
@@ -258,12 +224,12 @@ static int run_and_wait(struct writer *w, int (*run)(sqlite3 *db, void *arg), vo
     return sj.rc;
 }
 
-int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+int writer_run_sync(struct writer *w, int (*run)(struct db_conn *db, void *arg), void *arg)
 {
     return run_and_wait(w, run, arg, 0);
 }
 
-int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg)
+int writer_run_bare(struct writer *w, int (*run)(struct db_conn *db, void *arg), void *arg)
 {
     return run_and_wait(w, run, arg, 1);
 }

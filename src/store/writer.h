@@ -15,12 +15,13 @@
 #ifndef LAUREL_WRITER_H
 #define LAUREL_WRITER_H
 
-#include <sqlite3.h>
 #include <stdint.h>
+
+#include "store/db.h"
 
 struct writer_job {
     /* Runs on the writer thread inside the batch transaction; returns 0 or -1. */
-    int (*run)(sqlite3 *db, void *arg);
+    int (*run)(struct db_conn *db, void *arg);
     /* Runs after the commit (rc 0) or the rollback (rc -1); may be NULL. */
     void (*done)(void *arg, int rc);
     void *arg;
@@ -36,19 +37,19 @@ struct writer_stats {
 
 struct writer;
 
-/* Start the thread; it owns db from now on.  tick and seal (0 or -1) may be NULL; ctx is theirs. */
-struct writer *writer_start(sqlite3 *db, int (*tick)(sqlite3 *db, void *ctx),
-                            int (*seal)(sqlite3 *db, void *ctx), void *ctx);
+/* Start the thread; it owns the connection db from now on.  tick and seal (0 or -1) may be NULL; ctx is theirs. */
+struct writer *writer_start(struct db_conn *db, int (*tick)(struct db_conn *db, void *ctx),
+                            int (*seal)(struct db_conn *db, void *ctx), void *ctx);
 /* Queue a job (the caller keeps ownership of job, which must live until done). */
 void writer_submit(struct writer *w, struct writer_job *job);
 /* Run a job and wait for its commit; returns its rc. */
-int writer_run_sync(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
+int writer_run_sync(struct writer *w, int (*run)(struct db_conn *db, void *arg), void *arg);
 /*
  * Run a job outside any transaction and wait for it; returns its rc.  For
  * what a transaction forbids (journal_mode, synchronous) while nothing else
  * writes, as when a bulk load (bulk.h) fills a fresh database.
  */
-int writer_run_bare(struct writer *w, int (*run)(sqlite3 *db, void *arg), void *arg);
+int writer_run_bare(struct writer *w, int (*run)(struct db_conn *db, void *arg), void *arg);
 /* Drain the queue, run the last tick, stop the thread.  Does not close db. */
 void writer_stop(struct writer *w);
 void writer_stats_get(struct writer *w, struct writer_stats *out);
