@@ -14,10 +14,11 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
     libjpeg62-turbo-dev
     libpq-dev)
 # zlib1g-dev: libxlsxwriter links -lz, and its -dev package does not depend on it.
-# libpq-dev: the store's PostgreSQL driver; postgresql (tests): the server its unit test starts.
+# libpq-dev: the store's PostgreSQL driver; postgresql (tests): the server its tests start;
+# nginx-light (tests): in front of two nodes on one PostgreSQL (test_pg_nodes.py).
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
     chromium fonts-noto-cjk nodejs npm python3-aiosmtpd poppler-utils
-    postgresql)
+    postgresql nginx-light)
 bench_pkgs=(wrk nginx-light python3-requests curl sqlite3
     valgrind)
 

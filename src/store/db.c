@@ -204,7 +204,12 @@ static const char commit_sql[] = "COMMIT", rollback_sql[] = "ROLLBACK";
 
 int db_begin(struct db_conn *c)
 {
-    return db_run(db_stmt(c, c->ops->begin_sql)) == RC_OK ? 0 : -1;
+    if (db_run(db_stmt(c, c->ops->begin_sql)) != RC_OK)
+        return -1;
+    if (!c->ops->lock_sql || db_run(db_stmt(c, c->ops->lock_sql)) == RC_OK)
+        return 0;
+    db_rollback(c);
+    return -1;
 }
 
 int db_commit(struct db_conn *c)

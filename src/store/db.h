@@ -146,7 +146,13 @@ size_t db_column_bytes(struct db_stmt *s, int col);
 
 /* Run SQL without parameters, several statements allowed (a schema): 0 or -1. */
 int db_exec(struct db_conn *c, const char *sql);
-/* A transaction (db_begin takes the write lock at once on SQLite): 0 or -1. */
+/*
+ * A write transaction: 0 or -1.  db_begin takes the database's one write
+ * lock at once, on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (an advisory
+ * lock held to the transaction's end), so that the writes of several nodes
+ * on one database take turns as a single writer's do: a row read to decide
+ * a write (the head of the audit chain, a quota) is still so at the commit.
+ */
 int db_begin(struct db_conn *c);
 int db_commit(struct db_conn *c);
 int db_rollback(struct db_conn *c);

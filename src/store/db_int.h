@@ -33,6 +33,7 @@ struct db_ops {
     size_t (*column_bytes)(struct db_stmt *s, int col);
     int (*exec)(struct db_conn *c, const char *sql);
     const char *begin_sql; /* how this driver opens a write transaction */
+    const char *lock_sql;  /* then takes the database's one write lock (NULL: begin_sql did) */
 };
 
 struct db_conn {

@@ -571,6 +571,8 @@ static const struct db_ops pg_ops = {
     .column_bytes = pg_column_bytes,
     .exec = pg_exec,
     .begin_sql = "BEGIN",
+    /* One writer at a time, as on SQLite: the key is "laurel" read as a number. */
+    .lock_sql = "SELECT pg_advisory_xact_lock(108097114101108)",
 };
 
 /* The server's notices (an object already there, ...) are not the store's business. */

@@ -36,6 +36,7 @@
 #include "core/fault.h"
 #include "core/log.h"
 #include "store/audit.h"
+#include "store/nodes.h"
 #include "store/signkey.h"
 #include "store/sqlite_int.h"
 #include "store/store_int.h"
@@ -432,17 +433,18 @@ static int flush_views(struct db_conn *db, void *ctx)
         if (k == STORE_COUNT_CASE && fc.sum > 0)
             db_public_add_views(db, st->campaign_id, fc.sum);
     }
+    nodes_catch_up(st, db);
     /* The planner's statistics, kept fresh every few hours (SQLite's advice; PostgreSQL's autovacuum). */
     if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0 && db_sqlite_handle(db))
         sqlite3_exec(db_sqlite_handle(db), "PRAGMA optimize", NULL, NULL, NULL);
     return 0;
 }
 
-/* Last in every writer batch: the audit chain's row for the batch's votes (audit.h). */
+/* Last in every writer batch: the audit chain's row for the batch's votes (audit.h), its number. */
 static int seal_votes(struct db_conn *db, void *ctx)
 {
     struct store_tx tx = {ctx, db_sqlite_handle(db)};
-    return tx_audit_seal_votes(&tx) == RC_OK ? 0 : -1;
+    return tx_audit_seal_votes(&tx) == RC_OK ? nodes_mark(ctx, db) : -1;
 }
 
 /* Each counted row's views, as the database holds them. */

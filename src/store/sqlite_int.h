@@ -43,6 +43,7 @@ struct store_changes {
 struct store {
     char *path;
     char *db_uri; /* PostgreSQL's (store_open_pg), or NULL */
+    int64_t batch_seen; /* PostgreSQL: the last write batch this node knows of (nodes.c) */
     sqlite3 *wdb; /* the writer's connection, on SQLite */
     struct writer *writer;
     struct counter *views[STORE_COUNT__MAX];

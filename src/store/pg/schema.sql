@@ -884,3 +884,8 @@ CREATE TABLE stage_case_flag (
     PRIMARY KEY (stage_id, case_id),
     FOREIGN KEY (stage_id, case_id) REFERENCES stage_case(stage_id, case_id) ON DELETE CASCADE
 );
+
+-- The write batches of every node, numbered (store/nodes.c): a node that sees
+-- the number pass its own last one knows another node wrote, and drops the
+-- pages it keeps.
+CREATE SEQUENCE write_batch;
