@@ -141,7 +141,7 @@ int prerender_case(struct req *r, int64_t id, struct page *p)
     if (store_page_html(web.store, id, r->lang, &r->arena, &pg) != RC_OK)
         return 0;
     json_t *vote = vote_case_block(r, id);
-    p->clock_bound = vote != NULL; /* the block says whether voting is open now */
+    p->clock_bound = json_is_object(vote); /* the block says whether voting is open now */
     if (!json_is_object(vote)) {
         keep(p, pg.html, pg.len, pg.title);
     } else {

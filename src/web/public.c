@@ -293,7 +293,7 @@ enum web_err page_case(struct req *r, const struct web_input *in, struct page *p
     if (!c)
         return WEB_NOT_FOUND;
     json_t *vote = vote_case_block(r, id);
-    p->clock_bound = vote != NULL; /* the block says whether voting is open now */
+    p->clock_bound = json_is_object(vote); /* the block says whether voting is open now */
     json_object_set_new(c, "vote", vote);
     p->model = c;
     p->template = "case";

@@ -11,6 +11,7 @@ nginx (the deployment example's upstream, deploy/nginx-nodes.conf, with this tes
 - A user signed in on one node goes on on the other: the session and its CSRF token are rows.
 - Votes through both nodes: a voter verified on one node votes on the other, a second vote
   for the same case is refused whichever node it reaches, and both nodes read the same total.
+- A page one node keeps in its page cache follows another node's write within seconds.
 - The outbox: each code is sent once, though both nodes send (rows claimed with
   FOR UPDATE SKIP LOCKED).
 - A node killed with SIGKILL while voters vote through nginx loses no acknowledged vote,
@@ -238,6 +239,33 @@ def test_votes_through_both_nodes_count_once(install, sinks):
     r = vote_api(b, "/votes", {"case": case}, token2)
     assert r.status_code == 201 and r.json()["votes"] == before + 2, r.text
     assert total(install, stage, case) == before + 2
+
+
+def test_a_page_another_node_changed_is_not_served_stale(install):
+    """A news article's page is kept until a write changes it (no time limit): node a must
+    learn that the organiser retitled it on node b."""
+    a, b = (n.url for n in install.nodes)
+    aid = int(install.sql("SELECT min(id) FROM article WHERE status = 'published'")[0][0])
+    for _ in range(2):  # the second from node a's page cache
+        r = requests.get(a + "/api/v1/news/%d" % aid, timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, r.text[:300]
+    org = login(b, ORGANISER)
+    was = org.get(b + "/admin/news/%d" % aid, headers={"Accept": "application/json"},
+                  timeout=HTTP_TIMEOUT).json()
+    was = was.get("article", was)
+    title = "（更正）" + was["title"]
+    form = {"csrf": csrf(org, b, "/admin/news/%d" % aid), "title": title, "then": "save",
+            "slug": was.get("slug") or "", "date": was["published_at"][:10],
+            "body": was["body_md"]}
+    r = org.post(b + "/admin/news/%d" % aid, data=form, allow_redirects=False,
+                 timeout=HTTP_TIMEOUT)
+    assert r.status_code == 303, r.text[:300]
+    assert requests.get(b + "/api/v1/news/%d" % aid, timeout=HTTP_TIMEOUT).json()["title"] == title
+    # Node a learns of node b's write within its second's catch-up (bounded here generously).
+    deadline = time.monotonic() + WAIT
+    while requests.get(a + "/api/v1/news/%d" % aid, timeout=HTTP_TIMEOUT).json()["title"] != title:
+        assert time.monotonic() < deadline, "node a kept serving the article as it was"
+        time.sleep(0.1)
 
 
 def test_outbox_sends_each_code_once_with_two_senders(install, sinks):
