@@ -73,9 +73,10 @@ def proc_kib(pid, field):
 class Server:
     """laurel serve on a free loopback port; stop() is bounded and idempotent."""
 
-    def __init__(self, binary, data, workdir, threads, name="bench"):
+    def __init__(self, binary, data, workdir, threads, name="bench", extra=()):
         self.binary, self.data, self.workdir, self.threads = binary, data, workdir, threads
         self.name = name  # the script's name, on its messages
+        self.extra = list(extra)  # more options of laurel serve (--db URI, --no-page-cache)
         self.proc = None
         self.url = None
 
@@ -86,7 +87,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data", self.data, "--listen", f"127.0.0.1:{port}",
                  "--threads", str(self.threads),
-                 "--access-log", os.path.join(self.workdir, "access.log")],
+                 "--access-log", os.path.join(self.workdir, "access.log")] + self.extra,
                 stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 15
