@@ -20,6 +20,13 @@
  * key, 40001 and 40P01 busy, XX001 corrupt, 53100 a full disk, 08 and 58 a
  * lost server or an I/O error ...).  The session is UTF-8, UTC, and commits
  * with synchronous_commit on: a commit answered is on the server's disk.
+ *
+ * A connection whose server went away (a restart, a failover to a standby
+ * that took over the name) connects again at the next statement that may
+ * run on a new session: one that begins a transaction, or any while no
+ * transaction was open.  Never in the middle of one: its statements would
+ * run outside it, so they fail until the caller rolls back and begins
+ * again.  The statements prepared on the old session are prepared again.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -44,8 +51,10 @@ enum {
 struct pg_conn {
     struct db_conn base;
     PGconn *pg;
-    unsigned names; /* statements prepared: the next one's name */
-    int closing;    /* statements are dropped with the session */
+    unsigned names;   /* statements prepared: the next one's name */
+    int closing;      /* statements are dropped with the session */
+    unsigned session; /* sessions so far: a statement prepared on an older one is gone */
+    int in_tx;        /* a transaction was open after the last statement */
 };
 
 /* One parameter's value for the next run. */
@@ -61,6 +70,7 @@ struct pg_stmt {
     char *text; /* the SQL with $N parameters */
     int nparams;
     char name[24]; /* the server's statement, "" until prepared */
+    unsigned session; /* the session it was prepared on */
     Oid *declared; /* the types it was prepared with */
     struct pg_param *p;
     const char **values;
@@ -324,6 +334,8 @@ static void pg_bind_null(struct db_stmt *s, int i)
 static int ensure_prepared(struct pg_stmt *x)
 {
     struct pg_conn *c = CONN(x->base.conn);
+    if (x->session != c->session)
+        x->name[0] = 0; /* prepared on a session gone */
     int again = !x->name[0];
     for (int i = 0; i < x->nparams && !again; i++) {
         const struct pg_param *p = &x->p[i];
@@ -352,7 +364,43 @@ static int ensure_prepared(struct pg_stmt *x)
     }
     PQclear(res);
     memcpy(x->name, name, sizeof name);
+    x->session = c->session;
     return 0;
+}
+
+static const char session_sql[] =
+    "SET synchronous_commit = on; SET client_min_messages = warning; SET TIME ZONE 'UTC'";
+
+/* The session's settings, on a new connection: 0, or -1. */
+static int session_setup(PGconn *pg)
+{
+    PGresult *res = PQexec(pg, session_sql);
+    int ok = res && result_ok(res) && PQsetClientEncoding(pg, "UTF8") == 0;
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+/*
+ * Before a statement: a connection lost is made again when the statement
+ * may run on a new session (it begins a transaction, or none was open).
+ */
+static void reconnect(struct pg_conn *c, const char *sql)
+{
+    if (PQstatus(c->pg) != CONNECTION_BAD || (c->in_tx && strncmp(sql, "BEGIN", 5) != 0))
+        return;
+    PQreset(c->pg);
+    if (PQstatus(c->pg) == CONNECTION_OK && session_setup(c->pg) == 0) {
+        c->session++;
+        c->in_tx = 0;
+    }
+}
+
+/* After a statement: whether it left a transaction open (on a lost connection, as it was). */
+static void note_tx(struct pg_conn *c)
+{
+    PGTransactionStatusType t = PQtransactionStatus(c->pg);
+    if (t != PQTRANS_UNKNOWN)
+        c->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
 /* Run x with its values bound: its rows kept, before the first. */
@@ -362,7 +410,10 @@ static int run(struct pg_stmt *x)
     if (x->bad)
         return db_fail(c, DB_E_SQL, "a parameter out of range, or no memory for its value",
                        x->base.sql);
-    if (ensure_prepared(x) != 0)
+    reconnect(CONN(c), x->text);
+    int prepared = ensure_prepared(x);
+    note_tx(CONN(c));
+    if (prepared != 0)
         return -1;
     for (int i = 0; i < x->nparams; i++) {
         const struct pg_param *p = &x->p[i];
@@ -372,6 +423,7 @@ static int run(struct pg_stmt *x)
     }
     PGresult *res =
         PQexecPrepared(CONN(c)->pg, x->name, x->nparams, x->values, x->lengths, x->formats, 0);
+    note_tx(CONN(c));
     if (!res || !result_ok(res)) {
         result_fail(c, res, x->base.sql);
         PQclear(res);
@@ -535,7 +587,9 @@ static size_t pg_column_bytes(struct db_stmt *s, int col)
 
 static int pg_exec(struct db_conn *c, const char *sql)
 {
+    reconnect(CONN(c), sql);
     PGresult *res = PQexec(CONN(c)->pg, sql);
+    note_tx(CONN(c));
     int ok = res && result_ok(res);
     if (!ok)
         result_fail(c, res, sql);
@@ -592,10 +646,7 @@ struct db_conn *db_pg_open(const char *uri, char *err, size_t errlen)
         return NULL;
     }
     PQsetNoticeProcessor(pg, quiet, NULL);
-    PGresult *res = PQexec(pg, "SET synchronous_commit = on; SET client_min_messages = warning; "
-                               "SET TIME ZONE 'UTC'");
-    int ok = res && result_ok(res) && PQsetClientEncoding(pg, "UTF8") == 0;
-    PQclear(res);
+    int ok = session_setup(pg) == 0;
     struct pg_conn *c = ok ? calloc(1, sizeof *c) : NULL;
     if (!c) {
         snprintf(err, errlen, "cannot set up the PostgreSQL session: %s", PQerrorMessage(pg));

@@ -26,8 +26,8 @@ def _bin():
 
 
 class PgCluster:
-    def __init__(self, work, bindir):
-        self.work, self.bindir = work, bindir
+    def __init__(self, work, bindir, as_user):
+        self.work, self.bindir, self.as_user = work, bindir, as_user
         self.port = "5432"  # names the socket file in work only
 
     def uri(self, db="postgres"):
@@ -44,6 +44,14 @@ class PgCluster:
     def create(self, db):
         self.psql("CREATE DATABASE %s" % db)
         return self.uri(db)
+
+    def restart(self):
+        """Stop the server (its sessions cut) and start it again; return once it accepts."""
+        subprocess.run(self.as_user + [os.path.join(self.bindir, "pg_ctl"), "-D",
+                                       os.path.join(self.work, "data"), "-l",
+                                       os.path.join(self.work, "server.log"), "-m", "fast", "-w",
+                                       "-t", "120", "restart"], check=True, capture_output=True,
+                       timeout=300)
 
 
 @contextlib.contextmanager
@@ -68,7 +76,7 @@ def pg_cluster():
                                   os.path.join(work, "server.log"), "-w", "-t", "120", "-o",
                                   "-h '' -k %s -p 5432" % work, "start"],
                        check=True, capture_output=True, timeout=300)
-        yield PgCluster(work, bindir)
+        yield PgCluster(work, bindir, as_user)
     finally:
         if os.path.exists(os.path.join(data, "postmaster.pid")):
             subprocess.run(as_user + [os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "fast",

@@ -532,12 +532,17 @@ static void test_skip_locked(void **state)
     assert_int_equal(db_step(s), DB_DONE);
     db_reset(s);
     if (fx->kind == DB_PG) {
-        /* Another node's claim meanwhile passes over the row held (and waits on none). */
+        /*
+         * Another transaction's claim meanwhile passes over the row held (and waits on
+         * none).  Plain BEGIN: db_begin would wait for the database's write lock, which
+         * this write holds (nodes' writes take turns), so only a transaction that is no
+         * node's write can meet the row locked.
+         */
         char err[256];
         struct db_conn *other = db_open(fx->uri, err, sizeof err);
         assert_non_null(other);
         assert_int_equal(db_exec(other, "SET lock_timeout = '10s'"), 0);
-        assert_int_equal(db_begin(other), 0);
+        assert_int_equal(db_exec(other, "BEGIN"), 0);
         struct db_stmt *o = db_stmt(other, claim);
         db_bind_int64(o, 1, 0);
         assert_int_equal(db_step(o), DB_ROW);
@@ -885,8 +890,9 @@ static void test_campaign_store(void **state)
 struct claim_args {
     int limit;
     json_t *rows;
-    struct store *other; /* a second node claiming inside this claim's write */
+    struct store *other; /* a second node trying to claim inside this claim's write */
     struct claim_args *inner;
+    int rc; /* of this claim's write, when it is the inner one */
 };
 
 static int claim_write(struct store_tx *tx, void *arg)
@@ -894,14 +900,14 @@ static int claim_write(struct store_tx *tx, void *arg)
     struct claim_args *a = arg;
     int rc = tx_outbox_claim(tx, a->limit, 600, &a->rows);
     if (rc == RC_OK && a->other)
-        rc = store_write_sync(a->other, claim_write, a->inner);
+        a->inner->rc = store_write_sync(a->other, claim_write, a->inner);
     return rc;
 }
 
 /* The ids claimed now, as "1,3". */
 static void claim_ids(struct store *st, int limit, char *out, size_t n)
 {
-    struct claim_args a = {limit, NULL, NULL, NULL};
+    struct claim_args a = {limit, NULL, NULL, NULL, 0};
     assert_int_equal(store_write_sync(st, claim_write, &a), RC_OK);
     size_t i, len = 0;
     json_t *row;
@@ -991,7 +997,12 @@ static void test_outbox_store(void **state)
     json_decref(page);
 
     if (fx->kind == DB_PG) {
-        /* Two nodes claim at once: the second passes over what the first holds. */
+        /*
+         * Two nodes claim at once: the second's write waits for the database's write
+         * lock, which the first holds to its commit (here it gives up after its
+         * lock_timeout, busy, having claimed nothing); once the first committed, it
+         * claims what the first left.
+         */
         static const char *const more[] = {
             "INSERT INTO outbox (id, to_addr, subject, body, next_attempt_at) VALUES "
             "(6, 'd@x.cn', 's', 'b', '2020-01-01T00:00:00Z'), "
@@ -1002,13 +1013,18 @@ static void test_outbox_store(void **state)
         char err[256];
         struct db_conn *c = db_open(fx->uri, err, sizeof err);
         assert_non_null(c);
-        assert_int_equal(db_exec(c, "SET lock_timeout = '10s'"), 0);
+        assert_int_equal(db_exec(c, "SET lock_timeout = '1s'"), 0);
         struct store *node2 = store_over(c);
-        struct claim_args theirs = {10, NULL, NULL, NULL}, mine = {1, NULL, node2, &theirs};
+        struct claim_args theirs = {10, NULL, NULL, NULL, 0}, mine = {1, NULL, node2, &theirs, 0};
         assert_int_equal(store_write_sync(st, claim_write, &mine), RC_OK);
         assert_int_equal(json_array_size(mine.rows), 1);
         assert_int_equal(json_integer_value(json_object_get(json_array_get(mine.rows, 0), "id")),
                          6);
+        assert_int_equal(theirs.rc, RC_ERROR);
+        assert_int_equal(db_errcode(c), DB_E_BUSY);
+        assert_null(theirs.rows);
+        theirs.rows = NULL;
+        assert_int_equal(store_write_sync(node2, claim_write, &theirs), RC_OK);
         assert_int_equal(json_array_size(theirs.rows), 1);
         assert_int_equal(json_integer_value(json_object_get(json_array_get(theirs.rows, 0), "id")),
                          7);
