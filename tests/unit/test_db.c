@@ -23,7 +23,10 @@
  * read), a public vote's fraud flags (each rule's planted group flagged
  * alike with its evidence, honest votes left alone, a void and its
  * record), the public site's reads (a case page's model, lists with a
- * filter and their next pages, a region's counts, the results), and the
+ * filter and their next pages, a region's counts, the results), the
+ * orders the public lists keep (most viewed first, several filters, pages
+ * across the pages of their build's reads), sections rendered to HTML in
+ * the write of their Markdown, and the
  * review rounds (a stage's settings and criteria, the expert pool, 回避 by
  * region, unit or row, the pool, proposals, assignments, release,
  * drop-outs and reminders, the solver's problem), and the ranking of a
