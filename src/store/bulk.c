@@ -248,9 +248,12 @@ static int load_job(sqlite3 *db, void *arg)
         return -1;
     int rc = b->fill(b, b->arg);
     store_bulk_lap("load");
-    /* Before the indexes: the one of unrendered sections is then created empty. */
-    if (rc == 0 && section_html_fill_all(db) != 0)
+    /* Before the indexes (the one of unrendered sections is then created empty): one pass
+     * of the primary key, on a driver connection over the load's handle. */
+    struct db_conn *c = rc == 0 ? db_sqlite_adopt(db) : NULL;
+    if (rc == 0 && (!c || section_html_fill(c, 1) != 0))
         rc = fail(b, "case sections");
+    db_close(c);
     store_bulk_lap("sections");
     /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */
     if (rc == 0 && (sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK ||

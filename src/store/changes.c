@@ -203,7 +203,7 @@ void changes_end(struct store *st, struct store_changes *c)
         c->global = 1;
     /* Sections written: their HTML, in this transaction (a failure leaves them to readers). */
     if (c->sections || c->global)
-        section_html_fill(st->wconn);
+        section_html_fill(st->wconn, 0);
     /* The pages this write changed, in this transaction (after the sections they show). */
     prerender_flush(st);
     if (c->global)

@@ -190,7 +190,7 @@ int store_over_write(struct store *st, store_write_fn run, void *arg)
         return RC_ERROR;
     int rc = run(&tx, arg);
     /* The sections it wrote rendered in it, as SQLite's writer renders them (section_html.c). */
-    if (rc == RC_OK && section_html_fill(st->wconn) != 0)
+    if (rc == RC_OK && section_html_fill(st->wconn, 0) != 0)
         rc = RC_ERROR;
     if (rc == RC_OK && db_commit(st->wconn) == 0)
         return RC_OK;

@@ -35,7 +35,8 @@
  * Written over the driver (db.h): the build runs on SQLite and on
  * PostgreSQL, on the calling thread's connection (store_db), in one
  * snapshot (a deferred BEGIN on SQLite, REPEATABLE READ on PostgreSQL), its
- * reads by pages of PV_PAGE rows, each from where the last one ended.  On
+ * reads on PostgreSQL by pages of PV_PAGE rows, each from where the last
+ * one ended.  On
  * a store whose threads read on connections of their own the refresher is
  * a thread; on a store over one connection (store_over), used by one
  * thread at a time, the request that finds a build due runs it.
@@ -56,31 +57,46 @@
 #define PV_FIRST_WAIT_MS 60000.0
 /* Woken by a request: not sooner than 1 s, nor 2 builds' cost, after the last build. */
 #define PV_WAKE_MS 1000.0
-/* The build's reads go by pages of this many rows (PostgreSQL's driver holds a run's rows). */
+/* PostgreSQL's reads go by pages of this many rows (its driver holds a run's rows). */
 #define PV_PAGE 8192
 
 /*
- * The build's reads, in one read transaction of the refresher's connection,
- * each page from where the last one ended: the cases by id with their
- * filters, their ids most viewed first and newest first, and their tags.
+ * The build's reads, in one snapshot of the refresher's connection: the
+ * cases by id with their filters, their ids most viewed first and newest
+ * first, and their tags.  SQLite steps through a run's rows as it reads
+ * them: its reads run whole (a range of one index each).  PostgreSQL's
+ * read the same rows by pages, each after the last row of the one before,
+ * by the key its columns end with.
  */
 enum { Q_ATTRS, Q_VIEWS, Q_NEWEST, Q_TAGS, Q__MAX };
-static const char pv_attrs_sql[] =
-    "SELECT case_id, region, coalesce(tier_id, 0), track_id, pos FROM pub_rank "
-    "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 AND pos > ?2 ORDER BY pos LIMIT ?3";
-#define PV_VIEWS_SQL(indexed)                                                                      \
-    "SELECT id, views, published_at FROM \"case\" " indexed "WHERE campaign_id = ?1 "              \
-    "AND published_at IS NOT NULL AND (views, published_at, id) < (?2, ?3, ?4) "                  \
-    "ORDER BY views DESC, published_at DESC, id DESC LIMIT ?5"
-/* SQLite is held to the views index; PostgreSQL has no INDEXED BY. */
-static const char pv_views_sql[] = PV_VIEWS_SQL("INDEXED BY case_pub_views ");
-static const char pv_views_pg_sql[] = PV_VIEWS_SQL("");
-static const char pv_newest_sql[] =
-    "SELECT case_id, pos FROM pub_rank WHERE campaign_id = ?1 AND dim = 0 AND key = 0 "
-    "AND pos > ?2 ORDER BY pos LIMIT ?3";
-static const char pv_tags_sql[] =
-    "SELECT case_id, key, pos FROM pub_rank WHERE campaign_id = ?1 AND dim = 4 "
-    "AND (key, pos) > (?2, ?3) ORDER BY key, pos LIMIT ?4";
+#define PV_ATTRS_SQL(pos)                                                                          \
+    "SELECT case_id, region, coalesce(tier_id, 0), track_id" pos " FROM pub_rank "               \
+    "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 "
+#define PV_VIEWS_SQL(key) "SELECT id" key " FROM \"case\" "
+#define PV_VIEWS_WHERE "WHERE campaign_id = ?1 AND published_at IS NOT NULL "
+#define PV_VIEWS_ORDER "ORDER BY views DESC, published_at DESC, id DESC"
+#define PV_NEWEST_SQL(pos)                                                                         \
+    "SELECT case_id" pos " FROM pub_rank WHERE campaign_id = ?1 AND dim = 0 AND key = 0 "
+#define PV_TAGS_SQL(pos)                                                                           \
+    "SELECT case_id, key" pos " FROM pub_rank WHERE campaign_id = ?1 AND dim = 4 "
+static const char *const pv_sql[DB_KIND__MAX][Q__MAX] = {
+    [DB_SQLITE] =
+        {
+            PV_ATTRS_SQL("") "ORDER BY pos",
+            /* Held to the views index (PostgreSQL has no INDEXED BY). */
+            PV_VIEWS_SQL("") "INDEXED BY case_pub_views " PV_VIEWS_WHERE PV_VIEWS_ORDER,
+            PV_NEWEST_SQL("") "ORDER BY pos",
+            PV_TAGS_SQL("") "ORDER BY key, pos",
+        },
+    [DB_PG] =
+        {
+            PV_ATTRS_SQL(", pos") "AND pos > ?2 ORDER BY pos LIMIT ?3",
+            PV_VIEWS_SQL(", views, published_at") PV_VIEWS_WHERE
+            "AND (views, published_at, id) < (?2, ?3, ?4) " PV_VIEWS_ORDER " LIMIT ?5",
+            PV_NEWEST_SQL(", pos") "AND pos > ?2 ORDER BY pos LIMIT ?3",
+            PV_TAGS_SQL(", pos") "AND (key, pos) > (?2, ?3) ORDER BY key, pos LIMIT ?4",
+        },
+};
 
 /* One snapshot for the whole build: SQLite's deferred BEGIN takes no lock from the writer. */
 static const char *const pv_begin_sql[DB_KIND__MAX] = {
@@ -90,8 +106,7 @@ static const char *const pv_begin_sql[DB_KIND__MAX] = {
 
 const char *pub_views_sql(int i)
 {
-    const char *const sql[] = {pv_attrs_sql, pv_views_sql, pv_newest_sql, pv_tags_sql};
-    return i >= 0 && i < Q__MAX ? sql[i] : NULL;
+    return i >= 0 && i < Q__MAX ? pv_sql[DB_SQLITE][i] : NULL;
 }
 
 /* One rank list: the ranks of the cases of one filter value, ascending. */
@@ -317,34 +332,30 @@ struct pv_at {
     char at[40];
 };
 
-/*
- * Every row of query q (on c's kind), page by page, to take; 0, or -1
- * (logged by the driver, or stopped).  Each page starts after the last
- * row of the one before, by the key its columns end with.
- */
+/* Every row of query q on c to take, by pages on PostgreSQL; 0, or -1 (logged, or stopped). */
 static int read_all(struct pv_build *b, struct db_conn *c, int q,
                     int (*take)(struct pv_build *, struct db_stmt *))
 {
-    const char *const sql[Q__MAX] = {
-        pv_attrs_sql, db_kind(c) == DB_PG ? pv_views_pg_sql : pv_views_sql, pv_newest_sql,
-        pv_tags_sql};
+    int paged = db_kind(c) == DB_PG;
     struct pv_at at = {q == Q_VIEWS ? INT64_MAX : 0, 0, ""};
-    struct db_stmt *s = db_stmt(c, sql[q]);
+    struct db_stmt *s = db_stmt(c, pv_sql[db_kind(c)][q]);
     for (;;) {
         if (!s)
             return -1;
         db_bind_int64(s, 1, b->o->campaign_id);
-        int p = 2;
-        db_bind_int64(s, p++, at.a);
-        if (q == Q_VIEWS)
-            db_bind_text(s, p++, at.at, -1);
-        if (q == Q_VIEWS || q == Q_TAGS)
-            db_bind_int64(s, p++, at.b);
-        db_bind_int64(s, p, PV_PAGE);
+        if (paged) {
+            int p = 2;
+            db_bind_int64(s, p++, at.a);
+            if (q == Q_VIEWS)
+                db_bind_text(s, p++, at.at, -1);
+            if (q == Q_VIEWS || q == Q_TAGS)
+                db_bind_int64(s, p++, at.b);
+            db_bind_int64(s, p, PV_PAGE);
+        }
         int step, n = 0, rc = 0;
         while (rc == 0 && (step = db_step(s)) == DB_ROW) {
             rc = take(b, s);
-            if (++n < PV_PAGE)
+            if (!paged || ++n < PV_PAGE)
                 continue;
             /* The last row of a full page: where the next begins. */
             if (q == Q_VIEWS) {

@@ -10,15 +10,17 @@ struct db_conn;
 /*
  * Render every case section of c not rendered yet (body_html NULL), in the
  * caller's transaction: 0, or -1 (logged) when a read or write failed or a
- * section could not be rendered (left to readers, as Markdown).
+ * section could not be rendered (left to readers, as Markdown).  They are
+ * found through their index; with whole set, in one pass of the primary
+ * key instead (a bulk load, before its indexes are made).
  */
-int section_html_fill(struct db_conn *c);
+int section_html_fill(struct db_conn *c, int whole);
 
 /*
- * For the SQLite store's own handles until sqlite.c calls section_html_fill
- * on its driver connections: the same on a handle (at open, and bulk.c's
- * load); and a registration of nothing (readers and writers render in C,
- * no SQL function is needed), which goes with sqlite.c's call of it.
+ * For the SQLite store's writer handle until sqlite.c calls section_html_fill
+ * on its driver connection at open: the same on the handle; and a
+ * registration of nothing (the rendering is in C, no SQL function is
+ * needed), which goes with sqlite.c's call of it.
  */
 struct sqlite3;
 int section_html_fill_all(struct sqlite3 *db);
