@@ -36,10 +36,9 @@
  * PostgreSQL, on the calling thread's connection (store_db), in one
  * snapshot (a deferred BEGIN on SQLite, REPEATABLE READ on PostgreSQL), its
  * reads on PostgreSQL by pages of PV_PAGE rows, each from where the last
- * one ended.  On
- * a store whose threads read on connections of their own the refresher is
- * a thread; on a store over one connection (store_over), used by one
- * thread at a time, the request that finds a build due runs it.
+ * one ended.  On a store whose threads read on connections of their own
+ * the refresher is a thread; on a store over one connection (store_over),
+ * used by one thread at a time, the request that finds a build due runs it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -70,7 +69,7 @@
  */
 enum { Q_ATTRS, Q_VIEWS, Q_NEWEST, Q_TAGS, Q__MAX };
 #define PV_ATTRS_SQL(pos)                                                                          \
-    "SELECT case_id, region, coalesce(tier_id, 0), track_id" pos " FROM pub_rank "               \
+    "SELECT case_id, region, coalesce(tier_id, 0), track_id" pos " FROM pub_rank "                 \
     "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 "
 #define PV_VIEWS_SQL(key) "SELECT id" key " FROM \"case\" "
 #define PV_VIEWS_WHERE "WHERE campaign_id = ?1 AND published_at IS NOT NULL "
@@ -151,7 +150,7 @@ struct pub_views {
     pthread_cond_t wake, ready; /* on the monotonic clock */
     struct pv_order *cur;
     int stop, want;
-    uint64_t builds; /* attempts finished */
+    uint64_t builds;  /* attempts finished */
     double end, cost; /* the last build's end (clock_ms) and its cost, ms */
     /* A refresher thread, when the store's threads read on connections of their own;
      * else (a store over one connection) a request builds when a build is due. */
@@ -272,9 +271,9 @@ out:
 struct pv_build {
     struct pub_views *pv;
     struct pv_order *o;
-    size_t cap;   /* of o's arrays by id */
-    int k;        /* the order being read */
-    uint32_t r;   /* its ranks read */
+    size_t cap; /* of o's arrays by id */
+    int k;      /* the order being read */
+    uint32_t r; /* its ranks read */
     struct pv_pair *tags;
     size_t ntags, tcap;
 };

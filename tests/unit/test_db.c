@@ -3977,8 +3977,8 @@ static void test_public_store(void **state)
 }
 
 /* Most viewed first (views, publication, id, descending), per page 2; its total. */
-static int64_t views_page(struct store *st, const char *region, const char *tier,
-                          const char *track, const char *tag, int page, char *out, size_t n)
+static int64_t views_page(struct store *st, const char *region, const char *tier, const char *track,
+                          const char *tag, int page, char *out, size_t n)
 {
     return list_page(st, (struct store_filter){region, tier, track, tag, NULL, 1, page, 2}, out, n);
 }
@@ -4023,7 +4023,8 @@ static void test_pub_views_store(void **state)
     assert_string_equal(ids, "1");
     assert_int_equal(views_page(st, "990000", NULL, "city", "党建", 1, ids, sizeof ids), 1);
     assert_string_equal(ids, "1");
-    assert_int_equal(list_page(st, (struct store_filter){"990000", NULL, NULL, "党建", NULL, 0, 2, 1},
+    assert_int_equal(list_page(st,
+                               (struct store_filter){"990000", NULL, NULL, "党建", NULL, 0, 2, 1},
                                ids, sizeof ids),
                      2);
     assert_string_equal(ids, "1");
@@ -4096,11 +4097,11 @@ static const char *const pv_many_rows[] = {
     NULL};
 
 /*
- * The kept orders of more cases than a page of their build's reads (8,192
- * rows, pub_views.c), with views and publication times shared by thousands
- * of cases (the id decides): pages across the reads' pages, most viewed
- * first and newest first, alone and with two filters, read the same as
- * the order reckoned here.
+ * The kept orders of more cases than a page of their build's reads on
+ * PostgreSQL (8,192 rows, pub_views.c), with views and publication times
+ * shared by thousands of cases (the id decides): pages across the reads'
+ * pages, most viewed first and newest first, alone and with two filters,
+ * read the same as the order reckoned here, on both.
  */
 static void test_pub_views_pages(void **state)
 {
@@ -4109,12 +4110,13 @@ static void test_pub_views_pages(void **state)
     assert_int_equal(store_write_sync(st, rows_write, (void *)public_rows), RC_OK);
     assert_int_equal(store_write_sync(st, rows_write, (void *)pv_many_rows), RC_OK);
     assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
-    static struct pv_case cs[PV_MANY + 4] = {
-        {1, 5, "2019-12-01", 1, 0, 1}, {2, 50, "2019-12-02", 2, 0, 1},
-        {3, 7, "2019-12-03", 1, 1, 1}, {4, 1, "2019-12-04", 1, 0, 0}};
+    static struct pv_case cs[PV_MANY + 4] = {{1, 5, "2019-12-01", 1, 0, 1},
+                                             {2, 50, "2019-12-02", 2, 0, 1},
+                                             {3, 7, "2019-12-03", 1, 1, 1},
+                                             {4, 1, "2019-12-04", 1, 0, 0}};
     for (int64_t i = 10; i < 10 + PV_MANY; i++)
-        cs[i - 6] = (struct pv_case){i, i % 3, i % 2 ? "2019-11-02" : "2019-11-01",
-                                     1 + (int)(i % 2), 0, 1};
+        cs[i - 6] =
+            (struct pv_case){i, i % 3, i % 2 ? "2019-11-02" : "2019-11-01", 1 + (int)(i % 2), 0, 1};
     size_t n = sizeof cs / sizeof cs[0];
     char want[512], got[512];
     struct {
@@ -4128,12 +4130,16 @@ static void test_pub_views_pages(void **state)
         qsort(cs, n, sizeof cs[0], pages[p].views ? pv_views_cmp : pv_newest_cmp);
         pv_expect(cs, n, pages[p].track, pages[p].region, pages[p].tag, pages[p].page, want,
                   sizeof want);
-        struct store_filter f = {pages[p].region ? "990000" : NULL, NULL,
+        struct store_filter f = {pages[p].region ? "990000" : NULL,
+                                 NULL,
                                  pages[p].track == 1   ? "city"
                                  : pages[p].track == 2 ? "village"
                                                        : NULL,
-                                 pages[p].tag ? "党建" : NULL, NULL, pages[p].views,
-                                 pages[p].page, 20};
+                                 pages[p].tag ? "党建" : NULL,
+                                 NULL,
+                                 pages[p].views,
+                                 pages[p].page,
+                                 20};
         list_page(st, f, got, sizeof got);
         if (strcmp(got, want) != 0)
             fail_msg("list %zu: page %d\nwant %s\ngot  %s", p, pages[p].page, want, got);
