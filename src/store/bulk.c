@@ -250,10 +250,10 @@ static int load_job(sqlite3 *db, void *arg)
     store_bulk_lap("load");
     /* Before the indexes (the one of unrendered sections is then created empty): one pass
      * of the primary key, on a driver connection over the load's handle. */
-    struct db_conn *c = rc == 0 ? db_sqlite_adopt(db) : NULL;
-    if (rc == 0 && (!c || section_html_fill(c, 1) != 0))
+    struct db_conn *handle = rc == 0 ? db_sqlite_adopt(db) : NULL;
+    if (rc == 0 && (!handle || section_html_fill(handle, 1) != 0))
         rc = fail(b, "case sections");
-    db_close(c);
+    db_close(handle);
     store_bulk_lap("sections");
     /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */
     if (rc == 0 && (sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK ||
