@@ -249,8 +249,9 @@ static int load_job(struct db_conn *c, void *arg)
         return -1;
     int rc = b->fill(b, b->arg);
     store_bulk_lap("load");
-    /* Before the indexes: the one of unrendered sections is then created empty. */
-    if (rc == 0 && section_html_fill_all(db) != 0)
+    /* Before the indexes (the one of unrendered sections is then created empty): one pass
+     * of the primary key. */
+    if (rc == 0 && section_html_fill(c, 1) != 0)
         rc = fail(b, "case sections");
     store_bulk_lap("sections");
     /* Every page to render (prerender.c's marks), as the dropped triggers would have marked. */

@@ -204,6 +204,7 @@ void changes_end(struct store *st, struct store_changes *c)
 {
     if (!st->wdb) { /* PostgreSQL: no hook tells what changed, so everything did */
         c->global = 1;
+        section_html_fill(st->wconn, 0); /* the sections written, rendered in this write */
         return;
     }
     st->changes = NULL;
@@ -212,7 +213,7 @@ void changes_end(struct store *st, struct store_changes *c)
         c->global = 1;
     /* Sections written: their HTML, in this transaction (a failure leaves them to readers). */
     if (c->sections || c->global)
-        section_html_fill_all(st->wdb);
+        section_html_fill(st->wconn, 0);
     /* The pages this write changed, in this transaction (after the sections they show). */
     prerender_flush(st);
     if (c->global)

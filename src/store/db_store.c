@@ -189,6 +189,9 @@ int store_over_write(struct store *st, store_write_fn run, void *arg)
     if (db_begin(st->wconn) != 0)
         return RC_ERROR;
     int rc = run(&tx, arg);
+    /* The sections it wrote rendered in it, as SQLite's writer renders them (section_html.c). */
+    if (rc == RC_OK && section_html_fill(st->wconn, 0) != 0)
+        rc = RC_ERROR;
     if (rc == RC_OK && db_commit(st->wconn) == 0)
         return RC_OK;
     if (db_rollback(st->wconn) != 0)
@@ -226,4 +229,9 @@ int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
 int store_reads_per_thread(struct store *st)
 {
     return st->wdb != NULL || st->db_uri != NULL;
+}
+
+struct pub_views **store_pub_views(struct store *st)
+{
+    return &st->pub_views;
 }

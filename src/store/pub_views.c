@@ -31,6 +31,14 @@
  * used replaced, dropped with the orders), taken only as deep as pages were
  * asked, so a deeper page walks on, in memory, from the last kept position.
  * Memory: about 80 bytes per published case.
+ *
+ * Written over the driver (db.h): the build runs on SQLite and on
+ * PostgreSQL, on the calling thread's connection (store_db), in one
+ * snapshot (a deferred BEGIN on SQLite, REPEATABLE READ on PostgreSQL), its
+ * reads on PostgreSQL by pages of PV_PAGE rows, each from where the last
+ * one ended.  On a store whose threads read on connections of their own
+ * the refresher is a thread; on a store over one connection (store_over),
+ * used by one thread at a time, the request that finds a build due runs it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -39,7 +47,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/pub_views.h"
-#include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 /* A combination of filters keeps the walked list's position of every PV_STEP-th match. */
 #define PV_STEP 20
@@ -48,23 +56,56 @@
 #define PV_FIRST_WAIT_MS 60000.0
 /* Woken by a request: not sooner than 1 s, nor 2 builds' cost, after the last build. */
 #define PV_WAKE_MS 1000.0
+/* PostgreSQL's reads go by pages of this many rows (its driver holds a run's rows). */
+#define PV_PAGE 8192
 
-/* The build's reads, in one read transaction of the refresher's connection. */
-static const char pv_attrs_sql[] =
-    "SELECT case_id, region, coalesce(tier_id, 0), track_id FROM pub_rank "
-    "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 ORDER BY pos";
-static const char pv_views_sql[] =
-    "SELECT id FROM \"case\" INDEXED BY case_pub_views WHERE campaign_id = ?1 "
-    "AND published_at IS NOT NULL ORDER BY views DESC, published_at DESC, id DESC";
-static const char pv_newest_sql[] =
-    "SELECT case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = 0 AND key = 0 ORDER BY pos";
-static const char pv_tags_sql[] =
-    "SELECT key, case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = 4 ORDER BY key, pos";
+/*
+ * The build's reads, in one snapshot of the refresher's connection: the
+ * cases by id with their filters, their ids most viewed first and newest
+ * first, and their tags.  SQLite steps through a run's rows as it reads
+ * them: its reads run whole (a range of one index each).  PostgreSQL's
+ * read the same rows by pages, each after the last row of the one before,
+ * by the key its columns end with.
+ */
+enum { Q_ATTRS, Q_VIEWS, Q_NEWEST, Q_TAGS, Q__MAX };
+#define PV_ATTRS_SQL(pos)                                                                          \
+    "SELECT case_id, region, coalesce(tier_id, 0), track_id" pos " FROM pub_rank "                 \
+    "WHERE campaign_id = ?1 AND dim = 5 AND key = 0 "
+#define PV_VIEWS_SQL(key) "SELECT id" key " FROM \"case\" "
+#define PV_VIEWS_WHERE "WHERE campaign_id = ?1 AND published_at IS NOT NULL "
+#define PV_VIEWS_ORDER "ORDER BY views DESC, published_at DESC, id DESC"
+#define PV_NEWEST_SQL(pos)                                                                         \
+    "SELECT case_id" pos " FROM pub_rank WHERE campaign_id = ?1 AND dim = 0 AND key = 0 "
+#define PV_TAGS_SQL(pos)                                                                           \
+    "SELECT case_id, key" pos " FROM pub_rank WHERE campaign_id = ?1 AND dim = 4 "
+static const char *const pv_sql[DB_KIND__MAX][Q__MAX] = {
+    [DB_SQLITE] =
+        {
+            PV_ATTRS_SQL("") "ORDER BY pos",
+            /* Held to the views index (PostgreSQL has no INDEXED BY). */
+            PV_VIEWS_SQL("") "INDEXED BY case_pub_views " PV_VIEWS_WHERE PV_VIEWS_ORDER,
+            PV_NEWEST_SQL("") "ORDER BY pos",
+            PV_TAGS_SQL("") "ORDER BY key, pos",
+        },
+    [DB_PG] =
+        {
+            PV_ATTRS_SQL(", pos") "AND pos > ?2 ORDER BY pos LIMIT ?3",
+            PV_VIEWS_SQL(", views, published_at") PV_VIEWS_WHERE
+            "AND (views, published_at, id) < (?2, ?3, ?4) " PV_VIEWS_ORDER " LIMIT ?5",
+            PV_NEWEST_SQL(", pos") "AND pos > ?2 ORDER BY pos LIMIT ?3",
+            PV_TAGS_SQL(", pos") "AND (key, pos) > (?2, ?3) ORDER BY key, pos LIMIT ?4",
+        },
+};
+
+/* One snapshot for the whole build: SQLite's deferred BEGIN takes no lock from the writer. */
+static const char *const pv_begin_sql[DB_KIND__MAX] = {
+    [DB_SQLITE] = "BEGIN",
+    [DB_PG] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+};
 
 const char *pub_views_sql(int i)
 {
-    const char *const sql[] = {pv_attrs_sql, pv_views_sql, pv_newest_sql, pv_tags_sql};
-    return i >= 0 && i < 4 ? sql[i] : NULL;
+    return i >= 0 && i < Q__MAX ? pv_sql[DB_SQLITE][i] : NULL;
 }
 
 /* One rank list: the ranks of the cases of one filter value, ascending. */
@@ -109,7 +150,11 @@ struct pub_views {
     pthread_cond_t wake, ready; /* on the monotonic clock */
     struct pv_order *cur;
     int stop, want;
-    uint64_t builds; /* attempts finished */
+    uint64_t builds;  /* attempts finished */
+    double end, cost; /* the last build's end (clock_ms) and its cost, ms */
+    /* A refresher thread, when the store's threads read on connections of their own;
+     * else (a store over one connection) a request builds when a build is due. */
+    int threaded;
 };
 
 static pthread_mutex_t pv_create_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -181,26 +226,6 @@ static int64_t slot_of(const struct pv_order *o, int64_t id)
     return lo < o->n && o->id[lo] == id ? (int64_t)lo : -1;
 }
 
-/* Read one order (ids in rank order from sql) into o->order[k]: its slots; 0 or -1. */
-static int read_order(struct store *st, struct pv_order *o, int k, const char *sql)
-{
-    struct pv_rank *rk = &o->order[k];
-    sqlite3_stmt *s = sq_prepare(st, sql);
-    if (!s || !(rk->slot = malloc((o->n ? o->n : 1) * sizeof *rk->slot)))
-        return -1;
-    sqlite3_bind_int64(s, 1, o->campaign_id);
-    uint32_t r = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && r < o->n) {
-        int64_t slot = slot_of(o, sqlite3_column_int64(s, 0));
-        if (slot >= 0)
-            rk->slot[r++] = (uint32_t)slot;
-    }
-    sq_done(s);
-    /* Both orders hold every published case once (one read transaction). */
-    return (rc == SQLITE_DONE || rc == SQLITE_ROW) && r == o->n ? 0 : -1;
-}
-
 /* The rank lists of order k, from the tag pairs (tag, slot) of the campaign. */
 static int make_lists(struct pv_order *o, int k, const struct pv_pair *tags, size_t ntags)
 {
@@ -242,65 +267,146 @@ out:
     return rc;
 }
 
-/* Read both orders of campaign on this thread's read connection; NULL (logged). */
+/* A build under way: the order it fills, and the tag pairs (tag key, slot) read. */
+struct pv_build {
+    struct pub_views *pv;
+    struct pv_order *o;
+    size_t cap; /* of o's arrays by id */
+    int k;      /* the order being read */
+    uint32_t r; /* its ranks read */
+    struct pv_pair *tags;
+    size_t ntags, tcap;
+};
+
+/* The case by id, with its filters; 0 or -1. */
+static int take_attrs(struct pv_build *b, struct db_stmt *s)
+{
+    struct pv_order *o = b->o;
+    if (o->n == b->cap) {
+        size_t ncap = b->cap ? 2 * b->cap : 4096;
+        int64_t *id = realloc(o->id, ncap * sizeof *id);
+        o->id = id ? id : o->id;
+        int32_t *re = realloc(o->region, ncap * sizeof *re);
+        o->region = re ? re : o->region;
+        int32_t *ti = realloc(o->tier, ncap * sizeof *ti);
+        o->tier = ti ? ti : o->tier;
+        int32_t *tr = realloc(o->track, ncap * sizeof *tr);
+        o->track = tr ? tr : o->track;
+        if (!id || !re || !ti || !tr)
+            return -1;
+        b->cap = ncap;
+    }
+    o->id[o->n] = db_column_int64(s, 0);
+    o->region[o->n] = (int32_t)db_column_int64(s, 1);
+    o->tier[o->n] = (int32_t)db_column_int64(s, 2);
+    o->track[o->n] = (int32_t)db_column_int64(s, 3);
+    o->n++;
+    return 0;
+}
+
+/* The next rank of order b->k; 0 (a case not among those by id is passed over). */
+static int take_rank(struct pv_build *b, struct db_stmt *s)
+{
+    int64_t slot = slot_of(b->o, db_column_int64(s, 0));
+    if (slot >= 0 && b->r < b->o->n)
+        b->o->order[b->k].slot[b->r++] = (uint32_t)slot;
+    return 0;
+}
+
+/* A tag of a case; 0 or -1. */
+static int take_tag(struct pv_build *b, struct db_stmt *s)
+{
+    int64_t slot = slot_of(b->o, db_column_int64(s, 0));
+    if (slot < 0)
+        return 0;
+    if (grow((void **)&b->tags, &b->tcap, b->ntags + 1, sizeof *b->tags) != 0)
+        return -1;
+    b->tags[b->ntags++] = (struct pv_pair){list_key(4, db_column_int64(s, 1)), (uint32_t)slot};
+    return 0;
+}
+
+/* Where a page ended: the position (pub_rank), the key and position (tags), or views, time, id. */
+struct pv_at {
+    int64_t a, b;
+    char at[40];
+};
+
+/* Every row of query q on c to take, by pages on PostgreSQL; 0, or -1 (logged, or stopped). */
+static int read_all(struct pv_build *b, struct db_conn *c, int q,
+                    int (*take)(struct pv_build *, struct db_stmt *))
+{
+    int paged = db_kind(c) == DB_PG;
+    struct pv_at at = {q == Q_VIEWS ? INT64_MAX : 0, 0, ""};
+    struct db_stmt *s = db_stmt(c, pv_sql[db_kind(c)][q]);
+    for (;;) {
+        if (!s)
+            return -1;
+        db_bind_int64(s, 1, b->o->campaign_id);
+        if (paged) {
+            int p = 2;
+            db_bind_int64(s, p++, at.a);
+            if (q == Q_VIEWS)
+                db_bind_text(s, p++, at.at, -1);
+            if (q == Q_VIEWS || q == Q_TAGS)
+                db_bind_int64(s, p++, at.b);
+            db_bind_int64(s, p, PV_PAGE);
+        }
+        int step, n = 0, rc = 0;
+        while (rc == 0 && (step = db_step(s)) == DB_ROW) {
+            rc = take(b, s);
+            if (!paged || ++n < PV_PAGE)
+                continue;
+            /* The last row of a full page: where the next begins. */
+            if (q == Q_VIEWS) {
+                at.a = db_column_int64(s, 1);
+                at.b = db_column_int64(s, 0);
+                if (db_column_bytes(s, 2) >= sizeof at.at)
+                    rc = -1;
+                else
+                    memcpy(at.at, db_text(s, 2), db_column_bytes(s, 2) + 1);
+            } else {
+                at.a = db_column_int64(s, q == Q_ATTRS ? 4 : 1);
+                at.b = q == Q_TAGS ? db_column_int64(s, 2) : 0;
+            }
+        }
+        db_reset(s);
+        if (rc != 0 || step != DB_DONE || b->pv->stop)
+            return -1;
+        if (n < PV_PAGE)
+            return 0;
+    }
+}
+
+/* Read both orders of campaign on this thread's connection, in one snapshot; NULL (logged). */
 static struct pv_order *build(struct pub_views *pv, int64_t campaign)
 {
-    struct store *st = pv->st;
-    struct pv_order *o = calloc(1, sizeof *o);
-    struct pv_pair *tags = NULL; /* (tag key, slot) */
-    size_t cap = 0, ntags = 0, tcap = 0;
-    int ok = 0, rc;
+    struct db_conn *c = store_db(pv->st);
+    struct pv_build b = {pv, calloc(1, sizeof *b.o), 0, 0, 0, NULL, 0, 0};
+    struct pv_order *o = b.o;
+    int ok = 0;
     if (!o)
         return NULL;
     pthread_mutex_init(&o->memo_lock, NULL);
     o->campaign_id = campaign;
-    store_read_begin(st);
-    /* The cases by id, with their filters. */
-    sqlite3_stmt *s = sq_prepare(st, pv_attrs_sql);
-    if (!s)
+    if (!c || db_exec(c, pv_begin_sql[db_kind(c)]) != 0)
         goto out;
-    sqlite3_bind_int64(s, 1, campaign);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (o->n == cap) {
-            size_t ncap = cap ? 2 * cap : 4096;
-            int64_t *id = realloc(o->id, ncap * sizeof *id);
-            o->id = id ? id : o->id;
-            int32_t *re = realloc(o->region, ncap * sizeof *re);
-            o->region = re ? re : o->region;
-            int32_t *ti = realloc(o->tier, ncap * sizeof *ti);
-            o->tier = ti ? ti : o->tier;
-            int32_t *tr = realloc(o->track, ncap * sizeof *tr);
-            o->track = tr ? tr : o->track;
-            if (!id || !re || !ti || !tr)
-                break;
-            cap = ncap;
-        }
-        o->id[o->n] = sqlite3_column_int64(s, 0);
-        o->region[o->n] = (int32_t)sqlite3_column_int64(s, 1);
-        o->tier[o->n] = (int32_t)sqlite3_column_int64(s, 2);
-        o->track[o->n] = (int32_t)sqlite3_column_int64(s, 3);
-        o->n++;
+    ok = read_all(&b, c, Q_ATTRS, take_attrs) == 0;
+    /* Both orders hold every published case once (one snapshot). */
+    for (int k = 0; ok && k < PV__ORDERS; k++) {
+        b.k = k;
+        b.r = 0;
+        ok = (o->order[k].slot = malloc((o->n ? o->n : 1) * sizeof *o->order[k].slot)) &&
+             read_all(&b, c, k == PV_VIEWS ? Q_VIEWS : Q_NEWEST, take_rank) == 0 && b.r == o->n;
     }
-    sq_done(s);
-    if (rc != SQLITE_DONE || pv->stop || read_order(st, o, PV_VIEWS, pv_views_sql) != 0 ||
-        read_order(st, o, PV_NEWEST, pv_newest_sql) != 0 || !(s = sq_prepare(st, pv_tags_sql)))
-        goto out;
-    sqlite3_bind_int64(s, 1, campaign);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t slot = slot_of(o, sqlite3_column_int64(s, 1));
-        if (slot < 0)
-            continue;
-        if (grow((void **)&tags, &tcap, ntags + 1, sizeof *tags) != 0)
-            break;
-        tags[ntags++] = (struct pv_pair){list_key(4, sqlite3_column_int64(s, 0)), (uint32_t)slot};
+    ok = ok && read_all(&b, c, Q_TAGS, take_tag) == 0;
+    if (db_commit(c) != 0) {
+        db_rollback(c);
+        ok = 0;
     }
-    sq_done(s);
-    if (rc != SQLITE_DONE || pv->stop)
-        goto out;
-    ok = make_lists(o, PV_VIEWS, tags, ntags) == 0 && make_lists(o, PV_NEWEST, tags, ntags) == 0;
+    ok = ok && make_lists(o, PV_VIEWS, b.tags, b.ntags) == 0 &&
+         make_lists(o, PV_NEWEST, b.tags, b.ntags) == 0;
 out:
-    store_read_end(st);
-    free(tags);
+    free(b.tags);
     if (!ok) {
         if (!pv->stop)
             log_error("store: the kept orders of campaign %lld: not built", (long long)campaign);
@@ -317,33 +423,49 @@ static void order_put(struct pub_views *pv, struct pv_order *o)
         order_free(o);
 }
 
+/* Build the orders of campaign and make them current (called without pv->lock). */
+static void refresh(struct pub_views *pv, int64_t campaign)
+{
+    double t0 = clock_ms();
+    struct pv_order *o = build(pv, campaign);
+    double end = clock_ms();
+    pthread_mutex_lock(&pv->lock);
+    if (o) {
+        struct pv_order *old = pv->cur;
+        pv->cur = o;
+        o->refs = 1; /* pv->cur's */
+        if (old)
+            order_put(pv, old);
+    }
+    /* Asked for during the build: by waiters it served, or by requests comparing
+     * the old orders; one that still sees a change asks again. */
+    pv->want = 0;
+    pv->builds++;
+    pv->end = end;
+    pv->cost = end - t0;
+    pthread_cond_broadcast(&pv->ready);
+    pthread_mutex_unlock(&pv->lock);
+}
+
+/* When the next build is due: after the period, or sooner when a request asked. */
+static double due_ms(const struct pub_views *pv, int asked)
+{
+    double period = pv->cost * PV_LOAD > PV_PERIOD_MS ? pv->cost * PV_LOAD : PV_PERIOD_MS;
+    double soon = pv->cost * 2 > PV_WAKE_MS ? pv->cost * 2 : PV_WAKE_MS;
+    return pv->end + (asked ? soon : period);
+}
+
 static void *refresher(void *arg)
 {
     struct pub_views *pv = arg;
     pthread_mutex_lock(&pv->lock);
     while (!pv->stop) {
-        int64_t campaign = pv->st->campaign_id;
+        int64_t campaign = store_public_campaign(pv->st);
         pthread_mutex_unlock(&pv->lock);
-        double t0 = clock_ms();
-        struct pv_order *o = build(pv, campaign);
-        double end = clock_ms(), cost = end - t0;
+        refresh(pv, campaign);
         pthread_mutex_lock(&pv->lock);
-        if (o) {
-            struct pv_order *old = pv->cur;
-            pv->cur = o;
-            o->refs = 1; /* pv->cur's */
-            if (old)
-                order_put(pv, old);
-        }
-        /* Asked for during the build: by waiters it served, or by requests comparing
-         * the old orders; one that still sees a change asks again. */
-        pv->want = 0;
-        pv->builds++;
-        pthread_cond_broadcast(&pv->ready);
-        double period = cost * PV_LOAD > PV_PERIOD_MS ? cost * PV_LOAD : PV_PERIOD_MS;
-        double soon = cost * 2 > PV_WAKE_MS ? cost * 2 : PV_WAKE_MS;
         for (;;) {
-            double due = end + (pv->want ? soon : period), now = clock_ms();
+            double due = due_ms(pv, pv->want), now = clock_ms();
             if (pv->stop || now >= due)
                 break;
             double wait = due - now;
@@ -362,11 +484,11 @@ static void *refresher(void *arg)
     return NULL;
 }
 
-/* st's refresher, started at the first call; NULL if it cannot start. */
+/* st's kept orders, their refresher started at the first call; NULL if it cannot start. */
 static struct pub_views *views_of(struct store *st)
 {
     pthread_mutex_lock(&pv_create_lock);
-    struct pub_views *pv = st->pub_views;
+    struct pub_views **slot = store_pub_views(st), *pv = *slot;
     if (!pv && (pv = calloc(1, sizeof *pv))) {
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
@@ -376,7 +498,8 @@ static struct pub_views *views_of(struct store *st)
         pthread_cond_init(&pv->ready, &ca);
         pthread_condattr_destroy(&ca);
         pv->st = st;
-        if (pthread_create(&pv->thread, NULL, refresher, pv) != 0) {
+        pv->threaded = store_reads_per_thread(st);
+        if (pv->threaded && pthread_create(&pv->thread, NULL, refresher, pv) != 0) {
             log_error("store: cannot start the kept orders' refresher");
             pthread_cond_destroy(&pv->wake);
             pthread_cond_destroy(&pv->ready);
@@ -384,7 +507,7 @@ static struct pub_views *views_of(struct store *st)
             free(pv);
             pv = NULL;
         }
-        st->pub_views = pv;
+        *slot = pv;
     }
     pthread_mutex_unlock(&pv_create_lock);
     return pv;
@@ -398,12 +521,20 @@ void pub_views_start(struct store *st)
 /* A reference to the current order of st's public campaign, or NULL (none could be built). */
 static struct pv_order *order_get(struct pub_views *pv, int64_t campaign, int64_t total_all)
 {
+    if (!pv->threaded) {
+        /* The store's one thread builds here, when the refresher would have. */
+        const struct pv_order *c = pv->cur;
+        double now = clock_ms();
+        if (!c || c->campaign_id != campaign || now >= due_ms(pv, 0) ||
+            ((int64_t)c->n != total_all && now >= due_ms(pv, 1)))
+            refresh(pv, campaign);
+    }
     pthread_mutex_lock(&pv->lock);
     double until = clock_ms() + PV_FIRST_WAIT_MS;
     uint64_t b0 = pv->builds;
     /* No order of this campaign yet (the first build, or the public campaign changed):
      * wait for a build begun since, unless it failed. */
-    while ((!pv->cur || pv->cur->campaign_id != campaign) && !pv->stop &&
+    while (pv->threaded && (!pv->cur || pv->cur->campaign_id != campaign) && !pv->stop &&
            pv->builds < b0 + 2 && clock_ms() < until) {
         pv->want = 1;
         pthread_cond_signal(&pv->wake);
@@ -415,7 +546,7 @@ static struct pv_order *order_get(struct pub_views *pv, int64_t campaign, int64_
     struct pv_order *o = pv->cur && pv->cur->campaign_id == campaign ? pv->cur : NULL;
     if (o) {
         o->refs++;
-        if ((int64_t)o->n != total_all && !pv->want) {
+        if (pv->threaded && (int64_t)o->n != total_all && !pv->want) {
             pv->want = 1; /* cases published or withdrawn since the build */
             pthread_cond_signal(&pv->wake);
         }
@@ -532,7 +663,7 @@ size_t pub_views_page(struct store *st, int k, int mask, const int64_t key[4], i
                       int64_t skip, int n, int64_t *ids)
 {
     struct pub_views *pv = views_of(st);
-    struct pv_order *o = pv ? order_get(pv, st->campaign_id, total_all) : NULL;
+    struct pv_order *o = pv ? order_get(pv, store_public_campaign(st), total_all) : NULL;
     if (!o)
         return 0;
     size_t got = 0;
@@ -558,7 +689,7 @@ size_t pub_views_page(struct store *st, int k, int mask, const int64_t key[4], i
 
 void pub_views_stop(struct store *st)
 {
-    struct pub_views *pv = st->pub_views;
+    struct pub_views **slot = store_pub_views(st), *pv = *slot;
     if (!pv)
         return;
     pthread_mutex_lock(&pv->lock);
@@ -566,11 +697,12 @@ void pub_views_stop(struct store *st)
     pthread_cond_broadcast(&pv->wake);
     pthread_cond_broadcast(&pv->ready);
     pthread_mutex_unlock(&pv->lock);
-    pthread_join(pv->thread, NULL);
+    if (pv->threaded)
+        pthread_join(pv->thread, NULL);
     order_free(pv->cur);
     pthread_cond_destroy(&pv->wake);
     pthread_cond_destroy(&pv->ready);
     pthread_mutex_destroy(&pv->lock);
     free(pv);
-    st->pub_views = NULL;
+    *slot = NULL;
 }

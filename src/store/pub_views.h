@@ -43,4 +43,7 @@ void pub_views_start(struct store *st);
 /* Stop st's refresher and free its orders (store_close). */
 void pub_views_stop(struct store *st);
 
+/* The SQL texts (SQLite's) the kept orders' build reads, i < 4; else NULL (test_public_plan). */
+const char *pub_views_sql(int i);
+
 #endif

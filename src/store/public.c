@@ -13,7 +13,7 @@
  * the index and a JSON array of its hits, and run on SQLite only; on
  * PostgreSQL a search finds nothing until search gets its index there.
  * Most viewed first, and newest first with several filters, are read from
- * the orders kept by pub_views.c, on SQLite's store.
+ * the orders kept by pub_views.c, on both.
  */
 #include <stdlib.h>
 #include <string.h>

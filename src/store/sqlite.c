@@ -179,7 +179,7 @@ static int open_conn(const char *path, int flags, sqlite3 **out)
     }
     sqlite3_busy_timeout(db, 5000);
     sqlite3_exec(db, "PRAGMA foreign_keys=ON; PRAGMA cache_size=-2048;", NULL, NULL, NULL);
-    if (search_register(db) != 0 || section_html_register(db) != 0) {
+    if (search_register(db) != 0) {
         sqlite3_close(db);
         return -1;
     }
@@ -623,10 +623,9 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         return NULL;
     }
     /* Sections written before migration 011 or by another program: rendered once, now. */
-    if (sqlite3_exec(st->wdb, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        section_html_fill_all(st->wdb) != 0 ||
-        sqlite3_exec(st->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
+    if (db_begin(st->wconn) != 0 || section_html_fill(st->wconn, 0) != 0 ||
+        db_commit(st->wconn) != 0)
+        db_rollback(st->wconn);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
     st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_votes, st) : NULL;

@@ -141,15 +141,9 @@ extern const char store_case_fts_rows_sql[], store_case_fts_begin_sql[],
 struct bulk_side *bulk_side_start(sqlite3 *db);
 int bulk_side_finish(struct store *st);
 void bulk_side_cancel(struct store *st);
-/* The SQL texts the kept orders' refresher reads (pub_views.c), i < 4; else NULL. */
-const char *pub_views_sql(int i);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);
-/* Register markdown_html(md) on db (section_html.c); 0 or -1. */
-int section_html_register(sqlite3 *db);
-/* Render the sections of case case_id not rendered yet (on the writer); 0 or -1. */
-int section_html_fill_case(sqlite3 *db, int64_t case_id);
-/* Render every section not rendered yet (on the writer); 0 or -1 (logged). */
-int section_html_fill_all(sqlite3 *db);
+/* Case sections rendered when written (section_html.c). */
+#include "store/section_html.h"
 
 #endif

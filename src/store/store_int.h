@@ -126,4 +126,8 @@ int store_pg_ready(struct db_conn *c, char *err, size_t errlen);
  */
 int store_reads_per_thread(struct store *st);
 
+/* Where st keeps its public lists' kept orders (pub_views.c): NULL until a list asks. */
+struct pub_views;
+struct pub_views **store_pub_views(struct store *st);
+
 #endif

@@ -23,7 +23,10 @@
  * read), a public vote's fraud flags (each rule's planted group flagged
  * alike with its evidence, honest votes left alone, a void and its
  * record), the public site's reads (a case page's model, lists with a
- * filter and their next pages, a region's counts, the results), and the
+ * filter and their next pages, a region's counts, the results), the
+ * orders the public lists keep (most viewed first, several filters, pages
+ * across the pages of their build's reads), sections rendered to HTML in
+ * the write of their Markdown, and the
  * review rounds (a stage's settings and criteria, the expert pool, 回避 by
  * region, unit or row, the pool, proposals, assignments, release,
  * drop-outs and reminders, the solver's problem), and the ranking of a
@@ -3787,11 +3790,9 @@ static int public_withdraw_write(struct store_tx *tx, void *arg)
     return rc != RC_OK ? rc : tx_public_refresh(tx, 1);
 }
 
-/* The ids of a list's page (filters region, tier, track, tag; per page 2), as "4,2"; its total. */
-static int64_t public_page(struct store *st, const char *region, const char *tier,
-                           const char *track, const char *tag, int page, char *out, size_t n)
+/* The ids of the list page of filter f, as "4,2"; its total. */
+static int64_t list_page(struct store *st, struct store_filter f, char *out, size_t n)
 {
-    struct store_filter f = {region, tier, track, tag, NULL, 0, page, 2};
     json_t *o = store_cases(st, &f), *items = json_object_get(o, "items");
     assert_non_null(o);
     size_t used = 0;
@@ -3803,6 +3804,13 @@ static int64_t public_page(struct store *st, const char *region, const char *tie
     int64_t total = json_integer_value(json_object_get(o, "total"));
     json_decref(o);
     return total;
+}
+
+/* The ids of a list's page (filters region, tier, track, tag; per page 2), as "4,2"; its total. */
+static int64_t public_page(struct store *st, const char *region, const char *tier,
+                           const char *track, const char *tag, int page, char *out, size_t n)
+{
+    return list_page(st, (struct store_filter){region, tier, track, tag, NULL, 0, page, 2}, out, n);
 }
 
 /* The public site's fixture: one published campaign, four published cases and a draft. */
@@ -3843,9 +3851,8 @@ static const char *const public_rows[] = {
  * neighbours), a list with a filter and its next page, each filter alone
  * and one naming nothing, a region's counts and awards, the results, the
  * tags, the figures, the sitemap; then a case withdrawn leaves the lists
- * and the counts.  (Most viewed first, several filters and search read
- * the kept orders and FTS5 of SQLite's store: tests/unit/test_public_plan.c
- * and the e2e tests.)
+ * and the counts.  (Search reads FTS5, on SQLite's store only:
+ * tests/unit/test_public_plan.c and the e2e tests.)
  */
 static void test_public_store(void **state)
 {
@@ -3864,12 +3871,10 @@ static void test_public_store(void **state)
     assert_json(json_incref(json_object_get(c, "tier")), "{\"name\":\"最佳案例\",\"slug\":\"best\"}");
     assert_json(json_incref(json_object_get(c, "unit")), "{\"id\":1,\"name\":\"甲街道\"}");
     assert_json(json_incref(json_object_get(c, "tags")), "[\"党建\",\"社区\"]");
-    /* A section not rendered yet comes as Markdown; SQLite's writer renders it at once. */
+    /* A section written without its HTML is rendered by the write, on both (section_html.c). */
     assert_json(json_incref(json_object_get(c, "sections")),
-                fx->kind == DB_SQLITE
-                    ? "[{\"body_html\":\"<h1>一</h1>\",\"seq\":1},"
-                      "{\"body_html\":\"<p>二</p>\\n\",\"seq\":2}]"
-                    : "[{\"body_html\":\"<h1>一</h1>\",\"seq\":1},{\"body_md\":\"二\",\"seq\":2}]");
+                "[{\"body_html\":\"<h1>一</h1>\",\"seq\":1},"
+                "{\"body_html\":\"<p>二</p>\\n\",\"seq\":2}]");
     assert_json(json_incref(json_object_get(c, "attachments")),
                 "[{\"mime\":\"application/pdf\",\"name\":\"a.pdf\",\"sha256\":\"ab12\","
                 "\"size\":123,\"url\":\"/files/ab12\"}]");
@@ -3984,6 +3989,225 @@ static void test_public_store(void **state)
     c = store_case(st, 4);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "prev"), "id")), 2);
     json_decref(c);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* Most viewed first (views, publication, id, descending), per page 2; its total. */
+static int64_t views_page(struct store *st, const char *region, const char *tier, const char *track,
+                          const char *tag, int page, char *out, size_t n)
+{
+    return list_page(st, (struct store_filter){region, tier, track, tag, NULL, 1, page, 2}, out, n);
+}
+
+/*
+ * The orders kept in memory (pub_views.c) on the public fixture: most
+ * viewed first with no filter, one, and several; newest first with
+ * several, their pages, a combination that matches nothing; then a case
+ * withdrawn leaves the kept orders when they are built again (at once
+ * from its page, within a rebuild's delay from the orders).
+ */
+static void test_pub_views_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)public_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
+    char ids[64];
+    /* Views: 2 has 50, 3 has 7, 1 has 5, 4 has 1. */
+    assert_int_equal(views_page(st, NULL, NULL, NULL, NULL, 1, ids, sizeof ids), 4);
+    assert_string_equal(ids, "2,3");
+    assert_int_equal(views_page(st, NULL, NULL, NULL, NULL, 2, ids, sizeof ids), 4);
+    assert_string_equal(ids, "1,4");
+    assert_int_equal(views_page(st, "990000", NULL, NULL, NULL, 1, ids, sizeof ids), 3);
+    assert_string_equal(ids, "2,1");
+    assert_int_equal(views_page(st, "990000", NULL, NULL, NULL, 2, ids, sizeof ids), 3);
+    assert_string_equal(ids, "4");
+    assert_int_equal(views_page(st, NULL, NULL, NULL, "党建", 1, ids, sizeof ids), 3);
+    assert_string_equal(ids, "2,3");
+    assert_int_equal(views_page(st, NULL, NULL, "city", NULL, 2, ids, sizeof ids), 3);
+    assert_string_equal(ids, "4");
+    /* Several filters, most viewed and newest first. */
+    assert_int_equal(views_page(st, "990000", NULL, "city", NULL, 1, ids, sizeof ids), 2);
+    assert_string_equal(ids, "1,4");
+    assert_int_equal(public_page(st, "990000", NULL, "city", NULL, 1, ids, sizeof ids), 2);
+    assert_string_equal(ids, "4,1");
+    assert_int_equal(public_page(st, NULL, NULL, "city", "党建", 1, ids, sizeof ids), 2);
+    assert_string_equal(ids, "3,1");
+    assert_int_equal(views_page(st, NULL, NULL, "city", "党建", 1, ids, sizeof ids), 2);
+    assert_string_equal(ids, "3,1");
+    assert_int_equal(public_page(st, "990000", "best", NULL, "社区", 1, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+    assert_int_equal(views_page(st, "990000", NULL, "city", "党建", 1, ids, sizeof ids), 1);
+    assert_string_equal(ids, "1");
+    assert_int_equal(list_page(st,
+                               (struct store_filter){"990000", NULL, NULL, "党建", NULL, 0, 2, 1},
+                               ids, sizeof ids),
+                     2);
+    assert_string_equal(ids, "1");
+    assert_int_equal(public_page(st, "980000", NULL, NULL, "物业", 1, ids, sizeof ids), 0);
+    assert_string_equal(ids, "");
+    assert_int_equal(views_page(st, "980000", "good", NULL, NULL, 1, ids, sizeof ids), 0);
+    assert_string_equal(ids, "");
+
+    /* Withdrawn: gone from its page at once, and from the orders once built again. */
+    int64_t gone = 3;
+    assert_int_equal(store_write_sync(st, public_withdraw_write, &gone), RC_OK);
+    assert_int_equal(views_page(st, NULL, NULL, NULL, NULL, 1, ids, sizeof ids), 3);
+    assert_true(strcmp(ids, "2") == 0 || strcmp(ids, "2,1") == 0);
+    for (int i = 0; i < 600 && strcmp(ids, "2,1") != 0; i++) {
+        usleep(100 * 1000); /* a rebuild is due 1 s after the last at the soonest */
+        views_page(st, NULL, NULL, NULL, NULL, 1, ids, sizeof ids);
+    }
+    assert_string_equal(ids, "2,1");
+    assert_int_equal(views_page(st, NULL, NULL, NULL, NULL, 2, ids, sizeof ids), 3);
+    assert_string_equal(ids, "4");
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* A case of the large fixture: its views, publication, track, region, tag 党建. */
+struct pv_case {
+    int64_t id, views;
+    const char *at;
+    int track, south, tagged;
+};
+
+static int pv_views_cmp(const void *x, const void *y)
+{
+    const struct pv_case *a = x, *b = y;
+    if (a->views != b->views)
+        return a->views > b->views ? -1 : 1;
+    int c = strcmp(b->at, a->at);
+    return c ? c : (a->id > b->id ? -1 : a->id < b->id);
+}
+
+static int pv_newest_cmp(const void *x, const void *y)
+{
+    const struct pv_case *a = x, *b = y;
+    int c = strcmp(b->at, a->at);
+    return c ? c : (a->id > b->id ? -1 : a->id < b->id);
+}
+
+/* The ids of page `page` (per page 20) of the cases in cs that pass the filters, as text. */
+static void pv_expect(const struct pv_case *cs, size_t n, int track, int region, int tag, int page,
+                      char *out, size_t len)
+{
+    size_t used = 0, match = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((track && cs[i].track != track) || (region && cs[i].south) || (tag && !cs[i].tagged))
+            continue;
+        if (match++ / 20 == (size_t)page - 1)
+            used += (size_t)snprintf(out + used, len - used, used ? ",%lld" : "%lld",
+                                     (long long)cs[i].id);
+    }
+}
+
+#define PV_MANY 9000
+static const char *const pv_many_rows[] = {
+    "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 9009) "
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+    "published_at, views) SELECT i, 1, 1, '990000', 1 + i % 2, 'T', 'published', "
+    "CASE WHEN i % 2 = 0 THEN '2019-11-01' ELSE '2019-11-02' END, i % 3 FROM n",
+    "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 9009) "
+    "INSERT INTO case_tag (case_id, tag_id) SELECT i, 1 FROM n",
+    NULL};
+
+/*
+ * The kept orders of more cases than a page of their build's reads on
+ * PostgreSQL (8,192 rows, pub_views.c), with views and publication times
+ * shared by thousands of cases (the id decides): pages across the reads'
+ * pages, most viewed first and newest first, alone and with two filters,
+ * read the same as the order reckoned here, on both.
+ */
+static void test_pub_views_pages(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    assert_int_equal(store_write_sync(st, rows_write, (void *)public_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)pv_many_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
+    static struct pv_case cs[PV_MANY + 4] = {{1, 5, "2019-12-01", 1, 0, 1},
+                                             {2, 50, "2019-12-02", 2, 0, 1},
+                                             {3, 7, "2019-12-03", 1, 1, 1},
+                                             {4, 1, "2019-12-04", 1, 0, 0}};
+    for (int64_t i = 10; i < 10 + PV_MANY; i++)
+        cs[i - 6] =
+            (struct pv_case){i, i % 3, i % 2 ? "2019-11-02" : "2019-11-01", 1 + (int)(i % 2), 0, 1};
+    size_t n = sizeof cs / sizeof cs[0];
+    char want[512], got[512];
+    struct {
+        int views, track, region, tag, page;
+    } pages[] = {
+        {1, 0, 0, 0, 1},   {1, 0, 0, 0, 409}, {1, 0, 0, 0, 410}, {1, 0, 0, 0, 411},
+        {1, 0, 0, 0, 451}, {1, 1, 1, 0, 200}, {1, 0, 1, 1, 410}, {1, 0, 1, 1, 411},
+        {0, 2, 1, 0, 1},   {0, 2, 1, 0, 226}, {0, 1, 0, 1, 225}, {0, 1, 0, 1, 226},
+    };
+    for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
+        qsort(cs, n, sizeof cs[0], pages[p].views ? pv_views_cmp : pv_newest_cmp);
+        pv_expect(cs, n, pages[p].track, pages[p].region, pages[p].tag, pages[p].page, want,
+                  sizeof want);
+        struct store_filter f = {pages[p].region ? "990000" : NULL,
+                                 NULL,
+                                 pages[p].track == 1   ? "city"
+                                 : pages[p].track == 2 ? "village"
+                                                       : NULL,
+                                 pages[p].tag ? "党建" : NULL,
+                                 NULL,
+                                 pages[p].views,
+                                 pages[p].page,
+                                 20};
+        list_page(st, f, got, sizeof got);
+        if (strcmp(got, want) != 0)
+            fail_msg("list %zu: page %d\nwant %s\ngot  %s", p, pages[p].page, want, got);
+    }
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/* Case 4's sections as the public page reads them. */
+static void assert_sections(struct store *st, const char *want)
+{
+    json_t *c = store_case(st, 4);
+    assert_non_null(c);
+    assert_json(json_incref(json_object_get(c, "sections")), want);
+    json_decref(c);
+}
+
+static const char *const section_rows[] = {
+    "INSERT INTO case_section (case_id, seq, body_md) VALUES (4, 1, '**a**'), "
+    "(4, 2, '<script>x</script>')",
+    NULL};
+static const char *const section_edit[] = {
+    "UPDATE case_section SET body_md = '*c*' WHERE case_id = 4 AND seq = 1", NULL};
+static const char *const section_many[] = {
+    "WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 309) "
+    "INSERT INTO case_section (case_id, seq, body_md) SELECT 4, i, '# h' FROM n",
+    NULL};
+
+/*
+ * Case sections rendered when written (section_html.c), the same on both:
+ * Markdown written becomes its HTML in the write (raw HTML omitted), a
+ * later write of the Markdown renders it again, and more sections than a
+ * page of the renderer's reads are all rendered.
+ */
+static void test_section_html_store(void **state)
+{
+    struct fixture *fx = *state;
+    struct store *st = fx->st;
+    static const char unrendered[] =
+        "SELECT count(*) FROM case_section WHERE body_html IS NULL AND case_id = ?1";
+    static const char headings[] =
+        "SELECT count(*) FROM case_section WHERE body_html LIKE '<h1>h</h1>_' AND case_id = ?1";
+    assert_int_equal(store_write_sync(st, rows_write, (void *)public_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)section_rows), RC_OK);
+    assert_sections(st, "[{\"body_html\":\"<p><strong>a</strong></p>\\n\",\"seq\":1},"
+                        "{\"body_html\":\"<!-- raw HTML omitted -->\\n\",\"seq\":2}]");
+    assert_int_equal(store_write_sync(st, rows_write, (void *)section_edit), RC_OK);
+    assert_sections(st, "[{\"body_html\":\"<p><em>c</em></p>\\n\",\"seq\":1},"
+                        "{\"body_html\":\"<!-- raw HTML omitted -->\\n\",\"seq\":2}]");
+    assert_int_equal(store_write_sync(st, rows_write, (void *)section_many), RC_OK);
+    assert_int_equal(read_int(st, unrendered, 4), 0);
+    assert_int_equal(read_int(st, headings, 4), 300);
     assert_int_equal(fault_take(), FAULT_NONE);
 }
 
@@ -5151,6 +5375,9 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_vote_flags_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_ranking_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_pub_views_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_pub_views_pages, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_section_html_store, store_setup, store_teardown),
 };
 
 static const struct CMUnitTest pg_migrate_tests[] = {

@@ -35,6 +35,7 @@
 #include <sqlite3.h>
 
 #include "demo/demo.h"
+#include "store/pub_views.h"
 #include "store/sqlite_int.h"
 
 #define NCASES 1000
