@@ -15,6 +15,7 @@
 #include "core/embed.h"
 #include "core/log.h"
 #include "domain/workdays.h"
+#include "store/search.h"
 #include "store/sqlite_int.h"
 #include "store/store_int.h"
 
@@ -180,6 +181,8 @@ struct store *store_over(struct db_conn *c)
         return NULL;
     pthread_mutex_init(&st->rlock, NULL);
     st->wconn = c;
+    if (db_kind(c) == DB_PG && search_pg_open(c) != 0)
+        log_error("store: the search finds nothing until its index is built");
     return st;
 }
 

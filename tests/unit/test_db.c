@@ -81,6 +81,8 @@
 #include "store/submissions.h"
 #include "store/votes.h"
 #include "store/store_int.h"
+#include "store/search.h"
+#include "store/sqlite_int.h"
 
 struct fixture {
     enum db_kind kind;
@@ -4466,6 +4468,168 @@ static void test_migrate_store(void **state)
 }
 
 /*
+ * The public search on both databases (search.h): the same cases written on
+ * a SQLite store, its FTS5 indexes built as a bulk load builds them, copied
+ * by laurel migrate-db into PostgreSQL (which builds its gram index from the
+ * copy), and searched on both: the same ids in the same order, and the same
+ * JSON (counts, estimate) for one- and two-character CJK words (the bigram
+ * index: title, unit, tags, summary only), a four-character phrase and an
+ * ASCII word in mixed case (the trigram index: the sections too), a word
+ * split by punctuation, two words, a word with no hit, and a character in
+ * more cases than SEARCH_CAP (the capped hits and the estimate).  Then the
+ * index emptied on PostgreSQL is built again when a store opens there.
+ */
+#define SEARCH_MANY 1100 /* cases holding 镇 in their title: more than SEARCH_CAP */
+
+static const char *const search_rows[] = {
+    "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '') "
+    "ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, published_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', '2019-12-30', 'published'), "
+    "(2, 'old', '旧届', '2018-05-01', '2018-09-30', NULL, 'archived')",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+    "(2, 2, 'old', '旧')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '甲街道', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+    "status, published_at) VALUES "
+    "(1, 1, 1, '990000', 1, '社区治理的新路径', '党建引领', 'published', '2019-12-01'), "
+    "(2, 1, 1, '990000', 1, 'Smart City 智慧社区', '物业服务', 'published', '2019-12-02'), "
+    "(3, 1, 1, '990000', 1, '乡村振兴', '合作社，党建', 'published', '2019-12-03'), "
+    "(4, 1, 1, '990000', 1, '物业管理改革', 'SMART 停车', 'published', '2019-12-04'), "
+    "(5, 1, 1, '990000', 1, '社区未发布', '', 'submitted', NULL), "
+    "(6, 2, 1, '990000', 2, '社区旧届', '', 'published', '2018-12-01')",
+    "INSERT INTO tag (id, name) VALUES (1, '垃圾分类')",
+    "INSERT INTO case_tag (case_id, tag_id) VALUES (4, 1)",
+    "INSERT INTO case_section (case_id, seq, body_md) VALUES "
+    "(1, 1, '疫情中的 COVID-19 防控'), (3, 1, '社区治理创新实践'), (3, 2, '二')",
+    NULL};
+
+/* SEARCH_MANY published cases after the fixture's, each with 镇 in its title. */
+static int search_many_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    static const char sql[] =
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+        "published_at) VALUES (?1, 1, 1, '990000', 1, ?2, 'published', '2019-12-10')";
+    for (int i = 0; i < SEARCH_MANY; i++) {
+        char title[64];
+        snprintf(title, sizeof title, "第%d镇", i);
+        struct db_stmt *s = tx_stmt(tx, sql);
+        if (!s)
+            return RC_ERROR;
+        db_bind_int64(s, 1, 100 + i);
+        db_bind_text(s, 2, title, -1);
+        if (db_run(s) != RC_OK)
+            return RC_ERROR;
+    }
+    return RC_OK;
+}
+
+/* SQLite's two FTS5 indexes built from the cases, as after a bulk load. */
+static int search_fts_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    return store_index_cases(tx->db) == 0 ? RC_OK : RC_ERROR;
+}
+
+/* The ids of a list's items, "3,2,1". */
+static void item_ids(json_t *list, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    json_t *items = json_object_get(list, "items"), *it;
+    size_t i;
+    json_array_foreach(items, i, it)
+    {
+        at += (size_t)snprintf(out + at, n - at, i ? ",%lld" : "%lld",
+                               (long long)json_integer_value(json_object_get(it, "id")));
+        if (at >= n)
+            break;
+    }
+}
+
+/* The search q on both stores: want's ids on each, and the same JSON. */
+static void assert_search(struct store *lite, struct store *pg, const char *q, const char *want)
+{
+    struct store_filter f = {NULL, NULL, NULL, NULL, q, 0, 1, 20};
+    json_t *a = store_cases(lite, &f), *b = store_cases(pg, &f);
+    char ids[256];
+    assert_non_null(a);
+    assert_non_null(b);
+    item_ids(a, ids, sizeof ids);
+    if (strcmp(ids, want) != 0)
+        fprintf(stderr, "SQLite's search for %s: %s, not %s\n", q, ids, want);
+    assert_string_equal(ids, want);
+    item_ids(b, ids, sizeof ids);
+    if (strcmp(ids, want) != 0)
+        fprintf(stderr, "PostgreSQL's search for %s: %s, not %s\n", q, ids, want);
+    assert_string_equal(ids, want);
+    assert_same_json(a, b, q);
+}
+
+static void test_search_store(void **state)
+{
+    (void)state;
+    char dir[64], uri[512], err[512];
+    snprintf(dir, sizeof dir, "/tmp/laurel-search-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    struct store *lite = store_open(dir, 1, err, sizeof err);
+    assert_non_null(lite);
+    assert_int_equal(store_write_sync(lite, rows_write, (void *)search_rows), RC_OK);
+    assert_int_equal(store_write_sync(lite, search_many_write, NULL), RC_OK);
+    assert_int_equal(store_write_sync(lite, search_fts_write, NULL), RC_OK);
+    assert_int_equal(store_write_sync(lite, public_reload_write, NULL), RC_OK);
+
+    assert_int_equal(pg_fresh("laurel_search", uri, sizeof uri), 0);
+    struct migrate_report r;
+    assert_int_equal(store_migrate_db(dir, uri, NULL, NULL, &r, err, sizeof err), 0);
+    struct db_conn *c = db_open(uri, err, sizeof err);
+    assert_non_null(c);
+    struct store *pg = store_over(c);
+    assert_non_null(pg);
+    assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
+
+    assert_search(lite, pg, "社", "3,2,1");          /* bigram: 合作社 in a summary */
+    assert_search(lite, pg, "社区", "2,1");          /* not case 3's section, nor 5, 6 */
+    assert_search(lite, pg, "社区治理", "3,1");      /* trigram: case 3's section */
+    assert_search(lite, pg, "sMaRt", "2");           /* folded; 4 has no sections, so no body */
+    assert_search(lite, pg, "Sm", "4,2");            /* a two-letter token, folded */
+    assert_search(lite, pg, "COVID-19", "1");        /* the trigram index's body */
+    assert_search(lite, pg, "乡 社，党建", "3");      /* bigram phrase: 社 ends a run */
+    assert_search(lite, pg, "乡 作，党建", "");       /* 作 ends none */
+    assert_search(lite, pg, "社 区治理", "1");        /* bigram: not case 3's section */
+    assert_search(lite, pg, "党建 社区", "1");        /* two words, both on case 1 */
+    assert_search(lite, pg, "垃圾 物业", "4");        /* a tag and a title */
+    assert_search(lite, pg, "不存在的词", "");
+    assert_search(lite, pg, "区 ，", "2,1");          /* punctuation alone: left out */
+
+    /* More hits than the cap: the newest SEARCH_CAP, counted, and the estimate. */
+    struct store_filter f = {NULL, NULL, NULL, NULL, "镇", 0, 2, 20};
+    json_t *a = store_cases(lite, &f), *b = store_cases(pg, &f);
+    assert_true(json_is_true(json_object_get(a, "approx")));
+    assert_int_equal(json_integer_value(json_object_get(a, "total")), SEARCH_CAP);
+    assert_true(json_integer_value(json_object_get(a, "estimate")) > SEARCH_CAP);
+    char ids[256];
+    item_ids(b, ids, sizeof ids);
+    assert_int_equal(strncmp(ids, "1179,1178,", 10), 0);
+    assert_same_json(a, b, "镇, page 2");
+
+    /* The index emptied: a store opening on PostgreSQL builds it again. */
+    store_close(pg);
+    c = db_open(uri, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(db_exec(c, "TRUNCATE case_text, case_gram"), 0);
+    pg = store_over(c);
+    assert_non_null(pg);
+    assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
+    assert_search(lite, pg, "社区", "2,1");
+    store_close(pg);
+    store_close(lite);
+    rm_tree(dir);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/*
  * The fraud flags (vote_flags.c) on one exhibition (stage 1): honest
  * voters, each voting for three cases from a prefix of their own, and
  * planted fraud: a burst of 8 votes on case 4 in three and a half minutes
@@ -5139,6 +5303,7 @@ static const struct CMUnitTest store_tests[] = {
 
 static const struct CMUnitTest pg_migrate_tests[] = {
     cmocka_unit_test(test_migrate_store),
+    cmocka_unit_test(test_search_store),
 };
 
 /* The tests of a list on one driver's fixture. */
