@@ -390,6 +390,7 @@ int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn 
         goto rollback;
     }
     db_rollback(src); /* it only read */
+    search_pg_settle(dst);
     rc = 0;
     goto out;
 rollback:

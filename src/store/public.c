@@ -42,11 +42,11 @@
 /*
  * Search: the ids of the newest SEARCH_CAP hits of the index (search.h:
  * FTS5's rowid order here, read once, so the cost is bounded whatever the
- * query; case_gram's on PostgreSQL) come as a JSON array in ?2; those that are published cases of the campaign
- * and pass the filters are listed in the list's order.  ?1 campaign, ?3
- * region, ?4 tier id, ?5 track id, ?6 tag id (NULL: any), ?7 most viewed
- * first.  The filters and the sort see at most SEARCH_CAP rows, so need no
- * index.
+ * query; case_gram's on PostgreSQL) come as a JSON array in ?2; those
+ * that are published cases of the campaign and pass the filters are listed
+ * in the list's order.  ?1 campaign, ?3 region, ?4 tier id, ?5 track id, ?6
+ * tag id (NULL: any), ?7 most viewed first.  The filters and the sort see at
+ * most SEARCH_CAP rows, so need no index.
  */
 /* Q_SEARCH on PostgreSQL: the JSON array's ids read by jsonb_array_elements_text. */
 static const char search_pg_sql[] =

@@ -165,7 +165,8 @@ size_t search_fts_hits(struct store *st, const char *q, int64_t *ids, size_t cap
     enum search_index which = search_compile(q, &match);
     struct db_stmt *s = NULL;
     if (which != SEARCH_NONE && !match.oom)
-        s = store_stmt(st, public_sql[which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI]);
+        s = store_stmt(st,
+                       public_sql[which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI]);
     size_t n = 0;
     if (s) {
         db_bind_text(s, 1, match.p, (int)match.len);

@@ -59,11 +59,18 @@ size_t search_fts_hits(struct store *st, const char *q, int64_t *ids, size_t cap
 size_t search_pg_hits(struct store *st, const char *q, int64_t *ids, size_t cap);
 
 /*
- * PostgreSQL: case_text and case_gram made again from every case, inside
- * the caller's transaction on c: 0, or -1 (logged).  laurel migrate-db
- * runs it after its copy; store_over when the cases have no index yet.
+ * PostgreSQL: case_text and case_gram made again from every published
+ * case, inside the caller's transaction on c: 0, or -1 (logged).  laurel
+ * migrate-db runs it after its copy; store_over when the cases have no
+ * index yet.
  */
 int search_pg_build(struct db_conn *c);
+/*
+ * After the transaction that built it, outside any: the index vacuumed
+ * and analysed, so that its scans read the btree alone (its pages marked
+ * all-visible) and the planner knows its grams.  A failure is logged.
+ */
+void search_pg_settle(struct db_conn *c);
 /* search_pg_build in a transaction of its own when c has cases and no index: 0, or -1. */
 int search_pg_open(struct db_conn *c);
 

@@ -30,9 +30,9 @@
  * folds ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic and full-width
  * Latin letters, which are those a case's text holds.
  *
- * The index is made whole from the cases (search_pg_build) where SQLite
- * makes its own (after a bulk load there): after laurel migrate-db's copy,
- * and when a store opens on cases that have none (search_pg_open).
+ * The index is made whole from the published cases (search_pg_build) where
+ * SQLite makes its own (after a bulk load there): after laurel migrate-db's
+ * copy, and when a store opens on cases that have none (search_pg_open).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +45,10 @@
 #include "store/search.h"
 #include "store/store_int.h"
 
-#define FIELD_SEP 0x1F  /* between the trigram fields */
-#define QUERY_GRAMS 16  /* grams of a query looked up; the text confirms the rest */
-#define BUILD_PAGE 64   /* cases read at once while building */
-#define BUILD_FIELDS 5  /* title, unit, tags, body, summary */
+#define FIELD_SEP 0x1F /* between the trigram fields */
+#define QUERY_GRAMS 16 /* grams of a query looked up; the text confirms the rest */
+#define BUILD_PAGE 64  /* cases read at once while building */
+#define BUILD_FIELDS 5 /* title, unit, tags, body, summary */
 
 struct grams {
     int64_t *v;
@@ -258,7 +258,12 @@ static int index_case(struct db_conn *c, const struct case_fields *cf, struct gr
     return db_run(s) == RC_OK ? 0 : -1;
 }
 
-/* What the two FTS5 indexes take of each case (search.c's store_case_fts_rows_sql), a page. */
+/*
+ * What the two FTS5 indexes take of each published case (search.c's
+ * store_case_fts_rows_sql), a page.  Published ones only, as migration 004
+ * fills case_short, and as a bulk load's cases are (the demo's): a case
+ * the public cannot find takes no place among the capped hits.
+ */
 static const char rows_sql[] =
     "SELECT c.id, c.title, u.name, "
     "  (SELECT string_agg(t.name, ' ' ORDER BY ct.tag_id) FROM case_tag ct "
@@ -266,7 +271,8 @@ static const char rows_sql[] =
     "  c.summary || chr(10) || (SELECT string_agg(s.body_md, chr(10) ORDER BY s.seq) "
     "   FROM case_section s WHERE s.case_id = c.id), "
     "  c.summary "
-    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id WHERE c.id > ?1 ORDER BY c.id LIMIT ?2";
+    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
+    "WHERE c.id > ?1 AND c.published_at IS NOT NULL ORDER BY c.id LIMIT ?2";
 
 /* Up to BUILD_PAGE cases after id `after` into cf: how many, -1 on error. */
 static int read_page(struct db_conn *c, int64_t after, struct case_fields *cf)
@@ -314,11 +320,9 @@ int search_pg_build(struct db_conn *c)
             cases++;
         }
     }
-    if (rc == 0)
-        rc = db_exec(c, "ANALYZE case_text, case_gram");
     if (rc != 0)
-        log_error("store: cannot build the search index (%lld cases read): %s",
-                  (long long)cases, db_errmsg(c));
+        log_error("store: cannot build the search index (%lld cases read): %s", (long long)cases,
+                  db_errmsg(c));
     free(g.v);
     buf_release(&bi);
     buf_release(&tri);
@@ -326,10 +330,16 @@ int search_pg_build(struct db_conn *c)
     return rc;
 }
 
+void search_pg_settle(struct db_conn *c)
+{
+    if (db_exec(c, "VACUUM ANALYZE case_text, case_gram") != 0)
+        log_error("store: the search index was not vacuumed: %s", db_errmsg(c));
+}
+
 int search_pg_open(struct db_conn *c)
 {
     static const char sql[] = "SELECT to_regclass('case_text') IS NOT NULL "
-                              "AND EXISTS (SELECT 1 FROM \"case\") "
+                              "AND EXISTS (SELECT 1 FROM \"case\" WHERE published_at IS NOT NULL) "
                               "AND NOT EXISTS (SELECT 1 FROM case_text)";
     struct db_stmt *s = db_stmt(c, sql);
     int empty = s && db_step(s) == DB_ROW && db_column_int64(s, 0);
@@ -340,6 +350,7 @@ int search_pg_open(struct db_conn *c)
         return -1;
     if (search_pg_build(c) == 0 && db_commit(c) == 0) {
         log_info("store: the search index was built for the cases");
+        search_pg_settle(c);
         return 0;
     }
     db_rollback(c);
@@ -348,9 +359,9 @@ int search_pg_open(struct db_conn *c)
 
 /* One word of a query, as a reading takes it. */
 struct word {
-    struct grams g;    /* the grams a hit must have */
-    struct buf text;   /* what bigram_text or trigram_text must hold */
-    int exact;         /* its grams alone make it */
+    struct grams g;  /* the grams a hit must have */
+    struct buf text; /* what bigram_text or trigram_text must hold */
+    int exact;       /* its grams alone make it */
 };
 
 /* Length of the word separator at q[i] (space, tab, U+3000), or 0 (as search_compile's). */
@@ -416,21 +427,20 @@ static void hits_sql(struct buf *sql, struct word *w, int nw, int trigram, int64
         }
         verify[i] = !(all && w[i].exact);
     }
-    int any = 0;
-    for (int i = 0; i < nw; i++)
-        any |= verify[i];
-    buf_puts(sql, "SELECT g1.case_id FROM case_gram g1 ");
-    if (any)
-        buf_puts(sql, "JOIN case_text t ON t.case_id = g1.case_id ");
-    buf_puts(sql, "WHERE g1.gram = ?1 ");
+    buf_puts(sql, "SELECT g1.case_id FROM case_gram g1 WHERE g1.gram = ?1 ");
     for (int j = 1; j < *ngram; j++)
-        buf_printf(sql, "AND EXISTS (SELECT 1 FROM case_gram g WHERE g.gram = ?%d "
-                        "AND g.case_id = g1.case_id) ", j + 1);
-    int p = *ngram;
+        buf_printf(sql,
+                   "AND EXISTS (SELECT 1 FROM case_gram g WHERE g.gram = ?%d "
+                   "AND g.case_id = g1.case_id) ",
+                   j + 1);
+    /* The text read by a subquery, so only for the rows the grams let by, newest first. */
+    int p = *ngram, any = 0;
     for (int i = 0; i < nw; i++)
         if (verify[i])
-            buf_printf(sql, "AND strpos(t.%s, ?%d) > 0 ", trigram ? "trigram_text" : "bigram_text",
-                       ++p);
+            buf_printf(sql, "%s strpos(t.%s, ?%d) > 0", any++ ? " AND" : "AND (SELECT",
+                       trigram ? "trigram_text" : "bigram_text", ++p);
+    if (any)
+        buf_puts(sql, " FROM case_text t WHERE t.case_id = g1.case_id) ");
     buf_printf(sql, "ORDER BY g1.case_id DESC LIMIT ?%d", p + 1);
 }
 
