@@ -9,7 +9,10 @@
  * counted and printed.
  *
  * Prints per query length the median and p95 in milliseconds on each, and
- * PostgreSQL's over SQLite's.  bench/pg_search.py makes the data and the
+ * PostgreSQL's over SQLite's: the whole search (store_cases: the index's
+ * hits, those published and their page, its summaries), then the index
+ * alone (search_fts_hits, search_pg_hits), run right after the same
+ * query's search; and, for reference, the list without a query.  bench/pg_search.py makes the data and the
  * server and runs it.
  *
  *   ninja -C build bench_pg_search
@@ -118,7 +121,8 @@ int main(int argc, char **argv)
     int64_t max_id = s && db_step(s) == DB_ROW ? db_column_int64(s, 0) : 0;
     db_reset(s);
     printf("bench_pg_search: %lld cases, %d queries per length\n", (long long)max_id, n);
-    static double tl[MAX_SAMPLES], tp[MAX_SAMPLES];
+    static double tl[MAX_SAMPLES], tp[MAX_SAMPLES], hl[MAX_SAMPLES], hp[MAX_SAMPLES];
+    static int64_t hits[SEARCH_CAP + 1];
     int differ = 0;
     for (int len = 1; len <= LENGTHS; len++) {
         for (int i = 0; i < n; i++) {
@@ -157,6 +161,17 @@ int main(int argc, char **argv)
             }
             json_decref(a);
             json_decref(b);
+            /* The index alone: its newest hits, as search_ids asks them. */
+            t0 = now_ms();
+            size_t nl = search_fts_hits(lite, q, hits, SEARCH_CAP + 1);
+            t1 = now_ms();
+            size_t np = search_pg_hits(pg, q, hits, SEARCH_CAP + 1);
+            t2 = now_ms();
+            hl[i] = t1 - t0;
+            hp[i] = t2 - t1;
+            if (nl != np && nl <= SEARCH_CAP)
+                printf("  %s: %zu hits on SQLite, %zu on PostgreSQL (unpublished cases count)\n",
+                       q, nl, np);
         }
         qsort(tl, (size_t)n, sizeof *tl, cmp_double);
         qsort(tp, (size_t)n, sizeof *tp, cmp_double);
@@ -164,8 +179,29 @@ int main(int argc, char **argv)
                "p95 %7.3f ms   PG/SQLite median %.2f p95 %.2f\n",
                len, len > 1 ? "s" : " ", tl[n / 2], p95(tl, n), tp[n / 2], p95(tp, n),
                tp[n / 2] / tl[n / 2], p95(tp, n) / p95(tl, n));
+        qsort(hl, (size_t)n, sizeof *hl, cmp_double);
+        qsort(hp, (size_t)n, sizeof *hp, cmp_double);
+        printf("  index alone: SQLite median %7.3f ms p95 %7.3f ms   PostgreSQL median %7.3f ms "
+               "p95 %7.3f ms   PG/SQLite median %.2f p95 %.2f\n",
+               hl[n / 2], p95(hl, n), hp[n / 2], p95(hp, n), hp[n / 2] / hl[n / 2],
+               p95(hp, n) / p95(hl, n));
         fflush(stdout);
     }
+    /* The reference: the list without a query, a random page of the newest first. */
+    for (int i = 0; i < n; i++) {
+        struct store_filter f = {.page = 1 + (int)(next_rand() % 100), .per_page = STORE_PER_PAGE};
+        double t0 = now_ms();
+        json_decref(store_cases(lite, &f));
+        double t1 = now_ms();
+        json_decref(store_cases(pg, &f));
+        tl[i] = t1 - t0;
+        tp[i] = now_ms() - t1;
+    }
+    qsort(tl, (size_t)n, sizeof *tl, cmp_double);
+    qsort(tp, (size_t)n, sizeof *tp, cmp_double);
+    printf("no query (the list, page K) SQLite median %7.3f ms p95 %7.3f ms   PostgreSQL median "
+           "%7.3f ms p95 %7.3f ms   PG/SQLite median %.2f\n",
+           tl[n / 2], p95(tl, n), tp[n / 2], p95(tp, n), tp[n / 2] / tl[n / 2]);
     printf("answers that differ: %d of %d\n", differ, LENGTHS * n);
     store_close(pg);
     store_close(lite);

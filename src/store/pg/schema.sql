@@ -895,6 +895,8 @@ CREATE TABLE case_text (
     bigram_text TEXT NOT NULL,   -- title, unit, tags, summary: runs between spaces
     trigram_text TEXT NOT NULL   -- title, unit, tags, body, apart by U+001F
 );
+-- Kept whole: a phrase's text is read for every case its grams let by.
+ALTER TABLE case_text ALTER COLUMN trigram_text SET STORAGE EXTERNAL;
 CREATE TABLE case_gram (
     gram BIGINT NOT NULL,
     case_id BIGINT NOT NULL,
