@@ -12,8 +12,8 @@
  * PostgreSQL's over SQLite's: the whole search (store_cases: the index's
  * hits, those published and their page, its summaries), then the index
  * alone (search_fts_hits, search_pg_hits), run right after the same
- * query's search; and, for reference, the list without a query.  bench/pg_search.py makes the data and the
- * server and runs it.
+ * query's search; and, for reference, the list without a query.
+ * bench/pg_search.py makes the data and the server and runs it.
  *
  *   ninja -C build bench_pg_search
  *   build/bench_pg_search DATA postgresql://... [queries per length, default 200]

@@ -50,8 +50,9 @@
  */
 /* Q_SEARCH on PostgreSQL: the JSON array's ids read by jsonb_array_elements_text. */
 static const char search_pg_sql[] =
-    "SELECT c.id FROM jsonb_array_elements_text(CAST(?2 AS jsonb)) h(value) CROSS JOIN \"case\" c "
-    "WHERE c.id = CAST(h.value AS BIGINT) AND c.campaign_id = ?1 AND c.published_at IS NOT NULL "
+    "SELECT c.id FROM jsonb_array_elements_text(CAST(?2 AS jsonb)) h(value) "
+    "CROSS JOIN \"case\" c WHERE c.id = CAST(h.value AS BIGINT) AND c.campaign_id = ?1 "
+    "AND c.published_at IS NOT NULL "
     "AND (CAST(?3 AS TEXT) IS NULL OR c.region_code = ?3) "
     "AND (CAST(?4 AS BIGINT) IS NULL OR c.tier_id = ?4) "
     "AND (CAST(?5 AS BIGINT) IS NULL OR c.track_id = ?5) "

@@ -338,9 +338,9 @@ void search_pg_settle(struct db_conn *c)
 
 int search_pg_open(struct db_conn *c)
 {
-    static const char sql[] = "SELECT to_regclass('case_text') IS NOT NULL "
-                              "AND EXISTS (SELECT 1 FROM \"case\" WHERE published_at IS NOT NULL) "
-                              "AND NOT EXISTS (SELECT 1 FROM case_text)";
+    static const char sql[] =
+        "SELECT EXISTS (SELECT 1 FROM \"case\" WHERE published_at IS NOT NULL) "
+        "AND NOT EXISTS (SELECT 1 FROM case_text)";
     struct db_stmt *s = db_stmt(c, sql);
     int empty = s && db_step(s) == DB_ROW && db_column_int64(s, 0);
     db_reset(s);
@@ -378,7 +378,7 @@ static size_t space_at(const char *q, size_t n, size_t i)
 static int bigram_word(const char *w, size_t n, size_t chars, struct word *out)
 {
     search_bigrams(w, (int)n, 1, emit_gram, &out->g);
-    /* Tokens counted again, without their first characters, for exact. */
+    /* Each token gave its first character, a bigram itself too: the tokens are the former. */
     size_t ntok, two = 0;
     for (size_t i = 0; i < out->g.n; i++)
         if (out->g.v[i] >= (1 << 21))
@@ -394,7 +394,7 @@ static int bigram_word(const char *w, size_t n, size_t chars, struct word *out)
         last--;
     int one = utf8_count(out->text.p + last, len - 1 - last) == 1;
     if (prefix || !one)
-        out->text.len--;
+        out->text.p[--out->text.len] = '\0';
     out->exact = ntok == 1 && (prefix || two == 1);
     return 0;
 }
