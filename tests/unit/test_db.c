@@ -4468,16 +4468,16 @@ static void test_migrate_store(void **state)
 }
 
 /*
- * The public search on both databases (search.h): the same cases written on
- * a SQLite store, its FTS5 indexes built as a bulk load builds them, copied
- * by laurel migrate-db into PostgreSQL (which builds its gram index from the
- * copy), and searched on both: the same ids in the same order, and the same
- * JSON (counts, estimate) for one- and two-character CJK words (the bigram
+ * The public search on each database (search.h), the same cases written on
+ * each store and its index built as each builds it (SQLite's FTS5 indexes
+ * as after a bulk load, PostgreSQL's grams by search_pg_build): the same
+ * ids in the same order for one- and two-character CJK words (the bigram
  * index: title, unit, tags, summary only), a four-character phrase and an
- * ASCII word in mixed case (the trigram index: the sections too), a word
- * split by punctuation, two words, a word with no hit, and a character in
- * more cases than SEARCH_CAP (the capped hits and the estimate).  Then the
- * index emptied on PostgreSQL is built again when a store opens there.
+ * ASCII word in mixed case (the trigram index: the sections too; a case
+ * without sections has no body there, as SQLite's rows give it), bigram
+ * phrases over punctuation, two words, a word with no hit, punctuation
+ * alone, and a character in more cases than SEARCH_CAP (the capped hits,
+ * their count and the estimate).
  */
 #define SEARCH_MANY 1100 /* cases holding 镇 in their title: more than SEARCH_CAP */
 
@@ -4504,6 +4504,23 @@ static const char *const search_rows[] = {
     "(1, 1, '疫情中的 COVID-19 防控'), (3, 1, '社区治理创新实践'), (3, 2, '二')",
     NULL};
 
+/* Each query and the ids page 1 lists, newest first. */
+static const char *const search_queries[][2] = {
+    {"社", "3,2,1"},          /* bigram: 合作社 in a summary */
+    {"社区", "2,1"},          /* not case 3's section, nor 5 (unpublished), 6 (campaign 2) */
+    {"社区治理", "3,1"},      /* trigram: case 3's section */
+    {"sMaRt", "2"},           /* folded; case 4 has no sections, so no body */
+    {"Sm", "4,2"},            /* a two-letter token, folded */
+    {"COVID-19", "1"},        /* the trigram index's body */
+    {"乡 社，党建", "3"},     /* a bigram phrase: 社 ends a run */
+    {"乡 作，党建", ""},      /* 作 ends none */
+    {"社 区治理", "1"},       /* bigram: not case 3's section */
+    {"党建 社区", "1"},       /* two words, both on case 1 */
+    {"垃圾 物业", "4"},       /* a tag and a title */
+    {"不存在的词", ""},       /* no hit */
+    {"区 ，", "2,1"},         /* punctuation alone: left out */
+};
+
 /* SEARCH_MANY published cases after the fixture's, each with 镇 in its title. */
 static int search_many_write(struct store_tx *tx, void *arg)
 {
@@ -4525,11 +4542,23 @@ static int search_many_write(struct store_tx *tx, void *arg)
     return RC_OK;
 }
 
-/* SQLite's two FTS5 indexes built from the cases, as after a bulk load. */
-static int search_fts_write(struct store_tx *tx, void *arg)
+/* The search index built from the cases as each database builds it. */
+static int search_index_write(struct store_tx *tx, void *arg)
 {
     (void)arg;
+    if (db_kind(tx_conn(tx)) == DB_PG)
+        return search_pg_build(tx_conn(tx)) == 0 ? RC_OK : RC_ERROR;
     return store_index_cases(tx->db) == 0 ? RC_OK : RC_ERROR;
+}
+
+/* The search fixture written on st, its index built (index non-zero), its campaign public. */
+static void search_fixture(struct store *st, int index)
+{
+    assert_int_equal(store_write_sync(st, rows_write, (void *)search_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, search_many_write, NULL), RC_OK);
+    if (index)
+        assert_int_equal(store_write_sync(st, search_index_write, NULL), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
 }
 
 /* The ids of a list's items, "3,2,1". */
@@ -4548,26 +4577,48 @@ static void item_ids(json_t *list, char *out, size_t n)
     }
 }
 
-/* The search q on both stores: want's ids on each, and the same JSON. */
-static void assert_search(struct store *lite, struct store *pg, const char *q, const char *want)
+/* Page `page` of the search q on st (20 a page). */
+static json_t *search_page(struct store *st, const char *q, int page)
 {
-    struct store_filter f = {NULL, NULL, NULL, NULL, q, 0, 1, 20};
-    json_t *a = store_cases(lite, &f), *b = store_cases(pg, &f);
-    char ids[256];
-    assert_non_null(a);
-    assert_non_null(b);
-    item_ids(a, ids, sizeof ids);
-    if (strcmp(ids, want) != 0)
-        fprintf(stderr, "SQLite's search for %s: %s, not %s\n", q, ids, want);
-    assert_string_equal(ids, want);
-    item_ids(b, ids, sizeof ids);
-    if (strcmp(ids, want) != 0)
-        fprintf(stderr, "PostgreSQL's search for %s: %s, not %s\n", q, ids, want);
-    assert_string_equal(ids, want);
-    assert_same_json(a, b, q);
+    struct store_filter f = {NULL, NULL, NULL, NULL, q, 0, page, 20};
+    json_t *o = store_cases(st, &f);
+    assert_non_null(o);
+    return o;
 }
 
 static void test_search_store(void **state)
+{
+    struct fixture *fx = *state;
+    search_fixture(fx->st, 1);
+    char ids[256];
+    for (size_t i = 0; i < sizeof search_queries / sizeof search_queries[0]; i++) {
+        json_t *o = search_page(fx->st, search_queries[i][0], 1);
+        item_ids(o, ids, sizeof ids);
+        if (strcmp(ids, search_queries[i][1]) != 0)
+            fprintf(stderr, "the search for %s: %s, not %s\n", search_queries[i][0], ids,
+                    search_queries[i][1]);
+        assert_string_equal(ids, search_queries[i][1]);
+        json_decref(o);
+    }
+    /* More hits than the cap: the newest SEARCH_CAP, counted, and the estimate. */
+    json_t *o = search_page(fx->st, "镇", 2);
+    assert_true(json_is_true(json_object_get(o, "approx")));
+    assert_int_equal(json_integer_value(json_object_get(o, "total")), SEARCH_CAP);
+    assert_true(json_integer_value(json_object_get(o, "estimate")) > SEARCH_CAP);
+    item_ids(o, ids, sizeof ids);
+    assert_int_equal(strncmp(ids, "1179,1178,", 10), 0);
+    json_decref(o);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/*
+ * The search after laurel migrate-db: the fixture on a SQLite store with
+ * its FTS5 indexes, copied into PostgreSQL (which builds its grams from the
+ * copy): every query of the fixture and the capped one the same JSON on
+ * both (ids, counts, approx, estimate).  Then the index emptied on
+ * PostgreSQL is built again when a store opens there.
+ */
+static void test_search_migrate(void **state)
 {
     (void)state;
     char dir[64], uri[512], err[512];
@@ -4575,11 +4626,7 @@ static void test_search_store(void **state)
     assert_non_null(mkdtemp(dir));
     struct store *lite = store_open(dir, 1, err, sizeof err);
     assert_non_null(lite);
-    assert_int_equal(store_write_sync(lite, rows_write, (void *)search_rows), RC_OK);
-    assert_int_equal(store_write_sync(lite, search_many_write, NULL), RC_OK);
-    assert_int_equal(store_write_sync(lite, search_fts_write, NULL), RC_OK);
-    assert_int_equal(store_write_sync(lite, public_reload_write, NULL), RC_OK);
-
+    search_fixture(lite, 1);
     assert_int_equal(pg_fresh("laurel_search", uri, sizeof uri), 0);
     struct migrate_report r;
     assert_int_equal(store_migrate_db(dir, uri, NULL, NULL, &r, err, sizeof err), 0);
@@ -4588,31 +4635,11 @@ static void test_search_store(void **state)
     struct store *pg = store_over(c);
     assert_non_null(pg);
     assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
-
-    assert_search(lite, pg, "社", "3,2,1");          /* bigram: 合作社 in a summary */
-    assert_search(lite, pg, "社区", "2,1");          /* not case 3's section, nor 5, 6 */
-    assert_search(lite, pg, "社区治理", "3,1");      /* trigram: case 3's section */
-    assert_search(lite, pg, "sMaRt", "2");           /* folded; 4 has no sections, so no body */
-    assert_search(lite, pg, "Sm", "4,2");            /* a two-letter token, folded */
-    assert_search(lite, pg, "COVID-19", "1");        /* the trigram index's body */
-    assert_search(lite, pg, "乡 社，党建", "3");      /* bigram phrase: 社 ends a run */
-    assert_search(lite, pg, "乡 作，党建", "");       /* 作 ends none */
-    assert_search(lite, pg, "社 区治理", "1");        /* bigram: not case 3's section */
-    assert_search(lite, pg, "党建 社区", "1");        /* two words, both on case 1 */
-    assert_search(lite, pg, "垃圾 物业", "4");        /* a tag and a title */
-    assert_search(lite, pg, "不存在的词", "");
-    assert_search(lite, pg, "区 ，", "2,1");          /* punctuation alone: left out */
-
-    /* More hits than the cap: the newest SEARCH_CAP, counted, and the estimate. */
-    struct store_filter f = {NULL, NULL, NULL, NULL, "镇", 0, 2, 20};
-    json_t *a = store_cases(lite, &f), *b = store_cases(pg, &f);
-    assert_true(json_is_true(json_object_get(a, "approx")));
-    assert_int_equal(json_integer_value(json_object_get(a, "total")), SEARCH_CAP);
-    assert_true(json_integer_value(json_object_get(a, "estimate")) > SEARCH_CAP);
-    char ids[256];
-    item_ids(b, ids, sizeof ids);
-    assert_int_equal(strncmp(ids, "1179,1178,", 10), 0);
-    assert_same_json(a, b, "镇, page 2");
+    for (size_t i = 0; i < sizeof search_queries / sizeof search_queries[0]; i++) {
+        const char *q = search_queries[i][0];
+        assert_same_json(search_page(lite, q, 1), search_page(pg, q, 1), q);
+    }
+    assert_same_json(search_page(lite, "镇", 2), search_page(pg, "镇", 2), "镇, page 2");
 
     /* The index emptied: a store opening on PostgreSQL builds it again. */
     store_close(pg);
@@ -4622,7 +4649,11 @@ static void test_search_store(void **state)
     pg = store_over(c);
     assert_non_null(pg);
     assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
-    assert_search(lite, pg, "社区", "2,1");
+    char ids[256];
+    json_t *o = search_page(pg, "社区", 1);
+    item_ids(o, ids, sizeof ids);
+    assert_string_equal(ids, "2,1");
+    json_decref(o);
     store_close(pg);
     store_close(lite);
     rm_tree(dir);
@@ -5299,11 +5330,12 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_review_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_vote_flags_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_ranking_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_search_store, store_setup, store_teardown),
 };
 
 static const struct CMUnitTest pg_migrate_tests[] = {
     cmocka_unit_test(test_migrate_store),
-    cmocka_unit_test(test_search_store),
+    cmocka_unit_test(test_search_migrate),
 };
 
 /* The tests of a list on one driver's fixture. */
