@@ -3829,9 +3829,9 @@ static const char *const public_rows[] = {
  * neighbours), a list with a filter and its next page, each filter alone
  * and one naming nothing, a region's counts and awards, the results, the
  * tags, the figures, the sitemap; then a case withdrawn leaves the lists
- * and the counts.  (Most viewed first, several filters and search read
- * the kept orders and FTS5 of SQLite's store: tests/unit/test_public_plan.c
- * and the e2e tests.)
+ * and the counts.  (Most viewed first and several filters read the kept
+ * orders of SQLite's store: tests/unit/test_public_plan.c and the e2e
+ * tests; search is test_search_store's.)
  */
 static void test_public_store(void **state)
 {
