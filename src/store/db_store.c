@@ -15,6 +15,7 @@
 #include "core/embed.h"
 #include "core/log.h"
 #include "domain/workdays.h"
+#include "store/search.h"
 #include "store/sqlite_int.h"
 #include "store/store_int.h"
 
@@ -180,6 +181,8 @@ struct store *store_over(struct db_conn *c)
         return NULL;
     pthread_mutex_init(&st->rlock, NULL);
     st->wconn = c;
+    if (db_kind(c) == DB_PG && search_pg_open(c) != 0)
+        log_error("store: the search finds nothing until its index is built");
     return st;
 }
 
@@ -223,7 +226,10 @@ int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the database: %s", db_errmsg(c));
         return -1;
     }
-    return empty ? store_pg_schema(c, err, errlen) : 0;
+    if (empty)
+        return store_pg_schema(c, err, errlen);
+    search_pg_open(c); /* the search index, built when the cases have none */
+    return 0;
 }
 
 int store_reads_per_thread(struct store *st)

@@ -8,9 +8,10 @@
  * references).  Every table of the source is either copied or derived: the
  * public read tables, the rendered pages and the full-text indexes are
  * rebuilt from the rest by the store that serves them, so they are left
- * out; any other table of the source that the target lacks, or a column
- * the target's table lacks, stops the copy before it starts, for that
- * would lose data.  The source is read inside one write transaction of its
+ * out (the search index is built from the copy before it is committed,
+ * search_pg.c); any other table of the source that the target lacks, or
+ * a column the target's table lacks, stops the copy before it starts, for
+ * that would lose data.  The source is read inside one write transaction of its
  * own (nothing changes it meanwhile; a server writing to it makes the copy
  * wait, then fail as busy) and the target is written inside one
  * transaction, committed only when each table's count of rows is the
@@ -31,6 +32,7 @@
 
 #include "core/embed.h"
 #include "store/migrate_db.h"
+#include "store/search.h"
 #include "store/store_int.h"
 
 #define MAX_TABLES 128
@@ -379,11 +381,16 @@ int store_migrate_db(const char *data_dir, const char *uri, migrate_progress_fn 
         if (progress)
             progress(arg, t, rows);
     }
+    if (search_pg_build(dst) != 0) {
+        snprintf(err, errlen, "cannot build the search index: %s", db_errmsg(dst));
+        goto rollback;
+    }
     if (db_commit(dst) != 0) {
         snprintf(err, errlen, "cannot commit: %s", db_errmsg(dst));
         goto rollback;
     }
     db_rollback(src); /* it only read */
+    search_pg_settle(dst);
     rc = 0;
     goto out;
 rollback:

@@ -9,9 +9,9 @@
  *
  * A case's tags come as the rows of a query of their own after its
  * summary's (Q_CASE_TAGS), not joined into one text by SQLite's
- * group_concat.  Search is FTS5's (search.c): its two queries read
- * the index and a JSON array of its hits, and run on SQLite only; on
- * PostgreSQL a search finds nothing until search gets its index there.
+ * group_concat.  Search reads the newest hits of each database's own index
+ * (search.h: FTS5 on SQLite, a gram table on PostgreSQL), then the cases
+ * among them that pass the filters, by a JSON array of the hits.
  * Most viewed first, and newest first with several filters, are read from
  * the orders kept by pub_views.c, on both.
  */
@@ -40,14 +40,26 @@
     " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
 
 /*
- * Search (SQLite only): the ids of the newest SEARCH_CAP hits of the index
- * (rowid order, read once, so the cost is bounded whatever the query) come
- * as a JSON array in ?2; those that are published cases of the campaign
- * and pass the filters are listed in the list's order.  ?1 campaign, ?3
- * region, ?4 tier id, ?5 track id, ?6 tag id (NULL: any), ?7 most viewed
- * first.  The filters and the sort see at most SEARCH_CAP rows, so need no
- * index.
+ * Search: the ids of the newest SEARCH_CAP hits of the index (search.h:
+ * FTS5's rowid order here, read once, so the cost is bounded whatever the
+ * query; case_gram's on PostgreSQL) come as a JSON array in ?2; those
+ * that are published cases of the campaign and pass the filters are listed
+ * in the list's order.  ?1 campaign, ?3 region, ?4 tier id, ?5 track id, ?6
+ * tag id (NULL: any), ?7 most viewed first.  The filters and the sort see at
+ * most SEARCH_CAP rows, so need no index.
  */
+/* Q_SEARCH on PostgreSQL: the JSON array's ids read by jsonb_array_elements_text. */
+static const char search_pg_sql[] =
+    "SELECT c.id FROM jsonb_array_elements_text(CAST(?2 AS jsonb)) h(value) "
+    "CROSS JOIN \"case\" c WHERE c.id = CAST(h.value AS BIGINT) AND c.campaign_id = ?1 "
+    "AND c.published_at IS NOT NULL "
+    "AND (CAST(?3 AS TEXT) IS NULL OR c.region_code = ?3) "
+    "AND (CAST(?4 AS BIGINT) IS NULL OR c.tier_id = ?4) "
+    "AND (CAST(?5 AS BIGINT) IS NULL OR c.track_id = ?5) "
+    "AND (CAST(?6 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM case_tag ct "
+    "  WHERE ct.case_id = c.id AND ct.tag_id = ?6)) "
+    "ORDER BY CASE WHEN ?7 <> 0 THEN c.views END DESC, c.published_at DESC, c.id DESC";
+
 #define SEARCH_HITS(fts) "SELECT rowid FROM " fts " WHERE " fts " MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
 
 const char *const public_sql[Q__MAX] = {
@@ -352,11 +364,17 @@ static size_t list_ids(struct store *st, const struct store_filter *f, const str
     return n;
 }
 
+/* Each database's search index (search.h). */
+static const search_hits_fn search_hits[DB_KIND__MAX] = {
+    [DB_SQLITE] = search_fts_hits,
+    [DB_PG] = search_pg_hits,
+};
+
 /*
  * A search: the ids of page `page` among the list's order of the newest
  * SEARCH_CAP hits; *counted how many of those hits pass, *total estimated
- * and *approx set when the index had more hits than the cap.  The index is
- * FTS5's (search.c): on another database nothing is found.
+ * and *approx set when the index had more hits than the cap.  The hits are
+ * the database's index's (search.h); what follows is the same on both.
  */
 static size_t search_ids(struct store *st, const struct store_filter *f, const struct keys *k,
                          int page, int per_page, int64_t *ids, int64_t *counted, int64_t *total,
@@ -365,38 +383,28 @@ static size_t search_ids(struct store *st, const struct store_filter *f, const s
     *counted = *total = 0;
     *approx = 0;
     struct db_conn *c = store_db(st);
-    if (!c || db_kind(c) != DB_SQLITE)
+    if (!c)
         return 0;
-    struct buf match = BUF_INIT, hits = BUF_INIT;
-    buf_init(&match, 4096);
-    buf_init(&hits, 16 * (SEARCH_CAP + 2));
-    enum search_index which = search_compile(f->q, &match);
-    size_t n = 0;
-    struct db_stmt *s = NULL;
-    if (which != SEARCH_NONE && !match.oom)
-        s = pub_stmt(st, which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI);
-    if (!s) {
-        buf_release(&match);
-        buf_release(&hits);
-        return 0;
-    }
+    int64_t *found = malloc((SEARCH_CAP + 1) * sizeof *found);
+    struct buf hits = BUF_INIT;
+    buf_init(&hits, 24 * (SEARCH_CAP + 2));
     /* One pass over the index: the newest SEARCH_CAP hits, and whether there are more. */
-    db_bind_text(s, 1, match.p, (int)match.len);
-    db_bind_int64(s, 2, SEARCH_CAP + 1);
-    int64_t raw = 0, last = 0;
-    buf_putc(&hits, '[');
-    while (db_step(s) == DB_ROW) {
-        if (++raw > SEARCH_CAP)
-            break;
-        last = db_column_int64(s, 0);
-        buf_printf(&hits, raw > 1 ? ",%lld" : "%lld", (long long)last);
-    }
-    buf_putc(&hits, ']');
-    db_reset(s);
+    size_t raw = found ? search_hits[db_kind(c)](st, f->q, found, SEARCH_CAP + 1) : 0;
     *approx = raw > SEARCH_CAP;
+    if (*approx)
+        raw = SEARCH_CAP;
+    int64_t last = raw > 0 ? found[raw - 1] : 0;
+    buf_putc(&hits, '[');
+    for (size_t h = 0; h < raw; h++)
+        buf_printf(&hits, h ? ",%lld" : "%lld", (long long)found[h]);
+    buf_putc(&hits, ']');
+    free(found);
+    size_t n = 0;
+    struct db_stmt *s;
 
     int64_t from = (int64_t)(page - 1) * per_page, i = 0;
-    if (raw > 0 && !hits.oom && (s = pub_stmt(st, Q_SEARCH))) {
+    if (raw > 0 && !hits.oom &&
+        (s = db_kind(c) == DB_PG ? store_stmt(st, search_pg_sql) : pub_stmt(st, Q_SEARCH))) {
         db_bind_int64(s, 1, store_public_campaign(st));
         db_bind_text(s, 2, hits.p, (int)hits.len);
         db_bind_opt(s, 3, k->mask & F_REGION ? f->region : NULL);
@@ -429,7 +437,6 @@ static size_t search_ids(struct store *st, const struct store_filter *f, const s
         if (*total < i)
             *total = i;
     }
-    buf_release(&match);
     buf_release(&hits);
     return n;
 }

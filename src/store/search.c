@@ -1,17 +1,7 @@
 /*
- * search.c — the laurel_bigram FTS5 tokenizer and the query compiler; see
- * search.h.
- *
- * The tokenizer treats white space and punctuation (ASCII and CJK) as
- * separators.  Within a run of other characters it emits, at every
- * character, the bigram starting there, and at the run's last character
- * that character alone; ASCII letters are folded to lower case.  So a
- * two-character query is one exact term, a longer one a phrase of
- * overlapping bigrams (a substring match), and a one-character query the
- * prefix query "x"*.  In query mode the trailing unigram is left out unless
- * the word is a single character, so a phrase matches mid-run as well; but
- * a run followed by another run in the same word ("COVID-19") keeps it, as
- * the document has it between the two.
+ * search.c — the search on SQLite: the laurel_bigram FTS5 tokenizer (its
+ * tokens made by search_bigrams, search_tok.c), the query compiler, the
+ * two FTS5 indexes' rebuild and their hits (search_fts_hits); see search.h.
  */
 #include "search.h"
 
@@ -21,77 +11,11 @@
 #include "core/utf8.h"
 #include "store/sqlite_int.h"
 
-static int is_separator(int32_t c)
-{
-    if (c < 0)
-        return 1;
-    if (c < 0x80)
-        return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
-    return (c >= 0x2000 && c <= 0x206F) || (c >= 0x3000 && c <= 0x303F) ||
-           (c >= 0xFF00 && c <= 0xFF20) || (c >= 0xFF3B && c <= 0xFF40) ||
-           (c >= 0xFF5B && c <= 0xFF65) || c == 0x00B7 || c == 0x00A0;
-}
-
-/* Append code point c's bytes from text, folding ASCII upper case. */
-static size_t put_char(char *dst, const char *src, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        char ch = src[i];
-        dst[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-    }
-    return len;
-}
-
 static int bigram_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text, int n,
                            int (*emit)(void *, int, const char *, int, int, int))
 {
     (void)tok;
-    size_t len = n > 0 ? (size_t)n : 0;
-    size_t i = 0;
-    int query = (flags & FTS5_TOKENIZE_QUERY) != 0;
-    /* The run being scanned: start of the previous character, and run length. */
-    size_t prev = 0, prev_len = 0, run = 0;
-    size_t ended = 0; /* length of the run before the current separators */
-    while (i <= len) {
-        size_t at = i;
-        int32_t c = -1;
-        if (i < len) {
-            c = utf8_next(text, len, &i);
-        } else {
-            i++;
-        }
-        size_t clen = i - at;
-        int sep = at >= len || is_separator(c);
-        char token[16];
-        int rc = SQLITE_OK;
-        if (run > 0) {
-            if (!sep) {
-                size_t k = put_char(token, text + prev, prev_len);
-                k += put_char(token + k, text + at, clen);
-                rc = emit(ctx, 0, token, (int)k, (int)prev, (int)(at + clen));
-            } else if (!query || run == 1) {
-                size_t k = put_char(token, text + prev, prev_len);
-                rc = emit(ctx, 0, token, (int)k, (int)prev, (int)(prev + prev_len));
-            }
-        } else if (!sep && query && ended > 1) {
-            /* The unigram left out at the end of the previous run. */
-            size_t k = put_char(token, text + prev, prev_len);
-            rc = emit(ctx, 0, token, (int)k, (int)prev, (int)(prev + prev_len));
-        }
-        if (rc != SQLITE_OK)
-            return rc;
-        if (sep) {
-            if (run > 0)
-                ended = run;
-            run = 0;
-        } else {
-            ended = 0;
-            run++;
-            prev = at;
-            prev_len = clen;
-        }
-    }
-    return SQLITE_OK;
+    return search_bigrams(text, n, (flags & FTS5_TOKENIZE_QUERY) != 0, emit, ctx);
 }
 
 static int bigram_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
@@ -227,8 +151,30 @@ int search_blank(const char *q)
     size_t n = strlen(q), i = 0;
     while (i < n) {
         int32_t c = utf8_next(q, n, &i);
-        if (!is_separator(c))
+        if (!search_separator(c))
             return 0;
     }
     return 1;
+}
+
+/* The newest hits of the index the query is for: the rowids of FTS5, read in their order. */
+size_t search_fts_hits(struct store *st, const char *q, int64_t *ids, size_t cap)
+{
+    struct buf match = BUF_INIT;
+    buf_init(&match, 4096);
+    enum search_index which = search_compile(q, &match);
+    struct db_stmt *s = NULL;
+    if (which != SEARCH_NONE && !match.oom)
+        s = store_stmt(st,
+                       public_sql[which == SEARCH_TRIGRAM ? Q_SEARCH_HITS_TRI : Q_SEARCH_HITS_BI]);
+    size_t n = 0;
+    if (s) {
+        db_bind_text(s, 1, match.p, (int)match.len);
+        db_bind_int64(s, 2, (int64_t)cap);
+        while (n < cap && db_step(s) == DB_ROW)
+            ids[n++] = db_column_int64(s, 0);
+        db_reset(s);
+    }
+    buf_release(&match);
+    return n;
 }

@@ -84,6 +84,8 @@
 #include "store/submissions.h"
 #include "store/votes.h"
 #include "store/store_int.h"
+#include "store/search.h"
+#include "store/sqlite_int.h"
 
 struct fixture {
     enum db_kind kind;
@@ -3851,8 +3853,8 @@ static const char *const public_rows[] = {
  * neighbours), a list with a filter and its next page, each filter alone
  * and one naming nothing, a region's counts and awards, the results, the
  * tags, the figures, the sitemap; then a case withdrawn leaves the lists
- * and the counts.  (Search reads FTS5, on SQLite's store only:
- * tests/unit/test_public_plan.c and the e2e tests.)
+ * and the counts.  (Most viewed first and several filters: test_pub_views_store;
+ * search: test_search_store.)
  */
 static void test_public_store(void **state)
 {
@@ -4706,6 +4708,199 @@ static void test_migrate_store(void **state)
 }
 
 /*
+ * The public search on each database (search.h), the same cases written on
+ * each store and its index built as each builds it (SQLite's FTS5 indexes
+ * as after a bulk load, PostgreSQL's grams by search_pg_build): the same
+ * ids in the same order for one- and two-character CJK words (the bigram
+ * index: title, unit, tags, summary only), a four-character phrase and an
+ * ASCII word in mixed case (the trigram index: the sections too; a case
+ * without sections has no body there, as SQLite's rows give it), bigram
+ * phrases over punctuation, two words, a word with no hit, punctuation
+ * alone, and a character in more cases than SEARCH_CAP (the capped hits,
+ * their count and the estimate).
+ */
+#define SEARCH_MANY 1100 /* cases holding 镇 in their title: more than SEARCH_CAP */
+
+static const char *const search_rows[] = {
+    "INSERT INTO region (code, name, source) VALUES ('990000', '测试省', '') "
+    "ON CONFLICT DO NOTHING",
+    "INSERT INTO campaign (id, slug, name, opens_at, closes_at, published_at, status) VALUES "
+    "(1, 'c2019', '第一届', '2019-05-01', '2019-09-30', '2019-12-30', 'published'), "
+    "(2, 'old', '旧届', '2018-05-01', '2018-09-30', NULL, 'archived')",
+    "INSERT INTO track (id, campaign_id, slug, name) VALUES (1, 1, 'city', '城市'), "
+    "(2, 2, 'old', '旧')",
+    "INSERT INTO unit (id, region_code, name, level) VALUES (1, '990000', '甲街道', 3)",
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+    "status, published_at) VALUES "
+    "(1, 1, 1, '990000', 1, '社区治理的新路径', '党建引领', 'published', '2019-12-01'), "
+    "(2, 1, 1, '990000', 1, 'Smart City 智慧社区', '物业服务', 'published', '2019-12-02'), "
+    "(3, 1, 1, '990000', 1, '乡村振兴', '合作社，党建', 'published', '2019-12-03'), "
+    "(4, 1, 1, '990000', 1, '物业管理改革', 'SMART 停车', 'published', '2019-12-04'), "
+    "(5, 1, 1, '990000', 1, '社区未发布', '', 'submitted', NULL), "
+    "(6, 2, 1, '990000', 2, '社区旧届', '', 'published', '2018-12-01')",
+    "INSERT INTO tag (id, name) VALUES (1, '垃圾分类')",
+    "INSERT INTO case_tag (case_id, tag_id) VALUES (4, 1)",
+    "INSERT INTO case_section (case_id, seq, body_md) VALUES "
+    "(1, 1, '疫情中的 COVID-19 防控'), (3, 1, '社区治理创新实践'), (3, 2, '二')",
+    NULL};
+
+/* Each query and the ids page 1 lists, newest first. */
+static const char *const search_queries[][2] = {
+    {"社", "3,2,1"},          /* bigram: 合作社 in a summary */
+    {"社区", "2,1"},          /* not case 3's section, nor 5 (unpublished), 6 (campaign 2) */
+    {"社区治理", "3,1"},      /* trigram: case 3's section */
+    {"sMaRt", "2"},           /* folded; case 4 has no sections, so no body */
+    {"Sm", "4,2"},            /* a two-letter token, folded */
+    {"COVID-19", "1"},        /* the trigram index's body */
+    {"乡 社，党建", "3"},     /* a bigram phrase: 社 ends a run */
+    {"乡 作，党建", ""},      /* 作 ends none */
+    {"社 区治理", "1"},       /* bigram: not case 3's section */
+    {"党建 社区", "1"},       /* two words, both on case 1 */
+    {"垃圾 物业", "4"},       /* a tag and a title */
+    {"不存在的词", ""},       /* no hit */
+    {"区 ，", "2,1"},         /* punctuation alone: left out */
+};
+
+/* SEARCH_MANY published cases after the fixture's, each with 镇 in its title. */
+static int search_many_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    static const char sql[] =
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+        "published_at) VALUES (?1, 1, 1, '990000', 1, ?2, 'published', '2019-12-10')";
+    for (int i = 0; i < SEARCH_MANY; i++) {
+        char title[64];
+        snprintf(title, sizeof title, "第%d镇", i);
+        struct db_stmt *s = tx_stmt(tx, sql);
+        if (!s)
+            return RC_ERROR;
+        db_bind_int64(s, 1, 100 + i);
+        db_bind_text(s, 2, title, -1);
+        if (db_run(s) != RC_OK)
+            return RC_ERROR;
+    }
+    return RC_OK;
+}
+
+/* The search index built from the cases as each database builds it. */
+static int search_index_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    if (db_kind(tx_conn(tx)) == DB_PG)
+        return search_pg_build(tx_conn(tx)) == 0 ? RC_OK : RC_ERROR;
+    return store_index_cases(tx->db) == 0 ? RC_OK : RC_ERROR;
+}
+
+/* The search fixture written on st, its index built (index non-zero), its campaign public. */
+static void search_fixture(struct store *st, int index)
+{
+    assert_int_equal(store_write_sync(st, rows_write, (void *)search_rows), RC_OK);
+    assert_int_equal(store_write_sync(st, search_many_write, NULL), RC_OK);
+    if (index)
+        assert_int_equal(store_write_sync(st, search_index_write, NULL), RC_OK);
+    assert_int_equal(store_write_sync(st, public_reload_write, NULL), RC_OK);
+}
+
+/* The ids of a list's items, "3,2,1". */
+static void item_ids(json_t *list, char *out, size_t n)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    json_t *items = json_object_get(list, "items"), *it;
+    size_t i;
+    json_array_foreach(items, i, it)
+    {
+        at += (size_t)snprintf(out + at, n - at, i ? ",%lld" : "%lld",
+                               (long long)json_integer_value(json_object_get(it, "id")));
+        if (at >= n)
+            break;
+    }
+}
+
+/* Page `page` of the search q on st (20 a page). */
+static json_t *search_page(struct store *st, const char *q, int page)
+{
+    struct store_filter f = {NULL, NULL, NULL, NULL, q, 0, page, 20};
+    json_t *o = store_cases(st, &f);
+    assert_non_null(o);
+    return o;
+}
+
+static void test_search_store(void **state)
+{
+    struct fixture *fx = *state;
+    search_fixture(fx->st, 1);
+    char ids[256];
+    for (size_t i = 0; i < sizeof search_queries / sizeof search_queries[0]; i++) {
+        json_t *o = search_page(fx->st, search_queries[i][0], 1);
+        item_ids(o, ids, sizeof ids);
+        if (strcmp(ids, search_queries[i][1]) != 0)
+            fprintf(stderr, "the search for %s: %s, not %s\n", search_queries[i][0], ids,
+                    search_queries[i][1]);
+        assert_string_equal(ids, search_queries[i][1]);
+        json_decref(o);
+    }
+    /* More hits than the cap: the newest SEARCH_CAP, counted, and the estimate. */
+    json_t *o = search_page(fx->st, "镇", 2);
+    assert_true(json_is_true(json_object_get(o, "approx")));
+    assert_int_equal(json_integer_value(json_object_get(o, "total")), SEARCH_CAP);
+    assert_true(json_integer_value(json_object_get(o, "estimate")) > SEARCH_CAP);
+    item_ids(o, ids, sizeof ids);
+    assert_int_equal(strncmp(ids, "1179,1178,", 10), 0);
+    json_decref(o);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/*
+ * The search after laurel migrate-db: the fixture on a SQLite store with
+ * its FTS5 indexes, copied into PostgreSQL (which builds its grams from the
+ * copy): every query of the fixture and the capped one the same JSON on
+ * both (ids, counts, approx, estimate).  Then the index emptied on
+ * PostgreSQL is built again when a store opens there.
+ */
+static void test_search_migrate(void **state)
+{
+    (void)state;
+    char dir[64], uri[512], err[512];
+    snprintf(dir, sizeof dir, "/tmp/laurel-search-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    struct store *lite = store_open(dir, 1, err, sizeof err);
+    assert_non_null(lite);
+    search_fixture(lite, 1);
+    assert_int_equal(pg_fresh("laurel_search", uri, sizeof uri), 0);
+    struct migrate_report r;
+    assert_int_equal(store_migrate_db(dir, uri, NULL, NULL, &r, err, sizeof err), 0);
+    struct db_conn *c = db_open(uri, err, sizeof err);
+    assert_non_null(c);
+    struct store *pg = store_over(c);
+    assert_non_null(pg);
+    assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
+    for (size_t i = 0; i < sizeof search_queries / sizeof search_queries[0]; i++) {
+        const char *q = search_queries[i][0];
+        assert_same_json(search_page(lite, q, 1), search_page(pg, q, 1), q);
+    }
+    assert_same_json(search_page(lite, "镇", 2), search_page(pg, "镇", 2), "镇, page 2");
+
+    /* The index emptied: a store opening on PostgreSQL builds it again. */
+    store_close(pg);
+    c = db_open(uri, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(db_exec(c, "TRUNCATE case_text, case_gram"), 0);
+    pg = store_over(c);
+    assert_non_null(pg);
+    assert_int_equal(store_write_sync(pg, public_reload_write, NULL), RC_OK);
+    char ids[256];
+    json_t *o = search_page(pg, "社区", 1);
+    item_ids(o, ids, sizeof ids);
+    assert_string_equal(ids, "2,1");
+    json_decref(o);
+    store_close(pg);
+    store_close(lite);
+    rm_tree(dir);
+    assert_int_equal(fault_take(), FAULT_NONE);
+}
+
+/*
  * The fraud flags (vote_flags.c) on one exhibition (stage 1): honest
  * voters, each voting for three cases from a prefix of their own, and
  * planted fraud: a burst of 8 votes on case 4 in three and a half minutes
@@ -5378,10 +5573,12 @@ static const struct CMUnitTest store_tests[] = {
     cmocka_unit_test_setup_teardown(test_pub_views_store, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_pub_views_pages, store_setup, store_teardown),
     cmocka_unit_test_setup_teardown(test_section_html_store, store_setup, store_teardown),
+    cmocka_unit_test_setup_teardown(test_search_store, store_setup, store_teardown),
 };
 
 static const struct CMUnitTest pg_migrate_tests[] = {
     cmocka_unit_test(test_migrate_store),
+    cmocka_unit_test(test_search_migrate),
 };
 
 /* The tests of a list on one driver's fixture. */

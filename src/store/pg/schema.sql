@@ -889,3 +889,21 @@ CREATE TABLE stage_case_flag (
 -- the number pass its own last one knows another node wrote, and drops the
 -- pages it keeps.
 CREATE SEQUENCE write_batch;
+
+-- The public search's index (store/search_pg.c), in place of SQLite's two
+-- FTS5 tables (case_fts, case_short): each case's text as each of them
+-- reads it, folded, and its grams (the bigram tokenizer's tokens and their
+-- first characters, the trigrams: code points in one number), a hit's
+-- grams looked up newest case first.  Made from the cases, never copied.
+CREATE TABLE case_text (
+    case_id BIGINT PRIMARY KEY,
+    bigram_text TEXT NOT NULL,   -- title, unit, tags, summary: runs between spaces
+    trigram_text TEXT NOT NULL   -- title, unit, tags, body, apart by U+001F
+);
+-- Kept whole: a phrase's text is read for every case its grams let by.
+ALTER TABLE case_text ALTER COLUMN trigram_text SET STORAGE EXTERNAL;
+CREATE TABLE case_gram (
+    gram BIGINT NOT NULL,
+    case_id BIGINT NOT NULL,
+    PRIMARY KEY (gram, case_id)
+);
