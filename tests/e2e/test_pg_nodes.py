@@ -345,7 +345,9 @@ def nginx(install):
     deadline = time.monotonic() + WAIT
     while True:
         try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+            # A page, not /healthz: a node that met the database's restart says 503 there
+            # for a minute (an I/O fault), and serves pages meanwhile.
+            if requests.get(url + "/cases", timeout=5).status_code == 200:
                 break
         except requests.RequestException:
             pass
