@@ -35,6 +35,9 @@
 #define PAGES_THREADS 2
 #define PAGES_CHUNK 256 /* cases a thread takes at a time, in one read transaction */
 #define PAGE_KEY(page, lang) ((page) * 8 + (int64_t)(lang))
+/* The threads' read connections' cache while they render, and after (store_open's). */
+#define PAGES_CACHE_SQL "PRAGMA cache_size=-65536"
+#define READ_CACHE_SQL "PRAGMA cache_size=-2048"
 
 static const char published_sql[] =
     "SELECT id FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL ORDER BY id";
@@ -47,6 +50,7 @@ static const char side_schema_sql[] =
     "title TEXT NOT NULL, html TEXT NOT NULL, vote_at INTEGER NOT NULL);"
     "CREATE TABLE page_ref (case_id INTEGER NOT NULL, ref_id INTEGER NOT NULL);"
     "BEGIN;";
+static const char cache_on_sql[] = PAGES_CACHE_SQL, cache_off_sql[] = READ_CACHE_SQL;
 static const char side_put_sql[] =
     "INSERT INTO page_html (id, campaign_id, title, html, vote_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char side_ref_sql[] = "INSERT INTO page_ref (case_id, ref_id) VALUES (?1, ?2)";
@@ -112,6 +116,16 @@ static int render_one(const struct store_renderer *r, int64_t id, struct buf htm
     return !bad;
 }
 
+/* Run a PRAGMA on the calling thread's read connection. */
+static void read_pragma(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = sq_prepare(st, sql);
+    if (s) {
+        sqlite3_step(s);
+        sq_done(s);
+    }
+}
+
 /* A thread: its chunks of the cases rendered into its side database. */
 static void *side_render(void *arg)
 {
@@ -135,6 +149,7 @@ static void *side_render(void *arg)
         goto out;
     }
     int rc = 0;
+    read_pragma(s->st, cache_on_sql); /* the cases' neighbours and pools read again and again */
     for (size_t from = (size_t)s->t * PAGES_CHUNK; rc == 0 && from < s->n;
          from += (size_t)PAGES_THREADS * PAGES_CHUNK) {
         size_t to = from + PAGES_CHUNK < s->n ? from + PAGES_CHUNK : s->n;
@@ -149,6 +164,7 @@ static void *side_render(void *arg)
         }
         store_read_end(s->st);
     }
+    read_pragma(s->st, cache_off_sql);
     if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         s->rc = 0;
     else
