@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "store/prerender.h"
 #include "store/sqlite_int.h"
+#include "store/store_int.h"
 
 #define PAGES_THREADS 2
 #define PAGES_CHUNK 256 /* cases a thread takes at a time, in one read transaction */
@@ -150,6 +151,7 @@ static void *side_render(void *arg)
     }
     int rc = 0;
     read_pragma(s->st, cache_on_sql); /* the cases' neighbours and pools read again and again */
+    store_summary_memo(1);            /* the related cases: the few of the pools */
     for (size_t from = (size_t)s->t * PAGES_CHUNK; rc == 0 && from < s->n;
          from += (size_t)PAGES_THREADS * PAGES_CHUNK) {
         size_t to = from + PAGES_CHUNK < s->n ? from + PAGES_CHUNK : s->n;
@@ -165,6 +167,7 @@ static void *side_render(void *arg)
         store_read_end(s->st);
     }
     read_pragma(s->st, cache_off_sql);
+    store_summary_memo(0);
     if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         s->rc = 0;
     else

@@ -271,17 +271,35 @@ static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t 
  * met on any of them is logged, and noted when it is a fault (a damaged
  * page is no missing case), by the driver.
  */
+static __thread json_t *summary_memo; /* by id (store_summary_memo), or NULL */
+#define SUMMARY_MEMO_MAX 65536
+
+void store_summary_memo(int on)
+{
+    json_decref(summary_memo);
+    summary_memo = on ? json_object() : NULL;
+}
+
 static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
 {
     struct db_stmt *s = pub_stmt(st, Q_CASE_SUMMARY), *tags = pub_stmt(st, Q_CASE_TAGS);
     if (!s)
         return;
     for (size_t i = 0; i < n; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+        json_t *o = summary_memo ? json_object_get(summary_memo, key) : NULL;
+        if (o) {
+            json_array_append(items, o);
+            continue;
+        }
         db_bind_int64(s, 1, ids[i]);
-        json_t *o = db_step(s) == DB_ROW ? case_head(s) : NULL;
+        o = db_step(s) == DB_ROW ? case_head(s) : NULL;
         db_reset(s);
         if (o) {
             case_tags(tags, ids[i], o);
+            if (summary_memo && json_object_size(summary_memo) < SUMMARY_MEMO_MAX)
+                json_object_set(summary_memo, key, o);
             json_array_append_new(items, o);
         }
     }
