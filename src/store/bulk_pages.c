@@ -17,6 +17,10 @@
  * registration (store_set_renderer) finds the case pages rendered and
  * renders the results page only.  What a visitor sees is the same: the
  * same model from the same committed data, through the same callbacks.
+ * Since nothing is written meanwhile, each thread's read connection has a
+ * large cache while it renders, and keeps what every page reads again (the
+ * related cases: the few of the tags' pools, by id and by track and tags;
+ * store_summary_memo).
  *
  * Any failure (a side file, a thread, the copy) is only logged: the writer
  * then renders every page itself, as before, so the load never fails for
