@@ -39,7 +39,7 @@
 
 #define PAGES_THREADS 2
 #define PAGES_CHUNK 256 /* cases a thread takes at a time, in one read transaction */
-#define PAGE_KEY(page, lang) ((page) * 8 + (int64_t)(lang))
+#define PAGE_KEY(page, lang) ((page)*8 + (int64_t)(lang))
 /* The threads' read connections' cache while they render, and after (store_open's). */
 #define PAGES_CACHE_SQL "PRAGMA cache_size=-65536"
 #define READ_CACHE_SQL "PRAGMA cache_size=-2048"
@@ -72,8 +72,8 @@ struct pages_side {
 };
 
 /* Each of the page's rows into the side database; 0 or -1. */
-static int side_put(sqlite3_stmt *put, sqlite3_stmt *ref, int64_t campaign,
-                    int64_t id, const struct buf html[LANG__MAX], const size_t vote_at[LANG__MAX],
+static int side_put(sqlite3_stmt *put, sqlite3_stmt *ref, int64_t campaign, int64_t id,
+                    const struct buf html[LANG__MAX], const size_t vote_at[LANG__MAX],
                     const struct buf *title, const int64_t *refs, size_t nrefs)
 {
     for (int l = 0; l < LANG__MAX; l++) {
@@ -103,8 +103,7 @@ static int side_put(sqlite3_stmt *put, sqlite3_stmt *ref, int64_t campaign,
  * rendered, 0 not kept (logged; a visit assembles it).
  */
 static int render_one(const struct store_renderer *r, int64_t id, struct buf html[LANG__MAX],
-                      size_t vote_at[LANG__MAX], struct buf *title, int64_t *refs,
-                      size_t *nrefs)
+                      size_t vote_at[LANG__MAX], struct buf *title, int64_t *refs, size_t *nrefs)
 {
     for (int l = 0; l < LANG__MAX; l++) {
         buf_reset(&html[l]);
@@ -121,14 +120,15 @@ static int render_one(const struct store_renderer *r, int64_t id, struct buf htm
     return !bad;
 }
 
-/* Run a PRAGMA on the calling thread's read connection. */
-static void read_pragma(struct store *st, const char *sql)
+/* Run a PRAGMA on the calling thread's read connection: 0, or -1 without one. */
+static int read_pragma(struct store *st, const char *sql)
 {
     sqlite3_stmt *s = sq_prepare(st, sql);
-    if (s) {
-        sqlite3_step(s);
-        sq_done(s);
-    }
+    if (!s)
+        return -1;
+    sqlite3_step(s);
+    sq_done(s);
+    return 0;
 }
 
 /* A thread: its chunks of the cases rendered into its side database. */
@@ -153,9 +153,9 @@ static void *side_render(void *arg)
                   db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
-    int rc = 0;
-    read_pragma(s->st, cache_on_sql); /* the cases' neighbours and pools read again and again */
-    store_summary_memo(1);            /* the related cases: the few of the pools */
+    /* The cases' neighbours and pools are read again and again; no connection, no pages. */
+    int rc = read_pragma(s->st, cache_on_sql);
+    store_summary_memo(1); /* the related cases: the few of the pools */
     for (size_t from = (size_t)s->t * PAGES_CHUNK; rc == 0 && from < s->n;
          from += (size_t)PAGES_THREADS * PAGES_CHUNK) {
         size_t to = from + PAGES_CHUNK < s->n ? from + PAGES_CHUNK : s->n;
@@ -165,8 +165,8 @@ static void *side_render(void *arg)
             size_t vote_at[LANG__MAX], nrefs;
             int64_t refs[STORE_RELATED];
             if (render_one(s->r, s->ids[i], html, vote_at, &title, refs, &nrefs))
-                rc = side_put(put, ref, s->st->campaign_id, s->ids[i], html, vote_at,
-                              &title, refs, nrefs);
+                rc = side_put(put, ref, s->st->campaign_id, s->ids[i], html, vote_at, &title, refs,
+                              nrefs);
         }
         store_read_end(s->st);
     }
@@ -200,8 +200,7 @@ static int side_copy(sqlite3 *db, void *arg)
     struct pages_copy *c = arg;
     int attached = 0, rc = 0;
     while (rc == 0 && attached < PAGES_THREADS) {
-        char *sql = sqlite3_mprintf("ATTACH %Q AS pages_side%d", c->side[attached].path,
-                                    attached);
+        char *sql = sqlite3_mprintf("ATTACH %Q AS pages_side%d", c->side[attached].path, attached);
         rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
         attached += rc == 0;
         sqlite3_free(sql);
@@ -219,14 +218,13 @@ static int side_copy(sqlite3 *db, void *arg)
         sqlite3_free(sql);
     }
     sqlite3_stmt *v = NULL;
-    if (rc == 0 &&
-        (sqlite3_exec(db, tail_sql, NULL, NULL, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(db,
-                            "INSERT OR REPLACE INTO page_html_version (only, version) "
-                            "VALUES (1, ?1)",
-                            -1, &v, NULL) != SQLITE_OK ||
-         sqlite3_bind_text(v, 1, c->version, -1, SQLITE_STATIC) != SQLITE_OK ||
-         sqlite3_step(v) != SQLITE_DONE))
+    if (rc == 0 && (sqlite3_exec(db, tail_sql, NULL, NULL, NULL) != SQLITE_OK ||
+                    sqlite3_prepare_v2(db,
+                                       "INSERT OR REPLACE INTO page_html_version (only, version) "
+                                       "VALUES (1, ?1)",
+                                       -1, &v, NULL) != SQLITE_OK ||
+                    sqlite3_bind_text(v, 1, c->version, -1, SQLITE_STATIC) != SQLITE_OK ||
+                    sqlite3_step(v) != SQLITE_DONE))
         rc = -1;
     sqlite3_finalize(v);
     if (rc != 0)

@@ -562,8 +562,7 @@ static size_t related_ids(struct store *st, int64_t id, json_t *o, int64_t rel[S
     if (!kept) {
         int64_t any[RELATED_ANY];
         size_t m;
-        if (json_object_size(summary_memo) >= SUMMARY_MEMO_MAX ||
-            !(kept = json_array()))
+        if (json_object_size(summary_memo) >= SUMMARY_MEMO_MAX || !(kept = json_array()))
             return related_query(st, Q_CASE_RELATED, id, rel, STORE_RELATED);
         m = related_query(st, Q_CASE_RELATED_ANY, id, any, RELATED_ANY);
         for (i = 0; i < m; i++)
