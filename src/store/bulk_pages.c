@@ -7,15 +7,17 @@
  * prerender.c renders them on the writer alone, one case after another.  At
  * the end of a bulk load nothing else writes the database (the writer is
  * idle until the renderer is registered), so the pages can be read and
- * rendered anywhere: two threads share the published cases in chunks, read
- * them through their own read connections (the store's, as a visit does)
- * with the very renderer the writer would call, and write the rows into a
- * side database each (no journal); then the writer, outside any
- * transaction, attaches the side files and copies the rows into page_html
- * and page_ref in one transaction, replaces the marks by the results
- * page's alone and records the renderer's version, so that the ordinary
- * registration (store_set_renderer) finds the case pages rendered and
- * renders the results page only.  What a visitor sees is the same: the
+ * rendered anywhere: two threads take half the published cases each (in id
+ * order, one read transaction a chunk), read them through their own read
+ * connections (the store's, as a visit does) with the very renderer the
+ * writer would call, and write the rows into a side database each (no
+ * journal; page_html made from its own CREATE text); then the writer,
+ * outside any transaction, attaches the side files and copies the rows into
+ * page_html (whole records, appended in id order) and page_ref in one
+ * transaction, replaces the marks by the results page's alone and records
+ * the renderer's version, so that the ordinary registration
+ * (store_set_renderer) finds the case pages rendered and renders the
+ * results page only.  What a visitor sees is the same: the
  * same model from the same committed data, through the same callbacks.
  * Since nothing is written meanwhile, each thread's read connection has a
  * large cache while it renders, and keeps what every page reads again (the
@@ -33,6 +35,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "store/bulk.h"
 #include "store/prerender.h"
 #include "store/sqlite_int.h"
 #include "store/store_int.h"
@@ -49,10 +52,11 @@ static const char published_sql[] =
 static const char all_marked_sql[] =
     "SELECT 1 WHERE EXISTS (SELECT 1 FROM page_dirty WHERE page = -1) OR NOT EXISTS "
     "(SELECT 1 FROM page_html_version WHERE version = ?1)";
+/* page_html's own CREATE text in the side files: its rows are copied whole (SELECT *). */
+static const char create_sql[] = "SELECT sql FROM sqlite_schema WHERE type = 'table' "
+                                 "AND name = 'page_html'";
 static const char side_schema_sql[] =
-    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-    "CREATE TABLE page_html (id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL, "
-    "title TEXT NOT NULL, html TEXT NOT NULL, vote_at INTEGER NOT NULL);"
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; %s;"
     "CREATE TABLE page_ref (case_id INTEGER NOT NULL, ref_id INTEGER NOT NULL);"
     "BEGIN;";
 static const char cache_on_sql[] = PAGES_CACHE_SQL, cache_off_sql[] = READ_CACHE_SQL;
@@ -63,9 +67,10 @@ static const char side_ref_sql[] = "INSERT INTO page_ref (case_id, ref_id) VALUE
 struct pages_side {
     struct store *st;
     const struct store_renderer *r;
+    const char *create; /* page_html's CREATE text */
     const int64_t *ids;
     size_t n;
-    int t; /* this thread's share: the chunks k with k % PAGES_THREADS == t */
+    int t; /* this thread's share, ids[0..n): the t-th of the cases in id order */
     char *path;
     pthread_t thread;
     int started, rc;
@@ -144,9 +149,11 @@ static void *side_render(void *arg)
     }
     buf_init(&title, 0);
     s->rc = -1;
-    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+    char *schema = sqlite3_mprintf(side_schema_sql, s->create);
+    if (!schema ||
+        sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
             SQLITE_OK ||
-        sqlite3_exec(db, side_schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, side_put_sql, -1, &put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, side_ref_sql, -1, &ref, NULL) != SQLITE_OK) {
         log_error("store: cannot make the side file of the pages: %s",
@@ -156,8 +163,7 @@ static void *side_render(void *arg)
     /* The cases' neighbours and pools are read again and again; no connection, no pages. */
     int rc = read_pragma(s->st, cache_on_sql);
     store_summary_memo(1); /* the related cases: the few of the pools */
-    for (size_t from = (size_t)s->t * PAGES_CHUNK; rc == 0 && from < s->n;
-         from += (size_t)PAGES_THREADS * PAGES_CHUNK) {
+    for (size_t from = 0; rc == 0 && from < s->n; from += PAGES_CHUNK) {
         size_t to = from + PAGES_CHUNK < s->n ? from + PAGES_CHUNK : s->n;
         /* One read transaction a chunk: a write waits for a chunk at most. */
         store_read_begin(s->st);
@@ -177,6 +183,7 @@ static void *side_render(void *arg)
     else
         log_error("store: cannot write the side file of the pages: %s", sqlite3_errmsg(db));
 out:
+    sqlite3_free(schema);
     sqlite3_finalize(put);
     sqlite3_finalize(ref);
     sqlite3_close(db);
@@ -208,12 +215,11 @@ static int side_copy(sqlite3 *db, void *arg)
     int began = rc == 0 && sqlite3_exec(db, head_sql, NULL, NULL, NULL) == SQLITE_OK;
     rc = began ? 0 : -1;
     for (int t = 0; rc == 0 && t < PAGES_THREADS; t++) {
-        char *sql = sqlite3_mprintf(
-            "INSERT INTO main.page_html (id, campaign_id, title, html, vote_at) "
-            "SELECT id, campaign_id, title, html, vote_at FROM pages_side%d.page_html; "
-            "INSERT OR IGNORE INTO main.page_ref (case_id, ref_id) "
-            "SELECT case_id, ref_id FROM pages_side%d.page_ref;",
-            t, t);
+        char *sql =
+            sqlite3_mprintf("INSERT INTO main.page_html SELECT * FROM pages_side%d.page_html; "
+                            "INSERT OR IGNORE INTO main.page_ref (case_id, ref_id) "
+                            "SELECT case_id, ref_id FROM pages_side%d.page_ref;",
+                            t, t);
         rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
         sqlite3_free(sql);
     }
@@ -284,9 +290,15 @@ int bulk_pages_render(struct store *st, const struct store_renderer *r)
     }
     struct pages_side side[PAGES_THREADS];
     memset(side, 0, sizeof side);
-    int rc = 0;
-    for (int t = 0; t < PAGES_THREADS; t++) {
-        side[t] = (struct pages_side){st, r, ids, n, t, NULL, 0, 0, -1};
+    sqlite3_stmt *q = sq_prepare(st, create_sql);
+    char *create = q && sqlite3_step(q) == SQLITE_ROW
+                       ? sqlite3_mprintf("%s", (const char *)sqlite3_column_text(q, 0))
+                       : NULL;
+    sq_done(q);
+    int rc = create ? 0 : -1;
+    for (int t = 0; rc == 0 && t < PAGES_THREADS; t++) {
+        size_t from = n * (size_t)t / PAGES_THREADS, to = n * (size_t)(t + 1) / PAGES_THREADS;
+        side[t] = (struct pages_side){st, r, create, ids + from, to - from, t, NULL, 0, 0, -1};
         side[t].path = sqlite3_mprintf("%s-pages-%d", st->path, t);
         if (!side[t].path) {
             rc = -1;
@@ -305,9 +317,11 @@ int bulk_pages_render(struct store *st, const struct store_renderer *r)
         if (!side[t].started || side[t].rc != 0)
             rc = -1;
     }
+    store_bulk_lap("case pages");
     struct pages_copy copy = {side, r->version};
     if (rc == 0 && writer_run_bare(st->writer, side_copy, &copy) != 0)
         rc = -1;
+    store_bulk_lap("case pages copied");
     if (rc != 0)
         log_error("store: the case pages are rendered on the writer (the side render failed)");
     for (int t = 0; t < PAGES_THREADS; t++) {
@@ -315,6 +329,7 @@ int bulk_pages_render(struct store *st, const struct store_renderer *r)
             unlink(side[t].path);
         sqlite3_free(side[t].path);
     }
+    sqlite3_free(create);
     free(ids);
     return rc;
 }
