@@ -16,9 +16,9 @@
  * reload builds the 2019 campaign's public read tables from that.  Then,
  * still without journal (demo_load_pages), the caller's renderer renders
  * the results page and every published case's pages, as publication does
- * in a real campaign (a case's two pages cost about 380 µs of CPU, more
- * than all the rest of its load; a load test's filler is measured on the
- * pages real visitors would read).  Then the session ends: the two search
+ * in a real campaign (a load test's filler is measured on the pages real
+ * visitors would read): the case pages on two threads of their own, copied
+ * in by the writer (store/bulk_pages.c), the results page by the writer.  Then the session ends: the two search
  * indexes built on the second core copied in, WAL and synchronous=FULL
  * again, statistics for the planner.  Nothing is durable before the end;
  * on failure `laurel demo` removes the database.

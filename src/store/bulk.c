@@ -321,6 +321,7 @@ int store_bulk_begin(struct store *st, char *err, size_t errlen)
     laps.n = 0;
     store_bulk_lap(NULL);
     laps.n = 0;
+    st->bulk_load = 1;
     if (writer_run_bare(st->writer, bulk_mode, "on") != 0) {
         snprintf(err, errlen, "cannot turn the journal off for the bulk load");
         return -1;
@@ -339,6 +340,7 @@ static int analyse_job(struct db_conn *c, void *arg)
 
 int store_bulk_end(struct store *st, char *err, size_t errlen)
 {
+    st->bulk_load = 0;
     if (bulk_side_finish(st) != 0) {
         snprintf(err, errlen, "cannot build the search index");
         return -1;
@@ -359,6 +361,7 @@ int store_bulk_end(struct store *st, char *err, size_t errlen)
 
 void store_bulk_cancel(struct store *st)
 {
+    st->bulk_load = 0;
     bulk_side_cancel(st);
 }
 

@@ -23,7 +23,9 @@
  * campaign loses its rows.  A page the renderer fails on is left without a
  * row, and a visit then assembles it as before; a failure never fails the
  * write.  Rendering every page is a bulk job: the demo and a start after an
- * upgrade (another version) do it once, in one transaction.
+ * upgrade (another version) do it once, in one transaction; in a bulk load
+ * (the demo) the case pages are rendered on two threads before (bulk_pages.c)
+ * and the writer renders the results page alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +253,9 @@ int store_set_renderer(struct store *st, const struct store_renderer *r)
     struct install in = {st, r};
     if (!st->wdb) /* PostgreSQL: pages are assembled from their model at each visit */
         return RC_OK;
+    /* A bulk load's case pages on two threads first; on failure the writer renders them. */
+    if (st->bulk_load)
+        bulk_pages_render(st, r);
     return writer_run_sync(st->writer, install_job, &in) == 0 ? RC_OK : RC_ERROR;
 }
 

@@ -35,6 +35,16 @@
     "c.id, c.title, c.summary, c.region_code, r.name, c.unit_id, u.name, tr.slug, tr.name, "   \
     "ti.slug, ti.name, c.views, c.published_at"
 #define CASE_NCOLS 13
+/* The pools of the case's tags (at most tags × RELATED_POOL rows): by tags shared, same
+ * track, awarded, views; `self` leaves the case itself out or not. */
+#define RELATED_SQL(self, limit)                                                               \
+    "SELECT p.case_id FROM pub_pool p WHERE p.campaign_id = ?2 "                               \
+    "AND p.tag_id IN (SELECT ct.tag_id FROM case_tag ct WHERE ct.case_id = ?1) " self          \
+    " GROUP BY p.case_id ORDER BY count(*) DESC, "                                             \
+    "max(CASE WHEN p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1) "                \
+    "THEN 1 ELSE 0 END) DESC, max(p.awarded) DESC, max(p.views) DESC, p.case_id LIMIT " limit
+#define RELATED_ANY 7
+_Static_assert(RELATED_ANY == STORE_RELATED + 1, "one more than a page names");
 #define CASE_JOINS                                                                             \
     " JOIN region r ON r.code = c.region_code JOIN unit u ON u.id = c.unit_id "                \
     " JOIN track tr ON tr.id = c.track_id LEFT JOIN tier ti ON ti.id = c.tier_id "
@@ -104,14 +114,8 @@ const char *const public_sql[Q__MAX] = {
                         "FROM case_section WHERE case_id = ?1 ORDER BY seq",
     [Q_CASE_ATTACHMENTS] = "SELECT sha256, name, mime, size FROM attachment "
                            "WHERE case_id = ?1 ORDER BY id",
-    /* The pools of the case's tags (at most tags × RELATED_POOL rows): by
-     * tags shared, same track, awarded, views. */
-    [Q_CASE_RELATED] = "SELECT p.case_id FROM pub_pool p WHERE p.campaign_id = ?2 "
-                       "AND p.tag_id IN (SELECT ct.tag_id FROM case_tag ct WHERE ct.case_id = ?1) "
-                       "AND p.case_id <> ?1 GROUP BY p.case_id ORDER BY count(*) DESC, "
-                       "max(CASE WHEN p.track_id = (SELECT track_id FROM \"case\" WHERE id = ?1) "
-                       "THEN 1 ELSE 0 END) DESC, "
-                       "max(p.awarded) DESC, max(p.views) DESC, p.case_id LIMIT " STR(STORE_RELATED),
+    /* The related cases (RELATED_SQL). */
+    [Q_CASE_RELATED] = RELATED_SQL("AND p.case_id <> ?1", STR(STORE_RELATED)),
     [Q_CASE_PREV] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id < ?1 "
                     "AND published_at IS NOT NULL ORDER BY id DESC LIMIT 1",
     [Q_CASE_NEXT] = "SELECT id, title FROM \"case\" WHERE campaign_id = ?2 AND id > ?1 "
@@ -164,6 +168,8 @@ const char *const public_sql[Q__MAX] = {
      * 1 region, 2 tier, 3 track, 4 tag), ?3 its key, ?4 the rank the page follows. */
     [Q_LIST_PAGE] = "SELECT case_id FROM pub_rank WHERE campaign_id = ?1 AND dim = ?2 "
                     "AND key = ?3 AND pos > ?4 ORDER BY pos LIMIT ?5",
+    /* Q_CASE_RELATED's order with the case itself left in, one more (related_ids). */
+    [Q_CASE_RELATED_ANY] = RELATED_SQL("", STR(RELATED_ANY)),
 };
 
 
@@ -283,17 +289,35 @@ static int64_t count_of(struct store *st, int64_t region, int64_t tier, int64_t 
  * met on any of them is logged, and noted when it is a fault (a damaged
  * page is no missing case), by the driver.
  */
+static __thread json_t *summary_memo; /* by id (store_summary_memo), or NULL */
+#define SUMMARY_MEMO_MAX 65536
+
+void store_summary_memo(int on)
+{
+    json_decref(summary_memo);
+    summary_memo = on ? json_object() : NULL;
+}
+
 static void summaries(struct store *st, const int64_t *ids, size_t n, json_t *items)
 {
     struct db_stmt *s = pub_stmt(st, Q_CASE_SUMMARY), *tags = pub_stmt(st, Q_CASE_TAGS);
     if (!s)
         return;
     for (size_t i = 0; i < n; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+        json_t *o = summary_memo ? json_object_get(summary_memo, key) : NULL;
+        if (o) {
+            json_array_append(items, o);
+            continue;
+        }
         db_bind_int64(s, 1, ids[i]);
-        json_t *o = db_step(s) == DB_ROW ? case_head(s) : NULL;
+        o = db_step(s) == DB_ROW ? case_head(s) : NULL;
         db_reset(s);
         if (o) {
             case_tags(tags, ids[i], o);
+            if (summary_memo && json_object_size(summary_memo) < SUMMARY_MEMO_MAX)
+                json_object_set(summary_memo, key, o);
             json_array_append_new(items, o);
         }
     }
@@ -501,6 +525,68 @@ static json_t *neighbour(struct store *st, enum public_q q, int64_t id, const ch
     return o;
 }
 
+/* Up to max ids that the related query q bound to case id returns into rel. */
+static size_t related_query(struct store *st, enum public_q q, int64_t id, int64_t *rel,
+                            size_t max)
+{
+    struct db_stmt *s = pub_stmt(st, q);
+    size_t n = 0;
+    if (!s)
+        return 0;
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, store_public_campaign(st));
+    while (n < max && db_step(s) == DB_ROW)
+        rel[n++] = db_column_int64(s, 0);
+    db_reset(s);
+    return n;
+}
+
+/*
+ * The cases the page of case id names as related, into rel: n.  With the
+ * memo on, by the case's track and tags (o's: slugs and names are unique),
+ * all the query reads of the case: its order with the case left in, one
+ * more, is kept for them, and the case itself taken out of it, which leaves
+ * the order of the others as the query with it left out gives it.
+ */
+static size_t related_ids(struct store *st, int64_t id, json_t *o, int64_t rel[STORE_RELATED])
+{
+    char key[1024];
+    size_t len = 0, i;
+    json_t *tag;
+    if (summary_memo) {
+        const char *track = json_string_value(json_object_get(json_object_get(o, "track"), "slug"));
+        len = (size_t)snprintf(key, sizeof key, "related\x1f%s", track ? track : "");
+        json_array_foreach(json_object_get(o, "tags"), i, tag)
+        {
+            if (len < sizeof key)
+                len += (size_t)snprintf(key + len, sizeof key - len, "\x1f%s",
+                                        json_string_value(tag));
+        }
+    }
+    if (!summary_memo || len >= sizeof key)
+        return related_query(st, Q_CASE_RELATED, id, rel, STORE_RELATED);
+    json_t *kept = json_object_get(summary_memo, key);
+    if (!kept) {
+        int64_t any[RELATED_ANY];
+        size_t m;
+        if (json_object_size(summary_memo) >= SUMMARY_MEMO_MAX || !(kept = json_array()))
+            return related_query(st, Q_CASE_RELATED, id, rel, STORE_RELATED);
+        m = related_query(st, Q_CASE_RELATED_ANY, id, any, RELATED_ANY);
+        for (i = 0; i < m; i++)
+            json_array_append_new(kept, json_integer(any[i]));
+        if (json_object_set_new(summary_memo, key, kept) != 0) /* the memo holds it */
+            return related_query(st, Q_CASE_RELATED, id, rel, STORE_RELATED);
+    }
+    size_t n = 0;
+    json_array_foreach(kept, i, tag)
+    {
+        int64_t r = json_integer_value(tag);
+        if (r != id && n < STORE_RELATED)
+            rel[n++] = r;
+    }
+    return n;
+}
+
 json_t *store_case(struct store *st, int64_t id)
 {
     struct db_stmt *s = pub_stmt(st, Q_CASE);
@@ -547,16 +633,8 @@ json_t *store_case(struct store *st, int64_t id)
     json_object_set_new(o, "attachments", files);
 
     json_t *related = json_array();
-    if ((s = pub_stmt(st, Q_CASE_RELATED))) {
-        int64_t rel[STORE_RELATED];
-        size_t n = 0;
-        db_bind_int64(s, 1, id);
-        db_bind_int64(s, 2, store_public_campaign(st));
-        while (n < STORE_RELATED && db_step(s) == DB_ROW)
-            rel[n++] = db_column_int64(s, 0);
-        db_reset(s);
-        summaries(st, rel, n, related);
-    }
+    int64_t rel[STORE_RELATED];
+    summaries(st, rel, related_ids(st, id, o, rel), related);
     json_object_set_new(o, "related", related);
     json_object_set_new(o, "prev", neighbour(st, Q_CASE_PREV, id, "/cases/"));
     json_object_set_new(o, "next", neighbour(st, Q_CASE_NEXT, id, "/cases/"));

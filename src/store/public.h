@@ -49,6 +49,7 @@ enum public_q {
     Q_SITEMAP_ARTICLES,
     Q_ARTICLE_COUNT,
     Q_LIST_PAGE,
+    Q_CASE_RELATED_ANY,
     Q__MAX
 };
 

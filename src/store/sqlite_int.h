@@ -66,6 +66,7 @@ struct store {
     const struct store_renderer *renderer; /* pages rendered at write (prerender.h), or NULL */
     struct pub_views *pub_views; /* the most-viewed order and its refresher (pub_views.c) */
     struct bulk_side *bulk_side; /* a bulk load's search index built aside (bulk_search.c) */
+    int bulk_load; /* between store_bulk_begin and its end: pages rendered aside (bulk_pages.c) */
 };
 
 /* Counter flushes (one a second) between two PRAGMA optimize: 4 hours. */
@@ -141,6 +142,14 @@ extern const char store_case_fts_rows_sql[], store_case_fts_begin_sql[],
 struct bulk_side *bulk_side_start(sqlite3 *db);
 int bulk_side_finish(struct store *st);
 void bulk_side_cancel(struct store *st);
+/*
+ * In a bulk load, before the renderer r is registered: every published
+ * case's pages rendered on two threads and copied in by the writer, the
+ * marks left for the results page alone (bulk_pages.c).  Nothing to do when
+ * the case pages are neither marked nor of another version.  0, or -1
+ * (logged): the writer then renders them all itself.
+ */
+int bulk_pages_render(struct store *st, const struct store_renderer *r);
 /* Register the laurel_bigram FTS5 tokenizer on db. */
 int search_register(sqlite3 *db);
 /* Case sections rendered when written (section_html.c). */

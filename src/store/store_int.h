@@ -130,4 +130,14 @@ int store_reads_per_thread(struct store *st);
 struct pub_views;
 struct pub_views **store_pub_views(struct store *st);
 
+/*
+ * On (1), the case summaries the calling thread reads (the related cases of
+ * a case page) are kept by id, and the related cases by track and tags, and
+ * given again, until off (0) drops them: for a thread rendering every case
+ * page of a bulk load, in which nothing is written (bulk_pages.c), where the
+ * related cases are the few of the tags' pools, read for every page
+ * (public.c).
+ */
+void store_summary_memo(int on);
+
 #endif

@@ -7,6 +7,7 @@ the layout, the vote block and the view count around it.  These tests serve the 
 without one), and check that:
 
   - the demo leaves a row per published case and language, and the results' rows;
+  - the demo's rows, rendered on two threads of its own, are those the writer renders;
   - a kept page is byte for byte the page assembled from the model (anonymous, English by
     ?lang= and by cookie, signed in, with the vote block): a twin server on a copy of the
     data without the rows assembles every page, as before;
@@ -95,6 +96,42 @@ def test_demo_renders_every_published_case(world):
         % (len(rows), len(ids)))
     assert q(data, "SELECT count(*) FROM page_html WHERE id < 8") == [(2,)]
     assert q(data, "SELECT count(*) FROM page_dirty") == [(0,)]
+
+
+def test_bulk_pages_are_the_writers(world):
+    """The demo renders its case pages on two threads of its own (store/bulk_pages.c): every
+    row, and the related cases each page names, is what the writer renders in a write.  A
+    copy of the data with another renderer version is served, so its start renders every
+    page again on the writer, as after an upgrade; both tables are then compared whole."""
+    srv, data = world["srv"], world["data"]
+    ids = published(data)
+    srv.stop()
+    twin_dir = tempfile.mkdtemp(prefix="laurel-e2e-prerender-writer-")
+    twin = None
+    try:
+        twin_data = os.path.join(twin_dir, "data")
+        shutil.copytree(data, twin_data)
+        srv.start()
+        q(twin_data, "UPDATE page_html_version SET version = 'another build'")
+        q(twin_data, "UPDATE page_html SET html = 'stale' WHERE id >= 8")
+        twin = LaurelServer(LAUREL_BIN, twin_data, twin_dir, extra_args=["--no-page-cache"])
+        twin.start()
+        twin.stop()
+        assert q(twin_data, "SELECT count(*) FROM page_html WHERE html = 'stale'") == [(0,)], (
+            "expected the twin's start to render every case page again")
+        rows = "SELECT id, campaign_id, title, html, vote_at FROM page_html WHERE id >= 8 " \
+               "ORDER BY id"
+        bulk, writer = q(data, rows), q(twin_data, rows)
+        assert len(bulk) == 2 * len(ids), "expected two kept pages per published case"
+        differ = [r[0] for r, w in zip(bulk, writer) if r != w]
+        assert len(bulk) == len(writer) and not differ, (
+            "expected the demo's rows to be the writer's; %d rows against %d, first differing "
+            "page key %s" % (len(bulk), len(writer), differ[:1]))
+        refs = "SELECT case_id, ref_id FROM page_ref ORDER BY case_id, ref_id"
+        assert q(data, refs) == q(twin_data, refs), "expected the same related cases kept"
+        assert len(q(data, refs)) > len(ids), "expected related cases named by the pages"
+    finally:
+        finish(twin, twin_dir)
 
 
 def test_kept_pages_are_the_assembled_ones(world):

@@ -7,6 +7,8 @@
  * writing; a case withdrawn loses its rows; a renderer that fails leaves no
  * row and the write still commits; marks left by another program wait for
  * the next write; another version renders everything again at its start.
+ * In a bulk load (store/bulk.h) the case pages are rendered on threads of
+ * their own, not the writer's, into the same rows (store/bulk_pages.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +19,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include "store/bulk.h"
 #include "store/prerender.h"
 #include "store/sqlite_int.h"
 
@@ -36,7 +40,20 @@ static const char seed_sql[] =
 
 static struct store *the_store;
 static int failing;
-static int renders;
+static _Atomic int renders;
+/* The threads that rendered the case pages, and the results (the writer), since reset. */
+#define THREADS_KEPT 16
+static pthread_t case_threads[THREADS_KEPT], results_thread;
+static _Atomic int ncase_threads;
+
+/* How many case pages were rendered on the thread that rendered the results. */
+static int cases_on_results_thread(void)
+{
+    int n = 0;
+    for (int i = 0; i < ncase_threads && i < THREADS_KEPT; i++)
+        n += pthread_equal(case_threads[i], results_thread) != 0;
+    return n;
+}
 
 /* "lang:title:first section's HTML:next's title|" — what a visit's model would show. */
 static int case_page(int64_t id, struct buf html[LANG__MAX], size_t vote_at[LANG__MAX],
@@ -49,6 +66,9 @@ static int case_page(int64_t id, struct buf html[LANG__MAX], size_t vote_at[LANG
     if (!c)
         return -1;
     renders++;
+    int k = ncase_threads++;
+    if (k < THREADS_KEPT)
+        case_threads[k] = pthread_self();
     json_t *next = json_object_get(c, "next");
     const char *section = json_string_value(
         json_object_get(json_array_get(json_object_get(c, "sections"), 0), "body_html"));
@@ -68,6 +88,7 @@ static int case_page(int64_t id, struct buf html[LANG__MAX], size_t vote_at[LANG
 static int results_page(enum lang lang, struct buf *html)
 {
     buf_printf(html, "results %d", (int)lang);
+    results_thread = pthread_self();
     return failing ? -1 : 0;
 }
 
@@ -132,8 +153,10 @@ static void test_rendered_in_the_write(void **state)
     assert_int_equal(store_reload(st), 0);
     /* No renderer yet: nothing kept, the marks wait. */
     assert_page(st, 1, LANG_ZH, NULL);
-    /* Registered: every published case, in both languages, and the results. */
+    /* Registered: every published case, in both languages, and the results, on the writer. */
+    ncase_threads = 0;
     assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    assert_int_equal(cases_on_results_thread(), 2);
     assert_page(st, 1, LANG_ZH, "0:one:<p><strong>a</strong></p>\n:two|");
     assert_page(st, 1, LANG_EN, "1:one:<p><strong>a</strong></p>\n:two|");
     assert_page(st, 2, LANG_ZH, "0:two:<p>b</p>\n:-|");
@@ -195,10 +218,58 @@ static void test_rendered_in_the_write(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+static void remove_store(const char *dir)
+{
+    char path[512];
+    static const char *const files[] = {"laurel.db",   "laurel.db-wal", "laurel.db-shm",
+                                        "laurel.lock", "signing.key",   "signing.pub"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_rendered_aside_in_a_bulk_load(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/laurel-test-prerender-bulk.XXXXXX", err[256];
+    assert_non_null(mkdtemp(dir));
+    struct store *st = the_store = store_open(dir, 1, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(store_bulk_begin(st, err, sizeof err), 0);
+    write_sql(st, seed_sql);
+    assert_int_equal(store_reload(st), 0);
+    /* The same rows as the writer renders, but not rendered by the writer. */
+    renderer.version = "v1";
+    renders = ncase_threads = 0;
+    assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    assert_int_equal(renders, 2);
+    assert_int_equal(ncase_threads, 2);
+    assert_int_equal(cases_on_results_thread(), 0);
+    assert_page(st, 1, LANG_ZH, "0:one:<p><strong>a</strong></p>\n:two|");
+    assert_page(st, 1, LANG_EN, "1:one:<p><strong>a</strong></p>\n:two|");
+    assert_page(st, 2, LANG_ZH, "0:two:<p>b</p>\n:-|");
+    assert_page(st, 3, LANG_ZH, NULL);
+    assert_page(st, STORE_PAGE_RESULTS, LANG_EN, "results 1");
+    assert_int_equal(store_bulk_end(st, err, sizeof err), 0);
+    /* Nothing left marked, and the version recorded: the next start renders nothing. */
+    store_close(st);
+    st = the_store = store_open(dir, 0, err, sizeof err);
+    assert_non_null(st);
+    renders = 0;
+    assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    assert_int_equal(renders, 0);
+    assert_page(st, 2, LANG_EN, "1:two:<p>b</p>\n:-|");
+    store_close(st);
+    remove_store(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rendered_in_the_write),
+        cmocka_unit_test(test_rendered_aside_in_a_bulk_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
