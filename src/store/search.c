@@ -64,13 +64,20 @@ static size_t space_at(const char *q, size_t n, size_t i)
 }
 
 /* What case_fts indexes of each case, in id order (store_index_case_fts, bulk_search.c). */
-const char store_case_fts_rows_sql[] =
-    "SELECT c.id, c.title, u.name, "
-    "  (SELECT group_concat(t.name, ' ') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
-    "   WHERE ct.case_id = c.id), "
-    "  c.summary || char(10) || (SELECT group_concat(body_md, char(10)) FROM case_section s "
-    "   WHERE s.case_id = c.id) "
-    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id ORDER BY c.id";
+/* What each index takes of a case: case_fts's title, unit, tags, body; case_short's summary. */
+#define CASE_TAGS                                                                                  \
+    "(SELECT group_concat(t.name, ' ') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "          \
+    "WHERE ct.case_id = c.id)"
+#define FTS_ROWS                                                                                   \
+    "SELECT c.id, c.title, u.name, " CASE_TAGS ", "                                              \
+    "  c.summary || char(10) || (SELECT group_concat(body_md, char(10)) FROM case_section s "    \
+    "   WHERE s.case_id = c.id) "                                                                 \
+    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
+#define SHORT_ROWS                                                                                 \
+    "SELECT c.id, c.title, u.name, " CASE_TAGS ", c.summary "                                    \
+    "FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
+
+const char store_case_fts_rows_sql[] = FTS_ROWS "ORDER BY c.id";
 
 /* No merging while loading: a bulk load indexes about a third faster. */
 const char store_case_fts_begin_sql[] =
@@ -95,12 +102,33 @@ int store_index_case_short(sqlite3 *db)
 {
     static const char sql[] =
         "DELETE FROM case_short;"
-        "INSERT INTO case_short (rowid, title, unit, tags, summary) "
-        "SELECT c.id, c.title, u.name, "
-        "  (SELECT group_concat(t.name, ' ') FROM case_tag ct JOIN tag t ON t.id = ct.tag_id "
-        "   WHERE ct.case_id = c.id), c.summary "
-        "FROM \"case\" c JOIN unit u ON u.id = c.unit_id ORDER BY c.id;";
+        "INSERT INTO case_short (rowid, title, unit, tags, summary) " SHORT_ROWS "ORDER BY c.id;";
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * The published cases that neither index holds yet (a contentless FTS5
+ * table keeps a row id in its docsize table), added: what a publication
+ * makes findable.  The rows are store_case_fts_rows_sql's and
+ * store_index_case_short's, by the cases' primary key.
+ */
+int search_fts_add(struct db_conn *c)
+{
+    static const char fts_sql[] =
+        "INSERT INTO case_fts (rowid, title, unit, tags, body) " FTS_ROWS
+        "WHERE c.published_at IS NOT NULL AND c.id NOT IN (SELECT id FROM case_fts_docsize) "
+        "ORDER BY c.id";
+    static const char short_sql[] =
+        "INSERT INTO case_short (rowid, title, unit, tags, summary) " SHORT_ROWS
+        "WHERE c.published_at IS NOT NULL AND c.id NOT IN (SELECT id FROM case_short_docsize) "
+        "ORDER BY c.id";
+    return db_run(db_stmt(c, fts_sql)) == RC_OK && db_run(db_stmt(c, short_sql)) == RC_OK ? 0
+                                                                                           : -1;
+}
+
+int search_index_new(struct db_conn *c)
+{
+    return db_kind(c) == DB_PG ? search_pg_add(c) : search_fts_add(c);
 }
 
 int store_index_cases(sqlite3 *db)

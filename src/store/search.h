@@ -71,6 +71,16 @@ int search_pg_build(struct db_conn *c);
  * all-visible) and the planner knows its grams.  A failure is logged.
  */
 void search_pg_settle(struct db_conn *c);
+/* PostgreSQL: the published cases not indexed yet, indexed, in the caller's transaction. */
+int search_pg_add(struct db_conn *c);
+/* SQLite: the same, into both FTS5 indexes. */
+int search_fts_add(struct db_conn *c);
+/*
+ * The published cases that the index of c's database does not hold yet,
+ * added inside the caller's write: what a publication (the 公示's close)
+ * makes findable.  0, or -1 (logged).
+ */
+int search_index_new(struct db_conn *c);
 /* search_pg_build in a transaction of its own when c has cases and no index: 0, or -1. */
 int search_pg_open(struct db_conn *c);
 

@@ -272,16 +272,19 @@ static const char rows_sql[] =
     "   FROM case_section s WHERE s.case_id = c.id), "
     "  c.summary "
     "FROM \"case\" c JOIN unit u ON u.id = c.unit_id "
-    "WHERE c.id > ?1 AND c.published_at IS NOT NULL ORDER BY c.id LIMIT ?2";
+    "WHERE c.id > ?1 AND c.published_at IS NOT NULL "
+    "AND (?3 = 0 OR NOT EXISTS (SELECT 1 FROM case_text x WHERE x.case_id = c.id)) "
+    "ORDER BY c.id LIMIT ?2";
 
-/* Up to BUILD_PAGE cases after id `after` into cf: how many, -1 on error. */
-static int read_page(struct db_conn *c, int64_t after, struct case_fields *cf)
+/* Up to BUILD_PAGE cases after id `after` (those not indexed yet, if fresh) into cf: how many, -1. */
+static int read_page(struct db_conn *c, int64_t after, int fresh, struct case_fields *cf)
 {
     struct db_stmt *s = db_stmt(c, rows_sql);
     if (!s)
         return -1;
     db_bind_int64(s, 1, after);
     db_bind_int64(s, 2, BUILD_PAGE);
+    db_bind_int64(s, 3, fresh);
     int n = 0, step = DB_DONE;
     while (n < BUILD_PAGE && (step = db_step(s)) == DB_ROW) {
         cf[n].id = db_column_int64(s, 0);
@@ -297,7 +300,8 @@ static int read_page(struct db_conn *c, int64_t after, struct case_fields *cf)
     return n;
 }
 
-int search_pg_build(struct db_conn *c)
+/* Index the published cases (fresh: only those not indexed yet) on c: 0, or -1 (logged). */
+static int index_published(struct db_conn *c, int fresh)
 {
     struct case_fields cf[BUILD_PAGE];
     struct grams g = {0};
@@ -305,10 +309,10 @@ int search_pg_build(struct db_conn *c)
     buf_init(&bi, 16 << 20);
     buf_init(&tri, 64 << 20);
     buf_init(&arr, 64 << 20);
-    int rc = db_exec(c, "TRUNCATE case_text, case_gram");
+    int rc = 0;
     int64_t after = 0, cases = 0;
     for (int n = BUILD_PAGE; rc == 0 && n == BUILD_PAGE;) {
-        n = read_page(c, after, cf);
+        n = read_page(c, after, fresh, cf);
         if (n < 0)
             rc = -1;
         for (int i = 0; i < n; i++) {
@@ -328,6 +332,16 @@ int search_pg_build(struct db_conn *c)
     buf_release(&tri);
     buf_release(&arr);
     return rc;
+}
+
+int search_pg_build(struct db_conn *c)
+{
+    return db_exec(c, "TRUNCATE case_text, case_gram") == 0 ? index_published(c, 0) : -1;
+}
+
+int search_pg_add(struct db_conn *c)
+{
+    return index_published(c, 1);
 }
 
 void search_pg_settle(struct db_conn *c)

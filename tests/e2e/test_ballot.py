@@ -819,6 +819,11 @@ def test_notice_closes_only_without_open_objections(bt):
     assert cases["A"][3] in region
     listed = anon.json("/cases?tier=best")
     assert [c["id"] for c in listed["items"]] == [cases["A"][0]], listed["items"]
+    # Findable: the publication indexed its cases (1, 2 and 4 characters of a title).
+    for n in (1, 2, 4):
+        word = cases["A"][3][:n]
+        found = anon.json("/cases?" + urllib.parse.urlencode({"q": word, "tier": "best"}))
+        assert [c["id"] for c in found["items"]] == [cases["A"][0]], (word, found["items"])
     # And issued the first signed statement of the list.
     bodies = [bytes(body).decode() for (body,) in q(
         data, "SELECT body FROM statement WHERE campaign_id = ?", camp)]

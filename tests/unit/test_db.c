@@ -2300,6 +2300,17 @@ static void test_notice_store(void **state)
                      0);
     assert_int_equal(read_int(st, "SELECT count(*) FROM statement WHERE campaign_id = ?1", 1), 1);
     assert_int_equal(store_public_campaign(st), 1);
+    /* And indexed its cases for the search, on either database's index. */
+    static const char *const words[] = {"三", "案例三"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++) {
+        struct store_filter sf = {.q = words[w], .page = 1, .per_page = 20};
+        json_t *found = store_cases(st, &sf);
+        assert_non_null(found);
+        json_t *hits = json_object_get(found, "items");
+        assert_int_equal(json_array_size(hits), 1);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(hits, 0), "id")), 3);
+        json_decref(found);
+    }
     assert_int_equal(notice_do(st, (struct notice_op){.op = O_CLOSE}), RC_STATE); /* closed */
     assert_int_equal(fault_take(), FAULT_NONE);
 }
