@@ -22,11 +22,14 @@
  * with synchronous_commit on: a commit answered is on the server's disk.
  *
  * A connection whose server went away (a restart, a failover to a standby
- * that took over the name) connects again at the next statement that may
- * run on a new session: one that begins a transaction, or any while no
- * transaction was open.  Never in the middle of one: its statements would
- * run outside it, so they fail until the caller rolls back and begins
- * again.  The statements prepared on the old session are prepared again.
+ * that took over the name) is only seen gone when a statement fails on
+ * it.  A statement that may run on a new session (one that begins a
+ * transaction, or any while no transaction was open: the store writes only
+ * inside transactions, so that is a read) then connects again and runs
+ * once more, and the loss is no failure of the caller's.  Never in the
+ * middle of a transaction: its statements would run outside it, so they
+ * fail until the caller rolls back and begins again, which connects.  The
+ * statements prepared on the old session are prepared again.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -331,7 +334,9 @@ static void pg_bind_null(struct db_stmt *s, int i)
  * other than the one prepared: a NULL fits any, and a number fits a
  * parameter whose type the server inferred.  0, or -1 (recorded).
  */
-static int ensure_prepared(struct pg_stmt *x)
+static int may_renew(struct pg_conn *c, const char *sql);
+
+static int ensure_prepared(struct pg_stmt *x, int renew)
 {
     struct pg_conn *c = CONN(x->base.conn);
     if (x->session != c->session)
@@ -358,6 +363,10 @@ static int ensure_prepared(struct pg_stmt *x)
     snprintf(name, sizeof name, "laurel_%u", ++c->names);
     PGresult *res = PQprepare(c->pg, name, x->text, x->nparams, x->declared);
     if (!res || !result_ok(res)) {
+        if (renew && may_renew(c, x->text)) { /* the server went away: try it anew */
+            PQclear(res);
+            return 1;
+        }
         result_fail(&c->base, res, x->base.sql);
         PQclear(res);
         return -1;
@@ -380,13 +389,16 @@ static int session_setup(PGconn *pg)
     return ok ? 0 : -1;
 }
 
-/*
- * Before a statement: a connection lost is made again when the statement
- * may run on a new session (it begins a transaction, or none was open).
- */
+/* Whether c was lost and sql may run on a new session (it begins a transaction, or none was open). */
+static int may_renew(struct pg_conn *c, const char *sql)
+{
+    return PQstatus(c->pg) == CONNECTION_BAD && (!c->in_tx || strncmp(sql, "BEGIN", 5) == 0);
+}
+
+/* Before a statement: a connection lost is made again when may_renew says. */
 static void reconnect(struct pg_conn *c, const char *sql)
 {
-    if (PQstatus(c->pg) != CONNECTION_BAD || (c->in_tx && strncmp(sql, "BEGIN", 5) != 0))
+    if (!may_renew(c, sql))
         return;
     PQreset(c->pg);
     if (PQstatus(c->pg) == CONNECTION_OK && session_setup(c->pg) == 0) {
@@ -410,21 +422,29 @@ static int run(struct pg_stmt *x)
     if (x->bad)
         return db_fail(c, DB_E_SQL, "a parameter out of range, or no memory for its value",
                        x->base.sql);
-    reconnect(CONN(c), x->text);
-    int prepared = ensure_prepared(x);
-    note_tx(CONN(c));
-    if (prepared != 0)
-        return -1;
-    for (int i = 0; i < x->nparams; i++) {
-        const struct pg_param *p = &x->p[i];
-        x->values[i] = p->given ? p->text : NULL;
-        x->lengths[i] = p->len;
-        x->formats[i] = p->given && x->declared[i] == OID_BYTEA;
-    }
-    PGresult *res =
-        PQexecPrepared(CONN(c)->pg, x->name, x->nparams, x->values, x->lengths, x->formats, 0);
-    note_tx(CONN(c));
-    if (!res || !result_ok(res)) {
+    PGresult *res = NULL;
+    for (int attempt = 0;; attempt++) { /* a second only on a new session */
+        reconnect(CONN(c), x->text);
+        int prepared = ensure_prepared(x, attempt == 0);
+        if (prepared > 0)
+            continue;
+        if (prepared != 0)
+            return -1;
+        for (int i = 0; i < x->nparams; i++) {
+            const struct pg_param *p = &x->p[i];
+            x->values[i] = p->given ? p->text : NULL;
+            x->lengths[i] = p->len;
+            x->formats[i] = p->given && x->declared[i] == OID_BYTEA;
+        }
+        res = PQexecPrepared(CONN(c)->pg, x->name, x->nparams, x->values, x->lengths, x->formats,
+                             0);
+        note_tx(CONN(c));
+        if (res && result_ok(res))
+            break;
+        if (attempt == 0 && may_renew(CONN(c), x->text)) {
+            PQclear(res);
+            continue;
+        }
         result_fail(c, res, x->base.sql);
         PQclear(res);
         return -1;
@@ -590,6 +610,12 @@ static int pg_exec(struct db_conn *c, const char *sql)
     reconnect(CONN(c), sql);
     PGresult *res = PQexec(CONN(c)->pg, sql);
     note_tx(CONN(c));
+    if ((!res || !result_ok(res)) && may_renew(CONN(c), sql)) { /* lost: once more, anew */
+        PQclear(res);
+        reconnect(CONN(c), sql);
+        res = PQexec(CONN(c)->pg, sql);
+        note_tx(CONN(c));
+    }
     int ok = res && result_ok(res);
     if (!ok)
         result_fail(c, res, sql);

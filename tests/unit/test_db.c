@@ -38,7 +38,8 @@
  * module not yet over the driver (award.h's room) is tested on SQLite
  * only.  Per driver,
  * one fault: a file that is no database is corrupt (SQLite), a server
- * that drops the connection is an I/O fault (PostgreSQL).  Last, on
+ * that drops the connection inside a transaction is an I/O fault, and
+ * outside one a read that connects again (PostgreSQL).  Last, on
  * PostgreSQL, laurel migrate-db's copy: a SQLite store copied into a fresh
  * database reads back the same case pages and lists through either store.
  *
@@ -625,31 +626,62 @@ static void test_fault_corrupt(void **state)
 }
 
 /* PostgreSQL: the server ends the session; the next run is an I/O fault, noted. */
+/* The server process of c's session. */
+static int64_t backend_of(struct db_conn *c)
+{
+    struct db_stmt *s = db_stmt(c, "SELECT pg_backend_pid()");
+    int64_t pid = db_step(s) == DB_ROW ? db_column_int64(s, 0) : -1;
+    db_reset(s);
+    return pid;
+}
+
+/* End the session of server process pid from fx's connection, and wait (bounded) until it has gone. */
+static void terminate(struct fixture *fx, int64_t pid)
+{
+    struct db_stmt *kill = db_stmt(fx->c, "SELECT pg_terminate_backend(?1::int)");
+    db_bind_int64(kill, 1, pid);
+    assert_int_equal(db_step(kill), DB_ROW);
+    assert_int_equal(db_column_int64(kill, 0), 1);
+    db_reset(kill);
+    struct db_stmt *s = db_stmt(fx->c, "SELECT count(*) FROM pg_stat_activity WHERE pid = ?1");
+    int64_t left = 1;
+    for (int i = 0; i < 100000 && left; i++) {
+        db_bind_int64(s, 1, pid);
+        assert_int_equal(db_step(s), DB_ROW);
+        left = db_column_int64(s, 0);
+        db_reset(s);
+    }
+    assert_int_equal(left, 0);
+}
+
 static void test_fault_lost(void **state)
 {
     struct fixture *fx = *state;
     char err[256];
     struct db_conn *victim = db_open(fx->uri, err, sizeof err);
     assert_non_null(victim);
-    struct db_stmt *s = db_stmt(victim, "SELECT pg_backend_pid()");
-    assert_int_equal(db_step(s), DB_ROW);
-    int64_t pid = db_column_int64(s, 0);
-    db_reset(s);
-    struct db_stmt *kill = db_stmt(fx->c, "SELECT pg_terminate_backend(?1::int)");
-    db_bind_int64(kill, 1, pid);
-    assert_int_equal(db_step(kill), DB_ROW);
-    assert_int_equal(db_column_int64(kill, 0), 1);
-    db_reset(kill);
+    int64_t pid = backend_of(victim);
+    assert_true(pid > 0);
+    /* Outside a transaction: the read meets its server gone, connects again and runs anew. */
+    terminate(fx, pid);
     fault_take();
-    /* pg_terminate_backend returns before the session has gone: the first run that fails. */
-    int step = DB_ROW;
-    for (int i = 0; i < 1000 && step != DB_ERROR; i++) {
-        step = db_step(s);
-        db_reset(s);
-    }
-    assert_int_equal(step, DB_ERROR);
+    int64_t again = backend_of(victim);
+    assert_true(again > 0 && again != pid);
+    assert_int_equal(fault_take(), FAULT_NONE);
+    /* Inside one: the loss fails the statement, an I/O fault; the next BEGIN connects again. */
+    assert_int_equal(db_begin(victim), 0);
+    terminate(fx, again);
+    struct db_stmt *s = db_stmt(victim, "SELECT pg_backend_pid()");
+    assert_int_equal(db_step(s), DB_ERROR);
+    db_reset(s);
     assert_int_equal(db_errcode(victim), DB_E_IO);
     assert_int_equal(fault_take(), FAULT_IO);
+    db_rollback(victim); /* fails too: the session is gone */
+    fault_take();
+    assert_int_equal(db_begin(victim), 0);
+    int64_t third = backend_of(victim);
+    assert_true(third > 0 && third != again);
+    assert_int_equal(db_commit(victim), 0);
     db_close(victim);
 }
 
