@@ -53,8 +53,7 @@ int search_register(sqlite3 *db)
                                                                                          : -1;
 }
 
-/* Length of the word separator at q[i] (space, tab, U+3000), or 0. */
-static size_t space_at(const char *q, size_t n, size_t i)
+size_t search_space_at(const char *q, size_t n, size_t i)
 {
     if (q[i] == ' ' || q[i] == '\t')
         return 1;
@@ -143,10 +142,10 @@ enum search_index search_compile(const char *q, struct buf *out)
     struct buf expr = BUF_INIT;
     buf_init(&expr, 4 * SEARCH_MAX_QUERY);
     while (i < n) {
-        while (i < n && (sp = space_at(q, n, i)) > 0)
+        while (i < n && (sp = search_space_at(q, n, i)) > 0)
             i += sp;
         size_t start = i;
-        while (i < n && space_at(q, n, i) == 0)
+        while (i < n && search_space_at(q, n, i) == 0)
             i++;
         if (i == start)
             continue;

@@ -86,6 +86,8 @@ int search_pg_open(struct db_conn *c);
 
 /* 1 if c is a separator to the bigram tokenizer: white space and punctuation (ASCII and CJK). */
 int search_separator(int32_t c);
+/* Length of the word separator of a query at q[i] (space, tab, U+3000), or 0. */
+size_t search_space_at(const char *q, size_t n, size_t i);
 /*
  * The bigram tokenizer over n bytes of text (search_tok.c): each token
  * given to emit as FTS5 gives it (ctx, 0, token, bytes, start, end); in

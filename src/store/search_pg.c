@@ -378,16 +378,6 @@ struct word {
     int exact;       /* its grams alone make it */
 };
 
-/* Length of the word separator at q[i] (space, tab, U+3000), or 0 (as search_compile's). */
-static size_t space_at(const char *q, size_t n, size_t i)
-{
-    if (q[i] == ' ' || q[i] == '\t')
-        return 1;
-    if (n - i >= 3 && memcmp(q + i, "\xE3\x80\x80", 3) == 0)
-        return 3;
-    return 0;
-}
-
 /* A word of chars characters as the bigram reading takes it: 0, or -1 when it has no token. */
 static int bigram_word(const char *w, size_t n, size_t chars, struct word *out)
 {
@@ -466,10 +456,10 @@ size_t search_pg_hits(struct store *st, const char *q, int64_t *ids, size_t cap)
     /* The words, and which reading: as search_compile. */
     size_t starts[SEARCH_MAX_QUERY], ends[SEARCH_MAX_QUERY], chars[SEARCH_MAX_QUERY];
     while (i < n && nw < SEARCH_MAX_QUERY) {
-        while (i < n && (sp = space_at(q, n, i)) > 0)
+        while (i < n && (sp = search_space_at(q, n, i)) > 0)
             i += sp;
         size_t start = i;
-        while (i < n && space_at(q, n, i) == 0)
+        while (i < n && search_space_at(q, n, i) == 0)
             i++;
         if (i == start)
             continue;

@@ -32,20 +32,12 @@ import requests
 
 from conftest import HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, free_port, login, make_demo
 from pgcluster import pg_cluster
-from test_mail import Sink
-from test_votes import CODE_RE, Gateway, set_voting
+from test_votes import CODE_RE, set_voting, sinks
+
+__all__ = ["sinks"]  # the SMTP and SMS sinks, a fixture used by name
 
 ORGANISER = "organiser@demo.laurel"
 WAIT = 60.0
-
-
-@pytest.fixture(scope="module")
-def sinks():
-    smtp, sms = Sink(), Gateway()
-    smtp.start()
-    yield smtp, sms
-    smtp.stop()
-    sms.stop()
 
 
 class Install:
