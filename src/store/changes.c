@@ -203,8 +203,7 @@ void changes_begin(struct store *st, struct store_changes *c)
 void changes_end(struct store *st, struct store_changes *c)
 {
     if (!st->wdb) { /* PostgreSQL: no hook tells what changed, so everything did */
-        c->global = 1;
-        section_html_fill(st->wconn, 0); /* the sections written, rendered in this write */
+        c->global = 1; /* (its sections are rendered once a batch, sqlite.c's seal_batch) */
         return;
     }
     st->changes = NULL;

@@ -1,7 +1,9 @@
 /*
- * sqlite.c — the SQLite backend's connections: open and migrate, the
- * writer's connection and thread, each serving thread's read connection
- * with its statement cache, and the view counters with their flush.
+ * sqlite.c — the store's connections: open and migrate, the writer's
+ * connection and thread, each serving thread's read connection with its
+ * statement cache, and the view counters with their flush; on SQLite, and
+ * on PostgreSQL (store_open_pg: the same writer and counters over driver
+ * connections of its own, without SQLite's own tools below).
  *
  * The database is WAL with synchronous=FULL: readers never block the
  * writer, and a commit is on disk before anyone is told it happened.
@@ -16,9 +18,10 @@
  * holds (a checksum failed), committed transactions were dropped, and that
  * is said at start and by /healthz.
  *
- * Each connection is also a driver connection (db.h, adopted): store_db
- * gives the calling thread's, tx_conn the writer's, for the store modules
- * written over the driver (store_int.h).  A store without SQLite
+ * Each SQLite connection is also a driver connection (db.h, adopted):
+ * store_db gives the calling thread's, tx_conn the writer's, for the store
+ * modules written over the driver (store_int.h); on PostgreSQL each is the
+ * driver's own.  A store without SQLite
  * connections (store_over) reads and writes on its one driver connection.
  */
 #include <errno.h>
@@ -440,11 +443,20 @@ static int flush_views(struct db_conn *db, void *ctx)
     return 0;
 }
 
-/* Last in every writer batch: the audit chain's row for the batch's votes (audit.h), its number. */
-static int seal_votes(struct db_conn *db, void *ctx)
+/*
+ * Last in every writer batch: the audit chain's row for the batch's votes
+ * (audit.h); on PostgreSQL, where no hook tells which job wrote a section,
+ * the sections the batch wrote rendered once for all its jobs, and the
+ * batch's number (nodes.c).
+ */
+static int seal_batch(struct db_conn *db, void *ctx)
 {
     struct store_tx tx = {ctx, db_sqlite_handle(db)};
-    return tx_audit_seal_votes(&tx) == RC_OK ? nodes_mark(ctx, db) : -1;
+    if (tx_audit_seal_votes(&tx) != RC_OK)
+        return -1;
+    if (db_kind(db) == DB_PG && section_html_fill(db, 0) != 0)
+        return -1;
+    return nodes_mark(ctx, db);
 }
 
 /* Each counted row's views, as the database holds them. */
@@ -628,7 +640,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         db_rollback(st->wconn);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
-    st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_votes, st) : NULL;
+    st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_batch, st) : NULL;
     if (!st->writer) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
@@ -665,7 +677,7 @@ struct store *store_open_pg(const char *dir, const char *uri, char *err, size_t 
         store_close(st);
         return NULL;
     }
-    if (!(st->writer = writer_start(st->wconn, flush_views, seal_votes, st))) {
+    if (!(st->writer = writer_start(st->wconn, flush_views, seal_batch, st))) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
         return NULL;

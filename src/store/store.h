@@ -2,14 +2,14 @@
  * store.h — the one interface to Laurel's data.
  *
  * Everything above this layer (web handlers, commands) asks the store for
- * models — jansson objects shaped for the views — and never sees SQL.  The
- * SQLite backend implements it today: reads run on the calling thread with
- * a read-only connection of that thread's own and prepared statements cached
- * per connection; writes go to the single writer thread (store_write),
- * which commits queued jobs in groups (one transaction and one fsync per
- * batch).  The store's SQL is moving onto a driver interface (db.h) with
- * a SQLite and a PostgreSQL driver; the modules on it so far are listed in
- * docs/ARCHITECTURE.md, "A store call over the driver".
+ * models — jansson objects shaped for the views — and never sees SQL.
+ * Reads run on the calling thread with a connection of that thread's own
+ * and prepared statements cached per connection; writes go to the single
+ * writer thread (store_write), which commits queued jobs in groups (one
+ * transaction and one fsync per batch).  The database is SQLite in the
+ * data folder (store_open) or PostgreSQL (store_open_pg); the store's SQL
+ * runs over a driver interface (db.h), and the few modules still SQLite's
+ * own are listed in docs/ARCHITECTURE.md, "A store call over the driver".
  *
  * Models returned are new references owned by the caller (json_decref).
  * Functions returning int give 0 on success, RC_NOTFOUND, or RC_ERROR

@@ -4,7 +4,7 @@
  * Every write to the database is a job queued here.  The writer takes all
  * queued jobs at once, runs them inside one transaction (each under its own
  * savepoint, so one failing job does not undo the others) and commits: one
- * fsync per batch with synchronous=FULL.  Only after the commit does it call
+ * fsync per batch (SQLite's synchronous=FULL, PostgreSQL's synchronous_commit).  Only after the commit does it call
  * each job's `done`, so a handler that waits for `done` (suspending its
  * connection meanwhile) acknowledges only durable writes.  Once a second,
  * and once more when stopping, the writer runs its `tick` inside a batch
