@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/db_int.h"
 
@@ -395,12 +396,26 @@ static int may_renew(struct pg_conn *c, const char *sql)
     return PQstatus(c->pg) == CONNECTION_BAD && (!c->in_tx || strncmp(sql, "BEGIN", 5) == 0);
 }
 
-/* Before a statement: a connection lost is made again when may_renew says. */
+/*
+ * Before a statement: a connection lost is made again when may_renew says.
+ * A server restarting or failing over refuses connections for a moment
+ * ("the database system is shutting down", then starting up): the attempt
+ * is made again every RENEW_PAUSE_MS for up to RENEW_TRIES times, so that
+ * a restart of a second or two is a wait, not an error, for the statement.
+ */
+#define RENEW_TRIES 50
+#define RENEW_PAUSE_MS 100
+
 static void reconnect(struct pg_conn *c, const char *sql)
 {
     if (!may_renew(c, sql))
         return;
     PQreset(c->pg);
+    for (int i = 1; i < RENEW_TRIES && PQstatus(c->pg) != CONNECTION_OK; i++) {
+        struct timespec pause = {0, RENEW_PAUSE_MS * 1000000L};
+        nanosleep(&pause, NULL);
+        PQreset(c->pg);
+    }
     if (PQstatus(c->pg) == CONNECTION_OK && session_setup(c->pg) == 0) {
         c->session++;
         c->in_tx = 0;
