@@ -32,12 +32,16 @@
  * the writer thread only; the counters are atomics read by every server
  * thread.
  *
- * On PostgreSQL there is no such hook: every write bumps the global
- * counter, so a write empties the page cache as it did before the hook.
+ * On PostgreSQL, where the client has no such hook, triggers sort the rows
+ * the same way from the same two lists (changes_install_pg puts them on
+ * every table): a changed case, or 0 for everything, is a row of
+ * page_change, which the batch's seal stamps and reads back for this node
+ * and for the others (nodes.c).
  */
 /* Debian's libsqlite3 is built with it; the header declares the hook only when asked. */
 #define SQLITE_ENABLE_PREUPDATE_HOOK 1
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/fault.h"
@@ -202,10 +206,8 @@ void changes_begin(struct store *st, struct store_changes *c)
 
 void changes_end(struct store *st, struct store_changes *c)
 {
-    if (!st->wdb) { /* PostgreSQL: no hook tells what changed, so everything did */
-        c->global = 1; /* (its sections are rendered once a batch, sqlite.c's seal_batch) */
-        return;
-    }
+    if (!st->wdb) /* PostgreSQL: page_change's rows, read once a batch (nodes.c) */
+        return;   /* (its sections rendered once a batch too, sqlite.c's seal_batch) */
     st->changes = NULL;
     /* A statement's direct changes that no hook saw (none expected): assume the worst. */
     if (sqlite3_total_changes64(st->wdb) - c->total0 > c->rows)
@@ -238,20 +240,76 @@ void changes_end(struct store *st, struct store_changes *c)
 
 void changes_apply(struct store *st, const struct store_changes *c)
 {
-    if (c->global) {
+    changes_bump(st, c->cases, c->campaigns, c->neighbour, (size_t)c->ncases, c->global);
+}
+
+void changes_bump(struct store *st, const int64_t *cases, const int64_t *campaigns,
+                  const char *neighbour, size_t n, int global)
+{
+    for (size_t i = 0; i < n && !global; i++)
+        global = campaigns[i] < 0;
+    if (global) {
         st->generation++;
         return;
     }
     int lists = 0, neighbours = 0;
-    for (int i = 0; i < c->ncases; i++) {
-        st->case_gen[slot_of(c->cases[i])]++;
-        lists |= c->campaigns[i] == st->campaign_id;
-        neighbours |= c->campaigns[i] == st->campaign_id && c->neighbour[i];
+    for (size_t i = 0; i < n; i++) {
+        st->case_gen[slot_of(cases[i])]++;
+        lists |= campaigns[i] == st->campaign_id;
+        neighbours |= campaigns[i] == st->campaign_id && neighbour[i];
     }
     if (lists)
         st->list_gen++;
     if (neighbours)
         st->neighbour_gen++;
+}
+
+int changes_install_pg(struct db_conn *c)
+{
+    static const char missing_sql[] =
+        "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = current_schema() AND "
+        "t.tablename <> 'page_change' AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE "
+        "g.tgrelid = format('%I.%I', t.schemaname, t.tablename)::regclass AND "
+        "g.tgname = 'page_change') ORDER BY 1";
+    struct db_stmt *s = db_stmt(c, missing_sql);
+    char names[128][64];
+    int n = 0, rc;
+    while (s && n < 128 && (rc = db_step(s)) == DB_ROW)
+        db_copy_text(names[n++], sizeof names[0], s, 0);
+    db_reset(s);
+    if (!s || n == 128) /* more tables than any schema of ours: look again */
+        return -1;
+    for (int i = 0; i < n; i++) {
+        const char *t = names[i], *how;
+        if (listed(private_tables, t) || strchr(t, '"'))
+            continue;
+        if (strcmp(t, "case") == 0 || listed(case_tables, t))
+            how = "INSERT OR UPDATE OR DELETE ON \"%s\" FOR EACH ROW "
+                  "EXECUTE FUNCTION page_change_case()";
+        else if (strcmp(t, "voter_token") == 0) /* a new token is nothing (on_preupdate) */
+            how = "UPDATE OR DELETE ON \"%s\" FOR EACH STATEMENT "
+                  "EXECUTE FUNCTION page_change_any()";
+        else
+            how = "INSERT OR UPDATE OR DELETE OR TRUNCATE ON \"%s\" FOR EACH STATEMENT "
+                  "EXECUTE FUNCTION page_change_any()";
+        char sql[256] = "CREATE TRIGGER page_change AFTER ";
+        size_t at = strlen(sql);
+        snprintf(sql + at, sizeof sql - at, how, t);
+        if (db_exec(c, sql) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int changes_quiet(struct db_conn *c, int quiet)
+{
+    struct db_stmt *s = db_stmt(c, "SELECT set_config('laurel.quiet', ?1, true)");
+    if (!s)
+        return -1;
+    db_bind_text(s, 1, quiet ? "on" : "off", -1);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_ROW ? 0 : -1;
 }
 
 uint64_t store_page_generation(struct store *st, int64_t case_id)

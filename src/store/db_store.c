@@ -226,9 +226,16 @@ int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read the database: %s", db_errmsg(c));
         return -1;
     }
-    if (empty)
-        return store_pg_schema(c, err, errlen);
-    search_pg_open(c); /* the search index, built when the cases have none */
+    if (empty && store_pg_schema(c, err, errlen) != 0)
+        return -1;
+    /* Every table's page_change trigger (changes.c), under the write lock: nodes start at once. */
+    if (db_begin(c) != 0 || changes_install_pg(c) != 0 || db_commit(c) != 0) {
+        snprintf(err, errlen, "cannot install the page cache's triggers: %s", db_errmsg(c));
+        db_rollback(c);
+        return -1;
+    }
+    if (!empty)
+        search_pg_open(c); /* the search index, built when the cases have none */
     return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * nodes.h — the page caches of several nodes on one PostgreSQL database
- * kept honest (nodes.c).  Both run on the writer thread, inside a batch;
- * both do nothing on SQLite.
+ * kept honest (nodes.c).  Both calls run on the writer thread; both do
+ * nothing on SQLite.
  */
 #ifndef LAUREL_NODES_H
 #define LAUREL_NODES_H
@@ -9,9 +9,11 @@
 #include "store/db.h"
 #include "store/store.h"
 
-/* Number this batch (last in it): 0, or -1 (the batch rolls back). */
-int nodes_mark(struct store *st, struct db_conn *c);
-/* Once a second: another node's batch since our last drops every page we keep. */
-void nodes_catch_up(struct store *st, struct db_conn *c);
+/* Last in a batch: number it, and read what it and other nodes' batches changed. 0 or -1. */
+int nodes_seal(struct store *st, struct db_conn *c);
+/* After the batch's commit (committed 1) or rollback: bump the generations read. */
+void nodes_sealed(struct store *st, int committed);
+/* The seal's memory, at close. */
+void nodes_free(struct store *st);
 
 #endif

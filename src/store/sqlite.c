@@ -428,6 +428,9 @@ static int flush_views(struct db_conn *db, void *ctx)
 {
     struct store *st = ctx;
     log_access_flush();
+    /* Views change no page's generation (their numbers are holes the cache fills). */
+    if (db_kind(db) == DB_PG && changes_quiet(db, 1) != 0)
+        return -1;
     for (int k = 0; k < STORE_COUNT__MAX; k++) {
         struct flush_ctx fc = {db_stmt(db, view_flush_sql[k]), st, 0};
         if (!fc.update)
@@ -436,7 +439,8 @@ static int flush_views(struct db_conn *db, void *ctx)
         if (k == STORE_COUNT_CASE && fc.sum > 0)
             db_public_add_views(db, st->campaign_id, fc.sum);
     }
-    nodes_catch_up(st, db);
+    if (db_kind(db) == DB_PG && changes_quiet(db, 0) != 0)
+        return -1;
     /* The planner's statistics, kept fresh every few hours (SQLite's advice; PostgreSQL's autovacuum). */
     if (++st->flushes % STORE_OPTIMIZE_FLUSHES == 0 && db_sqlite_handle(db))
         sqlite3_exec(db_sqlite_handle(db), "PRAGMA optimize", NULL, NULL, NULL);
@@ -447,7 +451,8 @@ static int flush_views(struct db_conn *db, void *ctx)
  * Last in every writer batch: the audit chain's row for the batch's votes
  * (audit.h); on PostgreSQL, where no hook tells which job wrote a section,
  * the sections the batch wrote rendered once for all its jobs, and the
- * batch's number (nodes.c).
+ * batch's number and what it and other nodes changed (nodes.c), made known
+ * once it commits (sealed).
  */
 static int seal_batch(struct db_conn *db, void *ctx)
 {
@@ -456,7 +461,12 @@ static int seal_batch(struct db_conn *db, void *ctx)
         return -1;
     if (db_kind(db) == DB_PG && section_html_fill(db, 0) != 0)
         return -1;
-    return nodes_mark(ctx, db);
+    return nodes_seal(ctx, db);
+}
+
+static void sealed(void *ctx, int committed)
+{
+    nodes_sealed(ctx, committed);
 }
 
 /* Each counted row's views, as the database holds them. */
@@ -640,7 +650,7 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen)
         db_rollback(st->wconn);
     changes_install(st);
     st->wcache = calloc(1, sizeof *st->wcache);
-    st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_batch, st) : NULL;
+    st->writer = st->wcache ? writer_start(st->wconn, flush_views, seal_batch, sealed, st) : NULL;
     if (!st->writer) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
@@ -677,7 +687,7 @@ struct store *store_open_pg(const char *dir, const char *uri, char *err, size_t 
         store_close(st);
         return NULL;
     }
-    if (!(st->writer = writer_start(st->wconn, flush_views, seal_batch, st))) {
+    if (!(st->writer = writer_start(st->wconn, flush_views, seal_batch, sealed, st))) {
         snprintf(err, errlen, "cannot start the writer thread");
         store_close(st);
         return NULL;
@@ -738,6 +748,7 @@ void store_close(struct store *st)
     }
     for (int k = 0; k < STORE_COUNT__MAX; k++)
         counter_free(st->views[k]);
+    nodes_free(st);
     pthread_mutex_destroy(&st->rlock);
     free(st->path);
     free(st->db_uri);
@@ -764,6 +775,7 @@ void store_stats_get(struct store *st, struct store_stats *out)
     out->jobs = ws.jobs;
     out->last_commit_ms = ws.last_commit_ms;
     out->views_flushed = st->views_flushed;
+    out->write_batch = st->batch_seen;
 }
 
 uint64_t store_generation(struct store *st)

@@ -40,10 +40,20 @@ struct store_changes {
     int sections;                         /* a case_section row changed: render (011) */
 };
 
+/* PostgreSQL: what a sealed batch and the batches before it changed (nodes.c). */
+struct node_seal {
+    int64_t batch;  /* this batch's number */
+    int global;     /* every page */
+    size_t n, cap;  /* rows of changed cases */
+    int64_t *cases, *campaigns;
+    char *neighbour;
+};
+
 struct store {
     char *path;
     char *db_uri; /* PostgreSQL's (store_open_pg), or NULL */
-    int64_t batch_seen; /* PostgreSQL: the last write batch this node knows of (nodes.c) */
+    _Atomic int64_t batch_seen; /* PostgreSQL: the last write batch this node knows of (nodes.c) */
+    struct node_seal seal; /* PostgreSQL: the batch being sealed (nodes.c) */
     sqlite3 *wdb; /* the writer's connection, on SQLite */
     struct writer *writer;
     struct counter *views[STORE_COUNT__MAX];
@@ -79,6 +89,9 @@ void changes_begin(struct store *st, struct store_changes *c);
 void changes_end(struct store *st, struct store_changes *c);
 /* After its commit: bump the generations of what c changed. */
 void changes_apply(struct store *st, const struct store_changes *c);
+/* The same for n cases (campaign -1: not known, so every page), or every page. */
+void changes_bump(struct store *st, const int64_t *cases, const int64_t *campaigns,
+                  const char *neighbour, size_t n, int global);
 
 /* Render the pages page_dirty marks, on the writer inside its write (prerender.c). */
 void prerender_flush(struct store *st);

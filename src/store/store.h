@@ -101,6 +101,7 @@ int64_t store_view_start(struct store *st, enum store_counted kind, int64_t id, 
 struct store_stats {
     uint64_t batches, jobs, views_flushed;
     double last_commit_ms;
+    int64_t write_batch; /* PostgreSQL: the database's last batch this node caught up with */
 };
 void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */

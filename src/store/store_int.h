@@ -140,4 +140,12 @@ struct pub_views **store_pub_views(struct store *st);
  */
 void store_summary_memo(int on);
 
+/* PostgreSQL: page_change's triggers on every table that lacks them (pg/schema.sql). */
+int changes_install_pg(struct db_conn *c);
+/*
+ * PostgreSQL: the writer's own bookkeeping, or a copy, leaves page_change
+ * alone (1) until 0 or the transaction's end (changes.c).
+ */
+int changes_quiet(struct db_conn *c, int quiet);
+
 #endif

@@ -28,6 +28,7 @@ struct writer {
     int stopping;
     int (*tick)(struct db_conn *db, void *ctx);
     int (*seal)(struct db_conn *db, void *ctx);
+    void (*sealed)(void *ctx, int committed);
     void *tick_ctx;
     /*
      * Written by the writer thread, read by writer_stats_get on any thread
@@ -84,6 +85,8 @@ static void run_batch(struct writer *w, struct writer_job *list, int with_tick)
         db_rollback(w->db);
         rc = -1;
     }
+    if (w->sealed)
+        w->sealed(w->tick_ctx, rc == 0);
     uint64_t njobs = 0;
     for (struct writer_job *j = list; j; j = j->next)
         njobs++;
@@ -154,7 +157,8 @@ static void *writer_main(void *arg)
 }
 
 struct writer *writer_start(struct db_conn *db, int (*tick)(struct db_conn *db, void *ctx),
-                            int (*seal)(struct db_conn *db, void *ctx), void *tick_ctx)
+                            int (*seal)(struct db_conn *db, void *ctx),
+                            void (*sealed)(void *ctx, int committed), void *tick_ctx)
 {
     struct writer *w = calloc(1, sizeof *w);
     if (!w)
@@ -163,6 +167,7 @@ struct writer *writer_start(struct db_conn *db, int (*tick)(struct db_conn *db, 
     w->tail = &w->head;
     w->tick = tick;
     w->seal = seal;
+    w->sealed = sealed;
     w->tick_ctx = tick_ctx;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);

@@ -10,7 +10,8 @@
  * and once more when stopping, the writer runs its `tick` inside a batch
  * (the view-counter flush).  Last in every batch, before the commit, it
  * runs its `seal` (the audit chain's row for the batch's votes); a seal
- * that fails rolls the whole batch back.
+ * that fails rolls the whole batch back.  After the commit or the rollback,
+ * before any `done`, it calls `sealed` (what the batch changed made known).
  */
 #ifndef LAUREL_WRITER_H
 #define LAUREL_WRITER_H
@@ -37,9 +38,13 @@ struct writer_stats {
 
 struct writer;
 
-/* Start the thread; it owns the connection db from now on.  tick and seal (0 or -1) may be NULL; ctx is theirs. */
+/*
+ * Start the thread; it owns the connection db from now on.  tick and seal
+ * (0 or -1) and sealed may be NULL; ctx is theirs.
+ */
 struct writer *writer_start(struct db_conn *db, int (*tick)(struct db_conn *db, void *ctx),
-                            int (*seal)(struct db_conn *db, void *ctx), void *ctx);
+                            int (*seal)(struct db_conn *db, void *ctx),
+                            void (*sealed)(void *ctx, int committed), void *ctx);
 /* Queue a job (the caller keeps ownership of job, which must live until done). */
 void writer_submit(struct writer *w, struct writer_job *job);
 /* Run a job and wait for its commit; returns its rc. */

@@ -260,9 +260,14 @@ void raw_metrics(struct req *r, struct resp *w)
                "laurel_store_views_flushed_total %llu\n"
                "# HELP laurel_store_last_commit_seconds Duration of the last batch.\n"
                "# TYPE laurel_store_last_commit_seconds gauge\n"
-               "laurel_store_last_commit_seconds %.6f\n",
+               "laurel_store_last_commit_seconds %.6f\n"
+               "# HELP laurel_store_write_batch The last write batch of the database this node "
+               "has caught up with (PostgreSQL; 0 on SQLite).\n"
+               "# TYPE laurel_store_write_batch gauge\n"
+               "laurel_store_write_batch %lld\n",
                (unsigned long long)st.batches, (unsigned long long)st.jobs,
-               (unsigned long long)st.views_flushed, st.last_commit_ms / 1000.0);
+               (unsigned long long)st.views_flushed, st.last_commit_ms / 1000.0,
+               (long long)st.write_batch);
     buf_printf(b,
                "# HELP laurel_pagecache_hits_total Pages served from the page cache.\n"
                "# TYPE laurel_pagecache_hits_total counter\n"
