@@ -17,6 +17,11 @@ Then, round after round, the same loads against each set-up, one set-up up at a 
   votes    durable votes at --conns connections in all (bench/votes_load.c): a vote counts
            when answered 201, after its commit.
 
+  beside  two nodes on PostgreSQL, node a with its page cache: case pages read from node a
+           at random (as `case`), first alone, then while node b takes votes at --conns / 4
+           connections; node a's page-cache hit ratio over each (from its /metrics) says
+           whether another node's writes emptied its cache (they did before page_change).
+
 Prints the medians over rounds, the CPU each vote cost the nodes and the PostgreSQL server
 (user + system of every process), and the ratios: PostgreSQL to SQLite, two nodes to one
 (the cost of a node added).  The last line is `RESULT key=value ...`.
@@ -34,6 +39,9 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
+
+import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -87,6 +95,45 @@ def votes(load_bin, nodes, conns, duration, tok_file, case_file):
     return created / duration, max(r["p99_ms"] for r in res), node_us, pg_us
 
 
+def cache_counts(url):
+    """Node url's page-cache (hits, misses) so far."""
+    text = requests.get(url + "/metrics", timeout=30).text
+    get = lambda k: float(re.search(r"^%s (\S+)$" % k, text, re.M).group(1))  # noqa: E731
+    return get("laurel_pagecache_hits_total"), get("laurel_pagecache_misses_total")
+
+
+def beside(w, o, uri, case_paths, load_bin, tok_file, case_file):
+    """Node a's cached case pages alone and beside node b's votes: ({rps, hit}, {rps, hit})."""
+    nodes = []
+    for i, extra in enumerate((["--db", uri], ["--db", uri, "--no-page-cache"])):
+        d = os.path.join(w.work, "beside-%d" % i)
+        os.makedirs(d, exist_ok=True)
+        n = Server(w.binary, w.data, d, o.threads, "pg_nodes", extra)
+        n.start()
+        nodes.append(n)
+    a, b = nodes
+    try:
+        wrk(a.url, case_paths, "seq", o.duration, 16)  # every page once: a cache that ran a while
+        out = []
+        for with_votes in (False, True):
+            h0 = cache_counts(a.url)
+            t = None
+            if with_votes:
+                t = threading.Thread(target=votes, args=(load_bin, [b], max(o.conns // 4, 1),
+                                                         o.duration, tok_file, case_file))
+                t.start()
+            r = wrk(a.url, case_paths, "random", o.duration, 16)
+            if t:
+                t.join()
+            h1 = cache_counts(a.url)
+            hits, misses = h1[0] - h0[0], h1[1] - h0[1]
+            out.append({"rps": r["rps"], "hit": hits / max(hits + misses, 1)})
+        return out
+    finally:
+        for n in nodes:
+            n.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_laurel_option(ap)
@@ -120,6 +167,7 @@ def main():
                        stdout=subprocess.DEVNULL, timeout=3600)
         setups = {"sqlite": [[]], "pg": [["--db", uri]], "pg x2": [["--db", uri]] * 2}
         res = {k: {"case": [], "search": [], "votes": []} for k in setups}
+        rb = []
         for rnd in range(o.rounds):
             for name, extras in setups.items():
                 nodes = []
@@ -145,6 +193,11 @@ def main():
                 finally:
                     for n in nodes:
                         n.stop()
+            alone, with_votes = beside(w, o, uri, case_paths, load_bin, tok_file, case_file)
+            rb.append((alone, with_votes))
+            log("round %d beside case pages on node a %6.0f req/s (hits %.3f) alone, %6.0f "
+                "(hits %.3f) while node b takes votes" % (rnd + 1, alone["rps"], alone["hit"],
+                                                        with_votes["rps"], with_votes["hit"]))
     med = statistics.median
     print("Laurel on PostgreSQL beside SQLite: %d cases, medians of %d rounds of %d s, %d cores"
           % (o.cases, o.rounds, o.duration, os.cpu_count()))
@@ -165,6 +218,13 @@ def main():
     print("  PostgreSQL / SQLite: votes %.2f, case pages %.2f; two nodes / one: votes %.2f"
           % (v["pg"] / v["sqlite"], med(res["pg"]["case"]) / med(res["sqlite"]["case"]),
              v["pg x2"] / v["pg"]))
+    alone, voting = (med(x[i]["rps"] for x in rb) for i in (0, 1))
+    hit_alone, hit_voting = (med(x[i]["hit"] for x in rb) for i in (0, 1))
+    print("  beside: node a's cached case pages %.0f req/s alone (hits %.3f), %.0f while node b "
+          "takes votes (hits %.3f): %.2fx" % (alone, hit_alone, voting, hit_voting,
+                                              voting / alone))
+    fields += ["beside_alone_rps=%.0f" % alone, "beside_votes_rps=%.0f" % voting,
+               "beside_alone_hit=%.3f" % hit_alone, "beside_votes_hit=%.3f" % hit_voting]
     print("RESULT " + " ".join(fields))
     return 0
 
