@@ -34,7 +34,7 @@
 
 /* Over a user id expression and a campaign id expression: the user reviews in it. */
 #define REVIEWS_IN(uid, campaign)                                                                  \
-    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
+    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' "  \
     "AND cr.campaign_id = " campaign ")"
 
 /* The calling thread's read connection of st, opened at its first use; NULL (logged). */
@@ -93,7 +93,8 @@ int tx_public_refresh(struct store_tx *tx, int64_t campaign);
  * once a campaign is published.  RC_OK or RC_ERROR.
  */
 int tx_public_reload(struct store_tx *tx);
-/* The public campaign taken afresh inside a write, its read tables as they are (a publication's). */
+/* The public campaign taken afresh inside a write, its read tables as they are (a publication's).
+ */
 void tx_public_take(struct store_tx *tx);
 /* The installation's signing key (signkey.h) of st: zero on a store over a connection. */
 struct signkey;
@@ -111,12 +112,17 @@ const struct signkey *store_signkey(struct store *st);
 struct store *store_over(struct db_conn *c);
 
 /*
- * Create the tables of the store modules written over the driver in the
- * empty PostgreSQL database of c (src/store/pg/schema.sql, embedded), in
- * one transaction: 0, or -1 with the reason in err.
+ * c's PostgreSQL database at this binary's schema (migrate_pg.c): made
+ * from src/store/pg/schema.sql when empty, brought up to date by the
+ * PostgreSQL migrations when older, each in its own transaction under the
+ * write lock (nodes starting at once take turns, each migration runs
+ * once), refused when newer.  *applied (NULL allowed) counts what it
+ * wrote: the schema or each migration.  0, or -1 with the reason in err.
  */
-int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
-/* The schema created by store_pg_schema when c's database has none yet: 0, or -1 with err. */
+int store_pg_migrate(struct db_conn *c, int *applied, char *err, size_t errlen);
+/* The newest schema version this binary knows on PostgreSQL (schema.sql's). */
+int store_pg_newest(void);
+/* store_pg_migrate, then the search index opened: 0, or -1 with err. */
 int store_pg_ready(struct db_conn *c, char *err, size_t errlen);
 
 /*
