@@ -70,7 +70,9 @@ int store_pg_newest(void)
     return newest;
 }
 
-/* One step under the write lock: 1 when it wrote (the schema or a migration), 0 when at the newest.
+/*
+ * One step, under the write lock: 1 when it wrote (the schema, or the next
+ * migration and its number), 0 when the database is at the newest, -1.
  */
 static int migrate_step(struct db_conn *c, int newest, char *err, size_t errlen)
 {
@@ -83,9 +85,13 @@ static int migrate_step(struct db_conn *c, int newest, char *err, size_t errlen)
         v > 0 ? next_migration(v, &num) : embed_find("src/store/pg/schema.sql");
     if (v < 0 || v > newest || !f) {
         if (v < 0)
-            snprintf(err, errlen, "cannot read the schema's version: %s", db_errmsg(c));
+            snprintf(err, errlen, "cannot read the schema's version: %s",
+                     *db_errmsg(c) ? db_errmsg(c) : "schema_version holds no row");
         else if (v > newest)
-            snprintf(err, errlen, "database schema %d is newer than this binary's %d", v, newest);
+            snprintf(err, errlen,
+                     "database schema %d is newer than this binary's %d: a newer laurel "
+                     "migrated it; run that one",
+                     v, newest);
         db_rollback(c);
         return v < 0 || v > newest ? -1 : 0;
     }

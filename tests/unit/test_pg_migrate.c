@@ -16,8 +16,8 @@
  * store_open_pg migrates it too; a version above the binary's is refused
  * with the reason; two nodes opening an old or an empty database at
  * once, both held at the write lock until a third lets go, apply it once
- * and both open; and laurel migrate-db's copy into an empty database made
- * at 22 leaves it at the newest version.
+ * and both open (the old one's server defaulting to repeatable read); and laurel migrate-db's copy
+ * into an empty database made at 22 leaves it at the newest version.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -428,6 +428,10 @@ static void test_two_at_once(void **state)
     (void)state;
     char uri[512];
     struct db_conn *c = pg_old("laurel_mig_two", uri, sizeof uri);
+    /* A server whose transactions default to a snapshot taken at their first statement. */
+    assert_int_equal(db_exec(c, "ALTER DATABASE laurel_mig_two SET default_transaction_isolation = "
+                                "'repeatable read'"),
+                     0);
     assert_int_equal(two_nodes(uri), 1);
     assert_int_equal(int_of(c, "SELECT version FROM schema_version"), 23);
     db_close(c);
