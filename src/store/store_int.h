@@ -34,7 +34,7 @@
 
 /* Over a user id expression and a campaign id expression: the user reviews in it. */
 #define REVIEWS_IN(uid, campaign)                                                                  \
-    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' "  \
+    "EXISTS (SELECT 1 FROM campaign_role cr WHERE cr.user_id = " uid " AND cr.role = 'reviewer' " \
     "AND cr.campaign_id = " campaign ")"
 
 /* The calling thread's read connection of st, opened at its first use; NULL (logged). */
@@ -93,8 +93,7 @@ int tx_public_refresh(struct store_tx *tx, int64_t campaign);
  * once a campaign is published.  RC_OK or RC_ERROR.
  */
 int tx_public_reload(struct store_tx *tx);
-/* The public campaign taken afresh inside a write, its read tables as they are (a publication's).
- */
+/* The public campaign taken afresh inside a write, its read tables as they are (a publication's). */
 void tx_public_take(struct store_tx *tx);
 /* The installation's signing key (signkey.h) of st: zero on a store over a connection. */
 struct signkey;
