@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/embed.h"
+#include "core/log.h"
 #include "store/store_int.h"
 
 #define PG_MIGRATION_DIR "src/store/pg/migrations/"
@@ -103,6 +104,10 @@ static int migrate_step(struct db_conn *c, int newest, char *err, size_t errlen)
         db_rollback(c);
         return -1;
     }
+    if (num)
+        log_info("store: PostgreSQL schema migrated to %d (%s)", num, f->name);
+    else
+        log_info("store: PostgreSQL schema created at version %d", newest);
     return 1;
 }
 
