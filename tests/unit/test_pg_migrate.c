@@ -16,7 +16,9 @@
  * store_open_pg migrates it too; a version above the binary's is refused
  * with the reason; two nodes opening an old or an empty database at
  * once, both held at the write lock until a third lets go, apply it once
- * and both open (the old one's server defaulting to repeatable read); and laurel migrate-db's copy
+ * and both open (the old one's server defaulting to repeatable read); a
+ * migration that fails (on a view of the DBA's) leaves the database as it
+ * was, at 22 with its rows and triggers; and laurel migrate-db's copy
  * into an empty database made at 22 leaves it at the newest version.
  */
 #include <pthread.h>
@@ -375,6 +377,32 @@ static void test_migrate_db_target(void **state)
         fail_msg("%s is left with files", dir);
 }
 
+/* A migration that fails (a view of the DBA's over a column it changes) leaves all as it was. */
+static void test_failed_rolls_back(void **state)
+{
+    (void)state;
+    char uri[512], err[256] = "";
+    struct db_conn *c = pg_old("laurel_mig_fail", uri, sizeof uri);
+    assert_int_equal(db_exec(c, names_sql), 0);
+    assert_int_equal(db_exec(c, "CREATE VIEW dba_regions AS SELECT code, name FROM region"), 0);
+    int applied = -1;
+    assert_int_equal(store_pg_migrate(c, &applied, err, sizeof err), -1);
+    assert_int_equal(applied, 0);
+    assert_non_null(strstr(err, "023_collate_c.sql failed: cannot alter type of a column used by "
+                                "a view or rule"));
+    assert_int_equal(int_of(c, "SELECT to_regclass('schema_version') IS NULL"), 1);
+    assert_int_equal(int_of(c, "SELECT count(*) FROM pg_trigger WHERE tgname = "
+                               "'article_default_slug'"),
+                     1);
+    assert_int_equal(int_of(c, "SELECT count(*) FROM region"), 7);
+    /* Without the view, it goes. */
+    assert_int_equal(db_exec(c, "DROP VIEW dba_regions"), 0);
+    assert_int_equal(store_pg_migrate(c, &applied, err, sizeof err), 0);
+    assert_int_equal(applied, 1);
+    assert_int_equal(int_of(c, "SELECT version FROM schema_version"), 23);
+    db_close(c);
+}
+
 struct node {
     const char *uri;
     int rc, applied;
@@ -449,6 +477,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_server_open),
         cmocka_unit_test(test_two_at_once),
         cmocka_unit_test(test_migrate_db_target),
+        cmocka_unit_test(test_failed_rolls_back),
     };
     int failed = cmocka_run_group_tests_name("migrations: numbers", plain, NULL, NULL);
     if (!getenv("LAUREL_TEST_PG_HOST")) {
