@@ -18,8 +18,9 @@
  * bytea is decoded, numeric (a sum of integers) is a double that
  * db_column_int64 parses whole.  Errors are read by their SQLSTATE class (23505 a taken
  * key, 40001 and 40P01 busy, XX001 corrupt, 53100 a full disk, 08 and 58 a
- * lost server or an I/O error ...).  The session is UTF-8, UTC, and commits
- * with synchronous_commit on: a commit answered is on the server's disk.
+ * lost server or an I/O error ...).  The session is UTF-8, UTC, READ
+ * COMMITTED (db_begin's lock relies on it), and commits with
+ * synchronous_commit on: a commit answered is on the server's disk.
  *
  * A connection whose server went away (a restart, a failover to a standby
  * that took over the name) is only seen gone when a statement fails on
@@ -378,8 +379,14 @@ static int ensure_prepared(struct pg_stmt *x, int renew)
     return 0;
 }
 
+/*
+ * READ COMMITTED whatever the server's default: a write's statements after
+ * db_begin's lock see what the writer before it committed (a repeatable
+ * read's snapshot would be the one taken before the lock was granted).
+ */
 static const char session_sql[] =
-    "SET synchronous_commit = on; SET client_min_messages = warning; SET TIME ZONE 'UTC'";
+    "SET synchronous_commit = on; SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+    "SET default_transaction_isolation = 'read committed'";
 
 /* The session's settings, on a new connection: 0, or -1. */
 static int session_setup(PGconn *pg)

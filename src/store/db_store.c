@@ -3,8 +3,8 @@
  * connection and statements, the time of a write, the column and binding
  * helpers of the modules over the driver, what they need of the store's
  * own state, a store over one driver connection with its writes run in
- * place, and the PostgreSQL schema of the tables written over the driver
- * so far.
+ * place, and a PostgreSQL database made ready to serve (its schema,
+ * migrate_pg.c, and its search index).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/embed.h"
 #include "core/log.h"
 #include "domain/workdays.h"
 #include "store/search.h"
@@ -202,31 +201,9 @@ int store_over_write(struct store *st, store_write_fn run, void *arg)
     return rc == RC_OK ? RC_ERROR : rc;
 }
 
-int store_pg_schema(struct db_conn *c, char *err, size_t errlen)
-{
-    const struct embed_file *f = embed_find("src/store/pg/schema.sql");
-    if (!f || db_kind(c) != DB_PG) {
-        snprintf(err, errlen, "no PostgreSQL schema for this connection");
-        return -1;
-    }
-    if (db_begin(c) != 0 || db_exec(c, (const char *)f->data) != 0 || db_commit(c) != 0) {
-        snprintf(err, errlen, "cannot create the PostgreSQL schema: %s", db_errmsg(c));
-        db_rollback(c);
-        return -1;
-    }
-    return 0;
-}
-
 int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
 {
-    struct db_stmt *s = db_stmt(c, "SELECT to_regclass('public.campaign') IS NULL");
-    int empty = s && db_step(s) == DB_ROW && db_column_int64(s, 0) != 0;
-    db_reset(s);
-    if (!s) {
-        snprintf(err, errlen, "cannot read the database: %s", db_errmsg(c));
-        return -1;
-    }
-    if (empty && store_pg_schema(c, err, errlen) != 0)
+    if (store_pg_migrate(c, NULL, err, errlen) != 0)
         return -1;
     /* Every table's page_change trigger (changes.c), under the write lock: nodes start at once. */
     if (db_begin(c) != 0 || changes_install_pg(c) != 0 || db_commit(c) != 0) {
@@ -234,8 +211,7 @@ int store_pg_ready(struct db_conn *c, char *err, size_t errlen)
         db_rollback(c);
         return -1;
     }
-    if (!empty)
-        search_pg_open(c); /* the search index, built when the cases have none */
+    search_pg_open(c); /* the search index, built when the cases have none */
     return 0;
 }
 

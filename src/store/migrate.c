@@ -4,6 +4,15 @@
  * Files src/store/migrations/NNN_name.sql are applied in order, each in its
  * own transaction, and PRAGMA user_version records the last one applied; a
  * database newer than the binary is refused rather than guessed at.
+ *
+ * The numbers are shared with PostgreSQL's migrations (migrate_pg.c,
+ * src/store/pg/migrations/NNN_name.sql): a number is one change of the
+ * schema, and each database has the files of the numbers that change it,
+ * so a number may be missing here (023 is PostgreSQL's alone: SQLite
+ * already orders text by its bytes).  A migration here that creates or
+ * alters a table comes with PostgreSQL's file of the same number and the
+ * same change in src/store/pg/schema.sql (test_pg_migrate.c checks it;
+ * docs/ARCHITECTURE.md, "A migration, on both databases").
  */
 #include <stdio.h>
 #include <stdlib.h>

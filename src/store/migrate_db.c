@@ -3,23 +3,24 @@
  * empty PostgreSQL database (migrate_db.h), through the driver (db.h).
  *
  * The tables are PostgreSQL's (src/store/pg/schema.sql, created here when
- * the target has none), taken in the order the schema creates them, which
- * is an order their foreign keys accept (a table is created after those it
- * references).  Every table of the source is either copied or derived: the
- * public read tables, the rendered pages and the full-text indexes are
- * rebuilt from the rest by the store that serves them, so they are left
- * out (the search index is built from the copy before it is committed,
- * search_pg.c); any other table of the source that the target lacks, or
- * a column the target's table lacks, stops the copy before it starts, for
- * that would lose data.  The source is read inside one write transaction of its
- * own (nothing changes it meanwhile; a server writing to it makes the copy
- * wait, then fail as busy) and the target is written inside one
- * transaction, committed only when each table's count of rows is the
- * source's: a failed copy leaves the target as it found it.  Values go as
- * the source holds them (an integer, a real, a text, a blob or NULL), and
- * each identity column's sequence is moved past the largest id copied, so
- * that the rows the new store adds take the next ones.  The secret of the
- * voters' hashes is the source's: the row the schema made is replaced.
+ * the target has none, its migrations run when it is older), taken in the
+ * order the schema creates them, which is an order their foreign keys accept
+ * (a table is created after those it references).  Every table of the source
+ * is either copied or derived: the public read tables, the rendered pages
+ * and the full-text indexes are rebuilt from the rest by the store that
+ * serves them, so they are left out (the search index is built from the copy
+ * before it is committed, search_pg.c); any other table of the source that
+ * the target lacks, or a column the target's table lacks, stops the copy
+ * before it starts, for that would lose data.  The source is read inside one
+ * write transaction of its own (nothing changes it meanwhile; a server
+ * writing to it makes the copy wait, then fail as busy) and the target is
+ * written inside one transaction, committed only when each table's count of
+ * rows is the source's: a failed copy leaves the target as it found
+ * it.  Values go as the source holds them (an integer, a real, a text, a blob
+ * or NULL), and each identity column's sequence is moved past the largest id
+ * copied, so that the rows the new store adds take the next ones.  The secret
+ * of the voters' hashes is the source's: the row the schema made is
+ * replaced.
  *
  * The SQL that asks each database what it holds (sqlite_schema and
  * PRAGMA table_info; information_schema and setval) is each driver's own,
@@ -43,8 +44,8 @@
 static const char *const derived_prefixes[] = {"sqlite_", "case_fts", "case_short",
                                                "page_",   "pub_",     NULL};
 
-/* Rows the schema itself writes, replaced by the source's. */
-static const char *const seeded[] = {"vote_secret", NULL};
+/* Rows the schema itself writes, replaced by the source's where it has the table. */
+static const char *const seeded[] = {"vote_secret", "schema_version", NULL};
 
 struct names {
     int n;
@@ -281,14 +282,14 @@ static int move_sequences(struct db_conn *dst, const char *table)
     return 0;
 }
 
-/* The target's state: 0 empty (its schema made if it had none), -1 not (err says why). */
+/*
+ * The target's state: 0 empty and at this binary's schema (made if it had
+ * none, brought up to date if older), -1 not (err says why).
+ */
 static int ready_target(struct db_conn *dst, const struct names *tables, char *err, size_t errlen)
 {
-    struct db_stmt *s = db_prepare(dst, "SELECT to_regclass('campaign') IS NOT NULL");
-    int made = s && db_step(s) == DB_ROW && db_column_int64(s, 0);
-    db_finalize(s);
-    if (!made)
-        return store_pg_schema(dst, err, errlen);
+    if (store_pg_migrate(dst, NULL, err, errlen) != 0)
+        return -1;
     for (int i = 0; i < tables->n; i++) {
         if (listed(seeded, tables->v[i]))
             continue;

@@ -111,12 +111,17 @@ const struct signkey *store_signkey(struct store *st);
 struct store *store_over(struct db_conn *c);
 
 /*
- * Create the tables of the store modules written over the driver in the
- * empty PostgreSQL database of c (src/store/pg/schema.sql, embedded), in
- * one transaction: 0, or -1 with the reason in err.
+ * c's PostgreSQL database at this binary's schema (migrate_pg.c): made
+ * from src/store/pg/schema.sql when empty, brought up to date by the
+ * PostgreSQL migrations when older, each in its own transaction under the
+ * write lock (nodes starting at once take turns, each migration runs
+ * once), refused when newer.  *applied (NULL allowed) counts what it
+ * wrote: the schema or each migration.  0, or -1 with the reason in err.
  */
-int store_pg_schema(struct db_conn *c, char *err, size_t errlen);
-/* The schema created by store_pg_schema when c's database has none yet: 0, or -1 with err. */
+int store_pg_migrate(struct db_conn *c, int *applied, char *err, size_t errlen);
+/* The newest schema version this binary knows on PostgreSQL (schema.sql's). */
+int store_pg_newest(void);
+/* store_pg_migrate, then the search index opened: 0, or -1 with err. */
 int store_pg_ready(struct db_conn *c, char *err, size_t errlen);
 
 /*

@@ -699,7 +699,7 @@ static int store_setup(void **state)
         if (pg_fresh("laurel_store", fx->uri, sizeof fx->uri) != 0)
             return -1;
         struct db_conn *c = db_open(fx->uri, err, sizeof err);
-        if (c && store_pg_schema(c, err, sizeof err) != 0) {
+        if (c && store_pg_migrate(c, NULL, err, sizeof err) != 0) {
             db_close(c);
             c = NULL;
         }
