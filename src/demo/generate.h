@@ -132,6 +132,12 @@ struct demo_sink {
  * ncases out of range.
  */
 int demo_generate(uint64_t seed, int ncases, const struct demo_sink *sink);
+/*
+ * The same, the generator on a thread of its own (generate_aside.c): the
+ * sink's callbacks run on the caller's thread, in the same order, with the
+ * same records, while the next cases are made up.
+ */
+int demo_generate_aside(uint64_t seed, int ncases, const struct demo_sink *sink);
 
 /*
  * Later editions over the same units.  demo_units_open() rebuilds the unit

@@ -2,8 +2,9 @@
  * load.c — demo_load (demo.h): the demo into an empty database.
  *
  * The finished campaign goes in through the store's bulk-load session
- * (store/bulk.h): the generator (generate.c) runs inside the session's one
- * writer job and its sink's callbacks append each record as rows
+ * (store/bulk.h): the generator (generate.c) runs on a thread of its own
+ * (generate_aside.c) while the session's one writer job takes its records:
+ * the sink's callbacks append each record as rows
  * (store_bulk_row, typed values, the statements below); the edition under
  * way and the four demo accounts follow in the same transaction.  No case
  * gets a tier here: each case's hidden merit is kept aside for the run of
@@ -304,7 +305,7 @@ static int fill(struct store_bulk *b, void *arg)
     l->b = b;
     const struct demo_sink sink = {l,         on_campaign, on_stage, on_tier,   on_track,
                                    on_region, on_unit,     on_case,  on_article};
-    j->gen_rc = demo_generate(j->seed, j->ncases, &sink);
+    j->gen_rc = demo_generate_aside(j->seed, j->ncases, &sink);
     if (j->gen_rc != 0)
         return -1;
     return add_edition(l, j->hash);

@@ -11,11 +11,12 @@
  * created again from the same text; so are the tables' triggers that only
  * mark pages to render (migration 016), and every page is marked once
  * instead.  Case sections are rendered to HTML (section_html.c) before the
- * indexes come back.  The search indexes are rebuilt at the end in one
- * sorted pass each (FTS5 indexes a sorted bulk insert several times faster
- * than rows interleaved with other tables' inserts), with a large
+ * indexes come back.  The search indexes are built once the fill is done,
+ * in one sorted pass each (FTS5 indexes a sorted bulk insert several times
+ * faster than rows interleaved with other tables' inserts), with a large
  * in-memory buffer (fts_buffer), both on a thread of their own
- * (bulk_search.c), copied in by store_bulk_end.  The
+ * (bulk_search.c) while the writer renders the sections and builds the
+ * indexes, copied in by store_bulk_end.  The
  * last step's ANALYZE is bounded by analysis_limit (as PRAGMA optimize
  * does), so it takes about the same time at any size.
  */
@@ -249,6 +250,12 @@ static int load_job(struct db_conn *c, void *arg)
         return -1;
     int rc = b->fill(b, b->arg);
     store_bulk_lap("load");
+    /* The search indexes' spool and side build first (it reads by primary keys only), so
+     * that the second core indexes while this one renders the sections and builds the
+     * indexes. */
+    if (rc == 0 && index_cases(b, db) != 0)
+        rc = fail(b, "search index");
+    store_bulk_lap("search indexes");
     /* Before the indexes (the one of unrendered sections is then created empty): one pass
      * of the primary key. */
     if (rc == 0 && section_html_fill(c, 1) != 0)
@@ -267,9 +274,6 @@ static int load_job(struct db_conn *c, void *arg)
             snprintf(b->err, sizeof b->err, "the loader stopped");
         return -1;
     }
-    if (index_cases(b, db) != 0)
-        return fail(b, "search index");
-    store_bulk_lap("search indexes");
     for (int i = 0; i < b->nrefresh; i++) {
         if (db_public_refresh(tx_conn(&b->tx), b->refresh[i]) != 0)
             return fail(b, "public read tables");

@@ -15,8 +15,9 @@
  * trigram one first, the bigram one after.  At the end of the load the
  * writer, outside any transaction, attaches the side file and copies the
  * tables' shadow tables (data, idx, docsize, config: contentless tables)
- * into its own, which nothing wrote meanwhile (nothing but a bulk load
- * writes case_fts or case_short), and removes the file.
+ * into its own, which nothing wrote meanwhile (a publication's close,
+ * which indexes the cases it publishes, leaves them to the load while it
+ * runs: search_index_new), and removes the file.
  *
  * Why not read the database from the thread: an earlier try did, on a
  * snapshot of the WAL while the writer wrote, and one run in tens ended

@@ -543,7 +543,7 @@ int tx_notice_close(struct store_tx *tx, int64_t stage_id)
         if (rc != RC_OK)
             return rc;
     }
-    if (db_public_refresh(tx_conn(tx), campaign) != 0 || search_index_new(tx_conn(tx)) != 0)
+    if (db_public_refresh(tx_conn(tx), campaign) != 0 || search_index_new(tx) != 0)
         return RC_ERROR;
     /* The published list, signed (statement.h); the caller's own audit row, if any, follows. */
     struct statement_issue q = {campaign, 0, 0};

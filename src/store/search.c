@@ -125,8 +125,11 @@ int search_fts_add(struct db_conn *c)
                                                                                            : -1;
 }
 
-int search_index_new(struct db_conn *c)
+int search_index_new(struct store_tx *tx)
 {
+    struct db_conn *c = tx_conn(tx);
+    if (tx_store(tx)->bulk_side)
+        return 0; /* replaced at the load's end by the indexes built aside */
     return db_kind(c) == DB_PG ? search_pg_add(c) : search_fts_add(c);
 }
 

@@ -28,6 +28,7 @@
 
 struct db_conn;
 struct store;
+struct store_tx;
 
 enum search_index { SEARCH_NONE, SEARCH_TRIGRAM, SEARCH_BIGRAM };
 
@@ -76,11 +77,13 @@ int search_pg_add(struct db_conn *c);
 /* SQLite: the same, into both FTS5 indexes. */
 int search_fts_add(struct db_conn *c);
 /*
- * The published cases that the index of c's database does not hold yet,
- * added inside the caller's write: what a publication (the 公示's close)
- * makes findable.  0, or -1 (logged).
+ * The published cases that the index of tx's database does not hold yet,
+ * added inside the write: what a publication (the 公示's close) makes
+ * findable.  Inside a bulk load whose indexes are built aside, nothing:
+ * the load's end puts in indexes of every case (bulk_search.c).  0, or -1
+ * (logged).
  */
-int search_index_new(struct db_conn *c);
+int search_index_new(struct store_tx *tx);
 /* search_pg_build in a transaction of its own when c has cases and no index: 0, or -1. */
 int search_pg_open(struct db_conn *c);
 

@@ -391,7 +391,9 @@ static int on_article(void *ctx, const struct demo_article *a)
     return 0;
 }
 
-static int run(struct stats *st, uint64_t seed, int ncases)
+typedef int (*generate_fn)(uint64_t seed, int ncases, const struct demo_sink *sink);
+
+static int run_by(struct stats *st, uint64_t seed, int ncases, generate_fn generate)
 {
     memset(st, 0, sizeof *st);
     st->hash = 0xcbf29ce484222325ULL;
@@ -411,7 +413,12 @@ static int run(struct stats *st, uint64_t seed, int ncases)
         .kase = on_case,
         .article = on_article,
     };
-    return demo_generate(seed, ncases, &sink);
+    return generate(seed, ncases, &sink);
+}
+
+static int run(struct stats *st, uint64_t seed, int ncases)
+{
+    return run_by(st, seed, ncases, demo_generate);
 }
 
 static void done(struct stats *st)
@@ -798,6 +805,43 @@ static void test_real_places(void **state)
     free(t.u);
 }
 
+/* The generator on its own thread hands the sink the same records in the same order. */
+static void test_aside_same_records(void **state)
+{
+    (void)state;
+    struct stats a, b;
+    assert_int_equal(run(&a, 20191227, DEMO_FULL_CASES + 600), 0);
+    assert_int_equal(run_by(&b, 20191227, DEMO_FULL_CASES + 600, demo_generate_aside), 0);
+    assert_true(a.hash == b.hash);
+    assert_int_equal(a.cases, b.cases);
+    assert_int_equal(a.units, b.units);
+    assert_int_equal(a.articles, b.articles);
+    assert_int_equal(b.bad_utf8, 0);
+    done(&a);
+    done(&b);
+}
+
+/* A sink that stops stops it, no case handed after; a count out of range is refused. */
+static void test_aside_stops(void **state)
+{
+    (void)state;
+    struct stats st;
+    memset(&st, 0, sizeof st);
+    st.hash = 0xcbf29ce484222325ULL;
+    st.unit_seen = calloc(MAX_UNITS, 1);
+    assert_non_null(st.unit_seen);
+    st.stop_after = 10;
+    for (int i = 0; i < DEMO_SECTIONS; i++)
+        st.min_sec[i] = SIZE_MAX;
+    st.min_total = st.min_summary = SIZE_MAX;
+    struct demo_sink sink = {.ctx = &st, .region = on_region, .unit = on_unit, .kase = on_case};
+    assert_int_equal(demo_generate_aside(1, 5000, &sink), -1);
+    assert_int_equal(st.cases, 10);
+    done(&st);
+    struct demo_sink none = {0};
+    assert_int_equal(demo_generate_aside(1, 199, &none), -2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +856,8 @@ int main(void)
         cmocka_unit_test(test_sink_stops),
         cmocka_unit_test(test_compact_past_full),
         cmocka_unit_test(test_real_places),
+        cmocka_unit_test(test_aside_same_records),
+        cmocka_unit_test(test_aside_stops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
