@@ -36,7 +36,6 @@ import hashlib
 import html.parser
 import os
 import re
-import sqlite3
 import tempfile
 import urllib.parse
 
@@ -45,14 +44,14 @@ import requests
 
 from test_access import route_table
 from test_votes import Gateway
-from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
+from conftest import (db_columns, db_tables, db_connect, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
                       make_demo)
 
 RECEIPT_RE = re.compile(r'<code id="receipt">([^<]+)</code>')
 
 
 def q(data, sql, *args):
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c = db_connect(data)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -99,7 +98,7 @@ def choose(data, ballot):
     pool = q(data, "SELECT c.id, c.region_code, c.unit_id, c.title FROM stage_case sc JOIN "
              "\"case\" c ON c.id = sc.case_id WHERE sc.stage_id = ? ORDER BY sc.case_id", ballot)
     experts = q(data, "SELECT u.id, u.email, u.name, r.region_code, r.unit_id FROM reviewer r "
-                "JOIN user u ON u.id = r.user_id WHERE r.active AND r.region_code IS NOT NULL "
+                "JOIN \"user\" u ON u.id = r.user_id WHERE r.active AND r.region_code IS NOT NULL "
                 "AND u.email LIKE 'expert%@demo.laurel' ORDER BY u.id")
     by_region = {}
     for e in experts:
@@ -200,7 +199,7 @@ def test_jury_is_formed_from_the_pool(bt):
             j[1], r.status_code, r.text[:300])
     r = org.post("/admin/stages/%d/jury/add" % b, {"user_id": str(bt["jurors"][0][0])})
     assert r.status_code == 409 and "已是评审委员会成员" in r.text, r.status_code
-    organiser = q(bt["data"], "SELECT id FROM user WHERE email = 'organiser@demo.laurel'")[0][0]
+    organiser = q(bt["data"], "SELECT id FROM \"user\" WHERE email = 'organiser@demo.laurel'")[0][0]
     r = org.post("/admin/stages/%d/jury/add" % b, {"user_id": str(organiser)})
     assert r.status_code == 422 and "专家库" in r.text, r.status_code
     # A juror removed leaves the jury, and can be added back.
@@ -314,15 +313,13 @@ def test_cast_is_final(bt):
 
 def test_database_keeps_no_link(bt):
     data = bt["data"]
-    tables = [t for (t,) in q(data, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                              "sql NOT LIKE 'CREATE VIRTUAL%'")]
+    tables = db_tables(data)
     for t in tables:
-        cols = {c[1] for c in q(data, "PRAGMA table_info(\"%s\")" % t)}
+        cols = set(db_columns(data, t))
         assert not ({"user_id", "receipt"} <= cols), "table %s links a user to a receipt" % t
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot_cast)")} == {"sitting_id", "user_id"}
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot)")} == {"sitting_id", "receipt"}
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot_approval)")} == {
-        "sitting_id", "receipt", "case_id"}
+    assert set(db_columns(data, "ballot_cast")) == {"sitting_id", "user_id"}
+    assert set(db_columns(data, "ballot")) == {"sitting_id", "receipt"}
+    assert set(db_columns(data, "ballot_approval")) == {"sitting_id", "receipt", "case_id"}
     # Keyed by values, not by insertion order.
     for t in ("ballot_cast", "ballot", "ballot_approval"):
         sql = q(data, "SELECT sql FROM sqlite_master WHERE name = ?", t)[0][0]
@@ -938,7 +935,7 @@ def test_every_ballot_action_left_an_audit_row(bt):
     routes = [r for r in route_table() if r["method"] == "POST" and r.get("audit")
               and walked_by_the_ballot(r["pattern"])]
     assert len(routes) >= 15, routes
-    org_id = q(bt["data"], "SELECT id FROM user WHERE email = 'organiser@demo.laurel'")[0][0]
+    org_id = q(bt["data"], "SELECT id FROM \"user\" WHERE email = 'organiser@demo.laurel'")[0][0]
     missing = []
     for route in routes:
         # Rows of this module's stage: the demo's own 2019 ballot left rows of its own.

@@ -297,8 +297,9 @@ def test_own_region_case_never_appears(rnd, people):
         assert row, "expected a case of region %s in the stage's pool" % a["region"]
         case_id = row[0]
         # An assignment that should never have been made: the server still hides it.
-        c.execute("INSERT OR REPLACE INTO assignment (stage_id, case_id, user_id, state) "
-                  "VALUES (?, ?, ?, 'released')", (rnd.stage, case_id, a["id"]))
+        c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
+                  "VALUES (?, ?, ?, 'released') ON CONFLICT (stage_id, case_id, user_id) "
+                  "DO UPDATE SET state = excluded.state", (rnd.stage, case_id, a["id"]))
         c.commit()
     finally:
         c.close()
