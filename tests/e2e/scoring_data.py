@@ -10,13 +10,13 @@ import hashlib
 import os
 import tempfile
 
-from conftest import db_connect, LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import LAUREL_BIN, LaurelServer, db_connect, finish, make_demo
 
 # The label order of a stage's pool: the same scrambling as src/store/sqlite_scoring.c.
 POOL_SQL = (
     "SELECT case_id, row_number() OVER (ORDER BY (case_id * 2654435761 + ?1 * 40503) "
     "% 1000003, case_id) FROM (SELECT case_id FROM stage_case WHERE stage_id = ?1 "
-    "UNION SELECT case_id FROM assignment WHERE stage_id = ?1)")
+    "UNION SELECT case_id FROM assignment WHERE stage_id = ?1) pool")
 
 
 def connect(data):

@@ -32,7 +32,7 @@ import zlib
 import pytest
 import requests
 
-from conftest import db_args, db_connect, db_rows, CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, db_args, db_connect, db_rows
 
 OTHER_PASSWORD = "access-password-1"
 OTHER_REGION = "330000"
@@ -1383,7 +1383,7 @@ def ballot_probe(world, key):
     jurors = lambda: one("SELECT count(*), (SELECT count(*) FROM sitting WHERE stage_id = ?1) "  # noqa
                          "FROM juror WHERE stage_id = ?1", sid)
     add = lambda uid: a["org"].post("/admin/stages/%d/jury/add" % sid, {"user_id": str(uid)})  # noqa
-    free = one("SELECT min(user_id) FROM reviewer WHERE active AND user_id NOT IN "
+    free = one("SELECT min(user_id) FROM reviewer WHERE active = 1 AND user_id NOT IN "
                "(SELECT user_id FROM juror WHERE stage_id = ?)", sid)[0]
     if key == "POST /admin/stages/{id}/jury":
         places, quorum = one("SELECT ballot_places, jury_quorum FROM stage WHERE id = ?", sid)

@@ -16,7 +16,8 @@ import subprocess
 
 import requests
 
-from conftest import db_args, db_connect, CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, PASSWORD as DEMO_PASSWORD
+from conftest import (CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, PASSWORD as DEMO_PASSWORD, db_args,
+                      db_connect)
 from test_auth import PASSWORD, Browser, account, set_cookies
 
 ORGANISER = "organiser@demo.laurel"

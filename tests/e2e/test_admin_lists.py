@@ -16,7 +16,7 @@ import zipfile
 
 import pytest
 
-from conftest import db_connect, HTTP_TIMEOUT, JSON, login, parse_html
+from conftest import HTTP_TIMEOUT, JSON, db_connect, login, parse_html
 
 ORGANISER = "organiser@demo.laurel"
 PER_PAGE = 50

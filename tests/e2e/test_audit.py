@@ -29,7 +29,8 @@ import tempfile
 
 import pytest
 
-from conftest import ON_PG, db_args, db_connect, db_copy, db_errors, LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import (LAUREL_BIN, LaurelServer, ON_PG, db_args, db_connect, db_copy, db_errors,
+                      finish, make_demo)
 from test_ballot import walked_by_the_ballot
 from test_access import (any_number_of_cases_per_unit, csrf_probe, key_of,  # noqa: F401
                          new_case, review_stage, route_table, world)  # two fixtures

@@ -23,7 +23,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import db_args, db_connect, CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN
+from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, db_args, db_connect
 
 PASSWORD = "auth-password-1"
 THROTTLED_ZH = "尝试次数过多"

@@ -44,8 +44,8 @@ import requests
 
 from test_access import route_table
 from test_votes import Gateway
-from conftest import (db_columns, db_tables, db_connect, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
-                      make_demo)
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, ON_PG, csrf, db_columns,
+                      db_connect, db_tables, finish, login, make_demo)
 
 RECEIPT_RE = re.compile(r'<code id="receipt">([^<]+)</code>')
 
@@ -98,8 +98,8 @@ def choose(data, ballot):
     pool = q(data, "SELECT c.id, c.region_code, c.unit_id, c.title FROM stage_case sc JOIN "
              "\"case\" c ON c.id = sc.case_id WHERE sc.stage_id = ? ORDER BY sc.case_id", ballot)
     experts = q(data, "SELECT u.id, u.email, u.name, r.region_code, r.unit_id FROM reviewer r "
-                "JOIN \"user\" u ON u.id = r.user_id WHERE r.active AND r.region_code IS NOT NULL "
-                "AND u.email LIKE 'expert%@demo.laurel' ORDER BY u.id")
+                "JOIN \"user\" u ON u.id = r.user_id WHERE r.active = 1 AND "
+                "r.region_code IS NOT NULL AND u.email LIKE 'expert%@demo.laurel' ORDER BY u.id")
     by_region = {}
     for e in experts:
         by_region.setdefault(e[3], []).append(e)
@@ -320,21 +320,30 @@ def test_database_keeps_no_link(bt):
     assert set(db_columns(data, "ballot_cast")) == {"sitting_id", "user_id"}
     assert set(db_columns(data, "ballot")) == {"sitting_id", "receipt"}
     assert set(db_columns(data, "ballot_approval")) == {"sitting_id", "receipt", "case_id"}
-    # Keyed by values, not by insertion order.
-    for t in ("ballot_cast", "ballot", "ballot_approval"):
+    # Keyed by values, not by insertion order (SQLite's tables; PostgreSQL's keep no row order).
+    for t in ("ballot_cast", "ballot", "ballot_approval") if not ON_PG else ():
         sql = q(data, "SELECT sql FROM sqlite_master WHERE name = ?", t)[0][0]
         assert "WITHOUT ROWID" in sql, t
     assert q(data, "SELECT count(*) FROM ballot_draft")[0][0] == 0, "a cast left its draft"
     assert q(data, "SELECT count(*) FROM ballot_cast c JOIN sitting t ON t.id = c.sitting_id "
              "WHERE t.stage_id = ?", bt["b"])[0][0] == 6
-    # Receipts are kept as digests only.
+    # Receipts are kept as digests only: in no byte of SQLite's files, in no column on
+    # PostgreSQL.
+    receipts = [receipt for receipt, _ in bt["receipts"].values()]
+    if ON_PG:
+        for t in tables:
+            for col in db_columns(data, t):
+                hit = q(data, 'SELECT count(*) FROM "%s" WHERE CAST("%s" AS TEXT) LIKE ANY (?)'
+                        % (t, col), ["%" + r + "%" for r in receipts])[0][0]
+                assert hit == 0, "a receipt is stored in clear in %s.%s" % (t, col)
+        return
     raw = b""
     for suffix in ("", "-wal"):
         p = os.path.join(data, "laurel.db" + suffix)
         if os.path.exists(p):
             with open(p, "rb") as f:
                 raw += f.read()
-    for receipt, _ in bt["receipts"].values():
+    for receipt in receipts:
         assert receipt.encode() not in raw, "a receipt is stored in clear"
 
 

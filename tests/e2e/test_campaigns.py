@@ -14,8 +14,8 @@ import tempfile
 import pytest
 import requests
 
-from conftest import (ON_PG, db_args, to_db, db_connect, CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, finish, login,
-                      make_demo, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, ON_PG, db_args,
+                      db_connect, finish, login, make_demo, parse_html, to_db)
 
 ORGANISER = "office@example.org"
 CLERK = "clerk@example.org"

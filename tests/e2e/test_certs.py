@@ -17,7 +17,8 @@ import zipfile
 import pytest
 import requests
 
-from conftest import db_connect, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_connect, finish, login,
+                      make_demo)
 from test_access import user_add
 
 WAIT = 300.0  # the batch on a busy machine

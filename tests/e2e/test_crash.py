@@ -20,7 +20,7 @@ import time
 
 import requests
 
-from conftest import ON_PG, db_connect, CSRF_RE, LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import CSRF_RE, LAUREL_BIN, LaurelServer, ON_PG, db_connect, finish, make_demo
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"

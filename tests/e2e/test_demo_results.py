@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import db_columns, db_args, db_connect, JSON, LAUREL_BIN, HTTP_TIMEOUT, login
+from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, db_args, db_columns, db_connect, login
 
 SHANGHAI_BEST = [
     "上海市：城市发展新空间 基层党建新亮点——上海探索“滨江党建”的创新与实践",

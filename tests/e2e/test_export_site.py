@@ -25,8 +25,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import (ON_PG, db_args, db_connect, LAUREL_BIN, LaurelServer, Page, finish, free_port, get, get_json,
-                      healthz, make_demo)
+from conftest import (LAUREL_BIN, LaurelServer, ON_PG, Page, db_args, db_connect, finish, free_port,
+                      get, get_json, healthz, make_demo)
 from test_news import PNG_1X1, Org
 
 EXPORT_TIMEOUT = 300

@@ -22,9 +22,10 @@ import tempfile
 import pytest
 import requests
 
-from conftest import ON_PG, db_connect, CSRF_RE, LAUREL_BIN, REPO, LaurelServer, finish, make_demo
+from conftest import CSRF_RE, LAUREL_BIN, LaurelServer, ON_PG, REPO, db_connect, finish, make_demo
 
-pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: its faults are injected into the server's own SQLite files (fault_io.c)")
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: its faults are injected into the "
+                                "server's own SQLite files (fault_io.c)")
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import db_args, to_db, LAUREL_BIN
+from conftest import LAUREL_BIN, db_args, to_db
 
 SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
 ANSWER_WITHIN = 5.0  # seconds; the idle timeout is 30, so "at once" is well below

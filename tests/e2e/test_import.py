@@ -14,7 +14,7 @@ import zipfile
 import pytest
 import requests
 
-from conftest import db_rows, HTTP_TIMEOUT, JSON, login, parse_html
+from conftest import HTTP_TIMEOUT, JSON, db_rows, login, parse_html
 
 ORGANISER = "organiser@demo.laurel"
 SUBMITTER = "zhoujiadu@demo.laurel"

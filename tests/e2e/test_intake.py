@@ -14,7 +14,7 @@ import datetime
 import pytest
 import requests
 
-from conftest import db_args, db_connect, CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, login
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, db_args, db_connect, login
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -395,8 +395,8 @@ def test_bulk_screening_reports_skipped(laurel_server, shanghai, organiser):
 def test_other_region_recommender(laurel_server):
     email = "jiangsu-e2e@demo.laurel"
     p = subprocess.run([LAUREL_BIN, "user", "add", "--data", laurel_server.data, "--email", email,
-                        "--name", "江苏推荐单位", "--role", "recommender", "--region", JIANGSU]
-                       + db_args(laurel_server.data),
+                        "--name", "江苏推荐单位", "--role", "recommender",
+                        "--region", JIANGSU] + db_args(laurel_server.data),
                        input=b"jiangsu-password-1\n", capture_output=True, timeout=60)
     assert p.returncode == 0, "expected user add to succeed, saw %d: %s" % (
         p.returncode, p.stderr.decode())

@@ -13,7 +13,8 @@ import re
 import pytest
 import requests
 
-from conftest import (db_connect, CSRF_RE, HTTP_TIMEOUT, JSON, PASSWORD, demo_server, login, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, PASSWORD, db_connect, demo_server, login,
+                      parse_html)
 
 PNG_1X1 = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
            b"\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05"

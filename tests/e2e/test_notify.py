@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import db_connect, HTTP_TIMEOUT, login, parse_html
+from conftest import HTTP_TIMEOUT, db_connect, login, parse_html
 from test_intake import (SHANGHAI, User, make_cases, outbox_max, outbox_rows,
                          set_quota_headroom)
 from test_submit import SUBMITTER, form, new_case, post_case

@@ -27,8 +27,11 @@ import tempfile
 import pytest
 import requests
 
-from conftest import (db_connect, HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, demo_server, finish, login,
-                      make_demo)
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, ON_PG, csrf, db_connect, demo_server,
+                      finish, login, make_demo)
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: pages are not yet rendered at "
+                                "write there (page_html; README, Moving to PostgreSQL)")
 
 ORGANISER = "organiser@demo.laurel"
 LANGS = {"zh": 0, "en": 1}

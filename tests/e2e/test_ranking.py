@@ -29,8 +29,8 @@ import zipfile
 import pytest
 import requests
 
-from conftest import (db_args, db_connect, CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, LaurelServer, csrf, finish,
-                      login, make_demo, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, PASSWORD, csrf,
+                      db_args, db_connect, finish, login, make_demo, parse_html)
 
 EPS = 1e-6
 
@@ -309,7 +309,8 @@ def test_explanation_lists_dropped_scores(rk):
 
 
 def test_cli_rank_matches_page(rk):
-    p = subprocess.run([LAUREL_BIN, "rank", "--stage", "3", "--data", rk["data"]] + db_args(rk["data"]),
+    p = subprocess.run([LAUREL_BIN, "rank", "--stage", "3", "--data", rk["data"]]
+                       + db_args(rk["data"]),
                        capture_output=True, timeout=120)
     assert p.returncode == 0, "expected `laurel rank` to exit 0, saw %d: %s" % (
         p.returncode, p.stderr.decode()[-500:])

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import db_connect, CSRF_RE, HTTP_TIMEOUT, JSON, demo_server, login
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, db_connect, demo_server, login
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 SHANGHAI = "310000"

@@ -19,7 +19,8 @@ import tempfile
 
 import pytest
 
-from conftest import db_connect, db_copy, db_rows, db_args, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_args, db_connect,
+                      db_copy, db_rows, finish, login)
 
 ADVANCE = 120  # cases of the released stage marked advanced in the copy
 
@@ -119,7 +120,7 @@ def violations(env, sid, k=None, balanced=False):
     if cap:
         n = q(env, "SELECT count(*) FROM (SELECT a.case_id, r.region_code, count(*) n "
               "FROM assignment a JOIN reviewer r ON r.user_id = a.user_id WHERE " + live +
-              " GROUP BY 1, 2) WHERE n > ?", sid, cap)[0][0]
+              " GROUP BY 1, 2) per_region WHERE n > ?", sid, cap)[0][0]
         if n:
             bad.append("%d cases with more than %d reviewers of one region" % (n, cap))
     if k:

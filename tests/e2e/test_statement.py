@@ -13,7 +13,8 @@ import tempfile
 import pytest
 import requests
 
-from conftest import db_args, db_copy, db_connect, HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, db_args, db_connect, db_copy,
+                      finish, login, make_demo)
 
 
 @pytest.fixture(scope="module")

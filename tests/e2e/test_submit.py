@@ -18,7 +18,7 @@ import io
 import pytest
 import requests
 
-from conftest import db_args, db_connect, HTTP_TIMEOUT, LAUREL_BIN, csrf, login, parse_html
+from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, db_args, db_connect, login, parse_html
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import db_connect, HTTP_TIMEOUT, JSON, csrf, login, parse_html
+from conftest import HTTP_TIMEOUT, JSON, csrf, db_connect, login, parse_html
 
 
 @pytest.fixture(scope="module", autouse=True)

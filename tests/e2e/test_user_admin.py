@@ -12,7 +12,7 @@ import secrets
 import pytest
 import requests
 
-from conftest import db_connect, HTTP_TIMEOUT, login
+from conftest import HTTP_TIMEOUT, db_connect, login
 from test_access import user_add
 from test_intake import User, outbox_max, outbox_rows
 
@@ -27,7 +27,8 @@ def organiser(laurel_server):
 def user_row(server, uid):
     c = db_connect(server.data, readonly=True)
     try:
-        return c.execute("SELECT name, email, disabled FROM \"user\" WHERE id = ?", (uid,)).fetchone()
+        return c.execute("SELECT name, email, disabled FROM \"user\" WHERE id = ?",
+                         (uid,)).fetchone()
     finally:
         c.close()
 

@@ -25,8 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conftest import (db_columns, db_connect, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, free_port,
-                      login, make_demo)
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_columns, db_connect,
+                      finish, free_port, login, make_demo)
 from test_mail import Sink
 
 ORGANISER = "organiser@demo.laurel"

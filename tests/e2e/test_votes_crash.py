@@ -25,7 +25,7 @@ import time
 
 import requests
 
-from conftest import ON_PG, CSRF_RE, LAUREL_BIN, LaurelServer, db_connect, finish, make_demo
+from conftest import CSRF_RE, LAUREL_BIN, LaurelServer, ON_PG, db_connect, finish, make_demo
 
 ORGANISER = "organiser@demo.laurel"
 PASSWORD = "laurel-demo-2019"

@@ -11,7 +11,7 @@ import random
 
 import requests
 
-from conftest import db_connect, HTTP_TIMEOUT, JSON, csrf
+from conftest import HTTP_TIMEOUT, JSON, csrf, db_connect
 from test_votes import cases_of, code_for, org, post, set_voting, sinks, srv, stages
 
 __all__ = ["org", "sinks", "srv", "stages"]  # the fixtures, used by name

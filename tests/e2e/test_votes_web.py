@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from conftest import db_connect, HTTP_TIMEOUT, csrf_of
+from conftest import HTTP_TIMEOUT, csrf_of, db_connect
 from test_votes import (beijing_today, cases_of, code_for, new_phone, org, set_voting, sinks,
                         srv, stages)
 
