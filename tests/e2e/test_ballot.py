@@ -385,7 +385,7 @@ def test_tally_majority_with_conflicts_and_runoff(bt):
     others = [c for c in res.values() if c["case_id"] not in {v[0] for v in cases.values()}]
     assert all(c["approvals"] == 0 and not c["passed"] for c in others)
     assert m["stage"]["can_runoff"] and not m["stage"]["final"]
-    assert q(bt["data"], "SELECT count(*) FROM stage_case WHERE stage_id = ? AND advanced",
+    assert q(bt["data"], "SELECT count(*) FROM stage_case WHERE stage_id = ? AND advanced = 1",
              b)[0][0] == 0, "no result stands while a runoff is proposed"
 
 
@@ -411,8 +411,8 @@ def test_runoff_among_exactly_the_tied(bt):
     m, res = results(bt, 2)
     assert m["stage"]["final"] and not m["stage"]["can_runoff"]
     assert [res[cases[n][0]]["elected"] for n in "BCD"] == [True, True, False]
-    final = q(bt["data"], "SELECT case_id, rank FROM stage_case WHERE stage_id = ? AND advanced "
-              "ORDER BY rank", b)
+    final = q(bt["data"], "SELECT case_id, rank FROM stage_case WHERE stage_id = ? AND "
+              "advanced = 1 ORDER BY rank", b)
     assert [c for c, _ in final] == [cases[n][0] for n in "AXBC"], final
     assert [rk for _, rk in final] == [1, 2, 3, 4]
     assert q(bt["data"], "SELECT state FROM stage WHERE id = ?", b) == [("ranked",)]
