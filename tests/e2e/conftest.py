@@ -281,7 +281,16 @@ class _PgCursor:
 class _PgConn:
     def __init__(self, uri, readonly):
         import psycopg2  # Debian's python3-psycopg2 (scripts/deps.sh test packages)
+        import psycopg2.extensions as ext
         self._c = psycopg2.connect(uri)
+        # Values as sqlite3 gives them: dates and times as their text, sums as numbers.
+        for oid, name, cast in ((ext.DATE.values, "DATE_TEXT", lambda v, c: v),
+                                (ext.PYDATETIME.values + ext.PYDATETIMETZ.values, "TS_TEXT",
+                                 lambda v, c: v),
+                                (ext.DECIMAL.values, "NUMBER",
+                                 lambda v, c: None if v is None else float(v)
+                                 if "." in v or "e" in v.lower() else int(v))):
+            ext.register_type(ext.new_type(oid, name, cast), self._c)
         self._c.autocommit = True
         if readonly:
             self._c.set_session(readonly=True, autocommit=True)

@@ -18,7 +18,7 @@ import io
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, db_args, db_connect, login, parse_html
+from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, db_args, db_connect, db_rows, login, parse_html
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -218,8 +218,9 @@ def test_submit_withdraw_resubmit(base, me, laurel_server):
 
     assert post_case(me, base, cid, form(action="submit")).status_code == 303
     assert case_json(me, base, cid)["status"] == "submitted"
-    events = db_row(laurel_server, "SELECT group_concat(coalesce(from_status, '-') || '>' || "
-                    "to_status, ' ') FROM case_event WHERE case_id = ?", cid)[0]
+    events = " ".join(r[0] for r in db_rows(
+        laurel_server.data, "SELECT coalesce(from_status, '-') || '>' || to_status FROM case_event "
+        "WHERE case_id = ? ORDER BY id", (cid,)))
     assert events == "->draft draft>submitted submitted>draft draft>submitted", events
 
 
