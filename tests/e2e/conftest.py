@@ -86,9 +86,6 @@ assert E2E_DB in ("sqlite", "postgresql"), (
     "LAUREL_E2E_DB: expected sqlite or postgresql, saw %r" % E2E_DB)
 ON_PG = E2E_DB == "postgresql"
 
-# For pytest.mark.skipif(ON_PG, reason=...) on tests whose subject is the SQLite file.
-sqlite_only = pytest.mark.skipif(ON_PG, reason="its subject is SQLite's own file")
-
 _pg = None  # the session's cluster, started at the first database it needs
 _uris = {}  # realpath of a data folder -> its PostgreSQL database's URI
 _names = itertools.count(1)
@@ -472,7 +469,8 @@ def demo_server(prefix, *extra_args, cases=200):
 
 def finish(srv, workdir):
     """Stops srv if it runs (graceful, exit 0), checks that its stderr holds no sanitizer
-    report, and removes workdir (kept with LAUREL_E2E_KEEP=1).  srv may be None."""
+    report, and removes workdir and its PostgreSQL databases (kept with LAUREL_E2E_KEEP=1).
+    srv may be None."""
     try:
         if srv is not None:
             if srv.proc is not None:
@@ -483,6 +481,15 @@ def finish(srv, workdir):
     finally:
         if not os.environ.get("LAUREL_E2E_KEEP"):
             shutil.rmtree(workdir, ignore_errors=True)
+            drop_dbs(workdir)
+
+
+def drop_dbs(workdir):
+    """Drop the PostgreSQL databases of the data folders under workdir (their servers stopped)."""
+    under = os.path.realpath(workdir) + os.sep
+    for data in [d for d in _uris if d.startswith(under)]:
+        name = _uris.pop(data).split("?")[0].rsplit("/", 1)[1]
+        _pg.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
 @pytest.fixture(scope="session")
