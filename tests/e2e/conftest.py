@@ -100,13 +100,17 @@ def _cluster():
     return _pg
 
 
+def new_pg_db():
+    """The URI of a new, empty database on the session's PostgreSQL cluster (either mode)."""
+    return _cluster().create("e2e_%d_%d" % (os.getpid(), next(_names)))
+
+
 def to_db(data):
     """On PostgreSQL: copy data's laurel.db (just made by `laurel demo` or `laurel init`) into
     a new database with `laurel migrate-db` and remember it as data's.  On SQLite: nothing."""
     if not ON_PG:
         return None
-    pg = _cluster()
-    uri = pg.create("e2e_%d_%d" % (os.getpid(), next(_names)))
+    uri = new_pg_db()
     r = subprocess.run([LAUREL_BIN, "migrate-db", "--from", data, "--to", uri],
                        capture_output=True, timeout=DEMO_TIMEOUT)
     assert r.returncode == 0, ("expected `laurel migrate-db` of %s to exit 0, saw %d: %s %s"
@@ -159,7 +163,7 @@ def db_copy(src, dst):
         d.close()
         return
     pg = _cluster()
-    new = pg.create("e2e_%d_%d" % (os.getpid(), next(_names)))
+    new = new_pg_db()
     dump = subprocess.run([os.path.join(pg.bindir, "pg_dump"), "-Fc", uri], capture_output=True,
                           timeout=600)
     assert dump.returncode == 0, "pg_dump: %s" % dump.stderr.decode()[-2000:]
