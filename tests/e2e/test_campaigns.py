@@ -506,8 +506,8 @@ def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_
         assert r.status_code == 303, r.status_code
 
 
-@pytest.mark.skipif(ON_PG, reason="SQLite's numbered migration 014 (PostgreSQL's schema is made "
-                    "whole; its numbered migrations are not yet run)")
+@pytest.mark.skipif(ON_PG, reason="its subject is SQLite's migration 014 on a database made "
+                    "before it (PRAGMA user_version); PostgreSQL's schema starts past it")
 def test_existing_roles_become_roles_of_the_campaigns_they_serve():
     """Migration 014 on a database made before roles per campaign: each reviewer and
     recommender is bound to the campaigns they served and to every running one, so the demo's
