@@ -21,7 +21,7 @@ import uuid
 import pytest
 import requests
 
-from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, ON_PG, csrf, finish, login,
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
                       make_demo)
 
 TTL_S = 5.0
@@ -64,8 +64,6 @@ def delta(before, after):
     return after["hits"] - before["hits"], after["misses"] - before["misses"]
 
 
-@pytest.mark.skipif(ON_PG, reason="on PostgreSQL every write moves every table's page "
-                    "generation (store_open_pg, changes.c): a draft save empties the page cache")
 def test_draft_save_keeps_public_pages(world):
     base = world.url
     unit = login(base, SUBMITTER)
