@@ -9,6 +9,7 @@ demo's stage 3 复评 when `laurel demo` builds it, else a private round), becau
 these tests change assignments and the stage while it serves.
 """
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -389,7 +390,8 @@ def test_closed_stage(rnd, people):
     c = rnd.db()
     try:
         old = c.execute("SELECT ends_at FROM stage WHERE id = ?", (rnd.stage,)).fetchone()[0]
-        c.execute("UPDATE stage SET ends_at = date('now', '-2 days') WHERE id = ?", (rnd.stage,))
+        c.execute("UPDATE stage SET ends_at = ? WHERE id = ?",
+                  (time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400)), rnd.stage))
         c.commit()
         # Past ends_at: readable, not writable.
         page = parse_html(a["s"].get(rnd.url + path, timeout=HTTP_TIMEOUT), path)
