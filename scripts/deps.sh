@@ -15,10 +15,11 @@ build_pkgs=(gcc pkg-config meson ninja-build python3
     libpq-dev)
 # zlib1g-dev: libxlsxwriter links -lz, and its -dev package does not depend on it.
 # libpq-dev: the store's PostgreSQL driver; postgresql (tests): the server its tests start;
-# nginx-light (tests): in front of two nodes on one PostgreSQL (test_pg_nodes.py).
+# nginx-light (tests): in front of two nodes on one PostgreSQL (test_pg_nodes.py);
+# python3-psycopg2 (tests): the end-to-end suite's own reads and writes on PostgreSQL.
 test_pkgs=(clang libclang-rt-14-dev libcmocka-dev python3-pytest python3-requests
     chromium fonts-noto-cjk nodejs npm python3-aiosmtpd poppler-utils
-    postgresql nginx-light)
+    postgresql nginx-light python3-psycopg2)
 bench_pkgs=(wrk nginx-light python3-requests curl sqlite3
     valgrind)
 

@@ -72,15 +72,16 @@ struct options {
     long header_timeout_s;     /* serve: --header-timeout; 0: the server's default */
     unsigned max_conns;        /* serve: --max-connections; 0: 4096 */
     unsigned lane_from_us;     /* serve: --read-lane-us; 0: the server's default */
-    const char *db;            /* serve: --db postgresql://... or LAUREL_DB; NULL: SQLite */
+    const char *db;            /* --db postgresql://... or LAUREL_DB; NULL: SQLite */
 };
 
 /* The shared options, as `laurel help` prints them after the commands. */
 static const char options_help[] =
     "options:\n"
     "  --data DIR          data folder (default ./data)\n"
-    "  --db URI            serve: keep the data in PostgreSQL (postgresql://...; also\n"
-    "                      LAUREL_DB); the data folder keeps the uploads and the key\n"
+    "  --db URI            keep the data in PostgreSQL (postgresql://...; also\n"
+    "                      LAUREL_DB); the data folder keeps the uploads and the key;\n"
+    "                      every command that opens the store takes it (not demo)\n"
     "  --listen ADDR:PORT  address to serve on (default 127.0.0.1:8080)\n"
     "  --threads N         server threads (default: one per core)\n"
     "  --base-url URL      absolute URL of the site, for feeds and sitemaps\n"
@@ -190,7 +191,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 static int cmd_init(const struct options *o)
 {
     char err[512];
-    struct store *st = store_open(o->data, 1, err, sizeof err);
+    struct store *st = store_open_db(o->data, o->db, 1, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
@@ -221,6 +222,11 @@ static int cmd_demo(const struct options *o)
         fprintf(stderr, "laurel: %s already holds a database; remove the folder first\n",
                 o->data);
         return 1;
+    }
+    if (o->db) {
+        fprintf(stderr, "laurel: demo makes a SQLite database; copy it into PostgreSQL with "
+                        "laurel migrate-db\n");
+        return 2;
     }
     double t0 = clock_ms();
     struct store *st = store_open(o->data, 1, err, sizeof err);
@@ -299,7 +305,7 @@ static int cmd_user_add(const struct options *o)
         return 1;
     }
     explicit_bzero(password, sizeof password);
-    struct store *st = store_open(o->data, 0, err, sizeof err);
+    struct store *st = store_open_db(o->data, o->db, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
@@ -353,14 +359,13 @@ static int cmd_serve(const struct options *o)
         return 1;
     }
     /* On PostgreSQL, nodes share the data folder; on SQLite it is one server's alone. */
-    const char *db = o->db ? o->db : getenv("LAUREL_DB");
+    const char *db = store_db_uri(o->db);
     struct stat ds;
     if (!db && stat(o->data, &ds) == 0 && store_lock(o->data, err, sizeof err) < 0) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
     }
-    struct store *st = db ? store_open_pg(o->data, db, err, sizeof err)
-                          : store_open(o->data, 0, err, sizeof err);
+    struct store *st = store_open_db(o->data, db, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;
@@ -487,7 +492,8 @@ struct command {
 
 /* Every command, in the order `laurel help` lists them. */
 static const struct command commands[] = {
-    {"init", NULL, "create an empty database in the data folder", ARGS_OPTIONS, cmd_init, NULL},
+    {"init", NULL, "create an empty database in the data folder (or in --db)", ARGS_OPTIONS,
+     cmd_init, NULL},
     {"demo", NULL, "create the demo campaign (2019, about 4,000 cases)", ARGS_OPTIONS, cmd_demo,
      NULL},
     {"serve", NULL, "serve the public site and the API", ARGS_OPTIONS, cmd_serve, NULL},
@@ -496,27 +502,30 @@ static const struct command commands[] = {
      "the password is read from standard input",
      ARGS_OPTIONS, cmd_user_add, NULL},
     {"routes", NULL, "print the route table (JSON)", ARGS_OPTIONS, cmd_routes, NULL},
-    {"assign", NULL, "propose a review stage's assignments: --stage N [--dry-run]", ARGS_OWN, NULL,
-     review_assign_main},
-    {"rank", NULL, "print a review stage's ranking: --stage N", ARGS_OWN, NULL, rank_run_main},
-    {"dedupe", NULL, "print near-duplicate cases under review: [--threshold T]", ARGS_OWN, NULL,
-     dedupe_run_main},
+    {"assign", NULL, "propose a review stage's assignments: --stage N [--dry-run] [--db URI]",
+     ARGS_OWN, NULL, review_assign_main},
+    {"rank", NULL, "print a review stage's ranking: --stage N [--db URI]", ARGS_OWN, NULL,
+     rank_run_main},
+    {"dedupe", NULL, "print near-duplicate cases under review: [--threshold T] [--db URI]",
+     ARGS_OWN, NULL, dedupe_run_main},
     {"version", "--version", "print the version", ARGS_NONE, cmd_version, NULL},
     {"help", "--help", "print this help", ARGS_NONE, cmd_help, NULL},
     {"migrate-db", NULL,
      "copy a data folder's database into an empty PostgreSQL database:\n"
      "--from DATA_DIR --to postgresql://USER@HOST/DB (or LAUREL_DB)",
      ARGS_OWN, NULL, migrate_db_main},
-    {"audit verify", NULL, "re-check the audit chain and the vote batches: [--data DIR]",
-     ARGS_OWN, NULL, audit_verify_main},
+    {"audit verify", NULL,
+     "re-check the audit chain and the vote batches: [--data DIR] [--db URI]", ARGS_OWN, NULL,
+     audit_verify_main},
     {"publish-statement", NULL,
-     "issue a signed results statement of the published campaign: [--data DIR] [--out FILE]",
+     "issue a signed results statement of the published campaign: [--data DIR] [--out FILE]\n"
+     "[--db URI]",
      ARGS_OWN, NULL, publish_statement_main},
     {"verify-results", NULL,
-     "check a results statement: STATEMENT [--key PUBKEY] [--data DIR]", ARGS_OWN, NULL,
-     verify_results_main},
+     "check a results statement: STATEMENT [--key PUBKEY] [--data DIR] [--db URI]", ARGS_OWN,
+     NULL, verify_results_main},
     {"export-site", NULL,
-     "write the public site as static files: DIR [--data DIR] [--live-url URL]\n"
+     "write the public site as static files: DIR [--data DIR] [--db URI] [--live-url URL]\n"
      "[--base-url URL] [--lang zh-CN|en]",
      ARGS_OWN, NULL, export_site_main},
 };

@@ -3,7 +3,8 @@
 #   0. the release build as `make run` makes it, seeing only the build packages;
 #   1. the release build and its unit tests (cmocka);
 #   2. the AddressSanitizer + UndefinedBehaviorSanitizer build: unit tests again;
-#   3. the end-to-end suite (pytest) against the real binary, release and sanitized;
+#   3. the end-to-end suite (pytest) against the real binary, release and sanitized, and the
+#      release binary's again on PostgreSQL (LAUREL_E2E_DB=postgresql: a throwaway cluster);
 #   4. each fuzz target (libFuzzer, clang) for FUZZ_SECONDS on its corpus;
 #   5. the browser test (playwright-core driving Debian's chromium).
 # Build folders: build/, build-asan/, build-fuzz/.
@@ -44,6 +45,9 @@ meson test -C build-asan --suite unit --print-errorlogs
 
 step "end-to-end tests (release)"
 LAUREL_BIN=$PWD/build/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
+
+step "end-to-end tests on PostgreSQL (release)"
+LAUREL_E2E_DB=postgresql LAUREL_BIN=$PWD/build/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
 
 step "end-to-end tests (sanitized)"
 LAUREL_BIN=$PWD/build-asan/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e

@@ -518,29 +518,31 @@ static int64_t stage_by_seq(struct store *st, int seq)
 
 int review_assign_main(int argc, char **argv)
 {
-    const char *data = "./data";
+    const char *data = "./data", *db = NULL;
     int seq = 0, dry_run = 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--data") == 0 && i + 1 < argc)
             data = argv[++i];
+        else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
         else if (strcmp(argv[i], "--stage") == 0 && i + 1 < argc)
             seq = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dry-run") == 0)
             dry_run = 1;
         else {
             fprintf(stderr, "laurel assign: unknown or incomplete option '%s'\n"
-                            "usage: laurel assign --data DIR --stage N [--dry-run]\n",
+                            "usage: laurel assign --data DIR [--db URI] --stage N [--dry-run]\n",
                     argv[i]);
             return 2;
         }
     }
     if (seq <= 0) {
-        fprintf(stderr, "usage: laurel assign --data DIR --stage N [--dry-run]\n"
+        fprintf(stderr, "usage: laurel assign --data DIR [--db URI] --stage N [--dry-run]\n"
                         "  N: the stage's number in the campaign under review\n");
         return 2;
     }
     char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
+    struct store *st = store_open_db(data, db, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         return 1;

@@ -84,8 +84,9 @@ double dedupe_run_similarity(json_t *a, json_t *b)
 
 /* ------------------------------------------------------------ laurel dedupe */
 
-/* --data DIR and --threshold T; 0 or -1 (message printed). */
-static int cli_options(int argc, char **argv, const char **data, double *threshold)
+/* --data DIR, --db URI and --threshold T; 0 or -1 (message printed). */
+static int cli_options(int argc, char **argv, const char **data, const char **db,
+                       double *threshold)
 {
     for (int i = 2; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -95,6 +96,8 @@ static int cli_options(int argc, char **argv, const char **data, double *thresho
         }
         if (strcmp(a, "--data") == 0) {
             *data = v;
+        } else if (strcmp(a, "--db") == 0) {
+            *db = v;
         } else if (strcmp(a, "--threshold") == 0 && dedupe_run_threshold(v) > 0) {
             *threshold = dedupe_run_threshold(v);
         } else {
@@ -105,11 +108,11 @@ static int cli_options(int argc, char **argv, const char **data, double *thresho
     return 0;
 }
 
-/* The store in folder data, opened for the command, or NULL (message printed). */
-static struct store *cli_store(const char *data)
+/* The store of folder data (or db), opened for the command, or NULL (message printed). */
+static struct store *cli_store(const char *data, const char *db)
 {
     char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
+    struct store *st = store_open_db(data, db, 0, err, sizeof err);
     if (!st)
         fprintf(stderr, "laurel: %s\n", err);
     return st;
@@ -117,14 +120,14 @@ static struct store *cli_store(const char *data)
 
 int dedupe_run_main(int argc, char **argv)
 {
-    const char *data = "./data";
+    const char *data = "./data", *db = NULL;
     double threshold = DEDUPE_RUN_DEFAULT;
-    if (cli_options(argc, argv, &data, &threshold) != 0) {
-        fputs("usage: laurel dedupe [--threshold T] [--data DIR]  (T in 0.05..1, default 0.5)\n",
+    if (cli_options(argc, argv, &data, &db, &threshold) != 0) {
+        fputs("usage: laurel dedupe [--threshold T] [--data DIR] [--db URI]  (T in 0.05..1, default 0.5)\n",
               stderr);
         return 2;
     }
-    struct store *st = cli_store(data);
+    struct store *st = cli_store(data, db);
     if (!st)
         return 1;
     int rc = 1, n = 0, npairs = 0;

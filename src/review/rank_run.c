@@ -192,8 +192,9 @@ static int positive(const char *v, int *out)
     return 1;
 }
 
-/* --data DIR and --stage N; 0 or -1 (message printed). */
-static int cli_options(int argc, char **argv, const char **data, int *stage)
+/* --data DIR, --db URI and --stage N; 0 or -1 (message printed). */
+static int cli_options(int argc, char **argv, const char **data, const char **db,
+                       int *stage)
 {
     for (int i = 2; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -203,6 +204,8 @@ static int cli_options(int argc, char **argv, const char **data, int *stage)
         }
         if (strcmp(a, "--data") == 0) {
             *data = v;
+        } else if (strcmp(a, "--db") == 0) {
+            *db = v;
         } else if (strcmp(a, "--stage") != 0 || !positive(v, stage)) {
             fprintf(stderr, "laurel: unknown or bad option '%s %s'\n", a, v);
             return -1;
@@ -211,11 +214,11 @@ static int cli_options(int argc, char **argv, const char **data, int *stage)
     return 0;
 }
 
-/* The store in folder data, opened for the command, or NULL (message printed). */
-static struct store *cli_store(const char *data)
+/* The store of folder data (or db), opened for the command, or NULL (message printed). */
+static struct store *cli_store(const char *data, const char *db)
 {
     char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
+    struct store *st = store_open_db(data, db, 0, err, sizeof err);
     if (!st)
         fprintf(stderr, "laurel: %s\n", err);
     return st;
@@ -231,15 +234,15 @@ static const char *cli_num(char *buf, size_t n, json_t *v)
 
 int rank_run_main(int argc, char **argv)
 {
-    const char *data = "./data";
+    const char *data = "./data", *db = NULL;
     int seq = 0;
-    if (cli_options(argc, argv, &data, &seq) != 0 || seq <= 0) {
-        fputs("usage: laurel rank --stage N [--data DIR]\n"
+    if (cli_options(argc, argv, &data, &db, &seq) != 0 || seq <= 0) {
+        fputs("usage: laurel rank --stage N [--data DIR] [--db URI]\n"
               "  N: the stage's number in the campaign under review (1 = the first stage)\n",
               stderr);
         return 2;
     }
-    struct store *st = cli_store(data);
+    struct store *st = cli_store(data, db);
     if (!st)
         return 1;
     int rc = 1;

@@ -40,6 +40,15 @@ struct store *store_open(const char *dir, int create, char *err, size_t errlen);
  * driver (docs/ARCHITECTURE.md) find nothing on it.
  */
 struct store *store_open_pg(const char *dir, const char *uri, char *err, size_t errlen);
+/* db, else LAUREL_DB from the environment, when either names a database; else NULL. */
+const char *store_db_uri(const char *db);
+/*
+ * The store a command opens: on PostgreSQL when store_db_uri(db) names a
+ * database (store_open_pg, the schema created in an empty one), else the
+ * data folder's SQLite database (store_open, creating it with `create`).
+ */
+struct store *store_open_db(const char *dir, const char *db, int create, char *err,
+                            size_t errlen);
 /* Flush counters, stop the writer, close every connection. */
 void store_close(struct store *st);
 

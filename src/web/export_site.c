@@ -391,7 +391,7 @@ static int has_entries(const char *dir)
 
 static int usage(void)
 {
-    fputs("usage: laurel export-site DIR [--data DIR] [--live-url URL] [--base-url URL] "
+    fputs("usage: laurel export-site DIR [--data DIR] [--db URI] [--live-url URL] [--base-url URL] "
           "[--lang zh-CN|en]\n",
           stderr);
     return 2;
@@ -444,7 +444,7 @@ static int export_all(struct export *x)
 
 int export_site_main(int argc, char **argv)
 {
-    const char *data = "./data", *base = NULL;
+    const char *data = "./data", *base = NULL, *db = NULL;
     struct export x = {.lang = LANG_ZH, .lock = PTHREAD_MUTEX_INITIALIZER,
                        .more = PTHREAD_COND_INITIALIZER};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -453,6 +453,8 @@ int export_site_main(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--data") == 0 && v)
             data = v, i++;
+        else if (strcmp(a, "--db") == 0 && v)
+            db = v, i++;
         else if (strcmp(a, "--live-url") == 0 && v && strncmp(v, "http", 4) == 0)
             x.live_url = v, i++;
         else if (strcmp(a, "--base-url") == 0 && v && strncmp(v, "http", 4) == 0)
@@ -482,7 +484,7 @@ int export_site_main(int argc, char **argv)
         fputs("laurel: cannot start the worker thread\n", stderr);
         return 1;
     }
-    struct store *st = store_open(data, 0, err, sizeof err);
+    struct store *st = store_open_db(data, db, 0, err, sizeof err);
     if (!st) {
         fprintf(stderr, "laurel: %s\n", err);
         worker_stop();

@@ -21,10 +21,11 @@ static const char *option(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
-static struct store *open_store(const char *data)
+/* The store of folder data, or of db (store_open_db), or NULL (message printed). */
+static struct store *open_store(const char *data, const char *db)
 {
     char err[512];
-    struct store *st = store_open(data, 0, err, sizeof err);
+    struct store *st = store_open_db(data, db, 0, err, sizeof err);
     if (!st)
         fprintf(stderr, "laurel: %s\n", err);
     return st;
@@ -32,17 +33,19 @@ static struct store *open_store(const char *data)
 
 int audit_verify_main(int argc, char **argv)
 {
-    const char *data = "./data";
+    const char *data = "./data", *db = NULL;
     for (int i = 3; i < argc; i++) {
         const char *v;
         if ((v = option(argc, argv, &i, "--data")))
             data = v;
+        else if ((v = option(argc, argv, &i, "--db")))
+            db = v;
         else {
-            fputs("usage: laurel audit verify [--data DIR]\n", stderr);
+            fputs("usage: laurel audit verify [--data DIR] [--db URI]\n", stderr);
             return 2;
         }
     }
-    struct store *st = open_store(data);
+    struct store *st = open_store(data, db);
     if (!st)
         return 1;
     double t0 = clock_ms();
@@ -99,21 +102,23 @@ static int save_statement(struct store *st, int64_t id, const char *path)
 
 int publish_statement_main(int argc, char **argv)
 {
-    const char *data = "./data", *out = NULL;
+    const char *data = "./data", *out = NULL, *db = NULL;
     for (int i = 2; i < argc; i++) {
         const char *v;
         if ((v = option(argc, argv, &i, "--data")))
             data = v;
+        else if ((v = option(argc, argv, &i, "--db")))
+            db = v;
         else if ((v = option(argc, argv, &i, "--out")))
             out = v;
         else {
-            fputs("usage: laurel publish-statement [--data DIR] [--out FILE]\n"
+            fputs("usage: laurel publish-statement [--data DIR] [--db URI] [--out FILE]\n"
                   "  issue a signed results statement of the published campaign\n",
                   stderr);
             return 2;
         }
     }
-    struct store *st = open_store(data);
+    struct store *st = open_store(data, db);
     if (!st)
         return 1;
     int64_t id = 0;
@@ -153,11 +158,13 @@ static char *slurp(const char *path, size_t max, size_t *len)
 
 int verify_results_main(int argc, char **argv)
 {
-    const char *data = NULL, *key = NULL, *file = NULL;
+    const char *data = NULL, *key = NULL, *file = NULL, *db = NULL;
     for (int i = 2; i < argc; i++) {
         const char *v;
         if ((v = option(argc, argv, &i, "--data")))
             data = v;
+        else if ((v = option(argc, argv, &i, "--db")))
+            db = v;
         else if ((v = option(argc, argv, &i, "--key")))
             key = v;
         else if (argv[i][0] != '-' && !file)
@@ -166,7 +173,7 @@ int verify_results_main(int argc, char **argv)
             file = NULL, i = argc;
     }
     if (!file) {
-        fputs("usage: laurel verify-results STATEMENT [--key PUBKEY] [--data DIR]\n"
+        fputs("usage: laurel verify-results STATEMENT [--key PUBKEY] [--data DIR] [--db URI]\n"
               "  PUBKEY: the site's public key, as a file (signing.pub) or its base64 text;\n"
               "  DIR: check the statement against that data folder's campaign and audit chain\n",
               stderr);
@@ -206,7 +213,7 @@ int verify_results_main(int argc, char **argv)
            json_string_value(json_object_get(json_object_get(c.payload, "audit"), "head")));
     int out = 0;
     if (data) {
-        struct store *st = open_store(data);
+        struct store *st = open_store(data, db);
         char why[256] = "";
         int m = st ? store_statement_matches(st, c.payload, why, sizeof why) : RC_ERROR;
         if (st)

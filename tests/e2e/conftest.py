@@ -12,14 +12,24 @@ check its stderr.  The helpers at the end sign the demo's accounts in (login,
 csrf) and read pages and JSON.
 
 Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
+
+The suite runs on SQLite by default and on PostgreSQL with LAUREL_E2E_DB=postgresql: then
+one throwaway PostgreSQL cluster serves the session (pgcluster.py), each data folder the
+tests make is copied by `laurel migrate-db` into a database of its own (to_db), and every
+server and command on that folder is given its --db (db_uri_of, db_args).  Tests read and
+write the database through db_connect (sqlite3 on SQLite, psycopg2 on PostgreSQL, the same
+SQL with ? placeholders), never by opening laurel.db themselves.
 """
+import atexit
 import contextlib
 import html.parser
+import itertools
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -27,6 +37,8 @@ import time
 import pytest
 import requests
 from urllib3.util.retry import Retry
+
+from pgcluster import pg_cluster
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -64,6 +76,255 @@ def _retrying_adapter_init(self, *args, **kw):
 
 
 requests.adapters.HTTPAdapter.__init__ = _retrying_adapter_init
+
+
+# ---------------------------------------------------------------- the database under test
+
+# "sqlite" (the default) or "postgresql": which database every server of the suite serves.
+E2E_DB = os.environ.get("LAUREL_E2E_DB", "sqlite")
+assert E2E_DB in ("sqlite", "postgresql"), (
+    "LAUREL_E2E_DB: expected sqlite or postgresql, saw %r" % E2E_DB)
+ON_PG = E2E_DB == "postgresql"
+
+_pg = None  # the session's cluster, started at the first database it needs
+_uris = {}  # realpath of a data folder -> its PostgreSQL database's URI
+_names = itertools.count(1)
+
+
+def _cluster():
+    global _pg
+    if _pg is None:
+        cm = pg_cluster()  # skips (outside CI) when no PostgreSQL is installed
+        _pg = cm.__enter__()
+        atexit.register(cm.__exit__, None, None, None)
+    return _pg
+
+
+def new_pg_db():
+    """The URI of a new, empty database on the session's PostgreSQL cluster (either mode)."""
+    return _cluster().create("e2e_%d_%d" % (os.getpid(), next(_names)))
+
+
+def to_db(data):
+    """On PostgreSQL: copy data's laurel.db (just made by `laurel demo` or `laurel init`) into
+    a new database with `laurel migrate-db` and remember it as data's.  On SQLite: nothing."""
+    if not ON_PG:
+        return None
+    uri = new_pg_db()
+    r = subprocess.run([LAUREL_BIN, "migrate-db", "--from", data, "--to", uri],
+                       capture_output=True, timeout=DEMO_TIMEOUT)
+    assert r.returncode == 0, ("expected `laurel migrate-db` of %s to exit 0, saw %d: %s %s"
+                               % (data, r.returncode, r.stdout.decode()[-500:],
+                                  r.stderr.decode()[-2000:]))
+    # The SQLite file goes: a test that still opened it would read a stale copy, not fail.
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(os.path.join(data, "laurel.db" + suffix)):
+            os.unlink(os.path.join(data, "laurel.db" + suffix))
+    _uris[os.path.realpath(data)] = uri
+    return uri
+
+
+def db_uri_of(data):
+    """The PostgreSQL database of the data folder, or None (SQLite, or a folder not copied)."""
+    return _uris.get(os.path.realpath(data))
+
+
+def db_args(data):
+    """The arguments that make a command run on data's database: [--db URI] or []."""
+    uri = db_uri_of(data)
+    return ["--db", uri] if uri else []
+
+
+def db_connect(data, readonly=False):
+    """A connection to data's database, used as sqlite3's: execute(sql, params) with ?
+    placeholders, fetchone/fetchall, commit, close.  sqlite3 on SQLite (read-only with
+    readonly); on PostgreSQL psycopg2 in autocommit, behind the same methods."""
+    uri = db_uri_of(data)
+    if not uri:
+        path = os.path.join(data, "laurel.db")
+        if readonly:
+            return sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=30)
+        return sqlite3.connect(path, timeout=30)
+    return _PgConn(uri, readonly)
+
+
+def db_copy(src, dst):
+    """Copy data folder src's database to data folder dst (made if missing), as it is now,
+    while a server may still be running on src: SQLite's backup, or on PostgreSQL pg_dump
+    into a new database remembered as dst's.  Files (key, uploads) are not copied."""
+    os.makedirs(dst, exist_ok=True)
+    uri = db_uri_of(src)
+    if not uri:
+        s = sqlite3.connect("file:%s?mode=ro" % os.path.join(src, "laurel.db"), uri=True,
+                            timeout=30)
+        d = sqlite3.connect(os.path.join(dst, "laurel.db"))
+        s.backup(d)
+        s.close()
+        d.close()
+        return
+    pg = _cluster()
+    new = new_pg_db()
+    dump = subprocess.run([os.path.join(pg.bindir, "pg_dump"), "-Fc", uri], capture_output=True,
+                          timeout=600)
+    assert dump.returncode == 0, "pg_dump: %s" % dump.stderr.decode()[-2000:]
+    r = subprocess.run([os.path.join(pg.bindir, "pg_restore"), "--no-owner", "-d", new],
+                       input=dump.stdout, capture_output=True, timeout=600)
+    assert r.returncode == 0, "pg_restore: %s" % r.stderr.decode()[-2000:]
+    _uris[os.path.realpath(dst)] = new
+
+
+def db_columns(data, table):
+    """The column names of table in data's database, in their order."""
+    if not db_uri_of(data):
+        return [r[1] for r in db_rows(data, 'PRAGMA table_info("%s")' % table)]
+    return [r[0] for r in db_rows(data, "SELECT column_name FROM information_schema.columns "
+                                        "WHERE table_schema = current_schema() AND "
+                                        "table_name = ? ORDER BY ordinal_position", (table,))]
+
+
+def db_tables(data):
+    """The names of the ordinary tables of data's database (not SQLite's virtual ones)."""
+    if not db_uri_of(data):
+        return [r[0] for r in db_rows(data, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+    return [r[0] for r in db_rows(data, "SELECT table_name FROM information_schema.tables "
+                                        "WHERE table_schema = current_schema() AND "
+                                        "table_type = 'BASE TABLE'")]
+
+
+def db_errors():
+    """The exceptions a refused statement raises through db_connect (for pytest.raises)."""
+    if not ON_PG:
+        return sqlite3.DatabaseError
+    import psycopg2
+    return psycopg2.Error
+
+
+def db_rows(data, sql, params=()):
+    """Every row of one query on data's database, as tuples."""
+    c = db_connect(data, readonly=True)
+    try:
+        return c.execute(sql, params).fetchall()
+    finally:
+        c.close()
+
+
+def db_exec(data, sql, params=()):
+    """Run one changing statement on data's database and commit it; the rows it changed."""
+    c = db_connect(data)
+    try:
+        n = c.execute(sql, params).rowcount
+        c.commit()
+        return n
+    finally:
+        c.close()
+
+
+def _pg_sql(sql, params):
+    """sqlite3's placeholders as psycopg2's, outside quotes: ? as %s, ?N as %(pN)s (params
+    then by name), a literal % doubled.  Returns the SQL and the parameters."""
+    out, quote, numbered, i = [], None, False, 0
+    while i < len(sql):
+        ch = sql[i]
+        i += 1
+        if quote:
+            out.append("%%" if ch == "%" else ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            m = re.match(r"\d+", sql[i:])
+            if m:
+                numbered = True
+                out.append("%%(p%s)s" % m.group(0))
+                i += len(m.group(0))
+            else:
+                out.append("%s")
+        else:
+            out.append("%%" if ch == "%" else ch)
+    params = tuple(params)
+    if numbered:
+        params = {"p%d" % (k + 1): v for k, v in enumerate(params)}
+    return "".join(out), params
+
+
+class _PgCursor:
+    def __init__(self, conn, cur):
+        self._conn, self._cur = conn, cur
+
+    def fetchone(self):
+        return self._cur.fetchone() if self._cur.description else None
+
+    def fetchall(self):
+        return self._cur.fetchall() if self._cur.description else []
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+    @property
+    def rowcount(self):
+        return self._cur.rowcount
+
+    @property
+    def lastrowid(self):
+        """The id the last INSERT took from its identity column (lastval())."""
+        with self._conn.cursor() as c:
+            c.execute("SELECT lastval()")
+            return c.fetchone()[0]
+
+    @property
+    def description(self):
+        return self._cur.description
+
+
+class _PgConn:
+    def __init__(self, uri, readonly):
+        import psycopg2  # Debian's python3-psycopg2 (scripts/deps.sh test packages)
+        import psycopg2.extensions as ext
+        self._c = psycopg2.connect(uri)
+        # Values as sqlite3 gives them: dates and times as their text, sums as numbers.
+        for oid, name, cast in ((ext.DATE.values, "DATE_TEXT", lambda v, c: v),
+                                (ext.PYDATETIME.values + ext.PYDATETIMETZ.values, "TS_TEXT",
+                                 lambda v, c: v),
+                                (ext.DECIMAL.values, "NUMBER",
+                                 lambda v, c: None if v is None else float(v)
+                                 if "." in v or "e" in v.lower() else int(v))):
+            ext.register_type(ext.new_type(oid, name, cast), self._c)
+        self._c.autocommit = True
+        if readonly:
+            self._c.set_session(readonly=True, autocommit=True)
+
+    def execute(self, sql, params=()):
+        cur = self._c.cursor()
+        if params:
+            cur.execute(*_pg_sql(sql, params))
+        else:
+            cur.execute(sql)
+        return _PgCursor(self._c, cur)
+
+    def executemany(self, sql, seq):
+        cur = self._c.cursor()
+        seq = [_pg_sql(sql, p) for p in seq]
+        if seq:
+            cur.executemany(seq[0][0], [p for _, p in seq])
+        return _PgCursor(self._c, cur)
+
+    def cursor(self):
+        return self
+
+    def commit(self):
+        pass  # autocommit: each statement is committed as it runs
+
+    def close(self):
+        self._c.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False  # as sqlite3's: the block does not close the connection
 
 
 def free_port():
@@ -106,7 +367,7 @@ class LaurelServer:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data", self.data, "--listen",
                  "127.0.0.1:%d" % self.port, "--access-log", self.access_log]
-                + self.extra_args,
+                + db_args(self.data) + self.extra_args,
                 stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=self.workdir)
             if self.stdout is None:
                 out.close()
@@ -178,7 +439,8 @@ class LaurelServer:
 
 def make_demo(workdir, *args):
     """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks it made the
-    database, and returns the data folder."""
+    database, copies it to PostgreSQL when the suite runs there (to_db), and returns the
+    data folder."""
     assert os.access(LAUREL_BIN, os.X_OK), (
         "expected an executable laurel at %s (set LAUREL_BIN or run ninja -C build); "
         "saw none" % LAUREL_BIN)
@@ -190,6 +452,7 @@ def make_demo(workdir, *args):
         % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
     assert os.path.exists(os.path.join(data, "laurel.db")), (
         "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
+    to_db(data)  # on PostgreSQL: the file copied, then removed
     return data
 
 
@@ -210,7 +473,8 @@ def demo_server(prefix, *extra_args, cases=200):
 
 def finish(srv, workdir):
     """Stops srv if it runs (graceful, exit 0), checks that its stderr holds no sanitizer
-    report, and removes workdir (kept with LAUREL_E2E_KEEP=1).  srv may be None."""
+    report, and removes workdir and its PostgreSQL databases (kept with LAUREL_E2E_KEEP=1).
+    srv may be None."""
     try:
         if srv is not None:
             if srv.proc is not None:
@@ -221,6 +485,15 @@ def finish(srv, workdir):
     finally:
         if not os.environ.get("LAUREL_E2E_KEEP"):
             shutil.rmtree(workdir, ignore_errors=True)
+            drop_dbs(workdir)
+
+
+def drop_dbs(workdir):
+    """Drop the PostgreSQL databases of the data folders under workdir (their servers stopped)."""
+    under = os.path.realpath(workdir) + os.sep
+    for data in [d for d in _uris if d.startswith(under)]:
+        name = _uris.pop(data).split("?")[0].rsplit("/", 1)[1]
+        _pg.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
 @pytest.fixture(scope="session")

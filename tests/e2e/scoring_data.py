@@ -8,21 +8,19 @@ starts its own server on its own demo (class Round), because it changes the data
 """
 import hashlib
 import os
-import sqlite3
 import tempfile
 
-from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import LAUREL_BIN, LaurelServer, db_connect, finish, make_demo
 
 # The label order of a stage's pool: the same scrambling as src/store/sqlite_scoring.c.
 POOL_SQL = (
     "SELECT case_id, row_number() OVER (ORDER BY (case_id * 2654435761 + ?1 * 40503) "
     "% 1000003, case_id) FROM (SELECT case_id FROM stage_case WHERE stage_id = ?1 "
-    "UNION SELECT case_id FROM assignment WHERE stage_id = ?1)")
+    "UNION SELECT case_id FROM assignment WHERE stage_id = ?1) pool")
 
 
 def connect(data):
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
-    c.execute("PRAGMA busy_timeout = 30000")
+    c = db_connect(data)
     return c
 
 
@@ -93,7 +91,7 @@ class Round:
         try:
             return c.execute(
                 "SELECT DISTINCT u.id, u.email, coalesce(v.region_code, '') FROM assignment a "
-                "JOIN user u ON u.id = a.user_id LEFT JOIN reviewer v ON v.user_id = u.id "
+                "JOIN \"user\" u ON u.id = a.user_id LEFT JOIN reviewer v ON v.user_id = u.id "
                 "WHERE a.stage_id = ? AND a.state = 'released' ORDER BY u.id",
                 (self.stage,)).fetchall()
         finally:

@@ -24,7 +24,6 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 import struct
 import subprocess
 import urllib.parse
@@ -33,7 +32,7 @@ import zlib
 import pytest
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, db_args, db_connect, db_rows
 
 OTHER_PASSWORD = "access-password-1"
 OTHER_REGION = "330000"
@@ -55,7 +54,7 @@ BAD_TOKEN = "A" * 43  # well-formed, names nothing
 @pytest.fixture(scope="module", autouse=True)
 def any_number_of_cases_per_unit(laurel_server):
     """The demo unit makes several cases here; the rule of cases per unit is test_rules.py's."""
-    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    db = db_connect(laurel_server.data)
     try:
         with db:
             db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
@@ -480,7 +479,7 @@ def role_of(actor):
 # ---------------------------------------------------------------- the world
 
 def db(server):
-    return sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+    return db_connect(server.data, readonly=True)
 
 
 def db_one(server, sql, *args):
@@ -493,7 +492,7 @@ def db_one(server, sql, *args):
 
 def user_add(server, email, name, role, password, region=None, unit=None):
     cmd = [LAUREL_BIN, "user", "add", "--data", server.data, "--email", email, "--name", name,
-           "--role", role]
+           "--role", role] + db_args(server.data)
     if region:
         cmd += ["--region", region]
     if unit:
@@ -755,7 +754,7 @@ def csrf_probe(world, key):
     srv, a, ids = world["server"], world["actors"], world["ids"]
     base = srv.url
     one = functools.partial(db_one, srv)
-    uid = lambda email: one("SELECT id FROM user WHERE email = ?", email)[0]  # noqa: E731
+    uid = lambda email: one("SELECT id FROM \"user\" WHERE email = ?", email)[0]  # noqa: E731
     sessions = lambda email: one(  # noqa: E731
         "SELECT count(*) FROM session WHERE user_id = ?", uid(email))[0]
     case_state = lambda cid: one(  # noqa: E731
@@ -785,13 +784,13 @@ def csrf_probe(world, key):
         return (who, "/password", {"old_password": OTHER_PASSWORD,
                                    "new_password": "changed-password-9",
                                    "new_password_again": "changed-password-9"}, None,
-                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                lambda: (one("SELECT password_hash FROM \"user\" WHERE email = ?", email),
                          sessions(email), who.get("/me").status_code))
     if key == "POST /admin/users/invite":
         email = "access-csrf-invite-%s@example.org" % secrets.token_hex(3)
         return (a["org"], "/admin/users/invite",
                 {"email": email, "name": "被邀请", "role": "reviewer"}, None,
-                lambda: (one("SELECT count(*) FROM user WHERE email = ?", email),
+                lambda: (one("SELECT count(*) FROM \"user\" WHERE email = ?", email),
                          outbox_count(srv)))
     if key == "POST /invite/{token}":
         email = "access-csrf-invitee-%s@example.org" % secrets.token_hex(3)
@@ -802,7 +801,7 @@ def csrf_probe(world, key):
         tok = link_token(srv, email, "invite")
         return (Actor(base), "/invite/" + tok,
                 {"password": "invitee-pass-1", "password_again": "invitee-pass-1"}, None,
-                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                lambda: (one("SELECT password_hash FROM \"user\" WHERE email = ?", email),
                          one("SELECT count(*) FROM token WHERE used_at IS NOT NULL AND "
                              "user_id = ?", uid(email)), sessions(email)))
     if key in ("POST /reset", "POST /reset/{token}"):
@@ -823,7 +822,7 @@ def csrf_probe(world, key):
         tok = link_token(srv, email, "reset")
         return (Actor(base), "/reset/" + tok,
                 {"password": "reset-pass-123", "password_again": "reset-pass-123"}, None,
-                lambda: (one("SELECT password_hash FROM user WHERE email = ?", email),
+                lambda: (one("SELECT password_hash FROM \"user\" WHERE email = ?", email),
                          one("SELECT count(*) FROM token WHERE used_at IS NOT NULL AND "
                              "user_id = ?", uid(email)), sessions(email)))
     if key == "POST /submit/new":
@@ -909,7 +908,7 @@ def remind_probe(world):
     """A CSRF probe of the deadline reminders: a draft made for it in the open call, so that
     there is someone to remind; what it would change is the outbox."""
     srv, org = world["server"], world["actors"]["org"]
-    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    c = db_connect(srv.data)
     try:
         with c:
             camp = c.execute("SELECT id FROM campaign WHERE status = 'open'").fetchone()[0]
@@ -932,15 +931,15 @@ def user_admin_probe(world, key):
     srv, org = world["server"], world["actors"]["org"]
     one = functools.partial(db_one, srv)
     email = "access-csrf-ua-%s@demo.laurel" % secrets.token_hex(3)
-    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    c = db_connect(srv.data)
     try:
         with c:
-            uid = c.execute("INSERT INTO user (email, name) VALUES (?, 'CSRF 账号')",
+            uid = c.execute("INSERT INTO \"user\" (email, name) VALUES (?, 'CSRF 账号')",
                             (email,)).lastrowid
     finally:
         c.close()
     row = lambda: one("SELECT name, email, disabled, (SELECT count(*) FROM token "  # noqa: E731
-                      "WHERE user_id = ?1) FROM user WHERE id = ?1", uid)
+                      "WHERE user_id = ?1) FROM \"user\" WHERE id = ?1", uid)
     data = {"POST /admin/users/{id}/edit": {"name": "CSRF 改名", "email": email},
             "POST /admin/users/{id}/status": {"action": "disable"},
             "POST /admin/users/{id}/reinvite": {}}[key]
@@ -954,11 +953,11 @@ def campaign_roles_probe(world, key):
     one = functools.partial(db_one, srv)
     email = "access-csrf-roles-%s@demo.laurel" % secrets.token_hex(3)
     user_add(srv, email, "CSRF 角色", "reviewer", OTHER_PASSWORD)
-    uid = one("SELECT id FROM user WHERE email = ?", email)[0]
-    held = lambda: one("SELECT group_concat(campaign_id) FROM (SELECT campaign_id "  # noqa: E731
-                       "FROM campaign_role WHERE user_id = ? ORDER BY 1)", uid)
+    uid = one("SELECT id FROM \"user\" WHERE email = ?", email)[0]
+    held = lambda: db_rows(srv.data, "SELECT campaign_id FROM campaign_role "  # noqa: E731
+                           "WHERE user_id = ? ORDER BY 1", (uid,))
     if key == "POST /admin/users/{id}/roles":
-        c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+        c = db_connect(srv.data)
         try:
             with c:
                 cid = c.execute(
@@ -984,7 +983,7 @@ def campaigns_probe(world, key):
         return (org, "/admin/campaigns",
                 {"name": name, "opens_at": "2031-01-01", "closes_at": "2031-03-01"}, None,
                 lambda: one("SELECT count(*) FROM campaign WHERE name = ?", name)[0])
-    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    c = db_connect(srv.data)
     try:
         with c:
             cid = c.execute(
@@ -1133,7 +1132,8 @@ def flags_probe(world, key):
     sid = exhibition_open(world)
     if key == "POST /admin/stages/{id}/flags":
         return (a["org"], "/admin/stages/%d/flags" % sid, {}, None,
-                lambda: one("SELECT group_concat(id) FROM vote_flag WHERE stage_id = ?", sid))
+                lambda: db_rows(srv.data, "SELECT id FROM vote_flag WHERE stage_id = ? "
+                                "ORDER BY id", (sid,)))
     fid = one("SELECT max(id) FROM vote_flag WHERE stage_id = ? AND voided_at IS NULL", sid)[0]
     return (a["org"], "/admin/stages/%d/flags/%d/void" % (sid, fid), {"reason": "CSRF 测试"},
             None, lambda: one("SELECT count(*) FROM vote WHERE valid = 0")[0])
@@ -1147,12 +1147,12 @@ def review_probe(world, key, account):
     srv = world["server"]
     one = functools.partial(db_one, srv)
     email = account("review")
-    uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+    uid = one("SELECT id FROM \"user\" WHERE email = ?", email)[0]
     sid = review_stage(srv, "released")
     seq = one("SELECT seq FROM stage WHERE id = ?", sid)[0]
     cid = one("SELECT max(case_id) FROM stage_case WHERE stage_id = ?", sid)[0]
     crit = one("SELECT min(id) FROM criterion WHERE stage_id = ?", sid)[0]
-    c = sqlite3.connect(os.path.join(srv.data, "laurel.db"), timeout=30)
+    c = db_connect(srv.data)
     try:
         c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
                   "VALUES (?, ?, ?, 'released')", (sid, cid, uid))
@@ -1180,7 +1180,7 @@ def ranking_probe(world, key):
     path = key.split(" ", 1)[1].replace("{id}", str(sid))
     return (a["org"], path, {"confirm": "1"}, None,
             lambda: db_one(srv, "SELECT s.state, (SELECT count(*) FROM stage_case WHERE "
-                           "stage_id = ?1 AND advanced = 1), (SELECT total(score) FROM "
+                           "stage_id = ?1 AND advanced = 1), (SELECT coalesce(sum(score), 0) FROM "
                            "stage_case WHERE stage_id = ?1) FROM stage s WHERE s.id = ?1", sid))
 
 
@@ -1228,13 +1228,13 @@ def stages_probe(world, key, account):
         return (a["org"], "/admin/stages/%d" % setup, data, None, lambda: stage_row(setup))
     if key == "POST /admin/stages/{id}/reviewers":
         email = account("stage-rv")
-        uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+        uid = one("SELECT id FROM \"user\" WHERE email = ?", email)[0]
         return (a["org"], "/admin/stages/%d/reviewers" % setup,
                 {"user_id": str(uid), "max_load": "0", "expertise": "CSRF"}, None,
                 lambda: one("SELECT count(*) FROM reviewer WHERE user_id = ?", uid))
     if key == "POST /admin/stages/{id}/conflicts":
         email = account("stage-cf")
-        uid = one("SELECT id FROM user WHERE email = ?", email)[0]
+        uid = one("SELECT id FROM \"user\" WHERE email = ?", email)[0]
         cid = one("SELECT min(case_id) FROM stage_case WHERE stage_id = ?", released)[0]
         return (a["org"], "/admin/stages/%d/conflicts" % released,
                 {"action": "add", "case_id": str(cid), "user_id": str(uid), "reason": "CSRF"},
@@ -1255,7 +1255,7 @@ def stages_probe(world, key, account):
 
 
 def uid_unit(srv, email):
-    return db_one(srv, "SELECT r.unit_id FROM user u JOIN user_role r ON r.user_id = u.id "
+    return db_one(srv, "SELECT r.unit_id FROM \"user\" u JOIN user_role r ON r.user_id = u.id "
                   "WHERE u.email = ? AND r.role = 'submitter'", email)[0]
 
 
@@ -1383,7 +1383,7 @@ def ballot_probe(world, key):
     jurors = lambda: one("SELECT count(*), (SELECT count(*) FROM sitting WHERE stage_id = ?1) "  # noqa
                          "FROM juror WHERE stage_id = ?1", sid)
     add = lambda uid: a["org"].post("/admin/stages/%d/jury/add" % sid, {"user_id": str(uid)})  # noqa
-    free = one("SELECT min(user_id) FROM reviewer WHERE active AND user_id NOT IN "
+    free = one("SELECT min(user_id) FROM reviewer WHERE active = 1 AND user_id NOT IN "
                "(SELECT user_id FROM juror WHERE stage_id = ?)", sid)[0]
     if key == "POST /admin/stages/{id}/jury":
         places, quorum = one("SELECT ballot_places, jury_quorum FROM stage WHERE id = ?", sid)
@@ -1396,7 +1396,7 @@ def ballot_probe(world, key):
         assert add(free).status_code == 303
         return (a["org"], "/admin/stages/%d/jury/%d/remove" % (sid, free), {}, None, jurors)
     if key.startswith("POST /ballot/"):
-        rev = one("SELECT id FROM user WHERE email = ?", a["rev"].email)[0]
+        rev = one("SELECT id FROM \"user\" WHERE email = ?", a["rev"].email)[0]
         assert add(rev).status_code in (303, 409)
         case = one("SELECT min(id) FROM \"case\"")[0]
         path = "/ballot/%d" % sid + ("/cast" if key.endswith("/cast") else "")
@@ -1453,7 +1453,7 @@ def test_a_reviewer_or_recommender_of_another_campaign_is_refused(world, base):
     from scoring_data import POOL_SQL
     email = "access-cross-%s@demo.laurel" % secrets.token_hex(3)
     user_add(srv, email, "跨届专家", "reviewer", OTHER_PASSWORD)
-    uid = db_one(srv, "SELECT id FROM user WHERE email = ?", email)[0]
+    uid = db_one(srv, "SELECT id FROM \"user\" WHERE email = ?", email)[0]
     campaign, stage, seq = db_one(
         srv, "SELECT k.id, s.id, s.seq FROM campaign k JOIN stage s ON s.campaign_id = k.id "
         "WHERE k.status = 'review' AND s.kind = 'review' AND s.state = 'released' "
@@ -1462,7 +1462,7 @@ def test_a_reviewer_or_recommender_of_another_campaign_is_refused(world, base):
                     campaign)[0]
     case_id = db_one(srv, "SELECT case_id FROM stage_case WHERE stage_id = ? ORDER BY case_id "
                      "LIMIT 1", stage)[0]
-    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
+    c = db_connect(srv.data)
     try:
         with c:  # assigned and seated while the expert was in this campaign's pool
             c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
@@ -1524,7 +1524,7 @@ def test_a_reviewer_or_recommender_of_another_campaign_is_refused(world, base):
     # A recommender: the region's role is the campaign being run's.
     current = db_one(srv, "SELECT id FROM campaign WHERE status = 'open'")[0]
     rec2 = a["rec2"]
-    rec2_id = db_one(srv, "SELECT id FROM user WHERE email = ?", rec2.email)[0]
+    rec2_id = db_one(srv, "SELECT id FROM \"user\" WHERE email = ?", rec2.email)[0]
     case_other = world["ids"]["case_other"]
     assert rec2.get("/recommend").status_code == 200
     r = org.post("/admin/users/%d/roles/drop" % rec2_id, {"role": "recommender",

@@ -12,12 +12,12 @@ move.
 """
 import re
 import secrets
-import sqlite3
 import subprocess
 
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, PASSWORD as DEMO_PASSWORD
+from conftest import (CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, PASSWORD as DEMO_PASSWORD, db_args,
+                      db_connect)
 from test_auth import PASSWORD, Browser, account, set_cookies
 
 ORGANISER = "organiser@demo.laurel"
@@ -25,7 +25,7 @@ MAX_PASSWORD = 128  # AUTH_MAX_PASSWORD, bytes
 
 
 def db_one(srv, sql, *args):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True, timeout=30)
+    c = db_connect(srv.data, readonly=True)
     try:
         return c.execute(sql, args).fetchone()
     finally:
@@ -117,7 +117,7 @@ def test_missing_password_is_422_by_field(base):
 
 def test_password_over_its_limit_is_refused_before_hashing(laurel_server, base):
     email = account(laurel_server, "long")
-    uid = db_one(laurel_server, "SELECT id FROM user WHERE email = ?", email)[0]
+    uid = db_one(laurel_server, "SELECT id FROM \"user\" WHERE email = ?", email)[0]
     b = Browser(base, "127.0.3.3")
     before = failures_total(base)
     long_pw = "p" * (MAX_PASSWORD + 1)
@@ -138,7 +138,7 @@ def test_any_account_name_signs_in(laurel_server, base):
     """The sign-in form takes any text as the account: `laurel user add` checks no format."""
     name = "forms-plain-%s" % secrets.token_hex(3)
     p = subprocess.run([LAUREL_BIN, "user", "add", "--data", laurel_server.data, "--email", name,
-                        "--name", "无邮箱", "--role", "reviewer"],
+                        "--name", "无邮箱", "--role", "reviewer"] + db_args(laurel_server.data),
                        input=(PASSWORD + "\n").encode(), capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()[-300:]
     r = Browser(base).login(name.upper())
@@ -152,7 +152,7 @@ def test_password_change_refusals_change_nothing(laurel_server, base):
     b = Browser(base).signed_in(email)
     r = b.get("/api/v1/password")
     assert r.status_code == 200 and r.json() == {"min_length": 8}, "saw %r" % r.text[:200]
-    hash_before = db_one(laurel_server, "SELECT password_hash FROM user WHERE email = ?", email)
+    hash_before = db_one(laurel_server, "SELECT password_hash FROM \"user\" WHERE email = ?", email)
     cookie = b.session
     cases = [
         ({"old_password": PASSWORD, "new_password": "n" * (MAX_PASSWORD + 1),
@@ -172,7 +172,7 @@ def test_password_change_refusals_change_nothing(laurel_server, base):
         assert field in m.get("errors", {}) and m.get("error"), (
             "expected errors.%s and an error, saw %r" % (field, m))
         no_secret(m, data["new_password"], data["old_password"])
-    assert db_one(laurel_server, "SELECT password_hash FROM user WHERE email = ?",
+    assert db_one(laurel_server, "SELECT password_hash FROM \"user\" WHERE email = ?",
                   email) == hash_before, "expected the password unchanged by refusals"
     assert b.session == cookie and b.get("/me").status_code == 200, (
         "expected the session kept through refusals")
@@ -213,7 +213,7 @@ def test_invitation_over_limits_is_422_and_keeps_what_was_typed(laurel_server, b
         assert m["form"]["email"] == addr, "expected the address typed in the model"
     r = invite(org, email=addr, name="表单测试", role="recommender", region="310000")
     assert r.status_code == 303, "expected the fixed form accepted, saw %d" % r.status_code
-    assert db_one(laurel_server, "SELECT count(*) FROM user WHERE email = ?", addr)[0] == 1
+    assert db_one(laurel_server, "SELECT count(*) FROM \"user\" WHERE email = ?", addr)[0] == 1
     assert db_one(laurel_server, "SELECT count(*) FROM outbox")[0] == outbox + 1, (
         "expected exactly one message: none from the refused forms")
     r = api_post(org, "/admin/users/invite", {"email": addr.upper(), "name": "再次",
@@ -234,12 +234,12 @@ def test_the_unit_picker_finds_units_by_name(laurel_server, base):
         "expected the form to list no unit of the %d" % units)
     unique_id, unique_name = db_one(
         laurel_server, "SELECT id, name FROM unit u WHERE (SELECT count(*) FROM unit v "
-        "WHERE instr(v.name, u.name) > 0) = 1 AND name LIKE '%街道' ORDER BY id LIMIT 1")
-    many = db_one(laurel_server, "SELECT count(*) FROM unit WHERE instr(name, '街道') > 0")[0]
-    users = db_one(laurel_server, "SELECT count(*) FROM user")[0]
+        "WHERE v.name LIKE '%' || u.name || '%') = 1 AND name LIKE '%街道' ORDER BY id LIMIT 1")
+    many = db_one(laurel_server, "SELECT count(*) FROM unit WHERE name LIKE '%街道%'")[0]
+    users = db_one(laurel_server, "SELECT count(*) FROM \"user\"")[0]
 
     def unit_of(addr):
-        return db_one(laurel_server, "SELECT r.unit_id FROM user_role r JOIN user u "
+        return db_one(laurel_server, "SELECT r.unit_id FROM user_role r JOIN \"user\" u "
                       "ON u.id = r.user_id WHERE u.email = ?", addr)[0]
 
     addr = "picker-%s@example.org" % secrets.token_hex(4)
@@ -249,7 +249,7 @@ def test_the_unit_picker_finds_units_by_name(laurel_server, base):
     assert r.status_code == 422 and "符合的单位不止一个" in r.text, r.status_code
     choices = re.findall(r'<input type="radio" name="unit" value="(\d+)"', r.text)
     assert len(choices) == min(many, 30) and "只列出了前 30 个" in r.text, (len(choices), many)
-    assert db_one(laurel_server, "SELECT count(*) FROM user")[0] == users, "nothing written"
+    assert db_one(laurel_server, "SELECT count(*) FROM \"user\"")[0] == users, "nothing written"
     r = invite(org, email=addr, name="单位甲", role="submitter", unit_q="街道",
                unit=choices[3])
     assert r.status_code == 303, "expected the chosen unit taken, saw %d" % r.status_code
@@ -303,9 +303,9 @@ def test_link_pages_json_and_refusals(laurel_server, base):
     r = api_post(b, path, {"password": "link-pass-1", "password_again": "link-pass-2"}, path)
     assert r.status_code == 422 and "password_again" in r.json()["errors"], (
         "expected a mismatch refused by field, saw %d %s" % (r.status_code, r.text[:200]))
-    assert db_one(laurel_server, "SELECT password_hash IS NULL FROM user WHERE email = ?",
+    assert db_one(laurel_server, "SELECT password_hash IS NULL FROM \"user\" WHERE email = ?",
                   addr)[0] == 1, "expected no password set by refused forms"
-    assert db_one(laurel_server, "SELECT count(*) FROM token t JOIN user u ON u.id = t.user_id "
+    assert db_one(laurel_server, "SELECT count(*) FROM token t JOIN \"user\" u ON u.id = t.user_id "
                   "WHERE u.email = ? AND t.used_at IS NULL", addr)[0] == 1, (
         "expected the link still unused after refusals")
     r = b.post(path, {"csrf": form_token(b, path), "password": "link-pass-1",

@@ -24,13 +24,13 @@ names the first broken row each time, and says the original is intact.
 """
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import (LAUREL_BIN, LaurelServer, ON_PG, db_args, db_connect, db_copy, db_errors,
+                      finish, make_demo)
 from test_ballot import walked_by_the_ballot
 from test_access import (any_number_of_cases_per_unit, csrf_probe, key_of,  # noqa: F401
                          new_case, review_stage, route_table, world)  # two fixtures
@@ -57,7 +57,7 @@ def laurel_server():
 
 
 def db_rows(srv, sql, *args):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True, timeout=30)
+    c = db_connect(srv.data, readonly=True)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -73,7 +73,8 @@ def post_routes():
 
 
 def verify(data):
-    p = subprocess.run([LAUREL_BIN, "audit", "verify", "--data", data], capture_output=True,
+    p = subprocess.run([LAUREL_BIN, "audit", "verify", "--data", data] + db_args(data),
+                       capture_output=True,
                        text=True, timeout=120)
     return p.returncode, p.stdout + p.stderr
 
@@ -100,11 +101,11 @@ def lifecycle(world):
         return lambda: one('SELECT status, updated_at FROM "case" WHERE id = ?', cid)
 
     def stage_row(sid):
-        return lambda: one("SELECT state, (SELECT count(*) FROM stage_case WHERE stage_id = ?1), "
-                           "(SELECT group_concat(user_id || ':' || case_id || ':' || state) "
-                           "FROM assignment WHERE stage_id = ?1), (SELECT count(*) FROM "
-                           "stage_case WHERE stage_id = ?1 AND rank IS NOT NULL) "
-                           "FROM stage WHERE id = ?1", sid)
+        return lambda: (one("SELECT state, (SELECT count(*) FROM stage_case WHERE stage_id = ?1), "
+                            "(SELECT count(*) FROM stage_case WHERE stage_id = ?1 AND rank IS "
+                            "NOT NULL) FROM stage WHERE id = ?1", sid),
+                        db_rows(srv, "SELECT user_id, case_id, state FROM assignment "
+                                "WHERE stage_id = ? ORDER BY 1, 2", sid))
 
     def ret(w):
         cid, _, _ = new_case(a["sub"], "审计 退回用")
@@ -236,10 +237,10 @@ def test_organiser_audit_page_lists_and_filters(world):
 
 def test_laurel_cannot_change_or_delete_a_row(world):
     srv = world["server"]
-    c = sqlite3.connect(os.path.join(srv.data, "laurel.db"), timeout=30)
+    c = db_connect(srv.data)
     try:
         for sql in ("UPDATE audit SET who = 99 WHERE id = 1", "DELETE FROM audit WHERE id = 1"):
-            with pytest.raises(sqlite3.DatabaseError, match="audit rows cannot be"):
+            with pytest.raises(db_errors(), match="audit rows cannot be"):
                 c.execute(sql)
     finally:
         c.close()
@@ -260,10 +261,11 @@ def tampered(data, *sql):
     """A copy of the data folder with sql run on it (the triggers dropped first); verify's answer."""
     copy = tempfile.mkdtemp(prefix="laurel-tamper-")
     try:
-        shutil.copy(os.path.join(data, "laurel.db"), os.path.join(copy, "laurel.db"))
-        c = sqlite3.connect(os.path.join(copy, "laurel.db"))
-        c.execute("DROP TRIGGER audit_no_update")
-        c.execute("DROP TRIGGER audit_no_delete")
+        db_copy(data, copy)
+        c = db_connect(copy)
+        on = " ON audit" if ON_PG else ""  # PostgreSQL names a trigger's table
+        c.execute("DROP TRIGGER audit_no_update" + on)
+        c.execute("DROP TRIGGER audit_no_delete" + on)
         for s in sql:
             assert c.execute(s).rowcount == 1, "expected %r to change one row" % s
         c.commit()
@@ -285,7 +287,7 @@ def test_verify_finds_a_deleted_row(stopped):
 
 def test_verify_finds_a_row_rehashed_alone(stopped):
     # Changing a row and its own hash still breaks the next row's link.
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % stopped, uri=True)
+    c = db_connect(stopped, readonly=True)
     n = c.execute("SELECT max(id) FROM audit").fetchone()[0]
     c.close()
     assert n > 4
@@ -294,7 +296,7 @@ def test_verify_finds_a_row_rehashed_alone(stopped):
 
 
 def test_verify_finds_a_removed_vote(stopped):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % stopped, uri=True)
+    c = db_connect(stopped, readonly=True)
     vote, batch = c.execute("SELECT v.id, a.id FROM vote v JOIN audit a ON a.what = 'votes' AND "
                             "v.id BETWEEN a.vote_first AND a.vote_last ORDER BY v.id").fetchone()
     c.close()
@@ -303,7 +305,7 @@ def test_verify_finds_a_removed_vote(stopped):
 
 
 def test_verify_finds_an_altered_vote(stopped):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % stopped, uri=True)
+    c = db_connect(stopped, readonly=True)
     vote, batch = c.execute("SELECT v.id, a.id FROM vote v JOIN audit a ON a.what = 'votes' AND "
                             "v.id BETWEEN a.vote_first AND a.vote_last ORDER BY v.id").fetchone()
     c.close()

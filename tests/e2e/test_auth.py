@@ -16,7 +16,6 @@ suites use, never move.
 import hashlib
 import re
 import secrets
-import sqlite3
 import subprocess
 import time
 import urllib.parse
@@ -24,7 +23,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN
+from conftest import CSRF_RE, HTTP_TIMEOUT, LAUREL_BIN, db_args, db_connect
 
 PASSWORD = "auth-password-1"
 THROTTLED_ZH = "尝试次数过多"
@@ -36,7 +35,7 @@ def sha256(s):
 
 
 def db_all(srv, sql, *args):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True, timeout=30)
+    c = db_connect(srv.data, readonly=True)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -47,7 +46,7 @@ def account(srv, tag, password=PASSWORD):
     """A new reviewer account; its e-mail."""
     email = "auth-%s-%s@demo.laurel" % (tag, secrets.token_hex(3))
     p = subprocess.run([LAUREL_BIN, "user", "add", "--data", srv.data, "--email", email,
-                        "--name", "认证测试", "--role", "reviewer"],
+                        "--name", "认证测试", "--role", "reviewer"] + db_args(srv.data),
                        input=(password + "\n").encode(), capture_output=True, timeout=60)
     assert p.returncode == 0, "expected `laurel user add %s` to succeed, saw %d: %s" % (
         email, p.returncode, p.stderr.decode()[-500:])
@@ -393,7 +392,7 @@ def test_sessions_are_stored_hashed(laurel_server, base):
     assert rows, "expected session rows"
     assert not any(cookie in str(v) for row in rows for v in row), (
         "expected the session token itself nowhere in the session table")
-    uid = db_all(laurel_server, "SELECT id FROM user WHERE email = ?", email)[0][0]
+    uid = db_all(laurel_server, "SELECT id FROM \"user\" WHERE email = ?", email)[0][0]
     mine = db_all(laurel_server, "SELECT token_hash FROM session WHERE user_id = ?", uid)
     assert mine == [(sha256(cookie),)], (
         "expected the account's one session stored as the SHA-256 hex of its token, saw %r"
@@ -402,7 +401,7 @@ def test_sessions_are_stored_hashed(laurel_server, base):
 
 def test_passwords_are_argon2id(laurel_server, base):
     account(laurel_server, "argon")
-    rows = db_all(laurel_server, "SELECT email, password_hash FROM user "
+    rows = db_all(laurel_server, "SELECT email, password_hash FROM \"user\" "
                   "WHERE password_hash IS NOT NULL")
     assert len(rows) >= 5, "expected the demo accounts and ours, saw %d" % len(rows)
     bad = [(e, h[:12]) for e, h in rows if not h.startswith("$argon2id$")]

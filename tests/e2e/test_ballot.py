@@ -36,7 +36,6 @@ import hashlib
 import html.parser
 import os
 import re
-import sqlite3
 import tempfile
 import urllib.parse
 
@@ -45,14 +44,14 @@ import requests
 
 from test_access import route_table
 from test_votes import Gateway
-from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login,
-                      make_demo)
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, ON_PG, csrf, db_columns,
+                      db_connect, db_tables, finish, login, make_demo)
 
 RECEIPT_RE = re.compile(r'<code id="receipt">([^<]+)</code>')
 
 
 def q(data, sql, *args):
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c = db_connect(data)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -99,8 +98,8 @@ def choose(data, ballot):
     pool = q(data, "SELECT c.id, c.region_code, c.unit_id, c.title FROM stage_case sc JOIN "
              "\"case\" c ON c.id = sc.case_id WHERE sc.stage_id = ? ORDER BY sc.case_id", ballot)
     experts = q(data, "SELECT u.id, u.email, u.name, r.region_code, r.unit_id FROM reviewer r "
-                "JOIN user u ON u.id = r.user_id WHERE r.active AND r.region_code IS NOT NULL "
-                "AND u.email LIKE 'expert%@demo.laurel' ORDER BY u.id")
+                "JOIN \"user\" u ON u.id = r.user_id WHERE r.active = 1 AND "
+                "r.region_code IS NOT NULL AND u.email LIKE 'expert%@demo.laurel' ORDER BY u.id")
     by_region = {}
     for e in experts:
         by_region.setdefault(e[3], []).append(e)
@@ -200,7 +199,7 @@ def test_jury_is_formed_from_the_pool(bt):
             j[1], r.status_code, r.text[:300])
     r = org.post("/admin/stages/%d/jury/add" % b, {"user_id": str(bt["jurors"][0][0])})
     assert r.status_code == 409 and "已是评审委员会成员" in r.text, r.status_code
-    organiser = q(bt["data"], "SELECT id FROM user WHERE email = 'organiser@demo.laurel'")[0][0]
+    organiser = q(bt["data"], "SELECT id FROM \"user\" WHERE email = 'organiser@demo.laurel'")[0][0]
     r = org.post("/admin/stages/%d/jury/add" % b, {"user_id": str(organiser)})
     assert r.status_code == 422 and "专家库" in r.text, r.status_code
     # A juror removed leaves the jury, and can be added back.
@@ -314,30 +313,37 @@ def test_cast_is_final(bt):
 
 def test_database_keeps_no_link(bt):
     data = bt["data"]
-    tables = [t for (t,) in q(data, "SELECT name FROM sqlite_master WHERE type = 'table' AND "
-                              "sql NOT LIKE 'CREATE VIRTUAL%'")]
+    tables = db_tables(data)
     for t in tables:
-        cols = {c[1] for c in q(data, "PRAGMA table_info(\"%s\")" % t)}
+        cols = set(db_columns(data, t))
         assert not ({"user_id", "receipt"} <= cols), "table %s links a user to a receipt" % t
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot_cast)")} == {"sitting_id", "user_id"}
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot)")} == {"sitting_id", "receipt"}
-    assert {c[1] for c in q(data, "PRAGMA table_info(ballot_approval)")} == {
-        "sitting_id", "receipt", "case_id"}
-    # Keyed by values, not by insertion order.
-    for t in ("ballot_cast", "ballot", "ballot_approval"):
+    assert set(db_columns(data, "ballot_cast")) == {"sitting_id", "user_id"}
+    assert set(db_columns(data, "ballot")) == {"sitting_id", "receipt"}
+    assert set(db_columns(data, "ballot_approval")) == {"sitting_id", "receipt", "case_id"}
+    # Keyed by values, not by insertion order (SQLite's tables; PostgreSQL's keep no row order).
+    for t in ("ballot_cast", "ballot", "ballot_approval") if not ON_PG else ():
         sql = q(data, "SELECT sql FROM sqlite_master WHERE name = ?", t)[0][0]
         assert "WITHOUT ROWID" in sql, t
     assert q(data, "SELECT count(*) FROM ballot_draft")[0][0] == 0, "a cast left its draft"
     assert q(data, "SELECT count(*) FROM ballot_cast c JOIN sitting t ON t.id = c.sitting_id "
              "WHERE t.stage_id = ?", bt["b"])[0][0] == 6
-    # Receipts are kept as digests only.
+    # Receipts are kept as digests only: in no byte of SQLite's files, in no column on
+    # PostgreSQL.
+    receipts = [receipt for receipt, _ in bt["receipts"].values()]
+    if ON_PG:
+        for t in tables:
+            for col in db_columns(data, t):
+                hit = q(data, 'SELECT count(*) FROM "%s" WHERE CAST("%s" AS TEXT) LIKE ANY (?)'
+                        % (t, col), ["%" + r + "%" for r in receipts])[0][0]
+                assert hit == 0, "a receipt is stored in clear in %s.%s" % (t, col)
+        return
     raw = b""
     for suffix in ("", "-wal"):
         p = os.path.join(data, "laurel.db" + suffix)
         if os.path.exists(p):
             with open(p, "rb") as f:
                 raw += f.read()
-    for receipt, _ in bt["receipts"].values():
+    for receipt in receipts:
         assert receipt.encode() not in raw, "a receipt is stored in clear"
 
 
@@ -379,7 +385,7 @@ def test_tally_majority_with_conflicts_and_runoff(bt):
     others = [c for c in res.values() if c["case_id"] not in {v[0] for v in cases.values()}]
     assert all(c["approvals"] == 0 and not c["passed"] for c in others)
     assert m["stage"]["can_runoff"] and not m["stage"]["final"]
-    assert q(bt["data"], "SELECT count(*) FROM stage_case WHERE stage_id = ? AND advanced",
+    assert q(bt["data"], "SELECT count(*) FROM stage_case WHERE stage_id = ? AND advanced = 1",
              b)[0][0] == 0, "no result stands while a runoff is proposed"
 
 
@@ -405,8 +411,8 @@ def test_runoff_among_exactly_the_tied(bt):
     m, res = results(bt, 2)
     assert m["stage"]["final"] and not m["stage"]["can_runoff"]
     assert [res[cases[n][0]]["elected"] for n in "BCD"] == [True, True, False]
-    final = q(bt["data"], "SELECT case_id, rank FROM stage_case WHERE stage_id = ? AND advanced "
-              "ORDER BY rank", b)
+    final = q(bt["data"], "SELECT case_id, rank FROM stage_case WHERE stage_id = ? AND "
+              "advanced = 1 ORDER BY rank", b)
     assert [c for c, _ in final] == [cases[n][0] for n in "AXBC"], final
     assert [rk for _, rk in final] == [1, 2, 3, 4]
     assert q(bt["data"], "SELECT state FROM stage WHERE id = ?", b) == [("ranked",)]
@@ -938,7 +944,7 @@ def test_every_ballot_action_left_an_audit_row(bt):
     routes = [r for r in route_table() if r["method"] == "POST" and r.get("audit")
               and walked_by_the_ballot(r["pattern"])]
     assert len(routes) >= 15, routes
-    org_id = q(bt["data"], "SELECT id FROM user WHERE email = 'organiser@demo.laurel'")[0][0]
+    org_id = q(bt["data"], "SELECT id FROM \"user\" WHERE email = 'organiser@demo.laurel'")[0][0]
     missing = []
     for route in routes:
         # Rows of this module's stage: the demo's own 2019 ballot left rows of its own.

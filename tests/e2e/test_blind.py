@@ -110,11 +110,12 @@ def plant(rnd):
                 c.execute("INSERT INTO case_section (case_id, seq, body_md) VALUES (?, 1, ?)",
                           (cid, lead))
             tag = "%sU%d" % (CANARY, i)
-            c.execute("INSERT OR IGNORE INTO tag (name) VALUES (?)", (tag,))
-            c.execute("INSERT OR IGNORE INTO case_tag (case_id, tag_id) "
-                      "SELECT ?, id FROM tag WHERE name = ?", (cid, tag))
-            c.execute("INSERT OR IGNORE INTO case_tag (case_id, tag_id) "
-                      "SELECT ?, id FROM tag WHERE name = '党建引领'", (cid,))
+            c.execute("INSERT INTO tag (name) VALUES (?) ON CONFLICT DO NOTHING", (tag,))
+            c.execute("INSERT INTO case_tag (case_id, tag_id) "
+                      "SELECT ?, id FROM tag WHERE name = ? ON CONFLICT DO NOTHING", (cid, tag))
+            c.execute("INSERT INTO case_tag (case_id, tag_id) "
+                      "SELECT ?, id FROM tag WHERE name = '党建引领' ON CONFLICT DO NOTHING",
+                      (cid,))
             if c.execute("SELECT count(*) FROM attachment WHERE case_id = ?",
                          (cid,)).fetchone()[0]:
                 c.execute("UPDATE attachment SET name = ? || '-' || name WHERE case_id = ?",

@@ -8,15 +8,14 @@ import datetime
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 import requests
 
-from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, finish, login,
-                      make_demo, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, ON_PG, db_args,
+                      db_connect, finish, login, make_demo, parse_html, to_db)
 
 ORGANISER = "office@example.org"
 CLERK = "clerk@example.org"
@@ -80,8 +79,9 @@ def empty():
         data = os.path.join(workdir, "data")
         subprocess.run([LAUREL_BIN, "init", "--data", data], check=True, capture_output=True,
                        timeout=60)
+        to_db(data)
         subprocess.run([LAUREL_BIN, "user", "add", "--data", data, "--email", ORGANISER,
-                        "--name", "组织方办公室", "--role", "organiser"],
+                        "--name", "组织方办公室", "--role", "organiser"] + db_args(data),
                        input=(PASSWORD + "\n").encode(), check=True, capture_output=True,
                        timeout=60)
         srv = LaurelServer(LAUREL_BIN, data, workdir)
@@ -92,8 +92,7 @@ def empty():
 
 
 def db(srv):
-    c = sqlite3.connect("%s/laurel.db" % srv.data, timeout=30)
-    c.execute("PRAGMA busy_timeout = 30000")
+    c = db_connect(srv.data)
     return c
 
 
@@ -277,7 +276,7 @@ def test_a_campaign_copied_from_an_earlier_one(org, laurel_server):
     shift = (datetime.date(2031, 3, 1) - datetime.date.fromisoformat(src["opens_at"])).days
     first = datetime.date.fromisoformat(src["stages"][0]["starts_at"])
     assert k["stages"][0]["starts_at"] == (first + datetime.timedelta(days=shift)).isoformat()
-    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    c = db_connect(laurel_server.data)
     try:
         quotas = c.execute("SELECT count(*), sum(quota) FROM region_quota WHERE campaign_id = ?",
                            (cid,)).fetchone()
@@ -335,7 +334,7 @@ def test_bad_campaign_forms_change_nothing(org, laurel_server):
 # ------------------------------------------------------------- the outbox page
 
 def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_server):
-    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    c = db_connect(laurel_server.data)
     try:
         with c:
             c.executemany("INSERT INTO outbox (to_addr, subject, body, created_at) VALUES "
@@ -346,7 +345,8 @@ def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_se
             c.execute("UPDATE outbox SET sent_at = '2020-01-01T21:00:00Z' WHERE to_addr = "
                       "'outbox001@example.org'")
         sent, failed, total = c.execute(
-            "SELECT count(sent_at), sum(sent_at IS NULL AND attempts >= 8), count(*) "
+            "SELECT count(sent_at), count(CASE WHEN sent_at IS NULL AND attempts >= 8 THEN 1 END), "
+            "count(*) "
             "FROM outbox").fetchone()
     finally:
         c.close()
@@ -373,7 +373,7 @@ def test_outbox_counts_match_the_table_with_pages_in_beijing_time(org, laurel_se
     assert "北京时间" in text and "--smtp" not in text
     # No sender runs here: a waiting message's text is shown, to be delivered by hand (a
     # voter's code in the demo), under the masked address when it has one; a sent one's not.
-    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    c = db_connect(laurel_server.data)
     with c:
         c.execute("INSERT INTO outbox (to_addr, subject, body, to_mask) VALUES "
                   "('voter@example.org', '投票验证码', '您的投票验证码是 424242。', 'v***@example.org')")
@@ -406,7 +406,7 @@ def test_the_language_chosen_stays_for_the_visit(laurel_server):
 def test_english_pages_use_english_punctuation(laurel_server):
     """The templates' own colons and brackets are Chinese on Chinese pages and English on
     English ones (the case page: 摘要： / Summary: ); the case's text stays as written."""
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True, timeout=30)
+    c = db_connect(laurel_server.data, readonly=True)
     cid = c.execute("SELECT id FROM \"case\" WHERE status = 'published' ORDER BY id "
                     "LIMIT 1").fetchone()[0]
     c.close()
@@ -477,7 +477,7 @@ def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_
     assert r.status_code == 303, r.text[:300]
     c = db(laurel_server)
     try:
-        uid, = c.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()
+        uid, = c.execute("SELECT id FROM \"user\" WHERE email = ?", (email,)).fetchone()
         bound = c.execute("SELECT campaign_id FROM campaign_role WHERE user_id = ?",
                           (uid,)).fetchall()
         published = c.execute("SELECT id FROM campaign WHERE status = 'published'").fetchone()[0]
@@ -495,7 +495,7 @@ def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_
     assert r.status_code == 422, r.status_code
     c = db(laurel_server)
     try:
-        assert c.execute("SELECT count(*) FROM user WHERE email = 'carry-late@example.org'"
+        assert c.execute("SELECT count(*) FROM \"user\" WHERE email = 'carry-late@example.org'"
                          ).fetchone() == (0,)
         assert c.execute("SELECT count(*) FROM campaign_role WHERE user_id = ?",
                          (uid,)).fetchone() == (1,)
@@ -506,6 +506,8 @@ def test_a_copy_carries_the_expert_pool_and_recommenders_when_asked(org, laurel_
         assert r.status_code == 303, r.status_code
 
 
+@pytest.mark.skipif(ON_PG, reason="its subject is SQLite's migration 014 on a database made "
+                    "before it (PRAGMA user_version); PostgreSQL's schema starts past it")
 def test_existing_roles_become_roles_of_the_campaigns_they_serve():
     """Migration 014 on a database made before roles per campaign: each reviewer and
     recommender is bound to the campaigns they served and to every running one, so the demo's
@@ -514,7 +516,7 @@ def test_existing_roles_become_roles_of_the_campaigns_they_serve():
     srv = None
     try:
         data = make_demo(workdir, "--cases", "200")
-        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        c = db_connect(data)
         try:  # as a database of the schema before 014 had it
             with c:
                 c.execute("DROP TABLE campaign_role")
@@ -531,14 +533,14 @@ def test_existing_roles_become_roles_of_the_campaigns_they_serve():
                                     "WHERE role IN ('reviewer','recommender')").fetchone()[0]
             reviewer = c.execute(
                 "SELECT u.email FROM assignment a JOIN stage s ON s.id = a.stage_id "
-                "JOIN user u ON u.id = a.user_id WHERE a.state = 'released' "
+                "JOIN \"user\" u ON u.id = a.user_id WHERE a.state = 'released' "
                 "AND s.state = 'released' ORDER BY u.id LIMIT 1").fetchone()[0]
         finally:
             c.close()
         assert served and running
         srv = LaurelServer(LAUREL_BIN, data, workdir)
         srv.start()
-        c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+        c = db_connect(data)
         try:
             rows = set(c.execute("SELECT campaign_id, user_id, role FROM campaign_role"))
             published = c.execute("SELECT id FROM campaign WHERE status = 'published'"

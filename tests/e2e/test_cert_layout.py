@@ -8,7 +8,6 @@ certificate follow the saved layout.
 """
 import os
 import re
-import sqlite3
 import struct
 import subprocess
 import tempfile
@@ -17,7 +16,8 @@ import zlib
 
 import pytest
 
-from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_connect, finish, login,
+                      make_demo)
 from test_access import cert_layout_form, png_chunk, user_add
 
 WAIT = 300.0  # the batch on a busy machine
@@ -38,7 +38,7 @@ def srv():
 
 
 def db_one(srv, sql, *args):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True, timeout=30)
+    c = db_connect(srv.data, readonly=True)
     try:
         return c.execute(sql, args).fetchone()
     finally:

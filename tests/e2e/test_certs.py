@@ -9,7 +9,6 @@ long title still fits (it wraps and shrinks) and comes back whole.
 import io
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -18,7 +17,8 @@ import zipfile
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_connect, finish, login,
+                      make_demo)
 from test_access import user_add
 
 WAIT = 300.0  # the batch on a busy machine
@@ -39,7 +39,7 @@ def srv():
 
 
 def db_one(srv, sql, *args):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True, timeout=30)
+    c = db_connect(srv.data, readonly=True)
     try:
         return c.execute(sql, args).fetchone()
     finally:
@@ -47,7 +47,7 @@ def db_one(srv, sql, *args):
 
 
 def db_write(srv, sql, *args):
-    c = sqlite3.connect(os.path.join(srv.data, "laurel.db"), timeout=30)
+    c = db_connect(srv.data)
     try:
         c.execute(sql, args)
         c.commit()

@@ -6,13 +6,14 @@ names, each with its line of help; no command name, `--help` and `-h` print the 
 unknown command is refused with exit status 2, its name and the usage on stderr, nothing on
 stdout; `user` alone is unknown (the command is `user add`); a listed command runs
 (init makes a database, routes prints the table, rank without --stage says its own usage).
+Every command that opens the store runs on PostgreSQL with --db (demo refuses it).
 """
 import json
 import os
 import re
 import subprocess
 
-from conftest import LAUREL_BIN
+from conftest import LAUREL_BIN, new_pg_db
 
 COMMANDS = ["init", "demo", "serve", "user add", "routes", "assign", "rank", "dedupe",
             "version", "help"]
@@ -79,3 +80,32 @@ def test_listed_commands_run(tmp_path):
     r = laurel("user", "add", "--data", data)
     assert r.returncode == 2
     assert "user add needs --email, --name and --role" in r.stderr
+
+
+def test_store_commands_take_db(tmp_path):
+    """init --db makes the schema in an empty PostgreSQL database; user add and audit verify
+    then run on it, not on a SQLite file of the data folder; demo refuses --db."""
+    uri, data = new_pg_db(), str(tmp_path / "data")
+    r = laurel("init", "--data", data, "--db", uri)
+    assert r.returncode == 0, r.stderr
+    assert not os.path.exists(os.path.join(data, "laurel.db")), "expected no SQLite file"
+    r = subprocess.run([LAUREL_BIN, "user", "add", "--data", data, "--db", uri, "--email",
+                        "cli-db@example.org", "--name", "命令行", "--role", "organiser"],
+                       input="cli-db-password\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = laurel("audit", "verify", "--data", data, "--db", uri)
+    assert r.returncode == 0 and "intact" in r.stdout, r.stdout + r.stderr
+    r = laurel("user", "add", "--data", data, "--db", uri, "--email", "cli-db@example.org",
+               "--name", "重复", "--role", "organiser")
+    assert r.returncode != 0, "expected the taken e-mail refused on the same database"
+    # Each command's help, its continuation lines joined, names --db.
+    entries = re.findall(r"^  (\S+(?: verify| add)?) (.*(?:\n {13}.*)*)",
+                         laurel("help").stdout.split("\noptions:\n")[0], re.M)
+    helps = {name: text for name, text in entries}
+    for cmd in ("init", "assign", "rank", "dedupe", "audit verify", "publish-statement",
+                "verify-results", "export-site"):
+        assert "--db" in helps.get(cmd, ""), (cmd, helps.get(cmd))
+    demo = str(tmp_path / "demo")
+    r = laurel("demo", "--data", demo, "--db", uri)
+    assert r.returncode == 2 and "migrate-db" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(demo, "laurel.db"))

@@ -19,8 +19,11 @@ import time
 import pytest
 import requests
 
-from conftest import (HTTP_TIMEOUT, LAUREL_BIN, START_TIMEOUT, LaurelServer, finish, free_port,
-                      make_demo, metrics_values)
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, ON_PG, START_TIMEOUT, finish,
+                      free_port, make_demo, metrics_values)
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: its subject is SQLite's file (a "
+                                "corrupt page, its WAL, the integrity check at start)")
 
 
 @pytest.fixture(scope="module")

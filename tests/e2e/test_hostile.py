@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import LAUREL_BIN
+from conftest import LAUREL_BIN, db_args, to_db
 
 SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
 ANSWER_WITHIN = 5.0  # seconds; the idle timeout is 30, so "at once" is well below
@@ -103,8 +103,9 @@ def test_no_second_server_on_the_same_port(laurel_server, tmp_path):
     data = str(tmp_path / "other")
     subprocess.run([LAUREL_BIN, "init", "--data", data], check=True, capture_output=True,
                    timeout=60)
+    to_db(data)
     try:
-        p = subprocess.run([LAUREL_BIN, "serve", "--data", data, "--listen",
+        p = subprocess.run([LAUREL_BIN, "serve", "--data", data, *db_args(data), "--listen",
                             "127.0.0.1:%d" % laurel_server.port], capture_output=True,
                            timeout=30, cwd=str(tmp_path))
     except subprocess.TimeoutExpired:

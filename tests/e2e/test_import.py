@@ -9,13 +9,12 @@ import io
 import os
 import re
 import secrets
-import sqlite3
 import zipfile
 
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, JSON, login, parse_html
+from conftest import HTTP_TIMEOUT, JSON, db_rows, login, parse_html
 
 ORGANISER = "organiser@demo.laurel"
 SUBMITTER = "zhoujiadu@demo.laurel"
@@ -40,12 +39,7 @@ def upload(s, base, kind, data, csrf, as_json=True, name="import.csv"):
 
 
 def db_query(server, sql, args=()):
-    path = os.path.join(server.data, "laurel.db")
-    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return db_rows(server.data, sql, args)
 
 
 def count(server, table):
@@ -234,7 +228,7 @@ def test_bad_line_in_the_middle_imports_nothing(base, org, laurel_server):
     got = db_query(laurel_server,
                    "SELECT u.email, u.password_hash IS NULL, r.role, coalesce(r.region_code,''), "
                    "coalesce(n.name,''), (SELECT count(*) FROM token t WHERE t.user_id = u.id "
-                   "AND t.kind = 'invite' AND t.used_at IS NULL) FROM user u "
+                   "AND t.kind = 'invite' AND t.used_at IS NULL) FROM \"user\" u "
                    "JOIN user_role r ON r.user_id = u.id LEFT JOIN unit n ON n.id = r.unit_id "
                    "WHERE u.email LIKE ? ORDER BY u.id", ("%" + sfx + "%",))
     assert got == [("a%s@example.org" % sfx, 1, "reviewer", "", "", 1),

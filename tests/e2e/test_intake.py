@@ -6,7 +6,7 @@ action then goes through the HTTP interface.  Quotas are set relative to what
 other tests may already have used, so the tests hold in any order.
 """
 import os
-import sqlite3
+import time
 import subprocess
 import threading
 import datetime
@@ -14,13 +14,13 @@ import datetime
 import pytest
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, login
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, db_args, db_connect, login
 
 
 @pytest.fixture(scope="module", autouse=True)
 def any_number_of_cases_per_unit(laurel_server):
     """This module's cases share a few units; the rule of cases per unit is test_rules.py's."""
-    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    db = db_connect(laurel_server.data)
     try:
         with db:
             db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
@@ -35,14 +35,8 @@ GUANGDONG = "440000"
 
 # ---------------------------------------------------------------- helpers
 
-def db_path(server):
-    return os.path.join(server.data, "laurel.db")
-
-
 def db(server):
-    c = sqlite3.connect(db_path(server), timeout=30)
-    c.execute("PRAGMA busy_timeout = 30000")
-    return c
+    return db_connect(server.data)
 
 
 def make_cases(server, n, region=SHANGHAI, email=True):
@@ -60,9 +54,10 @@ def make_cases(server, n, region=SHANGHAI, email=True):
             cur = c.execute(
                 'INSERT INTO "case" (campaign_id, unit_id, region_code, track_id, title, status, '
                 "submitted_at, contact_name, contact_phone, contact_email) VALUES "
-                "(?, ?, ?, ?, ?, 'submitted', strftime('%Y-%m-%dT%H:%M:%SZ','now'), "
+                "(?, ?, ?, ?, ?, 'submitted', ?, "
                 "'李四', '13900000000', ?)",
                 (camp, units[i % len(units)], region, track, "e2e 推荐测试 %s %d" % (region, i),
+                 time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "case%d-%s@example.org" % (i, region) if email else ""))
             cid = cur.lastrowid
             for seq in range(1, 6):
@@ -400,7 +395,8 @@ def test_bulk_screening_reports_skipped(laurel_server, shanghai, organiser):
 def test_other_region_recommender(laurel_server):
     email = "jiangsu-e2e@demo.laurel"
     p = subprocess.run([LAUREL_BIN, "user", "add", "--data", laurel_server.data, "--email", email,
-                        "--name", "江苏推荐单位", "--role", "recommender", "--region", JIANGSU],
+                        "--name", "江苏推荐单位", "--role", "recommender",
+                        "--region", JIANGSU] + db_args(laurel_server.data),
                        input=b"jiangsu-password-1\n", capture_output=True, timeout=60)
     assert p.returncode == 0, "expected user add to succeed, saw %d: %s" % (
         p.returncode, p.stderr.decode())

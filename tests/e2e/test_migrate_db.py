@@ -19,8 +19,11 @@ import tempfile
 
 import pytest
 
-from conftest import LAUREL_BIN, LaurelServer, finish, make_demo
+from conftest import LAUREL_BIN, LaurelServer, ON_PG, finish, make_demo
 from pgcluster import pg_cluster
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: it runs migrate-db from SQLite to a "
+                                "PostgreSQL of its own in the SQLite pass")
 
 
 def migrate(*args, env=None):

@@ -9,12 +9,12 @@ reaches a page; the 结果公告 drafted from the data lists every award.
 The module runs its own server on its own demo (it writes)."""
 import os
 import re
-import sqlite3
 
 import pytest
 import requests
 
-from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, PASSWORD, demo_server, login, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, PASSWORD, db_connect, demo_server, login,
+                      parse_html)
 
 PNG_1X1 = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
            b"\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05"
@@ -28,7 +28,7 @@ def srv():
 
 
 def db(srv):
-    return sqlite3.connect(os.path.join(srv.data, "laurel.db"), timeout=30)
+    return db_connect(srv.data)
 
 
 def one(srv, sql, *args):

@@ -10,11 +10,10 @@ test_stages.py.
 """
 import datetime
 import re
-import sqlite3
 
 import pytest
 
-from conftest import HTTP_TIMEOUT, login, parse_html
+from conftest import HTTP_TIMEOUT, db_connect, login, parse_html
 from test_intake import (SHANGHAI, User, make_cases, outbox_max, outbox_rows,
                          set_quota_headroom)
 from test_submit import SUBMITTER, form, new_case, post_case
@@ -23,7 +22,7 @@ from test_submit import SUBMITTER, form, new_case, post_case
 @pytest.fixture(scope="module", autouse=True)
 def any_number_of_cases_per_unit(laurel_server):
     """The clerk's unit may hold cases of other modules; the rule itself is test_rules.py's."""
-    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    db = db_connect(laurel_server.data)
     try:
         with db:
             db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
@@ -95,7 +94,7 @@ def test_submission_endorsement_and_correction_reach_the_unit(laurel_server, org
 
 
 def open_campaign(server):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+    c = db_connect(server.data, readonly=True)
     try:
         return c.execute("SELECT id, closes_at FROM campaign WHERE status = 'open'").fetchone()
     finally:
@@ -119,7 +118,7 @@ def test_deadline_reminders_reach_units_with_unfinished_cases(laurel_server, org
     due = (datetime.date.today() + datetime.timedelta(days=5)).isoformat()
     late = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
     fix, over = make_cases(laurel_server, 2, SHANGHAI)
-    c = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    c = db_connect(laurel_server.data)
     with c:
         for case, day in ((fix, due), (over, late)):
             c.execute('UPDATE "case" SET status = \'correction\', correction_due = ?, '
@@ -146,7 +145,7 @@ def test_deadline_reminders_reach_units_with_unfinished_cases(laurel_server, org
 
     # A campaign with nobody to remind (the published one) queues nothing: 409.
     mark = outbox_max(laurel_server)
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True, timeout=30)
+    c = db_connect(laurel_server.data, readonly=True)
     published = c.execute("SELECT id FROM campaign WHERE status = 'published'").fetchone()[0]
     c.close()
     r = organiser.post("/admin/remind", {"campaign": str(published)})

@@ -31,10 +31,13 @@ import time
 import pytest
 import requests
 
-from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, free_port, login, make_demo,
-                      metrics_values)
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, ON_PG, csrf, free_port, login,
+                      make_demo, metrics_values)
 from pgcluster import pg_cluster
 from test_votes import CODE_RE, set_voting, sinks
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: it serves from a PostgreSQL of its "
+                                "own (two nodes) in the SQLite pass")
 
 __all__ = ["sinks"]  # the SMTP and SMS sinks, a fixture used by name
 

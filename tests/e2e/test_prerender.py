@@ -22,21 +22,23 @@ without one), and check that:
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 
 import pytest
 import requests
 
-from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, demo_server, finish, login,
-                      make_demo)
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, ON_PG, csrf, db_connect, demo_server,
+                      finish, login, make_demo)
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: pages are not yet rendered at "
+                                "write there (page_html; README, Moving to PostgreSQL)")
 
 ORGANISER = "organiser@demo.laurel"
 LANGS = {"zh": 0, "en": 1}
 
 
 def q(data, sql, *args):
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c = db_connect(data)
     try:
         out = c.execute(sql, args).fetchall()
         c.commit()
@@ -232,7 +234,7 @@ def test_written_elsewhere_is_rendered_at_start(world):
     q(data, "UPDATE \"case\" SET title = ? WHERE id = ?", title, ref)
     q(data, "UPDATE case_section SET body_md = ? WHERE case_id = ? AND seq = 1",
       "改过的一节：**社区议事会**每月开一次。", ref)
-    q(data, "INSERT OR IGNORE INTO tag (name) VALUES ('预渲染标签')")
+    q(data, "INSERT INTO tag (name) VALUES ('预渲染标签') ON CONFLICT DO NOTHING")
     q(data, "INSERT INTO case_tag (case_id, tag_id) SELECT ?, id FROM tag "
       "WHERE name = '预渲染标签'", ref)
     assert q(data, "SELECT count(*) FROM page_dirty")[0][0] > 0, "expected the triggers' marks"

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import LAUREL_BIN, demo_server
+from conftest import LAUREL_BIN, db_args, demo_server, to_db
 from test_auth import PASSWORD, Browser, account
 
 
@@ -65,7 +65,9 @@ def test_bad_trusted_proxy_refused(tmp_path):
     data = str(tmp_path / "data")
     subprocess.run([LAUREL_BIN, "init", "--data", data], check=True, capture_output=True,
                    timeout=60)
-    p = subprocess.run([LAUREL_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0",
+    to_db(data)
+    p = subprocess.run([LAUREL_BIN, "serve", "--data", data, *db_args(data), "--listen",
+                        "127.0.0.1:0",
                         "--trusted-proxy", "10.0.0.0/99"], capture_output=True, timeout=30)
     assert p.returncode != 0 and b"trusted proxy" in p.stderr, (
         "expected a malformed --trusted-proxy refused; saw exit %d: %r"

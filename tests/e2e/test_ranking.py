@@ -20,7 +20,6 @@ import json
 import math
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -30,14 +29,14 @@ import zipfile
 import pytest
 import requests
 
-from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, PASSWORD, LaurelServer, csrf, finish,
-                      login, make_demo, parse_html)
+from conftest import (CSRF_RE, HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, PASSWORD, csrf,
+                      db_args, db_connect, finish, login, make_demo, parse_html)
 
 EPS = 1e-6
 
 
 def q(data, sql, *args):
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c = db_connect(data)
     try:
         return c.execute(sql, args).fetchall()
     finally:
@@ -46,7 +45,7 @@ def q(data, sql, *args):
 
 def plant(data):
     """The near-copy and the conflict; returns what the tests look for."""
-    c = sqlite3.connect(os.path.join(data, "laurel.db"), timeout=30)
+    c = db_connect(data)
     try:
         camp = c.execute("SELECT id FROM campaign WHERE status = 'review' "
                          "ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -301,7 +300,7 @@ def test_explanation_lists_dropped_scores(rk):
     got = sorted(s["raw"] for s in ex["scores"] if s["dropped"])
     assert got == [totals[0], totals[-1]], "expected the lowest and highest dropped, saw %r" % got
     # The organiser sees reviewer names.
-    names = [n for (n,) in q(rk["data"], "SELECT u.name FROM review r JOIN user u ON "
+    names = [n for (n,) in q(rk["data"], "SELECT u.name FROM review r JOIN \"user\" u ON "
                              "u.id = r.user_id WHERE r.stage_id = ? AND r.case_id = ? "
                              "AND r.status = 'submitted'", rk["stage"], cid)]
     for n in names:
@@ -310,7 +309,8 @@ def test_explanation_lists_dropped_scores(rk):
 
 
 def test_cli_rank_matches_page(rk):
-    p = subprocess.run([LAUREL_BIN, "rank", "--stage", "3", "--data", rk["data"]],
+    p = subprocess.run([LAUREL_BIN, "rank", "--stage", "3", "--data", rk["data"]]
+                       + db_args(rk["data"]),
                        capture_output=True, timeout=120)
     assert p.returncode == 0, "expected `laurel rank` to exit 0, saw %d: %s" % (
         p.returncode, p.stderr.decode()[-500:])
@@ -353,7 +353,7 @@ def sheet_rows(content):
 def test_exports(rk):
     m = model(rk)
     first = m["rows"][0]
-    user = q(rk["data"], "SELECT name FROM user WHERE id = ?", rk["conflict_user"])[0][0]
+    user = q(rk["data"], "SELECT name FROM \"user\" WHERE id = ?", rk["conflict_user"])[0][0]
     for kind, header in (("ranking", "名次"), ("scores", "案例名称"), ("assignments", "评审专家")):
         r = get(rk, "/admin/stages/%d/export/%s.xlsx" % (rk["stage"], kind))
         assert r.status_code == 200, "expected %s.xlsx 200, saw %d" % (kind, r.status_code)
@@ -419,7 +419,8 @@ def test_dedupe_finds_planted_copy(rk):
     parse_html(r)
     assert rk["copy_title"] in r.text and "我们在实践中重新梳理了工作思路" in r.text
     assert get(rk, "/admin/dedupe?threshold=7").status_code == 400
-    p = subprocess.run([LAUREL_BIN, "dedupe", "--data", rk["data"], "--threshold", "0.5"],
+    p = subprocess.run([LAUREL_BIN, "dedupe", "--data", rk["data"], "--threshold", "0.5"]
+                       + db_args(rk["data"]),
                        capture_output=True, timeout=120)
     assert p.returncode == 0, "expected `laurel dedupe` to exit 0: %s" % p.stderr.decode()
     assert re.search(r"^\d\.\d+ %d %d " % (a, b), p.stdout.decode(), re.M), (

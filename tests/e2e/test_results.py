@@ -8,19 +8,18 @@ Read-only: it uses the session's shared demo server."""
 import io
 import os
 import re
-import sqlite3
 import zipfile
 
 import pytest
 
-from conftest import get, get_json, parse_html
+from conftest import db_connect, get, get_json, parse_html
 
 
 @pytest.fixture(scope="module")
 def truth(laurel_server):
     """From the database: tiers [(slug, name)], awards by region {name: {tier: n}}, the
     awarded cases [(tier name, title, unit, region name, region code, track)]."""
-    c = sqlite3.connect(os.path.join(laurel_server.data, "laurel.db"), timeout=30)
+    c = db_connect(laurel_server.data)
     try:
         campaign = c.execute("SELECT id FROM campaign WHERE status = 'published' "
                              "ORDER BY published_at DESC, id DESC LIMIT 1").fetchone()[0]

@@ -9,6 +9,7 @@ demo's stage 3 复评 when `laurel demo` builds it, else a private round), becau
 these tests change assignments and the stage while it serves.
 """
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -297,8 +298,9 @@ def test_own_region_case_never_appears(rnd, people):
         assert row, "expected a case of region %s in the stage's pool" % a["region"]
         case_id = row[0]
         # An assignment that should never have been made: the server still hides it.
-        c.execute("INSERT OR REPLACE INTO assignment (stage_id, case_id, user_id, state) "
-                  "VALUES (?, ?, ?, 'released')", (rnd.stage, case_id, a["id"]))
+        c.execute("INSERT INTO assignment (stage_id, case_id, user_id, state) "
+                  "VALUES (?, ?, ?, 'released') ON CONFLICT (stage_id, case_id, user_id) "
+                  "DO UPDATE SET state = excluded.state", (rnd.stage, case_id, a["id"]))
         c.commit()
     finally:
         c.close()
@@ -388,7 +390,8 @@ def test_closed_stage(rnd, people):
     c = rnd.db()
     try:
         old = c.execute("SELECT ends_at FROM stage WHERE id = ?", (rnd.stage,)).fetchone()[0]
-        c.execute("UPDATE stage SET ends_at = date('now', '-2 days') WHERE id = ?", (rnd.stage,))
+        c.execute("UPDATE stage SET ends_at = ? WHERE id = ?",
+                  (time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86400)), rnd.stage))
         c.commit()
         # Past ends_at: readable, not writable.
         page = parse_html(a["s"].get(rnd.url + path, timeout=HTTP_TIMEOUT), path)

@@ -9,12 +9,12 @@ accounts are the demo's: the unit 上海市浦东新区周家渡街道 (zhoujiad
 Shanghai recommender and the organiser."""
 import datetime
 import re
-import sqlite3
+import time
 
 import pytest
 import requests
 
-from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, demo_server, login
+from conftest import CSRF_RE, HTTP_TIMEOUT, JSON, db_connect, demo_server, login
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 SHANGHAI = "310000"
@@ -73,8 +73,7 @@ def region(server):
 
 
 def db(server):
-    c = sqlite3.connect("%s/laurel.db" % server.data, timeout=30)
-    c.execute("PRAGMA busy_timeout = 30000")
+    c = db_connect(server.data)
     return c
 
 
@@ -282,8 +281,9 @@ def test_an_incomplete_case_cannot_be_recommended(server, organiser, region):
         cid = c.execute(
             'INSERT INTO "case" (campaign_id, unit_id, region_code, track_id, title, status, '
             "submitted_at, contact_name, contact_phone) VALUES (?, ?, ?, ?, '内容不全', "
-            "'submitted', strftime('%Y-%m-%dT%H:%M:%SZ','now'), '李四', '13900000000')",
-            (camp, unit_id, SHANGHAI, track)).lastrowid
+            "'submitted', ?, '李四', '13900000000')",
+            (camp, unit_id, SHANGHAI, track,
+             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))).lastrowid
         c.execute("INSERT INTO case_section (case_id, seq, body_md) VALUES (?, 1, '只有背景')",
                   (cid,))
     c.close()

@@ -10,17 +10,17 @@ it.  The campaign under review is found through the JSON of /admin/stages: its s
 the copy, before the server starts, some cases of the released stage are marked advanced (as a
 ranking would), so that the stage in setup has a pool to fill and assign.
 
-LAUREL_STAGES_DB=path/laurel.db runs them on another database (copied too).
+LAUREL_STAGES_DATA=DIR runs them on another data folder's database (copied too).
 """
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 
-from conftest import HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, login
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_args, db_connect,
+                      db_copy, db_rows, finish, login)
 
 ADVANCE = 120  # cases of the released stage marked advanced in the copy
 
@@ -51,15 +51,11 @@ class Org:
 
 @pytest.fixture(scope="module")
 def env(laurel_server):
-    src = os.environ.get("LAUREL_STAGES_DB") or os.path.join(laurel_server.data, "laurel.db")
+    src = os.environ.get("LAUREL_STAGES_DATA") or laurel_server.data
     workdir = tempfile.mkdtemp(prefix="laurel-stages-")
     data = os.path.join(workdir, "data")
-    os.makedirs(data)
-    dst = os.path.join(data, "laurel.db")
-    s = sqlite3.connect("file:%s?mode=ro" % src, uri=True)
-    d = sqlite3.connect(dst)
-    s.backup(d)
-    s.close()
+    db_copy(src, data)
+    d = db_connect(data)
     # The released stage of the campaign under review: some of its cases advance (as a
     # ranking would), the source of the next stage's pool.
     camp = d.execute("SELECT id FROM campaign WHERE status = 'review' "
@@ -86,20 +82,15 @@ def env(laurel_server):
     srv.start()
     try:
         org = Org(srv.url)
-        yield {"srv": srv, "org": org, "db": dst, "data": data, "campaign": camp[0],
+        yield {"srv": srv, "org": org, "data": data, "campaign": camp[0],
                "released": rel[0], "setup": setup[0], "setup_seq": setup[1], "prev": prev,
                "review_setup": review_setup[0]}
     finally:
         finish(srv, workdir)
 
 
-def ro(env):
-    return sqlite3.connect("file:%s?mode=ro" % env["db"], uri=True)
-
-
 def q(env, sql, *args):
-    with ro(env) as c:
-        return c.execute(sql, args).fetchall()
+    return db_rows(env["data"], sql, args)
 
 
 def stage_row(env, sid):
@@ -129,7 +120,7 @@ def violations(env, sid, k=None, balanced=False):
     if cap:
         n = q(env, "SELECT count(*) FROM (SELECT a.case_id, r.region_code, count(*) n "
               "FROM assignment a JOIN reviewer r ON r.user_id = a.user_id WHERE " + live +
-              " GROUP BY 1, 2) WHERE n > ?", sid, cap)[0][0]
+              " GROUP BY 1, 2) per_region WHERE n > ?", sid, cap)[0][0]
         if n:
             bad.append("%d cases with more than %d reviewers of one region" % (n, cap))
     if k:
@@ -141,7 +132,7 @@ def violations(env, sid, k=None, balanced=False):
             bad.append("%d cases without exactly %d reviewers, e.g. %r" % (len(wrong), k,
                                                                           wrong[:3]))
     loads = q(env, "SELECT r.user_id, r.max_load, (SELECT count(*) FROM assignment a WHERE "
-              "a.user_id = r.user_id AND " + live + ") FROM reviewer r JOIN user u ON "
+              "a.user_id = r.user_id AND " + live + ") FROM reviewer r JOIN \"user\" u ON "
               "u.id = r.user_id WHERE r.active = 1 AND r.max_load > 0 AND u.disabled = 0 AND "
               "NOT EXISTS (SELECT 1 FROM assignment d WHERE d.user_id = r.user_id AND "
               "d.stage_id = ? AND d.state = 'dropped')", sid, sid)
@@ -273,13 +264,14 @@ def test_fill_pool_and_propose(env):
 
 def test_cli_dry_run(env):
     out = subprocess.run([LAUREL_BIN, "assign", "--data", env["data"], "--stage",
-                          str(env["setup_seq"]), "--dry-run"], capture_output=True, timeout=120)
+                          str(env["setup_seq"]), "--dry-run"] + db_args(env["data"]),
+                         capture_output=True, timeout=120)
     text = out.stdout.decode()
     assert out.returncode == 0, "expected laurel assign --dry-run to exit 0, saw %d: %s %s" % (
         out.returncode, text, out.stderr.decode())
     assert "violations 0" in text and "dry run" in text and "cases" in text, text
     out = subprocess.run([LAUREL_BIN, "assign", "--data", env["data"], "--stage", "99",
-                          "--dry-run"], capture_output=True, timeout=60)
+                          "--dry-run"] + db_args(env["data"]), capture_output=True, timeout=60)
     assert out.returncode == 1
 
 
@@ -291,7 +283,7 @@ def test_infeasible_is_explained_and_stores_nothing(env):
     c0, reg, unit = q(env, "SELECT c.id, c.region_code, c.unit_id FROM stage_case sc JOIN "
                       "\"case\" c ON c.id = sc.case_id WHERE sc.stage_id = ? ORDER BY c.id "
                       "LIMIT 1", sid)[0]
-    eligible = [u for u, in q(env, "SELECT r.user_id FROM reviewer r JOIN user u ON "
+    eligible = [u for u, in q(env, "SELECT r.user_id FROM reviewer r JOIN \"user\" u ON "
                               "u.id = r.user_id WHERE r.active = 1 AND r.max_load > 0 AND "
                               "coalesce(r.region_code, '') <> ? AND coalesce(r.unit_id, 0) <> ? "
                               "AND NOT EXISTS (SELECT 1 FROM conflict k WHERE k.case_id = ? "
@@ -374,7 +366,7 @@ def test_manual_edits_are_checked(env):
 def test_release_notifies_reviewers(env):
     sid = env["setup"]
     org = env["org"]
-    per = dict(q(env, "SELECT u.email, count(*) FROM assignment a JOIN user u ON "
+    per = dict(q(env, "SELECT u.email, count(*) FROM assignment a JOIN \"user\" u ON "
                  "u.id = a.user_id WHERE a.stage_id = ? AND a.state = 'proposed' GROUP BY 1",
                  sid))
     top = q(env, "SELECT coalesce(max(id), 0) FROM outbox")[0][0]

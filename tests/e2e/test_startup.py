@@ -14,7 +14,11 @@ import tempfile
 
 import pytest
 
-from conftest import LAUREL_BIN, free_port
+from conftest import LAUREL_BIN, ON_PG, free_port
+
+pytestmark = pytest.mark.skipif(ON_PG, reason="on PostgreSQL: its subject is the SQLite file's "
+                                "permissions and the data folder's lock, which PostgreSQL's nodes "
+                                "share unlocked")
 
 NOBODY = 65534
 

@@ -7,14 +7,14 @@ when the data no longer say what it says.  The organiser issues a new one throug
 """
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, finish, login, make_demo
+from conftest import (HTTP_TIMEOUT, LAUREL_BIN, LaurelServer, csrf, db_args, db_connect, db_copy,
+                      finish, login, make_demo)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +32,9 @@ def srv():
 
 
 def verify(*args):
+    args = list(args)
+    if "--data" in args:  # the data folder's database, on PostgreSQL its --db
+        args += db_args(args[args.index("--data") + 1])
     p = subprocess.run([LAUREL_BIN, "verify-results", *args], capture_output=True, text=True,
                        timeout=120)
     return p.returncode, p.stdout + p.stderr
@@ -61,7 +64,7 @@ def test_demo_statement_lists_the_awards(srv, downloaded):
     with open(os.path.join(srv.data, "signing.pub")) as f:
         assert f.read().strip() == open(os.path.join(d, "signing.pub")).read().strip(), (
             "expected the site's key to be the data folder's")
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True)
+    c = db_connect(srv.data, readonly=True)
     awarded = c.execute('SELECT count(*) FROM "case" c JOIN campaign k ON k.id = c.campaign_id '
                         "WHERE k.status = 'published' AND c.tier_id IS NOT NULL").fetchone()[0]
     title = c.execute('SELECT c.title FROM "case" c JOIN tier t ON t.id = c.tier_id '
@@ -122,12 +125,10 @@ def test_data_changed_behind_laurel_does_not_match(srv, downloaded):
     d, _, _ = downloaded
     copy = tempfile.mkdtemp(prefix="laurel-statement-data-")
     try:
-        src = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True)
-        dst = sqlite3.connect(os.path.join(copy, "laurel.db"))
-        src.backup(dst)
-        src.close()
-        dst.execute('UPDATE "case" SET title = title || "（改）" WHERE id = (SELECT min(id) FROM '
-                    '"case" WHERE tier_id IS NOT NULL)')
+        db_copy(srv.data, copy)
+        dst = db_connect(copy)
+        dst.execute('UPDATE "case" SET title = title || \'（改）\' WHERE id = (SELECT min(id) '
+                    'FROM "case" WHERE tier_id IS NOT NULL)')
         dst.commit()
         dst.close()
         for f in ("signing.key", "signing.pub"):
@@ -159,7 +160,7 @@ def test_organiser_issues_a_new_statement(srv):
     after = requests.get(srv.url + "/api/v1/results/statement", timeout=HTTP_TIMEOUT).json()
     assert after["latest"]["id"] > before["latest"]["id"]
     assert len(after["statements"]) == len(before["statements"]) + 1
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % srv.data, uri=True)
+    c = db_connect(srv.data, readonly=True)
     row = c.execute("SELECT what, who FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     c.close()
     assert row[0] == "/admin/results/statement" and row[1] > 0, row
@@ -183,7 +184,8 @@ def test_organiser_issues_a_new_statement(srv):
 
 def test_publish_statement_command(srv):
     out = os.path.join(srv.workdir, "cli.json")
-    p = subprocess.run([LAUREL_BIN, "publish-statement", "--data", srv.data, "--out", out],
+    p = subprocess.run([LAUREL_BIN, "publish-statement", "--data", srv.data, "--out", out]
+                       + db_args(srv.data),
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "issued" in p.stdout, p.stdout + p.stderr
     rc, text = verify(out, "--key", os.path.join(srv.data, "signing.pub"), "--data", srv.data)

@@ -10,7 +10,6 @@ cannot be edited (409)."""
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import urllib.parse
 import zipfile
@@ -19,13 +18,13 @@ import io
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, login, parse_html
+from conftest import HTTP_TIMEOUT, LAUREL_BIN, csrf, db_args, db_connect, db_rows, login, parse_html
 
 
 @pytest.fixture(scope="module", autouse=True)
 def any_number_of_cases_per_unit(laurel_server):
     """This module's cases share a few units; the rule of cases per unit is test_rules.py's."""
-    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    db = db_connect(laurel_server.data)
     try:
         with db:
             db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
@@ -85,7 +84,7 @@ def me(laurel_server):
 
 @pytest.fixture(scope="module")
 def tracks(laurel_server):
-    db = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True)
+    db = db_connect(laurel_server.data, readonly=True)
     try:
         return [r[0] for r in db.execute(
             "SELECT t.slug FROM track t JOIN campaign c ON c.id = t.campaign_id "
@@ -95,7 +94,7 @@ def tracks(laurel_server):
 
 
 def db_row(laurel_server, sql, *args):
-    db = sqlite3.connect("file:%s/laurel.db?mode=ro" % laurel_server.data, uri=True)
+    db = db_connect(laurel_server.data, readonly=True)
     try:
         return db.execute(sql, args).fetchone()
     finally:
@@ -219,8 +218,9 @@ def test_submit_withdraw_resubmit(base, me, laurel_server):
 
     assert post_case(me, base, cid, form(action="submit")).status_code == 303
     assert case_json(me, base, cid)["status"] == "submitted"
-    events = db_row(laurel_server, "SELECT group_concat(coalesce(from_status, '-') || '>' || "
-                    "to_status, ' ') FROM case_event WHERE case_id = ?", cid)[0]
+    events = " ".join(r[0] for r in db_rows(
+        laurel_server.data, "SELECT coalesce(from_status, '-') || '>' || to_status FROM case_event "
+        "WHERE case_id = ? ORDER BY id", (cid,)))
     assert events == "->draft draft>submitted submitted>draft draft>submitted", events
 
 
@@ -253,7 +253,8 @@ def other(laurel_server):
                   "ORDER BY id LIMIT 1")[0]
     p = subprocess.run([LAUREL_BIN, "user", "add", "--data", laurel_server.data, "--email",
                         "other-unit@demo.laurel", "--name", "另一单位", "--role", "submitter",
-                        "--unit", str(unit)], input=b"other-unit-password\n",
+                        "--unit", str(unit)] + db_args(laurel_server.data),
+                       input=b"other-unit-password\n",
                        capture_output=True, timeout=60)
     assert p.returncode == 0, "laurel user add failed: %s %s" % (p.stdout, p.stderr)
     return login(laurel_server.url, "other-unit@demo.laurel", "other-unit-password")

@@ -7,17 +7,16 @@ the values as typed.
 Signs in as the demo submitter and the organiser; every case made here is a
 new draft of the demo unit, so the shared demo database keeps its shape."""
 import re
-import sqlite3
 
 import pytest
 
-from conftest import HTTP_TIMEOUT, JSON, csrf, login, parse_html
+from conftest import HTTP_TIMEOUT, JSON, csrf, db_connect, login, parse_html
 
 
 @pytest.fixture(scope="module", autouse=True)
 def any_number_of_cases_per_unit(laurel_server):
     """This module's cases share a few units; the rule of cases per unit is test_rules.py's."""
-    db = sqlite3.connect("%s/laurel.db" % laurel_server.data, timeout=30)
+    db = db_connect(laurel_server.data)
     try:
         with db:
             db.execute("UPDATE campaign SET cases_per_unit = 0 WHERE status = 'open'")
@@ -35,7 +34,7 @@ def me(laurel_server):
 
 
 def db_row(server, sql, *args):
-    db = sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True)
+    db = db_connect(server.data, readonly=True)
     try:
         return db.execute(sql, args).fetchone()
     finally:

@@ -8,12 +8,11 @@ and enabled again.  The organiser cannot disable their own account.
 """
 import re
 import secrets
-import sqlite3
 
 import pytest
 import requests
 
-from conftest import HTTP_TIMEOUT, login
+from conftest import HTTP_TIMEOUT, db_connect, login
 from test_access import user_add
 from test_intake import User, outbox_max, outbox_rows
 
@@ -26,17 +25,18 @@ def organiser(laurel_server):
 
 
 def user_row(server, uid):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+    c = db_connect(server.data, readonly=True)
     try:
-        return c.execute("SELECT name, email, disabled FROM user WHERE id = ?", (uid,)).fetchone()
+        return c.execute("SELECT name, email, disabled FROM \"user\" WHERE id = ?",
+                         (uid,)).fetchone()
     finally:
         c.close()
 
 
 def uid_of(server, email):
-    c = sqlite3.connect("file:%s/laurel.db?mode=ro" % server.data, uri=True, timeout=30)
+    c = db_connect(server.data, readonly=True)
     try:
-        return c.execute("SELECT id FROM user WHERE email = ?", (email,)).fetchone()[0]
+        return c.execute("SELECT id FROM \"user\" WHERE email = ?", (email,)).fetchone()[0]
     finally:
         c.close()
 

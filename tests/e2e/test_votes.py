@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -26,8 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, finish, free_port,
-                      login, make_demo)
+from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_columns, db_connect,
+                      finish, free_port, login, make_demo)
 from test_mail import Sink
 
 ORGANISER = "organiser@demo.laurel"
@@ -236,7 +235,7 @@ def test_phone_code_verify_vote_and_privacy(srv, org, sinks, opened):
     refused(post(srv, "/votes/verify", {"stage": opened, "phone": phone, "code": code}), 422,
             "vote_code_expired")
     case = cases_of(srv, opened)[0]
-    before = sqlite3.connect(srv.db).execute(
+    before = db_connect(srv.data).execute(
         "SELECT coalesce(sum(votes), 0) FROM vote_total WHERE stage_id=? AND case_id=?",
         (opened, case)).fetchone()[0]
     r = post(srv, "/votes", {"case": case}, token=token, status=201)
@@ -244,7 +243,7 @@ def test_phone_code_verify_vote_and_privacy(srv, org, sinks, opened):
     assert body["case"] == case and body["votes"] == before + 1 and body["remaining_today"] == 9, body
     refused(post(srv, "/votes", {"case": case}, token=token), 409, "vote_already")
     # The contact is nowhere in the database once its code is sent: only a hash and a mask.
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     masked = phone[:3] + "****" + phone[-4:]
     assert db.execute("SELECT masked FROM voter WHERE masked=?", (masked,)).fetchone()
     deadline = time.monotonic() + WAIT
@@ -256,7 +255,7 @@ def test_phone_code_verify_vote_and_privacy(srv, org, sinks, opened):
     assert rows and all(a == masked and b == "" for a, b in rows), (
         "expected the sent code's row erased to the mask; saw %r" % rows)
     for table in ("voter", "vote_code", "voter_token", "vote", "vote_day", "vote_net", "outbox"):
-        cols = [c[1] for c in db.execute("PRAGMA table_info(\"%s\")" % table)]
+        cols = db_columns(srv.data, table)
         for c in cols:
             hit = db.execute("SELECT count(*) FROM \"%s\" WHERE CAST(\"%s\" AS TEXT) LIKE ?"
                              % (table, c), ("%" + phone + "%",)).fetchone()[0]
@@ -358,7 +357,7 @@ def test_daily_and_address_limits(srv, org, sinks, stages):
         assert r.json()["remaining_today"] == 2 - i, r.text
     refused(post(srv, "/votes", {"case": cases[13]}, token=token), 429, "vote_limit_day")
     # Per network address: everyone here is 127.0.0.0/24.
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     used = db.execute("SELECT coalesce(max(votes), 0) FROM vote_net WHERE stage_id=? AND "
                       "net='127.0.0.0/24' AND day=?", (stage, beijing_today())).fetchone()[0]
     set_voting(srv, org, stage, per_net=used + 1)
@@ -378,7 +377,7 @@ def test_100_identical_votes_accept_exactly_one(srv, org, sinks, opened):
     case = cases_of(srv, opened)[30]
     statuses = parallel(lambda i: post(srv, "/votes", {"case": case}, token=token).status_code)
     assert statuses.count(201) == 1 and statuses.count(409) == 99, sorted(set(statuses))
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     n = db.execute("SELECT count(*) FROM vote v JOIN voter_token t ON t.voter_id=v.voter_id "
                    "WHERE t.token_hash=? AND v.case_id=?",
                    (hashlib.sha256(token.encode()).hexdigest(), case)).fetchone()[0]

@@ -8,11 +8,10 @@ The server, its demo and the sinks are this module's own (the fixtures of test_v
 """
 import hashlib
 import random
-import sqlite3
 
 import requests
 
-from conftest import HTTP_TIMEOUT, JSON, csrf
+from conftest import HTTP_TIMEOUT, JSON, csrf, db_connect
 from test_votes import cases_of, code_for, org, post, set_voting, sinks, srv, stages
 
 __all__ = ["org", "sinks", "srv", "stages"]  # the fixtures, used by name
@@ -35,7 +34,7 @@ def check_again(srv, org, stage):
 
 def flagged_votes(srv, stage):
     """{vote id: net} of the votes in the stage's flags not voided."""
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     return dict(db.execute(
         "SELECT v.id, v.net FROM vote_flag f JOIN vote_flag_vote m ON m.flag_id = f.id "
         "JOIN vote v ON v.id = m.vote_id WHERE f.stage_id = ? AND f.voided_at IS NULL", (stage,)))
@@ -55,7 +54,7 @@ def test_demo_planted_fraud_found_honest_votes_left_alone(srv, org, stages):
         if f["rule"] == "run":
             assert (ev["numbers"], ev["from"], ev["to"], ev["verified"]) == (60, "2000", "2059", 50)
     # Every flagged vote is a planted one, and every planted vote is flagged.
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     flagged = flagged_votes(srv, stage)
     assert flagged and all(net.startswith(PLANTED_NETS) for net in flagged.values())
     planted = {i for (i,) in db.execute(
@@ -111,7 +110,7 @@ def test_patterns_planted_through_the_api_are_found(srv, org, sinks, stages):
     ring = [f for f in mine if f["rule"] == "ring"][0]
     assert ring["voters"] == 12 and ring["evidence"]["span_s"] < 600, ring
     # No honest voter's vote is in any flag; 127.0.0.0/24 has 18 new voters, under 20.
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     flagged = set(flagged_votes(srv, stage))
     honest = {i for (i,) in db.execute(
         "SELECT v.id FROM vote v JOIN voter_token t ON t.voter_id = v.voter_id WHERE "
@@ -130,7 +129,7 @@ def test_patterns_planted_through_the_api_are_found(srv, org, sinks, stages):
 
 
 def total(srv, stage, case):
-    return sqlite3.connect(srv.db).execute(
+    return db_connect(srv.data).execute(
         "SELECT coalesce(sum(votes), 0) FROM vote_total WHERE stage_id=? AND case_id=?",
         (stage, case)).fetchone()[0]
 
@@ -139,7 +138,7 @@ def test_void_keeps_votes_marks_them_and_recounts(srv, org, stages):
     stage = stages[0]
     burst = [f for f in flags(srv, org, stage) if f["rule"] == "burst"][0]
     case, fid = burst["case"]["id"], burst["id"]
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     rows = db.execute("SELECT count(*) FROM vote WHERE stage_id = ?", (stage,)).fetchone()[0]
     in_flag = db.execute("SELECT count(*) FROM vote_flag_vote m JOIN vote v ON v.id = m.vote_id "
                          "WHERE m.flag_id = ? AND v.case_id = ? AND v.valid = 1",

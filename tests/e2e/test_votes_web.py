@@ -8,12 +8,11 @@ through the page's own forms with their CSRF token.  The server and its sinks
 are this module's own (the fixtures of test_votes.py).
 """
 import re
-import sqlite3
 import time
 
 import requests
 
-from conftest import HTTP_TIMEOUT, csrf_of
+from conftest import HTTP_TIMEOUT, csrf_of, db_connect
 from test_votes import (beijing_today, cases_of, code_for, new_phone, org, set_voting, sinks,
                         srv, stages)
 
@@ -44,7 +43,7 @@ def form(s, srv, path, data, status, page_path):
 
 
 def valid_votes(srv, stage, case):
-    return sqlite3.connect(srv.db).execute(
+    return db_connect(srv.data).execute(
         "SELECT coalesce(sum(votes), 0) FROM vote_total WHERE stage_id=? AND case_id=?",
         (stage, case)).fetchone()[0]
 
@@ -66,7 +65,7 @@ def verified_visitor(srv, sinks, stage, case, contact=None):
 
 def published_case_in(srv, stage):
     """A published case put in the exhibition's pool (the demo exhibits cases not yet published)."""
-    db = sqlite3.connect(srv.db, timeout=30)
+    db = db_connect(srv.data)
     with db:
         case = db.execute("SELECT id FROM \"case\" WHERE published_at IS NOT NULL AND id NOT IN "
                           "(SELECT case_id FROM stage_case WHERE stage_id=?) ORDER BY id LIMIT 1",
@@ -136,7 +135,7 @@ def test_case_page_follows_the_voting_days(srv, org, sinks, stages):
     anon = requests.Session()
     block = lambda: page(anon, srv, "/cases/%d" % case).text.split('id="vote"', 1)[1]  # noqa: E731
     assert 'href="/cases/%d/vote"' % case in block()  # open, and now in the page cache
-    db = sqlite3.connect(srv.db, timeout=30)
+    db = db_connect(srv.data)
     with db:
         db.execute("UPDATE vote_setting SET opens_on = ?, closes_on = ? WHERE stage_id = ?",
                    (beijing_today(-3), beijing_today(-1), stage))
@@ -180,7 +179,7 @@ def test_web_refusals_in_chinese(srv, org, sinks, stages):
     assert "您今天的投票次数已用完" in r.text
     assert valid_votes(srv, stage, b) == before
     # Address limit: everyone here is one /24.
-    used = sqlite3.connect(srv.db).execute(
+    used = db_connect(srv.data).execute(
         "SELECT coalesce(max(votes), 0) FROM vote_net WHERE stage_id=? AND "
         "net='127.0.0.0/24' AND day=?", (stage, beijing_today())).fetchone()[0]
     set_voting(srv, org, stage, per_net=used)
@@ -210,7 +209,7 @@ def test_exhibition_list_filters_and_orders(srv, org, sinks, stages):
     r = page(anon, srv, "/votes/%d" % stage)
     ids = [int(i) for i in ITEM_RE.findall(r.text)]
     assert sorted(ids) == sorted(cases_of(srv, stage))
-    db = sqlite3.connect(srv.db)
+    db = db_connect(srv.data)
     counts = dict(db.execute("SELECT case_id, votes FROM vote_total WHERE stage_id=?", (stage,)))
     shown = [counts.get(i, 0) for i in ids]
     assert shown == sorted(shown, reverse=True) and shown[0] > 0, shown[:10]
