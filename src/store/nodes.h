@@ -1,7 +1,7 @@
 /*
  * nodes.h — the page caches of several nodes on one PostgreSQL database
- * kept honest (nodes.c).  Both calls run on the writer thread; both do
- * nothing on SQLite.
+ * kept honest (nodes.c).  The seal and its sequel run on the writer
+ * thread; all three do nothing on SQLite.
  */
 #ifndef LAUREL_NODES_H
 #define LAUREL_NODES_H
