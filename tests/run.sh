@@ -4,7 +4,8 @@
 #   1. the release build and its unit tests (cmocka);
 #   2. the AddressSanitizer + UndefinedBehaviorSanitizer build: unit tests again;
 #   3. the end-to-end suite (pytest) against the real binary, release and sanitized, and the
-#      release binary's again on PostgreSQL (LAUREL_E2E_DB=postgresql: a throwaway cluster);
+#      release binary's again on PostgreSQL (LAUREL_E2E_DB=postgresql: a throwaway cluster),
+#      that pass beside the other two;
 #   4. each fuzz target (libFuzzer, clang) for FUZZ_SECONDS on its corpus;
 #   5. the browser test (playwright-core driving Debian's chromium).
 # Build folders: build/, build-asan/, build-fuzz/.
@@ -43,14 +44,28 @@ ninja -C build-asan
 step "unit tests (sanitized)"
 meson test -C build-asan --suite unit --print-errorlogs
 
+# The PostgreSQL pass takes about as long as the other two together, so it runs beside
+# them; its output is kept and shown when it ends.
+step "end-to-end tests on PostgreSQL (release), beside the next two passes"
+pg_log=$(mktemp)
+LAUREL_E2E_DB=postgresql LAUREL_BIN=$PWD/build/laurel setsid $PY -m pytest -q -p no:cacheprovider \
+    tests/e2e >"$pg_log" 2>&1 &
+pg_pid=$!
+trap 'kill -- -"$pg_pid" 2>/dev/null; rm -f "$pg_log"' EXIT
+
 step "end-to-end tests (release)"
 LAUREL_BIN=$PWD/build/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
 
-step "end-to-end tests on PostgreSQL (release)"
-LAUREL_E2E_DB=postgresql LAUREL_BIN=$PWD/build/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
-
 step "end-to-end tests (sanitized)"
 LAUREL_BIN=$PWD/build-asan/laurel $PY -m pytest -q -p no:cacheprovider tests/e2e
+
+step "end-to-end tests on PostgreSQL (release): its output"
+pg_status=0
+wait "$pg_pid" || pg_status=$?
+trap - EXIT
+cat "$pg_log"
+rm -f "$pg_log"
+[ "$pg_status" -eq 0 ] || { echo "end-to-end tests on PostgreSQL failed (exit $pg_status)"; exit 1; }
 
 step "fuzz targets, ${FUZZ_SECONDS}s each"
 [ -f build-fuzz/build.ninja ] ||
