@@ -593,8 +593,19 @@ json_t *store_vote_summary(struct store *st, int64_t stage_id)
     return o;
 }
 
+/* Whether a is the stage to show before b: open now first, then the latest to close. */
+static int vote_case_before(const struct vote_case *a, const struct vote_case *b)
+{
+    if (a->open != b->open)
+        return a->open > b->open;
+    int c = strcmp(a->set.closes_on, b->set.closes_on);
+    return c != 0 ? c > 0 : a->stage_id > b->stage_id;
+}
+
 int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct vote_case *out)
 {
+    /* A case is in one exhibition or a few: the choice among them is made here, not by a sort
+     * in SQL, which would build a temporary table on every case page. */
     static const char sql[] =
         "SELECT s.id, s.name, v.opens_on, v.closes_on, v.verify, v.per_case, v.per_day, "
         "v.per_net, v.live, ?3 BETWEEN v.opens_on AND v.closes_on, "
@@ -602,8 +613,7 @@ int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct 
         "(SELECT count(*) FROM vote x WHERE x.stage_id = s.id AND x.case_id = ?1 AND "
         "x.voter_id = ?2) "
         "FROM stage_case c JOIN stage s ON s.id = c.stage_id JOIN vote_setting v ON "
-        "v.stage_id = s.id WHERE c.case_id = ?1 AND s.kind = 'exhibition' "
-        "ORDER BY ?3 BETWEEN v.opens_on AND v.closes_on DESC, v.closes_on DESC, s.id DESC LIMIT 1";
+        "v.stage_id = s.id WHERE c.case_id = ?1 AND s.kind = 'exhibition'";
     char today[11];
     voter_today(today);
     memset(out, 0, sizeof *out);
@@ -613,23 +623,28 @@ int store_vote_case(struct store *st, int64_t case_id, int64_t voter_id, struct 
     db_bind_int64(s, 1, case_id);
     db_bind_int64(s, 2, voter_id);
     db_bind_text(s, 3, today, -1);
-    int rc = db_step(s);
-    if (rc == DB_ROW) {
-        out->stage_id = out->set.stage_id = db_column_int64(s, 0);
-        db_copy_text(out->stage_name, sizeof out->stage_name, s, 1);
-        db_copy_text(out->set.opens_on, sizeof out->set.opens_on, s, 2);
-        db_copy_text(out->set.closes_on, sizeof out->set.closes_on, s, 3);
-        db_copy_text(out->set.verify, sizeof out->set.verify, s, 4);
-        out->set.per_case = (int)db_column_int64(s, 5);
-        out->set.per_day = (int)db_column_int64(s, 6);
-        out->set.per_net = (int)db_column_int64(s, 7);
-        out->set.live = (int)db_column_int64(s, 8);
-        out->open = (int)db_column_int64(s, 9);
-        out->votes = db_column_int64(s, 10);
-        out->mine = db_column_int64(s, 11);
+    int rc, found = 0;
+    while ((rc = db_step(s)) == DB_ROW) {
+        struct vote_case row;
+        memset(&row, 0, sizeof row);
+        row.stage_id = row.set.stage_id = db_column_int64(s, 0);
+        db_copy_text(row.stage_name, sizeof row.stage_name, s, 1);
+        db_copy_text(row.set.opens_on, sizeof row.set.opens_on, s, 2);
+        db_copy_text(row.set.closes_on, sizeof row.set.closes_on, s, 3);
+        db_copy_text(row.set.verify, sizeof row.set.verify, s, 4);
+        row.set.per_case = (int)db_column_int64(s, 5);
+        row.set.per_day = (int)db_column_int64(s, 6);
+        row.set.per_net = (int)db_column_int64(s, 7);
+        row.set.live = (int)db_column_int64(s, 8);
+        row.open = (int)db_column_int64(s, 9);
+        row.votes = db_column_int64(s, 10);
+        row.mine = db_column_int64(s, 11);
+        if (!found || vote_case_before(&row, out))
+            *out = row;
+        found = 1;
     }
     db_reset(s);
-    return rc == DB_ROW ? RC_OK : rc == DB_DONE ? RC_NOTFOUND : RC_ERROR;
+    return rc != DB_DONE ? RC_ERROR : found ? RC_OK : RC_NOTFOUND;
 }
 
 json_t *store_vote_exhibit(struct store *st, int64_t stage_id, const char *region, const char *track)

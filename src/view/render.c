@@ -7,9 +7,17 @@
  * ", ", " (" ...), so that neither the templates nor the catalogs need a key
  * for every colon.  Only the templates' own text changes: catalogs and data
  * print as they are.
+ *
+ * The layout a visitor who is not signed in sees differs from page to page
+ * only by the page's title, the other language's URL and the content.  So
+ * it is rendered once per language with markers in those places and kept in
+ * pieces, and such a page is put together from them: the same bytes as
+ * walking the template, at the cost of copies.
  */
 #include "render.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +28,22 @@
 #define TEMPLATE_DIR "templates/"
 
 static struct tpl_set *sets[LANG__MAX];
+
+/* What a visitor's layout is cut at: a page's title, the other language's URL, the content. */
+enum hole { HOLE_TITLE, HOLE_URL, HOLE_CONTENT, HOLE__MAX };
+static const char *const marks[HOLE__MAX] = {
+    "LaurelLayoutHoleTitle", "LaurelLayoutHoleUrl", "LaurelLayoutHoleContent"};
+#define PIECES_MAX 8
+
+/* A language's visitor layout: text[i], then hole[i] (none after the last text). */
+struct pieces {
+    json_t *site; /* the visitor's site it was rendered for, without title and URL */
+    char *html;
+    size_t n, at[PIECES_MAX + 1], len[PIECES_MAX + 1];
+    enum hole hole[PIECES_MAX];
+};
+static _Atomic(struct pieces *) cut[LANG__MAX];
+static pthread_mutex_t cut_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Chinese punctuation and its English form, for the English set's text. */
 static const char *const punct[][2] = {
@@ -93,11 +117,21 @@ static struct tpl_set *set_of(enum lang lang)
     return lang == LANG_EN ? sets[LANG_EN] : sets[LANG_ZH];
 }
 
+static void pieces_free(struct pieces *pc)
+{
+    if (!pc)
+        return;
+    json_decref(pc->site);
+    free(pc->html);
+    free(pc);
+}
+
 void render_free(void)
 {
     for (int l = 0; l < LANG__MAX; l++) {
         tpl_set_free(sets[l]);
         sets[l] = NULL;
+        pieces_free(atomic_exchange(&cut[l], NULL));
     }
 }
 
@@ -114,7 +148,9 @@ int render_fragment(const char *name, json_t *model, enum lang lang, json_t *sit
     return rc == 0 && !out->oom ? 0 : -1;
 }
 
-int render_layout(const char *content, size_t len, enum lang lang, json_t *site, struct buf *out)
+/* The layout walked: the template with the site and the content. */
+static int walk_layout(const char *content, size_t len, enum lang lang, json_t *site,
+                       struct buf *out)
 {
     /* The content came out of our templates: valid UTF-8, so not checked again. */
     json_t *ctx = json_pack("{s:O,s:O,s:o}", "t", i18n_catalog(lang), "site", site,
@@ -127,6 +163,119 @@ int render_layout(const char *content, size_t len, enum lang lang, json_t *site,
     return rc == 0 && !out->oom ? 0 : -1;
 }
 
+/* The site without the two values that differ from page to page. */
+static json_t *site_fixed(json_t *site)
+{
+    json_t *f = json_copy(site);
+    if (f) {
+        json_object_del(f, "title");
+        json_object_del(f, "other_lang_url");
+    }
+    return f;
+}
+
+/* The layout for site rendered with markers and cut at them; NULL if it cannot be. */
+static struct pieces *pieces_cut(enum lang lang, json_t *site)
+{
+    struct pieces *pc = calloc(1, sizeof *pc);
+    json_t *marked = json_copy(site);
+    struct buf b = BUF_INIT;
+    buf_init(&b, 0);
+    if (!pc || !marked || !(pc->site = site_fixed(site)) ||
+        json_object_set_new(marked, "title", json_string(marks[HOLE_TITLE])) != 0 ||
+        json_object_set_new(marked, "other_lang_url", json_string(marks[HOLE_URL])) != 0 ||
+        walk_layout(marks[HOLE_CONTENT], strlen(marks[HOLE_CONTENT]), lang, marked, &b) != 0)
+        goto fail;
+    pc->html = buf_detach(&b, NULL);
+    const char *p = pc->html;
+    int contents = 0;
+    for (;;) {
+        const char *next = NULL;
+        enum hole h = HOLE_TITLE;
+        for (int k = 0; k < HOLE__MAX; k++) {
+            const char *q = strstr(p, marks[k]);
+            if (q && (!next || q < next))
+                next = q, h = (enum hole)k;
+        }
+        pc->at[pc->n] = (size_t)(p - pc->html);
+        pc->len[pc->n] = next ? (size_t)(next - p) : strlen(p);
+        if (!next)
+            break;
+        if (pc->n == PIECES_MAX)
+            goto fail;
+        pc->hole[pc->n++] = h;
+        contents += h == HOLE_CONTENT;
+        p = next + strlen(marks[h]);
+    }
+    if (contents != 1)
+        goto fail;
+    json_decref(marked);
+    return pc;
+fail:
+    json_decref(marked);
+    buf_release(&b);
+    pieces_free(pc);
+    return NULL;
+}
+
+/* The pieces for a visitor's site in lang, cut at the first such page; NULL for another site. */
+static struct pieces *pieces_for(enum lang lang, json_t *site)
+{
+    if (json_object_get(site, "user") || json_object_get(site, "csrf") ||
+        json_object_get(site, "export"))
+        return NULL;
+    int l = lang == LANG_EN ? LANG_EN : LANG_ZH;
+    struct pieces *pc = atomic_load(&cut[l]);
+    if (!pc) {
+        pthread_mutex_lock(&cut_lock);
+        if (!(pc = atomic_load(&cut[l])) && (pc = pieces_cut(lang, site)))
+            atomic_store(&cut[l], pc);
+        pthread_mutex_unlock(&cut_lock);
+        if (!pc)
+            return NULL;
+    }
+    /* A site with anything else than the one cut for (a key added later) walks the template. */
+    size_t same = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(site, key, v)
+    {
+        if (strcmp(key, "title") == 0 || strcmp(key, "other_lang_url") == 0)
+            continue;
+        if (!json_equal(v, json_object_get(pc->site, key)))
+            return NULL;
+        same++;
+    }
+    return same == json_object_size(pc->site) ? pc : NULL;
+}
+
+int render_layout(const char *content, size_t len, enum lang lang, json_t *site, struct buf *out)
+{
+    struct pieces *pc = pieces_for(lang, site);
+    if (!pc || !json_is_string(json_object_get(site, "title")) ||
+        !json_is_string(json_object_get(site, "other_lang_url")))
+        return walk_layout(content, len, lang, site, out);
+    json_t *title = json_object_get(site, "title"), *url = json_object_get(site, "other_lang_url");
+    for (size_t i = 0; i <= pc->n; i++) {
+        buf_append(out, pc->html + pc->at[i], pc->len[i]);
+        if (i == pc->n)
+            break;
+        if (pc->hole[i] == HOLE_CONTENT)
+            buf_append(out, content ? content : "", content ? len : 0);
+        else if (pc->hole[i] == HOLE_TITLE)
+            buf_html(out, json_string_value(title), json_string_length(title));
+        else
+            buf_html(out, json_string_value(url), json_string_length(url));
+    }
+    return out->oom ? -1 : 0;
+}
+
+size_t render_layout_pieces(enum lang lang)
+{
+    struct pieces *pc = atomic_load(&cut[lang == LANG_EN ? LANG_EN : LANG_ZH]);
+    return pc ? pc->n + 1 : 0;
+}
+
 int render_page(const char *name, json_t *model, enum lang lang, json_t *site, struct buf *out)
 {
     json_t *ctx = json_is_object(model) ? json_copy(model) : json_object();
@@ -137,12 +286,9 @@ int render_page(const char *name, json_t *model, enum lang lang, json_t *site, s
     struct buf content = BUF_INIT;
     buf_init(&content, 0);
     int rc = tpl_render(set_of(lang), name, ctx, &content);
-    if (rc == 0 && !content.oom) {
-        json_object_set_new(ctx, "content_html", json_stringn(content.p ? content.p : "",
-                                                              content.len));
-        rc = tpl_render(set_of(lang), "layout", ctx, out);
-    }
-    buf_release(&content);
     json_decref(ctx);
+    if (rc == 0 && !content.oom)
+        rc = render_layout(content.p, content.len, lang, site, out);
+    buf_release(&content);
     return rc == 0 && !out->oom ? 0 : -1;
 }

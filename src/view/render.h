@@ -4,7 +4,8 @@
  * render_init() parses every embedded template (templates/NAME.html) once.  render_page()
  * renders one page template with the model, then the layout around it; both
  * see the model plus `t` (the message catalog of the request's language) and
- * `site` (built by the caller).
+ * `site` (built by the caller).  A visitor's layout (a site without a user)
+ * is put together from pieces rendered once per language: the same bytes.
  */
 #ifndef LAUREL_RENDER_H
 #define LAUREL_RENDER_H
@@ -39,5 +40,10 @@ int render_fragment(const char *name, json_t *model, enum lang lang, json_t *sit
  */
 int render_layout(const char *content, size_t len, enum lang lang, json_t *site,
                   struct buf *out);
+/*
+ * How many pieces a visitor's layout in lang is kept in (render.c): 0 until a
+ * visitor's page in lang was rendered.  For tests.
+ */
+size_t render_layout_pieces(enum lang lang);
 
 #endif
