@@ -57,12 +57,8 @@ static int add(struct arena *a, struct query *q, const char *key, json_t *v)
     if (q->n >= QUERY_MAX_PARAMS)
         return -1;
     char *k = arena_strdup(a, key), *val = arena_strndup(a, s, len);
-    if (!k || !val)
+    if (!k || !val || query_add(a, q, k, val, len) != QUERY_OK)
         return -1;
-    q->v[q->n].key = k;
-    q->v[q->n].val = val;
-    q->v[q->n].vlen = len;
-    q->n++;
     return 1;
 }
 

@@ -50,6 +50,29 @@ enum query_rc query_decode(struct arena *a, const char *s, size_t n, int plus, c
     return QUERY_OK;
 }
 
+enum query_rc query_add(struct arena *a, struct query *q, const char *key, const char *val,
+                        size_t vlen)
+{
+    if (q->n == 0)
+        q->cap = 0;
+    if (q->n == QUERY_MAX_PARAMS)
+        return QUERY_ETOOMANY;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        if (cap > QUERY_MAX_PARAMS)
+            cap = QUERY_MAX_PARAMS;
+        struct query_param *v = arena_alloc(a, cap * sizeof *v);
+        if (!v)
+            return QUERY_ENOMEM;
+        if (q->n)
+            memcpy(v, q->v, q->n * sizeof *v);
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->n++] = (struct query_param){key, val, vlen};
+    return QUERY_OK;
+}
+
 enum query_rc query_parse(struct arena *a, const char *s, size_t n, struct query *q)
 {
     size_t i = 0;
@@ -75,10 +98,8 @@ enum query_rc query_parse(struct arena *a, const char *s, size_t n, struct query
                 rc = query_decode(a, "", 0, 1, &val, &vlen);
             if (rc != QUERY_OK)
                 return rc;
-            q->v[q->n].key = key;
-            q->v[q->n].val = val;
-            q->v[q->n].vlen = vlen;
-            q->n++;
+            if ((rc = query_add(a, q, key, val, vlen)) != QUERY_OK)
+                return rc;
         }
         i = end + 1;
     }

@@ -29,10 +29,19 @@ struct query_param {
     size_t vlen;
 };
 
+/*
+ * The pairs in order, in the arena they were parsed into (an array grown as
+ * pairs come, so a request without a query string clears no room for 256).
+ * A query with n = 0 holds nothing: its next pair starts a new array.
+ */
 struct query {
-    struct query_param v[QUERY_MAX_PARAMS];
-    size_t n;
+    struct query_param *v;
+    size_t n, cap;
 };
+
+/* Append a pair (key and val already decoded, in a): QUERY_OK, QUERY_ETOOMANY or QUERY_ENOMEM. */
+enum query_rc query_add(struct arena *a, struct query *q, const char *key, const char *val,
+                        size_t vlen);
 
 /*
  * Percent-decode s[0..n) into a NUL-terminated arena string; with plus set,
