@@ -149,16 +149,21 @@ int prerender_case(struct req *r, int64_t id, struct page *p)
     if (!json_is_object(vote)) {
         keep(p, pg.html, pg.len, pg.title);
     } else {
+        /* The block rendered alone, then the page put together once in the arena. */
         struct buf b = BUF_INIT;
         buf_init(&b, 0);
-        buf_append(&b, pg.html, pg.vote_at);
         json_t *m = json_pack("{s:O}", "vote", vote);
         if (render_fragment("case_vote", m, r->lang, NULL, &b) != 0)
             b.oom = 1;
         json_decref(m);
-        buf_append(&b, pg.html + pg.vote_at, pg.len - pg.vote_at);
-        char *html = b.oom ? NULL : arena_strndup(&r->arena, b.p ? b.p : "", b.len);
-        size_t len = b.len;
+        size_t len = pg.len + b.len;
+        char *html = b.oom ? NULL : arena_alloc(&r->arena, len + 1);
+        if (html) {
+            memcpy(html, pg.html, pg.vote_at);
+            memcpy(html + pg.vote_at, b.p ? b.p : "", b.len);
+            memcpy(html + pg.vote_at + b.len, pg.html + pg.vote_at, pg.len - pg.vote_at);
+            html[len] = 0;
+        }
         buf_release(&b);
         if (!html) {
             json_decref(vote);

@@ -365,11 +365,17 @@ static const char *other_lang_url(struct req *r)
 static json_t *site_of(struct req *r, struct resp *w, const char *title)
 {
     enum lang other = r->lang == LANG_ZH ? LANG_EN : LANG_ZH;
-    json_t *site = json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:b}", "lang", i18n_code(r->lang), "other_lang",
-        i18n_code(other), "other_lang_name",
-        i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh"), "other_lang_url",
-        other_lang_url(r), "title", title ? title : "", "en", r->lang == LANG_EN);
+    /* Built key by key, not by json_pack: every page makes one, and the strings are ours
+     * (codes, a catalog's text) or were checked for UTF-8 when they came in. */
+    json_t *site = json_object();
+    json_object_set_new_nocheck(site, "lang", json_string_nocheck(i18n_code(r->lang)));
+    json_object_set_new_nocheck(site, "other_lang", json_string_nocheck(i18n_code(other)));
+    json_object_set_new_nocheck(
+        site, "other_lang_name",
+        json_string_nocheck(i18n_get(r->lang, other == LANG_EN ? "lang_en" : "lang_zh")));
+    json_object_set_new_nocheck(site, "other_lang_url", json_string_nocheck(other_lang_url(r)));
+    json_object_set_new_nocheck(site, "title", json_string_nocheck(title ? title : ""));
+    json_object_set_new_nocheck(site, "en", json_boolean(r->lang == LANG_EN));
     if (web.static_export)
         json_object_set_new(site, "export", json_string(web.static_export));
     const struct store_user *u = web_user(r);
