@@ -110,16 +110,10 @@ int web_form_keep(struct req *r, const char *name, const char *val, size_t len)
         ws->form_parsed = 1;
         ws->form.n = 0;
     }
-    if (ws->form.n >= QUERY_MAX_PARAMS)
+    if (memchr(val, 0, len))
         return -1;
-    struct query_param *q = &ws->form.v[ws->form.n];
-    q->key = arena_strdup(&r->arena, name);
-    q->val = arena_strndup(&r->arena, val, len);
-    q->vlen = len;
-    if (!q->key || !q->val || memchr(val, 0, len))
-        return -1;
-    ws->form.n++;
-    return 0;
+    const char *k = arena_strdup(&r->arena, name), *v = arena_strndup(&r->arena, val, len);
+    return k && v && query_add(&r->arena, &ws->form, k, v, len) == QUERY_OK ? 0 : -1;
 }
 
 /* s with CRLF and lone CR as LF (arena), or NULL. */
