@@ -569,19 +569,29 @@ static const struct pv_list *find_list(const struct pv_rank *rk, int dim, int64_
     return lo < rk->nlists && rk->lists[lo].key == k ? &rk->lists[lo] : NULL;
 }
 
-/* 1 if rank r is in list l (its ranks ascending). */
-static int in_list(const struct pv_rank *rk, const struct pv_list *l, uint32_t r)
+/*
+ * The first position at or after `from` of the ranks a[0..len) (ascending)
+ * holding a rank >= r, or len: galloping from `from`, so that a cursor moved
+ * forward along a list costs the log of the distance, not of the list.
+ */
+static uint32_t seek(const uint32_t *a, uint32_t len, uint32_t from, uint32_t r)
 {
-    const uint32_t *a = rk->ranks + l->off;
-    size_t lo = 0, hi = l->len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
+    if (from >= len || a[from] >= r)
+        return from;
+    uint32_t lo = from, step = 1; /* a[lo] < r */
+    while (step < len - lo && a[lo + step] < r) {
+        lo += step;
+        step *= 2;
+    }
+    uint32_t hi = step < len - lo ? lo + step : len; /* a[hi] >= r, or hi == len */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
         if (a[mid] < r)
-            lo = mid + 1;
+            lo = mid;
         else
             hi = mid;
     }
-    return lo < l->len && a[lo] == r;
+    return hi;
 }
 
 /* The memo of the combination (mask, key) in order k, made (replacing the least recently used). */
@@ -603,19 +613,37 @@ static struct pv_memo *memo_of(struct pv_order *o, int k, int mask, const int64_
     return victim;
 }
 
-/* Several filters: walk the shortest list from the nearest kept match on. */
+/*
+ * Several filters: the ranks their lists hold in common, from the nearest
+ * kept match on.  The walk leapfrogs: the shortest list's cursor stands at a
+ * candidate rank, each other list's cursor gallops (seek) to it, and a list
+ * standing past it moves the candidate there; so a page costs the matches
+ * it passes and the log of the gaps between them, not a check of every rank
+ * of the shortest list.  Kept positions are the shortest list's (`at`).
+ */
 static size_t page_several(struct pv_order *o, int k, int mask, const int64_t key[4],
                            int64_t skip, int n, int64_t *ids)
 {
     const struct pv_rank *rk = &o->order[k];
-    const struct pv_list *l[4] = {NULL, NULL, NULL, NULL}, *walk = NULL;
+    const uint32_t *a[4];
+    uint32_t len[4], cur[4] = {0, 0, 0, 0};
+    int nl = 0;
     for (int d = 0; d < 4; d++) {
         if (!(mask & (1 << d)))
             continue;
-        if (!(l[d] = find_list(rk, d + 1, key[d])))
+        const struct pv_list *l = find_list(rk, d + 1, key[d]);
+        if (!l)
             return 0; /* a filter with no case */
-        if (!walk || l[d]->len < walk->len)
-            walk = l[d];
+        a[nl] = rk->ranks + l->off;
+        len[nl] = l->len;
+        /* The shortest list first: its cursor is the walk's position. */
+        if (nl > 0 && l->len < len[0]) {
+            a[nl] = a[0];
+            len[nl] = len[0];
+            a[0] = rk->ranks + l->off;
+            len[0] = l->len;
+        }
+        nl++;
     }
     /* From the kept position at or before match `skip`. */
     uint32_t pos = 0, from_match = 0;
@@ -632,17 +660,33 @@ static size_t page_several(struct pv_order *o, int k, int mask, const int64_t ke
     /* The positions of matches first * PV_STEP, (first + 1) * PV_STEP, ... met on the way. */
     uint32_t *taken = NULL;
     size_t ntaken = 0, tcap = 0, got = 0;
-    const uint32_t *a = rk->ranks + walk->off;
-    for (uint32_t match = from_match; pos < walk->len && got < (size_t)n; pos++) {
-        uint32_t r = a[pos], slot = rk->slot[r];
-        if ((l[0] && o->region[slot] != key[0]) || (l[1] && o->tier[slot] != key[1]) ||
-            (l[2] && o->track[slot] != key[2]) || (l[3] && l[3] != walk && !in_list(rk, l[3], r)))
-            continue;
+    cur[0] = pos;
+    for (uint32_t match = from_match; cur[0] < len[0] && got < (size_t)n; cur[0]++) {
+        uint32_t r = a[0][cur[0]];
+        for (int i = 1; i < nl;) {
+            cur[i] = seek(a[i], len[i], cur[i], r);
+            if (cur[i] == len[i]) {
+                cur[0] = len[0]; /* a list ended: no match beyond */
+                break;
+            }
+            if (a[i][cur[i]] == r) {
+                i++;
+                continue;
+            }
+            /* List i passed r: the candidate moves to its rank, and every list is checked again. */
+            cur[0] = seek(a[0], len[0], cur[0], a[i][cur[i]]);
+            if (cur[0] == len[0])
+                break;
+            r = a[0][cur[0]];
+            i = 1;
+        }
+        if (cur[0] == len[0])
+            break;
         if (match % PV_STEP == 0 && match / PV_STEP == first + ntaken &&
             grow((void **)&taken, &tcap, ntaken + 1, sizeof *taken) == 0)
-            taken[ntaken++] = pos;
+            taken[ntaken++] = cur[0];
         if (match >= skip)
-            ids[got++] = o->id[slot];
+            ids[got++] = o->id[rk->slot[r]];
         match++;
     }
     if (ntaken) {
