@@ -621,8 +621,8 @@ static struct pv_memo *memo_of(struct pv_order *o, int k, int mask, const int64_
  * it passes and the log of the gaps between them, not a check of every rank
  * of the shortest list.  Kept positions are the shortest list's (`at`).
  */
-static size_t page_several(struct pv_order *o, int k, int mask, const int64_t key[4],
-                           int64_t skip, int n, int64_t *ids)
+static size_t page_several(struct pv_order *o, int k, int mask, const int64_t key[4], int64_t skip,
+                           int n, int64_t *ids)
 {
     const struct pv_rank *rk = &o->order[k];
     const uint32_t *a[4];
@@ -693,7 +693,8 @@ static size_t page_several(struct pv_order *o, int k, int mask, const int64_t ke
         pthread_mutex_lock(&o->memo_lock);
         m = memo_of(o, k, mask, key);
         /* Kept only if they follow on from what is kept (another walk may have gone on). */
-        if (m->nat == first && grow((void **)&m->at, &m->cap, m->nat + ntaken, sizeof *m->at) == 0) {
+        if (m->nat == first &&
+            grow((void **)&m->at, &m->cap, m->nat + ntaken, sizeof *m->at) == 0) {
             memcpy(m->at + m->nat, taken, ntaken * sizeof *taken);
             m->nat += ntaken;
         }
