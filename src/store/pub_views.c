@@ -178,18 +178,11 @@ static void order_free(struct pv_order *o)
     free(o);
 }
 
+/* A tag of a case, as the build reads it: its list key and the case's slot. */
 struct pv_pair {
     uint64_t key;
-    uint32_t rank;
+    uint32_t slot;
 };
-
-static int pair_cmp(const void *x, const void *y)
-{
-    const struct pv_pair *a = x, *b = y;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return a->rank < b->rank ? -1 : a->rank > b->rank;
-}
 
 static uint64_t list_key(int dim, int64_t value)
 {
@@ -212,9 +205,26 @@ static int grow(void **p, size_t *cap, size_t need, size_t sz)
     return 0;
 }
 
-/* The slot of case id, or -1. */
-static int64_t slot_of(const struct pv_order *o, int64_t id)
+/* A build under way: the order it fills, and the tag pairs (tag key, slot) read. */
+struct pv_build {
+    struct pub_views *pv;
+    struct pv_order *o;
+    size_t cap; /* of o's arrays by id */
+    int k;      /* the order being read */
+    uint32_t r; /* its ranks read */
+    struct pv_pair *tags;
+    size_t ntags, tcap;
+    /* The slot of each id from id0 on (-1: none), when the ids are dense enough; else NULL. */
+    int32_t *by_id;
+    int64_t id0, span;
+};
+
+/* The slot of case id, or -1: from the map by id, else a binary search of the ids. */
+static int64_t slot_of(const struct pv_build *b, int64_t id)
 {
+    if (b->by_id)
+        return id >= b->id0 && id - b->id0 < b->span ? b->by_id[id - b->id0] : -1;
+    const struct pv_order *o = b->o;
     size_t lo = 0, hi = o->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -226,57 +236,167 @@ static int64_t slot_of(const struct pv_order *o, int64_t id)
     return lo < o->n && o->id[lo] == id ? (int64_t)lo : -1;
 }
 
-/* The rank lists of order k, from the tag pairs (tag, slot) of the campaign. */
-static int make_lists(struct pv_order *o, int k, const struct pv_pair *tags, size_t ntags)
+/* The map by id of the cases read (ids ascending), if they span at most 4 ids per case. */
+static void map_ids(struct pv_build *b)
 {
-    struct pv_rank *rk = &o->order[k];
-    size_t np = 0, cap = 3 * (size_t)o->n + ntags;
-    struct pv_pair *pairs = malloc((cap ? cap : 1) * sizeof *pairs);
-    uint32_t *rank_of = malloc((o->n ? o->n : 1) * sizeof *rank_of);
-    int rc = -1;
-    if (!pairs || !rank_of)
-        goto out;
-    for (uint32_t r = 0; r < o->n; r++) {
-        uint32_t slot = rk->slot[r];
-        rank_of[slot] = r;
-        pairs[np++] = (struct pv_pair){list_key(1, o->region[slot]), r};
-        if (o->tier[slot])
-            pairs[np++] = (struct pv_pair){list_key(2, o->tier[slot]), r};
-        pairs[np++] = (struct pv_pair){list_key(3, o->track[slot]), r};
+    const struct pv_order *o = b->o;
+    if (o->n == 0 || o->id[o->n - 1] - o->id[0] >= 4 * (int64_t)o->n + 4096)
+        return;
+    b->id0 = o->id[0];
+    b->span = o->id[o->n - 1] - b->id0 + 1;
+    if (!(b->by_id = malloc((size_t)b->span * sizeof *b->by_id)))
+        return;
+    memset(b->by_id, 0xff, (size_t)b->span * sizeof *b->by_id);
+    for (uint32_t i = 0; i < o->n; i++)
+        b->by_id[o->id[i] - b->id0] = (int32_t)i;
+}
+
+/* Filter keys to dense indexes, by open addressing (a few hundred keys). */
+struct pv_keys {
+    uint64_t *key;
+    uint32_t *ix; /* UINT32_MAX: an empty cell */
+    size_t cap, n;
+};
+
+static size_t key_cell(const struct pv_keys *h, uint64_t key)
+{
+    size_t j = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (h->cap - 1);
+    while (h->ix[j] != UINT32_MAX && h->key[j] != key)
+        j = (j + 1) & (h->cap - 1);
+    return j;
+}
+
+/* The index of key, the next one if it is new; UINT32_MAX when out of memory. */
+static uint32_t key_index(struct pv_keys *h, uint64_t key)
+{
+    if (2 * (h->n + 1) > h->cap) {
+        struct pv_keys g = {NULL, NULL, h->cap ? 2 * h->cap : 256, h->n};
+        g.key = malloc(g.cap * sizeof *g.key);
+        g.ix = malloc(g.cap * sizeof *g.ix);
+        if (!g.key || !g.ix) {
+            free(g.key);
+            free(g.ix);
+            return UINT32_MAX;
+        }
+        memset(g.ix, 0xff, g.cap * sizeof *g.ix);
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->ix[i] != UINT32_MAX) {
+                size_t j = key_cell(&g, h->key[i]);
+                g.key[j] = h->key[i];
+                g.ix[j] = h->ix[i];
+            }
+        free(h->key);
+        free(h->ix);
+        *h = g;
     }
-    for (size_t i = 0; i < ntags; i++)
-        pairs[np++] = (struct pv_pair){tags[i].key, rank_of[tags[i].rank]};
-    qsort(pairs, np, sizeof *pairs, pair_cmp);
-    size_t nl = 0;
-    for (size_t i = 0; i < np; i++)
-        nl += i == 0 || pairs[i].key != pairs[i - 1].key;
-    rk->lists = calloc(nl ? nl : 1, sizeof *rk->lists);
-    rk->ranks = malloc((np ? np : 1) * sizeof *rk->ranks);
-    if (!rk->lists || !rk->ranks)
+    size_t j = key_cell(h, key);
+    if (h->ix[j] == UINT32_MAX) {
+        h->key[j] = key;
+        h->ix[j] = (uint32_t)h->n++;
+    }
+    return h->ix[j];
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/*
+ * The rank lists of both orders, with no sort of the cases: every filter
+ * value gets an index and a count, the lists are laid out by key with
+ * those counts, and each order's ranks are dealt in ascending order into
+ * the lists of their case's values, which thus come out sorted.  0 or -1.
+ */
+static int make_lists(struct pv_build *b)
+{
+    struct pv_order *o = b->o;
+    const uint32_t n = o->n, none = UINT32_MAX;
+    struct pv_keys h = {NULL, NULL, 0, 0};
+    /* By slot: the indexes of its region, tier (none: no tier) and track; its tags are
+     * tix[tag_at[slot] .. tag_at[slot + 1]). */
+    uint32_t *dix = malloc((3 * (size_t)n + 1) * sizeof *dix);
+    uint32_t *tag_at = calloc((size_t)n + 2, sizeof *tag_at);
+    uint32_t *tix = malloc((b->ntags + 1) * sizeof *tix);
+    uint32_t *count = NULL, *off = NULL, *fill = NULL;
+    uint64_t *keys = NULL;
+    int rc = -1, oom = 0;
+    if (!dix || !tag_at || !tix)
         goto out;
-    for (size_t i = 0; i < np; i++) {
-        if (i == 0 || pairs[i].key != pairs[i - 1].key)
-            rk->lists[rk->nlists++] = (struct pv_list){pairs[i].key, (uint32_t)i, 0};
-        rk->lists[rk->nlists - 1].len++;
-        rk->ranks[i] = pairs[i].rank;
+    for (uint32_t i = 0; i < n; i++) {
+        dix[3 * i] = key_index(&h, list_key(1, o->region[i]));
+        dix[3 * i + 1] = o->tier[i] ? key_index(&h, list_key(2, o->tier[i])) : none;
+        dix[3 * i + 2] = key_index(&h, list_key(3, o->track[i]));
+        oom |=
+            dix[3 * i] == none || dix[3 * i + 2] == none || (o->tier[i] && dix[3 * i + 1] == none);
+    }
+    for (size_t i = 0; i < b->ntags; i++)
+        tag_at[b->tags[i].slot + 2]++;
+    for (uint32_t i = 0; i < n; i++)
+        tag_at[i + 2] += tag_at[i + 1];
+    for (size_t i = 0; i < b->ntags; i++) {
+        uint32_t x = key_index(&h, b->tags[i].key);
+        oom |= x == none;
+        tix[tag_at[b->tags[i].slot + 1]++] = x;
+    }
+    const size_t m = h.n;
+    count = calloc(m + 1, sizeof *count);
+    off = malloc((m + 1) * sizeof *off);
+    fill = malloc((m + 1) * sizeof *fill);
+    keys = malloc((m + 1) * sizeof *keys);
+    if (oom || !count || !off || !fill || !keys)
+        goto out;
+    for (uint32_t i = 0; i < 3 * n; i++)
+        if (dix[i] != none)
+            count[dix[i]]++;
+    for (size_t i = 0; i < b->ntags; i++)
+        count[tix[i]]++;
+    /* The keys in order; the offset of each index's list in that order. */
+    for (size_t i = 0; i < h.cap; i++)
+        if (h.ix[i] != none)
+            keys[h.ix[i]] = h.key[i];
+    qsort(keys, m, sizeof *keys, u64_cmp);
+    uint32_t total = 0;
+    for (size_t p = 0; p < m; p++) {
+        uint32_t x = h.ix[key_cell(&h, keys[p])];
+        off[x] = total;
+        total += count[x];
+    }
+    for (int k = 0; k < PV__ORDERS; k++) {
+        struct pv_rank *rk = &o->order[k];
+        rk->lists = malloc((m ? m : 1) * sizeof *rk->lists);
+        rk->ranks = malloc((total ? total : 1) * sizeof *rk->ranks);
+        if (!rk->lists || !rk->ranks)
+            goto out;
+        for (size_t p = 0; p < m; p++) {
+            uint32_t x = h.ix[key_cell(&h, keys[p])];
+            rk->lists[p] = (struct pv_list){keys[p], off[x], count[x]};
+        }
+        rk->nlists = m;
+        memcpy(fill, off, m * sizeof *fill);
+        for (uint32_t r = 0; r < n; r++) {
+            uint32_t slot = rk->slot[r];
+            for (int d = 0; d < 3; d++)
+                if (dix[3 * slot + d] != none)
+                    rk->ranks[fill[dix[3 * slot + d]]++] = r;
+            for (uint32_t t = tag_at[slot]; t < tag_at[slot + 1]; t++)
+                rk->ranks[fill[tix[t]]++] = r;
+        }
     }
     rc = 0;
 out:
-    free(pairs);
-    free(rank_of);
+    free(h.key);
+    free(h.ix);
+    free(dix);
+    free(tag_at);
+    free(tix);
+    free(count);
+    free(off);
+    free(fill);
+    free(keys);
     return rc;
 }
-
-/* A build under way: the order it fills, and the tag pairs (tag key, slot) read. */
-struct pv_build {
-    struct pub_views *pv;
-    struct pv_order *o;
-    size_t cap; /* of o's arrays by id */
-    int k;      /* the order being read */
-    uint32_t r; /* its ranks read */
-    struct pv_pair *tags;
-    size_t ntags, tcap;
-};
 
 /* The case by id, with its filters; 0 or -1. */
 static int take_attrs(struct pv_build *b, struct db_stmt *s)
@@ -307,7 +427,7 @@ static int take_attrs(struct pv_build *b, struct db_stmt *s)
 /* The next rank of order b->k; 0 (a case not among those by id is passed over). */
 static int take_rank(struct pv_build *b, struct db_stmt *s)
 {
-    int64_t slot = slot_of(b->o, db_column_int64(s, 0));
+    int64_t slot = slot_of(b, db_column_int64(s, 0));
     if (slot >= 0 && b->r < b->o->n)
         b->o->order[b->k].slot[b->r++] = (uint32_t)slot;
     return 0;
@@ -316,7 +436,7 @@ static int take_rank(struct pv_build *b, struct db_stmt *s)
 /* A tag of a case; 0 or -1. */
 static int take_tag(struct pv_build *b, struct db_stmt *s)
 {
-    int64_t slot = slot_of(b->o, db_column_int64(s, 0));
+    int64_t slot = slot_of(b, db_column_int64(s, 0));
     if (slot < 0)
         return 0;
     if (grow((void **)&b->tags, &b->tcap, b->ntags + 1, sizeof *b->tags) != 0)
@@ -381,7 +501,7 @@ static int read_all(struct pv_build *b, struct db_conn *c, int q,
 static struct pv_order *build(struct pub_views *pv, int64_t campaign)
 {
     struct db_conn *c = store_db(pv->st);
-    struct pv_build b = {pv, calloc(1, sizeof *b.o), 0, 0, 0, NULL, 0, 0};
+    struct pv_build b = {.pv = pv, .o = calloc(1, sizeof *b.o)};
     struct pv_order *o = b.o;
     int ok = 0;
     if (!o)
@@ -391,6 +511,8 @@ static struct pv_order *build(struct pub_views *pv, int64_t campaign)
     if (!c || db_exec(c, pv_begin_sql[db_kind(c)]) != 0)
         goto out;
     ok = read_all(&b, c, Q_ATTRS, take_attrs) == 0;
+    if (ok)
+        map_ids(&b);
     /* Both orders hold every published case once (one snapshot). */
     for (int k = 0; ok && k < PV__ORDERS; k++) {
         b.k = k;
@@ -403,10 +525,10 @@ static struct pv_order *build(struct pub_views *pv, int64_t campaign)
         db_rollback(c);
         ok = 0;
     }
-    ok = ok && make_lists(o, PV_VIEWS, b.tags, b.ntags) == 0 &&
-         make_lists(o, PV_NEWEST, b.tags, b.ntags) == 0;
+    ok = ok && make_lists(&b) == 0;
 out:
     free(b.tags);
+    free(b.by_id);
     if (!ok) {
         if (!pv->stop)
             log_error("store: the kept orders of campaign %lld: not built", (long long)campaign);
