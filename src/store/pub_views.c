@@ -24,13 +24,16 @@
  * never from here.
  *
  * A page of no filter or one filter is a slice of one rank list.  A page of
- * several filters walks the shortest of their rank lists and checks the
- * others on each rank (region, tier, track from arrays, a tag by a binary
- * search in its list); the position in the walked list of every PV_STEP-th
- * match is kept per order and combination (PV_MEMO of them, least recently
- * used replaced, dropped with the orders), taken only as deep as pages were
- * asked, so a deeper page walks on, in memory, from the last kept position.
- * Memory: about 80 bytes per published case.
+ * several filters walks the ranks their lists hold in common, leapfrogging
+ * (each list's cursor gallops to the highest rank another stands at), so
+ * it costs about the matches it passes, not the length of the lists; the
+ * position in the shortest list of every PV_STEP-th match is kept per
+ * order and combination (PV_MEMO of them, least recently used replaced,
+ * dropped with the orders), taken only as deep as pages were asked, so a
+ * deeper page walks on, in memory, from the last kept position.  The build
+ * sorts nothing but the few filter values: a case's slot comes from a map
+ * of the ids, and each order's ranks are dealt, ascending, into lists laid
+ * out by their counts.  Memory: about 80 bytes per published case.
  *
  * Written over the driver (db.h): the build runs on SQLite and on
  * PostgreSQL, on the calling thread's connection (store_db), in one
