@@ -43,9 +43,13 @@
  * the refresher is a thread; on a store over one connection (store_over),
  * used by one thread at a time, the request that finds a build due runs it.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -59,6 +63,9 @@
 #define PV_FIRST_WAIT_MS 60000.0
 /* Woken by a request: not sooner than 1 s, nor 2 builds' cost, after the last build. */
 #define PV_WAKE_MS 1000.0
+/* Rebuilds run this much nicer than the process (SCHED_BATCH too); the first, waited for, does not.
+ */
+#define PV_NICE 15
 /* PostgreSQL's reads go by pages of this many rows (its driver holds a run's rows). */
 #define PV_PAGE 8192
 
@@ -580,12 +587,39 @@ static double due_ms(const struct pub_views *pv, int asked)
     return pv->end + (asked ? soon : period);
 }
 
+/*
+ * The refresher's thread at a lower priority once there are orders to read
+ * from: a rebuild, which no request waits for, yields the cores to the
+ * requests (SCHED_BATCH: waking, it preempts no one; PV_NICE more niceness,
+ * per thread on Linux).  Lowering needs no privilege, raising it again does:
+ * a later change of public campaign is built at the lower priority too.  A
+ * failure is logged.
+ */
+static void lower_priority(void)
+{
+    id_t tid = (id_t)gettid();
+    struct sched_param sp = {0};
+    errno = 0;
+    int niceness = getpriority(PRIO_PROCESS, tid) + PV_NICE, e = errno;
+    if (!e)
+        e = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+    if (!e && setpriority(PRIO_PROCESS, tid, niceness > 19 ? 19 : niceness) != 0)
+        e = errno;
+    if (e)
+        log_info("store: the kept orders' rebuilds keep the server's priority: %s", strerror(e));
+}
+
 static void *refresher(void *arg)
 {
     struct pub_views *pv = arg;
+    int lowered = 0;
     pthread_mutex_lock(&pv->lock);
     while (!pv->stop) {
         int64_t campaign = store_public_campaign(pv->st);
+        if (!lowered && pv->cur && pv->cur->campaign_id == campaign) {
+            lower_priority();
+            lowered = 1;
+        }
         pthread_mutex_unlock(&pv->lock);
         refresh(pv, campaign);
         pthread_mutex_lock(&pv->lock);
