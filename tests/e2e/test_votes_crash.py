@@ -103,6 +103,9 @@ def check(data, stage, ledger, voter_of, cycle, base_totals, base_id):
         if not ON_PG:  # SQLite's file checked whole; PostgreSQL's is the server's own
             ok = db.execute("PRAGMA integrity_check").fetchall()
             assert ok == [("ok",)], "cycle %d: integrity_check %r" % (cycle, ok[:5])
+        # One snapshot for the three reads: on PostgreSQL a batch whose COMMIT the killed server
+        # had already sent may still land meanwhile, between the rows and their totals.
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if ON_PG else "BEGIN")
         rows = dict(((v, c), n) for v, c, n in db.execute(
             "SELECT voter_id, case_id, count(*) FROM vote WHERE stage_id = ? AND id > ? "
             "GROUP BY voter_id, case_id", (stage, base_id)))
@@ -110,6 +113,7 @@ def check(data, stage, ledger, voter_of, cycle, base_totals, base_id):
                                  (stage,)).fetchall())
         by_case = dict(db.execute("SELECT case_id, count(*) FROM vote WHERE stage_id = ? "
                                   "AND id > ? GROUP BY case_id", (stage, base_id)).fetchall())
+        db.execute("COMMIT")
     finally:
         db.close()
     for key in set(ledger["acked"]) | set(ledger["unanswered"]):
