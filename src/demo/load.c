@@ -5,7 +5,8 @@
  * (store/bulk.h): the generator (generate.c) runs on a thread of its own
  * (generate_aside.c) while the session's one writer job takes its records:
  * the sink's callbacks append each record as rows
- * (store_bulk_row, typed values, the statements below); the edition under
+ * (store_bulk_row, typed values, the statements below; each section with
+ * the HTML the store renders from its Markdown, STORE_HTML_OF_MD); the edition under
  * way and the four demo accounts follow in the same transaction.  No case
  * gets a tier here: each case's hidden merit is kept aside for the run of
  * the pipeline below.  The session drops the secondary indexes of the
@@ -65,7 +66,7 @@ static const char *const ins_sql[I__MAX] = {
     [I_CASE] = "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, tier_id, "
                "title, summary, status, submitted_at, published_at, views) "
                "VALUES (?,?,?,?,?,?,?,?,'published',?,?,?)",
-    [I_SECTION] = "INSERT INTO case_section (case_id, seq, body_md) VALUES (?,?,?)",
+    [I_SECTION] = "INSERT INTO case_section (case_id, seq, body_md, body_html) VALUES (?,?,?,?)",
     [I_TAG] = "INSERT INTO tag (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = name "
               "RETURNING id",
     [I_CASE_TAG] = "INSERT OR IGNORE INTO case_tag (case_id, tag_id) VALUES (?,?)",
@@ -206,7 +207,8 @@ static int on_case(void *ctx, const struct demo_case *c)
         return -1;
     for (int i = 0; i < DEMO_SECTIONS; i++) {
         const struct store_val sv[] = {STORE_INT(c->id), STORE_INT(i + 1),
-                                       STORE_TEXT(c->sections[i])};
+                                       STORE_TEXT(c->sections[i]),
+                                       STORE_HTML_OF_MD(c->sections[i])};
         if (store_bulk_row(l->b, ins_sql[I_SECTION], sv, NVALS(sv), NULL))
             return -1;
     }

@@ -10,8 +10,10 @@
  * ones of primary keys and UNIQUE constraints), read from sqlite_schema and
  * created again from the same text; so are the tables' triggers that only
  * mark pages to render (migration 016), and every page is marked once
- * instead.  Case sections are rendered to HTML (section_html.c) before the
- * indexes come back.  The search indexes are built once the fill is done,
+ * instead.  A case section the loader binds with STORE_HTML_OF_MD gets its
+ * HTML as it is inserted (markdown.h, section_html.c's renderer: one write
+ * a row); any other is rendered (section_html.c) before the indexes come
+ * back.  The search indexes are built once the fill is done,
  * in one sorted pass each (FTS5 indexes a sorted bulk insert several times
  * faster than rows interleaved with other tables' inserts), with a large
  * in-memory buffer (fts_buffer), both on a thread of their own
@@ -30,6 +32,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "domain/markdown.h"
 #include "store/sqlite_int.h"
 #include "store/sqlite_tx.h"
 
@@ -76,6 +79,14 @@ int store_bulk_row(struct store_bulk *b, const char *sql, const struct store_val
             else
                 sqlite3_bind_null(s, i + 1);
             break;
+        case STORE_VAL_HTML_OF_MD: {
+            char *html = v[i].s ? markdown_to_html(v[i].s, strlen(v[i].s)) : NULL;
+            if (html)
+                sqlite3_bind_text(s, i + 1, html, -1, free);
+            else
+                sqlite3_bind_null(s, i + 1);
+            break;
+        }
         case STORE_VAL_NULL:
             sqlite3_bind_null(s, i + 1);
             break;

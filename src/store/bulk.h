@@ -38,7 +38,13 @@
 #include "store/store.h"
 
 /* A value bound to a statement parameter. */
-enum store_val_type { STORE_VAL_NULL, STORE_VAL_INT, STORE_VAL_REAL, STORE_VAL_TEXT };
+enum store_val_type {
+    STORE_VAL_NULL,
+    STORE_VAL_INT,
+    STORE_VAL_REAL,
+    STORE_VAL_TEXT,
+    STORE_VAL_HTML_OF_MD
+};
 struct store_val {
     enum store_val_type type;
     int64_t i;
@@ -50,6 +56,14 @@ struct store_val {
 #define STORE_REAL(v) ((struct store_val){STORE_VAL_REAL, 0, (double)(v), NULL})
 /* Text; a NULL pointer binds SQL NULL. */
 #define STORE_TEXT(v) ((struct store_val){STORE_VAL_TEXT, 0, 0, (v)})
+/*
+ * The HTML the store renders from the Markdown v (domain/markdown.h, as
+ * section_html.c does for a section written): a section's body_html bound
+ * as it is inserted, one write a row instead of an insert and the
+ * sections step's update.  NULL, or HTML that cannot be rendered (out of
+ * memory), binds SQL NULL, which the sections step then renders.
+ */
+#define STORE_HTML_OF_MD(v) ((struct store_val){STORE_VAL_HTML_OF_MD, 0, 0, (v)})
 
 /* A load in progress, on the writer thread (store_bulk_load). */
 struct store_bulk;

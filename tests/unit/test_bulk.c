@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "domain/markdown.h"
 #include "store/accounts.h"
 #include "store/bulk.h"
 #include "store/sqlite_int.h"
@@ -314,6 +315,58 @@ static void test_search_index(void **state)
     assert_false(file_in(f->dir, "laurel.db-fts-spool"));
 }
 
+/* Three sections of case 1: HTML bound as inserted (seq 1), none (2), a NULL Markdown's (3). */
+static const char sections_md[] = "# 加装电梯\n\n居民**议事**，见[说明](https://example.org)。\n";
+static int fill_sections(struct store_bulk *b, void *arg)
+{
+    int64_t *html_at_insert = arg;
+    static const char with_html[] =
+        "INSERT INTO case_section (case_id, seq, body_md, body_html) VALUES (1, ?1, ?2, ?3)";
+    static const char rendered[] = "SELECT count(*) FROM case_section WHERE body_html IS NOT NULL";
+    if (fill_cases(b, NULL))
+        return -1;
+    const struct store_val s1[] = {STORE_INT(2), STORE_TEXT(sections_md),
+                                   STORE_HTML_OF_MD(sections_md)};
+    const struct store_val s2[] = {STORE_INT(3), STORE_TEXT(sections_md), STORE_NULL};
+    const struct store_val s3[] = {STORE_INT(4), STORE_TEXT(sections_md), STORE_HTML_OF_MD(NULL)};
+    return store_bulk_row(b, with_html, s1, 3, NULL) || store_bulk_row(b, with_html, s2, 3, NULL) ||
+                   store_bulk_row(b, with_html, s3, 3, NULL) ||
+                   store_bulk_row(b, rendered, NULL, 0, html_at_insert)
+               ? -1
+               : 0;
+}
+
+static void test_sections_html(void **state)
+{
+    struct folder *f = *state;
+    char err[256] = "", path[128];
+    int64_t html_at_insert = -1;
+    static const char *const tables[] = {"case", "case_section", NULL};
+    assert_int_equal(store_bulk_begin(f->st, err, sizeof err), 0);
+    if (store_bulk_load(f->st, tables, fill_sections, &html_at_insert, err, sizeof err) != 0)
+        fail_msg("expected the load to succeed, saw: %s", err);
+    assert_int_equal(store_bulk_end(f->st, err, sizeof err), 0);
+    assert_int_equal(html_at_insert, 1); /* seq 2 alone, before the sections step */
+    char *want = markdown_to_html(sections_md, strlen(sections_md));
+    assert_non_null(want);
+    assert_non_null(strstr(want, "<strong>议事</strong>"));
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    snprintf(path, sizeof path, "%s/laurel.db", f->dir);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM case_section WHERE case_id = 1 "
+                                        "AND seq > 1 AND body_html = ?1",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(s, 1, want, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(s, 0), 3);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sections_html, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
