@@ -170,6 +170,8 @@ const char *const public_sql[Q__MAX] = {
                     "AND key = ?3 AND pos > ?4 ORDER BY pos LIMIT ?5",
     /* Q_CASE_RELATED's order with the case itself left in, one more (related_ids). */
     [Q_CASE_RELATED_ANY] = RELATED_SQL("", STR(RELATED_ANY)),
+    /* The list pages' region filter: names only, none of the counts (a reference table). */
+    [Q_REGION_NAMES] = "SELECT code, name FROM region ORDER BY code",
 };
 
 
@@ -781,6 +783,27 @@ json_t *store_regions(struct store *st)
         db_reset(s);
     }
     json_decref(by_code);
+    return regions;
+}
+
+json_t *store_region_names(struct store *st)
+{
+    struct db_stmt *s = pub_stmt(st, Q_REGION_NAMES);
+    if (!s)
+        return NULL;
+    json_t *regions = json_array();
+    int rc;
+    while ((rc = db_step(s)) == DB_ROW) {
+        json_t *r = json_object();
+        json_object_set_new_nocheck(r, "code", db_jtext(s, 0));
+        json_object_set_new_nocheck(r, "name", db_jtext(s, 1));
+        json_array_append_new(regions, r);
+    }
+    db_reset(s);
+    if (rc != DB_DONE) {
+        json_decref(regions);
+        return NULL;
+    }
     return regions;
 }
 

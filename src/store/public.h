@@ -50,6 +50,7 @@ enum public_q {
     Q_ARTICLE_COUNT,
     Q_LIST_PAGE,
     Q_CASE_RELATED_ANY,
+    Q_REGION_NAMES,
     Q__MAX
 };
 

@@ -80,6 +80,8 @@ json_t *store_case(struct store *st, int64_t id);
 json_t *store_campaign(struct store *st);
 /* [{code, name, source, cases, best, excellent}] in code order. */
 json_t *store_regions(struct store *st);
+/* [{code, name}] in code order: the regions' names alone, for a list's filter. */
+json_t *store_region_names(struct store *st);
 /* One region as above, or NULL. */
 json_t *store_region(struct store *st, const char *code);
 /*

@@ -238,7 +238,7 @@ enum web_err page_cases(struct req *r, const struct web_input *in, struct page *
     if (!list)
         return e;
     json_t *c = store_campaign(web.store);
-    json_t *regions = store_regions(web.store);
+    json_t *regions = store_region_names(web.store);
     json_object_set_new(list, "filters", filter_choices(in, c ? c : json_object(),
                                                         regions ? regions : json_array()));
     json_object_set_new(list, "breadcrumb", crumbs(r->lang, "nav_cases", "/cases", NULL, NULL, 0));
