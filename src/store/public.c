@@ -643,6 +643,45 @@ json_t *store_case(struct store *st, int64_t id)
     return o;
 }
 
+/* The public campaign's tiers in rank order: [{slug, name, quota, rank, awarded}]. */
+static json_t *tiers_of(struct store *st)
+{
+    json_t *tiers = json_array();
+    struct db_stmt *s = pub_stmt(st, Q_TIERS);
+    if (s) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(
+                tiers, json_pack("{s:o,s:o,s:i,s:i,s:I}", "slug", db_jtext(s, 0), "name",
+                                 db_jtext(s, 1), "quota", (int)db_column_int64(s, 2), "rank",
+                                 (int)db_column_int64(s, 3), "awarded",
+                                 (json_int_t)db_column_int64(s, 4)));
+        db_reset(s);
+    }
+    return tiers;
+}
+
+/* The public campaign's tracks in id order: [{slug, name, cases}]. */
+static json_t *tracks_of(struct store *st)
+{
+    json_t *tracks = json_array();
+    struct db_stmt *s = pub_stmt(st, Q_TRACKS);
+    if (s) {
+        db_bind_int64(s, 1, store_public_campaign(st));
+        while (db_step(s) == DB_ROW)
+            json_array_append_new(tracks, json_pack("{s:o,s:o,s:I}", "slug", db_jtext(s, 0),
+                                                    "name", db_jtext(s, 1), "cases",
+                                                    (json_int_t)db_column_int64(s, 2)));
+        db_reset(s);
+    }
+    return tracks;
+}
+
+json_t *store_campaign_filters(struct store *st)
+{
+    return json_pack("{s:o,s:o}", "tiers", tiers_of(st), "tracks", tracks_of(st));
+}
+
 json_t *store_campaign(struct store *st)
 {
     struct db_stmt *s = pub_stmt(st, Q_CAMPAIGN);
@@ -674,29 +713,8 @@ json_t *store_campaign(struct store *st)
     }
     json_object_set_new(o, "stages", stages);
 
-    json_t *tiers = json_array();
-    if ((s = pub_stmt(st, Q_TIERS))) {
-        db_bind_int64(s, 1, store_public_campaign(st));
-        while (db_step(s) == DB_ROW)
-            json_array_append_new(
-                tiers, json_pack("{s:o,s:o,s:i,s:i,s:I}", "slug", db_jtext(s, 0), "name",
-                                 db_jtext(s, 1), "quota", (int)db_column_int64(s, 2), "rank",
-                                 (int)db_column_int64(s, 3), "awarded",
-                                 (json_int_t)db_column_int64(s, 4)));
-        db_reset(s);
-    }
-    json_object_set_new(o, "tiers", tiers);
-
-    json_t *tracks = json_array();
-    if ((s = pub_stmt(st, Q_TRACKS))) {
-        db_bind_int64(s, 1, store_public_campaign(st));
-        while (db_step(s) == DB_ROW)
-            json_array_append_new(tracks, json_pack("{s:o,s:o,s:I}", "slug", db_jtext(s, 0),
-                                                    "name", db_jtext(s, 1), "cases",
-                                                    (json_int_t)db_column_int64(s, 2)));
-        db_reset(s);
-    }
-    json_object_set_new(o, "tracks", tracks);
+    json_object_set_new(o, "tiers", tiers_of(st));
+    json_object_set_new(o, "tracks", tracks_of(st));
 
     if ((s = pub_stmt(st, Q_FIGURES))) {
         db_bind_int64(s, 1, store_public_campaign(st));

@@ -78,6 +78,8 @@ json_t *store_cases(struct store *st, const struct store_filter *f);
 json_t *store_case(struct store *st, int64_t id);
 /* The public campaign: name, call, stages, tiers, tracks, figures. */
 json_t *store_campaign(struct store *st);
+/* Of the public campaign, only what a list's filters offer: {tiers, tracks} as in store_campaign. */
+json_t *store_campaign_filters(struct store *st);
 /* [{code, name, source, cases, best, excellent}] in code order. */
 json_t *store_regions(struct store *st);
 /* [{code, name}] in code order: the regions' names alone, for a list's filter. */

@@ -129,7 +129,7 @@ static struct store_filter filter_of(const struct web_input *in)
     return f;
 }
 
-/* The choices of the filter form, with the current one marked. */
+/* The choices of the filter form (campaign: its tiers and tracks), with the current one marked. */
 static json_t *filter_choices(const struct web_input *in, json_t *campaign, json_t *regions)
 {
     json_t *o = json_object();
@@ -237,12 +237,12 @@ enum web_err page_cases(struct req *r, const struct web_input *in, struct page *
     json_t *list = case_list(in, "/cases", &e);
     if (!list)
         return e;
-    json_t *c = store_campaign(web.store);
+    json_t *offered = store_campaign_filters(web.store);
     json_t *regions = store_region_names(web.store);
-    json_object_set_new(list, "filters", filter_choices(in, c ? c : json_object(),
+    json_object_set_new(list, "filters", filter_choices(in, offered ? offered : json_object(),
                                                         regions ? regions : json_array()));
     json_object_set_new(list, "breadcrumb", crumbs(r->lang, "nav_cases", "/cases", NULL, NULL, 0));
-    json_decref(c);
+    json_decref(offered);
     json_decref(regions);
     p->model = list;
     p->template = "cases";
