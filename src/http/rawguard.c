@@ -52,6 +52,11 @@ void rawguard_start(size_t max_head)
     table_len = table ? n : 0;
 }
 
+size_t rawguard_fds(void)
+{
+    return table_len;
+}
+
 void rawguard_open(struct rawguard_conn *g, int fd)
 {
     g->fd = fd;

@@ -33,6 +33,9 @@ struct rawguard_conn {
 /* Before serving: heads larger than max_head bytes are refused. */
 void rawguard_start(size_t max_head);
 
+/* How many descriptors its table covers (0, 1, …, n - 1; from RLIMIT_NOFILE). */
+size_t rawguard_fds(void);
+
 /* A new connection on fd (g zeroed by the caller), and its end (before close). */
 void rawguard_open(struct rawguard_conn *g, int fd);
 void rawguard_close(struct rawguard_conn *g);

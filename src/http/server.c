@@ -21,9 +21,9 @@
  * take longer than header_timeout_s from their first byte, or whose body
  * arrives slower than SERVER_MIN_BODY_RATE bytes/s after that grace.  Near
  * the connection limit (SERVER_HEADROOM of it) it closes connections that
- * carry no request, oldest first, so that new clients are still accepted:
- * never one on which a byte of a request has arrived, and never one whose
- * request is being answered.
+ * carry no request, oldest first (in the order the door passed them on),
+ * so that new clients are still accepted: never one on which a byte of a
+ * request has arrived, and never one whose request is being answered.
  *
  * The read lane: while reads are expensive (their dispatch takes more than
  * LANE_SLOW_US on average, or what the configuration says), GET and HEAD requests other than /healthz,
@@ -92,7 +92,8 @@ enum watch_phase { W_IDLE, W_HEADERS, W_BODY, W_BUSY, W_CUT };
 struct watch {
     int fd;
     enum watch_phase phase;
-    double since_ms; /* start of the phase */
+    double since_ms;  /* start of the phase */
+    double passed_ms; /* when the door passed it on: the list is in this order */
     size_t body_bytes;
     struct rawguard_conn guard; /* its raw bytes, checked before libmicrohttpd's parser */
     char ip[INET6_ADDRSTRLEN];  /* the peer's address, formatted once per connection */
@@ -106,6 +107,16 @@ static _Atomic int watchdog_stop;
 static int watchdog_running;
 static unsigned header_timeout_ms = 10000, conn_limit = 4096;
 static _Atomic uint64_t st_cut_slow, st_cut_idle;
+
+/*
+ * When the door passed each connection on, by descriptor (clock_ms()).
+ * libmicrohttpd's threads register a passed connection each in its own
+ * time (on a busy machine one thread may be late by far), so a connection's
+ * age counts from here and the watch list is kept in this order, not in
+ * theirs: "oldest first" is the order in which clients came.
+ */
+static _Atomic double *passed_ms;
+static size_t passed_len;
 
 /*
  * libmicrohttpd's memory per connection.  It holds a head of max_header
@@ -358,13 +369,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         w->fd = ci->connect_fd;
         peer_ip(conn, w->ip, sizeof w->ip);
         w->phase = W_IDLE;
-        w->since_ms = clock_ms();
+        w->passed_ms = w->fd >= 0 && (size_t)w->fd < passed_len ? passed_ms[w->fd] : clock_ms();
+        w->since_ms = w->passed_ms;
         rawguard_open(&w->guard, w->fd);
         pthread_mutex_lock(&watch_lock);
-        w->prev = watch_list.prev;
-        w->next = &watch_list;
-        watch_list.prev->next = w;
-        watch_list.prev = w;
+        struct watch *after = watch_list.prev; /* nearly always the last */
+        while (after != &watch_list && after->passed_ms > w->passed_ms)
+            after = after->prev;
+        w->prev = after;
+        w->next = after->next;
+        after->next->prev = w;
+        after->next = w;
         pthread_mutex_unlock(&watch_lock);
         *socket_ctx = w;
     } else {
@@ -986,6 +1001,8 @@ static int door_open(void *cls)
 static void door_pass(void *cls, int fd, const struct sockaddr *sa, socklen_t len)
 {
     struct server *s = cls;
+    if (fd >= 0 && (size_t)fd < passed_len)
+        passed_ms[fd] = clock_ms();
     MHD_add_connection(s->daemon, fd, sa, len); /* closes fd if it fails */
 }
 
@@ -1067,6 +1084,10 @@ struct server *server_start(const struct server_config *cfg, const struct server
         p += n + (p[n] == ',');
     }
     rawguard_start(cfg->max_header);
+    if (!passed_ms) {
+        passed_ms = calloc(rawguard_fds(), sizeof *passed_ms);
+        passed_len = passed_ms ? rawguard_fds() : 0;
+    }
     struct server *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
