@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -239,14 +240,22 @@ static void take(struct frontdoor *d)
 }
 
 /*
- * The door above the server's threads: FRONTDOOR_BOOST less niceness, when
- * the process may (CAP_SYS_NICE or RLIMIT_NICE); else it keeps theirs.  Its
- * work is bounded (an accept, a peek, one small answer), so on a machine
- * busier than its cores a probe waits less for a core, and takes little.
+ * The door above the server's threads.  Where the process may (CAP_SYS_NICE
+ * or RLIMIT_RTPRIO), the lowest real-time priority, SCHED_FIFO 1: its work
+ * is bounded (an accept, a peek, one small answer, a hand-over), so it takes
+ * a core the moment a connection or a probe comes and gives it back at once,
+ * and the kernel's real-time throttling bounds it even so.  Else
+ * FRONTDOOR_BOOST less niceness, where that is allowed; else the threads'
+ * own.  With niceness alone a probe on a machine busier than its cores
+ * still waited milliseconds for one (docs/BENCHMARKS.md, "/healthz under a
+ * storm").
  */
 static void door_priority(void)
 {
     pthread_setname_np(pthread_self(), "laurel-door");
+    struct sched_param fifo = {.sched_priority = 1};
+    if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &fifo) == 0)
+        return;
     id_t tid = (id_t)gettid();
     errno = 0;
     int niceness = getpriority(PRIO_PROCESS, tid) - FRONTDOOR_BOOST;

@@ -11,6 +11,8 @@ measured by bench/healthz.sh, not asserted here; the bounds below only say
 import os
 import random
 import re
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,8 @@ import requests
 
 from conftest import CSRF_RE, demo_server, metrics_values
 
-SCHED_BATCH = 3  # Linux's policy number, as /proc/PID/task/TID/stat gives it
+SCHED_BATCH = 3  # Linux's policy numbers, as /proc/PID/task/TID/stat gives them
+SCHED_FIFO = 1
 
 SUBMITTER = "zhoujiadu@demo.laurel"
 PASSWORD = "laurel-demo-2019"
@@ -125,14 +128,15 @@ def test_cached_pages_skip_the_lane_while_it_runs():
 
 
 def _threads(pid):
-    """{thread id: (name, niceness, scheduling policy)} of process pid, from /proc."""
+    """{thread id: (name, niceness, scheduling policy, real-time priority)} of process pid,
+    from /proc."""
     out = {}
     for tid in os.listdir("/proc/%d/task" % pid):
         with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
             stat = f.read()
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()  # fields[0] is field 3 (state)
-        out[int(tid)] = (name, int(fields[19 - 3]), int(fields[41 - 3]))
+        out[int(tid)] = (name, int(fields[19 - 3]), int(fields[41 - 3]), int(fields[40 - 3]))
     return out
 
 
@@ -143,7 +147,7 @@ def test_lane_threads_run_below_the_server_threads(laurel_server):
     priority."""
     pid = laurel_server.proc.pid
     threads = _threads(pid)
-    _, base_nice, base_policy = threads[pid]
+    _, base_nice, base_policy, _ = threads[pid]
     lane = [t for t in threads.values() if t[0] == "laurel-lane"]
     workers = [t for t in threads.values() if t[0] == "MHD-worker"]
     assert lane, "expected read-lane threads named laurel-lane; saw %r" % sorted(threads.values())
@@ -154,3 +158,26 @@ def test_lane_threads_run_below_the_server_threads(laurel_server):
     assert all(t[1] == base_nice and t[2] == base_policy for t in workers), (
         "expected the server's threads at the process's priority %d; saw %r"
         % (base_nice, workers))
+
+
+def _may_run_realtime():
+    """Whether a process of this user may take a real-time policy (as the server may)."""
+    try_fifo = "import os; os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))"
+    return subprocess.run([sys.executable, "-c", try_fifo], capture_output=True).returncode == 0
+
+
+def test_the_door_runs_above_the_server_threads(laurel_server):
+    """The door's thread (laurel-door: accepts, answers health checks) runs at SCHED_FIFO 1
+    where the process may, so that a probe never waits for a core behind pages being rendered;
+    else at 5 less niceness than the process where it may, else at the process's own."""
+    threads = _threads(laurel_server.proc.pid)
+    base_nice = threads[laurel_server.proc.pid][1]
+    door = [t for t in threads.values() if t[0] == "laurel-door"]
+    assert len(door) == 1, "expected one door thread; saw %r" % sorted(threads.values())
+    _, nice, policy, rt_priority = door[0]
+    if _may_run_realtime():
+        assert (policy, rt_priority) == (SCHED_FIFO, 1), (
+            "expected the door at SCHED_FIFO 1; saw policy %d priority %d" % (policy, rt_priority))
+    else:
+        assert nice <= base_nice, "expected the door at most at the process's niceness; saw %r" % (
+            door,)
