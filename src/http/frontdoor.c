@@ -247,8 +247,8 @@ static void take(struct frontdoor *d)
  * and the kernel's real-time throttling bounds it even so.  Else
  * FRONTDOOR_BOOST less niceness, where that is allowed; else the threads'
  * own.  With niceness alone a probe on a machine busier than its cores
- * still waited milliseconds for one (docs/BENCHMARKS.md, "/healthz under a
- * storm").
+ * still waited milliseconds for one (docs/BENCHMARKS.md, "`/healthz` p99
+ * under a storm: the door at real-time priority").
  */
 static void door_priority(void)
 {

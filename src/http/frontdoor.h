@@ -23,7 +23,7 @@
 
 /* How long a connection that has sent nothing waits at the door before it goes on. */
 #define FRONTDOOR_WAIT_MS 20
-/* Less niceness for the door's thread than the server's, where the process may lower it. */
+/* Without real-time priority: less niceness for the door's thread, where the process may. */
 #define FRONTDOOR_BOOST 5
 /* A health check's head fits in this; a longer one goes the full way. */
 #define FRONTDOOR_PEEK 4096
