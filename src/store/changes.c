@@ -9,8 +9,10 @@
  * while a write runs, sorts every changed row by its table:
  *
  *   - tables no public page reads (accounts, sessions, reviews, scores,
- *     assignments, the outbox, the vote rows and their daily counters, ...):
- *     nothing (a vote reaches public pages through vote_total, below);
+ *     assignments, the outbox, the vote rows and their daily counters, the
+ *     codes voters and objectors ask for, the voters, the fraud flags, ...):
+ *     nothing (a vote reaches public pages through vote_total, below), so a
+ *     public vote in full swing drops only the pages of the cases voted for;
  *   - a case and the rows hanging from one case (sections, tags, files,
  *     vote totals): that case, and the lists of its campaign if it belongs
  *     to the public campaign (a unit's draft in a call still open leaves
@@ -34,7 +36,8 @@
  *
  * On PostgreSQL, where the client has no such hook, triggers sort the rows
  * the same way from the same two lists (changes_install_pg puts them on
- * every table): a changed case, or 0 for everything, is a row of
+ * every table, and takes them off a table that has become private since): a
+ * changed case, or 0 for everything, is a row of
  * page_change, which the batch's seal stamps and reads back for this node
  * and for the others (nodes.c).
  */
@@ -53,6 +56,8 @@ static const char *const private_tables[] = {
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
     "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
     "vote",       "vote_day",       "vote_net",
+    /* A voter's code and its check, an objector's code, the organiser's fraud flags. */
+    "vote_code",  "voter",          "objection_code", "vote_flag",  "vote_flag_vote",
     /* Pages rendered at write (prerender.c): their marks, written while the write runs. */
     "page_dirty", "page_ref",       "page_html", "page_html_version",
     NULL,
@@ -264,6 +269,33 @@ void changes_bump(struct store *st, const int64_t *cases, const int64_t *campaig
         st->neighbour_gen++;
 }
 
+/* Drop the trigger of tables that became private after it was put on them. */
+static int drop_private_pg(struct db_conn *c)
+{
+    static const char having_sql[] =
+        "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = current_schema() AND "
+        "EXISTS (SELECT 1 FROM pg_trigger g WHERE "
+        "g.tgrelid = format('%I.%I', t.schemaname, t.tablename)::regclass AND "
+        "g.tgname = 'page_change') ORDER BY 1";
+    struct db_stmt *s = db_stmt(c, having_sql);
+    char names[128][64];
+    int n = 0, rc;
+    while (s && n < 128 && (rc = db_step(s)) == DB_ROW)
+        db_copy_text(names[n++], sizeof names[0], s, 0);
+    db_reset(s);
+    if (!s || n == 128)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (!listed(private_tables, names[i]) || strchr(names[i], '"'))
+            continue;
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP TRIGGER page_change ON \"%.63s\"", names[i]);
+        if (db_exec(c, sql) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int changes_install_pg(struct db_conn *c)
 {
     static const char missing_sql[] =
@@ -277,7 +309,7 @@ int changes_install_pg(struct db_conn *c)
     while (s && n < 128 && (rc = db_step(s)) == DB_ROW)
         db_copy_text(names[n++], sizeof names[0], s, 0);
     db_reset(s);
-    if (!s || n == 128) /* more tables than any schema of ours: look again */
+    if (!s || n == 128 || drop_private_pg(c) != 0) /* 128: more tables than ours */
         return -1;
     for (int i = 0; i < n; i++) {
         const char *t = names[i], *how;

@@ -312,6 +312,19 @@ def test_a_vote_on_one_node_keeps_the_other_nodes_pages(install, sinks):
         "hits, misses %r before and %r after" % ((hits, misses), cache_counts(a)))
 
 
+def test_a_node_drops_the_page_trigger_of_a_table_no_page_shows(install):
+    """A database set up when a voter's row still dropped every page keeps that trigger on
+    voter; a node's start takes it off (changes_install_pg), as voters are private now."""
+    count = ("SELECT count(*) FROM pg_trigger WHERE tgname = 'page_change' AND "
+             "tgrelid = 'voter'::regclass")
+    install.sql("CREATE TRIGGER page_change AFTER INSERT OR UPDATE OR DELETE ON voter "
+                "FOR EACH STATEMENT EXECUTE FUNCTION page_change_any()")
+    assert int(install.sql(count)[0][0]) == 1, "expected the old trigger on voter put back"
+    install.nodes[0].restart()
+    assert int(install.sql(count)[0][0]) == 0, (
+        "expected the node's start to drop the page trigger of voter; it is still there")
+
+
 def test_outbox_sends_each_code_once_with_two_senders(install, sinks):
     a, b = (n.url for n in install.nodes)
     stage, _ = exhibition(install)

@@ -28,6 +28,7 @@ import requests
 from conftest import (HTTP_TIMEOUT, JSON, LAUREL_BIN, LaurelServer, csrf, db_columns, db_connect,
                       finish, free_port, login, make_demo)
 from test_mail import Sink
+from test_pagecache import counters, delta
 
 ORGANISER = "organiser@demo.laurel"
 WAIT = 30.0
@@ -260,6 +261,34 @@ def test_phone_code_verify_vote_and_privacy(srv, org, sinks, opened):
             hit = db.execute("SELECT count(*) FROM \"%s\" WHERE CAST(\"%s\" AS TEXT) LIKE ?"
                              % (table, c), ("%" + phone + "%",)).fetchone()[0]
             assert hit == 0, "expected no plain phone in %s.%s, saw %d rows" % (table, c, hit)
+
+
+def test_voters_leave_the_cached_pages_cached(srv, sinks, opened):
+    """A code asked and verified, and a vote for a case of the edition under review, write no
+    row that a page of the published campaign shows (src/store/changes.c): its cached case
+    pages stay cached while the public votes."""
+    pages = ["/cases/7", "/cases/8"]
+    for path in pages * 2:  # rendered, then served from the cache
+        r = requests.get(srv.url + path, timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, "GET %s: expected 200, saw %d" % (path, r.status_code)
+
+    def served(path):
+        c0 = counters(srv.url)
+        r = requests.get(srv.url + path, timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, "GET %s: expected 200, saw %d" % (path, r.status_code)
+        hits, misses = delta(c0, counters(srv.url))
+        return "hit" if (hits, misses) == (1, 0) else "hits +%d, misses +%d" % (hits, misses)
+
+    token = voter(srv, sinks, opened)
+    seen = [served(path) for path in pages]
+    assert seen == ["hit", "hit"], (
+        "expected the case pages still cached after a code was asked and verified; saw %r"
+        % seen)
+    post(srv, "/votes", {"case": cases_of(srv, opened)[2]}, token=token, status=201)
+    seen = [served(path) for path in pages]
+    assert seen == ["hit", "hit"], (
+        "expected the published campaign's case pages still cached after a vote in the "
+        "exhibition; saw %r" % seen)
 
 
 def test_email_code_through_smtp_and_cookie_vote_needs_csrf(srv, sinks, opened):

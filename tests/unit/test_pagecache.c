@@ -424,6 +424,15 @@ static void test_page_generations(void **state)
     /* A row of a table no public page reads: nothing. */
     write_sql(st, "INSERT INTO case_event (case_id, to_status) VALUES (1, 'published')", RC_OK);
     assert_changed(g0, g = gens_of(st), 0, 0, 0);
+    /* A voter and the codes voters and objectors ask for: no page shows them. */
+    write_sql(st, "INSERT INTO voter (hmac, kind, masked) VALUES ('ab', 'phone', '138****0000')",
+              RC_OK);
+    assert_changed(g, g0 = gens_of(st), 0, 0, 0);
+    write_sql(st,
+              "INSERT INTO objection_code (campaign_id, contact, code_hash, created_at) "
+              "VALUES (1, 'cd', 'ef', 0)",
+              RC_OK);
+    assert_changed(g0, g = gens_of(st), 0, 0, 0);
     /* The published case's section: it and the lists, no other case page. */
     write_sql(st, "UPDATE case_section SET body_md = 'd' WHERE case_id = 1", RC_OK);
     assert_changed(g, g0 = gens_of(st), 1, 1, 0);
