@@ -25,18 +25,23 @@ once and driven in turn, so that each ratio comes from runs next to each other:
                            fetched once from laurel, written to a folder, served on loopback.
 
 Then the mixed load again, with and without the page cache, while a writer (two signed-in
-units) saves drafts 50 times a second: throughput against the same load read-only.
+units) saves drafts 50 times a second: throughput against the same load read-only.  With
+--writer codes the writer is the public asking for voting codes instead (the demo's open
+exhibition, a new phone number each, from a new /24 every 25 codes so that the per-network
+limit refuses none): the writes of a public vote in full swing.
 
 Prints req/s, the ratio to nginx and p50/p95/p99 per kind, and one RESULT line per run
 (for bench/run.sh).  Everything runs on loopback in a temporary folder; every process it
 starts is stopped on exit.  Needs wrk, nginx, python3-requests.
 
   bench/reads.py [--cases 4000] [--data DIR] [--duration 5] [--connections 16]
+                 [--writer drafts|codes] [--writes 50]
 
 --data serves an existing demo folder (it is copied first, as serving writes to it); else a
 demo of --cases cases is made (BENCH_CASES).  See docs/BENCHMARKS.md for the figures.
 """
 import argparse
+import http.client
 import json
 import os
 import random
@@ -370,6 +375,54 @@ class Drafts(threading.Thread):
         self.t1 = time.monotonic()
 
 
+class Codes(Drafts):
+    """The public asking for voting codes `rate` times a second in all (paced, not flooding):
+    the demo's open exhibition, a new phone number each, a new /24 every 25 codes."""
+
+    def prepare(self):
+        r = requests.get(self.url + "/api/v1/votes", timeout=30)
+        stages = r.json().get("stages") if r.status_code == 200 else None
+        if not stages:
+            raise SystemExit("reads: no exhibition open for voting in this demo")
+        self.stage = stages[0]["id"]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self.sessions = [None] * self.units
+        self.sent = 0
+
+    def ask(self):
+        with self.lock:
+            self.sent += 1
+            n = self.sent
+        net = 10 + n // 25
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+                                       source_address=("127.%d.%d.1" % (net // 250, net % 250), 0))
+        try:
+            body = json.dumps({"stage": self.stage, "phone": "139%08d" % n})
+            c.request("POST", "/api/v1/votes/code", body,
+                      {"Content-Type": "application/json", "Accept": "application/json"})
+            return c.getresponse().status == 202
+        except OSError:
+            return False
+        finally:
+            c.close()
+
+    def run_unit(self, k, period):
+        self.ready.release()
+        self.go.wait()
+        n, t0 = 0, time.monotonic()
+        while not self.stop_ev.is_set():
+            n += 1
+            a = time.monotonic()
+            ok = self.ask()
+            b = time.monotonic()
+            with self.lock:
+                self.lat.append((b - a) * 1000)
+                self.errors += not ok
+            delay = t0 + n * period - time.monotonic()
+            if delay > 0:
+                self.stop_ev.wait(delay)
+
+
 def pct(xs, p):
     xs = sorted(xs)
     return xs[max(0, min(len(xs) - 1, -(-p * len(xs) // 100) - 1))] if xs else float("nan")
@@ -395,7 +448,9 @@ def main():
     ap.add_argument("--searches", type=int, default=40000)
     ap.add_argument("--warm", type=int, default=int(os.environ.get("BENCH_READ_WARM", "10")),
                     help="seconds of case pages in order before measuring (0: none)")
-    ap.add_argument("--writes", type=float, default=50.0, help="draft saves per second")
+    ap.add_argument("--writes", type=float, default=50.0, help="writes per second")
+    ap.add_argument("--writer", choices=("drafts", "codes"), default="drafts",
+                    help="what the writes are: units' draft saves, or voters' code requests")
     ap.add_argument("--seed", type=int, default=2019)
     ap.add_argument("--out", default=os.environ.get("BENCH_OUT", os.path.join(HERE, "out")))
     o = ap.parse_args()
@@ -479,7 +534,7 @@ def run(o, work):
     urls = {"nocache": plain_url, "cache": cached_url}
     writers = {}
     for who in ("nocache", "cache"):
-        writers[who] = Drafts(urls[who], o.writes)
+        writers[who] = (Codes if o.writer == "codes" else Drafts)(urls[who], o.writes)
         writers[who].prepare()
     # A server that has run a while has seen its pages: every case page once, in order, for
     # at most --warm seconds, on both laurels (the cache keeps a case page until it changes).
@@ -559,7 +614,8 @@ def report(o, paths, res, load0):
                          "p95_ms=%.3f p99_ms=%.3f" % (kind, who, paths["total"], r["rps"],
                                                       r["rps"] / n, r["p50_ms"], r["p95_ms"],
                                                       r["p99_ms"])))
-    log("  mixed reads while units save %.0f drafts/s:" % o.writes)
+    log("  mixed reads while %s:" % ("units save %.0f drafts/s" % o.writes if o.writer == "drafts"
+                                     else "voters ask for %.0f codes/s" % o.writes))
     for who, name in (("nocache", "no page cache"), ("cache", "page cache")):
         ro, rw, d = res[(who, "readonly")], res[(who, "writes")], res[(who, "drafts")]
         ratio = rw["rps"] / ro["rps"]
@@ -567,10 +623,10 @@ def report(o, paths, res, load0):
             "reads p95 %.2f -> %.2f ms; saves %.1f/s, p50 %.1f ms, p99 %.1f ms, %d errors" % (
                 name, ro["rps"], rw["rps"], ratio, ro["p95_ms"], rw["p95_ms"], d["per_s"],
                 d["p50"], d["p99"], d["errors"]))
-        rows.append("RESULT kind=writes server=%s cases=%d rps_readonly=%.1f rps_writes=%.1f "
-                    "ratio=%.3f saves_per_s=%.1f save_p99_ms=%.1f save_errors=%d" % (
-                        who, paths["total"], ro["rps"], rw["rps"], ratio, d["per_s"], d["p99"],
-                        d["errors"]))
+        rows.append("RESULT kind=writes writer=%s server=%s cases=%d rps_readonly=%.1f "
+                    "rps_writes=%.1f ratio=%.3f saves_per_s=%.1f save_p99_ms=%.1f "
+                    "save_errors=%d" % (o.writer, who, paths["total"], ro["rps"], rw["rps"],
+                                        ratio, d["per_s"], d["p99"], d["errors"]))
     for r in rows:
         print(r)
     try:
