@@ -210,6 +210,8 @@ static void test_page_plans(void **state)
     check_plan("search hits (trigram)", public_sql[Q_SEARCH_HITS_TRI], NULL, 0);
     check_plan("search hits (bigram)", public_sql[Q_SEARCH_HITS_BI], NULL, 0);
     check_plan("search", public_sql[Q_SEARCH], NULL, 1);
+    if (!plan_has(public_sql[Q_SEARCH], "COVERING INDEX case_search"))
+        fail_msg("search: expected its hits read from the index case_search alone");
 }
 
 static int64_t one_int(const char *sql)
