@@ -8,7 +8,10 @@ starts it again on the same data, for the persistence tests.
 
 Test modules that change the database run their own server on their own demo
 with the same pieces: make_demo(), LaurelServer, and finish() to stop it and
-check its stderr.  The helpers at the end sign the demo's accounts in (login,
+check its stderr.  Each distinct demo (the same binary and arguments) is made
+once per session and each caller given a copy of its data folder, while the
+day it was made lasts (make_demo(fresh=True): one of its own, with its own
+key).  The helpers at the end sign the demo's accounts in (login,
 csrf) and read pages and JSON.
 
 Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
@@ -437,10 +440,32 @@ class LaurelServer:
         return [m.group(0) for m in SANITIZER_RE.finditer(self.stderr_text())]
 
 
-def make_demo(workdir, *args):
-    """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks it made the
-    database, copies it to PostgreSQL when the suite runs there (to_db), and returns the
-    data folder."""
+# ---------------------------------------------------------------- demos, made once each
+
+# `laurel demo` is the slowest step of many tests (seconds in release, several times that under
+# AddressSanitizer) and most ask for the same one, so each distinct demo (the same binary, the
+# same arguments) is made once per session into a folder of its own, and each caller is given a
+# copy of it.  A demo's dates are relative to the day it was made (its stages' days, the
+# exhibition's voting days and the votes cast "today", the reviews saved minutes or days ago), so
+# a copy is given only while it is still that day in UTC and in Beijing, and for at most
+# DEMO_REUSE_SECONDS; after that the demo is made again.  Tests already use the session's demo
+# (laurel_server) throughout a pass, so a demo minutes old is what they are written for.
+# LAUREL_E2E_DEMO_CACHE=0 makes every demo afresh (to rule the sharing out when a test fails).
+DEMO_REUSE_SECONDS = float(os.environ.get("LAUREL_E2E_DEMO_REUSE_SECONDS", "1800"))
+DEMO_CACHE = os.environ.get("LAUREL_E2E_DEMO_CACHE", "1") != "0"
+
+_demos = {}  # (binary, args) -> (the made demo's data folder, time.time() when it began)
+_demo_root = None  # the session's folder of made demos, removed at exit
+
+
+def _days(t):
+    """The day of time t in UTC and in Beijing (UTC+8), as day numbers."""
+    return int(t // 86400), int((t + 8 * 3600) // 86400)
+
+
+def _run_demo(workdir, args):
+    """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks that it exited 0 and made
+    the database, and returns the data folder."""
     assert os.access(LAUREL_BIN, os.X_OK), (
         "expected an executable laurel at %s (set LAUREL_BIN or run ninja -C build); "
         "saw none" % LAUREL_BIN)
@@ -452,6 +477,42 @@ def make_demo(workdir, *args):
         % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
     assert os.path.exists(os.path.join(data, "laurel.db")), (
         "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
+    return data
+
+
+def _made_demo(args):
+    """The data folder of the session's demo made with args, made now if there is none yet or
+    if the one made is no longer current (another day, or older than DEMO_REUSE_SECONDS)."""
+    global _demo_root
+    if _demo_root is None:
+        _demo_root = tempfile.mkdtemp(prefix="laurel-e2e-demos-")
+        atexit.register(shutil.rmtree, _demo_root, True)
+    key = (LAUREL_BIN, args)
+    now = time.time()
+    made = _demos.pop(key, None)
+    if made and (_days(made[1]) != _days(now) or now - made[1] > DEMO_REUSE_SECONDS):
+        shutil.rmtree(os.path.dirname(made[0]), ignore_errors=True)
+        made = None
+    if made is None:
+        made = (_run_demo(tempfile.mkdtemp(prefix="demo-", dir=_demo_root), args), now)
+    _demos[key] = made
+    return made[0]
+
+
+def make_demo(workdir, *args, fresh=False):
+    """A demo's data folder WORKDIR/data, as `laurel demo --data WORKDIR/data ARGS` (cwd
+    WORKDIR) makes it: a copy of the session's demo with the same arguments (see above), or,
+    with fresh, one made for this caller alone (its own signing key and secrets).  Copied to
+    PostgreSQL when the suite runs there (to_db), so that each caller has a database of its
+    own.  Returns the data folder."""
+    if fresh or not DEMO_CACHE:
+        data = _run_demo(workdir, args)
+    else:
+        # The demo has exited, so its folder is complete and still: the database (checkpointed,
+        # and any -wal or -shm file with it), the signing key and whatever else it holds, with
+        # their modes (copytree copies them).
+        data = os.path.join(workdir, "data")
+        shutil.copytree(_made_demo(args), data)
     to_db(data)  # on PostgreSQL: the file copied, then removed
     return data
 
