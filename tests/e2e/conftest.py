@@ -8,15 +8,19 @@ starts it again on the same data, for the persistence tests.
 
 Test modules that change the database run their own server on their own demo
 with the same pieces: make_demo(), LaurelServer, and finish() to stop it and
-check its stderr.  The helpers at the end sign the demo's accounts in (login,
+check its stderr.  Each distinct demo (the same binary and arguments) is made
+once per session and each caller given a copy of its data folder, while the
+day it was made lasts (make_demo(fresh=True): one of its own, with its own
+key).  The helpers at the end sign the demo's accounts in (login,
 csrf) and read pages and JSON.
 
 Timeouts are generous: under AddressSanitizer the binary is ~3x slower.
 
 The suite runs on SQLite by default and on PostgreSQL with LAUREL_E2E_DB=postgresql: then
 one throwaway PostgreSQL cluster serves the session (pgcluster.py), each data folder the
-tests make is copied by `laurel migrate-db` into a database of its own (to_db), and every
-server and command on that folder is given its --db (db_uri_of, db_args).  Tests read and
+tests make is copied by `laurel migrate-db` into a database of its own (to_db; a copied
+demo's database is a copy of the one made from its demo's first copy), and every server and
+command on that folder is given its --db (db_uri_of, db_args).  Tests read and
 write the database through db_connect (sqlite3 on SQLite, psycopg2 on PostgreSQL, the same
 SQL with ? placeholders), never by opening laurel.db themselves.
 """
@@ -100,9 +104,16 @@ def _cluster():
     return _pg
 
 
-def new_pg_db():
-    """The URI of a new, empty database on the session's PostgreSQL cluster (either mode)."""
-    return _cluster().create("e2e_%d_%d" % (os.getpid(), next(_names)))
+def new_pg_db(template=None):
+    """The URI of a new database on the session's PostgreSQL cluster (either mode): empty, or
+    a copy of the database named by the URI template (which nobody may be connected to)."""
+    return _cluster().create("e2e_%d_%d" % (os.getpid(), next(_names)),
+                             template=template and _db_name(template))
+
+
+def _db_name(uri):
+    """The database's name in a URI of the session's cluster."""
+    return uri.split("?")[0].rsplit("/", 1)[1]
 
 
 def to_db(data):
@@ -111,17 +122,27 @@ def to_db(data):
     if not ON_PG:
         return None
     uri = new_pg_db()
+    _migrate(data, uri)
+    _take_db(data, uri)
+    return uri
+
+
+def _migrate(data, uri):
+    """`laurel migrate-db --from DATA --to URI`, expected to exit 0."""
     r = subprocess.run([LAUREL_BIN, "migrate-db", "--from", data, "--to", uri],
                        capture_output=True, timeout=DEMO_TIMEOUT)
     assert r.returncode == 0, ("expected `laurel migrate-db` of %s to exit 0, saw %d: %s %s"
                                % (data, r.returncode, r.stdout.decode()[-500:],
                                   r.stderr.decode()[-2000:]))
+
+
+def _take_db(data, uri):
+    """uri remembered as data's database, and data's SQLite files removed."""
     # The SQLite file goes: a test that still opened it would read a stale copy, not fail.
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(os.path.join(data, "laurel.db" + suffix)):
             os.unlink(os.path.join(data, "laurel.db" + suffix))
     _uris[os.path.realpath(data)] = uri
-    return uri
 
 
 def db_uri_of(data):
@@ -437,10 +458,34 @@ class LaurelServer:
         return [m.group(0) for m in SANITIZER_RE.finditer(self.stderr_text())]
 
 
-def make_demo(workdir, *args):
-    """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks it made the
-    database, copies it to PostgreSQL when the suite runs there (to_db), and returns the
-    data folder."""
+# ---------------------------------------------------------------- demos, made once each
+
+# `laurel demo` is the slowest step of many tests (seconds in release, several times that under
+# AddressSanitizer) and most ask for the same one, so each distinct demo (the same binary, the
+# same arguments) is made once per session into a folder of its own, and each caller is given a
+# copy of it.  A demo's dates are relative to the day it was made (its stages' days, the
+# exhibition's voting days and the votes cast "today", the reviews saved minutes or days ago), so
+# a copy is given only while it is still that day in UTC and in Beijing, and for at most
+# DEMO_REUSE_SECONDS; after that the demo is made again.  Tests already use the session's demo
+# (laurel_server) throughout a pass, so a demo minutes old is what they are written for.
+# LAUREL_E2E_DEMO_CACHE=0 makes every demo afresh (to rule the sharing out when a test fails).
+DEMO_REUSE_SECONDS = float(os.environ.get("LAUREL_E2E_DEMO_REUSE_SECONDS", "1800"))
+DEMO_CACHE = os.environ.get("LAUREL_E2E_DEMO_CACHE", "1") != "0"
+
+# (binary, args) -> {"data": the made demo's data folder, "t0": time.time() when it began,
+#                    "db": on PostgreSQL, the URI of its database once copied there, or None}
+_demos = {}
+_demo_root = None  # the session's folder of made demos, removed at exit
+
+
+def _days(t):
+    """The day of time t in UTC and in Beijing (UTC+8), as day numbers."""
+    return int(t // 86400), int((t + 8 * 3600) // 86400)
+
+
+def _run_demo(workdir, args):
+    """Runs `laurel demo --data WORKDIR/data ARGS` (cwd WORKDIR), checks that it exited 0 and made
+    the database, and returns the data folder."""
     assert os.access(LAUREL_BIN, os.X_OK), (
         "expected an executable laurel at %s (set LAUREL_BIN or run ninja -C build); "
         "saw none" % LAUREL_BIN)
@@ -452,7 +497,54 @@ def make_demo(workdir, *args):
         % (demo.returncode, demo.stdout.decode()[-500:], demo.stderr.decode()[-2000:]))
     assert os.path.exists(os.path.join(data, "laurel.db")), (
         "expected demo to create %s/laurel.db; saw %r" % (data, os.listdir(data)))
-    to_db(data)  # on PostgreSQL: the file copied, then removed
+    return data
+
+
+def _made_demo(args):
+    """The data folder of the session's demo made with args, made now if there is none yet or
+    if the one made is no longer current (another day, or older than DEMO_REUSE_SECONDS)."""
+    global _demo_root
+    if _demo_root is None:
+        _demo_root = tempfile.mkdtemp(prefix="laurel-e2e-demos-")
+        atexit.register(shutil.rmtree, _demo_root, True)
+    key = (LAUREL_BIN, args)
+    now = time.time()
+    made = _demos.pop(key, None)
+    if made and (_days(made["t0"]) != _days(now) or now - made["t0"] > DEMO_REUSE_SECONDS):
+        shutil.rmtree(os.path.dirname(made["data"]), ignore_errors=True)
+        if made["db"]:
+            _pg.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % _db_name(made["db"]))
+        made = None
+    if made is None:
+        made = {"data": _run_demo(tempfile.mkdtemp(prefix="demo-", dir=_demo_root), args),
+                "t0": now, "db": None}
+    _demos[key] = made
+    return made
+
+
+def make_demo(workdir, *args, fresh=False):
+    """A demo's data folder WORKDIR/data, as `laurel demo --data WORKDIR/data ARGS` (cwd
+    WORKDIR) makes it: a copy of the session's demo with the same arguments (see above), or,
+    with fresh, one made for this caller alone (its own signing key and secrets).  On
+    PostgreSQL each caller has a database of its own: a fresh demo's is copied there by to_db;
+    a copied demo's is a copy (CREATE DATABASE ... TEMPLATE) of the one `laurel migrate-db`
+    made from its first copy, which no server serves.  Returns the data folder."""
+    if fresh or not DEMO_CACHE:
+        data = _run_demo(workdir, args)
+        to_db(data)  # on PostgreSQL: the file copied, then removed
+        return data
+    made = _made_demo(args)
+    # The demo has exited, so its folder is complete and still: the database (checkpointed, and
+    # any -wal or -shm file with it), the signing key and whatever else it holds, with their
+    # modes (copytree copies them).
+    data = os.path.join(workdir, "data")
+    shutil.copytree(made["data"], data)
+    if ON_PG:
+        if made["db"] is None:
+            uri = new_pg_db()
+            _migrate(data, uri)
+            made["db"] = uri  # only once the copy succeeded
+        _take_db(data, new_pg_db(template=made["db"]))  # the SQLite file removed, as by to_db
     return data
 
 
@@ -492,7 +584,7 @@ def drop_dbs(workdir):
     """Drop the PostgreSQL databases of the data folders under workdir (their servers stopped)."""
     under = os.path.realpath(workdir) + os.sep
     for data in [d for d in _uris if d.startswith(under)]:
-        name = _uris.pop(data).split("?")[0].rsplit("/", 1)[1]
+        name = _db_name(_uris.pop(data))
         _pg.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 

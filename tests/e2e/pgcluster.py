@@ -4,7 +4,8 @@ tests/unit/with_pg.sh makes one for the unit tests.
 
 initdb from Debian's /usr/lib/postgresql/*/bin (the newest) in a new temporary folder,
 started on a Unix socket in that folder only (no TCP port, no clash), waited for by
-pg_ctl -w with a generous bound, and stopped and removed when the block ends.  As root the
+pg_ctl -w with a generous bound, and stopped and removed when the block ends.  Its
+databases are made empty or as copies of another (create's template).  As root the
 server runs as the `postgres` user (PostgreSQL refuses root).  Without an installed server
 the tests that need one are skipped, saying why, except under CI, where `make test` has
 installed it (scripts/deps.sh) and its absence is a failure.
@@ -41,8 +42,9 @@ class PgCluster:
         assert r.returncode == 0, "psql %r: %s" % (sql, r.stderr)
         return [line.split("\x1f") for line in r.stdout.splitlines()]
 
-    def create(self, db):
-        self.psql("CREATE DATABASE %s" % db)
+    def create(self, db, template=None):
+        """A new database db, empty or a copy of the database template; its URI."""
+        self.psql("CREATE DATABASE %s" % db + (" TEMPLATE %s" % template if template else ""))
         return self.uri(db)
 
     def restart(self):

@@ -113,7 +113,9 @@ def test_another_key_fails(downloaded):
     d, _, _ = downloaded
     other = tempfile.mkdtemp(prefix="laurel-otherkey-")
     try:
-        make_demo(other, "--cases", "200")  # another installation, another key
+        # Another installation, another key: a demo of its own (fresh), since a copy of the
+        # session's demo (make_demo's default) would hold the same signing key as srv's.
+        make_demo(other, "--cases", "200", fresh=True)
         rc, out = verify(os.path.join(d, "statement.json"), "--key",
                          os.path.join(other, "data", "signing.pub"))
         assert rc == 1 and "another key" in out, out
