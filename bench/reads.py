@@ -334,22 +334,26 @@ class Drafts(threading.Thread):
         """Sign the units in and make their drafts now, while the server is idle."""
         self.sessions = [self.unit(k) for k in range(self.units)]
 
-    def run_unit(self, k, period):
+    def write(self, k, n):
+        """Unit k's n-th save of its draft: True when it was saved."""
         s, cid, tok = self.sessions[k]
+        data = {"csrf": tok, "title": "基准测试草稿 %d-%d" % (k, n), "track": "",
+                "tags": "党建", "action": "save", "s1": "写入负载。" * 20}
+        try:
+            r = s.post(self.url + "/submit/%d" % cid, data=data, allow_redirects=False,
+                       timeout=30)
+            return r.status_code == 303
+        except requests.RequestException:
+            return False
+
+    def run_unit(self, k, period):
         self.ready.release()
         self.go.wait()
         n, t0 = 0, time.monotonic()
         while not self.stop_ev.is_set():
             n += 1
-            data = {"csrf": tok, "title": "基准测试草稿 %d-%d" % (k, n), "track": "",
-                    "tags": "党建", "action": "save", "s1": "写入负载。" * 20}
             a = time.monotonic()
-            try:
-                r = s.post(self.url + "/submit/%d" % cid, data=data, allow_redirects=False,
-                           timeout=30)
-                ok = r.status_code == 303
-            except requests.RequestException:
-                ok = False
+            ok = self.write(k, n)
             b = time.monotonic()
             with self.lock:
                 self.lat.append((b - a) * 1000)
@@ -386,18 +390,18 @@ class Codes(Drafts):
             raise SystemExit("reads: no exhibition open for voting in this demo")
         self.stage = stages[0]["id"]
         self.port = int(self.url.rsplit(":", 1)[1])
-        self.sessions = [None] * self.units
         self.sent = 0
 
-    def ask(self):
+    def write(self, k, n):
+        """A code asked for a new phone number: True when the server took it (202)."""
         with self.lock:
             self.sent += 1
-            n = self.sent
-        net = 10 + n // 25
+            sent = self.sent
+        net = 10 + sent // 25
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
                                        source_address=("127.%d.%d.1" % (net // 250, net % 250), 0))
         try:
-            body = json.dumps({"stage": self.stage, "phone": "139%08d" % n})
+            body = json.dumps({"stage": self.stage, "phone": "139%08d" % sent})
             c.request("POST", "/api/v1/votes/code", body,
                       {"Content-Type": "application/json", "Accept": "application/json"})
             return c.getresponse().status == 202
@@ -405,22 +409,6 @@ class Codes(Drafts):
             return False
         finally:
             c.close()
-
-    def run_unit(self, k, period):
-        self.ready.release()
-        self.go.wait()
-        n, t0 = 0, time.monotonic()
-        while not self.stop_ev.is_set():
-            n += 1
-            a = time.monotonic()
-            ok = self.ask()
-            b = time.monotonic()
-            with self.lock:
-                self.lat.append((b - a) * 1000)
-                self.errors += not ok
-            delay = t0 + n * period - time.monotonic()
-            if delay > 0:
-                self.stop_ev.wait(delay)
 
 
 def pct(xs, p):

@@ -269,51 +269,38 @@ void changes_bump(struct store *st, const int64_t *cases, const int64_t *campaig
         st->neighbour_gen++;
 }
 
-/* Drop the trigger of tables that became private after it was put on them. */
-static int drop_private_pg(struct db_conn *c)
-{
-    static const char having_sql[] =
-        "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = current_schema() AND "
-        "EXISTS (SELECT 1 FROM pg_trigger g WHERE "
-        "g.tgrelid = format('%I.%I', t.schemaname, t.tablename)::regclass AND "
-        "g.tgname = 'page_change') ORDER BY 1";
-    struct db_stmt *s = db_stmt(c, having_sql);
-    char names[128][64];
-    int n = 0, rc;
-    while (s && n < 128 && (rc = db_step(s)) == DB_ROW)
-        db_copy_text(names[n++], sizeof names[0], s, 0);
-    db_reset(s);
-    if (!s || n == 128)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        if (!listed(private_tables, names[i]) || strchr(names[i], '"'))
-            continue;
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP TRIGGER page_change ON \"%.63s\"", names[i]);
-        if (db_exec(c, sql) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 int changes_install_pg(struct db_conn *c)
 {
-    static const char missing_sql[] =
-        "SELECT t.tablename FROM pg_tables t WHERE t.schemaname = current_schema() AND "
-        "t.tablename <> 'page_change' AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE "
+    /* Each table of the schema and whether it has the trigger already. */
+    static const char tables_sql[] =
+        "SELECT t.tablename, CAST(EXISTS (SELECT 1 FROM pg_trigger g WHERE "
         "g.tgrelid = format('%I.%I', t.schemaname, t.tablename)::regclass AND "
-        "g.tgname = 'page_change') ORDER BY 1";
-    struct db_stmt *s = db_stmt(c, missing_sql);
-    char names[128][64];
+        "g.tgname = 'page_change') AS INTEGER) FROM pg_tables t WHERE "
+        "t.schemaname = current_schema() AND "
+        "t.tablename <> 'page_change' ORDER BY 1";
+    struct db_stmt *s = db_stmt(c, tables_sql);
+    char names[128][64], has[128];
     int n = 0, rc;
-    while (s && n < 128 && (rc = db_step(s)) == DB_ROW)
-        db_copy_text(names[n++], sizeof names[0], s, 0);
+    while (s && n < 128 && (rc = db_step(s)) == DB_ROW) {
+        db_copy_text(names[n], sizeof names[0], s, 0);
+        has[n++] = db_column_int64(s, 1) != 0;
+    }
     db_reset(s);
-    if (!s || n == 128 || drop_private_pg(c) != 0) /* 128: more tables than ours */
+    if (!s || n == 128) /* more tables than any schema of ours: look again */
         return -1;
     for (int i = 0; i < n; i++) {
         const char *t = names[i], *how;
-        if (listed(private_tables, t) || strchr(t, '"'))
+        if (strchr(t, '"'))
+            continue;
+        if (listed(private_tables, t)) {
+            /* Private since the trigger was put on it: taken off. */
+            char sql[128];
+            snprintf(sql, sizeof sql, "DROP TRIGGER IF EXISTS page_change ON \"%.63s\"", t);
+            if (has[i] && db_exec(c, sql) != 0)
+                return -1;
+            continue;
+        }
+        if (has[i])
             continue;
         if (strcmp(t, "case") == 0 || listed(case_tables, t))
             how = "INSERT OR UPDATE OR DELETE ON \"%s\" FOR EACH ROW "
