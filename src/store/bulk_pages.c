@@ -14,8 +14,8 @@
  * journal; page_html made from its own CREATE text); then the writer,
  * outside any transaction, attaches the side files and copies the rows into
  * page_html (whole records, appended in id order) and page_ref in one
- * transaction, replaces the marks by the results page's alone and records
- * the renderer's version, so that the ordinary registration
+ * transaction, replaces the marks by the results page's alone, ends any
+ * pass (prerender.c) and records the renderer's version, so that the ordinary registration
  * (store_set_renderer) finds the case pages rendered and renders the
  * results page only.  What a visitor sees is the same: the
  * same model from the same committed data, through the same callbacks.
@@ -204,7 +204,8 @@ static int side_copy(struct db_conn *conn, void *arg)
     sqlite3 *db = db_sqlite_handle(conn);
     static const char head_sql[] = "BEGIN; DELETE FROM page_html WHERE id >= 8; "
                                    "DELETE FROM page_ref;";
-    static const char tail_sql[] = "DELETE FROM page_dirty; INSERT INTO page_dirty VALUES (0);";
+    static const char tail_sql[] = "DELETE FROM page_dirty; INSERT INTO page_dirty VALUES (0); "
+                                   "DELETE FROM page_pass;";
     struct pages_copy *c = arg;
     int attached = 0, rc = 0;
     while (rc == 0 && attached < PAGES_THREADS) {

@@ -59,7 +59,7 @@ static const char *const private_tables[] = {
     /* A voter's code and its check, an objector's code, the organiser's fraud flags. */
     "vote_code",  "voter",          "objection_code", "vote_flag",  "vote_flag_vote",
     /* Pages rendered at write (prerender.c): their marks, written while the write runs. */
-    "page_dirty", "page_ref",       "page_html", "page_html_version",
+    "page_dirty", "page_ref",       "page_html", "page_html_version", "page_pass",
     NULL,
 };
 

@@ -19,41 +19,60 @@
  *
  * Marks: a case id (its page, each language), STORE_PAGE_RESULTS, or -1
  * (every case page of the public campaign: a pool of related cases rebuilt,
- * the public campaign changed).  A case no longer published in the public
- * campaign loses its rows.  A page the renderer fails on is left without a
- * row, and a visit then assembles it as before; a failure never fails the
- * write.  Rendering every page is a bulk job: the demo and a start after an
- * upgrade (another version) do it once, in one transaction; in a bulk load
- * (the demo) the case pages are rendered on two threads before (bulk_pages.c)
- * and the writer renders the results page alone.
+ * the public campaign changed, a start with another version).  A case no
+ * longer published in the public campaign loses its rows.  A page the
+ * renderer fails on is left without a row, and a visit then assembles it as
+ * before; a failure never fails the write.
+ *
+ * Every case page is not rendered in the write that asks for it: at a
+ * million cases that held every write (and, at a start, the listening
+ * socket) for more than eleven minutes.  The write records a pass instead
+ * (page_pass, migration 026) and renders its other marks; the writer then
+ * renders the case pages in id order, a slice of about PASS_MS a batch,
+ * between the other writes, and drops the rows of cases no longer shown.
+ * A case page's row is served only when no pass is under way or the pass
+ * has rendered it (store_page_html reads page_pass in the same snapshot),
+ * so the others are assembled at their visit meanwhile: no page is older
+ * than its data or its build.  A pass outlives a stop (its row): the next
+ * start goes on with it.  In a bulk load (the demo) the case pages are
+ * rendered on two threads before (bulk_pages.c), which ends any pass, and
+ * the writer renders the results page alone.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/prerender.h"
 #include "store/sqlite_int.h"
 
 #define PAGE_KEY(page, lang) ((page) * 8 + (int64_t)(lang))
 #define MARK_ALL (-1)
+#define PASS_MS 25.0   /* the writer time a slice of a pass takes, about */
+#define PASS_CASES 256 /* and the cases it renders at most */
 
 static const char dirty_sql[] = "SELECT DISTINCT page FROM page_dirty ORDER BY page";
 static const char undirty_sql[] = "DELETE FROM page_dirty";
 static const char published_sql[] =
-    "SELECT id FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL ORDER BY id";
+    "SELECT id FROM \"case\" WHERE campaign_id = ?1 AND published_at IS NOT NULL AND id > ?2 "
+    "ORDER BY id LIMIT ?3";
 static const char is_published_sql[] = "SELECT 1 FROM \"case\" WHERE id = ?1 AND campaign_id = ?2 "
                                        "AND published_at IS NOT NULL";
 static const char put_sql[] = "INSERT OR REPLACE INTO page_html (id, campaign_id, title, html, "
                               "vote_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char drop_sql[] = "DELETE FROM page_html WHERE id BETWEEN ?1 * 8 AND ?1 * 8 + 7";
-static const char drop_all_sql[] = "DELETE FROM page_html WHERE id >= 8";
+/* The rows and references of the cases after ?1 and before ?2 (none is shown). */
+static const char drop_between_sql[] = "DELETE FROM page_html WHERE id > ?1 * 8 + 7 AND id < ?2 * 8";
+static const char unref_between_sql[] = "DELETE FROM page_ref WHERE case_id > ?1 AND case_id < ?2";
 static const char unref_sql[] = "DELETE FROM page_ref WHERE case_id = ?1";
-static const char unref_all_sql[] = "DELETE FROM page_ref";
 static const char ref_sql[] = "INSERT OR IGNORE INTO page_ref (case_id, ref_id) VALUES (?1, ?2)";
 static const char version_sql[] = "SELECT version FROM page_html_version";
 static const char set_version_sql[] =
     "INSERT OR REPLACE INTO page_html_version (only, version) VALUES (1, ?1)";
 static const char mark_all_sql[] = "INSERT INTO page_dirty VALUES (-1), (0)";
+static const char pass_sql[] = "SELECT upto FROM page_pass";
+static const char pass_set_sql[] = "INSERT OR REPLACE INTO page_pass (only, upto) VALUES (1, ?1)";
+static const char pass_end_sql[] = "DELETE FROM page_pass";
 
 /* The ids a one-integer-column statement returns (bound by the caller); n in *n. */
 static int64_t *ids_of(sqlite3_stmt *s, size_t *n)
@@ -164,10 +183,23 @@ static void render_results(struct store_tx *tx, const struct store_renderer *r,
     }
 }
 
+static void pass_schedule(struct store *st);
+
+/* The bound pair (?1, ?2) of a two-integer statement, run. */
+static void exec_pair(struct store_tx *tx, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *s = tx_prepare(tx, sql);
+    if (!s)
+        return;
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 2, b);
+    tx_exec(tx, s);
+}
+
 /*
  * Render what page_dirty marks and empty it, on the writer inside the write
- * (changes_end, store_set_renderer).  Nothing without a renderer: the marks
- * wait for one.
+ * (changes_end, store_set_renderer).  Every case page (MARK_ALL) starts a
+ * pass.  Nothing without a renderer: the marks wait for one.
  */
 void prerender_flush(struct store *st)
 {
@@ -188,25 +220,16 @@ void prerender_flush(struct store *st)
     }
     buf_init(&title, 0);
     sqlite_reads_on_writer(st, 1);
-    size_t i = 0;
     int results = 0;
-    if (marks[0] == MARK_ALL) {
-        tx_exec(&tx, tx_prepare(&tx, drop_all_sql));
-        tx_exec(&tx, tx_prepare(&tx, unref_all_sql));
-        sqlite3_stmt *s = st->campaign_id > 0 ? tx_prepare(&tx, published_sql) : NULL;
-        if (s)
-            sqlite3_bind_int64(s, 1, st->campaign_id);
-        size_t m;
-        int64_t *all = ids_of(s, &m);
-        for (size_t k = 0; all && k < m; k++)
-            render_case(&tx, r, all[k], html, &title);
-        free(all);
-        i = 1;
+    int all = marks[0] == MARK_ALL; /* the pass renders the marked cases too */
+    if (all) {
+        tx_exec_id(&tx, pass_set_sql, 0);
+        pass_schedule(st);
     }
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (marks[i] == STORE_PAGE_RESULTS)
             results = 1;
-        else if (marks[i] > 0 && marks[0] != MARK_ALL)
+        else if (marks[i] > 0 && !all)
             render_case(&tx, r, marks[i], html, &title);
     }
     if (results)
@@ -219,15 +242,102 @@ void prerender_flush(struct store *st)
     free(marks);
 }
 
+/*
+ * One slice of the pass, in a batch: the published cases after page_pass's
+ * upto, rendered in id order for about PASS_MS, the rows of the cases
+ * between them dropped; the pass's row moved on, or deleted at its end.
+ */
+static int pass_slice(struct db_conn *c, void *arg)
+{
+    struct store *st = arg;
+    struct store_tx tx = {st, db_sqlite_handle(c)};
+    st->pass.again = 0;
+    st->pass.more = 0;
+    sqlite3_stmt *s = tx_prepare(&tx, pass_sql);
+    if (!s)
+        return -1;
+    int under_way = sqlite3_step(s) == SQLITE_ROW;
+    int64_t upto = under_way ? sqlite3_column_int64(s, 0) : 0;
+    sq_done(s);
+    if (!under_way || atomic_load(&st->closing)) /* none, or the next start goes on */
+        return 0;
+    size_t n = 0;
+    int64_t *ids = NULL;
+    if (st->campaign_id > 0) { /* else no case page is shown: the end drops them all */
+        if (!(s = tx_prepare(&tx, published_sql)))
+            return -1;
+        sqlite3_bind_int64(s, 1, st->campaign_id);
+        sqlite3_bind_int64(s, 2, upto);
+        sqlite3_bind_int64(s, 3, PASS_CASES);
+        if (!(ids = ids_of(s, &n)))
+            return -1;
+    }
+    struct buf html[LANG__MAX], title = BUF_INIT;
+    for (int l = 0; l < LANG__MAX; l++) {
+        html[l] = (struct buf)BUF_INIT;
+        buf_init(&html[l], 0);
+    }
+    buf_init(&title, 0);
+    sqlite_reads_on_writer(st, 1);
+    double t0 = clock_ms();
+    size_t i = 0;
+    for (; i < n && (i == 0 || clock_ms() - t0 < PASS_MS); i++) {
+        exec_pair(&tx, drop_between_sql, upto, ids[i]);
+        exec_pair(&tx, unref_between_sql, upto, ids[i]);
+        render_case(&tx, st->renderer, ids[i], html, &title);
+        upto = ids[i];
+    }
+    sqlite_reads_on_writer(st, 0);
+    st->pass.more = i == PASS_CASES || i < n;
+    if (st->pass.more) {
+        tx_exec_id(&tx, pass_set_sql, upto);
+    } else { /* the end: nothing is shown past the last case rendered */
+        exec_pair(&tx, drop_between_sql, upto, INT64_MAX / 8);
+        exec_pair(&tx, unref_between_sql, upto, INT64_MAX);
+        tx_exec(&tx, tx_prepare(&tx, pass_end_sql));
+        log_info("store: every case page rendered again (%zu in the last slice)", i);
+    }
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_release(&html[l]);
+    buf_release(&title);
+    free(ids);
+    return 0;
+}
+
+/* After the slice's batch: the next slice, unless the pass ended, failed or the store closes. */
+static void pass_done(void *arg, int rc)
+{
+    struct store *st = arg;
+    st->pass.queued = 0;
+    if (rc != 0) {
+        log_error("store: a slice of the pages' pass failed: the rest are assembled at visits "
+                  "until the next start");
+        return;
+    }
+    if ((st->pass.more || st->pass.again) && !atomic_load(&st->closing))
+        pass_schedule(st);
+}
+
+/* Queue the pass's next slice (writer thread): once, and again if asked meanwhile. */
+static void pass_schedule(struct store *st)
+{
+    st->pass.again = 1;
+    if (st->pass.queued)
+        return;
+    st->pass.queued = 1;
+    st->pass.job = (struct writer_job){.run = pass_slice, .done = pass_done, .arg = st};
+    writer_submit(st->writer, &st->pass.job);
+}
+
 struct install {
     struct store *st;
     const struct store_renderer *r;
 };
 
-static int install_job(struct db_conn *c, void *arg)
+static int install_job(struct db_conn *db, void *arg)
 {
     struct install *in = arg;
-    struct store_tx tx = {in->st, db_sqlite_handle(c)};
+    struct store_tx tx = {in->st, db_sqlite_handle(db)};
     sqlite3_stmt *s = tx_prepare(&tx, version_sql);
     int same = 0;
     if (!s)
@@ -245,6 +355,10 @@ static int install_job(struct db_conn *c, void *arg)
     }
     in->st->renderer = in->r;
     prerender_flush(in->st);
+    /* A pass a stop interrupted goes on. */
+    if ((s = tx_prepare(&tx, pass_sql)) != NULL && sqlite3_step(s) == SQLITE_ROW)
+        pass_schedule(in->st);
+    sq_done(s);
     return 0;
 }
 
@@ -259,13 +373,25 @@ int store_set_renderer(struct store *st, const struct store_renderer *r)
     return writer_run_sync(st->writer, install_job, &in) == 0 ? RC_OK : RC_ERROR;
 }
 
+int64_t prerender_pass_at(struct store *st)
+{
+    sqlite3_stmt *s = st->wdb ? sq_prepare(st, pass_sql) : NULL;
+    int64_t at = s && sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sq_done(s);
+    return at;
+}
+
 int store_page_html(struct store *st, int64_t page, enum lang lang, struct arena *a,
                     struct store_page *out)
 {
-    /* A case's row with its views; the results' alone.  Both of the public campaign. */
+    /*
+     * A case's row with its views, unless a pass has yet to render it again;
+     * the results' alone.  Both of the public campaign.
+     */
     static const char case_sql[] =
         "SELECT h.title, h.html, h.vote_at, c.views FROM page_html h "
-        "JOIN \"case\" c ON c.id = ?3 WHERE h.id = ?1 AND h.campaign_id = ?2";
+        "JOIN \"case\" c ON c.id = ?3 WHERE h.id = ?1 AND h.campaign_id = ?2 "
+        "AND NOT EXISTS (SELECT 1 FROM page_pass WHERE upto < ?3)";
     static const char results_sql[] =
         "SELECT title, html, vote_at, 0 FROM page_html WHERE id = ?1 AND campaign_id = ?2";
     if (page < 0 || st->campaign_id <= 0 || !st->wdb) /* none kept on PostgreSQL */

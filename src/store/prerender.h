@@ -46,9 +46,11 @@ struct store_renderer {
 };
 
 /*
- * Register r (static, borrowed) and, on the writer, render every page that
- * is missing, marked or of another version, in one transaction.  RC_OK or
- * RC_ERROR (logged).
+ * Register r (static, borrowed) and, on the writer, render the marked
+ * pages; every case page when they are of another version, or when a pass
+ * a stop interrupted is under way, is rendered again aside, a slice a
+ * write batch (prerender.c), and assembled at its visits meanwhile.  RC_OK
+ * or RC_ERROR (logged).
  */
 int store_set_renderer(struct store *st, const struct store_renderer *r);
 
@@ -64,7 +66,7 @@ struct store_page {
 /*
  * The kept page `page` (a case id, or STORE_PAGE_RESULTS) of the public
  * campaign in lang, copied into a: RC_OK, or RC_NOTFOUND (not published,
- * or not rendered: the caller assembles the page itself).
+ * not rendered, or not yet rendered again: the caller assembles the page).
  */
 int store_page_html(struct store *st, int64_t page, enum lang lang, struct arena *a,
                     struct store_page *out);

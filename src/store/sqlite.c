@@ -720,7 +720,8 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
-    writer_stop(st->writer); /* runs the last counter flush */
+    atomic_store(&st->closing, 1); /* a pass of the pages goes on at the next start */
+    writer_stop(st->writer);       /* runs the last counter flush */
     db_public_close(st);
     struct rconn *c = st->rconns;
     while (c) {
@@ -776,6 +777,7 @@ void store_stats_get(struct store *st, struct store_stats *out)
     out->last_commit_ms = ws.last_commit_ms;
     out->views_flushed = st->views_flushed;
     out->write_batch = st->batch_seen;
+    out->pages_pass_at = prerender_pass_at(st);
 }
 
 uint64_t store_generation(struct store *st)

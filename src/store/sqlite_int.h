@@ -74,6 +74,14 @@ struct store {
     struct signkey key; /* the installation's, for results statements (signkey.h) */
     struct db_conn *wconn; /* the writer's connection as a driver's (db.h, store_int.h) */
     const struct store_renderer *renderer; /* pages rendered at write (prerender.h), or NULL */
+    /* Every case page rendered again aside, a slice a batch (prerender.c): writer thread only. */
+    struct page_pass_job {
+        struct writer_job job;
+        int queued; /* job is in the writer's queue or running */
+        int again;  /* a write asked for a pass while the job was queued */
+        int more;   /* the last slice left pages to render */
+    } pass;
+    _Atomic int closing; /* store_close has begun: no slice is queued again */
     struct pub_views *pub_views; /* the most-viewed order and its refresher (pub_views.c) */
     struct bulk_side *bulk_side; /* a bulk load's search index built aside (bulk_search.c) */
     int bulk_load; /* between store_bulk_begin and its end: pages rendered aside (bulk_pages.c) */
@@ -95,6 +103,8 @@ void changes_bump(struct store *st, const int64_t *cases, const int64_t *campaig
 
 /* Render the pages page_dirty marks, on the writer inside its write (prerender.c). */
 void prerender_flush(struct store *st);
+/* The case id a pass of every case page has reached, or -1 when none is under way. */
+int64_t prerender_pass_at(struct store *st);
 /*
  * While on (1), the store's reads on the calling thread (the writer's) use
  * the writer's connection and see the write in progress; off (0) again after.

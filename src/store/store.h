@@ -115,6 +115,7 @@ struct store_stats {
     uint64_t batches, jobs, views_flushed;
     double last_commit_ms;
     int64_t write_batch; /* PostgreSQL: the database's last batch this node caught up with */
+    int64_t pages_pass_at; /* the case id kept pages are rendered again up to, or -1 (none) */
 };
 void store_stats_get(struct store *st, struct store_stats *out);
 /* A number that changes whenever public content changes (for caches). */

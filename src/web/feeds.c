@@ -264,10 +264,15 @@ void raw_metrics(struct req *r, struct resp *w)
                "# HELP laurel_store_write_batch The last write batch of the database this node "
                "has caught up with (PostgreSQL; 0 on SQLite).\n"
                "# TYPE laurel_store_write_batch gauge\n"
-               "laurel_store_write_batch %lld\n",
+               "laurel_store_write_batch %lld\n"
+               "# HELP laurel_store_pages_pass_at The case id up to which kept case pages are "
+               "rendered again after an upgrade or a publication (the rest are assembled at "
+               "their visits), or -1 when every kept page is current.\n"
+               "# TYPE laurel_store_pages_pass_at gauge\n"
+               "laurel_store_pages_pass_at %lld\n",
                (unsigned long long)st.batches, (unsigned long long)st.jobs,
                (unsigned long long)st.views_flushed, st.last_commit_ms / 1000.0,
-               (long long)st.write_batch);
+               (long long)st.write_batch, (long long)st.pages_pass_at);
     buf_printf(b,
                "# HELP laurel_pagecache_hits_total Pages served from the page cache.\n"
                "# TYPE laurel_pagecache_hits_total counter\n"

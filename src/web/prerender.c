@@ -15,7 +15,8 @@
  *
  * The renderings carry a version: a digest of the running binary (its
  * templates, catalogs and model code are all in it), so a server started
- * with another build renders every page again before it serves.
+ * with another build renders every page again, aside while it serves
+ * (store/prerender.c: those not yet rendered again are assembled).
  */
 #include <stdio.h>
 #include <string.h>

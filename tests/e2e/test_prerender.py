@@ -8,11 +8,13 @@ without one), and check that:
 
   - the demo leaves a row per published case and language, and the results' rows;
   - the demo's rows, rendered on two threads of its own, are those the writer renders;
+  - a start with another build serves at once and renders every case page again aside,
+    never serving an older build's row meanwhile (the pages not yet rendered are assembled);
   - a kept page is byte for byte the page assembled from the model (anonymous, English by
     ?lang= and by cookie, signed in, with the vote block): a twin server on a copy of the
     data without the rows assembles every page, as before;
   - a correction through the organiser's page shows at once on the case page, in both
-    languages, and on the results page, from rows the correction's write rendered;
+    languages, and on the results page, and in the rows rendered again after it;
   - a title, a section and a tag written by another program (the sqlite3 shell) are on the
     case's page, on its neighbour's (previous / next) and on a page listing it as related
     after a restart, and a mark left while the server runs is rendered by its next write;
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 
 import pytest
 import requests
@@ -69,6 +72,22 @@ def kept(data, page, lang="zh"):
     return rows[0][0] if rows else None
 
 
+def pass_at(srv):
+    """Where the pass rendering every case page again is (laurel_store_pages_pass_at), or -1."""
+    text = get(srv.url, "/metrics")
+    return int(re.search(r"^laurel_store_pages_pass_at (-?\d+)$", text, re.M).group(1))
+
+
+def pass_end(srv, deadline=300.0):
+    """Wait, bounded, for the pass to end; the pages it reached on the way."""
+    seen, until = [], time.monotonic() + deadline
+    while (at := pass_at(srv)) != -1:
+        assert time.monotonic() < until, "expected the pass to end; it is at case %d" % at
+        seen.append(at)
+        time.sleep(0.05)
+    return seen
+
+
 def masked(text):
     """A page without what differs between two servers: view counts and CSRF tokens."""
     text = re.sub(r'<strong class="view-count">\d+</strong>', "VIEWS", text)
@@ -103,8 +122,9 @@ def test_demo_renders_every_published_case(world):
 def test_bulk_pages_are_the_writers(world):
     """The demo renders its case pages on two threads of its own (store/bulk_pages.c): every
     row, and the related cases each page names, is what the writer renders in a write.  A
-    copy of the data with another renderer version is served, so its start renders every
-    page again on the writer, as after an upgrade; both tables are then compared whole."""
+    copy of the data with another renderer version is served, so after its start the writer
+    renders every page again aside, as after an upgrade; both tables are then compared whole.
+    Meanwhile no page shows the older build's rows."""
     srv, data = world["srv"], world["data"]
     ids = published(data)
     srv.stop()
@@ -118,6 +138,11 @@ def test_bulk_pages_are_the_writers(world):
         q(twin_data, "UPDATE page_html SET html = 'stale' WHERE id >= 8")
         twin = LaurelServer(LAUREL_BIN, twin_data, twin_dir, extra_args=["--no-page-cache"])
         twin.start()
+        for cid in ids[::max(1, len(ids) // 40)] + ids[-3:]:
+            page = get(twin.url, "/cases/%d" % cid)
+            assert "stale" not in page and "<h1" in page, (
+                "expected case %d assembled or rendered again, not the older build's row" % cid)
+        pass_end(twin)
         twin.stop()
         assert q(twin_data, "SELECT count(*) FROM page_html WHERE html = 'stale'") == [(0,)], (
             "expected the twin's start to render every case page again")
@@ -203,8 +228,8 @@ def test_correction_shows_at_once(world):
                  allow_redirects=False, timeout=HTTP_TIMEOUT)
     assert r.status_code == 303, "expected 303 from the correction, saw %d: %s" % (
         r.status_code, r.text[:300])
-    # Rendered in the correction's own write: the rows hold it before anyone asks.
-    assert reason in kept(data, cid) and reason in kept(data, cid, "en")
+    # The results' rows in the correction's own write; its pools of related cases rebuilt,
+    # every case page is rendered again aside, and assembled until then: at once either way.
     assert reason in kept(data, 0)
     for path in ("/cases/%d" % cid, "/cases/%d?lang=en" % cid):
         page = get(srv.url, path)
@@ -213,6 +238,10 @@ def test_correction_shows_at_once(world):
         assert badge not in page, "expected %s without its withdrawn tier" % path
     page = get(srv.url, "/results")
     assert reason in page and page != results_before
+    pass_end(srv)
+    assert reason in kept(data, cid) and reason in kept(data, cid, "en")
+    page = get(srv.url, "/cases/%d" % cid)
+    assert reason in page and badge not in page, "expected the kept page to show it too"
     twin = requests.get(srv.url + "/api/v1/cases/%d" % cid, timeout=HTTP_TIMEOUT).json()
     assert [c["reason"] for c in twin["corrections"]] == [reason], "expected the JSON twin too"
     # A restart serves the same rows.

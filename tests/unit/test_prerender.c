@@ -6,9 +6,12 @@
  * renders the pages it touched in its own transaction, from the data it is
  * writing; a case withdrawn loses its rows; a renderer that fails leaves no
  * row and the write still commits; marks left by another program wait for
- * the next write; another version renders everything again at its start.
- * In a bulk load (store/bulk.h) the case pages are rendered on threads of
- * their own, not the writer's, into the same rows (store/bulk_pages.c).
+ * the next write; another version renders everything again after its start.
+ * Every case page is rendered again aside, a slice a write batch: a row is
+ * served only once the pass has reached it, a pass a stop interrupted goes
+ * on from where it was, and the rows of cases no longer shown go.  In a
+ * bulk load (store/bulk.h) the case pages are rendered on threads of their
+ * own, not the writer's, into the same rows (store/bulk_pages.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -106,6 +109,20 @@ static void write_sql(struct store *st, const char *sql)
         fail_msg("%s: expected RC_OK, saw %d", sql, rc);
 }
 
+/*
+ * Let the pass of every case page end: each write waits for a batch, and
+ * the pass renders a slice a batch (a bound, in case it never ends).
+ */
+static void pass_end(struct store *st)
+{
+    for (int i = 0; prerender_pass_at(st) != -1; i++) {
+        if (i == 10000)
+            fail_msg("expected the pass to end, it is at case %lld",
+                     (long long)prerender_pass_at(st));
+        write_sql(st, "SELECT 1");
+    }
+}
+
 /* The kept page in lang as a visit reads it, or NULL when there is none. */
 static char *page(struct store *st, int64_t id, enum lang lang, struct arena *a)
 {
@@ -156,6 +173,7 @@ static void test_rendered_in_the_write(void **state)
     /* Registered: every published case, in both languages, and the results, on the writer. */
     ncase_threads = 0;
     assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    pass_end(st);
     assert_int_equal(cases_on_results_thread(), 2);
     assert_page(st, 1, LANG_ZH, "0:one:<p><strong>a</strong></p>\n:two|");
     assert_page(st, 1, LANG_EN, "1:one:<p><strong>a</strong></p>\n:two|");
@@ -202,9 +220,11 @@ static void test_rendered_in_the_write(void **state)
     renders = 0;
     renderer.version = "v2";
     assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    pass_end(st);
     assert_int_equal(renders, 2);
     renders = 0;
     assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    pass_end(st);
     assert_int_equal(renders, 0);
     store_close(st);
 
@@ -244,6 +264,7 @@ static void test_rendered_aside_in_a_bulk_load(void **state)
     renderer.version = "v1";
     renders = ncase_threads = 0;
     assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    assert_int_equal(prerender_pass_at(st), -1);
     assert_int_equal(renders, 2);
     assert_int_equal(ncase_threads, 2);
     assert_int_equal(cases_on_results_thread(), 0);
@@ -265,11 +286,91 @@ static void test_rendered_aside_in_a_bulk_load(void **state)
     remove_store(dir);
 }
 
+/* Published cases 10..609, every seventh a draft: a pass of several slices. */
+static const char many_sql[] =
+    "WITH RECURSIVE k(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM k WHERE i < 609) "
+    "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, status, "
+    "  published_at) SELECT i, 1, 1, '310000', 1, 'case ' || i, "
+    "  CASE i % 7 WHEN 0 THEN 'draft' ELSE 'published' END, "
+    "  CASE i % 7 WHEN 0 THEN NULL ELSE '2019-03-03' END FROM k";
+
+static int kept_rows(const char *dir, const char *where)
+{
+    char path[512], *sql = sqlite3_mprintf("SELECT count(*) FROM page_html WHERE %s", where);
+    snprintf(path, sizeof path, "%s/laurel.db", dir);
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    sqlite3_free(sql);
+    return n;
+}
+
+static void test_rendered_again_aside(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/laurel-test-prerender-pass.XXXXXX", err[256];
+    assert_non_null(mkdtemp(dir));
+    struct store *st = the_store = store_open(dir, 1, err, sizeof err);
+    assert_non_null(st);
+    write_sql(st, seed_sql);
+    write_sql(st, many_sql);
+    assert_int_equal(store_reload(st), 0);
+    renderer.version = "v1";
+    renders = 0;
+    assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    pass_end(st);
+    assert_int_equal(renders, 2 + 600 - 86); /* cases 1, 2 and 10..609 but the drafts */
+    assert_page(st, 608, LANG_EN, "1:case 608:-:-|");
+    assert_page(st, 14, LANG_ZH, NULL);
+    store_close(st);
+
+    /*
+     * A pass a stop left at case 300: the rows past it (an older build's, or
+     * older than their data) are never served, those before it are; rows of
+     * cases not shown (a draft, a case gone) are there to be dropped.
+     */
+    outside_write(dir, "INSERT INTO page_pass (only, upto) VALUES (1, 300);"
+                       "UPDATE page_html SET html = 'old' WHERE id >= 8;"
+                       "INSERT INTO page_html SELECT 14 * 8, 1, 't', 'old', 0;"
+                       "INSERT INTO page_html SELECT 5000 * 8 + 1, 1, 't', 'old', 0");
+    st = the_store = store_open(dir, 0, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(prerender_pass_at(st), 300);
+    assert_page(st, 300, LANG_ZH, "old");
+    assert_page(st, 302, LANG_ZH, NULL);
+    assert_page(st, 608, LANG_EN, NULL);
+    /* The renderer registered: the pass goes on from case 301, in slices. */
+    renders = 0;
+    assert_int_equal(store_set_renderer(st, &renderer), RC_OK);
+    pass_end(st);
+    assert_int_equal(renders, 309 - 45); /* 301..609 but the drafts */
+    assert_page(st, 300, LANG_ZH, "old");
+    assert_page(st, 302, LANG_ZH, "0:case 302:-:case 303|");
+    assert_page(st, 608, LANG_EN, "1:case 608:-:-|");
+    assert_int_equal(kept_rows(dir, "id IN (14 * 8, 5000 * 8 + 1)"), 1); /* before 300: kept */
+    /* A write that changes every case page (the public campaign's): a pass from the start. */
+    renders = 0;
+    write_sql(st, "UPDATE campaign SET published_at = '2019-12-28' WHERE id = 1");
+    pass_end(st);
+    assert_int_equal(renders, 2 + 600 - 86);
+    assert_page(st, 300, LANG_ZH, "0:case 300:-:case 302|");
+    assert_int_equal(kept_rows(dir, "html = 'old'"), 0);
+    assert_int_equal(kept_rows(dir, "id >= 8"), 2 * (2 + 600 - 86));
+    store_close(st);
+    remove_store(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rendered_in_the_write),
         cmocka_unit_test(test_rendered_aside_in_a_bulk_load),
+        cmocka_unit_test(test_rendered_again_aside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
