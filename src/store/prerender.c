@@ -24,10 +24,10 @@
  * renderer fails on is left without a row, and a visit then assembles it as
  * before; a failure never fails the write.
  *
- * Every case page is not rendered in the write that asks for it: at a
+ * The write that asks for every case page does not render them: at a
  * million cases that held every write (and, at a start, the listening
- * socket) for more than eleven minutes.  The write records a pass instead
- * (page_pass, migration 026) and renders its other marks; the writer then
+ * socket) for more than eleven minutes.  It records a pass instead
+ * (page_pass, migration 026) and renders the results page; the writer then
  * renders the case pages in id order, a slice of about PASS_MS a batch,
  * between the other writes, and drops the rows of cases no longer shown.
  * A case page's row is served only when no pass is under way or the pass
