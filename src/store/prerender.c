@@ -223,6 +223,7 @@ void prerender_flush(struct store *st)
     int results = 0;
     int all = marks[0] == MARK_ALL; /* the pass renders the marked cases too */
     if (all) {
+        log_info("store: every case page to render again, aside; visits assemble the others");
         tx_exec_id(&tx, pass_set_sql, 0);
         pass_schedule(st);
     }
