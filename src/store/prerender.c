@@ -185,6 +185,28 @@ static void render_results(struct store_tx *tx, const struct store_renderer *r,
 
 static void pass_schedule(struct store *st);
 
+/* What a page is rendered into, reused from one page to the next. */
+struct bufs {
+    struct buf html[LANG__MAX], title;
+};
+
+static void bufs_init(struct bufs *b)
+{
+    for (int l = 0; l < LANG__MAX; l++) {
+        b->html[l] = (struct buf)BUF_INIT;
+        buf_init(&b->html[l], 0);
+    }
+    b->title = (struct buf)BUF_INIT;
+    buf_init(&b->title, 0);
+}
+
+static void bufs_release(struct bufs *b)
+{
+    for (int l = 0; l < LANG__MAX; l++)
+        buf_release(&b->html[l]);
+    buf_release(&b->title);
+}
+
 /* The bound pair (?1, ?2) of a two-integer statement, run. */
 static void exec_pair(struct store_tx *tx, const char *sql, int64_t a, int64_t b)
 {
@@ -213,12 +235,8 @@ void prerender_flush(struct store *st)
         free(marks);
         return;
     }
-    struct buf html[LANG__MAX], title = BUF_INIT;
-    for (int l = 0; l < LANG__MAX; l++) {
-        html[l] = (struct buf)BUF_INIT;
-        buf_init(&html[l], 0);
-    }
-    buf_init(&title, 0);
+    struct bufs b;
+    bufs_init(&b);
     sqlite_reads_on_writer(st, 1);
     int results = 0;
     int all = marks[0] == MARK_ALL; /* the pass renders the marked cases too */
@@ -231,15 +249,13 @@ void prerender_flush(struct store *st)
         if (marks[i] == STORE_PAGE_RESULTS)
             results = 1;
         else if (marks[i] > 0 && !all)
-            render_case(&tx, r, marks[i], html, &title);
+            render_case(&tx, r, marks[i], b.html, &b.title);
     }
     if (results)
-        render_results(&tx, r, &html[0], &title);
+        render_results(&tx, r, &b.html[0], &b.title);
     sqlite_reads_on_writer(st, 0);
     tx_exec(&tx, tx_prepare(&tx, undirty_sql));
-    for (int l = 0; l < LANG__MAX; l++)
-        buf_release(&html[l]);
-    buf_release(&title);
+    bufs_release(&b);
     free(marks);
 }
 
@@ -273,19 +289,15 @@ static int pass_slice(struct db_conn *c, void *arg)
         if (!(ids = ids_of(s, &n)))
             return -1;
     }
-    struct buf html[LANG__MAX], title = BUF_INIT;
-    for (int l = 0; l < LANG__MAX; l++) {
-        html[l] = (struct buf)BUF_INIT;
-        buf_init(&html[l], 0);
-    }
-    buf_init(&title, 0);
+    struct bufs b;
+    bufs_init(&b);
     sqlite_reads_on_writer(st, 1);
     double t0 = clock_ms();
     size_t i = 0;
     for (; i < n && (i == 0 || clock_ms() - t0 < PASS_MS); i++) {
         exec_pair(&tx, drop_between_sql, upto, ids[i]);
         exec_pair(&tx, unref_between_sql, upto, ids[i]);
-        render_case(&tx, st->renderer, ids[i], html, &title);
+        render_case(&tx, st->renderer, ids[i], b.html, &b.title);
         upto = ids[i];
     }
     sqlite_reads_on_writer(st, 0);
@@ -298,9 +310,7 @@ static int pass_slice(struct db_conn *c, void *arg)
         tx_exec(&tx, tx_prepare(&tx, pass_end_sql));
         log_info("store: every case page rendered again (%zu in the last slice)", i);
     }
-    for (int l = 0; l < LANG__MAX; l++)
-        buf_release(&html[l]);
-    buf_release(&title);
+    bufs_release(&b);
     free(ids);
     return 0;
 }

@@ -159,14 +159,22 @@ static void outside_write(const char *dir, const char *sql)
     sqlite3_close(db);
 }
 
-static void test_rendered_in_the_write(void **state)
+/* A new store in dir (a mkdtemp template) with the seed written: the_store. */
+static struct store *seeded_store(char *dir)
 {
-    (void)state;
-    char dir[] = "/tmp/laurel-test-prerender.XXXXXX", err[256];
+    char err[256];
     assert_non_null(mkdtemp(dir));
     struct store *st = the_store = store_open(dir, 1, err, sizeof err);
     assert_non_null(st);
     write_sql(st, seed_sql);
+    return st;
+}
+
+static void test_rendered_in_the_write(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/laurel-test-prerender.XXXXXX", err[256];
+    struct store *st = seeded_store(dir);
     assert_int_equal(store_reload(st), 0);
     /* No renderer yet: nothing kept, the marks wait. */
     assert_page(st, 1, LANG_ZH, NULL);
@@ -314,10 +322,7 @@ static void test_rendered_again_aside(void **state)
 {
     (void)state;
     char dir[] = "/tmp/laurel-test-prerender-pass.XXXXXX", err[256];
-    assert_non_null(mkdtemp(dir));
-    struct store *st = the_store = store_open(dir, 1, err, sizeof err);
-    assert_non_null(st);
-    write_sql(st, seed_sql);
+    struct store *st = seeded_store(dir);
     write_sql(st, many_sql);
     assert_int_equal(store_reload(st), 0);
     renderer.version = "v1";
