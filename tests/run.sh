@@ -6,7 +6,8 @@
 #   3. the end-to-end suite (pytest) against the real binary, release and sanitized, and the
 #      release binary's again on PostgreSQL (LAUREL_E2E_DB=postgresql: a throwaway cluster),
 #      that pass beside the other two;
-#   4. each fuzz target (libFuzzer, clang) for FUZZ_SECONDS on its corpus;
+#   4. each fuzz target (libFuzzer, clang) for FUZZ_SECONDS on its corpus, two at a time
+#      (each is one thread);
 #   5. the browser test (playwright-core driving Debian's chromium).
 # Build folders: build/, build-asan/, build-fuzz/.
 set -euo pipefail
@@ -18,7 +19,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_supp
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 PY=/usr/bin/python3
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS"; }
 
 step "release build with only the build packages (as make run)"
 scripts/check-build-deps.sh
@@ -72,18 +73,34 @@ step "fuzz targets, ${FUZZ_SECONDS}s each"
     CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
         -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz
-for target in build-fuzz/tests/fuzz/fuzz_*; do
-    [ -f "$target" ] && [ -x "$target" ] || continue
+# One target on a copy of its corpus: its line of figures, or its failure.
+fuzz_one() {
+    local target=$1 name work
     name=$(basename "$target")
-    corpus=tests/fuzz/corpus/${name#fuzz_}
     work=$(mktemp -d)
-    cp -r "$corpus"/. "$work"/
+    cp -r "tests/fuzz/corpus/${name#fuzz_}"/. "$work"/
     printf '%s: ' "$name"
+    local rc=0
     "$target" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$work/" -print_final_stats=1 \
         "$work" 2>&1 | awk '/number_of_executed_units/ { printf "%s runs, ", $2 }
-                            /peak_rss_mb/ { print $2 " MB peak" }'
+                            /peak_rss_mb/ { print $2 " MB peak" }
+                            /ERROR|SUMMARY/ { print }' || rc=$?
     rm -rf "$work"
+    return "$rc"
+}
+fuzz_out=$(mktemp -d)
+fuzz_pids=()
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -f "$target" ] && [ -x "$target" ] || continue
+    while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done # statuses: below
+    fuzz_one "$target" >"$fuzz_out/$(basename "$target")" 2>&1 &
+    fuzz_pids+=("$!")
 done
+fuzz_status=0
+for pid in "${fuzz_pids[@]}"; do wait "$pid" || fuzz_status=1; done
+cat "$fuzz_out"/*
+rm -rf "$fuzz_out"
+[ "$fuzz_status" -eq 0 ] || { echo "a fuzz target failed"; exit 1; }
 
 step "browser test (chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
