@@ -328,7 +328,13 @@ class Drafts(threading.Thread):
         cid = int(r.headers["Location"].rsplit("/", 1)[1])
         r = s.get(self.url + "/submit/%d" % cid, timeout=30)
         tok = re.search(r'name="csrf" value="([^"]+)"', r.text).group(1)
-        return s, cid, tok
+        # The saves on one kept-alive connection of the standard library's: requests cost
+        # the client 3.4 ms of CPU a save, more than twice the server's 1.4 ms, on the very
+        # cores the reads are measured on.
+        port = int(self.url.rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        cookie = "; ".join("%s=%s" % (c.name, c.value) for c in s.cookies)
+        return conn, cookie, cid, tok
 
     def prepare(self):
         """Sign the units in and make their drafts now, while the server is idle."""
@@ -336,14 +342,19 @@ class Drafts(threading.Thread):
 
     def write(self, k, n):
         """Unit k's n-th save of its draft: True when it was saved."""
-        s, cid, tok = self.sessions[k]
-        data = {"csrf": tok, "title": "基准测试草稿 %d-%d" % (k, n), "track": "",
-                "tags": "党建", "action": "save", "s1": "写入负载。" * 20}
+        conn, cookie, cid, tok = self.sessions[k]
+        body = urllib.parse.urlencode({"csrf": tok, "title": "基准测试草稿 %d-%d" % (k, n),
+                                       "track": "", "tags": "党建", "action": "save",
+                                       "s1": "写入负载。" * 20})
         try:
-            r = s.post(self.url + "/submit/%d" % cid, data=data, allow_redirects=False,
-                       timeout=30)
-            return r.status_code == 303
-        except requests.RequestException:
+            conn.request("POST", "/submit/%d" % cid, body,
+                         {"Content-Type": "application/x-www-form-urlencoded",
+                          "Cookie": cookie})
+            r = conn.getresponse()
+            r.read()
+            return r.status == 303
+        except (OSError, http.client.HTTPException):
+            conn.close()  # the next save connects again
             return False
 
     def run_unit(self, k, period):
