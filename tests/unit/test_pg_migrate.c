@@ -217,7 +217,11 @@ static void test_numbers(void **state)
     assert_int_equal(atoi(at + strlen("INSERT INTO schema_version (version) VALUES (")),
                      store_pg_newest());
     assert_true(store_pg_newest() >= 23);
-    /* A SQLite migration after 022 that makes or changes a table has its PostgreSQL one. */
+    /*
+     * A SQLite migration after 022 that makes or changes a table has its
+     * PostgreSQL one, unless it says why PostgreSQL has no such table (a
+     * line "-- SQLite only: ...", as 026's: PostgreSQL keeps no rendered pages).
+     */
     const char *lite = "src/store/migrations/", *pg = "src/store/pg/migrations/";
     for (unsigned i = 0; i < embed_count; i++) {
         const struct embed_file *m = &embed_files[i];
@@ -225,7 +229,8 @@ static void test_numbers(void **state)
             continue;
         int num = atoi(m->name + strlen(lite));
         const char *sql = (const char *)m->data;
-        if (num <= 22 || (!strstr(sql, "CREATE TABLE") && !strstr(sql, "ALTER TABLE")))
+        if (num <= 22 || (!strstr(sql, "CREATE TABLE") && !strstr(sql, "ALTER TABLE")) ||
+            strstr(sql, "\n-- SQLite only: "))
             continue;
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s%03d_", pg, num);

@@ -14,7 +14,9 @@
 -- as on PostgreSQL, so no page is ever older than its data or its build.
 --
 -- One row while a pass is under way: upto, the last case id it has rendered
--- (0 at its start).  SQLite only: PostgreSQL keeps no rendered pages.
+-- (0 at its start).
+--
+-- SQLite only: PostgreSQL keeps no rendered pages (page_html), so no pass.
 CREATE TABLE IF NOT EXISTS page_pass (
     only INTEGER PRIMARY KEY CHECK (only = 1),
     upto INTEGER NOT NULL
