@@ -15,9 +15,9 @@
  * outside any transaction, attaches the side files and copies the rows into
  * page_html (whole records, appended in id order) and page_ref in one
  * transaction, replaces the marks by the results page's alone, ends any
- * pass (prerender.c) and records the renderer's version, so that the ordinary registration
- * (store_set_renderer) finds the case pages rendered and renders the
- * results page only.  What a visitor sees is the same: the
+ * pass (prerender.c) and records the renderer's version, so that the
+ * ordinary registration (store_set_renderer) finds the case pages rendered
+ * and renders the results page only.  What a visitor sees is the same: the
  * same model from the same committed data, through the same callbacks.
  * Since nothing is written meanwhile, each thread's read connection has a
  * large cache while it renders, and keeps what every page reads again (the
