@@ -175,7 +175,7 @@ static int round_release(struct fin *f)
         sqlite3_bind_int64(s, 1, stage);
         rc = finish_run(f, s);
     }
-    return rc;
+    return rc == RC_OK ? tx_review_label_released(f->tx) : rc;
 }
 
 /* Every assigned expert's submitted review: a total that follows the case's merit. */

@@ -28,6 +28,7 @@
 #include "store/accounts.h"
 #include "store/sqlite_tx.h"
 #include "store/ranking.h"
+#include "store/review.h"
 
 #define CAMPAIGN_SLUG "2020"
 #define CAMPAIGN_NAME "2020年全国城市基层党建创新案例征集评选"
@@ -638,7 +639,8 @@ static int review_job(struct store_tx *tx, void *arg)
         if (add_case(j, &j->ed.cases[i]))
             return RC_ERROR;
     }
-    if (add_experts(j) || add_rounds(j))
+    /* Its rounds are written released: their labels numbered as a release numbers them. */
+    if (add_experts(j) || add_rounds(j) || tx_review_label_released(tx) != RC_OK)
         return RC_ERROR;
     /* The demo's own expert and Shanghai's recommender serve this edition too. */
     if (tx_campaign_role(j->tx, j->campaign, j->expert, ROLE_REVIEWER, NULL) != RC_OK ||

@@ -54,7 +54,8 @@
 static const char *const private_tables[] = {
     "user",       "user_role",      "session",   "token",        "outbox",   "region_quota",
     "case_event", "recommendation", "screening", "criterion",    "reviewer", "conflict",
-    "stage_case", "assignment",     "review",    "review_score", "audit",    "certificate",
+    "stage_case", "stage_label",    "assignment", "review",      "review_score", "audit",
+    "certificate",
     "vote",       "vote_day",       "vote_net",
     /* A voter's code and its check, an objector's code, the organiser's fraud flags. */
     "vote_code",  "voter",          "objection_code", "vote_flag",  "vote_flag_vote",

@@ -1280,6 +1280,21 @@ static int tx_mail_each(struct store_tx *tx, struct db_stmt *s, const struct rev
     return rc;
 }
 
+int tx_review_label_released(struct store_tx *tx)
+{
+    /* The same statement as migration 027's (both databases). */
+    static const char sql[] =
+        "INSERT INTO stage_label (stage_id, no, case_id) "
+        "SELECT stage_id, row_number() OVER (PARTITION BY stage_id "
+        "        ORDER BY (case_id * 2654435761 + stage_id * 40503) % 1000003, case_id), case_id "
+        "FROM (SELECT stage_id, case_id FROM stage_case "
+        "      UNION SELECT stage_id, case_id FROM assignment) pool "
+        "WHERE stage_id IN (SELECT s.id FROM stage s WHERE s.kind = 'review' "
+        "                   AND s.state IN ('released','closed','ranked','advanced') "
+        "                   AND NOT EXISTS (SELECT 1 FROM stage_label l WHERE l.stage_id = s.id))";
+    return db_run(tx_stmt(tx, sql));
+}
+
 int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review_mail *m,
                       int *messages)
 {
@@ -1295,7 +1310,8 @@ int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review
         return rc;
     if ((rc = tx_run_id(tx, upd, stage_id)) != RC_OK)
         return rc;
-    if ((rc = tx_stage_move(tx, stage_id, state, STAGE_RELEASE)) != RC_OK)
+    if ((rc = tx_stage_move(tx, stage_id, state, STAGE_RELEASE)) != RC_OK ||
+        (rc = tx_review_label_released(tx)) != RC_OK)
         return rc;
     struct db_stmt *s = tx_stmt(tx, who);
     if (!s)

@@ -245,6 +245,13 @@ int tx_review_assignment_remove(struct store_tx *tx, int64_t stage_id, int64_t c
 int tx_review_release(struct store_tx *tx, int64_t stage_id, const struct review_mail *m,
                       int *messages);
 /*
+ * Number the pool of every review stage that reviewers may open (released
+ * or later) and has no labels yet: the labels they know its cases by
+ * (stage_label, migration 027), in the pool's scrambled order.  The
+ * release calls it; so does a loader that writes released stages itself.
+ */
+int tx_review_label_released(struct store_tx *tx);
+/*
  * A reviewer drops out of stage_id: live assignments without a submitted
  * review → dropped; then the n replacement pairs are added (state as the
  * stage's: proposed or released; message m, {n} = new cases, to each new

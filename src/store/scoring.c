@@ -61,24 +61,15 @@ static void bind_clock(struct db_stmt *s, int i)
     db_bind_text(s, i + 1, now, -1);
 }
 
-/* The pool of the stages picked by `cond` (over stage_id), numbered. */
-#define POOL(cond)                                                                                 \
-    "SELECT stage_id, case_id, row_number() OVER (PARTITION BY stage_id "                          \
-    " ORDER BY (case_id * 2654435761 + stage_id * 40503) % 1000003, case_id) AS no "               \
-    "FROM (SELECT stage_id, case_id FROM stage_case WHERE " cond " "                               \
-    "      UNION SELECT stage_id, case_id FROM assignment WHERE " cond ") pc"
-
+/* A case's label is its number in stage_label, numbered at the release (review.c). */
 static const char SQL_ASSIGNMENTS[] =
-    "WITH mine AS (SELECT a.stage_id, a.case_id FROM assignment a "
-    "  JOIN stage s ON s.id = a.stage_id JOIN \"case\" c ON c.id = a.case_id "
-    "  WHERE a.user_id = ?1 AND " CAN_OPEN "), "
-    "pool AS (" POOL("stage_id IN (SELECT stage_id FROM mine)") ") "
     "SELECT s.id, s.seq, s.name, s.blind, s.ends_at, " OPEN("?2", "?3") ", c.id, p.no, c.title, "
     "coalesce(r.status, ''), r.total "
-    "FROM mine m JOIN stage s ON s.id = m.stage_id "
-    "JOIN \"case\" c ON c.id = m.case_id "
-    "JOIN pool p ON p.stage_id = m.stage_id AND p.case_id = m.case_id "
-    "LEFT JOIN review r ON r.stage_id = m.stage_id AND r.case_id = m.case_id AND r.user_id = ?1 "
+    "FROM assignment a JOIN stage s ON s.id = a.stage_id "
+    "JOIN \"case\" c ON c.id = a.case_id "
+    "JOIN stage_label p ON p.stage_id = a.stage_id AND p.case_id = a.case_id "
+    "LEFT JOIN review r ON r.stage_id = a.stage_id AND r.case_id = a.case_id AND r.user_id = ?1 "
+    "WHERE a.user_id = ?1 AND " CAN_OPEN " "
     "ORDER BY s.seq, p.no";
 
 json_t *store_scoring_assignments(struct store *st, int64_t user_id)
@@ -108,13 +99,11 @@ json_t *store_scoring_assignments(struct store *st, int64_t user_id)
 }
 
 static const char SQL_FIND[] =
-    "WITH st AS (SELECT id FROM stage WHERE campaign_id = " REVIEW_CAMPAIGN " AND seq = ?2), "
-    "pool AS (" POOL("stage_id IN (SELECT id FROM st)") ") "
     "SELECT s.id, c.id, s.seq, p.no, s.blind, " OPEN("?4", "?5") ", s.name, s.ends_at, s.state "
-    "FROM pool p JOIN stage s ON s.id = p.stage_id "
+    "FROM stage s JOIN stage_label p ON p.stage_id = s.id AND p.no = ?3 "
     "JOIN assignment a ON a.stage_id = p.stage_id AND a.case_id = p.case_id AND a.user_id = ?1 "
     "JOIN \"case\" c ON c.id = p.case_id "
-    "WHERE p.no = ?3 AND " CAN_OPEN;
+    "WHERE s.seq = ?2 AND " CAN_OPEN;
 
 int store_scoring_find(struct store *st, int64_t user_id, int stage_seq, int label_no,
                        struct store_scoring_ref *out)

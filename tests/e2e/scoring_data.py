@@ -12,7 +12,8 @@ import tempfile
 
 from conftest import LAUREL_BIN, LaurelServer, db_connect, finish, make_demo
 
-# The label order of a stage's pool: the same scrambling as src/store/sqlite_scoring.c.
+# The label order of a stage's pool: the same scrambling as the numbering at its release
+# (src/store/review.c, tx_review_label_released; kept in stage_label).
 POOL_SQL = (
     "SELECT case_id, row_number() OVER (ORDER BY (case_id * 2654435761 + ?1 * 40503) "
     "% 1000003, case_id) FROM (SELECT case_id FROM stage_case WHERE stage_id = ?1 "

@@ -2887,6 +2887,13 @@ static const char *review_text(struct store *st, int64_t stage_id, int64_t case_
     return out;
 }
 
+/* Number the released stages' pools, as a loader that writes them released does. */
+static int label_write(struct store_tx *tx, void *arg)
+{
+    (void)arg;
+    return tx_review_label_released(tx);
+}
+
 static void test_scoring_store(void **state)
 {
     struct fixture *fx = *state;
@@ -2935,6 +2942,8 @@ static void test_scoring_store(void **state)
         "(1, 'aa', 'a.pdf', 'application/pdf', 100), (1, 'bb', 'b.png', 'image/png', 200)",
         NULL};
     assert_int_equal(store_write_sync(st, rows_write, (void *)rows), RC_OK);
+    /* The stages were written released: numbered as the release numbers them. */
+    assert_int_equal(store_write_sync(st, label_write, NULL), RC_OK);
 
     /* Labels by the scrambling of (case, stage); open by the day, or by the time. */
     assert_json(store_scoring_assignments(st, 1),
@@ -2962,6 +2971,28 @@ static void test_scoring_store(void **state)
     assert_string_equal(ref.ends_at, "2000-01-01T00:00:00Z");
     assert_int_equal(store_scoring_find(st, 1, 1, 3, &ref), RC_NOTFOUND);
     assert_int_equal(store_scoring_find(st, 2, 1, 1, &ref), RC_NOTFOUND);
+    /*
+     * Labels are numbered once: a case that joins a released stage later
+     * (no page adds one from outside the pool) has none and renumbers none,
+     * and numbering again adds nothing.
+     */
+    static const char *const joins[] = {
+        "INSERT INTO \"case\" (id, campaign_id, unit_id, region_code, track_id, title, summary, "
+        "status, contact_name, contact_phone, contact_email, tags_text, created_by) VALUES "
+        "(3, 1, 2, '990000', 1, '案例三', '', 'recommended', '', '', '', '', 3)",
+        "INSERT INTO assignment (stage_id, case_id, user_id, state) VALUES (1, 3, 1, 'released')",
+        NULL};
+    static const char *const joins_gone[] = {"DELETE FROM assignment WHERE case_id = 3",
+                                            "DELETE FROM \"case\" WHERE id = 3", NULL};
+    assert_int_equal(store_write_sync(st, rows_write, (void *)joins), RC_OK);
+    assert_int_equal(store_write_sync(st, label_write, NULL), RC_OK);
+    assert_int_equal(store_scoring_find(st, 1, 1, 2, &ref), RC_OK);
+    assert_int_equal(ref.case_id, 2);
+    assert_int_equal(store_scoring_find(st, 1, 1, 3, &ref), RC_NOTFOUND);
+    json_t *labelled = store_scoring_assignments(st, 1);
+    assert_int_equal(json_array_size(labelled), 4);
+    json_decref(labelled);
+    assert_int_equal(store_write_sync(st, rows_write, (void *)joins_gone), RC_OK);
 
     /* The reading matter; and, for the redaction alone, who is behind the case. */
     assert_json(store_scoring_case(st, 1),

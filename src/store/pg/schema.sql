@@ -17,7 +17,7 @@ CREATE TABLE schema_version (
     one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
     version BIGINT NOT NULL
 );
-INSERT INTO schema_version (version) VALUES (24);
+INSERT INTO schema_version (version) VALUES (27);
 
 CREATE TABLE region (
     code TEXT COLLATE "C" PRIMARY KEY,           -- GB/T 2260
@@ -893,6 +893,16 @@ CREATE TABLE stage_case_flag (
     below_quorum BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (stage_id, case_id),
     FOREIGN KEY (stage_id, case_id) REFERENCES stage_case(stage_id, case_id) ON DELETE CASCADE
+);
+
+-- The labels reviewers know a case by, numbered when a stage's assignments are
+-- released (store/review.c, tx_review_label_released; migration 027).
+CREATE TABLE stage_label (
+    stage_id BIGINT NOT NULL REFERENCES stage(id),
+    no BIGINT NOT NULL,
+    case_id BIGINT NOT NULL REFERENCES "case"(id),
+    PRIMARY KEY (stage_id, no),
+    UNIQUE (stage_id, case_id)
 );
 
 -- The write batches of every node, numbered (store/nodes.c): a node that sees
