@@ -56,6 +56,10 @@ HTTP_TIMEOUT = 30.0
 
 JSON = {"Accept": "application/json"}
 
+# The servers are on loopback: no proxy, whatever the environment says, and requests
+# need not look for one at every request (half a millisecond of the client's CPU each).
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+
 PASSWORD = "laurel-demo-2019"  # every account `laurel demo` makes
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
