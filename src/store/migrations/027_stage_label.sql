@@ -10,8 +10,10 @@
 -- changes once released (drop-outs are replaced by cases already in it), so
 -- the numbers never did either; now they are kept (store/review.c,
 -- tx_review_label_released).  Stages released before are numbered here, by
--- the same statement.
-CREATE TABLE stage_label (
+-- the same statement.  Written to run again harmlessly (IF NOT EXISTS; a
+-- stage with labels is passed over), as a test that rewinds user_version
+-- past it does.
+CREATE TABLE IF NOT EXISTS stage_label (
     stage_id INTEGER NOT NULL REFERENCES stage(id),
     no INTEGER NOT NULL,
     case_id INTEGER NOT NULL REFERENCES "case"(id),
