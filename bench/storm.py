@@ -13,11 +13,13 @@ and the sign-ins queue up instead: latency grows with the queue, at about
 (the hashing runs on the worker pool), so a /healthz probe every 100 ms during
 the storm should stay fast.
 
-This script makes a fresh demo in a temporary folder, serves it on a free
-loopback port, fetches /login once for each of LOGINS clients (the csrf
+This script makes a fresh demo in a temporary folder, adds ACCOUNTS reviewer
+accounts with a chosen password (`laurel user add`: the demo's own accounts
+share a published password, hashed at argon2id's least cost, which would
+measure nothing here), serves it on a free loopback port, fetches /login once for each of LOGINS clients (the csrf
 cookie and field), resets the server's VmHWM (/proc/PID/clear_refs), then
 releases LOGINS client threads at once (a barrier), each POSTing /login with
-a correct password for one of the demo accounts in turn (failures only are
+a correct password for one of those accounts in turn (failures only are
 throttled, so correct sign-ins are never refused).  Each expects 303 and a
 laurel_session cookie; afterwards every new session must open /me (200).
 It reports p50 / p95 / p99 / max latency, throughput, the /healthz probe's
@@ -31,6 +33,7 @@ Usage: python3 bench/storm.py [--laurel build/laurel] [--logins 200] [--threads 
 """
 import argparse
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -41,9 +44,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from laurel_bench import (Sampler, Workspace, add_laurel_option, cpu_s, csrf_of, log,  # noqa: E402
                           pct, proc_kib, reset_hwm, run_main)
 
-PASSWORD = "laurel-demo-2019"
-ACCOUNTS = ["organiser@demo.laurel", "shanghai@demo.laurel", "zhoujiadu@demo.laurel",
-            "expert@demo.laurel"]
+PASSWORD = "storm-bench-2019"
+ACCOUNTS = ["storm%d@bench.laurel" % (i + 1) for i in range(4)]
 HASH_MIB = 64          # crypto_pwhash_MEMLIMIT_INTERACTIVE
 MAX_HASHING = 2        # AUTH_MAX_HASHING
 
@@ -58,6 +60,11 @@ def main():
     o = ap.parse_args()
     with Workspace("storm", o.laurel) as w:
         w.demo(o.cases)
+        for i, email in enumerate(ACCOUNTS):
+            subprocess.run([w.binary, "user", "add", "--data", w.data, "--email", email,
+                            "--name", "压测专家%d" % (i + 1), "--role", "reviewer"],
+                           input=PASSWORD + "\n", text=True, check=True,
+                           stdout=subprocess.DEVNULL, timeout=60)
         server = w.serve(o.threads)
         pid, base = server.proc.pid, server.url
 

@@ -326,7 +326,7 @@ int demo_load_pages(struct store *st, uint64_t seed, int ncases, demo_pages_fn p
         return -1;
     }
     char hash[AUTH_HASH_BYTES];
-    if (auth_init() != 0 || auth_hash_password(DEMO_PASSWORD, hash) != 0) {
+    if (auth_init() != 0 || auth_hash_published_password(DEMO_PASSWORD, hash) != 0) {
         snprintf(err, errlen, "demo: cannot hash the accounts' password");
         return -1;
     }

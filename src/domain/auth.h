@@ -26,6 +26,14 @@ int auth_init(void);
 
 /* Hash password into out (NUL-terminated).  0, or -1 (out of memory). */
 int auth_hash_password(const char *password, char out[AUTH_HASH_BYTES]);
+/*
+ * The same for a password that is published (the demo's accounts share one,
+ * which `laurel demo` prints): argon2id at its least cost, for no cost
+ * protects a password everyone knows, and at full cost each sign-in to a
+ * demo account spent 64 MiB and a tenth of a second of a core on it.  A
+ * password someone chose is hashed by auth_hash_password.
+ */
+int auth_hash_published_password(const char *password, char out[AUTH_HASH_BYTES]);
 /* 1 if password matches hash, else 0.  Spends the same time on a NULL hash. */
 int auth_verify_password(const char *hash, const char *password);
 

@@ -400,7 +400,7 @@ def test_sessions_are_stored_hashed(laurel_server, base):
 
 
 def test_passwords_are_argon2id(laurel_server, base):
-    account(laurel_server, "argon")
+    email = account(laurel_server, "argon")
     rows = db_all(laurel_server, "SELECT email, password_hash FROM \"user\" "
                   "WHERE password_hash IS NOT NULL")
     assert len(rows) >= 5, "expected the demo accounts and ours, saw %d" % len(rows)
@@ -410,3 +410,11 @@ def test_passwords_are_argon2id(laurel_server, base):
     demo = dict(rows)["organiser@demo.laurel"]
     ours = [h for e, h in rows if h != demo]
     assert len(set(ours)) == len(ours), "expected salted hashes, all different"
+    # A password someone chose costs argon2id's interactive limits (64 MiB, two passes); the
+    # demo's published one its least, for no cost protects a password everyone knows.
+    chosen = dict(rows)[email]
+    assert chosen.startswith("$argon2id$v=19$m=65536,t=2,p=1$"), (
+        "expected a chosen password hashed at 64 MiB and two passes, saw %r" % chosen[:32])
+    assert demo.startswith("$argon2id$v=19$m=8,t=1,p=1$"), (
+        "expected the demo's published password hashed at argon2id's least cost, saw %r"
+        % demo[:32])
