@@ -133,21 +133,39 @@ def csrf_of(html):
 DEMO_PASSWORD = "laurel-demo-2019"
 
 
-def organiser_session(url, tool):
-    """A requests session signed in as the demo's organiser at url (tool names the script)."""
+def organiser_session(url, tool, email="organiser@demo.laurel"):
+    """A requests session signed in as the demo's organiser (or another of its accounts) at
+    url (tool names the script)."""
     s = requests.Session()
     page = s.get(url + "/login", timeout=30).text
-    r = s.post(url + "/login", data={"csrf": csrf_of(page), "email": "organiser@demo.laurel",
+    r = s.post(url + "/login", data={"csrf": csrf_of(page), "email": email,
                                      "password": DEMO_PASSWORD}, allow_redirects=False, timeout=60)
     if r.status_code != 303:
         raise SystemExit("%s: sign-in answered %d" % (tool, r.status_code))
     return s
 
 
+def pages_settled(srv, deadline=600.0):
+    """Wait, bounded, until srv renders no kept page aside (its gauge
+    laurel_store_pages_pass_at is -1; a build from before the gauge has no such pass): a
+    server started on pages of another build renders them all again on its writer, and a
+    figure taken meanwhile would count that work."""
+    until = time.monotonic() + deadline
+    while True:
+        text = requests.get(srv.url + "/metrics", timeout=30).text
+        m = re.search(r"^laurel_store_pages_pass_at (-?\d+)$", text, re.M)
+        if not m or m.group(1) == "-1":
+            return
+        if time.monotonic() > until:
+            raise SystemExit("the page pass of %s did not end in %.0f s" % (srv.url, deadline))
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
-def ref_and_new(ref, new, tool):
-    """One demo made by NEW, served by REF and by NEW at once, each on its own copy:
-    {"ref": Server, "new": Server}; the servers stopped and the folder removed after."""
+def ref_and_new(ref, new, tool, made_by="new"):
+    """One demo made by NEW (or by REF, made_by="ref": when NEW migrates what REF made), served
+    by REF and by NEW at once, each on its own copy: {"ref": Server, "new": Server}; the
+    servers stopped and the folder removed after."""
     work = tempfile.mkdtemp(prefix="laurel-%s." % tool)
     servers = {}
     try:
@@ -155,7 +173,7 @@ def ref_and_new(ref, new, tool):
         for name, binary in (("ref", ref), ("new", new)):
             bins[name] = os.path.join(work, "laurel-" + name)
             shutil.copy(binary, bins[name])
-        subprocess.run([bins["new"], "demo", "--data", os.path.join(work, "demo")], check=True,
+        subprocess.run([bins[made_by], "demo", "--data", os.path.join(work, "demo")], check=True,
                        capture_output=True)
         for name in ("ref", "new"):
             d = os.path.join(work, name)
@@ -163,6 +181,8 @@ def ref_and_new(ref, new, tool):
             srv = Server(bins[name], os.path.join(d, "data"), d, 2, name=tool)
             srv.start()
             servers[name] = srv
+        for srv in servers.values():
+            pages_settled(srv)
         yield servers
     finally:
         for srv in servers.values():
