@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,45 @@ def pages_settled(srv, deadline=600.0):
         if time.monotonic() > until:
             raise SystemExit("the page pass of %s did not end in %.0f s" % (srv.url, deadline))
         time.sleep(0.2)
+
+
+def ab_rounds(servers, sessions, kinds, rounds, tool):
+    """REF against NEW (ref_and_new's servers, a signed-in session on each): in alternating
+    rounds (REF, NEW; NEW, REF; ...), for each kind {name: draw} the paths draw() gives, the
+    same on both, one GET at a time.  {(server, kind): [(server CPU µs a request, wall median
+    ms) a round]}."""
+    def one(s, srv, paths):
+        times = []
+        c0 = cpu_s(srv.proc.pid)
+        for path in paths:
+            t0 = time.perf_counter()
+            r = s.get(srv.url + path, timeout=60)
+            times.append((time.perf_counter() - t0) * 1000)
+            if r.status_code != 200:
+                raise SystemExit("%s: %s answered %d" % (tool, path, r.status_code))
+        return (cpu_s(srv.proc.pid) - c0) / len(paths) * 1e6, statistics.median(times)
+
+    got = {(k, kind): [] for k in servers for kind in kinds}
+    for r in range(rounds):
+        order = ("ref", "new") if r % 2 == 0 else ("new", "ref")
+        for kind, draw in kinds.items():
+            paths = draw()
+            for k in order:
+                got[(k, kind)].append(one(sessions[k], servers[k], paths))
+        print("round %d done" % (r + 1), flush=True)
+    return got
+
+
+def ab_report(got, kinds, width=30):
+    """ab_rounds' figures: per kind the medians over the rounds, and NEW / REF."""
+    print("%-*s %10s %10s %7s %9s %9s %7s" % (width, "page", "REF cpu µs", "NEW cpu µs", "ratio",
+                                             "REF ms", "NEW ms", "ratio"))
+    for kind in kinds:
+        rc, nc, rw, nw = (statistics.median(x[i] for x in got[(k, kind)])
+                          for i, k in ((0, "ref"), (0, "new"), (1, "ref"), (1, "new")))
+        print("%-*s %10.0f %10.0f %7.3f %9.2f %9.2f %7.3f" % (width, kind, rc, nc, nc / rc, rw,
+                                                             nw, nw / rw))
+    print("load average: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
 
 
 @contextlib.contextmanager

@@ -15,28 +15,12 @@ over the round: the figure a loaded machine moves least) and of the wall median,
 Loopback only; the servers are stopped and the folder removed on exit.
 """
 import argparse
-import os
-import statistics
-import time
 
-from laurel_bench import cpu_s, organiser_session, ref_and_new
+from laurel_bench import ab_report, ab_rounds, organiser_session, ref_and_new
 
 PAGES = ["/admin/stages", "/admin/stages/9/pool", "/admin/stages/9/reviewers",
          "/admin/stages/9/conflicts", "/admin/stages/9/assignments", "/admin/stages/11/progress",
          "/admin/stages/11/assignments"]
-
-
-def round_of(s, srv, path, n):
-    """(server CPU µs a request, wall median ms) of n GETs of path, one at a time."""
-    times = []
-    c0 = cpu_s(srv.proc.pid)
-    for _ in range(n):
-        t0 = time.perf_counter()
-        r = s.get(srv.url + path, timeout=60)
-        times.append((time.perf_counter() - t0) * 1000)
-        if r.status_code != 200:
-            raise SystemExit("review_pages: %s answered %d" % (path, r.status_code))
-    return (cpu_s(srv.proc.pid) - c0) / n * 1e6, statistics.median(times)
 
 
 def main():
@@ -48,23 +32,8 @@ def main():
     o = ap.parse_args()
     with ref_and_new(o.ref, o.new, "review_pages") as servers:
         sessions = {k: organiser_session(v.url, "review_pages") for k, v in servers.items()}
-        got = {(k, p): [] for k in servers for p in PAGES}
-        for r in range(o.rounds):
-            order = ("ref", "new") if r % 2 == 0 else ("new", "ref")
-            for p in PAGES:
-                for k in order:
-                    got[(k, p)].append(round_of(sessions[k], servers[k], p, o.requests))
-            print("round %d done" % (r + 1), flush=True)
-        print("%-30s %10s %10s %7s %9s %9s %7s" % ("page", "REF cpu µs", "NEW cpu µs", "ratio",
-                                                  "REF ms", "NEW ms", "ratio"))
-        for p in PAGES:
-            rc = statistics.median(x[0] for x in got[("ref", p)])
-            nc = statistics.median(x[0] for x in got[("new", p)])
-            rw = statistics.median(x[1] for x in got[("ref", p)])
-            nw = statistics.median(x[1] for x in got[("new", p)])
-            print("%-30s %10.0f %10.0f %7.3f %9.2f %9.2f %7.3f" % (p, rc, nc, nc / rc, rw, nw,
-                                                                  nw / rw))
-        print("load average: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
+        kinds = {p: (lambda p=p: [p] * o.requests) for p in PAGES}
+        ab_report(ab_rounds(servers, sessions, kinds, o.rounds, "review_pages"), kinds)
 
 
 if __name__ == "__main__":

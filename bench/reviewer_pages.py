@@ -17,27 +17,11 @@ cached: a reviewer's pages are never kept.
 Loopback only; the servers are stopped and the folder removed on exit.
 """
 import argparse
-import os
 import random
-import statistics
-import time
 
-from laurel_bench import cpu_s, organiser_session, ref_and_new
+from laurel_bench import ab_report, ab_rounds, organiser_session, ref_and_new
 
 JSON = {"Accept": "application/json"}
-
-
-def round_of(s, srv, paths):
-    """(server CPU µs a request, wall median ms) of GETs of paths, one at a time."""
-    times = []
-    c0 = cpu_s(srv.proc.pid)
-    for path in paths:
-        t0 = time.perf_counter()
-        r = s.get(srv.url + path, timeout=60)
-        times.append((time.perf_counter() - t0) * 1000)
-        if r.status_code != 200:
-            raise SystemExit("reviewer_pages: %s answered %d" % (path, r.status_code))
-    return (cpu_s(srv.proc.pid) - c0) / len(paths) * 1e6, statistics.median(times)
 
 
 def main():
@@ -62,24 +46,8 @@ def main():
         kinds = {"/review (list)": lambda: ["/review"] * o.requests,
                  "/review/S/NNNN (case)": lambda: [rnd.choice(cases["new"])
                                                    for _ in range(o.requests)]}
-        got = {(k, kind): [] for k in servers for kind in kinds}
-        for r in range(o.rounds):
-            order = ("ref", "new") if r % 2 == 0 else ("new", "ref")
-            for kind, draw in kinds.items():
-                paths = draw()
-                for k in order:
-                    got[(k, kind)].append(round_of(sessions[k], servers[k], paths))
-            print("round %d done" % (r + 1), flush=True)
-        print("%-24s %10s %10s %7s %9s %9s %7s" % ("page", "REF cpu µs", "NEW cpu µs", "ratio",
-                                                  "REF ms", "NEW ms", "ratio"))
-        for kind in kinds:
-            rc = statistics.median(x[0] for x in got[("ref", kind)])
-            nc = statistics.median(x[0] for x in got[("new", kind)])
-            rw = statistics.median(x[1] for x in got[("ref", kind)])
-            nw = statistics.median(x[1] for x in got[("new", kind)])
-            print("%-24s %10.0f %10.0f %7.3f %9.2f %9.2f %7.3f" % (kind, rc, nc, nc / rc, rw, nw,
-                                                                  nw / rw))
-        print("load average: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
+        ab_report(ab_rounds(servers, sessions, kinds, o.rounds, "reviewer_pages"), kinds,
+                  width=24)
 
 
 if __name__ == "__main__":
