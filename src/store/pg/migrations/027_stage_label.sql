@@ -5,8 +5,8 @@
 -- A label is the case's place in its stage's pool (the cases of
 -- stage_case and of assignment) in a scrambled order, so that labels say
 -- nothing of ids or regions.  Every reviewer's page used to number the
--- whole pool again (a window over a sorted union): 10-20 ms of a core a
--- request at 4,000 cases, and growing with the pool.  The pool no longer
+-- whole pool again (a window over a sorted union): milliseconds of a core
+-- a request at 4,000 cases, and growing with the pool.  The pool no longer
 -- changes once released (drop-outs are replaced by cases already in it), so
 -- the numbers never did either; now they are kept (store/review.c,
 -- tx_review_label_released).  Stages released before are numbered here, by
