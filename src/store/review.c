@@ -1282,16 +1282,18 @@ static int tx_mail_each(struct store_tx *tx, struct db_stmt *s, const struct rev
 
 int tx_review_label_released(struct store_tx *tx)
 {
-    /* The same statement as migration 027's (both databases). */
+    /* The same statement as migration 027's (both databases); only the stages to number
+     * are read, not every pool the database holds. */
     static const char sql[] =
+        "WITH todo AS (SELECT s.id FROM stage s WHERE s.kind = 'review' "
+        "              AND s.state IN ('released','closed','ranked','advanced') "
+        "              AND NOT EXISTS (SELECT 1 FROM stage_label l WHERE l.stage_id = s.id)) "
         "INSERT INTO stage_label (stage_id, no, case_id) "
         "SELECT stage_id, row_number() OVER (PARTITION BY stage_id "
         "        ORDER BY (case_id * 2654435761 + stage_id * 40503) % 1000003, case_id), case_id "
-        "FROM (SELECT stage_id, case_id FROM stage_case "
-        "      UNION SELECT stage_id, case_id FROM assignment) pool "
-        "WHERE stage_id IN (SELECT s.id FROM stage s WHERE s.kind = 'review' "
-        "                   AND s.state IN ('released','closed','ranked','advanced') "
-        "                   AND NOT EXISTS (SELECT 1 FROM stage_label l WHERE l.stage_id = s.id))";
+        "FROM (SELECT stage_id, case_id FROM stage_case WHERE stage_id IN (SELECT id FROM todo) "
+        "      UNION SELECT stage_id, case_id FROM assignment "
+        "            WHERE stage_id IN (SELECT id FROM todo)) pool";
     return db_run(tx_stmt(tx, sql));
 }
 

@@ -20,10 +20,12 @@ CREATE TABLE IF NOT EXISTS stage_label (
     PRIMARY KEY (stage_id, no),
     UNIQUE (stage_id, case_id)
 );
+WITH todo AS (SELECT s.id FROM stage s WHERE s.kind = 'review'
+              AND s.state IN ('released','closed','ranked','advanced')
+              AND NOT EXISTS (SELECT 1 FROM stage_label l WHERE l.stage_id = s.id))
 INSERT INTO stage_label (stage_id, no, case_id)
 SELECT stage_id, row_number() OVER (PARTITION BY stage_id
         ORDER BY (case_id * 2654435761 + stage_id * 40503) % 1000003, case_id), case_id
-FROM (SELECT stage_id, case_id FROM stage_case UNION SELECT stage_id, case_id FROM assignment) pool
-WHERE stage_id IN (SELECT s.id FROM stage s WHERE s.kind = 'review'
-                   AND s.state IN ('released','closed','ranked','advanced')
-                   AND NOT EXISTS (SELECT 1 FROM stage_label l WHERE l.stage_id = s.id));
+FROM (SELECT stage_id, case_id FROM stage_case WHERE stage_id IN (SELECT id FROM todo)
+      UNION SELECT stage_id, case_id FROM assignment
+            WHERE stage_id IN (SELECT id FROM todo)) pool;
