@@ -30,7 +30,7 @@ int auth_hash_password(const char *password, char out[AUTH_HASH_BYTES]);
  * The same for a password that is published (the demo's accounts share one,
  * which `laurel demo` prints): argon2id at its least cost, for no cost
  * protects a password everyone knows, and at full cost each sign-in to a
- * demo account spent 64 MiB and a tenth of a second of a core on it.  A
+ * demo account spent 64 MiB and about 0.15 s of a core on it.  A
  * password someone chose is hashed by auth_hash_password.
  */
 int auth_hash_published_password(const char *password, char out[AUTH_HASH_BYTES]);
