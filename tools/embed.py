@@ -3,10 +3,18 @@
 
 Usage: embed.py OUT.c ROOT FILE...   Each FILE is stored under its path
 relative to ROOT (templates/case.html, static/style.css, ...), sorted by name
-so that embed_find() can search the table.
+so that embed_find() can search the table, with a 64-bit FNV-1a hash of its
+bytes (the static files' ETag, web/statics.c).
 """
 import os
 import sys
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 def main():
@@ -22,7 +30,8 @@ def main():
             o.write("};\n")
         o.write("\nconst struct embed_file embed_files[] = {\n")
         for i, (name, path) in enumerate(entries):
-            o.write('    {"%s", f%d, %d},\n' % (name, i, os.path.getsize(path)))
+            data = open(path, "rb").read()
+            o.write('    {"%s", f%d, %d, 0x%016xull},\n' % (name, i, len(data), fnv1a64(data)))
         o.write("};\nconst unsigned embed_count = %d;\n" % len(entries))
 
 
