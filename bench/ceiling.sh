@@ -10,6 +10,9 @@
 # The first two bound what any page can reach through libmicrohttpd and our request
 # path; the third what a page-cache hit reaches.  Makes a demo of CASES cases (default
 # 4000) in a temporary folder unless DATA names one (it is copied, as serving writes).
+# A third server, libmicrohttpd alone (bench/mhd_floor.c, built here with gcc), serves the
+# same files from memory with laurel's settings for the library: what is left between it
+# and laurel is laurel's own request path (routing, framing guard, headers, the view count).
 #   bench/ceiling.sh [CASES] [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +23,10 @@ BIN=${LAUREL_BIN:-$PWD/build/laurel}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 THREADS=${THREADS:-$(nproc)}
 work=$(mktemp -d)
-lpid= npid=
+lpid= npid= fpid=
 cleanup() {
     [ -n "$lpid" ] && kill "$lpid" 2>/dev/null && wait "$lpid" 2>/dev/null
+    [ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
     [ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
     rm -rf "$work"
 }
@@ -64,17 +68,27 @@ chmod -R a+rX "$work/www"
 npid=$!
 nginx=http://127.0.0.1:$nport
 for _ in $(seq 100); do curl -sf "$nginx/p/healthz" >/dev/null && break; sleep 0.1; done
+"${CC:-gcc}" -O2 -std=c11 -D_POSIX_C_SOURCE=200809L bench/mhd_floor.c -o "$work/mhd_floor" \
+    -lmicrohttpd -lpthread
+fport=$(freeport)
+"$work/mhd_floor" "$fport" "$THREADS" "$work/www/p" &
+fpid=$!
+floor=http://127.0.0.1:$fport
+for _ in $(seq 100); do curl -sf "$floor/p/healthz" >/dev/null && break; sleep 0.1; done
 run() { # url -> "req/s p99"
     wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$1" |
         awk '/Requests\/sec/ { r = $2 } /^ +99%/ { p = $2 } END { print r, p }'
 }
-printf '%-18s %12s %10s %12s %10s %8s\n' page "nginx req/s" "p99" "laurel req/s" "p99" ratio
+printf '%-18s %12s %8s %12s %8s %12s %8s %8s %8s\n' page "nginx req/s" p99 \
+    "mhd req/s" p99 "laurel req/s" p99 "mhd" "laurel"
 for pair in "/healthz:/p/healthz" "/static/style.css:/p/style.css" "/cases/$id:/p/case"; do
     lpath=${pair%%:*} npath=${pair##*:}
     read -r nr np < <(run "$nginx$npath")
+    read -r fr fp < <(run "$floor$npath")
     read -r lr lp < <(run "$laurel$lpath")
-    printf '%-18s %12s %10s %12s %10s %7.3fx\n' "$lpath" "$nr" "$np" "$lr" "$lp" \
-        "$(echo "$lr / $nr" | bc -l)"
+    printf '%-18s %12s %8s %12s %8s %12s %8s %7.3fx %7.3fx\n' "$lpath" "$nr" "$np" "$fr" "$fp" \
+        "$lr" "$lp" "$(echo "$fr / $nr" | bc -l)" "$(echo "$lr / $nr" | bc -l)"
 done
+echo "mhd: libmicrohttpd alone (bench/mhd_floor.c); the last two columns are req/s over nginx's"
 echo "page sizes: healthz $(stat -c %s "$work/www/p/healthz") B, style.css" \
     "$(stat -c %s "$work/www/p/style.css") B, case $(stat -c %s "$work/www/p/case") B"

@@ -21,8 +21,10 @@ once and driven in turn, so that each ratio comes from runs next to each other:
   laurel --no-page-cache   every page rendered: the real cost;
   laurel                   with its page cache, on its own copy of the demo (a case page
                            lives until it changes, a list 5 s; the spread decides the hits);
-  nginx                    serving the same pages as static files: a sample of each kind
-                           fetched once from laurel, written to a folder, served on loopback.
+  nginx                    serving the same pages as static files, fetched once from laurel,
+                           written to a folder, served on loopback: every case page (up to
+                           --case-sample, 20,000: the same spread laurel serves) and a sample
+                           of the lists and searches (--sample).
 
 Then the mixed load again, with and without the page cache, while a writer (two signed-in
 units) saves drafts 50 times a second: throughput against the same load read-only.  With
@@ -30,11 +32,14 @@ units) saves drafts 50 times a second: throughput against the same load read-onl
 exhibition, a new phone number each, from a new /24 every 25 codes so that the per-network
 limit refuses none): the writes of a public vote in full swing.
 
-Prints req/s, the ratio to nginx and p50/p95/p99 per kind, and one RESULT line per run
+Prints req/s, the ratio to nginx, p50/p95/p99 and the server's CPU per request (user +
+system of all its processes and threads over the run, divided by the requests: the figure
+that depends least on what else the machine runs) per kind, and one RESULT line per run
 (for bench/run.sh).  Everything runs on loopback in a temporary folder; every process it
 starts is stopped on exit.  Needs wrk, nginx, python3-requests.
 
   bench/reads.py [--cases 4000] [--data DIR] [--duration 5] [--connections 16]
+                 [--case-sample 20000] [--nginx-file-cache on|off]
                  [--writer drafts|codes] [--writes 50]
 
 --data serves an existing demo folder (it is copied first, as serving writes to it); else a
@@ -59,7 +64,7 @@ import urllib.parse
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from laurel_bench import add_laurel_option, free_port, log  # noqa: E402
+from laurel_bench import add_laurel_option, cpu_s, free_port, log  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PER_PAGE = 20      # STORE_PER_PAGE
@@ -80,6 +85,16 @@ class Proc:
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, cwd=cwd)
         Proc.live.append(self)
+
+    def cpu_s(self):
+        """CPU seconds of the process and of its children (nginx's workers)."""
+        pids = [self.p.pid]
+        try:
+            with open(f"/proc/{self.p.pid}/task/{self.p.pid}/children") as f:
+                pids += [int(x) for x in f.read().split()]
+        except OSError:
+            pass
+        return sum(cpu_s(pid) for pid in pids)
 
     def stop(self):
         p, self.p = self.p, None
@@ -129,6 +144,9 @@ def start_laurel(o, work, data, cache):
 
 def start_nginx(o, work, www, probe):
     port = free_port()
+    # As a static site is served in production: open files kept, not opened per request.
+    file_cache = ("    open_file_cache max=25000 inactive=60s;\n    open_file_cache_valid 60s;\n"
+                  if o.nginx_file_cache == "on" else "")
     conf = os.path.join(work, "nginx")
     os.makedirs(conf, exist_ok=True)
     with open(os.path.join(conf, "nginx.conf"), "w") as f:
@@ -146,7 +164,7 @@ http {{
     tcp_nodelay on;
     keepalive_timeout 65;
     keepalive_requests 1000000;
-    types {{ }}
+{file_cache}    types {{ }}
     default_type text/html;
     charset utf-8;
     client_body_temp_path {conf}/body;
@@ -286,10 +304,13 @@ def fetch_sample(url, paths, www, kind, budget_s, workers=4):
 
 # ---------------------------------------------------------------- load
 
-def wrk(o, url, paths_file, mode, label, laurel=True, duration=None):
+def wrk(o, url, paths_file, mode, label, laurel=True, duration=None, server=None):
+    """One wrk run: its RESULT fields, and cpu_us (the server's CPU a request) if server (a
+    Proc) is given."""
     if laurel:
         drain(url)
     duration = duration or o.duration
+    cpu0 = server.cpu_s() if server else float("nan")
     argv = ["wrk", "-t", str(o.wrk_threads), "-c", str(o.connections), "-d", "%ds" % duration,
             "--timeout", "30s",
             "-s", os.path.join(HERE, "reads.lua"), url, "--", paths_file, mode]
@@ -298,6 +319,8 @@ def wrk(o, url, paths_file, mode, label, laurel=True, duration=None):
     if r.returncode != 0 or not m:
         raise SystemExit(f"reads: wrk failed ({label}): {r.stdout[-1000:]} {r.stderr[-1000:]}")
     res = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    cpu1 = server.cpu_s() if server else float("nan")
+    res["cpu_us"] = (cpu1 - cpu0) / res["requests"] * 1e6 if res["requests"] else float("nan")
     if res["errors"] or res["non2xx"]:
         log(f"  note: {label}: {int(res['errors'])} socket errors, {int(res['non2xx'])} non-2xx")
     return res
@@ -441,6 +464,10 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--sample", type=int, default=int(os.environ.get("BENCH_READ_SAMPLE", "600")),
                     help="pages of each kind fetched for nginx")
+    ap.add_argument("--case-sample", type=int, default=20000,
+                    help="case pages fetched for nginx: all of them up to this many")
+    ap.add_argument("--nginx-file-cache", choices=("on", "off"), default="on",
+                    help="nginx keeps its open files (open_file_cache), as a tuned site does")
     ap.add_argument("--sample-seconds", type=float, default=45.0,
                     help="at most this long fetching each kind's sample")
     ap.add_argument("--lists", type=int, default=20000)
@@ -511,7 +538,8 @@ def run(o, work):
     static = {}
     t = time.monotonic()
     for kind in ("case", "list", "search"):
-        sample = rnd.sample(paths[kind], min(o.sample, len(paths[kind])))
+        want = o.case_sample if kind == "case" else o.sample
+        sample = rnd.sample(paths[kind], min(want, len(paths[kind])))
         got, bad = fetch_sample(plain_url, sample, www, kind, o.sample_seconds)
         if bad:
             log(f"  note: {len(bad)} of {len(sample)} {kind} pages did not answer 200, e.g. {bad[:3]}")
@@ -531,6 +559,7 @@ def run(o, work):
     cached, cached_url = start_laurel(o, work, data2, cache=True)
     ngx, ngx_url = start_nginx(o, work, www, static["case"][0])
     urls = {"nocache": plain_url, "cache": cached_url}
+    servers = {"nocache": plain, "cache": cached}
     writers = {}
     for who in ("nocache", "cache"):
         writers[who] = (Codes if o.writer == "codes" else Drafts)(urls[who], o.writes)
@@ -543,11 +572,11 @@ def run(o, work):
             log("  warm-up %-7s %d case pages in %d s" % (who, r["requests"], o.warm))
     for kind in KINDS:
         res[("nginx", kind)] = wrk(o, ngx_url, os.path.join(work, "static-%s.txt" % kind),
-                                   "random", "nginx " + kind, laurel=False)
+                                   "random", "nginx " + kind, laurel=False, server=ngx)
         for who in ("nocache", "cache"):
             res[(who, kind)] = wrk(o, urls[who], lists[kind],
                                    "seq" if kind == "search" else "random",
-                                   "laurel %s %s" % (who, kind))
+                                   "laurel %s %s" % (who, kind), server=servers[who])
         log("  %-7s nginx %8.0f req/s, laurel no cache %7.0f, laurel cache %7.0f" % (
             kind, res[("nginx", kind)]["rps"], res[("nocache", kind)]["rps"],
             res[("cache", kind)]["rps"]))
@@ -600,19 +629,20 @@ def report(o, paths, res, load0):
     log(f"== summary: public reads, {paths['total']} cases ({os.cpu_count()} cores; wrk "
         f"-c{o.connections} -d{o.duration}s; load average before {' '.join(load0)}, after "
         f"{' '.join(open('/proc/loadavg').read().split()[:3])})")
-    log("  %-7s %-23s %9s %7s %8s %8s %8s" % ("kind", "server", "req/s", "xnginx", "p50_ms",
-                                             "p95_ms", "p99_ms"))
+    log("  %-7s %-23s %9s %7s %8s %8s %8s %8s" % ("kind", "server", "req/s", "xnginx", "p50_ms",
+                                                  "p95_ms", "p99_ms", "cpu_us"))
     for kind in KINDS:
         n = res[("nginx", kind)]["rps"]
         for who, name in (("nginx", "nginx (static copies)"), ("nocache", "laurel, no page cache"),
                           ("cache", "laurel, page cache")):
             r = res[(who, kind)]
-            log("  %-7s %-23s %9.0f %6.2fx %8.2f %8.2f %8.2f" % (
-                kind, name, r["rps"], r["rps"] / n, r["p50_ms"], r["p95_ms"], r["p99_ms"]))
+            log("  %-7s %-23s %9.0f %6.2fx %8.2f %8.2f %8.2f %8.1f" % (
+                kind, name, r["rps"], r["rps"] / n, r["p50_ms"], r["p95_ms"], r["p99_ms"],
+                r["cpu_us"]))
             rows.append(("RESULT kind=%s server=%s cases=%d rps=%.1f ratio=%.3f p50_ms=%.3f "
-                         "p95_ms=%.3f p99_ms=%.3f" % (kind, who, paths["total"], r["rps"],
-                                                      r["rps"] / n, r["p50_ms"], r["p95_ms"],
-                                                      r["p99_ms"])))
+                         "p95_ms=%.3f p99_ms=%.3f cpu_us=%.1f" % (
+                             kind, who, paths["total"], r["rps"], r["rps"] / n, r["p50_ms"],
+                             r["p95_ms"], r["p99_ms"], r["cpu_us"])))
     log("  mixed reads while %s:" % ("units save %.0f drafts/s" % o.writes if o.writer == "drafts"
                                      else "voters ask for %.0f codes/s" % o.writes))
     for who, name in (("nocache", "no page cache"), ("cache", "page cache")):
